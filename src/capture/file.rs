@@ -1,0 +1,460 @@
+//! Capture files: pcap and pcapng, plain or gzip-compressed, read whole and walked in place.
+//!
+//! A plain file is memory-mapped, so frames borrow straight from the page cache and nothing is
+//! copied; a compressed file or a pipe is read into memory once, up to a fixed limit. Reading
+//! never stops at the first damaged byte without saying where: a file cut short or a record
+//! that cannot be framed ends the walk with a [`ReadError`] naming its byte offset, after every
+//! frame before it has been returned.
+
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read};
+use std::ops::Deref;
+use std::path::Path;
+
+use flate2::read::MultiGzDecoder;
+use memmap2::Mmap;
+use thiserror::Error;
+
+use super::{Frame, pcap, pcapng};
+
+/// Largest capture held in memory when it cannot be mapped (compressed files, pipes).
+const MAX_IN_MEMORY: u64 = 8 << 30;
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// The container format of a capture file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// Classic libpcap: one link type, micro- or nanosecond timestamps.
+    Pcap { nanosecond: bool, big_endian: bool },
+    /// pcapng: sections, interfaces, and blocks.
+    PcapNg,
+}
+
+impl fmt::Display for Format {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Pcap {
+                nanosecond,
+                big_endian,
+            } => write!(
+                f,
+                "pcap ({}, {})",
+                if *nanosecond {
+                    "nanosecond"
+                } else {
+                    "microsecond"
+                },
+                if *big_endian {
+                    "big-endian"
+                } else {
+                    "little-endian"
+                }
+            ),
+            Self::PcapNg => f.write_str("pcapng"),
+        }
+    }
+}
+
+/// Why a capture could not be opened at all.
+#[derive(Debug, Error)]
+pub enum OpenError {
+    #[error("cannot read {path}: {source}")]
+    Io { path: String, source: io::Error },
+    #[error("{path} is empty")]
+    Empty { path: String },
+    #[error(
+        "{path} is not a capture file: it starts with {magic}{hint}; \
+         expected pcap (a1 b2 c3 d4 or a1 b2 3c 4d, either byte order) or pcapng (0a 0d 0d 0a)"
+    )]
+    NotACapture {
+        path: String,
+        magic: String,
+        hint: &'static str,
+    },
+    #[error("{path}: {reason}")]
+    BadHeader { path: String, reason: String },
+    #[error("{path} holds more than {} GiB once decompressed; rttscope stops there", MAX_IN_MEMORY >> 30)]
+    TooLarge { path: String },
+}
+
+/// Why reading stopped before the end of the file.
+#[derive(Clone, Debug, Error, PartialEq, Eq)]
+pub enum ReadError {
+    #[error(
+        "capture cut short at byte {offset}: the record there needs {needed} bytes, only {available} remain"
+    )]
+    Truncated {
+        offset: u64,
+        needed: u64,
+        available: u64,
+    },
+    #[error("capture damaged at byte {offset}: {reason}")]
+    Malformed { offset: u64, reason: String },
+}
+
+/// The kind of key material in a pcapng Decryption Secrets Block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecretsKind {
+    /// `TLSK`: an NSS key log, as text.
+    TlsKeyLog,
+    /// Any other secrets type, by its number.
+    Other(u32),
+}
+
+impl From<u32> for SecretsKind {
+    fn from(value: u32) -> Self {
+        match value {
+            0x544c_534b => Self::TlsKeyLog,
+            other => Self::Other(other),
+        }
+    }
+}
+
+/// Key material embedded in a capture, kept for the decryption stages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Secrets<'a> {
+    pub kind: SecretsKind,
+    pub data: &'a [u8],
+}
+
+/// One item of a capture, in file order.
+pub(super) enum Record<'a> {
+    Frame(Frame<'a>),
+    Secrets(Secrets<'a>),
+}
+
+/// The bytes of a whole capture.
+enum Bytes {
+    Mapped(Mmap),
+    Owned(Vec<u8>),
+}
+
+impl Deref for Bytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            Self::Mapped(map) => map,
+            Self::Owned(vec) => vec,
+        }
+    }
+}
+
+/// An opened capture file.
+pub struct CaptureFile {
+    bytes: Bytes,
+    format: Format,
+    compressed: bool,
+    warning: Option<String>,
+}
+
+impl CaptureFile {
+    /// Opens a capture file, or standard input when `path` is `-`.
+    pub fn open(path: &Path) -> Result<Self, OpenError> {
+        let shown = path.display().to_string();
+        let io_error = |source| OpenError::Io {
+            path: shown.clone(),
+            source,
+        };
+        if path.as_os_str() == "-" {
+            let bytes = read_limited(io::stdin().lock(), &shown)?;
+            return Self::from_bytes(Bytes::Owned(bytes), &shown);
+        }
+        let file = File::open(path).map_err(io_error)?;
+        let metadata = file.metadata().map_err(io_error)?;
+        if metadata.is_dir() {
+            return Err(io_error(io::Error::other("it is a directory")));
+        }
+        if metadata.is_file() && metadata.len() > 0 {
+            // SAFETY: the map is only read. If another process truncates the file while it is
+            // mapped, reads past the new end fault; that is the usual, accepted risk of mapping
+            // a capture (tcpdump and Wireshark's readers take the same one for speed).
+            let map = unsafe { Mmap::map(&file) }.map_err(io_error)?;
+            return Self::from_bytes(Bytes::Mapped(map), &shown);
+        }
+        let bytes = read_limited(file, &shown)?;
+        Self::from_bytes(Bytes::Owned(bytes), &shown)
+    }
+
+    /// Opens a capture held in memory; `name` is used in error messages.
+    pub fn from_vec(bytes: Vec<u8>, name: &str) -> Result<Self, OpenError> {
+        Self::from_bytes(Bytes::Owned(bytes), name)
+    }
+
+    fn from_bytes(bytes: Bytes, path: &str) -> Result<Self, OpenError> {
+        let (bytes, compressed, warning) = if bytes.starts_with(&GZIP_MAGIC) {
+            let (plain, warning) = gunzip(&bytes, path)?;
+            (Bytes::Owned(plain), true, warning)
+        } else {
+            (bytes, false, None)
+        };
+        let format = detect(&bytes, path)?;
+        Ok(Self {
+            bytes,
+            format,
+            compressed,
+            warning,
+        })
+    }
+
+    /// The container format.
+    pub fn format(&self) -> Format {
+        self.format
+    }
+
+    /// Whether the file was gzip-compressed (byte offsets then count decompressed bytes).
+    pub fn compressed(&self) -> bool {
+        self.compressed
+    }
+
+    /// A problem met while opening that did not stop it, such as a gzip stream that ends early.
+    pub fn warning(&self) -> Option<&str> {
+        self.warning.as_deref()
+    }
+
+    /// Size of the (decompressed) capture in bytes.
+    pub fn len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// Whether the capture holds no bytes (never true for an opened file).
+    pub fn is_empty(&self) -> bool {
+        self.bytes.is_empty()
+    }
+
+    /// Every frame in file order; a [`ReadError`] ends the walk.
+    pub fn frames(&self) -> Frames<'_> {
+        Frames {
+            records: self.records(),
+            number: 0,
+            done: false,
+        }
+    }
+
+    /// The key material of every Decryption Secrets Block, in file order.
+    pub fn secrets(&self) -> Vec<Secrets<'_>> {
+        let mut records = self.records();
+        std::iter::from_fn(|| records.next())
+            .map_while(Result::ok)
+            .filter_map(|record| match record {
+                Record::Secrets(secrets) => Some(secrets),
+                Record::Frame(_) => None,
+            })
+            .collect()
+    }
+
+    fn records(&self) -> Records<'_> {
+        // The header was validated by `detect`, so constructing a reader cannot fail here; a
+        // failure would still surface as a read error rather than a panic.
+        match self.format {
+            Format::Pcap { .. } => match pcap::Reader::new(&self.bytes) {
+                Ok(reader) => Records::Pcap(reader),
+                Err(reason) => Records::Failed(Some(ReadError::Malformed { offset: 0, reason })),
+            },
+            Format::PcapNg => match pcapng::Reader::new(&self.bytes) {
+                Ok(reader) => Records::PcapNg(reader),
+                Err(reason) => Records::Failed(Some(ReadError::Malformed { offset: 0, reason })),
+            },
+        }
+    }
+}
+
+enum Records<'a> {
+    Pcap(pcap::Reader<'a>),
+    PcapNg(pcapng::Reader<'a>),
+    Failed(Option<ReadError>),
+}
+
+impl<'a> Records<'a> {
+    fn next(&mut self) -> Option<Result<Record<'a>, ReadError>> {
+        match self {
+            Self::Pcap(reader) => reader.next_record(),
+            Self::PcapNg(reader) => reader.next_record(),
+            Self::Failed(error) => error.take().map(Err),
+        }
+    }
+}
+
+/// Iterator over the frames of a capture. After an error it yields nothing more.
+pub struct Frames<'a> {
+    records: Records<'a>,
+    number: u64,
+    done: bool,
+}
+
+impl<'a> Iterator for Frames<'a> {
+    type Item = Result<Frame<'a>, ReadError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            match self.records.next() {
+                None => self.done = true,
+                Some(Err(error)) => {
+                    self.done = true;
+                    return Some(Err(error));
+                }
+                Some(Ok(Record::Secrets(_))) => {}
+                Some(Ok(Record::Frame(mut frame))) => {
+                    self.number += 1;
+                    frame.number = self.number;
+                    return Some(Ok(frame));
+                }
+            }
+        }
+        None
+    }
+}
+
+fn read_limited(reader: impl Read, path: &str) -> Result<Vec<u8>, OpenError> {
+    let mut bytes = Vec::new();
+    reader
+        .take(MAX_IN_MEMORY + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|source| OpenError::Io {
+            path: path.to_owned(),
+            source,
+        })?;
+    if bytes.len() as u64 > MAX_IN_MEMORY {
+        return Err(OpenError::TooLarge {
+            path: path.to_owned(),
+        });
+    }
+    Ok(bytes)
+}
+
+/// Decompresses a gzip file. A stream that ends early keeps what was decompressed, with a
+/// warning, so the frames before the damage can still be shown.
+fn gunzip(compressed: &[u8], path: &str) -> Result<(Vec<u8>, Option<String>), OpenError> {
+    let mut plain = Vec::new();
+    let outcome = MultiGzDecoder::new(compressed)
+        .take(MAX_IN_MEMORY + 1)
+        .read_to_end(&mut plain);
+    if plain.len() as u64 > MAX_IN_MEMORY {
+        return Err(OpenError::TooLarge {
+            path: path.to_owned(),
+        });
+    }
+    let warning = match outcome {
+        Ok(_) => None,
+        Err(error) if plain.is_empty() => {
+            return Err(OpenError::BadHeader {
+                path: path.to_owned(),
+                reason: format!("not a readable gzip file ({error})"),
+            });
+        }
+        Err(error) => Some(format!(
+            "{path}: the gzip stream is damaged after {} decompressed bytes ({error}); showing what precedes it",
+            plain.len()
+        )),
+    };
+    Ok((plain, warning))
+}
+
+fn detect(bytes: &[u8], path: &str) -> Result<Format, OpenError> {
+    if bytes.is_empty() {
+        return Err(OpenError::Empty {
+            path: path.to_owned(),
+        });
+    }
+    if bytes.starts_with(&pcapng::MAGIC) {
+        pcapng::Reader::new(bytes).map_err(|reason| OpenError::BadHeader {
+            path: path.to_owned(),
+            reason,
+        })?;
+        return Ok(Format::PcapNg);
+    }
+    if let Some(format) = pcap::detect(bytes) {
+        pcap::Reader::new(bytes).map_err(|reason| OpenError::BadHeader {
+            path: path.to_owned(),
+            reason,
+        })?;
+        return Ok(format);
+    }
+    let shown = &bytes[..bytes.len().min(4)];
+    let magic = shown
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ");
+    Err(OpenError::NotACapture {
+        path: path.to_owned(),
+        magic,
+        hint: guess_format(bytes),
+    })
+}
+
+/// Names a few common non-capture formats, so the error says what the file probably is.
+fn guess_format(bytes: &[u8]) -> &'static str {
+    const KNOWN: &[(&[u8], &str)] = &[
+        (b"PK\x03\x04", " (a ZIP archive)"),
+        (b"%PDF", " (a PDF document)"),
+        (b"\x7fELF", " (an ELF executable)"),
+        (b"\x89PNG", " (a PNG image)"),
+        (
+            b"\xa1\xb2\xcd\x34",
+            " (a Kuznetzov-modified pcap, which is not supported)",
+        ),
+        (
+            b"\x34\xcd\xb2\xa1",
+            " (a Kuznetzov-modified pcap, which is not supported)",
+        ),
+    ];
+    if let Some((_, name)) = KNOWN.iter().find(|(magic, _)| bytes.starts_with(magic)) {
+        return name;
+    }
+    let head = &bytes[..bytes.len().min(64)];
+    if head
+        .iter()
+        .all(|byte| byte.is_ascii_graphic() || byte.is_ascii_whitespace())
+    {
+        return " (it looks like text)";
+    }
+    ""
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(bytes: &[u8]) -> Result<CaptureFile, OpenError> {
+        CaptureFile::from_vec(bytes.to_vec(), "test.pcap")
+    }
+
+    #[test]
+    fn names_the_magic_of_a_file_that_is_not_a_capture() {
+        let error = open(b"GET / HTTP/1.1\r\n").err().map(|e| e.to_string());
+        assert_eq!(
+            error.as_deref(),
+            Some(
+                "test.pcap is not a capture file: it starts with 47 45 54 20 (it looks like text); \
+                 expected pcap (a1 b2 c3 d4 or a1 b2 3c 4d, either byte order) or pcapng (0a 0d 0d 0a)"
+            )
+        );
+        let error = open(b"PK\x03\x04rest")
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(error.contains("50 4b 03 04 (a ZIP archive)"), "{error}");
+    }
+
+    #[test]
+    fn empty_and_short_inputs_are_refused_with_a_reason() {
+        assert!(matches!(open(b""), Err(OpenError::Empty { .. })));
+        let short_pcap = [0xd4, 0xc3, 0xb2, 0xa1, 2, 0];
+        assert!(matches!(
+            open(&short_pcap),
+            Err(OpenError::BadHeader { .. })
+        ));
+    }
+
+    #[test]
+    fn gzip_that_is_not_gzip_is_a_bad_header() {
+        let error = open(&[0x1f, 0x8b, 0, 0, 0]).err();
+        assert!(
+            matches!(error, Some(OpenError::BadHeader { .. })),
+            "{error:?}"
+        );
+    }
+}

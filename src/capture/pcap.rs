@@ -1,0 +1,152 @@
+//! Classic libpcap files: a 24-byte global header, then 16-byte record headers each followed by
+//! the captured bytes.
+//!
+//! ```text
+//! global header:  magic(4) version_major(2) version_minor(2) thiszone(4) sigfigs(4)
+//!                 snaplen(4) linktype(4)
+//! record header:  ts_sec(4) ts_frac(4) incl_len(4) orig_len(4)
+//! ```
+//! (draft-ietf-opsawg-pcap, sections 4 and 5.) The magic gives both the byte order and
+//! whether `ts_frac` counts micro- or nanoseconds. pcap-file reads the global header and frames
+//! the records; the checks here are the ones Wireshark applies (a record may not exceed the
+//! largest packet any link type produces), not pcap-file's stricter snapshot-length ones,
+//! which would reject every capture taken with a small `-s`.
+
+use pcap_file::pcap::PcapParser;
+use pcap_file::{Endianness, PcapError, TsResolution};
+
+use super::file::{Format, ReadError, Record};
+use super::{Frame, LinkType};
+
+/// Largest record accepted, as in Wireshark (`WTAP_MAX_PACKET_SIZE_STANDARD`).
+pub(super) const MAX_RECORD: u32 = 262_144;
+
+const RECORD_HEADER_LEN: usize = 16;
+
+/// Recognises a pcap magic number in either byte order.
+pub(super) fn detect(bytes: &[u8]) -> Option<Format> {
+    let magic: [u8; 4] = bytes.get(..4)?.try_into().ok()?;
+    let (nanosecond, big_endian) = match magic {
+        [0xa1, 0xb2, 0xc3, 0xd4] => (false, true),
+        [0xd4, 0xc3, 0xb2, 0xa1] => (false, false),
+        [0xa1, 0xb2, 0x3c, 0x4d] => (true, true),
+        [0x4d, 0x3c, 0xb2, 0xa1] => (true, false),
+        _ => return None,
+    };
+    Some(Format::Pcap {
+        nanosecond,
+        big_endian,
+    })
+}
+
+pub(super) struct Reader<'a> {
+    parser: PcapParser,
+    file_len: usize,
+    rest: &'a [u8],
+    linktype: LinkType,
+    nanosecond: bool,
+}
+
+impl<'a> Reader<'a> {
+    pub(super) fn new(bytes: &'a [u8]) -> Result<Self, String> {
+        let (rest, parser) = PcapParser::new(bytes).map_err(|error| match error {
+            PcapError::IncompleteBuffer => format!(
+                "the pcap global header needs 24 bytes, the file has {}",
+                bytes.len()
+            ),
+            other => format!("unreadable pcap header: {other}"),
+        })?;
+        let header = parser.header();
+        if header.version_major != 2 {
+            return Err(format!(
+                "pcap version {}.{} is not supported (expected 2.4)",
+                header.version_major, header.version_minor
+            ));
+        }
+        // The upper bits of the link-type word carry FCS information; the type is the low 16.
+        let linktype = LinkType::from(u32::from(header.datalink) & 0xffff);
+        Ok(Self {
+            parser,
+            file_len: bytes.len(),
+            rest,
+            linktype,
+            nanosecond: header.ts_resolution == TsResolution::NanoSecond,
+        })
+    }
+
+    fn offset(&self) -> u64 {
+        (self.file_len - self.rest.len()) as u64
+    }
+
+    fn read_u32(&self, at: usize) -> u32 {
+        let word = [
+            self.rest[at],
+            self.rest[at + 1],
+            self.rest[at + 2],
+            self.rest[at + 3],
+        ];
+        match self.parser.header().endianness {
+            Endianness::Big => u32::from_be_bytes(word),
+            Endianness::Little => u32::from_le_bytes(word),
+        }
+    }
+
+    pub(super) fn next_record(&mut self) -> Option<Result<Record<'a>, ReadError>> {
+        if self.rest.is_empty() {
+            return None;
+        }
+        let offset = self.offset();
+        let available = self.rest.len() as u64;
+        if self.rest.len() < RECORD_HEADER_LEN {
+            self.rest = &[];
+            return Some(Err(ReadError::Truncated {
+                offset,
+                needed: RECORD_HEADER_LEN as u64,
+                available,
+            }));
+        }
+        let incl_len = self.read_u32(8);
+        if incl_len > MAX_RECORD {
+            self.rest = &[];
+            return Some(Err(ReadError::Malformed {
+                offset,
+                reason: format!(
+                    "a record claims {incl_len} captured bytes, more than the {MAX_RECORD} any packet can have"
+                ),
+            }));
+        }
+        let (rest, raw) = match self.parser.next_raw_packet(self.rest) {
+            Ok(parsed) => parsed,
+            Err(PcapError::IncompleteBuffer) => {
+                self.rest = &[];
+                return Some(Err(ReadError::Truncated {
+                    offset,
+                    needed: RECORD_HEADER_LEN as u64 + u64::from(incl_len),
+                    available,
+                }));
+            }
+            Err(other) => {
+                self.rest = &[];
+                return Some(Err(ReadError::Malformed {
+                    offset,
+                    reason: other.to_string(),
+                }));
+            }
+        };
+        let data = &self.rest[RECORD_HEADER_LEN..RECORD_HEADER_LEN + raw.data.len()];
+        self.rest = rest;
+        let frac_ns = if self.nanosecond {
+            i64::from(raw.ts_frac)
+        } else {
+            i64::from(raw.ts_frac) * 1000
+        };
+        Some(Ok(Record::Frame(Frame {
+            number: 0,
+            ts_ns: i64::from(raw.ts_sec) * 1_000_000_000 + frac_ns,
+            linktype: self.linktype,
+            interface: None,
+            orig_len: raw.orig_len,
+            data,
+        })))
+    }
+}

@@ -1,0 +1,283 @@
+//! pcapng files: a sequence of sections, each a Section Header Block followed by Interface
+//! Description Blocks and packet blocks.
+//!
+//! ```text
+//! every block:    block_type(4) block_total_length(4) body(...) block_total_length(4)
+//! EPB (6):        interface_id(4) ts_high(4) ts_low(4) captured_len(4) original_len(4)
+//!                 packet_data(captured_len, padded to 4) options
+//! SPB (3):        original_len(4) packet_data(min(original_len, snaplen), padded to 4)
+//! PB (2, old):    interface_id(2) drops_count(2) ts_high(4) ts_low(4) captured_len(4)
+//!                 original_len(4) packet_data options
+//! DSB (10):       secrets_type(4) secrets_length(4) secrets_data(padded to 4) options
+//! ```
+//! (draft-ietf-opsawg-pcapng, sections 4.1 to 4.7.) pcap-file frames the blocks and parses the
+//! section and interface headers; the packet bodies are read here because pcap-file 2.0
+//! assumes nanosecond timestamps whatever `if_tsresol` says, keeps the padding of a Simple
+//! Packet Block as packet data, does not know Decryption Secrets Blocks, and drops a whole
+//! packet over one odd option.
+
+use pcap_file::pcapng::PcapNgParser;
+use pcap_file::pcapng::blocks::interface_description::InterfaceDescriptionOption;
+use pcap_file::{Endianness, PcapError};
+
+use super::file::{ReadError, Record, Secrets, SecretsKind};
+use super::pcap::MAX_RECORD;
+use super::{Frame, LinkType, TsResolution};
+
+/// The block type of a Section Header Block, which also starts every pcapng file.
+pub(super) const MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
+
+mod block_type {
+    pub const SECTION_HEADER: u32 = 0x0a0d_0d0a;
+    pub const INTERFACE_DESCRIPTION: u32 = 1;
+    pub const PACKET: u32 = 2;
+    pub const SIMPLE_PACKET: u32 = 3;
+    pub const ENHANCED_PACKET: u32 = 6;
+    pub const DECRYPTION_SECRETS: u32 = 10;
+}
+
+/// What a packet block needs to know about the interface it was captured on.
+struct Interface {
+    linktype: LinkType,
+    snaplen: u32,
+    resolution: TsResolution,
+    offset_s: i64,
+}
+
+pub(super) struct Reader<'a> {
+    parser: PcapNgParser,
+    file_len: usize,
+    rest: &'a [u8],
+    interfaces: Vec<Interface>,
+}
+
+impl<'a> Reader<'a> {
+    pub(super) fn new(bytes: &'a [u8]) -> Result<Self, String> {
+        // Let the parser read the first Section Header Block itself, then start the walk over
+        // from the beginning so that block is seen like any later one.
+        PcapNgParser::new(bytes).map_err(|error| match error {
+            PcapError::IncompleteBuffer => "the pcapng section header is cut short".to_owned(),
+            other => format!("unreadable pcapng section header: {other}"),
+        })?;
+        let (_, parser) = PcapNgParser::new(bytes).map_err(|error| error.to_string())?;
+        Ok(Self {
+            parser,
+            file_len: bytes.len(),
+            rest: bytes,
+            interfaces: Vec::new(),
+        })
+    }
+
+    fn big_endian(&self) -> bool {
+        self.parser.section().endianness == Endianness::Big
+    }
+
+    pub(super) fn next_record(&mut self) -> Option<Result<Record<'a>, ReadError>> {
+        loop {
+            if self.rest.is_empty() {
+                return None;
+            }
+            let offset = (self.file_len - self.rest.len()) as u64;
+            let block_start = self.rest;
+            let (rest, raw) = match self.parser.next_raw_block(block_start) {
+                Ok(parsed) => parsed,
+                Err(error) => {
+                    self.rest = &[];
+                    return Some(Err(self.framing_error(block_start, offset, error)));
+                }
+            };
+            self.rest = rest;
+            // The body lies between the 8-byte block header and the 4-byte trailer.
+            let body = &block_start[8..raw.initial_len as usize - 4];
+            let result = match raw.type_ {
+                block_type::SECTION_HEADER => {
+                    self.interfaces.clear();
+                    continue;
+                }
+                block_type::INTERFACE_DESCRIPTION => {
+                    self.add_interface();
+                    continue;
+                }
+                block_type::ENHANCED_PACKET => self.enhanced_packet(body),
+                block_type::SIMPLE_PACKET => self.simple_packet(body),
+                block_type::PACKET => self.obsolete_packet(body),
+                block_type::DECRYPTION_SECRETS => self.decryption_secrets(body),
+                // Name resolution, statistics, journal, custom and unknown blocks carry no
+                // packets; skip them.
+                _ => continue,
+            };
+            return Some(result.map_err(|reason| {
+                self.rest = &[];
+                ReadError::Malformed { offset, reason }
+            }));
+        }
+    }
+
+    /// Turns a block-framing failure into a read error with the numbers a person needs.
+    fn framing_error(&self, block: &[u8], offset: u64, error: PcapError) -> ReadError {
+        let available = block.len() as u64;
+        match error {
+            PcapError::IncompleteBuffer => {
+                let needed = if block.len() >= 8 {
+                    u64::from(self.u32_at(block, 4))
+                } else {
+                    12
+                };
+                ReadError::Truncated {
+                    offset,
+                    needed: needed.max(12),
+                    available,
+                }
+            }
+            other => ReadError::Malformed {
+                offset,
+                reason: other.to_string(),
+            },
+        }
+    }
+
+    fn add_interface(&mut self) {
+        let Some(description) = self.parser.interfaces().last() else {
+            return;
+        };
+        let mut interface = Interface {
+            linktype: LinkType::from(u32::from(description.linktype)),
+            snaplen: description.snaplen,
+            resolution: TsResolution::MICRO,
+            offset_s: 0,
+        };
+        for option in &description.options {
+            match option {
+                InterfaceDescriptionOption::IfTsResol(byte) => {
+                    interface.resolution = TsResolution::from_option(*byte);
+                }
+                // if_tsoffset is a signed count of seconds stored in a 64-bit word.
+                InterfaceDescriptionOption::IfTsOffset(seconds) => {
+                    interface.offset_s = *seconds as i64;
+                }
+                _ => {}
+            }
+        }
+        self.interfaces.push(interface);
+    }
+
+    fn interface(&self, id: u32) -> Result<&Interface, String> {
+        self.interfaces.get(id as usize).ok_or_else(|| {
+            format!(
+                "a packet names interface {id}, but its section describes {} interface(s)",
+                self.interfaces.len()
+            )
+        })
+    }
+
+    fn u32_at(&self, bytes: &[u8], at: usize) -> u32 {
+        let word = [bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]];
+        if self.big_endian() {
+            u32::from_be_bytes(word)
+        } else {
+            u32::from_le_bytes(word)
+        }
+    }
+
+    fn frame(
+        &self,
+        interface_id: u32,
+        units: Option<u64>,
+        orig_len: u32,
+        data: &'a [u8],
+    ) -> Result<Record<'a>, String> {
+        let interface = self.interface(interface_id)?;
+        if data.len() > MAX_RECORD as usize {
+            return Err(format!(
+                "a packet claims {} captured bytes, more than the {MAX_RECORD} any packet can have",
+                data.len()
+            ));
+        }
+        let ts_ns = units.map_or(0, |units| {
+            interface
+                .resolution
+                .to_nanos(units)
+                .saturating_add(interface.offset_s.saturating_mul(1_000_000_000))
+        });
+        Ok(Record::Frame(Frame {
+            number: 0,
+            ts_ns,
+            linktype: interface.linktype,
+            interface: Some(interface_id),
+            orig_len,
+            data,
+        }))
+    }
+
+    fn enhanced_packet(&self, body: &'a [u8]) -> Result<Record<'a>, String> {
+        if body.len() < 20 {
+            return Err(format!(
+                "an Enhanced Packet Block body of {} bytes is shorter than its 20-byte header",
+                body.len()
+            ));
+        }
+        let interface_id = self.u32_at(body, 0);
+        let units = (u64::from(self.u32_at(body, 4)) << 32) | u64::from(self.u32_at(body, 8));
+        let captured = self.u32_at(body, 12) as usize;
+        let orig_len = self.u32_at(body, 16);
+        let data = body.get(20..20 + captured).ok_or_else(|| {
+            format!(
+                "an Enhanced Packet Block claims {captured} captured bytes but holds {}",
+                body.len() - 20
+            )
+        })?;
+        self.frame(interface_id, Some(units), orig_len, data)
+    }
+
+    fn obsolete_packet(&self, body: &'a [u8]) -> Result<Record<'a>, String> {
+        if body.len() < 20 {
+            return Err(format!(
+                "a Packet Block body of {} bytes is shorter than its 20-byte header",
+                body.len()
+            ));
+        }
+        let interface_id = u32::from(if self.big_endian() {
+            u16::from_be_bytes([body[0], body[1]])
+        } else {
+            u16::from_le_bytes([body[0], body[1]])
+        });
+        let units = (u64::from(self.u32_at(body, 4)) << 32) | u64::from(self.u32_at(body, 8));
+        let captured = self.u32_at(body, 12) as usize;
+        let orig_len = self.u32_at(body, 16);
+        let data = body.get(20..20 + captured).ok_or_else(|| {
+            format!(
+                "a Packet Block claims {captured} captured bytes but holds {}",
+                body.len() - 20
+            )
+        })?;
+        self.frame(interface_id, Some(units), orig_len, data)
+    }
+
+    fn simple_packet(&self, body: &'a [u8]) -> Result<Record<'a>, String> {
+        if body.len() < 4 {
+            return Err("a Simple Packet Block has no room for its length".to_owned());
+        }
+        let orig_len = self.u32_at(body, 0);
+        let snaplen = self.interface(0)?.snaplen;
+        let mut captured = (orig_len as usize).min(body.len() - 4);
+        if snaplen != 0 {
+            captured = captured.min(snaplen as usize);
+        }
+        self.frame(0, None, orig_len, &body[4..4 + captured])
+    }
+
+    fn decryption_secrets(&self, body: &'a [u8]) -> Result<Record<'a>, String> {
+        if body.len() < 8 {
+            return Err("a Decryption Secrets Block is shorter than its 8-byte header".to_owned());
+        }
+        let kind = SecretsKind::from(self.u32_at(body, 0));
+        let length = self.u32_at(body, 4) as usize;
+        let data = body.get(8..8 + length).ok_or_else(|| {
+            format!(
+                "a Decryption Secrets Block claims {length} bytes of secrets but holds {}",
+                body.len() - 8
+            )
+        })?;
+        Ok(Record::Secrets(Secrets { kind, data }))
+    }
+}

@@ -1,0 +1,126 @@
+//! `rttscope dissect`: read a capture, track it, filter it, and print every packet.
+
+use std::collections::BTreeSet;
+use std::io::{self, BufWriter, Write};
+
+use super::{CliError, DissectArgs, Outcome, OutputFormat};
+use crate::capture::{CaptureFile, LinkType};
+use crate::filter::Filter;
+use crate::registry::FIELDS;
+use crate::render::Render;
+use crate::render::fields::Fields;
+use crate::render::json::Json;
+use crate::render::text::Text;
+use crate::track::Tracker;
+
+const OUTPUT_BUFFER: usize = 1 << 16;
+
+pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
+    let format = match (args.format, args.fields.is_empty()) {
+        (Some(format), _) => format,
+        (None, false) => OutputFormat::Fields,
+        (None, true) => OutputFormat::Text,
+    };
+    let mut renderer: Box<dyn Render> = match format {
+        OutputFormat::Text => Box::new(Text::new()),
+        OutputFormat::Json => Box::new(Json::new()),
+        OutputFormat::Fields if args.fields.is_empty() => return Err(CliError::NoFields),
+        OutputFormat::Fields => {
+            Box::new(Fields::new(&args.fields, args.header).map_err(CliError::UnknownFields)?)
+        }
+    };
+    let filter = match &args.filter {
+        Some(text) => Some(Filter::parse(text).map_err(|error| CliError::Filter {
+            annotated: error.annotate(text),
+            error,
+        })?),
+        None => None,
+    };
+    let capture = CaptureFile::open(&args.file)?;
+    if let Some(warning) = capture.warning() {
+        eprintln!("rttscope: warning: {warning}");
+    }
+
+    let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock());
+    let result = dissect_all(
+        &capture,
+        renderer.as_mut(),
+        filter.as_ref(),
+        args.count,
+        &mut out,
+    )
+    .and_then(|outcome| out.flush().map(|()| outcome));
+    match result {
+        Ok(outcome) => Ok(outcome),
+        // A reader that stops early (`| head`) is not an error.
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(Outcome::Complete),
+        Err(error) => Err(CliError::Output(error)),
+    }
+}
+
+fn dissect_all(
+    capture: &CaptureFile,
+    renderer: &mut dyn Render,
+    filter: Option<&Filter>,
+    count: Option<u64>,
+    out: &mut dyn Write,
+) -> io::Result<Outcome> {
+    renderer.begin(out)?;
+    let mut tracker = Tracker::new();
+    let mut unknown_linktypes = BTreeSet::new();
+    let mut printed = 0u64;
+    for item in capture.frames() {
+        let frame = match item {
+            Ok(frame) => frame,
+            Err(error) => {
+                out.flush()?;
+                let where_ = if capture.compressed() {
+                    " (counting decompressed bytes)"
+                } else {
+                    ""
+                };
+                eprintln!("rttscope: warning: {error}{where_}; every packet before it was shown");
+                return Ok(Outcome::CutShort);
+            }
+        };
+        if let LinkType::Unknown(number) = frame.linktype
+            && unknown_linktypes.insert(number)
+        {
+            eprintln!(
+                "rttscope: note: link type {number} is not decoded; its packets are shown as raw bytes"
+            );
+        }
+        let mut reassembled = None;
+        let packet = tracker.handle_frame(&frame, &mut reassembled);
+        if filter.is_none_or(|filter| filter.matches(&packet, &frame)) {
+            renderer.packet(out, &frame, &packet)?;
+            printed += 1;
+            if count.is_some_and(|count| printed >= count) {
+                break;
+            }
+        }
+    }
+    Ok(Outcome::Complete)
+}
+
+/// `rttscope fields`: every field name, its type and what it means.
+pub fn list_fields() -> Result<Outcome, CliError> {
+    let mut out = BufWriter::new(io::stdout().lock());
+    let mut write = || -> io::Result<()> {
+        for field in FIELDS {
+            writeln!(
+                out,
+                "{:<40} {:<9} {}",
+                field.name,
+                format!("{:?}", field.kind),
+                field.title
+            )?;
+        }
+        out.flush()
+    };
+    match write() {
+        Ok(()) => Ok(Outcome::Complete),
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(Outcome::Complete),
+        Err(error) => Err(CliError::Output(error)),
+    }
+}

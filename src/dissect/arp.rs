@@ -1,0 +1,224 @@
+//! Address Resolution Protocol.
+//!
+//! ```text
+//! RFC 826 (packet format), RFC 5227 (probes and announcements):
+//!   hardware_type(2) protocol_type(2) hardware_size(1) protocol_size(1) opcode(2)
+//!   sender_hardware(hardware_size) sender_protocol(protocol_size)
+//!   target_hardware(hardware_size) target_protocol(protocol_size)
+//! ```
+
+use std::fmt;
+use std::net::Ipv4Addr;
+
+use super::error::{IResult, be16, take_bytes};
+use super::ethernet::mac;
+use super::field::{Emitter, Value, write_mac};
+
+pub const FIXED_LEN: usize = 8;
+
+mod field {
+    use std::ops::Range;
+    pub const HARDWARE_TYPE: Range<usize> = 0..2;
+    pub const PROTOCOL_TYPE: Range<usize> = 2..4;
+    pub const HARDWARE_SIZE: Range<usize> = 4..5;
+    pub const PROTOCOL_SIZE: Range<usize> = 5..6;
+    pub const OPCODE: Range<usize> = 6..8;
+}
+
+const ETHERNET: u16 = 1;
+const IPV4: u16 = 0x0800;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Packet<'a> {
+    bytes: &'a [u8],
+}
+
+pub fn parse(input: &[u8]) -> IResult<'_, Packet<'_>> {
+    let (_, fixed) = take_bytes(FIXED_LEN)(input)?;
+    let hardware_size = usize::from(fixed[field::HARDWARE_SIZE.start]);
+    let protocol_size = usize::from(fixed[field::PROTOCOL_SIZE.start]);
+    let total = FIXED_LEN + 2 * (hardware_size + protocol_size);
+    let (rest, bytes) = take_bytes(total)(input)?;
+    Ok((rest, Packet { bytes }))
+}
+
+/// The four addresses of an ARP packet, in wire order.
+#[derive(Clone, Copy)]
+enum Address {
+    SenderHardware,
+    SenderProtocol,
+    TargetHardware,
+    TargetProtocol,
+}
+
+impl Packet<'_> {
+    pub fn hardware_type(&self) -> u16 {
+        be16(self.bytes, field::HARDWARE_TYPE.start)
+    }
+
+    pub fn protocol_type(&self) -> u16 {
+        be16(self.bytes, field::PROTOCOL_TYPE.start)
+    }
+
+    fn hardware_size(&self) -> usize {
+        self.bytes[field::HARDWARE_SIZE.start].into()
+    }
+
+    fn protocol_size(&self) -> usize {
+        self.bytes[field::PROTOCOL_SIZE.start].into()
+    }
+
+    /// 1 request, 2 reply (RFC 826); 3 and 4 are RARP.
+    pub fn opcode(&self) -> u16 {
+        be16(self.bytes, field::OPCODE.start)
+    }
+
+    fn range(&self, address: Address) -> std::ops::Range<usize> {
+        let (hardware, protocol) = (self.hardware_size(), self.protocol_size());
+        let start = FIXED_LEN
+            + match address {
+                Address::SenderHardware => 0,
+                Address::SenderProtocol => hardware,
+                Address::TargetHardware => hardware + protocol,
+                Address::TargetProtocol => 2 * hardware + protocol,
+            };
+        let len = match address {
+            Address::SenderHardware | Address::TargetHardware => hardware,
+            Address::SenderProtocol | Address::TargetProtocol => protocol,
+        };
+        start..start + len
+    }
+
+    /// Whether the addresses are Ethernet MACs and IPv4 addresses, the usual case.
+    fn is_ethernet_ipv4(&self) -> bool {
+        self.hardware_type() == ETHERNET
+            && self.protocol_type() == IPV4
+            && self.hardware_size() == 6
+            && self.protocol_size() == 4
+    }
+
+    fn ipv4(&self, address: Address) -> Ipv4Addr {
+        let range = self.range(address);
+        let b = &self.bytes[range];
+        Ipv4Addr::new(b[0], b[1], b[2], b[3])
+    }
+
+    fn mac(&self, address: Address) -> [u8; 6] {
+        mac(&self.bytes[self.range(address)])
+    }
+
+    pub fn fields(&self, out: &mut Emitter<'_>) {
+        out.at(
+            "arp.hw.type",
+            field::HARDWARE_TYPE,
+            Value::Uint(self.hardware_type().into()),
+        );
+        out.at(
+            "arp.proto.type",
+            field::PROTOCOL_TYPE,
+            Value::hex16(self.protocol_type()),
+        );
+        out.at(
+            "arp.hw.size",
+            field::HARDWARE_SIZE,
+            Value::Uint(self.hardware_size() as u64),
+        );
+        out.at(
+            "arp.proto.size",
+            field::PROTOCOL_SIZE,
+            Value::Uint(self.protocol_size() as u64),
+        );
+        out.at(
+            "arp.opcode",
+            field::OPCODE,
+            Value::Uint(self.opcode().into()),
+        );
+        let names = [
+            (Address::SenderHardware, "arp.src.hw_mac", "arp.src.hw"),
+            (
+                Address::SenderProtocol,
+                "arp.src.proto_ipv4",
+                "arp.src.proto",
+            ),
+            (Address::TargetHardware, "arp.dst.hw_mac", "arp.dst.hw"),
+            (
+                Address::TargetProtocol,
+                "arp.dst.proto_ipv4",
+                "arp.dst.proto",
+            ),
+        ];
+        for (address, typed, raw) in names {
+            let range = self.range(address);
+            if !self.is_ethernet_ipv4() {
+                out.at(raw, range.clone(), Value::Bytes(&self.bytes[range]));
+            } else if matches!(address, Address::SenderHardware | Address::TargetHardware) {
+                out.at(typed, range, Value::Mac(self.mac(address)));
+            } else {
+                out.at(typed, range, Value::Ipv4(self.ipv4(address)));
+            }
+        }
+    }
+
+    pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
+        if !self.is_ethernet_ipv4() {
+            return write!(out, "ARP opcode {}", self.opcode());
+        }
+        let (sender, target) = (
+            self.ipv4(Address::SenderProtocol),
+            self.ipv4(Address::TargetProtocol),
+        );
+        match self.opcode() {
+            1 if sender == target => write!(out, "Gratuitous ARP for {sender} (Request)"),
+            1 if sender.is_unspecified() => write!(out, "Who has {target}? (ARP Probe)"),
+            1 => write!(out, "Who has {target}? Tell {sender}"),
+            2 => {
+                write!(out, "{sender} is at ")?;
+                write_mac(out, &self.mac(Address::SenderHardware))
+            }
+            other => write!(out, "ARP opcode {other}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dissect::error::Error;
+
+    const REQUEST: [u8; 28] = [
+        0x00, 0x01, // hardware: Ethernet
+        0x08, 0x00, // protocol: IPv4
+        6, 4, // sizes
+        0x00, 0x01, // opcode: request
+        0x02, 0x00, 0x00, 0x00, 0x00, 0x01, // sender MAC
+        10, 0, 0, 1, // sender IP
+        0, 0, 0, 0, 0, 0, // target MAC: unknown
+        10, 0, 0, 2, // target IP
+    ];
+
+    #[test]
+    fn parses_a_request() {
+        let (rest, arp) = parse(&REQUEST).expect("valid ARP");
+        assert!(rest.is_empty());
+        assert_eq!(arp.opcode(), 1);
+        let mut summary = String::new();
+        arp.summary(&mut summary).expect("formatting");
+        assert_eq!(summary, "Who has 10.0.0.2? Tell 10.0.0.1");
+    }
+
+    #[test]
+    fn every_truncation_is_reported() {
+        for cut in 0..REQUEST.len() {
+            let needed = if cut < FIXED_LEN {
+                FIXED_LEN - cut
+            } else {
+                REQUEST.len() - cut
+            };
+            assert_eq!(
+                parse(&REQUEST[..cut]),
+                Err(Error::truncated(needed)),
+                "cut at {cut}"
+            );
+        }
+    }
+}

@@ -1,0 +1,433 @@
+//! The layer chain: from a frame's link type inwards, each parser's remainder handed to the
+//! parser its header names.
+//!
+//! Each step pushes one layer. A step that fails pushes an undecoded layer with the failure's
+//! reason and ends the walk; everything already pushed stays. Offsets are computed from where
+//! each header's bytes sit in the buffer being walked, so no step has to count them.
+
+use std::net::IpAddr;
+
+use super::error::{Error, into_error};
+use super::field::Source;
+use super::{
+    Annotation, Fragment, FragmentKey, Header, Layer, Packet, arp, ethernet, icmp, icmpv6, ipv4,
+    ipv6, null, sll, tcp, udp, vlan,
+};
+use crate::capture::{Frame, LinkType};
+use crate::osi::Protocol;
+
+/// How many VLAN tags one frame may stack before it is called malformed.
+const MAX_VLAN_TAGS: usize = 8;
+
+/// Dissects one frame.
+pub fn dissect<'a>(frame: &Frame<'a>) -> Packet<'a> {
+    let mut packet = Packet::default();
+    let mut chain = Chain {
+        packet: &mut packet,
+        base: frame.data,
+        source: Source::Frame,
+        quoted: false,
+    };
+    chain.link(frame.linktype, frame.data);
+    packet
+}
+
+/// Continues a fragmented packet with its reassembled payload, replacing the fragment's data
+/// layer with the layers decoded from `payload`.
+pub fn continue_reassembled<'a>(
+    packet: &mut Packet<'a>,
+    payload: &'a [u8],
+    annotation: Annotation,
+) {
+    let Some(fragment) = packet.fragment else {
+        return;
+    };
+    packet.layers.truncate(fragment.layer + 1);
+    let addresses = match &packet.layers[fragment.layer].header {
+        Header::Ipv4(ip) => (IpAddr::V4(ip.src()), IpAddr::V4(ip.dst())),
+        Header::Ipv6(ip) => (IpAddr::V6(ip.src()), IpAddr::V6(ip.dst())),
+        _ => return,
+    };
+    packet.layers[fragment.layer].annotation = annotation;
+    packet.fragment = None;
+    let mut chain = Chain {
+        packet,
+        base: payload,
+        source: Source::Reassembled,
+        quoted: false,
+    };
+    chain.ip_payload(fragment.protocol, payload, 0, addresses);
+}
+
+struct Chain<'p, 'a> {
+    packet: &'p mut Packet<'a>,
+    /// The buffer being walked, for offsets.
+    base: &'a [u8],
+    source: Source,
+    /// Whether the walk is inside a datagram quoted by an ICMP error.
+    quoted: bool,
+}
+
+impl<'a> Chain<'_, 'a> {
+    fn push(&mut self, header: Header<'a>, start: &'a [u8]) -> usize {
+        let offset = super::field_offset(self.base, start);
+        self.packet.layers.push(Layer {
+            header,
+            offset,
+            source: self.source,
+            quoted: self.quoted,
+            annotation: Annotation::None,
+        });
+        self.packet.layers.len() - 1
+    }
+
+    /// Records a failed layer: an undecoded layer holding its bytes, and a problem.
+    fn fail(&mut self, protocol: Protocol, bytes: &'a [u8], error: Error) {
+        let reason = error.to_string();
+        if !self.quoted || !matches!(error, Error::Truncated { .. }) {
+            self.packet.problem(protocol, reason.clone());
+        }
+        self.push(
+            Header::Undecoded {
+                protocol,
+                bytes,
+                reason,
+            },
+            bytes,
+        );
+    }
+
+    fn data(&mut self, bytes: &'a [u8]) {
+        if !bytes.is_empty() {
+            self.push(Header::Data(bytes), bytes);
+        }
+    }
+
+    fn link(&mut self, linktype: LinkType, data: &'a [u8]) {
+        match linktype {
+            LinkType::Ethernet => self.ethernet(data),
+            LinkType::Null | LinkType::Loop => self.null(linktype, data),
+            LinkType::LinuxSll | LinkType::LinuxSll2 => self.sll(linktype, data),
+            LinkType::Raw => {
+                self.push(Header::Raw, data);
+                self.raw_ip(data);
+            }
+            LinkType::Ipv4 => {
+                self.push(Header::Raw, data);
+                self.ipv4(data);
+            }
+            LinkType::Ipv6 => {
+                self.push(Header::Raw, data);
+                self.ipv6(data);
+            }
+            LinkType::Unknown(number) => {
+                self.packet.problem(
+                    Protocol::Frame,
+                    format!("link type {number} is not supported; showing the raw bytes"),
+                );
+                self.data(data);
+            }
+        }
+    }
+
+    fn ethernet(&mut self, data: &'a [u8]) {
+        let (payload, header) = match ethernet::parse(data) {
+            Ok(parsed) => parsed,
+            Err(error) => return self.fail(Protocol::Ethernet, data, into_error(error)),
+        };
+        let index = self.push(Header::Ethernet(header), data);
+        let trailer = match header.ethertype() {
+            Some(ethertype) => self.ethertype(u16::from(ethertype), payload),
+            None => {
+                self.data(payload);
+                &[]
+            }
+        };
+        if let Header::Ethernet(header) = &mut self.packet.layers[index].header {
+            header.trailer = trailer;
+        }
+    }
+
+    /// Dispatches on an EtherType; returns the bytes after the network-layer datagram.
+    fn ethertype(&mut self, ethertype: u16, payload: &'a [u8]) -> &'a [u8] {
+        match ethernet::EtherType::from(ethertype) {
+            ethernet::EtherType::Ipv4 => self.ipv4(payload),
+            ethernet::EtherType::Ipv6 => self.ipv6(payload),
+            ethernet::EtherType::Arp => match arp::parse(payload) {
+                Ok((rest, packet)) => {
+                    self.push(Header::Arp(packet), payload);
+                    rest
+                }
+                Err(error) => {
+                    self.fail(Protocol::Arp, payload, into_error(error));
+                    &[]
+                }
+            },
+            kind if kind.is_vlan_tag() => self.vlan(payload, kind == ethernet::EtherType::QinQ),
+            _ => {
+                self.data(payload);
+                &[]
+            }
+        }
+    }
+
+    fn vlan(&mut self, payload: &'a [u8], service: bool) -> &'a [u8] {
+        let depth = self
+            .packet
+            .layers
+            .iter()
+            .filter(|l| matches!(l.header, Header::Vlan(_)))
+            .count();
+        if depth >= MAX_VLAN_TAGS {
+            let error =
+                Error::Malformed(format!("more than {MAX_VLAN_TAGS} stacked VLAN tags").into());
+            self.fail(Protocol::Vlan, payload, error);
+            return &[];
+        }
+        match vlan::parse(payload, service) {
+            Ok((inner, tag)) => {
+                self.push(Header::Vlan(tag), payload);
+                if tag.type_field() <= 1500 {
+                    self.data(inner);
+                    return &[];
+                }
+                self.ethertype(tag.type_field(), inner)
+            }
+            Err(error) => {
+                self.fail(Protocol::Vlan, payload, into_error(error));
+                &[]
+            }
+        }
+    }
+
+    fn null(&mut self, linktype: LinkType, data: &'a [u8]) {
+        let parsed = if linktype == LinkType::Loop {
+            null::parse_loop(data)
+        } else {
+            null::parse_null(data)
+        };
+        match parsed {
+            Ok((payload, header)) => {
+                self.push(Header::Null(header), data);
+                match header.family() {
+                    null::Family::Ipv4 => {
+                        self.ipv4(payload);
+                    }
+                    null::Family::Ipv6 => {
+                        self.ipv6(payload);
+                    }
+                    null::Family::Unknown(_) => self.data(payload),
+                }
+            }
+            Err(error) => self.fail(Protocol::Null, data, into_error(error)),
+        }
+    }
+
+    fn sll(&mut self, linktype: LinkType, data: &'a [u8]) {
+        let parsed = if linktype == LinkType::LinuxSll2 {
+            sll::parse_v2(data)
+        } else {
+            sll::parse_v1(data)
+        };
+        match parsed {
+            Ok((payload, header)) => {
+                self.push(Header::Sll(header), data);
+                match header.ethertype() {
+                    Some(ethertype) => {
+                        self.ethertype(u16::from(ethertype), payload);
+                    }
+                    None => self.data(payload),
+                }
+            }
+            Err(error) => self.fail(Protocol::Sll, data, into_error(error)),
+        }
+    }
+
+    /// Raw IP: the version nibble says which.
+    fn raw_ip(&mut self, data: &'a [u8]) {
+        match data.first().map(|byte| byte >> 4) {
+            Some(4) => {
+                self.ipv4(data);
+            }
+            Some(6) => {
+                self.ipv6(data);
+            }
+            _ => self.data(data),
+        }
+    }
+
+    fn ipv4(&mut self, data: &'a [u8]) -> &'a [u8] {
+        let (rest, ip) = match ipv4::parse(data) {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                self.fail(Protocol::Ipv4, data, into_error(error));
+                return &[];
+            }
+        };
+        let index = self.push(Header::Ipv4(ip), data);
+        if let Some(problem) = ip.options_problem() {
+            self.packet.problem(Protocol::Ipv4, problem);
+        }
+        if ip.is_fragment() && !self.quoted {
+            self.packet.fragment = Some(Fragment {
+                key: FragmentKey::V4 {
+                    src: ip.src().octets(),
+                    dst: ip.dst().octets(),
+                    protocol: ip.protocol(),
+                    ident: ip.ident(),
+                },
+                offset: ip.fragment_offset(),
+                more: ip.more_fragments(),
+                data: ip.payload,
+                complete: ip.missing == 0,
+                protocol: ip.protocol(),
+                layer: index,
+            });
+            self.data(ip.payload);
+        } else if ip.fragment_offset() != 0 {
+            // A quoted non-first fragment holds no upper-layer header.
+            self.data(ip.payload);
+        } else {
+            let addresses = (IpAddr::V4(ip.src()), IpAddr::V4(ip.dst()));
+            self.ip_payload(ip.protocol(), ip.payload, ip.missing, addresses);
+        }
+        rest
+    }
+
+    fn ipv6(&mut self, data: &'a [u8]) -> &'a [u8] {
+        let (rest, ip) = match ipv6::parse(data) {
+            Ok(parsed) => parsed,
+            Err(error) => {
+                self.fail(Protocol::Ipv6, data, into_error(error));
+                return &[];
+            }
+        };
+        let index = self.push(Header::Ipv6(ip.clone()), data);
+        if let Some(error) = ip.extension_error.clone() {
+            let unreadable = &data[ip.header_len().min(data.len())..data.len() - rest.len()];
+            self.fail(Protocol::Ipv6, unreadable, error);
+            return rest;
+        }
+        let addresses = (IpAddr::V6(ip.src()), IpAddr::V6(ip.dst()));
+        match ip.fragment() {
+            Some(fragment) if !self.quoted && (fragment.more || fragment.offset != 0) => {
+                self.packet.fragment = Some(Fragment {
+                    key: FragmentKey::V6 {
+                        src: ip.src().octets(),
+                        dst: ip.dst().octets(),
+                        ident: fragment.ident,
+                    },
+                    offset: fragment.offset,
+                    more: fragment.more,
+                    data: ip.payload,
+                    complete: ip.missing == 0,
+                    protocol: ip.upper_protocol,
+                    layer: index,
+                });
+                self.data(ip.payload);
+            }
+            Some(fragment) if fragment.offset != 0 => self.data(ip.payload),
+            _ => self.ip_payload(ip.upper_protocol, ip.payload, ip.missing, addresses),
+        }
+        rest
+    }
+
+    /// Dispatches on an IP protocol number. `missing` counts payload bytes not captured.
+    fn ip_payload(
+        &mut self,
+        protocol: u8,
+        payload: &'a [u8],
+        missing: usize,
+        addresses: (IpAddr, IpAddr),
+    ) {
+        match protocol {
+            1 => self.icmp(payload, missing),
+            6 => self.tcp(payload, missing),
+            17 => self.udp(payload, missing),
+            58 => self.icmpv6(payload, missing, addresses),
+            _ => self.data(payload),
+        }
+    }
+
+    fn icmp(&mut self, payload: &'a [u8], missing: usize) {
+        // A quoted message is never checked: the quote is usually cut short anyway.
+        let missing = if self.quoted { missing.max(1) } else { missing };
+        match icmp::parse(payload, missing) {
+            Ok((_, message)) => {
+                self.push(Header::Icmp(message), payload);
+                if message.quotes_datagram() {
+                    self.quoted_datagram(message.body, |chain, body| {
+                        chain.ipv4(body);
+                    });
+                } else {
+                    self.data(message.body);
+                }
+            }
+            Err(error) => self.fail(Protocol::Icmp, payload, into_error(error)),
+        }
+    }
+
+    fn icmpv6(&mut self, payload: &'a [u8], missing: usize, addresses: (IpAddr, IpAddr)) {
+        let pseudo_header = match addresses {
+            (IpAddr::V6(src), IpAddr::V6(dst)) if missing == 0 && !self.quoted => {
+                Some(icmpv6::pseudo_header(src, dst, payload.len()))
+            }
+            _ => None,
+        };
+        match icmpv6::parse(payload, pseudo_header) {
+            Ok((_, message)) => {
+                self.push(Header::Icmpv6(message), payload);
+                if message.quotes_packet() {
+                    self.quoted_datagram(message.body(), |chain, body| {
+                        chain.ipv6(body);
+                    });
+                } else {
+                    self.data(message.body());
+                }
+            }
+            Err(error) => self.fail(Protocol::Icmpv6, payload, into_error(error)),
+        }
+    }
+
+    /// Dissects the datagram an ICMP error quotes, marking its layers as quoted.
+    fn quoted_datagram(&mut self, body: &'a [u8], dissect: impl FnOnce(&mut Self, &'a [u8])) {
+        if body.is_empty() {
+            return;
+        }
+        let outer = self.quoted;
+        self.quoted = true;
+        dissect(self, body);
+        self.quoted = outer;
+    }
+
+    fn udp(&mut self, payload: &'a [u8], missing: usize) {
+        match udp::parse(payload, missing) {
+            Ok((_, header)) => {
+                self.push(Header::Udp(header), payload);
+                if let Some(problem) = header.length_problem()
+                    && !self.quoted
+                {
+                    self.packet.problem(Protocol::Udp, problem);
+                }
+                self.data(header.payload);
+            }
+            Err(error) => self.fail(Protocol::Udp, payload, into_error(error)),
+        }
+    }
+
+    fn tcp(&mut self, payload: &'a [u8], missing: usize) {
+        match tcp::parse(payload, missing) {
+            Ok((_, header)) => {
+                self.push(Header::Tcp(header), payload);
+                if let Some(problem) = header.options_problem() {
+                    self.packet.problem(Protocol::Tcp, problem);
+                }
+                self.data(header.payload);
+            }
+            Err(error) => self.fail(Protocol::Tcp, payload, into_error(error)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

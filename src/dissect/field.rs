@@ -1,0 +1,242 @@
+//! Named fields: what every layer reports about itself, by Wireshark's field names.
+//!
+//! A layer does not build a list of fields; it walks them into a [`FieldSink`], so a renderer
+//! that wants two fields pays for formatting two. Each field carries its bytes' position in
+//! the frame (or in the reassembled datagram it came from), so the hex view can highlight it,
+//! and a [`Value`] whose `Display` is exactly what `tshark -T fields` prints for it.
+
+use std::fmt::{self, Write as _};
+use std::net::{Ipv4Addr, Ipv6Addr};
+use std::ops::Range;
+
+/// Where a layer's bytes live.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Source {
+    /// In the captured frame.
+    #[default]
+    Frame,
+    /// In a datagram reassembled from fragments, shown on the frame that completed it.
+    Reassembled,
+}
+
+/// A field value, typed as Wireshark types it so it prints the way tshark prints it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value<'a> {
+    /// An unsigned integer shown in decimal.
+    Uint(u64),
+    /// An unsigned integer shown in hex, zero-padded to `digits`.
+    Hex {
+        value: u64,
+        digits: u8,
+    },
+    /// A flag: tshark prints `1` or `0`.
+    Bool(bool),
+    Mac([u8; 6]),
+    Ipv4(Ipv4Addr),
+    Ipv6(Ipv6Addr),
+    /// Raw bytes, printed as lowercase hex without separators.
+    Bytes(&'a [u8]),
+    /// Raw bytes that Wireshark displays with colons between them, such as link-layer
+    /// addresses inside ICMPv6 options.
+    BytesColon(&'a [u8]),
+    Str(&'a str),
+    Text(String),
+    /// Seconds and nanoseconds since the epoch, printed `secs.nnnnnnnnn`.
+    Epoch(i64),
+    /// A signed duration in nanoseconds, printed as seconds with nine decimals.
+    Seconds(i64),
+    /// A presence-only marker (Wireshark's `FT_NONE`), such as an analysis flag; tshark
+    /// prints `1` for it.
+    Present,
+}
+
+impl Value<'_> {
+    pub fn hex8(value: u8) -> Self {
+        Self::Hex {
+            value: value.into(),
+            digits: 2,
+        }
+    }
+
+    pub fn hex16(value: u16) -> Self {
+        Self::Hex {
+            value: value.into(),
+            digits: 4,
+        }
+    }
+
+    pub fn hex32(value: u32) -> Self {
+        Self::Hex {
+            value: value.into(),
+            digits: 8,
+        }
+    }
+
+    /// The value as a number, for comparisons in display filters.
+    pub fn as_u64(&self) -> Option<u64> {
+        match self {
+            Self::Uint(value) | Self::Hex { value, .. } => Some(*value),
+            Self::Bool(flag) => Some(u64::from(*flag)),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Value<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Uint(value) => write!(f, "{value}"),
+            Self::Hex { value, digits } => {
+                write!(f, "0x{value:0width$x}", width = *digits as usize)
+            }
+            Self::Bool(flag) => f.write_str(if *flag { "1" } else { "0" }),
+            Self::Mac(mac) => write_mac(f, mac),
+            Self::Ipv4(address) => write!(f, "{address}"),
+            Self::Ipv6(address) => write!(f, "{address}"),
+            Self::Bytes(bytes) => write_hex(f, bytes),
+            Self::BytesColon(bytes) => {
+                for (index, byte) in bytes.iter().enumerate() {
+                    if index > 0 {
+                        f.write_str(":")?;
+                    }
+                    write!(f, "{byte:02x}")?;
+                }
+                Ok(())
+            }
+            Self::Str(text) => f.write_str(text),
+            Self::Text(text) => f.write_str(text),
+            Self::Epoch(nanos) | Self::Seconds(nanos) => {
+                let sign = if *nanos < 0 { "-" } else { "" };
+                let magnitude = nanos.unsigned_abs();
+                write!(
+                    f,
+                    "{sign}{}.{:09}",
+                    magnitude / 1_000_000_000,
+                    magnitude % 1_000_000_000
+                )
+            }
+            Self::Present => f.write_str("1"),
+        }
+    }
+}
+
+/// Writes a MAC address as `aa:bb:cc:dd:ee:ff`.
+pub fn write_mac(out: &mut (impl fmt::Write + ?Sized), mac: &[u8; 6]) -> fmt::Result {
+    write!(
+        out,
+        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+        mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]
+    )
+}
+
+/// Writes bytes as lowercase hex with no separators.
+pub fn write_hex(out: &mut (impl fmt::Write + ?Sized), bytes: &[u8]) -> fmt::Result {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    for byte in bytes {
+        out.write_char(DIGITS[usize::from(byte >> 4)] as char)?;
+        out.write_char(DIGITS[usize::from(byte & 0x0f)] as char)?;
+    }
+    Ok(())
+}
+
+/// One named field of a layer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Field<'a> {
+    pub name: &'static str,
+    pub value: Value<'a>,
+    /// Byte range within `source`; empty for fields computed rather than read.
+    pub range: Range<usize>,
+    pub source: Source,
+}
+
+/// Receives the fields of a packet in tree order.
+pub trait FieldSink {
+    fn field(&mut self, field: Field<'_>);
+}
+
+impl<F: FnMut(Field<'_>)> FieldSink for F {
+    fn field(&mut self, field: Field<'_>) {
+        self(field)
+    }
+}
+
+/// Emits the fields of one layer, placing ranges relative to the layer's start.
+pub struct Emitter<'s> {
+    sink: &'s mut dyn FieldSink,
+    base: usize,
+    source: Source,
+}
+
+impl<'s> Emitter<'s> {
+    pub fn new(sink: &'s mut dyn FieldSink, base: usize, source: Source) -> Self {
+        Self { sink, base, source }
+    }
+
+    /// A field read from `range` of the layer's bytes.
+    pub fn at(&mut self, name: &'static str, range: Range<usize>, value: Value<'_>) {
+        let range = self.base + range.start..self.base + range.end;
+        self.sink.field(Field {
+            name,
+            value,
+            range,
+            source: self.source,
+        });
+    }
+
+    /// A field computed by the dissector rather than read from the bytes.
+    pub fn computed(&mut self, name: &'static str, value: Value<'_>) {
+        let range = self.base..self.base;
+        self.sink.field(Field {
+            name,
+            value,
+            range,
+            source: self.source,
+        });
+    }
+
+    /// Emits the fields of a nested structure that starts `offset` bytes into this layer.
+    pub fn nested(&mut self, offset: usize) -> Emitter<'_> {
+        Emitter {
+            sink: &mut *self.sink,
+            base: self.base + offset,
+            source: self.source,
+        }
+    }
+}
+
+/// Formats a value into a reusable string buffer.
+pub fn format_into(buffer: &mut String, value: &Value<'_>) {
+    buffer.clear();
+    // Writing into a String cannot fail.
+    let _ = write!(buffer, "{value}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_print_as_tshark_fields_prints_them() {
+        assert_eq!(Value::Uint(443).to_string(), "443");
+        assert_eq!(Value::hex16(0x0800).to_string(), "0x0800");
+        assert_eq!(Value::hex8(0x40).to_string(), "0x40");
+        assert_eq!(Value::hex32(1).to_string(), "0x00000001");
+        assert_eq!(Value::Bool(true).to_string(), "1");
+        assert_eq!(
+            Value::Mac([0, 0x1b, 0x21, 0xaa, 0xbb, 0xcc]).to_string(),
+            "00:1b:21:aa:bb:cc"
+        );
+        assert_eq!(Value::Bytes(&[0xde, 0xad, 0x01]).to_string(), "dead01");
+        assert_eq!(
+            Value::BytesColon(&[0xde, 0xad, 0x01]).to_string(),
+            "de:ad:01"
+        );
+        assert_eq!(
+            Value::Epoch(1_648_774_116_286_233_000).to_string(),
+            "1648774116.286233000"
+        );
+        assert_eq!(Value::Epoch(-1).to_string(), "-0.000000001");
+        assert_eq!(Value::Seconds(-1_500_000_000).to_string(), "-1.500000000");
+        assert_eq!(Value::Present.to_string(), "1");
+    }
+}

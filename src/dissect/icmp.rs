@@ -1,0 +1,252 @@
+//! ICMP for IPv4: echo, and the error messages that quote the datagram they answer.
+//!
+//! ```text
+//! RFC 792:
+//!   every message:        type(1) code(1) checksum(2) rest_of_header(4) body
+//!   echo (8) / reply (0): identifier(2) sequence(2) data
+//!   unreachable (3), source quench (4), time exceeded (11):
+//!                         unused(2) next_hop_mtu(2, RFC 1191, code 4 only)
+//!                         internet header + at least 64 bits of the original datagram
+//!   redirect (5):         gateway(4) quoted datagram
+//!   parameter problem (12): pointer(1) unused(3) quoted datagram
+//! ```
+//! The checksum covers the whole message; it is verified when the message was captured whole.
+
+use std::fmt;
+
+use super::checksum;
+use super::error::{IResult, be16, take_bytes};
+use super::field::{Emitter, Value};
+
+pub const HEADER_LEN: usize = 8;
+
+mod field {
+    use std::ops::Range;
+    pub const TYPE: Range<usize> = 0..1;
+    pub const CODE: Range<usize> = 1..2;
+    pub const CHECKSUM: Range<usize> = 2..4;
+    pub const IDENT: Range<usize> = 4..6;
+    pub const SEQ: Range<usize> = 6..8;
+    pub const UNUSED: Range<usize> = 4..8;
+    pub const MTU: Range<usize> = 6..8;
+    pub const GATEWAY: Range<usize> = 4..8;
+    pub const POINTER: Range<usize> = 4..5;
+}
+
+mod kind {
+    pub const ECHO_REPLY: u8 = 0;
+    pub const UNREACHABLE: u8 = 3;
+    pub const SOURCE_QUENCH: u8 = 4;
+    pub const REDIRECT: u8 = 5;
+    pub const ECHO_REQUEST: u8 = 8;
+    pub const TIME_EXCEEDED: u8 = 11;
+    pub const PARAMETER_PROBLEM: u8 = 12;
+}
+
+/// An ICMP message: the 8-byte header and the body after it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Message<'a> {
+    bytes: &'a [u8],
+    /// Echo data, or the quoted datagram of an error.
+    pub body: &'a [u8],
+    /// Whether the checksum verified; `None` when part of the message was not captured.
+    pub checksum_ok: Option<bool>,
+}
+
+/// Parses a message; `missing` is how many of its bytes the capture lacks.
+pub fn parse(input: &[u8], missing: usize) -> IResult<'_, Message<'_>> {
+    let (body, bytes) = take_bytes(HEADER_LEN)(input)?;
+    let checksum_ok = (missing == 0).then(|| checksum::verifies(0, input));
+    Ok((
+        &[],
+        Message {
+            bytes,
+            body,
+            checksum_ok,
+        },
+    ))
+}
+
+impl Message<'_> {
+    pub fn kind(&self) -> u8 {
+        self.bytes[field::TYPE.start]
+    }
+
+    pub fn code(&self) -> u8 {
+        self.bytes[field::CODE.start]
+    }
+
+    pub fn checksum(&self) -> u16 {
+        be16(self.bytes, field::CHECKSUM.start)
+    }
+
+    pub fn is_echo(&self) -> bool {
+        matches!(self.kind(), kind::ECHO_REQUEST | kind::ECHO_REPLY)
+    }
+
+    pub fn ident(&self) -> u16 {
+        be16(self.bytes, field::IDENT.start)
+    }
+
+    pub fn seq(&self) -> u16 {
+        be16(self.bytes, field::SEQ.start)
+    }
+
+    /// Whether the body quotes the IPv4 datagram that caused this error.
+    pub fn quotes_datagram(&self) -> bool {
+        matches!(
+            self.kind(),
+            kind::UNREACHABLE
+                | kind::SOURCE_QUENCH
+                | kind::REDIRECT
+                | kind::TIME_EXCEEDED
+                | kind::PARAMETER_PROBLEM
+        )
+    }
+
+    pub fn fields(&self, out: &mut Emitter<'_>) {
+        out.at("icmp.type", field::TYPE, Value::Uint(self.kind().into()));
+        out.at("icmp.code", field::CODE, Value::Uint(self.code().into()));
+        out.at(
+            "icmp.checksum",
+            field::CHECKSUM,
+            Value::hex16(self.checksum()),
+        );
+        let status = match self.checksum_ok {
+            Some(true) => 1,
+            Some(false) => 0,
+            None => 2,
+        };
+        out.at("icmp.checksum.status", field::CHECKSUM, Value::Uint(status));
+        match self.kind() {
+            kind::ECHO_REQUEST | kind::ECHO_REPLY => {
+                let (ident, seq) = (self.ident(), self.seq());
+                out.at("icmp.ident", field::IDENT, Value::Uint(ident.into()));
+                out.at(
+                    "icmp.ident_le",
+                    field::IDENT,
+                    Value::Uint(ident.swap_bytes().into()),
+                );
+                out.at("icmp.seq", field::SEQ, Value::Uint(seq.into()));
+                out.at(
+                    "icmp.seq_le",
+                    field::SEQ,
+                    Value::Uint(seq.swap_bytes().into()),
+                );
+            }
+            kind::UNREACHABLE if self.code() == 4 => {
+                out.at("icmp.unused", 4..6, Value::Bytes(&self.bytes[4..6]));
+                out.at(
+                    "icmp.mtu",
+                    field::MTU,
+                    Value::Uint(be16(self.bytes, 6).into()),
+                );
+            }
+            kind::REDIRECT => {
+                let g = &self.bytes[field::GATEWAY];
+                let gateway = std::net::Ipv4Addr::new(g[0], g[1], g[2], g[3]);
+                out.at("icmp.redir_gw", field::GATEWAY, Value::Ipv4(gateway));
+            }
+            kind::PARAMETER_PROBLEM => {
+                out.at(
+                    "icmp.pointer",
+                    field::POINTER,
+                    Value::Uint(self.bytes[4].into()),
+                );
+            }
+            kind::UNREACHABLE | kind::SOURCE_QUENCH | kind::TIME_EXCEEDED => {
+                out.at(
+                    "icmp.unused",
+                    field::UNUSED,
+                    Value::Bytes(&self.bytes[field::UNUSED]),
+                );
+            }
+            _ => {}
+        }
+    }
+
+    /// The Info-column text, as tshark words it.
+    pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
+        out.write_str(describe(self.kind(), self.code()))?;
+        if self.is_echo() {
+            let (ident, seq) = (self.ident(), self.seq());
+            write!(out, "  id=0x{ident:04x}, seq={seq}/{}", seq.swap_bytes())?;
+        }
+        Ok(())
+    }
+}
+
+/// Names a type and code the way Wireshark's Info column does.
+pub fn describe(kind: u8, code: u8) -> &'static str {
+    match (kind, code) {
+        (kind::ECHO_REPLY, _) => "Echo (ping) reply",
+        (kind::UNREACHABLE, 0) => "Destination unreachable (Network unreachable)",
+        (kind::UNREACHABLE, 1) => "Destination unreachable (Host unreachable)",
+        (kind::UNREACHABLE, 2) => "Destination unreachable (Protocol unreachable)",
+        (kind::UNREACHABLE, 3) => "Destination unreachable (Port unreachable)",
+        (kind::UNREACHABLE, 4) => "Destination unreachable (Fragmentation needed)",
+        (kind::UNREACHABLE, 13) => {
+            "Destination unreachable (Communication administratively filtered)"
+        }
+        (kind::UNREACHABLE, _) => "Destination unreachable",
+        (kind::SOURCE_QUENCH, _) => "Source quench (flow control)",
+        (kind::REDIRECT, _) => "Redirect",
+        (kind::ECHO_REQUEST, _) => "Echo (ping) request",
+        (kind::TIME_EXCEEDED, 0) => "Time-to-live exceeded (Time to live exceeded in transit)",
+        (kind::TIME_EXCEEDED, 1) => "Time-to-live exceeded (Fragment reassembly time exceeded)",
+        (kind::TIME_EXCEEDED, _) => "Time-to-live exceeded",
+        (kind::PARAMETER_PROBLEM, _) => "Parameter problem",
+        (13, _) => "Timestamp request",
+        (14, _) => "Timestamp reply",
+        (17, _) => "Address mask request",
+        (18, _) => "Address mask reply",
+        _ => "Unknown ICMP type",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dissect::error::Error;
+
+    const ECHO: [u8; 12] = [
+        8, 0, // echo request, code 0
+        0x06, 0xfa, // checksum
+        0x12, 0x34, // identifier
+        0x00, 0x01, // sequence 1
+        b'p', b'i', b'n', b'g', // data
+    ];
+
+    #[test]
+    fn parses_an_echo_request_and_verifies_its_checksum() {
+        let (_, icmp) = parse(&ECHO, 0).expect("valid message");
+        assert!(icmp.is_echo() && !icmp.quotes_datagram());
+        assert_eq!((icmp.ident(), icmp.seq()), (0x1234, 1));
+        assert_eq!(icmp.body, b"ping");
+        assert_eq!(icmp.checksum_ok, Some(true));
+        let mut summary = String::new();
+        icmp.summary(&mut summary).expect("formatting");
+        assert_eq!(summary, "Echo (ping) request  id=0x1234, seq=1/256");
+    }
+
+    #[test]
+    fn a_damaged_message_fails_its_checksum_and_a_partial_one_is_unverified() {
+        let mut damaged = ECHO;
+        damaged[11] ^= 0xff;
+        assert_eq!(
+            parse(&damaged, 0).map(|(_, m)| m.checksum_ok),
+            Ok(Some(false))
+        );
+        assert_eq!(parse(&ECHO[..10], 2).map(|(_, m)| m.checksum_ok), Ok(None));
+    }
+
+    #[test]
+    fn every_truncation_is_reported() {
+        for cut in 0..HEADER_LEN {
+            assert_eq!(
+                parse(&ECHO[..cut], 0),
+                Err(Error::truncated(HEADER_LEN - cut))
+            );
+        }
+    }
+}

@@ -1,0 +1,445 @@
+//! ICMPv6: errors that quote the packet they answer, echo, neighbour discovery and MLD.
+//!
+//! ```text
+//! RFC 4443 section 2.1, every message: type(1) code(1) checksum(2) body
+//!   unreachable (1), time exceeded (3): unused(4) as much of the invoking packet as fits
+//!   packet too big (2): mtu(4) invoking packet;  parameter problem (4): pointer(4) ...
+//!   echo request (128) / reply (129): identifier(2) sequence(2) data
+//! RFC 4861 section 4 (neighbour discovery), options type(1) length(1, 8-octet units) ...:
+//!   router solicitation (133): reserved(4) options
+//!   router advertisement (134): hop_limit(1) flags(1) lifetime(2) reachable(4) retrans(4) options
+//!   neighbour solicitation (135): reserved(4) target(16) options
+//!   neighbour advertisement (136): flags R S O (3 bits) reserved(29 bits) target(16) options
+//!   redirect (137): reserved(4) target(16) destination(16) options
+//! RFC 2710 (MLD 130-132): max_delay(2) reserved(2) address(16);
+//! RFC 3810 section 5.2 (MLDv2 report, 143): reserved(2) records(2) then records.
+//! ```
+//! The checksum covers an IPv6 pseudo-header; it is verified when the message is whole.
+
+use std::fmt;
+use std::net::Ipv6Addr;
+
+use super::checksum;
+use super::error::{IResult, be16, be32, take_bytes};
+use super::field::{Emitter, Value};
+
+pub const HEADER_LEN: usize = 4;
+
+mod field {
+    use std::ops::Range;
+    pub const TYPE: Range<usize> = 0..1;
+    pub const CODE: Range<usize> = 1..2;
+    pub const CHECKSUM: Range<usize> = 2..4;
+}
+
+mod kind {
+    pub const UNREACHABLE: u8 = 1;
+    pub const PACKET_TOO_BIG: u8 = 2;
+    pub const TIME_EXCEEDED: u8 = 3;
+    pub const PARAMETER_PROBLEM: u8 = 4;
+    pub const ECHO_REQUEST: u8 = 128;
+    pub const ECHO_REPLY: u8 = 129;
+    pub const MLD_QUERY: u8 = 130;
+    pub const MLD_REPORT: u8 = 131;
+    pub const MLD_DONE: u8 = 132;
+    pub const ROUTER_SOLICITATION: u8 = 133;
+    pub const ROUTER_ADVERTISEMENT: u8 = 134;
+    pub const NEIGHBOR_SOLICITATION: u8 = 135;
+    pub const NEIGHBOR_ADVERTISEMENT: u8 = 136;
+    pub const REDIRECT: u8 = 137;
+    pub const MLD2_REPORT: u8 = 143;
+}
+
+/// An ICMPv6 message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Message<'a> {
+    bytes: &'a [u8],
+    /// Whether the checksum verified; `None` when it could not be checked.
+    pub checksum_ok: Option<bool>,
+}
+
+/// Parses a message. `pseudo_header` is the running checksum of the IPv6 pseudo-header, when
+/// the message is whole and not quoted inside another.
+pub fn parse(input: &[u8], pseudo_header: Option<u32>) -> IResult<'_, Message<'_>> {
+    take_bytes(HEADER_LEN)(input)?;
+    let checksum_ok = pseudo_header.map(|sum| checksum::verifies(sum, input));
+    Ok((
+        &[],
+        Message {
+            bytes: input,
+            checksum_ok,
+        },
+    ))
+}
+
+/// The pseudo-header sum for a message carried by this IPv6 header.
+pub fn pseudo_header(src: Ipv6Addr, dst: Ipv6Addr, len: usize) -> u32 {
+    checksum::ipv6_pseudo_header(src, dst, len as u32, 58)
+}
+
+impl<'a> Message<'a> {
+    pub fn kind(&self) -> u8 {
+        self.bytes[field::TYPE.start]
+    }
+
+    pub fn code(&self) -> u8 {
+        self.bytes[field::CODE.start]
+    }
+
+    pub fn is_echo(&self) -> bool {
+        matches!(self.kind(), kind::ECHO_REQUEST | kind::ECHO_REPLY)
+    }
+
+    /// Whether the body quotes the packet that caused this error.
+    pub fn quotes_packet(&self) -> bool {
+        matches!(
+            self.kind(),
+            kind::UNREACHABLE
+                | kind::PACKET_TOO_BIG
+                | kind::TIME_EXCEEDED
+                | kind::PARAMETER_PROBLEM
+        )
+    }
+
+    /// The quoted packet of an error, or the data of an echo.
+    pub fn body(&self) -> &'a [u8] {
+        if self.quotes_packet() || self.is_echo() {
+            self.bytes.get(8..).unwrap_or(&[])
+        } else {
+            &[]
+        }
+    }
+
+    fn address_at(&self, at: usize) -> Option<Ipv6Addr> {
+        let bytes: [u8; 16] = self.bytes.get(at..at + 16)?.try_into().ok()?;
+        Some(Ipv6Addr::from(bytes))
+    }
+
+    pub fn fields(&self, out: &mut Emitter<'_>) {
+        let b = self.bytes;
+        out.at("icmpv6.type", field::TYPE, Value::Uint(self.kind().into()));
+        out.at("icmpv6.code", field::CODE, Value::Uint(self.code().into()));
+        out.at("icmpv6.checksum", field::CHECKSUM, Value::hex16(be16(b, 2)));
+        let status = match self.checksum_ok {
+            Some(true) => 1,
+            Some(false) => 0,
+            None => 2,
+        };
+        out.at(
+            "icmpv6.checksum.status",
+            field::CHECKSUM,
+            Value::Uint(status),
+        );
+        if b.len() < 8 {
+            return;
+        }
+        match self.kind() {
+            kind::UNREACHABLE | kind::TIME_EXCEEDED => {
+                out.at("icmpv6.reserved", 4..8, Value::Bytes(&b[4..8]));
+            }
+            kind::PACKET_TOO_BIG => out.at("icmpv6.mtu", 4..8, Value::Uint(be32(b, 4).into())),
+            kind::PARAMETER_PROBLEM => {
+                out.at("icmpv6.pointer", 4..8, Value::Uint(be32(b, 4).into()))
+            }
+            kind::ECHO_REQUEST | kind::ECHO_REPLY => {
+                out.at("icmpv6.echo.identifier", 4..6, Value::hex16(be16(b, 4)));
+                out.at(
+                    "icmpv6.echo.sequence_number",
+                    6..8,
+                    Value::Uint(be16(b, 6).into()),
+                );
+            }
+            kind::MLD_QUERY | kind::MLD_REPORT | kind::MLD_DONE => {
+                out.at(
+                    "icmpv6.mld.maximum_response_delay",
+                    4..6,
+                    Value::Uint(be16(b, 4).into()),
+                );
+                out.at("icmpv6.reserved", 6..8, Value::Bytes(&b[6..8]));
+                if let Some(address) = self.address_at(8) {
+                    out.at("icmpv6.mld.multicast_address", 8..24, Value::Ipv6(address));
+                }
+            }
+            kind::MLD2_REPORT => self.mld2_report_fields(out),
+            kind::ROUTER_SOLICITATION => {
+                out.at("icmpv6.reserved", 4..8, Value::Bytes(&b[4..8]));
+                options_fields(out, b, 8);
+            }
+            kind::ROUTER_ADVERTISEMENT if b.len() >= 16 => {
+                out.at("icmpv6.nd.ra.cur_hop_limit", 4..5, Value::Uint(b[4].into()));
+                out.at("icmpv6.nd.ra.flag", 5..6, Value::hex8(b[5]));
+                out.at(
+                    "icmpv6.nd.ra.router_lifetime",
+                    6..8,
+                    Value::Uint(be16(b, 6).into()),
+                );
+                out.at(
+                    "icmpv6.nd.ra.reachable_time",
+                    8..12,
+                    Value::Uint(be32(b, 8).into()),
+                );
+                out.at(
+                    "icmpv6.nd.ra.retrans_timer",
+                    12..16,
+                    Value::Uint(be32(b, 12).into()),
+                );
+                options_fields(out, b, 16);
+            }
+            kind::NEIGHBOR_SOLICITATION => {
+                out.at("icmpv6.reserved", 4..8, Value::Bytes(&b[4..8]));
+                if let Some(target) = self.address_at(8) {
+                    out.at("icmpv6.nd.ns.target_address", 8..24, Value::Ipv6(target));
+                    options_fields(out, b, 24);
+                }
+            }
+            kind::NEIGHBOR_ADVERTISEMENT => {
+                let flags = be32(b, 4);
+                out.at("icmpv6.nd.na.flag", 4..8, Value::hex32(flags));
+                out.at(
+                    "icmpv6.nd.na.flag.r",
+                    4..8,
+                    Value::Bool(flags & 0x8000_0000 != 0),
+                );
+                out.at(
+                    "icmpv6.nd.na.flag.s",
+                    4..8,
+                    Value::Bool(flags & 0x4000_0000 != 0),
+                );
+                out.at(
+                    "icmpv6.nd.na.flag.o",
+                    4..8,
+                    Value::Bool(flags & 0x2000_0000 != 0),
+                );
+                if let Some(target) = self.address_at(8) {
+                    out.at("icmpv6.nd.na.target_address", 8..24, Value::Ipv6(target));
+                    options_fields(out, b, 24);
+                }
+            }
+            kind::REDIRECT => {
+                out.at("icmpv6.reserved", 4..8, Value::Bytes(&b[4..8]));
+                if let Some(target) = self.address_at(8) {
+                    out.at("icmpv6.nd.rd.target_address", 8..24, Value::Ipv6(target));
+                    options_fields(out, b, 40);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn mld2_report_fields(&self, out: &mut Emitter<'_>) {
+        let b = self.bytes;
+        out.at("icmpv6.reserved", 4..6, Value::Bytes(&b[4..6]));
+        let records = be16(b, 6);
+        out.at(
+            "icmpv6.mldr.nb_mcast_records",
+            6..8,
+            Value::Uint(records.into()),
+        );
+        let mut at = 8;
+        for _ in 0..records {
+            // record: type(1) aux_len(1, 4-octet units) sources(2) address(16) sources aux
+            let Some(head) = b.get(at..at + 20) else {
+                return;
+            };
+            let sources = usize::from(be16(head, 2));
+            let len = 20 + sources * 16 + usize::from(head[1]) * 4;
+            if b.len() < at + len {
+                return;
+            }
+            out.at(
+                "icmpv6.mldr.mar.record_type",
+                at..at + 1,
+                Value::Uint(head[0].into()),
+            );
+            out.at(
+                "icmpv6.mldr.mar.aux_data_len",
+                at + 1..at + 2,
+                Value::Uint(head[1].into()),
+            );
+            out.at(
+                "icmpv6.mldr.mar.nb_sources",
+                at + 2..at + 4,
+                Value::Uint(sources as u64),
+            );
+            if let Some(address) = self.address_at(at + 4) {
+                out.at(
+                    "icmpv6.mldr.mar.multicast_address",
+                    at + 4..at + 20,
+                    Value::Ipv6(address),
+                );
+            }
+            at += len;
+        }
+    }
+
+    pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
+        let b = self.bytes;
+        match self.kind() {
+            kind::ECHO_REQUEST | kind::ECHO_REPLY if b.len() >= 8 => {
+                let name = if self.kind() == kind::ECHO_REQUEST {
+                    "request"
+                } else {
+                    "reply"
+                };
+                let (ident, seq) = (be16(b, 4), be16(b, 6));
+                write!(out, "Echo (ping) {name} id=0x{ident:04x}, seq={seq}")
+            }
+            kind::NEIGHBOR_SOLICITATION => match self.address_at(8) {
+                Some(target) => write!(out, "Neighbor Solicitation for {target}"),
+                None => out.write_str("Neighbor Solicitation"),
+            },
+            kind::NEIGHBOR_ADVERTISEMENT => match self.address_at(8) {
+                Some(target) => write!(out, "Neighbor Advertisement {target}"),
+                None => out.write_str("Neighbor Advertisement"),
+            },
+            other => out.write_str(describe(other, self.code())),
+        }
+    }
+}
+
+/// Walks neighbour-discovery options from `start` to the end of the message.
+fn options_fields(out: &mut Emitter<'_>, message: &[u8], start: usize) {
+    let mut at = start;
+    while let (Some(&kind), Some(&units)) = (message.get(at), message.get(at + 1)) {
+        let len = usize::from(units) * 8;
+        if len == 0 || at + len > message.len() {
+            return;
+        }
+        out.at("icmpv6.opt.type", at..at + 1, Value::Uint(kind.into()));
+        out.at(
+            "icmpv6.opt.length",
+            at + 1..at + 2,
+            Value::Uint(units.into()),
+        );
+        let data = at + 2..at + len;
+        match kind {
+            1 | 2 if len == 8 => {
+                let address = &message[data.start..data.start + 6];
+                out.at(
+                    "icmpv6.opt.linkaddr",
+                    data.start..data.start + 6,
+                    Value::BytesColon(address),
+                );
+                let name = if kind == 1 {
+                    "icmpv6.opt.src_linkaddr"
+                } else {
+                    "icmpv6.opt.target_linkaddr"
+                };
+                out.at(name, data.start..data.start + 6, Value::BytesColon(address));
+            }
+            3 if len == 32 => {
+                out.at(
+                    "icmpv6.opt.prefix.length",
+                    at + 2..at + 3,
+                    Value::Uint(message[at + 2].into()),
+                );
+                let prefix: [u8; 16] = message[at + 16..at + 32].try_into().unwrap_or([0; 16]);
+                out.at(
+                    "icmpv6.opt.prefix",
+                    at + 16..at + 32,
+                    Value::Ipv6(Ipv6Addr::from(prefix)),
+                );
+            }
+            5 if len == 8 => {
+                out.at(
+                    "icmpv6.opt.mtu",
+                    at + 4..at + 8,
+                    Value::Uint(be32(message, at + 4).into()),
+                );
+            }
+            _ => {}
+        }
+        at += len;
+    }
+}
+
+/// Names a type and code the way Wireshark's Info column does.
+pub fn describe(kind: u8, code: u8) -> &'static str {
+    match (kind, code) {
+        (kind::UNREACHABLE, 0) => "Destination Unreachable (no route to destination)",
+        (kind::UNREACHABLE, 1) => "Destination Unreachable (Administratively prohibited)",
+        (kind::UNREACHABLE, 3) => "Destination Unreachable (Address unreachable)",
+        (kind::UNREACHABLE, 4) => "Destination Unreachable (Port unreachable)",
+        (kind::UNREACHABLE, _) => "Destination Unreachable",
+        (kind::PACKET_TOO_BIG, _) => "Packet Too Big",
+        (kind::TIME_EXCEEDED, 0) => "Time Exceeded (hop limit exceeded in transit)",
+        (kind::TIME_EXCEEDED, _) => "Time Exceeded (fragment reassembly time exceeded)",
+        (kind::PARAMETER_PROBLEM, _) => "Parameter Problem",
+        (kind::ECHO_REQUEST, _) => "Echo (ping) request",
+        (kind::ECHO_REPLY, _) => "Echo (ping) reply",
+        (kind::MLD_QUERY, _) => "Multicast Listener Query",
+        (kind::MLD_REPORT, _) => "Multicast Listener Report",
+        (kind::MLD_DONE, _) => "Multicast Listener Done",
+        (kind::ROUTER_SOLICITATION, _) => "Router Solicitation",
+        (kind::ROUTER_ADVERTISEMENT, _) => "Router Advertisement",
+        (kind::NEIGHBOR_SOLICITATION, _) => "Neighbor Solicitation",
+        (kind::NEIGHBOR_ADVERTISEMENT, _) => "Neighbor Advertisement",
+        (kind::REDIRECT, _) => "Redirect",
+        (kind::MLD2_REPORT, _) => "Multicast Listener Report Message v2",
+        _ => "Unknown ICMPv6 type",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dissect::error::Error;
+
+    fn addresses() -> (Ipv6Addr, Ipv6Addr) {
+        ("fd00::1".parse().unwrap(), "fd00::2".parse().unwrap())
+    }
+
+    /// Builds an echo request and fills in its checksum.
+    fn echo_request() -> Vec<u8> {
+        let mut message = vec![
+            128, 0, // echo request
+            0, 0, // checksum, filled below
+            0x00, 0x2a, // identifier
+            0x00, 0x07, // sequence
+            b'h', b'i', // data
+        ];
+        let (src, dst) = addresses();
+        let sum = checksum::add(pseudo_header(src, dst, message.len()), &message);
+        let value = !checksum::fold(sum);
+        message[2..4].copy_from_slice(&value.to_be_bytes());
+        message
+    }
+
+    #[test]
+    fn verifies_the_checksum_over_the_pseudo_header() {
+        let message = echo_request();
+        let (src, dst) = addresses();
+        let sum = pseudo_header(src, dst, message.len());
+        let (_, icmp) = parse(&message, Some(sum)).expect("valid");
+        assert_eq!(icmp.checksum_ok, Some(true));
+        assert!(icmp.is_echo());
+        assert_eq!(icmp.body(), b"hi");
+        let wrong = pseudo_header(dst, "fd00::3".parse().unwrap(), message.len());
+        assert_eq!(
+            parse(&message, Some(wrong)).map(|(_, m)| m.checksum_ok),
+            Ok(Some(false))
+        );
+    }
+
+    #[test]
+    fn every_truncation_parses_or_reports_the_shortfall() {
+        let message = echo_request();
+        for cut in 0..message.len() {
+            match parse(&message[..cut], None) {
+                Ok((_, icmp)) => {
+                    assert!(cut >= HEADER_LEN);
+                    let mut fields = 0;
+                    icmp.fields(&mut Emitter::new(
+                        &mut |_: crate::dissect::field::Field<'_>| fields += 1,
+                        0,
+                        Default::default(),
+                    ));
+                    assert!(fields >= 4);
+                    let mut summary = String::new();
+                    icmp.summary(&mut summary).expect("formatting");
+                }
+                Err(error) => assert_eq!(error, Error::truncated(HEADER_LEN - cut)),
+            }
+        }
+    }
+}

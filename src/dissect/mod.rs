@@ -1,0 +1,460 @@
+//! Stateless dissection: a frame's bytes in, a [`Packet`] of borrowed layers out.
+//!
+//! Each protocol has its own file with a nom-style `parse` that borrows from the input; this
+//! module holds the types every layer shares and `chain`, which walks a frame from its link
+//! layer inwards. Dissection never panics and never allocates per payload byte: a layer that
+//! cannot be read becomes an [`Header::Undecoded`] layer with its reason, and the layers
+//! outside it stay. What needs more than one frame (reassembly, stream numbers, relative
+//! sequence numbers) is `track`'s job; it fills in each layer's [`Annotation`].
+
+pub mod arp;
+mod chain;
+pub mod checksum;
+pub mod error;
+pub mod ethernet;
+pub mod field;
+pub mod icmp;
+pub mod icmpv6;
+pub mod ipv4;
+pub mod ipv6;
+pub mod null;
+pub mod sll;
+pub mod tcp;
+pub mod udp;
+pub mod vlan;
+
+use std::fmt;
+use std::net::IpAddr;
+
+use smallvec::SmallVec;
+
+pub use chain::{continue_reassembled, dissect};
+use field::{Emitter, FieldSink, Source, Value};
+
+use crate::capture::Frame;
+use crate::osi::{OsiLayer, Protocol};
+
+/// A dissected frame: its layers from the outside in, and what went wrong on the way.
+#[derive(Clone, Debug, Default)]
+pub struct Packet<'a> {
+    pub layers: SmallVec<[Layer<'a>; 8]>,
+    pub problems: Vec<Problem>,
+    /// Set when the packet is an IP fragment, for reassembly by `track`.
+    pub fragment: Option<Fragment<'a>>,
+}
+
+/// Something wrong with one layer of a packet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    pub protocol: Protocol,
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.protocol.column_name(), self.message)
+    }
+}
+
+/// One decoded layer and where its bytes are.
+#[derive(Clone, Debug)]
+pub struct Layer<'a> {
+    pub header: Header<'a>,
+    /// Offset of the layer's first byte within its source.
+    pub offset: usize,
+    pub source: Source,
+    /// Whether the layer is part of a datagram quoted inside an ICMP error.
+    pub quoted: bool,
+    pub annotation: Annotation,
+}
+
+/// The decoded header of a layer.
+#[derive(Clone, Debug)]
+pub enum Header<'a> {
+    Null(null::Header<'a>),
+    Ethernet(ethernet::Header<'a>),
+    Vlan(vlan::Tag<'a>),
+    Sll(sll::Header<'a>),
+    /// A raw-IP link type: no header bytes, only a marker of where the capture began.
+    Raw,
+    Arp(arp::Packet<'a>),
+    Ipv4(ipv4::Header<'a>),
+    Ipv6(ipv6::Header<'a>),
+    Icmp(icmp::Message<'a>),
+    Icmpv6(icmpv6::Message<'a>),
+    Udp(udp::Header<'a>),
+    Tcp(tcp::Header<'a>),
+    /// Payload that is not decoded further.
+    Data(&'a [u8]),
+    /// A layer that could not be decoded, with its bytes and the reason.
+    Undecoded {
+        protocol: Protocol,
+        bytes: &'a [u8],
+        reason: String,
+    },
+}
+
+/// What `track` learned about a layer from the frames before it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub enum Annotation {
+    #[default]
+    None,
+    Tcp(tcp::Analysis),
+    Udp(udp::Conversation),
+    /// This IP layer completed a fragmented datagram.
+    Reassembled(Reassembly),
+}
+
+/// The fragments an IP datagram was reassembled from.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reassembly {
+    /// Frame numbers of the fragments, in offset order.
+    pub frames: Vec<u64>,
+    /// Fragment sizes, in the same order.
+    pub sizes: Vec<usize>,
+    /// Length of the reassembled payload.
+    pub len: usize,
+}
+
+/// What identifies an IP datagram whose fragments belong together (RFC 791, RFC 8200).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FragmentKey {
+    V4 {
+        src: [u8; 4],
+        dst: [u8; 4],
+        protocol: u8,
+        ident: u16,
+    },
+    V6 {
+        src: [u8; 16],
+        dst: [u8; 16],
+        ident: u32,
+    },
+}
+
+/// One fragment of an IP datagram, as dissection found it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fragment<'a> {
+    pub key: FragmentKey,
+    /// Byte offset of `data` in the reassembled payload.
+    pub offset: usize,
+    pub more: bool,
+    /// The fragment's captured data.
+    pub data: &'a [u8],
+    /// Whether all of the fragment's data was captured.
+    pub complete: bool,
+    /// The protocol of the reassembled payload.
+    pub protocol: u8,
+    /// Index of the IP layer in [`Packet::layers`].
+    pub layer: usize,
+}
+
+impl Header<'_> {
+    pub fn protocol(&self) -> Protocol {
+        match self {
+            Self::Null(_) => Protocol::Null,
+            Self::Ethernet(_) => Protocol::Ethernet,
+            Self::Vlan(tag) if tag.service => Protocol::Ieee8021ad,
+            Self::Vlan(_) => Protocol::Vlan,
+            Self::Sll(_) => Protocol::Sll,
+            Self::Raw => Protocol::Raw,
+            Self::Arp(_) => Protocol::Arp,
+            Self::Ipv4(_) => Protocol::Ipv4,
+            Self::Ipv6(_) => Protocol::Ipv6,
+            Self::Icmp(_) => Protocol::Icmp,
+            Self::Icmpv6(_) => Protocol::Icmpv6,
+            Self::Udp(_) => Protocol::Udp,
+            Self::Tcp(_) => Protocol::Tcp,
+            Self::Data(_) => Protocol::Data,
+            Self::Undecoded { protocol, .. } => *protocol,
+        }
+    }
+}
+
+impl<'a> Layer<'a> {
+    pub fn protocol(&self) -> Protocol {
+        self.header.protocol()
+    }
+
+    pub fn osi(&self) -> OsiLayer {
+        self.protocol().osi()
+    }
+
+    /// The number of bytes of this layer's own header (or of the whole layer for data).
+    pub fn len(&self) -> usize {
+        match &self.header {
+            Header::Null(_) => null::HEADER_LEN,
+            Header::Ethernet(_) => ethernet::HEADER_LEN,
+            Header::Vlan(_) => vlan::HEADER_LEN,
+            Header::Sll(header) => match header.version {
+                sll::Version::V1 => sll::V1_HEADER_LEN,
+                sll::Version::V2 => sll::V2_HEADER_LEN,
+            },
+            Header::Raw => 0,
+            Header::Arp(_) => arp::FIXED_LEN,
+            Header::Ipv4(header) => header.header_len(),
+            Header::Ipv6(header) => header.header_len(),
+            Header::Icmp(_) => icmp::HEADER_LEN,
+            Header::Icmpv6(_) => icmpv6::HEADER_LEN,
+            Header::Udp(_) => udp::HEADER_LEN,
+            Header::Tcp(header) => header.header_len(),
+            Header::Data(bytes) | Header::Undecoded { bytes, .. } => bytes.len(),
+        }
+    }
+
+    /// Whether the layer covers no bytes (only the raw-IP marker).
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Walks the layer's fields into `sink`, in Wireshark's tree order.
+    pub fn fields(&self, sink: &mut dyn FieldSink) {
+        let mut out = Emitter::new(sink, self.offset, self.source);
+        match &self.header {
+            Header::Null(header) => header.fields(&mut out),
+            Header::Ethernet(header) => {
+                let trailer_at = field_offset(header.bytes(), header.trailer);
+                header.fields(&mut out, trailer_at);
+            }
+            Header::Vlan(tag) => tag.fields(&mut out),
+            Header::Sll(header) => header.fields(&mut out),
+            Header::Raw => {}
+            Header::Arp(packet) => packet.fields(&mut out),
+            Header::Ipv4(header) => {
+                header.fields(&mut out);
+                self.reassembly_fields(&mut out, "ip");
+            }
+            Header::Ipv6(header) => {
+                header.fields(&mut out);
+                self.reassembly_fields(&mut out, "ipv6");
+            }
+            Header::Icmp(message) => message.fields(&mut out),
+            Header::Icmpv6(message) => message.fields(&mut out),
+            Header::Udp(header) => {
+                let conversation = match &self.annotation {
+                    Annotation::Udp(conversation) => Some(conversation),
+                    _ => None,
+                };
+                header.fields(&mut out, conversation);
+            }
+            Header::Tcp(header) => {
+                let analysis = match &self.annotation {
+                    Annotation::Tcp(analysis) => Some(analysis),
+                    _ => None,
+                };
+                header.fields(&mut out, analysis);
+            }
+            Header::Data(bytes) => {
+                out.at("data.data", 0..bytes.len(), Value::Bytes(bytes));
+                out.computed("data.len", Value::Uint(bytes.len() as u64));
+            }
+            Header::Undecoded { .. } => {}
+        }
+    }
+
+    fn reassembly_fields(&self, out: &mut Emitter<'_>, prefix: &str) {
+        let Annotation::Reassembled(reassembly) = &self.annotation else {
+            return;
+        };
+        let (fragment, count, length) = if prefix == "ip" {
+            ("ip.fragment", "ip.fragment.count", "ip.reassembled.length")
+        } else {
+            (
+                "ipv6.fragment",
+                "ipv6.fragment.count",
+                "ipv6.reassembled.length",
+            )
+        };
+        for frame in &reassembly.frames {
+            out.computed(fragment, Value::Uint(*frame));
+        }
+        out.computed(count, Value::Uint(reassembly.frames.len() as u64));
+        out.computed(length, Value::Uint(reassembly.len as u64));
+    }
+
+    /// One line that says what this layer is.
+    pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
+        match &self.header {
+            Header::Null(header) => header.summary(out),
+            Header::Ethernet(header) => header.summary(out),
+            Header::Vlan(tag) => tag.summary(out),
+            Header::Sll(header) => header.summary(out),
+            Header::Raw => out.write_str("Raw packet data"),
+            Header::Arp(packet) => packet.summary(out),
+            Header::Ipv4(header) => header.summary(out),
+            Header::Ipv6(header) => header.summary(out),
+            Header::Icmp(message) => message.summary(out),
+            Header::Icmpv6(message) => message.summary(out),
+            Header::Udp(header) => header.summary(out),
+            Header::Tcp(header) => {
+                let analysis = match &self.annotation {
+                    Annotation::Tcp(analysis) => Some(analysis),
+                    _ => None,
+                };
+                header.summary(out, analysis)
+            }
+            Header::Data(bytes) => write!(out, "Data ({} bytes)", bytes.len()),
+            Header::Undecoded {
+                protocol,
+                bytes,
+                reason,
+            } => {
+                write!(
+                    out,
+                    "{} ({} bytes, not decoded: {reason})",
+                    protocol.full_name(),
+                    bytes.len()
+                )
+            }
+        }
+    }
+
+    /// The summary as a new string.
+    pub fn summary_string(&self) -> String {
+        let mut text = String::new();
+        // Writing into a String cannot fail.
+        let _ = self.summary(&mut text);
+        text
+    }
+}
+
+/// Offset of `part` within `whole`, both borrowed from the same buffer; 0 when `part` is empty.
+pub(crate) fn field_offset(whole: &[u8], part: &[u8]) -> usize {
+    if part.is_empty() {
+        return 0;
+    }
+    (part.as_ptr() as usize).saturating_sub(whole.as_ptr() as usize)
+}
+
+impl<'a> Packet<'a> {
+    /// The innermost network-layer addresses outside any quoted datagram.
+    pub fn addresses(&self) -> Option<(IpAddr, IpAddr)> {
+        self.layers
+            .iter()
+            .rev()
+            .filter(|layer| !layer.quoted)
+            .find_map(|layer| match &layer.header {
+                Header::Ipv4(ip) => Some((IpAddr::V4(ip.src()), IpAddr::V4(ip.dst()))),
+                Header::Ipv6(ip) => Some((IpAddr::V6(ip.src()), IpAddr::V6(ip.dst()))),
+                _ => None,
+            })
+    }
+
+    /// The layer the Protocol and Info columns describe: the innermost one that is not quoted
+    /// and not plain data.
+    pub fn top_layer(&self) -> Option<&Layer<'a>> {
+        let mut top = None;
+        for layer in &self.layers {
+            if layer.quoted {
+                continue;
+            }
+            match layer.header {
+                Header::Data(_) if top.is_some() => {}
+                _ => top = Some(layer),
+            }
+        }
+        top
+    }
+
+    /// The layer stack as Wireshark's `frame.protocols` lists it: `eth:ethertype:ip:tcp`.
+    pub fn protocols(&self) -> String {
+        let mut names = String::with_capacity(32);
+        let mut push = |name: &str| {
+            if !names.is_empty() {
+                names.push(':');
+            }
+            names.push_str(name);
+        };
+        for layer in &self.layers {
+            push(layer.protocol().filter_name());
+            match &layer.header {
+                Header::Ethernet(header) if header.ethertype().is_some() => push("ethertype"),
+                Header::Ethernet(_) => push("llc"),
+                Header::Vlan(_) => push("ethertype"),
+                Header::Sll(header) if header.ethertype().is_some() => push("ethertype"),
+                Header::Ipv6(header) => header
+                    .extensions()
+                    .for_each(|ext| push(ext.protocol_name())),
+                _ => {}
+            }
+        }
+        names
+    }
+
+    /// Walks every field of the frame and its layers into `sink`.
+    pub fn fields(&self, frame: &Frame<'_>, sink: &mut dyn FieldSink) {
+        frame_fields(self, frame, sink);
+        for layer in &self.layers {
+            layer.fields(sink);
+        }
+    }
+
+    /// The layer of the given protocol, outside any quoted datagram.
+    pub fn layer(&self, protocol: Protocol) -> Option<&Layer<'a>> {
+        self.layers
+            .iter()
+            .find(|layer| !layer.quoted && layer.protocol() == protocol)
+    }
+
+    pub(crate) fn problem(&mut self, protocol: Protocol, message: impl Into<String>) {
+        self.problems.push(Problem {
+            protocol,
+            message: message.into(),
+        });
+    }
+}
+
+/// The frame's own fields: number, time, lengths and the protocol stack.
+fn frame_fields(packet: &Packet<'_>, frame: &Frame<'_>, sink: &mut dyn FieldSink) {
+    let mut out = Emitter::new(sink, 0, Source::Frame);
+    if let Some(interface) = frame.interface {
+        out.computed("frame.interface_id", Value::Uint(interface.into()));
+    }
+    out.computed("frame.time_epoch", Value::Epoch(frame.ts_ns));
+    out.computed("frame.number", Value::Uint(frame.number));
+    out.computed("frame.len", Value::Uint(frame.orig_len.into()));
+    out.computed("frame.cap_len", Value::Uint(frame.data.len() as u64));
+    out.computed("frame.protocols", Value::Text(packet.protocols()));
+}
+
+/// Writes the Info column: the top layer's summary, with the extras tshark adds.
+pub fn write_info(packet: &Packet<'_>, out: &mut dyn fmt::Write) -> fmt::Result {
+    let Some(top) = packet.top_layer() else {
+        return out.write_str("(no layers)");
+    };
+    if let (Some(fragment), Header::Ipv4(_) | Header::Ipv6(_)) = (&packet.fragment, &top.header) {
+        let name = ip_protocol_name(fragment.protocol);
+        return write!(
+            out,
+            "Fragmented IP protocol (proto={name} {}, off={}, ID={})",
+            fragment.protocol,
+            fragment.offset,
+            match fragment.key {
+                FragmentKey::V4 { ident, .. } => format!("{ident:04x}"),
+                FragmentKey::V6 { ident, .. } => format!("{ident:08x}"),
+            }
+        );
+    }
+    top.summary(out)?;
+    if let Some(problem) = packet.problems.first() {
+        write!(out, " [{problem}]")?;
+    }
+    Ok(())
+}
+
+/// The usual name of an IP protocol number.
+pub fn ip_protocol_name(protocol: u8) -> &'static str {
+    match protocol {
+        1 => "ICMP",
+        2 => "IGMP",
+        6 => "TCP",
+        17 => "UDP",
+        41 => "IPv6",
+        47 => "GRE",
+        50 => "ESP",
+        51 => "AH",
+        58 => "ICMPv6",
+        132 => "SCTP",
+        _ => "Unknown",
+    }
+}

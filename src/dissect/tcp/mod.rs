@@ -1,0 +1,575 @@
+//! TCP segment headers.
+//!
+//! ```text
+//! RFC 9293 section 3.1:
+//! |          Source Port          |       Destination Port        |
+//! |                        Sequence Number                        |
+//! |                    Acknowledgment Number                      |
+//! |  DOff | Rsrvd |C|E|U|A|P|R|S|F|            Window             |
+//! |           Checksum            |         Urgent Pointer        |
+//! |                    Options (DOff * 4 - 20)                    |
+//! (RFC 3540 gave the last reserved bit to the nonce sum, NS, which Wireshark still shows.)
+//! ```
+//! The segment length is what the IP header says follows the TCP header, captured or not.
+//! Relative sequence numbers, stream numbers and retransmission analysis need the segments
+//! before this one; `track` computes them into an [`Analysis`] that the fields then show.
+
+pub mod options;
+
+use std::fmt;
+
+use super::error::{Error, IResult, be16, be32, take_bytes};
+use super::field::{Emitter, Value};
+pub use options::{FastOpen, Options, TcpOption};
+
+pub const MIN_HEADER_LEN: usize = 20;
+
+mod field {
+    use std::ops::Range;
+    pub const SRC_PORT: Range<usize> = 0..2;
+    pub const DST_PORT: Range<usize> = 2..4;
+    pub const SEQ: Range<usize> = 4..8;
+    pub const ACK: Range<usize> = 8..12;
+    pub const OFFSET_FLAGS: Range<usize> = 12..14;
+    pub const WINDOW: Range<usize> = 14..16;
+    pub const CHECKSUM: Range<usize> = 16..18;
+    pub const URGENT: Range<usize> = 18..20;
+}
+
+/// Flag bits of the 12-bit flags field.
+pub mod flag {
+    pub const FIN: u16 = 0x001;
+    pub const SYN: u16 = 0x002;
+    pub const RST: u16 = 0x004;
+    pub const PSH: u16 = 0x008;
+    pub const ACK: u16 = 0x010;
+    pub const URG: u16 = 0x020;
+    pub const ECE: u16 = 0x040;
+    pub const CWR: u16 = 0x080;
+    pub const NS: u16 = 0x100;
+    pub const RESERVED: u16 = 0xe00;
+}
+
+/// A TCP header and the segment data after it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Header<'a> {
+    bytes: &'a [u8],
+    /// The captured part of the segment data.
+    pub payload: &'a [u8],
+    /// Segment bytes the IP header promises but the capture does not hold.
+    pub missing: usize,
+}
+
+/// Parses a header; `missing` is how many bytes of the IP payload the capture lacks.
+pub fn parse(input: &[u8], missing: usize) -> IResult<'_, Header<'_>> {
+    let (_, fixed) = take_bytes(MIN_HEADER_LEN)(input)?;
+    let header_len = usize::from(fixed[field::OFFSET_FLAGS.start] >> 4) * 4;
+    if header_len < MIN_HEADER_LEN {
+        return Err(Error::malformed(format!(
+            "header length {header_len} is below the 20-byte minimum"
+        )));
+    }
+    let (payload, bytes) = take_bytes(header_len)(input)?;
+    Ok((
+        &[],
+        Header {
+            bytes,
+            payload,
+            missing,
+        },
+    ))
+}
+
+/// What stream tracking learned about a segment, filled in by `track`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Analysis {
+    /// The conversation's number, from 0 in order of first appearance (`tcp.stream`).
+    pub stream: u32,
+    /// The sender's initial sequence number, subtracted to make `tcp.seq` relative.
+    pub seq_base: u32,
+    /// The receiver's initial sequence number, subtracted to make `tcp.ack` relative.
+    pub ack_base: u32,
+    pub time_relative_ns: i64,
+    pub time_delta_ns: i64,
+    pub window: WindowScaling,
+    /// Bits of [`analysis`].
+    pub flags: u16,
+    /// Which parts of a connection's life were seen before this segment, as Wireshark's
+    /// `tcp.completeness` bits: 1 SYN, 2 SYN-ACK, 4 ACK, 8 data, 16 FIN, 32 RST.
+    pub completeness: u8,
+    /// For a duplicate ACK: how many in a row so far, and the frame of the ACK it repeats.
+    pub duplicate_of: Option<(u32, u64)>,
+}
+
+/// What is known of the window scale that applies to a segment's window field.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum WindowScaling {
+    /// The handshake was not seen.
+    #[default]
+    Unknown,
+    /// The handshake did not agree on scaling, or this is a SYN (never scaled).
+    NotUsed,
+    /// The window field is shifted left this many bits.
+    Shift(u8),
+}
+
+/// Bits of [`Analysis::flags`]: what the sequence analysis concluded.
+pub mod analysis {
+    pub const RETRANSMISSION: u16 = 1 << 0;
+    pub const FAST_RETRANSMISSION: u16 = 1 << 1;
+    pub const SPURIOUS_RETRANSMISSION: u16 = 1 << 2;
+    pub const OUT_OF_ORDER: u16 = 1 << 3;
+    pub const LOST_SEGMENT: u16 = 1 << 4;
+    pub const DUPLICATE_ACK: u16 = 1 << 5;
+    pub const KEEP_ALIVE: u16 = 1 << 6;
+    pub const WINDOW_UPDATE: u16 = 1 << 7;
+    pub const ZERO_WINDOW: u16 = 1 << 8;
+    pub const PORTS_REUSED: u16 = 1 << 9;
+    pub const ZERO_WINDOW_PROBE: u16 = 1 << 10;
+    pub const ZERO_WINDOW_PROBE_ACK: u16 = 1 << 11;
+    pub const KEEP_ALIVE_ACK: u16 = 1 << 12;
+    pub const ACK_LOST_SEGMENT: u16 = 1 << 13;
+    pub const WINDOW_FULL: u16 = 1 << 14;
+}
+
+impl<'a> Header<'a> {
+    pub fn bytes(&self) -> &'a [u8] {
+        self.bytes
+    }
+
+    pub fn src_port(&self) -> u16 {
+        be16(self.bytes, field::SRC_PORT.start)
+    }
+
+    pub fn dst_port(&self) -> u16 {
+        be16(self.bytes, field::DST_PORT.start)
+    }
+
+    pub fn seq(&self) -> u32 {
+        be32(self.bytes, field::SEQ.start)
+    }
+
+    pub fn ack(&self) -> u32 {
+        be32(self.bytes, field::ACK.start)
+    }
+
+    pub fn header_len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// The 12 flag bits, reserved bits and NS included.
+    pub fn flags(&self) -> u16 {
+        be16(self.bytes, field::OFFSET_FLAGS.start) & 0x0fff
+    }
+
+    pub fn has(&self, bits: u16) -> bool {
+        self.flags() & bits == bits
+    }
+
+    pub fn window(&self) -> u16 {
+        be16(self.bytes, field::WINDOW.start)
+    }
+
+    pub fn checksum(&self) -> u16 {
+        be16(self.bytes, field::CHECKSUM.start)
+    }
+
+    pub fn urgent_pointer(&self) -> u16 {
+        be16(self.bytes, field::URGENT.start)
+    }
+
+    /// The segment's data length (`tcp.len`), captured or not.
+    pub fn segment_len(&self) -> usize {
+        self.payload.len() + self.missing
+    }
+
+    /// How much sequence space the segment uses: its data, plus one for SYN and for FIN.
+    pub fn sequence_len(&self) -> u32 {
+        let mut len = self.segment_len() as u32;
+        if self.has(flag::SYN) {
+            len = len.wrapping_add(1);
+        }
+        if self.has(flag::FIN) {
+            len = len.wrapping_add(1);
+        }
+        len
+    }
+
+    pub fn options(&self) -> Options<'a> {
+        Options {
+            rest: &self.bytes[MIN_HEADER_LEN..],
+            offset: MIN_HEADER_LEN,
+        }
+    }
+
+    /// Why the options could not all be read, if they could not.
+    pub fn options_problem(&self) -> Option<String> {
+        self.options()
+            .find_map(Result::err)
+            .map(|error| format!("TCP options {error}"))
+    }
+
+    /// The window scale shift this segment's options announce.
+    pub fn window_shift(&self) -> Option<u8> {
+        self.options()
+            .map_while(Result::ok)
+            .find_map(|option| option.window_shift())
+    }
+
+    /// The Fast Open option, if the segment carries one.
+    pub fn fast_open(&self) -> Option<FastOpen<'a>> {
+        self.options()
+            .map_while(Result::ok)
+            .find_map(|option| option.fast_open())
+    }
+
+    pub fn fields(&self, out: &mut Emitter<'_>, analysis: Option<&Analysis>) {
+        let (src, dst) = (self.src_port(), self.dst_port());
+        out.at("tcp.srcport", field::SRC_PORT, Value::Uint(src.into()));
+        out.at("tcp.dstport", field::DST_PORT, Value::Uint(dst.into()));
+        out.at("tcp.port", field::SRC_PORT, Value::Uint(src.into()));
+        out.at("tcp.port", field::DST_PORT, Value::Uint(dst.into()));
+        if let Some(analysis) = analysis {
+            out.computed("tcp.stream", Value::Uint(analysis.stream.into()));
+            out.computed(
+                "tcp.completeness",
+                Value::Uint(analysis.completeness.into()),
+            );
+        }
+        out.computed("tcp.len", Value::Uint(self.segment_len() as u64));
+        let (seq_base, ack_base) = analysis.map_or((0, 0), |a| (a.seq_base, a.ack_base));
+        let relative_seq = self.seq().wrapping_sub(seq_base);
+        out.at("tcp.seq", field::SEQ, Value::Uint(relative_seq.into()));
+        out.at("tcp.seq_raw", field::SEQ, Value::Uint(self.seq().into()));
+        if analysis.is_some() {
+            let next = relative_seq.wrapping_add(self.sequence_len());
+            out.computed("tcp.nxtseq", Value::Uint(next.into()));
+        }
+        // Without the ACK flag the field is shown as it is: there is nothing to be relative to.
+        let ack = if self.has(flag::ACK) {
+            self.ack().wrapping_sub(ack_base)
+        } else {
+            self.ack()
+        };
+        out.at("tcp.ack", field::ACK, Value::Uint(ack.into()));
+        out.at("tcp.ack_raw", field::ACK, Value::Uint(self.ack().into()));
+        out.at(
+            "tcp.hdr_len",
+            field::OFFSET_FLAGS.start..13,
+            Value::Uint(self.header_len() as u64),
+        );
+        self.flag_fields(out);
+        self.window_fields(out, analysis.map(|a| a.window));
+        out.at(
+            "tcp.checksum",
+            field::CHECKSUM,
+            Value::hex16(self.checksum()),
+        );
+        out.at("tcp.checksum.status", field::CHECKSUM, Value::Uint(2));
+        out.at(
+            "tcp.urgent_pointer",
+            field::URGENT,
+            Value::Uint(self.urgent_pointer().into()),
+        );
+        if self.header_len() > MIN_HEADER_LEN {
+            let options = &self.bytes[MIN_HEADER_LEN..];
+            out.at(
+                "tcp.options",
+                MIN_HEADER_LEN..self.header_len(),
+                Value::Bytes(options),
+            );
+            for option in self.options().map_while(Result::ok) {
+                option.fields(out, analysis.map(|a| a.ack_base));
+            }
+        }
+        if let Some(analysis) = analysis {
+            analysis_fields(out, analysis);
+            out.computed(
+                "tcp.time_relative",
+                Value::Seconds(analysis.time_relative_ns),
+            );
+            out.computed("tcp.time_delta", Value::Seconds(analysis.time_delta_ns));
+        }
+        if !self.payload.is_empty() {
+            let range = self.header_len()..self.header_len() + self.payload.len();
+            out.at("tcp.payload", range.clone(), Value::Bytes(self.payload));
+            // Wireshark shows a retransmission's data as segment data rather than decoding it.
+            if analysis.is_some_and(|a| a.flags & analysis::RETRANSMISSION != 0) {
+                out.at("tcp.segment_data", range, Value::Bytes(self.payload));
+            }
+        }
+    }
+
+    fn flag_fields(&self, out: &mut Emitter<'_>) {
+        let flags = self.flags();
+        let range = field::OFFSET_FLAGS;
+        out.at("tcp.flags", range.clone(), Value::hex16(flags));
+        out.at(
+            "tcp.flags.res",
+            range.clone(),
+            Value::Bool(flags & flag::RESERVED != 0),
+        );
+        let bits = [
+            ("tcp.flags.ae", flag::NS),
+            ("tcp.flags.cwr", flag::CWR),
+            ("tcp.flags.ece", flag::ECE),
+            ("tcp.flags.urg", flag::URG),
+            ("tcp.flags.ack", flag::ACK),
+            ("tcp.flags.push", flag::PSH),
+            ("tcp.flags.reset", flag::RST),
+            ("tcp.flags.syn", flag::SYN),
+            ("tcp.flags.fin", flag::FIN),
+        ];
+        for (name, bit) in bits {
+            out.at(name, range.clone(), Value::Bool(flags & bit != 0));
+        }
+        out.at("tcp.flags.str", range, Value::Text(flag_string(flags)));
+    }
+
+    fn window_fields(&self, out: &mut Emitter<'_>, scaling: Option<WindowScaling>) {
+        let value = self.window();
+        out.at(
+            "tcp.window_size_value",
+            field::WINDOW,
+            Value::Uint(value.into()),
+        );
+        let Some(scaling) = scaling else { return };
+        if self.has(flag::SYN) {
+            // A SYN's window is never scaled (RFC 7323 section 2.2).
+            return out.computed("tcp.window_size", Value::Uint(value.into()));
+        }
+        let (size, factor) = match scaling {
+            WindowScaling::Unknown => (u64::from(value), -1i64),
+            WindowScaling::NotUsed => (u64::from(value), -2),
+            WindowScaling::Shift(shift) => {
+                let shift = u32::from(shift.min(14));
+                (u64::from(value) << shift, 1i64 << shift)
+            }
+        };
+        out.computed("tcp.window_size", Value::Uint(size));
+        let factor = if factor < 0 {
+            Value::Text(factor.to_string())
+        } else {
+            Value::Uint(factor as u64)
+        };
+        out.computed("tcp.window_size_scalefactor", factor);
+    }
+
+    /// The Info-column text, in tshark's words.
+    pub fn summary(&self, out: &mut dyn fmt::Write, analysis: Option<&Analysis>) -> fmt::Result {
+        write!(out, "{} → {} [", self.src_port(), self.dst_port())?;
+        write_flag_names(out, self.flags())?;
+        out.write_char(']')?;
+        let (seq_base, ack_base) = analysis.map_or((0, 0), |a| (a.seq_base, a.ack_base));
+        write!(out, " Seq={}", self.seq().wrapping_sub(seq_base))?;
+        if self.has(flag::ACK) {
+            write!(out, " Ack={}", self.ack().wrapping_sub(ack_base))?;
+        }
+        let window = match analysis.map(|a| a.window) {
+            Some(WindowScaling::Shift(shift)) => u64::from(self.window()) << shift.min(14),
+            _ => u64::from(self.window()),
+        };
+        write!(out, " Win={window} Len={}", self.segment_len())?;
+        for option in self.options().map_while(Result::ok) {
+            if let Some(mss) = option.mss() {
+                write!(out, " MSS={mss}")?;
+            } else if let Some(shift) = option.window_shift() {
+                write!(out, " WS={}", 1u32 << shift.min(14))?;
+            } else if option.kind == options::kind::SACK_PERMITTED {
+                out.write_str(" SACK_PERM")?;
+            } else if let Some((tsval, tsecr)) = option.timestamps() {
+                write!(out, " TSval={tsval} TSecr={tsecr}")?;
+            } else if let Some(fast_open) = option.fast_open() {
+                match fast_open {
+                    FastOpen::CookieRequest => out.write_str(" TFO=R")?,
+                    FastOpen::Cookie(_) => out.write_str(" TFO=C")?,
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn analysis_fields(out: &mut Emitter<'_>, analysis: &Analysis) {
+    let flags = analysis.flags;
+    let names = [
+        (analysis::RETRANSMISSION, "tcp.analysis.retransmission"),
+        (
+            analysis::FAST_RETRANSMISSION,
+            "tcp.analysis.fast_retransmission",
+        ),
+        (
+            analysis::SPURIOUS_RETRANSMISSION,
+            "tcp.analysis.spurious_retransmission",
+        ),
+        (analysis::OUT_OF_ORDER, "tcp.analysis.out_of_order"),
+        (analysis::LOST_SEGMENT, "tcp.analysis.lost_segment"),
+        (analysis::DUPLICATE_ACK, "tcp.analysis.duplicate_ack"),
+        (analysis::KEEP_ALIVE, "tcp.analysis.keep_alive"),
+        (analysis::WINDOW_UPDATE, "tcp.analysis.window_update"),
+        (analysis::ZERO_WINDOW, "tcp.analysis.zero_window"),
+        (
+            analysis::ZERO_WINDOW_PROBE,
+            "tcp.analysis.zero_window_probe",
+        ),
+        (
+            analysis::ZERO_WINDOW_PROBE_ACK,
+            "tcp.analysis.zero_window_probe_ack",
+        ),
+        (analysis::KEEP_ALIVE_ACK, "tcp.analysis.keep_alive_ack"),
+        (analysis::ACK_LOST_SEGMENT, "tcp.analysis.ack_lost_segment"),
+        (analysis::WINDOW_FULL, "tcp.analysis.window_full"),
+        (analysis::PORTS_REUSED, "tcp.analysis.reused_ports"),
+    ];
+    if flags != 0 {
+        out.computed("tcp.analysis.flags", Value::Present);
+    }
+    for (bit, name) in names {
+        if flags & bit != 0 {
+            out.computed(name, Value::Present);
+        }
+        // Wireshark marks a fast retransmission as a retransmission too, and lists a
+        // duplicate ACK twice: among the flags and again beside its count.
+        if bit == analysis::FAST_RETRANSMISSION && flags & bit != 0 {
+            out.computed("tcp.analysis.retransmission", Value::Present);
+        }
+    }
+    if let Some((count, frame)) = analysis.duplicate_of {
+        out.computed("tcp.analysis.duplicate_ack", Value::Present);
+        out.computed("tcp.analysis.duplicate_ack_num", Value::Uint(count.into()));
+        out.computed("tcp.analysis.duplicate_ack_frame", Value::Uint(frame));
+    }
+}
+
+/// Writes the set flags as tshark's Info column lists them: `SYN, ACK`.
+pub fn write_flag_names(out: &mut dyn fmt::Write, flags: u16) -> fmt::Result {
+    let names = [
+        (flag::FIN, "FIN"),
+        (flag::SYN, "SYN"),
+        (flag::RST, "RST"),
+        (flag::PSH, "PSH"),
+        (flag::ACK, "ACK"),
+        (flag::URG, "URG"),
+        (flag::ECE, "ECE"),
+        (flag::CWR, "CWR"),
+        (flag::NS, "NS"),
+    ];
+    let mut first = true;
+    for (bit, name) in names {
+        if flags & bit != 0 {
+            if !first {
+                out.write_str(", ")?;
+            }
+            out.write_str(name)?;
+            first = false;
+        }
+    }
+    if first {
+        out.write_str("<None>")?;
+    }
+    Ok(())
+}
+
+/// The twelve flag bits as Wireshark's `tcp.flags.str` draws them, most significant first.
+fn flag_string(flags: u16) -> String {
+    const LETTERS: [char; 12] = ['R', 'R', 'R', 'N', 'C', 'E', 'U', 'A', 'P', 'R', 'S', 'F'];
+    LETTERS
+        .iter()
+        .enumerate()
+        .map(|(index, letter)| {
+            if flags & (0x800 >> index) != 0 {
+                *letter
+            } else {
+                '·'
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dissect::field::Field;
+
+    /// A SYN from 51234 to 443 with MSS, SACK-permitted, timestamps, NOP and window scale.
+    const SYN: [u8; 40] = [
+        0xc8, 0x22, 0x01, 0xbb, // ports 51234 -> 443
+        0x00, 0x00, 0x03, 0xe8, // sequence number 1000
+        0x00, 0x00, 0x00, 0x00, // acknowledgment number
+        0xa0, 0x02, // data offset 10 (40 bytes), SYN
+        0xff, 0xd7, // window 65495
+        0x12, 0x34, 0x00, 0x00, // checksum, urgent pointer
+        2, 4, 0xff, 0xd7, // MSS 65495
+        4, 2, // SACK permitted
+        8, 10, 0, 0, 0, 1, 0, 0, 0, 0, // timestamps
+        1, // NOP
+        3, 3, 7, // window scale 7
+    ];
+
+    #[test]
+    fn parses_header_flags_and_options() {
+        let (_, tcp) = parse(&SYN, 0).expect("valid SYN");
+        assert_eq!(
+            (tcp.src_port(), tcp.dst_port(), tcp.seq()),
+            (51234, 443, 1000)
+        );
+        assert!(tcp.has(flag::SYN) && !tcp.has(flag::ACK));
+        assert_eq!(
+            (tcp.header_len(), tcp.segment_len(), tcp.sequence_len()),
+            (40, 0, 1)
+        );
+        assert_eq!(tcp.window_shift(), Some(7));
+        let analysis = Analysis {
+            seq_base: 1000,
+            ..Analysis::default()
+        };
+        let mut summary = String::new();
+        tcp.summary(&mut summary, Some(&analysis))
+            .expect("formatting");
+        assert_eq!(
+            summary,
+            "51234 → 443 [SYN] Seq=0 Win=65495 Len=0 MSS=65495 SACK_PERM TSval=1 TSecr=0 WS=128"
+        );
+    }
+
+    #[test]
+    fn fields_name_every_option_kind_in_order() {
+        let (_, tcp) = parse(&SYN, 0).expect("valid SYN");
+        let mut kinds = Vec::new();
+        let mut flags = String::new();
+        let mut sink = |field: Field<'_>| match field.name {
+            "tcp.option_kind" => kinds.push(field.value.to_string()),
+            "tcp.flags.str" => flags = field.value.to_string(),
+            _ => {}
+        };
+        tcp.fields(&mut Emitter::new(&mut sink, 0, Default::default()), None);
+        assert_eq!(kinds, ["2", "4", "8", "1", "3"]);
+        assert_eq!(flags, "··········S·");
+    }
+
+    #[test]
+    fn every_truncation_is_reported() {
+        for cut in 0..SYN.len() {
+            let needed = if cut < MIN_HEADER_LEN {
+                MIN_HEADER_LEN - cut
+            } else {
+                SYN.len() - cut
+            };
+            assert_eq!(
+                parse(&SYN[..cut], 0),
+                Err(Error::truncated(needed)),
+                "cut at {cut}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_header_length_below_twenty_is_malformed() {
+        let mut bad = SYN;
+        bad[12] = 0x40;
+        assert!(matches!(
+            parse(&bad, 0),
+            Err(nom::Err::Error(Error::Malformed(_)))
+        ));
+    }
+}

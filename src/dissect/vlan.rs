@@ -1,0 +1,147 @@
+//! IEEE 802.1Q VLAN tags, and the 802.1ad service tags stacked outside them (QinQ).
+//!
+//! ```text
+//! IEEE 802.1Q-2018 clause 9.6 (the tag after the 0x8100 / 0x88a8 TPID):
+//! +-----+-----+------------+----------------+
+//! | PCP | DEI |  VID (12)  | EtherType (2)  |
+//! | (3) | (1) |            |                |
+//! +-----+-----+------------+----------------+
+//! ```
+//! A service tag (TPID 0x88a8) has the same layout; Wireshark files it under its own protocol,
+//! `ieee8021ad`, so its fields are named that way here too.
+
+use std::fmt;
+
+use super::error::{IResult, be16, take_bytes};
+use super::ethernet::EtherType;
+use super::field::{Emitter, Value};
+
+pub const HEADER_LEN: usize = 4;
+
+mod field {
+    use std::ops::Range;
+    pub const TCI: Range<usize> = 0..2;
+    pub const TYPE: Range<usize> = 2..4;
+    pub const PCP_MASK: u16 = 0xe000;
+    pub const DEI_MASK: u16 = 0x1000;
+    pub const VID_MASK: u16 = 0x0fff;
+}
+
+/// One VLAN tag.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Tag<'a> {
+    bytes: &'a [u8],
+    /// Whether this is an 802.1ad service tag rather than an 802.1Q customer tag.
+    pub service: bool,
+}
+
+/// Parses a tag; `service` says whether its TPID was 802.1ad's 0x88a8.
+pub fn parse(input: &[u8], service: bool) -> IResult<'_, Tag<'_>> {
+    let (payload, bytes) = take_bytes(HEADER_LEN)(input)?;
+    Ok((payload, Tag { bytes, service }))
+}
+
+impl Tag<'_> {
+    fn tci(&self) -> u16 {
+        be16(self.bytes, field::TCI.start)
+    }
+
+    pub fn priority(&self) -> u8 {
+        ((self.tci() & field::PCP_MASK) >> 13) as u8
+    }
+
+    pub fn drop_eligible(&self) -> bool {
+        self.tci() & field::DEI_MASK != 0
+    }
+
+    pub fn id(&self) -> u16 {
+        self.tci() & field::VID_MASK
+    }
+
+    /// The type field after the tag: an EtherType, or an 802.3 length when at most 1500.
+    pub fn type_field(&self) -> u16 {
+        be16(self.bytes, field::TYPE.start)
+    }
+
+    pub fn ethertype(&self) -> EtherType {
+        EtherType::from(self.type_field())
+    }
+
+    pub fn fields(&self, out: &mut Emitter<'_>) {
+        if self.service {
+            out.at(
+                "ieee8021ad.priority",
+                field::TCI,
+                Value::Uint(self.priority().into()),
+            );
+            out.at(
+                "ieee8021ad.dei",
+                field::TCI,
+                Value::Uint(self.drop_eligible().into()),
+            );
+            out.at("ieee8021ad.id", field::TCI, Value::Uint(self.id().into()));
+            return;
+        }
+        out.at(
+            "vlan.priority",
+            field::TCI,
+            Value::Uint(self.priority().into()),
+        );
+        out.at("vlan.dei", field::TCI, Value::Bool(self.drop_eligible()));
+        out.at("vlan.id", field::TCI, Value::Uint(self.id().into()));
+        if self.type_field() > 1500 {
+            out.at("vlan.etype", field::TYPE, Value::hex16(self.type_field()));
+        } else {
+            out.at(
+                "vlan.len",
+                field::TYPE,
+                Value::Uint(self.type_field().into()),
+            );
+        }
+    }
+
+    pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
+        if self.service {
+            return write!(out, "IEEE 802.1ad, ID: {}", self.id());
+        }
+        write!(
+            out,
+            "802.1Q Virtual LAN, PRI: {}, DEI: {}, ID: {}",
+            self.priority(),
+            u8::from(self.drop_eligible()),
+            self.id()
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dissect::error::Error;
+
+    const TAG: [u8; 4] = [
+        0xa0, 0x0a, // PCP 5, DEI 0, VID 10
+        0x08, 0x00, // EtherType: IPv4
+    ];
+
+    #[test]
+    fn parses_priority_id_and_type() {
+        let (rest, tag) = parse(&TAG, false).expect("valid tag");
+        assert!(rest.is_empty());
+        assert_eq!(
+            (tag.priority(), tag.drop_eligible(), tag.id()),
+            (5, false, 10)
+        );
+        assert_eq!(tag.ethertype(), EtherType::Ipv4);
+    }
+
+    #[test]
+    fn every_truncation_is_reported() {
+        for cut in 0..HEADER_LEN {
+            assert_eq!(
+                parse(&TAG[..cut], true),
+                Err(Error::truncated(HEADER_LEN - cut))
+            );
+        }
+    }
+}

@@ -1,0 +1,18 @@
+//! rttscope: a packet-level protocol dissector and handshake round-trip visualizer.
+//!
+//! The pipeline runs `capture` → `dissect` → `track` → views. `capture` turns files into
+//! frames; `dissect` turns one frame into layers, statelessly; `track` follows what spans
+//! frames (reassembly, conversations) without doing any I/O; `render` and `filter` only read.
+//! The binary in `main.rs` is a thin shell over [`cli`].
+
+pub mod capture;
+pub mod cli;
+pub mod dissect;
+pub mod filter;
+pub mod osi;
+pub mod registry;
+pub mod render;
+pub mod track;
+
+#[cfg(test)]
+mod testing;

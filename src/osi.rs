@@ -1,0 +1,243 @@
+//! The OSI model as the course teaches it, and where each protocol rttscope decodes sits on it.
+//!
+//! Every layer of every packet names its [`Protocol`]; the protocol knows its OSI layer, the
+//! names tools use for it, and one sentence on what it is for. Views colour and order layers
+//! by this table only, so a protocol is placed on the model in exactly one spot: here.
+
+use std::fmt;
+
+/// The seven OSI layers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum OsiLayer {
+    Physical = 1,
+    DataLink = 2,
+    Network = 3,
+    Transport = 4,
+    Session = 5,
+    Presentation = 6,
+    Application = 7,
+}
+
+impl OsiLayer {
+    pub const ALL: [Self; 7] = [
+        Self::Physical,
+        Self::DataLink,
+        Self::Network,
+        Self::Transport,
+        Self::Session,
+        Self::Presentation,
+        Self::Application,
+    ];
+
+    /// The layer's number, 1 to 7.
+    pub fn number(self) -> u8 {
+        self as u8
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Physical => "Physical",
+            Self::DataLink => "Data link",
+            Self::Network => "Network",
+            Self::Transport => "Transport",
+            Self::Session => "Session",
+            Self::Presentation => "Presentation",
+            Self::Application => "Application",
+        }
+    }
+
+    /// What the layer does, in one line.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Self::Physical => "bits on the medium: here, the frame's length and capture time",
+            Self::DataLink => "delivery between neighbours on one link, by hardware address",
+            Self::Network => "delivery between hosts across networks, by IP address",
+            Self::Transport => "delivery between programs, by port: streams or datagrams",
+            Self::Session => "the life of a conversation: setting it up, keeping it, ending it",
+            Self::Presentation => "how the bytes are encoded and protected: encryption",
+            Self::Application => "what the programs say to each other",
+        }
+    }
+}
+
+impl fmt::Display for OsiLayer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "L{} {}", self.number(), self.name())
+    }
+}
+
+/// Every protocol a layer can be.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Protocol {
+    Frame,
+    Null,
+    Ethernet,
+    Vlan,
+    Ieee8021ad,
+    Sll,
+    Raw,
+    Arp,
+    Ipv4,
+    Ipv6,
+    Icmp,
+    Icmpv6,
+    Udp,
+    Tcp,
+    Data,
+}
+
+impl Protocol {
+    pub const ALL: [Self; 15] = [
+        Self::Frame,
+        Self::Null,
+        Self::Ethernet,
+        Self::Vlan,
+        Self::Ieee8021ad,
+        Self::Sll,
+        Self::Raw,
+        Self::Arp,
+        Self::Ipv4,
+        Self::Ipv6,
+        Self::Icmp,
+        Self::Icmpv6,
+        Self::Udp,
+        Self::Tcp,
+        Self::Data,
+    ];
+
+    pub fn osi(self) -> OsiLayer {
+        match self {
+            Self::Frame => OsiLayer::Physical,
+            Self::Null | Self::Ethernet | Self::Vlan | Self::Ieee8021ad | Self::Sll | Self::Raw => {
+                OsiLayer::DataLink
+            }
+            Self::Arp | Self::Ipv4 | Self::Ipv6 | Self::Icmp | Self::Icmpv6 => OsiLayer::Network,
+            Self::Udp | Self::Tcp => OsiLayer::Transport,
+            Self::Data => OsiLayer::Application,
+        }
+    }
+
+    /// The name display filters and `frame.protocols` use, as in Wireshark.
+    pub fn filter_name(self) -> &'static str {
+        match self {
+            Self::Frame => "frame",
+            Self::Null => "null",
+            Self::Ethernet => "eth",
+            Self::Vlan => "vlan",
+            Self::Ieee8021ad => "ieee8021ad",
+            Self::Sll => "sll",
+            Self::Raw => "raw",
+            Self::Arp => "arp",
+            Self::Ipv4 => "ip",
+            Self::Ipv6 => "ipv6",
+            Self::Icmp => "icmp",
+            Self::Icmpv6 => "icmpv6",
+            Self::Udp => "udp",
+            Self::Tcp => "tcp",
+            Self::Data => "data",
+        }
+    }
+
+    /// The short name shown in the Protocol column.
+    pub fn column_name(self) -> &'static str {
+        match self {
+            Self::Frame => "Frame",
+            Self::Null => "Null",
+            Self::Ethernet => "Ethernet",
+            Self::Vlan => "802.1Q",
+            Self::Ieee8021ad => "802.1ad",
+            Self::Sll => "SLL",
+            Self::Raw => "Raw",
+            Self::Arp => "ARP",
+            Self::Ipv4 => "IPv4",
+            Self::Ipv6 => "IPv6",
+            Self::Icmp => "ICMP",
+            Self::Icmpv6 => "ICMPv6",
+            Self::Udp => "UDP",
+            Self::Tcp => "TCP",
+            Self::Data => "Data",
+        }
+    }
+
+    /// The protocol's full name.
+    pub fn full_name(self) -> &'static str {
+        match self {
+            Self::Frame => "Frame",
+            Self::Null => "BSD loopback",
+            Self::Ethernet => "Ethernet II",
+            Self::Vlan => "802.1Q virtual LAN",
+            Self::Ieee8021ad => "IEEE 802.1ad provider bridging",
+            Self::Sll => "Linux cooked capture",
+            Self::Raw => "Raw packet data",
+            Self::Arp => "Address Resolution Protocol",
+            Self::Ipv4 => "Internet Protocol version 4",
+            Self::Ipv6 => "Internet Protocol version 6",
+            Self::Icmp => "Internet Control Message Protocol",
+            Self::Icmpv6 => "Internet Control Message Protocol v6",
+            Self::Udp => "User Datagram Protocol",
+            Self::Tcp => "Transmission Control Protocol",
+            Self::Data => "Data",
+        }
+    }
+
+    /// What the protocol is for, in one line.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            Self::Frame => "the packet as captured: when, how long on the wire, how much was kept",
+            Self::Null => {
+                "the loopback interface's header: only the address family of what follows"
+            }
+            Self::Ethernet => "carries a frame between two network cards on the same link",
+            Self::Vlan => "a tag that splits one physical link into several virtual ones",
+            Self::Ieee8021ad => "a provider's outer VLAN tag, wrapped around a customer's (QinQ)",
+            Self::Sll => "a header Linux writes when capturing on several interfaces at once",
+            Self::Raw => "the capture starts directly with the IP header, with no link header",
+            Self::Arp => {
+                "finds the hardware address that owns an IPv4 address (it sits between layers 2 and 3)"
+            }
+            Self::Ipv4 => "addresses and routes a datagram between hosts, fragmenting it if needed",
+            Self::Ipv6 => "addresses and routes a datagram between hosts, with 128-bit addresses",
+            Self::Icmp => "IPv4's error and diagnostic messages: ping, unreachable, time exceeded",
+            Self::Icmpv6 => {
+                "IPv6's errors and diagnostics, and neighbour discovery in place of ARP"
+            }
+            Self::Udp => {
+                "a datagram between two ports: no connection, no ordering, no retransmission"
+            }
+            Self::Tcp => "a reliable, ordered byte stream between two ports, with a handshake",
+            Self::Data => "payload that rttscope does not decode",
+        }
+    }
+
+    /// Looks a protocol up by its filter name.
+    pub fn from_filter_name(name: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|protocol| protocol.filter_name() == name)
+    }
+}
+
+impl fmt::Display for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.column_name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_protocol_sits_on_one_layer_and_is_found_by_name() {
+        for protocol in Protocol::ALL {
+            assert_eq!(
+                Protocol::from_filter_name(protocol.filter_name()),
+                Some(protocol)
+            );
+            assert!(!protocol.explanation().is_empty());
+        }
+        assert_eq!(Protocol::Tcp.osi(), OsiLayer::Transport);
+        assert_eq!(Protocol::Arp.osi(), OsiLayer::Network);
+        assert_eq!(OsiLayer::Transport.to_string(), "L4 Transport");
+    }
+}

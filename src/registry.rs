@@ -1,0 +1,344 @@
+//! Every field name rttscope can report, with its type and a short title.
+//!
+//! Names follow Wireshark's, so `-e` and `-Y` take what tshark takes. The registry is what
+//! validates a field name before any packet is read, what tells the display filter how to read
+//! a literal (`10.0.0.0/8` for an address, `0x12` for a number), and what `--list-fields`
+//! prints. A test walks the fields of every test capture and checks each one is listed here
+//! with the type it was emitted as.
+
+use crate::osi::Protocol;
+
+/// How a field's value is typed, which decides how filter literals are read and compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// A protocol: present or not, its value the bytes it covers.
+    Protocol,
+    Uint,
+    Int,
+    Hex,
+    Bool,
+    Mac,
+    Ipv4,
+    Ipv6,
+    Bytes,
+    Text,
+    /// An absolute or relative time, in seconds.
+    Time,
+    /// Present or not, no value (Wireshark's `FT_NONE`).
+    Present,
+}
+
+/// One known field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldInfo {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub title: &'static str,
+}
+
+macro_rules! fields {
+    ($($name:literal $kind:ident $title:literal;)*) => {
+        &[$(FieldInfo { name: $name, kind: Kind::$kind, title: $title }),*]
+    };
+}
+
+/// The fields, grouped by protocol from the outside in.
+pub static FIELDS: &[FieldInfo] = fields! {
+    "frame.number" Uint "frame number, from 1";
+    "frame.time_epoch" Time "capture time, seconds since 1970";
+    "frame.len" Uint "length on the wire";
+    "frame.cap_len" Uint "length captured";
+    "frame.interface_id" Uint "pcapng interface index";
+    "frame.protocols" Text "protocols in the frame, outermost first";
+    "null.family" Uint "address family of the payload";
+    "eth.dst" Mac "destination MAC address";
+    "eth.src" Mac "source MAC address";
+    "eth.addr" Mac "either MAC address";
+    "eth.dst.lg" Bool "destination is locally administered";
+    "eth.dst.ig" Bool "destination is a group address";
+    "eth.src.lg" Bool "source is locally administered";
+    "eth.src.ig" Bool "source is a group address";
+    "eth.type" Hex "EtherType of the payload";
+    "eth.len" Uint "802.3 length";
+    "eth.padding" Bytes "zero padding up to the minimum frame size";
+    "eth.trailer" Bytes "bytes after the payload that are not padding";
+    "vlan.priority" Uint "802.1p priority";
+    "vlan.dei" Bool "drop eligible";
+    "vlan.id" Uint "VLAN identifier";
+    "vlan.etype" Hex "EtherType after the tag";
+    "vlan.len" Uint "802.3 length after the tag";
+    "ieee8021ad.priority" Uint "802.1p priority of the service tag";
+    "ieee8021ad.dei" Uint "drop eligible (service tag)";
+    "ieee8021ad.id" Uint "service VLAN identifier";
+    "sll.pkttype" Uint "who the packet was for (0 us, 4 sent by us)";
+    "sll.hatype" Uint "ARPHRD hardware type";
+    "sll.halen" Uint "link-layer address length";
+    "sll.src.eth" Mac "source MAC address";
+    "sll.src.other" Bytes "source link-layer address";
+    "sll.etype" Hex "EtherType of the payload";
+    "sll.ltype" Hex "Linux protocol of the payload";
+    "sll.ifindex" Uint "interface index";
+    "arp.hw.type" Uint "hardware type";
+    "arp.proto.type" Hex "protocol type";
+    "arp.hw.size" Uint "hardware address size";
+    "arp.proto.size" Uint "protocol address size";
+    "arp.opcode" Uint "operation (1 request, 2 reply)";
+    "arp.src.hw_mac" Mac "sender MAC address";
+    "arp.src.proto_ipv4" Ipv4 "sender IPv4 address";
+    "arp.dst.hw_mac" Mac "target MAC address";
+    "arp.dst.proto_ipv4" Ipv4 "target IPv4 address";
+    "arp.src.hw" Bytes "sender hardware address";
+    "arp.src.proto" Bytes "sender protocol address";
+    "arp.dst.hw" Bytes "target hardware address";
+    "arp.dst.proto" Bytes "target protocol address";
+    "ip.version" Uint "IP version";
+    "ip.hdr_len" Uint "header length in bytes";
+    "ip.dsfield" Hex "differentiated services byte";
+    "ip.dsfield.dscp" Uint "DSCP";
+    "ip.dsfield.ecn" Uint "ECN";
+    "ip.len" Uint "total length";
+    "ip.id" Hex "identification";
+    "ip.flags" Hex "flags";
+    "ip.flags.rb" Bool "reserved bit";
+    "ip.flags.df" Bool "don't fragment";
+    "ip.flags.mf" Bool "more fragments";
+    "ip.frag_offset" Uint "fragment offset in 8-byte units";
+    "ip.ttl" Uint "time to live";
+    "ip.proto" Uint "protocol of the payload";
+    "ip.checksum" Hex "header checksum";
+    "ip.checksum.status" Uint "checksum status (2 unverified)";
+    "ip.src" Ipv4 "source address";
+    "ip.dst" Ipv4 "destination address";
+    "ip.addr" Ipv4 "either address";
+    "ip.src_host" Text "source host";
+    "ip.dst_host" Text "destination host";
+    "ip.host" Text "either host";
+    "ip.opt.type" Uint "option type";
+    "ip.opt.type.copy" Bool "option copied into fragments";
+    "ip.opt.type.class" Uint "option class";
+    "ip.opt.type.number" Uint "option number";
+    "ip.opt.len" Uint "option length";
+    "ip.opt.ptr" Uint "option pointer";
+    "ip.opt.overflow" Uint "timestamp overflow count";
+    "ip.opt.flag" Hex "timestamp flag";
+    "ip.opt.ra" Uint "router alert value";
+    "ip.rec_rt" Ipv4 "recorded route address";
+    "ip.empty_rt" Ipv4 "empty route slot";
+    "ip.fragment" Uint "frame holding a fragment";
+    "ip.fragment.count" Uint "number of fragments";
+    "ip.reassembled.length" Uint "reassembled payload length";
+    "ipv6.version" Uint "IP version";
+    "ipv6.tclass" Hex "traffic class";
+    "ipv6.tclass.dscp" Uint "DSCP";
+    "ipv6.tclass.ecn" Uint "ECN";
+    "ipv6.flow" Hex "flow label";
+    "ipv6.plen" Uint "payload length";
+    "ipv6.nxt" Uint "next header";
+    "ipv6.hlim" Uint "hop limit";
+    "ipv6.src" Ipv6 "source address";
+    "ipv6.dst" Ipv6 "destination address";
+    "ipv6.addr" Ipv6 "either address";
+    "ipv6.src_host" Text "source host";
+    "ipv6.dst_host" Text "destination host";
+    "ipv6.host" Text "either host";
+    "ipv6.hopopts" Protocol "hop-by-hop options header";
+    "ipv6.hopopts.nxt" Uint "next header";
+    "ipv6.hopopts.len" Uint "length in 8-byte units after the first";
+    "ipv6.hopopts.len_oct" Uint "length in bytes";
+    "ipv6.dstopts" Protocol "destination options header";
+    "ipv6.dstopts.nxt" Uint "next header";
+    "ipv6.dstopts.len" Uint "length in 8-byte units after the first";
+    "ipv6.dstopts.len_oct" Uint "length in bytes";
+    "ipv6.routing" Protocol "routing header";
+    "ipv6.routing.nxt" Uint "next header";
+    "ipv6.routing.len" Uint "length in 8-byte units after the first";
+    "ipv6.routing.len_oct" Uint "length in bytes";
+    "ipv6.routing.type" Uint "routing type";
+    "ipv6.routing.segleft" Uint "segments left";
+    "ipv6.opt.type" Hex "option type";
+    "ipv6.opt.length" Uint "option length";
+    "ipv6.opt.router_alert" Uint "router alert value";
+    "ipv6.fraghdr" Protocol "fragment header";
+    "ipv6.fraghdr.nxt" Uint "next header";
+    "ipv6.fraghdr.reserved_octet" Hex "reserved byte";
+    "ipv6.fraghdr.offset" Uint "fragment offset in 8-byte units";
+    "ipv6.fraghdr.reserved_bits" Uint "reserved bits";
+    "ipv6.fraghdr.more" Bool "more fragments";
+    "ipv6.fraghdr.ident" Hex "identification";
+    "ipv6.fragment" Uint "frame holding a fragment";
+    "ipv6.fragment.count" Uint "number of fragments";
+    "ipv6.reassembled.length" Uint "reassembled payload length";
+    "ah.next_header" Uint "next header";
+    "ah.length" Uint "length";
+    "icmp.type" Uint "message type";
+    "icmp.code" Uint "message code";
+    "icmp.checksum" Hex "checksum";
+    "icmp.checksum.status" Uint "checksum status (1 good, 0 bad, 2 unverified)";
+    "icmp.ident" Uint "echo identifier";
+    "icmp.ident_le" Uint "echo identifier read little-endian";
+    "icmp.seq" Uint "echo sequence number";
+    "icmp.seq_le" Uint "echo sequence number read little-endian";
+    "icmp.unused" Bytes "unused bytes";
+    "icmp.mtu" Uint "next-hop MTU";
+    "icmp.redir_gw" Ipv4 "gateway to redirect to";
+    "icmp.pointer" Uint "pointer to the problem";
+    "icmpv6.type" Uint "message type";
+    "icmpv6.code" Uint "message code";
+    "icmpv6.checksum" Hex "checksum";
+    "icmpv6.checksum.status" Uint "checksum status (1 good, 0 bad, 2 unverified)";
+    "icmpv6.reserved" Bytes "reserved bytes";
+    "icmpv6.mtu" Uint "MTU of the next link";
+    "icmpv6.pointer" Uint "pointer to the problem";
+    "icmpv6.echo.identifier" Hex "echo identifier";
+    "icmpv6.echo.sequence_number" Uint "echo sequence number";
+    "icmpv6.mld.maximum_response_delay" Uint "maximum response delay";
+    "icmpv6.mld.multicast_address" Ipv6 "multicast address";
+    "icmpv6.mldr.nb_mcast_records" Uint "number of multicast address records";
+    "icmpv6.mldr.mar.record_type" Uint "record type";
+    "icmpv6.mldr.mar.aux_data_len" Uint "auxiliary data length";
+    "icmpv6.mldr.mar.nb_sources" Uint "number of sources";
+    "icmpv6.mldr.mar.multicast_address" Ipv6 "multicast address";
+    "icmpv6.nd.ra.cur_hop_limit" Uint "hop limit to use";
+    "icmpv6.nd.ra.flag" Hex "router advertisement flags";
+    "icmpv6.nd.ra.router_lifetime" Uint "router lifetime";
+    "icmpv6.nd.ra.reachable_time" Uint "reachable time";
+    "icmpv6.nd.ra.retrans_timer" Uint "retransmission timer";
+    "icmpv6.nd.ns.target_address" Ipv6 "address being resolved";
+    "icmpv6.nd.na.flag" Hex "advertisement flags";
+    "icmpv6.nd.na.flag.r" Bool "sender is a router";
+    "icmpv6.nd.na.flag.s" Bool "answers a solicitation";
+    "icmpv6.nd.na.flag.o" Bool "overrides cached address";
+    "icmpv6.nd.na.target_address" Ipv6 "address advertised";
+    "icmpv6.nd.rd.target_address" Ipv6 "better first hop";
+    "icmpv6.opt.type" Uint "option type";
+    "icmpv6.opt.length" Uint "option length in 8-byte units";
+    "icmpv6.opt.linkaddr" Bytes "link-layer address";
+    "icmpv6.opt.src_linkaddr" Bytes "source link-layer address";
+    "icmpv6.opt.target_linkaddr" Bytes "target link-layer address";
+    "icmpv6.opt.prefix.length" Uint "prefix length";
+    "icmpv6.opt.prefix" Ipv6 "prefix";
+    "icmpv6.opt.mtu" Uint "link MTU";
+    "udp.srcport" Uint "source port";
+    "udp.dstport" Uint "destination port";
+    "udp.port" Uint "either port";
+    "udp.length" Uint "length of header and data";
+    "udp.checksum" Hex "checksum";
+    "udp.checksum.status" Uint "checksum status (2 unverified)";
+    "udp.stream" Uint "conversation number";
+    "udp.time_relative" Time "seconds since the conversation's first datagram";
+    "udp.time_delta" Time "seconds since the conversation's previous datagram";
+    "udp.payload" Bytes "payload";
+    "tcp.srcport" Uint "source port";
+    "tcp.dstport" Uint "destination port";
+    "tcp.port" Uint "either port";
+    "tcp.stream" Uint "conversation number";
+    "tcp.completeness" Uint "connection stages seen before (1 SYN, 2 SYN-ACK, 4 ACK, 8 data, 16 FIN, 32 RST)";
+    "tcp.len" Uint "segment data length";
+    "tcp.seq" Uint "sequence number, relative";
+    "tcp.seq_raw" Uint "sequence number";
+    "tcp.nxtseq" Uint "next sequence number, relative";
+    "tcp.ack" Uint "acknowledgment number, relative";
+    "tcp.ack_raw" Uint "acknowledgment number";
+    "tcp.hdr_len" Uint "header length in bytes";
+    "tcp.flags" Hex "flags";
+    "tcp.flags.res" Bool "reserved bits";
+    "tcp.flags.ae" Bool "accurate ECN (formerly nonce sum)";
+    "tcp.flags.cwr" Bool "congestion window reduced";
+    "tcp.flags.ece" Bool "ECN echo";
+    "tcp.flags.urg" Bool "urgent";
+    "tcp.flags.ack" Bool "acknowledgment";
+    "tcp.flags.push" Bool "push";
+    "tcp.flags.reset" Bool "reset";
+    "tcp.flags.syn" Bool "synchronize";
+    "tcp.flags.fin" Bool "finish";
+    "tcp.flags.str" Text "flags as letters";
+    "tcp.window_size_value" Uint "window field";
+    "tcp.window_size" Uint "window after scaling";
+    "tcp.window_size_scalefactor" Int "window multiplier (-1 unknown, -2 not scaled)";
+    "tcp.checksum" Hex "checksum";
+    "tcp.checksum.status" Uint "checksum status (2 unverified)";
+    "tcp.urgent_pointer" Uint "urgent pointer";
+    "tcp.options" Bytes "options area";
+    "tcp.option_kind" Uint "option kind";
+    "tcp.option_len" Uint "option length";
+    "tcp.options.eol" Protocol "end of option list";
+    "tcp.options.nop" Protocol "no-operation";
+    "tcp.options.mss" Protocol "maximum segment size option";
+    "tcp.options.mss_val" Uint "maximum segment size";
+    "tcp.options.wscale" Protocol "window scale option";
+    "tcp.options.wscale.shift" Uint "window scale shift";
+    "tcp.options.wscale.multiplier" Uint "window scale multiplier";
+    "tcp.options.sack_perm" Protocol "SACK permitted option";
+    "tcp.options.sack" Protocol "SACK option";
+    "tcp.options.sack_le" Uint "SACK left edge, relative";
+    "tcp.options.sack_re" Uint "SACK right edge, relative";
+    "tcp.options.sack.count" Uint "number of SACK blocks";
+    "tcp.options.timestamp" Protocol "timestamps option";
+    "tcp.options.timestamp.tsval" Uint "timestamp value";
+    "tcp.options.timestamp.tsecr" Uint "timestamp echo reply";
+    "tcp.options.tfo" Protocol "Fast Open option";
+    "tcp.options.tfo.request" Present "Fast Open cookie request";
+    "tcp.options.tfo.cookie" Bytes "Fast Open cookie";
+    "tcp.options.experimental" Protocol "experimental option";
+    "tcp.options.experimental.exid" Hex "experiment identifier";
+    "tcp.options.md5" Protocol "MD5 signature option";
+    "tcp.options.ao" Protocol "authentication option";
+    "tcp.options.user_to" Protocol "user timeout option";
+    "mptcp" Protocol "multipath TCP option";
+    "tcp.options.unknown" Protocol "unknown option";
+    "tcp.analysis.flags" Present "some analysis flag is set";
+    "tcp.analysis.retransmission" Present "retransmission";
+    "tcp.analysis.fast_retransmission" Present "fast retransmission";
+    "tcp.analysis.spurious_retransmission" Present "spurious retransmission";
+    "tcp.analysis.out_of_order" Present "out-of-order segment";
+    "tcp.analysis.lost_segment" Present "previous segment not captured";
+    "tcp.analysis.ack_lost_segment" Present "acknowledges a segment not captured";
+    "tcp.analysis.duplicate_ack" Present "duplicate acknowledgment";
+    "tcp.analysis.duplicate_ack_num" Uint "how many duplicate acknowledgments in a row";
+    "tcp.analysis.duplicate_ack_frame" Uint "frame of the acknowledgment this one repeats";
+    "tcp.analysis.window_full" Present "segment fills the receiver's window";
+    "tcp.analysis.keep_alive" Present "keep-alive";
+    "tcp.analysis.keep_alive_ack" Present "keep-alive acknowledgment";
+    "tcp.analysis.window_update" Present "window update";
+    "tcp.analysis.zero_window" Present "zero window";
+    "tcp.analysis.zero_window_probe" Present "zero window probe";
+    "tcp.analysis.zero_window_probe_ack" Present "zero window probe acknowledgment";
+    "tcp.analysis.reused_ports" Present "new connection on ports used before";
+    "tcp.time_relative" Time "seconds since the conversation's first segment";
+    "tcp.time_delta" Time "seconds since the conversation's previous segment";
+    "tcp.payload" Bytes "segment data";
+    "tcp.segment_data" Bytes "data of a retransmitted segment";
+    "data.data" Bytes "undecoded payload";
+    "data.len" Uint "undecoded payload length";
+};
+
+/// Looks a field or protocol name up.
+pub fn lookup(name: &str) -> Option<FieldInfo> {
+    if let Some(protocol) = Protocol::from_filter_name(name) {
+        return Some(FieldInfo {
+            name: protocol.filter_name(),
+            kind: Kind::Protocol,
+            title: protocol.full_name(),
+        });
+    }
+    FIELDS.iter().find(|field| field.name == name).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_found() {
+        for (index, field) in FIELDS.iter().enumerate() {
+            assert!(
+                FIELDS[..index].iter().all(|other| other.name != field.name),
+                "{} twice",
+                field.name
+            );
+            assert_eq!(lookup(field.name), Some(*field));
+        }
+        assert_eq!(lookup("tcp").map(|f| f.kind), Some(Kind::Protocol));
+        assert_eq!(lookup("tcp.prot"), None);
+    }
+}

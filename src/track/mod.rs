@@ -1,0 +1,136 @@
+//! Stateful, sans-IO tracking across frames: IP reassembly and TCP/UDP conversations.
+//!
+//! [`Tracker::handle_frame`] takes frames in capture order, with their timestamps as the only
+//! clock, and returns each one dissected and annotated: reassembled datagrams appear on the
+//! frame that completes them, TCP and UDP layers carry their stream numbers and analysis. The
+//! same code serves files, live capture and replay, and tests drive it with byte fixtures.
+
+pub mod conversation;
+pub mod defrag;
+pub mod tcp;
+
+use std::net::IpAddr;
+
+use conversation::{Endpoint, UdpTable};
+use defrag::{Defragmenter, Outcome};
+use tcp::{Segment, TcpTable};
+
+use crate::capture::Frame;
+use crate::dissect::tcp::analysis as tcp_analysis;
+use crate::dissect::{self, Annotation, Header, Packet};
+
+/// Everything learned from the frames so far.
+#[derive(Default)]
+pub struct Tracker {
+    defrag: Defragmenter,
+    tcp: TcpTable,
+    udp: UdpTable,
+}
+
+impl Tracker {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Dissects and tracks one frame. When the frame completes a fragmented datagram, the
+    /// reassembled payload is kept in `reassembled`, which the returned packet borrows.
+    pub fn handle_frame<'a>(
+        &mut self,
+        frame: &Frame<'a>,
+        reassembled: &'a mut Option<Vec<u8>>,
+    ) -> Packet<'a> {
+        let mut packet = dissect::dissect(frame);
+        if let Some(fragment) = packet.fragment {
+            match self.defrag.add(frame.number, frame.ts_ns, &fragment) {
+                Outcome::Waiting => {}
+                Outcome::Rejected(reason) => {
+                    let protocol = packet.layers[fragment.layer].protocol();
+                    packet.problem(protocol, reason);
+                }
+                Outcome::Complete {
+                    payload,
+                    reassembly,
+                } => {
+                    let payload: &'a [u8] = reassembled.insert(payload);
+                    dissect::continue_reassembled(
+                        &mut packet,
+                        payload,
+                        Annotation::Reassembled(reassembly),
+                    );
+                }
+            }
+        }
+        self.track_conversations(frame, &mut packet);
+        packet
+    }
+
+    /// Numbers TCP and UDP conversations. As in Wireshark, a UDP header quoted inside an ICMP
+    /// error is looked up (or starts a conversation) like any other; a quoted TCP header is
+    /// too short to analyse and is left alone.
+    fn track_conversations(&mut self, frame: &Frame<'_>, packet: &mut Packet<'_>) {
+        let mut addresses: Option<(IpAddr, IpAddr)> = None;
+        let mut resent = false;
+        for layer in packet.layers.iter_mut() {
+            match &layer.header {
+                Header::Ipv4(ip) => addresses = Some((ip.src().into(), ip.dst().into())),
+                Header::Ipv6(ip) => addresses = Some((ip.src().into(), ip.dst().into())),
+                Header::Tcp(header) if !layer.quoted => {
+                    let Some((src, dst)) = addresses else {
+                        continue;
+                    };
+                    let segment = Segment {
+                        frame: frame.number,
+                        ts_ns: frame.ts_ns,
+                        src: Endpoint {
+                            addr: src,
+                            port: header.src_port(),
+                        },
+                        dst: Endpoint {
+                            addr: dst,
+                            port: header.dst_port(),
+                        },
+                    };
+                    let analysis = self.tcp.handle(&segment, header);
+                    resent = analysis.flags & tcp_analysis::RETRANSMISSION != 0;
+                    layer.annotation = Annotation::Tcp(analysis);
+                }
+                Header::Udp(header) => {
+                    let Some((src, dst)) = addresses else {
+                        continue;
+                    };
+                    let src = Endpoint {
+                        addr: src,
+                        port: header.src_port(),
+                    };
+                    let dst = Endpoint {
+                        addr: dst,
+                        port: header.dst_port(),
+                    };
+                    let conversation = self.udp.handle(src, dst, frame.ts_ns, layer.quoted);
+                    layer.annotation = Annotation::Udp(conversation);
+                }
+                _ => {}
+            }
+        }
+        // Like Wireshark, do not decode a retransmission's data again: it was shown the first
+        // time it was sent.
+        if resent
+            && matches!(
+                packet.layers.last().map(|l| &l.header),
+                Some(Header::Data(_))
+            )
+        {
+            packet.layers.pop();
+        }
+    }
+
+    /// How many TCP and UDP conversations have been seen.
+    pub fn conversation_counts(&self) -> (usize, usize) {
+        (self.tcp.len(), self.udp.len())
+    }
+
+    /// How many fragmented datagrams are still waiting for fragments.
+    pub fn pending_fragments(&self) -> usize {
+        self.defrag.pending()
+    }
+}

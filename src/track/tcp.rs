@@ -1,0 +1,424 @@
+//! TCP conversations: stream numbers, relative sequence numbers, window scaling and the
+//! sequence analysis that flags retransmissions, duplicate ACKs and the rest.
+//!
+//! The rules follow Wireshark's TCP analysis so that `tcp.stream`, `tcp.seq` and the
+//! `tcp.analysis.*` flags agree with tshark's single pass:
+//! - The first segment seen in a direction fixes its base: the SYN's sequence number, or one
+//!   less than a mid-stream segment's, so that data starts at relative sequence 1. The first
+//!   ACK fixes the other direction's base as one less than what it acknowledges.
+//! - A SYN whose sequence number differs from the base of a conversation that already has one
+//!   starts a new conversation on the same ports (`tcp.analysis.reused_ports`).
+//! - A segment that carries data, SYN or FIN and starts below the highest sequence number
+//!   already sent is a fast retransmission (after two duplicate ACKs, within 20 ms), an
+//!   out-of-order segment (shortly after the highest one), a spurious retransmission (of data
+//!   already acknowledged), or otherwise a retransmission.
+//!
+//! State per conversation is a few dozen bytes; nothing here holds segment data.
+
+use rustc_hash::FxHashMap;
+
+use super::conversation::{Endpoint, Key};
+use crate::dissect::tcp::{self, Analysis, WindowScaling, analysis, flag};
+
+/// Window scale state: -1 unknown, -2 not used, otherwise the shift.
+const SCALE_UNKNOWN: i8 = -1;
+const SCALE_NOT_USED: i8 = -2;
+
+/// Out-of-order threshold before the connection's first RTT is known, as in Wireshark.
+const DEFAULT_OUT_OF_ORDER_NS: i64 = 3_000_000;
+/// How soon after the last duplicate ACK a retransmission counts as fast.
+const FAST_RETRANSMISSION_NS: i64 = 20_000_000;
+
+/// `a > b` in sequence space.
+fn gt(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) > 0
+}
+
+/// `a < b` in sequence space.
+fn lt(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) < 0
+}
+
+/// `a <= b` in sequence space.
+fn le(a: u32, b: u32) -> bool {
+    !gt(a, b)
+}
+
+/// What one direction of a conversation has sent so far. Sequence numbers here are relative;
+/// 0 means "not yet known", as in Wireshark.
+#[derive(Clone, Copy, Debug)]
+struct Direction {
+    base_seq: Option<u32>,
+    win_scale: i8,
+    /// The last window field sent, unscaled, and whether it came from a SYN (never scaled).
+    window: u32,
+    window_from_syn: bool,
+    next_seq: u32,
+    next_seq_ns: i64,
+    last_ack: u32,
+    last_ack_ns: i64,
+    dup_acks: u32,
+    last_non_dup_ack: u64,
+    max_seq_to_be_acked: u32,
+    last_flags: u16,
+}
+
+impl Default for Direction {
+    fn default() -> Self {
+        Self {
+            base_seq: None,
+            win_scale: SCALE_UNKNOWN,
+            window: u32::MAX,
+            window_from_syn: false,
+            next_seq: 0,
+            next_seq_ns: 0,
+            last_ack: 0,
+            last_ack_ns: 0,
+            dup_acks: 0,
+            last_non_dup_ack: 0,
+            max_seq_to_be_acked: 0,
+            last_flags: 0,
+        }
+    }
+}
+
+struct Conversation {
+    stream: u32,
+    first_ns: i64,
+    last_ns: i64,
+    /// Index 0 is traffic from the key's low endpoint.
+    directions: [Direction; 2],
+    syn_ns: Option<i64>,
+    first_rtt_ns: Option<i64>,
+    completeness: u8,
+}
+
+impl Conversation {
+    fn new(stream: u32, ts_ns: i64) -> Self {
+        Self {
+            stream,
+            first_ns: ts_ns,
+            last_ns: ts_ns,
+            directions: [Direction::default(); 2],
+            syn_ns: None,
+            first_rtt_ns: None,
+            completeness: 0,
+        }
+    }
+}
+
+/// One segment, as the analysis needs it.
+pub struct Segment {
+    pub frame: u64,
+    pub ts_ns: i64,
+    pub src: Endpoint,
+    pub dst: Endpoint,
+}
+
+/// TCP conversations and their analysis state.
+#[derive(Default)]
+pub struct TcpTable {
+    by_key: FxHashMap<Key, usize>,
+    conversations: Vec<Conversation>,
+}
+
+impl TcpTable {
+    pub fn len(&self) -> usize {
+        self.conversations.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.conversations.is_empty()
+    }
+
+    /// Analyses one segment and returns what its fields should show.
+    pub fn handle(&mut self, segment: &Segment, header: &tcp::Header<'_>) -> Analysis {
+        let (key, from_low) = Key::of(segment.src, segment.dst);
+        let (fwd, rev) = if from_low { (0, 1) } else { (1, 0) };
+        let flags = header.flags();
+        let syn_only = flags & (flag::SYN | flag::ACK) == flag::SYN;
+        let mut result_flags = 0;
+
+        let index = match self.by_key.get(&key) {
+            Some(&index) => {
+                let base = self.conversations[index].directions[fwd].base_seq;
+                if syn_only && base.is_some_and(|base| base != header.seq()) {
+                    result_flags |= analysis::PORTS_REUSED;
+                    self.start(key, segment.ts_ns)
+                } else {
+                    index
+                }
+            }
+            None => self.start(key, segment.ts_ns),
+        };
+        let conversation = &mut self.conversations[index];
+
+        let completeness = conversation.completeness;
+        conversation.completeness |= completeness_bits(flags, header.segment_len(), completeness);
+
+        // Bases: a SYN's own number, or one before a mid-stream segment's.
+        let directions = &mut conversation.directions;
+        if directions[fwd].base_seq.is_none() {
+            let seq = header.seq();
+            directions[fwd].base_seq = Some(if flags & flag::SYN != 0 {
+                seq
+            } else {
+                seq.wrapping_sub(1)
+            });
+        }
+        if directions[rev].base_seq.is_none() && flags & flag::ACK != 0 {
+            directions[rev].base_seq = Some(header.ack().wrapping_sub(1));
+        }
+        let seq_base = directions[fwd].base_seq.unwrap_or(0);
+        let ack_base = directions[rev].base_seq.unwrap_or(0);
+
+        if flags & flag::SYN != 0 {
+            window_scaling(
+                directions,
+                fwd,
+                rev,
+                header.window_shift(),
+                flags & flag::ACK != 0,
+            );
+            if flags & flag::ACK == 0 {
+                conversation.syn_ns = Some(segment.ts_ns);
+            }
+        } else if flags & flag::ACK != 0
+            && conversation.first_rtt_ns.is_none()
+            && let Some(syn_ns) = conversation
+                .syn_ns
+                .filter(|_| conversation.completeness & 2 != 0)
+        {
+            conversation.first_rtt_ns = Some(segment.ts_ns - syn_ns);
+        }
+        let scale = conversation.directions[fwd].win_scale;
+
+        let relative_seq = header.seq().wrapping_sub(seq_base);
+        let relative_ack = if flags & flag::ACK != 0 {
+            header.ack().wrapping_sub(ack_base)
+        } else {
+            header.ack()
+        };
+        let ooo_threshold = conversation
+            .first_rtt_ns
+            .filter(|rtt| *rtt != 0)
+            .unwrap_or(DEFAULT_OUT_OF_ORDER_NS);
+        let (flags_found, duplicate_of) = analyse(
+            &mut conversation.directions,
+            (fwd, rev),
+            Observed {
+                frame: segment.frame,
+                ts_ns: segment.ts_ns,
+                seq: relative_seq,
+                ack: relative_ack,
+                len: header.segment_len() as u32,
+                flags,
+                window: u32::from(header.window()),
+            },
+            ooo_threshold,
+        );
+        result_flags |= flags_found;
+
+        let window_scaling = if flags & flag::SYN != 0 {
+            WindowScaling::NotUsed
+        } else {
+            match scale {
+                SCALE_UNKNOWN => WindowScaling::Unknown,
+                shift if shift >= 0 => WindowScaling::Shift(shift as u8),
+                _ => WindowScaling::NotUsed,
+            }
+        };
+        let result = Analysis {
+            stream: conversation.stream,
+            seq_base,
+            ack_base,
+            time_relative_ns: segment.ts_ns - conversation.first_ns,
+            time_delta_ns: segment.ts_ns - conversation.last_ns,
+            window: window_scaling,
+            flags: result_flags,
+            completeness,
+            duplicate_of,
+        };
+        conversation.last_ns = segment.ts_ns;
+        result
+    }
+
+    fn start(&mut self, key: Key, ts_ns: i64) -> usize {
+        let stream = self.conversations.len() as u32;
+        self.conversations.push(Conversation::new(stream, ts_ns));
+        self.by_key.insert(key, stream as usize);
+        stream as usize
+    }
+}
+
+/// Wireshark's `tcp.completeness` bits this segment adds, given those already seen.
+fn completeness_bits(flags: u16, len: usize, seen: u8) -> u8 {
+    let mut bits = 0;
+    if flags & flag::SYN != 0 {
+        bits |= if flags & flag::ACK != 0 { 2 } else { 1 };
+    } else if flags & flag::ACK != 0 && seen & 2 != 0 {
+        bits |= 4;
+    }
+    if len > 0 {
+        bits |= 8;
+    }
+    if flags & flag::FIN != 0 {
+        bits |= 16;
+    }
+    if flags & flag::RST != 0 {
+        bits |= 32;
+    }
+    bits
+}
+
+/// Records a SYN's window scale option, and concludes when scaling is not used.
+fn window_scaling(
+    directions: &mut [Direction; 2],
+    fwd: usize,
+    rev: usize,
+    shift: Option<u8>,
+    is_syn_ack: bool,
+) {
+    if let Some(shift) = shift {
+        directions[fwd].win_scale = shift.min(14) as i8;
+    }
+    if directions[fwd].win_scale == SCALE_UNKNOWN {
+        // A SYN without the option, or a SYN-ACK without it: neither side scales.
+        directions[fwd].win_scale = SCALE_NOT_USED;
+        directions[rev].win_scale = SCALE_NOT_USED;
+    } else if is_syn_ack && directions[rev].win_scale == SCALE_NOT_USED {
+        directions[fwd].win_scale = SCALE_NOT_USED;
+    }
+}
+
+/// A segment in relative sequence numbers, with its window field as sent.
+struct Observed {
+    frame: u64,
+    ts_ns: i64,
+    seq: u32,
+    ack: u32,
+    len: u32,
+    flags: u16,
+    window: u32,
+}
+
+/// The sequence analysis of one segment; returns its analysis flags, with the count and
+/// original frame when it is a duplicate ACK, and updates the state.
+fn analyse(
+    directions: &mut [Direction; 2],
+    (fwd, rev): (usize, usize),
+    s: Observed,
+    ooo_threshold: i64,
+) -> (u16, Option<(u32, u64)>) {
+    let control = flag::SYN | flag::FIN | flag::RST;
+    let (f, r) = (directions[fwd], directions[rev]);
+    let mut result = 0;
+    let mut duplicate_of = None;
+
+    let zero_window_probe = s.len == 1 && s.seq == f.next_seq && r.window == 0;
+    if zero_window_probe {
+        result |= analysis::ZERO_WINDOW_PROBE;
+    } else {
+        if s.window == 0 && s.flags & control == 0 {
+            result |= analysis::ZERO_WINDOW;
+        }
+        if f.next_seq != 0 && gt(s.seq, f.next_seq) && s.flags & flag::RST == 0 {
+            result |= analysis::LOST_SEGMENT;
+        }
+        if s.len <= 1 && s.seq == f.next_seq.wrapping_sub(1) && s.flags & control == 0 {
+            result |= analysis::KEEP_ALIVE;
+        }
+        let repeats =
+            s.len == 0 && s.seq == f.next_seq && s.ack == f.last_ack && s.flags & control == 0;
+        if repeats && s.window != 0 && s.window != f.window {
+            result |= analysis::WINDOW_UPDATE;
+        }
+        if s.len > 0 && r.win_scale != SCALE_UNKNOWN && s.flags & control == 0 {
+            let shift = if r.window_from_syn || r.win_scale < 0 {
+                0
+            } else {
+                r.win_scale as u32
+            };
+            let edge = r.last_ack.wrapping_add(r.window.wrapping_shl(shift));
+            if s.seq.wrapping_add(s.len) == edge {
+                result |= analysis::WINDOW_FULL;
+            }
+        }
+        let same_window = s.window == f.window;
+        if repeats && s.window != 0 && same_window && r.last_flags & analysis::KEEP_ALIVE != 0 {
+            result |= analysis::KEEP_ALIVE_ACK;
+        } else if s.len == 0
+            && s.window == 0
+            && same_window
+            && s.seq == f.next_seq
+            && (s.ack == f.last_ack || s.ack == f.last_ack.wrapping_add(1))
+            && r.last_flags & analysis::ZERO_WINDOW_PROBE != 0
+            && s.flags & control == 0
+        {
+            result |= analysis::ZERO_WINDOW_PROBE_ACK;
+        } else if repeats && s.window != 0 && same_window {
+            directions[fwd].dup_acks += 1;
+            result |= analysis::DUPLICATE_ACK;
+            duplicate_of = Some((directions[fwd].dup_acks, f.last_non_dup_ack));
+        }
+    }
+    // A window update neither ends a run of duplicate ACKs nor becomes the ACK they repeat.
+    if result & (analysis::DUPLICATE_ACK | analysis::WINDOW_UPDATE) == 0 {
+        directions[fwd].last_non_dup_ack = s.frame;
+        directions[fwd].dup_acks = 0;
+    }
+
+    if r.max_seq_to_be_acked != 0 && gt(s.ack, r.max_seq_to_be_acked) && s.flags & flag::ACK != 0 {
+        result |= analysis::ACK_LOST_SEGMENT;
+        directions[rev].max_seq_to_be_acked = r.next_seq;
+    }
+
+    if (s.len > 0 || s.flags & (flag::SYN | flag::FIN) != 0) && result & analysis::KEEP_ALIVE == 0 {
+        let not_advanced = f.next_seq != 0 && lt(s.seq, f.next_seq);
+        let since_dup_ack = s.ts_ns - r.last_ack_ns;
+        let since_highest = s.ts_ns - f.next_seq_ns;
+        if not_advanced
+            && r.dup_acks >= 2
+            && r.last_ack == s.seq
+            && since_dup_ack < FAST_RETRANSMISSION_NS
+        {
+            result |= analysis::FAST_RETRANSMISSION;
+        } else if not_advanced
+            && since_highest < ooo_threshold
+            && f.next_seq != s.seq.wrapping_add(s.len)
+        {
+            result |= analysis::OUT_OF_ORDER;
+        } else if s.len > 0 && r.last_ack != 0 && le(s.seq.wrapping_add(s.len), r.last_ack) {
+            result |= analysis::SPURIOUS_RETRANSMISSION;
+        } else if not_advanced {
+            result |= analysis::RETRANSMISSION;
+        }
+    }
+
+    let direction = &mut directions[fwd];
+    let mut next_seq = s.seq.wrapping_add(s.len);
+    if s.flags & (flag::SYN | flag::FIN) != 0 {
+        next_seq = next_seq.wrapping_add(1);
+    }
+    // The highest sequence number seen moves on with every segment, empty ones included, so
+    // that after a gap only the first segment is flagged as following lost data.
+    if gt(next_seq, direction.next_seq) || direction.next_seq == 0 {
+        direction.next_seq = next_seq;
+        direction.next_seq_ns = s.ts_ns;
+    }
+    if (s.len > 0 || s.flags & (flag::SYN | flag::FIN) != 0)
+        && (!lt(s.seq, direction.max_seq_to_be_acked) || direction.max_seq_to_be_acked == 0)
+        && result & analysis::ZERO_WINDOW_PROBE == 0
+    {
+        direction.max_seq_to_be_acked = direction.next_seq;
+    }
+    direction.window = s.window;
+    direction.window_from_syn = s.flags & flag::SYN != 0;
+    direction.last_ack = s.ack;
+    direction.last_ack_ns = s.ts_ns;
+    direction.last_flags = result;
+    (result, duplicate_of)
+}
+
+#[cfg(test)]
+mod tests;
