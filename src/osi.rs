@@ -184,9 +184,7 @@ impl Protocol {
     pub fn explanation(self) -> &'static str {
         match self {
             Self::Frame => "the packet as captured: when, how long on the wire, how much was kept",
-            Self::Null => {
-                "the loopback interface's header: only the address family of what follows"
-            }
+            Self::Null => "the loopback interface's header: only the address family of what follows",
             Self::Ethernet => "carries a frame between two network cards on the same link",
             Self::Vlan => "a tag that splits one physical link into several virtual ones",
             Self::Ieee8021ad => "a provider's outer VLAN tag, wrapped around a customer's (QinQ)",
@@ -198,12 +196,8 @@ impl Protocol {
             Self::Ipv4 => "addresses and routes a datagram between hosts, fragmenting it if needed",
             Self::Ipv6 => "addresses and routes a datagram between hosts, with 128-bit addresses",
             Self::Icmp => "IPv4's error and diagnostic messages: ping, unreachable, time exceeded",
-            Self::Icmpv6 => {
-                "IPv6's errors and diagnostics, and neighbour discovery in place of ARP"
-            }
-            Self::Udp => {
-                "a datagram between two ports: no connection, no ordering, no retransmission"
-            }
+            Self::Icmpv6 => "IPv6's errors and diagnostics, and neighbour discovery in place of ARP",
+            Self::Udp => "a datagram between two ports: no connection, no ordering, no retransmission",
             Self::Tcp => "a reliable, ordered byte stream between two ports, with a handshake",
             Self::Data => "payload that rttscope does not decode",
         }
@@ -211,9 +205,7 @@ impl Protocol {
 
     /// Looks a protocol up by its filter name.
     pub fn from_filter_name(name: &str) -> Option<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|protocol| protocol.filter_name() == name)
+        Self::ALL.into_iter().find(|protocol| protocol.filter_name() == name)
     }
 }
 
@@ -230,10 +222,7 @@ mod tests {
     #[test]
     fn every_protocol_sits_on_one_layer_and_is_found_by_name() {
         for protocol in Protocol::ALL {
-            assert_eq!(
-                Protocol::from_filter_name(protocol.filter_name()),
-                Some(protocol)
-            );
+            assert_eq!(Protocol::from_filter_name(protocol.filter_name()), Some(protocol));
             assert!(!protocol.explanation().is_empty());
         }
         assert_eq!(Protocol::Tcp.osi(), OsiLayer::Transport);

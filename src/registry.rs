@@ -178,6 +178,8 @@ pub static FIELDS: &[FieldInfo] = fields! {
     "icmp.ident_le" Uint "echo identifier read little-endian";
     "icmp.seq" Uint "echo sequence number";
     "icmp.seq_le" Uint "echo sequence number read little-endian";
+    "icmp.data_time" Time "ping's send time, from the echo data";
+    "icmp.data_time_relative" Time "time from the ping's send time to capture";
     "icmp.unused" Bytes "unused bytes";
     "icmp.mtu" Uint "next-hop MTU";
     "icmp.redir_gw" Ipv4 "gateway to redirect to";
@@ -331,11 +333,7 @@ mod tests {
     #[test]
     fn names_are_unique_and_found() {
         for (index, field) in FIELDS.iter().enumerate() {
-            assert!(
-                FIELDS[..index].iter().all(|other| other.name != field.name),
-                "{} twice",
-                field.name
-            );
+            assert!(FIELDS[..index].iter().all(|other| other.name != field.name), "{} twice", field.name);
             assert_eq!(lookup(field.name), Some(*field));
         }
         assert_eq!(lookup("tcp").map(|f| f.kind), Some(Kind::Protocol));

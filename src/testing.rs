@@ -102,12 +102,5 @@ pub fn icmp(kind: u8, code: u8, rest: [u8; 4], body: &[u8]) -> Vec<u8> {
 
 /// A frame at `number` with timestamp `ts_ns`.
 pub fn frame(number: u64, ts_ns: i64, linktype: LinkType, data: &[u8]) -> Frame<'_> {
-    Frame {
-        number,
-        ts_ns,
-        linktype,
-        interface: None,
-        orig_len: data.len() as u32,
-        data,
-    }
+    Frame { number, ts_ns, linktype, interface: None, orig_len: data.len() as u32, data }
 }

@@ -35,22 +35,11 @@ pub enum Format {
 impl fmt::Display for Format {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Pcap {
-                nanosecond,
-                big_endian,
-            } => write!(
+            Self::Pcap { nanosecond, big_endian } => write!(
                 f,
                 "pcap ({}, {})",
-                if *nanosecond {
-                    "nanosecond"
-                } else {
-                    "microsecond"
-                },
-                if *big_endian {
-                    "big-endian"
-                } else {
-                    "little-endian"
-                }
+                if *nanosecond { "nanosecond" } else { "microsecond" },
+                if *big_endian { "big-endian" } else { "little-endian" }
             ),
             Self::PcapNg => f.write_str("pcapng"),
         }
@@ -68,11 +57,7 @@ pub enum OpenError {
         "{path} is not a capture file: it starts with {magic}{hint}; \
          expected pcap (a1 b2 c3 d4 or a1 b2 3c 4d, either byte order) or pcapng (0a 0d 0d 0a)"
     )]
-    NotACapture {
-        path: String,
-        magic: String,
-        hint: &'static str,
-    },
+    NotACapture { path: String, magic: String, hint: &'static str },
     #[error("{path}: {reason}")]
     BadHeader { path: String, reason: String },
     #[error("{path} holds more than {} GiB once decompressed; rttscope stops there", MAX_IN_MEMORY >> 30)]
@@ -85,11 +70,7 @@ pub enum ReadError {
     #[error(
         "capture cut short at byte {offset}: the record there needs {needed} bytes, only {available} remain"
     )]
-    Truncated {
-        offset: u64,
-        needed: u64,
-        available: u64,
-    },
+    Truncated { offset: u64, needed: u64, available: u64 },
     #[error("capture damaged at byte {offset}: {reason}")]
     Malformed { offset: u64, reason: String },
 }
@@ -154,10 +135,7 @@ impl CaptureFile {
     /// Opens a capture file, or standard input when `path` is `-`.
     pub fn open(path: &Path) -> Result<Self, OpenError> {
         let shown = path.display().to_string();
-        let io_error = |source| OpenError::Io {
-            path: shown.clone(),
-            source,
-        };
+        let io_error = |source| OpenError::Io { path: shown.clone(), source };
         if path.as_os_str() == "-" {
             let bytes = read_limited(io::stdin().lock(), &shown)?;
             return Self::from_bytes(Bytes::Owned(bytes), &shown);
@@ -191,12 +169,7 @@ impl CaptureFile {
             (bytes, false, None)
         };
         let format = detect(&bytes, path)?;
-        Ok(Self {
-            bytes,
-            format,
-            compressed,
-            warning,
-        })
+        Ok(Self { bytes, format, compressed, warning })
     }
 
     /// The container format.
@@ -226,11 +199,7 @@ impl CaptureFile {
 
     /// Every frame in file order; a [`ReadError`] ends the walk.
     pub fn frames(&self) -> Frames<'_> {
-        Frames {
-            records: self.records(),
-            number: 0,
-            done: false,
-        }
+        Frames { records: self.records(), number: 0, done: false }
     }
 
     /// The key material of every Decryption Secrets Block, in file order.
@@ -312,14 +281,9 @@ fn read_limited(reader: impl Read, path: &str) -> Result<Vec<u8>, OpenError> {
     reader
         .take(MAX_IN_MEMORY + 1)
         .read_to_end(&mut bytes)
-        .map_err(|source| OpenError::Io {
-            path: path.to_owned(),
-            source,
-        })?;
+        .map_err(|source| OpenError::Io { path: path.to_owned(), source })?;
     if bytes.len() as u64 > MAX_IN_MEMORY {
-        return Err(OpenError::TooLarge {
-            path: path.to_owned(),
-        });
+        return Err(OpenError::TooLarge { path: path.to_owned() });
     }
     Ok(bytes)
 }
@@ -328,13 +292,9 @@ fn read_limited(reader: impl Read, path: &str) -> Result<Vec<u8>, OpenError> {
 /// warning, so the frames before the damage can still be shown.
 fn gunzip(compressed: &[u8], path: &str) -> Result<(Vec<u8>, Option<String>), OpenError> {
     let mut plain = Vec::new();
-    let outcome = MultiGzDecoder::new(compressed)
-        .take(MAX_IN_MEMORY + 1)
-        .read_to_end(&mut plain);
+    let outcome = MultiGzDecoder::new(compressed).take(MAX_IN_MEMORY + 1).read_to_end(&mut plain);
     if plain.len() as u64 > MAX_IN_MEMORY {
-        return Err(OpenError::TooLarge {
-            path: path.to_owned(),
-        });
+        return Err(OpenError::TooLarge { path: path.to_owned() });
     }
     let warning = match outcome {
         Ok(_) => None,
@@ -354,35 +314,20 @@ fn gunzip(compressed: &[u8], path: &str) -> Result<(Vec<u8>, Option<String>), Op
 
 fn detect(bytes: &[u8], path: &str) -> Result<Format, OpenError> {
     if bytes.is_empty() {
-        return Err(OpenError::Empty {
-            path: path.to_owned(),
-        });
+        return Err(OpenError::Empty { path: path.to_owned() });
     }
     if bytes.starts_with(&pcapng::MAGIC) {
-        pcapng::Reader::new(bytes).map_err(|reason| OpenError::BadHeader {
-            path: path.to_owned(),
-            reason,
-        })?;
+        pcapng::Reader::new(bytes)
+            .map_err(|reason| OpenError::BadHeader { path: path.to_owned(), reason })?;
         return Ok(Format::PcapNg);
     }
     if let Some(format) = pcap::detect(bytes) {
-        pcap::Reader::new(bytes).map_err(|reason| OpenError::BadHeader {
-            path: path.to_owned(),
-            reason,
-        })?;
+        pcap::Reader::new(bytes).map_err(|reason| OpenError::BadHeader { path: path.to_owned(), reason })?;
         return Ok(format);
     }
     let shown = &bytes[..bytes.len().min(4)];
-    let magic = shown
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect::<Vec<_>>()
-        .join(" ");
-    Err(OpenError::NotACapture {
-        path: path.to_owned(),
-        magic,
-        hint: guess_format(bytes),
-    })
+    let magic = shown.iter().map(|byte| format!("{byte:02x}")).collect::<Vec<_>>().join(" ");
+    Err(OpenError::NotACapture { path: path.to_owned(), magic, hint: guess_format(bytes) })
 }
 
 /// Names a few common non-capture formats, so the error says what the file probably is.
@@ -392,23 +337,14 @@ fn guess_format(bytes: &[u8]) -> &'static str {
         (b"%PDF", " (a PDF document)"),
         (b"\x7fELF", " (an ELF executable)"),
         (b"\x89PNG", " (a PNG image)"),
-        (
-            b"\xa1\xb2\xcd\x34",
-            " (a Kuznetzov-modified pcap, which is not supported)",
-        ),
-        (
-            b"\x34\xcd\xb2\xa1",
-            " (a Kuznetzov-modified pcap, which is not supported)",
-        ),
+        (b"\xa1\xb2\xcd\x34", " (a Kuznetzov-modified pcap, which is not supported)"),
+        (b"\x34\xcd\xb2\xa1", " (a Kuznetzov-modified pcap, which is not supported)"),
     ];
     if let Some((_, name)) = KNOWN.iter().find(|(magic, _)| bytes.starts_with(magic)) {
         return name;
     }
     let head = &bytes[..bytes.len().min(64)];
-    if head
-        .iter()
-        .all(|byte| byte.is_ascii_graphic() || byte.is_ascii_whitespace())
-    {
+    if head.iter().all(|byte| byte.is_ascii_graphic() || byte.is_ascii_whitespace()) {
         return " (it looks like text)";
     }
     ""
@@ -432,10 +368,7 @@ mod tests {
                  expected pcap (a1 b2 c3 d4 or a1 b2 3c 4d, either byte order) or pcapng (0a 0d 0d 0a)"
             )
         );
-        let error = open(b"PK\x03\x04rest")
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let error = open(b"PK\x03\x04rest").err().map(|e| e.to_string()).unwrap_or_default();
         assert!(error.contains("50 4b 03 04 (a ZIP archive)"), "{error}");
     }
 
@@ -443,18 +376,12 @@ mod tests {
     fn empty_and_short_inputs_are_refused_with_a_reason() {
         assert!(matches!(open(b""), Err(OpenError::Empty { .. })));
         let short_pcap = [0xd4, 0xc3, 0xb2, 0xa1, 2, 0];
-        assert!(matches!(
-            open(&short_pcap),
-            Err(OpenError::BadHeader { .. })
-        ));
+        assert!(matches!(open(&short_pcap), Err(OpenError::BadHeader { .. })));
     }
 
     #[test]
     fn gzip_that_is_not_gzip_is_a_bad_header() {
         let error = open(&[0x1f, 0x8b, 0, 0, 0]).err();
-        assert!(
-            matches!(error, Some(OpenError::BadHeader { .. })),
-            "{error:?}"
-        );
+        assert!(matches!(error, Some(OpenError::BadHeader { .. })), "{error:?}");
     }
 }

@@ -47,11 +47,7 @@ impl TsResolution {
 
     /// Reads an `if_tsresol` option byte: the high bit selects base 2, the rest the exponent.
     pub(crate) fn from_option(byte: u8) -> Self {
-        if byte & 0x80 != 0 {
-            Self::Binary(byte & 0x7f)
-        } else {
-            Self::Decimal(byte)
-        }
+        if byte & 0x80 != 0 { Self::Binary(byte & 0x7f) } else { Self::Decimal(byte) }
     }
 
     /// Converts a count of units to nanoseconds, saturating rather than overflowing.
@@ -61,9 +57,7 @@ impl TsResolution {
             Self::Decimal(exp) if exp <= 9 => units * 10u128.pow(u32::from(9 - exp)),
             Self::Decimal(exp) => {
                 // Exponents past 38 would overflow 10^exp; such a clock has no whole nanoseconds.
-                10u128
-                    .checked_pow(u32::from(exp - 9))
-                    .map_or(0, |divisor| units / divisor)
+                10u128.checked_pow(u32::from(exp - 9)).map_or(0, |divisor| units / divisor)
             }
             Self::Binary(exp) => (units * 1_000_000_000) >> exp.min(127),
         };
@@ -82,10 +76,7 @@ mod tests {
         assert_eq!(TsResolution::from_option(3).to_nanos(7), 7_000_000);
         assert_eq!(TsResolution::from_option(12).to_nanos(5_000), 5);
         // 2^-10 s units: 1024 units are one second.
-        assert_eq!(
-            TsResolution::from_option(0x80 | 10).to_nanos(1024),
-            1_000_000_000
-        );
+        assert_eq!(TsResolution::from_option(0x80 | 10).to_nanos(1024), 1_000_000_000);
         assert_eq!(TsResolution::from_option(0x7f).to_nanos(u64::MAX), 0);
         assert_eq!(TsResolution::from_option(0).to_nanos(u64::MAX), i64::MAX);
     }

@@ -33,10 +33,7 @@ pub(super) fn detect(bytes: &[u8]) -> Option<Format> {
         [0x4d, 0x3c, 0xb2, 0xa1] => (true, false),
         _ => return None,
     };
-    Some(Format::Pcap {
-        nanosecond,
-        big_endian,
-    })
+    Some(Format::Pcap { nanosecond, big_endian })
 }
 
 pub(super) struct Reader<'a> {
@@ -50,10 +47,9 @@ pub(super) struct Reader<'a> {
 impl<'a> Reader<'a> {
     pub(super) fn new(bytes: &'a [u8]) -> Result<Self, String> {
         let (rest, parser) = PcapParser::new(bytes).map_err(|error| match error {
-            PcapError::IncompleteBuffer => format!(
-                "the pcap global header needs 24 bytes, the file has {}",
-                bytes.len()
-            ),
+            PcapError::IncompleteBuffer => {
+                format!("the pcap global header needs 24 bytes, the file has {}", bytes.len())
+            }
             other => format!("unreadable pcap header: {other}"),
         })?;
         let header = parser.header();
@@ -79,12 +75,7 @@ impl<'a> Reader<'a> {
     }
 
     fn read_u32(&self, at: usize) -> u32 {
-        let word = [
-            self.rest[at],
-            self.rest[at + 1],
-            self.rest[at + 2],
-            self.rest[at + 3],
-        ];
+        let word = [self.rest[at], self.rest[at + 1], self.rest[at + 2], self.rest[at + 3]];
         match self.parser.header().endianness {
             Endianness::Big => u32::from_be_bytes(word),
             Endianness::Little => u32::from_le_bytes(word),
@@ -99,11 +90,7 @@ impl<'a> Reader<'a> {
         let available = self.rest.len() as u64;
         if self.rest.len() < RECORD_HEADER_LEN {
             self.rest = &[];
-            return Some(Err(ReadError::Truncated {
-                offset,
-                needed: RECORD_HEADER_LEN as u64,
-                available,
-            }));
+            return Some(Err(ReadError::Truncated { offset, needed: RECORD_HEADER_LEN as u64, available }));
         }
         let incl_len = self.read_u32(8);
         if incl_len > MAX_RECORD {
@@ -127,19 +114,12 @@ impl<'a> Reader<'a> {
             }
             Err(other) => {
                 self.rest = &[];
-                return Some(Err(ReadError::Malformed {
-                    offset,
-                    reason: other.to_string(),
-                }));
+                return Some(Err(ReadError::Malformed { offset, reason: other.to_string() }));
             }
         };
         let data = &self.rest[RECORD_HEADER_LEN..RECORD_HEADER_LEN + raw.data.len()];
         self.rest = rest;
-        let frac_ns = if self.nanosecond {
-            i64::from(raw.ts_frac)
-        } else {
-            i64::from(raw.ts_frac) * 1000
-        };
+        let frac_ns = if self.nanosecond { i64::from(raw.ts_frac) } else { i64::from(raw.ts_frac) * 1000 };
         Some(Ok(Record::Frame(Frame {
             number: 0,
             ts_ns: i64::from(raw.ts_sec) * 1_000_000_000 + frac_ns,

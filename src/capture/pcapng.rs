@@ -60,12 +60,7 @@ impl<'a> Reader<'a> {
             other => format!("unreadable pcapng section header: {other}"),
         })?;
         let (_, parser) = PcapNgParser::new(bytes).map_err(|error| error.to_string())?;
-        Ok(Self {
-            parser,
-            file_len: bytes.len(),
-            rest: bytes,
-            interfaces: Vec::new(),
-        })
+        Ok(Self { parser, file_len: bytes.len(), rest: bytes, interfaces: Vec::new() })
     }
 
     fn big_endian(&self) -> bool {
@@ -118,21 +113,10 @@ impl<'a> Reader<'a> {
         let available = block.len() as u64;
         match error {
             PcapError::IncompleteBuffer => {
-                let needed = if block.len() >= 8 {
-                    u64::from(self.u32_at(block, 4))
-                } else {
-                    12
-                };
-                ReadError::Truncated {
-                    offset,
-                    needed: needed.max(12),
-                    available,
-                }
+                let needed = if block.len() >= 8 { u64::from(self.u32_at(block, 4)) } else { 12 };
+                ReadError::Truncated { offset, needed: needed.max(12), available }
             }
-            other => ReadError::Malformed {
-                offset,
-                reason: other.to_string(),
-            },
+            other => ReadError::Malformed { offset, reason: other.to_string() },
         }
     }
 
@@ -172,11 +156,7 @@ impl<'a> Reader<'a> {
 
     fn u32_at(&self, bytes: &[u8], at: usize) -> u32 {
         let word = [bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]];
-        if self.big_endian() {
-            u32::from_be_bytes(word)
-        } else {
-            u32::from_le_bytes(word)
-        }
+        if self.big_endian() { u32::from_be_bytes(word) } else { u32::from_le_bytes(word) }
     }
 
     fn frame(
@@ -221,10 +201,7 @@ impl<'a> Reader<'a> {
         let captured = self.u32_at(body, 12) as usize;
         let orig_len = self.u32_at(body, 16);
         let data = body.get(20..20 + captured).ok_or_else(|| {
-            format!(
-                "an Enhanced Packet Block claims {captured} captured bytes but holds {}",
-                body.len() - 20
-            )
+            format!("an Enhanced Packet Block claims {captured} captured bytes but holds {}", body.len() - 20)
         })?;
         self.frame(interface_id, Some(units), orig_len, data)
     }
@@ -245,10 +222,7 @@ impl<'a> Reader<'a> {
         let captured = self.u32_at(body, 12) as usize;
         let orig_len = self.u32_at(body, 16);
         let data = body.get(20..20 + captured).ok_or_else(|| {
-            format!(
-                "a Packet Block claims {captured} captured bytes but holds {}",
-                body.len() - 20
-            )
+            format!("a Packet Block claims {captured} captured bytes but holds {}", body.len() - 20)
         })?;
         self.frame(interface_id, Some(units), orig_len, data)
     }

@@ -30,10 +30,10 @@ pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
         }
     };
     let filter = match &args.filter {
-        Some(text) => Some(Filter::parse(text).map_err(|error| CliError::Filter {
-            annotated: error.annotate(text),
-            error,
-        })?),
+        Some(text) => Some(
+            Filter::parse(text)
+                .map_err(|error| CliError::Filter { annotated: error.annotate(text), error })?,
+        ),
         None => None,
     };
     let capture = CaptureFile::open(&args.file)?;
@@ -42,14 +42,8 @@ pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
     }
 
     let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock());
-    let result = dissect_all(
-        &capture,
-        renderer.as_mut(),
-        filter.as_ref(),
-        args.count,
-        &mut out,
-    )
-    .and_then(|outcome| out.flush().map(|()| outcome));
+    let result = dissect_all(&capture, renderer.as_mut(), filter.as_ref(), args.count, &mut out)
+        .and_then(|outcome| out.flush().map(|()| outcome));
     match result {
         Ok(outcome) => Ok(outcome),
         // A reader that stops early (`| head`) is not an error.
@@ -74,11 +68,7 @@ fn dissect_all(
             Ok(frame) => frame,
             Err(error) => {
                 out.flush()?;
-                let where_ = if capture.compressed() {
-                    " (counting decompressed bytes)"
-                } else {
-                    ""
-                };
+                let where_ = if capture.compressed() { " (counting decompressed bytes)" } else { "" };
                 eprintln!("rttscope: warning: {error}{where_}; every packet before it was shown");
                 return Ok(Outcome::CutShort);
             }
@@ -108,13 +98,7 @@ pub fn list_fields() -> Result<Outcome, CliError> {
     let mut out = BufWriter::new(io::stdout().lock());
     let mut write = || -> io::Result<()> {
         for field in FIELDS {
-            writeln!(
-                out,
-                "{:<40} {:<9} {}",
-                field.name,
-                format!("{:?}", field.kind),
-                field.title
-            )?;
+            writeln!(out, "{:<40} {:<9} {}", field.name, format!("{:?}", field.kind), field.title)?;
         }
         out.flush()
     };

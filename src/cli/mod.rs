@@ -87,10 +87,7 @@ pub enum CliError {
     #[error("{0}")]
     Open(#[from] OpenError),
     #[error("invalid display filter at {error}\n{annotated}")]
-    Filter {
-        error: FilterError,
-        annotated: String,
-    },
+    Filter { error: FilterError, annotated: String },
     #[error("unknown field(s): {}; run `rttscope fields` for the list", .0.join(", "))]
     UnknownFields(Vec<String>),
     #[error("--format fields needs at least one -e FIELD")]

@@ -108,44 +108,16 @@ impl Packet<'_> {
     }
 
     pub fn fields(&self, out: &mut Emitter<'_>) {
-        out.at(
-            "arp.hw.type",
-            field::HARDWARE_TYPE,
-            Value::Uint(self.hardware_type().into()),
-        );
-        out.at(
-            "arp.proto.type",
-            field::PROTOCOL_TYPE,
-            Value::hex16(self.protocol_type()),
-        );
-        out.at(
-            "arp.hw.size",
-            field::HARDWARE_SIZE,
-            Value::Uint(self.hardware_size() as u64),
-        );
-        out.at(
-            "arp.proto.size",
-            field::PROTOCOL_SIZE,
-            Value::Uint(self.protocol_size() as u64),
-        );
-        out.at(
-            "arp.opcode",
-            field::OPCODE,
-            Value::Uint(self.opcode().into()),
-        );
+        out.at("arp.hw.type", field::HARDWARE_TYPE, Value::Uint(self.hardware_type().into()));
+        out.at("arp.proto.type", field::PROTOCOL_TYPE, Value::hex16(self.protocol_type()));
+        out.at("arp.hw.size", field::HARDWARE_SIZE, Value::Uint(self.hardware_size() as u64));
+        out.at("arp.proto.size", field::PROTOCOL_SIZE, Value::Uint(self.protocol_size() as u64));
+        out.at("arp.opcode", field::OPCODE, Value::Uint(self.opcode().into()));
         let names = [
             (Address::SenderHardware, "arp.src.hw_mac", "arp.src.hw"),
-            (
-                Address::SenderProtocol,
-                "arp.src.proto_ipv4",
-                "arp.src.proto",
-            ),
+            (Address::SenderProtocol, "arp.src.proto_ipv4", "arp.src.proto"),
             (Address::TargetHardware, "arp.dst.hw_mac", "arp.dst.hw"),
-            (
-                Address::TargetProtocol,
-                "arp.dst.proto_ipv4",
-                "arp.dst.proto",
-            ),
+            (Address::TargetProtocol, "arp.dst.proto_ipv4", "arp.dst.proto"),
         ];
         for (address, typed, raw) in names {
             let range = self.range(address);
@@ -163,10 +135,7 @@ impl Packet<'_> {
         if !self.is_ethernet_ipv4() {
             return write!(out, "ARP opcode {}", self.opcode());
         }
-        let (sender, target) = (
-            self.ipv4(Address::SenderProtocol),
-            self.ipv4(Address::TargetProtocol),
-        );
+        let (sender, target) = (self.ipv4(Address::SenderProtocol), self.ipv4(Address::TargetProtocol));
         match self.opcode() {
             1 if sender == target => write!(out, "Gratuitous ARP for {sender} (Request)"),
             1 if sender.is_unspecified() => write!(out, "Who has {target}? (ARP Probe)"),
@@ -209,16 +178,8 @@ mod tests {
     #[test]
     fn every_truncation_is_reported() {
         for cut in 0..REQUEST.len() {
-            let needed = if cut < FIXED_LEN {
-                FIXED_LEN - cut
-            } else {
-                REQUEST.len() - cut
-            };
-            assert_eq!(
-                parse(&REQUEST[..cut]),
-                Err(Error::truncated(needed)),
-                "cut at {cut}"
-            );
+            let needed = if cut < FIXED_LEN { FIXED_LEN - cut } else { REQUEST.len() - cut };
+            assert_eq!(parse(&REQUEST[..cut]), Err(Error::truncated(needed)), "cut at {cut}");
         }
     }
 }

@@ -10,8 +10,8 @@ use std::net::IpAddr;
 use super::error::{Error, into_error};
 use super::field::Source;
 use super::{
-    Annotation, Fragment, FragmentKey, Header, Layer, Packet, arp, ethernet, icmp, icmpv6, ipv4,
-    ipv6, null, sll, tcp, udp, vlan,
+    Annotation, Fragment, FragmentKey, Header, Layer, Packet, arp, ethernet, icmp, icmpv6, ipv4, ipv6, null,
+    sll, tcp, udp, vlan,
 };
 use crate::capture::{Frame, LinkType};
 use crate::osi::Protocol;
@@ -27,6 +27,7 @@ pub fn dissect<'a>(frame: &Frame<'a>) -> Packet<'a> {
         base: frame.data,
         source: Source::Frame,
         quoted: false,
+        ts_ns: frame.ts_ns,
     };
     chain.link(frame.linktype, frame.data);
     packet
@@ -36,6 +37,7 @@ pub fn dissect<'a>(frame: &Frame<'a>) -> Packet<'a> {
 /// layer with the layers decoded from `payload`.
 pub fn continue_reassembled<'a>(
     packet: &mut Packet<'a>,
+    frame: &Frame<'_>,
     payload: &'a [u8],
     annotation: Annotation,
 ) {
@@ -50,12 +52,8 @@ pub fn continue_reassembled<'a>(
     };
     packet.layers[fragment.layer].annotation = annotation;
     packet.fragment = None;
-    let mut chain = Chain {
-        packet,
-        base: payload,
-        source: Source::Reassembled,
-        quoted: false,
-    };
+    let mut chain =
+        Chain { packet, base: payload, source: Source::Reassembled, quoted: false, ts_ns: frame.ts_ns };
     chain.ip_payload(fragment.protocol, payload, 0, addresses);
 }
 
@@ -66,6 +64,8 @@ struct Chain<'p, 'a> {
     source: Source,
     /// Whether the walk is inside a datagram quoted by an ICMP error.
     quoted: bool,
+    /// The frame's capture time, for timestamps carried in payloads.
+    ts_ns: i64,
 }
 
 impl<'a> Chain<'_, 'a> {
@@ -87,14 +87,7 @@ impl<'a> Chain<'_, 'a> {
         if !self.quoted || !matches!(error, Error::Truncated { .. }) {
             self.packet.problem(protocol, reason.clone());
         }
-        self.push(
-            Header::Undecoded {
-                protocol,
-                bytes,
-                reason,
-            },
-            bytes,
-        );
+        self.push(Header::Undecoded { protocol, bytes, reason }, bytes);
     }
 
     fn data(&mut self, bytes: &'a [u8]) {
@@ -172,15 +165,9 @@ impl<'a> Chain<'_, 'a> {
     }
 
     fn vlan(&mut self, payload: &'a [u8], service: bool) -> &'a [u8] {
-        let depth = self
-            .packet
-            .layers
-            .iter()
-            .filter(|l| matches!(l.header, Header::Vlan(_)))
-            .count();
+        let depth = self.packet.layers.iter().filter(|l| matches!(l.header, Header::Vlan(_))).count();
         if depth >= MAX_VLAN_TAGS {
-            let error =
-                Error::Malformed(format!("more than {MAX_VLAN_TAGS} stacked VLAN tags").into());
+            let error = Error::Malformed(format!("more than {MAX_VLAN_TAGS} stacked VLAN tags").into());
             self.fail(Protocol::Vlan, payload, error);
             return &[];
         }
@@ -201,11 +188,7 @@ impl<'a> Chain<'_, 'a> {
     }
 
     fn null(&mut self, linktype: LinkType, data: &'a [u8]) {
-        let parsed = if linktype == LinkType::Loop {
-            null::parse_loop(data)
-        } else {
-            null::parse_null(data)
-        };
+        let parsed = if linktype == LinkType::Loop { null::parse_loop(data) } else { null::parse_null(data) };
         match parsed {
             Ok((payload, header)) => {
                 self.push(Header::Null(header), data);
@@ -224,11 +207,7 @@ impl<'a> Chain<'_, 'a> {
     }
 
     fn sll(&mut self, linktype: LinkType, data: &'a [u8]) {
-        let parsed = if linktype == LinkType::LinuxSll2 {
-            sll::parse_v2(data)
-        } else {
-            sll::parse_v1(data)
-        };
+        let parsed = if linktype == LinkType::LinuxSll2 { sll::parse_v2(data) } else { sll::parse_v1(data) };
         match parsed {
             Ok((payload, header)) => {
                 self.push(Header::Sll(header), data);
@@ -333,13 +312,7 @@ impl<'a> Chain<'_, 'a> {
     }
 
     /// Dispatches on an IP protocol number. `missing` counts payload bytes not captured.
-    fn ip_payload(
-        &mut self,
-        protocol: u8,
-        payload: &'a [u8],
-        missing: usize,
-        addresses: (IpAddr, IpAddr),
-    ) {
+    fn ip_payload(&mut self, protocol: u8, payload: &'a [u8], missing: usize, addresses: (IpAddr, IpAddr)) {
         match protocol {
             1 => self.icmp(payload, missing),
             6 => self.tcp(payload, missing),
@@ -353,14 +326,15 @@ impl<'a> Chain<'_, 'a> {
         // A quoted message is never checked: the quote is usually cut short anyway.
         let missing = if self.quoted { missing.max(1) } else { missing };
         match icmp::parse(payload, missing) {
-            Ok((_, message)) => {
+            Ok((_, mut message)) => {
+                message.find_timestamp(self.ts_ns);
                 self.push(Header::Icmp(message), payload);
                 if message.quotes_datagram() {
                     self.quoted_datagram(message.body, |chain, body| {
                         chain.ipv4(body);
                     });
                 } else {
-                    self.data(message.body);
+                    self.data(message.data());
                 }
             }
             Err(error) => self.fail(Protocol::Icmp, payload, into_error(error)),

@@ -75,9 +75,7 @@ pub fn take_bytes<'a>(count: usize) -> impl Fn(&'a [u8]) -> IResult<'a, &'a [u8]
 pub fn into_error(error: nom::Err<Error>) -> Error {
     match error {
         nom::Err::Error(error) | nom::Err::Failure(error) => error,
-        nom::Err::Incomplete(nom::Needed::Size(needed)) => Error::Truncated {
-            needed: needed.get(),
-        },
+        nom::Err::Incomplete(nom::Needed::Size(needed)) => Error::Truncated { needed: needed.get() },
         nom::Err::Incomplete(nom::Needed::Unknown) => Error::Truncated { needed: 1 },
     }
 }
@@ -98,14 +96,8 @@ mod tests {
 
     #[test]
     fn take_bytes_reports_the_shortfall() {
-        assert_eq!(
-            take_bytes(4)(&[1, 2, 3, 4, 5][..]),
-            Ok((&[5][..], &[1, 2, 3, 4][..]))
-        );
+        assert_eq!(take_bytes(4)(&[1, 2, 3, 4, 5][..]), Ok((&[5][..], &[1, 2, 3, 4][..])));
         assert_eq!(take_bytes(4)(&[1][..]), Err(Error::truncated(3)));
-        assert_eq!(
-            Error::Truncated { needed: 3 }.to_string(),
-            "truncated: 3 more bytes needed"
-        );
+        assert_eq!(Error::Truncated { needed: 3 }.to_string(), "truncated: 3 more bytes needed");
     }
 }

@@ -101,13 +101,7 @@ pub struct Header<'a> {
 /// Parses the 14-byte header; the rest is the payload.
 pub fn parse(input: &[u8]) -> IResult<'_, Header<'_>> {
     let (payload, bytes) = take_bytes(HEADER_LEN)(input)?;
-    Ok((
-        payload,
-        Header {
-            bytes,
-            trailer: &[],
-        },
-    ))
+    Ok((payload, Header { bytes, trailer: &[] }))
 }
 
 pub(crate) fn mac(bytes: &[u8]) -> [u8; 6] {
@@ -143,19 +137,11 @@ impl<'a> Header<'a> {
         address_fields(out, "eth.src", field::SRC, self.src());
         match self.ethertype() {
             Some(_) => out.at("eth.type", field::TYPE, Value::hex16(self.type_field())),
-            None => out.at(
-                "eth.len",
-                field::TYPE,
-                Value::Uint(self.type_field().into()),
-            ),
+            None => out.at("eth.len", field::TYPE, Value::Uint(self.type_field().into())),
         }
         if !self.trailer.is_empty() {
             let range = trailer_offset..trailer_offset + self.trailer.len();
-            let name = if self.trailer.iter().all(|byte| *byte == 0) {
-                "eth.padding"
-            } else {
-                "eth.trailer"
-            };
+            let name = if self.trailer.iter().all(|byte| *byte == 0) { "eth.padding" } else { "eth.trailer" };
             out.at(name, range, Value::Bytes(self.trailer));
         }
     }
@@ -170,29 +156,13 @@ impl<'a> Header<'a> {
 
 /// The fields Wireshark gives every MAC address: the address, the hidden `eth.addr`, and the
 /// locally-administered and group bits.
-fn address_fields(
-    out: &mut Emitter<'_>,
-    name: &'static str,
-    range: std::ops::Range<usize>,
-    mac: [u8; 6],
-) {
-    let (lg, ig) = if name == "eth.dst" {
-        ("eth.dst.lg", "eth.dst.ig")
-    } else {
-        ("eth.src.lg", "eth.src.ig")
-    };
+fn address_fields(out: &mut Emitter<'_>, name: &'static str, range: std::ops::Range<usize>, mac: [u8; 6]) {
+    let (lg, ig) =
+        if name == "eth.dst" { ("eth.dst.lg", "eth.dst.ig") } else { ("eth.src.lg", "eth.src.ig") };
     out.at(name, range.clone(), Value::Mac(mac));
     out.at("eth.addr", range.clone(), Value::Mac(mac));
-    out.at(
-        lg,
-        range.start..range.start + 3,
-        Value::Bool(mac[0] & 0x02 != 0),
-    );
-    out.at(
-        ig,
-        range.start..range.start + 3,
-        Value::Bool(mac[0] & 0x01 != 0),
-    );
+    out.at(lg, range.start..range.start + 3, Value::Bool(mac[0] & 0x02 != 0));
+    out.at(ig, range.start..range.start + 3, Value::Bool(mac[0] & 0x01 != 0));
 }
 
 #[cfg(test)]
@@ -229,11 +199,7 @@ mod tests {
     #[test]
     fn every_truncation_is_reported_with_the_shortfall() {
         for cut in 0..HEADER_LEN {
-            assert_eq!(
-                parse(&FRAME[..cut]),
-                Err(Error::truncated(HEADER_LEN - cut)),
-                "cut at {cut}"
-            );
+            assert_eq!(parse(&FRAME[..cut]), Err(Error::truncated(HEADER_LEN - cut)), "cut at {cut}");
         }
     }
 

@@ -43,6 +43,9 @@ pub enum Value<'a> {
     Text(String),
     /// Seconds and nanoseconds since the epoch, printed `secs.nnnnnnnnn`.
     Epoch(i64),
+    /// An absolute time in nanoseconds since the epoch, printed as a UTC date the way tshark
+    /// prints absolute times: `Nov 22, 2026 06:50:20.000000000 UTC`.
+    Date(i64),
     /// A signed duration in nanoseconds, printed as seconds with nine decimals.
     Seconds(i64),
     /// A presence-only marker (Wireshark's `FT_NONE`), such as an analysis flag; tshark
@@ -52,24 +55,15 @@ pub enum Value<'a> {
 
 impl Value<'_> {
     pub fn hex8(value: u8) -> Self {
-        Self::Hex {
-            value: value.into(),
-            digits: 2,
-        }
+        Self::Hex { value: value.into(), digits: 2 }
     }
 
     pub fn hex16(value: u16) -> Self {
-        Self::Hex {
-            value: value.into(),
-            digits: 4,
-        }
+        Self::Hex { value: value.into(), digits: 4 }
     }
 
     pub fn hex32(value: u32) -> Self {
-        Self::Hex {
-            value: value.into(),
-            digits: 8,
-        }
+        Self::Hex { value: value.into(), digits: 8 }
     }
 
     /// The value as a number, for comparisons in display filters.
@@ -108,25 +102,50 @@ impl fmt::Display for Value<'_> {
             Self::Epoch(nanos) | Self::Seconds(nanos) => {
                 let sign = if *nanos < 0 { "-" } else { "" };
                 let magnitude = nanos.unsigned_abs();
-                write!(
-                    f,
-                    "{sign}{}.{:09}",
-                    magnitude / 1_000_000_000,
-                    magnitude % 1_000_000_000
-                )
+                write!(f, "{sign}{}.{:09}", magnitude / 1_000_000_000, magnitude % 1_000_000_000)
             }
             Self::Present => f.write_str("1"),
+            Self::Date(nanos) => write_date(f, *nanos),
         }
     }
 }
 
-/// Writes a MAC address as `aa:bb:cc:dd:ee:ff`.
-pub fn write_mac(out: &mut (impl fmt::Write + ?Sized), mac: &[u8; 6]) -> fmt::Result {
+/// Writes a UTC date and time, to the nanosecond.
+fn write_date(out: &mut fmt::Formatter<'_>, nanos: i64) -> fmt::Result {
+    const MONTHS: [&str; 12] =
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+    let secs = nanos.div_euclid(1_000_000_000);
+    let fraction = nanos.rem_euclid(1_000_000_000);
+    let (days, of_day) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
     write!(
         out,
-        "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-        mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]
+        "{} {day:2}, {year} {:02}:{:02}:{:02}.{fraction:09} UTC",
+        MONTHS[(month - 1) as usize],
+        of_day / 3600,
+        of_day % 3600 / 60,
+        of_day % 60
     )
+}
+
+/// The proleptic Gregorian date of a day count from 1970-01-01 (the "civil from days"
+/// algorithm: count 400-year eras from 0000-03-01 so leap days fall at the end of a year).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let shifted = days + 719_468;
+    let era = shifted.div_euclid(146_097);
+    let day_of_era = shifted.rem_euclid(146_097);
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// Writes a MAC address as `aa:bb:cc:dd:ee:ff`.
+pub fn write_mac(out: &mut (impl fmt::Write + ?Sized), mac: &[u8; 6]) -> fmt::Result {
+    write!(out, "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5])
 }
 
 /// Writes bytes as lowercase hex with no separators.
@@ -175,32 +194,18 @@ impl<'s> Emitter<'s> {
     /// A field read from `range` of the layer's bytes.
     pub fn at(&mut self, name: &'static str, range: Range<usize>, value: Value<'_>) {
         let range = self.base + range.start..self.base + range.end;
-        self.sink.field(Field {
-            name,
-            value,
-            range,
-            source: self.source,
-        });
+        self.sink.field(Field { name, value, range, source: self.source });
     }
 
     /// A field computed by the dissector rather than read from the bytes.
     pub fn computed(&mut self, name: &'static str, value: Value<'_>) {
         let range = self.base..self.base;
-        self.sink.field(Field {
-            name,
-            value,
-            range,
-            source: self.source,
-        });
+        self.sink.field(Field { name, value, range, source: self.source });
     }
 
     /// Emits the fields of a nested structure that starts `offset` bytes into this layer.
     pub fn nested(&mut self, offset: usize) -> Emitter<'_> {
-        Emitter {
-            sink: &mut *self.sink,
-            base: self.base + offset,
-            source: self.source,
-        }
+        Emitter { sink: &mut *self.sink, base: self.base + offset, source: self.source }
     }
 }
 
@@ -222,21 +227,15 @@ mod tests {
         assert_eq!(Value::hex8(0x40).to_string(), "0x40");
         assert_eq!(Value::hex32(1).to_string(), "0x00000001");
         assert_eq!(Value::Bool(true).to_string(), "1");
-        assert_eq!(
-            Value::Mac([0, 0x1b, 0x21, 0xaa, 0xbb, 0xcc]).to_string(),
-            "00:1b:21:aa:bb:cc"
-        );
+        assert_eq!(Value::Mac([0, 0x1b, 0x21, 0xaa, 0xbb, 0xcc]).to_string(), "00:1b:21:aa:bb:cc");
         assert_eq!(Value::Bytes(&[0xde, 0xad, 0x01]).to_string(), "dead01");
-        assert_eq!(
-            Value::BytesColon(&[0xde, 0xad, 0x01]).to_string(),
-            "de:ad:01"
-        );
-        assert_eq!(
-            Value::Epoch(1_648_774_116_286_233_000).to_string(),
-            "1648774116.286233000"
-        );
+        assert_eq!(Value::BytesColon(&[0xde, 0xad, 0x01]).to_string(), "de:ad:01");
+        assert_eq!(Value::Epoch(1_648_774_116_286_233_000).to_string(), "1648774116.286233000");
         assert_eq!(Value::Epoch(-1).to_string(), "-0.000000001");
         assert_eq!(Value::Seconds(-1_500_000_000).to_string(), "-1.500000000");
         assert_eq!(Value::Present.to_string(), "1");
+        assert_eq!(Value::Date(0).to_string(), "Jan  1, 1970 00:00:00.000000000 UTC");
+        assert_eq!(Value::Date(1_795_330_220_000_000_001).to_string(), "Nov 22, 2026 06:50:20.000000001 UTC");
+        assert_eq!(Value::Date(951_782_400_000_000_000).to_string(), "Feb 29, 2000 00:00:00.000000000 UTC");
     }
 }

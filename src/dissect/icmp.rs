@@ -11,6 +11,10 @@
 //!   parameter problem (12): pointer(1) unused(3) quoted datagram
 //! ```
 //! The checksum covers the whole message; it is verified when the message was captured whole.
+//!
+//! Ping programs put their send time at the start of the echo data (a `struct timeval`). As
+//! Wireshark does, the first 8 bytes are read as seconds and microseconds, big-endian and then
+//! little-endian, and taken for a timestamp when they fall within a day of the capture time.
 
 use std::fmt;
 
@@ -51,23 +55,22 @@ pub struct Message<'a> {
     pub body: &'a [u8],
     /// Whether the checksum verified; `None` when part of the message was not captured.
     pub checksum_ok: Option<bool>,
+    /// The sender's timestamp at the start of echo data, and its age at capture time, in
+    /// nanoseconds; set by [`Message::find_timestamp`].
+    pub timestamp: Option<(i64, i64)>,
 }
+
+/// How far a ping timestamp may be from the capture time and still be believed.
+const TIMESTAMP_WINDOW_S: i32 = 86_400;
 
 /// Parses a message; `missing` is how many of its bytes the capture lacks.
 pub fn parse(input: &[u8], missing: usize) -> IResult<'_, Message<'_>> {
     let (body, bytes) = take_bytes(HEADER_LEN)(input)?;
     let checksum_ok = (missing == 0).then(|| checksum::verifies(0, input));
-    Ok((
-        &[],
-        Message {
-            bytes,
-            body,
-            checksum_ok,
-        },
-    ))
+    Ok((&[], Message { bytes, body, checksum_ok, timestamp: None }))
 }
 
-impl Message<'_> {
+impl<'a> Message<'a> {
     pub fn kind(&self) -> u8 {
         self.bytes[field::TYPE.start]
     }
@@ -78,6 +81,32 @@ impl Message<'_> {
 
     pub fn checksum(&self) -> u16 {
         be16(self.bytes, field::CHECKSUM.start)
+    }
+
+    /// Looks for a ping timestamp at the start of echo data captured at `frame_ns`.
+    pub fn find_timestamp(&mut self, frame_ns: i64) {
+        if !self.is_echo() || self.body.len() < 8 {
+            return;
+        }
+        let frame_s = frame_ns.div_euclid(1_000_000_000);
+        let plausible = |secs: u32, micros: u32| {
+            // The difference is taken in 32 bits, as Wireshark takes it.
+            let offset = (i64::from(secs) - frame_s) as i32;
+            offset.unsigned_abs() < TIMESTAMP_WINDOW_S as u32 && micros < 1_000_000
+        };
+        let word = |at: usize| [self.body[at], self.body[at + 1], self.body[at + 2], self.body[at + 3]];
+        let big = (u32::from_be_bytes(word(0)), u32::from_be_bytes(word(4)));
+        let little = (u32::from_le_bytes(word(0)), u32::from_le_bytes(word(4)));
+        let found = [big, little].into_iter().find(|&(secs, micros)| plausible(secs, micros));
+        if let Some((secs, micros)) = found {
+            let sent = i64::from(secs) * 1_000_000_000 + i64::from(micros) * 1000;
+            self.timestamp = Some((sent, frame_ns - sent));
+        }
+    }
+
+    /// The echo data after the timestamp, if one was found.
+    pub fn data(&self) -> &'a [u8] {
+        if self.timestamp.is_some() { &self.body[8..] } else { self.body }
     }
 
     pub fn is_echo(&self) -> bool {
@@ -107,11 +136,7 @@ impl Message<'_> {
     pub fn fields(&self, out: &mut Emitter<'_>) {
         out.at("icmp.type", field::TYPE, Value::Uint(self.kind().into()));
         out.at("icmp.code", field::CODE, Value::Uint(self.code().into()));
-        out.at(
-            "icmp.checksum",
-            field::CHECKSUM,
-            Value::hex16(self.checksum()),
-        );
+        out.at("icmp.checksum", field::CHECKSUM, Value::hex16(self.checksum()));
         let status = match self.checksum_ok {
             Some(true) => 1,
             Some(false) => 0,
@@ -122,25 +147,17 @@ impl Message<'_> {
             kind::ECHO_REQUEST | kind::ECHO_REPLY => {
                 let (ident, seq) = (self.ident(), self.seq());
                 out.at("icmp.ident", field::IDENT, Value::Uint(ident.into()));
-                out.at(
-                    "icmp.ident_le",
-                    field::IDENT,
-                    Value::Uint(ident.swap_bytes().into()),
-                );
+                out.at("icmp.ident_le", field::IDENT, Value::Uint(ident.swap_bytes().into()));
                 out.at("icmp.seq", field::SEQ, Value::Uint(seq.into()));
-                out.at(
-                    "icmp.seq_le",
-                    field::SEQ,
-                    Value::Uint(seq.swap_bytes().into()),
-                );
+                out.at("icmp.seq_le", field::SEQ, Value::Uint(seq.swap_bytes().into()));
+                if let Some((sent, age)) = self.timestamp {
+                    out.at("icmp.data_time", HEADER_LEN..HEADER_LEN + 8, Value::Date(sent));
+                    out.at("icmp.data_time_relative", HEADER_LEN..HEADER_LEN + 8, Value::Seconds(age));
+                }
             }
             kind::UNREACHABLE if self.code() == 4 => {
                 out.at("icmp.unused", 4..6, Value::Bytes(&self.bytes[4..6]));
-                out.at(
-                    "icmp.mtu",
-                    field::MTU,
-                    Value::Uint(be16(self.bytes, 6).into()),
-                );
+                out.at("icmp.mtu", field::MTU, Value::Uint(be16(self.bytes, 6).into()));
             }
             kind::REDIRECT => {
                 let g = &self.bytes[field::GATEWAY];
@@ -148,18 +165,10 @@ impl Message<'_> {
                 out.at("icmp.redir_gw", field::GATEWAY, Value::Ipv4(gateway));
             }
             kind::PARAMETER_PROBLEM => {
-                out.at(
-                    "icmp.pointer",
-                    field::POINTER,
-                    Value::Uint(self.bytes[4].into()),
-                );
+                out.at("icmp.pointer", field::POINTER, Value::Uint(self.bytes[4].into()));
             }
             kind::UNREACHABLE | kind::SOURCE_QUENCH | kind::TIME_EXCEEDED => {
-                out.at(
-                    "icmp.unused",
-                    field::UNUSED,
-                    Value::Bytes(&self.bytes[field::UNUSED]),
-                );
+                out.at("icmp.unused", field::UNUSED, Value::Bytes(&self.bytes[field::UNUSED]));
             }
             _ => {}
         }
@@ -185,9 +194,7 @@ pub fn describe(kind: u8, code: u8) -> &'static str {
         (kind::UNREACHABLE, 2) => "Destination unreachable (Protocol unreachable)",
         (kind::UNREACHABLE, 3) => "Destination unreachable (Port unreachable)",
         (kind::UNREACHABLE, 4) => "Destination unreachable (Fragmentation needed)",
-        (kind::UNREACHABLE, 13) => {
-            "Destination unreachable (Communication administratively filtered)"
-        }
+        (kind::UNREACHABLE, 13) => "Destination unreachable (Communication administratively filtered)",
         (kind::UNREACHABLE, _) => "Destination unreachable",
         (kind::SOURCE_QUENCH, _) => "Source quench (flow control)",
         (kind::REDIRECT, _) => "Redirect",
@@ -233,20 +240,32 @@ mod tests {
     fn a_damaged_message_fails_its_checksum_and_a_partial_one_is_unverified() {
         let mut damaged = ECHO;
         damaged[11] ^= 0xff;
-        assert_eq!(
-            parse(&damaged, 0).map(|(_, m)| m.checksum_ok),
-            Ok(Some(false))
-        );
+        assert_eq!(parse(&damaged, 0).map(|(_, m)| m.checksum_ok), Ok(Some(false)));
         assert_eq!(parse(&ECHO[..10], 2).map(|(_, m)| m.checksum_ok), Ok(None));
+    }
+
+    #[test]
+    fn a_ping_timestamp_is_found_in_either_byte_order_near_the_capture_time() {
+        let frame_ns = 1_795_330_220_790_921_485;
+        // Linux ping: a 64-bit little-endian struct timeval.
+        let mut echo = ECHO[..8].to_vec();
+        echo.extend_from_slice(&1_795_330_220u64.to_le_bytes());
+        echo.extend_from_slice(&250_000u64.to_le_bytes());
+        let (_, mut message) = parse(&echo, 0).expect("valid");
+        message.find_timestamp(frame_ns);
+        assert_eq!(message.timestamp, Some((1_795_330_220_000_000_000, 790_921_485)));
+        assert_eq!(message.data().len(), 8);
+        // A day away, it is just data.
+        message.timestamp = None;
+        message.find_timestamp(frame_ns + 2 * 86_400 * 1_000_000_000);
+        assert_eq!(message.timestamp, None);
+        assert_eq!(message.data().len(), 16);
     }
 
     #[test]
     fn every_truncation_is_reported() {
         for cut in 0..HEADER_LEN {
-            assert_eq!(
-                parse(&ECHO[..cut], 0),
-                Err(Error::truncated(HEADER_LEN - cut))
-            );
+            assert_eq!(parse(&ECHO[..cut], 0), Err(Error::truncated(HEADER_LEN - cut)));
         }
     }
 }

@@ -63,13 +63,7 @@ pub struct Message<'a> {
 pub fn parse(input: &[u8], pseudo_header: Option<u32>) -> IResult<'_, Message<'_>> {
     take_bytes(HEADER_LEN)(input)?;
     let checksum_ok = pseudo_header.map(|sum| checksum::verifies(sum, input));
-    Ok((
-        &[],
-        Message {
-            bytes: input,
-            checksum_ok,
-        },
-    ))
+    Ok((&[], Message { bytes: input, checksum_ok }))
 }
 
 /// The pseudo-header sum for a message carried by this IPv6 header.
@@ -94,20 +88,13 @@ impl<'a> Message<'a> {
     pub fn quotes_packet(&self) -> bool {
         matches!(
             self.kind(),
-            kind::UNREACHABLE
-                | kind::PACKET_TOO_BIG
-                | kind::TIME_EXCEEDED
-                | kind::PARAMETER_PROBLEM
+            kind::UNREACHABLE | kind::PACKET_TOO_BIG | kind::TIME_EXCEEDED | kind::PARAMETER_PROBLEM
         )
     }
 
     /// The quoted packet of an error, or the data of an echo.
     pub fn body(&self) -> &'a [u8] {
-        if self.quotes_packet() || self.is_echo() {
-            self.bytes.get(8..).unwrap_or(&[])
-        } else {
-            &[]
-        }
+        if self.quotes_packet() || self.is_echo() { self.bytes.get(8..).unwrap_or(&[]) } else { &[] }
     }
 
     fn address_at(&self, at: usize) -> Option<Ipv6Addr> {
@@ -125,11 +112,7 @@ impl<'a> Message<'a> {
             Some(false) => 0,
             None => 2,
         };
-        out.at(
-            "icmpv6.checksum.status",
-            field::CHECKSUM,
-            Value::Uint(status),
-        );
+        out.at("icmpv6.checksum.status", field::CHECKSUM, Value::Uint(status));
         if b.len() < 8 {
             return;
         }
@@ -138,23 +121,13 @@ impl<'a> Message<'a> {
                 out.at("icmpv6.reserved", 4..8, Value::Bytes(&b[4..8]));
             }
             kind::PACKET_TOO_BIG => out.at("icmpv6.mtu", 4..8, Value::Uint(be32(b, 4).into())),
-            kind::PARAMETER_PROBLEM => {
-                out.at("icmpv6.pointer", 4..8, Value::Uint(be32(b, 4).into()))
-            }
+            kind::PARAMETER_PROBLEM => out.at("icmpv6.pointer", 4..8, Value::Uint(be32(b, 4).into())),
             kind::ECHO_REQUEST | kind::ECHO_REPLY => {
                 out.at("icmpv6.echo.identifier", 4..6, Value::hex16(be16(b, 4)));
-                out.at(
-                    "icmpv6.echo.sequence_number",
-                    6..8,
-                    Value::Uint(be16(b, 6).into()),
-                );
+                out.at("icmpv6.echo.sequence_number", 6..8, Value::Uint(be16(b, 6).into()));
             }
             kind::MLD_QUERY | kind::MLD_REPORT | kind::MLD_DONE => {
-                out.at(
-                    "icmpv6.mld.maximum_response_delay",
-                    4..6,
-                    Value::Uint(be16(b, 4).into()),
-                );
+                out.at("icmpv6.mld.maximum_response_delay", 4..6, Value::Uint(be16(b, 4).into()));
                 out.at("icmpv6.reserved", 6..8, Value::Bytes(&b[6..8]));
                 if let Some(address) = self.address_at(8) {
                     out.at("icmpv6.mld.multicast_address", 8..24, Value::Ipv6(address));
@@ -168,21 +141,9 @@ impl<'a> Message<'a> {
             kind::ROUTER_ADVERTISEMENT if b.len() >= 16 => {
                 out.at("icmpv6.nd.ra.cur_hop_limit", 4..5, Value::Uint(b[4].into()));
                 out.at("icmpv6.nd.ra.flag", 5..6, Value::hex8(b[5]));
-                out.at(
-                    "icmpv6.nd.ra.router_lifetime",
-                    6..8,
-                    Value::Uint(be16(b, 6).into()),
-                );
-                out.at(
-                    "icmpv6.nd.ra.reachable_time",
-                    8..12,
-                    Value::Uint(be32(b, 8).into()),
-                );
-                out.at(
-                    "icmpv6.nd.ra.retrans_timer",
-                    12..16,
-                    Value::Uint(be32(b, 12).into()),
-                );
+                out.at("icmpv6.nd.ra.router_lifetime", 6..8, Value::Uint(be16(b, 6).into()));
+                out.at("icmpv6.nd.ra.reachable_time", 8..12, Value::Uint(be32(b, 8).into()));
+                out.at("icmpv6.nd.ra.retrans_timer", 12..16, Value::Uint(be32(b, 12).into()));
                 options_fields(out, b, 16);
             }
             kind::NEIGHBOR_SOLICITATION => {
@@ -195,21 +156,9 @@ impl<'a> Message<'a> {
             kind::NEIGHBOR_ADVERTISEMENT => {
                 let flags = be32(b, 4);
                 out.at("icmpv6.nd.na.flag", 4..8, Value::hex32(flags));
-                out.at(
-                    "icmpv6.nd.na.flag.r",
-                    4..8,
-                    Value::Bool(flags & 0x8000_0000 != 0),
-                );
-                out.at(
-                    "icmpv6.nd.na.flag.s",
-                    4..8,
-                    Value::Bool(flags & 0x4000_0000 != 0),
-                );
-                out.at(
-                    "icmpv6.nd.na.flag.o",
-                    4..8,
-                    Value::Bool(flags & 0x2000_0000 != 0),
-                );
+                out.at("icmpv6.nd.na.flag.r", 4..8, Value::Bool(flags & 0x8000_0000 != 0));
+                out.at("icmpv6.nd.na.flag.s", 4..8, Value::Bool(flags & 0x4000_0000 != 0));
+                out.at("icmpv6.nd.na.flag.o", 4..8, Value::Bool(flags & 0x2000_0000 != 0));
                 if let Some(target) = self.address_at(8) {
                     out.at("icmpv6.nd.na.target_address", 8..24, Value::Ipv6(target));
                     options_fields(out, b, 24);
@@ -230,11 +179,7 @@ impl<'a> Message<'a> {
         let b = self.bytes;
         out.at("icmpv6.reserved", 4..6, Value::Bytes(&b[4..6]));
         let records = be16(b, 6);
-        out.at(
-            "icmpv6.mldr.nb_mcast_records",
-            6..8,
-            Value::Uint(records.into()),
-        );
+        out.at("icmpv6.mldr.nb_mcast_records", 6..8, Value::Uint(records.into()));
         let mut at = 8;
         for _ in 0..records {
             // record: type(1) aux_len(1, 4-octet units) sources(2) address(16) sources aux
@@ -246,27 +191,11 @@ impl<'a> Message<'a> {
             if b.len() < at + len {
                 return;
             }
-            out.at(
-                "icmpv6.mldr.mar.record_type",
-                at..at + 1,
-                Value::Uint(head[0].into()),
-            );
-            out.at(
-                "icmpv6.mldr.mar.aux_data_len",
-                at + 1..at + 2,
-                Value::Uint(head[1].into()),
-            );
-            out.at(
-                "icmpv6.mldr.mar.nb_sources",
-                at + 2..at + 4,
-                Value::Uint(sources as u64),
-            );
+            out.at("icmpv6.mldr.mar.record_type", at..at + 1, Value::Uint(head[0].into()));
+            out.at("icmpv6.mldr.mar.aux_data_len", at + 1..at + 2, Value::Uint(head[1].into()));
+            out.at("icmpv6.mldr.mar.nb_sources", at + 2..at + 4, Value::Uint(sources as u64));
             if let Some(address) = self.address_at(at + 4) {
-                out.at(
-                    "icmpv6.mldr.mar.multicast_address",
-                    at + 4..at + 20,
-                    Value::Ipv6(address),
-                );
+                out.at("icmpv6.mldr.mar.multicast_address", at + 4..at + 20, Value::Ipv6(address));
             }
             at += len;
         }
@@ -276,11 +205,7 @@ impl<'a> Message<'a> {
         let b = self.bytes;
         match self.kind() {
             kind::ECHO_REQUEST | kind::ECHO_REPLY if b.len() >= 8 => {
-                let name = if self.kind() == kind::ECHO_REQUEST {
-                    "request"
-                } else {
-                    "reply"
-                };
+                let name = if self.kind() == kind::ECHO_REQUEST { "request" } else { "reply" };
                 let (ident, seq) = (be16(b, 4), be16(b, 6));
                 write!(out, "Echo (ping) {name} id=0x{ident:04x}, seq={seq}")
             }
@@ -306,46 +231,22 @@ fn options_fields(out: &mut Emitter<'_>, message: &[u8], start: usize) {
             return;
         }
         out.at("icmpv6.opt.type", at..at + 1, Value::Uint(kind.into()));
-        out.at(
-            "icmpv6.opt.length",
-            at + 1..at + 2,
-            Value::Uint(units.into()),
-        );
+        out.at("icmpv6.opt.length", at + 1..at + 2, Value::Uint(units.into()));
         let data = at + 2..at + len;
         match kind {
             1 | 2 if len == 8 => {
                 let address = &message[data.start..data.start + 6];
-                out.at(
-                    "icmpv6.opt.linkaddr",
-                    data.start..data.start + 6,
-                    Value::BytesColon(address),
-                );
-                let name = if kind == 1 {
-                    "icmpv6.opt.src_linkaddr"
-                } else {
-                    "icmpv6.opt.target_linkaddr"
-                };
+                out.at("icmpv6.opt.linkaddr", data.start..data.start + 6, Value::BytesColon(address));
+                let name = if kind == 1 { "icmpv6.opt.src_linkaddr" } else { "icmpv6.opt.target_linkaddr" };
                 out.at(name, data.start..data.start + 6, Value::BytesColon(address));
             }
             3 if len == 32 => {
-                out.at(
-                    "icmpv6.opt.prefix.length",
-                    at + 2..at + 3,
-                    Value::Uint(message[at + 2].into()),
-                );
+                out.at("icmpv6.opt.prefix.length", at + 2..at + 3, Value::Uint(message[at + 2].into()));
                 let prefix: [u8; 16] = message[at + 16..at + 32].try_into().unwrap_or([0; 16]);
-                out.at(
-                    "icmpv6.opt.prefix",
-                    at + 16..at + 32,
-                    Value::Ipv6(Ipv6Addr::from(prefix)),
-                );
+                out.at("icmpv6.opt.prefix", at + 16..at + 32, Value::Ipv6(Ipv6Addr::from(prefix)));
             }
             5 if len == 8 => {
-                out.at(
-                    "icmpv6.opt.mtu",
-                    at + 4..at + 8,
-                    Value::Uint(be32(message, at + 4).into()),
-                );
+                out.at("icmpv6.opt.mtu", at + 4..at + 8, Value::Uint(be32(message, at + 4).into()));
             }
             _ => {}
         }
@@ -415,10 +316,7 @@ mod tests {
         assert!(icmp.is_echo());
         assert_eq!(icmp.body(), b"hi");
         let wrong = pseudo_header(dst, "fd00::3".parse().unwrap(), message.len());
-        assert_eq!(
-            parse(&message, Some(wrong)).map(|(_, m)| m.checksum_ok),
-            Ok(Some(false))
-        );
+        assert_eq!(parse(&message, Some(wrong)).map(|(_, m)| m.checksum_ok), Ok(Some(false)));
     }
 
     #[test]

@@ -70,15 +70,11 @@ pub fn parse(input: &[u8]) -> IResult<'_, Header<'_>> {
     let (_, fixed) = take_bytes(MIN_HEADER_LEN)(input)?;
     let version = fixed[0] >> 4;
     if version != 4 {
-        return Err(Error::malformed(format!(
-            "version {version} in an IPv4 header"
-        )));
+        return Err(Error::malformed(format!("version {version} in an IPv4 header")));
     }
     let header_len = usize::from(fixed[0] & 0x0f) * 4;
     if header_len < MIN_HEADER_LEN {
-        return Err(Error::malformed(format!(
-            "header length {header_len} is below the 20-byte minimum"
-        )));
+        return Err(Error::malformed(format!("header length {header_len} is below the 20-byte minimum")));
     }
     let (_, bytes) = take_bytes(header_len)(input)?;
     let declared = usize::from(be16(fixed, field::TOTAL_LEN.start));
@@ -89,11 +85,7 @@ pub fn parse(input: &[u8]) -> IResult<'_, Header<'_>> {
         )));
     }
     let end = total_len.min(input.len());
-    let header = Header {
-        bytes,
-        payload: &input[header_len..end],
-        missing: total_len - end,
-    };
+    let header = Header { bytes, payload: &input[header_len..end], missing: total_len - end };
     Ok((&input[end..], header))
 }
 
@@ -169,80 +161,29 @@ impl<'a> Header<'a> {
 
     /// The options area, padding included.
     pub fn options(&self) -> Options<'a> {
-        Options {
-            rest: &self.bytes[MIN_HEADER_LEN..],
-            offset: MIN_HEADER_LEN,
-        }
+        Options { rest: &self.bytes[MIN_HEADER_LEN..], offset: MIN_HEADER_LEN }
     }
 
     pub fn fields(&self, out: &mut Emitter<'_>) {
         let first = self.bytes[0];
-        out.at(
-            "ip.version",
-            field::VERSION_IHL,
-            Value::Uint((first >> 4).into()),
-        );
-        out.at(
-            "ip.hdr_len",
-            field::VERSION_IHL,
-            Value::Uint(self.header_len() as u64),
-        );
+        out.at("ip.version", field::VERSION_IHL, Value::Uint((first >> 4).into()));
+        out.at("ip.hdr_len", field::VERSION_IHL, Value::Uint(self.header_len() as u64));
         out.at("ip.dsfield", field::DSFIELD, Value::hex8(self.dsfield()));
-        out.at(
-            "ip.dsfield.dscp",
-            field::DSFIELD,
-            Value::Uint((self.dsfield() >> 2).into()),
-        );
-        out.at(
-            "ip.dsfield.ecn",
-            field::DSFIELD,
-            Value::Uint((self.dsfield() & 3).into()),
-        );
-        out.at(
-            "ip.len",
-            field::TOTAL_LEN,
-            Value::Uint(self.total_len().into()),
-        );
+        out.at("ip.dsfield.dscp", field::DSFIELD, Value::Uint((self.dsfield() >> 2).into()));
+        out.at("ip.dsfield.ecn", field::DSFIELD, Value::Uint((self.dsfield() & 3).into()));
+        out.at("ip.len", field::TOTAL_LEN, Value::Uint(self.total_len().into()));
         out.at("ip.id", field::IDENT, Value::hex16(self.ident()));
         let flags = self.flags_frag();
-        out.at(
-            "ip.flags",
-            field::FLAGS_FRAG.start..7,
-            Value::hex8((flags >> 13) as u8),
-        );
-        out.at(
-            "ip.flags.rb",
-            field::FLAGS_FRAG.start..7,
-            Value::Bool(flags & field::FLAG_RESERVED != 0),
-        );
-        out.at(
-            "ip.flags.df",
-            field::FLAGS_FRAG.start..7,
-            Value::Bool(self.dont_fragment()),
-        );
-        out.at(
-            "ip.flags.mf",
-            field::FLAGS_FRAG.start..7,
-            Value::Bool(self.more_fragments()),
-        );
+        out.at("ip.flags", field::FLAGS_FRAG.start..7, Value::hex8((flags >> 13) as u8));
+        out.at("ip.flags.rb", field::FLAGS_FRAG.start..7, Value::Bool(flags & field::FLAG_RESERVED != 0));
+        out.at("ip.flags.df", field::FLAGS_FRAG.start..7, Value::Bool(self.dont_fragment()));
+        out.at("ip.flags.mf", field::FLAGS_FRAG.start..7, Value::Bool(self.more_fragments()));
         // Wireshark shows the offset as the field holds it, in 8-byte units.
         let units = flags & field::FRAG_OFFSET_MASK;
-        out.at(
-            "ip.frag_offset",
-            field::FLAGS_FRAG,
-            Value::Uint(units.into()),
-        );
+        out.at("ip.frag_offset", field::FLAGS_FRAG, Value::Uint(units.into()));
         out.at("ip.ttl", field::TTL, Value::Uint(self.ttl().into()));
-        out.at(
-            "ip.proto",
-            field::PROTOCOL,
-            Value::Uint(self.protocol().into()),
-        );
-        out.at(
-            "ip.checksum",
-            field::CHECKSUM,
-            Value::hex16(self.checksum()),
-        );
+        out.at("ip.proto", field::PROTOCOL, Value::Uint(self.protocol().into()));
+        out.at("ip.checksum", field::CHECKSUM, Value::hex16(self.checksum()));
         out.at("ip.checksum.status", field::CHECKSUM, Value::Uint(2));
         let addresses = [
             ("ip.src", "ip.src_host", field::SRC, self.src()),
@@ -264,18 +205,11 @@ impl<'a> Header<'a> {
 
     /// Why the options could not all be read, if they could not.
     pub fn options_problem(&self) -> Option<String> {
-        self.options()
-            .find_map(Result::err)
-            .map(|error| format!("IPv4 options {error}"))
+        self.options().find_map(Result::err).map(|error| format!("IPv4 options {error}"))
     }
 
     pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
-        write!(
-            out,
-            "Internet Protocol Version 4, Src: {}, Dst: {}",
-            self.src(),
-            self.dst()
-        )
+        write!(out, "Internet Protocol Version 4, Src: {}, Dst: {}", self.src(), self.dst())
     }
 }
 
@@ -294,46 +228,28 @@ impl IpOption<'_> {
         let kind = self.kind;
         out.at("ip.opt.type", 0..1, Value::Uint(kind.into()));
         out.at("ip.opt.type.copy", 0..1, Value::Bool(kind & 0x80 != 0));
-        out.at(
-            "ip.opt.type.class",
-            0..1,
-            Value::Uint(((kind >> 5) & 3).into()),
-        );
-        out.at(
-            "ip.opt.type.number",
-            0..1,
-            Value::Uint((kind & 0x1f).into()),
-        );
+        out.at("ip.opt.type.class", 0..1, Value::Uint(((kind >> 5) & 3).into()));
+        out.at("ip.opt.type.number", 0..1, Value::Uint((kind & 0x1f).into()));
         if matches!(kind, option::END | option::NOP) {
             return;
         }
         out.at("ip.opt.len", 1..2, Value::Uint(self.bytes.len() as u64));
         match kind {
-            option::RECORD_ROUTE | option::LOOSE_ROUTE | option::STRICT_ROUTE
-                if self.bytes.len() >= 3 =>
-            {
+            option::RECORD_ROUTE | option::LOOSE_ROUTE | option::STRICT_ROUTE if self.bytes.len() >= 3 => {
                 let pointer = usize::from(self.bytes[2]);
                 out.at("ip.opt.ptr", 2..3, Value::Uint(pointer as u64));
                 for (index, address) in self.bytes[3..].chunks_exact(4).enumerate() {
                     let at = 3 + index * 4;
                     // The pointer (1-based, counted from the option's start) marks the first
                     // empty slot; slots before it hold recorded addresses.
-                    let name = if at + 1 < pointer {
-                        "ip.rec_rt"
-                    } else {
-                        "ip.empty_rt"
-                    };
+                    let name = if at + 1 < pointer { "ip.rec_rt" } else { "ip.empty_rt" };
                     let value = Ipv4Addr::new(address[0], address[1], address[2], address[3]);
                     out.at(name, at..at + 4, Value::Ipv4(value));
                 }
             }
             option::TIMESTAMP if self.bytes.len() >= 4 => {
                 out.at("ip.opt.ptr", 2..3, Value::Uint(self.bytes[2].into()));
-                out.at(
-                    "ip.opt.overflow",
-                    3..4,
-                    Value::Uint((self.bytes[3] >> 4).into()),
-                );
+                out.at("ip.opt.overflow", 3..4, Value::Uint((self.bytes[3] >> 4).into()));
                 out.at("ip.opt.flag", 3..4, Value::hex8(self.bytes[3] & 0x0f));
             }
             option::ROUTER_ALERT if self.bytes.len() == 4 => {
@@ -373,11 +289,7 @@ impl<'a> Iterator for Options<'a> {
             self.rest = &[];
             return Some(Err(Error::Truncated { needed }));
         }
-        let option = IpOption {
-            kind,
-            bytes: &self.rest[..len],
-            offset: self.offset,
-        };
+        let option = IpOption { kind, bytes: &self.rest[..len], offset: self.offset };
         self.rest = &self.rest[len..];
         self.offset += len;
         Some(Ok(option))
@@ -408,21 +320,12 @@ mod tests {
     fn parses_header_options_and_payload() {
         let (rest, ip) = parse(&DATAGRAM).expect("valid datagram");
         assert!(rest.is_empty());
-        assert_eq!(
-            (ip.header_len(), ip.total_len(), ip.ident()),
-            (28, 32, 0x1234)
-        );
+        assert_eq!((ip.header_len(), ip.total_len(), ip.ident()), (28, 32, 0x1234));
         assert!(ip.dont_fragment() && !ip.is_fragment());
         assert_eq!((ip.ttl(), ip.protocol()), (64, 1));
-        assert_eq!(
-            (ip.src(), ip.dst()),
-            (Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(10, 0, 0, 2))
-        );
+        assert_eq!((ip.src(), ip.dst()), (Ipv4Addr::new(10, 0, 0, 1), Ipv4Addr::new(10, 0, 0, 2)));
         assert_eq!(ip.payload, &[0xde, 0xad, 0xbe, 0xef]);
-        let kinds: Vec<u8> = ip
-            .options()
-            .map(|o| o.map(|o| o.kind).unwrap_or(255))
-            .collect();
+        let kinds: Vec<u8> = ip.options().map(|o| o.map(|o| o.kind).unwrap_or(255)).collect();
         assert_eq!(kinds, [7, 1]);
         assert_eq!(ip.options_problem(), None);
     }
@@ -441,11 +344,7 @@ mod tests {
         for cut in 0..DATAGRAM.len() {
             match parse(&DATAGRAM[..cut]) {
                 Err(nom::Err::Error(Error::Truncated { needed })) => {
-                    let header = if cut < MIN_HEADER_LEN {
-                        MIN_HEADER_LEN
-                    } else {
-                        28
-                    };
+                    let header = if cut < MIN_HEADER_LEN { MIN_HEADER_LEN } else { 28 };
                     assert_eq!(needed, header - cut, "cut at {cut}");
                 }
                 Ok((_, ip)) => {
@@ -462,22 +361,13 @@ mod tests {
     fn inconsistent_lengths_are_malformed() {
         let mut short_ihl = DATAGRAM;
         short_ihl[0] = 0x44;
-        assert!(matches!(
-            parse(&short_ihl),
-            Err(nom::Err::Error(Error::Malformed(_)))
-        ));
+        assert!(matches!(parse(&short_ihl), Err(nom::Err::Error(Error::Malformed(_)))));
         let mut short_total = DATAGRAM;
         short_total[2..4].copy_from_slice(&10u16.to_be_bytes());
-        assert!(matches!(
-            parse(&short_total),
-            Err(nom::Err::Error(Error::Malformed(_)))
-        ));
+        assert!(matches!(parse(&short_total), Err(nom::Err::Error(Error::Malformed(_)))));
         let mut version6 = DATAGRAM;
         version6[0] = 0x67;
-        assert!(matches!(
-            parse(&version6),
-            Err(nom::Err::Error(Error::Malformed(_)))
-        ));
+        assert!(matches!(parse(&version6), Err(nom::Err::Error(Error::Malformed(_)))));
     }
 
     #[test]
@@ -488,10 +378,7 @@ mod tests {
         assert!(ip.options_problem().is_some_and(|p| p.contains("length 1")));
         bad[21] = 0x30; // length 48: longer than the options area
         let (_, ip) = parse(&bad).expect("header still valid");
-        assert!(
-            ip.options_problem()
-                .is_some_and(|p| p.contains("truncated"))
-        );
+        assert!(ip.options_problem().is_some_and(|p| p.contains("truncated")));
     }
 
     #[test]

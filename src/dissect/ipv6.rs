@@ -50,11 +50,7 @@ mod next {
 fn is_extension(next_header: u8) -> bool {
     matches!(
         next_header,
-        next::HOP_BY_HOP
-            | next::ROUTING
-            | next::FRAGMENT
-            | next::AUTHENTICATION
-            | next::DESTINATION
+        next::HOP_BY_HOP | next::ROUTING | next::FRAGMENT | next::AUTHENTICATION | next::DESTINATION
     )
 }
 
@@ -77,9 +73,7 @@ pub fn parse(input: &[u8]) -> IResult<'_, Header<'_>> {
     let (after, bytes) = take_bytes(HEADER_LEN)(input)?;
     let version = bytes[0] >> 4;
     if version != 6 {
-        return Err(Error::malformed(format!(
-            "version {version} in an IPv6 header"
-        )));
+        return Err(Error::malformed(format!("version {version} in an IPv6 header")));
     }
     let declared = usize::from(be16(bytes, field::PAYLOAD_LEN.start));
     // A payload length of 0 is a jumbogram (RFC 2675) or offloaded segment: use what was captured.
@@ -95,9 +89,8 @@ pub fn parse(input: &[u8]) -> IResult<'_, Header<'_>> {
     while is_extension(upper_protocol) {
         count += 1;
         if count > MAX_EXTENSION_HEADERS {
-            extension_error = Some(Error::Malformed(
-                format!("more than {MAX_EXTENSION_HEADERS} extension headers").into(),
-            ));
+            extension_error =
+                Some(Error::Malformed(format!("more than {MAX_EXTENSION_HEADERS} extension headers").into()));
             break;
         }
         match extension_len(upper_protocol, rest) {
@@ -121,11 +114,7 @@ pub fn parse(input: &[u8]) -> IResult<'_, Header<'_>> {
         bytes,
         extensions,
         upper_protocol,
-        payload: if extension_error.is_some() {
-            &[]
-        } else {
-            payload
-        },
+        payload: if extension_error.is_some() { &[] } else { payload },
         missing,
         extension_error,
     };
@@ -136,12 +125,7 @@ pub fn parse(input: &[u8]) -> IResult<'_, Header<'_>> {
 /// to be complete.
 fn extension_len(kind: u8, input: &[u8]) -> Result<usize, Error> {
     let length_byte = || {
-        input
-            .get(1)
-            .map(|&byte| usize::from(byte))
-            .ok_or(Error::Truncated {
-                needed: 2 - input.len().min(2),
-            })
+        input.get(1).map(|&byte| usize::from(byte)).ok_or(Error::Truncated { needed: 2 - input.len().min(2) })
     };
     let len = match kind {
         next::FRAGMENT => 8,
@@ -149,9 +133,7 @@ fn extension_len(kind: u8, input: &[u8]) -> Result<usize, Error> {
         _ => (length_byte()? + 1) * 8,
     };
     if input.len() < len {
-        return Err(Error::Truncated {
-            needed: len - input.len(),
-        });
+        return Err(Error::Truncated { needed: len - input.len() });
     }
     Ok(len)
 }
@@ -184,22 +166,14 @@ impl Extension<'_> {
     fn fields(&self, out: &mut Emitter<'_>) {
         let mut out = out.nested(self.offset);
         let b = self.bytes;
-        out.at(
-            self.protocol_name(),
-            0..b.len(),
-            Value::Str(self.protocol_name()),
-        );
+        out.at(self.protocol_name(), 0..b.len(), Value::Str(self.protocol_name()));
         match self.kind {
             next::FRAGMENT => {
                 let word = be16(b, 2);
                 out.at("ipv6.fraghdr.nxt", 0..1, Value::Uint(b[0].into()));
                 out.at("ipv6.fraghdr.reserved_octet", 1..2, Value::hex8(b[1]));
                 out.at("ipv6.fraghdr.offset", 2..4, Value::Uint((word >> 3).into()));
-                out.at(
-                    "ipv6.fraghdr.reserved_bits",
-                    2..4,
-                    Value::Uint(((word >> 1) & 3).into()),
-                );
+                out.at("ipv6.fraghdr.reserved_bits", 2..4, Value::Uint(((word >> 1) & 3).into()));
                 out.at("ipv6.fraghdr.more", 2..4, Value::Bool(word & 1 != 0));
                 out.at("ipv6.fraghdr.ident", 4..8, Value::hex32(be32(b, 4)));
             }
@@ -209,21 +183,9 @@ impl Extension<'_> {
             }
             kind => {
                 let (nxt, len, len_oct) = match kind {
-                    next::HOP_BY_HOP => (
-                        "ipv6.hopopts.nxt",
-                        "ipv6.hopopts.len",
-                        "ipv6.hopopts.len_oct",
-                    ),
-                    next::ROUTING => (
-                        "ipv6.routing.nxt",
-                        "ipv6.routing.len",
-                        "ipv6.routing.len_oct",
-                    ),
-                    _ => (
-                        "ipv6.dstopts.nxt",
-                        "ipv6.dstopts.len",
-                        "ipv6.dstopts.len_oct",
-                    ),
+                    next::HOP_BY_HOP => ("ipv6.hopopts.nxt", "ipv6.hopopts.len", "ipv6.hopopts.len_oct"),
+                    next::ROUTING => ("ipv6.routing.nxt", "ipv6.routing.len", "ipv6.routing.len_oct"),
+                    _ => ("ipv6.dstopts.nxt", "ipv6.dstopts.len", "ipv6.dstopts.len_oct"),
                 };
                 out.at(nxt, 0..1, Value::Uint(b[0].into()));
                 out.at(len, 1..2, Value::Uint(b[1].into()));
@@ -242,11 +204,7 @@ impl Extension<'_> {
     pub fn as_fragment(&self) -> Option<Fragment> {
         (self.kind == next::FRAGMENT).then(|| {
             let word = be16(self.bytes, 2);
-            Fragment {
-                offset: usize::from(word >> 3) * 8,
-                more: word & 1 != 0,
-                ident: be32(self.bytes, 4),
-            }
+            Fragment { offset: usize::from(word >> 3) * 8, more: word & 1 != 0, ident: be32(self.bytes, 4) }
         })
     }
 }
@@ -265,18 +223,10 @@ fn options_fields(out: &mut Emitter<'_>, mut options: &[u8]) {
         };
         out.at("ipv6.opt.type", at..at + 1, Value::hex8(kind));
         if kind != 0 {
-            out.at(
-                "ipv6.opt.length",
-                at + 1..at + 2,
-                Value::Uint((len - 2) as u64),
-            );
+            out.at("ipv6.opt.length", at + 1..at + 2, Value::Uint((len - 2) as u64));
         }
         if kind == 5 && len == 4 {
-            out.at(
-                "ipv6.opt.router_alert",
-                at + 2..at + 4,
-                Value::Uint(be16(options, 2).into()),
-            );
+            out.at("ipv6.opt.router_alert", at + 2..at + 4, Value::Uint(be16(options, 2).into()));
         }
         options = &options[len..];
         at += len;
@@ -345,11 +295,7 @@ impl<'a> Header<'a> {
                 return None;
             }
             let len = extension_len(kind, rest).ok()?;
-            let extension = Extension {
-                kind,
-                bytes: &rest[..len],
-                offset,
-            };
+            let extension = Extension { kind, bytes: &rest[..len], offset };
             kind = rest[0];
             rest = &rest[len..];
             offset += len;
@@ -359,8 +305,7 @@ impl<'a> Header<'a> {
 
     /// The fragment header, if this packet is a fragment.
     pub fn fragment(&self) -> Option<Fragment> {
-        self.extensions()
-            .find_map(|extension| extension.as_fragment())
+        self.extensions().find_map(|extension| extension.as_fragment())
     }
 
     pub fn fields(&self, out: &mut Emitter<'_>) {
@@ -369,36 +314,13 @@ impl<'a> Header<'a> {
         out.at("ipv6.version", 0..1, Value::Uint((word >> 28).into()));
         // Wireshark also files the version under the protocol-independent name.
         out.at("ip.version", 0..1, Value::Uint((word >> 28).into()));
-        out.at(
-            "ipv6.tclass",
-            field::VERSION_CLASS_FLOW,
-            Value::hex32(class.into()),
-        );
+        out.at("ipv6.tclass", field::VERSION_CLASS_FLOW, Value::hex32(class.into()));
         out.at("ipv6.tclass.dscp", 0..2, Value::Uint((class >> 2).into()));
         out.at("ipv6.tclass.ecn", 0..2, Value::Uint((class & 3).into()));
-        out.at(
-            "ipv6.flow",
-            1..4,
-            Value::Hex {
-                value: self.flow_label().into(),
-                digits: 6,
-            },
-        );
-        out.at(
-            "ipv6.plen",
-            field::PAYLOAD_LEN,
-            Value::Uint(self.payload_len().into()),
-        );
-        out.at(
-            "ipv6.nxt",
-            field::NEXT_HEADER,
-            Value::Uint(self.next_header().into()),
-        );
-        out.at(
-            "ipv6.hlim",
-            field::HOP_LIMIT,
-            Value::Uint(self.hop_limit().into()),
-        );
+        out.at("ipv6.flow", 1..4, Value::Hex { value: self.flow_label().into(), digits: 6 });
+        out.at("ipv6.plen", field::PAYLOAD_LEN, Value::Uint(self.payload_len().into()));
+        out.at("ipv6.nxt", field::NEXT_HEADER, Value::Uint(self.next_header().into()));
+        out.at("ipv6.hlim", field::HOP_LIMIT, Value::Uint(self.hop_limit().into()));
         let addresses = [
             ("ipv6.src", "ipv6.src_host", field::SRC, self.src()),
             ("ipv6.dst", "ipv6.dst_host", field::DST, self.dst()),
@@ -415,12 +337,7 @@ impl<'a> Header<'a> {
     }
 
     pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
-        write!(
-            out,
-            "Internet Protocol Version 6, Src: {}, Dst: {}",
-            self.src(),
-            self.dst()
-        )
+        write!(out, "Internet Protocol Version 6, Src: {}, Dst: {}", self.src(), self.dst())
     }
 }
 
@@ -451,20 +368,10 @@ mod tests {
     fn follows_the_fragment_header_to_the_payload() {
         let (rest, ip) = parse(&FRAGMENT).expect("valid packet");
         assert!(rest.is_empty());
-        assert_eq!(
-            (ip.next_header(), ip.upper_protocol, ip.hop_limit()),
-            (44, 58, 64)
-        );
+        assert_eq!((ip.next_header(), ip.upper_protocol, ip.hop_limit()), (44, 58, 64));
         assert_eq!(ip.header_len(), 48);
         assert_eq!(ip.payload, &[1, 2, 3, 4, 5, 6, 7, 8]);
-        assert_eq!(
-            ip.fragment(),
-            Some(Fragment {
-                offset: 1448,
-                more: true,
-                ident: 0xcafe_babe
-            })
-        );
+        assert_eq!(ip.fragment(), Some(Fragment { offset: 1448, more: true, ident: 0xcafe_babe }));
         assert_eq!(ip.src().to_string(), "fd00::1");
     }
 

@@ -119,17 +119,8 @@ pub struct Reassembly {
 /// What identifies an IP datagram whose fragments belong together (RFC 791, RFC 8200).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FragmentKey {
-    V4 {
-        src: [u8; 4],
-        dst: [u8; 4],
-        protocol: u8,
-        ident: u16,
-    },
-    V6 {
-        src: [u8; 16],
-        dst: [u8; 16],
-        ident: u32,
-    },
+    V4 { src: [u8; 4], dst: [u8; 4], protocol: u8, ident: u16 },
+    V6 { src: [u8; 16], dst: [u8; 16], ident: u32 },
 }
 
 /// One fragment of an IP datagram, as dissection found it.
@@ -259,11 +250,7 @@ impl<'a> Layer<'a> {
         let (fragment, count, length) = if prefix == "ip" {
             ("ip.fragment", "ip.fragment.count", "ip.reassembled.length")
         } else {
-            (
-                "ipv6.fragment",
-                "ipv6.fragment.count",
-                "ipv6.reassembled.length",
-            )
+            ("ipv6.fragment", "ipv6.fragment.count", "ipv6.reassembled.length")
         };
         for frame in &reassembly.frames {
             out.computed(fragment, Value::Uint(*frame));
@@ -294,17 +281,8 @@ impl<'a> Layer<'a> {
                 header.summary(out, analysis)
             }
             Header::Data(bytes) => write!(out, "Data ({} bytes)", bytes.len()),
-            Header::Undecoded {
-                protocol,
-                bytes,
-                reason,
-            } => {
-                write!(
-                    out,
-                    "{} ({} bytes, not decoded: {reason})",
-                    protocol.full_name(),
-                    bytes.len()
-                )
+            Header::Undecoded { protocol, bytes, reason } => {
+                write!(out, "{} ({} bytes, not decoded: {reason})", protocol.full_name(), bytes.len())
             }
         }
     }
@@ -329,15 +307,11 @@ pub(crate) fn field_offset(whole: &[u8], part: &[u8]) -> usize {
 impl<'a> Packet<'a> {
     /// The innermost network-layer addresses outside any quoted datagram.
     pub fn addresses(&self) -> Option<(IpAddr, IpAddr)> {
-        self.layers
-            .iter()
-            .rev()
-            .filter(|layer| !layer.quoted)
-            .find_map(|layer| match &layer.header {
-                Header::Ipv4(ip) => Some((IpAddr::V4(ip.src()), IpAddr::V4(ip.dst()))),
-                Header::Ipv6(ip) => Some((IpAddr::V6(ip.src()), IpAddr::V6(ip.dst()))),
-                _ => None,
-            })
+        self.layers.iter().rev().filter(|layer| !layer.quoted).find_map(|layer| match &layer.header {
+            Header::Ipv4(ip) => Some((IpAddr::V4(ip.src()), IpAddr::V4(ip.dst()))),
+            Header::Ipv6(ip) => Some((IpAddr::V6(ip.src()), IpAddr::V6(ip.dst()))),
+            _ => None,
+        })
     }
 
     /// The layer the Protocol and Info columns describe: the innermost one that is not quoted
@@ -372,9 +346,7 @@ impl<'a> Packet<'a> {
                 Header::Ethernet(_) => push("llc"),
                 Header::Vlan(_) => push("ethertype"),
                 Header::Sll(header) if header.ethertype().is_some() => push("ethertype"),
-                Header::Ipv6(header) => header
-                    .extensions()
-                    .for_each(|ext| push(ext.protocol_name())),
+                Header::Ipv6(header) => header.extensions().for_each(|ext| push(ext.protocol_name())),
                 _ => {}
             }
         }
@@ -391,16 +363,11 @@ impl<'a> Packet<'a> {
 
     /// The layer of the given protocol, outside any quoted datagram.
     pub fn layer(&self, protocol: Protocol) -> Option<&Layer<'a>> {
-        self.layers
-            .iter()
-            .find(|layer| !layer.quoted && layer.protocol() == protocol)
+        self.layers.iter().find(|layer| !layer.quoted && layer.protocol() == protocol)
     }
 
     pub(crate) fn problem(&mut self, protocol: Protocol, message: impl Into<String>) {
-        self.problems.push(Problem {
-            protocol,
-            message: message.into(),
-        });
+        self.problems.push(Problem { protocol, message: message.into() });
     }
 }
 

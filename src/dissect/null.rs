@@ -48,11 +48,7 @@ pub struct Header<'a> {
 pub fn parse_null(input: &[u8]) -> IResult<'_, Header<'_>> {
     let (payload, bytes) = take_bytes(HEADER_LEN)(input)?;
     let little = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
-    let family = if little & 0xffff_0000 != 0 {
-        little.swap_bytes()
-    } else {
-        little
-    };
+    let family = if little & 0xffff_0000 != 0 { little.swap_bytes() } else { little };
     Ok((payload, Header { bytes, family }))
 }
 
@@ -73,11 +69,7 @@ impl Header<'_> {
     }
 
     pub fn fields(&self, out: &mut Emitter<'_>) {
-        out.at(
-            "null.family",
-            field::FAMILY,
-            Value::Uint(self.family.into()),
-        );
+        out.at("null.family", field::FAMILY, Value::Uint(self.family.into()));
     }
 
     pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
@@ -100,29 +92,17 @@ mod tests {
         let (_, little) = parse_null(&[2, 0, 0, 0]).expect("valid");
         assert_eq!(little.family(), Family::Ipv4);
         let (_, swapped) = parse_null(&[0, 0, 0, 30]).expect("valid");
-        assert_eq!(
-            (swapped.family_number(), swapped.family()),
-            (30, Family::Ipv6)
-        );
+        assert_eq!((swapped.family_number(), swapped.family()), (30, Family::Ipv6));
         let (_, looped) = parse_loop(&[0, 0, 0, 24]).expect("valid");
         assert_eq!(looped.family(), Family::Ipv6);
-        assert_eq!(
-            parse_loop(&[0, 0, 0, 99]).map(|(_, h)| h.family()),
-            Ok(Family::Unknown(99))
-        );
+        assert_eq!(parse_loop(&[0, 0, 0, 99]).map(|(_, h)| h.family()), Ok(Family::Unknown(99)));
     }
 
     #[test]
     fn every_truncation_is_reported() {
         for cut in 0..HEADER_LEN {
-            assert_eq!(
-                parse_null(&[2, 0, 0, 0][..cut]),
-                Err(Error::truncated(HEADER_LEN - cut))
-            );
-            assert_eq!(
-                parse_loop(&[0, 0, 0, 2][..cut]),
-                Err(Error::truncated(HEADER_LEN - cut))
-            );
+            assert_eq!(parse_null(&[2, 0, 0, 0][..cut]), Err(Error::truncated(HEADER_LEN - cut)));
+            assert_eq!(parse_loop(&[0, 0, 0, 2][..cut]), Err(Error::truncated(HEADER_LEN - cut)));
         }
     }
 }

@@ -59,41 +59,23 @@ pub struct Header<'a> {
 
 pub fn parse_v1(input: &[u8]) -> IResult<'_, Header<'_>> {
     let (payload, bytes) = take_bytes(V1_HEADER_LEN)(input)?;
-    Ok((
-        payload,
-        Header {
-            bytes,
-            version: Version::V1,
-        },
-    ))
+    Ok((payload, Header { bytes, version: Version::V1 }))
 }
 
 pub fn parse_v2(input: &[u8]) -> IResult<'_, Header<'_>> {
     let (payload, bytes) = take_bytes(V2_HEADER_LEN)(input)?;
-    Ok((
-        payload,
-        Header {
-            bytes,
-            version: Version::V2,
-        },
-    ))
+    Ok((payload, Header { bytes, version: Version::V2 }))
 }
 
 impl Header<'_> {
     fn ranges(&self) -> [Range<usize>; 4] {
         match self.version {
-            Version::V1 => [
-                field::v1::PACKET_TYPE,
-                field::v1::ARPHRD,
-                field::v1::ADDRESS_LEN,
-                field::v1::PROTOCOL,
-            ],
-            Version::V2 => [
-                field::v2::PACKET_TYPE,
-                field::v2::ARPHRD,
-                field::v2::ADDRESS_LEN,
-                field::v2::PROTOCOL,
-            ],
+            Version::V1 => {
+                [field::v1::PACKET_TYPE, field::v1::ARPHRD, field::v1::ADDRESS_LEN, field::v1::PROTOCOL]
+            }
+            Version::V2 => {
+                [field::v2::PACKET_TYPE, field::v2::ARPHRD, field::v2::ADDRESS_LEN, field::v2::PROTOCOL]
+            }
         }
     }
 
@@ -147,29 +129,13 @@ impl Header<'_> {
                 Value::Uint(be32(self.bytes, field::v2::INTERFACE.start).into()),
             );
             out.at("sll.hatype", arphrd, Value::Uint(self.arphrd_type().into()));
-            out.at(
-                "sll.pkttype",
-                packet_type,
-                Value::Uint(self.packet_type().into()),
-            );
-            out.at(
-                "sll.halen",
-                address_len,
-                Value::Uint(self.address_len().into()),
-            );
+            out.at("sll.pkttype", packet_type, Value::Uint(self.packet_type().into()));
+            out.at("sll.halen", address_len, Value::Uint(self.address_len().into()));
             self.address_field(out);
         } else {
-            out.at(
-                "sll.pkttype",
-                packet_type,
-                Value::Uint(self.packet_type().into()),
-            );
+            out.at("sll.pkttype", packet_type, Value::Uint(self.packet_type().into()));
             out.at("sll.hatype", arphrd, Value::Uint(self.arphrd_type().into()));
-            out.at(
-                "sll.halen",
-                address_len,
-                Value::Uint(self.address_len().into()),
-            );
+            out.at("sll.halen", address_len, Value::Uint(self.address_len().into()));
             self.address_field(out);
             self.protocol_field(out, protocol);
         }
@@ -180,18 +146,10 @@ impl Header<'_> {
         let address_len = usize::from(self.address_len());
         if address_len == 6 && ARPHRD_WITH_MAC.contains(&self.arphrd_type()) {
             let mac_range = range.start..range.start + 6;
-            out.at(
-                "sll.src.eth",
-                mac_range,
-                Value::Mac(mac(&self.bytes[range.start..])),
-            );
+            out.at("sll.src.eth", mac_range, Value::Mac(mac(&self.bytes[range.start..])));
         } else if address_len > 0 && address_len <= 8 {
             let used = range.start..range.start + address_len;
-            out.at(
-                "sll.src.other",
-                used.clone(),
-                Value::Bytes(&self.bytes[used]),
-            );
+            out.at("sll.src.other", used.clone(), Value::Bytes(&self.bytes[used]));
         }
     }
 
@@ -212,11 +170,7 @@ impl Header<'_> {
             4 => "Sent by us",
             _ => "Unknown packet type",
         };
-        let version = if self.version == Version::V2 {
-            " v2"
-        } else {
-            ""
-        };
+        let version = if self.version == Version::V2 { " v2" } else { "" };
         write!(out, "Linux cooked capture{version}, {direction}")?;
         if let Some(index) = self.interface_index() {
             write!(out, ", interface {index}")?;
@@ -251,16 +205,10 @@ mod tests {
     #[test]
     fn parses_both_versions() {
         let (_, v1) = parse_v1(&V1).expect("valid v1");
-        assert_eq!(
-            (v1.packet_type(), v1.arphrd_type(), v1.address_len()),
-            (4, 772, 6)
-        );
+        assert_eq!((v1.packet_type(), v1.arphrd_type(), v1.address_len()), (4, 772, 6));
         assert_eq!(v1.ethertype(), Some(EtherType::Ipv4));
         let (_, v2) = parse_v2(&V2).expect("valid v2");
-        assert_eq!(
-            (v2.packet_type(), v2.arphrd_type(), v2.interface_index()),
-            (0, 1, Some(1))
-        );
+        assert_eq!((v2.packet_type(), v2.arphrd_type(), v2.interface_index()), (0, 1, Some(1)));
         assert_eq!(v2.ethertype(), Some(EtherType::Ipv6));
     }
 

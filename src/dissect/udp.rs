@@ -52,12 +52,7 @@ pub fn parse(input: &[u8], missing: usize) -> IResult<'_, Header<'_>> {
     let length = usize::from(be16(bytes, field::LENGTH.start));
     let declared = length.clamp(HEADER_LEN, ip_payload_len) - HEADER_LEN;
     let captured = declared.min(after.len());
-    let header = Header {
-        bytes,
-        payload: &after[..captured],
-        missing: declared - captured,
-        ip_payload_len,
-    };
+    let header = Header { bytes, payload: &after[..captured], missing: declared - captured, ip_payload_len };
     Ok((&after[captured..], header))
 }
 
@@ -84,46 +79,19 @@ impl<'a> Header<'a> {
         if length < HEADER_LEN {
             Some(format!("UDP length {length} is below the 8-byte header"))
         } else if length > self.ip_payload_len {
-            Some(format!(
-                "UDP length {length} exceeds the IP payload length {}",
-                self.ip_payload_len
-            ))
+            Some(format!("UDP length {length} exceeds the IP payload length {}", self.ip_payload_len))
         } else {
             None
         }
     }
 
     pub fn fields(&self, out: &mut Emitter<'_>, conversation: Option<&Conversation>) {
-        out.at(
-            "udp.srcport",
-            field::SRC_PORT,
-            Value::Uint(self.src_port().into()),
-        );
-        out.at(
-            "udp.dstport",
-            field::DST_PORT,
-            Value::Uint(self.dst_port().into()),
-        );
-        out.at(
-            "udp.port",
-            field::SRC_PORT,
-            Value::Uint(self.src_port().into()),
-        );
-        out.at(
-            "udp.port",
-            field::DST_PORT,
-            Value::Uint(self.dst_port().into()),
-        );
-        out.at(
-            "udp.length",
-            field::LENGTH,
-            Value::Uint(self.length().into()),
-        );
-        out.at(
-            "udp.checksum",
-            field::CHECKSUM,
-            Value::hex16(self.checksum()),
-        );
+        out.at("udp.srcport", field::SRC_PORT, Value::Uint(self.src_port().into()));
+        out.at("udp.dstport", field::DST_PORT, Value::Uint(self.dst_port().into()));
+        out.at("udp.port", field::SRC_PORT, Value::Uint(self.src_port().into()));
+        out.at("udp.port", field::DST_PORT, Value::Uint(self.dst_port().into()));
+        out.at("udp.length", field::LENGTH, Value::Uint(self.length().into()));
+        out.at("udp.checksum", field::CHECKSUM, Value::hex16(self.checksum()));
         out.at("udp.checksum.status", field::CHECKSUM, Value::Uint(2));
         if let Some(conversation) = conversation {
             out.computed("udp.stream", Value::Uint(conversation.stream.into()));
@@ -161,10 +129,7 @@ mod tests {
     fn parses_ports_length_and_payload() {
         let (rest, udp) = parse(&DATAGRAM, 0).expect("valid datagram");
         assert!(rest.is_empty());
-        assert_eq!(
-            (udp.src_port(), udp.dst_port(), udp.length()),
-            (50000, 53, 12)
-        );
+        assert_eq!((udp.src_port(), udp.dst_port(), udp.length()), (50000, 53, 12));
         assert_eq!(udp.payload, &[1, 2, 3, 4]);
         assert_eq!(udp.length_problem(), None);
     }
@@ -175,10 +140,7 @@ mod tests {
         short[5] = 4;
         let (_, udp) = parse(&short, 0).expect("ports still readable");
         assert!(udp.payload.is_empty());
-        assert_eq!(
-            udp.length_problem().as_deref(),
-            Some("UDP length 4 is below the 8-byte header")
-        );
+        assert_eq!(udp.length_problem().as_deref(), Some("UDP length 4 is below the 8-byte header"));
         let mut long = DATAGRAM;
         long[5] = 40;
         let (_, udp) = parse(&long, 0).expect("ports still readable");

@@ -69,34 +69,18 @@ impl Tag<'_> {
 
     pub fn fields(&self, out: &mut Emitter<'_>) {
         if self.service {
-            out.at(
-                "ieee8021ad.priority",
-                field::TCI,
-                Value::Uint(self.priority().into()),
-            );
-            out.at(
-                "ieee8021ad.dei",
-                field::TCI,
-                Value::Uint(self.drop_eligible().into()),
-            );
+            out.at("ieee8021ad.priority", field::TCI, Value::Uint(self.priority().into()));
+            out.at("ieee8021ad.dei", field::TCI, Value::Uint(self.drop_eligible().into()));
             out.at("ieee8021ad.id", field::TCI, Value::Uint(self.id().into()));
             return;
         }
-        out.at(
-            "vlan.priority",
-            field::TCI,
-            Value::Uint(self.priority().into()),
-        );
+        out.at("vlan.priority", field::TCI, Value::Uint(self.priority().into()));
         out.at("vlan.dei", field::TCI, Value::Bool(self.drop_eligible()));
         out.at("vlan.id", field::TCI, Value::Uint(self.id().into()));
         if self.type_field() > 1500 {
             out.at("vlan.etype", field::TYPE, Value::hex16(self.type_field()));
         } else {
-            out.at(
-                "vlan.len",
-                field::TYPE,
-                Value::Uint(self.type_field().into()),
-            );
+            out.at("vlan.len", field::TYPE, Value::Uint(self.type_field().into()));
         }
     }
 
@@ -128,20 +112,14 @@ mod tests {
     fn parses_priority_id_and_type() {
         let (rest, tag) = parse(&TAG, false).expect("valid tag");
         assert!(rest.is_empty());
-        assert_eq!(
-            (tag.priority(), tag.drop_eligible(), tag.id()),
-            (5, false, 10)
-        );
+        assert_eq!((tag.priority(), tag.drop_eligible(), tag.id()), (5, false, 10));
         assert_eq!(tag.ethertype(), EtherType::Ipv4);
     }
 
     #[test]
     fn every_truncation_is_reported() {
         for cut in 0..HEADER_LEN {
-            assert_eq!(
-                parse(&TAG[..cut], true),
-                Err(Error::truncated(HEADER_LEN - cut))
-            );
+            assert_eq!(parse(&TAG[..cut], true), Err(Error::truncated(HEADER_LEN - cut)));
         }
     }
 }

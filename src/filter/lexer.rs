@@ -103,10 +103,7 @@ pub fn tokenize(text: &str) -> Result<Vec<Spanned>, FilterError> {
             ('&', _) => return Err(FilterError::new(column, "'&' is not an operator; use '&&'")),
             ('|', _) => return Err(FilterError::new(column, "'|' is not an operator; use '||'")),
             (c, _) => {
-                return Err(FilterError::new(
-                    column,
-                    format!("unexpected character '{c}'"),
-                ));
+                return Err(FilterError::new(column, format!("unexpected character '{c}'")));
             }
         };
         tokens.push(Spanned { token, column });
@@ -131,9 +128,8 @@ fn quoted(chars: &[char], column: usize) -> Result<(String, usize), FilterError>
                     Some('r') => text.push('\r'),
                     Some('x') => {
                         let hex: String = chars.iter().skip(at + 2).take(2).collect();
-                        let byte = u8::from_str_radix(&hex, 16).map_err(|_| {
-                            FilterError::new(column + at, "\\x needs two hex digits")
-                        })?;
+                        let byte = u8::from_str_radix(&hex, 16)
+                            .map_err(|_| FilterError::new(column + at, "\\x needs two hex digits"))?;
                         text.push(char::from(byte));
                         at += 2;
                     }
@@ -155,11 +151,7 @@ mod tests {
     use super::*;
 
     fn tokens(text: &str) -> Vec<Token> {
-        tokenize(text)
-            .expect("valid")
-            .into_iter()
-            .map(|s| s.token)
-            .collect()
+        tokenize(text).expect("valid").into_iter().map(|s| s.token).collect()
     }
 
     #[test]

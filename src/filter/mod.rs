@@ -32,10 +32,7 @@ pub struct FilterError {
 
 impl FilterError {
     pub fn new(column: usize, message: impl Into<String>) -> Self {
-        Self {
-            column,
-            message: message.into(),
-        }
+        Self { column, message: message.into() }
     }
 
     /// The error under the filter text, with a caret at the column.
@@ -72,11 +69,7 @@ impl Filter {
         let tokens = lexer::tokenize(text)?;
         let mut parser = Parser::new(&tokens, text.chars().count());
         let root = parser.parse()?;
-        Ok(Self {
-            root,
-            tests: parser.tests,
-            text: text.to_owned(),
-        })
+        Ok(Self { root, tests: parser.tests, text: text.to_owned() })
     }
 
     pub fn text(&self) -> &str {
@@ -89,10 +82,7 @@ impl Filter {
         for (test, seen) in self.tests.iter().zip(seen.iter_mut()) {
             if let Some(protocol) = layer_protocol(test) {
                 seen.present = protocol == Protocol::Frame
-                    || packet
-                        .layers
-                        .iter()
-                        .any(|layer| layer.protocol() == protocol);
+                    || packet.layers.iter().any(|layer| layer.protocol() == protocol);
             }
         }
         // Tests on whole protocols were answered from the layers; the rest need the fields.
@@ -132,9 +122,7 @@ impl Filter {
 
 /// The protocol a test names, when it names a whole layer (`tcp`) rather than a field.
 fn layer_protocol(test: &Test) -> Option<Protocol> {
-    (test.field.kind == Kind::Protocol)
-        .then(|| Protocol::from_filter_name(test.field.name))
-        .flatten()
+    (test.field.kind == Kind::Protocol).then(|| Protocol::from_filter_name(test.field.name)).flatten()
 }
 
 fn is_layer_test(test: &Test) -> bool {
@@ -151,14 +139,10 @@ fn compare(value: &Value<'_>, op: Op, literal: &Literal) -> bool {
             Ok(v) => v.cmp(n),
             Err(_) => return false,
         },
-        (Value::Epoch(ns) | Value::Seconds(ns), Literal::Nanos(n)) => i128::from(*ns).cmp(n),
-        (
-            Value::Ipv4(address),
-            Literal::Ipv4 {
-                address: wanted,
-                prefix,
-            },
-        ) => {
+        (Value::Epoch(ns) | Value::Seconds(ns) | Value::Date(ns), Literal::Nanos(n)) => {
+            i128::from(*ns).cmp(n)
+        }
+        (Value::Ipv4(address), Literal::Ipv4 { address: wanted, prefix }) => {
             let mask = u32::MAX.checked_shl(32 - u32::from(*prefix)).unwrap_or(0);
             let value = u32::from(*address);
             if op == Op::Eq {
@@ -166,13 +150,7 @@ fn compare(value: &Value<'_>, op: Op, literal: &Literal) -> bool {
             }
             value.cmp(wanted)
         }
-        (
-            Value::Ipv6(address),
-            Literal::Ipv6 {
-                address: wanted,
-                prefix,
-            },
-        ) => {
+        (Value::Ipv6(address), Literal::Ipv6 { address: wanted, prefix }) => {
             let mask = u128::MAX.checked_shl(128 - u32::from(*prefix)).unwrap_or(0);
             let value = u128::from(*address);
             if op == Op::Eq {
@@ -204,9 +182,7 @@ fn compare(value: &Value<'_>, op: Op, literal: &Literal) -> bool {
 fn bytes_test(have: &[u8], op: Op, wanted: &[u8]) -> bool {
     match op {
         Op::Eq => have == wanted,
-        Op::Contains => {
-            wanted.is_empty() || have.windows(wanted.len()).any(|window| window == wanted)
-        }
+        Op::Contains => wanted.is_empty() || have.windows(wanted.len()).any(|window| window == wanted),
         _ => false,
     }
 }

@@ -61,12 +61,7 @@ pub struct Parser<'t> {
 
 impl<'t> Parser<'t> {
     pub fn new(tokens: &'t [Spanned], text_len: usize) -> Self {
-        Self {
-            tokens,
-            at: 0,
-            end_column: text_len + 1,
-            tests: Vec::new(),
-        }
+        Self { tokens, at: 0, end_column: text_len + 1, tests: Vec::new() }
     }
 
     fn peek(&self) -> Option<&'t Spanned> {
@@ -84,26 +79,18 @@ impl<'t> Parser<'t> {
         let node = self.or()?;
         match self.peek() {
             None => Ok(node),
-            Some(Spanned {
-                token: Token::Close,
-                column,
-            }) => Err(FilterError::new(*column, "this ')' has no matching '('")),
-            Some(Spanned { column, .. }) => Err(FilterError::new(
-                *column,
-                "expected '&&', '||' or the end of the filter here",
-            )),
+            Some(Spanned { token: Token::Close, column }) => {
+                Err(FilterError::new(*column, "this ')' has no matching '('"))
+            }
+            Some(Spanned { column, .. }) => {
+                Err(FilterError::new(*column, "expected '&&', '||' or the end of the filter here"))
+            }
         }
     }
 
     fn or(&mut self) -> Result<Node, FilterError> {
         let mut left = self.and()?;
-        while matches!(
-            self.peek(),
-            Some(Spanned {
-                token: Token::Or,
-                ..
-            })
-        ) {
+        while matches!(self.peek(), Some(Spanned { token: Token::Or, .. })) {
             self.at += 1;
             left = Node::Or(Box::new(left), Box::new(self.and()?));
         }
@@ -112,13 +99,7 @@ impl<'t> Parser<'t> {
 
     fn and(&mut self) -> Result<Node, FilterError> {
         let mut left = self.unary()?;
-        while matches!(
-            self.peek(),
-            Some(Spanned {
-                token: Token::And,
-                ..
-            })
-        ) {
+        while matches!(self.peek(), Some(Spanned { token: Token::And, .. })) {
             self.at += 1;
             left = Node::And(Box::new(left), Box::new(self.unary()?));
         }
@@ -136,10 +117,7 @@ impl<'t> Parser<'t> {
                 self.at += 1;
                 let inner = self.or()?;
                 match self.peek() {
-                    Some(Spanned {
-                        token: Token::Close,
-                        ..
-                    }) => {
+                    Some(Spanned { token: Token::Close, .. }) => {
                         self.at += 1;
                         Ok(inner)
                     }
@@ -153,14 +131,10 @@ impl<'t> Parser<'t> {
                 self.at += 1;
                 self.test(name, column)
             }
-            Some(Token::Quoted(_)) => Err(FilterError::new(
-                column,
-                "expected a field name, not a string",
-            )),
-            Some(Token::Op(op)) => Err(FilterError::new(
-                column,
-                format!("expected a field name before '{}'", op.symbol()),
-            )),
+            Some(Token::Quoted(_)) => Err(FilterError::new(column, "expected a field name, not a string")),
+            Some(Token::Op(op)) => {
+                Err(FilterError::new(column, format!("expected a field name before '{}'", op.symbol())))
+            }
             Some(_) | None => Err(FilterError::new(column, "expected a field name here")),
         }
     }
@@ -173,10 +147,7 @@ impl<'t> Parser<'t> {
             )
         })?;
         let comparison = match self.peek() {
-            Some(Spanned {
-                token: Token::Op(op),
-                column: op_column,
-            }) => {
+            Some(Spanned { token: Token::Op(op), column: op_column }) => {
                 let (op, op_column) = (*op, *op_column);
                 self.at += 1;
                 let value_column = self.column();
@@ -191,8 +162,7 @@ impl<'t> Parser<'t> {
                     }
                 }
                 .map_err(|message| FilterError::new(value_column, message))?;
-                check_operator(&field, op)
-                    .map_err(|message| FilterError::new(op_column, message))?;
+                check_operator(&field, op).map_err(|message| FilterError::new(op_column, message))?;
                 self.at += 1;
                 Some((op, literal))
             }
@@ -208,17 +178,15 @@ fn check_operator(field: &FieldInfo, op: Op) -> Result<(), String> {
     match (field.kind, op) {
         (Kind::Present, _) => Err(format!("'{name}' has no value; test it alone")),
         (Kind::Protocol, Op::Contains | Op::Eq | Op::Ne) if name.contains('.') => Ok(()),
-        (Kind::Protocol, _) => Err(format!(
-            "'{name}' is a protocol; test it alone or compare one of its fields"
-        )),
+        (Kind::Protocol, _) => {
+            Err(format!("'{name}' is a protocol; test it alone or compare one of its fields"))
+        }
         (Kind::Bytes | Kind::Text, Op::Contains | Op::Eq | Op::Ne) => Ok(()),
         (Kind::Bytes | Kind::Text | Kind::Mac | Kind::Bool, Op::Gt | Op::Lt | Op::Ge | Op::Le) => {
             Err(format!("'{name}' cannot be ordered; use '==' or '!='"))
         }
         (Kind::Mac | Kind::Bool, Op::Eq | Op::Ne) => Ok(()),
-        (_, Op::Contains) => Err(format!(
-            "'contains' works on bytes and text; '{name}' is neither"
-        )),
+        (_, Op::Contains) => Err(format!("'contains' works on bytes and text; '{name}' is neither")),
         _ => Ok(()),
     }
 }
@@ -251,23 +219,15 @@ fn read_literal(field: &FieldInfo, op: Op, text: &str, quoted: bool) -> Result<L
         Kind::Ipv4 => {
             let (address, prefix) = split_prefix(text, 32).ok_or_else(bad)?;
             let address: Ipv4Addr = address.parse().map_err(|_| bad())?;
-            Literal::Ipv4 {
-                address: address.into(),
-                prefix,
-            }
+            Literal::Ipv4 { address: address.into(), prefix }
         }
         Kind::Ipv6 => {
             let (address, prefix) = split_prefix(text, 128).ok_or_else(bad)?;
             let address: Ipv6Addr = address.parse().map_err(|_| bad())?;
-            Literal::Ipv6 {
-                address: address.into(),
-                prefix,
-            }
+            Literal::Ipv6 { address: address.into(), prefix }
         }
         Kind::Mac => {
-            let bytes = hex_bytes(text)
-                .filter(|bytes| bytes.len() == 6)
-                .ok_or_else(bad)?;
+            let bytes = hex_bytes(text).filter(|bytes| bytes.len() == 6).ok_or_else(bad)?;
             Literal::Bytes(bytes)
         }
         Kind::Bytes | Kind::Protocol if quoted => {
@@ -276,11 +236,7 @@ fn read_literal(field: &FieldInfo, op: Op, text: &str, quoted: bool) -> Result<L
         Kind::Bytes | Kind::Protocol => Literal::Bytes(hex_bytes(text).ok_or_else(bad)?),
         Kind::Text => Literal::Text(text.to_owned()),
         Kind::Present => {
-            return Err(format!(
-                "'{}' has no value to compare with '{}'",
-                field.name,
-                op.symbol()
-            ));
+            return Err(format!("'{}' has no value to compare with '{}'", field.name, op.symbol()));
         }
     };
     Ok(literal)
@@ -291,10 +247,7 @@ fn number(text: &str) -> Option<i128> {
         Some(rest) => (true, rest),
         None => (false, text),
     };
-    let value = if let Some(hex) = digits
-        .strip_prefix("0x")
-        .or_else(|| digits.strip_prefix("0X"))
-    {
+    let value = if let Some(hex) = digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
         i128::from_str_radix(hex, 16).ok()?
     } else {
         digits.parse::<i128>().ok()?
@@ -312,11 +265,7 @@ fn seconds(text: &str) -> Option<i128> {
     if fraction.len() > 9 || !fraction.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let whole: i128 = if whole.is_empty() {
-        0
-    } else {
-        whole.parse().ok()?
-    };
+    let whole: i128 = if whole.is_empty() { 0 } else { whole.parse().ok()? };
     let fraction: i128 = format!("{fraction:0<9}").parse().ok()?;
     let nanos = whole.checked_mul(1_000_000_000)?.checked_add(fraction)?;
     Some(if negative { -nanos } else { nanos })
@@ -338,10 +287,7 @@ fn hex_bytes(text: &str) -> Option<Vec<u8>> {
     if separated {
         let parts: Vec<&str> = text.split([':', '-', '.']).collect();
         if parts.iter().all(|part| part.len() == 2) {
-            return parts
-                .iter()
-                .map(|part| u8::from_str_radix(part, 16).ok())
-                .collect();
+            return parts.iter().map(|part| u8::from_str_radix(part, 16).ok()).collect();
         }
         let joined: String = parts.concat();
         return hex_bytes(&joined).filter(|_| !joined.is_empty());
@@ -349,10 +295,7 @@ fn hex_bytes(text: &str) -> Option<Vec<u8>> {
     if text.is_empty() || !text.len().is_multiple_of(2) {
         return None;
     }
-    (0..text.len())
-        .step_by(2)
-        .map(|at| u8::from_str_radix(text.get(at..at + 2)?, 16).ok())
-        .collect()
+    (0..text.len()).step_by(2).map(|at| u8::from_str_radix(text.get(at..at + 2)?, 16).ok()).collect()
 }
 
 #[cfg(test)]
@@ -368,34 +311,16 @@ mod tests {
         assert_eq!(read("tcp.flags.syn", "true", false), Ok(Literal::Number(1)));
         assert_eq!(
             read("ip.addr", "10.0.0.0/8", false),
-            Ok(Literal::Ipv4 {
-                address: 0x0a00_0000,
-                prefix: 8
-            })
+            Ok(Literal::Ipv4 { address: 0x0a00_0000, prefix: 8 })
         );
-        assert_eq!(
-            read("ipv6.addr", "::1", false),
-            Ok(Literal::Ipv6 {
-                address: 1,
-                prefix: 128
-            })
-        );
+        assert_eq!(read("ipv6.addr", "::1", false), Ok(Literal::Ipv6 { address: 1, prefix: 128 }));
         assert_eq!(
             read("eth.src", "00-1b-21-aa-bb-cc", false),
             Ok(Literal::Bytes(vec![0, 0x1b, 0x21, 0xaa, 0xbb, 0xcc]))
         );
-        assert_eq!(
-            read("tcp.payload", "47:45:54", false),
-            Ok(Literal::Bytes(b"GET".to_vec()))
-        );
-        assert_eq!(
-            read("tcp.payload", "GET", true),
-            Ok(Literal::Bytes(b"GET".to_vec()))
-        );
-        assert_eq!(
-            read("frame.time_epoch", "1.5", false),
-            Ok(Literal::Nanos(1_500_000_000))
-        );
+        assert_eq!(read("tcp.payload", "47:45:54", false), Ok(Literal::Bytes(b"GET".to_vec())));
+        assert_eq!(read("tcp.payload", "GET", true), Ok(Literal::Bytes(b"GET".to_vec())));
+        assert_eq!(read("frame.time_epoch", "1.5", false), Ok(Literal::Nanos(1_500_000_000)));
         assert!(read("ip.addr", "10.0.0.300", false).is_err());
         assert!(read("tcp.port", "http", false).is_err());
         assert!(read("ip.addr", "10.0.0.0/33", false).is_err());

@@ -6,27 +6,11 @@ use crate::dissect::dissect;
 use crate::testing::*;
 
 fn tcp_frame() -> Vec<u8> {
-    ethernet(
-        IPV4,
-        &ipv4(
-            TCP,
-            [10, 0, 0, 1],
-            [10, 0, 0, 2],
-            &tcp(51234, 443, 1, 0, 0x002, b""),
-        ),
-    )
+    ethernet(IPV4, &ipv4(TCP, [10, 0, 0, 1], [10, 0, 0, 2], &tcp(51234, 443, 1, 0, 0x002, b"")))
 }
 
 fn udp_frame() -> Vec<u8> {
-    ethernet(
-        IPV4,
-        &ipv4(
-            UDP,
-            [192, 168, 1, 5],
-            [10, 0, 0, 2],
-            &udp(5353, 53, b"hello"),
-        ),
-    )
+    ethernet(IPV4, &ipv4(UDP, [192, 168, 1, 5], [10, 0, 0, 2], &udp(5353, 53, b"hello")))
 }
 
 fn matches(filter: &str, data: &[u8]) -> bool {
@@ -71,15 +55,9 @@ fn mistakes_point_at_their_column() {
     let error = |text: &str| Filter::parse(text).err().map(|e| (e.column, e.message));
     assert_eq!(
         error("tcp.prot == 80"),
-        Some((
-            1,
-            "'tcp.prot' is not a field or protocol rttscope knows (see --list-fields)".into()
-        ))
+        Some((1, "'tcp.prot' is not a field or protocol rttscope knows (see --list-fields)".into()))
     );
-    assert_eq!(
-        error("tcp.port == "),
-        Some((13, "expected a value after '=='".into()))
-    );
+    assert_eq!(error("tcp.port == "), Some((13, "expected a value after '=='".into())));
     assert_eq!(error("ip.addr == 10.0.0.300").map(|e| e.0), Some(12));
     assert_eq!(error("(tcp").map(|e| e.0), Some(5));
     assert_eq!(error("tcp)").map(|e| e.0), Some(4));

@@ -22,11 +22,8 @@ pub struct Fields {
 impl Fields {
     /// Checks every name against the registry; returns the unknown ones on failure.
     pub fn new(names: &[String], header: bool) -> Result<Self, Vec<String>> {
-        let unknown: Vec<String> = names
-            .iter()
-            .filter(|name| registry::lookup(name).is_none())
-            .cloned()
-            .collect();
+        let unknown: Vec<String> =
+            names.iter().filter(|name| registry::lookup(name).is_none()).cloned().collect();
         if !unknown.is_empty() {
             return Err(unknown);
         }
@@ -47,12 +44,7 @@ impl Render for Fields {
         Ok(())
     }
 
-    fn packet(
-        &mut self,
-        out: &mut dyn io::Write,
-        frame: &Frame<'_>,
-        packet: &Packet<'_>,
-    ) -> io::Result<()> {
+    fn packet(&mut self, out: &mut dyn io::Write, frame: &Frame<'_>, packet: &Packet<'_>) -> io::Result<()> {
         for column in &mut self.columns {
             column.clear();
         }
@@ -70,8 +62,7 @@ impl Render for Fields {
             }
         });
         for (name, column) in names.iter().zip(columns.iter_mut()) {
-            if column.is_empty()
-                && registry::lookup(name).is_some_and(|f| f.kind == registry::Kind::Protocol)
+            if column.is_empty() && registry::lookup(name).is_some_and(|f| f.kind == registry::Kind::Protocol)
             {
                 protocol_column(column, name, packet);
             }
@@ -90,11 +81,7 @@ impl Render for Fields {
 
 /// A protocol named with `-e` shows the protocol's name where the protocol is present.
 fn protocol_column(column: &mut String, name: &str, packet: &Packet<'_>) {
-    let count = packet
-        .layers
-        .iter()
-        .filter(|layer| layer.protocol().filter_name() == name)
-        .count();
+    let count = packet.layers.iter().filter(|layer| layer.protocol().filter_name() == name).count();
     for index in 0..count {
         if index > 0 {
             column.push(',');

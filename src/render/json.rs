@@ -87,12 +87,7 @@ fn layer(layer: &Layer<'_>) -> JsonLayer {
             Value::Present => String::new(),
             other => other.to_string(),
         };
-        fields.push(JsonField {
-            name: field.name,
-            value,
-            offset: field.range.start,
-            len: field.range.len(),
-        });
+        fields.push(JsonField { name: field.name, value, offset: field.range.start, len: field.range.len() });
     });
     JsonLayer {
         osi: layer.osi().number(),
@@ -107,12 +102,7 @@ fn layer(layer: &Layer<'_>) -> JsonLayer {
 }
 
 impl Render for Json {
-    fn packet(
-        &mut self,
-        out: &mut dyn io::Write,
-        frame: &Frame<'_>,
-        packet: &Packet<'_>,
-    ) -> io::Result<()> {
+    fn packet(&mut self, out: &mut dyn io::Write, frame: &Frame<'_>, packet: &Packet<'_>) -> io::Result<()> {
         let document = JsonPacket {
             frame: JsonFrame {
                 number: frame.number,

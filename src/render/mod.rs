@@ -17,10 +17,5 @@ pub trait Render {
         Ok(())
     }
 
-    fn packet(
-        &mut self,
-        out: &mut dyn io::Write,
-        frame: &Frame<'_>,
-        packet: &Packet<'_>,
-    ) -> io::Result<()>;
+    fn packet(&mut self, out: &mut dyn io::Write, frame: &Frame<'_>, packet: &Packet<'_>) -> io::Result<()>;
 }

@@ -24,12 +24,7 @@ impl Text {
 }
 
 impl Render for Text {
-    fn packet(
-        &mut self,
-        out: &mut dyn io::Write,
-        frame: &Frame<'_>,
-        packet: &Packet<'_>,
-    ) -> io::Result<()> {
+    fn packet(&mut self, out: &mut dyn io::Write, frame: &Frame<'_>, packet: &Packet<'_>) -> io::Result<()> {
         let first = *self.first_ns.get_or_insert(frame.ts_ns);
         let relative = frame.ts_ns - first;
         let line = &mut self.line;
@@ -50,9 +45,7 @@ impl Render for Text {
         for _ in width..35 {
             line.push(' ');
         }
-        let protocol = packet
-            .top_layer()
-            .map_or("", |layer| layer.protocol().column_name());
+        let protocol = packet.top_layer().map_or("", |layer| layer.protocol().column_name());
         self.info.clear();
         let _ = write_info(packet, &mut self.info);
         let _ = writeln!(line, " {protocol:<6} {:>5} {}", frame.orig_len, self.info);

@@ -24,23 +24,7 @@ pub struct Key {
 impl Key {
     /// The key for a segment from `src` to `dst`, and whether `src` is the key's low side.
     pub fn of(src: Endpoint, dst: Endpoint) -> (Self, bool) {
-        if src <= dst {
-            (
-                Self {
-                    low: src,
-                    high: dst,
-                },
-                true,
-            )
-        } else {
-            (
-                Self {
-                    low: dst,
-                    high: src,
-                },
-                false,
-            )
-        }
+        if src <= dst { (Self { low: src, high: dst }, true) } else { (Self { low: dst, high: src }, false) }
     }
 }
 
@@ -59,13 +43,7 @@ pub struct UdpTable {
 impl UdpTable {
     /// Finds or starts the conversation of a datagram seen at `ts_ns`. A header quoted in an
     /// ICMP error finds its conversation but does not count as one of its datagrams.
-    pub fn handle(
-        &mut self,
-        src: Endpoint,
-        dst: Endpoint,
-        ts_ns: i64,
-        quoted: bool,
-    ) -> udp::Conversation {
+    pub fn handle(&mut self, src: Endpoint, dst: Endpoint, ts_ns: i64, quoted: bool) -> udp::Conversation {
         let next = self.conversations.len() as u32;
         let (key, _) = Key::of(src, dst);
         let conversation = self.conversations.entry(key).or_insert(UdpConversation {
@@ -74,17 +52,11 @@ impl UdpTable {
             last_ns: ts_ns,
         });
         if quoted {
-            return udp::Conversation {
-                stream: conversation.stream,
-                times: None,
-            };
+            return udp::Conversation { stream: conversation.stream, times: None };
         }
         let times = (ts_ns - conversation.first_ns, ts_ns - conversation.last_ns);
         conversation.last_ns = ts_ns;
-        udp::Conversation {
-            stream: conversation.stream,
-            times: Some(times),
-        }
+        udp::Conversation { stream: conversation.stream, times: Some(times) }
     }
 
     pub fn len(&self) -> usize {
@@ -101,10 +73,7 @@ mod tests {
     use super::*;
 
     fn endpoint(last: u8, port: u16) -> Endpoint {
-        Endpoint {
-            addr: IpAddr::from([10, 0, 0, last]),
-            port,
-        }
+        Endpoint { addr: IpAddr::from([10, 0, 0, last]), port }
     }
 
     #[test]
@@ -115,13 +84,7 @@ mod tests {
         let reply = table.handle(b, a, 150, false);
         assert_eq!((reply.stream, reply.times), (0, Some((50, 50))));
         assert_eq!(table.handle(a, c, 200, false).stream, 1);
-        assert_eq!(
-            table.handle(c, a, 230, true),
-            udp::Conversation {
-                stream: 1,
-                times: None
-            }
-        );
+        assert_eq!(table.handle(c, a, 230, true), udp::Conversation { stream: 1, times: None });
         assert_eq!(table.handle(c, a, 260, false).times, Some((60, 60)));
         assert_eq!(table.len(), 2);
     }

@@ -29,10 +29,7 @@ pub enum Outcome {
     /// The datagram still has holes.
     Waiting,
     /// This fragment completed the datagram.
-    Complete {
-        payload: Vec<u8>,
-        reassembly: Reassembly,
-    },
+    Complete { payload: Vec<u8>, reassembly: Reassembly },
     /// The fragment cannot be used; the reason says why.
     Rejected(String),
 }
@@ -122,9 +119,7 @@ impl Defragmenter {
     /// Adds one fragment, seen in frame `frame` at capture time `ts_ns`.
     pub fn add(&mut self, frame: u64, ts_ns: i64, fragment: &Fragment<'_>) -> Outcome {
         if !fragment.complete {
-            return Outcome::Rejected(
-                "fragment cut short by the capture; it cannot be reassembled".into(),
-            );
+            return Outcome::Rejected("fragment cut short by the capture; it cannot be reassembled".into());
         }
         let end = fragment.offset + fragment.data.len();
         if end > MAX_DATAGRAM {
@@ -138,18 +133,13 @@ impl Defragmenter {
                 fragment.data.len()
             ));
         }
-        if self
-            .pending
-            .get(&fragment.key)
-            .is_some_and(|p| ts_ns - p.started_ns > TIMEOUT_NS)
-        {
+        if self.pending.get(&fragment.key).is_some_and(|p| ts_ns - p.started_ns > TIMEOUT_NS) {
             self.remove(&fragment.key);
         }
         if !self.pending.contains_key(&fragment.key) {
             self.make_room();
             self.generation += 1;
-            self.pending
-                .insert(fragment.key, Pending::new(ts_ns, self.generation));
+            self.pending.insert(fragment.key, Pending::new(ts_ns, self.generation));
             self.ages.push_back((fragment.key, self.generation));
         }
         let Some(pending) = self.pending.get_mut(&fragment.key) else {
@@ -168,9 +158,7 @@ impl Defragmenter {
         let before = pending.buffer.len();
         pending.fill(fragment.offset, fragment.data);
         self.bytes += pending.buffer.len() - before;
-        pending
-            .fragments
-            .push((fragment.offset, frame, fragment.data.len()));
+        pending.fragments.push((fragment.offset, frame, fragment.data.len()));
         if !pending.is_complete() {
             if self.bytes > MAX_PENDING_BYTES {
                 self.make_room();
@@ -182,17 +170,13 @@ impl Defragmenter {
         };
         let total = done.total.unwrap_or(done.buffer.len());
         done.buffer.truncate(total);
-        done.fragments
-            .sort_by_key(|&(offset, frame, _)| (offset, frame));
+        done.fragments.sort_by_key(|&(offset, frame, _)| (offset, frame));
         let reassembly = Reassembly {
             frames: done.fragments.iter().map(|&(_, frame, _)| frame).collect(),
             sizes: done.fragments.iter().map(|&(_, _, size)| size).collect(),
             len: total,
         };
-        Outcome::Complete {
-            payload: done.buffer,
-            reassembly,
-        }
+        Outcome::Complete { payload: done.buffer, reassembly }
     }
 
     fn remove(&mut self, key: &FragmentKey) -> Option<Pending> {
@@ -207,22 +191,15 @@ impl Defragmenter {
             let Some((key, generation)) = self.ages.pop_front() else {
                 break;
             };
-            if self
-                .pending
-                .get(&key)
-                .is_some_and(|p| p.generation == generation)
-            {
+            if self.pending.get(&key).is_some_and(|p| p.generation == generation) {
                 self.remove(&key);
             }
         }
         // Entries for datagrams that completed long ago are dead weight in the queue.
         if self.ages.len() > 2 * MAX_PENDING {
             let pending = &self.pending;
-            self.ages.retain(|(key, generation)| {
-                pending
-                    .get(key)
-                    .is_some_and(|p| p.generation == *generation)
-            });
+            self.ages
+                .retain(|(key, generation)| pending.get(key).is_some_and(|p| p.generation == *generation));
         }
     }
 }
@@ -232,43 +209,20 @@ mod tests {
     use super::*;
 
     fn key(ident: u16) -> FragmentKey {
-        FragmentKey::V4 {
-            src: [10, 0, 0, 1],
-            dst: [10, 0, 0, 2],
-            protocol: 1,
-            ident,
-        }
+        FragmentKey::V4 { src: [10, 0, 0, 1], dst: [10, 0, 0, 2], protocol: 1, ident }
     }
 
     fn fragment(ident: u16, offset: usize, more: bool, data: &[u8]) -> Fragment<'_> {
-        Fragment {
-            key: key(ident),
-            offset,
-            more,
-            data,
-            complete: true,
-            protocol: 1,
-            layer: 1,
-        }
+        Fragment { key: key(ident), offset, more, data, complete: true, protocol: 1, layer: 1 }
     }
 
     #[test]
     fn reassembles_fragments_in_any_order() {
         let mut defrag = Defragmenter::new();
         let (a, b, c) = ([1u8; 8], [2u8; 8], [3u8; 3]);
-        assert_eq!(
-            defrag.add(3, 0, &fragment(7, 16, false, &c)),
-            Outcome::Waiting
-        );
-        assert_eq!(
-            defrag.add(1, 0, &fragment(7, 0, true, &a)),
-            Outcome::Waiting
-        );
-        let Outcome::Complete {
-            payload,
-            reassembly,
-        } = defrag.add(2, 0, &fragment(7, 8, true, &b))
-        else {
+        assert_eq!(defrag.add(3, 0, &fragment(7, 16, false, &c)), Outcome::Waiting);
+        assert_eq!(defrag.add(1, 0, &fragment(7, 0, true, &a)), Outcome::Waiting);
+        let Outcome::Complete { payload, reassembly } = defrag.add(2, 0, &fragment(7, 8, true, &b)) else {
             panic!("third fragment completes the datagram");
         };
         assert_eq!(payload, [[1u8; 8].as_slice(), &[2; 8], &[3; 3]].concat());
@@ -280,12 +234,8 @@ mod tests {
     #[test]
     fn overlapping_fragments_keep_the_first_bytes() {
         let mut defrag = Defragmenter::new();
-        assert_eq!(
-            defrag.add(1, 0, &fragment(1, 0, true, &[1; 16])),
-            Outcome::Waiting
-        );
-        let Outcome::Complete { payload, .. } = defrag.add(2, 0, &fragment(1, 8, false, &[2; 16]))
-        else {
+        assert_eq!(defrag.add(1, 0, &fragment(1, 0, true, &[1; 16])), Outcome::Waiting);
+        let Outcome::Complete { payload, .. } = defrag.add(2, 0, &fragment(1, 8, false, &[2; 16])) else {
             panic!("complete");
         };
         assert_eq!(payload, [[1u8; 16].as_slice(), &[2; 8]].concat());
@@ -295,14 +245,8 @@ mod tests {
     fn fragments_past_the_maximum_or_oddly_sized_are_rejected() {
         let mut defrag = Defragmenter::new();
         let data = [0u8; 16];
-        assert!(matches!(
-            defrag.add(1, 0, &fragment(1, 65_528, false, &data)),
-            Outcome::Rejected(_)
-        ));
-        assert!(matches!(
-            defrag.add(1, 0, &fragment(1, 0, true, &data[..5])),
-            Outcome::Rejected(_)
-        ));
+        assert!(matches!(defrag.add(1, 0, &fragment(1, 65_528, false, &data)), Outcome::Rejected(_)));
+        assert!(matches!(defrag.add(1, 0, &fragment(1, 0, true, &data[..5])), Outcome::Rejected(_)));
         assert_eq!(defrag.pending(), 0);
     }
 
@@ -319,10 +263,7 @@ mod tests {
     fn a_stale_datagram_starts_over() {
         let mut defrag = Defragmenter::new();
         defrag.add(1, 0, &fragment(1, 0, true, &[1; 8]));
-        assert_eq!(
-            defrag.add(2, TIMEOUT_NS + 1, &fragment(1, 8, false, &[2; 8])),
-            Outcome::Waiting
-        );
+        assert_eq!(defrag.add(2, TIMEOUT_NS + 1, &fragment(1, 8, false, &[2; 8])), Outcome::Waiting);
         assert_eq!(defrag.pending(), 1);
     }
 }

@@ -47,16 +47,10 @@ impl Tracker {
                     let protocol = packet.layers[fragment.layer].protocol();
                     packet.problem(protocol, reason);
                 }
-                Outcome::Complete {
-                    payload,
-                    reassembly,
-                } => {
+                Outcome::Complete { payload, reassembly } => {
                     let payload: &'a [u8] = reassembled.insert(payload);
-                    dissect::continue_reassembled(
-                        &mut packet,
-                        payload,
-                        Annotation::Reassembled(reassembly),
-                    );
+                    let annotation = Annotation::Reassembled(reassembly);
+                    dissect::continue_reassembled(&mut packet, frame, payload, annotation);
                 }
             }
         }
@@ -69,7 +63,7 @@ impl Tracker {
     /// too short to analyse and is left alone.
     fn track_conversations(&mut self, frame: &Frame<'_>, packet: &mut Packet<'_>) {
         let mut addresses: Option<(IpAddr, IpAddr)> = None;
-        let mut resent = false;
+        let mut out_of_sequence = false;
         for layer in packet.layers.iter_mut() {
             match &layer.header {
                 Header::Ipv4(ip) => addresses = Some((ip.src().into(), ip.dst().into())),
@@ -81,45 +75,29 @@ impl Tracker {
                     let segment = Segment {
                         frame: frame.number,
                         ts_ns: frame.ts_ns,
-                        src: Endpoint {
-                            addr: src,
-                            port: header.src_port(),
-                        },
-                        dst: Endpoint {
-                            addr: dst,
-                            port: header.dst_port(),
-                        },
+                        src: Endpoint { addr: src, port: header.src_port() },
+                        dst: Endpoint { addr: dst, port: header.dst_port() },
                     };
                     let analysis = self.tcp.handle(&segment, header);
-                    resent = analysis.flags & tcp_analysis::RETRANSMISSION != 0;
+                    out_of_sequence =
+                        analysis.flags & (tcp_analysis::RETRANSMISSION | tcp_analysis::OUT_OF_ORDER) != 0;
                     layer.annotation = Annotation::Tcp(analysis);
                 }
                 Header::Udp(header) => {
                     let Some((src, dst)) = addresses else {
                         continue;
                     };
-                    let src = Endpoint {
-                        addr: src,
-                        port: header.src_port(),
-                    };
-                    let dst = Endpoint {
-                        addr: dst,
-                        port: header.dst_port(),
-                    };
+                    let src = Endpoint { addr: src, port: header.src_port() };
+                    let dst = Endpoint { addr: dst, port: header.dst_port() };
                     let conversation = self.udp.handle(src, dst, frame.ts_ns, layer.quoted);
                     layer.annotation = Annotation::Udp(conversation);
                 }
                 _ => {}
             }
         }
-        // Like Wireshark, do not decode a retransmission's data again: it was shown the first
-        // time it was sent.
-        if resent
-            && matches!(
-                packet.layers.last().map(|l| &l.header),
-                Some(Header::Data(_))
-            )
-        {
+        // Like Wireshark, do not decode the data of a retransmitted or out-of-order segment as
+        // if it came next in the stream.
+        if out_of_sequence && matches!(packet.layers.last().map(|l| &l.header), Some(Header::Data(_))) {
             packet.layers.pop();
         }
     }

@@ -160,11 +160,7 @@ impl TcpTable {
         let directions = &mut conversation.directions;
         if directions[fwd].base_seq.is_none() {
             let seq = header.seq();
-            directions[fwd].base_seq = Some(if flags & flag::SYN != 0 {
-                seq
-            } else {
-                seq.wrapping_sub(1)
-            });
+            directions[fwd].base_seq = Some(if flags & flag::SYN != 0 { seq } else { seq.wrapping_sub(1) });
         }
         if directions[rev].base_seq.is_none() && flags & flag::ACK != 0 {
             directions[rev].base_seq = Some(header.ack().wrapping_sub(1));
@@ -173,36 +169,23 @@ impl TcpTable {
         let ack_base = directions[rev].base_seq.unwrap_or(0);
 
         if flags & flag::SYN != 0 {
-            window_scaling(
-                directions,
-                fwd,
-                rev,
-                header.window_shift(),
-                flags & flag::ACK != 0,
-            );
+            window_scaling(directions, fwd, rev, header.window_shift(), flags & flag::ACK != 0);
             if flags & flag::ACK == 0 {
                 conversation.syn_ns = Some(segment.ts_ns);
             }
         } else if flags & flag::ACK != 0
             && conversation.first_rtt_ns.is_none()
-            && let Some(syn_ns) = conversation
-                .syn_ns
-                .filter(|_| conversation.completeness & 2 != 0)
+            && let Some(syn_ns) = conversation.syn_ns.filter(|_| conversation.completeness & 2 != 0)
         {
             conversation.first_rtt_ns = Some(segment.ts_ns - syn_ns);
         }
         let scale = conversation.directions[fwd].win_scale;
 
         let relative_seq = header.seq().wrapping_sub(seq_base);
-        let relative_ack = if flags & flag::ACK != 0 {
-            header.ack().wrapping_sub(ack_base)
-        } else {
-            header.ack()
-        };
-        let ooo_threshold = conversation
-            .first_rtt_ns
-            .filter(|rtt| *rtt != 0)
-            .unwrap_or(DEFAULT_OUT_OF_ORDER_NS);
+        let relative_ack =
+            if flags & flag::ACK != 0 { header.ack().wrapping_sub(ack_base) } else { header.ack() };
+        let ooo_threshold =
+            conversation.first_rtt_ns.filter(|rtt| *rtt != 0).unwrap_or(DEFAULT_OUT_OF_ORDER_NS);
         let (flags_found, duplicate_of) = analyse(
             &mut conversation.directions,
             (fwd, rev),
@@ -328,17 +311,12 @@ fn analyse(
         if s.len <= 1 && s.seq == f.next_seq.wrapping_sub(1) && s.flags & control == 0 {
             result |= analysis::KEEP_ALIVE;
         }
-        let repeats =
-            s.len == 0 && s.seq == f.next_seq && s.ack == f.last_ack && s.flags & control == 0;
+        let repeats = s.len == 0 && s.seq == f.next_seq && s.ack == f.last_ack && s.flags & control == 0;
         if repeats && s.window != 0 && s.window != f.window {
             result |= analysis::WINDOW_UPDATE;
         }
         if s.len > 0 && r.win_scale != SCALE_UNKNOWN && s.flags & control == 0 {
-            let shift = if r.window_from_syn || r.win_scale < 0 {
-                0
-            } else {
-                r.win_scale as u32
-            };
+            let shift = if r.window_from_syn || r.win_scale < 0 { 0 } else { r.win_scale as u32 };
             let edge = r.last_ack.wrapping_add(r.window.wrapping_shl(shift));
             if s.seq.wrapping_add(s.len) == edge {
                 result |= analysis::WINDOW_FULL;
@@ -377,16 +355,9 @@ fn analyse(
         let not_advanced = f.next_seq != 0 && lt(s.seq, f.next_seq);
         let since_dup_ack = s.ts_ns - r.last_ack_ns;
         let since_highest = s.ts_ns - f.next_seq_ns;
-        if not_advanced
-            && r.dup_acks >= 2
-            && r.last_ack == s.seq
-            && since_dup_ack < FAST_RETRANSMISSION_NS
-        {
+        if not_advanced && r.dup_acks >= 2 && r.last_ack == s.seq && since_dup_ack < FAST_RETRANSMISSION_NS {
             result |= analysis::FAST_RETRANSMISSION;
-        } else if not_advanced
-            && since_highest < ooo_threshold
-            && f.next_seq != s.seq.wrapping_add(s.len)
-        {
+        } else if not_advanced && since_highest < ooo_threshold && f.next_seq != s.seq.wrapping_add(s.len) {
             result |= analysis::OUT_OF_ORDER;
         } else if s.len > 0 && r.last_ack != 0 && le(s.seq.wrapping_add(s.len), r.last_ack) {
             result |= analysis::SPURIOUS_RETRANSMISSION;

@@ -22,12 +22,7 @@ fn values(packet: &Packet<'_>, frame: &Frame<'_>, name: &str) -> Vec<String> {
 
 #[test]
 fn stacked_vlan_tags_lead_to_the_ip_payload() {
-    let datagram = ipv4(
-        UDP,
-        [10, 0, 0, 1],
-        [10, 0, 0, 2],
-        &udp(1000, 2000, b"payload"),
-    );
+    let datagram = ipv4(UDP, [10, 0, 0, 1], [10, 0, 0, 2], &udp(1000, 2000, b"payload"));
     let data = ethernet(0x88a8, &vlan(100, VLAN, &vlan(200, IPV4, &datagram)));
     let frame = frame(1, 0, LinkType::Ethernet, &data);
     let packet = dissect(&frame);
@@ -42,10 +37,7 @@ fn stacked_vlan_tags_lead_to_the_ip_payload() {
             Protocol::Data
         ]
     );
-    assert_eq!(
-        packet.protocols(),
-        "eth:ethertype:ieee8021ad:ethertype:vlan:ethertype:ip:udp:data"
-    );
+    assert_eq!(packet.protocols(), "eth:ethertype:ieee8021ad:ethertype:vlan:ethertype:ip:udp:data");
     assert_eq!(values(&packet, &frame, "ieee8021ad.id"), ["100"]);
     assert_eq!(values(&packet, &frame, "vlan.id"), ["200"]);
     assert_eq!(values(&packet, &frame, "eth.type"), ["0x88a8"]);
@@ -55,32 +47,15 @@ fn stacked_vlan_tags_lead_to_the_ip_payload() {
 #[test]
 fn an_icmp_error_quotes_the_datagram_it_answers() {
     let quoted = ipv4(UDP, [10, 0, 0, 2], [10, 0, 0, 1], &udp(33434, 33435, b""));
-    let data = ethernet(
-        IPV4,
-        &ipv4(
-            ICMP,
-            [10, 0, 0, 1],
-            [10, 0, 0, 2],
-            &icmp(3, 3, [0; 4], &quoted),
-        ),
-    );
+    let data = ethernet(IPV4, &ipv4(ICMP, [10, 0, 0, 1], [10, 0, 0, 2], &icmp(3, 3, [0; 4], &quoted)));
     let frame = frame(1, 0, LinkType::Ethernet, &data);
     let packet = dissect(&frame);
     assert_eq!(
         protocols(&packet),
-        [
-            Protocol::Ethernet,
-            Protocol::Ipv4,
-            Protocol::Icmp,
-            Protocol::Ipv4,
-            Protocol::Udp
-        ]
+        [Protocol::Ethernet, Protocol::Ipv4, Protocol::Icmp, Protocol::Ipv4, Protocol::Udp]
     );
     assert!(packet.layers[3].quoted && packet.layers[4].quoted && !packet.layers[2].quoted);
-    assert_eq!(
-        packet.top_layer().map(|layer| layer.protocol()),
-        Some(Protocol::Icmp)
-    );
+    assert_eq!(packet.top_layer().map(|layer| layer.protocol()), Some(Protocol::Icmp));
     assert_eq!(values(&packet, &frame, "ip.src"), ["10.0.0.1", "10.0.0.2"]);
     assert_eq!(values(&packet, &frame, "icmp.checksum.status"), ["1"]);
     assert!(packet.problems.is_empty(), "{:?}", packet.problems);
@@ -88,44 +63,24 @@ fn an_icmp_error_quotes_the_datagram_it_answers() {
 
 #[test]
 fn a_short_frame_keeps_its_padding_on_the_ethernet_layer() {
-    let mut data = ethernet(
-        IPV4,
-        &ipv4(UDP, [10, 0, 0, 1], [10, 0, 0, 2], &udp(1, 2, b"")),
-    );
+    let mut data = ethernet(IPV4, &ipv4(UDP, [10, 0, 0, 1], [10, 0, 0, 2], &udp(1, 2, b"")));
     data.resize(60, 0);
     let frame = frame(1, 0, LinkType::Ethernet, &data);
     let packet = dissect(&frame);
     assert_eq!(values(&packet, &frame, "eth.padding"), ["00".repeat(18)]);
-    assert_eq!(
-        protocols(&packet),
-        [Protocol::Ethernet, Protocol::Ipv4, Protocol::Udp]
-    );
+    assert_eq!(protocols(&packet), [Protocol::Ethernet, Protocol::Ipv4, Protocol::Udp]);
 }
 
 #[test]
 fn a_truncated_layer_is_undecoded_and_the_outer_layers_stay() {
-    let mut data = ethernet(
-        IPV4,
-        &ipv4(
-            TCP,
-            [10, 0, 0, 1],
-            [10, 0, 0, 2],
-            &tcp(1, 2, 3, 4, 0x010, b""),
-        ),
-    );
+    let mut data = ethernet(IPV4, &ipv4(TCP, [10, 0, 0, 1], [10, 0, 0, 2], &tcp(1, 2, 3, 4, 0x010, b"")));
     data.truncate(14 + 20 + 12);
     let frame = frame(1, 0, LinkType::Ethernet, &data);
     let packet = dissect(&frame);
-    assert_eq!(
-        protocols(&packet),
-        [Protocol::Ethernet, Protocol::Ipv4, Protocol::Tcp]
-    );
+    assert_eq!(protocols(&packet), [Protocol::Ethernet, Protocol::Ipv4, Protocol::Tcp]);
     assert!(matches!(packet.layers[2].header, Header::Undecoded { .. }));
     assert_eq!(packet.problems.len(), 1);
-    assert_eq!(
-        packet.problems[0].to_string(),
-        "TCP: truncated: 8 more bytes needed"
-    );
+    assert_eq!(packet.problems[0].to_string(), "TCP: truncated: 8 more bytes needed");
     assert_eq!(values(&packet, &frame, "ip.dst"), ["10.0.0.2"]);
 }
 
@@ -151,14 +106,8 @@ fn fragments_are_reassembled_on_the_frame_that_completes_them() {
     let echo = icmp(8, 0, [0, 1, 0, 1], &[0x5a; 40]);
     let (first, second) = echo.split_at(24);
     let frames = [
-        ethernet(
-            IPV4,
-            &ipv4_fragment(ICMP, [10, 0, 0, 1], [10, 0, 0, 2], 77, (0, true), first),
-        ),
-        ethernet(
-            IPV4,
-            &ipv4_fragment(ICMP, [10, 0, 0, 1], [10, 0, 0, 2], 77, (24, false), second),
-        ),
+        ethernet(IPV4, &ipv4_fragment(ICMP, [10, 0, 0, 1], [10, 0, 0, 2], 77, (0, true), first)),
+        ethernet(IPV4, &ipv4_fragment(ICMP, [10, 0, 0, 1], [10, 0, 0, 2], 77, (24, false), second)),
     ];
     let mut tracker = Tracker::new();
     let first_frame = frame(1, 0, LinkType::Ethernet, &frames[0]);
@@ -173,10 +122,7 @@ fn fragments_are_reassembled_on_the_frame_that_completes_them() {
     assert_eq!(packet.protocols(), "eth:ethertype:ip:icmp:data");
     assert_eq!(packet.layers[2].source, Source::Reassembled);
     assert_eq!(values(&packet, &last_frame, "ip.fragment"), ["1", "2"]);
-    assert_eq!(
-        values(&packet, &last_frame, "ip.reassembled.length"),
-        ["48"]
-    );
+    assert_eq!(values(&packet, &last_frame, "ip.reassembled.length"), ["48"]);
     assert_eq!(values(&packet, &last_frame, "icmp.checksum.status"), ["1"]);
     assert_eq!(tracker.pending_fragments(), 0);
 }
@@ -193,14 +139,8 @@ fn ipv6_fragments_are_reassembled_too() {
     };
     let (src, dst) = ([0xfd; 16], [0xfe; 16]);
     let frames = [
-        ethernet(
-            IPV6,
-            &ipv6(44, src, dst, &fragment_header(0, true, &echo[..8])),
-        ),
-        ethernet(
-            IPV6,
-            &ipv6(44, src, dst, &fragment_header(1, false, &echo[8..])),
-        ),
+        ethernet(IPV6, &ipv6(44, src, dst, &fragment_header(0, true, &echo[..8]))),
+        ethernet(IPV6, &ipv6(44, src, dst, &fragment_header(1, false, &echo[8..]))),
     ];
     let mut tracker = Tracker::new();
     let mut slot = None;
@@ -208,10 +148,7 @@ fn ipv6_fragments_are_reassembled_too() {
     let last = frame(2, 0, LinkType::Ethernet, &frames[1]);
     let mut slot = None;
     let packet = tracker.handle_frame(&last, &mut slot);
-    assert_eq!(
-        packet.protocols(),
-        "eth:ethertype:ipv6:ipv6.fraghdr:icmpv6:data"
-    );
+    assert_eq!(packet.protocols(), "eth:ethertype:ipv6:ipv6.fraghdr:icmpv6:data");
     assert_eq!(values(&packet, &last, "ipv6.reassembled.length"), ["16"]);
     assert_eq!(values(&packet, &last, "icmpv6.echo.sequence_number"), ["1"]);
 }

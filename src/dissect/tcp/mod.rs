@@ -65,19 +65,10 @@ pub fn parse(input: &[u8], missing: usize) -> IResult<'_, Header<'_>> {
     let (_, fixed) = take_bytes(MIN_HEADER_LEN)(input)?;
     let header_len = usize::from(fixed[field::OFFSET_FLAGS.start] >> 4) * 4;
     if header_len < MIN_HEADER_LEN {
-        return Err(Error::malformed(format!(
-            "header length {header_len} is below the 20-byte minimum"
-        )));
+        return Err(Error::malformed(format!("header length {header_len} is below the 20-byte minimum")));
     }
     let (payload, bytes) = take_bytes(header_len)(input)?;
-    Ok((
-        &[],
-        Header {
-            bytes,
-            payload,
-            missing,
-        },
-    ))
+    Ok((&[], Header { bytes, payload, missing }))
 }
 
 /// What stream tracking learned about a segment, filled in by `track`.
@@ -196,31 +187,22 @@ impl<'a> Header<'a> {
     }
 
     pub fn options(&self) -> Options<'a> {
-        Options {
-            rest: &self.bytes[MIN_HEADER_LEN..],
-            offset: MIN_HEADER_LEN,
-        }
+        Options { rest: &self.bytes[MIN_HEADER_LEN..], offset: MIN_HEADER_LEN }
     }
 
     /// Why the options could not all be read, if they could not.
     pub fn options_problem(&self) -> Option<String> {
-        self.options()
-            .find_map(Result::err)
-            .map(|error| format!("TCP options {error}"))
+        self.options().find_map(Result::err).map(|error| format!("TCP options {error}"))
     }
 
     /// The window scale shift this segment's options announce.
     pub fn window_shift(&self) -> Option<u8> {
-        self.options()
-            .map_while(Result::ok)
-            .find_map(|option| option.window_shift())
+        self.options().map_while(Result::ok).find_map(|option| option.window_shift())
     }
 
     /// The Fast Open option, if the segment carries one.
     pub fn fast_open(&self) -> Option<FastOpen<'a>> {
-        self.options()
-            .map_while(Result::ok)
-            .find_map(|option| option.fast_open())
+        self.options().map_while(Result::ok).find_map(|option| option.fast_open())
     }
 
     pub fn fields(&self, out: &mut Emitter<'_>, analysis: Option<&Analysis>) {
@@ -231,10 +213,7 @@ impl<'a> Header<'a> {
         out.at("tcp.port", field::DST_PORT, Value::Uint(dst.into()));
         if let Some(analysis) = analysis {
             out.computed("tcp.stream", Value::Uint(analysis.stream.into()));
-            out.computed(
-                "tcp.completeness",
-                Value::Uint(analysis.completeness.into()),
-            );
+            out.computed("tcp.completeness", Value::Uint(analysis.completeness.into()));
         }
         out.computed("tcp.len", Value::Uint(self.segment_len() as u64));
         let (seq_base, ack_base) = analysis.map_or((0, 0), |a| (a.seq_base, a.ack_base));
@@ -246,48 +225,25 @@ impl<'a> Header<'a> {
             out.computed("tcp.nxtseq", Value::Uint(next.into()));
         }
         // Without the ACK flag the field is shown as it is: there is nothing to be relative to.
-        let ack = if self.has(flag::ACK) {
-            self.ack().wrapping_sub(ack_base)
-        } else {
-            self.ack()
-        };
+        let ack = if self.has(flag::ACK) { self.ack().wrapping_sub(ack_base) } else { self.ack() };
         out.at("tcp.ack", field::ACK, Value::Uint(ack.into()));
         out.at("tcp.ack_raw", field::ACK, Value::Uint(self.ack().into()));
-        out.at(
-            "tcp.hdr_len",
-            field::OFFSET_FLAGS.start..13,
-            Value::Uint(self.header_len() as u64),
-        );
+        out.at("tcp.hdr_len", field::OFFSET_FLAGS.start..13, Value::Uint(self.header_len() as u64));
         self.flag_fields(out);
         self.window_fields(out, analysis.map(|a| a.window));
-        out.at(
-            "tcp.checksum",
-            field::CHECKSUM,
-            Value::hex16(self.checksum()),
-        );
+        out.at("tcp.checksum", field::CHECKSUM, Value::hex16(self.checksum()));
         out.at("tcp.checksum.status", field::CHECKSUM, Value::Uint(2));
-        out.at(
-            "tcp.urgent_pointer",
-            field::URGENT,
-            Value::Uint(self.urgent_pointer().into()),
-        );
+        out.at("tcp.urgent_pointer", field::URGENT, Value::Uint(self.urgent_pointer().into()));
         if self.header_len() > MIN_HEADER_LEN {
             let options = &self.bytes[MIN_HEADER_LEN..];
-            out.at(
-                "tcp.options",
-                MIN_HEADER_LEN..self.header_len(),
-                Value::Bytes(options),
-            );
+            out.at("tcp.options", MIN_HEADER_LEN..self.header_len(), Value::Bytes(options));
             for option in self.options().map_while(Result::ok) {
                 option.fields(out, analysis.map(|a| a.ack_base));
             }
         }
         if let Some(analysis) = analysis {
             analysis_fields(out, analysis);
-            out.computed(
-                "tcp.time_relative",
-                Value::Seconds(analysis.time_relative_ns),
-            );
+            out.computed("tcp.time_relative", Value::Seconds(analysis.time_relative_ns));
             out.computed("tcp.time_delta", Value::Seconds(analysis.time_delta_ns));
         }
         if !self.payload.is_empty() {
@@ -304,11 +260,7 @@ impl<'a> Header<'a> {
         let flags = self.flags();
         let range = field::OFFSET_FLAGS;
         out.at("tcp.flags", range.clone(), Value::hex16(flags));
-        out.at(
-            "tcp.flags.res",
-            range.clone(),
-            Value::Bool(flags & flag::RESERVED != 0),
-        );
+        out.at("tcp.flags.res", range.clone(), Value::Bool(flags & flag::RESERVED != 0));
         let bits = [
             ("tcp.flags.ae", flag::NS),
             ("tcp.flags.cwr", flag::CWR),
@@ -328,11 +280,7 @@ impl<'a> Header<'a> {
 
     fn window_fields(&self, out: &mut Emitter<'_>, scaling: Option<WindowScaling>) {
         let value = self.window();
-        out.at(
-            "tcp.window_size_value",
-            field::WINDOW,
-            Value::Uint(value.into()),
-        );
+        out.at("tcp.window_size_value", field::WINDOW, Value::Uint(value.into()));
         let Some(scaling) = scaling else { return };
         if self.has(flag::SYN) {
             // A SYN's window is never scaled (RFC 7323 section 2.2).
@@ -347,11 +295,7 @@ impl<'a> Header<'a> {
             }
         };
         out.computed("tcp.window_size", Value::Uint(size));
-        let factor = if factor < 0 {
-            Value::Text(factor.to_string())
-        } else {
-            Value::Uint(factor as u64)
-        };
+        let factor = if factor < 0 { Value::Text(factor.to_string()) } else { Value::Uint(factor as u64) };
         out.computed("tcp.window_size_scalefactor", factor);
     }
 
@@ -394,28 +338,16 @@ fn analysis_fields(out: &mut Emitter<'_>, analysis: &Analysis) {
     let flags = analysis.flags;
     let names = [
         (analysis::RETRANSMISSION, "tcp.analysis.retransmission"),
-        (
-            analysis::FAST_RETRANSMISSION,
-            "tcp.analysis.fast_retransmission",
-        ),
-        (
-            analysis::SPURIOUS_RETRANSMISSION,
-            "tcp.analysis.spurious_retransmission",
-        ),
+        (analysis::FAST_RETRANSMISSION, "tcp.analysis.fast_retransmission"),
+        (analysis::SPURIOUS_RETRANSMISSION, "tcp.analysis.spurious_retransmission"),
         (analysis::OUT_OF_ORDER, "tcp.analysis.out_of_order"),
         (analysis::LOST_SEGMENT, "tcp.analysis.lost_segment"),
         (analysis::DUPLICATE_ACK, "tcp.analysis.duplicate_ack"),
         (analysis::KEEP_ALIVE, "tcp.analysis.keep_alive"),
         (analysis::WINDOW_UPDATE, "tcp.analysis.window_update"),
         (analysis::ZERO_WINDOW, "tcp.analysis.zero_window"),
-        (
-            analysis::ZERO_WINDOW_PROBE,
-            "tcp.analysis.zero_window_probe",
-        ),
-        (
-            analysis::ZERO_WINDOW_PROBE_ACK,
-            "tcp.analysis.zero_window_probe_ack",
-        ),
+        (analysis::ZERO_WINDOW_PROBE, "tcp.analysis.zero_window_probe"),
+        (analysis::ZERO_WINDOW_PROBE_ACK, "tcp.analysis.zero_window_probe_ack"),
         (analysis::KEEP_ALIVE_ACK, "tcp.analysis.keep_alive_ack"),
         (analysis::ACK_LOST_SEGMENT, "tcp.analysis.ack_lost_segment"),
         (analysis::WINDOW_FULL, "tcp.analysis.window_full"),
@@ -476,13 +408,7 @@ fn flag_string(flags: u16) -> String {
     LETTERS
         .iter()
         .enumerate()
-        .map(|(index, letter)| {
-            if flags & (0x800 >> index) != 0 {
-                *letter
-            } else {
-                '·'
-            }
-        })
+        .map(|(index, letter)| if flags & (0x800 >> index) != 0 { *letter } else { '·' })
         .collect()
 }
 
@@ -509,23 +435,13 @@ mod tests {
     #[test]
     fn parses_header_flags_and_options() {
         let (_, tcp) = parse(&SYN, 0).expect("valid SYN");
-        assert_eq!(
-            (tcp.src_port(), tcp.dst_port(), tcp.seq()),
-            (51234, 443, 1000)
-        );
+        assert_eq!((tcp.src_port(), tcp.dst_port(), tcp.seq()), (51234, 443, 1000));
         assert!(tcp.has(flag::SYN) && !tcp.has(flag::ACK));
-        assert_eq!(
-            (tcp.header_len(), tcp.segment_len(), tcp.sequence_len()),
-            (40, 0, 1)
-        );
+        assert_eq!((tcp.header_len(), tcp.segment_len(), tcp.sequence_len()), (40, 0, 1));
         assert_eq!(tcp.window_shift(), Some(7));
-        let analysis = Analysis {
-            seq_base: 1000,
-            ..Analysis::default()
-        };
+        let analysis = Analysis { seq_base: 1000, ..Analysis::default() };
         let mut summary = String::new();
-        tcp.summary(&mut summary, Some(&analysis))
-            .expect("formatting");
+        tcp.summary(&mut summary, Some(&analysis)).expect("formatting");
         assert_eq!(
             summary,
             "51234 → 443 [SYN] Seq=0 Win=65495 Len=0 MSS=65495 SACK_PERM TSval=1 TSecr=0 WS=128"
@@ -550,16 +466,8 @@ mod tests {
     #[test]
     fn every_truncation_is_reported() {
         for cut in 0..SYN.len() {
-            let needed = if cut < MIN_HEADER_LEN {
-                MIN_HEADER_LEN - cut
-            } else {
-                SYN.len() - cut
-            };
-            assert_eq!(
-                parse(&SYN[..cut], 0),
-                Err(Error::truncated(needed)),
-                "cut at {cut}"
-            );
+            let needed = if cut < MIN_HEADER_LEN { MIN_HEADER_LEN - cut } else { SYN.len() - cut };
+            assert_eq!(parse(&SYN[..cut], 0), Err(Error::truncated(needed)), "cut at {cut}");
         }
     }
 
@@ -567,9 +475,6 @@ mod tests {
     fn a_header_length_below_twenty_is_malformed() {
         let mut bad = SYN;
         bad[12] = 0x40;
-        assert!(matches!(
-            parse(&bad, 0),
-            Err(nom::Err::Error(Error::Malformed(_)))
-        ));
+        assert!(matches!(parse(&bad, 0), Err(nom::Err::Error(Error::Malformed(_)))));
     }
 }

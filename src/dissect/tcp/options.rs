@@ -70,13 +70,8 @@ impl<'a> TcpOption<'a> {
 
     /// SACK blocks as (left edge, right edge) pairs of raw sequence numbers.
     pub fn sack_blocks(&self) -> impl Iterator<Item = (u32, u32)> + 'a {
-        let data = if self.kind == kind::SACK {
-            self.data()
-        } else {
-            &[]
-        };
-        data.chunks_exact(8)
-            .map(|block| (be32(block, 0), be32(block, 4)))
+        let data = if self.kind == kind::SACK { self.data() } else { &[] };
+        data.chunks_exact(8).map(|block| (be32(block, 0), be32(block, 4)))
     }
 
     /// The Fast Open cookie or cookie request, in the standard or experimental form.
@@ -90,11 +85,7 @@ impl<'a> TcpOption<'a> {
             }
             _ => return None,
         };
-        Some(if cookie.is_empty() {
-            FastOpen::CookieRequest
-        } else {
-            FastOpen::Cookie(cookie)
-        })
+        Some(if cookie.is_empty() { FastOpen::CookieRequest } else { FastOpen::Cookie(cookie) })
     }
 
     /// The name Wireshark registers this option's dissector under; its field holds the
@@ -133,58 +124,28 @@ impl<'a> TcpOption<'a> {
         } else if let Some(shift) = self.window_shift() {
             out.at("tcp.options.wscale.shift", 2..3, Value::Uint(shift.into()));
             let multiplier = 1u64.checked_shl(u32::from(shift.min(14))).unwrap_or(0);
-            out.at(
-                "tcp.options.wscale.multiplier",
-                2..3,
-                Value::Uint(multiplier),
-            );
+            out.at("tcp.options.wscale.multiplier", 2..3, Value::Uint(multiplier));
         } else if let Some((tsval, tsecr)) = self.timestamps() {
-            out.at(
-                "tcp.options.timestamp.tsval",
-                2..6,
-                Value::Uint(tsval.into()),
-            );
-            out.at(
-                "tcp.options.timestamp.tsecr",
-                6..10,
-                Value::Uint(tsecr.into()),
-            );
+            out.at("tcp.options.timestamp.tsval", 2..6, Value::Uint(tsval.into()));
+            out.at("tcp.options.timestamp.tsecr", 6..10, Value::Uint(tsecr.into()));
         } else if self.kind == kind::SACK {
             let mut count = 0;
             for (index, (left, right)) in self.sack_blocks().enumerate() {
                 let at = 2 + index * 8;
                 let base = sack_base.unwrap_or(0);
-                out.at(
-                    "tcp.options.sack_le",
-                    at..at + 4,
-                    Value::Uint(left.wrapping_sub(base).into()),
-                );
-                out.at(
-                    "tcp.options.sack_re",
-                    at + 4..at + 8,
-                    Value::Uint(right.wrapping_sub(base).into()),
-                );
+                out.at("tcp.options.sack_le", at..at + 4, Value::Uint(left.wrapping_sub(base).into()));
+                out.at("tcp.options.sack_re", at + 4..at + 8, Value::Uint(right.wrapping_sub(base).into()));
                 count += 1;
             }
             out.computed("tcp.options.sack.count", Value::Uint(count));
         }
         if matches!(self.kind, kind::EXPERIMENTAL_1 | kind::EXPERIMENTAL_2) && len >= 4 {
-            out.at(
-                "tcp.options.experimental.exid",
-                2..4,
-                Value::hex16(be16(self.bytes, 2)),
-            );
+            out.at("tcp.options.experimental.exid", 2..4, Value::hex16(be16(self.bytes, 2)));
         }
         match self.fast_open() {
-            Some(FastOpen::CookieRequest) => {
-                out.at("tcp.options.tfo.request", 0..len, Value::Present)
-            }
+            Some(FastOpen::CookieRequest) => out.at("tcp.options.tfo.request", 0..len, Value::Present),
             Some(FastOpen::Cookie(cookie)) => {
-                out.at(
-                    "tcp.options.tfo.cookie",
-                    len - cookie.len()..len,
-                    Value::Bytes(cookie),
-                );
+                out.at("tcp.options.tfo.cookie", len - cookie.len()..len, Value::Bytes(cookie));
             }
             None => {}
         }
@@ -220,11 +181,7 @@ impl<'a> Iterator for Options<'a> {
             self.rest = &[];
             return Some(Err(Error::Truncated { needed }));
         }
-        let option = TcpOption {
-            kind: option_kind,
-            bytes: &self.rest[..len],
-            offset: self.offset,
-        };
+        let option = TcpOption { kind: option_kind, bytes: &self.rest[..len], offset: self.offset };
         self.rest = &self.rest[len..];
         self.offset += len;
         Some(Ok(option))
@@ -236,11 +193,7 @@ mod tests {
     use super::*;
 
     fn walk(bytes: &[u8]) -> Vec<Result<TcpOption<'_>, Error>> {
-        Options {
-            rest: bytes,
-            offset: 20,
-        }
-        .collect()
+        Options { rest: bytes, offset: 20 }.collect()
     }
 
     #[test]
@@ -252,10 +205,7 @@ mod tests {
             1, // NOP
             3, 3, 7, // window scale 7
         ];
-        let parsed: Vec<TcpOption<'_>> = walk(&options)
-            .into_iter()
-            .map(|o| o.expect("valid"))
-            .collect();
+        let parsed: Vec<TcpOption<'_>> = walk(&options).into_iter().map(|o| o.expect("valid")).collect();
         let kinds: Vec<u8> = parsed.iter().map(|o| o.kind).collect();
         assert_eq!(kinds, [2, 4, 8, 1, 3]);
         assert_eq!(parsed[0].mss(), Some(65495));
@@ -272,10 +222,7 @@ mod tests {
         let other_experiment = [254, 4, 0x12, 0x34];
         let first = |bytes| walk(bytes).remove(0).expect("valid").fast_open();
         assert_eq!(first(&request), Some(FastOpen::CookieRequest));
-        assert_eq!(
-            first(&cookie),
-            Some(FastOpen::Cookie(&[1, 2, 3, 4, 5, 6, 7, 8]))
-        );
+        assert_eq!(first(&cookie), Some(FastOpen::Cookie(&[1, 2, 3, 4, 5, 6, 7, 8])));
         assert_eq!(first(&experimental), Some(FastOpen::Cookie(&[9, 8, 7, 6])));
         assert_eq!(first(&other_experiment), None);
     }
@@ -285,10 +232,7 @@ mod tests {
         let unknown = [99, 4, 0xab, 0xcd, 1];
         let parsed = walk(&unknown);
         assert_eq!(parsed.len(), 2);
-        assert_eq!(
-            parsed[0].as_ref().map(|o| (o.kind, o.bytes.len())),
-            Ok((99, 4))
-        );
+        assert_eq!(parsed[0].as_ref().map(|o| (o.kind, o.bytes.len())), Ok((99, 4)));
         assert!(matches!(walk(&[2, 1, 0, 0])[0], Err(Error::Malformed(_))));
         assert_eq!(walk(&[8, 10, 0, 0])[0], Err(Error::Truncated { needed: 6 }));
         assert_eq!(walk(&[8])[0], Err(Error::Truncated { needed: 1 }));
@@ -296,10 +240,7 @@ mod tests {
 
     #[test]
     fn end_of_list_padding_is_listed_byte_by_byte() {
-        let kinds: Vec<u8> = walk(&[1, 0, 0, 0])
-            .into_iter()
-            .map(|o| o.expect("valid").kind)
-            .collect();
+        let kinds: Vec<u8> = walk(&[1, 0, 0, 0]).into_iter().map(|o| o.expect("valid").kind).collect();
         assert_eq!(kinds, [1, 0, 0, 0]);
     }
 }

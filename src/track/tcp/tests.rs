@@ -11,10 +11,7 @@ const CLIENT_ISN: u32 = 1_000_000;
 const SERVER_ISN: u32 = 5_000_000;
 
 fn endpoint(port: u16) -> Endpoint {
-    Endpoint {
-        addr: IpAddr::from([127, 0, 0, 1]),
-        port,
-    }
+    Endpoint { addr: IpAddr::from([127, 0, 0, 1]), port }
 }
 
 /// A TCP header: ports, numbers, flags, window and options; `len` bytes of data follow.
@@ -27,11 +24,7 @@ fn header_bytes(
     options: &[u8],
     len: usize,
 ) -> Vec<u8> {
-    let (src, dst) = if from_client {
-        (CLIENT, SERVER)
-    } else {
-        (SERVER, CLIENT)
-    };
+    let (src, dst) = if from_client { (CLIENT, SERVER) } else { (SERVER, CLIENT) };
     let header_len = 20 + options.len();
     let mut bytes = Vec::with_capacity(header_len + len);
     bytes.extend_from_slice(&src.to_be_bytes());
@@ -55,11 +48,7 @@ struct Conversation {
 
 impl Conversation {
     fn new() -> Self {
-        Self {
-            table: TcpTable::default(),
-            frame: 0,
-            now_ns: 0,
-        }
+        Self { table: TcpTable::default(), frame: 0, now_ns: 0 }
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -91,17 +80,9 @@ impl Conversation {
         self.now_ns += after_ns;
         let bytes = header_bytes(from_client, seq, ack, flags, window, options, len);
         let (_, header) = tcp::parse(&bytes, 0).expect("valid test segment");
-        let (src, dst) = if from_client {
-            (CLIENT, SERVER)
-        } else {
-            (SERVER, CLIENT)
-        };
-        let segment = Segment {
-            frame: self.frame,
-            ts_ns: self.now_ns,
-            src: endpoint(src),
-            dst: endpoint(dst),
-        };
+        let (src, dst) = if from_client { (CLIENT, SERVER) } else { (SERVER, CLIENT) };
+        let segment =
+            Segment { frame: self.frame, ts_ns: self.now_ns, src: endpoint(src), dst: endpoint(dst) };
         self.table.handle(&segment, &header)
     }
 
@@ -109,16 +90,7 @@ impl Conversation {
     fn handshake(&mut self) {
         let scale = [3, 3, 7, 1];
         self.send_with(true, CLIENT_ISN, 0, SYN, 0, 0, 65535, &scale);
-        self.send_with(
-            false,
-            SERVER_ISN,
-            CLIENT_ISN + 1,
-            SYN | ACK,
-            0,
-            100_000,
-            65535,
-            &scale,
-        );
+        self.send_with(false, SERVER_ISN, CLIENT_ISN + 1, SYN | ACK, 0, 100_000, 65535, &scale);
         self.send(true, CLIENT_ISN + 1, SERVER_ISN + 1, ACK, 0, 10_000);
     }
 }
@@ -129,10 +101,7 @@ fn relative_numbers_start_at_zero_after_the_syn() {
     let syn = c.send(true, CLIENT_ISN, 0, SYN, 0, 0);
     assert_eq!((syn.stream, syn.seq_base, syn.flags), (0, CLIENT_ISN, 0));
     let syn_ack = c.send(false, SERVER_ISN, CLIENT_ISN + 1, SYN | ACK, 0, 1000);
-    assert_eq!(
-        (syn_ack.seq_base, syn_ack.ack_base),
-        (SERVER_ISN, CLIENT_ISN)
-    );
+    assert_eq!((syn_ack.seq_base, syn_ack.ack_base), (SERVER_ISN, CLIENT_ISN));
     let data = c.send(true, CLIENT_ISN + 1, SERVER_ISN + 1, PSH | ACK, 100, 1000);
     assert_eq!(CLIENT_ISN + 1 - data.seq_base, 1);
     assert_eq!(SERVER_ISN + 1 - data.ack_base, 1);
@@ -167,11 +136,7 @@ fn resent_data_is_a_retransmission() {
     let mut c = Conversation::new();
     c.handshake();
     let seq = CLIENT_ISN + 1;
-    assert_eq!(
-        c.send(true, seq, SERVER_ISN + 1, PSH | ACK, 100, 1000)
-            .flags,
-        0
-    );
+    assert_eq!(c.send(true, seq, SERVER_ISN + 1, PSH | ACK, 100, 1000).flags, 0);
     // 200 ms later, well past the out-of-order threshold, the same bytes again.
     let again = c.send(true, seq, SERVER_ISN + 1, PSH | ACK, 100, 200_000_000);
     assert_eq!(again.flags, analysis::RETRANSMISSION);
@@ -206,10 +171,7 @@ fn three_identical_acks_are_two_duplicates_and_the_resend_is_fast() {
     c.send(false, server + 200, client, ACK | PSH, 100, 1000);
     let first = c.send(true, client, server + 100, ACK, 0, 1000);
     let second = c.send(true, client, server + 100, ACK, 0, 1000);
-    assert_eq!(
-        (first.flags, second.flags),
-        (analysis::DUPLICATE_ACK, analysis::DUPLICATE_ACK)
-    );
+    assert_eq!((first.flags, second.flags), (analysis::DUPLICATE_ACK, analysis::DUPLICATE_ACK));
     let fast = c.send(false, server + 100, client, ACK | PSH, 100, 1_000_000);
     assert_eq!(fast.flags, analysis::FAST_RETRANSMISSION);
 }
