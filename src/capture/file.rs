@@ -68,10 +68,10 @@ pub enum OpenError {
 #[derive(Clone, Debug, Error, PartialEq, Eq)]
 pub enum ReadError {
     #[error(
-        "capture cut short at byte {offset}: the record there needs {needed} bytes, only {available} remain"
+        "the capture is cut short at byte {offset}: the record there needs {needed} bytes, only {available} remain"
     )]
     Truncated { offset: u64, needed: u64, available: u64 },
-    #[error("capture damaged at byte {offset}: {reason}")]
+    #[error("the capture is damaged at byte {offset}: {reason}")]
     Malformed { offset: u64, reason: String },
 }
 
@@ -305,7 +305,7 @@ fn gunzip(compressed: &[u8], path: &str) -> Result<(Vec<u8>, Option<String>), Op
             });
         }
         Err(error) => Some(format!(
-            "{path}: the gzip stream is damaged after {} decompressed bytes ({error}); showing what precedes it",
+            "the gzip stream of {path} breaks off after {} decompressed bytes ({error})",
             plain.len()
         )),
     };

@@ -74,11 +74,17 @@ impl<'a> Reader<'a> {
             }
             let offset = (self.file_len - self.rest.len()) as u64;
             let block_start = self.rest;
-            let (rest, raw) = match self.parser.next_raw_block(block_start) {
+            let framed = self.check_framing(block_start, offset).and_then(|()| {
+                self.parser.next_raw_block(block_start).map_err(|error| ReadError::Malformed {
+                    offset,
+                    reason: format!("unreadable block: {error}"),
+                })
+            });
+            let (rest, raw) = match framed {
                 Ok(parsed) => parsed,
                 Err(error) => {
                     self.rest = &[];
-                    return Some(Err(self.framing_error(block_start, offset, error)));
+                    return Some(Err(error));
                 }
             };
             self.rest = rest;
@@ -108,16 +114,45 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Turns a block-framing failure into a read error with the numbers a person needs.
-    fn framing_error(&self, block: &[u8], offset: u64, error: PcapError) -> ReadError {
+    /// Checks a block's framing before pcap-file reads it, so that a damaged or cut block is
+    /// reported in plain words with the numbers that matter.
+    fn check_framing(&self, block: &[u8], offset: u64) -> Result<(), ReadError> {
         let available = block.len() as u64;
-        match error {
-            PcapError::IncompleteBuffer => {
-                let needed = if block.len() >= 8 { u64::from(self.u32_at(block, 4)) } else { 12 };
-                ReadError::Truncated { offset, needed: needed.max(12), available }
-            }
-            other => ReadError::Malformed { offset, reason: other.to_string() },
+        if block.len() < 12 {
+            return Err(ReadError::Truncated { offset, needed: 12, available });
         }
+        let big_endian = if block[..4] == MAGIC {
+            match [block[8], block[9], block[10], block[11]] {
+                [0x1a, 0x2b, 0x3c, 0x4d] => true,
+                [0x4d, 0x3c, 0x2b, 0x1a] => false,
+                [a, b, c, d] => {
+                    let reason = format!(
+                        "a section header's byte-order magic is {a:02x} {b:02x} {c:02x} {d:02x}, not 1a 2b 3c 4d"
+                    );
+                    return Err(ReadError::Malformed { offset, reason });
+                }
+            }
+        } else {
+            self.big_endian()
+        };
+        let len = word(block, 4, big_endian);
+        let malformed = |reason: String| Err(ReadError::Malformed { offset, reason });
+        if len < 12 {
+            return malformed(format!("a block's length {len} is below the 12-byte minimum"));
+        }
+        if !len.is_multiple_of(4) {
+            return malformed(format!("a block's length {len} is not a multiple of 4"));
+        }
+        if len as usize > block.len() {
+            return Err(ReadError::Truncated { offset, needed: len.into(), available });
+        }
+        let closing = word(block, len as usize - 4, big_endian);
+        if closing != len {
+            return malformed(format!(
+                "a block's closing length {closing} differs from its opening length {len}"
+            ));
+        }
+        Ok(())
     }
 
     fn add_interface(&mut self) {
@@ -155,8 +190,7 @@ impl<'a> Reader<'a> {
     }
 
     fn u32_at(&self, bytes: &[u8], at: usize) -> u32 {
-        let word = [bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]];
-        if self.big_endian() { u32::from_be_bytes(word) } else { u32::from_le_bytes(word) }
+        word(bytes, at, self.big_endian())
     }
 
     fn frame(
@@ -254,4 +288,10 @@ impl<'a> Reader<'a> {
         })?;
         Ok(Record::Secrets(Secrets { kind, data }))
     }
+}
+
+/// Reads a 32-bit word at `at` in the given byte order; callers have checked the length.
+fn word(bytes: &[u8], at: usize, big_endian: bool) -> u32 {
+    let word = [bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]];
+    if big_endian { u32::from_be_bytes(word) } else { u32::from_le_bytes(word) }
 }

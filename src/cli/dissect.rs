@@ -37,9 +37,6 @@ pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
         None => None,
     };
     let capture = CaptureFile::open(&args.file)?;
-    if let Some(warning) = capture.warning() {
-        eprintln!("rttscope: warning: {warning}");
-    }
 
     let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock());
     let result = dissect_all(&capture, renderer.as_mut(), filter.as_ref(), args.count, &mut out)
@@ -68,8 +65,16 @@ fn dissect_all(
             Ok(frame) => frame,
             Err(error) => {
                 out.flush()?;
-                let where_ = if capture.compressed() { " (counting decompressed bytes)" } else { "" };
-                eprintln!("rttscope: warning: {error}{where_}; every packet before it was shown");
+                match capture.warning() {
+                    // The damaged compression is the cause; the cut capture is its effect.
+                    Some(gzip) => eprintln!(
+                        "rttscope: warning: {gzip}, so {error} (counting decompressed bytes); every packet before it was shown"
+                    ),
+                    None if capture.compressed() => eprintln!(
+                        "rttscope: warning: {error} (counting decompressed bytes); every packet before it was shown"
+                    ),
+                    None => eprintln!("rttscope: warning: {error}; every packet before it was shown"),
+                }
                 return Ok(Outcome::CutShort);
             }
         };
@@ -89,6 +94,11 @@ fn dissect_all(
                 break;
             }
         }
+    }
+    if let Some(gzip) = capture.warning() {
+        out.flush()?;
+        eprintln!("rttscope: warning: {gzip}; every packet before it was shown");
+        return Ok(Outcome::CutShort);
     }
     Ok(Outcome::Complete)
 }

@@ -52,6 +52,7 @@ pub fn continue_reassembled<'a>(
     };
     packet.layers[fragment.layer].annotation = annotation;
     packet.fragment = None;
+    packet.reassembled = Some(payload);
     let mut chain =
         Chain { packet, base: payload, source: Source::Reassembled, quoted: false, ts_ns: frame.ts_ns };
     chain.ip_payload(fragment.protocol, payload, 0, addresses);

@@ -41,6 +41,8 @@ pub struct Packet<'a> {
     pub problems: Vec<Problem>,
     /// Set when the packet is an IP fragment, for reassembly by `track`.
     pub fragment: Option<Fragment<'a>>,
+    /// The reassembled datagram payload that layers with [`Source::Reassembled`] come from.
+    pub reassembled: Option<&'a [u8]>,
 }
 
 /// Something wrong with one layer of a packet.
@@ -282,7 +284,7 @@ impl<'a> Layer<'a> {
             }
             Header::Data(bytes) => write!(out, "Data ({} bytes)", bytes.len()),
             Header::Undecoded { protocol, bytes, reason } => {
-                write!(out, "{} ({} bytes, not decoded: {reason})", protocol.full_name(), bytes.len())
+                write!(out, "{} ({} bytes) not decoded: {reason}", protocol.column_name(), bytes.len())
             }
         }
     }
@@ -361,6 +363,17 @@ impl<'a> Packet<'a> {
         }
     }
 
+    /// The bytes from layer `index`'s first byte to the end of its source: what a display filter
+    /// searches when it says `tcp contains ...`.
+    pub fn span(&self, index: usize, frame: &Frame<'a>) -> &'a [u8] {
+        let Some(layer) = self.layers.get(index) else { return &[] };
+        let source = match layer.source {
+            Source::Frame => frame.data,
+            Source::Reassembled => self.reassembled.unwrap_or(&[]),
+        };
+        source.get(layer.offset..).unwrap_or(&[])
+    }
+
     /// The layer of the given protocol, outside any quoted datagram.
     pub fn layer(&self, protocol: Protocol) -> Option<&Layer<'a>> {
         self.layers.iter().find(|layer| !layer.quoted && layer.protocol() == protocol)
@@ -403,7 +416,9 @@ pub fn write_info(packet: &Packet<'_>, out: &mut dyn fmt::Write) -> fmt::Result 
         );
     }
     top.summary(out)?;
-    if let Some(problem) = packet.problems.first() {
+    // An undecoded layer's summary already says what is wrong with it.
+    if let (Some(problem), false) = (packet.problems.first(), matches!(top.header, Header::Undecoded { .. }))
+    {
         write!(out, " [{problem}]")?;
     }
     Ok(())

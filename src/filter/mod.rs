@@ -77,12 +77,23 @@ impl Filter {
     }
 
     /// Whether the packet passes the filter.
-    pub fn matches(&self, packet: &Packet<'_>, frame: &Frame<'_>) -> bool {
+    pub fn matches<'a>(&self, packet: &Packet<'a>, frame: &Frame<'a>) -> bool {
         let mut seen: SmallVec<[Seen; 8]> = SmallVec::from_elem(Seen::default(), self.tests.len());
         for (test, seen) in self.tests.iter().zip(seen.iter_mut()) {
-            if let Some(protocol) = layer_protocol(test) {
-                seen.present = protocol == Protocol::Frame
-                    || packet.layers.iter().any(|layer| layer.protocol() == protocol);
+            let Some(protocol) = layer_protocol(test) else { continue };
+            // A protocol's bytes run from its header to the end of the packet, as in Wireshark.
+            let spans: SmallVec<[&[u8]; 2]> = if protocol == Protocol::Frame {
+                SmallVec::from_elem(frame.data, 1)
+            } else {
+                (0..packet.layers.len())
+                    .filter(|&index| packet.layers[index].protocol() == protocol)
+                    .map(|index| packet.span(index, frame))
+                    .collect()
+            };
+            seen.present = !spans.is_empty();
+            if let Some((op, Literal::Bytes(wanted))) = &test.comparison {
+                let op = if *op == Op::Ne { Op::Eq } else { *op };
+                seen.matched = spans.iter().any(|bytes| bytes_test(bytes, op, wanted));
             }
         }
         // Tests on whole protocols were answered from the layers; the rest need the fields.

@@ -177,10 +177,10 @@ fn check_operator(field: &FieldInfo, op: Op) -> Result<(), String> {
     let name = field.name;
     match (field.kind, op) {
         (Kind::Present, _) => Err(format!("'{name}' has no value; test it alone")),
-        (Kind::Protocol, Op::Contains | Op::Eq | Op::Ne) if name.contains('.') => Ok(()),
-        (Kind::Protocol, _) => {
-            Err(format!("'{name}' is a protocol; test it alone or compare one of its fields"))
-        }
+        (Kind::Protocol, Op::Contains | Op::Eq | Op::Ne) => Ok(()),
+        (Kind::Protocol, _) => Err(format!(
+            "'{name}' is a protocol: test it alone, search it with 'contains', or compare one of its fields"
+        )),
         (Kind::Bytes | Kind::Text, Op::Contains | Op::Eq | Op::Ne) => Ok(()),
         (Kind::Bytes | Kind::Text | Kind::Mac | Kind::Bool, Op::Gt | Op::Lt | Op::Ge | Op::Le) => {
             Err(format!("'{name}' cannot be ordered; use '==' or '!='"))

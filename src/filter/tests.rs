@@ -37,6 +37,8 @@ fn protocols_and_fields_select_packets() {
     assert!(matches("eth.src == 02:00:00:00:00:0a", &tcp));
     assert!(matches("frame.protocols contains \"ip:tcp\"", &tcp));
     assert!(matches("(udp || tcp) && !(tcp.port == 80)", &udp));
+    assert!(matches("udp contains \"hello\" && frame contains 08:00:45", &udp));
+    assert!(!matches("tcp contains \"hello\"", &udp) && !matches("udp contains \"bye\"", &udp));
 }
 
 #[test]

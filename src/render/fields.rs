@@ -5,6 +5,9 @@
 use std::fmt::Write as _;
 use std::io;
 
+use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
+
 use super::Render;
 use crate::capture::Frame;
 use crate::dissect::Packet;
@@ -14,7 +17,11 @@ use crate::registry;
 /// The fields renderer.
 pub struct Fields {
     names: Vec<String>,
+    /// For each requested name, the columns that show it (a name may be asked for twice).
+    columns_of: FxHashMap<String, SmallVec<[usize; 1]>>,
     columns: Vec<String>,
+    /// Columns that name a whole protocol rather than a field.
+    protocol_columns: Vec<usize>,
     line: String,
     header: bool,
 }
@@ -27,8 +34,19 @@ impl Fields {
         if !unknown.is_empty() {
             return Err(unknown);
         }
+        let mut columns_of: FxHashMap<String, SmallVec<[usize; 1]>> = FxHashMap::default();
+        for (index, name) in names.iter().enumerate() {
+            columns_of.entry(name.clone()).or_default().push(index);
+        }
+        let protocol_columns = (0..names.len())
+            .filter(|&index| {
+                registry::lookup(&names[index]).is_some_and(|f| f.kind == registry::Kind::Protocol)
+            })
+            .collect();
         Ok(Self {
             names: names.to_vec(),
+            columns_of,
+            protocol_columns,
             columns: vec![String::new(); names.len()],
             line: String::new(),
             header,
@@ -48,23 +66,22 @@ impl Render for Fields {
         for column in &mut self.columns {
             column.clear();
         }
-        let names = &self.names;
+        let columns_of = &self.columns_of;
         let columns = &mut self.columns;
         packet.fields(frame, &mut |field: Field<'_>| {
-            for (name, column) in names.iter().zip(columns.iter_mut()) {
-                if name == field.name {
-                    if !column.is_empty() {
-                        column.push(',');
-                    }
-                    // Writing into a String cannot fail.
-                    let _ = write!(column, "{}", field.value);
+            let Some(indices) = columns_of.get(field.name) else { return };
+            for &index in indices {
+                let column = &mut columns[index];
+                if !column.is_empty() {
+                    column.push(',');
                 }
+                // Writing into a String cannot fail.
+                let _ = write!(column, "{}", field.value);
             }
         });
-        for (name, column) in names.iter().zip(columns.iter_mut()) {
-            if column.is_empty() && registry::lookup(name).is_some_and(|f| f.kind == registry::Kind::Protocol)
-            {
-                protocol_column(column, name, packet);
+        for &index in &self.protocol_columns {
+            if self.columns[index].is_empty() {
+                protocol_column(&mut self.columns[index], &self.names[index], packet);
             }
         }
         self.line.clear();

@@ -55,3 +55,122 @@ pub fn stdout(output: &Output) -> String {
 pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
+
+/// Writers for capture containers, to turn one capture into its other possible encodings.
+pub mod write {
+    use rttscope::capture::Frame;
+
+    /// A classic pcap file.
+    pub fn pcap(frames: &[Frame<'_>], linktype: u32, big_endian: bool, nanosecond: bool) -> Vec<u8> {
+        let word = |value: u32| if big_endian { value.to_be_bytes() } else { value.to_le_bytes() };
+        let half = |value: u16| if big_endian { value.to_be_bytes() } else { value.to_le_bytes() };
+        let magic: u32 = if nanosecond { 0xa1b2_3c4d } else { 0xa1b2_c3d4 };
+        let mut out = Vec::new();
+        out.extend_from_slice(&word(magic));
+        out.extend_from_slice(&half(2));
+        out.extend_from_slice(&half(4));
+        out.extend_from_slice(&[0; 8]);
+        out.extend_from_slice(&word(262_144));
+        out.extend_from_slice(&word(linktype));
+        for frame in frames {
+            let secs = frame.ts_ns.div_euclid(1_000_000_000) as u32;
+            let nanos = frame.ts_ns.rem_euclid(1_000_000_000) as u32;
+            out.extend_from_slice(&word(secs));
+            out.extend_from_slice(&word(if nanosecond { nanos } else { nanos / 1000 }));
+            out.extend_from_slice(&word(frame.data.len() as u32));
+            out.extend_from_slice(&word(frame.orig_len));
+            out.extend_from_slice(frame.data);
+        }
+        out
+    }
+
+    /// Builds pcapng blocks in one byte order.
+    pub struct PcapNg {
+        pub big_endian: bool,
+        pub out: Vec<u8>,
+    }
+
+    impl PcapNg {
+        pub fn new(big_endian: bool) -> Self {
+            let mut writer = Self { big_endian, out: Vec::new() };
+            writer.section();
+            writer
+        }
+
+        fn word(&self, value: u32) -> [u8; 4] {
+            if self.big_endian { value.to_be_bytes() } else { value.to_le_bytes() }
+        }
+
+        fn half(&self, value: u16) -> [u8; 2] {
+            if self.big_endian { value.to_be_bytes() } else { value.to_le_bytes() }
+        }
+
+        pub fn block(&mut self, kind: u32, mut body: Vec<u8>) {
+            body.resize(body.len().next_multiple_of(4), 0);
+            let len = 12 + body.len() as u32;
+            let (kind, len_bytes) = (self.word(kind), self.word(len));
+            self.out.extend_from_slice(&kind);
+            self.out.extend_from_slice(&len_bytes);
+            self.out.extend_from_slice(&body);
+            self.out.extend_from_slice(&len_bytes);
+        }
+
+        pub fn section(&mut self) {
+            let mut body = self.word(0x1a2b_3c4d).to_vec();
+            body.extend_from_slice(&self.half(1));
+            body.extend_from_slice(&self.half(0));
+            body.extend_from_slice(&[0xff; 8]);
+            self.block(0x0a0d_0d0a, body);
+        }
+
+        /// An interface; `tsresol` is the raw option byte, absent for the microsecond default.
+        pub fn interface(&mut self, linktype: u16, snaplen: u32, tsresol: Option<u8>) {
+            let mut body = self.half(linktype).to_vec();
+            body.extend_from_slice(&[0, 0]);
+            body.extend_from_slice(&self.word(snaplen));
+            if let Some(resolution) = tsresol {
+                body.extend_from_slice(&self.half(9));
+                body.extend_from_slice(&self.half(1));
+                body.extend_from_slice(&[resolution, 0, 0, 0]);
+                body.extend_from_slice(&[0; 4]);
+            }
+            self.block(1, body);
+        }
+
+        /// An enhanced packet block with the timestamp in `units_per_second`.
+        pub fn enhanced(&mut self, interface: u32, frame: &Frame<'_>, units: u64) {
+            let mut body = self.word(interface).to_vec();
+            body.extend_from_slice(&self.word((units >> 32) as u32));
+            body.extend_from_slice(&self.word(units as u32));
+            body.extend_from_slice(&self.word(frame.data.len() as u32));
+            body.extend_from_slice(&self.word(frame.orig_len));
+            body.extend_from_slice(frame.data);
+            self.block(6, body);
+        }
+
+        pub fn simple(&mut self, frame: &Frame<'_>) {
+            let mut body = self.word(frame.orig_len).to_vec();
+            body.extend_from_slice(frame.data);
+            self.block(3, body);
+        }
+
+        /// The obsolete packet block (type 2).
+        pub fn obsolete(&mut self, interface: u16, frame: &Frame<'_>, units: u64) {
+            let mut body = self.half(interface).to_vec();
+            body.extend_from_slice(&self.half(0));
+            body.extend_from_slice(&self.word((units >> 32) as u32));
+            body.extend_from_slice(&self.word(units as u32));
+            body.extend_from_slice(&self.word(frame.data.len() as u32));
+            body.extend_from_slice(&self.word(frame.orig_len));
+            body.extend_from_slice(frame.data);
+            self.block(2, body);
+        }
+
+        pub fn secrets(&mut self, key_log: &[u8]) {
+            let mut body = self.word(0x544c_534b).to_vec();
+            body.extend_from_slice(&self.word(key_log.len() as u32));
+            body.extend_from_slice(key_log);
+            self.block(10, body);
+        }
+    }
+}

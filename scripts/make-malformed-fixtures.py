@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""Writes the malformed and truncated capture files in fixtures/malformed/.
+
+Each file is damaged in one deliberate way; tests/malformed.rs runs `rttscope dissect` on it
+and compares the output with NAME.expected beside it. Regenerate the captures with
+`python3 scripts/make-malformed-fixtures.py`, then refresh the expected outcomes with
+`RTTSCOPE_BLESS=1 cargo test --test malformed` and read the diff before committing it.
+"""
+
+import gzip
+import os
+import struct
+import sys
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "malformed")
+
+MAC_A = bytes.fromhex("020000000001")
+MAC_B = bytes.fromhex("020000000002")
+TS = 1_795_300_000  # a fixed capture time: 2026-11-21
+
+
+def checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f"!{len(data) // 2}H", data))
+    while total > 0xFFFF:
+        total = (total & 0xFFFF) + (total >> 16)
+    return (~total) & 0xFFFF
+
+
+def ethernet(ethertype, payload):
+    return MAC_B + MAC_A + struct.pack("!H", ethertype) + payload
+
+
+def ipv4(proto, payload, ihl=5, total=None, ident=1, frag=0x4000, src="10.0.0.1", dst="10.0.0.2"):
+    total = 20 + len(payload) if total is None else total
+    header = struct.pack("!BBHHHBBH4s4s", 0x40 | ihl, 0, total, ident, frag, 64, proto, 0,
+                         bytes(map(int, src.split("."))), bytes(map(int, dst.split("."))))
+    header = header[:10] + struct.pack("!H", checksum(header)) + header[12:]
+    return header + payload
+
+
+def ipv6(next_header, payload, plen=None):
+    plen = len(payload) if plen is None else plen
+    src = bytes.fromhex("fd000000000000000000000000000001")
+    dst = bytes.fromhex("fd000000000000000000000000000002")
+    return struct.pack("!IHBB", 0x60000000, plen, next_header, 64) + src + dst + payload
+
+
+def tcp(sport, dport, seq, ack, flags, payload=b"", offset=5, options=b""):
+    return struct.pack("!HHIIHHHH", sport, dport, seq, ack, (offset << 12) | flags, 65535, 0, 0) + options + payload
+
+
+def udp(sport, dport, payload, length=None):
+    length = 8 + len(payload) if length is None else length
+    return struct.pack("!HHHH", sport, dport, length, 0) + payload
+
+
+def icmp_echo(seq, data=b"ping"):
+    body = struct.pack("!BBHHH", 8, 0, 0, 0x1234, seq) + data
+    return body[:2] + struct.pack("!H", checksum(body)) + body[4:]
+
+
+def pcap(frames, linktype=1, snaplen=262144):
+    out = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, snaplen, linktype)
+    for index, (data, orig_len) in enumerate(frames):
+        out += struct.pack("<IIII", TS, index * 1000, len(data), orig_len) + data
+    return out
+
+
+def whole(*datas):
+    return [(data, len(data)) for data in datas]
+
+
+def block(block_type, body):
+    body += b"\0" * (-len(body) % 4)
+    length = 12 + len(body)
+    return struct.pack("<II", block_type, length) + body + struct.pack("<I", length)
+
+
+def pcapng_section():
+    return block(0x0A0D0D0A, struct.pack("<IHHq", 0x1A2B3C4D, 1, 0, -1))
+
+
+def idb(linktype=1):
+    return block(1, struct.pack("<HHI", linktype, 0, 0))
+
+
+def epb(interface, data, units=TS * 1_000_000):
+    return block(6, struct.pack("<IIIII", interface, units >> 32, units & 0xFFFFFFFF, len(data), len(data)) + data)
+
+
+def healthy_frames():
+    return [
+        ethernet(0x0800, ipv4(6, tcp(40000, 80, 1000, 0, 0x002))),
+        ethernet(0x0800, ipv4(6, tcp(80, 40000, 5000, 1001, 0x012))),
+        ethernet(0x0800, ipv4(1, icmp_echo(1))),
+    ]
+
+
+def broken_layers():
+    """One frame per way a layer can be wrong; the outer layers must survive each."""
+    return whole(
+        ethernet(0x0800, ipv4(6, tcp(1, 2, 0, 0, 0x002), ihl=3)),             # IPv4 IHL below 5
+        ethernet(0x0800, ipv4(6, tcp(1, 2, 0, 0, 0x002), total=12)),           # total length < header
+        ethernet(0x0800, ipv4(6, tcp(1, 2, 0, 0, 0x002, offset=4))),           # TCP data offset below 5
+        ethernet(0x0800, ipv4(6, tcp(1, 2, 0, 0, 0x002, offset=6, options=b"\x02\x01\x00\x00"))),  # MSS length 1
+        ethernet(0x0800, ipv4(17, udp(53, 53, b"abcd", length=4))),            # UDP length below 8
+        ethernet(0x0800, ipv4(17, udp(53, 53, b"abcd", length=400))),          # UDP length beyond IP
+        ethernet(0x86DD, ipv6(0, b"\x3a\x05\x00\x00")),                        # hop-by-hop header runs off the end
+        ethernet(0x0800, ipv4(1, b"\x08\x00\x00\x00")),                        # ICMP cut to 4 bytes
+        ethernet(0x0806, bytes.fromhex("000108000604")),                       # ARP cut short
+        ethernet(0x8100, b"\x00"),                                             # VLAN tag cut short
+        ethernet(0x0800, ipv4(6, b"", total=60)[:20]),                         # IPv4 promises 40 bytes it lacks
+        MAC_B + MAC_A[:3],                                                     # Ethernet header cut short
+        ethernet(0x0800, bytes.fromhex("6500")),                               # IPv6 version in an IPv4 frame
+    )
+
+
+def write(name, data):
+    with open(os.path.join(OUT, name), "wb") as file:
+        file.write(data)
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    good = pcap(whole(*healthy_frames()))
+
+    write("not-a-capture.txt", b"GET / HTTP/1.1\r\nHost: example\r\n\r\n")
+    write("empty.pcap", b"")
+    write("zip-archive.pcap", b"PK\x03\x04" + b"\0" * 40)
+    write("short-header.pcap", good[:10])
+    write("cut-in-record-data.pcap", good[:-7])
+    first_two = 24 + sum(16 + len(frame) for frame in healthy_frames()[:2])
+    write("cut-in-record-header.pcap", good[:first_two + 9])
+    huge = struct.pack("<IIII", TS, 0, 0xFFFFFFF0, 0xFFFFFFF0) + b"\0" * 32
+    write("huge-record.pcap", pcap(whole(healthy_frames()[0])) + huge)
+    write("unknown-linktype.pcap", pcap(whole(b"\x01\x02\x03\x04", b"\xff" * 9), linktype=147))
+    write("broken-layers.pcap", pcap(broken_layers()))
+    write("snaplen-cut.pcap", pcap([(frame[:40], len(frame)) for frame in healthy_frames()], snaplen=40))
+
+    section = pcapng_section() + idb()
+    blocks = [epb(0, frame) for frame in healthy_frames()]
+    write("cut.pcapng", (section + b"".join(blocks))[:-10])
+    bad_length = bytearray(section + blocks[0] + blocks[1])
+    bad_length[len(section) + len(blocks[0]) + 4] = 0x3D  # a block length that is not a multiple of 4
+    write("bad-block-length.pcapng", bytes(bad_length))
+    write("unknown-interface.pcapng", section + blocks[0] + epb(3, healthy_frames()[1]))
+
+    compressed = gzip.compress(good, mtime=0)
+    write("cut-gzip.pcap.gz", compressed[: len(compressed) * 2 // 3])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,132 @@
+//! The command line as a user meets it: formats, filters, errors and exit codes.
+
+mod common;
+
+use common::{rttscope, stderr, stdout};
+
+fn capture(name: &str) -> String {
+    common::root().join("fixtures/interop").join(name).to_string_lossy().into_owned()
+}
+
+#[test]
+fn text_output_has_one_line_per_packet() {
+    let output = rttscope(&["dissect", &capture("lo-udp-icmp.pcap")]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert_eq!(text.lines().count(), 16);
+    let first = text.lines().next().unwrap_or_default();
+    assert!(first.trim_start().starts_with("1 0.000000"), "{first}");
+    assert!(text.contains("Destination unreachable (Port unreachable)"), "{text}");
+    // A bare file argument does the same, until the terminal UI exists.
+    assert_eq!(stdout(&rttscope(&[&capture("lo-udp-icmp.pcap")])), text);
+}
+
+#[test]
+fn json_output_follows_the_documented_schema() {
+    let output = rttscope(&["dissect", &capture("veth-basic.pcap"), "--format", "json", "-c", "40"]);
+    assert!(output.status.success());
+    let lines: Vec<String> = stdout(&output).lines().map(str::to_owned).collect();
+    assert_eq!(lines.len(), 40);
+    for line in &lines {
+        let packet: serde_json::Value = serde_json::from_str(line).expect("each line is JSON");
+        let frame = &packet["frame"];
+        assert!(frame["number"].is_u64() && frame["len"].is_u64() && frame["cap_len"].is_u64());
+        assert!(frame["time_epoch"].as_str().is_some_and(|t| t.len() == "1795327948.599307000".len()));
+        let layers = packet["layers"].as_array().expect("layers");
+        let mut previous_osi = 0;
+        for layer in layers {
+            let osi = layer["osi"].as_u64().expect("osi");
+            assert!((1..=7).contains(&osi));
+            assert!(osi >= previous_osi || layer["quoted"] == true || layer["source"] == "reassembled");
+            previous_osi = osi;
+            assert!(layer["proto"].is_string() && layer["summary"].is_string());
+            for field in layer["fields"].as_array().expect("fields") {
+                assert!(field["name"].is_string() && field["value"].is_string());
+                assert!(field["offset"].is_u64() && field["len"].is_u64());
+            }
+        }
+        assert!(packet["problems"].is_array());
+    }
+    // Field byte ranges point at the bytes they describe: the first eth.type is at 12..14.
+    let first: serde_json::Value = serde_json::from_str(&lines[0]).expect("JSON");
+    let eth_type = first["layers"][0]["fields"]
+        .as_array()
+        .and_then(|fields| fields.iter().find(|f| f["name"] == "eth.type"))
+        .expect("eth.type");
+    assert_eq!((eth_type["offset"].as_u64(), eth_type["len"].as_u64()), (Some(12), Some(2)));
+}
+
+#[test]
+fn fields_output_selects_filters_and_counts() {
+    let output = rttscope(&[
+        "dissect",
+        &capture("tcp-fastopen.pcap"),
+        "-Y",
+        "tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.len > 0",
+        "-e",
+        "tcp.stream",
+        "-e",
+        "tcp.options.tfo.cookie",
+        "-e",
+        "tcp.len",
+        "--header",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("tcp.stream\ttcp.options.tfo.cookie\ttcp.len"));
+    let rows: Vec<&str> = lines.collect();
+    assert_eq!(rows.len(), 2, "one SYN with data per address family: {text}");
+    for row in rows {
+        let columns: Vec<&str> = row.split('\t').collect();
+        assert_eq!(columns[1].len(), 16, "an 8-byte cookie in hex: {row}");
+        assert!(columns[2].parse::<u32>().is_ok_and(|len| len > 0));
+    }
+}
+
+#[test]
+fn a_bad_filter_points_at_its_column() {
+    let output = rttscope(&["dissect", &capture("tun-raw.pcap"), "-Y", "ip.addr == 10.0.0.300"]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert!(message.contains("column 12"), "{message}");
+    assert!(message.contains("ip.addr == 10.0.0.300\n           ^"), "{message}");
+    assert!(stdout(&output).is_empty());
+}
+
+#[test]
+fn unknown_fields_and_missing_files_are_one_clear_line() {
+    let output = rttscope(&["dissect", &capture("tun-raw.pcap"), "-e", "ip.src", "-e", "tcp.prot"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        stderr(&output).trim(),
+        "rttscope: unknown field(s): tcp.prot; run `rttscope fields` for the list"
+    );
+
+    let output = rttscope(&["dissect", "/nonexistent/capture.pcap"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(stderr(&output).lines().count(), 1);
+    assert!(stderr(&output).contains("cannot read /nonexistent/capture.pcap"));
+
+    let output = rttscope(&["dissect", &capture("tun-raw.pcap"), "--format", "fields"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("needs at least one -e"));
+
+    let output = rttscope(&[]);
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn fields_lists_every_name_the_output_uses() {
+    let output = rttscope(&["fields"]);
+    assert!(output.status.success());
+    let listed: Vec<String> = stdout(&output)
+        .lines()
+        .filter_map(|line| line.split_whitespace().next())
+        .map(str::to_owned)
+        .collect();
+    for name in ["frame.protocols", "ip.frag_offset", "tcp.options.tfo.cookie", "tcp.analysis.retransmission"]
+    {
+        assert!(listed.iter().any(|listed| listed == name), "{name}");
+    }
+}

@@ -1,0 +1,62 @@
+//! Every field the dissectors emit on the test captures is in the registry, with the type it
+//! is emitted as: the registry is what `-e`, `-Y` and `rttscope fields` trust.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use rttscope::capture::CaptureFile;
+use rttscope::dissect::field::{Field, Value};
+use rttscope::registry::{self, Kind};
+use rttscope::track::Tracker;
+
+fn kind_allows(kind: Kind, value: &Value<'_>) -> bool {
+    matches!(
+        (kind, value),
+        (Kind::Uint, Value::Uint(_))
+            | (Kind::Int, Value::Text(_))
+            | (Kind::Int, Value::Uint(_))
+            | (Kind::Hex, Value::Hex { .. })
+            | (Kind::Bool, Value::Bool(_))
+            | (Kind::Mac, Value::Mac(_))
+            | (Kind::Ipv4, Value::Ipv4(_))
+            | (Kind::Ipv6, Value::Ipv6(_))
+            | (Kind::Bytes, Value::Bytes(_) | Value::BytesColon(_))
+            | (Kind::Text, Value::Text(_) | Value::Str(_))
+            | (Kind::Time, Value::Epoch(_) | Value::Seconds(_) | Value::Date(_))
+            | (Kind::Present, Value::Present)
+            | (Kind::Protocol, Value::Bytes(_) | Value::Str(_))
+    )
+}
+
+#[test]
+fn every_emitted_field_is_registered_with_its_type() {
+    let mut seen = BTreeSet::new();
+    let mut problems = BTreeSet::new();
+    for path in common::all_captures() {
+        let capture = CaptureFile::open(&path).expect("opens");
+        let mut tracker = Tracker::new();
+        for frame in capture.frames() {
+            let frame = frame.expect("whole");
+            let mut reassembled = None;
+            let packet = tracker.handle_frame(&frame, &mut reassembled);
+            packet.fields(&frame, &mut |field: Field<'_>| {
+                seen.insert(field.name);
+                match registry::lookup(field.name) {
+                    None => {
+                        problems.insert(format!("{} is not registered", field.name));
+                    }
+                    Some(info) if !kind_allows(info.kind, &field.value) => {
+                        problems.insert(format!(
+                            "{} is registered as {:?} but emitted as {:?}",
+                            field.name, info.kind, field.value
+                        ));
+                    }
+                    Some(_) => {}
+                }
+            });
+        }
+    }
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert!(seen.len() > 200, "only {} distinct fields seen", seen.len());
+}
