@@ -14,15 +14,17 @@ fn kind_allows(kind: Kind, value: &Value<'_>) -> bool {
     matches!(
         (kind, value),
         (Kind::Uint, Value::Uint(_))
-            | (Kind::Int, Value::Text(_))
-            | (Kind::Int, Value::Uint(_))
+            | (Kind::Int, Value::Int(_))
             | (Kind::Hex, Value::Hex { .. })
             | (Kind::Bool, Value::Bool(_))
             | (Kind::Mac, Value::Mac(_))
             | (Kind::Ipv4, Value::Ipv4(_))
             | (Kind::Ipv6, Value::Ipv6(_))
             | (Kind::Bytes, Value::Bytes(_) | Value::BytesColon(_))
-            | (Kind::Text, Value::Text(_) | Value::Str(_))
+            | (
+                Kind::Text,
+                Value::Text(_) | Value::Str(_) | Value::Host(_) | Value::FlagString(_) | Value::Lazy(_)
+            )
             | (Kind::Time, Value::Epoch(_) | Value::Seconds(_) | Value::Date(_))
             | (Kind::Present, Value::Present)
             | (Kind::Protocol, Value::Bytes(_) | Value::Str(_))

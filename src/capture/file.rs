@@ -13,7 +13,7 @@ use std::ops::Deref;
 use std::path::Path;
 
 use flate2::read::MultiGzDecoder;
-use memmap2::Mmap;
+use memmap2::{Advice, Mmap, UncheckedAdvice};
 use thiserror::Error;
 
 use super::{Frame, pcap, pcapng};
@@ -150,6 +150,8 @@ impl CaptureFile {
             // mapped, reads past the new end fault; that is the usual, accepted risk of mapping
             // a capture (tcpdump and Wireshark's readers take the same one for speed).
             let map = unsafe { Mmap::map(&file) }.map_err(io_error)?;
+            // Captures are read front to back: let the kernel read ahead. A refusal is harmless.
+            let _ = map.advise(Advice::Sequential);
             return Self::from_bytes(Bytes::Mapped(map), &shown);
         }
         let bytes = read_limited(file, &shown)?;
@@ -199,7 +201,11 @@ impl CaptureFile {
 
     /// Every frame in file order; a [`ReadError`] ends the walk.
     pub fn frames(&self) -> Frames<'_> {
-        Frames { records: self.records(), number: 0, done: false }
+        let mapped = match &self.bytes {
+            Bytes::Mapped(map) => Some(map),
+            Bytes::Owned(_) => None,
+        };
+        Frames { records: self.records(), number: 0, done: false, mapped, released: 0 }
     }
 
     /// The key material of every Decryption Secrets Block, in file order.
@@ -237,6 +243,15 @@ enum Records<'a> {
 }
 
 impl<'a> Records<'a> {
+    /// How far into the file the walk has come.
+    fn offset(&self) -> u64 {
+        match self {
+            Self::Pcap(reader) => reader.offset(),
+            Self::PcapNg(reader) => reader.offset(),
+            Self::Failed(_) => 0,
+        }
+    }
+
     fn next(&mut self) -> Option<Result<Record<'a>, ReadError>> {
         match self {
             Self::Pcap(reader) => reader.next_record(),
@@ -251,6 +266,34 @@ pub struct Frames<'a> {
     records: Records<'a>,
     number: u64,
     done: bool,
+    /// The mapping being walked, and how much of it has been handed back to the kernel.
+    mapped: Option<&'a Mmap>,
+    released: usize,
+}
+
+/// How much of a mapped file is read before the pages behind are released.
+const RELEASE_STEP: usize = 32 << 20;
+
+impl Frames<'_> {
+    /// Drops the pages already walked from this process's resident set, so one pass over a
+    /// large file holds only a window of it in memory. The pages stay in the page cache, and a
+    /// frame borrowed from them reads the same bytes again if it is used later.
+    fn release_walked_pages(&mut self) {
+        let Some(map) = self.mapped else { return };
+        let walked = self.records.offset() as usize;
+        if walked < self.released + RELEASE_STEP {
+            return;
+        }
+        let end = walked - walked % RELEASE_STEP;
+        // SAFETY: the map is a read-only view of a file, never written through, so dropping
+        // its pages loses nothing: the kernel refills them from the file on the next access.
+        let result = unsafe {
+            map.unchecked_advise_range(UncheckedAdvice::DontNeed, self.released, end - self.released)
+        };
+        // If the kernel refuses, the pages simply stay resident.
+        let _ = result;
+        self.released = end;
+    }
 }
 
 impl<'a> Iterator for Frames<'a> {
@@ -268,6 +311,7 @@ impl<'a> Iterator for Frames<'a> {
                 Some(Ok(Record::Frame(mut frame))) => {
                     self.number += 1;
                     frame.number = self.number;
+                    self.release_walked_pages();
                     return Some(Ok(frame));
                 }
             }

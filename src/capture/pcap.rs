@@ -70,7 +70,7 @@ impl<'a> Reader<'a> {
         })
     }
 
-    fn offset(&self) -> u64 {
+    pub(super) fn offset(&self) -> u64 {
         (self.file_len - self.rest.len()) as u64
     }
 

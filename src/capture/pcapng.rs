@@ -63,6 +63,10 @@ impl<'a> Reader<'a> {
         Ok(Self { parser, file_len: bytes.len(), rest: bytes, interfaces: Vec::new() })
     }
 
+    pub(super) fn offset(&self) -> u64 {
+        (self.file_len - self.rest.len()) as u64
+    }
+
     fn big_endian(&self) -> bool {
         self.parser.section().endianness == Endianness::Big
     }

@@ -6,7 +6,7 @@
 //! and a [`Value`] whose `Display` is exactly what `tshark -T fields` prints for it.
 
 use std::fmt::{self, Write as _};
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::ops::Range;
 
 /// Where a layer's bytes live.
@@ -20,7 +20,7 @@ pub enum Source {
 }
 
 /// A field value, typed as Wireshark types it so it prints the way tshark prints it.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone)]
 pub enum Value<'a> {
     /// An unsigned integer shown in decimal.
     Uint(u64),
@@ -41,6 +41,14 @@ pub enum Value<'a> {
     BytesColon(&'a [u8]),
     Str(&'a str),
     Text(String),
+    /// A signed integer shown in decimal.
+    Int(i64),
+    /// A host name field: the address, printed as text since rttscope resolves no names.
+    Host(IpAddr),
+    /// TCP flag bits drawn as Wireshark's `tcp.flags.str` draws them: `··········S·`.
+    FlagString(u16),
+    /// Text written only when asked for, such as `frame.protocols`.
+    Lazy(&'a dyn fmt::Display),
     /// Seconds and nanoseconds since the epoch, printed `secs.nnnnnnnnn`.
     Epoch(i64),
     /// An absolute time in nanoseconds since the epoch, printed as a UTC date the way tshark
@@ -76,6 +84,12 @@ impl Value<'_> {
     }
 }
 
+impl fmt::Debug for Value<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Value({self})")
+    }
+}
+
 impl fmt::Display for Value<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -105,6 +119,16 @@ impl fmt::Display for Value<'_> {
                 write!(f, "{sign}{}.{:09}", magnitude / 1_000_000_000, magnitude % 1_000_000_000)
             }
             Self::Present => f.write_str("1"),
+            Self::Int(value) => write!(f, "{value}"),
+            Self::Host(address) => write!(f, "{address}"),
+            Self::FlagString(flags) => {
+                const LETTERS: [char; 12] = ['R', 'R', 'R', 'N', 'C', 'E', 'U', 'A', 'P', 'R', 'S', 'F'];
+                for (index, letter) in LETTERS.iter().enumerate() {
+                    f.write_char(if flags & (0x800 >> index) != 0 { *letter } else { '·' })?;
+                }
+                Ok(())
+            }
+            Self::Lazy(text) => text.fmt(f),
             Self::Date(nanos) => write_date(f, *nanos),
         }
     }
@@ -159,7 +183,7 @@ pub fn write_hex(out: &mut (impl fmt::Write + ?Sized), bytes: &[u8]) -> fmt::Res
 }
 
 /// One named field of a layer.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Field<'a> {
     pub name: &'static str,
     pub value: Value<'a>,

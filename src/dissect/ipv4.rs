@@ -192,8 +192,8 @@ impl<'a> Header<'a> {
         for (name, host, range, address) in addresses {
             out.at(name, range.clone(), Value::Ipv4(address));
             out.at("ip.addr", range.clone(), Value::Ipv4(address));
-            out.at(host, range.clone(), Value::Text(address.to_string()));
-            out.at("ip.host", range, Value::Text(address.to_string()));
+            out.at(host, range.clone(), Value::Host(address.into()));
+            out.at("ip.host", range, Value::Host(address.into()));
         }
         for option in self.options() {
             match option {

@@ -328,8 +328,8 @@ impl<'a> Header<'a> {
         for (name, host, range, address) in addresses {
             out.at(name, range.clone(), Value::Ipv6(address));
             out.at("ipv6.addr", range.clone(), Value::Ipv6(address));
-            out.at(host, range.clone(), Value::Text(address.to_string()));
-            out.at("ipv6.host", range, Value::Text(address.to_string()));
+            out.at(host, range.clone(), Value::Host(address.into()));
+            out.at("ipv6.host", range, Value::Host(address.into()));
         }
         for extension in self.extensions() {
             extension.fields(out);

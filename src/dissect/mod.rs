@@ -335,24 +335,37 @@ impl<'a> Packet<'a> {
     /// The layer stack as Wireshark's `frame.protocols` lists it: `eth:ethertype:ip:tcp`.
     pub fn protocols(&self) -> String {
         let mut names = String::with_capacity(32);
-        let mut push = |name: &str| {
-            if !names.is_empty() {
-                names.push(':');
+        // Writing into a String cannot fail.
+        let _ = self.write_protocols(&mut names);
+        names
+    }
+
+    /// Writes the layer stack as `frame.protocols` lists it.
+    pub fn write_protocols(&self, out: &mut dyn fmt::Write) -> fmt::Result {
+        let mut first = true;
+        let mut push = |name: &str| -> fmt::Result {
+            if !first {
+                out.write_char(':')?;
             }
-            names.push_str(name);
+            first = false;
+            out.write_str(name)
         };
         for layer in &self.layers {
-            push(layer.protocol().filter_name());
+            push(layer.protocol().filter_name())?;
             match &layer.header {
-                Header::Ethernet(header) if header.ethertype().is_some() => push("ethertype"),
-                Header::Ethernet(_) => push("llc"),
-                Header::Vlan(_) => push("ethertype"),
-                Header::Sll(header) if header.ethertype().is_some() => push("ethertype"),
-                Header::Ipv6(header) => header.extensions().for_each(|ext| push(ext.protocol_name())),
+                Header::Ethernet(header) if header.ethertype().is_some() => push("ethertype")?,
+                Header::Ethernet(_) => push("llc")?,
+                Header::Vlan(_) => push("ethertype")?,
+                Header::Sll(header) if header.ethertype().is_some() => push("ethertype")?,
+                Header::Ipv6(header) => {
+                    for extension in header.extensions() {
+                        push(extension.protocol_name())?;
+                    }
+                }
                 _ => {}
             }
         }
-        names
+        Ok(())
     }
 
     /// Walks every field of the frame and its layers into `sink`.
@@ -384,6 +397,15 @@ impl<'a> Packet<'a> {
     }
 }
 
+/// Displays a packet's `frame.protocols` list when formatted, not before.
+struct ProtocolList<'p, 'a>(&'p Packet<'a>);
+
+impl fmt::Display for ProtocolList<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.write_protocols(f)
+    }
+}
+
 /// The frame's own fields: number, time, lengths and the protocol stack.
 fn frame_fields(packet: &Packet<'_>, frame: &Frame<'_>, sink: &mut dyn FieldSink) {
     let mut out = Emitter::new(sink, 0, Source::Frame);
@@ -394,7 +416,8 @@ fn frame_fields(packet: &Packet<'_>, frame: &Frame<'_>, sink: &mut dyn FieldSink
     out.computed("frame.number", Value::Uint(frame.number));
     out.computed("frame.len", Value::Uint(frame.orig_len.into()));
     out.computed("frame.cap_len", Value::Uint(frame.data.len() as u64));
-    out.computed("frame.protocols", Value::Text(packet.protocols()));
+    let protocols = ProtocolList(packet);
+    out.computed("frame.protocols", Value::Lazy(&protocols));
 }
 
 /// Writes the Info column: the top layer's summary, with the extras tshark adds.

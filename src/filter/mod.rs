@@ -146,10 +146,6 @@ fn compare(value: &Value<'_>, op: Op, literal: &Literal) -> bool {
     let ordering = match (value, literal) {
         (Value::Uint(v) | Value::Hex { value: v, .. }, Literal::Number(n)) => i128::from(*v).cmp(n),
         (Value::Bool(flag), Literal::Number(n)) => i128::from(*flag).cmp(n),
-        (Value::Text(text), Literal::Number(n)) => match text.parse::<i128>() {
-            Ok(v) => v.cmp(n),
-            Err(_) => return false,
-        },
         (Value::Epoch(ns) | Value::Seconds(ns) | Value::Date(ns), Literal::Nanos(n)) => {
             i128::from(*ns).cmp(n)
         }
@@ -177,6 +173,10 @@ fn compare(value: &Value<'_>, op: Op, literal: &Literal) -> bool {
         }
         (Value::Str(text), Literal::Text(wanted)) => return text_test(text, op, wanted),
         (Value::Text(text), Literal::Text(wanted)) => return text_test(text, op, wanted),
+        (Value::Host(_) | Value::FlagString(_) | Value::Lazy(_), Literal::Text(wanted)) => {
+            return text_test(&value.to_string(), op, wanted);
+        }
+        (Value::Int(v), Literal::Number(n)) => i128::from(*v).cmp(n),
         _ => return false,
     };
     match op {

@@ -275,7 +275,7 @@ impl<'a> Header<'a> {
         for (name, bit) in bits {
             out.at(name, range.clone(), Value::Bool(flags & bit != 0));
         }
-        out.at("tcp.flags.str", range, Value::Text(flag_string(flags)));
+        out.at("tcp.flags.str", range, Value::FlagString(flags));
     }
 
     fn window_fields(&self, out: &mut Emitter<'_>, scaling: Option<WindowScaling>) {
@@ -295,8 +295,7 @@ impl<'a> Header<'a> {
             }
         };
         out.computed("tcp.window_size", Value::Uint(size));
-        let factor = if factor < 0 { Value::Text(factor.to_string()) } else { Value::Uint(factor as u64) };
-        out.computed("tcp.window_size_scalefactor", factor);
+        out.computed("tcp.window_size_scalefactor", Value::Int(factor));
     }
 
     /// The Info-column text, in tshark's words.
@@ -400,16 +399,6 @@ pub fn write_flag_names(out: &mut dyn fmt::Write, flags: u16) -> fmt::Result {
         out.write_str("<None>")?;
     }
     Ok(())
-}
-
-/// The twelve flag bits as Wireshark's `tcp.flags.str` draws them, most significant first.
-fn flag_string(flags: u16) -> String {
-    const LETTERS: [char; 12] = ['R', 'R', 'R', 'N', 'C', 'E', 'U', 'A', 'P', 'R', 'S', 'F'];
-    LETTERS
-        .iter()
-        .enumerate()
-        .map(|(index, letter)| if flags & (0x800 >> index) != 0 { *letter } else { '·' })
-        .collect()
 }
 
 #[cfg(test)]

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Dissection speed and memory against tcpdump and tshark, side by side on the same capture.
+#
+#   scripts/bench.sh [SIZE_MB]      (default 300; needs hyperfine, tcpdump, tshark)
+#
+# Builds the release binary, writes bench-data/big-SIZE.pcap by repeating the interop captures
+# (examples/make_big_capture.rs), then times each tool over it and prints the ratios. Output
+# goes to /dev/null for every tool; each reads the file from the page cache after a warm-up.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+size=${1:-300}
+big=bench-data/big-$size.pcap
+keys=bench-data/none.keys
+mkdir -p bench-data
+cargo build --release --quiet --bin rttscope --example make_big_capture
+[ -f "$big" ] || ./target/release/examples/make_big_capture "$big" "$size"
+packets=$(./target/release/rttscope dissect "$big" -T fields -e frame.number | wc -l)
+echo "capture: $big, $(du -m "$big" | cut -f1) MB, $packets packets"
+
+export LC_ALL=C
+json=$(mktemp)
+trap 'rm -f "$json"' EXIT
+hyperfine --warmup 1 --runs "${RUNS:-5}" --export-json "$json" --style basic \
+  -n rttscope "./target/release/rttscope dissect $big > /dev/null" \
+  -n rttscope-fields "./target/release/rttscope dissect $big -T fields -e frame.number -e ip.src -e tcp.stream -e tcp.seq > /dev/null" \
+  -n tcpdump "tcpdump -nr $big > /dev/null 2>&1" >&2
+hyperfine --runs 1 --export-json "$json.tshark" --style basic \
+  -n tshark "tshark -n -r $big > /dev/null 2>&1" \
+  -n tshark-fields "tshark -n -r $big -T fields -e frame.number -e ip.src -e tcp.stream -e tcp.seq > /dev/null 2>&1" >&2
+
+python3 - "$json" "$json.tshark" <<'PY'
+import json, sys
+results = {}
+for path in sys.argv[1:]:
+    for run in json.load(open(path))["results"]:
+        results[run["command"]] = run["mean"]
+ours, fields = results["rttscope"], results["rttscope-fields"]
+print(f"rttscope text   {ours:7.3f} s   tcpdump -nr {results['tcpdump']:7.3f} s   ratio {results['tcpdump'] / ours:5.1f}x")
+print(f"rttscope text   {ours:7.3f} s   tshark -r   {results['tshark']:7.3f} s   ratio {results['tshark'] / ours:5.1f}x")
+print(f"rttscope fields {fields:7.3f} s   tshark -T fields {results['tshark-fields']:7.3f} s   ratio {results['tshark-fields'] / fields:5.1f}x")
+PY
+rm -f "$json.tshark"
+
+# Peak resident memory. rttscope maps the file, so its resident set includes the file's pages
+# that were touched; the anonymous (heap) part is reported separately from /proc.
+peak() { /usr/bin/time -f "%M" "$@" 2>&1 >/dev/null | tail -1; }
+echo "peak RSS: rttscope $(peak ./target/release/rttscope dissect "$big") KB," \
+  "tcpdump $(peak tcpdump -nr "$big") KB, tshark $(peak tshark -n -r "$big") KB"
+./target/release/rttscope dissect "$big" > /dev/null &
+pid=$!
+heap=0
+while kill -0 "$pid" 2>/dev/null; do
+  anon=$(awk '/^RssAnon/ {print $2}' /proc/$pid/status 2>/dev/null || echo 0)
+  [ "${anon:-0}" -gt "$heap" ] && heap=$anon
+  sleep 0.02
+done
+echo "rttscope anonymous (heap) memory peak: about $heap KB"
