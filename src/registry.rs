@@ -50,6 +50,8 @@ pub static FIELDS: &[FieldInfo] = fields! {
     "frame.cap_len" Uint "length captured";
     "frame.interface_id" Uint "pcapng interface index";
     "frame.protocols" Text "protocols in the frame, outermost first";
+    "_ws.col.Protocol" Text "the Protocol column";
+    "_ws.col.Info" Text "the Info column";
     "null.family" Uint "address family of the payload";
     "eth.dst" Mac "destination MAC address";
     "eth.src" Mac "source MAC address";

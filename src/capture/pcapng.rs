@@ -228,41 +228,36 @@ impl<'a> Reader<'a> {
     }
 
     fn enhanced_packet(&self, body: &'a [u8]) -> Result<Record<'a>, String> {
-        if body.len() < 20 {
-            return Err(format!(
-                "an Enhanced Packet Block body of {} bytes is shorter than its 20-byte header",
-                body.len()
-            ));
-        }
-        let interface_id = self.u32_at(body, 0);
-        let units = (u64::from(self.u32_at(body, 4)) << 32) | u64::from(self.u32_at(body, 8));
-        let captured = self.u32_at(body, 12) as usize;
-        let orig_len = self.u32_at(body, 16);
-        let data = body.get(20..20 + captured).ok_or_else(|| {
-            format!("an Enhanced Packet Block claims {captured} captured bytes but holds {}", body.len() - 20)
-        })?;
-        self.frame(interface_id, Some(units), orig_len, data)
+        self.timestamped_packet("an Enhanced Packet Block", body, |body| self.u32_at(body, 0))
     }
 
+    /// The obsolete Packet Block: an EPB whose first word is a 16-bit interface id and a
+    /// 16-bit drop count.
     fn obsolete_packet(&self, body: &'a [u8]) -> Result<Record<'a>, String> {
+        self.timestamped_packet("a Packet Block", body, |body| {
+            let half = [body[0], body[1]];
+            u32::from(if self.big_endian() { u16::from_be_bytes(half) } else { u16::from_le_bytes(half) })
+        })
+    }
+
+    /// Reads the layout EPB and PB share after their first word: timestamp high and low,
+    /// captured length, original length, packet data.
+    fn timestamped_packet(
+        &self,
+        what: &str,
+        body: &'a [u8],
+        interface_id: impl Fn(&[u8]) -> u32,
+    ) -> Result<Record<'a>, String> {
         if body.len() < 20 {
-            return Err(format!(
-                "a Packet Block body of {} bytes is shorter than its 20-byte header",
-                body.len()
-            ));
+            return Err(format!("{what} body of {} bytes is shorter than its 20-byte header", body.len()));
         }
-        let interface_id = u32::from(if self.big_endian() {
-            u16::from_be_bytes([body[0], body[1]])
-        } else {
-            u16::from_le_bytes([body[0], body[1]])
-        });
         let units = (u64::from(self.u32_at(body, 4)) << 32) | u64::from(self.u32_at(body, 8));
         let captured = self.u32_at(body, 12) as usize;
         let orig_len = self.u32_at(body, 16);
         let data = body.get(20..20 + captured).ok_or_else(|| {
-            format!("a Packet Block claims {captured} captured bytes but holds {}", body.len() - 20)
+            format!("{what} claims {captured} captured bytes but holds {}", body.len() - 20)
         })?;
-        self.frame(interface_id, Some(units), orig_len, data)
+        self.frame(interface_id(body), Some(units), orig_len, data)
     }
 
     fn simple_packet(&self, body: &'a [u8]) -> Result<Record<'a>, String> {

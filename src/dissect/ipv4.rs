@@ -24,6 +24,7 @@ use std::net::Ipv4Addr;
 
 use super::error::{Error, IResult, be16, take_bytes};
 use super::field::{Emitter, Value};
+use super::options::OptionList;
 
 pub const MIN_HEADER_LEN: usize = 20;
 
@@ -159,9 +160,10 @@ impl<'a> Header<'a> {
         Ipv4Addr::new(b[0], b[1], b[2], b[3])
     }
 
-    /// The options area, padding included.
-    pub fn options(&self) -> Options<'a> {
-        Options { rest: &self.bytes[MIN_HEADER_LEN..], offset: MIN_HEADER_LEN }
+    /// The options, in order; an impossible one ends the walk with an error.
+    pub fn options(&self) -> impl Iterator<Item = Result<IpOption<'a>, Error>> + 'a {
+        OptionList::new(&self.bytes[MIN_HEADER_LEN..], MIN_HEADER_LEN)
+            .map(|option| option.map(|raw| IpOption { kind: raw.kind, bytes: raw.bytes, offset: raw.offset }))
     }
 
     pub fn fields(&self, out: &mut Emitter<'_>) {
@@ -257,42 +259,6 @@ impl IpOption<'_> {
             }
             _ => {}
         }
-    }
-}
-
-/// Walks the options area; an option whose length is impossible ends the walk with an error.
-pub struct Options<'a> {
-    rest: &'a [u8],
-    offset: usize,
-}
-
-impl<'a> Iterator for Options<'a> {
-    type Item = Result<IpOption<'a>, Error>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let kind = *self.rest.first()?;
-        let len = match (kind, self.rest.get(1)) {
-            (option::END | option::NOP, _) => 1,
-            (_, Some(&len)) if len >= 2 => usize::from(len),
-            (_, Some(&len)) => {
-                self.rest = &[];
-                let reason = format!("option {kind} has length {len}, below 2");
-                return Some(Err(Error::Malformed(reason.into())));
-            }
-            (_, None) => {
-                self.rest = &[];
-                return Some(Err(Error::Truncated { needed: 1 }));
-            }
-        };
-        if len > self.rest.len() {
-            let needed = len - self.rest.len();
-            self.rest = &[];
-            return Some(Err(Error::Truncated { needed }));
-        }
-        let option = IpOption { kind, bytes: &self.rest[..len], offset: self.offset };
-        self.rest = &self.rest[len..];
-        self.offset += len;
-        Some(Ok(option))
     }
 }
 

@@ -18,6 +18,7 @@ pub mod icmpv6;
 pub mod ipv4;
 pub mod ipv6;
 pub mod null;
+pub mod options;
 pub mod sll;
 pub mod tcp;
 pub mod udp;
@@ -406,6 +407,15 @@ impl fmt::Display for ProtocolList<'_, '_> {
     }
 }
 
+/// Displays a packet's Info column when formatted.
+struct InfoColumn<'p, 'a>(&'p Packet<'a>);
+
+impl fmt::Display for InfoColumn<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_info(self.0, f)
+    }
+}
+
 /// The frame's own fields: number, time, lengths and the protocol stack.
 fn frame_fields(packet: &Packet<'_>, frame: &Frame<'_>, sink: &mut dyn FieldSink) {
     let mut out = Emitter::new(sink, 0, Source::Frame);
@@ -418,6 +428,10 @@ fn frame_fields(packet: &Packet<'_>, frame: &Frame<'_>, sink: &mut dyn FieldSink
     out.computed("frame.cap_len", Value::Uint(frame.data.len() as u64));
     let protocols = ProtocolList(packet);
     out.computed("frame.protocols", Value::Lazy(&protocols));
+    let column = packet.top_layer().map_or("", |layer| layer.protocol().column_name());
+    out.computed("_ws.col.Protocol", Value::Str(column));
+    let info = InfoColumn(packet);
+    out.computed("_ws.col.Info", Value::Lazy(&info));
 }
 
 /// Writes the Info column: the top layer's summary, with the extras tshark adds.

@@ -20,7 +20,7 @@ use std::fmt;
 
 use super::error::{Error, IResult, be16, be32, take_bytes};
 use super::field::{Emitter, Value};
-pub use options::{FastOpen, Options, TcpOption};
+pub use options::{FastOpen, TcpOption};
 
 pub const MIN_HEADER_LEN: usize = 20;
 
@@ -186,8 +186,8 @@ impl<'a> Header<'a> {
         len
     }
 
-    pub fn options(&self) -> Options<'a> {
-        Options { rest: &self.bytes[MIN_HEADER_LEN..], offset: MIN_HEADER_LEN }
+    pub fn options(&self) -> impl Iterator<Item = Result<TcpOption<'a>, Error>> + 'a {
+        options::walk_options(&self.bytes[MIN_HEADER_LEN..], MIN_HEADER_LEN)
     }
 
     /// Why the options could not all be read, if they could not.
@@ -300,6 +300,9 @@ impl<'a> Header<'a> {
 
     /// The Info-column text, in tshark's words.
     pub fn summary(&self, out: &mut dyn fmt::Write, analysis: Option<&Analysis>) -> fmt::Result {
+        if let Some(analysis) = analysis {
+            write_analysis_labels(out, analysis)?;
+        }
         write!(out, "{} → {} [", self.src_port(), self.dst_port())?;
         write_flag_names(out, self.flags())?;
         out.write_char(']')?;
@@ -322,6 +325,10 @@ impl<'a> Header<'a> {
                 out.write_str(" SACK_PERM")?;
             } else if let Some((tsval, tsecr)) = option.timestamps() {
                 write!(out, " TSval={tsval} TSecr={tsecr}")?;
+            } else if option.kind == options::kind::SACK {
+                for (left, right) in option.sack_blocks() {
+                    write!(out, " SLE={} SRE={}", left.wrapping_sub(ack_base), right.wrapping_sub(ack_base))?;
+                }
             } else if let Some(fast_open) = option.fast_open() {
                 match fast_open {
                     FastOpen::CookieRequest => out.write_str(" TFO=R")?,
@@ -370,6 +377,35 @@ fn analysis_fields(out: &mut Emitter<'_>, analysis: &Analysis) {
         out.computed("tcp.analysis.duplicate_ack_num", Value::Uint(count.into()));
         out.computed("tcp.analysis.duplicate_ack_frame", Value::Uint(frame));
     }
+}
+
+/// Writes what the sequence analysis found, as tshark prefixes its Info column with it.
+fn write_analysis_labels(out: &mut dyn fmt::Write, analysis: &Analysis) -> fmt::Result {
+    let labels = [
+        (analysis::PORTS_REUSED, "TCP Port numbers reused"),
+        (analysis::LOST_SEGMENT, "TCP Previous segment not captured"),
+        (analysis::ACK_LOST_SEGMENT, "TCP ACKed unseen segment"),
+        (analysis::FAST_RETRANSMISSION, "TCP Fast Retransmission"),
+        (analysis::SPURIOUS_RETRANSMISSION, "TCP Spurious Retransmission"),
+        (analysis::RETRANSMISSION, "TCP Retransmission"),
+        (analysis::OUT_OF_ORDER, "TCP Out-Of-Order"),
+        (analysis::WINDOW_UPDATE, "TCP Window Update"),
+        (analysis::WINDOW_FULL, "TCP Window Full"),
+        (analysis::KEEP_ALIVE, "TCP Keep-Alive"),
+        (analysis::KEEP_ALIVE_ACK, "TCP Keep-Alive ACK"),
+        (analysis::ZERO_WINDOW_PROBE, "TCP ZeroWindowProbe"),
+        (analysis::ZERO_WINDOW_PROBE_ACK, "TCP ZeroWindowProbeAck"),
+        (analysis::ZERO_WINDOW, "TCP ZeroWindow"),
+    ];
+    for (bit, label) in labels {
+        if analysis.flags & bit != 0 {
+            write!(out, "[{label}] ")?;
+        }
+    }
+    if let Some((count, frame)) = analysis.duplicate_of {
+        write!(out, "[TCP Dup ACK {frame}#{count}] ")?;
+    }
+    Ok(())
 }
 
 /// Writes the set flags as tshark's Info column lists them: `SYN, ACK`.

@@ -10,11 +10,12 @@
 //! 253, 254 experimental (RFC 6994): magic(2) then data; magic 0xf989 is the pre-standard
 //!     Fast Open cookie that RFC 7413 section 4.1.1 mentions.
 //! ```
-//! Like Wireshark, the walk does not stop at End of Option List: the zero bytes after it are
-//! listed too. An option whose length is impossible ends the walk with an error.
+//! The framing is the one IPv4 uses too (`dissect::options`). Like Wireshark, the walk does not
+//! stop at End of Option List: the zero bytes after it are listed too.
 
 use super::super::error::{Error, be16, be32};
 use super::super::field::{Emitter, Value};
+use super::super::options::OptionList;
 
 pub mod kind {
     pub const END: u8 = 0;
@@ -31,6 +32,12 @@ pub mod kind {
 
 /// The experiment identifier of the pre-standard Fast Open option.
 const FAST_OPEN_MAGIC: u16 = 0xf989;
+
+/// Walks a TCP options area that starts `offset` bytes into the header.
+pub fn walk_options(area: &[u8], offset: usize) -> impl Iterator<Item = Result<TcpOption<'_>, Error>> {
+    OptionList::new(area, offset)
+        .map(|option| option.map(|raw| TcpOption { kind: raw.kind, bytes: raw.bytes, offset: raw.offset }))
+}
 
 /// One option, its kind and length bytes included.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -152,48 +159,12 @@ impl<'a> TcpOption<'a> {
     }
 }
 
-/// Walks the options area of a TCP header.
-pub struct Options<'a> {
-    pub(super) rest: &'a [u8],
-    pub(super) offset: usize,
-}
-
-impl<'a> Iterator for Options<'a> {
-    type Item = Result<TcpOption<'a>, Error>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        let option_kind = *self.rest.first()?;
-        let len = match (option_kind, self.rest.get(1)) {
-            (kind::END | kind::NOP, _) => 1,
-            (_, Some(&len)) if len >= 2 => usize::from(len),
-            (_, Some(&len)) => {
-                self.rest = &[];
-                let reason = format!("option {option_kind} has length {len}, below 2");
-                return Some(Err(Error::Malformed(reason.into())));
-            }
-            (_, None) => {
-                self.rest = &[];
-                return Some(Err(Error::Truncated { needed: 1 }));
-            }
-        };
-        if len > self.rest.len() {
-            let needed = len - self.rest.len();
-            self.rest = &[];
-            return Some(Err(Error::Truncated { needed }));
-        }
-        let option = TcpOption { kind: option_kind, bytes: &self.rest[..len], offset: self.offset };
-        self.rest = &self.rest[len..];
-        self.offset += len;
-        Some(Ok(option))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn walk(bytes: &[u8]) -> Vec<Result<TcpOption<'_>, Error>> {
-        Options { rest: bytes, offset: 20 }.collect()
+        walk_options(bytes, 20).collect()
     }
 
     #[test]
