@@ -46,6 +46,8 @@ macro_rules! fields {
 pub static FIELDS: &[FieldInfo] = fields! {
     "frame.number" Uint "frame number, from 1";
     "frame.time_epoch" Time "capture time, seconds since 1970";
+    "frame.time_relative" Time "seconds since the first frame";
+    "frame.time_delta" Time "seconds since the frame before";
     "frame.len" Uint "length on the wire";
     "frame.cap_len" Uint "length captured";
     "frame.interface_id" Uint "pcapng interface index";

@@ -130,3 +130,21 @@ fn fields_lists_every_name_the_output_uses() {
         assert!(listed.iter().any(|listed| listed == name), "{name}");
     }
 }
+
+#[test]
+fn a_filter_keeps_times_relative_to_the_capture_not_to_the_first_match() {
+    let path = capture("tcp-loss-sack.pcap");
+    let filtered = rttscope(&["dissect", &path, "-Y", "tcp.analysis.retransmission", "-c", "1"]);
+    let line = stdout(&filtered);
+    let mut words = line.split_whitespace();
+    let (number, time) = (words.next().unwrap_or_default(), words.next().unwrap_or_default());
+    let all = rttscope(&["dissect", &path, "-e", "frame.number", "-e", "frame.time_relative"]);
+    let expected = stdout(&all)
+        .lines()
+        .find_map(|row| {
+            row.split_once('\t').filter(|(n, _)| *n == number).map(|(_, t)| t[..t.len() - 3].to_owned())
+        })
+        .expect("the frame is in the unfiltered output");
+    assert_ne!(time, "0.000000", "{line}");
+    assert_eq!(time, expected, "{line}");
+}

@@ -44,6 +44,17 @@ pub struct Packet<'a> {
     pub fragment: Option<Fragment<'a>>,
     /// The reassembled datagram payload that layers with [`Source::Reassembled`] come from.
     pub reassembled: Option<&'a [u8]>,
+    /// Where the frame sits in the capture's time, once `track` has seen the frames before it.
+    pub times: Option<FrameTimes>,
+}
+
+/// A frame's time relative to the capture, which only the frames before it can tell.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FrameTimes {
+    /// Since the first frame of the capture.
+    pub relative_ns: i64,
+    /// Since the frame before this one.
+    pub delta_ns: i64,
 }
 
 /// Something wrong with one layer of a packet.
@@ -423,6 +434,10 @@ fn frame_fields(packet: &Packet<'_>, frame: &Frame<'_>, sink: &mut dyn FieldSink
         out.computed("frame.interface_id", Value::Uint(interface.into()));
     }
     out.computed("frame.time_epoch", Value::Epoch(frame.ts_ns));
+    if let Some(times) = packet.times {
+        out.computed("frame.time_delta", Value::Seconds(times.delta_ns));
+        out.computed("frame.time_relative", Value::Seconds(times.relative_ns));
+    }
     out.computed("frame.number", Value::Uint(frame.number));
     out.computed("frame.len", Value::Uint(frame.orig_len.into()));
     out.computed("frame.cap_len", Value::Uint(frame.data.len() as u64));

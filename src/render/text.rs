@@ -9,10 +9,9 @@ use crate::capture::Frame;
 use crate::dissect::field::write_mac;
 use crate::dissect::{Header, Packet, write_info};
 
-/// The text renderer; it remembers the first packet's time.
+/// The text renderer.
 #[derive(Default)]
 pub struct Text {
-    first_ns: Option<i64>,
     line: String,
     info: String,
 }
@@ -25,8 +24,7 @@ impl Text {
 
 impl Render for Text {
     fn packet(&mut self, out: &mut dyn io::Write, frame: &Frame<'_>, packet: &Packet<'_>) -> io::Result<()> {
-        let first = *self.first_ns.get_or_insert(frame.ts_ns);
-        let relative = frame.ts_ns - first;
+        let relative = packet.times.map_or(0, |times| times.relative_ns);
         let line = &mut self.line;
         line.clear();
         let sign = if relative < 0 { "-" } else { "" };

@@ -17,7 +17,7 @@ use tcp::{Segment, TcpTable};
 
 use crate::capture::Frame;
 use crate::dissect::tcp::analysis as tcp_analysis;
-use crate::dissect::{self, Annotation, Header, Packet};
+use crate::dissect::{self, Annotation, FrameTimes, Header, Packet};
 
 /// Everything learned from the frames so far.
 #[derive(Default)]
@@ -25,6 +25,9 @@ pub struct Tracker {
     defrag: Defragmenter,
     tcp: TcpTable,
     udp: UdpTable,
+    /// Capture times of the first frame and of the one before this.
+    first_ns: Option<i64>,
+    previous_ns: Option<i64>,
 }
 
 impl Tracker {
@@ -40,6 +43,10 @@ impl Tracker {
         reassembled: &'a mut Option<Vec<u8>>,
     ) -> Packet<'a> {
         let mut packet = dissect::dissect(frame);
+        let first = *self.first_ns.get_or_insert(frame.ts_ns);
+        let previous = self.previous_ns.replace(frame.ts_ns).unwrap_or(frame.ts_ns);
+        packet.times =
+            Some(FrameTimes { relative_ns: frame.ts_ns - first, delta_ns: frame.ts_ns - previous });
         if let Some(fragment) = packet.fragment {
             match self.defrag.add(frame.number, frame.ts_ns, &fragment) {
                 Outcome::Waiting => {}
