@@ -45,12 +45,15 @@ pub fn continue_reassembled<'a>(
         return;
     };
     packet.layers.truncate(fragment.layer + 1);
-    let addresses = match &packet.layers[fragment.layer].header {
+    let Some(ip_layer) = packet.layers.get_mut(fragment.layer) else {
+        return;
+    };
+    let addresses = match &ip_layer.header {
         Header::Ipv4(ip) => (IpAddr::V4(ip.src()), IpAddr::V4(ip.dst())),
         Header::Ipv6(ip) => (IpAddr::V6(ip.src()), IpAddr::V6(ip.dst())),
         _ => return,
     };
-    packet.layers[fragment.layer].annotation = annotation;
+    ip_layer.annotation = annotation;
     packet.fragment = None;
     packet.reassembled = Some(payload);
     let mut chain =
@@ -137,7 +140,7 @@ impl<'a> Chain<'_, 'a> {
                 &[]
             }
         };
-        if let Header::Ethernet(header) = &mut self.packet.layers[index].header {
+        if let Some(Layer { header: Header::Ethernet(header), .. }) = self.packet.layers.get_mut(index) {
             header.trailer = trailer;
         }
     }
@@ -365,14 +368,18 @@ impl<'a> Chain<'_, 'a> {
     }
 
     /// Dissects the datagram an ICMP error quotes, marking its layers as quoted.
+    /// Only one level is followed: an error quoting an error quoting an error could otherwise
+    /// nest as deep as the frame is long.
     fn quoted_datagram(&mut self, body: &'a [u8], dissect: impl FnOnce(&mut Self, &'a [u8])) {
         if body.is_empty() {
             return;
         }
-        let outer = self.quoted;
+        if self.quoted {
+            return self.data(body);
+        }
         self.quoted = true;
         dissect(self, body);
-        self.quoted = outer;
+        self.quoted = false;
     }
 
     fn udp(&mut self, payload: &'a [u8], missing: usize) {

@@ -85,9 +85,12 @@ impl Filter {
             let spans: SmallVec<[&[u8]; 2]> = if protocol == Protocol::Frame {
                 SmallVec::from_elem(frame.data, 1)
             } else {
-                (0..packet.layers.len())
-                    .filter(|&index| packet.layers[index].protocol() == protocol)
-                    .map(|index| packet.span(index, frame))
+                packet
+                    .layers
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, layer)| layer.protocol() == protocol)
+                    .map(|(index, _)| packet.span(index, frame))
                     .collect()
             };
             seen.present = !spans.is_empty();

@@ -18,6 +18,7 @@ use tcp::{Segment, TcpTable};
 use crate::capture::Frame;
 use crate::dissect::tcp::analysis as tcp_analysis;
 use crate::dissect::{self, Annotation, FrameTimes, Header, Packet};
+use crate::osi::Protocol;
 
 /// Everything learned from the frames so far.
 #[derive(Default)]
@@ -51,7 +52,8 @@ impl Tracker {
             match self.defrag.add(frame.number, frame.ts_ns, &fragment) {
                 Outcome::Waiting => {}
                 Outcome::Rejected(reason) => {
-                    let protocol = packet.layers[fragment.layer].protocol();
+                    let protocol =
+                        packet.layers.get(fragment.layer).map_or(Protocol::Ipv4, |layer| layer.protocol());
                     packet.problem(protocol, reason);
                 }
                 Outcome::Complete { payload, reassembly } => {

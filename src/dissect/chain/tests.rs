@@ -152,3 +152,19 @@ fn ipv6_fragments_are_reassembled_too() {
     assert_eq!(values(&packet, &last, "ipv6.reassembled.length"), ["16"]);
     assert_eq!(values(&packet, &last, "icmpv6.echo.sequence_number"), ["1"]);
 }
+
+#[test]
+fn errors_quoting_errors_are_followed_one_level_only() {
+    // An ICMP error quoting an ICMP error quoting ... 2000 levels deep, in one frame.
+    let mut datagram = ipv4(UDP, [10, 0, 0, 2], [10, 0, 0, 1], &udp(1, 2, b""));
+    for _ in 0..2000 {
+        datagram = ipv4(ICMP, [10, 0, 0, 1], [10, 0, 0, 2], &icmp(11, 0, [0; 4], &datagram));
+    }
+    let data = ethernet(IPV4, &datagram);
+    let frame = frame(1, 0, LinkType::Ethernet, &data);
+    let packet = dissect(&frame);
+    assert_eq!(
+        protocols(&packet),
+        [Protocol::Ethernet, Protocol::Ipv4, Protocol::Icmp, Protocol::Ipv4, Protocol::Icmp, Protocol::Data]
+    );
+}
