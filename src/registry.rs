@@ -184,6 +184,8 @@ pub static FIELDS: &[FieldInfo] = fields! {
     "icmp.seq_le" Uint "echo sequence number read little-endian";
     "icmp.data_time" Time "ping's send time, from the echo data";
     "icmp.data_time_relative" Time "time from the ping's send time to capture";
+    "icmp.resp_to" Uint "frame of the request this reply answers";
+    "icmp.resptime" Time "milliseconds from the request to this reply";
     "icmp.unused" Bytes "unused bytes";
     "icmp.mtu" Uint "next-hop MTU";
     "icmp.redir_gw" Ipv4 "gateway to redirect to";
@@ -197,6 +199,8 @@ pub static FIELDS: &[FieldInfo] = fields! {
     "icmpv6.pointer" Uint "pointer to the problem";
     "icmpv6.echo.identifier" Hex "echo identifier";
     "icmpv6.echo.sequence_number" Uint "echo sequence number";
+    "icmpv6.resp_to" Uint "frame of the request this reply answers";
+    "icmpv6.resptime" Time "milliseconds from the request to this reply";
     "icmpv6.mld.maximum_response_delay" Uint "maximum response delay";
     "icmpv6.mld.multicast_address" Ipv6 "multicast address";
     "icmpv6.mldr.nb_mcast_records" Uint "number of multicast address records";

@@ -25,7 +25,7 @@ fn kind_allows(kind: Kind, value: &Value<'_>) -> bool {
                 Kind::Text,
                 Value::Text(_) | Value::Str(_) | Value::Host(_) | Value::FlagString(_) | Value::Lazy(_)
             )
-            | (Kind::Time, Value::Epoch(_) | Value::Seconds(_) | Value::Date(_))
+            | (Kind::Time, Value::Epoch(_) | Value::Seconds(_) | Value::Date(_) | Value::Millis(_))
             | (Kind::Present, Value::Present)
             | (Kind::Protocol, Value::Bytes(_) | Value::Str(_))
     )

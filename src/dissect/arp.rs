@@ -136,8 +136,12 @@ impl Packet<'_> {
             return write!(out, "ARP opcode {}", self.opcode());
         }
         let (sender, target) = (self.ipv4(Address::SenderProtocol), self.ipv4(Address::TargetProtocol));
+        let unknown_target = self.mac(Address::TargetHardware) == [0; 6];
         match self.opcode() {
+            // RFC 5227 section 2.3: an announcement asks for its own address, knowing no one.
+            1 if sender == target && unknown_target => write!(out, "ARP Announcement for {sender}"),
             1 if sender == target => write!(out, "Gratuitous ARP for {sender} (Request)"),
+            2 if sender == target => write!(out, "Gratuitous ARP for {sender} (Reply)"),
             1 if sender.is_unspecified() => write!(out, "Who has {target}? (ARP Probe)"),
             1 => write!(out, "Who has {target}? Tell {sender}"),
             2 => {

@@ -56,6 +56,9 @@ pub enum Value<'a> {
     Date(i64),
     /// A signed duration in nanoseconds, printed as seconds with nine decimals.
     Seconds(i64),
+    /// A duration in nanoseconds, printed in milliseconds as the shortest decimal that reads
+    /// back the same (Wireshark's `FT_DOUBLE` times, such as `icmp.resptime`).
+    Millis(i64),
     /// A presence-only marker (Wireshark's `FT_NONE`), such as an analysis flag; tshark
     /// prints `1` for it.
     Present,
@@ -120,6 +123,7 @@ impl fmt::Display for Value<'_> {
             }
             Self::Present => f.write_str("1"),
             Self::Int(value) => write!(f, "{value}"),
+            Self::Millis(nanos) => write!(f, "{}", *nanos as f64 / 1e6),
             Self::Host(address) => write!(f, "{address}"),
             Self::FlagString(flags) => {
                 const LETTERS: [char; 12] = ['R', 'R', 'R', 'N', 'C', 'E', 'U', 'A', 'P', 'R', 'S', 'F'];
@@ -258,6 +262,9 @@ mod tests {
         assert_eq!(Value::Epoch(-1).to_string(), "-0.000000001");
         assert_eq!(Value::Seconds(-1_500_000_000).to_string(), "-1.500000000");
         assert_eq!(Value::Present.to_string(), "1");
+        assert_eq!(Value::Millis(92_000).to_string(), "0.092");
+        assert_eq!(Value::Millis(30_000).to_string(), "0.03");
+        assert_eq!(Value::Millis(1_500_000_000).to_string(), "1500");
         assert_eq!(Value::Date(0).to_string(), "Jan  1, 1970 00:00:00.000000000 UTC");
         assert_eq!(Value::Date(1_795_330_220_000_000_001).to_string(), "Nov 22, 2026 06:50:20.000000001 UTC");
         assert_eq!(Value::Date(951_782_400_000_000_000).to_string(), "Feb 29, 2000 00:00:00.000000000 UTC");

@@ -176,10 +176,28 @@ impl<'a> Message<'a> {
 
     /// The Info-column text, as tshark words it.
     pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
-        out.write_str(describe(self.kind(), self.code()))?;
-        if self.is_echo() {
-            let (ident, seq) = (self.ident(), self.seq());
-            write!(out, "  id=0x{ident:04x}, seq={seq}/{}", seq.swap_bytes())?;
+        self.write_info(out, None, None)
+    }
+
+    /// The Info-column text; an echo adds the datagram's TTL and, for a reply, the frame of its
+    /// request, as tshark adds them.
+    pub fn write_info(
+        &self,
+        out: &mut dyn fmt::Write,
+        ttl: Option<u8>,
+        request_in: Option<u64>,
+    ) -> fmt::Result {
+        let name = describe(self.kind(), self.code());
+        if !self.is_echo() {
+            return out.write_str(name);
+        }
+        let (ident, seq) = (self.ident(), self.seq());
+        write!(out, "{name:<21}id=0x{ident:04x}, seq={seq}/{}", seq.swap_bytes())?;
+        if let Some(ttl) = ttl {
+            write!(out, ", ttl={ttl}")?;
+        }
+        if let Some(frame) = request_in {
+            write!(out, " (request in {frame})")?;
         }
         Ok(())
     }
@@ -234,6 +252,12 @@ mod tests {
         let mut summary = String::new();
         icmp.summary(&mut summary).expect("formatting");
         assert_eq!(summary, "Echo (ping) request  id=0x1234, seq=1/256");
+        let mut reply = ECHO;
+        reply[0] = 0;
+        let (_, icmp) = parse(&reply, 0).expect("valid message");
+        let mut info = String::new();
+        icmp.write_info(&mut info, Some(63), Some(3)).expect("formatting");
+        assert_eq!(info, "Echo (ping) reply    id=0x1234, seq=1/256, ttl=63 (request in 3)");
     }
 
     #[test]

@@ -84,6 +84,11 @@ impl<'a> Message<'a> {
         matches!(self.kind(), kind::ECHO_REQUEST | kind::ECHO_REPLY)
     }
 
+    /// The identifier and sequence number of an echo request or reply.
+    pub fn echo_ident_seq(&self) -> Option<(u16, u16)> {
+        (self.is_echo() && self.bytes.len() >= 8).then(|| (be16(self.bytes, 4), be16(self.bytes, 6)))
+    }
+
     /// Whether the body quotes the packet that caused this error.
     pub fn quotes_packet(&self) -> bool {
         matches!(
@@ -202,24 +207,97 @@ impl<'a> Message<'a> {
     }
 
     pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
+        self.write_info(out, None, None)
+    }
+
+    /// The Info-column text, as tshark words it: an echo adds the hop limit and, for a reply,
+    /// the frame of its request; neighbour discovery names the link-layer address it carries.
+    pub fn write_info(
+        &self,
+        out: &mut dyn fmt::Write,
+        hop_limit: Option<u8>,
+        request_in: Option<u64>,
+    ) -> fmt::Result {
         let b = self.bytes;
         match self.kind() {
             kind::ECHO_REQUEST | kind::ECHO_REPLY if b.len() >= 8 => {
                 let name = if self.kind() == kind::ECHO_REQUEST { "request" } else { "reply" };
                 let (ident, seq) = (be16(b, 4), be16(b, 6));
-                write!(out, "Echo (ping) {name} id=0x{ident:04x}, seq={seq}")
+                write!(out, "Echo (ping) {name} id=0x{ident:04x}, seq={seq}")?;
+                if let Some(hop_limit) = hop_limit {
+                    write!(out, ", hop limit={hop_limit}")?;
+                }
+                if let Some(frame) = request_in {
+                    write!(out, " (request in {frame})")?;
+                }
+                Ok(())
             }
-            kind::NEIGHBOR_SOLICITATION => match self.address_at(8) {
-                Some(target) => write!(out, "Neighbor Solicitation for {target}"),
-                None => out.write_str("Neighbor Solicitation"),
-            },
-            kind::NEIGHBOR_ADVERTISEMENT => match self.address_at(8) {
-                Some(target) => write!(out, "Neighbor Advertisement {target}"),
-                None => out.write_str("Neighbor Advertisement"),
-            },
+            kind::ROUTER_SOLICITATION => {
+                out.write_str("Router Solicitation")?;
+                if let Some(source) = self.link_address(8, 1) {
+                    out.write_str(" from ")?;
+                    write_hex_colons(out, source)?;
+                }
+                Ok(())
+            }
+            kind::NEIGHBOR_SOLICITATION => {
+                let Some(target) = self.address_at(8) else { return out.write_str("Neighbor Solicitation") };
+                write!(out, "Neighbor Solicitation for {target}")?;
+                if let Some(source) = self.link_address(24, 1) {
+                    out.write_str(" from ")?;
+                    write_hex_colons(out, source)?;
+                }
+                Ok(())
+            }
+            kind::NEIGHBOR_ADVERTISEMENT => {
+                let Some(target) = self.address_at(8) else { return out.write_str("Neighbor Advertisement") };
+                write!(out, "Neighbor Advertisement {target}")?;
+                let flags = b[4];
+                let names: Vec<&str> = [(0x80, "rtr"), (0x40, "sol"), (0x20, "ovr")]
+                    .into_iter()
+                    .filter(|(bit, _)| flags & bit != 0)
+                    .map(|(_, name)| name)
+                    .collect();
+                if !names.is_empty() {
+                    write!(out, " ({})", names.join(", "))?;
+                }
+                if let Some(address) = self.link_address(24, 2) {
+                    out.write_str(" is at ")?;
+                    write_hex_colons(out, address)?;
+                }
+                Ok(())
+            }
             other => out.write_str(describe(other, self.code())),
         }
     }
+
+    /// The link-layer address in the first neighbour-discovery option of `kind` (1 source,
+    /// 2 target) among the options from `start`.
+    fn link_address(&self, start: usize, kind: u8) -> Option<&'a [u8]> {
+        let b = self.bytes;
+        let mut at = start;
+        while let (Some(&option), Some(&units)) = (b.get(at), b.get(at + 1)) {
+            let len = usize::from(units) * 8;
+            if len == 0 || at + len > b.len() {
+                return None;
+            }
+            if option == kind && len == 8 {
+                return Some(&b[at + 2..at + 8]);
+            }
+            at += len;
+        }
+        None
+    }
+}
+
+fn write_hex_colons(out: &mut dyn fmt::Write, bytes: &[u8]) -> fmt::Result {
+    for (index, byte) in bytes.iter().enumerate() {
+        if index > 0 {
+            out.write_char(':')?;
+        }
+        write!(out, "{byte:02x}")?;
+    }
+    Ok(())
 }
 
 /// Walks neighbour-discovery options from `start` to the end of the message.

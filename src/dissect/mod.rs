@@ -117,6 +117,11 @@ pub enum Annotation {
     Udp(udp::Conversation),
     /// This IP layer completed a fragmented datagram.
     Reassembled(Reassembly),
+    /// This echo reply answers the request in `request_frame`, `response_ns` later.
+    EchoReply {
+        request_frame: u64,
+        response_ns: i64,
+    },
 }
 
 /// The fragments an IP datagram was reassembled from.
@@ -233,8 +238,14 @@ impl<'a> Layer<'a> {
                 header.fields(&mut out);
                 self.reassembly_fields(&mut out, "ipv6");
             }
-            Header::Icmp(message) => message.fields(&mut out),
-            Header::Icmpv6(message) => message.fields(&mut out),
+            Header::Icmp(message) => {
+                message.fields(&mut out);
+                self.echo_fields(&mut out, "icmp.resp_to", "icmp.resptime");
+            }
+            Header::Icmpv6(message) => {
+                message.fields(&mut out);
+                self.echo_fields(&mut out, "icmpv6.resp_to", "icmpv6.resptime");
+            }
             Header::Udp(header) => {
                 let conversation = match &self.annotation {
                     Annotation::Udp(conversation) => Some(conversation),
@@ -254,6 +265,13 @@ impl<'a> Layer<'a> {
                 out.computed("data.len", Value::Uint(bytes.len() as u64));
             }
             Header::Undecoded { .. } => {}
+        }
+    }
+
+    fn echo_fields(&self, out: &mut Emitter<'_>, request: &'static str, time: &'static str) {
+        if let Annotation::EchoReply { request_frame, response_ns } = self.annotation {
+            out.computed(request, Value::Uint(request_frame));
+            out.computed(time, Value::Millis(response_ns));
         }
     }
 
@@ -455,19 +473,34 @@ pub fn write_info(packet: &Packet<'_>, out: &mut dyn fmt::Write) -> fmt::Result 
         return out.write_str("(no layers)");
     };
     if let (Some(fragment), Header::Ipv4(_) | Header::Ipv6(_)) = (&packet.fragment, &top.header) {
-        let name = ip_protocol_name(fragment.protocol);
-        return write!(
-            out,
-            "Fragmented IP protocol (proto={name} {}, off={}, ID={})",
-            fragment.protocol,
-            fragment.offset,
-            match fragment.key {
-                FragmentKey::V4 { ident, .. } => format!("{ident:04x}"),
-                FragmentKey::V6 { ident, .. } => format!("{ident:08x}"),
+        let (protocol, offset) = (fragment.protocol, fragment.offset);
+        return match fragment.key {
+            FragmentKey::V4 { ident, .. } => write!(
+                out,
+                "Fragmented IP protocol (proto={} {protocol}, off={offset}, ID={ident:04x})",
+                ip_protocol_name(protocol)
+            ),
+            FragmentKey::V6 { ident, .. } => {
+                let more = if fragment.more { "y" } else { "n" };
+                write!(out, "IPv6 fragment (off={offset} more={more} ident=0x{ident:08x} nxt={protocol})")
             }
-        );
+        };
     }
-    top.summary(out)?;
+    let request_in = match top.annotation {
+        Annotation::EchoReply { request_frame, .. } => Some(request_frame),
+        _ => None,
+    };
+    // An echo's line carries the hop count of the datagram it came in.
+    let hops = packet.layers.iter().filter(|layer| !layer.quoted).find_map(|layer| match &layer.header {
+        Header::Ipv4(ip) => Some(ip.ttl()),
+        Header::Ipv6(ip) => Some(ip.hop_limit()),
+        _ => None,
+    });
+    match &top.header {
+        Header::Icmp(message) => return message.write_info(out, hops, request_in),
+        Header::Icmpv6(message) => return message.write_info(out, hops, request_in),
+        _ => top.summary(out)?,
+    }
     // An undecoded layer's summary already says what is wrong with it.
     if let (Some(problem), false) = (packet.problems.first(), matches!(top.header, Header::Undecoded { .. }))
     {

@@ -180,6 +180,7 @@ fn compare(value: &Value<'_>, op: Op, literal: &Literal) -> bool {
             return text_test(&value.to_string(), op, wanted);
         }
         (Value::Int(v), Literal::Number(n)) => i128::from(*v).cmp(n),
+        (Value::Millis(ns), Literal::Nanos(n)) => (i128::from(*ns) * 1000).cmp(n),
         _ => return false,
     };
     match op {

@@ -7,6 +7,7 @@
 
 pub mod conversation;
 pub mod defrag;
+pub mod echo;
 pub mod tcp;
 
 use std::net::IpAddr;
@@ -26,6 +27,7 @@ pub struct Tracker {
     defrag: Defragmenter,
     tcp: TcpTable,
     udp: UdpTable,
+    echo: echo::EchoTable,
     /// Capture times of the first frame and of the one before this.
     first_ns: Option<i64>,
     previous_ns: Option<i64>,
@@ -92,6 +94,18 @@ impl Tracker {
                         analysis.flags & (tcp_analysis::RETRANSMISSION | tcp_analysis::OUT_OF_ORDER) != 0;
                     layer.annotation = Annotation::Tcp(analysis);
                 }
+                Header::Icmp(message) if !layer.quoted && message.is_echo() => {
+                    let Some((src, dst)) = addresses else { continue };
+                    let reply = message.kind() == 0;
+                    layer.annotation = self.echo(src, dst, message.ident(), message.seq(), reply, frame);
+                }
+                Header::Icmpv6(message) if !layer.quoted && message.is_echo() => {
+                    let (Some((src, dst)), Some((ident, seq))) = (addresses, message.echo_ident_seq()) else {
+                        continue;
+                    };
+                    let reply = message.kind() == 129;
+                    layer.annotation = self.echo(src, dst, ident, seq, reply, frame);
+                }
                 Header::Udp(header) => {
                     let Some((src, dst)) = addresses else {
                         continue;
@@ -108,6 +122,29 @@ impl Tracker {
         // if it came next in the stream.
         if out_of_sequence && matches!(packet.layers.last().map(|l| &l.header), Some(Header::Data(_))) {
             packet.layers.pop();
+        }
+    }
+
+    /// Remembers an echo request, or finds the request an echo reply answers.
+    fn echo(
+        &mut self,
+        src: IpAddr,
+        dst: IpAddr,
+        ident: u16,
+        seq: u16,
+        reply: bool,
+        frame: &Frame<'_>,
+    ) -> Annotation {
+        if !reply {
+            self.echo.request(src, dst, ident, seq, frame.number, frame.ts_ns);
+            return Annotation::None;
+        }
+        match self.echo.reply(src, dst, ident, seq, frame.ts_ns) {
+            Some(answered) => Annotation::EchoReply {
+                request_frame: answered.request_frame,
+                response_ns: answered.response_ns,
+            },
+            None => Annotation::None,
         }
     }
 

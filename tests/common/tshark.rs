@@ -1,7 +1,7 @@
 //! The differential comparison with `tshark -T fields`, shared by the tests that run it.
 //!
 //! Both tools are asked for the same field list; every column of every frame must be equal.
-//! The Info column is compared for TCP lines, which rttscope words exactly as tshark does.
+//! The text output's Protocol and Info columns (`_ws.col.*`) are compared too.
 //!
 //! One difference is expected and handled exactly: where tshark decodes an application
 //! protocol rttscope does not decode yet (HTTP, TLS, QUIC, DNS...), rttscope shows the bytes
@@ -38,6 +38,9 @@ const KNOWN_PROTOCOLS: &[&str] = &[
     "tcp",
     "data",
 ];
+
+/// The text columns, compared like the fields.
+const COLUMNS: &[&str] = &["_ws.col.Info", "_ws.col.Protocol"];
 
 /// Fields whose value depends on decoding the application payload.
 const APPLICATION_DEPENDENT: &[&str] = &["data.data", "data.len", "tcp.segment_data"];
@@ -104,15 +107,11 @@ pub const DESIGN_FIELDS: &[&str] = &[
     "tcp.analysis.retransmission",
 ];
 
-/// Fields tshark prints differently by design: a real protocol's `-e` value is its tree label,
-/// and the Info column is only compared where it is the same by design, for TCP (below).
-const NOT_COMPARED: &[&str] = &["mptcp", "_ws.col.Info"];
+/// Fields tshark prints differently by design: a real protocol's `-e` value is its tree label.
+const NOT_COMPARED: &[&str] = &["mptcp"];
 
 pub fn compared_fields() -> Vec<&'static str> {
-    let mut fields: Vec<&'static str> =
-        FIELDS.iter().map(|field| field.name).filter(|name| !NOT_COMPARED.contains(name)).collect();
-    fields.push("_ws.col.Info");
-    fields
+    FIELDS.iter().map(|field| field.name).filter(|name| !NOT_COMPARED.contains(name)).collect()
 }
 
 fn run_fields(program: &str, first_args: &[&str], capture: &Path, fields: &[&str]) -> Vec<Vec<String>> {
@@ -159,7 +158,6 @@ pub fn compare(capture: &Path, fields: &[&str]) -> Tally {
     }
     let column = |name: &str| fields.iter().position(|field| *field == name).expect("field is compared");
     let (protocols, stream) = (column("frame.protocols"), column("tcp.stream"));
-    let protocol_column = column("_ws.col.Protocol");
     // TCP streams in which tshark decodes an application protocol.
     let application_streams: HashSet<&str> = tshark
         .iter()
@@ -174,11 +172,8 @@ pub fn compare(capture: &Path, fields: &[&str]) -> Tally {
             let (expected, actual) = (&theirs[index], &ours[index]);
             tally.values += 1;
             tally.present += usize::from(!expected.is_empty());
-            let agrees = if *field == "_ws.col.Info" {
-                // TCP lines are tshark's word for word, unless an application protocol (which
-                // rttscope does not decode yet) rewrites them; other protocols' wording differs.
-                theirs[protocol_column] != "TCP" || in_application_stream || expected == actual
-            } else if *field == "_ws.col.Protocol" && (has_application || in_application_stream) {
+            let agrees = if COLUMNS.contains(field) && (has_application || in_application_stream) {
+                // An application protocol rttscope does not decode yet rewrites these columns.
                 true
             } else if *field == "frame.protocols" && (has_application || in_application_stream) {
                 actual.strip_suffix(":data").unwrap_or(actual)

@@ -1,0 +1,85 @@
+//! Ping: each echo reply matched with the request it answers, by the addresses, identifier and
+//! sequence number (RFC 792, RFC 4443 section 4), as Wireshark matches them in one pass.
+//!
+//! At most [`MAX_OUTSTANDING`] requests are remembered; beyond that the oldest are forgotten.
+
+use std::collections::VecDeque;
+use std::net::IpAddr;
+
+use rustc_hash::FxHashMap;
+
+/// How many unanswered requests are remembered.
+pub const MAX_OUTSTANDING: usize = 65_536;
+
+/// What identifies a request, seen from its sender.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+struct Key {
+    sender: IpAddr,
+    target: IpAddr,
+    ident: u16,
+    seq: u16,
+}
+
+/// The request a reply answers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Answered {
+    pub request_frame: u64,
+    /// Time from the request to the reply.
+    pub response_ns: i64,
+}
+
+#[derive(Default)]
+pub struct EchoTable {
+    requests: FxHashMap<Key, (u64, i64)>,
+    order: VecDeque<Key>,
+}
+
+impl EchoTable {
+    /// Remembers a request sent from `src` to `dst` in `frame` at `ts_ns`.
+    pub fn request(&mut self, src: IpAddr, dst: IpAddr, ident: u16, seq: u16, frame: u64, ts_ns: i64) {
+        let key = Key { sender: src, target: dst, ident, seq };
+        if self.requests.insert(key, (frame, ts_ns)).is_none() {
+            self.order.push_back(key);
+        }
+        while self.requests.len() > MAX_OUTSTANDING {
+            let Some(oldest) = self.order.pop_front() else { break };
+            self.requests.remove(&oldest);
+        }
+    }
+
+    /// Finds the request a reply from `src` to `dst` answers.
+    pub fn reply(&self, src: IpAddr, dst: IpAddr, ident: u16, seq: u16, ts_ns: i64) -> Option<Answered> {
+        let key = Key { sender: dst, target: src, ident, seq };
+        let &(request_frame, sent) = self.requests.get(&key)?;
+        Some(Answered { request_frame, response_ns: ts_ns - sent })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reply_finds_its_request_and_only_its_own() {
+        let (a, b) = (IpAddr::from([10, 0, 0, 1]), IpAddr::from([10, 0, 0, 2]));
+        let mut table = EchoTable::default();
+        table.request(a, b, 7, 1, 3, 1_000);
+        assert_eq!(table.reply(b, a, 7, 1, 93_000), Some(Answered { request_frame: 3, response_ns: 92_000 }));
+        assert_eq!(table.reply(b, a, 7, 2, 93_000), None, "another sequence number");
+        assert_eq!(table.reply(a, b, 7, 1, 93_000), None, "the wrong direction");
+    }
+
+    #[test]
+    fn remembered_requests_are_bounded() {
+        let (a, b) = (IpAddr::from([10, 0, 0, 1]), IpAddr::from([10, 0, 0, 2]));
+        let mut table = EchoTable::default();
+        for seq in 0..=u16::MAX {
+            table.request(a, b, 1, seq, u64::from(seq), 0);
+            table.request(a, b, 2, seq, u64::from(seq), 0);
+        }
+        assert_eq!(table.requests.len(), MAX_OUTSTANDING);
+        assert_eq!(table.reply(b, a, 1, 5, 0), None, "the oldest were forgotten");
+        assert_eq!(table.reply(b, a, 2, 5, 0), None, "the oldest were forgotten");
+        assert!(table.reply(b, a, 1, 65_000, 0).is_some() && table.reply(b, a, 2, 65_000, 0).is_some());
+    }
+}
