@@ -49,7 +49,7 @@ impl fmt::Display for Format {
 /// Why a capture could not be opened at all.
 #[derive(Debug, Error)]
 pub enum OpenError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {}", plain(source))]
     Io { path: String, source: io::Error },
     #[error("{path} is empty")]
     Empty { path: String },
@@ -62,6 +62,21 @@ pub enum OpenError {
     BadHeader { path: String, reason: String },
     #[error("{path} holds more than {} GiB once decompressed; rttscope stops there", MAX_IN_MEMORY >> 30)]
     TooLarge { path: String },
+}
+
+/// An I/O error in words, without the OS error number.
+fn plain(error: &io::Error) -> String {
+    match error.kind() {
+        io::ErrorKind::NotFound => "no such file".to_owned(),
+        io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        _ => {
+            let text = error.to_string();
+            match text.find(" (os error") {
+                Some(end) => text[..end].to_owned(),
+                None => text,
+            }
+        }
+    }
 }
 
 /// Why reading stopped before the end of the file.

@@ -17,7 +17,7 @@ use crate::filter::FilterError;
 #[command(
     name = "rttscope",
     version,
-    about = "See what happens on the wire: dissect captures on the OSI model and count handshake round trips.",
+    about = "See what happens on the wire: dissect packet captures layer by layer on the OSI model, as tshark does, only faster.",
     args_conflicts_with_subcommands = true
 )]
 pub struct Cli {

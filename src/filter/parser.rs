@@ -143,7 +143,7 @@ impl<'t> Parser<'t> {
         let field = registry::lookup(name).ok_or_else(|| {
             FilterError::new(
                 column,
-                format!("'{name}' is not a field or protocol rttscope knows (see --list-fields)"),
+                format!("'{name}' is not a field or protocol rttscope knows (`rttscope fields` lists them)"),
             )
         })?;
         let comparison = match self.peek() {

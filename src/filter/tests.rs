@@ -57,7 +57,10 @@ fn mistakes_point_at_their_column() {
     let error = |text: &str| Filter::parse(text).err().map(|e| (e.column, e.message));
     assert_eq!(
         error("tcp.prot == 80"),
-        Some((1, "'tcp.prot' is not a field or protocol rttscope knows (see --list-fields)".into()))
+        Some((
+            1,
+            "'tcp.prot' is not a field or protocol rttscope knows (`rttscope fields` lists them)".into()
+        ))
     );
     assert_eq!(error("tcp.port == "), Some((13, "expected a value after '=='".into())));
     assert_eq!(error("ip.addr == 10.0.0.300").map(|e| e.0), Some(12));
