@@ -1,10 +1,16 @@
 #!/usr/bin/env python3
-"""Writes the malformed and truncated capture files in fixtures/malformed/.
+"""Writes the hand-made capture files under fixtures/.
 
-Each file is damaged in one deliberate way; tests/malformed.rs runs `rttscope dissect` on it
-and compares the output with NAME.expected beside it. Regenerate the captures with
-`python3 scripts/make-malformed-fixtures.py`, then refresh the expected outcomes with
-`RTTSCOPE_BLESS=1 cargo test --test malformed` and read the diff before committing it.
+fixtures/malformed/: each file is damaged in one deliberate way; tests/malformed.rs runs
+`rttscope dissect` on it and compares the output with NAME.expected beside it.
+
+fixtures/crafted/: well-formed packets that real peers here do not send, such as ICMP errors
+quoting only the first 8 bytes of a TCP header, as RFC 792 routers do. The tshark differential
+test covers them like the interop captures.
+
+Regenerate with `python3 scripts/make-malformed-fixtures.py`, then refresh the expected
+outcomes with `RTTSCOPE_BLESS=1 cargo test --test malformed` and read the diff before
+committing it.
 """
 
 import gzip
@@ -12,7 +18,9 @@ import os
 import struct
 import sys
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "malformed")
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures")
+OUT = os.path.join(FIXTURES, "malformed")
+CRAFTED = os.path.join(FIXTURES, "crafted")
 
 MAC_A = bytes.fromhex("020000000001")
 MAC_B = bytes.fromhex("020000000002")
@@ -117,13 +125,29 @@ def broken_layers():
     )
 
 
-def write(name, data):
-    with open(os.path.join(OUT, name), "wb") as file:
+def write(name, data, directory=OUT):
+    with open(os.path.join(directory, name), "wb") as file:
         file.write(data)
+
+
+def icmp_error(kind, code, quoted):
+    body = struct.pack("!BBHI", kind, code, 0, 0) + quoted
+    return body[:2] + struct.pack("!H", checksum(body)) + body[4:]
+
+
+def quoted_transport():
+    """ICMP errors quoting a transport header whole, cut to 8 bytes, and cut to 4 bytes."""
+    syn = ipv4(6, tcp(40000, 443, 123456789, 0, 0x002), src="10.0.0.2", dst="10.0.0.9")
+    datagram = ipv4(17, udp(5000, 53, b"abcd"), src="10.0.0.2", dst="10.0.0.9")
+    quotes = [syn, syn[:28], syn[:24], datagram[:24], datagram]
+    return whole(*(ethernet(0x0800, ipv4(1, icmp_error(11, 0, q), src="10.0.0.1", dst="10.0.0.2"))
+                   for q in quotes))
 
 
 def main():
     os.makedirs(OUT, exist_ok=True)
+    os.makedirs(CRAFTED, exist_ok=True)
+    write("quoted-transport.pcap", pcap(quoted_transport()), CRAFTED)
     good = pcap(whole(*healthy_frames()))
 
     write("not-a-capture.txt", b"GET / HTTP/1.1\r\nHost: example\r\n\r\n")

@@ -589,6 +589,9 @@ rec_routed() {
     run_fail_ok ip netns exec "$c" ping -n -6 -c 1 -W 1 -t 1 fd00:42::2
     run ip netns exec "$c" traceroute -n -q 1 -N 1 -w 1 -m 3 10.0.42.2
     run ip netns exec "$c" traceroute -6 -n -q 1 -N 1 -w 1 -m 3 fd00:42::2
+    # TCP SYN probes: the router's time-exceeded errors quote the whole TCP header
+    run ip netns exec "$c" traceroute -T -p 9004 -n -q 1 -N 1 -w 1 -m 2 10.0.42.2
+    run ip netns exec "$c" traceroute -6 -T -p 9004 -n -q 1 -N 1 -w 1 -m 2 fd00:42::2
     # TCP SYN to a closed port on the server: RST/ACK comes back
     run_fail_ok ip netns exec "$c" socat -u /dev/null TCP4:10.0.42.2:9004,connect-timeout=2
     run_fail_ok ip netns exec "$c" socat -u /dev/null 'TCP6:[fd00:42::2]:9004,connect-timeout=2'
@@ -841,7 +844,9 @@ verify() {
     expect routed-icmp.pcap 2 'icmpv6.type == 3'
     expect routed-icmp.pcap 1 'icmp.type == 3 && icmp.code == 3 && udp'
     expect routed-icmp.pcap 1 'icmpv6.type == 1 && icmpv6.code == 4 && udp'
-    expect routed-icmp.pcap 2 'tcp.flags.reset == 1'
+    expect routed-icmp.pcap 4 'tcp.flags.reset == 1'
+    expect routed-icmp.pcap 1 'icmp.type == 11 && tcp.flags.syn == 1'
+    expect routed-icmp.pcap 1 'icmpv6.type == 3 && tcp.flags.syn == 1'
     expect vlan-qinq.pcap 6 'vlan.id == 10'
     expect vlan-qinq.pcap 6 'ieee8021ad.id == 100 && vlan.id == 200'
     expect vlan-qinq.pcap 1 'vlan.id == 10 && arp'
@@ -884,7 +889,7 @@ describe() {
         lo-udp-icmp.pcap) echo "socat UDP echo (3 datagrams each way) on port 9001 over 127.0.0.1 and ::1; UDP to closed port 9999 answered by ICMP / ICMPv6 port unreachable quoting the datagram" ;;
         veth-linkup.pcap) echo "veth coming up (captured on the peer): gratuitous ARP (arp_notify), DAD NS from ::, MLDv2 reports with hop-by-hop router-alert option, router solicitations, both sides" ;;
         veth-basic.pcap) echo "veth 10.0.3.0/24 + fd00:3::/64, MTU 1500: ARP, NS/NA, ping -s 4000 (IPv4 fragments, IPv6 fragment header), 3000-byte UDP v4/v6 fragmented, ping -R (record route), ping -T tsonly / tsandaddr (timestamp options), 100 KiB TCP" ;;
-        routed-icmp.pcap) echo "client side of client-router-server: forwarded ping, ping -t 1 (ICMP time exceeded, ICMPv6 hop limit exceeded), traceroute v4/v6 with UDP probes (time exceeded + port unreachable quoting UDP), SYN to closed port -> RST v4/v6" ;;
+        routed-icmp.pcap) echo "client side of client-router-server: forwarded ping, ping -t 1 (ICMP time exceeded, ICMPv6 hop limit exceeded), traceroute v4/v6 with UDP probes (time exceeded + port unreachable quoting UDP) and with TCP SYN probes (time exceeded quoting TCP), SYN to closed port -> RST v4/v6" ;;
         vlan-qinq.pcap) echo "parent veth: 802.1Q VID 10 and QinQ 802.1ad VID 100 / 802.1Q VID 200, each with ARP, NS/NA, ping v4/v6 and a socat TCP echo (tags made by: $VLAN_DESC)" ;;
         cooked-sll.pcap) echo "tcpdump -i any: loopback socat TCP + UDP echo, ping 127.0.0.1 / ::1, ping over a veth (ARP, NS/NA; outgoing and incoming packet types)" ;;
         cooked-sll2.pcap) echo "same exchange as cooked-sll.pcap, recorded at the same time with -y LINUX_SLL2 (interface index, ARPHRD type)" ;;

@@ -233,7 +233,7 @@ pub static FIELDS: &[FieldInfo] = fields! {
     "udp.port" Uint "either port";
     "udp.length" Uint "length of header and data";
     "udp.checksum" Hex "checksum";
-    "udp.checksum.status" Uint "checksum status (2 unverified)";
+    "udp.checksum.status" Uint "checksum status (2 unverified, 3 not present)";
     "udp.stream" Uint "conversation number";
     "udp.time_relative" Time "seconds since the conversation's first datagram";
     "udp.time_delta" Time "seconds since the conversation's previous datagram";

@@ -86,7 +86,7 @@ fn facts_from_etherparse(sliced: &SlicedPacket<'_>) -> Vec<Fact> {
 /// The same facts from rttscope's layers: outer ones only, from the frame's own bytes.
 fn facts_from_rttscope(packet: &Packet<'_>, with_link: bool) -> Vec<Fact> {
     let mut facts = Vec::new();
-    let layers = packet.layers.iter().filter(|layer| !layer.quoted && layer.source == Source::Frame);
+    let layers = packet.layers.iter().filter(|layer| !layer.is_quoted() && layer.source == Source::Frame);
     let (mut network, mut transport) = (false, false);
     for layer in layers {
         match &layer.header {

@@ -11,7 +11,7 @@ use super::error::{Error, into_error};
 use super::field::Source;
 use super::{
     Annotation, Fragment, FragmentKey, Header, Layer, Packet, arp, ethernet, icmp, icmpv6, ipv4, ipv6, null,
-    sll, tcp, udp, vlan,
+    quote, sll, tcp, udp, vlan,
 };
 use crate::capture::{Frame, LinkType};
 use crate::osi::Protocol;
@@ -26,7 +26,7 @@ pub fn dissect<'a>(frame: &Frame<'a>) -> Packet<'a> {
         packet: &mut packet,
         base: frame.data,
         source: Source::Frame,
-        quoted: false,
+        quoted_by: None,
         ts_ns: frame.ts_ns,
     };
     chain.link(frame.linktype, frame.data);
@@ -57,7 +57,7 @@ pub fn continue_reassembled<'a>(
     packet.fragment = None;
     packet.reassembled = Some(payload);
     let mut chain =
-        Chain { packet, base: payload, source: Source::Reassembled, quoted: false, ts_ns: frame.ts_ns };
+        Chain { packet, base: payload, source: Source::Reassembled, quoted_by: None, ts_ns: frame.ts_ns };
     chain.ip_payload(fragment.protocol, payload, 0, addresses);
 }
 
@@ -66,8 +66,8 @@ struct Chain<'p, 'a> {
     /// The buffer being walked, for offsets.
     base: &'a [u8],
     source: Source,
-    /// Whether the walk is inside a datagram quoted by an ICMP error.
-    quoted: bool,
+    /// The ICMP or ICMPv6 error whose quoted datagram the walk is inside, if any.
+    quoted_by: Option<Protocol>,
     /// The frame's capture time, for timestamps carried in payloads.
     ts_ns: i64,
 }
@@ -79,7 +79,7 @@ impl<'a> Chain<'_, 'a> {
             header,
             offset,
             source: self.source,
-            quoted: self.quoted,
+            quoted_by: self.quoted_by,
             annotation: Annotation::None,
         });
         self.packet.layers.len() - 1
@@ -88,7 +88,7 @@ impl<'a> Chain<'_, 'a> {
     /// Records a failed layer: an undecoded layer holding its bytes, and a problem.
     fn fail(&mut self, protocol: Protocol, bytes: &'a [u8], error: Error) {
         let reason = error.to_string();
-        if !self.quoted || !matches!(error, Error::Truncated { .. }) {
+        if self.quoted_by.is_none() || !matches!(error, Error::Truncated { .. }) {
             self.packet.problem(protocol, reason.clone());
         }
         self.push(Header::Undecoded { protocol, bytes, reason }, bytes);
@@ -251,7 +251,7 @@ impl<'a> Chain<'_, 'a> {
         if let Some(problem) = ip.options_problem() {
             self.packet.problem(Protocol::Ipv4, problem);
         }
-        if ip.is_fragment() && !self.quoted {
+        if ip.is_fragment() && self.quoted_by.is_none() {
             self.packet.fragment = Some(Fragment {
                 key: FragmentKey::V4 {
                     src: ip.src().octets(),
@@ -293,7 +293,7 @@ impl<'a> Chain<'_, 'a> {
         }
         let addresses = (IpAddr::V6(ip.src()), IpAddr::V6(ip.dst()));
         match ip.fragment() {
-            Some(fragment) if !self.quoted && (fragment.more || fragment.offset != 0) => {
+            Some(fragment) if self.quoted_by.is_none() && (fragment.more || fragment.offset != 0) => {
                 self.packet.fragment = Some(Fragment {
                     key: FragmentKey::V6 {
                         src: ip.src().octets(),
@@ -328,13 +328,13 @@ impl<'a> Chain<'_, 'a> {
 
     fn icmp(&mut self, payload: &'a [u8], missing: usize) {
         // A quoted message is never checked: the quote is usually cut short anyway.
-        let missing = if self.quoted { missing.max(1) } else { missing };
+        let missing = if self.quoted_by.is_some() { missing.max(1) } else { missing };
         match icmp::parse(payload, missing) {
             Ok((_, mut message)) => {
                 message.find_timestamp(self.ts_ns);
                 self.push(Header::Icmp(message), payload);
                 if message.quotes_datagram() {
-                    self.quoted_datagram(message.body, |chain, body| {
+                    self.quoted_datagram(Protocol::Icmp, message.body, |chain, body| {
                         chain.ipv4(body);
                     });
                 } else {
@@ -347,7 +347,7 @@ impl<'a> Chain<'_, 'a> {
 
     fn icmpv6(&mut self, payload: &'a [u8], missing: usize, addresses: (IpAddr, IpAddr)) {
         let pseudo_header = match addresses {
-            (IpAddr::V6(src), IpAddr::V6(dst)) if missing == 0 && !self.quoted => {
+            (IpAddr::V6(src), IpAddr::V6(dst)) if missing == 0 && self.quoted_by.is_none() => {
                 Some(icmpv6::pseudo_header(src, dst, payload.len()))
             }
             _ => None,
@@ -356,7 +356,7 @@ impl<'a> Chain<'_, 'a> {
             Ok((_, message)) => {
                 self.push(Header::Icmpv6(message), payload);
                 if message.quotes_packet() {
-                    self.quoted_datagram(message.body(), |chain, body| {
+                    self.quoted_datagram(Protocol::Icmpv6, message.body(), |chain, body| {
                         chain.ipv6(body);
                     });
                 } else {
@@ -370,16 +370,16 @@ impl<'a> Chain<'_, 'a> {
     /// Dissects the datagram an ICMP error quotes, marking its layers as quoted.
     /// Only one level is followed: an error quoting an error quoting an error could otherwise
     /// nest as deep as the frame is long.
-    fn quoted_datagram(&mut self, body: &'a [u8], dissect: impl FnOnce(&mut Self, &'a [u8])) {
+    fn quoted_datagram(&mut self, by: Protocol, body: &'a [u8], dissect: impl FnOnce(&mut Self, &'a [u8])) {
         if body.is_empty() {
             return;
         }
-        if self.quoted {
+        if self.quoted_by.is_some() {
             return self.data(body);
         }
-        self.quoted = true;
+        self.quoted_by = Some(by);
         dissect(self, body);
-        self.quoted = false;
+        self.quoted_by = None;
     }
 
     fn udp(&mut self, payload: &'a [u8], missing: usize) {
@@ -387,13 +387,24 @@ impl<'a> Chain<'_, 'a> {
             Ok((_, header)) => {
                 self.push(Header::Udp(header), payload);
                 if let Some(problem) = header.length_problem()
-                    && !self.quoted
+                    && self.quoted_by.is_none()
                 {
                     self.packet.problem(Protocol::Udp, problem);
                 }
                 self.data(header.payload);
             }
-            Err(error) => self.fail(Protocol::Udp, payload, into_error(error)),
+            Err(error) => self.fail_transport(Protocol::Udp, payload, into_error(error)),
+        }
+    }
+
+    /// A transport header that cannot be read: inside an ICMP quote, what of it is there (the
+    /// ports, perhaps the sequence number) is shown; elsewhere it is undecoded.
+    fn fail_transport(&mut self, protocol: Protocol, payload: &'a [u8], error: Error) {
+        match quote::Quote::new(protocol, payload) {
+            Some(quote) if self.quoted_by.is_some() && matches!(error, Error::Truncated { .. }) => {
+                self.push(Header::Quote(quote), payload);
+            }
+            _ => self.fail(protocol, payload, error),
         }
     }
 
@@ -406,7 +417,7 @@ impl<'a> Chain<'_, 'a> {
                 }
                 self.data(header.payload);
             }
-            Err(error) => self.fail(Protocol::Tcp, payload, into_error(error)),
+            Err(error) => self.fail_transport(Protocol::Tcp, payload, into_error(error)),
         }
     }
 }

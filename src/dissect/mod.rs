@@ -19,6 +19,7 @@ pub mod ipv4;
 pub mod ipv6;
 pub mod null;
 pub mod options;
+pub mod quote;
 pub mod sll;
 pub mod tcp;
 pub mod udp;
@@ -77,8 +78,8 @@ pub struct Layer<'a> {
     /// Offset of the layer's first byte within its source.
     pub offset: usize,
     pub source: Source,
-    /// Whether the layer is part of a datagram quoted inside an ICMP error.
-    pub quoted: bool,
+    /// The ICMP or ICMPv6 error that quotes this layer's datagram, if it is quoted.
+    pub quoted_by: Option<Protocol>,
     pub annotation: Annotation,
 }
 
@@ -98,6 +99,8 @@ pub enum Header<'a> {
     Icmpv6(icmpv6::Message<'a>),
     Udp(udp::Header<'a>),
     Tcp(tcp::Header<'a>),
+    /// A TCP or UDP header cut short inside an ICMP error's quote.
+    Quote(quote::Quote<'a>),
     /// Payload that is not decoded further.
     Data(&'a [u8]),
     /// A layer that could not be decoded, with its bytes and the reason.
@@ -175,6 +178,7 @@ impl Header<'_> {
             Self::Icmpv6(_) => Protocol::Icmpv6,
             Self::Udp(_) => Protocol::Udp,
             Self::Tcp(_) => Protocol::Tcp,
+            Self::Quote(quote) => quote.protocol,
             Self::Data(_) => Protocol::Data,
             Self::Undecoded { protocol, .. } => *protocol,
         }
@@ -184,6 +188,11 @@ impl Header<'_> {
 impl<'a> Layer<'a> {
     pub fn protocol(&self) -> Protocol {
         self.header.protocol()
+    }
+
+    /// Whether the layer is part of a datagram quoted inside an ICMP error.
+    pub fn is_quoted(&self) -> bool {
+        self.quoted_by.is_some()
     }
 
     pub fn osi(&self) -> OsiLayer {
@@ -208,6 +217,7 @@ impl<'a> Layer<'a> {
             Header::Icmpv6(_) => icmpv6::HEADER_LEN,
             Header::Udp(_) => udp::HEADER_LEN,
             Header::Tcp(header) => header.header_len(),
+            Header::Quote(quote) => quote.len(),
             Header::Data(bytes) | Header::Undecoded { bytes, .. } => bytes.len(),
         }
     }
@@ -258,8 +268,9 @@ impl<'a> Layer<'a> {
                     Annotation::Tcp(analysis) => Some(analysis),
                     _ => None,
                 };
-                header.fields(&mut out, analysis);
+                header.fields(&mut out, analysis, self.quoted_by);
             }
+            Header::Quote(quote) => quote.fields(&mut out),
             Header::Data(bytes) => {
                 out.at("data.data", 0..bytes.len(), Value::Bytes(bytes));
                 out.computed("data.len", Value::Uint(bytes.len() as u64));
@@ -312,6 +323,7 @@ impl<'a> Layer<'a> {
                 };
                 header.summary(out, analysis)
             }
+            Header::Quote(quote) => quote.summary(out),
             Header::Data(bytes) => write!(out, "Data ({} bytes)", bytes.len()),
             Header::Undecoded { protocol, bytes, reason } => {
                 write!(out, "{} ({} bytes) not decoded: {reason}", protocol.column_name(), bytes.len())
@@ -339,7 +351,7 @@ pub(crate) fn field_offset(whole: &[u8], part: &[u8]) -> usize {
 impl<'a> Packet<'a> {
     /// The innermost network-layer addresses outside any quoted datagram.
     pub fn addresses(&self) -> Option<(IpAddr, IpAddr)> {
-        self.layers.iter().rev().filter(|layer| !layer.quoted).find_map(|layer| match &layer.header {
+        self.layers.iter().rev().filter(|layer| !layer.is_quoted()).find_map(|layer| match &layer.header {
             Header::Ipv4(ip) => Some((IpAddr::V4(ip.src()), IpAddr::V4(ip.dst()))),
             Header::Ipv6(ip) => Some((IpAddr::V6(ip.src()), IpAddr::V6(ip.dst()))),
             _ => None,
@@ -351,7 +363,7 @@ impl<'a> Packet<'a> {
     pub fn top_layer(&self) -> Option<&Layer<'a>> {
         let mut top = None;
         for layer in &self.layers {
-            if layer.quoted {
+            if layer.is_quoted() {
                 continue;
             }
             match layer.header {
@@ -419,7 +431,7 @@ impl<'a> Packet<'a> {
 
     /// The layer of the given protocol, outside any quoted datagram.
     pub fn layer(&self, protocol: Protocol) -> Option<&Layer<'a>> {
-        self.layers.iter().find(|layer| !layer.quoted && layer.protocol() == protocol)
+        self.layers.iter().find(|layer| !layer.is_quoted() && layer.protocol() == protocol)
     }
 
     pub(crate) fn problem(&mut self, protocol: Protocol, message: impl Into<String>) {
@@ -491,11 +503,12 @@ pub fn write_info(packet: &Packet<'_>, out: &mut dyn fmt::Write) -> fmt::Result 
         _ => None,
     };
     // An echo's line carries the hop count of the datagram it came in.
-    let hops = packet.layers.iter().filter(|layer| !layer.quoted).find_map(|layer| match &layer.header {
-        Header::Ipv4(ip) => Some(ip.ttl()),
-        Header::Ipv6(ip) => Some(ip.hop_limit()),
-        _ => None,
-    });
+    let hops =
+        packet.layers.iter().filter(|layer| !layer.is_quoted()).find_map(|layer| match &layer.header {
+            Header::Ipv4(ip) => Some(ip.ttl()),
+            Header::Ipv6(ip) => Some(ip.hop_limit()),
+            _ => None,
+        });
     match &top.header {
         Header::Icmp(message) => return message.write_info(out, hops, request_in),
         Header::Icmpv6(message) => return message.write_info(out, hops, request_in),

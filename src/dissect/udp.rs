@@ -92,7 +92,10 @@ impl<'a> Header<'a> {
         out.at("udp.port", field::DST_PORT, Value::Uint(self.dst_port().into()));
         out.at("udp.length", field::LENGTH, Value::Uint(self.length().into()));
         out.at("udp.checksum", field::CHECKSUM, Value::hex16(self.checksum()));
-        out.at("udp.checksum.status", field::CHECKSUM, Value::Uint(2));
+        // A zero checksum means the sender computed none (RFC 768): "not present" (3), rather
+        // than "unverified" (2).
+        let status = if self.checksum() == 0 { 3 } else { 2 };
+        out.at("udp.checksum.status", field::CHECKSUM, Value::Uint(status));
         if let Some(conversation) = conversation {
             out.computed("udp.stream", Value::Uint(conversation.stream.into()));
             if let Some((relative, delta)) = conversation.times {

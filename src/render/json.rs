@@ -96,7 +96,7 @@ fn layer(layer: &Layer<'_>) -> JsonLayer {
         offset: layer.offset,
         len: layer.len(),
         source: layer.source,
-        quoted: layer.quoted,
+        quoted: layer.is_quoted(),
         fields,
     }
 }

@@ -69,9 +69,9 @@ impl Tracker {
         packet
     }
 
-    /// Numbers TCP and UDP conversations. As in Wireshark, a UDP header quoted inside an ICMP
-    /// error is looked up (or starts a conversation) like any other; a quoted TCP header is
-    /// too short to analyse and is left alone.
+    /// Numbers TCP and UDP conversations. As in Wireshark, a whole TCP or UDP header quoted
+    /// inside an ICMP error is looked up (or starts a conversation), without being analysed as
+    /// a segment of its own; a quote cut short of a whole header is left alone.
     fn track_conversations(&mut self, frame: &Frame<'_>, packet: &mut Packet<'_>) {
         let mut addresses: Option<(IpAddr, IpAddr)> = None;
         let mut out_of_sequence = false;
@@ -79,7 +79,7 @@ impl Tracker {
             match &layer.header {
                 Header::Ipv4(ip) => addresses = Some((ip.src().into(), ip.dst().into())),
                 Header::Ipv6(ip) => addresses = Some((ip.src().into(), ip.dst().into())),
-                Header::Tcp(header) if !layer.quoted => {
+                Header::Tcp(header) => {
                     let Some((src, dst)) = addresses else {
                         continue;
                     };
@@ -89,17 +89,21 @@ impl Tracker {
                         src: Endpoint { addr: src, port: header.src_port() },
                         dst: Endpoint { addr: dst, port: header.dst_port() },
                     };
+                    if layer.is_quoted() {
+                        layer.annotation = Annotation::Tcp(self.tcp.quoted(&segment));
+                        continue;
+                    }
                     let analysis = self.tcp.handle(&segment, header);
                     out_of_sequence =
                         analysis.flags & (tcp_analysis::RETRANSMISSION | tcp_analysis::OUT_OF_ORDER) != 0;
                     layer.annotation = Annotation::Tcp(analysis);
                 }
-                Header::Icmp(message) if !layer.quoted && message.is_echo() => {
+                Header::Icmp(message) if !layer.is_quoted() && message.is_echo() => {
                     let Some((src, dst)) = addresses else { continue };
                     let reply = message.kind() == 0;
                     layer.annotation = self.echo(src, dst, message.ident(), message.seq(), reply, frame);
                 }
-                Header::Icmpv6(message) if !layer.quoted && message.is_echo() => {
+                Header::Icmpv6(message) if !layer.is_quoted() && message.is_echo() => {
                     let (Some((src, dst)), Some((ident, seq))) = (addresses, message.echo_ident_seq()) else {
                         continue;
                     };
@@ -112,7 +116,7 @@ impl Tracker {
                     };
                     let src = Endpoint { addr: src, port: header.src_port() };
                     let dst = Endpoint { addr: dst, port: header.dst_port() };
-                    let conversation = self.udp.handle(src, dst, frame.ts_ns, layer.quoted);
+                    let conversation = self.udp.handle(src, dst, frame.ts_ns, layer.is_quoted());
                     layer.annotation = Annotation::Udp(conversation);
                 }
                 _ => {}

@@ -226,6 +226,28 @@ impl TcpTable {
         result
     }
 
+    /// Finds, or starts, the conversation of a TCP header quoted in an ICMP error. As Wireshark
+    /// does, the quote gets a stream number and times, but no sequence analysis: it is a copy
+    /// of a segment already counted, not a new one.
+    pub fn quoted(&mut self, segment: &Segment) -> Analysis {
+        let (key, _) = Key::of(segment.src, segment.dst);
+        let index = match self.by_key.get(&key) {
+            Some(&index) => index,
+            None => self.start(key, segment.ts_ns),
+        };
+        let conversation = &mut self.conversations[index];
+        let analysis = Analysis {
+            stream: conversation.stream,
+            time_relative_ns: segment.ts_ns - conversation.first_ns,
+            time_delta_ns: segment.ts_ns - conversation.last_ns,
+            window: WindowScaling::NotUsed,
+            completeness: conversation.completeness,
+            ..Analysis::default()
+        };
+        conversation.last_ns = segment.ts_ns;
+        analysis
+    }
+
     fn start(&mut self, key: Key, ts_ns: i64) -> usize {
         let stream = self.conversations.len() as u32;
         self.conversations.push(Conversation::new(stream, ts_ns));

@@ -23,9 +23,15 @@ pub fn public_captures() -> Vec<PathBuf> {
     captures_in(&root().join("../shared/captures-public"))
 }
 
+/// Well-formed captures made by hand for cases real peers here do not produce.
+pub fn crafted_captures() -> Vec<PathBuf> {
+    captures_in(&root().join("fixtures/crafted"))
+}
+
 /// Every capture the differential tests use.
 pub fn all_captures() -> Vec<PathBuf> {
     let mut captures = interop_captures();
+    captures.extend(crafted_captures());
     captures.extend(public_captures());
     captures
 }

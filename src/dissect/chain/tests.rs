@@ -54,7 +54,8 @@ fn an_icmp_error_quotes_the_datagram_it_answers() {
         protocols(&packet),
         [Protocol::Ethernet, Protocol::Ipv4, Protocol::Icmp, Protocol::Ipv4, Protocol::Udp]
     );
-    assert!(packet.layers[3].quoted && packet.layers[4].quoted && !packet.layers[2].quoted);
+    assert!(packet.layers[3].is_quoted() && packet.layers[4].is_quoted() && !packet.layers[2].is_quoted());
+    assert_eq!(packet.layers[4].quoted_by, Some(Protocol::Icmp));
     assert_eq!(packet.top_layer().map(|layer| layer.protocol()), Some(Protocol::Icmp));
     assert_eq!(values(&packet, &frame, "ip.src"), ["10.0.0.1", "10.0.0.2"]);
     assert_eq!(values(&packet, &frame, "icmp.checksum.status"), ["1"]);

@@ -20,6 +20,7 @@ use std::fmt;
 
 use super::error::{Error, IResult, be16, be32, take_bytes};
 use super::field::{Emitter, Value};
+use crate::osi::Protocol;
 pub use options::{FastOpen, TcpOption};
 
 pub const MIN_HEADER_LEN: usize = 20;
@@ -205,7 +206,11 @@ impl<'a> Header<'a> {
         self.options().map_while(Result::ok).find_map(|option| option.fast_open())
     }
 
-    pub fn fields(&self, out: &mut Emitter<'_>, analysis: Option<&Analysis>) {
+    /// Emits the header's fields. A header quoted in an ICMP error is shown as Wireshark shows
+    /// one: numbers as they are, with no segment length, analysis or payload (and, quoted by
+    /// ICMPv6, with the raw sequence number repeated as Wireshark repeats it).
+    pub fn fields(&self, out: &mut Emitter<'_>, analysis: Option<&Analysis>, quoted_by: Option<Protocol>) {
+        let quoted = quoted_by.is_some();
         let (src, dst) = (self.src_port(), self.dst_port());
         out.at("tcp.srcport", field::SRC_PORT, Value::Uint(src.into()));
         out.at("tcp.dstport", field::DST_PORT, Value::Uint(dst.into()));
@@ -215,12 +220,20 @@ impl<'a> Header<'a> {
             out.computed("tcp.stream", Value::Uint(analysis.stream.into()));
             out.computed("tcp.completeness", Value::Uint(analysis.completeness.into()));
         }
-        out.computed("tcp.len", Value::Uint(self.segment_len() as u64));
+        if quoted {
+            out.at("tcp.seq", field::SEQ, Value::Uint(self.seq().into()));
+        } else {
+            out.computed("tcp.len", Value::Uint(self.segment_len() as u64));
+        }
         let (seq_base, ack_base) = analysis.map_or((0, 0), |a| (a.seq_base, a.ack_base));
         let relative_seq = self.seq().wrapping_sub(seq_base);
-        out.at("tcp.seq", field::SEQ, Value::Uint(relative_seq.into()));
-        out.at("tcp.seq_raw", field::SEQ, Value::Uint(self.seq().into()));
-        if analysis.is_some() {
+        if !quoted {
+            out.at("tcp.seq", field::SEQ, Value::Uint(relative_seq.into()));
+        }
+        if quoted_by != Some(Protocol::Icmp) {
+            out.at("tcp.seq_raw", field::SEQ, Value::Uint(self.seq().into()));
+        }
+        if analysis.is_some() && !quoted {
             let next = relative_seq.wrapping_add(self.sequence_len());
             out.computed("tcp.nxtseq", Value::Uint(next.into()));
         }
@@ -230,7 +243,7 @@ impl<'a> Header<'a> {
         out.at("tcp.ack_raw", field::ACK, Value::Uint(self.ack().into()));
         out.at("tcp.hdr_len", field::OFFSET_FLAGS.start..13, Value::Uint(self.header_len() as u64));
         self.flag_fields(out);
-        self.window_fields(out, analysis.map(|a| a.window));
+        self.window_fields(out, analysis.map(|a| a.window), quoted);
         out.at("tcp.checksum", field::CHECKSUM, Value::hex16(self.checksum()));
         out.at("tcp.checksum.status", field::CHECKSUM, Value::Uint(2));
         out.at("tcp.urgent_pointer", field::URGENT, Value::Uint(self.urgent_pointer().into()));
@@ -246,7 +259,7 @@ impl<'a> Header<'a> {
             out.computed("tcp.time_relative", Value::Seconds(analysis.time_relative_ns));
             out.computed("tcp.time_delta", Value::Seconds(analysis.time_delta_ns));
         }
-        if !self.payload.is_empty() {
+        if !self.payload.is_empty() && !quoted {
             let range = self.header_len()..self.header_len() + self.payload.len();
             out.at("tcp.payload", range.clone(), Value::Bytes(self.payload));
             // Wireshark shows a retransmission's data as segment data rather than decoding it.
@@ -278,12 +291,13 @@ impl<'a> Header<'a> {
         out.at("tcp.flags.str", range, Value::FlagString(flags));
     }
 
-    fn window_fields(&self, out: &mut Emitter<'_>, scaling: Option<WindowScaling>) {
+    /// The window fields. A SYN's window is never scaled (RFC 7323 section 2.2), and a quoted
+    /// header's scale is not looked for.
+    fn window_fields(&self, out: &mut Emitter<'_>, scaling: Option<WindowScaling>, quoted: bool) {
         let value = self.window();
         out.at("tcp.window_size_value", field::WINDOW, Value::Uint(value.into()));
         let Some(scaling) = scaling else { return };
-        if self.has(flag::SYN) {
-            // A SYN's window is never scaled (RFC 7323 section 2.2).
+        if self.has(flag::SYN) || quoted {
             return out.computed("tcp.window_size", Value::Uint(value.into()));
         }
         let (size, factor) = match scaling {
@@ -483,7 +497,7 @@ mod tests {
             "tcp.flags.str" => flags = field.value.to_string(),
             _ => {}
         };
-        tcp.fields(&mut Emitter::new(&mut sink, 0, Default::default()), None);
+        tcp.fields(&mut Emitter::new(&mut sink, 0, Default::default()), None, None);
         assert_eq!(kinds, ["2", "4", "8", "1", "3"]);
         assert_eq!(flags, "··········S·");
     }
