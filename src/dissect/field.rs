@@ -171,6 +171,23 @@ fn civil_from_days(days: i64) -> (i64, i64, i64) {
     (year, month, day)
 }
 
+/// Writes an unsigned integer in decimal, without the general formatting machinery: the text
+/// output writes several per packet.
+pub fn write_decimal(out: &mut (impl fmt::Write + ?Sized), value: u64) -> fmt::Result {
+    out.write_str(itoa::Buffer::new().format(value))
+}
+
+/// Writes an IPv4 address in dotted decimal.
+pub fn write_ipv4(out: &mut (impl fmt::Write + ?Sized), address: Ipv4Addr) -> fmt::Result {
+    for (index, octet) in address.octets().into_iter().enumerate() {
+        if index > 0 {
+            out.write_char('.')?;
+        }
+        write_decimal(out, octet.into())?;
+    }
+    Ok(())
+}
+
 /// Writes a MAC address as `aa:bb:cc:dd:ee:ff`.
 pub fn write_mac(out: &mut (impl fmt::Write + ?Sized), mac: &[u8; 6]) -> fmt::Result {
     write!(out, "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5])

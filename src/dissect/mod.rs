@@ -39,7 +39,7 @@ use crate::osi::{OsiLayer, Protocol};
 /// A dissected frame: its layers from the outside in, and what went wrong on the way.
 #[derive(Clone, Debug, Default)]
 pub struct Packet<'a> {
-    pub layers: SmallVec<[Layer<'a>; 8]>,
+    pub layers: SmallVec<[Layer<'a>; 6]>,
     pub problems: Vec<Problem>,
     /// Set when the packet is an IP fragment, for reassembly by `track`.
     pub fragment: Option<Fragment<'a>>,
@@ -119,7 +119,7 @@ pub enum Annotation {
     Tcp(tcp::Analysis),
     Udp(udp::Conversation),
     /// This IP layer completed a fragmented datagram.
-    Reassembled(Reassembly),
+    Reassembled(Box<Reassembly>),
     /// This echo reply answers the request in `request_frame`, `response_ns` later.
     EchoReply {
         request_frame: u64,

@@ -3,17 +3,17 @@
 
 use std::fmt::Write as _;
 use std::io;
+use std::net::IpAddr;
 
 use super::Render;
 use crate::capture::Frame;
-use crate::dissect::field::write_mac;
+use crate::dissect::field::{write_ipv4, write_mac};
 use crate::dissect::{Header, Packet, write_info};
 
 /// The text renderer.
 #[derive(Default)]
 pub struct Text {
     line: String,
-    info: String,
 }
 
 impl Text {
@@ -27,16 +27,17 @@ impl Render for Text {
         let relative = packet.times.map_or(0, |times| times.relative_ns);
         let line = &mut self.line;
         line.clear();
-        let sign = if relative < 0 { "-" } else { "" };
         let magnitude = relative.unsigned_abs();
-        // Writing into a String cannot fail.
-        let _ = write!(
-            line,
-            "{:>6} {sign}{}.{:06} ",
-            frame.number,
-            magnitude / 1_000_000_000,
-            (magnitude % 1_000_000_000) / 1000
-        );
+        push_right(line, itoa::Buffer::new().format(frame.number), 6);
+        line.push(' ');
+        if relative < 0 {
+            line.push('-');
+        }
+        line.push_str(itoa::Buffer::new().format(magnitude / 1_000_000_000));
+        line.push('.');
+        let micros = (magnitude % 1_000_000_000) / 1000;
+        push_right_zeros(line, itoa::Buffer::new().format(micros), 6);
+        line.push(' ');
         let start = line.len();
         write_endpoints(line, packet);
         let width = line.len() - start;
@@ -44,18 +45,53 @@ impl Render for Text {
             line.push(' ');
         }
         let protocol = packet.top_layer().map_or("", |layer| layer.protocol().column_name());
-        self.info.clear();
-        let _ = write_info(packet, &mut self.info);
-        let _ = writeln!(line, " {protocol:<6} {:>5} {}", frame.orig_len, self.info);
+        line.push(' ');
+        line.push_str(protocol);
+        for _ in protocol.len()..6 {
+            line.push(' ');
+        }
+        line.push(' ');
+        push_right(line, itoa::Buffer::new().format(frame.orig_len), 5);
+        line.push(' ');
+        // Writing into a String cannot fail.
+        let _ = write_info(packet, line);
+        line.push('\n');
         out.write_all(line.as_bytes())
     }
 }
 
+/// Appends `text` right-aligned in `width` columns.
+fn push_right(line: &mut String, text: &str, width: usize) {
+    for _ in text.len()..width {
+        line.push(' ');
+    }
+    line.push_str(text);
+}
+
+/// Appends decimal digits zero-padded to `width`.
+fn push_right_zeros(line: &mut String, digits: &str, width: usize) {
+    for _ in digits.len()..width {
+        line.push('0');
+    }
+    line.push_str(digits);
+}
+
 /// Writes `source → destination`: IP addresses when there are some, else link addresses.
 fn write_endpoints(line: &mut String, packet: &Packet<'_>) {
-    if let Some((src, dst)) = packet.addresses() {
-        let _ = write!(line, "{src:>15} → {dst}");
-        return;
+    match packet.addresses() {
+        Some((IpAddr::V4(src), IpAddr::V4(dst))) => {
+            let mut address = String::with_capacity(15);
+            let _ = write_ipv4(&mut address, src);
+            push_right(line, &address, 15);
+            line.push_str(" → ");
+            let _ = write_ipv4(line, dst);
+            return;
+        }
+        Some((src, dst)) => {
+            let _ = write!(line, "{src:>15} → {dst}");
+            return;
+        }
+        None => {}
     }
     for layer in &packet.layers {
         match &layer.header {

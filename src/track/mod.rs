@@ -60,7 +60,7 @@ impl Tracker {
                 }
                 Outcome::Complete { payload, reassembly } => {
                     let payload: &'a [u8] = reassembled.insert(payload);
-                    let annotation = Annotation::Reassembled(reassembly);
+                    let annotation = Annotation::Reassembled(Box::new(reassembly));
                     dissect::continue_reassembled(&mut packet, frame, payload, annotation);
                 }
             }

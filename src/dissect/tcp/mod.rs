@@ -19,7 +19,7 @@ pub mod options;
 use std::fmt;
 
 use super::error::{Error, IResult, be16, be32, take_bytes};
-use super::field::{Emitter, Value};
+use super::field::{Emitter, Value, write_decimal};
 use crate::osi::Protocol;
 pub use options::{FastOpen, TcpOption};
 
@@ -317,31 +317,41 @@ impl<'a> Header<'a> {
         if let Some(analysis) = analysis {
             write_analysis_labels(out, analysis)?;
         }
-        write!(out, "{} → {} [", self.src_port(), self.dst_port())?;
+        // One line per packet is the hot path of text output: numbers are written directly.
+        let number = |out: &mut dyn fmt::Write, label: &str, value: u64| {
+            out.write_str(label)?;
+            write_decimal(out, value)
+        };
+        number(out, "", self.src_port().into())?;
+        number(out, " → ", self.dst_port().into())?;
+        out.write_str(" [")?;
         write_flag_names(out, self.flags())?;
         out.write_char(']')?;
         let (seq_base, ack_base) = analysis.map_or((0, 0), |a| (a.seq_base, a.ack_base));
-        write!(out, " Seq={}", self.seq().wrapping_sub(seq_base))?;
+        number(out, " Seq=", self.seq().wrapping_sub(seq_base).into())?;
         if self.has(flag::ACK) {
-            write!(out, " Ack={}", self.ack().wrapping_sub(ack_base))?;
+            number(out, " Ack=", self.ack().wrapping_sub(ack_base).into())?;
         }
         let window = match analysis.map(|a| a.window) {
             Some(WindowScaling::Shift(shift)) => u64::from(self.window()) << shift.min(14),
             _ => u64::from(self.window()),
         };
-        write!(out, " Win={window} Len={}", self.segment_len())?;
+        number(out, " Win=", window)?;
+        number(out, " Len=", self.segment_len() as u64)?;
         for option in self.options().map_while(Result::ok) {
             if let Some(mss) = option.mss() {
-                write!(out, " MSS={mss}")?;
+                number(out, " MSS=", mss.into())?;
             } else if let Some(shift) = option.window_shift() {
-                write!(out, " WS={}", 1u32 << shift.min(14))?;
+                number(out, " WS=", 1u64 << shift.min(14))?;
             } else if option.kind == options::kind::SACK_PERMITTED {
                 out.write_str(" SACK_PERM")?;
             } else if let Some((tsval, tsecr)) = option.timestamps() {
-                write!(out, " TSval={tsval} TSecr={tsecr}")?;
+                number(out, " TSval=", tsval.into())?;
+                number(out, " TSecr=", tsecr.into())?;
             } else if option.kind == options::kind::SACK {
                 for (left, right) in option.sack_blocks() {
-                    write!(out, " SLE={} SRE={}", left.wrapping_sub(ack_base), right.wrapping_sub(ack_base))?;
+                    number(out, " SLE=", left.wrapping_sub(ack_base).into())?;
+                    number(out, " SRE=", right.wrapping_sub(ack_base).into())?;
                 }
             } else if let Some(fast_open) = option.fast_open() {
                 match fast_open {
