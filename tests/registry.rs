@@ -21,10 +21,7 @@ fn kind_allows(kind: Kind, value: &Value<'_>) -> bool {
             | (Kind::Ipv4, Value::Ipv4(_))
             | (Kind::Ipv6, Value::Ipv6(_))
             | (Kind::Bytes, Value::Bytes(_) | Value::BytesColon(_))
-            | (
-                Kind::Text,
-                Value::Text(_) | Value::Str(_) | Value::Host(_) | Value::FlagString(_) | Value::Lazy(_)
-            )
+            | (Kind::Text, Value::Str(_) | Value::Host(_) | Value::FlagString(_) | Value::Lazy(_))
             | (Kind::Time, Value::Epoch(_) | Value::Seconds(_) | Value::Date(_) | Value::Millis(_))
             | (Kind::Present, Value::Present)
             | (Kind::Protocol, Value::Bytes(_) | Value::Str(_))

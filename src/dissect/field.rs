@@ -40,7 +40,6 @@ pub enum Value<'a> {
     /// addresses inside ICMPv6 options.
     BytesColon(&'a [u8]),
     Str(&'a str),
-    Text(String),
     /// A signed integer shown in decimal.
     Int(i64),
     /// A host name field: the address, printed as text since rttscope resolves no names.
@@ -115,7 +114,6 @@ impl fmt::Display for Value<'_> {
                 Ok(())
             }
             Self::Str(text) => f.write_str(text),
-            Self::Text(text) => f.write_str(text),
             Self::Epoch(nanos) | Self::Seconds(nanos) => {
                 let sign = if *nanos < 0 { "-" } else { "" };
                 let magnitude = nanos.unsigned_abs();

@@ -429,11 +429,6 @@ impl<'a> Packet<'a> {
         source.get(layer.offset..).unwrap_or(&[])
     }
 
-    /// The layer of the given protocol, outside any quoted datagram.
-    pub fn layer(&self, protocol: Protocol) -> Option<&Layer<'a>> {
-        self.layers.iter().find(|layer| !layer.is_quoted() && layer.protocol() == protocol)
-    }
-
     pub(crate) fn problem(&mut self, protocol: Protocol, message: impl Into<String>) {
         self.problems.push(Problem { protocol, message: message.into() });
     }

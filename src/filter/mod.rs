@@ -175,7 +175,6 @@ fn compare(value: &Value<'_>, op: Op, literal: &Literal) -> bool {
             return bytes_test(have, op, wanted);
         }
         (Value::Str(text), Literal::Text(wanted)) => return text_test(text, op, wanted),
-        (Value::Text(text), Literal::Text(wanted)) => return text_test(text, op, wanted),
         (Value::Host(_) | Value::FlagString(_) | Value::Lazy(_), Literal::Text(wanted)) => {
             return text_test(&value.to_string(), op, wanted);
         }

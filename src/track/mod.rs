@@ -152,11 +152,6 @@ impl Tracker {
         }
     }
 
-    /// How many TCP and UDP conversations have been seen.
-    pub fn conversation_counts(&self) -> (usize, usize) {
-        (self.tcp.len(), self.udp.len())
-    }
-
     /// How many fragmented datagrams are still waiting for fragments.
     pub fn pending_fragments(&self) -> usize {
         self.defrag.pending()

@@ -123,14 +123,6 @@ pub struct TcpTable {
 }
 
 impl TcpTable {
-    pub fn len(&self) -> usize {
-        self.conversations.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.conversations.is_empty()
-    }
-
     /// Analyses one segment and returns what its fields should show.
     pub fn handle(&mut self, segment: &Segment, header: &tcp::Header<'_>) -> Analysis {
         let (key, from_low) = Key::of(segment.src, segment.dst);
