@@ -234,20 +234,12 @@ impl<'a> Message<'a> {
             }
             kind::ROUTER_SOLICITATION => {
                 out.write_str("Router Solicitation")?;
-                if let Some(source) = self.link_address(8, 1) {
-                    out.write_str(" from ")?;
-                    write_hex_colons(out, source)?;
-                }
-                Ok(())
+                self.write_link_address(out, " from ", 8, 1)
             }
             kind::NEIGHBOR_SOLICITATION => {
                 let Some(target) = self.address_at(8) else { return out.write_str("Neighbor Solicitation") };
                 write!(out, "Neighbor Solicitation for {target}")?;
-                if let Some(source) = self.link_address(24, 1) {
-                    out.write_str(" from ")?;
-                    write_hex_colons(out, source)?;
-                }
-                Ok(())
+                self.write_link_address(out, " from ", 24, 1)
             }
             kind::NEIGHBOR_ADVERTISEMENT => {
                 let Some(target) = self.address_at(8) else { return out.write_str("Neighbor Advertisement") };
@@ -261,13 +253,23 @@ impl<'a> Message<'a> {
                 if !names.is_empty() {
                     write!(out, " ({})", names.join(", "))?;
                 }
-                if let Some(address) = self.link_address(24, 2) {
-                    out.write_str(" is at ")?;
-                    write_hex_colons(out, address)?;
-                }
-                Ok(())
+                self.write_link_address(out, " is at ", 24, 2)
             }
             other => out.write_str(describe(other, self.code())),
+        }
+    }
+
+    /// Writes `label` and the link-layer address option of `kind`, when the message has one.
+    fn write_link_address(
+        &self,
+        out: &mut dyn fmt::Write,
+        label: &str,
+        start: usize,
+        kind: u8,
+    ) -> fmt::Result {
+        match self.link_address(start, kind) {
+            Some(address) => write!(out, "{label}{}", Value::BytesColon(address)),
+            None => Ok(()),
         }
     }
 
@@ -288,16 +290,6 @@ impl<'a> Message<'a> {
         }
         None
     }
-}
-
-fn write_hex_colons(out: &mut dyn fmt::Write, bytes: &[u8]) -> fmt::Result {
-    for (index, byte) in bytes.iter().enumerate() {
-        if index > 0 {
-            out.write_char(':')?;
-        }
-        write!(out, "{byte:02x}")?;
-    }
-    Ok(())
 }
 
 /// Walks neighbour-discovery options from `start` to the end of the message.
