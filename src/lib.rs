@@ -8,6 +8,7 @@
 pub mod capture;
 pub mod cli;
 pub mod dissect;
+pub mod crypto;
 pub mod filter;
 pub mod osi;
 pub mod registry;

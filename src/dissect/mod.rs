@@ -13,6 +13,8 @@ pub mod checksum;
 pub mod error;
 pub mod ethernet;
 pub mod field;
+pub mod http1;
+pub mod http2;
 pub mod icmp;
 pub mod icmpv6;
 pub mod ipv4;
@@ -22,6 +24,7 @@ pub mod options;
 pub mod quote;
 pub mod sll;
 pub mod tcp;
+pub mod tls;
 pub mod udp;
 pub mod vlan;
 

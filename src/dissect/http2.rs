@@ -1,0 +1,1 @@
+//! HTTP/2 frames and HPACK header blocks. Work in progress.

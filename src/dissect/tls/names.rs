@@ -1,0 +1,1 @@
+//! Names from the IANA TLS registries. Work in progress.
