@@ -7,8 +7,8 @@
 
 pub mod capture;
 pub mod cli;
-pub mod dissect;
 pub mod crypto;
+pub mod dissect;
 pub mod filter;
 pub mod osi;
 pub mod registry;

@@ -83,11 +83,12 @@ pub enum Protocol {
     Icmpv6,
     Udp,
     Tcp,
+    Tls,
     Data,
 }
 
 impl Protocol {
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 16] = [
         Self::Frame,
         Self::Null,
         Self::Ethernet,
@@ -102,6 +103,7 @@ impl Protocol {
         Self::Icmpv6,
         Self::Udp,
         Self::Tcp,
+        Self::Tls,
         Self::Data,
     ];
 
@@ -113,6 +115,7 @@ impl Protocol {
             }
             Self::Arp | Self::Ipv4 | Self::Ipv6 | Self::Icmp | Self::Icmpv6 => OsiLayer::Network,
             Self::Udp | Self::Tcp => OsiLayer::Transport,
+            Self::Tls => OsiLayer::Presentation,
             Self::Data => OsiLayer::Application,
         }
     }
@@ -134,6 +137,7 @@ impl Protocol {
             Self::Icmpv6 => "icmpv6",
             Self::Udp => "udp",
             Self::Tcp => "tcp",
+            Self::Tls => "tls",
             Self::Data => "data",
         }
     }
@@ -155,6 +159,7 @@ impl Protocol {
             Self::Icmpv6 => "ICMPv6",
             Self::Udp => "UDP",
             Self::Tcp => "TCP",
+            Self::Tls => "TLS",
             Self::Data => "Data",
         }
     }
@@ -176,6 +181,7 @@ impl Protocol {
             Self::Icmpv6 => "Internet Control Message Protocol v6",
             Self::Udp => "User Datagram Protocol",
             Self::Tcp => "Transmission Control Protocol",
+            Self::Tls => "Transport Layer Security",
             Self::Data => "Data",
         }
     }
@@ -199,6 +205,9 @@ impl Protocol {
             Self::Icmpv6 => "IPv6's errors and diagnostics, and neighbour discovery in place of ARP",
             Self::Udp => "a datagram between two ports: no connection, no ordering, no retransmission",
             Self::Tcp => "a reliable, ordered byte stream between two ports, with a handshake",
+            Self::Tls => {
+                "encrypts and authenticates a stream; its handshake agrees on keys and proves the server's identity"
+            }
             Self::Data => "payload that rttscope does not decode",
         }
     }

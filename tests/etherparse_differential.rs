@@ -178,8 +178,8 @@ fn l2_to_l4_headers_agree_with_etherparse() {
         for frame in capture.frames() {
             let frame = frame.expect("test capture is whole");
             frames += 1;
-            let mut reassembled = None;
-            let packet = tracker.handle_frame(&frame, &mut reassembled);
+            let mut scratch = rttscope::track::Scratch::new();
+            let packet = tracker.handle_frame(&frame, &mut scratch);
             let Some((sliced, with_link)) = etherparse(frame.linktype, frame.data) else { continue };
             compared += 1;
             let expected = facts_from_etherparse(&sliced);

@@ -229,8 +229,8 @@ fn network_fields(bytes: Vec<u8>) -> Vec<String> {
     let mut lines = Vec::new();
     for frame in capture.frames() {
         let frame = frame.expect("whole");
-        let mut reassembled = None;
-        let packet = tracker.handle_frame(&frame, &mut reassembled);
+        let mut scratch = rttscope::track::Scratch::new();
+        let packet = tracker.handle_frame(&frame, &mut scratch);
         let mut line = String::new();
         packet.fields(&frame, &mut |field: rttscope::dissect::field::Field<'_>| {
             if field.name.starts_with("ip") || field.name.starts_with("tcp") || field.name.starts_with("udp")

@@ -37,8 +37,8 @@ fn every_emitted_field_is_registered_with_its_type() {
         let mut tracker = Tracker::new();
         for frame in capture.frames() {
             let frame = frame.expect("whole");
-            let mut reassembled = None;
-            let packet = tracker.handle_frame(&frame, &mut reassembled);
+            let mut scratch = rttscope::track::Scratch::new();
+            let packet = tracker.handle_frame(&frame, &mut scratch);
             packet.fields(&frame, &mut |field: Field<'_>| {
                 seen.insert(field.name);
                 match registry::lookup(field.name) {

@@ -55,8 +55,8 @@ impl Pipeline {
     }
 
     fn run(&mut self, frame: &Frame<'_>) {
-        let mut reassembled = None;
-        let packet = self.tracker.handle_frame(frame, &mut reassembled);
+        let mut scratch = rttscope::track::Scratch::new();
+        let packet = self.tracker.handle_frame(frame, &mut scratch);
         self.filter.matches(&packet, frame);
         for renderer in &mut self.renderers {
             renderer.packet(&mut io::sink(), frame, &packet).expect("writing to a sink cannot fail");

@@ -220,7 +220,7 @@ impl CaptureFile {
             Bytes::Mapped(map) => Some(map),
             Bytes::Owned(_) => None,
         };
-        Frames { records: self.records(), number: 0, done: false, mapped, released: 0 }
+        Frames { records: self.records(), number: 0, done: false, mapped, released: 0, secrets: Vec::new() }
     }
 
     /// The key material of every Decryption Secrets Block, in file order.
@@ -284,6 +284,16 @@ pub struct Frames<'a> {
     /// The mapping being walked, and how much of it has been handed back to the kernel.
     mapped: Option<&'a Mmap>,
     released: usize,
+    /// Decryption Secrets Blocks walked past since the caller last took them.
+    secrets: Vec<Secrets<'a>>,
+}
+
+impl<'a> Frames<'a> {
+    /// The key material of the Decryption Secrets Blocks read so far and not yet taken. A
+    /// block precedes the packets it applies to, so taking them after each frame is enough.
+    pub fn take_secrets(&mut self) -> Vec<Secrets<'a>> {
+        std::mem::take(&mut self.secrets)
+    }
 }
 
 /// How much of a mapped file is read before the pages behind are released.
@@ -322,7 +332,7 @@ impl<'a> Iterator for Frames<'a> {
                     self.done = true;
                     return Some(Err(error));
                 }
-                Some(Ok(Record::Secrets(_))) => {}
+                Some(Ok(Record::Secrets(secrets))) => self.secrets.push(secrets),
                 Some(Ok(Record::Frame(mut frame))) => {
                     self.number += 1;
                     frame.number = self.number;

@@ -4,14 +4,15 @@ use std::collections::BTreeSet;
 use std::io::{self, BufWriter, Write};
 
 use super::{CliError, DissectArgs, Outcome, OutputFormat};
-use crate::capture::{CaptureFile, LinkType};
+use crate::capture::{CaptureFile, LinkType, SecretsKind};
 use crate::filter::Filter;
 use crate::registry::FIELDS;
 use crate::render::Render;
 use crate::render::fields::Fields;
 use crate::render::json::Json;
 use crate::render::text::Text;
-use crate::track::Tracker;
+use crate::track::keylog::{KeyLog, Warning};
+use crate::track::{Scratch, Tracker};
 
 const OUTPUT_BUFFER: usize = 1 << 16;
 
@@ -36,10 +37,18 @@ pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
         ),
         None => None,
     };
+    let mut keylog = KeyLog::new();
+    if let Some(path) = &args.keylog {
+        let warnings = keylog
+            .load(path)
+            .map_err(|source| CliError::KeyLog { path: path.display().to_string(), source })?;
+        report_key_log_warnings(&path.display().to_string(), &warnings);
+    }
     let capture = CaptureFile::open(&args.file)?;
 
     let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock());
-    let result = dissect_all(&capture, renderer.as_mut(), filter.as_ref(), args.count, &mut out)
+    let tracker = Tracker::with_keylog(keylog);
+    let result = dissect_all(&capture, tracker, renderer.as_mut(), filter.as_ref(), args.count, &mut out)
         .and_then(|outcome| out.flush().map(|()| outcome));
     match result {
         Ok(outcome) => Ok(outcome),
@@ -49,18 +58,37 @@ pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
     }
 }
 
+/// Says which key log lines were skipped: the first few by number, then how many more.
+fn report_key_log_warnings(source: &str, warnings: &[Warning]) {
+    const SHOWN: usize = 3;
+    for warning in warnings.iter().take(SHOWN) {
+        eprintln!("rttscope: warning: key log {source}, {warning}; the line is skipped");
+    }
+    if warnings.len() > SHOWN {
+        eprintln!("rttscope: warning: key log {source}: {} more lines skipped", warnings.len() - SHOWN);
+    }
+}
+
 fn dissect_all(
     capture: &CaptureFile,
+    mut tracker: Tracker,
     renderer: &mut dyn Render,
     filter: Option<&Filter>,
     count: Option<u64>,
     out: &mut dyn Write,
 ) -> io::Result<Outcome> {
     renderer.begin(out)?;
-    let mut tracker = Tracker::new();
     let mut unknown_linktypes = BTreeSet::new();
     let mut printed = 0u64;
-    for item in capture.frames() {
+    let mut scratch = Scratch::new();
+    let mut frames = capture.frames();
+    while let Some(item) = frames.next() {
+        for secrets in frames.take_secrets() {
+            if secrets.kind == SecretsKind::TlsKeyLog {
+                let warnings = tracker.add_key_log_text(secrets.data);
+                report_key_log_warnings("in the capture", &warnings);
+            }
+        }
         let frame = match item {
             Ok(frame) => frame,
             Err(error) => {
@@ -85,8 +113,7 @@ fn dissect_all(
                 "rttscope: note: link type {number} is not decoded; its packets are shown as raw bytes"
             );
         }
-        let mut reassembled = None;
-        let packet = tracker.handle_frame(&frame, &mut reassembled);
+        let packet = tracker.handle_frame(&frame, &mut scratch);
         if filter.is_none_or(|filter| filter.matches(&packet, &frame)) {
             renderer.packet(out, &frame, &packet)?;
             printed += 1;

@@ -70,6 +70,11 @@ pub struct DissectArgs {
     /// Stop after this many packets have been printed.
     #[arg(short = 'c', long, value_name = "N")]
     pub count: Option<u64>,
+
+    /// An NSS key log (SSLKEYLOGFILE) with the TLS secrets to decrypt with. Secrets embedded
+    /// in a pcapng file are used without it.
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<PathBuf>,
 }
 
 /// How a successful run ended.
@@ -96,6 +101,8 @@ pub enum CliError {
     Output(std::io::Error),
     #[error("{0}")]
     Usage(String),
+    #[error("cannot read the key log {path}: {source}")]
+    KeyLog { path: String, source: std::io::Error },
 }
 
 /// Runs the command line.
@@ -111,6 +118,7 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
             fields: Vec::new(),
             header: false,
             count: None,
+            keylog: None,
         }),
         (None, None) => Err(CliError::Usage(
             "give a capture file (`rttscope FILE`) or a subcommand; see `rttscope --help`".into(),

@@ -17,6 +17,38 @@ pub enum Source {
     Frame,
     /// In a datagram reassembled from fragments, shown on the frame that completed it.
     Reassembled,
+    /// In a protocol data unit reassembled from several TCP segments, shown on the frame
+    /// that completed it.
+    Stream,
+    /// In plaintext decrypted from a TLS record (or reassembled from decrypted records).
+    Decrypted,
+}
+
+/// Bytes of a layer together with where they live, so fields read from them can point back.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Span<'a> {
+    pub bytes: &'a [u8],
+    pub source: Source,
+    /// Offset of `bytes` within `source`.
+    pub offset: usize,
+}
+
+impl<'a> Span<'a> {
+    pub fn new(bytes: &'a [u8], source: Source, offset: usize) -> Self {
+        Self { bytes, source, offset }
+    }
+
+    /// The part of the span from `start` to `end`, clamped to the span.
+    pub fn slice(&self, start: usize, end: usize) -> Span<'a> {
+        let end = end.min(self.bytes.len());
+        let start = start.min(end);
+        Span { bytes: &self.bytes[start..end], source: self.source, offset: self.offset + start }
+    }
+
+    /// Where `part`, a slice borrowed from this span's bytes, starts within the span.
+    pub fn position_of(&self, part: &[u8]) -> usize {
+        super::field_offset(self.bytes, part)
+    }
 }
 
 /// A field value, typed as Wireshark types it so it prints the way tshark prints it.
@@ -249,6 +281,12 @@ impl<'s> Emitter<'s> {
     /// Emits the fields of a nested structure that starts `offset` bytes into this layer.
     pub fn nested(&mut self, offset: usize) -> Emitter<'_> {
         Emitter { sink: &mut *self.sink, base: self.base + offset, source: self.source }
+    }
+
+    /// Emits the fields of bytes that live elsewhere (reassembled or decrypted), with ranges
+    /// relative to the start of `span`.
+    pub fn within(&mut self, span: &Span<'_>) -> Emitter<'_> {
+        Emitter { sink: &mut *self.sink, base: span.offset, source: span.source }
     }
 }
 

@@ -48,6 +48,10 @@ pub struct Packet<'a> {
     pub fragment: Option<Fragment<'a>>,
     /// The reassembled datagram payload that layers with [`Source::Reassembled`] come from.
     pub reassembled: Option<&'a [u8]>,
+    /// Stream bytes reassembled from several TCP segments ([`Source::Stream`]).
+    pub stream: &'a [u8],
+    /// Plaintext decrypted from TLS records ([`Source::Decrypted`]).
+    pub decrypted: &'a [u8],
     /// Where the frame sits in the capture's time, once `track` has seen the frames before it.
     pub times: Option<FrameTimes>,
 }
@@ -102,6 +106,8 @@ pub enum Header<'a> {
     Icmpv6(icmpv6::Message<'a>),
     Udp(udp::Header<'a>),
     Tcp(tcp::Header<'a>),
+    /// TLS records completed by this frame.
+    Tls(Box<tls::Tls<'a>>),
     /// A TCP or UDP header cut short inside an ICMP error's quote.
     Quote(quote::Quote<'a>),
     /// Payload that is not decoded further.
@@ -181,6 +187,7 @@ impl Header<'_> {
             Self::Icmpv6(_) => Protocol::Icmpv6,
             Self::Udp(_) => Protocol::Udp,
             Self::Tcp(_) => Protocol::Tcp,
+            Self::Tls(_) => Protocol::Tls,
             Self::Quote(quote) => quote.protocol,
             Self::Data(_) => Protocol::Data,
             Self::Undecoded { protocol, .. } => *protocol,
@@ -202,6 +209,14 @@ impl<'a> Layer<'a> {
         self.protocol().osi()
     }
 
+    /// The layer's name in the Protocol column, which for TLS says the version.
+    pub fn column_name(&self) -> &'static str {
+        match &self.header {
+            Header::Tls(tls) => tls.column_name(),
+            header => header.protocol().column_name(),
+        }
+    }
+
     /// The number of bytes of this layer's own header (or of the whole layer for data).
     pub fn len(&self) -> usize {
         match &self.header {
@@ -220,6 +235,7 @@ impl<'a> Layer<'a> {
             Header::Icmpv6(_) => icmpv6::HEADER_LEN,
             Header::Udp(_) => udp::HEADER_LEN,
             Header::Tcp(header) => header.header_len(),
+            Header::Tls(tls) => tls.records.iter().map(|record| record.span.bytes.len()).sum(),
             Header::Quote(quote) => quote.len(),
             Header::Data(bytes) | Header::Undecoded { bytes, .. } => bytes.len(),
         }
@@ -274,6 +290,7 @@ impl<'a> Layer<'a> {
                 header.fields(&mut out, analysis, self.quoted_by);
             }
             Header::Quote(quote) => quote.fields(&mut out),
+            Header::Tls(tls) => tls.fields(&mut out),
             Header::Data(bytes) => {
                 out.at("data.data", 0..bytes.len(), Value::Bytes(bytes));
                 out.computed("data.len", Value::Uint(bytes.len() as u64));
@@ -327,6 +344,7 @@ impl<'a> Layer<'a> {
                 header.summary(out, analysis)
             }
             Header::Quote(quote) => quote.summary(out),
+            Header::Tls(tls) => tls.summary(out),
             Header::Data(bytes) => write!(out, "Data ({} bytes)", bytes.len()),
             Header::Undecoded { protocol, bytes, reason } => {
                 write!(out, "{} ({} bytes) not decoded: {reason}", protocol.column_name(), bytes.len())
@@ -428,6 +446,8 @@ impl<'a> Packet<'a> {
         let source = match layer.source {
             Source::Frame => frame.data,
             Source::Reassembled => self.reassembled.unwrap_or(&[]),
+            Source::Stream => self.stream,
+            Source::Decrypted => self.decrypted,
         };
         source.get(layer.offset..).unwrap_or(&[])
     }
@@ -471,7 +491,7 @@ fn frame_fields(packet: &Packet<'_>, frame: &Frame<'_>, sink: &mut dyn FieldSink
     out.computed("frame.cap_len", Value::Uint(frame.data.len() as u64));
     let protocols = ProtocolList(packet);
     out.computed("frame.protocols", Value::Lazy(&protocols));
-    let column = packet.top_layer().map_or("", |layer| layer.protocol().column_name());
+    let column = packet.top_layer().map_or("", Layer::column_name);
     out.computed("_ws.col.Protocol", Value::Str(column));
     let info = InfoColumn(packet);
     out.computed("_ws.col.Info", Value::Lazy(&info));
@@ -510,6 +530,15 @@ pub fn write_info(packet: &Packet<'_>, out: &mut dyn fmt::Write) -> fmt::Result 
     match &top.header {
         Header::Icmp(message) => return message.write_info(out, hops, request_in),
         Header::Icmpv6(message) => return message.write_info(out, hops, request_in),
+        // Every TLS layer of the frame adds its records to one list.
+        Header::Tls(_) => {
+            let mut first = true;
+            for layer in &packet.layers {
+                if let Header::Tls(tls) = &layer.header {
+                    tls.write_info(out, &mut first)?;
+                }
+            }
+        }
         _ => top.summary(out)?,
     }
     // An undecoded layer's summary already says what is wrong with it.

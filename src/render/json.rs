@@ -59,6 +59,8 @@ impl Serialize for Source {
         serializer.serialize_str(match self {
             Source::Frame => "frame",
             Source::Reassembled => "reassembled",
+            Source::Stream => "stream",
+            Source::Decrypted => "decrypted",
         })
     }
 }

@@ -5,21 +5,54 @@
 //! frame that completes them, TCP and UDP layers carry their stream numbers and analysis. The
 //! same code serves files, live capture and replay, and tests drive it with byte fixtures.
 
+pub mod app;
 pub mod conversation;
 pub mod defrag;
 pub mod echo;
+pub mod keylog;
+pub mod stream;
 pub mod tcp;
+pub mod tls;
 
 use std::net::IpAddr;
 
-use conversation::{Endpoint, UdpTable};
+use conversation::{Endpoint, Key, UdpTable};
 use defrag::{Defragmenter, Outcome};
+use keylog::KeyLog;
 use tcp::{Segment, TcpTable};
+use tls::{Arenas, ContentOut, Loc, RecordOut};
 
 use crate::capture::Frame;
-use crate::dissect::tcp::analysis as tcp_analysis;
-use crate::dissect::{self, Annotation, FrameTimes, Header, Packet};
+use crate::dissect::field::{Source, Span};
+use crate::dissect::tcp::{analysis as tcp_analysis, flag};
+use crate::dissect::tls::{Content, Record, Tls};
+use crate::dissect::{self, Annotation, FrameTimes, Header, Layer, Packet};
 use crate::osi::Protocol;
+
+/// The buffers one frame's packet borrows from: a datagram reassembled from fragments, and
+/// stream bytes reassembled or decrypted. Reuse one per frame, or make a new one each time.
+#[derive(Debug, Default)]
+pub struct Scratch {
+    datagram: Option<Vec<u8>>,
+    arenas: Arenas,
+}
+
+impl Scratch {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+/// A TCP segment's place in the packet, kept while its layers are being tracked.
+struct TcpPayload<'a> {
+    layer: usize,
+    stream: u32,
+    dir: usize,
+    seq: u32,
+    syn: bool,
+    ack: Option<u32>,
+    payload: Span<'a>,
+}
 
 /// Everything learned from the frames so far.
 #[derive(Default)]
@@ -28,6 +61,8 @@ pub struct Tracker {
     tcp: TcpTable,
     udp: UdpTable,
     echo: echo::EchoTable,
+    apps: app::Connections,
+    keylog: KeyLog,
     /// Capture times of the first frame and of the one before this.
     first_ns: Option<i64>,
     previous_ns: Option<i64>,
@@ -38,13 +73,25 @@ impl Tracker {
         Self::default()
     }
 
-    /// Dissects and tracks one frame. When the frame completes a fragmented datagram, the
-    /// reassembled payload is kept in `reassembled`, which the returned packet borrows.
-    pub fn handle_frame<'a>(
-        &mut self,
-        frame: &Frame<'a>,
-        reassembled: &'a mut Option<Vec<u8>>,
-    ) -> Packet<'a> {
+    /// A tracker that decrypts with the secrets of `keylog`.
+    pub fn with_keylog(keylog: KeyLog) -> Self {
+        Self { keylog, ..Self::default() }
+    }
+
+    /// Adds key log text, such as a pcapng Decryption Secrets Block's; returns the warnings
+    /// of lines that were skipped.
+    pub fn add_key_log_text(&mut self, text: &[u8]) -> Vec<keylog::Warning> {
+        self.keylog.add_text(text)
+    }
+
+    /// Dissects and tracks one frame. Bytes the packet needs beyond the frame's own (a
+    /// reassembled datagram, reassembled or decrypted stream bytes) are kept in `scratch`,
+    /// which the returned packet borrows.
+    pub fn handle_frame<'a>(&mut self, frame: &Frame<'a>, scratch: &'a mut Scratch) -> Packet<'a> {
+        let Scratch { datagram: reassembled, arenas } = scratch;
+        reassembled.take();
+        arenas.stream.clear();
+        arenas.decrypted.clear();
         let mut packet = dissect::dissect(frame);
         let first = *self.first_ns.get_or_insert(frame.ts_ns);
         let previous = self.previous_ns.replace(frame.ts_ns).unwrap_or(frame.ts_ns);
@@ -65,17 +112,41 @@ impl Tracker {
                 }
             }
         }
-        self.track_conversations(frame, &mut packet);
+        let tcp_payload = self.track_conversations(frame, &mut packet);
+        if let Some(tcp_payload) = tcp_payload {
+            let produced = self.apps.segment(
+                &app::Segment {
+                    stream: tcp_payload.stream,
+                    dir: tcp_payload.dir,
+                    seq: tcp_payload.seq,
+                    syn: tcp_payload.syn,
+                    ack: tcp_payload.ack,
+                    frame: frame.number,
+                    payload: tcp_payload.payload.bytes,
+                },
+                &self.keylog,
+                arenas,
+            );
+            let arenas: &'a Arenas = arenas;
+            packet.stream = &arenas.stream;
+            packet.decrypted = &arenas.decrypted;
+            application_layers(&mut packet, &tcp_payload, produced);
+        }
         packet
     }
 
     /// Numbers TCP and UDP conversations. As in Wireshark, a whole TCP or UDP header quoted
     /// inside an ICMP error is looked up (or starts a conversation), without being analysed as
     /// a segment of its own; a quote cut short of a whole header is left alone.
-    fn track_conversations(&mut self, frame: &Frame<'_>, packet: &mut Packet<'_>) {
+    fn track_conversations<'a>(
+        &mut self,
+        frame: &Frame<'a>,
+        packet: &mut Packet<'a>,
+    ) -> Option<TcpPayload<'a>> {
         let mut addresses: Option<(IpAddr, IpAddr)> = None;
         let mut out_of_sequence = false;
-        for layer in packet.layers.iter_mut() {
+        let mut tcp_payload = None;
+        for (index, layer) in packet.layers.iter_mut().enumerate() {
             match &layer.header {
                 Header::Ipv4(ip) => addresses = Some((ip.src().into(), ip.dst().into())),
                 Header::Ipv6(ip) => addresses = Some((ip.src().into(), ip.dst().into())),
@@ -97,6 +168,17 @@ impl Tracker {
                     out_of_sequence =
                         analysis.flags & (tcp_analysis::RETRANSMISSION | tcp_analysis::OUT_OF_ORDER) != 0;
                     layer.annotation = Annotation::Tcp(analysis);
+                    let (_, from_low) = Key::of(segment.src, segment.dst);
+                    let offset = layer.offset + header.header_len();
+                    tcp_payload = Some(TcpPayload {
+                        layer: index,
+                        stream: analysis.stream,
+                        dir: usize::from(!from_low),
+                        seq: header.seq(),
+                        syn: header.has(flag::SYN),
+                        ack: header.has(flag::ACK).then(|| header.ack()),
+                        payload: Span::new(header.payload, layer.source, offset),
+                    });
                 }
                 Header::Icmp(message) if !layer.is_quoted() && message.is_echo() => {
                     let Some((src, dst)) = addresses else { continue };
@@ -127,6 +209,7 @@ impl Tracker {
         if out_of_sequence && matches!(packet.layers.last().map(|l| &l.header), Some(Header::Data(_))) {
             packet.layers.pop();
         }
+        tcp_payload
     }
 
     /// Remembers an echo request, or finds the request an echo reply answers.
@@ -156,4 +239,97 @@ impl Tracker {
     pub fn pending_fragments(&self) -> usize {
         self.defrag.pending()
     }
+}
+
+/// Replaces a TCP segment's plain data with what the application layer made of it: TLS
+/// records (those reassembled from earlier segments first, then those in the segment), and the
+/// decrypted application data they carry.
+fn application_layers<'a>(packet: &mut Packet<'a>, tcp: &TcpPayload<'a>, produced: app::Produced) {
+    for problem in &produced.tls.problems {
+        packet.problem(Protocol::Tls, problem.clone());
+    }
+    if let Some(Layer { annotation: Annotation::Tcp(analysis), .. }) = packet.layers.get_mut(tcp.layer) {
+        let range = |r: &std::ops::Range<usize>| (r.start as u32, r.end as u32);
+        analysis.pdu_head = produced.tls.pdu_head.as_ref().map(range);
+        analysis.pdu_tail = produced.tls.pdu_tail.as_ref().map(range);
+    }
+    if !produced.consumed {
+        return;
+    }
+    if matches!(packet.layers.last().map(|layer| &layer.header), Some(Header::Data(_))) {
+        packet.layers.truncate(tcp.layer + 1);
+    }
+    let (stream, decrypted) = (packet.stream, packet.decrypted);
+    let span = |loc: &Loc| -> Span<'a> {
+        match loc {
+            Loc::Payload(range) => tcp.payload.slice(range.start, range.end),
+            Loc::Stream(range) => {
+                Span::new(stream.get(range.clone()).unwrap_or(&[]), Source::Stream, range.start)
+            }
+            Loc::Decrypted(range) => {
+                Span::new(decrypted.get(range.clone()).unwrap_or(&[]), Source::Decrypted, range.start)
+            }
+        }
+    };
+    let mut group: Option<(Source, Tls<'a>)> = None;
+    let mut data: Vec<Span<'a>> = Vec::new();
+    let flush = |packet: &mut Packet<'a>, group: Option<(Source, Tls<'a>)>, data: &mut Vec<Span<'a>>| {
+        let Some((_, tls)) = group else { return };
+        let first = tls.records.first().map(|record| record.span).unwrap_or_default();
+        packet.layers.push(Layer {
+            header: Header::Tls(Box::new(tls)),
+            offset: first.offset,
+            source: first.source,
+            quoted_by: None,
+            annotation: Annotation::None,
+        });
+        for plaintext in data.drain(..) {
+            packet.layers.push(Layer {
+                header: Header::Data(plaintext.bytes),
+                offset: plaintext.offset,
+                source: plaintext.source,
+                quoted_by: None,
+                annotation: Annotation::None,
+            });
+        }
+    };
+    for record in produced.tls.records {
+        let RecordOut { header, loc, segments, opaque, content, messages } = record;
+        let record_span = span(&loc);
+        let mut application_data = None;
+        let content = match content {
+            ContentOut::Clear => Content::Clear,
+            ContentOut::Decrypted { content_type, plaintext } => {
+                let plaintext = span(&plaintext);
+                if content_type == crate::dissect::tls::record::content_type::APPLICATION_DATA
+                    && !plaintext.bytes.is_empty()
+                {
+                    application_data = Some(plaintext);
+                }
+                Content::Decrypted { content_type, plaintext }
+            }
+            ContentOut::Encrypted(reason) => Content::Encrypted(reason),
+        };
+        let record = Record {
+            header,
+            span: record_span,
+            opaque,
+            content,
+            messages: messages.iter().map(span).collect(),
+        };
+        let source = record_span.source;
+        match &mut group {
+            Some((group_source, tls)) if *group_source == source && segments.is_empty() => {
+                tls.records.push(record)
+            }
+            _ => {
+                flush(packet, group.take(), &mut data);
+                let mut tls = Tls { records: Default::default(), version: produced.version, segments };
+                tls.records.push(record);
+                group = Some((source, tls));
+            }
+        }
+        data.extend(application_data);
+    }
+    flush(packet, group, &mut data);
 }

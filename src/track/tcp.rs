@@ -213,6 +213,8 @@ impl TcpTable {
             flags: result_flags,
             completeness,
             duplicate_of,
+            pdu_head: None,
+            pdu_tail: None,
         };
         conversation.last_ns = segment.ts_ns;
         result

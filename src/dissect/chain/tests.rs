@@ -112,13 +112,13 @@ fn fragments_are_reassembled_on_the_frame_that_completes_them() {
     ];
     let mut tracker = Tracker::new();
     let first_frame = frame(1, 0, LinkType::Ethernet, &frames[0]);
-    let mut slot = None;
+    let mut slot = crate::track::Scratch::new();
     let packet = tracker.handle_frame(&first_frame, &mut slot);
     assert_eq!(packet.protocols(), "eth:ethertype:ip:data");
     assert!(packet.fragment.is_some());
 
     let last_frame = frame(2, 1000, LinkType::Ethernet, &frames[1]);
-    let mut slot = None;
+    let mut slot = crate::track::Scratch::new();
     let packet = tracker.handle_frame(&last_frame, &mut slot);
     assert_eq!(packet.protocols(), "eth:ethertype:ip:icmp:data");
     assert_eq!(packet.layers[2].source, Source::Reassembled);
@@ -144,10 +144,10 @@ fn ipv6_fragments_are_reassembled_too() {
         ethernet(IPV6, &ipv6(44, src, dst, &fragment_header(1, false, &echo[8..]))),
     ];
     let mut tracker = Tracker::new();
-    let mut slot = None;
+    let mut slot = crate::track::Scratch::new();
     tracker.handle_frame(&frame(1, 0, LinkType::Ethernet, &frames[0]), &mut slot);
     let last = frame(2, 0, LinkType::Ethernet, &frames[1]);
-    let mut slot = None;
+    let mut slot = crate::track::Scratch::new();
     let packet = tracker.handle_frame(&last, &mut slot);
     assert_eq!(packet.protocols(), "eth:ethertype:ipv6:ipv6.fraghdr:icmpv6:data");
     assert_eq!(values(&packet, &last, "ipv6.reassembled.length"), ["16"]);

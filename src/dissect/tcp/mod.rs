@@ -91,6 +91,10 @@ pub struct Analysis {
     pub completeness: u8,
     /// For a duplicate ACK: how many in a row so far, and the frame of the ACK it repeats.
     pub duplicate_of: Option<(u32, u64)>,
+    /// Payload bytes that finished a protocol data unit begun in earlier segments.
+    pub pdu_head: Option<(u32, u32)>,
+    /// Payload bytes that begin or continue a protocol data unit finished later.
+    pub pdu_tail: Option<(u32, u32)>,
 }
 
 /// What is known of the window scale that applies to a segment's window field.
@@ -262,9 +266,16 @@ impl<'a> Header<'a> {
         if !self.payload.is_empty() && !quoted {
             let range = self.header_len()..self.header_len() + self.payload.len();
             out.at("tcp.payload", range.clone(), Value::Bytes(self.payload));
-            // Wireshark shows a retransmission's data as segment data rather than decoding it.
+            // Wireshark shows a retransmission's data as segment data rather than decoding it,
+            // and so the parts of a segment that belong to a PDU spanning segments.
             if analysis.is_some_and(|a| a.flags & analysis::RETRANSMISSION != 0) {
                 out.at("tcp.segment_data", range, Value::Bytes(self.payload));
+            } else if let Some(analysis) = analysis {
+                for (start, end) in [analysis.pdu_head, analysis.pdu_tail].into_iter().flatten() {
+                    let Some(bytes) = self.payload.get(start as usize..end as usize) else { continue };
+                    let from = self.header_len() + start as usize;
+                    out.at("tcp.segment_data", from..from + bytes.len(), Value::Bytes(bytes));
+                }
             }
         }
     }
@@ -359,6 +370,9 @@ impl<'a> Header<'a> {
                     FastOpen::Cookie(_) => out.write_str(" TFO=C")?,
                 }
             }
+        }
+        if analysis.is_some_and(|analysis| analysis.pdu_tail.is_some() && analysis.pdu_head.is_none()) {
+            out.write_str(" [TCP segment of a reassembled PDU]")?;
         }
         Ok(())
     }

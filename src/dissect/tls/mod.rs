@@ -1,4 +1,292 @@
-//! TLS: the record layer and handshake messages. Work in progress.
+//! TLS (RFC 8446, RFC 5246): the records of one TCP segment's worth of stream, what they carry,
+//! and how Wireshark names it all.
+//!
+//! Records span segments and handshake messages span records, so the tracker frames them and
+//! hands this module finished pieces: a [`Tls`] layer is the records that one frame completed,
+//! from one buffer (the frame itself, or a PDU reassembled from several segments), each with
+//! its handshake messages completed in it and, when a key was known, its plaintext. This module
+//! only reads what it is given: no state, no keys.
 
 pub mod cert;
+pub mod extension;
+pub mod handshake;
 pub mod names;
+mod reader;
+pub mod record;
+
+use std::fmt;
+
+use smallvec::SmallVec;
+
+use super::field::{Emitter, Span, Value};
+use record::{RecordHeader, content_type};
+
+/// The records one frame completed, from one buffer.
+#[derive(Clone, Debug)]
+pub struct Tls<'a> {
+    pub records: SmallVec<[Record<'a>; 2]>,
+    /// The version the session negotiated, once the ServerHello said; it names the protocol
+    /// in the Protocol column.
+    pub version: Option<u16>,
+    /// For a record reassembled from several TCP segments: each segment's frame and how many
+    /// of its bytes the record holds.
+    pub segments: SmallVec<[(u64, usize); 4]>,
+}
+
+/// One record.
+#[derive(Clone, Debug)]
+pub struct Record<'a> {
+    pub header: RecordHeader,
+    /// The record as it was on the wire: header and body.
+    pub span: Span<'a>,
+    /// Whether the record is protected under TLS 1.3, where the header's type is only a
+    /// disguise (`opaque_type`) and the real one is inside the encryption.
+    pub opaque: bool,
+    pub content: Content<'a>,
+    /// Handshake messages that this record's content completed (whole, perhaps reassembled
+    /// from earlier records).
+    pub messages: SmallVec<[Span<'a>; 2]>,
+}
+
+/// What is known of a record's content.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Content<'a> {
+    /// Sent in the clear: the body is the content.
+    Clear,
+    /// Decrypted with a key from the key log.
+    Decrypted { content_type: u8, plaintext: Span<'a> },
+    /// Still encrypted, and why.
+    Encrypted(Undecrypted),
+}
+
+/// Why a protected record was not decrypted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Undecrypted {
+    /// No key log entry matched the session.
+    NoKey,
+    /// The key did not open it.
+    Failed(String),
+    /// Earlier records of the stream were not seen, so its sequence number is unknown.
+    Unsynchronised,
+}
+
+impl fmt::Display for Undecrypted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoKey => f.write_str("no key for this session"),
+            Self::Failed(reason) => f.write_str(reason),
+            Self::Unsynchronised => f.write_str("earlier records were not captured"),
+        }
+    }
+}
+
+impl<'a> Record<'a> {
+    /// The body as sent (ciphertext, for a protected record).
+    pub fn body(&self) -> Span<'a> {
+        self.span.slice(record::HEADER_LEN, self.span.bytes.len())
+    }
+
+    /// The content type as far as it is known: the inner type of a decrypted TLS 1.3 record,
+    /// `None` for one still encrypted.
+    pub fn content_type(&self) -> Option<u8> {
+        match &self.content {
+            Content::Decrypted { content_type, .. } => Some(*content_type),
+            Content::Encrypted(_) if self.opaque => None,
+            _ => Some(self.header.content_type),
+        }
+    }
+
+    /// The content in the clear, if it can be read.
+    pub fn plaintext(&self) -> Option<Span<'a>> {
+        match &self.content {
+            Content::Clear => Some(self.body()),
+            Content::Decrypted { plaintext, .. } => Some(*plaintext),
+            Content::Encrypted(_) => None,
+        }
+    }
+
+    fn fields(&self, out: &mut Emitter<'_>, tls13: bool) {
+        let mut record_out = out.within(&self.span);
+        let header = self.header;
+        let type_name = if self.opaque { "tls.record.opaque_type" } else { "tls.record.content_type" };
+        record_out.at(type_name, 0..1, Value::Uint(header.content_type.into()));
+        record_out.at("tls.record.version", 1..3, Value::hex16(header.version));
+        record_out.at("tls.record.length", 3..5, Value::Uint(header.length.into()));
+        if let (true, Content::Decrypted { content_type, .. }) = (self.opaque, &self.content) {
+            record_out.computed("tls.record.content_type", Value::Uint((*content_type).into()));
+        }
+        let body = self.body();
+        match self.content_type() {
+            Some(content_type::HANDSHAKE) => {
+                for message in &self.messages {
+                    handshake::fields(out, message, tls13);
+                }
+            }
+            Some(content_type::CHANGE_CIPHER_SPEC) => {
+                record_out.at("tls.change_cipher_spec", 5..6, Value::Present);
+            }
+            Some(content_type::ALERT) => {
+                if let Some(plaintext) = self.plaintext().filter(|p| p.bytes.len() >= 2) {
+                    let mut alert_out = out.within(&plaintext);
+                    alert_out.at("tls.alert_message.level", 0..1, Value::Uint(plaintext.bytes[0].into()));
+                    alert_out.at("tls.alert_message.desc", 1..2, Value::Uint(plaintext.bytes[1].into()));
+                }
+            }
+            Some(content_type::APPLICATION_DATA) | None => {
+                record_out.at("tls.app_data", 5..5 + body.bytes.len(), Value::Bytes(body.bytes));
+            }
+            Some(_) => {}
+        }
+    }
+
+    /// Writes what the record carries for the Info column.
+    fn write_info(&self, out: &mut dyn fmt::Write, first: &mut bool) -> fmt::Result {
+        let mut name = |out: &mut dyn fmt::Write, text: &str| -> fmt::Result {
+            if !*first {
+                out.write_str(", ")?;
+            }
+            *first = false;
+            out.write_str(text)
+        };
+        match self.content_type() {
+            Some(content_type::HANDSHAKE) => {
+                if self.plaintext().is_none() {
+                    return name(out, "Encrypted Handshake Message");
+                }
+                for span in &self.messages {
+                    let Some(&kind) = span.bytes.first() else { continue };
+                    let message = handshake::Message { kind, bytes: span.bytes };
+                    name(out, message.info_name())?;
+                }
+                Ok(())
+            }
+            Some(content_type::CHANGE_CIPHER_SPEC) => name(out, "Change Cipher Spec"),
+            Some(content_type::ALERT) => match self.plaintext().filter(|p| p.bytes.len() >= 2) {
+                Some(alert) => {
+                    let text = format!(
+                        "Alert (Level: {}, Description: {})",
+                        alert_level_name(alert.bytes[0]),
+                        alert_description_name(alert.bytes[1])
+                    );
+                    name(out, &text)
+                }
+                None => name(out, "Encrypted Alert"),
+            },
+            Some(content_type::HEARTBEAT) => name(out, "Heartbeat"),
+            _ => name(out, "Application Data"),
+        }
+    }
+}
+
+impl<'a> Tls<'a> {
+    pub fn fields(&self, out: &mut Emitter<'_>) {
+        if !self.segments.is_empty() {
+            let mut at = 0;
+            for (frame, len) in &self.segments {
+                out.at("tcp.segment", at..at + len, Value::Uint(*frame));
+                at += len;
+            }
+            out.computed("tcp.segment.count", Value::Uint(self.segments.len() as u64));
+            out.computed("tcp.reassembled.length", Value::Uint(at as u64));
+        }
+        let tls13 = self.version == Some(0x0304);
+        for record in &self.records {
+            record.fields(out, tls13);
+        }
+    }
+
+    /// Writes the records' Info text, continuing a list that `first` says has begun or not.
+    pub fn write_info(&self, out: &mut dyn fmt::Write, first: &mut bool) -> fmt::Result {
+        for record in &self.records {
+            record.write_info(out, first)?;
+        }
+        Ok(())
+    }
+
+    pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
+        write!(out, "{}: ", self.column_name())?;
+        let mut first = true;
+        self.write_info(out, &mut first)?;
+        let reasons: SmallVec<[&Undecrypted; 2]> = self
+            .records
+            .iter()
+            .filter_map(|record| match &record.content {
+                Content::Encrypted(reason) => Some(reason),
+                _ => None,
+            })
+            .collect();
+        if let Some(reason) = reasons.first() {
+            write!(out, " (encrypted: {reason})")?;
+        }
+        Ok(())
+    }
+
+    /// The Protocol column: the negotiated version, or before it is known, the version of the
+    /// first record.
+    pub fn column_name(&self) -> &'static str {
+        let version = self.version.or_else(|| self.records.first().map(|record| record.header.version));
+        version_column_name(version.unwrap_or(0x0303))
+    }
+}
+
+/// How the Protocol column names a TLS version.
+pub fn version_column_name(version: u16) -> &'static str {
+    match version {
+        0x0300 => "SSLv3",
+        0x0301 => "TLSv1",
+        0x0302 => "TLSv1.1",
+        0x0303 => "TLSv1.2",
+        0x0304 => "TLSv1.3",
+        _ => "TLS",
+    }
+}
+
+/// An alert level as the Info column writes it.
+pub fn alert_level_name(level: u8) -> &'static str {
+    match level {
+        1 => "Warning",
+        2 => "Fatal",
+        _ => "Unknown",
+    }
+}
+
+/// An alert description as the Info column writes it.
+pub fn alert_description_name(description: u8) -> &'static str {
+    match description {
+        0 => "Close Notify",
+        10 => "Unexpected Message",
+        20 => "Bad Record MAC",
+        21 => "Decryption Failed",
+        22 => "Record Overflow",
+        30 => "Decompression Failure",
+        40 => "Handshake Failure",
+        41 => "No Certificate",
+        42 => "Bad Certificate",
+        43 => "Unsupported Certificate",
+        44 => "Certificate Revoked",
+        45 => "Certificate Expired",
+        46 => "Certificate Unknown",
+        47 => "Illegal Parameter",
+        48 => "Unknown CA",
+        49 => "Access Denied",
+        50 => "Decode Error",
+        51 => "Decrypt Error",
+        60 => "Export Restriction",
+        70 => "Protocol Version",
+        71 => "Insufficient Security",
+        80 => "Internal Error",
+        86 => "Inappropriate Fallback",
+        90 => "User Canceled",
+        100 => "No Renegotiation",
+        109 => "Missing Extension",
+        110 => "Unsupported Extension",
+        111 => "Certificate Unobtainable",
+        112 => "Unrecognized Name",
+        113 => "Bad Certificate Status Response",
+        114 => "Bad Certificate Hash Value",
+        115 => "Unknown PSK Identity",
+        116 => "Certificate Required",
+        120 => "No application Protocol",
+        _ => "Unknown",
+    }
+}

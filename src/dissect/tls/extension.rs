@@ -1,0 +1,251 @@
+//! Hello extensions: the walk over an extensions block, and the fields of the extensions that
+//! shape a handshake.
+//!
+//! ```text
+//! RFC 8446 section 4.2:
+//! struct {
+//!     ExtensionType extension_type;     uint16
+//!     opaque extension_data<0..2^16-1>;
+//! } Extension;
+//! ```
+//! Unknown extensions (and GREASE ones, RFC 8701) keep their number and length. An extension
+//! whose data does not parse shows its type and length, and nothing more.
+
+use super::reader::Reader;
+use crate::dissect::error::Error;
+use crate::dissect::field::{Emitter, Value};
+
+/// A pseudo message kind for the extensions of a HelloRetryRequest, whose key_share differs.
+pub const HELLO_RETRY_REQUEST: u8 = 6;
+
+pub mod kind {
+    pub const SERVER_NAME: u16 = 0;
+    pub const STATUS_REQUEST: u16 = 5;
+    pub const SUPPORTED_GROUPS: u16 = 10;
+    pub const EC_POINT_FORMATS: u16 = 11;
+    pub const SIGNATURE_ALGORITHMS: u16 = 13;
+    pub const ALPN: u16 = 16;
+    pub const ENCRYPT_THEN_MAC: u16 = 22;
+    pub const EXTENDED_MASTER_SECRET: u16 = 23;
+    pub const SESSION_TICKET: u16 = 35;
+    pub const PRE_SHARED_KEY: u16 = 41;
+    pub const EARLY_DATA: u16 = 42;
+    pub const SUPPORTED_VERSIONS: u16 = 43;
+    pub const PSK_KEY_EXCHANGE_MODES: u16 = 45;
+    pub const KEY_SHARE: u16 = 51;
+    pub const QUIC_TRANSPORT_PARAMETERS: u16 = 57;
+    pub const RENEGOTIATION_INFO: u16 = 0xff01;
+}
+
+/// One extension and where its bytes are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Extension<'a> {
+    pub kind: u16,
+    pub data: &'a [u8],
+    /// The whole extension: type, length and data.
+    pub bytes: &'a [u8],
+}
+
+/// Walks an extensions block (without its length prefix); stops at the first extension that
+/// overruns the block.
+pub fn walk(block: &[u8]) -> impl Iterator<Item = Extension<'_>> + '_ {
+    let mut reader = Reader::new(block);
+    std::iter::from_fn(move || {
+        if reader.is_empty() {
+            return None;
+        }
+        let start = reader.rest();
+        let kind = reader.u16().ok()?;
+        let data = match reader.vec16() {
+            Ok(data) => data,
+            Err(_) => {
+                reader = Reader::new(&[]);
+                return None;
+            }
+        };
+        let bytes = &start[..4 + data.len()];
+        Some(Extension { kind, data, bytes })
+    })
+}
+
+impl<'a> Extension<'a> {
+    /// The host name of a server_name extension.
+    pub fn server_name(&self) -> Option<&'a str> {
+        let mut reader = Reader::new(self.data);
+        let mut list = Reader::new(reader.vec16().ok()?);
+        while !list.is_empty() {
+            let name_type = list.u8().ok()?;
+            let name = list.vec16().ok()?;
+            if name_type == 0 {
+                return std::str::from_utf8(name).ok();
+            }
+        }
+        None
+    }
+
+    /// The protocol names of an ALPN extension.
+    pub fn alpn(self) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let mut list = Reader::new(self.data).vec16().map(Reader::new).unwrap_or(Reader::new(&[]));
+        std::iter::from_fn(move || if list.is_empty() { None } else { list.vec8().ok() })
+    }
+
+    /// Emits the extension's fields; `block` is the extensions block it sits in, which the
+    /// emitter's offsets are relative to, and `message` the handshake type that carries it.
+    pub fn fields(&self, out: &mut Emitter<'_>, block: &[u8], message: u8) {
+        let start = crate::dissect::field_offset(block, self.bytes);
+        out.at("tls.handshake.extension.type", start..start + 2, Value::Uint(self.kind.into()));
+        out.at("tls.handshake.extension.len", start + 2..start + 4, Value::Uint(self.data.len() as u64));
+        let mut data_out = out.nested(start + 4);
+        // Data that does not parse shows what it had up to the fault.
+        let _ = self.data_fields(&mut data_out, message);
+    }
+
+    fn data_fields(&self, out: &mut Emitter<'_>, message: u8) -> Result<(), Error> {
+        let data = self.data;
+        let mut reader = Reader::new(data);
+        match self.kind {
+            kind::SERVER_NAME if !data.is_empty() => {
+                let list = reader.vec16()?;
+                out.at("tls.handshake.extensions_server_name_list_len", 0..2, Value::Uint(list.len() as u64));
+                let mut names = Reader::new(list);
+                while !names.is_empty() {
+                    let from = 2 + list.len() - names.rest().len();
+                    let name_type = names.u8()?;
+                    out.at(
+                        "tls.handshake.extensions_server_name_type",
+                        from..from + 1,
+                        Value::Uint(name_type.into()),
+                    );
+                    let name = names.vec16()?;
+                    let len = name.len();
+                    out.at(
+                        "tls.handshake.extensions_server_name_len",
+                        from + 1..from + 3,
+                        Value::Uint(len as u64),
+                    );
+                    let text = String::from_utf8_lossy(name);
+                    out.at(
+                        "tls.handshake.extensions_server_name",
+                        from + 3..from + 3 + len,
+                        Value::Str(&text),
+                    );
+                }
+            }
+            kind::SUPPORTED_GROUPS => {
+                let list = reader.vec16()?;
+                let len = Value::Uint(list.len() as u64);
+                out.at("tls.handshake.extensions_supported_groups_length", 0..2, len);
+                for (index, group) in Reader::u16_list(list).enumerate() {
+                    let from = 2 + index * 2;
+                    out.at("tls.handshake.extensions_supported_group", from..from + 2, Value::hex16(group));
+                }
+            }
+            kind::EC_POINT_FORMATS => {
+                let list = reader.vec8()?;
+                let len = Value::Uint(list.len() as u64);
+                out.at("tls.handshake.extensions_ec_point_formats_length", 0..1, len);
+                for (index, format) in list.iter().enumerate() {
+                    let value = Value::Uint((*format).into());
+                    out.at("tls.handshake.extensions_ec_point_format", 1 + index..2 + index, value);
+                }
+            }
+            kind::SIGNATURE_ALGORITHMS => {
+                let list = reader.vec16()?;
+                out.at("tls.handshake.sig_hash_alg_len", 0..2, Value::Uint(list.len() as u64));
+                for (index, scheme) in Reader::u16_list(list).enumerate() {
+                    let from = 2 + index * 2;
+                    out.at("tls.handshake.sig_hash_alg", from..from + 2, Value::hex16(scheme));
+                }
+            }
+            kind::ALPN => {
+                let list = reader.vec16()?;
+                out.at("tls.handshake.extensions_alpn_len", 0..2, Value::Uint(list.len() as u64));
+                let mut names = Reader::new(list);
+                while !names.is_empty() {
+                    let from = 2 + list.len() - names.rest().len();
+                    let name = names.vec8()?;
+                    let len = name.len();
+                    out.at("tls.handshake.extensions_alpn_str_len", from..from + 1, Value::Uint(len as u64));
+                    let text = String::from_utf8_lossy(name);
+                    out.at("tls.handshake.extensions_alpn_str", from + 1..from + 1 + len, Value::Str(&text));
+                }
+            }
+            kind::SUPPORTED_VERSIONS if message == super::handshake::kind::CLIENT_HELLO => {
+                let list = reader.vec8()?;
+                let len = Value::Uint(list.len() as u64);
+                out.at("tls.handshake.extensions.supported_versions_len", 0..1, len);
+                for (index, version) in Reader::u16_list(list).enumerate() {
+                    let from = 1 + index * 2;
+                    out.at(
+                        "tls.handshake.extensions.supported_version",
+                        from..from + 2,
+                        Value::hex16(version),
+                    );
+                }
+            }
+            kind::SUPPORTED_VERSIONS => {
+                let version = reader.u16()?;
+                out.at("tls.handshake.extensions.supported_version", 0..2, Value::hex16(version));
+            }
+            kind::KEY_SHARE if message == HELLO_RETRY_REQUEST => {
+                let group = reader.u16()?;
+                out.at("tls.handshake.extensions_key_share_selected_group", 0..2, Value::Uint(group.into()));
+            }
+            kind::KEY_SHARE => {
+                let entries = if message == super::handshake::kind::CLIENT_HELLO {
+                    let list = reader.vec16()?;
+                    let len = Value::Uint(list.len() as u64);
+                    out.at("tls.handshake.extensions_key_share_client_length", 0..2, len);
+                    list
+                } else {
+                    data
+                };
+                let base = crate::dissect::field_offset(data, entries);
+                let mut shares = Reader::new(entries);
+                while !shares.is_empty() {
+                    let from = base + entries.len() - shares.rest().len();
+                    let group = shares.u16()?;
+                    out.at(
+                        "tls.handshake.extensions_key_share_group",
+                        from..from + 2,
+                        Value::Uint(group.into()),
+                    );
+                    let key = shares.vec16()?;
+                    let len = Value::Uint(key.len() as u64);
+                    out.at("tls.handshake.extensions_key_share_key_exchange_length", from + 2..from + 4, len);
+                    let range = from + 4..from + 4 + key.len();
+                    out.at("tls.handshake.extensions_key_share_key_exchange", range, Value::Bytes(key));
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walks_extensions_and_reads_server_name_and_alpn() {
+        let block = [
+            0x00, 0x00, 0x00, 0x0e, // server_name, 14 bytes
+            0x00, 0x0c, 0x00, 0x00, 0x09, b'l', b'o', b'c', b'a', b'l', b'h', b'o', b's', b't', 0x00, 0x10,
+            0x00, 0x05, // ALPN, 5 bytes
+            0x00, 0x03, 0x02, b'h', b'2', //
+            0x0a, 0x0a, 0x00, 0x00, // a GREASE extension, empty
+        ];
+        let extensions: Vec<_> = walk(&block).collect();
+        assert_eq!(extensions.iter().map(|e| e.kind).collect::<Vec<_>>(), [0, 16, 0x0a0a]);
+        assert_eq!(extensions[0].server_name(), Some("localhost"));
+        assert_eq!(extensions[1].alpn().collect::<Vec<_>>(), [b"h2"]);
+        // Every truncation walks what is whole and stops, without panicking.
+        for cut in 0..block.len() {
+            for extension in walk(&block[..cut]) {
+                let _ = extension.server_name();
+                let _ = extension.alpn().count();
+            }
+        }
+    }
+}

@@ -1,0 +1,395 @@
+//! TLS handshake messages: their framing, the hellos every session is read from, and the
+//! fields of each message as Wireshark names them.
+//!
+//! ```text
+//! RFC 8446 section 4:
+//! struct {
+//!     HandshakeType msg_type;    1 client_hello, 2 server_hello, 4 new_session_ticket, 5
+//!                                end_of_early_data, 8 encrypted_extensions, 11 certificate,
+//!                                12 server_key_exchange, 13 certificate_request, 14
+//!                                server_hello_done, 15 certificate_verify, 16
+//!                                client_key_exchange, 20 finished, 22 certificate_status,
+//!                                24 key_update
+//!     uint24 length;
+//!     ...body of msg_type...
+//! } Handshake;
+//!
+//! struct {                                  (ServerHello: one cipher_suite, one
+//!     ProtocolVersion legacy_version;        compression method, extensions optional
+//!     Random random;                         before TLS 1.3)
+//!     opaque legacy_session_id<0..32>;
+//!     CipherSuite cipher_suites<2..2^16-2>;
+//!     opaque legacy_compression_methods<1..2^8-1>;
+//!     Extension extensions<8..2^16-1>;
+//! } ClientHello;
+//! ```
+//! Messages may be cut across records and records across segments; the tracker reassembles
+//! them, and what reaches this module is always one whole message.
+
+use std::fmt;
+
+use super::extension::{self, Extension};
+use super::reader::Reader;
+use crate::dissect::error::Error;
+use crate::dissect::field::{Emitter, Span, Value};
+
+pub const HEADER_LEN: usize = 4;
+/// The largest handshake message the tracker reassembles: certificate chains beyond this are
+/// not seen in practice, and a hostile length must not make it buffer more.
+pub const MAX_MESSAGE_LEN: usize = 1 << 18;
+
+/// The ServerHello random that marks a HelloRetryRequest (RFC 8446 section 4.1.3).
+pub const HELLO_RETRY_REQUEST_RANDOM: [u8; 32] = [
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91, 0xc2,
+    0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c,
+];
+
+pub mod kind {
+    pub const HELLO_REQUEST: u8 = 0;
+    pub const CLIENT_HELLO: u8 = 1;
+    pub const SERVER_HELLO: u8 = 2;
+    pub const NEW_SESSION_TICKET: u8 = 4;
+    pub const END_OF_EARLY_DATA: u8 = 5;
+    pub const ENCRYPTED_EXTENSIONS: u8 = 8;
+    pub const CERTIFICATE: u8 = 11;
+    pub const SERVER_KEY_EXCHANGE: u8 = 12;
+    pub const CERTIFICATE_REQUEST: u8 = 13;
+    pub const SERVER_HELLO_DONE: u8 = 14;
+    pub const CERTIFICATE_VERIFY: u8 = 15;
+    pub const CLIENT_KEY_EXCHANGE: u8 = 16;
+    pub const FINISHED: u8 = 20;
+    pub const CERTIFICATE_STATUS: u8 = 22;
+    pub const KEY_UPDATE: u8 = 24;
+}
+
+/// One whole handshake message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Message<'a> {
+    pub kind: u8,
+    /// The header and body, as they were sent.
+    pub bytes: &'a [u8],
+}
+
+impl<'a> Message<'a> {
+    pub fn body(&self) -> &'a [u8] {
+        &self.bytes[HEADER_LEN..]
+    }
+
+    /// Whether this ServerHello is a HelloRetryRequest.
+    pub fn is_hello_retry_request(&self) -> bool {
+        self.kind == kind::SERVER_HELLO && self.body().get(2..34) == Some(&HELLO_RETRY_REQUEST_RANDOM[..])
+    }
+
+    /// The hello this message is, if it is a ClientHello or ServerHello that can be read.
+    pub fn hello(&self) -> Option<Hello<'a>> {
+        match self.kind {
+            kind::CLIENT_HELLO | kind::SERVER_HELLO => Hello::parse(self.kind, self.body()).ok(),
+            _ => None,
+        }
+    }
+
+    /// The message's name as Wireshark writes it in the Info column.
+    pub fn info_name(&self) -> &'static str {
+        if self.is_hello_retry_request() {
+            return "Hello Retry Request";
+        }
+        info_name(self.kind)
+    }
+}
+
+/// The name Wireshark's Info column gives a handshake type.
+pub fn info_name(kind: u8) -> &'static str {
+    match kind {
+        kind::HELLO_REQUEST => "Hello Request",
+        kind::CLIENT_HELLO => "Client Hello",
+        kind::SERVER_HELLO => "Server Hello",
+        3 => "Hello Verify Request",
+        kind::NEW_SESSION_TICKET => "New Session Ticket",
+        kind::END_OF_EARLY_DATA => "End of Early Data",
+        6 => "Hello Retry Request",
+        kind::ENCRYPTED_EXTENSIONS => "Encrypted Extensions",
+        kind::CERTIFICATE => "Certificate",
+        kind::SERVER_KEY_EXCHANGE => "Server Key Exchange",
+        kind::CERTIFICATE_REQUEST => "Certificate Request",
+        kind::SERVER_HELLO_DONE => "Server Hello Done",
+        kind::CERTIFICATE_VERIFY => "Certificate Verify",
+        kind::CLIENT_KEY_EXCHANGE => "Client Key Exchange",
+        kind::FINISHED => "Finished",
+        21 => "Certificate URL",
+        kind::CERTIFICATE_STATUS => "Certificate Status",
+        23 => "Supplemental Data",
+        kind::KEY_UPDATE => "Key Update",
+        25 => "Compressed Certificate",
+        254 => "Message Hash",
+        _ => "Unknown Handshake Message",
+    }
+}
+
+/// Splits handshake content into whole messages; returns them and the bytes of an unfinished
+/// message at the end, which belong with the next record's content.
+pub fn split_messages(content: &[u8]) -> (smallvec::SmallVec<[Message<'_>; 4]>, &[u8]) {
+    let mut messages = smallvec::SmallVec::new();
+    let mut rest = content;
+    while rest.len() >= HEADER_LEN {
+        let len = u32::from_be_bytes([0, rest[1], rest[2], rest[3]]) as usize;
+        if rest.len() < HEADER_LEN + len {
+            break;
+        }
+        let (bytes, after) = rest.split_at(HEADER_LEN + len);
+        messages.push(Message { kind: bytes[0], bytes });
+        rest = after;
+    }
+    (messages, rest)
+}
+
+/// The length a message's header announces, once its four header bytes are there.
+pub fn announced_len(header: &[u8]) -> Option<usize> {
+    (header.len() >= HEADER_LEN)
+        .then(|| HEADER_LEN + u32::from_be_bytes([0, header[1], header[2], header[3]]) as usize)
+}
+
+/// A ClientHello or ServerHello, read far enough to follow the session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Hello<'a> {
+    pub kind: u8,
+    pub legacy_version: u16,
+    pub random: &'a [u8],
+    pub session_id: &'a [u8],
+    /// The client's offered suites (pairs of bytes), or the server's one choice.
+    pub cipher_suites: &'a [u8],
+    pub compression_methods: &'a [u8],
+    /// The extensions block without its length prefix, if the hello has one.
+    pub extensions: Option<&'a [u8]>,
+}
+
+impl<'a> Hello<'a> {
+    pub fn parse(kind: u8, body: &'a [u8]) -> Result<Self, Error> {
+        let mut reader = Reader::new(body);
+        let legacy_version = reader.u16()?;
+        let random = reader.bytes(32)?;
+        let session_id = reader.vec8()?;
+        let (cipher_suites, compression_methods) = if kind == kind::CLIENT_HELLO {
+            (reader.vec16()?, reader.vec8()?)
+        } else {
+            (reader.bytes(2)?, reader.bytes(1)?)
+        };
+        let extensions = if reader.is_empty() { None } else { Some(reader.vec16()?) };
+        Ok(Self { kind, legacy_version, random, session_id, cipher_suites, compression_methods, extensions })
+    }
+
+    pub fn extensions(&self) -> impl Iterator<Item = Extension<'a>> + 'a {
+        extension::walk(self.extensions.unwrap_or(&[]))
+    }
+
+    pub fn extension(&self, kind: u16) -> Option<Extension<'a>> {
+        self.extensions().find(|extension| extension.kind == kind)
+    }
+
+    /// The server's chosen suite.
+    pub fn cipher_suite(&self) -> Option<u16> {
+        Reader::u16_list(self.cipher_suites).next()
+    }
+
+    pub fn client_random(&self) -> Option<[u8; 32]> {
+        self.random.try_into().ok()
+    }
+
+    /// The version the server chose: supported_versions if present (TLS 1.3), else the
+    /// legacy field.
+    pub fn selected_version(&self) -> u16 {
+        self.extension(extension::kind::SUPPORTED_VERSIONS)
+            .and_then(|extension| extension.data.get(..2))
+            .map_or(self.legacy_version, |bytes| u16::from_be_bytes([bytes[0], bytes[1]]))
+    }
+
+    pub fn server_name(&self) -> Option<&'a str> {
+        self.extension(extension::kind::SERVER_NAME).and_then(|extension| extension.server_name())
+    }
+
+    pub fn alpn(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
+        self.extension(extension::kind::ALPN).into_iter().flat_map(Extension::alpn)
+    }
+}
+
+/// Emits a message's fields; `span` holds the message's bytes, `tls13` says which version's
+/// layout the ambiguous messages (Certificate, NewSessionTicket) have.
+pub fn fields(out: &mut Emitter<'_>, span: &Span<'_>, tls13: bool) {
+    let mut out = out.within(span);
+    let bytes = span.bytes;
+    let Some(&kind) = bytes.first() else { return };
+    out.at("tls.handshake.type", 0..1, Value::Uint(kind.into()));
+    if bytes.len() < HEADER_LEN {
+        return;
+    }
+    let length = u32::from_be_bytes([0, bytes[1], bytes[2], bytes[3]]);
+    out.at("tls.handshake.length", 1..4, Value::Uint(length.into()));
+    let body = &bytes[HEADER_LEN..];
+    let mut body_out = out.nested(HEADER_LEN);
+    // A body that ends early still shows what it had; the rest is simply not there.
+    let _ = match kind {
+        kind::CLIENT_HELLO | kind::SERVER_HELLO => hello_fields(&mut body_out, kind, body),
+        kind::CERTIFICATE => certificate_fields(&mut body_out, body, tls13),
+        kind::NEW_SESSION_TICKET => ticket_fields(&mut body_out, body, tls13),
+        kind::ENCRYPTED_EXTENSIONS => {
+            let mut reader = Reader::new(body);
+            extensions_fields(&mut body_out, body, &mut reader, kind)
+        }
+        kind::FINISHED => {
+            body_out.at("tls.handshake.verify_data", 0..body.len(), Value::Present);
+            Ok(())
+        }
+        kind::SERVER_KEY_EXCHANGE => server_key_exchange_fields(&mut body_out, body),
+        kind::CERTIFICATE_VERIFY => {
+            let mut reader = Reader::new(body);
+            reader.u16().map(|scheme| body_out.at("tls.handshake.sig_hash_alg", 0..2, Value::hex16(scheme)))
+        }
+        _ => Ok(()),
+    };
+}
+
+fn hello_fields(out: &mut Emitter<'_>, kind: u8, body: &[u8]) -> Result<(), Error> {
+    let mut reader = Reader::new(body);
+    let at = |reader: &Reader<'_>| body.len() - reader.rest().len();
+    let version = reader.u16()?;
+    out.at("tls.handshake.version", 0..2, Value::hex16(version));
+    let random = reader.bytes(32)?;
+    out.at("tls.handshake.random", 2..34, Value::Bytes(random));
+    let start = at(&reader);
+    let session_id = reader.vec8()?;
+    out.at("tls.handshake.session_id_length", start..start + 1, Value::Uint(session_id.len() as u64));
+    if !session_id.is_empty() {
+        out.at("tls.handshake.session_id", start + 1..at(&reader), Value::Bytes(session_id));
+    }
+    if kind == kind::CLIENT_HELLO {
+        let start = at(&reader);
+        let suites = reader.vec16()?;
+        out.at("tls.handshake.cipher_suites_length", start..start + 2, Value::Uint(suites.len() as u64));
+        for (index, suite) in Reader::u16_list(suites).enumerate() {
+            let from = start + 2 + index * 2;
+            out.at("tls.handshake.ciphersuite", from..from + 2, Value::hex16(suite));
+        }
+        let start = at(&reader);
+        let methods = reader.vec8()?;
+        out.at("tls.handshake.comp_methods_length", start..start + 1, Value::Uint(methods.len() as u64));
+        for (index, method) in methods.iter().enumerate() {
+            let from = start + 1 + index;
+            out.at("tls.handshake.comp_method", from..from + 1, Value::Uint((*method).into()));
+        }
+    } else {
+        let start = at(&reader);
+        let suite = reader.u16()?;
+        out.at("tls.handshake.ciphersuite", start..start + 2, Value::hex16(suite));
+        let method = reader.u8()?;
+        out.at("tls.handshake.comp_method", start + 2..start + 3, Value::Uint(method.into()));
+    }
+    if reader.is_empty() {
+        return Ok(());
+    }
+    let message_kind = if kind == kind::SERVER_HELLO && random == HELLO_RETRY_REQUEST_RANDOM {
+        extension::HELLO_RETRY_REQUEST
+    } else {
+        kind
+    };
+    extensions_fields(out, body, &mut reader, message_kind)
+}
+
+/// The fields of an extensions block read from `reader`, whose position within `body` gives
+/// the offsets.
+fn extensions_fields(
+    out: &mut Emitter<'_>,
+    body: &[u8],
+    reader: &mut Reader<'_>,
+    kind: u8,
+) -> Result<(), Error> {
+    let start = body.len() - reader.rest().len();
+    let block = reader.vec16()?;
+    out.at("tls.handshake.extensions_length", start..start + 2, Value::Uint(block.len() as u64));
+    let mut block_out = out.nested(start + 2);
+    for extension in extension::walk(block) {
+        extension.fields(&mut block_out, block, kind);
+    }
+    Ok(())
+}
+
+fn certificate_fields(out: &mut Emitter<'_>, body: &[u8], tls13: bool) -> Result<(), Error> {
+    let mut reader = Reader::new(body);
+    let at = |reader: &Reader<'_>| body.len() - reader.rest().len();
+    if tls13 {
+        let _context = reader.vec8()?;
+    }
+    let start = at(&reader);
+    let list = reader.vec24()?;
+    out.at("tls.handshake.certificates_length", start..start + 3, Value::Uint(list.len() as u64));
+    let mut entries = Reader::new(list);
+    let list_start = start + 3;
+    while !entries.is_empty() {
+        let from = list_start + (list.len() - entries.rest().len());
+        let certificate = entries.vec24()?;
+        out.at("tls.handshake.certificate_length", from..from + 3, Value::Uint(certificate.len() as u64));
+        out.at(
+            "tls.handshake.certificate",
+            from + 3..from + 3 + certificate.len(),
+            Value::Bytes(certificate),
+        );
+        if tls13 {
+            let mut entry_out = out.nested(list_start);
+            extensions_fields(&mut entry_out, list, &mut entries, kind::CERTIFICATE)?;
+        }
+    }
+    Ok(())
+}
+
+/// An ECDHE or DHE ServerKeyExchange (RFC 8422 section 5.4, RFC 5246 section 7.4.3): the
+/// parameters, then the signature's algorithm (TLS 1.2) and the signature.
+fn server_key_exchange_fields(out: &mut Emitter<'_>, body: &[u8]) -> Result<(), Error> {
+    const NAMED_CURVE: u8 = 3;
+    let mut reader = Reader::new(body);
+    if body.first() == Some(&NAMED_CURVE) {
+        reader.u8()?;
+        reader.u16()?;
+        reader.vec8()?;
+    } else {
+        // DHE: p, g and the server's public value.
+        reader.vec16()?;
+        reader.vec16()?;
+        reader.vec16()?;
+    }
+    let at = body.len() - reader.rest().len();
+    // Before TLS 1.2 the signature has no algorithm in front of it: then what is left is the
+    // signature's length and the signature, exactly.
+    let rest = reader.rest();
+    let unprefixed = rest.len() >= 2 && usize::from(u16::from_be_bytes([rest[0], rest[1]])) + 2 == rest.len();
+    if !unprefixed {
+        let scheme = reader.u16()?;
+        out.at("tls.handshake.sig_hash_alg", at..at + 2, Value::hex16(scheme));
+    }
+    Ok(())
+}
+
+fn ticket_fields(out: &mut Emitter<'_>, body: &[u8], tls13: bool) -> Result<(), Error> {
+    let mut reader = Reader::new(body);
+    let lifetime = reader.u32()?;
+    out.at("tls.handshake.session_ticket_lifetime_hint", 0..4, Value::Uint(lifetime.into()));
+    if tls13 {
+        let _age_add = reader.u32()?;
+        let _nonce = reader.vec8()?;
+        let _ticket = reader.vec16()?;
+        extensions_fields(out, body, &mut reader, kind::NEW_SESSION_TICKET)?;
+    }
+    Ok(())
+}
+
+/// Writes the names of a record's messages for the Info column.
+pub fn write_names(out: &mut dyn fmt::Write, messages: &[Message<'_>], first: &mut bool) -> fmt::Result {
+    for message in messages {
+        if !*first {
+            out.write_str(", ")?;
+        }
+        *first = false;
+        out.write_str(message.info_name())?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

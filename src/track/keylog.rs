@@ -1,0 +1,180 @@
+//! Key material from an NSS key log (`SSLKEYLOGFILE`) or a pcapng Decryption Secrets Block,
+//! by client random: the one place TLS over TCP and QUIC look up their secrets.
+//!
+//! ```text
+//! <label> <client_random in hex> <secret in hex>
+//! CLIENT_RANDOM                    TLS 1.2: the 48-byte master secret
+//! CLIENT_EARLY_TRAFFIC_SECRET      TLS 1.3 (and QUIC): 0-RTT
+//! CLIENT_HANDSHAKE_TRAFFIC_SECRET  SERVER_HANDSHAKE_TRAFFIC_SECRET
+//! CLIENT_TRAFFIC_SECRET_0          SERVER_TRAFFIC_SECRET_0
+//! EARLY_EXPORTER_SECRET  EXPORTER_SECRET  (exporters: read, not needed to decrypt)
+//! ```
+//! Lines starting with `#` and blank lines are skipped. A line that does not parse is reported
+//! with its number and skipped; the rest of the log is still used. Memory is bounded by the
+//! input: one entry per distinct client random.
+
+use std::fmt;
+use std::path::Path;
+
+use rustc_hash::FxHashMap;
+
+/// The secrets logged for one connection.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Secrets {
+    /// TLS 1.2 and earlier: the master secret.
+    pub master_secret: Option<Vec<u8>>,
+    pub client_early: Option<Vec<u8>>,
+    pub client_handshake: Option<Vec<u8>>,
+    pub server_handshake: Option<Vec<u8>>,
+    pub client_traffic: Option<Vec<u8>>,
+    pub server_traffic: Option<Vec<u8>>,
+}
+
+/// A key log line that could not be used.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Warning {
+    /// Line number, from 1.
+    pub line: usize,
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "line {}: {}", self.line, self.message)
+    }
+}
+
+/// Every secret known, by client random.
+#[derive(Clone, Debug, Default)]
+pub struct KeyLog {
+    by_random: FxHashMap<[u8; 32], Secrets>,
+}
+
+impl KeyLog {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Reads a key log file; returns the warnings of the lines it skipped.
+    pub fn load(&mut self, path: &Path) -> std::io::Result<Vec<Warning>> {
+        let bytes = std::fs::read(path)?;
+        Ok(self.add_text(&bytes))
+    }
+
+    /// Adds the entries of key log text; returns a warning for each line that was skipped.
+    pub fn add_text(&mut self, text: &[u8]) -> Vec<Warning> {
+        let mut warnings = Vec::new();
+        for (index, line) in text.split(|byte| *byte == b'\n').enumerate() {
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            if let Err(message) = self.add_line(line) {
+                warnings.push(Warning { line: index + 1, message });
+            }
+        }
+        warnings
+    }
+
+    fn add_line(&mut self, line: &[u8]) -> Result<(), String> {
+        let text = std::str::from_utf8(line).map_err(|_| "not text".to_owned())?;
+        let text = text.trim();
+        if text.is_empty() || text.starts_with('#') {
+            return Ok(());
+        }
+        let mut words = text.split_ascii_whitespace();
+        let (Some(label), Some(random), Some(secret), None) =
+            (words.next(), words.next(), words.next(), words.next())
+        else {
+            return Err("expected three words: LABEL CLIENT_RANDOM SECRET".to_owned());
+        };
+        let random: [u8; 32] = decode_hex(random)
+            .and_then(|bytes| bytes.try_into().ok())
+            .ok_or_else(|| format!("the client random of {label} is not 32 bytes of hex"))?;
+        let secret = decode_hex(secret).ok_or_else(|| format!("the secret of {label} is not hex"))?;
+        if secret.is_empty() || secret.len() > 64 {
+            return Err(format!("the secret of {label} is {} bytes long", secret.len()));
+        }
+        let entry = self.by_random.entry(random).or_default();
+        let slot = match label {
+            "CLIENT_RANDOM" => &mut entry.master_secret,
+            "CLIENT_EARLY_TRAFFIC_SECRET" => &mut entry.client_early,
+            "CLIENT_HANDSHAKE_TRAFFIC_SECRET" => &mut entry.client_handshake,
+            "SERVER_HANDSHAKE_TRAFFIC_SECRET" => &mut entry.server_handshake,
+            "CLIENT_TRAFFIC_SECRET_0" => &mut entry.client_traffic,
+            "SERVER_TRAFFIC_SECRET_0" => &mut entry.server_traffic,
+            "EARLY_EXPORTER_SECRET" | "EXPORTER_SECRET" => return Ok(()),
+            other => return Err(format!("unknown label {other}")),
+        };
+        *slot = Some(secret);
+        Ok(())
+    }
+
+    pub fn get(&self, client_random: &[u8; 32]) -> Option<&Secrets> {
+        self.by_random.get(client_random)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.by_random.is_empty()
+    }
+
+    /// How many connections have secrets.
+    pub fn len(&self) -> usize {
+        self.by_random.len()
+    }
+}
+
+fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    text.as_bytes()
+        .chunks_exact(2)
+        .map(|pair| {
+            let digit = |byte: u8| (byte as char).to_digit(16);
+            Some((digit(pair[0])? * 16 + digit(pair[1])?) as u8)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RANDOM: &str = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+    #[test]
+    fn every_label_is_filed_under_its_client_random() {
+        let text = format!(
+            "# a comment\n\nCLIENT_RANDOM {RANDOM} {}\r\nSERVER_HANDSHAKE_TRAFFIC_SECRET {RANDOM} {}\n\
+             CLIENT_TRAFFIC_SECRET_0 {RANDOM} {}\nEXPORTER_SECRET {RANDOM} {}\n",
+            "aa".repeat(48),
+            "bb".repeat(32),
+            "cc".repeat(48),
+            "dd".repeat(32)
+        );
+        let mut log = KeyLog::new();
+        assert_eq!(log.add_text(text.as_bytes()), []);
+        let random: [u8; 32] = std::array::from_fn(|index| index as u8);
+        let secrets = log.get(&random).expect("an entry");
+        assert_eq!(secrets.master_secret, Some(vec![0xaa; 48]));
+        assert_eq!(secrets.server_handshake, Some(vec![0xbb; 32]));
+        assert_eq!(secrets.client_traffic, Some(vec![0xcc; 48]));
+        assert_eq!(secrets.client_handshake, None);
+    }
+
+    #[test]
+    fn a_bad_line_is_named_and_the_rest_is_used() {
+        let text = format!(
+            "CLIENT_RANDOM {RANDOM}\nCLIENT_RANDOM 0102 {}\nSOMETHING {RANDOM} 00\nCLIENT_RANDOM {RANDOM} zz\n\
+             CLIENT_RANDOM {RANDOM} {}\n",
+            "aa".repeat(48),
+            "ab".repeat(48)
+        );
+        let mut log = KeyLog::new();
+        let warnings = log.add_text(text.as_bytes());
+        let lines: Vec<usize> = warnings.iter().map(|warning| warning.line).collect();
+        assert_eq!(lines, [1, 2, 3, 4]);
+        assert_eq!(warnings[2].to_string(), "line 3: unknown label SOMETHING");
+        assert_eq!(log.len(), 1);
+        let random: [u8; 32] = std::array::from_fn(|index| index as u8);
+        assert_eq!(log.get(&random).and_then(|s| s.master_secret.clone()), Some(vec![0xab; 48]));
+    }
+}

@@ -1,0 +1,547 @@
+//! TLS sessions over TCP: records framed from each direction's stream, handshake messages
+//! reassembled across records, the session they describe (randoms, version, suite, ALPN), and
+//! records decrypted with the key log's secrets.
+//!
+//! Sans-IO like the rest of `track`: the tracker hands over each direction's stream bytes as
+//! reassembly delivers them, with a per-frame arena to copy into, and gets back each record the
+//! frame completed with the locations of its bytes. Which keys apply follows the protocol:
+//! - TLS 1.2: the key block from `CLIENT_RANDOM`'s master secret, from each side's
+//!   ChangeCipherSpec on;
+//! - TLS 1.3: the server's handshake keys from its ServerHello on and its application keys
+//!   after its Finished; the client's early keys for 0-RTT records, its handshake keys after
+//!   EndOfEarlyData (or when the early keys no longer open a record, as when the server rejected
+//!   early data), and application keys after its Finished; a KeyUpdate moves a side to its next
+//!   generation. Sequence numbers start at 0 with every new key.
+//!
+//! Buffers are bounded: one record (the framer) and one handshake message
+//! ([`handshake::MAX_MESSAGE_LEN`]) per direction.
+
+pub mod framer;
+
+use std::ops::Range;
+
+use smallvec::SmallVec;
+
+use super::keylog::{KeyLog, Secrets};
+use crate::crypto::{self, RecordKeys};
+use crate::dissect::tls::extension;
+use crate::dissect::tls::handshake::{self, Hello, kind};
+use crate::dissect::tls::record::{RecordHeader, content_type};
+use crate::dissect::tls::{Undecrypted, record};
+use framer::{Framed, Framer};
+
+/// How many sequence numbers past the expected one are tried after a gap in the stream.
+const RESYNC_WINDOW: u64 = 32;
+
+/// Where bytes are, until the frame's layers are built from them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Loc {
+    /// In the segment's payload.
+    Payload(Range<usize>),
+    /// In the frame's stream arena (reassembled from segments).
+    Stream(Range<usize>),
+    /// In the frame's decrypted arena.
+    Decrypted(Range<usize>),
+}
+
+/// The per-frame buffers that records and plaintext are copied into.
+#[derive(Debug, Default)]
+pub struct Arenas {
+    pub stream: Vec<u8>,
+    pub decrypted: Vec<u8>,
+}
+
+/// One record the frame completed.
+#[derive(Debug)]
+pub struct RecordOut {
+    pub header: RecordHeader,
+    pub loc: Loc,
+    /// Frames and byte counts the record was collected from, when it spans segments.
+    pub segments: SmallVec<[(u64, usize); 4]>,
+    pub opaque: bool,
+    pub content: ContentOut,
+    pub messages: SmallVec<[Loc; 2]>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum ContentOut {
+    Clear,
+    Decrypted { content_type: u8, plaintext: Loc },
+    Encrypted(Undecrypted),
+}
+
+/// What one frame's share of a direction's stream produced.
+#[derive(Debug, Default)]
+pub struct Output {
+    pub records: Vec<RecordOut>,
+    pub problems: Vec<String>,
+    /// Bytes of the segment's payload that finished a record begun in earlier segments.
+    pub pdu_head: Option<Range<usize>>,
+    /// Bytes at the end of the segment's payload that begin (or continue) a record finished
+    /// in a later segment.
+    pub pdu_tail: Option<Range<usize>>,
+}
+
+/// One side's keys: the current ones first, then those it may move to.
+struct Candidate {
+    keys: RecordKeys,
+    epoch: Epoch,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Epoch {
+    Early,
+    Handshake,
+    Application,
+}
+
+#[derive(Default)]
+struct Direction {
+    framer: Framer,
+    /// The start of a handshake message that continues in the next record.
+    handshake: Vec<u8>,
+    /// From now on every record but ChangeCipherSpec is protected.
+    protected: bool,
+    candidates: SmallVec<[Candidate; 2]>,
+    /// TLS 1.2 keys waiting for this side's ChangeCipherSpec.
+    pending: Option<RecordKeys>,
+    seq: u64,
+    /// Records may have been missed, so `seq` is a lower bound.
+    unsynced: bool,
+}
+
+/// One TLS connection.
+#[derive(Default)]
+pub struct Session {
+    directions: [Direction; 2],
+    /// Index of the client's direction, once a ClientHello was seen.
+    client: Option<usize>,
+    client_random: Option<[u8; 32]>,
+    server_random: Option<[u8; 32]>,
+    pub version: Option<u16>,
+    pub cipher_suite: Option<u16>,
+    client_offered_etm: bool,
+    encrypt_then_mac: bool,
+    early_data_offered: bool,
+    secrets: Option<Secrets>,
+    pub server_name: Option<String>,
+    pub alpn: Option<Vec<u8>>,
+    pub hello_retry: bool,
+}
+
+/// The bytes fed for one frame: the payload of the segment, or a copy held from an earlier
+/// out-of-order one.
+pub enum Feed<'p> {
+    Payload { bytes: &'p [u8], start: usize },
+    Held(&'p [u8]),
+    Gap,
+}
+
+impl Session {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Takes one direction's newly delivered stream bytes for frame `frame`.
+    pub fn feed(
+        &mut self,
+        dir: usize,
+        frame: u64,
+        feeds: &[Feed<'_>],
+        keylog: &KeyLog,
+        arenas: &mut Arenas,
+    ) -> Output {
+        let mut output = Output::default();
+        for feed in feeds {
+            let mut framed = Vec::new();
+            let (bytes, base) = match feed {
+                Feed::Gap => {
+                    let direction = &mut self.directions[dir];
+                    direction.framer.gap();
+                    direction.handshake.clear();
+                    direction.unsynced = true;
+                    continue;
+                }
+                Feed::Payload { bytes, start } => {
+                    let kept = self.directions[dir].framer.feed(bytes, frame, *start == 0, &mut framed);
+                    let end = start + bytes.len();
+                    if let Some(Framed::Collected { parts, .. }) = framed.first()
+                        && let Some(&(last, len)) = parts.last()
+                        && last == frame
+                    {
+                        output.pdu_head = Some(*start..start + len);
+                    }
+                    if kept > 0 {
+                        output.pdu_tail = Some(end - kept..end);
+                    }
+                    (*bytes, Some(*start))
+                }
+                Feed::Held(bytes) => {
+                    self.directions[dir].framer.feed(bytes, frame, true, &mut framed);
+                    (*bytes, None)
+                }
+            };
+            for item in framed {
+                let (header, loc, segments, record_bytes) = match item {
+                    Framed::Whole { header, start, len } => {
+                        let record_bytes = bytes[start..start + len].to_vec();
+                        let loc = match base {
+                            Some(offset) => Loc::Payload(offset + start..offset + start + len),
+                            None => copy_into(&mut arenas.stream, &record_bytes, Loc::Stream),
+                        };
+                        (header, loc, SmallVec::new(), record_bytes)
+                    }
+                    Framed::Collected { header, bytes, parts } => {
+                        (header, copy_into(&mut arenas.stream, &bytes, Loc::Stream), parts, bytes)
+                    }
+                    Framed::Malformed(reason) => {
+                        output.problems.push(format!(
+                            "not a TLS record ({reason}); the stream is skipped up to the next record"
+                        ));
+                        continue;
+                    }
+                };
+                let record =
+                    self.record(dir, header, loc, segments, &record_bytes, keylog, arenas, &mut output);
+                output.records.push(record);
+            }
+        }
+        output
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn record(
+        &mut self,
+        dir: usize,
+        header: RecordHeader,
+        loc: Loc,
+        segments: SmallVec<[(u64, usize); 4]>,
+        record_bytes: &[u8],
+        keylog: &KeyLog,
+        arenas: &mut Arenas,
+        output: &mut Output,
+    ) -> RecordOut {
+        let body = &record_bytes[record::HEADER_LEN..];
+        let direction = &self.directions[dir];
+        let protected = header.content_type != content_type::CHANGE_CIPHER_SPEC
+            && (header.content_type == content_type::APPLICATION_DATA || direction.protected);
+        let opaque = protected && self.version == Some(0x0304);
+        let (content, content_loc, plaintext) = if protected {
+            match self.decrypt(dir, &header, body, &mut arenas.decrypted) {
+                Ok((content_type, range)) => {
+                    let plaintext = arenas.decrypted[range.clone()].to_vec();
+                    let loc = Loc::Decrypted(range);
+                    (
+                        ContentOut::Decrypted { content_type, plaintext: loc.clone() },
+                        Some(loc),
+                        Some(plaintext),
+                    )
+                }
+                Err(reason) => (ContentOut::Encrypted(reason), None, None),
+            }
+        } else {
+            (ContentOut::Clear, Some(offset_loc(&loc, record::HEADER_LEN)), None)
+        };
+        if let ContentOut::Encrypted(Undecrypted::Failed(reason)) = &content {
+            output.problems.push(reason.clone());
+        }
+        let real_type = match &content {
+            ContentOut::Decrypted { content_type, .. } => Some(*content_type),
+            ContentOut::Clear => Some(header.content_type),
+            ContentOut::Encrypted(_) => None,
+        };
+        let mut messages = SmallVec::new();
+        match (real_type, content_loc) {
+            (Some(content_type::HANDSHAKE), Some(content_loc)) => {
+                let decrypted = plaintext.is_some();
+                let content = plaintext.as_deref().unwrap_or(body);
+                messages = self.handshake(dir, content, content_loc, decrypted, keylog, arenas, output);
+            }
+            (Some(content_type::CHANGE_CIPHER_SPEC), _) => {
+                let direction = &mut self.directions[dir];
+                if self.version != Some(0x0304) {
+                    direction.protected = true;
+                    direction.candidates.clear();
+                    if let Some(keys) = direction.pending.take() {
+                        direction.candidates.push(Candidate { keys, epoch: Epoch::Application });
+                    }
+                    direction.seq = 0;
+                }
+            }
+            _ => {}
+        }
+        RecordOut { header, loc, segments, opaque, content, messages }
+    }
+
+    /// Tries the side's keys on a protected record.
+    fn decrypt(
+        &mut self,
+        dir: usize,
+        header: &RecordHeader,
+        body: &[u8],
+        out: &mut Vec<u8>,
+    ) -> Result<(u8, Range<usize>), Undecrypted> {
+        let direction = &mut self.directions[dir];
+        if direction.candidates.is_empty() {
+            return Err(if self.client_random.is_none() && self.server_random.is_none() {
+                Undecrypted::Unsynchronised
+            } else {
+                Undecrypted::NoKey
+            });
+        }
+        let header_bytes = header.to_bytes();
+        let start = out.len();
+        let mut first_error = None;
+        for index in 0..direction.candidates.len() {
+            let base = if index == 0 { direction.seq } else { 0 };
+            let tries = if direction.unsynced { RESYNC_WINDOW } else { 1 };
+            for seq in base..base + tries {
+                match direction.candidates[index].keys.decrypt(seq, &header_bytes, body, out) {
+                    Ok(content_type) => {
+                        direction.candidates.drain(..index);
+                        direction.seq = seq + 1;
+                        direction.unsynced = false;
+                        return Ok((content_type, start..out.len()));
+                    }
+                    Err(error) => {
+                        first_error.get_or_insert(error);
+                    }
+                }
+            }
+        }
+        let reason = first_error.map_or_else(|| "decryption failed".to_owned(), |error| error.to_string());
+        Err(Undecrypted::Failed(reason))
+    }
+
+    /// Reassembles handshake messages from one record's content, follows the session through
+    /// them, and returns where the messages this record completed are.
+    #[allow(clippy::too_many_arguments)]
+    fn handshake(
+        &mut self,
+        dir: usize,
+        content: &[u8],
+        content_loc: Loc,
+        decrypted: bool,
+        keylog: &KeyLog,
+        arenas: &mut Arenas,
+        output: &mut Output,
+    ) -> SmallVec<[Loc; 2]> {
+        let mut locs = SmallVec::new();
+        let mut at = 0;
+        let pending = &mut self.directions[dir].handshake;
+        let mut completed: Vec<Vec<u8>> = Vec::new();
+        if !pending.is_empty() {
+            // Finish the message begun in an earlier record first.
+            let mut need = handshake::announced_len(pending).unwrap_or(handshake::HEADER_LEN);
+            while pending.len() < need && at < content.len() {
+                let take = (need - pending.len()).min(content.len() - at);
+                pending.extend_from_slice(&content[at..at + take]);
+                at += take;
+                need = handshake::announced_len(pending).unwrap_or(handshake::HEADER_LEN);
+                if need > handshake::MAX_MESSAGE_LEN {
+                    output.problems.push(format!(
+                        "handshake message of {need} bytes is over the {} limit",
+                        handshake::MAX_MESSAGE_LEN
+                    ));
+                    pending.clear();
+                    return locs;
+                }
+            }
+            if pending.len() == need && need >= handshake::HEADER_LEN {
+                completed.push(std::mem::take(pending));
+            } else {
+                return locs;
+            }
+        }
+        for message in completed {
+            let arena = if decrypted { &mut arenas.decrypted } else { &mut arenas.stream };
+            let loc = copy_into(arena, &message, if decrypted { Loc::Decrypted } else { Loc::Stream });
+            self.message(dir, &message, keylog);
+            locs.push(loc);
+        }
+        let (messages, rest) = handshake::split_messages(&content[at..]);
+        for message in &messages {
+            let start = at + crate::dissect::field_offset(&content[at..], message.bytes);
+            locs.push(offset_range(&content_loc, start, message.bytes.len()));
+            self.message(dir, message.bytes, keylog);
+        }
+        if !rest.is_empty() {
+            let too_long = handshake::announced_len(rest).is_some_and(|len| len > handshake::MAX_MESSAGE_LEN);
+            if too_long {
+                output
+                    .problems
+                    .push("a handshake message's length overruns the limit; it is skipped".to_owned());
+            } else {
+                self.directions[dir].handshake.extend_from_slice(rest);
+            }
+        }
+        locs
+    }
+
+    /// Follows the session through one whole handshake message.
+    fn message(&mut self, dir: usize, bytes: &[u8], keylog: &KeyLog) {
+        let Some(&message_kind) = bytes.first() else { return };
+        let message = handshake::Message { kind: message_kind, bytes };
+        match message_kind {
+            kind::CLIENT_HELLO => {
+                let Some(hello) = message.hello() else { return };
+                self.client = Some(dir);
+                self.client_random = hello.client_random();
+                self.client_offered_etm = hello.extension(extension::kind::ENCRYPT_THEN_MAC).is_some();
+                self.early_data_offered = hello.extension(extension::kind::EARLY_DATA).is_some();
+                self.server_name = hello.server_name().map(str::to_owned);
+                self.secrets = self.client_random.and_then(|random| keylog.get(&random).cloned());
+                if self.early_data_offered && self.directions[dir].candidates.is_empty() {
+                    self.early_keys(dir);
+                }
+            }
+            kind::SERVER_HELLO => {
+                let Some(hello) = message.hello() else { return };
+                let version = hello.selected_version();
+                self.version = Some(version);
+                if message.is_hello_retry_request() {
+                    self.hello_retry = true;
+                    return;
+                }
+                let client = self.client.unwrap_or(1 - dir);
+                self.client = Some(client);
+                self.server_random = hello.client_random();
+                self.cipher_suite = hello.cipher_suite();
+                self.encrypt_then_mac =
+                    self.client_offered_etm && hello.extension(extension::kind::ENCRYPT_THEN_MAC).is_some();
+                if let Some(protocol) = hello.alpn().next() {
+                    self.alpn = Some(protocol.to_vec());
+                }
+                self.server_hello_keys(dir, client, &hello);
+            }
+            kind::ENCRYPTED_EXTENSIONS => {
+                let block = handshake_extensions(message.body());
+                if let Some(alpn) = extension::walk(block).find(|e| e.kind == extension::kind::ALPN) {
+                    self.alpn = alpn.alpn().next().map(<[u8]>::to_vec);
+                }
+            }
+            kind::END_OF_EARLY_DATA => {
+                let direction = &mut self.directions[dir];
+                if direction.candidates.first().is_some_and(|c| c.epoch == Epoch::Early) {
+                    direction.candidates.remove(0);
+                    direction.seq = 0;
+                }
+            }
+            kind::FINISHED if self.version == Some(0x0304) => {
+                let secret = self.secrets.as_ref().and_then(|secrets| {
+                    if Some(dir) == self.client {
+                        secrets.client_traffic.clone()
+                    } else {
+                        secrets.server_traffic.clone()
+                    }
+                });
+                let keys = self.tls13_keys(secret.as_deref());
+                let direction = &mut self.directions[dir];
+                direction.candidates.clear();
+                direction.candidates.extend(keys.map(|keys| Candidate { keys, epoch: Epoch::Application }));
+                direction.seq = 0;
+            }
+            kind::KEY_UPDATE => {
+                let direction = &mut self.directions[dir];
+                if let Some(current) = direction.candidates.first_mut()
+                    && current.keys.update()
+                {
+                    direction.seq = 0;
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The client's 0-RTT keys. The suite is the resumed session's, not known until the
+    /// ServerHello, so every TLS 1.3 suite whose hash fits the secret is a candidate.
+    fn early_keys(&mut self, client: usize) {
+        let Some(secret) = self.secrets.as_ref().and_then(|secrets| secrets.client_early.clone()) else {
+            return;
+        };
+        for id in [0x1301, 0x1302, 0x1303] {
+            if let Some(keys) = crypto::suite(id).and_then(|suite| RecordKeys::tls13(&suite, &secret)) {
+                self.directions[client].candidates.push(Candidate { keys, epoch: Epoch::Early });
+            }
+        }
+    }
+
+    fn tls13_keys(&self, secret: Option<&[u8]>) -> Option<RecordKeys> {
+        let suite = crypto::suite(self.cipher_suite?)?;
+        RecordKeys::tls13(&suite, secret?)
+    }
+
+    fn server_hello_keys(&mut self, server: usize, client: usize, hello: &Hello<'_>) {
+        let Some(secrets) = self.secrets.clone() else { return };
+        if self.version == Some(0x0304) {
+            let server_keys = self.tls13_keys(secrets.server_handshake.as_deref());
+            let client_keys = self.tls13_keys(secrets.client_handshake.as_deref());
+            let server_direction = &mut self.directions[server];
+            server_direction.protected = true;
+            server_direction.candidates.clear();
+            server_direction
+                .candidates
+                .extend(server_keys.map(|keys| Candidate { keys, epoch: Epoch::Handshake }));
+            server_direction.seq = 0;
+            let client_direction = &mut self.directions[client];
+            client_direction.candidates.retain(|candidate| candidate.epoch == Epoch::Early);
+            client_direction
+                .candidates
+                .extend(client_keys.map(|keys| Candidate { keys, epoch: Epoch::Handshake }));
+            return;
+        }
+        let (Some(master), Some(suite), Some(client_random), Some(server_random)) = (
+            secrets.master_secret.as_deref(),
+            self.cipher_suite.and_then(crypto::suite),
+            self.client_random,
+            hello.client_random(),
+        ) else {
+            return;
+        };
+        if let Some((client_keys, server_keys)) =
+            RecordKeys::tls12(&suite, master, &client_random, &server_random, self.encrypt_then_mac)
+        {
+            self.directions[client].pending = Some(client_keys);
+            self.directions[server].pending = Some(server_keys);
+        }
+    }
+
+    /// The direction of the client, once known.
+    pub fn client(&self) -> Option<usize> {
+        self.client
+    }
+
+    /// Bytes buffered for records and messages in progress.
+    pub fn buffered(&self) -> usize {
+        self.directions.iter().map(|d| d.framer.pending() + d.handshake.len()).sum()
+    }
+}
+
+/// The extensions block of an EncryptedExtensions body.
+fn handshake_extensions(body: &[u8]) -> &[u8] {
+    let Some(len) = body.get(..2).map(|b| usize::from(u16::from_be_bytes([b[0], b[1]]))) else { return &[] };
+    body.get(2..2 + len).unwrap_or(&[])
+}
+
+fn copy_into(arena: &mut Vec<u8>, bytes: &[u8], make: fn(Range<usize>) -> Loc) -> Loc {
+    let start = arena.len();
+    arena.extend_from_slice(bytes);
+    make(start..arena.len())
+}
+
+/// The location `skip` bytes into `loc`.
+fn offset_loc(loc: &Loc, skip: usize) -> Loc {
+    let (start, end) = match loc {
+        Loc::Payload(range) | Loc::Stream(range) | Loc::Decrypted(range) => (range.start, range.end),
+    };
+    offset_range(loc, skip, end - (start + skip).min(end))
+}
+
+/// The location of `len` bytes `skip` bytes into `loc`.
+fn offset_range(loc: &Loc, skip: usize, len: usize) -> Loc {
+    match loc {
+        Loc::Payload(range) => Loc::Payload(range.start + skip..range.start + skip + len),
+        Loc::Stream(range) => Loc::Stream(range.start + skip..range.start + skip + len),
+        Loc::Decrypted(range) => Loc::Decrypted(range.start + skip..range.start + skip + len),
+    }
+}
