@@ -99,30 +99,35 @@ impl<'a> Message<'a> {
 
 /// The name Wireshark's Info column gives a handshake type.
 pub fn info_name(kind: u8) -> &'static str {
-    match kind {
-        kind::HELLO_REQUEST => "Hello Request",
-        kind::CLIENT_HELLO => "Client Hello",
-        kind::SERVER_HELLO => "Server Hello",
-        3 => "Hello Verify Request",
-        kind::NEW_SESSION_TICKET => "New Session Ticket",
-        kind::END_OF_EARLY_DATA => "End of Early Data",
-        6 => "Hello Retry Request",
-        kind::ENCRYPTED_EXTENSIONS => "Encrypted Extensions",
-        kind::CERTIFICATE => "Certificate",
-        kind::SERVER_KEY_EXCHANGE => "Server Key Exchange",
-        kind::CERTIFICATE_REQUEST => "Certificate Request",
-        kind::SERVER_HELLO_DONE => "Server Hello Done",
-        kind::CERTIFICATE_VERIFY => "Certificate Verify",
-        kind::CLIENT_KEY_EXCHANGE => "Client Key Exchange",
-        kind::FINISHED => "Finished",
-        21 => "Certificate URL",
-        kind::CERTIFICATE_STATUS => "Certificate Status",
-        23 => "Supplemental Data",
-        kind::KEY_UPDATE => "Key Update",
-        25 => "Compressed Certificate",
-        254 => "Message Hash",
-        _ => "Unknown Handshake Message",
+    super::names::handshake_type(kind).unwrap_or("Unknown Handshake Message")
+}
+
+/// The DER certificates of a Certificate message (either version's layout), in order.
+pub fn certificates(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let body = bytes.get(HEADER_LEN..).unwrap_or(&[]);
+    // TLS 1.3 puts a request context (usually empty) first and extensions after each
+    // certificate; TLS 1.2 has neither. The list length tells which layout it is.
+    let tls13 = body.first().is_some_and(|&context| {
+        let at = 1 + usize::from(context);
+        body.get(at..at + 3).is_some_and(|len| {
+            u32::from_be_bytes([0, len[0], len[1], len[2]]) as usize + at + 3 == body.len()
+        })
+    });
+    let mut reader = Reader::new(body);
+    if tls13 {
+        let _ = reader.vec8();
     }
+    let mut list = reader.vec24().map(Reader::new).unwrap_or(Reader::new(&[]));
+    std::iter::from_fn(move || {
+        if list.is_empty() {
+            return None;
+        }
+        let certificate = list.vec24().ok()?;
+        if tls13 {
+            list.vec16().ok()?;
+        }
+        Some(certificate)
+    })
 }
 
 /// Splits handshake content into whole messages; returns them and the bytes of an unfinished

@@ -165,8 +165,8 @@ impl<'a> Record<'a> {
                 Some(alert) => {
                     let text = format!(
                         "Alert (Level: {}, Description: {})",
-                        alert_level_name(alert.bytes[0]),
-                        alert_description_name(alert.bytes[1])
+                        names::alert_level(alert.bytes[0]).unwrap_or("Unknown"),
+                        names::alert_description(alert.bytes[1]).unwrap_or("Unknown")
                     );
                     name(out, &text)
                 }
@@ -203,10 +203,24 @@ impl<'a> Tls<'a> {
         Ok(())
     }
 
+    /// One line: the version, then each record's messages with what matters in them (server
+    /// name, ALPN, suite, certificate names), then why anything stayed encrypted.
     pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
         write!(out, "{}: ", self.column_name())?;
         let mut first = true;
-        self.write_info(out, &mut first)?;
+        for record in &self.records {
+            if record.content_type() != Some(content_type::HANDSHAKE) || record.plaintext().is_none() {
+                record.write_info(out, &mut first)?;
+                continue;
+            }
+            for span in &record.messages {
+                if !first {
+                    out.write_str(", ")?;
+                }
+                first = false;
+                describe_message(out, span.bytes)?;
+            }
+        }
         let reasons: SmallVec<[&Undecrypted; 2]> = self
             .records
             .iter()
@@ -229,6 +243,47 @@ impl<'a> Tls<'a> {
     }
 }
 
+/// Writes a handshake message's name and, for the messages that shape a session, its gist.
+fn describe_message(out: &mut dyn fmt::Write, bytes: &[u8]) -> fmt::Result {
+    let Some(&kind) = bytes.first() else { return Ok(()) };
+    let message = handshake::Message { kind, bytes };
+    out.write_str(message.info_name())?;
+    if let Some(hello) = message.hello() {
+        let mut details: SmallVec<[String; 4]> = SmallVec::new();
+        if kind == handshake::kind::CLIENT_HELLO {
+            if let Some(name) = hello.server_name() {
+                details.push(format!("SNI {name}"));
+            }
+            let alpn: Vec<String> = hello.alpn().map(|p| String::from_utf8_lossy(p).into_owned()).collect();
+            if !alpn.is_empty() {
+                details.push(format!("ALPN {}", alpn.join(",")));
+            }
+        } else {
+            let version = hello.selected_version();
+            details.push(names::version(version).map_or_else(|| format!("0x{version:04x}"), str::to_owned));
+            if let Some(suite) = hello.cipher_suite() {
+                details
+                    .push(names::cipher_suite(suite).map_or_else(|| format!("0x{suite:04x}"), str::to_owned));
+            }
+            if let Some(protocol) = hello.alpn().next() {
+                details.push(format!("ALPN {}", String::from_utf8_lossy(protocol)));
+            }
+        }
+        if !details.is_empty() {
+            write!(out, " ({})", details.join(", "))?;
+        }
+    } else if kind == handshake::kind::CERTIFICATE {
+        let names: SmallVec<[String; 2]> = handshake::certificates(bytes)
+            .filter_map(|der| cert::summarize(der).ok())
+            .map(|summary| summary.short_name().to_owned())
+            .collect();
+        if !names.is_empty() {
+            write!(out, " ({})", names.join(" < "))?;
+        }
+    }
+    Ok(())
+}
+
 /// How the Protocol column names a TLS version.
 pub fn version_column_name(version: u16) -> &'static str {
     match version {
@@ -238,55 +293,5 @@ pub fn version_column_name(version: u16) -> &'static str {
         0x0303 => "TLSv1.2",
         0x0304 => "TLSv1.3",
         _ => "TLS",
-    }
-}
-
-/// An alert level as the Info column writes it.
-pub fn alert_level_name(level: u8) -> &'static str {
-    match level {
-        1 => "Warning",
-        2 => "Fatal",
-        _ => "Unknown",
-    }
-}
-
-/// An alert description as the Info column writes it.
-pub fn alert_description_name(description: u8) -> &'static str {
-    match description {
-        0 => "Close Notify",
-        10 => "Unexpected Message",
-        20 => "Bad Record MAC",
-        21 => "Decryption Failed",
-        22 => "Record Overflow",
-        30 => "Decompression Failure",
-        40 => "Handshake Failure",
-        41 => "No Certificate",
-        42 => "Bad Certificate",
-        43 => "Unsupported Certificate",
-        44 => "Certificate Revoked",
-        45 => "Certificate Expired",
-        46 => "Certificate Unknown",
-        47 => "Illegal Parameter",
-        48 => "Unknown CA",
-        49 => "Access Denied",
-        50 => "Decode Error",
-        51 => "Decrypt Error",
-        60 => "Export Restriction",
-        70 => "Protocol Version",
-        71 => "Insufficient Security",
-        80 => "Internal Error",
-        86 => "Inappropriate Fallback",
-        90 => "User Canceled",
-        100 => "No Renegotiation",
-        109 => "Missing Extension",
-        110 => "Unsupported Extension",
-        111 => "Certificate Unobtainable",
-        112 => "Unrecognized Name",
-        113 => "Bad Certificate Status Response",
-        114 => "Bad Certificate Hash Value",
-        115 => "Unknown PSK Identity",
-        116 => "Certificate Required",
-        120 => "No application Protocol",
-        _ => "Unknown",
     }
 }

@@ -545,3 +545,6 @@ fn offset_range(loc: &Loc, skip: usize, len: usize) -> Loc {
         Loc::Decrypted(range) => Loc::Decrypted(range.start + skip..range.start + skip + len),
     }
 }
+
+#[cfg(test)]
+mod tests;
