@@ -128,6 +128,6 @@ fn records_without_a_key_say_so_and_a_wrong_key_fails_without_plaintext() {
         panic!("{:?}", output.records[0].content)
     };
     assert!(reason.starts_with("decryption failed"), "{reason}");
-    assert_eq!(output.problems, [reason.clone()]);
+    assert_eq!(output.problems.as_slice(), std::slice::from_ref(reason));
     assert!(arenas.decrypted.is_empty(), "no plaintext is kept from a failed record");
 }
