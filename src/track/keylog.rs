@@ -8,6 +8,7 @@
 //! CLIENT_HANDSHAKE_TRAFFIC_SECRET  SERVER_HANDSHAKE_TRAFFIC_SECRET
 //! CLIENT_TRAFFIC_SECRET_0          SERVER_TRAFFIC_SECRET_0
 //! EARLY_EXPORTER_SECRET  EXPORTER_SECRET  (exporters: read, not needed to decrypt)
+//! RSA                              the pre-master secret by encrypted prefix: skipped
 //! ```
 //! Lines starting with `#` and blank lines are skipped. A line that does not parse is reported
 //! with its number and skipped; the rest of the log is still used. Memory is bounded by the
@@ -80,6 +81,11 @@ impl KeyLog {
             return Ok(());
         }
         let mut words = text.split_ascii_whitespace();
+        // `RSA <first 8 bytes of the encrypted pre-master secret> <pre-master secret>`: logged
+        // beside CLIENT_RANDOM by some clients; the master secret is what decryption uses.
+        if words.clone().next() == Some("RSA") {
+            return Ok(());
+        }
         let (Some(label), Some(random), Some(secret), None) =
             (words.next(), words.next(), words.next(), words.next())
         else {

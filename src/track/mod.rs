@@ -331,5 +331,20 @@ fn application_layers<'a>(packet: &mut Packet<'a>, tcp: &TcpPayload<'a>, produce
         }
         data.extend(application_data);
     }
+    let ends_reassembled = group.as_ref().is_some_and(|(source, _)| *source == Source::Stream);
     flush(packet, group, &mut data);
+    // After a record reassembled from earlier segments, the rest of the segment is read as TLS
+    // again even when it only begins a record: Wireshark lists that second, empty TLS layer.
+    if let (true, Some(tail)) = (ends_reassembled, &produced.tls.pdu_tail) {
+        let span = tcp.payload.slice(tail.start, tail.end);
+        let tls =
+            Tls { records: Default::default(), version: produced.version, segments: Default::default() };
+        packet.layers.push(Layer {
+            header: Header::Tls(Box::new(tls)),
+            offset: span.offset,
+            source: span.source,
+            quoted_by: None,
+            annotation: Annotation::None,
+        });
+    }
 }

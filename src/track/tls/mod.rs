@@ -121,6 +121,7 @@ pub struct Session {
     pub version: Option<u16>,
     pub cipher_suite: Option<u16>,
     client_offered_etm: bool,
+    client_offered_tls13: bool,
     encrypt_then_mac: bool,
     early_data_offered: bool,
     secrets: Option<Secrets>,
@@ -225,7 +226,10 @@ impl Session {
         let direction = &self.directions[dir];
         let protected = header.content_type != content_type::CHANGE_CIPHER_SPEC
             && (header.content_type == content_type::APPLICATION_DATA || direction.protected);
-        let opaque = protected && self.version == Some(0x0304);
+        // A TLS 1.3 record hides its type; so do 0-RTT records, sent before the version is
+        // settled by a client that offered TLS 1.3.
+        let opaque = protected
+            && (self.version == Some(0x0304) || (self.version.is_none() && self.client_offered_tls13));
         let (content, content_loc, plaintext) = if protected {
             match self.decrypt(dir, &header, body, &mut arenas.decrypted) {
                 Ok((content_type, range)) => {
@@ -259,7 +263,9 @@ impl Session {
             }
             (Some(content_type::CHANGE_CIPHER_SPEC), _) => {
                 let direction = &mut self.directions[dir];
-                if self.version != Some(0x0304) {
+                // Before TLS 1.3 (and never before the ServerHello, where only TLS 1.3's
+                // compatibility ChangeCipherSpec can come) the side encrypts from here on.
+                if self.version.is_some_and(|version| version < 0x0304) {
                     direction.protected = true;
                     direction.candidates.clear();
                     if let Some(keys) = direction.pending.take() {
@@ -389,6 +395,10 @@ impl Session {
                 self.client_random = hello.client_random();
                 self.client_offered_etm = hello.extension(extension::kind::ENCRYPT_THEN_MAC).is_some();
                 self.early_data_offered = hello.extension(extension::kind::EARLY_DATA).is_some();
+                self.client_offered_tls13 = hello
+                    .extension(extension::kind::SUPPORTED_VERSIONS)
+                    .and_then(|versions| versions.data.get(1..))
+                    .is_some_and(|list| list.chunks_exact(2).any(|pair| pair == [0x03, 0x04]));
                 self.server_name = hello.server_name().map(str::to_owned);
                 self.secrets = self.client_random.and_then(|random| keylog.get(&random).cloned());
                 if self.early_data_offered && self.directions[dir].candidates.is_empty() {
