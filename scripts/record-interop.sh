@@ -3,9 +3,11 @@
 # differential tests (rttscope vs `tshark -T fields`).
 #
 # Every packet in these captures is produced by a real peer: the Linux kernel
-# stack and standard tools (ping, traceroute, curl, socat, python3 sockets).
-# The only user-space packet writer is the small TUN responder of the raw-IP
-# captures, which answers echo requests the kernel sent into the TUN device.
+# stack and standard tools (ping, traceroute, curl, socat, python3 sockets and
+# its ssl module, OpenSSL's s_server/s_client, nghttpd, nghttp). The only
+# user-space packet writer is the small TUN responder of the raw-IP captures,
+# which answers echo requests the kernel sent into the TUN device.
+# TLS captures get the clients' NSS key log beside them: NAME.pcap -> NAME.keys.
 #
 # Usage:
 #   sudo scripts/record-interop.sh [OUTDIR]   # default OUTDIR: fixtures/interop
@@ -13,6 +15,11 @@
 #
 # RECORD_INTEROP_KEEP=1 keeps the temporary work directory (logs, staged
 # captures) for debugging.
+# RECORD_INTEROP_ONLY="PATTERN..." records only the captures whose name, with
+# or without its extension, matches one of the shell patterns (e.g.
+# "tls12-openssl tls13-*"); a recorder that makes several captures makes and
+# installs them all. Captures not recorded are left in OUTDIR as they are, and
+# the README is regenerated from both. Unset or empty: record everything.
 #
 # Safety rules this script follows:
 #   * traffic only ever flows over loopback or over veth/tun devices inside
@@ -23,7 +30,7 @@
 #     (by pid) before the namespace is deleted.
 set -euo pipefail
 
-DEPS="iproute2 iputils-ping traceroute socat nftables tcpdump tshark ethtool curl python3 procps coreutils"
+DEPS="iproute2 iputils-ping traceroute socat nftables tcpdump tshark ethtool curl python3 procps coreutils openssl nghttp2-server nghttp2-client"
 
 usage() {
     sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
@@ -41,7 +48,7 @@ die() { echo "record-interop: error: $*" >&2; exit 1; }
 log() { echo "record-interop: $*" >&2; }
 
 [[ $(id -u) -eq 0 ]] || die "needs root (network namespaces, captures): sudo $0 ${1:-}"
-for tool in ip tcpdump dumpcap tshark capinfos ping traceroute socat nft ethtool curl python3 timeout; do
+for tool in ip tcpdump dumpcap tshark capinfos ping traceroute socat nft ethtool curl python3 timeout openssl nghttpd nghttp; do
     command -v "$tool" >/dev/null || die "missing '$tool'; install: apt-get install -y \$($0 --deps)"
 done
 
@@ -93,10 +100,20 @@ trap 'exit 143' TERM
 # run a command inside a namespace
 nsx() { local ns=$1; shift; ip netns exec "$ns" "$@"; }
 
-# start a background peer inside a namespace (output goes to the work log)
+# start a background peer inside a namespace (output goes to the work log);
+# its pid is left in BG_PID
 bg() {
     local ns=$1 name=$2; shift 2
     ip netns exec "$ns" "$@" >"$WORK/log/$name.out" 2>"$WORK/log/$name.err" &
+    BG_PID=$!
+}
+
+# stop PID...: end background peers that this shell started (by pid, while
+# they are still its unreaped children) and reap them
+stop() {
+    local pid
+    for pid in "$@"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "$@"; do wait "$pid" 2>/dev/null || true; done
 }
 
 # mkns NAME: create a namespace with quiet, deterministic IPv6 defaults
@@ -239,6 +256,7 @@ open(os.path.join(w, "tcp100k.bin"), "wb").write(pattern(100 * 1024, "rttscope t
 open(os.path.join(w, "tcp200k.bin"), "wb").write(pattern(200 * 1024, "rttscope tcp lossy"))
 os.makedirs(os.path.join(w, "www"), exist_ok=True)
 open(os.path.join(w, "www", "hello.txt"), "wb").write(b"rttscope interop fixture: hello over HTTP\n")
+open(os.path.join(w, "www", "second.txt"), "wb").write(b"rttscope interop fixture: a second file on the same connection\n")
 PY
 
 # TUN responder: answers ICMP/ICMPv6 echo requests and echoes UDP datagrams
@@ -650,6 +668,19 @@ rec_vlan() {
     cap_stop $p
 }
 
+# vlan_probe: the method rec_vlan would use on this kernel, for the README
+# when vlan-qinq.pcap is not recorded in this run
+vlan_probe() {
+    local ns=$NSP-vp
+    mkns "$ns"
+    ip -n "$ns" link add veth0 type veth peer name veth1
+    if ip -n "$ns" link add link veth0 name veth0.10 type vlan id 10 2>/dev/null; then
+        VLAN_METHOD=subif
+    else
+        VLAN_METHOD=bpf
+    fi
+}
+
 # 6: Linux cooked captures (SLL and SLL2) on the "any" pseudo-device
 rec_cooked() {
     local a=$NSP-a6 b=$NSP-b6 p1 p2
@@ -786,12 +817,397 @@ rec_pcapng() {
 }
 
 # ---------------------------------------------------------------------------
+# TLS and HTTP/2 captures: certificates, helper programs, recorders
+# ---------------------------------------------------------------------------
+# Every TLS server is server.test on TCP port 443 (80 for cleartext HTTP/2) in
+# the server namespace of a client/server veth pair; curl is pointed at it with
+# --resolve, so the ClientHello carries SNI. Key logs are written by the
+# clients only (one NSS key log line per secret) and concatenated per capture.
+
+# OpenSSL configuration used for every certificate: nothing is taken from the
+# system's openssl.cnf
+cat >"$WORK/pki.cnf" <<'CNF'
+[req]
+distinguished_name = dn
+prompt = no
+[dn]
+CN = unused
+[ca_ext]
+basicConstraints = critical, CA:true
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+[leaf_ext]
+basicConstraints = critical, CA:false
+keyUsage = critical, digitalSignature, keyEncipherment
+extendedKeyUsage = serverAuth
+subjectAltName = DNS:server.test
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
+CNF
+
+# make_pki DIR BITS [self]: RSA keys of BITS bits, made now: a CA (ca.pem,
+# ca.key), a server.test certificate signed by it (leaf.pem, leaf.key) and,
+# with "self", a self-signed server.test certificate (self.pem, self.key);
+# does nothing if DIR exists
+make_pki() {
+    local d=$1 bits=$2 err=$WORK/log/pki.err
+    [[ -d $d ]] && return 0
+    mkdir -p "$d"
+    openssl req -config "$WORK/pki.cnf" -x509 -extensions ca_ext -newkey "rsa:$bits" -nodes \
+        -keyout "$d/ca.key" -out "$d/ca.pem" -days 3650 -subj "/CN=rttscope interop CA" 2>>"$err" ||
+        die "CA certificate: $(tail -3 "$err")"
+    openssl req -config "$WORK/pki.cnf" -new -newkey "rsa:$bits" -nodes \
+        -keyout "$d/leaf.key" -out "$d/leaf.csr" -subj "/CN=server.test" 2>>"$err" ||
+        die "server key: $(tail -3 "$err")"
+    openssl x509 -req -in "$d/leaf.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -set_serial 2 -days 3650 \
+        -extfile "$WORK/pki.cnf" -extensions leaf_ext -out "$d/leaf.pem" 2>>"$err" ||
+        die "server certificate: $(tail -3 "$err")"
+    [[ ${3:-} == self ]] || return 0
+    openssl req -config "$WORK/pki.cnf" -x509 -extensions leaf_ext -newkey "rsa:$bits" -nodes \
+        -keyout "$d/self.key" -out "$d/self.pem" -days 3650 -subj "/CN=server.test" 2>>"$err" ||
+        die "self-signed certificate: $(tail -3 "$err")"
+}
+
+# tls_pair C S N: client and server namespaces joined by a veth (MTU 1500,
+# offloads off), 10.0.N.1 / fd00:N::1 for the client, 10.0.N.2 / fd00:N::2
+# for the server
+tls_pair() {
+    local c=$1 s=$2 n=$3
+    mkns "$c"; mkns "$s"
+    veth "$c" veth0 "02:00:00:00:$n:01" "$s" veth0 "02:00:00:00:$n:02"
+    addr "$c" veth0 "10.0.$n.1/24" "fd00:$n::1/64"
+    addr "$s" veth0 "10.0.$n.2/24" "fd00:$n::2/64"
+    sleep 0.3
+}
+
+# ossl_server NS NAME OPENSSL-S_SERVER-ARGS...: openssl s_server on port 443
+# in the www-http directory (-HTTP is among the arguments where wanted); waits
+# until it listens and leaves its pid in SRV_PID
+ossl_server() {
+    local ns=$1 name=$2; shift 2
+    bg "$ns" "$name" env -C "$WORK/www-http" openssl s_server -accept 443 "$@"
+    SRV_PID=$BG_PID
+    wait_listen "$ns" tcp 443
+}
+
+# tcurl NS KEYLOG CURL-ARGS...: curl with its TLS secrets appended to KEYLOG
+tcurl() {
+    local ns=$1 keys=$2; shift 2
+    run ip netns exec "$ns" env SSLKEYLOGFILE="$keys" "${CURL[@]}" "$@"
+}
+
+# wait_count FILE PATTERN N: wait until PATTERN occurs on N lines of FILE
+wait_count() {
+    local f=$1 pat=$2 want=$3
+    for _ in $(seq 100); do
+        if (( $(grep -c "$pat" "$f" 2>/dev/null || true) >= want )); then return 0; fi
+        sleep 0.05
+    done
+    dump_logs
+    die "timed out waiting for $want x '$pat' in $f"
+}
+
+# The fixed HTTP/1.0 request s_client sends, and the files s_server serves
+# with -HTTP: whole responses, headers included, so that they carry a
+# Content-Length (-WWW sends none, and a reader such as tshark then waits for
+# the end of the connection before it shows the response). The early-data
+# server is fed the same response on its standard input.
+printf 'GET /hello.txt HTTP/1.0\r\nHost: server.test\r\n\r\n' >"$WORK/req-hello.txt"
+python3 - "$WORK" <<'PY'
+import os, sys
+w = sys.argv[1]
+os.makedirs(os.path.join(w, "www-http"), exist_ok=True)
+for name in ("hello.txt", "second.txt"):
+    body = open(os.path.join(w, "www", name), "rb").read()
+    open(os.path.join(w, "www-http", name), "wb").write(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n"
+        % len(body) + body)
+PY
+
+# HTTPS server on Python's ssl module: dual-stack listener on PORT, one
+# HTTP/1.1 request per connection answered from DOCROOT with Content-Length and
+# "Connection: close", then close_notify both ways; serves COUNT connections.
+cat >"$WORK/tls_server.py" <<'PY'
+import os, socket, ssl, sys
+port, cert, key, docroot, count, ready = (int(sys.argv[1]), sys.argv[2], sys.argv[3],
+                                          sys.argv[4], int(sys.argv[5]), sys.argv[6])
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+ctx.load_cert_chain(cert, key)
+ls = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+ls.bind(("::", port))
+ls.listen(8)
+ls.settimeout(30)
+open(ready, "w").write("ready\n")
+for _ in range(count):
+    raw, peer = ls.accept()
+    raw.settimeout(10)
+    conn = ctx.wrap_socket(raw, server_side=True)
+    head = b""
+    while b"\r\n\r\n" not in head:
+        data = conn.recv(4096)
+        if not data:
+            break
+        head += data
+    parts = head.split(b" ")
+    name = os.path.basename(parts[1].decode()) if len(parts) > 2 else ""
+    path = os.path.join(docroot, name)
+    if name and os.path.isfile(path):
+        status, body = b"200 OK", open(path, "rb").read()
+    else:
+        status, body = b"404 Not Found", b"not found\n"
+    conn.sendall(b"HTTP/1.1 " + status + b"\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n"
+                 b"Connection: close\r\n\r\n" % len(body) + body)
+    print("%s %s %s %s" % (peer[0], conn.version(), conn.cipher()[0], name), flush=True)
+    conn.unwrap().close()
+ls.close()
+PY
+
+# HTTPS client on Python's ssl module: fetches one file per connection and
+# checks the TLS version and whether the session was resumed.
+# Arguments: CA KEYLOG12 KEYLOG13 then VERSION ADDR PATH RESUME per connection,
+# VERSION 1.2 or 1.3; RESUME "resume" offers the session of the previous
+# connection of the same version.
+cat >"$WORK/tls_client.py" <<'PY'
+import socket, ssl, sys
+ca, keylog12, keylog13 = sys.argv[1:4]
+plan = sys.argv[4:]
+ctxs, sessions = {}, {}
+for version, keylog in (("1.2", keylog12), ("1.3", keylog13)):
+    ctx = ssl.create_default_context(cafile=ca)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    if version == "1.2":
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+    ctx.keylog_filename = keylog
+    ctxs[version] = ctx
+for i in range(0, len(plan), 4):
+    version, addr, path, resume = plan[i:i + 4]
+    raw = socket.create_connection((addr, 443), timeout=10)
+    conn = ctxs[version].wrap_socket(raw, server_hostname="server.test",
+                                     session=sessions.get(version) if resume == "resume" else None)
+    conn.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: server.test\r\n"
+                 b"User-Agent: rttscope-interop\r\nAccept: */*\r\n\r\n")
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = int([l.split(b":")[1] for l in head.split(b"\r\n") if l.lower().startswith(b"content-length:")][0])
+    while len(body) < length:
+        chunk = conn.recv(4096)
+        if not chunk:
+            break
+        body += chunk
+    got = (conn.version(), conn.session_reused)
+    want = ("TLSv" + version, resume == "resume")
+    print(addr, path, got, conn.cipher()[0], head.split(b"\r\n")[0].decode(), flush=True)
+    if got != want or not head.startswith(b"HTTP/1.1 200 ") or len(body) != length:
+        sys.exit("connection %d: got %r, want %r" % (i // 4 + 1, got, want))
+    sessions[version] = conn.session
+    conn.unwrap().close()
+PY
+
+# 11: TLS 1.2 between curl and openssl s_server, one connection per cipher
+# suite: AEAD (AES-GCM, ChaCha20-Poly1305), CBC with encrypt-then-MAC (the
+# default), CBC without it (s_client -no_etm), and RSA key exchange
+TLS12_CIPHERS="ECDHE-RSA-AES128-GCM-SHA256 ECDHE-RSA-AES256-GCM-SHA384 ECDHE-RSA-CHACHA20-POLY1305 ECDHE-RSA-AES128-SHA ECDHE-RSA-AES256-SHA384 AES128-SHA256"
+rec_tls12() {
+    local c=$NSP-c20 s=$NSP-s20 p cipher keys=$STAGE/tls12-openssl.keys pki=$WORK/pki2048
+    make_pki "$pki" 2048 self
+    tls_pair "$c" "$s" 20
+    ossl_server "$s" tls12-server -tls1_2 -HTTP -cert "$pki/leaf.pem" -key "$pki/leaf.key"
+    : >"$keys"
+    log "tls12-openssl.pcap"
+    cap_start "$c" "$STAGE/tls12-openssl.pcap" -i veth0; p=$CAP_PID
+    for cipher in $TLS12_CIPHERS; do
+        tcurl "$c" "$keys" --tlsv1.2 --tls-max 1.2 --ciphers "$cipher" --cacert "$pki/ca.pem" \
+            --resolve server.test:443:10.0.20.2 https://server.test/hello.txt
+    done
+    # MAC-then-encrypt CBC: s_client without the encrypt_then_mac extension;
+    # -ign_eof makes it wait for the response and the server's close
+    run ip netns exec "$c" openssl s_client -connect 10.0.20.2:443 -servername server.test \
+        -tls1_2 -cipher ECDHE-RSA-AES128-SHA -no_etm -CAfile "$pki/ca.pem" -verify_return_error \
+        -keylogfile "$keys" -ign_eof <"$WORK/req-hello.txt"
+    cap_stop $p
+    stop "$SRV_PID"
+}
+
+# 12: TLS 1.3 between curl and openssl s_server: each cipher suite (one over
+# IPv6), a HelloRetryRequest, and a certificate curl rejects (alert)
+rec_tls13() {
+    local c=$NSP-c21 s=$NSP-s21 p keys=$STAGE/tls13-openssl.keys pki=$WORK/pki2048
+    local tls=(--tlsv1.3 --cacert "$pki/ca.pem" --resolve 'server.test:443:10.0.21.2,[fd00:21::2]')
+    make_pki "$pki" 2048 self
+    tls_pair "$c" "$s" 21
+    : >"$keys"
+    log "tls13-openssl.pcap"
+    cap_start "$c" "$STAGE/tls13-openssl.pcap" -i veth0; p=$CAP_PID
+    ossl_server "$s" tls13-server -tls1_3 -HTTP -cert "$pki/leaf.pem" -key "$pki/leaf.key"
+    tcurl "$c" "$keys" "${tls[@]}" -4 --tls13-ciphers TLS_AES_128_GCM_SHA256 https://server.test/hello.txt
+    tcurl "$c" "$keys" "${tls[@]}" -4 --tls13-ciphers TLS_AES_256_GCM_SHA384 https://server.test/hello.txt
+    tcurl "$c" "$keys" "${tls[@]}" -6 --tls13-ciphers TLS_CHACHA20_POLY1305_SHA256 https://server.test/hello.txt
+    stop "$SRV_PID"
+    # the server knows only P-384; curl's first (and only) key share is X25519
+    ossl_server "$s" tls13-hrr -tls1_3 -HTTP -groups P-384 -cert "$pki/leaf.pem" -key "$pki/leaf.key"
+    tcurl "$c" "$keys" "${tls[@]}" -4 https://server.test/hello.txt
+    stop "$SRV_PID"
+    # a self-signed certificate: curl aborts the handshake with an alert
+    ossl_server "$s" tls13-self -tls1_3 -HTTP -cert "$pki/self.pem" -key "$pki/self.key"
+    if timeout 20 ip netns exec "$c" env SSLKEYLOGFILE="$keys" "${CURL[@]}" "${tls[@]}" -4 \
+            https://server.test/hello.txt >>"$WORK/log/clients.out" 2>&1; then
+        die "curl accepted a self-signed certificate"
+    fi
+    stop "$SRV_PID"
+    cap_stop $p
+}
+
+# 13: TLS 1.3 early data with openssl s_client: a ticket, then a resumption
+# whose request is sent as early data and accepted; the same against a server
+# that advertises early data in its tickets but does not read it, so it is
+# rejected and s_client sends the request again after the handshake
+rec_tls13_0rtt() {
+    local c=$NSP-c22 s=$NSP-s22 p pki=$WORK/pki2048 keys=$STAGE/tls13-0rtt.keys
+    local srv_in=$WORK/0rtt-server.in cli_in=$WORK/0rtt-client.in srv_out=$WORK/log/0rtt-server.out
+    local cli_out=$WORK/log/0rtt-client.out step cpid
+    local sc=(openssl s_client -connect 10.0.22.2:443 -servername server.test -CAfile "$pki/ca.pem"
+              -verify_return_error)
+    make_pki "$pki" 2048 self
+    tls_pair "$c" "$s" 22
+    mkfifo "$srv_in" "$cli_in"
+    # both FIFOs are held open read-write by this shell (fd 7: the server's
+    # input, fd 8: the client's): writing never blocks, and a reader sees the
+    # end of its input only when this shell closes the descriptor. Children
+    # are started with both closed, so that they hold no writer themselves.
+    exec 7<>"$srv_in"
+    : >"$keys"
+    log "tls13-0rtt.pcap"
+    cap_start "$c" "$STAGE/tls13-0rtt.pcap" -i veth0; p=$CAP_PID
+    # s_server without -HTTP (which excludes -early_data) prints what it reads
+    # and sends what it is given on its standard input
+    ip netns exec "$s" openssl s_server -accept 443 -cert "$pki/leaf.pem" -key "$pki/leaf.key" \
+        -early_data <"$srv_in" >"$srv_out" 2>"$WORK/log/0rtt-server.err" 7>&- &
+    SRV_PID=$!
+    wait_listen "$s" tcp 443
+    for step in ticket early; do
+        exec 8<>"$cli_in"
+        if [[ $step == ticket ]]; then
+            ip netns exec "$c" "${sc[@]}" -sess_out "$WORK/0rtt-a.sess" -keylogfile "$keys" \
+                <"$cli_in" >"$cli_out" 2>&1 7>&- 8>&- &
+            cpid=$!
+            cat "$WORK/req-hello.txt" >&8
+            wait_count "$srv_out" '^GET /hello.txt' 1
+        else
+            ip netns exec "$c" "${sc[@]}" -sess_in "$WORK/0rtt-a.sess" -early_data "$WORK/req-hello.txt" \
+                -keylogfile "$keys" <"$cli_in" >"$cli_out" 2>&1 7>&- 8>&- &
+            cpid=$!
+            wait_count "$srv_out" '^GET /hello.txt' 2
+        fi
+        cat "$WORK/www-http/hello.txt" >&7
+        wait_file "$cli_out" "rttscope interop fixture"
+        if [[ $step == ticket ]]; then wait_file "$WORK/0rtt-a.sess" "END SSL SESSION"; fi
+        exec 8>&-                       # end of input: s_client sends close_notify
+        wait "$cpid" || die "s_client ($step) failed: $(tail -5 "$cli_out")"
+        cat "$cli_out" >>"$WORK/log/clients.out"
+    done
+    grep -q "Early data was accepted" "$cli_out" || die "early data was not accepted: $(cat "$cli_out")"
+    stop "$SRV_PID"
+    exec 7>&-
+    ossl_server "$s" 0rtt-reject -HTTP -max_early_data 16384 -cert "$pki/leaf.pem" -key "$pki/leaf.key"
+    run ip netns exec "$c" "${sc[@]}" -sess_out "$WORK/0rtt-b.sess" -keylogfile "$keys" -ign_eof \
+        <"$WORK/req-hello.txt"
+    # the request again on standard input: sent after the handshake, when
+    # the early data has been rejected
+    # shellcheck disable=SC2094  # both only read the file
+    run ip netns exec "$c" "${sc[@]}" -sess_in "$WORK/0rtt-b.sess" -early_data "$WORK/req-hello.txt" \
+        -keylogfile "$keys" -ign_eof <"$WORK/req-hello.txt"
+    grep -q "Early data was rejected" "$WORK/log/last.out" ||
+        die "early data was not rejected: $(cat "$WORK/log/last.out")"
+    stop "$SRV_PID"
+    cap_stop $p
+}
+
+# 14: Python's ssl module on both sides: TLS 1.3 full and resumed (over IPv6),
+# TLS 1.2 full and resumed (session ticket)
+rec_tls_python() {
+    local c=$NSP-c23 s=$NSP-s23 p pki=$WORK/pki2048 keys=$STAGE/tls-python.keys
+    make_pki "$pki" 2048 self
+    tls_pair "$c" "$s" 23
+    bg "$s" pytls python3 "$WORK/tls_server.py" 443 "$pki/leaf.pem" "$pki/leaf.key" "$WORK/www" 4 \
+        "$WORK/pytls-ready"
+    SRV_PID=$BG_PID
+    wait_file "$WORK/pytls-ready" ready
+    log "tls-python.pcap"
+    cap_start "$c" "$STAGE/tls-python.pcap" -i veth0; p=$CAP_PID
+    run ip netns exec "$c" python3 "$WORK/tls_client.py" "$pki/ca.pem" "$WORK/py12.keys" "$WORK/py13.keys" \
+        1.3 10.0.23.2 /hello.txt new   1.3 fd00:23::2 /second.txt resume \
+        1.2 10.0.23.2 /hello.txt new   1.2 10.0.23.2 /second.txt resume
+    cap_stop $p
+    wait "$SRV_PID" || die "python TLS server failed: $(tail -5 "$WORK/log/pytls.err")"
+    cat "$WORK/py13.keys" "$WORK/py12.keys" >"$keys"
+}
+
+# 15: 4096-bit RSA certificate chain (leaf and CA sent by the server): the
+# Certificate message spans more than one TCP segment; TLS 1.2 and TLS 1.3
+# with curl
+rec_rsa4096() {
+    local c=$NSP-c24 s=$NSP-s24 p pki=$WORK/pki4096 keys=$STAGE/tls-rsa4096.keys
+    local tls=(--cacert "$pki/ca.pem" --resolve server.test:443:10.0.24.2)
+    make_pki "$pki" 4096
+    tls_pair "$c" "$s" 24
+    ossl_server "$s" rsa4096 -HTTP -cert "$pki/leaf.pem" -key "$pki/leaf.key" -cert_chain "$pki/ca.pem"
+    : >"$keys"
+    log "tls-rsa4096.pcap"
+    cap_start "$c" "$STAGE/tls-rsa4096.pcap" -i veth0; p=$CAP_PID
+    tcurl "$c" "$keys" "${tls[@]}" --tlsv1.2 --tls-max 1.2 https://server.test/hello.txt
+    tcurl "$c" "$keys" "${tls[@]}" --tlsv1.3 https://server.test/hello.txt
+    cap_stop $p
+    stop "$SRV_PID"
+}
+
+# 16: HTTP/2 with nghttpd: over TLS (ALPN h2), two files on one connection;
+# then cleartext with prior knowledge: curl once per file (curl 7.88 fails
+# on reusing a prior-knowledge connection, curl issue 10634), and nghttp with
+# both files as concurrent streams on one connection
+rec_h2() {
+    local c=$NSP-c25 s=$NSP-s25 p pki=$WORK/pki2048 keys=$STAGE/h2-tls.keys
+    make_pki "$pki" 2048 self
+    tls_pair "$c" "$s" 25
+    bg "$s" nghttpd-tls nghttpd -d "$WORK/www" 443 "$pki/leaf.key" "$pki/leaf.pem"
+    SRV_PID=$BG_PID
+    wait_listen "$s" tcp 443
+    : >"$keys"
+    log "h2-tls.pcap"
+    cap_start "$c" "$STAGE/h2-tls.pcap" -i veth0; p=$CAP_PID
+    tcurl "$c" "$keys" --http2 --cacert "$pki/ca.pem" --resolve server.test:443:10.0.25.2 \
+        -o /dev/null https://server.test/hello.txt https://server.test/second.txt
+    cap_stop $p
+    stop "$SRV_PID"
+    bg "$s" nghttpd-h2c nghttpd --no-tls -d "$WORK/www" 80
+    SRV_PID=$BG_PID
+    wait_listen "$s" tcp 80
+    log "h2c.pcap"
+    cap_start "$c" "$STAGE/h2c.pcap" -i veth0; p=$CAP_PID
+    run ip netns exec "$c" "${CURL[@]}" --http2-prior-knowledge http://10.0.25.2/hello.txt
+    run ip netns exec "$c" "${CURL[@]}" --http2-prior-knowledge http://10.0.25.2/second.txt
+    run ip netns exec "$c" nghttp -n http://10.0.25.2/hello.txt http://10.0.25.2/second.txt
+    cap_stop $p
+    stop "$SRV_PID"
+}
+
+# ---------------------------------------------------------------------------
 # verification: each capture must hold what it was made for
 # ---------------------------------------------------------------------------
 FAILS=0
 count() { tshark -n -r "$1" -Y "$2" 2>/dev/null | wc -l; }
+# Checks of a capture that was not recorded in this run (RECORD_INTEROP_ONLY)
+# are skipped.
 expect() { # FILE MIN DISPLAY-FILTER [what]
     local f=$STAGE/$1 min=$2 filter=$3 n
+    [[ -e $f ]] || return 0
     n=$(count "$f" "$filter")
     if (( n < min )); then
         echo "record-interop: CHECK FAILED: $1: '$filter' matched $n, want >= $min" >&2
@@ -800,6 +1216,7 @@ expect() { # FILE MIN DISPLAY-FILTER [what]
 }
 expect_none() { # FILE DISPLAY-FILTER
     local n
+    [[ -e $STAGE/$1 ]] || return 0
     n=$(count "$STAGE/$1" "$2")
     if (( n > 0 )); then
         echo "record-interop: CHECK FAILED: $1: '$2' matched $n, want 0" >&2
@@ -808,11 +1225,163 @@ expect_none() { # FILE DISPLAY-FILTER
 }
 linktype_is() { # FILE ENCAPSULATION-SUBSTRING
     local enc
+    [[ -e $STAGE/$1 ]] || return 0
     enc=$(capinfos -E "$STAGE/$1" 2>/dev/null | sed -n 's/^File encapsulation: *//p')
     if [[ $enc != *"$2"* ]]; then
         echo "record-interop: CHECK FAILED: $1: encapsulation '$enc', want '$2'" >&2
         FAILS=$((FAILS + 1))
     fi
+}
+# want [-k] FILE OP N DISPLAY-FILTER: the number of frames of FILE matching
+# the filter compares to N with OP (-eq, -ge, -le); with -k, tshark reads the
+# capture with its key log NAME.keys
+want() {
+    local keys=() tag="" f op n filter got ok
+    if [[ $1 == -k ]]; then
+        shift
+        keys=(-o "tls.keylog_file:$STAGE/${1%.*}.keys")
+        tag=" (with key log)"
+    fi
+    f=$1 op=$2 n=$3 filter=$4
+    [[ -e $STAGE/$f ]] || return 0
+    if ! got=$(tshark -n -r "$STAGE/$f" "${keys[@]}" -Y "$filter" 2>"$WORK/log/tshark.err" | wc -l); then
+        echo "record-interop: CHECK FAILED: $f$tag: tshark failed on '$filter':" \
+            "$(grep -v '^Running as user' "$WORK/log/tshark.err" | head -2)" >&2
+        FAILS=$((FAILS + 1))
+        return 0
+    fi
+    case $op in
+        -eq) ok=$(( got == n )) ;;
+        -ge) ok=$(( got >= n )) ;;
+        -le) ok=$(( got <= n )) ;;
+        *) die "want: unknown comparison $op" ;;
+    esac
+    if (( ! ok )); then
+        echo "record-interop: CHECK FAILED: $f$tag: '$filter' matched $got, want $op $n" >&2
+        FAILS=$((FAILS + 1))
+    fi
+}
+
+# keylog_ok NAME LABEL=N...: NAME.keys is an NSS key log (comments, secrets,
+# RSA pre-master lines only) holding N lines of each LABEL
+keylog_ok() {
+    local f=$STAGE/$1.keys spec label n got
+    [[ -e $STAGE/$1.pcap ]] || return 0
+    shift
+    if [[ ! -s $f ]] || grep -qvE '^(#.*|RSA [0-9a-f]{16} [0-9a-f]{96}|(CLIENT_RANDOM|[A-Z_]+_SECRET(_0)?) [0-9a-f]{64} [0-9a-f]{64,96})$' "$f"; then
+        echo "record-interop: CHECK FAILED: ${f##*/} is empty or not an NSS key log" >&2
+        FAILS=$((FAILS + 1))
+        return 0
+    fi
+    for spec in "$@"; do
+        label=${spec%=*} n=${spec#*=}
+        got=$(grep -c "^$label " "$f" || true)
+        if (( got != n )); then
+            echo "record-interop: CHECK FAILED: ${f##*/}: $got $label lines, want $n" >&2
+            FAILS=$((FAILS + 1))
+        fi
+    done
+}
+
+# TLS and HTTP/2 captures: "hs" is tls.handshake.type (1 ClientHello, 2
+# ServerHello or HelloRetryRequest, 4 NewSessionTicket, 5 EndOfEarlyData, 8
+# EncryptedExtensions, 11 Certificate, 12 ServerKeyExchange, 20 Finished);
+# counts are of frames. With -k, tshark has the key log.
+verify_tls() {
+    local f hs=tls.handshake.type sv=tls.handshake.extensions.supported_version ext=tls.handshake.extension.type
+    local cs=tls.handshake.ciphersuite id
+    for f in tls12-openssl.pcap tls13-openssl.pcap tls13-0rtt.pcap tls-python.pcap tls-rsa4096.pcap \
+             h2-tls.pcap h2c.pcap; do
+        linktype_is "$f" Ethernet
+        expect_none "$f" 'frame.len > 1514'
+    done
+    for f in tls12-openssl.pcap tls13-openssl.pcap tls13-0rtt.pcap tls-python.pcap tls-rsa4096.pcap; do
+        want "$f" -eq 0 'http'                           # nothing readable without the keys
+    done
+
+    f="tls12-openssl.pcap"
+    want "$f" -eq 7 "$hs == 1"
+    want "$f" -eq 7 "$hs == 2 && tls.handshake.version == 0x0303 && !$sv"
+    for id in 0xc02f 0xc030 0xcca8 0xc028 0x003c; do
+        want "$f" -eq 1 "$hs == 2 && $cs == $id"
+    done
+    want "$f" -eq 2 "$hs == 2 && $cs == 0xc013"
+    want "$f" -eq 3 "$hs == 2 && $ext == 22"                       # encrypt_then_mac (CBC)
+    want "$f" -eq 1 "$hs == 2 && $cs == 0xc013 && !($ext == 22)"   # CBC, MAC then encrypt
+    want "$f" -eq 1 "$hs == 2 && $cs == 0x003c && !($hs == 12)"    # RSA key exchange
+    want -k "$f" -eq 7 'http.request.method == "GET"'
+    want -k "$f" -eq 7 'http.response.code == 200'
+    want -k "$f" -eq 14 "$hs == 20"
+    keylog_ok tls12-openssl CLIENT_RANDOM=7 RSA=1
+
+    f="tls13-openssl.pcap"
+    want "$f" -eq 6 "$hs == 1"
+    want "$f" -eq 1 "ipv6 && $hs == 1"
+    want "$f" -eq 6 "$hs == 2 && $sv == 0x0304"
+    want "$f" -eq 1 'tls.handshake.extensions_key_share_selected_group == 24'   # HRR for P-384
+    want "$f" -eq 1 "$hs == 2 && $cs == 0x1301"
+    want "$f" -eq 4 "$hs == 2 && $cs == 0x1302"
+    want "$f" -eq 1 "$hs == 2 && $cs == 0x1303"
+    want "$f" -eq 1 'tls.alert_message.desc == 48'                 # unknown_ca, sent in clear
+    want "$f" -eq 0 "$hs == 11"
+    want -k "$f" -eq 5 "$hs == 11"
+    want -k "$f" -eq 4 'http.request.method == "GET"'
+    want -k "$f" -eq 4 'http.response.code == 200'
+    keylog_ok tls13-openssl SERVER_HANDSHAKE_TRAFFIC_SECRET=5 CLIENT_HANDSHAKE_TRAFFIC_SECRET=4 \
+        CLIENT_TRAFFIC_SECRET_0=4
+
+    f="tls13-0rtt.pcap"
+    want "$f" -eq 4 "$hs == 1"
+    want "$f" -eq 2 "$hs == 1 && $ext == 42"                       # early data offered
+    want "$f" -eq 2 "$hs == 2 && $ext == 41"                       # PSK accepted
+    want -k "$f" -eq 1 "$hs == 8 && $ext == 42"                    # early data accepted
+    want -k "$f" -eq 1 "$hs == 5"
+    want -k "$f" -eq 2 "$hs == 1 && http.request.method == \"GET\""  # request in 0-RTT
+    want -k "$f" -eq 5 'http.request.method == "GET"'
+    want -k "$f" -eq 4 'http.response.code == 200'
+    keylog_ok tls13-0rtt CLIENT_EARLY_TRAFFIC_SECRET=2 CLIENT_TRAFFIC_SECRET_0=4
+
+    f="tls-python.pcap"
+    want "$f" -eq 4 "$hs == 1"
+    want "$f" -eq 2 "$hs == 2 && $sv == 0x0304"
+    want "$f" -eq 2 "$hs == 2 && !$sv"
+    want "$f" -eq 1 "ipv6 && $hs == 2 && $ext == 41"               # TLS 1.3 resumption
+    want "$f" -eq 1 "$hs == 2 && !$sv && !($hs == 11)"             # TLS 1.2 abbreviated
+    want "$f" -eq 1 "$hs == 11"
+    want -k "$f" -eq 2 "$hs == 11"
+    want -k "$f" -eq 4 'http.request.method == "GET"'
+    want -k "$f" -eq 4 'http.response.code == 200'
+    keylog_ok tls-python CLIENT_RANDOM=2 CLIENT_TRAFFIC_SECRET_0=2
+
+    f="tls-rsa4096.pcap"
+    want "$f" -eq 2 "$hs == 1"
+    want "$f" -eq 1 "$hs == 2 && $sv == 0x0304"
+    want "$f" -eq 1 "$hs == 11 && tcp.segment.count >= 2"          # TLS 1.2, in clear
+    want -k "$f" -eq 2 "$hs == 11 && tcp.segment.count >= 2 && tls.handshake.certificates_length > 2500"
+    want -k "$f" -eq 2 'http.response.code == 200'
+    keylog_ok tls-rsa4096 CLIENT_RANDOM=1 CLIENT_TRAFFIC_SECRET_0=1
+
+    f="h2-tls.pcap"
+    want "$f" -eq 1 'tcp.flags.syn == 1 && tcp.flags.ack == 0'
+    want "$f" -eq 2 "$hs == 1 && tls.handshake.extensions_alpn_str == \"h2\""  # HRR: two
+    want "$f" -eq 1 'tls.handshake.extensions_key_share_selected_group == 23'  # P-256
+    want "$f" -eq 0 'http2'
+    want -k "$f" -eq 1 "$hs == 8 && tls.handshake.extensions_alpn_str == \"h2\""
+    want -k "$f" -eq 4 'http2.type == 1'
+    want -k "$f" -eq 1 'http2.headers.path == "/hello.txt"'
+    want -k "$f" -eq 1 'http2.headers.path == "/second.txt"'
+    want -k "$f" -eq 2 'http2.headers.status == 200'
+    want -k "$f" -eq 0 'http2.type == 7 || tls.alert_message.desc == 0'   # no GOAWAY, close_notify
+    want -k "$f" -eq 1 'tls.alert_message.desc == 50'              # decode_error from nghttpd
+    keylog_ok h2-tls CLIENT_TRAFFIC_SECRET_0=1
+
+    f="h2c.pcap"
+    want "$f" -eq 3 'tcp.flags.syn == 1 && tcp.flags.ack == 0'
+    want "$f" -eq 3 'http2.magic'
+    want "$f" -eq 2 'http2.headers.path == "/hello.txt"'
+    want "$f" -eq 2 'http2.headers.path == "/second.txt"'
+    want "$f" -eq 3 'http2.headers.status == 200'
+    want "$f" -eq 1 'http2.type == 7'                              # GOAWAY from nghttp
 }
 
 verify() {
@@ -872,10 +1441,11 @@ verify() {
     expect multi-if.pcapng 4 'frame.interface_id == 1'
     expect veth-nano.pcap 2 'icmp.type == 0'
     expect veth-nano.pcap 2 'icmpv6.type == 129'
-    if [[ $(od -An -tx1 -N4 "$STAGE/veth-nano.pcap" | tr -d ' ') != 4d3cb2a1 ]]; then
+    if [[ -e $STAGE/veth-nano.pcap && $(od -An -tx1 -N4 "$STAGE/veth-nano.pcap" | tr -d ' ') != 4d3cb2a1 ]]; then
         echo "record-interop: CHECK FAILED: veth-nano.pcap is not a nanosecond pcap" >&2
         FAILS=$((FAILS + 1))
     fi
+    verify_tls
     (( FAILS == 0 )) || die "$FAILS capture check(s) failed"
 }
 
@@ -899,6 +1469,13 @@ describe() {
         tcp-fastopen.pcap) echo "TCP Fast Open, v4 then v6: curl --tcp-fastopen twice each; SYN with cookie request, SYN-ACK with cookie, then SYN carrying the HTTP request" ;;
         multi-if.pcapng) echo "dumpcap -i veth0 -i tun0 in one namespace: two IDBs with different link types, ARP/ND and ping v4/v6 on the veth, ping v4/v6 through the TUN responder" ;;
         veth-nano.pcap) echo "tcpdump --time-stamp-precision=nano on the veth of multi-if.pcapng at the same time (pcap magic a1b23c4d)" ;;
+        tls12-openssl.pcap) echo "TLS 1.2, curl against \`openssl s_server -tls1_2 -HTTP\`, one GET per connection, one connection per suite: ECDHE-RSA-AES128-GCM-SHA256, ECDHE-RSA-AES256-GCM-SHA384, ECDHE-RSA-CHACHA20-POLY1305, ECDHE-RSA-AES128-SHA and ECDHE-RSA-AES256-SHA384 (CBC, encrypt-then-MAC), AES128-SHA256 (RSA key exchange, CBC, encrypt-then-MAC); then \`openssl s_client -no_etm\` with ECDHE-RSA-AES128-SHA (CBC, MAC-then-encrypt, session ticket)" ;;
+        tls13-openssl.pcap) echo "TLS 1.3, curl against \`openssl s_server -tls1_3 -HTTP\`: TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384 (IPv4) and TLS_CHACHA20_POLY1305_SHA256 (IPv6); a HelloRetryRequest (server with P-384 only, curl's key share X25519); a self-signed certificate that curl rejects with an unknown_ca alert" ;;
+        tls13-0rtt.pcap) echo "TLS 1.3 early data with \`openssl s_client\`: a full handshake for a ticket, then a resumption whose GET goes as early data, accepted by \`s_server -early_data\` (EndOfEarlyData); the same pair against \`s_server -HTTP -max_early_data\`, which resumes but rejects the early data, and the GET is sent again after the handshake" ;;
+        tls-python.pcap) echo "Python's ssl module as client and server (a small HTTP/1.1 server): TLS 1.3 full handshake, TLS 1.3 resumption with a ticket (PSK, over IPv6), TLS 1.2 full handshake (ECDHE-RSA-AES256-GCM-SHA384, NewSessionTicket), TLS 1.2 abbreviated handshake resuming the ticket" ;;
+        tls-rsa4096.pcap) echo "4096-bit RSA leaf signed by a 4096-bit CA, both sent by \`openssl s_server -HTTP\`: the Certificate message (about 2.6 kB) spans two TCP segments; curl over TLS 1.2 (in clear) and TLS 1.3 (encrypted, reassembled across segments)" ;;
+        h2-tls.pcap) echo "HTTP/2 over TLS 1.3 (ALPN h2): curl --http2 against nghttpd, /hello.txt and /second.txt on one connection (streams 1 and 3)" ;;
+        h2c.pcap) echo "cleartext HTTP/2 with prior knowledge against nghttpd: curl --http2-prior-knowledge for /hello.txt and for /second.txt (one connection each), then nghttp fetching both as concurrent streams on one connection (PRIORITY frames, GOAWAY)" ;;
         *) echo "?" ;;
     esac
 }
@@ -941,7 +1518,7 @@ for p in sys.argv[1:]:
 PY
 
 write_readme() {
-    local f hdr n
+    local f src hdr n keys
     if [[ $VLAN_METHOD == subif ]]; then
         VLAN_DESC="kernel 802.1Q sub-interfaces veth0.10 and veth0.100.200"
     else
@@ -956,19 +1533,34 @@ write_readme() {
         echo '    sudo scripts/record-interop.sh            # writes fixtures/interop/'
         echo
         echo "Every packet comes from a real peer (the Linux kernel stack, ping, traceroute, curl, socat,"
-        echo "python3 sockets) on loopback or on veth/tun devices inside throw-away network namespaces;"
-        echo "only the TUN echo replies are written by a small user-space responder. Re-recording changes"
-        echo "timestamps, TCP sequence numbers and timestamps, IP IDs, ephemeral ports, HTTP Date headers"
-        echo "and (slightly) the loss-recovery sequence; payloads, addresses and MACs are fixed."
-        echo "Frames on veth devices are at most MTU-sized with valid checksums (offloads are off);"
-        echo "loopback captures carry partial TCP/UDP checksums, as real loopback captures do."
+        echo "python3 sockets and its ssl module, OpenSSL's s_server and s_client, nghttpd and nghttp) on"
+        echo "loopback or on veth/tun devices inside throw-away network namespaces; only the TUN echo"
+        echo "replies are written by a small user-space responder. Re-recording changes timestamps, TCP"
+        echo "sequence numbers and timestamps, IP IDs, ephemeral ports, HTTP Date headers, (slightly) the"
+        echo "loss-recovery sequence, and in the TLS captures every key, certificate, random and"
+        echo "ciphertext; payloads, addresses and MACs are fixed. Frames on veth devices are at most"
+        echo "MTU-sized with valid checksums (offloads are off); loopback captures carry partial TCP/UDP"
+        echo "checksums, as real loopback captures do."
         echo
-        echo "| file | format, link type | packets | contents |"
-        echo "| --- | --- | --- | --- |"
+        echo "Each TLS capture \`NAME.pcap\` has the TLS secrets of its connections beside it in"
+        echo "\`NAME.keys\`, an NSS key log as the clients wrote it (curl's SSLKEYLOGFILE, \`openssl s_client"
+        echo "-keylogfile\`, Python's \`SSLContext.keylog_filename\`), the clients' logs concatenated in"
+        echo "connection order. Read them with e.g. \`tshark -o tls.keylog_file:NAME.keys -r NAME.pcap\`."
+        echo
+        echo "| file | format, link type | packets | key log | contents |"
+        echo "| --- | --- | --- | --- | --- |"
         for f in "${FILES[@]}"; do
-            hdr=$(python3 "$WORK/capheader.py" "$STAGE/$f")
-            n=$(capinfos -c -M "$STAGE/$f" 2>/dev/null | sed -n 's/^Number of packets: *//p')
-            echo "| \`$f\` | $hdr | $n | $(describe "$f") |"
+            src=$STAGE/$f
+            [[ -e $src ]] || src=$OUTDIR/$f         # not recorded in this run
+            if [[ ! -e $src ]]; then
+                log "README: $f is neither recorded nor in $OUTDIR; left out"
+                continue
+            fi
+            hdr=$(python3 "$WORK/capheader.py" "$src")
+            n=$(capinfos -c -M "$src" 2>/dev/null | sed -n 's/^Number of packets: *//p')
+            keys=-
+            [[ -e ${src%.*}.keys ]] && keys="\`${f%.*}.keys\`"
+            echo "| \`$f\` | $hdr | $n | $keys | $(describe "$f") |"
         done
         echo
         echo "Notes:"
@@ -984,41 +1576,123 @@ write_readme() {
         fi
         echo "- \`tcp-rto.pcap\` runs with \`net.ipv4.tcp_early_retrans=0\` in the sender's namespace so the"
         echo "  lost request is repaired by the retransmission timer, not by a tail loss probe."
+        echo "- TLS captures: the server is \`server.test\` (SNI) on TCP 443 at 10.0.N.2 / fd00:N::2, the"
+        echo "  client 10.0.N.1 / fd00:N::1, over a veth with MTU 1500, so large server flights span"
+        echo "  several TCP segments (MSS 1448 with timestamps). Certificates are RSA, made at record time"
+        echo "  (a CA and a server.test leaf it signed, plus a self-signed leaf) and kept nowhere but in"
+        echo "  the captures. \`openssl s_server -HTTP\` serves files holding a whole HTTP/1.1 response"
+        echo "  with Content-Length and no Date (with -WWW there is no Content-Length, and tshark waits"
+        echo "  for the end of the connection to show the response)."
+        echo "- Only the clients log secrets. \`openssl s_client\` and Python write a \`#\` comment line at"
+        echo "  the top of a key log they start (curl does not), and OpenSSL logs an \`RSA\` line besides"
+        echo "  \`CLIENT_RANDOM\` for RSA key exchange; a reader must skip comments and unknown labels."
+        echo "- \`tls13-openssl.pcap\`: when curl rejects the self-signed certificate, OpenSSL's client has"
+        echo "  not installed its handshake write key yet, so its unknown_ca alert goes out unencrypted"
+        echo "  (record type 21), and its key log has no CLIENT_HANDSHAKE_TRAFFIC_SECRET for that connection."
+        echo "- \`tls13-0rtt.pcap\`: in the rejected attempt the early data is still in the capture and the"
+        echo "  key log has its CLIENT_EARLY_TRAFFIC_SECRET, so a decoder with the keys can read the request"
+        echo "  the server discarded (tshark does); s_client then sends the request again after the handshake."
+        echo "- \`h2-tls.pcap\`: nghttpd offers no X25519, so its handshake has a HelloRetryRequest for"
+        echo "  P-256; curl closes the connection without close_notify or GOAWAY, and nghttpd answers the"
+        echo "  FIN with a decode_error alert. \`h2c.pcap\` uses one curl per file because curl 7.88 fails"
+        echo "  when it reuses a prior-knowledge connection (curl issue 10634, fixed in curl 8.0)."
     } >"$STAGE/README.md"
 }
 
 # ---------------------------------------------------------------------------
-FILES=(lo-http.pcap lo-tcp-socat.pcap lo-udp-icmp.pcap veth-linkup.pcap veth-basic.pcap routed-icmp.pcap
-       vlan-qinq.pcap cooked-sll.pcap cooked-sll2.pcap tun-raw.pcap tcp-loss-sack.pcap
-       tcp-rto.pcap tcp-fastopen.pcap multi-if.pcapng veth-nano.pcap)
+# recorders in README order, and the captures each one makes
+RECORDERS=(rec_loopback rec_linkup rec_veth_basic rec_routed rec_vlan rec_cooked rec_tun rec_tcp_loss
+           rec_tfo rec_pcapng rec_tls12 rec_tls13 rec_tls13_0rtt rec_tls_python rec_rsa4096 rec_h2)
+declare -A MAKES=(
+    [rec_loopback]="lo-http.pcap lo-tcp-socat.pcap lo-udp-icmp.pcap"
+    [rec_linkup]="veth-linkup.pcap"
+    [rec_veth_basic]="veth-basic.pcap"
+    [rec_routed]="routed-icmp.pcap"
+    [rec_vlan]="vlan-qinq.pcap"
+    [rec_cooked]="cooked-sll.pcap cooked-sll2.pcap"
+    [rec_tun]="tun-raw.pcap"
+    [rec_tcp_loss]="tcp-loss-sack.pcap tcp-rto.pcap"
+    [rec_tfo]="tcp-fastopen.pcap"
+    [rec_pcapng]="multi-if.pcapng veth-nano.pcap"
+    [rec_tls12]="tls12-openssl.pcap"
+    [rec_tls13]="tls13-openssl.pcap"
+    [rec_tls13_0rtt]="tls13-0rtt.pcap"
+    [rec_tls_python]="tls-python.pcap"
+    [rec_rsa4096]="tls-rsa4096.pcap"
+    [rec_h2]="h2-tls.pcap h2c.pcap"
+)
+
+# the subset asked for with RECORD_INTEROP_ONLY (patterns, never expanded
+# against file names in the current directory)
+ONLY=()
+read -r -a ONLY <<<"${RECORD_INTEROP_ONLY:-}"
+# matches_only FILE: FILE, or FILE without its extension, matches a pattern
+matches_only() {
+    local pat
+    for pat in "${ONLY[@]}"; do
+        # shellcheck disable=SC2053  # the pattern is meant to be a pattern
+        [[ $1 == $pat || ${1%.*} == $pat ]] && return 0
+    done
+    return 1
+}
+
+FILES=()          # every capture, in README order
+RUN=()            # recorders to run
+RECORDED=()       # the captures they make
+for r in "${RECORDERS[@]}"; do
+    read -r -a made <<<"${MAKES[$r]}"
+    FILES+=("${made[@]}")
+    want=$(( ${#ONLY[@]} == 0 ))
+    for f in "${made[@]}"; do
+        if (( ${#ONLY[@]} )) && matches_only "$f"; then want=1; fi
+    done
+    if (( want )); then
+        RUN+=("$r")
+        RECORDED+=("${made[@]}")
+    fi
+done
+for pat in "${ONLY[@]}"; do
+    hit=0
+    for f in "${FILES[@]}"; do
+        # shellcheck disable=SC2053
+        if [[ $f == $pat || ${f%.*} == $pat ]]; then hit=1; fi
+    done
+    (( hit )) || die "RECORD_INTEROP_ONLY: '$pat' matches no capture (known: ${FILES[*]})"
+done
+(( ${#ONLY[@]} == 0 )) || log "recording only: ${RECORDED[*]}"
 
 SECONDS=0
-rec_loopback
-rec_linkup
-rec_veth_basic
-rec_routed
-rec_vlan
-rec_cooked
-rec_tun
-rec_tcp_loss
-rec_tfo
-rec_pcapng
+for r in "${RUN[@]}"; do
+    "$r"
+done
+for f in "${RECORDED[@]}"; do
+    [[ -s $STAGE/$f ]] || die "$f was not recorded"
+done
 log "recorded in ${SECONDS}s; verifying"
 verify
-hdr=$(python3 "$WORK/capheader.py" "$STAGE/multi-if.pcapng")
-[[ $hdr == *"IDB 0 LINKTYPE_ETHERNET (1) if_tsresol=9"*"IDB 1 LINKTYPE_RAW (101) if_tsresol=9"* ]] ||
-    die "multi-if.pcapng IDBs are not as documented: $hdr"
+if [[ -e $STAGE/multi-if.pcapng ]]; then
+    hdr=$(python3 "$WORK/capheader.py" "$STAGE/multi-if.pcapng")
+    [[ $hdr == *"IDB 0 LINKTYPE_ETHERNET (1) if_tsresol=9"*"IDB 1 LINKTYPE_RAW (101) if_tsresol=9"* ]] ||
+        die "multi-if.pcapng IDBs are not as documented: $hdr"
+fi
+[[ -n ${VLAN_METHOD:-} ]] || vlan_probe
 write_readme
 
+# install what was recorded, with the key logs beside the captures
+INSTALL=()
+for f in "${RECORDED[@]}"; do
+    INSTALL+=("$f")
+    [[ -e $STAGE/${f%.*}.keys ]] && INSTALL+=("${f%.*}.keys")
+done
 mkdir -p "$OUTDIR"
-for f in "${FILES[@]}" README.md; do
+for f in "${INSTALL[@]}" README.md; do
     cp "$STAGE/$f" "$OUTDIR/$f.tmp"
     chmod 644 "$OUTDIR/$f.tmp"
     mv -f "$OUTDIR/$f.tmp" "$OUTDIR/$f"
 done
-log "done in ${SECONDS}s: ${#FILES[@]} captures in $OUTDIR"
-for f in "${FILES[@]}"; do
-    printf '  %-20s %6s packets  %s\n' "$f" \
+log "done in ${SECONDS}s: ${#RECORDED[@]} captures in $OUTDIR"
+for f in "${RECORDED[@]}"; do
+    printf '  %-20s %6s packets %7s bytes  %s\n' "$f" \
         "$(capinfos -c -M "$OUTDIR/$f" 2>/dev/null | sed -n 's/^Number of packets: *//p')" \
-        "$(python3 "$WORK/capheader.py" "$OUTDIR/$f")" >&2
+        "$(stat -c %s "$OUTDIR/$f")" "$(python3 "$WORK/capheader.py" "$OUTDIR/$f")" >&2
 done

@@ -84,11 +84,14 @@ pub enum Protocol {
     Udp,
     Tcp,
     Tls,
+    Http,
+    Http2,
+    TextLines,
     Data,
 }
 
 impl Protocol {
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 19] = [
         Self::Frame,
         Self::Null,
         Self::Ethernet,
@@ -104,6 +107,9 @@ impl Protocol {
         Self::Udp,
         Self::Tcp,
         Self::Tls,
+        Self::Http,
+        Self::Http2,
+        Self::TextLines,
         Self::Data,
     ];
 
@@ -116,6 +122,7 @@ impl Protocol {
             Self::Arp | Self::Ipv4 | Self::Ipv6 | Self::Icmp | Self::Icmpv6 => OsiLayer::Network,
             Self::Udp | Self::Tcp => OsiLayer::Transport,
             Self::Tls => OsiLayer::Presentation,
+            Self::Http | Self::Http2 | Self::TextLines => OsiLayer::Application,
             Self::Data => OsiLayer::Application,
         }
     }
@@ -138,6 +145,9 @@ impl Protocol {
             Self::Udp => "udp",
             Self::Tcp => "tcp",
             Self::Tls => "tls",
+            Self::Http => "http",
+            Self::Http2 => "http2",
+            Self::TextLines => "data-text-lines",
             Self::Data => "data",
         }
     }
@@ -160,6 +170,9 @@ impl Protocol {
             Self::Udp => "UDP",
             Self::Tcp => "TCP",
             Self::Tls => "TLS",
+            Self::Http => "HTTP",
+            Self::Http2 => "HTTP2",
+            Self::TextLines => "HTTP",
             Self::Data => "Data",
         }
     }
@@ -182,6 +195,9 @@ impl Protocol {
             Self::Udp => "User Datagram Protocol",
             Self::Tcp => "Transmission Control Protocol",
             Self::Tls => "Transport Layer Security",
+            Self::Http => "Hypertext Transfer Protocol",
+            Self::Http2 => "HyperText Transfer Protocol 2",
+            Self::TextLines => "Line-based text data",
             Self::Data => "Data",
         }
     }
@@ -208,6 +224,9 @@ impl Protocol {
             Self::Tls => {
                 "encrypts and authenticates a stream; its handshake agrees on keys and proves the server's identity"
             }
+            Self::Http => "requests and responses, one at a time per connection, as text",
+            Self::Http2 => "HTTP's requests and responses as binary frames, many streams on one connection",
+            Self::TextLines => "a text body, shown line by line",
             Self::Data => "payload that rttscope does not decode",
         }
     }

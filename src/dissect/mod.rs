@@ -13,6 +13,7 @@ pub mod checksum;
 pub mod error;
 pub mod ethernet;
 pub mod field;
+pub mod http;
 pub mod http1;
 pub mod http2;
 pub mod icmp;
@@ -54,6 +55,19 @@ pub struct Packet<'a> {
     pub decrypted: &'a [u8],
     /// Where the frame sits in the capture's time, once `track` has seen the frames before it.
     pub times: Option<FrameTimes>,
+    /// The frame only carries part of a message finished in a later frame.
+    pub pending_info: Option<PendingInfo>,
+}
+
+/// What the Info column says of a frame that only carries part of an application message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PendingInfo {
+    /// An HTTP head is complete but its body is not: its start line, then the TCP note.
+    Head(Vec<u8>),
+    /// A TCP segment in the middle of a message.
+    Segment,
+    /// A TLS record in the middle of a message.
+    TlsSegment,
 }
 
 /// A frame's time relative to the capture, which only the frames before it can tell.
@@ -108,6 +122,12 @@ pub enum Header<'a> {
     Tcp(tcp::Header<'a>),
     /// TLS records completed by this frame.
     Tls(Box<tls::Tls<'a>>),
+    /// HTTP/1.x messages completed by this frame.
+    Http(Box<http::Http<'a>>),
+    /// HTTP/2 frames completed by this frame.
+    Http2(Box<http::Http2<'a>>),
+    /// A text body, as Wireshark's line-based text dissector shows it.
+    TextLines(&'a [u8]),
     /// A TCP or UDP header cut short inside an ICMP error's quote.
     Quote(quote::Quote<'a>),
     /// Payload that is not decoded further.
@@ -188,6 +208,9 @@ impl Header<'_> {
             Self::Udp(_) => Protocol::Udp,
             Self::Tcp(_) => Protocol::Tcp,
             Self::Tls(_) => Protocol::Tls,
+            Self::Http(_) => Protocol::Http,
+            Self::Http2(_) => Protocol::Http2,
+            Self::TextLines(_) => Protocol::TextLines,
             Self::Quote(quote) => quote.protocol,
             Self::Data(_) => Protocol::Data,
             Self::Undecoded { protocol, .. } => *protocol,
@@ -236,6 +259,12 @@ impl<'a> Layer<'a> {
             Header::Udp(_) => udp::HEADER_LEN,
             Header::Tcp(header) => header.header_len(),
             Header::Tls(tls) => tls.records.iter().map(|record| record.span.bytes.len()).sum(),
+            Header::Http(http) => http.messages.iter().map(|message| message.span.bytes.len()).sum(),
+            Header::Http2(http2) => {
+                http2.preface.map_or(0, |p| p.bytes.len())
+                    + http2.frames.iter().map(|f| f.span.bytes.len()).sum::<usize>()
+            }
+            Header::TextLines(bytes) => bytes.len(),
             Header::Quote(quote) => quote.len(),
             Header::Data(bytes) | Header::Undecoded { bytes, .. } => bytes.len(),
         }
@@ -291,6 +320,9 @@ impl<'a> Layer<'a> {
             }
             Header::Quote(quote) => quote.fields(&mut out),
             Header::Tls(tls) => tls.fields(&mut out),
+            Header::Http(http) => http.fields(&mut out),
+            Header::Http2(http2) => http2.fields(&mut out),
+            Header::TextLines(_) => {}
             Header::Data(bytes) => {
                 out.at("data.data", 0..bytes.len(), Value::Bytes(bytes));
                 out.computed("data.len", Value::Uint(bytes.len() as u64));
@@ -345,6 +377,9 @@ impl<'a> Layer<'a> {
             }
             Header::Quote(quote) => quote.summary(out),
             Header::Tls(tls) => tls.summary(out),
+            Header::Http(http) => http.summary(out),
+            Header::Http2(http2) => http2.summary(out),
+            Header::TextLines(bytes) => write!(out, "Line-based text data ({} bytes)", bytes.len()),
             Header::Data(bytes) => write!(out, "Data ({} bytes)", bytes.len()),
             Header::Undecoded { protocol, bytes, reason } => {
                 write!(out, "{} ({} bytes) not decoded: {reason}", protocol.column_name(), bytes.len())
@@ -388,7 +423,7 @@ impl<'a> Packet<'a> {
                 continue;
             }
             match layer.header {
-                Header::Data(_) if top.is_some() => {}
+                Header::Data(_) | Header::TextLines(_) if top.is_some() => {}
                 _ => top = Some(layer),
             }
         }
@@ -530,7 +565,26 @@ pub fn write_info(packet: &Packet<'_>, out: &mut dyn fmt::Write) -> fmt::Result 
     match &top.header {
         Header::Icmp(message) => return message.write_info(out, hops, request_in),
         Header::Icmpv6(message) => return message.write_info(out, hops, request_in),
+        Header::Http(http) => {
+            http.write_info(out)?;
+            return write_records_after_application_data(packet, out);
+        }
+        Header::Http2(http2) => {
+            http2.write_info(out)?;
+            return write_records_after_application_data(packet, out);
+        }
         // Every TLS layer of the frame adds its records to one list.
+        Header::Tls(_) if packet.pending_info == Some(PendingInfo::TlsSegment) => {
+            return out.write_str("[TLS segment of a reassembled PDU]");
+        }
+        Header::Tcp(_) if matches!(packet.pending_info, Some(PendingInfo::Head(_))) => {
+            if let Some(PendingInfo::Head(head)) = &packet.pending_info
+                && let Ok((_, message)) = http1::parse(head)
+            {
+                message.summary(out)?;
+            }
+            return out.write_str(" [TCP segment of a reassembled PDU]");
+        }
         Header::Tls(_) => {
             let mut first = true;
             for layer in &packet.layers {
@@ -545,6 +599,30 @@ pub fn write_info(packet: &Packet<'_>, out: &mut dyn fmt::Write) -> fmt::Result 
     if let (Some(problem), false) = (packet.problems.first(), matches!(top.header, Header::Undecoded { .. }))
     {
         write!(out, " [{problem}]")?;
+    }
+    Ok(())
+}
+
+/// After an application message replaced the Info column, the TLS records that came after the
+/// last application data still add their names, as they do in Wireshark.
+fn write_records_after_application_data(packet: &Packet<'_>, out: &mut dyn fmt::Write) -> fmt::Result {
+    let records: SmallVec<[&tls::Record<'_>; 4]> = packet
+        .layers
+        .iter()
+        .filter_map(|layer| match &layer.header {
+            Header::Tls(tls) => Some(tls.records.iter()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let application_data = tls::record::content_type::APPLICATION_DATA;
+    let Some(last) = records.iter().rposition(|record| record.content_type() == Some(application_data))
+    else {
+        return Ok(());
+    };
+    let mut first = false;
+    for record in &records[last + 1..] {
+        record.write_info(out, &mut first)?;
     }
     Ok(())
 }

@@ -12,6 +12,7 @@ use super::Render;
 use crate::capture::Frame;
 use crate::dissect::Packet;
 use crate::dissect::field::Field;
+use crate::dissect::http1::escape_for_fields;
 use crate::registry;
 
 /// The fields renderer.
@@ -75,8 +76,15 @@ impl Render for Fields {
                 if !column.is_empty() {
                     column.push(',');
                 }
+                let start = column.len();
                 // Writing into a String cannot fail.
                 let _ = write!(column, "{}", field.value);
+                // Like tshark, keep each row on one line: line ends and tabs become escapes.
+                if column[start..].contains(['\r', '\n', '\t']) {
+                    let escaped = escape_for_fields(&column[start..]);
+                    column.truncate(start);
+                    column.push_str(&escaped);
+                }
             }
         });
         for &index in &self.protocol_columns {

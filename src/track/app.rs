@@ -6,11 +6,14 @@
 //! known to carry a protocol rttscope reads, nothing of it is copied or held; a connection
 //! that carries something else is never reassembled at all.
 
+use std::ops::Range;
+
 use rustc_hash::FxHashMap;
 
+use super::http;
 use super::keylog::KeyLog;
 use super::stream::{Chunk, Reassembler};
-use super::tls::{self, Arenas, Feed, Session};
+use super::tls::{self, Arenas, ContentOut, Feed, Loc, Session};
 use crate::dissect::tls::record;
 
 /// One TCP segment, as the application layer needs it.
@@ -23,7 +26,21 @@ pub struct Segment<'p> {
     /// The acknowledgment number, if the ACK flag is set.
     pub ack: Option<u32>,
     pub frame: u64,
+    pub ts_ns: i64,
+    /// Source and destination ports.
+    pub ports: (u16, u16),
+    /// The segment ends its direction (FIN).
+    pub fin: bool,
     pub payload: &'p [u8],
+}
+
+/// Where the bytes an HTTP output's ranges point into live.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HttpSource {
+    /// The frame's stream arena (HTTP over plain TCP).
+    Stream,
+    /// The frame's decrypted arena (HTTP inside TLS).
+    Decrypted,
 }
 
 /// What a segment produced.
@@ -36,17 +53,45 @@ pub struct Produced {
     pub consumed: bool,
     /// The segment repeats data already delivered.
     pub duplicate: bool,
+    /// HTTP messages and frames completed, and where their bytes are.
+    pub http: Vec<(HttpSource, http::Output)>,
+    /// Decrypted application data that is not HTTP, shown as data.
+    pub plain_data: Vec<Range<usize>>,
+    /// For HTTP over plain TCP: bytes of the segment left waiting for the rest of a message.
+    pub http_pending: usize,
+    /// HTTP/2 on a port registered for HTTP, which Wireshark reads through its HTTP dissector
+    /// (and lists both).
+    pub http2_via_http: bool,
 }
+
+/// The TCP ports Wireshark gives its HTTP dissector.
+const HTTP_PORTS: [u16; 12] = [80, 631, 1900, 2710, 2869, 3128, 3132, 3689, 5985, 8080, 8088, 11371];
+
+/// How many segments with data a connection may carry before rttscope stops looking for a
+/// protocol it reads (a server that speaks first sends what matches nothing).
+const DETECTION_SEGMENTS: u8 = 8;
 
 enum Protocol {
     Undecided,
     Tls(Box<Session>),
+    Http(Box<http::Connection>),
+    Other,
+}
+
+/// What the plaintext inside a TLS connection turned out to be.
+enum Inner {
+    Undecided,
+    Http(Box<http::Connection>),
     Other,
 }
 
 struct Connection {
     streams: [Reassembler; 2],
     protocol: Protocol,
+    inner: Inner,
+    /// Segments with data seen while the protocol was undecided.
+    looked_at: u8,
+    on_http_port: bool,
 }
 
 /// The application side of every TCP connection, by `tcp.stream`.
@@ -57,18 +102,63 @@ pub struct Connections {
 
 impl Connections {
     pub fn segment(&mut self, segment: &Segment<'_>, keylog: &KeyLog, arenas: &mut Arenas) -> Produced {
-        let connection = self
-            .by_stream
-            .entry(segment.stream)
-            .or_insert_with(|| Connection { streams: Default::default(), protocol: Protocol::Undecided });
+        let connection = self.by_stream.entry(segment.stream).or_insert_with(|| Connection {
+            streams: Default::default(),
+            protocol: Protocol::Undecided,
+            inner: Inner::Undecided,
+            looked_at: 0,
+            on_http_port: HTTP_PORTS.contains(&segment.ports.0) || HTTP_PORTS.contains(&segment.ports.1),
+        });
         if matches!(connection.protocol, Protocol::Undecided) && !segment.payload.is_empty() {
+            connection.looked_at += 1;
             connection.protocol = if record::starts_like_tls(segment.payload) {
                 Protocol::Tls(Box::default())
-            } else {
+            } else if let Some(http2) = http::detect(segment.payload) {
+                Protocol::Http(Box::new(http::Connection::new(false, http2)))
+            } else if connection.looked_at >= DETECTION_SEGMENTS {
                 Protocol::Other
+            } else {
+                Protocol::Undecided
             };
         }
         let mut produced = Produced::default();
+        // Wireshark's HTTP dissector owns the HTTP ports: bytes there that are not (yet) HTTP
+        // are not shown as data either.
+        if matches!(connection.protocol, Protocol::Undecided) && connection.on_http_port {
+            produced.consumed = !segment.payload.is_empty();
+            return produced;
+        }
+        if let Protocol::Http(http) = &mut connection.protocol {
+            produced.consumed = !segment.payload.is_empty();
+            let accepted = connection.streams[segment.dir].accept(
+                segment.seq,
+                segment.syn,
+                segment.frame,
+                segment.payload,
+            );
+            produced.duplicate = accepted.duplicate;
+            let mut output = http::Output::default();
+            for chunk in &accepted.chunks {
+                let bytes = match chunk {
+                    Chunk::Segment { start, len } => &segment.payload[*start..start + len],
+                    Chunk::Held { bytes, .. } => bytes.as_slice(),
+                    Chunk::Gap(_) => continue,
+                };
+                let more =
+                    http.feed(segment.dir, segment.frame, segment.ts_ns, bytes, false, &mut arenas.stream);
+                merge(&mut output, more);
+            }
+            if segment.fin {
+                let more =
+                    http.feed(segment.dir, segment.frame, segment.ts_ns, &[], true, &mut arenas.stream);
+                merge(&mut output, more);
+            }
+            produced.http_pending =
+                if output.pending { output.pending_len.min(segment.payload.len()) } else { 0 };
+            produced.http2_via_http = connection.on_http_port;
+            produced.http.push((HttpSource::Stream, output));
+            return produced;
+        }
         let Protocol::Tls(session) = &mut connection.protocol else {
             return produced;
         };
@@ -96,6 +186,55 @@ impl Connections {
             produced.tls.pdu_tail = output.pdu_tail;
         }
         produced.version = session.version;
+        let alpn_h2 = session.alpn.as_deref() == Some(b"h2".as_slice());
+        let client = session.client();
+        let records: Vec<(usize, Range<usize>)> = produced
+            .tls
+            .records
+            .iter()
+            .filter_map(|record| match &record.content {
+                ContentOut::Decrypted {
+                    content_type: record::content_type::APPLICATION_DATA,
+                    plaintext: Loc::Decrypted(range),
+                } => Some((record_dir(client, segment.dir), range.clone())),
+                _ => None,
+            })
+            .collect();
+        let mut output = http::Output::default();
+        for (dir, range) in records {
+            if range.is_empty() {
+                continue;
+            }
+            let plaintext = arenas.decrypted[range.clone()].to_vec();
+            if let Inner::Undecided = connection.inner {
+                connection.inner = match http::detect(&plaintext) {
+                    Some(http2) => Inner::Http(Box::new(http::Connection::new(true, http2 || alpn_h2))),
+                    None if alpn_h2 => Inner::Http(Box::new(http::Connection::new(true, true))),
+                    None => Inner::Other,
+                };
+            }
+            match &mut connection.inner {
+                Inner::Http(http) => {
+                    let more = http.feed(
+                        dir,
+                        segment.frame,
+                        segment.ts_ns,
+                        &plaintext,
+                        false,
+                        &mut arenas.decrypted,
+                    );
+                    merge(&mut output, more);
+                }
+                _ => produced.plain_data.push(range),
+            }
+        }
+        if !output.messages.is_empty()
+            || !output.frames.is_empty()
+            || output.preface.is_some()
+            || output.pending
+        {
+            produced.http.push((HttpSource::Decrypted, output));
+        }
         produced
     }
 
@@ -106,6 +245,26 @@ impl Connections {
             _ => None,
         }
     }
+}
+
+/// The direction a record came from: records are fed one direction at a time, and that is the
+/// segment's own direction except for data given up on the other side's acknowledgment.
+fn record_dir(_client: Option<usize>, dir: usize) -> usize {
+    dir
+}
+
+/// Adds what a later feed of the same frame completed.
+fn merge(output: &mut http::Output, more: http::Output) {
+    output.messages.extend(more.messages);
+    if output.segments.is_empty() {
+        output.segments = more.segments;
+    }
+    output.pending_head = output.pending_head.take().or(more.pending_head);
+    output.pending = more.pending;
+    output.pending_len = more.pending_len;
+    output.preface = output.preface.take().or(more.preface);
+    output.frames.extend(more.frames);
+    output.problems.extend(more.problems);
 }
 
 fn feeds<'c>(chunks: &'c [Chunk], payload: &'c [u8]) -> Vec<Feed<'c>> {

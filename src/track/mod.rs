@@ -9,6 +9,7 @@ pub mod app;
 pub mod conversation;
 pub mod defrag;
 pub mod echo;
+pub mod http;
 pub mod keylog;
 pub mod stream;
 pub mod tcp;
@@ -26,7 +27,7 @@ use crate::capture::Frame;
 use crate::dissect::field::{Source, Span};
 use crate::dissect::tcp::{analysis as tcp_analysis, flag};
 use crate::dissect::tls::{Content, Record, Tls};
-use crate::dissect::{self, Annotation, FrameTimes, Header, Layer, Packet};
+use crate::dissect::{self, Annotation, FrameTimes, Header, Layer, Packet, PendingInfo};
 use crate::osi::Protocol;
 
 /// The buffers one frame's packet borrows from: a datagram reassembled from fragments, and
@@ -51,6 +52,8 @@ struct TcpPayload<'a> {
     seq: u32,
     syn: bool,
     ack: Option<u32>,
+    fin: bool,
+    ports: (u16, u16),
     payload: Span<'a>,
 }
 
@@ -122,6 +125,9 @@ impl Tracker {
                     syn: tcp_payload.syn,
                     ack: tcp_payload.ack,
                     frame: frame.number,
+                    ts_ns: frame.ts_ns,
+                    ports: tcp_payload.ports,
+                    fin: tcp_payload.fin,
                     payload: tcp_payload.payload.bytes,
                 },
                 &self.keylog,
@@ -177,6 +183,8 @@ impl Tracker {
                         seq: header.seq(),
                         syn: header.has(flag::SYN),
                         ack: header.has(flag::ACK).then(|| header.ack()),
+                        fin: header.has(flag::FIN),
+                        ports: (header.src_port(), header.dst_port()),
                         payload: Span::new(header.payload, layer.source, offset),
                     });
                 }
@@ -273,6 +281,8 @@ fn application_layers<'a>(packet: &mut Packet<'a>, tcp: &TcpPayload<'a>, produce
     };
     let mut group: Option<(Source, Tls<'a>)> = None;
     let mut data: Vec<Span<'a>> = Vec::new();
+    let plain_data: Vec<Span<'a>> =
+        produced.plain_data.iter().map(|range| span(&Loc::Decrypted(range.clone()))).collect();
     let flush = |packet: &mut Packet<'a>, group: Option<(Source, Tls<'a>)>, data: &mut Vec<Span<'a>>| {
         let Some((_, tls)) = group else { return };
         let first = tls.records.first().map(|record| record.span).unwrap_or_default();
@@ -301,11 +311,7 @@ fn application_layers<'a>(packet: &mut Packet<'a>, tcp: &TcpPayload<'a>, produce
             ContentOut::Clear => Content::Clear,
             ContentOut::Decrypted { content_type, plaintext } => {
                 let plaintext = span(&plaintext);
-                if content_type == crate::dissect::tls::record::content_type::APPLICATION_DATA
-                    && !plaintext.bytes.is_empty()
-                {
-                    application_data = Some(plaintext);
-                }
+                application_data = plain_data.iter().find(|data| data.offset == plaintext.offset).copied();
                 Content::Decrypted { content_type, plaintext }
             }
             ContentOut::Encrypted(reason) => Content::Encrypted(reason),
@@ -333,6 +339,9 @@ fn application_layers<'a>(packet: &mut Packet<'a>, tcp: &TcpPayload<'a>, produce
     }
     let ends_reassembled = group.as_ref().is_some_and(|(source, _)| *source == Source::Stream);
     flush(packet, group, &mut data);
+    for (source, output) in &produced.http {
+        http_layers(packet, tcp, *source, output, produced.http_pending, produced.http2_via_http);
+    }
     // After a record reassembled from earlier segments, the rest of the segment is read as TLS
     // again even when it only begins a record: Wireshark lists that second, empty TLS layer.
     if let (true, Some(tail)) = (ends_reassembled, &produced.tls.pdu_tail) {
@@ -346,5 +355,110 @@ fn application_layers<'a>(packet: &mut Packet<'a>, tcp: &TcpPayload<'a>, produce
             quoted_by: None,
             annotation: Annotation::None,
         });
+    }
+}
+
+/// Adds the HTTP layers of what a segment (or the TLS records it completed) finished.
+fn http_layers<'a>(
+    packet: &mut Packet<'a>,
+    tcp: &TcpPayload<'a>,
+    source: app::HttpSource,
+    output: &http::Output,
+    pending_in_segment: usize,
+    http2_via_http: bool,
+) {
+    let (bytes, source) = match source {
+        app::HttpSource::Stream => (packet.stream, Source::Stream),
+        app::HttpSource::Decrypted => (packet.decrypted, Source::Decrypted),
+    };
+    let span = |range: &std::ops::Range<usize>| {
+        Span::new(bytes.get(range.clone()).unwrap_or(&[]), source, range.start)
+    };
+    for problem in &output.problems {
+        packet.problem(Protocol::Http, problem.clone());
+    }
+    let over_tcp = source == Source::Stream;
+    if over_tcp
+        && let Some(Layer { annotation: Annotation::Tcp(analysis), .. }) = packet.layers.get_mut(tcp.layer)
+    {
+        let len = tcp.payload.bytes.len() as u32;
+        analysis.pdu_head = output.segments.last().map(|(_, part)| (0, *part as u32));
+        analysis.pdu_tail = (pending_in_segment > 0).then(|| (len - pending_in_segment as u32, len));
+    }
+    let finished = !output.messages.is_empty() || !output.frames.is_empty() || output.preface.is_some();
+    if !finished {
+        if output.pending {
+            packet.pending_info = Some(match (&output.pending_head, over_tcp) {
+                (Some(head), true) => PendingInfo::Head(span(head).bytes.to_vec()),
+                (_, true) => PendingInfo::Segment,
+                (_, false) => PendingInfo::TlsSegment,
+            });
+        }
+        return;
+    }
+    let push = |packet: &mut Packet<'a>, header: Header<'a>, at: Span<'a>| {
+        packet.layers.push(Layer {
+            header,
+            offset: at.offset,
+            source: at.source,
+            quoted_by: None,
+            annotation: Annotation::None,
+        });
+    };
+    if !output.messages.is_empty() {
+        let messages: Vec<crate::dissect::http::Message<'a>> = output
+            .messages
+            .iter()
+            .map(|(range, head_len, context)| crate::dissect::http::Message {
+                span: span(range),
+                head_len: *head_len,
+                context: context.clone(),
+            })
+            .collect();
+        let first = messages[0].span;
+        let texts: Vec<Span<'a>> = messages
+            .iter()
+            .filter(|message| message.body_media_type().is_some_and(|media| media.starts_with("text/")))
+            .map(|message| message.span.slice(message.head_len, message.span.bytes.len()))
+            .collect();
+        let segments = if over_tcp { output.segments.clone() } else { Default::default() };
+        let layer = crate::dissect::http::Http { messages, pending_head: None, segments };
+        push(packet, Header::Http(Box::new(layer)), first);
+        for text in texts {
+            push(packet, Header::TextLines(text.bytes), text);
+        }
+    } else {
+        let frames: Vec<crate::dissect::http::Frame2<'a>> = output
+            .frames
+            .iter()
+            .map(|(range, headers, body, body_type)| crate::dissect::http::Frame2 {
+                span: span(range),
+                headers: headers.clone(),
+                body: body.clone(),
+                body_type: body_type.clone(),
+            })
+            .collect();
+        let preface = output.preface.as_ref().map(span);
+        let first = preface.or_else(|| frames.first().map(|frame| frame.span)).unwrap_or_default();
+        let texts: Vec<Span<'a>> = frames
+            .iter()
+            .filter(|frame| {
+                frame.body_type.as_ref().is_some_and(|media| media.to_ascii_lowercase().starts_with(b"text/"))
+            })
+            .filter_map(|frame| {
+                let (_, parsed) = crate::dissect::http2::parse(frame.span.bytes).ok()?;
+                let data = parsed.data();
+                let at = crate::dissect::field_offset(frame.span.bytes, data);
+                Some(frame.span.slice(at, at + data.len()))
+            })
+            .collect();
+        if over_tcp && http2_via_http {
+            push(packet, Header::Http(Box::default()), first);
+        }
+        let layer = crate::dissect::http::Http2 { preface, frames };
+        push(packet, Header::Http2(Box::new(layer)), first);
+        for text in texts {
+            push(packet, Header::TextLines(text.bytes), text);
+        }
     }
 }

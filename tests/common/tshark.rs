@@ -43,6 +43,9 @@ const KNOWN_PROTOCOLS: &[&str] = &[
     "udp",
     "tcp",
     "tls",
+    "http",
+    "http2",
+    "data-text-lines",
     "data",
 ];
 

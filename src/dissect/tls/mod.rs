@@ -140,7 +140,7 @@ impl<'a> Record<'a> {
     }
 
     /// Writes what the record carries for the Info column.
-    fn write_info(&self, out: &mut dyn fmt::Write, first: &mut bool) -> fmt::Result {
+    pub fn write_info(&self, out: &mut dyn fmt::Write, first: &mut bool) -> fmt::Result {
         let mut name = |out: &mut dyn fmt::Write, text: &str| -> fmt::Result {
             if !*first {
                 out.write_str(", ")?;

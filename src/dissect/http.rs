@@ -1,0 +1,165 @@
+//! The HTTP layers a frame shows once tracking has put a message (HTTP/1.x) or frames
+//! (HTTP/2) together: the bytes, and what only the conversation knows about them (which
+//! request a response answers, the header decoder's state, a stream's whole body).
+//!
+//! The parsers are `http1` and `http2`; these layers keep their input and re-read it when the
+//! fields are asked for, so a packet stays a view over bytes.
+
+use std::fmt;
+
+use super::field::{Emitter, Span};
+use super::http1::{self, Conversation};
+use super::http2::{self, HeaderBlock};
+
+/// One HTTP/1.x message this frame completed.
+#[derive(Clone, Debug)]
+pub struct Message<'a> {
+    /// The head and body.
+    pub span: Span<'a>,
+    pub head_len: usize,
+    /// What the conversation knows: numbers, the request a response answers.
+    pub context: Context,
+}
+
+/// The conversation facts of a message, owned.
+#[derive(Clone, Debug, Default)]
+pub struct Context {
+    pub tls: bool,
+    pub number: Option<u32>,
+    pub prev_request_in: Option<u64>,
+    pub prev_response_in: Option<u64>,
+    pub request_in: Option<u64>,
+    pub time_since_request_ns: Option<i64>,
+    pub request_uri: Option<String>,
+}
+
+/// The HTTP/1.x messages of one frame.
+#[derive(Clone, Debug, Default)]
+pub struct Http<'a> {
+    pub messages: Vec<Message<'a>>,
+    /// A head whose body is still to come: its start line goes in the Info column.
+    pub pending_head: Option<Span<'a>>,
+    /// For a message reassembled from several TCP segments: each segment's frame and how many
+    /// of its bytes the message holds.
+    pub segments: smallvec::SmallVec<[(u64, usize); 4]>,
+}
+
+impl<'a> Message<'a> {
+    fn parsed(&self) -> Option<http1::Message<'a>> {
+        let (_, message) = http1::parse(self.span.bytes).ok()?;
+        Some(message.with_body(self.span.bytes.get(self.head_len..).unwrap_or(&[])))
+    }
+
+    /// The media type of a non-empty body, lower case, without parameters.
+    pub fn body_media_type(&self) -> Option<String> {
+        let message = self.parsed()?;
+        if self.span.bytes.len() <= self.head_len {
+            return None;
+        }
+        let value = message.header("content-type")?;
+        let text = String::from_utf8_lossy(value);
+        Some(text.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+    }
+}
+
+impl Http<'_> {
+    pub fn fields(&self, out: &mut Emitter<'_>) {
+        if !self.segments.is_empty() {
+            let mut at = 0;
+            for (frame, len) in &self.segments {
+                out.at("tcp.segment", at..at + len, super::field::Value::Uint(*frame));
+                at += len;
+            }
+            out.computed("tcp.segment.count", super::field::Value::Uint(self.segments.len() as u64));
+            out.computed("tcp.reassembled.length", super::field::Value::Uint(at as u64));
+        }
+        for message in &self.messages {
+            let Some(parsed) = message.parsed() else { continue };
+            let context = &message.context;
+            let conversation = Conversation {
+                tls: context.tls,
+                number: context.number,
+                prev_request_in: context.prev_request_in,
+                prev_response_in: context.prev_response_in,
+                request_in: context.request_in,
+                time_since_request_ns: context.time_since_request_ns,
+                request_uri: context.request_uri.as_deref(),
+            };
+            parsed.fields(&mut out.within(&message.span), &conversation);
+        }
+    }
+
+    /// The Info column: each message's start line (and body type), one after the other.
+    pub fn write_info(&self, out: &mut dyn fmt::Write) -> fmt::Result {
+        for message in &self.messages {
+            if let Some(parsed) = message.parsed() {
+                parsed.summary(out)?;
+            }
+        }
+        if let Some(head) = &self.pending_head
+            && let Ok((_, parsed)) = http1::parse(head.bytes)
+        {
+            parsed.summary(out)?;
+        }
+        Ok(())
+    }
+
+    pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
+        self.write_info(out)
+    }
+}
+
+/// One HTTP/2 frame this frame completed, with what the connection knew of it.
+#[derive(Clone, Debug)]
+pub struct Frame2<'a> {
+    pub span: Span<'a>,
+    /// The header fields its fragment decoded to.
+    pub headers: Option<HeaderBlock>,
+    /// On a frame that ends a stream whose body came in several DATA frames: the whole body.
+    pub body: Option<Vec<u8>>,
+    /// On a frame that ends a stream with a body: the body's media type, for the Info column.
+    pub body_type: Option<Vec<u8>>,
+}
+
+/// The HTTP/2 frames (and the client's preface) of one frame.
+#[derive(Clone, Debug, Default)]
+pub struct Http2<'a> {
+    pub preface: Option<Span<'a>>,
+    pub frames: Vec<Frame2<'a>>,
+}
+
+impl Http2<'_> {
+    pub fn fields(&self, out: &mut Emitter<'_>) {
+        if let Some(preface) = &self.preface {
+            http2::preface_fields(&mut out.within(preface));
+        }
+        for frame in &self.frames {
+            let Ok((_, parsed)) = http2::parse(frame.span.bytes) else { continue };
+            parsed.fields(&mut out.within(&frame.span), frame.headers.as_ref(), frame.body.as_deref());
+        }
+    }
+
+    pub fn write_info(&self, out: &mut dyn fmt::Write) -> fmt::Result {
+        let mut first = true;
+        if self.preface.is_some() {
+            out.write_str(http2::PREFACE_SUMMARY)?;
+            first = false;
+        }
+        for frame in &self.frames {
+            let Ok((_, parsed)) = http2::parse(frame.span.bytes) else { continue };
+            if !first {
+                out.write_str(", ")?;
+            }
+            first = false;
+            parsed.summary(out, frame.headers.as_ref())?;
+            if let Some(media_type) = &frame.body_type {
+                http1::write_body_suffix(out, media_type)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
+        self.write_info(out)
+    }
+}

@@ -1,1 +1,0 @@
-//! HTTP/2 frames and HPACK header blocks. Work in progress.

@@ -1,0 +1,373 @@
+//! HTTP/2 fields and Info text as tshark 4.0 shows them.
+//!
+//! What tshark does that the RFC would not suggest, and rttscope repeats:
+//! - every DATA, HEADERS, PUSH_PROMISE and CONTINUATION frame has `http2.pad_length`, 0 and
+//!   zero bytes wide when PADDED is not set; with PADDED, `http2.padding` (the same octet, in
+//!   hex) comes first. tshark also reads PADDED on CONTINUATION frames.
+//! - the `unused` flag fields are shifted right past their mask's low zero bits
+//!   (`http2.flags.unused_settings` of flags 0xff is `0x7f`), as is the reserved bit `http2.r`.
+//! - a frame tshark cannot read to the end shows the fields it could read, and the Info column
+//!   gets `[Malformed Packet]` right after the frame's entry; the frames after it are read.
+//! - decoded header fields (`http2.header.*`) sit on the frame whose fragment completed them;
+//!   `http2.header.count` counts table size updates too, `http2.header.length` counts name,
+//!   value and 8 bytes per field.
+//! - CONTINUATION shows its fragment as text (`http2.continuation.header`).
+
+use std::fmt;
+use std::ops::Range;
+
+use super::hpack::{Entry, HeaderBlock};
+use super::{FRAME_HEADER_LEN, Frame, FrameType, field, flag};
+use crate::dissect::field::{Emitter, Field, Value};
+use crate::dissect::http1::{AsciiText, PercentDecoded, http2_header_field, status_description};
+
+/// The preface's fields.
+pub(super) fn preface_fields(out: &mut Emitter<'_>) {
+    let range = 0..super::PREFACE.len();
+    out.at("http2.stream", range.clone(), Value::Present);
+    out.at("http2.magic", range, Value::Lazy(&AsciiText(super::PREFACE)));
+}
+
+/// The flag bits tshark shows for a type: the mask of its `unused` field, and each named bit.
+fn flag_fields(kind: FrameType) -> (&'static str, u8, &'static [(&'static str, u8)]) {
+    const PADDED: (&str, u8) = ("http2.flags.padded", flag::PADDED);
+    const END_HEADERS: (&str, u8) = ("http2.flags.eh", flag::END_HEADERS);
+    const END_STREAM: (&str, u8) = ("http2.flags.end_stream", flag::END_STREAM);
+    match kind {
+        FrameType::Data => ("http2.flags.unused_data", 0xf6, &[PADDED, END_STREAM]),
+        FrameType::Headers => (
+            "http2.flags.unused_headers",
+            0xd2,
+            &[("http2.flags.priority", flag::PRIORITY), PADDED, END_HEADERS, END_STREAM],
+        ),
+        FrameType::Settings => {
+            ("http2.flags.unused_settings", 0xfe, &[("http2.flags.ack.settings", flag::ACK)])
+        }
+        FrameType::PushPromise => ("http2.flags.unused_push_promise", 0xf3, &[PADDED, END_HEADERS]),
+        FrameType::Ping => ("http2.flags.unused_ping", 0xfe, &[("http2.flags.ack.ping", flag::ACK)]),
+        FrameType::Continuation => ("http2.flags.unused_continuation", 0xfb, &[PADDED, END_HEADERS]),
+        _ => ("http2.flags.unused", 0xff, &[]),
+    }
+}
+
+/// Reads a payload front to back as tshark does; running out is tshark's "malformed".
+struct Cursor<'a> {
+    payload: &'a [u8],
+    at: usize,
+}
+
+/// tshark stopped reading the frame here.
+struct Malformed;
+
+impl<'a> Cursor<'a> {
+    fn remaining(&self) -> usize {
+        self.payload.len() - self.at
+    }
+
+    /// Takes `len` bytes; returns their range within the frame and the bytes.
+    fn take(&mut self, len: usize) -> Result<(Range<usize>, &'a [u8]), Malformed> {
+        let bytes = self.payload.get(self.at..self.at.checked_add(len).ok_or(Malformed)?).ok_or(Malformed)?;
+        let start = FRAME_HEADER_LEN + self.at;
+        self.at += len;
+        Ok((start..start + len, bytes))
+    }
+
+    fn word(&mut self) -> Result<(Range<usize>, u32), Malformed> {
+        let (range, bytes) = self.take(4)?;
+        Ok((range, u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])))
+    }
+
+    /// Where the cursor is, as a zero-width range in the frame.
+    fn here(&self) -> Range<usize> {
+        FRAME_HEADER_LEN + self.at..FRAME_HEADER_LEN + self.at
+    }
+}
+
+/// Emits a frame's fields; returns whether tshark would call it malformed.
+pub(super) fn frame_fields(
+    frame: &Frame<'_>,
+    out: &mut Emitter<'_>,
+    headers: Option<&HeaderBlock>,
+    body: Option<&[u8]>,
+) -> bool {
+    let header = frame.header;
+    out.at("http2.stream", 0..frame.bytes.len(), Value::Present);
+    out.at("http2.length", field::LENGTH, Value::Uint(header.length.into()));
+    out.at("http2.type", field::TYPE, Value::Uint(u8::from(header.kind).into()));
+    out.at("http2.flags", field::FLAGS, Value::hex8(header.flags));
+    let (unused_name, unused_mask, bits) = flag_fields(header.kind);
+    let unused = (header.flags & unused_mask) >> unused_mask.trailing_zeros();
+    out.at(unused_name, field::FLAGS, Value::hex8(unused));
+    for &(name, bit) in bits {
+        out.at(name, field::FLAGS, Value::Bool(header.flags & bit != 0));
+    }
+    out.at("http2.r", field::STREAM_ID, Value::hex32(header.reserved.into()));
+    out.at("http2.streamid", field::STREAM_ID, Value::Uint(header.stream_id.into()));
+    let mut cursor = Cursor { payload: frame.payload_bytes(), at: 0 };
+    payload_fields(frame, &mut cursor, out, headers, body).is_err()
+}
+
+/// Whether tshark would call the frame malformed.
+pub(super) fn is_malformed(frame: &Frame<'_>) -> bool {
+    let mut ignore = |_: Field<'_>| {};
+    frame_fields(frame, &mut Emitter::new(&mut ignore, 0, Default::default()), None, None)
+}
+
+fn payload_fields(
+    frame: &Frame<'_>,
+    cursor: &mut Cursor<'_>,
+    out: &mut Emitter<'_>,
+    headers: Option<&HeaderBlock>,
+    body: Option<&[u8]>,
+) -> Result<(), Malformed> {
+    let flags = frame.header.flags;
+    let ends_stream = flags & flag::END_STREAM != 0;
+    match frame.kind() {
+        FrameType::Data => {
+            let padding = padding_fields(cursor, out, flags)?;
+            let data_len = cursor.remaining().checked_sub(padding).ok_or(Malformed)?;
+            let own_data = cursor.here().start..cursor.here().start + cursor.remaining();
+            let (range, data) = cursor.take(data_len)?;
+            match (ends_stream, body) {
+                // The stream's body, reassembled from several frames.
+                (true, Some(body)) => out.at("http2.data.data", range, Value::Bytes(body)),
+                // A body in one frame: tshark shows the rest of the frame, padding included.
+                (true, None) => {
+                    let rest = &frame.bytes[own_data.clone()];
+                    if !rest.is_empty() {
+                        out.at("http2.data.data", own_data, Value::Bytes(rest));
+                    }
+                }
+                (false, _) if !data.is_empty() => out.at("http2.data.data", range, Value::Bytes(data)),
+                (false, _) => {}
+            }
+            trailing_padding(cursor, out, "http2.data.padding", padding)
+        }
+        FrameType::Headers => {
+            if let (true, Some(body)) = (ends_stream, body) {
+                out.computed("http2.data.data", Value::Bytes(body));
+            }
+            let padding = padding_fields(cursor, out, flags)?;
+            if flags & flag::PRIORITY != 0 {
+                priority_fields(cursor, out)?;
+            }
+            let fragment_len = cursor.remaining().checked_sub(padding).ok_or(Malformed)?;
+            let (range, fragment) = cursor.take(fragment_len)?;
+            if !fragment.is_empty() {
+                out.at("http2.headers", range.clone(), Value::Bytes(fragment));
+            }
+            decoded_fields(out, headers, range.start);
+            trailing_padding(cursor, out, "http2.headers.padding", padding)
+        }
+        FrameType::Priority => priority_fields(cursor, out),
+        FrameType::RstStream => {
+            let (range, error) = cursor.word()?;
+            out.at("http2.rst_stream.error", range, Value::Uint(error.into()));
+            Ok(())
+        }
+        FrameType::Settings => {
+            while cursor.remaining() > 0 {
+                let entry = cursor.here().start..cursor.here().start + 6.min(cursor.remaining());
+                out.at("http2.settings", entry, Value::Present);
+                let (range, id) = cursor.take(2)?;
+                let id = u16::from_be_bytes([id[0], id[1]]);
+                out.at("http2.settings.id", range, Value::Uint(id.into()));
+                let (range, value) = cursor.word()?;
+                out.at(setting_field(id), range, Value::Uint(value.into()));
+            }
+            Ok(())
+        }
+        FrameType::PushPromise => {
+            let padding = padding_fields(cursor, out, flags)?;
+            let (range, word) = cursor.word()?;
+            out.at("http2.push_promise.r", range.clone(), Value::hex32(word >> 31));
+            out.at("http2.push_promise.promised_stream_id", range, Value::Uint((word & 0x7fff_ffff).into()));
+            let fragment_len = cursor.remaining().checked_sub(padding).ok_or(Malformed)?;
+            let (range, fragment) = cursor.take(fragment_len)?;
+            if !fragment.is_empty() {
+                out.at("http2.push_promise.header", range.clone(), Value::Bytes(fragment));
+            }
+            decoded_fields(out, headers, range.start);
+            trailing_padding(cursor, out, "http2.push_promise.padding", padding)
+        }
+        FrameType::Ping => {
+            let (range, opaque) = cursor.take(8)?;
+            let name = if flags & flag::ACK != 0 { "http2.pong" } else { "http2.ping" };
+            out.at(name, range, Value::Bytes(opaque));
+            Ok(())
+        }
+        FrameType::Goaway => {
+            let (range, word) = cursor.word()?;
+            out.at("http2.goway.r", range.clone(), Value::hex32(word >> 31));
+            out.at("http2.goaway.last_stream_id", range, Value::Uint((word & 0x7fff_ffff).into()));
+            let (range, error) = cursor.word()?;
+            out.at("http2.goaway.error", range, Value::Uint(error.into()));
+            let (range, debug) = cursor.take(cursor.remaining())?;
+            if !debug.is_empty() {
+                out.at("http2.goaway.addata", range, Value::Bytes(debug));
+            }
+            Ok(())
+        }
+        FrameType::WindowUpdate => {
+            let (range, word) = cursor.word()?;
+            out.at("http2.window_update.r", range.clone(), Value::hex32(word >> 31));
+            out.at(
+                "http2.window_update.window_size_increment",
+                range,
+                Value::Uint((word & 0x7fff_ffff).into()),
+            );
+            Ok(())
+        }
+        FrameType::Continuation => {
+            let padding = padding_fields(cursor, out, flags)?;
+            let fragment_len = cursor.remaining().checked_sub(padding).ok_or(Malformed)?;
+            let (range, fragment) = cursor.take(fragment_len)?;
+            if !fragment.is_empty() {
+                out.at("http2.continuation.header", range.clone(), Value::Lazy(&AsciiText(fragment)));
+            }
+            decoded_fields(out, headers, range.start);
+            trailing_padding(cursor, out, "http2.continuation.padding", padding)
+        }
+        FrameType::Unknown(_) => {
+            let (range, bytes) = cursor.take(cursor.remaining())?;
+            if !bytes.is_empty() {
+                out.at("http2.unknown", range, Value::Bytes(bytes));
+            }
+            Ok(())
+        }
+    }
+}
+
+/// The Pad Length fields; returns the padding's length.
+fn padding_fields(cursor: &mut Cursor<'_>, out: &mut Emitter<'_>, flags: u8) -> Result<usize, Malformed> {
+    if flags & flag::PADDED == 0 {
+        out.at("http2.pad_length", cursor.here(), Value::Uint(0));
+        return Ok(0);
+    }
+    let (range, pad) = cursor.take(1)?;
+    out.at("http2.padding", range.clone(), Value::hex8(pad[0]));
+    out.at("http2.pad_length", range, Value::Uint(pad[0].into()));
+    Ok(usize::from(pad[0]))
+}
+
+fn trailing_padding(
+    cursor: &mut Cursor<'_>,
+    out: &mut Emitter<'_>,
+    name: &'static str,
+    len: usize,
+) -> Result<(), Malformed> {
+    let (range, padding) = cursor.take(len)?;
+    if !padding.is_empty() {
+        out.at(name, range, Value::Bytes(padding));
+    }
+    Ok(())
+}
+
+fn priority_fields(cursor: &mut Cursor<'_>, out: &mut Emitter<'_>) -> Result<(), Malformed> {
+    let (range, word) = cursor.word()?;
+    out.at("http2.exclusive", range.clone(), Value::Bool(word & 0x8000_0000 != 0));
+    out.at("http2.stream_dependency", range, Value::Uint((word & 0x7fff_ffff).into()));
+    let (range, weight) = cursor.take(1)?;
+    out.at("http2.headers.weight", range.clone(), Value::Uint(weight[0].into()));
+    out.at("http2.headers.weight_real", range, Value::Uint(u64::from(weight[0]) + 1));
+    Ok(())
+}
+
+/// The value field of a settings identifier.
+fn setting_field(id: u16) -> &'static str {
+    match id {
+        1 => "http2.settings.header_table_size",
+        2 => "http2.settings.enable_push",
+        3 => "http2.settings.max_concurrent_streams",
+        4 => "http2.settings.initial_window_size",
+        5 => "http2.settings.max_frame_size",
+        6 => "http2.settings.max_header_list_size",
+        8 => "http2.settings.extended_connect",
+        _ => "http2.settings.unknown",
+    }
+}
+
+/// The decoded header fields of a fragment that starts `fragment_at` bytes into the frame.
+fn decoded_fields(out: &mut Emitter<'_>, headers: Option<&HeaderBlock>, fragment_at: usize) {
+    let Some(block) = headers.filter(|block| !block.is_empty()) else { return };
+    out.computed("http2.header.length", Value::Uint(block.decoded_len() as u64));
+    out.computed("http2.header.count", Value::Uint(block.len() as u64));
+    for entry in block.entries() {
+        match entry {
+            Entry::TableSizeUpdate { size, bytes } => {
+                let range = fragment_at + bytes.start..fragment_at + bytes.end;
+                out.at("http2.header_table_size_update", range.clone(), Value::Present);
+                out.at("http2.header_table_size_update.header_table_size", range, Value::Uint(size));
+            }
+            Entry::Field { name, value, representation, index, bytes } => {
+                let range = fragment_at + bytes.start..fragment_at + bytes.end;
+                out.at("http2.header", range.clone(), Value::Present);
+                out.at("http2.header.name.length", range.clone(), Value::Uint(name.len() as u64));
+                out.at("http2.header.name", range.clone(), Value::Lazy(&AsciiText(name)));
+                out.at("http2.header.value.length", range.clone(), Value::Uint(value.len() as u64));
+                out.at("http2.header.value", range.clone(), Value::Lazy(&AsciiText(value)));
+                if let Some(field) = http2_header_field(name) {
+                    out.at(field, range.clone(), Value::Lazy(&AsciiText(value)));
+                }
+                let query_at = value.iter().position(|&byte| byte == b'?');
+                if let (b":path", Some(query_at)) = (name, query_at) {
+                    out.at("http.path_segment", range.clone(), Value::Lazy(&AsciiText(&value[..query_at])));
+                    for part in value[query_at + 1..].split(|&byte| byte == b'&') {
+                        out.at("http.path_sub_segment", range.clone(), Value::Lazy(&AsciiText(part)));
+                    }
+                }
+                out.at("http2.header.unescaped", range.clone(), Value::Lazy(&PercentDecoded(value)));
+                out.at("http2.header.repr", range.clone(), Value::Str(representation.name()));
+                if let Some(index) = index {
+                    out.at("http2.header.index", range, Value::Uint(index));
+                }
+            }
+        }
+    }
+    if let (Some(scheme), Some(authority), Some(path)) =
+        (block.get(":scheme"), block.get(":authority"), block.get(":path"))
+    {
+        let uri = FullUri { scheme, authority, path };
+        out.computed("http2.request.full_uri", Value::Lazy(&uri));
+    }
+}
+
+/// `scheme://authority/path`, as `http2.request.full_uri`.
+struct FullUri<'b> {
+    scheme: &'b [u8],
+    authority: &'b [u8],
+    path: &'b [u8],
+}
+
+impl fmt::Display for FullUri<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}://{}{}", AsciiText(self.scheme), AsciiText(self.authority), AsciiText(self.path))
+    }
+}
+
+/// The frame's Info entry.
+pub(super) fn summary(
+    frame: &Frame<'_>,
+    out: &mut dyn fmt::Write,
+    headers: Option<&HeaderBlock>,
+) -> fmt::Result {
+    write!(out, "{}[{}]", frame.kind(), frame.stream_id())?;
+    if let (FrameType::Headers | FrameType::PushPromise, Some(block)) = (frame.kind(), headers) {
+        if let Some(method) = block.get(":method") {
+            write!(out, ": {}", AsciiText(method))?;
+            if let Some(path) = block.get(":path") {
+                write!(out, " {}", AsciiText(path))?;
+            }
+        } else if let Some(status) = block.get(":status") {
+            write!(out, ": {}", AsciiText(status))?;
+            let code = std::str::from_utf8(status).ok().and_then(|text| text.parse::<u16>().ok());
+            if let Some(code) = code.filter(|_| status.len() == 3) {
+                write!(out, " {}", status_description(code))?;
+            }
+        }
+    }
+    if is_malformed(frame) {
+        out.write_str("[Malformed Packet]")?;
+    }
+    Ok(())
+}

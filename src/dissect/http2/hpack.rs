@@ -1,0 +1,414 @@
+//! HPACK header blocks (RFC 7541), decoded with loona-hpack, one decoder per direction.
+//!
+//! ```text
+//! RFC 7541 section 6: the first bits of each representation say what it is
+//!   1xxxxxxx  indexed field                        (7-bit index)
+//!   01xxxxxx  literal, incremental indexing        (6-bit name index, 0 = literal name)
+//!   001xxxxx  dynamic table size update            (5-bit size)
+//!   0001xxxx  literal, never indexed               (4-bit name index)
+//!   0000xxxx  literal, without indexing            (4-bit name index)
+//! string literal: H bit, 7-bit prefixed length, then the (Huffman-coded if H) octets
+//! ```
+//! tshark decodes a header block as its fragments arrive: the fields a HEADERS frame holds
+//! whole are shown on that frame, the rest on the CONTINUATION that completes them. To show
+//! the same, [`HeaderDecoder::decode`] takes one fragment at a time: it walks the
+//! representations itself (without decoding strings) to find the ones the fragment holds
+//! whole, hands those to loona-hpack, and keeps the incomplete tail for the next fragment.
+//! The walk also gives what loona-hpack does not tell: each field's representation, index and
+//! bytes. A whole block may be passed at once too.
+//!
+//! Limits: a carried-over tail is capped at [`MAX_PENDING`]; decoded fields beyond
+//! [`MAX_DECODED_LEN`] bytes or [`MAX_FIELDS`] fields in one fragment are dropped (still
+//! decoded, so the dynamic table stays right) and the block says so; the dynamic table may not
+//! grow beyond [`MAX_TABLE_SIZE`]. A decoding error is reported in the block and the decoder
+//! goes on with the next block: its dynamic table may then be out of step with the encoder's.
+
+use std::fmt;
+use std::ops::Range;
+
+use loona_hpack::decoder::{Decoder, DecoderError};
+
+/// Encoded bytes of an unfinished field carried from one fragment to the next, at most.
+pub const MAX_PENDING: usize = 256 * 1024;
+/// Decoded bytes (name, value and 8 per field, as tshark counts `http2.header.length`) kept
+/// from one fragment, at most: Wireshark's own limit.
+pub const MAX_DECODED_LEN: usize = 256 * 1024;
+/// Fields kept from one fragment, at most: Wireshark's own limit.
+pub const MAX_FIELDS: usize = 200;
+/// The largest dynamic table a size update may ask for.
+pub const MAX_TABLE_SIZE: usize = 64 * 1024;
+
+/// How a field is represented (RFC 7541 section 6), named as tshark names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Representation {
+    Indexed,
+    IncrementalIndexedName,
+    IncrementalNewName,
+    WithoutIndexingIndexedName,
+    WithoutIndexingNewName,
+    NeverIndexedIndexedName,
+    NeverIndexedNewName,
+    SizeUpdate,
+}
+
+impl Representation {
+    /// tshark's `http2.header.repr` text.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Indexed => "Indexed Header Field",
+            Self::IncrementalIndexedName => "Literal Header Field with Incremental Indexing - Indexed Name",
+            Self::IncrementalNewName => "Literal Header Field with Incremental Indexing - New Name",
+            Self::WithoutIndexingIndexedName => "Literal Header Field without Indexing - Indexed Name",
+            Self::WithoutIndexingNewName => "Literal Header Field without Indexing - New Name",
+            Self::NeverIndexedIndexedName => "Literal Header Field never Indexed - Indexed Name",
+            Self::NeverIndexedNewName => "Literal Header Field never Indexed - New Name",
+            Self::SizeUpdate => "Maximum Header Table Size Change",
+        }
+    }
+}
+
+impl fmt::Display for Representation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One representation found by walking a block, before decoding.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Found {
+    representation: Representation,
+    /// The index (of the field or its name), or the new table size; 0 for a literal name.
+    number: u64,
+    bytes: Range<usize>,
+}
+
+/// Why a walk stopped before the end of its bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum WalkEnd {
+    /// The bytes end inside a representation.
+    Incomplete,
+    /// An integer longer than loona-hpack accepts.
+    IntegerTooLong,
+}
+
+/// Reads an HPACK integer with an `prefix`-bit prefix at the start of `bytes`, as loona-hpack
+/// reads one (at most 5 octets); returns it and its length.
+fn integer(bytes: &[u8], prefix: u8) -> Result<(u64, usize), WalkEnd> {
+    let first = *bytes.first().ok_or(WalkEnd::Incomplete)?;
+    let mask = ((1u16 << prefix) - 1) as u8;
+    let mut value = u64::from(first & mask);
+    if value < u64::from(mask) {
+        return Ok((value, 1));
+    }
+    for (index, &byte) in bytes.iter().enumerate().skip(1) {
+        value += u64::from(byte & 0x7f) << (7 * (index - 1));
+        if byte & 0x80 == 0 {
+            return Ok((value, index + 1));
+        }
+        if index + 1 == 5 {
+            return Err(WalkEnd::IntegerTooLong);
+        }
+    }
+    Err(WalkEnd::Incomplete)
+}
+
+/// The length of a string literal at the start of `bytes`.
+fn string_len(bytes: &[u8]) -> Result<usize, WalkEnd> {
+    let (len, prefix) = integer(bytes, 7)?;
+    let total = usize::try_from(len).map_err(|_| WalkEnd::Incomplete)?.saturating_add(prefix);
+    if total > bytes.len() { Err(WalkEnd::Incomplete) } else { Ok(total) }
+}
+
+/// Walks the whole representations at the start of `bytes`.
+fn walk(bytes: &[u8]) -> (Vec<Found>, Option<WalkEnd>) {
+    let mut found = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        match walk_one(&bytes[at..]) {
+            Ok((representation, number, len)) => {
+                found.push(Found { representation, number, bytes: at..at + len });
+                at += len;
+            }
+            Err(end) => return (found, Some(end)),
+        }
+    }
+    (found, None)
+}
+
+/// Reads one representation: what it is, its number, its length.
+fn walk_one(bytes: &[u8]) -> Result<(Representation, u64, usize), WalkEnd> {
+    let first = bytes.first().copied().ok_or(WalkEnd::Incomplete)?;
+    let (prefix, indexed_name, new_name) = match first {
+        0x80..=0xff => {
+            let (index, len) = integer(bytes, 7)?;
+            return Ok((Representation::Indexed, index, len));
+        }
+        0x40..=0x7f => (6, Representation::IncrementalIndexedName, Representation::IncrementalNewName),
+        0x20..=0x3f => {
+            let (size, len) = integer(bytes, 5)?;
+            return Ok((Representation::SizeUpdate, size, len));
+        }
+        0x10..=0x1f => (4, Representation::NeverIndexedIndexedName, Representation::NeverIndexedNewName),
+        _ => (4, Representation::WithoutIndexingIndexedName, Representation::WithoutIndexingNewName),
+    };
+    let (index, mut len) = integer(bytes, prefix)?;
+    if index == 0 {
+        len += string_len(&bytes[len..])?;
+    }
+    len += string_len(&bytes[len..])?;
+    Ok((if index == 0 { new_name } else { indexed_name }, index, len))
+}
+
+/// Why a header block could not be decoded.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DecodeError {
+    /// loona-hpack refused a representation (a bad index, bad Huffman code, a table size
+    /// update above the limit).
+    Hpack(String),
+    /// An integer longer than five octets.
+    IntegerTooLong,
+    /// The block ended (END_HEADERS) inside a representation.
+    EndsInsideField,
+    /// The unfinished field carried between fragments grew past [`MAX_PENDING`].
+    PendingTooLong,
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Hpack(reason) => write!(f, "HPACK decoding failed: {reason}"),
+            Self::IntegerTooLong => f.write_str("HPACK integer longer than 5 octets"),
+            Self::EndsInsideField => f.write_str("header block ends inside a field"),
+            Self::PendingTooLong => f.write_str("header field longer than 256 KiB"),
+        }
+    }
+}
+
+/// One decoded entry of a header block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Entry<'b> {
+    Field {
+        name: &'b [u8],
+        value: &'b [u8],
+        representation: Representation,
+        /// The table index of the field or of its name; `None` for a literal name.
+        index: Option<u64>,
+        /// Where the representation's bytes are in the fragment decoded (a field begun in an
+        /// earlier fragment starts at 0).
+        bytes: Range<usize>,
+    },
+    TableSizeUpdate {
+        size: u64,
+        bytes: Range<usize>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Stored {
+    Field {
+        name: Range<usize>,
+        value: Range<usize>,
+        representation: Representation,
+        index: Option<u64>,
+        bytes: Range<usize>,
+    },
+    TableSizeUpdate {
+        size: u64,
+        bytes: Range<usize>,
+    },
+}
+
+/// What one fragment of a header block decoded to.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HeaderBlock {
+    /// Names and values, one after the other.
+    text: Vec<u8>,
+    entries: Vec<Stored>,
+    /// Fields dropped because the fragment passed [`MAX_DECODED_LEN`] or [`MAX_FIELDS`].
+    pub dropped: usize,
+    pub error: Option<DecodeError>,
+}
+
+impl HeaderBlock {
+    pub fn entries(&self) -> impl Iterator<Item = Entry<'_>> + '_ {
+        self.entries.iter().map(|stored| match stored {
+            Stored::Field { name, value, representation, index, bytes } => Entry::Field {
+                name: &self.text[name.clone()],
+                value: &self.text[value.clone()],
+                representation: *representation,
+                index: *index,
+                bytes: bytes.clone(),
+            },
+            Stored::TableSizeUpdate { size, bytes } => {
+                Entry::TableSizeUpdate { size: *size, bytes: bytes.clone() }
+            }
+        })
+    }
+
+    /// The decoded fields as (name, value) pairs.
+    pub fn fields(&self) -> impl Iterator<Item = (&[u8], &[u8])> + '_ {
+        self.entries().filter_map(|entry| match entry {
+            Entry::Field { name, value, .. } => Some((name, value)),
+            Entry::TableSizeUpdate { .. } => None,
+        })
+    }
+
+    /// The value of the first field with this name.
+    pub fn get(&self, name: &str) -> Option<&[u8]> {
+        self.fields().find(|(field, _)| *field == name.as_bytes()).map(|(_, value)| value)
+    }
+
+    /// Entries, table size updates included (`http2.header.count`).
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Decoded length as tshark counts it (`http2.header.length`): name, value and 8 bytes of
+    /// length prefixes per field.
+    pub fn decoded_len(&self) -> usize {
+        self.fields().map(|(name, value)| name.len() + value.len() + 8).sum()
+    }
+}
+
+/// The HPACK state of one direction of a connection.
+pub struct HeaderDecoder {
+    decoder: Decoder<'static>,
+    /// The start of a field whose end is in a fragment still to come.
+    pending: Vec<u8>,
+}
+
+impl Default for HeaderDecoder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for HeaderDecoder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HeaderDecoder").field("pending", &self.pending.len()).finish_non_exhaustive()
+    }
+}
+
+impl HeaderDecoder {
+    pub fn new() -> Self {
+        let mut decoder = Decoder::new();
+        decoder.set_max_allowed_table_size(MAX_TABLE_SIZE);
+        Self { decoder, pending: Vec::new() }
+    }
+
+    /// Decodes the header block fragment a frame carries, if it carries one. A HEADERS or
+    /// PUSH_PROMISE frame starts a new block: the unfinished end of a block whose last
+    /// CONTINUATION never came (a capture that lost it) is dropped, and the block says so.
+    pub fn decode_frame(&mut self, frame: &super::Frame<'_>) -> Option<HeaderBlock> {
+        let fragment = frame.header_block_fragment()?;
+        let starts_block = matches!(frame.kind(), super::FrameType::Headers | super::FrameType::PushPromise);
+        let cut_short = starts_block && !self.pending.is_empty();
+        if cut_short {
+            self.pending.clear();
+        }
+        let mut block = self.decode(fragment, frame.ends_headers());
+        if cut_short {
+            block.error.get_or_insert(DecodeError::EndsInsideField);
+        }
+        Some(block)
+    }
+
+    /// Decodes a whole header block (HEADERS or PUSH_PROMISE and its CONTINUATIONs' fragments,
+    /// concatenated).
+    pub fn decode_block(&mut self, block: &[u8]) -> HeaderBlock {
+        self.decode(block, true)
+    }
+
+    /// Decodes the fields that `fragment` completes; `end_headers` says whether it is the
+    /// block's last (the frame had END_HEADERS).
+    pub fn decode(&mut self, fragment: &[u8], end_headers: bool) -> HeaderBlock {
+        let mut block = HeaderBlock::default();
+        let carried = self.pending.len();
+        if carried + fragment.len() > MAX_PENDING && carried > 0 {
+            self.pending.clear();
+            block.error = Some(DecodeError::PendingTooLong);
+            return block;
+        }
+        let joined;
+        let bytes: &[u8] = if carried == 0 {
+            fragment
+        } else {
+            let mut buffer = std::mem::take(&mut self.pending);
+            buffer.extend_from_slice(fragment);
+            joined = buffer;
+            &joined
+        };
+        let (found, end) = walk(bytes);
+        let whole_len = found.last().map_or(0, |last| last.bytes.end);
+        match end {
+            Some(WalkEnd::IntegerTooLong) => block.error = Some(DecodeError::IntegerTooLong),
+            Some(WalkEnd::Incomplete) if end_headers => block.error = Some(DecodeError::EndsInsideField),
+            Some(WalkEnd::Incomplete) if bytes.len() - whole_len > MAX_PENDING => {
+                block.error = Some(DecodeError::PendingTooLong);
+            }
+            Some(WalkEnd::Incomplete) => self.pending = bytes[whole_len..].to_vec(),
+            None => {}
+        }
+        self.decode_found(&bytes[..whole_len], &found, carried, &mut block);
+        block
+    }
+
+    /// Hands the whole representations to loona-hpack and stores what it decodes beside what
+    /// the walk found. `carried` bytes at the start came from earlier fragments.
+    fn decode_found(&mut self, bytes: &[u8], found: &[Found], carried: usize, block: &mut HeaderBlock) {
+        let in_fragment =
+            |range: &Range<usize>| range.start.saturating_sub(carried)..range.end.saturating_sub(carried);
+        let mut fields = found.iter().filter(|found| found.representation != Representation::SizeUpdate);
+        let mut updates = found.iter().filter(|found| found.representation == Representation::SizeUpdate);
+        let mut decoded_len = 0usize;
+        let mut next_update = updates.next();
+        let result = self.decoder.decode_with_cb(bytes, |name, value| {
+            let Some(field) = fields.next() else { return };
+            // Size updates come first in a block; keep them in their place among the fields.
+            while let Some(update) = next_update.filter(|update| update.bytes.start < field.bytes.start) {
+                block
+                    .entries
+                    .push(Stored::TableSizeUpdate { size: update.number, bytes: in_fragment(&update.bytes) });
+                next_update = updates.next();
+            }
+            decoded_len += name.len() + value.len() + 8;
+            if decoded_len > MAX_DECODED_LEN || block.entries.len() >= MAX_FIELDS {
+                block.dropped += 1;
+                return;
+            }
+            let name_at = block.text.len();
+            block.text.extend_from_slice(&name);
+            let value_at = block.text.len();
+            block.text.extend_from_slice(&value);
+            let index = (field.number != 0).then_some(field.number);
+            block.entries.push(Stored::Field {
+                name: name_at..value_at,
+                value: value_at..block.text.len(),
+                representation: field.representation,
+                index,
+                bytes: in_fragment(&field.bytes),
+            });
+        });
+        // Updates after the last field decoded (a block of updates only, or a fragment ending
+        // with one) were applied by loona-hpack all the same.
+        let decoded_all = !matches!(result, Err(ref error) if *error != DecoderError::SizeUpdateAtEnd);
+        if decoded_all {
+            for update in next_update.into_iter().chain(updates) {
+                block
+                    .entries
+                    .push(Stored::TableSizeUpdate { size: update.number, bytes: in_fragment(&update.bytes) });
+            }
+        }
+        match result {
+            Ok(()) | Err(DecoderError::SizeUpdateAtEnd) => {}
+            Err(error) => {
+                self.pending.clear();
+                block.error.get_or_insert(DecodeError::Hpack(error.to_string()));
+            }
+        }
+    }
+}
