@@ -41,9 +41,13 @@ struct Pipeline {
 
 impl Pipeline {
     fn new() -> Self {
+        Self::with_tracker(Tracker::new())
+    }
+
+    fn with_tracker(tracker: Tracker) -> Self {
         let every_field: Vec<String> = FIELDS.iter().map(|field| field.name.to_owned()).collect();
         Self {
-            tracker: Tracker::new(),
+            tracker,
             renderers: vec![
                 Box::new(Text::new()),
                 Box::new(Json::new()),
@@ -136,6 +140,46 @@ fn random_mutations_are_handled() {
         let linktype =
             if random.below(10) == 0 { linktypes[random.below(linktypes.len())] } else { *linktype };
         pipeline.run(&frame(number, linktype, &data));
+    }
+}
+
+/// TLS and HTTP streams are stateful: mutate a few frames of a whole capture and run it in
+/// order, with its key log, so that records, handshake messages, decryption and HTTP framing
+/// all meet damaged input mid-conversation.
+#[test]
+fn tls_conversations_with_their_key_logs_survive_damage() {
+    let mut random = Random(0x7157_0b5e_55ed_0001);
+    let captures: Vec<_> = common::all_captures()
+        .into_iter()
+        .filter_map(|path| common::tshark::key_log_of(&path).map(|keys| (path, keys)))
+        .collect();
+    assert!(captures.len() >= 6, "the TLS captures with key logs are missing");
+    for (path, keys) in &captures {
+        let capture = CaptureFile::open(path).expect("opens");
+        let frames: Vec<(LinkType, Vec<u8>)> = capture
+            .frames()
+            .map(|frame| frame.expect("whole"))
+            .map(|f| (f.linktype, f.data.to_vec()))
+            .collect();
+        let key_log = std::fs::read(keys).expect("key log");
+        for _ in 0..60 {
+            let mut tracker = Tracker::new();
+            tracker.add_key_log_text(&key_log);
+            let mut pipeline = Pipeline::with_tracker(tracker);
+            for (number, (linktype, original)) in frames.iter().enumerate() {
+                let mut data = original.clone();
+                if random.below(8) == 0 && !data.is_empty() {
+                    // Past the link, IP and TCP headers, most of the time: into the stream.
+                    let at = (54 + random.below(data.len())).min(data.len() - 1);
+                    match random.below(3) {
+                        0 => data[at] = random.next() as u8,
+                        1 => data[at] ^= 1 << random.below(8),
+                        _ => data.truncate(at),
+                    }
+                }
+                pipeline.run(&frame(number as u64 + 1, *linktype, &data));
+            }
+        }
     }
 }
 

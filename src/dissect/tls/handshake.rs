@@ -72,7 +72,7 @@ pub struct Message<'a> {
 
 impl<'a> Message<'a> {
     pub fn body(&self) -> &'a [u8] {
-        &self.bytes[HEADER_LEN..]
+        self.bytes.get(HEADER_LEN..).unwrap_or(&[])
     }
 
     /// Whether this ServerHello is a HelloRetryRequest.

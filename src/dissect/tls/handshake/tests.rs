@@ -74,3 +74,99 @@ fn a_hello_retry_request_is_told_from_a_server_hello() {
     assert!(message.is_hello_retry_request());
     assert_eq!(message.info_name(), "Hello Retry Request");
 }
+
+/// A message of `kind` around `body`.
+fn message(kind: u8, body: &[u8]) -> Vec<u8> {
+    let len = body.len() as u32;
+    let mut bytes = vec![kind, (len >> 16) as u8, (len >> 8) as u8, len as u8];
+    bytes.extend(body);
+    bytes
+}
+
+/// One of every message kind the fields walk, with the fields each is expected to show.
+fn every_message() -> Vec<(Vec<u8>, bool, &'static str, &'static str)> {
+    let certificate = [0x30, 0x03, 0x02, 0x01, 0x05]; // a stand-in DER blob, 5 bytes
+    let mut tls12_certificates = vec![0, 0, 8, 0, 0, 5];
+    tls12_certificates.extend(certificate);
+    // TLS 1.3: empty request context, list of one entry with empty extensions
+    let mut tls13_certificates = vec![0, 0, 0, 10, 0, 0, 5];
+    tls13_certificates.extend(certificate);
+    tls13_certificates.extend([0, 0]);
+    let mut server_hello = vec![0x03, 0x03];
+    server_hello.extend([7u8; 32]);
+    server_hello.extend([0, 0x13, 0x02, 0]); // session id, suite, compression
+    // extensions: supported_versions TLS 1.3; key_share x25519 with a 2-byte key
+    server_hello.extend([0, 16, 0, 43, 0, 2, 3, 4, 0, 51, 0, 6, 0, 29, 0, 2, 0xab, 0xcd]);
+    vec![
+        (message(kind::SERVER_HELLO, &server_hello), true, "tls.handshake.extensions_key_share_group", "29"),
+        (message(kind::CERTIFICATE, &tls12_certificates), false, "tls.handshake.certificate_length", "5"),
+        (message(kind::CERTIFICATE, &tls13_certificates), true, "tls.handshake.certificates_length", "10"),
+        // lifetime 7200, age add, nonce of 1, ticket of 2, no extensions
+        (
+            message(kind::NEW_SESSION_TICKET, &[0, 0, 0x1c, 0x20, 1, 2, 3, 4, 1, 0, 0, 2, 9, 9, 0, 0]),
+            true,
+            "tls.handshake.session_ticket_lifetime_hint",
+            "7200",
+        ),
+        // EncryptedExtensions with ALPN "h2"
+        (
+            message(kind::ENCRYPTED_EXTENSIONS, &[0, 9, 0, 16, 0, 5, 0, 3, 2, b'h', b'2']),
+            true,
+            "tls.handshake.extensions_alpn_str",
+            "h2",
+        ),
+        // ECDHE ServerKeyExchange: named curve x25519, 2-byte point, rsa_pss_rsae_sha256, 1-byte signature
+        (
+            message(kind::SERVER_KEY_EXCHANGE, &[3, 0, 29, 2, 1, 2, 0x08, 0x04, 0, 1, 0xee]),
+            false,
+            "tls.handshake.sig_hash_alg",
+            "0x0804",
+        ),
+        (
+            message(kind::CERTIFICATE_VERIFY, &[0x04, 0x03, 0, 1, 0xee]),
+            true,
+            "tls.handshake.sig_hash_alg",
+            "0x0403",
+        ),
+        (message(kind::FINISHED, &[0x55; 32]), true, "tls.handshake.verify_data", "1"),
+        (message(kind::KEY_UPDATE, &[1]), true, "tls.handshake.type", "24"),
+    ]
+}
+
+fn message_fields(bytes: &[u8], tls13: bool, name: &str) -> Vec<String> {
+    let mut values = Vec::new();
+    let mut sink = |field: Field<'_>| {
+        if field.name == name {
+            values.push(field.value.to_string());
+        }
+    };
+    let mut out = Emitter::new(&mut sink, 0, Source::Frame);
+    fields(&mut out, &Span::new(bytes, Source::Decrypted, 0), tls13);
+    values
+}
+
+#[test]
+fn every_message_kind_shows_its_fields() {
+    for (bytes, tls13, name, expected) in every_message() {
+        assert_eq!(message_fields(&bytes, tls13, name), [expected], "{name} of {bytes:02x?}");
+    }
+    let (tls12, _, _, _) = &every_message()[1];
+    assert_eq!(certificates(tls12).collect::<Vec<_>>(), [&[0x30, 0x03, 0x02, 0x01, 0x05][..]]);
+    let (tls13, _, _, _) = &every_message()[2];
+    assert_eq!(certificates(tls13).count(), 1);
+}
+
+#[test]
+fn every_message_kind_cut_anywhere_shows_what_it_has_and_never_panics() {
+    for (bytes, tls13, _, _) in every_message() {
+        for cut in 0..bytes.len() {
+            let part = &bytes[..cut];
+            for version in [tls13, !tls13] {
+                let _ = message_fields(part, version, "tls.handshake.type");
+            }
+            let _ = certificates(part).count();
+            let _ = Message { kind: bytes[0], bytes: part }.hello();
+            let _ = split_messages(part);
+        }
+    }
+}
