@@ -120,3 +120,14 @@ fn a_damaged_record_fails_alone_and_shows_no_plaintext() {
     // The other connections, and the responses, still decrypt.
     assert_eq!(with.matches("GET /hello.txt").count(), listing.matches("GET /hello.txt").count() - 1);
 }
+
+#[test]
+fn a_file_that_is_not_a_key_log_gets_one_line_and_the_capture_is_still_shown() {
+    let readme = common::root().join("README.md");
+    let (listing, message, ok) =
+        text(&interop("tls13-openssl.pcap"), &["--keylog", &readme.to_string_lossy()]);
+    assert!(ok);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(message.contains("is not a key log"), "{message}");
+    assert_eq!(listing.lines().count(), 90);
+}

@@ -42,7 +42,17 @@ pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
         let warnings = keylog
             .load(path)
             .map_err(|source| CliError::KeyLog { path: path.display().to_string(), source })?;
-        report_key_log_warnings(&path.display().to_string(), &warnings);
+        if keylog.is_empty() && !warnings.is_empty() {
+            // Not a key log at all: one line rather than one per line.
+            eprintln!(
+                "rttscope: warning: {} is not a key log: none of its lines reads LABEL CLIENT_RANDOM SECRET \
+                 ({}); nothing will be decrypted",
+                path.display(),
+                warnings[0]
+            );
+        } else {
+            report_key_log_warnings(&path.display().to_string(), &warnings);
+        }
     }
     let capture = CaptureFile::open(&args.file)?;
 
