@@ -138,6 +138,7 @@ impl Connections {
             );
             produced.duplicate = accepted.duplicate;
             let mut output = http::Output::default();
+            gap_notes(&accepted.chunks, accepted.overflowed, &mut output.problems);
             for chunk in &accepted.chunks {
                 let bytes = match chunk {
                     Chunk::Segment { start, len } => &segment.payload[*start..start + len],
@@ -167,6 +168,7 @@ impl Connections {
         if let Some(ack) = segment.ack {
             let other = 1 - segment.dir;
             let chunks = connection.streams[other].acknowledged(ack);
+            gap_notes(&chunks, false, &mut produced.tls.problems);
             if !chunks.is_empty() {
                 let feeds = feeds(&chunks, segment.payload);
                 let output = session.feed(other, segment.frame, &feeds, keylog, arenas);
@@ -177,6 +179,7 @@ impl Connections {
         let accepted =
             connection.streams[segment.dir].accept(segment.seq, segment.syn, segment.frame, segment.payload);
         produced.duplicate = accepted.duplicate;
+        gap_notes(&accepted.chunks, accepted.overflowed, &mut produced.tls.problems);
         if !accepted.chunks.is_empty() {
             let feeds = feeds(&accepted.chunks, segment.payload);
             let output = session.feed(segment.dir, segment.frame, &feeds, keylog, arenas);
@@ -267,6 +270,22 @@ fn merge(output: &mut http::Output, more: http::Output) {
     output.problems.extend(more.problems);
 }
 
+/// What a lost stretch of the stream, or a given-up gap, says in the packet's problems.
+fn gap_notes(chunks: &[Chunk], overflowed: bool, notes: &mut Vec<String>) {
+    if overflowed {
+        notes.push(format!(
+            "over {} bytes arrived out of order behind a gap; the gap is given up",
+            super::stream::MAX_HELD
+        ));
+    }
+    for chunk in chunks {
+        if let Chunk::Gap(missing) = chunk {
+            notes
+                .push(format!("{missing} bytes of the stream were not captured; reading resumes after them"));
+        }
+    }
+}
+
 fn feeds<'c>(chunks: &'c [Chunk], payload: &'c [u8]) -> Vec<Feed<'c>> {
     chunks
         .iter()
@@ -278,4 +297,70 @@ fn feeds<'c>(chunks: &'c [Chunk], payload: &'c [u8]) -> Vec<Feed<'c>> {
             Chunk::Gap(_) => Feed::Gap,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A record of `content_type` around `body`, TLS 1.2 record version.
+    fn record(content_type: u8, body: &[u8]) -> Vec<u8> {
+        let mut bytes = vec![content_type, 3, 3];
+        bytes.extend((body.len() as u16).to_be_bytes());
+        bytes.extend(body);
+        bytes
+    }
+
+    fn segment(dir: usize, seq: u32, ack: Option<u32>, frame: u64, payload: &[u8]) -> Segment<'_> {
+        Segment {
+            stream: 0,
+            dir,
+            seq,
+            syn: false,
+            ack,
+            frame,
+            ts_ns: 0,
+            ports: (50000, 443),
+            fin: false,
+            payload,
+        }
+    }
+
+    #[test]
+    fn a_segment_the_capture_missed_is_noted_and_the_records_after_it_are_read() {
+        let keylog = KeyLog::new();
+        let mut connections = Connections::default();
+        let mut arenas = Arenas::default();
+        let alert = record(record::content_type::ALERT, &[1, 0]);
+        // The client's stream: a record, then one the capture missed, then one more.
+        let first = record(record::content_type::HANDSHAKE, &[14, 0, 0, 0]);
+        let produced = connections.segment(&segment(0, 1, None, 1, &first), &keylog, &mut arenas);
+        assert_eq!(produced.tls.records.len(), 1);
+        let missed = 1 + first.len() as u32;
+        let after = missed + alert.len() as u32;
+        let held = connections.segment(&segment(0, after, None, 3, &alert), &keylog, &mut arenas);
+        assert!(held.tls.records.is_empty(), "held until the gap is known to be lost");
+        // The server acknowledges everything: the gap was sent, but not captured.
+        let end = after + alert.len() as u32;
+        let produced = connections.segment(&segment(1, 1, Some(end), 4, &[]), &keylog, &mut arenas);
+        assert_eq!(produced.tls.problems.len(), 1, "{:?}", produced.tls.problems);
+        assert!(produced.tls.problems[0].contains("7 bytes of the stream were not captured"));
+        assert_eq!(produced.tls.records.len(), 1, "the record after the gap is read");
+    }
+
+    #[test]
+    fn a_stream_that_is_not_tls_or_http_is_never_held() {
+        let keylog = KeyLog::new();
+        let mut connections = Connections::default();
+        let mut arenas = Arenas::default();
+        let mut ports = segment(0, 1, None, 1, b"\x00\x01binary protocol");
+        ports.ports = (50000, 9000);
+        for frame in 0..DETECTION_SEGMENTS as u64 + 2 {
+            let produced = connections.segment(&Segment { frame, ..ports }, &keylog, &mut arenas);
+            assert!(!produced.consumed);
+        }
+        // Out-of-order data of an undecided or other stream is not copied anywhere.
+        let ahead = connections.segment(&segment(0, 5000, None, 20, &[7; 100]), &keylog, &mut arenas);
+        assert!(!ahead.consumed && arenas.stream.is_empty());
+    }
 }

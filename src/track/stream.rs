@@ -33,6 +33,8 @@ pub struct Accepted {
     pub duplicate: bool,
     /// The segment was held for later.
     pub held: bool,
+    /// Held data reached [`MAX_HELD`]: the gap it waited on was given up.
+    pub overflowed: bool,
 }
 
 /// One direction's reassembly state.
@@ -71,6 +73,7 @@ impl Reassembler {
         if delta > 0 {
             if self.held_bytes + payload.len() > MAX_HELD {
                 // Too much waits on a gap: give it up, and take this segment as the resumption.
+                accepted.overflowed = true;
                 self.skip_to(data_seq, &mut accepted.chunks);
                 self.deliver(data_seq, 0, payload.len(), &mut accepted.chunks);
                 self.drain(&mut accepted.chunks);
@@ -205,10 +208,19 @@ mod tests {
         let block = vec![0u8; 1 << 16];
         let mut seq = 100u32;
         for frame in 0..32 {
-            stream.accept(seq, false, frame, &block);
+            let accepted = stream.accept(seq, false, frame, &block);
             seq = seq.wrapping_add(block.len() as u32 + 10);
             assert!(stream.held_bytes() <= MAX_HELD);
+            if accepted.overflowed {
+                assert!(
+                    matches!(accepted.chunks.first(), Some(Chunk::Gap(_))),
+                    "{:?}",
+                    accepted.chunks.first()
+                );
+                return;
+            }
         }
+        panic!("the cap was never reached");
     }
 
     #[test]
