@@ -104,3 +104,19 @@ pub fn icmp(kind: u8, code: u8, rest: [u8; 4], body: &[u8]) -> Vec<u8> {
 pub fn frame(number: u64, ts_ns: i64, linktype: LinkType, data: &[u8]) -> Frame<'_> {
     Frame { number, ts_ns, linktype, interface: None, orig_len: data.len() as u32, data }
 }
+
+/// A TLS record of `content_type` around `body`, with the TLS 1.2 record version.
+pub fn tls_record(content_type: u8, body: &[u8]) -> Vec<u8> {
+    let mut bytes = vec![content_type, 3, 3];
+    bytes.extend((body.len() as u16).to_be_bytes());
+    bytes.extend(body);
+    bytes
+}
+
+/// A TLS handshake message of `kind` around `body`.
+pub fn tls_message(kind: u8, body: &[u8]) -> Vec<u8> {
+    let len = body.len() as u32;
+    let mut bytes = vec![kind, (len >> 16) as u8, (len >> 8) as u8, len as u8];
+    bytes.extend(body);
+    bytes
+}

@@ -18,19 +18,7 @@ pub struct Message<'a> {
     pub span: Span<'a>,
     pub head_len: usize,
     /// What the conversation knows: numbers, the request a response answers.
-    pub context: Context,
-}
-
-/// The conversation facts of a message, owned.
-#[derive(Clone, Debug, Default)]
-pub struct Context {
-    pub tls: bool,
-    pub number: Option<u32>,
-    pub prev_request_in: Option<u64>,
-    pub prev_response_in: Option<u64>,
-    pub request_in: Option<u64>,
-    pub time_since_request_ns: Option<i64>,
-    pub request_uri: Option<String>,
+    pub context: Conversation,
 }
 
 /// The HTTP/1.x messages of one frame.
@@ -64,28 +52,10 @@ impl<'a> Message<'a> {
 
 impl Http<'_> {
     pub fn fields(&self, out: &mut Emitter<'_>) {
-        if !self.segments.is_empty() {
-            let mut at = 0;
-            for (frame, len) in &self.segments {
-                out.at("tcp.segment", at..at + len, super::field::Value::Uint(*frame));
-                at += len;
-            }
-            out.computed("tcp.segment.count", super::field::Value::Uint(self.segments.len() as u64));
-            out.computed("tcp.reassembled.length", super::field::Value::Uint(at as u64));
-        }
+        super::tcp::reassembly_fields(out, &self.segments);
         for message in &self.messages {
             let Some(parsed) = message.parsed() else { continue };
-            let context = &message.context;
-            let conversation = Conversation {
-                tls: context.tls,
-                number: context.number,
-                prev_request_in: context.prev_request_in,
-                prev_response_in: context.prev_response_in,
-                request_in: context.request_in,
-                time_since_request_ns: context.time_since_request_ns,
-                request_uri: context.request_uri.as_deref(),
-            };
-            parsed.fields(&mut out.within(&message.span), &conversation);
+            parsed.fields(&mut out.within(&message.span), &message.context);
         }
     }
 

@@ -302,14 +302,7 @@ fn feeds<'c>(chunks: &'c [Chunk], payload: &'c [u8]) -> Vec<Feed<'c>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A record of `content_type` around `body`, TLS 1.2 record version.
-    fn record(content_type: u8, body: &[u8]) -> Vec<u8> {
-        let mut bytes = vec![content_type, 3, 3];
-        bytes.extend((body.len() as u16).to_be_bytes());
-        bytes.extend(body);
-        bytes
-    }
+    use crate::testing::tls_record as record;
 
     fn segment(dir: usize, seq: u32, ack: Option<u32>, frame: u64, payload: &[u8]) -> Segment<'_> {
         Segment {

@@ -13,8 +13,7 @@ use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
 use crate::dissect::error::Error;
-use crate::dissect::http::Context;
-use crate::dissect::http1::{self, BodyLen};
+use crate::dissect::http1::{self, BodyLen, Conversation};
 use crate::dissect::http2::{self, FrameType, HeaderBlock, HeaderDecoder, Payload};
 
 /// The most one direction buffers for one message or frame.
@@ -28,7 +27,7 @@ pub type FrameOut = (Range<usize>, Option<HeaderBlock>, Option<Vec<u8>>, Option<
 /// What one direction's new bytes completed, with ranges into the arena they were copied to.
 #[derive(Debug, Default)]
 pub struct Output {
-    pub messages: Vec<(Range<usize>, usize, Context)>,
+    pub messages: Vec<(Range<usize>, usize, Conversation)>,
     /// Frames and byte counts of a first message collected from several segments.
     pub segments: SmallVec<[(u64, usize); 4]>,
     /// A head whose body is still to come, when first seen.
@@ -279,8 +278,8 @@ impl Ledger {
     /// Numbers a message and ties a response to its request. As in Wireshark, a response
     /// answers the latest request if that one has no response yet; requests and responses
     /// that pair up share a number, counted across the connection.
-    fn context(&mut self, message: &http1::Message<'_>, tls: bool, frame: u64, ts_ns: i64) -> Context {
-        let mut context = Context { tls, ..Context::default() };
+    fn context(&mut self, message: &http1::Message<'_>, tls: bool, frame: u64, ts_ns: i64) -> Conversation {
+        let mut context = Conversation { tls, ..Conversation::default() };
         if let Some(method) = message.method() {
             self.count += 1;
             context.number = Some(self.count);

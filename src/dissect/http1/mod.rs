@@ -218,8 +218,8 @@ fn parse_start_line(line: &[u8]) -> Result<StartLine<'_>, nom::Err<Error>> {
 /// What only the conversation knows about a message: its place among the others. tshark
 /// fills these from the messages before it (`http.request_number`, `http.prev_request_in`,
 /// `http.request_in`, `http.time`, `http.response_for.uri`); rttscope's stream tracking does.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Conversation<'a> {
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Conversation {
     /// The message came over TLS: its full URI starts `https://`.
     pub tls: bool,
     /// Number of the request (or response) in the conversation, from 1.
@@ -231,7 +231,7 @@ pub struct Conversation<'a> {
     /// For a response: the request's frame, the time since it and its full URI.
     pub request_in: Option<u64>,
     pub time_since_request_ns: Option<i64>,
-    pub request_uri: Option<&'a str>,
+    pub request_uri: Option<String>,
 }
 
 impl<'a> Message<'a> {
@@ -346,7 +346,7 @@ impl<'a> Message<'a> {
     }
 
     /// Emits the message's fields in tshark's tree order, ranges relative to the head's start.
-    pub fn fields(&self, out: &mut Emitter<'_>, conversation: &Conversation<'_>) {
+    pub fn fields(&self, out: &mut Emitter<'_>, conversation: &Conversation) {
         let at = |part: &[u8]| field_offset(self.head, part);
         let span = |part: &[u8]| at(part)..at(part) + part.len();
         if !self.leading.is_empty() {
@@ -400,7 +400,7 @@ impl<'a> Message<'a> {
         self.body_fields(out);
     }
 
-    fn conversation_fields(&self, out: &mut Emitter<'_>, conversation: &Conversation<'_>) {
+    fn conversation_fields(&self, out: &mut Emitter<'_>, conversation: &Conversation) {
         let number = conversation.number.map(|number| Value::Uint(number.into()));
         if self.is_request() {
             if let Some(uri) = self.full_uri(conversation.tls) {
@@ -431,7 +431,7 @@ impl<'a> Message<'a> {
         if let Some(frame) = conversation.request_in {
             out.computed("http.request_in", Value::Uint(frame));
         }
-        if let Some(uri) = conversation.request_uri {
+        if let Some(uri) = conversation.request_uri.as_deref() {
             out.computed("http.response_for.uri", Value::Str(uri));
         }
     }

@@ -31,7 +31,7 @@ Connection: keep-alive\r\n\
 const CHUNKED_BODY: &[u8] = b"5\r\nhello\r\n7;ext=1\r\n, world\r\n0\r\nX-Trailer: yes\r\n\r\n";
 
 /// The fields a message emits, each value as `tshark -T fields` prints it.
-fn fields_of(message: &Message<'_>, conversation: &Conversation<'_>) -> Vec<(&'static str, String)> {
+fn fields_of(message: &Message<'_>, conversation: &Conversation) -> Vec<(&'static str, String)> {
     let mut fields = Vec::new();
     let mut sink = |field: Field<'_>| fields.push((field.name, escape_for_fields(&field.value.to_string())));
     message.fields(&mut Emitter::new(&mut sink, 0, Default::default()), conversation);
@@ -106,7 +106,7 @@ fn response_fields_and_info_match_tshark() {
         number: Some(1),
         request_in: Some(4),
         time_since_request_ns: Some(4_013_000),
-        request_uri: Some("http://127.0.0.1:8080/hello.txt"),
+        request_uri: Some("http://127.0.0.1:8080/hello.txt".to_owned()),
         ..Default::default()
     };
     let fields = fields_of(&message, &conversation);
@@ -154,7 +154,7 @@ fn conversation_fields_follow_tsharks_order() {
         prev_response_in: Some(6),
         request_in: Some(8),
         time_since_request_ns: Some(2_000_000),
-        request_uri: Some("http://example.com/form"),
+        request_uri: Some("http://example.com/form".to_owned()),
         ..Default::default()
     };
     let fields = fields_of(&message, &conversation);

@@ -378,6 +378,21 @@ impl<'a> Header<'a> {
     }
 }
 
+/// The fields of a PDU reassembled from several segments: each segment's frame over the bytes
+/// it gave, their count and the total length. Nothing for a PDU from one segment.
+pub fn reassembly_fields(out: &mut Emitter<'_>, segments: &[(u64, usize)]) {
+    if segments.is_empty() {
+        return;
+    }
+    let mut at = 0;
+    for (frame, len) in segments {
+        out.at("tcp.segment", at..at + len, Value::Uint(*frame));
+        at += len;
+    }
+    out.computed("tcp.segment.count", Value::Uint(segments.len() as u64));
+    out.computed("tcp.reassembled.length", Value::Uint(at as u64));
+}
+
 fn analysis_fields(out: &mut Emitter<'_>, analysis: &Analysis) {
     let flags = analysis.flags;
     let names = [

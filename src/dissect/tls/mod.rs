@@ -180,15 +180,7 @@ impl<'a> Record<'a> {
 
 impl<'a> Tls<'a> {
     pub fn fields(&self, out: &mut Emitter<'_>) {
-        if !self.segments.is_empty() {
-            let mut at = 0;
-            for (frame, len) in &self.segments {
-                out.at("tcp.segment", at..at + len, Value::Uint(*frame));
-                at += len;
-            }
-            out.computed("tcp.segment.count", Value::Uint(self.segments.len() as u64));
-            out.computed("tcp.reassembled.length", Value::Uint(at as u64));
-        }
+        super::tcp::reassembly_fields(out, &self.segments);
         let tls13 = self.version == Some(0x0304);
         for record in &self.records {
             record.fields(out, tls13);

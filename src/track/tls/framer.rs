@@ -134,13 +134,7 @@ impl Framer {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn record(content_type: u8, body: &[u8]) -> Vec<u8> {
-        let mut bytes = vec![content_type, 3, 3];
-        bytes.extend((body.len() as u16).to_be_bytes());
-        bytes.extend(body);
-        bytes
-    }
+    use crate::testing::tls_record as record;
 
     #[test]
     fn whole_records_are_found_where_they_are() {

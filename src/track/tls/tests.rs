@@ -1,20 +1,5 @@
 use super::*;
-
-/// A record of `content_type` around `body`, TLS 1.2 record version.
-fn record(content_type: u8, body: &[u8]) -> Vec<u8> {
-    let mut bytes = vec![content_type, 3, 3];
-    bytes.extend((body.len() as u16).to_be_bytes());
-    bytes.extend(body);
-    bytes
-}
-
-/// A handshake message of `kind` around `body`.
-fn message(kind: u8, body: &[u8]) -> Vec<u8> {
-    let len = body.len() as u32;
-    let mut bytes = vec![kind, (len >> 16) as u8, (len >> 8) as u8, len as u8];
-    bytes.extend(body);
-    bytes
-}
+use crate::testing::{tls_message as message, tls_record as record};
 
 /// A hello body: version 0x0303, random `fill`, empty session id, then the suites and
 /// compression the message kind takes, then `extensions`.

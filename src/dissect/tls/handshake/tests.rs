@@ -1,5 +1,6 @@
 use super::*;
 use crate::dissect::field::{Field, Source};
+use crate::testing::tls_message as message;
 
 /// A small ClientHello: TLS 1.2 legacy version, random 00..1f, empty session id, two suites,
 /// null compression, and server_name "localhost", ALPN "h2", supported_versions [1.3, 1.2].
@@ -73,14 +74,6 @@ fn a_hello_retry_request_is_told_from_a_server_hello() {
     let message = Message { kind: kind::SERVER_HELLO, bytes: &bytes };
     assert!(message.is_hello_retry_request());
     assert_eq!(message.info_name(), "Hello Retry Request");
-}
-
-/// A message of `kind` around `body`.
-fn message(kind: u8, body: &[u8]) -> Vec<u8> {
-    let len = body.len() as u32;
-    let mut bytes = vec![kind, (len >> 16) as u8, (len >> 8) as u8, len as u8];
-    bytes.extend(body);
-    bytes
 }
 
 /// One of every message kind the fields walk, with the fields each is expected to show.
