@@ -12,8 +12,9 @@
 //! head that grows past [`MAX_HEAD_LEN`] without ending is malformed, so a caller never
 //! buffers more. Field lines are split here rather than by httparse: httparse refuses control
 //! bytes in values and names that are not tokens, which tshark still shows (as lines that
-//! are no known field), and a dissector should not lose the rest of a stream over one. What is taken for HTTP is what tshark takes: a request line must start with a
-//! method Wireshark knows, a status line with `HTTP/`. Field values are what tshark shows:
+//! are no known field), and a dissector should not lose the rest of a stream over one.
+//! What is taken for HTTP is what tshark takes: a request line must start with a method
+//! Wireshark knows, a status line with `HTTP/`. Field values are what tshark shows:
 //! the bytes after the colon and its white space, trailing white space kept. [`body`] tells
 //! where the body ends; fields and the Info column follow tshark 4.0.
 
