@@ -18,6 +18,7 @@
 
 pub mod framer;
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use smallvec::SmallVec;
@@ -185,7 +186,9 @@ impl Session {
             for item in framed {
                 let (header, loc, segments, record_bytes) = match item {
                     Framed::Whole { header, start, len } => {
-                        let record_bytes = bytes[start..start + len].to_vec();
+                        // A whole record is read where it is; only one collected from several
+                        // segments was copied, by the framer.
+                        let record_bytes = Cow::Borrowed(&bytes[start..start + len]);
                         let loc = match base {
                             Some(offset) => Loc::Payload(offset + start..offset + start + len),
                             None => copy_into(&mut arenas.stream, &record_bytes, Loc::Stream),
@@ -193,7 +196,7 @@ impl Session {
                         (header, loc, SmallVec::new(), record_bytes)
                     }
                     Framed::Collected { header, bytes, parts } => {
-                        (header, copy_into(&mut arenas.stream, &bytes, Loc::Stream), parts, bytes)
+                        (header, copy_into(&mut arenas.stream, &bytes, Loc::Stream), parts, Cow::Owned(bytes))
                     }
                     Framed::Malformed(reason) => {
                         output.problems.push(format!(
@@ -233,7 +236,11 @@ impl Session {
         let (content, content_loc, plaintext) = if protected {
             match self.decrypt(dir, &header, body, &mut arenas.decrypted) {
                 Ok((content_type, range)) => {
-                    let plaintext = arenas.decrypted[range.clone()].to_vec();
+                    // Handshake plaintext is read while the arena grows, so it is taken out;
+                    // application data is only located.
+                    let plaintext = (content_type == content_type::HANDSHAKE)
+                        .then(|| arenas.decrypted[range.clone()].to_vec())
+                        .unwrap_or_default();
                     let loc = Loc::Decrypted(range);
                     (
                         ContentOut::Decrypted { content_type, plaintext: loc.clone() },
