@@ -238,9 +238,11 @@ impl Session {
                 Ok((content_type, range)) => {
                     // Handshake plaintext is read while the arena grows, so it is taken out;
                     // application data is only located.
-                    let plaintext = (content_type == content_type::HANDSHAKE)
-                        .then(|| arenas.decrypted[range.clone()].to_vec())
-                        .unwrap_or_default();
+                    let plaintext = if content_type == content_type::HANDSHAKE {
+                        arenas.decrypted[range.clone()].to_vec()
+                    } else {
+                        Vec::new()
+                    };
                     let loc = Loc::Decrypted(range);
                     (
                         ContentOut::Decrypted { content_type, plaintext: loc.clone() },
