@@ -18,6 +18,7 @@ pub mod http1;
 pub mod http2;
 pub mod icmp;
 pub mod icmpv6;
+mod info;
 pub mod ipv4;
 pub mod ipv6;
 pub mod null;
@@ -36,6 +37,7 @@ use smallvec::SmallVec;
 
 pub use chain::{continue_reassembled, dissect};
 use field::{Emitter, FieldSink, Source, Value};
+pub use info::write_info;
 
 use crate::capture::Frame;
 use crate::osi::{OsiLayer, Protocol};
@@ -530,101 +532,6 @@ fn frame_fields(packet: &Packet<'_>, frame: &Frame<'_>, sink: &mut dyn FieldSink
     out.computed("_ws.col.Protocol", Value::Str(column));
     let info = InfoColumn(packet);
     out.computed("_ws.col.Info", Value::Lazy(&info));
-}
-
-/// Writes the Info column: the top layer's summary, with the extras tshark adds.
-pub fn write_info(packet: &Packet<'_>, out: &mut dyn fmt::Write) -> fmt::Result {
-    let Some(top) = packet.top_layer() else {
-        return out.write_str("(no layers)");
-    };
-    if let (Some(fragment), Header::Ipv4(_) | Header::Ipv6(_)) = (&packet.fragment, &top.header) {
-        let (protocol, offset) = (fragment.protocol, fragment.offset);
-        return match fragment.key {
-            FragmentKey::V4 { ident, .. } => write!(
-                out,
-                "Fragmented IP protocol (proto={} {protocol}, off={offset}, ID={ident:04x})",
-                ip_protocol_name(protocol)
-            ),
-            FragmentKey::V6 { ident, .. } => {
-                let more = if fragment.more { "y" } else { "n" };
-                write!(out, "IPv6 fragment (off={offset} more={more} ident=0x{ident:08x} nxt={protocol})")
-            }
-        };
-    }
-    let request_in = match top.annotation {
-        Annotation::EchoReply { request_frame, .. } => Some(request_frame),
-        _ => None,
-    };
-    // An echo's line carries the hop count of the datagram it came in.
-    let hops =
-        packet.layers.iter().filter(|layer| !layer.is_quoted()).find_map(|layer| match &layer.header {
-            Header::Ipv4(ip) => Some(ip.ttl()),
-            Header::Ipv6(ip) => Some(ip.hop_limit()),
-            _ => None,
-        });
-    match &top.header {
-        Header::Icmp(message) => return message.write_info(out, hops, request_in),
-        Header::Icmpv6(message) => return message.write_info(out, hops, request_in),
-        Header::Http(http) => {
-            http.write_info(out)?;
-            return write_records_after_application_data(packet, out);
-        }
-        Header::Http2(http2) => {
-            http2.write_info(out)?;
-            return write_records_after_application_data(packet, out);
-        }
-        // Every TLS layer of the frame adds its records to one list.
-        Header::Tls(_) if packet.pending_info == Some(PendingInfo::TlsSegment) => {
-            return out.write_str("[TLS segment of a reassembled PDU]");
-        }
-        Header::Tcp(_) if matches!(packet.pending_info, Some(PendingInfo::Head(_))) => {
-            if let Some(PendingInfo::Head(head)) = &packet.pending_info
-                && let Ok((_, message)) = http1::parse(head)
-            {
-                message.summary(out)?;
-            }
-            return out.write_str(" [TCP segment of a reassembled PDU]");
-        }
-        Header::Tls(_) => {
-            let mut first = true;
-            for layer in &packet.layers {
-                if let Header::Tls(tls) = &layer.header {
-                    tls.write_info(out, &mut first)?;
-                }
-            }
-        }
-        _ => top.summary(out)?,
-    }
-    // An undecoded layer's summary already says what is wrong with it.
-    if let (Some(problem), false) = (packet.problems.first(), matches!(top.header, Header::Undecoded { .. }))
-    {
-        write!(out, " [{problem}]")?;
-    }
-    Ok(())
-}
-
-/// After an application message replaced the Info column, the TLS records that came after the
-/// last application data still add their names, as they do in Wireshark.
-fn write_records_after_application_data(packet: &Packet<'_>, out: &mut dyn fmt::Write) -> fmt::Result {
-    let records: SmallVec<[&tls::Record<'_>; 4]> = packet
-        .layers
-        .iter()
-        .filter_map(|layer| match &layer.header {
-            Header::Tls(tls) => Some(tls.records.iter()),
-            _ => None,
-        })
-        .flatten()
-        .collect();
-    let application_data = tls::record::content_type::APPLICATION_DATA;
-    let Some(last) = records.iter().rposition(|record| record.content_type() == Some(application_data))
-    else {
-        return Ok(());
-    };
-    let mut first = false;
-    for record in &records[last + 1..] {
-        record.write_info(out, &mut first)?;
-    }
-    Ok(())
 }
 
 /// The usual name of an IP protocol number.

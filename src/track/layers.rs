@@ -1,0 +1,224 @@
+//! Turning what the application side of a TCP connection produced (TLS records, HTTP messages
+//! and frames, decrypted data) into the packet's layers, borrowed from the frame or from the
+//! frame's arenas.
+
+use super::tls::{ContentOut, Loc, RecordOut};
+use super::{TcpPayload, app, http};
+use crate::dissect::field::{Source, Span};
+use crate::dissect::tls::{Content, Record, Tls};
+use crate::dissect::{Annotation, Header, Layer, Packet, PendingInfo};
+use crate::osi::Protocol;
+
+/// Replaces a TCP segment's plain data with what the application layer made of it: TLS
+/// records (those reassembled from earlier segments first, then those in the segment), and the
+/// decrypted application data they carry.
+pub(super) fn application_layers<'a>(packet: &mut Packet<'a>, tcp: &TcpPayload<'a>, produced: app::Produced) {
+    for problem in &produced.tls.problems {
+        packet.problem(Protocol::Tls, problem.clone());
+    }
+    if let Some(Layer { annotation: Annotation::Tcp(analysis), .. }) = packet.layers.get_mut(tcp.layer) {
+        let range = |r: &std::ops::Range<usize>| (r.start as u32, r.end as u32);
+        analysis.pdu_head = produced.tls.pdu_head.as_ref().map(range);
+        analysis.pdu_tail = produced.tls.pdu_tail.as_ref().map(range);
+    }
+    if !produced.consumed {
+        return;
+    }
+    if matches!(packet.layers.last().map(|layer| &layer.header), Some(Header::Data(_))) {
+        packet.layers.truncate(tcp.layer + 1);
+    }
+    let (stream, decrypted) = (packet.stream, packet.decrypted);
+    let span = |loc: &Loc| -> Span<'a> {
+        match loc {
+            Loc::Payload(range) => tcp.payload.slice(range.start, range.end),
+            Loc::Stream(range) => {
+                Span::new(stream.get(range.clone()).unwrap_or(&[]), Source::Stream, range.start)
+            }
+            Loc::Decrypted(range) => {
+                Span::new(decrypted.get(range.clone()).unwrap_or(&[]), Source::Decrypted, range.start)
+            }
+        }
+    };
+    let mut group: Option<(Source, Tls<'a>)> = None;
+    let mut data: Vec<Span<'a>> = Vec::new();
+    let plain_data: Vec<Span<'a>> =
+        produced.plain_data.iter().map(|range| span(&Loc::Decrypted(range.clone()))).collect();
+    let flush = |packet: &mut Packet<'a>, group: Option<(Source, Tls<'a>)>, data: &mut Vec<Span<'a>>| {
+        let Some((_, tls)) = group else { return };
+        let first = tls.records.first().map(|record| record.span).unwrap_or_default();
+        packet.layers.push(Layer {
+            header: Header::Tls(Box::new(tls)),
+            offset: first.offset,
+            source: first.source,
+            quoted_by: None,
+            annotation: Annotation::None,
+        });
+        for plaintext in data.drain(..) {
+            packet.layers.push(Layer {
+                header: Header::Data(plaintext.bytes),
+                offset: plaintext.offset,
+                source: plaintext.source,
+                quoted_by: None,
+                annotation: Annotation::None,
+            });
+        }
+    };
+    for record in produced.tls.records {
+        let RecordOut { header, loc, segments, opaque, content, messages } = record;
+        let record_span = span(&loc);
+        let mut application_data = None;
+        let content = match content {
+            ContentOut::Clear => Content::Clear,
+            ContentOut::Decrypted { content_type, plaintext } => {
+                let plaintext = span(&plaintext);
+                application_data = plain_data.iter().find(|data| data.offset == plaintext.offset).copied();
+                Content::Decrypted { content_type, plaintext }
+            }
+            ContentOut::Encrypted(reason) => Content::Encrypted(reason),
+        };
+        let record = Record {
+            header,
+            span: record_span,
+            opaque,
+            content,
+            messages: messages.iter().map(span).collect(),
+        };
+        let source = record_span.source;
+        match &mut group {
+            Some((group_source, tls)) if *group_source == source && segments.is_empty() => {
+                tls.records.push(record)
+            }
+            _ => {
+                flush(packet, group.take(), &mut data);
+                let mut tls = Tls { records: Default::default(), version: produced.version, segments };
+                tls.records.push(record);
+                group = Some((source, tls));
+            }
+        }
+        data.extend(application_data);
+    }
+    let ends_reassembled = group.as_ref().is_some_and(|(source, _)| *source == Source::Stream);
+    flush(packet, group, &mut data);
+    for (source, output) in &produced.http {
+        http_layers(packet, tcp, *source, output, produced.http_pending, produced.http2_via_http);
+    }
+    // After a record reassembled from earlier segments, the rest of the segment is read as TLS
+    // again even when it only begins a record: Wireshark lists that second, empty TLS layer.
+    if let (true, Some(tail)) = (ends_reassembled, &produced.tls.pdu_tail) {
+        let span = tcp.payload.slice(tail.start, tail.end);
+        let tls =
+            Tls { records: Default::default(), version: produced.version, segments: Default::default() };
+        packet.layers.push(Layer {
+            header: Header::Tls(Box::new(tls)),
+            offset: span.offset,
+            source: span.source,
+            quoted_by: None,
+            annotation: Annotation::None,
+        });
+    }
+}
+
+/// Adds the HTTP layers of what a segment (or the TLS records it completed) finished.
+fn http_layers<'a>(
+    packet: &mut Packet<'a>,
+    tcp: &TcpPayload<'a>,
+    source: app::HttpSource,
+    output: &http::Output,
+    pending_in_segment: usize,
+    http2_via_http: bool,
+) {
+    let (bytes, source) = match source {
+        app::HttpSource::Stream => (packet.stream, Source::Stream),
+        app::HttpSource::Decrypted => (packet.decrypted, Source::Decrypted),
+    };
+    let span = |range: &std::ops::Range<usize>| {
+        Span::new(bytes.get(range.clone()).unwrap_or(&[]), source, range.start)
+    };
+    for problem in &output.problems {
+        packet.problem(Protocol::Http, problem.clone());
+    }
+    let over_tcp = source == Source::Stream;
+    if over_tcp
+        && let Some(Layer { annotation: Annotation::Tcp(analysis), .. }) = packet.layers.get_mut(tcp.layer)
+    {
+        let len = tcp.payload.bytes.len() as u32;
+        analysis.pdu_head = output.segments.last().map(|(_, part)| (0, *part as u32));
+        analysis.pdu_tail = (pending_in_segment > 0).then(|| (len - pending_in_segment as u32, len));
+    }
+    let finished = !output.messages.is_empty() || !output.frames.is_empty() || output.preface.is_some();
+    if !finished {
+        if output.pending {
+            packet.pending_info = Some(match (&output.pending_head, over_tcp) {
+                (Some(head), true) => PendingInfo::Head(span(head).bytes.to_vec()),
+                (_, true) => PendingInfo::Segment,
+                (_, false) => PendingInfo::TlsSegment,
+            });
+        }
+        return;
+    }
+    let push = |packet: &mut Packet<'a>, header: Header<'a>, at: Span<'a>| {
+        packet.layers.push(Layer {
+            header,
+            offset: at.offset,
+            source: at.source,
+            quoted_by: None,
+            annotation: Annotation::None,
+        });
+    };
+    if !output.messages.is_empty() {
+        let messages: Vec<crate::dissect::http::Message<'a>> = output
+            .messages
+            .iter()
+            .map(|(range, head_len, context)| crate::dissect::http::Message {
+                span: span(range),
+                head_len: *head_len,
+                context: context.clone(),
+            })
+            .collect();
+        let first = messages[0].span;
+        let texts: Vec<Span<'a>> = messages
+            .iter()
+            .filter(|message| message.body_media_type().is_some_and(|media| media.starts_with("text/")))
+            .map(|message| message.span.slice(message.head_len, message.span.bytes.len()))
+            .collect();
+        let segments = if over_tcp { output.segments.clone() } else { Default::default() };
+        let layer = crate::dissect::http::Http { messages, pending_head: None, segments };
+        push(packet, Header::Http(Box::new(layer)), first);
+        for text in texts {
+            push(packet, Header::TextLines(text.bytes), text);
+        }
+    } else {
+        let frames: Vec<crate::dissect::http::Frame2<'a>> = output
+            .frames
+            .iter()
+            .map(|(range, headers, body, body_type)| crate::dissect::http::Frame2 {
+                span: span(range),
+                headers: headers.clone(),
+                body: body.clone(),
+                body_type: body_type.clone(),
+            })
+            .collect();
+        let preface = output.preface.as_ref().map(span);
+        let first = preface.or_else(|| frames.first().map(|frame| frame.span)).unwrap_or_default();
+        let texts: Vec<Span<'a>> = frames
+            .iter()
+            .filter(|frame| {
+                frame.body_type.as_ref().is_some_and(|media| media.to_ascii_lowercase().starts_with(b"text/"))
+            })
+            .filter_map(|frame| {
+                let (_, parsed) = crate::dissect::http2::parse(frame.span.bytes).ok()?;
+                let data = parsed.data();
+                let at = crate::dissect::field_offset(frame.span.bytes, data);
+                Some(frame.span.slice(at, at + data.len()))
+            })
+            .collect();
+        if over_tcp && http2_via_http {
+            push(packet, Header::Http(Box::default()), first);
+        }
+        let layer = crate::dissect::http::Http2 { preface, frames };
+        push(packet, Header::Http2(Box::new(layer)), first);
+        for text in texts {
+            push(packet, Header::TextLines(text.bytes), text);
+        }
+    }
+}
