@@ -204,6 +204,7 @@ impl Connections {
             })
             .collect();
         let mut output = http::Output::default();
+        let fed = !records.is_empty();
         for (dir, range) in records {
             if range.is_empty() {
                 continue;
@@ -231,6 +232,18 @@ impl Connections {
                 _ => produced.plain_data.push(range),
             }
         }
+        // A body that runs until the connection closes ends at the sender's close_notify, as
+        // Wireshark ends it, when the alert comes in the frame that brought the last data.
+        if let (true, Inner::Http(http)) = (fed, &mut connection.inner)
+            && produced
+                .tls
+                .records
+                .iter()
+                .any(|record| is_close_notify(record, segment.payload, &arenas.decrypted))
+        {
+            let more = http.feed(segment.dir, segment.frame, segment.ts_ns, &[], true, &mut arenas.decrypted);
+            merge(&mut output, more);
+        }
         if !output.messages.is_empty()
             || !output.frames.is_empty()
             || output.preface.is_some()
@@ -254,6 +267,26 @@ impl Connections {
 /// segment's own direction except for data given up on the other side's acknowledgment.
 fn record_dir(_client: Option<usize>, dir: usize) -> usize {
     dir
+}
+
+/// Whether a record is a close_notify alert, in the clear or decrypted.
+fn is_close_notify(record: &tls::RecordOut, payload: &[u8], decrypted: &[u8]) -> bool {
+    let alert = match (&record.content, &record.loc) {
+        (
+            ContentOut::Decrypted {
+                content_type: record::content_type::ALERT,
+                plaintext: Loc::Decrypted(range),
+            },
+            _,
+        ) => decrypted.get(range.clone()),
+        (ContentOut::Clear, Loc::Payload(range))
+            if record.header.content_type == record::content_type::ALERT =>
+        {
+            payload.get(range.start + record::HEADER_LEN..range.end)
+        }
+        _ => None,
+    };
+    alert.is_some_and(|alert| alert.get(1) == Some(&0))
 }
 
 /// Adds what a later feed of the same frame completed.

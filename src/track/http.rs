@@ -13,7 +13,7 @@ use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
 use crate::dissect::error::Error;
-use crate::dissect::http1::{self, BodyLen, Conversation};
+use crate::dissect::http1::{self, BodyLen, BodyReader, Conversation};
 use crate::dissect::http2::{self, FrameType, HeaderBlock, HeaderDecoder, Payload};
 
 /// The most one direction buffers for one message or frame.
@@ -51,6 +51,9 @@ struct Direction {
     head_shown: bool,
     /// The stream stopped being HTTP.
     lost: bool,
+    /// A message too large to keep: its head, and the reader that finds where its body ends
+    /// while the body's bytes are passed over.
+    oversized: Option<(Vec<u8>, BodyReader)>,
 }
 
 struct Request {
@@ -117,14 +120,14 @@ impl Connection {
         if direction.lost || nothing_new {
             return output;
         }
-        if direction.buffer.len() + bytes.len() > MAX_MESSAGE {
-            output
-                .problems
-                .push(format!("HTTP message over {MAX_MESSAGE} bytes; the rest of the stream is not read"));
-            direction.lost = true;
-            direction.buffer = Vec::new();
-            return output;
+        let mut bytes = bytes;
+        if direction.oversized.is_some() || direction.buffer.len() + bytes.len() > MAX_MESSAGE {
+            match self.pass_over(dir, frame, ts_ns, bytes, fin, arena, &mut output) {
+                Some(rest) => bytes = rest,
+                None => return output,
+            }
         }
+        let direction = &mut self.directions[dir];
         direction.buffer.extend_from_slice(bytes);
         if !bytes.is_empty() {
             match direction.parts.last_mut() {
@@ -160,6 +163,69 @@ impl Connection {
         output.pending = !direction.buffer.is_empty();
         output.pending_len = direction.buffer.len();
         output
+    }
+
+    /// Passes over the body of a message too large to keep, without copying it; returns the
+    /// bytes after its end once it ends, `None` while it goes on. What cannot be passed over
+    /// (an HTTP/2 frame, or a head that does not end) stops the direction with a problem.
+    #[allow(clippy::too_many_arguments)]
+    fn pass_over<'b>(
+        &mut self,
+        dir: usize,
+        frame: u64,
+        ts_ns: i64,
+        bytes: &'b [u8],
+        fin: bool,
+        arena: &mut Vec<u8>,
+        output: &mut Output,
+    ) -> Option<&'b [u8]> {
+        let direction = &mut self.directions[dir];
+        if direction.oversized.is_none() {
+            let parsed = match (self.http2, http1::parse(&direction.buffer)) {
+                (false, Ok((_, message))) => {
+                    let method = if message.is_request() { None } else { self.ledger.next_method() };
+                    Some((message.head_len(), BodyReader::new(message.framing(method.as_deref()))))
+                }
+                _ => None,
+            };
+            let Some((head_len, reader)) = parsed else {
+                output
+                    .problems
+                    .push(format!("HTTP unit over {MAX_MESSAGE} bytes; the rest of the stream is not read"));
+                direction.lost = true;
+                direction.buffer = Vec::new();
+                return None;
+            };
+            let head = (direction.buffer[..head_len].to_vec(), reader);
+            let mut reader = head.1;
+            // What of the body was already buffered is read first.
+            let buffered = direction.buffer.split_off(head.0.len());
+            direction.buffer.clear();
+            direction.parts.clear();
+            let _ = reader.feed(&buffered);
+            direction.oversized = Some((head.0, reader));
+            output.problems.push(format!("an HTTP body over {MAX_MESSAGE} bytes is passed over, not kept"));
+        }
+        let (_, reader) = direction.oversized.as_mut()?;
+        let progress = match reader.feed(bytes) {
+            Ok(progress) => progress,
+            Err(_) => {
+                output.problems.push("an HTTP body's chunk framing is malformed".to_owned());
+                direction.lost = true;
+                direction.oversized = None;
+                return None;
+            }
+        };
+        if !(progress.complete || fin) {
+            return None;
+        }
+        let (head, _) = direction.oversized.take()?;
+        // The message is shown with its head only, on the frame its body ends in.
+        if let Ok((_, message)) = http1::parse(&head) {
+            let conversation = self.ledger.context(&message, self.tls, frame, ts_ns);
+            output.messages.push((copy(arena, &head), head.len(), conversation));
+        }
+        Some(&bytes[progress.consumed.min(bytes.len())..])
     }
 
     fn http1_messages(
@@ -336,4 +402,58 @@ fn copy(arena: &mut Vec<u8>, bytes: &[u8]) -> Range<usize> {
     let start = arena.len();
     arena.extend_from_slice(bytes);
     start..arena.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed(connection: &mut Connection, dir: usize, frame: u64, bytes: &[u8]) -> Output {
+        let mut arena = Vec::new();
+        connection.feed(dir, frame, 0, bytes, false, &mut arena)
+    }
+
+    #[test]
+    fn a_response_is_shown_on_the_frame_that_completes_it_and_tied_to_its_request() {
+        let mut connection = Connection::new(false, false);
+        let request = feed(&mut connection, 0, 1, b"GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
+        assert_eq!(request.messages.len(), 1);
+        let head = feed(&mut connection, 1, 2, b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nab");
+        assert!(head.messages.is_empty() && head.pending_head.is_some() && head.pending);
+        let rest = feed(&mut connection, 1, 3, b"cd");
+        let [(_, head_len, conversation)] = rest.messages.as_slice() else { panic!("{rest:?}") };
+        assert_eq!(*head_len, 38);
+        assert_eq!(conversation.request_in, Some(1));
+        assert_eq!(conversation.request_uri.as_deref(), Some("http://h/a"));
+        assert_eq!(rest.segments.as_slice(), [(2, 40), (3, 2)]);
+    }
+
+    #[test]
+    fn a_body_over_the_cap_is_passed_over_and_the_connection_is_still_read() {
+        let mut connection = Connection::new(false, false);
+        feed(&mut connection, 0, 1, b"GET /big HTTP/1.1\r\nHost: h\r\n\r\n");
+        let length = MAX_MESSAGE + 100_000;
+        let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {length}\r\n\r\n");
+        feed(&mut connection, 1, 2, head.as_bytes());
+        let block = vec![b'x'; 65536];
+        let mut sent = 0;
+        let mut frame = 3;
+        let mut shown = None;
+        while sent < length {
+            let take = block.len().min(length - sent);
+            let output = feed(&mut connection, 1, frame, &block[..take]);
+            assert!(connection.directions[1].buffer.len() <= MAX_MESSAGE, "never buffers past the cap");
+            if !output.messages.is_empty() {
+                shown = Some(frame);
+            }
+            sent += take;
+            frame += 1;
+        }
+        assert_eq!(shown, Some(frame - 1), "the response is shown where its body ends");
+        // The next exchange on the connection is read as usual.
+        assert_eq!(
+            feed(&mut connection, 0, frame, b"GET /next HTTP/1.1\r\nHost: h\r\n\r\n").messages.len(),
+            1
+        );
+    }
 }
