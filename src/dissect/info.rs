@@ -38,6 +38,15 @@ pub fn write_info(packet: &Packet<'_>, out: &mut dyn fmt::Write) -> fmt::Result 
             Header::Ipv6(ip) => Some(ip.hop_limit()),
             _ => None,
         });
+    // What TCP's analysis found leads the line whichever protocol above it writes the rest.
+    if matches!(top.header, Header::Tls(_) | Header::Http(_) | Header::Http2(_))
+        && let Some(analysis) = packet.layers.iter().find_map(|layer| match &layer.annotation {
+            Annotation::Tcp(analysis) if !layer.is_quoted() => Some(analysis),
+            _ => None,
+        })
+    {
+        super::tcp::write_analysis_labels(out, analysis)?;
+    }
     match &top.header {
         Header::Icmp(message) => return message.write_info(out, hops, request_in),
         Header::Icmpv6(message) => return message.write_info(out, hops, request_in),
@@ -50,6 +59,9 @@ pub fn write_info(packet: &Packet<'_>, out: &mut dyn fmt::Write) -> fmt::Result 
             return write_records_after_application_data(packet, out);
         }
         // Every TLS layer of the frame adds its records to one list.
+        Header::Tls(_) if packet.pending_info == Some(PendingInfo::Segment) => {
+            return out.write_str("[TCP segment of a reassembled PDU]");
+        }
         Header::Tls(_) if packet.pending_info == Some(PendingInfo::TlsSegment) => {
             return out.write_str("[TLS segment of a reassembled PDU]");
         }

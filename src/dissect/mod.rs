@@ -66,7 +66,7 @@ pub struct Packet<'a> {
 pub enum PendingInfo {
     /// An HTTP head is complete but its body is not: its start line, then the TCP note.
     Head(Vec<u8>),
-    /// A TCP segment in the middle of a message.
+    /// A TCP segment that begins a message or record finished later, and holds nothing else.
     Segment,
     /// A TLS record in the middle of a message.
     TlsSegment,
@@ -432,6 +432,15 @@ impl<'a> Packet<'a> {
         top
     }
 
+    /// The Protocol column: the top layer's name, except for a segment that only begins a
+    /// record of the protocol above TCP, which Wireshark still calls TCP.
+    pub fn column_protocol(&self) -> &'static str {
+        if self.pending_info == Some(PendingInfo::Segment) {
+            return Protocol::Tcp.column_name();
+        }
+        self.top_layer().map_or("", Layer::column_name)
+    }
+
     /// The layer stack as Wireshark's `frame.protocols` lists it: `eth:ethertype:ip:tcp`.
     pub fn protocols(&self) -> String {
         let mut names = String::with_capacity(32);
@@ -528,7 +537,7 @@ fn frame_fields(packet: &Packet<'_>, frame: &Frame<'_>, sink: &mut dyn FieldSink
     out.computed("frame.cap_len", Value::Uint(frame.data.len() as u64));
     let protocols = ProtocolList(packet);
     out.computed("frame.protocols", Value::Lazy(&protocols));
-    let column = packet.top_layer().map_or("", Layer::column_name);
+    let column = packet.column_protocol();
     out.computed("_ws.col.Protocol", Value::Str(column));
     let info = InfoColumn(packet);
     out.computed("_ws.col.Info", Value::Lazy(&info));

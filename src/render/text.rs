@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use super::Render;
 use crate::capture::Frame;
 use crate::dissect::field::{write_ipv4, write_mac};
-use crate::dissect::{Header, Layer, Packet, write_info};
+use crate::dissect::{Header, Packet, write_info};
 
 /// The text renderer.
 #[derive(Default)]
@@ -44,7 +44,7 @@ impl Render for Text {
         for _ in width..35 {
             line.push(' ');
         }
-        let protocol = packet.top_layer().map_or("", Layer::column_name);
+        let protocol = packet.column_protocol();
         line.push(' ');
         line.push_str(protocol);
         for _ in protocol.len()..6 {

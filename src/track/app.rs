@@ -187,6 +187,7 @@ impl Connections {
             produced.tls.problems.extend(output.problems);
             produced.tls.pdu_head = output.pdu_head;
             produced.tls.pdu_tail = output.pdu_tail;
+            produced.tls.only_begins_record = output.only_begins_record;
         }
         produced.version = session.version;
         let alpn_h2 = session.alpn.as_deref() == Some(b"h2".as_slice());

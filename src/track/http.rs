@@ -217,6 +217,7 @@ impl Connection {
             }
         };
         if !(progress.complete || fin) {
+            output.pending = true;
             return None;
         }
         let (head, _) = direction.oversized.take()?;

@@ -97,10 +97,44 @@ pub(super) fn application_layers<'a>(packet: &mut Packet<'a>, tcp: &TcpPayload<'
         }
         data.extend(application_data);
     }
+    // A segment that only begins a record is read as TLS far enough to know it must wait:
+    // Wireshark lists the protocol and calls the frame a TCP segment of a reassembled PDU.
+    if produced.tls.only_begins_record && group.is_none() {
+        if let Some(tail) = &produced.tls.pdu_tail {
+            let span = tcp.payload.slice(tail.start, tail.end);
+            let tls =
+                Tls { records: Default::default(), version: produced.version, segments: Default::default() };
+            packet.layers.push(Layer {
+                header: Header::Tls(Box::new(tls)),
+                offset: span.offset,
+                source: span.source,
+                quoted_by: None,
+                annotation: Annotation::None,
+            });
+            packet.pending_info = Some(PendingInfo::Segment);
+        }
+        return;
+    }
     let ends_reassembled = group.as_ref().is_some_and(|(source, _)| *source == Source::Stream);
     flush(packet, group, &mut data);
+    // HTTP comes right after the TLS layer whose records carried it, before later records'.
+    let after_application_data = packet
+        .layers
+        .iter()
+        .rposition(|layer| match &layer.header {
+            Header::Tls(tls) => tls.records.iter().any(|record| {
+                record.content_type() == Some(crate::dissect::tls::record::content_type::APPLICATION_DATA)
+            }),
+            _ => false,
+        })
+        .map(|index| index + 1);
+    let start = packet.layers.len();
     for (source, output) in &produced.http {
         http_layers(packet, tcp, *source, output, produced.http_pending, produced.http2_via_http);
+    }
+    if let Some(at) = after_application_data.filter(|at| *at < start) {
+        let added = packet.layers.len() - start;
+        packet.layers[at..].rotate_right(added);
     }
     // After a record reassembled from earlier segments, the rest of the segment is read as TLS
     // again even when it only begins a record: Wireshark lists that second, empty TLS layer.

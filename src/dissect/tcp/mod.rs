@@ -433,7 +433,7 @@ fn analysis_fields(out: &mut Emitter<'_>, analysis: &Analysis) {
 }
 
 /// Writes what the sequence analysis found, as tshark prefixes its Info column with it.
-fn write_analysis_labels(out: &mut dyn fmt::Write, analysis: &Analysis) -> fmt::Result {
+pub fn write_analysis_labels(out: &mut dyn fmt::Write, analysis: &Analysis) -> fmt::Result {
     let labels = [
         (analysis::PORTS_REUSED, "TCP Port numbers reused"),
         (analysis::LOST_SEGMENT, "TCP Previous segment not captured"),

@@ -129,6 +129,13 @@ impl Framer {
     pub fn pending(&self) -> usize {
         self.partial.len()
     }
+
+    /// Whether the next bytes fed are read as the start of a record: nothing of one is held,
+    /// or not yet enough to know its length (then, as in Wireshark, the record is read afresh
+    /// with the next segment).
+    pub fn at_record_start(&self) -> bool {
+        self.partial.len() < record::HEADER_LEN && !self.lost
+    }
 }
 
 #[cfg(test)]

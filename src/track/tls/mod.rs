@@ -81,6 +81,8 @@ pub struct Output {
     /// Bytes at the end of the segment's payload that begin (or continue) a record finished
     /// in a later segment.
     pub pdu_tail: Option<Range<usize>>,
+    /// The segment begins a record that it does not finish, and holds nothing else.
+    pub only_begins_record: bool,
 }
 
 /// One side's keys: the current ones first, then those it may move to.
@@ -165,7 +167,9 @@ impl Session {
                     continue;
                 }
                 Feed::Payload { bytes, start } => {
+                    let at_record_start = self.directions[dir].framer.at_record_start();
                     let kept = self.directions[dir].framer.feed(bytes, frame, *start == 0, &mut framed);
+                    output.only_begins_record = at_record_start && framed.is_empty() && kept == bytes.len();
                     let end = start + bytes.len();
                     if let Some(Framed::Collected { parts, .. }) = framed.first()
                         && let Some(&(last, len)) = parts.last()
