@@ -116,3 +116,26 @@ fn records_without_a_key_say_so_and_a_wrong_key_fails_without_plaintext() {
     assert_eq!(output.problems.as_slice(), std::slice::from_ref(reason));
     assert!(arenas.decrypted.is_empty(), "no plaintext is kept from a failed record");
 }
+
+#[test]
+fn a_segment_that_only_begins_a_record_is_told_apart_from_one_in_its_middle() {
+    let keylog = KeyLog::new();
+    let mut session = Session::new();
+    let stream = record(content_type::APPLICATION_DATA, &[0x42; 3000]);
+    // Three bytes of the header: the length is not known yet.
+    let (output, _) = feed(&mut session, 0, 1, &stream[..3], &keylog);
+    assert!(output.only_begins_record);
+    // The rest of the header and some body: still read as the record's start, as Wireshark
+    // reads it again once the length can be known.
+    let (output, _) = feed(&mut session, 0, 2, &stream[3..1400], &keylog);
+    assert!(output.only_begins_record);
+    // The middle of the body is only carried along.
+    let (output, _) = feed(&mut session, 0, 3, &stream[1400..2800], &keylog);
+    assert!(!output.only_begins_record && output.records.is_empty());
+    let (output, _) = feed(&mut session, 0, 4, &stream[2800..], &keylog);
+    assert_eq!(output.records.len(), 1);
+    assert_eq!(
+        output.records[0].segments.as_slice(),
+        [(1, 3), (2, 1397), (3, 1400), (4, stream.len() - 2800)]
+    );
+}
