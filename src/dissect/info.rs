@@ -39,13 +39,16 @@ pub fn write_info(packet: &Packet<'_>, out: &mut dyn fmt::Write) -> fmt::Result 
             _ => None,
         });
     // What TCP's analysis found leads the line whichever protocol above it writes the rest.
+    let mut labelled = false;
     if matches!(top.header, Header::Tls(_) | Header::Http(_) | Header::Http2(_))
         && let Some(analysis) = packet.layers.iter().find_map(|layer| match &layer.annotation {
             Annotation::Tcp(analysis) if !layer.is_quoted() => Some(analysis),
             _ => None,
         })
+        && (analysis.flags != 0 || analysis.duplicate_of.is_some())
     {
         super::tcp::write_analysis_labels(out, analysis)?;
+        labelled = true;
     }
     match &top.header {
         Header::Icmp(message) => return message.write_info(out, hops, request_in),
@@ -59,8 +62,10 @@ pub fn write_info(packet: &Packet<'_>, out: &mut dyn fmt::Write) -> fmt::Result 
             return write_records_after_application_data(packet, out);
         }
         // Every TLS layer of the frame adds its records to one list.
+        // After analysis labels, the note keeps the space that separates it from other text.
         Header::Tls(_) if packet.pending_info == Some(PendingInfo::Segment) => {
-            return out.write_str("[TCP segment of a reassembled PDU]");
+            let separator = if labelled { " " } else { "" };
+            return write!(out, "{separator}[TCP segment of a reassembled PDU]");
         }
         Header::Tls(_) if packet.pending_info == Some(PendingInfo::TlsSegment) => {
             return out.write_str("[TLS segment of a reassembled PDU]");

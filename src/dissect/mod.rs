@@ -426,6 +426,11 @@ impl<'a> Packet<'a> {
             }
             match layer.header {
                 Header::Data(_) | Header::TextLines(_) if top.is_some() => {}
+                // An HTTP message names the frame even when TLS records follow it.
+                Header::Tls(_)
+                    if top.is_some_and(|top: &Layer<'_>| {
+                        matches!(top.header, Header::Http(_) | Header::Http2(_))
+                    }) => {}
                 _ => top = Some(layer),
             }
         }

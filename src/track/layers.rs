@@ -210,16 +210,21 @@ fn http_layers<'a>(
             })
             .collect();
         let first = messages[0].span;
-        let texts: Vec<Span<'a>> = messages
+        // Bodies as Wireshark hands them on: text line by line, other media as data.
+        let bodies: Vec<(bool, Span<'a>)> = messages
             .iter()
-            .filter(|message| message.body_media_type().is_some_and(|media| media.starts_with("text/")))
-            .map(|message| message.span.slice(message.head_len, message.span.bytes.len()))
+            .filter_map(|message| {
+                let media = message.body_media_type()?;
+                let body = message.span.slice(message.head_len, message.span.bytes.len());
+                Some((media.starts_with("text/"), body))
+            })
             .collect();
         let segments = if over_tcp { output.segments.clone() } else { Default::default() };
         let layer = crate::dissect::http::Http { messages, pending_head: None, segments };
         push(packet, Header::Http(Box::new(layer)), first);
-        for text in texts {
-            push(packet, Header::TextLines(text.bytes), text);
+        for (text, body) in bodies {
+            let header = if text { Header::TextLines(body.bytes) } else { Header::Data(body.bytes) };
+            push(packet, header, body);
         }
     } else {
         let frames: Vec<crate::dissect::http::Frame2<'a>> = output
