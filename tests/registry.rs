@@ -35,10 +35,28 @@ fn every_emitted_field_is_registered_with_its_type() {
     for path in common::all_captures() {
         let capture = CaptureFile::open(&path).expect("opens");
         let mut tracker = Tracker::new();
+        // With the key log, the fields inside TLS are checked too.
+        if let Some(keys) = common::tshark::key_log_of(&path) {
+            tracker.add_key_log_text(&std::fs::read(keys).expect("key log"));
+        }
         for frame in capture.frames() {
             let frame = frame.expect("whole");
             let mut scratch = rttscope::track::Scratch::new();
             let packet = tracker.handle_frame(&frame, &mut scratch);
+            // A renderer walks only the layers that can emit what it wants: each layer must
+            // say truly which field names it can emit.
+            for layer in &packet.layers {
+                layer.fields(&mut |field: Field<'_>| {
+                    let prefix = field.name.split('.').next().unwrap_or(field.name);
+                    if !layer.emits(prefix) {
+                        problems.insert(format!(
+                            "{} emits {} but does not say so",
+                            layer.protocol(),
+                            field.name
+                        ));
+                    }
+                });
+            }
             packet.fields(&frame, &mut |field: Field<'_>| {
                 seen.insert(field.name);
                 match registry::lookup(field.name) {

@@ -277,6 +277,21 @@ impl<'a> Layer<'a> {
         self.len() == 0
     }
 
+    /// Whether the layer can emit fields whose name starts with `prefix` (the part before the
+    /// first dot): its own protocol's, and those it reports for a layer below (a PDU
+    /// reassembled from TCP segments names the segments in `tcp.*`).
+    pub fn emits(&self, prefix: &str) -> bool {
+        prefix == self.protocol().filter_name()
+            || match &self.header {
+                Header::Tls(_) | Header::Http(_) => prefix == "tcp",
+                Header::Http2(_) => prefix == "http",
+                // Wireshark shows an IPv6 header's version as `ip.version` too.
+                Header::Ipv6(_) => prefix == "ip",
+                Header::Data(_) => prefix == "data",
+                _ => false,
+            }
+    }
+
     /// Walks the layer's fields into `sink`, in Wireshark's tree order.
     pub fn fields(&self, sink: &mut dyn FieldSink) {
         let mut out = Emitter::new(sink, self.offset, self.source);
@@ -484,9 +499,26 @@ impl<'a> Packet<'a> {
 
     /// Walks every field of the frame and its layers into `sink`.
     pub fn fields(&self, frame: &Frame<'_>, sink: &mut dyn FieldSink) {
-        frame_fields(self, frame, sink);
+        self.fields_with_prefixes(frame, sink, &|_| true);
+    }
+
+    /// Walks only the layers that can emit a field whose name starts with a prefix `wanted`
+    /// accepts: a renderer asking for two fields need not walk every layer.
+    pub fn fields_with_prefixes(
+        &self,
+        frame: &Frame<'_>,
+        sink: &mut dyn FieldSink,
+        wanted: &dyn Fn(&str) -> bool,
+    ) {
+        if wanted("frame") || wanted("_ws") {
+            frame_fields(self, frame, sink);
+        }
         for layer in &self.layers {
-            layer.fields(sink);
+            if wanted(layer.protocol().filter_name())
+                || EXTRA_PREFIXES.iter().any(|p| wanted(p) && layer.emits(p))
+            {
+                layer.fields(sink);
+            }
         }
     }
 
@@ -507,6 +539,9 @@ impl<'a> Packet<'a> {
         self.problems.push(Problem { protocol, message: message.into() });
     }
 }
+
+/// Field-name prefixes some layers emit besides their own protocol's.
+const EXTRA_PREFIXES: [&str; 3] = ["tcp", "http", "ip"];
 
 /// Displays a packet's `frame.protocols` list when formatted, not before.
 struct ProtocolList<'p, 'a>(&'p Packet<'a>);

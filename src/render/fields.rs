@@ -23,6 +23,9 @@ pub struct Fields {
     columns: Vec<String>,
     /// Columns that name a whole protocol rather than a field.
     protocol_columns: Vec<usize>,
+    /// The protocol prefixes of the requested names, so only layers that can show one are
+    /// walked.
+    prefixes: Vec<String>,
     line: String,
     header: bool,
 }
@@ -44,7 +47,12 @@ impl Fields {
                 registry::lookup(&names[index]).is_some_and(|f| f.kind == registry::Kind::Protocol)
             })
             .collect();
+        let mut prefixes: Vec<String> =
+            names.iter().map(|name| name.split('.').next().unwrap_or(name).to_owned()).collect();
+        prefixes.sort();
+        prefixes.dedup();
         Ok(Self {
+            prefixes,
             names: names.to_vec(),
             columns_of,
             protocol_columns,
@@ -69,24 +77,30 @@ impl Render for Fields {
         }
         let columns_of = &self.columns_of;
         let columns = &mut self.columns;
-        packet.fields(frame, &mut |field: Field<'_>| {
-            let Some(indices) = columns_of.get(field.name) else { return };
-            for &index in indices {
-                let column = &mut columns[index];
-                if !column.is_empty() {
-                    column.push(',');
+        let prefixes = &self.prefixes;
+        let wanted = |prefix: &str| prefixes.iter().any(|wanted| wanted == prefix);
+        packet.fields_with_prefixes(
+            frame,
+            &mut |field: Field<'_>| {
+                let Some(indices) = columns_of.get(field.name) else { return };
+                for &index in indices {
+                    let column = &mut columns[index];
+                    if !column.is_empty() {
+                        column.push(',');
+                    }
+                    let start = column.len();
+                    // Writing into a String cannot fail.
+                    let _ = write!(column, "{}", field.value);
+                    // Like tshark, keep each row on one line: line ends and tabs become escapes.
+                    if column[start..].contains(['\r', '\n', '\t']) {
+                        let escaped = escape_for_fields(&column[start..]);
+                        column.truncate(start);
+                        column.push_str(&escaped);
+                    }
                 }
-                let start = column.len();
-                // Writing into a String cannot fail.
-                let _ = write!(column, "{}", field.value);
-                // Like tshark, keep each row on one line: line ends and tabs become escapes.
-                if column[start..].contains(['\r', '\n', '\t']) {
-                    let escaped = escape_for_fields(&column[start..]);
-                    column.truncate(start);
-                    column.push_str(&escaped);
-                }
-            }
-        });
+            },
+            &wanted,
+        );
         for &index in &self.protocol_columns {
             if self.columns[index].is_empty() {
                 protocol_column(&mut self.columns[index], &self.names[index], packet);
