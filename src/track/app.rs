@@ -8,8 +8,6 @@
 
 use std::ops::Range;
 
-use rustc_hash::FxHashMap;
-
 use super::http;
 use super::keylog::KeyLog;
 use super::stream::{Chunk, Reassembler};
@@ -97,17 +95,31 @@ struct Connection {
 /// The application side of every TCP connection, by `tcp.stream`.
 #[derive(Default)]
 pub struct Connections {
-    by_stream: FxHashMap<u32, Connection>,
+    /// By `tcp.stream`, which numbers connections densely from 0.
+    by_stream: Vec<Option<Box<Connection>>>,
 }
 
 impl Connections {
-    pub fn segment(&mut self, segment: &Segment<'_>, keylog: &KeyLog, arenas: &mut Arenas) -> Produced {
-        let connection = self.by_stream.entry(segment.stream).or_insert_with(|| Connection {
-            streams: Default::default(),
-            protocol: Protocol::Undecided,
-            inner: Inner::Undecided,
-            looked_at: 0,
-            on_http_port: HTTP_PORTS.contains(&segment.ports.0) || HTTP_PORTS.contains(&segment.ports.1),
+    /// Takes one segment; `None` when its connection carries nothing rttscope reads, so the
+    /// packet keeps its layers as they are.
+    pub fn segment(
+        &mut self,
+        segment: &Segment<'_>,
+        keylog: &KeyLog,
+        arenas: &mut Arenas,
+    ) -> Option<Produced> {
+        let index = segment.stream as usize;
+        if self.by_stream.len() <= index {
+            self.by_stream.resize_with(index + 1, || None);
+        }
+        let connection = self.by_stream[index].get_or_insert_with(|| {
+            Box::new(Connection {
+                streams: Default::default(),
+                protocol: Protocol::Undecided,
+                inner: Inner::Undecided,
+                looked_at: 0,
+                on_http_port: HTTP_PORTS.contains(&segment.ports.0) || HTTP_PORTS.contains(&segment.ports.1),
+            })
         });
         if matches!(connection.protocol, Protocol::Undecided) && !segment.payload.is_empty() {
             connection.looked_at += 1;
@@ -121,12 +133,17 @@ impl Connections {
                 Protocol::Undecided
             };
         }
+        match connection.protocol {
+            Protocol::Other => return None,
+            Protocol::Undecided if !connection.on_http_port => return None,
+            _ => {}
+        }
         let mut produced = Produced::default();
         // Wireshark's HTTP dissector owns the HTTP ports: bytes there that are not (yet) HTTP
         // are not shown as data either.
-        if matches!(connection.protocol, Protocol::Undecided) && connection.on_http_port {
+        if matches!(connection.protocol, Protocol::Undecided) {
             produced.consumed = !segment.payload.is_empty();
-            return produced;
+            return Some(produced);
         }
         if let Protocol::Http(http) = &mut connection.protocol {
             produced.consumed = !segment.payload.is_empty();
@@ -158,10 +175,10 @@ impl Connections {
                 if output.pending { output.pending_len.min(segment.payload.len()) } else { 0 };
             produced.http2_via_http = connection.on_http_port;
             produced.http.push((HttpSource::Stream, output));
-            return produced;
+            return Some(produced);
         }
         let Protocol::Tls(session) = &mut connection.protocol else {
-            return produced;
+            return Some(produced);
         };
         produced.consumed = !segment.payload.is_empty();
         // Data the peer acknowledged but the capture never held is given up first.
@@ -252,12 +269,12 @@ impl Connections {
         {
             produced.http.push((HttpSource::Decrypted, output));
         }
-        produced
+        Some(produced)
     }
 
     /// The TLS session of a connection, if it carries one.
     pub fn tls(&self, stream: u32) -> Option<&Session> {
-        match &self.by_stream.get(&stream)?.protocol {
+        match &self.by_stream.get(stream as usize)?.as_ref()?.protocol {
             Protocol::Tls(session) => Some(session),
             _ => None,
         }
@@ -361,15 +378,18 @@ mod tests {
         let alert = record(record::content_type::ALERT, &[1, 0]);
         // The client's stream: a record, then one the capture missed, then one more.
         let first = record(record::content_type::HANDSHAKE, &[14, 0, 0, 0]);
-        let produced = connections.segment(&segment(0, 1, None, 1, &first), &keylog, &mut arenas);
+        let produced =
+            connections.segment(&segment(0, 1, None, 1, &first), &keylog, &mut arenas).expect("TLS");
         assert_eq!(produced.tls.records.len(), 1);
         let missed = 1 + first.len() as u32;
         let after = missed + alert.len() as u32;
-        let held = connections.segment(&segment(0, after, None, 3, &alert), &keylog, &mut arenas);
+        let held =
+            connections.segment(&segment(0, after, None, 3, &alert), &keylog, &mut arenas).expect("TLS");
         assert!(held.tls.records.is_empty(), "held until the gap is known to be lost");
         // The server acknowledges everything: the gap was sent, but not captured.
         let end = after + alert.len() as u32;
-        let produced = connections.segment(&segment(1, 1, Some(end), 4, &[]), &keylog, &mut arenas);
+        let produced =
+            connections.segment(&segment(1, 1, Some(end), 4, &[]), &keylog, &mut arenas).expect("TLS");
         assert_eq!(produced.tls.problems.len(), 1, "{:?}", produced.tls.problems);
         assert!(produced.tls.problems[0].contains("7 bytes of the stream were not captured"));
         assert_eq!(produced.tls.records.len(), 1, "the record after the gap is read");
@@ -384,10 +404,10 @@ mod tests {
         ports.ports = (50000, 9000);
         for frame in 0..DETECTION_SEGMENTS as u64 + 2 {
             let produced = connections.segment(&Segment { frame, ..ports }, &keylog, &mut arenas);
-            assert!(!produced.consumed);
+            assert!(produced.is_none(), "nothing to read in a stream of unknown bytes");
         }
         // Out-of-order data of an undecided or other stream is not copied anywhere.
         let ahead = connections.segment(&segment(0, 5000, None, 20, &[7; 100]), &keylog, &mut arenas);
-        assert!(!ahead.consumed && arenas.stream.is_empty());
+        assert!(ahead.is_none() && arenas.stream.is_empty());
     }
 }

@@ -17,7 +17,7 @@ pub(super) fn application_layers<'a>(packet: &mut Packet<'a>, tcp: &TcpPayload<'
         packet.problem(Protocol::Tls, problem.clone());
     }
     if let Some(Layer { annotation: Annotation::Tcp(analysis), .. }) = packet.layers.get_mut(tcp.layer) {
-        let range = |r: &std::ops::Range<usize>| (r.start as u32, r.end as u32);
+        let range = |r: &std::ops::Range<usize>| (clamp16(r.start), clamp16(r.end));
         analysis.pdu_head = produced.tls.pdu_head.as_ref().map(range);
         analysis.pdu_tail = produced.tls.pdu_tail.as_ref().map(range);
     }
@@ -175,9 +175,10 @@ fn http_layers<'a>(
     if over_tcp
         && let Some(Layer { annotation: Annotation::Tcp(analysis), .. }) = packet.layers.get_mut(tcp.layer)
     {
-        let len = tcp.payload.bytes.len() as u32;
-        analysis.pdu_head = output.segments.last().map(|(_, part)| (0, *part as u32));
-        analysis.pdu_tail = (pending_in_segment > 0).then(|| (len - pending_in_segment as u32, len));
+        let len = tcp.payload.bytes.len();
+        analysis.pdu_head = output.segments.last().map(|(_, part)| (0, clamp16(*part)));
+        analysis.pdu_tail =
+            (pending_in_segment > 0).then(|| (clamp16(len - pending_in_segment), clamp16(len)));
     }
     let finished = !output.messages.is_empty() || !output.frames.is_empty() || output.preface.is_some();
     if !finished {
@@ -260,4 +261,9 @@ fn http_layers<'a>(
             push(packet, Header::TextLines(text.bytes), text);
         }
     }
+}
+
+/// A payload offset in the 16 bits a TCP analysis keeps (an IP datagram is never longer).
+fn clamp16(offset: usize) -> u16 {
+    offset.min(usize::from(u16::MAX)) as u16
 }

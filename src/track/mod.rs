@@ -136,7 +136,9 @@ impl Tracker {
             let arenas: &'a Arenas = arenas;
             packet.stream = &arenas.stream;
             packet.decrypted = &arenas.decrypted;
-            layers::application_layers(&mut packet, &tcp_payload, produced);
+            if let Some(produced) = produced {
+                layers::application_layers(&mut packet, &tcp_payload, produced);
+            }
         }
         packet
     }

@@ -91,10 +91,11 @@ pub struct Analysis {
     pub completeness: u8,
     /// For a duplicate ACK: how many in a row so far, and the frame of the ACK it repeats.
     pub duplicate_of: Option<(u32, u64)>,
-    /// Payload bytes that finished a protocol data unit begun in earlier segments.
-    pub pdu_head: Option<(u32, u32)>,
+    /// Payload bytes (start, end) that finished a protocol data unit begun in earlier segments.
+    /// A segment's payload fits in 16 bits (an IP datagram does), which keeps every layer small.
+    pub pdu_head: Option<(u16, u16)>,
     /// Payload bytes that begin or continue a protocol data unit finished later.
-    pub pdu_tail: Option<(u32, u32)>,
+    pub pdu_tail: Option<(u16, u16)>,
 }
 
 /// What is known of the window scale that applies to a segment's window field.
