@@ -13,6 +13,7 @@ pub mod filter;
 pub mod osi;
 pub mod registry;
 pub mod render;
+pub mod timeline;
 pub mod track;
 
 #[cfg(test)]

@@ -4,7 +4,8 @@ use std::collections::BTreeSet;
 use std::io::{self, BufWriter, Write};
 
 use super::{CliError, DissectArgs, Outcome, OutputFormat};
-use crate::capture::{CaptureFile, LinkType, SecretsKind};
+use crate::capture::{CaptureFile, Frame, LinkType, SecretsKind};
+use crate::dissect::Packet;
 use crate::filter::Filter;
 use crate::registry::FIELDS;
 use crate::render::Render;
@@ -37,23 +38,7 @@ pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
         ),
         None => None,
     };
-    let mut keylog = KeyLog::new();
-    if let Some(path) = &args.keylog {
-        let warnings = keylog
-            .load(path)
-            .map_err(|source| CliError::KeyLog { path: path.display().to_string(), source })?;
-        if keylog.is_empty() && !warnings.is_empty() {
-            // Not a key log at all: one line rather than one per line.
-            eprintln!(
-                "rttscope: warning: {} is not a key log: none of its lines reads LABEL CLIENT_RANDOM SECRET \
-                 ({}); nothing will be decrypted",
-                path.display(),
-                warnings[0]
-            );
-        } else {
-            report_key_log_warnings(&path.display().to_string(), &warnings);
-        }
-    }
+    let keylog = load_key_log(args.keylog.as_deref())?;
     let capture = CaptureFile::open(&args.file)?;
 
     let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock());
@@ -68,8 +53,28 @@ pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
     }
 }
 
+/// Reads the key log a user named, if any, and says which of its lines were skipped.
+pub(super) fn load_key_log(path: Option<&std::path::Path>) -> Result<KeyLog, CliError> {
+    let mut keylog = KeyLog::new();
+    let Some(path) = path else { return Ok(keylog) };
+    let warnings =
+        keylog.load(path).map_err(|source| CliError::KeyLog { path: path.display().to_string(), source })?;
+    if keylog.is_empty() && !warnings.is_empty() {
+        // Not a key log at all: one line rather than one per line.
+        eprintln!(
+            "rttscope: warning: {} is not a key log: none of its lines reads LABEL CLIENT_RANDOM SECRET \
+             ({}); nothing will be decrypted",
+            path.display(),
+            warnings[0]
+        );
+    } else {
+        report_key_log_warnings(&path.display().to_string(), &warnings);
+    }
+    Ok(keylog)
+}
+
 /// Says which key log lines were skipped: the first few by number, then how many more.
-fn report_key_log_warnings(source: &str, warnings: &[Warning]) {
+pub(super) fn report_key_log_warnings(source: &str, warnings: &[Warning]) {
     const SHOWN: usize = 3;
     for warning in warnings.iter().take(SHOWN) {
         eprintln!("rttscope: warning: key log {source}, {warning}; the line is skipped");
@@ -81,15 +86,33 @@ fn report_key_log_warnings(source: &str, warnings: &[Warning]) {
 
 fn dissect_all(
     capture: &CaptureFile,
-    mut tracker: Tracker,
+    tracker: Tracker,
     renderer: &mut dyn Render,
     filter: Option<&Filter>,
     count: Option<u64>,
     out: &mut dyn Write,
 ) -> io::Result<Outcome> {
     renderer.begin(out)?;
-    let mut unknown_linktypes = BTreeSet::new();
     let mut printed = 0u64;
+    for_each_packet(capture, tracker, out, &mut |out, frame, packet| {
+        if filter.is_none_or(|filter| filter.matches(packet, frame)) {
+            renderer.packet(out, frame, packet)?;
+            printed += 1;
+        }
+        Ok(count.is_none_or(|count| printed < count))
+    })
+}
+
+/// Tracks every packet of `capture` in order and hands each to `visit`, which says whether to
+/// go on. Key material embedded in the capture is given to the tracker as it comes; a capture
+/// cut short ends with a warning (after `out` is flushed) and [`Outcome::CutShort`].
+pub(super) fn for_each_packet(
+    capture: &CaptureFile,
+    mut tracker: Tracker,
+    out: &mut dyn Write,
+    visit: &mut dyn for<'a> FnMut(&mut dyn Write, &Frame<'a>, &Packet<'a>) -> io::Result<bool>,
+) -> io::Result<Outcome> {
+    let mut unknown_linktypes = BTreeSet::new();
     let mut scratch = Scratch::new();
     let mut frames = capture.frames();
     while let Some(item) = frames.next() {
@@ -124,12 +147,8 @@ fn dissect_all(
             );
         }
         let packet = tracker.handle_frame(&frame, &mut scratch);
-        if filter.is_none_or(|filter| filter.matches(&packet, &frame)) {
-            renderer.packet(out, &frame, &packet)?;
-            printed += 1;
-            if count.is_some_and(|count| printed >= count) {
-                break;
-            }
+        if !visit(out, &frame, &packet)? {
+            break;
         }
     }
     if let Some(gzip) = capture.warning() {

@@ -4,6 +4,7 @@
 //! to do. Runners return an [`Outcome`] or a [`CliError`]; `main` only maps those to exit codes.
 
 mod dissect;
+mod timeline;
 
 use std::path::PathBuf;
 
@@ -34,6 +35,34 @@ pub enum Command {
     Dissect(DissectArgs),
     /// List every field name that -e and -Y accept.
     Fields,
+    /// Draw each connection's handshake as a sequence diagram, with its round trips counted.
+    Timeline(TimelineArgs),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TimelineFormat {
+    /// A sequence diagram per connection, a verdict, and a table of all connections.
+    Text,
+    /// `{"connections":[...]}`, as DESIGN section 5 describes it.
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct TimelineArgs {
+    /// The capture file (pcap or pcapng, plain or gzip); `-` reads standard input.
+    pub file: PathBuf,
+
+    /// An NSS key log with the TLS secrets, to see inside encrypted handshakes.
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<PathBuf>,
+
+    /// Show only this connection (its tcp.stream number).
+    #[arg(long, value_name = "N")]
+    pub connection: Option<u32>,
+
+    /// Output format.
+    #[arg(short = 'T', long, value_enum, default_value = "text")]
+    pub format: TimelineFormat,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -110,6 +139,7 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
     match (cli.command, cli.file) {
         (Some(Command::Dissect(args)), _) => dissect::run(&args),
         (Some(Command::Fields), _) => dissect::list_fields(),
+        (Some(Command::Timeline(args)), _) => timeline::run(&args),
         // Until the terminal UI exists, a bare file is dissected as text.
         (None, Some(file)) => dissect::run(&DissectArgs {
             file,

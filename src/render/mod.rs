@@ -4,6 +4,7 @@
 pub mod fields;
 pub mod json;
 pub mod text;
+pub mod timeline;
 
 use std::io;
 

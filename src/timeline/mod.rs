@@ -1,0 +1,512 @@
+//! Handshake timelines: each TCP connection's messages in order, with the round the client was
+//! in when it sent each one, and what kind of HTTPS (or plain) connection it was.
+//!
+//! Sans-IO: [`Builder::handle_packet`] takes the packets the tracker produced, in capture order;
+//! [`Builder::finish`] returns the connections. Events are read off the layers a packet
+//! already has (TCP flags and analysis, TLS records and messages, HTTP messages), one event per
+//! packet and direction, so a timeline never disagrees with what `dissect` shows. Rounds come
+//! from [`rounds::count`]; labels and explanations from [`explain`].
+
+pub mod explain;
+pub mod rounds;
+
+use serde::Serialize;
+
+use crate::capture::Frame;
+use crate::dissect::tcp::{analysis, flag};
+use crate::dissect::tls::extension;
+use crate::dissect::tls::handshake::{self, kind};
+use crate::dissect::tls::record::content_type;
+use crate::dissect::{Annotation, Header, Packet};
+use rounds::{Answers, Side, Step};
+
+/// One message of a connection.
+#[derive(Clone, Debug, Serialize)]
+pub struct Event {
+    pub frame: u64,
+    pub t_ms: f64,
+    pub dir: Side,
+    pub round: u32,
+    pub osi: u8,
+    pub label: String,
+    pub explain: String,
+    #[serde(skip)]
+    pub step: Step,
+    /// Application data the client sent before the ServerHello: 0-RTT early data.
+    #[serde(skip)]
+    pub early: bool,
+}
+
+/// A connection's timeline and what it was.
+#[derive(Clone, Debug, Serialize)]
+pub struct Connection {
+    pub id: u32,
+    pub transport: &'static str,
+    pub client: String,
+    pub server: String,
+    pub variant: &'static str,
+    pub tls_version: Option<&'static str>,
+    pub alpn: Option<String>,
+    pub sni: Option<String>,
+    pub tfo: &'static str,
+    pub early_data: &'static str,
+    pub resumed: bool,
+    pub hello_retry: bool,
+    pub joined_mid_stream: bool,
+    pub rtt_ms: Option<f64>,
+    pub request_rtts: Option<u32>,
+    pub response_rtts: Option<u32>,
+    pub request_ms: Option<f64>,
+    pub response_ms: Option<f64>,
+    pub events: Vec<Event>,
+}
+
+/// What is learnt of a connection while its packets go by.
+#[derive(Default)]
+struct Pending {
+    stream: u32,
+    client: Option<(String, u16)>,
+    endpoints: Option<(String, String)>,
+    first_ns: i64,
+    syn_ns: Option<i64>,
+    syn_ack_ns: Option<i64>,
+    saw_syn: bool,
+    syn_data: bool,
+    cookie_request: bool,
+    tls_version: Option<u16>,
+    alpn: Option<String>,
+    sni: Option<String>,
+    client_session_id: Vec<u8>,
+    resumed: bool,
+    hello_retry: bool,
+    early_offered: bool,
+    early_accepted: Option<bool>,
+    server_hello_seen: bool,
+    client_opaque_after_hello: u32,
+    events: Vec<Event>,
+}
+
+/// Collects connections from packets.
+#[derive(Default)]
+pub struct Builder {
+    connections: Vec<Pending>,
+}
+
+impl Builder {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Takes one tracked packet.
+    pub fn handle_packet(&mut self, frame: &Frame<'_>, packet: &Packet<'_>) {
+        let Some((src, dst)) = packet.addresses() else { return };
+        let Some((tcp, tcp_analysis)) =
+            packet.layers.iter().find_map(|layer| match (&layer.header, &layer.annotation) {
+                (Header::Tcp(tcp), Annotation::Tcp(analysis)) if !layer.is_quoted() => Some((tcp, analysis)),
+                _ => None,
+            })
+        else {
+            return;
+        };
+        let index = tcp_analysis.stream as usize;
+        while self.connections.len() <= index {
+            let stream = self.connections.len() as u32;
+            self.connections.push(Pending { stream, first_ns: frame.ts_ns, ..Pending::default() });
+        }
+        let connection = &mut self.connections[index];
+        if connection.endpoints.is_none() {
+            connection.first_ns = frame.ts_ns;
+        }
+        let flags = tcp.flags();
+        let source = (src.to_string(), tcp.src_port());
+        if flags & (flag::SYN | flag::ACK) == flag::SYN && connection.client.is_none() {
+            connection.client = Some(source.clone());
+            connection.saw_syn = true;
+        }
+        let endpoint = |(addr, port): &(String, u16)| {
+            if addr.contains(':') { format!("[{addr}]:{port}") } else { format!("{addr}:{port}") }
+        };
+        let destination = (dst.to_string(), tcp.dst_port());
+        if connection.endpoints.is_none() {
+            connection.endpoints = Some((endpoint(&source), endpoint(&destination)));
+        }
+        let side = match &connection.client {
+            Some(client) if *client == source => Side::Client,
+            Some(_) => Side::Server,
+            // Joined mid-stream: the side that sends a ClientHello is the client; until then,
+            // the first sender stands in.
+            None => {
+                connection.client = Some(source.clone());
+                Side::Client
+            }
+        };
+        let retransmission =
+            tcp_analysis.flags & (analysis::RETRANSMISSION | analysis::FAST_RETRANSMISSION) != 0;
+        let mut parts: Vec<String> = Vec::new();
+        let mut step =
+            Step { side, syn: false, handshake: false, application: false, gating: None, retransmission };
+        let mut osi = 4u8;
+        if flags & flag::SYN != 0 {
+            let fast_open = tcp.fast_open();
+            let label = if flags & flag::ACK != 0 { "SYN-ACK" } else { "SYN" };
+            let mut label = label.to_owned();
+            match (fast_open, side) {
+                (Some(crate::dissect::tcp::FastOpen::CookieRequest), Side::Client) => {
+                    label.push_str(" (TFO cookie request)");
+                    connection.cookie_request = true;
+                }
+                (Some(crate::dissect::tcp::FastOpen::Cookie(_)), Side::Client) => {
+                    label.push_str(" (TFO cookie)")
+                }
+                (Some(crate::dissect::tcp::FastOpen::Cookie(_)), Side::Server) => {
+                    label.push_str(" (TFO cookie)")
+                }
+                _ => {}
+            }
+            if side == Side::Client && !tcp.payload.is_empty() {
+                connection.syn_data = true;
+            }
+            parts.push(label);
+            if flags & flag::ACK == 0 && side == Side::Client {
+                step.syn = true;
+                connection.syn_ns.get_or_insert(frame.ts_ns);
+            } else if side == Side::Server {
+                step.gating = Some(Answers::Syn);
+                connection.syn_ack_ns.get_or_insert(frame.ts_ns);
+            }
+        }
+        connection.tls_events(packet, &mut parts, &mut step, &mut osi);
+        let before_http = parts.len();
+        connection.http_events(packet, &mut parts, &mut step, &mut osi);
+        // An HTTP message names the data that carried it.
+        if parts.len() > before_http {
+            parts.retain(|part| part != "ApplicationData");
+        }
+        if flags & flag::FIN != 0 {
+            parts.push("FIN".to_owned());
+        }
+        if flags & flag::RST != 0 {
+            parts.push("RST".to_owned());
+        }
+        // The ACK that completes the handshake is a message of its own; other bare ACKs are not.
+        let completes_handshake = side == Side::Client
+            && flags & (flag::SYN | flag::ACK) == flag::ACK
+            && connection.syn_ack_ns.is_some()
+            && !connection
+                .events
+                .iter()
+                .any(|event| event.dir == Side::Client && event.label.starts_with("ACK"));
+        if parts.is_empty() && completes_handshake {
+            parts.push("ACK".to_owned());
+        }
+        if parts.is_empty() {
+            return;
+        }
+        let mut label = parts.join(" · ");
+        if retransmission {
+            label.push_str(" (retransmission)");
+        }
+        let early = side == Side::Client && step.application && !connection.server_hello_seen;
+        let explain = explain::explain(&label, side).to_owned();
+        let t_ms = (frame.ts_ns - connection.first_ns) as f64 / 1e6;
+        connection.events.push(Event {
+            frame: frame.number,
+            t_ms,
+            dir: side,
+            round: 0,
+            osi,
+            label,
+            explain,
+            step,
+            early,
+        });
+    }
+
+    /// The connections seen, in order of first packet, with their rounds counted.
+    pub fn finish(self) -> Vec<Connection> {
+        self.connections.into_iter().filter(|c| !c.events.is_empty()).map(Pending::finish).collect()
+    }
+}
+
+impl Pending {
+    fn tls_events(&mut self, packet: &Packet<'_>, parts: &mut Vec<String>, step: &mut Step, osi: &mut u8) {
+        let mut opaque = 0u32;
+        for layer in &packet.layers {
+            let Header::Tls(tls) = &layer.header else { continue };
+            if let Some(version) = tls.version {
+                self.tls_version = Some(version);
+            }
+            for record in &tls.records {
+                *osi = (*osi).max(5);
+                match record.content_type() {
+                    Some(content_type::HANDSHAKE) if record.plaintext().is_some() => {
+                        for span in &record.messages {
+                            let Some(&message_kind) = span.bytes.first() else { continue };
+                            let message = handshake::Message { kind: message_kind, bytes: span.bytes };
+                            parts.push(self.message(&message, step));
+                        }
+                    }
+                    Some(content_type::HANDSHAKE) => {
+                        parts.push("encrypted handshake".to_owned());
+                        self.encrypted_handshake(step);
+                    }
+                    Some(content_type::CHANGE_CIPHER_SPEC) => {
+                        parts.push("ChangeCipherSpec".to_owned());
+                        if self.tls_version.is_some_and(|v| v < 0x0304) {
+                            if step.side == Side::Server {
+                                step.gating = Some(Answers::Handshake);
+                            } else {
+                                step.handshake = true;
+                            }
+                        }
+                    }
+                    Some(content_type::ALERT) => parts.push(alert_label(record)),
+                    Some(_) => {
+                        *osi = (*osi).max(6);
+                        step.application = true;
+                        if !parts.iter().any(|part| part == "ApplicationData") {
+                            parts.push("ApplicationData".to_owned());
+                        }
+                    }
+                    None => {
+                        // TLS 1.3 without keys: the real type is hidden.
+                        opaque += 1;
+                        self.opaque_record(step);
+                    }
+                }
+            }
+        }
+        if opaque > 0 {
+            let what = if step.application { "encrypted data" } else { "encrypted handshake" };
+            let records = if opaque == 1 { "1 record".to_owned() } else { format!("{opaque} records") };
+            parts.push(format!("{what}, {records}"));
+        }
+    }
+
+    /// What a protected TLS 1.3 record most likely is, from where it falls: before the
+    /// ServerHello a client's can only be early data; after it, a client's first is its
+    /// Finished and the rest are data; a server's are its flight, then tickets and data.
+    fn opaque_record(&mut self, step: &mut Step) {
+        match step.side {
+            Side::Client if !self.server_hello_seen => step.application = true,
+            Side::Client => {
+                self.client_opaque_after_hello += 1;
+                if self.client_opaque_after_hello == 1 {
+                    step.handshake = true;
+                } else {
+                    step.application = true;
+                }
+            }
+            Side::Server if self.client_opaque_after_hello > 1 => step.application = true,
+            Side::Server => {}
+        }
+    }
+
+    fn encrypted_handshake(&mut self, step: &mut Step) {
+        match step.side {
+            Side::Client => step.handshake = true,
+            Side::Server => step.gating = Some(Answers::Handshake),
+        }
+    }
+
+    /// Follows one handshake message and returns its label.
+    fn message(&mut self, message: &handshake::Message<'_>, step: &mut Step) -> String {
+        let name = message_label(message);
+        match (message.kind, step.side) {
+            (kind::CLIENT_HELLO, _) => {
+                step.handshake = true;
+                if let Some(hello) = message.hello() {
+                    self.sni = hello.server_name().map(str::to_owned).or(self.sni.take());
+                    self.client_session_id = hello.session_id.to_vec();
+                    self.early_offered |= hello.extension(extension::kind::EARLY_DATA).is_some();
+                    if self.alpn.is_none() {
+                        let offered: Vec<String> =
+                            hello.alpn().map(|p| String::from_utf8_lossy(p).into_owned()).collect();
+                        if !offered.is_empty() {
+                            self.alpn = Some(offered.join(","));
+                        }
+                    }
+                }
+            }
+            (kind::SERVER_HELLO, Side::Server) => {
+                step.gating = Some(Answers::Handshake);
+                if message.is_hello_retry_request() {
+                    self.hello_retry = true;
+                } else if let Some(hello) = message.hello() {
+                    self.server_hello_seen = true;
+                    self.tls_version = Some(hello.selected_version());
+                    let tls13_resumed = hello.extension(extension::kind::PRE_SHARED_KEY).is_some();
+                    let tls12_resumed =
+                        !self.client_session_id.is_empty() && hello.session_id == self.client_session_id;
+                    self.resumed = tls13_resumed || (hello.selected_version() < 0x0304 && tls12_resumed);
+                    if let Some(protocol) = hello.alpn().next() {
+                        self.alpn = Some(String::from_utf8_lossy(protocol).into_owned());
+                    }
+                }
+            }
+            (kind::ENCRYPTED_EXTENSIONS, Side::Server) => {
+                let body = message.body();
+                let block = body.get(2..).unwrap_or(&[]);
+                self.early_accepted =
+                    Some(extension::walk(block).any(|e| e.kind == extension::kind::EARLY_DATA));
+                if let Some(alpn) = extension::walk(block).find(|e| e.kind == extension::kind::ALPN) {
+                    self.alpn = alpn.alpn().next().map(|p| String::from_utf8_lossy(p).into_owned());
+                }
+            }
+            (kind::NEW_SESSION_TICKET | kind::KEY_UPDATE, _) => {}
+            (_, Side::Client) => step.handshake = true,
+            (_, Side::Server) => {
+                if step.gating.is_none() && self.tls_version.is_some_and(|v| v < 0x0304) {
+                    step.gating = Some(Answers::Handshake);
+                }
+            }
+        }
+        name
+    }
+
+    fn http_events(&mut self, packet: &Packet<'_>, parts: &mut Vec<String>, step: &mut Step, osi: &mut u8) {
+        for layer in &packet.layers {
+            let mut label = String::new();
+            match &layer.header {
+                Header::Http(http) => {
+                    for message in &http.messages {
+                        let head = message.span.bytes.get(..message.head_len).unwrap_or(&[]);
+                        let line = head.split(|byte| *byte == b'\r' || *byte == b'\n').next().unwrap_or(&[]);
+                        label = format!("HTTP {}", String::from_utf8_lossy(line).trim_end());
+                        parts.push(trim_version(&label));
+                    }
+                }
+                Header::Http2(http2) => {
+                    for frame in &http2.frames {
+                        if let Some(headers) = &frame.headers {
+                            let text = match (
+                                headers.get(":method"),
+                                headers.get(":path"),
+                                headers.get(":status"),
+                            ) {
+                                (Some(method), Some(path), _) => format!(
+                                    "HTTP/2 {} {}",
+                                    String::from_utf8_lossy(method),
+                                    String::from_utf8_lossy(path)
+                                ),
+                                (_, _, Some(status)) => format!("HTTP/2 {}", String::from_utf8_lossy(status)),
+                                _ => continue,
+                            };
+                            parts.push(text);
+                            label = "h2".to_owned();
+                        }
+                    }
+                }
+                _ => continue,
+            }
+            if !label.is_empty() {
+                *osi = 7;
+                step.application = true;
+            }
+        }
+    }
+
+    fn finish(mut self) -> Connection {
+        // Early data the server turned down does not count: the request goes again after the
+        // handshake, and the timeline says so.
+        if self.early_offered && self.early_accepted == Some(false) {
+            for event in self.events.iter_mut().filter(|event| event.early) {
+                event.step.application = false;
+                event.label.push_str(" (0-RTT rejected: sent again later)");
+            }
+        }
+        let steps: Vec<Step> = self.events.iter().map(|event| event.step).collect();
+        let counted = rounds::count(&steps);
+        let mut events = self.events;
+        for (event, round) in events.iter_mut().zip(&counted.per_step) {
+            event.round = *round;
+        }
+        let joined = !self.saw_syn;
+        let ms = |ns: i64| (ns - self.first_ns) as f64 / 1e6;
+        let at = |index: Option<usize>| index.and_then(|i| events.get(i)).map(|event| event.t_ms);
+        let tls13 = self.tls_version == Some(0x0304);
+        let early = match (self.early_offered, self.early_accepted) {
+            (false, _) => "none",
+            (true, Some(false)) => "rejected",
+            (true, _) => "accepted",
+        };
+        let tfo = if self.syn_data {
+            "data-in-syn"
+        } else if self.cookie_request {
+            "cookie-request"
+        } else {
+            "none"
+        };
+        let request_in_early_data =
+            counted.request == Some(if self.syn_data { 0 } else { 1 }) && early == "accepted";
+        let variant = match (self.tls_version, tfo == "data-in-syn") {
+            (None, _) if events.iter().any(|e| e.osi == 7) => "http",
+            (None, _) => "tcp",
+            (Some(_), true) if tls13 && request_in_early_data => "tfo-tls13-0rtt",
+            (Some(_), true) if tls13 => "tfo-tls13",
+            (Some(_), _) if tls13 && request_in_early_data => "tls13-0rtt",
+            (Some(_), _) if tls13 => "tls13",
+            (Some(_), _) if self.resumed => "tls12-resumed",
+            (Some(_), _) => "tls12",
+        };
+        let (client, server) = self.endpoints.unwrap_or_default();
+        Connection {
+            id: self.stream,
+            transport: "tcp",
+            client,
+            server,
+            variant,
+            tls_version: self.tls_version.map(version_name),
+            alpn: self.alpn,
+            sni: self.sni,
+            tfo,
+            early_data: early,
+            resumed: self.resumed,
+            hello_retry: self.hello_retry,
+            joined_mid_stream: joined,
+            rtt_ms: match (self.syn_ns, self.syn_ack_ns) {
+                (Some(syn), Some(syn_ack)) => Some((syn_ack - syn) as f64 / 1e6),
+                _ => None,
+            },
+            request_rtts: counted.request.filter(|_| !joined),
+            response_rtts: counted.response.filter(|_| !joined),
+            request_ms: at(counted.request_step).filter(|_| !joined),
+            response_ms: at(counted.response_step).filter(|_| !joined).map(|t| t.max(ms(self.first_ns))),
+            events,
+        }
+    }
+}
+
+/// A message's label: its name without spaces, as the protocol's specification writes it.
+fn message_label(message: &handshake::Message<'_>) -> String {
+    message.info_name().replace(' ', "")
+}
+
+fn alert_label(record: &crate::dissect::tls::Record<'_>) -> String {
+    match record.plaintext().filter(|p| p.bytes.len() >= 2) {
+        Some(alert) => {
+            let description =
+                crate::dissect::tls::names::alert_description(alert.bytes[1]).unwrap_or("Unknown");
+            format!("Alert({description})")
+        }
+        None => "encrypted Alert".to_owned(),
+    }
+}
+
+/// "HTTP GET /x HTTP/1.1" without the version at the end; "HTTP HTTP/1.1 200 OK" as "HTTP 200 OK".
+fn trim_version(label: &str) -> String {
+    let trimmed =
+        label.strip_suffix(" HTTP/1.1").or_else(|| label.strip_suffix(" HTTP/1.0")).unwrap_or(label);
+    trimmed.replacen("HTTP HTTP/1.1 ", "HTTP ", 1).replacen("HTTP HTTP/1.0 ", "HTTP ", 1)
+}
+
+/// A TLS version as people say it.
+pub fn version_name(version: u16) -> &'static str {
+    match version {
+        0x0304 => "1.3",
+        0x0303 => "1.2",
+        0x0302 => "1.1",
+        0x0301 => "1.0",
+        _ => "?",
+    }
+}

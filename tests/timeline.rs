@@ -1,0 +1,189 @@
+//! `rttscope timeline` on captures from real peers: every connection's variant and round
+//! counts against DESIGN section 3's textbook table, with and without key logs; the JSON
+//! schema; a connection joined mid-stream; and a snapshot of the text diagram.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+
+use common::{rttscope, stderr, stdout};
+
+fn interop(name: &str) -> PathBuf {
+    common::root().join("fixtures/interop").join(name)
+}
+
+/// A connection's variant, request_rtts and response_rtts.
+type Counted = (String, Option<u64>, Option<u64>);
+
+/// What `Counted` says of every connection, from the JSON output.
+fn rounds(capture: &Path, keys: Option<&Path>) -> Vec<Counted> {
+    let capture = capture.to_string_lossy();
+    let mut args = vec!["timeline", capture.as_ref(), "-T", "json"];
+    let keys = keys.map(|keys| keys.to_string_lossy().into_owned());
+    if let Some(keys) = &keys {
+        args.extend(["--keylog", keys.as_str()]);
+    }
+    let output = rttscope(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let document: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    document["connections"]
+        .as_array()
+        .expect("connections")
+        .iter()
+        .map(|c| {
+            (
+                c["variant"].as_str().unwrap_or_default().to_owned(),
+                c["request_rtts"].as_u64(),
+                c["response_rtts"].as_u64(),
+            )
+        })
+        .collect()
+}
+
+fn expect(variant: &str, request: u64, response: u64) -> Counted {
+    (variant.to_owned(), Some(request), Some(response))
+}
+
+#[test]
+fn the_textbook_table_holds_on_captures_from_real_peers() {
+    let tls12 = expect("tls12", 3, 4);
+    let tls13 = expect("tls13", 2, 3);
+    let cases: Vec<(&str, Vec<Counted>)> = vec![
+        ("lo-http", vec![expect("http", 1, 2); 2]),
+        // curl --tcp-fastopen twice per address: the cookie request, then the request in the SYN.
+        (
+            "tcp-fastopen",
+            vec![expect("http", 1, 2), expect("http", 0, 1), expect("http", 1, 2), expect("http", 0, 1)],
+        ),
+        ("tls12-openssl", vec![tls12.clone(); 7]),
+        // Three suites, a HelloRetryRequest (one more round), a rejected certificate (no request).
+        (
+            "tls13-openssl",
+            vec![
+                tls13.clone(),
+                tls13.clone(),
+                tls13.clone(),
+                expect("tls13", 3, 4),
+                ("tls13".to_owned(), None, None),
+            ],
+        ),
+        // A full handshake, 0-RTT accepted, and a pair whose early data the server rejected.
+        ("tls13-0rtt", vec![tls13.clone(), expect("tls13-0rtt", 1, 2), tls13.clone(), tls13.clone()]),
+        ("tls-python", vec![tls13.clone(), tls13.clone(), tls12.clone(), expect("tls12-resumed", 2, 3)]),
+        ("tls-rsa4096", vec![tls12, tls13.clone()]),
+        ("h2-tls", vec![expect("tls13", 3, 4)]),
+    ];
+    for (name, expected) in cases {
+        let capture = interop(&format!("{name}.pcap"));
+        let keys = interop(&format!("{name}.keys"));
+        let keys = keys.exists().then_some(keys);
+        assert_eq!(rounds(&capture, keys.as_deref()), expected, "{name} with its key log");
+        // Without the key log, what stays encrypted is still counted from what is visible.
+        if name != "tls13-0rtt" {
+            assert_eq!(rounds(&capture, None), expected, "{name} without a key log");
+        }
+    }
+}
+
+#[test]
+fn the_public_teaching_captures_count_as_the_textbook_says() {
+    let public = common::root().join("../shared/captures-public");
+    for (name, expected) in
+        [("illustrated-tls12", expect("tls12", 3, 4)), ("illustrated-tls13", expect("tls13", 2, 3))]
+    {
+        let capture = public.join(format!("{name}.pcap"));
+        if !capture.exists() {
+            continue;
+        }
+        let keys = public.join(format!("{name}.keys"));
+        assert_eq!(rounds(&capture, Some(&keys)), std::slice::from_ref(&expected), "{name}");
+        assert_eq!(rounds(&capture, None), [expected], "{name} without keys");
+    }
+}
+
+#[test]
+fn json_follows_the_documented_schema() {
+    let output = rttscope(&[
+        "timeline",
+        &interop("tls13-0rtt.pcap").to_string_lossy(),
+        "-T",
+        "json",
+        "--connection",
+        "1",
+    ]);
+    assert!(output.status.success());
+    let document: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    let connection = &document["connections"][0];
+    for key in [
+        "id",
+        "transport",
+        "client",
+        "server",
+        "variant",
+        "tls_version",
+        "alpn",
+        "sni",
+        "tfo",
+        "early_data",
+        "resumed",
+        "rtt_ms",
+        "request_rtts",
+        "response_rtts",
+        "request_ms",
+        "response_ms",
+    ] {
+        assert!(connection.get(key).is_some(), "{key} missing: {connection}");
+    }
+    assert_eq!(connection["early_data"], "accepted");
+    assert_eq!(connection["resumed"], true);
+    let first = &connection["events"][0];
+    assert_eq!(
+        (first["dir"].as_str(), first["round"].as_u64(), first["label"].as_str()),
+        (Some("c2s"), Some(0), Some("SYN"))
+    );
+    assert!(first["explain"].as_str().is_some_and(|text| !text.is_empty()));
+}
+
+#[test]
+fn a_connection_joined_mid_stream_has_no_round_counts() {
+    let capture = rttscope::capture::CaptureFile::open(&interop("tls13-openssl.pcap")).expect("opens");
+    // Drop the first connection's handshake: its first seven frames.
+    let frames: Vec<_> = capture.frames().map(|frame| frame.expect("whole")).skip(7).collect();
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("joined.pcap");
+    std::fs::write(&path, common::write::pcap(&frames, 1, false, false)).expect("written");
+    let output = rttscope(&["timeline", &path.to_string_lossy(), "--connection", "0"]);
+    assert!(output.status.success());
+    let text = stdout(&output);
+    assert!(text.contains("joined mid-stream, so its round trips cannot be counted"), "{text}");
+    assert_eq!(rounds(&path, None)[0].1, None);
+}
+
+#[test]
+fn an_unknown_connection_is_a_usage_error() {
+    let output = rttscope(&["timeline", &interop("lo-http.pcap").to_string_lossy(), "--connection", "99"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("no TCP connection 99"), "{}", stderr(&output));
+}
+
+/// The diagram of a TLS 1.2 connection, as committed; `RTTSCOPE_BLESS=1` rewrites it.
+#[test]
+fn the_text_diagram_matches_its_snapshot() {
+    let keys = interop("tls12-openssl.keys");
+    let output = rttscope(&[
+        "timeline",
+        &interop("tls12-openssl.pcap").to_string_lossy(),
+        "--keylog",
+        &keys.to_string_lossy(),
+        "--connection",
+        "0",
+    ]);
+    assert!(output.status.success());
+    let snapshot = common::root().join("tests/snapshots/timeline-tls12.txt");
+    if std::env::var_os("RTTSCOPE_BLESS").is_some() {
+        std::fs::create_dir_all(snapshot.parent().expect("a folder")).expect("folder");
+        std::fs::write(&snapshot, &output.stdout).expect("written");
+    }
+    let expected = std::fs::read_to_string(&snapshot).expect("the snapshot (RTTSCOPE_BLESS=1 makes it)");
+    assert_eq!(stdout(&output), expected);
+}
