@@ -187,3 +187,32 @@ fn the_text_diagram_matches_its_snapshot() {
     let expected = std::fs::read_to_string(&snapshot).expect("the snapshot (RTTSCOPE_BLESS=1 makes it)");
     assert_eq!(stdout(&output), expected);
 }
+
+/// The SVG and Mermaid renderings of the 0-RTT connection, as committed; `RTTSCOPE_BLESS=1`
+/// rewrites them.
+#[test]
+fn the_svg_and_mermaid_diagrams_match_their_snapshots() {
+    let keys = interop("tls13-0rtt.keys");
+    for (format, file) in [("svg", "timeline-0rtt.svg"), ("mermaid", "timeline-0rtt.mmd")] {
+        let output = rttscope(&[
+            "timeline",
+            &interop("tls13-0rtt.pcap").to_string_lossy(),
+            "--keylog",
+            &keys.to_string_lossy(),
+            "--connection",
+            "1",
+            "-T",
+            format,
+        ]);
+        assert!(output.status.success());
+        let snapshot = common::root().join("tests/snapshots").join(file);
+        if std::env::var_os("RTTSCOPE_BLESS").is_some() {
+            std::fs::write(&snapshot, &output.stdout).expect("written");
+        }
+        let expected = std::fs::read_to_string(&snapshot).expect("the snapshot (RTTSCOPE_BLESS=1 makes it)");
+        assert_eq!(stdout(&output), expected, "{format}");
+    }
+    let svg = std::fs::read_to_string(common::root().join("tests/snapshots/timeline-0rtt.svg")).expect("svg");
+    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
+    assert!(svg.contains("request after 1 round trip, response after 2 round trips"));
+}

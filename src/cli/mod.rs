@@ -45,6 +45,10 @@ pub enum TimelineFormat {
     Text,
     /// `{"connections":[...]}`, as DESIGN section 5 describes it.
     Json,
+    /// A standalone SVG of the diagrams, for slides.
+    Svg,
+    /// A Mermaid `sequenceDiagram` per connection.
+    Mermaid,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ use std::io::{self, BufWriter, Write};
 use super::dissect::{for_each_packet, load_key_log};
 use super::{CliError, Outcome, TimelineArgs, TimelineFormat};
 use crate::capture::CaptureFile;
+use crate::render::diagram::{write_mermaid, write_svg};
 use crate::render::timeline::{write_json, write_text};
 use crate::timeline::Builder;
 use crate::track::Tracker;
@@ -34,6 +35,8 @@ pub fn run(args: &TimelineArgs) -> Result<Outcome, CliError> {
     let written = match args.format {
         TimelineFormat::Text => write_text(&mut out, &connections),
         TimelineFormat::Json => write_json(&mut out, &connections),
+        TimelineFormat::Svg => write_svg(&mut out, &connections),
+        TimelineFormat::Mermaid => write_mermaid(&mut out, &connections),
     };
     match written.and_then(|()| out.flush()) {
         Ok(()) => Ok(outcome),

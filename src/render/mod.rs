@@ -1,6 +1,7 @@
 //! Non-interactive renderers: one line of text, one JSON object, or tab-separated fields per
 //! packet. Renderers only read packets; they write into a buffered writer the caller owns.
 
+pub mod diagram;
 pub mod fields;
 pub mod json;
 pub mod text;

@@ -23,6 +23,8 @@ pub fn variant_words(variant: &str) -> &'static str {
         "tfo-tls13-0rtt" => "TLS 1.3 with 0-RTT over TCP Fast Open",
         "quic" => "HTTP/3 over QUIC",
         "quic-0rtt" => "HTTP/3 over QUIC with 0-RTT",
+        "udp" => "UDP",
+        "icmp" => "ping",
         _ => "TCP",
     }
 }
@@ -38,6 +40,25 @@ pub fn verdict(connection: &Connection) -> String {
         return line;
     }
     let trips = |n: u32| if n == 1 { "1 round trip".to_owned() } else { format!("{n} round trips") };
+    match connection.variant {
+        "udp" => {
+            let _ = write!(line, ": {} datagrams, no handshake to wait for", connection.events.len());
+            return line;
+        }
+        "icmp" => {
+            let replies = connection.events.iter().filter(|event| event.dir == Side::Server).count();
+            let _ = write!(
+                line,
+                ": {} requests, {replies} replies, each one round trip",
+                connection.events.len() - replies
+            );
+            if let Some(rtt) = connection.rtt_ms {
+                let _ = write!(line, "; RTT {rtt:.3} ms");
+            }
+            return line;
+        }
+        _ => {}
+    }
     match (connection.request_rtts, connection.response_rtts) {
         (Some(request), Some(response)) => {
             let _ = write!(line, ": request after {}, response after {}", trips(request), trips(response));

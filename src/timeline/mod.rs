@@ -65,6 +65,10 @@ pub struct Connection {
 #[derive(Default)]
 struct Pending {
     stream: u32,
+    transport: &'static str,
+    first_frame: u64,
+    /// For pings: the time from each request to its reply, the first one kept.
+    echo_rtt_ns: Option<i64>,
     client: Option<(String, u16)>,
     endpoints: Option<(String, String)>,
     first_ns: i64,
@@ -89,7 +93,12 @@ struct Pending {
 /// Collects connections from packets.
 #[derive(Default)]
 pub struct Builder {
+    /// TCP connections by `tcp.stream`.
     connections: Vec<Pending>,
+    /// UDP conversations by `udp.stream`, and ping exchanges by addresses and identifier.
+    others: Vec<Pending>,
+    udp: rustc_hash::FxHashMap<u32, usize>,
+    pings: rustc_hash::FxHashMap<(std::net::IpAddr, std::net::IpAddr, u16), usize>,
 }
 
 impl Builder {
@@ -100,6 +109,7 @@ impl Builder {
     /// Takes one tracked packet.
     pub fn handle_packet(&mut self, frame: &Frame<'_>, packet: &Packet<'_>) {
         let Some((src, dst)) = packet.addresses() else { return };
+        self.datagram(frame, packet, src, dst);
         let Some((tcp, tcp_analysis)) =
             packet.layers.iter().find_map(|layer| match (&layer.header, &layer.annotation) {
                 (Header::Tcp(tcp), Annotation::Tcp(analysis)) if !layer.is_quoted() => Some((tcp, analysis)),
@@ -111,11 +121,12 @@ impl Builder {
         let index = tcp_analysis.stream as usize;
         while self.connections.len() <= index {
             let stream = self.connections.len() as u32;
-            self.connections.push(Pending { stream, first_ns: frame.ts_ns, ..Pending::default() });
+            self.connections.push(Pending { stream, transport: "tcp", ..Pending::default() });
         }
         let connection = &mut self.connections[index];
         if connection.endpoints.is_none() {
             connection.first_ns = frame.ts_ns;
+            connection.first_frame = frame.number;
         }
         let flags = tcp.flags();
         let source = (src.to_string(), tcp.src_port());
@@ -222,9 +233,127 @@ impl Builder {
         });
     }
 
-    /// The connections seen, in order of first packet, with their rounds counted.
+    /// A UDP datagram or an ICMP echo: one event of its conversation.
+    fn datagram(
+        &mut self,
+        frame: &Frame<'_>,
+        packet: &Packet<'_>,
+        src: std::net::IpAddr,
+        dst: std::net::IpAddr,
+    ) {
+        for layer in packet.layers.iter().filter(|layer| !layer.is_quoted()) {
+            let (key, label, reply, rtt) = match (&layer.header, &layer.annotation) {
+                (Header::Udp(udp), Annotation::Udp(conversation)) => {
+                    let len = udp.payload.len() + udp.missing;
+                    let ports = (udp.src_port(), udp.dst_port());
+                    (Err((conversation.stream, ports)), format!("UDP {len} bytes"), false, None)
+                }
+                (Header::Icmp(message), annotation) if message.is_echo() => {
+                    let reply = message.kind() == 0;
+                    let (a, b) = if reply { (dst, src) } else { (src, dst) };
+                    let rtt = match annotation {
+                        Annotation::EchoReply { response_ns, .. } => Some(*response_ns),
+                        _ => None,
+                    };
+                    let what = if reply { "Echo reply" } else { "Echo request" };
+                    (Ok((a, b, message.ident())), format!("{what} seq={}", message.seq()), reply, rtt)
+                }
+                (Header::Icmpv6(message), annotation) if message.is_echo() => {
+                    let Some((ident, seq)) = message.echo_ident_seq() else { continue };
+                    let reply = message.kind() == 129;
+                    let (a, b) = if reply { (dst, src) } else { (src, dst) };
+                    let rtt = match annotation {
+                        Annotation::EchoReply { response_ns, .. } => Some(*response_ns),
+                        _ => None,
+                    };
+                    let what = if reply { "Echo reply" } else { "Echo request" };
+                    (Ok((a, b, ident)), format!("{what} seq={seq}"), reply, rtt)
+                }
+                _ => continue,
+            };
+            let next = self.others.len();
+            let (index, transport) = match key {
+                Err((stream, _)) => (*self.udp.entry(stream).or_insert(next), "udp"),
+                Ok(ping) => (*self.pings.entry(ping).or_insert(next), "icmp"),
+            };
+            let with_port = |addr: std::net::IpAddr, port: u16| match addr {
+                std::net::IpAddr::V6(_) => format!("[{addr}]:{port}"),
+                std::net::IpAddr::V4(_) => format!("{addr}:{port}"),
+            };
+            let source = match key {
+                Err((_, (src_port, _))) => with_port(src, src_port),
+                Ok(_) => src.to_string(),
+            };
+            if index == next {
+                let (client, server) = match key {
+                    Ok((a, b, _)) => (a.to_string(), b.to_string()),
+                    Err((_, (src_port, dst_port))) => (with_port(src, src_port), with_port(dst, dst_port)),
+                };
+                self.others.push(Pending {
+                    transport,
+                    first_ns: frame.ts_ns,
+                    first_frame: frame.number,
+                    endpoints: Some((client.clone(), server)),
+                    client: Some((client, 0)),
+                    saw_syn: true,
+                    ..Pending::default()
+                });
+            }
+            let conversation = &mut self.others[index];
+            let side = match (transport, reply) {
+                ("icmp", true) => Side::Server,
+                ("icmp", false) => Side::Client,
+                _ if conversation.endpoints.as_ref().is_some_and(|(client, _)| *client == source) => {
+                    Side::Client
+                }
+                _ => Side::Server,
+            };
+            if let Some(rtt) = rtt {
+                conversation.echo_rtt_ns.get_or_insert(rtt);
+            }
+            // A ping's request and reply are one round trip: the reply answers the request.
+            let step = Step {
+                side,
+                syn: transport == "icmp" && side == Side::Client,
+                handshake: false,
+                application: true,
+                gating: (transport == "icmp" && side == Side::Server).then_some(Answers::Syn),
+                retransmission: false,
+            };
+            let explain = match (transport, side) {
+                ("icmp", Side::Client) => "an echo request: does the host answer, and how long does it take?",
+                ("icmp", Side::Server) => "the echo reply: one round trip, measured",
+                _ => "a datagram: no handshake, no connection, nothing to wait for",
+            };
+            let t_ms = (frame.ts_ns - conversation.first_ns) as f64 / 1e6;
+            let osi = if transport == "icmp" { 3 } else { 4 };
+            conversation.events.push(Event {
+                frame: frame.number,
+                t_ms,
+                dir: side,
+                round: 0,
+                osi,
+                label,
+                explain: explain.to_owned(),
+                step,
+                early: false,
+            });
+        }
+    }
+
+    /// The connections seen, in order of first packet, with their rounds counted; each is
+    /// numbered by that order.
     pub fn finish(self) -> Vec<Connection> {
-        self.connections.into_iter().filter(|c| !c.events.is_empty()).map(Pending::finish).collect()
+        let mut all: Vec<Pending> =
+            self.connections.into_iter().chain(self.others).filter(|c| !c.events.is_empty()).collect();
+        all.sort_by_key(|pending| pending.first_frame);
+        all.into_iter()
+            .enumerate()
+            .map(|(id, mut pending)| {
+                pending.stream = id as u32;
+                pending.finish()
+            })
+            .collect()
     }
 }
 
@@ -439,20 +568,24 @@ impl Pending {
         };
         let request_in_early_data =
             counted.request == Some(if self.syn_data { 0 } else { 1 }) && early == "accepted";
-        let variant = match (self.tls_version, tfo == "data-in-syn") {
-            (None, _) if events.iter().any(|e| e.osi == 7) => "http",
-            (None, _) => "tcp",
-            (Some(_), true) if tls13 && request_in_early_data => "tfo-tls13-0rtt",
-            (Some(_), true) if tls13 => "tfo-tls13",
-            (Some(_), _) if tls13 && request_in_early_data => "tls13-0rtt",
-            (Some(_), _) if tls13 => "tls13",
-            (Some(_), _) if self.resumed => "tls12-resumed",
-            (Some(_), _) => "tls12",
+        let variant = match (self.transport, self.tls_version, tfo == "data-in-syn") {
+            ("icmp", _, _) => "icmp",
+            ("udp", _, _) => "udp",
+            (_, tls_version, syn_data) => match (tls_version, syn_data) {
+                (None, _) if events.iter().any(|e| e.osi == 7) => "http",
+                (None, _) => "tcp",
+                (Some(_), true) if tls13 && request_in_early_data => "tfo-tls13-0rtt",
+                (Some(_), true) if tls13 => "tfo-tls13",
+                (Some(_), _) if tls13 && request_in_early_data => "tls13-0rtt",
+                (Some(_), _) if tls13 => "tls13",
+                (Some(_), _) if self.resumed => "tls12-resumed",
+                (Some(_), _) => "tls12",
+            },
         };
         let (client, server) = self.endpoints.unwrap_or_default();
         Connection {
             id: self.stream,
-            transport: "tcp",
+            transport: self.transport,
             client,
             server,
             variant,
@@ -464,8 +597,9 @@ impl Pending {
             resumed: self.resumed,
             hello_retry: self.hello_retry,
             joined_mid_stream: joined,
-            rtt_ms: match (self.syn_ns, self.syn_ack_ns) {
-                (Some(syn), Some(syn_ack)) => Some((syn_ack - syn) as f64 / 1e6),
+            rtt_ms: match (self.syn_ns, self.syn_ack_ns, self.echo_rtt_ns) {
+                (Some(syn), Some(syn_ack), _) => Some((syn_ack - syn) as f64 / 1e6),
+                (_, _, Some(echo)) => Some(echo as f64 / 1e6),
                 _ => None,
             },
             request_rtts: counted.request.filter(|_| !joined),
@@ -479,7 +613,10 @@ impl Pending {
 
 /// A message's label: its name without spaces, as the protocol's specification writes it.
 fn message_label(message: &handshake::Message<'_>) -> String {
-    message.info_name().replace(' ', "")
+    match message.kind {
+        kind::END_OF_EARLY_DATA => "EndOfEarlyData".to_owned(),
+        _ => message.info_name().replace(' ', ""),
+    }
 }
 
 fn alert_label(record: &crate::dissect::tls::Record<'_>) -> String {

@@ -90,7 +90,13 @@ pub fn count(steps: &[Step]) -> Rounds {
                     Some(Answers::Handshake) => handshake_round.or(syn_round),
                     None => None,
                 };
-                rounds.per_step.push(last_client_round.map_or(0, |round| round + 1));
+                // The response arrives in the round after the request, as `response_rtts` counts
+                // it; anything else in the round after the client's latest message.
+                let shown = match (step.application, rounds.request) {
+                    (true, Some(request)) => request + 1,
+                    _ => last_client_round.map_or(0, |round| round + 1),
+                };
+                rounds.per_step.push(shown);
                 if step.retransmission {
                     continue;
                 }
