@@ -50,6 +50,8 @@ fn the_textbook_table_holds_on_captures_from_real_peers() {
     let tls13 = expect("tls13", 2, 3);
     let cases: Vec<(&str, Vec<Counted>)> = vec![
         ("lo-http", vec![expect("http", 1, 2); 2]),
+        // The request is lost once and retransmitted: shown, not counted.
+        ("tcp-rto", vec![expect("http", 1, 2)]),
         // curl --tcp-fastopen twice per address: the cookie request, then the request in the SYN.
         (
             "tcp-fastopen",
@@ -157,6 +159,17 @@ fn a_connection_joined_mid_stream_has_no_round_counts() {
     let text = stdout(&output);
     assert!(text.contains("joined mid-stream, so its round trips cannot be counted"), "{text}");
     assert_eq!(rounds(&path, None)[0].1, None);
+}
+
+#[test]
+fn a_retransmission_is_shown_as_one() {
+    let output = rttscope(&["timeline", &interop("tcp-rto.pcap").to_string_lossy()]);
+    let text = stdout(&output);
+    let line = text
+        .lines()
+        .find(|line| line.contains("(retransmission)"))
+        .expect("the retransmitted request is drawn");
+    assert!(line.trim_start().starts_with('1'), "still in round 1: {line}");
 }
 
 #[test]

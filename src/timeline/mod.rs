@@ -210,6 +210,10 @@ impl Builder {
         if parts.is_empty() && completes_handshake {
             parts.push("ACK".to_owned());
         }
+        // A retransmitted segment is not decoded again: it is shown for what it is.
+        if parts.is_empty() && retransmission && !tcp.payload.is_empty() {
+            parts.push(format!("{} bytes", tcp.payload.len()));
+        }
         if parts.is_empty() {
             return;
         }
