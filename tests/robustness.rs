@@ -32,11 +32,24 @@ impl Random {
     }
 }
 
+impl Drop for Pipeline {
+    /// The timelines of whatever went through are drawn every way too.
+    fn drop(&mut self) {
+        let connections = std::mem::take(&mut self.timeline).finish();
+        let mut sink = io::sink();
+        rttscope::render::timeline::write_text(&mut sink, &connections).expect("a sink");
+        rttscope::render::timeline::write_json(&mut sink, &connections).expect("a sink");
+        rttscope::render::diagram::write_svg(&mut sink, &connections).expect("a sink");
+        rttscope::render::diagram::write_mermaid(&mut sink, &connections).expect("a sink");
+    }
+}
+
 /// Runs a frame through everything that reads packets.
 struct Pipeline {
     tracker: Tracker,
     renderers: Vec<Box<dyn Render>>,
     filter: Filter,
+    timeline: rttscope::timeline::Builder,
 }
 
 impl Pipeline {
@@ -55,6 +68,7 @@ impl Pipeline {
             ],
             filter: Filter::parse("tcp.port == 80 || ip.addr == 10.0.0.0/8 || frame contains 00:01 || !udp")
                 .expect("valid filter"),
+            timeline: rttscope::timeline::Builder::new(),
         }
     }
 
@@ -62,6 +76,7 @@ impl Pipeline {
         let mut scratch = rttscope::track::Scratch::new();
         let packet = self.tracker.handle_frame(frame, &mut scratch);
         self.filter.matches(&packet, frame);
+        self.timeline.handle_packet(frame, &packet);
         for renderer in &mut self.renderers {
             renderer.packet(&mut io::sink(), frame, &packet).expect("writing to a sink cannot fail");
         }
