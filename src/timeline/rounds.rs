@@ -47,7 +47,8 @@ pub struct Step {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Rounds {
     /// One per step: the client's round when it sent the step; for a server step, the round
-    /// it arrives in: one more than the client's latest message before it.
+    /// it closes: one more than the client message it answers (the request, for the
+    /// response), or than the client's latest message.
     pub per_step: Vec<u32>,
     /// The round of the client's first application byte.
     pub request: Option<u32>,
@@ -92,8 +93,9 @@ pub fn count(steps: &[Step]) -> Rounds {
                 };
                 // The response arrives in the round after the request, as `response_rtts` counts
                 // it; anything else in the round after the client's latest message.
-                let shown = match (step.application, rounds.request) {
-                    (true, Some(request)) => request + 1,
+                let shown = match (step.application, rounds.request, answered) {
+                    (true, Some(request), _) => request + 1,
+                    (_, _, Some(round)) => round + 1,
                     _ => last_client_round.map_or(0, |round| round + 1),
                 };
                 rounds.per_step.push(shown);
