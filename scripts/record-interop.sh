@@ -965,6 +965,60 @@ for _ in range(count):
 ls.close()
 PY
 
+# HTTPS over TCP Fast Open, in the style of tfo_server.py: dual-stack
+# listener with TCP_FASTOPEN on PORT, TLS 1.3 only (no session tickets), one
+# HTTP/1.1 request per connection answered with a fixed body, Content-Length
+# and "Connection: close", then close_notify; serves COUNT connections. For
+# each it prints what the kernel says at accept time: whether data came in
+# the SYN and was taken (TCP_INFO tcpi_options & TCPI_OPT_SYN_DATA), the TCP
+# state, and how many bytes were already queued.
+cat >"$WORK/tfo_tls_server.py" <<'PY'
+import socket, ssl, sys
+TCPI_OPT_SYN_DATA = 32
+port, cert, key, count, ready = (int(sys.argv[1]), sys.argv[2], sys.argv[3],
+                                 int(sys.argv[4]), sys.argv[5])
+body = b"rttscope TLS 1.3 over TCP Fast Open fixture\n"
+resp = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n"
+        b"Connection: close\r\n\r\n" % len(body)) + body
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.minimum_version = ssl.TLSVersion.TLSv1_3
+ctx.num_tickets = 0
+ctx.load_cert_chain(cert, key)
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_FASTOPEN, 16)
+s.bind(("::", port))
+s.listen(16)
+s.settimeout(60)
+open(ready, "w").write("ready\n")
+for _ in range(count):
+    raw, peer = s.accept()
+    info = raw.getsockopt(socket.IPPROTO_TCP, socket.TCP_INFO, 104)
+    try:
+        queued = len(raw.recv(4096, socket.MSG_PEEK | socket.MSG_DONTWAIT))
+    except BlockingIOError:
+        queued = 0
+    raw.settimeout(10)
+    conn = ctx.wrap_socket(raw, server_side=True)
+    head = b""
+    while b"\r\n\r\n" not in head:
+        data = conn.recv(4096)
+        if not data:
+            break
+        head += data
+    conn.sendall(resp)
+    print("%s syn_data=%d state=%d queued_at_accept=%d %s %s %s" % (
+        peer[0], bool(info[5] & TCPI_OPT_SYN_DATA), info[0], queued, conn.version(),
+        conn.cipher()[0], head.split(b"\r\n")[0].decode()), flush=True)
+    try:
+        conn.unwrap().close()
+    except (ssl.SSLError, OSError) as e:
+        print("  close: %s" % e, flush=True)
+        raw.close()
+s.close()
+PY
+
 # HTTPS client on Python's ssl module: fetches one file per connection and
 # checks the TLS version and whether the session was resumed.
 # Arguments: CA KEYLOG12 KEYLOG13 then VERSION ADDR PATH RESUME per connection,
@@ -1198,6 +1252,37 @@ rec_h2() {
     stop "$SRV_PID"
 }
 
+# 17: HTTPS over TCP Fast Open: curl --tcp-fastopen (TLS 1.3) against the
+# Python TFO server with a self-signed server.test certificate, twice per
+# address, IPv4 then IPv6: the first connection's SYN asks for a cookie, the
+# second sends the cookie and the ClientHello in its SYN
+rec_tfo_tls13() {
+    local c=$NSP-c26 s=$NSP-s26 p pki=$WORK/pki2048 keys=$STAGE/tfo-tls13.keys a n
+    local srv_out=$WORK/log/tfotls.out
+    make_pki "$pki" 2048 self
+    tls_pair "$c" "$s" 26
+    nsx "$c" sysctl -qw net.ipv4.tcp_fastopen=3
+    nsx "$s" sysctl -qw net.ipv4.tcp_fastopen=3
+    bg "$s" tfotls python3 "$WORK/tfo_tls_server.py" 443 "$pki/self.pem" "$pki/self.key" 4 \
+        "$WORK/tfotls-ready"
+    SRV_PID=$BG_PID
+    wait_file "$WORK/tfotls-ready" ready
+    : >"$keys"
+    log "tfo-tls13.pcap"
+    cap_start "$c" "$STAGE/tfo-tls13.pcap" -i veth0; p=$CAP_PID
+    for a in 10.0.26.2 10.0.26.2 '[fd00:26::2]' '[fd00:26::2]'; do
+        tcurl "$c" "$keys" --tcp-fastopen -k --tlsv1.3 --resolve "server.test:443:$a" \
+            https://server.test/hello.txt
+    done
+    cap_stop $p
+    wait "$SRV_PID" || die "TFO TLS server failed: $(tail -5 "$WORK/log/tfotls.err")"
+    cat "$srv_out" >>"$WORK/log/clients.out"
+    # the server's view: which connections' SYN data the kernel took
+    n=$(grep -c 'syn_data=1' "$srv_out" || true)
+    log "tfo-tls13.pcap: the server accepted $n of 4 connections with data from the SYN"
+    (( n == 2 )) || log "tfo-tls13.pcap: WARNING: want 2; server says: $(tr '\n' ';' <"$srv_out")"
+}
+
 # ---------------------------------------------------------------------------
 # verification: each capture must hold what it was made for
 # ---------------------------------------------------------------------------
@@ -1291,11 +1376,12 @@ verify_tls() {
     local f hs=tls.handshake.type sv=tls.handshake.extensions.supported_version ext=tls.handshake.extension.type
     local cs=tls.handshake.ciphersuite id
     for f in tls12-openssl.pcap tls13-openssl.pcap tls13-0rtt.pcap tls-python.pcap tls-rsa4096.pcap \
-             h2-tls.pcap h2c.pcap; do
+             h2-tls.pcap h2c.pcap tfo-tls13.pcap; do
         linktype_is "$f" Ethernet
         expect_none "$f" 'frame.len > 1514'
     done
-    for f in tls12-openssl.pcap tls13-openssl.pcap tls13-0rtt.pcap tls-python.pcap tls-rsa4096.pcap; do
+    for f in tls12-openssl.pcap tls13-openssl.pcap tls13-0rtt.pcap tls-python.pcap tls-rsa4096.pcap \
+             tfo-tls13.pcap; do
         want "$f" -eq 0 'http'                           # nothing readable without the keys
     done
 
@@ -1382,6 +1468,30 @@ verify_tls() {
     want "$f" -eq 2 'http2.headers.path == "/second.txt"'
     want "$f" -eq 3 'http2.headers.status == 200'
     want "$f" -eq 1 'http2.type == 7'                              # GOAWAY from nghttp
+
+    # TCP Fast Open: per address a SYN asking for a cookie (empty Fast Open
+    # option), the cookie in the SYN-ACK, then a SYN with the cookie and the
+    # ClientHello, whose SYN-ACK acknowledges the data (relative ack > 1)
+    f="tfo-tls13.pcap"
+    local syn='tcp.flags.syn == 1 && tcp.flags.ack == 0' synack='tcp.flags.syn == 1 && tcp.flags.ack == 1'
+    want "$f" -eq 4 "$syn"
+    want "$f" -eq 2 "$syn && tcp.options.tfo.request && tcp.len == 0"
+    want "$f" -eq 2 "$synack && tcp.options.tfo.cookie"
+    want "$f" -eq 2 'tcp.flags.syn == 1 && tcp.flags.ack == 0 && tcp.len > 0'
+    want "$f" -eq 2 "$syn && tcp.len > 0 && tcp.options.tfo.cookie"
+    want "$f" -eq 2 "$hs == 1 && tcp.flags.syn == 1"
+    want "$f" -eq 2 "$hs == 1 && tcp.flags.syn == 1 && tls.handshake.extensions_server_name == \"server.test\""
+    want "$f" -eq 1 "ipv6 && $hs == 1 && tcp.flags.syn == 1"
+    want "$f" -eq 2 "$synack && tcp.ack > 1"                     # data in the SYN taken
+    want "$f" -eq 0 'tcp.analysis.retransmission'
+    want "$f" -eq 4 "$hs == 1"
+    want "$f" -eq 4 "$hs == 2 && $sv == 0x0304"
+    want "$f" -eq 0 "$hs == 11"
+    want -k "$f" -eq 4 "$hs == 11"
+    want -k "$f" -eq 4 'http.request.method == "GET"'
+    want -k "$f" -eq 4 'http.response.code == 200'
+    keylog_ok tfo-tls13 CLIENT_HANDSHAKE_TRAFFIC_SECRET=4 SERVER_HANDSHAKE_TRAFFIC_SECRET=4 \
+        CLIENT_TRAFFIC_SECRET_0=4
 }
 
 verify() {
@@ -1476,6 +1586,7 @@ describe() {
         tls-rsa4096.pcap) echo "4096-bit RSA leaf signed by a 4096-bit CA, both sent by \`openssl s_server -HTTP\`: the Certificate message (about 2.6 kB) spans two TCP segments; curl over TLS 1.2 (in clear) and TLS 1.3 (encrypted, reassembled across segments)" ;;
         h2-tls.pcap) echo "HTTP/2 over TLS 1.3 (ALPN h2): curl --http2 against nghttpd, /hello.txt and /second.txt on one connection (streams 1 and 3)" ;;
         h2c.pcap) echo "cleartext HTTP/2 with prior knowledge against nghttpd: curl --http2-prior-knowledge for /hello.txt and for /second.txt (one connection each), then nghttp fetching both as concurrent streams on one connection (PRIORITY frames, GOAWAY)" ;;
+        tfo-tls13.pcap) echo "HTTPS over TCP Fast Open: \`curl --tcp-fastopen -k --tlsv1.3\` against a Python ssl server (listener with TCP_FASTOPEN, self-signed server.test certificate, TLS 1.3, no tickets), twice over IPv4 then twice over IPv6: SYN with a cookie request, SYN-ACK with the cookie, then a SYN carrying the cookie and the ClientHello, whose SYN-ACK acknowledges it; one GET per connection" ;;
         *) echo "?" ;;
     esac
 }
@@ -1596,13 +1707,23 @@ write_readme() {
         echo "  P-256; curl closes the connection without close_notify or GOAWAY, and nghttpd answers the"
         echo "  FIN with a decode_error alert. \`h2c.pcap\` uses one curl per file because curl 7.88 fails"
         echo "  when it reuses a prior-knowledge connection (curl issue 10634, fixed in curl 8.0)."
+        echo "- \`tfo-tls13.pcap\`: \`net.ipv4.tcp_fastopen=3\` in both namespaces (and nowhere else). The"
+        echo "  cookie is per destination address, so each address starts with a cookie request. The"
+        echo "  second SYN per address carries the whole ClientHello (517 bytes) and the server's kernel"
+        echo "  takes it: the SYN-ACK acknowledges it, and the server's accept() returns a socket whose"
+        echo "  TCP_INFO has TCPI_OPT_SYN_DATA with the ClientHello already queued. The SYN-ACK that"
+        echo "  accepts data carries no Fast Open option. curl closes its socket right after sending its"
+        echo "  close_notify, without waiting for the server's, so the connections end with a RST from"
+        echo "  the client: an answer to the server's close_notify or FIN, or sent in place of a FIN when"
+        echo "  that close_notify was already waiting unread."
     } >"$STAGE/README.md"
 }
 
 # ---------------------------------------------------------------------------
 # recorders in README order, and the captures each one makes
 RECORDERS=(rec_loopback rec_linkup rec_veth_basic rec_routed rec_vlan rec_cooked rec_tun rec_tcp_loss
-           rec_tfo rec_pcapng rec_tls12 rec_tls13 rec_tls13_0rtt rec_tls_python rec_rsa4096 rec_h2)
+           rec_tfo rec_pcapng rec_tls12 rec_tls13 rec_tls13_0rtt rec_tls_python rec_rsa4096 rec_h2
+           rec_tfo_tls13)
 declare -A MAKES=(
     [rec_loopback]="lo-http.pcap lo-tcp-socat.pcap lo-udp-icmp.pcap"
     [rec_linkup]="veth-linkup.pcap"
@@ -1620,6 +1741,7 @@ declare -A MAKES=(
     [rec_tls_python]="tls-python.pcap"
     [rec_rsa4096]="tls-rsa4096.pcap"
     [rec_h2]="h2-tls.pcap h2c.pcap"
+    [rec_tfo_tls13]="tfo-tls13.pcap"
 )
 
 # the subset asked for with RECORD_INTEROP_ONLY (patterns, never expanded
