@@ -73,6 +73,11 @@ fn the_textbook_table_holds_on_captures_from_real_peers() {
         ("tls13-0rtt", vec![tls13.clone(), expect("tls13-0rtt", 1, 2), tls13.clone(), tls13.clone()]),
         ("tls-python", vec![tls13.clone(), tls13.clone(), tls12.clone(), expect("tls12-resumed", 2, 3)]),
         ("tls-rsa4096", vec![tls12, tls13.clone()]),
+        // curl --tcp-fastopen twice per address: the cookie request, then the ClientHello in the SYN.
+        (
+            "tfo-tls13",
+            vec![tls13.clone(), expect("tfo-tls13", 1, 2), tls13.clone(), expect("tfo-tls13", 1, 2)],
+        ),
         ("h2-tls", vec![expect("tls13", 3, 4)]),
     ];
     for (name, expected) in cases {
