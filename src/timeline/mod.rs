@@ -7,6 +7,7 @@
 //! packet and direction, so a timeline never disagrees with what `dissect` shows. Rounds come
 //! from [`rounds::count`]; labels and explanations from [`explain`].
 
+mod datagram;
 pub mod explain;
 pub mod rounds;
 
@@ -237,114 +238,6 @@ impl Builder {
         });
     }
 
-    /// A UDP datagram or an ICMP echo: one event of its conversation.
-    fn datagram(
-        &mut self,
-        frame: &Frame<'_>,
-        packet: &Packet<'_>,
-        src: std::net::IpAddr,
-        dst: std::net::IpAddr,
-    ) {
-        for layer in packet.layers.iter().filter(|layer| !layer.is_quoted()) {
-            let (key, label, reply, rtt) = match (&layer.header, &layer.annotation) {
-                (Header::Udp(udp), Annotation::Udp(conversation)) => {
-                    let len = udp.payload.len() + udp.missing;
-                    let ports = (udp.src_port(), udp.dst_port());
-                    (Err((conversation.stream, ports)), format!("UDP {len} bytes"), false, None)
-                }
-                (Header::Icmp(message), annotation) if message.is_echo() => {
-                    let reply = message.kind() == 0;
-                    let (a, b) = if reply { (dst, src) } else { (src, dst) };
-                    let rtt = match annotation {
-                        Annotation::EchoReply { response_ns, .. } => Some(*response_ns),
-                        _ => None,
-                    };
-                    let what = if reply { "Echo reply" } else { "Echo request" };
-                    (Ok((a, b, message.ident())), format!("{what} seq={}", message.seq()), reply, rtt)
-                }
-                (Header::Icmpv6(message), annotation) if message.is_echo() => {
-                    let Some((ident, seq)) = message.echo_ident_seq() else { continue };
-                    let reply = message.kind() == 129;
-                    let (a, b) = if reply { (dst, src) } else { (src, dst) };
-                    let rtt = match annotation {
-                        Annotation::EchoReply { response_ns, .. } => Some(*response_ns),
-                        _ => None,
-                    };
-                    let what = if reply { "Echo reply" } else { "Echo request" };
-                    (Ok((a, b, ident)), format!("{what} seq={seq}"), reply, rtt)
-                }
-                _ => continue,
-            };
-            let next = self.others.len();
-            let (index, transport) = match key {
-                Err((stream, _)) => (*self.udp.entry(stream).or_insert(next), "udp"),
-                Ok(ping) => (*self.pings.entry(ping).or_insert(next), "icmp"),
-            };
-            let with_port = |addr: std::net::IpAddr, port: u16| match addr {
-                std::net::IpAddr::V6(_) => format!("[{addr}]:{port}"),
-                std::net::IpAddr::V4(_) => format!("{addr}:{port}"),
-            };
-            let source = match key {
-                Err((_, (src_port, _))) => with_port(src, src_port),
-                Ok(_) => src.to_string(),
-            };
-            if index == next {
-                let (client, server) = match key {
-                    Ok((a, b, _)) => (a.to_string(), b.to_string()),
-                    Err((_, (src_port, dst_port))) => (with_port(src, src_port), with_port(dst, dst_port)),
-                };
-                self.others.push(Pending {
-                    transport,
-                    first_ns: frame.ts_ns,
-                    first_frame: frame.number,
-                    endpoints: Some((client.clone(), server)),
-                    client: Some((client, 0)),
-                    saw_syn: true,
-                    ..Pending::default()
-                });
-            }
-            let conversation = &mut self.others[index];
-            let side = match (transport, reply) {
-                ("icmp", true) => Side::Server,
-                ("icmp", false) => Side::Client,
-                _ if conversation.endpoints.as_ref().is_some_and(|(client, _)| *client == source) => {
-                    Side::Client
-                }
-                _ => Side::Server,
-            };
-            if let Some(rtt) = rtt {
-                conversation.echo_rtt_ns.get_or_insert(rtt);
-            }
-            // A ping's request and reply are one round trip: the reply answers the request.
-            let step = Step {
-                side,
-                syn: transport == "icmp" && side == Side::Client,
-                handshake: false,
-                application: true,
-                gating: (transport == "icmp" && side == Side::Server).then_some(Answers::Syn),
-                retransmission: false,
-            };
-            let explain = match (transport, side) {
-                ("icmp", Side::Client) => "an echo request: does the host answer, and how long does it take?",
-                ("icmp", Side::Server) => "the echo reply: one round trip, measured",
-                _ => "a datagram: no handshake, no connection, nothing to wait for",
-            };
-            let t_ms = (frame.ts_ns - conversation.first_ns) as f64 / 1e6;
-            let osi = if transport == "icmp" { 3 } else { 4 };
-            conversation.events.push(Event {
-                frame: frame.number,
-                t_ms,
-                dir: side,
-                round: 0,
-                osi,
-                label,
-                explain: explain.to_owned(),
-                step,
-                early: false,
-            });
-        }
-    }
-
     /// The connections seen, in order of first packet, with their rounds counted; each is
     /// numbered by that order.
     pub fn finish(self) -> Vec<Connection> {
@@ -498,44 +391,37 @@ impl Pending {
     }
 
     fn http_events(&mut self, packet: &Packet<'_>, parts: &mut Vec<String>, step: &mut Step, osi: &mut u8) {
+        let before = parts.len();
         for layer in &packet.layers {
-            let mut label = String::new();
             match &layer.header {
                 Header::Http(http) => {
                     for message in &http.messages {
                         let head = message.span.bytes.get(..message.head_len).unwrap_or(&[]);
                         let line = head.split(|byte| *byte == b'\r' || *byte == b'\n').next().unwrap_or(&[]);
-                        label = format!("HTTP {}", String::from_utf8_lossy(line).trim_end());
-                        parts.push(trim_version(&label));
+                        parts.push(trim_version(&format!(
+                            "HTTP {}",
+                            String::from_utf8_lossy(line).trim_end()
+                        )));
                     }
                 }
                 Header::Http2(http2) => {
-                    for frame in &http2.frames {
-                        if let Some(headers) = &frame.headers {
-                            let text = match (
-                                headers.get(":method"),
-                                headers.get(":path"),
-                                headers.get(":status"),
-                            ) {
-                                (Some(method), Some(path), _) => format!(
-                                    "HTTP/2 {} {}",
-                                    String::from_utf8_lossy(method),
-                                    String::from_utf8_lossy(path)
-                                ),
-                                (_, _, Some(status)) => format!("HTTP/2 {}", String::from_utf8_lossy(status)),
-                                _ => continue,
-                            };
-                            parts.push(text);
-                            label = "h2".to_owned();
+                    for frame in http2.frames.iter().filter_map(|frame| frame.headers.as_ref()) {
+                        let text = |value: &[u8]| String::from_utf8_lossy(value).into_owned();
+                        match (frame.get(":method"), frame.get(":path"), frame.get(":status")) {
+                            (Some(method), Some(path), _) => {
+                                parts.push(format!("HTTP/2 {} {}", text(method), text(path)))
+                            }
+                            (_, _, Some(status)) => parts.push(format!("HTTP/2 {}", text(status))),
+                            _ => {}
                         }
                     }
                 }
-                _ => continue,
+                _ => {}
             }
-            if !label.is_empty() {
-                *osi = 7;
-                step.application = true;
-            }
+        }
+        if parts.len() > before {
+            *osi = 7;
+            step.application = true;
         }
     }
 
@@ -555,7 +441,6 @@ impl Pending {
             event.round = *round;
         }
         let joined = !self.saw_syn;
-        let ms = |ns: i64| (ns - self.first_ns) as f64 / 1e6;
         let at = |index: Option<usize>| index.and_then(|i| events.get(i)).map(|event| event.t_ms);
         let tls13 = self.tls_version == Some(0x0304);
         let early = match (self.early_offered, self.early_accepted) {
@@ -609,7 +494,7 @@ impl Pending {
             request_rtts: counted.request.filter(|_| !joined),
             response_rtts: counted.response.filter(|_| !joined),
             request_ms: at(counted.request_step).filter(|_| !joined),
-            response_ms: at(counted.response_step).filter(|_| !joined).map(|t| t.max(ms(self.first_ns))),
+            response_ms: at(counted.response_step).filter(|_| !joined),
             events,
         }
     }

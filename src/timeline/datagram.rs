@@ -1,0 +1,113 @@
+//! Conversations without a handshake: UDP exchanges, and pings, where each echo request and
+//! its reply are one round trip.
+
+use std::net::IpAddr;
+
+use super::rounds::{Answers, Side, Step};
+use super::{Builder, Event, Pending};
+use crate::capture::Frame;
+use crate::dissect::{Annotation, Header, Packet};
+
+impl Builder {
+    /// A UDP datagram or an ICMP echo: one event of its conversation.
+    pub(super) fn datagram(&mut self, frame: &Frame<'_>, packet: &Packet<'_>, src: IpAddr, dst: IpAddr) {
+        for layer in packet.layers.iter().filter(|layer| !layer.is_quoted()) {
+            let (key, label, reply, rtt) = match (&layer.header, &layer.annotation) {
+                (Header::Udp(udp), Annotation::Udp(conversation)) => {
+                    let len = udp.payload.len() + udp.missing;
+                    let ports = (udp.src_port(), udp.dst_port());
+                    (Err((conversation.stream, ports)), format!("UDP {len} bytes"), false, None)
+                }
+                (Header::Icmp(message), annotation) if message.is_echo() => {
+                    let reply = message.kind() == 0;
+                    let (a, b) = if reply { (dst, src) } else { (src, dst) };
+                    let rtt = match annotation {
+                        Annotation::EchoReply { response_ns, .. } => Some(*response_ns),
+                        _ => None,
+                    };
+                    let what = if reply { "Echo reply" } else { "Echo request" };
+                    (Ok((a, b, message.ident())), format!("{what} seq={}", message.seq()), reply, rtt)
+                }
+                (Header::Icmpv6(message), annotation) if message.is_echo() => {
+                    let Some((ident, seq)) = message.echo_ident_seq() else { continue };
+                    let reply = message.kind() == 129;
+                    let (a, b) = if reply { (dst, src) } else { (src, dst) };
+                    let rtt = match annotation {
+                        Annotation::EchoReply { response_ns, .. } => Some(*response_ns),
+                        _ => None,
+                    };
+                    let what = if reply { "Echo reply" } else { "Echo request" };
+                    (Ok((a, b, ident)), format!("{what} seq={seq}"), reply, rtt)
+                }
+                _ => continue,
+            };
+            let next = self.others.len();
+            let (index, transport) = match key {
+                Err((stream, _)) => (*self.udp.entry(stream).or_insert(next), "udp"),
+                Ok(ping) => (*self.pings.entry(ping).or_insert(next), "icmp"),
+            };
+            let with_port = |addr: IpAddr, port: u16| match addr {
+                IpAddr::V6(_) => format!("[{addr}]:{port}"),
+                IpAddr::V4(_) => format!("{addr}:{port}"),
+            };
+            let source = match key {
+                Err((_, (src_port, _))) => with_port(src, src_port),
+                Ok(_) => src.to_string(),
+            };
+            if index == next {
+                let (client, server) = match key {
+                    Ok((a, b, _)) => (a.to_string(), b.to_string()),
+                    Err((_, (src_port, dst_port))) => (with_port(src, src_port), with_port(dst, dst_port)),
+                };
+                self.others.push(Pending {
+                    transport,
+                    first_ns: frame.ts_ns,
+                    first_frame: frame.number,
+                    endpoints: Some((client.clone(), server)),
+                    client: Some((client, 0)),
+                    saw_syn: true,
+                    ..Pending::default()
+                });
+            }
+            let conversation = &mut self.others[index];
+            let side = match (transport, reply) {
+                ("icmp", true) => Side::Server,
+                ("icmp", false) => Side::Client,
+                _ if conversation.endpoints.as_ref().is_some_and(|(client, _)| *client == source) => {
+                    Side::Client
+                }
+                _ => Side::Server,
+            };
+            if let Some(rtt) = rtt {
+                conversation.echo_rtt_ns.get_or_insert(rtt);
+            }
+            // A ping's request and reply are one round trip: the reply answers the request.
+            let step = Step {
+                side,
+                syn: transport == "icmp" && side == Side::Client,
+                handshake: false,
+                application: true,
+                gating: (transport == "icmp" && side == Side::Server).then_some(Answers::Syn),
+                retransmission: false,
+            };
+            let explain = match (transport, side) {
+                ("icmp", Side::Client) => "an echo request: does the host answer, and how long does it take?",
+                ("icmp", Side::Server) => "the echo reply: one round trip, measured",
+                _ => "a datagram: no handshake, no connection, nothing to wait for",
+            };
+            let t_ms = (frame.ts_ns - conversation.first_ns) as f64 / 1e6;
+            let osi = if transport == "icmp" { 3 } else { 4 };
+            conversation.events.push(Event {
+                frame: frame.number,
+                t_ms,
+                dir: side,
+                round: 0,
+                osi,
+                label,
+                explain: explain.to_owned(),
+                step,
+                early: false,
+            });
+        }
+    }
+}
