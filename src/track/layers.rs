@@ -101,16 +101,7 @@ pub(super) fn application_layers<'a>(packet: &mut Packet<'a>, tcp: &TcpPayload<'
     // Wireshark lists the protocol and calls the frame a TCP segment of a reassembled PDU.
     if produced.tls.only_begins_record && group.is_none() {
         if let Some(tail) = &produced.tls.pdu_tail {
-            let span = tcp.payload.slice(tail.start, tail.end);
-            let tls =
-                Tls { records: Default::default(), version: produced.version, segments: Default::default() };
-            packet.layers.push(Layer {
-                header: Header::Tls(Box::new(tls)),
-                offset: span.offset,
-                source: span.source,
-                quoted_by: None,
-                annotation: Annotation::None,
-            });
+            push_empty_tls(packet, tcp.payload.slice(tail.start, tail.end), produced.version);
             packet.pending_info = Some(PendingInfo::Segment);
         }
         return;
@@ -139,17 +130,20 @@ pub(super) fn application_layers<'a>(packet: &mut Packet<'a>, tcp: &TcpPayload<'
     // After a record reassembled from earlier segments, the rest of the segment is read as TLS
     // again even when it only begins a record: Wireshark lists that second, empty TLS layer.
     if let (true, Some(tail)) = (ends_reassembled, &produced.tls.pdu_tail) {
-        let span = tcp.payload.slice(tail.start, tail.end);
-        let tls =
-            Tls { records: Default::default(), version: produced.version, segments: Default::default() };
-        packet.layers.push(Layer {
-            header: Header::Tls(Box::new(tls)),
-            offset: span.offset,
-            source: span.source,
-            quoted_by: None,
-            annotation: Annotation::None,
-        });
+        push_empty_tls(packet, tcp.payload.slice(tail.start, tail.end), produced.version);
     }
+}
+
+/// A TLS layer with no record yet: the start of one, at `span`, that a later segment finishes.
+fn push_empty_tls<'a>(packet: &mut Packet<'a>, span: Span<'a>, version: Option<u16>) {
+    let tls = Tls { records: Default::default(), version, segments: Default::default() };
+    packet.layers.push(Layer {
+        header: Header::Tls(Box::new(tls)),
+        offset: span.offset,
+        source: span.source,
+        quoted_by: None,
+        annotation: Annotation::None,
+    });
 }
 
 /// Adds the HTTP layers of what a segment (or the TLS records it completed) finished.
