@@ -29,6 +29,8 @@ pub struct Segment<'p> {
     pub ports: (u16, u16),
     /// The segment ends its direction (FIN).
     pub fin: bool,
+    /// The segment resets the connection (RST).
+    pub rst: bool,
     pub payload: &'p [u8],
 }
 
@@ -89,6 +91,8 @@ struct Connection {
     inner: Inner,
     /// Segments with data seen while the protocol was undecided.
     looked_at: u8,
+    /// Which directions have sent their FIN.
+    finished: [bool; 2],
     on_http_port: bool,
 }
 
@@ -101,13 +105,26 @@ pub struct Connections {
 
 impl Connections {
     /// Takes one segment; `None` when its connection carries nothing rttscope reads, so the
-    /// packet keeps its layers as they are.
+    /// packet keeps its layers as they are. Once a connection is over (reset, or finished both
+    /// ways), what it buffered is let go: memory follows the open connections, not the
+    /// capture's length.
     pub fn segment(
         &mut self,
         segment: &Segment<'_>,
         keylog: &KeyLog,
         arenas: &mut Arenas,
     ) -> Option<Produced> {
+        let produced = self.read(segment, keylog, arenas);
+        if let Some(Some(connection)) = self.by_stream.get_mut(segment.stream as usize) {
+            connection.finished[segment.dir] |= segment.fin;
+            if segment.rst || connection.finished == [true, true] {
+                connection.close();
+            }
+        }
+        produced
+    }
+
+    fn read(&mut self, segment: &Segment<'_>, keylog: &KeyLog, arenas: &mut Arenas) -> Option<Produced> {
         let index = segment.stream as usize;
         if self.by_stream.len() <= index {
             self.by_stream.resize_with(index + 1, || None);
@@ -118,6 +135,7 @@ impl Connections {
                 protocol: Protocol::Undecided,
                 inner: Inner::Undecided,
                 looked_at: 0,
+                finished: [false; 2],
                 on_http_port: HTTP_PORTS.contains(&segment.ports.0) || HTTP_PORTS.contains(&segment.ports.1),
             })
         });
@@ -281,6 +299,16 @@ impl Connections {
     }
 }
 
+impl Connection {
+    /// Lets go of everything the connection holds; later segments of it (retransmissions,
+    /// stray ACKs) are shown as they are.
+    fn close(&mut self) {
+        self.streams = Default::default();
+        self.protocol = Protocol::Other;
+        self.inner = Inner::Other;
+    }
+}
+
 /// The direction a record came from: records are fed one direction at a time, and that is the
 /// segment's own direction except for data given up on the other side's acknowledgment.
 fn record_dir(_client: Option<usize>, dir: usize) -> usize {
@@ -366,6 +394,7 @@ mod tests {
             ts_ns: 0,
             ports: (50000, 443),
             fin: false,
+            rst: false,
             payload,
         }
     }
@@ -393,6 +422,29 @@ mod tests {
         assert_eq!(produced.tls.problems.len(), 1, "{:?}", produced.tls.problems);
         assert!(produced.tls.problems[0].contains("7 bytes of the stream were not captured"));
         assert_eq!(produced.tls.records.len(), 1, "the record after the gap is read");
+    }
+
+    #[test]
+    fn a_connection_that_ended_lets_go_of_what_it_held() {
+        let keylog = KeyLog::new();
+        let mut connections = Connections::default();
+        let mut arenas = Arenas::default();
+        let first = record(record::content_type::HANDSHAKE, &[14, 0, 0, 0]);
+        connections.segment(&segment(0, 1, None, 1, &first), &keylog, &mut arenas);
+        // Out-of-order data held, then a reset.
+        connections.segment(&segment(0, 5000, None, 2, &[1; 1000]), &keylog, &mut arenas);
+        let held = |connections: &Connections| {
+            connections.by_stream[0]
+                .as_ref()
+                .map_or(0, |c| c.streams.iter().map(Reassembler::held_bytes).sum())
+        };
+        assert_eq!(held(&connections), 1000);
+        let reset = Segment { rst: true, ..segment(1, 1, None, 3, &[]) };
+        connections.segment(&reset, &keylog, &mut arenas);
+        assert_eq!(held(&connections), 0);
+        assert!(connections.tls(0).is_none());
+        // What still comes is passed through untouched.
+        assert!(connections.segment(&segment(0, 6000, None, 4, &first), &keylog, &mut arenas).is_none());
     }
 
     #[test]

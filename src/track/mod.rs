@@ -53,6 +53,7 @@ struct TcpPayload<'a> {
     syn: bool,
     ack: Option<u32>,
     fin: bool,
+    rst: bool,
     ports: (u16, u16),
     payload: Span<'a>,
 }
@@ -128,6 +129,7 @@ impl Tracker {
                     ts_ns: frame.ts_ns,
                     ports: tcp_payload.ports,
                     fin: tcp_payload.fin,
+                    rst: tcp_payload.rst,
                     payload: tcp_payload.payload.bytes,
                 },
                 &self.keylog,
@@ -186,6 +188,7 @@ impl Tracker {
                         syn: header.has(flag::SYN),
                         ack: header.has(flag::ACK).then(|| header.ack()),
                         fin: header.has(flag::FIN),
+                        rst: header.has(flag::RST),
                         ports: (header.src_port(), header.dst_port()),
                         payload: Span::new(header.payload, layer.source, offset),
                     });
