@@ -181,7 +181,7 @@ fn a_retransmission_is_shown_as_one() {
 fn an_unknown_connection_is_a_usage_error() {
     let output = rttscope(&["timeline", &interop("lo-http.pcap").to_string_lossy(), "--connection", "99"]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("no TCP connection 99"), "{}", stderr(&output));
+    assert!(stderr(&output).contains("no connection 99"), "{}", stderr(&output));
 }
 
 /// The diagram of a TLS 1.2 connection, as committed; `RTTSCOPE_BLESS=1` rewrites it.

@@ -60,7 +60,8 @@ pub struct TimelineArgs {
     #[arg(long, value_name = "FILE")]
     pub keylog: Option<PathBuf>,
 
-    /// Show only this connection (its tcp.stream number).
+    /// Show only this connection: its id, as the closing table lists it (connections are
+    /// numbered in order of first packet).
     #[arg(long, value_name = "N")]
     pub connection: Option<u32>,
 

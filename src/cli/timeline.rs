@@ -27,7 +27,7 @@ pub fn run(args: &TimelineArgs) -> Result<Outcome, CliError> {
         connections.retain(|connection| connection.id == id);
         if connections.is_empty() {
             return Err(CliError::Usage(format!(
-                "no TCP connection {id} in {}; `rttscope timeline FILE` lists them",
+                "no connection {id} in {}; `rttscope timeline FILE` lists them",
                 args.file.display()
             )));
         }
