@@ -85,7 +85,11 @@ struct Pending {
     resumed: bool,
     hello_retry: bool,
     early_offered: bool,
+    /// Whether the server took the early data: from EncryptedExtensions, or guessed from the
+    /// client's records when that stays encrypted.
     early_accepted: Option<bool>,
+    /// The client sent data before the ServerHello.
+    early_sent: bool,
     server_hello_seen: bool,
     client_opaque_after_hello: u32,
     events: Vec<Event>,
@@ -297,33 +301,45 @@ impl Pending {
                     None => {
                         // TLS 1.3 without keys: the real type is hidden.
                         opaque += 1;
-                        self.opaque_record(step);
                     }
                 }
             }
         }
         if opaque > 0 {
+            self.opaque_records(opaque, step);
             let what = if step.application { "encrypted data" } else { "encrypted handshake" };
             let records = if opaque == 1 { "1 record".to_owned() } else { format!("{opaque} records") };
             parts.push(format!("{what}, {records}"));
         }
     }
 
-    /// What a protected TLS 1.3 record most likely is, from where it falls: before the
-    /// ServerHello a client's can only be early data; after it, a client's first is its
-    /// Finished and the rest are data; a server's are its flight, then tickets and data.
-    fn opaque_record(&mut self, step: &mut Step) {
+    /// What a frame's protected TLS 1.3 records most likely are, from where they fall: before
+    /// the ServerHello a client's can only be early data. The client's first frame after it
+    /// holds its Finished, behind EndOfEarlyData when the server took the early data: so
+    /// when early data was sent, two records there say it was accepted and one that it was
+    /// rejected (the key log, when given, says so for sure); otherwise a second record is the
+    /// request. Later client records are data. A server's are its flight, then tickets and
+    /// data.
+    fn opaque_records(&mut self, count: u32, step: &mut Step) {
         match step.side {
-            Side::Client if !self.server_hello_seen => step.application = true,
-            Side::Client => {
-                self.client_opaque_after_hello += 1;
-                if self.client_opaque_after_hello == 1 {
-                    step.handshake = true;
-                } else {
+            Side::Client if !self.server_hello_seen => {
+                step.application = true;
+                self.early_sent = true;
+            }
+            Side::Client if self.client_opaque_after_hello == 0 => {
+                self.client_opaque_after_hello += count;
+                step.handshake = true;
+                if self.early_sent {
+                    self.early_accepted.get_or_insert(count >= 2);
+                } else if count >= 2 {
                     step.application = true;
                 }
             }
-            Side::Server if self.client_opaque_after_hello > 1 => step.application = true,
+            Side::Client => {
+                self.client_opaque_after_hello += count;
+                step.application = true;
+            }
+            Side::Server if self.client_opaque_after_hello > 1 || self.early_sent => step.application = true,
             Side::Server => {}
         }
     }
