@@ -44,11 +44,6 @@ impl<'a> Span<'a> {
         let start = start.min(end);
         Span { bytes: &self.bytes[start..end], source: self.source, offset: self.offset + start }
     }
-
-    /// Where `part`, a slice borrowed from this span's bytes, starts within the span.
-    pub fn position_of(&self, part: &[u8]) -> usize {
-        super::field_offset(self.bytes, part)
-    }
 }
 
 /// A field value, typed as Wireshark types it so it prints the way tshark prints it.

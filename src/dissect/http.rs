@@ -25,8 +25,6 @@ pub struct Message<'a> {
 #[derive(Clone, Debug, Default)]
 pub struct Http<'a> {
     pub messages: Vec<Message<'a>>,
-    /// A head whose body is still to come: its start line goes in the Info column.
-    pub pending_head: Option<Span<'a>>,
     /// For a message reassembled from several TCP segments: each segment's frame and how many
     /// of its bytes the message holds.
     pub segments: smallvec::SmallVec<[(u64, usize); 4]>,
@@ -65,11 +63,6 @@ impl Http<'_> {
             if let Some(parsed) = message.parsed() {
                 parsed.summary(out)?;
             }
-        }
-        if let Some(head) = &self.pending_head
-            && let Ok((_, parsed)) = http1::parse(head.bytes)
-        {
-            parsed.summary(out)?;
         }
         Ok(())
     }

@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 
 use super::rounds::{Answers, Side, Step};
-use super::{Builder, Event, Pending};
+use super::{Builder, Pending};
 use crate::capture::Frame;
 use crate::dissect::{Annotation, Header, Packet};
 
@@ -12,25 +12,23 @@ impl Builder {
     /// A UDP datagram or an ICMP echo: one event of its conversation.
     pub(super) fn datagram(&mut self, frame: &Frame<'_>, packet: &Packet<'_>, src: IpAddr, dst: IpAddr) {
         for layer in packet.layers.iter().filter(|layer| !layer.is_quoted()) {
-            let (key, label, reply, rtt) = match (&layer.header, &layer.annotation) {
-                (Header::Udp(udp), Annotation::Udp(conversation)) => {
+            // An echo's reply, identifier and sequence number, from either ICMP.
+            let echo = match &layer.header {
+                Header::Icmp(message) if message.is_echo() => {
+                    Some((message.kind() == 0, message.ident(), message.seq()))
+                }
+                Header::Icmpv6(message) if message.is_echo() => {
+                    message.echo_ident_seq().map(|(ident, seq)| (message.kind() == 129, ident, seq))
+                }
+                _ => None,
+            };
+            let (key, label, reply, rtt) = match (&layer.header, &layer.annotation, echo) {
+                (Header::Udp(udp), Annotation::Udp(conversation), _) => {
                     let len = udp.payload.len() + udp.missing;
                     let ports = (udp.src_port(), udp.dst_port());
                     (Err((conversation.stream, ports)), format!("UDP {len} bytes"), false, None)
                 }
-                (Header::Icmp(message), annotation) if message.is_echo() => {
-                    let reply = message.kind() == 0;
-                    let (a, b) = if reply { (dst, src) } else { (src, dst) };
-                    let rtt = match annotation {
-                        Annotation::EchoReply { response_ns, .. } => Some(*response_ns),
-                        _ => None,
-                    };
-                    let what = if reply { "Echo reply" } else { "Echo request" };
-                    (Ok((a, b, message.ident())), format!("{what} seq={}", message.seq()), reply, rtt)
-                }
-                (Header::Icmpv6(message), annotation) if message.is_echo() => {
-                    let Some((ident, seq)) = message.echo_ident_seq() else { continue };
-                    let reply = message.kind() == 129;
+                (_, annotation, Some((reply, ident, seq))) => {
                     let (a, b) = if reply { (dst, src) } else { (src, dst) };
                     let rtt = match annotation {
                         Annotation::EchoReply { response_ns, .. } => Some(*response_ns),
@@ -95,19 +93,8 @@ impl Builder {
                 ("icmp", Side::Server) => "the echo reply: one round trip, measured",
                 _ => "a datagram: no handshake, no connection, nothing to wait for",
             };
-            let t_ms = (frame.ts_ns - conversation.first_ns) as f64 / 1e6;
             let osi = if transport == "icmp" { 3 } else { 4 };
-            conversation.events.push(Event {
-                frame: frame.number,
-                t_ms,
-                dir: side,
-                round: 0,
-                osi,
-                label,
-                explain: explain.to_owned(),
-                step,
-                early: false,
-            });
+            conversation.push(frame, osi, label, explain, step, false);
         }
     }
 }

@@ -227,19 +227,8 @@ impl Builder {
             label.push_str(" (retransmission)");
         }
         let early = side == Side::Client && step.application && !connection.server_hello_seen;
-        let explain = explain::explain(&label, side).to_owned();
-        let t_ms = (frame.ts_ns - connection.first_ns) as f64 / 1e6;
-        connection.events.push(Event {
-            frame: frame.number,
-            t_ms,
-            dir: side,
-            round: 0,
-            osi,
-            label,
-            explain,
-            step,
-            early,
-        });
+        let explain = explain::explain(&label, side);
+        connection.push(frame, osi, label, explain, step, early);
     }
 
     /// The connections seen, in order of first packet, with their rounds counted; each is
@@ -259,6 +248,23 @@ impl Builder {
 }
 
 impl Pending {
+    /// Adds an event seen in `frame`.
+    fn push(&mut self, frame: &Frame<'_>, osi: u8, label: String, explain: &str, step: Step, early: bool) {
+        let t_ms = (frame.ts_ns - self.first_ns) as f64 / 1e6;
+        let explain = explain.to_owned();
+        self.events.push(Event {
+            frame: frame.number,
+            t_ms,
+            dir: step.side,
+            round: 0,
+            osi,
+            label,
+            explain,
+            step,
+            early,
+        });
+    }
+
     fn tls_events(&mut self, packet: &Packet<'_>, parts: &mut Vec<String>, step: &mut Step, osi: &mut u8) {
         let mut opaque = 0u32;
         for layer in &packet.layers {
@@ -494,7 +500,7 @@ impl Pending {
             client,
             server,
             variant,
-            tls_version: self.tls_version.map(version_name),
+            tls_version: self.tls_version.and_then(version_number),
             alpn: self.alpn,
             sni: self.sni,
             tfo,
@@ -542,13 +548,7 @@ fn trim_version(label: &str) -> String {
     trimmed.replacen("HTTP HTTP/1.1 ", "HTTP ", 1).replacen("HTTP HTTP/1.0 ", "HTTP ", 1)
 }
 
-/// A TLS version as people say it.
-pub fn version_name(version: u16) -> &'static str {
-    match version {
-        0x0304 => "1.3",
-        0x0303 => "1.2",
-        0x0302 => "1.1",
-        0x0301 => "1.0",
-        _ => "?",
-    }
+/// A TLS version as a number, "1.3", from the registry's "TLS 1.3".
+fn version_number(version: u16) -> Option<&'static str> {
+    crate::dissect::tls::names::version(version)?.strip_prefix("TLS ")
 }

@@ -12,6 +12,7 @@ use super::http;
 use super::keylog::KeyLog;
 use super::stream::{Chunk, Reassembler};
 use super::tls::{self, Arenas, ContentOut, Feed, Loc, Session};
+use crate::dissect::field::Source;
 use crate::dissect::tls::record;
 
 /// One TCP segment, as the application layer needs it.
@@ -34,15 +35,6 @@ pub struct Segment<'p> {
     pub payload: &'p [u8],
 }
 
-/// Where the bytes an HTTP output's ranges point into live.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum HttpSource {
-    /// The frame's stream arena (HTTP over plain TCP).
-    Stream,
-    /// The frame's decrypted arena (HTTP inside TLS).
-    Decrypted,
-}
-
 /// What a segment produced.
 #[derive(Debug, Default)]
 pub struct Produced {
@@ -54,7 +46,7 @@ pub struct Produced {
     /// The segment repeats data already delivered.
     pub duplicate: bool,
     /// HTTP messages and frames completed, and where their bytes are.
-    pub http: Vec<(HttpSource, http::Output)>,
+    pub http: Vec<(Source, http::Output)>,
     /// Decrypted application data that is not HTTP, shown as data.
     pub plain_data: Vec<Range<usize>>,
     /// For HTTP over plain TCP: bytes of the segment left waiting for the rest of a message.
@@ -192,7 +184,7 @@ impl Connections {
             produced.http_pending =
                 if output.pending { output.pending_len.min(segment.payload.len()) } else { 0 };
             produced.http2_via_http = connection.on_http_port;
-            produced.http.push((HttpSource::Stream, output));
+            produced.http.push((Source::Stream, output));
             return Some(produced);
         }
         let Protocol::Tls(session) = &mut connection.protocol else {
@@ -211,6 +203,8 @@ impl Connections {
                 produced.tls.problems.extend(output.problems);
             }
         }
+        // Records before this index came from the other direction, released by this ACK.
+        let released = produced.tls.records.len();
         let accepted =
             connection.streams[segment.dir].accept(segment.seq, segment.syn, segment.frame, segment.payload);
         produced.duplicate = accepted.duplicate;
@@ -226,16 +220,16 @@ impl Connections {
         }
         produced.version = session.version;
         let alpn_h2 = session.alpn.as_deref() == Some(b"h2".as_slice());
-        let client = session.client();
         let records: Vec<(usize, Range<usize>)> = produced
             .tls
             .records
             .iter()
-            .filter_map(|record| match &record.content {
+            .enumerate()
+            .filter_map(|(index, record)| match &record.content {
                 ContentOut::Decrypted {
                     content_type: record::content_type::APPLICATION_DATA,
                     plaintext: Loc::Decrypted(range),
-                } => Some((record_dir(client, segment.dir), range.clone())),
+                } => Some((if index < released { 1 - segment.dir } else { segment.dir }, range.clone())),
                 _ => None,
             })
             .collect();
@@ -285,7 +279,7 @@ impl Connections {
             || output.preface.is_some()
             || output.pending
         {
-            produced.http.push((HttpSource::Decrypted, output));
+            produced.http.push((Source::Decrypted, output));
         }
         Some(produced)
     }
@@ -307,12 +301,6 @@ impl Connection {
         self.protocol = Protocol::Other;
         self.inner = Inner::Other;
     }
-}
-
-/// The direction a record came from: records are fed one direction at a time, and that is the
-/// segment's own direction except for data given up on the other side's acknowledgment.
-fn record_dir(_client: Option<usize>, dir: usize) -> usize {
-    dir
 }
 
 /// Whether a record is a close_notify alert, in the clear or decrypted.

@@ -150,14 +150,15 @@ fn push_empty_tls<'a>(packet: &mut Packet<'a>, span: Span<'a>, version: Option<u
 fn http_layers<'a>(
     packet: &mut Packet<'a>,
     tcp: &TcpPayload<'a>,
-    source: app::HttpSource,
+    source: Source,
     output: &http::Output,
     pending_in_segment: usize,
     http2_via_http: bool,
 ) {
     let (bytes, source) = match source {
-        app::HttpSource::Stream => (packet.stream, Source::Stream),
-        app::HttpSource::Decrypted => (packet.decrypted, Source::Decrypted),
+        Source::Decrypted => (packet.decrypted, Source::Decrypted),
+        // HTTP over plain TCP is put together in the stream arena.
+        _ => (packet.stream, Source::Stream),
     };
     let span = |range: &std::ops::Range<usize>| {
         Span::new(bytes.get(range.clone()).unwrap_or(&[]), source, range.start)
@@ -215,7 +216,7 @@ fn http_layers<'a>(
             })
             .collect();
         let segments = if over_tcp { output.segments.clone() } else { Default::default() };
-        let layer = crate::dissect::http::Http { messages, pending_head: None, segments };
+        let layer = crate::dissect::http::Http { messages, segments };
         push(packet, Header::Http(Box::new(layer)), first);
         for (text, body) in bodies {
             let header = if text { Header::TextLines(body.bytes) } else { Header::Data(body.bytes) };

@@ -26,8 +26,6 @@
 //! Messages may be cut across records and records across segments; the tracker reassembles
 //! them, and what reaches this module is always one whole message.
 
-use std::fmt;
-
 use super::extension::{self, Extension};
 use super::reader::Reader;
 use crate::dissect::error::Error;
@@ -380,18 +378,6 @@ fn ticket_fields(out: &mut Emitter<'_>, body: &[u8], tls13: bool) -> Result<(), 
         let _nonce = reader.vec8()?;
         let _ticket = reader.vec16()?;
         extensions_fields(out, body, &mut reader, kind::NEW_SESSION_TICKET)?;
-    }
-    Ok(())
-}
-
-/// Writes the names of a record's messages for the Info column.
-pub fn write_names(out: &mut dyn fmt::Write, messages: &[Message<'_>], first: &mut bool) -> fmt::Result {
-    for message in messages {
-        if !*first {
-            out.write_str(", ")?;
-        }
-        *first = false;
-        out.write_str(message.info_name())?;
     }
     Ok(())
 }
