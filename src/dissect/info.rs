@@ -8,6 +8,15 @@ use smallvec::SmallVec;
 
 use super::{Annotation, FragmentKey, Header, Packet, PendingInfo, http1, ip_protocol_name, tls};
 
+/// Displays a packet's Info column when formatted, not before.
+pub(super) struct InfoColumn<'p, 'a>(pub(super) &'p Packet<'a>);
+
+impl fmt::Display for InfoColumn<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_info(self.0, f)
+    }
+}
+
 /// Writes the Info column: the top layer's summary, with the extras tshark adds.
 pub fn write_info(packet: &Packet<'_>, out: &mut dyn fmt::Write) -> fmt::Result {
     let Some(top) = packet.top_layer() else {

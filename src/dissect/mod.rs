@@ -37,6 +37,7 @@ use smallvec::SmallVec;
 
 pub use chain::{continue_reassembled, dissect};
 use field::{Emitter, FieldSink, Source, Value};
+use info::InfoColumn;
 pub use info::write_info;
 
 use crate::capture::Frame;
@@ -549,15 +550,6 @@ struct ProtocolList<'p, 'a>(&'p Packet<'a>);
 impl fmt::Display for ProtocolList<'_, '_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.0.write_protocols(f)
-    }
-}
-
-/// Displays a packet's Info column when formatted.
-struct InfoColumn<'p, 'a>(&'p Packet<'a>);
-
-impl fmt::Display for InfoColumn<'_, '_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_info(self.0, f)
     }
 }
 
