@@ -5,8 +5,9 @@ fixtures/malformed/: each file is damaged in one deliberate way; tests/malformed
 `rttscope dissect` on it and compares the output with NAME.expected beside it.
 
 fixtures/crafted/: well-formed packets that real peers here do not send, such as ICMP errors
-quoting only the first 8 bytes of a TCP header, as RFC 792 routers do. The tshark differential
-test covers them like the interop captures.
+quoting only the first 8 bytes of a TCP header, as RFC 792 routers do, or that they send only
+by chance, such as an encrypted Finished whose first bytes read like a handshake header. The
+tshark differential test covers them like the interop captures.
 
 Regenerate with `python3 scripts/make-malformed-fixtures.py`, then refresh the expected
 outcomes with `RTTSCOPE_BLESS=1 cargo test --test malformed` and read the diff before
@@ -144,10 +145,62 @@ def quoted_transport():
                    for q in quotes))
 
 
+def read_pcap(path):
+    """The frames of a little-endian microsecond pcap file, as (header, data) pairs."""
+    with open(path, "rb") as file:
+        data = file.read()
+    assert data[:4] == struct.pack("<I", 0xA1B2C3D4), f"{path}: not a little-endian pcap"
+    frames, offset = [], 24
+    while offset < len(data):
+        header = data[offset:offset + 16]
+        captured = struct.unpack("<IIII", header)[2]
+        frames.append((header, data[offset + 16:offset + 16 + captured]))
+        offset += 16 + captured
+    return data[:24], frames
+
+
+def tcp_ports_and_payload(frame):
+    """(source port, destination port, payload offset) of an Ethernet/IPv4/TCP frame."""
+    ihl = (frame[14] & 0x0F) * 4
+    tcp_at = 14 + ihl
+    sport, dport = struct.unpack("!HH", frame[tcp_at:tcp_at + 4])
+    return sport, dport, tcp_at + (frame[tcp_at + 12] >> 4) * 4
+
+
+def finished_like_plaintext():
+    """One TLS 1.2 connection (AES-128-CBC-SHA256) from the OpenSSL interop capture, with the
+    first bytes of the client's encrypted Finished replaced by 08 00 01 00: what a random IV
+    produces about once in 2,000 connections, and what tshark, without keys, takes for the
+    start of a plaintext EncryptedExtensions message, because the ChangeCipherSpec before it
+    is in the same frame. rttscope knows the record is encrypted."""
+    source = os.path.join(FIXTURES, "interop", "tls12-openssl.pcap")
+    file_header, frames = read_pcap(source)
+    number = 98  # Client Key Exchange, Change Cipher Spec, Finished of the 0x003c connection
+    ports = set(tcp_ports_and_payload(frames[number - 1][1])[:2])
+    kept = []
+    for index, (header, frame) in enumerate(frames, start=1):
+        if set(tcp_ports_and_payload(frame)[:2]) != ports:
+            continue
+        if index == number:
+            frame = bytearray(frame)
+            at = tcp_ports_and_payload(frame)[2]
+            records = []
+            while at + 5 <= len(frame):
+                records.append((frame[at], at))
+                at += 5 + struct.unpack("!H", frame[at + 3:at + 5])[0]
+            assert [kind for kind, _ in records] == [22, 20, 22], records
+            finished_body = records[2][1] + 5
+            frame[finished_body:finished_body + 4] = b"\x08\x00\x01\x00"
+            frame = bytes(frame)
+        kept.append(header + frame)
+    return file_header + b"".join(kept)
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     os.makedirs(CRAFTED, exist_ok=True)
     write("quoted-transport.pcap", pcap(quoted_transport()), CRAFTED)
+    write("tls12-finished-like-plaintext.pcap", finished_like_plaintext(), CRAFTED)
     good = pcap(whole(*healthy_frames()))
 
     write("not-a-capture.txt", b"GET / HTTP/1.1\r\nHost: example\r\n\r\n")

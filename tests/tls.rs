@@ -131,3 +131,16 @@ fn a_file_that_is_not_a_key_log_gets_one_line_and_the_capture_is_still_shown() {
     assert!(message.contains("is not a key log"), "{message}");
     assert_eq!(listing.lines().count(), 90);
 }
+
+/// A Finished after a ChangeCipherSpec is encrypted, however plausibly its first bytes read as
+/// a handshake header (here 08 00 01 00, EncryptedExtensions of 256 bytes).
+#[test]
+fn an_encrypted_finished_that_looks_like_plaintext_stays_encrypted() {
+    let capture = common::root().join("fixtures/crafted/tls12-finished-like-plaintext.pcap");
+    let (out, warnings, ok) = text(&capture, &["-Y", "frame.number == 8"]);
+    assert!(ok, "{warnings}");
+    assert!(out.contains("Client Key Exchange, Change Cipher Spec, Encrypted Handshake Message"), "{out}");
+    let output = rttscope(&["dissect", &capture.to_string_lossy(), "-Y", "tls.handshake.type == 8"]);
+    assert!(output.status.success());
+    assert_eq!(stdout(&output), "", "no EncryptedExtensions is made up from ciphertext");
+}

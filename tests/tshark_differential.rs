@@ -25,3 +25,15 @@ fn every_field_agrees_with_tshark() {
         mismatches[..mismatches.len().min(40)].join("\n")
     );
 }
+
+/// The one accepted difference is narrow: on the crafted capture it covers exactly the one
+/// frame where tshark shows an encrypted Finished as a plaintext fragment, and nothing else
+/// differs there.
+#[test]
+#[ignore = "needs tshark (installed by .ci/run)"]
+fn an_encrypted_finished_that_tshark_misreads_is_the_only_difference_accepted() {
+    let capture = common::root().join("fixtures/crafted/tls12-finished-like-plaintext.pcap");
+    let tally = common::tshark::compare(&capture, None, &compared_fields());
+    assert!(tally.mismatches.is_empty(), "{}", tally.mismatches.join("\n"));
+    assert_eq!(tally.misread_finished, 1);
+}
