@@ -10,6 +10,7 @@
 //! from RustCrypto's `aes` and `cbc`, as ring has no CBC mode.
 
 mod cbc;
+pub mod quic;
 mod record;
 #[cfg(test)]
 mod rfc8448;

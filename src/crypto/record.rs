@@ -252,7 +252,7 @@ fn open(
 }
 
 /// ring's AEAD key for an AEAD cipher; `None` for CBC or a key of the wrong length.
-fn aead_key(cipher: Cipher, key: &[u8]) -> Option<aead::LessSafeKey> {
+pub(super) fn aead_key(cipher: Cipher, key: &[u8]) -> Option<aead::LessSafeKey> {
     let algorithm = match cipher {
         Cipher::Aes128Gcm => &aead::AES_128_GCM,
         Cipher::Aes256Gcm => &aead::AES_256_GCM,
@@ -264,7 +264,7 @@ fn aead_key(cipher: Cipher, key: &[u8]) -> Option<aead::LessSafeKey> {
 
 /// The per-record nonce of TLS 1.3 and RFC 7905: the IV with the sequence number, big-endian
 /// and left-padded with zeros, XORed into it.
-fn xor_sequence_number(iv: &[u8; NONCE_LEN], seq: u64) -> [u8; NONCE_LEN] {
+pub(super) fn xor_sequence_number(iv: &[u8; NONCE_LEN], seq: u64) -> [u8; NONCE_LEN] {
     let mut nonce = *iv;
     for (byte, seq_byte) in nonce[NONCE_LEN - 8..].iter_mut().zip(seq.to_be_bytes()) {
         *byte ^= seq_byte;
