@@ -83,6 +83,7 @@ pub enum Protocol {
     Icmpv6,
     Udp,
     Tcp,
+    Quic,
     Tls,
     Http,
     Http2,
@@ -91,7 +92,7 @@ pub enum Protocol {
 }
 
 impl Protocol {
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 20] = [
         Self::Frame,
         Self::Null,
         Self::Ethernet,
@@ -106,6 +107,7 @@ impl Protocol {
         Self::Icmpv6,
         Self::Udp,
         Self::Tcp,
+        Self::Quic,
         Self::Tls,
         Self::Http,
         Self::Http2,
@@ -120,7 +122,7 @@ impl Protocol {
                 OsiLayer::DataLink
             }
             Self::Arp | Self::Ipv4 | Self::Ipv6 | Self::Icmp | Self::Icmpv6 => OsiLayer::Network,
-            Self::Udp | Self::Tcp => OsiLayer::Transport,
+            Self::Udp | Self::Tcp | Self::Quic => OsiLayer::Transport,
             Self::Tls => OsiLayer::Presentation,
             Self::Http | Self::Http2 | Self::TextLines => OsiLayer::Application,
             Self::Data => OsiLayer::Application,
@@ -144,6 +146,7 @@ impl Protocol {
             Self::Icmpv6 => "icmpv6",
             Self::Udp => "udp",
             Self::Tcp => "tcp",
+            Self::Quic => "quic",
             Self::Tls => "tls",
             Self::Http => "http",
             Self::Http2 => "http2",
@@ -169,6 +172,7 @@ impl Protocol {
             Self::Icmpv6 => "ICMPv6",
             Self::Udp => "UDP",
             Self::Tcp => "TCP",
+            Self::Quic => "QUIC",
             Self::Tls => "TLS",
             Self::Http => "HTTP",
             Self::Http2 => "HTTP2",
@@ -194,6 +198,7 @@ impl Protocol {
             Self::Icmpv6 => "Internet Control Message Protocol v6",
             Self::Udp => "User Datagram Protocol",
             Self::Tcp => "Transmission Control Protocol",
+            Self::Quic => "QUIC IETF",
             Self::Tls => "Transport Layer Security",
             Self::Http => "Hypertext Transfer Protocol",
             Self::Http2 => "HyperText Transfer Protocol 2",
@@ -221,6 +226,9 @@ impl Protocol {
             Self::Icmpv6 => "IPv6's errors and diagnostics, and neighbour discovery in place of ARP",
             Self::Udp => "a datagram between two ports: no connection, no ordering, no retransmission",
             Self::Tcp => "a reliable, ordered byte stream between two ports, with a handshake",
+            Self::Quic => {
+                "reliable, encrypted streams over UDP: transport and TLS 1.3 handshake in one, so fewer round trips"
+            }
             Self::Tls => {
                 "encrypts and authenticates a stream; its handshake agrees on keys and proves the server's identity"
             }

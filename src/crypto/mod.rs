@@ -89,7 +89,7 @@ pub enum DecryptError {
 
 /// Decodes a hex string, ignoring whitespace, for spelling out fixtures.
 #[cfg(test)]
-fn hex(text: &str) -> Vec<u8> {
+pub(crate) fn hex(text: &str) -> Vec<u8> {
     let digits: Vec<u8> = text.bytes().filter(|b| !b.is_ascii_whitespace()).collect();
     assert!(digits.len().is_multiple_of(2), "odd number of hex digits");
     digits

@@ -61,6 +61,7 @@ pub fn write_info(packet: &Packet<'_>, out: &mut dyn fmt::Write) -> fmt::Result 
     }
     match &top.header {
         Header::Icmp(message) => return message.write_info(out, hops, request_in),
+        Header::Quic(quic) => return quic.write_info(out),
         Header::Icmpv6(message) => return message.write_info(out, hops, request_in),
         Header::Http(http) => {
             http.write_info(out)?;

@@ -23,6 +23,7 @@ pub mod ipv4;
 pub mod ipv6;
 pub mod null;
 pub mod options;
+pub mod quic;
 pub mod quote;
 pub mod sll;
 pub mod tcp;
@@ -131,6 +132,10 @@ pub enum Header<'a> {
     Http2(Box<http::Http2<'a>>),
     /// A text body, as Wireshark's line-based text dissector shows it.
     TextLines(&'a [u8]),
+    /// The QUIC packets of a datagram.
+    Quic(Box<quic::Quic<'a>>),
+    /// TLS handshake messages completed by a QUIC CRYPTO frame.
+    QuicTls(Box<quic::CryptoTls<'a>>),
     /// A TCP or UDP header cut short inside an ICMP error's quote.
     Quote(quote::Quote<'a>),
     /// Payload that is not decoded further.
@@ -214,6 +219,8 @@ impl Header<'_> {
             Self::Http(_) => Protocol::Http,
             Self::Http2(_) => Protocol::Http2,
             Self::TextLines(_) => Protocol::TextLines,
+            Self::Quic(_) => Protocol::Quic,
+            Self::QuicTls(_) => Protocol::Tls,
             Self::Quote(quote) => quote.protocol,
             Self::Data(_) => Protocol::Data,
             Self::Undecoded { protocol, .. } => *protocol,
@@ -268,6 +275,8 @@ impl<'a> Layer<'a> {
                     + http2.frames.iter().map(|f| f.span.bytes.len()).sum::<usize>()
             }
             Header::TextLines(bytes) => bytes.len(),
+            Header::Quic(quic) => quic.len(),
+            Header::QuicTls(tls) => tls.messages.iter().map(|message| message.bytes.len()).sum(),
             Header::Quote(quote) => quote.len(),
             Header::Data(bytes) | Header::Undecoded { bytes, .. } => bytes.len(),
         }
@@ -341,6 +350,8 @@ impl<'a> Layer<'a> {
             Header::Http(http) => http.fields(&mut out),
             Header::Http2(http2) => http2.fields(&mut out),
             Header::TextLines(_) => {}
+            Header::Quic(quic) => quic.fields(&mut out),
+            Header::QuicTls(tls) => tls.fields(&mut out),
             Header::Data(bytes) => {
                 out.at("data.data", 0..bytes.len(), Value::Bytes(bytes));
                 out.computed("data.len", Value::Uint(bytes.len() as u64));
@@ -398,6 +409,8 @@ impl<'a> Layer<'a> {
             Header::Http(http) => http.summary(out),
             Header::Http2(http2) => http2.summary(out),
             Header::TextLines(bytes) => write!(out, "Line-based text data ({} bytes)", bytes.len()),
+            Header::Quic(quic) => quic.summary(out),
+            Header::QuicTls(tls) => tls.summary(out),
             Header::Data(bytes) => write!(out, "Data ({} bytes)", bytes.len()),
             Header::Undecoded { protocol, bytes, reason } => {
                 write!(out, "{} ({} bytes) not decoded: {reason}", protocol.column_name(), bytes.len())
@@ -442,6 +455,8 @@ impl<'a> Packet<'a> {
             }
             match layer.header {
                 Header::Data(_) | Header::TextLines(_) if top.is_some() => {}
+                // TLS inside QUIC does not name the frame: Wireshark's QUIC dissector does.
+                Header::QuicTls(_) => {}
                 // An HTTP message names the frame even when TLS records follow it.
                 Header::Tls(_)
                     if top.is_some_and(|top: &Layer<'_>| {

@@ -262,3 +262,68 @@ fn http_layers<'a>(
 fn clamp16(offset: usize) -> u16 {
     offset.min(usize::from(u16::MAX)) as u16
 }
+
+/// Replaces a UDP datagram's plain data with its QUIC packets, and after them a TLS layer for
+/// each CRYPTO frame (with the handshake messages it completed).
+pub(super) fn quic_layers<'a>(
+    packet: &mut Packet<'a>,
+    udp_layer: usize,
+    payload: Span<'a>,
+    output: super::quic::Output,
+) {
+    use crate::dissect::quic::{CryptoTls, Packet as QuicPacket, Quic};
+    if output.packets.is_empty() {
+        return;
+    }
+    for problem in &output.problems {
+        packet.problem(Protocol::Quic, problem.clone());
+    }
+    packet.layers.truncate(udp_layer + 1);
+    let (stream, decrypted) = (packet.stream, packet.decrypted);
+    let span = |loc: &Loc| -> Span<'a> {
+        match loc {
+            Loc::Payload(range) => payload.slice(range.start, range.end),
+            Loc::Stream(range) => {
+                Span::new(stream.get(range.clone()).unwrap_or(&[]), Source::Stream, range.start)
+            }
+            Loc::Decrypted(range) => {
+                Span::new(decrypted.get(range.clone()).unwrap_or(&[]), Source::Decrypted, range.start)
+            }
+        }
+    };
+    let packets = output
+        .packets
+        .into_iter()
+        .map(|out| QuicPacket {
+            span: payload.slice(out.range.start, out.range.end),
+            header: out.header,
+            unprotected: out.unprotected,
+            plaintext: out.plaintext.as_ref().map(span),
+            undecrypted: out.undecrypted,
+            retry_verified: out.retry_verified,
+        })
+        .collect();
+    let quic = Quic {
+        connection: output.connection,
+        packets,
+        padding: output.padding.map(|range| payload.slice(range.start, range.end)),
+    };
+    packet.layers.push(Layer {
+        header: Header::Quic(Box::new(quic)),
+        offset: payload.offset,
+        source: payload.source,
+        quoted_by: None,
+        annotation: Annotation::None,
+    });
+    for messages in output.crypto {
+        let messages: smallvec::SmallVec<[Span<'a>; 2]> = messages.iter().map(span).collect();
+        let first = messages.first().copied().unwrap_or(payload);
+        packet.layers.push(Layer {
+            header: Header::QuicTls(Box::new(CryptoTls { messages })),
+            offset: first.offset,
+            source: first.source,
+            quoted_by: None,
+            annotation: Annotation::None,
+        });
+    }
+}

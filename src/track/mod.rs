@@ -12,6 +12,7 @@ pub mod echo;
 pub mod http;
 pub mod keylog;
 mod layers;
+pub mod quic;
 pub mod stream;
 pub mod tcp;
 pub mod tls;
@@ -44,6 +45,14 @@ impl Scratch {
     }
 }
 
+/// A UDP datagram's place in the packet, kept while its layers are being tracked.
+struct UdpPayload<'a> {
+    layer: usize,
+    src: Endpoint,
+    dst: Endpoint,
+    payload: Span<'a>,
+}
+
 /// A TCP segment's place in the packet, kept while its layers are being tracked.
 struct TcpPayload<'a> {
     layer: usize,
@@ -66,6 +75,7 @@ pub struct Tracker {
     udp: UdpTable,
     echo: echo::EchoTable,
     apps: app::Connections,
+    quic: quic::QuicTable,
     keylog: KeyLog,
     /// Capture times of the first frame and of the one before this.
     first_ns: Option<i64>,
@@ -116,7 +126,18 @@ impl Tracker {
                 }
             }
         }
-        let tcp_payload = self.track_conversations(frame, &mut packet);
+        let (tcp_payload, udp_payload) = self.track_conversations(frame, &mut packet);
+        if let Some(udp) = udp_payload {
+            let bytes = udp.payload.bytes;
+            if quic::looks_like_quic(bytes) || self.quic.knows_short(bytes, udp.src, udp.dst) {
+                let output = self.quic.datagram(bytes, udp.src, udp.dst, &self.keylog, arenas);
+                let arenas: &'a Arenas = arenas;
+                packet.stream = &arenas.stream;
+                packet.decrypted = &arenas.decrypted;
+                layers::quic_layers(&mut packet, udp.layer, udp.payload, output);
+            }
+            return packet;
+        }
         if let Some(tcp_payload) = tcp_payload {
             let produced = self.apps.segment(
                 &app::Segment {
@@ -152,10 +173,11 @@ impl Tracker {
         &mut self,
         frame: &Frame<'a>,
         packet: &mut Packet<'a>,
-    ) -> Option<TcpPayload<'a>> {
+    ) -> (Option<TcpPayload<'a>>, Option<UdpPayload<'a>>) {
         let mut addresses: Option<(IpAddr, IpAddr)> = None;
         let mut out_of_sequence = false;
         let mut tcp_payload = None;
+        let mut udp_payload = None;
         for (index, layer) in packet.layers.iter_mut().enumerate() {
             match &layer.header {
                 Header::Ipv4(ip) => addresses = Some((ip.src().into(), ip.dst().into())),
@@ -213,6 +235,15 @@ impl Tracker {
                     let dst = Endpoint { addr: dst, port: header.dst_port() };
                     let conversation = self.udp.handle(src, dst, frame.ts_ns, layer.is_quoted());
                     layer.annotation = Annotation::Udp(conversation);
+                    if !layer.is_quoted() {
+                        let offset = layer.offset + crate::dissect::udp::HEADER_LEN;
+                        udp_payload = Some(UdpPayload {
+                            layer: index,
+                            src,
+                            dst,
+                            payload: Span::new(header.payload, layer.source, offset),
+                        });
+                    }
                 }
                 _ => {}
             }
@@ -222,7 +253,7 @@ impl Tracker {
         if out_of_sequence && matches!(packet.layers.last().map(|l| &l.header), Some(Header::Data(_))) {
             packet.layers.pop();
         }
-        tcp_payload
+        (tcp_payload, udp_payload)
     }
 
     /// Remembers an echo request, or finds the request an echo reply answers.

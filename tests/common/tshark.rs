@@ -49,6 +49,7 @@ const KNOWN_PROTOCOLS: &[&str] = &[
     "icmpv6",
     "udp",
     "tcp",
+    "quic",
     "tls",
     "http",
     "http2",

@@ -1,0 +1,206 @@
+//! QUIC packet headers (RFC 9000 section 17, RFC 9369 section 3.2): the parts readable before
+//! header protection is removed, and where each packet of a datagram ends.
+//!
+//! ```text
+//! Long Header Packet {                     Short Header (1-RTT) Packet {
+//!   Header Form (1) = 1,                     Header Form (1) = 0,
+//!   Fixed Bit (1) = 1,                       Fixed Bit (1) = 1,
+//!   Long Packet Type (2),                    Spin Bit (1),
+//!   Type-Specific Bits (4),    (protected)   Reserved Bits (2),   (protected)
+//!   Version (32),                            Key Phase (1),       (protected)
+//!   DCID Length (8), DCID (0..160),          Packet Number Length (2), (protected)
+//!   SCID Length (8), SCID (0..160),          Destination Connection ID (0..160),
+//!   [Initial: Token Length (i), Token],      Packet Number (8..32), (protected)
+//!   [Initial, 0-RTT, Handshake:              Packet Payload (8..),
+//!     Length (i), Packet Number (8..32),   }
+//!     Packet Payload],
+//!   [Retry: Retry Token, Retry Integrity Tag (128)],
+//!   [Version Negotiation (Version 0): Supported Version (32) ...],
+//! }
+//! ```
+//! Long packet types are numbered Initial 0, 0-RTT 1, Handshake 2, Retry 3 in version 1 and
+//! Retry 0, Initial 1, 0-RTT 2, Handshake 3 in version 2.
+
+use std::ops::Range;
+
+use super::varint::Cursor;
+use crate::crypto::quic::VERSION_2;
+
+/// The largest connection ID version 1 and 2 allow (RFC 9000 section 17.2).
+pub const MAX_CID_LEN: usize = 20;
+
+/// What kind of packet a header starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    Initial,
+    ZeroRtt,
+    Handshake,
+    Retry,
+    VersionNegotiation,
+    /// A short header: a 1-RTT packet.
+    Short,
+}
+
+impl Kind {
+    /// The name Wireshark gives the packet type in the Info column.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Initial => "Initial",
+            Kind::ZeroRtt => "0-RTT",
+            Kind::Handshake => "Handshake",
+            Kind::Retry => "Retry",
+            Kind::VersionNegotiation => "Version Negotiation",
+            Kind::Short => "1-RTT",
+        }
+    }
+
+    /// The long packet type of a version's first byte.
+    fn of_long(first: u8, version: u32) -> Kind {
+        let bits = (first >> 4) & 0x03;
+        match (version == VERSION_2, bits) {
+            (_, _) if version == 0 => Kind::VersionNegotiation,
+            (false, 0) | (true, 1) => Kind::Initial,
+            (false, 1) | (true, 2) => Kind::ZeroRtt,
+            (false, 2) | (true, 3) => Kind::Handshake,
+            _ => Kind::Retry,
+        }
+    }
+
+    /// Whether the packet has a packet number and an encrypted payload.
+    pub fn is_protected(self) -> bool {
+        !matches!(self, Kind::Retry | Kind::VersionNegotiation)
+    }
+}
+
+/// A packet's header as far as it can be read without keys, with positions relative to the
+/// packet's first byte.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    pub first: u8,
+    pub kind: Kind,
+    /// 0 for a short header (and for Version Negotiation).
+    pub version: u32,
+    pub dcid: Range<usize>,
+    pub scid: Option<Range<usize>>,
+    /// Initial packets: the token length and where it was, and the token.
+    pub token: Option<(u64, Range<usize>, Range<usize>)>,
+    /// Initial, 0-RTT and Handshake packets: the Length field and where it was.
+    pub length: Option<(u64, Range<usize>)>,
+    /// Where the (protected) packet number starts.
+    pub pn_offset: usize,
+    /// The packet's extent within the datagram from its start.
+    pub len: usize,
+}
+
+impl Header {
+    pub fn is_long(&self) -> bool {
+        self.first & 0x80 != 0
+    }
+}
+
+/// Reads the header of the packet at the start of `bytes` (the rest of a datagram).
+/// `short_dcid_len` is the length of the connection ID a short header carries, which only the
+/// connection's handshake tells. A long header whose lengths run past the datagram takes the
+/// rest of it, as Wireshark does; fields that are not there are `None` or end the parse.
+pub fn parse(bytes: &[u8], short_dcid_len: usize) -> Result<Header, &'static str> {
+    let first = *bytes.first().ok_or("empty packet")?;
+    let mut cursor = Cursor::new(bytes, 1);
+    if first & 0x80 == 0 {
+        let (_, dcid) =
+            cursor.take(short_dcid_len as u64).ok_or("short header cut inside its connection ID")?;
+        return Ok(Header {
+            first,
+            kind: Kind::Short,
+            version: 0,
+            dcid,
+            scid: None,
+            token: None,
+            length: None,
+            pn_offset: cursor.pos(),
+            len: bytes.len(),
+        });
+    }
+    let (version_bytes, _) = cursor.take(4).ok_or("long header cut inside its version")?;
+    let version =
+        u32::from_be_bytes([version_bytes[0], version_bytes[1], version_bytes[2], version_bytes[3]]);
+    let kind = Kind::of_long(first, version);
+    let (dcil, _) = cursor.u8().ok_or("long header cut before its DCID length")?;
+    let (_, dcid) = cursor.take(dcil.into()).ok_or("long header cut inside its DCID")?;
+    let (scil, _) = cursor.u8().ok_or("long header cut before its SCID length")?;
+    let (_, scid) = cursor.take(scil.into()).ok_or("long header cut inside its SCID")?;
+    let mut header = Header {
+        first,
+        kind,
+        version,
+        dcid,
+        scid: Some(scid),
+        token: None,
+        length: None,
+        pn_offset: cursor.pos(),
+        len: bytes.len(),
+    };
+    if !kind.is_protected() {
+        return Ok(header);
+    }
+    if kind == Kind::Initial {
+        let (token_len, len_range) = cursor.varint().ok_or("Initial cut inside its token length")?;
+        let (_, token) = cursor.take(token_len).ok_or("Initial cut inside its token")?;
+        header.token = Some((token_len, len_range, token));
+    }
+    let (length, length_range) = cursor.varint().ok_or("long header cut inside its Length")?;
+    header.length = Some((length, length_range));
+    header.pn_offset = cursor.pos();
+    if let Some(end) = usize::try_from(length).ok().and_then(|length| cursor.pos().checked_add(length))
+        && end < bytes.len()
+    {
+        header.len = end;
+    }
+    Ok(header)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::hex;
+
+    #[test]
+    fn the_client_initial_of_rfc_9001_a2_is_read_up_to_its_packet_number() {
+        // The protected header of RFC 9001 A.2, then 1162 bytes of payload.
+        let mut packet = hex("c000000001088394c8f03e5157080000449e7b9aec34");
+        packet.resize(packet.len() + 1162 - 4, 0xaa);
+        let header = parse(&packet, 0).expect("parses");
+        assert_eq!(header.kind, Kind::Initial);
+        assert_eq!(header.version, 1);
+        assert_eq!(header.dcid, 6..14);
+        assert_eq!(header.scid, Some(15..15));
+        assert_eq!(header.token, Some((0, 15..16, 16..16)));
+        assert_eq!(header.length, Some((1182, 16..18)));
+        assert_eq!(header.pn_offset, 18);
+        assert_eq!(header.len, packet.len(), "the Length runs to the end of the datagram");
+        for cut in 0..18 {
+            assert!(parse(&packet[..cut], 0).is_err(), "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn coalesced_packets_end_where_their_length_says() {
+        let mut datagram = hex("e00000000105aaaaaaaaaa05bbbbbbbbbb0403010203");
+        datagram.extend_from_slice(&hex("40ccccccccccdd"));
+        let header = parse(&datagram, 0).expect("parses");
+        assert_eq!(header.kind, Kind::Handshake);
+        assert_eq!(header.len, 22);
+        let short = parse(&datagram[header.len..], 5).expect("short");
+        assert_eq!((short.kind, short.dcid.clone(), short.pn_offset), (Kind::Short, 1..6, 6));
+    }
+
+    #[test]
+    fn version_2_numbers_its_long_types_differently() {
+        assert_eq!(Kind::of_long(0xd0, VERSION_2), Kind::Initial);
+        assert_eq!(Kind::of_long(0xe0, VERSION_2), Kind::ZeroRtt);
+        assert_eq!(Kind::of_long(0xf0, VERSION_2), Kind::Handshake);
+        assert_eq!(Kind::of_long(0xc0, VERSION_2), Kind::Retry);
+        assert_eq!(Kind::of_long(0xc0, 1), Kind::Initial);
+        assert_eq!(Kind::of_long(0xf0, 1), Kind::Retry);
+        assert_eq!(Kind::of_long(0x80, 0), Kind::VersionNegotiation);
+    }
+}

@@ -1,0 +1,327 @@
+//! QUIC (RFC 9000, RFC 9369): a datagram's packets, their headers and, once `track` has
+//! removed their protection, their frames.
+//!
+//! Reading a QUIC packet takes state: the length of a short header's connection ID, the keys,
+//! the largest packet number seen in its space. `track::quic` holds that state and builds a
+//! [`Quic`] layer per datagram from what it found; this module is the stateless part, and what
+//! the layer shows. Fields and the Info column follow Wireshark's QUIC dissector: the Info
+//! column describes the datagram's last packet, `quic.connection.number` is shown once per
+//! datagram, and bytes after the packets that belong to no packet are "coalesced padding".
+
+pub mod frame;
+pub mod header;
+pub mod varint;
+
+use std::fmt;
+
+use smallvec::SmallVec;
+
+use super::field::{Emitter, Span, Value};
+use header::{Header, Kind};
+
+/// The QUIC packets of one UDP datagram.
+#[derive(Clone, Debug, Default)]
+pub struct Quic<'a> {
+    /// The connection's number, in order of first appearance, once one is known.
+    pub connection: Option<u32>,
+    pub packets: SmallVec<[Packet<'a>; 2]>,
+    /// Bytes after the packets that start no packet of the same connection.
+    pub padding: Option<Span<'a>>,
+}
+
+/// One packet of a datagram.
+#[derive(Clone, Debug)]
+pub struct Packet<'a> {
+    /// The packet's bytes in the datagram.
+    pub span: Span<'a>,
+    pub header: Header,
+    /// What header protection hid, once removed: the first byte, the full packet number and
+    /// the length of its encoding.
+    pub unprotected: Option<Unprotected>,
+    /// The decrypted payload.
+    pub plaintext: Option<Span<'a>>,
+    /// Why the payload was not decrypted.
+    pub undecrypted: Option<Undecrypted>,
+    /// Retry packets: whether the integrity tag verified against the client's first DCID.
+    pub retry_verified: Option<bool>,
+}
+
+/// The header fields under header protection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unprotected {
+    pub first: u8,
+    pub packet_number: u64,
+    pub pn_len: usize,
+}
+
+/// Why a packet's payload stayed encrypted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Undecrypted {
+    /// No secret for the packet's encryption level (no key log, or none for this connection).
+    NoKey,
+    /// The packet's connection is not known (a short header never seen in a handshake).
+    UnknownConnection,
+    /// The key did not open the packet.
+    Failed(String),
+}
+
+impl fmt::Display for Undecrypted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Undecrypted::NoKey => f.write_str("no key"),
+            Undecrypted::UnknownConnection => f.write_str("unknown connection"),
+            Undecrypted::Failed(reason) => f.write_str(reason),
+        }
+    }
+}
+
+impl<'a> Packet<'a> {
+    /// The frames of the decrypted payload.
+    pub fn frames(&self) -> SmallVec<[frame::Frame<'a>; 4]> {
+        self.plaintext.map(|plaintext| frame::parse_all(plaintext.bytes)).unwrap_or_default()
+    }
+
+    fn fields(&self, out: &mut Emitter<'_>) {
+        let header = &self.header;
+        let bytes = self.span.bytes;
+        let mut packet_out = out.within(&self.span);
+        let out = &mut packet_out;
+        out.computed("quic.packet_length", Value::Uint(bytes.len() as u64));
+        let first = header.first;
+        match header.kind {
+            Kind::Short => self.short_fields(out),
+            Kind::VersionNegotiation => {
+                out.at("quic.header_form", 0..1, Value::Uint(1));
+                out.at("quic.vn.unused", 0..1, Value::hex8(first & 0x7f));
+                self.long_common(out);
+                let mut at = header.pn_offset;
+                while let Some(version) = bytes.get(at..at + 4) {
+                    let version = u32::from_be_bytes([version[0], version[1], version[2], version[3]]);
+                    out.at("quic.supported_version", at..at + 4, Value::hex32(version));
+                    at += 4;
+                }
+            }
+            Kind::Retry => {
+                out.at("quic.header_form", 0..1, Value::Uint(1));
+                self.long_type(out);
+                self.long_common(out);
+                let token_end = bytes.len().saturating_sub(16).max(header.pn_offset);
+                out.at(
+                    "quic.retry_token",
+                    header.pn_offset..token_end,
+                    Value::Bytes(&bytes[header.pn_offset..token_end]),
+                );
+                out.at("quic.retry_integrity_tag", token_end..bytes.len(), Value::Bytes(&bytes[token_end..]));
+            }
+            Kind::Initial | Kind::ZeroRtt | Kind::Handshake => {
+                out.at("quic.header_form", 0..1, Value::Uint(1));
+                out.at("quic.fixed_bit", 0..1, Value::Bool(first & 0x40 != 0));
+                self.long_type(out);
+                if let Some(unprotected) = self.unprotected {
+                    out.at("quic.long.reserved", 0..1, Value::Uint((unprotected.first >> 2 & 0x03).into()));
+                    out.at("quic.packet_number_length", 0..1, Value::Uint((unprotected.first & 0x03).into()));
+                }
+                self.long_common(out);
+                if let Some((length, range, token)) = &header.token {
+                    out.at("quic.token_length", range.clone(), Value::Uint(*length));
+                    if *length > 0 {
+                        out.at("quic.token", token.clone(), Value::Bytes(&bytes[token.clone()]));
+                    }
+                }
+                if let Some((length, range)) = &header.length {
+                    out.at("quic.length", range.clone(), Value::Uint(*length));
+                }
+                self.payload_fields(out, "quic.payload");
+            }
+        }
+    }
+
+    fn long_type(&self, out: &mut Emitter<'_>) {
+        let name = if self.header.version == crate::crypto::quic::VERSION_2 {
+            "quic.long.packet_type_v2"
+        } else {
+            "quic.long.packet_type"
+        };
+        out.at(name, 0..1, Value::Uint((self.header.first >> 4 & 0x03).into()));
+    }
+
+    fn long_common(&self, out: &mut Emitter<'_>) {
+        let header = &self.header;
+        let bytes = self.span.bytes;
+        out.at("quic.version", 1..5, Value::hex32(header.version));
+        let dcid = header.dcid.clone();
+        out.at("quic.dcil", 5..6, Value::Uint(dcid.len() as u64));
+        if !dcid.is_empty() {
+            out.at("quic.dcid", dcid.clone(), Value::Bytes(&bytes[dcid.clone()]));
+        }
+        if let Some(scid) = &header.scid {
+            out.at("quic.scil", dcid.end..dcid.end + 1, Value::Uint(scid.len() as u64));
+            if !scid.is_empty() {
+                out.at("quic.scid", scid.clone(), Value::Bytes(&bytes[scid.clone()]));
+            }
+        }
+    }
+
+    fn short_fields(&self, out: &mut Emitter<'_>) {
+        let (first, bytes) = (self.header.first, self.span.bytes);
+        out.computed("quic.short", Value::Present);
+        out.at("quic.header_form", 0..1, Value::Uint(0));
+        out.at("quic.fixed_bit", 0..1, Value::Bool(first & 0x40 != 0));
+        out.at("quic.spin_bit", 0..1, Value::Bool(first & 0x20 != 0));
+        if let Some(unprotected) = self.unprotected {
+            out.at("quic.short.reserved", 0..1, Value::Uint((unprotected.first >> 3 & 0x03).into()));
+            out.at("quic.key_phase", 0..1, Value::Bool(unprotected.first & 0x04 != 0));
+            out.at("quic.packet_number_length", 0..1, Value::Uint((unprotected.first & 0x03).into()));
+        }
+        let dcid = self.header.dcid.clone();
+        if !dcid.is_empty() {
+            out.at("quic.dcid", dcid.clone(), Value::Bytes(&bytes[dcid]));
+        }
+        self.payload_fields(out, "quic.protected_payload");
+    }
+
+    /// The packet number, the protected payload and the frames; or, when header protection
+    /// stayed on, the rest of the packet as Wireshark's "remaining payload".
+    fn payload_fields(&self, out: &mut Emitter<'_>, payload_name: &'static str) {
+        let bytes = self.span.bytes;
+        let pn_offset = self.header.pn_offset.min(bytes.len());
+        let Some(unprotected) = self.unprotected else {
+            if pn_offset < bytes.len() {
+                out.at("quic.remaining_payload", pn_offset..bytes.len(), Value::Bytes(&bytes[pn_offset..]));
+            }
+            return;
+        };
+        let payload_at = (pn_offset + unprotected.pn_len).min(bytes.len());
+        out.at("quic.packet_number", pn_offset..payload_at, Value::Uint(unprotected.packet_number));
+        out.at(payload_name, payload_at..bytes.len(), Value::Bytes(&bytes[payload_at..]));
+        let Some(plaintext) = self.plaintext else { return };
+        let mut plain_out = out.within(&plaintext);
+        for frame in self.frames() {
+            let range = frame.range.clone();
+            plain_out.at("quic.frame", range.clone(), Value::Present);
+            plain_out.at("quic.frame_type", range.start..range.start + 1, Value::Uint(frame.kind));
+            for (name, range, value) in &frame.fields {
+                let value = match value {
+                    frame::Val::Uint(value) => Value::Uint(*value),
+                    frame::Val::Bool(flag) => Value::Bool(*flag),
+                    frame::Val::Bytes(bytes) => Value::Bytes(bytes),
+                    frame::Val::Text(text) => Value::Str(std::str::from_utf8(text).unwrap_or("")),
+                    frame::Val::Present => Value::Present,
+                };
+                plain_out.at(name, range.clone(), value);
+            }
+        }
+    }
+
+    /// The packet's part of the Info column, as Wireshark writes it.
+    fn write_info(&self, out: &mut dyn fmt::Write) -> fmt::Result {
+        let header = &self.header;
+        let bytes = self.span.bytes;
+        let cid = |out: &mut dyn fmt::Write, label: &str, range: &std::ops::Range<usize>| -> fmt::Result {
+            if range.is_empty() {
+                return Ok(());
+            }
+            write!(out, ", {label}=")?;
+            super::field::write_hex(out, bytes.get(range.clone()).unwrap_or(&[]))
+        };
+        match header.kind {
+            Kind::Short => {
+                let key_phase = self.unprotected.map_or(0, |u| u8::from(u.first & 0x04 != 0));
+                write!(out, "Protected Payload (KP{key_phase})")?;
+                cid(out, "DCID", &header.dcid)?;
+            }
+            kind => {
+                out.write_str(kind.name())?;
+                cid(out, "DCID", &header.dcid)?;
+                if let Some(scid) = &header.scid {
+                    cid(out, "SCID", scid)?;
+                }
+            }
+        }
+        if let Some(unprotected) = self.unprotected {
+            write!(out, ", PKN: {}", unprotected.packet_number)?;
+        }
+        for frame in self.frames() {
+            frame.write_info(out)?;
+        }
+        Ok(())
+    }
+}
+
+impl<'a> Quic<'a> {
+    pub fn fields(&self, out: &mut Emitter<'_>) {
+        if let Some(number) = self.connection {
+            out.computed("quic.connection.number", Value::Uint(number.into()));
+        }
+        for packet in &self.packets {
+            packet.fields(out);
+        }
+        if let Some(padding) = &self.padding {
+            let mut padding_out = out.within(padding);
+            padding_out.at("quic.coalesced_padding_data", 0..padding.bytes.len(), Value::Present);
+        }
+    }
+
+    /// The Info column: Wireshark's QUIC dissector rewrites it for each packet, so the last
+    /// packet of the datagram names it.
+    pub fn write_info(&self, out: &mut dyn fmt::Write) -> fmt::Result {
+        match self.packets.last() {
+            Some(packet) => packet.write_info(out),
+            None => Ok(()),
+        }
+    }
+
+    /// One line: each packet's type, number and frames, and why any stayed encrypted.
+    pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
+        out.write_str("QUIC")?;
+        if let Some(number) = self.connection {
+            write!(out, " connection {number}")?;
+        }
+        for (index, packet) in self.packets.iter().enumerate() {
+            out.write_str(if index == 0 { ": " } else { "; " })?;
+            packet.write_info(out)?;
+            if let Some(reason) = &packet.undecrypted {
+                write!(out, " (encrypted: {reason})")?;
+            }
+            if packet.retry_verified == Some(false) {
+                out.write_str(" (integrity tag does not verify)")?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The layer's length: its packets and any padding after them.
+    #[allow(clippy::len_without_is_empty, reason = "a layer is built only with a packet")]
+    pub fn len(&self) -> usize {
+        self.packets.iter().map(|packet| packet.span.bytes.len()).sum::<usize>()
+            + self.padding.map_or(0, |padding| padding.bytes.len())
+    }
+}
+
+/// TLS handshake messages carried by one CRYPTO frame: those it completed, reassembled from
+/// the CRYPTO stream of its encryption level.
+#[derive(Clone, Debug, Default)]
+pub struct CryptoTls<'a> {
+    pub messages: SmallVec<[Span<'a>; 2]>,
+}
+
+impl CryptoTls<'_> {
+    pub fn fields(&self, out: &mut Emitter<'_>) {
+        for message in &self.messages {
+            super::tls::handshake::fields(out, message, true);
+        }
+    }
+
+    pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
+        out.write_str("TLS handshake in QUIC CRYPTO")?;
+        if self.messages.is_empty() {
+            return out.write_str(": part of a message");
+        }
+        for (index, message) in self.messages.iter().enumerate() {
+            out.write_str(if index == 0 { ": " } else { ", " })?;
+            let kind = message.bytes.first().copied().unwrap_or(0);
+            out.write_str(super::tls::handshake::info_name(kind))?;
+        }
+        Ok(())
+    }
+}
