@@ -4,14 +4,23 @@
 #
 # Every packet in these captures is produced by a real peer: the Linux kernel
 # stack and standard tools (ping, traceroute, curl, socat, python3 sockets and
-# its ssl module, OpenSSL's s_server/s_client, nghttpd, nghttp). The only
-# user-space packet writer is the small TUN responder of the raw-IP captures,
-# which answers echo requests the kernel sent into the TUN device.
-# TLS captures get the clients' NSS key log beside them: NAME.pcap -> NAME.keys.
+# its ssl module, OpenSSL's s_server/s_client, nghttpd, nghttp, and aioquic
+# through scripts/quic-peer.py). The only user-space packet writer is the small
+# TUN responder of the raw-IP captures, which answers echo requests the kernel
+# sent into the TUN device.
+# TLS and QUIC captures get the clients' NSS key log beside them: NAME.pcap ->
+# NAME.keys.
 #
 # Usage:
 #   sudo scripts/record-interop.sh [OUTDIR]   # default OUTDIR: fixtures/interop
 #   scripts/record-interop.sh --deps           # Debian packages needed, one line
+#   scripts/record-interop.sh --pip            # Python packages needed (PyPI), one line
+#
+# The QUIC captures need aioquic, pinned to the version --pip prints, in the
+# Python that RTTSCOPE_AIOQUIC_PYTHON names (default: python3), e.g. a venv:
+#   python3 -m venv target/aioquic-venv
+#   target/aioquic-venv/bin/pip install $(scripts/record-interop.sh --pip)
+#   sudo RTTSCOPE_AIOQUIC_PYTHON=target/aioquic-venv/bin/python scripts/record-interop.sh
 #
 # RECORD_INTEROP_KEEP=1 keeps the temporary work directory (logs, staged
 # captures) for debugging.
@@ -30,7 +39,9 @@
 #     (by pid) before the namespace is deleted.
 set -euo pipefail
 
-DEPS="iproute2 iputils-ping traceroute socat nftables tcpdump tshark ethtool curl python3 procps coreutils openssl nghttp2-server nghttp2-client"
+DEPS="iproute2 iputils-ping traceroute socat nftables tcpdump tshark ethtool curl python3 python3-venv procps coreutils openssl nghttp2-server nghttp2-client"
+# the QUIC peer's library, exactly this version (PyPI)
+PIP="aioquic==1.7.2"
 
 usage() {
     sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
@@ -38,6 +49,7 @@ usage() {
 
 case "${1:-}" in
     --deps) echo "$DEPS"; exit 0 ;;
+    --pip) echo "$PIP"; exit 0 ;;
     -h|--help) usage; exit 0 ;;
 esac
 
@@ -51,6 +63,19 @@ log() { echo "record-interop: $*" >&2; }
 for tool in ip tcpdump dumpcap tshark capinfos ping traceroute socat nft ethtool curl python3 timeout openssl nghttpd nghttp; do
     command -v "$tool" >/dev/null || die "missing '$tool'; install: apt-get install -y \$($0 --deps)"
 done
+
+# The Python that runs scripts/quic-peer.py: it must import aioquic. Checked
+# (need_aioquic) only when a QUIC capture is to be recorded, before anything is.
+AIOQUIC_PY=${RTTSCOPE_AIOQUIC_PYTHON:-python3}
+QUIC_PEER=$REPO_ROOT/scripts/quic-peer.py
+need_aioquic() {
+    local v
+    # a relative path is made absolute, without resolving links (a venv's python is one)
+    [[ $AIOQUIC_PY != */* || $AIOQUIC_PY == /* ]] || AIOQUIC_PY=$PWD/$AIOQUIC_PY
+    v=$("$AIOQUIC_PY" -c 'import aioquic; print(aioquic.__version__)' 2>/dev/null) ||
+        die "'$AIOQUIC_PY' cannot import aioquic; install it: python3 -m venv target/aioquic-venv && target/aioquic-venv/bin/pip install $PIP, and run with RTTSCOPE_AIOQUIC_PYTHON=target/aioquic-venv/bin/python"
+    [[ aioquic==$v == "$PIP" ]] || log "WARNING: recording with aioquic $v, not the pinned $PIP"
+}
 
 # ---------------------------------------------------------------------------
 # bookkeeping and cleanup
@@ -843,6 +868,11 @@ extendedKeyUsage = serverAuth
 subjectAltName = DNS:server.test
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
+[int_ext]
+basicConstraints = critical, CA:true, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid
 CNF
 
 # make_pki DIR BITS [self]: RSA keys of BITS bits, made now: a CA (ca.pem,
@@ -866,6 +896,29 @@ make_pki() {
     openssl req -config "$WORK/pki.cnf" -x509 -extensions leaf_ext -newkey "rsa:$bits" -nodes \
         -keyout "$d/self.key" -out "$d/self.pem" -days 3650 -subj "/CN=server.test" 2>>"$err" ||
         die "self-signed certificate: $(tail -3 "$err")"
+}
+
+# make_chain DIR BITS: in a PKI made by make_pki, an intermediate CA signed by
+# the CA (int.pem, int.key) and a server.test certificate signed by the
+# intermediate (ileaf.pem, ileaf.key), RSA keys of BITS bits made now;
+# ichain.pem is that leaf followed by the intermediate, the chain a server
+# sends; does nothing if it exists
+make_chain() {
+    local d=$1 bits=$2 err=$WORK/log/pki.err
+    [[ -e $d/ichain.pem ]] && return 0
+    openssl req -config "$WORK/pki.cnf" -new -newkey "rsa:$bits" -nodes \
+        -keyout "$d/int.key" -out "$d/int.csr" -subj "/CN=rttscope interop intermediate CA" 2>>"$err" ||
+        die "intermediate key: $(tail -3 "$err")"
+    openssl x509 -req -in "$d/int.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -set_serial 3 -days 3650 \
+        -extfile "$WORK/pki.cnf" -extensions int_ext -out "$d/int.pem" 2>>"$err" ||
+        die "intermediate certificate: $(tail -3 "$err")"
+    openssl req -config "$WORK/pki.cnf" -new -newkey "rsa:$bits" -nodes \
+        -keyout "$d/ileaf.key" -out "$d/ileaf.csr" -subj "/CN=server.test" 2>>"$err" ||
+        die "server key: $(tail -3 "$err")"
+    openssl x509 -req -in "$d/ileaf.csr" -CA "$d/int.pem" -CAkey "$d/int.key" -set_serial 4 -days 3650 \
+        -extfile "$WORK/pki.cnf" -extensions leaf_ext -out "$d/ileaf.pem" 2>>"$err" ||
+        die "server certificate: $(tail -3 "$err")"
+    cat "$d/ileaf.pem" "$d/int.pem" >"$d/ichain.pem"
 }
 
 # tls_pair C S N: client and server namespaces joined by a veth (MTU 1500,
@@ -1284,6 +1337,139 @@ rec_tfo_tls13() {
 }
 
 # ---------------------------------------------------------------------------
+# QUIC and HTTP/3 captures: aioquic on both sides (scripts/quic-peer.py)
+# ---------------------------------------------------------------------------
+# The server is server.test on UDP port 443 (4433 where a capture says so) in
+# the server namespace of a tls_pair, bound dual-stack, answering GET / and
+# /hello.txt with 200 and a short text body; it keeps the session tickets it
+# issues, so a later connection to the same server can resume and send 0-RTT
+# data. The client makes one HTTP/3 request per run and fails unless the
+# answer is 200; only the client logs secrets.
+
+# quic_server NS NAME PORT QUIC-PEER-SERVER-ARGS...: start the server, wait
+# until it is bound, leave its pid in SRV_PID
+quic_server() {
+    local ns=$1 name=$2 port=$3; shift 3
+    bg "$ns" "$name" "$AIOQUIC_PY" "$QUIC_PEER" server --port "$port" "$@"
+    SRV_PID=$BG_PID
+    wait_listen "$ns" udp "$port"
+}
+
+# quic_get NS KEYLOG URL QUIC-PEER-CLIENT-ARGS...: one GET, secrets appended
+# to KEYLOG; the client's report is left in $WORK/log/last.out
+quic_get() {
+    local ns=$1 keys=$2; shift 2
+    run ip netns exec "$ns" "$AIOQUIC_PY" "$QUIC_PEER" client --keylog "$keys" "$@"
+}
+
+# 18: HTTP/3 over QUIC v1 on UDP 443: one GET of /hello.txt
+rec_quic_h3() {
+    local c=$NSP-c27 s=$NSP-s27 p pki=$WORK/pki2048 keys=$STAGE/quic-h3-aioquic.keys
+    make_pki "$pki" 2048 self
+    tls_pair "$c" "$s" 27
+    quic_server "$s" quic-h3 443 --cert "$pki/leaf.pem" --key "$pki/leaf.key"
+    : >"$keys"
+    log "quic-h3-aioquic.pcap"
+    cap_start "$c" "$STAGE/quic-h3-aioquic.pcap" -i veth0; p=$CAP_PID
+    quic_get "$c" "$keys" https://server.test/hello.txt --connect 10.0.27.2 --ca "$pki/ca.pem"
+    cap_stop $p
+    stop "$SRV_PID"
+}
+
+# 19: QUIC 0-RTT: a first connection that gets a session ticket, then a
+# resumption whose GET goes in 0-RTT packets with the ClientHello, accepted
+rec_quic_0rtt() {
+    local c=$NSP-c28 s=$NSP-s28 p pki=$WORK/pki2048 keys=$STAGE/quic-0rtt-aioquic.keys
+    local ticket=$WORK/quic-0rtt.ticket
+    make_pki "$pki" 2048 self
+    tls_pair "$c" "$s" 28
+    quic_server "$s" quic-0rtt 443 --cert "$pki/leaf.pem" --key "$pki/leaf.key"
+    : >"$keys"
+    rm -f "$ticket"
+    log "quic-0rtt-aioquic.pcap"
+    cap_start "$c" "$STAGE/quic-0rtt-aioquic.pcap" -i veth0; p=$CAP_PID
+    quic_get "$c" "$keys" https://server.test/hello.txt --connect 10.0.28.2 --ca "$pki/ca.pem" \
+        --session-ticket "$ticket"
+    [[ -s $ticket ]] || die "the first QUIC connection saved no session ticket"
+    quic_get "$c" "$keys" https://server.test/hello.txt --connect 10.0.28.2 --ca "$pki/ca.pem" \
+        --session-ticket "$ticket"
+    grep -q '^0-RTT early data accepted' "$WORK/log/last.out" ||
+        die "QUIC 0-RTT data was not accepted: $(cat "$WORK/log/last.out")"
+    cap_stop $p
+    stop "$SRV_PID"
+}
+
+# 20: a large server flight over MTU 1500, on UDP port 4433: a 4096-bit RSA
+# leaf and its 4096-bit intermediate sent by the server, datagrams of up to
+# 1472 bytes (1514-byte frames) both ways
+rec_quic_mtu() {
+    local c=$NSP-c29 s=$NSP-s29 p pki=$WORK/pki4096 keys=$STAGE/quic-mtu-aioquic.keys
+    make_pki "$pki" 4096
+    make_chain "$pki" 4096
+    tls_pair "$c" "$s" 29
+    quic_server "$s" quic-mtu 4433 --cert "$pki/ichain.pem" --key "$pki/ileaf.key" \
+        --max-datagram-size 1472
+    : >"$keys"
+    log "quic-mtu-aioquic.pcap"
+    cap_start "$c" "$STAGE/quic-mtu-aioquic.pcap" -i veth0; p=$CAP_PID
+    quic_get "$c" "$keys" https://server.test:4433/hello.txt --connect 10.0.29.2 --ca "$pki/ca.pem" \
+        --max-datagram-size 1472
+    cap_stop $p
+    stop "$SRV_PID"
+}
+
+# 21: a server that validates the client's address with a Retry (and a
+# token) before it takes part in the handshake, on UDP 443
+rec_quic_retry() {
+    local c=$NSP-c32 s=$NSP-s32 p pki=$WORK/pki2048 keys=$STAGE/quic-retry-aioquic.keys
+    make_pki "$pki" 2048 self
+    tls_pair "$c" "$s" 32
+    quic_server "$s" quic-retry 443 --cert "$pki/leaf.pem" --key "$pki/leaf.key" --retry
+    : >"$keys"
+    log "quic-retry-aioquic.pcap"
+    cap_start "$c" "$STAGE/quic-retry-aioquic.pcap" -i veth0; p=$CAP_PID
+    quic_get "$c" "$keys" https://server.test/hello.txt --connect 10.0.32.2 --ca "$pki/ca.pem"
+    cap_stop $p
+    stop "$SRV_PID"
+}
+
+# 22: QUIC version 2 (RFC 9369) over IPv6 on UDP 443: a GET in v2 from the
+# first packet, then a GET whose first Initial is v1 offering v2, to which the
+# server switches (compatible version negotiation, RFC 9368)
+rec_quic_v2() {
+    local c=$NSP-c30 s=$NSP-s30 p pki=$WORK/pki2048 keys=$STAGE/quic-v2-aioquic.keys
+    make_pki "$pki" 2048 self
+    tls_pair "$c" "$s" 30
+    quic_server "$s" quic-v2 443 --cert "$pki/leaf.pem" --key "$pki/leaf.key"
+    : >"$keys"
+    log "quic-v2-aioquic.pcap"
+    cap_start "$c" "$STAGE/quic-v2-aioquic.pcap" -i veth0; p=$CAP_PID
+    quic_get "$c" "$keys" https://server.test/hello.txt --connect fd00:30::2 --ca "$pki/ca.pem" --version 2
+    grep -q '^v2 ' "$WORK/log/last.out" || die "not QUIC v2: $(cat "$WORK/log/last.out")"
+    quic_get "$c" "$keys" https://server.test/ --connect fd00:30::2 --ca "$pki/ca.pem" --version 1to2
+    grep -q '^v2 ' "$WORK/log/last.out" || die "no switch to QUIC v2: $(cat "$WORK/log/last.out")"
+    cap_stop $p
+    stop "$SRV_PID"
+}
+
+# 23: Version Negotiation on UDP port 4433: the client's first Initial is in
+# a reserved version (0x1a2a3a4a), the server answers with the versions it
+# supports (1 and 2), and the client starts again in v1
+rec_quic_vn() {
+    local c=$NSP-c31 s=$NSP-s31 p pki=$WORK/pki2048 keys=$STAGE/quic-vn-aioquic.keys
+    make_pki "$pki" 2048 self
+    tls_pair "$c" "$s" 31
+    quic_server "$s" quic-vn 4433 --cert "$pki/leaf.pem" --key "$pki/leaf.key"
+    : >"$keys"
+    log "quic-vn-aioquic.pcap"
+    cap_start "$c" "$STAGE/quic-vn-aioquic.pcap" -i veth0; p=$CAP_PID
+    quic_get "$c" "$keys" https://server.test:4433/hello.txt --connect 10.0.31.2 --ca "$pki/ca.pem" \
+        --offer-unsupported
+    cap_stop $p
+    stop "$SRV_PID"
+}
+
+# ---------------------------------------------------------------------------
 # verification: each capture must hold what it was made for
 # ---------------------------------------------------------------------------
 FAILS=0
@@ -1494,6 +1680,120 @@ verify_tls() {
         CLIENT_TRAFFIC_SECRET_0=4
 }
 
+# QUIC captures: lt is quic.long.packet_type (v1: 0 Initial, 1 0-RTT, 2
+# Handshake, 3 Retry), lt2 quic.long.packet_type_v2 (v2: 1 Initial, 2 0-RTT,
+# 3 Handshake, 0 Retry), ft quic.frame_type (6 CRYPTO, 0x1d CONNECTION_CLOSE
+# of the application, 0x1e HANDSHAKE_DONE), hs tls.handshake.type as above,
+# h3 http3.frame_type (0 DATA, 1 HEADERS, 4 SETTINGS). Counts are of frames;
+# Initial packets are readable without the key log. Handshake counts are
+# exact; what a late retransmission (PTO probe) can repeat is counted with
+# -ge.
+verify_quic() {
+    local f lt=quic.long.packet_type lt2=quic.long.packet_type_v2 ft=quic.frame_type
+    local hs=tls.handshake.type h3=http3.frame_type bad=quic.decryption_failed
+    local alpn='tls.handshake.extensions_alpn_str == "h3"' ext=tls.handshake.extension.type
+    local hello='http3.frame_payload contains "hello over HTTP/3"'
+    for f in quic-h3-aioquic.pcap quic-0rtt-aioquic.pcap quic-mtu-aioquic.pcap quic-retry-aioquic.pcap \
+             quic-v2-aioquic.pcap quic-vn-aioquic.pcap; do
+        linktype_is "$f" Ethernet
+        expect_none "$f" 'frame.len > 1514'
+        want "$f" -eq 0 'udp && !quic'                 # every datagram read as QUIC, on 4433 too
+        want "$f" -eq 0 'http3'                        # nothing readable without the keys
+    done
+    # where tshark can follow the whole handshake, it decrypts every packet
+    for f in quic-h3-aioquic.pcap quic-0rtt-aioquic.pcap quic-mtu-aioquic.pcap; do
+        want -k "$f" -eq 0 "$bad"
+        want -k "$f" -ge 1 "$lt == 2 && $ft == 6"
+        want -k "$f" -ge 2 "quic.short && $ft"
+    done
+
+    f="quic-h3-aioquic.pcap"
+    want "$f" -eq 1 "$hs == 1 && $alpn && udp.dstport == 443"
+    want "$f" -eq 1 "$hs == 2"
+    want "$f" -ge 2 "$lt == 2"
+    want "$f" -eq 0 "$lt == 1 || $lt == 3"
+    want "$f" -eq 0 "$hs == 11"                          # in Handshake packets
+    want -k "$f" -eq 1 "$hs == 8 && $alpn"
+    want -k "$f" -eq 1 "$hs == 11"
+    want -k "$f" -eq 2 "$hs == 20"
+    want -k "$f" -ge 1 "$ft == 0x1e"
+    want -k "$f" -ge 2 "$h3 == 4"
+    want -k "$f" -ge 2 "$h3 == 1"
+    want -k "$f" -ge 1 "$hello"
+    want -k "$f" -ge 1 "$ft == 0x1d"
+    keylog_ok quic-h3-aioquic CLIENT_HANDSHAKE_TRAFFIC_SECRET=1 SERVER_HANDSHAKE_TRAFFIC_SECRET=1 \
+        CLIENT_TRAFFIC_SECRET_0=1 SERVER_TRAFFIC_SECRET_0=1 CLIENT_EARLY_TRAFFIC_SECRET=0
+
+    f="quic-0rtt-aioquic.pcap"
+    want "$f" -eq 2 "$hs == 1"
+    want "$f" -eq 1 "$hs == 1 && $ext == 42 && $ext == 41"        # early data offered, with a PSK
+    want "$f" -eq 1 "$hs == 2 && $ext == 41"                       # PSK accepted
+    want "$f" -ge 1 "$lt == 1"                                     # 0-RTT packets
+    want "$f" -eq 1 "$hs == 1 && $lt == 1"                         # one with the ClientHello
+    want -k "$f" -eq 1 "$lt == 1 && quic.stream.stream_id == 0"    # the request, as 0-RTT
+    want -k "$f" -eq 1 "$hs == 8 && $ext == 42"                    # early data accepted
+    want -k "$f" -eq 0 "$hs == 5"                                  # QUIC has no EndOfEarlyData
+    want -k "$f" -eq 1 "$hs == 11"
+    want -k "$f" -eq 2 "$hs == 4"                                  # a ticket per connection
+    want -k "$f" -eq 0 "$lt == 1 && http3"                         # see the README
+    want -k "$f" -ge 2 "$hello"
+    keylog_ok quic-0rtt-aioquic CLIENT_EARLY_TRAFFIC_SECRET=1 CLIENT_HANDSHAKE_TRAFFIC_SECRET=2 \
+        SERVER_HANDSHAKE_TRAFFIC_SECRET=2 CLIENT_TRAFFIC_SECRET_0=2 SERVER_TRAFFIC_SECRET_0=2
+
+    # the server's flight (about 3.4 kB of CRYPTO data in Handshake packets)
+    # spans three datagrams, two of them MTU-sized
+    f="quic-mtu-aioquic.pcap"
+    want "$f" -eq 1 "$hs == 1 && udp.dstport == 4433"
+    want "$f" -eq 0 "$lt == 3"
+    want "$f" -ge 3 'frame.len == 1514'
+    want -k "$f" -ge 3 "udp.srcport == 4433 && $lt == 2 && $ft == 6"
+    want -k "$f" -ge 2 "udp.srcport == 4433 && frame.len == 1514 && $lt == 2 && $ft == 6"
+    want -k "$f" -eq 1 "$hs == 11 && count(tls.handshake.certificate) == 2 && tls.handshake.certificates_length > 2500"
+    want -k "$f" -ge 1 "$hello"
+    keylog_ok quic-mtu-aioquic CLIENT_HANDSHAKE_TRAFFIC_SECRET=1 CLIENT_TRAFFIC_SECRET_0=1
+
+    # aioquic answers a Retry with a new ClientHello, which tshark takes for a
+    # retransmission of the first: it finds no secrets (see the README)
+    f="quic-retry-aioquic.pcap"
+    want "$f" -eq 1 "$lt == 3 && quic.retry_token && quic.retry_integrity_tag"
+    want "$f" -eq 1 "$lt == 0 && udp.dstport == 443 && quic.token_length == 0"
+    want "$f" -ge 1 "$lt == 0 && udp.dstport == 443 && quic.token_length > 0"
+    want "$f" -eq 1 "$hs == 1"
+    want "$f" -eq 1 "$hs == 2"
+    want -k "$f" -ge 1 "$bad"
+    want -k "$f" -eq 0 "$hs == 11 || http3"
+    keylog_ok quic-retry-aioquic CLIENT_HANDSHAKE_TRAFFIC_SECRET=1 CLIENT_TRAFFIC_SECRET_0=1
+
+    # v2 from the first packet, then v1 switched to v2 by the server; tshark
+    # decrypts all but the client's v2 Initial packets after the switch
+    f="quic-v2-aioquic.pcap"
+    want "$f" -eq 0 'ip'
+    want "$f" -eq 1 "$hs == 1 && quic.version == 0x6b3343cf && $lt2 == 1"
+    want "$f" -eq 1 "$hs == 1 && quic.version == 1 && $lt == 0"
+    want "$f" -eq 2 "$hs == 2 && quic.version == 0x6b3343cf && $lt2 == 1"
+    want "$f" -ge 2 "$lt2 == 3"
+    want "$f" -eq 0 "$lt == 2"
+    want -k "$f" -eq 2 "$hs == 11 && $lt2 == 3"
+    want -k "$f" -eq 4 "$hs == 20"
+    want -k "$f" -ge 2 "quic.short && $ft"
+    want -k "$f" -ge 1 "$bad && udp.dstport == 443 && $lt2 == 1"
+    want -k "$f" -ge 4 "$h3 == 1"
+    want -k "$f" -ge 1 "$hello"
+    want -k "$f" -ge 1 'http3.frame_payload contains "HTTP/3 index"'
+    keylog_ok quic-v2-aioquic CLIENT_HANDSHAKE_TRAFFIC_SECRET=2 CLIENT_TRAFFIC_SECRET_0=2
+
+    # tshark reads neither ClientHello here, so it decrypts nothing past the
+    # server's Initial (see the README)
+    f="quic-vn-aioquic.pcap"
+    want "$f" -eq 1 "quic.version == 0x1a2a3a4a && $lt == 0 && udp.dstport == 4433"
+    want "$f" -eq 1 'quic.version == 0 && quic.supported_version == 1 && quic.supported_version == 0x6b3343cf'
+    want "$f" -ge 1 "quic.version == 1 && $lt == 0 && udp.dstport == 4433"
+    want "$f" -eq 0 "$hs == 1"
+    want "$f" -eq 1 "$hs == 2"
+    want -k "$f" -eq 0 "$hs == 11 || http3"
+    keylog_ok quic-vn-aioquic CLIENT_HANDSHAKE_TRAFFIC_SECRET=1 CLIENT_TRAFFIC_SECRET_0=1
+}
+
 verify() {
     linktype_is lo-http.pcap Ethernet
     expect lo-http.pcap 2 'http.request.method == "GET"'
@@ -1556,6 +1856,7 @@ verify() {
         FAILS=$((FAILS + 1))
     fi
     verify_tls
+    verify_quic
     (( FAILS == 0 )) || die "$FAILS capture check(s) failed"
 }
 
@@ -1587,6 +1888,12 @@ describe() {
         h2-tls.pcap) echo "HTTP/2 over TLS 1.3 (ALPN h2): curl --http2 against nghttpd, /hello.txt and /second.txt on one connection (streams 1 and 3)" ;;
         h2c.pcap) echo "cleartext HTTP/2 with prior knowledge against nghttpd: curl --http2-prior-knowledge for /hello.txt and for /second.txt (one connection each), then nghttp fetching both as concurrent streams on one connection (PRIORITY frames, GOAWAY)" ;;
         tfo-tls13.pcap) echo "HTTPS over TCP Fast Open: \`curl --tcp-fastopen -k --tlsv1.3\` against a Python ssl server (listener with TCP_FASTOPEN, self-signed server.test certificate, TLS 1.3, no tickets), twice over IPv4 then twice over IPv6: SYN with a cookie request, SYN-ACK with the cookie, then a SYN carrying the cookie and the ClientHello, whose SYN-ACK acknowledges it; one GET per connection" ;;
+        quic-h3-aioquic.pcap) echo "HTTP/3 over QUIC v1 on UDP 443, aioquic client and server (\`scripts/quic-peer.py\`): one GET of /hello.txt; Initial with the ClientHello, coalesced Initial/Handshake/1-RTT packets, HANDSHAKE_DONE, NEW_CONNECTION_ID, the HTTP/3 control and QPACK streams with SETTINGS, request and response on stream 0, CONNECTION_CLOSE from the client" ;;
+        quic-0rtt-aioquic.pcap) echo "QUIC 0-RTT with aioquic on UDP 443: a full handshake that gets a session ticket (NewSessionTicket in a 1-RTT CRYPTO frame), then a resumption (PSK) whose GET goes in a 0-RTT packet in the ClientHello's datagram, accepted (early_data in EncryptedExtensions); the server's first datagram carries its Initial, Handshake and the answer in 1-RTT" ;;
+        quic-mtu-aioquic.pcap) echo "QUIC v1 on UDP port 4433, datagrams of up to 1472 bytes both ways over MTU 1500: the aioquic server sends a 4096-bit RSA leaf and its 4096-bit intermediate CA, and its Handshake flight (about 3.4 kB of CRYPTO data, the Certificate 2.7 kB) spans three datagrams, two of them 1514-byte frames; one GET" ;;
+        quic-retry-aioquic.pcap) echo "aioquic server validating addresses (\`serve(retry=True)\`) on UDP 443: the client's first Initial is answered with a Retry (token, integrity tag), the client sends its Initial again to the new connection ID with the token, then the handshake and one GET" ;;
+        quic-v2-aioquic.pcap) echo "QUIC version 2 (RFC 9369, 0x6b3343cf) over IPv6 on UDP 443: a GET of /hello.txt in v2 from the first packet; then a GET of / whose first Initial is v1 offering v2 in its version_information transport parameter, and the server goes on in v2 (compatible version negotiation, RFC 9368)" ;;
+        quic-vn-aioquic.pcap) echo "Version Negotiation on UDP port 4433: the aioquic client's first Initial is in the reserved version 0x1a2a3a4a, the server answers with a Version Negotiation packet listing 1 and 0x6b3343cf, and the client starts again in v1 with the same connection IDs and makes one GET" ;;
         *) echo "?" ;;
     esac
 }
@@ -1641,22 +1948,27 @@ write_readme() {
         echo "Generated by \`scripts/record-interop.sh\`; do not edit by hand. Regenerate all of them with:"
         echo
         echo '    sudo apt-get install -y $(scripts/record-interop.sh --deps)'
-        echo '    sudo scripts/record-interop.sh            # writes fixtures/interop/'
+        echo '    python3 -m venv target/aioquic-venv       # aioquic, for the QUIC captures'
+        echo '    target/aioquic-venv/bin/pip install $(scripts/record-interop.sh --pip)'
+        echo '    sudo RTTSCOPE_AIOQUIC_PYTHON=target/aioquic-venv/bin/python scripts/record-interop.sh'
+        echo
+        echo 'This writes fixtures/interop/; RECORD_INTEROP_ONLY="quic-*" (say) records only some.'
         echo
         echo "Every packet comes from a real peer (the Linux kernel stack, ping, traceroute, curl, socat,"
-        echo "python3 sockets and its ssl module, OpenSSL's s_server and s_client, nghttpd and nghttp) on"
-        echo "loopback or on veth/tun devices inside throw-away network namespaces; only the TUN echo"
-        echo "replies are written by a small user-space responder. Re-recording changes timestamps, TCP"
-        echo "sequence numbers and timestamps, IP IDs, ephemeral ports, HTTP Date headers, (slightly) the"
-        echo "loss-recovery sequence, and in the TLS captures every key, certificate, random and"
-        echo "ciphertext; payloads, addresses and MACs are fixed. Frames on veth devices are at most"
-        echo "MTU-sized with valid checksums (offloads are off); loopback captures carry partial TCP/UDP"
-        echo "checksums, as real loopback captures do."
+        echo "python3 sockets and its ssl module, OpenSSL's s_server and s_client, nghttpd and nghttp,"
+        echo "aioquic) on loopback or on veth/tun devices inside throw-away network namespaces; only the"
+        echo "TUN echo replies are written by a small user-space responder. Re-recording changes"
+        echo "timestamps, TCP sequence numbers and timestamps, IP IDs, ephemeral ports, HTTP Date headers,"
+        echo "(slightly) the loss-recovery sequence, and in the TLS and QUIC captures every key,"
+        echo "certificate, random, connection ID and ciphertext; payloads, addresses and MACs are fixed."
+        echo "Frames on veth devices are at most MTU-sized with valid checksums (offloads are off);"
+        echo "loopback captures carry partial TCP/UDP checksums, as real loopback captures do."
         echo
-        echo "Each TLS capture \`NAME.pcap\` has the TLS secrets of its connections beside it in"
+        echo "Each TLS or QUIC capture \`NAME.pcap\` has the TLS secrets of its connections beside it in"
         echo "\`NAME.keys\`, an NSS key log as the clients wrote it (curl's SSLKEYLOGFILE, \`openssl s_client"
-        echo "-keylogfile\`, Python's \`SSLContext.keylog_filename\`), the clients' logs concatenated in"
-        echo "connection order. Read them with e.g. \`tshark -o tls.keylog_file:NAME.keys -r NAME.pcap\`."
+        echo "-keylogfile\`, Python's \`SSLContext.keylog_filename\`, aioquic's \`secrets_log_file\`), the"
+        echo "clients' logs concatenated in connection order. Read them with e.g."
+        echo "\`tshark -o tls.keylog_file:NAME.keys -r NAME.pcap\`."
         echo
         echo "| file | format, link type | packets | key log | contents |"
         echo "| --- | --- | --- | --- | --- |"
@@ -1716,6 +2028,32 @@ write_readme() {
         echo "  close_notify, without waiting for the server's, so the connections end with a RST from"
         echo "  the client: an answer to the server's close_notify or FIN, or sent in place of a FIN when"
         echo "  that close_notify was already waiting unread."
+        echo "- QUIC captures: both peers are \`scripts/quic-peer.py\` on aioquic ${PIP#aioquic==} (the pin that"
+        echo "  \`scripts/record-interop.sh --pip\` prints); the server is server.test at 10.0.N.2 /"
+        echo "  fd00:N::2 on UDP 443 or 4433, the client 10.0.N.1 / fd00:N::1, over a veth with MTU 1500,"
+        echo "  with RSA certificates as in the TLS captures (ALPN h3, SNI server.test)."
+        echo "  UDP payloads are at most 1200 bytes (aioquic's default), 1472 in \`quic-mtu-aioquic.pcap\`,"
+        echo "  and client datagrams with an Initial are padded to that size. The cipher suite is always"
+        echo "  TLS_AES_256_GCM_SHA384. The key logs hold TLS 1.3 labels only (QUIC has none of its own),"
+        echo "  CLIENT_EARLY_TRAFFIC_SECRET for 0-RTT, and no comment lines."
+        echo "- tshark 4.0.17 reads every datagram of the QUIC captures as QUIC, on port 4433 too (its"
+        echo "  heuristic takes a connection's first long-header packet). It decodes QUIC v2, but puts the"
+        echo "  long-header packet type of v2 (numbered differently) in \`quic.long.packet_type_v2\`, not"
+        echo "  \`quic.long.packet_type\`. Its HTTP/3 shows frame types and payloads, not header fields."
+        echo "- \`quic-0rtt-aioquic.pcap\`: tshark decrypts the 0-RTT packet (the request's STREAM frame on"
+        echo "  stream 0) but does not read it as HTTP/3. QUIC has no EndOfEarlyData."
+        echo "- \`quic-retry-aioquic.pcap\`: after the Retry, aioquic sends a new ClientHello (new random and"
+        echo "  key share), where RFC 9000 section 17.2.5.3 says the client must send the same one again."
+        echo "  tshark takes the second ClientHello, at the same CRYPTO offset, for a retransmission of the"
+        echo "  first, and looks for secrets under the first one's random, which is not in the key log (it"
+        echo "  has the second's): it shows the Retry and decrypts the Initial packets, but no Handshake or"
+        echo "  1-RTT packet. Wireshark issue 18757 is the same with quiche's client."
+        echo "- \`quic-v2-aioquic.pcap\`: in the second connection tshark fails to decrypt the client's Initial"
+        echo "  packets sent after the server switched to v2 (they carry ACKs); all else, HTTP/3 included, is"
+        echo "  decrypted."
+        echo "- \`quic-vn-aioquic.pcap\`: tshark cannot decrypt the Initial in the reserved version, and fails"
+        echo "  on the client's v1 Initial after the Version Negotiation as well, so it never reads a"
+        echo "  ClientHello: it decrypts the server's Initial (ServerHello) and nothing after it."
     } >"$STAGE/README.md"
 }
 
@@ -1723,7 +2061,8 @@ write_readme() {
 # recorders in README order, and the captures each one makes
 RECORDERS=(rec_loopback rec_linkup rec_veth_basic rec_routed rec_vlan rec_cooked rec_tun rec_tcp_loss
            rec_tfo rec_pcapng rec_tls12 rec_tls13 rec_tls13_0rtt rec_tls_python rec_rsa4096 rec_h2
-           rec_tfo_tls13)
+           rec_tfo_tls13 rec_quic_h3 rec_quic_0rtt rec_quic_mtu
+           rec_quic_retry rec_quic_v2 rec_quic_vn)
 declare -A MAKES=(
     [rec_loopback]="lo-http.pcap lo-tcp-socat.pcap lo-udp-icmp.pcap"
     [rec_linkup]="veth-linkup.pcap"
@@ -1742,6 +2081,12 @@ declare -A MAKES=(
     [rec_rsa4096]="tls-rsa4096.pcap"
     [rec_h2]="h2-tls.pcap h2c.pcap"
     [rec_tfo_tls13]="tfo-tls13.pcap"
+    [rec_quic_h3]="quic-h3-aioquic.pcap"
+    [rec_quic_0rtt]="quic-0rtt-aioquic.pcap"
+    [rec_quic_mtu]="quic-mtu-aioquic.pcap"
+    [rec_quic_retry]="quic-retry-aioquic.pcap"
+    [rec_quic_v2]="quic-v2-aioquic.pcap"
+    [rec_quic_vn]="quic-vn-aioquic.pcap"
 )
 
 # the subset asked for with RECORD_INTEROP_ONLY (patterns, never expanded
@@ -1782,6 +2127,9 @@ for pat in "${ONLY[@]}"; do
     (( hit )) || die "RECORD_INTEROP_ONLY: '$pat' matches no capture (known: ${FILES[*]})"
 done
 (( ${#ONLY[@]} == 0 )) || log "recording only: ${RECORDED[*]}"
+for r in "${RUN[@]}"; do
+    if [[ $r == rec_quic_* ]]; then need_aioquic; break; fi
+done
 
 SECONDS=0
 for r in "${RUN[@]}"; do
