@@ -87,12 +87,13 @@ pub enum Protocol {
     Tls,
     Http,
     Http2,
+    Http3,
     TextLines,
     Data,
 }
 
 impl Protocol {
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 21] = [
         Self::Frame,
         Self::Null,
         Self::Ethernet,
@@ -111,6 +112,7 @@ impl Protocol {
         Self::Tls,
         Self::Http,
         Self::Http2,
+        Self::Http3,
         Self::TextLines,
         Self::Data,
     ];
@@ -124,7 +126,7 @@ impl Protocol {
             Self::Arp | Self::Ipv4 | Self::Ipv6 | Self::Icmp | Self::Icmpv6 => OsiLayer::Network,
             Self::Udp | Self::Tcp | Self::Quic => OsiLayer::Transport,
             Self::Tls => OsiLayer::Presentation,
-            Self::Http | Self::Http2 | Self::TextLines => OsiLayer::Application,
+            Self::Http | Self::Http2 | Self::Http3 | Self::TextLines => OsiLayer::Application,
             Self::Data => OsiLayer::Application,
         }
     }
@@ -150,6 +152,7 @@ impl Protocol {
             Self::Tls => "tls",
             Self::Http => "http",
             Self::Http2 => "http2",
+            Self::Http3 => "http3",
             Self::TextLines => "data-text-lines",
             Self::Data => "data",
         }
@@ -176,6 +179,7 @@ impl Protocol {
             Self::Tls => "TLS",
             Self::Http => "HTTP",
             Self::Http2 => "HTTP2",
+            Self::Http3 => "HTTP3",
             Self::TextLines => "HTTP",
             Self::Data => "Data",
         }
@@ -202,6 +206,7 @@ impl Protocol {
             Self::Tls => "Transport Layer Security",
             Self::Http => "Hypertext Transfer Protocol",
             Self::Http2 => "HyperText Transfer Protocol 2",
+            Self::Http3 => "Hypertext Transfer Protocol Version 3",
             Self::TextLines => "Line-based text data",
             Self::Data => "Data",
         }
@@ -234,6 +239,9 @@ impl Protocol {
             }
             Self::Http => "requests and responses, one at a time per connection, as text",
             Self::Http2 => "HTTP's requests and responses as binary frames, many streams on one connection",
+            Self::Http3 => {
+                "HTTP over QUIC: each request on its own QUIC stream, headers compressed with QPACK"
+            }
             Self::TextLines => "a text body, shown line by line",
             Self::Data => "payload that rttscope does not decode",
         }

@@ -634,6 +634,17 @@ pub static FIELDS: &[FieldInfo] = fields! {
     "quic.af.sequence_number" Uint "ACK_FREQUENCY sequence number";
     "quic.af.ack_eliciting_threshold" Uint "ACK_FREQUENCY ack-eliciting threshold";
     "quic.af.request_max_ack_delay" Uint "ACK_FREQUENCY requested max ack delay";
+    "http3.stream_type" Uint "HTTP/3 unidirectional stream type";
+    "http3.frame_type" Uint "HTTP/3 frame type";
+    "http3.frame_length" Uint "HTTP/3 frame length";
+    "http3.frame_payload" Bytes "HTTP/3 frame payload";
+    "http3.settings" Present "an HTTP/3 setting";
+    "http3.settings.id" Uint "HTTP/3 setting identifier";
+    "http3.settings.value" Uint "HTTP/3 setting value";
+    "http3.settings.qpack.max_table_capacity" Uint "QPACK maximum dynamic table capacity";
+    "http3.settings.max_field_section_size" Uint "maximum field section size";
+    "http3.settings.qpack.blocked_streams" Uint "QPACK blocked streams";
+    "http3.settings.extended_connect" Uint "extended CONNECT enabled";
     "data.data" Bytes "undecoded payload";
     "data.len" Uint "undecoded payload length";
 };

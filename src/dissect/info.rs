@@ -61,7 +61,23 @@ pub fn write_info(packet: &Packet<'_>, out: &mut dyn fmt::Write) -> fmt::Result 
     }
     match &top.header {
         Header::Icmp(message) => return message.write_info(out, hops, request_in),
-        Header::Quic(quic) => return quic.write_info(out),
+        Header::Quic(_) | Header::Http3(_) => {
+            let http3: SmallVec<[&super::http3::Http3<'_>; 4]> = packet
+                .layers
+                .iter()
+                .filter_map(|layer| match &layer.header {
+                    Header::Http3(http3) => Some(&**http3),
+                    _ => None,
+                })
+                .collect();
+            return match packet.layers.iter().find_map(|layer| match &layer.header {
+                Header::Quic(quic) => Some(quic),
+                _ => None,
+            }) {
+                Some(quic) => quic.write_info(out, &http3),
+                None => Ok(()),
+            };
+        }
         Header::Icmpv6(message) => return message.write_info(out, hops, request_in),
         Header::Http(http) => {
             http.write_info(out)?;

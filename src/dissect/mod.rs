@@ -16,6 +16,7 @@ pub mod field;
 pub mod http;
 pub mod http1;
 pub mod http2;
+pub mod http3;
 pub mod icmp;
 pub mod icmpv6;
 mod info;
@@ -136,6 +137,8 @@ pub enum Header<'a> {
     Quic(Box<quic::Quic<'a>>),
     /// TLS handshake messages completed by a QUIC CRYPTO frame.
     QuicTls(Box<quic::CryptoTls<'a>>),
+    /// HTTP/3 carried by a QUIC STREAM frame.
+    Http3(Box<http3::Http3<'a>>),
     /// A TCP or UDP header cut short inside an ICMP error's quote.
     Quote(quote::Quote<'a>),
     /// Payload that is not decoded further.
@@ -221,6 +224,7 @@ impl Header<'_> {
             Self::TextLines(_) => Protocol::TextLines,
             Self::Quic(_) => Protocol::Quic,
             Self::QuicTls(_) => Protocol::Tls,
+            Self::Http3(_) => Protocol::Http3,
             Self::Quote(quote) => quote.protocol,
             Self::Data(_) => Protocol::Data,
             Self::Undecoded { protocol, .. } => *protocol,
@@ -277,6 +281,7 @@ impl<'a> Layer<'a> {
             Header::TextLines(bytes) => bytes.len(),
             Header::Quic(quic) => quic.len(),
             Header::QuicTls(tls) => tls.messages.iter().map(|message| message.bytes.len()).sum(),
+            Header::Http3(http3) => http3.frames.iter().map(|frame| frame.bytes.len()).sum(),
             Header::Quote(quote) => quote.len(),
             Header::Data(bytes) | Header::Undecoded { bytes, .. } => bytes.len(),
         }
@@ -352,6 +357,7 @@ impl<'a> Layer<'a> {
             Header::TextLines(_) => {}
             Header::Quic(quic) => quic.fields(&mut out),
             Header::QuicTls(tls) => tls.fields(&mut out),
+            Header::Http3(http3) => http3.fields(&mut out),
             Header::Data(bytes) => {
                 out.at("data.data", 0..bytes.len(), Value::Bytes(bytes));
                 out.computed("data.len", Value::Uint(bytes.len() as u64));
@@ -411,6 +417,7 @@ impl<'a> Layer<'a> {
             Header::TextLines(bytes) => write!(out, "Line-based text data ({} bytes)", bytes.len()),
             Header::Quic(quic) => quic.summary(out),
             Header::QuicTls(tls) => tls.summary(out),
+            Header::Http3(http3) => http3.summary(out),
             Header::Data(bytes) => write!(out, "Data ({} bytes)", bytes.len()),
             Header::Undecoded { protocol, bytes, reason } => {
                 write!(out, "{} ({} bytes) not decoded: {reason}", protocol.column_name(), bytes.len())

@@ -271,6 +271,8 @@ pub(super) fn quic_layers<'a>(
     payload: Span<'a>,
     output: super::quic::Output,
 ) {
+    use super::quic::Carried;
+    use crate::dissect::http3::Http3;
     use crate::dissect::quic::{CryptoTls, Packet as QuicPacket, Quic};
     if output.packets.is_empty() {
         return;
@@ -315,11 +317,23 @@ pub(super) fn quic_layers<'a>(
         quoted_by: None,
         annotation: Annotation::None,
     });
-    for messages in output.crypto {
-        let messages: smallvec::SmallVec<[Span<'a>; 2]> = messages.iter().map(span).collect();
-        let first = messages.first().copied().unwrap_or(payload);
+    for carried in output.carried {
+        let (header, first) = match carried {
+            Carried::Tls(messages) => {
+                let messages: smallvec::SmallVec<[Span<'a>; 2]> = messages.iter().map(span).collect();
+                let first = messages.first().copied().unwrap_or(payload);
+                (Header::QuicTls(Box::new(CryptoTls { messages })), first)
+            }
+            Carried::Http3(out) => {
+                let stream_type = out.stream_type.map(|(kind, loc)| (kind, span(&loc)));
+                let frames: smallvec::SmallVec<[Span<'a>; 2]> = out.frames.iter().map(span).collect();
+                let first = stream_type.map(|(_, at)| at).or(frames.first().copied()).unwrap_or(payload);
+                let layer = Http3 { anchor: out.anchor, stream_id: out.stream_id, stream_type, frames };
+                (Header::Http3(Box::new(layer)), first)
+            }
+        };
         packet.layers.push(Layer {
-            header: Header::QuicTls(Box::new(CryptoTls { messages })),
+            header,
             offset: first.offset,
             source: first.source,
             quoted_by: None,

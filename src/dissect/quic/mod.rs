@@ -17,6 +17,7 @@ use std::fmt;
 use smallvec::SmallVec;
 
 use super::field::{Emitter, Span, Value};
+use super::http3::Http3;
 use header::{Header, Kind};
 
 /// The QUIC packets of one UDP datagram.
@@ -213,8 +214,9 @@ impl<'a> Packet<'a> {
         }
     }
 
-    /// The packet's part of the Info column, as Wireshark writes it.
-    fn write_info(&self, out: &mut dyn fmt::Write) -> fmt::Result {
+    /// The packet's part of the Info column, as Wireshark writes it: `http3` holds the HTTP/3
+    /// layers of the datagram, whose frames follow the STREAM frame that carried them.
+    fn write_info(&self, index: usize, out: &mut dyn fmt::Write, http3: &[&Http3<'_>]) -> fmt::Result {
         let header = &self.header;
         let bytes = self.span.bytes;
         let cid = |out: &mut dyn fmt::Write, label: &str, range: &std::ops::Range<usize>| -> fmt::Result {
@@ -243,6 +245,9 @@ impl<'a> Packet<'a> {
         }
         for frame in self.frames() {
             frame.write_info(out)?;
+            if let Some(layer) = http3.iter().find(|layer| layer.anchor == (index, frame.range.start)) {
+                layer.write_info(out)?;
+            }
         }
         Ok(())
     }
@@ -264,9 +269,9 @@ impl<'a> Quic<'a> {
 
     /// The Info column: Wireshark's QUIC dissector rewrites it for each packet, so the last
     /// packet of the datagram names it.
-    pub fn write_info(&self, out: &mut dyn fmt::Write) -> fmt::Result {
+    pub fn write_info(&self, out: &mut dyn fmt::Write, http3: &[&Http3<'_>]) -> fmt::Result {
         match self.packets.last() {
-            Some(packet) => packet.write_info(out),
+            Some(packet) => packet.write_info(self.packets.len() - 1, out, http3),
             None => Ok(()),
         }
     }
@@ -279,7 +284,7 @@ impl<'a> Quic<'a> {
         }
         for (index, packet) in self.packets.iter().enumerate() {
             out.write_str(if index == 0 { ": " } else { "; " })?;
-            packet.write_info(out)?;
+            packet.write_info(index, out, &[])?;
             if let Some(reason) = &packet.undecrypted {
                 write!(out, " (encrypted: {reason})")?;
             }

@@ -77,6 +77,7 @@ struct Connection {
     crypto: [[CryptoStream; 3]; 2],
     client_random: Option<[u8; 32]>,
     suite: Option<Suite>,
+    h3: FxHashMap<(usize, u64), H3Stream>,
     pub server_name: Option<String>,
     pub alpn: Option<Vec<u8>>,
 }
@@ -100,10 +101,45 @@ pub struct Output {
     pub packets: Vec<PacketOut>,
     /// Bytes after the packets that belong to none of the connection's packets.
     pub padding: Option<Range<usize>>,
-    /// For each CRYPTO frame, in order: the handshake messages it completed.
-    pub crypto: Vec<SmallVec<[Loc; 2]>>,
+    /// What the CRYPTO and STREAM frames carried, in frame order.
+    pub carried: Vec<Carried>,
     pub problems: Vec<String>,
 }
+
+/// What one CRYPTO or STREAM frame carried up to the layers above QUIC.
+#[derive(Debug)]
+pub enum Carried {
+    /// The TLS handshake messages a CRYPTO frame completed.
+    Tls(SmallVec<[Loc; 2]>),
+    /// The HTTP/3 content of a STREAM frame.
+    Http3(Http3Out),
+}
+
+/// The HTTP/3 content of one STREAM frame.
+#[derive(Debug)]
+pub struct Http3Out {
+    /// The packet (index in the datagram) and the STREAM frame's start in its plaintext.
+    pub anchor: (usize, usize),
+    pub stream_id: u64,
+    pub stream_type: Option<(u64, Loc)>,
+    pub frames: SmallVec<[Loc; 2]>,
+}
+
+/// One direction of an HTTP/3 stream, put back together.
+#[derive(Debug, Default)]
+struct H3Stream {
+    next: u64,
+    typed: bool,
+    /// Bytes of a frame not yet complete.
+    pending: Vec<u8>,
+    /// The stream carries no frames (QPACK encoder or decoder, or an unknown type).
+    opaque: bool,
+}
+
+/// The most bytes of one HTTP/3 frame kept while it is incomplete; a longer frame is skipped.
+const MAX_H3_FRAME: usize = 1 << 20;
+/// Streams followed per connection.
+const MAX_H3_STREAMS: usize = 1024;
 
 /// Every QUIC connection seen so far.
 #[derive(Default)]
@@ -196,7 +232,9 @@ impl QuicTable {
                 Some(_) => {}
             }
             let len = header.len.max(1);
-            let packet = self.packet(connection, dir, rest, header, at, src, keylog, arenas, &mut output);
+            let index = output.packets.len();
+            let packet =
+                self.packet(connection, dir, index, rest, header, at, src, keylog, arenas, &mut output);
             output.packets.push(packet);
             at += len;
         }
@@ -309,6 +347,7 @@ impl QuicTable {
         &mut self,
         connection: usize,
         dir: usize,
+        index: usize,
         bytes: &[u8],
         header: Header,
         at: usize,
@@ -334,6 +373,9 @@ impl QuicTable {
                 out.retry_verified =
                     quic_crypto::retry_tag_is_valid(out.header.version, &state.original_dcid, bytes);
                 state.retried = true;
+                // The client starts its Initial CRYPTO stream again, possibly with a new
+                // ClientHello.
+                state.crypto[CLIENT][Space::Initial as usize] = CryptoStream::default();
                 return out;
             }
             _ => {}
@@ -370,7 +412,7 @@ impl QuicTable {
                 state.largest_pn[dir][space as usize] =
                     Some(largest.map_or(unprotected.packet_number, |l| l.max(unprotected.packet_number)));
                 out.plaintext = Some(Loc::Decrypted(range.clone()));
-                self.frames(connection, dir, space, range, keylog, arenas, output);
+                self.frames(connection, dir, index, space, range, keylog, arenas, output);
             }
             Opened::HeaderOnly(unprotected, reason) => {
                 out.unprotected = Some(unprotected);
@@ -418,12 +460,14 @@ impl QuicTable {
         &mut self,
         connection: usize,
         dir: usize,
+        index: usize,
         space: Space,
         range: Range<usize>,
         keylog: &KeyLog,
         arenas: &mut Arenas,
         output: &mut Output,
     ) {
+        let base = range.start;
         let plaintext = arenas.decrypted[range].to_vec();
         for frame in frame::parse_all(&plaintext) {
             if let Some((offset, data)) = &frame.crypto {
@@ -437,7 +481,17 @@ impl QuicTable {
                     arenas.stream.extend_from_slice(&message);
                     locs.push(Loc::Stream(start..arenas.stream.len()));
                 }
-                output.crypto.push(locs);
+                output.carried.push(Carried::Tls(locs));
+            }
+            if let Some((stream_id, offset, data, _)) = &frame.stream {
+                let anchor = (index, frame.range.start);
+                let data = data.clone();
+                let located = |range: Range<usize>| Loc::Decrypted(base + range.start..base + range.end);
+                if let Some(out) = self
+                    .http3(connection, dir, *stream_id, *offset, &plaintext, data, anchor, located, arenas)
+                {
+                    output.carried.push(Carried::Http3(out));
+                }
             }
             if frame.kind == frame::kind::NEW_CONNECTION_ID
                 && let Some((_, range, frame::Val::Bytes(cid))) =
@@ -447,6 +501,85 @@ impl QuicTable {
                 self.add_cid(connection, dir, cid);
             }
         }
+    }
+
+    /// Puts a STREAM frame's data into its HTTP/3 stream and returns the frames it completed.
+    #[allow(clippy::too_many_arguments)]
+    fn http3(
+        &mut self,
+        connection: usize,
+        dir: usize,
+        stream_id: u64,
+        offset: u64,
+        plaintext: &[u8],
+        data: Range<usize>,
+        anchor: (usize, usize),
+        located: impl Fn(Range<usize>) -> Loc,
+        arenas: &mut Arenas,
+    ) -> Option<Http3Out> {
+        let state = &mut self.connections[connection];
+        if state.alpn.as_deref().is_some_and(|alpn| !alpn.starts_with(b"h3")) {
+            return None;
+        }
+        let streams = state.h3.len();
+        let stream = match state.h3.entry((dir, stream_id)) {
+            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
+            std::collections::hash_map::Entry::Vacant(entry) if streams < MAX_H3_STREAMS => {
+                entry.insert(H3Stream::default())
+            }
+            std::collections::hash_map::Entry::Vacant(_) => return None,
+        };
+        let mut out = Http3Out { anchor, stream_id, stream_type: None, frames: SmallVec::new() };
+        // Only data that follows on is read; a gap or a repeat leaves the stream as it was.
+        if offset != stream.next {
+            return Some(out);
+        }
+        stream.next += data.len() as u64;
+        let mut at = data.start;
+        let unidirectional = stream_id & 0x02 != 0;
+        if unidirectional && !stream.typed {
+            stream.typed = true;
+            if let Some((kind, len)) = crate::dissect::quic::varint::read(&plaintext[at..data.end]) {
+                out.stream_type = Some((kind, located(at..at + len)));
+                stream.opaque = kind != 0x00;
+                at += len;
+            }
+        }
+        if stream.opaque {
+            return Some(out);
+        }
+        // Whole frames are read where they are; a frame that spans STREAM frames is copied
+        // together and shown on the one that completes it.
+        let mut bytes: &[u8] = &plaintext[at..data.end];
+        let joined;
+        let from_pending = !stream.pending.is_empty();
+        if from_pending {
+            stream.pending.extend_from_slice(bytes);
+            joined = std::mem::take(&mut stream.pending);
+            bytes = &joined;
+        }
+        let mut used = 0;
+        while let Some(len) = h3_frame_len(&bytes[used..]) {
+            if bytes.len() - used < len {
+                break;
+            }
+            let frame = used..used + len;
+            out.frames.push(if from_pending {
+                let start = arenas.stream.len();
+                arenas.stream.extend_from_slice(&bytes[frame]);
+                Loc::Stream(start..arenas.stream.len())
+            } else {
+                located(at + frame.start..at + frame.end)
+            });
+            used += len;
+        }
+        let rest = &bytes[used..];
+        if rest.len() <= MAX_H3_FRAME {
+            stream.pending = rest.to_vec();
+        } else {
+            stream.opaque = true;
+        }
+        Some(out)
     }
 
     /// Follows the TLS handshake: the hellos give the random, the suite, the names; with them
@@ -487,6 +620,14 @@ impl QuicTable {
             .get(number as usize)
             .map_or((None, None), |c| (c.server_name.as_deref(), c.alpn.as_deref()))
     }
+}
+
+/// The whole length of the HTTP/3 frame at the start of `bytes`, once its type and length are
+/// there.
+fn h3_frame_len(bytes: &[u8]) -> Option<usize> {
+    let (_, type_len) = crate::dissect::quic::varint::read(bytes)?;
+    let (length, length_len) = crate::dissect::quic::varint::read(&bytes[type_len..])?;
+    usize::try_from(length).ok()?.checked_add(type_len + length_len)
 }
 
 fn one_rtt(keys: Option<Keys>) -> Option<OneRtt> {

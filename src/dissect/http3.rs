@@ -1,0 +1,208 @@
+//! HTTP/3 (RFC 9114) as Wireshark 4.0 shows it: the type of each unidirectional stream, and the
+//! frames of the control and request streams with their type, length and payload; SETTINGS
+//! with each setting.
+//!
+//! ```text
+//! Unidirectional stream: Stream Type (i): 0x00 control, 0x01 push, 0x02 QPACK encoder,
+//!                        0x03 QPACK decoder, then the stream's content
+//! HTTP/3 Frame {         Type (i), Length (i), Frame Payload (..)  }
+//!   0x00 DATA, 0x01 HEADERS, 0x03 CANCEL_PUSH, 0x04 SETTINGS, 0x05 PUSH_PROMISE,
+//!   0x07 GOAWAY, 0x0d MAX_PUSH_ID; 0x1f * N + 0x21 reserved
+//! Setting {              Identifier (i), Value (i)  }
+//! ```
+//! One HTTP/3 layer stands for the data of one QUIC STREAM frame; the tracker puts the stream
+//! back together, and a frame is shown on the STREAM frame that completes it.
+
+use std::fmt;
+
+use smallvec::SmallVec;
+
+use super::field::{Emitter, Span, Value};
+use super::quic::varint::Cursor;
+
+pub mod frame_type {
+    pub const DATA: u64 = 0x00;
+    pub const HEADERS: u64 = 0x01;
+    pub const CANCEL_PUSH: u64 = 0x03;
+    pub const SETTINGS: u64 = 0x04;
+    pub const PUSH_PROMISE: u64 = 0x05;
+    pub const GOAWAY: u64 = 0x07;
+    pub const MAX_PUSH_ID: u64 = 0x0d;
+}
+
+/// The HTTP/3 content of one QUIC STREAM frame.
+#[derive(Clone, Debug, Default)]
+pub struct Http3<'a> {
+    /// Which packet of the datagram, and where in its plaintext the STREAM frame starts.
+    pub anchor: (usize, usize),
+    pub stream_id: u64,
+    /// The stream's type, when this STREAM frame begins a unidirectional stream.
+    pub stream_type: Option<(u64, Span<'a>)>,
+    /// Frames this STREAM frame completed, each whole.
+    pub frames: SmallVec<[Span<'a>; 2]>,
+}
+
+/// A frame's name in the Info column.
+pub fn frame_name(kind: u64) -> &'static str {
+    match kind {
+        frame_type::DATA => "DATA",
+        frame_type::HEADERS => "HEADERS",
+        frame_type::CANCEL_PUSH => "CANCEL_PUSH",
+        frame_type::SETTINGS => "SETTINGS",
+        frame_type::PUSH_PROMISE => "PUSH_PROMISE",
+        frame_type::GOAWAY => "GOAWAY",
+        frame_type::MAX_PUSH_ID => "MAX_PUSH_ID",
+        kind if kind >= 0x21 && (kind - 0x21) % 0x1f == 0 => "Reserved",
+        _ => "Unknown",
+    }
+}
+
+/// A stream type's name.
+pub fn stream_type_name(kind: u64) -> &'static str {
+    match kind {
+        0x00 => "control",
+        0x01 => "push",
+        0x02 => "QPACK encoder",
+        0x03 => "QPACK decoder",
+        _ => "unknown",
+    }
+}
+
+/// The type, the length and the payload of a whole frame.
+pub fn parse_frame(bytes: &[u8]) -> Option<(u64, u64, std::ops::Range<usize>)> {
+    let mut cursor = Cursor::new(bytes, 0);
+    let (kind, _) = cursor.varint()?;
+    let (length, _) = cursor.varint()?;
+    let (_, payload) = cursor.take(length)?;
+    Some((kind, length, payload))
+}
+
+impl Http3<'_> {
+    pub fn fields(&self, out: &mut Emitter<'_>) {
+        if let Some((kind, span)) = &self.stream_type {
+            out.within(span).at("http3.stream_type", 0..span.bytes.len(), Value::Uint(*kind));
+        }
+        for frame in &self.frames {
+            let mut frame_out = out.within(frame);
+            let mut cursor = Cursor::new(frame.bytes, 0);
+            let (Some((kind, kind_range)), Some((length, length_range))) = (cursor.varint(), cursor.varint())
+            else {
+                continue;
+            };
+            frame_out.at("http3.frame_type", kind_range, Value::Uint(kind));
+            frame_out.at("http3.frame_length", length_range, Value::Uint(length));
+            let Some((payload, payload_range)) = cursor.take(length) else { continue };
+            if !payload.is_empty() {
+                frame_out.at("http3.frame_payload", payload_range.clone(), Value::Bytes(payload));
+            }
+            if kind == frame_type::SETTINGS {
+                let mut settings = Cursor::new(frame.bytes, payload_range.start);
+                while settings.pos() < payload_range.end {
+                    let (Some((id, id_range)), Some((value, value_range))) =
+                        (settings.varint(), settings.varint())
+                    else {
+                        break;
+                    };
+                    frame_out.at("http3.settings", id_range.start..value_range.end, Value::Present);
+                    frame_out.at("http3.settings.id", id_range, Value::Uint(id));
+                    frame_out.at("http3.settings.value", value_range.clone(), Value::Uint(value));
+                    let named = match id {
+                        0x01 => Some("http3.settings.qpack.max_table_capacity"),
+                        0x06 => Some("http3.settings.max_field_section_size"),
+                        0x07 => Some("http3.settings.qpack.blocked_streams"),
+                        0x08 => Some("http3.settings.extended_connect"),
+                        _ => None,
+                    };
+                    if let Some(name) = named {
+                        frame_out.at(name, value_range, Value::Uint(value));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The frames' names for the Info column, each after a comma.
+    pub fn write_info(&self, out: &mut dyn fmt::Write) -> fmt::Result {
+        for frame in &self.frames {
+            if let Some((kind, ..)) = parse_frame(frame.bytes) {
+                write!(out, ", {}", frame_name(kind))?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
+        write!(out, "HTTP/3 on stream {}", self.stream_id)?;
+        if let Some((kind, _)) = &self.stream_type {
+            write!(out, " ({} stream)", stream_type_name(*kind))?;
+        }
+        for (index, frame) in self.frames.iter().enumerate() {
+            out.write_str(if index == 0 { ": " } else { ", " })?;
+            match parse_frame(frame.bytes) {
+                Some((kind, length, _)) => write!(out, "{} ({length} bytes)", frame_name(kind))?,
+                None => out.write_str("malformed frame")?,
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::hex;
+    use crate::dissect::field::Field;
+
+    #[test]
+    fn settings_show_each_setting_by_name() {
+        let bytes = hex("04 09 015000071008012101");
+        let layer = Http3 {
+            frames: smallvec::smallvec![Span::new(&bytes, Default::default(), 0)],
+            ..Http3::default()
+        };
+        let mut fields = Vec::new();
+        layer.fields(&mut Emitter::new(
+            &mut |field: Field<'_>| fields.push((field.name, field.value.to_string())),
+            0,
+            Default::default(),
+        ));
+        let names: Vec<String> = fields.iter().map(|(name, value)| format!("{name}={value}")).collect();
+        assert_eq!(
+            names,
+            [
+                "http3.frame_type=4",
+                "http3.frame_length=9",
+                "http3.frame_payload=015000071008012101",
+                "http3.settings=1",
+                "http3.settings.id=1",
+                "http3.settings.value=4096",
+                "http3.settings.qpack.max_table_capacity=4096",
+                "http3.settings=1",
+                "http3.settings.id=7",
+                "http3.settings.value=16",
+                "http3.settings.qpack.blocked_streams=16",
+                "http3.settings=1",
+                "http3.settings.id=8",
+                "http3.settings.value=1",
+                "http3.settings.extended_connect=1",
+                "http3.settings=1",
+                "http3.settings.id=33",
+                "http3.settings.value=1",
+            ]
+        );
+        let mut info = String::new();
+        layer.write_info(&mut info).expect("writes");
+        assert_eq!(info, ", SETTINGS");
+    }
+
+    #[test]
+    fn frame_names_include_reserved_types() {
+        assert_eq!(frame_name(0x21), "Reserved");
+        assert_eq!(frame_name(0x21 + 0x1f * 3), "Reserved");
+        assert_eq!(frame_name(0x0d), "MAX_PUSH_ID");
+        assert_eq!(frame_name(0x02), "Unknown");
+        for cut in 0..4 {
+            assert_eq!(parse_frame(&hex("00 02 6869")[..cut]), None);
+        }
+    }
+}
