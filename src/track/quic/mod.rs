@@ -34,7 +34,7 @@ use crate::dissect::tls::handshake::{Hello, kind as hs};
 use crypto_stream::CryptoStream;
 
 /// Connections kept at once; datagrams of further new connections are shown undecrypted.
-pub const MAX_CONNECTIONS: usize = 16_384;
+pub const MAX_CONNECTIONS: usize = 4096;
 /// Connection IDs kept per connection.
 pub const MAX_CIDS: usize = 32;
 
@@ -139,7 +139,7 @@ struct H3Stream {
 /// The most bytes of one HTTP/3 frame kept while it is incomplete; a longer frame is skipped.
 const MAX_H3_FRAME: usize = 1 << 20;
 /// Streams followed per connection.
-const MAX_H3_STREAMS: usize = 1024;
+const MAX_H3_STREAMS: usize = 64;
 
 /// Every QUIC connection seen so far.
 #[derive(Default)]
