@@ -56,9 +56,10 @@ impl Kind {
 
     /// The long packet type of a version's first byte.
     fn of_long(first: u8, version: u32) -> Kind {
-        let bits = (first >> 4) & 0x03;
-        match (version == VERSION_2, bits) {
-            (_, _) if version == 0 => Kind::VersionNegotiation,
+        if version == 0 {
+            return Kind::VersionNegotiation;
+        }
+        match (version == VERSION_2, (first >> 4) & 0x03) {
             (false, 0) | (true, 1) => Kind::Initial,
             (false, 1) | (true, 2) => Kind::ZeroRtt,
             (false, 2) | (true, 3) => Kind::Handshake,

@@ -16,8 +16,12 @@
 //! and each CRYPTO stream holds what `crypto_stream` allows.
 
 mod crypto_stream;
+mod http3;
+mod protection;
 
 use std::ops::Range;
+
+use std::collections::hash_map::Entry;
 
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
@@ -25,13 +29,16 @@ use smallvec::SmallVec;
 use super::conversation::Endpoint;
 use super::keylog::KeyLog;
 use super::tls::{Arenas, Loc};
-use crate::crypto::quic::{self as quic_crypto, Keys, PacketKey, SAMPLE_LEN};
+use crate::crypto::quic::{self as quic_crypto, Keys};
 use crate::crypto::{Suite, suite};
 use crate::dissect::quic::header::{self, Header, Kind};
 use crate::dissect::quic::{Undecrypted, Unprotected, frame};
 use crate::dissect::tls::extension;
 use crate::dissect::tls::handshake::{Hello, kind as hs};
 use crypto_stream::CryptoStream;
+pub use http3::Http3Out;
+use http3::{H3Stream, MAX_H3_STREAMS};
+use protection::{OneRtt, Opened, open, open_one_rtt, open_zero_rtt};
 
 /// Connections kept at once; datagrams of further new connections are shown undecrypted.
 pub const MAX_CONNECTIONS: usize = 4096;
@@ -47,14 +54,6 @@ enum Space {
     Initial = 0,
     Handshake = 1,
     Application = 2,
-}
-
-/// One side's 1-RTT keys: header protection, and the packet keys of the current key phase.
-struct OneRtt {
-    header: quic_crypto::HeaderKey,
-    phase: bool,
-    current: PacketKey,
-    next: Option<PacketKey>,
 }
 
 #[derive(Default)]
@@ -114,32 +113,6 @@ pub enum Carried {
     /// The HTTP/3 content of a STREAM frame.
     Http3(Http3Out),
 }
-
-/// The HTTP/3 content of one STREAM frame.
-#[derive(Debug)]
-pub struct Http3Out {
-    /// The packet (index in the datagram) and the STREAM frame's start in its plaintext.
-    pub anchor: (usize, usize),
-    pub stream_id: u64,
-    pub stream_type: Option<(u64, Loc)>,
-    pub frames: SmallVec<[Loc; 2]>,
-}
-
-/// One direction of an HTTP/3 stream, put back together.
-#[derive(Debug, Default)]
-struct H3Stream {
-    next: u64,
-    typed: bool,
-    /// Bytes of a frame not yet complete.
-    pending: Vec<u8>,
-    /// The stream carries no frames (QPACK encoder or decoder, or an unknown type).
-    opaque: bool,
-}
-
-/// The most bytes of one HTTP/3 frame kept while it is incomplete; a longer frame is skipped.
-const MAX_H3_FRAME: usize = 1 << 20;
-/// Streams followed per connection.
-const MAX_H3_STREAMS: usize = 64;
 
 /// Every QUIC connection seen so far.
 #[derive(Default)]
@@ -233,8 +206,7 @@ impl QuicTable {
             }
             let len = header.len.max(1);
             let index = output.packets.len();
-            let packet =
-                self.packet(connection, dir, index, rest, header, at, src, keylog, arenas, &mut output);
+            let packet = self.packet(connection, dir, index, rest, header, at, keylog, arenas, &mut output);
             output.packets.push(packet);
             at += len;
         }
@@ -268,13 +240,13 @@ impl QuicTable {
             && let Some(&(connection, owner)) = self.by_cid.get(dcid)
         {
             let dir = 1 - owner;
-            self.learn(connection, dir, &header, scid, src, dst);
+            self.learn(connection, dir, &header, scid);
             return Some((connection, dir));
         }
         if !dcid.is_empty()
             && let Some(&connection) = self.by_initial_dcid.get(dcid)
         {
-            self.learn(connection, CLIENT, &header, scid, src, dst);
+            self.learn(connection, CLIENT, &header, scid);
             return Some((connection, CLIENT));
         }
         if let Some(found) = self
@@ -283,7 +255,7 @@ impl QuicTable {
             .map(|&c| (c, CLIENT))
             .or_else(|| self.by_endpoints.get(&(dst, src)).map(|&c| (c, SERVER)))
         {
-            self.learn(found.0, found.1, &header, scid, src, dst);
+            self.learn(found.0, found.1, &header, scid);
             return Some(found);
         }
         if header.kind != Kind::Initial || self.connections.len() >= MAX_CONNECTIONS {
@@ -299,20 +271,12 @@ impl QuicTable {
         });
         self.by_initial_dcid.insert(dcid.to_vec(), connection);
         self.by_endpoints.insert((src, dst), connection);
-        self.learn(connection, CLIENT, &header, scid, src, dst);
+        self.learn(connection, CLIENT, &header, scid);
         Some((connection, CLIENT))
     }
 
     /// Remembers the Source Connection ID a long header announces for its sender.
-    fn learn(
-        &mut self,
-        connection: usize,
-        dir: usize,
-        header: &Header,
-        scid: &[u8],
-        _src: Endpoint,
-        _dst: Endpoint,
-    ) {
+    fn learn(&mut self, connection: usize, dir: usize, header: &Header, scid: &[u8]) {
         if header.kind == Kind::VersionNegotiation {
             return;
         }
@@ -351,7 +315,6 @@ impl QuicTable {
         bytes: &[u8],
         header: Header,
         at: usize,
-        _src: Endpoint,
         keylog: &KeyLog,
         arenas: &mut Arenas,
         output: &mut Output,
@@ -380,7 +343,7 @@ impl QuicTable {
             }
             _ => {}
         }
-        self.prepare_keys(connection, dir, &out.header, bytes, keylog);
+        self.prepare_keys(connection, dir, &out.header, bytes);
         let space = match kind {
             Kind::Initial => Space::Initial,
             Kind::Handshake => Space::Handshake,
@@ -388,23 +351,26 @@ impl QuicTable {
         };
         let state = &mut self.connections[connection];
         let largest = state.largest_pn[dir][space as usize];
+        let decrypted = &mut arenas.decrypted;
         let result = match kind {
-            Kind::Initial => open(
-                state.initial[dir].as_ref().map(|k| (&k.header, &k.packet)),
-                &out.header,
-                bytes,
-                largest,
-                arenas,
-            ),
-            Kind::Handshake => open(
-                state.handshake[dir].as_ref().map(|k| (&k.header, &k.packet)),
-                &out.header,
-                bytes,
-                largest,
-                arenas,
-            ),
-            Kind::ZeroRtt => open_zero_rtt(state, keylog, &out.header, bytes, largest, arenas),
-            _ => open_one_rtt(state.one_rtt[dir].as_mut(), &out.header, bytes, largest, arenas),
+            Kind::Initial => open(state.initial[dir].as_ref(), &out.header, bytes, largest, decrypted),
+            Kind::Handshake => open(state.handshake[dir].as_ref(), &out.header, bytes, largest, decrypted),
+            Kind::ZeroRtt => {
+                let secret =
+                    state.client_random.and_then(|random| keylog.get(&random)?.client_early.as_deref());
+                let (suite, version) = (state.suite, state.version);
+                open_zero_rtt(
+                    &mut state.zero_rtt,
+                    secret,
+                    suite,
+                    version,
+                    &out.header,
+                    bytes,
+                    largest,
+                    decrypted,
+                )
+            }
+            _ => open_one_rtt(state.one_rtt[dir].as_mut(), &out.header, bytes, largest, decrypted),
         };
         match result {
             Opened::Plain(unprotected, range) => {
@@ -424,14 +390,7 @@ impl QuicTable {
     }
 
     /// Sets up the keys a packet needs, when what they come from is known.
-    fn prepare_keys(
-        &mut self,
-        connection: usize,
-        dir: usize,
-        header: &Header,
-        bytes: &[u8],
-        keylog: &KeyLog,
-    ) {
+    fn prepare_keys(&mut self, connection: usize, dir: usize, header: &Header, bytes: &[u8]) {
         let state = &mut self.connections[connection];
         if header.kind == Kind::Initial {
             let dcid = &bytes[header.dcid.clone()];
@@ -450,7 +409,6 @@ impl QuicTable {
                 state.initial[dir] = Keys::initial(header.version, &state.initial_dcid, dir == SERVER);
             }
         }
-        let _ = keylog;
     }
 
     /// Reads a decrypted payload's frames: CRYPTO data into the handshake, new IDs into the
@@ -467,9 +425,10 @@ impl QuicTable {
         arenas: &mut Arenas,
         output: &mut Output,
     ) {
+        let Arenas { stream: stream_arena, decrypted } = arenas;
         let base = range.start;
-        let plaintext = arenas.decrypted[range].to_vec();
-        for frame in frame::parse_all(&plaintext) {
+        let plaintext = &decrypted[range];
+        for frame in frame::parse_all(plaintext) {
             if let Some((offset, data)) = &frame.crypto {
                 let delivered = self.connections[connection].crypto[dir][space as usize]
                     .feed(*offset, &plaintext[data.clone()]);
@@ -477,109 +436,46 @@ impl QuicTable {
                 let mut locs = SmallVec::new();
                 for message in delivered.messages {
                     self.handshake_message(connection, dir, &message, keylog);
-                    let start = arenas.stream.len();
-                    arenas.stream.extend_from_slice(&message);
-                    locs.push(Loc::Stream(start..arenas.stream.len()));
+                    let start = stream_arena.len();
+                    stream_arena.extend_from_slice(&message);
+                    locs.push(Loc::Stream(start..stream_arena.len()));
                 }
                 output.carried.push(Carried::Tls(locs));
             }
-            if let Some((stream_id, offset, data, _)) = &frame.stream {
-                let anchor = (index, frame.range.start);
-                let data = data.clone();
-                let located = |range: Range<usize>| Loc::Decrypted(base + range.start..base + range.end);
-                if let Some(out) = self
-                    .http3(connection, dir, *stream_id, *offset, &plaintext, data, anchor, located, arenas)
-                {
-                    output.carried.push(Carried::Http3(out));
-                }
+            if let Some((stream_id, offset, data, _)) = &frame.stream
+                && let Some(stream) = self.http3(connection, dir, *stream_id)
+            {
+                let mut out = Http3Out {
+                    anchor: (index, frame.range.start),
+                    stream_id: *stream_id,
+                    stream_type: None,
+                    frames: SmallVec::new(),
+                };
+                stream.take(*offset, plaintext, data.clone(), base, stream_arena, &mut out);
+                output.carried.push(Carried::Http3(out));
             }
             if frame.kind == frame::kind::NEW_CONNECTION_ID
-                && let Some((_, range, frame::Val::Bytes(cid))) =
+                && let Some((_, _, frame::Val::Bytes(cid))) =
                     frame.fields.iter().find(|(name, ..)| *name == "quic.nci.connection_id")
             {
-                let _ = range;
                 self.add_cid(connection, dir, cid);
             }
         }
     }
 
-    /// Puts a STREAM frame's data into its HTTP/3 stream and returns the frames it completed.
-    #[allow(clippy::too_many_arguments)]
-    fn http3(
-        &mut self,
-        connection: usize,
-        dir: usize,
-        stream_id: u64,
-        offset: u64,
-        plaintext: &[u8],
-        data: Range<usize>,
-        anchor: (usize, usize),
-        located: impl Fn(Range<usize>) -> Loc,
-        arenas: &mut Arenas,
-    ) -> Option<Http3Out> {
+    /// The HTTP/3 stream a STREAM frame belongs to: `None` when the connection is not HTTP/3
+    /// or follows too many streams already.
+    fn http3(&mut self, connection: usize, dir: usize, stream_id: u64) -> Option<&mut H3Stream> {
         let state = &mut self.connections[connection];
         if state.alpn.as_deref().is_some_and(|alpn| !alpn.starts_with(b"h3")) {
             return None;
         }
         let streams = state.h3.len();
-        let stream = match state.h3.entry((dir, stream_id)) {
-            std::collections::hash_map::Entry::Occupied(entry) => entry.into_mut(),
-            std::collections::hash_map::Entry::Vacant(entry) if streams < MAX_H3_STREAMS => {
-                entry.insert(H3Stream::default())
-            }
-            std::collections::hash_map::Entry::Vacant(_) => return None,
-        };
-        let mut out = Http3Out { anchor, stream_id, stream_type: None, frames: SmallVec::new() };
-        // Only data that follows on is read; a gap or a repeat leaves the stream as it was.
-        if offset != stream.next {
-            return Some(out);
+        match state.h3.entry((dir, stream_id)) {
+            Entry::Occupied(entry) => Some(entry.into_mut()),
+            Entry::Vacant(entry) if streams < MAX_H3_STREAMS => Some(entry.insert(H3Stream::default())),
+            Entry::Vacant(_) => None,
         }
-        stream.next += data.len() as u64;
-        let mut at = data.start;
-        let unidirectional = stream_id & 0x02 != 0;
-        if unidirectional && !stream.typed {
-            stream.typed = true;
-            if let Some((kind, len)) = crate::dissect::quic::varint::read(&plaintext[at..data.end]) {
-                out.stream_type = Some((kind, located(at..at + len)));
-                stream.opaque = kind != 0x00;
-                at += len;
-            }
-        }
-        if stream.opaque {
-            return Some(out);
-        }
-        // Whole frames are read where they are; a frame that spans STREAM frames is copied
-        // together and shown on the one that completes it.
-        let mut bytes: &[u8] = &plaintext[at..data.end];
-        let joined;
-        let from_pending = !stream.pending.is_empty();
-        if from_pending {
-            stream.pending.extend_from_slice(bytes);
-            joined = std::mem::take(&mut stream.pending);
-            bytes = &joined;
-        }
-        let mut used = 0;
-        while let Some(len) = h3_frame_len(&bytes[used..]) {
-            if bytes.len() - used < len {
-                break;
-            }
-            let frame = used..used + len;
-            out.frames.push(if from_pending {
-                let start = arenas.stream.len();
-                arenas.stream.extend_from_slice(&bytes[frame]);
-                Loc::Stream(start..arenas.stream.len())
-            } else {
-                located(at + frame.start..at + frame.end)
-            });
-            used += len;
-        }
-        let rest = &bytes[used..];
-        if rest.len() <= MAX_H3_FRAME {
-            stream.pending = rest.to_vec();
-        } else {
-            stream.opaque = true;
-        }
-        Some(out)
     }
 
     /// Follows the TLS handshake: the hellos give the random, the suite, the names; with them
@@ -610,168 +506,10 @@ impl QuicTable {
                 secret.as_deref().and_then(|secret| Keys::new(&suite, version, secret))
             };
             state.handshake = [keys(&secrets.client_handshake), keys(&secrets.server_handshake)];
-            state.one_rtt = [one_rtt(keys(&secrets.client_traffic)), one_rtt(keys(&secrets.server_traffic))];
+            state.one_rtt = [
+                keys(&secrets.client_traffic).map(OneRtt::new),
+                keys(&secrets.server_traffic).map(OneRtt::new),
+            ];
         }
-    }
-
-    /// The connection's server name and ALPN, for the timeline.
-    pub fn names(&self, number: u32) -> (Option<&str>, Option<&[u8]>) {
-        self.connections
-            .get(number as usize)
-            .map_or((None, None), |c| (c.server_name.as_deref(), c.alpn.as_deref()))
-    }
-}
-
-/// The whole length of the HTTP/3 frame at the start of `bytes`, once its type and length are
-/// there.
-fn h3_frame_len(bytes: &[u8]) -> Option<usize> {
-    let (_, type_len) = crate::dissect::quic::varint::read(bytes)?;
-    let (length, length_len) = crate::dissect::quic::varint::read(&bytes[type_len..])?;
-    usize::try_from(length).ok()?.checked_add(type_len + length_len)
-}
-
-fn one_rtt(keys: Option<Keys>) -> Option<OneRtt> {
-    keys.map(|keys| OneRtt { header: keys.header, phase: false, current: keys.packet, next: None })
-}
-
-/// What removing a packet's protection gave.
-enum Opened {
-    Plain(Unprotected, Range<usize>),
-    HeaderOnly(Unprotected, Undecrypted),
-    Nothing(Undecrypted),
-}
-
-/// Removes header protection: the unprotected first byte, the packet number's encoding and the
-/// AAD (the header with both in the clear).
-fn unprotect(
-    hp: &quic_crypto::HeaderKey,
-    header: &Header,
-    bytes: &[u8],
-) -> Option<(u8, u64, usize, Vec<u8>)> {
-    let pn_offset = header.pn_offset;
-    let sample = bytes.get(pn_offset + 4..pn_offset + 4 + SAMPLE_LEN)?;
-    let mask = hp.mask(sample)?;
-    let first =
-        if header.is_long() { header.first ^ (mask[0] & 0x0f) } else { header.first ^ (mask[0] & 0x1f) };
-    let pn_len = usize::from(first & 0x03) + 1;
-    let mut aad = bytes.get(..pn_offset + pn_len)?.to_vec();
-    aad[0] = first;
-    let mut truncated = 0u64;
-    for index in 0..pn_len {
-        aad[pn_offset + index] ^= mask[1 + index];
-        truncated = truncated << 8 | u64::from(aad[pn_offset + index]);
-    }
-    Some((first, truncated, pn_len, aad))
-}
-
-/// The full packet number from its truncated encoding and the largest one seen in its space
-/// (RFC 9000 appendix A.3).
-pub fn expand_packet_number(largest: Option<u64>, truncated: u64, pn_len: usize) -> u64 {
-    let expected = largest.map_or(0, |largest| largest + 1);
-    let window = 1u64 << (pn_len * 8);
-    let half = window / 2;
-    let mask = window - 1;
-    let candidate = (expected & !mask) | truncated;
-    if candidate + half <= expected && candidate < (1 << 62) - window {
-        candidate + window
-    } else if candidate > expected + half && candidate >= window {
-        candidate - window
-    } else {
-        candidate
-    }
-}
-
-fn open(
-    keys: Option<(&quic_crypto::HeaderKey, &PacketKey)>,
-    header: &Header,
-    bytes: &[u8],
-    largest: Option<u64>,
-    arenas: &mut Arenas,
-) -> Opened {
-    let Some((hp, packet)) = keys else { return Opened::Nothing(Undecrypted::NoKey) };
-    let Some((first, truncated, pn_len, aad)) = unprotect(hp, header, bytes) else {
-        return Opened::Nothing(Undecrypted::Failed("packet too short to remove header protection".into()));
-    };
-    let number = expand_packet_number(largest, truncated, pn_len);
-    let unprotected = Unprotected { first, packet_number: number, pn_len };
-    let start = arenas.decrypted.len();
-    match packet.decrypt(number, &aad, &bytes[aad.len()..], &mut arenas.decrypted) {
-        Ok(()) => Opened::Plain(unprotected, start..arenas.decrypted.len()),
-        Err(error) => Opened::HeaderOnly(unprotected, Undecrypted::Failed(error.to_string())),
-    }
-}
-
-fn open_zero_rtt(
-    state: &mut Connection,
-    keylog: &KeyLog,
-    header: &Header,
-    bytes: &[u8],
-    largest: Option<u64>,
-    arenas: &mut Arenas,
-) -> Opened {
-    if state.zero_rtt.is_none() {
-        let Some(secret) = state.client_random.and_then(|random| keylog.get(&random)?.client_early.clone())
-        else {
-            return Opened::Nothing(Undecrypted::NoKey);
-        };
-        // The suite is not known before the ServerHello: try those the secret's length allows.
-        let candidates: &[u16] = if secret.len() == 48 { &[0x1302] } else { &[0x1301, 0x1303] };
-        for id in state.suite.map(|s| vec![s.id]).unwrap_or_else(|| candidates.to_vec()) {
-            let Some(keys) = suite(id).and_then(|suite| Keys::new(&suite, state.version, &secret)) else {
-                continue;
-            };
-            if let Opened::Plain(..) =
-                open(Some((&keys.header, &keys.packet)), header, bytes, largest, &mut Arenas::default())
-            {
-                state.zero_rtt = Some(keys);
-                break;
-            }
-        }
-    }
-    open(state.zero_rtt.as_ref().map(|k| (&k.header, &k.packet)), header, bytes, largest, arenas)
-}
-
-fn open_one_rtt(
-    keys: Option<&mut OneRtt>,
-    header: &Header,
-    bytes: &[u8],
-    largest: Option<u64>,
-    arenas: &mut Arenas,
-) -> Opened {
-    let Some(keys) = keys else { return Opened::Nothing(Undecrypted::NoKey) };
-    let Some((first, _, _, _)) = unprotect(&keys.header, header, bytes) else {
-        return Opened::Nothing(Undecrypted::Failed("packet too short to remove header protection".into()));
-    };
-    let phase = first & 0x04 != 0;
-    if phase == keys.phase {
-        return open(Some((&keys.header, &keys.current)), header, bytes, largest, arenas);
-    }
-    // A key update: the next generation, kept once it opens a packet.
-    if keys.next.is_none() {
-        keys.next = keys.current.next();
-    }
-    let opened = match &keys.next {
-        Some(next) => open(Some((&keys.header, next)), header, bytes, largest, arenas),
-        None => Opened::Nothing(Undecrypted::NoKey),
-    };
-    if let (Opened::Plain(..), Some(next)) = (&opened, keys.next.take()) {
-        keys.current = next;
-        keys.phase = phase;
-    }
-    opened
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn packet_numbers_expand_as_rfc_9000_a3_shows() {
-        // The example of RFC 9000 A.3: largest 0xa82f30ea, a 16-bit 0x9b32 is 0xa82f9b32.
-        assert_eq!(expand_packet_number(Some(0xa82f_30ea), 0x9b32, 2), 0xa82f_9b32);
-        assert_eq!(expand_packet_number(None, 0, 1), 0);
-        assert_eq!(expand_packet_number(Some(255), 0x00, 1), 256);
-        assert_eq!(expand_packet_number(Some(300), 0xff, 1), 255, "a late packet just below");
-        assert_eq!(expand_packet_number(Some(654_360_563), 0xbff4, 3), 654_360_564, "RFC 9001 A.5");
     }
 }
