@@ -1469,6 +1469,32 @@ rec_quic_vn() {
     stop "$SRV_PID"
 }
 
+# 24: loss in the handshake, on UDP 443: nftables in the server's namespace
+# drops the client's third datagram (its Handshake Finished, coalesced with
+# its first 1-RTT data), so the client's loss recovery sends that CRYPTO data
+# again in new packets; the capture, on the client's side, holds both copies
+rec_quic_loss() {
+    local c=$NSP-c33 s=$NSP-s33 p pki=$WORK/pki2048 keys=$STAGE/quic-loss-aioquic.keys
+    make_pki "$pki" 2048 self
+    tls_pair "$c" "$s" 33
+    nsx "$s" nft -f - <<'NFT'
+table inet rttscope_quic_loss {
+    chain input {
+        type filter hook input priority 0; policy accept;
+        udp dport 443 numgen inc mod 1000000 == 2 counter drop
+    }
+}
+NFT
+    quic_server "$s" quic-loss 443 --cert "$pki/leaf.pem" --key "$pki/leaf.key"
+    : >"$keys"
+    log "quic-loss-aioquic.pcap"
+    cap_start "$c" "$STAGE/quic-loss-aioquic.pcap" -i veth0; p=$CAP_PID
+    quic_get "$c" "$keys" https://server.test/hello.txt --connect 10.0.33.2 --ca "$pki/ca.pem"
+    cap_stop $p
+    stop "$SRV_PID"
+    nsx "$s" nft list table inet rttscope_quic_loss >"$WORK/log/nft-quic-loss.txt"
+}
+
 # ---------------------------------------------------------------------------
 # verification: each capture must hold what it was made for
 # ---------------------------------------------------------------------------
@@ -1694,14 +1720,14 @@ verify_quic() {
     local alpn='tls.handshake.extensions_alpn_str == "h3"' ext=tls.handshake.extension.type
     local hello='http3.frame_payload contains "hello over HTTP/3"'
     for f in quic-h3-aioquic.pcap quic-0rtt-aioquic.pcap quic-mtu-aioquic.pcap quic-retry-aioquic.pcap \
-             quic-v2-aioquic.pcap quic-vn-aioquic.pcap; do
+             quic-v2-aioquic.pcap quic-vn-aioquic.pcap quic-loss-aioquic.pcap; do
         linktype_is "$f" Ethernet
         expect_none "$f" 'frame.len > 1514'
         want "$f" -eq 0 'udp && !quic'                 # every datagram read as QUIC, on 4433 too
         want "$f" -eq 0 'http3'                        # nothing readable without the keys
     done
     # where tshark can follow the whole handshake, it decrypts every packet
-    for f in quic-h3-aioquic.pcap quic-0rtt-aioquic.pcap quic-mtu-aioquic.pcap; do
+    for f in quic-h3-aioquic.pcap quic-0rtt-aioquic.pcap quic-mtu-aioquic.pcap quic-loss-aioquic.pcap; do
         want -k "$f" -eq 0 "$bad"
         want -k "$f" -ge 1 "$lt == 2 && $ft == 6"
         want -k "$f" -ge 2 "quic.short && $ft"
@@ -1792,6 +1818,16 @@ verify_quic() {
     want "$f" -eq 1 "$hs == 2"
     want -k "$f" -eq 0 "$hs == 11 || http3"
     keylog_ok quic-vn-aioquic CLIENT_HANDSHAKE_TRAFFIC_SECRET=1 CLIENT_TRAFFIC_SECRET_0=1
+
+    # the client's Finished is sent twice (the first copy dropped at the
+    # server); tshark shows each message on its first copy only
+    f="quic-loss-aioquic.pcap"
+    want "$f" -eq 1 "$hs == 1"
+    want -k "$f" -ge 2 "udp.dstport == 443 && $lt == 2 && $ft == 6"
+    want -k "$f" -eq 2 "$hs == 20"
+    want -k "$f" -eq 1 "$hs == 11"
+    want -k "$f" -ge 1 "$hello"
+    keylog_ok quic-loss-aioquic CLIENT_HANDSHAKE_TRAFFIC_SECRET=1 CLIENT_TRAFFIC_SECRET_0=1
 }
 
 verify() {
@@ -1893,6 +1929,7 @@ describe() {
         quic-mtu-aioquic.pcap) echo "QUIC v1 on UDP port 4433, datagrams of up to 1472 bytes both ways over MTU 1500: the aioquic server sends a 4096-bit RSA leaf and its 4096-bit intermediate CA, and its Handshake flight (about 3.4 kB of CRYPTO data, the Certificate 2.7 kB) spans three datagrams, two of them 1514-byte frames; one GET" ;;
         quic-retry-aioquic.pcap) echo "aioquic server validating addresses (\`serve(retry=True)\`) on UDP 443: the client's first Initial is answered with a Retry (token, integrity tag), the client sends its Initial again to the new connection ID with the token, then the handshake and one GET" ;;
         quic-v2-aioquic.pcap) echo "QUIC version 2 (RFC 9369, 0x6b3343cf) over IPv6 on UDP 443: a GET of /hello.txt in v2 from the first packet; then a GET of / whose first Initial is v1 offering v2 in its version_information transport parameter, and the server goes on in v2 (compatible version negotiation, RFC 9368)" ;;
+        quic-loss-aioquic.pcap) echo "HTTP/3 GET on UDP 443 with nftables in the server's namespace dropping the client's third datagram (its Handshake Finished and first 1-RTT data): both sides' loss recovery sends the lost CRYPTO data again in new packets, so the capture holds the Finished twice" ;;
         quic-vn-aioquic.pcap) echo "Version Negotiation on UDP port 4433: the aioquic client's first Initial is in the reserved version 0x1a2a3a4a, the server answers with a Version Negotiation packet listing 1 and 0x6b3343cf, and the client starts again in v1 with the same connection IDs and makes one GET" ;;
         *) echo "?" ;;
     esac
@@ -2062,7 +2099,7 @@ write_readme() {
 RECORDERS=(rec_loopback rec_linkup rec_veth_basic rec_routed rec_vlan rec_cooked rec_tun rec_tcp_loss
            rec_tfo rec_pcapng rec_tls12 rec_tls13 rec_tls13_0rtt rec_tls_python rec_rsa4096 rec_h2
            rec_tfo_tls13 rec_quic_h3 rec_quic_0rtt rec_quic_mtu
-           rec_quic_retry rec_quic_v2 rec_quic_vn)
+           rec_quic_retry rec_quic_v2 rec_quic_vn rec_quic_loss)
 declare -A MAKES=(
     [rec_loopback]="lo-http.pcap lo-tcp-socat.pcap lo-udp-icmp.pcap"
     [rec_linkup]="veth-linkup.pcap"
@@ -2087,6 +2124,7 @@ declare -A MAKES=(
     [rec_quic_retry]="quic-retry-aioquic.pcap"
     [rec_quic_v2]="quic-v2-aioquic.pcap"
     [rec_quic_vn]="quic-vn-aioquic.pcap"
+    [rec_quic_loss]="quic-loss-aioquic.pcap"
 )
 
 # the subset asked for with RECORD_INTEROP_ONLY (patterns, never expanded

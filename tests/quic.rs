@@ -118,3 +118,18 @@ fn a_damaged_packet_fails_alone_and_the_rest_is_still_read() {
         stdout(&rttscope(&["dissect", &damaged.to_string_lossy(), "--keylog", &keys.to_string_lossy()]));
     assert!(text.contains("HEADERS, DATA"), "the other packets are still read: {text}");
 }
+
+#[test]
+fn crypto_data_sent_again_is_not_read_again() {
+    // The client's Finished was dropped once and sent again; the server's Handshake flight was
+    // sent again too. Each TLS message is reported on its first copy; the copies carry no TLS.
+    let name = "quic-loss-aioquic";
+    let crypto = frames(name, true, "quic.long.packet_type == 2 && quic.frame_type == 6");
+    let with_tls = frames(name, true, "quic.long.packet_type == 2 && quic.frame_type == 6 && tls");
+    assert!(crypto.len() > with_tls.len(), "some Handshake CRYPTO frames are copies: {crypto:?}");
+    assert_eq!(frames(name, true, "tls.handshake.type == 20").len(), 2, "one Finished per side");
+    // The request's STREAM data was lost with the Finished and sent again: like tshark,
+    // rttscope reads the HTTP/3 in both copies.
+    assert_eq!(frames(name, true, "http3.frame_type == 1 && udp.dstport == 443").len(), 2);
+    assert_eq!(frames(name, true, "http3.frame_type == 1 && udp.srcport == 443").len(), 1, "one answer");
+}

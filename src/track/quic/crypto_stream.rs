@@ -32,6 +32,8 @@ pub struct Delivered {
     /// Handshake messages completed, whole.
     pub messages: Vec<Vec<u8>>,
     pub problem: Option<String>,
+    /// Every byte of the frame had been delivered before: the peer sent it again.
+    pub retransmission: bool,
 }
 
 impl CryptoStream {
@@ -43,7 +45,8 @@ impl CryptoStream {
         }
         let end = offset.saturating_add(data.len() as u64);
         if end <= self.next {
-            return delivered; // already delivered: a retransmission
+            delivered.retransmission = true;
+            return delivered;
         }
         if offset > self.next {
             if self.held_bytes + data.len() > MAX_HELD {
@@ -116,7 +119,10 @@ mod tests {
         assert!(stream.feed(10, &stream_bytes[10..]).messages.is_empty(), "held");
         let got = stream.feed(0, &stream_bytes[..10]);
         assert_eq!(got.messages, vec![message(2, b"server hello"), message(8, b"extensions")]);
-        assert!(stream.feed(0, &stream_bytes[..4]).messages.is_empty(), "a retransmission");
+        let again = stream.feed(0, &stream_bytes[..4]);
+        assert!(again.messages.is_empty() && again.retransmission, "a retransmission");
+        let more = stream.feed(0, &stream_bytes);
+        assert!(more.messages.is_empty() && more.retransmission, "the whole stream again");
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! One direction of an HTTP/3 stream, put back together from STREAM frames: the type of a
 //! unidirectional stream, then whole HTTP/3 frames. Frames are located where they lie in the
 //! decrypted packet; one that spans STREAM frames is copied together into the stream arena and
-//! shown on the STREAM frame that completes it. Only data that follows on is read.
+//! shown on the STREAM frame that completes it. Data that follows on is read in order; data
+//! sent again is read again on its own, as tshark does, unless it lies inside a frame that
+//! spanned STREAM frames (tshark then takes it for a piece of that frame).
 
 use std::ops::Range;
 
@@ -15,6 +17,8 @@ use crate::dissect::quic::varint;
 const MAX_H3_FRAME: usize = 1 << 20;
 /// Streams followed per connection.
 pub(super) const MAX_H3_STREAMS: usize = 64;
+/// Frames that spanned STREAM frames remembered per stream, for data sent again.
+const MAX_SPANNED: usize = 16;
 
 /// The HTTP/3 content of one STREAM frame.
 #[derive(Debug)]
@@ -34,6 +38,8 @@ pub(super) struct H3Stream {
     pending: Vec<u8>,
     /// The stream carries no frames (QPACK encoder or decoder, or an unknown type).
     opaque: bool,
+    /// Where the stream bytes of the last frames that spanned STREAM frames lie.
+    spanned: SmallVec<[Range<u64>; 2]>,
 }
 
 impl H3Stream {
@@ -48,55 +54,98 @@ impl H3Stream {
         stream_arena: &mut Vec<u8>,
         out: &mut Http3Out,
     ) {
-        // A gap or a repeat leaves the stream as it was.
         if offset != self.next {
+            // A gap leaves the stream as it was; data sent again is read on its own.
+            let end = offset.saturating_add(data.len() as u64);
+            if end <= self.next && !self.spanned.iter().any(|range| range.contains(&offset)) {
+                self.read_again(offset, plaintext, data, base, out);
+            }
             return;
         }
         self.next += data.len() as u64;
-        let located = |range: Range<usize>| Loc::Decrypted(base + range.start..base + range.end);
         let mut at = data.start;
-        let unidirectional = out.stream_id & 0x02 != 0;
-        if unidirectional && !self.typed {
+        if out.stream_id & 0x02 != 0 && !self.typed {
             self.typed = true;
-            if let Some((kind, len)) = varint::read(&plaintext[at..data.end]) {
-                out.stream_type = Some((kind, located(at..at + len)));
-                self.opaque = kind != 0x00;
-                at += len;
-            }
+            at = stream_type(plaintext, data.clone(), base, out);
+            self.opaque = out.stream_type.as_ref().is_some_and(|(kind, _)| *kind != 0x00);
         }
         if self.opaque {
             return;
         }
-        let joined;
-        let mut bytes = &plaintext[at..data.end];
-        let from_pending = !self.pending.is_empty();
-        if from_pending {
-            self.pending.extend_from_slice(bytes);
-            joined = std::mem::take(&mut self.pending);
-            bytes = &joined;
-        }
-        let mut used = 0;
-        while let Some(len) = frame_len(&bytes[used..]) {
-            if bytes.len() - used < len {
-                break;
-            }
-            let frame = used..used + len;
-            out.frames.push(if from_pending {
-                let start = stream_arena.len();
-                stream_arena.extend_from_slice(&bytes[frame]);
-                Loc::Stream(start..stream_arena.len())
+        if self.pending.is_empty() {
+            let used = whole_frames(plaintext, at..data.end, base, out);
+            if data.end - (at + used) > MAX_H3_FRAME {
+                self.opaque = true;
             } else {
-                located(at + frame.start..at + frame.end)
-            });
+                self.pending = plaintext[at + used..data.end].to_vec();
+            }
+            return;
+        }
+        // The first frame started in an earlier STREAM frame: copy it together into the arena.
+        let start = self.next - (data.end - at) as u64 - self.pending.len() as u64;
+        self.pending.extend_from_slice(&plaintext[at..data.end]);
+        let joined = std::mem::take(&mut self.pending);
+        let mut used = 0;
+        while let Some(len) = frame_len(&joined[used..]).filter(|&len| joined.len() - used >= len) {
+            if used == 0 {
+                if self.spanned.len() == MAX_SPANNED {
+                    self.spanned.remove(0);
+                }
+                self.spanned.push(start..start + len as u64);
+            }
+            let from = stream_arena.len();
+            stream_arena.extend_from_slice(&joined[used..used + len]);
+            out.frames.push(Loc::Stream(from..stream_arena.len()));
             used += len;
         }
-        let rest = &bytes[used..];
+        let rest = &joined[used..];
         if rest.len() <= MAX_H3_FRAME {
             self.pending = rest.to_vec();
         } else {
             self.opaque = true;
         }
     }
+
+    /// Reads data sent again by itself: the stream type at offset 0, then the frames it holds
+    /// whole. The stream's state is left as it was.
+    fn read_again(&self, offset: u64, plaintext: &[u8], data: Range<usize>, base: usize, out: &mut Http3Out) {
+        let mut at = data.start;
+        let mut opaque = self.opaque;
+        if out.stream_id & 0x02 != 0 && offset == 0 {
+            at = stream_type(plaintext, data.clone(), base, out);
+            opaque = out.stream_type.as_ref().is_some_and(|(kind, _)| *kind != 0x00);
+        }
+        if !opaque {
+            whole_frames(plaintext, at..data.end, base, out);
+        }
+    }
+}
+
+/// Reads the stream type at the start of `data` into `out`; returns where the frames start.
+fn stream_type(plaintext: &[u8], data: Range<usize>, base: usize, out: &mut Http3Out) -> usize {
+    match varint::read(&plaintext[data.clone()]) {
+        Some((kind, len)) => {
+            out.stream_type = Some((kind, located(base, data.start..data.start + len)));
+            data.start + len
+        }
+        None => data.start,
+    }
+}
+
+/// Puts the HTTP/3 frames that lie whole in `data` into `out`; returns the bytes they take.
+fn whole_frames(plaintext: &[u8], data: Range<usize>, base: usize, out: &mut Http3Out) -> usize {
+    let bytes = &plaintext[data.clone()];
+    let mut used = 0;
+    while let Some(len) = frame_len(&bytes[used..]).filter(|&len| bytes.len() - used >= len) {
+        out.frames.push(located(base, data.start + used..data.start + used + len));
+        used += len;
+    }
+    used
+}
+
+/// Where bytes of a packet's plaintext lie in the frame's decrypted arena.
+fn located(base: usize, range: Range<usize>) -> Loc {
+    Loc::Decrypted(base + range.start..base + range.end)
 }
 
 /// The whole length of the HTTP/3 frame at the start of `bytes`, once its type and length are
@@ -127,10 +176,34 @@ mod tests {
         stream.take(3, &plaintext, 3..5, 100, &mut arena, &mut second);
         assert_eq!(second.frames.as_slice(), [Loc::Stream(0..5)]);
         assert_eq!(arena, plaintext);
-        // A repeat of old data changes nothing.
+        // A repeat of a piece of that frame shows nothing.
         let mut again = out(0);
         stream.take(0, &plaintext, 0..3, 100, &mut arena, &mut again);
         assert!(again.frames.is_empty());
+    }
+
+    #[test]
+    fn data_sent_again_is_read_again_on_its_own() {
+        // A control stream: its type, SETTINGS (empty), then a GOAWAY sent twice.
+        let plaintext = [0x00, 0x04, 0x00, 0x07, 0x01, 0x00];
+        let (mut stream, mut arena) = (H3Stream::default(), Vec::new());
+        let mut first = out(2);
+        stream.take(0, &plaintext, 0..6, 0, &mut arena, &mut first);
+        assert_eq!(first.frames.as_slice(), [Loc::Decrypted(1..3), Loc::Decrypted(3..6)]);
+        let mut whole = out(2);
+        stream.take(0, &plaintext, 0..6, 40, &mut arena, &mut whole);
+        assert_eq!(whole.stream_type, Some((0, Loc::Decrypted(40..41))));
+        assert_eq!(whole.frames.as_slice(), [Loc::Decrypted(41..43), Loc::Decrypted(43..46)]);
+        let mut tail = out(2);
+        stream.take(3, &plaintext, 3..6, 80, &mut arena, &mut tail);
+        assert_eq!(tail.stream_type, None, "the type is read at offset 0 only");
+        assert_eq!(tail.frames.as_slice(), [Loc::Decrypted(83..86)]);
+        // The stream goes on from where it was.
+        let more = [0x07, 0x01, 0x04];
+        let mut next = out(2);
+        stream.take(6, &more, 0..3, 0, &mut arena, &mut next);
+        assert_eq!(next.frames.as_slice(), [Loc::Decrypted(0..3)]);
+        assert!(arena.is_empty(), "nothing copied");
     }
 
     #[test]

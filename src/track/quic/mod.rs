@@ -433,6 +433,10 @@ impl QuicTable {
                 let delivered = self.connections[connection].crypto[dir][space as usize]
                     .feed(*offset, &plaintext[data.clone()]);
                 output.problems.extend(delivered.problem);
+                if delivered.retransmission {
+                    // Nothing new for the handshake; tshark shows no TLS layer for it either.
+                    continue;
+                }
                 let mut locs = SmallVec::new();
                 for message in delivered.messages {
                     self.handshake_message(connection, dir, &message, keylog);
