@@ -50,6 +50,14 @@ fn with_keys_every_level_opens_and_http3_is_read() {
     assert_eq!(frames(name, true, "http3.frame_type == 1").len(), 2, "request and response HEADERS");
     assert_eq!(frames(name, true, "http3.frame_type == 0").len(), 1, "the response DATA");
     assert!(!frames(name, true, "http3.settings.qpack.max_table_capacity").is_empty());
+    // QPACK: the request and the status are readable.
+    let request =
+        r#"http3.headers.method == "GET" && http3.request.full_uri == "https://server.test/hello.txt""#;
+    assert_eq!(frames(name, true, request).len(), 1);
+    assert_eq!(
+        frames(name, true, "http3.headers.status == 200 && http3.headers.content_length == 44").len(),
+        1
+    );
 }
 
 #[test]
@@ -88,6 +96,8 @@ fn after_version_negotiation_the_v1_connection_is_read() {
 fn the_early_request_is_read_from_0rtt_packets() {
     let early = frames("quic-0rtt-aioquic", true, "quic.long.packet_type == 1 && http3.frame_type == 1");
     assert_eq!(early.len(), 1, "the GET sent as 0-RTT");
+    let get = r#"quic.long.packet_type == 1 && http3.headers.method == "GET" && http3.headers.path == "/hello.txt""#;
+    assert_eq!(frames("quic-0rtt-aioquic", true, get), early);
     assert!(frames("quic-0rtt-aioquic", false, "quic.long.packet_type == 1 && http3").is_empty());
 }
 

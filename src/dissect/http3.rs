@@ -1,6 +1,7 @@
-//! HTTP/3 (RFC 9114) as Wireshark 4.0 shows it: the type of each unidirectional stream, and the
+//! HTTP/3 (RFC 9114) as Wireshark shows it: the type of each unidirectional stream, and the
 //! frames of the control and request streams with their type, length and payload; SETTINGS
-//! with each setting.
+//! with each setting; the header lines of HEADERS, read by [`super::qpack`], with the names
+//! later Wireshark versions give them (tshark 4.0 does not read QPACK).
 //!
 //! ```text
 //! Unidirectional stream: Stream Type (i): 0x00 control, 0x01 push, 0x02 QPACK encoder,
@@ -18,7 +19,10 @@ use std::fmt;
 use smallvec::SmallVec;
 
 use super::field::{Emitter, Span, Value};
+use super::http1::{AsciiText, PseudoUri, http3_header_field, write_status};
+use super::qpack::{self, FieldSection};
 use super::quic::varint::Cursor;
+use crate::registry::{self, Kind};
 
 pub mod frame_type {
     pub const DATA: u64 = 0x00;
@@ -95,6 +99,12 @@ impl Http3<'_> {
             if !payload.is_empty() {
                 frame_out.at("http3.frame_payload", payload_range.clone(), Value::Bytes(payload));
             }
+            if kind == frame_type::DATA && !payload.is_empty() {
+                frame_out.at("http3.data", payload_range.clone(), Value::Bytes(payload));
+            }
+            if kind == frame_type::HEADERS {
+                header_fields(&mut frame_out, &qpack::decode(payload), payload_range.start);
+            }
             if kind == frame_type::SETTINGS {
                 let mut settings = Cursor::new(frame.bytes, payload_range.start);
                 while settings.pos() < payload_range.end {
@@ -131,6 +141,16 @@ impl Http3<'_> {
         Ok(())
     }
 
+    /// Why a HEADERS frame's field section could not be read, if one could not.
+    pub fn qpack_problem(&self) -> Option<String> {
+        self.frames.iter().find_map(|frame| match parse_frame(frame.bytes) {
+            Some((frame_type::HEADERS, _, payload)) => qpack::decode(&frame.bytes[payload])
+                .error
+                .map(|error| format!("HEADERS on stream {}: {error}", self.stream_id)),
+            _ => None,
+        })
+    }
+
     pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
         write!(out, "HTTP/3 on stream {}", self.stream_id)?;
         if let Some((kind, _)) = &self.stream_type {
@@ -139,12 +159,73 @@ impl Http3<'_> {
         for (index, frame) in self.frames.iter().enumerate() {
             out.write_str(if index == 0 { ": " } else { ", " })?;
             match parse_frame(frame.bytes) {
+                Some((frame_type::HEADERS, _, payload)) => {
+                    out.write_str("HEADERS")?;
+                    write_headers(out, &qpack::decode(&frame.bytes[payload]))?;
+                }
                 Some((kind, length, _)) => write!(out, "{} ({length} bytes)", frame_name(kind))?,
                 None => out.write_str("malformed frame")?,
             }
         }
         Ok(())
     }
+}
+
+/// The fields of a HEADERS frame's field section, which starts `at` bytes into the frame.
+fn header_fields(out: &mut Emitter<'_>, section: &FieldSection, at: usize) {
+    out.computed("http3.headers.count", Value::Uint(section.lines.len() as u64));
+    for line in &section.lines {
+        let range = at + line.bytes.start..at + line.bytes.end;
+        out.at("http3.headers.header", range.clone(), Value::Present);
+        if let Some(name) = &line.name {
+            out.at("http3.headers.header.name.length", range.clone(), Value::Uint(name.len() as u64));
+            out.at("http3.header.header.name", range.clone(), Value::Lazy(&AsciiText(name)));
+        }
+        if let Some(value) = &line.value {
+            out.at("http3.headers.header.value.length", range.clone(), Value::Uint(value.len() as u64));
+            out.at("http3.headers.header.value", range.clone(), Value::Lazy(&AsciiText(value)));
+        }
+        let (Some(name), Some(value)) = (&line.name, &line.value) else { continue };
+        let Some(field) = http3_header_field(name) else { continue };
+        if registry::lookup(field).is_some_and(|info| info.kind == Kind::Uint) {
+            let number = std::str::from_utf8(value).ok().and_then(|text| text.parse::<u64>().ok());
+            if let Some(number) = number {
+                out.at(field, range, Value::Uint(number));
+            }
+        } else {
+            out.at(field, range, Value::Lazy(&AsciiText(value)));
+        }
+    }
+    if let (Some(scheme), Some(authority), Some(path)) =
+        (section.get(":scheme"), section.get(":authority"), section.get(":path"))
+    {
+        let uri = PseudoUri { scheme, authority, path };
+        out.computed("http3.request.full_uri", Value::Lazy(&uri));
+    }
+}
+
+/// A request's method and target or a response's status, after a colon; or why the field
+/// section could not be read.
+pub fn write_headers(out: &mut dyn fmt::Write, section: &FieldSection) -> fmt::Result {
+    if let Some(method) = section.get(":method") {
+        write!(out, ": {}", AsciiText(method))?;
+        if let (Some(scheme), Some(authority), Some(path)) =
+            (section.get(":scheme"), section.get(":authority"), section.get(":path"))
+        {
+            write!(out, " {}", PseudoUri { scheme, authority, path })?;
+        } else if let Some(path) = section.get(":path") {
+            write!(out, " {}", AsciiText(path))?;
+        }
+    } else if let Some(status) = section.get(":status") {
+        write_status(out, status)?;
+    }
+    if section.uses_dynamic_table() {
+        out.write_str(" (refers to the QPACK dynamic table, which rttscope does not follow)")?;
+    }
+    if let Some(error) = section.error {
+        write!(out, " [QPACK: {error}]")?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -193,6 +274,64 @@ mod tests {
         let mut info = String::new();
         layer.write_info(&mut info).expect("writes");
         assert_eq!(info, ", SETTINGS");
+    }
+
+    fn fields_of(layer: &Http3<'_>) -> Vec<String> {
+        let mut fields = Vec::new();
+        layer.fields(&mut Emitter::new(
+            &mut |field: Field<'_>| fields.push(format!("{}={}", field.name, field.value)),
+            0,
+            Default::default(),
+        ));
+        fields
+    }
+
+    #[test]
+    fn headers_are_read_through_qpack() {
+        // aioquic's response: :status 200, content-type text/plain, content-length 44.
+        let bytes = hex("01 08 0000d9f554023434");
+        let layer = Http3 {
+            frames: smallvec::smallvec![Span::new(&bytes, Default::default(), 0)],
+            ..Http3::default()
+        };
+        let fields = fields_of(&layer);
+        for expected in [
+            "http3.headers.count=3",
+            "http3.header.header.name=:status",
+            "http3.headers.header.value=200",
+            "http3.headers.status=200",
+            "http3.headers.content_type=text/plain",
+            "http3.headers.content_length=44",
+        ] {
+            assert!(fields.iter().any(|field| field == expected), "{expected} in {fields:?}");
+        }
+        let mut summary = String::new();
+        layer.summary(&mut summary).expect("writes");
+        assert_eq!(summary, "HTTP/3 on stream 0: HEADERS: 200 OK");
+        assert_eq!(layer.qpack_problem(), None);
+    }
+
+    #[test]
+    fn a_request_shows_its_full_uri_and_a_bad_section_its_problem() {
+        let bytes = hex("01 0c 0000 d1 d7 50 03 612e62 c1 ff24");
+        let layer = Http3 {
+            stream_id: 4,
+            frames: smallvec::smallvec![Span::new(&bytes, Default::default(), 0)],
+            ..Http3::default()
+        };
+        let fields = fields_of(&layer);
+        assert!(fields.iter().any(|field| field == "http3.request.full_uri=https://a.b/"), "{fields:?}");
+        assert!(fields.iter().any(|field| field == "http3.headers.method=GET"));
+        let mut summary = String::new();
+        layer.summary(&mut summary).expect("writes");
+        assert_eq!(
+            summary,
+            "HTTP/3 on stream 4: HEADERS: GET https://a.b/ [QPACK: static table index 99 does not exist]"
+        );
+        assert_eq!(
+            layer.qpack_problem().as_deref(),
+            Some("HEADERS on stream 4: static table index 99 does not exist")
+        );
     }
 
     #[test]

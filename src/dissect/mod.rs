@@ -25,6 +25,7 @@ pub mod ipv6;
 mod layer;
 pub mod null;
 pub mod options;
+pub mod qpack;
 pub mod quic;
 pub mod quote;
 pub mod sll;

@@ -329,6 +329,9 @@ pub(super) fn quic_layers<'a>(
                 let frames: smallvec::SmallVec<[Span<'a>; 2]> = out.frames.iter().map(span).collect();
                 let first = stream_type.map(|(_, at)| at).or(frames.first().copied()).unwrap_or(payload);
                 let layer = Http3 { anchor: out.anchor, stream_id: out.stream_id, stream_type, frames };
+                if let Some(problem) = layer.qpack_problem() {
+                    packet.problem(Protocol::Http3, problem);
+                }
                 (Header::Http3(Box::new(layer)), first)
             }
         };

@@ -32,7 +32,9 @@ pub use body::{BodyLen, BodyReader, ChunkPart, Framing, Progress, body_len, chun
 pub use names::{
     AsciiText, StatusDescription, escape_for_fields, is_known_method, status_description, write_body_suffix,
 };
-pub(crate) use names::{InfoText, PercentDecoded, http2_header_field};
+pub(crate) use names::{
+    InfoText, PercentDecoded, PseudoUri, http2_header_field, http3_header_field, write_status,
+};
 
 /// A head longer than this without its ending empty line is malformed.
 pub const MAX_HEAD_LEN: usize = 64 * 1024;

@@ -72,6 +72,16 @@ pub fn status_description(code: u16) -> StatusDescription {
     StatusDescription(code)
 }
 
+/// `: 200 OK` for an HTTP/2 or HTTP/3 `:status` value; the description only for three digits.
+pub(crate) fn write_status(out: &mut dyn fmt::Write, status: &[u8]) -> fmt::Result {
+    write!(out, ": {}", AsciiText(status))?;
+    let code = std::str::from_utf8(status).ok().and_then(|text| text.parse::<u16>().ok());
+    if let Some(code) = code.filter(|_| status.len() == 3) {
+        write!(out, " {}", status_description(code))?;
+    }
+    Ok(())
+}
+
 /// A status description, written when displayed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StatusDescription(pub u16);
@@ -209,63 +219,78 @@ pub(crate) fn header_field(name: &[u8]) -> Option<(&'static str, Special)> {
         .map(|&(_, field, special)| (field, special))
 }
 
-/// The HTTP/2 fields tshark 4.0 gives well-known header names (`http2.headers.*`).
-const HTTP2_HEADER_FIELDS: &[(&str, &str)] = &[
-    (":status", "http2.headers.status"),
-    (":path", "http2.headers.path"),
-    (":method", "http2.headers.method"),
-    (":scheme", "http2.headers.scheme"),
-    ("accept", "http2.headers.accept"),
-    ("accept-charset", "http2.headers.accept_charset"),
-    ("accept-encoding", "http2.headers.accept_encoding"),
-    ("accept-language", "http2.headers.accept_language"),
-    ("accept-ranges", "http2.headers.accept_ranges"),
-    ("access-control-allow-origin", "http2.headers.access_control_allow_origin"),
-    ("age", "http2.headers.age"),
-    ("allow", "http2.headers.allow"),
-    ("authorization", "http2.headers.authorization"),
-    (":authority", "http2.headers.authority"),
-    ("cache-control", "http2.headers.cache_control"),
-    ("content-disposition", "http2.headers.content_disposition"),
-    ("content-encoding", "http2.headers.content_encoding"),
-    ("content-language", "http2.headers.content_language"),
-    ("content-length", "http2.headers.content_length"),
-    ("content-location", "http2.headers.content_location"),
-    ("content-range", "http2.headers.content_range"),
-    ("content-type", "http2.headers.content_type"),
-    ("cookie", "http2.headers.cookie"),
-    ("date", "http2.headers.date"),
-    ("etag", "http2.headers.etag"),
-    ("expect", "http2.headers.expect"),
-    ("expires", "http2.headers.expires"),
-    ("from", "http2.headers.from"),
-    ("if-match", "http2.headers.if_match"),
-    ("if-modified-since", "http2.headers.if_modified_since"),
-    ("if-none-match", "http2.headers.if_none_match"),
-    ("if-range", "http2.headers.if_range"),
-    ("if-unmodified-since", "http2.headers.if_unmodified_since"),
-    ("last-modified", "http2.headers.last_modified"),
-    ("link", "http2.headers.link"),
-    ("location", "http2.headers.location"),
-    ("max-forwards", "http2.headers.max_forwards"),
-    ("proxy-authenticate", "http2.headers.proxy_authenticate"),
-    ("proxy-authorization", "http2.headers.proxy_authorization"),
-    ("range", "http2.headers.range"),
-    ("referer", "http2.headers.referer"),
-    ("refresh", "http2.headers.refresh"),
-    ("retry-after", "http2.headers.retry_after"),
-    ("server", "http2.headers.server"),
-    ("set-cookie", "http2.headers.set_cookie"),
-    ("strict-transport-security", "http2.headers.strict_transport_security"),
-    ("user-agent", "http2.headers.user_agent"),
-    ("vary", "http2.headers.vary"),
-    ("via", "http2.headers.via"),
-    ("www-authenticate", "http2.headers.www_authenticate"),
-];
+/// Defines [`H2_H3_HEADER_FIELDS`].
+macro_rules! header_fields {
+    ($($header:literal => $suffix:literal,)*) => {
+        /// Well-known header names with their `http2.headers.*` field (as tshark 4.0 gives
+        /// them) and their `http3.headers.*` field (as later Wireshark names them).
+        const H2_H3_HEADER_FIELDS: &[(&str, &str, &str)] = &[
+            $(($header, concat!("http2.headers.", $suffix), concat!("http3.headers.", $suffix)),)*
+        ];
+    };
+}
+
+header_fields! {
+    ":status" => "status",
+    ":path" => "path",
+    ":method" => "method",
+    ":scheme" => "scheme",
+    "accept" => "accept",
+    "accept-charset" => "accept_charset",
+    "accept-encoding" => "accept_encoding",
+    "accept-language" => "accept_language",
+    "accept-ranges" => "accept_ranges",
+    "access-control-allow-origin" => "access_control_allow_origin",
+    "age" => "age",
+    "allow" => "allow",
+    "authorization" => "authorization",
+    ":authority" => "authority",
+    "cache-control" => "cache_control",
+    "content-disposition" => "content_disposition",
+    "content-encoding" => "content_encoding",
+    "content-language" => "content_language",
+    "content-length" => "content_length",
+    "content-location" => "content_location",
+    "content-range" => "content_range",
+    "content-type" => "content_type",
+    "cookie" => "cookie",
+    "date" => "date",
+    "etag" => "etag",
+    "expect" => "expect",
+    "expires" => "expires",
+    "from" => "from",
+    "if-match" => "if_match",
+    "if-modified-since" => "if_modified_since",
+    "if-none-match" => "if_none_match",
+    "if-range" => "if_range",
+    "if-unmodified-since" => "if_unmodified_since",
+    "last-modified" => "last_modified",
+    "link" => "link",
+    "location" => "location",
+    "max-forwards" => "max_forwards",
+    "proxy-authenticate" => "proxy_authenticate",
+    "proxy-authorization" => "proxy_authorization",
+    "range" => "range",
+    "referer" => "referer",
+    "refresh" => "refresh",
+    "retry-after" => "retry_after",
+    "server" => "server",
+    "set-cookie" => "set_cookie",
+    "strict-transport-security" => "strict_transport_security",
+    "user-agent" => "user_agent",
+    "vary" => "vary",
+    "via" => "via",
+    "www-authenticate" => "www_authenticate",
+}
 
 /// The `http2.headers.*` field of a header name (HPACK names are lower case already).
 pub(crate) fn http2_header_field(name: &[u8]) -> Option<&'static str> {
-    HTTP2_HEADER_FIELDS.iter().find(|(known, _)| known.as_bytes() == name).map(|&(_, field)| field)
+    H2_H3_HEADER_FIELDS.iter().find(|(known, ..)| known.as_bytes() == name).map(|&(_, field, _)| field)
+}
+
+/// The `http3.headers.*` field of a header name.
+pub(crate) fn http3_header_field(name: &[u8]) -> Option<&'static str> {
+    H2_H3_HEADER_FIELDS.iter().find(|(known, ..)| known.as_bytes() == name).map(|&(.., field)| field)
 }
 
 /// Bytes shown as tshark shows an `FT_STRING` read with `ENC_ASCII`: each byte above 0x7f
@@ -443,6 +468,20 @@ impl fmt::Display for PercentDecoded<'_> {
             }
         }
         write_ascii(f, &decoded)
+    }
+}
+
+/// `scheme://authority/path` from a request's pseudo-header fields, as HTTP/2 and HTTP/3 show
+/// its full URI.
+pub(crate) struct PseudoUri<'b> {
+    pub scheme: &'b [u8],
+    pub authority: &'b [u8],
+    pub path: &'b [u8],
+}
+
+impl fmt::Display for PseudoUri<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}://{}{}", AsciiText(self.scheme), AsciiText(self.authority), AsciiText(self.path))
     }
 }
 

@@ -19,7 +19,7 @@ use std::ops::Range;
 use super::hpack::{Entry, HeaderBlock};
 use super::{FRAME_HEADER_LEN, Frame, FrameType, field, flag};
 use crate::dissect::field::{Emitter, Field, Value};
-use crate::dissect::http1::{AsciiText, PercentDecoded, http2_header_field, status_description};
+use crate::dissect::http1::{AsciiText, PercentDecoded, PseudoUri, http2_header_field, write_status};
 
 /// The preface's fields.
 pub(super) fn preface_fields(out: &mut Emitter<'_>) {
@@ -327,21 +327,8 @@ fn decoded_fields(out: &mut Emitter<'_>, headers: Option<&HeaderBlock>, fragment
     if let (Some(scheme), Some(authority), Some(path)) =
         (block.get(":scheme"), block.get(":authority"), block.get(":path"))
     {
-        let uri = FullUri { scheme, authority, path };
+        let uri = PseudoUri { scheme, authority, path };
         out.computed("http2.request.full_uri", Value::Lazy(&uri));
-    }
-}
-
-/// `scheme://authority/path`, as `http2.request.full_uri`.
-struct FullUri<'b> {
-    scheme: &'b [u8],
-    authority: &'b [u8],
-    path: &'b [u8],
-}
-
-impl fmt::Display for FullUri<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}://{}{}", AsciiText(self.scheme), AsciiText(self.authority), AsciiText(self.path))
     }
 }
 
@@ -359,11 +346,7 @@ pub(super) fn summary(
                 write!(out, " {}", AsciiText(path))?;
             }
         } else if let Some(status) = block.get(":status") {
-            write!(out, ": {}", AsciiText(status))?;
-            let code = std::str::from_utf8(status).ok().and_then(|text| text.parse::<u16>().ok());
-            if let Some(code) = code.filter(|_| status.len() == 3) {
-                write!(out, " {}", status_description(code))?;
-            }
+            write_status(out, status)?;
         }
     }
     if is_malformed(frame) {
