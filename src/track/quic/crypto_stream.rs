@@ -77,6 +77,19 @@ impl CryptoStream {
         delivered
     }
 
+    /// The bytes held until more data comes.
+    pub fn buffered(&self) -> usize {
+        self.held_bytes + self.partial.len()
+    }
+
+    /// Stops reading the stream and lets go of what it holds.
+    pub fn give_up(&mut self) {
+        self.broken = true;
+        self.held = BTreeMap::new();
+        self.held_bytes = 0;
+        self.partial = Vec::new();
+    }
+
     fn take(&mut self, bytes: &[u8], delivered: &mut Delivered) {
         self.next += bytes.len() as u64;
         if self.broken {

@@ -74,19 +74,16 @@ impl H3Stream {
         }
         if self.pending.is_empty() {
             let used = whole_frames(plaintext, at..data.end, base, out);
-            if data.end - (at + used) > MAX_H3_FRAME {
-                self.opaque = true;
-            } else {
-                self.pending = plaintext[at + used..data.end].to_vec();
-            }
+            self.pending.extend_from_slice(&plaintext[at + used..data.end]);
+            self.check_pending();
             return;
         }
         // The first frame started in an earlier STREAM frame: copy it together into the arena.
         let start = self.next - (data.end - at) as u64 - self.pending.len() as u64;
         self.pending.extend_from_slice(&plaintext[at..data.end]);
-        let joined = std::mem::take(&mut self.pending);
         let mut used = 0;
-        while let Some(len) = frame_len(&joined[used..]).filter(|&len| joined.len() - used >= len) {
+        while let Some(len) = frame_len(&self.pending[used..]).filter(|&len| self.pending.len() - used >= len)
+        {
             if used == 0 {
                 if self.spanned.len() == MAX_SPANNED {
                     self.spanned.remove(0);
@@ -94,15 +91,31 @@ impl H3Stream {
                 self.spanned.push(start..start + len as u64);
             }
             let from = stream_arena.len();
-            stream_arena.extend_from_slice(&joined[used..used + len]);
+            stream_arena.extend_from_slice(&self.pending[used..used + len]);
             out.frames.push(Loc::Stream(from..stream_arena.len()));
             used += len;
         }
-        let rest = &joined[used..];
-        if rest.len() <= MAX_H3_FRAME {
-            self.pending = rest.to_vec();
-        } else {
-            self.opaque = true;
+        self.pending.drain(..used);
+        self.check_pending();
+    }
+
+    /// The bytes held until more data comes.
+    pub(super) fn buffered(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Stops reading the stream and lets go of what it holds.
+    pub(super) fn give_up(&mut self) {
+        self.opaque = true;
+        self.pending = Vec::new();
+    }
+
+    /// Gives up on the stream when the frame being put together is longer than
+    /// [`MAX_H3_FRAME`], as soon as its header says so.
+    fn check_pending(&mut self) {
+        let announced = frame_len(&self.pending).unwrap_or(0);
+        if announced.max(self.pending.len()) > MAX_H3_FRAME {
+            self.give_up();
         }
     }
 
@@ -180,6 +193,28 @@ mod tests {
         let mut again = out(0);
         stream.take(0, &plaintext, 0..3, 100, &mut arena, &mut again);
         assert!(again.frames.is_empty());
+    }
+
+    #[test]
+    fn a_long_frame_is_put_together_once_and_an_overlong_one_is_given_up_at_once() {
+        // DATA of 100,000 bytes (length varint 0x80_01_86_a0) in 1,000-byte STREAM frames.
+        let mut stream_bytes = vec![0x00, 0x80, 0x01, 0x86, 0xa0];
+        stream_bytes.resize(5 + 100_000, 0x61);
+        let (mut stream, mut arena) = (H3Stream::default(), Vec::new());
+        let mut shown = Vec::new();
+        for (index, piece) in stream_bytes.chunks(1000).enumerate() {
+            let mut piece_out = out(0);
+            stream.take((index * 1000) as u64, piece, 0..piece.len(), 0, &mut arena, &mut piece_out);
+            shown.extend(piece_out.frames);
+        }
+        assert_eq!(shown, [Loc::Stream(0..stream_bytes.len())]);
+        assert_eq!(arena, stream_bytes);
+        assert!(stream.pending.is_empty());
+        // A frame that says it is 2 MiB long is not kept at all.
+        let overlong = [0x00, 0x80, 0x20, 0x00, 0x00, 0x61];
+        let mut stream = H3Stream::default();
+        stream.take(0, &overlong, 0..overlong.len(), 0, &mut Vec::new(), &mut out(0));
+        assert!(stream.opaque && stream.pending.is_empty());
     }
 
     #[test]

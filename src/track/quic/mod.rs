@@ -13,7 +13,9 @@
 //! - 1-RTT key updates: a flipped key phase bit moves to the next generation.
 //!
 //! Everything is bounded: at most [`MAX_CONNECTIONS`] connections and [`MAX_CIDS`] IDs each,
-//! and each CRYPTO stream holds what `crypto_stream` allows.
+//! each CRYPTO stream holds what `crypto_stream` allows and each HTTP/3 stream what `http3`
+//! allows, and all of them together at most [`MAX_BUFFERED`] bytes: past that, the stream that
+//! would hold more is no longer read, with a note.
 
 mod crypto_stream;
 mod http3;
@@ -44,6 +46,9 @@ use protection::{OneRtt, Opened, open, open_one_rtt, open_zero_rtt};
 pub const MAX_CONNECTIONS: usize = 4096;
 /// Connection IDs kept per connection.
 pub const MAX_CIDS: usize = 32;
+/// The bytes all CRYPTO and HTTP/3 streams of a capture hold, together, while they wait for
+/// the rest of a message or frame.
+pub const MAX_BUFFERED: usize = 64 << 20;
 
 const CLIENT: usize = 0;
 const SERVER: usize = 1;
@@ -114,10 +119,47 @@ pub enum Carried {
     Http3(Http3Out),
 }
 
+/// The bytes the streams of all connections hold, and how many they may.
+#[derive(Debug)]
+struct Budget {
+    held: usize,
+    limit: usize,
+}
+
+impl Default for Budget {
+    fn default() -> Self {
+        Budget { held: 0, limit: MAX_BUFFERED }
+    }
+}
+
+impl Budget {
+    /// Accounts for a stream that held `before` bytes and now holds `after`; false (and
+    /// nothing accounted) when that would pass the limit.
+    fn moved(&mut self, before: usize, after: usize) -> bool {
+        let held = self.held - before + after;
+        if held > self.limit {
+            self.held -= before;
+            return false;
+        }
+        self.held = held;
+        true
+    }
+
+    /// The note for a stream given up because of the limit.
+    fn note(&self, what: &str) -> String {
+        format!(
+            "QUIC streams already hold {} bytes waiting for data, of the {} rttscope keeps; {what} is no longer read",
+            self.held, self.limit
+        )
+    }
+}
+
 /// Every QUIC connection seen so far.
 #[derive(Default)]
 pub struct QuicTable {
     connections: Vec<Connection>,
+    /// What the connections' streams hold, together.
+    buffered: Budget,
     /// Connection IDs: whose they are (connection, side).
     by_cid: FxHashMap<Vec<u8>, (usize, usize)>,
     /// The IDs a client made up for the server before knowing its own: connection.
@@ -430,8 +472,13 @@ impl QuicTable {
         let plaintext = &decrypted[range];
         for frame in frame::parse_all(plaintext) {
             if let Some((offset, data)) = &frame.crypto {
-                let delivered = self.connections[connection].crypto[dir][space as usize]
-                    .feed(*offset, &plaintext[data.clone()]);
+                let crypto = &mut self.connections[connection].crypto[dir][space as usize];
+                let before = crypto.buffered();
+                let delivered = crypto.feed(*offset, &plaintext[data.clone()]);
+                if !self.buffered.moved(before, crypto.buffered()) {
+                    crypto.give_up();
+                    output.problems.push(self.buffered.note("a CRYPTO stream"));
+                }
                 output.problems.extend(delivered.problem);
                 if delivered.retransmission {
                     // Nothing new for the handshake; tshark shows no TLS layer for it either.
@@ -447,7 +494,7 @@ impl QuicTable {
                 output.carried.push(Carried::Tls(locs));
             }
             if let Some((stream_id, offset, data, _)) = &frame.stream
-                && let Some(stream) = self.http3(connection, dir, *stream_id)
+                && let Some(stream) = http3_stream(&mut self.connections[connection], dir, *stream_id)
             {
                 let mut out = Http3Out {
                     anchor: (index, frame.range.start),
@@ -455,7 +502,12 @@ impl QuicTable {
                     stream_type: None,
                     frames: SmallVec::new(),
                 };
+                let before = stream.buffered();
                 stream.take(*offset, plaintext, data.clone(), base, stream_arena, &mut out);
+                if !self.buffered.moved(before, stream.buffered()) {
+                    stream.give_up();
+                    output.problems.push(self.buffered.note(&format!("HTTP/3 stream {stream_id}")));
+                }
                 output.carried.push(Carried::Http3(out));
             }
             if frame.kind == frame::kind::NEW_CONNECTION_ID
@@ -464,21 +516,6 @@ impl QuicTable {
             {
                 self.add_cid(connection, dir, cid);
             }
-        }
-    }
-
-    /// The HTTP/3 stream a STREAM frame belongs to: `None` when the connection is not HTTP/3
-    /// or follows too many streams already.
-    fn http3(&mut self, connection: usize, dir: usize, stream_id: u64) -> Option<&mut H3Stream> {
-        let state = &mut self.connections[connection];
-        if state.alpn.as_deref().is_some_and(|alpn| !alpn.starts_with(b"h3")) {
-            return None;
-        }
-        let streams = state.h3.len();
-        match state.h3.entry((dir, stream_id)) {
-            Entry::Occupied(entry) => Some(entry.into_mut()),
-            Entry::Vacant(entry) if streams < MAX_H3_STREAMS => Some(entry.insert(H3Stream::default())),
-            Entry::Vacant(_) => None,
         }
     }
 
@@ -515,5 +552,53 @@ impl QuicTable {
                 keys(&secrets.server_traffic).map(OneRtt::new),
             ];
         }
+    }
+}
+
+/// The HTTP/3 stream a STREAM frame belongs to: `None` when the connection is not HTTP/3
+/// or follows too many streams already.
+fn http3_stream(state: &mut Connection, dir: usize, stream_id: u64) -> Option<&mut H3Stream> {
+    if state.alpn.as_deref().is_some_and(|alpn| !alpn.starts_with(b"h3")) {
+        return None;
+    }
+    let streams = state.h3.len();
+    match state.h3.entry((dir, stream_id)) {
+        Entry::Occupied(entry) => Some(entry.into_mut()),
+        Entry::Vacant(entry) if streams < MAX_H3_STREAMS => Some(entry.insert(H3Stream::default())),
+        Entry::Vacant(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_budget_refuses_what_would_pass_its_limit_and_forgets_what_is_given_up() {
+        let mut budget = Budget { held: 0, limit: 100 };
+        assert!(budget.moved(0, 60), "a stream holds 60");
+        assert!(budget.moved(0, 40), "another holds 40: at the limit");
+        assert!(budget.moved(60, 10), "the first lets go of 50");
+        assert_eq!(budget.held, 50);
+        assert!(!budget.moved(10, 70), "the first would pass the limit");
+        assert_eq!(budget.held, 40, "it is given up: its 10 are no longer held");
+        assert!(
+            budget
+                .note("HTTP/3 stream 4")
+                .ends_with("of the 100 rttscope keeps; HTTP/3 stream 4 is no longer read")
+        );
+        assert_eq!(Budget::default().limit, MAX_BUFFERED);
+    }
+
+    #[test]
+    fn streams_given_up_hold_nothing() {
+        let mut crypto = CryptoStream::default();
+        crypto.feed(100, &[1; 50]);
+        crypto.feed(0, &[0x0b, 0, 1, 0]);
+        assert_eq!(crypto.buffered(), 54, "held out of order, and a message begun");
+        crypto.give_up();
+        assert_eq!(crypto.buffered(), 0);
+        assert!(crypto.feed(4, &[0; 40]).messages.is_empty(), "no longer read");
+        assert_eq!(crypto.buffered(), 0);
     }
 }
