@@ -79,6 +79,17 @@ fn the_textbook_table_holds_on_captures_from_real_peers() {
             vec![tls13.clone(), expect("tfo-tls13", 1, 2), tls13.clone(), expect("tfo-tls13", 1, 2)],
         ),
         ("h2-tls", vec![expect("tls13", 3, 4)]),
+        // aioquic: HTTP/3 over QUIC, and a resumption whose request goes in 0-RTT packets.
+        ("quic-h3-aioquic", vec![expect("quic", 1, 2)]),
+        ("quic-0rtt-aioquic", vec![expect("quic", 1, 2), expect("quic-0rtt", 0, 1)]),
+        // The server flight over three datagrams, and a lost client Finished sent again:
+        // neither adds a round.
+        ("quic-mtu-aioquic", vec![expect("quic", 1, 2)]),
+        ("quic-loss-aioquic", vec![expect("quic", 1, 2)]),
+        ("quic-v2-aioquic", vec![expect("quic", 1, 2); 2]),
+        // A Retry and a Version Negotiation each add one round.
+        ("quic-retry-aioquic", vec![expect("quic", 2, 3)]),
+        ("quic-vn-aioquic", vec![expect("quic", 2, 3)]),
     ];
     for (name, expected) in cases {
         let capture = interop(&format!("{name}.pcap"));
@@ -93,9 +104,11 @@ fn the_textbook_table_holds_on_captures_from_real_peers() {
 #[test]
 fn the_public_teaching_captures_count_as_the_textbook_says() {
     let public = common::root().join("../shared/captures-public");
-    for (name, expected) in
-        [("illustrated-tls12", expect("tls12", 3, 4)), ("illustrated-tls13", expect("tls13", 2, 3))]
-    {
+    for (name, expected) in [
+        ("illustrated-tls12", expect("tls12", 3, 4)),
+        ("illustrated-tls13", expect("tls13", 2, 3)),
+        ("illustrated-quic", expect("quic", 1, 2)),
+    ] {
         let capture = public.join(format!("{name}.pcap"));
         if !capture.exists() {
             continue;
@@ -231,4 +244,27 @@ fn the_svg_and_mermaid_diagrams_match_their_snapshots() {
     let svg = std::fs::read_to_string(common::root().join("tests/snapshots/timeline-0rtt.svg")).expect("svg");
     assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
     assert!(svg.contains("request after 1 round trip, response after 2 round trips"));
+}
+
+#[test]
+fn quic_timelines_say_what_each_datagram_carried_and_flag_retry_and_version_negotiation() {
+    let capture = interop("quic-retry-aioquic.pcap");
+    let keys = interop("quic-retry-aioquic.keys");
+    let output = rttscope(&["timeline", &capture.to_string_lossy(), "--keylog", &keys.to_string_lossy()]);
+    let text = stdout(&output);
+    assert!(text.contains("Initial[CRYPTO: ClientHello]"), "{text}");
+    assert!(text.contains("Retry"), "{text}");
+    assert!(text.contains("STREAM 0: HTTP/3 GET /hello.txt"), "{text}");
+    assert!(text.contains("HTTP/3 over QUIC (after a Retry): request after 2 round trips"), "{text}");
+    let json = rttscope(&["timeline", &capture.to_string_lossy(), "--format", "json"]);
+    assert!(stdout(&json).contains(r#""retry":true"#));
+    let vn = interop("quic-vn-aioquic.pcap");
+    let text = stdout(&rttscope(&["timeline", &vn.to_string_lossy()]));
+    assert!(text.contains("Version Negotiation"), "{text}");
+    assert!(text.contains("(after Version Negotiation)"), "{text}");
+    // The copies of lost CRYPTO data are marked, and count for nothing.
+    let loss = interop("quic-loss-aioquic.pcap");
+    let keys = interop("quic-loss-aioquic.keys");
+    let text = stdout(&rttscope(&["timeline", &loss.to_string_lossy(), "--keylog", &keys.to_string_lossy()]));
+    assert!(text.contains("Handshake[CRYPTO] (retransmission)"), "{text}");
 }

@@ -35,6 +35,12 @@ pub fn verdict(connection: &Connection) -> String {
     if connection.hello_retry {
         line.push_str(" (with a HelloRetryRequest)");
     }
+    if connection.retry {
+        line.push_str(" (after a Retry)");
+    }
+    if connection.version_negotiation {
+        line.push_str(" (after Version Negotiation)");
+    }
     if connection.joined_mid_stream {
         line.push_str(": joined mid-stream, so its round trips cannot be counted");
         return line;

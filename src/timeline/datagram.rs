@@ -1,5 +1,5 @@
 //! Conversations without a handshake: UDP exchanges, and pings, where each echo request and
-//! its reply are one round trip.
+//! its reply are one round trip. UDP that carries QUIC goes to [`super::quic`].
 
 use std::net::IpAddr;
 
@@ -11,6 +11,10 @@ use crate::dissect::{Annotation, Header, Packet};
 impl Builder {
     /// A UDP datagram or an ICMP echo: one event of its conversation.
     pub(super) fn datagram(&mut self, frame: &Frame<'_>, packet: &Packet<'_>, src: IpAddr, dst: IpAddr) {
+        let with_port = |addr: IpAddr, port: u16| match addr {
+            IpAddr::V6(_) => format!("[{addr}]:{port}"),
+            IpAddr::V4(_) => format!("{addr}:{port}"),
+        };
         for layer in packet.layers.iter().filter(|layer| !layer.is_quoted()) {
             // An echo's reply, identifier and sequence number, from either ICMP.
             let echo = match &layer.header {
@@ -22,6 +26,12 @@ impl Builder {
                 }
                 _ => None,
             };
+            if let (Header::Udp(udp), Annotation::Udp(conversation)) = (&layer.header, &layer.annotation) {
+                let (from, to) = (with_port(src, udp.src_port()), with_port(dst, udp.dst_port()));
+                if self.quic(frame, packet, conversation.stream, udp.payload, (&from, &to)) {
+                    continue;
+                }
+            }
             let (key, label, reply, rtt) = match (&layer.header, &layer.annotation, echo) {
                 (Header::Udp(udp), Annotation::Udp(conversation), _) => {
                     let len = udp.payload.len() + udp.missing;
@@ -43,10 +53,6 @@ impl Builder {
             let (index, transport) = match key {
                 Err((stream, _)) => (*self.udp.entry(stream).or_insert(next), "udp"),
                 Ok(ping) => (*self.pings.entry(ping).or_insert(next), "icmp"),
-            };
-            let with_port = |addr: IpAddr, port: u16| match addr {
-                IpAddr::V6(_) => format!("[{addr}]:{port}"),
-                IpAddr::V4(_) => format!("{addr}:{port}"),
             };
             let source = match key {
                 Err((_, (src_port, _))) => with_port(src, src_port),

@@ -8,9 +8,29 @@ use super::rounds::Side;
 const EXPLANATIONS: &[(&str, Option<Side>, &str)] = &[
     ("retransmission", None, "a copy of a message that seemed lost: shown, but it starts no new round"),
     (
+        "Version Negotiation",
+        None,
+        "the server does not speak the client's QUIC version and lists the ones it does: the client starts again, one more round trip",
+    ),
+    (
+        "long header of version",
+        None,
+        "a QUIC packet in a version rttscope does not read, such as one made up to test version negotiation",
+    ),
+    (
+        "0-RTT[",
+        Some(Side::Client),
+        "QUIC 0-RTT: the request goes with the ClientHello, under keys from an earlier connection; no round trip to wait for",
+    ),
+    (
         "HelloRetryRequest",
         None,
         "the server wants a key share for another group: the client must send a second ClientHello, one more round trip",
+    ),
+    (
+        "Retry",
+        None,
+        "the server wants proof that the client owns its address: the client sends its Initial again with this token, one more round trip",
     ),
     (
         "SYN-ACK",
@@ -83,6 +103,22 @@ const EXPLANATIONS: &[(&str, Option<Side>, &str)] = &[
         "the client's handshake messages, encrypted (no key log given)",
     ),
     ("encrypted data", None, "application data, encrypted (no key log given)"),
+    ("HTTP/3 GET", Some(Side::Client), "the HTTP/3 request: the application finally speaks"),
+    ("HTTP/3", Some(Side::Server), "the HTTP/3 response: the first answer to the request"),
+    (
+        "HANDSHAKE_DONE",
+        None,
+        "QUIC: the server confirms the handshake; the client already sent its request, so no round trip is added",
+    ),
+    (
+        "Handshake (encrypted)",
+        Some(Side::Server),
+        "the rest of the server's QUIC handshake flight, encrypted (no key log given)",
+    ),
+    ("Handshake (encrypted)", Some(Side::Client), "the client's QUIC Finished, encrypted (no key log given)"),
+    ("1-RTT (encrypted)", None, "QUIC application data, encrypted (no key log given)"),
+    ("STREAM", None, "QUIC stream data: HTTP/3 control and request streams"),
+    ("[ACK]", None, "acknowledgements: they keep loss recovery going and start no round"),
     ("HTTP/2", Some(Side::Client), "the HTTP/2 request: the application finally speaks"),
     ("HTTP/2", Some(Side::Server), "the HTTP/2 response: the first answer to the request"),
     ("HTTP", Some(Side::Client), "the HTTP request: the application finally speaks"),
@@ -117,5 +153,11 @@ mod tests {
         assert!(explain("SYN (retransmission)", Side::Client).contains("starts no new round"));
         assert!(explain("HTTP GET /", Side::Client).contains("request"));
         assert_eq!(explain("something else", Side::Client), "");
+        // QUIC: a TLS HelloRetryRequest is not a QUIC Retry, and the request in 0-RTT wins
+        // over the ClientHello beside it.
+        assert!(explain("HelloRetryRequest", Side::Server).contains("key share"));
+        assert!(explain("Retry", Side::Server).contains("owns its address"));
+        assert!(explain("Initial[CRYPTO: ClientHello] · 0-RTT[STREAM 0]", Side::Client).contains("0-RTT"));
+        assert!(explain("1-RTT[ACK]", Side::Client).contains("start no round"));
     }
 }

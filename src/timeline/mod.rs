@@ -1,4 +1,4 @@
-//! Handshake timelines: each TCP connection's messages in order, with the round the client was
+//! Handshake timelines: each TCP or QUIC connection's messages in order, with the round the client was
 //! in when it sent each one, and what kind of HTTPS (or plain) connection it was.
 //!
 //! Sans-IO: [`Builder::handle_packet`] takes the packets the tracker produced, in capture order;
@@ -9,6 +9,7 @@
 
 mod datagram;
 pub mod explain;
+mod quic;
 pub mod rounds;
 
 use serde::Serialize;
@@ -53,6 +54,10 @@ pub struct Connection {
     pub early_data: &'static str,
     pub resumed: bool,
     pub hello_retry: bool,
+    /// QUIC: the server answered the first Initial with a Retry.
+    pub retry: bool,
+    /// QUIC: the server answered the first Initial with Version Negotiation.
+    pub version_negotiation: bool,
     pub joined_mid_stream: bool,
     pub rtt_ms: Option<f64>,
     pub request_rtts: Option<u32>,
@@ -92,6 +97,8 @@ struct Pending {
     early_sent: bool,
     server_hello_seen: bool,
     client_opaque_after_hello: u32,
+    quic_retry: bool,
+    quic_version_negotiation: bool,
     events: Vec<Event>,
 }
 
@@ -102,6 +109,7 @@ pub struct Builder {
     connections: Vec<Pending>,
     /// UDP conversations by `udp.stream`, and ping exchanges by addresses and identifier.
     others: Vec<Pending>,
+    /// UDP conversations, QUIC connections among them, by `udp.stream`.
     udp: rustc_hash::FxHashMap<u32, usize>,
     pings: rustc_hash::FxHashMap<(std::net::IpAddr, std::net::IpAddr, u16), usize>,
 }
@@ -477,11 +485,13 @@ impl Pending {
         } else {
             "none"
         };
-        let request_in_early_data =
-            counted.request == Some(if self.syn_data { 0 } else { 1 }) && early == "accepted";
+        let first_round = if self.syn_data || self.transport == "quic" { 0 } else { 1 };
+        let request_in_early_data = counted.request == Some(first_round) && early == "accepted";
         let variant = match (self.transport, self.tls_version, tfo == "data-in-syn") {
             ("icmp", _, _) => "icmp",
             ("udp", _, _) => "udp",
+            ("quic", _, _) if request_in_early_data => "quic-0rtt",
+            ("quic", _, _) => "quic",
             (_, tls_version, syn_data) => match (tls_version, syn_data) {
                 (None, _) if events.iter().any(|e| e.osi == 7) => "http",
                 (None, _) => "tcp",
@@ -507,6 +517,8 @@ impl Pending {
             early_data: early,
             resumed: self.resumed,
             hello_retry: self.hello_retry,
+            retry: self.quic_retry,
+            version_negotiation: self.quic_version_negotiation,
             joined_mid_stream: joined,
             rtt_ms: match (self.syn_ns, self.syn_ack_ns, self.echo_rtt_ns) {
                 (Some(syn), Some(syn_ack), _) => Some((syn_ack - syn) as f64 / 1e6),

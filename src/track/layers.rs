@@ -319,10 +319,10 @@ pub(super) fn quic_layers<'a>(
     });
     for carried in output.carried {
         let (header, first) = match carried {
-            Carried::Tls(messages) => {
+            Carried::Tls(packet, messages) => {
                 let messages: smallvec::SmallVec<[Span<'a>; 2]> = messages.iter().map(span).collect();
                 let first = messages.first().copied().unwrap_or(payload);
-                (Header::QuicTls(Box::new(CryptoTls { messages })), first)
+                (Header::QuicTls(Box::new(CryptoTls { packet, messages })), first)
             }
             Carried::Http3(out) => {
                 let stream_type = out.stream_type.map(|(kind, loc)| (kind, span(&loc)));

@@ -307,6 +307,8 @@ impl<'a> Quic<'a> {
 /// the CRYPTO stream of its encryption level.
 #[derive(Clone, Debug, Default)]
 pub struct CryptoTls<'a> {
+    /// Which packet of the datagram the CRYPTO frame is in.
+    pub packet: usize,
     pub messages: SmallVec<[Span<'a>; 2]>,
 }
 

@@ -113,8 +113,9 @@ pub struct Output {
 /// What one CRYPTO or STREAM frame carried up to the layers above QUIC.
 #[derive(Debug)]
 pub enum Carried {
-    /// The TLS handshake messages a CRYPTO frame completed.
-    Tls(SmallVec<[Loc; 2]>),
+    /// The TLS handshake messages a CRYPTO frame completed, and the frame's packet (its index
+    /// in the datagram).
+    Tls(usize, SmallVec<[Loc; 2]>),
     /// The HTTP/3 content of a STREAM frame.
     Http3(Http3Out),
 }
@@ -491,7 +492,7 @@ impl QuicTable {
                     stream_arena.extend_from_slice(&message);
                     locs.push(Loc::Stream(start..stream_arena.len()));
                 }
-                output.carried.push(Carried::Tls(locs));
+                output.carried.push(Carried::Tls(index, locs));
             }
             if let Some((stream_id, offset, data, _)) = &frame.stream
                 && let Some(stream) = http3_stream(&mut self.connections[connection], dir, *stream_id)
