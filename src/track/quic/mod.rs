@@ -17,6 +17,7 @@
 //! allows, and all of them together at most [`MAX_BUFFERED`] bytes: past that, the stream that
 //! would hold more is no longer read, with a note.
 
+mod budget;
 mod crypto_stream;
 mod http3;
 mod protection;
@@ -27,6 +28,8 @@ use std::collections::hash_map::Entry;
 
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
+
+use budget::Budget;
 
 use super::conversation::Endpoint;
 use super::keylog::KeyLog;
@@ -118,41 +121,6 @@ pub enum Carried {
     Tls(usize, SmallVec<[Loc; 2]>),
     /// The HTTP/3 content of a STREAM frame.
     Http3(Http3Out),
-}
-
-/// The bytes the streams of all connections hold, and how many they may.
-#[derive(Debug)]
-struct Budget {
-    held: usize,
-    limit: usize,
-}
-
-impl Default for Budget {
-    fn default() -> Self {
-        Budget { held: 0, limit: MAX_BUFFERED }
-    }
-}
-
-impl Budget {
-    /// Accounts for a stream that held `before` bytes and now holds `after`; false (and
-    /// nothing accounted) when that would pass the limit.
-    fn moved(&mut self, before: usize, after: usize) -> bool {
-        let held = self.held - before + after;
-        if held > self.limit {
-            self.held -= before;
-            return false;
-        }
-        self.held = held;
-        true
-    }
-
-    /// The note for a stream given up because of the limit.
-    fn note(&self, what: &str) -> String {
-        format!(
-            "QUIC streams already hold {} bytes waiting for data, of the {} rttscope keeps; {what} is no longer read",
-            self.held, self.limit
-        )
-    }
 }
 
 /// Every QUIC connection seen so far.
@@ -573,23 +541,6 @@ fn http3_stream(state: &mut Connection, dir: usize, stream_id: u64) -> Option<&m
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_budget_refuses_what_would_pass_its_limit_and_forgets_what_is_given_up() {
-        let mut budget = Budget { held: 0, limit: 100 };
-        assert!(budget.moved(0, 60), "a stream holds 60");
-        assert!(budget.moved(0, 40), "another holds 40: at the limit");
-        assert!(budget.moved(60, 10), "the first lets go of 50");
-        assert_eq!(budget.held, 50);
-        assert!(!budget.moved(10, 70), "the first would pass the limit");
-        assert_eq!(budget.held, 40, "it is given up: its 10 are no longer held");
-        assert!(
-            budget
-                .note("HTTP/3 stream 4")
-                .ends_with("of the 100 rttscope keeps; HTTP/3 stream 4 is no longer read")
-        );
-        assert_eq!(Budget::default().limit, MAX_BUFFERED);
-    }
 
     #[test]
     fn streams_given_up_hold_nothing() {
