@@ -21,6 +21,9 @@ pub struct Fields {
     /// For each requested name, the columns that show it (a name may be asked for twice).
     columns_of: FxHashMap<String, SmallVec<[usize; 1]>>,
     columns: Vec<String>,
+    /// How many occurrences each column holds: an empty value is an occurrence too, so a
+    /// second one still follows a comma (tshark writes ",done" for an empty then "done").
+    occurrences: Vec<usize>,
     /// Columns that name a whole protocol rather than a field.
     protocol_columns: Vec<usize>,
     /// The protocol prefixes of the requested names, so only layers that can show one are
@@ -57,6 +60,7 @@ impl Fields {
             columns_of,
             protocol_columns,
             columns: vec![String::new(); names.len()],
+            occurrences: vec![0; names.len()],
             line: String::new(),
             header,
         })
@@ -75,8 +79,10 @@ impl Render for Fields {
         for column in &mut self.columns {
             column.clear();
         }
+        self.occurrences.fill(0);
         let columns_of = &self.columns_of;
         let columns = &mut self.columns;
+        let occurrences = &mut self.occurrences;
         let prefixes = &self.prefixes;
         let wanted = |prefix: &str| prefixes.iter().any(|wanted| wanted == prefix);
         packet.fields_with_prefixes(
@@ -85,9 +91,10 @@ impl Render for Fields {
                 let Some(indices) = columns_of.get(field.name) else { return };
                 for &index in indices {
                     let column = &mut columns[index];
-                    if !column.is_empty() {
+                    if occurrences[index] > 0 {
                         column.push(',');
                     }
+                    occurrences[index] += 1;
                     let start = column.len();
                     // Writing into a String cannot fail.
                     let _ = write!(column, "{}", field.value);

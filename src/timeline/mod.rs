@@ -39,6 +39,19 @@ pub struct Event {
     pub early: bool,
 }
 
+/// DESIGN section 3's textbook round trips of a variant: `(request_rtts, response_rtts)`.
+pub fn textbook(variant: &str) -> Option<(u32, u32)> {
+    Some(match variant {
+        "http" => (1, 2),
+        "tls12" => (3, 4),
+        "tls12-resumed" => (2, 3),
+        "tls13" => (2, 3),
+        "tls13-0rtt" | "tfo-tls13" | "quic" => (1, 2),
+        "tfo-tls13-0rtt" | "quic-0rtt" => (0, 1),
+        _ => return None,
+    })
+}
+
 /// A connection's timeline and what it was.
 #[derive(Clone, Debug, Serialize)]
 pub struct Connection {
@@ -99,6 +112,8 @@ struct Pending {
     client_opaque_after_hello: u32,
     quic_retry: bool,
     quic_version_negotiation: bool,
+    /// The QUIC connection's number (`quic.connection.number`), once a packet names it.
+    quic_number: Option<u32>,
     events: Vec<Event>,
 }
 
@@ -109,8 +124,11 @@ pub struct Builder {
     connections: Vec<Pending>,
     /// UDP conversations by `udp.stream`, and ping exchanges by addresses and identifier.
     others: Vec<Pending>,
-    /// UDP conversations, QUIC connections among them, by `udp.stream`.
+    /// UDP conversations by `udp.stream`: the latest one, QUIC connections among them (a
+    /// client may run several QUIC connections, one after the other, from one socket).
     udp: rustc_hash::FxHashMap<u32, usize>,
+    /// QUIC connections by their number.
+    quic: rustc_hash::FxHashMap<u32, usize>,
     pings: rustc_hash::FxHashMap<(std::net::IpAddr, std::net::IpAddr, u16), usize>,
 }
 

@@ -67,7 +67,8 @@ impl Builder {
             })
             .collect();
         let next = self.others.len();
-        let index = *self.udp.entry(stream).or_insert(next);
+        let index = self.quic_connection(stream, quic.and_then(|quic| quic.connection)).unwrap_or(next);
+        self.udp.insert(stream, index);
         if index == next {
             // The first datagram is the client's Initial, unless the capture joined late.
             let started = unknown_version.is_some()
@@ -82,6 +83,11 @@ impl Builder {
                 saw_syn: started,
                 ..Pending::default()
             });
+        }
+        let connection = &mut self.others[index];
+        if let Some(number) = quic.and_then(|quic| quic.connection) {
+            connection.quic_number = Some(number);
+            self.quic.insert(number, index);
         }
         let connection = &mut self.others[index];
         connection.transport = "quic";
@@ -190,6 +196,10 @@ impl Builder {
                         shown.push("CONNECTION_CLOSE".to_owned())
                     }
                     kind::NEW_TOKEN => shown.push("NEW_TOKEN".to_owned()),
+                    kind::NEW_CONNECTION_ID => push_counted(&mut shown, "NEW_CONNECTION_ID"),
+                    kind::RETIRE_CONNECTION_ID => push_counted(&mut shown, "RETIRE_CONNECTION_ID"),
+                    kind::PATH_CHALLENGE => shown.push("PATH_CHALLENGE".to_owned()),
+                    kind::PATH_RESPONSE => shown.push("PATH_RESPONSE".to_owned()),
                     kind::DATAGRAM | kind::DATAGRAM_LENGTH => {
                         step.application = true;
                         shown.push("DATAGRAM".to_owned())
@@ -230,6 +240,19 @@ impl Builder {
     }
 }
 
+/// Adds a frame name, or counts it again when the last one shown was the same: "NEW_CONNECTION_ID
+/// ×4" rather than four names.
+fn push_counted(shown: &mut Vec<String>, name: &str) {
+    if let Some(last) = shown.last_mut()
+        && let Some(rest) = last.strip_prefix(name)
+    {
+        let count = rest.strip_prefix(" ×").and_then(|n| n.parse::<u32>().ok()).unwrap_or(1);
+        *last = format!("{name} ×{}", count + 1);
+        return;
+    }
+    shown.push(name.to_owned());
+}
+
 /// "STREAM 0: HTTP/3 GET https://server.test/hello.txt", or the stream's HTTP/3 frame names.
 fn stream_label(stream_id: u64, http3: &[&Http3<'_>], anchor: (usize, usize)) -> String {
     let mut label = format!("STREAM {stream_id}");
@@ -258,4 +281,32 @@ fn stream_label(stream_id: u64, http3: &[&Http3<'_>], anchor: (usize, usize)) ->
         let _ = write!(label, ": {}", names.join(", "));
     }
     label
+}
+
+impl Builder {
+    /// The timeline connection a QUIC datagram belongs to: the one of its QUIC connection
+    /// number, else the latest on its UDP conversation when that one has no number yet (it
+    /// began with a version rttscope does not read, answered by Version Negotiation) or the
+    /// datagram names none. None starts a new one.
+    fn quic_connection(&self, stream: u32, number: Option<u32>) -> Option<usize> {
+        if let Some(&index) = number.and_then(|number| self.quic.get(&number)) {
+            return Some(index);
+        }
+        let latest = *self.udp.get(&stream)?;
+        let pending = &self.others[latest];
+        (number.is_none() || pending.quic_number.is_none() && pending.transport == "quic").then_some(latest)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn repeated_frames_are_counted() {
+        let mut shown = vec!["ACK".to_owned()];
+        for _ in 0..3 {
+            super::push_counted(&mut shown, "NEW_CONNECTION_ID");
+        }
+        super::push_counted(&mut shown, "RETIRE_CONNECTION_ID");
+        assert_eq!(shown, ["ACK", "NEW_CONNECTION_ID ×3", "RETIRE_CONNECTION_ID"]);
+    }
 }

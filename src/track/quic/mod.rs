@@ -260,11 +260,16 @@ impl QuicTable {
             self.learn(connection, CLIENT, &header, scid);
             return Some((connection, CLIENT));
         }
+        // A client's Initial to a Destination Connection ID no connection knows starts a new
+        // connection, even on a 4-tuple that had one before (as tshark counts them): a client
+        // may reuse its socket for its next connection.
+        let fresh_initial = header.kind == Kind::Initial && !dcid.is_empty();
         if let Some(found) = self
             .by_endpoints
             .get(&(src, dst))
             .map(|&c| (c, CLIENT))
             .or_else(|| self.by_endpoints.get(&(dst, src)).map(|&c| (c, SERVER)))
+            .filter(|&(_, dir)| !(fresh_initial && dir == CLIENT))
         {
             self.learn(found.0, found.1, &header, scid);
             return Some(found);
