@@ -10,6 +10,7 @@ pub mod cli;
 pub mod crypto;
 pub mod dissect;
 pub mod filter;
+pub mod generate;
 pub mod osi;
 pub mod registry;
 pub mod render;

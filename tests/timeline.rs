@@ -6,38 +6,15 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{rttscope, stderr, stdout};
+use common::{Counted, rttscope, stderr, stdout};
 
 fn interop(name: &str) -> PathBuf {
     common::root().join("fixtures/interop").join(name)
 }
 
-/// A connection's variant, request_rtts and response_rtts.
-type Counted = (String, Option<u64>, Option<u64>);
-
-/// What `Counted` says of every connection, from the JSON output.
+/// Every connection's variant and round counts.
 fn rounds(capture: &Path, keys: Option<&Path>) -> Vec<Counted> {
-    let capture = capture.to_string_lossy();
-    let mut args = vec!["timeline", capture.as_ref(), "-T", "json"];
-    let keys = keys.map(|keys| keys.to_string_lossy().into_owned());
-    if let Some(keys) = &keys {
-        args.extend(["--keylog", keys.as_str()]);
-    }
-    let output = rttscope(&args);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let document: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
-    document["connections"]
-        .as_array()
-        .expect("connections")
-        .iter()
-        .map(|c| {
-            (
-                c["variant"].as_str().unwrap_or_default().to_owned(),
-                c["request_rtts"].as_u64(),
-                c["response_rtts"].as_u64(),
-            )
-        })
-        .collect()
+    common::timeline_rounds(capture, keys)
 }
 
 fn expect(variant: &str, request: u64, response: u64) -> Counted {

@@ -1,4 +1,5 @@
-//! Capture sources: turn bytes from a file into [`Frame`]s.
+//! Capture sources: turn bytes from a file or a network interface into [`Frame`]s, and write
+//! captured packets out as pcapng.
 //!
 //! A frame is one captured packet exactly as the capture holds it: its link-layer type, its
 //! timestamp in nanoseconds since the Unix epoch, its original length on the wire and the
@@ -7,11 +8,17 @@
 
 mod file;
 mod linktype;
+mod live;
 mod pcap;
 mod pcapng;
+mod write;
 
 pub use file::{CaptureFile, Format, Frames, OpenError, ReadError, Secrets, SecretsKind};
 pub use linktype::LinkType;
+pub use live::{
+    ANY, CaptureHandle, CaptureStats, Captured, Limits, LiveCapture, LiveError, LivePacket, SNAPLEN,
+};
+pub use write::{PcapngWriter, WriteError};
 
 /// One captured packet, borrowed from its capture.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,7 +3,10 @@
 //! Arguments are parsed into plain flags here, then each runner validates them into the work
 //! to do. Runners return an [`Outcome`] or a [`CliError`]; `main` only maps those to exit codes.
 
+mod capture;
+mod demo;
 mod dissect;
+mod generate;
 mod timeline;
 
 use std::path::PathBuf;
@@ -11,7 +14,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use thiserror::Error;
 
-use crate::capture::OpenError;
+pub use capture::CaptureArgs;
+
+use crate::capture::{LiveError, OpenError, WriteError};
 use crate::filter::FilterError;
 
 #[derive(Debug, Parser)]
@@ -37,6 +42,47 @@ pub enum Command {
     Fields,
     /// Draw each connection's handshake as a sequence diagram, with its round trips counted.
     Timeline(TimelineArgs),
+    /// Capture live traffic from an interface into a pcapng file.
+    Capture(CaptureArgs),
+    /// Run a built-in client and server on loopback: one HTTP, HTTPS, QUIC, ping or UDP
+    /// exchange per variant, checked to be the variant it claims.
+    Gen(GenArgs),
+    /// Capture loopback while the generators run, write the capture with its keys embedded,
+    /// and show every connection's round trips beside the textbook's.
+    Demo(DemoArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// http, tls12, tls13, tls13-0rtt, tfo-tls13, tfo-tls13-0rtt, quic, quic-0rtt, ping, udp,
+    /// or all.
+    #[arg(value_name = "VARIANT|all", default_value = "all")]
+    pub variant: String,
+
+    /// Where to write the capture (pcapng, TLS keys embedded).
+    #[arg(short = 'w', long = "write", value_name = "FILE", default_value = "rttscope-demo.pcapng")]
+    pub output: PathBuf,
+
+    /// Print the comparison instead of opening the terminal UI (the only mode until the UI
+    /// lands).
+    #[arg(long)]
+    pub headless: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct GenArgs {
+    /// http, tls12, tls13, tls13-0rtt, tfo-tls13, tfo-tls13-0rtt, quic, quic-0rtt, ping, udp,
+    /// or all.
+    #[arg(value_name = "VARIANT|all")]
+    pub variant: String,
+
+    /// Run each generator this many times.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub count: u32,
+
+    /// Where to write the TLS secrets (NSS key log format, mode 0600).
+    #[arg(long, value_name = "FILE", default_value = "rttscope-gen.keys")]
+    pub keylog: PathBuf,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -137,6 +183,10 @@ pub enum CliError {
     Usage(String),
     #[error("cannot read the key log {path}: {source}")]
     KeyLog { path: String, source: std::io::Error },
+    #[error("{0}")]
+    Live(#[from] LiveError),
+    #[error("cannot write the capture {path}: {source}")]
+    WriteCapture { path: String, source: WriteError },
 }
 
 /// Runs the command line.
@@ -145,6 +195,9 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
         (Some(Command::Dissect(args)), _) => dissect::run(&args),
         (Some(Command::Fields), _) => dissect::list_fields(),
         (Some(Command::Timeline(args)), _) => timeline::run(&args),
+        (Some(Command::Capture(args)), _) => capture::run(&args),
+        (Some(Command::Gen(args)), _) => generate::run(&args),
+        (Some(Command::Demo(args)), _) => demo::run(&args),
         // Until the terminal UI exists, a bare file is dissected as text.
         (None, Some(file)) => dissect::run(&DissectArgs {
             file,

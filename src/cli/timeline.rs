@@ -2,27 +2,19 @@
 //! round trips counted.
 
 use std::io::{self, BufWriter, Write};
+use std::path::Path;
 
 use super::dissect::{for_each_packet, load_key_log};
 use super::{CliError, Outcome, TimelineArgs, TimelineFormat};
 use crate::capture::CaptureFile;
 use crate::render::diagram::{write_mermaid, write_svg};
 use crate::render::timeline::{write_json, write_text};
-use crate::timeline::Builder;
+use crate::timeline::{Builder, Connection};
 use crate::track::Tracker;
 
 pub fn run(args: &TimelineArgs) -> Result<Outcome, CliError> {
-    let keylog = load_key_log(args.keylog.as_deref())?;
-    let capture = CaptureFile::open(&args.file)?;
+    let (mut connections, outcome) = connections(&args.file, args.keylog.as_deref())?;
     let mut out = BufWriter::new(io::stdout().lock());
-    let mut builder = Builder::new();
-    let outcome =
-        for_each_packet(&capture, Tracker::with_keylog(keylog), &mut io::sink(), &mut |_, frame, packet| {
-            builder.handle_packet(frame, packet);
-            Ok(true)
-        })
-        .map_err(CliError::Output)?;
-    let mut connections = builder.finish();
     if let Some(id) = args.connection {
         connections.retain(|connection| connection.id == id);
         if connections.is_empty() {
@@ -43,4 +35,22 @@ pub fn run(args: &TimelineArgs) -> Result<Outcome, CliError> {
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(outcome),
         Err(error) => Err(CliError::Output(error)),
     }
+}
+
+/// Every connection's timeline in a capture, decrypted with the key log if one is given (and
+/// with the secrets the capture embeds).
+pub(super) fn connections(
+    file: &Path,
+    keylog: Option<&Path>,
+) -> Result<(Vec<Connection>, Outcome), CliError> {
+    let keylog = load_key_log(keylog)?;
+    let capture = CaptureFile::open(file)?;
+    let mut builder = Builder::new();
+    let outcome =
+        for_each_packet(&capture, Tracker::with_keylog(keylog), &mut io::sink(), &mut |_, frame, packet| {
+            builder.handle_packet(frame, packet);
+            Ok(true)
+        })
+        .map_err(CliError::Output)?;
+    Ok((builder.finish(), outcome))
 }

@@ -137,24 +137,41 @@ pub fn write_text(out: &mut dyn io::Write, connections: &[Connection]) -> io::Re
         writeln!(out)?;
     }
     if connections.len() > 1 {
-        writeln!(
+        write_table(out, connections, false)?;
+    }
+    Ok(())
+}
+
+/// The table of every connection: server, variant, round trips and RTT, and with `textbook`
+/// the round trips DESIGN section 3's table gives for the variant, with a mark where they agree.
+pub fn write_table(out: &mut dyn io::Write, connections: &[Connection], textbook: bool) -> io::Result<()> {
+    write!(
+        out,
+        "{:>4}  {:<28} {:<16} {:>8} {:>9} {:>10}",
+        "id", "server", "variant", "request", "response", "RTT (ms)"
+    )?;
+    writeln!(out, "{}", if textbook { "  textbook" } else { "" })?;
+    for connection in connections {
+        let count = |n: Option<u32>| n.map_or("-".to_owned(), |n| n.to_string());
+        let rtt = connection.rtt_ms.map_or("-".to_owned(), |rtt| format!("{rtt:.3}"));
+        write!(
             out,
             "{:>4}  {:<28} {:<16} {:>8} {:>9} {:>10}",
-            "id", "server", "variant", "request", "response", "RTT (ms)"
+            connection.id,
+            connection.server,
+            connection.variant,
+            count(connection.request_rtts),
+            count(connection.response_rtts),
+            rtt
         )?;
-        for connection in connections {
-            let count = |n: Option<u32>| n.map_or("-".to_owned(), |n| n.to_string());
-            let rtt = connection.rtt_ms.map_or("-".to_owned(), |rtt| format!("{rtt:.3}"));
-            writeln!(
-                out,
-                "{:>4}  {:<28} {:<16} {:>8} {:>9} {:>10}",
-                connection.id,
-                connection.server,
-                connection.variant,
-                count(connection.request_rtts),
-                count(connection.response_rtts),
-                rtt
-            )?;
+        let expected = textbook.then(|| crate::timeline::textbook(connection.variant)).flatten();
+        match expected {
+            Some((request, response)) => {
+                let agrees =
+                    connection.request_rtts == Some(request) && connection.response_rtts == Some(response);
+                writeln!(out, "  {request} / {response} {}", if agrees { "✓" } else { "✗" })?;
+            }
+            None => writeln!(out)?,
         }
     }
     Ok(())

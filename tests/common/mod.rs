@@ -28,9 +28,15 @@ pub fn crafted_captures() -> Vec<PathBuf> {
     captures_in(&root().join("fixtures/crafted"))
 }
 
+/// The course captures `rttscope demo` recorded (scripts/make-captures.sh), keys embedded.
+pub fn course_captures() -> Vec<PathBuf> {
+    captures_in(&root().join("captures"))
+}
+
 /// Every capture the differential tests use.
 pub fn all_captures() -> Vec<PathBuf> {
     let mut captures = interop_captures();
+    captures.extend(course_captures());
     captures.extend(crafted_captures());
     captures.extend(public_captures());
     captures
@@ -181,4 +187,32 @@ pub mod write {
             self.block(10, body);
         }
     }
+}
+
+/// A connection's variant, request_rtts and response_rtts.
+pub type Counted = (String, Option<u64>, Option<u64>);
+
+/// What `Counted` says of every connection in a capture, from `rttscope timeline -T json`.
+pub fn timeline_rounds(capture: &Path, keys: Option<&Path>) -> Vec<Counted> {
+    let capture = capture.to_string_lossy();
+    let mut args = vec!["timeline", capture.as_ref(), "-T", "json"];
+    let keys = keys.map(|keys| keys.to_string_lossy().into_owned());
+    if let Some(keys) = &keys {
+        args.extend(["--keylog", keys.as_str()]);
+    }
+    let output = rttscope(&args);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let document: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    document["connections"]
+        .as_array()
+        .expect("connections")
+        .iter()
+        .map(|c| {
+            (
+                c["variant"].as_str().unwrap_or_default().to_owned(),
+                c["request_rtts"].as_u64(),
+                c["response_rtts"].as_u64(),
+            )
+        })
+        .collect()
 }

@@ -1,0 +1,474 @@
+//! The AF_PACKET socket under a live capture, and the few libc calls around it.
+//!
+//! libc is used directly rather than pnet's datalink channel because a capture needs what that
+//! channel hides: each packet's direction (`sll_pkttype`, to drop loopback's outgoing copy),
+//! the kernel's nanosecond timestamp (`SO_TIMESTAMPNS`) and its drop counter
+//! (`PACKET_STATISTICS`). Every call is made on the thread that opens the socket, so the socket
+//! belongs to that thread's network namespace.
+//!
+//! Invariant: a received packet never holds more than [`SNAPLEN`] bytes, link header included.
+
+use std::ffi::{CStr, CString};
+use std::io;
+use std::mem::{self, MaybeUninit};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::ptr;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use libc::{c_int, c_void, socklen_t};
+
+use super::LiveError;
+use crate::capture::LinkType;
+
+/// Most bytes kept of one packet, link header included: tcpdump's default snapshot length,
+/// and the largest record the crate's readers accept. A packet longer than this (a 64 KiB
+/// GSO segment on loopback is the usual one) keeps its first bytes and its length on the wire.
+pub const SNAPLEN: u32 = 262_144;
+
+/// Kernel receive buffer asked for: room for a burst of a few thousand packets while the
+/// reading thread is busy, before the kernel starts dropping.
+const RECEIVE_BUFFER: c_int = 8 << 20;
+
+/// The Linux cooked (SLL v1) header put in front of packets of interfaces whose own link
+/// header rttscope cannot describe.
+const SLL_HEADER_LEN: usize = 16;
+
+/// The interface name meaning "every interface", as in tcpdump.
+pub const ANY: &str = "any";
+
+const ARPHRD_RAWIP: u16 = 519;
+const ARPHRD_TUNNEL: u16 = 768;
+const ARPHRD_TUNNEL6: u16 = 769;
+const ARPHRD_SIT: u16 = 776;
+
+/// How packets of an interface begin, and so which kind of packet socket reads them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Framing {
+    /// The kernel's bytes as they are (`SOCK_RAW`): Ethernet, or IP for tunnels.
+    AsIs(LinkType),
+    /// The network-layer packet (`SOCK_DGRAM`) behind a cooked header built here.
+    Cooked,
+}
+
+impl Framing {
+    /// The framing libpcap picks for a hardware type (`map_arphrd_to_dlt`), for the types
+    /// rttscope dissects; every other type is read cooked.
+    pub(super) fn for_hardware(arphrd: u16) -> Self {
+        match arphrd {
+            libc::ARPHRD_ETHER | libc::ARPHRD_LOOPBACK => Self::AsIs(LinkType::Ethernet),
+            // tun devices and IP-in-IP tunnels have no link header: the bytes start with IP.
+            libc::ARPHRD_NONE | ARPHRD_RAWIP | ARPHRD_TUNNEL | ARPHRD_TUNNEL6 | ARPHRD_SIT => {
+                Self::AsIs(LinkType::Raw)
+            }
+            _ => Self::Cooked,
+        }
+    }
+
+    pub(super) fn linktype(self) -> LinkType {
+        match self {
+            Self::AsIs(linktype) => linktype,
+            Self::Cooked => LinkType::LinuxSll,
+        }
+    }
+
+    fn socket_type(self) -> c_int {
+        match self {
+            Self::AsIs(_) => libc::SOCK_RAW,
+            Self::Cooked => libc::SOCK_DGRAM,
+        }
+    }
+
+    fn header_len(self) -> usize {
+        match self {
+            Self::AsIs(_) => 0,
+            Self::Cooked => SLL_HEADER_LEN,
+        }
+    }
+}
+
+/// One packet as the kernel handed it over, borrowed from the socket's buffer.
+pub(super) struct Received<'a> {
+    pub ts_ns: i64,
+    pub orig_len: u32,
+    pub data: &'a [u8],
+    /// The kernel's copy of a packet this host sent (`PACKET_OUTGOING`) on a loopback device,
+    /// which also shows the same packet again as received.
+    pub loopback_echo: bool,
+}
+
+/// A bound packet socket and its receive buffer.
+pub(super) struct PacketSocket {
+    fd: OwnedFd,
+    framing: Framing,
+    buffer: Vec<u8>,
+}
+
+impl PacketSocket {
+    /// Opens a packet socket bound to `interface` (or to every interface for [`ANY`]), with
+    /// nanosecond timestamps and a large receive buffer. Packets are queued from the moment
+    /// this returns.
+    pub(super) fn open(interface: &str) -> Result<Self, LiveError> {
+        let os_error = |step| move |source| LiveError::os(interface, step, source);
+        let index = interface_index(interface)?;
+        // Protocol 0 receives nothing until `bind` names the protocol and the interface, so no
+        // packet of another interface slips in before the bind.
+        let probe = new_socket(libc::SOCK_RAW, interface)?;
+        let framing = match index {
+            0 => Framing::Cooked,
+            _ => {
+                let arphrd =
+                    hardware_type(&probe, interface).map_err(os_error("reading the hardware type"))?;
+                Framing::for_hardware(arphrd)
+            }
+        };
+        let fd = match framing.socket_type() {
+            libc::SOCK_RAW => probe,
+            other => new_socket(other, interface)?,
+        };
+        set_option(&fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1)
+            .map_err(os_error("enabling nanosecond timestamps"))?;
+        // SO_RCVBUFFORCE passes the rmem_max limit but needs CAP_NET_ADMIN; without it the
+        // kernel caps SO_RCVBUF at rmem_max, which still beats its default.
+        set_option(&fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, RECEIVE_BUFFER)
+            .or_else(|_| set_option(&fd, libc::SOL_SOCKET, libc::SO_RCVBUF, RECEIVE_BUFFER))
+            .map_err(os_error("enlarging the receive buffer"))?;
+        bind(&fd, index).map_err(os_error("binding to the interface"))?;
+        match pending_error(&fd) {
+            Ok(None) => {}
+            Ok(Some(error)) if error.raw_os_error() == Some(libc::ENETDOWN) => {
+                return Err(LiveError::InterfaceDown(interface.to_owned()));
+            }
+            Ok(Some(error)) | Err(error) => return Err(os_error("binding to the interface")(error)),
+        }
+        Ok(Self { fd, framing, buffer: vec![0; SNAPLEN as usize] })
+    }
+
+    pub(super) fn linktype(&self) -> LinkType {
+        self.framing.linktype()
+    }
+
+    /// Waits up to `timeout` for a packet to read; `false` when none came (or a signal
+    /// interrupted the wait, which the caller treats alike).
+    pub(super) fn wait_readable(&self, timeout: Duration) -> io::Result<bool> {
+        let mut poll = libc::pollfd { fd: self.fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+        let millis = c_int::try_from(timeout.as_millis()).unwrap_or(c_int::MAX);
+        // SAFETY: `poll` points to one valid pollfd, and the count says one.
+        let ready = unsafe { libc::poll(&mut poll, 1, millis) };
+        match ready {
+            -1 => match io::Error::last_os_error() {
+                error if error.kind() == io::ErrorKind::Interrupted => Ok(false),
+                error => Err(error),
+            },
+            0 => Ok(false),
+            _ => Ok(true),
+        }
+    }
+
+    /// Reads the next queued packet without waiting; `None` when the queue is empty.
+    pub(super) fn recv(&mut self) -> io::Result<Option<Received<'_>>> {
+        let header_len = self.framing.header_len();
+        let mut from = MaybeUninit::<libc::sockaddr_ll>::zeroed();
+        // Room for one SCM_TIMESTAMPNS message, in u64s so the headers in it are aligned.
+        let mut control = [0u64; 8];
+        let body = &mut self.buffer[header_len..];
+        let mut iov = libc::iovec { iov_base: body.as_mut_ptr().cast::<c_void>(), iov_len: body.len() };
+        // SAFETY: msghdr is plain data, for which all zeroes is a valid value.
+        let mut message: libc::msghdr = unsafe { mem::zeroed() };
+        message.msg_name = from.as_mut_ptr().cast::<c_void>();
+        message.msg_namelen = mem::size_of::<libc::sockaddr_ll>() as socklen_t;
+        message.msg_iov = &mut iov;
+        message.msg_iovlen = 1;
+        message.msg_control = control.as_mut_ptr().cast::<c_void>();
+        message.msg_controllen = mem::size_of_val(&control) as _;
+        // MSG_TRUNC makes the result the packet's full length even when the buffer is shorter.
+        let flags = libc::MSG_DONTWAIT | libc::MSG_TRUNC;
+        let length = loop {
+            // SAFETY: every pointer in `message` points to a live buffer of the length stated
+            // beside it, all of which outlive the call.
+            let length = unsafe { libc::recvmsg(self.fd.as_raw_fd(), &mut message, flags) };
+            match usize::try_from(length) {
+                Ok(length) => break length,
+                Err(_) => match io::Error::last_os_error() {
+                    error if error.kind() == io::ErrorKind::WouldBlock => return Ok(None),
+                    error if error.kind() == io::ErrorKind::Interrupted => continue,
+                    error => return Err(error),
+                },
+            }
+        };
+        // SAFETY: started zeroed, so valid whatever recvmsg wrote into it.
+        let from = unsafe { from.assume_init() };
+        let ts_ns = timestamp(&message).unwrap_or_else(now_ns);
+        let captured = length.min(body.len());
+        if header_len > 0 {
+            self.buffer[..header_len].copy_from_slice(&cooked_header(&from));
+        }
+        Ok(Some(Received {
+            ts_ns,
+            orig_len: u32::try_from(length + header_len).unwrap_or(u32::MAX),
+            data: &self.buffer[..header_len + captured],
+            loopback_echo: from.sll_pkttype == libc::PACKET_OUTGOING
+                && from.sll_hatype == libc::ARPHRD_LOOPBACK,
+        }))
+    }
+
+    /// Packets the kernel dropped for want of room in the receive buffer since the last call
+    /// (reading the counter resets it).
+    pub(super) fn take_drops(&self) -> io::Result<u64> {
+        let mut stats = libc::tpacket_stats { tp_packets: 0, tp_drops: 0 };
+        let mut length = mem::size_of_val(&stats) as socklen_t;
+        // SAFETY: `stats` is a writable tpacket_stats and `length` its size.
+        let result = unsafe {
+            libc::getsockopt(
+                self.fd.as_raw_fd(),
+                libc::SOL_PACKET,
+                libc::PACKET_STATISTICS,
+                (&raw mut stats).cast::<c_void>(),
+                &mut length,
+            )
+        };
+        if result != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(u64::from(stats.tp_drops))
+    }
+}
+
+/// The current time in nanoseconds since the Unix epoch, on the clock the kernel stamps
+/// packets with (CLOCK_REALTIME).
+pub(super) fn now_ns() -> i64 {
+    let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    i64::try_from(since_epoch.as_nanos()).unwrap_or(i64::MAX)
+}
+
+/// The kernel's receive time of a packet, from its SCM_TIMESTAMPNS control message.
+fn timestamp(message: &libc::msghdr) -> Option<i64> {
+    // SAFETY: CMSG_LEN only computes a length from its argument.
+    let wanted = unsafe { libc::CMSG_LEN(mem::size_of::<libc::timespec>() as u32) } as usize;
+    // SAFETY: `message` was filled by recvmsg, which set msg_controllen to the bytes of
+    // control messages it wrote; the CMSG_* functions stay within that length.
+    let mut header = unsafe { libc::CMSG_FIRSTHDR(message) };
+    while !header.is_null() {
+        // SAFETY: a non-null header from CMSG_FIRSTHDR/CMSG_NXTHDR lies inside the buffer.
+        let cmsg = unsafe { &*header };
+        if cmsg.cmsg_level == libc::SOL_SOCKET
+            && cmsg.cmsg_type == libc::SCM_TIMESTAMPNS
+            && cmsg.cmsg_len as usize >= wanted
+        {
+            // SAFETY: the message's data holds a timespec (its length was checked above);
+            // it may be unaligned, hence read_unaligned.
+            let time = unsafe { ptr::read_unaligned(libc::CMSG_DATA(header).cast::<libc::timespec>()) };
+            #[allow(clippy::useless_conversion, reason = "time_t and long are 32 bits on 32-bit targets")]
+            let (seconds, nanos) = (i64::from(time.tv_sec), i64::from(time.tv_nsec));
+            return Some(seconds.saturating_mul(1_000_000_000).saturating_add(nanos));
+        }
+        // SAFETY: as for CMSG_FIRSTHDR; `header` is a header of this message.
+        header = unsafe { libc::CMSG_NXTHDR(message, header) };
+    }
+    None
+}
+
+/// The Linux cooked header libpcap writes for a packet read from a `SOCK_DGRAM` packet socket.
+///
+/// ```text
+/// packet_type(2) arphrd_type(2) address_length(2) address(8) protocol(2), big-endian
+/// ```
+/// (tcpdump.org linktypes/LINKTYPE_LINUX_SLL.html.)
+fn cooked_header(from: &libc::sockaddr_ll) -> [u8; SLL_HEADER_LEN] {
+    let mut header = [0; SLL_HEADER_LEN];
+    header[0..2].copy_from_slice(&u16::from(from.sll_pkttype).to_be_bytes());
+    header[2..4].copy_from_slice(&from.sll_hatype.to_be_bytes());
+    header[4..6].copy_from_slice(&u16::from(from.sll_halen).to_be_bytes());
+    let address_len = usize::from(from.sll_halen).min(from.sll_addr.len());
+    header[6..6 + address_len].copy_from_slice(&from.sll_addr[..address_len]);
+    // sll_protocol is already in network byte order.
+    header[14..16].copy_from_slice(&from.sll_protocol.to_ne_bytes());
+    header
+}
+
+/// The index of an interface, 0 for [`ANY`].
+fn interface_index(interface: &str) -> Result<c_int, LiveError> {
+    if interface == ANY {
+        return Ok(0);
+    }
+    let missing = || LiveError::NoSuchInterface { name: interface.to_owned(), available: interface_names() };
+    // A name with a NUL byte or longer than the kernel allows cannot name an interface.
+    let name = CString::new(interface).map_err(|_| missing())?;
+    if name.as_bytes().len() >= libc::IFNAMSIZ {
+        return Err(missing());
+    }
+    // SAFETY: `name` is a NUL-terminated string that outlives the call.
+    let index = unsafe { libc::if_nametoindex(name.as_ptr()) };
+    if index != 0 {
+        return c_int::try_from(index).map_err(|_| missing());
+    }
+    let error = io::Error::last_os_error();
+    match error.raw_os_error() {
+        Some(libc::ENODEV | libc::ENXIO) => Err(missing()),
+        _ => Err(LiveError::os(interface, "looking up the interface", error)),
+    }
+}
+
+/// The names of the interfaces in this thread's network namespace, in index order.
+pub(super) fn interface_names() -> Vec<String> {
+    // SAFETY: no arguments; returns a list to free with if_freenameindex, or null.
+    let list = unsafe { libc::if_nameindex() };
+    if list.is_null() {
+        return Vec::new();
+    }
+    let mut names = Vec::new();
+    let mut entry = list;
+    loop {
+        // SAFETY: the list ends with an entry whose index is 0 and name null; `entry` has not
+        // gone past it.
+        let current = unsafe { &*entry };
+        if current.if_index == 0 || current.if_name.is_null() {
+            break;
+        }
+        // SAFETY: a listed name is a NUL-terminated string owned by the list.
+        names.push(unsafe { CStr::from_ptr(current.if_name) }.to_string_lossy().into_owned());
+        // SAFETY: the terminating entry has not been reached, so the next one exists.
+        entry = unsafe { entry.add(1) };
+    }
+    // SAFETY: `list` came from if_nameindex and is freed once; `names` holds copies.
+    unsafe { libc::if_freenameindex(list) };
+    names
+}
+
+fn new_socket(kind: c_int, interface: &str) -> Result<OwnedFd, LiveError> {
+    // SAFETY: plain system call with constant arguments.
+    let fd = unsafe { libc::socket(libc::AF_PACKET, kind | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        let error = io::Error::last_os_error();
+        return Err(match error.raw_os_error() {
+            Some(libc::EPERM | libc::EACCES) => LiveError::no_permission(interface),
+            _ => LiveError::os(interface, "opening a packet socket", error),
+        });
+    }
+    // SAFETY: `fd` is a new descriptor that nothing else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+/// The ARPHRD_* hardware type of an interface, which says how its packets begin.
+fn hardware_type(fd: &OwnedFd, interface: &str) -> io::Result<u16> {
+    // SAFETY: ifreq is plain data, for which all zeroes is a valid value.
+    let mut request: libc::ifreq = unsafe { mem::zeroed() };
+    // The caller checked the name is shorter than IFNAMSIZ, so the NUL after it stays.
+    for (slot, byte) in request.ifr_name.iter_mut().zip(interface.bytes()) {
+        *slot = byte as libc::c_char;
+    }
+    // SAFETY: SIOCGIFHWADDR reads the name from and writes the address into `request`.
+    let result = unsafe { libc::ioctl(fd.as_raw_fd(), libc::SIOCGIFHWADDR, &mut request) };
+    if result != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: SIOCGIFHWADDR filled the union's hardware-address member.
+    Ok(unsafe { request.ifr_ifru.ifru_hwaddr }.sa_family)
+}
+
+fn set_option(fd: &OwnedFd, level: c_int, name: c_int, value: c_int) -> io::Result<()> {
+    // SAFETY: `value` is a readable c_int and the length says so.
+    let result = unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            level,
+            name,
+            (&raw const value).cast::<c_void>(),
+            mem::size_of::<c_int>() as socklen_t,
+        )
+    };
+    if result == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+}
+
+/// Binds the socket to every protocol (ETH_P_ALL) on one interface, or on all for index 0.
+fn bind(fd: &OwnedFd, index: c_int) -> io::Result<()> {
+    // SAFETY: sockaddr_ll is plain data, for which all zeroes is a valid value.
+    let mut address: libc::sockaddr_ll = unsafe { mem::zeroed() };
+    address.sll_family = libc::AF_PACKET as u16;
+    address.sll_protocol = (libc::ETH_P_ALL as u16).to_be();
+    address.sll_ifindex = index;
+    // SAFETY: `address` is a sockaddr_ll and the length says so.
+    let result = unsafe {
+        libc::bind(
+            fd.as_raw_fd(),
+            (&raw const address).cast::<libc::sockaddr>(),
+            mem::size_of::<libc::sockaddr_ll>() as socklen_t,
+        )
+    };
+    if result == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
+}
+
+/// An error the kernel set on the socket without failing a call: binding to an interface
+/// that is down succeeds but leaves ENETDOWN here.
+fn pending_error(fd: &OwnedFd) -> io::Result<Option<io::Error>> {
+    let mut value: c_int = 0;
+    let mut length = mem::size_of::<c_int>() as socklen_t;
+    // SAFETY: `value` is a writable c_int and `length` its size.
+    let result = unsafe {
+        libc::getsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_ERROR,
+            (&raw mut value).cast::<c_void>(),
+            &mut length,
+        )
+    };
+    if result != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok((value != 0).then(|| io::Error::from_raw_os_error(value)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dissect::sll;
+
+    #[test]
+    fn hardware_types_map_to_link_types_as_in_libpcap() {
+        assert_eq!(Framing::for_hardware(libc::ARPHRD_ETHER).linktype(), LinkType::Ethernet);
+        assert_eq!(Framing::for_hardware(libc::ARPHRD_LOOPBACK).linktype(), LinkType::Ethernet);
+        // tun: no link header at all.
+        assert_eq!(Framing::for_hardware(libc::ARPHRD_NONE).linktype(), LinkType::Raw);
+        assert_eq!(Framing::for_hardware(ARPHRD_SIT).linktype(), LinkType::Raw);
+        // PPP, IP-over-GRE, Wi-Fi monitor headers: read cooked.
+        for arphrd in [libc::ARPHRD_PPP, libc::ARPHRD_IPGRE, libc::ARPHRD_IEEE80211_RADIOTAP] {
+            assert_eq!(Framing::for_hardware(arphrd), Framing::Cooked);
+            assert_eq!(Framing::Cooked.linktype(), LinkType::LinuxSll);
+        }
+    }
+
+    #[test]
+    fn a_cooked_header_reads_back_as_linux_sll() {
+        // SAFETY: sockaddr_ll is plain data, for which all zeroes is a valid value.
+        let mut from: libc::sockaddr_ll = unsafe { mem::zeroed() };
+        from.sll_pkttype = libc::PACKET_OUTGOING;
+        from.sll_hatype = libc::ARPHRD_PPP;
+        from.sll_halen = 6;
+        from.sll_addr = [2, 0xfc, 0, 0, 0, 1, 0xee, 0xee];
+        from.sll_protocol = 0x86ddu16.to_be();
+        let header = cooked_header(&from);
+        assert_eq!(header, [0, 4, 0x02, 0x00, 0, 6, 2, 0xfc, 0, 0, 0, 1, 0, 0, 0x86, 0xdd]);
+        let (rest, parsed) = sll::parse_v1(&header).expect("16 bytes");
+        assert!(rest.is_empty());
+        assert_eq!(
+            (parsed.packet_type(), parsed.arphrd_type(), parsed.address_len(), parsed.protocol()),
+            (4, 512, 6, 0x86dd)
+        );
+    }
+
+    #[test]
+    fn an_unknown_interface_lists_the_known_ones() {
+        let names = interface_names();
+        assert!(names.iter().any(|name| name == "lo"), "{names:?}");
+        for bad in ["rttscope-none0", "a-name-longer-than-ifnamsiz", "nul\0"] {
+            match interface_index(bad) {
+                Err(LiveError::NoSuchInterface { name, available }) => {
+                    assert_eq!((name.as_str(), &available), (bad, &names));
+                }
+                other => panic!("{bad}: {other:?}"),
+            }
+        }
+        assert_eq!(interface_index(ANY).ok(), Some(0));
+        assert!(interface_index("lo").is_ok_and(|index| index > 0));
+    }
+}

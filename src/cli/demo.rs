@@ -1,0 +1,145 @@
+//! `rttscope demo`: capture loopback while the generators run, write the capture (keys
+//! embedded), and show every connection's round trips beside the textbook's.
+//!
+//! Without the privilege to capture, the demo says so in one line and shows the bundled
+//! course captures instead.
+
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use super::generate::{print_result, variants};
+use super::timeline::connections;
+use super::{CliError, DemoArgs, Outcome};
+use crate::capture::LiveError;
+use crate::generate::{Flow, KeyLog, Run, Variant, record};
+use crate::render::timeline::write_table;
+use crate::timeline::{Connection, textbook};
+
+pub fn run(args: &DemoArgs) -> Result<Outcome, CliError> {
+    let variants = variants(&args.variant)?;
+    let keylog = KeyLog::new();
+    eprintln!("rttscope: capturing loopback while {} generator(s) run…", variants.len());
+    let recording = match record(&variants, &keylog, |run| {
+        print_result(run.outcome.as_ref(), run.place);
+    }) {
+        Ok(recording) => recording,
+        Err(error @ (LiveError::NoPermission { .. } | LiveError::InterfaceDown(_))) => {
+            eprintln!("rttscope: {error}");
+            return show_bundled(&args.variant);
+        }
+        Err(error) => return Err(CliError::Usage(error.to_string())),
+    };
+    let file = File::create(&args.output)
+        .map_err(|error| CliError::Usage(format!("cannot create {}: {error}", args.output.display())))?;
+    recording
+        .write_pcapng(BufWriter::new(file))
+        .map_err(|error| CliError::Usage(format!("cannot write {}: {error}", args.output.display())))?;
+    eprintln!(
+        "rttscope: {} packets captured ({} dropped by the kernel), written to {}{}",
+        recording.packets(),
+        recording.dropped(),
+        args.output.display(),
+        if keylog.is_empty() { "" } else { " with the TLS keys embedded" }
+    );
+    println!();
+    let (connections, _) = connections(&args.output, None)?;
+    let mut out = io::stdout().lock();
+    write_comparison(&mut out, &connections).map_err(CliError::Output)?;
+    let problems = check_runs(&recording.runs, &connections);
+    for problem in &problems {
+        writeln!(out, "{problem}").map_err(CliError::Output)?;
+    }
+    if problems.is_empty() {
+        let all = recording.runs.len();
+        writeln!(
+            out,
+            "\nAll {all} generator run(s) happened as intended and show their textbook round trips."
+        )
+        .map_err(CliError::Output)?;
+        writeln!(out, "See each handshake with: rttscope timeline {}", args.output.display())
+            .map_err(CliError::Output)?;
+        Ok(Outcome::Complete)
+    } else {
+        Err(CliError::Usage(format!("{} generator run(s) did not show what they should", problems.len())))
+    }
+}
+
+/// The verdict of every connection and the table comparing them with the textbook.
+fn write_comparison(out: &mut dyn Write, connections: &[Connection]) -> io::Result<()> {
+    for connection in connections {
+        writeln!(out, "{:>4}  {}", connection.id, crate::render::timeline::verdict(connection))?;
+    }
+    writeln!(out)?;
+    write_table(out, connections, true)
+}
+
+/// What went wrong with each run: a generator that failed or missed its variant, or a capture
+/// whose timeline does not show the variant with its textbook round trips.
+fn check_runs(runs: &[Run], connections: &[Connection]) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut pings = connections.iter().filter(|connection| connection.variant == "icmp");
+    for run in runs {
+        let report = match &run.outcome {
+            Ok(report) if report.happened() => report,
+            Ok(report) => {
+                problems.push(format!("{}: {}", run.variant, report.missed.as_deref().unwrap_or_default()));
+                continue;
+            }
+            Err(error) => {
+                problems.push(error.to_string());
+                continue;
+            }
+        };
+        let shown = if run.variant == Variant::Ping {
+            pings.next()
+        } else {
+            // Variants that fetch a ticket or a cookie first show themselves on the last
+            // connection to the server.
+            connections.iter().rev().find(|connection| {
+                report.flows.iter().any(|flow| match flow {
+                    Flow::Tcp(port) | Flow::Udp(port) => connection.server.ends_with(&format!(":{port}")),
+                    Flow::Echo(_) => false,
+                })
+            })
+        };
+        let expected = run.variant.timeline_variant();
+        match shown {
+            None => problems.push(format!("{}: no connection of it in the capture", run.variant)),
+            Some(connection) if connection.variant != expected => problems.push(format!(
+                "{}: the capture shows connection {} as {}, not {expected}",
+                run.variant, connection.id, connection.variant
+            )),
+            Some(connection) => {
+                let counted = connection.request_rtts.zip(connection.response_rtts);
+                if let Some(textbook) = textbook(expected).filter(|&textbook| Some(textbook) != counted) {
+                    problems.push(format!(
+                        "{}: connection {} counts {:?} round trips, the textbook {textbook:?}",
+                        run.variant, connection.id, counted
+                    ));
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// Where the course captures are: `captures/` here, or in the source tree this was built from.
+fn bundled_dir() -> Option<PathBuf> {
+    [PathBuf::from("captures"), Path::new(env!("CARGO_MANIFEST_DIR")).join("captures")]
+        .into_iter()
+        .find(|dir| dir.join("all.pcapng").is_file())
+}
+
+fn show_bundled(variant: &str) -> Result<Outcome, CliError> {
+    let name = if variant == "all" { "all".to_owned() } else { variant.to_owned() };
+    let Some(path) =
+        bundled_dir().map(|dir| dir.join(format!("{name}.pcapng"))).filter(|path| path.is_file())
+    else {
+        return Err(CliError::Usage("no bundled capture to show instead (captures/ is missing)".into()));
+    };
+    eprintln!("rttscope: showing the bundled capture {} instead", path.display());
+    let (connections, outcome) = connections(&path, None)?;
+    write_comparison(&mut io::stdout().lock(), &connections).map_err(CliError::Output)?;
+    Ok(outcome)
+}

@@ -1,0 +1,238 @@
+//! Traffic generators: a real client and a real server, in-process, on loopback, for every
+//! variant of DESIGN section 7.
+//!
+//! Each generator makes one real request, reads the real response, logs the TLS secrets to a
+//! shared [`KeyLog`], and then checks that the variant really happened (early data accepted,
+//! data carried in the SYN, 0-RTT accepted). An exchange that worked but did not take the
+//! intended path is not an error: the [`Report`] says what was missed and why, so the caller
+//! can tell a teacher "this run fell back to a full handshake" instead of drawing the wrong
+//! diagram.
+//!
+//! Servers listen on 127.0.0.1 only, on ports the kernel picks, and every socket has a timeout:
+//! a peer that stops answering ends its generator with the step that failed.
+
+mod cert;
+mod echo;
+mod keylog;
+mod netns;
+mod quic;
+mod record;
+mod tcp;
+mod tfo;
+mod tls;
+
+use std::fmt;
+use std::time::Duration;
+
+use thiserror::Error;
+
+pub use keylog::KeyLog;
+pub use netns::{NetnsError, in_private_netns};
+pub use record::{Interface, Recording, Run, record};
+pub use tfo::{FastOpenSetting, host_fast_open};
+
+/// How long any one step (connect, read, handshake) may take before the generator gives up.
+const STEP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The traffic a generator can make.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Variant {
+    Http,
+    Tls12,
+    Tls13,
+    Tls13ZeroRtt,
+    TfoTls13,
+    TfoTls13ZeroRtt,
+    Quic,
+    QuicZeroRtt,
+    Ping,
+    Udp,
+}
+
+impl Variant {
+    /// Every variant, in the order `all` runs them: from the most round trips to the fewest,
+    /// then the two that are not HTTP.
+    pub const ALL: [Self; 10] = [
+        Self::Tls12,
+        Self::Tls13,
+        Self::Http,
+        Self::Tls13ZeroRtt,
+        Self::TfoTls13,
+        Self::Quic,
+        Self::TfoTls13ZeroRtt,
+        Self::QuicZeroRtt,
+        Self::Ping,
+        Self::Udp,
+    ];
+
+    /// The variant's name, as the command line and the timeline's classification spell it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Http => "http",
+            Self::Tls12 => "tls12",
+            Self::Tls13 => "tls13",
+            Self::Tls13ZeroRtt => "tls13-0rtt",
+            Self::TfoTls13 => "tfo-tls13",
+            Self::TfoTls13ZeroRtt => "tfo-tls13-0rtt",
+            Self::Quic => "quic",
+            Self::QuicZeroRtt => "quic-0rtt",
+            Self::Ping => "ping",
+            Self::Udp => "udp",
+        }
+    }
+
+    /// Looks a variant up by its name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|variant| variant.name() == name)
+    }
+
+    /// True for the variants that need TCP Fast Open on the server side.
+    pub const fn uses_fast_open(self) -> bool {
+        matches!(self, Self::TfoTls13 | Self::TfoTls13ZeroRtt)
+    }
+
+    /// The variant the timeline reports for the connection that shows this generator's point.
+    /// Ping and UDP connections are classified by their transport.
+    pub const fn timeline_variant(self) -> &'static str {
+        match self {
+            Self::Ping => "icmp",
+            _ => self.name(),
+        }
+    }
+}
+
+impl fmt::Display for Variant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// One flow a generator made, by what picks its packets out of a capture.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    /// TCP to or from this server port.
+    Tcp(u16),
+    /// UDP to or from this server port.
+    Udp(u16),
+    /// ICMP echo requests and replies with this identifier.
+    Echo(u16),
+}
+
+/// What a generator did.
+#[derive(Clone, Debug)]
+pub struct Report {
+    pub variant: Variant,
+    /// The flows it made, so a capture can keep exactly its packets.
+    pub flows: Vec<Flow>,
+    /// How many connections (or exchanges) it made: variants that need a ticket or a TFO cookie
+    /// first make one connection to get it.
+    pub connections: usize,
+    /// What shows the variant happened, e.g. "the server accepted 87 bytes of early data".
+    pub evidence: Vec<String>,
+    /// Set when the exchange worked but the variant did not happen, with the reason.
+    pub missed: Option<String>,
+}
+
+impl Report {
+    fn new(variant: Variant) -> Self {
+        Self { variant, flows: Vec::new(), connections: 0, evidence: Vec::new(), missed: None }
+    }
+
+    /// Records that the variant did not happen (keeping the first reason).
+    fn miss(&mut self, reason: impl Into<String>) {
+        self.missed.get_or_insert_with(|| reason.into());
+    }
+
+    /// True when the variant happened as intended.
+    pub fn happened(&self) -> bool {
+        self.missed.is_none()
+    }
+}
+
+/// A generator that could not complete its exchange: which step failed, and why.
+#[derive(Debug, Error)]
+#[error("{variant}: {step} failed: {detail}")]
+pub struct GenError {
+    pub variant: Variant,
+    pub step: &'static str,
+    pub detail: String,
+}
+
+impl GenError {
+    fn new(variant: Variant, step: &'static str, detail: impl fmt::Display) -> Self {
+        Self { variant, step, detail: detail.to_string() }
+    }
+}
+
+/// Runs one generator on the loopback interface of the calling thread's network namespace.
+///
+/// The TCP Fast Open variants need `net.ipv4.tcp_fastopen` with the server bit in that
+/// namespace; [`run_anywhere`] finds them one.
+pub fn run(variant: Variant, keylog: &KeyLog) -> Result<Report, GenError> {
+    let mut report = Report::new(variant);
+    match variant {
+        Variant::Http => tcp::run(&mut report, tcp::Plan::HTTP, keylog)?,
+        Variant::Tls12 => tcp::run(&mut report, tcp::Plan::TLS12, keylog)?,
+        Variant::Tls13 => tcp::run(&mut report, tcp::Plan::TLS13, keylog)?,
+        Variant::Tls13ZeroRtt => tcp::run(&mut report, tcp::Plan::TLS13_0RTT, keylog)?,
+        Variant::TfoTls13 => tcp::run(&mut report, tcp::Plan::TFO_TLS13, keylog)?,
+        Variant::TfoTls13ZeroRtt => tcp::run(&mut report, tcp::Plan::TFO_TLS13_0RTT, keylog)?,
+        Variant::Quic => quic::run(&mut report, false, keylog)?,
+        Variant::QuicZeroRtt => quic::run(&mut report, true, keylog)?,
+        Variant::Ping => echo::ping(&mut report)?,
+        Variant::Udp => echo::udp(&mut report)?,
+    }
+    Ok(report)
+}
+
+/// Where a generator ran.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// The host's own loopback.
+    Host,
+    /// The loopback of a private network namespace made for it.
+    PrivateNamespace,
+}
+
+/// A generator's run: where, what it did, and what `inside` returned.
+#[derive(Debug)]
+pub struct Ran<T> {
+    pub place: Place,
+    pub outcome: Result<Report, GenError>,
+    pub state: T,
+}
+
+/// Runs one generator where it can work: on the host, or, for TCP Fast Open when the host's
+/// setting lacks the server bit, in a private network namespace where rttscope may set it.
+/// The host's `net.ipv4.tcp_fastopen` is never changed.
+///
+/// `inside` runs in the chosen place just before the generator (a capture opened there sees
+/// its packets), and its result comes back whatever the generator's outcome. Only a
+/// namespace that cannot be made is an error.
+pub fn run_anywhere<T: Send + 'static>(
+    variant: Variant,
+    keylog: &KeyLog,
+    inside: impl FnOnce(Place) -> T + Send + 'static,
+) -> Result<Ran<T>, GenError> {
+    if !variant.uses_fast_open() || host_fast_open().server_enabled() {
+        let state = inside(Place::Host);
+        return Ok(Ran { place: Place::Host, outcome: run(variant, keylog), state });
+    }
+    let keylog = keylog.clone();
+    in_private_netns(move || {
+        let state = inside(Place::PrivateNamespace);
+        Ran { place: Place::PrivateNamespace, outcome: run(variant, &keylog), state }
+    })
+    .map_err(|error| {
+        GenError::new(
+            variant,
+            "setting up TCP Fast Open",
+            format!(
+                "{error}; the host's net.ipv4.tcp_fastopen is {} and the server side needs the \
+                 value 3, which rttscope only sets inside a private network namespace (run as \
+                 root, or with CAP_SYS_ADMIN and CAP_NET_ADMIN)",
+                host_fast_open()
+            ),
+        )
+    })
+}

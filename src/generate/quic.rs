@@ -1,0 +1,182 @@
+//! Generators over QUIC: HTTP/3 with quinn (on quinn-proto) and h3, with and without 0-RTT.
+//!
+//! Both endpoints are set up to keep the capture readable: no UDP segmentation offload (a
+//! capture on loopback would otherwise see several QUIC datagrams glued into one), no greased
+//! fixed bit or HTTP/3 GREASE, and no path-MTU probes.
+
+use std::future::poll_fn;
+use std::net::{SocketAddr, UdpSocket};
+use std::sync::Arc;
+
+use bytes::{Buf, Bytes};
+use quinn::crypto::rustls::{QuicClientConfig, QuicServerConfig};
+use quinn::{Endpoint, EndpointConfig, TokioRuntime, TransportConfig};
+use tokio::time::timeout;
+
+use super::cert::{Identity, SERVER_NAME};
+use super::tls::{self, Setup, Version};
+use super::{Flow, GenError, KeyLog, Report, STEP_TIMEOUT};
+
+type Failure = (&'static str, String);
+
+fn failed<E: std::fmt::Display>(step: &'static str) -> impl Fn(E) -> Failure {
+    move |error| (step, error.to_string())
+}
+
+pub(super) fn run(report: &mut Report, zero_rtt: bool, keylog: &KeyLog) -> Result<(), GenError> {
+    let variant = report.variant;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| GenError::new(variant, "starting the async runtime", e))?;
+    runtime
+        .block_on(exchange(report, zero_rtt, keylog))
+        .map_err(|(step, detail)| GenError::new(variant, step, detail))
+}
+
+fn transport() -> Arc<TransportConfig> {
+    let mut transport = TransportConfig::default();
+    transport.enable_segmentation_offload(false).mtu_discovery_config(None);
+    Arc::new(transport)
+}
+
+fn endpoint(server: Option<quinn::ServerConfig>) -> Result<Endpoint, Failure> {
+    let mut config = EndpointConfig::default();
+    config.grease_quic_bit(false);
+    let socket = UdpSocket::bind("127.0.0.1:0").map_err(failed("binding a UDP socket"))?;
+    Endpoint::new(config, server, socket, Arc::new(TokioRuntime)).map_err(failed("starting an endpoint"))
+}
+
+async fn exchange(report: &mut Report, zero_rtt: bool, keylog: &KeyLog) -> Result<(), Failure> {
+    let identity = Identity::generate().map_err(failed("making the certificate"))?;
+    let setup = Setup { version: Version::Tls13, alpn: b"h3", early_data: zero_rtt, quic: true };
+
+    let server_tls = tls::server(&identity, setup, keylog).map_err(failed("configuring the server"))?;
+    let server_crypto = QuicServerConfig::try_from(server_tls).map_err(failed("configuring the server"))?;
+    let mut server_config = quinn::ServerConfig::with_crypto(Arc::new(server_crypto));
+    server_config.transport_config(transport());
+    let server = endpoint(Some(server_config))?;
+    let addr = server.local_addr().map_err(failed("binding the server"))?;
+    report.flows.push(Flow::Udp(addr.port()));
+
+    let client_tls = tls::client(&identity, setup, keylog).map_err(failed("configuring the client"))?;
+    let client_crypto = QuicClientConfig::try_from(client_tls).map_err(failed("configuring the client"))?;
+    let mut client_config = quinn::ClientConfig::new(Arc::new(client_crypto));
+    client_config.transport_config(transport());
+    let mut client = endpoint(None)?;
+    client.set_default_client_config(client_config);
+
+    let connections = if zero_rtt { 2 } else { 1 };
+    let serving = tokio::spawn(serve(server.clone(), connections, zero_rtt));
+    let mut accepted_0rtt = false;
+    for index in 0..connections {
+        let path = format!("/{}/{}", report.variant.name(), index + 1);
+        accepted_0rtt = fetch(&client, addr, &path, zero_rtt && index > 0).await?;
+        report.connections += 1;
+    }
+    client.wait_idle().await;
+    match timeout(STEP_TIMEOUT, serving).await {
+        Ok(Ok(result)) => result?,
+        Ok(Err(_)) => return Err(("serving", "the server task panicked".into())),
+        Err(_) => return Err(("serving", "the server did not finish in time".into())),
+    }
+    server.close(0u32.into(), b"done");
+    server.wait_idle().await;
+    if zero_rtt {
+        if accepted_0rtt {
+            report.evidence.push("the server accepted the 0-RTT request".into());
+        } else {
+            report.miss("the server rejected 0-RTT, so the request was sent again after the handshake");
+        }
+    }
+    Ok(())
+}
+
+/// One client connection: an HTTP/3 GET, its response read to the end. Returns whether the
+/// request went out in 0-RTT and the server accepted it.
+async fn fetch(client: &Endpoint, addr: SocketAddr, path: &str, zero_rtt: bool) -> Result<bool, Failure> {
+    let connecting = client.connect(addr, SERVER_NAME).map_err(failed("connecting"))?;
+    let (connection, early) = if zero_rtt {
+        match connecting.into_0rtt() {
+            Ok((connection, accepted)) => (connection, Some(accepted)),
+            Err(_) => return Err(("resuming", "the first connection left no ticket allowing 0-RTT".into())),
+        }
+    } else {
+        let connection = timeout(STEP_TIMEOUT, connecting)
+            .await
+            .map_err(failed("the QUIC handshake"))?
+            .map_err(failed("the QUIC handshake"))?;
+        (connection, None)
+    };
+    let request = async {
+        let (mut driver, mut send) = h3::client::builder()
+            .send_grease(false)
+            .build::<_, _, Bytes>(h3_quinn::Connection::new(connection.clone()))
+            .await
+            .map_err(failed("starting HTTP/3"))?;
+        let drive = tokio::spawn(async move { poll_fn(|cx| driver.poll_close(cx)).await });
+        let request = http::Request::get(format!("https://{SERVER_NAME}{path}"))
+            .body(())
+            .map_err(failed("building the request"))?;
+        let mut stream = send.send_request(request).await.map_err(failed("sending the request"))?;
+        stream.finish().await.map_err(failed("sending the request"))?;
+        let response = stream.recv_response().await.map_err(failed("reading the response"))?;
+        if response.status() != http::StatusCode::OK {
+            return Err(("reading the response", format!("status {}", response.status())));
+        }
+        while let Some(mut chunk) = stream.recv_data().await.map_err(failed("reading the response"))? {
+            chunk.advance(chunk.remaining());
+        }
+        drop(send);
+        drive.abort();
+        Ok(())
+    };
+    timeout(STEP_TIMEOUT, request).await.map_err(failed("the HTTP/3 request"))??;
+    let accepted = match early {
+        Some(accepted) => accepted.await,
+        None => false,
+    };
+    connection.close(0u32.into(), b"done");
+    Ok(accepted)
+}
+
+/// The server: answers one HTTP/3 request on each of `connections` connections. With
+/// `zero_rtt` it reads 0-RTT requests and answers them before the handshake completes.
+async fn serve(endpoint: Endpoint, connections: usize, zero_rtt: bool) -> Result<(), Failure> {
+    for _ in 0..connections {
+        let incoming = endpoint.accept().await.ok_or(("accepting", "the endpoint closed".to_string()))?;
+        let connecting = incoming.accept().map_err(failed("accepting"))?;
+        let connection = if zero_rtt {
+            match connecting.into_0rtt() {
+                Ok((connection, _)) => connection,
+                Err(connecting) => connecting.await.map_err(failed("the QUIC handshake (server)"))?,
+            }
+        } else {
+            connecting.await.map_err(failed("the QUIC handshake (server)"))?
+        };
+        let mut h3 = h3::server::builder()
+            .send_grease(false)
+            .build::<_, Bytes>(h3_quinn::Connection::new(connection.clone()))
+            .await
+            .map_err(failed("starting HTTP/3 (server)"))?;
+        let resolver = h3
+            .accept()
+            .await
+            .map_err(failed("accepting the request"))?
+            .ok_or(("accepting the request", "the client sent none".to_string()))?;
+        let (request, mut stream) =
+            resolver.resolve_request().await.map_err(failed("reading the request"))?;
+        let body = format!("hello from rttscope: you asked for {}\n", request.uri().path());
+        let response = http::Response::builder()
+            .status(http::StatusCode::OK)
+            .header("content-type", "text/plain")
+            .body(())
+            .map_err(failed("building the response"))?;
+        stream.send_response(response).await.map_err(failed("sending the response"))?;
+        stream.send_data(Bytes::from(body)).await.map_err(failed("sending the response"))?;
+        stream.finish().await.map_err(failed("sending the response"))?;
+        // The client closes once it has read the response.
+        connection.closed().await;
+    }
+    Ok(())
+}

@@ -1,0 +1,307 @@
+//! Live capture on loopback, through the library and through `rttscope capture`. A raw packet
+//! socket needs CAP_NET_RAW, so every test here is ignored unless run as root with
+//! `--include-ignored`.
+//!
+//! Other programs may use loopback at the same time; each test picks out its own flow by its
+//! random ports and numbered payloads.
+
+mod common;
+
+use std::net::UdpSocket;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::thread;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use common::{rttscope, stderr, stdout};
+use etherparse::{SlicedPacket, TransportSlice};
+use rttscope::capture::{CaptureFile, Limits, LinkType, LiveCapture};
+
+const ROOT: &str = "needs root (CAP_NET_RAW) for a raw socket";
+
+/// A UDP sender and receiver on 127.0.0.1, each on a random port.
+struct Flow {
+    sender: UdpSocket,
+    _receiver: UdpSocket,
+    ports: (u16, u16),
+}
+
+impl Flow {
+    fn new() -> Self {
+        let receiver = UdpSocket::bind("127.0.0.1:0").expect("bind the receiver");
+        let sender = UdpSocket::bind("127.0.0.1:0").expect("bind the sender");
+        sender.connect(receiver.local_addr().expect("address")).expect("connect");
+        let ports =
+            (sender.local_addr().expect("address").port(), receiver.local_addr().expect("address").port());
+        Self { sender, _receiver: receiver, ports }
+    }
+
+    fn send(&self, number: u64) {
+        self.sender.send(format!("rttscope-live {number}").as_bytes()).expect("send a datagram");
+    }
+
+    fn number(&self, frame: &[u8]) -> Option<u64> {
+        datagram_number(self.ports, frame)
+    }
+}
+
+/// The number in a captured Ethernet frame, when it is a datagram between these ports.
+fn datagram_number(ports: (u16, u16), frame: &[u8]) -> Option<u64> {
+    let packet = SlicedPacket::from_ethernet(frame).ok()?;
+    let Some(TransportSlice::Udp(udp)) = packet.transport else { return None };
+    if (udp.source_port(), udp.destination_port()) != ports {
+        return None;
+    }
+    std::str::from_utf8(udp.payload()).ok()?.strip_prefix("rttscope-live ")?.parse().ok()
+}
+
+fn now_ns() -> i64 {
+    let since = SystemTime::now().duration_since(UNIX_EPOCH).expect("after 1970");
+    i64::try_from(since.as_nanos()).expect("before 2262")
+}
+
+#[test]
+#[ignore = "needs root (CAP_NET_RAW) for a raw socket"]
+fn a_loopback_capture_keeps_each_datagram_once_with_nanosecond_times() {
+    let flow = Flow::new();
+    let capture = LiveCapture::open("lo").expect(ROOT);
+    assert_eq!(capture.linktype(), LinkType::Ethernet);
+    let handle = capture.start(Limits::default()).expect("start");
+    let started = now_ns();
+    // Sent right after `start`: `open` already queues packets, so none may be missed.
+    for number in 0..100 {
+        flow.send(number);
+    }
+    let ended = now_ns();
+    let captured = handle.stop();
+    assert!(captured.error.is_none(), "{:?}", captured.error);
+    assert_eq!(captured.stats.captured, captured.packets.len() as u64);
+    assert_eq!(captured.stats.dropped, 0);
+
+    let ours: Vec<_> = captured
+        .packets
+        .iter()
+        .filter_map(|packet| flow.number(&packet.data).map(|number| (number, packet.ts_ns)))
+        .collect();
+    // Each once: the kernel's outgoing copy on loopback is not kept beside the incoming one.
+    assert_eq!(ours.iter().map(|(number, _)| *number).collect::<Vec<_>>(), (0..100).collect::<Vec<_>>());
+    let times: Vec<i64> = ours.iter().map(|(_, ts)| *ts).collect();
+    assert!(times.is_sorted(), "timestamps in arrival order: {times:?}");
+    assert!(times.iter().all(|ts| (started - 1_000_000..=ended + 1_000_000).contains(ts)), "{times:?}");
+    // Microsecond stamps would all end in 000; a hundred nanosecond ones cannot.
+    assert!(times.iter().any(|ts| ts % 1000 != 0), "{times:?}");
+}
+
+#[test]
+#[ignore = "needs root (CAP_NET_RAW) for a raw socket"]
+fn a_capture_stopped_mid_stream_loses_no_packet() {
+    let flow = Arc::new(Flow::new());
+    let handle = LiveCapture::open("lo").expect(ROOT).start(Limits::default()).expect("start");
+    let sent = Arc::new(AtomicU64::new(0));
+    let done = Arc::new(AtomicBool::new(false));
+    let sender = {
+        let (flow, sent, done) = (Arc::clone(&flow), Arc::clone(&sent), Arc::clone(&done));
+        thread::spawn(move || {
+            let mut number = 0;
+            while !done.load(Ordering::SeqCst) {
+                flow.send(number);
+                number += 1;
+                sent.store(number, Ordering::SeqCst);
+            }
+        })
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while sent.load(Ordering::SeqCst) < 2000 && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(1));
+    }
+    // Everything counted here was sent before the stop, so it must be in the capture.
+    let sent_before_stop = sent.load(Ordering::SeqCst);
+    let captured = handle.stop();
+    done.store(true, Ordering::SeqCst);
+    sender.join().expect("the sender ends");
+
+    assert!(sent_before_stop >= 2000, "the sender was too slow: {sent_before_stop}");
+    assert!(captured.error.is_none(), "{:?}", captured.error);
+    assert_eq!(captured.stats.dropped, 0, "the kernel dropped packets; the test proves nothing");
+    assert_eq!(captured.stats.captured, captured.packets.len() as u64);
+    let numbers: Vec<u64> = captured.packets.iter().filter_map(|packet| flow.number(&packet.data)).collect();
+    let kept = numbers.len() as u64;
+    assert!(kept >= sent_before_stop, "{kept} kept of {sent_before_stop} sent before the stop");
+    assert!(numbers.iter().copied().eq(0..kept), "a gap or a duplicate in {numbers:?}");
+}
+
+#[test]
+#[ignore = "needs root (CAP_NET_RAW) for a raw socket"]
+fn a_capture_opened_in_a_private_network_namespace_sees_only_that_namespace() {
+    // Traffic on the host's loopback that the namespace's capture must not see.
+    let host_flow = Arc::new(Flow::new());
+    let done = Arc::new(AtomicBool::new(false));
+    let host_sender = {
+        let (flow, done) = (Arc::clone(&host_flow), Arc::clone(&done));
+        thread::spawn(move || {
+            let mut number = 0;
+            while !done.load(Ordering::SeqCst) {
+                flow.send(number);
+                number += 1;
+                thread::sleep(Duration::from_micros(200));
+            }
+        })
+    };
+    let inside = thread::spawn(|| {
+        enter_new_network_namespace();
+        let capture = LiveCapture::open("lo").expect("open inside the namespace");
+        let flow = Flow::new();
+        let handle = capture.start(Limits::default()).expect("start");
+        for number in 0..20 {
+            flow.send(number);
+        }
+        let captured = handle.stop();
+        (flow.ports, captured)
+    });
+    let (ports, captured) = inside.join().expect("the namespace thread ends");
+    done.store(true, Ordering::SeqCst);
+    host_sender.join().expect("the host sender ends");
+
+    assert!(captured.error.is_none(), "{:?}", captured.error);
+    let numbers: Vec<u64> =
+        captured.packets.iter().filter_map(|packet| datagram_number(ports, &packet.data)).collect();
+    assert_eq!(numbers, (0..20).collect::<Vec<_>>());
+    assert!(!captured.packets.iter().any(|packet| host_flow.number(&packet.data).is_some()));
+}
+
+/// Moves this thread into a new network namespace and brings its loopback up.
+fn enter_new_network_namespace() {
+    // SAFETY: unshare with CLONE_NEWNET affects only the calling thread's namespaces.
+    assert_eq!(unsafe { libc::unshare(libc::CLONE_NEWNET) }, 0, "{}", std::io::Error::last_os_error());
+    // SAFETY: plain system calls on a new socket, with an ifreq naming "lo".
+    unsafe {
+        let fd = libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0);
+        assert!(fd >= 0);
+        let mut request: libc::ifreq = std::mem::zeroed();
+        request.ifr_name[..2].copy_from_slice(&[b'l' as libc::c_char, b'o' as libc::c_char]);
+        assert_eq!(libc::ioctl(fd, libc::SIOCGIFFLAGS, &mut request), 0);
+        request.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short;
+        assert_eq!(libc::ioctl(fd, libc::SIOCSIFFLAGS, &mut request), 0);
+        libc::close(fd);
+    }
+}
+
+/// Sends numbered datagrams every millisecond until dropped.
+struct Traffic {
+    done: Arc<AtomicBool>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl Traffic {
+    fn start() -> Self {
+        let done = Arc::new(AtomicBool::new(false));
+        let flag = Arc::clone(&done);
+        let thread = thread::spawn(move || {
+            let flow = Flow::new();
+            let mut number = 0;
+            while !flag.load(Ordering::SeqCst) {
+                flow.send(number);
+                number += 1;
+                thread::sleep(Duration::from_millis(1));
+            }
+        });
+        Self { done, thread: Some(thread) }
+    }
+}
+
+impl Drop for Traffic {
+    fn drop(&mut self) {
+        self.done.store(true, Ordering::SeqCst);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn frame_count(path: &Path) -> usize {
+    let capture = CaptureFile::open(path).expect("the capture opens");
+    let frames: Result<Vec<_>, _> = capture.frames().collect();
+    frames.expect("every frame reads").len()
+}
+
+fn spawn_capture(args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_rttscope"))
+        .arg("capture")
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the rttscope binary runs")
+}
+
+#[test]
+#[ignore = "needs root (CAP_NET_RAW) for a raw socket"]
+fn the_capture_command_stops_after_count_packets() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let file = dir.path().join("five.pcapng");
+    let _traffic = Traffic::start();
+    let output = rttscope(&["capture", "-i", "lo", "--count", "5", "-w", &file.to_string_lossy()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stderr(&output).contains("rttscope: 5 packets captured, 0 dropped by the kernel, written to"));
+    assert_eq!(frame_count(&file), 5);
+    let dissected = rttscope(&["dissect", &file.to_string_lossy()]);
+    assert!(dissected.status.success(), "{}", stderr(&dissected));
+    assert_eq!(stdout(&dissected).lines().count(), 5);
+    assert!(stdout(&dissected).contains("UDP"), "{}", stdout(&dissected));
+}
+
+#[test]
+#[ignore = "needs root (CAP_NET_RAW) for a raw socket"]
+fn sigterm_and_sigint_stop_the_capture_command_with_every_packet_written() {
+    for signal in [libc::SIGTERM, libc::SIGINT] {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let file = dir.path().join("signalled.pcapng");
+        let traffic = Traffic::start();
+        let child = spawn_capture(&["-i", "lo", "-w", &file.to_string_lossy()]);
+        thread::sleep(Duration::from_millis(300));
+        let pid = libc::pid_t::try_from(child.id()).expect("a pid");
+        // SAFETY: sends a signal to the child started above.
+        assert_eq!(unsafe { libc::kill(pid, signal) }, 0);
+        let output = child.wait_with_output().expect("the capture ends");
+        drop(traffic);
+        let text = stderr(&output);
+        assert!(output.status.success(), "signal {signal}: {text}");
+        let summary = text.lines().last().unwrap_or_default();
+        let reported: usize = summary
+            .strip_prefix("rttscope: ")
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|count| count.parse().ok())
+            .unwrap_or_else(|| panic!("no count in {summary:?}"));
+        assert!(reported > 10, "{summary}");
+        assert_eq!(frame_count(&file), reported, "{summary}");
+    }
+}
+
+#[test]
+#[ignore = "needs root (CAP_NET_RAW) for a raw socket"]
+fn the_capture_command_stops_after_its_duration() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let file = dir.path().join("timed.pcapng");
+    let started = Instant::now();
+    let output = rttscope(&["capture", "--duration", "300ms", "-w", &file.to_string_lossy()]);
+    let took = started.elapsed();
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!((Duration::from_millis(300)..Duration::from_secs(3)).contains(&took), "{took:?}");
+    assert!(CaptureFile::open(&file).is_ok());
+}
+
+#[test]
+#[ignore = "needs root (CAP_NET_RAW) for a raw socket"]
+fn a_missing_interface_is_one_line_that_lists_the_real_ones() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let file = dir.path().join("never.pcapng");
+    let output = rttscope(&["capture", "-i", "rttscope-nope0", "-w", &file.to_string_lossy()]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stderr(&output);
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.starts_with("rttscope: there is no interface rttscope-nope0 here"), "{text}");
+    assert!(text.contains(" lo,"), "{text}");
+    assert!(!file.exists(), "no file is left behind");
+}

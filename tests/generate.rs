@@ -1,0 +1,156 @@
+//! The traffic generators: every variant's client and server talk to each other and the
+//! variant really happens; under a live capture (as root) the timeline shows each with its
+//! textbook round trips; and the bundled course captures show the same.
+
+mod common;
+
+use std::path::Path;
+
+use common::{Counted, rttscope, stderr, stdout};
+use rttscope::generate::{self, KeyLog, Place, Variant, host_fast_open};
+
+/// Whether this process may make a network namespace, which TCP Fast Open's server side
+/// needs unless the host already allows it.
+fn namespaces_available() -> bool {
+    generate::in_private_netns(|| ()).is_ok()
+}
+
+#[test]
+fn every_generator_completes_its_exchange_and_its_variant_happens() {
+    let host_setting = host_fast_open();
+    let keylog = KeyLog::new();
+    for variant in Variant::ALL {
+        let fast_open_possible = host_setting.server_enabled() || namespaces_available();
+        let ran = generate::run_anywhere(variant, &keylog, |place| place);
+        if variant.uses_fast_open() && !fast_open_possible {
+            let error = ran.expect_err("Fast Open without a namespace must say why it cannot run");
+            assert!(error.to_string().contains("net.ipv4.tcp_fastopen"), "{error}");
+            continue;
+        }
+        let ran = ran.unwrap_or_else(|error| panic!("{variant}: {error}"));
+        assert_eq!(ran.state, ran.place, "the closure runs where the generator runs");
+        let report = ran.outcome.unwrap_or_else(|error| panic!("{error}"));
+        assert!(report.happened(), "{variant}: {:?}", report.missed);
+        assert!(!report.flows.is_empty(), "{variant} names its flows");
+        let expected_place = if variant.uses_fast_open() && !host_setting.server_enabled() {
+            Place::PrivateNamespace
+        } else {
+            Place::Host
+        };
+        assert_eq!(ran.place, expected_place, "{variant}");
+        let connections = match variant {
+            Variant::Tls13ZeroRtt | Variant::TfoTls13 | Variant::TfoTls13ZeroRtt | Variant::QuicZeroRtt => 2,
+            Variant::Ping | Variant::Udp => 3,
+            _ => 1,
+        };
+        assert_eq!(report.connections, connections, "{variant}");
+    }
+    assert_eq!(host_fast_open(), host_setting, "the host's net.ipv4.tcp_fastopen is never changed");
+
+    // Every TLS and QUIC exchange logged its secrets: a client random per connection, and the
+    // early traffic secret of the 0-RTT ones.
+    let keys = keylog.contents();
+    assert!(keys.lines().all(|line| line.split(' ').count() == 3), "NSS key log lines");
+    let early = keys.lines().filter(|line| line.starts_with("CLIENT_EARLY_TRAFFIC_SECRET ")).count();
+    let expected_early = if namespaces_available() || host_setting.server_enabled() { 3 } else { 2 };
+    assert!(early >= expected_early, "{early} early secrets in\n{keys}");
+    assert!(keys.contains("CLIENT_RANDOM "), "TLS 1.2's master secret is logged");
+}
+
+#[test]
+fn gen_reports_each_variant_and_writes_a_private_key_log() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let keys = dir.path().join("keys");
+    let output = rttscope(&["gen", "tls13-0rtt", "--keylog", &keys.to_string_lossy()]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.starts_with(
+            "tls13-0rtt      ok      2 exchanges: the server accepted the request as early data"
+        ),
+        "{text}"
+    );
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&keys).expect("key log").permissions());
+    assert_eq!(mode & 0o777, 0o600);
+
+    let output = rttscope(&["gen", "tls14"]);
+    assert_eq!(output.status.code(), Some(1));
+    let error = stderr(&output);
+    assert_eq!(error.lines().count(), 1, "{error}");
+    assert!(error.contains("unknown variant \"tls14\"") && error.contains("tfo-tls13-0rtt"), "{error}");
+}
+
+fn counted(capture: &Path) -> Vec<Counted> {
+    common::timeline_rounds(capture, None)
+}
+
+fn textbook(variant: &str) -> Counted {
+    let (request, response) = rttscope::timeline::textbook(variant).expect("a textbook variant");
+    (variant.to_owned(), Some(u64::from(request)), Some(u64::from(response)))
+}
+
+/// What a capture of each generator holds, connection by connection: a ticket or a cookie
+/// is fetched by a full TLS 1.3 connection first.
+fn expected_connections(variant: Variant) -> Vec<Counted> {
+    match variant {
+        Variant::Ping => vec![("icmp".to_owned(), Some(0), Some(1))],
+        Variant::Udp => vec![("udp".to_owned(), Some(0), Some(1))],
+        Variant::Tls13ZeroRtt | Variant::TfoTls13 | Variant::TfoTls13ZeroRtt => {
+            vec![textbook("tls13"), textbook(variant.name())]
+        }
+        Variant::QuicZeroRtt => vec![textbook("quic"), textbook(variant.name())],
+        _ => vec![textbook(variant.name())],
+    }
+}
+
+#[test]
+fn the_bundled_course_captures_show_the_textbook_round_trips() {
+    let captures = common::root().join("captures");
+    let mut all = Vec::new();
+    for variant in Variant::ALL {
+        let expected = expected_connections(variant);
+        let capture = captures.join(format!("{}.pcapng", variant.name()));
+        assert_eq!(counted(&capture), expected, "{}", capture.display());
+        all.extend(expected);
+    }
+    assert_eq!(counted(&captures.join("all.pcapng")), all, "all.pcapng");
+}
+
+#[test]
+#[ignore = "needs root: a raw socket to capture loopback, and a network namespace for TCP Fast Open"]
+fn demo_all_captures_every_variant_live_with_its_textbook_round_trips() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let capture = dir.path().join("demo.pcapng");
+    let output = rttscope(&["demo", "all", "--headless", "-w", &capture.to_string_lossy()]);
+    assert!(output.status.success(), "{}\n{}", stdout(&output), stderr(&output));
+    assert!(stdout(&output).contains("All 10 generator run(s) happened as intended"), "{}", stdout(&output));
+    let expected: Vec<_> = Variant::ALL.into_iter().flat_map(expected_connections).collect();
+    assert_eq!(counted(&capture), expected);
+
+    // The keys are embedded: the requests are readable with no key log given.
+    let output = rttscope(&[
+        "dissect",
+        &capture.to_string_lossy(),
+        "-Y",
+        "http.request || http3",
+        "-T",
+        "fields",
+        "-e",
+        "frame.number",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert!(stdout(&output).lines().count() >= 12, "{}", stdout(&output));
+}
+
+#[test]
+#[ignore = "needs root: a raw socket to capture loopback"]
+fn each_generator_under_a_live_capture_shows_its_variant() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    for variant in Variant::ALL {
+        let capture = dir.path().join(format!("{}.pcapng", variant.name()));
+        let output = rttscope(&["demo", variant.name(), "--headless", "-w", &capture.to_string_lossy()]);
+        assert!(output.status.success(), "{variant}: {}\n{}", stdout(&output), stderr(&output));
+        assert_eq!(counted(&capture), expected_connections(variant), "{variant}");
+    }
+}
