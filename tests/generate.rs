@@ -154,3 +154,38 @@ fn each_generator_under_a_live_capture_shows_its_variant() {
         assert_eq!(counted(&capture), expected_connections(variant), "{variant}");
     }
 }
+
+#[test]
+#[ignore = "needs root, to run the demo as an unprivileged user with setpriv"]
+fn without_the_privilege_to_capture_the_demo_says_so_and_shows_the_bundled_capture() {
+    use std::os::unix::fs::PermissionsExt;
+
+    // The checkout may sit where an unprivileged user cannot go: give it a copy of the binary
+    // and of the bundled captures in a directory it can read.
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let open = std::fs::Permissions::from_mode(0o755);
+    std::fs::set_permissions(dir.path(), open.clone()).expect("chmod");
+    let binary = dir.path().join("rttscope");
+    std::fs::copy(env!("CARGO_BIN_EXE_rttscope"), &binary).expect("copy the binary");
+    std::fs::create_dir(dir.path().join("captures")).expect("mkdir");
+    std::fs::set_permissions(dir.path().join("captures"), open).expect("chmod");
+    for name in ["all.pcapng", "quic-0rtt.pcapng"] {
+        std::fs::copy(common::root().join("captures").join(name), dir.path().join("captures").join(name))
+            .expect("copy a bundled capture");
+    }
+    let output = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&binary)
+        .args(["demo", "quic-0rtt", "-w", "never-written.pcapng"])
+        .current_dir(dir.path())
+        .output()
+        .expect("setpriv runs");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let error = stderr(&output);
+    assert_eq!(error.lines().count(), 1, "{error}");
+    assert!(error.contains("CAP_NET_RAW") && error.contains("setcap cap_net_raw+ep"), "{error}");
+    assert!(error.contains("showing the bundled capture captures/quic-0rtt.pcapng instead"), "{error}");
+    let shown = stdout(&output);
+    let counted = |line: &str| line.split_whitespace().skip(2).take(3).eq(["quic-0rtt", "0", "1"]);
+    assert!(shown.lines().any(counted), "{shown}");
+}

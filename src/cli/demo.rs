@@ -19,14 +19,12 @@ use crate::timeline::{Connection, textbook};
 pub fn run(args: &DemoArgs) -> Result<Outcome, CliError> {
     let variants = variants(&args.variant)?;
     let keylog = KeyLog::new();
-    eprintln!("rttscope: capturing loopback while {} generator(s) run…", variants.len());
     let recording = match record(&variants, &keylog, |run| {
         print_result(run.outcome.as_ref(), run.place);
     }) {
         Ok(recording) => recording,
         Err(error @ (LiveError::NoPermission { .. } | LiveError::InterfaceDown(_))) => {
-            eprintln!("rttscope: {error}");
-            return show_bundled(&args.variant);
+            return show_bundled(&args.variant, &error);
         }
         Err(error) => return Err(CliError::Usage(error.to_string())),
     };
@@ -131,14 +129,15 @@ fn bundled_dir() -> Option<PathBuf> {
         .find(|dir| dir.join("all.pcapng").is_file())
 }
 
-fn show_bundled(variant: &str) -> Result<Outcome, CliError> {
-    let name = if variant == "all" { "all".to_owned() } else { variant.to_owned() };
+/// Shows the bundled capture of `variant` (or of all) after saying, on one line, why nothing
+/// could be captured live.
+fn show_bundled(variant: &str, why: &LiveError) -> Result<Outcome, CliError> {
     let Some(path) =
-        bundled_dir().map(|dir| dir.join(format!("{name}.pcapng"))).filter(|path| path.is_file())
+        bundled_dir().map(|dir| dir.join(format!("{variant}.pcapng"))).filter(|path| path.is_file())
     else {
-        return Err(CliError::Usage("no bundled capture to show instead (captures/ is missing)".into()));
+        return Err(CliError::Usage(format!("{why}; and there is no bundled capture to show instead")));
     };
-    eprintln!("rttscope: showing the bundled capture {} instead", path.display());
+    eprintln!("rttscope: {why}; showing the bundled capture {} instead", path.display());
     let (connections, outcome) = connections(&path, None)?;
     write_comparison(&mut io::stdout().lock(), &connections).map_err(CliError::Output)?;
     Ok(outcome)

@@ -190,6 +190,27 @@ mod tests {
     }
 
     #[test]
+    fn quic_asks_after_one_round_and_a_retry_or_version_negotiation_adds_one() {
+        // No SYN: the client's Initial is its first flight.
+        let initial = || client(false, true, false);
+        let quic = [initial(), server(FLIGHT, false), client(false, true, true), server(None, true)];
+        assert_eq!((count(&quic).request, count(&quic).response), (Some(1), Some(2)));
+        let retried = [
+            initial(),
+            server(FLIGHT, false), // Retry (or Version Negotiation)
+            initial(),             // the Initial again, with the token
+            server(FLIGHT, false), // Initial and Handshake flight
+            client(false, true, true),
+            server(None, false), // HANDSHAKE_DONE before the response: not gating
+            server(None, true),
+        ];
+        assert_eq!((count(&retried).request, count(&retried).response), (Some(2), Some(3)));
+        // 0-RTT: the request leaves with the first Initial.
+        let early = [client(false, true, true), server(FLIGHT, true)];
+        assert_eq!((count(&early).request, count(&early).response), (Some(0), Some(1)));
+    }
+
+    #[test]
     fn early_data_rides_in_the_first_flight_and_rejected_early_data_waits() {
         let accepted = tcp_then(&[client(false, true, true), server(FLIGHT, true)]);
         assert_eq!((count(&accepted).request, count(&accepted).response), (Some(1), Some(2)));
