@@ -36,6 +36,9 @@ const POLL_INTERVAL: Duration = Duration::from_millis(50);
 /// the socket; waiting this long for it costs a stop nothing a person notices.
 const SETTLE: Duration = Duration::from_millis(20);
 
+/// How long [`LiveCapture::open`] waits for the kernel to stamp packets as they arrive.
+const TIMESTAMPS_WARM_UP: Duration = Duration::from_millis(50);
+
 /// Most packets read in one go before the thread checks its limits and stop request again.
 const BATCH: usize = 256;
 
@@ -143,6 +146,11 @@ impl LiveCapture {
     /// now on is queued for [`start`](Self::start).
     pub fn open(interface: &str) -> Result<Self, LiveError> {
         let socket = PacketSocket::open(interface)?;
+        // The first socket to ask for timestamps turns the kernel's receive stamping on, and
+        // that takes effect a moment later (a deferred static key): packets before it are
+        // stamped when read, later than packets after it, and a SYN would seem to follow its
+        // own ClientHello. Wait that moment out before anything is sent.
+        thread::sleep(TIMESTAMPS_WARM_UP);
         Ok(Self { socket, interface: interface.to_owned() })
     }
 

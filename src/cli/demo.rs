@@ -4,15 +4,16 @@
 //! Without the privilege to capture, the demo says so in one line and shows the bundled
 //! course captures instead.
 
-use std::fs::File;
+use std::fs::OpenOptions;
 use std::io::{self, BufWriter, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
 use super::generate::{print_result, variants};
 use super::timeline::connections;
 use super::{CliError, DemoArgs, Outcome};
 use crate::capture::LiveError;
-use crate::generate::{Flow, KeyLog, Run, Variant, record};
+use crate::generate::{Flow, KeyLog, Run, record};
 use crate::render::timeline::write_table;
 use crate::timeline::{Connection, textbook};
 
@@ -28,7 +29,14 @@ pub fn run(args: &DemoArgs) -> Result<Outcome, CliError> {
         }
         Err(error) => return Err(CliError::Usage(error.to_string())),
     };
-    let file = File::create(&args.output)
+    // The capture embeds the TLS secrets: readable by its owner only, like a key log.
+    let file = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(&args.output)
+        .and_then(|file| file.set_permissions(std::fs::Permissions::from_mode(0o600)).map(|()| file))
         .map_err(|error| CliError::Usage(format!("cannot create {}: {error}", args.output.display())))?;
     recording
         .write_pcapng(BufWriter::new(file))
@@ -72,51 +80,56 @@ fn write_comparison(out: &mut dyn Write, connections: &[Connection]) -> io::Resu
     write_table(out, connections, true)
 }
 
-/// What went wrong with each run: a generator that failed or missed its variant, or a capture
-/// whose timeline does not show the variant with its textbook round trips.
+/// What went wrong with each run: a generator that failed or missed its variant (already
+/// printed as it ran), or a capture whose timeline does not show the variant with its
+/// textbook round trips.
 fn check_runs(runs: &[Run], connections: &[Connection]) -> Vec<String> {
     let mut problems = Vec::new();
-    let mut pings = connections.iter().filter(|connection| connection.variant == "icmp");
+    // Runs happen one after another and connections are numbered by first packet, so each
+    // run's connections follow the previous run's: match in order, by transport and server
+    // port (a later run may get a port an earlier one had, on the other transport or not).
+    let mut rest = connections;
     for run in runs {
         let report = match &run.outcome {
             Ok(report) if report.happened() => report,
-            Ok(report) => {
-                problems.push(format!("{}: {}", run.variant, report.missed.as_deref().unwrap_or_default()));
-                continue;
-            }
-            Err(error) => {
-                problems.push(error.to_string());
+            _ => {
+                problems.push(format!("{}: did not happen as intended (see above)", run.variant));
                 continue;
             }
         };
-        let shown = if run.variant == Variant::Ping {
-            pings.next()
-        } else {
-            // Variants that fetch a ticket or a cookie first show themselves on the last
-            // connection to the server.
-            connections.iter().rev().find(|connection| {
-                report.flows.iter().any(|flow| match flow {
-                    Flow::Tcp(port) | Flow::Udp(port) => connection.server.ends_with(&format!(":{port}")),
-                    Flow::Echo(_) => false,
-                })
+        let ours = |connection: &Connection| {
+            report.flows.iter().any(|flow| match flow {
+                Flow::Tcp(port) => {
+                    connection.transport == "tcp" && connection.server.ends_with(&format!(":{port}"))
+                }
+                Flow::Udp(port) => {
+                    connection.transport != "tcp" && connection.server.ends_with(&format!(":{port}"))
+                }
+                Flow::Echo(_) => connection.transport == "icmp",
             })
         };
+        let Some(first) = rest.iter().position(ours) else {
+            problems.push(format!("{}: no connection of it in the capture", run.variant));
+            continue;
+        };
+        let count = rest[first..].iter().take_while(|connection| ours(connection)).count();
+        // Variants that fetch a ticket or a cookie first show themselves on their last connection.
+        let shown = &rest[first + count - 1];
+        rest = &rest[first + count..];
         let expected = run.variant.timeline_variant();
-        match shown {
-            None => problems.push(format!("{}: no connection of it in the capture", run.variant)),
-            Some(connection) if connection.variant != expected => problems.push(format!(
+        if shown.variant != expected {
+            problems.push(format!(
                 "{}: the capture shows connection {} as {}, not {expected}",
-                run.variant, connection.id, connection.variant
-            )),
-            Some(connection) => {
-                let counted = connection.request_rtts.zip(connection.response_rtts);
-                if let Some(textbook) = textbook(expected).filter(|&textbook| Some(textbook) != counted) {
-                    problems.push(format!(
-                        "{}: connection {} counts {:?} round trips, the textbook {textbook:?}",
-                        run.variant, connection.id, counted
-                    ));
-                }
-            }
+                run.variant, shown.id, shown.variant
+            ));
+            continue;
+        }
+        let counted = shown.request_rtts.zip(shown.response_rtts);
+        if let Some(textbook) = textbook(expected).filter(|&textbook| Some(textbook) != counted) {
+            problems.push(format!(
+                "{}: connection {} counts {counted:?} round trips, the textbook {textbook:?}",
+                run.variant, shown.id
+            ));
         }
     }
     problems

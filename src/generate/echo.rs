@@ -5,9 +5,10 @@ use std::io;
 use std::mem;
 use std::net::{Ipv4Addr, UdpSocket};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use super::{Flow, GenError, Report, STEP_TIMEOUT};
+use super::{Flow, GenError, Report, STEP_TIMEOUT, step_failed};
+use crate::dissect::checksum;
 
 /// Echo requests (or datagrams) per run.
 const ROUNDS: u16 = 3;
@@ -15,11 +16,11 @@ const ROUNDS: u16 = 3;
 /// UDP: a client sends three numbered datagrams; the server sends each back.
 pub(super) fn udp(report: &mut Report) -> Result<(), GenError> {
     let variant = report.variant;
-    let fail = |step: &'static str| move |error: io::Error| GenError::new(variant, step, error);
+    let fail = |step: &'static str| move |error: io::Error| GenError::new(variant, step, step_failed(&error));
     let server = UdpSocket::bind("127.0.0.1:0").map_err(fail("binding the server"))?;
     let client = UdpSocket::bind("127.0.0.1:0").map_err(fail("binding the client"))?;
     for socket in [&server, &client] {
-        socket.set_read_timeout(Some(STEP_TIMEOUT)).map_err(fail("binding"))?;
+        socket.set_read_timeout(Some(STEP_TIMEOUT)).map_err(fail("setting a timeout"))?;
     }
     let addr = server.local_addr().map_err(fail("binding the server"))?;
     report.flows.push(Flow::Udp(addr.port()));
@@ -44,7 +45,7 @@ pub(super) fn udp(report: &mut Report) -> Result<(), GenError> {
 /// socket (root or CAP_NET_RAW).
 pub(super) fn ping(report: &mut Report) -> Result<(), GenError> {
     let variant = report.variant;
-    let fail = |step: &'static str| move |error: io::Error| GenError::new(variant, step, error);
+    let fail = |step: &'static str| move |error: io::Error| GenError::new(variant, step, step_failed(&error));
     let (socket, raw) = match icmp_socket(libc::SOCK_DGRAM) {
         Ok(socket) => (socket, false),
         Err(_) => (
@@ -148,21 +149,9 @@ fn echo_request(ident: u16, seq: u16) -> Vec<u8> {
     message.extend_from_slice(&now.as_secs().to_le_bytes());
     message.extend_from_slice(&u64::from(now.subsec_micros()).to_le_bytes());
     message.extend((0x10u8..).take(56 - 16));
-    let checksum = internet_checksum(&message);
+    let checksum = !checksum::fold(checksum::add(0, &message));
     message[2..4].copy_from_slice(&checksum.to_be_bytes());
     message
-}
-
-/// RFC 1071: the one's complement of the one's complement sum of 16-bit words.
-fn internet_checksum(bytes: &[u8]) -> u16 {
-    let mut sum: u32 = bytes
-        .chunks(2)
-        .map(|pair| u32::from(u16::from_be_bytes([pair[0], pair.get(1).copied().unwrap_or(0)])))
-        .sum();
-    while sum > 0xffff {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    !(sum as u16)
 }
 
 /// Reads until the reply to `seq` arrives. A raw socket also sees our own requests (and any
@@ -170,7 +159,14 @@ fn internet_checksum(bytes: &[u8]) -> u16 {
 /// replies to itself, without the IP header.
 fn wait_for_reply(socket: &UdpSocket, raw: bool, ident: u16, seq: u16) -> io::Result<()> {
     let mut buf = [0u8; 1500];
+    // One deadline for the reply: other ICMP on the host must not keep the wait going.
+    let deadline = Instant::now() + STEP_TIMEOUT;
     loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        socket.set_read_timeout(Some(left))?;
         let n = socket.recv(&mut buf)?;
         let icmp = if raw {
             let header = usize::from(buf[0] & 0x0f) * 4;
@@ -196,7 +192,7 @@ mod tests {
         let request = echo_request(0x1234, 7);
         assert_eq!(request.len(), 64);
         assert_eq!(&request[4..8], &[0x12, 0x34, 0, 7]);
-        assert_eq!(internet_checksum(&request), 0, "a correct checksum sums to zero");
+        assert!(checksum::verifies(0, &request), "a correct checksum sums to zero");
         assert_eq!(request[24], 0x10);
     }
 }

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::fs::OpenOptions;
 use std::io::{self, Write as _};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -32,7 +32,15 @@ impl KeyLog {
     /// Writes the key log to `path`, readable by its owner only: these secrets decrypt the
     /// traffic.
     pub fn write_to(&self, path: &Path) -> io::Result<()> {
-        let mut file = OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(path)?;
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(path)?;
+        // `mode` applies only to a new file: an old one keeps its permissions unless told.
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
         file.write_all(self.lock().as_bytes())?;
         file.sync_all()
     }
@@ -63,8 +71,6 @@ impl rustls::KeyLog for KeyLog {
 
 #[cfg(test)]
 mod tests {
-    use std::os::unix::fs::PermissionsExt;
-
     use rustls::KeyLog as _;
 
     use super::*;
@@ -78,6 +84,8 @@ mod tests {
 
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("keys");
+        std::fs::write(&path, "old, world-readable").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
         log.write_to(&path).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), log.contents());
         assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);

@@ -158,6 +158,16 @@ pub struct GenError {
     pub detail: String,
 }
 
+/// An I/O error as a generator reports it: a timeout says what it means.
+pub(crate) fn step_failed(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => {
+            format!("no answer within {} s", STEP_TIMEOUT.as_secs())
+        }
+        _ => error.to_string(),
+    }
+}
+
 impl GenError {
     fn new(variant: Variant, step: &'static str, detail: impl fmt::Display) -> Self {
         Self { variant, step, detail: detail.to_string() }
@@ -202,37 +212,55 @@ pub struct Ran<T> {
     pub state: T,
 }
 
-/// Runs one generator where it can work: on the host, or, for TCP Fast Open when the host's
-/// setting lacks the server bit, in a private network namespace where rttscope may set it.
-/// The host's `net.ipv4.tcp_fastopen` is never changed.
+/// Runs one generator where it can work. TCP Fast Open runs in a private network namespace
+/// made for it, where rttscope sets `net.ipv4.tcp_fastopen` to 3 and the kernel holds no
+/// cookie yet, so the first connection really asks for one; without the privilege for a
+/// namespace, on the host if its setting already allows both sides. The host's setting is
+/// never changed.
 ///
 /// `inside` runs in the chosen place just before the generator (a capture opened there sees
-/// its packets), and its result comes back whatever the generator's outcome. Only a
-/// namespace that cannot be made is an error.
+/// its packets), and its result comes back whatever the generator's outcome. Only a place
+/// that cannot be had is an error.
 pub fn run_anywhere<T: Send + 'static>(
     variant: Variant,
     keylog: &KeyLog,
     inside: impl FnOnce(Place) -> T + Send + 'static,
 ) -> Result<Ran<T>, GenError> {
-    if !variant.uses_fast_open() || host_fast_open().server_enabled() {
+    if !variant.uses_fast_open() {
         let state = inside(Place::Host);
         return Ok(Ran { place: Place::Host, outcome: run(variant, keylog), state });
     }
-    let keylog = keylog.clone();
-    in_private_netns(move || {
-        let state = inside(Place::PrivateNamespace);
-        Ran { place: Place::PrivateNamespace, outcome: run(variant, &keylog), state }
-    })
-    .map_err(|error| {
-        GenError::new(
+    let inside = std::sync::Arc::new(std::sync::Mutex::new(Some(inside)));
+    let in_namespace = {
+        let (keylog, inside) = (keylog.clone(), inside.clone());
+        in_private_netns(move || {
+            let inside = inside.lock().ok().and_then(|mut inside| inside.take());
+            let state = inside.map(|inside| inside(Place::PrivateNamespace));
+            (state, run(variant, &keylog))
+        })
+    };
+    match in_namespace {
+        Ok((Some(state), outcome)) => Ok(Ran { place: Place::PrivateNamespace, outcome, state }),
+        Ok((None, _)) | Err(NetnsError::Panicked) => {
+            Err(GenError::new(variant, "running the generator", "its thread panicked"))
+        }
+        Err(_) if host_fast_open().both_enabled() => {
+            let inside = inside.lock().ok().and_then(|mut inside| inside.take());
+            let Some(inside) = inside else {
+                return Err(GenError::new(variant, "running the generator", "its thread panicked"));
+            };
+            let state = inside(Place::Host);
+            Ok(Ran { place: Place::Host, outcome: run(variant, keylog), state })
+        }
+        Err(error) => Err(GenError::new(
             variant,
             "setting up TCP Fast Open",
             format!(
-                "{error}; the host's net.ipv4.tcp_fastopen is {} and the server side needs the \
-                 value 3, which rttscope only sets inside a private network namespace (run as \
-                 root, or with CAP_SYS_ADMIN and CAP_NET_ADMIN)",
+                "{error}. The server side needs net.ipv4.tcp_fastopen=3 (here {}): run as root \
+                 for a private namespace, or set it yourself with `sudo sysctl -w \
+                 net.ipv4.tcp_fastopen=3`",
                 host_fast_open()
             ),
-        )
-    })
+        )),
+    }
 }

@@ -8,6 +8,7 @@
 
 use std::io;
 use std::mem;
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::thread;
 
 use thiserror::Error;
@@ -23,6 +24,8 @@ pub enum NetnsError {
     Loopback(io::Error),
     #[error("cannot set net.ipv4.tcp_fastopen inside the namespace: {0}")]
     Sysctl(io::Error),
+    #[error("cannot start a thread for the namespace: {0}")]
+    Thread(io::Error),
     #[error("the namespace's thread panicked")]
     Panicked,
 }
@@ -38,7 +41,7 @@ pub fn in_private_netns<T: Send + 'static>(
             enter_new_namespace()?;
             Ok(work())
         })
-        .map_err(NetnsError::Unshare)?;
+        .map_err(NetnsError::Thread)?;
     thread.join().map_err(|_| NetnsError::Panicked)?
 }
 
@@ -59,8 +62,8 @@ fn loopback_up() -> io::Result<()> {
         return Err(io::Error::last_os_error());
     }
     // SAFETY: `fd` is fresh and owned by nothing else.
-    let socket = unsafe { <std::os::fd::OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) };
-    let fd = std::os::fd::AsRawFd::as_raw_fd(&socket);
+    let socket = unsafe { OwnedFd::from_raw_fd(fd) };
+    let fd = socket.as_raw_fd();
     // SAFETY: ifreq is plain data; all zeroes is valid.
     let mut request: libc::ifreq = unsafe { mem::zeroed() };
     for (slot, byte) in request.ifr_name.iter_mut().zip(b"lo\0") {

@@ -19,8 +19,16 @@ use super::{Flow, GenError, KeyLog, Report, STEP_TIMEOUT};
 
 type Failure = (&'static str, String);
 
+/// HTTP/3's "no error" application error code, for closing a connection whose work is done.
+const H3_NO_ERROR: u32 = 0x100;
+
 fn failed<E: std::fmt::Display>(step: &'static str) -> impl Fn(E) -> Failure {
     move |error| (step, error.to_string())
+}
+
+/// A step that ran out of time.
+fn timed_out(step: &'static str) -> impl Fn(tokio::time::error::Elapsed) -> Failure {
+    move |_| (step, format!("no answer within {} s", STEP_TIMEOUT.as_secs()))
 }
 
 pub(super) fn run(report: &mut Report, zero_rtt: bool, keylog: &KeyLog) -> Result<(), GenError> {
@@ -80,7 +88,7 @@ async fn exchange(report: &mut Report, zero_rtt: bool, keylog: &KeyLog) -> Resul
         Ok(Err(_)) => return Err(("serving", "the server task panicked".into())),
         Err(_) => return Err(("serving", "the server did not finish in time".into())),
     }
-    server.close(0u32.into(), b"done");
+    server.close(H3_NO_ERROR.into(), b"done");
     server.wait_idle().await;
     if zero_rtt {
         if accepted_0rtt {
@@ -104,40 +112,54 @@ async fn fetch(client: &Endpoint, addr: SocketAddr, path: &str, zero_rtt: bool) 
     } else {
         let connection = timeout(STEP_TIMEOUT, connecting)
             .await
-            .map_err(failed("the QUIC handshake"))?
+            .map_err(timed_out("the QUIC handshake"))?
             .map_err(failed("the QUIC handshake"))?;
         (connection, None)
     };
-    let request = async {
-        let (mut driver, mut send) = h3::client::builder()
-            .send_grease(false)
-            .build::<_, _, Bytes>(h3_quinn::Connection::new(connection.clone()))
-            .await
-            .map_err(failed("starting HTTP/3"))?;
-        let drive = tokio::spawn(async move { poll_fn(|cx| driver.poll_close(cx)).await });
-        let request = http::Request::get(format!("https://{SERVER_NAME}{path}"))
-            .body(())
-            .map_err(failed("building the request"))?;
-        let mut stream = send.send_request(request).await.map_err(failed("sending the request"))?;
-        stream.finish().await.map_err(failed("sending the request"))?;
-        let response = stream.recv_response().await.map_err(failed("reading the response"))?;
-        if response.status() != http::StatusCode::OK {
-            return Err(("reading the response", format!("status {}", response.status())));
-        }
-        while let Some(mut chunk) = stream.recv_data().await.map_err(failed("reading the response"))? {
-            chunk.advance(chunk.remaining());
-        }
-        drop(send);
-        drive.abort();
-        Ok(())
-    };
-    timeout(STEP_TIMEOUT, request).await.map_err(failed("the HTTP/3 request"))??;
+    let sent = timeout(STEP_TIMEOUT, get(&connection, path)).await.map_err(timed_out("the HTTP/3 request"));
     let accepted = match early {
         Some(accepted) => accepted.await,
         None => false,
     };
-    connection.close(0u32.into(), b"done");
+    match sent {
+        Ok(Ok(())) => {}
+        // quinn fails the streams of rejected 0-RTT: ask again, now the handshake is done, as a
+        // browser would (and the caller reports the rejection).
+        Ok(Err(_)) if zero_rtt && !accepted => {
+            timeout(STEP_TIMEOUT, get(&connection, path))
+                .await
+                .map_err(timed_out("the HTTP/3 request"))??;
+        }
+        Ok(Err(failure)) | Err(failure) => return Err(failure),
+    }
+    // H3_NO_ERROR (RFC 9114 section 8.1): the exchange is over.
+    connection.close(H3_NO_ERROR.into(), b"done");
     Ok(accepted)
+}
+
+/// An HTTP/3 GET of `path` on its own HTTP/3 session, the response read to the end.
+async fn get(connection: &quinn::Connection, path: &str) -> Result<(), Failure> {
+    let (mut driver, mut send) = h3::client::builder()
+        .send_grease(false)
+        .build::<_, _, Bytes>(h3_quinn::Connection::new(connection.clone()))
+        .await
+        .map_err(failed("starting HTTP/3"))?;
+    let drive = tokio::spawn(async move { poll_fn(|cx| driver.poll_close(cx)).await });
+    let request = http::Request::get(format!("https://{SERVER_NAME}{path}"))
+        .body(())
+        .map_err(failed("building the request"))?;
+    let mut stream = send.send_request(request).await.map_err(failed("sending the request"))?;
+    stream.finish().await.map_err(failed("sending the request"))?;
+    let response = stream.recv_response().await.map_err(failed("reading the response"))?;
+    if response.status() != http::StatusCode::OK {
+        return Err(("reading the response", format!("status {}", response.status())));
+    }
+    while let Some(mut chunk) = stream.recv_data().await.map_err(failed("reading the response"))? {
+        chunk.advance(chunk.remaining());
+    }
+    drop(send);
+    drive.abort();
+    Ok(())
 }
 
 /// The server: answers one HTTP/3 request on each of `connections` connections. With

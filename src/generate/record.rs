@@ -78,15 +78,18 @@ impl Recording {
         if !keys.is_empty() {
             writer.write_secrets(keys.as_bytes())?;
         }
-        let mut packets: Vec<(u32, &LivePacket)> = self
-            .interfaces
-            .iter()
-            .zip(0u32..)
-            .flat_map(|(interface, id)| interface.packets.iter().map(move |packet| (id, packet)))
-            .collect();
-        packets.sort_by_key(|(_, packet)| packet.ts_ns);
-        for (id, packet) in packets {
-            writer.write_packet(id, packet.ts_ns, packet.orig_len, &packet.data)?;
+        // Each interface's packets stay in the order they arrived; the interfaces are merged by
+        // time.
+        let mut next = vec![0usize; self.interfaces.len()];
+        loop {
+            let earliest = (0..self.interfaces.len())
+                .filter_map(|index| {
+                    self.interfaces[index].packets.get(next[index]).map(|packet| (index, packet))
+                })
+                .min_by_key(|(_, packet)| packet.ts_ns);
+            let Some((index, packet)) = earliest else { break };
+            next[index] += 1;
+            writer.write_packet(index as u32, packet.ts_ns, packet.orig_len, &packet.data)?;
         }
         writer.finish()?;
         Ok(())
@@ -147,19 +150,26 @@ pub fn record(
             }
         });
         thread::sleep(SETTLE);
-        let (place, outcome, interface) = match ran {
-            Ok(Ran { place, outcome, state: None }) => (place, outcome, None),
-            Ok(Ran { place, outcome, state: Some(capture) }) => {
-                let interface = capture.and_then(Running::stop);
-                (place, outcome, Some(interface))
-            }
+        let (place, mut outcome, capture) = match ran {
+            Ok(Ran { place, outcome, state }) => (place, outcome, state),
             Err(error) => (Place::Host, Err(error), None),
         };
-        let interface = match interface {
+        // The host's interface goes first in the file: a namespace's capture is numbered after
+        // it, and after the namespaces before this one.
+        let interface = match capture.map(|capture| capture.and_then(Running::stop)) {
             None => 0,
-            Some(interface) => {
-                interfaces.push(interface?);
+            Some(Ok(interface)) => {
+                interfaces.push(interface);
                 interfaces.len()
+            }
+            Some(Err(error)) => {
+                // Without its capture, the run shows nothing: say why, and go on with the rest.
+                outcome = Err(GenError {
+                    variant,
+                    step: "capturing in the private namespace",
+                    detail: error.to_string(),
+                });
+                0
             }
         };
         let run = Run { variant, place, outcome, interface, window: (start, now_ns()) };

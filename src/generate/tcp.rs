@@ -16,7 +16,7 @@ use rustls::{ClientConfig, ClientConnection, ServerConfig, ServerConnection};
 
 use super::cert::{Identity, SERVER_NAME};
 use super::tls::{self, Setup, Version};
-use super::{Flow, GenError, KeyLog, Report, STEP_TIMEOUT, tfo};
+use super::{Flow, GenError, KeyLog, Report, STEP_TIMEOUT, step_failed, tfo};
 
 /// What one TCP generator does.
 #[derive(Clone, Copy, Debug)]
@@ -77,7 +77,10 @@ pub(super) fn run(report: &mut Report, plan: Plan, keylog: &KeyLog) -> Result<()
         None => None,
     };
     let connections = plan.connections();
-    let server = thread::spawn(move || serve(&listener, server_config.as_ref(), connections));
+    let server = thread::Builder::new()
+        .name(format!("{variant} server"))
+        .spawn(move || serve(&listener, server_config.as_ref(), connections))
+        .map_err(|e| fail("starting the server")(e.to_string()))?;
 
     let mut fetched = Vec::new();
     let mut client_config = None;
@@ -99,13 +102,23 @@ pub(super) fn run(report: &mut Report, plan: Plan, keylog: &KeyLog) -> Result<()
         let path = format!("/{}/{}", variant.name(), index + 1);
         match fetch(addr, &path, plan, config, index > 0) {
             Ok(seen) => fetched.push(seen),
-            Err((step, detail)) => return Err(GenError::new(variant, step, detail)),
+            Err((step, detail)) => {
+                // The server's side of the story usually names the cause (a ClientHello that
+                // never arrived, say); it ends within its own timeout now the client is gone.
+                let detail = match server.join() {
+                    Ok(Err((server_step, server_detail))) => {
+                        format!("{detail} (the server: {server_step} failed: {server_detail})")
+                    }
+                    _ => detail,
+                };
+                return Err(GenError::new(variant, step, detail));
+            }
         }
         report.connections += 1;
     }
     let served = match server.join() {
         Ok(Ok(served)) => served,
-        Ok(Err((step, detail))) => return Err(GenError::new(variant, step, detail)),
+        Ok(Err((step, detail))) => return Err(GenError::new(variant, step, format!("the server: {detail}"))),
         Err(_) => return Err(GenError::new(variant, "serving", "the server thread panicked")),
     };
     check(report, plan, &fetched, &served);
@@ -146,7 +159,7 @@ fn check(report: &mut Report, plan: Plan, fetched: &[Fetched], served: &[Served]
 type Failure = (&'static str, String);
 
 fn failed(step: &'static str) -> impl Fn(io::Error) -> Failure {
-    move |error| (step, error.to_string())
+    move |error| (step, step_failed(&error))
 }
 
 fn tls_failed(step: &'static str) -> impl Fn(rustls::Error) -> Failure {

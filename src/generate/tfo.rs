@@ -22,6 +22,11 @@ impl FastOpenSetting {
     pub fn server_enabled(self) -> bool {
         self.0.is_some_and(|value| value & 2 != 0)
     }
+
+    /// Both bits: a client and a server of this host can both use Fast Open.
+    pub fn both_enabled(self) -> bool {
+        self.0.is_some_and(|value| value & 3 == 3)
+    }
 }
 
 impl fmt::Display for FastOpenSetting {
@@ -130,6 +135,8 @@ mod tests {
         assert!(FastOpenSetting(Some(2)).server_enabled());
         assert!(!FastOpenSetting(Some(1)).server_enabled());
         assert!(!FastOpenSetting(None).server_enabled());
+        assert!(FastOpenSetting(Some(3)).both_enabled());
+        assert!(!FastOpenSetting(Some(2)).both_enabled());
         assert_eq!(FastOpenSetting(None).to_string(), "unreadable");
     }
 }
