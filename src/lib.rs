@@ -16,6 +16,7 @@ pub mod registry;
 pub mod render;
 pub mod timeline;
 pub mod track;
+pub mod tui;
 
 #[cfg(test)]
 mod testing;

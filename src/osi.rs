@@ -253,6 +253,60 @@ impl Protocol {
     }
 }
 
+/// The OSI layer a field plays on. Most fields sit on their protocol's layer; those of
+/// protocols that span layers (DESIGN section 2) are placed by what they describe: a TCP
+/// stream's state and a TLS or QUIC handshake on the session layer, record and packet
+/// protection on the presentation layer.
+pub fn field_layer(field: &str, protocol: Protocol) -> OsiLayer {
+    let session = match protocol {
+        Protocol::Tcp => {
+            field == "tcp.stream"
+                || field.starts_with("tcp.analysis")
+                || field.starts_with("tcp.completeness")
+                || field.starts_with("tcp.time_")
+        }
+        Protocol::Tls => field.starts_with("tls.handshake") || field.starts_with("tls.alert_message"),
+        Protocol::Quic => {
+            [
+                "quic.connection.number",
+                "quic.dcil",
+                "quic.dcid",
+                "quic.scil",
+                "quic.scid",
+                "quic.token",
+                "quic.token_length",
+                "quic.retry_token",
+                "quic.retry_integrity_tag",
+                "quic.supported_version",
+            ]
+            .contains(&field)
+                || field.starts_with("quic.crypto")
+                || field.starts_with("quic.nci")
+                || field.starts_with("quic.rci")
+                || field.starts_with("quic.nt.")
+                || field.starts_with("quic.cc.")
+        }
+        _ => false,
+    };
+    if session {
+        return OsiLayer::Session;
+    }
+    let presentation = protocol == Protocol::Quic
+        && ["quic.key_phase", "quic.protected_payload", "quic.remaining_payload"].contains(&field);
+    if presentation { OsiLayer::Presentation } else { protocol.osi() }
+}
+
+/// What a protocol does on a layer other than its own, for a tree that shows it there.
+pub fn role(protocol: Protocol, layer: OsiLayer) -> Option<&'static str> {
+    Some(match (protocol, layer) {
+        (Protocol::Tcp, OsiLayer::Session) => "TCP connection state",
+        (Protocol::Tls, OsiLayer::Session) => "TLS handshake",
+        (Protocol::Quic, OsiLayer::Session) => "QUIC handshake and connection IDs",
+        (Protocol::Quic, OsiLayer::Presentation) => "QUIC packet protection",
+        _ => return None,
+    })
+}
+
 impl fmt::Display for Protocol {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.column_name())
@@ -272,5 +326,23 @@ mod tests {
         assert_eq!(Protocol::Tcp.osi(), OsiLayer::Transport);
         assert_eq!(Protocol::Arp.osi(), OsiLayer::Network);
         assert_eq!(OsiLayer::Transport.to_string(), "L4 Transport");
+    }
+
+    #[test]
+    fn fields_of_protocols_that_span_layers_sit_where_they_play() {
+        assert_eq!(field_layer("tcp.srcport", Protocol::Tcp), OsiLayer::Transport);
+        assert_eq!(field_layer("tcp.stream", Protocol::Tcp), OsiLayer::Session);
+        assert_eq!(field_layer("tcp.analysis.retransmission", Protocol::Tcp), OsiLayer::Session);
+        assert_eq!(field_layer("tls.handshake.type", Protocol::Tls), OsiLayer::Session);
+        assert_eq!(field_layer("tls.record.content_type", Protocol::Tls), OsiLayer::Presentation);
+        assert_eq!(field_layer("quic.dcid", Protocol::Quic), OsiLayer::Session);
+        assert_eq!(field_layer("quic.crypto.offset", Protocol::Quic), OsiLayer::Session);
+        assert_eq!(field_layer("quic.protected_payload", Protocol::Quic), OsiLayer::Presentation);
+        assert_eq!(field_layer("quic.stream.stream_id", Protocol::Quic), OsiLayer::Transport);
+        assert_eq!(field_layer("http.request.method", Protocol::Http), OsiLayer::Application);
+        for layer in [OsiLayer::Session, OsiLayer::Presentation] {
+            assert!(role(Protocol::Quic, layer).is_some());
+        }
+        assert_eq!(role(Protocol::Tcp, OsiLayer::Transport), None);
     }
 }

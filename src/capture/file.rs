@@ -214,6 +214,14 @@ impl CaptureFile {
         self.bytes.is_empty()
     }
 
+    /// How far into the (decompressed) capture `data` ends, for progress: `data` must be a
+    /// frame's bytes borrowed from this capture, else `None`.
+    pub fn position_of(&self, data: &[u8]) -> Option<usize> {
+        let start = self.bytes.as_ptr() as usize;
+        let end = (data.as_ptr() as usize).checked_add(data.len())?;
+        (start..=start + self.bytes.len()).contains(&end).then(|| end - start)
+    }
+
     /// Every frame in file order; a [`ReadError`] ends the walk.
     pub fn frames(&self) -> Frames<'_> {
         let mapped = match &self.bytes {

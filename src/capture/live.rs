@@ -17,7 +17,7 @@ mod socket;
 
 use std::io;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::mpsc::Sender;
 use std::thread::{self, JoinHandle};
 use std::time::{Duration, Instant};
@@ -187,6 +187,7 @@ impl LiveCapture {
 
     fn spawn(self, limits: Limits, sink: Sink) -> Result<CaptureHandle, LiveError> {
         let stop_at = Arc::new(AtomicI64::new(RUNNING));
+        let dropped = Arc::new(AtomicU64::new(0));
         let interface = self.interface.clone();
         let reader = Reader {
             socket: self.socket,
@@ -196,12 +197,13 @@ impl LiveCapture {
             stop_at: Arc::clone(&stop_at),
             sink,
             captured: 0,
+            dropped: Arc::clone(&dropped),
         };
         let thread = thread::Builder::new()
             .name(format!("capture {interface}"))
             .spawn(move || reader.run())
             .map_err(|source| LiveError::os(&interface, "starting the reading thread", source))?;
-        Ok(CaptureHandle { stop_at, thread: Some(thread), interface })
+        Ok(CaptureHandle { stop_at, dropped, thread: Some(thread), interface })
     }
 }
 
@@ -212,6 +214,8 @@ const RUNNING: i64 = i64::MAX;
 pub struct CaptureHandle {
     /// When the capture was asked to stop, in nanoseconds since the epoch, or [`RUNNING`].
     stop_at: Arc<AtomicI64>,
+    /// Packets the kernel has dropped so far, updated every poll interval.
+    dropped: Arc<AtomicU64>,
     thread: Option<JoinHandle<Captured>>,
     interface: String,
 }
@@ -220,6 +224,11 @@ impl CaptureHandle {
     /// Whether the capture ended by itself: a limit was met or an error ended it.
     pub fn is_finished(&self) -> bool {
         self.thread.as_ref().is_none_or(JoinHandle::is_finished)
+    }
+
+    /// Packets the kernel has dropped so far because the receive buffer was full.
+    pub fn dropped(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
     }
 
     /// Stops the capture and returns everything captured up to now, including the packets
@@ -272,6 +281,8 @@ struct Reader {
     stop_at: Arc<AtomicI64>,
     sink: Sink,
     captured: u64,
+    /// Packets the kernel dropped so far, shared with the [`CaptureHandle`].
+    dropped: Arc<AtomicU64>,
 }
 
 impl Reader {
@@ -280,9 +291,8 @@ impl Reader {
             .read_until_stopped()
             .err()
             .map(|source| LiveError::os(&self.interface, "reading a packet", source));
-        // Reading the counter cannot fail on a socket that was just read from; were it to,
-        // reporting no drops is the least wrong answer.
-        let dropped = self.socket.take_drops().unwrap_or(0);
+        self.count_drops();
+        let dropped = self.dropped.load(Ordering::Relaxed);
         let packets = match self.sink {
             Sink::Keep(packets) => packets,
             Sink::Stream(_) => Vec::new(),
@@ -305,7 +315,17 @@ impl Reader {
             if self.socket.wait_readable(timeout)? && self.read_batch()? == Flow::Stop {
                 return Ok(());
             }
+            self.count_drops();
         }
+    }
+
+    /// Adds the kernel's drops since the last look to the shared counter. The kernel resets
+    /// its counter on each read, so every drop is counted once.
+    fn count_drops(&self) {
+        // Reading the counter cannot fail on a socket that was just read from; were it to,
+        // reporting no drops is the least wrong answer.
+        let dropped = self.socket.take_drops().unwrap_or(0);
+        self.dropped.fetch_add(dropped, Ordering::Relaxed);
     }
 
     /// Reads what is queued, up to [`BATCH`] packets.

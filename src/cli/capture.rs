@@ -129,7 +129,7 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 }
 
 /// Reads the key log to embed, warning about lines that are not key log lines.
-fn read_key_log(path: &Path) -> Result<Vec<u8>, CliError> {
+pub(super) fn read_key_log(path: &Path) -> Result<Vec<u8>, CliError> {
     let text = std::fs::read(path)
         .map_err(|source| CliError::KeyLog { path: path.display().to_string(), source })?;
     let warnings = KeyLog::new().add_text(&text);
@@ -139,7 +139,7 @@ fn read_key_log(path: &Path) -> Result<Vec<u8>, CliError> {
 
 /// Creates the output file. One that will hold a key log is made readable by its owner only,
 /// as a key log itself would be.
-fn create(path: &Path, holds_secrets: bool) -> Result<Writer, WriteError> {
+pub(super) fn create(path: &Path, holds_secrets: bool) -> Result<Writer, WriteError> {
     let mode = if holds_secrets { 0o600 } else { 0o644 };
     let file = OpenOptions::new().write(true).create(true).truncate(true).mode(mode).open(path)?;
     PcapngWriter::new(BufWriter::new(file))
@@ -162,7 +162,7 @@ fn write_until_stopped(
     Ok(())
 }
 
-fn write(writer: &mut Writer, interface: u32, packet: &LivePacket) -> Result<(), WriteError> {
+pub(super) fn write(writer: &mut Writer, interface: u32, packet: &LivePacket) -> Result<(), WriteError> {
     writer.write_packet(interface, packet.ts_ns, packet.orig_len, &packet.data)
 }
 

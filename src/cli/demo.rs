@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use super::generate::{print_result, variants};
 use super::timeline::connections;
-use super::{CliError, DemoArgs, Outcome};
+use super::{CliError, DemoArgs, OpenArgs, Outcome};
 use crate::capture::LiveError;
 use crate::generate::{Flow, KeyLog, Run, record};
 use crate::render::timeline::write_table;
@@ -25,7 +25,7 @@ pub fn run(args: &DemoArgs) -> Result<Outcome, CliError> {
     }) {
         Ok(recording) => recording,
         Err(error @ (LiveError::NoPermission { .. } | LiveError::InterfaceDown(_))) => {
-            return show_bundled(&args.variant, &error);
+            return show_bundled(args, &error);
         }
         Err(error) => return Err(CliError::Usage(error.to_string())),
     };
@@ -65,7 +65,8 @@ pub fn run(args: &DemoArgs) -> Result<Outcome, CliError> {
         .map_err(CliError::Output)?;
         writeln!(out, "See each handshake with: rttscope timeline {}", args.output.display())
             .map_err(CliError::Output)?;
-        Ok(Outcome::Complete)
+        drop(out);
+        browse(args, &args.output)
     } else {
         Err(CliError::Usage(format!("{} generator run(s) did not show what they should", problems.len())))
     }
@@ -144,7 +145,8 @@ fn bundled_dir() -> Option<PathBuf> {
 
 /// Shows the bundled capture of `variant` (or of all) after saying, on one line, why nothing
 /// could be captured live.
-fn show_bundled(variant: &str, why: &LiveError) -> Result<Outcome, CliError> {
+fn show_bundled(args: &DemoArgs, why: &LiveError) -> Result<Outcome, CliError> {
+    let variant = &args.variant;
     let Some(path) =
         bundled_dir().map(|dir| dir.join(format!("{variant}.pcapng"))).filter(|path| path.is_file())
     else {
@@ -153,5 +155,16 @@ fn show_bundled(variant: &str, why: &LiveError) -> Result<Outcome, CliError> {
     eprintln!("rttscope: {why}; showing the bundled capture {} instead", path.display());
     let (connections, outcome) = connections(&path, None)?;
     write_comparison(&mut io::stdout().lock(), &connections).map_err(CliError::Output)?;
-    Ok(outcome)
+    match browse(args, &path)? {
+        Outcome::Complete => Ok(outcome),
+        cut => Ok(cut),
+    }
+}
+
+/// Ends the demo in the terminal UI on `capture`, unless asked not to or there is no terminal.
+fn browse(args: &DemoArgs, capture: &Path) -> Result<Outcome, CliError> {
+    if args.headless || !super::tui::interactive() {
+        return Ok(Outcome::Complete);
+    }
+    super::tui::open(&OpenArgs { file: capture.to_owned(), keylog: None })
 }

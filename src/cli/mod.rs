@@ -8,6 +8,7 @@ mod demo;
 mod dissect;
 mod generate;
 mod timeline;
+mod tui;
 
 use std::path::PathBuf;
 
@@ -36,6 +37,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Open a capture in the terminal UI (the same as `rttscope FILE`).
+    Open(OpenArgs),
+    /// Capture live traffic into the terminal UI, following new packets as they arrive.
+    Live(LiveArgs),
+    /// Play a capture into the terminal UI at its recorded pace, so a handshake unfolds.
+    Replay(ReplayArgs),
     /// Dissect a capture: one line, JSON object or row of fields per packet.
     Dissect(DissectArgs),
     /// List every field name that -e and -Y accept.
@@ -53,6 +60,47 @@ pub enum Command {
 }
 
 #[derive(Debug, Args)]
+pub struct OpenArgs {
+    /// The capture file (pcap or pcapng, plain or gzip).
+    pub file: PathBuf,
+
+    /// An NSS key log with the TLS secrets; secrets embedded in a pcapng file are used
+    /// without it.
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    /// The interface to capture on.
+    #[arg(short = 'i', long, default_value = "lo", value_name = "IFACE")]
+    pub interface: String,
+
+    /// Also write every captured packet to this pcapng file.
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// An NSS key log with the TLS secrets (embedded in the -w file too).
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReplayArgs {
+    /// The capture file (pcap or pcapng, plain or gzip).
+    pub file: PathBuf,
+
+    /// Play this many times faster than recorded (0.1 is ten times slower). Pauses longer
+    /// than 3 seconds are cut to 3 seconds.
+    #[arg(long, default_value_t = 1.0, value_name = "X")]
+    pub speed: f64,
+
+    /// An NSS key log with the TLS secrets.
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
 pub struct DemoArgs {
     /// http, tls12, tls13, tls13-0rtt, tfo-tls13, tfo-tls13-0rtt, quic, quic-0rtt, ping, udp,
     /// or all.
@@ -63,8 +111,8 @@ pub struct DemoArgs {
     #[arg(short = 'w', long = "write", value_name = "FILE", default_value = "rttscope-demo.pcapng")]
     pub output: PathBuf,
 
-    /// Print the comparison instead of opening the terminal UI (the only mode until the UI
-    /// lands).
+    /// Print the comparison only; do not open the terminal UI afterwards (also the case when
+    /// standard output is not a terminal).
     #[arg(long)]
     pub headless: bool,
 }
@@ -192,13 +240,17 @@ pub enum CliError {
 /// Runs the command line.
 pub fn run(cli: Cli) -> Result<Outcome, CliError> {
     match (cli.command, cli.file) {
+        (Some(Command::Open(args)), _) => tui::open(&args),
+        (Some(Command::Live(args)), _) => tui::live(&args),
+        (Some(Command::Replay(args)), _) => tui::replay(&args),
         (Some(Command::Dissect(args)), _) => dissect::run(&args),
         (Some(Command::Fields), _) => dissect::list_fields(),
         (Some(Command::Timeline(args)), _) => timeline::run(&args),
         (Some(Command::Capture(args)), _) => capture::run(&args),
         (Some(Command::Gen(args)), _) => generate::run(&args),
         (Some(Command::Demo(args)), _) => demo::run(&args),
-        // Until the terminal UI exists, a bare file is dissected as text.
+        (None, Some(file)) if tui::interactive() => tui::open(&OpenArgs { file, keylog: None }),
+        // Into a pipe or a file, a bare capture is dissected as text, as `dissect` would.
         (None, Some(file)) => dissect::run(&DissectArgs {
             file,
             filter: None,

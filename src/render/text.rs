@@ -77,7 +77,7 @@ fn push_right_zeros(line: &mut String, digits: &str, width: usize) {
 }
 
 /// Writes `source → destination`: IP addresses when there are some, else link addresses.
-fn write_endpoints(line: &mut String, packet: &Packet<'_>) {
+pub(crate) fn write_endpoints(line: &mut String, packet: &Packet<'_>) {
     match packet.addresses() {
         Some((IpAddr::V4(src), IpAddr::V4(dst))) => {
             let mut address = String::with_capacity(15);

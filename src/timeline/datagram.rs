@@ -74,6 +74,7 @@ impl Builder {
                 });
             }
             let conversation = &mut self.others[index];
+            conversation.count(frame);
             let side = match (transport, reply) {
                 ("icmp", true) => Side::Server,
                 ("icmp", false) => Side::Client,

@@ -77,11 +77,14 @@ pub struct Connection {
     pub response_rtts: Option<u32>,
     pub request_ms: Option<f64>,
     pub response_ms: Option<f64>,
+    /// Frames that belong to the connection, and their bytes on the wire.
+    pub packets: u64,
+    pub bytes: u64,
     pub events: Vec<Event>,
 }
 
 /// What is learnt of a connection while its packets go by.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Pending {
     stream: u32,
     transport: &'static str,
@@ -114,11 +117,13 @@ struct Pending {
     quic_version_negotiation: bool,
     /// The QUIC connection's number (`quic.connection.number`), once a packet names it.
     quic_number: Option<u32>,
+    packets: u64,
+    bytes: u64,
     events: Vec<Event>,
 }
 
 /// Collects connections from packets.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Builder {
     /// TCP connections by `tcp.stream`.
     connections: Vec<Pending>,
@@ -155,6 +160,7 @@ impl Builder {
             self.connections.push(Pending { stream, transport: "tcp", ..Pending::default() });
         }
         let connection = &mut self.connections[index];
+        connection.count(frame);
         if connection.endpoints.is_none() {
             connection.first_ns = frame.ts_ns;
             connection.first_frame = frame.number;
@@ -257,6 +263,12 @@ impl Builder {
         connection.push(frame, osi, label, explain, step, early);
     }
 
+    /// The connections seen so far, as [`Builder::finish`] would return them now; the builder
+    /// goes on taking packets. Live views redraw from this.
+    pub fn snapshot(&self) -> Vec<Connection> {
+        self.clone().finish()
+    }
+
     /// The connections seen, in order of first packet, with their rounds counted; each is
     /// numbered by that order.
     pub fn finish(self) -> Vec<Connection> {
@@ -274,6 +286,12 @@ impl Builder {
 }
 
 impl Pending {
+    /// Counts a frame of the connection.
+    fn count(&mut self, frame: &Frame<'_>) {
+        self.packets += 1;
+        self.bytes += u64::from(frame.orig_len);
+    }
+
     /// Adds an event seen in `frame`.
     fn push(&mut self, frame: &Frame<'_>, osi: u8, label: String, explain: &str, step: Step, early: bool) {
         let t_ms = (frame.ts_ns - self.first_ns) as f64 / 1e6;
@@ -547,6 +565,8 @@ impl Pending {
             response_rtts: counted.response.filter(|_| !joined),
             request_ms: at(counted.request_step).filter(|_| !joined),
             response_ms: at(counted.response_step).filter(|_| !joined),
+            packets: self.packets,
+            bytes: self.bytes,
             events,
         }
     }

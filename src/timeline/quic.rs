@@ -85,6 +85,7 @@ impl Builder {
             });
         }
         let connection = &mut self.others[index];
+        connection.count(frame);
         if let Some(number) = quic.and_then(|quic| quic.connection) {
             connection.quic_number = Some(number);
             self.quic.insert(number, index);

@@ -1,0 +1,246 @@
+//! `rttscope FILE`, `open`, `live` and `replay`: check the input, then hand it to the terminal
+//! UI. Everything that can fail on bad input fails here, on one line, before the UI starts.
+
+use std::fs::File;
+use std::io::{BufWriter, IsTerminal};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver};
+use std::sync::{Arc, Mutex, Weak};
+use std::thread::{self, JoinHandle};
+use std::time::Duration;
+
+use super::capture::{create, read_key_log, write};
+use super::dissect::load_key_log;
+use super::{CliError, LiveArgs, OpenArgs, Outcome, ReplayArgs};
+use crate::capture::{
+    CaptureFile, CaptureHandle, Limits, LinkType, LiveCapture, LivePacket, PcapngWriter, SecretsKind,
+};
+use crate::track::keylog::KeyLog;
+use crate::tui::app::Mode;
+use crate::tui::source::{OwnedFrame, Source, Store};
+use crate::tui::{self, Counters, Session};
+
+/// The longest pause a replay makes between two packets, so an idle minute in a capture does
+/// not stall a class.
+const REPLAY_LONGEST_GAP: Duration = Duration::from_secs(3);
+
+/// Whether standard output is a terminal the UI can draw on.
+pub fn interactive() -> bool {
+    std::io::stdout().is_terminal() && std::io::stdin().is_terminal()
+}
+
+fn not_a_terminal() -> CliError {
+    CliError::Usage(
+        "the terminal UI needs a terminal; for output to a pipe or file use `rttscope dissect FILE`".into(),
+    )
+}
+
+/// `rttscope FILE` and `rttscope open FILE`.
+pub fn open(args: &OpenArgs) -> Result<Outcome, CliError> {
+    if !interactive() {
+        return Err(not_a_terminal());
+    }
+    let (capture, keylog, user_keylog) = open_capture(&args.file, args.keylog.as_deref())?;
+    let session = Session {
+        title: args.file.display().to_string(),
+        mode: Mode::File,
+        source: Source::File(Arc::new(capture)),
+        keylog,
+        user_keylog,
+        notes: Vec::new(),
+        counters: None,
+    };
+    run(session)
+}
+
+/// Opens a capture and gathers its secrets: the user's key log, and those it embeds.
+fn open_capture(path: &Path, keylog: Option<&Path>) -> Result<(CaptureFile, KeyLog, KeyLog), CliError> {
+    let user_keylog = load_key_log(keylog)?;
+    let capture = CaptureFile::open(path)?;
+    let mut keylog = user_keylog.clone();
+    for secrets in capture.secrets() {
+        if secrets.kind == SecretsKind::TlsKeyLog {
+            // Lines that are not key log lines are skipped; the user's own file was checked.
+            keylog.add_text(secrets.data);
+        }
+    }
+    Ok((capture, keylog, user_keylog))
+}
+
+fn run(session: Session) -> Result<Outcome, CliError> {
+    tui::run(session).map_err(|error| CliError::Usage(format!("the terminal UI failed: {error}")))?;
+    Ok(Outcome::Complete)
+}
+
+/// `rttscope replay FILE [--speed X]`: the capture's packets arrive at their recorded pace.
+pub fn replay(args: &ReplayArgs) -> Result<Outcome, CliError> {
+    if !(args.speed.is_finite() && args.speed > 0.0) {
+        return Err(CliError::Usage(format!(
+            "--speed {} is not a speed; give a number above 0, such as 0.5 or 2",
+            args.speed
+        )));
+    }
+    if !interactive() {
+        return Err(not_a_terminal());
+    }
+    let (capture, keylog, user_keylog) = open_capture(&args.file, args.keylog.as_deref())?;
+    let store = Arc::new(Store::new());
+    let feeder = Arc::downgrade(&store);
+    let speed = args.speed;
+    thread::Builder::new()
+        .name("replay".into())
+        .spawn(move || play(&capture, &feeder, speed))
+        .map_err(|error| CliError::Usage(format!("cannot start the replay: {error}")))?;
+    let session = Session {
+        title: args.file.display().to_string(),
+        mode: Mode::Replay { speed },
+        source: Source::Store(store),
+        keylog,
+        user_keylog,
+        notes: Vec::new(),
+        counters: None,
+    };
+    run(session)
+}
+
+/// Feeds the capture's frames to the store at their recorded pace times `speed`, until the
+/// capture ends or the UI has gone.
+fn play(capture: &CaptureFile, store: &Weak<Store>, speed: f64) {
+    let mut previous: Option<i64> = None;
+    for frame in capture.frames().map_while(Result::ok) {
+        if let Some(previous) = previous {
+            let gap = Duration::from_nanos(frame.ts_ns.saturating_sub(previous).max(0) as u64);
+            thread::sleep(gap.div_f64(speed).min(REPLAY_LONGEST_GAP));
+        }
+        previous = Some(frame.ts_ns);
+        let Some(store) = store.upgrade() else { return };
+        let owned = OwnedFrame {
+            ts_ns: frame.ts_ns,
+            linktype: frame.linktype,
+            orig_len: frame.orig_len,
+            data: frame.data.to_vec(),
+        };
+        store.push(owned);
+    }
+    if let Some(store) = store.upgrade() {
+        store.close();
+    }
+}
+
+/// The live capture's counters, and the capture itself until the UI ends.
+struct LiveCounters {
+    capture: Mutex<Option<CaptureHandle>>,
+    forwarded: AtomicU64,
+    store: Arc<Store>,
+}
+
+impl Counters for Arc<LiveCounters> {
+    fn counts(&self) -> (u64, u64, u64) {
+        let dropped = match self.capture.lock() {
+            Ok(capture) => capture.as_ref().map_or(0, CaptureHandle::dropped),
+            Err(_) => 0,
+        };
+        (self.forwarded.load(Ordering::Relaxed), dropped, self.store.refused())
+    }
+}
+
+/// `rttscope live [-i IFACE] [-w OUT] [--keylog K]`.
+pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
+    if !interactive() {
+        return Err(not_a_terminal());
+    }
+    let user_keylog = load_key_log(args.keylog.as_deref())?;
+    let key_text = args.keylog.as_deref().map(read_key_log).transpose()?;
+    let capture = LiveCapture::open(&args.interface)?;
+    let linktype = capture.linktype();
+    let output = match &args.output {
+        Some(path) => {
+            let write_error = |source| CliError::WriteCapture { path: path.display().to_string(), source };
+            let mut writer = create(path, key_text.is_some()).map_err(write_error)?;
+            let interface = writer
+                .add_interface(capture.interface(), linktype, capture.snaplen())
+                .map_err(write_error)?;
+            if let Some(text) = &key_text {
+                writer.write_secrets(text).map_err(write_error)?;
+            }
+            Some((writer, interface))
+        }
+        None => None,
+    };
+    let title = format!("live on {}", capture.interface());
+    let interface = capture.interface().to_owned();
+    let (sender, packets) = mpsc::channel();
+    let handle = capture.start_streaming(Limits::default(), sender)?;
+    let store = Arc::new(Store::new());
+    let counters = Arc::new(LiveCounters {
+        capture: Mutex::new(Some(handle)),
+        forwarded: AtomicU64::new(0),
+        store: Arc::clone(&store),
+    });
+    let forwarder = forward(packets, Arc::clone(&counters), linktype, output);
+    let session = Session {
+        title,
+        mode: Mode::Live { interface },
+        source: Source::Store(Arc::clone(&store)),
+        keylog: user_keylog.clone(),
+        user_keylog,
+        notes: Vec::new(),
+        counters: Some(Box::new(Arc::clone(&counters))),
+    };
+    let shown = tui::run(session);
+    // Stop the capture, then let the forwarder write what is still on its way.
+    let stopped =
+        counters.capture.lock().ok().and_then(|mut capture| capture.take()).map(CaptureHandle::stop);
+    let written = forwarder.join().unwrap_or_else(|_| Err("the writing thread failed".into()));
+    shown.map_err(|error| CliError::Usage(format!("the terminal UI failed: {error}")))?;
+    if let Some(path) = &args.output {
+        written.map_err(|error| {
+            CliError::Usage(format!("cannot write the capture {}: {error}", path.display()))
+        })?;
+        let (captured, dropped) =
+            stopped.map_or((0, 0), |captured| (captured.stats.captured, captured.stats.dropped));
+        eprintln!(
+            "rttscope: {captured} packets captured, {dropped} dropped by the kernel, written to {}",
+            path.display()
+        );
+    }
+    Ok(Outcome::Complete)
+}
+
+type Output = Option<(PcapngWriter<BufWriter<File>>, u32)>;
+
+/// Moves captured packets into the store (and the output file) until the capture ends.
+fn forward(
+    packets: Receiver<LivePacket>,
+    counters: Arc<LiveCounters>,
+    linktype: LinkType,
+    mut output: Output,
+) -> JoinHandle<Result<(), String>> {
+    thread::spawn(move || {
+        let mut error = None;
+        for packet in packets {
+            counters.forwarded.fetch_add(1, Ordering::Relaxed);
+            // After a write fails, the capture still shows; the error is reported at the end.
+            if let Some((writer, interface)) = &mut output
+                && error.is_none()
+                && let Err(cause) = write(writer, *interface, &packet)
+            {
+                error = Some(cause.to_string());
+            }
+            counters.store.push(OwnedFrame {
+                ts_ns: packet.ts_ns,
+                linktype,
+                orig_len: packet.orig_len,
+                data: packet.data,
+            });
+        }
+        counters.store.close();
+        if let Some((writer, _)) = output
+            && let Err(cause) = writer.finish()
+        {
+            error.get_or_insert(cause.to_string());
+        }
+        error.map_or(Ok(()), Err)
+    })
+}

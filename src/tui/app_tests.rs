@@ -1,0 +1,409 @@
+//! `App::update`, action by action, on the bundled capture of every variant, without a
+//! terminal.
+
+use super::*;
+use crate::tui::testing::{self, bundled};
+use crate::tui::views;
+
+const SIZE: (u16, u16) = (100, 30);
+
+fn app() -> App {
+    testing::app("all.pcapng", SIZE)
+}
+
+fn frame_details_requested(app: &mut App) -> Vec<u64> {
+    app.take_commands()
+        .into_iter()
+        .filter_map(|command| match command {
+            Command::Detail(frame) => Some(frame),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn indexed_rows_and_timelines_arrive_and_the_first_packet_is_taken_apart() {
+    let app = app();
+    assert_eq!(app.rows.len(), 172);
+    assert_eq!(app.connections.len(), 14);
+    assert!(app.indexed && app.progress.is_none() && app.notes.is_empty());
+    assert_eq!(app.selected_frame(), Some(1));
+    assert_eq!(app.detail().map(|detail| detail.number), Some(1));
+}
+
+#[test]
+fn indexed_in_batches_appends_and_reports_progress_then_notes() {
+    let (source, keylog) = bundled("tls13.pcapng");
+    let mut whole = testing::indexed(&source, &keylog);
+    let mut app = App::new("t", Mode::File);
+    let mut first = Indexed { position: Some((50, 200)), ..Indexed::default() };
+    std::mem::swap(&mut first.rows, &mut whole.rows);
+    app.update(Action::Indexed(Box::new(first)));
+    assert_eq!(app.progress, Some(0.25));
+    assert!(!app.indexed);
+    let last = Indexed {
+        ended: Some(Ended::CutShort("the last packet is cut off".into())),
+        key_log_unmatched: Some(2),
+        ..Indexed::default()
+    };
+    app.update(Action::Indexed(Box::new(last)));
+    assert_eq!(app.rows.len(), 15);
+    assert!(app.indexed && app.progress.is_none());
+    assert!(app.notes[0].contains("cut short: the last packet is cut off"), "{:?}", app.notes);
+    assert!(app.notes[1].contains("key log matched none of the 2"), "{:?}", app.notes);
+}
+
+#[test]
+fn quit_ends_the_session() {
+    let mut app = app();
+    app.update(Action::Quit);
+    assert!(app.quit);
+}
+
+#[test]
+fn help_opens_and_any_key_closes_it_but_quit_still_quits() {
+    let mut app = app();
+    app.update(Action::ToggleHelp);
+    assert!(app.help);
+    app.update(Action::Down);
+    assert!(!app.help);
+    assert_eq!(app.packet, 0, "the key that closed help did nothing else");
+    app.update(Action::ToggleHelp);
+    app.update(Action::Quit);
+    assert!(app.quit);
+}
+
+#[test]
+fn number_keys_show_views_and_tab_cycles_through_them() {
+    let mut app = app();
+    app.update(Action::Show(View::Compare));
+    assert_eq!(app.view, View::Compare);
+    app.update(Action::NextView);
+    assert_eq!(app.view, View::Packets);
+    for expected in [View::Connections, View::Timeline, View::Compare] {
+        app.update(Action::NextView);
+        assert_eq!(app.view, expected);
+    }
+}
+
+#[test]
+fn up_and_down_move_the_packet_and_ask_for_its_detail_once() {
+    let mut app = app();
+    app.update(Action::Down);
+    app.update(Action::Down);
+    assert_eq!(app.selected_frame(), Some(3));
+    assert_eq!(frame_details_requested(&mut app), [2, 3]);
+    let (source, keylog) = bundled("all.pcapng");
+    app.update(Action::Detail(Box::new(testing::detail(&source, &keylog, 2))));
+    app.update(Action::Up);
+    assert_eq!(app.selected_frame(), Some(2));
+    // Frame 2 is here already: no second request.
+    assert_eq!(frame_details_requested(&mut app), Vec::<u64>::new());
+    assert_eq!(app.detail().map(|detail| detail.number), Some(2));
+    for _ in 0..5 {
+        app.update(Action::Up);
+    }
+    assert_eq!(app.selected_frame(), Some(1), "stops at the first packet");
+}
+
+#[test]
+fn pages_and_ends_move_by_a_screen_and_to_the_ends() {
+    let mut app = app();
+    let page = layout::rows(layout::packets(app.screen().body).list, 1);
+    app.update(Action::PageDown);
+    assert_eq!(app.packet, page);
+    assert!(app.packet_top > 0 && app.packet < app.packet_top + page, "the selection stays on screen");
+    app.update(Action::PageUp);
+    assert_eq!(app.packet, 0);
+    app.update(Action::Bottom);
+    assert_eq!(app.selected_frame(), Some(172));
+    assert_eq!(app.packet_top, 172 - page);
+    app.update(Action::Top);
+    assert_eq!((app.packet, app.packet_top), (0, 0));
+}
+
+#[test]
+fn enter_opens_the_tree_and_folds_an_osi_layer() {
+    let mut app = app();
+    app.update(Action::Enter);
+    assert_eq!(app.focus, Focus::Tree);
+    let heading = app.selected_node().expect("a node").clone();
+    assert_eq!(heading.kind, NodeKind::Osi);
+    let before = app.tree().len();
+    app.update(Action::Enter);
+    assert!(app.folded.contains(&heading.osi));
+    assert!(app.tree().len() < before);
+    app.update(Action::Enter);
+    assert_eq!(app.tree().len(), before);
+}
+
+#[test]
+fn moving_in_the_tree_selects_fields_with_their_bytes() {
+    let mut app = app();
+    app.update(Action::SwitchPane);
+    assert_eq!(app.focus, Focus::Tree);
+    let mut with_bytes = None;
+    for _ in 0..40 {
+        app.update(Action::Down);
+        if let Some(node) =
+            app.selected_node().filter(|node| node.kind == NodeKind::Field && node.bytes.is_some())
+        {
+            with_bytes = Some(node.clone());
+            break;
+        }
+    }
+    let node = with_bytes.expect("a field read from bytes");
+    assert!(node.text.contains(" = "), "{}", node.text);
+    assert_eq!(app.selected_frame(), Some(1), "moving in the tree keeps the packet");
+    app.update(Action::SwitchPane);
+    assert_eq!(app.focus, Focus::List);
+}
+
+#[test]
+fn switching_panes_only_happens_in_the_packets_view() {
+    let mut app = app();
+    app.update(Action::Show(View::Connections));
+    app.update(Action::SwitchPane);
+    assert_eq!(app.focus, Focus::List);
+}
+
+#[test]
+fn enter_on_a_connection_opens_its_timeline_and_on_a_message_its_packet() {
+    let mut app = app();
+    app.update(Action::Show(View::Connections));
+    app.update(Action::Down);
+    assert_eq!(app.connection, 1);
+    app.update(Action::Enter);
+    assert_eq!(app.view, View::Timeline);
+    app.update(Action::Down);
+    app.update(Action::Down);
+    let frame = app.selected_connection().expect("connection 1").events[2].frame;
+    app.update(Action::Enter);
+    assert_eq!((app.view, app.focus), (View::Packets, Focus::List));
+    assert_eq!(app.selected_frame(), Some(frame));
+    assert_eq!(frame_details_requested(&mut app).last(), Some(&frame));
+}
+
+#[test]
+fn a_message_hidden_by_the_filter_clears_it_to_show_its_packet() {
+    let mut app = app();
+    app.update(Action::FilterStart);
+    "udp".chars().for_each(|character| app.update(Action::FilterType(character)));
+    app.update(Action::FilterApply);
+    let generation = app.filter.applied.as_ref().map(|applied| applied.generation).expect("applied");
+    app.update(Action::Filtered(Filtered { generation, matches: vec![100, 101], scanned: 172, done: true }));
+    app.jump_to_frame(5);
+    assert!(app.filter.applied.is_none());
+    assert_eq!(app.selected_frame(), Some(5));
+    assert!(app.notes.iter().any(|note| note.contains("filter cleared to show frame 5")));
+    assert!(app.take_commands().iter().any(|command| matches!(command, Command::StopFilter)));
+}
+
+#[test]
+fn back_closes_one_thing_at_a_time() {
+    let mut app = app();
+    app.update(Action::Show(View::Timeline));
+    app.update(Action::Explain);
+    assert!(app.explaining);
+    app.update(Action::Back);
+    assert!(!app.explaining);
+    assert_eq!(app.view, View::Timeline);
+    app.update(Action::Back);
+    assert_eq!(app.view, View::Connections);
+    app.update(Action::Show(View::Packets));
+    app.update(Action::Enter);
+    app.update(Action::Back);
+    assert_eq!(app.focus, Focus::List);
+}
+
+#[test]
+fn explain_only_opens_in_the_timeline() {
+    let mut app = app();
+    app.update(Action::Explain);
+    assert!(!app.explaining);
+    app.update(Action::Show(View::Timeline));
+    app.update(Action::Explain);
+    assert!(app.explaining);
+    app.update(Action::Explain);
+    assert!(!app.explaining);
+}
+
+#[test]
+fn pause_stops_following_live_packets_and_means_nothing_for_a_file() {
+    let mut file = app();
+    file.update(Action::TogglePause);
+    assert!(!file.following);
+
+    let (source, keylog) = bundled("tls13.pcapng");
+    let mut live = App::new("live on lo", Mode::Live { interface: "lo".into() });
+    assert!(live.following);
+    let rows = testing::indexed(&source, &keylog).rows;
+    live.update(Action::Indexed(Box::new(Indexed { rows, ..Indexed::default() })));
+    assert_eq!(live.selected_frame(), Some(15), "following selects the newest packet");
+    live.update(Action::TogglePause);
+    assert!(!live.following);
+    live.update(Action::Top);
+    live.update(Action::TogglePause);
+    assert!(live.following);
+    assert_eq!(live.selected_frame(), Some(15), "resuming jumps to the newest packet");
+    live.update(Action::Up);
+    assert!(!live.following, "moving up stops following");
+}
+
+#[test]
+fn a_filter_is_typed_applied_and_cleared() {
+    let mut app = app();
+    app.update(Action::Down);
+    app.take_commands();
+    app.update(Action::FilterStart);
+    assert_eq!(app.filter.input.as_deref(), Some(""));
+    // While the line is open, keys type.
+    "tcpx".chars().for_each(|character| app.update(Action::FilterType(character)));
+    app.update(Action::FilterBackspace);
+    assert_eq!(app.filter.input.as_deref(), Some("tcp"));
+    app.update(Action::FilterApply);
+    assert!(app.filter.input.is_none());
+    let applied = app.filter.applied.as_ref().expect("applied");
+    assert_eq!(applied.text, "tcp");
+    let commands = app.take_commands();
+    assert!(matches!(commands.as_slice(), [Command::Filter { generation: 1, .. }]), "{commands:?}");
+    // The selected frame (2) is selected again once the filter finds it.
+    app.update(Action::Filtered(Filtered { generation: 1, matches: vec![1, 2, 3], scanned: 3, done: false }));
+    assert_eq!((app.visible_len(), app.selected_frame()), (3, Some(2)));
+    app.update(Action::FilterStart);
+    assert_eq!(app.filter.input.as_deref(), Some("tcp"), "the line opens with the filter in force");
+    for _ in 0..3 {
+        app.update(Action::FilterBackspace);
+    }
+    app.update(Action::FilterApply);
+    assert!(app.filter.applied.is_none());
+    assert_eq!(app.visible_len(), 172);
+    assert_eq!(app.selected_frame(), Some(2), "clearing keeps the packet");
+}
+
+#[test]
+fn a_wrong_filter_shows_where_and_keeps_the_view() {
+    let mut app = app();
+    app.update(Action::Show(View::Connections));
+    app.update(Action::FilterStart);
+    "tcp.port == x".chars().for_each(|character| app.update(Action::FilterType(character)));
+    app.update(Action::FilterApply);
+    let error = app.filter.error.as_ref().expect("an error");
+    assert_eq!(error.column, 13);
+    assert_eq!(app.filter.input.as_deref(), Some("tcp.port == x"), "the text stays to be fixed");
+    assert_eq!(app.view, View::Connections);
+    assert!(app.filter.applied.is_none() && app.take_commands().is_empty());
+    app.update(Action::Back);
+    assert!(app.filter.input.is_none() && app.filter.error.is_none());
+}
+
+#[test]
+fn filter_results_of_an_older_filter_are_ignored() {
+    let mut app = app();
+    for text in ["tcp", "udp"] {
+        app.update(Action::FilterStart);
+        while app.filter.input.as_ref().is_some_and(|input| !input.is_empty()) {
+            app.update(Action::FilterBackspace);
+        }
+        text.chars().for_each(|character| app.update(Action::FilterType(character)));
+        app.update(Action::FilterApply);
+    }
+    app.update(Action::Filtered(Filtered { generation: 1, matches: vec![1, 2], scanned: 2, done: true }));
+    assert_eq!(app.visible_len(), 0);
+    app.update(Action::Filtered(Filtered { generation: 2, matches: vec![7], scanned: 172, done: true }));
+    assert_eq!(app.visible_frame(0), Some(7));
+}
+
+#[test]
+fn typing_outside_the_filter_line_does_nothing() {
+    let mut app = app();
+    app.update(Action::FilterType('x'));
+    app.update(Action::FilterApply);
+    assert!(app.filter.input.is_none() && app.filter.applied.is_none());
+}
+
+#[test]
+fn clicks_switch_tabs_and_select_what_is_under_them() {
+    let mut app = app();
+    let connections_tab = (0..SIZE.0).find(|x| views::tab_at(*x) == Some(View::Connections)).expect("a tab");
+    app.update(Action::Click { x: connections_tab, y: 0 });
+    assert_eq!(app.view, View::Connections);
+    // The body's first line is the title, the second the column heads.
+    let body = app.screen().body;
+    app.update(Action::Click { x: 5, y: body.y + 2 + 3 });
+    assert_eq!(app.connection, 3);
+    app.update(Action::Show(View::Packets));
+    let list = layout::packets(body).list;
+    app.update(Action::Click { x: 5, y: list.y + 2 + 4 });
+    assert_eq!(app.selected_frame(), Some(5));
+    testing::deliver(&mut app, &bundled("all.pcapng").0, &bundled("all.pcapng").1);
+    let tree = layout::packets(body).tree;
+    app.update(Action::Click { x: 5, y: tree.y + 1 + 2 });
+    assert_eq!((app.focus, app.node), (Focus::Tree, 2));
+}
+
+#[test]
+fn the_wheel_scrolls_the_pane_under_the_mouse() {
+    let mut app = app();
+    let list = layout::packets(app.screen().body).list;
+    app.update(Action::Wheel { x: 1, y: list.y + 3, down: true });
+    assert_eq!(app.packet, 3);
+    app.update(Action::Wheel { x: 1, y: list.y + 3, down: false });
+    assert_eq!(app.packet, 0);
+    let tree = layout::packets(app.screen().body).tree;
+    app.update(Action::Wheel { x: 1, y: tree.y + 2, down: true });
+    assert_eq!((app.focus, app.node), (Focus::Tree, 3));
+}
+
+#[test]
+fn a_resize_keeps_the_selection_on_screen() {
+    let mut app = app();
+    app.update(Action::Bottom);
+    app.update(Action::Resize { width: 200, height: 60 });
+    assert_eq!(app.size, (200, 60));
+    let rows = layout::rows(layout::packets(app.screen().body).list, 1);
+    assert!(app.packet >= app.packet_top && app.packet < app.packet_top + rows);
+    app.update(Action::Resize { width: 80, height: 24 });
+    let rows = layout::rows(layout::packets(app.screen().body).list, 1);
+    assert!(app.packet >= app.packet_top && app.packet < app.packet_top + rows);
+}
+
+#[test]
+fn details_arrive_into_a_bounded_cache() {
+    let (source, keylog) = bundled("tls13.pcapng");
+    let mut app = App::new("t", Mode::File);
+    app.update(Action::Indexed(Box::new(testing::indexed(&source, &keylog))));
+    assert_eq!(frame_details_requested(&mut app), [1]);
+    let detail = testing::detail(&source, &keylog, 1);
+    for number in 1..=DETAIL_CACHE as u64 + 10 {
+        app.update(Action::Detail(Box::new(Detail { number, ..detail.clone() })));
+    }
+    assert!(app.details.len() <= DETAIL_CACHE);
+    assert!(app.details.contains_key(&1), "the selected packet's detail stays");
+    assert!(app.detail().is_some());
+}
+
+#[test]
+fn live_counters_and_notes_reach_the_status() {
+    let mut app = App::new("live on lo", Mode::Live { interface: "lo".into() });
+    app.update(Action::Captured { captured: 10, dropped: 2, refused: 0 });
+    assert_eq!(app.captured, Some((10, 2, 0)));
+    app.update(Action::Note("hello".into()));
+    assert_eq!(app.notes, ["hello"]);
+}
+
+#[test]
+fn compare_moves_in_the_order_it_draws_grouped_by_variant() {
+    let mut app = app();
+    app.update(Action::Show(View::Compare));
+    let order = app.compare_order();
+    let variants: Vec<&str> = order.iter().map(|at| app.connections[*at].variant).collect();
+    assert_eq!(variants.first(), Some(&"tls12"));
+    let tls13 = variants.iter().filter(|variant| **variant == "tls13").count();
+    assert_eq!(&variants[1..1 + tls13], vec!["tls13"; tls13].as_slice(), "one group per variant");
+    app.update(Action::Down);
+    assert_eq!(app.connection, order[1]);
+    app.update(Action::Enter);
+    assert_eq!(app.view, View::Timeline);
+    assert_eq!(app.selected_connection().map(|connection| connection.variant), Some("tls13"));
+}

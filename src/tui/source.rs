@@ -1,0 +1,313 @@
+//! Where the UI's frames come from, and one way to walk them with a tracker.
+//!
+//! A capture file is read in place (memory-mapped); live capture and replay append owned
+//! frames to a [`Store`] that grows while the UI runs. Every worker (the indexer, the packet
+//! detail, the display filter) walks a source from its first frame with a tracker of its own,
+//! so each sees exactly what `rttscope dissect` would see, and none shares mutable state.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::Duration;
+
+use crate::capture::{CaptureFile, Frame, LinkType};
+use crate::dissect::Packet;
+use crate::track::keylog::KeyLog;
+use crate::track::{Scratch, Tracker};
+
+/// The most frames a live or replayed session keeps in memory; later ones are counted but
+/// not shown, so a long capture cannot exhaust memory (write it with `-w` to keep it all).
+pub const STORE_LIMIT_FRAMES: usize = 2_000_000;
+/// The most captured bytes a live or replayed session keeps in memory.
+pub const STORE_LIMIT_BYTES: usize = 1 << 30;
+
+/// How often a walker waiting for live frames looks whether it was cancelled.
+const WAIT_SLICE: Duration = Duration::from_millis(100);
+
+/// A frame that owns its bytes, as live capture and replay produce them.
+#[derive(Clone, Debug)]
+pub struct OwnedFrame {
+    pub ts_ns: i64,
+    pub linktype: LinkType,
+    pub orig_len: u32,
+    pub data: Vec<u8>,
+}
+
+impl OwnedFrame {
+    fn frame(&self, number: u64) -> Frame<'_> {
+        Frame {
+            number,
+            ts_ns: self.ts_ns,
+            linktype: self.linktype,
+            interface: None,
+            orig_len: self.orig_len,
+            data: &self.data,
+        }
+    }
+}
+
+/// Frames that arrive while the UI runs.
+#[derive(Default)]
+pub struct Store {
+    state: Mutex<StoreState>,
+    arrived: Condvar,
+}
+
+#[derive(Default)]
+struct StoreState {
+    frames: Vec<Arc<OwnedFrame>>,
+    bytes: usize,
+    /// Frames that came after the store was full.
+    refused: u64,
+    /// No more frames will come.
+    closed: bool,
+}
+
+impl Store {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, StoreState> {
+        // A walker that panicked while holding the lock left the frames intact: go on.
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Adds a frame; a full store counts it as refused instead. Returns whether it was kept.
+    pub fn push(&self, frame: OwnedFrame) -> bool {
+        let mut state = self.lock();
+        if state.frames.len() >= STORE_LIMIT_FRAMES || state.bytes + frame.data.len() > STORE_LIMIT_BYTES {
+            state.refused += 1;
+            return false;
+        }
+        state.bytes += frame.data.len();
+        state.frames.push(Arc::new(frame));
+        drop(state);
+        self.arrived.notify_all();
+        true
+    }
+
+    /// Says no more frames will come, so walkers that reach the end stop there.
+    pub fn close(&self) {
+        self.lock().closed = true;
+        self.arrived.notify_all();
+    }
+
+    /// Frames that came after the store was full.
+    pub fn refused(&self) -> u64 {
+        self.lock().refused
+    }
+
+    pub fn len(&self) -> usize {
+        self.lock().frames.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Frame `index` (from 0), waiting for it while the store is open; `None` once the store is
+    /// closed without it, or when `cancel` is set.
+    fn wait_for(&self, index: usize, cancel: &AtomicBool) -> Option<Arc<OwnedFrame>> {
+        let mut state = self.lock();
+        loop {
+            if cancel.load(Ordering::Relaxed) {
+                return None;
+            }
+            if let Some(frame) = state.frames.get(index) {
+                return Some(Arc::clone(frame));
+            }
+            if state.closed {
+                return None;
+            }
+            state = match self.arrived.wait_timeout(state, WAIT_SLICE) {
+                Ok((state, _)) => state,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
+    }
+}
+
+/// The frames a UI session shows.
+#[derive(Clone)]
+pub enum Source {
+    File(Arc<CaptureFile>),
+    Store(Arc<Store>),
+}
+
+/// What a walker's visitor wants next.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Next {
+    Continue,
+    Stop,
+    /// Start again from the first frame with a fresh tracker.
+    Restart,
+}
+
+/// How a walk ended.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Ended {
+    /// Every frame was walked (or the visitor stopped).
+    Complete,
+    /// The file ended in damage after the frames walked; the message says what.
+    CutShort(String),
+    /// Cancelled from outside.
+    Cancelled,
+}
+
+/// Walks `source` from its first frame, tracking every frame with its own tracker, and hands
+/// each packet to `visit`. A store is followed as it grows until it closes.
+pub fn walk(
+    source: &Source,
+    keylog: &KeyLog,
+    cancel: &AtomicBool,
+    visit: &mut dyn for<'a> FnMut(&Frame<'a>, &Packet<'a>) -> Next,
+) -> Ended {
+    loop {
+        let next = match source {
+            Source::File(capture) => walk_file(capture, keylog, cancel, visit),
+            Source::Store(store) => walk_store(store, keylog, cancel, visit),
+        };
+        match next {
+            Walked::Restart => continue,
+            Walked::Ended(ended) => return ended,
+        }
+    }
+}
+
+enum Walked {
+    Restart,
+    Ended(Ended),
+}
+
+impl Walked {
+    /// How the walk ends after a visit, or `None` to go on.
+    fn after(next: Next) -> Option<Self> {
+        match next {
+            Next::Continue => None,
+            Next::Stop => Some(Self::Ended(Ended::Complete)),
+            Next::Restart => Some(Self::Restart),
+        }
+    }
+}
+
+fn walk_file(
+    capture: &CaptureFile,
+    keylog: &KeyLog,
+    cancel: &AtomicBool,
+    visit: &mut dyn for<'a> FnMut(&Frame<'a>, &Packet<'a>) -> Next,
+) -> Walked {
+    let mut tracker = Tracker::with_keylog(keylog.clone());
+    let mut scratch = Scratch::new();
+    for item in capture.frames() {
+        if cancel.load(Ordering::Relaxed) {
+            return Walked::Ended(Ended::Cancelled);
+        }
+        let frame = match item {
+            Ok(frame) => frame,
+            Err(error) => {
+                let reason = match capture.warning() {
+                    Some(gzip) => format!("{gzip}, so {error}"),
+                    None => error.to_string(),
+                };
+                return Walked::Ended(Ended::CutShort(reason));
+            }
+        };
+        let packet = tracker.handle_frame(&frame, &mut scratch);
+        if let Some(walked) = Walked::after(visit(&frame, &packet)) {
+            return walked;
+        }
+    }
+    match capture.warning() {
+        Some(gzip) => Walked::Ended(Ended::CutShort(gzip.to_owned())),
+        None => Walked::Ended(Ended::Complete),
+    }
+}
+
+fn walk_store(
+    store: &Store,
+    keylog: &KeyLog,
+    cancel: &AtomicBool,
+    visit: &mut dyn for<'a> FnMut(&Frame<'a>, &Packet<'a>) -> Next,
+) -> Walked {
+    let mut tracker = Tracker::with_keylog(keylog.clone());
+    let mut scratch = Scratch::new();
+    let mut index = 0;
+    loop {
+        let Some(owned) = store.wait_for(index, cancel) else {
+            let ended = if cancel.load(Ordering::Relaxed) { Ended::Cancelled } else { Ended::Complete };
+            return Walked::Ended(ended);
+        };
+        index += 1;
+        let frame = owned.frame(index as u64);
+        let packet = tracker.handle_frame(&frame, &mut scratch);
+        if let Some(walked) = Walked::after(visit(&frame, &packet)) {
+            return walked;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(byte: u8) -> OwnedFrame {
+        OwnedFrame { ts_ns: i64::from(byte), linktype: LinkType::Ethernet, orig_len: 1, data: vec![byte] }
+    }
+
+    #[test]
+    fn a_store_walk_follows_new_frames_until_the_store_closes() {
+        let store = Arc::new(Store::new());
+        store.push(frame(1));
+        let writer = Arc::clone(&store);
+        let feeder = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            writer.push(frame(2));
+            writer.close();
+        });
+        let mut seen = Vec::new();
+        let ended = walk(&Source::Store(store), &KeyLog::new(), &AtomicBool::new(false), &mut |frame, _| {
+            seen.push((frame.number, frame.data[0]));
+            Next::Continue
+        });
+        feeder.join().expect("feeder");
+        assert_eq!(ended, Ended::Complete);
+        assert_eq!(seen, [(1, 1), (2, 2)]);
+    }
+
+    #[test]
+    fn a_restart_walks_again_from_the_first_frame() {
+        let store = Arc::new(Store::new());
+        for byte in 1..=3 {
+            store.push(frame(byte));
+        }
+        store.close();
+        let mut seen = Vec::new();
+        let mut restarted = false;
+        walk(&Source::Store(store), &KeyLog::new(), &AtomicBool::new(false), &mut |frame, _| {
+            seen.push(frame.number);
+            if frame.number == 2 && !restarted {
+                restarted = true;
+                return Next::Restart;
+            }
+            Next::Continue
+        });
+        assert_eq!(seen, [1, 2, 1, 2, 3]);
+    }
+
+    #[test]
+    fn a_cancelled_walk_stops_waiting() {
+        let store = Arc::new(Store::new());
+        let cancel = AtomicBool::new(true);
+        let ended = walk(&Source::Store(store), &KeyLog::new(), &cancel, &mut |_, _| Next::Continue);
+        assert_eq!(ended, Ended::Cancelled);
+    }
+
+    #[test]
+    fn a_full_store_refuses_and_counts() {
+        let store = Store::new();
+        let big = OwnedFrame { data: vec![0; STORE_LIMIT_BYTES], ..frame(0) };
+        assert!(store.push(big));
+        assert!(!store.push(frame(1)));
+        assert_eq!((store.len(), store.refused()), (1, 1));
+    }
+}

@@ -1,0 +1,78 @@
+//! Test fixtures for the UI: an [`App`] loaded from a bundled capture the way the workers
+//! load it, without threads or a terminal.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use super::app::{Action, App, Indexed, Mode};
+use super::detail::Detail;
+use super::rows::Rows;
+use super::source::{Next, Source, walk};
+use crate::capture::{CaptureFile, SecretsKind};
+use crate::timeline::Builder;
+use crate::track::keylog::KeyLog;
+
+/// A bundled capture, its embedded secrets, as a source.
+pub fn bundled(name: &str) -> (Source, KeyLog) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures").join(name);
+    let capture = CaptureFile::open(&path).expect("a bundled capture");
+    let mut keylog = KeyLog::new();
+    for secrets in capture.secrets() {
+        if secrets.kind == SecretsKind::TlsKeyLog {
+            keylog.add_text(secrets.data);
+        }
+    }
+    (Source::File(Arc::new(capture)), keylog)
+}
+
+/// Every row and timeline of a source, as the indexer reports them at the end.
+pub fn indexed(source: &Source, keylog: &KeyLog) -> Indexed {
+    let mut rows = Rows::new();
+    let mut builder = Builder::new();
+    let ended = walk(source, keylog, &AtomicBool::new(false), &mut |frame, packet| {
+        rows.push(frame, packet);
+        builder.handle_packet(frame, packet);
+        Next::Continue
+    });
+    Indexed {
+        rows,
+        connections: Some(builder.finish()),
+        position: None,
+        ended: Some(ended),
+        key_log_unmatched: None,
+    }
+}
+
+/// A frame taken apart, as the detail worker would.
+pub fn detail(source: &Source, keylog: &KeyLog, number: u64) -> Detail {
+    let mut found = None;
+    walk(source, keylog, &AtomicBool::new(false), &mut |frame, packet| {
+        if frame.number == number {
+            found = Some(Detail::new(frame, packet));
+            return Next::Stop;
+        }
+        Next::Continue
+    });
+    found.expect("the frame is in the capture")
+}
+
+/// An app of `size` over a bundled capture, indexed, with the detail of every frame it asks
+/// for delivered, as the event loop would deliver them.
+pub fn app(name: &str, size: (u16, u16)) -> App {
+    let (source, keylog) = bundled(name);
+    let mut app = App::new(name, Mode::File);
+    app.update(Action::Resize { width: size.0, height: size.1 });
+    app.update(Action::Indexed(Box::new(indexed(&source, &keylog))));
+    deliver(&mut app, &source, &keylog);
+    app
+}
+
+/// Answers the app's detail requests.
+pub fn deliver(app: &mut App, source: &Source, keylog: &KeyLog) {
+    for command in app.take_commands() {
+        if let super::app::Command::Detail(number) = command {
+            app.update(Action::Detail(Box::new(detail(source, keylog, number))));
+        }
+    }
+}

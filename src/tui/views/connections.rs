@@ -1,0 +1,134 @@
+//! The Connections view: one row per conversation, with what it was and what it cost.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::Line;
+use ratatui::widgets::Widget;
+
+use super::{fit, group_thousands, pane_title, render_lines};
+use crate::timeline::Connection;
+use crate::tui::app::App;
+use crate::tui::layout;
+use crate::tui::theme;
+
+pub struct Connections<'a>(pub &'a App);
+
+/// A round count, or `-` when it cannot be counted.
+pub(super) fn rounds(value: Option<u32>) -> String {
+    value.map_or("-".to_owned(), |value| value.to_string())
+}
+
+/// Milliseconds with three decimals, or `-`.
+pub(super) fn millis(value: Option<f64>) -> String {
+    value.map_or("-".to_owned(), |value| format!("{value:.3}"))
+}
+
+/// What the connection said of itself: its SNI and ALPN.
+fn names(connection: &Connection) -> String {
+    match (&connection.sni, &connection.alpn) {
+        (Some(sni), Some(alpn)) => format!("{sni} {alpn}"),
+        (Some(name), None) | (None, Some(name)) => name.clone(),
+        (None, None) => String::new(),
+    }
+}
+
+/// The table's columns: heading, width, right-aligned, and the cell of a connection.
+struct Column {
+    heading: &'static str,
+    width: usize,
+    right: bool,
+    cell: fn(&Connection) -> String,
+}
+
+/// The columns that fit in `width`: endpoints and the transport only when there is room.
+fn columns(width: u16) -> Vec<Column> {
+    let wide = width >= 140;
+    let mut columns = vec![Column { heading: "#", width: 3, right: true, cell: |c| c.id.to_string() }];
+    if wide {
+        columns.push(Column { heading: "via", width: 4, right: false, cell: |c| c.transport.to_owned() });
+    }
+    columns.push(Column { heading: "variant", width: 14, right: false, cell: |c| c.variant.to_owned() });
+    columns.push(Column {
+        heading: "TLS",
+        width: 3,
+        right: false,
+        cell: |c| c.tls_version.unwrap_or("-").to_owned(),
+    });
+    columns.push(Column {
+        heading: "SNI ALPN",
+        width: if wide { 28 } else { 11 },
+        right: false,
+        cell: names,
+    });
+    if wide {
+        columns.push(Column { heading: "client", width: 24, right: false, cell: |c| c.client.clone() });
+    }
+    columns.push(Column {
+        heading: "server",
+        width: if wide { 24 } else { 15 },
+        right: false,
+        cell: |c| c.server.clone(),
+    });
+    columns.extend([
+        Column { heading: "req", width: 3, right: true, cell: |c| rounds(c.request_rtts) },
+        Column { heading: "resp", width: 4, right: true, cell: |c| rounds(c.response_rtts) },
+        Column {
+            heading: "RTT ms",
+            width: if wide { 9 } else { 6 },
+            right: true,
+            cell: |c| millis(c.rtt_ms),
+        },
+        Column { heading: "pkts", width: 5, right: true, cell: |c| group_thousands(c.packets) },
+        Column {
+            heading: "bytes",
+            width: if wide { 11 } else { 7 },
+            right: true,
+            cell: |c| group_thousands(c.bytes),
+        },
+    ]);
+    columns
+}
+
+fn row<'c>(cells: impl Iterator<Item = (&'c Column, String)>) -> String {
+    cells
+        .map(|(column, text)| {
+            let width = column.width;
+            if column.right && text.chars().count() <= width {
+                format!("{text:>width$}")
+            } else {
+                fit(&text, width)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl Widget for Connections<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let app = self.0;
+        let columns = columns(area.width);
+        let mut lines = vec![pane_title(
+            format!("Connections · {} · Enter opens the timeline", app.connections.len()),
+            true,
+        )];
+        let heads = row(columns.iter().map(|column| (column, column.heading.to_owned())));
+        lines.push(Line::styled(heads, theme::header()));
+        for (at, connection) in
+            app.connections.iter().enumerate().skip(app.connection_top).take(layout::rows(area, 1))
+        {
+            let line = row(columns.iter().map(|column| (column, (column.cell)(connection))));
+            let style = if at == app.connection { theme::selected() } else { Style::new() };
+            lines.push(Line::styled(line, style));
+        }
+        if app.connections.is_empty() {
+            let text = if app.indexed {
+                "  no TCP, QUIC, UDP or ping conversation in this capture"
+            } else {
+                "  reading…"
+            };
+            lines.push(Line::styled(text, theme::dim()));
+        }
+        render_lines(lines, area, buf);
+    }
+}

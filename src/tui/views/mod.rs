@@ -1,0 +1,258 @@
+//! Drawing: the whole screen from an [`App`], and nothing else. Views read the state and
+//! write cells; they parse nothing and do no I/O.
+
+mod compare;
+mod connections;
+mod packets;
+#[cfg(test)]
+mod snapshots;
+mod timeline;
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Alignment, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
+
+use super::app::{App, Mode, View};
+use super::keys::BINDINGS;
+use super::layout;
+use super::theme;
+
+/// The whole screen.
+pub struct Ui<'a>(pub &'a App);
+
+impl Widget for Ui<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let app = self.0;
+        if !layout::fits(area) {
+            too_small(area, buf);
+            return;
+        }
+        let screen = app.screen();
+        tabs(app, screen.tabs, buf);
+        match app.view {
+            View::Packets => packets::Packets(app).render(screen.body, buf),
+            View::Connections => connections::Connections(app).render(screen.body, buf),
+            View::Timeline => timeline::Timeline(app).render(screen.body, buf),
+            View::Compare => compare::Compare(app).render(screen.body, buf),
+        }
+        if let Some(area) = screen.filter {
+            filter_line(app, area, buf);
+        }
+        status(app, screen.status, buf);
+        if app.help {
+            help(area, buf);
+        }
+    }
+}
+
+fn too_small(area: Rect, buf: &mut Buffer) {
+    let text = format!(
+        "rttscope needs a terminal of at least {}x{}; this one is {}x{}. Make it bigger, or press q to quit.",
+        layout::MIN_WIDTH,
+        layout::MIN_HEIGHT,
+        area.width,
+        area.height
+    );
+    Paragraph::new(text).wrap(Wrap { trim: true }).style(theme::warning()).render(area, buf);
+}
+
+/// The tab labels, as drawn from the left edge.
+fn tab_labels() -> impl Iterator<Item = (View, String)> {
+    View::ALL.into_iter().enumerate().map(|(at, view)| (view, format!(" {} {} ", at + 1, view.title())))
+}
+
+/// The view whose tab is drawn at column `x`.
+pub fn tab_at(x: u16) -> Option<View> {
+    let mut left = 0u16;
+    for (view, label) in tab_labels() {
+        let right = left + label.chars().count() as u16;
+        if x >= left && x < right {
+            return Some(view);
+        }
+        left = right + 1;
+    }
+    None
+}
+
+fn tabs(app: &App, area: Rect, buf: &mut Buffer) {
+    let mut spans = Vec::new();
+    for (view, label) in tab_labels() {
+        let style = if view == app.view { theme::active_tab() } else { Style::new() };
+        spans.push(Span::styled(label, style));
+        spans.push(Span::raw("│"));
+    }
+    spans.pop();
+    let used: usize = spans.iter().map(|span| span.width()).sum();
+    let title = format!(" rttscope · {}", app.title);
+    let room = usize::from(area.width).saturating_sub(used);
+    spans.push(Span::styled(format!("{title:>room$}"), theme::title()));
+    Line::from(spans).render(area, buf);
+}
+
+fn filter_line(app: &App, area: Rect, buf: &mut Buffer) {
+    let text = app
+        .filter
+        .input
+        .as_deref()
+        .or(app.filter.applied.as_ref().map(|applied| applied.text.as_str()))
+        .unwrap_or_default();
+    let mut spans = vec![Span::styled("filter: ", theme::title())];
+    match &app.filter.error {
+        Some(error) => {
+            // Mark the character the error points at (its column counts from 1).
+            let at = error.column.saturating_sub(1);
+            let before: String = text.chars().take(at).collect();
+            let marked: String = text.chars().skip(at).take(1).collect();
+            let after: String = text.chars().skip(at + 1).collect();
+            spans.push(Span::raw(before));
+            spans.push(Span::styled(if marked.is_empty() { " ".to_owned() } else { marked }, theme::error()));
+            spans.push(Span::raw(after));
+        }
+        None => spans.push(Span::raw(text.to_owned())),
+    }
+    if app.filter.input.is_some() {
+        spans.push(Span::styled("█", Style::new()));
+    }
+    Line::from(spans).render(area, buf);
+}
+
+fn status(app: &App, area: Rect, buf: &mut Buffer) {
+    let mut left: Vec<Span<'_>> = Vec::new();
+    let count = |n: usize| group_thousands(n as u64);
+    if let Some(error) = &app.filter.error {
+        left.push(Span::styled(
+            format!(" filter error at column {}: {} ", error.column, error.message),
+            theme::error(),
+        ));
+    } else {
+        let mut text = match &app.mode {
+            Mode::File => String::new(),
+            Mode::Live { interface } => format!("live on {interface} · "),
+            Mode::Replay { speed } => format!("replay ×{speed} · "),
+        };
+        match &app.filter.applied {
+            Some(applied) => {
+                text.push_str(&format!(
+                    "{} of {} packets match",
+                    count(applied.matches.len()),
+                    count(app.rows.len())
+                ));
+                if !applied.done && app.mode == Mode::File {
+                    text.push_str(&format!(" (filtering, frame {})", group_thousands(applied.scanned)));
+                }
+            }
+            None => text.push_str(&format!("{} packets", count(app.rows.len()))),
+        }
+        if let Some(progress) = app.progress {
+            text.push_str(&format!(" · indexing {:.0}%", progress * 100.0));
+        }
+        if let Some((captured, dropped, refused)) = app.captured {
+            text.push_str(&format!(
+                " · captured {} dropped {}",
+                group_thousands(captured),
+                group_thousands(dropped)
+            ));
+            if refused > 0 {
+                text.push_str(&format!(" · {} not kept (memory cap)", group_thousands(refused)));
+            }
+        }
+        if app.mode != Mode::File {
+            text.push_str(if app.following { " · following" } else { " · paused (space resumes)" });
+        }
+        left.push(Span::raw(format!(" {text}")));
+        for note in &app.notes {
+            left.push(Span::styled(format!(" · {note}"), theme::warning()));
+        }
+    }
+    let keys = " ? help  / filter  q quit ";
+    let used: usize = left.iter().map(Span::width).sum();
+    let room = usize::from(area.width).saturating_sub(used);
+    if room >= keys.len() {
+        left.push(Span::styled(format!("{keys:>room$}"), theme::dim()));
+    }
+    Line::from(left).style(Style::new().add_modifier(ratatui::style::Modifier::REVERSED)).render(area, buf);
+}
+
+fn help(area: Rect, buf: &mut Buffer) {
+    let width = area.width.min(96);
+    let height = (BINDINGS.len() as u16 + 4).min(area.height);
+    let popup =
+        Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height };
+    Clear.render(popup, buf);
+    let key_width = BINDINGS.iter().map(|binding| binding.keys.chars().count()).max().unwrap_or(0);
+    let mut lines: Vec<Line<'_>> = BINDINGS
+        .iter()
+        .map(|binding| {
+            Line::from(vec![
+                Span::styled(format!(" {:<key_width$}  ", binding.keys), theme::title()),
+                Span::raw(binding.does),
+            ])
+        })
+        .collect();
+    lines.push(Line::styled(" any key closes this help", theme::dim()));
+    Paragraph::new(lines)
+        .block(Block::new().borders(Borders::ALL).title(" rttscope keys ").title_alignment(Alignment::Center))
+        .render(popup, buf);
+}
+
+/// A pane's title line: bold, with the focus mark.
+fn pane_title(text: String, focused: bool) -> Line<'static> {
+    let mark = if focused { "▶ " } else { "  " };
+    Line::from(vec![Span::styled(format!("{mark}{text}"), theme::header())])
+}
+
+/// Draws lines from the top of `area`, cutting what does not fit.
+fn render_lines(lines: Vec<Line<'_>>, area: Rect, buf: &mut Buffer) {
+    for (line, y) in lines.into_iter().zip(area.y..area.y + area.height) {
+        line.render(Rect { y, height: 1, ..area }, buf);
+    }
+}
+
+/// `1234567` as `1,234,567`.
+pub fn group_thousands(value: u64) -> String {
+    let digits = value.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (at, digit) in digits.chars().enumerate() {
+        if at > 0 && (digits.len() - at).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
+/// `text` cut to `width` columns, with `…` when cut, padded to `width`.
+fn fit(text: &str, width: usize) -> String {
+    let count = text.chars().count();
+    if count <= width {
+        return format!("{text:<width$}");
+    }
+    let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_group_and_text_fits() {
+        assert_eq!(group_thousands(0), "0");
+        assert_eq!(group_thousands(1234567), "1,234,567");
+        assert_eq!(group_thousands(999), "999");
+        assert_eq!(fit("abcdef", 4), "abc…");
+        assert_eq!(fit("ab", 4), "ab  ");
+    }
+
+    #[test]
+    fn a_click_on_a_tab_label_finds_its_view() {
+        assert_eq!(tab_at(0), Some(View::Packets));
+        assert_eq!(tab_at(12), Some(View::Connections));
+        let compare = tab_labels().take(3).map(|(_, label)| label.chars().count() as u16 + 1).sum::<u16>();
+        assert_eq!(tab_at(compare), Some(View::Compare));
+        assert_eq!(tab_at(200), None);
+    }
+}

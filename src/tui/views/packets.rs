@@ -1,0 +1,183 @@
+//! The Packets view: the list, the selected packet's OSI layers as a tree (L7 at the top), and
+//! its bytes with the selected node's bytes highlighted.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+use super::{fit, pane_title, render_lines};
+use crate::dissect::field::Source;
+use crate::tui::app::{App, Focus};
+use crate::tui::detail::NodeKind;
+use crate::tui::layout;
+use crate::tui::theme;
+
+pub struct Packets<'a>(pub &'a App);
+
+impl Widget for Packets<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let panes = layout::packets(area);
+        list(self.0, panes.list, buf);
+        tree(self.0, panes.tree, buf);
+        hex(self.0, panes.hex, buf);
+    }
+}
+
+/// Column widths of the list; the info column takes the rest.
+struct Columns {
+    address: usize,
+}
+
+impl Columns {
+    fn for_width(width: u16) -> Self {
+        Self { address: if width >= 120 { 24 } else { 15 } }
+    }
+
+    /// Number, time and addresses: what comes before the protocol.
+    fn before(&self, number: &str, time: &str, source: &str, destination: &str) -> String {
+        let address = self.address;
+        format!("{number:>6} {time:>9} {} {} ", fit(source, address), fit(destination, address))
+    }
+}
+
+fn list(app: &App, area: Rect, buf: &mut Buffer) {
+    let focused = app.focus == Focus::List;
+    let shown = app.visible_len();
+    let title = match &app.filter.applied {
+        Some(applied) => format!("Packets · {shown} match {}", applied.text),
+        None => "Packets".to_owned(),
+    };
+    let mut lines = vec![pane_title(title, focused)];
+    let columns = Columns::for_width(area.width);
+    lines.push(Line::styled(
+        format!(
+            "{}{:<8} {:>6} Info",
+            columns.before("No.", "Time", "Source", "Destination"),
+            "Protocol",
+            "Length"
+        ),
+        theme::header(),
+    ));
+    let rows = layout::rows(area, 1);
+    for position in app.packet_top..(app.packet_top + rows).min(shown) {
+        let Some(row) = app.visible_frame(position).and_then(|frame| app.rows.get(frame as usize - 1)) else {
+            continue;
+        };
+        let seconds = row.relative_ns as f64 / 1e9;
+        let before =
+            columns.before(&row.number.to_string(), &format!("{seconds:.6}"), row.source, row.destination);
+        let style = match (position == app.packet, focused) {
+            (true, true) => theme::selected(),
+            (true, false) => theme::selected_elsewhere(),
+            _ => Style::new(),
+        };
+        lines.push(
+            Line::from(vec![
+                Span::raw(before),
+                Span::styled(format!("{:<8}", row.protocol), Style::new().fg(theme::layer(row.osi))),
+                Span::raw(format!(" {:>6} ", row.orig_len)),
+                Span::raw(row.info.to_owned()),
+            ])
+            .style(style),
+        );
+    }
+    if shown == 0 {
+        let empty = match (&app.filter.applied, app.indexed) {
+            (Some(applied), _) if applied.done => "no packet matches the filter",
+            (Some(_), _) => "filtering…",
+            (None, true) => "the capture holds no packets",
+            (None, false) => "reading…",
+        };
+        lines.push(Line::styled(format!("  {empty}"), theme::dim()));
+    }
+    render_lines(lines, area, buf);
+}
+
+fn tree(app: &App, area: Rect, buf: &mut Buffer) {
+    let focused = app.focus == Focus::Tree;
+    let Some(detail) = app.detail() else {
+        let waiting = if app.selected_frame().is_some() { "  taking the packet apart…" } else { "" };
+        render_lines(
+            vec![pane_title("Layers".into(), focused), Line::styled(waiting, theme::dim())],
+            area,
+            buf,
+        );
+        return;
+    };
+    let mut lines = vec![pane_title(format!("Layers of frame {} · L7 at the top", detail.number), focused)];
+    let nodes = app.tree();
+    for (at, node) in nodes.iter().enumerate().skip(app.node_top).take(layout::rows(area, 0)) {
+        let colour = theme::layer(node.osi);
+        let (text, style) = match node.kind {
+            NodeKind::Osi => {
+                let mark = if app.folded.contains(&node.osi) { "▸" } else { "▾" };
+                (
+                    format!("{mark} {}", node.text),
+                    Style::new().fg(colour).add_modifier(ratatui::style::Modifier::BOLD),
+                )
+            }
+            NodeKind::Layer => (format!("  {}", node.text), Style::new().fg(colour)),
+            NodeKind::Field => (format!("    {}", node.text), Style::new()),
+        };
+        let style = match (at == app.node, focused) {
+            (true, true) => style.patch(theme::selected()),
+            (true, false) => style.patch(theme::selected_elsewhere()),
+            _ => style,
+        };
+        lines.push(Line::styled(text, style));
+    }
+    for problem in detail.problems.iter().take(2) {
+        lines.push(Line::styled(format!("  ⚠ {problem}"), theme::warning()));
+    }
+    render_lines(lines, area, buf);
+}
+
+fn hex(app: &App, area: Rect, buf: &mut Buffer) {
+    let Some(detail) = app.detail() else {
+        render_lines(vec![pane_title("Bytes".into(), false)], area, buf);
+        return;
+    };
+    let selected = app.selected_node();
+    let (source, range, osi) =
+        match selected.and_then(|node| node.bytes.clone().map(|bytes| (bytes, node.osi))) {
+            Some(((source, range), osi)) => (source, Some(range), osi),
+            None => (Source::Frame, None, crate::osi::OsiLayer::Physical),
+        };
+    let buffer = detail.buffer(source);
+    let range = range.filter(|_| buffer.source == source);
+    let mut title = format!("Bytes · {} ({} bytes)", buffer.title(), buffer.bytes.len());
+    if let Some(range) = &range {
+        title.push_str(&format!(" · selected {}..{}", range.start, range.end));
+    }
+    let mut lines = vec![pane_title(title, false)];
+    let per_line = layout::bytes_per_line(area.width);
+    let rows = layout::rows(area, 0);
+    let total_lines = buffer.bytes.len().div_ceil(per_line);
+    // Keep the highlighted bytes on screen, a line of context above them.
+    let first_line = range.as_ref().map_or(0, |range| range.start / per_line);
+    let top = if first_line < rows { 0 } else { first_line - 1 };
+    let top = top.min(total_lines.saturating_sub(rows));
+    let lit = Style::new().patch(theme::highlight(osi));
+    for line in top..(top + rows).min(total_lines) {
+        let start = line * per_line;
+        let chunk = &buffer.bytes[start..(start + per_line).min(buffer.bytes.len())];
+        let inside = |at: usize| range.as_ref().is_some_and(|range| range.contains(&(start + at)));
+        let mut spans = vec![Span::styled(format!("{start:04x}  "), theme::dim())];
+        for (at, byte) in chunk.iter().enumerate() {
+            let style = if inside(at) { lit } else { Style::new() };
+            spans.push(Span::styled(format!("{byte:02x}"), style));
+            // The space between two highlighted bytes is highlighted too.
+            let gap = if inside(at) && inside(at + 1) && at + 1 < chunk.len() { lit } else { Style::new() };
+            spans.push(Span::styled(" ", gap));
+        }
+        spans.push(Span::raw(" ".repeat((per_line - chunk.len()) * 3 + 1)));
+        for (at, byte) in chunk.iter().enumerate() {
+            let character = if byte.is_ascii_graphic() || *byte == b' ' { *byte as char } else { '·' };
+            spans.push(Span::styled(character.to_string(), if inside(at) { lit } else { theme::dim() }));
+        }
+        lines.push(Line::from(spans));
+    }
+    render_lines(lines, area, buf);
+}

@@ -1,0 +1,84 @@
+//! Whole screens of every view, drawn on a `TestBackend` from the bundled capture of every
+//! variant, at the smallest size the UI supports and at a wide one; insta compares them with
+//! the snapshots committed beside this file.
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::Ui;
+use crate::tui::app::{Action, App, View};
+use crate::tui::testing::{self, bundled};
+
+const SMALL: (u16, u16) = (80, 24);
+const WIDE: (u16, u16) = (160, 48);
+
+fn draw(app: &App) -> String {
+    let (width, height) = app.size;
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("a test terminal");
+    terminal.draw(|frame| frame.render_widget(Ui(app), frame.area())).expect("drawn");
+    terminal.backend().to_string()
+}
+
+/// The app on `all.pcapng` after `actions`, with any packet it asks for taken apart.
+fn after(size: (u16, u16), actions: Vec<Action>) -> App {
+    let (source, keylog) = bundled("all.pcapng");
+    let mut app = testing::app("all.pcapng", size);
+    for action in actions {
+        app.update(action);
+        testing::deliver(&mut app, &source, &keylog);
+    }
+    app
+}
+
+/// The ClientHello of the TLS 1.3 connection, its handshake type selected in the tree.
+fn packets_actions() -> Vec<Action> {
+    // Connection 1's timeline, its fourth message (SYN, SYN-ACK, ACK, ClientHello), its packet.
+    let mut actions = vec![Action::Show(View::Connections), Action::Down, Action::Enter];
+    actions.extend([Action::Down, Action::Down, Action::Down, Action::Enter, Action::Enter]);
+    actions.extend((0..4).map(|_| Action::Down));
+    actions
+}
+
+fn timeline_actions() -> Vec<Action> {
+    vec![
+        Action::Show(View::Connections),
+        Action::Down,
+        Action::Enter,
+        Action::Down,
+        Action::Down,
+        Action::Down,
+        Action::Explain,
+    ]
+}
+
+macro_rules! snapshot_both_sizes {
+    ($name:ident, $actions:expr) => {
+        #[test]
+        fn $name() {
+            for (label, size) in [("80x24", SMALL), ("wide", WIDE)] {
+                let app = after(size, $actions);
+                insta::assert_snapshot!(format!("{}_{label}", stringify!($name)), draw(&app));
+            }
+        }
+    };
+}
+
+snapshot_both_sizes!(packets_view, packets_actions());
+snapshot_both_sizes!(connections_view, vec![Action::Show(View::Connections), Action::Down]);
+snapshot_both_sizes!(timeline_view, timeline_actions());
+snapshot_both_sizes!(compare_view, vec![Action::Show(View::Compare), Action::Down, Action::Down]);
+snapshot_both_sizes!(help_view, vec![Action::ToggleHelp]);
+snapshot_both_sizes!(
+    filter_error,
+    std::iter::once(Action::FilterStart)
+        .chain("tcp.port == x".chars().map(Action::FilterType))
+        .chain([Action::FilterApply])
+        .collect::<Vec<_>>()
+);
+
+#[test]
+fn too_small_a_terminal_gets_a_message() {
+    let mut app = after(SMALL, Vec::new());
+    app.update(Action::Resize { width: 60, height: 20 });
+    insta::assert_snapshot!(draw(&app));
+}

@@ -1,0 +1,104 @@
+//! The Timeline view: the selected connection as a sequence diagram, client on the left,
+//! server on the right, one arrow per message, the client's round on the left and the
+//! message's OSI layer and time on the right.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+use super::{fit, pane_title, render_lines};
+use crate::osi::OsiLayer;
+use crate::render::timeline::verdict;
+use crate::timeline::rounds::Side;
+use crate::tui::app::{App, TIMELINE_HEADER};
+use crate::tui::layout;
+use crate::tui::theme;
+
+pub struct Timeline<'a>(pub &'a App);
+
+/// Columns left of the arrows (round, time) and right of them (OSI tag).
+const LEFT: usize = 14;
+const RIGHT: usize = 6;
+
+impl Widget for Timeline<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        let app = self.0;
+        let (diagram, panel) = layout::timeline(area, app.explaining);
+        let Some(connection) = app.selected_connection() else {
+            let text = if app.indexed { "  no connection to draw" } else { "  reading…" };
+            render_lines(
+                vec![pane_title("Timeline".into(), true), Line::styled(text, theme::dim())],
+                area,
+                buf,
+            );
+            return;
+        };
+        let mut lines = vec![pane_title(
+            format!(
+                "Timeline of connection {} · {} → {}",
+                connection.id, connection.client, connection.server
+            ),
+            true,
+        )];
+        let arrow = usize::from(diagram.width).saturating_sub(LEFT + RIGHT + 2).max(20);
+        lines.push(Line::styled(fit(&verdict(connection), usize::from(diagram.width)), theme::title()));
+        debug_assert_eq!(TIMELINE_HEADER, 2);
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<5}{:>8} ", "round", "ms"), theme::header()),
+            Span::styled(format!("{:<width$}", "client", width = arrow / 2), theme::client()),
+            Span::styled(format!("{:>width$}", "server", width = arrow - arrow / 2), theme::server()),
+            Span::styled(format!("  {:<RIGHT$}", "OSI"), theme::header()),
+        ]));
+        let mut last_round = None;
+        for (at, event) in connection
+            .events
+            .iter()
+            .enumerate()
+            .skip(app.event_top)
+            .take(layout::rows(diagram, TIMELINE_HEADER))
+        {
+            // The round shows where the client moves into a new one.
+            let round = if event.dir == Side::Client && last_round != Some(event.round) {
+                last_round = Some(event.round);
+                format!("R{}", event.round)
+            } else {
+                "│".to_owned()
+            };
+            let label = fit(&format!(" {} ", event.label), arrow.saturating_sub(4)).trim_end().to_owned();
+            let dashes = arrow.saturating_sub(label.chars().count() + 2);
+            let (body, side_style) = match event.dir {
+                Side::Client => (format!("─{label}{}▶", "─".repeat(dashes)), theme::client()),
+                Side::Server => (format!("◀{}{label}─", "─".repeat(dashes)), theme::server()),
+            };
+            let osi = OsiLayer::ALL.get(usize::from(event.osi.saturating_sub(1))).copied();
+            let tag = osi.map_or("?".to_owned(), |osi| format!("L{}", osi.number()));
+            let mut line = Line::from(vec![
+                Span::styled(format!("{round:<5}{:>8.3} ", event.t_ms), theme::dim()),
+                Span::styled(body, side_style),
+                Span::styled(format!("  {tag:<RIGHT$}"), Style::new().fg(theme::layer_number(event.osi))),
+            ]);
+            if at == app.event {
+                line = line.style(theme::selected());
+            }
+            lines.push(line);
+        }
+        render_lines(lines, diagram, buf);
+        if let (Some(panel), Some(event)) = (panel, connection.events.get(app.event)) {
+            let osi = OsiLayer::ALL.get(usize::from(event.osi.saturating_sub(1))).copied();
+            let layer = osi.map_or(String::new(), |osi| format!(" · {osi}"));
+            let text = vec![
+                Line::styled(
+                    format!("frame {} · round {}{layer} · {}", event.frame, event.round, event.label),
+                    Style::new().add_modifier(Modifier::BOLD),
+                ),
+                Line::raw(event.explain.clone()),
+                Line::styled("Enter shows its packet · e or Esc closes", theme::dim()),
+            ];
+            let mut lines = vec![pane_title("Why this message".into(), false)];
+            lines.extend(text);
+            Paragraph::new(lines).wrap(Wrap { trim: true }).render(panel, buf);
+        }
+    }
+}
