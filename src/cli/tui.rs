@@ -54,18 +54,12 @@ pub fn open(args: &OpenArgs) -> Result<Outcome, CliError> {
     run(session)
 }
 
-/// Opens a capture and gathers its secrets: the user's key log, and those it embeds.
+/// Opens a capture and reads the user's key log. Secrets the capture embeds are taken as
+/// each walk over it meets them, so opening does not read the whole file first.
 fn open_capture(path: &Path, keylog: Option<&Path>) -> Result<(CaptureFile, KeyLog, KeyLog), CliError> {
     let user_keylog = load_key_log(keylog)?;
     let capture = CaptureFile::open(path)?;
-    let mut keylog = user_keylog.clone();
-    for secrets in capture.secrets() {
-        if secrets.kind == SecretsKind::TlsKeyLog {
-            // Lines that are not key log lines are skipped; the user's own file was checked.
-            keylog.add_text(secrets.data);
-        }
-    }
-    Ok((capture, keylog, user_keylog))
+    Ok((capture, user_keylog.clone(), user_keylog))
 }
 
 fn run(session: Session) -> Result<Outcome, CliError> {
@@ -84,7 +78,13 @@ pub fn replay(args: &ReplayArgs) -> Result<Outcome, CliError> {
     if !interactive() {
         return Err(not_a_terminal());
     }
-    let (capture, keylog, user_keylog) = open_capture(&args.file, args.keylog.as_deref())?;
+    let (capture, mut keylog, user_keylog) = open_capture(&args.file, args.keylog.as_deref())?;
+    // Replayed frames arrive without the file around them: take its secrets up front.
+    for secrets in capture.secrets() {
+        if secrets.kind == SecretsKind::TlsKeyLog {
+            keylog.add_text(secrets.data);
+        }
+    }
     let store = Arc::new(Store::new());
     let feeder = Arc::downgrade(&store);
     let speed = args.speed;

@@ -31,7 +31,7 @@ pub struct Event {
     pub round: u32,
     pub osi: u8,
     pub label: String,
-    pub explain: String,
+    pub explain: &'static str,
     #[serde(skip)]
     pub step: Step,
     /// Application data the client sent before the ServerHello: 0-RTT early data.
@@ -293,9 +293,16 @@ impl Pending {
     }
 
     /// Adds an event seen in `frame`.
-    fn push(&mut self, frame: &Frame<'_>, osi: u8, label: String, explain: &str, step: Step, early: bool) {
+    fn push(
+        &mut self,
+        frame: &Frame<'_>,
+        osi: u8,
+        label: String,
+        explain: &'static str,
+        step: Step,
+        early: bool,
+    ) {
         let t_ms = (frame.ts_ns - self.first_ns) as f64 / 1e6;
-        let explain = explain.to_owned();
         self.events.push(Event {
             frame: frame.number,
             t_ms,

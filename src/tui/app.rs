@@ -116,6 +116,8 @@ pub enum Action {
     },
     /// Something the status bar should say.
     Note(String),
+    /// A key with no binding: it only closes help.
+    Unbound,
 }
 
 /// A report from the indexer.
@@ -442,6 +444,7 @@ impl App {
                 self.captured = Some((captured, dropped, refused))
             }
             Action::Note(note) => self.notes.push(note),
+            Action::Unbound => {}
         }
     }
 

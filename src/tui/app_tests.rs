@@ -69,6 +69,11 @@ fn help_opens_and_any_key_closes_it_but_quit_still_quits() {
     assert!(!app.help);
     assert_eq!(app.packet, 0, "the key that closed help did nothing else");
     app.update(Action::ToggleHelp);
+    app.update(Action::Unbound);
+    assert!(!app.help, "a key with no binding closes help too");
+    app.update(Action::Unbound);
+    assert_eq!((app.view, app.packet), (View::Packets, 0), "and does nothing else");
+    app.update(Action::ToggleHelp);
     app.update(Action::Quit);
     assert!(app.quit);
 }

@@ -80,7 +80,8 @@ fn key_action(key: &KeyEvent, editing: bool) -> Option<Action> {
         KeyCode::Char('e') => Action::Explain,
         KeyCode::Char('/') => Action::FilterStart,
         KeyCode::Char(' ') => Action::TogglePause,
-        _ => return None,
+        // It still closes help, as help promises of any key.
+        _ => Action::Unbound,
     })
 }
 
@@ -113,7 +114,8 @@ mod tests {
             action(&Event::Resize(90, 30), false),
             Some(Action::Resize { width: 90, height: 30 })
         ));
-        assert!(action(&key(KeyCode::F(5)), false).is_none());
+        assert!(matches!(action(&key(KeyCode::F(5)), false), Some(Action::Unbound)));
+        assert!(matches!(action(&key(KeyCode::Char('x')), false), Some(Action::Unbound)));
     }
 
     #[test]

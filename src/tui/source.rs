@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
-use crate::capture::{CaptureFile, Frame, LinkType};
+use crate::capture::{CaptureFile, Frame, LinkType, SecretsKind};
 use crate::dissect::Packet;
 use crate::track::keylog::KeyLog;
 use crate::track::{Scratch, Tracker};
@@ -155,7 +155,8 @@ pub enum Ended {
 }
 
 /// Walks `source` from its first frame, tracking every frame with its own tracker, and hands
-/// each packet to `visit`. A store is followed as it grows until it closes.
+/// each packet to `visit`. The tracker starts with `keylog`'s secrets and takes those a file
+/// embeds as it meets them. A store is followed as it grows until it closes.
 pub fn walk(
     source: &Source,
     keylog: &KeyLog,
@@ -198,9 +199,16 @@ fn walk_file(
 ) -> Walked {
     let mut tracker = Tracker::with_keylog(keylog.clone());
     let mut scratch = Scratch::new();
-    for item in capture.frames() {
+    let mut frames = capture.frames();
+    while let Some(item) = frames.next() {
         if cancel.load(Ordering::Relaxed) {
             return Walked::Ended(Ended::Cancelled);
+        }
+        // Secrets the capture embeds apply from where they stand, as in `rttscope dissect`.
+        for secrets in frames.take_secrets() {
+            if secrets.kind == SecretsKind::TlsKeyLog {
+                tracker.add_key_log_text(secrets.data);
+            }
         }
         let frame = match item {
             Ok(frame) => frame,

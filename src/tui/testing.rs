@@ -9,7 +9,7 @@ use super::app::{Action, App, Indexed, Mode};
 use super::detail::Detail;
 use super::rows::Rows;
 use super::source::{Next, Source, walk};
-use crate::capture::{CaptureFile, SecretsKind};
+use crate::capture::CaptureFile;
 use crate::timeline::Builder;
 use crate::track::keylog::KeyLog;
 
@@ -17,13 +17,8 @@ use crate::track::keylog::KeyLog;
 pub fn bundled(name: &str) -> (Source, KeyLog) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures").join(name);
     let capture = CaptureFile::open(&path).expect("a bundled capture");
-    let mut keylog = KeyLog::new();
-    for secrets in capture.secrets() {
-        if secrets.kind == SecretsKind::TlsKeyLog {
-            keylog.add_text(secrets.data);
-        }
-    }
-    (Source::File(Arc::new(capture)), keylog)
+    // The walks take the secrets the capture embeds themselves.
+    (Source::File(Arc::new(capture)), KeyLog::new())
 }
 
 /// Every row and timeline of a source, as the indexer reports them at the end.

@@ -93,7 +93,7 @@ impl Widget for Timeline<'_> {
                     format!("frame {} · round {}{layer} · {}", event.frame, event.round, event.label),
                     Style::new().add_modifier(Modifier::BOLD),
                 ),
-                Line::raw(event.explain.clone()),
+                Line::raw(event.explain),
                 Line::styled("Enter shows its packet · e or Esc closes", theme::dim()),
             ];
             let mut lines = vec![pane_title("Why this message".into(), false)];

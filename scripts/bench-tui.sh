@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# How fast the terminal UI opens a big capture, and what it holds in memory, measured in tmux.
+#
+#   scripts/bench-tui.sh [CAPTURE]   (default bench-data/big-300.pcap, made by scripts/bench.sh)
+#
+# Starts `rttscope CAPTURE` in a private tmux server and polls the pane every 10 ms: the first
+# screen is up when the first packet row is drawn; indexing is done when the status bar no
+# longer says "indexing". Then it moves to the last packet (G) and times its layers appearing,
+# the worst case for the lazy detail worker, and reads the process's peak memory (VmHWM).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+capture=${1:-bench-data/big-300.pcap}
+[ -f "$capture" ] || { echo "no $capture: run scripts/bench.sh first to make it" >&2; exit 1; }
+cargo build --release --quiet --bin rttscope
+socket=rttscope-bench-$$
+tmux_() { tmux -L "$socket" "$@"; }
+trap 'tmux_ kill-server 2>/dev/null || true' EXIT
+
+now() { date +%s.%N; }
+pane() { tmux_ capture-pane -p; }
+wait_for() { # PATTERN [absent] — until the pane shows (or stops showing) PATTERN
+  while :; do
+    if pane | grep -q -- "$1"; then [ "${2:-}" = absent ] || return 0
+    else [ "${2:-}" = absent ] && return 0; fi
+    sleep 0.01
+  done
+}
+
+export LC_ALL=C.UTF-8
+start=$(now)
+tmux_ new-session -d -x 160 -y 48 "./target/release/rttscope $capture"
+wait_for '^ *1  *0\.000000 '
+first=$(now)
+wait_for 'indexing' absent
+indexed=$(now)
+pid=$(tmux_ list-panes -F '#{pane_pid}')
+last=$(pane | sed -n 's/^ *\([0-9,]*\) packets .*/\1/p' | tr -d ,)
+tmux_ send-keys G
+moved=$(now)
+wait_for "Layers of frame $last "
+detail=$(now)
+peak=$(awk '/VmHWM|RssAnon|RssFile/ {printf "%s %.0f MB  ", $1, $2 / 1024}' "/proc/$pid/status")
+tmux_ send-keys q
+size=$(du -m "$capture" | cut -f1)
+printf 'capture %s (%s MB)\n' "$capture" "$size"
+printf 'first screen      %6.3f s\n' "$(echo "$first - $start" | bc)"
+printf 'indexed           %6.3f s\n' "$(echo "$indexed - $start" | bc)"
+printf 'last packet layers %5.3f s after G\n' "$(echo "$detail - $moved" | bc)"
+printf 'memory            %s\n' "$peak"
