@@ -17,8 +17,25 @@ fn text_output_has_one_line_per_packet() {
     let first = text.lines().next().unwrap_or_default();
     assert!(first.trim_start().starts_with("1 0.000000"), "{first}");
     assert!(text.contains("Destination unreachable (Port unreachable)"), "{text}");
-    // A bare file argument does the same, until the terminal UI exists.
+    // A bare file argument into a pipe does the same; on a terminal it opens the UI.
     assert_eq!(stdout(&rttscope(&[&capture("lo-udp-icmp.pcap")])), text);
+}
+
+#[test]
+fn the_terminal_ui_refuses_bad_input_on_one_line_before_it_starts() {
+    let missing = rttscope(&["open", "/nonexistent/capture.pcapng"]);
+    assert_eq!(missing.status.code(), Some(1));
+    let message = stderr(&missing);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(message.contains("/nonexistent/capture.pcapng"), "{message}");
+    let replay = rttscope(&["replay", &capture("lo-udp-icmp.pcap"), "--speed", "0"]);
+    assert_eq!(replay.status.code(), Some(1));
+    assert!(stderr(&replay).contains("--speed 0 is not a speed"), "{}", stderr(&replay));
+    // A readable file, but no terminal to draw on (the test's output is a pipe).
+    let piped = rttscope(&["open", &capture("lo-udp-icmp.pcap")]);
+    assert_eq!(piped.status.code(), Some(1));
+    assert!(stderr(&piped).contains("needs a terminal"), "{}", stderr(&piped));
+    assert!(stdout(&piped).is_empty());
 }
 
 #[test]

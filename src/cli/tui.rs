@@ -38,10 +38,11 @@ fn not_a_terminal() -> CliError {
 
 /// `rttscope FILE` and `rttscope open FILE`.
 pub fn open(args: &OpenArgs) -> Result<Outcome, CliError> {
+    // The file first: a file that cannot be read says so, terminal or not.
+    let (capture, keylog, user_keylog) = open_capture(&args.file, args.keylog.as_deref())?;
     if !interactive() {
         return Err(not_a_terminal());
     }
-    let (capture, keylog, user_keylog) = open_capture(&args.file, args.keylog.as_deref())?;
     let session = Session {
         title: args.file.display().to_string(),
         mode: Mode::File,
@@ -75,10 +76,10 @@ pub fn replay(args: &ReplayArgs) -> Result<Outcome, CliError> {
             args.speed
         )));
     }
+    let (capture, mut keylog, user_keylog) = open_capture(&args.file, args.keylog.as_deref())?;
     if !interactive() {
         return Err(not_a_terminal());
     }
-    let (capture, mut keylog, user_keylog) = open_capture(&args.file, args.keylog.as_deref())?;
     // Replayed frames arrive without the file around them: take its secrets up front.
     for secrets in capture.secrets() {
         if secrets.kind == SecretsKind::TlsKeyLog {

@@ -105,6 +105,13 @@ impl Store {
         self.len() == 0
     }
 
+    /// Whether frame `index` (from 0) is here, or the store is closed: whether a walk can go
+    /// on without waiting.
+    fn has(&self, index: usize) -> bool {
+        let state = self.lock();
+        index < state.frames.len() || state.closed
+    }
+
     /// Frame `index` (from 0), waiting for it while the store is open; `None` once the store is
     /// closed without it, or when `cancel` is set.
     fn wait_for(&self, index: usize, cancel: &AtomicBool) -> Option<Arc<OwnedFrame>> {
@@ -134,6 +141,28 @@ pub enum Source {
     Store(Arc<Store>),
 }
 
+/// What a walk hands its packets to.
+pub trait Visitor {
+    fn packet<'a>(&mut self, frame: &Frame<'a>, packet: &Packet<'a>) -> Next;
+
+    /// The walk has caught up with a store that is still open and waits for more frames: the
+    /// moment to report what was gathered.
+    fn idle(&mut self) -> Next {
+        Next::Continue
+    }
+}
+
+impl<F: for<'a> FnMut(&Frame<'a>, &Packet<'a>) -> Next> Visitor for F {
+    fn packet<'a>(&mut self, frame: &Frame<'a>, packet: &Packet<'a>) -> Next {
+        self(frame, packet)
+    }
+}
+
+/// A visitor from a closure, with the signature spelled out for the compiler.
+pub fn each<F: for<'a> FnMut(&Frame<'a>, &Packet<'a>) -> Next>(visit: F) -> F {
+    visit
+}
+
 /// What a walker's visitor wants next.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Next {
@@ -157,12 +186,7 @@ pub enum Ended {
 /// Walks `source` from its first frame, tracking every frame with its own tracker, and hands
 /// each packet to `visit`. The tracker starts with `keylog`'s secrets and takes those a file
 /// embeds as it meets them. A store is followed as it grows until it closes.
-pub fn walk(
-    source: &Source,
-    keylog: &KeyLog,
-    cancel: &AtomicBool,
-    visit: &mut dyn for<'a> FnMut(&Frame<'a>, &Packet<'a>) -> Next,
-) -> Ended {
+pub fn walk(source: &Source, keylog: &KeyLog, cancel: &AtomicBool, visit: &mut dyn Visitor) -> Ended {
     loop {
         let next = match source {
             Source::File(capture) => walk_file(capture, keylog, cancel, visit),
@@ -191,12 +215,7 @@ impl Walked {
     }
 }
 
-fn walk_file(
-    capture: &CaptureFile,
-    keylog: &KeyLog,
-    cancel: &AtomicBool,
-    visit: &mut dyn for<'a> FnMut(&Frame<'a>, &Packet<'a>) -> Next,
-) -> Walked {
+fn walk_file(capture: &CaptureFile, keylog: &KeyLog, cancel: &AtomicBool, visit: &mut dyn Visitor) -> Walked {
     let mut tracker = Tracker::with_keylog(keylog.clone());
     let mut scratch = Scratch::new();
     let mut frames = capture.frames();
@@ -221,7 +240,7 @@ fn walk_file(
             }
         };
         let packet = tracker.handle_frame(&frame, &mut scratch);
-        if let Some(walked) = Walked::after(visit(&frame, &packet)) {
+        if let Some(walked) = Walked::after(visit.packet(&frame, &packet)) {
             return walked;
         }
     }
@@ -231,16 +250,16 @@ fn walk_file(
     }
 }
 
-fn walk_store(
-    store: &Store,
-    keylog: &KeyLog,
-    cancel: &AtomicBool,
-    visit: &mut dyn for<'a> FnMut(&Frame<'a>, &Packet<'a>) -> Next,
-) -> Walked {
+fn walk_store(store: &Store, keylog: &KeyLog, cancel: &AtomicBool, visit: &mut dyn Visitor) -> Walked {
     let mut tracker = Tracker::with_keylog(keylog.clone());
     let mut scratch = Scratch::new();
     let mut index = 0;
     loop {
+        if !store.has(index)
+            && let Some(walked) = Walked::after(visit.idle())
+        {
+            return walked;
+        }
         let Some(owned) = store.wait_for(index, cancel) else {
             let ended = if cancel.load(Ordering::Relaxed) { Ended::Cancelled } else { Ended::Complete };
             return Walked::Ended(ended);
@@ -248,7 +267,7 @@ fn walk_store(
         index += 1;
         let frame = owned.frame(index as u64);
         let packet = tracker.handle_frame(&frame, &mut scratch);
-        if let Some(walked) = Walked::after(visit(&frame, &packet)) {
+        if let Some(walked) = Walked::after(visit.packet(&frame, &packet)) {
             return walked;
         }
     }
@@ -273,10 +292,15 @@ mod tests {
             writer.close();
         });
         let mut seen = Vec::new();
-        let ended = walk(&Source::Store(store), &KeyLog::new(), &AtomicBool::new(false), &mut |frame, _| {
-            seen.push((frame.number, frame.data[0]));
-            Next::Continue
-        });
+        let ended = walk(
+            &Source::Store(store),
+            &KeyLog::new(),
+            &AtomicBool::new(false),
+            &mut each(|frame, _| {
+                seen.push((frame.number, frame.data[0]));
+                Next::Continue
+            }),
+        );
         feeder.join().expect("feeder");
         assert_eq!(ended, Ended::Complete);
         assert_eq!(seen, [(1, 1), (2, 2)]);
@@ -291,22 +315,48 @@ mod tests {
         store.close();
         let mut seen = Vec::new();
         let mut restarted = false;
-        walk(&Source::Store(store), &KeyLog::new(), &AtomicBool::new(false), &mut |frame, _| {
-            seen.push(frame.number);
-            if frame.number == 2 && !restarted {
-                restarted = true;
-                return Next::Restart;
-            }
-            Next::Continue
-        });
+        walk(
+            &Source::Store(store),
+            &KeyLog::new(),
+            &AtomicBool::new(false),
+            &mut each(|frame, _| {
+                seen.push(frame.number);
+                if frame.number == 2 && !restarted {
+                    restarted = true;
+                    return Next::Restart;
+                }
+                Next::Continue
+            }),
+        );
         assert_eq!(seen, [1, 2, 1, 2, 3]);
+    }
+
+    #[test]
+    fn a_file_cut_short_is_walked_to_its_last_whole_frame_and_says_so() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/tls13.pcapng");
+        let mut bytes = std::fs::read(path).expect("the bundled capture");
+        // Into the last block: a cut at a block boundary would only be a shorter capture.
+        bytes.truncate(bytes.len() - 30);
+        let capture = CaptureFile::from_vec(bytes, "cut.pcapng").expect("opens");
+        let mut last = 0;
+        let ended = walk(
+            &Source::File(Arc::new(capture)),
+            &KeyLog::new(),
+            &AtomicBool::new(false),
+            &mut each(|frame, _| {
+                last = frame.number;
+                Next::Continue
+            }),
+        );
+        assert_eq!(last, 14, "every whole frame before the cut");
+        assert!(matches!(&ended, Ended::CutShort(reason) if !reason.is_empty()), "{ended:?}");
     }
 
     #[test]
     fn a_cancelled_walk_stops_waiting() {
         let store = Arc::new(Store::new());
         let cancel = AtomicBool::new(true);
-        let ended = walk(&Source::Store(store), &KeyLog::new(), &cancel, &mut |_, _| Next::Continue);
+        let ended = walk(&Source::Store(store), &KeyLog::new(), &cancel, &mut each(|_, _| Next::Continue));
         assert_eq!(ended, Ended::Cancelled);
     }
 

@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicBool;
 use super::app::{Action, App, Indexed, Mode};
 use super::detail::Detail;
 use super::rows::Rows;
-use super::source::{Next, Source, walk};
+use super::source::{Next, Source, each, walk};
 use crate::capture::CaptureFile;
 use crate::timeline::Builder;
 use crate::track::keylog::KeyLog;
@@ -25,11 +25,16 @@ pub fn bundled(name: &str) -> (Source, KeyLog) {
 pub fn indexed(source: &Source, keylog: &KeyLog) -> Indexed {
     let mut rows = Rows::new();
     let mut builder = Builder::new();
-    let ended = walk(source, keylog, &AtomicBool::new(false), &mut |frame, packet| {
-        rows.push(frame, packet);
-        builder.handle_packet(frame, packet);
-        Next::Continue
-    });
+    let ended = walk(
+        source,
+        keylog,
+        &AtomicBool::new(false),
+        &mut each(|frame, packet| {
+            rows.push(frame, packet);
+            builder.handle_packet(frame, packet);
+            Next::Continue
+        }),
+    );
     Indexed {
         rows,
         connections: Some(builder.finish()),
@@ -42,13 +47,18 @@ pub fn indexed(source: &Source, keylog: &KeyLog) -> Indexed {
 /// A frame taken apart, as the detail worker would.
 pub fn detail(source: &Source, keylog: &KeyLog, number: u64) -> Detail {
     let mut found = None;
-    walk(source, keylog, &AtomicBool::new(false), &mut |frame, packet| {
-        if frame.number == number {
-            found = Some(Detail::new(frame, packet));
-            return Next::Stop;
-        }
-        Next::Continue
-    });
+    walk(
+        source,
+        keylog,
+        &AtomicBool::new(false),
+        &mut each(|frame, packet| {
+            if frame.number == number {
+                found = Some(Detail::new(frame, packet));
+                return Next::Stop;
+            }
+            Next::Continue
+        }),
+    );
     found.expect("the frame is in the capture")
 }
 

@@ -15,10 +15,11 @@ use std::time::{Duration, Instant};
 use super::app::{Action, Filtered, Indexed};
 use super::detail::Detail;
 use super::rows::Rows;
-use super::source::{Ended, Next, Source, walk};
-use crate::dissect::Header;
+use super::source::{Ended, Next, Source, Visitor, each, walk};
+use crate::capture::Frame;
 use crate::dissect::field::{Field, Value};
 use crate::dissect::tls::handshake::kind;
+use crate::dissect::{Header, Packet};
 use crate::filter::Filter;
 use crate::timeline::Builder;
 use crate::track::keylog::KeyLog;
@@ -53,52 +54,102 @@ pub fn index(
 ) {
     let sender = events.clone();
     spawn("indexer", &events, move || {
-        let mut rows = Rows::new();
-        let mut builder = Builder::new();
-        let mut last_report = Instant::now();
-        let mut last_timelines = Instant::now();
-        let mut hellos = KeyCheck::default();
-        let mut position = None;
-        let mut gone = false;
-        let ended = walk(&source, &keylog, &cancel, &mut |frame, packet| {
-            rows.push(frame, packet);
-            builder.handle_packet(frame, packet);
-            hellos.check(packet, &user_keylog);
-            if let Source::File(capture) = &source {
-                position = capture.position_of(frame.data).map(|at| (at, capture.len()));
-            }
-            if rows.len() >= ROWS_PER_BATCH || last_report.elapsed() >= REPORT_EVERY {
-                let timelines = (last_timelines.elapsed() >= TIMELINES_EVERY).then(|| {
-                    last_timelines = Instant::now();
-                    builder.snapshot()
-                });
-                let batch = Indexed {
-                    rows: std::mem::take(&mut rows),
-                    connections: timelines,
-                    position,
-                    ..Indexed::default()
-                };
-                if sender.send(Action::Indexed(Box::new(batch))).is_err() {
-                    gone = true;
-                    return Next::Stop;
-                }
-                last_report = Instant::now();
-            }
-            Next::Continue
-        });
-        if gone || ended == Ended::Cancelled {
-            return;
-        }
-        let key_log_unmatched = !user_keylog.is_empty() && hellos.seen > 0 && hellos.matched == 0;
-        let last = Indexed {
-            rows,
-            connections: Some(builder.finish()),
-            position: position.map(|(_, total)| (total, total)),
-            ended: Some(ended),
-            key_log_unmatched: key_log_unmatched.then_some(hellos.seen),
+        let mut indexer = Indexer {
+            source: source.clone(),
+            user_keylog,
+            sender,
+            rows: Rows::new(),
+            builder: Builder::new(),
+            hellos: KeyCheck::default(),
+            position: None,
+            last_report: Instant::now(),
+            last_timelines: Instant::now(),
+            timelines_changed: false,
+            gone: false,
         };
-        let _ = sender.send(Action::Indexed(Box::new(last)));
+        let ended = walk(&source, &keylog, &cancel, &mut indexer);
+        if !indexer.gone && ended != Ended::Cancelled {
+            indexer.finish(ended);
+        }
     });
+}
+
+/// The indexer's state between frames.
+struct Indexer {
+    source: Source,
+    user_keylog: KeyLog,
+    sender: Sender<Action>,
+    rows: Rows,
+    builder: Builder,
+    hellos: KeyCheck,
+    /// Bytes of the file read, and its size.
+    position: Option<(usize, usize)>,
+    last_report: Instant,
+    last_timelines: Instant,
+    /// Packets went to the timelines since they were last reported.
+    timelines_changed: bool,
+    /// The event loop has gone.
+    gone: bool,
+}
+
+impl Indexer {
+    /// Sends the rows gathered, and the timelines when `timelines` and they changed.
+    fn report(&mut self, timelines: bool) -> Next {
+        let connections = (timelines && self.timelines_changed).then(|| {
+            self.last_timelines = Instant::now();
+            self.timelines_changed = false;
+            self.builder.snapshot()
+        });
+        let batch = Indexed {
+            rows: std::mem::take(&mut self.rows),
+            connections,
+            position: self.position,
+            ..Indexed::default()
+        };
+        self.last_report = Instant::now();
+        if self.sender.send(Action::Indexed(Box::new(batch))).is_err() {
+            self.gone = true;
+            return Next::Stop;
+        }
+        Next::Continue
+    }
+
+    fn finish(self, ended: Ended) {
+        let key_log_unmatched =
+            !self.user_keylog.is_empty() && self.hellos.seen > 0 && self.hellos.matched == 0;
+        let last = Indexed {
+            rows: self.rows,
+            connections: Some(self.builder.finish()),
+            position: self.position.map(|(_, total)| (total, total)),
+            ended: Some(ended),
+            key_log_unmatched: key_log_unmatched.then_some(self.hellos.seen),
+        };
+        let _ = self.sender.send(Action::Indexed(Box::new(last)));
+    }
+}
+
+impl Visitor for Indexer {
+    fn packet<'a>(&mut self, frame: &Frame<'a>, packet: &Packet<'a>) -> Next {
+        self.rows.push(frame, packet);
+        self.builder.handle_packet(frame, packet);
+        self.timelines_changed = true;
+        self.hellos.check(packet, &self.user_keylog);
+        if let Source::File(capture) = &self.source {
+            self.position = capture.position_of(frame.data).map(|at| (at, capture.len()));
+        }
+        if self.rows.len() >= ROWS_PER_BATCH || self.last_report.elapsed() >= REPORT_EVERY {
+            return self.report(self.last_timelines.elapsed() >= TIMELINES_EVERY);
+        }
+        Next::Continue
+    }
+
+    /// Caught up with a live capture: show everything now, timelines included.
+    fn idle(&mut self) -> Next {
+        if self.rows.is_empty() && !self.timelines_changed {
+            return Next::Continue;
+        }
+        self.report(true)
+    }
 }
 
 /// Counts ClientHellos and those whose client random the key log knows.
@@ -156,47 +207,52 @@ pub fn details(
         let mut sent: std::collections::VecDeque<u64> = std::collections::VecDeque::new();
         loop {
             let mut gone = false;
-            walk(&source, &keylog, &cancel, &mut |frame, packet| {
-                loop {
-                    if frame.number + DETAIL_BEHIND >= target && frame.number <= target {
-                        let detail = Detail::new(frame, packet);
-                        if sender.send(Action::Detail(Box::new(detail))).is_err() {
-                            gone = true;
-                            return Next::Stop;
+            walk(
+                &source,
+                &keylog,
+                &cancel,
+                &mut each(|frame, packet| {
+                    loop {
+                        if frame.number + DETAIL_BEHIND >= target && frame.number <= target {
+                            let detail = Detail::new(frame, packet);
+                            if sender.send(Action::Detail(Box::new(detail))).is_err() {
+                                gone = true;
+                                return Next::Stop;
+                            }
+                            if sent.len() == SENT_REMEMBERED {
+                                sent.pop_front();
+                            }
+                            sent.push_back(frame.number);
                         }
-                        if sent.len() == SENT_REMEMBERED {
-                            sent.pop_front();
-                        }
-                        sent.push_back(frame.number);
-                    }
-                    if frame.number < target {
-                        return Next::Continue;
-                    }
-                    let next = loop {
-                        match latest(&requests) {
-                            Some(next) if sent.contains(&next) => continue,
-                            next => break next,
-                        }
-                    };
-                    match next {
-                        None => {
-                            gone = true;
-                            return Next::Stop;
-                        }
-                        Some(next) if next > frame.number => {
-                            target = next;
-                            sent.clear();
+                        if frame.number < target {
                             return Next::Continue;
                         }
-                        Some(next) if next == frame.number => target = next,
-                        Some(next) => {
-                            target = next;
-                            sent.clear();
-                            return Next::Restart;
+                        let next = loop {
+                            match latest(&requests) {
+                                Some(next) if sent.contains(&next) => continue,
+                                next => break next,
+                            }
+                        };
+                        match next {
+                            None => {
+                                gone = true;
+                                return Next::Stop;
+                            }
+                            Some(next) if next > frame.number => {
+                                target = next;
+                                sent.clear();
+                                return Next::Continue;
+                            }
+                            Some(next) if next == frame.number => target = next,
+                            Some(next) => {
+                                target = next;
+                                sent.clear();
+                                return Next::Restart;
+                            }
                         }
                     }
-                }
-            });
+                }),
+            );
             if gone || cancel.load(std::sync::atomic::Ordering::Relaxed) {
                 return;
             }
@@ -231,26 +287,184 @@ pub fn filter(
 ) {
     let sender = events.clone();
     spawn("filter", &events, move || {
-        let mut matches = Vec::new();
-        let mut scanned = 0u64;
-        let mut last_report = Instant::now();
-        let ended = walk(&source, &keylog, &cancel, &mut |frame, packet| {
-            scanned = frame.number;
-            if filter.matches(packet, frame) {
-                matches.push(frame.number);
-            }
-            if last_report.elapsed() >= REPORT_EVERY {
-                last_report = Instant::now();
-                let batch =
-                    Filtered { generation, matches: std::mem::take(&mut matches), scanned, done: false };
-                if sender.send(Action::Filtered(batch)).is_err() {
-                    return Next::Stop;
-                }
-            }
-            Next::Continue
-        });
-        if ended != Ended::Cancelled {
+        let mut finder = Finder {
+            filter,
+            generation,
+            sender,
+            matches: Vec::new(),
+            scanned: 0,
+            last_report: Instant::now(),
+        };
+        if walk(&source, &keylog, &cancel, &mut finder) != Ended::Cancelled {
+            let Finder { generation, matches, scanned, sender, .. } = finder;
             let _ = sender.send(Action::Filtered(Filtered { generation, matches, scanned, done: true }));
         }
     });
+}
+
+/// The filter worker's state between frames.
+struct Finder {
+    filter: Filter,
+    generation: u64,
+    sender: Sender<Action>,
+    matches: Vec<u64>,
+    scanned: u64,
+    last_report: Instant,
+}
+
+impl Finder {
+    fn report(&mut self) -> Next {
+        self.last_report = Instant::now();
+        let batch = Filtered {
+            generation: self.generation,
+            matches: std::mem::take(&mut self.matches),
+            scanned: self.scanned,
+            done: false,
+        };
+        if self.sender.send(Action::Filtered(batch)).is_err() { Next::Stop } else { Next::Continue }
+    }
+}
+
+impl Visitor for Finder {
+    fn packet<'a>(&mut self, frame: &Frame<'a>, packet: &Packet<'a>) -> Next {
+        self.scanned = frame.number;
+        if self.filter.matches(packet, frame) {
+            self.matches.push(frame.number);
+        }
+        if self.last_report.elapsed() >= REPORT_EVERY { self.report() } else { Next::Continue }
+    }
+
+    fn idle(&mut self) -> Next {
+        self.report()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::mpsc::{self, Receiver};
+    use std::time::Duration;
+
+    use super::*;
+    use crate::capture::SecretsKind;
+    use crate::tui::testing::bundled;
+
+    const PATIENCE: Duration = Duration::from_secs(20);
+
+    fn next(reports: &Receiver<Action>) -> Action {
+        reports.recv_timeout(PATIENCE).expect("the worker reports")
+    }
+
+    /// Every report of an indexer run, merged: rows, the last timelines, the key log check.
+    fn index_all(source: Source, user_keylog: KeyLog) -> Indexed {
+        let (events, reports) = mpsc::channel();
+        index(source, KeyLog::new(), user_keylog, events, Arc::new(AtomicBool::new(false)));
+        let mut merged = Indexed::default();
+        loop {
+            let Action::Indexed(indexed) = next(&reports) else { panic!("only Indexed reports") };
+            merged.rows.append(indexed.rows);
+            merged.connections = indexed.connections.or(merged.connections);
+            if indexed.ended.is_some() {
+                merged.ended = indexed.ended;
+                merged.key_log_unmatched = indexed.key_log_unmatched;
+                return merged;
+            }
+        }
+    }
+
+    #[test]
+    fn the_indexer_reports_every_row_and_timeline_and_an_unmatched_key_log() {
+        let (source, _) = bundled("tls13.pcapng");
+        let indexed = index_all(source.clone(), KeyLog::new());
+        assert_eq!(indexed.rows.len(), 15);
+        assert_eq!(indexed.connections.as_ref().map(Vec::len), Some(1));
+        assert_eq!((indexed.ended, indexed.key_log_unmatched), (Some(Ended::Complete), None));
+
+        let mut strangers = KeyLog::new();
+        strangers.add_text(format!("CLIENT_RANDOM {} {}\n", "11".repeat(32), "22".repeat(48)).as_bytes());
+        assert_eq!(index_all(source.clone(), strangers).key_log_unmatched, Some(1));
+
+        // The capture's own secrets, given as the user's key log, match its ClientHello.
+        let Source::File(capture) = &source else { panic!("a file") };
+        let mut own = KeyLog::new();
+        for secrets in capture.secrets().iter().filter(|secrets| secrets.kind == SecretsKind::TlsKeyLog) {
+            own.add_text(secrets.data);
+        }
+        assert!(!own.is_empty());
+        assert_eq!(index_all(source, own).key_log_unmatched, None);
+    }
+
+    #[test]
+    fn a_live_store_is_shown_as_soon_as_the_indexer_catches_up() {
+        use crate::tui::source::{OwnedFrame, Store};
+        let (file, _) = bundled("tls13.pcapng");
+        let Source::File(capture) = file else { panic!("a file") };
+        let store = Arc::new(Store::new());
+        for frame in capture.frames().map_while(Result::ok).take(3) {
+            let data = frame.data.to_vec();
+            store.push(OwnedFrame {
+                ts_ns: frame.ts_ns,
+                linktype: frame.linktype,
+                orig_len: frame.orig_len,
+                data,
+            });
+        }
+        let (events, reports) = mpsc::channel();
+        let cancel = Arc::new(AtomicBool::new(false));
+        index(Source::Store(Arc::clone(&store)), KeyLog::new(), KeyLog::new(), events, Arc::clone(&cancel));
+        // The store stays open: the rows come because the indexer caught up, not because it ended.
+        let mut rows = 0;
+        let mut connections = None;
+        while rows < 3 || connections.is_none() {
+            let Action::Indexed(indexed) = next(&reports) else { panic!("only Indexed reports") };
+            assert!(indexed.ended.is_none());
+            rows += indexed.rows.len();
+            connections = indexed.connections.or(connections);
+        }
+        assert_eq!(rows, 3);
+        assert_eq!(connections.map(|connections| connections[0].packets), Some(3));
+        cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    #[test]
+    fn the_detail_worker_goes_forward_and_back() {
+        let (source, keylog) = bundled("tls13.pcapng");
+        let (events, reports) = mpsc::channel();
+        let (requests, asked) = mpsc::channel();
+        let cancel = Arc::new(AtomicBool::new(false));
+        details(source, keylog, asked, events, Arc::clone(&cancel));
+        let wait_for = |number: u64| loop {
+            if let Action::Detail(detail) = next(&reports)
+                && detail.number == number
+            {
+                return detail;
+            }
+        };
+        requests.send(10).expect("asked");
+        // The ten-frame walk decrypted the request: frame 10 shows HTTP inside TLS.
+        assert!(wait_for(10).nodes.iter().any(|node| node.text.starts_with("http.request.method = GET")));
+        requests.send(12).expect("asked");
+        assert_eq!(wait_for(12).number, 12);
+        requests.send(4).expect("asked");
+        assert!(wait_for(4).nodes.iter().any(|node| node.text == "tls.handshake.type = 1"));
+        cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    #[test]
+    fn the_filter_worker_finds_what_dissect_y_finds() {
+        let (source, keylog) = bundled("tls13.pcapng");
+        let (events, reports) = mpsc::channel();
+        let filter_text = Filter::parse("tls.handshake.type == 1 || http.request").expect("a filter");
+        filter(source, keylog, filter_text, 7, events, Arc::new(AtomicBool::new(false)));
+        let mut matches = Vec::new();
+        loop {
+            let Action::Filtered(filtered) = next(&reports) else { panic!("only Filtered reports") };
+            assert_eq!(filtered.generation, 7);
+            matches.extend(filtered.matches);
+            if filtered.done {
+                assert_eq!(filtered.scanned, 15);
+                break;
+            }
+        }
+        assert_eq!(matches, [4, 10]);
+    }
 }
