@@ -12,6 +12,7 @@ pub struct Binding {
 }
 
 /// Every key the UI answers, as help lists them.
+/// Each description fits the help box of an 80-column terminal (61 columns).
 pub const BINDINGS: &[Binding] = &[
     Binding { keys: "1 2 3 4", does: "Packets, Connections, Timeline, Compare" },
     Binding { keys: "Tab", does: "next view" },
@@ -19,15 +20,12 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: "PgUp PgDn", does: "move a page" },
     Binding { keys: "g G  Home End", does: "first, last" },
     Binding { keys: "← →  h l", does: "Packets: switch between the list and the layer tree" },
-    Binding {
-        keys: "Enter",
-        does: "open: packet → layers, connection → timeline, message → its packet; fold an OSI layer",
-    },
-    Binding { keys: "Esc", does: "close: help, filter, explanation, tree; timeline → connections" },
+    Binding { keys: "Enter", does: "open: layers, timeline, a message's packet; fold an OSI layer" },
+    Binding { keys: "Esc", does: "close help, filter, explanation, tree; back to connections" },
     Binding { keys: "e", does: "Timeline: explain the selected message" },
-    Binding { keys: "/", does: "display filter, as `dissect -Y` (Enter applies, empty clears, Esc cancels)" },
+    Binding { keys: "/", does: "display filter as in dissect -Y; empty clears, Esc cancels" },
     Binding { keys: "space", does: "live and replay: pause or resume following new packets" },
-    Binding { keys: "mouse", does: "click a tab, packet, field, connection or message; wheel scrolls" },
+    Binding { keys: "mouse", does: "click tabs, packets, fields, rows; the wheel scrolls" },
     Binding { keys: "?", does: "this help" },
     Binding { keys: "q  Ctrl-C", does: "quit" },
 ];
@@ -116,6 +114,13 @@ mod tests {
         ));
         assert!(matches!(action(&key(KeyCode::F(5)), false), Some(Action::Unbound)));
         assert!(matches!(action(&key(KeyCode::Char('x')), false), Some(Action::Unbound)));
+    }
+
+    #[test]
+    fn help_fits_an_80_column_terminal() {
+        for binding in BINDINGS {
+            assert!(binding.does.chars().count() <= 61, "{}", binding.does);
+        }
     }
 
     #[test]
