@@ -92,7 +92,7 @@ pub struct ReplayArgs {
 
     /// Play this many times faster than recorded (0.1 is ten times slower). Pauses longer
     /// than 3 seconds are cut to 3 seconds.
-    #[arg(long, default_value_t = 1.0, value_name = "X")]
+    #[arg(long, default_value_t = 1.0, value_name = "X", allow_negative_numbers = true)]
     pub speed: f64,
 
     /// An NSS key log with the TLS secrets.

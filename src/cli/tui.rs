@@ -111,8 +111,7 @@ fn play(capture: &CaptureFile, store: &Weak<Store>, speed: f64) {
     let mut previous: Option<i64> = None;
     for frame in capture.frames().map_while(Result::ok) {
         if let Some(previous) = previous {
-            let gap = Duration::from_nanos(frame.ts_ns.saturating_sub(previous).max(0) as u64);
-            thread::sleep(gap.div_f64(speed).min(REPLAY_LONGEST_GAP));
+            thread::sleep(pause(frame.ts_ns.saturating_sub(previous), speed));
         }
         previous = Some(frame.ts_ns);
         let Some(store) = store.upgrade() else { return };
@@ -127,6 +126,15 @@ fn play(capture: &CaptureFile, store: &Weak<Store>, speed: f64) {
     if let Some(store) = store.upgrade() {
         store.close();
     }
+}
+
+/// How long to wait between two packets `gap_ns` apart in the capture: the gap divided by
+/// `speed`, at most [`REPLAY_LONGEST_GAP`].
+fn pause(gap_ns: i64, speed: f64) -> Duration {
+    let gap = Duration::from_nanos(gap_ns.max(0) as u64);
+    // A tiny speed makes a gap longer than a Duration holds: that is the longest gap too.
+    Duration::try_from_secs_f64(gap.as_secs_f64() / speed)
+        .map_or(REPLAY_LONGEST_GAP, |paced| paced.min(REPLAY_LONGEST_GAP))
 }
 
 /// The live capture's counters, and the capture itself until the UI ends.
@@ -244,4 +252,19 @@ fn forward(
         }
         error.map_or(Ok(()), Err)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_replay_pauses_by_the_gap_over_the_speed_within_bounds() {
+        assert_eq!(pause(2_000_000, 0.5), Duration::from_millis(4));
+        assert_eq!(pause(2_000_000, 2.0), Duration::from_millis(1));
+        assert_eq!(pause(-5, 1.0), Duration::ZERO, "out-of-order stamps do not wait");
+        assert_eq!(pause(60_000_000_000, 1.0), REPLAY_LONGEST_GAP);
+        // Regression: a speed of 1e-30 made the division overflow a Duration and panic.
+        assert_eq!(pause(1_000, 1e-30), REPLAY_LONGEST_GAP);
+    }
 }

@@ -32,7 +32,7 @@ const REPORT_EVERY: Duration = Duration::from_millis(100);
 const TIMELINES_EVERY: Duration = Duration::from_millis(700);
 /// How many frames before the one asked for the detail worker also takes apart, so moving
 /// back up the list finds them ready.
-const DETAIL_BEHIND: u64 = 32;
+const DETAIL_BEHIND: u64 = 128;
 /// How many sent frames the detail worker remembers, to skip asking twice.
 const SENT_REMEMBERED: usize = DETAIL_BEHIND as usize + 1;
 

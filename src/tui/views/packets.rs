@@ -42,6 +42,14 @@ impl Columns {
     }
 }
 
+/// Seconds with six decimals, cut rather than rounded, as `rttscope dissect` and tshark write
+/// the time column.
+fn seconds(nanos: i64) -> String {
+    let sign = if nanos < 0 { "-" } else { "" };
+    let magnitude = nanos.unsigned_abs();
+    format!("{sign}{}.{:06}", magnitude / 1_000_000_000, magnitude % 1_000_000_000 / 1000)
+}
+
 fn list(app: &App, area: Rect, buf: &mut Buffer) {
     let focused = app.focus == Focus::List;
     let shown = app.visible_len();
@@ -65,9 +73,8 @@ fn list(app: &App, area: Rect, buf: &mut Buffer) {
         let Some(row) = app.visible_frame(position).and_then(|frame| app.rows.get(frame as usize - 1)) else {
             continue;
         };
-        let seconds = row.relative_ns as f64 / 1e9;
         let before =
-            columns.before(&row.number.to_string(), &format!("{seconds:.6}"), row.source, row.destination);
+            columns.before(&row.number.to_string(), &seconds(row.relative_ns), row.source, row.destination);
         let style = match (position == app.packet, focused) {
             (true, true) => theme::selected(),
             (true, false) => theme::selected_elsewhere(),
@@ -180,4 +187,16 @@ fn hex(app: &App, area: Rect, buf: &mut Buffer) {
         lines.push(Line::from(spans));
     }
     render_lines(lines, area, buf);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::seconds;
+
+    #[test]
+    fn times_are_cut_to_microseconds_as_dissect_writes_them() {
+        assert_eq!(seconds(1_320_790), "0.001320");
+        assert_eq!(seconds(12_000_000_999), "12.000000");
+        assert_eq!(seconds(-1_500), "-0.000001");
+    }
 }
