@@ -16,6 +16,7 @@ use crate::capture::LiveError;
 use crate::generate::{Flow, KeyLog, Run, record};
 use crate::render::timeline::write_table;
 use crate::timeline::{Connection, textbook};
+use crate::tui::app::View;
 
 pub fn run(args: &DemoArgs) -> Result<Outcome, CliError> {
     let variants = variants(&args.variant)?;
@@ -161,10 +162,11 @@ fn show_bundled(args: &DemoArgs, why: &LiveError) -> Result<Outcome, CliError> {
     }
 }
 
-/// Ends the demo in the terminal UI on `capture`, unless asked not to or there is no terminal.
+/// Ends the demo in the terminal UI on `capture`, on the comparison of round trips, unless
+/// asked not to or there is no terminal.
 fn browse(args: &DemoArgs, capture: &Path) -> Result<Outcome, CliError> {
     if args.headless || !super::tui::interactive() {
         return Ok(Outcome::Complete);
     }
-    super::tui::open(&OpenArgs { file: capture.to_owned(), keylog: None })
+    super::tui::open_on(&OpenArgs { file: capture.to_owned(), keylog: None }, View::Compare)
 }

@@ -17,7 +17,7 @@ use crate::capture::{
     CaptureFile, CaptureHandle, Limits, LinkType, LiveCapture, LivePacket, PcapngWriter, SecretsKind,
 };
 use crate::track::keylog::KeyLog;
-use crate::tui::app::Mode;
+use crate::tui::app::{Mode, View};
 use crate::tui::source::{OwnedFrame, Source, Store};
 use crate::tui::{self, Counters, Session};
 
@@ -38,6 +38,11 @@ fn not_a_terminal() -> CliError {
 
 /// `rttscope FILE` and `rttscope open FILE`.
 pub fn open(args: &OpenArgs) -> Result<Outcome, CliError> {
+    open_on(args, View::Packets)
+}
+
+/// Opens a capture in the UI on `view`.
+pub fn open_on(args: &OpenArgs, view: View) -> Result<Outcome, CliError> {
     // The file first: a file that cannot be read says so, terminal or not.
     let (capture, keylog, user_keylog) = open_capture(&args.file, args.keylog.as_deref())?;
     if !interactive() {
@@ -50,6 +55,7 @@ pub fn open(args: &OpenArgs) -> Result<Outcome, CliError> {
         keylog,
         user_keylog,
         notes: Vec::new(),
+        view,
         counters: None,
     };
     run(session)
@@ -100,6 +106,7 @@ pub fn replay(args: &ReplayArgs) -> Result<Outcome, CliError> {
         keylog,
         user_keylog,
         notes: Vec::new(),
+        view: View::Packets,
         counters: None,
     };
     run(session)
@@ -195,6 +202,7 @@ pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
         keylog: user_keylog.clone(),
         user_keylog,
         notes: Vec::new(),
+        view: View::Packets,
         counters: Some(Box::new(Arc::clone(&counters))),
     };
     let shown = tui::run(session);

@@ -32,7 +32,7 @@ use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
 use crate::track::keylog::KeyLog;
-use app::{Action, App, Command, Mode};
+use app::{Action, App, Command, Mode, View};
 use source::Source;
 
 /// How long the loop waits for input before it looks at the workers' reports.
@@ -58,6 +58,8 @@ pub struct Session {
     pub user_keylog: KeyLog,
     /// Notes for the status bar from before the UI started.
     pub notes: Vec<String>,
+    /// The view shown first.
+    pub view: View,
     pub counters: Option<Box<dyn Counters>>,
 }
 
@@ -83,6 +85,7 @@ pub fn run(session: Session) -> io::Result<()> {
 
     let mut app = App::new(session.title.clone(), session.mode.clone());
     app.notes.extend(session.notes.iter().cloned());
+    app.view = session.view;
     let mut terminal = TerminalGuard::enter()?;
     let size = terminal.terminal.size()?;
     app.update(Action::Resize { width: size.width, height: size.height });
