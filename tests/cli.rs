@@ -36,6 +36,12 @@ fn the_terminal_ui_refuses_bad_input_on_one_line_before_it_starts() {
     assert_eq!(piped.status.code(), Some(1));
     assert!(stderr(&piped).contains("needs a terminal"), "{}", stderr(&piped));
     assert!(stdout(&piped).is_empty());
+    // An interface that does not exist: named on one line (as root, with the real ones listed;
+    // without the privilege, with what to do about that first).
+    let live = rttscope(&["live", "-i", "nosuch0"]);
+    assert_eq!(live.status.code(), Some(1));
+    assert_eq!(stderr(&live).lines().count(), 1, "{}", stderr(&live));
+    assert!(stderr(&live).contains("nosuch0"), "{}", stderr(&live));
 }
 
 #[test]

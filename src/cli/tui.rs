@@ -163,12 +163,13 @@ impl Counters for Arc<LiveCounters> {
 
 /// `rttscope live [-i IFACE] [-w OUT] [--keylog K]`.
 pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
+    let user_keylog = load_key_log(args.keylog.as_deref())?;
+    let key_text = args.keylog.as_deref().map(read_key_log).transpose()?;
+    // The socket before the terminal: a missing privilege or interface is the news.
+    let capture = LiveCapture::open(&args.interface)?;
     if !interactive() {
         return Err(not_a_terminal());
     }
-    let user_keylog = load_key_log(args.keylog.as_deref())?;
-    let key_text = args.keylog.as_deref().map(read_key_log).transpose()?;
-    let capture = LiveCapture::open(&args.interface)?;
     let linktype = capture.linktype();
     let output = match &args.output {
         Some(path) => {
