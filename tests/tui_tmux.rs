@@ -8,7 +8,7 @@
 //! - `rttscope captures/all.pcapng`: the packet list, each view, help, a display filter that
 //!   matches, one that does not parse, and quitting.
 //! - `rttscope replay`: the packets arrive over time at the pace asked for, the status bar
-//!   follows them, space pauses. (A speed that is not above 0 is refused before any terminal
+//!   follows them, space pauses and resumes, the end is said. (A speed that is not above 0 is refused before any terminal
 //!   is needed; that test needs no tmux.)
 //! - `rttscope live -i lo -w FILE` (as root): the generators' UDP and TLS 1.3 traffic shows as
 //!   it happens, its connections too, and the file written holds it.
@@ -153,17 +153,35 @@ fn a_replay_shows_the_packets_as_they_come_and_pauses_on_space() {
         status.starts_with(&prefix) && status.contains(" · following")
     });
 
-    // The count grows as the frames come, and the list follows the newest.
+    // The count grows as the frames come; space pauses following midway and resumes it.
     let mut counts: Vec<u64> = Vec::new();
-    tmux.wait_for(&format!("all {TLS13_PACKETS} packets"), |screen| {
-        let status = status_bar(screen);
-        let Some(count) = shown_packets(status) else { return false };
-        if counts.last() != Some(&count) {
+    let mut record = |screen: &str| {
+        let count = shown_packets(status_bar(screen));
+        if let Some(count) = count
+            && counts.last() != Some(&count)
+        {
             counts.push(count);
         }
-        count == TLS13_PACKETS
+        count
+    };
+    tmux.wait_for("a replay midway", |screen| record(screen).is_some_and(|count| count < TLS13_PACKETS));
+    tmux.press(&["Space"]);
+    tmux.wait_for("the pause", |screen| {
+        record(screen);
+        status_bar(screen).contains(" · paused (space resumes)")
+    });
+    tmux.press(&["Space"]);
+    tmux.wait_for("following again, or the end", |screen| {
+        record(screen);
+        let status = status_bar(screen);
+        status.contains(" · following") || status.contains(" · replay ended")
+    });
+    // At the end the list shows the last packet and the bar says the replay is over.
+    tmux.wait_for(&format!("all {TLS13_PACKETS} packets and the end"), |screen| {
+        let status = status_bar(screen);
+        record(screen) == Some(TLS13_PACKETS)
             && status.starts_with(&prefix)
-            && status.contains(" · following")
+            && status.contains(" · replay ended")
             && packet_rows(screen).last().is_some_and(|row| row.number == TLS13_PACKETS)
     });
     let took = started.elapsed();
@@ -179,16 +197,6 @@ fn a_replay_shows_the_packets_as_they_come_and_pauses_on_space() {
         took >= paced.mul_f64(0.99),
         "all packets shown after {took:?}; at ×{speed} that takes {paced:?}"
     );
-
-    // Space pauses following, and resumes it.
-    tmux.press(&["Space"]);
-    tmux.wait_for("the pause", |screen| {
-        let status = status_bar(screen);
-        status.starts_with(&prefix)
-            && status.contains(&format!("{TLS13_PACKETS} packets · paused (space resumes)"))
-    });
-    tmux.press(&["Space"]);
-    tmux.wait_for("following again", |screen| status_bar(screen).contains(" packets · following"));
 
     tmux.quit();
 }

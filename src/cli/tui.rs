@@ -116,7 +116,16 @@ pub fn replay(args: &ReplayArgs) -> Result<Outcome, CliError> {
 /// capture ends or the UI has gone.
 fn play(capture: &CaptureFile, store: &Weak<Store>, speed: f64) {
     let mut previous: Option<i64> = None;
-    for frame in capture.frames().map_while(Result::ok) {
+    for item in capture.frames() {
+        let frame = match item {
+            Ok(frame) => frame,
+            Err(error) => {
+                if let Some(store) = store.upgrade() {
+                    store.close_cut_short(error.to_string());
+                }
+                return;
+            }
+        };
         if let Some(previous) = previous {
             thread::sleep(pause(frame.ts_ns.saturating_sub(previous), speed));
         }
@@ -131,7 +140,10 @@ fn play(capture: &CaptureFile, store: &Weak<Store>, speed: f64) {
         store.push(owned);
     }
     if let Some(store) = store.upgrade() {
-        store.close();
+        match capture.warning() {
+            Some(gzip) => store.close_cut_short(gzip.to_owned()),
+            None => store.close(),
+        }
     }
 }
 

@@ -7,14 +7,16 @@
 
 use std::collections::HashMap;
 
+use ratatui::layout::Rect;
+
+pub use super::action::{Action, Command, Filtered, Indexed};
 use super::detail::{Detail, Node, NodeKind};
+pub use super::filtering::{Applied, FilterLine};
 use super::layout::{self, Screen};
 use super::rows::Rows;
 use super::source::Ended;
-use crate::filter::{Filter, FilterError};
 use crate::osi::OsiLayer;
 use crate::timeline::Connection;
-use ratatui::layout::Rect;
 
 /// The most packet details kept at once; more are dropped, furthest from the selection first.
 const DETAIL_CACHE: usize = 512;
@@ -61,121 +63,6 @@ pub enum Mode {
     File,
     Live { interface: String },
     Replay { speed: f64 },
-}
-
-/// Everything that can happen to the UI.
-#[derive(Debug)]
-pub enum Action {
-    Quit,
-    ToggleHelp,
-    Show(View),
-    NextView,
-    Up,
-    Down,
-    PageUp,
-    PageDown,
-    Top,
-    Bottom,
-    /// Open what is selected: a packet's tree, a connection's timeline, a message's packet.
-    Enter,
-    /// Close what is open: help, the filter line, the explanation, the tree.
-    Back,
-    /// Switch between the packet list and the layer tree.
-    SwitchPane,
-    /// Show or hide the selected timeline message's explanation.
-    Explain,
-    /// Live and replay: stop or resume following new packets.
-    TogglePause,
-    FilterStart,
-    FilterType(char),
-    FilterBackspace,
-    FilterApply,
-    Click {
-        x: u16,
-        y: u16,
-    },
-    Wheel {
-        x: u16,
-        y: u16,
-        down: bool,
-    },
-    Resize {
-        width: u16,
-        height: u16,
-    },
-    /// The indexer's rows, timelines and progress.
-    Indexed(Box<Indexed>),
-    /// A packet taken apart.
-    Detail(Box<Detail>),
-    Filtered(Filtered),
-    /// Live capture's counters.
-    Captured {
-        captured: u64,
-        dropped: u64,
-        refused: u64,
-    },
-    /// Something the status bar should say.
-    Note(String),
-    /// A key with no binding: it only closes help.
-    Unbound,
-}
-
-/// A report from the indexer.
-#[derive(Debug, Default)]
-pub struct Indexed {
-    pub rows: Rows,
-    /// The timelines so far, when they were redrawn.
-    pub connections: Option<Vec<Connection>>,
-    /// Bytes of the file read so far, and its size.
-    pub position: Option<(usize, usize)>,
-    /// Set on the last report.
-    pub ended: Option<Ended>,
-    /// The user's key log matched none of this many ClientHellos.
-    pub key_log_unmatched: Option<u64>,
-}
-
-/// A report from the filter worker.
-#[derive(Debug, Default)]
-pub struct Filtered {
-    pub generation: u64,
-    pub matches: Vec<u64>,
-    /// The last frame looked at.
-    pub scanned: u64,
-    pub done: bool,
-}
-
-/// What the event loop should do for the state.
-#[derive(Debug)]
-pub enum Command {
-    /// Take this frame apart.
-    Detail(u64),
-    /// Start filtering (and stop any older filter).
-    Filter { generation: u64, filter: Filter },
-    /// Stop any filter worker.
-    StopFilter,
-}
-
-/// A display filter in force.
-#[derive(Debug, Default)]
-pub struct Applied {
-    pub text: String,
-    pub generation: u64,
-    pub matches: Vec<u64>,
-    pub scanned: u64,
-    pub done: bool,
-    /// The frame that was selected when the filter was applied, to select again once found.
-    anchor: Option<u64>,
-}
-
-/// The display filter line.
-#[derive(Debug, Default)]
-pub struct FilterLine {
-    /// The text being typed, while the line is open.
-    pub input: Option<String>,
-    /// Why the last text given failed to parse.
-    pub error: Option<FilterError>,
-    pub applied: Option<Applied>,
-    generation: u64,
 }
 
 /// The whole UI state.
@@ -355,6 +242,15 @@ impl App {
     // ---- the one place state changes ----
 
     pub fn update(&mut self, action: Action) {
+        let filter_line = self.screen().filter.is_some();
+        self.handle(action);
+        // The filter line takes a row from the body: keep the selections on screen.
+        if self.screen().filter.is_some() != filter_line {
+            self.clamp_all();
+        }
+    }
+
+    fn handle(&mut self, action: Action) {
         if self.filter.input.is_some() && self.edit_filter(&action) {
             return;
         }
@@ -373,24 +269,6 @@ impl App {
             return;
         }
         self.apply(action);
-    }
-
-    /// Keys while the filter line is open; returns whether the action was used.
-    fn edit_filter(&mut self, action: &Action) -> bool {
-        let Some(input) = &mut self.filter.input else { return false };
-        match action {
-            Action::FilterType(character) => input.push(*character),
-            Action::FilterBackspace => {
-                input.pop();
-            }
-            Action::FilterApply => self.apply_filter(),
-            Action::Back => {
-                self.filter.input = None;
-                self.filter.error = None;
-            }
-            _ => return false,
-        }
-        true
     }
 
     fn apply(&mut self, action: Action) {
@@ -488,7 +366,7 @@ impl App {
         }
     }
 
-    fn select_packet(&mut self, position: usize) {
+    pub(super) fn select_packet(&mut self, position: usize) {
         let previous = self.selected_frame();
         self.packet = position.min(self.visible_len().saturating_sub(1));
         self.packet_top = keep_visible(self.packet, self.packet_top, self.list_rows());
@@ -587,57 +465,6 @@ impl App {
             self.focus = Focus::List;
         } else if self.view == View::Timeline {
             self.view = View::Connections;
-        }
-    }
-
-    fn apply_filter(&mut self) {
-        let text = self.filter.input.as_deref().unwrap_or_default().trim().to_owned();
-        if text.is_empty() {
-            self.filter.input = None;
-            self.filter.error = None;
-            self.clear_filter();
-            return;
-        }
-        match Filter::parse(&text) {
-            Err(error) => self.filter.error = Some(error),
-            Ok(filter) => {
-                self.filter.input = None;
-                self.filter.error = None;
-                self.filter.generation += 1;
-                let generation = self.filter.generation;
-                let anchor = self.selected_frame();
-                self.filter.applied = Some(Applied { text, generation, anchor, ..Applied::default() });
-                self.packet = 0;
-                self.packet_top = 0;
-                self.commands.push(Command::Filter { generation, filter });
-            }
-        }
-    }
-
-    fn clear_filter(&mut self) {
-        let Some(applied) = self.filter.applied.take() else { return };
-        self.commands.push(Command::StopFilter);
-        // Stay on the packet that was selected.
-        let frame = applied.matches.get(self.packet).copied().or(applied.anchor);
-        self.select_packet(frame.map_or(0, |frame| frame.saturating_sub(1) as usize));
-    }
-
-    fn filtered(&mut self, filtered: Filtered) {
-        let Some(applied) = &mut self.filter.applied else { return };
-        if applied.generation != filtered.generation {
-            return;
-        }
-        applied.matches.extend(filtered.matches);
-        applied.scanned = filtered.scanned;
-        applied.done |= filtered.done;
-        let anchor = applied.anchor.and_then(|anchor| applied.matches.binary_search(&anchor).ok());
-        if let Some(position) = anchor {
-            applied.anchor = None;
-            self.select_packet(position);
-        } else if self.following {
-            self.select_packet(self.visible_len().saturating_sub(1));
-        } else {
-            self.select_packet(self.packet);
         }
     }
 

@@ -412,3 +412,17 @@ fn compare_moves_in_the_order_it_draws_grouped_by_variant() {
     assert_eq!(app.view, View::Timeline);
     assert_eq!(app.selected_connection().map(|connection| connection.variant), Some("tls13"));
 }
+
+#[test]
+fn opening_the_filter_line_keeps_the_selected_packet_on_screen() {
+    let mut app = testing::app("all.pcapng", (80, 30));
+    let rows = layout::rows(layout::packets(app.screen().body).list, 1);
+    for _ in 1..rows {
+        app.update(Action::Down);
+    }
+    assert_eq!((app.packet, app.packet_top), (rows - 1, 0), "the last row on screen");
+    app.update(Action::FilterStart);
+    let fewer = layout::rows(layout::packets(app.screen().body).list, 1);
+    assert!(fewer < rows);
+    assert!(app.packet < app.packet_top + fewer, "still on screen with the filter line open");
+}

@@ -50,7 +50,7 @@ impl Buffer {
             Source::Frame => "frame bytes",
             Source::Reassembled => "reassembled IP datagram",
             Source::Stream => "reassembled TCP stream",
-            Source::Decrypted => "decrypted TLS plaintext",
+            Source::Decrypted => "decrypted plaintext (TLS record or QUIC packet)",
         }
     }
 }

@@ -6,8 +6,10 @@
 //! only code that touches the terminal, and it always gives the terminal back as it found
 //! it: on quit, on error and on panic.
 
+pub mod action;
 pub mod app;
 pub mod detail;
+mod filtering;
 pub mod keys;
 pub mod layout;
 pub mod rows;

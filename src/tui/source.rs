@@ -60,6 +60,8 @@ struct StoreState {
     refused: u64,
     /// No more frames will come.
     closed: bool,
+    /// Why the frames ended early, if they did.
+    cut_short: Option<String>,
 }
 
 impl Store {
@@ -105,33 +107,42 @@ impl Store {
         self.len() == 0
     }
 
-    /// Whether frame `index` (from 0) is here, or the store is closed: whether a walk can go
-    /// on without waiting.
-    fn has(&self, index: usize) -> bool {
-        let state = self.lock();
-        index < state.frames.len() || state.closed
+    /// Says the frames ended early, damaged: walkers end with [`Ended::CutShort`].
+    pub fn close_cut_short(&self, reason: String) {
+        self.lock().cut_short = Some(reason);
+        self.close();
     }
 
-    /// Frame `index` (from 0), waiting for it while the store is open; `None` once the store is
-    /// closed without it, or when `cancel` is set.
-    fn wait_for(&self, index: usize, cancel: &AtomicBool) -> Option<Arc<OwnedFrame>> {
+    /// Frame `index` (from 0), waiting at most [`WAIT_SLICE`] for it while the store is open.
+    fn poll(&self, index: usize, cancel: &AtomicBool) -> Poll {
         let mut state = self.lock();
-        loop {
+        for waited in [false, true] {
             if cancel.load(Ordering::Relaxed) {
-                return None;
+                return Poll::Ended(Ended::Cancelled);
             }
             if let Some(frame) = state.frames.get(index) {
-                return Some(Arc::clone(frame));
+                return Poll::Frame(Arc::clone(frame));
             }
             if state.closed {
-                return None;
+                return Poll::Ended(state.cut_short.clone().map_or(Ended::Complete, Ended::CutShort));
             }
-            state = match self.arrived.wait_timeout(state, WAIT_SLICE) {
-                Ok((state, _)) => state,
-                Err(poisoned) => poisoned.into_inner().0,
-            };
+            if !waited {
+                state = match self.arrived.wait_timeout(state, WAIT_SLICE) {
+                    Ok((state, _)) => state,
+                    Err(poisoned) => poisoned.into_inner().0,
+                };
+            }
         }
+        Poll::Waiting
     }
+}
+
+/// What a store has at an index.
+enum Poll {
+    Frame(Arc<OwnedFrame>),
+    /// Not yet: the store is open.
+    Waiting,
+    Ended(Ended),
 }
 
 /// The frames a UI session shows.
@@ -146,7 +157,7 @@ pub trait Visitor {
     fn packet<'a>(&mut self, frame: &Frame<'a>, packet: &Packet<'a>) -> Next;
 
     /// The walk has caught up with a store that is still open and waits for more frames: the
-    /// moment to report what was gathered.
+    /// moment to report what was gathered. Called again every [`WAIT_SLICE`] while it waits.
     fn idle(&mut self) -> Next {
         Next::Continue
     }
@@ -255,14 +266,13 @@ fn walk_store(store: &Store, keylog: &KeyLog, cancel: &AtomicBool, visit: &mut d
     let mut scratch = Scratch::new();
     let mut index = 0;
     loop {
-        if !store.has(index)
-            && let Some(walked) = Walked::after(visit.idle())
-        {
-            return walked;
-        }
-        let Some(owned) = store.wait_for(index, cancel) else {
-            let ended = if cancel.load(Ordering::Relaxed) { Ended::Cancelled } else { Ended::Complete };
-            return Walked::Ended(ended);
+        let owned = match store.poll(index, cancel) {
+            Poll::Frame(owned) => owned,
+            Poll::Waiting => match Walked::after(visit.idle()) {
+                Some(walked) => return walked,
+                None => continue,
+            },
+            Poll::Ended(ended) => return Walked::Ended(ended),
         };
         index += 1;
         let frame = owned.frame(index as u64);
@@ -350,6 +360,37 @@ mod tests {
         );
         assert_eq!(last, 14, "every whole frame before the cut");
         assert!(matches!(&ended, Ended::CutShort(reason) if !reason.is_empty()), "{ended:?}");
+    }
+
+    #[test]
+    fn a_store_closed_cut_short_ends_the_walk_cut_short_and_waiting_is_idle() {
+        let store = Arc::new(Store::new());
+        store.push(frame(1));
+        let writer = Arc::clone(&store);
+        let feeder = std::thread::spawn(move || {
+            std::thread::sleep(WAIT_SLICE * 3);
+            writer.close_cut_short("the last record is cut".into());
+        });
+        struct Count {
+            packets: u32,
+            idle: u32,
+        }
+        impl Visitor for Count {
+            fn packet<'a>(&mut self, _: &Frame<'a>, _: &Packet<'a>) -> Next {
+                self.packets += 1;
+                Next::Continue
+            }
+            fn idle(&mut self) -> Next {
+                self.idle += 1;
+                Next::Continue
+            }
+        }
+        let mut count = Count { packets: 0, idle: 0 };
+        let ended = walk(&Source::Store(store), &KeyLog::new(), &AtomicBool::new(false), &mut count);
+        feeder.join().expect("feeder");
+        assert_eq!(ended, Ended::CutShort("the last record is cut".into()));
+        assert_eq!(count.packets, 1);
+        assert!(count.idle >= 2, "idle again each slice while waiting: {}", count.idle);
     }
 
     #[test]

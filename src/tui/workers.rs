@@ -28,13 +28,13 @@ use crate::track::keylog::KeyLog;
 const ROWS_PER_BATCH: usize = 4096;
 /// How long the indexer may hold rows back: the first screen must not wait for a full batch.
 const REPORT_EVERY: Duration = Duration::from_millis(100);
-/// How often the indexer redraws the timelines while it runs.
+/// How often the indexer redraws the timelines while it reads a file.
 const TIMELINES_EVERY: Duration = Duration::from_millis(700);
+/// How often, at most, it redraws them while it waits for live packets.
+const TIMELINES_WHEN_IDLE: Duration = Duration::from_millis(250);
 /// How many frames before the one asked for the detail worker also takes apart, so moving
 /// back up the list finds them ready.
 const DETAIL_BEHIND: u64 = 128;
-/// How many sent frames the detail worker remembers, to skip asking twice.
-const SENT_REMEMBERED: usize = DETAIL_BEHIND as usize + 1;
 
 /// Starts a named worker thread; a thread that cannot start is reported on the loop.
 fn spawn(name: &str, events: &Sender<Action>, work: impl FnOnce() + Send + 'static) {
@@ -143,12 +143,14 @@ impl Visitor for Indexer {
         Next::Continue
     }
 
-    /// Caught up with a live capture: show everything now, timelines included.
+    /// Caught up with a live capture: show the rows now, and the timelines if they changed and
+    /// were not redrawn lately (a copy of every timeline per packet would cost more and more).
     fn idle(&mut self) -> Next {
-        if self.rows.is_empty() && !self.timelines_changed {
+        let timelines = self.timelines_changed && self.last_timelines.elapsed() >= TIMELINES_WHEN_IDLE;
+        if self.rows.is_empty() && !timelines {
             return Next::Continue;
         }
-        self.report(true)
+        self.report(timelines)
     }
 }
 
@@ -190,8 +192,10 @@ impl KeyCheck {
 }
 
 /// Takes apart the frames the view asks for. Going forward continues the walk; going back
-/// starts it again from the first frame (the tracker's state cannot be rewound), taking apart
-/// the frames just before the one asked for on the way.
+/// answers from the frames it took apart lately, or starts the walk again from the first frame
+/// (the tracker's state cannot be rewound), taking apart the frames just before the one asked
+/// for on the way. Every request is answered: the view marks a frame as asked for until its
+/// detail arrives.
 pub fn details(
     source: Source,
     keylog: KeyLog,
@@ -202,55 +206,45 @@ pub fn details(
     let sender = events.clone();
     spawn("detail", &events, move || {
         let Some(mut target) = latest(&requests) else { return };
-        // Frames sent for the current target: asked for again before they arrived (the view
-        // only knows its latest request), they need no new walk.
-        let mut sent: std::collections::VecDeque<u64> = std::collections::VecDeque::new();
+        let mut recent = Recent::default();
         loop {
             let mut gone = false;
+            let mut send = |detail: Detail| {
+                let sent = sender.send(Action::Detail(Box::new(detail))).is_ok();
+                gone |= !sent;
+                sent
+            };
             walk(
                 &source,
                 &keylog,
                 &cancel,
                 &mut each(|frame, packet| {
-                    loop {
-                        if frame.number + DETAIL_BEHIND >= target && frame.number <= target {
-                            let detail = Detail::new(frame, packet);
-                            if sender.send(Action::Detail(Box::new(detail))).is_err() {
-                                gone = true;
-                                return Next::Stop;
-                            }
-                            if sent.len() == SENT_REMEMBERED {
-                                sent.pop_front();
-                            }
-                            sent.push_back(frame.number);
-                        }
-                        if frame.number < target {
-                            return Next::Continue;
-                        }
-                        let next = loop {
-                            match latest(&requests) {
-                                Some(next) if sent.contains(&next) => continue,
-                                next => break next,
-                            }
-                        };
-                        match next {
-                            None => {
-                                gone = true;
-                                return Next::Stop;
-                            }
-                            Some(next) if next > frame.number => {
-                                target = next;
-                                sent.clear();
-                                return Next::Continue;
-                            }
-                            Some(next) if next == frame.number => target = next,
-                            Some(next) => {
-                                target = next;
-                                sent.clear();
-                                return Next::Restart;
-                            }
+                    if frame.number + DETAIL_BEHIND >= target && frame.number <= target {
+                        let detail = Detail::new(frame, packet);
+                        recent.keep(&detail);
+                        if !send(detail) {
+                            return Next::Stop;
                         }
                     }
+                    while frame.number >= target {
+                        match latest(&requests) {
+                            None => return Next::Stop,
+                            Some(next) if next > frame.number => target = next,
+                            Some(next) => match recent.get(next) {
+                                Some(detail) => {
+                                    if !send(detail) {
+                                        return Next::Stop;
+                                    }
+                                    target = frame.number;
+                                }
+                                None => {
+                                    target = next;
+                                    return Next::Restart;
+                                }
+                            },
+                        }
+                    }
+                    Next::Continue
                 }),
             );
             if gone || cancel.load(std::sync::atomic::Ordering::Relaxed) {
@@ -263,6 +257,27 @@ pub fn details(
             }
         }
     });
+}
+
+/// The details the worker took apart lately, to answer a request for one again without a new
+/// walk.
+#[derive(Default)]
+struct Recent(std::collections::VecDeque<Detail>);
+
+impl Recent {
+    /// Twice the frames taken apart behind a target, so moving back a page or two is answered.
+    const KEPT: usize = 2 * DETAIL_BEHIND as usize + 1;
+
+    fn keep(&mut self, detail: &Detail) {
+        if self.0.len() == Self::KEPT {
+            self.0.pop_front();
+        }
+        self.0.push_back(detail.clone());
+    }
+
+    fn get(&self, number: u64) -> Option<Detail> {
+        self.0.iter().find(|detail| detail.number == number).cloned()
+    }
 }
 
 /// The newest request, waiting for one if none is queued (a held arrow key queues many);
@@ -293,6 +308,7 @@ pub fn filter(
             sender,
             matches: Vec::new(),
             scanned: 0,
+            reported_scanned: 0,
             last_report: Instant::now(),
         };
         if walk(&source, &keylog, &cancel, &mut finder) != Ended::Cancelled {
@@ -309,12 +325,15 @@ struct Finder {
     sender: Sender<Action>,
     matches: Vec<u64>,
     scanned: u64,
+    /// `scanned` when last reported.
+    reported_scanned: u64,
     last_report: Instant,
 }
 
 impl Finder {
     fn report(&mut self) -> Next {
         self.last_report = Instant::now();
+        self.reported_scanned = self.scanned;
         let batch = Filtered {
             generation: self.generation,
             matches: std::mem::take(&mut self.matches),
@@ -335,6 +354,9 @@ impl Visitor for Finder {
     }
 
     fn idle(&mut self) -> Next {
+        if self.matches.is_empty() && self.scanned == self.reported_scanned {
+            return Next::Continue;
+        }
         self.report()
     }
 }
@@ -446,6 +468,36 @@ mod tests {
         assert_eq!(wait_for(12).number, 12);
         requests.send(4).expect("asked");
         assert!(wait_for(4).nodes.iter().any(|node| node.text == "tls.handshake.type = 1"));
+        cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    #[test]
+    fn the_detail_worker_answers_every_request_even_for_a_frame_it_sent_already() {
+        let (source, keylog) = bundled("all.pcapng");
+        let (events, reports) = mpsc::channel();
+        let (requests, asked) = mpsc::channel();
+        let cancel = Arc::new(AtomicBool::new(false));
+        details(source, keylog, asked, events, Arc::clone(&cancel));
+        // The frames that came until the one asked for.
+        let wait_for = |number: u64| {
+            let mut sent = Vec::new();
+            loop {
+                if let Action::Detail(detail) = next(&reports) {
+                    sent.push(detail.number);
+                    if detail.number == number {
+                        return sent;
+                    }
+                }
+            }
+        };
+        requests.send(172).expect("asked");
+        assert_eq!(wait_for(172).first(), Some(&(172 - DETAIL_BEHIND)), "the frames behind come first");
+        // Regression: a view that dropped the oldest of those and asked for it again waited
+        // for ever, as the worker skipped frames it had sent.
+        requests.send(172 - DETAIL_BEHIND).expect("asked");
+        wait_for(172 - DETAIL_BEHIND);
+        requests.send(3).expect("asked");
+        wait_for(3);
         cancel.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 

@@ -158,12 +158,19 @@ fn status(app: &App, area: Rect, buf: &mut Buffer) {
                 text.push_str(&format!(" · {} not kept (memory cap)", group_thousands(refused)));
             }
         }
-        if app.mode != Mode::File {
-            text.push_str(if app.following { " · following" } else { " · paused (space resumes)" });
+        match app.mode {
+            Mode::File => {}
+            Mode::Replay { .. } if app.indexed => text.push_str(" · replay ended"),
+            _ => text.push_str(if app.following { " · following" } else { " · paused (space resumes)" }),
         }
         left.push(Span::raw(format!(" {text}")));
-        for note in &app.notes {
-            left.push(Span::styled(format!(" · {note}"), theme::warning()));
+        // The newest note; the others are counted, so the bar keeps room for the keys.
+        if let Some(note) = app.notes.last() {
+            let more = match app.notes.len() - 1 {
+                0 => String::new(),
+                more => format!(" (+{more} earlier)"),
+            };
+            left.push(Span::styled(format!(" · {note}{more}"), theme::warning()));
         }
     }
     let keys = " ? help  / filter  q quit ";

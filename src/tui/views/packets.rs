@@ -28,17 +28,19 @@ impl Widget for Packets<'_> {
 /// Column widths of the list; the info column takes the rest.
 struct Columns {
     address: usize,
+    time: usize,
 }
 
 impl Columns {
-    fn for_width(width: u16) -> Self {
-        Self { address: if width >= 120 { 24 } else { 15 } }
+    /// Widths for `width` columns and a capture whose last packet is `last_ns` in.
+    fn new(width: u16, last_ns: i64) -> Self {
+        Self { address: if width >= 120 { 24 } else { 15 }, time: seconds(last_ns).len().max(9) }
     }
 
     /// Number, time and addresses: what comes before the protocol.
     fn before(&self, number: &str, time: &str, source: &str, destination: &str) -> String {
-        let address = self.address;
-        format!("{number:>6} {time:>9} {} {} ", fit(source, address), fit(destination, address))
+        let (address, width) = (self.address, self.time);
+        format!("{number:>6} {time:>width$} {} {} ", fit(source, address), fit(destination, address))
     }
 }
 
@@ -58,7 +60,9 @@ fn list(app: &App, area: Rect, buf: &mut Buffer) {
         None => "Packets".to_owned(),
     };
     let mut lines = vec![pane_title(title, focused)];
-    let columns = Columns::for_width(area.width);
+    let last_ns =
+        app.rows.len().checked_sub(1).and_then(|last| app.rows.get(last)).map_or(0, |row| row.relative_ns);
+    let columns = Columns::new(area.width, last_ns);
     lines.push(Line::styled(
         format!(
             "{}{:<8} {:>6} Info",

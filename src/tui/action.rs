@@ -1,0 +1,102 @@
+//! What can happen to the UI, and what the UI asks the event loop to do: the messages of the
+//! Elm-style loop. Keys, mouse and workers produce [`Action`]s; `App::update` produces
+//! [`Command`]s.
+
+use super::app::View;
+use super::detail::Detail;
+use super::rows::Rows;
+use super::source::Ended;
+use crate::filter::Filter;
+use crate::timeline::Connection;
+
+/// Everything that can happen to the UI.
+#[derive(Debug)]
+pub enum Action {
+    Quit,
+    ToggleHelp,
+    Show(View),
+    NextView,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
+    /// Open what is selected: a packet's tree, a connection's timeline, a message's packet.
+    Enter,
+    /// Close what is open: help, the filter line, the explanation, the tree.
+    Back,
+    /// Switch between the packet list and the layer tree.
+    SwitchPane,
+    /// Show or hide the selected timeline message's explanation.
+    Explain,
+    /// Live and replay: stop or resume following new packets.
+    TogglePause,
+    FilterStart,
+    FilterType(char),
+    FilterBackspace,
+    FilterApply,
+    Click {
+        x: u16,
+        y: u16,
+    },
+    Wheel {
+        x: u16,
+        y: u16,
+        down: bool,
+    },
+    Resize {
+        width: u16,
+        height: u16,
+    },
+    /// The indexer's rows, timelines and progress.
+    Indexed(Box<Indexed>),
+    /// A packet taken apart.
+    Detail(Box<Detail>),
+    Filtered(Filtered),
+    /// Live capture's counters.
+    Captured {
+        captured: u64,
+        dropped: u64,
+        refused: u64,
+    },
+    /// Something the status bar should say.
+    Note(String),
+    /// A key with no binding: it only closes help.
+    Unbound,
+}
+
+/// A report from the indexer.
+#[derive(Debug, Default)]
+pub struct Indexed {
+    pub rows: Rows,
+    /// The timelines so far, when they were redrawn.
+    pub connections: Option<Vec<Connection>>,
+    /// Bytes of the file read so far, and its size.
+    pub position: Option<(usize, usize)>,
+    /// Set on the last report.
+    pub ended: Option<Ended>,
+    /// The user's key log matched none of this many ClientHellos.
+    pub key_log_unmatched: Option<u64>,
+}
+
+/// A report from the filter worker.
+#[derive(Debug, Default)]
+pub struct Filtered {
+    pub generation: u64,
+    pub matches: Vec<u64>,
+    /// The last frame looked at.
+    pub scanned: u64,
+    pub done: bool,
+}
+
+/// What the event loop should do for the state.
+#[derive(Debug)]
+pub enum Command {
+    /// Take this frame apart.
+    Detail(u64),
+    /// Start filtering (and stop any older filter).
+    Filter { generation: u64, filter: Filter },
+    /// Stop any filter worker.
+    StopFilter,
+}
