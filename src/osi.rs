@@ -29,6 +29,11 @@ impl OsiLayer {
         Self::Application,
     ];
 
+    /// The layer numbered 1 to 7.
+    pub fn from_number(number: u8) -> Option<Self> {
+        Self::ALL.get(usize::from(number.checked_sub(1)?)).copied()
+    }
+
     /// The layer's number, 1 to 7.
     pub fn number(self) -> u8 {
         self as u8
@@ -326,6 +331,10 @@ mod tests {
         assert_eq!(Protocol::Tcp.osi(), OsiLayer::Transport);
         assert_eq!(Protocol::Arp.osi(), OsiLayer::Network);
         assert_eq!(OsiLayer::Transport.to_string(), "L4 Transport");
+        for layer in OsiLayer::ALL {
+            assert_eq!(OsiLayer::from_number(layer.number()), Some(layer));
+        }
+        assert_eq!((OsiLayer::from_number(0), OsiLayer::from_number(8)), (None, None));
     }
 
     #[test]

@@ -35,6 +35,8 @@ pub enum Action {
     FilterStart,
     FilterType(char),
     FilterBackspace,
+    /// Empties the filter line.
+    FilterClear,
     FilterApply,
     Click {
         x: u16,

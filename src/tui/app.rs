@@ -80,6 +80,8 @@ pub struct App {
     pub progress: Option<f64>,
     pub indexed: bool,
     pub connections: Vec<Connection>,
+    /// Indexes into `connections` in the Compare view's order.
+    compare: Vec<usize>,
 
     pub focus: Focus,
     /// Position in the visible packet list (all rows, or the filter's matches).
@@ -122,6 +124,7 @@ impl App {
             progress: None,
             indexed: false,
             connections: Vec::new(),
+            compare: Vec::new(),
             focus: Focus::List,
             packet: 0,
             packet_top: 0,
@@ -141,6 +144,11 @@ impl App {
             notes: Vec::new(),
             commands: Vec::new(),
         }
+    }
+
+    /// Whether packets still arrive: live capture or replay.
+    pub fn is_live(&self) -> bool {
+        self.mode != Mode::File
     }
 
     /// Takes the commands queued since the last call.
@@ -196,16 +204,20 @@ impl App {
 
     /// Connections in the Compare view's order: grouped by variant, then by id; as indexes
     /// into `connections`.
-    pub fn compare_order(&self) -> Vec<usize> {
+    pub fn compare_order(&self) -> &[usize] {
+        &self.compare
+    }
+
+    /// Sorts the connections for the Compare view, once each time they change.
+    fn sort_for_compare(&mut self) {
         let rank = |variant: &str| {
             COMPARE_ORDER.iter().position(|known| *known == variant).unwrap_or(COMPARE_ORDER.len())
         };
-        let mut order: Vec<usize> = (0..self.connections.len()).collect();
-        order.sort_by_key(|at| {
-            let connection = &self.connections[*at];
-            (rank(connection.variant), connection.variant, connection.id)
+        let connections = &self.connections;
+        self.compare = (0..connections.len()).collect();
+        self.compare.sort_by_key(|at| {
+            (rank(connections[*at].variant), connections[*at].variant, connections[*at].id)
         });
-        order
     }
 
     pub fn screen(&self) -> Screen {
@@ -296,7 +308,7 @@ impl App {
                 }
             }
             Action::TogglePause => {
-                if self.mode != Mode::File {
+                if self.is_live() {
                     self.following = !self.following;
                     if self.following {
                         self.select_packet(self.visible_len().saturating_sub(1));
@@ -308,7 +320,7 @@ impl App {
                 self.filter.input = Some(current.unwrap_or_default());
             }
             // Typing outside the filter line does nothing.
-            Action::FilterType(_) | Action::FilterBackspace | Action::FilterApply => {}
+            Action::FilterType(_) | Action::FilterBackspace | Action::FilterClear | Action::FilterApply => {}
             Action::Click { x, y } => self.click(x, y),
             Action::Wheel { x, y, down } => self.wheel(x, y, down),
             Action::Resize { width, height } => {
@@ -342,7 +354,7 @@ impl App {
             (View::Packets, Focus::List) => {
                 let target = moved(self.packet, self.visible_len());
                 // Moving up stops following; reaching the end again resumes it.
-                if self.mode != Mode::File {
+                if self.is_live() {
                     self.following = target + 1 >= self.visible_len();
                 }
                 self.select_packet(target);
@@ -449,7 +461,7 @@ impl App {
         };
         self.view = View::Packets;
         self.focus = Focus::List;
-        if self.mode != Mode::File {
+        if self.is_live() {
             self.following = false;
         }
         self.select_packet(position);
@@ -473,6 +485,7 @@ impl App {
         self.rows.append(indexed.rows);
         if let Some(connections) = indexed.connections {
             self.connections = connections;
+            self.sort_for_compare();
             self.connection = self.connection.min(self.connections.len().saturating_sub(1));
             self.clamp_events();
         }
@@ -490,7 +503,7 @@ impl App {
                 "the key log matched none of the {hellos} TLS ClientHellos: nothing decrypted with it"
             ));
         }
-        if self.filter.applied.is_none() && self.following && self.mode != Mode::File {
+        if self.filter.applied.is_none() && self.following && self.is_live() {
             self.select_packet(self.visible_len().saturating_sub(1));
         } else if first {
             self.select_packet(0);
@@ -525,7 +538,7 @@ impl App {
                 let panes = self.packets_panes();
                 if let Some(row) = item_at(panes.list, 1, y) {
                     self.focus = Focus::List;
-                    if self.mode != Mode::File {
+                    if self.is_live() {
                         self.following = false;
                     }
                     self.select_packet((self.packet_top + row).min(self.visible_len().saturating_sub(1)));

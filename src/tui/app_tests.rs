@@ -277,6 +277,9 @@ fn a_filter_is_typed_applied_and_cleared() {
     assert_eq!((app.visible_len(), app.selected_frame()), (3, Some(2)));
     app.update(Action::FilterStart);
     assert_eq!(app.filter.input.as_deref(), Some("tcp"), "the line opens with the filter in force");
+    app.update(Action::FilterClear);
+    assert_eq!(app.filter.input.as_deref(), Some(""));
+    "tcp".chars().for_each(|character| app.update(Action::FilterType(character)));
     for _ in 0..3 {
         app.update(Action::FilterBackspace);
     }
@@ -401,7 +404,7 @@ fn live_counters_and_notes_reach_the_status() {
 fn compare_moves_in_the_order_it_draws_grouped_by_variant() {
     let mut app = app();
     app.update(Action::Show(View::Compare));
-    let order = app.compare_order();
+    let order = app.compare_order().to_vec();
     let variants: Vec<&str> = order.iter().map(|at| app.connections[*at].variant).collect();
     assert_eq!(variants.first(), Some(&"tls12"));
     let tls13 = variants.iter().filter(|variant| **variant == "tls13").count();

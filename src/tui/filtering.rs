@@ -37,6 +37,7 @@ impl App {
             Action::FilterBackspace => {
                 input.pop();
             }
+            Action::FilterClear => input.clear(),
             Action::FilterApply => self.apply_filter(),
             Action::Back => {
                 self.filter.input = None;

@@ -23,7 +23,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: "Enter", does: "open: layers, timeline, a message's packet; fold an OSI layer" },
     Binding { keys: "Esc", does: "close help, filter, explanation, tree; back to connections" },
     Binding { keys: "e", does: "Timeline: explain the selected message" },
-    Binding { keys: "/", does: "display filter as in dissect -Y; empty clears, Esc cancels" },
+    Binding { keys: "/", does: "display filter as in dissect -Y; Ctrl-U empties, Esc cancels" },
     Binding { keys: "space", does: "live and replay: pause or resume following new packets" },
     Binding { keys: "mouse", does: "click tabs, packets, fields, rows; the wheel scrolls" },
     Binding { keys: "?", does: "this help" },
@@ -50,7 +50,11 @@ fn key_action(key: &KeyEvent, editing: bool) -> Option<Action> {
         return Some(Action::Quit);
     }
     if editing {
+        let modified = key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
         return match key.code {
+            KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => Some(Action::FilterClear),
+            // Other control and Alt chords type nothing.
+            KeyCode::Char(_) if modified => None,
             KeyCode::Char(character) => Some(Action::FilterType(character)),
             KeyCode::Backspace => Some(Action::FilterBackspace),
             KeyCode::Enter => Some(Action::FilterApply),
@@ -99,6 +103,10 @@ mod tests {
         assert!(matches!(action(&key(KeyCode::Char('3')), false), Some(Action::Show(View::Timeline))));
         assert!(matches!(action(&key(KeyCode::Char('G')), false), Some(Action::Bottom)));
         assert!(matches!(action(&key(KeyCode::Esc), true), Some(Action::Back)));
+        let control_u = Event::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+        assert!(matches!(action(&control_u, true), Some(Action::FilterClear)));
+        let alt_x = Event::Key(KeyEvent::new(KeyCode::Char('x'), KeyModifiers::ALT));
+        assert!(action(&alt_x, true).is_none(), "a chord types nothing");
         let control_c = Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
         assert!(matches!(action(&control_c, true), Some(Action::Quit)));
         let wheel = Event::Mouse(MouseEvent {

@@ -19,7 +19,7 @@ pub fn layer(osi: OsiLayer) -> Color {
 
 /// A layer's colour for an OSI number from a timeline event (1 to 7).
 pub fn layer_number(number: u8) -> Color {
-    OsiLayer::ALL.get(usize::from(number.saturating_sub(1))).map_or(Color::Gray, |osi| layer(*osi))
+    OsiLayer::from_number(number).map_or(Color::Gray, layer)
 }
 
 pub fn title() -> Style {

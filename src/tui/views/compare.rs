@@ -41,7 +41,7 @@ impl Widget for Compare<'_> {
         let mut body: Vec<Line<'static>> = Vec::new();
         let mut selected_line = 0;
         let mut group = None;
-        for connection in app.compare_order().into_iter().filter_map(|at| app.connections.get(at)) {
+        for connection in app.compare_order().iter().filter_map(|at| app.connections.get(*at)) {
             if group != Some(connection.variant) {
                 group = Some(connection.variant);
                 let book = textbook(connection.variant).map_or(String::new(), |(request, response)| {

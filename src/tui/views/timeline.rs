@@ -72,7 +72,7 @@ impl Widget for Timeline<'_> {
                 Side::Client => (format!("─{label}{}▶", "─".repeat(dashes)), theme::client()),
                 Side::Server => (format!("◀{}{label}─", "─".repeat(dashes)), theme::server()),
             };
-            let osi = OsiLayer::ALL.get(usize::from(event.osi.saturating_sub(1))).copied();
+            let osi = OsiLayer::from_number(event.osi);
             let tag = osi.map_or("?".to_owned(), |osi| format!("L{}", osi.number()));
             let mut line = Line::from(vec![
                 Span::styled(format!("{round:<5}{:>8.3} ", event.t_ms), theme::dim()),
@@ -86,7 +86,7 @@ impl Widget for Timeline<'_> {
         }
         render_lines(lines, diagram, buf);
         if let (Some(panel), Some(event)) = (panel, connection.events.get(app.event)) {
-            let osi = OsiLayer::ALL.get(usize::from(event.osi.saturating_sub(1))).copied();
+            let osi = OsiLayer::from_number(event.osi);
             let layer = osi.map_or(String::new(), |osi| format!(" · {osi}"));
             let text = vec![
                 Line::styled(
