@@ -25,7 +25,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: "e", does: "Timeline: explain the selected message" },
     Binding { keys: "/", does: "display filter as in dissect -Y; Ctrl-U empties, Esc cancels" },
     Binding { keys: "space", does: "live and replay: pause or resume following new packets" },
-    Binding { keys: "mouse", does: "click tabs, packets, fields, rows; the wheel scrolls" },
+    Binding { keys: "mouse", does: "click a tab, packet, field, connection or message; scroll" },
     Binding { keys: "?", does: "this help" },
     Binding { keys: "q  Ctrl-C", does: "quit" },
 ];
