@@ -156,10 +156,8 @@ fn show_bundled(args: &DemoArgs, why: &LiveError) -> Result<Outcome, CliError> {
     eprintln!("rttscope: {why}; showing the bundled capture {} instead", path.display());
     let (connections, outcome) = connections(&path, None)?;
     write_comparison(&mut io::stdout().lock(), &connections).map_err(CliError::Output)?;
-    match browse(args, &path)? {
-        Outcome::Complete => Ok(outcome),
-        cut => Ok(cut),
-    }
+    browse(args, &path)?;
+    Ok(outcome)
 }
 
 /// Ends the demo in the terminal UI on `capture`, on the comparison of round trips, unless

@@ -44,7 +44,7 @@ pub fn open(args: &OpenArgs) -> Result<Outcome, CliError> {
 /// Opens a capture in the UI on `view`.
 pub fn open_on(args: &OpenArgs, view: View) -> Result<Outcome, CliError> {
     // The file first: a file that cannot be read says so, terminal or not.
-    let (capture, keylog, user_keylog) = open_capture(&args.file, args.keylog.as_deref())?;
+    let (capture, keylog) = open_capture(&args.file, args.keylog.as_deref())?;
     if !interactive() {
         return Err(not_a_terminal());
     }
@@ -53,7 +53,6 @@ pub fn open_on(args: &OpenArgs, view: View) -> Result<Outcome, CliError> {
         mode: Mode::File,
         source: Source::File(Arc::new(capture)),
         keylog,
-        user_keylog,
         notes: Vec::new(),
         view,
         counters: None,
@@ -63,10 +62,9 @@ pub fn open_on(args: &OpenArgs, view: View) -> Result<Outcome, CliError> {
 
 /// Opens a capture and reads the user's key log. Secrets the capture embeds are taken as
 /// each walk over it meets them, so opening does not read the whole file first.
-fn open_capture(path: &Path, keylog: Option<&Path>) -> Result<(CaptureFile, KeyLog, KeyLog), CliError> {
-    let user_keylog = load_key_log(keylog)?;
-    let capture = CaptureFile::open(path)?;
-    Ok((capture, user_keylog.clone(), user_keylog))
+fn open_capture(path: &Path, keylog: Option<&Path>) -> Result<(CaptureFile, KeyLog), CliError> {
+    let keylog = load_key_log(keylog)?;
+    Ok((CaptureFile::open(path)?, keylog))
 }
 
 fn run(session: Session) -> Result<Outcome, CliError> {
@@ -82,15 +80,9 @@ pub fn replay(args: &ReplayArgs) -> Result<Outcome, CliError> {
             args.speed
         )));
     }
-    let (capture, mut keylog, user_keylog) = open_capture(&args.file, args.keylog.as_deref())?;
+    let (capture, keylog) = open_capture(&args.file, args.keylog.as_deref())?;
     if !interactive() {
         return Err(not_a_terminal());
-    }
-    // Replayed frames arrive without the file around them: take its secrets up front.
-    for secrets in capture.secrets() {
-        if secrets.kind == SecretsKind::TlsKeyLog {
-            keylog.add_text(secrets.data);
-        }
     }
     let store = Arc::new(Store::new());
     let feeder = Arc::downgrade(&store);
@@ -104,7 +96,6 @@ pub fn replay(args: &ReplayArgs) -> Result<Outcome, CliError> {
         mode: Mode::Replay { speed },
         source: Source::Store(store),
         keylog,
-        user_keylog,
         notes: Vec::new(),
         view: View::Packets,
         counters: None,
@@ -116,7 +107,8 @@ pub fn replay(args: &ReplayArgs) -> Result<Outcome, CliError> {
 /// capture ends or the UI has gone.
 fn play(capture: &CaptureFile, store: &Weak<Store>, speed: f64) {
     let mut previous: Option<i64> = None;
-    for item in capture.frames() {
+    let mut frames = capture.frames();
+    while let Some(item) = frames.next() {
         let frame = match item {
             Ok(frame) => frame,
             Err(error) => {
@@ -131,6 +123,12 @@ fn play(capture: &CaptureFile, store: &Weak<Store>, speed: f64) {
         }
         previous = Some(frame.ts_ns);
         let Some(store) = store.upgrade() else { return };
+        // The file's secrets go with the frames they precede, as a walk over the file takes them.
+        for secrets in frames.take_secrets() {
+            if secrets.kind == SecretsKind::TlsKeyLog {
+                store.push_secrets(secrets.data.to_vec());
+            }
+        }
         let owned = OwnedFrame {
             ts_ns: frame.ts_ns,
             linktype: frame.linktype,
@@ -175,8 +173,12 @@ impl Counters for Arc<LiveCounters> {
 
 /// `rttscope live [-i IFACE] [-w OUT] [--keylog K]`.
 pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
-    let user_keylog = load_key_log(args.keylog.as_deref())?;
+    // Read once: embedded in the -w file as it is, and loaded to decrypt with.
     let key_text = args.keylog.as_deref().map(read_key_log).transpose()?;
+    let mut keylog = KeyLog::new();
+    if let Some(text) = &key_text {
+        keylog.add_text(text);
+    }
     // The socket before the terminal: a missing privilege or interface is the news.
     let capture = LiveCapture::open(&args.interface)?;
     if !interactive() {
@@ -212,8 +214,7 @@ pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
         title,
         mode: Mode::Live { interface },
         source: Source::Store(Arc::clone(&store)),
-        keylog: user_keylog.clone(),
-        user_keylog,
+        keylog,
         notes: Vec::new(),
         view: View::Packets,
         counters: Some(Box::new(Arc::clone(&counters))),

@@ -54,10 +54,8 @@ pub struct Session {
     pub title: String,
     pub mode: Mode,
     pub source: Source,
-    /// Every secret to decrypt with: the user's key log and those the capture embeds.
+    /// The user's key log. Secrets a capture embeds are taken by each walk as it meets them.
     pub keylog: KeyLog,
-    /// The user's key log alone, to say when it matches nothing.
-    pub user_keylog: KeyLog,
     /// Notes for the status bar from before the UI started.
     pub notes: Vec<String>,
     /// The view shown first.
@@ -69,13 +67,7 @@ pub struct Session {
 pub fn run(session: Session) -> io::Result<()> {
     let (events, reports) = mpsc::channel();
     let cancel = Arc::new(AtomicBool::new(false));
-    workers::index(
-        session.source.clone(),
-        session.keylog.clone(),
-        session.user_keylog.clone(),
-        events.clone(),
-        Arc::clone(&cancel),
-    );
+    workers::index(session.source.clone(), session.keylog.clone(), events.clone(), Arc::clone(&cancel));
     let (detail_requests, requests) = mpsc::channel();
     workers::details(
         session.source.clone(),

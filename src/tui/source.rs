@@ -62,6 +62,8 @@ struct StoreState {
     closed: bool,
     /// Why the frames ended early, if they did.
     cut_short: Option<String>,
+    /// Key log text that came with the frames, each with the number of frames before it.
+    secrets: Vec<(usize, Vec<u8>)>,
 }
 
 impl Store {
@@ -86,6 +88,26 @@ impl Store {
         drop(state);
         self.arrived.notify_all();
         true
+    }
+
+    /// Adds key log text that applies to the frames pushed after it, as a pcapng Decryption
+    /// Secrets Block does.
+    pub fn push_secrets(&self, text: Vec<u8>) {
+        let mut state = self.lock();
+        let at = state.frames.len();
+        state.secrets.push((at, text));
+    }
+
+    /// The key log texts after the first `taken` that apply from frame `index` (from 0) on.
+    fn secrets_for(&self, index: usize, taken: usize) -> Vec<Vec<u8>> {
+        let state = self.lock();
+        state
+            .secrets
+            .iter()
+            .skip(taken)
+            .take_while(|(at, _)| *at <= index)
+            .map(|(_, text)| text.clone())
+            .collect()
     }
 
     /// Says no more frames will come, so walkers that reach the end stop there.
@@ -265,6 +287,7 @@ fn walk_store(store: &Store, keylog: &KeyLog, cancel: &AtomicBool, visit: &mut d
     let mut tracker = Tracker::with_keylog(keylog.clone());
     let mut scratch = Scratch::new();
     let mut index = 0;
+    let mut secrets_taken = 0;
     loop {
         let owned = match store.poll(index, cancel) {
             Poll::Frame(owned) => owned,
@@ -274,6 +297,10 @@ fn walk_store(store: &Store, keylog: &KeyLog, cancel: &AtomicBool, visit: &mut d
             },
             Poll::Ended(ended) => return Walked::Ended(ended),
         };
+        for text in store.secrets_for(index, secrets_taken) {
+            tracker.add_key_log_text(&text);
+            secrets_taken += 1;
+        }
         index += 1;
         let frame = owned.frame(index as u64);
         let packet = tracker.handle_frame(&frame, &mut scratch);
@@ -391,6 +418,40 @@ mod tests {
         assert_eq!(ended, Ended::CutShort("the last record is cut".into()));
         assert_eq!(count.packets, 1);
         assert!(count.idle >= 2, "idle again each slice while waiting: {}", count.idle);
+    }
+
+    #[test]
+    fn a_store_walk_takes_its_secrets_where_they_stand() {
+        let (file, _) = crate::tui::testing::bundled("tls13.pcapng");
+        let Source::File(capture) = file else { panic!("a file") };
+        let store = Arc::new(Store::new());
+        let mut frames = capture.frames();
+        while let Some(Ok(frame)) = frames.next() {
+            for secrets in frames.take_secrets() {
+                store.push_secrets(secrets.data.to_vec());
+            }
+            let data = frame.data.to_vec();
+            store.push(OwnedFrame {
+                ts_ns: frame.ts_ns,
+                linktype: frame.linktype,
+                orig_len: frame.orig_len,
+                data,
+            });
+        }
+        store.close();
+        let mut request = None;
+        walk(
+            &Source::Store(store),
+            &KeyLog::new(),
+            &AtomicBool::new(false),
+            &mut each(|frame, packet| {
+                if frame.number == 10 {
+                    request = Some(packet.column_protocol());
+                }
+                Next::Continue
+            }),
+        );
+        assert_eq!(request, Some("HTTP"), "the embedded keys decrypted the request");
     }
 
     #[test]

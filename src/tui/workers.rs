@@ -45,13 +45,7 @@ fn spawn(name: &str, events: &Sender<Action>, work: impl FnOnce() + Send + 'stat
 
 /// Walks the whole source once: every frame's row, every connection's timeline, and whether
 /// the user's key log opened any TLS session.
-pub fn index(
-    source: Source,
-    keylog: KeyLog,
-    user_keylog: KeyLog,
-    events: Sender<Action>,
-    cancel: Arc<AtomicBool>,
-) {
+pub fn index(source: Source, user_keylog: KeyLog, events: Sender<Action>, cancel: Arc<AtomicBool>) {
     let sender = events.clone();
     spawn("indexer", &events, move || {
         let mut indexer = Indexer {
@@ -67,6 +61,7 @@ pub fn index(
             timelines_changed: false,
             gone: false,
         };
+        let keylog = indexer.user_keylog.clone();
         let ended = walk(&source, &keylog, &cancel, &mut indexer);
         if !indexer.gone && ended != Ended::Cancelled {
             indexer.finish(ended);
@@ -379,7 +374,7 @@ mod tests {
     /// Every report of an indexer run, merged: rows, the last timelines, the key log check.
     fn index_all(source: Source, user_keylog: KeyLog) -> Indexed {
         let (events, reports) = mpsc::channel();
-        index(source, KeyLog::new(), user_keylog, events, Arc::new(AtomicBool::new(false)));
+        index(source, user_keylog, events, Arc::new(AtomicBool::new(false)));
         let mut merged = Indexed::default();
         loop {
             let Action::Indexed(indexed) = next(&reports) else { panic!("only Indexed reports") };
@@ -432,7 +427,7 @@ mod tests {
         }
         let (events, reports) = mpsc::channel();
         let cancel = Arc::new(AtomicBool::new(false));
-        index(Source::Store(Arc::clone(&store)), KeyLog::new(), KeyLog::new(), events, Arc::clone(&cancel));
+        index(Source::Store(Arc::clone(&store)), KeyLog::new(), events, Arc::clone(&cancel));
         // The store stays open: the rows come because the indexer caught up, not because it ended.
         let mut rows = 0;
         let mut connections = None;
