@@ -129,13 +129,7 @@ fn play(capture: &CaptureFile, store: &Weak<Store>, speed: f64) {
                 store.push_secrets(secrets.data.to_vec());
             }
         }
-        let owned = OwnedFrame {
-            ts_ns: frame.ts_ns,
-            linktype: frame.linktype,
-            orig_len: frame.orig_len,
-            data: frame.data.to_vec(),
-        };
-        store.push(owned);
+        store.push(OwnedFrame::from(&frame));
     }
     if let Some(store) = store.upgrade() {
         match capture.warning() {

@@ -32,6 +32,17 @@ pub struct OwnedFrame {
     pub data: Vec<u8>,
 }
 
+impl From<&Frame<'_>> for OwnedFrame {
+    fn from(frame: &Frame<'_>) -> Self {
+        Self {
+            ts_ns: frame.ts_ns,
+            linktype: frame.linktype,
+            orig_len: frame.orig_len,
+            data: frame.data.to_vec(),
+        }
+    }
+}
+
 impl OwnedFrame {
     fn frame(&self, number: u64) -> Frame<'_> {
         Frame {
@@ -422,22 +433,7 @@ mod tests {
 
     #[test]
     fn a_store_walk_takes_its_secrets_where_they_stand() {
-        let (file, _) = crate::tui::testing::bundled("tls13.pcapng");
-        let Source::File(capture) = file else { panic!("a file") };
-        let store = Arc::new(Store::new());
-        let mut frames = capture.frames();
-        while let Some(Ok(frame)) = frames.next() {
-            for secrets in frames.take_secrets() {
-                store.push_secrets(secrets.data.to_vec());
-            }
-            let data = frame.data.to_vec();
-            store.push(OwnedFrame {
-                ts_ns: frame.ts_ns,
-                linktype: frame.linktype,
-                orig_len: frame.orig_len,
-                data,
-            });
-        }
+        let store = crate::tui::testing::stored("tls13.pcapng", usize::MAX);
         store.close();
         let mut request = None;
         walk(

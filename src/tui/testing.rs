@@ -8,7 +8,7 @@ use std::sync::atomic::AtomicBool;
 use super::app::{Action, App, Indexed, Mode};
 use super::detail::Detail;
 use super::rows::Rows;
-use super::source::{Next, Source, each, walk};
+use super::source::{Next, OwnedFrame, Source, Store, each, walk};
 use crate::capture::CaptureFile;
 use crate::timeline::Builder;
 use crate::track::keylog::KeyLog;
@@ -19,6 +19,24 @@ pub fn bundled(name: &str) -> (Source, KeyLog) {
     let capture = CaptureFile::open(&path).expect("a bundled capture");
     // The walks take the secrets the capture embeds themselves.
     (Source::File(Arc::new(capture)), KeyLog::new())
+}
+
+/// The first `count` frames of a bundled capture in an open store, with the secrets that
+/// precede them, as a replay feeds them.
+pub fn stored(name: &str, count: usize) -> Arc<Store> {
+    let (Source::File(capture), _) = bundled(name) else { unreachable!("bundled gives a file") };
+    let store = Arc::new(Store::new());
+    let mut frames = capture.frames();
+    while let Some(Ok(frame)) = frames.next() {
+        if store.len() == count {
+            break;
+        }
+        for secrets in frames.take_secrets() {
+            store.push_secrets(secrets.data.to_vec());
+        }
+        store.push(OwnedFrame::from(&frame));
+    }
+    store
 }
 
 /// Every row and timeline of a source, as the indexer reports them at the end.

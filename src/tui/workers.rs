@@ -412,19 +412,7 @@ mod tests {
 
     #[test]
     fn a_live_store_is_shown_as_soon_as_the_indexer_catches_up() {
-        use crate::tui::source::{OwnedFrame, Store};
-        let (file, _) = bundled("tls13.pcapng");
-        let Source::File(capture) = file else { panic!("a file") };
-        let store = Arc::new(Store::new());
-        for frame in capture.frames().map_while(Result::ok).take(3) {
-            let data = frame.data.to_vec();
-            store.push(OwnedFrame {
-                ts_ns: frame.ts_ns,
-                linktype: frame.linktype,
-                orig_len: frame.orig_len,
-                data,
-            });
-        }
+        let store = crate::tui::testing::stored("tls13.pcapng", 3);
         let (events, reports) = mpsc::channel();
         let cancel = Arc::new(AtomicBool::new(false));
         index(Source::Store(Arc::clone(&store)), KeyLog::new(), events, Arc::clone(&cancel));
