@@ -20,8 +20,6 @@ use crate::timeline::Connection;
 
 /// The most packet details kept at once; more are dropped, furthest from the selection first.
 const DETAIL_CACHE: usize = 512;
-/// Lines the mouse wheel moves per notch.
-const WHEEL_STEP: usize = 3;
 
 /// The four views, in the order of their keys.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -226,7 +224,7 @@ impl App {
         layout::screen(Rect::new(0, 0, width, height), filter_line)
     }
 
-    fn packets_panes(&self) -> layout::Packets {
+    pub(super) fn packets_panes(&self) -> layout::Packets {
         layout::packets(self.screen().body)
     }
 
@@ -247,7 +245,7 @@ impl App {
         layout::rows(diagram, TIMELINE_HEADER).max(1)
     }
 
-    fn event_count(&self) -> usize {
+    pub(super) fn event_count(&self) -> usize {
         self.selected_connection().map_or(0, |connection| connection.events.len())
     }
 
@@ -348,7 +346,7 @@ impl App {
     }
 
     /// Moves the selection of the focused list by `delta`, clamped to its ends.
-    fn step(&mut self, delta: isize) {
+    pub(super) fn step(&mut self, delta: isize) {
         let moved = |at: usize, len: usize| at.saturating_add_signed(delta).min(len.saturating_sub(1));
         match (self.view, self.focus) {
             (View::Packets, Focus::List) => {
@@ -399,7 +397,7 @@ impl App {
         self.commands.push(Command::Detail(frame));
     }
 
-    fn select_connection(&mut self, index: usize) {
+    pub(super) fn select_connection(&mut self, index: usize) {
         if index != self.connection {
             self.event = 0;
             self.event_top = 0;
@@ -522,67 +520,6 @@ impl App {
         self.clamp_tree();
     }
 
-    fn click(&mut self, x: u16, y: u16) {
-        let screen = self.screen();
-        if layout::contains(screen.tabs, x, y) {
-            if let Some(view) = super::views::tab_at(x) {
-                self.view = view;
-            }
-            return;
-        }
-        if !layout::contains(screen.body, x, y) {
-            return;
-        }
-        match self.view {
-            View::Packets => {
-                let panes = self.packets_panes();
-                if let Some(row) = item_at(panes.list, 1, y) {
-                    self.focus = Focus::List;
-                    if self.is_live() {
-                        self.following = false;
-                    }
-                    self.select_packet((self.packet_top + row).min(self.visible_len().saturating_sub(1)));
-                } else if let Some(row) =
-                    item_at(panes.tree, 0, y).filter(|_| layout::contains(panes.tree, x, y))
-                {
-                    self.focus = Focus::Tree;
-                    if self.node_top + row < self.tree().len() {
-                        self.node = self.node_top + row;
-                    }
-                }
-            }
-            View::Connections => {
-                if let Some(row) = item_at(screen.body, 1, y)
-                    && self.connection_top + row < self.connections.len()
-                {
-                    self.select_connection(self.connection_top + row);
-                }
-            }
-            View::Timeline => {
-                let (diagram, _) = layout::timeline(screen.body, self.explaining);
-                if let Some(row) = item_at(diagram, TIMELINE_HEADER, y)
-                    && self.event_top + row < self.event_count()
-                {
-                    self.event = self.event_top + row;
-                }
-            }
-            View::Compare => {}
-        }
-    }
-
-    fn wheel(&mut self, x: u16, y: u16, down: bool) {
-        if self.view == View::Packets {
-            let panes = self.packets_panes();
-            if layout::contains(panes.tree, x, y) {
-                self.focus = Focus::Tree;
-            } else if layout::contains(panes.list, x, y) {
-                self.focus = Focus::List;
-            }
-        }
-        let step = WHEEL_STEP as isize;
-        self.step(if down { step } else { -step });
-    }
-
     fn clamp_tree(&mut self) {
         self.node = self.node.min(self.tree().len().saturating_sub(1));
         self.node_top = keep_visible(self.node, self.node_top, self.tree_rows());
@@ -632,12 +569,6 @@ fn keep_visible(selected: usize, top: usize, rows: usize) -> usize {
     } else {
         top
     }
-}
-
-/// Which item line of `pane` (after its title and `header` lines) row `y` is on.
-fn item_at(pane: Rect, header: u16, y: u16) -> Option<usize> {
-    let first = pane.y + 1 + header;
-    (y >= first && y < pane.y + pane.height).then(|| usize::from(y - first))
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod detail;
 mod filtering;
 pub mod keys;
 pub mod layout;
+mod mouse;
 pub mod rows;
 pub mod source;
 pub mod theme;

@@ -1,0 +1,184 @@
+//! TLS in a TCP connection's timeline: one label per record or handshake message, what each
+//! tells of the session (version, ALPN, SNI, resumption, early data), and which server
+//! messages gate the client's next step.
+
+use super::Pending;
+use super::rounds::{Answers, Side, Step};
+use crate::dissect::tls::extension;
+use crate::dissect::tls::handshake::{self, kind};
+use crate::dissect::tls::record::content_type;
+use crate::dissect::{Header, Packet};
+
+impl Pending {
+    pub(super) fn tls_events(
+        &mut self,
+        packet: &Packet<'_>,
+        parts: &mut Vec<String>,
+        step: &mut Step,
+        osi: &mut u8,
+    ) {
+        let mut opaque = 0u32;
+        for layer in &packet.layers {
+            let Header::Tls(tls) = &layer.header else { continue };
+            if let Some(version) = tls.version {
+                self.tls_version = Some(version);
+            }
+            for record in &tls.records {
+                *osi = (*osi).max(5);
+                match record.content_type() {
+                    Some(content_type::HANDSHAKE) if record.plaintext().is_some() => {
+                        for span in &record.messages {
+                            let Some(&message_kind) = span.bytes.first() else { continue };
+                            let message = handshake::Message { kind: message_kind, bytes: span.bytes };
+                            parts.push(self.message(&message, step));
+                        }
+                    }
+                    Some(content_type::HANDSHAKE) => {
+                        parts.push("encrypted handshake".to_owned());
+                        self.encrypted_handshake(step);
+                    }
+                    Some(content_type::CHANGE_CIPHER_SPEC) => {
+                        parts.push("ChangeCipherSpec".to_owned());
+                        if self.tls_version.is_some_and(|v| v < 0x0304) {
+                            if step.side == Side::Server {
+                                step.gating = Some(Answers::Handshake);
+                            } else {
+                                step.handshake = true;
+                            }
+                        }
+                    }
+                    Some(content_type::ALERT) => parts.push(alert_label(record)),
+                    Some(_) => {
+                        *osi = (*osi).max(6);
+                        step.application = true;
+                        if !parts.iter().any(|part| part == "ApplicationData") {
+                            parts.push("ApplicationData".to_owned());
+                        }
+                    }
+                    None => {
+                        // TLS 1.3 without keys: the real type is hidden.
+                        opaque += 1;
+                    }
+                }
+            }
+        }
+        if opaque > 0 {
+            self.opaque_records(opaque, step);
+            let what = if step.application { "encrypted data" } else { "encrypted handshake" };
+            let records = if opaque == 1 { "1 record".to_owned() } else { format!("{opaque} records") };
+            parts.push(format!("{what}, {records}"));
+        }
+    }
+
+    /// What a frame's protected TLS 1.3 records most likely are, from where they fall: before
+    /// the ServerHello a client's can only be early data. The client's first frame after it
+    /// holds its Finished, behind EndOfEarlyData when the server took the early data: so
+    /// when early data was sent, two records there say it was accepted and one that it was
+    /// rejected (the key log, when given, says so for sure); otherwise a second record is the
+    /// request. Later client records are data. A server's are its flight, then tickets and
+    /// data.
+    fn opaque_records(&mut self, count: u32, step: &mut Step) {
+        match step.side {
+            Side::Client if !self.server_hello_seen => {
+                step.application = true;
+                self.early_sent = true;
+            }
+            Side::Client if self.client_opaque_after_hello == 0 => {
+                self.client_opaque_after_hello += count;
+                step.handshake = true;
+                if self.early_sent {
+                    self.early_accepted.get_or_insert(count >= 2);
+                } else if count >= 2 {
+                    step.application = true;
+                }
+            }
+            Side::Client => {
+                self.client_opaque_after_hello += count;
+                step.application = true;
+            }
+            Side::Server if self.client_opaque_after_hello > 1 || self.early_sent => step.application = true,
+            Side::Server => {}
+        }
+    }
+
+    fn encrypted_handshake(&mut self, step: &mut Step) {
+        match step.side {
+            Side::Client => step.handshake = true,
+            Side::Server => step.gating = Some(Answers::Handshake),
+        }
+    }
+
+    /// Follows one handshake message and returns its label.
+    pub(super) fn message(&mut self, message: &handshake::Message<'_>, step: &mut Step) -> String {
+        let name = message_label(message);
+        match (message.kind, step.side) {
+            (kind::CLIENT_HELLO, _) => {
+                step.handshake = true;
+                if let Some(hello) = message.hello() {
+                    self.sni = hello.server_name().map(str::to_owned).or(self.sni.take());
+                    self.client_session_id = hello.session_id.to_vec();
+                    self.early_offered |= hello.extension(extension::kind::EARLY_DATA).is_some();
+                    if self.alpn.is_none() {
+                        let offered: Vec<String> =
+                            hello.alpn().map(|p| String::from_utf8_lossy(p).into_owned()).collect();
+                        if !offered.is_empty() {
+                            self.alpn = Some(offered.join(","));
+                        }
+                    }
+                }
+            }
+            (kind::SERVER_HELLO, Side::Server) => {
+                step.gating = Some(Answers::Handshake);
+                if message.is_hello_retry_request() {
+                    self.hello_retry = true;
+                } else if let Some(hello) = message.hello() {
+                    self.server_hello_seen = true;
+                    self.tls_version = Some(hello.selected_version());
+                    let tls13_resumed = hello.extension(extension::kind::PRE_SHARED_KEY).is_some();
+                    let tls12_resumed =
+                        !self.client_session_id.is_empty() && hello.session_id == self.client_session_id;
+                    self.resumed = tls13_resumed || (hello.selected_version() < 0x0304 && tls12_resumed);
+                    if let Some(protocol) = hello.alpn().next() {
+                        self.alpn = Some(String::from_utf8_lossy(protocol).into_owned());
+                    }
+                }
+            }
+            (kind::ENCRYPTED_EXTENSIONS, Side::Server) => {
+                let body = message.body();
+                let block = body.get(2..).unwrap_or(&[]);
+                self.early_accepted =
+                    Some(extension::walk(block).any(|e| e.kind == extension::kind::EARLY_DATA));
+                if let Some(alpn) = extension::walk(block).find(|e| e.kind == extension::kind::ALPN) {
+                    self.alpn = alpn.alpn().next().map(|p| String::from_utf8_lossy(p).into_owned());
+                }
+            }
+            (kind::NEW_SESSION_TICKET | kind::KEY_UPDATE, _) => {}
+            (_, Side::Client) => step.handshake = true,
+            (_, Side::Server) => {
+                if step.gating.is_none() && self.tls_version.is_some_and(|v| v < 0x0304) {
+                    step.gating = Some(Answers::Handshake);
+                }
+            }
+        }
+        name
+    }
+}
+
+/// A message's label: its name without spaces, as the protocol's specification writes it.
+fn message_label(message: &handshake::Message<'_>) -> String {
+    match message.kind {
+        kind::END_OF_EARLY_DATA => "EndOfEarlyData".to_owned(),
+        _ => message.info_name().replace(' ', ""),
+    }
+}
+
+fn alert_label(record: &crate::dissect::tls::Record<'_>) -> String {
+    match record.plaintext().filter(|p| p.bytes.len() >= 2) {
+        Some(alert) => {
+            let description =
+                crate::dissect::tls::names::alert_description(alert.bytes[1]).unwrap_or("Unknown");
+            format!("Alert({description})")
+        }
+        None => "encrypted Alert".to_owned(),
+    }
+}
