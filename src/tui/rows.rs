@@ -29,6 +29,8 @@ struct Meta {
 pub struct Rows {
     meta: Vec<Meta>,
     text: String,
+    /// Reused for each row's addresses before they are split into source and destination.
+    endpoints: String,
 }
 
 /// One row, borrowed from [`Rows`].
@@ -60,8 +62,9 @@ impl Rows {
 
     /// Adds the row of a tracked packet.
     pub fn push(&mut self, frame: &Frame<'_>, packet: &Packet<'_>) {
-        let mut endpoints = String::new();
-        write_endpoints(&mut endpoints, packet);
+        let endpoints = &mut self.endpoints;
+        endpoints.clear();
+        write_endpoints(endpoints, packet);
         let (source, destination) = endpoints.split_once(" → ").unwrap_or((endpoints.as_str(), ""));
         self.text.push_str(source.trim_start());
         let source_end = self.text.len();
