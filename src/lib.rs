@@ -11,6 +11,7 @@ pub mod crypto;
 pub mod dissect;
 pub mod filter;
 pub mod generate;
+pub mod link;
 pub mod osi;
 pub mod registry;
 pub mod render;
