@@ -245,3 +245,85 @@ fn quic_timelines_say_what_each_datagram_carried_and_flag_retry_and_version_nego
     let text = stdout(&rttscope(&["timeline", &loss.to_string_lossy(), "--keylog", &keys.to_string_lossy()]));
     assert!(text.contains("Handshake[CRYPTO] (retransmission)"), "{text}");
 }
+
+/// Rewrites a one-sided capture as if taken at both ends of a link with a one-way delay of
+/// `one_way_ns`: each frame on a "client side" interface at its own time, and its copy on a
+/// "server side" interface `one_way_ns` later when the client sent it, earlier when the
+/// server did. The client is whoever sent the first SYN (or the first datagram).
+fn two_sided(capture: &Path, one_way_ns: i64) -> Vec<u8> {
+    use rttscope::capture::{CaptureFile, PcapngWriter};
+    use rttscope::dissect::{Header, dissect};
+    let file = CaptureFile::open(capture).expect("opens");
+    // Servers are what a SYN, or a conversation's first datagram, is sent to.
+    let mut servers = std::collections::HashSet::new();
+    let mut copies = Vec::new();
+    for frame in file.frames() {
+        let frame = frame.expect("reads");
+        let packet = dissect(&frame);
+        let (src, dst) = packet.addresses().expect("IP");
+        let (ports, opens) = packet
+            .layers
+            .iter()
+            .find_map(|layer| match &layer.header {
+                Header::Tcp(tcp) => Some(((tcp.src_port(), tcp.dst_port()), tcp.flags() & 0x12 == 0x02)),
+                Header::Udp(udp) => Some(((udp.src_port(), udp.dst_port()), true)),
+                _ => None,
+            })
+            .unwrap_or(((0, 0), true));
+        let (source, destination) = ((src, ports.0), (dst, ports.1));
+        if opens && !servers.contains(&source) {
+            servers.insert(destination);
+        }
+        let from_client = servers.contains(&destination);
+        let far = if from_client { frame.ts_ns + one_way_ns } else { frame.ts_ns - one_way_ns };
+        copies.push((0, frame.ts_ns, frame.orig_len, frame.data.to_vec()));
+        copies.push((1, far, frame.orig_len, frame.data.to_vec()));
+    }
+    copies.sort_by_key(|copy| copy.1);
+    let mut writer = PcapngWriter::new(Vec::new()).expect("writer");
+    writer.add_interface("client side", rttscope::capture::LinkType::Ethernet, 65_535).expect("interface");
+    writer.add_interface("server side", rttscope::capture::LinkType::Ethernet, 65_535).expect("interface");
+    for secrets in file.secrets() {
+        writer.write_secrets(secrets.data).expect("secrets");
+    }
+    for (interface, ts_ns, orig_len, data) in &copies {
+        writer.write_packet(*interface, *ts_ns, *orig_len, data).expect("packet");
+    }
+    writer.finish().expect("written")
+}
+
+#[test]
+fn a_capture_of_both_ends_gives_each_message_its_send_and_arrival_time() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for variant in ["tls13", "tls12", "quic-0rtt", "tfo-tls13-0rtt"] {
+        let original = common::root().join("captures").join(format!("{variant}.pcapng"));
+        let both = dir.path().join(format!("{variant}-both.pcapng"));
+        std::fs::write(&both, two_sided(&original, 20_000_000)).expect("written");
+        // The round counts are the client side's, the same as the one-sided capture's.
+        assert_eq!(rounds(&both, None), rounds(&original, None), "{variant}");
+        let output = rttscope(&["timeline", both.to_str().expect("path"), "-T", "json"]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let document: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+        let connections = document["connections"].as_array().expect("connections");
+        let single = rttscope(&["timeline", original.to_str().expect("path"), "-T", "json"]);
+        let single: serde_json::Value = serde_json::from_str(&stdout(&single)).expect("JSON");
+        for (connection, alone) in
+            connections.iter().zip(single["connections"].as_array().expect("connections"))
+        {
+            assert_eq!(connection["vantage"], "both");
+            assert_eq!(alone["vantage"], "local", "{variant}: a loopback capture");
+            let events = connection["events"].as_array().expect("events");
+            assert_eq!(events.len(), alone["events"].as_array().expect("events").len(), "{variant}");
+            for event in events {
+                let sent = event["sent_ms"].as_f64().expect("a send time");
+                let arrived = event["arrived_ms"]
+                    .as_f64()
+                    .unwrap_or_else(|| panic!("{variant}: no arrival time: {event}"));
+                assert!((arrived - sent - 20.0).abs() < 1e-6, "{variant}: {event}");
+                let here = event["t_ms"].as_f64().expect("t_ms");
+                let client_side = if event["dir"] == "c2s" { sent } else { arrived };
+                assert!((here - client_side).abs() < 1e-9, "{variant}: t_ms is the client side's time");
+            }
+        }
+    }
+}

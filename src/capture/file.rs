@@ -231,6 +231,15 @@ impl CaptureFile {
         Frames { records: self.records(), number: 0, done: false, mapped, released: 0, secrets: Vec::new() }
     }
 
+    /// The names of the interfaces a pcapng capture describes before its first packet, by
+    /// interface id (`None` where an interface has no name); empty for pcap.
+    pub fn interface_names(&self) -> Vec<Option<String>> {
+        match self.records() {
+            Records::PcapNg(reader) => reader.interface_names(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The key material of every Decryption Secrets Block, in file order.
     pub fn secrets(&self) -> Vec<Secrets<'_>> {
         let mut records = self.records();

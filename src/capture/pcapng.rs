@@ -38,6 +38,8 @@ mod block_type {
 
 /// What a packet block needs to know about the interface it was captured on.
 struct Interface {
+    /// `if_name`, when the interface block gives one.
+    name: Option<String>,
     linktype: LinkType,
     snaplen: u32,
     resolution: TsResolution,
@@ -164,6 +166,7 @@ impl<'a> Reader<'a> {
             return;
         };
         let mut interface = Interface {
+            name: None,
             linktype: LinkType::from(u32::from(description.linktype)),
             snaplen: description.snaplen,
             resolution: TsResolution::MICRO,
@@ -178,10 +181,22 @@ impl<'a> Reader<'a> {
                 InterfaceDescriptionOption::IfTsOffset(seconds) => {
                     interface.offset_s = *seconds as i64;
                 }
+                InterfaceDescriptionOption::IfName(name) => interface.name = Some(name.to_string()),
                 _ => {}
             }
         }
         self.interfaces.push(interface);
+    }
+
+    /// The names (`if_name`) of the first section's interfaces, read up to its first packet,
+    /// by interface id: what a capture says about where it was taken.
+    pub(super) fn interface_names(mut self) -> Vec<Option<String>> {
+        while let Some(Ok(record)) = self.next_record() {
+            if matches!(record, Record::Frame(_)) {
+                break;
+            }
+        }
+        self.interfaces.into_iter().map(|interface| interface.name).collect()
     }
 
     fn interface(&self, id: u32) -> Result<&Interface, String> {

@@ -227,6 +227,7 @@ mod tests {
         assert_eq!(capture.format(), Format::PcapNg);
         let frames: Vec<_> = capture.frames().collect::<Result<_, _>>().expect("every frame reads");
         assert_eq!(frames.len(), 3);
+        assert_eq!(capture.interface_names(), [Some("lo".to_owned()), Some("tun0".to_owned())]);
         let seen: Vec<_> =
             frames.iter().map(|f| (f.number, f.ts_ns, f.linktype, f.interface, f.orig_len, f.data)).collect();
         assert_eq!(

@@ -94,13 +94,46 @@ fn dissect_all(
 ) -> io::Result<Outcome> {
     renderer.begin(out)?;
     let mut printed = 0u64;
-    for_each_packet(capture, tracker, out, &mut |out, frame, packet| {
-        if filter.is_none_or(|filter| filter.matches(packet, frame)) {
-            renderer.packet(out, frame, packet)?;
-            printed += 1;
-        }
-        Ok(count.is_none_or(|count| printed < count))
-    })
+    for_each_packet(
+        capture,
+        tracker,
+        out,
+        &mut each(|out, frame, packet| {
+            if filter.is_none_or(|filter| filter.matches(packet, frame)) {
+                renderer.packet(out, frame, packet)?;
+                printed += 1;
+            }
+            Ok(count.is_none_or(|count| printed < count))
+        }),
+    )
+}
+
+/// What a walk over a capture hands its packets to.
+pub(super) trait Visit {
+    /// Takes one tracked packet; says whether to go on.
+    fn packet<'a>(&mut self, out: &mut dyn Write, frame: &Frame<'a>, packet: &Packet<'a>)
+    -> io::Result<bool>;
+
+    /// Key log text the capture embeds, met before the packets it applies to.
+    fn secrets(&mut self, _text: &[u8]) {}
+}
+
+impl<F: for<'a> FnMut(&mut dyn Write, &Frame<'a>, &Packet<'a>) -> io::Result<bool>> Visit for F {
+    fn packet<'a>(
+        &mut self,
+        out: &mut dyn Write,
+        frame: &Frame<'a>,
+        packet: &Packet<'a>,
+    ) -> io::Result<bool> {
+        self(out, frame, packet)
+    }
+}
+
+/// A visitor from a closure, with the signature spelled out for the compiler.
+pub(super) fn each<F: for<'a> FnMut(&mut dyn Write, &Frame<'a>, &Packet<'a>) -> io::Result<bool>>(
+    visit: F,
+) -> F {
+    visit
 }
 
 /// Tracks every packet of `capture` in order and hands each to `visit`, which says whether to
@@ -110,7 +143,7 @@ pub(super) fn for_each_packet(
     capture: &CaptureFile,
     mut tracker: Tracker,
     out: &mut dyn Write,
-    visit: &mut dyn for<'a> FnMut(&mut dyn Write, &Frame<'a>, &Packet<'a>) -> io::Result<bool>,
+    visit: &mut dyn Visit,
 ) -> io::Result<Outcome> {
     let mut unknown_linktypes = BTreeSet::new();
     let mut scratch = Scratch::new();
@@ -120,6 +153,7 @@ pub(super) fn for_each_packet(
             if secrets.kind == SecretsKind::TlsKeyLog {
                 let warnings = tracker.add_key_log_text(secrets.data);
                 report_key_log_warnings("in the capture", &warnings);
+                visit.secrets(secrets.data);
             }
         }
         let frame = match item {
@@ -147,7 +181,7 @@ pub(super) fn for_each_packet(
             );
         }
         let packet = tracker.handle_frame(&frame, &mut scratch);
-        if !visit(out, &frame, &packet)? {
+        if !visit.packet(out, &frame, &packet)? {
             break;
         }
     }

@@ -4,12 +4,13 @@
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-use super::dissect::{for_each_packet, load_key_log};
+use super::dissect::{Visit, for_each_packet, load_key_log};
 use super::{CliError, Outcome, TimelineArgs, TimelineFormat};
-use crate::capture::CaptureFile;
+use crate::capture::{CaptureFile, Frame};
+use crate::dissect::Packet;
 use crate::render::diagram::{write_mermaid, write_svg};
 use crate::render::timeline::{write_json, write_text};
-use crate::timeline::{Builder, Connection};
+use crate::timeline::{Connection, Timelines};
 use crate::track::Tracker;
 
 pub fn run(args: &TimelineArgs) -> Result<Outcome, CliError> {
@@ -45,12 +46,22 @@ pub(super) fn connections(
 ) -> Result<(Vec<Connection>, Outcome), CliError> {
     let keylog = load_key_log(keylog)?;
     let capture = CaptureFile::open(file)?;
-    let mut builder = Builder::new();
-    let outcome =
-        for_each_packet(&capture, Tracker::with_keylog(keylog), &mut io::sink(), &mut |_, frame, packet| {
-            builder.handle_packet(frame, packet);
-            Ok(true)
-        })
+    let mut timelines = Collect(Timelines::new(&capture.interface_names(), &keylog));
+    let outcome = for_each_packet(&capture, Tracker::with_keylog(keylog), &mut io::sink(), &mut timelines)
         .map_err(CliError::Output)?;
-    Ok((builder.finish(), outcome))
+    Ok((timelines.0.finish(), outcome))
+}
+
+/// Gathers the timelines of a walk.
+struct Collect(Timelines);
+
+impl Visit for Collect {
+    fn packet<'a>(&mut self, _: &mut dyn Write, frame: &Frame<'a>, packet: &Packet<'a>) -> io::Result<bool> {
+        self.0.handle(frame, packet);
+        Ok(true)
+    }
+
+    fn secrets(&mut self, text: &[u8]) {
+        self.0.add_key_log_text(text);
+    }
 }

@@ -12,6 +12,7 @@ pub mod explain;
 mod quic;
 pub mod rounds;
 mod tls;
+mod vantage;
 
 use serde::Serialize;
 
@@ -19,12 +20,21 @@ use crate::capture::Frame;
 use crate::dissect::tcp::{analysis, flag};
 use crate::dissect::{Annotation, Header, Packet};
 use rounds::{Answers, Side, Step};
+pub use vantage::{Timelines, Vantage};
 
 /// One message of a connection.
 #[derive(Clone, Debug, Serialize)]
 pub struct Event {
     pub frame: u64,
+    /// When the capture saw it (with two vantage points: at the client's side), in
+    /// milliseconds since the connection's first packet.
     pub t_ms: f64,
+    /// With two vantage points: when the sender sent it and when the receiver got it, on the
+    /// same clock as `t_ms`; their difference is the one-way delay, measured.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sent_ms: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub arrived_ms: Option<f64>,
     pub dir: Side,
     pub round: u32,
     pub osi: u8,
@@ -35,6 +45,12 @@ pub struct Event {
     /// Application data the client sent before the ServerHello: 0-RTT early data.
     #[serde(skip)]
     pub early: bool,
+    /// The capture time, in nanoseconds since the epoch.
+    #[serde(skip)]
+    at_ns: i64,
+    /// What finds the copy of this message captured at the link's other end.
+    #[serde(skip)]
+    copy: u64,
 }
 
 /// DESIGN section 3's textbook round trips of a variant: `(request_rtts, response_rtts)`.
@@ -70,6 +86,8 @@ pub struct Connection {
     /// QUIC: the server answered the first Initial with Version Negotiation.
     pub version_negotiation: bool,
     pub joined_mid_stream: bool,
+    /// Where the capture saw the connection, which decides what its times mean.
+    pub vantage: Vantage,
     pub rtt_ms: Option<f64>,
     pub request_rtts: Option<u32>,
     pub response_rtts: Option<u32>,
@@ -94,6 +112,9 @@ struct Pending {
     first_ns: i64,
     syn_ns: Option<i64>,
     syn_ack_ns: Option<i64>,
+    /// The client's first message after the server's answer to its first flight: with
+    /// `syn_ns` and `syn_ack_ns`, it tells at which end the capture was taken.
+    reply_ns: Option<i64>,
     saw_syn: bool,
     syn_data: bool,
     cookie_request: bool,
@@ -133,11 +154,25 @@ pub struct Builder {
     /// QUIC connections by their number.
     quic: rustc_hash::FxHashMap<u32, usize>,
     pings: rustc_hash::FxHashMap<(std::net::IpAddr, std::net::IpAddr, u16), usize>,
+    /// With two vantage points: the capture times of the frames seen at the server's side.
+    far: vantage::FarSide,
 }
 
 impl Builder {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// A builder for a capture taken at both ends of a link: the packets it is given are the
+    /// client side's, and [`Builder::handle_far_copy`] takes the server side's frames.
+    pub fn two_sided() -> Self {
+        Self { far: vantage::FarSide::new(), ..Self::default() }
+    }
+
+    /// Takes a frame captured at the server's end of the link, the copy of one the client
+    /// side sent or will receive: it gives that message its other time.
+    pub fn handle_far_copy(&mut self, frame: &Frame<'_>) {
+        self.far.add(frame);
     }
 
     /// Takes one tracked packet.
@@ -273,11 +308,12 @@ impl Builder {
         let mut all: Vec<Pending> =
             self.connections.into_iter().chain(self.others).filter(|c| !c.events.is_empty()).collect();
         all.sort_by_key(|pending| pending.first_frame);
+        let far = self.far;
         all.into_iter()
             .enumerate()
             .map(|(id, mut pending)| {
                 pending.stream = id as u32;
-                pending.finish()
+                pending.finish(&far)
             })
             .collect()
     }
@@ -300,10 +336,17 @@ impl Pending {
         step: Step,
         early: bool,
     ) {
-        let t_ms = (frame.ts_ns - self.first_ns) as f64 / 1e6;
+        if step.side == Side::Client
+            && self.reply_ns.is_none()
+            && self.syn_ack_ns.is_some_and(|answered| frame.ts_ns >= answered)
+        {
+            self.reply_ns = Some(frame.ts_ns);
+        }
         self.events.push(Event {
             frame: frame.number,
-            t_ms,
+            t_ms: millis_between(self.first_ns, frame.ts_ns),
+            sent_ms: None,
+            arrived_ms: None,
             dir: step.side,
             round: 0,
             osi,
@@ -311,6 +354,8 @@ impl Pending {
             explain,
             step,
             early,
+            at_ns: frame.ts_ns,
+            copy: vantage::copy_key(frame),
         });
     }
 
@@ -349,7 +394,13 @@ impl Pending {
         }
     }
 
-    fn finish(mut self) -> Connection {
+    fn finish(mut self, far: &vantage::FarSide) -> Connection {
+        let vantage = if far.is_two_sided() {
+            far.time_events(self.first_ns, &mut self.events);
+            Vantage::Both
+        } else {
+            Vantage::guess(self.syn_ns, self.syn_ack_ns, self.reply_ns)
+        };
         // Early data the server turned down does not count: the request goes again after the
         // handshake, and the timeline says so.
         if self.early_offered && self.early_accepted == Some(false) {
@@ -414,8 +465,9 @@ impl Pending {
             retry: self.quic_retry,
             version_negotiation: self.quic_version_negotiation,
             joined_mid_stream: joined,
+            vantage,
             rtt_ms: match (self.syn_ns, self.syn_ack_ns, self.echo_rtt_ns) {
-                (Some(syn), Some(syn_ack), _) => Some((syn_ack - syn) as f64 / 1e6),
+                (Some(syn), Some(syn_ack), _) => Some(millis_between(syn, syn_ack)),
                 (_, _, Some(echo)) => Some(echo as f64 / 1e6),
                 _ => None,
             },
@@ -428,6 +480,11 @@ impl Pending {
             events,
         }
     }
+}
+
+/// Milliseconds from `from_ns` to `to_ns`, without overflow whatever the capture's clock says.
+fn millis_between(from_ns: i64, to_ns: i64) -> f64 {
+    (i128::from(to_ns) - i128::from(from_ns)) as f64 / 1e6
 }
 
 /// "HTTP GET /x HTTP/1.1" without the version at the end; "HTTP HTTP/1.1 200 OK" as "HTTP 200 OK".

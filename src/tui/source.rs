@@ -185,6 +185,16 @@ pub enum Source {
     Store(Arc<Store>),
 }
 
+impl Source {
+    /// The names of the capture's interfaces by id (none for a live store).
+    pub fn interface_names(&self) -> Vec<Option<String>> {
+        match self {
+            Self::File(capture) => capture.interface_names(),
+            Self::Store(_) => Vec::new(),
+        }
+    }
+}
+
 /// What a walk hands its packets to.
 pub trait Visitor {
     fn packet<'a>(&mut self, frame: &Frame<'a>, packet: &Packet<'a>) -> Next;
@@ -194,6 +204,10 @@ pub trait Visitor {
     fn idle(&mut self) -> Next {
         Next::Continue
     }
+
+    /// Key log text the source carries, met before the frames it applies to (the walk's own
+    /// tracker has already taken it).
+    fn secrets(&mut self, _text: &[u8]) {}
 }
 
 impl<F: for<'a> FnMut(&Frame<'a>, &Packet<'a>) -> Next> Visitor for F {
@@ -271,6 +285,7 @@ fn walk_file(capture: &CaptureFile, keylog: &KeyLog, cancel: &AtomicBool, visit:
         for secrets in frames.take_secrets() {
             if secrets.kind == SecretsKind::TlsKeyLog {
                 tracker.add_key_log_text(secrets.data);
+                visit.secrets(secrets.data);
             }
         }
         let frame = match item {
@@ -310,6 +325,7 @@ fn walk_store(store: &Store, keylog: &KeyLog, cancel: &AtomicBool, visit: &mut d
         };
         for text in store.secrets_for(index, secrets_taken) {
             tracker.add_key_log_text(&text);
+            visit.secrets(&text);
             secrets_taken += 1;
         }
         index += 1;

@@ -10,7 +10,7 @@ use super::detail::Detail;
 use super::rows::Rows;
 use super::source::{Next, OwnedFrame, Source, Store, each, walk};
 use crate::capture::CaptureFile;
-use crate::timeline::Builder;
+use crate::timeline::Timelines;
 use crate::track::keylog::KeyLog;
 
 /// A bundled capture, its embedded secrets, as a source.
@@ -42,20 +42,20 @@ pub fn stored(name: &str, count: usize) -> Arc<Store> {
 /// Every row and timeline of a source, as the indexer reports them at the end.
 pub fn indexed(source: &Source, keylog: &KeyLog) -> Indexed {
     let mut rows = Rows::new();
-    let mut builder = Builder::new();
+    let mut timelines = Timelines::new(&source.interface_names(), keylog);
     let ended = walk(
         source,
         keylog,
         &AtomicBool::new(false),
         &mut each(|frame, packet| {
             rows.push(frame, packet);
-            builder.handle_packet(frame, packet);
+            timelines.handle(frame, packet);
             Next::Continue
         }),
     );
     Indexed {
         rows,
-        connections: Some(builder.finish()),
+        connections: Some(timelines.finish()),
         position: None,
         ended: Some(ended),
         key_log_unmatched: None,

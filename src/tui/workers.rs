@@ -21,7 +21,7 @@ use crate::dissect::field::{Field, Value};
 use crate::dissect::tls::handshake::kind;
 use crate::dissect::{Header, Packet};
 use crate::filter::Filter;
-use crate::timeline::Builder;
+use crate::timeline::Timelines;
 use crate::track::keylog::KeyLog;
 
 /// How many rows the indexer gathers before it reports them.
@@ -48,12 +48,13 @@ fn spawn(name: &str, events: &Sender<Action>, work: impl FnOnce() + Send + 'stat
 pub fn index(source: Source, user_keylog: KeyLog, events: Sender<Action>, cancel: Arc<AtomicBool>) {
     let sender = events.clone();
     spawn("indexer", &events, move || {
+        let timelines = Timelines::new(&source.interface_names(), &user_keylog);
         let mut indexer = Indexer {
             source: source.clone(),
             user_keylog,
             sender,
             rows: Rows::new(),
-            builder: Builder::new(),
+            timelines,
             hellos: KeyCheck::default(),
             position: None,
             last_report: Instant::now(),
@@ -75,7 +76,7 @@ struct Indexer {
     user_keylog: KeyLog,
     sender: Sender<Action>,
     rows: Rows,
-    builder: Builder,
+    timelines: Timelines,
     hellos: KeyCheck,
     /// Bytes of the file read, and its size.
     position: Option<(usize, usize)>,
@@ -93,7 +94,7 @@ impl Indexer {
         let connections = (timelines && self.timelines_changed).then(|| {
             self.last_timelines = Instant::now();
             self.timelines_changed = false;
-            self.builder.snapshot()
+            self.timelines.snapshot()
         });
         let batch = Indexed {
             rows: std::mem::take(&mut self.rows),
@@ -114,7 +115,7 @@ impl Indexer {
             !self.user_keylog.is_empty() && self.hellos.seen > 0 && self.hellos.matched == 0;
         let last = Indexed {
             rows: self.rows,
-            connections: Some(self.builder.finish()),
+            connections: Some(self.timelines.finish()),
             position: self.position.map(|(_, total)| (total, total)),
             ended: Some(ended),
             key_log_unmatched: key_log_unmatched.then_some(self.hellos.seen),
@@ -126,7 +127,7 @@ impl Indexer {
 impl Visitor for Indexer {
     fn packet<'a>(&mut self, frame: &Frame<'a>, packet: &Packet<'a>) -> Next {
         self.rows.push(frame, packet);
-        self.builder.handle_packet(frame, packet);
+        self.timelines.handle(frame, packet);
         self.timelines_changed = true;
         self.hellos.check(packet, &self.user_keylog);
         if let Source::File(capture) = &self.source {
@@ -146,6 +147,10 @@ impl Visitor for Indexer {
             return Next::Continue;
         }
         self.report(timelines)
+    }
+
+    fn secrets(&mut self, text: &[u8]) {
+        self.timelines.add_key_log_text(text);
     }
 }
 

@@ -1,0 +1,262 @@
+//! Where a capture was taken, and what that makes of its times.
+//!
+//! A capture taken at one point sees each message once: at the client, a request's send time
+//! and a response's arrival time; at the server, the other two. `rttscope demo` records both
+//! ends of its emulated link, as pcapng interfaces named [`CLIENT_SIDE`] and [`SERVER_SIDE`],
+//! so every message has a send time and an arrival time on one clock and one-way delays are
+//! measured, not guessed. The client's side is the one the round trips are counted from (the
+//! textbook's view: what the client waits for), so only its frames are tracked into events;
+//! the server side's frames are matched to them by their bytes, which the link does not change.
+
+use std::hash::{Hash, Hasher};
+
+use rustc_hash::{FxHashMap, FxHasher};
+use serde::Serialize;
+use smallvec::SmallVec;
+
+use super::rounds::Side;
+use super::{Builder, Connection, Event, millis_between};
+use crate::capture::Frame;
+use crate::dissect::Packet;
+use crate::track::keylog::KeyLog;
+use crate::track::{Scratch, Tracker};
+
+/// The name of the interface that captured the client's end of an emulated link.
+pub const CLIENT_SIDE: &str = "client side";
+/// The name of the interface that captured the server's end.
+pub const SERVER_SIDE: &str = "server side";
+
+/// The most frames of the far side kept for matching; later ones go unmatched, so a huge
+/// capture cannot grow this without bound.
+const MAX_FAR_FRAMES: usize = 1 << 20;
+
+/// Where the capture saw a connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Vantage {
+    /// At the client: its requests' send times, the server's answers' arrival times.
+    Client,
+    /// At the server: the other way round.
+    Server,
+    /// At both ends of the link, on one clock.
+    Both,
+    /// So close to both ends (one host, or the next one) that the side does not matter: what
+    /// the times show is the hosts' processing.
+    Local,
+    /// Somewhere on the path, or the handshake was not seen.
+    Unknown,
+}
+
+/// Waits shorter than this are a host's own scheduling, whatever the side.
+const NOISE_NS: i64 = 100_000;
+/// Two waits of about the same length that add up to less than this are the two hosts'
+/// processing (a TLS or QUIC handshake's cryptography), not a network's round trip.
+const LOCAL_RTT_NS: i64 = 2_000_000;
+
+impl Vantage {
+    /// Tells the side from the handshake's timing: at the client the wait is between its first
+    /// message and the server's answer (a whole round trip), and the client's next message
+    /// follows at once; at the server it is the other way round.
+    pub(super) fn guess(first: Option<i64>, answer: Option<i64>, reply: Option<i64>) -> Self {
+        let (Some(first), Some(answer), Some(reply)) = (first, answer, reply) else {
+            return Self::Unknown;
+        };
+        let to_answer = answer.saturating_sub(first);
+        let to_reply = reply.saturating_sub(answer);
+        if to_answer.max(to_reply) < NOISE_NS {
+            Self::Local
+        } else if to_answer >= to_reply.saturating_mul(3) {
+            Self::Client
+        } else if to_reply >= to_answer.saturating_mul(3) {
+            Self::Server
+        } else if to_answer.saturating_add(to_reply) < LOCAL_RTT_NS {
+            Self::Local
+        } else {
+            Self::Unknown
+        }
+    }
+
+    /// Where the capture was taken, in words: "captured at the client".
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Client => "captured at the client",
+            Self::Server => "captured at the server",
+            Self::Both => "captured at both ends of the link",
+            Self::Local => "captured next to both ends: times are the hosts', not the network's",
+            Self::Unknown => "captured somewhere on the path",
+        }
+    }
+}
+
+/// Which interfaces of a capture are the two ends of a link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Sides {
+    pub client: u32,
+    pub server: u32,
+}
+
+impl Sides {
+    /// The ends, when the capture's interfaces (`if_name` by interface id) name both.
+    pub fn of(names: &[Option<String>]) -> Option<Self> {
+        let find = |wanted: &str| {
+            names
+                .iter()
+                .position(|name| name.as_deref() == Some(wanted))
+                .and_then(|at| u32::try_from(at).ok())
+        };
+        Some(Self { client: find(CLIENT_SIDE)?, server: find(SERVER_SIDE)? })
+    }
+}
+
+/// What pairs a frame with its copy at the other end: its bytes, hashed.
+pub(super) fn copy_key(frame: &Frame<'_>) -> u64 {
+    let mut hasher = FxHasher::default();
+    frame.data.hash(&mut hasher);
+    hasher.finish()
+}
+
+/// The far side's frames: capture times by the key of their bytes, in time order.
+#[derive(Clone, Debug, Default)]
+pub(super) struct FarSide {
+    two_sided: bool,
+    times: FxHashMap<u64, SmallVec<[i64; 1]>>,
+    kept: usize,
+}
+
+impl FarSide {
+    pub(super) fn new() -> Self {
+        Self { two_sided: true, ..Self::default() }
+    }
+
+    pub(super) fn is_two_sided(&self) -> bool {
+        self.two_sided
+    }
+
+    pub(super) fn add(&mut self, frame: &Frame<'_>) {
+        if self.kept >= MAX_FAR_FRAMES {
+            return;
+        }
+        self.kept += 1;
+        self.times.entry(copy_key(frame)).or_default().push(frame.ts_ns);
+    }
+
+    /// Gives each event its send and arrival times: a client's message arrives at the server
+    /// side after the client side saw it leave, a server's message left the server side
+    /// before the client side saw it arrive. A message with no copy at the far end was lost
+    /// on the link (or, from the server, never reached the client's side at all).
+    pub(super) fn time_events(&self, first_ns: i64, events: &mut [Event]) {
+        for event in events {
+            let copies = self.times.get(&event.copy).map_or(&[][..], |times| times.as_slice());
+            let here = event.at_ns;
+            let there = match event.dir {
+                Side::Client => copies.iter().copied().find(|&at| at >= here),
+                Side::Server => copies.iter().copied().rev().find(|&at| at <= here),
+            };
+            let (sent, arrived) = match event.dir {
+                Side::Client => (Some(here), there),
+                Side::Server => (there, Some(here)),
+            };
+            event.sent_ms = sent.map(|at| millis_between(first_ns, at));
+            event.arrived_ms = arrived.map(|at| millis_between(first_ns, at));
+        }
+    }
+}
+
+/// Timelines of a capture's frames, whichever way it was taken. Give it every frame with the
+/// packet a tracker of every frame made of it (what `dissect` shows): for a capture of one
+/// vantage point those packets are the events; for a capture of both ends of a link it tracks
+/// the client side's frames again on its own and matches the server side's to them.
+pub struct Timelines {
+    builder: Builder,
+    near: Option<NearSide>,
+}
+
+/// The client side of a two-sided capture, tracked on its own.
+struct NearSide {
+    sides: Sides,
+    tracker: Tracker,
+    scratch: Scratch,
+}
+
+impl Timelines {
+    /// For a capture whose interfaces carry `names` (by interface id), decrypting with
+    /// `keylog` besides the secrets the capture embeds.
+    pub fn new(names: &[Option<String>], keylog: &KeyLog) -> Self {
+        match Sides::of(names) {
+            Some(sides) => Self {
+                builder: Builder::two_sided(),
+                near: Some(NearSide {
+                    sides,
+                    tracker: Tracker::with_keylog(keylog.clone()),
+                    scratch: Scratch::new(),
+                }),
+            },
+            None => Self { builder: Builder::new(), near: None },
+        }
+    }
+
+    /// Whether the capture holds both ends of a link.
+    pub fn is_two_sided(&self) -> bool {
+        self.near.is_some()
+    }
+
+    /// Key log text met in the capture (a Decryption Secrets Block), for the frames after it.
+    pub fn add_key_log_text(&mut self, text: &[u8]) {
+        if let Some(near) = &mut self.near {
+            near.tracker.add_key_log_text(text);
+        }
+    }
+
+    /// Takes one frame, and the packet a tracker of every frame made of it.
+    pub fn handle(&mut self, frame: &Frame<'_>, packet: &Packet<'_>) {
+        let Some(near) = &mut self.near else {
+            return self.builder.handle_packet(frame, packet);
+        };
+        match frame.interface {
+            Some(id) if id == near.sides.client => {
+                let packet = near.tracker.handle_frame(frame, &mut near.scratch);
+                self.builder.handle_packet(frame, &packet);
+            }
+            Some(id) if id == near.sides.server => self.builder.handle_far_copy(frame),
+            // Another interface of the same capture is no part of the link.
+            _ => {}
+        }
+    }
+
+    /// The connections so far; taking more frames goes on.
+    pub fn snapshot(&self) -> Vec<Connection> {
+        self.builder.snapshot()
+    }
+
+    pub fn finish(self) -> Vec<Connection> {
+        self.builder.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_side_is_told_from_where_the_handshake_waits() {
+        const MS: i64 = 1_000_000;
+        // At the client: 40 ms to the SYN-ACK, the ACK right after.
+        assert_eq!(Vantage::guess(Some(0), Some(40 * MS), Some(40 * MS + 30_000)), Vantage::Client);
+        // At the server: the SYN-ACK right after the SYN, the ACK a round trip later.
+        assert_eq!(Vantage::guess(Some(0), Some(20_000), Some(40 * MS)), Vantage::Server);
+        // Loopback: everything within microseconds, or the hosts' cryptography on both sides.
+        assert_eq!(Vantage::guess(Some(0), Some(20_000), Some(45_000)), Vantage::Local);
+        assert_eq!(Vantage::guess(Some(0), Some(500_000), Some(970_000)), Vantage::Local);
+        // Halfway along the path: both waits half a round trip.
+        assert_eq!(Vantage::guess(Some(0), Some(20 * MS), Some(40 * MS)), Vantage::Unknown);
+        assert_eq!(Vantage::guess(Some(0), None, None), Vantage::Unknown);
+    }
+
+    #[test]
+    fn both_ends_are_found_by_their_interface_names() {
+        let names = [Some("lo".to_owned()), Some(SERVER_SIDE.to_owned()), Some(CLIENT_SIDE.to_owned())];
+        assert_eq!(Sides::of(&names), Some(Sides { client: 2, server: 1 }));
+        assert_eq!(Sides::of(&[Some(CLIENT_SIDE.to_owned()), None]), None);
+        assert_eq!(Sides::of(&[]), None);
+    }
+}
