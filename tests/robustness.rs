@@ -7,6 +7,8 @@ mod common;
 
 use std::io;
 
+use rttscope::render::timeline::Scale;
+
 use rttscope::capture::{CaptureFile, Frame, LinkType};
 use rttscope::filter::Filter;
 use rttscope::registry::FIELDS;
@@ -37,9 +39,11 @@ impl Drop for Pipeline {
     fn drop(&mut self) {
         let connections = std::mem::take(&mut self.timeline).finish();
         let mut sink = io::sink();
-        rttscope::render::timeline::write_text(&mut sink, &connections).expect("a sink");
+        for scale in [Scale::Compact, Scale::ToScale] {
+            rttscope::render::timeline::write_text(&mut sink, &connections, scale).expect("a sink");
+            rttscope::render::diagram::write_svg(&mut sink, &connections, scale).expect("a sink");
+        }
         rttscope::render::timeline::write_json(&mut sink, &connections).expect("a sink");
-        rttscope::render::diagram::write_svg(&mut sink, &connections).expect("a sink");
         rttscope::render::diagram::write_mermaid(&mut sink, &connections).expect("a sink");
     }
 }

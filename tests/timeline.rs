@@ -172,55 +172,47 @@ fn an_unknown_connection_is_a_usage_error() {
     assert!(stderr(&output).contains("no connection 99"), "{}", stderr(&output));
 }
 
-/// The diagram of a TLS 1.2 connection, as committed; `RTTSCOPE_BLESS=1` rewrites it.
+/// The diagram of a TLS 1.2 connection, compact and to scale, as committed (insta).
 #[test]
 fn the_text_diagram_matches_its_snapshot() {
     let keys = interop("tls12-openssl.keys");
-    let output = rttscope(&[
-        "timeline",
-        &interop("tls12-openssl.pcap").to_string_lossy(),
-        "--keylog",
-        &keys.to_string_lossy(),
-        "--connection",
-        "0",
-    ]);
-    assert!(output.status.success());
-    let snapshot = common::root().join("tests/snapshots/timeline-tls12.txt");
-    if std::env::var_os("RTTSCOPE_BLESS").is_some() {
-        std::fs::create_dir_all(snapshot.parent().expect("a folder")).expect("folder");
-        std::fs::write(&snapshot, &output.stdout).expect("written");
+    for (name, extra) in [("timeline_tls12_text", None), ("timeline_tls12_text_to_scale", Some("--to-scale"))] {
+        let mut args = vec![
+            "timeline".to_owned(),
+            interop("tls12-openssl.pcap").to_string_lossy().into_owned(),
+            "--keylog".to_owned(),
+            keys.to_string_lossy().into_owned(),
+            "--connection".to_owned(),
+            "0".to_owned(),
+        ];
+        args.extend(extra.map(str::to_owned));
+        let output = rttscope(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(output.status.success(), "{}", stderr(&output));
+        insta::assert_snapshot!(name, stdout(&output));
     }
-    let expected = std::fs::read_to_string(&snapshot).expect("the snapshot (RTTSCOPE_BLESS=1 makes it)");
-    assert_eq!(stdout(&output), expected);
 }
 
-/// The SVG and Mermaid renderings of the 0-RTT connection, as committed; `RTTSCOPE_BLESS=1`
-/// rewrites them.
+/// The SVG and Mermaid renderings of the 0-RTT connection, as committed (insta).
 #[test]
 fn the_svg_and_mermaid_diagrams_match_their_snapshots() {
     let keys = interop("tls13-0rtt.keys");
-    for (format, file) in [("svg", "timeline-0rtt.svg"), ("mermaid", "timeline-0rtt.mmd")] {
-        let output = rttscope(&[
-            "timeline",
-            &interop("tls13-0rtt.pcap").to_string_lossy(),
-            "--keylog",
-            &keys.to_string_lossy(),
-            "--connection",
-            "1",
-            "-T",
-            format,
-        ]);
-        assert!(output.status.success());
-        let snapshot = common::root().join("tests/snapshots").join(file);
-        if std::env::var_os("RTTSCOPE_BLESS").is_some() {
-            std::fs::write(&snapshot, &output.stdout).expect("written");
+    let capture = interop("tls13-0rtt.pcap");
+    let (capture, keys) = (capture.to_string_lossy(), keys.to_string_lossy());
+    let base = ["timeline", &capture, "--keylog", &keys, "--connection", "1"];
+    for (name, extra) in [
+        ("timeline_0rtt_svg", &["-T", "svg"][..]),
+        ("timeline_0rtt_svg_to_scale", &["-T", "svg", "--to-scale"][..]),
+        ("timeline_0rtt_mermaid", &["-T", "mermaid"][..]),
+    ] {
+        let output = rttscope(&[&base[..], extra].concat());
+        assert!(output.status.success(), "{}", stderr(&output));
+        let text = stdout(&output);
+        if name.contains("svg") {
+            assert!(text.starts_with("<svg") && text.trim_end().ends_with("</svg>"));
+            assert!(text.contains("request after 1 round trip, response after 2 round trips"));
         }
-        let expected = std::fs::read_to_string(&snapshot).expect("the snapshot (RTTSCOPE_BLESS=1 makes it)");
-        assert_eq!(stdout(&output), expected, "{format}");
+        insta::assert_snapshot!(name, text);
     }
-    let svg = std::fs::read_to_string(common::root().join("tests/snapshots/timeline-0rtt.svg")).expect("svg");
-    assert!(svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"));
-    assert!(svg.contains("request after 1 round trip, response after 2 round trips"));
 }
 
 #[test]

@@ -162,6 +162,12 @@ pub struct TimelineArgs {
     /// Output format.
     #[arg(short = 'T', long, value_enum, default_value = "text")]
     pub format: TimelineFormat,
+
+    /// Draw text and SVG diagrams to scale: time flows down, each arrow sloping from when its
+    /// message was sent to when it arrived (measured at both ends of a link when the capture
+    /// has both, as `rttscope demo` records them).
+    #[arg(long)]
+    pub to_scale: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

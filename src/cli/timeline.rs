@@ -9,7 +9,7 @@ use super::{CliError, Outcome, TimelineArgs, TimelineFormat};
 use crate::capture::{CaptureFile, Frame};
 use crate::dissect::Packet;
 use crate::render::diagram::{write_mermaid, write_svg};
-use crate::render::timeline::{write_json, write_text};
+use crate::render::timeline::{Scale, write_json, write_text};
 use crate::timeline::{Connection, Timelines};
 use crate::track::Tracker;
 
@@ -25,10 +25,11 @@ pub fn run(args: &TimelineArgs) -> Result<Outcome, CliError> {
             )));
         }
     }
+    let scale = if args.to_scale { Scale::ToScale } else { Scale::Compact };
     let written = match args.format {
-        TimelineFormat::Text => write_text(&mut out, &connections),
+        TimelineFormat::Text => write_text(&mut out, &connections, scale),
         TimelineFormat::Json => write_json(&mut out, &connections),
-        TimelineFormat::Svg => write_svg(&mut out, &connections),
+        TimelineFormat::Svg => write_svg(&mut out, &connections, scale),
         TimelineFormat::Mermaid => write_mermaid(&mut out, &connections),
     };
     match written.and_then(|()| out.flush()) {

@@ -38,22 +38,29 @@ fn not_a_terminal() -> CliError {
 
 /// `rttscope FILE` and `rttscope open FILE`.
 pub fn open(args: &OpenArgs) -> Result<Outcome, CliError> {
-    open_on(args, View::Packets)
+    open_on(args, View::Packets, None)
 }
 
-/// Opens a capture in the UI on `view`.
-pub fn open_on(args: &OpenArgs, view: View) -> Result<Outcome, CliError> {
+/// Opens a capture in the UI on `view`, with `banner` kept in sight all along: the title ends
+/// with its first part, the status bar shows the second (the demo says so when it could not
+/// build its emulated link and shows loopback times instead).
+pub fn open_on(args: &OpenArgs, view: View, banner: Option<(&str, String)>) -> Result<Outcome, CliError> {
     // The file first: a file that cannot be read says so, terminal or not.
     let (capture, keylog) = open_capture(&args.file, args.keylog.as_deref())?;
     if !interactive() {
         return Err(not_a_terminal());
     }
+    let title = match &banner {
+        Some((mark, _)) => format!("{} · {mark}", args.file.display()),
+        None => args.file.display().to_string(),
+    };
     let session = Session {
-        title: args.file.display().to_string(),
+        title,
         mode: Mode::File,
         source: Source::File(Arc::new(capture)),
         keylog,
         notes: Vec::new(),
+        banner: banner.map(|(_, text)| text),
         view,
         counters: None,
     };
@@ -97,6 +104,7 @@ pub fn replay(args: &ReplayArgs) -> Result<Outcome, CliError> {
         source: Source::Store(store),
         keylog,
         notes: Vec::new(),
+        banner: None,
         view: View::Packets,
         counters: None,
     };
@@ -210,6 +218,7 @@ pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
         source: Source::Store(Arc::clone(&store)),
         keylog,
         notes: Vec::new(),
+        banner: None,
         view: View::Packets,
         counters: Some(Box::new(Arc::clone(&counters))),
     };

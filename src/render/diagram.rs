@@ -5,7 +5,8 @@
 use std::fmt::Write as _;
 use std::io;
 
-use super::timeline::verdict;
+use super::ladder;
+use super::timeline::{Scale, verdict};
 use crate::timeline::Connection;
 use crate::timeline::rounds::Side;
 
@@ -46,10 +47,24 @@ const SERVER_X: usize = 790;
 const ROW: usize = 34;
 const TOP: usize = 110;
 
+/// Height of a row of a to-scale diagram, in pixels.
+const SCALE_ROW: usize = 22;
+
 /// Writes a standalone SVG of the connections' diagrams, one below the other.
-pub fn write_svg(out: &mut dyn io::Write, connections: &[Connection]) -> io::Result<()> {
-    let rows: usize = connections.iter().map(|connection| connection.events.len() + 4).sum();
-    let height = TOP + rows * ROW;
+pub fn write_svg(out: &mut dyn io::Write, connections: &[Connection], scale: Scale) -> io::Result<()> {
+    let layouts: Vec<Option<ladder::Layout>> = connections
+        .iter()
+        .map(|connection| (scale == Scale::ToScale).then(|| ladder::layout(connection)))
+        .collect();
+    let height: usize = TOP
+        + connections
+            .iter()
+            .zip(&layouts)
+            .map(|(connection, layout)| match layout {
+                Some(layout) => (layout.rows + 2) * SCALE_ROW + 4 * ROW,
+                None => (connection.events.len() + 4) * ROW,
+            })
+            .sum::<usize>();
     let mut svg = String::new();
     // Writing into a String cannot fail.
     let _ = write!(
@@ -60,8 +75,11 @@ pub fn write_svg(out: &mut dyn io::Write, connections: &[Connection]) -> io::Res
 "##
     );
     let mut y = 40;
-    for connection in connections {
-        y = svg_connection(&mut svg, connection, y);
+    for (connection, layout) in connections.iter().zip(&layouts) {
+        y = match layout {
+            Some(layout) => svg_ladder(&mut svg, connection, layout, y),
+            None => svg_connection(&mut svg, connection, y),
+        };
     }
     svg.push_str("</svg>\n");
     out.write_all(svg.as_bytes())
@@ -142,6 +160,105 @@ fn svg_connection(svg: &mut String, connection: &Connection, top: usize) -> usiz
         svg,
         r#"<text x="20" y="{caption}" font-style="italic">{}</text>"#,
         xml(&verdict(connection))
+    );
+    caption + 2 * ROW
+}
+
+/// Draws one connection to scale from `top`: time flows down, each arrow from its send time at
+/// the sender to its arrival time at the receiver, each round ruled across where the client
+/// enters it. Returns where the next one may start.
+fn svg_ladder(svg: &mut String, connection: &Connection, layout: &ladder::Layout, top: usize) -> usize {
+    let title = format!(
+        "Connection {}: {} → {} ({}, {})",
+        connection.id,
+        connection.client,
+        connection.server,
+        connection.variant,
+        connection.vantage.words()
+    );
+    let _ =
+        writeln!(svg, r#"<text x="20" y="{top}" font-size="18" font-weight="bold">{}</text>"#, xml(&title));
+    let heads = top + 34;
+    for (x, name) in [(CLIENT_X, "client"), (SERVER_X, "server")] {
+        let _ = writeln!(
+            svg,
+            r#"<text x="{x}" y="{heads}" text-anchor="middle" font-weight="bold">{name}</text>"#
+        );
+    }
+    let first = heads + 20;
+    let y_of = |row: f64| first as f64 + row * SCALE_ROW as f64;
+    let last = y_of(layout.rows as f64);
+    for &(row, round) in &layout.rounds {
+        let y = y_of(row as f64);
+        let _ = writeln!(
+            svg,
+            r##"<line x1="90" y1="{y:.1}" x2="{}" y2="{y:.1}" stroke="#b9c6dc" stroke-dasharray="6 4"/><text x="20" y="{:.1}" fill="#555">round {round}</text>"##,
+            WIDTH - 90,
+            y + 5.0
+        );
+    }
+    for &(row, ms) in &layout.breaks {
+        let _ = writeln!(
+            svg,
+            r##"<text x="{}" y="{:.1}" text-anchor="middle" fill="#888" font-style="italic">⋮ {} later</text>"##,
+            (CLIENT_X + SERVER_X) / 2,
+            y_of(row as f64) + 5.0,
+            super::ladder::duration_words(ms)
+        );
+    }
+    for x in [CLIENT_X, SERVER_X] {
+        let _ = writeln!(
+            svg,
+            r##"<line x1="{x}" y1="{first}" x2="{x}" y2="{last:.1}" stroke="#999" stroke-width="2"/>"##
+        );
+    }
+    let decimals = if layout.ms_per_row >= 1.0 { 1 } else { 3 };
+    for placed in &layout.messages {
+        let event = &connection.events[placed.event];
+        let (from, to) = match placed.side {
+            Side::Client => (CLIENT_X as f64, SERVER_X as f64 - 4.0),
+            Side::Server => (SERVER_X as f64, CLIENT_X as f64 + 4.0),
+        };
+        let y1 = y_of(placed.sent_row);
+        let (x2, y2, lost) = match placed.arrived_row {
+            Some(row) => (to, y_of(row), false),
+            None => ((from + to) / 2.0, y1 + 2.0 * SCALE_ROW as f64, true),
+        };
+        let marker = if lost { "" } else { r#" marker-end="url(#head)""# };
+        let _ = writeln!(
+            svg,
+            r##"<line x1="{from:.1}" y1="{y1:.1}" x2="{x2:.1}" y2="{y2:.1}" stroke="#333" stroke-width="1.5"{marker}/>"##
+        );
+        if lost {
+            let _ = writeln!(
+                svg,
+                r##"<text x="{x2:.1}" y="{:.1}" text-anchor="middle" fill="#c0392b" font-weight="bold">✗ lost</text>"##,
+                y2 + 5.0
+            );
+        }
+        let (anchor, x) = match placed.side {
+            Side::Client => ("start", CLIENT_X + 8),
+            Side::Server => ("end", SERVER_X - 8),
+        };
+        let _ = writeln!(
+            svg,
+            r#"<text x="{x}" y="{:.1}" text-anchor="{anchor}" font-size="13">{}</text>"#,
+            y1 - 4.0,
+            xml(&event.label)
+        );
+        let _ = writeln!(
+            svg,
+            r##"<text x="{}" y="{:.1}" fill="#555" font-size="12">{:.decimals$} ms</text>"##,
+            SERVER_X + 14,
+            y1 + 4.0,
+            placed.sent_ms
+        );
+    }
+    let caption = last as usize + 26;
+    let _ = writeln!(
+        svg,
+        r#"<text x="20" y="{caption}" font-style="italic">{}</text>"#,
+        xml(&format!("{} · one row = {} ms", verdict(connection), layout.ms_per_row))
     );
     caption + 2 * ROW
 }

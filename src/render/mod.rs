@@ -4,6 +4,7 @@
 pub mod diagram;
 pub mod fields;
 pub mod json;
+pub mod ladder;
 pub mod text;
 pub mod timeline;
 

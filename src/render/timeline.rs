@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 use std::io;
 
+use super::ladder;
 use crate::timeline::Connection;
 use crate::timeline::rounds::Side;
 
@@ -80,8 +81,20 @@ pub fn verdict(connection: &Connection) -> String {
     line
 }
 
+/// How a diagram spends its rows.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scale {
+    /// One row per message, in order.
+    Compact,
+    /// Time flows down to scale, each arrow sloping from its send time to its arrival time.
+    ToScale,
+}
+
+/// Width of a to-scale text diagram, between the client's line and the server's.
+const LADDER_WIDTH: usize = 84;
+
 /// Writes each connection's diagram and verdict, then the table of all of them.
-pub fn write_text(out: &mut dyn io::Write, connections: &[Connection]) -> io::Result<()> {
+pub fn write_text(out: &mut dyn io::Write, connections: &[Connection], scale: Scale) -> io::Result<()> {
     for connection in connections {
         let mut facts = vec![connection.variant.to_owned()];
         if let Some(version) = connection.tls_version {
@@ -102,6 +115,7 @@ pub fn write_text(out: &mut dyn io::Write, connections: &[Connection]) -> io::Re
         if connection.early_data != "none" {
             facts.push(format!("early data {}", connection.early_data));
         }
+        facts.push(connection.vantage.words().to_owned());
         writeln!(
             out,
             "Connection {}: {} → {}   {}",
@@ -110,6 +124,12 @@ pub fn write_text(out: &mut dyn io::Write, connections: &[Connection]) -> io::Re
             connection.server,
             facts.join(" · ")
         )?;
+        if scale == Scale::ToScale {
+            write_ladder(out, connection)?;
+            writeln!(out, " {}", verdict(connection))?;
+            writeln!(out)?;
+            continue;
+        }
         let longest = connection.events.iter().map(|event| event.label.chars().count()).max().unwrap_or(0);
         let arrow_width = (longest + 6).clamp(MIN_ARROW, MAX_ARROW);
         let heading = format!("client{:>pad$}", "server", pad = arrow_width - 4);
@@ -142,27 +162,54 @@ pub fn write_text(out: &mut dyn io::Write, connections: &[Connection]) -> io::Re
     Ok(())
 }
 
-/// The table of every connection: server, variant, round trips and RTT, and with `textbook`
-/// the round trips DESIGN section 3's table gives for the variant, with a mark where they agree.
+/// The to-scale diagram of one connection: times on the left, then the round the client
+/// enters, then the ladder.
+fn write_ladder(out: &mut dyn io::Write, connection: &Connection) -> io::Result<()> {
+    let layout = ladder::layout(connection);
+    let decimals = if layout.ms_per_row >= 1.0 { 1 } else { 3 };
+    writeln!(
+        out,
+        " one row = {} ms; arrows slope from when a message was sent to when it arrived",
+        layout.ms_per_row
+    )?;
+    let heading = format!("client{:>pad$}", "server", pad = LADDER_WIDTH - 6);
+    writeln!(out, " {:>10}  {:<6}{heading}", "time (ms)", "round")?;
+    for row in ladder::draw(connection, &layout, LADDER_WIDTH) {
+        let time = row.ms.map_or(String::new(), |ms| format!("{ms:.decimals$}"));
+        let round = row.round.map_or(String::new(), |round| format!("R{round}"));
+        writeln!(out, " {time:>10}  {round:<6}{}", row.text().trim_end())?;
+    }
+    Ok(())
+}
+
+/// A time in milliseconds for a table cell, or a dash.
+fn ms_cell(ms: Option<f64>) -> String {
+    ms.map_or("-".to_owned(), |ms| format!("{ms:.1} ms"))
+}
+
+/// The table of every connection: server, variant, the round trips before the request and the
+/// response and the time each took, the measured round-trip time, and with `textbook` the
+/// round trips DESIGN section 3's table gives for the variant, with a mark where they agree.
 pub fn write_table(out: &mut dyn io::Write, connections: &[Connection], textbook: bool) -> io::Result<()> {
     write!(
         out,
-        "{:>4}  {:<28} {:<16} {:>8} {:>9} {:>10}",
-        "id", "server", "variant", "request", "response", "RTT (ms)"
+        "{:>4}  {:<22} {:<15} {:>7} {:>8} {:>16} {:>12} {:>13}",
+        "id", "server", "variant", "request", "response", "time to request", "to response", "measured RTT"
     )?;
     writeln!(out, "{}", if textbook { "  textbook" } else { "" })?;
     for connection in connections {
         let count = |n: Option<u32>| n.map_or("-".to_owned(), |n| n.to_string());
-        let rtt = connection.rtt_ms.map_or("-".to_owned(), |rtt| format!("{rtt:.3}"));
         write!(
             out,
-            "{:>4}  {:<28} {:<16} {:>8} {:>9} {:>10}",
+            "{:>4}  {:<22} {:<15} {:>7} {:>8} {:>16} {:>12} {:>13}",
             connection.id,
             connection.server,
             connection.variant,
             count(connection.request_rtts),
             count(connection.response_rtts),
-            rtt
+            ms_cell(connection.request_ms),
+            ms_cell(connection.response_ms),
+            connection.rtt_ms.map_or("-".to_owned(), |rtt| format!("{rtt:.3} ms")),
         )?;
         let expected = textbook.then(|| crate::timeline::textbook(connection.variant)).flatten();
         match expected {

@@ -30,6 +30,8 @@ pub enum Action {
     SwitchPane,
     /// Show or hide the selected timeline message's explanation.
     Explain,
+    /// Timeline: to scale, or one row per message.
+    ToggleScale,
     /// Live and replay: stop or resume following new packets.
     TogglePause,
     FilterStart,

@@ -105,6 +105,10 @@ pub struct App {
     /// What the status bar says besides the counts: a capture cut short, a key log that
     /// matched nothing.
     pub notes: Vec<String>,
+    /// What the status bar says all along, before any note.
+    pub banner: Option<String>,
+    /// The Timeline view draws time to scale (a ladder), not one row per message.
+    pub to_scale: bool,
     pub commands: Vec<Command>,
 }
 
@@ -140,6 +144,8 @@ impl App {
             following: live,
             captured: None,
             notes: Vec::new(),
+            banner: None,
+            to_scale: false,
             commands: Vec::new(),
         }
     }
@@ -299,6 +305,10 @@ impl App {
                 self.focus = if self.focus == Focus::List { Focus::Tree } else { Focus::List };
             }
             Action::SwitchPane => {}
+            Action::ToggleScale => {
+                self.to_scale = !self.to_scale;
+                self.clamp_events();
+            }
             Action::Explain => {
                 if self.view == View::Timeline {
                     self.explaining = !self.explaining;
@@ -553,9 +563,6 @@ const COMPARE_ORDER: [&str; 11] = [
     "icmp",
     "udp",
 ];
-
-/// Columns per round trip in a Compare bar.
-pub const CELLS_PER_ROUND: usize = 8;
 
 /// Lines above the first message of the timeline diagram: the column heads and the verdict.
 pub const TIMELINE_HEADER: u16 = 2;

@@ -23,6 +23,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: "Enter", does: "open: layers, timeline, a message's packet; fold an OSI layer" },
     Binding { keys: "Esc", does: "close help, filter, explanation, tree; back to connections" },
     Binding { keys: "e", does: "Timeline: explain the selected message" },
+    Binding { keys: "t", does: "Timeline: time to scale (arrows slope), or one row each" },
     Binding { keys: "/", does: "display filter as in dissect -Y; Ctrl-U empties, Esc cancels" },
     Binding { keys: "space", does: "live and replay: pause or resume following new packets" },
     Binding { keys: "mouse", does: "click a tab, packet, field, connection or message; scroll" },
@@ -80,6 +81,7 @@ fn key_action(key: &KeyEvent, editing: bool) -> Option<Action> {
         KeyCode::Enter => Action::Enter,
         KeyCode::Esc => Action::Back,
         KeyCode::Char('e') => Action::Explain,
+        KeyCode::Char('t') => Action::ToggleScale,
         KeyCode::Char('/') => Action::FilterStart,
         KeyCode::Char(' ') => Action::TogglePause,
         // It still closes help, as help promises of any key.
@@ -139,7 +141,7 @@ mod tests {
         {
             assert!(listed.split_whitespace().any(|key| key == name), "help does not list {name}");
         }
-        for character in "q?1234kjgGhle/ ".chars() {
+        for character in "q?1234kjgGhlet/ ".chars() {
             let listed = BINDINGS.iter().any(|binding| {
                 binding
                     .keys

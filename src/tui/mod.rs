@@ -59,6 +59,8 @@ pub struct Session {
     pub keylog: KeyLog,
     /// Notes for the status bar from before the UI started.
     pub notes: Vec<String>,
+    /// What the status bar says for as long as the UI runs.
+    pub banner: Option<String>,
     /// The view shown first.
     pub view: View,
     pub counters: Option<Box<dyn Counters>>,
@@ -80,6 +82,7 @@ pub fn run(session: Session) -> io::Result<()> {
 
     let mut app = App::new(session.title.clone(), session.mode.clone());
     app.notes.extend(session.notes.iter().cloned());
+    app.banner.clone_from(&session.banner);
     app.view = session.view;
     let mut terminal = TerminalGuard::enter()?;
     let size = terminal.terminal.size()?;

@@ -164,6 +164,9 @@ fn status(app: &App, area: Rect, buf: &mut Buffer) {
             _ => text.push_str(if app.following { " · following" } else { " · paused (space resumes)" }),
         }
         left.push(Span::raw(format!(" {text}")));
+        if let Some(banner) = &app.banner {
+            left.push(Span::styled(format!(" · {banner}"), theme::warning()));
+        }
         // The newest note; the others are counted, so the bar keeps room for the keys.
         if let Some(note) = app.notes.last() {
             let more = match app.notes.len() - 1 {

@@ -10,7 +10,9 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::{fit, pane_title, render_lines};
 use crate::osi::OsiLayer;
+use crate::render::ladder::{self, Ink};
 use crate::render::timeline::verdict;
+use crate::timeline::Connection;
 use crate::timeline::rounds::Side;
 use crate::tui::app::{App, TIMELINE_HEADER};
 use crate::tui::layout;
@@ -42,8 +44,14 @@ impl Widget for Timeline<'_> {
             ),
             true,
         )];
-        let arrow = usize::from(diagram.width).saturating_sub(LEFT + RIGHT + 2).max(20);
         lines.push(Line::styled(fit(&verdict(connection), usize::from(diagram.width)), theme::title()));
+        if app.to_scale {
+            ladder_lines(app, connection, diagram, &mut lines);
+            render_lines(lines, diagram, buf);
+            explanation(app, connection, panel, buf);
+            return;
+        }
+        let arrow = usize::from(diagram.width).saturating_sub(LEFT + RIGHT + 2).max(20);
         debug_assert_eq!(TIMELINE_HEADER, 2);
         lines.push(Line::from(vec![
             Span::styled(format!("{:<5}{:>8} ", "round", "ms"), theme::header()),
@@ -85,20 +93,77 @@ impl Widget for Timeline<'_> {
             lines.push(line);
         }
         render_lines(lines, diagram, buf);
-        if let (Some(panel), Some(event)) = (panel, connection.events.get(app.event)) {
-            let osi = OsiLayer::from_number(event.osi);
-            let layer = osi.map_or(String::new(), |osi| format!(" · {osi}"));
-            let text = vec![
-                Line::styled(
-                    format!("frame {} · round {}{layer} · {}", event.frame, event.round, event.label),
-                    Style::new().add_modifier(Modifier::BOLD),
-                ),
-                Line::raw(event.explain),
-                Line::styled("Enter shows its packet · e or Esc closes", theme::dim()),
-            ];
-            let mut lines = vec![pane_title("Why this message".into(), false)];
-            lines.extend(text);
-            Paragraph::new(lines).wrap(Wrap { trim: true }).render(panel, buf);
+        explanation(app, connection, panel, buf);
+    }
+}
+
+/// The to-scale ladder: time flows down, arrows slope from send to arrival, the round the
+/// client enters ruled across. Scrolled so the selected message's label is in sight.
+fn ladder_lines(app: &App, connection: &Connection, diagram: Rect, lines: &mut Vec<Line<'static>>) {
+    let width = usize::from(diagram.width).saturating_sub(LEFT + 1).max(24);
+    let layout = ladder::layout(connection);
+    let rows = ladder::draw(connection, &layout, width);
+    let decimals = if layout.ms_per_row >= 1.0 { 1 } else { 3 };
+    lines.push(Line::from(vec![
+        Span::styled(format!("{:<5}{:>8} ", "round", "ms"), theme::header()),
+        Span::styled(format!("{:<width$}", "client", width = width / 2), theme::client()),
+        Span::styled(format!("{:>width$}", "server", width = width - width / 2), theme::server()),
+    ]));
+    // One line more than the compact diagram's header: the scale.
+    let room = layout::rows(diagram, TIMELINE_HEADER + 1);
+    let selected = rows.iter().position(|row| row.event == Some(app.event)).unwrap_or(0);
+    let top = selected.saturating_sub(room / 3).min(rows.len().saturating_sub(room));
+    for row in rows.iter().skip(top).take(room) {
+        let round = row.round.map_or("│".to_owned(), |round| format!("R{round}"));
+        let time = row.ms.map_or(String::new(), |ms| format!("{ms:.decimals$}"));
+        let mut spans = vec![Span::styled(format!("{round:<5}{time:>8} "), theme::dim())];
+        // Runs of cells in one ink become one span.
+        let mut run = String::new();
+        let mut ink = None;
+        for (character, cell) in &row.cells {
+            if ink.is_some_and(|ink| ink != *cell) {
+                spans.push(Span::styled(std::mem::take(&mut run), ink_style(ink, app.event)));
+            }
+            ink = Some(*cell);
+            run.push(*character);
         }
+        spans.push(Span::styled(run, ink_style(ink, app.event)));
+        lines.push(Line::from(spans));
+    }
+    lines.insert(
+        1,
+        Line::styled(
+            format!("to scale: one row = {} ms · t: one row per message", layout.ms_per_row),
+            theme::dim(),
+        ),
+    );
+}
+
+fn ink_style(ink: Option<Ink>, selected: usize) -> Style {
+    match ink {
+        Some(Ink::Label(event, _)) if event == selected => theme::selected(),
+        Some(Ink::Arrow(_, Side::Client) | Ink::Label(_, Side::Client)) => theme::client(),
+        Some(Ink::Arrow(_, Side::Server) | Ink::Label(_, Side::Server)) => theme::server(),
+        Some(Ink::Rule | Ink::Break | Ink::Lifeline) => theme::dim(),
+        Some(Ink::Blank) | None => Style::new(),
+    }
+}
+
+/// The explanation panel of the selected message, when it is open.
+fn explanation(app: &App, connection: &Connection, panel: Option<Rect>, buf: &mut Buffer) {
+    if let (Some(panel), Some(event)) = (panel, connection.events.get(app.event)) {
+        let osi = OsiLayer::from_number(event.osi);
+        let layer = osi.map_or(String::new(), |osi| format!(" · {osi}"));
+        let text = vec![
+            Line::styled(
+                format!("frame {} · round {}{layer} · {}", event.frame, event.round, event.label),
+                Style::new().add_modifier(Modifier::BOLD),
+            ),
+            Line::raw(event.explain),
+            Line::styled("Enter shows its packet · e or Esc closes", theme::dim()),
+        ];
+        let mut lines = vec![pane_title("Why this message".into(), false)];
+        lines.extend(text);
+        Paragraph::new(lines).wrap(Wrap { trim: true }).render(panel, buf);
     }
 }
