@@ -166,5 +166,5 @@ fn browse(args: &DemoArgs, capture: &Path) -> Result<Outcome, CliError> {
     if args.headless || !super::tui::interactive() {
         return Ok(Outcome::Complete);
     }
-    super::tui::open_on(&OpenArgs { file: capture.to_owned(), keylog: None }, View::Compare)
+    super::tui::open_on(&OpenArgs { file: capture.to_owned(), keylog: None }, View::Compare, None)
 }

@@ -38,11 +38,12 @@ fn not_a_terminal() -> CliError {
 
 /// `rttscope FILE` and `rttscope open FILE`.
 pub fn open(args: &OpenArgs) -> Result<Outcome, CliError> {
-    open_on(args, View::Packets)
+    open_on(args, View::Packets, None)
 }
 
-/// Opens a capture in the UI on `view`.
-pub fn open_on(args: &OpenArgs, view: View) -> Result<Outcome, CliError> {
+/// Opens a capture in the UI on `view`; `note` is what the UI must keep visible about it (the
+/// demo's fallback to loopback times, say).
+pub fn open_on(args: &OpenArgs, view: View, note: Option<String>) -> Result<Outcome, CliError> {
     // The file first: a file that cannot be read says so, terminal or not.
     let (capture, keylog) = open_capture(&args.file, args.keylog.as_deref())?;
     if !interactive() {
@@ -53,7 +54,7 @@ pub fn open_on(args: &OpenArgs, view: View) -> Result<Outcome, CliError> {
         mode: Mode::File,
         source: Source::File(Arc::new(capture)),
         keylog,
-        notes: Vec::new(),
+        notes: note.into_iter().collect(),
         view,
         counters: None,
     };
