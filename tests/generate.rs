@@ -326,3 +326,70 @@ fn interface_names_reads_the_names_a_recording_gave_its_interfaces() {
     let capture = std::fs::read(common::root().join("captures/tfo-tls13.pcapng")).expect("bundled capture");
     assert_eq!(interface_names(&capture), ["lo", "lo (private network namespace for tfo-tls13)"]);
 }
+
+/// Two network namespaces joined by a veth pair (no emulator): client 10.77.0.1, server
+/// 10.77.0.2, `net.ipv4.tcp_fastopen` = 3 in both, as a link sets them up. Removed on drop.
+struct TwoNamespaces {
+    names: [String; 2],
+}
+
+impl TwoNamespaces {
+    fn new() -> Self {
+        let pid = std::process::id();
+        let names = [format!("rttscope-test-{pid}-client"), format!("rttscope-test-{pid}-server")];
+        let made = Self { names: names.clone() };
+        let ip = |args: &[&str]| {
+            let status = std::process::Command::new("ip").args(args).status().expect("ip runs");
+            assert!(status.success(), "ip {args:?}");
+        };
+        let [client, server] = &names;
+        ip(&["netns", "add", client]);
+        ip(&["netns", "add", server]);
+        ip(&[
+            "link", "add", "veth-c", "netns", client, "type", "veth", "peer", "name", "veth-s", "netns",
+            server,
+        ]);
+        for (namespace, device, addr) in
+            [(client, "veth-c", "10.77.0.1/24"), (server, "veth-s", "10.77.0.2/24")]
+        {
+            ip(&["-n", namespace, "addr", "add", addr, "dev", device]);
+            ip(&["-n", namespace, "link", "set", device, "up"]);
+            ip(&["-n", namespace, "link", "set", "lo", "up"]);
+            ip(&["netns", "exec", namespace, "sysctl", "-qw", "net.ipv4.tcp_fastopen=3"]);
+        }
+        made
+    }
+
+    fn host(&self, index: usize, addr: [u8; 4]) -> generate::Host {
+        let namespace = std::fs::File::open(format!("/run/netns/{}", self.names[index])).expect("namespace");
+        generate::Host::in_namespace(std::net::IpAddr::from(addr), namespace.into())
+    }
+}
+
+impl Drop for TwoNamespaces {
+    fn drop(&mut self) {
+        for name in &self.names {
+            let _ = std::process::Command::new("ip").args(["netns", "del", name]).status();
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs root and ip(8): makes two network namespaces joined by a veth pair"]
+fn every_generator_runs_between_two_network_namespaces() {
+    let namespaces = TwoNamespaces::new();
+    let hosts = generate::Hosts {
+        client: namespaces.host(0, [10, 77, 0, 1]),
+        server: namespaces.host(1, [10, 77, 0, 2]),
+    };
+    let keylog = KeyLog::new();
+    for variant in Variant::ALL {
+        let report = generate::run(variant, &hosts, &keylog).unwrap_or_else(|error| panic!("{error}"));
+        assert!(report.happened(), "{variant}: {:?}", report.missed);
+        assert!(!report.flows.is_empty(), "{variant} names its flows");
+    }
+    // Each 0-RTT variant's second connection used its early traffic secret.
+    let early =
+        keylog.contents().lines().filter(|line| line.starts_with("CLIENT_EARLY_TRAFFIC_SECRET ")).count();
+    assert!(early >= 3, "{early} early secrets");
+}
