@@ -178,11 +178,17 @@ fn show_bundled(args: &DemoArgs, why: &LiveError, no_link: Option<&str>) -> Resu
     eprintln!("rttscope: {why}; showing the bundled capture {} instead", path.display());
     let (connections, outcome) = connections(&path, None)?;
     write_comparison(&mut io::stdout().lock(), &connections).map_err(CliError::Output)?;
+    let no_capture = match why {
+        LiveError::InterfaceDown(_) => "loopback is down",
+        _ => "no CAP_NET_RAW",
+    };
     let note = match no_link {
         Some(reason) => {
-            format!("no emulated link ({reason}) and no live capture: bundled capture, loopback times")
+            format!(
+                "no emulated link ({reason}), no live capture ({no_capture}): bundled capture, loopback times"
+            )
         }
-        None => "no live capture (no CAP_NET_RAW): bundled capture".to_owned(),
+        None => format!("no live capture ({no_capture}): bundled capture"),
     };
     browse(args, &path, Some(note))?;
     Ok(outcome)

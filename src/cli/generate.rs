@@ -101,7 +101,11 @@ pub fn run(args: &GenArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
         Some(config) => match record_on_link(&rounds, config, &keylog, prepared) {
             Ok(recording) => Some(recording),
             Err(error) => {
-                eprintln!("rttscope: {error}; running on loopback instead");
+                let unwritten = match &args.output {
+                    Some(output) => format!(", and writing no {}", output.display()),
+                    None => String::new(),
+                };
+                eprintln!("rttscope: {error}; running on loopback instead{unwritten}");
                 None
             }
         },

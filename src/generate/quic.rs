@@ -136,7 +136,8 @@ async fn fetch(client: &Endpoint, addr: SocketAddr, path: &str, zero_rtt: bool) 
     };
     let sent = timeout(STEP_TIMEOUT, get(&connection, path)).await.map_err(timed_out("the HTTP/3 request"));
     let accepted = match early {
-        Some(accepted) => accepted.await,
+        // Resolves when the handshake completes; over a lossy link that may never happen.
+        Some(accepted) => timeout(STEP_TIMEOUT, accepted).await.map_err(timed_out("the QUIC handshake"))?,
         None => false,
     };
     match sent {
@@ -215,8 +216,9 @@ async fn serve(endpoint: Endpoint, connections: usize, zero_rtt: bool) -> Result
         stream.send_response(response).await.map_err(failed("sending the response"))?;
         stream.send_data(Bytes::from(body)).await.map_err(failed("sending the response"))?;
         stream.finish().await.map_err(failed("sending the response"))?;
-        // The client closes once it has read the response.
-        connection.closed().await;
+        // The client closes once it has read the response. Over a lossy link its
+        // CONNECTION_CLOSE may be lost: the response went out, so stop waiting in time.
+        let _ = timeout(STEP_TIMEOUT, connection.closed()).await;
     }
     Ok(())
 }
