@@ -305,3 +305,23 @@ pub fn run_anywhere<T: Send + 'static>(
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quic_is_refused_on_a_link_below_1228_bytes_and_nothing_else_is() {
+        let link = |mtu| LinkConfig { mtu, ..LinkConfig::default() };
+        for variant in [Variant::Quic, Variant::QuicZeroRtt] {
+            let refused = cannot_run_on(variant, &link(1227)).expect("1227 bytes cannot carry an Initial");
+            assert_eq!((refused.variant, refused.step), (variant, "checking the link"));
+            assert!(refused.detail.contains("MTU is 1227 bytes"), "{}", refused.detail);
+            assert!(refused.detail.contains("RFC 9000 section 14.1"), "{}", refused.detail);
+            assert!(cannot_run_on(variant, &link(QUIC_MIN_MTU)).is_none(), "1228 bytes is enough");
+        }
+        for variant in Variant::ALL.into_iter().filter(|variant| !variant.uses_quic()) {
+            assert!(cannot_run_on(variant, &link(576)).is_none(), "{variant} runs on any MTU allowed");
+        }
+    }
+}
