@@ -8,7 +8,9 @@ use rttscope::cli::{self, Cli, Outcome};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli::run(cli) {
+    // While the process has one thread: what the emulated link needs without root.
+    let prepared = cli::prepare(&cli);
+    match cli::run(cli, &prepared) {
         Ok(Outcome::Complete) => ExitCode::SUCCESS,
         Ok(Outcome::CutShort) => ExitCode::from(2),
         Err(error) => {

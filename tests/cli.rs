@@ -171,3 +171,64 @@ fn a_filter_keeps_times_relative_to_the_capture_not_to_the_first_match() {
     assert_ne!(time, "0.000000", "{line}");
     assert_eq!(time, expected, "{line}");
 }
+
+/// Every bad link flag value: the flag and the phrase its one line must carry.
+const BAD_LINK_FLAGS: [(&str, &str, &str); 10] = [
+    ("--rtt", "-5ms", "from 0 to 1s"),
+    ("--rtt", "100", "with its unit"),
+    ("--jitter", "2s", "from 0 to 500ms"),
+    ("--loss", "150", "from 0 to 100"),
+    ("--rate", "0", "from 64kbit to 100gbit"),
+    ("--rate", "10 parsecs", "bits per second"),
+    ("--mtu", "100", "from 576 to 9000 bytes"),
+    ("--queue", "0", "from 1 to 100000 packets"),
+    ("--seed", "-1", "whole number"),
+    ("--drop", "fin", "syn, syn-ack, client-hello, server-hello, first-initial, server-initial"),
+];
+
+#[test]
+fn each_bad_link_flag_is_one_line_naming_it_and_nothing_runs() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let keys = dir.path().join("keys");
+    let capture = dir.path().join("demo.pcapng");
+    let (keys_arg, capture_arg) = (keys.to_string_lossy(), capture.to_string_lossy());
+    for (flag, value, expected) in BAD_LINK_FLAGS {
+        let runs: [Vec<&str>; 2] = [
+            vec!["gen", "tls13", "--keylog", &keys_arg, flag, value],
+            vec!["demo", "quic", "--headless", "-w", &capture_arg, flag, value],
+        ];
+        for args in runs {
+            let output = rttscope(&args);
+            let message = stderr(&output);
+            assert_eq!(output.status.code(), Some(1), "{args:?}: {message}");
+            assert_eq!(message.lines().count(), 1, "{args:?}: {message}");
+            assert!(message.starts_with(&format!("rttscope: {flag} {value}: ")), "{args:?}: {message}");
+            assert!(message.contains(expected), "{args:?}: {message}");
+            assert!(stdout(&output).is_empty(), "no generator ran: {}", stdout(&output));
+            assert!(!keys.exists() && !capture.exists(), "{args:?} wrote nothing");
+        }
+    }
+}
+
+#[test]
+fn gen_writes_a_capture_only_over_a_link() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let capture = dir.path().join("gen.pcapng");
+    let output = rttscope(&["gen", "udp", "-w", &capture.to_string_lossy()]);
+    assert_eq!(output.status.code(), Some(1));
+    let message = stderr(&output);
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(message.contains("over an emulated link only (give --rtt)"), "{message}");
+    assert!(stdout(&output).is_empty() && !capture.exists());
+}
+
+#[test]
+fn the_link_flags_are_documented_with_their_ranges() {
+    for command in ["gen", "demo"] {
+        let help = stdout(&rttscope(&[command, "--help"]));
+        for flag in ["--rtt", "--jitter", "--loss", "--rate", "--mtu", "--queue", "--seed", "--drop"] {
+            assert!(help.contains(flag), "{command} --help lacks {flag}:\n{help}");
+        }
+        assert!(help.contains("576 to 9000 bytes") && help.contains("64kbit to 100gbit"), "{help}");
+    }
+}

@@ -177,7 +177,7 @@ fn without_the_privilege_to_capture_the_demo_says_so_and_shows_the_bundled_captu
     let output = std::process::Command::new("setpriv")
         .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
         .arg(&binary)
-        .args(["demo", "quic-0rtt", "-w", "never-written.pcapng"])
+        .args(["demo", "quic-0rtt", "--rtt", "0", "-w", "never-written.pcapng"])
         .current_dir(dir.path())
         .output()
         .expect("setpriv runs");
@@ -189,4 +189,207 @@ fn without_the_privilege_to_capture_the_demo_says_so_and_shows_the_bundled_captu
     let shown = stdout(&output);
     let counted = |line: &str| line.split_whitespace().skip(2).take(3).eq(["quic-0rtt", "0", "1"]);
     assert!(shown.lines().any(counted), "{shown}");
+}
+
+#[test]
+#[ignore = "needs root, to run the demo as an unprivileged user with setpriv"]
+fn without_root_the_demo_builds_the_link_in_a_user_namespace_or_says_what_is_missing() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let dir = tempfile::tempdir().expect("temporary directory");
+    // The unprivileged user writes its capture here.
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    let binary = dir.path().join("rttscope");
+    std::fs::copy(env!("CARGO_BIN_EXE_rttscope"), &binary).expect("copy the binary");
+    std::fs::create_dir(dir.path().join("captures")).expect("mkdir");
+    for name in ["all.pcapng", "udp.pcapng"] {
+        std::fs::copy(common::root().join("captures").join(name), dir.path().join("captures").join(name))
+            .expect("copy a bundled capture");
+    }
+    let output = std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(&binary)
+        .args(["demo", "udp", "--headless", "-w", "demo.pcapng"])
+        .current_dir(dir.path())
+        .output()
+        .expect("setpriv runs");
+    let (shown, error) = (stdout(&output), stderr(&output));
+    if shown.contains("(over the emulated link)") {
+        assert!(output.status.success(), "{shown}\n{error}");
+        assert!(!error.contains("cannot build the emulated link"), "{error}");
+    } else {
+        // One line for the link, naming what is missing, before the loopback fallback's own.
+        let first = error.lines().next().unwrap_or_default();
+        assert!(first.starts_with("rttscope: cannot build the emulated link: "), "{error}");
+        assert!(first.ends_with("; running on loopback instead"), "{error}");
+        assert!(error.contains("showing the bundled capture captures/udp.pcapng instead"), "{error}");
+        assert!(output.status.success(), "{shown}\n{error}");
+    }
+}
+
+/// The round trips a variant's exchanges need at the least, one after the other: over a link,
+/// each costs a round-trip time.
+fn least_round_trips(variant: Variant) -> u64 {
+    expected_connections(variant).iter().filter_map(|(_, _, response)| *response).sum()
+}
+
+#[test]
+#[ignore = "needs root and the emulated link"]
+fn gen_over_a_40ms_link_completes_every_variant_and_takes_its_round_trips() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let keys = dir.path().join("keys");
+    for variant in Variant::ALL {
+        let started = std::time::Instant::now();
+        let output = rttscope(&["gen", variant.name(), "--rtt", "40ms", "--keylog", &keys.to_string_lossy()]);
+        let took = started.elapsed();
+        let (shown, error) = (stdout(&output), stderr(&output));
+        assert!(output.status.success(), "{variant}: {shown}\n{error}");
+        assert!(!error.contains("cannot build the emulated link"), "{variant}: {error}");
+        let line = shown.lines().find(|line| line.starts_with(&format!("{:<15} ", variant.name())));
+        let line = line.unwrap_or_else(|| panic!("{variant}: no result line in {shown}"));
+        assert!(line.contains(" ok ") && line.contains("(over the emulated link)"), "{line}");
+        // On loopback this takes a few milliseconds; over the link each round trip costs 40.
+        let least = std::time::Duration::from_millis(40 * least_round_trips(variant));
+        assert!(took >= least, "{variant} took {took:?}, less than {least:?} of round trips");
+    }
+}
+
+#[test]
+#[ignore = "needs root and the emulated link"]
+fn quic_on_a_link_smaller_than_1228_bytes_reports_the_handshake_cannot_complete_at_once() {
+    for variant in ["quic", "quic-0rtt"] {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let keys = dir.path().join("keys");
+        let started = std::time::Instant::now();
+        let output = rttscope(&["gen", variant, "--mtu", "1200", "--keylog", &keys.to_string_lossy()]);
+        let took = started.elapsed();
+        let (shown, error) = (stdout(&output), stderr(&output));
+        assert_eq!(output.status.code(), Some(1), "{variant}: {shown}\n{error}");
+        assert!(!error.contains("cannot build the emulated link"), "{variant}: {error}");
+        assert!(shown.contains("FAILED  checking the link"), "{variant}: {shown}");
+        assert!(shown.contains("MTU is 1200 bytes") && shown.contains("RFC 9000 section 14.1"), "{shown}");
+        // Refused before any packet, not after a handshake timeout of 5 s.
+        assert!(took < std::time::Duration::from_secs(3), "{variant} took {took:?}");
+    }
+}
+
+/// The names of a pcapng file's interfaces, from its Interface Description Blocks.
+fn interface_names(pcapng: &[u8]) -> Vec<String> {
+    let word = |at: usize| pcapng.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
+    let mut names = Vec::new();
+    let mut at = 0;
+    while let (Some(kind), Some(len)) = (word(at), word(at + 4)) {
+        let len = len as usize;
+        if kind == 1 {
+            // Options follow link type (2), reserved (2) and snaplen (4); if_name is option 2.
+            let mut option = at + 16;
+            while let Some(header) = word(option).filter(|_| option < at + len - 4) {
+                let (code, size) = ((header & 0xffff) as u16, (header >> 16) as usize);
+                if code == 0 {
+                    break;
+                }
+                if code == 2 {
+                    let name = &pcapng[option + 4..option + 4 + size];
+                    names.push(String::from_utf8_lossy(name).trim_end_matches('\0').to_owned());
+                }
+                option += 4 + size.div_ceil(4) * 4;
+            }
+        }
+        if len < 12 {
+            break;
+        }
+        at += len;
+    }
+    names
+}
+
+#[test]
+#[ignore = "needs root and the emulated link"]
+fn demo_over_a_link_writes_the_client_side_and_the_server_side() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let capture = dir.path().join("demo.pcapng");
+    let output =
+        rttscope(&["demo", "tls13", "--rtt", "40ms", "--headless", "-w", &capture.to_string_lossy()]);
+    let (shown, error) = (stdout(&output), stderr(&output));
+    assert!(!error.contains("cannot build the emulated link"), "{error}");
+    assert!(shown.contains("tls13           ok      1 exchange (over the emulated link)"), "{shown}");
+    assert!(error.contains("frames recorded on the link's client and server sides"), "{error}");
+    let bytes = std::fs::read(&capture).expect("the capture is written");
+    assert_eq!(interface_names(&bytes), ["client side", "server side"]);
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&capture).expect("capture").permissions());
+    assert_eq!(mode & 0o777, 0o600, "the keys are embedded");
+}
+
+#[test]
+fn interface_names_reads_the_names_a_recording_gave_its_interfaces() {
+    let capture = std::fs::read(common::root().join("captures/tfo-tls13.pcapng")).expect("bundled capture");
+    assert_eq!(interface_names(&capture), ["lo", "lo (private network namespace for tfo-tls13)"]);
+}
+
+/// Two network namespaces joined by a veth pair (no emulator): client 10.77.0.1, server
+/// 10.77.0.2, `net.ipv4.tcp_fastopen` = 3 in both, as a link sets them up. Removed on drop.
+struct TwoNamespaces {
+    names: [String; 2],
+}
+
+impl TwoNamespaces {
+    fn new() -> Self {
+        let pid = std::process::id();
+        let names = [format!("rttscope-test-{pid}-client"), format!("rttscope-test-{pid}-server")];
+        let made = Self { names: names.clone() };
+        let ip = |args: &[&str]| {
+            let status = std::process::Command::new("ip").args(args).status().expect("ip runs");
+            assert!(status.success(), "ip {args:?}");
+        };
+        let [client, server] = &names;
+        ip(&["netns", "add", client]);
+        ip(&["netns", "add", server]);
+        ip(&[
+            "link", "add", "veth-c", "netns", client, "type", "veth", "peer", "name", "veth-s", "netns",
+            server,
+        ]);
+        for (namespace, device, addr) in
+            [(client, "veth-c", "10.77.0.1/24"), (server, "veth-s", "10.77.0.2/24")]
+        {
+            ip(&["-n", namespace, "addr", "add", addr, "dev", device]);
+            ip(&["-n", namespace, "link", "set", device, "up"]);
+            ip(&["-n", namespace, "link", "set", "lo", "up"]);
+            ip(&["netns", "exec", namespace, "sysctl", "-qw", "net.ipv4.tcp_fastopen=3"]);
+        }
+        made
+    }
+
+    fn host(&self, index: usize, addr: [u8; 4]) -> generate::Host {
+        let namespace = std::fs::File::open(format!("/run/netns/{}", self.names[index])).expect("namespace");
+        generate::Host::in_namespace(std::net::IpAddr::from(addr), namespace.into())
+    }
+}
+
+impl Drop for TwoNamespaces {
+    fn drop(&mut self) {
+        for name in &self.names {
+            let _ = std::process::Command::new("ip").args(["netns", "del", name]).status();
+        }
+    }
+}
+
+#[test]
+#[ignore = "needs root and ip(8): makes two network namespaces joined by a veth pair"]
+fn every_generator_runs_between_two_network_namespaces() {
+    let namespaces = TwoNamespaces::new();
+    let hosts = generate::Hosts {
+        client: namespaces.host(0, [10, 77, 0, 1]),
+        server: namespaces.host(1, [10, 77, 0, 2]),
+    };
+    let keylog = KeyLog::new();
+    for variant in Variant::ALL {
+        let report = generate::run(variant, &hosts, &keylog).unwrap_or_else(|error| panic!("{error}"));
+        assert!(report.happened(), "{variant}: {:?}", report.missed);
+        assert!(!report.flows.is_empty(), "{variant} names its flows");
+    }
+    // Each 0-RTT variant's second connection used its early traffic secret.
+    let early =
+        keylog.contents().lines().filter(|line| line.starts_with("CLIENT_EARLY_TRAFFIC_SECRET ")).count();
+    assert!(early >= 3, "{early} early secrets");
 }

@@ -176,7 +176,8 @@ fn an_unknown_connection_is_a_usage_error() {
 #[test]
 fn the_text_diagram_matches_its_snapshot() {
     let keys = interop("tls12-openssl.keys");
-    for (name, extra) in [("timeline_tls12_text", None), ("timeline_tls12_text_to_scale", Some("--to-scale"))] {
+    for (name, extra) in [("timeline_tls12_text", None), ("timeline_tls12_text_to_scale", Some("--to-scale"))]
+    {
         let mut args = vec![
             "timeline".to_owned(),
             interop("tls12-openssl.pcap").to_string_lossy().into_owned(),

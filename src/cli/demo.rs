@@ -1,54 +1,55 @@
-//! `rttscope demo`: capture loopback while the generators run, write the capture (keys
-//! embedded), and show every connection's round trips beside the textbook's.
+//! `rttscope demo`: run the generators over an emulated link (or, with `--rtt 0`, under a
+//! capture of loopback), write the capture (keys embedded), and show every connection's round
+//! trips beside the textbook's.
 //!
-//! Without the privilege to capture, the demo says so in one line and shows the bundled
-//! course captures instead.
+//! Without what the link needs, the demo says so in one line and records loopback instead;
+//! without the privilege to capture loopback either, it says so in one more line and shows the
+//! bundled course captures. Either fallback is noted in the terminal UI as well, so a teacher
+//! never mistakes loopback times for a link's.
 
-use std::fs::OpenOptions;
-use std::io::{self, BufWriter, Write};
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use super::generate::{print_result, variants};
+use super::generate::{DEMO_RTT, Prepared, missing, print_result, record_on_link, variants, write_capture};
 use super::timeline::connections;
 use super::{CliError, DemoArgs, OpenArgs, Outcome};
 use crate::capture::LiveError;
-use crate::generate::{Flow, KeyLog, Run, record};
+use crate::generate::{Flow, KeyLog, Recording, Run, describe_link, record};
 use crate::render::timeline::write_table;
 use crate::timeline::{Connection, textbook};
 use crate::tui::app::View;
 
-pub fn run(args: &DemoArgs) -> Result<Outcome, CliError> {
+pub fn run(args: &DemoArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
     let variants = variants(&args.variant)?;
+    let config = args.link.config(DEMO_RTT)?;
     let keylog = KeyLog::new();
-    let recording = match record(&variants, &keylog, |run| {
-        print_result(run.outcome.as_ref(), run.place);
-    }) {
-        Ok(recording) => recording,
-        Err(error @ (LiveError::NoPermission { .. } | LiveError::InterfaceDown(_))) => {
-            return show_bundled(args, &error);
-        }
-        Err(error) => return Err(CliError::Usage(error.to_string())),
+    // Why there is no link when one was asked for: shown in the UI as well as said here.
+    let mut no_link = None;
+    let over_link = match &config {
+        Some(config) => match record_on_link(&variants, config, &keylog, prepared) {
+            Ok(recording) => Some(recording),
+            Err(error) => {
+                eprintln!("rttscope: {error}; running on loopback instead");
+                no_link = Some(missing(&error));
+                None
+            }
+        },
+        None => None,
     };
-    // The capture embeds the TLS secrets: readable by its owner only, like a key log.
-    let file = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&args.output)
-        .and_then(|file| file.set_permissions(std::fs::Permissions::from_mode(0o600)).map(|()| file))
-        .map_err(|error| CliError::Usage(format!("cannot create {}: {error}", args.output.display())))?;
-    recording
-        .write_pcapng(BufWriter::new(file))
-        .map_err(|error| CliError::Usage(format!("cannot write {}: {error}", args.output.display())))?;
-    eprintln!(
-        "rttscope: {} packets captured ({} dropped by the kernel), written to {}{}",
-        recording.packets(),
-        recording.dropped(),
-        args.output.display(),
-        if keylog.is_empty() { "" } else { " with the TLS keys embedded" }
-    );
+    let recording = match over_link {
+        Some(recording) => recording,
+        None => match record(&variants, &keylog, |run| {
+            print_result(run.outcome.as_ref(), run.place);
+        }) {
+            Ok(recording) => recording,
+            Err(error @ (LiveError::NoPermission { .. } | LiveError::InterfaceDown(_))) => {
+                return show_bundled(args, &error, no_link.as_deref());
+            }
+            Err(error) => return Err(CliError::Usage(error.to_string())),
+        },
+    };
+    write_capture(&recording, &args.output)?;
+    eprintln!("rttscope: {}", captured(&recording, &args.output, !keylog.is_empty()));
     println!();
     let (connections, _) = connections(&args.output, None)?;
     let mut out = io::stdout().lock();
@@ -67,9 +68,30 @@ pub fn run(args: &DemoArgs) -> Result<Outcome, CliError> {
         writeln!(out, "See each handshake with: rttscope timeline {}", args.output.display())
             .map_err(CliError::Output)?;
         drop(out);
-        browse(args, &args.output)
+        let note =
+            no_link.map(|reason| ("loopback times", format!("no emulated link ({reason}): loopback times")));
+        browse(args, &args.output, note)
     } else {
         Err(CliError::Usage(format!("{} generator run(s) did not show what they should", problems.len())))
+    }
+}
+
+/// What was captured and where it went, in one line.
+fn captured(recording: &Recording, output: &Path, keys: bool) -> String {
+    let keys = if keys { " with the TLS keys embedded" } else { "" };
+    match &recording.link {
+        Some(stats) => format!(
+            "{} frames recorded on the link's client and server sides ({}), written to {}{keys}",
+            recording.packets(),
+            describe_link(stats),
+            output.display()
+        ),
+        None => format!(
+            "{} packets captured ({} dropped by the kernel), written to {}{keys}",
+            recording.packets(),
+            recording.dropped(),
+            output.display()
+        ),
     }
 }
 
@@ -145,8 +167,9 @@ fn bundled_dir() -> Option<PathBuf> {
 }
 
 /// Shows the bundled capture of `variant` (or of all) after saying, on one line, why nothing
-/// could be captured live.
-fn show_bundled(args: &DemoArgs, why: &LiveError) -> Result<Outcome, CliError> {
+/// could be captured live. `no_link` is why there was no emulated link either, when one was
+/// asked for.
+fn show_bundled(args: &DemoArgs, why: &LiveError, no_link: Option<&str>) -> Result<Outcome, CliError> {
     let variant = &args.variant;
     let Some(path) =
         bundled_dir().map(|dir| dir.join(format!("{variant}.pcapng"))).filter(|path| path.is_file())
@@ -156,15 +179,28 @@ fn show_bundled(args: &DemoArgs, why: &LiveError) -> Result<Outcome, CliError> {
     eprintln!("rttscope: {why}; showing the bundled capture {} instead", path.display());
     let (connections, outcome) = connections(&path, None)?;
     write_comparison(&mut io::stdout().lock(), &connections).map_err(CliError::Output)?;
-    browse(args, &path)?;
+    let no_capture = match why {
+        LiveError::InterfaceDown(_) => "loopback is down",
+        _ => "no CAP_NET_RAW",
+    };
+    let note = match no_link {
+        Some(reason) => {
+            format!(
+                "no emulated link ({reason}), no live capture ({no_capture}): bundled capture, loopback times"
+            )
+        }
+        None => format!("no live capture ({no_capture}): bundled capture"),
+    };
+    browse(args, &path, Some(("bundled capture", note)))?;
     Ok(outcome)
 }
 
 /// Ends the demo in the terminal UI on `capture`, on the comparison of round trips, unless
-/// asked not to or there is no terminal.
-fn browse(args: &DemoArgs, capture: &Path) -> Result<Outcome, CliError> {
+/// asked not to or there is no terminal. `note` says what the UI must keep visible: that this
+/// is not what was asked for (loopback times, a bundled capture).
+fn browse(args: &DemoArgs, capture: &Path, note: Option<(&str, String)>) -> Result<Outcome, CliError> {
     if args.headless || !super::tui::interactive() {
         return Ok(Outcome::Complete);
     }
-    super::tui::open_on(&OpenArgs { file: capture.to_owned(), keylog: None }, View::Compare, None)
+    super::tui::open_on(&OpenArgs { file: capture.to_owned(), keylog: None }, View::Compare, note)
 }

@@ -1,26 +1,133 @@
-//! `rttscope gen`: run the built-in clients and servers on loopback, report what each did,
-//! and write their TLS secrets to a key log.
+//! `rttscope gen`: run the built-in clients and servers, on loopback or at the two ends of an
+//! emulated link, report what each did, and write their TLS secrets to a key log.
+//!
+//! The link flags are checked before anything runs: a bad value is one line naming the flag,
+//! and no traffic. A link that cannot be built (no privilege, no kernel support) is said in one
+//! line, and the run falls back to loopback.
 
+use std::fs::{File, OpenOptions};
+use std::io::BufWriter;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
+use std::time::Duration;
 
-use super::{CliError, GenArgs, Outcome};
-use crate::generate::{self, GenError, KeyLog, Place, Report, Variant};
+use super::{Cli, CliError, Command, GenArgs, LinkArgs, Outcome};
+use crate::generate::{
+    self, GenError, KeyLog, Place, Recording, Report, Variant, describe_link, record_over_link,
+};
+use crate::link::config::LinkFlags;
+use crate::link::{LinkConfig, LinkError, enter_user_namespace};
 
-pub fn run(args: &GenArgs) -> Result<Outcome, CliError> {
-    let variants = variants(&args.variant)?;
-    let keylog = KeyLog::new();
-    let mut failures = 0;
-    for _ in 0..args.count.max(1) {
-        for &variant in &variants {
-            let happened = match generate::run_anywhere(variant, &keylog, |_| ()) {
-                Ok(ran) => print_result(ran.outcome.as_ref(), ran.place),
-                Err(error) => print_result(Err(&error), Place::Host),
-            };
-            if !happened {
-                failures += 1;
-            }
-        }
+/// `demo`'s round-trip time when `--rtt` is not given: slow enough to see each round trip.
+pub(super) const DEMO_RTT: Duration = Duration::from_millis(100);
+
+/// What had to happen before the process started any thread, and how it went.
+#[derive(Debug, Default)]
+pub struct Prepared {
+    /// Why the user namespace that the emulated link needs without root could not be entered.
+    pub no_user_namespace: Option<LinkError>,
+}
+
+/// Does what must happen while the process has one thread: a user without root enters a user
+/// namespace of its own, where it may build the network namespaces of an emulated link, when
+/// `gen` or `demo` asks for one. Flags that do not check out are left for the runner to refuse.
+pub fn prepare(cli: &Cli) -> Prepared {
+    let (link, default_rtt) = match &cli.command {
+        Some(Command::Gen(args)) => (&args.link, Duration::ZERO),
+        Some(Command::Demo(args)) => (&args.link, DEMO_RTT),
+        _ => return Prepared::default(),
+    };
+    let wants_link = matches!(link.config(default_rtt), Ok(Some(_)));
+    // SAFETY: geteuid(2) has no preconditions and cannot fail.
+    if !wants_link || unsafe { libc::geteuid() } == 0 {
+        return Prepared::default();
     }
+    Prepared { no_user_namespace: enter_user_namespace().err() }
+}
+
+impl LinkArgs {
+    /// The link these flags ask for (`None`: loopback), or the first bad flag as one line.
+    pub(super) fn config(&self, default_rtt: Duration) -> Result<Option<LinkConfig>, CliError> {
+        let flags = LinkFlags {
+            rtt: self.rtt.as_deref(),
+            jitter: self.jitter.as_deref(),
+            loss: self.loss.as_deref(),
+            rate: self.rate.as_deref(),
+            mtu: self.mtu.as_deref(),
+            queue: self.queue.as_deref(),
+            seed: self.seed.as_deref(),
+            drop: self.drop.as_deref(),
+        };
+        flags.config(default_rtt).map_err(|error| CliError::Usage(error.to_string()))
+    }
+}
+
+/// What is missing for the link, for a one-line note: the reason without its preamble.
+pub(super) fn missing(error: &LinkError) -> String {
+    match error {
+        LinkError::Unavailable(reason) | LinkError::Failed(reason) => reason.clone(),
+    }
+}
+
+/// Runs `variants` over fresh links set up as `config`, printing each run as it ends; the
+/// error is why no link could be had, before any traffic.
+pub(super) fn record_on_link(
+    variants: &[Variant],
+    config: &LinkConfig,
+    keylog: &KeyLog,
+    prepared: &Prepared,
+) -> Result<Recording, LinkError> {
+    if let Some(error) = &prepared.no_user_namespace {
+        return Err(LinkError::Unavailable(missing(error)));
+    }
+    record_over_link(variants, config, keylog, |run| {
+        print_result(run.outcome.as_ref(), run.place);
+    })
+}
+
+pub fn run(args: &GenArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
+    let variants = variants(&args.variant)?;
+    let config = args.link.config(Duration::ZERO)?;
+    if let (Some(output), None) = (&args.output, &config) {
+        return Err(CliError::Usage(format!(
+            "-w {}: gen writes a capture over an emulated link only (give --rtt); on loopback, \
+             `rttscope demo --rtt 0 -w FILE` captures",
+            output.display()
+        )));
+    }
+    let keylog = KeyLog::new();
+    let rounds: Vec<Variant> = (0..args.count.max(1)).flat_map(|_| variants.iter().copied()).collect();
+    let over_link = match &config {
+        Some(config) => match record_on_link(&rounds, config, &keylog, prepared) {
+            Ok(recording) => Some(recording),
+            Err(error) => {
+                let unwritten = match &args.output {
+                    Some(output) => format!(", and writing no {}", output.display()),
+                    None => String::new(),
+                };
+                eprintln!("rttscope: {error}; running on loopback instead{unwritten}");
+                None
+            }
+        },
+        None => None,
+    };
+    let failures = match &over_link {
+        Some(recording) => {
+            if let Some(stats) = &recording.link {
+                eprintln!("rttscope: the link: {}", describe_link(stats));
+            }
+            if let Some(output) = &args.output {
+                write_capture(recording, output)?;
+                eprintln!(
+                    "rttscope: {} frames written to {} (client side and server side, TLS keys embedded)",
+                    recording.packets(),
+                    output.display()
+                );
+            }
+            recording.runs.iter().filter(|run| !run.outcome.as_ref().is_ok_and(Report::happened)).count()
+        }
+        None => on_loopback(&rounds, &keylog),
+    };
     if !keylog.is_empty() {
         write_keylog(&keylog, &args.keylog)?;
         eprintln!("rttscope: TLS secrets written to {} (mode 0600)", args.keylog.display());
@@ -29,6 +136,22 @@ pub fn run(args: &GenArgs) -> Result<Outcome, CliError> {
         0 => Ok(Outcome::Complete),
         n => Err(CliError::Usage(format!("{n} generator run(s) did not do what they should"))),
     }
+}
+
+/// Runs each generator on loopback, as it ran before any link; returns how many did not do
+/// what they should.
+fn on_loopback(rounds: &[Variant], keylog: &KeyLog) -> usize {
+    let mut failures = 0;
+    for &variant in rounds {
+        let happened = match generate::run_anywhere(variant, keylog, |_| ()) {
+            Ok(ran) => print_result(ran.outcome.as_ref(), ran.place),
+            Err(error) => print_result(Err(&error), Place::Host),
+        };
+        if !happened {
+            failures += 1;
+        }
+    }
+    failures
 }
 
 /// The variants a `VARIANT|all` argument names.
@@ -48,6 +171,26 @@ pub(super) fn write_keylog(keylog: &KeyLog, path: &Path) -> Result<(), CliError>
         .map_err(|source| CliError::Usage(format!("cannot write the key log {}: {source}", path.display())))
 }
 
+/// Creates `path` readable by its owner only: a capture with its keys embedded is as secret
+/// as a key log.
+fn create_private(path: &Path) -> Result<File, CliError> {
+    OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .and_then(|file| file.set_permissions(std::fs::Permissions::from_mode(0o600)).map(|()| file))
+        .map_err(|error| CliError::Usage(format!("cannot create {}: {error}", path.display())))
+}
+
+/// Writes a recording as pcapng, keys embedded, mode 0600.
+pub(super) fn write_capture(recording: &Recording, path: &Path) -> Result<(), CliError> {
+    recording
+        .write_pcapng(BufWriter::new(create_private(path)?))
+        .map_err(|error| CliError::Usage(format!("cannot write {}: {error}", path.display())))
+}
+
 /// Prints one line for a generator run; returns whether it did what it should.
 pub(super) fn print_result(outcome: Result<&Report, &GenError>, place: Place) -> bool {
     match outcome {
@@ -59,6 +202,7 @@ pub(super) fn print_result(outcome: Result<&Report, &GenError>, place: Place) ->
             let place = match place {
                 Place::Host => "",
                 Place::PrivateNamespace => " (in a private network namespace)",
+                Place::Link => " (over the emulated link)",
             };
             match &report.missed {
                 None => {

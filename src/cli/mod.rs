@@ -16,6 +16,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use thiserror::Error;
 
 pub use capture::CaptureArgs;
+pub use generate::{Prepared, prepare};
 
 use crate::capture::{LiveError, OpenError, WriteError};
 use crate::filter::FilterError;
@@ -51,11 +52,13 @@ pub enum Command {
     Timeline(TimelineArgs),
     /// Capture live traffic from an interface into a pcapng file.
     Capture(CaptureArgs),
-    /// Run a built-in client and server on loopback: one HTTP, HTTPS, QUIC, ping or UDP
-    /// exchange per variant, checked to be the variant it claims.
+    /// Run a built-in client and server, on loopback or at the two ends of an emulated link
+    /// (--rtt): one HTTP, HTTPS, QUIC, ping or UDP exchange per variant, checked to be the
+    /// variant it claims.
     Gen(GenArgs),
-    /// Capture loopback while the generators run, write the capture with its keys embedded,
-    /// and show every connection's round trips beside the textbook's.
+    /// Run the generators over an emulated link (100 ms round trips unless --rtt says
+    /// otherwise; --rtt 0 for loopback), write the capture with its keys embedded, and show
+    /// every connection's round trips beside the textbook's.
     Demo(DemoArgs),
 }
 
@@ -115,6 +118,9 @@ pub struct DemoArgs {
     /// standard output is not a terminal).
     #[arg(long)]
     pub headless: bool,
+
+    #[command(flatten)]
+    pub link: LinkArgs,
 }
 
 #[derive(Debug, Args)]
@@ -131,6 +137,56 @@ pub struct GenArgs {
     /// Where to write the TLS secrets (NSS key log format, mode 0600).
     #[arg(long, value_name = "FILE", default_value = "rttscope-gen.keys")]
     pub keylog: PathBuf,
+
+    /// Over an emulated link, also write what crossed it to this pcapng file (client side and
+    /// server side, TLS keys embedded).
+    #[arg(short = 'w', long = "write", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub link: LinkArgs,
+}
+
+/// The emulated link between client and server. Values are checked by the runner (one line
+/// naming the flag, exit 1), not by clap, so they are taken as text here.
+#[derive(Debug, Default, Args)]
+#[command(next_help_heading = "Emulated link (client and server in network namespaces of their own)")]
+pub struct LinkArgs {
+    /// Round-trip time, 0 to 1s: e.g. 100ms, 0.25s, 500us (`demo` defaults to 100ms, `gen` to
+    /// 0). With 0 and no other link flag, client and server share loopback: no link.
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub rtt: Option<String>,
+
+    /// Up to this much more delay per packet, 0 to 500ms, drawn from --seed.
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub jitter: Option<String>,
+
+    /// Percentage of packets lost, 0 to 100 (decimals allowed), drawn from --seed.
+    #[arg(long, value_name = "PERCENT", allow_hyphen_values = true)]
+    pub loss: Option<String>,
+
+    /// Bandwidth of each direction, 64kbit to 100gbit, as tc spells it: bit, kbit, mbit, gbit
+    /// (bits per second), or bps, kbps, mbps, gbps (bytes per second).
+    #[arg(long, value_name = "RATE", allow_hyphen_values = true)]
+    pub rate: Option<String>,
+
+    /// The largest IP packet the link carries, 576 to 9000 bytes (default 1500). QUIC needs
+    /// 1228 (a 1200-byte UDP payload).
+    #[arg(long, value_name = "BYTES", allow_hyphen_values = true)]
+    pub mtu: Option<String>,
+
+    /// Packets each direction may hold waiting, 1 to 100000 (default 1000); more are dropped.
+    #[arg(long, value_name = "PACKETS", allow_hyphen_values = true)]
+    pub queue: Option<String>,
+
+    /// Seed of the loss and jitter draws: the same seed drops the same packets (default 1).
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub seed: Option<String>,
+
+    /// Drop one packet once, to show a retransmission: syn, syn-ack, client-hello,
+    /// server-hello, first-initial or server-initial.
+    #[arg(long, value_name = "WHAT", allow_hyphen_values = true)]
+    pub drop: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -243,8 +299,8 @@ pub enum CliError {
     WriteCapture { path: String, source: WriteError },
 }
 
-/// Runs the command line.
-pub fn run(cli: Cli) -> Result<Outcome, CliError> {
+/// Runs the command line, after [`prepare`] did what must happen before any thread.
+pub fn run(cli: Cli, prepared: &Prepared) -> Result<Outcome, CliError> {
     match (cli.command, cli.file) {
         (Some(Command::Open(args)), _) => tui::open(&args),
         (Some(Command::Live(args)), _) => tui::live(&args),
@@ -253,8 +309,8 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
         (Some(Command::Fields), _) => dissect::list_fields(),
         (Some(Command::Timeline(args)), _) => timeline::run(&args),
         (Some(Command::Capture(args)), _) => capture::run(&args),
-        (Some(Command::Gen(args)), _) => generate::run(&args),
-        (Some(Command::Demo(args)), _) => demo::run(&args),
+        (Some(Command::Gen(args)), _) => generate::run(&args, prepared),
+        (Some(Command::Demo(args)), _) => demo::run(&args, prepared),
         (None, Some(file)) if tui::interactive() => tui::open(&OpenArgs { file, keylog: None }),
         // Into a pipe or a file, a bare capture is dissected as text, as `dissect` would.
         (None, Some(file)) => dissect::run(&DissectArgs {

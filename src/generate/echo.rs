@@ -1,24 +1,25 @@
 //! The two generators that are not HTTP: ICMP echo (ping) and a UDP echo exchange, three
-//! round trips each.
+//! round trips each. The client's socket is made in the client host's namespace, the UDP
+//! server's in the server host's; ping's replies come from the server host's kernel.
 
 use std::io;
 use std::mem;
-use std::net::{Ipv4Addr, UdpSocket};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr, UdpSocket};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
-use super::{Flow, GenError, Report, STEP_TIMEOUT, step_failed};
+use super::{Flow, GenError, Host, Hosts, Report, STEP_TIMEOUT, step_failed};
 use crate::dissect::checksum;
 
 /// Echo requests (or datagrams) per run.
 const ROUNDS: u16 = 3;
 
 /// UDP: a client sends three numbered datagrams; the server sends each back.
-pub(super) fn udp(report: &mut Report) -> Result<(), GenError> {
+pub(super) fn udp(report: &mut Report, hosts: &Hosts) -> Result<(), GenError> {
     let variant = report.variant;
     let fail = |step: &'static str| move |error: io::Error| GenError::new(variant, step, step_failed(&error));
-    let server = UdpSocket::bind("127.0.0.1:0").map_err(fail("binding the server"))?;
-    let client = UdpSocket::bind("127.0.0.1:0").map_err(fail("binding the client"))?;
+    let server = bind_udp(&hosts.server).map_err(fail("binding the server"))?;
+    let client = bind_udp(&hosts.client).map_err(fail("binding the client"))?;
     for socket in [&server, &client] {
         socket.set_read_timeout(Some(STEP_TIMEOUT)).map_err(fail("setting a timeout"))?;
     }
@@ -40,27 +41,45 @@ pub(super) fn udp(report: &mut Report) -> Result<(), GenError> {
     Ok(())
 }
 
-/// Ping 127.0.0.1: three echo requests, each waiting for its reply, answered by the kernel.
-/// Uses an unprivileged ICMP socket where `net.ipv4.ping_group_range` allows it, else a raw
-/// socket (root or CAP_NET_RAW).
-pub(super) fn ping(report: &mut Report) -> Result<(), GenError> {
+/// A UDP socket made in `host`'s namespace, on its address and a port the kernel picks.
+fn bind_udp(host: &Host) -> io::Result<UdpSocket> {
+    let addr = SocketAddr::new(host.addr, 0);
+    host.enter(|| UdpSocket::bind(addr))?
+}
+
+/// The IPv4 address ICMP echo needs.
+fn ipv4(addr: IpAddr) -> io::Result<Ipv4Addr> {
+    match addr {
+        IpAddr::V4(addr) => Ok(addr),
+        IpAddr::V6(_) => Err(io::Error::new(io::ErrorKind::Unsupported, "the ping generator speaks IPv4")),
+    }
+}
+
+/// Ping the server host: three echo requests, each waiting for its reply, answered by the
+/// server host's kernel. Uses an unprivileged ICMP socket where `net.ipv4.ping_group_range`
+/// allows it, else a raw socket (root or CAP_NET_RAW).
+pub(super) fn ping(report: &mut Report, hosts: &Hosts) -> Result<(), GenError> {
     let variant = report.variant;
     let fail = |step: &'static str| move |error: io::Error| GenError::new(variant, step, step_failed(&error));
-    let (socket, raw) = match icmp_socket(libc::SOCK_DGRAM) {
-        Ok(socket) => (socket, false),
-        Err(_) => (
-            icmp_socket(libc::SOCK_RAW).map_err(|error| {
-                GenError::new(
-                    variant,
-                    "opening an ICMP socket",
-                    format!(
-                        "{error} (needs net.ipv4.ping_group_range to include this group, or \
-                         CAP_NET_RAW: run as root)"
-                    ),
-                )
-            })?,
-            true,
-        ),
+    let (from, to) = ipv4(hosts.client.addr)
+        .and_then(|from| Ok((from, ipv4(hosts.server.addr)?)))
+        .map_err(fail("opening an ICMP socket"))?;
+    let opened = hosts.client.enter(|| match icmp_socket(libc::SOCK_DGRAM, from) {
+        Ok(socket) => Ok((socket, false)),
+        Err(_) => icmp_socket(libc::SOCK_RAW, from).map(|socket| (socket, true)),
+    });
+    let (socket, raw) = match opened.and_then(|opened| opened) {
+        Ok(opened) => opened,
+        Err(error) => {
+            return Err(GenError::new(
+                variant,
+                "opening an ICMP socket",
+                format!(
+                    "{error} (needs net.ipv4.ping_group_range to include this group, or \
+                     CAP_NET_RAW: run as root)"
+                ),
+            ));
+        }
     };
     // A datagram ICMP socket has its identifier set by the kernel; a raw one uses ours.
     let ident = if raw {
@@ -71,7 +90,7 @@ pub(super) fn ping(report: &mut Report) -> Result<(), GenError> {
     report.flows.push(Flow::Echo(ident));
     for seq in 1..=ROUNDS {
         let request = echo_request(ident, seq);
-        send_to_loopback(&socket, &request).map_err(fail("sending an echo request"))?;
+        send_to(&socket, to, &request).map_err(fail("sending an echo request"))?;
         wait_for_reply(&socket, raw, ident, seq).map_err(fail("waiting for the echo reply"))?;
         report.connections += 1;
     }
@@ -79,7 +98,8 @@ pub(super) fn ping(report: &mut Report) -> Result<(), GenError> {
     Ok(())
 }
 
-fn icmp_socket(kind: libc::c_int) -> io::Result<UdpSocket> {
+/// An ICMP socket of `kind`; a datagram one is bound to `from`.
+fn icmp_socket(kind: libc::c_int, from: Ipv4Addr) -> io::Result<UdpSocket> {
     // SAFETY: plain socket(2); the descriptor is owned right away.
     let fd = unsafe { libc::socket(libc::AF_INET, kind | libc::SOCK_CLOEXEC, libc::IPPROTO_ICMP) };
     if fd < 0 {
@@ -91,7 +111,7 @@ fn icmp_socket(kind: libc::c_int) -> io::Result<UdpSocket> {
     socket.set_read_timeout(Some(STEP_TIMEOUT))?;
     if kind == libc::SOCK_DGRAM {
         // Bind so the kernel picks the identifier now, and we can read it back.
-        bind_any(&socket)?;
+        bind(&socket, from)?;
     }
     Ok(socket)
 }
@@ -105,8 +125,8 @@ fn sockaddr(addr: Ipv4Addr, port: u16) -> libc::sockaddr_in {
     }
 }
 
-fn bind_any(socket: &UdpSocket) -> io::Result<()> {
-    let addr = sockaddr(Ipv4Addr::LOCALHOST, 0);
+fn bind(socket: &UdpSocket, from: Ipv4Addr) -> io::Result<()> {
+    let addr = sockaddr(from, 0);
     // SAFETY: `addr` is a valid sockaddr_in and its size is passed with it.
     let result = unsafe {
         libc::bind(socket.as_raw_fd(), (&raw const addr).cast(), mem::size_of_val(&addr) as libc::socklen_t)
@@ -123,8 +143,8 @@ fn local_port(socket: &UdpSocket) -> io::Result<u16> {
     if result == 0 { Ok(u16::from_be(addr.sin_port)) } else { Err(io::Error::last_os_error()) }
 }
 
-fn send_to_loopback(socket: &UdpSocket, message: &[u8]) -> io::Result<()> {
-    let addr = sockaddr(Ipv4Addr::LOCALHOST, 0);
+fn send_to(socket: &UdpSocket, to: Ipv4Addr, message: &[u8]) -> io::Result<()> {
+    let addr = sockaddr(to, 0);
     // SAFETY: `message` and `addr` are valid for reads of the lengths passed.
     let sent = unsafe {
         libc::sendto(

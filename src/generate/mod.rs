@@ -1,5 +1,5 @@
-//! Traffic generators: a real client and a real server, in-process, on loopback, for every
-//! variant of DESIGN section 7.
+//! Traffic generators: a real client and a real server, in-process, for every variant of
+//! DESIGN section 7: on loopback, or at the two ends of an emulated link ([`Hosts`]).
 //!
 //! Each generator makes one real request, reads the real response, logs the TLS secrets to a
 //! shared [`KeyLog`], and then checks that the variant really happened (early data accepted,
@@ -8,13 +8,16 @@
 //! can tell a teacher "this run fell back to a full handshake" instead of drawing the wrong
 //! diagram.
 //!
-//! Servers listen on 127.0.0.1 only, on ports the kernel picks, and every socket has a timeout:
-//! a peer that stops answering ends its generator with the step that failed.
+//! Servers listen on the server host's address only (127.0.0.1 on loopback), on ports the kernel
+//! picks, and every socket has a timeout: a peer that stops answering ends its generator with
+//! the step that failed. Each socket is made inside its host's network namespace and stays
+//! there, whichever thread then uses it.
 
 mod cert;
 mod echo;
 mod keylog;
 mod netns;
+mod over_link;
 mod quic;
 mod record;
 mod tcp;
@@ -26,13 +29,24 @@ use std::time::Duration;
 
 use thiserror::Error;
 
+use crate::link::LinkConfig;
+pub use crate::link::{Host, Hosts};
+
 pub use keylog::KeyLog;
 pub use netns::{NetnsError, in_private_netns};
+pub use over_link::{CLIENT_SIDE, SERVER_SIDE, describe as describe_link, record_over_link};
 pub use record::{Interface, Recording, Run, record};
 pub use tfo::{FastOpenSetting, host_fast_open};
 
 /// How long any one step (connect, read, handshake) may take before the generator gives up.
+/// Over the slowest link `--rtt` allows (1 s) this still covers a round trip after a lost SYN
+/// (retransmitted after 1 s) or a lost TLS or QUIC handshake packet (retransmitted after a
+/// few hundred milliseconds at 100 to 200 ms round trips).
 const STEP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The smallest IPv4 MTU on which a QUIC handshake can complete: a client's Initial is padded to
+/// a 1200-byte UDP payload (RFC 9000 section 14.1), plus 8 bytes of UDP and 20 of IPv4 header.
+pub const QUIC_MIN_MTU: u32 = 1228;
 
 /// The traffic a generator can make.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -84,6 +98,11 @@ impl Variant {
     /// Looks a variant up by its name.
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|variant| variant.name() == name)
+    }
+
+    /// True for the variants that speak QUIC.
+    pub const fn uses_quic(self) -> bool {
+        matches!(self, Self::Quic | Self::QuicZeroRtt)
     }
 
     /// True for the variants that need TCP Fast Open on the server side.
@@ -174,25 +193,45 @@ impl GenError {
     }
 }
 
-/// Runs one generator on the loopback interface of the calling thread's network namespace.
+/// Runs one generator between `hosts`: its server's sockets made in the server's namespace, its
+/// client's in the client's.
 ///
-/// The TCP Fast Open variants need `net.ipv4.tcp_fastopen` with the server bit in that
-/// namespace; [`run_anywhere`] finds them one.
-pub fn run(variant: Variant, keylog: &KeyLog) -> Result<Report, GenError> {
+/// The TCP Fast Open variants need `net.ipv4.tcp_fastopen` with the server bit where the
+/// server lives: an emulated link sets it in both of its namespaces; on loopback,
+/// [`run_anywhere`] finds a namespace that has it.
+pub fn run(variant: Variant, hosts: &Hosts, keylog: &KeyLog) -> Result<Report, GenError> {
     let mut report = Report::new(variant);
     match variant {
-        Variant::Http => tcp::run(&mut report, tcp::Plan::HTTP, keylog)?,
-        Variant::Tls12 => tcp::run(&mut report, tcp::Plan::TLS12, keylog)?,
-        Variant::Tls13 => tcp::run(&mut report, tcp::Plan::TLS13, keylog)?,
-        Variant::Tls13ZeroRtt => tcp::run(&mut report, tcp::Plan::TLS13_0RTT, keylog)?,
-        Variant::TfoTls13 => tcp::run(&mut report, tcp::Plan::TFO_TLS13, keylog)?,
-        Variant::TfoTls13ZeroRtt => tcp::run(&mut report, tcp::Plan::TFO_TLS13_0RTT, keylog)?,
-        Variant::Quic => quic::run(&mut report, false, keylog)?,
-        Variant::QuicZeroRtt => quic::run(&mut report, true, keylog)?,
-        Variant::Ping => echo::ping(&mut report)?,
-        Variant::Udp => echo::udp(&mut report)?,
+        Variant::Http => tcp::run(&mut report, hosts, tcp::Plan::HTTP, keylog)?,
+        Variant::Tls12 => tcp::run(&mut report, hosts, tcp::Plan::TLS12, keylog)?,
+        Variant::Tls13 => tcp::run(&mut report, hosts, tcp::Plan::TLS13, keylog)?,
+        Variant::Tls13ZeroRtt => tcp::run(&mut report, hosts, tcp::Plan::TLS13_0RTT, keylog)?,
+        Variant::TfoTls13 => tcp::run(&mut report, hosts, tcp::Plan::TFO_TLS13, keylog)?,
+        Variant::TfoTls13ZeroRtt => tcp::run(&mut report, hosts, tcp::Plan::TFO_TLS13_0RTT, keylog)?,
+        Variant::Quic => quic::run(&mut report, hosts, false, keylog)?,
+        Variant::QuicZeroRtt => quic::run(&mut report, hosts, true, keylog)?,
+        Variant::Ping => echo::ping(&mut report, hosts)?,
+        Variant::Udp => echo::udp(&mut report, hosts)?,
     }
     Ok(report)
+}
+
+/// Why `variant` cannot complete on a link set up as `config`, before any packet is sent: QUIC
+/// on a link whose MTU is below [`QUIC_MIN_MTU`]. Such a variant is not attempted (an attempt
+/// would only resend Initials that never cross until its step timed out).
+pub fn cannot_run_on(variant: Variant, config: &LinkConfig) -> Option<GenError> {
+    (variant.uses_quic() && config.mtu < QUIC_MIN_MTU).then(|| {
+        GenError::new(
+            variant,
+            "checking the link",
+            format!(
+                "the QUIC handshake cannot complete on a link whose MTU is {} bytes: a client's \
+                 Initial must be a UDP payload of at least 1200 bytes, {QUIC_MIN_MTU} bytes of \
+                 IPv4 (RFC 9000 section 14.1)",
+                config.mtu
+            ),
+        )
+    })
 }
 
 /// Where a generator ran.
@@ -202,6 +241,8 @@ pub enum Place {
     Host,
     /// The loopback of a private network namespace made for it.
     PrivateNamespace,
+    /// The two ends of an emulated link, each in a network namespace of its own.
+    Link,
 }
 
 /// A generator's run: where, what it did, and what `inside` returned.
@@ -212,7 +253,7 @@ pub struct Ran<T> {
     pub state: T,
 }
 
-/// Runs one generator where it can work. TCP Fast Open runs in a private network namespace
+/// Runs one generator on loopback, where it can work. TCP Fast Open runs in a private network namespace
 /// made for it, where rttscope sets `net.ipv4.tcp_fastopen` to 3 and the kernel holds no
 /// cookie yet, so the first connection really asks for one; without the privilege for a
 /// namespace, on the host if its setting already allows both sides. The host's setting is
@@ -228,7 +269,7 @@ pub fn run_anywhere<T: Send + 'static>(
 ) -> Result<Ran<T>, GenError> {
     if !variant.uses_fast_open() {
         let state = inside(Place::Host);
-        return Ok(Ran { place: Place::Host, outcome: run(variant, keylog), state });
+        return Ok(Ran { place: Place::Host, outcome: run(variant, &Hosts::loopback(), keylog), state });
     }
     let inside = std::sync::Arc::new(std::sync::Mutex::new(Some(inside)));
     let in_namespace = {
@@ -236,7 +277,7 @@ pub fn run_anywhere<T: Send + 'static>(
         in_private_netns(move || {
             let inside = inside.lock().ok().and_then(|mut inside| inside.take());
             let state = inside.map(|inside| inside(Place::PrivateNamespace));
-            (state, run(variant, &keylog))
+            (state, run(variant, &Hosts::loopback(), &keylog))
         })
     };
     match in_namespace {
@@ -250,7 +291,7 @@ pub fn run_anywhere<T: Send + 'static>(
                 return Err(GenError::new(variant, "running the generator", "its thread panicked"));
             };
             let state = inside(Place::Host);
-            Ok(Ran { place: Place::Host, outcome: run(variant, keylog), state })
+            Ok(Ran { place: Place::Host, outcome: run(variant, &Hosts::loopback(), keylog), state })
         }
         Err(error) => Err(GenError::new(
             variant,
@@ -262,5 +303,25 @@ pub fn run_anywhere<T: Send + 'static>(
                 host_fast_open()
             ),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quic_is_refused_on_a_link_below_1228_bytes_and_nothing_else_is() {
+        let link = |mtu| LinkConfig { mtu, ..LinkConfig::default() };
+        for variant in [Variant::Quic, Variant::QuicZeroRtt] {
+            let refused = cannot_run_on(variant, &link(1227)).expect("1227 bytes cannot carry an Initial");
+            assert_eq!((refused.variant, refused.step), (variant, "checking the link"));
+            assert!(refused.detail.contains("MTU is 1227 bytes"), "{}", refused.detail);
+            assert!(refused.detail.contains("RFC 9000 section 14.1"), "{}", refused.detail);
+            assert!(cannot_run_on(variant, &link(QUIC_MIN_MTU)).is_none(), "1228 bytes is enough");
+        }
+        for variant in Variant::ALL.into_iter().filter(|variant| !variant.uses_quic()) {
+            assert!(cannot_run_on(variant, &link(576)).is_none(), "{variant} runs on any MTU allowed");
+        }
     }
 }

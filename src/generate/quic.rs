@@ -3,6 +3,9 @@
 //! Both endpoints are set up to keep the capture readable: no UDP segmentation offload (a
 //! capture on loopback would otherwise see several QUIC datagrams glued into one), no greased
 //! fixed bit or HTTP/3 GREASE, and no path-MTU probes.
+//!
+//! Each endpoint's UDP socket is made in its host's network namespace; quinn then drives both
+//! from one runtime on the calling thread.
 
 use std::future::poll_fn;
 use std::net::{SocketAddr, UdpSocket};
@@ -15,7 +18,7 @@ use tokio::time::timeout;
 
 use super::cert::{Identity, SERVER_NAME};
 use super::tls::{self, Setup, Version};
-use super::{Flow, GenError, KeyLog, Report, STEP_TIMEOUT};
+use super::{Flow, GenError, Host, Hosts, KeyLog, Report, STEP_TIMEOUT};
 
 type Failure = (&'static str, String);
 
@@ -31,14 +34,19 @@ fn timed_out(step: &'static str) -> impl Fn(tokio::time::error::Elapsed) -> Fail
     move |_| (step, format!("no answer within {} s", STEP_TIMEOUT.as_secs()))
 }
 
-pub(super) fn run(report: &mut Report, zero_rtt: bool, keylog: &KeyLog) -> Result<(), GenError> {
+pub(super) fn run(
+    report: &mut Report,
+    hosts: &Hosts,
+    zero_rtt: bool,
+    keylog: &KeyLog,
+) -> Result<(), GenError> {
     let variant = report.variant;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| GenError::new(variant, "starting the async runtime", e))?;
     runtime
-        .block_on(exchange(report, zero_rtt, keylog))
+        .block_on(exchange(report, hosts, zero_rtt, keylog))
         .map_err(|(step, detail)| GenError::new(variant, step, detail))
 }
 
@@ -48,14 +56,24 @@ fn transport() -> Arc<TransportConfig> {
     Arc::new(transport)
 }
 
-fn endpoint(server: Option<quinn::ServerConfig>) -> Result<Endpoint, Failure> {
+/// An endpoint on a UDP socket made in `host`'s namespace, on a port the kernel picks.
+fn endpoint(host: &Host, server: Option<quinn::ServerConfig>) -> Result<Endpoint, Failure> {
     let mut config = EndpointConfig::default();
     config.grease_quic_bit(false);
-    let socket = UdpSocket::bind("127.0.0.1:0").map_err(failed("binding a UDP socket"))?;
+    let addr = SocketAddr::new(host.addr, 0);
+    let socket = host
+        .enter(|| UdpSocket::bind(addr))
+        .and_then(|bound| bound)
+        .map_err(failed("binding a UDP socket"))?;
     Endpoint::new(config, server, socket, Arc::new(TokioRuntime)).map_err(failed("starting an endpoint"))
 }
 
-async fn exchange(report: &mut Report, zero_rtt: bool, keylog: &KeyLog) -> Result<(), Failure> {
+async fn exchange(
+    report: &mut Report,
+    hosts: &Hosts,
+    zero_rtt: bool,
+    keylog: &KeyLog,
+) -> Result<(), Failure> {
     let identity = Identity::generate().map_err(failed("making the certificate"))?;
     let setup = Setup { version: Version::Tls13, alpn: b"h3", early_data: zero_rtt, quic: true };
 
@@ -63,7 +81,7 @@ async fn exchange(report: &mut Report, zero_rtt: bool, keylog: &KeyLog) -> Resul
     let server_crypto = QuicServerConfig::try_from(server_tls).map_err(failed("configuring the server"))?;
     let mut server_config = quinn::ServerConfig::with_crypto(Arc::new(server_crypto));
     server_config.transport_config(transport());
-    let server = endpoint(Some(server_config))?;
+    let server = endpoint(&hosts.server, Some(server_config))?;
     let addr = server.local_addr().map_err(failed("binding the server"))?;
     report.flows.push(Flow::Udp(addr.port()));
 
@@ -71,7 +89,7 @@ async fn exchange(report: &mut Report, zero_rtt: bool, keylog: &KeyLog) -> Resul
     let client_crypto = QuicClientConfig::try_from(client_tls).map_err(failed("configuring the client"))?;
     let mut client_config = quinn::ClientConfig::new(Arc::new(client_crypto));
     client_config.transport_config(transport());
-    let mut client = endpoint(None)?;
+    let mut client = endpoint(&hosts.client, None)?;
     client.set_default_client_config(client_config);
 
     let connections = if zero_rtt { 2 } else { 1 };
@@ -118,7 +136,8 @@ async fn fetch(client: &Endpoint, addr: SocketAddr, path: &str, zero_rtt: bool) 
     };
     let sent = timeout(STEP_TIMEOUT, get(&connection, path)).await.map_err(timed_out("the HTTP/3 request"));
     let accepted = match early {
-        Some(accepted) => accepted.await,
+        // Resolves when the handshake completes; over a lossy link that may never happen.
+        Some(accepted) => timeout(STEP_TIMEOUT, accepted).await.map_err(timed_out("the QUIC handshake"))?,
         None => false,
     };
     match sent {
@@ -197,8 +216,9 @@ async fn serve(endpoint: Endpoint, connections: usize, zero_rtt: bool) -> Result
         stream.send_response(response).await.map_err(failed("sending the response"))?;
         stream.send_data(Bytes::from(body)).await.map_err(failed("sending the response"))?;
         stream.finish().await.map_err(failed("sending the response"))?;
-        // The client closes once it has read the response.
-        connection.closed().await;
+        // The client closes once it has read the response. Over a lossy link its
+        // CONNECTION_CLOSE may be lost: the response went out, so stop waiting in time.
+        let _ = timeout(STEP_TIMEOUT, connection.closed()).await;
     }
     Ok(())
 }

@@ -1,4 +1,5 @@
-//! Generators under a live capture: what `rttscope demo` records.
+//! Generators under a live capture of loopback: what `rttscope demo --rtt 0` records (over an
+//! emulated link the link records, see `over_link.rs`).
 //!
 //! One capture runs on the host's loopback for the whole recording; a generator that needs a
 //! private network namespace (TCP Fast Open) gets a second capture on that namespace's
@@ -17,6 +18,7 @@ use crate::capture::{
     WriteError,
 };
 use crate::dissect::{Header, dissect};
+use crate::link::LinkStats;
 
 /// How long after a generator returns its last packets (closing handshakes, late ACKs) may
 /// still be on their way to the capture.
@@ -44,8 +46,9 @@ pub struct Run {
     /// Index into [`Recording::interfaces`] of the capture that saw it.
     pub interface: usize,
     /// From just before the generator started to just after its last packet settled, in
-    /// nanoseconds since the epoch.
-    window: (i64, i64),
+    /// nanoseconds since the epoch; `None` for a run over a link of its own, whose capture
+    /// holds nothing else.
+    pub(super) window: Option<(i64, i64)>,
 }
 
 /// What a recording captured, and what each generator did.
@@ -54,6 +57,8 @@ pub struct Recording {
     pub runs: Vec<Run>,
     pub interfaces: Vec<Interface>,
     pub keylog: KeyLog,
+    /// What the emulated links did, over all runs; `None` on loopback.
+    pub link: Option<LinkStats>,
 }
 
 impl Recording {
@@ -144,7 +149,7 @@ pub fn record(
     for &variant in variants {
         let start = now_ns();
         let ran = run_anywhere(variant, keylog, move |place| match place {
-            Place::Host => None,
+            Place::Host | Place::Link => None,
             Place::PrivateNamespace => {
                 Some(start_capture(&format!("{LOOPBACK} (private network namespace for {variant})")))
             }
@@ -172,7 +177,7 @@ pub fn record(
                 0
             }
         };
-        let run = Run { variant, place, outcome, interface, window: (start, now_ns()) };
+        let run = Run { variant, place, outcome, interface, window: Some((start, now_ns())) };
         progress(&run);
         runs.push(run);
     }
@@ -181,14 +186,14 @@ pub fn record(
         let runs: Vec<&Run> = runs.iter().filter(|run| run.interface == index).collect();
         interface.packets.retain(|packet| runs.iter().any(|run| run.owns(packet, interface.linktype)));
     }
-    Ok(Recording { runs, interfaces, keylog: keylog.clone() })
+    Ok(Recording { runs, interfaces, keylog: keylog.clone(), link: None })
 }
 
 impl Run {
     /// Whether a captured packet is this run's: sent while it ran, and on one of its flows
     /// (any packet, when the generator failed before it could say which flows were its own).
-    fn owns(&self, packet: &LivePacket, linktype: LinkType) -> bool {
-        if packet.ts_ns < self.window.0 || packet.ts_ns > self.window.1 {
+    pub(super) fn owns(&self, packet: &LivePacket, linktype: LinkType) -> bool {
+        if self.window.is_some_and(|(start, end)| packet.ts_ns < start || packet.ts_ns > end) {
             return false;
         }
         let Ok(report) = &self.outcome else { return true };

@@ -4,6 +4,9 @@
 //! The client's first flight is handed to the socket in one write: under TCP Fast Open that
 //! write is what the kernel puts in the SYN, so the ClientHello (and the early data behind it)
 //! ride there.
+//!
+//! The listener is made in the server host's namespace and the client's socket in the client
+//! host's; the client then connects from the calling thread (a socket keeps its namespace).
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -13,10 +16,11 @@ use std::time::Instant;
 
 use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection, ServerConfig, ServerConnection};
+use socket2::{Domain, Socket, Type};
 
 use super::cert::{Identity, SERVER_NAME};
 use super::tls::{self, Setup, Version};
-use super::{Flow, GenError, KeyLog, Report, STEP_TIMEOUT, step_failed, tfo};
+use super::{Flow, GenError, Host, Hosts, KeyLog, Report, STEP_TIMEOUT, step_failed, tfo};
 
 /// What one TCP generator does.
 #[derive(Clone, Copy, Debug)]
@@ -54,14 +58,19 @@ struct Fetched {
     syn_data_acked: bool,
 }
 
-pub(super) fn run(report: &mut Report, plan: Plan, keylog: &KeyLog) -> Result<(), GenError> {
+pub(super) fn run(report: &mut Report, hosts: &Hosts, plan: Plan, keylog: &KeyLog) -> Result<(), GenError> {
     let variant = report.variant;
     let fail = |step: &'static str| move |detail: String| GenError::new(variant, step, detail);
     let identity = Identity::generate().map_err(|e| fail("making the certificate")(e.to_string()))?;
     let alpn: &[u8] = b"http/1.1";
     let setup = |version| Setup { version, alpn, early_data: plan.early_data, quic: false };
 
-    let listener = TcpListener::bind("127.0.0.1:0").map_err(|e| fail("binding the server")(e.to_string()))?;
+    let server_addr = SocketAddr::new(hosts.server.addr, 0);
+    let listener = hosts
+        .server
+        .enter(|| TcpListener::bind(server_addr))
+        .and_then(|bound| bound)
+        .map_err(|e| fail("binding the server")(e.to_string()))?;
     if plan.fast_open {
         tfo::enable_on_listener(&listener)
             .map_err(|e| fail("enabling Fast Open on the server")(e.to_string()))?;
@@ -100,7 +109,7 @@ pub(super) fn run(report: &mut Report, plan: Plan, keylog: &KeyLog) -> Result<()
             None => None,
         };
         let path = format!("/{}/{}", variant.name(), index + 1);
-        match fetch(addr, &path, plan, config, index > 0) {
+        match fetch(&hosts.client, addr, &path, plan, config, index > 0) {
             Ok(seen) => fetched.push(seen),
             Err((step, detail)) => {
                 // The server's side of the story usually names the cause (a ClientHello that
@@ -121,12 +130,12 @@ pub(super) fn run(report: &mut Report, plan: Plan, keylog: &KeyLog) -> Result<()
         Ok(Err((step, detail))) => return Err(GenError::new(variant, step, format!("the server: {detail}"))),
         Err(_) => return Err(GenError::new(variant, "serving", "the server thread panicked")),
     };
-    check(report, plan, &fetched, &served);
+    check(report, &hosts.server, plan, &fetched, &served);
     Ok(())
 }
 
 /// Records what shows the variant happened, or why it did not.
-fn check(report: &mut Report, plan: Plan, fetched: &[Fetched], served: &[Served]) {
+fn check(report: &mut Report, server: &Host, plan: Plan, fetched: &[Fetched], served: &[Served]) {
     let (Some(last), Some(last_served)) = (fetched.last(), served.last()) else {
         return;
     };
@@ -136,8 +145,8 @@ fn check(report: &mut Report, plan: Plan, fetched: &[Fetched], served: &[Served]
         } else {
             report.miss(format!(
                 "the server did not take the data in the SYN (TCP_INFO has no SYN_DATA); \
-                 net.ipv4.tcp_fastopen here is {}",
-                tfo::host_fast_open()
+                 net.ipv4.tcp_fastopen where the server runs is {}",
+                server.enter(tfo::host_fast_open).unwrap_or(tfo::FastOpenSetting(None))
             ));
         }
     }
@@ -185,19 +194,32 @@ fn request_complete(bytes: &[u8]) -> bool {
     bytes.windows(4).any(|w| w == b"\r\n\r\n")
 }
 
+/// Makes the client's socket in its host's namespace, and connects it from here. Under Fast
+/// Open the connect returns at once: the SYN leaves with the first write.
+fn connect(client: &Host, addr: SocketAddr, fast_open: bool) -> Result<TcpStream, Failure> {
+    let step = if fast_open { "connecting with Fast Open" } else { "connecting" };
+    let socket = client
+        .enter(|| Socket::new(Domain::for_address(addr), Type::STREAM, None))
+        .and_then(|made| made)
+        .map_err(failed(step))?;
+    if fast_open {
+        tfo::connect(socket, addr).map_err(failed(step))
+    } else {
+        socket.connect_timeout(&addr.into(), STEP_TIMEOUT).map_err(failed(step))?;
+        Ok(socket.into())
+    }
+}
+
 /// The client side of one connection.
 fn fetch(
+    client: &Host,
     addr: SocketAddr,
     path: &str,
     plan: Plan,
     config: Option<Arc<ClientConfig>>,
     later: bool,
 ) -> Result<Fetched, Failure> {
-    let mut stream = if plan.fast_open {
-        tfo::connect(addr).map_err(failed("connecting with Fast Open"))?
-    } else {
-        TcpStream::connect_timeout(&addr, STEP_TIMEOUT).map_err(failed("connecting"))?
-    };
+    let mut stream = connect(client, addr, plan.fast_open)?;
     set_timeouts(&stream).map_err(failed("connecting"))?;
     let request = request(path);
     let mut fetched = Fetched::default();

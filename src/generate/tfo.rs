@@ -5,7 +5,9 @@ use std::fmt;
 use std::io;
 use std::mem;
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, RawFd};
+
+use socket2::Socket;
 
 /// Where the kernel keeps the setting.
 const SYSCTL: &str = "/proc/sys/net/ipv4/tcp_fastopen";
@@ -68,40 +70,13 @@ pub(super) fn enable_on_listener(listener: &TcpListener) -> io::Result<()> {
     setsockopt_int(listener.as_raw_fd(), libc::IPPROTO_TCP, libc::TCP_FASTOPEN, 16)
 }
 
-/// Opens a client socket whose first write goes out in the SYN (with the cookie the kernel
-/// holds for `addr`; without one, the SYN asks for a cookie and the data follows the
-/// handshake).
-pub(super) fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
-    let SocketAddr::V4(v4) = addr else {
-        return Err(io::Error::new(io::ErrorKind::Unsupported, "Fast Open generator speaks IPv4"));
-    };
-    // SAFETY: plain socket(2); the descriptor is owned right away.
-    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_STREAM | libc::SOCK_CLOEXEC, 0) };
-    if fd < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    // SAFETY: `fd` is a fresh descriptor that nothing else owns.
-    let socket = unsafe { OwnedFd::from_raw_fd(fd) };
-    setsockopt_int(fd, libc::IPPROTO_TCP, libc::TCP_FASTOPEN_CONNECT, 1)?;
-    let sockaddr = libc::sockaddr_in {
-        sin_family: libc::AF_INET as libc::sa_family_t,
-        sin_port: v4.port().to_be(),
-        sin_addr: libc::in_addr { s_addr: u32::from(*v4.ip()).to_be() },
-        sin_zero: [0; 8],
-    };
-    // SAFETY: `sockaddr` is a valid sockaddr_in and its size is passed with it. With
-    // TCP_FASTOPEN_CONNECT this returns at once; the SYN leaves with the first write.
-    let result = unsafe {
-        libc::connect(
-            fd,
-            (&raw const sockaddr).cast(),
-            mem::size_of::<libc::sockaddr_in>() as libc::socklen_t,
-        )
-    };
-    if result != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(TcpStream::from(socket))
+/// Connects a client socket so that its first write goes out in the SYN (with the cookie the
+/// kernel holds for `addr`; without one, the SYN asks for a cookie and the data follows the
+/// handshake). With TCP_FASTOPEN_CONNECT the connect returns at once.
+pub(super) fn connect(socket: Socket, addr: SocketAddr) -> io::Result<TcpStream> {
+    setsockopt_int(socket.as_raw_fd(), libc::IPPROTO_TCP, libc::TCP_FASTOPEN_CONNECT, 1)?;
+    socket.connect(&addr.into())?;
+    Ok(socket.into())
 }
 
 /// True when the SYN-ACK acknowledged the data the client sent in its SYN.
