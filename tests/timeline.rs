@@ -243,7 +243,7 @@ fn quic_timelines_say_what_each_datagram_carried_and_flag_retry_and_version_nego
 /// `one_way_ns`: each frame on a "client side" interface at its own time, and its copy on a
 /// "server side" interface `one_way_ns` later when the client sent it, earlier when the
 /// server did. The client is whoever sent the first SYN (or the first datagram).
-fn two_sided(capture: &Path, one_way_ns: i64) -> Vec<u8> {
+fn two_sided(capture: &Path, one_way_ns: i64, lost: Option<u64>) -> Vec<u8> {
     use rttscope::capture::{CaptureFile, PcapngWriter};
     use rttscope::dissect::{Header, dissect};
     let file = CaptureFile::open(capture).expect("opens");
@@ -270,7 +270,9 @@ fn two_sided(capture: &Path, one_way_ns: i64) -> Vec<u8> {
         let from_client = servers.contains(&destination);
         let far = if from_client { frame.ts_ns + one_way_ns } else { frame.ts_ns - one_way_ns };
         copies.push((0, frame.ts_ns, frame.orig_len, frame.data.to_vec()));
-        copies.push((1, far, frame.orig_len, frame.data.to_vec()));
+        if lost != Some(frame.number) {
+            copies.push((1, far, frame.orig_len, frame.data.to_vec()));
+        }
     }
     copies.sort_by_key(|copy| copy.1);
     let mut writer = PcapngWriter::new(Vec::new()).expect("writer");
@@ -291,7 +293,7 @@ fn a_capture_of_both_ends_gives_each_message_its_send_and_arrival_time() {
     for variant in ["tls13", "tls12", "quic-0rtt", "tfo-tls13-0rtt"] {
         let original = common::root().join("captures").join(format!("{variant}.pcapng"));
         let both = dir.path().join(format!("{variant}-both.pcapng"));
-        std::fs::write(&both, two_sided(&original, 20_000_000)).expect("written");
+        std::fs::write(&both, two_sided(&original, 20_000_000, None)).expect("written");
         // The round counts are the client side's, the same as the one-sided capture's.
         assert_eq!(rounds(&both, None), rounds(&original, None), "{variant}");
         let output = rttscope(&["timeline", both.to_str().expect("path"), "-T", "json"]);
@@ -319,4 +321,23 @@ fn a_capture_of_both_ends_gives_each_message_its_send_and_arrival_time() {
             }
         }
     }
+}
+
+#[test]
+fn a_message_with_no_copy_at_the_far_end_was_lost_on_the_link() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let original = common::root().join("captures/tls13.pcapng");
+    let both = dir.path().join("lost.pcapng");
+    // Frame 4 is the ClientHello: the server's side never saw it.
+    std::fs::write(&both, two_sided(&original, 20_000_000, Some(4))).expect("written");
+    let output = rttscope(&["timeline", both.to_str().expect("path"), "-T", "json"]);
+    let document: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    let events = document["connections"][0]["events"].as_array().expect("events");
+    let lost: Vec<&serde_json::Value> =
+        events.iter().filter(|event| event.get("arrived_ms").is_none()).collect();
+    assert_eq!(lost.len(), 1, "{events:?}");
+    assert_eq!(lost[0]["label"], "ClientHello (lost on the link)");
+    assert!(lost[0]["explain"].as_str().expect("text").contains("retransmission timer"));
+    let text = rttscope(&["timeline", both.to_str().expect("path"), "--to-scale"]);
+    assert!(stdout(&text).contains("✗"), "the ladder marks where it was lost:\n{}", stdout(&text));
 }

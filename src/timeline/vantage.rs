@@ -26,6 +26,10 @@ pub const CLIENT_SIDE: &str = "client side";
 /// The name of the interface that captured the server's end.
 pub const SERVER_SIDE: &str = "server side";
 
+/// Why a message the client sent has no copy at the server's end.
+const LOST: &str = "lost on the link: it never reached the server, so nothing answers it until the \
+     client's retransmission timer fires and sends it again, and that wait is time the handshake loses";
+
 /// The most frames of the far side kept for matching; later ones go unmatched, so a huge
 /// capture cannot grow this without bound.
 const MAX_FAR_FRAMES: usize = 1 << 20;
@@ -158,6 +162,10 @@ impl FarSide {
             };
             event.sent_ms = sent.map(|at| millis_between(first_ns, at));
             event.arrived_ms = arrived.map(|at| millis_between(first_ns, at));
+            if arrived.is_none() {
+                event.label.push_str(" (lost on the link)");
+                event.explain = LOST;
+            }
         }
     }
 }

@@ -16,7 +16,7 @@ use super::layout::{self, Screen};
 use super::rows::Rows;
 use super::source::Ended;
 use crate::osi::OsiLayer;
-use crate::timeline::Connection;
+use crate::timeline::{Connection, Vantage};
 
 /// The most packet details kept at once; more are dropped, furthest from the selection first.
 const DETAIL_CACHE: usize = 512;
@@ -492,6 +492,13 @@ impl App {
         let first = self.rows.is_empty();
         self.rows.append(indexed.rows);
         if let Some(connections) = indexed.connections {
+            // A capture of both ends of a link has real send and arrival times: its timelines
+            // open to scale, once (the user's `t` is kept after that).
+            if self.connections.is_empty()
+                && connections.iter().any(|connection| connection.vantage == Vantage::Both)
+            {
+                self.to_scale = true;
+            }
             self.connections = connections;
             self.sort_for_compare();
             self.connection = self.connection.min(self.connections.len().saturating_sub(1));

@@ -234,6 +234,35 @@ fn explain_only_opens_in_the_timeline() {
 }
 
 #[test]
+fn t_draws_the_timeline_to_scale_and_back_keeping_the_message() {
+    let mut app = app();
+    assert!(!app.to_scale, "a loopback capture opens compact");
+    app.update(Action::Show(View::Timeline));
+    app.update(Action::Down);
+    app.update(Action::Down);
+    app.update(Action::ToggleScale);
+    assert!(app.to_scale);
+    assert_eq!(app.event, 2);
+    let screen = testing::draw(&app);
+    assert!(screen.contains("to scale: one row ="), "{screen}");
+    app.update(Action::ToggleScale);
+    assert!(!app.to_scale);
+    assert_eq!(app.event, 2);
+}
+
+#[test]
+fn timelines_of_both_ends_of_a_link_open_to_scale() {
+    let mut app = App::new("t", Mode::File);
+    let (source, keylog) = bundled("tls13.pcapng");
+    let mut connections = testing::indexed(&source, &keylog).connections.unwrap_or_default();
+    for connection in &mut connections {
+        connection.vantage = Vantage::Both;
+    }
+    app.update(Action::Indexed(Box::new(Indexed { connections: Some(connections), ..Indexed::default() })));
+    assert!(app.to_scale);
+}
+
+#[test]
 fn pause_stops_following_live_packets_and_means_nothing_for_a_file() {
     let mut file = app();
     file.update(Action::TogglePause);

@@ -99,3 +99,12 @@ pub fn deliver(app: &mut App, source: &Source, keylog: &KeyLog) {
         }
     }
 }
+
+/// The whole screen of `app`, as a `TestBackend` draws it at the app's size.
+pub fn draw(app: &App) -> String {
+    let (width, height) = app.size;
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(width, height)).expect("a test terminal");
+    terminal.draw(|frame| frame.render_widget(crate::tui::views::Ui(app), frame.area())).expect("drawn");
+    terminal.backend().to_string()
+}

@@ -2,22 +2,13 @@
 //! variant, at the smallest size the UI supports and at a wide one; insta compares them with
 //! the snapshots committed beside this file.
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-
-use super::Ui;
 use crate::tui::app::{Action, App, View};
 use crate::tui::testing::{self, bundled};
 
 const SMALL: (u16, u16) = (80, 24);
 const WIDE: (u16, u16) = (160, 48);
 
-fn draw(app: &App) -> String {
-    let (width, height) = app.size;
-    let mut terminal = Terminal::new(TestBackend::new(width, height)).expect("a test terminal");
-    terminal.draw(|frame| frame.render_widget(Ui(app), frame.area())).expect("drawn");
-    terminal.backend().to_string()
-}
+use testing::draw;
 
 /// The app on `all.pcapng` after `actions`, with any packet it asks for taken apart.
 fn after(size: (u16, u16), actions: Vec<Action>) -> App {
@@ -66,6 +57,14 @@ macro_rules! snapshot_both_sizes {
 snapshot_both_sizes!(packets_view, packets_actions());
 snapshot_both_sizes!(connections_view, vec![Action::Show(View::Connections), Action::Down]);
 snapshot_both_sizes!(timeline_view, timeline_actions());
+snapshot_both_sizes!(
+    timeline_to_scale,
+    timeline_actions()
+        .into_iter()
+        .filter(|action| !matches!(action, Action::Explain))
+        .chain([Action::ToggleScale])
+        .collect()
+);
 snapshot_both_sizes!(compare_view, vec![Action::Show(View::Compare), Action::Down, Action::Down]);
 snapshot_both_sizes!(help_view, vec![Action::ToggleHelp]);
 snapshot_both_sizes!(
