@@ -10,8 +10,10 @@
 //! Invariant: everything [`Link::start`] builds (namespaces, interfaces, threads) is gone once the
 //! [`Link`] is dropped or finished, whatever happened in between.
 
+mod classify;
 pub mod config;
 mod host;
+pub mod schedule;
 
 use thiserror::Error;
 
