@@ -7,6 +7,7 @@ mod capture;
 mod demo;
 mod dissect;
 mod generate;
+mod link_probe;
 mod timeline;
 mod tui;
 
@@ -57,6 +58,9 @@ pub enum Command {
     /// Capture loopback while the generators run, write the capture with its keys embedded,
     /// and show every connection's round trips beside the textbook's.
     Demo(DemoArgs),
+    /// Measure the emulated link's accuracy with a UDP echo (for tests and benchmarks).
+    #[command(hide = true)]
+    LinkProbe(link_probe::LinkProbeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -249,6 +253,7 @@ pub fn run(cli: Cli) -> Result<Outcome, CliError> {
         (Some(Command::Capture(args)), _) => capture::run(&args),
         (Some(Command::Gen(args)), _) => generate::run(&args),
         (Some(Command::Demo(args)), _) => demo::run(&args),
+        (Some(Command::LinkProbe(args)), _) => link_probe::run(&args),
         (None, Some(file)) if tui::interactive() => tui::open(&OpenArgs { file, keylog: None }),
         // Into a pipe or a file, a bare capture is dissected as text, as `dissect` would.
         (None, Some(file)) => dissect::run(&DissectArgs {
