@@ -30,14 +30,14 @@ pub struct Prepared {
 
 /// Does what must happen while the process has one thread: a user without root enters a user
 /// namespace of its own, where it may build the network namespaces of an emulated link, when
-/// `gen` or `demo` asks for one. Flags that do not check out are left for the runner to refuse.
+/// `gen`, `demo` or `link-probe` asks for one. Flags that do not check out are left for the runner to refuse.
 pub fn prepare(cli: &Cli) -> Prepared {
-    let (link, default_rtt) = match &cli.command {
-        Some(Command::Gen(args)) => (&args.link, Duration::ZERO),
-        Some(Command::Demo(args)) => (&args.link, DEMO_RTT),
+    let wants_link = match &cli.command {
+        Some(Command::Gen(args)) => matches!(args.link.config(Duration::ZERO), Ok(Some(_))),
+        Some(Command::Demo(args)) => matches!(args.link.config(DEMO_RTT), Ok(Some(_))),
+        Some(Command::LinkProbe(_)) => true,
         _ => return Prepared::default(),
     };
-    let wants_link = matches!(link.config(default_rtt), Ok(Some(_)));
     // SAFETY: geteuid(2) has no preconditions and cannot fail.
     if !wants_link || unsafe { libc::geteuid() } == 0 {
         return Prepared::default();

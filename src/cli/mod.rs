@@ -7,6 +7,7 @@ mod capture;
 mod demo;
 mod dissect;
 mod generate;
+mod link_probe;
 mod timeline;
 mod tui;
 
@@ -60,6 +61,9 @@ pub enum Command {
     /// otherwise; --rtt 0 for loopback), write the capture with its keys embedded, and show
     /// every connection's round trips beside the textbook's.
     Demo(DemoArgs),
+    /// Measure the emulated link's accuracy with a UDP echo (for tests and benchmarks).
+    #[command(hide = true)]
+    LinkProbe(link_probe::LinkProbeArgs),
 }
 
 #[derive(Debug, Args)]
@@ -311,6 +315,7 @@ pub fn run(cli: Cli, prepared: &Prepared) -> Result<Outcome, CliError> {
         (Some(Command::Capture(args)), _) => capture::run(&args),
         (Some(Command::Gen(args)), _) => generate::run(&args, prepared),
         (Some(Command::Demo(args)), _) => demo::run(&args, prepared),
+        (Some(Command::LinkProbe(args)), _) => link_probe::run(&args, prepared),
         (None, Some(file)) if tui::interactive() => tui::open(&OpenArgs { file, keylog: None }),
         // Into a pipe or a file, a bare capture is dissected as text, as `dissect` would.
         (None, Some(file)) => dissect::run(&DissectArgs {

@@ -10,13 +10,31 @@
 //! Invariant: everything [`Link::start`] builds (namespaces, interfaces, threads) is gone once the
 //! [`Link`] is dropped or finished, whatever happened in between.
 
+mod classify;
 pub mod config;
+pub mod crossing;
+mod emulator;
 mod host;
+mod netlink;
+mod netns;
+mod port;
+pub mod schedule;
+mod topology;
+mod userns;
+
+use std::net::IpAddr;
+use std::os::fd::OwnedFd;
+use std::sync::Arc;
+use std::thread::JoinHandle;
 
 use thiserror::Error;
 
 pub use config::{DropRule, LinkConfig};
 pub use host::{Host, Hosts};
+pub use topology::{
+    CLIENT_ADDR, CLIENT_INTERFACE, CLIENT_MAC, MIDDLE_CLIENT_INTERFACE, MIDDLE_SERVER_INTERFACE, SERVER_ADDR,
+    SERVER_INTERFACE, SERVER_MAC,
+};
 
 use crate::capture::LivePacket;
 
@@ -58,13 +76,39 @@ pub struct LinkCapture {
 /// A running emulated link between a client host and a server host.
 pub struct Link {
     hosts: Hosts,
+    /// The emulator, until the link is finished.
+    running: Option<Running>,
+}
+
+struct Running {
+    stop: Arc<OwnedFd>,
+    emulator: JoinHandle<Result<LinkCapture, LinkError>>,
+    /// Keeps the middle namespace for as long as the link runs (the emulator's sockets do too).
+    _middle: OwnedFd,
 }
 
 impl Link {
     /// Builds the namespaces and interfaces and starts the emulator.
     pub fn start(config: &LinkConfig) -> Result<Self, LinkError> {
-        let _ = config;
-        Err(LinkError::Unavailable("not built yet".into()))
+        if !(68..=65_535).contains(&config.mtu) {
+            return Err(LinkError::Failed(format!("an MTU of {} bytes is outside 68 to 65535", config.mtu)));
+        }
+        let built = topology::build(config)?;
+        let stop = Arc::new(
+            emulator::stop_event()
+                .map_err(|error| LinkError::Failed(format!("making the stop event: {error}")))?,
+        );
+        let clock = emulator::Clock::start();
+        let schedule = schedule::Schedule::new(config);
+        let emulator =
+            emulator::Emulator::new(built.client_port, built.server_port, schedule, clock, stop.clone())
+                .spawn()
+                .map_err(|error| LinkError::Failed(format!("starting the emulator thread: {error}")))?;
+        let hosts = Hosts {
+            client: Host::in_namespace(IpAddr::V4(CLIENT_ADDR), built.client),
+            server: Host::in_namespace(IpAddr::V4(SERVER_ADDR), built.server),
+        };
+        Ok(Self { hosts, running: Some(Running { stop, emulator, _middle: built.middle }) })
     }
 
     /// Where the client and the server live.
@@ -73,8 +117,26 @@ impl Link {
     }
 
     /// Stops the emulator, takes the link down, and returns what it recorded.
-    pub fn finish(self) -> Result<LinkCapture, LinkError> {
-        Ok(LinkCapture::default())
+    pub fn finish(mut self) -> Result<LinkCapture, LinkError> {
+        match self.running.take() {
+            Some(running) => running.stop(),
+            None => Ok(LinkCapture::default()),
+        }
+    }
+}
+
+impl Running {
+    fn stop(self) -> Result<LinkCapture, LinkError> {
+        emulator::signal_stop(&self.stop);
+        self.emulator.join().map_err(|_| LinkError::Failed("the emulator thread panicked".into()))?
+    }
+}
+
+impl Drop for Link {
+    fn drop(&mut self) {
+        if let Some(running) = self.running.take() {
+            let _ = running.stop();
+        }
     }
 }
 
@@ -82,5 +144,5 @@ impl Link {
 /// for a user without root. Must run before the process starts any thread; as root it does
 /// nothing.
 pub fn enter_user_namespace() -> Result<(), LinkError> {
-    Err(LinkError::Unavailable("not built yet".into()))
+    userns::enter()
 }
