@@ -220,7 +220,7 @@ fn fetch(
     later: bool,
 ) -> Result<Fetched, Failure> {
     let mut stream = connect(client, addr, plan.fast_open)?;
-    set_timeouts(&stream).map_err(failed("connecting"))?;
+    configure(&stream).map_err(failed("connecting"))?;
     let request = request(path);
     let mut fetched = Fetched::default();
     let response = match config {
@@ -311,7 +311,12 @@ fn flush<C: std::ops::DerefMut<Target = rustls::ConnectionCommon<D>>, D>(
     Ok(())
 }
 
-fn set_timeouts(stream: &TcpStream) -> io::Result<()> {
+/// Sets the step timeouts, and turns Nagle's algorithm off as browsers and servers do for
+/// HTTPS: otherwise a request written just after the client's Finished waits for the Finished
+/// to be acknowledged, one round trip that the handshake does not cost (invisible on loopback,
+/// 100 ms on the demo's link).
+fn configure(stream: &TcpStream) -> io::Result<()> {
+    stream.set_nodelay(true)?;
     stream.set_read_timeout(Some(STEP_TIMEOUT))?;
     stream.set_write_timeout(Some(STEP_TIMEOUT))
 }
@@ -325,7 +330,7 @@ fn serve(
     let mut served = Vec::new();
     for _ in 0..connections {
         let mut stream = accept(listener).map_err(failed("accepting a connection"))?;
-        set_timeouts(&stream).map_err(failed("accepting a connection"))?;
+        configure(&stream).map_err(failed("accepting a connection"))?;
         let seen = match config {
             None => {
                 let request = read_request(&mut stream).map_err(failed("reading the request"))?;

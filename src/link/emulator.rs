@@ -172,6 +172,9 @@ impl Emulator {
                 Direction::ClientToServer => (&self.server_port, &mut capture.server_side),
                 Direction::ServerToClient => (&self.client_port, &mut capture.client_side),
             };
+            // Stamped before the write: the receiving kernel may answer within the write
+            // itself, and its answer must not be recorded as older than what it answers.
+            let sent_ns = monotonic_ns();
             match port.send(&frame) {
                 Ok(()) => {}
                 // The kernel's own queue is full: the frame is lost there, as on a real link.
@@ -181,7 +184,6 @@ impl Emulator {
                 }
                 Err(error) => return Err(error),
             }
-            let sent_ns = monotonic_ns();
             capture.stats.forwarded += 1;
             let orig_len = u32::try_from(frame.len()).unwrap_or(u32::MAX);
             side.push(LivePacket { ts_ns: self.clock.wall_ns(sent_ns), orig_len, data: frame });

@@ -5,7 +5,8 @@
 //! [`layout`] places every message on rows (a row is a fixed slice of time, so distances are to
 //! scale) and [`draw`] paints the rows into a grid of cells for a given width; the text output
 //! and the terminal UI render that grid, the SVG uses the layout's rows. Two liberties keep it
-//! readable and are the only ones taken: a message never shares its label's row with another
+//! readable and are the only ones taken. Sloping arrows are drawn in braille dots, eight to a
+//! cell, so a slope reads as a line at any angle; a message never shares its label's row with another
 //! (a burst sent within one row's time is spread over consecutive rows), and a stretch where
 //! nothing is in flight and longer than [`IDLE_ROWS`] rows is cut to a marked break.
 //!
@@ -20,8 +21,8 @@ use crate::timeline::rounds::Side;
 pub const IDLE_ROWS: f64 = 6.0;
 /// How many rows a cut stretch takes.
 const BREAK_ROWS: f64 = 2.0;
-/// About how many rows one one-way delay takes.
-const ROWS_PER_ONE_WAY: f64 = 4.0;
+/// At least how many rows one one-way delay takes, so that arrows slope visibly.
+const ROWS_PER_ONE_WAY: f64 = 5.0;
 /// The most rows the diagram aims for, besides breaks.
 const MAX_ROWS: f64 = 160.0;
 
@@ -49,17 +50,17 @@ pub struct Layout {
     pub rounds: Vec<(usize, u32)>,
 }
 
-/// A "nice" step of time (1, 2 or 5 times a power of ten) at least `ms`.
+/// A "nice" step of time (1, 2 or 5 times a power of ten) at most `ms`.
 fn nice(ms: f64) -> f64 {
     if !ms.is_finite() || ms <= 0.0 {
         return 1.0;
     }
     let power = 10f64.powf(ms.log10().floor());
-    [1.0, 2.0, 5.0, 10.0]
+    [5.0, 2.0, 1.0]
         .into_iter()
         .map(|step| step * power)
-        .find(|step| *step >= ms)
-        .unwrap_or(10.0 * power)
+        .find(|step| *step <= ms * (1.0 + 1e-9))
+        .unwrap_or(power)
 }
 
 /// A message's send and arrival times: both measured with two vantage points, the one time
@@ -237,8 +238,24 @@ pub fn draw(connection: &Connection, layout: &Layout, width: usize) -> Vec<Row> 
             write_at(&mut row.cells, (server_x - note.chars().count()) / 2, &note, Ink::Break);
         }
     }
-    for placed in &layout.messages {
-        draw_arrow(&mut rows, placed, client_x, server_x);
+    let mut dots = Dots::new(width, rows.len());
+    let heads: Vec<(usize, usize, char, Ink)> = layout
+        .messages
+        .iter()
+        .filter_map(|placed| {
+            let ink = Ink::Arrow(placed.event, placed.side);
+            draw_arrow(&mut dots, &mut rows, placed, client_x, server_x)
+                .map(|(row, x, head)| (row, x, head, ink))
+        })
+        .collect();
+    dots.paint(&mut rows, client_x, server_x);
+    for (row, x, head, ink) in heads {
+        if let Some(row) = rows.get_mut(row)
+            && x > client_x
+            && x < server_x
+        {
+            row.cells[x] = (head, ink);
+        }
     }
     // Labels last, so that they stay readable where arrows cross them.
     for placed in &layout.messages {
@@ -247,6 +264,7 @@ pub fn draw(connection: &Connection, layout: &Layout, width: usize) -> Vec<Row> 
         let label = &connection.events[placed.event].label;
         let room = server_x - client_x - 4;
         let text = fit(label, room);
+        // A column kept free beside each line, for the heads of arriving arrows.
         let start = match placed.side {
             Side::Client => client_x + 2,
             Side::Server => server_x - 1 - text.chars().count(),
@@ -268,69 +286,101 @@ pub fn draw(connection: &Connection, layout: &Layout, width: usize) -> Vec<Row> 
     rows
 }
 
-/// Draws one arrow: level when it arrives on the row it left, else a staircase that falls one
-/// row at a time from the sender's line to the receiver's.
-fn draw_arrow(rows: &mut [Row], placed: &Placed, client_x: usize, server_x: usize) {
+/// Braille dots of the arrows drawn so far, a cell of 2 by 4 dots each, before they become
+/// characters: sloping lines drawn in dots keep their slope at any angle.
+struct Dots {
+    width: usize,
+    cells: Vec<u8>,
+    inks: Vec<Ink>,
+}
+
+impl Dots {
+    fn new(width: usize, rows: usize) -> Self {
+        Self { width, cells: vec![0; width * rows], inks: vec![Ink::Blank; width * rows] }
+    }
+
+    /// Sets the dot at (x, y), counted in dots from the top left.
+    fn set(&mut self, x: usize, y: usize, ink: Ink) {
+        // Dot bits of a braille cell: columns 0 and 1, rows 0 to 3 (Unicode's numbering).
+        const BITS: [[u8; 4]; 2] = [[0x01, 0x02, 0x04, 0x40], [0x08, 0x10, 0x20, 0x80]];
+        let (column, row) = (x / 2, y / 4);
+        if column >= self.width {
+            return;
+        }
+        let at = row * self.width + column;
+        if let (Some(cell), Some(cell_ink)) = (self.cells.get_mut(at), self.inks.get_mut(at)) {
+            *cell |= BITS[x % 2][y % 4];
+            *cell_ink = ink;
+        }
+    }
+
+    /// Writes the dotted cells into the rows, leaving the lifelines alone.
+    fn paint(&self, rows: &mut [Row], client_x: usize, server_x: usize) {
+        for (at, bits) in self.cells.iter().enumerate().filter(|(_, bits)| **bits != 0) {
+            let (row, column) = (at / self.width, at % self.width);
+            if column <= client_x || column >= server_x {
+                continue;
+            }
+            if let (Some(row), Some(character)) =
+                (rows.get_mut(row), char::from_u32(0x2800 + u32::from(*bits)))
+            {
+                row.cells[column] = (character, self.inks[at]);
+            }
+        }
+    }
+}
+
+/// Draws one arrow: level (a line of `─`) when it arrives on the row it left, else a line of
+/// braille dots that slopes from the sender's line at its send time to the receiver's at its
+/// arrival time. Returns where its head goes, and what the head is.
+fn draw_arrow(
+    dots: &mut Dots,
+    rows: &mut [Row],
+    placed: &Placed,
+    client_x: usize,
+    server_x: usize,
+) -> Option<(usize, usize, char)> {
     let (from, to) = match placed.side {
         Side::Client => (client_x as f64 + 1.0, server_x as f64 - 1.0),
         Side::Server => (server_x as f64 - 1.0, client_x as f64 + 1.0),
     };
     let ink = Ink::Arrow(placed.event, placed.side);
+    let rightwards = to > from;
     let start = placed.sent_row;
-    let (end, lost) = match placed.arrived_row {
-        Some(end) => (end, false),
-        // Lost on the way: it gets half-way, one one-way delay's worth of rows down.
-        None => (start + ROWS_PER_ONE_WAY / 2.0, true),
+    let (end, end_x, lost) = match placed.arrived_row {
+        Some(end) => (end, to, false),
+        // Lost on the way: it gets half-way, half a one-way delay's worth of rows down.
+        None => (start + ROWS_PER_ONE_WAY / 2.0, (from + to) / 2.0, true),
     };
-    let end_x = if lost { (from + to) / 2.0 } else { to };
-    let first = start as usize;
-    let last = (end as usize).max(first);
-    let steps = last - first;
+    let head = if lost {
+        '✗'
+    } else if rightwards {
+        '▶'
+    } else {
+        '◀'
+    };
+    let (first_row, last_row) = (start as usize, end as usize);
+    if first_row == last_row {
+        let row = rows.get_mut(first_row)?;
+        let (left, right) = (from.min(end_x).round() as usize, from.max(end_x).round() as usize);
+        for x in left.max(client_x + 1)..=right.min(server_x - 1) {
+            row.cells[x] = ('─', ink);
+        }
+        return Some((first_row, end_x.round() as usize, head));
+    }
+    // In dots: two across a cell, four down a row; the line runs through the middle of the
+    // send row's cell and ends in the arrival row.
+    let (x0, y0) = (from * 2.0 + 1.0, (start.floor() + 0.5) * 4.0);
+    let (x1, y1) = (end_x * 2.0, (end.floor() + 0.5) * 4.0);
+    let steps = (x1 - x0).abs().max(y1 - y0).ceil().max(1.0) as usize;
     for step in 0..=steps {
-        let Some(row) = rows.get_mut(first + step) else { break };
-        let x_at = |fraction: f64| from + (end_x - from) * fraction;
-        let (a, b) = if steps == 0 {
-            (from, end_x)
-        } else {
-            (x_at(step as f64 / (steps as f64 + 1.0)), x_at((step as f64 + 1.0) / (steps as f64 + 1.0)))
-        };
-        let (a, b) = if steps > 0 && step == steps { (a, end_x) } else { (a, b) };
-        let (left, right) = (a.min(b).round() as usize, a.max(b).round() as usize);
-        for x in left..=right.min(server_x - 1) {
-            if x > client_x {
-                row.cells[x] = ('─', ink);
-            }
-        }
-        let rightwards = to > from;
-        if step < steps {
-            // Turn down at the run's far end; the next row's run starts below the turn.
-            let turn = b.round() as usize;
-            if turn > client_x && turn < server_x {
-                row.cells[turn] = (if rightwards { '╮' } else { '╭' }, ink);
-            }
-        }
-        if step > 0 {
-            let from_turn = a.round() as usize;
-            if from_turn > client_x && from_turn < server_x {
-                row.cells[from_turn] = (if rightwards { '╰' } else { '╯' }, ink);
-            }
-        }
-        if step == steps {
-            let head = end_x.round() as usize;
-            if head > client_x && head < server_x {
-                row.cells[head] = (
-                    if lost {
-                        '✗'
-                    } else if rightwards {
-                        '▶'
-                    } else {
-                        '◀'
-                    },
-                    ink,
-                );
-            }
+        let fraction = step as f64 / steps as f64;
+        let (x, y) = (x0 + (x1 - x0) * fraction, y0 + (y1 - y0) * fraction);
+        if x >= 0.0 && y >= 0.0 {
+            dots.set(x.round() as usize, y.round() as usize, ink);
         }
     }
+    Some((last_row, end_x.round() as usize, head))
 }
 
 fn write_at(cells: &mut [(char, Ink)], start: usize, text: &str, ink: Ink) {
@@ -370,10 +420,10 @@ mod tests {
 
     #[test]
     fn steps_of_time_are_nice_numbers() {
-        assert_eq!(nice(3.0), 5.0);
+        assert_eq!(nice(3.0), 2.0);
         assert_eq!(nice(5.0), 5.0);
-        assert_eq!(nice(12.5), 20.0);
-        assert_eq!(nice(0.0007), 0.001);
+        assert_eq!(nice(12.5), 10.0);
+        assert_eq!(nice(0.0007), 0.0005);
         assert_eq!(nice(0.0), 1.0);
     }
 }
