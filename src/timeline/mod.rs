@@ -256,9 +256,17 @@ impl Builder {
                 connection.syn_ack_ns.get_or_insert(frame.ts_ns);
             }
         }
+        let before_tls = parts.len();
         connection.tls_events(packet, &mut parts, &mut step, &mut osi);
         let before_http = parts.len();
         connection.http_events(packet, &mut parts, &mut step, &mut osi);
+        // A segment TCP calls a retransmission whose records are read here for the first time
+        // is the first copy to reach this point of the path (the earlier one was lost on the
+        // way): it counts as the message, not as a copy of it.
+        let first_copy_here = retransmission && parts.len() > before_tls;
+        if first_copy_here {
+            step.retransmission = false;
+        }
         // An HTTP message names the data that carried it.
         if parts.len() > before_http {
             parts.retain(|part| part != "ApplicationData");
@@ -288,7 +296,9 @@ impl Builder {
             return;
         }
         let mut label = parts.join(" · ");
-        if retransmission {
+        if first_copy_here {
+            label.push_str(" (sent again: the first copy was lost)");
+        } else if retransmission {
             label.push_str(" (retransmission)");
         }
         let early = side == Side::Client && step.application && !connection.server_hello_seen;
