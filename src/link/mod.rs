@@ -8,7 +8,9 @@
 //! on the server side, on one clock, so a message's send and arrival times are both measured.
 //!
 //! Invariant: everything [`Link::start`] builds (namespaces, interfaces, threads) is gone once the
-//! [`Link`] is dropped or finished, whatever happened in between.
+//! [`Link`] is dropped or finished, whatever happened in between; a [`Host`] cloned from it
+//! keeps its own namespace (and the veth end in it) until that clone is dropped too. Nothing is
+//! named in the file system, so even a killed process leaves nothing behind.
 
 mod classify;
 pub mod config;
