@@ -57,6 +57,7 @@ const HTTPS: [&str; 8] =
 fn over_a_40ms_link_each_round_trip_costs_40ms_and_each_one_way_delay_20ms() {
     let _alone = ONE_LINK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     let dir = tempfile::tempdir().expect("temp dir");
+    let mut one_way = Vec::new();
     for variant in HTTPS {
         let capture = demo(dir.path(), variant, &["--rtt", "40ms"]);
         let all = connections(&capture);
@@ -81,11 +82,18 @@ fn over_a_40ms_link_each_round_trip_costs_40ms_and_each_one_way_delay_20ms() {
         assert_eq!(shown["vantage"], "both");
         for connection in &all {
             for event in connection["events"].as_array().expect("events") {
-                let one_way = number(event, "arrived_ms") - number(event, "sent_ms");
-                assert!((one_way - 20.0).abs() < 1.0, "{variant}: one-way {one_way} ms: {event}");
+                one_way.push(number(event, "arrived_ms") - number(event, "sent_ms"));
             }
         }
     }
+    // Measured at both ends, each one-way delay is half the round trip. The median holds to
+    // the emulator's accuracy; single packets can be a few milliseconds late when the
+    // emulator's thread is woken late (two cores, a kernel without preemption: see
+    // scripts/bench-link.sh for the distribution), never early.
+    one_way.sort_by(f64::total_cmp);
+    let median = one_way[one_way.len() / 2];
+    assert!((median - 20.0).abs() < 1.0, "median one-way delay {median} ms");
+    assert!(one_way.iter().all(|d| (19.9..25.0).contains(d)), "one-way delays {one_way:?}");
 }
 
 #[test]
