@@ -169,24 +169,31 @@ impl TcpTable {
         let mut result_flags = 0;
         // Wireshark keeps an analysis record for a SYN that repeats its conversation's first.
         let mut repeated_syn = false;
+        let mut first = false;
 
         let index = match self.by_key.get(&key) {
             Some(&index) => {
                 let base = self.conversations[index].directions[fwd].base_seq;
                 if syn_only && base.is_some_and(|base| base != header.seq()) {
                     result_flags |= analysis::PORTS_REUSED;
-                    self.start(key, segment.ts_ns)
+                    let index = self.start(key, segment.ts_ns);
+                    // Wireshark starts a reused conversation as having seen its SYN.
+                    self.conversations[index].completeness = 1;
+                    index
                 } else {
                     repeated_syn = syn_only && base.is_some();
                     index
                 }
             }
-            None => self.start(key, segment.ts_ns),
+            None => {
+                first = true;
+                self.start(key, segment.ts_ns)
+            }
         };
         let conversation = &mut self.conversations[index];
 
         let completeness = conversation.completeness;
-        conversation.completeness |= completeness_bits(flags, header.segment_len(), completeness);
+        conversation.completeness |= completeness_bits(flags, header.segment_len(), first);
 
         // Bases: a SYN's own number, or one before a mid-stream segment's.
         let directions = &mut conversation.directions;
@@ -294,21 +301,24 @@ impl TcpTable {
     pub fn quoted(&mut self, segment: &Segment, header: &tcp::Header<'_>) -> Analysis {
         let (key, from_low) = Key::of(segment.src, segment.dst);
         let fwd = usize::from(!from_low);
-        let index = match self.by_key.get(&key) {
-            Some(&index) => index,
-            None => self.start(key, segment.ts_ns),
+        let (index, first) = match self.by_key.get(&key) {
+            Some(&index) => (index, false),
+            None => (self.start(key, segment.ts_ns), true),
         };
         let conversation = &mut self.conversations[index];
         let syn_only = header.flags() & (flag::SYN | flag::ACK) == flag::SYN;
         let analysed = syn_only && conversation.directions[fwd].base_seq == Some(header.seq());
         conversation.directions[fwd].sack_delivered = sack_delivered(header);
         let first_rtt_ns = conversation.first_rtt_ns;
+        let completeness = conversation.completeness;
+        // A quote's segment length is not known: its data counts for nothing.
+        conversation.completeness |= completeness_bits(header.flags(), 0, first);
         let analysis = Analysis {
             stream: conversation.stream,
             time_relative_ns: segment.ts_ns - conversation.first_ns,
             time_delta_ns: segment.ts_ns - conversation.last_ns,
             window: WindowScaling::NotUsed,
-            completeness: conversation.completeness,
+            completeness,
             analysed,
             initial_rtt_ns: (analysed && first_rtt_ns != 0).then_some(first_rtt_ns),
             ..Analysis::default()
@@ -401,18 +411,27 @@ fn sack_delivered(header: &tcp::Header<'_>) -> u32 {
     })
 }
 
-/// Wireshark's `tcp.completeness` bits this segment adds, given those already seen.
-fn completeness_bits(flags: u16, len: usize, seen: u8) -> u8 {
+/// The `tcp.completeness` bits a segment adds, as Wireshark 4.0 counts them: a conversation's
+/// first segment adds SYN (and data, for a SYN with data) if it is a SYN and nothing
+/// otherwise; a later one adds SYN-ACK, ACK for an ACK without SYN or data, data for one with
+/// data, FIN only with ACK, and RST.
+fn completeness_bits(flags: u16, len: usize, first: bool) -> u8 {
+    let syn_ack = flags & (flag::SYN | flag::ACK);
+    if first {
+        return match (syn_ack == flag::SYN, len > 0) {
+            (true, true) => 1 | 8,
+            (true, false) => 1,
+            (false, _) => 0,
+        };
+    }
     let mut bits = 0;
-    if flags & flag::SYN != 0 {
-        bits |= if flags & flag::ACK != 0 { 2 } else { 1 };
-    } else if flags & flag::ACK != 0 && seen & 2 != 0 {
-        bits |= 4;
+    if syn_ack == flag::SYN | flag::ACK {
+        bits |= 2;
     }
-    if len > 0 {
-        bits |= 8;
+    if syn_ack == flag::ACK {
+        bits |= if len > 0 { 8 } else { 4 };
     }
-    if flags & flag::FIN != 0 {
+    if flags & (flag::FIN | flag::ACK) == flag::FIN | flag::ACK {
         bits |= 16;
     }
     if flags & flag::RST != 0 {

@@ -341,3 +341,25 @@ fn unacknowledged_segments_are_capped_per_direction() {
     assert_eq!(past.acks, None);
     assert_eq!(c.table.unacked_len(0, false), 0);
 }
+
+/// Regression: `tcp.completeness` counted an ACK carrying data as an ACK, needed the SYN-ACK
+/// before counting ACKs, and counted a conversation's first segment when it was not a SYN;
+/// tshark 4.0 does none of these (fixtures/crafted/tcp-round-trips.pcap).
+#[test]
+fn completeness_counts_as_tshark_4_0_does() {
+    let mut c = Conversation::new();
+    c.send(true, CLIENT_ISN, 0, SYN, 0, 0);
+    // No SYN-ACK captured: the ACK still counts, and data on an ACK counts as data only.
+    c.send(true, CLIENT_ISN + 1, SERVER_ISN + 1, ACK, 0, 1000);
+    c.send(true, CLIENT_ISN + 1, SERVER_ISN + 1, ACK | PSH, 10, 1000);
+    let after = c.send(true, CLIENT_ISN + 11, SERVER_ISN + 1, FIN, 0, 1000);
+    assert_eq!(after.completeness, 1 | 4 | 8);
+    // A FIN without ACK does not count.
+    assert_eq!(c.send(false, SERVER_ISN + 1, CLIENT_ISN + 12, ACK, 0, 1000).completeness, 1 | 4 | 8);
+
+    let mut joined = Conversation::new();
+    joined.send(true, 777, 888, ACK | PSH, 10, 0);
+    let next = joined.send(false, 888, 787, ACK | PSH, 10, 1000);
+    assert_eq!(next.completeness, 0, "a first segment that is not a SYN counts for nothing");
+    assert_eq!(joined.send(true, 787, 898, ACK, 0, 1000).completeness, 8);
+}
