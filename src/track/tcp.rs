@@ -13,7 +13,6 @@
 //!   out-of-order segment (shortly after the highest one), a spurious retransmission (of data
 //!   already acknowledged), or otherwise a retransmission.
 //!
-//!
 //! TCP's own round-trip fields follow the same analysis (see [`unacked`]): `acks_frame` and
 //! `ack_rtt` on a segment whose acknowledgment number is exactly where a remembered segment
 //! ended, `bytes_in_flight` and `push_bytes_sent` on data sent while the count is valid (from
@@ -294,10 +293,10 @@ impl TcpTable {
 
     /// Finds, or starts, the conversation of a TCP header quoted in an ICMP error. As Wireshark
     /// does, the quote gets a stream number and times, but no sequence analysis: it is a copy
-    /// of a segment already counted, not a new one. Two things Wireshark does for every header
-    /// it reads still apply: a quoted SYN that repeats its conversation's first gets an
-    /// analysis record (and with it the initial RTT), and the quote's SACK blocks become its
-    /// direction's last.
+    /// of a segment already counted, not a new one. What Wireshark does for every header it
+    /// reads still applies: its flags count towards `tcp.completeness`, a quoted SYN that
+    /// repeats its conversation's first gets an analysis record (and with it the initial RTT),
+    /// and the quote's SACK blocks become its direction's last.
     pub fn quoted(&mut self, segment: &Segment, header: &tcp::Header<'_>) -> Analysis {
         let (key, from_low) = Key::of(segment.src, segment.dst);
         let fwd = usize::from(!from_low);

@@ -110,6 +110,11 @@ impl Unacked {
                 }
             }
         }
+        if self.len == 0 {
+            // An emptied map keeps its last node; a conversation whose data is all
+            // acknowledged, as most end, should keep nothing.
+            *self = Self { highest_end: self.highest_end, ..Self::default() };
+        }
         acked
     }
 
