@@ -5,9 +5,10 @@ fixtures/malformed/: each file is damaged in one deliberate way; tests/malformed
 `rttscope dissect` on it and compares the output with NAME.expected beside it.
 
 fixtures/crafted/: well-formed packets that real peers here do not send, such as ICMP errors
-quoting only the first 8 bytes of a TCP header, as RFC 792 routers do, or that they send only
-by chance, such as an encrypted Finished whose first bytes read like a handshake header. The
-tshark differential test covers them like the interop captures.
+quoting only the first 8 bytes of a TCP header, as RFC 792 routers do, or TCP segments lost,
+resent, acknowledged in part, SACKed and timestamped out of order on a link with no netem, or
+that they send only by chance, such as an encrypted Finished whose first bytes read like a
+handshake header. The tshark differential test covers them like the interop captures.
 
 Regenerate with `python3 scripts/make-malformed-fixtures.py`, then refresh the expected
 outcomes with `RTTSCOPE_BLESS=1 cargo test --test malformed` and read the diff before
@@ -196,11 +197,105 @@ def finished_like_plaintext():
     return file_header + b"".join(kept)
 
 
+def timed_pcap(frames):
+    """A pcap of (microseconds since TS, frame) pairs, which need not be in time order."""
+    out = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 262144, 1)
+    for micros, data in frames:
+        out += struct.pack("<IIII", TS + micros // 1_000_000, micros % 1_000_000, len(data), len(data)) + data
+    return out
+
+
+def sack(*blocks):
+    """A SACK option (after two NOPs) with the given (left, right) edges."""
+    return bytes([1, 1, 5, 2 + 8 * len(blocks)]) + b"".join(struct.pack("!II", left & 0xFFFFFFFF, right & 0xFFFFFFFF) for left, right in blocks)
+
+
+def tcp_round_trips():
+    """Conversations that exercise tcp.analysis.acks_frame, ack_rtt, initial_rtt and
+    bytes_in_flight where they are subtle: a resent SYN, sequence numbers wrapping past 2^32,
+    partial and cumulative ACKs, four SACK blocks (Wireshark counts three), a resent segment,
+    an ACK in the same microsecond as its segment (no ack_rtt) and one stamped before it (a
+    negative one), FIN with and without data, an old ACK, a SYN with data, a handshake whose
+    SYN-ACK is missing, and a conversation joined midway."""
+    frames = []
+    clock = [0]
+
+    def send(micros, client_port, from_client, seq, ack, flags, length=0, options=b"", at=None):
+        clock[0] += micros
+        src, dst = ("10.0.0.1", "10.0.0.2") if from_client else ("10.0.0.2", "10.0.0.1")
+        sport, dport = (client_port, 47000) if from_client else (47000, client_port)
+        offset = 5 + len(options) // 4
+        segment = tcp(sport, dport, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, flags, b"x" * length, offset, options)
+        frames.append((clock[0] if at is None else at, ethernet(0x0800, ipv4(6, segment, src=src, dst=dst))))
+
+    SYN, FIN, RST, PSH, ACK = 0x002, 0x001, 0x004, 0x008, 0x010
+    mss_sack = bytes([2, 4, 5, 180, 4, 2, 1, 1])  # MSS 1460, SACK permitted, two NOPs
+
+    # 1. Wrapping sequence numbers, a resent SYN, partial, cumulative and SACKed ACKs.
+    c, s = 0xFFFFFE00, 7000
+    send(0, 40001, True, c, 0, SYN, options=mss_sack)
+    send(1_000_000, 40001, True, c, 0, SYN, options=mss_sack)
+    send(30_000, 40001, False, s, c + 1, SYN | ACK, options=mss_sack)
+    send(20, 40001, True, c + 1, s + 1, ACK)
+    c += 1
+    s += 1
+    for index in range(4):  # 100 bytes each, the second crossing 2^32
+        send(5, 40001, True, c + 100 * index, s, ACK | (PSH if index == 3 else 0), 100)
+    send(30_000, 40001, False, s, c + 150, ACK)  # part of the second segment
+    send(10, 40001, False, s, c + 300, ACK)  # the third
+    send(10, 40001, False, s, c + 200, ACK)  # an old ACK
+    send(10, 40001, False, s, c + 400, ACK)  # the fourth
+    c += 400
+    for index in range(9):  # segments 0..8; the server will miss 0, 2, 4, 6
+        send(5, 40001, True, c + 100 * index, s, ACK, 100)
+    blocks = [(c + 100 * i, c + 100 * (i + 1)) for i in (1, 3, 5, 7)]
+    send(30_000, 40001, False, s, c, ACK, options=sack(*blocks))
+    send(5, 40001, True, c + 900, s, ACK | PSH, 100)
+    send(200_000, 40001, True, c, s, ACK, 100)  # segment 0 again
+    send(30_000, 40001, False, s, c + 200, ACK, options=sack(*blocks[1:]))
+    send(0, 40001, True, c + 200, s, ACK, 100)  # segment 2 again
+    send(0, 40001, False, s, c + 400, ACK, options=sack(*blocks[2:]))
+    send(50, 40001, False, s, c + 1000, ACK)
+    c += 1000
+    send(10, 40001, False, s, c, PSH | ACK, 300)  # the server answers
+    send(10, 40001, True, c, s + 300, FIN | ACK, 50)
+    send(30_000, 40001, False, s + 300, c + 51, FIN | ACK)
+    send(10, 40001, True, c + 51, s + 301, ACK)
+
+    # 2. A SYN carrying data (TCP Fast Open), and an ACK stamped before the data it acknowledges.
+    c, s = 500_000, 900_000
+    send(1000, 40002, True, c, 0, SYN, 100, options=mss_sack)
+    send(30_000, 40002, False, s, c + 101, SYN | ACK, options=mss_sack)
+    send(20, 40002, True, c + 101, s + 1, ACK | PSH, 200)
+    send(0, 40002, False, s + 1, c + 301, ACK, at=clock[0] - 5)
+    send(100, 40002, True, c + 301, s + 1, RST, 0)
+
+    # 3. A handshake whose SYN-ACK was not captured, then a FIN alone.
+    c, s = 42, 4242
+    send(1000, 40003, True, c, 0, SYN, options=mss_sack)
+    send(30_040, 40003, True, c + 1, s + 1, ACK)
+    send(10, 40003, True, c + 1, s + 1, ACK | PSH, 10)
+    send(30_000, 40003, False, s + 1, c + 11, ACK)
+    send(10, 40003, True, c + 11, s + 1, FIN | ACK)
+    send(30_000, 40003, False, s + 1, c + 12, ACK)
+
+    # 4. Joined midway: acknowledgments without a handshake, and a RST without ACK whose
+    # acknowledgment field is not zero.
+    c, s = 123_456_789, 987_654_321
+    send(1000, 40004, True, c, s, ACK | PSH, 100)
+    send(30_000, 40004, False, s, c + 100, ACK | PSH, 50)
+    send(10, 40004, True, c + 100, s + 50, ACK, 100)
+    send(0, 40004, False, s + 50, c + 200, ACK)  # the same microsecond: no ack_rtt
+    send(30_000, 40004, False, s + 50, c + 200, RST, 0)
+    return frames
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     os.makedirs(CRAFTED, exist_ok=True)
     write("quoted-transport.pcap", pcap(quoted_transport()), CRAFTED)
     write("tls12-finished-like-plaintext.pcap", finished_like_plaintext(), CRAFTED)
+    write("tcp-round-trips.pcap", timed_pcap(tcp_round_trips()), CRAFTED)
     good = pcap(whole(*healthy_frames()))
 
     write("not-a-capture.txt", b"GET / HTTP/1.1\r\nHost: example\r\n\r\n")

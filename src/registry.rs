@@ -296,6 +296,12 @@ pub static FIELDS: &[FieldInfo] = fields! {
     "tcp.options.user_to" Protocol "user timeout option";
     "mptcp" Protocol "multipath TCP option";
     "tcp.options.unknown" Protocol "unknown option";
+    "tcp.analysis" Present "sequence analysis kept for this segment";
+    "tcp.analysis.acks_frame" Uint "frame of the segment this one acknowledges";
+    "tcp.analysis.ack_rtt" Time "seconds from that segment to this acknowledgment";
+    "tcp.analysis.initial_rtt" Time "seconds from the SYN to the handshake's last ACK";
+    "tcp.analysis.bytes_in_flight" Uint "bytes sent and not yet acknowledged";
+    "tcp.analysis.push_bytes_sent" Uint "bytes sent since the last PSH flag";
     "tcp.analysis.flags" Present "some analysis flag is set";
     "tcp.analysis.retransmission" Present "retransmission";
     "tcp.analysis.fast_retransmission" Present "fast retransmission";

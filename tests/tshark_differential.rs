@@ -3,12 +3,12 @@
 
 mod common;
 
-use common::tshark::{DESIGN_FIELDS, compare_all, compared_fields};
+use common::tshark::{DESIGN_FIELDS, TCP_RTT_FIELDS, compare_all_counting, compared_fields};
 
 #[test]
 fn the_design_fields_are_all_compared() {
     let fields = compared_fields();
-    for name in DESIGN_FIELDS {
+    for name in DESIGN_FIELDS.iter().chain(TCP_RTT_FIELDS) {
         assert!(fields.contains(name), "{name} is not in the registry");
     }
 }
@@ -18,12 +18,15 @@ fn the_design_fields_are_all_compared() {
 fn every_field_agrees_with_tshark() {
     let captures = common::all_captures();
     assert!(captures.len() >= 10, "the interop captures are missing");
-    let mismatches = compare_all(&captures);
+    let (mismatches, present_by_field) = compare_all_counting(&captures);
     assert!(
         mismatches.is_empty(),
         "differences from tshark:\n{}",
         mismatches[..mismatches.len().min(40)].join("\n")
     );
+    for field in TCP_RTT_FIELDS {
+        assert!(present_by_field.get(*field).is_some_and(|count| *count > 0), "tshark showed no {field}");
+    }
 }
 
 /// The one accepted difference is narrow: on the crafted capture it covers exactly the one

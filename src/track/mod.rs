@@ -193,7 +193,7 @@ impl Tracker {
                         dst: Endpoint { addr: dst, port: header.dst_port() },
                     };
                     if layer.is_quoted() {
-                        layer.annotation = Annotation::Tcp(self.tcp.quoted(&segment));
+                        layer.annotation = Annotation::Tcp(self.tcp.quoted(&segment, header));
                         continue;
                     }
                     let analysis = self.tcp.handle(&segment, header);

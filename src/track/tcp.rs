@@ -13,12 +13,25 @@
 //!   out-of-order segment (shortly after the highest one), a spurious retransmission (of data
 //!   already acknowledged), or otherwise a retransmission.
 //!
-//! State per conversation is a few dozen bytes; nothing here holds segment data.
+//! TCP's own round-trip fields follow the same analysis (see [`unacked`]): `acks_frame` and
+//! `ack_rtt` on a segment whose acknowledgment number is exactly where a remembered segment
+//! ended, `bytes_in_flight` and `push_bytes_sent` on data sent while the count is valid (from
+//! the start, and again after an ACK from the other side once a gap was seen), and
+//! `initial_rtt`, the time from the last SYN to the first ACK without SYN, on every segment
+//! Wireshark keeps an analysis record for once it is measured.
+//!
+//! State per conversation is a few dozen bytes plus the unacknowledged segments, at most
+//! [`unacked::MAX_UNACKED`] per direction, each a few dozen bytes; nothing here holds segment
+//! data.
 
 use rustc_hash::FxHashMap;
 
+pub mod unacked;
+
 use super::conversation::{Endpoint, Key};
+use crate::dissect::tcp::options::kind;
 use crate::dissect::tcp::{self, Analysis, WindowScaling, analysis, flag};
+use unacked::Unacked;
 
 /// Window scale state: -1 unknown, -2 not used, otherwise the shift.
 const SCALE_UNKNOWN: i8 = -1;
@@ -28,6 +41,10 @@ const SCALE_NOT_USED: i8 = -2;
 const DEFAULT_OUT_OF_ORDER_NS: i64 = 3_000_000;
 /// How soon after the last duplicate ACK a retransmission counts as fast.
 const FAST_RETRANSMISSION_NS: i64 = 20_000_000;
+/// Wireshark shows bytes in flight only below this many, taking more for a counting error.
+const MAX_IN_FLIGHT: u32 = 2_000_000_000;
+/// The SACK blocks of a segment that Wireshark subtracts from the other side's bytes in flight.
+const SACK_BLOCKS_COUNTED: usize = 3;
 
 /// `a > b` in sequence space.
 fn gt(a: u32, b: u32) -> bool {
@@ -61,6 +78,15 @@ struct Direction {
     last_non_dup_ack: u64,
     max_seq_to_be_acked: u32,
     last_flags: u16,
+    /// Whether bytes in flight can be counted: not after a gap in this direction until the
+    /// other side sends an ACK.
+    valid_in_flight: bool,
+    /// Bytes sent since the last segment with PSH, and whether the last data segment had it.
+    push_bytes_sent: u32,
+    push_set_last: bool,
+    /// Bytes the last segment sent in this direction selectively acknowledged (its SACK
+    /// blocks), which the other side's bytes in flight leave out.
+    sack_delivered: u32,
 }
 
 impl Default for Direction {
@@ -78,6 +104,10 @@ impl Default for Direction {
             last_non_dup_ack: 0,
             max_seq_to_be_acked: 0,
             last_flags: 0,
+            valid_in_flight: true,
+            push_bytes_sent: 0,
+            push_set_last: false,
+            sack_delivered: 0,
         }
     }
 }
@@ -88,8 +118,13 @@ struct Conversation {
     last_ns: i64,
     /// Index 0 is traffic from the key's low endpoint.
     directions: [Direction; 2],
+    /// Segments sent in each direction and not yet acknowledged.
+    unacked: [Unacked; 2],
+    /// When the last SYN without ACK was sent.
     syn_ns: Option<i64>,
-    first_rtt_ns: Option<i64>,
+    /// From the last SYN to the first ACK without SYN; 0 until measured, as in Wireshark,
+    /// where a zero RTT counts as not yet measured.
+    first_rtt_ns: i64,
     completeness: u8,
 }
 
@@ -100,8 +135,9 @@ impl Conversation {
             first_ns: ts_ns,
             last_ns: ts_ns,
             directions: [Direction::default(); 2],
+            unacked: Default::default(),
             syn_ns: None,
-            first_rtt_ns: None,
+            first_rtt_ns: 0,
             completeness: 0,
         }
     }
@@ -130,23 +166,33 @@ impl TcpTable {
         let flags = header.flags();
         let syn_only = flags & (flag::SYN | flag::ACK) == flag::SYN;
         let mut result_flags = 0;
+        // Wireshark keeps an analysis record for a SYN that repeats its conversation's first.
+        let mut repeated_syn = false;
+        let mut first = false;
 
         let index = match self.by_key.get(&key) {
             Some(&index) => {
                 let base = self.conversations[index].directions[fwd].base_seq;
                 if syn_only && base.is_some_and(|base| base != header.seq()) {
                     result_flags |= analysis::PORTS_REUSED;
-                    self.start(key, segment.ts_ns)
+                    let index = self.start(key, segment.ts_ns);
+                    // Wireshark starts a reused conversation as having seen its SYN.
+                    self.conversations[index].completeness = 1;
+                    index
                 } else {
+                    repeated_syn = syn_only && base.is_some();
                     index
                 }
             }
-            None => self.start(key, segment.ts_ns),
+            None => {
+                first = true;
+                self.start(key, segment.ts_ns)
+            }
         };
         let conversation = &mut self.conversations[index];
 
         let completeness = conversation.completeness;
-        conversation.completeness |= completeness_bits(flags, header.segment_len(), completeness);
+        conversation.completeness |= completeness_bits(flags, header.segment_len(), first);
 
         // Bases: a SYN's own number, or one before a mid-stream segment's.
         let directions = &mut conversation.directions;
@@ -165,19 +211,19 @@ impl TcpTable {
             if flags & flag::ACK == 0 {
                 conversation.syn_ns = Some(segment.ts_ns);
             }
-        } else if flags & flag::ACK != 0
-            && conversation.first_rtt_ns.is_none()
-            && let Some(syn_ns) = conversation.syn_ns.filter(|_| conversation.completeness & 2 != 0)
-        {
-            conversation.first_rtt_ns = Some(segment.ts_ns - syn_ns);
         }
         let scale = conversation.directions[fwd].win_scale;
+        if flags & flag::ACK != 0 {
+            conversation.directions[rev].valid_in_flight = true;
+        }
 
         let relative_seq = header.seq().wrapping_sub(seq_base);
         let relative_ack =
             if flags & flag::ACK != 0 { header.ack().wrapping_sub(ack_base) } else { header.ack() };
-        let ooo_threshold =
-            conversation.first_rtt_ns.filter(|rtt| *rtt != 0).unwrap_or(DEFAULT_OUT_OF_ORDER_NS);
+        let ooo_threshold = match conversation.first_rtt_ns {
+            0 => DEFAULT_OUT_OF_ORDER_NS,
+            rtt => rtt,
+        };
         let (flags_found, duplicate_of) = analyse(
             &mut conversation.directions,
             (fwd, rev),
@@ -193,6 +239,27 @@ impl TcpTable {
             ooo_threshold,
         );
         result_flags |= flags_found;
+        // The acknowledgment number is read whether the ACK flag is set or not, as Wireshark
+        // reads it.
+        let ack_for_unacked = header.ack().wrapping_sub(ack_base);
+        let round_trips = conversation.round_trips(
+            (fwd, rev),
+            segment,
+            header,
+            relative_seq,
+            ack_for_unacked,
+            result_flags,
+        );
+        // The handshake's RTT is measured after the segment's analysis, as in Wireshark.
+        if flags & (flag::SYN | flag::ACK) == flag::ACK
+            && conversation.first_rtt_ns == 0
+            && let Some(syn_ns) = conversation.syn_ns
+        {
+            conversation.first_rtt_ns = segment.ts_ns - syn_ns;
+        }
+        let analysed = result_flags != 0 || repeated_syn || round_trips.recorded;
+        let initial_rtt_ns =
+            (analysed && conversation.first_rtt_ns != 0).then_some(conversation.first_rtt_ns);
 
         let window_scaling = if flags & flag::SYN != 0 {
             WindowScaling::NotUsed
@@ -213,6 +280,10 @@ impl TcpTable {
             flags: result_flags,
             completeness,
             duplicate_of,
+            analysed,
+            acks: round_trips.acks,
+            initial_rtt_ns,
+            in_flight: round_trips.in_flight,
             pdu_head: None,
             pdu_tail: None,
         };
@@ -222,24 +293,43 @@ impl TcpTable {
 
     /// Finds, or starts, the conversation of a TCP header quoted in an ICMP error. As Wireshark
     /// does, the quote gets a stream number and times, but no sequence analysis: it is a copy
-    /// of a segment already counted, not a new one.
-    pub fn quoted(&mut self, segment: &Segment) -> Analysis {
-        let (key, _) = Key::of(segment.src, segment.dst);
-        let index = match self.by_key.get(&key) {
-            Some(&index) => index,
-            None => self.start(key, segment.ts_ns),
+    /// of a segment already counted, not a new one. What Wireshark does for every header it
+    /// reads still applies: its flags count towards `tcp.completeness`, a quoted SYN that
+    /// repeats its conversation's first gets an analysis record (and with it the initial RTT),
+    /// and the quote's SACK blocks become its direction's last.
+    pub fn quoted(&mut self, segment: &Segment, header: &tcp::Header<'_>) -> Analysis {
+        let (key, from_low) = Key::of(segment.src, segment.dst);
+        let fwd = usize::from(!from_low);
+        let (index, first) = match self.by_key.get(&key) {
+            Some(&index) => (index, false),
+            None => (self.start(key, segment.ts_ns), true),
         };
         let conversation = &mut self.conversations[index];
+        let syn_only = header.flags() & (flag::SYN | flag::ACK) == flag::SYN;
+        let analysed = syn_only && conversation.directions[fwd].base_seq == Some(header.seq());
+        conversation.directions[fwd].sack_delivered = sack_delivered(header);
+        let first_rtt_ns = conversation.first_rtt_ns;
+        let completeness = conversation.completeness;
+        // A quote's segment length is not known: its data counts for nothing.
+        conversation.completeness |= completeness_bits(header.flags(), 0, first);
         let analysis = Analysis {
             stream: conversation.stream,
             time_relative_ns: segment.ts_ns - conversation.first_ns,
             time_delta_ns: segment.ts_ns - conversation.last_ns,
             window: WindowScaling::NotUsed,
-            completeness: conversation.completeness,
+            completeness,
+            analysed,
+            initial_rtt_ns: (analysed && first_rtt_ns != 0).then_some(first_rtt_ns),
             ..Analysis::default()
         };
         conversation.last_ns = segment.ts_ns;
         analysis
+    }
+
+    /// How many segments a conversation's direction remembers as not yet acknowledged.
+    #[cfg(test)]
+    fn unacked_len(&self, stream: u32, from_low: bool) -> usize {
+        self.conversations[stream as usize].unacked[usize::from(!from_low)].len()
     }
 
     fn start(&mut self, key: Key, ts_ns: i64) -> usize {
@@ -250,18 +340,97 @@ impl TcpTable {
     }
 }
 
-/// Wireshark's `tcp.completeness` bits this segment adds, given those already seen.
-fn completeness_bits(flags: u16, len: usize, seen: u8) -> u8 {
+/// What the unacknowledged segments tell of one segment.
+struct RoundTrips {
+    /// The segment acknowledged exactly, and the time since it was sent.
+    acks: Option<(u64, i64)>,
+    /// Bytes in flight and bytes sent since the last PSH, when Wireshark shows them.
+    in_flight: Option<(u32, u32)>,
+    /// Whether the segment acknowledged one or had its bytes in flight counted: either makes
+    /// Wireshark keep an analysis record for it.
+    recorded: bool,
+}
+
+impl Conversation {
+    /// Remembers the segment as unacknowledged, applies its acknowledgment number to the other
+    /// direction's segments and counts this direction's bytes in flight, in Wireshark's order.
+    /// `seq` is relative to this direction's base, `ack` to the other's; `found` are the
+    /// segment's analysis flags.
+    fn round_trips(
+        &mut self,
+        (fwd, rev): (usize, usize),
+        segment: &Segment,
+        header: &tcp::Header<'_>,
+        seq: u32,
+        ack: u32,
+        found: u16,
+    ) -> RoundTrips {
+        let flags = header.flags();
+        let len = header.segment_len() as u32;
+        // SYN and FIN use one sequence number, even together, as Wireshark counts them.
+        let syn_or_fin = u32::from(flags & (flag::SYN | flag::FIN) != 0);
+        if found & analysis::LOST_SEGMENT != 0 {
+            self.directions[fwd].valid_in_flight = false;
+        }
+        if len > 0 || syn_or_fin > 0 {
+            self.unacked[fwd].sent(seq, len.wrapping_add(syn_or_fin), segment.frame, segment.ts_ns);
+        }
+        let acks = self.unacked[rev].acknowledge(ack).map(|acked| (acked.frame, segment.ts_ns - acked.ts_ns));
+        let mut in_flight = None;
+        let mut recorded = acks.is_some();
+        let delivered = self.directions[rev].sack_delivered;
+        let direction = &mut self.directions[fwd];
+        if len > 0
+            && direction.valid_in_flight
+            && let Some(span) = self.unacked[fwd].span()
+        {
+            recorded = true;
+            direction.push_bytes_sent =
+                if direction.push_set_last { len } else { direction.push_bytes_sent.wrapping_add(len) };
+            direction.push_set_last = flags & flag::PSH != 0;
+            let bytes = span.wrapping_sub(delivered);
+            if bytes > 0 && bytes < MAX_IN_FLIGHT && bytes - syn_or_fin > 0 {
+                in_flight = Some((bytes - syn_or_fin, direction.push_bytes_sent));
+            }
+        }
+        direction.sack_delivered = sack_delivered(header);
+        RoundTrips { acks, in_flight, recorded }
+    }
+}
+
+/// The bytes a segment's SACK option covers, over the blocks Wireshark counts: the first
+/// [`SACK_BLOCKS_COUNTED`] of the last SACK option.
+fn sack_delivered(header: &tcp::Header<'_>) -> u32 {
+    let sack = header.options().map_while(Result::ok).filter(|option| option.kind == kind::SACK).last();
+    sack.map_or(0, |option| {
+        option
+            .sack_blocks()
+            .take(SACK_BLOCKS_COUNTED)
+            .fold(0u32, |sum, (left, right)| sum.wrapping_add(right.wrapping_sub(left)))
+    })
+}
+
+/// The `tcp.completeness` bits a segment adds, as Wireshark 4.0 counts them: a conversation's
+/// first segment adds SYN (and data, for a SYN with data) if it is a SYN and nothing
+/// otherwise; a later one adds SYN-ACK, ACK for an ACK without SYN or data, data for one with
+/// data, FIN only with ACK, and RST.
+fn completeness_bits(flags: u16, len: usize, first: bool) -> u8 {
+    let syn_ack = flags & (flag::SYN | flag::ACK);
+    if first {
+        return match (syn_ack == flag::SYN, len > 0) {
+            (true, true) => 1 | 8,
+            (true, false) => 1,
+            (false, _) => 0,
+        };
+    }
     let mut bits = 0;
-    if flags & flag::SYN != 0 {
-        bits |= if flags & flag::ACK != 0 { 2 } else { 1 };
-    } else if flags & flag::ACK != 0 && seen & 2 != 0 {
-        bits |= 4;
+    if syn_ack == flag::SYN | flag::ACK {
+        bits |= 2;
     }
-    if len > 0 {
-        bits |= 8;
+    if syn_ack == flag::ACK {
+        bits |= if len > 0 { 8 } else { 4 };
     }
-    if flags & flag::FIN != 0 {
+    if flags & (flag::FIN | flag::ACK) == flag::FIN | flag::ACK {
         bits |= 16;
     }
     if flags & flag::RST != 0 {

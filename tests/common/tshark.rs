@@ -34,7 +34,7 @@
 //!   [`TSHARK_CANNOT_FOLLOW`] lists those captures: only the fields below QUIC are compared
 //!   there, and `tests/quic.rs` checks what rttscope reads in them.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::process::Command;
 
@@ -153,6 +153,17 @@ pub const DESIGN_FIELDS: &[&str] = &[
     "tcp.analysis.retransmission",
 ];
 
+/// TCP's own round-trip fields. They are compared like every registered field; these must
+/// also have been seen with a value, so that their agreement is not that of empty columns.
+pub const TCP_RTT_FIELDS: &[&str] = &[
+    "tcp.analysis",
+    "tcp.analysis.acks_frame",
+    "tcp.analysis.ack_rtt",
+    "tcp.analysis.initial_rtt",
+    "tcp.analysis.bytes_in_flight",
+    "tcp.analysis.push_bytes_sent",
+];
+
 /// Fields tshark prints differently by design: a real protocol's `-e` value is its tree label.
 const NOT_COMPARED: &[&str] = &["mptcp"];
 
@@ -239,6 +250,8 @@ pub struct Tally {
     pub values: usize,
     /// Values tshark reports as present (non-empty).
     pub present: usize,
+    /// The same, per field.
+    pub present_by_field: HashMap<String, usize>,
     pub mismatches: Vec<String>,
     /// Encrypted Finished messages tshark took for plaintext (see the module notes).
     pub misread_finished: usize,
@@ -330,7 +343,10 @@ pub fn compare(capture: &Path, keylog: Option<&Path>, fields: &[&str]) -> Tally 
         for (index, field) in fields.iter().enumerate() {
             let (expected, actual) = (&theirs[index], &ours[index]);
             tally.values += 1;
-            tally.present += usize::from(!expected.is_empty());
+            if !expected.is_empty() {
+                tally.present += 1;
+                *tally.present_by_field.entry((*field).to_owned()).or_default() += 1;
+            }
             let agrees = if cannot_follow && above_quic(field) {
                 true
             } else if let Some(second) = second.filter(|_| early_http3 && field.starts_with("http3.")) {
@@ -375,7 +391,13 @@ pub fn compare(capture: &Path, keylog: Option<&Path>, fields: &[&str]) -> Tally 
 /// Compares every capture in `captures`, prints a line per capture and a total, and returns
 /// the differences found.
 pub fn compare_all(captures: &[std::path::PathBuf]) -> Vec<String> {
+    compare_all_counting(captures).0
+}
+
+/// [`compare_all`], also returning how many values tshark reported for each field.
+pub fn compare_all_counting(captures: &[std::path::PathBuf]) -> (Vec<String>, HashMap<String, usize>) {
     let fields = compared_fields();
+    let mut present_by_field: HashMap<String, usize> = HashMap::new();
     let mut mismatches = Vec::new();
     let (mut frames, mut values, mut present) = (0, 0, 0);
     let (mut runs, mut misread) = (0, 0);
@@ -410,6 +432,9 @@ pub fn compare_all(captures: &[std::path::PathBuf]) -> Vec<String> {
             frames += tally.frames;
             values += tally.values;
             present += tally.present;
+            for (field, count) in tally.present_by_field {
+                *present_by_field.entry(field).or_default() += count;
+            }
             mismatches.extend(tally.mismatches);
         }
     }
@@ -419,5 +444,8 @@ pub fn compare_all(captures: &[std::path::PathBuf]) -> Vec<String> {
         fields.len(),
         mismatches.len()
     );
-    mismatches
+    for field in TCP_RTT_FIELDS {
+        println!("{field}: {} values", present_by_field.get(*field).copied().unwrap_or(0));
+    }
+    (mismatches, present_by_field)
 }

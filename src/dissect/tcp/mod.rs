@@ -91,6 +91,19 @@ pub struct Analysis {
     pub completeness: u8,
     /// For a duplicate ACK: how many in a row so far, and the frame of the ACK it repeats.
     pub duplicate_of: Option<(u32, u64)>,
+    /// Whether Wireshark keeps a sequence-analysis record for the segment (`tcp.analysis`):
+    /// it has an analysis flag, acknowledges a segment exactly, or sends data whose bytes in
+    /// flight were counted. The initial RTT is shown only on such segments.
+    pub analysed: bool,
+    /// The segment this one acknowledges exactly (the one that ended at its acknowledgment
+    /// number), and the nanoseconds since it was sent: `tcp.analysis.acks_frame` and
+    /// `tcp.analysis.ack_rtt`. Wireshark leaves out an RTT of zero.
+    pub acks: Option<(u64, i64)>,
+    /// From the conversation's last SYN to its first ACK without SYN (`tcp.analysis.initial_rtt`).
+    pub initial_rtt_ns: Option<i64>,
+    /// Bytes sent and not yet acknowledged once this segment left, and bytes sent since the
+    /// last segment with PSH (`tcp.analysis.bytes_in_flight`, `tcp.analysis.push_bytes_sent`).
+    pub in_flight: Option<(u32, u32)>,
     /// Payload bytes (start, end) that finished a protocol data unit begun in earlier segments.
     /// A segment's payload fits in 16 bits (an IP datagram does), which keeps every layer small.
     pub pdu_head: Option<(u16, u16)>,
@@ -413,6 +426,22 @@ fn analysis_fields(out: &mut Emitter<'_>, analysis: &Analysis) {
         (analysis::WINDOW_FULL, "tcp.analysis.window_full"),
         (analysis::PORTS_REUSED, "tcp.analysis.reused_ports"),
     ];
+    if analysis.analysed {
+        out.computed("tcp.analysis", Value::Present);
+    }
+    if let Some((frame, rtt_ns)) = analysis.acks {
+        out.computed("tcp.analysis.acks_frame", Value::Uint(frame));
+        if rtt_ns != 0 {
+            out.computed("tcp.analysis.ack_rtt", Value::Seconds(rtt_ns));
+        }
+    }
+    if let Some(rtt_ns) = analysis.initial_rtt_ns {
+        out.computed("tcp.analysis.initial_rtt", Value::Seconds(rtt_ns));
+    }
+    if let Some((bytes, push_bytes)) = analysis.in_flight {
+        out.computed("tcp.analysis.bytes_in_flight", Value::Uint(bytes.into()));
+        out.computed("tcp.analysis.push_bytes_sent", Value::Uint(push_bytes.into()));
+    }
     if flags != 0 {
         out.computed("tcp.analysis.flags", Value::Present);
     }

@@ -205,3 +205,161 @@ fn a_keep_alive_is_one_byte_behind_and_not_a_retransmission() {
     let probe = c.send(true, client + 9, server, ACK, 0, 5_000_000_000);
     assert_eq!(probe.flags, analysis::KEEP_ALIVE);
 }
+
+#[test]
+fn data_acknowledged_later_names_its_frame_and_round_trip() {
+    let mut c = Conversation::new();
+    c.handshake();
+    let (client, server) = (CLIENT_ISN + 1, SERVER_ISN + 1);
+    let data = c.send(true, client, server, PSH | ACK, 100, 1000);
+    assert_eq!(data.acks, None, "data acknowledges nothing new");
+    let ack = c.send(false, server, client + 100, ACK, 0, 250_000);
+    assert_eq!(ack.acks, Some((4, 250_000)));
+    assert!(ack.analysed);
+}
+
+#[test]
+fn a_cumulative_ack_names_the_segment_ending_where_it_points() {
+    let mut c = Conversation::new();
+    c.handshake();
+    let (client, server) = (CLIENT_ISN + 1, SERVER_ISN + 1);
+    // Frames 4, 5 and 6 carry 100 bytes each; one ACK covers all three.
+    for index in 0..3 {
+        c.send(true, client + index * 100, server, ACK, 100, 1000);
+    }
+    let ack = c.send(false, server, client + 300, ACK, 0, 50_000);
+    assert_eq!(ack.acks, Some((6, 50_000)), "the last segment, sent 50 µs before");
+    // An ACK that ends inside a segment acknowledges none of them.
+    for index in 3..5 {
+        c.send(true, client + index * 100, server, ACK, 100, 1000);
+    }
+    let partial = c.send(false, server, client + 450, ACK, 0, 1000);
+    assert_eq!((partial.acks, partial.analysed), (None, false));
+    let rest = c.send(false, server, client + 500, ACK, 0, 1000);
+    assert_eq!(rest.acks, Some((9, 2000)));
+}
+
+#[test]
+fn an_ack_of_resent_data_names_the_original_segment() {
+    let mut c = Conversation::new();
+    c.handshake();
+    let (client, server) = (CLIENT_ISN + 1, SERVER_ISN + 1);
+    c.send(true, client, server, PSH | ACK, 100, 1000);
+    let again = c.send(true, client, server, PSH | ACK, 100, 200_000_000);
+    assert_eq!(again.flags, analysis::RETRANSMISSION);
+    assert_eq!(again.in_flight, Some((100, 100)), "the two copies cover the same bytes");
+    // Wireshark's walk over its newest-first list ends on the original, frame 4.
+    let ack = c.send(false, server, client + 100, ACK, 0, 1000);
+    assert_eq!(ack.acks, Some((4, 200_001_000)));
+}
+
+#[test]
+fn the_initial_rtt_runs_from_syn_to_the_handshakes_ack_and_shows_from_then_on() {
+    let mut c = Conversation::new();
+    let syn = c.send(true, CLIENT_ISN, 0, SYN, 0, 0);
+    assert!(!syn.analysed, "a first SYN has nothing to analyse");
+    let syn_ack = c.send(false, SERVER_ISN, CLIENT_ISN + 1, SYN | ACK, 0, 100_000);
+    assert_eq!((syn_ack.acks, syn_ack.initial_rtt_ns), (Some((1, 100_000)), None));
+    let ack = c.send(true, CLIENT_ISN + 1, SERVER_ISN + 1, ACK, 0, 10_000);
+    assert_eq!((ack.acks, ack.initial_rtt_ns), (Some((2, 10_000)), Some(110_000)));
+    let (client, server) = (CLIENT_ISN + 1, SERVER_ISN + 1);
+    let response = c.send(false, server, client, PSH | ACK, 200, 1000);
+    assert_eq!(response.initial_rtt_ns, Some(110_000), "either direction shows it");
+    // An ACK that acknowledges part of a segment gets no analysis record, so no initial RTT.
+    let partial = c.send(true, client, server + 100, ACK, 0, 1000);
+    assert_eq!((partial.analysed, partial.initial_rtt_ns), (false, None));
+}
+
+#[test]
+fn bytes_in_flight_grow_with_data_and_shrink_with_acks() {
+    let mut c = Conversation::new();
+    c.handshake();
+    let (client, server) = (CLIENT_ISN + 1, SERVER_ISN + 1);
+    let in_flight = |analysis: Analysis| analysis.in_flight;
+    // 100, 200, 300 bytes out; the third has PSH, ending a run of 300 bytes.
+    assert_eq!(in_flight(c.send(true, client, server, ACK, 100, 1000)), Some((100, 100)));
+    assert_eq!(in_flight(c.send(true, client + 100, server, ACK, 100, 1000)), Some((200, 200)));
+    assert_eq!(in_flight(c.send(true, client + 200, server, PSH | ACK, 100, 1000)), Some((300, 300)));
+    // The server acknowledges the first 200: the next 100 bytes leave 200 in flight.
+    let ack = c.send(false, server, client + 200, ACK, 0, 1000);
+    assert_eq!((ack.acks, ack.in_flight), (Some((5, 2000)), None), "an empty ACK shows none");
+    assert_eq!(in_flight(c.send(true, client + 300, server, ACK, 100, 1000)), Some((200, 100)));
+    // All acknowledged: the next segment is alone in flight.
+    c.send(false, server, client + 400, ACK, 0, 1000);
+    assert_eq!(in_flight(c.send(true, client + 400, server, ACK, 50, 1000)), Some((50, 150)));
+    // A FIN's sequence number is not a byte in flight.
+    assert_eq!(in_flight(c.send(true, client + 450, server, FIN | ACK, 10, 1000)), Some((60, 160)));
+}
+
+#[test]
+fn bytes_selectively_acknowledged_are_not_in_flight() {
+    let mut c = Conversation::new();
+    c.handshake();
+    let (client, server) = (CLIENT_ISN + 1, SERVER_ISN + 1);
+    for index in 0..3 {
+        c.send(true, client + index * 100, server, ACK, 100, 1000);
+    }
+    // The second segment is lost: the server acknowledges the first and SACKs the third.
+    let mut sack = vec![1, 1, 5, 10];
+    sack.extend_from_slice(&(client + 200).to_be_bytes());
+    sack.extend_from_slice(&(client + 300).to_be_bytes());
+    let ack = c.send_with(false, server, client + 100, ACK, 0, 1000, 1000, &sack);
+    assert_eq!(ack.acks, Some((4, 3000)));
+    // Bytes 100..400 are unacknowledged, 100 of them SACKed.
+    let next = c.send(true, client + 300, server, ACK, 100, 1000);
+    assert_eq!(next.in_flight, Some((200, 400)));
+}
+
+#[test]
+fn after_a_gap_bytes_in_flight_wait_for_the_other_sides_ack() {
+    let mut c = Conversation::new();
+    c.handshake();
+    let (client, server) = (CLIENT_ISN + 1, SERVER_ISN + 1);
+    c.send(true, client, server, ACK, 100, 1000);
+    let gap = c.send(true, client + 200, server, ACK, 100, 1000);
+    assert_eq!((gap.flags, gap.in_flight), (analysis::LOST_SEGMENT, None));
+    let after = c.send(true, client + 300, server, ACK, 100, 1000);
+    assert_eq!((after.in_flight, after.analysed), (None, false));
+    c.send(false, server, client + 100, ACK, 0, 1000);
+    let counted = c.send(true, client + 400, server, ACK, 100, 1000);
+    // Bytes 200..500 are in flight; the PSH run counts only segments whose flight was counted.
+    assert_eq!(counted.in_flight, Some((300, 200)));
+}
+
+#[test]
+fn unacknowledged_segments_are_capped_per_direction() {
+    let mut c = Conversation::new();
+    c.handshake();
+    let (client, server) = (CLIENT_ISN + 1, SERVER_ISN + 1);
+    let total = unacked::MAX_UNACKED as u32 + 10;
+    for index in 0..total {
+        c.send(true, client + index * 10, server, ACK, 10, 1000);
+    }
+    assert_eq!(c.table.unacked_len(0, false), unacked::MAX_UNACKED);
+    // Segments past the cap are never named by an ACK; those before it still are.
+    let past = c.send(false, server, client + total * 10, ACK, 0, 1000);
+    assert_eq!(past.acks, None);
+    assert_eq!(c.table.unacked_len(0, false), 0);
+}
+
+/// Regression: `tcp.completeness` counted an ACK carrying data as an ACK, needed the SYN-ACK
+/// before counting ACKs, and counted a conversation's first segment when it was not a SYN;
+/// tshark 4.0 does none of these (fixtures/crafted/tcp-round-trips.pcap).
+#[test]
+fn completeness_counts_as_tshark_4_0_does() {
+    let mut c = Conversation::new();
+    c.send(true, CLIENT_ISN, 0, SYN, 0, 0);
+    // No SYN-ACK captured: the ACK still counts, and data on an ACK counts as data only.
+    c.send(true, CLIENT_ISN + 1, SERVER_ISN + 1, ACK, 0, 1000);
+    c.send(true, CLIENT_ISN + 1, SERVER_ISN + 1, ACK | PSH, 10, 1000);
+    let after = c.send(true, CLIENT_ISN + 11, SERVER_ISN + 1, FIN, 0, 1000);
+    assert_eq!(after.completeness, 1 | 4 | 8);
+    // A FIN without ACK does not count.
+    assert_eq!(c.send(false, SERVER_ISN + 1, CLIENT_ISN + 12, ACK, 0, 1000).completeness, 1 | 4 | 8);
+
+    let mut joined = Conversation::new();
+    joined.send(true, 777, 888, ACK | PSH, 10, 0);
+    let next = joined.send(false, 888, 787, ACK | PSH, 10, 1000);
+    assert_eq!(next.completeness, 0, "a first segment that is not a SYN counts for nothing");
+    assert_eq!(joined.send(true, 787, 898, ACK, 0, 1000).completeness, 8);
+}
