@@ -2,8 +2,7 @@
 //! a UDP echo between its client and server hosts, and prints the error of each one-way delay
 //! read from the link's own capture, and of each round trip timed by the client.
 //!
-//! Used by `scripts/bench-link.sh` and the link's tests; its flags are parsed here, simply,
-//! until the link's flags have parsers of their own.
+//! Used by `scripts/bench-link.sh` and the link's tests.
 
 use std::net::{SocketAddr, UdpSocket};
 use std::sync::Arc;
@@ -15,7 +14,7 @@ use clap::Args;
 
 use super::{CliError, Outcome, Prepared};
 use crate::link::crossing::{self, Crossing};
-use crate::link::{Link, LinkConfig, LinkError, SERVER_ADDR};
+use crate::link::{Link, LinkConfig, LinkError, SERVER_ADDR, config};
 
 /// The echo server's port on the server host.
 const ECHO_PORT: u16 = 7;
@@ -50,23 +49,9 @@ pub struct LinkProbeArgs {
     pub seed: u64,
 }
 
-/// A duration as a number and a unit: `ns`, `us`, `ms` or `s` (`0` alone is zero).
+/// A duration with its unit, read as the link's flags read it (up to a minute).
 fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    if text == "0" {
-        return Ok(Duration::ZERO);
-    }
-    let split = text.find(|c: char| c.is_ascii_alphabetic()).ok_or("give a unit: ns, us, ms or s")?;
-    let (number, unit) = text.split_at(split);
-    let number: f64 = number.parse().map_err(|_| format!("{number:?} is not a number"))?;
-    let scale = match unit {
-        "ns" => 1e-9,
-        "us" => 1e-6,
-        "ms" => 1e-3,
-        "s" => 1.0,
-        _ => return Err(format!("unknown unit {unit:?}: use ns, us, ms or s")),
-    };
-    Duration::try_from_secs_f64(number * scale).map_err(|error| error.to_string())
+    config::parse_duration("a duration", text, Duration::from_secs(60)).map_err(|error| error.to_string())
 }
 
 pub fn run(args: &LinkProbeArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
