@@ -341,3 +341,21 @@ fn a_message_with_no_copy_at_the_far_end_was_lost_on_the_link() {
     let text = rttscope(&["timeline", both.to_str().expect("path"), "--to-scale"]);
     assert!(stdout(&text).contains("✗"), "the ladder marks where it was lost:\n{}", stdout(&text));
 }
+
+/// The ladders of a capture of both ends of a 40 ms link, as committed (insta): TLS 1.3 and
+/// QUIC with 0-RTT as text, TLS 1.2 as SVG.
+#[test]
+fn ladders_of_a_capture_of_both_ends_match_their_snapshots() {
+    let capture = common::root().join("fixtures/link/all-40ms.pcapng");
+    let capture = capture.to_string_lossy();
+    for (name, connection, format) in [
+        ("link_tls13_to_scale", "1", "text"),
+        ("link_quic_0rtt_to_scale", "11", "text"),
+        ("link_tls12_svg_to_scale", "0", "svg"),
+    ] {
+        let output =
+            rttscope(&["timeline", &capture, "--connection", connection, "-T", format, "--to-scale"]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        insta::assert_snapshot!(name, stdout(&output));
+    }
+}

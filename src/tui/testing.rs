@@ -8,14 +8,17 @@ use std::sync::atomic::AtomicBool;
 use super::app::{Action, App, Indexed, Mode};
 use super::detail::Detail;
 use super::rows::Rows;
-use super::source::{Next, OwnedFrame, Source, Store, each, walk};
-use crate::capture::CaptureFile;
+use super::source::{Next, OwnedFrame, Source, Store, Visitor, each, walk};
+use crate::capture::{CaptureFile, Frame};
+use crate::dissect::Packet;
 use crate::timeline::Timelines;
 use crate::track::keylog::KeyLog;
 
 /// A bundled capture, its embedded secrets, as a source.
 pub fn bundled(name: &str) -> (Source, KeyLog) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures").join(name);
+    // A name with a folder is a fixture of the repository; a bare name, a course capture.
+    let folder = if name.contains('/') { "" } else { "captures" };
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(folder).join(name);
     let capture = CaptureFile::open(&path).expect("a bundled capture");
     // The walks take the secrets the capture embeds themselves.
     (Source::File(Arc::new(capture)), KeyLog::new())
@@ -41,21 +44,29 @@ pub fn stored(name: &str, count: usize) -> Arc<Store> {
 
 /// Every row and timeline of a source, as the indexer reports them at the end.
 pub fn indexed(source: &Source, keylog: &KeyLog) -> Indexed {
-    let mut rows = Rows::new();
-    let mut timelines = Timelines::new(&source.interface_names(), keylog);
-    let ended = walk(
-        source,
-        keylog,
-        &AtomicBool::new(false),
-        &mut each(|frame, packet| {
-            rows.push(frame, packet);
-            timelines.handle(frame, packet);
+    /// What the indexer gathers, secrets included (timelines of both ends of a link track the
+    /// client side again, with the keys the capture carries).
+    struct Gather {
+        rows: Rows,
+        timelines: Timelines,
+    }
+    impl Visitor for Gather {
+        fn packet<'a>(&mut self, frame: &Frame<'a>, packet: &Packet<'a>) -> Next {
+            self.rows.push(frame, packet);
+            self.timelines.handle(frame, packet);
             Next::Continue
-        }),
-    );
+        }
+
+        fn secrets(&mut self, text: &[u8]) {
+            self.timelines.add_key_log_text(text);
+        }
+    }
+    let mut gather =
+        Gather { rows: Rows::new(), timelines: Timelines::new(&source.interface_names(), keylog) };
+    let ended = walk(source, keylog, &AtomicBool::new(false), &mut gather);
     Indexed {
-        rows,
-        connections: Some(timelines.finish()),
+        rows: gather.rows,
+        connections: Some(gather.timelines.finish()),
         position: None,
         ended: Some(ended),
         key_log_unmatched: None,

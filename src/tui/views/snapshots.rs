@@ -81,3 +81,23 @@ fn too_small_a_terminal_gets_a_message() {
     app.update(Action::Resize { width: 60, height: 20 });
     insta::assert_snapshot!(draw(&app));
 }
+
+/// The demo's race and ladder on a capture of both ends of a 40 ms link (not the course
+/// captures, which are loopback's): the app opens the timelines to scale by itself.
+#[test]
+fn a_capture_of_both_ends_of_a_link() {
+    let (source, keylog) = bundled("fixtures/link/all-40ms.pcapng");
+    let mut app = testing::app("fixtures/link/all-40ms.pcapng", SMALL);
+    assert!(app.to_scale);
+    app.update(Action::Show(View::Compare));
+    insta::assert_snapshot!("link_compare_80x24", draw(&app));
+    // The TLS 1.3 connection's ladder, its request selected.
+    for action in [Action::Show(View::Connections), Action::Down, Action::Enter] {
+        app.update(action);
+    }
+    for _ in 0..5 {
+        app.update(Action::Down);
+    }
+    testing::deliver(&mut app, &source, &keylog);
+    insta::assert_snapshot!("link_timeline_80x24", draw(&app));
+}
