@@ -55,7 +55,10 @@ fn ms_words(ms: Option<f64>) -> String {
     }
 }
 
+/// One bar: `lead` names the connection on its first bar (blank on the second), so a
+/// connection takes two lines and more of the race fits on a screen.
 fn bar(
+    lead: Span<'static>,
     label: &str,
     count: Option<u32>,
     ms: Option<f64>,
@@ -66,7 +69,8 @@ fn bar(
     let cells = ms.map_or(String::new(), |ms| bar_cells(ms, full_ms, width));
     let pad = width.saturating_sub(cells.chars().count());
     Line::from(vec![
-        Span::raw(format!("      {label:<8} ")),
+        lead,
+        Span::raw(format!("{label:<8} ")),
         Span::styled(cells, style),
         Span::raw(" ".repeat(pad)),
         Span::raw(format!(" {:>2} RTT", rounds(count))),
@@ -153,9 +157,10 @@ impl Widget for Compare<'_> {
             if selected {
                 selected_line = body.len();
             }
-            let head = format!("  #{} {} → {}", connection.id, connection.client, connection.server);
-            body.push(Line::styled(head, if selected { theme::selected() } else { theme::dim() }));
+            let lead = format!("{:>5} ", format!("#{}", connection.id));
+            let lead = Span::styled(lead, if selected { theme::selected() } else { theme::dim() });
             body.push(bar(
+                lead,
                 "request",
                 connection.request_rtts,
                 connection.request_ms,
@@ -164,6 +169,7 @@ impl Widget for Compare<'_> {
                 theme::request_bar(),
             ));
             body.push(bar(
+                Span::raw(" ".repeat(LEFT - 9)),
                 "response",
                 connection.response_rtts,
                 connection.response_ms,
@@ -176,9 +182,9 @@ impl Widget for Compare<'_> {
             let text = if app.indexed { "  no connection to compare" } else { "  reading…" };
             body.push(Line::styled(text, theme::dim()));
         }
-        // Scroll so the selected connection and its bars are on screen.
+        // Scroll so the selected connection's bars (and its group's heading) are on screen.
         let rows = layout::rows(area, lines.len().saturating_sub(1) as u16);
-        let top = (selected_line + 3).saturating_sub(rows).min(selected_line.saturating_sub(1));
+        let top = (selected_line + 2).saturating_sub(rows).min(selected_line.saturating_sub(1));
         lines.extend(body.into_iter().skip(top));
         render_lines(lines, area, buf);
     }
