@@ -10,6 +10,8 @@ use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
 use libc::{c_int, c_void, socklen_t};
 
+use crate::capture::received_at;
+
 /// <linux/if_packet.h>: drop the socket's own transmitted frames from its receive queue.
 const PACKET_IGNORE_OUTGOING: c_int = 23;
 
@@ -94,7 +96,7 @@ impl Port {
             match usize::try_from(length) {
                 Ok(orig_len) => {
                     let captured = orig_len.min(buffer.len());
-                    return Ok(Some(Read { captured, orig_len, received_ns: timestamp(&message) }));
+                    return Ok(Some(Read { captured, orig_len, received_ns: received_at(&message) }));
                 }
                 Err(_) => match io::Error::last_os_error() {
                     error if error.kind() == io::ErrorKind::WouldBlock => return Ok(None),
@@ -120,33 +122,6 @@ impl Port {
             }
         }
     }
-}
-
-/// The kernel's receive time of a frame, from its SCM_TIMESTAMPNS control message.
-fn timestamp(message: &libc::msghdr) -> Option<i64> {
-    // SAFETY: CMSG_LEN only computes a length from its argument.
-    let wanted = unsafe { libc::CMSG_LEN(mem::size_of::<libc::timespec>() as u32) } as usize;
-    // SAFETY: `message` was filled by recvmsg, which set msg_controllen to the bytes of
-    // control messages it wrote; the CMSG_* functions stay within that length.
-    let mut header = unsafe { libc::CMSG_FIRSTHDR(message) };
-    while !header.is_null() {
-        // SAFETY: a non-null header from CMSG_FIRSTHDR/CMSG_NXTHDR lies inside the buffer.
-        let cmsg = unsafe { &*header };
-        if cmsg.cmsg_level == libc::SOL_SOCKET
-            && cmsg.cmsg_type == libc::SCM_TIMESTAMPNS
-            && cmsg.cmsg_len as usize >= wanted
-        {
-            // SAFETY: the message's data holds a timespec (its length was checked above); it
-            // may be unaligned, hence read_unaligned.
-            let time = unsafe { std::ptr::read_unaligned(libc::CMSG_DATA(header).cast::<libc::timespec>()) };
-            #[allow(clippy::useless_conversion, reason = "time_t and long are 32 bits on 32-bit targets")]
-            let (seconds, nanos) = (i64::from(time.tv_sec), i64::from(time.tv_nsec));
-            return Some(seconds.saturating_mul(1_000_000_000).saturating_add(nanos));
-        }
-        // SAFETY: as for CMSG_FIRSTHDR; `header` is a header of this message.
-        header = unsafe { libc::CMSG_NXTHDR(message, header) };
-    }
-    None
 }
 
 fn set_option(fd: &OwnedFd, level: c_int, name: c_int, value: c_int) -> io::Result<()> {

@@ -241,7 +241,7 @@ pub(super) fn now_ns() -> i64 {
 }
 
 /// The kernel's receive time of a packet, from its SCM_TIMESTAMPNS control message.
-fn timestamp(message: &libc::msghdr) -> Option<i64> {
+pub(crate) fn timestamp(message: &libc::msghdr) -> Option<i64> {
     // SAFETY: CMSG_LEN only computes a length from its argument.
     let wanted = unsafe { libc::CMSG_LEN(mem::size_of::<libc::timespec>() as u32) } as usize;
     // SAFETY: `message` was filled by recvmsg, which set msg_controllen to the bytes of
