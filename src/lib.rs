@@ -15,6 +15,7 @@ pub mod link;
 pub mod osi;
 pub mod registry;
 pub mod render;
+mod sys;
 pub mod timeline;
 pub mod track;
 pub mod tui;

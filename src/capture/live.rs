@@ -15,8 +15,6 @@
 
 mod socket;
 
-pub(crate) use socket::timestamp;
-
 use std::io;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};

@@ -20,9 +20,6 @@ pub use live::{
 };
 pub use write::{PcapngWriter, WriteError};
 
-/// The kernel's receive time of a frame read with recvmsg, from its SCM_TIMESTAMPNS message.
-pub(crate) use live::timestamp as received_at;
-
 /// One captured packet, borrowed from its capture.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Frame<'a> {

@@ -5,9 +5,11 @@ use std::fmt;
 use std::io;
 use std::mem;
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::AsRawFd;
 
 use socket2::Socket;
+
+use crate::sys::set_option;
 
 /// Where the kernel keeps the setting.
 const SYSCTL: &str = "/proc/sys/net/ipv4/tcp_fastopen";
@@ -51,30 +53,16 @@ pub(super) fn set_fast_open(value: u32) -> io::Result<()> {
     std::fs::write(SYSCTL, format!("{value}\n"))
 }
 
-fn setsockopt_int(fd: RawFd, level: libc::c_int, name: libc::c_int, value: libc::c_int) -> io::Result<()> {
-    // SAFETY: `value` outlives the call and its size is passed with it.
-    let result = unsafe {
-        libc::setsockopt(
-            fd,
-            level,
-            name,
-            (&raw const value).cast(),
-            mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    if result == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
-}
-
 /// Lets a listening socket accept data in SYNs, queueing at most 16 such connections.
 pub(super) fn enable_on_listener(listener: &TcpListener) -> io::Result<()> {
-    setsockopt_int(listener.as_raw_fd(), libc::IPPROTO_TCP, libc::TCP_FASTOPEN, 16)
+    set_option(listener, libc::IPPROTO_TCP, libc::TCP_FASTOPEN, 16)
 }
 
 /// Connects a client socket so that its first write goes out in the SYN (with the cookie the
 /// kernel holds for `addr`; without one, the SYN asks for a cookie and the data follows the
 /// handshake). With TCP_FASTOPEN_CONNECT the connect returns at once.
 pub(super) fn connect(socket: Socket, addr: SocketAddr) -> io::Result<TcpStream> {
-    setsockopt_int(socket.as_raw_fd(), libc::IPPROTO_TCP, libc::TCP_FASTOPEN_CONNECT, 1)?;
+    set_option(&socket, libc::IPPROTO_TCP, libc::TCP_FASTOPEN_CONNECT, 1)?;
     socket.connect(&addr.into())?;
     Ok(socket.into())
 }

@@ -10,7 +10,7 @@ use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
 use libc::{c_int, c_void, socklen_t};
 
-use crate::capture::received_at;
+use crate::sys::{received_at, set_option};
 
 /// <linux/if_packet.h>: drop the socket's own transmitted frames from its receive queue.
 const PACKET_IGNORE_OUTGOING: c_int = 23;
@@ -122,18 +122,4 @@ impl Port {
             }
         }
     }
-}
-
-fn set_option(fd: &OwnedFd, level: c_int, name: c_int, value: c_int) -> io::Result<()> {
-    // SAFETY: `value` is a readable c_int and the length says so.
-    let result = unsafe {
-        libc::setsockopt(
-            fd.as_raw_fd(),
-            level,
-            name,
-            (&raw const value).cast::<c_void>(),
-            mem::size_of::<c_int>() as socklen_t,
-        )
-    };
-    if result == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
 }

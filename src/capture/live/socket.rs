@@ -12,13 +12,13 @@ use std::ffi::{CStr, CString};
 use std::io;
 use std::mem::{self, MaybeUninit};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
-use std::ptr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use libc::{c_int, c_void, socklen_t};
 
 use super::LiveError;
 use crate::capture::LinkType;
+use crate::sys::{received_at, set_option};
 
 /// Most bytes kept of one packet, link header included: tcpdump's default snapshot length,
 /// and the largest record the crate's readers accept. A packet longer than this (a 64 KiB
@@ -197,7 +197,7 @@ impl PacketSocket {
         };
         // SAFETY: started zeroed, so valid whatever recvmsg wrote into it.
         let from = unsafe { from.assume_init() };
-        let ts_ns = timestamp(&message).unwrap_or_else(now_ns);
+        let ts_ns = received_at(&message).unwrap_or_else(now_ns);
         let captured = length.min(body.len());
         if header_len > 0 {
             self.buffer[..header_len].copy_from_slice(&cooked_header(&from));
@@ -238,33 +238,6 @@ impl PacketSocket {
 pub(super) fn now_ns() -> i64 {
     let since_epoch = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
     i64::try_from(since_epoch.as_nanos()).unwrap_or(i64::MAX)
-}
-
-/// The kernel's receive time of a packet, from its SCM_TIMESTAMPNS control message.
-pub(crate) fn timestamp(message: &libc::msghdr) -> Option<i64> {
-    // SAFETY: CMSG_LEN only computes a length from its argument.
-    let wanted = unsafe { libc::CMSG_LEN(mem::size_of::<libc::timespec>() as u32) } as usize;
-    // SAFETY: `message` was filled by recvmsg, which set msg_controllen to the bytes of
-    // control messages it wrote; the CMSG_* functions stay within that length.
-    let mut header = unsafe { libc::CMSG_FIRSTHDR(message) };
-    while !header.is_null() {
-        // SAFETY: a non-null header from CMSG_FIRSTHDR/CMSG_NXTHDR lies inside the buffer.
-        let cmsg = unsafe { &*header };
-        if cmsg.cmsg_level == libc::SOL_SOCKET
-            && cmsg.cmsg_type == libc::SCM_TIMESTAMPNS
-            && cmsg.cmsg_len as usize >= wanted
-        {
-            // SAFETY: the message's data holds a timespec (its length was checked above);
-            // it may be unaligned, hence read_unaligned.
-            let time = unsafe { ptr::read_unaligned(libc::CMSG_DATA(header).cast::<libc::timespec>()) };
-            #[allow(clippy::useless_conversion, reason = "time_t and long are 32 bits on 32-bit targets")]
-            let (seconds, nanos) = (i64::from(time.tv_sec), i64::from(time.tv_nsec));
-            return Some(seconds.saturating_mul(1_000_000_000).saturating_add(nanos));
-        }
-        // SAFETY: as for CMSG_FIRSTHDR; `header` is a header of this message.
-        header = unsafe { libc::CMSG_NXTHDR(message, header) };
-    }
-    None
 }
 
 /// The Linux cooked header libpcap writes for a packet read from a `SOCK_DGRAM` packet socket.
@@ -363,20 +336,6 @@ fn hardware_type(fd: &OwnedFd, interface: &str) -> io::Result<u16> {
     }
     // SAFETY: SIOCGIFHWADDR filled the union's hardware-address member.
     Ok(unsafe { request.ifr_ifru.ifru_hwaddr }.sa_family)
-}
-
-fn set_option(fd: &OwnedFd, level: c_int, name: c_int, value: c_int) -> io::Result<()> {
-    // SAFETY: `value` is a readable c_int and the length says so.
-    let result = unsafe {
-        libc::setsockopt(
-            fd.as_raw_fd(),
-            level,
-            name,
-            (&raw const value).cast::<c_void>(),
-            mem::size_of::<c_int>() as socklen_t,
-        )
-    };
-    if result == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
 }
 
 /// Binds the socket to every protocol (ETH_P_ALL) on one interface, or on all for index 0.
