@@ -182,3 +182,21 @@ fn on_a_1280_byte_link_no_packet_is_bigger_than_1280_bytes() {
     assert!(largest <= 1280, "an IP packet of {largest} bytes crossed a 1280-byte link");
     assert!(largest > 1200, "QUIC's 1200-byte Initials crossed: {largest}");
 }
+
+#[test]
+#[ignore = "needs root: builds network namespaces for the emulated link"]
+fn a_dropped_server_hello_is_shown_lost_at_the_server_and_arrives_late() {
+    let _alone = ONE_LINK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let capture = demo(dir.path(), "tls13", &["--rtt", "40ms", "--drop", "server-hello"]);
+    let shown = &connections(&capture)[0];
+    let events = shown["events"].as_array().expect("events");
+    let lost: Vec<&Value> = events.iter().filter(|e| e.get("arrived_ms").is_none()).collect();
+    assert_eq!(lost.len(), 1, "{events:?}");
+    assert_eq!(lost[0]["dir"], "s2c");
+    assert!(lost[0]["label"].as_str().expect("label").ends_with("bytes (lost on the link)"));
+    assert!(lost[0]["explain"].as_str().expect("text").contains("never reached the client"));
+    // The rounds stay the textbook's; the request waits for the server's retransmission.
+    assert_eq!((number(shown, "request_rtts"), number(shown, "response_rtts")), (2.0, 3.0));
+    assert!(number(shown, "request_ms") >= 80.0 + 150.0, "{shown}");
+}

@@ -177,6 +177,7 @@ impl Builder {
 
     /// Takes one tracked packet.
     pub fn handle_packet(&mut self, frame: &Frame<'_>, packet: &Packet<'_>) {
+        self.far.seen_near(frame);
         let Some((src, dst)) = packet.addresses() else { return };
         self.datagram(frame, packet, src, dst);
         let Some((tcp, tcp_analysis)) =
@@ -407,6 +408,13 @@ impl Pending {
     fn finish(mut self, far: &vantage::FarSide) -> Connection {
         let vantage = if far.is_two_sided() {
             far.time_events(self.first_ns, &mut self.events);
+            if let Some((client, server)) = &self.endpoints {
+                let lost = far.lost_from(server, client, self.first_ns);
+                if !lost.is_empty() {
+                    self.events.extend(lost);
+                    self.events.sort_by(|a, b| a.t_ms.total_cmp(&b.t_ms));
+                }
+            }
             Vantage::Both
         } else {
             Vantage::guess(self.syn_ns, self.syn_ack_ns, self.reply_ns)

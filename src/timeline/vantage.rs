@@ -10,14 +10,14 @@
 
 use std::hash::{Hash, Hasher};
 
-use rustc_hash::{FxHashMap, FxHasher};
+use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 use serde::Serialize;
 use smallvec::SmallVec;
 
-use super::rounds::Side;
+use super::rounds::{Side, Step};
 use super::{Builder, Connection, Event, millis_between};
 use crate::capture::Frame;
-use crate::dissect::Packet;
+use crate::dissect::{Header, Packet, dissect};
 use crate::track::keylog::KeyLog;
 use crate::track::{Scratch, Tracker};
 
@@ -119,13 +119,41 @@ pub(super) fn copy_key(frame: &Frame<'_>) -> u64 {
     hasher.finish()
 }
 
-/// The far side's frames: capture times by the key of their bytes, in time order.
+/// The far side's frames: capture times by the key of their bytes, in time order; and what
+/// is needed to show those that never reached the near side.
 #[derive(Clone, Debug, Default)]
 pub(super) struct FarSide {
     two_sided: bool,
     times: FxHashMap<u64, SmallVec<[i64; 1]>>,
     kept: usize,
+    /// The keys of every frame the near side captured.
+    near: FxHashSet<u64>,
+    /// Far frames that carry data, with where they went.
+    carrying: Vec<FarFrame>,
 }
+
+/// A frame the server side captured that carried data.
+#[derive(Clone, Debug)]
+struct FarFrame {
+    key: u64,
+    number: u64,
+    ts_ns: i64,
+    from: String,
+    to: String,
+    len: usize,
+}
+
+/// A transport endpoint as timelines write it: `10.0.0.1:443`, `[::1]:443`.
+fn endpoint(addr: std::net::IpAddr, port: u16) -> String {
+    match addr {
+        std::net::IpAddr::V6(_) => format!("[{addr}]:{port}"),
+        std::net::IpAddr::V4(_) => format!("{addr}:{port}"),
+    }
+}
+
+/// Why a server's message has no copy at the client's end.
+const LOST_FROM_SERVER: &str = "lost on the link: it never reached the client, which waits, unanswered, until \
+     the server's retransmission timer fires and sends it again";
 
 impl FarSide {
     pub(super) fn new() -> Self {
@@ -141,7 +169,62 @@ impl FarSide {
             return;
         }
         self.kept += 1;
-        self.times.entry(copy_key(frame)).or_default().push(frame.ts_ns);
+        let key = copy_key(frame);
+        self.times.entry(key).or_default().push(frame.ts_ns);
+        let packet = dissect(frame);
+        let Some((src, dst)) = packet.addresses() else { return };
+        let ports =
+            packet.layers.iter().filter(|layer| !layer.is_quoted()).find_map(|layer| match &layer.header {
+                Header::Tcp(tcp) => Some((tcp.src_port(), tcp.dst_port(), tcp.payload.len())),
+                Header::Udp(udp) => Some((udp.src_port(), udp.dst_port(), udp.payload.len())),
+                _ => None,
+            });
+        if let Some((from, to, len)) = ports.filter(|(_, _, len)| *len > 0) {
+            let (from, to) = (endpoint(src, from), endpoint(dst, to));
+            self.carrying.push(FarFrame { key, number: frame.number, ts_ns: frame.ts_ns, from, to, len });
+        }
+    }
+
+    /// Notes a frame the near side captured.
+    pub(super) fn seen_near(&mut self, frame: &Frame<'_>) {
+        if self.two_sided && self.near.len() < MAX_FAR_FRAMES {
+            self.near.insert(copy_key(frame));
+        }
+    }
+
+    /// The messages `server` sent `client` that carried data and never reached the near side:
+    /// lost on the link, shown at their send time, arriving nowhere.
+    pub(super) fn lost_from(&self, server: &str, client: &str, first_ns: i64) -> Vec<Event> {
+        self.carrying
+            .iter()
+            .filter(|far| far.from == server && far.to == client && !self.near.contains(&far.key))
+            .map(|far| {
+                let sent = millis_between(first_ns, far.ts_ns);
+                Event {
+                    frame: far.number,
+                    t_ms: sent,
+                    sent_ms: Some(sent),
+                    arrived_ms: None,
+                    dir: Side::Server,
+                    round: 0,
+                    osi: 4,
+                    label: format!("{} bytes (lost on the link)", far.len),
+                    explain: LOST_FROM_SERVER,
+                    step: Step {
+                        side: Side::Server,
+                        syn: false,
+                        handshake: false,
+                        application: false,
+                        gating: None,
+                        // Never seen by the client: it moves no round.
+                        retransmission: true,
+                    },
+                    early: false,
+                    at_ns: far.ts_ns,
+                    copy: far.key,
+                }
+            })
+            .collect()
     }
 
     /// Gives each event its send and arrival times: a client's message arrives at the server
