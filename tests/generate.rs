@@ -273,34 +273,10 @@ fn quic_on_a_link_smaller_than_1228_bytes_reports_the_handshake_cannot_complete_
     }
 }
 
-/// The names of a pcapng file's interfaces, from its Interface Description Blocks.
-fn interface_names(pcapng: &[u8]) -> Vec<String> {
-    let word = |at: usize| pcapng.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]));
-    let mut names = Vec::new();
-    let mut at = 0;
-    while let (Some(kind), Some(len)) = (word(at), word(at + 4)) {
-        let len = len as usize;
-        if kind == 1 {
-            // Options follow link type (2), reserved (2) and snaplen (4); if_name is option 2.
-            let mut option = at + 16;
-            while let Some(header) = word(option).filter(|_| option < at + len - 4) {
-                let (code, size) = ((header & 0xffff) as u16, (header >> 16) as usize);
-                if code == 0 {
-                    break;
-                }
-                if code == 2 {
-                    let name = &pcapng[option + 4..option + 4 + size];
-                    names.push(String::from_utf8_lossy(name).trim_end_matches('\0').to_owned());
-                }
-                option += 4 + size.div_ceil(4) * 4;
-            }
-        }
-        if len < 12 {
-            break;
-        }
-        at += len;
-    }
-    names
+/// The names of a pcapng file's interfaces, as rttscope reads them.
+fn interface_names(path: &Path) -> Vec<String> {
+    let capture = rttscope::capture::CaptureFile::open(path).expect("a capture");
+    capture.interface_names().into_iter().map(Option::unwrap_or_default).collect()
 }
 
 #[test]
@@ -314,8 +290,7 @@ fn demo_over_a_link_writes_the_client_side_and_the_server_side() {
     assert!(!error.contains("cannot build the emulated link"), "{error}");
     assert!(shown.contains("tls13           ok      1 exchange (over the emulated link)"), "{shown}");
     assert!(error.contains("frames recorded on the link's client and server sides"), "{error}");
-    let bytes = std::fs::read(&capture).expect("the capture is written");
-    assert_eq!(interface_names(&bytes), ["client side", "server side"]);
+    assert_eq!(interface_names(&capture), ["client side", "server side"]);
     let mode =
         std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&capture).expect("capture").permissions());
     assert_eq!(mode & 0o777, 0o600, "the keys are embedded");
@@ -323,7 +298,7 @@ fn demo_over_a_link_writes_the_client_side_and_the_server_side() {
 
 #[test]
 fn interface_names_reads_the_names_a_recording_gave_its_interfaces() {
-    let capture = std::fs::read(common::root().join("captures/tfo-tls13.pcapng")).expect("bundled capture");
+    let capture = common::root().join("captures/tfo-tls13.pcapng");
     assert_eq!(interface_names(&capture), ["lo", "lo (private network namespace for tfo-tls13)"]);
 }
 
