@@ -81,8 +81,7 @@ fn the_ui_answers_keys_in_a_terminal_and_gives_the_terminal_back() {
 
     tmux.press(&["4"]);
     tmux.wait_for("the comparison", |screen| {
-        screen.contains("Compare · a race")
-            && screen.contains("tls12 — TLS 1.2 over TCP · textbook 3 / 4")
+        screen.contains("Compare · a race") && screen.contains("tls12 — TLS 1.2 over TCP · textbook 3 / 4")
     });
 
     // Help covers the view and any key closes it, even one with no binding (x).

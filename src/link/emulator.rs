@@ -30,10 +30,13 @@ const READ_BATCH: usize = 256;
 const TIMER_SLACK_NS: libc::c_ulong = 1000;
 
 /// The timer fires this long before a departure, and the thread spins the rest of the way.
-/// Waking a sleeping thread (on a virtual machine, a halted virtual CPU) takes tens of
-/// microseconds typically and milliseconds at worst; a spin costs at most this much CPU per
-/// departure, and departures closer together than this share one.
-const SPIN_AHEAD_NS: u64 = 200_000;
+/// Waking a sleeping thread (on a virtual machine, a halted virtual CPU; on a kernel without
+/// preemption) takes tens of microseconds typically and up to 1.7 ms at p99 on the two-core
+/// machine this was measured on: with 200 µs of spin the one-way error's p99 was 1.2 to 1.7 ms,
+/// with 2 ms it is 3 to 40 µs (`scripts/bench-link.sh`). A spin costs at most this much CPU per
+/// departure, and departures closer together than this share one: while traffic flows, the
+/// emulator keeps about one core busy, which a demo's short exchanges can afford.
+const SPIN_AHEAD_NS: u64 = 2_000_000;
 
 /// The emulator thread's SCHED_FIFO priority, where it may have one (as root). On a busy
 /// machine an ordinary thread can wait tens of milliseconds for a core; a real-time one runs
