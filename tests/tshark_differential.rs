@@ -49,3 +49,17 @@ fn only_fields_tshark_does_not_know_are_left_out() {
     let known = common::tshark::newer_fields_unknown_to_tshark();
     assert!(known.is_empty(), "tshark knows these fields; compare them: {known:?}");
 }
+
+/// A capture of both ends of an emulated link holds every packet twice, once per interface:
+/// tshark reads the second copy as a retransmission (or a duplicate ACK), and so must rttscope.
+#[test]
+#[ignore = "needs tshark (installed by .ci/run)"]
+fn a_capture_of_both_ends_of_a_link_agrees_with_tshark() {
+    let capture = common::root().join("fixtures/link/all-40ms.pcapng");
+    let tally = common::tshark::compare(&capture, None, &compared_fields());
+    assert!(
+        tally.mismatches.is_empty(),
+        "differences from tshark:\n{}",
+        tally.mismatches[..tally.mismatches.len().min(40)].join("\n")
+    );
+}

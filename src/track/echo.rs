@@ -30,7 +30,8 @@ pub struct Answered {
 
 #[derive(Default)]
 pub struct EchoTable {
-    requests: FxHashMap<Key, (u64, i64)>,
+    /// The latest request of each key: its frame, its time, and whether a reply matched it.
+    requests: FxHashMap<Key, (u64, i64, bool)>,
     order: VecDeque<Key>,
 }
 
@@ -38,7 +39,7 @@ impl EchoTable {
     /// Remembers a request sent from `src` to `dst` in `frame` at `ts_ns`.
     pub fn request(&mut self, src: IpAddr, dst: IpAddr, ident: u16, seq: u16, frame: u64, ts_ns: i64) {
         let key = Key { sender: src, target: dst, ident, seq };
-        if self.requests.insert(key, (frame, ts_ns)).is_none() {
+        if self.requests.insert(key, (frame, ts_ns, false)).is_none() {
             self.order.push_back(key);
         }
         while self.requests.len() > MAX_OUTSTANDING {
@@ -47,11 +48,16 @@ impl EchoTable {
         }
     }
 
-    /// Finds the request a reply from `src` to `dst` answers.
-    pub fn reply(&self, src: IpAddr, dst: IpAddr, ident: u16, seq: u16, ts_ns: i64) -> Option<Answered> {
+    /// Finds the request a reply from `src` to `dst` answers. As in Wireshark's single pass, a
+    /// request is answered once: a second reply to it (a copy, as a capture of both ends of a
+    /// link holds) names no request.
+    pub fn reply(&mut self, src: IpAddr, dst: IpAddr, ident: u16, seq: u16, ts_ns: i64) -> Option<Answered> {
         let key = Key { sender: dst, target: src, ident, seq };
-        let &(request_frame, sent) = self.requests.get(&key)?;
-        Some(Answered { request_frame, response_ns: ts_ns - sent })
+        let (request_frame, sent, answered) = self.requests.get_mut(&key)?;
+        if std::mem::replace(answered, true) {
+            return None;
+        }
+        Some(Answered { request_frame: *request_frame, response_ns: ts_ns.saturating_sub(*sent) })
     }
 }
 
@@ -64,9 +70,12 @@ mod tests {
         let (a, b) = (IpAddr::from([10, 0, 0, 1]), IpAddr::from([10, 0, 0, 2]));
         let mut table = EchoTable::default();
         table.request(a, b, 7, 1, 3, 1_000);
-        assert_eq!(table.reply(b, a, 7, 1, 93_000), Some(Answered { request_frame: 3, response_ns: 92_000 }));
         assert_eq!(table.reply(b, a, 7, 2, 93_000), None, "another sequence number");
         assert_eq!(table.reply(a, b, 7, 1, 93_000), None, "the wrong direction");
+        assert_eq!(table.reply(b, a, 7, 1, 93_000), Some(Answered { request_frame: 3, response_ns: 92_000 }));
+        assert_eq!(table.reply(b, a, 7, 1, 94_000), None, "a second reply answers nothing");
+        table.request(a, b, 7, 1, 9, 100_000);
+        assert_eq!(table.reply(b, a, 7, 1, 101_000), Some(Answered { request_frame: 9, response_ns: 1_000 }));
     }
 
     #[test]

@@ -542,7 +542,12 @@ fn analyse(
         let since_highest = s.ts_ns - f.next_seq_ns;
         if not_advanced && r.dup_acks >= 2 && r.last_ack == s.seq && since_dup_ack < FAST_RETRANSMISSION_NS {
             result |= analysis::FAST_RETRANSMISSION;
-        } else if not_advanced && since_highest < ooo_threshold && f.next_seq != s.seq.wrapping_add(s.len) {
+        } else if not_advanced
+            && since_highest < ooo_threshold
+            // A SYN or FIN takes one sequence number: a copy of the last FIN ends where the
+            // stream does, a retransmission, not a segment out of order (as tshark decides).
+            && f.next_seq != s.seq.wrapping_add(s.len).wrapping_add(u32::from(s.flags & (flag::SYN | flag::FIN) != 0))
+        {
             result |= analysis::OUT_OF_ORDER;
         } else if s.len > 0 && r.last_ack != 0 && le(s.seq.wrapping_add(s.len), r.last_ack) {
             result |= analysis::SPURIOUS_RETRANSMISSION;

@@ -142,6 +142,19 @@ fn resent_data_is_a_retransmission() {
     assert_eq!(again.flags, analysis::RETRANSMISSION);
 }
 
+/// A capture of both ends of a link sees each FIN twice within microseconds: the copy ends
+/// where the stream does (a FIN takes one sequence number), so tshark calls it a
+/// retransmission, not a segment out of order, however soon it comes.
+#[test]
+fn a_copy_of_the_last_fin_is_a_retransmission_even_at_once() {
+    let mut c = Conversation::new();
+    c.handshake();
+    let seq = CLIENT_ISN + 1;
+    assert_eq!(c.send(true, seq, SERVER_ISN + 1, FIN | ACK, 0, 1000).flags, 0);
+    let copy = c.send(true, seq, SERVER_ISN + 1, FIN | ACK, 0, 20);
+    assert_eq!(copy.flags, analysis::RETRANSMISSION);
+}
+
 #[test]
 fn a_retransmitted_syn_is_a_retransmission_not_a_new_stream() {
     let mut c = Conversation::new();
