@@ -211,6 +211,21 @@ fn each_bad_link_flag_is_one_line_naming_it_and_nothing_runs() {
 }
 
 #[test]
+fn a_drop_naming_a_packet_the_variant_never_sends_is_refused_before_any_traffic() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let keys = dir.path().join("keys");
+    let keys_arg = keys.to_string_lossy();
+    for (variant, drop) in [("tls13", "first-initial"), ("quic", "client-hello"), ("http", "server-hello")] {
+        let output = rttscope(&["gen", variant, "--keylog", &keys_arg, "--rtt", "10ms", "--drop", drop]);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{variant} {drop}: {message}");
+        assert_eq!(message.lines().count(), 1, "{message}");
+        assert!(message.starts_with(&format!("rttscope: --drop {drop}: {variant} never sends")), "{message}");
+        assert!(stdout(&output).is_empty() && !keys.exists(), "nothing ran");
+    }
+}
+
+#[test]
 fn gen_writes_a_capture_only_over_a_link() {
     let dir = tempfile::tempdir().expect("temporary directory");
     let capture = dir.path().join("gen.pcapng");

@@ -16,7 +16,7 @@ use crate::generate::{
     self, GenError, KeyLog, Place, Recording, Report, Variant, describe_link, record_over_link,
 };
 use crate::link::config::LinkFlags;
-use crate::link::{LinkConfig, LinkError, enter_user_namespace};
+use crate::link::{DropRule, LinkConfig, LinkError, enter_user_namespace};
 
 /// `demo`'s round-trip time when `--rtt` is not given: slow enough to see each round trip.
 pub(super) const DEMO_RTT: Duration = Duration::from_millis(100);
@@ -88,6 +88,7 @@ pub(super) fn record_on_link(
 pub fn run(args: &GenArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
     let variants = variants(&args.variant)?;
     let config = args.link.config(Duration::ZERO)?;
+    check_drop(config.as_ref(), &variants)?;
     if let (Some(output), None) = (&args.output, &config) {
         return Err(CliError::Usage(format!(
             "-w {}: gen writes a capture over an emulated link only (give --rtt); on loopback, \
@@ -155,6 +156,34 @@ fn on_loopback(rounds: &[Variant], keylog: &KeyLog) -> usize {
 }
 
 /// The variants a `VARIANT|all` argument names.
+/// Refuses a `--drop` that names a packet none of the variants sends (a QUIC Initial for
+/// TLS over TCP, a ClientHello for plain HTTP), which would silently drop nothing.
+pub(super) fn check_drop(config: Option<&LinkConfig>, variants: &[Variant]) -> Result<(), CliError> {
+    let Some(rule) = config.and_then(|config| config.drop) else { return Ok(()) };
+    let sends = |variant: Variant| match rule {
+        DropRule::Syn | DropRule::SynAck => {
+            !matches!(variant, Variant::Quic | Variant::QuicZeroRtt | Variant::Ping | Variant::Udp)
+        }
+        DropRule::ClientHello | DropRule::ServerHello => !matches!(
+            variant,
+            Variant::Http | Variant::Quic | Variant::QuicZeroRtt | Variant::Ping | Variant::Udp
+        ),
+        DropRule::FirstInitial | DropRule::ServerInitial => {
+            matches!(variant, Variant::Quic | Variant::QuicZeroRtt)
+        }
+    };
+    if variants.iter().any(|variant| sends(*variant)) {
+        return Ok(());
+    }
+    let names: Vec<&str> = variants.iter().map(|variant| variant.name()).collect();
+    Err(CliError::Usage(format!(
+        "--drop {}: {} never sends that packet, so nothing would be dropped; syn, syn-ack, \
+         client-hello and server-hello are TCP's and TLS's, first-initial and server-initial QUIC's",
+        rule.name(),
+        names.join(", ")
+    )))
+}
+
 pub(super) fn variants(choice: &str) -> Result<Vec<Variant>, CliError> {
     if choice == "all" {
         return Ok(Variant::ALL.to_vec());
