@@ -13,6 +13,7 @@ pub mod filter;
 pub mod generate;
 pub mod link;
 pub mod osi;
+pub mod protocol;
 pub mod registry;
 pub mod render;
 mod sys;

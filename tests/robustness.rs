@@ -11,7 +11,7 @@ use rttscope::render::timeline::Scale;
 
 use rttscope::capture::{CaptureFile, Frame, LinkType};
 use rttscope::filter::Filter;
-use rttscope::registry::FIELDS;
+use rttscope::registry;
 use rttscope::render::Render;
 use rttscope::render::fields::Fields;
 use rttscope::render::json::Json;
@@ -62,7 +62,7 @@ impl Pipeline {
     }
 
     fn with_tracker(tracker: Tracker) -> Self {
-        let every_field: Vec<String> = FIELDS.iter().map(|field| field.name.to_owned()).collect();
+        let every_field: Vec<String> = registry::fields().map(|field| field.name.to_owned()).collect();
         Self {
             tracker,
             renderers: vec![

@@ -7,7 +7,8 @@ use super::{CliError, DissectArgs, Outcome, OutputFormat};
 use crate::capture::{CaptureFile, Frame, LinkType, SecretsKind};
 use crate::dissect::Packet;
 use crate::filter::Filter;
-use crate::registry::FIELDS;
+use crate::osi::Protocol;
+use crate::registry;
 use crate::render::Render;
 use crate::render::fields::Fields;
 use crate::render::json::Json;
@@ -197,8 +198,11 @@ pub(super) fn for_each_packet(
 pub fn list_fields() -> Result<Outcome, CliError> {
     let mut out = BufWriter::new(io::stdout().lock());
     let mut write = || -> io::Result<()> {
-        for field in FIELDS {
-            writeln!(out, "{:<40} {:<9} {}", field.name, format!("{:?}", field.kind), field.title)?;
+        for protocol in Protocol::ALL {
+            let fields = std::iter::once(registry::protocol_info(protocol)).chain(protocol.fields().copied());
+            for field in fields {
+                writeln!(out, "{:<40} {:<9} {}", field.name, format!("{:?}", field.kind), field.title)?;
+            }
         }
         out.flush()
     };

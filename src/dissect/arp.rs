@@ -108,16 +108,16 @@ impl Packet<'_> {
     }
 
     pub fn fields(&self, out: &mut Emitter<'_>) {
-        out.at("arp.hw.type", field::HARDWARE_TYPE, Value::Uint(self.hardware_type().into()));
-        out.at("arp.proto.type", field::PROTOCOL_TYPE, Value::hex16(self.protocol_type()));
-        out.at("arp.hw.size", field::HARDWARE_SIZE, Value::Uint(self.hardware_size() as u64));
-        out.at("arp.proto.size", field::PROTOCOL_SIZE, Value::Uint(self.protocol_size() as u64));
-        out.at("arp.opcode", field::OPCODE, Value::Uint(self.opcode().into()));
+        out.at(name::HW_TYPE, field::HARDWARE_TYPE, Value::Uint(self.hardware_type().into()));
+        out.at(name::PROTO_TYPE, field::PROTOCOL_TYPE, Value::hex16(self.protocol_type()));
+        out.at(name::HW_SIZE, field::HARDWARE_SIZE, Value::Uint(self.hardware_size() as u64));
+        out.at(name::PROTO_SIZE, field::PROTOCOL_SIZE, Value::Uint(self.protocol_size() as u64));
+        out.at(name::OPCODE, field::OPCODE, Value::Uint(self.opcode().into()));
         let names = [
-            (Address::SenderHardware, "arp.src.hw_mac", "arp.src.hw"),
-            (Address::SenderProtocol, "arp.src.proto_ipv4", "arp.src.proto"),
-            (Address::TargetHardware, "arp.dst.hw_mac", "arp.dst.hw"),
-            (Address::TargetProtocol, "arp.dst.proto_ipv4", "arp.dst.proto"),
+            (Address::SenderHardware, name::SRC_HW_MAC, name::SRC_HW),
+            (Address::SenderProtocol, name::SRC_PROTO_IPV4, name::SRC_PROTO),
+            (Address::TargetHardware, name::DST_HW_MAC, name::DST_HW),
+            (Address::TargetProtocol, name::DST_PROTO_IPV4, name::DST_PROTO),
         ];
         for (address, typed, raw) in names {
             let range = self.range(address);
@@ -150,6 +150,28 @@ impl Packet<'_> {
             }
             other => write!(out, "ARP opcode {other}"),
         }
+    }
+}
+
+pub mod name {
+    //! The fields an ARP packet reports, by Wireshark's names: the registry's rows for
+    //! them, and the names the emitter uses, so a name emitted is a name registered.
+
+    crate::registry::field_table! {
+        protocol Arp;
+        HW_TYPE "arp.hw.type" Uint "hardware type";
+        PROTO_TYPE "arp.proto.type" Hex "protocol type";
+        HW_SIZE "arp.hw.size" Uint "hardware address size";
+        PROTO_SIZE "arp.proto.size" Uint "protocol address size";
+        OPCODE "arp.opcode" Uint "operation (1 request, 2 reply)";
+        SRC_HW_MAC "arp.src.hw_mac" Mac "sender MAC address";
+        SRC_PROTO_IPV4 "arp.src.proto_ipv4" Ipv4 "sender IPv4 address";
+        DST_HW_MAC "arp.dst.hw_mac" Mac "target MAC address";
+        DST_PROTO_IPV4 "arp.dst.proto_ipv4" Ipv4 "target IPv4 address";
+        SRC_HW "arp.src.hw" Bytes "sender hardware address";
+        SRC_PROTO "arp.src.proto" Bytes "sender protocol address";
+        DST_HW "arp.dst.hw" Bytes "target hardware address";
+        DST_PROTO "arp.dst.proto" Bytes "target protocol address";
     }
 }
 

@@ -133,15 +133,15 @@ impl<'a> Header<'a> {
     }
 
     pub fn fields(&self, out: &mut Emitter<'_>, trailer_offset: usize) {
-        address_fields(out, "eth.dst", field::DST, self.dst());
-        address_fields(out, "eth.src", field::SRC, self.src());
+        address_fields(out, name::DST, field::DST, self.dst());
+        address_fields(out, name::SRC, field::SRC, self.src());
         match self.ethertype() {
-            Some(_) => out.at("eth.type", field::TYPE, Value::hex16(self.type_field())),
-            None => out.at("eth.len", field::TYPE, Value::Uint(self.type_field().into())),
+            Some(_) => out.at(name::TYPE, field::TYPE, Value::hex16(self.type_field())),
+            None => out.at(name::LEN, field::TYPE, Value::Uint(self.type_field().into())),
         }
         if !self.trailer.is_empty() {
             let range = trailer_offset..trailer_offset + self.trailer.len();
-            let name = if self.trailer.iter().all(|byte| *byte == 0) { "eth.padding" } else { "eth.trailer" };
+            let name = if self.trailer.iter().all(|byte| *byte == 0) { name::PADDING } else { name::TRAILER };
             out.at(name, range, Value::Bytes(self.trailer));
         }
     }
@@ -158,11 +158,31 @@ impl<'a> Header<'a> {
 /// locally-administered and group bits.
 fn address_fields(out: &mut Emitter<'_>, name: &'static str, range: std::ops::Range<usize>, mac: [u8; 6]) {
     let (lg, ig) =
-        if name == "eth.dst" { ("eth.dst.lg", "eth.dst.ig") } else { ("eth.src.lg", "eth.src.ig") };
+        if name == name::DST { (name::DST_LG, name::DST_IG) } else { (name::SRC_LG, name::SRC_IG) };
     out.at(name, range.clone(), Value::Mac(mac));
-    out.at("eth.addr", range.clone(), Value::Mac(mac));
+    out.at(name::ADDR, range.clone(), Value::Mac(mac));
     out.at(lg, range.start..range.start + 3, Value::Bool(mac[0] & 0x02 != 0));
     out.at(ig, range.start..range.start + 3, Value::Bool(mac[0] & 0x01 != 0));
+}
+
+pub mod name {
+    //! The fields an Ethernet header reports, by Wireshark's names: the registry's rows for
+    //! them, and the names the emitter uses, so a name emitted is a name registered.
+
+    crate::registry::field_table! {
+        protocol Ethernet;
+        DST "eth.dst" Mac "destination MAC address";
+        SRC "eth.src" Mac "source MAC address";
+        ADDR "eth.addr" Mac "either MAC address";
+        DST_LG "eth.dst.lg" Bool "destination is locally administered";
+        DST_IG "eth.dst.ig" Bool "destination is a group address";
+        SRC_LG "eth.src.lg" Bool "source is locally administered";
+        SRC_IG "eth.src.ig" Bool "source is a group address";
+        TYPE "eth.type" Hex "EtherType of the payload";
+        LEN "eth.len" Uint "802.3 length";
+        PADDING "eth.padding" Bytes "zero padding up to the minimum frame size";
+        TRAILER "eth.trailer" Bytes "bytes after the payload that are not padding";
+    }
 }
 
 #[cfg(test)]

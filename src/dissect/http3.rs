@@ -84,7 +84,7 @@ pub fn parse_frame(bytes: &[u8]) -> Option<(u64, u64, std::ops::Range<usize>)> {
 impl Http3<'_> {
     pub fn fields(&self, out: &mut Emitter<'_>) {
         if let Some((kind, span)) = &self.stream_type {
-            out.within(span).at("http3.stream_type", 0..span.bytes.len(), Value::Uint(*kind));
+            out.within(span).at(name::STREAM_TYPE, 0..span.bytes.len(), Value::Uint(*kind));
         }
         for frame in &self.frames {
             let mut frame_out = out.within(frame);
@@ -93,14 +93,14 @@ impl Http3<'_> {
             else {
                 continue;
             };
-            frame_out.at("http3.frame_type", kind_range, Value::Uint(kind));
-            frame_out.at("http3.frame_length", length_range, Value::Uint(length));
+            frame_out.at(name::FRAME_TYPE, kind_range, Value::Uint(kind));
+            frame_out.at(name::FRAME_LENGTH, length_range, Value::Uint(length));
             let Some((payload, payload_range)) = cursor.take(length) else { continue };
             if !payload.is_empty() {
-                frame_out.at("http3.frame_payload", payload_range.clone(), Value::Bytes(payload));
+                frame_out.at(name::FRAME_PAYLOAD, payload_range.clone(), Value::Bytes(payload));
             }
             if kind == frame_type::DATA && !payload.is_empty() {
-                frame_out.at("http3.data", payload_range.clone(), Value::Bytes(payload));
+                frame_out.at(name::DATA, payload_range.clone(), Value::Bytes(payload));
             }
             if kind == frame_type::HEADERS {
                 header_fields(&mut frame_out, &qpack::decode(payload), payload_range.start);
@@ -113,14 +113,14 @@ impl Http3<'_> {
                     else {
                         break;
                     };
-                    frame_out.at("http3.settings", id_range.start..value_range.end, Value::Present);
-                    frame_out.at("http3.settings.id", id_range, Value::Uint(id));
-                    frame_out.at("http3.settings.value", value_range.clone(), Value::Uint(value));
+                    frame_out.at(name::SETTINGS, id_range.start..value_range.end, Value::Present);
+                    frame_out.at(name::SETTINGS_ID, id_range, Value::Uint(id));
+                    frame_out.at(name::SETTINGS_VALUE, value_range.clone(), Value::Uint(value));
                     let named = match id {
-                        0x01 => Some("http3.settings.qpack.max_table_capacity"),
-                        0x06 => Some("http3.settings.max_field_section_size"),
-                        0x07 => Some("http3.settings.qpack.blocked_streams"),
-                        0x08 => Some("http3.settings.extended_connect"),
+                        0x01 => Some(name::SETTINGS_QPACK_MAX_TABLE_CAPACITY),
+                        0x06 => Some(name::SETTINGS_MAX_FIELD_SECTION_SIZE),
+                        0x07 => Some(name::SETTINGS_QPACK_BLOCKED_STREAMS),
+                        0x08 => Some(name::SETTINGS_EXTENDED_CONNECT),
                         _ => None,
                     };
                     if let Some(name) = named {
@@ -173,17 +173,17 @@ impl Http3<'_> {
 
 /// The fields of a HEADERS frame's field section, which starts `at` bytes into the frame.
 fn header_fields(out: &mut Emitter<'_>, section: &FieldSection, at: usize) {
-    out.computed("http3.headers.count", Value::Uint(section.lines.len() as u64));
+    out.computed(name::HEADERS_COUNT, Value::Uint(section.lines.len() as u64));
     for line in &section.lines {
         let range = at + line.bytes.start..at + line.bytes.end;
-        out.at("http3.headers.header", range.clone(), Value::Present);
+        out.at(name::HEADERS_HEADER, range.clone(), Value::Present);
         if let Some(name) = &line.name {
-            out.at("http3.headers.header.name.length", range.clone(), Value::Uint(name.len() as u64));
-            out.at("http3.header.header.name", range.clone(), Value::Lazy(&AsciiText(name)));
+            out.at(name::HEADERS_HEADER_NAME_LENGTH, range.clone(), Value::Uint(name.len() as u64));
+            out.at(name::HEADER_HEADER_NAME, range.clone(), Value::Lazy(&AsciiText(name)));
         }
         if let Some(value) = &line.value {
-            out.at("http3.headers.header.value.length", range.clone(), Value::Uint(value.len() as u64));
-            out.at("http3.headers.header.value", range.clone(), Value::Lazy(&AsciiText(value)));
+            out.at(name::HEADERS_HEADER_VALUE_LENGTH, range.clone(), Value::Uint(value.len() as u64));
+            out.at(name::HEADERS_HEADER_VALUE, range.clone(), Value::Lazy(&AsciiText(value)));
         }
         let (Some(name), Some(value)) = (&line.name, &line.value) else { continue };
         let Some(field) = http3_header_field(name) else { continue };
@@ -200,7 +200,7 @@ fn header_fields(out: &mut Emitter<'_>, section: &FieldSection, at: usize) {
         (section.get(":scheme"), section.get(":authority"), section.get(":path"))
     {
         let uri = PseudoUri { scheme, authority, path };
-        out.computed("http3.request.full_uri", Value::Lazy(&uri));
+        out.computed(name::REQUEST_FULL_URI, Value::Lazy(&uri));
     }
 }
 
@@ -226,6 +226,34 @@ pub fn write_headers(out: &mut dyn fmt::Write, section: &FieldSection) -> fmt::R
         write!(out, " [QPACK: {error}]")?;
     }
     Ok(())
+}
+
+pub mod name {
+    //! The fields HTTP/3 frames reports, by Wireshark's names: the registry's rows for
+    //! them, and the names the emitter uses, so a name emitted is a name registered.
+
+    crate::registry::field_table! {
+        protocol Http3;
+        STREAM_TYPE "http3.stream_type" Uint "HTTP/3 unidirectional stream type";
+        FRAME_TYPE "http3.frame_type" Uint "HTTP/3 frame type";
+        FRAME_LENGTH "http3.frame_length" Uint "HTTP/3 frame length";
+        FRAME_PAYLOAD "http3.frame_payload" Bytes "HTTP/3 frame payload";
+        SETTINGS "http3.settings" Present "an HTTP/3 setting";
+        SETTINGS_ID "http3.settings.id" Uint "HTTP/3 setting identifier";
+        SETTINGS_VALUE "http3.settings.value" Uint "HTTP/3 setting value";
+        SETTINGS_QPACK_MAX_TABLE_CAPACITY "http3.settings.qpack.max_table_capacity" Uint "QPACK maximum dynamic table capacity";
+        SETTINGS_MAX_FIELD_SECTION_SIZE "http3.settings.max_field_section_size" Uint "maximum field section size";
+        SETTINGS_QPACK_BLOCKED_STREAMS "http3.settings.qpack.blocked_streams" Uint "QPACK blocked streams";
+        SETTINGS_EXTENDED_CONNECT "http3.settings.extended_connect" Uint "extended CONNECT enabled";
+        DATA "http3.data" Bytes "HTTP/3 DATA payload";
+        HEADERS_COUNT "http3.headers.count" Uint "header count";
+        HEADERS_HEADER "http3.headers.header" Present "header";
+        HEADERS_HEADER_NAME_LENGTH "http3.headers.header.name.length" Uint "name length";
+        HEADER_HEADER_NAME "http3.header.header.name" Text "name";
+        HEADERS_HEADER_VALUE_LENGTH "http3.headers.header.value.length" Uint "value length";
+        HEADERS_HEADER_VALUE "http3.headers.header.value" Text "value";
+        REQUEST_FULL_URI "http3.request.full_uri" Text "full request uri";
+    }
 }
 
 #[cfg(test)]

@@ -134,41 +134,41 @@ impl<'a> Message<'a> {
     }
 
     pub fn fields(&self, out: &mut Emitter<'_>) {
-        out.at("icmp.type", field::TYPE, Value::Uint(self.kind().into()));
-        out.at("icmp.code", field::CODE, Value::Uint(self.code().into()));
-        out.at("icmp.checksum", field::CHECKSUM, Value::hex16(self.checksum()));
+        out.at(name::TYPE, field::TYPE, Value::Uint(self.kind().into()));
+        out.at(name::CODE, field::CODE, Value::Uint(self.code().into()));
+        out.at(name::CHECKSUM, field::CHECKSUM, Value::hex16(self.checksum()));
         let status = match self.checksum_ok {
             Some(true) => 1,
             Some(false) => 0,
             None => 2,
         };
-        out.at("icmp.checksum.status", field::CHECKSUM, Value::Uint(status));
+        out.at(name::CHECKSUM_STATUS, field::CHECKSUM, Value::Uint(status));
         match self.kind() {
             kind::ECHO_REQUEST | kind::ECHO_REPLY => {
                 let (ident, seq) = (self.ident(), self.seq());
-                out.at("icmp.ident", field::IDENT, Value::Uint(ident.into()));
-                out.at("icmp.ident_le", field::IDENT, Value::Uint(ident.swap_bytes().into()));
-                out.at("icmp.seq", field::SEQ, Value::Uint(seq.into()));
-                out.at("icmp.seq_le", field::SEQ, Value::Uint(seq.swap_bytes().into()));
+                out.at(name::IDENT, field::IDENT, Value::Uint(ident.into()));
+                out.at(name::IDENT_LE, field::IDENT, Value::Uint(ident.swap_bytes().into()));
+                out.at(name::SEQ, field::SEQ, Value::Uint(seq.into()));
+                out.at(name::SEQ_LE, field::SEQ, Value::Uint(seq.swap_bytes().into()));
                 if let Some((sent, age)) = self.timestamp {
-                    out.at("icmp.data_time", HEADER_LEN..HEADER_LEN + 8, Value::Date(sent));
-                    out.at("icmp.data_time_relative", HEADER_LEN..HEADER_LEN + 8, Value::Seconds(age));
+                    out.at(name::DATA_TIME, HEADER_LEN..HEADER_LEN + 8, Value::Date(sent));
+                    out.at(name::DATA_TIME_RELATIVE, HEADER_LEN..HEADER_LEN + 8, Value::Seconds(age));
                 }
             }
             kind::UNREACHABLE if self.code() == 4 => {
-                out.at("icmp.unused", 4..6, Value::Bytes(&self.bytes[4..6]));
-                out.at("icmp.mtu", field::MTU, Value::Uint(be16(self.bytes, 6).into()));
+                out.at(name::UNUSED, 4..6, Value::Bytes(&self.bytes[4..6]));
+                out.at(name::MTU, field::MTU, Value::Uint(be16(self.bytes, 6).into()));
             }
             kind::REDIRECT => {
                 let g = &self.bytes[field::GATEWAY];
                 let gateway = std::net::Ipv4Addr::new(g[0], g[1], g[2], g[3]);
-                out.at("icmp.redir_gw", field::GATEWAY, Value::Ipv4(gateway));
+                out.at(name::REDIR_GW, field::GATEWAY, Value::Ipv4(gateway));
             }
             kind::PARAMETER_PROBLEM => {
-                out.at("icmp.pointer", field::POINTER, Value::Uint(self.bytes[4].into()));
+                out.at(name::POINTER, field::POINTER, Value::Uint(self.bytes[4].into()));
             }
             kind::UNREACHABLE | kind::SOURCE_QUENCH | kind::TIME_EXCEEDED => {
-                out.at("icmp.unused", field::UNUSED, Value::Bytes(&self.bytes[field::UNUSED]));
+                out.at(name::UNUSED, field::UNUSED, Value::Bytes(&self.bytes[field::UNUSED]));
             }
             _ => {}
         }
@@ -226,6 +226,31 @@ pub fn describe(kind: u8, code: u8) -> &'static str {
         (17, _) => "Address mask request",
         (18, _) => "Address mask reply",
         _ => "Unknown ICMP type",
+    }
+}
+
+pub mod name {
+    //! The fields an ICMP message reports, by Wireshark's names: the registry's rows for
+    //! them, and the names the emitter uses, so a name emitted is a name registered.
+
+    crate::registry::field_table! {
+        protocol Icmp;
+        TYPE "icmp.type" Uint "message type";
+        CODE "icmp.code" Uint "message code";
+        CHECKSUM "icmp.checksum" Hex "checksum";
+        CHECKSUM_STATUS "icmp.checksum.status" Uint "checksum status (1 good, 0 bad, 2 unverified)";
+        IDENT "icmp.ident" Uint "echo identifier";
+        IDENT_LE "icmp.ident_le" Uint "echo identifier read little-endian";
+        SEQ "icmp.seq" Uint "echo sequence number";
+        SEQ_LE "icmp.seq_le" Uint "echo sequence number read little-endian";
+        DATA_TIME "icmp.data_time" Time "ping's send time, from the echo data";
+        DATA_TIME_RELATIVE "icmp.data_time_relative" Time "time from the ping's send time to capture";
+        RESP_TO "icmp.resp_to" Uint "frame of the request this reply answers";
+        RESPTIME "icmp.resptime" Time "milliseconds from the request to this reply";
+        UNUSED "icmp.unused" Bytes "unused bytes";
+        MTU "icmp.mtu" Uint "next-hop MTU";
+        REDIR_GW "icmp.redir_gw" Ipv4 "gateway to redirect to";
+        POINTER "icmp.pointer" Uint "pointer to the problem";
     }
 }
 

@@ -109,70 +109,70 @@ impl<'a> Message<'a> {
 
     pub fn fields(&self, out: &mut Emitter<'_>) {
         let b = self.bytes;
-        out.at("icmpv6.type", field::TYPE, Value::Uint(self.kind().into()));
-        out.at("icmpv6.code", field::CODE, Value::Uint(self.code().into()));
-        out.at("icmpv6.checksum", field::CHECKSUM, Value::hex16(be16(b, 2)));
+        out.at(name::TYPE, field::TYPE, Value::Uint(self.kind().into()));
+        out.at(name::CODE, field::CODE, Value::Uint(self.code().into()));
+        out.at(name::CHECKSUM, field::CHECKSUM, Value::hex16(be16(b, 2)));
         let status = match self.checksum_ok {
             Some(true) => 1,
             Some(false) => 0,
             None => 2,
         };
-        out.at("icmpv6.checksum.status", field::CHECKSUM, Value::Uint(status));
+        out.at(name::CHECKSUM_STATUS, field::CHECKSUM, Value::Uint(status));
         if b.len() < 8 {
             return;
         }
         match self.kind() {
             kind::UNREACHABLE | kind::TIME_EXCEEDED => {
-                out.at("icmpv6.reserved", 4..8, Value::Bytes(&b[4..8]));
+                out.at(name::RESERVED, 4..8, Value::Bytes(&b[4..8]));
             }
-            kind::PACKET_TOO_BIG => out.at("icmpv6.mtu", 4..8, Value::Uint(be32(b, 4).into())),
-            kind::PARAMETER_PROBLEM => out.at("icmpv6.pointer", 4..8, Value::Uint(be32(b, 4).into())),
+            kind::PACKET_TOO_BIG => out.at(name::MTU, 4..8, Value::Uint(be32(b, 4).into())),
+            kind::PARAMETER_PROBLEM => out.at(name::POINTER, 4..8, Value::Uint(be32(b, 4).into())),
             kind::ECHO_REQUEST | kind::ECHO_REPLY => {
-                out.at("icmpv6.echo.identifier", 4..6, Value::hex16(be16(b, 4)));
-                out.at("icmpv6.echo.sequence_number", 6..8, Value::Uint(be16(b, 6).into()));
+                out.at(name::ECHO_IDENTIFIER, 4..6, Value::hex16(be16(b, 4)));
+                out.at(name::ECHO_SEQUENCE_NUMBER, 6..8, Value::Uint(be16(b, 6).into()));
             }
             kind::MLD_QUERY | kind::MLD_REPORT | kind::MLD_DONE => {
-                out.at("icmpv6.mld.maximum_response_delay", 4..6, Value::Uint(be16(b, 4).into()));
-                out.at("icmpv6.reserved", 6..8, Value::Bytes(&b[6..8]));
+                out.at(name::MLD_MAXIMUM_RESPONSE_DELAY, 4..6, Value::Uint(be16(b, 4).into()));
+                out.at(name::RESERVED, 6..8, Value::Bytes(&b[6..8]));
                 if let Some(address) = self.address_at(8) {
-                    out.at("icmpv6.mld.multicast_address", 8..24, Value::Ipv6(address));
+                    out.at(name::MLD_MULTICAST_ADDRESS, 8..24, Value::Ipv6(address));
                 }
             }
             kind::MLD2_REPORT => self.mld2_report_fields(out),
             kind::ROUTER_SOLICITATION => {
-                out.at("icmpv6.reserved", 4..8, Value::Bytes(&b[4..8]));
+                out.at(name::RESERVED, 4..8, Value::Bytes(&b[4..8]));
                 options_fields(out, b, 8);
             }
             kind::ROUTER_ADVERTISEMENT if b.len() >= 16 => {
-                out.at("icmpv6.nd.ra.cur_hop_limit", 4..5, Value::Uint(b[4].into()));
-                out.at("icmpv6.nd.ra.flag", 5..6, Value::hex8(b[5]));
-                out.at("icmpv6.nd.ra.router_lifetime", 6..8, Value::Uint(be16(b, 6).into()));
-                out.at("icmpv6.nd.ra.reachable_time", 8..12, Value::Uint(be32(b, 8).into()));
-                out.at("icmpv6.nd.ra.retrans_timer", 12..16, Value::Uint(be32(b, 12).into()));
+                out.at(name::ND_RA_CUR_HOP_LIMIT, 4..5, Value::Uint(b[4].into()));
+                out.at(name::ND_RA_FLAG, 5..6, Value::hex8(b[5]));
+                out.at(name::ND_RA_ROUTER_LIFETIME, 6..8, Value::Uint(be16(b, 6).into()));
+                out.at(name::ND_RA_REACHABLE_TIME, 8..12, Value::Uint(be32(b, 8).into()));
+                out.at(name::ND_RA_RETRANS_TIMER, 12..16, Value::Uint(be32(b, 12).into()));
                 options_fields(out, b, 16);
             }
             kind::NEIGHBOR_SOLICITATION => {
-                out.at("icmpv6.reserved", 4..8, Value::Bytes(&b[4..8]));
+                out.at(name::RESERVED, 4..8, Value::Bytes(&b[4..8]));
                 if let Some(target) = self.address_at(8) {
-                    out.at("icmpv6.nd.ns.target_address", 8..24, Value::Ipv6(target));
+                    out.at(name::ND_NS_TARGET_ADDRESS, 8..24, Value::Ipv6(target));
                     options_fields(out, b, 24);
                 }
             }
             kind::NEIGHBOR_ADVERTISEMENT => {
                 let flags = be32(b, 4);
-                out.at("icmpv6.nd.na.flag", 4..8, Value::hex32(flags));
-                out.at("icmpv6.nd.na.flag.r", 4..8, Value::Bool(flags & 0x8000_0000 != 0));
-                out.at("icmpv6.nd.na.flag.s", 4..8, Value::Bool(flags & 0x4000_0000 != 0));
-                out.at("icmpv6.nd.na.flag.o", 4..8, Value::Bool(flags & 0x2000_0000 != 0));
+                out.at(name::ND_NA_FLAG, 4..8, Value::hex32(flags));
+                out.at(name::ND_NA_FLAG_R, 4..8, Value::Bool(flags & 0x8000_0000 != 0));
+                out.at(name::ND_NA_FLAG_S, 4..8, Value::Bool(flags & 0x4000_0000 != 0));
+                out.at(name::ND_NA_FLAG_O, 4..8, Value::Bool(flags & 0x2000_0000 != 0));
                 if let Some(target) = self.address_at(8) {
-                    out.at("icmpv6.nd.na.target_address", 8..24, Value::Ipv6(target));
+                    out.at(name::ND_NA_TARGET_ADDRESS, 8..24, Value::Ipv6(target));
                     options_fields(out, b, 24);
                 }
             }
             kind::REDIRECT => {
-                out.at("icmpv6.reserved", 4..8, Value::Bytes(&b[4..8]));
+                out.at(name::RESERVED, 4..8, Value::Bytes(&b[4..8]));
                 if let Some(target) = self.address_at(8) {
-                    out.at("icmpv6.nd.rd.target_address", 8..24, Value::Ipv6(target));
+                    out.at(name::ND_RD_TARGET_ADDRESS, 8..24, Value::Ipv6(target));
                     options_fields(out, b, 40);
                 }
             }
@@ -182,9 +182,9 @@ impl<'a> Message<'a> {
 
     fn mld2_report_fields(&self, out: &mut Emitter<'_>) {
         let b = self.bytes;
-        out.at("icmpv6.reserved", 4..6, Value::Bytes(&b[4..6]));
+        out.at(name::RESERVED, 4..6, Value::Bytes(&b[4..6]));
         let records = be16(b, 6);
-        out.at("icmpv6.mldr.nb_mcast_records", 6..8, Value::Uint(records.into()));
+        out.at(name::MLDR_NB_MCAST_RECORDS, 6..8, Value::Uint(records.into()));
         let mut at = 8;
         for _ in 0..records {
             // record: type(1) aux_len(1, 4-octet units) sources(2) address(16) sources aux
@@ -196,11 +196,11 @@ impl<'a> Message<'a> {
             if b.len() < at + len {
                 return;
             }
-            out.at("icmpv6.mldr.mar.record_type", at..at + 1, Value::Uint(head[0].into()));
-            out.at("icmpv6.mldr.mar.aux_data_len", at + 1..at + 2, Value::Uint(head[1].into()));
-            out.at("icmpv6.mldr.mar.nb_sources", at + 2..at + 4, Value::Uint(sources as u64));
+            out.at(name::MLDR_MAR_RECORD_TYPE, at..at + 1, Value::Uint(head[0].into()));
+            out.at(name::MLDR_MAR_AUX_DATA_LEN, at + 1..at + 2, Value::Uint(head[1].into()));
+            out.at(name::MLDR_MAR_NB_SOURCES, at + 2..at + 4, Value::Uint(sources as u64));
             if let Some(address) = self.address_at(at + 4) {
-                out.at("icmpv6.mldr.mar.multicast_address", at + 4..at + 20, Value::Ipv6(address));
+                out.at(name::MLDR_MAR_MULTICAST_ADDRESS, at + 4..at + 20, Value::Ipv6(address));
             }
             at += len;
         }
@@ -300,23 +300,23 @@ fn options_fields(out: &mut Emitter<'_>, message: &[u8], start: usize) {
         if len == 0 || at + len > message.len() {
             return;
         }
-        out.at("icmpv6.opt.type", at..at + 1, Value::Uint(kind.into()));
-        out.at("icmpv6.opt.length", at + 1..at + 2, Value::Uint(units.into()));
+        out.at(name::OPT_TYPE, at..at + 1, Value::Uint(kind.into()));
+        out.at(name::OPT_LENGTH, at + 1..at + 2, Value::Uint(units.into()));
         let data = at + 2..at + len;
         match kind {
             1 | 2 if len == 8 => {
                 let address = &message[data.start..data.start + 6];
-                out.at("icmpv6.opt.linkaddr", data.start..data.start + 6, Value::BytesColon(address));
-                let name = if kind == 1 { "icmpv6.opt.src_linkaddr" } else { "icmpv6.opt.target_linkaddr" };
+                out.at(name::OPT_LINKADDR, data.start..data.start + 6, Value::BytesColon(address));
+                let name = if kind == 1 { name::OPT_SRC_LINKADDR } else { name::OPT_TARGET_LINKADDR };
                 out.at(name, data.start..data.start + 6, Value::BytesColon(address));
             }
             3 if len == 32 => {
-                out.at("icmpv6.opt.prefix.length", at + 2..at + 3, Value::Uint(message[at + 2].into()));
+                out.at(name::OPT_PREFIX_LENGTH, at + 2..at + 3, Value::Uint(message[at + 2].into()));
                 let prefix: [u8; 16] = message[at + 16..at + 32].try_into().unwrap_or([0; 16]);
-                out.at("icmpv6.opt.prefix", at + 16..at + 32, Value::Ipv6(Ipv6Addr::from(prefix)));
+                out.at(name::OPT_PREFIX, at + 16..at + 32, Value::Ipv6(Ipv6Addr::from(prefix)));
             }
             5 if len == 8 => {
-                out.at("icmpv6.opt.mtu", at + 4..at + 8, Value::Uint(be32(message, at + 4).into()));
+                out.at(name::OPT_MTU, at + 4..at + 8, Value::Uint(be32(message, at + 4).into()));
             }
             _ => {}
         }
@@ -348,6 +348,53 @@ pub fn describe(kind: u8, code: u8) -> &'static str {
         (kind::REDIRECT, _) => "Redirect",
         (kind::MLD2_REPORT, _) => "Multicast Listener Report Message v2",
         _ => "Unknown ICMPv6 type",
+    }
+}
+
+pub mod name {
+    //! The fields an ICMPv6 message reports, by Wireshark's names: the registry's rows for
+    //! them, and the names the emitter uses, so a name emitted is a name registered.
+
+    crate::registry::field_table! {
+        protocol Icmpv6;
+        TYPE "icmpv6.type" Uint "message type";
+        CODE "icmpv6.code" Uint "message code";
+        CHECKSUM "icmpv6.checksum" Hex "checksum";
+        CHECKSUM_STATUS "icmpv6.checksum.status" Uint "checksum status (1 good, 0 bad, 2 unverified)";
+        RESERVED "icmpv6.reserved" Bytes "reserved bytes";
+        MTU "icmpv6.mtu" Uint "MTU of the next link";
+        POINTER "icmpv6.pointer" Uint "pointer to the problem";
+        ECHO_IDENTIFIER "icmpv6.echo.identifier" Hex "echo identifier";
+        ECHO_SEQUENCE_NUMBER "icmpv6.echo.sequence_number" Uint "echo sequence number";
+        RESP_TO "icmpv6.resp_to" Uint "frame of the request this reply answers";
+        RESPTIME "icmpv6.resptime" Time "milliseconds from the request to this reply";
+        MLD_MAXIMUM_RESPONSE_DELAY "icmpv6.mld.maximum_response_delay" Uint "maximum response delay";
+        MLD_MULTICAST_ADDRESS "icmpv6.mld.multicast_address" Ipv6 "multicast address";
+        MLDR_NB_MCAST_RECORDS "icmpv6.mldr.nb_mcast_records" Uint "number of multicast address records";
+        MLDR_MAR_RECORD_TYPE "icmpv6.mldr.mar.record_type" Uint "record type";
+        MLDR_MAR_AUX_DATA_LEN "icmpv6.mldr.mar.aux_data_len" Uint "auxiliary data length";
+        MLDR_MAR_NB_SOURCES "icmpv6.mldr.mar.nb_sources" Uint "number of sources";
+        MLDR_MAR_MULTICAST_ADDRESS "icmpv6.mldr.mar.multicast_address" Ipv6 "multicast address";
+        ND_RA_CUR_HOP_LIMIT "icmpv6.nd.ra.cur_hop_limit" Uint "hop limit to use";
+        ND_RA_FLAG "icmpv6.nd.ra.flag" Hex "router advertisement flags";
+        ND_RA_ROUTER_LIFETIME "icmpv6.nd.ra.router_lifetime" Uint "router lifetime";
+        ND_RA_REACHABLE_TIME "icmpv6.nd.ra.reachable_time" Uint "reachable time";
+        ND_RA_RETRANS_TIMER "icmpv6.nd.ra.retrans_timer" Uint "retransmission timer";
+        ND_NS_TARGET_ADDRESS "icmpv6.nd.ns.target_address" Ipv6 "address being resolved";
+        ND_NA_FLAG "icmpv6.nd.na.flag" Hex "advertisement flags";
+        ND_NA_FLAG_R "icmpv6.nd.na.flag.r" Bool "sender is a router";
+        ND_NA_FLAG_S "icmpv6.nd.na.flag.s" Bool "answers a solicitation";
+        ND_NA_FLAG_O "icmpv6.nd.na.flag.o" Bool "overrides cached address";
+        ND_NA_TARGET_ADDRESS "icmpv6.nd.na.target_address" Ipv6 "address advertised";
+        ND_RD_TARGET_ADDRESS "icmpv6.nd.rd.target_address" Ipv6 "better first hop";
+        OPT_TYPE "icmpv6.opt.type" Uint "option type";
+        OPT_LENGTH "icmpv6.opt.length" Uint "option length in 8-byte units";
+        OPT_LINKADDR "icmpv6.opt.linkaddr" Bytes "link-layer address";
+        OPT_SRC_LINKADDR "icmpv6.opt.src_linkaddr" Bytes "source link-layer address";
+        OPT_TARGET_LINKADDR "icmpv6.opt.target_linkaddr" Bytes "target link-layer address";
+        OPT_PREFIX_LENGTH "icmpv6.opt.prefix.length" Uint "prefix length";
+        OPT_PREFIX "icmpv6.opt.prefix" Ipv6 "prefix";
+        OPT_MTU "icmpv6.opt.mtu" Uint "link MTU";
     }
 }
 

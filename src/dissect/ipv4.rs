@@ -168,34 +168,34 @@ impl<'a> Header<'a> {
 
     pub fn fields(&self, out: &mut Emitter<'_>) {
         let first = self.bytes[0];
-        out.at("ip.version", field::VERSION_IHL, Value::Uint((first >> 4).into()));
-        out.at("ip.hdr_len", field::VERSION_IHL, Value::Uint(self.header_len() as u64));
-        out.at("ip.dsfield", field::DSFIELD, Value::hex8(self.dsfield()));
-        out.at("ip.dsfield.dscp", field::DSFIELD, Value::Uint((self.dsfield() >> 2).into()));
-        out.at("ip.dsfield.ecn", field::DSFIELD, Value::Uint((self.dsfield() & 3).into()));
-        out.at("ip.len", field::TOTAL_LEN, Value::Uint(self.total_len().into()));
-        out.at("ip.id", field::IDENT, Value::hex16(self.ident()));
+        out.at(name::VERSION, field::VERSION_IHL, Value::Uint((first >> 4).into()));
+        out.at(name::HDR_LEN, field::VERSION_IHL, Value::Uint(self.header_len() as u64));
+        out.at(name::DSFIELD, field::DSFIELD, Value::hex8(self.dsfield()));
+        out.at(name::DSFIELD_DSCP, field::DSFIELD, Value::Uint((self.dsfield() >> 2).into()));
+        out.at(name::DSFIELD_ECN, field::DSFIELD, Value::Uint((self.dsfield() & 3).into()));
+        out.at(name::LEN, field::TOTAL_LEN, Value::Uint(self.total_len().into()));
+        out.at(name::ID, field::IDENT, Value::hex16(self.ident()));
         let flags = self.flags_frag();
-        out.at("ip.flags", field::FLAGS_FRAG.start..7, Value::hex8((flags >> 13) as u8));
-        out.at("ip.flags.rb", field::FLAGS_FRAG.start..7, Value::Bool(flags & field::FLAG_RESERVED != 0));
-        out.at("ip.flags.df", field::FLAGS_FRAG.start..7, Value::Bool(self.dont_fragment()));
-        out.at("ip.flags.mf", field::FLAGS_FRAG.start..7, Value::Bool(self.more_fragments()));
+        out.at(name::FLAGS, field::FLAGS_FRAG.start..7, Value::hex8((flags >> 13) as u8));
+        out.at(name::FLAGS_RB, field::FLAGS_FRAG.start..7, Value::Bool(flags & field::FLAG_RESERVED != 0));
+        out.at(name::FLAGS_DF, field::FLAGS_FRAG.start..7, Value::Bool(self.dont_fragment()));
+        out.at(name::FLAGS_MF, field::FLAGS_FRAG.start..7, Value::Bool(self.more_fragments()));
         // Wireshark shows the offset as the field holds it, in 8-byte units.
         let units = flags & field::FRAG_OFFSET_MASK;
-        out.at("ip.frag_offset", field::FLAGS_FRAG, Value::Uint(units.into()));
-        out.at("ip.ttl", field::TTL, Value::Uint(self.ttl().into()));
-        out.at("ip.proto", field::PROTOCOL, Value::Uint(self.protocol().into()));
-        out.at("ip.checksum", field::CHECKSUM, Value::hex16(self.checksum()));
-        out.at("ip.checksum.status", field::CHECKSUM, Value::Uint(2));
+        out.at(name::FRAG_OFFSET, field::FLAGS_FRAG, Value::Uint(units.into()));
+        out.at(name::TTL, field::TTL, Value::Uint(self.ttl().into()));
+        out.at(name::PROTO, field::PROTOCOL, Value::Uint(self.protocol().into()));
+        out.at(name::CHECKSUM, field::CHECKSUM, Value::hex16(self.checksum()));
+        out.at(name::CHECKSUM_STATUS, field::CHECKSUM, Value::Uint(2));
         let addresses = [
-            ("ip.src", "ip.src_host", field::SRC, self.src()),
-            ("ip.dst", "ip.dst_host", field::DST, self.dst()),
+            (name::SRC, name::SRC_HOST, field::SRC, self.src()),
+            (name::DST, name::DST_HOST, field::DST, self.dst()),
         ];
         for (name, host, range, address) in addresses {
             out.at(name, range.clone(), Value::Ipv4(address));
-            out.at("ip.addr", range.clone(), Value::Ipv4(address));
+            out.at(name::ADDR, range.clone(), Value::Ipv4(address));
             out.at(host, range.clone(), Value::Host(address.into()));
-            out.at("ip.host", range, Value::Host(address.into()));
+            out.at(name::HOST, range, Value::Host(address.into()));
         }
         for option in self.options() {
             match option {
@@ -228,37 +228,82 @@ impl IpOption<'_> {
     fn fields(&self, out: &mut Emitter<'_>) {
         let mut out = out.nested(self.offset);
         let kind = self.kind;
-        out.at("ip.opt.type", 0..1, Value::Uint(kind.into()));
-        out.at("ip.opt.type.copy", 0..1, Value::Bool(kind & 0x80 != 0));
-        out.at("ip.opt.type.class", 0..1, Value::Uint(((kind >> 5) & 3).into()));
-        out.at("ip.opt.type.number", 0..1, Value::Uint((kind & 0x1f).into()));
+        out.at(name::OPT_TYPE, 0..1, Value::Uint(kind.into()));
+        out.at(name::OPT_TYPE_COPY, 0..1, Value::Bool(kind & 0x80 != 0));
+        out.at(name::OPT_TYPE_CLASS, 0..1, Value::Uint(((kind >> 5) & 3).into()));
+        out.at(name::OPT_TYPE_NUMBER, 0..1, Value::Uint((kind & 0x1f).into()));
         if matches!(kind, option::END | option::NOP) {
             return;
         }
-        out.at("ip.opt.len", 1..2, Value::Uint(self.bytes.len() as u64));
+        out.at(name::OPT_LEN, 1..2, Value::Uint(self.bytes.len() as u64));
         match kind {
             option::RECORD_ROUTE | option::LOOSE_ROUTE | option::STRICT_ROUTE if self.bytes.len() >= 3 => {
                 let pointer = usize::from(self.bytes[2]);
-                out.at("ip.opt.ptr", 2..3, Value::Uint(pointer as u64));
+                out.at(name::OPT_PTR, 2..3, Value::Uint(pointer as u64));
                 for (index, address) in self.bytes[3..].chunks_exact(4).enumerate() {
                     let at = 3 + index * 4;
                     // The pointer (1-based, counted from the option's start) marks the first
                     // empty slot; slots before it hold recorded addresses.
-                    let name = if at + 1 < pointer { "ip.rec_rt" } else { "ip.empty_rt" };
+                    let name = if at + 1 < pointer { name::REC_RT } else { name::EMPTY_RT };
                     let value = Ipv4Addr::new(address[0], address[1], address[2], address[3]);
                     out.at(name, at..at + 4, Value::Ipv4(value));
                 }
             }
             option::TIMESTAMP if self.bytes.len() >= 4 => {
-                out.at("ip.opt.ptr", 2..3, Value::Uint(self.bytes[2].into()));
-                out.at("ip.opt.overflow", 3..4, Value::Uint((self.bytes[3] >> 4).into()));
-                out.at("ip.opt.flag", 3..4, Value::hex8(self.bytes[3] & 0x0f));
+                out.at(name::OPT_PTR, 2..3, Value::Uint(self.bytes[2].into()));
+                out.at(name::OPT_OVERFLOW, 3..4, Value::Uint((self.bytes[3] >> 4).into()));
+                out.at(name::OPT_FLAG, 3..4, Value::hex8(self.bytes[3] & 0x0f));
             }
             option::ROUTER_ALERT if self.bytes.len() == 4 => {
-                out.at("ip.opt.ra", 2..4, Value::Uint(be16(self.bytes, 2).into()));
+                out.at(name::OPT_RA, 2..4, Value::Uint(be16(self.bytes, 2).into()));
             }
             _ => {}
         }
+    }
+}
+
+pub mod name {
+    //! The fields an IPv4 header reports, by Wireshark's names: the registry's rows for
+    //! them, and the names the emitter uses, so a name emitted is a name registered.
+
+    crate::registry::field_table! {
+        protocol Ipv4;
+        VERSION "ip.version" Uint "IP version";
+        HDR_LEN "ip.hdr_len" Uint "header length in bytes";
+        DSFIELD "ip.dsfield" Hex "differentiated services byte";
+        DSFIELD_DSCP "ip.dsfield.dscp" Uint "DSCP";
+        DSFIELD_ECN "ip.dsfield.ecn" Uint "ECN";
+        LEN "ip.len" Uint "total length";
+        ID "ip.id" Hex "identification";
+        FLAGS "ip.flags" Hex "flags";
+        FLAGS_RB "ip.flags.rb" Bool "reserved bit";
+        FLAGS_DF "ip.flags.df" Bool "don't fragment";
+        FLAGS_MF "ip.flags.mf" Bool "more fragments";
+        FRAG_OFFSET "ip.frag_offset" Uint "fragment offset in 8-byte units";
+        TTL "ip.ttl" Uint "time to live";
+        PROTO "ip.proto" Uint "protocol of the payload";
+        CHECKSUM "ip.checksum" Hex "header checksum";
+        CHECKSUM_STATUS "ip.checksum.status" Uint "checksum status (2 unverified)";
+        SRC "ip.src" Ipv4 "source address";
+        DST "ip.dst" Ipv4 "destination address";
+        ADDR "ip.addr" Ipv4 "either address";
+        SRC_HOST "ip.src_host" Text "source host";
+        DST_HOST "ip.dst_host" Text "destination host";
+        HOST "ip.host" Text "either host";
+        OPT_TYPE "ip.opt.type" Uint "option type";
+        OPT_TYPE_COPY "ip.opt.type.copy" Bool "option copied into fragments";
+        OPT_TYPE_CLASS "ip.opt.type.class" Uint "option class";
+        OPT_TYPE_NUMBER "ip.opt.type.number" Uint "option number";
+        OPT_LEN "ip.opt.len" Uint "option length";
+        OPT_PTR "ip.opt.ptr" Uint "option pointer";
+        OPT_OVERFLOW "ip.opt.overflow" Uint "timestamp overflow count";
+        OPT_FLAG "ip.opt.flag" Hex "timestamp flag";
+        OPT_RA "ip.opt.ra" Uint "router alert value";
+        REC_RT "ip.rec_rt" Ipv4 "recorded route address";
+        EMPTY_RT "ip.empty_rt" Ipv4 "empty route slot";
+        FRAGMENT "ip.fragment" Uint "frame holding a fragment";
+        FRAGMENT_COUNT "ip.fragment.count" Uint "number of fragments";
+        REASSEMBLED_LENGTH "ip.reassembled.length" Uint "reassembled payload length";
     }
 }
 

@@ -22,6 +22,7 @@ use std::net::Ipv6Addr;
 
 use super::error::{Error, IResult, be16, be32, take_bytes};
 use super::field::{Emitter, Value};
+use super::ipv4;
 
 pub const HEADER_LEN: usize = 40;
 
@@ -155,10 +156,10 @@ impl Extension<'_> {
     /// The `frame.protocols` name Wireshark gives this header.
     pub fn protocol_name(&self) -> &'static str {
         match self.kind {
-            next::HOP_BY_HOP => "ipv6.hopopts",
-            next::ROUTING => "ipv6.routing",
-            next::FRAGMENT => "ipv6.fraghdr",
-            next::DESTINATION => "ipv6.dstopts",
+            next::HOP_BY_HOP => name::HOPOPTS,
+            next::ROUTING => name::ROUTING,
+            next::FRAGMENT => name::FRAGHDR,
+            next::DESTINATION => name::DSTOPTS,
             _ => "ah",
         }
     }
@@ -170,29 +171,29 @@ impl Extension<'_> {
         match self.kind {
             next::FRAGMENT => {
                 let word = be16(b, 2);
-                out.at("ipv6.fraghdr.nxt", 0..1, Value::Uint(b[0].into()));
-                out.at("ipv6.fraghdr.reserved_octet", 1..2, Value::hex8(b[1]));
-                out.at("ipv6.fraghdr.offset", 2..4, Value::Uint((word >> 3).into()));
-                out.at("ipv6.fraghdr.reserved_bits", 2..4, Value::Uint(((word >> 1) & 3).into()));
-                out.at("ipv6.fraghdr.more", 2..4, Value::Bool(word & 1 != 0));
-                out.at("ipv6.fraghdr.ident", 4..8, Value::hex32(be32(b, 4)));
+                out.at(name::FRAGHDR_NXT, 0..1, Value::Uint(b[0].into()));
+                out.at(name::FRAGHDR_RESERVED_OCTET, 1..2, Value::hex8(b[1]));
+                out.at(name::FRAGHDR_OFFSET, 2..4, Value::Uint((word >> 3).into()));
+                out.at(name::FRAGHDR_RESERVED_BITS, 2..4, Value::Uint(((word >> 1) & 3).into()));
+                out.at(name::FRAGHDR_MORE, 2..4, Value::Bool(word & 1 != 0));
+                out.at(name::FRAGHDR_IDENT, 4..8, Value::hex32(be32(b, 4)));
             }
             next::AUTHENTICATION => {
-                out.at("ah.next_header", 0..1, Value::Uint(b[0].into()));
-                out.at("ah.length", 1..2, Value::Uint(b[1].into()));
+                out.at(name::AH_NEXT_HEADER, 0..1, Value::Uint(b[0].into()));
+                out.at(name::AH_LENGTH, 1..2, Value::Uint(b[1].into()));
             }
             kind => {
                 let (nxt, len, len_oct) = match kind {
-                    next::HOP_BY_HOP => ("ipv6.hopopts.nxt", "ipv6.hopopts.len", "ipv6.hopopts.len_oct"),
-                    next::ROUTING => ("ipv6.routing.nxt", "ipv6.routing.len", "ipv6.routing.len_oct"),
-                    _ => ("ipv6.dstopts.nxt", "ipv6.dstopts.len", "ipv6.dstopts.len_oct"),
+                    next::HOP_BY_HOP => (name::HOPOPTS_NXT, name::HOPOPTS_LEN, name::HOPOPTS_LEN_OCT),
+                    next::ROUTING => (name::ROUTING_NXT, name::ROUTING_LEN, name::ROUTING_LEN_OCT),
+                    _ => (name::DSTOPTS_NXT, name::DSTOPTS_LEN, name::DSTOPTS_LEN_OCT),
                 };
                 out.at(nxt, 0..1, Value::Uint(b[0].into()));
                 out.at(len, 1..2, Value::Uint(b[1].into()));
                 out.at(len_oct, 1..2, Value::Uint(b.len() as u64));
                 if kind == next::ROUTING {
-                    out.at("ipv6.routing.type", 2..3, Value::Uint(b[2].into()));
-                    out.at("ipv6.routing.segleft", 3..4, Value::Uint(b[3].into()));
+                    out.at(name::ROUTING_TYPE, 2..3, Value::Uint(b[2].into()));
+                    out.at(name::ROUTING_SEGLEFT, 3..4, Value::Uint(b[3].into()));
                 } else {
                     options_fields(&mut out, &b[2..]);
                 }
@@ -221,12 +222,12 @@ fn options_fields(out: &mut Emitter<'_>, mut options: &[u8]) {
                 _ => return,
             }
         };
-        out.at("ipv6.opt.type", at..at + 1, Value::hex8(kind));
+        out.at(name::OPT_TYPE, at..at + 1, Value::hex8(kind));
         if kind != 0 {
-            out.at("ipv6.opt.length", at + 1..at + 2, Value::Uint((len - 2) as u64));
+            out.at(name::OPT_LENGTH, at + 1..at + 2, Value::Uint((len - 2) as u64));
         }
         if kind == 5 && len == 4 {
-            out.at("ipv6.opt.router_alert", at + 2..at + 4, Value::Uint(be16(options, 2).into()));
+            out.at(name::OPT_ROUTER_ALERT, at + 2..at + 4, Value::Uint(be16(options, 2).into()));
         }
         options = &options[len..];
         at += len;
@@ -311,25 +312,25 @@ impl<'a> Header<'a> {
     pub fn fields(&self, out: &mut Emitter<'_>) {
         let word = self.first_word();
         let class = self.traffic_class();
-        out.at("ipv6.version", 0..1, Value::Uint((word >> 28).into()));
+        out.at(name::VERSION, 0..1, Value::Uint((word >> 28).into()));
         // Wireshark also files the version under the protocol-independent name.
-        out.at("ip.version", 0..1, Value::Uint((word >> 28).into()));
-        out.at("ipv6.tclass", field::VERSION_CLASS_FLOW, Value::hex32(class.into()));
-        out.at("ipv6.tclass.dscp", 0..2, Value::Uint((class >> 2).into()));
-        out.at("ipv6.tclass.ecn", 0..2, Value::Uint((class & 3).into()));
-        out.at("ipv6.flow", 1..4, Value::Hex { value: self.flow_label().into(), digits: 6 });
-        out.at("ipv6.plen", field::PAYLOAD_LEN, Value::Uint(self.payload_len().into()));
-        out.at("ipv6.nxt", field::NEXT_HEADER, Value::Uint(self.next_header().into()));
-        out.at("ipv6.hlim", field::HOP_LIMIT, Value::Uint(self.hop_limit().into()));
+        out.at(ipv4::name::VERSION, 0..1, Value::Uint((word >> 28).into()));
+        out.at(name::TCLASS, field::VERSION_CLASS_FLOW, Value::hex32(class.into()));
+        out.at(name::TCLASS_DSCP, 0..2, Value::Uint((class >> 2).into()));
+        out.at(name::TCLASS_ECN, 0..2, Value::Uint((class & 3).into()));
+        out.at(name::FLOW, 1..4, Value::Hex { value: self.flow_label().into(), digits: 6 });
+        out.at(name::PLEN, field::PAYLOAD_LEN, Value::Uint(self.payload_len().into()));
+        out.at(name::NXT, field::NEXT_HEADER, Value::Uint(self.next_header().into()));
+        out.at(name::HLIM, field::HOP_LIMIT, Value::Uint(self.hop_limit().into()));
         let addresses = [
-            ("ipv6.src", "ipv6.src_host", field::SRC, self.src()),
-            ("ipv6.dst", "ipv6.dst_host", field::DST, self.dst()),
+            (name::SRC, name::SRC_HOST, field::SRC, self.src()),
+            (name::DST, name::DST_HOST, field::DST, self.dst()),
         ];
         for (name, host, range, address) in addresses {
             out.at(name, range.clone(), Value::Ipv6(address));
-            out.at("ipv6.addr", range.clone(), Value::Ipv6(address));
+            out.at(name::ADDR, range.clone(), Value::Ipv6(address));
             out.at(host, range.clone(), Value::Host(address.into()));
-            out.at("ipv6.host", range, Value::Host(address.into()));
+            out.at(name::HOST, range, Value::Host(address.into()));
         }
         for extension in self.extensions() {
             extension.fields(out);
@@ -345,6 +346,58 @@ fn address(bytes: &[u8]) -> Ipv6Addr {
     let mut octets = [0u8; 16];
     octets.copy_from_slice(bytes);
     Ipv6Addr::from(octets)
+}
+
+pub mod name {
+    //! The fields an IPv6 header and its extension headers reports, by Wireshark's names: the registry's rows for
+    //! them, and the names the emitter uses, so a name emitted is a name registered.
+
+    crate::registry::field_table! {
+        protocol Ipv6;
+        VERSION "ipv6.version" Uint "IP version";
+        TCLASS "ipv6.tclass" Hex "traffic class";
+        TCLASS_DSCP "ipv6.tclass.dscp" Uint "DSCP";
+        TCLASS_ECN "ipv6.tclass.ecn" Uint "ECN";
+        FLOW "ipv6.flow" Hex "flow label";
+        PLEN "ipv6.plen" Uint "payload length";
+        NXT "ipv6.nxt" Uint "next header";
+        HLIM "ipv6.hlim" Uint "hop limit";
+        SRC "ipv6.src" Ipv6 "source address";
+        DST "ipv6.dst" Ipv6 "destination address";
+        ADDR "ipv6.addr" Ipv6 "either address";
+        SRC_HOST "ipv6.src_host" Text "source host";
+        DST_HOST "ipv6.dst_host" Text "destination host";
+        HOST "ipv6.host" Text "either host";
+        HOPOPTS "ipv6.hopopts" Protocol "hop-by-hop options header";
+        HOPOPTS_NXT "ipv6.hopopts.nxt" Uint "next header";
+        HOPOPTS_LEN "ipv6.hopopts.len" Uint "length in 8-byte units after the first";
+        HOPOPTS_LEN_OCT "ipv6.hopopts.len_oct" Uint "length in bytes";
+        DSTOPTS "ipv6.dstopts" Protocol "destination options header";
+        DSTOPTS_NXT "ipv6.dstopts.nxt" Uint "next header";
+        DSTOPTS_LEN "ipv6.dstopts.len" Uint "length in 8-byte units after the first";
+        DSTOPTS_LEN_OCT "ipv6.dstopts.len_oct" Uint "length in bytes";
+        ROUTING "ipv6.routing" Protocol "routing header";
+        ROUTING_NXT "ipv6.routing.nxt" Uint "next header";
+        ROUTING_LEN "ipv6.routing.len" Uint "length in 8-byte units after the first";
+        ROUTING_LEN_OCT "ipv6.routing.len_oct" Uint "length in bytes";
+        ROUTING_TYPE "ipv6.routing.type" Uint "routing type";
+        ROUTING_SEGLEFT "ipv6.routing.segleft" Uint "segments left";
+        OPT_TYPE "ipv6.opt.type" Hex "option type";
+        OPT_LENGTH "ipv6.opt.length" Uint "option length";
+        OPT_ROUTER_ALERT "ipv6.opt.router_alert" Uint "router alert value";
+        FRAGHDR "ipv6.fraghdr" Protocol "fragment header";
+        FRAGHDR_NXT "ipv6.fraghdr.nxt" Uint "next header";
+        FRAGHDR_RESERVED_OCTET "ipv6.fraghdr.reserved_octet" Hex "reserved byte";
+        FRAGHDR_OFFSET "ipv6.fraghdr.offset" Uint "fragment offset in 8-byte units";
+        FRAGHDR_RESERVED_BITS "ipv6.fraghdr.reserved_bits" Uint "reserved bits";
+        FRAGHDR_MORE "ipv6.fraghdr.more" Bool "more fragments";
+        FRAGHDR_IDENT "ipv6.fraghdr.ident" Hex "identification";
+        FRAGMENT "ipv6.fragment" Uint "frame holding a fragment";
+        FRAGMENT_COUNT "ipv6.fragment.count" Uint "number of fragments";
+        REASSEMBLED_LENGTH "ipv6.reassembled.length" Uint "reassembled payload length";
+        AH_NEXT_HEADER "ah.next_header" Uint "next header";
+        AH_LENGTH "ah.length" Uint "length";
+    }
 }
 
 #[cfg(test)]

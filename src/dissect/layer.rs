@@ -4,7 +4,9 @@
 use std::fmt;
 
 use super::field::{Emitter, FieldSink, Value};
-use super::{Annotation, Header, Layer, arp, ethernet, field_offset, icmp, icmpv6, null, sll, udp, vlan};
+use super::{
+    Annotation, Header, Layer, arp, ethernet, field_offset, icmp, icmpv6, ipv4, ipv6, null, sll, udp, vlan,
+};
 use crate::osi::{OsiLayer, Protocol};
 
 impl Header<'_> {
@@ -135,11 +137,11 @@ impl<'a> Layer<'a> {
             }
             Header::Icmp(message) => {
                 message.fields(&mut out);
-                self.echo_fields(&mut out, "icmp.resp_to", "icmp.resptime");
+                self.echo_fields(&mut out, icmp::name::RESP_TO, icmp::name::RESPTIME);
             }
             Header::Icmpv6(message) => {
                 message.fields(&mut out);
-                self.echo_fields(&mut out, "icmpv6.resp_to", "icmpv6.resptime");
+                self.echo_fields(&mut out, icmpv6::name::RESP_TO, icmpv6::name::RESPTIME);
             }
             Header::Udp(header) => {
                 let conversation = match &self.annotation {
@@ -163,10 +165,7 @@ impl<'a> Layer<'a> {
             Header::Quic(quic) => quic.fields(&mut out),
             Header::QuicTls(tls) => tls.fields(&mut out),
             Header::Http3(http3) => http3.fields(&mut out),
-            Header::Data(bytes) => {
-                out.at("data.data", 0..bytes.len(), Value::Bytes(bytes));
-                out.computed("data.len", Value::Uint(bytes.len() as u64));
-            }
+            Header::Data(bytes) => super::data::fields(bytes, &mut out),
             Header::Undecoded { .. } => {}
         }
     }
@@ -183,9 +182,9 @@ impl<'a> Layer<'a> {
             return;
         };
         let (fragment, count, length) = if prefix == "ip" {
-            ("ip.fragment", "ip.fragment.count", "ip.reassembled.length")
+            (ipv4::name::FRAGMENT, ipv4::name::FRAGMENT_COUNT, ipv4::name::REASSEMBLED_LENGTH)
         } else {
-            ("ipv6.fragment", "ipv6.fragment.count", "ipv6.reassembled.length")
+            (ipv6::name::FRAGMENT, ipv6::name::FRAGMENT_COUNT, ipv6::name::REASSEMBLED_LENGTH)
         };
         for frame in &reassembly.frames {
             out.computed(fragment, Value::Uint(*frame));

@@ -10,9 +10,11 @@
 pub mod arp;
 mod chain;
 pub mod checksum;
+pub mod data;
 pub mod error;
 pub mod ethernet;
 pub mod field;
+pub mod frame;
 pub mod http;
 pub mod http1;
 pub mod http2;
@@ -40,8 +42,7 @@ use std::net::IpAddr;
 use smallvec::SmallVec;
 
 pub use chain::{continue_reassembled, dissect};
-use field::{Emitter, FieldSink, Source, Value};
-use info::InfoColumn;
+use field::{FieldSink, Source};
 pub use info::write_info;
 
 use crate::capture::Frame;
@@ -304,7 +305,7 @@ impl<'a> Packet<'a> {
         wanted: &dyn Fn(&str) -> bool,
     ) {
         if wanted("frame") || wanted("_ws") {
-            frame_fields(self, frame, sink);
+            frame::fields(self, frame, sink);
         }
         for layer in &self.layers {
             if wanted(layer.protocol().filter_name())
@@ -335,37 +336,6 @@ impl<'a> Packet<'a> {
 
 /// Field-name prefixes some layers emit besides their own protocol's.
 const EXTRA_PREFIXES: [&str; 3] = ["tcp", "http", "ip"];
-
-/// Displays a packet's `frame.protocols` list when formatted, not before.
-struct ProtocolList<'p, 'a>(&'p Packet<'a>);
-
-impl fmt::Display for ProtocolList<'_, '_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.write_protocols(f)
-    }
-}
-
-/// The frame's own fields: number, time, lengths and the protocol stack.
-fn frame_fields(packet: &Packet<'_>, frame: &Frame<'_>, sink: &mut dyn FieldSink) {
-    let mut out = Emitter::new(sink, 0, Source::Frame);
-    if let Some(interface) = frame.interface {
-        out.computed("frame.interface_id", Value::Uint(interface.into()));
-    }
-    out.computed("frame.time_epoch", Value::Epoch(frame.ts_ns));
-    if let Some(times) = packet.times {
-        out.computed("frame.time_delta", Value::Seconds(times.delta_ns));
-        out.computed("frame.time_relative", Value::Seconds(times.relative_ns));
-    }
-    out.computed("frame.number", Value::Uint(frame.number));
-    out.computed("frame.len", Value::Uint(frame.orig_len.into()));
-    out.computed("frame.cap_len", Value::Uint(frame.data.len() as u64));
-    let protocols = ProtocolList(packet);
-    out.computed("frame.protocols", Value::Lazy(&protocols));
-    let column = packet.column_protocol();
-    out.computed("_ws.col.Protocol", Value::Str(column));
-    let info = InfoColumn(packet);
-    out.computed("_ws.col.Info", Value::Lazy(&info));
-}
 
 /// The usual name of an IP protocol number.
 pub fn ip_protocol_name(protocol: u8) -> &'static str {

@@ -69,7 +69,7 @@ impl Header<'_> {
     }
 
     pub fn fields(&self, out: &mut Emitter<'_>) {
-        out.at("null.family", field::FAMILY, Value::Uint(self.family.into()));
+        out.at(name::FAMILY, field::FAMILY, Value::Uint(self.family.into()));
     }
 
     pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
@@ -79,6 +79,16 @@ impl Header<'_> {
             Family::Unknown(_) => "unknown",
         };
         write!(out, "Null/Loopback, family {} ({name})", self.family)
+    }
+}
+
+pub mod name {
+    //! The fields a BSD loopback header reports, by Wireshark's names: the registry's rows for
+    //! them, and the names the emitter uses, so a name emitted is a name registered.
+
+    crate::registry::field_table! {
+        protocol Null;
+        FAMILY "null.family" Uint "address family of the payload";
     }
 }
 

@@ -8,6 +8,7 @@ use std::fmt;
 
 use super::error::{be16, be32};
 use super::field::{Emitter, Value};
+use super::{tcp, udp};
 use crate::osi::Protocol;
 
 /// The bytes of a partial transport header: at least the two ports.
@@ -50,15 +51,15 @@ impl<'a> Quote<'a> {
 
     pub fn fields(&self, out: &mut Emitter<'_>) {
         let (src, dst, port) = match self.protocol {
-            Protocol::Tcp => ("tcp.srcport", "tcp.dstport", "tcp.port"),
-            _ => ("udp.srcport", "udp.dstport", "udp.port"),
+            Protocol::Tcp => (tcp::name::SRCPORT, tcp::name::DSTPORT, tcp::name::PORT),
+            _ => (udp::name::SRCPORT, udp::name::DSTPORT, udp::name::PORT),
         };
         out.at(src, 0..2, Value::Uint(self.src_port().into()));
         out.at(dst, 2..4, Value::Uint(self.dst_port().into()));
         out.at(port, 0..2, Value::Uint(self.src_port().into()));
         out.at(port, 2..4, Value::Uint(self.dst_port().into()));
         if let Some(seq) = self.seq() {
-            out.at("tcp.seq", 4..8, Value::Uint(seq.into()));
+            out.at(tcp::name::SEQ, 4..8, Value::Uint(seq.into()));
         }
     }
 

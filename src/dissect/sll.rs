@@ -124,18 +124,18 @@ impl Header<'_> {
         if self.version == Version::V2 {
             self.protocol_field(out, protocol.clone());
             out.at(
-                "sll.ifindex",
+                name::IFINDEX,
                 field::v2::INTERFACE,
                 Value::Uint(be32(self.bytes, field::v2::INTERFACE.start).into()),
             );
-            out.at("sll.hatype", arphrd, Value::Uint(self.arphrd_type().into()));
-            out.at("sll.pkttype", packet_type, Value::Uint(self.packet_type().into()));
-            out.at("sll.halen", address_len, Value::Uint(self.address_len().into()));
+            out.at(name::HATYPE, arphrd, Value::Uint(self.arphrd_type().into()));
+            out.at(name::PKTTYPE, packet_type, Value::Uint(self.packet_type().into()));
+            out.at(name::HALEN, address_len, Value::Uint(self.address_len().into()));
             self.address_field(out);
         } else {
-            out.at("sll.pkttype", packet_type, Value::Uint(self.packet_type().into()));
-            out.at("sll.hatype", arphrd, Value::Uint(self.arphrd_type().into()));
-            out.at("sll.halen", address_len, Value::Uint(self.address_len().into()));
+            out.at(name::PKTTYPE, packet_type, Value::Uint(self.packet_type().into()));
+            out.at(name::HATYPE, arphrd, Value::Uint(self.arphrd_type().into()));
+            out.at(name::HALEN, address_len, Value::Uint(self.address_len().into()));
             self.address_field(out);
             self.protocol_field(out, protocol);
         }
@@ -146,18 +146,18 @@ impl Header<'_> {
         let address_len = usize::from(self.address_len());
         if address_len == 6 && ARPHRD_WITH_MAC.contains(&self.arphrd_type()) {
             let mac_range = range.start..range.start + 6;
-            out.at("sll.src.eth", mac_range, Value::Mac(mac(&self.bytes[range.start..])));
+            out.at(name::SRC_ETH, mac_range, Value::Mac(mac(&self.bytes[range.start..])));
         } else if address_len > 0 && address_len <= 8 {
             let used = range.start..range.start + address_len;
-            out.at("sll.src.other", used.clone(), Value::Bytes(&self.bytes[used]));
+            out.at(name::SRC_OTHER, used.clone(), Value::Bytes(&self.bytes[used]));
         }
     }
 
     fn protocol_field(&self, out: &mut Emitter<'_>, range: Range<usize>) {
         if self.ethertype().is_some() {
-            out.at("sll.etype", range, Value::hex16(self.protocol()));
+            out.at(name::ETYPE, range, Value::hex16(self.protocol()));
         } else {
-            out.at("sll.ltype", range, Value::hex16(self.protocol()));
+            out.at(name::LTYPE, range, Value::hex16(self.protocol()));
         }
     }
 
@@ -176,6 +176,23 @@ impl Header<'_> {
             write!(out, ", interface {index}")?;
         }
         Ok(())
+    }
+}
+
+pub mod name {
+    //! The fields a Linux cooked-capture header reports, by Wireshark's names: the registry's rows for
+    //! them, and the names the emitter uses, so a name emitted is a name registered.
+
+    crate::registry::field_table! {
+        protocol Sll;
+        PKTTYPE "sll.pkttype" Uint "who the packet was for (0 us, 4 sent by us)";
+        HATYPE "sll.hatype" Uint "ARPHRD hardware type";
+        HALEN "sll.halen" Uint "link-layer address length";
+        SRC_ETH "sll.src.eth" Mac "source MAC address";
+        SRC_OTHER "sll.src.other" Bytes "source link-layer address";
+        ETYPE "sll.etype" Hex "EtherType of the payload";
+        LTYPE "sll.ltype" Hex "Linux protocol of the payload";
+        IFINDEX "sll.ifindex" Uint "interface index";
     }
 }
 

@@ -86,32 +86,51 @@ impl<'a> Header<'a> {
     }
 
     pub fn fields(&self, out: &mut Emitter<'_>, conversation: Option<&Conversation>) {
-        out.at("udp.srcport", field::SRC_PORT, Value::Uint(self.src_port().into()));
-        out.at("udp.dstport", field::DST_PORT, Value::Uint(self.dst_port().into()));
-        out.at("udp.port", field::SRC_PORT, Value::Uint(self.src_port().into()));
-        out.at("udp.port", field::DST_PORT, Value::Uint(self.dst_port().into()));
-        out.at("udp.length", field::LENGTH, Value::Uint(self.length().into()));
-        out.at("udp.checksum", field::CHECKSUM, Value::hex16(self.checksum()));
+        out.at(name::SRCPORT, field::SRC_PORT, Value::Uint(self.src_port().into()));
+        out.at(name::DSTPORT, field::DST_PORT, Value::Uint(self.dst_port().into()));
+        out.at(name::PORT, field::SRC_PORT, Value::Uint(self.src_port().into()));
+        out.at(name::PORT, field::DST_PORT, Value::Uint(self.dst_port().into()));
+        out.at(name::LENGTH, field::LENGTH, Value::Uint(self.length().into()));
+        out.at(name::CHECKSUM, field::CHECKSUM, Value::hex16(self.checksum()));
         // A zero checksum means the sender computed none (RFC 768): "not present" (3), rather
         // than "unverified" (2).
         let status = if self.checksum() == 0 { 3 } else { 2 };
-        out.at("udp.checksum.status", field::CHECKSUM, Value::Uint(status));
+        out.at(name::CHECKSUM_STATUS, field::CHECKSUM, Value::Uint(status));
         if let Some(conversation) = conversation {
-            out.computed("udp.stream", Value::Uint(conversation.stream.into()));
+            out.computed(name::STREAM, Value::Uint(conversation.stream.into()));
             if let Some((relative, delta)) = conversation.times {
-                out.computed("udp.time_relative", Value::Seconds(relative));
-                out.computed("udp.time_delta", Value::Seconds(delta));
+                out.computed(name::TIME_RELATIVE, Value::Seconds(relative));
+                out.computed(name::TIME_DELTA, Value::Seconds(delta));
             }
         }
         if !self.payload.is_empty() {
             let range = HEADER_LEN..HEADER_LEN + self.payload.len();
-            out.at("udp.payload", range, Value::Bytes(self.payload));
+            out.at(name::PAYLOAD, range, Value::Bytes(self.payload));
         }
     }
 
     pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
         let len = self.payload.len() + self.missing;
         write!(out, "{} → {} Len={len}", self.src_port(), self.dst_port())
+    }
+}
+
+pub mod name {
+    //! The fields a UDP header reports, by Wireshark's names: the registry's rows for
+    //! them, and the names the emitter uses, so a name emitted is a name registered.
+
+    crate::registry::field_table! {
+        protocol Udp;
+        SRCPORT "udp.srcport" Uint "source port";
+        DSTPORT "udp.dstport" Uint "destination port";
+        PORT "udp.port" Uint "either port";
+        LENGTH "udp.length" Uint "length of header and data";
+        CHECKSUM "udp.checksum" Hex "checksum";
+        CHECKSUM_STATUS "udp.checksum.status" Uint "checksum status (2 unverified, 3 not present)";
+        STREAM "udp.stream" Uint "conversation number";
+        TIME_RELATIVE "udp.time_relative" Time "seconds since the conversation's first datagram";
+        TIME_DELTA "udp.time_delta" Time "seconds since the conversation's previous datagram";
+        PAYLOAD "udp.payload" Bytes "payload";
     }
 }
 

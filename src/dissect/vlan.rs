@@ -69,18 +69,18 @@ impl Tag<'_> {
 
     pub fn fields(&self, out: &mut Emitter<'_>) {
         if self.service {
-            out.at("ieee8021ad.priority", field::TCI, Value::Uint(self.priority().into()));
-            out.at("ieee8021ad.dei", field::TCI, Value::Uint(self.drop_eligible().into()));
-            out.at("ieee8021ad.id", field::TCI, Value::Uint(self.id().into()));
+            out.at(service_name::PRIORITY, field::TCI, Value::Uint(self.priority().into()));
+            out.at(service_name::DEI, field::TCI, Value::Uint(self.drop_eligible().into()));
+            out.at(service_name::ID, field::TCI, Value::Uint(self.id().into()));
             return;
         }
-        out.at("vlan.priority", field::TCI, Value::Uint(self.priority().into()));
-        out.at("vlan.dei", field::TCI, Value::Bool(self.drop_eligible()));
-        out.at("vlan.id", field::TCI, Value::Uint(self.id().into()));
+        out.at(name::PRIORITY, field::TCI, Value::Uint(self.priority().into()));
+        out.at(name::DEI, field::TCI, Value::Bool(self.drop_eligible()));
+        out.at(name::ID, field::TCI, Value::Uint(self.id().into()));
         if self.type_field() > 1500 {
-            out.at("vlan.etype", field::TYPE, Value::hex16(self.type_field()));
+            out.at(name::ETYPE, field::TYPE, Value::hex16(self.type_field()));
         } else {
-            out.at("vlan.len", field::TYPE, Value::Uint(self.type_field().into()));
+            out.at(name::LEN, field::TYPE, Value::Uint(self.type_field().into()));
         }
     }
 
@@ -95,6 +95,32 @@ impl Tag<'_> {
             u8::from(self.drop_eligible()),
             self.id()
         )
+    }
+}
+
+pub mod name {
+    //! The fields an 802.1Q tag reports, by Wireshark's names: the registry's rows for
+    //! them, and the names the emitter uses, so a name emitted is a name registered.
+
+    crate::registry::field_table! {
+        protocol Vlan;
+        PRIORITY "vlan.priority" Uint "802.1p priority";
+        DEI "vlan.dei" Bool "drop eligible";
+        ID "vlan.id" Uint "VLAN identifier";
+        ETYPE "vlan.etype" Hex "EtherType after the tag";
+        LEN "vlan.len" Uint "802.3 length after the tag";
+    }
+}
+
+pub mod service_name {
+    //! The fields an 802.1ad service tag reports, by Wireshark's names: the registry's rows for
+    //! them, and the names the emitter uses, so a name emitted is a name registered.
+
+    crate::registry::field_table! {
+        protocol Ieee8021ad;
+        PRIORITY "ieee8021ad.priority" Uint "802.1p priority of the service tag";
+        DEI "ieee8021ad.dei" Uint "drop eligible (service tag)";
+        ID "ieee8021ad.id" Uint "service VLAN identifier";
     }
 }
 

@@ -38,36 +38,21 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::process::Command;
 
-use rttscope::registry::FIELDS;
+use rttscope::osi::Protocol;
+use rttscope::registry;
 
-/// The protocols rttscope decodes, as they appear in `frame.protocols`.
-const KNOWN_PROTOCOLS: &[&str] = &[
-    "eth",
-    "ethertype",
-    "vlan",
-    "ieee8021ad",
-    "sll",
-    "null",
-    "raw",
-    "arp",
-    "ip",
-    "ipv6",
-    "ipv6.hopopts",
-    "ipv6.routing",
-    "ipv6.fraghdr",
-    "ipv6.dstopts",
-    "icmp",
-    "icmpv6",
-    "udp",
-    "tcp",
-    "quic",
-    "tls",
-    "http",
-    "http2",
-    "http3",
-    "data-text-lines",
-    "data",
-];
+/// The protocols rttscope decodes, as they appear in `frame.protocols`: each protocol's name
+/// and the names Wireshark gives parts of its header (`ethertype`, `ipv6.hopopts`), read from
+/// the protocol table so a protocol declared there is compared without another edit.
+pub fn known_protocols() -> impl Iterator<Item = &'static str> {
+    Protocol::ALL.into_iter().flat_map(|protocol| {
+        std::iter::once(protocol.filter_name()).chain(protocol.also_lists().iter().copied())
+    })
+}
+
+fn is_known(name: &str) -> bool {
+    known_protocols().any(|known| known == name)
+}
 
 /// Captures in which tshark cannot follow the QUIC connection (see the module notes).
 /// `all-40ms.pcapng` holds both ends of an emulated link: quinn's 0-RTT connection reuses the
@@ -184,8 +169,7 @@ pub fn newer_than_tshark_4_0(name: &str) -> bool {
 }
 
 pub fn compared_fields() -> Vec<&'static str> {
-    FIELDS
-        .iter()
+    registry::fields()
         .map(|field| field.name)
         .filter(|name| !NOT_COMPARED.contains(name) && !newer_than_tshark_4_0(name))
         .collect()
@@ -197,8 +181,7 @@ pub fn newer_fields_unknown_to_tshark() -> Vec<&'static str> {
     let output = Command::new("tshark").args(["-G", "fields"]).output().expect("tshark runs");
     let text = super::stdout(&output);
     let known: HashSet<&str> = text.lines().filter_map(|line| line.split('\t').nth(2)).collect();
-    FIELDS
-        .iter()
+    registry::fields()
         .map(|field| field.name)
         .filter(|name| newer_than_tshark_4_0(name) && known.contains(name))
         .collect()
@@ -225,7 +208,7 @@ fn run_fields(
 /// The part of a `frame.protocols` list rttscope is expected to reproduce.
 fn known_prefix(protocols: &str) -> (String, bool) {
     let names: Vec<&str> = protocols.split(':').filter(|name| !certificate_part(name)).collect();
-    let known = names.iter().take_while(|name| KNOWN_PROTOCOLS.contains(name)).count();
+    let known = names.iter().take_while(|name| is_known(name)).count();
     (names[..known].join(":"), known < names.len())
 }
 
@@ -239,7 +222,7 @@ fn certificate_part(name: &str) -> bool {
 /// yet (TLS inside QUIC, say): such fields are for the issue that decodes the outer one.
 fn inside_unknown(protocols: &str, field: &str) -> bool {
     let names: Vec<&str> = protocols.split(':').filter(|name| !certificate_part(name)).collect();
-    let known = names.iter().take_while(|name| KNOWN_PROTOCOLS.contains(name)).count();
+    let known = names.iter().take_while(|name| is_known(name)).count();
     let protocol = field.split('.').next().unwrap_or(field);
     names[known..].contains(&protocol)
 }

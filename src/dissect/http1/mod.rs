@@ -19,7 +19,8 @@
 //! where the body ends; fields and the Info column follow tshark 4.0.
 
 pub mod body;
-mod names;
+pub mod name;
+pub mod names;
 
 use std::fmt;
 
@@ -353,36 +354,36 @@ impl<'a> Message<'a> {
         let at = |part: &[u8]| field_offset(self.head, part);
         let span = |part: &[u8]| at(part)..at(part) + part.len();
         if !self.leading.is_empty() {
-            out.at("http.leading_crlf", 0..self.leading.len(), Value::Present);
+            out.at(name::LEADING_CRLF, 0..self.leading.len(), Value::Present);
         }
         match self.start {
             StartLine::Request { method, uri, version } => {
-                out.at("http.request.method", span(method), Value::Lazy(&AsciiText(method)));
-                out.at("http.request.uri", span(uri), Value::Lazy(&AsciiText(uri)));
+                out.at(name::REQUEST_METHOD, span(method), Value::Lazy(&AsciiText(method)));
+                out.at(name::REQUEST_URI, span(uri), Value::Lazy(&AsciiText(uri)));
                 if let Some(query_at) = uri.iter().position(|&byte| byte == b'?') {
                     let (path, query) = (&uri[..query_at], &uri[query_at + 1..]);
-                    out.at("http.request.uri.path", span(path), Value::Lazy(&AsciiText(path)));
-                    out.at("http.request.uri.query", span(query), Value::Lazy(&AsciiText(query)));
+                    out.at(name::REQUEST_URI_PATH, span(path), Value::Lazy(&AsciiText(path)));
+                    out.at(name::REQUEST_URI_QUERY, span(query), Value::Lazy(&AsciiText(query)));
                     for parameter in query.split(|&byte| byte == b'&') {
                         out.at(
-                            "http.request.uri.query.parameter",
+                            name::REQUEST_URI_QUERY_PARAMETER,
                             span(parameter),
                             Value::Lazy(&AsciiText(parameter)),
                         );
                     }
                 }
-                out.at("http.request.version", span(version), Value::Lazy(&AsciiText(version)));
+                out.at(name::REQUEST_VERSION, span(version), Value::Lazy(&AsciiText(version)));
             }
             StartLine::Response { version, code, code_text, phrase } => {
-                out.at("http.response.version", span(version), Value::Lazy(&AsciiText(version)));
-                out.at("http.response.code", span(code_text), Value::Uint(code.into()));
-                out.at("http.response.code.desc", span(code_text), Value::Lazy(&status_description(code)));
+                out.at(name::RESPONSE_VERSION, span(version), Value::Lazy(&AsciiText(version)));
+                out.at(name::RESPONSE_CODE, span(code_text), Value::Uint(code.into()));
+                out.at(name::RESPONSE_CODE_DESC, span(code_text), Value::Lazy(&status_description(code)));
                 if let Some(phrase) = phrase {
-                    out.at("http.response.phrase", span(phrase), Value::Lazy(&AsciiText(phrase)));
+                    out.at(name::RESPONSE_PHRASE, span(phrase), Value::Lazy(&AsciiText(phrase)));
                 }
             }
         }
-        let line_field = if self.is_request() { "http.request.line" } else { "http.response.line" };
+        let line_field = if self.is_request() { name::REQUEST_LINE } else { name::RESPONSE_LINE };
         for header in &self.headers {
             let line = span(header.line);
             if let Some((field, special)) = names::header_field(header.name) {
@@ -390,7 +391,7 @@ impl<'a> Message<'a> {
                 match special {
                     names::Special::ContentLength => {
                         if let Some(length) = parse_content_length(header.value) {
-                            out.at("http.content_length", line.clone(), Value::Uint(length));
+                            out.at(name::CONTENT_LENGTH, line.clone(), Value::Uint(length));
                         }
                     }
                     names::Special::Cookie => cookie_fields(out, header.value, at(header.value)),
@@ -407,35 +408,35 @@ impl<'a> Message<'a> {
         let number = conversation.number.map(|number| Value::Uint(number.into()));
         if self.is_request() {
             if let Some(uri) = self.full_uri(conversation.tls) {
-                out.computed("http.request.full_uri", Value::Lazy(&uri));
+                out.computed(name::REQUEST_FULL_URI, Value::Lazy(&uri));
             }
-            out.computed("http.request", Value::Bool(true));
+            out.computed(name::REQUEST, Value::Bool(true));
             if let Some(number) = number {
-                out.computed("http.request_number", number);
+                out.computed(name::REQUEST_NUMBER, number);
             }
             if let Some(frame) = conversation.prev_request_in {
-                out.computed("http.prev_request_in", Value::Uint(frame));
+                out.computed(name::PREV_REQUEST_IN, Value::Uint(frame));
             }
             return;
         }
-        out.computed("http.response", Value::Bool(true));
+        out.computed(name::RESPONSE, Value::Bool(true));
         if let Some(number) = number {
-            out.computed("http.response_number", number);
+            out.computed(name::RESPONSE_NUMBER, number);
         }
         if let Some(time) = conversation.time_since_request_ns {
-            out.computed("http.time", Value::Seconds(time));
+            out.computed(name::TIME, Value::Seconds(time));
         }
         if let Some(frame) = conversation.prev_request_in {
-            out.computed("http.prev_request_in", Value::Uint(frame));
+            out.computed(name::PREV_REQUEST_IN, Value::Uint(frame));
         }
         if let Some(frame) = conversation.prev_response_in {
-            out.computed("http.prev_response_in", Value::Uint(frame));
+            out.computed(name::PREV_RESPONSE_IN, Value::Uint(frame));
         }
         if let Some(frame) = conversation.request_in {
-            out.computed("http.request_in", Value::Uint(frame));
+            out.computed(name::REQUEST_IN, Value::Uint(frame));
         }
         if let Some(uri) = conversation.request_uri.as_deref() {
-            out.computed("http.response_for.uri", Value::Str(uri));
+            out.computed(name::RESPONSE_FOR_URI, Value::Str(uri));
         }
     }
 
@@ -447,7 +448,7 @@ impl<'a> Message<'a> {
         let body_at = self.head.len();
         match self.body_data() {
             BodyData::Plain(body) => {
-                out.at("http.file_data", body_at..body_at + body.len(), Value::Lazy(&AsciiText(body)));
+                out.at(name::FILE_DATA, body_at..body_at + body.len(), Value::Lazy(&AsciiText(body)));
             }
             BodyData::Chunked(body) => {
                 let mut body_out = out.nested(body_at);
@@ -456,34 +457,34 @@ impl<'a> Message<'a> {
                     match part {
                         ChunkPart::Data { size_line, size, data, boundary } => {
                             let size_range = at(size_line)..at(size_line) + size_line.len();
-                            body_out.at("http.chunk_size", size_range, Value::Uint(size));
+                            body_out.at(name::CHUNK_SIZE, size_range, Value::Uint(size));
                             body_out.at(
-                                "http.chunk_data",
+                                name::CHUNK_DATA,
                                 at(data)..at(data) + data.len(),
                                 Value::Bytes(data),
                             );
                             if !boundary.is_empty() {
                                 let range = at(boundary)..at(boundary) + boundary.len();
-                                body_out.at("http.chunk_boundary", range, Value::Bytes(boundary));
+                                body_out.at(name::CHUNK_BOUNDARY, range, Value::Bytes(boundary));
                             }
                         }
                         ChunkPart::Last { size_line } => {
                             body_out.at(
-                                "http.chunk_size",
+                                name::CHUNK_SIZE,
                                 at(size_line)..at(size_line) + size_line.len(),
                                 Value::Uint(0),
                             );
                         }
                         ChunkPart::Trailer(line) => {
                             let range = at(line)..at(line) + line.len();
-                            body_out.at("http.chunked_trailer_part", range, Value::Lazy(&AsciiText(line)));
+                            body_out.at(name::CHUNKED_TRAILER_PART, range, Value::Lazy(&AsciiText(line)));
                         }
                         ChunkPart::End(_) => {}
                     }
                 }
                 let data = names::AsciiParts(dechunked(body));
                 if dechunked(body).any(|part| !part.is_empty()) {
-                    body_out.at("http.file_data", 0..body.len(), Value::Lazy(&data));
+                    body_out.at(name::FILE_DATA, 0..body.len(), Value::Lazy(&data));
                 }
             }
         }
@@ -531,7 +532,7 @@ fn cookie_fields(out: &mut Emitter<'_>, value: &[u8], value_at: usize) {
         }
         let len = value[at..].iter().position(|&byte| byte == b';').unwrap_or(value.len() - at);
         let pair = &value[at..at + len];
-        out.at("http.cookie_pair", value_at + at..value_at + at + len, Value::Lazy(&AsciiText(pair)));
+        out.at(name::COOKIE_PAIR, value_at + at..value_at + at + len, Value::Lazy(&AsciiText(pair)));
         at += len;
     }
 }

@@ -4,6 +4,9 @@
 
 use std::fmt::{self, Write as _};
 
+use crate::osi::Protocol;
+use crate::registry::{FieldInfo, Kind};
+
 /// Request methods Wireshark accepts at the start of a request line (its `is_http_request_or_reply`):
 /// RFC 9110, WebDAV (RFC 4918, RFC 3253), GENA notifications and a few vendor ones. Anything else
 /// is not taken for HTTP.
@@ -179,36 +182,36 @@ pub(crate) enum Special {
 /// Headers tshark 4.0 gives a field of their own, in the order of its table. Every other header
 /// shows only as a `http.request.line` or `http.response.line`.
 const HEADER_FIELDS: &[(&str, &str, Special)] = &[
-    ("authorization", "http.authorization", Special::None),
-    ("proxy-authorization", "http.proxy_authorization", Special::None),
-    ("proxy-authenticate", "http.proxy_authenticate", Special::None),
-    ("www-authenticate", "http.www_authenticate", Special::None),
-    ("content-type", "http.content_type", Special::None),
-    ("content-length", "http.content_length_header", Special::ContentLength),
-    ("content-encoding", "http.content_encoding", Special::None),
-    ("transfer-encoding", "http.transfer_encoding", Special::None),
-    ("upgrade", "http.upgrade", Special::None),
-    ("user-agent", "http.user_agent", Special::None),
-    ("host", "http.host", Special::None),
-    ("connection", "http.connection", Special::None),
-    ("cookie", "http.cookie", Special::Cookie),
-    ("accept", "http.accept", Special::None),
-    ("referer", "http.referer", Special::None),
-    ("accept-language", "http.accept_language", Special::None),
-    ("accept-encoding", "http.accept_encoding", Special::None),
-    ("date", "http.date", Special::None),
-    ("cache-control", "http.cache_control", Special::None),
-    ("server", "http.server", Special::None),
-    ("location", "http.location", Special::None),
-    ("sec-websocket-accept", "http.sec_websocket_accept", Special::None),
-    ("sec-websocket-extensions", "http.sec_websocket_extensions", Special::None),
-    ("sec-websocket-key", "http.sec_websocket_key", Special::None),
-    ("sec-websocket-protocol", "http.sec_websocket_protocol", Special::None),
-    ("sec-websocket-version", "http.sec_websocket_version", Special::None),
-    ("set-cookie", "http.set_cookie", Special::None),
-    ("last-modified", "http.last_modified", Special::None),
-    ("x-forwarded-for", "http.x_forwarded_for", Special::None),
-    ("http2-settings", "http.http2_settings", Special::None),
+    ("authorization", super::name::AUTHORIZATION, Special::None),
+    ("proxy-authorization", super::name::PROXY_AUTHORIZATION, Special::None),
+    ("proxy-authenticate", super::name::PROXY_AUTHENTICATE, Special::None),
+    ("www-authenticate", super::name::WWW_AUTHENTICATE, Special::None),
+    ("content-type", super::name::CONTENT_TYPE, Special::None),
+    ("content-length", super::name::CONTENT_LENGTH_HEADER, Special::ContentLength),
+    ("content-encoding", super::name::CONTENT_ENCODING, Special::None),
+    ("transfer-encoding", super::name::TRANSFER_ENCODING, Special::None),
+    ("upgrade", super::name::UPGRADE, Special::None),
+    ("user-agent", super::name::USER_AGENT, Special::None),
+    ("host", super::name::HOST, Special::None),
+    ("connection", super::name::CONNECTION, Special::None),
+    ("cookie", super::name::COOKIE, Special::Cookie),
+    ("accept", super::name::ACCEPT, Special::None),
+    ("referer", super::name::REFERER, Special::None),
+    ("accept-language", super::name::ACCEPT_LANGUAGE, Special::None),
+    ("accept-encoding", super::name::ACCEPT_ENCODING, Special::None),
+    ("date", super::name::DATE, Special::None),
+    ("cache-control", super::name::CACHE_CONTROL, Special::None),
+    ("server", super::name::SERVER, Special::None),
+    ("location", super::name::LOCATION, Special::None),
+    ("sec-websocket-accept", super::name::SEC_WEBSOCKET_ACCEPT, Special::None),
+    ("sec-websocket-extensions", super::name::SEC_WEBSOCKET_EXTENSIONS, Special::None),
+    ("sec-websocket-key", super::name::SEC_WEBSOCKET_KEY, Special::None),
+    ("sec-websocket-protocol", super::name::SEC_WEBSOCKET_PROTOCOL, Special::None),
+    ("sec-websocket-version", super::name::SEC_WEBSOCKET_VERSION, Special::None),
+    ("set-cookie", super::name::SET_COOKIE, Special::None),
+    ("last-modified", super::name::LAST_MODIFIED, Special::None),
+    ("x-forwarded-for", super::name::X_FORWARDED_FOR, Special::None),
+    ("http2-settings", super::name::HTTP2_SETTINGS, Special::None),
 ];
 
 /// The field tshark shows a header as, found case-insensitively.
@@ -219,19 +222,45 @@ pub(crate) fn header_field(name: &[u8]) -> Option<(&'static str, Special)> {
         .map(|&(_, field, special)| (field, special))
 }
 
-/// Defines [`H2_H3_HEADER_FIELDS`].
+/// Defines [`H2_H3_HEADER_FIELDS`] and the registry's tables of the header fields. A row may
+/// give the kind of its `http3.headers.*` field, for the headers later Wireshark reads as
+/// numbers; every `http2.headers.*` field is text, as tshark 4.0 gives them.
 macro_rules! header_fields {
-    ($($header:literal => $suffix:literal,)*) => {
+    ($($header:literal => $suffix:literal $(as $kind:ident)?,)*) => {
         /// Well-known header names with their `http2.headers.*` field (as tshark 4.0 gives
         /// them) and their `http3.headers.*` field (as later Wireshark names them).
         const H2_H3_HEADER_FIELDS: &[(&str, &str, &str)] = &[
             $(($header, concat!("http2.headers.", $suffix), concat!("http3.headers.", $suffix)),)*
         ];
+
+        /// The `http2.headers.*` fields, for HTTP/2's row in the protocol table.
+        pub const HTTP2_HEADER_FIELDS: &[FieldInfo] = &[$(FieldInfo {
+            name: concat!("http2.headers.", $suffix),
+            kind: Kind::Text,
+            title: $header,
+            protocol: Protocol::Http2,
+            layer: Protocol::Http2.osi(),
+        },)*];
+
+        /// The `http3.headers.*` fields, for HTTP/3's row in the protocol table.
+        pub const HTTP3_HEADER_FIELDS: &[FieldInfo] = &[$(FieldInfo {
+            name: concat!("http3.headers.", $suffix),
+            kind: header_fields!(@kind $($kind)?),
+            title: $header,
+            protocol: Protocol::Http3,
+            layer: Protocol::Http3.osi(),
+        },)*];
+    };
+    (@kind) => {
+        Kind::Text
+    };
+    (@kind $kind:ident) => {
+        Kind::$kind
     };
 }
 
 header_fields! {
-    ":status" => "status",
+    ":status" => "status" as Uint,
     ":path" => "path",
     ":method" => "method",
     ":scheme" => "scheme",
@@ -241,7 +270,7 @@ header_fields! {
     "accept-language" => "accept_language",
     "accept-ranges" => "accept_ranges",
     "access-control-allow-origin" => "access_control_allow_origin",
-    "age" => "age",
+    "age" => "age" as Uint,
     "allow" => "allow",
     "authorization" => "authorization",
     ":authority" => "authority",
@@ -249,7 +278,7 @@ header_fields! {
     "content-disposition" => "content_disposition",
     "content-encoding" => "content_encoding",
     "content-language" => "content_language",
-    "content-length" => "content_length",
+    "content-length" => "content_length" as Uint,
     "content-location" => "content_location",
     "content-range" => "content_range",
     "content-type" => "content_type",
@@ -267,7 +296,7 @@ header_fields! {
     "last-modified" => "last_modified",
     "link" => "link",
     "location" => "location",
-    "max-forwards" => "max_forwards",
+    "max-forwards" => "max_forwards" as Uint,
     "proxy-authenticate" => "proxy_authenticate",
     "proxy-authorization" => "proxy_authorization",
     "range" => "range",

@@ -19,34 +19,36 @@ use std::ops::Range;
 use super::hpack::{Entry, HeaderBlock};
 use super::{FRAME_HEADER_LEN, Frame, FrameType, field, flag};
 use crate::dissect::field::{Emitter, Field, Value};
-use crate::dissect::http1::{AsciiText, PercentDecoded, PseudoUri, http2_header_field, write_status};
+use crate::dissect::http1::{self, AsciiText, PercentDecoded, PseudoUri, http2_header_field, write_status};
 
 /// The preface's fields.
 pub(super) fn preface_fields(out: &mut Emitter<'_>) {
     let range = 0..super::PREFACE.len();
-    out.at("http2.stream", range.clone(), Value::Present);
-    out.at("http2.magic", range, Value::Lazy(&AsciiText(super::PREFACE)));
+    out.at(super::name::STREAM, range.clone(), Value::Present);
+    out.at(super::name::MAGIC, range, Value::Lazy(&AsciiText(super::PREFACE)));
 }
 
 /// The flag bits tshark shows for a type: the mask of its `unused` field, and each named bit.
 fn flag_fields(kind: FrameType) -> (&'static str, u8, &'static [(&'static str, u8)]) {
-    const PADDED: (&str, u8) = ("http2.flags.padded", flag::PADDED);
-    const END_HEADERS: (&str, u8) = ("http2.flags.eh", flag::END_HEADERS);
-    const END_STREAM: (&str, u8) = ("http2.flags.end_stream", flag::END_STREAM);
+    const PADDED: (&str, u8) = (super::name::FLAGS_PADDED, flag::PADDED);
+    const END_HEADERS: (&str, u8) = (super::name::FLAGS_EH, flag::END_HEADERS);
+    const END_STREAM: (&str, u8) = (super::name::FLAGS_END_STREAM, flag::END_STREAM);
     match kind {
-        FrameType::Data => ("http2.flags.unused_data", 0xf6, &[PADDED, END_STREAM]),
+        FrameType::Data => (super::name::FLAGS_UNUSED_DATA, 0xf6, &[PADDED, END_STREAM]),
         FrameType::Headers => (
-            "http2.flags.unused_headers",
+            super::name::FLAGS_UNUSED_HEADERS,
             0xd2,
-            &[("http2.flags.priority", flag::PRIORITY), PADDED, END_HEADERS, END_STREAM],
+            &[(super::name::FLAGS_PRIORITY, flag::PRIORITY), PADDED, END_HEADERS, END_STREAM],
         ),
         FrameType::Settings => {
-            ("http2.flags.unused_settings", 0xfe, &[("http2.flags.ack.settings", flag::ACK)])
+            (super::name::FLAGS_UNUSED_SETTINGS, 0xfe, &[(super::name::FLAGS_ACK_SETTINGS, flag::ACK)])
         }
-        FrameType::PushPromise => ("http2.flags.unused_push_promise", 0xf3, &[PADDED, END_HEADERS]),
-        FrameType::Ping => ("http2.flags.unused_ping", 0xfe, &[("http2.flags.ack.ping", flag::ACK)]),
-        FrameType::Continuation => ("http2.flags.unused_continuation", 0xfb, &[PADDED, END_HEADERS]),
-        _ => ("http2.flags.unused", 0xff, &[]),
+        FrameType::PushPromise => (super::name::FLAGS_UNUSED_PUSH_PROMISE, 0xf3, &[PADDED, END_HEADERS]),
+        FrameType::Ping => {
+            (super::name::FLAGS_UNUSED_PING, 0xfe, &[(super::name::FLAGS_ACK_PING, flag::ACK)])
+        }
+        FrameType::Continuation => (super::name::FLAGS_UNUSED_CONTINUATION, 0xfb, &[PADDED, END_HEADERS]),
+        _ => (super::name::FLAGS_UNUSED, 0xff, &[]),
     }
 }
 
@@ -91,18 +93,18 @@ pub(super) fn frame_fields(
     body: Option<&[u8]>,
 ) -> bool {
     let header = frame.header;
-    out.at("http2.stream", 0..frame.bytes.len(), Value::Present);
-    out.at("http2.length", field::LENGTH, Value::Uint(header.length.into()));
-    out.at("http2.type", field::TYPE, Value::Uint(u8::from(header.kind).into()));
-    out.at("http2.flags", field::FLAGS, Value::hex8(header.flags));
+    out.at(super::name::STREAM, 0..frame.bytes.len(), Value::Present);
+    out.at(super::name::LENGTH, field::LENGTH, Value::Uint(header.length.into()));
+    out.at(super::name::TYPE, field::TYPE, Value::Uint(u8::from(header.kind).into()));
+    out.at(super::name::FLAGS, field::FLAGS, Value::hex8(header.flags));
     let (unused_name, unused_mask, bits) = flag_fields(header.kind);
     let unused = (header.flags & unused_mask) >> unused_mask.trailing_zeros();
     out.at(unused_name, field::FLAGS, Value::hex8(unused));
     for &(name, bit) in bits {
         out.at(name, field::FLAGS, Value::Bool(header.flags & bit != 0));
     }
-    out.at("http2.r", field::STREAM_ID, Value::hex32(header.reserved.into()));
-    out.at("http2.streamid", field::STREAM_ID, Value::Uint(header.stream_id.into()));
+    out.at(super::name::R, field::STREAM_ID, Value::hex32(header.reserved.into()));
+    out.at(super::name::STREAMID, field::STREAM_ID, Value::Uint(header.stream_id.into()));
     let mut cursor = Cursor { payload: frame.payload_bytes(), at: 0 };
     payload_fields(frame, &mut cursor, out, headers, body).is_err()
 }
@@ -130,22 +132,22 @@ fn payload_fields(
             let (range, data) = cursor.take(data_len)?;
             match (ends_stream, body) {
                 // The stream's body, reassembled from several frames.
-                (true, Some(body)) => out.at("http2.data.data", range, Value::Bytes(body)),
+                (true, Some(body)) => out.at(super::name::DATA_DATA, range, Value::Bytes(body)),
                 // A body in one frame: tshark shows the rest of the frame, padding included.
                 (true, None) => {
                     let rest = &frame.bytes[own_data.clone()];
                     if !rest.is_empty() {
-                        out.at("http2.data.data", own_data, Value::Bytes(rest));
+                        out.at(super::name::DATA_DATA, own_data, Value::Bytes(rest));
                     }
                 }
-                (false, _) if !data.is_empty() => out.at("http2.data.data", range, Value::Bytes(data)),
+                (false, _) if !data.is_empty() => out.at(super::name::DATA_DATA, range, Value::Bytes(data)),
                 (false, _) => {}
             }
-            trailing_padding(cursor, out, "http2.data.padding", padding)
+            trailing_padding(cursor, out, super::name::DATA_PADDING, padding)
         }
         FrameType::Headers => {
             if let (true, Some(body)) = (ends_stream, body) {
-                out.computed("http2.data.data", Value::Bytes(body));
+                out.computed(super::name::DATA_DATA, Value::Bytes(body));
             }
             let padding = padding_fields(cursor, out, flags)?;
             if flags & flag::PRIORITY != 0 {
@@ -154,24 +156,24 @@ fn payload_fields(
             let fragment_len = cursor.remaining().checked_sub(padding).ok_or(Malformed)?;
             let (range, fragment) = cursor.take(fragment_len)?;
             if !fragment.is_empty() {
-                out.at("http2.headers", range.clone(), Value::Bytes(fragment));
+                out.at(super::name::HEADERS, range.clone(), Value::Bytes(fragment));
             }
             decoded_fields(out, headers, range.start);
-            trailing_padding(cursor, out, "http2.headers.padding", padding)
+            trailing_padding(cursor, out, super::name::HEADERS_PADDING, padding)
         }
         FrameType::Priority => priority_fields(cursor, out),
         FrameType::RstStream => {
             let (range, error) = cursor.word()?;
-            out.at("http2.rst_stream.error", range, Value::Uint(error.into()));
+            out.at(super::name::RST_STREAM_ERROR, range, Value::Uint(error.into()));
             Ok(())
         }
         FrameType::Settings => {
             while cursor.remaining() > 0 {
                 let entry = cursor.here().start..cursor.here().start + 6.min(cursor.remaining());
-                out.at("http2.settings", entry, Value::Present);
+                out.at(super::name::SETTINGS, entry, Value::Present);
                 let (range, id) = cursor.take(2)?;
                 let id = u16::from_be_bytes([id[0], id[1]]);
-                out.at("http2.settings.id", range, Value::Uint(id.into()));
+                out.at(super::name::SETTINGS_ID, range, Value::Uint(id.into()));
                 let (range, value) = cursor.word()?;
                 out.at(setting_field(id), range, Value::Uint(value.into()));
             }
@@ -180,39 +182,43 @@ fn payload_fields(
         FrameType::PushPromise => {
             let padding = padding_fields(cursor, out, flags)?;
             let (range, word) = cursor.word()?;
-            out.at("http2.push_promise.r", range.clone(), Value::hex32(word >> 31));
-            out.at("http2.push_promise.promised_stream_id", range, Value::Uint((word & 0x7fff_ffff).into()));
+            out.at(super::name::PUSH_PROMISE_R, range.clone(), Value::hex32(word >> 31));
+            out.at(
+                super::name::PUSH_PROMISE_PROMISED_STREAM_ID,
+                range,
+                Value::Uint((word & 0x7fff_ffff).into()),
+            );
             let fragment_len = cursor.remaining().checked_sub(padding).ok_or(Malformed)?;
             let (range, fragment) = cursor.take(fragment_len)?;
             if !fragment.is_empty() {
-                out.at("http2.push_promise.header", range.clone(), Value::Bytes(fragment));
+                out.at(super::name::PUSH_PROMISE_HEADER, range.clone(), Value::Bytes(fragment));
             }
             decoded_fields(out, headers, range.start);
-            trailing_padding(cursor, out, "http2.push_promise.padding", padding)
+            trailing_padding(cursor, out, super::name::PUSH_PROMISE_PADDING, padding)
         }
         FrameType::Ping => {
             let (range, opaque) = cursor.take(8)?;
-            let name = if flags & flag::ACK != 0 { "http2.pong" } else { "http2.ping" };
+            let name = if flags & flag::ACK != 0 { super::name::PONG } else { super::name::PING };
             out.at(name, range, Value::Bytes(opaque));
             Ok(())
         }
         FrameType::Goaway => {
             let (range, word) = cursor.word()?;
-            out.at("http2.goway.r", range.clone(), Value::hex32(word >> 31));
-            out.at("http2.goaway.last_stream_id", range, Value::Uint((word & 0x7fff_ffff).into()));
+            out.at(super::name::GOWAY_R, range.clone(), Value::hex32(word >> 31));
+            out.at(super::name::GOAWAY_LAST_STREAM_ID, range, Value::Uint((word & 0x7fff_ffff).into()));
             let (range, error) = cursor.word()?;
-            out.at("http2.goaway.error", range, Value::Uint(error.into()));
+            out.at(super::name::GOAWAY_ERROR, range, Value::Uint(error.into()));
             let (range, debug) = cursor.take(cursor.remaining())?;
             if !debug.is_empty() {
-                out.at("http2.goaway.addata", range, Value::Bytes(debug));
+                out.at(super::name::GOAWAY_ADDATA, range, Value::Bytes(debug));
             }
             Ok(())
         }
         FrameType::WindowUpdate => {
             let (range, word) = cursor.word()?;
-            out.at("http2.window_update.r", range.clone(), Value::hex32(word >> 31));
+            out.at(super::name::WINDOW_UPDATE_R, range.clone(), Value::hex32(word >> 31));
             out.at(
-                "http2.window_update.window_size_increment",
+                super::name::WINDOW_UPDATE_WINDOW_SIZE_INCREMENT,
                 range,
                 Value::Uint((word & 0x7fff_ffff).into()),
             );
@@ -223,15 +229,15 @@ fn payload_fields(
             let fragment_len = cursor.remaining().checked_sub(padding).ok_or(Malformed)?;
             let (range, fragment) = cursor.take(fragment_len)?;
             if !fragment.is_empty() {
-                out.at("http2.continuation.header", range.clone(), Value::Lazy(&AsciiText(fragment)));
+                out.at(super::name::CONTINUATION_HEADER, range.clone(), Value::Lazy(&AsciiText(fragment)));
             }
             decoded_fields(out, headers, range.start);
-            trailing_padding(cursor, out, "http2.continuation.padding", padding)
+            trailing_padding(cursor, out, super::name::CONTINUATION_PADDING, padding)
         }
         FrameType::Unknown(_) => {
             let (range, bytes) = cursor.take(cursor.remaining())?;
             if !bytes.is_empty() {
-                out.at("http2.unknown", range, Value::Bytes(bytes));
+                out.at(super::name::UNKNOWN, range, Value::Bytes(bytes));
             }
             Ok(())
         }
@@ -241,12 +247,12 @@ fn payload_fields(
 /// The Pad Length fields; returns the padding's length.
 fn padding_fields(cursor: &mut Cursor<'_>, out: &mut Emitter<'_>, flags: u8) -> Result<usize, Malformed> {
     if flags & flag::PADDED == 0 {
-        out.at("http2.pad_length", cursor.here(), Value::Uint(0));
+        out.at(super::name::PAD_LENGTH, cursor.here(), Value::Uint(0));
         return Ok(0);
     }
     let (range, pad) = cursor.take(1)?;
-    out.at("http2.padding", range.clone(), Value::hex8(pad[0]));
-    out.at("http2.pad_length", range, Value::Uint(pad[0].into()));
+    out.at(super::name::PADDING, range.clone(), Value::hex8(pad[0]));
+    out.at(super::name::PAD_LENGTH, range, Value::Uint(pad[0].into()));
     Ok(usize::from(pad[0]))
 }
 
@@ -265,61 +271,65 @@ fn trailing_padding(
 
 fn priority_fields(cursor: &mut Cursor<'_>, out: &mut Emitter<'_>) -> Result<(), Malformed> {
     let (range, word) = cursor.word()?;
-    out.at("http2.exclusive", range.clone(), Value::Bool(word & 0x8000_0000 != 0));
-    out.at("http2.stream_dependency", range, Value::Uint((word & 0x7fff_ffff).into()));
+    out.at(super::name::EXCLUSIVE, range.clone(), Value::Bool(word & 0x8000_0000 != 0));
+    out.at(super::name::STREAM_DEPENDENCY, range, Value::Uint((word & 0x7fff_ffff).into()));
     let (range, weight) = cursor.take(1)?;
-    out.at("http2.headers.weight", range.clone(), Value::Uint(weight[0].into()));
-    out.at("http2.headers.weight_real", range, Value::Uint(u64::from(weight[0]) + 1));
+    out.at(super::name::HEADERS_WEIGHT, range.clone(), Value::Uint(weight[0].into()));
+    out.at(super::name::HEADERS_WEIGHT_REAL, range, Value::Uint(u64::from(weight[0]) + 1));
     Ok(())
 }
 
 /// The value field of a settings identifier.
 fn setting_field(id: u16) -> &'static str {
     match id {
-        1 => "http2.settings.header_table_size",
-        2 => "http2.settings.enable_push",
-        3 => "http2.settings.max_concurrent_streams",
-        4 => "http2.settings.initial_window_size",
-        5 => "http2.settings.max_frame_size",
-        6 => "http2.settings.max_header_list_size",
-        8 => "http2.settings.extended_connect",
-        _ => "http2.settings.unknown",
+        1 => super::name::SETTINGS_HEADER_TABLE_SIZE,
+        2 => super::name::SETTINGS_ENABLE_PUSH,
+        3 => super::name::SETTINGS_MAX_CONCURRENT_STREAMS,
+        4 => super::name::SETTINGS_INITIAL_WINDOW_SIZE,
+        5 => super::name::SETTINGS_MAX_FRAME_SIZE,
+        6 => super::name::SETTINGS_MAX_HEADER_LIST_SIZE,
+        8 => super::name::SETTINGS_EXTENDED_CONNECT,
+        _ => super::name::SETTINGS_UNKNOWN,
     }
 }
 
 /// The decoded header fields of a fragment that starts `fragment_at` bytes into the frame.
 fn decoded_fields(out: &mut Emitter<'_>, headers: Option<&HeaderBlock>, fragment_at: usize) {
     let Some(block) = headers.filter(|block| !block.is_empty()) else { return };
-    out.computed("http2.header.length", Value::Uint(block.decoded_len() as u64));
-    out.computed("http2.header.count", Value::Uint(block.len() as u64));
+    out.computed(super::name::HEADER_LENGTH, Value::Uint(block.decoded_len() as u64));
+    out.computed(super::name::HEADER_COUNT, Value::Uint(block.len() as u64));
     for entry in block.entries() {
         match entry {
             Entry::TableSizeUpdate { size, bytes } => {
                 let range = fragment_at + bytes.start..fragment_at + bytes.end;
-                out.at("http2.header_table_size_update", range.clone(), Value::Present);
-                out.at("http2.header_table_size_update.header_table_size", range, Value::Uint(size));
+                out.at(super::name::HEADER_TABLE_SIZE_UPDATE, range.clone(), Value::Present);
+                out.at(super::name::HEADER_TABLE_SIZE_UPDATE_HEADER_TABLE_SIZE, range, Value::Uint(size));
             }
             Entry::Field { name, value, representation, index, bytes } => {
                 let range = fragment_at + bytes.start..fragment_at + bytes.end;
-                out.at("http2.header", range.clone(), Value::Present);
-                out.at("http2.header.name.length", range.clone(), Value::Uint(name.len() as u64));
-                out.at("http2.header.name", range.clone(), Value::Lazy(&AsciiText(name)));
-                out.at("http2.header.value.length", range.clone(), Value::Uint(value.len() as u64));
-                out.at("http2.header.value", range.clone(), Value::Lazy(&AsciiText(value)));
+                out.at(super::name::HEADER, range.clone(), Value::Present);
+                out.at(super::name::HEADER_NAME_LENGTH, range.clone(), Value::Uint(name.len() as u64));
+                out.at(super::name::HEADER_NAME, range.clone(), Value::Lazy(&AsciiText(name)));
+                out.at(super::name::HEADER_VALUE_LENGTH, range.clone(), Value::Uint(value.len() as u64));
+                out.at(super::name::HEADER_VALUE, range.clone(), Value::Lazy(&AsciiText(value)));
                 if let Some(field) = http2_header_field(name) {
                     out.at(field, range.clone(), Value::Lazy(&AsciiText(value)));
                 }
                 let query_at = value.iter().position(|&byte| byte == b'?');
                 if let (b":path", Some(query_at)) = (name, query_at) {
-                    out.at("http.path_segment", range.clone(), Value::Lazy(&AsciiText(&value[..query_at])));
+                    out.at(
+                        http1::name::PATH_SEGMENT,
+                        range.clone(),
+                        Value::Lazy(&AsciiText(&value[..query_at])),
+                    );
                     for part in value[query_at + 1..].split(|&byte| byte == b'&') {
-                        out.at("http.path_sub_segment", range.clone(), Value::Lazy(&AsciiText(part)));
+                        out.at(http1::name::PATH_SUB_SEGMENT, range.clone(), Value::Lazy(&AsciiText(part)));
                     }
                 }
-                out.at("http2.header.unescaped", range.clone(), Value::Lazy(&PercentDecoded(value)));
-                out.at("http2.header.repr", range.clone(), Value::Str(representation.name()));
+                out.at(super::name::HEADER_UNESCAPED, range.clone(), Value::Lazy(&PercentDecoded(value)));
+                out.at(super::name::HEADER_REPR, range.clone(), Value::Str(representation.name()));
                 if let Some(index) = index {
-                    out.at("http2.header.index", range, Value::Uint(index));
+                    out.at(super::name::HEADER_INDEX, range, Value::Uint(index));
                 }
             }
         }
@@ -328,7 +338,7 @@ fn decoded_fields(out: &mut Emitter<'_>, headers: Option<&HeaderBlock>, fragment
         (block.get(":scheme"), block.get(":authority"), block.get(":path"))
     {
         let uri = PseudoUri { scheme, authority, path };
-        out.computed("http2.request.full_uri", Value::Lazy(&uri));
+        out.computed(super::name::REQUEST_FULL_URI, Value::Lazy(&uri));
     }
 }
 

@@ -19,6 +19,7 @@
 
 mod fields;
 pub mod hpack;
+pub mod name;
 
 use std::fmt;
 

@@ -174,111 +174,111 @@ fn read_body<'a>(frame: &mut Frame<'a>, cursor: &mut Cursor<'a>, payload: &'a [u
             let zeros = payload[cursor.pos()..].iter().take_while(|byte| **byte == 0).count();
             let start = cursor.pos();
             cursor.take(zeros as u64)?;
-            frame.fields.push(("quic.padding_length", start..start, Val::Uint(zeros as u64 + 1)));
+            frame.fields.push((super::name::PADDING_LENGTH, start..start, Val::Uint(zeros as u64 + 1)));
         }
         kind::PING | kind::HANDSHAKE_DONE | kind::IMMEDIATE_ACK => {}
         kind::ACK | kind::ACK_ECN => {
-            uint(cursor, "quic.ack.largest_acknowledged")?;
-            uint(cursor, "quic.ack.ack_delay")?;
-            let ranges = uint(cursor, "quic.ack.ack_range_count")?;
-            uint(cursor, "quic.ack.first_ack_range")?;
+            uint(cursor, super::name::ACK_LARGEST_ACKNOWLEDGED)?;
+            uint(cursor, super::name::ACK_ACK_DELAY)?;
+            let ranges = uint(cursor, super::name::ACK_ACK_RANGE_COUNT)?;
+            uint(cursor, super::name::ACK_FIRST_ACK_RANGE)?;
             // Each range takes at least two bytes, which bounds the loop by the payload.
             for _ in 0..ranges.min(payload.len() as u64) {
-                uint(cursor, "quic.ack.gap")?;
-                uint(cursor, "quic.ack.ack_range")?;
+                uint(cursor, super::name::ACK_GAP)?;
+                uint(cursor, super::name::ACK_ACK_RANGE)?;
             }
             if frame.kind == kind::ACK_ECN {
-                uint(cursor, "quic.ack.ect0_count")?;
-                uint(cursor, "quic.ack.ect1_count")?;
-                uint(cursor, "quic.ack.ecn_ce_count")?;
+                uint(cursor, super::name::ACK_ECT0_COUNT)?;
+                uint(cursor, super::name::ACK_ECT1_COUNT)?;
+                uint(cursor, super::name::ACK_ECN_CE_COUNT)?;
             }
         }
         kind::RESET_STREAM => {
-            uint(cursor, "quic.rsts.stream_id")?;
-            uint(cursor, "quic.rsts.application_error_code")?;
-            uint(cursor, "quic.rsts.final_size")?;
+            uint(cursor, super::name::RSTS_STREAM_ID)?;
+            uint(cursor, super::name::RSTS_APPLICATION_ERROR_CODE)?;
+            uint(cursor, super::name::RSTS_FINAL_SIZE)?;
         }
         kind::STOP_SENDING => {
-            uint(cursor, "quic.ss.stream_id")?;
-            uint(cursor, "quic.ss.application_error_code")?;
+            uint(cursor, super::name::SS_STREAM_ID)?;
+            uint(cursor, super::name::SS_APPLICATION_ERROR_CODE)?;
         }
         kind::CRYPTO => {
-            let offset = uint(cursor, "quic.crypto.offset")?;
-            let length = uint(cursor, "quic.crypto.length")?;
+            let offset = uint(cursor, super::name::CRYPTO_OFFSET)?;
+            let length = uint(cursor, super::name::CRYPTO_LENGTH)?;
             let (_, data) = cursor.take(length)?;
-            frame.fields.push(("quic.crypto.crypto_data", data.clone(), Val::Present));
+            frame.fields.push((super::name::CRYPTO_CRYPTO_DATA, data.clone(), Val::Present));
             frame.crypto = Some((offset, data));
         }
         kind::NEW_TOKEN => {
-            let length = uint(cursor, "quic.nt.length")?;
+            let length = uint(cursor, super::name::NT_LENGTH)?;
             let (token, range) = cursor.take(length)?;
-            frame.fields.push(("quic.nt.token", range, Val::Bytes(token)));
+            frame.fields.push((super::name::NT_TOKEN, range, Val::Bytes(token)));
         }
         kind::STREAM..=kind::STREAM_LAST => {
             let bits = frame.kind as u8;
             let type_byte = at..at + 1;
-            frame.fields.push(("quic.stream.fin", type_byte.clone(), Val::Bool(bits & 0x01 != 0)));
-            frame.fields.push(("quic.stream.len", type_byte.clone(), Val::Bool(bits & 0x02 != 0)));
-            frame.fields.push(("quic.stream.off", type_byte, Val::Bool(bits & 0x04 != 0)));
+            frame.fields.push((super::name::STREAM_FIN, type_byte.clone(), Val::Bool(bits & 0x01 != 0)));
+            frame.fields.push((super::name::STREAM_LEN, type_byte.clone(), Val::Bool(bits & 0x02 != 0)));
+            frame.fields.push((super::name::STREAM_OFF, type_byte, Val::Bool(bits & 0x04 != 0)));
             let (id, id_range) = cursor.varint()?;
-            frame.fields.push(("quic.stream.stream_id", id_range.clone(), Val::Uint(id)));
-            frame.fields.push(("quic.stream.initiator", id_range.clone(), Val::Uint(id & 1)));
-            frame.fields.push(("quic.stream.direction", id_range, Val::Uint(id >> 1 & 1)));
+            frame.fields.push((super::name::STREAM_STREAM_ID, id_range.clone(), Val::Uint(id)));
+            frame.fields.push((super::name::STREAM_INITIATOR, id_range.clone(), Val::Uint(id & 1)));
+            frame.fields.push((super::name::STREAM_DIRECTION, id_range, Val::Uint(id >> 1 & 1)));
             let mut offset = 0;
             if bits & 0x04 != 0 {
                 let (value, range) = cursor.varint()?;
-                frame.fields.push(("quic.stream.offset", range, Val::Uint(value)));
+                frame.fields.push((super::name::STREAM_OFFSET, range, Val::Uint(value)));
                 offset = value;
             }
             let length = if bits & 0x02 != 0 {
                 let (value, range) = cursor.varint()?;
-                frame.fields.push(("quic.stream.length", range, Val::Uint(value)));
+                frame.fields.push((super::name::STREAM_LENGTH, range, Val::Uint(value)));
                 value
             } else {
                 cursor.remaining() as u64
             };
             let (data, range) = cursor.take(length)?;
-            frame.fields.push(("quic.stream_data", range.clone(), Val::Bytes(data)));
+            frame.fields.push((super::name::STREAM_DATA, range.clone(), Val::Bytes(data)));
             frame.stream = Some((id, offset, range, bits & 0x01 != 0));
         }
         kind::MAX_DATA => {
-            uint(cursor, "quic.md.maximum_data")?;
+            uint(cursor, super::name::MD_MAXIMUM_DATA)?;
         }
         kind::MAX_STREAM_DATA => {
-            uint(cursor, "quic.msd.stream_id")?;
-            uint(cursor, "quic.msd.maximum_stream_data")?;
+            uint(cursor, super::name::MSD_STREAM_ID)?;
+            uint(cursor, super::name::MSD_MAXIMUM_STREAM_DATA)?;
         }
         kind::MAX_STREAMS_BIDI | kind::MAX_STREAMS_UNI => {
-            uint(cursor, "quic.ms.max_streams")?;
+            uint(cursor, super::name::MS_MAX_STREAMS)?;
         }
         kind::DATA_BLOCKED => {
-            uint(cursor, "quic.sb.stream_data_limit")?;
+            uint(cursor, super::name::SB_STREAM_DATA_LIMIT)?;
         }
         kind::STREAM_DATA_BLOCKED => {
-            uint(cursor, "quic.sdb.stream_id")?;
-            uint(cursor, "quic.sb.stream_data_limit")?;
+            uint(cursor, super::name::SDB_STREAM_ID)?;
+            uint(cursor, super::name::SB_STREAM_DATA_LIMIT)?;
         }
         kind::STREAMS_BLOCKED_BIDI | kind::STREAMS_BLOCKED_UNI => {
-            uint(cursor, "quic.sib.stream_limit")?;
+            uint(cursor, super::name::SIB_STREAM_LIMIT)?;
         }
         kind::NEW_CONNECTION_ID => {
-            uint(cursor, "quic.nci.sequence")?;
-            uint(cursor, "quic.nci.retire_prior_to")?;
+            uint(cursor, super::name::NCI_SEQUENCE)?;
+            uint(cursor, super::name::NCI_RETIRE_PRIOR_TO)?;
             let (length, range) = cursor.u8()?;
-            frame.fields.push(("quic.nci.connection_id.length", range, Val::Uint(length.into())));
+            frame.fields.push((super::name::NCI_CONNECTION_ID_LENGTH, range, Val::Uint(length.into())));
             let (id, range) = cursor.take(length.into())?;
-            frame.fields.push(("quic.nci.connection_id", range, Val::Bytes(id)));
+            frame.fields.push((super::name::NCI_CONNECTION_ID, range, Val::Bytes(id)));
             let (token, range) = cursor.take(16)?;
-            frame.fields.push(("quic.nci.stateless_reset_token", range, Val::Bytes(token)));
+            frame.fields.push((super::name::NCI_STATELESS_RESET_TOKEN, range, Val::Bytes(token)));
         }
         kind::RETIRE_CONNECTION_ID => {
-            uint(cursor, "quic.rci.sequence")?;
+            uint(cursor, super::name::RCI_SEQUENCE)?;
         }
         kind::PATH_CHALLENGE | kind::PATH_RESPONSE => {
             let name = if frame.kind == kind::PATH_CHALLENGE {
-                "quic.path_challenge.data"
+                super::name::PATH_CHALLENGE_DATA
             } else {
-                "quic.path_response.data"
+                super::name::PATH_RESPONSE_DATA
             };
             let (data, range) = cursor.take(8)?;
             frame.fields.push((name, range, Val::Bytes(data)));
@@ -286,43 +286,43 @@ fn read_body<'a>(frame: &mut Frame<'a>, cursor: &mut Cursor<'a>, payload: &'a [u
         kind::CONNECTION_CLOSE | kind::CONNECTION_CLOSE_APP => {
             if frame.kind == kind::CONNECTION_CLOSE {
                 let (code, range) = cursor.varint()?;
-                frame.fields.push(("quic.cc.error_code", range.clone(), Val::Uint(code)));
+                frame.fields.push((super::name::CC_ERROR_CODE, range.clone(), Val::Uint(code)));
                 // CRYPTO_ERROR (0x1XX) carries a TLS alert in its low byte.
                 if code >> 8 == 1
                     && crate::dissect::tls::names::alert_description((code & 0xff) as u8).is_some()
                 {
                     frame.fields.push((
-                        "quic.cc.error_code.tls_alert",
+                        super::name::CC_ERROR_CODE_TLS_ALERT,
                         range.end - 1..range.end,
                         Val::Uint(code & 0xff),
                     ));
                 }
                 let (frame_type, range) = cursor.varint()?;
-                frame.fields.push(("quic.cc.frame_type", range, Val::Uint(frame_type)));
+                frame.fields.push((super::name::CC_FRAME_TYPE, range, Val::Uint(frame_type)));
             } else {
                 let (code, range) = cursor.varint()?;
-                frame.fields.push(("quic.cc.error_code.app", range, Val::Uint(code)));
+                frame.fields.push((super::name::CC_ERROR_CODE_APP, range, Val::Uint(code)));
             }
             let (length, range) = cursor.varint()?;
-            frame.fields.push(("quic.cc.reason_phrase.length", range, Val::Uint(length)));
+            frame.fields.push((super::name::CC_REASON_PHRASE_LENGTH, range, Val::Uint(length)));
             let (reason, range) = cursor.take(length)?;
-            frame.fields.push(("quic.cc.reason_phrase", range, Val::Text(reason)));
+            frame.fields.push((super::name::CC_REASON_PHRASE, range, Val::Text(reason)));
         }
         kind::DATAGRAM | kind::DATAGRAM_LENGTH => {
             let length = if frame.kind == kind::DATAGRAM_LENGTH {
                 let (value, range) = cursor.varint()?;
-                frame.fields.push(("quic.dg.length", range, Val::Uint(value)));
+                frame.fields.push((super::name::DG_LENGTH, range, Val::Uint(value)));
                 value
             } else {
                 cursor.remaining() as u64
             };
             let (data, range) = cursor.take(length)?;
-            frame.fields.push(("quic.dg", range, Val::Bytes(data)));
+            frame.fields.push((super::name::DG, range, Val::Bytes(data)));
         }
         kind::ACK_FREQUENCY => {
-            uint(cursor, "quic.af.sequence_number")?;
-            uint(cursor, "quic.af.ack_eliciting_threshold")?;
-            uint(cursor, "quic.af.request_max_ack_delay")?;
+            uint(cursor, super::name::AF_SEQUENCE_NUMBER)?;
+            uint(cursor, super::name::AF_ACK_ELICITING_THRESHOLD)?;
+            uint(cursor, super::name::AF_REQUEST_MAX_ACK_DELAY)?;
             // The reordering threshold of draft-ietf-quic-ack-frequency-04 and later.
             cursor.varint()?;
         }

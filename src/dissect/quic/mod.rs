@@ -10,6 +10,7 @@
 
 pub mod frame;
 pub mod header;
+pub mod name;
 pub mod varint;
 
 use std::fmt;
@@ -87,61 +88,61 @@ impl<'a> Packet<'a> {
         let bytes = self.span.bytes;
         let mut packet_out = out.within(&self.span);
         let out = &mut packet_out;
-        out.computed("quic.packet_length", Value::Uint(bytes.len() as u64));
+        out.computed(name::PACKET_LENGTH, Value::Uint(bytes.len() as u64));
         let first = header.first;
         match header.kind {
             Kind::Short => self.short_fields(out),
             Kind::VersionNegotiation => {
-                out.at("quic.header_form", 0..1, Value::Uint(1));
-                out.at("quic.vn.unused", 0..1, Value::hex8(first & 0x7f));
+                out.at(name::HEADER_FORM, 0..1, Value::Uint(1));
+                out.at(name::VN_UNUSED, 0..1, Value::hex8(first & 0x7f));
                 self.long_common(out);
                 let mut at = header.pn_offset;
                 while let Some(version) = bytes.get(at..at + 4) {
                     let version = u32::from_be_bytes([version[0], version[1], version[2], version[3]]);
-                    out.at("quic.supported_version", at..at + 4, Value::hex32(version));
+                    out.at(name::SUPPORTED_VERSION, at..at + 4, Value::hex32(version));
                     at += 4;
                 }
             }
             Kind::Retry => {
-                out.at("quic.header_form", 0..1, Value::Uint(1));
+                out.at(name::HEADER_FORM, 0..1, Value::Uint(1));
                 self.long_type(out);
                 self.long_common(out);
                 let token_end = bytes.len().saturating_sub(16).max(header.pn_offset);
                 out.at(
-                    "quic.retry_token",
+                    name::RETRY_TOKEN,
                     header.pn_offset..token_end,
                     Value::Bytes(&bytes[header.pn_offset..token_end]),
                 );
-                out.at("quic.retry_integrity_tag", token_end..bytes.len(), Value::Bytes(&bytes[token_end..]));
+                out.at(name::RETRY_INTEGRITY_TAG, token_end..bytes.len(), Value::Bytes(&bytes[token_end..]));
             }
             Kind::Initial | Kind::ZeroRtt | Kind::Handshake => {
-                out.at("quic.header_form", 0..1, Value::Uint(1));
-                out.at("quic.fixed_bit", 0..1, Value::Bool(first & 0x40 != 0));
+                out.at(name::HEADER_FORM, 0..1, Value::Uint(1));
+                out.at(name::FIXED_BIT, 0..1, Value::Bool(first & 0x40 != 0));
                 self.long_type(out);
                 if let Some(unprotected) = self.unprotected {
-                    out.at("quic.long.reserved", 0..1, Value::Uint((unprotected.first >> 2 & 0x03).into()));
-                    out.at("quic.packet_number_length", 0..1, Value::Uint((unprotected.first & 0x03).into()));
+                    out.at(name::LONG_RESERVED, 0..1, Value::Uint((unprotected.first >> 2 & 0x03).into()));
+                    out.at(name::PACKET_NUMBER_LENGTH, 0..1, Value::Uint((unprotected.first & 0x03).into()));
                 }
                 self.long_common(out);
                 if let Some((length, range, token)) = &header.token {
-                    out.at("quic.token_length", range.clone(), Value::Uint(*length));
+                    out.at(name::TOKEN_LENGTH, range.clone(), Value::Uint(*length));
                     if *length > 0 {
-                        out.at("quic.token", token.clone(), Value::Bytes(&bytes[token.clone()]));
+                        out.at(name::TOKEN, token.clone(), Value::Bytes(&bytes[token.clone()]));
                     }
                 }
                 if let Some((length, range)) = &header.length {
-                    out.at("quic.length", range.clone(), Value::Uint(*length));
+                    out.at(name::LENGTH, range.clone(), Value::Uint(*length));
                 }
-                self.payload_fields(out, "quic.payload");
+                self.payload_fields(out, name::PAYLOAD);
             }
         }
     }
 
     fn long_type(&self, out: &mut Emitter<'_>) {
         let name = if self.header.version == crate::crypto::quic::VERSION_2 {
-            "quic.long.packet_type_v2"
+            name::LONG_PACKET_TYPE_V2
         } else {
-            "quic.long.packet_type"
+            name::LONG_PACKET_TYPE
         };
         out.at(name, 0..1, Value::Uint((self.header.first >> 4 & 0x03).into()));
     }
@@ -149,36 +150,36 @@ impl<'a> Packet<'a> {
     fn long_common(&self, out: &mut Emitter<'_>) {
         let header = &self.header;
         let bytes = self.span.bytes;
-        out.at("quic.version", 1..5, Value::hex32(header.version));
+        out.at(name::VERSION, 1..5, Value::hex32(header.version));
         let dcid = header.dcid.clone();
-        out.at("quic.dcil", 5..6, Value::Uint(dcid.len() as u64));
+        out.at(name::DCIL, 5..6, Value::Uint(dcid.len() as u64));
         if !dcid.is_empty() {
-            out.at("quic.dcid", dcid.clone(), Value::Bytes(&bytes[dcid.clone()]));
+            out.at(name::DCID, dcid.clone(), Value::Bytes(&bytes[dcid.clone()]));
         }
         if let Some(scid) = &header.scid {
-            out.at("quic.scil", dcid.end..dcid.end + 1, Value::Uint(scid.len() as u64));
+            out.at(name::SCIL, dcid.end..dcid.end + 1, Value::Uint(scid.len() as u64));
             if !scid.is_empty() {
-                out.at("quic.scid", scid.clone(), Value::Bytes(&bytes[scid.clone()]));
+                out.at(name::SCID, scid.clone(), Value::Bytes(&bytes[scid.clone()]));
             }
         }
     }
 
     fn short_fields(&self, out: &mut Emitter<'_>) {
         let (first, bytes) = (self.header.first, self.span.bytes);
-        out.computed("quic.short", Value::Present);
-        out.at("quic.header_form", 0..1, Value::Uint(0));
-        out.at("quic.fixed_bit", 0..1, Value::Bool(first & 0x40 != 0));
-        out.at("quic.spin_bit", 0..1, Value::Bool(first & 0x20 != 0));
+        out.computed(name::SHORT, Value::Present);
+        out.at(name::HEADER_FORM, 0..1, Value::Uint(0));
+        out.at(name::FIXED_BIT, 0..1, Value::Bool(first & 0x40 != 0));
+        out.at(name::SPIN_BIT, 0..1, Value::Bool(first & 0x20 != 0));
         if let Some(unprotected) = self.unprotected {
-            out.at("quic.short.reserved", 0..1, Value::Uint((unprotected.first >> 3 & 0x03).into()));
-            out.at("quic.key_phase", 0..1, Value::Bool(unprotected.first & 0x04 != 0));
-            out.at("quic.packet_number_length", 0..1, Value::Uint((unprotected.first & 0x03).into()));
+            out.at(name::SHORT_RESERVED, 0..1, Value::Uint((unprotected.first >> 3 & 0x03).into()));
+            out.at(name::KEY_PHASE, 0..1, Value::Bool(unprotected.first & 0x04 != 0));
+            out.at(name::PACKET_NUMBER_LENGTH, 0..1, Value::Uint((unprotected.first & 0x03).into()));
         }
         let dcid = self.header.dcid.clone();
         if !dcid.is_empty() {
-            out.at("quic.dcid", dcid.clone(), Value::Bytes(&bytes[dcid]));
+            out.at(name::DCID, dcid.clone(), Value::Bytes(&bytes[dcid]));
         }
-        self.payload_fields(out, "quic.protected_payload");
+        self.payload_fields(out, name::PROTECTED_PAYLOAD);
     }
 
     /// The packet number, the protected payload and the frames; or, when header protection
@@ -188,19 +189,19 @@ impl<'a> Packet<'a> {
         let pn_offset = self.header.pn_offset.min(bytes.len());
         let Some(unprotected) = self.unprotected else {
             if pn_offset < bytes.len() {
-                out.at("quic.remaining_payload", pn_offset..bytes.len(), Value::Bytes(&bytes[pn_offset..]));
+                out.at(name::REMAINING_PAYLOAD, pn_offset..bytes.len(), Value::Bytes(&bytes[pn_offset..]));
             }
             return;
         };
         let payload_at = (pn_offset + unprotected.pn_len).min(bytes.len());
-        out.at("quic.packet_number", pn_offset..payload_at, Value::Uint(unprotected.packet_number));
+        out.at(name::PACKET_NUMBER, pn_offset..payload_at, Value::Uint(unprotected.packet_number));
         out.at(payload_name, payload_at..bytes.len(), Value::Bytes(&bytes[payload_at..]));
         let Some(plaintext) = self.plaintext else { return };
         let mut plain_out = out.within(&plaintext);
         for frame in self.frames() {
             let range = frame.range.clone();
-            plain_out.at("quic.frame", range.clone(), Value::Present);
-            plain_out.at("quic.frame_type", range.start..range.start + 1, Value::Uint(frame.kind));
+            plain_out.at(name::FRAME, range.clone(), Value::Present);
+            plain_out.at(name::FRAME_TYPE, range.start..range.start + 1, Value::Uint(frame.kind));
             for (name, range, value) in &frame.fields {
                 let value = match value {
                     frame::Val::Uint(value) => Value::Uint(*value),
@@ -256,14 +257,14 @@ impl<'a> Packet<'a> {
 impl<'a> Quic<'a> {
     pub fn fields(&self, out: &mut Emitter<'_>) {
         if let Some(number) = self.connection {
-            out.computed("quic.connection.number", Value::Uint(number.into()));
+            out.computed(name::CONNECTION_NUMBER, Value::Uint(number.into()));
         }
         for packet in &self.packets {
             packet.fields(out);
         }
         if let Some(padding) = &self.padding {
             let mut padding_out = out.within(padding);
-            padding_out.at("quic.coalesced_padding_data", 0..padding.bytes.len(), Value::Present);
+            padding_out.at(name::COALESCED_PADDING_DATA, 0..padding.bytes.len(), Value::Present);
         }
     }
 

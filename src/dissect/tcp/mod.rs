@@ -14,6 +14,7 @@
 //! Relative sequence numbers, stream numbers and retransmission analysis need the segments
 //! before this one; `track` computes them into an [`Analysis`] that the fields then show.
 
+pub mod name;
 pub mod options;
 
 use std::fmt;
@@ -230,65 +231,65 @@ impl<'a> Header<'a> {
     pub fn fields(&self, out: &mut Emitter<'_>, analysis: Option<&Analysis>, quoted_by: Option<Protocol>) {
         let quoted = quoted_by.is_some();
         let (src, dst) = (self.src_port(), self.dst_port());
-        out.at("tcp.srcport", field::SRC_PORT, Value::Uint(src.into()));
-        out.at("tcp.dstport", field::DST_PORT, Value::Uint(dst.into()));
-        out.at("tcp.port", field::SRC_PORT, Value::Uint(src.into()));
-        out.at("tcp.port", field::DST_PORT, Value::Uint(dst.into()));
+        out.at(name::SRCPORT, field::SRC_PORT, Value::Uint(src.into()));
+        out.at(name::DSTPORT, field::DST_PORT, Value::Uint(dst.into()));
+        out.at(name::PORT, field::SRC_PORT, Value::Uint(src.into()));
+        out.at(name::PORT, field::DST_PORT, Value::Uint(dst.into()));
         if let Some(analysis) = analysis {
-            out.computed("tcp.stream", Value::Uint(analysis.stream.into()));
-            out.computed("tcp.completeness", Value::Uint(analysis.completeness.into()));
+            out.computed(name::STREAM, Value::Uint(analysis.stream.into()));
+            out.computed(name::COMPLETENESS, Value::Uint(analysis.completeness.into()));
         }
         if quoted {
-            out.at("tcp.seq", field::SEQ, Value::Uint(self.seq().into()));
+            out.at(name::SEQ, field::SEQ, Value::Uint(self.seq().into()));
         } else {
-            out.computed("tcp.len", Value::Uint(self.segment_len() as u64));
+            out.computed(name::LEN, Value::Uint(self.segment_len() as u64));
         }
         let (seq_base, ack_base) = analysis.map_or((0, 0), |a| (a.seq_base, a.ack_base));
         let relative_seq = self.seq().wrapping_sub(seq_base);
         if !quoted {
-            out.at("tcp.seq", field::SEQ, Value::Uint(relative_seq.into()));
+            out.at(name::SEQ, field::SEQ, Value::Uint(relative_seq.into()));
         }
         if quoted_by != Some(Protocol::Icmp) {
-            out.at("tcp.seq_raw", field::SEQ, Value::Uint(self.seq().into()));
+            out.at(name::SEQ_RAW, field::SEQ, Value::Uint(self.seq().into()));
         }
         if analysis.is_some() && !quoted {
             let next = relative_seq.wrapping_add(self.sequence_len());
-            out.computed("tcp.nxtseq", Value::Uint(next.into()));
+            out.computed(name::NXTSEQ, Value::Uint(next.into()));
         }
         // Without the ACK flag the field is shown as it is: there is nothing to be relative to.
         let ack = if self.has(flag::ACK) { self.ack().wrapping_sub(ack_base) } else { self.ack() };
-        out.at("tcp.ack", field::ACK, Value::Uint(ack.into()));
-        out.at("tcp.ack_raw", field::ACK, Value::Uint(self.ack().into()));
-        out.at("tcp.hdr_len", field::OFFSET_FLAGS.start..13, Value::Uint(self.header_len() as u64));
+        out.at(name::ACK, field::ACK, Value::Uint(ack.into()));
+        out.at(name::ACK_RAW, field::ACK, Value::Uint(self.ack().into()));
+        out.at(name::HDR_LEN, field::OFFSET_FLAGS.start..13, Value::Uint(self.header_len() as u64));
         self.flag_fields(out);
         self.window_fields(out, analysis.map(|a| a.window), quoted);
-        out.at("tcp.checksum", field::CHECKSUM, Value::hex16(self.checksum()));
-        out.at("tcp.checksum.status", field::CHECKSUM, Value::Uint(2));
-        out.at("tcp.urgent_pointer", field::URGENT, Value::Uint(self.urgent_pointer().into()));
+        out.at(name::CHECKSUM, field::CHECKSUM, Value::hex16(self.checksum()));
+        out.at(name::CHECKSUM_STATUS, field::CHECKSUM, Value::Uint(2));
+        out.at(name::URGENT_POINTER, field::URGENT, Value::Uint(self.urgent_pointer().into()));
         if self.header_len() > MIN_HEADER_LEN {
             let options = &self.bytes[MIN_HEADER_LEN..];
-            out.at("tcp.options", MIN_HEADER_LEN..self.header_len(), Value::Bytes(options));
+            out.at(name::OPTIONS, MIN_HEADER_LEN..self.header_len(), Value::Bytes(options));
             for option in self.options().map_while(Result::ok) {
                 option.fields(out, analysis.map(|a| a.ack_base));
             }
         }
         if let Some(analysis) = analysis {
             analysis_fields(out, analysis);
-            out.computed("tcp.time_relative", Value::Seconds(analysis.time_relative_ns));
-            out.computed("tcp.time_delta", Value::Seconds(analysis.time_delta_ns));
+            out.computed(name::TIME_RELATIVE, Value::Seconds(analysis.time_relative_ns));
+            out.computed(name::TIME_DELTA, Value::Seconds(analysis.time_delta_ns));
         }
         if !self.payload.is_empty() && !quoted {
             let range = self.header_len()..self.header_len() + self.payload.len();
-            out.at("tcp.payload", range.clone(), Value::Bytes(self.payload));
+            out.at(name::PAYLOAD, range.clone(), Value::Bytes(self.payload));
             // Wireshark shows a retransmission's data as segment data rather than decoding it,
             // and so the parts of a segment that belong to a PDU spanning segments.
             if analysis.is_some_and(|a| a.flags & analysis::RETRANSMISSION != 0) {
-                out.at("tcp.segment_data", range, Value::Bytes(self.payload));
+                out.at(name::SEGMENT_DATA, range, Value::Bytes(self.payload));
             } else if let Some(analysis) = analysis {
                 for (start, end) in [analysis.pdu_head, analysis.pdu_tail].into_iter().flatten() {
                     let Some(bytes) = self.payload.get(start as usize..end as usize) else { continue };
                     let from = self.header_len() + start as usize;
-                    out.at("tcp.segment_data", from..from + bytes.len(), Value::Bytes(bytes));
+                    out.at(name::SEGMENT_DATA, from..from + bytes.len(), Value::Bytes(bytes));
                 }
             }
         }
@@ -297,33 +298,33 @@ impl<'a> Header<'a> {
     fn flag_fields(&self, out: &mut Emitter<'_>) {
         let flags = self.flags();
         let range = field::OFFSET_FLAGS;
-        out.at("tcp.flags", range.clone(), Value::hex16(flags));
-        out.at("tcp.flags.res", range.clone(), Value::Bool(flags & flag::RESERVED != 0));
+        out.at(name::FLAGS, range.clone(), Value::hex16(flags));
+        out.at(name::FLAGS_RES, range.clone(), Value::Bool(flags & flag::RESERVED != 0));
         let bits = [
-            ("tcp.flags.ae", flag::NS),
-            ("tcp.flags.cwr", flag::CWR),
-            ("tcp.flags.ece", flag::ECE),
-            ("tcp.flags.urg", flag::URG),
-            ("tcp.flags.ack", flag::ACK),
-            ("tcp.flags.push", flag::PSH),
-            ("tcp.flags.reset", flag::RST),
-            ("tcp.flags.syn", flag::SYN),
-            ("tcp.flags.fin", flag::FIN),
+            (name::FLAGS_AE, flag::NS),
+            (name::FLAGS_CWR, flag::CWR),
+            (name::FLAGS_ECE, flag::ECE),
+            (name::FLAGS_URG, flag::URG),
+            (name::FLAGS_ACK, flag::ACK),
+            (name::FLAGS_PUSH, flag::PSH),
+            (name::FLAGS_RESET, flag::RST),
+            (name::FLAGS_SYN, flag::SYN),
+            (name::FLAGS_FIN, flag::FIN),
         ];
         for (name, bit) in bits {
             out.at(name, range.clone(), Value::Bool(flags & bit != 0));
         }
-        out.at("tcp.flags.str", range, Value::FlagString(flags));
+        out.at(name::FLAGS_STR, range, Value::FlagString(flags));
     }
 
     /// The window fields. A SYN's window is never scaled (RFC 7323 section 2.2), and a quoted
     /// header's scale is not looked for.
     fn window_fields(&self, out: &mut Emitter<'_>, scaling: Option<WindowScaling>, quoted: bool) {
         let value = self.window();
-        out.at("tcp.window_size_value", field::WINDOW, Value::Uint(value.into()));
+        out.at(name::WINDOW_SIZE_VALUE, field::WINDOW, Value::Uint(value.into()));
         let Some(scaling) = scaling else { return };
         if self.has(flag::SYN) || quoted {
-            return out.computed("tcp.window_size", Value::Uint(value.into()));
+            return out.computed(name::WINDOW_SIZE, Value::Uint(value.into()));
         }
         let (size, factor) = match scaling {
             WindowScaling::Unknown => (u64::from(value), -1i64),
@@ -333,8 +334,8 @@ impl<'a> Header<'a> {
                 (u64::from(value) << shift, 1i64 << shift)
             }
         };
-        out.computed("tcp.window_size", Value::Uint(size));
-        out.computed("tcp.window_size_scalefactor", Value::Int(factor));
+        out.computed(name::WINDOW_SIZE, Value::Uint(size));
+        out.computed(name::WINDOW_SIZE_SCALEFACTOR, Value::Int(factor));
     }
 
     /// The Info-column text, in tshark's words.
@@ -400,50 +401,50 @@ pub fn reassembly_fields(out: &mut Emitter<'_>, segments: &[(u64, usize)]) {
     }
     let mut at = 0;
     for (frame, len) in segments {
-        out.at("tcp.segment", at..at + len, Value::Uint(*frame));
+        out.at(name::SEGMENT, at..at + len, Value::Uint(*frame));
         at += len;
     }
-    out.computed("tcp.segment.count", Value::Uint(segments.len() as u64));
-    out.computed("tcp.reassembled.length", Value::Uint(at as u64));
+    out.computed(name::SEGMENT_COUNT, Value::Uint(segments.len() as u64));
+    out.computed(name::REASSEMBLED_LENGTH, Value::Uint(at as u64));
 }
 
 fn analysis_fields(out: &mut Emitter<'_>, analysis: &Analysis) {
     let flags = analysis.flags;
     let names = [
-        (analysis::RETRANSMISSION, "tcp.analysis.retransmission"),
-        (analysis::FAST_RETRANSMISSION, "tcp.analysis.fast_retransmission"),
-        (analysis::SPURIOUS_RETRANSMISSION, "tcp.analysis.spurious_retransmission"),
-        (analysis::OUT_OF_ORDER, "tcp.analysis.out_of_order"),
-        (analysis::LOST_SEGMENT, "tcp.analysis.lost_segment"),
-        (analysis::DUPLICATE_ACK, "tcp.analysis.duplicate_ack"),
-        (analysis::KEEP_ALIVE, "tcp.analysis.keep_alive"),
-        (analysis::WINDOW_UPDATE, "tcp.analysis.window_update"),
-        (analysis::ZERO_WINDOW, "tcp.analysis.zero_window"),
-        (analysis::ZERO_WINDOW_PROBE, "tcp.analysis.zero_window_probe"),
-        (analysis::ZERO_WINDOW_PROBE_ACK, "tcp.analysis.zero_window_probe_ack"),
-        (analysis::KEEP_ALIVE_ACK, "tcp.analysis.keep_alive_ack"),
-        (analysis::ACK_LOST_SEGMENT, "tcp.analysis.ack_lost_segment"),
-        (analysis::WINDOW_FULL, "tcp.analysis.window_full"),
-        (analysis::PORTS_REUSED, "tcp.analysis.reused_ports"),
+        (analysis::RETRANSMISSION, name::ANALYSIS_RETRANSMISSION),
+        (analysis::FAST_RETRANSMISSION, name::ANALYSIS_FAST_RETRANSMISSION),
+        (analysis::SPURIOUS_RETRANSMISSION, name::ANALYSIS_SPURIOUS_RETRANSMISSION),
+        (analysis::OUT_OF_ORDER, name::ANALYSIS_OUT_OF_ORDER),
+        (analysis::LOST_SEGMENT, name::ANALYSIS_LOST_SEGMENT),
+        (analysis::DUPLICATE_ACK, name::ANALYSIS_DUPLICATE_ACK),
+        (analysis::KEEP_ALIVE, name::ANALYSIS_KEEP_ALIVE),
+        (analysis::WINDOW_UPDATE, name::ANALYSIS_WINDOW_UPDATE),
+        (analysis::ZERO_WINDOW, name::ANALYSIS_ZERO_WINDOW),
+        (analysis::ZERO_WINDOW_PROBE, name::ANALYSIS_ZERO_WINDOW_PROBE),
+        (analysis::ZERO_WINDOW_PROBE_ACK, name::ANALYSIS_ZERO_WINDOW_PROBE_ACK),
+        (analysis::KEEP_ALIVE_ACK, name::ANALYSIS_KEEP_ALIVE_ACK),
+        (analysis::ACK_LOST_SEGMENT, name::ANALYSIS_ACK_LOST_SEGMENT),
+        (analysis::WINDOW_FULL, name::ANALYSIS_WINDOW_FULL),
+        (analysis::PORTS_REUSED, name::ANALYSIS_REUSED_PORTS),
     ];
     if analysis.analysed {
-        out.computed("tcp.analysis", Value::Present);
+        out.computed(name::ANALYSIS, Value::Present);
     }
     if let Some((frame, rtt_ns)) = analysis.acks {
-        out.computed("tcp.analysis.acks_frame", Value::Uint(frame));
+        out.computed(name::ANALYSIS_ACKS_FRAME, Value::Uint(frame));
         if rtt_ns != 0 {
-            out.computed("tcp.analysis.ack_rtt", Value::Seconds(rtt_ns));
+            out.computed(name::ANALYSIS_ACK_RTT, Value::Seconds(rtt_ns));
         }
     }
     if let Some(rtt_ns) = analysis.initial_rtt_ns {
-        out.computed("tcp.analysis.initial_rtt", Value::Seconds(rtt_ns));
+        out.computed(name::ANALYSIS_INITIAL_RTT, Value::Seconds(rtt_ns));
     }
     if let Some((bytes, push_bytes)) = analysis.in_flight {
-        out.computed("tcp.analysis.bytes_in_flight", Value::Uint(bytes.into()));
-        out.computed("tcp.analysis.push_bytes_sent", Value::Uint(push_bytes.into()));
+        out.computed(name::ANALYSIS_BYTES_IN_FLIGHT, Value::Uint(bytes.into()));
+        out.computed(name::ANALYSIS_PUSH_BYTES_SENT, Value::Uint(push_bytes.into()));
     }
     if flags != 0 {
-        out.computed("tcp.analysis.flags", Value::Present);
+        out.computed(name::ANALYSIS_FLAGS, Value::Present);
     }
     for (bit, name) in names {
         if flags & bit != 0 {
@@ -452,13 +453,13 @@ fn analysis_fields(out: &mut Emitter<'_>, analysis: &Analysis) {
         // Wireshark marks a fast retransmission as a retransmission too, and lists a
         // duplicate ACK twice: among the flags and again beside its count.
         if bit == analysis::FAST_RETRANSMISSION && flags & bit != 0 {
-            out.computed("tcp.analysis.retransmission", Value::Present);
+            out.computed(name::ANALYSIS_RETRANSMISSION, Value::Present);
         }
     }
     if let Some((count, frame)) = analysis.duplicate_of {
-        out.computed("tcp.analysis.duplicate_ack", Value::Present);
-        out.computed("tcp.analysis.duplicate_ack_num", Value::Uint(count.into()));
-        out.computed("tcp.analysis.duplicate_ack_frame", Value::Uint(frame));
+        out.computed(name::ANALYSIS_DUPLICATE_ACK, Value::Present);
+        out.computed(name::ANALYSIS_DUPLICATE_ACK_NUM, Value::Uint(count.into()));
+        out.computed(name::ANALYSIS_DUPLICATE_ACK_FRAME, Value::Uint(frame));
     }
 }
 

@@ -99,20 +99,20 @@ impl<'a> TcpOption<'a> {
     /// option's bytes.
     pub fn protocol_name(&self) -> &'static str {
         match self.kind {
-            kind::END => "tcp.options.eol",
-            kind::NOP => "tcp.options.nop",
-            kind::MSS => "tcp.options.mss",
-            kind::WINDOW_SCALE => "tcp.options.wscale",
-            kind::SACK_PERMITTED => "tcp.options.sack_perm",
-            kind::SACK => "tcp.options.sack",
-            kind::TIMESTAMPS => "tcp.options.timestamp",
-            19 => "tcp.options.md5",
-            28 => "tcp.options.user_to",
-            29 => "tcp.options.ao",
-            30 => "mptcp",
-            kind::FAST_OPEN => "tcp.options.tfo",
-            kind::EXPERIMENTAL_1 | kind::EXPERIMENTAL_2 => "tcp.options.experimental",
-            _ => "tcp.options.unknown",
+            kind::END => super::name::OPTIONS_EOL,
+            kind::NOP => super::name::OPTIONS_NOP,
+            kind::MSS => super::name::OPTIONS_MSS,
+            kind::WINDOW_SCALE => super::name::OPTIONS_WSCALE,
+            kind::SACK_PERMITTED => super::name::OPTIONS_SACK_PERM,
+            kind::SACK => super::name::OPTIONS_SACK,
+            kind::TIMESTAMPS => super::name::OPTIONS_TIMESTAMP,
+            19 => super::name::OPTIONS_MD5,
+            28 => super::name::OPTIONS_USER_TO,
+            29 => super::name::OPTIONS_AO,
+            30 => super::name::MPTCP,
+            kind::FAST_OPEN => super::name::OPTIONS_TFO,
+            kind::EXPERIMENTAL_1 | kind::EXPERIMENTAL_2 => super::name::OPTIONS_EXPERIMENTAL,
+            _ => super::name::OPTIONS_UNKNOWN,
         }
     }
 
@@ -121,38 +121,42 @@ impl<'a> TcpOption<'a> {
         let mut out = out.nested(self.offset);
         let len = self.bytes.len();
         out.at(self.protocol_name(), 0..len, Value::Bytes(self.bytes));
-        out.at("tcp.option_kind", 0..1, Value::Uint(self.kind.into()));
+        out.at(super::name::OPTION_KIND, 0..1, Value::Uint(self.kind.into()));
         if matches!(self.kind, kind::END | kind::NOP) {
             return;
         }
-        out.at("tcp.option_len", 1..2, Value::Uint(len as u64));
+        out.at(super::name::OPTION_LEN, 1..2, Value::Uint(len as u64));
         if let Some(mss) = self.mss() {
-            out.at("tcp.options.mss_val", 2..4, Value::Uint(mss.into()));
+            out.at(super::name::OPTIONS_MSS_VAL, 2..4, Value::Uint(mss.into()));
         } else if let Some(shift) = self.window_shift() {
-            out.at("tcp.options.wscale.shift", 2..3, Value::Uint(shift.into()));
+            out.at(super::name::OPTIONS_WSCALE_SHIFT, 2..3, Value::Uint(shift.into()));
             let multiplier = 1u64.checked_shl(u32::from(shift.min(14))).unwrap_or(0);
-            out.at("tcp.options.wscale.multiplier", 2..3, Value::Uint(multiplier));
+            out.at(super::name::OPTIONS_WSCALE_MULTIPLIER, 2..3, Value::Uint(multiplier));
         } else if let Some((tsval, tsecr)) = self.timestamps() {
-            out.at("tcp.options.timestamp.tsval", 2..6, Value::Uint(tsval.into()));
-            out.at("tcp.options.timestamp.tsecr", 6..10, Value::Uint(tsecr.into()));
+            out.at(super::name::OPTIONS_TIMESTAMP_TSVAL, 2..6, Value::Uint(tsval.into()));
+            out.at(super::name::OPTIONS_TIMESTAMP_TSECR, 6..10, Value::Uint(tsecr.into()));
         } else if self.kind == kind::SACK {
             let mut count = 0;
             for (index, (left, right)) in self.sack_blocks().enumerate() {
                 let at = 2 + index * 8;
                 let base = sack_base.unwrap_or(0);
-                out.at("tcp.options.sack_le", at..at + 4, Value::Uint(left.wrapping_sub(base).into()));
-                out.at("tcp.options.sack_re", at + 4..at + 8, Value::Uint(right.wrapping_sub(base).into()));
+                out.at(super::name::OPTIONS_SACK_LE, at..at + 4, Value::Uint(left.wrapping_sub(base).into()));
+                out.at(
+                    super::name::OPTIONS_SACK_RE,
+                    at + 4..at + 8,
+                    Value::Uint(right.wrapping_sub(base).into()),
+                );
                 count += 1;
             }
-            out.computed("tcp.options.sack.count", Value::Uint(count));
+            out.computed(super::name::OPTIONS_SACK_COUNT, Value::Uint(count));
         }
         if matches!(self.kind, kind::EXPERIMENTAL_1 | kind::EXPERIMENTAL_2) && len >= 4 {
-            out.at("tcp.options.experimental.exid", 2..4, Value::hex16(be16(self.bytes, 2)));
+            out.at(super::name::OPTIONS_EXPERIMENTAL_EXID, 2..4, Value::hex16(be16(self.bytes, 2)));
         }
         match self.fast_open() {
-            Some(FastOpen::CookieRequest) => out.at("tcp.options.tfo.request", 0..len, Value::Present),
+            Some(FastOpen::CookieRequest) => out.at(super::name::OPTIONS_TFO_REQUEST, 0..len, Value::Present),
             Some(FastOpen::Cookie(cookie)) => {
-                out.at("tcp.options.tfo.cookie", len - cookie.len()..len, Value::Bytes(cookie));
+                out.at(super::name::OPTIONS_TFO_COOKIE, len - cookie.len()..len, Value::Bytes(cookie));
             }
             None => {}
         }

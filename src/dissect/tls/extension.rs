@@ -93,8 +93,12 @@ impl<'a> Extension<'a> {
     /// emitter's offsets are relative to, and `message` the handshake type that carries it.
     pub fn fields(&self, out: &mut Emitter<'_>, block: &[u8], message: u8) {
         let start = crate::dissect::field_offset(block, self.bytes);
-        out.at("tls.handshake.extension.type", start..start + 2, Value::Uint(self.kind.into()));
-        out.at("tls.handshake.extension.len", start + 2..start + 4, Value::Uint(self.data.len() as u64));
+        out.at(super::name::HANDSHAKE_EXTENSION_TYPE, start..start + 2, Value::Uint(self.kind.into()));
+        out.at(
+            super::name::HANDSHAKE_EXTENSION_LEN,
+            start + 2..start + 4,
+            Value::Uint(self.data.len() as u64),
+        );
         let mut data_out = out.nested(start + 4);
         // Data that does not parse shows what it had up to the fault.
         let _ = self.data_fields(&mut data_out, message);
@@ -106,26 +110,30 @@ impl<'a> Extension<'a> {
         match self.kind {
             kind::SERVER_NAME if !data.is_empty() => {
                 let list = reader.vec16()?;
-                out.at("tls.handshake.extensions_server_name_list_len", 0..2, Value::Uint(list.len() as u64));
+                out.at(
+                    super::name::HANDSHAKE_EXTENSIONS_SERVER_NAME_LIST_LEN,
+                    0..2,
+                    Value::Uint(list.len() as u64),
+                );
                 let mut names = Reader::new(list);
                 while !names.is_empty() {
                     let from = 2 + list.len() - names.rest().len();
                     let name_type = names.u8()?;
                     out.at(
-                        "tls.handshake.extensions_server_name_type",
+                        super::name::HANDSHAKE_EXTENSIONS_SERVER_NAME_TYPE,
                         from..from + 1,
                         Value::Uint(name_type.into()),
                     );
                     let name = names.vec16()?;
                     let len = name.len();
                     out.at(
-                        "tls.handshake.extensions_server_name_len",
+                        super::name::HANDSHAKE_EXTENSIONS_SERVER_NAME_LEN,
                         from + 1..from + 3,
                         Value::Uint(len as u64),
                     );
                     let text = String::from_utf8_lossy(name);
                     out.at(
-                        "tls.handshake.extensions_server_name",
+                        super::name::HANDSHAKE_EXTENSIONS_SERVER_NAME,
                         from + 3..from + 3 + len,
                         Value::Str(&text),
                     );
@@ -134,50 +142,62 @@ impl<'a> Extension<'a> {
             kind::SUPPORTED_GROUPS => {
                 let list = reader.vec16()?;
                 let len = Value::Uint(list.len() as u64);
-                out.at("tls.handshake.extensions_supported_groups_length", 0..2, len);
+                out.at(super::name::HANDSHAKE_EXTENSIONS_SUPPORTED_GROUPS_LENGTH, 0..2, len);
                 for (index, group) in Reader::u16_list(list).enumerate() {
                     let from = 2 + index * 2;
-                    out.at("tls.handshake.extensions_supported_group", from..from + 2, Value::hex16(group));
+                    out.at(
+                        super::name::HANDSHAKE_EXTENSIONS_SUPPORTED_GROUP,
+                        from..from + 2,
+                        Value::hex16(group),
+                    );
                 }
             }
             kind::EC_POINT_FORMATS => {
                 let list = reader.vec8()?;
                 let len = Value::Uint(list.len() as u64);
-                out.at("tls.handshake.extensions_ec_point_formats_length", 0..1, len);
+                out.at(super::name::HANDSHAKE_EXTENSIONS_EC_POINT_FORMATS_LENGTH, 0..1, len);
                 for (index, format) in list.iter().enumerate() {
                     let value = Value::Uint((*format).into());
-                    out.at("tls.handshake.extensions_ec_point_format", 1 + index..2 + index, value);
+                    out.at(super::name::HANDSHAKE_EXTENSIONS_EC_POINT_FORMAT, 1 + index..2 + index, value);
                 }
             }
             kind::SIGNATURE_ALGORITHMS => {
                 let list = reader.vec16()?;
-                out.at("tls.handshake.sig_hash_alg_len", 0..2, Value::Uint(list.len() as u64));
+                out.at(super::name::HANDSHAKE_SIG_HASH_ALG_LEN, 0..2, Value::Uint(list.len() as u64));
                 for (index, scheme) in Reader::u16_list(list).enumerate() {
                     let from = 2 + index * 2;
-                    out.at("tls.handshake.sig_hash_alg", from..from + 2, Value::hex16(scheme));
+                    out.at(super::name::HANDSHAKE_SIG_HASH_ALG, from..from + 2, Value::hex16(scheme));
                 }
             }
             kind::ALPN => {
                 let list = reader.vec16()?;
-                out.at("tls.handshake.extensions_alpn_len", 0..2, Value::Uint(list.len() as u64));
+                out.at(super::name::HANDSHAKE_EXTENSIONS_ALPN_LEN, 0..2, Value::Uint(list.len() as u64));
                 let mut names = Reader::new(list);
                 while !names.is_empty() {
                     let from = 2 + list.len() - names.rest().len();
                     let name = names.vec8()?;
                     let len = name.len();
-                    out.at("tls.handshake.extensions_alpn_str_len", from..from + 1, Value::Uint(len as u64));
+                    out.at(
+                        super::name::HANDSHAKE_EXTENSIONS_ALPN_STR_LEN,
+                        from..from + 1,
+                        Value::Uint(len as u64),
+                    );
                     let text = String::from_utf8_lossy(name);
-                    out.at("tls.handshake.extensions_alpn_str", from + 1..from + 1 + len, Value::Str(&text));
+                    out.at(
+                        super::name::HANDSHAKE_EXTENSIONS_ALPN_STR,
+                        from + 1..from + 1 + len,
+                        Value::Str(&text),
+                    );
                 }
             }
             kind::SUPPORTED_VERSIONS if message == super::handshake::kind::CLIENT_HELLO => {
                 let list = reader.vec8()?;
                 let len = Value::Uint(list.len() as u64);
-                out.at("tls.handshake.extensions.supported_versions_len", 0..1, len);
+                out.at(super::name::HANDSHAKE_EXTENSIONS_SUPPORTED_VERSIONS_LEN, 0..1, len);
                 for (index, version) in Reader::u16_list(list).enumerate() {
                     let from = 1 + index * 2;
                     out.at(
-                        "tls.handshake.extensions.supported_version",
+                        super::name::HANDSHAKE_EXTENSIONS_SUPPORTED_VERSION,
                         from..from + 2,
                         Value::hex16(version),
                     );
@@ -185,17 +205,21 @@ impl<'a> Extension<'a> {
             }
             kind::SUPPORTED_VERSIONS => {
                 let version = reader.u16()?;
-                out.at("tls.handshake.extensions.supported_version", 0..2, Value::hex16(version));
+                out.at(super::name::HANDSHAKE_EXTENSIONS_SUPPORTED_VERSION, 0..2, Value::hex16(version));
             }
             kind::KEY_SHARE if message == HELLO_RETRY_REQUEST => {
                 let group = reader.u16()?;
-                out.at("tls.handshake.extensions_key_share_selected_group", 0..2, Value::Uint(group.into()));
+                out.at(
+                    super::name::HANDSHAKE_EXTENSIONS_KEY_SHARE_SELECTED_GROUP,
+                    0..2,
+                    Value::Uint(group.into()),
+                );
             }
             kind::KEY_SHARE => {
                 let entries = if message == super::handshake::kind::CLIENT_HELLO {
                     let list = reader.vec16()?;
                     let len = Value::Uint(list.len() as u64);
-                    out.at("tls.handshake.extensions_key_share_client_length", 0..2, len);
+                    out.at(super::name::HANDSHAKE_EXTENSIONS_KEY_SHARE_CLIENT_LENGTH, 0..2, len);
                     list
                 } else {
                     data
@@ -206,15 +230,23 @@ impl<'a> Extension<'a> {
                     let from = base + entries.len() - shares.rest().len();
                     let group = shares.u16()?;
                     out.at(
-                        "tls.handshake.extensions_key_share_group",
+                        super::name::HANDSHAKE_EXTENSIONS_KEY_SHARE_GROUP,
                         from..from + 2,
                         Value::Uint(group.into()),
                     );
                     let key = shares.vec16()?;
                     let len = Value::Uint(key.len() as u64);
-                    out.at("tls.handshake.extensions_key_share_key_exchange_length", from + 2..from + 4, len);
+                    out.at(
+                        super::name::HANDSHAKE_EXTENSIONS_KEY_SHARE_KEY_EXCHANGE_LENGTH,
+                        from + 2..from + 4,
+                        len,
+                    );
                     let range = from + 4..from + 4 + key.len();
-                    out.at("tls.handshake.extensions_key_share_key_exchange", range, Value::Bytes(key));
+                    out.at(
+                        super::name::HANDSHAKE_EXTENSIONS_KEY_SHARE_KEY_EXCHANGE,
+                        range,
+                        Value::Bytes(key),
+                    );
                 }
             }
             _ => {}

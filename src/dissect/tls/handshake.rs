@@ -220,12 +220,12 @@ pub fn fields(out: &mut Emitter<'_>, span: &Span<'_>, tls13: bool) {
     let mut out = out.within(span);
     let bytes = span.bytes;
     let Some(&kind) = bytes.first() else { return };
-    out.at("tls.handshake.type", 0..1, Value::Uint(kind.into()));
+    out.at(super::name::HANDSHAKE_TYPE, 0..1, Value::Uint(kind.into()));
     if bytes.len() < HEADER_LEN {
         return;
     }
     let length = u32::from_be_bytes([0, bytes[1], bytes[2], bytes[3]]);
-    out.at("tls.handshake.length", 1..4, Value::Uint(length.into()));
+    out.at(super::name::HANDSHAKE_LENGTH, 1..4, Value::Uint(length.into()));
     let body = &bytes[HEADER_LEN..];
     let mut body_out = out.nested(HEADER_LEN);
     // A body that ends early still shows what it had; the rest is simply not there.
@@ -238,13 +238,15 @@ pub fn fields(out: &mut Emitter<'_>, span: &Span<'_>, tls13: bool) {
             extensions_fields(&mut body_out, body, &mut reader, kind)
         }
         kind::FINISHED => {
-            body_out.at("tls.handshake.verify_data", 0..body.len(), Value::Present);
+            body_out.at(super::name::HANDSHAKE_VERIFY_DATA, 0..body.len(), Value::Present);
             Ok(())
         }
         kind::SERVER_KEY_EXCHANGE => server_key_exchange_fields(&mut body_out, body),
         kind::CERTIFICATE_VERIFY => {
             let mut reader = Reader::new(body);
-            reader.u16().map(|scheme| body_out.at("tls.handshake.sig_hash_alg", 0..2, Value::hex16(scheme)))
+            reader
+                .u16()
+                .map(|scheme| body_out.at(super::name::HANDSHAKE_SIG_HASH_ALG, 0..2, Value::hex16(scheme)))
         }
         _ => Ok(()),
     };
@@ -254,36 +256,44 @@ fn hello_fields(out: &mut Emitter<'_>, kind: u8, body: &[u8]) -> Result<(), Erro
     let mut reader = Reader::new(body);
     let at = |reader: &Reader<'_>| body.len() - reader.rest().len();
     let version = reader.u16()?;
-    out.at("tls.handshake.version", 0..2, Value::hex16(version));
+    out.at(super::name::HANDSHAKE_VERSION, 0..2, Value::hex16(version));
     let random = reader.bytes(32)?;
-    out.at("tls.handshake.random", 2..34, Value::Bytes(random));
+    out.at(super::name::HANDSHAKE_RANDOM, 2..34, Value::Bytes(random));
     let start = at(&reader);
     let session_id = reader.vec8()?;
-    out.at("tls.handshake.session_id_length", start..start + 1, Value::Uint(session_id.len() as u64));
+    out.at(super::name::HANDSHAKE_SESSION_ID_LENGTH, start..start + 1, Value::Uint(session_id.len() as u64));
     if !session_id.is_empty() {
-        out.at("tls.handshake.session_id", start + 1..at(&reader), Value::Bytes(session_id));
+        out.at(super::name::HANDSHAKE_SESSION_ID, start + 1..at(&reader), Value::Bytes(session_id));
     }
     if kind == kind::CLIENT_HELLO {
         let start = at(&reader);
         let suites = reader.vec16()?;
-        out.at("tls.handshake.cipher_suites_length", start..start + 2, Value::Uint(suites.len() as u64));
+        out.at(
+            super::name::HANDSHAKE_CIPHER_SUITES_LENGTH,
+            start..start + 2,
+            Value::Uint(suites.len() as u64),
+        );
         for (index, suite) in Reader::u16_list(suites).enumerate() {
             let from = start + 2 + index * 2;
-            out.at("tls.handshake.ciphersuite", from..from + 2, Value::hex16(suite));
+            out.at(super::name::HANDSHAKE_CIPHERSUITE, from..from + 2, Value::hex16(suite));
         }
         let start = at(&reader);
         let methods = reader.vec8()?;
-        out.at("tls.handshake.comp_methods_length", start..start + 1, Value::Uint(methods.len() as u64));
+        out.at(
+            super::name::HANDSHAKE_COMP_METHODS_LENGTH,
+            start..start + 1,
+            Value::Uint(methods.len() as u64),
+        );
         for (index, method) in methods.iter().enumerate() {
             let from = start + 1 + index;
-            out.at("tls.handshake.comp_method", from..from + 1, Value::Uint((*method).into()));
+            out.at(super::name::HANDSHAKE_COMP_METHOD, from..from + 1, Value::Uint((*method).into()));
         }
     } else {
         let start = at(&reader);
         let suite = reader.u16()?;
-        out.at("tls.handshake.ciphersuite", start..start + 2, Value::hex16(suite));
+        out.at(super::name::HANDSHAKE_CIPHERSUITE, start..start + 2, Value::hex16(suite));
         let method = reader.u8()?;
-        out.at("tls.handshake.comp_method", start + 2..start + 3, Value::Uint(method.into()));
+        out.at(super::name::HANDSHAKE_COMP_METHOD, start + 2..start + 3, Value::Uint(method.into()));
     }
     if reader.is_empty() {
         return Ok(());
@@ -306,7 +316,7 @@ fn extensions_fields(
 ) -> Result<(), Error> {
     let start = body.len() - reader.rest().len();
     let block = reader.vec16()?;
-    out.at("tls.handshake.extensions_length", start..start + 2, Value::Uint(block.len() as u64));
+    out.at(super::name::HANDSHAKE_EXTENSIONS_LENGTH, start..start + 2, Value::Uint(block.len() as u64));
     let mut block_out = out.nested(start + 2);
     for extension in extension::walk(block) {
         extension.fields(&mut block_out, block, kind);
@@ -322,15 +332,19 @@ fn certificate_fields(out: &mut Emitter<'_>, body: &[u8], tls13: bool) -> Result
     }
     let start = at(&reader);
     let list = reader.vec24()?;
-    out.at("tls.handshake.certificates_length", start..start + 3, Value::Uint(list.len() as u64));
+    out.at(super::name::HANDSHAKE_CERTIFICATES_LENGTH, start..start + 3, Value::Uint(list.len() as u64));
     let mut entries = Reader::new(list);
     let list_start = start + 3;
     while !entries.is_empty() {
         let from = list_start + (list.len() - entries.rest().len());
         let certificate = entries.vec24()?;
-        out.at("tls.handshake.certificate_length", from..from + 3, Value::Uint(certificate.len() as u64));
         out.at(
-            "tls.handshake.certificate",
+            super::name::HANDSHAKE_CERTIFICATE_LENGTH,
+            from..from + 3,
+            Value::Uint(certificate.len() as u64),
+        );
+        out.at(
+            super::name::HANDSHAKE_CERTIFICATE,
             from + 3..from + 3 + certificate.len(),
             Value::Bytes(certificate),
         );
@@ -364,7 +378,7 @@ fn server_key_exchange_fields(out: &mut Emitter<'_>, body: &[u8]) -> Result<(), 
     let unprefixed = rest.len() >= 2 && usize::from(u16::from_be_bytes([rest[0], rest[1]])) + 2 == rest.len();
     if !unprefixed {
         let scheme = reader.u16()?;
-        out.at("tls.handshake.sig_hash_alg", at..at + 2, Value::hex16(scheme));
+        out.at(super::name::HANDSHAKE_SIG_HASH_ALG, at..at + 2, Value::hex16(scheme));
     }
     Ok(())
 }
@@ -372,7 +386,7 @@ fn server_key_exchange_fields(out: &mut Emitter<'_>, body: &[u8]) -> Result<(), 
 fn ticket_fields(out: &mut Emitter<'_>, body: &[u8], tls13: bool) -> Result<(), Error> {
     let mut reader = Reader::new(body);
     let lifetime = reader.u32()?;
-    out.at("tls.handshake.session_ticket_lifetime_hint", 0..4, Value::Uint(lifetime.into()));
+    out.at(super::name::HANDSHAKE_SESSION_TICKET_LIFETIME_HINT, 0..4, Value::Uint(lifetime.into()));
     if tls13 {
         let _age_add = reader.u32()?;
         let _nonce = reader.vec8()?;

@@ -10,6 +10,7 @@
 pub mod cert;
 pub mod extension;
 pub mod handshake;
+pub mod name;
 pub mod names;
 mod reader;
 pub mod record;
@@ -108,12 +109,12 @@ impl<'a> Record<'a> {
     fn fields(&self, out: &mut Emitter<'_>, tls13: bool) {
         let mut record_out = out.within(&self.span);
         let header = self.header;
-        let type_name = if self.opaque { "tls.record.opaque_type" } else { "tls.record.content_type" };
+        let type_name = if self.opaque { name::RECORD_OPAQUE_TYPE } else { name::RECORD_CONTENT_TYPE };
         record_out.at(type_name, 0..1, Value::Uint(header.content_type.into()));
-        record_out.at("tls.record.version", 1..3, Value::hex16(header.version));
-        record_out.at("tls.record.length", 3..5, Value::Uint(header.length.into()));
+        record_out.at(name::RECORD_VERSION, 1..3, Value::hex16(header.version));
+        record_out.at(name::RECORD_LENGTH, 3..5, Value::Uint(header.length.into()));
         if let (true, Content::Decrypted { content_type, .. }) = (self.opaque, &self.content) {
-            record_out.computed("tls.record.content_type", Value::Uint((*content_type).into()));
+            record_out.computed(name::RECORD_CONTENT_TYPE, Value::Uint((*content_type).into()));
         }
         let body = self.body();
         match self.content_type() {
@@ -123,17 +124,17 @@ impl<'a> Record<'a> {
                 }
             }
             Some(content_type::CHANGE_CIPHER_SPEC) => {
-                record_out.at("tls.change_cipher_spec", 5..6, Value::Present);
+                record_out.at(name::CHANGE_CIPHER_SPEC, 5..6, Value::Present);
             }
             Some(content_type::ALERT) => {
                 if let Some(plaintext) = self.plaintext().filter(|p| p.bytes.len() >= 2) {
                     let mut alert_out = out.within(&plaintext);
-                    alert_out.at("tls.alert_message.level", 0..1, Value::Uint(plaintext.bytes[0].into()));
-                    alert_out.at("tls.alert_message.desc", 1..2, Value::Uint(plaintext.bytes[1].into()));
+                    alert_out.at(name::ALERT_MESSAGE_LEVEL, 0..1, Value::Uint(plaintext.bytes[0].into()));
+                    alert_out.at(name::ALERT_MESSAGE_DESC, 1..2, Value::Uint(plaintext.bytes[1].into()));
                 }
             }
             Some(content_type::APPLICATION_DATA) | None => {
-                record_out.at("tls.app_data", 5..5 + body.bytes.len(), Value::Bytes(body.bytes));
+                record_out.at(name::APP_DATA, 5..5 + body.bytes.len(), Value::Bytes(body.bytes));
             }
             Some(_) => {}
         }

@@ -1,0 +1,68 @@
+//! The fields an HTTP/1.x message reports, by Wireshark's names: the registry's rows for
+//! them, and the names the emitter uses, so a name emitted is a name registered.
+
+crate::registry::field_table! {
+    protocol Http;
+    ACCEPT "http.accept" Text "accept";
+    ACCEPT_ENCODING "http.accept_encoding" Text "accept encoding";
+    ACCEPT_LANGUAGE "http.accept_language" Text "accept-language";
+    AUTHORIZATION "http.authorization" Text "authorization";
+    CACHE_CONTROL "http.cache_control" Text "cache-control";
+    CHUNK_BOUNDARY "http.chunk_boundary" Bytes "chunk boundary";
+    CHUNK_DATA "http.chunk_data" Bytes "chunk data";
+    CHUNK_SIZE "http.chunk_size" Uint "chunk size";
+    CHUNKED_TRAILER_PART "http.chunked_trailer_part" Text "trailer-part";
+    CONNECTION "http.connection" Text "connection";
+    CONTENT_ENCODING "http.content_encoding" Text "content-encoding";
+    CONTENT_LENGTH "http.content_length" Uint "content length";
+    CONTENT_LENGTH_HEADER "http.content_length_header" Text "content-length";
+    CONTENT_TYPE "http.content_type" Text "content-type";
+    COOKIE "http.cookie" Text "cookie";
+    COOKIE_PAIR "http.cookie_pair" Text "cookie pair";
+    DATE "http.date" Text "date";
+    FILE_DATA "http.file_data" Text "file data";
+    HOST "http.host" Text "host";
+    HTTP2_SETTINGS "http.http2_settings" Text "http2-settings";
+    LAST_MODIFIED "http.last_modified" Text "last-modified";
+    LEADING_CRLF "http.leading_crlf" Present "leading crlf previous message in the stream may have extra c";
+    LOCATION "http.location" Text "location";
+    PATH_SEGMENT "http.path_segment" Text "path segment";
+    PATH_SUB_SEGMENT "http.path_sub_segment" Text "path sub segment";
+    PREV_REQUEST_IN "http.prev_request_in" Uint "prev request in frame";
+    PREV_RESPONSE_IN "http.prev_response_in" Uint "prev response in frame";
+    PROXY_AUTHENTICATE "http.proxy_authenticate" Text "proxy-authenticate";
+    PROXY_AUTHORIZATION "http.proxy_authorization" Text "proxy-authorization";
+    REFERER "http.referer" Text "referer";
+    REQUEST "http.request" Bool "request";
+    REQUEST_FULL_URI "http.request.full_uri" Text "full request uri";
+    REQUEST_LINE "http.request.line" Text "request line";
+    REQUEST_METHOD "http.request.method" Text "request method";
+    REQUEST_URI "http.request.uri" Text "request uri";
+    REQUEST_URI_PATH "http.request.uri.path" Text "request uri path";
+    REQUEST_URI_QUERY "http.request.uri.query" Text "request uri query";
+    REQUEST_URI_QUERY_PARAMETER "http.request.uri.query.parameter" Text "request uri query parameter";
+    REQUEST_VERSION "http.request.version" Text "request version";
+    REQUEST_IN "http.request_in" Uint "request in frame";
+    REQUEST_NUMBER "http.request_number" Uint "request number";
+    RESPONSE "http.response" Bool "response";
+    RESPONSE_CODE "http.response.code" Uint "status code";
+    RESPONSE_CODE_DESC "http.response.code.desc" Text "status code description";
+    RESPONSE_LINE "http.response.line" Text "response line";
+    RESPONSE_PHRASE "http.response.phrase" Text "response phrase";
+    RESPONSE_VERSION "http.response.version" Text "response version";
+    RESPONSE_FOR_URI "http.response_for.uri" Text "request uri";
+    RESPONSE_NUMBER "http.response_number" Uint "response number";
+    SEC_WEBSOCKET_ACCEPT "http.sec_websocket_accept" Text "sec-websocket-accept";
+    SEC_WEBSOCKET_EXTENSIONS "http.sec_websocket_extensions" Text "sec-websocket-extensions";
+    SEC_WEBSOCKET_KEY "http.sec_websocket_key" Text "sec-websocket-key";
+    SEC_WEBSOCKET_PROTOCOL "http.sec_websocket_protocol" Text "sec-websocket-protocol";
+    SEC_WEBSOCKET_VERSION "http.sec_websocket_version" Text "sec-websocket-version";
+    SERVER "http.server" Text "server";
+    SET_COOKIE "http.set_cookie" Text "set-cookie";
+    TIME "http.time" Time "time since request";
+    TRANSFER_ENCODING "http.transfer_encoding" Text "transfer-encoding";
+    UPGRADE "http.upgrade" Text "upgrade";
+    USER_AGENT "http.user_agent" Text "user-agent";
+    WWW_AUTHENTICATE "http.www_authenticate" Text "www-authenticate";
+    X_FORWARDED_FOR "http.x_forwarded_for" Text "x-forwarded-for";
+}
