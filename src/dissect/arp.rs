@@ -154,8 +154,8 @@ impl Packet<'_> {
 }
 
 pub mod name {
-    //! The fields an ARP packet reports, by Wireshark's names: the registry's rows for
-    //! them, and the names the emitter uses, so a name emitted is a name registered.
+    //! The fields of an ARP packet, by Wireshark's names: the registry's rows for them, and the
+    //! names the emitter uses, so a name emitted is a name registered.
 
     crate::registry::field_table! {
         protocol Arp;

@@ -3,8 +3,8 @@
 use super::field::{Emitter, Value};
 
 pub mod name {
-    //! The fields undecoded payload reports, by Wireshark's names: the registry's rows for them,
-    //! and the names the emitter uses, so a name emitted is a name registered.
+    //! The fields of undecoded payload, by Wireshark's names: the registry's rows for them, and the
+    //! names the emitter uses, so a name emitted is a name registered.
 
     crate::registry::field_table! {
         protocol Data;

@@ -166,8 +166,8 @@ fn address_fields(out: &mut Emitter<'_>, name: &'static str, range: std::ops::Ra
 }
 
 pub mod name {
-    //! The fields an Ethernet header reports, by Wireshark's names: the registry's rows for
-    //! them, and the names the emitter uses, so a name emitted is a name registered.
+    //! The fields of an Ethernet header, by Wireshark's names: the registry's rows for them, and
+    //! the names the emitter uses, so a name emitted is a name registered.
 
     crate::registry::field_table! {
         protocol Ethernet;

@@ -8,8 +8,8 @@ use super::field::{Emitter, FieldSink, Source, Value};
 use crate::capture::Frame;
 
 pub mod name {
-    //! The fields a frame reports, by Wireshark's names: the registry's rows for them, and the
-    //! names the emitter uses, so a name emitted is a name registered.
+    //! The fields of a frame, by Wireshark's names: the registry's rows for them, and the names the
+    //! emitter uses, so a name emitted is a name registered.
 
     crate::registry::field_table! {
         protocol Frame;

@@ -229,8 +229,8 @@ pub fn write_headers(out: &mut dyn fmt::Write, section: &FieldSection) -> fmt::R
 }
 
 pub mod name {
-    //! The fields HTTP/3 frames reports, by Wireshark's names: the registry's rows for
-    //! them, and the names the emitter uses, so a name emitted is a name registered.
+    //! The fields of HTTP/3 frames, by Wireshark's names: the registry's rows for them, and the
+    //! names the emitter uses, so a name emitted is a name registered.
 
     crate::registry::field_table! {
         protocol Http3;

@@ -230,8 +230,8 @@ pub fn describe(kind: u8, code: u8) -> &'static str {
 }
 
 pub mod name {
-    //! The fields an ICMP message reports, by Wireshark's names: the registry's rows for
-    //! them, and the names the emitter uses, so a name emitted is a name registered.
+    //! The fields of an ICMP message, by Wireshark's names: the registry's rows for them, and the
+    //! names the emitter uses, so a name emitted is a name registered.
 
     crate::registry::field_table! {
         protocol Icmp;

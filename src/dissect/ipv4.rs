@@ -263,8 +263,8 @@ impl IpOption<'_> {
 }
 
 pub mod name {
-    //! The fields an IPv4 header reports, by Wireshark's names: the registry's rows for
-    //! them, and the names the emitter uses, so a name emitted is a name registered.
+    //! The fields of an IPv4 header, by Wireshark's names: the registry's rows for them, and the
+    //! names the emitter uses, so a name emitted is a name registered.
 
     crate::registry::field_table! {
         protocol Ipv4;

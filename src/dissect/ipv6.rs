@@ -349,8 +349,8 @@ fn address(bytes: &[u8]) -> Ipv6Addr {
 }
 
 pub mod name {
-    //! The fields an IPv6 header and its extension headers reports, by Wireshark's names: the registry's rows for
-    //! them, and the names the emitter uses, so a name emitted is a name registered.
+    //! The fields of an IPv6 header and its extension headers, by Wireshark's names: the registry's
+    //! rows for them, and the names the emitter uses, so a name emitted is a name registered.
 
     crate::registry::field_table! {
         protocol Ipv6;

@@ -83,8 +83,8 @@ impl Header<'_> {
 }
 
 pub mod name {
-    //! The fields a BSD loopback header reports, by Wireshark's names: the registry's rows for
-    //! them, and the names the emitter uses, so a name emitted is a name registered.
+    //! The fields of a BSD loopback header, by Wireshark's names: the registry's rows for them, and
+    //! the names the emitter uses, so a name emitted is a name registered.
 
     crate::registry::field_table! {
         protocol Null;

@@ -180,7 +180,7 @@ impl Header<'_> {
 }
 
 pub mod name {
-    //! The fields a Linux cooked-capture header reports, by Wireshark's names: the registry's rows for
+    //! The fields of a Linux cooked-capture header, by Wireshark's names: the registry's rows for
     //! them, and the names the emitter uses, so a name emitted is a name registered.
 
     crate::registry::field_table! {

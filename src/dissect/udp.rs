@@ -116,8 +116,8 @@ impl<'a> Header<'a> {
 }
 
 pub mod name {
-    //! The fields a UDP header reports, by Wireshark's names: the registry's rows for
-    //! them, and the names the emitter uses, so a name emitted is a name registered.
+    //! The fields of a UDP header, by Wireshark's names: the registry's rows for them, and the
+    //! names the emitter uses, so a name emitted is a name registered.
 
     crate::registry::field_table! {
         protocol Udp;

@@ -99,8 +99,8 @@ impl Tag<'_> {
 }
 
 pub mod name {
-    //! The fields an 802.1Q tag reports, by Wireshark's names: the registry's rows for
-    //! them, and the names the emitter uses, so a name emitted is a name registered.
+    //! The fields of an 802.1Q tag, by Wireshark's names: the registry's rows for them, and the
+    //! names the emitter uses, so a name emitted is a name registered.
 
     crate::registry::field_table! {
         protocol Vlan;
@@ -113,8 +113,8 @@ pub mod name {
 }
 
 pub mod service_name {
-    //! The fields an 802.1ad service tag reports, by Wireshark's names: the registry's rows for
-    //! them, and the names the emitter uses, so a name emitted is a name registered.
+    //! The fields of an 802.1ad service tag, by Wireshark's names: the registry's rows for them,
+    //! and the names the emitter uses, so a name emitted is a name registered.
 
     crate::registry::field_table! {
         protocol Ieee8021ad;

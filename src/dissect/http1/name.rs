@@ -1,5 +1,5 @@
-//! The fields an HTTP/1.x message reports, by Wireshark's names: the registry's rows for
-//! them, and the names the emitter uses, so a name emitted is a name registered.
+//! The fields of an HTTP/1.x message, by Wireshark's names: the registry's rows for them, and the
+//! names the emitter uses, so a name emitted is a name registered.
 
 crate::registry::field_table! {
     protocol Http;

@@ -1,5 +1,5 @@
-//! The fields HTTP/2 frames reports, by Wireshark's names: the registry's rows for
-//! them, and the names the emitter uses, so a name emitted is a name registered.
+//! The fields of HTTP/2 frames, by Wireshark's names: the registry's rows for them, and the names
+//! the emitter uses, so a name emitted is a name registered.
 
 crate::registry::field_table! {
     protocol Http2;

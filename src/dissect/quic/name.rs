@@ -1,4 +1,4 @@
-//! The fields a QUIC datagram and its packets reports, by Wireshark's names: the registry's rows for
+//! The fields of a QUIC datagram and its packets, by Wireshark's names: the registry's rows for
 //! them, and the names the emitter uses, so a name emitted is a name registered.
 
 crate::registry::field_table! {

@@ -1,4 +1,4 @@
-//! The fields a TCP segment and its analysis reports, by Wireshark's names: the registry's rows for
+//! The fields of a TCP segment and its analysis, by Wireshark's names: the registry's rows for
 //! them, and the names the emitter uses, so a name emitted is a name registered.
 
 crate::registry::field_table! {

@@ -1,4 +1,4 @@
-//! The fields TLS records and handshake messages reports, by Wireshark's names: the registry's rows for
+//! The fields of TLS records and handshake messages, by Wireshark's names: the registry's rows for
 //! them, and the names the emitter uses, so a name emitted is a name registered.
 
 crate::registry::field_table! {
