@@ -13,6 +13,8 @@ use std::net::Ipv4Addr;
 use super::error::{IResult, be16, take_bytes};
 use super::ethernet::mac;
 use super::field::{Emitter, Value, write_mac};
+use super::layer::{LayerHeader, Tracked};
+use crate::osi::Protocol;
 
 pub const FIXED_LEN: usize = 8;
 
@@ -150,6 +152,24 @@ impl Packet<'_> {
             }
             other => write!(out, "ARP opcode {other}"),
         }
+    }
+}
+
+impl LayerHeader for Packet<'_> {
+    fn protocol(&self) -> Protocol {
+        Protocol::Arp
+    }
+
+    fn header_len(&self) -> usize {
+        FIXED_LEN
+    }
+
+    fn fields(&self, out: &mut Emitter<'_>, _: &Tracked<'_>) {
+        Packet::fields(self, out);
+    }
+
+    fn summary(&self, out: &mut dyn fmt::Write, _: &Tracked<'_>) -> fmt::Result {
+        Packet::summary(self, out)
     }
 }
 

@@ -14,6 +14,8 @@ use std::fmt;
 
 use super::error::{IResult, be16, take_bytes};
 use super::field::{Emitter, Value};
+use super::layer::{LayerHeader, Tracked};
+use crate::osi::Protocol;
 
 pub const HEADER_LEN: usize = 14;
 
@@ -163,6 +165,25 @@ fn address_fields(out: &mut Emitter<'_>, name: &'static str, range: std::ops::Ra
     out.at(name::ADDR, range.clone(), Value::Mac(mac));
     out.at(lg, range.start..range.start + 3, Value::Bool(mac[0] & 0x02 != 0));
     out.at(ig, range.start..range.start + 3, Value::Bool(mac[0] & 0x01 != 0));
+}
+
+impl LayerHeader for Header<'_> {
+    fn protocol(&self) -> Protocol {
+        Protocol::Ethernet
+    }
+
+    fn header_len(&self) -> usize {
+        HEADER_LEN
+    }
+
+    fn fields(&self, out: &mut Emitter<'_>, _: &Tracked<'_>) {
+        let trailer_at = super::field_offset(self.bytes(), self.trailer);
+        Header::fields(self, out, trailer_at);
+    }
+
+    fn summary(&self, out: &mut dyn fmt::Write, _: &Tracked<'_>) -> fmt::Result {
+        Header::summary(self, out)
+    }
 }
 
 pub mod name {

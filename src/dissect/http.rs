@@ -10,6 +10,8 @@ use std::fmt;
 use super::field::{Emitter, Span};
 use super::http1::{self, Conversation};
 use super::http2::{self, HeaderBlock};
+use super::layer::{LayerHeader, Tracked};
+use crate::osi::Protocol;
 
 /// One HTTP/1.x message this frame completed.
 #[derive(Clone, Debug)]
@@ -124,5 +126,51 @@ impl Http2<'_> {
 
     pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
         self.write_info(out)
+    }
+}
+
+impl LayerHeader for Http<'_> {
+    fn protocol(&self) -> Protocol {
+        Protocol::Http
+    }
+
+    fn header_len(&self) -> usize {
+        self.messages.iter().map(|message| message.span.bytes.len()).sum()
+    }
+
+    fn fields(&self, out: &mut Emitter<'_>, _: &Tracked<'_>) {
+        Http::fields(self, out);
+    }
+
+    fn summary(&self, out: &mut dyn fmt::Write, _: &Tracked<'_>) -> fmt::Result {
+        Http::summary(self, out)
+    }
+
+    fn also_emits(&self) -> &'static [&'static str] {
+        &["tcp"]
+    }
+}
+
+impl LayerHeader for Http2<'_> {
+    fn protocol(&self) -> Protocol {
+        Protocol::Http2
+    }
+
+    fn header_len(&self) -> usize {
+        self.preface.map_or(0, |p| p.bytes.len())
+            + self.frames.iter().map(|f| f.span.bytes.len()).sum::<usize>()
+    }
+
+    fn fields(&self, out: &mut Emitter<'_>, _: &Tracked<'_>) {
+        Http2::fields(self, out);
+    }
+
+    fn summary(&self, out: &mut dyn fmt::Write, _: &Tracked<'_>) -> fmt::Result {
+        Http2::summary(self, out)
+    }
+
+    /// HTTP/2 on an HTTP port names the request's parts in `http.*`, as tshark does.
+    fn also_emits(&self) -> &'static [&'static str] {
+        &["http"]
     }
 }

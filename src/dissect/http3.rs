@@ -20,8 +20,10 @@ use smallvec::SmallVec;
 
 use super::field::{Emitter, Span, Value};
 use super::http1::{AsciiText, PseudoUri, http3_header_field, write_status};
+use super::layer::{LayerHeader, Tracked};
 use super::qpack::{self, FieldSection};
 use super::quic::varint::Cursor;
+use crate::osi::Protocol;
 use crate::registry::{self, Kind};
 
 pub mod frame_type {
@@ -226,6 +228,24 @@ pub fn write_headers(out: &mut dyn fmt::Write, section: &FieldSection) -> fmt::R
         write!(out, " [QPACK: {error}]")?;
     }
     Ok(())
+}
+
+impl LayerHeader for Http3<'_> {
+    fn protocol(&self) -> Protocol {
+        Protocol::Http3
+    }
+
+    fn header_len(&self) -> usize {
+        self.frames.iter().map(|frame| frame.bytes.len()).sum()
+    }
+
+    fn fields(&self, out: &mut Emitter<'_>, _: &Tracked<'_>) {
+        Http3::fields(self, out);
+    }
+
+    fn summary(&self, out: &mut dyn fmt::Write, _: &Tracked<'_>) -> fmt::Result {
+        Http3::summary(self, out)
+    }
 }
 
 pub mod name {

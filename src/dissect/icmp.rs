@@ -21,6 +21,8 @@ use std::fmt;
 use super::checksum;
 use super::error::{IResult, be16, take_bytes};
 use super::field::{Emitter, Value};
+use super::layer::{LayerHeader, Tracked};
+use crate::osi::Protocol;
 
 pub const HEADER_LEN: usize = 8;
 
@@ -226,6 +228,25 @@ pub fn describe(kind: u8, code: u8) -> &'static str {
         (17, _) => "Address mask request",
         (18, _) => "Address mask reply",
         _ => "Unknown ICMP type",
+    }
+}
+
+impl LayerHeader for Message<'_> {
+    fn protocol(&self) -> Protocol {
+        Protocol::Icmp
+    }
+
+    fn header_len(&self) -> usize {
+        HEADER_LEN
+    }
+
+    fn fields(&self, out: &mut Emitter<'_>, tracked: &Tracked<'_>) {
+        Message::fields(self, out);
+        tracked.echo_fields(out, name::RESP_TO, name::RESPTIME);
+    }
+
+    fn summary(&self, out: &mut dyn fmt::Write, _: &Tracked<'_>) -> fmt::Result {
+        Message::summary(self, out)
     }
 }
 

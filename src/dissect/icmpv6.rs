@@ -22,6 +22,8 @@ use std::net::Ipv6Addr;
 use super::checksum;
 use super::error::{IResult, be16, be32, take_bytes};
 use super::field::{Emitter, Value};
+use super::layer::{LayerHeader, Tracked};
+use crate::osi::Protocol;
 
 pub const HEADER_LEN: usize = 4;
 
@@ -348,6 +350,25 @@ pub fn describe(kind: u8, code: u8) -> &'static str {
         (kind::REDIRECT, _) => "Redirect",
         (kind::MLD2_REPORT, _) => "Multicast Listener Report Message v2",
         _ => "Unknown ICMPv6 type",
+    }
+}
+
+impl LayerHeader for Message<'_> {
+    fn protocol(&self) -> Protocol {
+        Protocol::Icmpv6
+    }
+
+    fn header_len(&self) -> usize {
+        HEADER_LEN
+    }
+
+    fn fields(&self, out: &mut Emitter<'_>, tracked: &Tracked<'_>) {
+        Message::fields(self, out);
+        tracked.echo_fields(out, name::RESP_TO, name::RESPTIME);
+    }
+
+    fn summary(&self, out: &mut dyn fmt::Write, _: &Tracked<'_>) -> fmt::Result {
+        Message::summary(self, out)
     }
 }
 

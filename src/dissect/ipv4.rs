@@ -24,7 +24,9 @@ use std::net::Ipv4Addr;
 
 use super::error::{Error, IResult, be16, take_bytes};
 use super::field::{Emitter, Value};
+use super::layer::{LayerHeader, Tracked};
 use super::options::OptionList;
+use crate::osi::Protocol;
 
 pub const MIN_HEADER_LEN: usize = 20;
 
@@ -259,6 +261,25 @@ impl IpOption<'_> {
             }
             _ => {}
         }
+    }
+}
+
+impl LayerHeader for Header<'_> {
+    fn protocol(&self) -> Protocol {
+        Protocol::Ipv4
+    }
+
+    fn header_len(&self) -> usize {
+        Header::header_len(self)
+    }
+
+    fn fields(&self, out: &mut Emitter<'_>, tracked: &Tracked<'_>) {
+        Header::fields(self, out);
+        tracked.reassembly_fields(out, [name::FRAGMENT, name::FRAGMENT_COUNT, name::REASSEMBLED_LENGTH]);
+    }
+
+    fn summary(&self, out: &mut dyn fmt::Write, _: &Tracked<'_>) -> fmt::Result {
+        Header::summary(self, out)
     }
 }
 

@@ -23,6 +23,8 @@ use std::net::Ipv6Addr;
 use super::error::{Error, IResult, be16, be32, take_bytes};
 use super::field::{Emitter, Value};
 use super::ipv4;
+use super::layer::{LayerHeader, Tracked};
+use crate::osi::Protocol;
 
 pub const HEADER_LEN: usize = 40;
 
@@ -346,6 +348,30 @@ fn address(bytes: &[u8]) -> Ipv6Addr {
     let mut octets = [0u8; 16];
     octets.copy_from_slice(bytes);
     Ipv6Addr::from(octets)
+}
+
+impl LayerHeader for Header<'_> {
+    fn protocol(&self) -> Protocol {
+        Protocol::Ipv6
+    }
+
+    fn header_len(&self) -> usize {
+        Header::header_len(self)
+    }
+
+    fn fields(&self, out: &mut Emitter<'_>, tracked: &Tracked<'_>) {
+        Header::fields(self, out);
+        tracked.reassembly_fields(out, [name::FRAGMENT, name::FRAGMENT_COUNT, name::REASSEMBLED_LENGTH]);
+    }
+
+    fn summary(&self, out: &mut dyn fmt::Write, _: &Tracked<'_>) -> fmt::Result {
+        Header::summary(self, out)
+    }
+
+    /// Wireshark shows an IPv6 header's version as `ip.version` too.
+    fn also_emits(&self) -> &'static [&'static str] {
+        &["ip"]
+    }
 }
 
 pub mod name {

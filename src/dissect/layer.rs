@@ -1,40 +1,130 @@
 //! What every layer can say of itself, whatever its protocol: its protocol and OSI layer, its
 //! length, the fields it emits and its one-line summary.
+//!
+//! Each protocol's header type says it through [`LayerHeader`], in the protocol's own file;
+//! [`Layer`] only forwards, with what tracking learnt of the layer ([`Tracked`]). So a new
+//! protocol's header is one variant of `Header` and one `impl LayerHeader`, and nothing here.
 
 use std::fmt;
 
 use super::field::{Emitter, FieldSink, Value};
-use super::{
-    Annotation, Header, Layer, arp, ethernet, field_offset, icmp, icmpv6, ipv4, ipv6, null, sll, udp, vlan,
-};
+use super::{Annotation, Header, Layer, Reassembly};
 use crate::osi::{OsiLayer, Protocol};
+
+/// What a protocol's decoded header says of itself.
+pub trait LayerHeader {
+    /// The protocol the header is (a VLAN tag is 802.1Q or 802.1ad by its TPID).
+    fn protocol(&self) -> Protocol;
+
+    /// The number of bytes of the header itself (of all its records or messages, for a layer
+    /// of TLS records or HTTP messages).
+    fn header_len(&self) -> usize;
+
+    /// Walks its fields into `out`, in Wireshark's tree order.
+    fn fields(&self, out: &mut Emitter<'_>, tracked: &Tracked<'_>);
+
+    /// One line that says what the header is.
+    fn summary(&self, out: &mut dyn fmt::Write, tracked: &Tracked<'_>) -> fmt::Result;
+
+    /// Its name in the Protocol column.
+    fn column_name(&self) -> &'static str {
+        self.protocol().column_name()
+    }
+
+    /// Field-name prefixes it emits besides its own protocol's: a PDU reassembled from TCP
+    /// segments names the segments in `tcp.*`.
+    fn also_emits(&self) -> &'static [&'static str] {
+        &[]
+    }
+}
+
+impl<T: LayerHeader + ?Sized> LayerHeader for Box<T> {
+    fn protocol(&self) -> Protocol {
+        (**self).protocol()
+    }
+
+    fn header_len(&self) -> usize {
+        (**self).header_len()
+    }
+
+    fn fields(&self, out: &mut Emitter<'_>, tracked: &Tracked<'_>) {
+        (**self).fields(out, tracked);
+    }
+
+    fn summary(&self, out: &mut dyn fmt::Write, tracked: &Tracked<'_>) -> fmt::Result {
+        (**self).summary(out, tracked)
+    }
+
+    fn column_name(&self) -> &'static str {
+        (**self).column_name()
+    }
+
+    fn also_emits(&self) -> &'static [&'static str] {
+        (**self).also_emits()
+    }
+}
+
+/// What tracking learnt of a layer from the frames before it.
+#[derive(Clone, Copy, Debug)]
+pub struct Tracked<'l> {
+    pub annotation: &'l Annotation,
+    /// The ICMP or ICMPv6 error that quotes the layer's datagram, if it is quoted.
+    pub quoted_by: Option<Protocol>,
+}
+
+impl<'l> Tracked<'l> {
+    /// The TCP analysis of the segment, if tracking made one.
+    pub fn tcp(&self) -> Option<&'l super::tcp::Analysis> {
+        match self.annotation {
+            Annotation::Tcp(analysis) => Some(analysis),
+            _ => None,
+        }
+    }
+
+    /// The UDP conversation of the datagram, if tracking found one.
+    pub fn udp(&self) -> Option<&'l super::udp::Conversation> {
+        match self.annotation {
+            Annotation::Udp(conversation) => Some(conversation),
+            _ => None,
+        }
+    }
+
+    /// The fragments the IP datagram was reassembled from, on the frame that completed it.
+    pub fn reassembly(&self) -> Option<&'l Reassembly> {
+        match self.annotation {
+            Annotation::Reassembled(reassembly) => Some(reassembly),
+            _ => None,
+        }
+    }
+
+    /// The echo reply's request frame and response time, in `request` and `time`.
+    pub fn echo_fields(&self, out: &mut Emitter<'_>, request: &'static str, time: &'static str) {
+        if let Annotation::EchoReply { request_frame, response_ns } = *self.annotation {
+            out.computed(request, Value::Uint(request_frame));
+            out.computed(time, Value::Millis(response_ns));
+        }
+    }
+
+    /// The fragments of a reassembled IP datagram, in the IP version's `fragment`, `count` and
+    /// `length` fields.
+    pub fn reassembly_fields(&self, out: &mut Emitter<'_>, [fragment, count, length]: [&'static str; 3]) {
+        let Some(reassembly) = self.reassembly() else { return };
+        for frame in &reassembly.frames {
+            out.computed(fragment, Value::Uint(*frame));
+        }
+        out.computed(count, Value::Uint(reassembly.frames.len() as u64));
+        out.computed(length, Value::Uint(reassembly.len as u64));
+    }
+}
 
 impl Header<'_> {
     pub fn protocol(&self) -> Protocol {
         match self {
-            Self::Null(_) => Protocol::Null,
-            Self::Ethernet(_) => Protocol::Ethernet,
-            Self::Vlan(tag) if tag.service => Protocol::Ieee8021ad,
-            Self::Vlan(_) => Protocol::Vlan,
-            Self::Sll(_) => Protocol::Sll,
             Self::Raw => Protocol::Raw,
-            Self::Arp(_) => Protocol::Arp,
-            Self::Ipv4(_) => Protocol::Ipv4,
-            Self::Ipv6(_) => Protocol::Ipv6,
-            Self::Icmp(_) => Protocol::Icmp,
-            Self::Icmpv6(_) => Protocol::Icmpv6,
-            Self::Udp(_) => Protocol::Udp,
-            Self::Tcp(_) => Protocol::Tcp,
-            Self::Tls(_) => Protocol::Tls,
-            Self::Http(_) => Protocol::Http,
-            Self::Http2(_) => Protocol::Http2,
             Self::TextLines(_) => Protocol::TextLines,
-            Self::Quic(_) => Protocol::Quic,
-            Self::QuicTls(_) => Protocol::Tls,
-            Self::Http3(_) => Protocol::Http3,
-            Self::Quote(quote) => quote.protocol,
             Self::Data(_) => Protocol::Data,
             Self::Undecoded { protocol, .. } => *protocol,
+            header => header.decoded().map_or(Protocol::Data, LayerHeader::protocol),
         }
     }
 }
@@ -55,42 +145,15 @@ impl<'a> Layer<'a> {
 
     /// The layer's name in the Protocol column, which for TLS says the version.
     pub fn column_name(&self) -> &'static str {
-        match &self.header {
-            Header::Tls(tls) => tls.column_name(),
-            header => header.protocol().column_name(),
-        }
+        self.header.decoded().map_or(self.protocol().column_name(), LayerHeader::column_name)
     }
 
     /// The number of bytes of this layer's own header (or of the whole layer for data).
     pub fn len(&self) -> usize {
         match &self.header {
-            Header::Null(_) => null::HEADER_LEN,
-            Header::Ethernet(_) => ethernet::HEADER_LEN,
-            Header::Vlan(_) => vlan::HEADER_LEN,
-            Header::Sll(header) => match header.version {
-                sll::Version::V1 => sll::V1_HEADER_LEN,
-                sll::Version::V2 => sll::V2_HEADER_LEN,
-            },
             Header::Raw => 0,
-            Header::Arp(_) => arp::FIXED_LEN,
-            Header::Ipv4(header) => header.header_len(),
-            Header::Ipv6(header) => header.header_len(),
-            Header::Icmp(_) => icmp::HEADER_LEN,
-            Header::Icmpv6(_) => icmpv6::HEADER_LEN,
-            Header::Udp(_) => udp::HEADER_LEN,
-            Header::Tcp(header) => header.header_len(),
-            Header::Tls(tls) => tls.records.iter().map(|record| record.span.bytes.len()).sum(),
-            Header::Http(http) => http.messages.iter().map(|message| message.span.bytes.len()).sum(),
-            Header::Http2(http2) => {
-                http2.preface.map_or(0, |p| p.bytes.len())
-                    + http2.frames.iter().map(|f| f.span.bytes.len()).sum::<usize>()
-            }
-            Header::TextLines(bytes) => bytes.len(),
-            Header::Quic(quic) => quic.len(),
-            Header::QuicTls(tls) => tls.messages.iter().map(|message| message.bytes.len()).sum(),
-            Header::Http3(http3) => http3.frames.iter().map(|frame| frame.bytes.len()).sum(),
-            Header::Quote(quote) => quote.len(),
-            Header::Data(bytes) | Header::Undecoded { bytes, .. } => bytes.len(),
+            Header::TextLines(bytes) | Header::Data(bytes) | Header::Undecoded { bytes, .. } => bytes.len(),
+            header => header.decoded().map_or(0, LayerHeader::header_len),
         }
     }
 
@@ -100,132 +163,43 @@ impl<'a> Layer<'a> {
     }
 
     /// Whether the layer can emit fields whose name starts with `prefix` (the part before the
-    /// first dot): its own protocol's, and those it reports for a layer below (a PDU
-    /// reassembled from TCP segments names the segments in `tcp.*`).
+    /// first dot): its own protocol's, and those it reports for a layer below.
     pub fn emits(&self, prefix: &str) -> bool {
         prefix == self.protocol().filter_name()
-            || match &self.header {
-                Header::Tls(_) | Header::Http(_) => prefix == "tcp",
-                Header::Http2(_) => prefix == "http",
-                // Wireshark shows an IPv6 header's version as `ip.version` too.
-                Header::Ipv6(_) => prefix == "ip",
-                Header::Data(_) => prefix == "data",
-                _ => false,
-            }
+            || self.header.decoded().is_some_and(|header| header.also_emits().contains(&prefix))
+    }
+
+    fn tracked(&self) -> Tracked<'_> {
+        Tracked { annotation: &self.annotation, quoted_by: self.quoted_by }
     }
 
     /// Walks the layer's fields into `sink`, in Wireshark's tree order.
     pub fn fields(&self, sink: &mut dyn FieldSink) {
         let mut out = Emitter::new(sink, self.offset, self.source);
         match &self.header {
-            Header::Null(header) => header.fields(&mut out),
-            Header::Ethernet(header) => {
-                let trailer_at = field_offset(header.bytes(), header.trailer);
-                header.fields(&mut out, trailer_at);
-            }
-            Header::Vlan(tag) => tag.fields(&mut out),
-            Header::Sll(header) => header.fields(&mut out),
-            Header::Raw => {}
-            Header::Arp(packet) => packet.fields(&mut out),
-            Header::Ipv4(header) => {
-                header.fields(&mut out);
-                self.reassembly_fields(&mut out, "ip");
-            }
-            Header::Ipv6(header) => {
-                header.fields(&mut out);
-                self.reassembly_fields(&mut out, "ipv6");
-            }
-            Header::Icmp(message) => {
-                message.fields(&mut out);
-                self.echo_fields(&mut out, icmp::name::RESP_TO, icmp::name::RESPTIME);
-            }
-            Header::Icmpv6(message) => {
-                message.fields(&mut out);
-                self.echo_fields(&mut out, icmpv6::name::RESP_TO, icmpv6::name::RESPTIME);
-            }
-            Header::Udp(header) => {
-                let conversation = match &self.annotation {
-                    Annotation::Udp(conversation) => Some(conversation),
-                    _ => None,
-                };
-                header.fields(&mut out, conversation);
-            }
-            Header::Tcp(header) => {
-                let analysis = match &self.annotation {
-                    Annotation::Tcp(analysis) => Some(analysis),
-                    _ => None,
-                };
-                header.fields(&mut out, analysis, self.quoted_by);
-            }
-            Header::Quote(quote) => quote.fields(&mut out),
-            Header::Tls(tls) => tls.fields(&mut out),
-            Header::Http(http) => http.fields(&mut out),
-            Header::Http2(http2) => http2.fields(&mut out),
-            Header::TextLines(_) => {}
-            Header::Quic(quic) => quic.fields(&mut out),
-            Header::QuicTls(tls) => tls.fields(&mut out),
-            Header::Http3(http3) => http3.fields(&mut out),
             Header::Data(bytes) => super::data::fields(bytes, &mut out),
-            Header::Undecoded { .. } => {}
+            Header::Raw | Header::TextLines(_) | Header::Undecoded { .. } => {}
+            header => {
+                if let Some(header) = header.decoded() {
+                    header.fields(&mut out, &self.tracked());
+                }
+            }
         }
-    }
-
-    fn echo_fields(&self, out: &mut Emitter<'_>, request: &'static str, time: &'static str) {
-        if let Annotation::EchoReply { request_frame, response_ns } = self.annotation {
-            out.computed(request, Value::Uint(request_frame));
-            out.computed(time, Value::Millis(response_ns));
-        }
-    }
-
-    fn reassembly_fields(&self, out: &mut Emitter<'_>, prefix: &str) {
-        let Annotation::Reassembled(reassembly) = &self.annotation else {
-            return;
-        };
-        let (fragment, count, length) = if prefix == "ip" {
-            (ipv4::name::FRAGMENT, ipv4::name::FRAGMENT_COUNT, ipv4::name::REASSEMBLED_LENGTH)
-        } else {
-            (ipv6::name::FRAGMENT, ipv6::name::FRAGMENT_COUNT, ipv6::name::REASSEMBLED_LENGTH)
-        };
-        for frame in &reassembly.frames {
-            out.computed(fragment, Value::Uint(*frame));
-        }
-        out.computed(count, Value::Uint(reassembly.frames.len() as u64));
-        out.computed(length, Value::Uint(reassembly.len as u64));
     }
 
     /// One line that says what this layer is.
     pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
         match &self.header {
-            Header::Null(header) => header.summary(out),
-            Header::Ethernet(header) => header.summary(out),
-            Header::Vlan(tag) => tag.summary(out),
-            Header::Sll(header) => header.summary(out),
             Header::Raw => out.write_str("Raw packet data"),
-            Header::Arp(packet) => packet.summary(out),
-            Header::Ipv4(header) => header.summary(out),
-            Header::Ipv6(header) => header.summary(out),
-            Header::Icmp(message) => message.summary(out),
-            Header::Icmpv6(message) => message.summary(out),
-            Header::Udp(header) => header.summary(out),
-            Header::Tcp(header) => {
-                let analysis = match &self.annotation {
-                    Annotation::Tcp(analysis) => Some(analysis),
-                    _ => None,
-                };
-                header.summary(out, analysis)
-            }
-            Header::Quote(quote) => quote.summary(out),
-            Header::Tls(tls) => tls.summary(out),
-            Header::Http(http) => http.summary(out),
-            Header::Http2(http2) => http2.summary(out),
             Header::TextLines(bytes) => write!(out, "Line-based text data ({} bytes)", bytes.len()),
-            Header::Quic(quic) => quic.summary(out),
-            Header::QuicTls(tls) => tls.summary(out),
-            Header::Http3(http3) => http3.summary(out),
             Header::Data(bytes) => write!(out, "Data ({} bytes)", bytes.len()),
             Header::Undecoded { protocol, bytes, reason } => {
                 write!(out, "{} ({} bytes) not decoded: {reason}", protocol.column_name(), bytes.len())
             }
+            header => match header.decoded() {
+                Some(header) => header.summary(out, &self.tracked()),
+                None => Ok(()),
+            },
         }
     }
 

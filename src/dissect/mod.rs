@@ -44,6 +44,7 @@ use smallvec::SmallVec;
 pub use chain::{continue_reassembled, dissect};
 use field::{FieldSink, Source};
 pub use info::write_info;
+pub use layer::{LayerHeader, Tracked};
 
 use crate::capture::Frame;
 use crate::osi::Protocol;
@@ -112,15 +113,42 @@ pub struct Layer<'a> {
     pub annotation: Annotation,
 }
 
-/// The decoded header of a layer.
-#[derive(Clone, Debug)]
-pub enum Header<'a> {
+/// Declares [`Header`]: one variant per protocol header type, each implementing
+/// [`LayerHeader`], and the four that are not a protocol's header.
+macro_rules! headers {
+    ($($(#[$doc:meta])* $variant:ident($type:ty),)*) => {
+        /// The decoded header of a layer.
+        #[derive(Clone, Debug)]
+        pub enum Header<'a> {
+            $($(#[$doc])* $variant($type),)*
+            /// A raw-IP link type: no header bytes, only a marker of where the capture began.
+            Raw,
+            /// A text body, as Wireshark's line-based text dissector shows it.
+            TextLines(&'a [u8]),
+            /// Payload that is not decoded further.
+            Data(&'a [u8]),
+            /// A layer that could not be decoded, with its bytes and the reason.
+            Undecoded { protocol: Protocol, bytes: &'a [u8], reason: String },
+        }
+
+        impl Header<'_> {
+            /// The header as its protocol's type, which says what it is; `None` for the four
+            /// kinds of layer that are not a protocol's header.
+            pub fn decoded(&self) -> Option<&dyn LayerHeader> {
+                match self {
+                    $(Self::$variant(header) => Some(header),)*
+                    Self::Raw | Self::TextLines(_) | Self::Data(_) | Self::Undecoded { .. } => None,
+                }
+            }
+        }
+    };
+}
+
+headers! {
     Null(null::Header<'a>),
     Ethernet(ethernet::Header<'a>),
     Vlan(vlan::Tag<'a>),
     Sll(sll::Header<'a>),
-    /// A raw-IP link type: no header bytes, only a marker of where the capture began.
-    Raw,
     Arp(arp::Packet<'a>),
     Ipv4(ipv4::Header<'a>),
     Ipv6(ipv6::Header<'a>),
@@ -134,8 +162,6 @@ pub enum Header<'a> {
     Http(Box<http::Http<'a>>),
     /// HTTP/2 frames completed by this frame.
     Http2(Box<http::Http2<'a>>),
-    /// A text body, as Wireshark's line-based text dissector shows it.
-    TextLines(&'a [u8]),
     /// The QUIC packets of a datagram.
     Quic(Box<quic::Quic<'a>>),
     /// TLS handshake messages completed by a QUIC CRYPTO frame.
@@ -144,14 +170,6 @@ pub enum Header<'a> {
     Http3(Box<http3::Http3<'a>>),
     /// A TCP or UDP header cut short inside an ICMP error's quote.
     Quote(quote::Quote<'a>),
-    /// Payload that is not decoded further.
-    Data(&'a [u8]),
-    /// A layer that could not be decoded, with its bytes and the reason.
-    Undecoded {
-        protocol: Protocol,
-        bytes: &'a [u8],
-        reason: String,
-    },
 }
 
 /// What `track` learned about a layer from the frames before it.
@@ -308,9 +326,8 @@ impl<'a> Packet<'a> {
             frame::fields(self, frame, sink);
         }
         for layer in &self.layers {
-            if wanted(layer.protocol().filter_name())
-                || EXTRA_PREFIXES.iter().any(|p| wanted(p) && layer.emits(p))
-            {
+            let also = layer.header.decoded().map_or(&[][..], LayerHeader::also_emits);
+            if wanted(layer.protocol().filter_name()) || also.iter().any(|prefix| wanted(prefix)) {
                 layer.fields(sink);
             }
         }
@@ -333,9 +350,6 @@ impl<'a> Packet<'a> {
         self.problems.push(Problem { protocol, message: message.into() });
     }
 }
-
-/// Field-name prefixes some layers emit besides their own protocol's.
-const EXTRA_PREFIXES: [&str; 3] = ["tcp", "http", "ip"];
 
 /// The usual name of an IP protocol number.
 pub fn ip_protocol_name(protocol: u8) -> &'static str {

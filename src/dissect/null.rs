@@ -12,6 +12,8 @@ use std::fmt;
 
 use super::error::{IResult, take_bytes};
 use super::field::{Emitter, Value};
+use super::layer::{LayerHeader, Tracked};
+use crate::osi::Protocol;
 
 pub const HEADER_LEN: usize = 4;
 
@@ -79,6 +81,24 @@ impl Header<'_> {
             Family::Unknown(_) => "unknown",
         };
         write!(out, "Null/Loopback, family {} ({name})", self.family)
+    }
+}
+
+impl LayerHeader for Header<'_> {
+    fn protocol(&self) -> Protocol {
+        Protocol::Null
+    }
+
+    fn header_len(&self) -> usize {
+        HEADER_LEN
+    }
+
+    fn fields(&self, out: &mut Emitter<'_>, _: &Tracked<'_>) {
+        Header::fields(self, out);
+    }
+
+    fn summary(&self, out: &mut dyn fmt::Write, _: &Tracked<'_>) -> fmt::Result {
+        Header::summary(self, out)
     }
 }
 

@@ -8,6 +8,7 @@ use std::fmt;
 
 use super::error::{be16, be32};
 use super::field::{Emitter, Value};
+use super::layer::{LayerHeader, Tracked};
 use super::{tcp, udp};
 use crate::osi::Protocol;
 
@@ -71,6 +72,24 @@ impl<'a> Quote<'a> {
             self.dst_port(),
             self.len()
         )
+    }
+}
+
+impl LayerHeader for Quote<'_> {
+    fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+
+    fn header_len(&self) -> usize {
+        Quote::len(self)
+    }
+
+    fn fields(&self, out: &mut Emitter<'_>, _: &Tracked<'_>) {
+        Quote::fields(self, out);
+    }
+
+    fn summary(&self, out: &mut dyn fmt::Write, _: &Tracked<'_>) -> fmt::Result {
+        Quote::summary(self, out)
     }
 }
 

@@ -16,6 +16,8 @@ use std::ops::Range;
 use super::error::{IResult, be16, be32, take_bytes};
 use super::ethernet::{EtherType, mac};
 use super::field::{Emitter, Value};
+use super::layer::{LayerHeader, Tracked};
+use crate::osi::Protocol;
 
 pub const V1_HEADER_LEN: usize = 16;
 pub const V2_HEADER_LEN: usize = 20;
@@ -176,6 +178,27 @@ impl Header<'_> {
             write!(out, ", interface {index}")?;
         }
         Ok(())
+    }
+}
+
+impl LayerHeader for Header<'_> {
+    fn protocol(&self) -> Protocol {
+        Protocol::Sll
+    }
+
+    fn header_len(&self) -> usize {
+        match self.version {
+            Version::V1 => V1_HEADER_LEN,
+            Version::V2 => V2_HEADER_LEN,
+        }
+    }
+
+    fn fields(&self, out: &mut Emitter<'_>, _: &Tracked<'_>) {
+        Header::fields(self, out);
+    }
+
+    fn summary(&self, out: &mut dyn fmt::Write, _: &Tracked<'_>) -> fmt::Result {
+        Header::summary(self, out)
     }
 }
 

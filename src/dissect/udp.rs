@@ -13,6 +13,8 @@ use std::fmt;
 
 use super::error::{IResult, be16, take_bytes};
 use super::field::{Emitter, Value};
+use super::layer::{LayerHeader, Tracked};
+use crate::osi::Protocol;
 
 pub const HEADER_LEN: usize = 8;
 
@@ -112,6 +114,24 @@ impl<'a> Header<'a> {
     pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
         let len = self.payload.len() + self.missing;
         write!(out, "{} → {} Len={len}", self.src_port(), self.dst_port())
+    }
+}
+
+impl LayerHeader for Header<'_> {
+    fn protocol(&self) -> Protocol {
+        Protocol::Udp
+    }
+
+    fn header_len(&self) -> usize {
+        HEADER_LEN
+    }
+
+    fn fields(&self, out: &mut Emitter<'_>, tracked: &Tracked<'_>) {
+        Header::fields(self, out, tracked.udp());
+    }
+
+    fn summary(&self, out: &mut dyn fmt::Write, _: &Tracked<'_>) -> fmt::Result {
+        Header::summary(self, out)
     }
 }
 

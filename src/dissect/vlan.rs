@@ -15,6 +15,8 @@ use std::fmt;
 use super::error::{IResult, be16, take_bytes};
 use super::ethernet::EtherType;
 use super::field::{Emitter, Value};
+use super::layer::{LayerHeader, Tracked};
+use crate::osi::Protocol;
 
 pub const HEADER_LEN: usize = 4;
 
@@ -95,6 +97,24 @@ impl Tag<'_> {
             u8::from(self.drop_eligible()),
             self.id()
         )
+    }
+}
+
+impl LayerHeader for Tag<'_> {
+    fn protocol(&self) -> Protocol {
+        if self.service { Protocol::Ieee8021ad } else { Protocol::Vlan }
+    }
+
+    fn header_len(&self) -> usize {
+        HEADER_LEN
+    }
+
+    fn fields(&self, out: &mut Emitter<'_>, _: &Tracked<'_>) {
+        Tag::fields(self, out);
+    }
+
+    fn summary(&self, out: &mut dyn fmt::Write, _: &Tracked<'_>) -> fmt::Result {
+        Tag::summary(self, out)
     }
 }
 

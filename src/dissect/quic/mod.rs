@@ -19,6 +19,8 @@ use smallvec::SmallVec;
 
 use super::field::{Emitter, Span, Value};
 use super::http3::Http3;
+use crate::dissect::{LayerHeader, Tracked};
+use crate::osi::Protocol;
 use header::{Header, Kind};
 
 /// The QUIC packets of one UDP datagram.
@@ -331,5 +333,41 @@ impl CryptoTls<'_> {
             out.write_str(super::tls::handshake::info_name(kind))?;
         }
         Ok(())
+    }
+}
+
+impl LayerHeader for Quic<'_> {
+    fn protocol(&self) -> Protocol {
+        Protocol::Quic
+    }
+
+    fn header_len(&self) -> usize {
+        Quic::len(self)
+    }
+
+    fn fields(&self, out: &mut Emitter<'_>, _: &Tracked<'_>) {
+        Quic::fields(self, out);
+    }
+
+    fn summary(&self, out: &mut dyn fmt::Write, _: &Tracked<'_>) -> fmt::Result {
+        Quic::summary(self, out)
+    }
+}
+
+impl LayerHeader for CryptoTls<'_> {
+    fn protocol(&self) -> Protocol {
+        Protocol::Tls
+    }
+
+    fn header_len(&self) -> usize {
+        self.messages.iter().map(|message| message.bytes.len()).sum()
+    }
+
+    fn fields(&self, out: &mut Emitter<'_>, _: &Tracked<'_>) {
+        CryptoTls::fields(self, out);
+    }
+
+    fn summary(&self, out: &mut dyn fmt::Write, _: &Tracked<'_>) -> fmt::Result {
+        CryptoTls::summary(self, out)
     }
 }

@@ -21,6 +21,7 @@ use std::fmt;
 
 use super::error::{Error, IResult, be16, be32, take_bytes};
 use super::field::{Emitter, Value, write_decimal};
+use crate::dissect::{LayerHeader, Tracked};
 use crate::osi::Protocol;
 pub use options::{FastOpen, TcpOption};
 
@@ -519,6 +520,24 @@ pub fn write_flag_names(out: &mut dyn fmt::Write, flags: u16) -> fmt::Result {
         out.write_str("<None>")?;
     }
     Ok(())
+}
+
+impl LayerHeader for Header<'_> {
+    fn protocol(&self) -> Protocol {
+        Protocol::Tcp
+    }
+
+    fn header_len(&self) -> usize {
+        Header::header_len(self)
+    }
+
+    fn fields(&self, out: &mut Emitter<'_>, tracked: &Tracked<'_>) {
+        Header::fields(self, out, tracked.tcp(), tracked.quoted_by);
+    }
+
+    fn summary(&self, out: &mut dyn fmt::Write, tracked: &Tracked<'_>) -> fmt::Result {
+        Header::summary(self, out, tracked.tcp())
+    }
 }
 
 #[cfg(test)]

@@ -20,6 +20,8 @@ use std::fmt;
 use smallvec::SmallVec;
 
 use super::field::{Emitter, Span, Value};
+use crate::dissect::{LayerHeader, Tracked};
+use crate::osi::Protocol;
 use record::{RecordHeader, content_type};
 
 /// The records one frame completed, from one buffer.
@@ -286,5 +288,32 @@ pub fn version_column_name(version: u16) -> &'static str {
         0x0303 => "TLSv1.2",
         0x0304 => "TLSv1.3",
         _ => "TLS",
+    }
+}
+
+impl LayerHeader for Tls<'_> {
+    fn protocol(&self) -> Protocol {
+        Protocol::Tls
+    }
+
+    fn header_len(&self) -> usize {
+        self.records.iter().map(|record| record.span.bytes.len()).sum()
+    }
+
+    fn fields(&self, out: &mut Emitter<'_>, _: &Tracked<'_>) {
+        Tls::fields(self, out);
+    }
+
+    fn summary(&self, out: &mut dyn fmt::Write, _: &Tracked<'_>) -> fmt::Result {
+        Tls::summary(self, out)
+    }
+
+    /// The record version's name: `TLSv1.3`.
+    fn column_name(&self) -> &'static str {
+        Tls::column_name(self)
+    }
+
+    fn also_emits(&self) -> &'static [&'static str] {
+        &["tcp"]
     }
 }
