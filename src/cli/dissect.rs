@@ -58,8 +58,9 @@ pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
 pub(super) fn load_key_log(path: Option<&std::path::Path>) -> Result<KeyLog, CliError> {
     let mut keylog = KeyLog::new();
     let Some(path) = path else { return Ok(keylog) };
-    let warnings =
-        keylog.load(path).map_err(|source| CliError::KeyLog { path: path.display().to_string(), source })?;
+    let text = std::fs::read(path)
+        .map_err(|source| CliError::KeyLog { path: path.display().to_string(), source })?;
+    let warnings = keylog.add_text(&text);
     if keylog.is_empty() && !warnings.is_empty() {
         // Not a key log at all: one line rather than one per line.
         eprintln!(

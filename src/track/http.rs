@@ -19,10 +19,18 @@ use crate::dissect::http2::{self, FrameType, HeaderBlock, HeaderDecoder, Payload
 /// The most one direction buffers for one message or frame.
 pub const MAX_MESSAGE: usize = 4 << 20;
 
-/// An HTTP/2 frame completed: its bytes, its decoded headers, the stream's whole body when it
-/// ends the stream after several DATA frames, and the body's media type when it ends a stream
-/// that had one.
-pub type FrameOut = (Range<usize>, Option<HeaderBlock>, Option<Vec<u8>>, Option<Vec<u8>>);
+/// An HTTP/2 frame completed in one direction's new bytes.
+#[derive(Debug)]
+pub struct CompletedFrame {
+    /// Where the frame's bytes were copied to in the arena.
+    pub range: Range<usize>,
+    /// The header fields its header block fragment completed.
+    pub headers: Option<HeaderBlock>,
+    /// The stream's whole body, when the frame ends the stream after several DATA frames.
+    pub body: Option<Vec<u8>>,
+    /// The body's media type, when the frame ends a stream that had a body.
+    pub body_type: Option<Vec<u8>>,
+}
 
 /// What one direction's new bytes completed, with ranges into the arena they were copied to.
 #[derive(Debug, Default)]
@@ -37,7 +45,7 @@ pub struct Output {
     /// How many bytes wait.
     pub pending_len: usize,
     pub preface: Option<Range<usize>>,
-    pub frames: Vec<FrameOut>,
+    pub frames: Vec<CompletedFrame>,
     pub problems: Vec<String>,
 }
 
@@ -326,7 +334,7 @@ impl Connection {
                 (frame.ends_stream() && !single_data && !stream.data.is_empty()).then(|| stream.data.clone());
             let body_type = (frame.ends_stream() && stream.has_data).then(|| stream.content_type.clone());
             let range = copy(arena, &direction.buffer[at..at + len]);
-            output.frames.push((range, headers, body, body_type));
+            output.frames.push(CompletedFrame { range, headers, body, body_type });
             if frame.ends_stream() {
                 self.streams.remove(&(dir, frame.stream_id()));
             }

@@ -15,7 +15,6 @@
 //! input: one entry per distinct client random.
 
 use std::fmt;
-use std::path::Path;
 
 use rustc_hash::FxHashMap;
 
@@ -54,12 +53,6 @@ pub struct KeyLog {
 impl KeyLog {
     pub fn new() -> Self {
         Self::default()
-    }
-
-    /// Reads a key log file; returns the warnings of the lines it skipped.
-    pub fn load(&mut self, path: &Path) -> std::io::Result<Vec<Warning>> {
-        let bytes = std::fs::read(path)?;
-        Ok(self.add_text(&bytes))
     }
 
     /// Adds the entries of key log text; returns a warning for each line that was skipped.

@@ -226,11 +226,11 @@ fn http_layers<'a>(
         let frames: Vec<crate::dissect::http::Frame2<'a>> = output
             .frames
             .iter()
-            .map(|(range, headers, body, body_type)| crate::dissect::http::Frame2 {
-                span: span(range),
-                headers: headers.clone(),
-                body: body.clone(),
-                body_type: body_type.clone(),
+            .map(|frame| crate::dissect::http::Frame2 {
+                span: span(&frame.range),
+                headers: frame.headers.clone(),
+                body: frame.body.clone(),
+                body_type: frame.body_type.clone(),
             })
             .collect();
         let preface = output.preface.as_ref().map(span);
