@@ -11,6 +11,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::dissect::tcp::seq::SeqNumber;
+
 /// The most out-of-order data held per direction.
 pub const MAX_HELD: usize = 1 << 20;
 
@@ -41,10 +43,10 @@ pub struct Accepted {
 #[derive(Debug, Default)]
 pub struct Reassembler {
     /// Sequence number of the next byte to deliver, once known.
-    next_seq: Option<u32>,
+    next_seq: Option<SeqNumber>,
     /// Out-of-order segments by their distance ahead of `next_seq` at arrival, re-keyed as
     /// the stream moves: (sequence number, frame, bytes).
-    held: BTreeMap<i64, (u32, u64, Vec<u8>)>,
+    held: BTreeMap<i64, (SeqNumber, u64, Vec<u8>)>,
     held_bytes: usize,
     /// Where `held` keys are counted from: the stream offset of `next_seq`.
     offset: i64,
@@ -58,13 +60,13 @@ impl Reassembler {
     /// Takes one segment: its sequence number, whether it is a SYN (whose data starts one
     /// later), its frame and its captured payload.
     pub fn accept(&mut self, seq: u32, syn: bool, frame: u64, payload: &[u8]) -> Accepted {
-        let data_seq = if syn { seq.wrapping_add(1) } else { seq };
+        let data_seq = SeqNumber(seq) + u32::from(syn);
         let next = *self.next_seq.get_or_insert(data_seq);
         let mut accepted = Accepted::default();
         if payload.is_empty() {
             return accepted;
         }
-        let delta = data_seq.wrapping_sub(next) as i32 as i64;
+        let delta = i64::from(data_seq.since(next));
         let len = payload.len() as i64;
         if delta + len <= 0 {
             accepted.duplicate = true;
@@ -98,27 +100,27 @@ impl Reassembler {
             return chunks;
         };
         let first_seq = *first_seq;
-        let ack_ahead = ack.wrapping_sub(next) as i32 > 0;
-        if ack_ahead && first_seq.wrapping_sub(next) as i32 > 0 && ack.wrapping_sub(first_seq) as i32 >= 0 {
+        let ack = SeqNumber(ack);
+        if ack.is_after(next) && first_seq.is_after(next) && !ack.is_before(first_seq) {
             self.skip_to(first_seq, &mut chunks);
             self.drain(&mut chunks);
         }
         chunks
     }
 
-    fn deliver(&mut self, seq: u32, start: usize, len: usize, chunks: &mut Vec<Chunk>) {
+    fn deliver(&mut self, seq: SeqNumber, start: usize, len: usize, chunks: &mut Vec<Chunk>) {
         if len == 0 {
             return;
         }
         chunks.push(Chunk::Segment { start, len });
-        self.next_seq = Some(seq.wrapping_add((start + len) as u32));
+        self.next_seq = Some(seq + (start + len) as u32);
         self.offset += len as i64;
     }
 
     /// Declares the bytes up to `seq` missing.
-    fn skip_to(&mut self, seq: u32, chunks: &mut Vec<Chunk>) {
+    fn skip_to(&mut self, seq: SeqNumber, chunks: &mut Vec<Chunk>) {
         let next = self.next_seq.unwrap_or(seq);
-        let missing = seq.wrapping_sub(next) as i32;
+        let missing = seq.since(next);
         if missing > 0 {
             chunks.push(Chunk::Gap(missing as u64));
             self.offset += i64::from(missing);
@@ -135,12 +137,12 @@ impl Reassembler {
             let (seq, frame, bytes) = entry.remove();
             self.held_bytes -= bytes.len();
             let Some(next) = self.next_seq else { break };
-            let behind = next.wrapping_sub(seq) as i32;
+            let behind = next.since(seq);
             if behind < 0 || behind as usize >= bytes.len() {
                 continue;
             }
             let fresh = bytes[behind as usize..].to_vec();
-            self.next_seq = Some(next.wrapping_add(fresh.len() as u32));
+            self.next_seq = Some(next + fresh.len() as u32);
             self.offset += fresh.len() as i64;
             chunks.push(Chunk::Held { frame, bytes: fresh });
         }

@@ -30,6 +30,7 @@ pub mod unacked;
 
 use super::conversation::{Endpoint, Key};
 use crate::dissect::tcp::options::kind;
+use crate::dissect::tcp::seq::SeqNumber;
 use crate::dissect::tcp::{self, Analysis, WindowScaling, analysis, flag};
 use unacked::Unacked;
 
@@ -46,20 +47,8 @@ const MAX_IN_FLIGHT: u32 = 2_000_000_000;
 /// The SACK blocks of a segment that Wireshark subtracts from the other side's bytes in flight.
 const SACK_BLOCKS_COUNTED: usize = 3;
 
-/// `a > b` in sequence space.
-fn gt(a: u32, b: u32) -> bool {
-    (a.wrapping_sub(b) as i32) > 0
-}
-
-/// `a < b` in sequence space.
-fn lt(a: u32, b: u32) -> bool {
-    (a.wrapping_sub(b) as i32) < 0
-}
-
-/// `a <= b` in sequence space.
-fn le(a: u32, b: u32) -> bool {
-    !gt(a, b)
-}
+/// A relative sequence number not yet known: Wireshark's 0.
+const UNKNOWN: SeqNumber = SeqNumber(0);
 
 /// What one direction of a conversation has sent so far. Sequence numbers here are relative;
 /// 0 means "not yet known", as in Wireshark.
@@ -70,13 +59,13 @@ struct Direction {
     /// The last window field sent, unscaled, and whether it came from a SYN (never scaled).
     window: u32,
     window_from_syn: bool,
-    next_seq: u32,
+    next_seq: SeqNumber,
     next_seq_ns: i64,
-    last_ack: u32,
+    last_ack: SeqNumber,
     last_ack_ns: i64,
     dup_acks: u32,
     last_non_dup_ack: u64,
-    max_seq_to_be_acked: u32,
+    max_seq_to_be_acked: SeqNumber,
     last_flags: u16,
     /// Whether bytes in flight can be counted: not after a gap in this direction until the
     /// other side sends an ACK.
@@ -96,13 +85,13 @@ impl Default for Direction {
             win_scale: SCALE_UNKNOWN,
             window: u32::MAX,
             window_from_syn: false,
-            next_seq: 0,
+            next_seq: UNKNOWN,
             next_seq_ns: 0,
-            last_ack: 0,
+            last_ack: UNKNOWN,
             last_ack_ns: 0,
             dup_acks: 0,
             last_non_dup_ack: 0,
-            max_seq_to_be_acked: 0,
+            max_seq_to_be_acked: UNKNOWN,
             last_flags: 0,
             valid_in_flight: true,
             push_bytes_sent: 0,
@@ -230,8 +219,8 @@ impl TcpTable {
             Observed {
                 frame: segment.frame,
                 ts_ns: segment.ts_ns,
-                seq: relative_seq,
-                ack: relative_ack,
+                seq: SeqNumber(relative_seq),
+                ack: SeqNumber(relative_ack),
                 len: header.segment_len() as u32,
                 flags,
                 window: u32::from(header.window()),
@@ -463,8 +452,8 @@ fn window_scaling(
 struct Observed {
     frame: u64,
     ts_ns: i64,
-    seq: u32,
-    ack: u32,
+    seq: SeqNumber,
+    ack: SeqNumber,
     len: u32,
     flags: u16,
     window: u32,
@@ -490,10 +479,10 @@ fn analyse(
         if s.window == 0 && s.flags & control == 0 {
             result |= analysis::ZERO_WINDOW;
         }
-        if f.next_seq != 0 && gt(s.seq, f.next_seq) && s.flags & flag::RST == 0 {
+        if f.next_seq != UNKNOWN && s.seq.is_after(f.next_seq) && s.flags & flag::RST == 0 {
             result |= analysis::LOST_SEGMENT;
         }
-        if s.len <= 1 && s.seq == f.next_seq.wrapping_sub(1) && s.flags & control == 0 {
+        if s.len <= 1 && s.seq == f.next_seq - 1 && s.flags & control == 0 {
             result |= analysis::KEEP_ALIVE;
         }
         let repeats = s.len == 0 && s.seq == f.next_seq && s.ack == f.last_ack && s.flags & control == 0;
@@ -502,8 +491,8 @@ fn analyse(
         }
         if s.len > 0 && r.win_scale != SCALE_UNKNOWN && s.flags & control == 0 {
             let shift = if r.window_from_syn || r.win_scale < 0 { 0 } else { r.win_scale as u32 };
-            let edge = r.last_ack.wrapping_add(r.window.wrapping_shl(shift));
-            if s.seq.wrapping_add(s.len) == edge {
+            let edge = r.last_ack + r.window.wrapping_shl(shift);
+            if s.seq + s.len == edge {
                 result |= analysis::WINDOW_FULL;
             }
         }
@@ -514,7 +503,7 @@ fn analyse(
             && s.window == 0
             && same_window
             && s.seq == f.next_seq
-            && (s.ack == f.last_ack || s.ack == f.last_ack.wrapping_add(1))
+            && (s.ack == f.last_ack || s.ack == f.last_ack + 1)
             && r.last_flags & analysis::ZERO_WINDOW_PROBE != 0
             && s.flags & control == 0
         {
@@ -531,13 +520,13 @@ fn analyse(
         directions[fwd].dup_acks = 0;
     }
 
-    if r.max_seq_to_be_acked != 0 && gt(s.ack, r.max_seq_to_be_acked) && s.flags & flag::ACK != 0 {
+    if r.max_seq_to_be_acked != UNKNOWN && s.ack.is_after(r.max_seq_to_be_acked) && s.flags & flag::ACK != 0 {
         result |= analysis::ACK_LOST_SEGMENT;
         directions[rev].max_seq_to_be_acked = r.next_seq;
     }
 
     if (s.len > 0 || s.flags & (flag::SYN | flag::FIN) != 0) && result & analysis::KEEP_ALIVE == 0 {
-        let not_advanced = f.next_seq != 0 && lt(s.seq, f.next_seq);
+        let not_advanced = f.next_seq != UNKNOWN && s.seq.is_before(f.next_seq);
         let since_dup_ack = s.ts_ns - r.last_ack_ns;
         let since_highest = s.ts_ns - f.next_seq_ns;
         if not_advanced && r.dup_acks >= 2 && r.last_ack == s.seq && since_dup_ack < FAST_RETRANSMISSION_NS {
@@ -546,10 +535,10 @@ fn analyse(
             && since_highest < ooo_threshold
             // A SYN or FIN takes one sequence number: a copy of the last FIN ends where the
             // stream does, a retransmission, not a segment out of order (as tshark decides).
-            && f.next_seq != s.seq.wrapping_add(s.len).wrapping_add(u32::from(s.flags & (flag::SYN | flag::FIN) != 0))
+            && f.next_seq != s.seq + s.len + u32::from(s.flags & (flag::SYN | flag::FIN) != 0)
         {
             result |= analysis::OUT_OF_ORDER;
-        } else if s.len > 0 && r.last_ack != 0 && le(s.seq.wrapping_add(s.len), r.last_ack) {
+        } else if s.len > 0 && r.last_ack != UNKNOWN && (s.seq + s.len).is_at_or_before(r.last_ack) {
             result |= analysis::SPURIOUS_RETRANSMISSION;
         } else if not_advanced {
             result |= analysis::RETRANSMISSION;
@@ -557,18 +546,18 @@ fn analyse(
     }
 
     let direction = &mut directions[fwd];
-    let mut next_seq = s.seq.wrapping_add(s.len);
+    let mut next_seq = s.seq + s.len;
     if s.flags & (flag::SYN | flag::FIN) != 0 {
-        next_seq = next_seq.wrapping_add(1);
+        next_seq = next_seq + 1;
     }
     // The highest sequence number seen moves on with every segment, empty ones included, so
     // that after a gap only the first segment is flagged as following lost data.
-    if gt(next_seq, direction.next_seq) || direction.next_seq == 0 {
+    if next_seq.is_after(direction.next_seq) || direction.next_seq == UNKNOWN {
         direction.next_seq = next_seq;
         direction.next_seq_ns = s.ts_ns;
     }
     if (s.len > 0 || s.flags & (flag::SYN | flag::FIN) != 0)
-        && (!lt(s.seq, direction.max_seq_to_be_acked) || direction.max_seq_to_be_acked == 0)
+        && (!s.seq.is_before(direction.max_seq_to_be_acked) || direction.max_seq_to_be_acked == UNKNOWN)
         && result & analysis::ZERO_WINDOW_PROBE == 0
     {
         direction.max_seq_to_be_acked = direction.next_seq;

@@ -16,6 +16,7 @@
 
 pub mod name;
 pub mod options;
+pub mod seq;
 
 use std::fmt;
 
