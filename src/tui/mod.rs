@@ -8,6 +8,7 @@
 
 pub mod action;
 pub mod app;
+mod cursor;
 pub mod detail;
 mod filtering;
 pub mod keys;
@@ -15,6 +16,7 @@ pub mod layout;
 mod mouse;
 pub mod rows;
 pub mod source;
+pub mod state;
 pub mod theme;
 pub mod views;
 mod workers;

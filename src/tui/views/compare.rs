@@ -131,7 +131,7 @@ impl Widget for Compare<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let app = self.0;
         let width = usize::from(area.width).saturating_sub(LEFT + RIGHT).max(10);
-        let full = full_ms(&app.connections);
+        let full = full_ms(&app.connections.all);
         let mut lines = vec![pane_title(
             "Compare · a race from each first packet to the request and the first response byte".to_owned(),
             true,
@@ -142,7 +142,7 @@ impl Widget for Compare<'_> {
         let mut body: Vec<Line<'static>> = Vec::new();
         let mut selected_line = 0;
         let mut group = None;
-        for connection in app.compare_order().iter().filter_map(|at| app.connections.get(*at)) {
+        for connection in app.compare.order().iter().filter_map(|at| app.connections.all.get(*at)) {
             if group != Some(connection.variant) {
                 group = Some(connection.variant);
                 let book = textbook(connection.variant).map_or(String::new(), |(request, response)| {

@@ -109,19 +109,24 @@ impl Widget for Connections<'_> {
         let app = self.0;
         let columns = columns(area.width);
         let mut lines = vec![pane_title(
-            format!("Connections · {} · Enter opens the timeline", app.connections.len()),
+            format!("Connections · {} · Enter opens the timeline", app.connections.all.len()),
             true,
         )];
         let heads = row(columns.iter().map(|column| (column, column.heading.to_owned())));
         lines.push(Line::styled(heads, theme::header()));
-        for (at, connection) in
-            app.connections.iter().enumerate().skip(app.connection_top).take(layout::rows(area, 1))
+        for (at, connection) in app
+            .connections
+            .all
+            .iter()
+            .enumerate()
+            .skip(app.connections.list.top())
+            .take(layout::rows(area, 1))
         {
             let line = row(columns.iter().map(|column| (column, (column.cell)(connection))));
-            let style = if at == app.connection { theme::selected() } else { Style::new() };
+            let style = if at == app.connections.list.selected() { theme::selected() } else { Style::new() };
             lines.push(Line::styled(line, style));
         }
-        if app.connections.is_empty() {
+        if app.connections.all.is_empty() {
             let text = if app.indexed {
                 "  no TCP, QUIC, UDP or ping conversation in this capture"
             } else {

@@ -137,13 +137,13 @@ fn status(app: &App, area: Rect, buf: &mut Buffer) {
                 text.push_str(&format!(
                     "{} of {} packets match",
                     count(applied.matches.len()),
-                    count(app.rows.len())
+                    count(app.packets.rows.len())
                 ));
                 if !applied.done && app.mode == Mode::File {
                     text.push_str(&format!(" (filtering, frame {})", group_thousands(applied.scanned)));
                 }
             }
-            None => text.push_str(&format!("{} packets", count(app.rows.len()))),
+            None => text.push_str(&format!("{} packets", count(app.packets.rows.len()))),
         }
         if let Some(progress) = app.progress {
             text.push_str(&format!(" · indexing {:.0}%", progress * 100.0));
@@ -161,7 +161,11 @@ fn status(app: &App, area: Rect, buf: &mut Buffer) {
         match app.mode {
             Mode::File => {}
             Mode::Replay { .. } if app.indexed => text.push_str(" · replay ended"),
-            _ => text.push_str(if app.following { " · following" } else { " · paused (space resumes)" }),
+            _ => text.push_str(if app.packets.following {
+                " · following"
+            } else {
+                " · paused (space resumes)"
+            }),
         }
         left.push(Span::raw(format!(" {text}")));
         if let Some(banner) = &app.banner {

@@ -53,15 +53,20 @@ fn seconds(nanos: i64) -> String {
 }
 
 fn list(app: &App, area: Rect, buf: &mut Buffer) {
-    let focused = app.focus == Focus::List;
+    let focused = app.packets.focus == Focus::List;
     let shown = app.visible_len();
     let title = match &app.filter.applied {
         Some(applied) => format!("Packets · {shown} match {}", applied.text),
         None => "Packets".to_owned(),
     };
     let mut lines = vec![pane_title(title, focused)];
-    let last_ns =
-        app.rows.len().checked_sub(1).and_then(|last| app.rows.get(last)).map_or(0, |row| row.relative_ns);
+    let last_ns = app
+        .packets
+        .rows
+        .len()
+        .checked_sub(1)
+        .and_then(|last| app.packets.rows.get(last))
+        .map_or(0, |row| row.relative_ns);
     let columns = Columns::new(area.width, last_ns);
     lines.push(Line::styled(
         format!(
@@ -73,13 +78,15 @@ fn list(app: &App, area: Rect, buf: &mut Buffer) {
         theme::header(),
     ));
     let rows = layout::rows(area, 1);
-    for position in app.packet_top..(app.packet_top + rows).min(shown) {
-        let Some(row) = app.visible_frame(position).and_then(|frame| app.rows.get(frame as usize - 1)) else {
+    for position in app.packets.list.top()..(app.packets.list.top() + rows).min(shown) {
+        let Some(row) =
+            app.visible_frame(position).and_then(|frame| app.packets.rows.get(frame as usize - 1))
+        else {
             continue;
         };
         let before =
             columns.before(&row.number.to_string(), &seconds(row.relative_ns), row.source, row.destination);
-        let style = match (position == app.packet, focused) {
+        let style = match (position == app.packets.list.selected(), focused) {
             (true, true) => theme::selected(),
             (true, false) => theme::selected_elsewhere(),
             _ => Style::new(),
@@ -107,7 +114,7 @@ fn list(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 fn tree(app: &App, area: Rect, buf: &mut Buffer) {
-    let focused = app.focus == Focus::Tree;
+    let focused = app.packets.focus == Focus::Tree;
     let Some(detail) = app.detail() else {
         let waiting = if app.selected_frame().is_some() { "  taking the packet apart…" } else { "" };
         render_lines(
@@ -119,11 +126,11 @@ fn tree(app: &App, area: Rect, buf: &mut Buffer) {
     };
     let mut lines = vec![pane_title(format!("Layers of frame {} · L7 at the top", detail.number), focused)];
     let nodes = app.tree();
-    for (at, node) in nodes.iter().enumerate().skip(app.node_top).take(layout::rows(area, 0)) {
+    for (at, node) in nodes.iter().enumerate().skip(app.packets.tree.top()).take(layout::rows(area, 0)) {
         let colour = theme::layer(node.osi);
         let (text, style) = match node.kind {
             NodeKind::Osi => {
-                let mark = if app.folded.contains(&node.osi) { "▸" } else { "▾" };
+                let mark = if app.packets.folded.contains(&node.osi) { "▸" } else { "▾" };
                 (
                     format!("{mark} {}", node.text),
                     Style::new().fg(colour).add_modifier(ratatui::style::Modifier::BOLD),
@@ -132,7 +139,7 @@ fn tree(app: &App, area: Rect, buf: &mut Buffer) {
             NodeKind::Layer => (format!("  {}", node.text), Style::new().fg(colour)),
             NodeKind::Field => (format!("    {}", node.text), Style::new()),
         };
-        let style = match (at == app.node, focused) {
+        let style = match (at == app.packets.tree.selected(), focused) {
             (true, true) => style.patch(theme::selected()),
             (true, false) => style.patch(theme::selected_elsewhere()),
             _ => style,

@@ -88,7 +88,7 @@ fn too_small_a_terminal_gets_a_message() {
 fn a_capture_of_both_ends_of_a_link() {
     let (source, keylog) = bundled("fixtures/link/all-40ms.pcapng");
     let mut app = testing::app("fixtures/link/all-40ms.pcapng", SMALL);
-    assert!(app.to_scale);
+    assert!(app.timeline.to_scale);
     app.update(Action::Show(View::Compare));
     insta::assert_snapshot!("link_compare_80x24", draw(&app));
     // The TLS 1.3 connection's ladder, its request selected.

@@ -27,7 +27,7 @@ const RIGHT: usize = 6;
 impl Widget for Timeline<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let app = self.0;
-        let (diagram, panel) = layout::timeline(area, app.explaining);
+        let (diagram, panel) = layout::timeline(area, app.timeline.explaining);
         let Some(connection) = app.selected_connection() else {
             let text = if app.indexed { "  no connection to draw" } else { "  reading…" };
             render_lines(
@@ -45,7 +45,7 @@ impl Widget for Timeline<'_> {
             true,
         )];
         lines.push(Line::styled(fit(&verdict(connection), usize::from(diagram.width)), theme::title()));
-        if app.to_scale {
+        if app.timeline.to_scale {
             ladder_lines(app, connection, diagram, &mut lines);
             render_lines(lines, diagram, buf);
             explanation(app, connection, panel, buf);
@@ -64,7 +64,7 @@ impl Widget for Timeline<'_> {
             .events
             .iter()
             .enumerate()
-            .skip(app.event_top)
+            .skip(app.timeline.events.top())
             .take(layout::rows(diagram, TIMELINE_HEADER))
         {
             // The round shows where the client moves into a new one.
@@ -87,7 +87,7 @@ impl Widget for Timeline<'_> {
                 Span::styled(body, side_style),
                 Span::styled(format!("  {tag:<RIGHT$}"), Style::new().fg(theme::layer_number(event.osi))),
             ]);
-            if at == app.event {
+            if at == app.timeline.events.selected() {
                 line = line.style(theme::selected());
             }
             lines.push(line);
@@ -111,7 +111,7 @@ fn ladder_lines(app: &App, connection: &Connection, diagram: Rect, lines: &mut V
     ]));
     // One line more than the compact diagram's header: the scale.
     let room = layout::rows(diagram, TIMELINE_HEADER + 1);
-    let selected = rows.iter().position(|row| row.event == Some(app.event)).unwrap_or(0);
+    let selected = rows.iter().position(|row| row.event == Some(app.timeline.events.selected())).unwrap_or(0);
     let top = selected.saturating_sub(room / 3).min(rows.len().saturating_sub(room));
     for row in rows.iter().skip(top).take(room) {
         let round = row.round.map_or("│".to_owned(), |round| format!("R{round}"));
@@ -122,12 +122,15 @@ fn ladder_lines(app: &App, connection: &Connection, diagram: Rect, lines: &mut V
         let mut ink = None;
         for (character, cell) in &row.cells {
             if ink.is_some_and(|ink| ink != *cell) {
-                spans.push(Span::styled(std::mem::take(&mut run), ink_style(ink, app.event)));
+                spans.push(Span::styled(
+                    std::mem::take(&mut run),
+                    ink_style(ink, app.timeline.events.selected()),
+                ));
             }
             ink = Some(*cell);
             run.push(*character);
         }
-        spans.push(Span::styled(run, ink_style(ink, app.event)));
+        spans.push(Span::styled(run, ink_style(ink, app.timeline.events.selected())));
         lines.push(Line::from(spans));
     }
     lines.insert(
@@ -151,7 +154,7 @@ fn ink_style(ink: Option<Ink>, selected: usize) -> Style {
 
 /// The explanation panel of the selected message, when it is open.
 fn explanation(app: &App, connection: &Connection, panel: Option<Rect>, buf: &mut Buffer) {
-    if let (Some(panel), Some(event)) = (panel, connection.events.get(app.event)) {
+    if let (Some(panel), Some(event)) = (panel, connection.events.get(app.timeline.events.selected())) {
         let osi = OsiLayer::from_number(event.osi);
         let layer = osi.map_or(String::new(), |osi| format!(" · {osi}"));
         let text = vec![
