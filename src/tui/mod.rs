@@ -146,7 +146,7 @@ fn read_input(app: &mut App) -> io::Result<bool> {
     let mut wait = INPUT_WAIT;
     while event::poll(wait)? {
         let event = event::read()?;
-        if let Some(action) = keys::action(&event, app.filter.input.is_some()) {
+        if let Some(action) = keys::action(&event, app.filter.input.is_some(), app.view) {
             app.update(action);
             changed = true;
         }

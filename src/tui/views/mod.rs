@@ -15,7 +15,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
 use super::app::{App, Mode, View};
-use super::keys::BINDINGS;
+use super::keys;
 use super::layout;
 use super::theme;
 
@@ -190,19 +190,17 @@ fn status(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 fn help(area: Rect, buf: &mut Buffer) {
+    let rows: Vec<(String, String)> = keys::help_lines().collect();
     let width = area.width.min(96);
-    let height = (BINDINGS.len() as u16 + 4).min(area.height);
+    let height = (rows.len() as u16 + 4).min(area.height);
     let popup =
         Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height };
     Clear.render(popup, buf);
-    let key_width = BINDINGS.iter().map(|binding| binding.keys.chars().count()).max().unwrap_or(0);
-    let mut lines: Vec<Line<'_>> = BINDINGS
-        .iter()
-        .map(|binding| {
-            Line::from(vec![
-                Span::styled(format!(" {:<key_width$}  ", binding.keys), theme::title()),
-                Span::raw(binding.does),
-            ])
+    let key_width = rows.iter().map(|(keys, _)| keys.chars().count()).max().unwrap_or(0);
+    let mut lines: Vec<Line<'_>> = rows
+        .into_iter()
+        .map(|(keys, does)| {
+            Line::from(vec![Span::styled(format!(" {keys:<key_width$}  "), theme::title()), Span::raw(does)])
         })
         .collect();
     lines.push(Line::styled(" any key closes this help", theme::dim()));
@@ -259,6 +257,26 @@ mod tests {
         assert_eq!(group_thousands(999), "999");
         assert_eq!(fit("abcdef", 4), "abc…");
         assert_eq!(fit("ab", 4), "ab  ");
+    }
+
+    #[test]
+    fn help_shows_every_row_of_the_key_table_whole_on_the_smallest_screen() {
+        let area = Rect::new(0, 0, layout::MIN_WIDTH, layout::MIN_HEIGHT);
+        let mut buf = Buffer::empty(area);
+        help(area, &mut buf);
+        let screen: Vec<String> = (0..area.height)
+            .map(|y| (0..area.width).map(|x| buf[(x, y)].symbol().to_owned()).collect())
+            .collect();
+        for binding in keys::BINDINGS {
+            let (label, does) = (binding.label(), binding.help());
+            let shown = screen.iter().any(|line| {
+                line.find(&format!(" {label} ")).is_some_and(|at| {
+                    // The text follows the keys and ends inside the box's border.
+                    line[at..].trim_end().trim_end_matches('│').trim_end().ends_with(&does)
+                })
+            });
+            assert!(shown, "help does not show {label:?}: {does:?}\n{}", screen.join("\n"));
+        }
     }
 
     #[test]
