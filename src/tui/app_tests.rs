@@ -1,14 +1,22 @@
-//! `App::update`, action by action, on the bundled capture of every variant, without a
-//! terminal.
+//! `App::update`, action by action, without a terminal: on the public TLS 1.3 capture (22
+//! frames, one connection), and where many connections are needed on the course capture of
+//! every variant.
 
 use super::*;
-use crate::tui::testing::{self, bundled};
+use crate::tui::testing::{self, COURSE, TLS13, bundled};
 use crate::tui::views;
 
 const SIZE: (u16, u16) = (100, 30);
+/// The frames of the public TLS 1.3 capture.
+const FRAMES: u64 = 22;
 
 fn app() -> App {
-    testing::app("all.pcapng", SIZE)
+    testing::app(TLS13, SIZE)
+}
+
+/// The app on the capture of every variant: 172 frames, 14 connections.
+fn course() -> App {
+    testing::app(COURSE, SIZE)
 }
 
 fn frame_details_requested(app: &mut App) -> Vec<u64> {
@@ -23,9 +31,12 @@ fn frame_details_requested(app: &mut App) -> Vec<u64> {
 
 #[test]
 fn indexed_rows_and_timelines_arrive_and_the_first_packet_is_taken_apart() {
-    let app = app();
+    let app = course();
     assert_eq!(app.packets.rows.len(), 172);
     assert_eq!(app.connections.all.len(), 14);
+    let app = self::app();
+    assert_eq!(app.packets.rows.len(), FRAMES as usize);
+    assert_eq!(app.connections.all.len(), 1);
     assert!(app.indexed && app.progress.is_none() && app.notes.is_empty());
     assert_eq!(app.selected_frame(), Some(1));
     assert_eq!(app.detail().map(|detail| detail.number), Some(1));
@@ -33,7 +44,7 @@ fn indexed_rows_and_timelines_arrive_and_the_first_packet_is_taken_apart() {
 
 #[test]
 fn indexed_in_batches_appends_and_reports_progress_then_notes() {
-    let (source, keylog) = bundled("tls13.pcapng");
+    let (source, keylog) = bundled(TLS13);
     let mut whole = testing::indexed(&source, &keylog);
     let mut app = App::new("t", Mode::File);
     let mut first = Indexed { position: Some((50, 200)), ..Indexed::default() };
@@ -47,7 +58,7 @@ fn indexed_in_batches_appends_and_reports_progress_then_notes() {
         ..Indexed::default()
     };
     app.update(Action::Indexed(Box::new(last)));
-    assert_eq!(app.packets.rows.len(), 15);
+    assert_eq!(app.packets.rows.len(), FRAMES as usize);
     assert!(app.indexed && app.progress.is_none());
     assert!(app.notes[0].contains("cut short: the last packet is cut off"), "{:?}", app.notes);
     assert!(app.notes[1].contains("key log matched none of the 2"), "{:?}", app.notes);
@@ -98,7 +109,7 @@ fn up_and_down_move_the_packet_and_ask_for_its_detail_once() {
     app.update(Action::Down);
     assert_eq!(app.selected_frame(), Some(3));
     assert_eq!(frame_details_requested(&mut app), [2, 3]);
-    let (source, keylog) = bundled("all.pcapng");
+    let (source, keylog) = bundled(TLS13);
     app.update(Action::Detail(Box::new(testing::detail(&source, &keylog, 2))));
     app.update(Action::Up);
     assert_eq!(app.selected_frame(), Some(2));
@@ -124,8 +135,8 @@ fn pages_and_ends_move_by_a_screen_and_to_the_ends() {
     app.update(Action::PageUp);
     assert_eq!(app.packets.list.selected(), 0);
     app.update(Action::Bottom);
-    assert_eq!(app.selected_frame(), Some(172));
-    assert_eq!(app.packets.list.top(), 172 - page);
+    assert_eq!(app.selected_frame(), Some(FRAMES));
+    assert_eq!(app.packets.list.top(), FRAMES as usize - page);
     app.update(Action::Top);
     assert_eq!((app.packets.list.selected(), app.packets.list.top()), (0, 0));
 }
@@ -177,7 +188,7 @@ fn switching_panes_only_happens_in_the_packets_view() {
 
 #[test]
 fn enter_on_a_connection_opens_its_timeline_and_on_a_message_its_packet() {
-    let mut app = app();
+    let mut app = course();
     app.update(Action::Show(View::Connections));
     app.update(Action::Down);
     assert_eq!(app.connections.list.selected(), 1);
@@ -199,7 +210,7 @@ fn a_message_hidden_by_the_filter_clears_it_to_show_its_packet() {
     "udp".chars().for_each(|character| app.update(Action::FilterType(character)));
     app.update(Action::FilterApply);
     let generation = app.filter.applied.as_ref().map(|applied| applied.generation).expect("applied");
-    app.update(Action::Filtered(Filtered { generation, matches: vec![100, 101], scanned: 172, done: true }));
+    app.update(Action::Filtered(Filtered { generation, matches: vec![18, 19], scanned: FRAMES, done: true }));
     app.jump_to_frame(5);
     assert!(app.filter.applied.is_none());
     assert_eq!(app.selected_frame(), Some(5));
@@ -256,7 +267,7 @@ fn t_draws_the_timeline_to_scale_and_back_keeping_the_message() {
 #[test]
 fn timelines_of_both_ends_of_a_link_open_to_scale() {
     let mut app = App::new("t", Mode::File);
-    let (source, keylog) = bundled("tls13.pcapng");
+    let (source, keylog) = bundled(TLS13);
     let mut connections = testing::indexed(&source, &keylog).connections.unwrap_or_default();
     for connection in &mut connections {
         connection.vantage = Vantage::Both;
@@ -271,18 +282,18 @@ fn pause_stops_following_live_packets_and_means_nothing_for_a_file() {
     file.update(Action::TogglePause);
     assert!(!file.packets.following);
 
-    let (source, keylog) = bundled("tls13.pcapng");
+    let (source, keylog) = bundled(TLS13);
     let mut live = App::new("live on lo", Mode::Live { interface: "lo".into() });
     assert!(live.packets.following);
     let rows = testing::indexed(&source, &keylog).rows;
     live.update(Action::Indexed(Box::new(Indexed { rows, ..Indexed::default() })));
-    assert_eq!(live.selected_frame(), Some(15), "following selects the newest packet");
+    assert_eq!(live.selected_frame(), Some(FRAMES), "following selects the newest packet");
     live.update(Action::TogglePause);
     assert!(!live.packets.following);
     live.update(Action::Top);
     live.update(Action::TogglePause);
     assert!(live.packets.following);
-    assert_eq!(live.selected_frame(), Some(15), "resuming jumps to the newest packet");
+    assert_eq!(live.selected_frame(), Some(FRAMES), "resuming jumps to the newest packet");
     live.update(Action::Up);
     assert!(!live.packets.following, "moving up stops following");
 }
@@ -317,7 +328,7 @@ fn a_filter_is_typed_applied_and_cleared() {
     }
     app.update(Action::FilterApply);
     assert!(app.filter.applied.is_none());
-    assert_eq!(app.visible_len(), 172);
+    assert_eq!(app.visible_len(), FRAMES as usize);
     assert_eq!(app.selected_frame(), Some(2), "clearing keeps the packet");
 }
 
@@ -350,7 +361,7 @@ fn filter_results_of_an_older_filter_are_ignored() {
     }
     app.update(Action::Filtered(Filtered { generation: 1, matches: vec![1, 2], scanned: 2, done: true }));
     assert_eq!(app.visible_len(), 0);
-    app.update(Action::Filtered(Filtered { generation: 2, matches: vec![7], scanned: 172, done: true }));
+    app.update(Action::Filtered(Filtered { generation: 2, matches: vec![7], scanned: FRAMES, done: true }));
     assert_eq!(app.visible_frame(0), Some(7));
 }
 
@@ -364,7 +375,8 @@ fn typing_outside_the_filter_line_does_nothing() {
 
 #[test]
 fn clicks_switch_tabs_and_select_what_is_under_them() {
-    let mut app = app();
+    // Many connections, to click the fourth.
+    let mut app = course();
     let connections_tab = (0..SIZE.0).find(|x| views::tab_at(*x) == Some(View::Connections)).expect("a tab");
     app.update(Action::Click { x: connections_tab, y: 0 });
     assert_eq!(app.view, View::Connections);
@@ -376,7 +388,8 @@ fn clicks_switch_tabs_and_select_what_is_under_them() {
     let list = layout::packets(body).list;
     app.update(Action::Click { x: 5, y: list.y + 2 + 4 });
     assert_eq!(app.selected_frame(), Some(5));
-    testing::deliver(&mut app, &bundled("all.pcapng").0, &bundled("all.pcapng").1);
+    let (source, keylog) = bundled(COURSE);
+    testing::deliver(&mut app, &source, &keylog);
     let tree = layout::packets(body).tree;
     app.update(Action::Click { x: 5, y: tree.y + 1 + 2 });
     assert_eq!((app.packets.focus, app.packets.tree.selected()), (Focus::Tree, 2));
@@ -416,7 +429,7 @@ fn a_resize_keeps_the_selection_on_screen() {
 
 #[test]
 fn details_arrive_into_a_bounded_cache() {
-    let (source, keylog) = bundled("tls13.pcapng");
+    let (source, keylog) = bundled(TLS13);
     let mut app = App::new("t", Mode::File);
     app.update(Action::Indexed(Box::new(testing::indexed(&source, &keylog))));
     assert_eq!(frame_details_requested(&mut app), [1]);
@@ -440,7 +453,7 @@ fn live_counters_and_notes_reach_the_status() {
 
 #[test]
 fn compare_moves_in_the_order_it_draws_grouped_by_variant() {
-    let mut app = app();
+    let mut app = course();
     app.update(Action::Show(View::Compare));
     let order = app.compare.order().to_vec();
     let variants: Vec<&str> = order.iter().map(|at| app.connections.all[*at].variant).collect();
@@ -456,7 +469,7 @@ fn compare_moves_in_the_order_it_draws_grouped_by_variant() {
 
 #[test]
 fn opening_the_filter_line_keeps_the_selected_packet_on_screen() {
-    let mut app = testing::app("all.pcapng", (80, 30));
+    let mut app = testing::app(TLS13, (80, 30));
     let rows = layout::rows(layout::packets(app.screen().body).list, 1);
     for _ in 1..rows {
         app.update(Action::Down);
