@@ -15,7 +15,7 @@ pub use super::filtering::{Applied, FilterLine};
 use super::layout::{self, Screen};
 use super::source::Ended;
 pub use super::state::Focus;
-use super::state::{CompareState, ConnectionsState, PacketsState, TimelineState};
+use super::state::{CompareState, ConnectionsState, PacketsState, Shown, TimelineState};
 use crate::timeline::{Connection, Vantage};
 
 /// The most packet details kept at once; more are dropped, furthest from the selection first.
@@ -122,44 +122,38 @@ impl App {
 
     // ---- what the views read ----
 
-    /// How many packets the list shows: all, or the filter's matches.
+    /// The packet list as shown: all packets, or the filter's matches.
+    pub fn shown(&self) -> Shown<'_> {
+        Shown { state: &self.packets, filter: self.filter.applied.as_ref() }
+    }
+
+    /// How many packets the list shows.
     pub fn visible_len(&self) -> usize {
-        match &self.filter.applied {
-            Some(applied) => applied.matches.len(),
-            None => self.packets.rows.len(),
-        }
+        self.shown().len()
     }
 
     /// The frame number at a position of the visible list.
     pub fn visible_frame(&self, position: usize) -> Option<u64> {
-        match &self.filter.applied {
-            Some(applied) => applied.matches.get(position).copied(),
-            None => (position < self.packets.rows.len()).then_some(position as u64 + 1),
-        }
+        self.shown().frame(position)
     }
 
     /// The selected packet's frame number.
     pub fn selected_frame(&self) -> Option<u64> {
-        self.visible_frame(self.packets.list.selected())
+        self.shown().selected_frame()
     }
 
     /// The selected packet, taken apart, once the worker has done it.
     pub fn detail(&self) -> Option<&Detail> {
-        self.packets.details.get(&self.selected_frame()?)
+        self.shown().detail()
     }
 
     /// The tree lines shown: every node but those under a folded OSI layer's heading.
     pub fn tree(&self) -> Vec<&Node> {
-        let Some(detail) = self.detail() else { return Vec::new() };
-        detail
-            .nodes
-            .iter()
-            .filter(|node| node.kind == NodeKind::Osi || !self.packets.folded.contains(&node.osi))
-            .collect()
+        self.shown().tree()
     }
 
     pub fn selected_node(&self) -> Option<&Node> {
-        self.tree().get(self.packets.tree.selected()).copied()
+        self.shown().selected_node()
     }
 
     pub fn selected_connection(&self) -> Option<&Connection> {

@@ -8,7 +8,8 @@
 use std::collections::HashMap;
 
 use super::cursor::Cursor;
-use super::detail::Detail;
+use super::detail::{Detail, Node, NodeKind};
+use super::filtering::Applied;
 use super::rows::Rows;
 use crate::osi::OsiLayer;
 use crate::timeline::Connection;
@@ -39,6 +40,57 @@ pub struct PacketsState {
     pub(in crate::tui) requested: Option<u64>,
     /// Live and replay: whether the list follows new packets.
     pub(in crate::tui) following: bool,
+}
+
+/// The packet list as the Packets view shows it: every packet, or the matches of the filter
+/// in force.
+#[derive(Clone, Copy, Debug)]
+pub struct Shown<'a> {
+    pub state: &'a PacketsState,
+    pub filter: Option<&'a Applied>,
+}
+
+impl<'a> Shown<'a> {
+    /// How many packets the list shows.
+    pub fn len(self) -> usize {
+        match self.filter {
+            Some(applied) => applied.matches.len(),
+            None => self.state.rows.len(),
+        }
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+
+    /// The frame number at a position of the list.
+    pub fn frame(self, position: usize) -> Option<u64> {
+        match self.filter {
+            Some(applied) => applied.matches.get(position).copied(),
+            None => (position < self.state.rows.len()).then_some(position as u64 + 1),
+        }
+    }
+
+    /// The selected packet's frame number.
+    pub fn selected_frame(self) -> Option<u64> {
+        self.frame(self.state.list.selected())
+    }
+
+    /// The selected packet, taken apart, once the worker has done it.
+    pub fn detail(self) -> Option<&'a Detail> {
+        self.state.details.get(&self.selected_frame()?)
+    }
+
+    /// The tree lines shown: every node but those under a folded OSI layer's heading.
+    pub fn tree(self) -> Vec<&'a Node> {
+        let Some(detail) = self.detail() else { return Vec::new() };
+        let folded = &self.state.folded;
+        detail.nodes.iter().filter(|node| node.kind == NodeKind::Osi || !folded.contains(&node.osi)).collect()
+    }
+
+    pub fn selected_node(self) -> Option<&'a Node> {
+        self.tree().get(self.state.tree.selected()).copied()
+    }
 }
 
 /// The Connections view: one row per conversation. The Timeline and Compare views show the

@@ -32,10 +32,21 @@ impl Widget for Ui<'_> {
         let screen = app.screen();
         tabs(app, screen.tabs, buf);
         match app.view {
-            View::Packets => packets::Packets(app).render(screen.body, buf),
-            View::Connections => connections::Connections(app).render(screen.body, buf),
-            View::Timeline => timeline::Timeline(app).render(screen.body, buf),
-            View::Compare => compare::Compare(app).render(screen.body, buf),
+            View::Packets => {
+                packets::Packets { shown: app.shown(), indexed: app.indexed }.render(screen.body, buf)
+            }
+            View::Connections => connections::Connections { state: &app.connections, indexed: app.indexed }
+                .render(screen.body, buf),
+            View::Timeline => timeline::Timeline {
+                state: &app.timeline,
+                connection: app.selected_connection(),
+                indexed: app.indexed,
+            }
+            .render(screen.body, buf),
+            View::Compare => {
+                compare::Compare { state: &app.compare, connections: &app.connections, indexed: app.indexed }
+                    .render(screen.body, buf)
+            }
         }
         if let Some(area) = screen.filter {
             filter_line(app, area, buf);
