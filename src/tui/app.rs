@@ -123,44 +123,34 @@ impl App {
     // ---- what the views read ----
 
     /// The packet list as shown: all packets, or the filter's matches.
-    pub fn shown(&self) -> Shown<'_> {
+    pub(super) fn shown(&self) -> Shown<'_> {
         Shown { state: &self.packets, filter: self.filter.applied.as_ref() }
     }
 
     /// How many packets the list shows.
-    pub fn visible_len(&self) -> usize {
+    pub(super) fn visible_len(&self) -> usize {
         self.shown().len()
     }
 
-    /// The frame number at a position of the visible list.
-    pub fn visible_frame(&self, position: usize) -> Option<u64> {
-        self.shown().frame(position)
-    }
-
     /// The selected packet's frame number.
-    pub fn selected_frame(&self) -> Option<u64> {
+    pub(super) fn selected_frame(&self) -> Option<u64> {
         self.shown().selected_frame()
     }
 
-    /// The selected packet, taken apart, once the worker has done it.
-    pub fn detail(&self) -> Option<&Detail> {
-        self.shown().detail()
-    }
-
     /// The tree lines shown: every node but those under a folded OSI layer's heading.
-    pub fn tree(&self) -> Vec<&Node> {
+    pub(super) fn tree(&self) -> Vec<&Node> {
         self.shown().tree()
     }
 
-    pub fn selected_node(&self) -> Option<&Node> {
+    pub(super) fn selected_node(&self) -> Option<&Node> {
         self.shown().selected_node()
     }
 
-    pub fn selected_connection(&self) -> Option<&Connection> {
+    pub(super) fn selected_connection(&self) -> Option<&Connection> {
         self.connections.selected()
     }
 
-    pub fn screen(&self) -> Screen {
+    pub(super) fn screen(&self) -> Screen {
         let (width, height) = self.size;
         let filter_line = self.filter.input.is_some() || self.filter.error.is_some();
         layout::screen(Rect::new(0, 0, width, height), filter_line)
@@ -385,7 +375,7 @@ impl App {
     }
 
     /// Shows a frame in the Packets view, clearing a filter that hides it.
-    pub fn jump_to_frame(&mut self, frame: u64) {
+    pub(super) fn jump_to_frame(&mut self, frame: u64) {
         let position = match &self.filter.applied {
             Some(applied) => applied.matches.binary_search(&frame).ok(),
             None => None,

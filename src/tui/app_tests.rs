@@ -39,7 +39,7 @@ fn indexed_rows_and_timelines_arrive_and_the_first_packet_is_taken_apart() {
     assert_eq!(app.connections.all.len(), 1);
     assert!(app.indexed && app.progress.is_none() && app.notes.is_empty());
     assert_eq!(app.selected_frame(), Some(1));
-    assert_eq!(app.detail().map(|detail| detail.number), Some(1));
+    assert_eq!(app.shown().detail().map(|detail| detail.number), Some(1));
 }
 
 #[test]
@@ -115,7 +115,7 @@ fn up_and_down_move_the_packet_and_ask_for_its_detail_once() {
     assert_eq!(app.selected_frame(), Some(2));
     // Frame 2 is here already: no second request.
     assert_eq!(frame_details_requested(&mut app), Vec::<u64>::new());
-    assert_eq!(app.detail().map(|detail| detail.number), Some(2));
+    assert_eq!(app.shown().detail().map(|detail| detail.number), Some(2));
     for _ in 0..5 {
         app.update(Action::Up);
     }
@@ -362,7 +362,7 @@ fn filter_results_of_an_older_filter_are_ignored() {
     app.update(Action::Filtered(Filtered { generation: 1, matches: vec![1, 2], scanned: 2, done: true }));
     assert_eq!(app.visible_len(), 0);
     app.update(Action::Filtered(Filtered { generation: 2, matches: vec![7], scanned: FRAMES, done: true }));
-    assert_eq!(app.visible_frame(0), Some(7));
+    assert_eq!(app.shown().frame(0), Some(7));
 }
 
 #[test]
@@ -439,7 +439,7 @@ fn details_arrive_into_a_bounded_cache() {
     }
     assert!(app.packets.details.len() <= DETAIL_CACHE);
     assert!(app.packets.details.contains_key(&1), "the selected packet's detail stays");
-    assert!(app.detail().is_some());
+    assert!(app.shown().detail().is_some());
 }
 
 #[test]
