@@ -1,14 +1,22 @@
-//! `App::update`, action by action, on the bundled capture of every variant, without a
-//! terminal.
+//! `App::update`, action by action, without a terminal: on the public TLS 1.3 capture (22
+//! frames, one connection), and where many connections are needed on the course capture of
+//! every variant.
 
 use super::*;
-use crate::tui::testing::{self, bundled};
+use crate::tui::testing::{self, COURSE, TLS13, bundled};
 use crate::tui::views;
 
 const SIZE: (u16, u16) = (100, 30);
+/// The frames of the public TLS 1.3 capture.
+const FRAMES: u64 = 22;
 
 fn app() -> App {
-    testing::app("all.pcapng", SIZE)
+    testing::app(TLS13, SIZE)
+}
+
+/// The app on the capture of every variant: 172 frames, 14 connections.
+fn course() -> App {
+    testing::app(COURSE, SIZE)
 }
 
 fn frame_details_requested(app: &mut App) -> Vec<u64> {
@@ -23,17 +31,20 @@ fn frame_details_requested(app: &mut App) -> Vec<u64> {
 
 #[test]
 fn indexed_rows_and_timelines_arrive_and_the_first_packet_is_taken_apart() {
-    let app = app();
-    assert_eq!(app.rows.len(), 172);
-    assert_eq!(app.connections.len(), 14);
+    let app = course();
+    assert_eq!(app.packets.rows.len(), 172);
+    assert_eq!(app.connections.all.len(), 14);
+    let app = self::app();
+    assert_eq!(app.packets.rows.len(), FRAMES as usize);
+    assert_eq!(app.connections.all.len(), 1);
     assert!(app.indexed && app.progress.is_none() && app.notes.is_empty());
     assert_eq!(app.selected_frame(), Some(1));
-    assert_eq!(app.detail().map(|detail| detail.number), Some(1));
+    assert_eq!(app.shown().detail().map(|detail| detail.number), Some(1));
 }
 
 #[test]
 fn indexed_in_batches_appends_and_reports_progress_then_notes() {
-    let (source, keylog) = bundled("tls13.pcapng");
+    let (source, keylog) = bundled(TLS13);
     let mut whole = testing::indexed(&source, &keylog);
     let mut app = App::new("t", Mode::File);
     let mut first = Indexed { position: Some((50, 200)), ..Indexed::default() };
@@ -47,7 +58,7 @@ fn indexed_in_batches_appends_and_reports_progress_then_notes() {
         ..Indexed::default()
     };
     app.update(Action::Indexed(Box::new(last)));
-    assert_eq!(app.rows.len(), 15);
+    assert_eq!(app.packets.rows.len(), FRAMES as usize);
     assert!(app.indexed && app.progress.is_none());
     assert!(app.notes[0].contains("cut short: the last packet is cut off"), "{:?}", app.notes);
     assert!(app.notes[1].contains("key log matched none of the 2"), "{:?}", app.notes);
@@ -67,12 +78,12 @@ fn help_opens_and_any_key_closes_it_but_quit_still_quits() {
     assert!(app.help);
     app.update(Action::Down);
     assert!(!app.help);
-    assert_eq!(app.packet, 0, "the key that closed help did nothing else");
+    assert_eq!(app.packets.list.selected(), 0, "the key that closed help did nothing else");
     app.update(Action::ToggleHelp);
     app.update(Action::Unbound);
     assert!(!app.help, "a key with no binding closes help too");
     app.update(Action::Unbound);
-    assert_eq!((app.view, app.packet), (View::Packets, 0), "and does nothing else");
+    assert_eq!((app.view, app.packets.list.selected()), (View::Packets, 0), "and does nothing else");
     app.update(Action::ToggleHelp);
     app.update(Action::Quit);
     assert!(app.quit);
@@ -98,13 +109,13 @@ fn up_and_down_move_the_packet_and_ask_for_its_detail_once() {
     app.update(Action::Down);
     assert_eq!(app.selected_frame(), Some(3));
     assert_eq!(frame_details_requested(&mut app), [2, 3]);
-    let (source, keylog) = bundled("all.pcapng");
+    let (source, keylog) = bundled(TLS13);
     app.update(Action::Detail(Box::new(testing::detail(&source, &keylog, 2))));
     app.update(Action::Up);
     assert_eq!(app.selected_frame(), Some(2));
     // Frame 2 is here already: no second request.
     assert_eq!(frame_details_requested(&mut app), Vec::<u64>::new());
-    assert_eq!(app.detail().map(|detail| detail.number), Some(2));
+    assert_eq!(app.shown().detail().map(|detail| detail.number), Some(2));
     for _ in 0..5 {
         app.update(Action::Up);
     }
@@ -116,27 +127,30 @@ fn pages_and_ends_move_by_a_screen_and_to_the_ends() {
     let mut app = app();
     let page = layout::rows(layout::packets(app.screen().body).list, 1);
     app.update(Action::PageDown);
-    assert_eq!(app.packet, page);
-    assert!(app.packet_top > 0 && app.packet < app.packet_top + page, "the selection stays on screen");
+    assert_eq!(app.packets.list.selected(), page);
+    assert!(
+        app.packets.list.top() > 0 && app.packets.list.selected() < app.packets.list.top() + page,
+        "the selection stays on screen"
+    );
     app.update(Action::PageUp);
-    assert_eq!(app.packet, 0);
+    assert_eq!(app.packets.list.selected(), 0);
     app.update(Action::Bottom);
-    assert_eq!(app.selected_frame(), Some(172));
-    assert_eq!(app.packet_top, 172 - page);
+    assert_eq!(app.selected_frame(), Some(FRAMES));
+    assert_eq!(app.packets.list.top(), FRAMES as usize - page);
     app.update(Action::Top);
-    assert_eq!((app.packet, app.packet_top), (0, 0));
+    assert_eq!((app.packets.list.selected(), app.packets.list.top()), (0, 0));
 }
 
 #[test]
 fn enter_opens_the_tree_and_folds_an_osi_layer() {
     let mut app = app();
     app.update(Action::Enter);
-    assert_eq!(app.focus, Focus::Tree);
+    assert_eq!(app.packets.focus, Focus::Tree);
     let heading = app.selected_node().expect("a node").clone();
     assert_eq!(heading.kind, NodeKind::Osi);
     let before = app.tree().len();
     app.update(Action::Enter);
-    assert!(app.folded.contains(&heading.osi));
+    assert!(app.packets.folded.contains(&heading.osi));
     assert!(app.tree().len() < before);
     app.update(Action::Enter);
     assert_eq!(app.tree().len(), before);
@@ -146,7 +160,7 @@ fn enter_opens_the_tree_and_folds_an_osi_layer() {
 fn moving_in_the_tree_selects_fields_with_their_bytes() {
     let mut app = app();
     app.update(Action::SwitchPane);
-    assert_eq!(app.focus, Focus::Tree);
+    assert_eq!(app.packets.focus, Focus::Tree);
     let mut with_bytes = None;
     for _ in 0..40 {
         app.update(Action::Down);
@@ -161,7 +175,7 @@ fn moving_in_the_tree_selects_fields_with_their_bytes() {
     assert!(node.text.contains(" = "), "{}", node.text);
     assert_eq!(app.selected_frame(), Some(1), "moving in the tree keeps the packet");
     app.update(Action::SwitchPane);
-    assert_eq!(app.focus, Focus::List);
+    assert_eq!(app.packets.focus, Focus::List);
 }
 
 #[test]
@@ -169,22 +183,22 @@ fn switching_panes_only_happens_in_the_packets_view() {
     let mut app = app();
     app.update(Action::Show(View::Connections));
     app.update(Action::SwitchPane);
-    assert_eq!(app.focus, Focus::List);
+    assert_eq!(app.packets.focus, Focus::List);
 }
 
 #[test]
 fn enter_on_a_connection_opens_its_timeline_and_on_a_message_its_packet() {
-    let mut app = app();
+    let mut app = course();
     app.update(Action::Show(View::Connections));
     app.update(Action::Down);
-    assert_eq!(app.connection, 1);
+    assert_eq!(app.connections.list.selected(), 1);
     app.update(Action::Enter);
     assert_eq!(app.view, View::Timeline);
     app.update(Action::Down);
     app.update(Action::Down);
     let frame = app.selected_connection().expect("connection 1").events[2].frame;
     app.update(Action::Enter);
-    assert_eq!((app.view, app.focus), (View::Packets, Focus::List));
+    assert_eq!((app.view, app.packets.focus), (View::Packets, Focus::List));
     assert_eq!(app.selected_frame(), Some(frame));
     assert_eq!(frame_details_requested(&mut app).last(), Some(&frame));
 }
@@ -196,7 +210,7 @@ fn a_message_hidden_by_the_filter_clears_it_to_show_its_packet() {
     "udp".chars().for_each(|character| app.update(Action::FilterType(character)));
     app.update(Action::FilterApply);
     let generation = app.filter.applied.as_ref().map(|applied| applied.generation).expect("applied");
-    app.update(Action::Filtered(Filtered { generation, matches: vec![100, 101], scanned: 172, done: true }));
+    app.update(Action::Filtered(Filtered { generation, matches: vec![18, 19], scanned: FRAMES, done: true }));
     app.jump_to_frame(5);
     assert!(app.filter.applied.is_none());
     assert_eq!(app.selected_frame(), Some(5));
@@ -209,79 +223,79 @@ fn back_closes_one_thing_at_a_time() {
     let mut app = app();
     app.update(Action::Show(View::Timeline));
     app.update(Action::Explain);
-    assert!(app.explaining);
+    assert!(app.timeline.explaining);
     app.update(Action::Back);
-    assert!(!app.explaining);
+    assert!(!app.timeline.explaining);
     assert_eq!(app.view, View::Timeline);
     app.update(Action::Back);
     assert_eq!(app.view, View::Connections);
     app.update(Action::Show(View::Packets));
     app.update(Action::Enter);
     app.update(Action::Back);
-    assert_eq!(app.focus, Focus::List);
+    assert_eq!(app.packets.focus, Focus::List);
 }
 
 #[test]
 fn explain_only_opens_in_the_timeline() {
     let mut app = app();
     app.update(Action::Explain);
-    assert!(!app.explaining);
+    assert!(!app.timeline.explaining);
     app.update(Action::Show(View::Timeline));
     app.update(Action::Explain);
-    assert!(app.explaining);
+    assert!(app.timeline.explaining);
     app.update(Action::Explain);
-    assert!(!app.explaining);
+    assert!(!app.timeline.explaining);
 }
 
 #[test]
 fn t_draws_the_timeline_to_scale_and_back_keeping_the_message() {
     let mut app = app();
-    assert!(!app.to_scale, "a loopback capture opens compact");
+    assert!(!app.timeline.to_scale, "a loopback capture opens compact");
     app.update(Action::Show(View::Timeline));
     app.update(Action::Down);
     app.update(Action::Down);
     app.update(Action::ToggleScale);
-    assert!(app.to_scale);
-    assert_eq!(app.event, 2);
+    assert!(app.timeline.to_scale);
+    assert_eq!(app.timeline.events.selected(), 2);
     let screen = testing::draw(&app);
     assert!(screen.contains("to scale: one row ="), "{screen}");
     app.update(Action::ToggleScale);
-    assert!(!app.to_scale);
-    assert_eq!(app.event, 2);
+    assert!(!app.timeline.to_scale);
+    assert_eq!(app.timeline.events.selected(), 2);
 }
 
 #[test]
 fn timelines_of_both_ends_of_a_link_open_to_scale() {
     let mut app = App::new("t", Mode::File);
-    let (source, keylog) = bundled("tls13.pcapng");
+    let (source, keylog) = bundled(TLS13);
     let mut connections = testing::indexed(&source, &keylog).connections.unwrap_or_default();
     for connection in &mut connections {
         connection.vantage = Vantage::Both;
     }
     app.update(Action::Indexed(Box::new(Indexed { connections: Some(connections), ..Indexed::default() })));
-    assert!(app.to_scale);
+    assert!(app.timeline.to_scale);
 }
 
 #[test]
 fn pause_stops_following_live_packets_and_means_nothing_for_a_file() {
     let mut file = app();
     file.update(Action::TogglePause);
-    assert!(!file.following);
+    assert!(!file.packets.following);
 
-    let (source, keylog) = bundled("tls13.pcapng");
+    let (source, keylog) = bundled(TLS13);
     let mut live = App::new("live on lo", Mode::Live { interface: "lo".into() });
-    assert!(live.following);
+    assert!(live.packets.following);
     let rows = testing::indexed(&source, &keylog).rows;
     live.update(Action::Indexed(Box::new(Indexed { rows, ..Indexed::default() })));
-    assert_eq!(live.selected_frame(), Some(15), "following selects the newest packet");
+    assert_eq!(live.selected_frame(), Some(FRAMES), "following selects the newest packet");
     live.update(Action::TogglePause);
-    assert!(!live.following);
+    assert!(!live.packets.following);
     live.update(Action::Top);
     live.update(Action::TogglePause);
-    assert!(live.following);
-    assert_eq!(live.selected_frame(), Some(15), "resuming jumps to the newest packet");
+    assert!(live.packets.following);
+    assert_eq!(live.selected_frame(), Some(FRAMES), "resuming jumps to the newest packet");
     live.update(Action::Up);
-    assert!(!live.following, "moving up stops following");
+    assert!(!live.packets.following, "moving up stops following");
 }
 
 #[test]
@@ -314,7 +328,7 @@ fn a_filter_is_typed_applied_and_cleared() {
     }
     app.update(Action::FilterApply);
     assert!(app.filter.applied.is_none());
-    assert_eq!(app.visible_len(), 172);
+    assert_eq!(app.visible_len(), FRAMES as usize);
     assert_eq!(app.selected_frame(), Some(2), "clearing keeps the packet");
 }
 
@@ -347,8 +361,8 @@ fn filter_results_of_an_older_filter_are_ignored() {
     }
     app.update(Action::Filtered(Filtered { generation: 1, matches: vec![1, 2], scanned: 2, done: true }));
     assert_eq!(app.visible_len(), 0);
-    app.update(Action::Filtered(Filtered { generation: 2, matches: vec![7], scanned: 172, done: true }));
-    assert_eq!(app.visible_frame(0), Some(7));
+    app.update(Action::Filtered(Filtered { generation: 2, matches: vec![7], scanned: FRAMES, done: true }));
+    assert_eq!(app.shown().frame(0), Some(7));
 }
 
 #[test]
@@ -361,22 +375,24 @@ fn typing_outside_the_filter_line_does_nothing() {
 
 #[test]
 fn clicks_switch_tabs_and_select_what_is_under_them() {
-    let mut app = app();
+    // Many connections, to click the fourth.
+    let mut app = course();
     let connections_tab = (0..SIZE.0).find(|x| views::tab_at(*x) == Some(View::Connections)).expect("a tab");
     app.update(Action::Click { x: connections_tab, y: 0 });
     assert_eq!(app.view, View::Connections);
     // The body's first line is the title, the second the column heads.
     let body = app.screen().body;
     app.update(Action::Click { x: 5, y: body.y + 2 + 3 });
-    assert_eq!(app.connection, 3);
+    assert_eq!(app.connections.list.selected(), 3);
     app.update(Action::Show(View::Packets));
     let list = layout::packets(body).list;
     app.update(Action::Click { x: 5, y: list.y + 2 + 4 });
     assert_eq!(app.selected_frame(), Some(5));
-    testing::deliver(&mut app, &bundled("all.pcapng").0, &bundled("all.pcapng").1);
+    let (source, keylog) = bundled(COURSE);
+    testing::deliver(&mut app, &source, &keylog);
     let tree = layout::packets(body).tree;
     app.update(Action::Click { x: 5, y: tree.y + 1 + 2 });
-    assert_eq!((app.focus, app.node), (Focus::Tree, 2));
+    assert_eq!((app.packets.focus, app.packets.tree.selected()), (Focus::Tree, 2));
 }
 
 #[test]
@@ -384,12 +400,12 @@ fn the_wheel_scrolls_the_pane_under_the_mouse() {
     let mut app = app();
     let list = layout::packets(app.screen().body).list;
     app.update(Action::Wheel { x: 1, y: list.y + 3, down: true });
-    assert_eq!(app.packet, 3);
+    assert_eq!(app.packets.list.selected(), 3);
     app.update(Action::Wheel { x: 1, y: list.y + 3, down: false });
-    assert_eq!(app.packet, 0);
+    assert_eq!(app.packets.list.selected(), 0);
     let tree = layout::packets(app.screen().body).tree;
     app.update(Action::Wheel { x: 1, y: tree.y + 2, down: true });
-    assert_eq!((app.focus, app.node), (Focus::Tree, 3));
+    assert_eq!((app.packets.focus, app.packets.tree.selected()), (Focus::Tree, 3));
 }
 
 #[test]
@@ -399,15 +415,21 @@ fn a_resize_keeps_the_selection_on_screen() {
     app.update(Action::Resize { width: 200, height: 60 });
     assert_eq!(app.size, (200, 60));
     let rows = layout::rows(layout::packets(app.screen().body).list, 1);
-    assert!(app.packet >= app.packet_top && app.packet < app.packet_top + rows);
+    assert!(
+        app.packets.list.selected() >= app.packets.list.top()
+            && app.packets.list.selected() < app.packets.list.top() + rows
+    );
     app.update(Action::Resize { width: 80, height: 24 });
     let rows = layout::rows(layout::packets(app.screen().body).list, 1);
-    assert!(app.packet >= app.packet_top && app.packet < app.packet_top + rows);
+    assert!(
+        app.packets.list.selected() >= app.packets.list.top()
+            && app.packets.list.selected() < app.packets.list.top() + rows
+    );
 }
 
 #[test]
 fn details_arrive_into_a_bounded_cache() {
-    let (source, keylog) = bundled("tls13.pcapng");
+    let (source, keylog) = bundled(TLS13);
     let mut app = App::new("t", Mode::File);
     app.update(Action::Indexed(Box::new(testing::indexed(&source, &keylog))));
     assert_eq!(frame_details_requested(&mut app), [1]);
@@ -415,9 +437,9 @@ fn details_arrive_into_a_bounded_cache() {
     for number in 1..=DETAIL_CACHE as u64 + 10 {
         app.update(Action::Detail(Box::new(Detail { number, ..detail.clone() })));
     }
-    assert!(app.details.len() <= DETAIL_CACHE);
-    assert!(app.details.contains_key(&1), "the selected packet's detail stays");
-    assert!(app.detail().is_some());
+    assert!(app.packets.details.len() <= DETAIL_CACHE);
+    assert!(app.packets.details.contains_key(&1), "the selected packet's detail stays");
+    assert!(app.shown().detail().is_some());
 }
 
 #[test]
@@ -431,15 +453,15 @@ fn live_counters_and_notes_reach_the_status() {
 
 #[test]
 fn compare_moves_in_the_order_it_draws_grouped_by_variant() {
-    let mut app = app();
+    let mut app = course();
     app.update(Action::Show(View::Compare));
-    let order = app.compare_order().to_vec();
-    let variants: Vec<&str> = order.iter().map(|at| app.connections[*at].variant).collect();
+    let order = app.compare.order().to_vec();
+    let variants: Vec<&str> = order.iter().map(|at| app.connections.all[*at].variant).collect();
     assert_eq!(variants.first(), Some(&"tls12"));
     let tls13 = variants.iter().filter(|variant| **variant == "tls13").count();
     assert_eq!(&variants[1..1 + tls13], vec!["tls13"; tls13].as_slice(), "one group per variant");
     app.update(Action::Down);
-    assert_eq!(app.connection, order[1]);
+    assert_eq!(app.connections.list.selected(), order[1]);
     app.update(Action::Enter);
     assert_eq!(app.view, View::Timeline);
     assert_eq!(app.selected_connection().map(|connection| connection.variant), Some("tls13"));
@@ -447,14 +469,21 @@ fn compare_moves_in_the_order_it_draws_grouped_by_variant() {
 
 #[test]
 fn opening_the_filter_line_keeps_the_selected_packet_on_screen() {
-    let mut app = testing::app("all.pcapng", (80, 30));
+    let mut app = testing::app(TLS13, (80, 30));
     let rows = layout::rows(layout::packets(app.screen().body).list, 1);
     for _ in 1..rows {
         app.update(Action::Down);
     }
-    assert_eq!((app.packet, app.packet_top), (rows - 1, 0), "the last row on screen");
+    assert_eq!(
+        (app.packets.list.selected(), app.packets.list.top()),
+        (rows - 1, 0),
+        "the last row on screen"
+    );
     app.update(Action::FilterStart);
     let fewer = layout::rows(layout::packets(app.screen().body).list, 1);
     assert!(fewer < rows);
-    assert!(app.packet < app.packet_top + fewer, "still on screen with the filter line open");
+    assert!(
+        app.packets.list.selected() < app.packets.list.top() + fewer,
+        "still on screen with the filter line open"
+    );
 }

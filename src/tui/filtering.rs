@@ -65,8 +65,7 @@ impl App {
                 let generation = self.filter.generation;
                 let anchor = self.selected_frame();
                 self.filter.applied = Some(Applied { text, generation, anchor, ..Applied::default() });
-                self.packet = 0;
-                self.packet_top = 0;
+                self.packets.list = Default::default();
                 self.commands.push(Command::Filter { generation, filter });
             }
         }
@@ -76,7 +75,7 @@ impl App {
         let Some(applied) = self.filter.applied.take() else { return };
         self.commands.push(Command::StopFilter);
         // Stay on the packet that was selected.
-        let frame = applied.matches.get(self.packet).copied().or(applied.anchor);
+        let frame = applied.matches.get(self.packets.list.selected()).copied().or(applied.anchor);
         self.select_packet(frame.map_or(0, |frame| frame.saturating_sub(1) as usize));
     }
 
@@ -92,10 +91,10 @@ impl App {
         if let Some(position) = anchor {
             applied.anchor = None;
             self.select_packet(position);
-        } else if self.following {
+        } else if self.packets.following {
             self.select_packet(self.visible_len().saturating_sub(1));
         } else {
-            self.select_packet(self.packet);
+            self.select_packet(self.packets.list.selected());
         }
     }
 }

@@ -1,40 +1,239 @@
-//! Terminal input to [`Action`]s, and the help that lists every key. Both read the same
-//! table, so help cannot forget a key.
+//! The one table of keys: what each key does, in which views, and what help says of it. Key
+//! handling ([`action`]) and the help screen ([`help_lines`]) are both read from [`BINDINGS`],
+//! so help cannot forget a key nor name one that does nothing.
+//!
+//! The filter line's own keys (typing, Backspace, Ctrl-U, Enter, Esc) are not in the table:
+//! while it is open every character is text. Help describes them on the `/` row.
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind};
 
 use super::app::{Action, View};
 
-/// One line of help: the keys, what they do.
+/// A key of the table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Key {
+    /// A key, whatever the modifiers (capitals come with Shift).
+    Press(KeyCode),
+    /// A letter pressed with Ctrl.
+    Ctrl(char),
+}
+
+impl Key {
+    /// The key as help writes it.
+    pub fn name(self) -> String {
+        match self {
+            Self::Press(KeyCode::Char(' ')) => "space".to_owned(),
+            Self::Press(KeyCode::Char(character)) => character.to_string(),
+            Self::Press(KeyCode::Up) => "↑".to_owned(),
+            Self::Press(KeyCode::Down) => "↓".to_owned(),
+            Self::Press(KeyCode::Left) => "←".to_owned(),
+            Self::Press(KeyCode::Right) => "→".to_owned(),
+            Self::Press(KeyCode::PageUp) => "PgUp".to_owned(),
+            Self::Press(KeyCode::PageDown) => "PgDn".to_owned(),
+            Self::Press(KeyCode::Tab) => "Tab".to_owned(),
+            Self::Press(KeyCode::Enter) => "Enter".to_owned(),
+            Self::Press(KeyCode::Esc) => "Esc".to_owned(),
+            Self::Press(KeyCode::Home) => "Home".to_owned(),
+            Self::Press(KeyCode::End) => "End".to_owned(),
+            Self::Press(code) => format!("{code:?}"),
+            Self::Ctrl(character) => format!("Ctrl-{}", character.to_ascii_uppercase()),
+        }
+    }
+
+    /// Whether a key event is this key.
+    fn matches(self, key: &KeyEvent) -> bool {
+        match self {
+            Self::Press(code) => key.code == code,
+            Self::Ctrl(character) => {
+                key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char(character)
+            }
+        }
+    }
+}
+
+/// The views a binding acts in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Views {
+    Every,
+    Only(View),
+}
+
+impl Views {
+    pub fn contain(self, view: View) -> bool {
+        match self {
+            Self::Every => true,
+            Self::Only(only) => only == view,
+        }
+    }
+}
+
+/// A key and the action it makes.
+pub type Press = (Key, fn() -> Action);
+
+/// What a row of the table answers.
+pub enum Keys {
+    /// Groups of keys, each key with its action. Help writes the keys of a group one space
+    /// apart and the groups two.
+    Press(&'static [&'static [Press]]),
+    /// The mouse: a click or the wheel acts on what is drawn where it points (see [`action`]).
+    Mouse,
+}
+
+/// One row of the table: keys, the views they act in, and what help says they do.
 pub struct Binding {
-    pub keys: &'static str,
+    pub keys: Keys,
+    pub views: Views,
+    /// What they do. Help writes a view's name before it when they act in one view only.
     pub does: &'static str,
 }
 
-/// Every key the UI answers, as help lists them.
-/// Each description fits the help box of an 80-column terminal (61 columns).
+impl Binding {
+    /// The keys as help writes them.
+    pub fn label(&self) -> String {
+        match self.keys {
+            Keys::Press(groups) => groups
+                .iter()
+                .map(|group| group.iter().map(|(key, _)| key.name()).collect::<Vec<_>>().join(" "))
+                .collect::<Vec<_>>()
+                .join("  "),
+            Keys::Mouse => "mouse".to_owned(),
+        }
+    }
+
+    /// What help says the keys do.
+    pub fn help(&self) -> String {
+        match self.views {
+            Views::Every => self.does.to_owned(),
+            Views::Only(view) => format!("{}: {}", view.title(), self.does),
+        }
+    }
+
+    fn presses(&self) -> impl Iterator<Item = &Press> {
+        let groups = match self.keys {
+            Keys::Press(groups) => groups,
+            Keys::Mouse => &[],
+        };
+        groups.iter().flat_map(|group| group.iter())
+    }
+}
+
+const fn press(code: KeyCode, action: fn() -> Action) -> Press {
+    (Key::Press(code), action)
+}
+
+const fn letter(character: char, action: fn() -> Action) -> Press {
+    press(KeyCode::Char(character), action)
+}
+
+/// Every key the UI answers, in the order help lists them. Each line of help fits the help
+/// box of an 80-column terminal.
 pub const BINDINGS: &[Binding] = &[
-    Binding { keys: "1 2 3 4", does: "Packets, Connections, Timeline, Compare" },
-    Binding { keys: "Tab", does: "next view" },
-    Binding { keys: "↑ ↓  k j", does: "move the selection" },
-    Binding { keys: "PgUp PgDn", does: "move a page" },
-    Binding { keys: "g G  Home End", does: "first, last" },
-    Binding { keys: "← →  h l", does: "Packets: switch between the list and the layer tree" },
-    Binding { keys: "Enter", does: "open: layers, timeline, a message's packet; fold an OSI layer" },
-    Binding { keys: "Esc", does: "close help, filter, explanation, tree; back to connections" },
-    Binding { keys: "e", does: "Timeline: explain the selected message" },
-    Binding { keys: "t", does: "Timeline: time to scale (arrows slope), or one row each" },
-    Binding { keys: "/", does: "display filter as in dissect -Y; Ctrl-U empties, Esc cancels" },
-    Binding { keys: "space", does: "live and replay: pause or resume following new packets" },
-    Binding { keys: "mouse", does: "click a tab, packet, field, connection or message; scroll" },
-    Binding { keys: "?", does: "this help" },
-    Binding { keys: "q  Ctrl-C", does: "quit" },
+    Binding {
+        keys: Keys::Press(&[&[
+            letter('1', || Action::Show(View::Packets)),
+            letter('2', || Action::Show(View::Connections)),
+            letter('3', || Action::Show(View::Timeline)),
+            letter('4', || Action::Show(View::Compare)),
+        ]]),
+        views: Views::Every,
+        does: "Packets, Connections, Timeline, Compare",
+    },
+    Binding {
+        keys: Keys::Press(&[&[press(KeyCode::Tab, || Action::NextView)]]),
+        views: Views::Every,
+        does: "next view",
+    },
+    Binding {
+        keys: Keys::Press(&[
+            &[press(KeyCode::Up, || Action::Up), press(KeyCode::Down, || Action::Down)],
+            &[letter('k', || Action::Up), letter('j', || Action::Down)],
+        ]),
+        views: Views::Every,
+        does: "move the selection",
+    },
+    Binding {
+        keys: Keys::Press(&[&[
+            press(KeyCode::PageUp, || Action::PageUp),
+            press(KeyCode::PageDown, || Action::PageDown),
+        ]]),
+        views: Views::Every,
+        does: "move a page",
+    },
+    Binding {
+        keys: Keys::Press(&[
+            &[letter('g', || Action::Top), letter('G', || Action::Bottom)],
+            &[press(KeyCode::Home, || Action::Top), press(KeyCode::End, || Action::Bottom)],
+        ]),
+        views: Views::Every,
+        does: "first, last",
+    },
+    Binding {
+        keys: Keys::Press(&[
+            &[press(KeyCode::Left, || Action::SwitchPane), press(KeyCode::Right, || Action::SwitchPane)],
+            &[letter('h', || Action::SwitchPane), letter('l', || Action::SwitchPane)],
+        ]),
+        views: Views::Only(View::Packets),
+        does: "switch between the list and the layer tree",
+    },
+    Binding {
+        keys: Keys::Press(&[&[press(KeyCode::Enter, || Action::Enter)]]),
+        views: Views::Every,
+        does: "open: layers, timeline, a message's packet; fold an OSI layer",
+    },
+    Binding {
+        keys: Keys::Press(&[&[press(KeyCode::Esc, || Action::Back)]]),
+        views: Views::Every,
+        does: "close help, filter, explanation, tree; back to connections",
+    },
+    Binding {
+        keys: Keys::Press(&[&[letter('e', || Action::Explain)]]),
+        views: Views::Only(View::Timeline),
+        does: "explain the selected message",
+    },
+    // `t` sets how the Timeline draws from any view, so it acts in every one; its text names
+    // the view it changes.
+    Binding {
+        keys: Keys::Press(&[&[letter('t', || Action::ToggleScale)]]),
+        views: Views::Every,
+        does: "Timeline: time to scale (arrows slope), or one row each",
+    },
+    Binding {
+        keys: Keys::Press(&[&[letter('/', || Action::FilterStart)]]),
+        views: Views::Every,
+        does: "display filter as in dissect -Y; Ctrl-U empties, Esc cancels",
+    },
+    Binding {
+        keys: Keys::Press(&[&[letter(' ', || Action::TogglePause)]]),
+        views: Views::Every,
+        does: "live and replay: pause or resume following new packets",
+    },
+    Binding {
+        keys: Keys::Mouse,
+        views: Views::Every,
+        does: "click a tab, packet, field, connection or message; scroll",
+    },
+    Binding {
+        keys: Keys::Press(&[&[letter('?', || Action::ToggleHelp)]]),
+        views: Views::Every,
+        does: "this help",
+    },
+    Binding {
+        keys: Keys::Press(&[&[letter('q', || Action::Quit)], &[(Key::Ctrl('c'), || Action::Quit)]]),
+        views: Views::Every,
+        does: "quit",
+    },
 ];
 
-/// The action for a terminal event; `editing` is whether the filter line takes the keys.
-pub fn action(event: &Event, editing: bool) -> Option<Action> {
+/// Help's lines: each row's keys as help writes them, and what they do.
+pub fn help_lines() -> impl Iterator<Item = (String, String)> {
+    BINDINGS.iter().map(|binding| (binding.label(), binding.help()))
+}
+
+/// The action for a terminal event in `view`; `editing` is whether the filter line takes
+/// the keys.
+pub fn action(event: &Event, editing: bool, view: View) -> Option<Action> {
     match event {
-        Event::Key(key) if key.kind != KeyEventKind::Release => key_action(key, editing),
+        Event::Key(key) if key.kind != KeyEventKind::Release => key_action(key, editing, view),
         Event::Mouse(mouse) => match mouse.kind {
             MouseEventKind::Down(MouseButton::Left) => Some(Action::Click { x: mouse.column, y: mouse.row }),
             MouseEventKind::ScrollDown => Some(Action::Wheel { x: mouse.column, y: mouse.row, down: true }),
@@ -46,9 +245,19 @@ pub fn action(event: &Event, editing: bool) -> Option<Action> {
     }
 }
 
-fn key_action(key: &KeyEvent, editing: bool) -> Option<Action> {
-    if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == KeyCode::Char('c') {
-        return Some(Action::Quit);
+/// The table's action for a key in `view`: a Ctrl chord first (it acts even in the filter
+/// line), then the key alone.
+fn bound(key: &KeyEvent, editing: bool, view: View) -> Option<Action> {
+    let presses = || BINDINGS.iter().filter(|binding| binding.views.contain(view)).flat_map(Binding::presses);
+    let chord = presses().find(|(bound, _)| matches!(bound, Key::Ctrl(_)) && bound.matches(key));
+    let alone =
+        || presses().find(|(bound, _)| !editing && matches!(bound, Key::Press(_)) && bound.matches(key));
+    chord.or_else(alone).map(|(_, action)| action())
+}
+
+fn key_action(key: &KeyEvent, editing: bool, view: View) -> Option<Action> {
+    if let Some(action) = bound(key, editing, view) {
+        return Some(action);
     }
     if editing {
         let modified = key.modifiers.intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
@@ -63,30 +272,8 @@ fn key_action(key: &KeyEvent, editing: bool) -> Option<Action> {
             _ => None,
         };
     }
-    Some(match key.code {
-        KeyCode::Char('q') => Action::Quit,
-        KeyCode::Char('?') => Action::ToggleHelp,
-        KeyCode::Char('1') => Action::Show(View::Packets),
-        KeyCode::Char('2') => Action::Show(View::Connections),
-        KeyCode::Char('3') => Action::Show(View::Timeline),
-        KeyCode::Char('4') => Action::Show(View::Compare),
-        KeyCode::Tab => Action::NextView,
-        KeyCode::Up | KeyCode::Char('k') => Action::Up,
-        KeyCode::Down | KeyCode::Char('j') => Action::Down,
-        KeyCode::PageUp => Action::PageUp,
-        KeyCode::PageDown => Action::PageDown,
-        KeyCode::Home | KeyCode::Char('g') => Action::Top,
-        KeyCode::End | KeyCode::Char('G') => Action::Bottom,
-        KeyCode::Left | KeyCode::Right | KeyCode::Char('h') | KeyCode::Char('l') => Action::SwitchPane,
-        KeyCode::Enter => Action::Enter,
-        KeyCode::Esc => Action::Back,
-        KeyCode::Char('e') => Action::Explain,
-        KeyCode::Char('t') => Action::ToggleScale,
-        KeyCode::Char('/') => Action::FilterStart,
-        KeyCode::Char(' ') => Action::TogglePause,
-        // It still closes help, as help promises of any key.
-        _ => Action::Unbound,
-    })
+    // A key with no binding here still closes help, as help promises of any key.
+    Some(Action::Unbound)
 }
 
 #[cfg(test)]
@@ -98,57 +285,105 @@ mod tests {
         Event::Key(KeyEvent::new(code, KeyModifiers::NONE))
     }
 
+    fn chord(code: KeyCode, modifiers: KeyModifiers) -> Event {
+        Event::Key(KeyEvent::new(code, modifiers))
+    }
+
+    /// The action as text, to compare (actions carry reports that are not comparable).
+    fn said(action: Option<Action>) -> String {
+        format!("{action:?}")
+    }
+
     #[test]
-    fn keys_map_to_actions_and_the_filter_line_takes_characters() {
-        assert!(matches!(action(&key(KeyCode::Char('q')), false), Some(Action::Quit)));
-        assert!(matches!(action(&key(KeyCode::Char('q')), true), Some(Action::FilterType('q'))));
-        assert!(matches!(action(&key(KeyCode::Char('3')), false), Some(Action::Show(View::Timeline))));
-        assert!(matches!(action(&key(KeyCode::Char('G')), false), Some(Action::Bottom)));
-        assert!(matches!(action(&key(KeyCode::Esc), true), Some(Action::Back)));
-        let control_u = Event::Key(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
-        assert!(matches!(action(&control_u, true), Some(Action::FilterClear)));
-        let alt_x = Event::Key(KeyEvent::new(KeyCode::Char('x'), KeyModifiers::ALT));
-        assert!(action(&alt_x, true).is_none(), "a chord types nothing");
-        let control_c = Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
-        assert!(matches!(action(&control_c, true), Some(Action::Quit)));
+    fn every_key_of_the_table_makes_its_action_in_its_views_and_nothing_elsewhere() {
+        let mut keys = 0;
+        for binding in BINDINGS {
+            for (bound, make) in binding.presses() {
+                let event = match bound {
+                    Key::Press(code) => key(*code),
+                    Key::Ctrl(character) => chord(KeyCode::Char(*character), KeyModifiers::CONTROL),
+                };
+                for view in View::ALL {
+                    let expected = if binding.views.contain(view) { make() } else { Action::Unbound };
+                    assert_eq!(
+                        said(action(&event, false, view)),
+                        said(Some(expected)),
+                        "{} in {view:?}",
+                        bound.name()
+                    );
+                }
+                keys += 1;
+            }
+        }
+        assert_eq!(keys, 28, "every key of the table was pressed");
+    }
+
+    #[test]
+    fn keys_make_the_actions_help_promises() {
+        let in_packets = |event: &Event| said(action(event, false, View::Packets));
+        assert_eq!(in_packets(&key(KeyCode::Char('q'))), said(Some(Action::Quit)));
+        assert_eq!(in_packets(&key(KeyCode::Char('3'))), said(Some(Action::Show(View::Timeline))));
+        assert_eq!(in_packets(&chord(KeyCode::Char('G'), KeyModifiers::SHIFT)), said(Some(Action::Bottom)));
+        assert_eq!(in_packets(&key(KeyCode::Char('l'))), said(Some(Action::SwitchPane)));
+        assert_eq!(
+            in_packets(&key(KeyCode::Char('e'))),
+            said(Some(Action::Unbound)),
+            "e explains in Timeline"
+        );
+        assert_eq!(
+            said(action(&key(KeyCode::Char('e')), false, View::Timeline)),
+            said(Some(Action::Explain))
+        );
+        assert_eq!(in_packets(&key(KeyCode::Char('t'))), said(Some(Action::ToggleScale)));
+        assert_eq!(in_packets(&key(KeyCode::F(5))), said(Some(Action::Unbound)));
+        assert_eq!(in_packets(&key(KeyCode::Char('x'))), said(Some(Action::Unbound)));
+    }
+
+    #[test]
+    fn the_filter_line_takes_characters_but_ctrl_c_still_quits() {
+        let editing = |event: &Event| said(action(event, true, View::Packets));
+        assert_eq!(editing(&key(KeyCode::Char('q'))), said(Some(Action::FilterType('q'))));
+        assert_eq!(editing(&key(KeyCode::Char('/'))), said(Some(Action::FilterType('/'))));
+        assert_eq!(editing(&key(KeyCode::Esc)), said(Some(Action::Back)));
+        assert_eq!(editing(&key(KeyCode::Enter)), said(Some(Action::FilterApply)));
+        assert_eq!(
+            editing(&chord(KeyCode::Char('u'), KeyModifiers::CONTROL)),
+            said(Some(Action::FilterClear))
+        );
+        assert_eq!(
+            editing(&chord(KeyCode::Char('x'), KeyModifiers::ALT)),
+            said(None),
+            "a chord types nothing"
+        );
+        assert_eq!(editing(&chord(KeyCode::Char('c'), KeyModifiers::CONTROL)), said(Some(Action::Quit)));
+    }
+
+    #[test]
+    fn the_mouse_and_resizes_become_actions_where_they_happen() {
         let wheel = Event::Mouse(MouseEvent {
             kind: MouseEventKind::ScrollDown,
             column: 3,
             row: 4,
             modifiers: KeyModifiers::NONE,
         });
-        assert!(matches!(action(&wheel, false), Some(Action::Wheel { x: 3, y: 4, down: true })));
         assert!(matches!(
-            action(&Event::Resize(90, 30), false),
+            action(&wheel, false, View::Packets),
+            Some(Action::Wheel { x: 3, y: 4, down: true })
+        ));
+        assert!(matches!(
+            action(&Event::Resize(90, 30), false, View::Compare),
             Some(Action::Resize { width: 90, height: 30 })
         ));
-        assert!(matches!(action(&key(KeyCode::F(5)), false), Some(Action::Unbound)));
-        assert!(matches!(action(&key(KeyCode::Char('x')), false), Some(Action::Unbound)));
     }
 
     #[test]
-    fn help_fits_an_80_column_terminal() {
-        for binding in BINDINGS {
-            assert!(binding.does.chars().count() <= 61, "{}", binding.does);
-        }
-    }
-
-    #[test]
-    fn help_names_every_key_the_map_answers() {
-        let listed: String = BINDINGS.iter().map(|binding| binding.keys).collect::<Vec<_>>().join(" ");
-        for name in
-            ["1", "Tab", "PgUp", "PgDn", "g", "G", "Enter", "Esc", "e", "/", "space", "?", "q", "mouse"]
-        {
-            assert!(listed.split_whitespace().any(|key| key == name), "help does not list {name}");
-        }
-        for character in "q?1234kjgGhlet/ ".chars() {
-            let listed = BINDINGS.iter().any(|binding| {
-                binding
-                    .keys
-                    .split_whitespace()
-                    .any(|key| key == character.to_string() || (character == ' ' && key == "space"))
-            });
-            assert!(listed && action(&key(KeyCode::Char(character)), false).is_some(), "{character:?}");
-        }
+    fn help_writes_each_row_of_the_table() {
+        let lines: Vec<(String, String)> = help_lines().collect();
+        assert_eq!(lines.len(), BINDINGS.len());
+        assert_eq!(lines[2], ("↑ ↓  k j".to_owned(), "move the selection".to_owned()));
+        assert_eq!(lines[5].1, "Packets: switch between the list and the layer tree");
+        assert_eq!(lines[11].0, "space");
+        assert_eq!(lines[12].0, "mouse");
+        assert_eq!(lines[14], ("q  Ctrl-C".to_owned(), "quit".to_owned()));
     }
 }

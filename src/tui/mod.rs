@@ -8,6 +8,7 @@
 
 pub mod action;
 pub mod app;
+mod cursor;
 pub mod detail;
 mod filtering;
 pub mod keys;
@@ -15,6 +16,7 @@ pub mod layout;
 mod mouse;
 pub mod rows;
 pub mod source;
+pub mod state;
 pub mod theme;
 pub mod views;
 mod workers;
@@ -144,7 +146,7 @@ fn read_input(app: &mut App) -> io::Result<bool> {
     let mut wait = INPUT_WAIT;
     while event::poll(wait)? {
         let event = event::read()?;
-        if let Some(action) = keys::action(&event, app.filter.input.is_some()) {
+        if let Some(action) = keys::action(&event, app.filter.input.is_some(), app.view) {
             app.update(action);
             changed = true;
         }

@@ -4,6 +4,7 @@
 use ratatui::layout::Rect;
 
 use super::app::{App, Focus, TIMELINE_HEADER, View};
+use super::cursor::Move;
 use super::layout;
 use super::views;
 
@@ -26,33 +27,34 @@ impl App {
             View::Packets => {
                 let panes = self.packets_panes();
                 if let Some(row) = item_at(panes.list, 1, y) {
-                    self.focus = Focus::List;
+                    self.packets.focus = Focus::List;
                     if self.is_live() {
-                        self.following = false;
+                        self.packets.following = false;
                     }
-                    self.select_packet((self.packet_top + row).min(self.visible_len().saturating_sub(1)));
+                    self.select_packet(self.packets.list.top() + row);
                 } else if let Some(row) =
                     item_at(panes.tree, 0, y).filter(|_| layout::contains(panes.tree, x, y))
                 {
-                    self.focus = Focus::Tree;
-                    if self.node_top + row < self.tree().len() {
-                        self.node = self.node_top + row;
+                    self.packets.focus = Focus::Tree;
+                    let (at, len) = (self.packets.tree.top() + row, self.tree().len());
+                    if at < len {
+                        let rows = layout::rows(panes.tree, 0).max(1);
+                        self.packets.tree.select(at, len, rows);
                     }
                 }
             }
             View::Connections => {
-                if let Some(row) = item_at(screen.body, 1, y)
-                    && self.connection_top + row < self.connections.len()
-                {
-                    self.select_connection(self.connection_top + row);
+                let at = item_at(screen.body, 1, y).map(|row| self.connections.list.top() + row);
+                if let Some(at) = at.filter(|at| *at < self.connections.all.len()) {
+                    self.select_connection(at);
                 }
             }
             View::Timeline => {
-                let (diagram, _) = layout::timeline(screen.body, self.explaining);
-                if let Some(row) = item_at(diagram, TIMELINE_HEADER, y)
-                    && self.event_top + row < self.event_count()
-                {
-                    self.event = self.event_top + row;
+                let (diagram, _) = layout::timeline(screen.body, self.timeline.explaining);
+                let at = item_at(diagram, TIMELINE_HEADER, y).map(|row| self.timeline.events.top() + row);
+                let (len, rows) = (self.event_count(), layout::rows(diagram, TIMELINE_HEADER).max(1));
+                if let Some(at) = at.filter(|at| *at < len) {
+                    self.timeline.events.select(at, len, rows);
                 }
             }
             View::Compare => {}
@@ -63,13 +65,13 @@ impl App {
         if self.view == View::Packets {
             let panes = self.packets_panes();
             if layout::contains(panes.tree, x, y) {
-                self.focus = Focus::Tree;
+                self.packets.focus = Focus::Tree;
             } else if layout::contains(panes.list, x, y) {
-                self.focus = Focus::List;
+                self.packets.focus = Focus::List;
             }
         }
-        let step = WHEEL_STEP as isize;
-        self.step(if down { step } else { -step });
+        let lines = WHEEL_STEP as isize;
+        self.go(Move::Lines(if down { lines } else { -lines }));
     }
 }
 

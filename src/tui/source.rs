@@ -449,7 +449,8 @@ mod tests {
 
     #[test]
     fn a_store_walk_takes_its_secrets_where_they_stand() {
-        let store = crate::tui::testing::stored("tls13.pcapng", usize::MAX);
+        // A course capture: the only kind that embeds its keys, as a live capture's store does.
+        let store = crate::tui::testing::stored("captures/tls13.pcapng", usize::MAX);
         store.close();
         let mut request = None;
         walk(

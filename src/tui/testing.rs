@@ -14,14 +14,47 @@ use crate::dissect::Packet;
 use crate::timeline::Timelines;
 use crate::track::keylog::KeyLog;
 
-/// A bundled capture, its embedded secrets, as a source.
-pub fn bundled(name: &str) -> (Source, KeyLog) {
-    // A name with a folder is a fixture of the repository; a bare name, a course capture.
-    let folder = if name.contains('/') { "" } else { "captures" };
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(folder).join(name);
-    let capture = CaptureFile::open(&path).expect("a bundled capture");
-    // The walks take the secrets the capture embeds themselves.
-    (Source::File(Arc::new(capture)), KeyLog::new())
+/// Where the public teaching captures are, from the project's root: three real handshakes
+/// recorded by others ("The Illustrated TLS 1.2 / TLS 1.3 / QUIC Connection"), each with its
+/// key log beside it. No script here rewrites them, so snapshots drawn from them change only
+/// when what the UI draws changes.
+const PUBLIC: &str = "../shared/captures-public/";
+
+/// Public: TCP over IPv6, a full TLS 1.2 handshake (a CBC suite), one request and reply.
+pub const TLS12: &str = "../shared/captures-public/illustrated-tls12.pcap";
+/// Public: TCP over IPv4, a full TLS 1.3 handshake, application data, two tickets; 22 frames.
+pub const TLS13: &str = "../shared/captures-public/illustrated-tls13.pcap";
+/// Public: a QUIC handshake, one stream each way, close.
+pub const QUIC: &str = "../shared/captures-public/illustrated-quic.pcap";
+/// Every variant on loopback, keys embedded: the one capture with many kinds of handshake,
+/// for what needs them side by side. `scripts/make-captures.sh` regenerates it.
+pub const COURSE: &str = "captures/all.pcapng";
+/// Every variant over a 40 ms link, captured at both of its ends: the one capture with real
+/// send and arrival times. `scripts/make-captures.sh` regenerates it too.
+pub const LINK: &str = "fixtures/link/all-40ms.pcapng";
+
+/// A capture (a path from the project's root) as a source, with the key log beside it (the
+/// same name ending in `.keys`), if any. Secrets a capture embeds are taken by each walk
+/// itself.
+pub fn bundled(path: &str) -> (Source, KeyLog) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let file = root.join(path);
+    let capture = CaptureFile::open(&file).unwrap_or_else(|error| {
+        let hint =
+            if path.starts_with(PUBLIC) { " (the public captures sit beside the project)" } else { "" };
+        panic!("the test capture {}{hint}: {error}", file.display())
+    });
+    let mut keylog = KeyLog::new();
+    if let Ok(text) = std::fs::read(file.with_extension("keys")) {
+        keylog.add_text(&text);
+    }
+    (Source::File(Arc::new(capture)), keylog)
+}
+
+/// The title the UI gives a capture: its path, but a public or course capture by its file
+/// name, as it would be opened from its folder.
+fn title(path: &str) -> &str {
+    path.strip_prefix(PUBLIC).or_else(|| path.strip_prefix("captures/")).unwrap_or(path)
 }
 
 /// The first `count` frames of a bundled capture in an open store, with the secrets that
@@ -95,7 +128,7 @@ pub fn detail(source: &Source, keylog: &KeyLog, number: u64) -> Detail {
 /// for delivered, as the event loop would deliver them.
 pub fn app(name: &str, size: (u16, u16)) -> App {
     let (source, keylog) = bundled(name);
-    let mut app = App::new(name, Mode::File);
+    let mut app = App::new(title(name), Mode::File);
     app.update(Action::Resize { width: size.0, height: size.1 });
     app.update(Action::Indexed(Box::new(indexed(&source, &keylog))));
     deliver(&mut app, &source, &keylog);

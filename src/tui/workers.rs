@@ -367,8 +367,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::capture::SecretsKind;
-    use crate::tui::testing::bundled;
+    use crate::tui::testing::{COURSE, TLS13, bundled};
 
     const PATIENCE: Duration = Duration::from_secs(20);
 
@@ -395,9 +394,9 @@ mod tests {
 
     #[test]
     fn the_indexer_reports_every_row_and_timeline_and_an_unmatched_key_log() {
-        let (source, _) = bundled("tls13.pcapng");
+        let (source, keys) = bundled(TLS13);
         let indexed = index_all(source.clone(), KeyLog::new());
-        assert_eq!(indexed.rows.len(), 15);
+        assert_eq!(indexed.rows.len(), 22);
         assert_eq!(indexed.connections.as_ref().map(Vec::len), Some(1));
         assert_eq!((indexed.ended, indexed.key_log_unmatched), (Some(Ended::Complete), None));
 
@@ -405,19 +404,14 @@ mod tests {
         strangers.add_text(format!("CLIENT_RANDOM {} {}\n", "11".repeat(32), "22".repeat(48)).as_bytes());
         assert_eq!(index_all(source.clone(), strangers).key_log_unmatched, Some(1));
 
-        // The capture's own secrets, given as the user's key log, match its ClientHello.
-        let Source::File(capture) = &source else { panic!("a file") };
-        let mut own = KeyLog::new();
-        for secrets in capture.secrets().iter().filter(|secrets| secrets.kind == SecretsKind::TlsKeyLog) {
-            own.add_text(secrets.data);
-        }
-        assert!(!own.is_empty());
-        assert_eq!(index_all(source, own).key_log_unmatched, None);
+        // The capture's own key log matches its ClientHello.
+        assert!(!keys.is_empty());
+        assert_eq!(index_all(source, keys).key_log_unmatched, None);
     }
 
     #[test]
     fn a_live_store_is_shown_as_soon_as_the_indexer_catches_up() {
-        let store = crate::tui::testing::stored("tls13.pcapng", 3);
+        let store = crate::tui::testing::stored(TLS13, 3);
         let (events, reports) = mpsc::channel();
         let cancel = Arc::new(AtomicBool::new(false));
         index(Source::Store(Arc::clone(&store)), KeyLog::new(), events, Arc::clone(&cancel));
@@ -437,7 +431,7 @@ mod tests {
 
     #[test]
     fn the_detail_worker_goes_forward_and_back() {
-        let (source, keylog) = bundled("tls13.pcapng");
+        let (source, keylog) = bundled(TLS13);
         let (events, reports) = mpsc::channel();
         let (requests, asked) = mpsc::channel();
         let cancel = Arc::new(AtomicBool::new(false));
@@ -449,19 +443,20 @@ mod tests {
                 return detail;
             }
         };
-        requests.send(10).expect("asked");
-        // The ten-frame walk decrypted the request: frame 10 shows HTTP inside TLS.
-        assert!(wait_for(10).nodes.iter().any(|node| node.text.starts_with("http.request.method = GET")));
-        requests.send(12).expect("asked");
-        assert_eq!(wait_for(12).number, 12);
-        requests.send(4).expect("asked");
-        assert!(wait_for(4).nodes.iter().any(|node| node.text == "tls.handshake.type = 1"));
+        requests.send(11).expect("asked");
+        // The eleven-frame walk decrypted the client's data: frame 11 carries "ping".
+        assert!(wait_for(11).nodes.iter().any(|node| node.text.starts_with("data.data = 70696e67")));
+        requests.send(13).expect("asked");
+        assert_eq!(wait_for(13).number, 13);
+        requests.send(5).expect("asked");
+        assert!(wait_for(5).nodes.iter().any(|node| node.text == "tls.handshake.type = 1"));
         cancel.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
     #[test]
     fn the_detail_worker_answers_every_request_even_for_a_frame_it_sent_already() {
-        let (source, keylog) = bundled("all.pcapng");
+        // More frames than the worker sends behind the one asked for: the course capture.
+        let (source, keylog) = bundled(COURSE);
         let (events, reports) = mpsc::channel();
         let (requests, asked) = mpsc::channel();
         let cancel = Arc::new(AtomicBool::new(false));
@@ -491,9 +486,11 @@ mod tests {
 
     #[test]
     fn the_filter_worker_finds_what_dissect_y_finds() {
-        let (source, keylog) = bundled("tls13.pcapng");
+        let (source, keylog) = bundled(TLS13);
         let (events, reports) = mpsc::channel();
-        let filter_text = Filter::parse("tls.handshake.type == 1 || http.request").expect("a filter");
+        // The tickets (type 4) are read only once decrypted with the capture's key log.
+        let filter_text =
+            Filter::parse("tls.handshake.type == 1 || tls.handshake.type == 4").expect("a filter");
         filter(source, keylog, filter_text, 7, events, Arc::new(AtomicBool::new(false)));
         let mut matches = Vec::new();
         loop {
@@ -501,10 +498,10 @@ mod tests {
             assert_eq!(filtered.generation, 7);
             matches.extend(filtered.matches);
             if filtered.done {
-                assert_eq!(filtered.scanned, 15);
+                assert_eq!(filtered.scanned, 22);
                 break;
             }
         }
-        assert_eq!(matches, [4, 10]);
+        assert_eq!(matches, [5, 13, 15]);
     }
 }

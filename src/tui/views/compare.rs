@@ -13,11 +13,17 @@ use super::connections::rounds;
 use super::{pane_title, render_lines};
 use crate::render::timeline::variant_words;
 use crate::timeline::{Connection, textbook};
-use crate::tui::app::App;
 use crate::tui::layout;
+use crate::tui::state::{CompareState, ConnectionsState};
 use crate::tui::theme;
 
-pub struct Compare<'a>(pub &'a App);
+/// The race, drawn from the view's own order and the connections (the selected one marked);
+/// `indexed` tells a capture with no connection from one still being read.
+pub struct Compare<'a> {
+    pub state: &'a CompareState,
+    pub connections: &'a ConnectionsState,
+    pub indexed: bool,
+}
 
 /// Columns left of a bar ("      request  ") and right of it (" 2 RTT  1234.5 ms").
 const LEFT: usize = 15;
@@ -129,9 +135,9 @@ fn full_ms(connections: &[Connection]) -> f64 {
 
 impl Widget for Compare<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let app = self.0;
+        let Self { state, connections, indexed } = self;
         let width = usize::from(area.width).saturating_sub(LEFT + RIGHT).max(10);
-        let full = full_ms(&app.connections);
+        let full = full_ms(&connections.all);
         let mut lines = vec![pane_title(
             "Compare · a race from each first packet to the request and the first response byte".to_owned(),
             true,
@@ -142,7 +148,7 @@ impl Widget for Compare<'_> {
         let mut body: Vec<Line<'static>> = Vec::new();
         let mut selected_line = 0;
         let mut group = None;
-        for connection in app.compare_order().iter().filter_map(|at| app.connections.get(*at)) {
+        for connection in state.order().iter().filter_map(|at| connections.all.get(*at)) {
             if group != Some(connection.variant) {
                 group = Some(connection.variant);
                 let book = textbook(connection.variant).map_or(String::new(), |(request, response)| {
@@ -153,7 +159,7 @@ impl Widget for Compare<'_> {
                     Style::new().add_modifier(Modifier::BOLD),
                 ));
             }
-            let selected = app.selected_connection().is_some_and(|chosen| chosen.id == connection.id);
+            let selected = connections.selected().is_some_and(|chosen| chosen.id == connection.id);
             if selected {
                 selected_line = body.len();
             }
@@ -179,7 +185,7 @@ impl Widget for Compare<'_> {
             ));
         }
         if body.is_empty() {
-            let text = if app.indexed { "  no connection to compare" } else { "  reading…" };
+            let text = if indexed { "  no connection to compare" } else { "  reading…" };
             body.push(Line::styled(text, theme::dim()));
         }
         // Scroll so the selected connection's bars (and its group's heading) are on screen.

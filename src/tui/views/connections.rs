@@ -8,11 +8,16 @@ use ratatui::widgets::Widget;
 
 use super::{fit, group_thousands, pane_title, render_lines};
 use crate::timeline::Connection;
-use crate::tui::app::App;
 use crate::tui::layout;
+use crate::tui::state::ConnectionsState;
 use crate::tui::theme;
 
-pub struct Connections<'a>(pub &'a App);
+/// The table, drawn from the view's own state; `indexed` tells an empty capture from one
+/// still being read.
+pub struct Connections<'a> {
+    pub state: &'a ConnectionsState,
+    pub indexed: bool,
+}
 
 /// A round count, or `-` when it cannot be counted.
 pub(super) fn rounds(value: Option<u32>) -> String {
@@ -106,23 +111,21 @@ fn row<'c>(cells: impl Iterator<Item = (&'c Column, String)>) -> String {
 
 impl Widget for Connections<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let app = self.0;
+        let Self { state, indexed } = self;
         let columns = columns(area.width);
-        let mut lines = vec![pane_title(
-            format!("Connections · {} · Enter opens the timeline", app.connections.len()),
-            true,
-        )];
+        let mut lines =
+            vec![pane_title(format!("Connections · {} · Enter opens the timeline", state.all.len()), true)];
         let heads = row(columns.iter().map(|column| (column, column.heading.to_owned())));
         lines.push(Line::styled(heads, theme::header()));
         for (at, connection) in
-            app.connections.iter().enumerate().skip(app.connection_top).take(layout::rows(area, 1))
+            state.all.iter().enumerate().skip(state.list.top()).take(layout::rows(area, 1))
         {
             let line = row(columns.iter().map(|column| (column, (column.cell)(connection))));
-            let style = if at == app.connection { theme::selected() } else { Style::new() };
+            let style = if at == state.list.selected() { theme::selected() } else { Style::new() };
             lines.push(Line::styled(line, style));
         }
-        if app.connections.is_empty() {
-            let text = if app.indexed {
+        if state.all.is_empty() {
+            let text = if indexed {
                 "  no TCP, QUIC, UDP or ping conversation in this capture"
             } else {
                 "  reading…"

@@ -15,7 +15,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
 
 use super::app::{App, Mode, View};
-use super::keys::BINDINGS;
+use super::keys;
 use super::layout;
 use super::theme;
 
@@ -32,10 +32,21 @@ impl Widget for Ui<'_> {
         let screen = app.screen();
         tabs(app, screen.tabs, buf);
         match app.view {
-            View::Packets => packets::Packets(app).render(screen.body, buf),
-            View::Connections => connections::Connections(app).render(screen.body, buf),
-            View::Timeline => timeline::Timeline(app).render(screen.body, buf),
-            View::Compare => compare::Compare(app).render(screen.body, buf),
+            View::Packets => {
+                packets::Packets { shown: app.shown(), indexed: app.indexed }.render(screen.body, buf)
+            }
+            View::Connections => connections::Connections { state: &app.connections, indexed: app.indexed }
+                .render(screen.body, buf),
+            View::Timeline => timeline::Timeline {
+                state: &app.timeline,
+                connection: app.selected_connection(),
+                indexed: app.indexed,
+            }
+            .render(screen.body, buf),
+            View::Compare => {
+                compare::Compare { state: &app.compare, connections: &app.connections, indexed: app.indexed }
+                    .render(screen.body, buf)
+            }
         }
         if let Some(area) = screen.filter {
             filter_line(app, area, buf);
@@ -137,13 +148,13 @@ fn status(app: &App, area: Rect, buf: &mut Buffer) {
                 text.push_str(&format!(
                     "{} of {} packets match",
                     count(applied.matches.len()),
-                    count(app.rows.len())
+                    count(app.packets.rows.len())
                 ));
                 if !applied.done && app.mode == Mode::File {
                     text.push_str(&format!(" (filtering, frame {})", group_thousands(applied.scanned)));
                 }
             }
-            None => text.push_str(&format!("{} packets", count(app.rows.len()))),
+            None => text.push_str(&format!("{} packets", count(app.packets.rows.len()))),
         }
         if let Some(progress) = app.progress {
             text.push_str(&format!(" · indexing {:.0}%", progress * 100.0));
@@ -161,7 +172,11 @@ fn status(app: &App, area: Rect, buf: &mut Buffer) {
         match app.mode {
             Mode::File => {}
             Mode::Replay { .. } if app.indexed => text.push_str(" · replay ended"),
-            _ => text.push_str(if app.following { " · following" } else { " · paused (space resumes)" }),
+            _ => text.push_str(if app.packets.following {
+                " · following"
+            } else {
+                " · paused (space resumes)"
+            }),
         }
         left.push(Span::raw(format!(" {text}")));
         if let Some(banner) = &app.banner {
@@ -186,19 +201,17 @@ fn status(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 fn help(area: Rect, buf: &mut Buffer) {
+    let rows: Vec<(String, String)> = keys::help_lines().collect();
     let width = area.width.min(96);
-    let height = (BINDINGS.len() as u16 + 4).min(area.height);
+    let height = (rows.len() as u16 + 4).min(area.height);
     let popup =
         Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height };
     Clear.render(popup, buf);
-    let key_width = BINDINGS.iter().map(|binding| binding.keys.chars().count()).max().unwrap_or(0);
-    let mut lines: Vec<Line<'_>> = BINDINGS
-        .iter()
-        .map(|binding| {
-            Line::from(vec![
-                Span::styled(format!(" {:<key_width$}  ", binding.keys), theme::title()),
-                Span::raw(binding.does),
-            ])
+    let key_width = rows.iter().map(|(keys, _)| keys.chars().count()).max().unwrap_or(0);
+    let mut lines: Vec<Line<'_>> = rows
+        .into_iter()
+        .map(|(keys, does)| {
+            Line::from(vec![Span::styled(format!(" {keys:<key_width$}  "), theme::title()), Span::raw(does)])
         })
         .collect();
     lines.push(Line::styled(" any key closes this help", theme::dim()));
@@ -255,6 +268,26 @@ mod tests {
         assert_eq!(group_thousands(999), "999");
         assert_eq!(fit("abcdef", 4), "abc…");
         assert_eq!(fit("ab", 4), "ab  ");
+    }
+
+    #[test]
+    fn help_shows_every_row_of_the_key_table_whole_on_the_smallest_screen() {
+        let area = Rect::new(0, 0, layout::MIN_WIDTH, layout::MIN_HEIGHT);
+        let mut buf = Buffer::empty(area);
+        help(area, &mut buf);
+        let screen: Vec<String> = (0..area.height)
+            .map(|y| (0..area.width).map(|x| buf[(x, y)].symbol().to_owned()).collect())
+            .collect();
+        for binding in keys::BINDINGS {
+            let (label, does) = (binding.label(), binding.help());
+            let shown = screen.iter().any(|line| {
+                line.find(&format!(" {label} ")).is_some_and(|at| {
+                    // The text follows the keys and ends inside the box's border.
+                    line[at..].trim_end().trim_end_matches('│').trim_end().ends_with(&does)
+                })
+            });
+            assert!(shown, "help does not show {label:?}: {does:?}\n{}", screen.join("\n"));
+        }
     }
 
     #[test]

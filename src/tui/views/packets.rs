@@ -9,19 +9,25 @@ use ratatui::widgets::Widget;
 
 use super::{fit, pane_title, render_lines};
 use crate::dissect::field::Source;
-use crate::tui::app::{App, Focus};
+use crate::tui::app::Focus;
 use crate::tui::detail::NodeKind;
 use crate::tui::layout;
+use crate::tui::state::Shown;
 use crate::tui::theme;
 
-pub struct Packets<'a>(pub &'a App);
+/// The list, tree and bytes, drawn from the view's own state and the filter's matches;
+/// `indexed` tells an empty capture from one still being read.
+pub struct Packets<'a> {
+    pub shown: Shown<'a>,
+    pub indexed: bool,
+}
 
 impl Widget for Packets<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let panes = layout::packets(area);
-        list(self.0, panes.list, buf);
-        tree(self.0, panes.tree, buf);
-        hex(self.0, panes.hex, buf);
+        list(self.shown, self.indexed, panes.list, buf);
+        tree(self.shown, panes.tree, buf);
+        hex(self.shown, panes.hex, buf);
     }
 }
 
@@ -52,16 +58,21 @@ fn seconds(nanos: i64) -> String {
     format!("{sign}{}.{:06}", magnitude / 1_000_000_000, magnitude % 1_000_000_000 / 1000)
 }
 
-fn list(app: &App, area: Rect, buf: &mut Buffer) {
-    let focused = app.focus == Focus::List;
-    let shown = app.visible_len();
-    let title = match &app.filter.applied {
-        Some(applied) => format!("Packets · {shown} match {}", applied.text),
+fn list(shown: Shown<'_>, indexed: bool, area: Rect, buf: &mut Buffer) {
+    let state = shown.state;
+    let focused = state.focus == Focus::List;
+    let count = shown.len();
+    let title = match shown.filter {
+        Some(applied) => format!("Packets · {count} match {}", applied.text),
         None => "Packets".to_owned(),
     };
     let mut lines = vec![pane_title(title, focused)];
-    let last_ns =
-        app.rows.len().checked_sub(1).and_then(|last| app.rows.get(last)).map_or(0, |row| row.relative_ns);
+    let last_ns = state
+        .rows
+        .len()
+        .checked_sub(1)
+        .and_then(|last| state.rows.get(last))
+        .map_or(0, |row| row.relative_ns);
     let columns = Columns::new(area.width, last_ns);
     lines.push(Line::styled(
         format!(
@@ -73,13 +84,13 @@ fn list(app: &App, area: Rect, buf: &mut Buffer) {
         theme::header(),
     ));
     let rows = layout::rows(area, 1);
-    for position in app.packet_top..(app.packet_top + rows).min(shown) {
-        let Some(row) = app.visible_frame(position).and_then(|frame| app.rows.get(frame as usize - 1)) else {
+    for position in state.list.top()..(state.list.top() + rows).min(count) {
+        let Some(row) = shown.frame(position).and_then(|frame| state.rows.get(frame as usize - 1)) else {
             continue;
         };
         let before =
             columns.before(&row.number.to_string(), &seconds(row.relative_ns), row.source, row.destination);
-        let style = match (position == app.packet, focused) {
+        let style = match (position == state.list.selected(), focused) {
             (true, true) => theme::selected(),
             (true, false) => theme::selected_elsewhere(),
             _ => Style::new(),
@@ -94,8 +105,8 @@ fn list(app: &App, area: Rect, buf: &mut Buffer) {
             .style(style),
         );
     }
-    if shown == 0 {
-        let empty = match (&app.filter.applied, app.indexed) {
+    if shown.is_empty() {
+        let empty = match (shown.filter, indexed) {
             (Some(applied), _) if applied.done => "no packet matches the filter",
             (Some(_), _) => "filtering…",
             (None, true) => "the capture holds no packets",
@@ -106,10 +117,11 @@ fn list(app: &App, area: Rect, buf: &mut Buffer) {
     render_lines(lines, area, buf);
 }
 
-fn tree(app: &App, area: Rect, buf: &mut Buffer) {
-    let focused = app.focus == Focus::Tree;
-    let Some(detail) = app.detail() else {
-        let waiting = if app.selected_frame().is_some() { "  taking the packet apart…" } else { "" };
+fn tree(shown: Shown<'_>, area: Rect, buf: &mut Buffer) {
+    let state = shown.state;
+    let focused = state.focus == Focus::Tree;
+    let Some(detail) = shown.detail() else {
+        let waiting = if shown.selected_frame().is_some() { "  taking the packet apart…" } else { "" };
         render_lines(
             vec![pane_title("Layers".into(), focused), Line::styled(waiting, theme::dim())],
             area,
@@ -118,12 +130,12 @@ fn tree(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     };
     let mut lines = vec![pane_title(format!("Layers of frame {} · L7 at the top", detail.number), focused)];
-    let nodes = app.tree();
-    for (at, node) in nodes.iter().enumerate().skip(app.node_top).take(layout::rows(area, 0)) {
+    let nodes = shown.tree();
+    for (at, node) in nodes.iter().enumerate().skip(state.tree.top()).take(layout::rows(area, 0)) {
         let colour = theme::layer(node.osi);
         let (text, style) = match node.kind {
             NodeKind::Osi => {
-                let mark = if app.folded.contains(&node.osi) { "▸" } else { "▾" };
+                let mark = if state.folded.contains(&node.osi) { "▸" } else { "▾" };
                 (
                     format!("{mark} {}", node.text),
                     Style::new().fg(colour).add_modifier(ratatui::style::Modifier::BOLD),
@@ -132,7 +144,7 @@ fn tree(app: &App, area: Rect, buf: &mut Buffer) {
             NodeKind::Layer => (format!("  {}", node.text), Style::new().fg(colour)),
             NodeKind::Field => (format!("    {}", node.text), Style::new()),
         };
-        let style = match (at == app.node, focused) {
+        let style = match (at == state.tree.selected(), focused) {
             (true, true) => style.patch(theme::selected()),
             (true, false) => style.patch(theme::selected_elsewhere()),
             _ => style,
@@ -145,12 +157,12 @@ fn tree(app: &App, area: Rect, buf: &mut Buffer) {
     render_lines(lines, area, buf);
 }
 
-fn hex(app: &App, area: Rect, buf: &mut Buffer) {
-    let Some(detail) = app.detail() else {
+fn hex(shown: Shown<'_>, area: Rect, buf: &mut Buffer) {
+    let Some(detail) = shown.detail() else {
         render_lines(vec![pane_title("Bytes".into(), false)], area, buf);
         return;
     };
-    let selected = app.selected_node();
+    let selected = shown.selected_node();
     let (source, range, osi) =
         match selected.and_then(|node| node.bytes.clone().map(|bytes| (bytes, node.osi))) {
             Some(((source, range), osi)) => (source, Some(range), osi),

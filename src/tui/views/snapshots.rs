@@ -1,19 +1,24 @@
-//! Whole screens of every view, drawn on a `TestBackend` from the bundled capture of every
-//! variant, at the smallest size the UI supports and at a wide one; insta compares them with
-//! the snapshots committed beside this file.
+//! Whole screens of every view, drawn on a `TestBackend` at the smallest size the UI supports
+//! and at a wide one; insta compares them with the snapshots committed beside this file.
+//!
+//! They are drawn from the public teaching captures, which nothing here regenerates, so a
+//! changed snapshot means a changed screen. Only the race of the Compare view, which needs
+//! many variants, is drawn from the course capture of every variant, and the to-scale race
+//! and ladder from the capture of both ends of a link: both are rewritten by
+//! `scripts/make-captures.sh`, and their snapshots with them.
 
 use crate::tui::app::{Action, App, View};
-use crate::tui::testing::{self, bundled};
+use crate::tui::testing::{self, COURSE, LINK, QUIC, TLS12, TLS13, bundled};
 
 const SMALL: (u16, u16) = (80, 24);
 const WIDE: (u16, u16) = (160, 48);
 
 use testing::draw;
 
-/// The app on `all.pcapng` after `actions`, with any packet it asks for taken apart.
-fn after(size: (u16, u16), actions: Vec<Action>) -> App {
-    let (source, keylog) = bundled("all.pcapng");
-    let mut app = testing::app("all.pcapng", size);
+/// The app on `capture` after `actions`, with any packet it asks for taken apart.
+fn after(capture: &str, size: (u16, u16), actions: Vec<Action>) -> App {
+    let (source, keylog) = bundled(capture);
+    let mut app = testing::app(capture, size);
     for action in actions {
         app.update(action);
         testing::deliver(&mut app, &source, &keylog);
@@ -21,10 +26,10 @@ fn after(size: (u16, u16), actions: Vec<Action>) -> App {
     app
 }
 
-/// The ClientHello of the TLS 1.3 connection, its handshake type selected in the tree.
+/// The ClientHello of the TLS 1.3 connection, its record's length selected in the tree.
 fn packets_actions() -> Vec<Action> {
-    // Connection 1's timeline, its fourth message (SYN, SYN-ACK, ACK, ClientHello), its packet.
-    let mut actions = vec![Action::Show(View::Connections), Action::Down, Action::Enter];
+    // The connection's timeline, its fourth message (SYN, SYN-ACK, ACK, ClientHello), its packet.
+    let mut actions = vec![Action::Show(View::Connections), Action::Enter];
     actions.extend([Action::Down, Action::Down, Action::Down, Action::Enter, Action::Enter]);
     actions.extend((0..4).map(|_| Action::Down));
     actions
@@ -33,7 +38,6 @@ fn packets_actions() -> Vec<Action> {
 fn timeline_actions() -> Vec<Action> {
     vec![
         Action::Show(View::Connections),
-        Action::Down,
         Action::Enter,
         Action::Down,
         Action::Down,
@@ -43,32 +47,34 @@ fn timeline_actions() -> Vec<Action> {
 }
 
 macro_rules! snapshot_both_sizes {
-    ($name:ident, $actions:expr) => {
+    ($name:ident, $capture:expr, $actions:expr) => {
         #[test]
         fn $name() {
             for (label, size) in [("80x24", SMALL), ("wide", WIDE)] {
-                let app = after(size, $actions);
+                let app = after($capture, size, $actions);
                 insta::assert_snapshot!(format!("{}_{label}", stringify!($name)), draw(&app));
             }
         }
     };
 }
 
-snapshot_both_sizes!(packets_view, packets_actions());
-snapshot_both_sizes!(connections_view, vec![Action::Show(View::Connections), Action::Down]);
-snapshot_both_sizes!(timeline_view, timeline_actions());
+snapshot_both_sizes!(packets_view, TLS13, packets_actions());
+snapshot_both_sizes!(connections_view, QUIC, vec![Action::Show(View::Connections)]);
+snapshot_both_sizes!(timeline_view, TLS13, timeline_actions());
 snapshot_both_sizes!(
     timeline_to_scale,
+    TLS13,
     timeline_actions()
         .into_iter()
         .filter(|action| !matches!(action, Action::Explain))
         .chain([Action::ToggleScale])
         .collect()
 );
-snapshot_both_sizes!(compare_view, vec![Action::Show(View::Compare), Action::Down, Action::Down]);
-snapshot_both_sizes!(help_view, vec![Action::ToggleHelp]);
+snapshot_both_sizes!(compare_view, COURSE, vec![Action::Show(View::Compare), Action::Down, Action::Down]);
+snapshot_both_sizes!(help_view, TLS12, vec![Action::ToggleHelp]);
 snapshot_both_sizes!(
     filter_error,
+    TLS12,
     std::iter::once(Action::FilterStart)
         .chain("tcp.port == x".chars().map(Action::FilterType))
         .chain([Action::FilterApply])
@@ -77,7 +83,7 @@ snapshot_both_sizes!(
 
 #[test]
 fn too_small_a_terminal_gets_a_message() {
-    let mut app = after(SMALL, Vec::new());
+    let mut app = after(TLS12, SMALL, Vec::new());
     app.update(Action::Resize { width: 60, height: 20 });
     insta::assert_snapshot!(draw(&app));
 }
@@ -86,9 +92,9 @@ fn too_small_a_terminal_gets_a_message() {
 /// captures, which are loopback's): the app opens the timelines to scale by itself.
 #[test]
 fn a_capture_of_both_ends_of_a_link() {
-    let (source, keylog) = bundled("fixtures/link/all-40ms.pcapng");
-    let mut app = testing::app("fixtures/link/all-40ms.pcapng", SMALL);
-    assert!(app.to_scale);
+    let (source, keylog) = bundled(LINK);
+    let mut app = testing::app(LINK, SMALL);
+    assert!(app.timeline.to_scale);
     app.update(Action::Show(View::Compare));
     insta::assert_snapshot!("link_compare_80x24", draw(&app));
     // The TLS 1.3 connection's ladder, its request selected.

@@ -14,11 +14,18 @@ use crate::render::ladder::{self, Ink};
 use crate::render::timeline::verdict;
 use crate::timeline::Connection;
 use crate::timeline::rounds::Side;
-use crate::tui::app::{App, TIMELINE_HEADER};
+use crate::tui::app::TIMELINE_HEADER;
 use crate::tui::layout;
+use crate::tui::state::TimelineState;
 use crate::tui::theme;
 
-pub struct Timeline<'a>(pub &'a App);
+/// The diagram of `connection` (the one selected in the Connections view), drawn from the
+/// view's own state; `indexed` tells a capture with no connection from one still being read.
+pub struct Timeline<'a> {
+    pub state: &'a TimelineState,
+    pub connection: Option<&'a Connection>,
+    pub indexed: bool,
+}
 
 /// Columns left of the arrows (round, time) and right of them (OSI tag).
 const LEFT: usize = 14;
@@ -26,10 +33,10 @@ const RIGHT: usize = 6;
 
 impl Widget for Timeline<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let app = self.0;
-        let (diagram, panel) = layout::timeline(area, app.explaining);
-        let Some(connection) = app.selected_connection() else {
-            let text = if app.indexed { "  no connection to draw" } else { "  reading…" };
+        let state = self.state;
+        let (diagram, panel) = layout::timeline(area, state.explaining);
+        let Some(connection) = self.connection else {
+            let text = if self.indexed { "  no connection to draw" } else { "  reading…" };
             render_lines(
                 vec![pane_title("Timeline".into(), true), Line::styled(text, theme::dim())],
                 area,
@@ -45,10 +52,10 @@ impl Widget for Timeline<'_> {
             true,
         )];
         lines.push(Line::styled(fit(&verdict(connection), usize::from(diagram.width)), theme::title()));
-        if app.to_scale {
-            ladder_lines(app, connection, diagram, &mut lines);
+        if state.to_scale {
+            ladder_lines(state, connection, diagram, &mut lines);
             render_lines(lines, diagram, buf);
-            explanation(app, connection, panel, buf);
+            explanation(state, connection, panel, buf);
             return;
         }
         let arrow = usize::from(diagram.width).saturating_sub(LEFT + RIGHT + 2).max(20);
@@ -64,7 +71,7 @@ impl Widget for Timeline<'_> {
             .events
             .iter()
             .enumerate()
-            .skip(app.event_top)
+            .skip(state.events.top())
             .take(layout::rows(diagram, TIMELINE_HEADER))
         {
             // The round shows where the client moves into a new one.
@@ -87,19 +94,24 @@ impl Widget for Timeline<'_> {
                 Span::styled(body, side_style),
                 Span::styled(format!("  {tag:<RIGHT$}"), Style::new().fg(theme::layer_number(event.osi))),
             ]);
-            if at == app.event {
+            if at == state.events.selected() {
                 line = line.style(theme::selected());
             }
             lines.push(line);
         }
         render_lines(lines, diagram, buf);
-        explanation(app, connection, panel, buf);
+        explanation(state, connection, panel, buf);
     }
 }
 
 /// The to-scale ladder: time flows down, arrows slope from send to arrival, the round the
 /// client enters ruled across. Scrolled so the selected message's label is in sight.
-fn ladder_lines(app: &App, connection: &Connection, diagram: Rect, lines: &mut Vec<Line<'static>>) {
+fn ladder_lines(
+    state: &TimelineState,
+    connection: &Connection,
+    diagram: Rect,
+    lines: &mut Vec<Line<'static>>,
+) {
     let width = usize::from(diagram.width).saturating_sub(LEFT + 1).max(24);
     let layout = ladder::layout(connection);
     let rows = ladder::draw(connection, &layout, width);
@@ -111,7 +123,7 @@ fn ladder_lines(app: &App, connection: &Connection, diagram: Rect, lines: &mut V
     ]));
     // One line more than the compact diagram's header: the scale.
     let room = layout::rows(diagram, TIMELINE_HEADER + 1);
-    let selected = rows.iter().position(|row| row.event == Some(app.event)).unwrap_or(0);
+    let selected = rows.iter().position(|row| row.event == Some(state.events.selected())).unwrap_or(0);
     let top = selected.saturating_sub(room / 3).min(rows.len().saturating_sub(room));
     for row in rows.iter().skip(top).take(room) {
         let round = row.round.map_or("│".to_owned(), |round| format!("R{round}"));
@@ -122,12 +134,12 @@ fn ladder_lines(app: &App, connection: &Connection, diagram: Rect, lines: &mut V
         let mut ink = None;
         for (character, cell) in &row.cells {
             if ink.is_some_and(|ink| ink != *cell) {
-                spans.push(Span::styled(std::mem::take(&mut run), ink_style(ink, app.event)));
+                spans.push(Span::styled(std::mem::take(&mut run), ink_style(ink, state.events.selected())));
             }
             ink = Some(*cell);
             run.push(*character);
         }
-        spans.push(Span::styled(run, ink_style(ink, app.event)));
+        spans.push(Span::styled(run, ink_style(ink, state.events.selected())));
         lines.push(Line::from(spans));
     }
     lines.insert(
@@ -150,8 +162,8 @@ fn ink_style(ink: Option<Ink>, selected: usize) -> Style {
 }
 
 /// The explanation panel of the selected message, when it is open.
-fn explanation(app: &App, connection: &Connection, panel: Option<Rect>, buf: &mut Buffer) {
-    if let (Some(panel), Some(event)) = (panel, connection.events.get(app.event)) {
+fn explanation(state: &TimelineState, connection: &Connection, panel: Option<Rect>, buf: &mut Buffer) {
+    if let (Some(panel), Some(event)) = (panel, connection.events.get(state.events.selected())) {
         let osi = OsiLayer::from_number(event.osi);
         let layer = osi.map_or(String::new(), |osi| format!(" · {osi}"));
         let text = vec![

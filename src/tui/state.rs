@@ -1,0 +1,161 @@
+//! Each view's own state: what it shows and where its selection is. [`App`](super::app::App)
+//! holds one of each beside the state all views share (the source, the filter, the status
+//! bar); only `App::update` changes them, and each view draws from its own.
+//!
+//! The invariant: a selection is kept by a [`Cursor`], so it is always an item of its list
+//! and on screen.
+
+use std::collections::HashMap;
+
+use super::cursor::Cursor;
+use super::detail::{Detail, Node, NodeKind};
+use super::filtering::Applied;
+use super::rows::Rows;
+use crate::osi::OsiLayer;
+use crate::timeline::Connection;
+
+/// Which pane of the Packets view the arrow keys move in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Focus {
+    #[default]
+    List,
+    Tree,
+}
+
+/// The Packets view: the list, the selected packet's layer tree and its bytes.
+#[derive(Debug, Default)]
+pub struct PacketsState {
+    /// Every packet indexed so far, one summary row each.
+    pub(in crate::tui) rows: Rows,
+    pub(in crate::tui) focus: Focus,
+    /// The selection in the visible packet list (all rows, or the filter's matches).
+    pub(in crate::tui) list: Cursor,
+    /// The selection in the tree's shown lines.
+    pub(in crate::tui) tree: Cursor,
+    /// OSI layers whose part of the tree is folded.
+    pub(in crate::tui) folded: Vec<OsiLayer>,
+    /// Packets taken apart, by frame number.
+    pub(in crate::tui) details: HashMap<u64, Detail>,
+    /// The frame asked of the detail worker and not yet here.
+    pub(in crate::tui) requested: Option<u64>,
+    /// Live and replay: whether the list follows new packets.
+    pub(in crate::tui) following: bool,
+}
+
+/// The packet list as the Packets view shows it: every packet, or the matches of the filter
+/// in force.
+#[derive(Clone, Copy, Debug)]
+pub struct Shown<'a> {
+    pub state: &'a PacketsState,
+    pub filter: Option<&'a Applied>,
+}
+
+impl<'a> Shown<'a> {
+    /// How many packets the list shows.
+    pub fn len(self) -> usize {
+        match self.filter {
+            Some(applied) => applied.matches.len(),
+            None => self.state.rows.len(),
+        }
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.len() == 0
+    }
+
+    /// The frame number at a position of the list.
+    pub fn frame(self, position: usize) -> Option<u64> {
+        match self.filter {
+            Some(applied) => applied.matches.get(position).copied(),
+            None => (position < self.state.rows.len()).then_some(position as u64 + 1),
+        }
+    }
+
+    /// The selected packet's frame number.
+    pub fn selected_frame(self) -> Option<u64> {
+        self.frame(self.state.list.selected())
+    }
+
+    /// The selected packet, taken apart, once the worker has done it.
+    pub fn detail(self) -> Option<&'a Detail> {
+        self.state.details.get(&self.selected_frame()?)
+    }
+
+    /// The tree lines shown: every node but those under a folded OSI layer's heading.
+    pub fn tree(self) -> Vec<&'a Node> {
+        let Some(detail) = self.detail() else { return Vec::new() };
+        let folded = &self.state.folded;
+        detail.nodes.iter().filter(|node| node.kind == NodeKind::Osi || !folded.contains(&node.osi)).collect()
+    }
+
+    pub fn selected_node(self) -> Option<&'a Node> {
+        self.tree().get(self.state.tree.selected()).copied()
+    }
+}
+
+/// The Connections view: one row per conversation. The Timeline and Compare views show the
+/// connection selected here.
+#[derive(Debug, Default)]
+pub struct ConnectionsState {
+    /// The timelines so far, in the order of their ids.
+    pub(in crate::tui) all: Vec<Connection>,
+    pub(in crate::tui) list: Cursor,
+}
+
+impl ConnectionsState {
+    pub fn selected(&self) -> Option<&Connection> {
+        self.all.get(self.list.selected())
+    }
+}
+
+/// The Timeline view: the selected connection's messages.
+#[derive(Debug, Default)]
+pub struct TimelineState {
+    pub(in crate::tui) events: Cursor,
+    /// The selected message's explanation is open.
+    pub(in crate::tui) explaining: bool,
+    /// Time drawn to scale (a ladder), not one row per message.
+    pub(in crate::tui) to_scale: bool,
+}
+
+/// The Compare view: the connections as a race, grouped by variant.
+#[derive(Debug, Default)]
+pub struct CompareState {
+    /// Indexes into the connections, in the order the race draws them.
+    order: Vec<usize>,
+}
+
+impl CompareState {
+    /// Connections in the Compare view's order: grouped by variant, then by id; as indexes
+    /// into `connections`.
+    pub fn order(&self) -> &[usize] {
+        &self.order
+    }
+
+    /// Sorts the connections for the race, once each time they change.
+    pub(in crate::tui) fn sort(&mut self, connections: &[Connection]) {
+        let rank = |variant: &str| {
+            COMPARE_ORDER.iter().position(|known| *known == variant).unwrap_or(COMPARE_ORDER.len())
+        };
+        self.order = (0..connections.len()).collect();
+        self.order.sort_by_key(|at| {
+            (rank(connections[*at].variant), connections[*at].variant, connections[*at].id)
+        });
+    }
+}
+
+/// Variants from the most round trips to the fewest, as a teacher would walk through them:
+/// the Compare view's order.
+const COMPARE_ORDER: [&str; 11] = [
+    "tls12",
+    "tls12-resumed",
+    "tls13",
+    "http",
+    "tls13-0rtt",
+    "tfo-tls13",
+    "quic",
+    "tfo-tls13-0rtt",
+    "quic-0rtt",
+    "icmp",
+    "udp",
+];
