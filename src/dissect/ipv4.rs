@@ -24,6 +24,7 @@ use std::net::Ipv4Addr;
 
 use super::error::{Error, IResult, be16, take_bytes};
 use super::field::{Emitter, Value};
+use super::ip_protocol::IpProtocol;
 use super::options::OptionList;
 
 pub const MIN_HEADER_LEN: usize = 20;
@@ -144,6 +145,11 @@ impl<'a> Header<'a> {
 
     pub fn protocol(&self) -> u8 {
         self.bytes[field::PROTOCOL.start]
+    }
+
+    /// The protocol of the payload, from the registry.
+    pub fn next_protocol(&self) -> IpProtocol {
+        IpProtocol::from(self.protocol())
     }
 
     pub fn checksum(&self) -> u16 {
