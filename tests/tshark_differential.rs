@@ -63,3 +63,40 @@ fn a_capture_of_both_ends_of_a_link_agrees_with_tshark() {
         tally.mismatches[..tally.mismatches.len().min(40)].join("\n")
     );
 }
+
+/// Flows inside IP-in-IP and IPv6-in-IP (the interop TLS 1.3 capture wrapped in an outer IPv4
+/// or IPv6 header by `scripts/make-encapsulated.py`) are tracked like any other: every field
+/// agrees with tshark, the inner TCP analysis, the decrypted TLS and the HTTP inside included.
+#[test]
+#[ignore = "needs tshark (installed by .ci/run)"]
+fn encapsulated_flows_agree_with_tshark() {
+    let fields = compared_fields();
+    for name in ["ipip-tls13-openssl.pcap", "ip6tnl-tls13-openssl.pcap"] {
+        let capture = common::root().join("fixtures/crafted").join(name);
+        let keys = common::tshark::key_log_of(&capture).expect("the key log is beside the capture");
+        for keylog in [None, Some(keys.as_path())] {
+            let tally = common::tshark::compare(&capture, keylog, &fields);
+            assert!(
+                tally.mismatches.is_empty(),
+                "{name}: differences from tshark:\n{}",
+                tally.mismatches[..tally.mismatches.len().min(40)].join("\n")
+            );
+            let seen = |field: &str| tally.present_by_field.get(field).copied().unwrap_or(0);
+            assert!(seen("tcp.analysis.ack_rtt") > 0 && seen("tls.record.content_type") > 0, "{name}");
+            if keylog.is_some() {
+                assert!(seen("http.request.method") > 0, "{name}: the HTTP inside was decrypted");
+            }
+        }
+        // Both IP layers are listed, the outer first, as tshark lists them.
+        let path = capture.to_string_lossy().into_owned();
+        let output =
+            common::rttscope(&["dissect", &path, "-e", "frame.protocols", "-e", "ip.src", "-c", "3"]);
+        let third = common::stdout(&output).lines().nth(2).map(str::to_owned).unwrap_or_default();
+        let expected = if name.starts_with("ipip") {
+            "eth:ethertype:ip:ip:tcp\t192.0.2.1,10.0.21.1"
+        } else {
+            "eth:ethertype:ipv6:ip:tcp\t10.0.21.1"
+        };
+        assert_eq!(third, expected, "{name}");
+    }
+}
