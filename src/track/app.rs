@@ -130,11 +130,13 @@ impl Connections {
         }
         let dispatch = &self.dispatch;
         let connection = self.by_stream[index].get_or_insert_with(|| {
-            // A port handed to TLS or HTTP/2 (by --decode-as) is read so from its first byte;
-            // a port handed to HTTP (its registered ports) waits for the heuristics first.
+            // A port handed to HTTP/2 (by --decode-as) is read so from its first byte. One
+            // handed to TLS is read as TLS if its first data is a TLS record, which the TLS
+            // heuristic tries first anyway (tshark's TLS refuses other bytes, which then go
+            // through the heuristics as on any port); one handed to HTTP (its registered
+            // ports) waits for the heuristics first.
             let by_port = dispatch.tcp_port(segment.ports);
             let protocol = match by_port {
-                Some(Handoff::Tls) => Protocol::Tls(Box::default()),
                 Some(Handoff::Http2) => Protocol::Http(Box::new(http::Connection::new(false, true))),
                 _ => Protocol::Undecided,
             };
@@ -149,7 +151,8 @@ impl Connections {
         });
         if matches!(connection.protocol, Protocol::Undecided) && !segment.payload.is_empty() {
             connection.looked_at += 1;
-            connection.protocol = match dispatch::heuristic(dispatch::TCP_HEURISTICS, segment.payload) {
+            let found = dispatch::heuristic(dispatch::TCP_HEURISTICS, segment.payload);
+            connection.protocol = match found {
                 Some(Handoff::Tls) => Protocol::Tls(Box::default()),
                 Some(Handoff::Http2) => Protocol::Http(Box::new(http::Connection::new(false, true))),
                 Some(Handoff::Http) => Protocol::Http(Box::new(http::Connection::new(false, false))),
@@ -448,6 +451,33 @@ mod tests {
         assert!(connections.tls(0).is_none());
         // What still comes is passed through untouched.
         assert!(connections.segment(&segment(0, 6000, None, 4, &first), &keylog, &mut arenas).is_none());
+    }
+
+    #[test]
+    fn a_port_decoded_as_tls_or_http2_reads_it() {
+        let keylog = KeyLog::new();
+        let dispatch = Dispatch::parse(&["tcp.port==9000,tls"]).expect("a valid entry");
+        let mut connections = Connections::new(dispatch);
+        let mut arenas = Arenas::default();
+        let hello = record(record::content_type::HANDSHAKE, &[1, 0, 0, 0]);
+        let tls = Segment { ports: (50000, 9000), ..segment(0, 1, None, 1, &hello) };
+        let produced = connections.segment(&tls, &keylog, &mut arenas).expect("TLS");
+        assert_eq!(produced.tls.records.len(), 1);
+        // What is not TLS goes through the heuristics, as tshark's TLS refuses it.
+        let plain =
+            Segment { stream: 1, ports: (50001, 9000), ..segment(0, 1, None, 2, b"GET / HTTP/1.1\r\n\r\n") };
+        let produced = connections.segment(&plain, &keylog, &mut arenas).expect("HTTP");
+        assert!(produced.tls.records.is_empty() && produced.consumed);
+        // HTTP/2 from the first byte, preface or not: here a SETTINGS frame's header.
+        let dispatch = Dispatch::parse(&["tcp.port==9000,http2"]).expect("a valid entry");
+        let mut connections = Connections::new(dispatch);
+        let frame = Segment { ports: (50000, 9000), ..segment(0, 1, None, 1, &[0, 0, 0, 4, 0, 0, 0, 0, 0]) };
+        let produced = connections.segment(&frame, &keylog, &mut arenas).expect("HTTP/2");
+        assert!(produced.consumed);
+        assert!(
+            Connections::default().segment(&frame, &keylog, &mut arenas).is_none(),
+            "not without the entry"
+        );
     }
 
     #[test]
