@@ -128,7 +128,10 @@ impl Table {
     }
 }
 
-/// One `--decode-as` entry: traffic on `port` of `table` is read as `protocol`.
+/// One `--decode-as` entry: traffic on `port` of `table` is read as `protocol`. As with
+/// tshark's `-d`, HTTP/2 and QUIC take every byte on the port; TLS takes a connection whose
+/// first data is a TLS record, and refuses one whose first data is not (the heuristics then
+/// read it, as on any port); HTTP holds what is not HTTP yet, as on its registered ports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DecodeAs {
     pub table: Table,
