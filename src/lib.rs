@@ -8,6 +8,7 @@
 pub mod capture;
 pub mod cli;
 pub mod crypto;
+pub mod dispatch;
 pub mod dissect;
 pub mod filter;
 pub mod generate;

@@ -44,6 +44,43 @@ fn the_terminal_ui_refuses_bad_input_on_one_line_before_it_starts() {
     assert!(stderr(&live).contains("nosuch0"), "{}", stderr(&live));
 }
 
+/// Every subcommand that reads packets takes `--decode-as` (and tshark's `-d`); a bad value is
+/// refused on one line naming the flag and what it accepts, exit 1, before the capture is even
+/// opened (the file named here does not exist) or a socket is.
+#[test]
+fn a_bad_decode_as_is_refused_by_every_reader_before_any_packet() {
+    let missing = "/nonexistent/capture.pcap";
+    for (flag, value, why) in [
+        ("--decode-as", "sctp.port==9,http", "unknown table"),
+        ("-d", "udp.port==8443,tls", "udp.port cannot hand to \"tls\""),
+        ("-d", "tcp.port==65536:http", "is not 1 to 65535"),
+    ] {
+        for args in [
+            vec!["dissect", missing, flag, value],
+            vec!["timeline", missing, flag, value],
+            vec!["open", missing, flag, value],
+            vec!["replay", missing, flag, value],
+            vec!["live", "-i", "nosuch0", flag, value],
+            vec![flag, value, missing],
+        ] {
+            let output = rttscope(&args);
+            let message = stderr(&output);
+            assert_eq!(output.status.code(), Some(1), "{args:?}: {message}");
+            assert_eq!(message.lines().count(), 1, "{args:?}: {message}");
+            assert!(message.starts_with("rttscope: --decode-as"), "{args:?}: {message}");
+            assert!(message.contains(why), "{args:?}: {message}");
+            assert!(message.contains("tcp.port==PORT,tls|http|http2 or udp.port==PORT,quic"), "{message}");
+        }
+    }
+    // A good value is taken by the same subcommands, in either spelling.
+    let good = rttscope(&["dissect", &capture("lo-udp-icmp.pcap"), "-d", "udp.port==9001:quic", "-c", "1"]);
+    assert!(good.status.success(), "{}", stderr(&good));
+    assert!(stdout(&good).contains("QUIC"), "{}", stdout(&good));
+    let timeline =
+        rttscope(&["timeline", &capture("lo-tcp-socat.pcap"), "--decode-as", "tcp.port==9000,http"]);
+    assert!(timeline.status.success(), "{}", stderr(&timeline));
+}
+
 #[test]
 fn json_output_follows_the_documented_schema() {
     let output = rttscope(&["dissect", &capture("veth-basic.pcap"), "--format", "json", "-c", "40"]);

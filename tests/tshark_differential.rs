@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::tshark::{DESIGN_FIELDS, TCP_RTT_FIELDS, compare_all_counting, compared_fields};
+use common::tshark::{DESIGN_FIELDS, TCP_RTT_FIELDS, compare_all_counting, compare_decoded, compared_fields};
 
 #[test]
 fn the_design_fields_are_all_compared() {
@@ -62,4 +62,94 @@ fn a_capture_of_both_ends_of_a_link_agrees_with_tshark() {
         "differences from tshark:\n{}",
         tally.mismatches[..tally.mismatches.len().min(40)].join("\n")
     );
+}
+
+/// `--decode-as` against tshark's `-d` on captures whose traffic is read differently only with
+/// the override: socat's TCP echo on port 9000 read as HTTP (whose dissector then holds the
+/// bytes that never end a header, so they are not data), and its UDP echo on port 9001 read
+/// as QUIC (short-header packets of no known connection). Every field must agree, and the
+/// override must change what both tools show. Handing a port to TLS changes nothing where its
+/// first data is not TLS (tshark's TLS refuses it and the heuristics read it as on any port):
+/// socat's echo stays data, and curl's HTTP on 8080 stays HTTP.
+#[test]
+#[ignore = "needs tshark (installed by .ci/run)"]
+fn decode_as_agrees_with_tsharks_d() {
+    let fields = compared_fields();
+    for (name, entry, loses) in [
+        ("lo-tcp-socat.pcap", "tcp.port==9000,http", Some("eth:ethertype:ip:tcp:data")),
+        ("lo-udp-icmp.pcap", "udp.port==9001,quic", Some("eth:ethertype:ip:udp:data")),
+        ("lo-tcp-socat.pcap", "tcp.port==9000,tls", None),
+        ("tcp-rto.pcap", "tcp.port==8080:tls", None),
+    ] {
+        let capture = common::root().join("fixtures/interop").join(name);
+        // tshark's own spelling has the comma.
+        let tshark_entry = entry.replace(':', ",");
+        let tally = compare_decoded(&capture, None, &[&tshark_entry], &fields);
+        assert!(tally.frames > 0, "{name}: no frames");
+        assert!(
+            tally.mismatches.is_empty(),
+            "{name} with {entry}: differences from tshark:\n{}",
+            tally.mismatches[..tally.mismatches.len().min(40)].join("\n")
+        );
+        let protocols_of = |decode_as: &[&str]| {
+            let path = capture.to_string_lossy().into_owned();
+            let mut args = vec!["dissect", path.as_str(), "-e", "frame.protocols"];
+            for entry in decode_as {
+                args.extend(["-d", entry]);
+            }
+            let output = common::rttscope(&args);
+            assert!(output.status.success(), "{}", common::stderr(&output));
+            common::stdout(&output)
+        };
+        let (plain, decoded) = (protocols_of(&[]), protocols_of(&[entry]));
+        match loses {
+            // The frames on the port lose their data layer; others (a datagram to a closed
+            // port) keep it.
+            Some(protocols) => {
+                let count = |text: &str| text.lines().filter(|line| *line == protocols).count();
+                assert!(
+                    count(&decoded) < count(&plain),
+                    "{name}: without {entry}:\n{plain}\nwith it:\n{decoded}"
+                );
+            }
+            None => assert_eq!(plain, decoded, "{name} with {entry}"),
+        }
+    }
+}
+
+/// Flows inside IP-in-IP and IPv6-in-IP (the interop TLS 1.3 capture wrapped in an outer IPv4
+/// or IPv6 header by `scripts/make-encapsulated.py`) are tracked like any other: every field
+/// agrees with tshark, the inner TCP analysis, the decrypted TLS and the HTTP inside included.
+#[test]
+#[ignore = "needs tshark (installed by .ci/run)"]
+fn encapsulated_flows_agree_with_tshark() {
+    let fields = compared_fields();
+    for name in ["ipip-tls13-openssl.pcap", "ip6tnl-tls13-openssl.pcap"] {
+        let capture = common::root().join("fixtures/crafted").join(name);
+        let keys = common::tshark::key_log_of(&capture).expect("the key log is beside the capture");
+        for keylog in [None, Some(keys.as_path())] {
+            let tally = common::tshark::compare(&capture, keylog, &fields);
+            assert!(
+                tally.mismatches.is_empty(),
+                "{name}: differences from tshark:\n{}",
+                tally.mismatches[..tally.mismatches.len().min(40)].join("\n")
+            );
+            let seen = |field: &str| tally.present_by_field.get(field).copied().unwrap_or(0);
+            assert!(seen("tcp.analysis.ack_rtt") > 0 && seen("tls.record.content_type") > 0, "{name}");
+            if keylog.is_some() {
+                assert!(seen("http.request.method") > 0, "{name}: the HTTP inside was decrypted");
+            }
+        }
+        // Both IP layers are listed, the outer first, as tshark lists them.
+        let path = capture.to_string_lossy().into_owned();
+        let output =
+            common::rttscope(&["dissect", &path, "-e", "frame.protocols", "-e", "ip.src", "-c", "3"]);
+        let third = common::stdout(&output).lines().nth(2).map(str::to_owned).unwrap_or_default();
+        let expected = if name.starts_with("ipip") {
+            "eth:ethertype:ip:ip:tcp\t192.0.2.1,10.0.21.1"
+        } else {
+            "eth:ethertype:ipv6:ip:tcp\t10.0.21.1"
+        };
+        assert_eq!(third, expected, "{name}");
+    }
 }

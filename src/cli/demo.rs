@@ -14,6 +14,7 @@ use super::generate::{DEMO_RTT, Prepared, missing, print_result, record_on_link,
 use super::timeline::connections;
 use super::{CliError, DemoArgs, OpenArgs, Outcome};
 use crate::capture::LiveError;
+use crate::dispatch::Dispatch;
 use crate::generate::{Flow, KeyLog, Recording, Run, describe_link, record};
 use crate::render::timeline::write_table;
 use crate::timeline::{Connection, textbook};
@@ -52,7 +53,7 @@ pub fn run(args: &DemoArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
     write_capture(&recording, &args.output)?;
     eprintln!("rttscope: {}", captured(&recording, &args.output, !keylog.is_empty()));
     println!();
-    let (connections, _) = connections(&args.output, None)?;
+    let (connections, _) = connections(&args.output, None, &Dispatch::new())?;
     let mut out = io::stdout().lock();
     write_comparison(&mut out, &connections).map_err(CliError::Output)?;
     let problems = check_runs(&recording.runs, &connections);
@@ -178,7 +179,7 @@ fn show_bundled(args: &DemoArgs, why: &LiveError, no_link: Option<&str>) -> Resu
         return Err(CliError::Usage(format!("{why}; and there is no bundled capture to show instead")));
     };
     eprintln!("rttscope: {why}; showing the bundled capture {} instead", path.display());
-    let (connections, outcome) = connections(&path, None)?;
+    let (connections, outcome) = connections(&path, None, &Dispatch::new())?;
     write_comparison(&mut io::stdout().lock(), &connections).map_err(CliError::Output)?;
     let no_capture = match why {
         LiveError::InterfaceDown(_) => "loopback is down",
@@ -203,5 +204,9 @@ fn browse(args: &DemoArgs, capture: &Path, note: Option<(&str, String)>) -> Resu
     if args.headless || !super::tui::interactive() {
         return Ok(Outcome::Complete);
     }
-    super::tui::open_on(&OpenArgs { file: capture.to_owned(), keylog: None }, View::Compare, note)
+    super::tui::open_on(
+        &OpenArgs { file: capture.to_owned(), keylog: None, decode_as: Default::default() },
+        View::Compare,
+        note,
+    )
 }

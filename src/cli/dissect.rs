@@ -39,11 +39,12 @@ pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
         ),
         None => None,
     };
+    let dispatch = args.decode_as.dispatch()?;
     let keylog = load_key_log(args.keylog.as_deref())?;
     let capture = CaptureFile::open(&args.file)?;
 
     let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock());
-    let tracker = Tracker::with_keylog(keylog);
+    let tracker = Tracker::with_keylog(keylog).with_dispatch(dispatch);
     let result = dissect_all(&capture, tracker, renderer.as_mut(), filter.as_ref(), args.count, &mut out)
         .and_then(|outcome| out.flush().map(|()| outcome));
     match result {

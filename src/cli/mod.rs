@@ -20,6 +20,7 @@ pub use capture::CaptureArgs;
 pub use generate::{Prepared, prepare};
 
 use crate::capture::{LiveError, OpenError, WriteError};
+use crate::dispatch::Dispatch;
 use crate::filter::FilterError;
 
 #[derive(Debug, Parser)]
@@ -35,6 +36,9 @@ pub struct Cli {
 
     /// A capture to show (pcap or pcapng, optionally gzip-compressed).
     pub file: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub decode_as: DecodeAsArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -75,6 +79,9 @@ pub struct OpenArgs {
     /// without it.
     #[arg(long, value_name = "FILE")]
     pub keylog: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub decode_as: DecodeAsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -90,6 +97,9 @@ pub struct LiveArgs {
     /// An NSS key log with the TLS secrets (embedded in the -w file too).
     #[arg(long, value_name = "FILE")]
     pub keylog: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub decode_as: DecodeAsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -105,6 +115,9 @@ pub struct ReplayArgs {
     /// An NSS key log with the TLS secrets.
     #[arg(long, value_name = "FILE")]
     pub keylog: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub decode_as: DecodeAsArgs,
 }
 
 #[derive(Debug, Args)]
@@ -193,6 +206,23 @@ pub struct LinkArgs {
     pub drop: Option<String>,
 }
 
+/// Which protocol reads the traffic on a port, as tshark's `-d` says it. Values are checked by
+/// the runner (one line naming the flag, exit 1) before any packet is read.
+#[derive(Debug, Default, Args)]
+pub struct DecodeAsArgs {
+    /// Read the traffic on a port as a protocol, like tshark's -d: tcp.port==PORT,tls|http|http2
+    /// or udp.port==PORT,quic (`:` may stand for the comma); repeat for more ports.
+    #[arg(short = 'd', long = "decode-as", value_name = "TABLE==PORT,PROTOCOL")]
+    pub decode_as: Vec<String>,
+}
+
+impl DecodeAsArgs {
+    /// The dispatch tables with these entries over them.
+    pub fn dispatch(&self) -> Result<Dispatch, CliError> {
+        Dispatch::parse(&self.decode_as).map_err(|error| CliError::Usage(error.to_string()))
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum TimelineFormat {
     /// A sequence diagram per connection, a verdict, and a table of all connections.
@@ -228,6 +258,9 @@ pub struct TimelineArgs {
     /// has both, as `rttscope demo` records them).
     #[arg(long)]
     pub to_scale: bool,
+
+    #[command(flatten)]
+    pub decode_as: DecodeAsArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -269,6 +302,9 @@ pub struct DissectArgs {
     /// in a pcapng file are used without it.
     #[arg(long, value_name = "FILE")]
     pub keylog: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub decode_as: DecodeAsArgs,
 }
 
 /// How a successful run ended.
@@ -316,7 +352,9 @@ pub fn run(cli: Cli, prepared: &Prepared) -> Result<Outcome, CliError> {
         (Some(Command::Gen(args)), _) => generate::run(&args, prepared),
         (Some(Command::Demo(args)), _) => demo::run(&args, prepared),
         (Some(Command::LinkProbe(args)), _) => link_probe::run(&args, prepared),
-        (None, Some(file)) if tui::interactive() => tui::open(&OpenArgs { file, keylog: None }),
+        (None, Some(file)) if tui::interactive() => {
+            tui::open(&OpenArgs { file, keylog: None, decode_as: cli.decode_as })
+        }
         // Into a pipe or a file, a bare capture is dissected as text, as `dissect` would.
         (None, Some(file)) => dissect::run(&DissectArgs {
             file,
@@ -326,6 +364,7 @@ pub fn run(cli: Cli, prepared: &Prepared) -> Result<Outcome, CliError> {
             header: false,
             count: None,
             keylog: None,
+            decode_as: cli.decode_as,
         }),
         (None, None) => Err(CliError::Usage(
             "give a capture file (`rttscope FILE`) or a subcommand; see `rttscope --help`".into(),

@@ -7,6 +7,7 @@ use std::path::Path;
 use super::dissect::{Visit, for_each_packet, load_key_log};
 use super::{CliError, Outcome, TimelineArgs, TimelineFormat};
 use crate::capture::{CaptureFile, Frame};
+use crate::dispatch::Dispatch;
 use crate::dissect::Packet;
 use crate::render::diagram::{write_mermaid, write_svg};
 use crate::render::timeline::{Scale, write_json, write_text};
@@ -14,7 +15,8 @@ use crate::timeline::{Connection, Timelines};
 use crate::track::Tracker;
 
 pub fn run(args: &TimelineArgs) -> Result<Outcome, CliError> {
-    let (mut connections, outcome) = connections(&args.file, args.keylog.as_deref())?;
+    let dispatch = args.decode_as.dispatch()?;
+    let (mut connections, outcome) = connections(&args.file, args.keylog.as_deref(), &dispatch)?;
     let mut out = BufWriter::new(io::stdout().lock());
     if let Some(id) = args.connection {
         connections.retain(|connection| connection.id == id);
@@ -40,16 +42,19 @@ pub fn run(args: &TimelineArgs) -> Result<Outcome, CliError> {
 }
 
 /// Every connection's timeline in a capture, decrypted with the key log if one is given (and
-/// with the secrets the capture embeds).
+/// with the secrets the capture embeds), its payloads handed on as `dispatch` says.
 pub(super) fn connections(
     file: &Path,
     keylog: Option<&Path>,
+    dispatch: &Dispatch,
 ) -> Result<(Vec<Connection>, Outcome), CliError> {
     let keylog = load_key_log(keylog)?;
     let capture = CaptureFile::open(file)?;
-    let mut timelines = Collect(Timelines::new(&capture.interface_names(), &keylog));
-    let outcome = for_each_packet(&capture, Tracker::with_keylog(keylog), &mut io::sink(), &mut timelines)
-        .map_err(CliError::Output)?;
+    let timelines = Timelines::new(&capture.interface_names(), &keylog).with_dispatch(dispatch);
+    let tracker = Tracker::with_keylog(keylog).with_dispatch(dispatch.clone());
+    let mut timelines = Collect(timelines);
+    let outcome =
+        for_each_packet(&capture, tracker, &mut io::sink(), &mut timelines).map_err(CliError::Output)?;
     Ok((timelines.0.finish(), outcome))
 }
 

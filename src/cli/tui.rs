@@ -45,6 +45,7 @@ pub fn open(args: &OpenArgs) -> Result<Outcome, CliError> {
 /// with its first part, the status bar shows the second (the demo says so when it could not
 /// build its emulated link and shows loopback times instead).
 pub fn open_on(args: &OpenArgs, view: View, banner: Option<(&str, String)>) -> Result<Outcome, CliError> {
+    let dispatch = args.decode_as.dispatch()?;
     // The file first: a file that cannot be read says so, terminal or not.
     let (capture, keylog) = open_capture(&args.file, args.keylog.as_deref())?;
     if !interactive() {
@@ -59,6 +60,7 @@ pub fn open_on(args: &OpenArgs, view: View, banner: Option<(&str, String)>) -> R
         mode: Mode::File,
         source: Source::File(Arc::new(capture)),
         keylog,
+        dispatch,
         notes: Vec::new(),
         banner: banner.map(|(_, text)| text),
         view,
@@ -87,6 +89,7 @@ pub fn replay(args: &ReplayArgs) -> Result<Outcome, CliError> {
             args.speed
         )));
     }
+    let dispatch = args.decode_as.dispatch()?;
     let (capture, keylog) = open_capture(&args.file, args.keylog.as_deref())?;
     if !interactive() {
         return Err(not_a_terminal());
@@ -103,6 +106,7 @@ pub fn replay(args: &ReplayArgs) -> Result<Outcome, CliError> {
         mode: Mode::Replay { speed },
         source: Source::Store(store),
         keylog,
+        dispatch,
         notes: Vec::new(),
         banner: None,
         view: View::Packets,
@@ -175,6 +179,7 @@ impl Counters for Arc<LiveCounters> {
 
 /// `rttscope live [-i IFACE] [-w OUT] [--keylog K]`.
 pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
+    let dispatch = args.decode_as.dispatch()?;
     // Read once: embedded in the -w file as it is, and loaded to decrypt with.
     let key_text = args.keylog.as_deref().map(read_key_log).transpose()?;
     let mut keylog = KeyLog::new();
@@ -217,6 +222,7 @@ pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
         mode: Mode::Live { interface },
         source: Source::Store(Arc::clone(&store)),
         keylog,
+        dispatch,
         notes: Vec::new(),
         banner: None,
         view: View::Packets,

@@ -9,15 +9,21 @@ use std::net::IpAddr;
 
 use super::error::{Error, into_error};
 use super::field::Source;
+use super::ip_protocol::IpProtocol;
 use super::{
     Annotation, Fragment, FragmentKey, Header, Layer, Packet, arp, ethernet, icmp, icmpv6, ipv4, ipv6, null,
     quote, sll, tcp, udp, vlan,
 };
 use crate::capture::{Frame, LinkType};
+use crate::dispatch;
 use crate::osi::Protocol;
 
 /// How many VLAN tags one frame may stack before it is called malformed.
 const MAX_VLAN_TAGS: usize = 8;
+
+/// How many IP headers one frame may nest (IP-in-IP, IPv6 in IP) before it is called
+/// malformed.
+const MAX_IP_HEADERS: usize = 8;
 
 /// Dissects one frame.
 pub fn dissect<'a>(frame: &Frame<'a>) -> Packet<'a> {
@@ -147,10 +153,10 @@ impl<'a> Chain<'_, 'a> {
 
     /// Dispatches on an EtherType; returns the bytes after the network-layer datagram.
     fn ethertype(&mut self, ethertype: u16, payload: &'a [u8]) -> &'a [u8] {
-        match ethernet::EtherType::from(ethertype) {
-            ethernet::EtherType::Ipv4 => self.ipv4(payload),
-            ethernet::EtherType::Ipv6 => self.ipv6(payload),
-            ethernet::EtherType::Arp => match arp::parse(payload) {
+        match dispatch::by_ethertype(ethernet::EtherType::from(ethertype)) {
+            Some(Protocol::Ipv4) => self.ipv4(payload),
+            Some(Protocol::Ipv6) => self.ipv6(payload),
+            Some(Protocol::Arp) => match arp::parse(payload) {
                 Ok((rest, packet)) => {
                     self.push(Header::Arp(packet), payload);
                     rest
@@ -160,7 +166,8 @@ impl<'a> Chain<'_, 'a> {
                     &[]
                 }
             },
-            kind if kind.is_vlan_tag() => self.vlan(payload, kind == ethernet::EtherType::QinQ),
+            Some(Protocol::Vlan) => self.vlan(payload, false),
+            Some(Protocol::Ieee8021ad) => self.vlan(payload, true),
             _ => {
                 self.data(payload);
                 &[]
@@ -239,7 +246,27 @@ impl<'a> Chain<'_, 'a> {
         }
     }
 
+    /// Whether the frame already holds as many IP headers as it may: a datagram inside more
+    /// is malformed.
+    fn too_deep(&mut self, protocol: Protocol, data: &'a [u8]) -> bool {
+        let depth = self
+            .packet
+            .layers
+            .iter()
+            .filter(|l| matches!(l.header, Header::Ipv4(_) | Header::Ipv6(_)))
+            .count();
+        if depth < MAX_IP_HEADERS {
+            return false;
+        }
+        let error = Error::Malformed(format!("more than {MAX_IP_HEADERS} nested IP headers").into());
+        self.fail(protocol, data, error);
+        true
+    }
+
     fn ipv4(&mut self, data: &'a [u8]) -> &'a [u8] {
+        if self.too_deep(Protocol::Ipv4, data) {
+            return &[];
+        }
         let (rest, ip) = match ipv4::parse(data) {
             Ok(parsed) => parsed,
             Err(error) => {
@@ -263,7 +290,7 @@ impl<'a> Chain<'_, 'a> {
                 more: ip.more_fragments(),
                 data: ip.payload,
                 complete: ip.missing == 0,
-                protocol: ip.protocol(),
+                protocol: ip.next_protocol(),
                 layer: index,
             });
             self.data(ip.payload);
@@ -272,12 +299,15 @@ impl<'a> Chain<'_, 'a> {
             self.data(ip.payload);
         } else {
             let addresses = (IpAddr::V4(ip.src()), IpAddr::V4(ip.dst()));
-            self.ip_payload(ip.protocol(), ip.payload, ip.missing, addresses);
+            self.ip_payload(ip.next_protocol(), ip.payload, ip.missing, addresses);
         }
         rest
     }
 
     fn ipv6(&mut self, data: &'a [u8]) -> &'a [u8] {
+        if self.too_deep(Protocol::Ipv6, data) {
+            return &[];
+        }
         let (rest, ip) = match ipv6::parse(data) {
             Ok(parsed) => parsed,
             Err(error) => {
@@ -304,24 +334,38 @@ impl<'a> Chain<'_, 'a> {
                     more: fragment.more,
                     data: ip.payload,
                     complete: ip.missing == 0,
-                    protocol: ip.upper_protocol,
+                    protocol: ip.next_protocol(),
                     layer: index,
                 });
                 self.data(ip.payload);
             }
             Some(fragment) if fragment.offset != 0 => self.data(ip.payload),
-            _ => self.ip_payload(ip.upper_protocol, ip.payload, ip.missing, addresses),
+            _ => self.ip_payload(ip.next_protocol(), ip.payload, ip.missing, addresses),
         }
         rest
     }
 
     /// Dispatches on an IP protocol number. `missing` counts payload bytes not captured.
-    fn ip_payload(&mut self, protocol: u8, payload: &'a [u8], missing: usize, addresses: (IpAddr, IpAddr)) {
-        match protocol {
-            1 => self.icmp(payload, missing),
-            6 => self.tcp(payload, missing),
-            17 => self.udp(payload, missing),
-            58 => self.icmpv6(payload, missing, addresses),
+    /// An encapsulated datagram (IP-in-IP, IPv6 in IP) is walked like the outer one, up to its
+    /// own length: bytes after it in the outer payload are not part of it.
+    fn ip_payload(
+        &mut self,
+        protocol: IpProtocol,
+        payload: &'a [u8],
+        missing: usize,
+        addresses: (IpAddr, IpAddr),
+    ) {
+        match dispatch::by_ip_protocol(protocol) {
+            Some(Protocol::Icmp) => self.icmp(payload, missing),
+            Some(Protocol::Tcp) => self.tcp(payload, missing),
+            Some(Protocol::Udp) => self.udp(payload, missing),
+            Some(Protocol::Icmpv6) => self.icmpv6(payload, missing, addresses),
+            Some(Protocol::Ipv4) => {
+                self.ipv4(payload);
+            }
+            Some(Protocol::Ipv6) => {
+                self.ipv6(payload);
+            }
             _ => self.data(payload),
         }
     }

@@ -23,7 +23,7 @@ pub fn write_info(packet: &Packet<'_>, out: &mut dyn fmt::Write) -> fmt::Result 
         return out.write_str("(no layers)");
     };
     if let (Some(fragment), Header::Ipv4(_) | Header::Ipv6(_)) = (&packet.fragment, &top.header) {
-        let (protocol, offset) = (fragment.protocol, fragment.offset);
+        let (protocol, offset) = (u8::from(fragment.protocol), fragment.offset);
         return match fragment.key {
             FragmentKey::V4 { ident, .. } => write!(
                 out,

@@ -24,6 +24,7 @@ use std::net::Ipv4Addr;
 
 use super::error::{Error, IResult, be16, take_bytes};
 use super::field::{Emitter, Value};
+use super::ip_protocol::IpProtocol;
 use super::layer::{LayerHeader, Tracked};
 use super::options::OptionList;
 use crate::osi::Protocol;
@@ -146,6 +147,11 @@ impl<'a> Header<'a> {
 
     pub fn protocol(&self) -> u8 {
         self.bytes[field::PROTOCOL.start]
+    }
+
+    /// The protocol of the payload, from the registry.
+    pub fn next_protocol(&self) -> IpProtocol {
+        IpProtocol::from(self.protocol())
     }
 
     pub fn checksum(&self) -> u16 {

@@ -22,6 +22,7 @@ use std::net::Ipv6Addr;
 
 use super::error::{Error, IResult, be16, be32, take_bytes};
 use super::field::{Emitter, Value};
+use super::ip_protocol::IpProtocol;
 use super::ipv4;
 use super::layer::{LayerHeader, Tracked};
 use crate::osi::Protocol;
@@ -265,6 +266,11 @@ impl<'a> Header<'a> {
 
     pub fn flow_label(&self) -> u32 {
         self.first_word() & 0x000f_ffff
+    }
+
+    /// The protocol of the payload after every extension header, from the registry.
+    pub fn next_protocol(&self) -> IpProtocol {
+        IpProtocol::from(self.upper_protocol)
     }
 
     pub fn payload_len(&self) -> u16 {

@@ -22,6 +22,7 @@ pub mod http3;
 pub mod icmp;
 pub mod icmpv6;
 mod info;
+pub mod ip_protocol;
 pub mod ipv4;
 pub mod ipv6;
 mod layer;
@@ -218,7 +219,7 @@ pub struct Fragment<'a> {
     /// Whether all of the fragment's data was captured.
     pub complete: bool,
     /// The protocol of the reassembled payload.
-    pub protocol: u8,
+    pub protocol: ip_protocol::IpProtocol,
     /// Index of the IP layer in [`Packet::layers`].
     pub layer: usize,
 }
@@ -356,6 +357,7 @@ pub fn ip_protocol_name(protocol: u8) -> &'static str {
     match protocol {
         1 => "ICMP",
         2 => "IGMP",
+        4 => "IPIP",
         6 => "TCP",
         17 => "UDP",
         41 => "IPv6",

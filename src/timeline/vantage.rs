@@ -17,6 +17,7 @@ use smallvec::SmallVec;
 use super::rounds::{Side, Step};
 use super::{Builder, Connection, Event, millis_between};
 use crate::capture::Frame;
+use crate::dispatch::Dispatch;
 use crate::dissect::{Header, Packet, dissect};
 use crate::track::keylog::KeyLog;
 use crate::track::{Scratch, Tracker};
@@ -284,6 +285,14 @@ impl Timelines {
             },
             None => Self { builder: Builder::new(), near: None },
         }
+    }
+
+    /// The same timelines, tracking the near side's payloads as `dispatch` hands them on.
+    pub fn with_dispatch(mut self, dispatch: &Dispatch) -> Self {
+        if let Some(near) = &mut self.near {
+            near.tracker = std::mem::take(&mut near.tracker).with_dispatch(dispatch.clone());
+        }
+        self
     }
 
     /// Whether the capture holds both ends of a link.

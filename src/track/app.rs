@@ -1,10 +1,11 @@
 //! What rides on each TCP connection: the stream each direction carries, reassembled, and the
 //! application protocol read from it.
 //!
-//! A connection's protocol is decided from the first data either side sends: a plausible TLS
-//! record makes it TLS (as Wireshark's heuristic does, on any port). Until a connection is
-//! known to carry a protocol rttscope reads, nothing of it is copied or held; a connection
-//! that carries something else is never reassembled at all.
+//! A connection's protocol is decided by [`crate::dispatch`]: a `--decode-as` entry for its
+//! port, else the first data either side sends through the TCP heuristics (a plausible TLS
+//! record makes it TLS, as Wireshark's heuristic does, on any port), else its port. Until a
+//! connection is known to carry a protocol rttscope reads, nothing of it is copied or held; a
+//! connection that carries something else is never reassembled at all.
 
 use std::ops::Range;
 
@@ -12,8 +13,10 @@ use super::http;
 use super::keylog::KeyLog;
 use super::stream::{Chunk, Reassembler};
 use super::tls::{self, Arenas, ContentOut, Feed, Loc, Session};
+use crate::dispatch::{self, Dispatch};
 use crate::dissect::field::Source;
 use crate::dissect::tls::record;
+use crate::osi::Protocol as Handoff;
 
 /// One TCP segment, as the application layer needs it.
 pub struct Segment<'p> {
@@ -56,9 +59,6 @@ pub struct Produced {
     pub http2_via_http: bool,
 }
 
-/// The TCP ports Wireshark gives its HTTP dissector.
-const HTTP_PORTS: [u16; 12] = [80, 631, 1900, 2710, 2869, 3128, 3132, 3689, 5985, 8080, 8088, 11371];
-
 /// How many segments with data a connection may carry before rttscope stops looking for a
 /// protocol it reads (a server that speaks first sends what matches nothing).
 const DETECTION_SEGMENTS: u8 = 8;
@@ -93,9 +93,16 @@ struct Connection {
 pub struct Connections {
     /// By `tcp.stream`, which numbers connections densely from 0.
     by_stream: Vec<Option<Box<Connection>>>,
+    /// What decides a connection's protocol.
+    dispatch: Dispatch,
 }
 
 impl Connections {
+    /// Connections whose protocols `dispatch` decides.
+    pub fn new(dispatch: Dispatch) -> Self {
+        Self { by_stream: Vec::new(), dispatch }
+    }
+
     /// Takes one segment; `None` when its connection carries nothing rttscope reads, so the
     /// packet keeps its layers as they are. Once a connection is over (reset, or finished both
     /// ways), what it buffered is let go: memory follows the open connections, not the
@@ -121,26 +128,36 @@ impl Connections {
         if self.by_stream.len() <= index {
             self.by_stream.resize_with(index + 1, || None);
         }
+        let dispatch = &self.dispatch;
         let connection = self.by_stream[index].get_or_insert_with(|| {
+            // A port handed to HTTP/2 (by --decode-as) is read so from its first byte. One
+            // handed to TLS is read as TLS if its first data is a TLS record, which the TLS
+            // heuristic tries first anyway (tshark's TLS refuses other bytes, which then go
+            // through the heuristics as on any port); one handed to HTTP (its registered
+            // ports) waits for the heuristics first.
+            let by_port = dispatch.tcp_port(segment.ports);
+            let protocol = match by_port {
+                Some(Handoff::Http2) => Protocol::Http(Box::new(http::Connection::new(false, true))),
+                _ => Protocol::Undecided,
+            };
             Box::new(Connection {
                 streams: Default::default(),
-                protocol: Protocol::Undecided,
+                protocol,
                 inner: Inner::Undecided,
                 looked_at: 0,
                 finished: [false; 2],
-                on_http_port: HTTP_PORTS.contains(&segment.ports.0) || HTTP_PORTS.contains(&segment.ports.1),
+                on_http_port: by_port == Some(Handoff::Http),
             })
         });
         if matches!(connection.protocol, Protocol::Undecided) && !segment.payload.is_empty() {
             connection.looked_at += 1;
-            connection.protocol = if record::starts_like_tls(segment.payload) {
-                Protocol::Tls(Box::default())
-            } else if let Some(http2) = http::detect(segment.payload) {
-                Protocol::Http(Box::new(http::Connection::new(false, http2)))
-            } else if connection.looked_at >= DETECTION_SEGMENTS {
-                Protocol::Other
-            } else {
-                Protocol::Undecided
+            let found = dispatch::heuristic(dispatch::TCP_HEURISTICS, segment.payload);
+            connection.protocol = match found {
+                Some(Handoff::Tls) => Protocol::Tls(Box::default()),
+                Some(Handoff::Http2) => Protocol::Http(Box::new(http::Connection::new(false, true))),
+                Some(Handoff::Http) => Protocol::Http(Box::new(http::Connection::new(false, false))),
+                _ if connection.looked_at >= DETECTION_SEGMENTS => Protocol::Other,
+                _ => Protocol::Undecided,
             };
         }
         match connection.protocol {
@@ -241,10 +258,11 @@ impl Connections {
             }
             let plaintext = arenas.decrypted[range.clone()].to_vec();
             if let Inner::Undecided = connection.inner {
-                connection.inner = match http::detect(&plaintext) {
-                    Some(http2) => Inner::Http(Box::new(http::Connection::new(true, http2 || alpn_h2))),
-                    None if alpn_h2 => Inner::Http(Box::new(http::Connection::new(true, true))),
-                    None => Inner::Other,
+                connection.inner = match dispatch::heuristic(dispatch::STREAM_HEURISTICS, &plaintext) {
+                    Some(Handoff::Http2) => Inner::Http(Box::new(http::Connection::new(true, true))),
+                    Some(Handoff::Http) => Inner::Http(Box::new(http::Connection::new(true, alpn_h2))),
+                    _ if alpn_h2 => Inner::Http(Box::new(http::Connection::new(true, true))),
+                    _ => Inner::Other,
                 };
             }
             match &mut connection.inner {
@@ -433,6 +451,33 @@ mod tests {
         assert!(connections.tls(0).is_none());
         // What still comes is passed through untouched.
         assert!(connections.segment(&segment(0, 6000, None, 4, &first), &keylog, &mut arenas).is_none());
+    }
+
+    #[test]
+    fn a_port_decoded_as_tls_or_http2_reads_it() {
+        let keylog = KeyLog::new();
+        let dispatch = Dispatch::parse(&["tcp.port==9000,tls"]).expect("a valid entry");
+        let mut connections = Connections::new(dispatch);
+        let mut arenas = Arenas::default();
+        let hello = record(record::content_type::HANDSHAKE, &[1, 0, 0, 0]);
+        let tls = Segment { ports: (50000, 9000), ..segment(0, 1, None, 1, &hello) };
+        let produced = connections.segment(&tls, &keylog, &mut arenas).expect("TLS");
+        assert_eq!(produced.tls.records.len(), 1);
+        // What is not TLS goes through the heuristics, as tshark's TLS refuses it.
+        let plain =
+            Segment { stream: 1, ports: (50001, 9000), ..segment(0, 1, None, 2, b"GET / HTTP/1.1\r\n\r\n") };
+        let produced = connections.segment(&plain, &keylog, &mut arenas).expect("HTTP");
+        assert!(produced.tls.records.is_empty() && produced.consumed);
+        // HTTP/2 from the first byte, preface or not: here a SETTINGS frame's header.
+        let dispatch = Dispatch::parse(&["tcp.port==9000,http2"]).expect("a valid entry");
+        let mut connections = Connections::new(dispatch);
+        let frame = Segment { ports: (50000, 9000), ..segment(0, 1, None, 1, &[0, 0, 0, 4, 0, 0, 0, 0, 0]) };
+        let produced = connections.segment(&frame, &keylog, &mut arenas).expect("HTTP/2");
+        assert!(produced.consumed);
+        assert!(
+            Connections::default().segment(&frame, &keylog, &mut arenas).is_none(),
+            "not without the entry"
+        );
     }
 
     #[test]

@@ -213,7 +213,7 @@ mod tests {
     }
 
     fn fragment(ident: u16, offset: usize, more: bool, data: &[u8]) -> Fragment<'_> {
-        Fragment { key: key(ident), offset, more, data, complete: true, protocol: 1, layer: 1 }
+        Fragment { key: key(ident), offset, more, data, complete: true, protocol: 1.into(), layer: 1 }
     }
 
     #[test]

@@ -396,17 +396,6 @@ impl Ledger {
     }
 }
 
-/// Whether decrypted or plain stream bytes start HTTP/2 (the client preface) or HTTP/1.x.
-pub fn detect(bytes: &[u8]) -> Option<bool> {
-    if bytes.starts_with(http2::PREFACE) {
-        Some(true)
-    } else if http1::starts_like_http(bytes) {
-        Some(false)
-    } else {
-        None
-    }
-}
-
 fn copy(arena: &mut Vec<u8>, bytes: &[u8]) -> Range<usize> {
     let start = arena.len();
     arena.extend_from_slice(bytes);

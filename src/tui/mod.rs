@@ -36,6 +36,7 @@ use crossterm::terminal::{EnterAlternateScreen, LeaveAlternateScreen, disable_ra
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 
+use crate::dispatch::Dispatch;
 use crate::track::keylog::KeyLog;
 use app::{Action, App, Command, Mode, View};
 use source::Source;
@@ -59,6 +60,8 @@ pub struct Session {
     pub source: Source,
     /// The user's key log. Secrets a capture embeds are taken by each walk as it meets them.
     pub keylog: KeyLog,
+    /// What the user's `--decode-as` entries hand on.
+    pub dispatch: Dispatch,
     /// Notes for the status bar from before the UI started.
     pub notes: Vec<String>,
     /// What the status bar says for as long as the UI runs.
@@ -72,11 +75,18 @@ pub struct Session {
 pub fn run(session: Session) -> io::Result<()> {
     let (events, reports) = mpsc::channel();
     let cancel = Arc::new(AtomicBool::new(false));
-    workers::index(session.source.clone(), session.keylog.clone(), events.clone(), Arc::clone(&cancel));
+    workers::index(
+        session.source.clone(),
+        session.keylog.clone(),
+        session.dispatch.clone(),
+        events.clone(),
+        Arc::clone(&cancel),
+    );
     let (detail_requests, requests) = mpsc::channel();
     workers::details(
         session.source.clone(),
         session.keylog.clone(),
+        session.dispatch.clone(),
         requests,
         events.clone(),
         Arc::clone(&cancel),
@@ -122,6 +132,7 @@ pub fn run(session: Session) -> io::Result<()> {
                         workers::filter(
                             session.source.clone(),
                             session.keylog.clone(),
+                            session.dispatch.clone(),
                             filter,
                             generation,
                             events.clone(),

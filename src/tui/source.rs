@@ -10,6 +10,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
 use crate::capture::{CaptureFile, Frame, LinkType, SecretsKind};
+use crate::dispatch::Dispatch;
 use crate::dissect::Packet;
 use crate::track::keylog::KeyLog;
 use crate::track::{Scratch, Tracker};
@@ -245,10 +246,22 @@ pub enum Ended {
 /// each packet to `visit`. The tracker starts with `keylog`'s secrets and takes those a file
 /// embeds as it meets them. A store is followed as it grows until it closes.
 pub fn walk(source: &Source, keylog: &KeyLog, cancel: &AtomicBool, visit: &mut dyn Visitor) -> Ended {
+    walk_decoded(source, keylog, &Dispatch::new(), cancel, visit)
+}
+
+/// [`walk`], the tracker handing payloads on as `dispatch` says (the user's `--decode-as`).
+pub fn walk_decoded(
+    source: &Source,
+    keylog: &KeyLog,
+    dispatch: &Dispatch,
+    cancel: &AtomicBool,
+    visit: &mut dyn Visitor,
+) -> Ended {
     loop {
+        let tracker = Tracker::with_keylog(keylog.clone()).with_dispatch(dispatch.clone());
         let next = match source {
-            Source::File(capture) => walk_file(capture, keylog, cancel, visit),
-            Source::Store(store) => walk_store(store, keylog, cancel, visit),
+            Source::File(capture) => walk_file(capture, tracker, cancel, visit),
+            Source::Store(store) => walk_store(store, tracker, cancel, visit),
         };
         match next {
             Walked::Restart => continue,
@@ -273,8 +286,12 @@ impl Walked {
     }
 }
 
-fn walk_file(capture: &CaptureFile, keylog: &KeyLog, cancel: &AtomicBool, visit: &mut dyn Visitor) -> Walked {
-    let mut tracker = Tracker::with_keylog(keylog.clone());
+fn walk_file(
+    capture: &CaptureFile,
+    mut tracker: Tracker,
+    cancel: &AtomicBool,
+    visit: &mut dyn Visitor,
+) -> Walked {
     let mut scratch = Scratch::new();
     let mut frames = capture.frames();
     while let Some(item) = frames.next() {
@@ -309,8 +326,7 @@ fn walk_file(capture: &CaptureFile, keylog: &KeyLog, cancel: &AtomicBool, visit:
     }
 }
 
-fn walk_store(store: &Store, keylog: &KeyLog, cancel: &AtomicBool, visit: &mut dyn Visitor) -> Walked {
-    let mut tracker = Tracker::with_keylog(keylog.clone());
+fn walk_store(store: &Store, mut tracker: Tracker, cancel: &AtomicBool, visit: &mut dyn Visitor) -> Walked {
     let mut scratch = Scratch::new();
     let mut index = 0;
     let mut secrets_taken = 0;

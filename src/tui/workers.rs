@@ -15,8 +15,9 @@ use std::time::{Duration, Instant};
 use super::app::{Action, Filtered, Indexed};
 use super::detail::Detail;
 use super::rows::Rows;
-use super::source::{Ended, Next, Source, Visitor, each, walk};
+use super::source::{Ended, Next, Source, Visitor, each, walk_decoded};
 use crate::capture::Frame;
+use crate::dispatch::Dispatch;
 use crate::dissect::field::{Field, Value};
 use crate::dissect::tls::handshake::kind;
 use crate::dissect::{Header, Packet};
@@ -45,10 +46,16 @@ fn spawn(name: &str, events: &Sender<Action>, work: impl FnOnce() + Send + 'stat
 
 /// Walks the whole source once: every frame's row, every connection's timeline, and whether
 /// the user's key log opened any TLS session.
-pub fn index(source: Source, user_keylog: KeyLog, events: Sender<Action>, cancel: Arc<AtomicBool>) {
+pub fn index(
+    source: Source,
+    user_keylog: KeyLog,
+    dispatch: Dispatch,
+    events: Sender<Action>,
+    cancel: Arc<AtomicBool>,
+) {
     let sender = events.clone();
     spawn("indexer", &events, move || {
-        let timelines = Timelines::new(&source.interface_names(), &user_keylog);
+        let timelines = Timelines::new(&source.interface_names(), &user_keylog).with_dispatch(&dispatch);
         let mut indexer = Indexer {
             source: source.clone(),
             user_keylog,
@@ -63,7 +70,7 @@ pub fn index(source: Source, user_keylog: KeyLog, events: Sender<Action>, cancel
             gone: false,
         };
         let keylog = indexer.user_keylog.clone();
-        let ended = walk(&source, &keylog, &cancel, &mut indexer);
+        let ended = walk_decoded(&source, &keylog, &dispatch, &cancel, &mut indexer);
         if !indexer.gone && ended != Ended::Cancelled {
             indexer.finish(ended);
         }
@@ -199,6 +206,7 @@ impl KeyCheck {
 pub fn details(
     source: Source,
     keylog: KeyLog,
+    dispatch: Dispatch,
     requests: Receiver<u64>,
     events: Sender<Action>,
     cancel: Arc<AtomicBool>,
@@ -214,9 +222,10 @@ pub fn details(
                 gone |= !sent;
                 sent
             };
-            walk(
+            walk_decoded(
                 &source,
                 &keylog,
+                &dispatch,
                 &cancel,
                 &mut each(|frame, packet| {
                     if frame.number + DETAIL_BEHIND >= target && frame.number <= target {
@@ -295,6 +304,7 @@ fn latest(requests: &Receiver<u64>) -> Option<u64> {
 pub fn filter(
     source: Source,
     keylog: KeyLog,
+    dispatch: Dispatch,
     filter: Filter,
     generation: u64,
     events: Sender<Action>,
@@ -311,7 +321,7 @@ pub fn filter(
             reported_scanned: 0,
             last_report: Instant::now(),
         };
-        if walk(&source, &keylog, &cancel, &mut finder) != Ended::Cancelled {
+        if walk_decoded(&source, &keylog, &dispatch, &cancel, &mut finder) != Ended::Cancelled {
             let Finder { generation, matches, scanned, sender, .. } = finder;
             let _ = sender.send(Action::Filtered(Filtered { generation, matches, scanned, done: true }));
         }
@@ -378,7 +388,7 @@ mod tests {
     /// Every report of an indexer run, merged: rows, the last timelines, the key log check.
     fn index_all(source: Source, user_keylog: KeyLog) -> Indexed {
         let (events, reports) = mpsc::channel();
-        index(source, user_keylog, events, Arc::new(AtomicBool::new(false)));
+        index(source, user_keylog, Dispatch::new(), events, Arc::new(AtomicBool::new(false)));
         let mut merged = Indexed::default();
         loop {
             let Action::Indexed(indexed) = next(&reports) else { panic!("only Indexed reports") };
@@ -414,7 +424,7 @@ mod tests {
         let store = crate::tui::testing::stored(TLS13, 3);
         let (events, reports) = mpsc::channel();
         let cancel = Arc::new(AtomicBool::new(false));
-        index(Source::Store(Arc::clone(&store)), KeyLog::new(), events, Arc::clone(&cancel));
+        index(Source::Store(Arc::clone(&store)), KeyLog::new(), Dispatch::new(), events, Arc::clone(&cancel));
         // The store stays open: the rows come because the indexer caught up, not because it ended.
         let mut rows = 0;
         let mut connections = None;
@@ -435,7 +445,7 @@ mod tests {
         let (events, reports) = mpsc::channel();
         let (requests, asked) = mpsc::channel();
         let cancel = Arc::new(AtomicBool::new(false));
-        details(source, keylog, asked, events, Arc::clone(&cancel));
+        details(source, keylog, Dispatch::new(), asked, events, Arc::clone(&cancel));
         let wait_for = |number: u64| loop {
             if let Action::Detail(detail) = next(&reports)
                 && detail.number == number
@@ -460,7 +470,7 @@ mod tests {
         let (events, reports) = mpsc::channel();
         let (requests, asked) = mpsc::channel();
         let cancel = Arc::new(AtomicBool::new(false));
-        details(source, keylog, asked, events, Arc::clone(&cancel));
+        details(source, keylog, Dispatch::new(), asked, events, Arc::clone(&cancel));
         // The frames that came until the one asked for.
         let wait_for = |number: u64| {
             let mut sent = Vec::new();
@@ -491,7 +501,7 @@ mod tests {
         // The tickets (type 4) are read only once decrypted with the capture's key log.
         let filter_text =
             Filter::parse("tls.handshake.type == 1 || tls.handshake.type == 4").expect("a filter");
-        filter(source, keylog, filter_text, 7, events, Arc::new(AtomicBool::new(false)));
+        filter(source, keylog, Dispatch::new(), filter_text, 7, events, Arc::new(AtomicBool::new(false)));
         let mut matches = Vec::new();
         loop {
             let Action::Filtered(filtered) = next(&reports) else { panic!("only Filtered reports") };

@@ -269,13 +269,23 @@ pub fn key_log_of(capture: &Path) -> Option<std::path::PathBuf> {
 
 /// Compares one capture, with `keylog` given to both tools if there is one.
 pub fn compare(capture: &Path, keylog: Option<&Path>, fields: &[&str]) -> Tally {
-    let (tshark_args, our_args) = match keylog {
+    compare_decoded(capture, keylog, &[], fields)
+}
+
+/// [`compare`], with each of `decode_as` (`udp.port==9001,quic`) given to tshark as `-d` and
+/// to rttscope as `--decode-as`.
+pub fn compare_decoded(capture: &Path, keylog: Option<&Path>, decode_as: &[&str], fields: &[&str]) -> Tally {
+    let (mut tshark_args, mut our_args) = match keylog {
         Some(keys) => (
             vec!["-o".to_owned(), format!("tls.keylog_file:{}", keys.display())],
             vec!["--keylog".to_owned(), keys.display().to_string()],
         ),
         None => (Vec::new(), Vec::new()),
     };
+    for entry in decode_as {
+        tshark_args.extend(["-d".to_owned(), (*entry).to_owned()]);
+        our_args.extend(["--decode-as".to_owned(), (*entry).to_owned()]);
+    }
     let tshark = run_fields("tshark", &["-n", "-r"], capture, &tshark_args, fields);
     let binary = env!("CARGO_BIN_EXE_rttscope");
     let ours = run_fields(binary, &["dissect"], capture, &our_args, fields);

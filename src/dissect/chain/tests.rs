@@ -169,3 +169,70 @@ fn errors_quoting_errors_are_followed_one_level_only() {
         [Protocol::Ethernet, Protocol::Ipv4, Protocol::Icmp, Protocol::Ipv4, Protocol::Icmp, Protocol::Data]
     );
 }
+
+#[test]
+fn ip_in_ip_and_ipv6_in_ip_lead_to_the_inner_transport() {
+    const IPIP: u8 = 4;
+    const IPV6_IN_IP: u8 = 41;
+    let (tunnel_a, tunnel_b) = ([192, 0, 2, 1], [198, 51, 100, 1]);
+    let inner = ipv4(UDP, [10, 0, 0, 1], [10, 0, 0, 2], &udp(1000, 2000, b"payload"));
+    let data = ethernet(IPV4, &ipv4(IPIP, tunnel_a, tunnel_b, &inner));
+    let frame_ipip = frame(1, 0, LinkType::Ethernet, &data);
+    let packet = dissect(&frame_ipip);
+    assert_eq!(packet.protocols(), "eth:ethertype:ip:ip:udp:data");
+    // As tshark lists them: the outer header's value first, then the inner one's.
+    assert_eq!(values(&packet, &frame_ipip, "ip.src"), ["192.0.2.1", "10.0.0.1"]);
+    assert_eq!(values(&packet, &frame_ipip, "ip.proto"), ["4", "17"]);
+
+    let inner = ipv6(UDP, [0xfd; 16], [0xfe; 16], &udp(1000, 2000, b"payload"));
+    let data = ethernet(IPV4, &ipv4(IPV6_IN_IP, tunnel_a, tunnel_b, &inner));
+    assert_eq!(
+        dissect(&frame(2, 0, LinkType::Ethernet, &data)).protocols(),
+        "eth:ethertype:ip:ipv6:udp:data"
+    );
+    let inner = ipv4(UDP, [10, 0, 0, 1], [10, 0, 0, 2], &udp(1000, 2000, b"payload"));
+    let data = ethernet(IPV6, &ipv6(IPIP, [0x20; 16], [0x21; 16], &inner));
+    assert_eq!(
+        dissect(&frame(3, 0, LinkType::Ethernet, &data)).protocols(),
+        "eth:ethertype:ipv6:ip:udp:data"
+    );
+}
+
+#[test]
+fn ip_headers_nested_past_the_limit_are_malformed() {
+    // 100 IP-in-IP headers around a UDP datagram, in one frame.
+    let mut datagram = ipv4(UDP, [10, 0, 0, 1], [10, 0, 0, 2], &udp(1, 2, b""));
+    for _ in 0..100 {
+        datagram = ipv4(4, [192, 0, 2, 1], [198, 51, 100, 1], &datagram);
+    }
+    let data = ethernet(IPV4, &datagram);
+    let packet = dissect(&frame(1, 0, LinkType::Ethernet, &data));
+    assert_eq!(packet.layers.len(), 1 + MAX_IP_HEADERS + 1);
+    assert!(matches!(packet.layers.last().map(|layer| &layer.header), Some(Header::Undecoded { .. })));
+    assert!(packet.problems[0].message.contains("nested IP headers"), "{:?}", packet.problems);
+}
+
+#[test]
+fn a_tcp_connection_inside_ip_in_ip_is_tracked_by_its_inner_addresses() {
+    let (client, server) = ([10, 0, 0, 1], [10, 0, 0, 2]);
+    let tunnel = |src, dst, segment: &[u8]| {
+        let inner = ipv4(TCP, src, dst, segment);
+        ethernet(IPV4, &ipv4(4, [192, 0, 2, 1], [198, 51, 100, 1], &inner))
+    };
+    const SYN: u16 = 0x002;
+    const ACK: u16 = 0x010;
+    let frames = [
+        tunnel(client, server, &tcp(50000, 443, 100, 0, SYN, b"")),
+        tunnel(server, client, &tcp(443, 50000, 900, 101, SYN | ACK, b"")),
+    ];
+    let mut tracker = Tracker::new();
+    let mut slot = crate::track::Scratch::new();
+    tracker.handle_frame(&frame(1, 0, LinkType::Ethernet, &frames[0]), &mut slot);
+    let syn_ack = frame(2, 1_000_000, LinkType::Ethernet, &frames[1]);
+    let mut slot = crate::track::Scratch::new();
+    let packet = tracker.handle_frame(&syn_ack, &mut slot);
+    assert_eq!(packet.protocols(), "eth:ethertype:ip:ip:tcp");
+    assert_eq!(values(&packet, &syn_ack, "tcp.stream"), ["0"]);
+    assert_eq!(values(&packet, &syn_ack, "tcp.analysis.acks_frame"), ["1"]);
+    assert_eq!(values(&packet, &syn_ack, "tcp.ack"), ["1"]);
+}

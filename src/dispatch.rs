@@ -1,0 +1,318 @@
+//! What rides on what: the one place that decides which protocol a layer's payload is handed
+//! to, in the spirit of Wireshark's dissector tables and heuristic lists.
+//!
+//! Four tables map a number in a header to the [`Protocol`] that reads the payload after it:
+//! [`ETHERTYPES`] (Ethernet, SLL and VLAN type fields), [`IP_PROTOCOLS`] (IPv4's Protocol and
+//! IPv6's last Next Header), [`UDP_PORTS`] and [`TCP_PORTS`]. Where no number says, ordered
+//! heuristic lists ([`UDP_HEURISTICS`], [`TCP_HEURISTICS`], and [`STREAM_HEURISTICS`] for
+//! what TLS decrypts) try each entry's test on the first payload bytes, in order; the first
+//! that accepts names the protocol. A [`Dispatch`] is the tables plus the user's
+//! `--decode-as` entries, which replace a port's table entry as tshark's `-d` does; the
+//! stateless chain in `dissect` asks the tables, and `track` asks its tracker's `Dispatch`.
+//! The invariant: no other module matches on an EtherType, IP protocol number or port to
+//! choose a protocol.
+
+use std::fmt;
+
+use crate::dissect::ethernet::EtherType;
+use crate::dissect::ip_protocol::IpProtocol;
+use crate::dissect::{http1, http2, tls};
+use crate::osi::Protocol;
+use crate::track::quic;
+
+/// What an EtherType hands its payload to.
+pub const ETHERTYPES: &[(EtherType, Protocol)] = &[
+    (EtherType::Ipv4, Protocol::Ipv4),
+    (EtherType::Ipv6, Protocol::Ipv6),
+    (EtherType::Arp, Protocol::Arp),
+    (EtherType::Vlan, Protocol::Vlan),
+    (EtherType::QinQ, Protocol::Ieee8021ad),
+    // The pre-standard QinQ outer tag is read as an 802.1Q tag, as Wireshark reads it.
+    (EtherType::QinQLegacy, Protocol::Vlan),
+];
+
+/// What an IP protocol number hands its payload to. IP-in-IP (4) and IPv6 in IP (41) hand
+/// to another IP layer: the encapsulated datagram is read like any other.
+pub const IP_PROTOCOLS: &[(IpProtocol, Protocol)] = &[
+    (IpProtocol::Icmp, Protocol::Icmp),
+    (IpProtocol::Ipv4, Protocol::Ipv4),
+    (IpProtocol::Tcp, Protocol::Tcp),
+    (IpProtocol::Udp, Protocol::Udp),
+    (IpProtocol::Ipv6, Protocol::Ipv6),
+    (IpProtocol::Icmpv6, Protocol::Icmpv6),
+];
+
+/// UDP ports registered to a protocol rttscope reads: QUIC on 443, as Wireshark registers it
+/// (elsewhere QUIC is found by its heuristic, or by `--decode-as udp.port==N,quic`).
+pub const UDP_PORTS: &[(u16, Protocol)] = &[(443, Protocol::Quic)];
+
+/// TCP ports registered to a protocol: the ports Wireshark gives its HTTP dissector. TLS is
+/// found by its heuristic on any port (and before HTTP on these).
+pub const TCP_PORTS: &[(u16, Protocol)] = &[
+    (80, Protocol::Http),
+    (631, Protocol::Http),
+    (1900, Protocol::Http),
+    (2710, Protocol::Http),
+    (2869, Protocol::Http),
+    (3128, Protocol::Http),
+    (3132, Protocol::Http),
+    (3689, Protocol::Http),
+    (5985, Protocol::Http),
+    (8080, Protocol::Http),
+    (8088, Protocol::Http),
+    (11371, Protocol::Http),
+];
+
+/// A heuristic: the protocol it names, and its test on the first payload bytes.
+pub type Heuristic = (Protocol, fn(&[u8]) -> bool);
+
+/// Tried on a UDP datagram no conversation or port claims.
+pub const UDP_HEURISTICS: &[Heuristic] = &[(Protocol::Quic, quic::looks_like_quic)];
+
+/// Tried on the first data of a TCP connection, in order, before its ports are looked up.
+pub const TCP_HEURISTICS: &[Heuristic] = &[
+    (Protocol::Tls, tls::record::starts_like_tls),
+    (Protocol::Http2, starts_http2),
+    (Protocol::Http, http1::starts_like_http),
+];
+
+/// Tried on the first application data TLS decrypts.
+pub const STREAM_HEURISTICS: &[Heuristic] =
+    &[(Protocol::Http2, starts_http2), (Protocol::Http, http1::starts_like_http)];
+
+/// The HTTP/2 client connection preface (RFC 9113 section 3.4).
+fn starts_http2(payload: &[u8]) -> bool {
+    payload.starts_with(http2::PREFACE)
+}
+
+/// What an EtherType hands its payload to, if rttscope reads it.
+pub fn by_ethertype(ethertype: EtherType) -> Option<Protocol> {
+    lookup(ETHERTYPES, ethertype)
+}
+
+/// What an IP protocol number hands its payload to, if rttscope reads it.
+pub fn by_ip_protocol(protocol: IpProtocol) -> Option<Protocol> {
+    lookup(IP_PROTOCOLS, protocol)
+}
+
+/// The first heuristic of `list` that accepts `payload`.
+pub fn heuristic(list: &[Heuristic], payload: &[u8]) -> Option<Protocol> {
+    list.iter().find(|(_, test)| test(payload)).map(|(protocol, _)| *protocol)
+}
+
+fn lookup<K: PartialEq + Copy>(table: &[(K, Protocol)], key: K) -> Option<Protocol> {
+    table.iter().find(|(entry, _)| *entry == key).map(|(_, protocol)| *protocol)
+}
+
+/// A table `--decode-as` can change.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Table {
+    TcpPort,
+    UdpPort,
+}
+
+impl Table {
+    /// The protocols an entry of this table can hand to.
+    fn accepts(self) -> &'static [(&'static str, Protocol)] {
+        match self {
+            Self::TcpPort => &[("tls", Protocol::Tls), ("http", Protocol::Http), ("http2", Protocol::Http2)],
+            Self::UdpPort => &[("quic", Protocol::Quic)],
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            Self::TcpPort => "tcp.port",
+            Self::UdpPort => "udp.port",
+        }
+    }
+}
+
+/// One `--decode-as` entry: traffic on `port` of `table` is read as `protocol`. As with
+/// tshark's `-d`, HTTP/2 and QUIC take every byte on the port; TLS takes a connection whose
+/// first data is a TLS record, and refuses one whose first data is not (the heuristics then
+/// read it, as on any port); HTTP holds what is not HTTP yet, as on its registered ports.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DecodeAs {
+    pub table: Table,
+    pub port: u16,
+    pub protocol: Protocol,
+}
+
+/// Why a `--decode-as` value was refused: one line, naming what is accepted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DecodeAsError(String);
+
+impl fmt::Display for DecodeAsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DecodeAsError {}
+
+impl std::str::FromStr for DecodeAs {
+    type Err = DecodeAsError;
+
+    /// Reads tshark's `-d` syntax, `TABLE==PORT,PROTOCOL`, also with `:` before the protocol.
+    fn from_str(value: &str) -> Result<Self, DecodeAsError> {
+        const ACCEPTED: &str = "tcp.port==PORT,tls|http|http2 or udp.port==PORT,quic";
+        let refuse =
+            |why: String| DecodeAsError(format!("--decode-as {value:?}: {why}; expected {ACCEPTED}"));
+        let Some((table, rest)) = value.split_once("==") else {
+            return Err(refuse("no `==`".into()));
+        };
+        let table = match table.trim() {
+            "tcp.port" => Table::TcpPort,
+            "udp.port" => Table::UdpPort,
+            other => return Err(refuse(format!("unknown table {other:?}"))),
+        };
+        let Some((port, protocol)) = rest.split_once([',', ':']) else {
+            return Err(refuse("no protocol after the port".into()));
+        };
+        let port = match port.trim().parse::<u32>() {
+            Ok(port @ 1..=65535) => port as u16,
+            _ => return Err(refuse(format!("port {:?} is not 1 to 65535", port.trim()))),
+        };
+        let name = protocol.trim().to_ascii_lowercase();
+        let Some(&(_, protocol)) = table.accepts().iter().find(|(accepted, _)| *accepted == name) else {
+            return Err(refuse(format!("{} cannot hand to {name:?}", table.name())));
+        };
+        Ok(Self { table, port, protocol })
+    }
+}
+
+/// The tables above, with the user's `--decode-as` entries over them: what `track` asks.
+#[derive(Clone, Debug, Default)]
+pub struct Dispatch {
+    decode_as: Vec<DecodeAs>,
+}
+
+impl Dispatch {
+    /// The built-in tables only.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The tables with `entries` replacing their ports' entries (a later entry for the same
+    /// port wins, as tshark's last `-d` does).
+    pub fn with_decode_as(entries: Vec<DecodeAs>) -> Self {
+        Self { decode_as: entries }
+    }
+
+    /// Reads every `--decode-as` value; the first bad one is the error.
+    pub fn parse<S: AsRef<str>>(values: &[S]) -> Result<Self, DecodeAsError> {
+        let entries = values.iter().map(|value| value.as_ref().parse()).collect::<Result<_, _>>()?;
+        Ok(Self::with_decode_as(entries))
+    }
+
+    /// What a port of `table` hands to: a `--decode-as` entry, else the built-in table. Of
+    /// the two ports, the lower is tried first, as Wireshark does.
+    fn by_port(&self, table: Table, ports: (u16, u16)) -> Option<Protocol> {
+        let builtin = match table {
+            Table::TcpPort => TCP_PORTS,
+            Table::UdpPort => UDP_PORTS,
+        };
+        let one = |port: u16| {
+            let chosen = self.decode_as.iter().rev().find(|entry| entry.table == table && entry.port == port);
+            chosen.map(|entry| entry.protocol).or_else(|| lookup(builtin, port))
+        };
+        let (low, high) = (ports.0.min(ports.1), ports.0.max(ports.1));
+        one(low).or_else(|| one(high))
+    }
+
+    /// What a UDP datagram between `ports` is handed to, when no conversation claims it: its
+    /// ports, then the heuristics.
+    pub fn udp(&self, ports: (u16, u16), payload: &[u8]) -> Option<Protocol> {
+        self.by_port(Table::UdpPort, ports).or_else(|| heuristic(UDP_HEURISTICS, payload))
+    }
+
+    /// What the ports of a TCP connection hand its stream to, before its data is seen.
+    pub fn tcp_port(&self, ports: (u16, u16)) -> Option<Protocol> {
+        self.by_port(Table::TcpPort, ports)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tables_hand_each_number_to_its_protocol() {
+        assert_eq!(by_ethertype(EtherType::from(0x0800)), Some(Protocol::Ipv4));
+        assert_eq!(by_ethertype(EtherType::from(0x88a8)), Some(Protocol::Ieee8021ad));
+        assert_eq!(by_ethertype(EtherType::from(0x9100)), Some(Protocol::Vlan));
+        assert_eq!(by_ethertype(EtherType::from(0x88cc)), None);
+        assert_eq!(by_ip_protocol(IpProtocol::from(4)), Some(Protocol::Ipv4));
+        assert_eq!(by_ip_protocol(IpProtocol::from(41)), Some(Protocol::Ipv6));
+        assert_eq!(by_ip_protocol(IpProtocol::from(6)), Some(Protocol::Tcp));
+        assert_eq!(by_ip_protocol(IpProtocol::from(47)), None, "GRE is not read");
+        let dispatch = Dispatch::new();
+        assert_eq!(dispatch.tcp_port((50000, 8080)), Some(Protocol::Http));
+        assert_eq!(dispatch.tcp_port((443, 50000)), None, "TLS is found by its heuristic");
+        assert_eq!(dispatch.udp((50000, 443), b"\x40 short header"), Some(Protocol::Quic));
+    }
+
+    #[test]
+    fn heuristics_are_tried_in_order() {
+        // A TLS 1.0 handshake record header.
+        assert_eq!(heuristic(TCP_HEURISTICS, b"\x16\x03\x01\x00\xc4\x01"), Some(Protocol::Tls));
+        assert_eq!(heuristic(TCP_HEURISTICS, http2::PREFACE), Some(Protocol::Http2));
+        assert_eq!(heuristic(TCP_HEURISTICS, b"GET / HTTP/1.1\r\n"), Some(Protocol::Http));
+        assert_eq!(heuristic(TCP_HEURISTICS, b"\x00\x01binary"), None);
+        // A QUIC v1 Initial's first bytes: long header, version 1, DCID length 8...
+        let mut initial = vec![0xc0, 0, 0, 0, 1, 8];
+        initial.extend([0x11; 8]);
+        initial.extend([0, 0, 0x41, 0x00]);
+        initial.resize(1200, 0);
+        assert_eq!(Dispatch::new().udp((50000, 4433), &initial), Some(Protocol::Quic));
+        assert_eq!(Dispatch::new().udp((50000, 4433), b"rttscope"), None);
+    }
+
+    #[test]
+    fn decode_as_reads_tsharks_syntax_and_the_issues() {
+        let entry = |value: &str| value.parse::<DecodeAs>();
+        let quic = DecodeAs { table: Table::UdpPort, port: 8443, protocol: Protocol::Quic };
+        assert_eq!(entry("udp.port==8443,quic"), Ok(quic));
+        assert_eq!(entry("udp.port==8443:quic"), Ok(quic));
+        assert_eq!(entry("udp.port == 8443, QUIC"), Ok(quic));
+        let http2 = DecodeAs { table: Table::TcpPort, port: 9000, protocol: Protocol::Http2 };
+        assert_eq!(entry("tcp.port==9000,http2"), Ok(http2));
+    }
+
+    #[test]
+    fn a_bad_decode_as_says_what_is_accepted() {
+        for (value, why) in [
+            ("sctp.port==9,http", "unknown table \"sctp.port\""),
+            ("udp.port==8443,tls", "udp.port cannot hand to \"tls\""),
+            ("tcp.port==8443,quic", "tcp.port cannot hand to \"quic\""),
+            ("tcp.port==70000,http", "port \"70000\" is not 1 to 65535"),
+            ("tcp.port==0,http", "port \"0\" is not 1 to 65535"),
+            ("tcp.port==x,http", "port \"x\" is not 1 to 65535"),
+            ("tcp.port=80,http", "no `==`"),
+            ("tcp.port==80", "no protocol after the port"),
+            ("tcp.port==80,ftp", "tcp.port cannot hand to \"ftp\""),
+        ] {
+            let error = value.parse::<DecodeAs>().expect_err(value).to_string();
+            assert!(error.starts_with("--decode-as"), "{error}");
+            assert!(error.contains(why), "{value}: {error}");
+            assert!(
+                error.ends_with("expected tcp.port==PORT,tls|http|http2 or udp.port==PORT,quic"),
+                "{error}"
+            );
+            assert!(!error.contains('\n'));
+        }
+        assert!(Dispatch::parse(&["tcp.port==80,tls", "udp.port==1,http"]).is_err());
+    }
+
+    #[test]
+    fn decode_as_replaces_a_ports_entry_and_the_last_one_wins() {
+        let dispatch =
+            Dispatch::parse(&["tcp.port==8080,tls", "udp.port==9001,quic", "tcp.port==8080,http2"])
+                .expect("valid entries");
+        assert_eq!(dispatch.tcp_port((8080, 50000)), Some(Protocol::Http2));
+        assert_eq!(dispatch.tcp_port((80, 50000)), Some(Protocol::Http), "other ports keep the table's");
+        assert_eq!(dispatch.udp((50000, 9001), b"rttscope"), Some(Protocol::Quic));
+        assert_eq!(dispatch.tcp_port((9001, 50000)), None, "a UDP entry is not a TCP one");
+    }
+}
