@@ -1,10 +1,11 @@
 //! Malformed and truncated inputs: each file in `fixtures/malformed/` is run through
 //! `rttscope dissect`, and its exit code, standard output and standard error must be exactly
-//! what `NAME.expected` beside it says.
+//! what its insta snapshot `tests/snapshots/malformed__NAME.snap` says.
 //!
 //! The files are made by `scripts/make-malformed-fixtures.py`. After an intended change of
-//! wording, `RTTSCOPE_BLESS=1 cargo test --test malformed` rewrites the expected outcomes;
-//! read the diff before committing it.
+//! wording, `cargo insta test --test malformed` (or `INSTA_UPDATE=always cargo test --test
+//! malformed`) writes the new outcomes beside the old ones; review them with `cargo insta
+//! review` and read the diff before committing it.
 
 mod common;
 
@@ -34,29 +35,13 @@ fn every_malformed_input_gets_its_expected_outcome() {
     let mut inputs: Vec<_> = fs::read_dir(&dir)
         .expect("fixtures/malformed exists")
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))
-        .filter(|path| path.extension().is_none_or(|extension| extension != "expected"))
         .collect();
     inputs.sort();
     assert!(inputs.len() >= 12, "the malformed fixtures are missing");
-    let bless = std::env::var_os("RTTSCOPE_BLESS").is_some();
-    let mut failures = Vec::new();
     for input in &inputs {
-        let expected_path = input.with_file_name(format!(
-            "{}.expected",
-            input.file_name().map(|name| name.to_string_lossy()).unwrap_or_default()
-        ));
-        let actual = outcome(input);
-        if bless {
-            fs::write(&expected_path, &actual).expect("expected outcome written");
-            continue;
-        }
-        let expected = fs::read_to_string(&expected_path)
-            .unwrap_or_else(|_| panic!("{} has no .expected file", input.display()));
-        if actual != expected {
-            failures.push(format!("{}:\n--- expected\n{expected}\n--- actual\n{actual}", input.display()));
-        }
+        let name = input.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+        insta::assert_snapshot!(name, outcome(input));
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
 
 #[test]

@@ -13,9 +13,28 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The interop captures recorded from real peers by `scripts/record-interop.sh`.
+/// The interop captures recorded from real peers by `scripts/record-interop.sh`: every file
+/// `scripts/interop/manifest.tsv` lists, in `fixtures/interop/`, sorted.
 pub fn interop_captures() -> Vec<PathBuf> {
-    captures_in(&root().join("fixtures/interop"))
+    let dir = root().join("fixtures/interop");
+    let mut captures: Vec<PathBuf> = interop_manifest().iter().map(|name| dir.join(name)).collect();
+    captures.sort();
+    captures
+}
+
+/// The file names of the captures `scripts/interop/manifest.tsv` lists (its `capture` rows,
+/// TAB-separated, the name second), in its order: the captures the recording script makes.
+pub fn interop_manifest() -> Vec<String> {
+    let path = root().join("scripts/interop/manifest.tsv");
+    let manifest = std::fs::read_to_string(&path).expect("scripts/interop/manifest.tsv is readable");
+    manifest
+        .lines()
+        .filter_map(|line| {
+            let mut fields = line.split('\t');
+            (fields.next() == Some("capture")).then(|| fields.next()).flatten()
+        })
+        .map(str::to_owned)
+        .collect()
 }
 
 /// The public teaching captures beside the repository, when they are there.
