@@ -220,7 +220,7 @@ impl App {
         let connections = &self.connections;
         self.compare = (0..connections.len()).collect();
         self.compare.sort_by_key(|at| {
-            (rank(connections[*at].variant), connections[*at].variant, connections[*at].id)
+            (rank(connections[*at].variant.name()), connections[*at].variant.name(), connections[*at].id)
         });
     }
 

@@ -434,7 +434,7 @@ fn compare_moves_in_the_order_it_draws_grouped_by_variant() {
     let mut app = app();
     app.update(Action::Show(View::Compare));
     let order = app.compare_order().to_vec();
-    let variants: Vec<&str> = order.iter().map(|at| app.connections[*at].variant).collect();
+    let variants: Vec<&str> = order.iter().map(|at| app.connections[*at].variant.name()).collect();
     assert_eq!(variants.first(), Some(&"tls12"));
     let tls13 = variants.iter().filter(|variant| **variant == "tls13").count();
     assert_eq!(&variants[1..1 + tls13], vec!["tls13"; tls13].as_slice(), "one group per variant");
@@ -442,7 +442,7 @@ fn compare_moves_in_the_order_it_draws_grouped_by_variant() {
     assert_eq!(app.connection, order[1]);
     app.update(Action::Enter);
     assert_eq!(app.view, View::Timeline);
-    assert_eq!(app.selected_connection().map(|connection| connection.variant), Some("tls13"));
+    assert_eq!(app.selected_connection().map(|connection| connection.variant.name()), Some("tls13"));
 }
 
 #[test]

@@ -1,0 +1,80 @@
+//! HTTP in a TCP connection's timeline: the requests and responses a packet completed, over
+//! TLS or in the clear, placed where the application data that carried them was on the wire.
+
+use super::Pending;
+use super::message::Message;
+use super::rounds::Step;
+use crate::dissect::{Header, Packet};
+use crate::osi::OsiLayer;
+
+impl Pending {
+    /// The HTTP messages the packet completed, in order.
+    pub(super) fn http_events(
+        &mut self,
+        packet: &Packet<'_>,
+        step: &mut Step,
+        osi: &mut OsiLayer,
+    ) -> Vec<Message> {
+        let mut messages = Vec::new();
+        for layer in &packet.layers {
+            match &layer.header {
+                Header::Http(http) => {
+                    for message in &http.messages {
+                        let head = message.span.bytes.get(..message.head_len).unwrap_or(&[]);
+                        let line = head.split(|byte| *byte == b'\r' || *byte == b'\n').next().unwrap_or(&[]);
+                        let start_line = without_version(String::from_utf8_lossy(line).trim_end());
+                        messages.push(Message::Http1 { start_line });
+                    }
+                }
+                Header::Http2(http2) => {
+                    for frame in http2.frames.iter().filter_map(|frame| frame.headers.as_ref()) {
+                        let text = |value: &[u8]| String::from_utf8_lossy(value).into_owned();
+                        match (frame.get(":method"), frame.get(":path"), frame.get(":status")) {
+                            (Some(method), Some(path), _) => messages
+                                .push(Message::Http2Request { method: text(method), path: text(path) }),
+                            (_, _, Some(status)) => {
+                                messages.push(Message::Http2Response { status: text(status) })
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        if !messages.is_empty() {
+            *osi = OsiLayer::Application;
+            step.application = true;
+        }
+        messages
+    }
+}
+
+/// Adds a packet's HTTP messages after its other messages; the application data they name is
+/// not shown besides.
+pub(super) fn in_place_of_application_data(messages: &mut Vec<Message>, http: Vec<Message>) {
+    if http.is_empty() {
+        return;
+    }
+    messages.retain(|message| *message != Message::ApplicationData);
+    messages.extend(http);
+}
+
+/// An HTTP/1.x start line without its version: "GET /x HTTP/1.1" as "GET /x", "HTTP/1.1 200 OK"
+/// as "200 OK".
+fn without_version(line: &str) -> String {
+    let line = line.strip_suffix(" HTTP/1.1").or_else(|| line.strip_suffix(" HTTP/1.0")).unwrap_or(line);
+    line.strip_prefix("HTTP/1.1 ").or_else(|| line.strip_prefix("HTTP/1.0 ")).unwrap_or(line).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_version_is_dropped_from_start_lines() {
+        assert_eq!(without_version("GET /x HTTP/1.1"), "GET /x");
+        assert_eq!(without_version("HTTP/1.0 404 Not Found"), "404 Not Found");
+        assert_eq!(without_version("PRI * HTTP/2.0"), "PRI * HTTP/2.0");
+    }
+}
