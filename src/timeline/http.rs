@@ -50,14 +50,18 @@ impl Pending {
     }
 }
 
-/// Adds a packet's HTTP messages after its other messages; the application data they name is
-/// not shown besides.
+/// Puts a packet's HTTP messages where the TLS application data that carried them was on the
+/// wire ("HTTP 200 OK · Alert(Close Notify)" for a response record and then an alert), or
+/// after its other messages when there was no TLS; the application data they name is not
+/// shown besides.
 pub(super) fn in_place_of_application_data(messages: &mut Vec<Message>, http: Vec<Message>) {
     if http.is_empty() {
         return;
     }
+    let at = messages.iter().position(|message| *message == Message::ApplicationData);
     messages.retain(|message| *message != Message::ApplicationData);
-    messages.extend(http);
+    let at = at.unwrap_or(messages.len());
+    messages.splice(at..at, http);
 }
 
 /// An HTTP/1.x start line without its version: "GET /x HTTP/1.1" as "GET /x", "HTTP/1.1 200 OK"
@@ -70,6 +74,29 @@ fn without_version(line: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http_keeps_the_wire_place_of_the_record_that_carried_it() {
+        let response = || Message::Http1 { start_line: "200 OK".to_owned() };
+        let close_notify = Message::Alert(Some("Close Notify"));
+        // A response record, then a close_notify alert, in one segment.
+        let mut messages = vec![Message::ApplicationData, close_notify.clone()];
+        in_place_of_application_data(&mut messages, vec![response()]);
+        assert_eq!(messages, [response(), close_notify.clone()]);
+        assert_eq!(crate::timeline::message::label(&messages, &[]), "HTTP 200 OK · Alert(Close Notify)");
+        // The alert first, then the response.
+        let mut messages = vec![close_notify.clone(), Message::ApplicationData];
+        in_place_of_application_data(&mut messages, vec![response()]);
+        assert_eq!(messages, [close_notify, response()]);
+        // Plain HTTP: after what TCP showed.
+        let mut messages = vec![Message::Syn { ack: false, fast_open: None }];
+        in_place_of_application_data(&mut messages, vec![response()]);
+        assert_eq!(messages.last(), Some(&response()));
+        // No HTTP: the application data stays.
+        let mut messages = vec![Message::ApplicationData];
+        in_place_of_application_data(&mut messages, Vec::new());
+        assert_eq!(messages, [Message::ApplicationData]);
+    }
 
     #[test]
     fn the_version_is_dropped_from_start_lines() {
