@@ -87,7 +87,9 @@ fn counted(capture: &Path) -> Vec<Counted> {
 }
 
 fn textbook(variant: &str) -> Counted {
-    let (request, response) = rttscope::timeline::textbook(variant).expect("a textbook variant");
+    let (request, response) = rttscope::timeline::Variant::from_name(variant)
+        .and_then(rttscope::timeline::textbook)
+        .expect("a textbook variant");
     (variant.to_owned(), Some(u64::from(request)), Some(u64::from(response)))
 }
 

@@ -140,6 +140,19 @@ fn json_follows_the_documented_schema() {
 }
 
 #[test]
+fn a_label_keeps_the_wire_order_of_its_messages() {
+    // Frame 11 of the TLS 1.3 course capture holds the response's record, then a close_notify.
+    let capture = common::root().join("captures/tls13.pcapng");
+    let output = rttscope(&["timeline", &capture.to_string_lossy(), "-T", "json"]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let document: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON");
+    let events = document["connections"][0]["events"].as_array().expect("events");
+    let response = events.iter().find(|event| event["frame"] == 11).expect("frame 11");
+    assert_eq!(response["label"], "HTTP 200 OK · Alert(Close Notify)");
+    assert!(response["explain"].as_str().is_some_and(|text| text.starts_with("the HTTP response")));
+}
+
+#[test]
 fn a_connection_joined_mid_stream_has_no_round_counts() {
     let capture = rttscope::capture::CaptureFile::open(&interop("tls13-openssl.pcap")).expect("opens");
     // Drop the first connection's handshake: its first seven frames.

@@ -17,7 +17,7 @@ use crate::capture::LiveError;
 use crate::dispatch::Dispatch;
 use crate::generate::{Flow, KeyLog, Recording, Run, describe_link, record};
 use crate::render::timeline::write_table;
-use crate::timeline::{Connection, textbook};
+use crate::timeline::{Connection, Transport, Variant, textbook};
 use crate::tui::app::View;
 
 pub fn run(args: &DemoArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
@@ -126,12 +126,12 @@ fn check_runs(runs: &[Run], connections: &[Connection]) -> Vec<String> {
         let ours = |connection: &Connection| {
             report.flows.iter().any(|flow| match flow {
                 Flow::Tcp(port) => {
-                    connection.transport == "tcp" && connection.server.ends_with(&format!(":{port}"))
+                    connection.transport == Transport::Tcp && connection.server.ends_with(&format!(":{port}"))
                 }
                 Flow::Udp(port) => {
-                    connection.transport != "tcp" && connection.server.ends_with(&format!(":{port}"))
+                    connection.transport != Transport::Tcp && connection.server.ends_with(&format!(":{port}"))
                 }
-                Flow::Echo(_) => connection.transport == "icmp",
+                Flow::Echo(_) => connection.transport == Transport::Icmp,
             })
         };
         let Some(first) = rest.iter().position(ours) else {
@@ -143,7 +143,7 @@ fn check_runs(runs: &[Run], connections: &[Connection]) -> Vec<String> {
         let shown = &rest[first + count - 1];
         rest = &rest[first + count..];
         let expected = run.variant.timeline_variant();
-        if shown.variant != expected {
+        if shown.variant.name() != expected {
             problems.push(format!(
                 "{}: the capture shows connection {} as {}, not {expected}",
                 run.variant, shown.id, shown.variant
@@ -151,7 +151,9 @@ fn check_runs(runs: &[Run], connections: &[Connection]) -> Vec<String> {
             continue;
         }
         let counted = shown.request_rtts.zip(shown.response_rtts);
-        if let Some(textbook) = textbook(expected).filter(|&textbook| Some(textbook) != counted) {
+        if let Some(textbook) =
+            Variant::from_name(expected).and_then(textbook).filter(|&textbook| Some(textbook) != counted)
+        {
             problems.push(format!(
                 "{}: connection {} counts {counted:?} round trips, the textbook {textbook:?}",
                 run.variant, shown.id

@@ -30,7 +30,7 @@ pub fn write_mermaid(out: &mut dyn io::Write, connections: &[Connection]) -> io:
                 Side::Client => "C->>S",
                 Side::Server => "S->>C",
             };
-            writeln!(out, "    {arrow}: {} (L{})", mermaid_text(&event.label), event.osi)?;
+            writeln!(out, "    {arrow}: {} (L{})", mermaid_text(&event.label()), event.osi.number())?;
         }
     }
     Ok(())
@@ -144,14 +144,14 @@ fn svg_connection(svg: &mut String, connection: &Connection, top: usize) -> usiz
             r#"<text x="{}" y="{}" text-anchor="middle">{}</text>"#,
             (CLIENT_X + SERVER_X) / 2,
             y - 6,
-            xml(&event.label)
+            xml(&event.label())
         );
         let _ = writeln!(
             svg,
             r##"<text x="{}" y="{}" fill="#555" font-size="12">L{} · {:.3} ms</text>"##,
             SERVER_X + 14,
             y + 4,
-            event.osi,
+            event.osi.number(),
             event.t_ms
         );
     }
@@ -244,7 +244,7 @@ fn svg_ladder(svg: &mut String, connection: &Connection, layout: &ladder::Layout
             svg,
             r#"<text x="{x}" y="{:.1}" text-anchor="{anchor}" font-size="13">{}</text>"#,
             y1 - 4.0,
-            xml(&event.label)
+            xml(&event.label())
         );
         let _ = writeln!(
             svg,

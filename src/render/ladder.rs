@@ -261,7 +261,7 @@ pub fn draw(connection: &Connection, layout: &Layout, width: usize) -> Vec<Row> 
     for placed in &layout.messages {
         let row_at = placed.sent_row as usize;
         let Some(row) = rows.get_mut(row_at) else { continue };
-        let label = &connection.events[placed.event].label;
+        let label = &connection.events[placed.event].label();
         let room = server_x - client_x - 4;
         let text = fit(label, room);
         // A column kept free beside each line, for the heads of arriving arrows.

@@ -5,29 +5,16 @@ use std::fmt::Write as _;
 use std::io;
 
 use super::ladder;
-use crate::timeline::Connection;
 use crate::timeline::rounds::Side;
+use crate::timeline::{Connection, EarlyData, Tfo, Variant};
 
 /// The narrowest and widest the arrows between the client and server columns may be.
 const MIN_ARROW: usize = 58;
 const MAX_ARROW: usize = 110;
 
 /// What a variant is, in words.
-pub fn variant_words(variant: &str) -> &'static str {
-    match variant {
-        "http" => "plain HTTP over TCP",
-        "tls12" => "TLS 1.2 over TCP",
-        "tls12-resumed" => "TLS 1.2 resumed over TCP",
-        "tls13" => "TLS 1.3 over TCP",
-        "tls13-0rtt" => "TLS 1.3 with 0-RTT over TCP",
-        "tfo-tls13" => "TLS 1.3 over TCP Fast Open",
-        "tfo-tls13-0rtt" => "TLS 1.3 with 0-RTT over TCP Fast Open",
-        "quic" => "HTTP/3 over QUIC",
-        "quic-0rtt" => "HTTP/3 over QUIC with 0-RTT",
-        "udp" => "UDP",
-        "icmp" => "ping",
-        _ => "TCP",
-    }
+pub fn variant_words(variant: Variant) -> &'static str {
+    variant.words()
 }
 
 /// The one-line verdict of a connection.
@@ -48,11 +35,11 @@ pub fn verdict(connection: &Connection) -> String {
     }
     let trips = |n: u32| if n == 1 { "1 round trip".to_owned() } else { format!("{n} round trips") };
     match connection.variant {
-        "udp" => {
+        Variant::Udp => {
             let _ = write!(line, ": {} datagrams, no handshake to wait for", connection.events.len());
             return line;
         }
-        "icmp" => {
+        Variant::Icmp => {
             let replies = connection.events.iter().filter(|event| event.dir == Side::Server).count();
             let _ = write!(
                 line,
@@ -96,7 +83,7 @@ const LADDER_WIDTH: usize = 84;
 /// Writes each connection's diagram and verdict, then the table of all of them.
 pub fn write_text(out: &mut dyn io::Write, connections: &[Connection], scale: Scale) -> io::Result<()> {
     for connection in connections {
-        let mut facts = vec![connection.variant.to_owned()];
+        let mut facts = vec![connection.variant.to_string()];
         if let Some(version) = connection.tls_version {
             facts.push(format!("TLS {version}"));
         }
@@ -109,10 +96,10 @@ pub fn write_text(out: &mut dyn io::Write, connections: &[Connection], scale: Sc
         if connection.resumed {
             facts.push("resumed".to_owned());
         }
-        if connection.tfo != "none" {
+        if connection.tfo != Tfo::None {
             facts.push(format!("TFO {}", connection.tfo));
         }
-        if connection.early_data != "none" {
+        if connection.early_data != EarlyData::None {
             facts.push(format!("early data {}", connection.early_data));
         }
         facts.push(connection.vantage.words().to_owned());
@@ -130,15 +117,15 @@ pub fn write_text(out: &mut dyn io::Write, connections: &[Connection], scale: Sc
             writeln!(out)?;
             continue;
         }
-        let longest = connection.events.iter().map(|event| event.label.chars().count()).max().unwrap_or(0);
+        let longest = connection.events.iter().map(|event| event.label().chars().count()).max().unwrap_or(0);
         let arrow_width = (longest + 6).clamp(MIN_ARROW, MAX_ARROW);
         let heading = format!("client{:>pad$}", "server", pad = arrow_width - 4);
         writeln!(out, " round  {heading:<width$}   OSI  time (ms)  frame", width = arrow_width)?;
         for event in &connection.events {
             let round =
                 if connection.joined_mid_stream { "  ?".to_owned() } else { format!("{:>3}", event.round) };
-            let mut label: String = event.label.chars().take(arrow_width - 6).collect();
-            if label.chars().count() < event.label.chars().count() {
+            let mut label: String = event.label().chars().take(arrow_width - 6).collect();
+            if label.chars().count() < event.label().chars().count() {
                 label.push('…');
             }
             let arrow = match event.dir {
@@ -151,7 +138,13 @@ pub fn write_text(out: &mut dyn io::Write, connections: &[Connection], scale: Sc
                     format!("◀{} {label}──", "─".repeat(dashes))
                 }
             };
-            writeln!(out, " {round}   {arrow}   L{}  {:>10.3}  {}", event.osi, event.t_ms, event.frame)?;
+            writeln!(
+                out,
+                " {round}   {arrow}   L{}  {:>10.3}  {}",
+                event.osi.number(),
+                event.t_ms,
+                event.frame
+            )?;
         }
         writeln!(out, " {}", verdict(connection))?;
         writeln!(out)?;

@@ -3,10 +3,12 @@
 
 use std::net::IpAddr;
 
+use super::message::Message;
 use super::rounds::{Answers, Side, Step};
-use super::{Builder, Pending};
+use super::{Builder, Pending, Transport};
 use crate::capture::Frame;
 use crate::dissect::{Annotation, Header, Packet};
+use crate::osi::OsiLayer;
 
 impl Builder {
     /// A UDP datagram or an ICMP echo: one event of its conversation.
@@ -32,11 +34,11 @@ impl Builder {
                     continue;
                 }
             }
-            let (key, label, reply, rtt) = match (&layer.header, &layer.annotation, echo) {
+            let (key, message, reply, rtt) = match (&layer.header, &layer.annotation, echo) {
                 (Header::Udp(udp), Annotation::Udp(conversation), _) => {
                     let len = udp.payload.len() + udp.missing;
                     let ports = (udp.src_port(), udp.dst_port());
-                    (Err((conversation.stream, ports)), format!("UDP {len} bytes"), false, None)
+                    (Err((conversation.stream, ports)), Message::Datagram { len }, false, None)
                 }
                 (_, annotation, Some((reply, ident, seq))) => {
                     let (a, b) = if reply { (dst, src) } else { (src, dst) };
@@ -44,15 +46,16 @@ impl Builder {
                         Annotation::EchoReply { response_ns, .. } => Some(*response_ns),
                         _ => None,
                     };
-                    let what = if reply { "Echo reply" } else { "Echo request" };
-                    (Ok((a, b, ident)), format!("{what} seq={seq}"), reply, rtt)
+                    let message =
+                        if reply { Message::EchoReply { seq } } else { Message::EchoRequest { seq } };
+                    (Ok((a, b, ident)), message, reply, rtt)
                 }
                 _ => continue,
             };
             let next = self.others.len();
             let (index, transport) = match key {
-                Err((stream, _)) => (*self.udp.entry(stream).or_insert(next), "udp"),
-                Ok(ping) => (*self.pings.entry(ping).or_insert(next), "icmp"),
+                Err((stream, _)) => (*self.udp.entry(stream).or_insert(next), Transport::Udp),
+                Ok(ping) => (*self.pings.entry(ping).or_insert(next), Transport::Icmp),
             };
             let source = match key {
                 Err((_, (src_port, _))) => with_port(src, src_port),
@@ -76,8 +79,8 @@ impl Builder {
             let conversation = &mut self.others[index];
             conversation.count(frame);
             let side = match (transport, reply) {
-                ("icmp", true) => Side::Server,
-                ("icmp", false) => Side::Client,
+                (Transport::Icmp, true) => Side::Server,
+                (Transport::Icmp, false) => Side::Client,
                 _ if conversation.endpoints.as_ref().is_some_and(|(client, _)| *client == source) => {
                     Side::Client
                 }
@@ -87,21 +90,17 @@ impl Builder {
                 conversation.echo_rtt_ns.get_or_insert(rtt);
             }
             // A ping's request and reply are one round trip: the reply answers the request.
+            let ping = transport == Transport::Icmp;
             let step = Step {
                 side,
-                syn: transport == "icmp" && side == Side::Client,
+                syn: ping && side == Side::Client,
                 handshake: false,
                 application: true,
-                gating: (transport == "icmp" && side == Side::Server).then_some(Answers::Syn),
+                gating: (ping && side == Side::Server).then_some(Answers::Syn),
                 retransmission: false,
             };
-            let explain = match (transport, side) {
-                ("icmp", Side::Client) => "an echo request: does the host answer, and how long does it take?",
-                ("icmp", Side::Server) => "the echo reply: one round trip, measured",
-                _ => "a datagram: no handshake, no connection, nothing to wait for",
-            };
-            let osi = if transport == "icmp" { 3 } else { 4 };
-            conversation.push(frame, osi, label, explain, step, false);
+            let osi = if ping { OsiLayer::Network } else { OsiLayer::Transport };
+            conversation.push(frame, osi, vec![message], None, step, false);
         }
     }
 }

@@ -1,163 +1,378 @@
-//! One sentence per message: why it exists and what the client may do once it has it. A
-//! timeline event's label may join several messages; the explanation is that of the one that
-//! matters most for the round count, found in the order below.
+//! One sentence per message: why it exists and what the client may do once it has it.
+//!
+//! Each [`Message`] names its [`Explanation`] from what it is, never from its label. An event
+//! may join several messages; it is explained by the one that matters most for the round
+//! count: [`Explanation`]'s variants are declared most telling first, and a lost or
+//! retransmitted packet is explained as such whatever it carried.
 
+use super::message::{FastOpen, Handshake, Http3Frame, Message, Note, QuicFrame, QuicPacket};
 use super::rounds::Side;
+use crate::dissect::quic::header::Kind;
+use crate::dissect::tls::handshake::kind;
 
-/// (what the label contains, who sends it, the explanation), most telling first.
-const EXPLANATIONS: &[(&str, Option<Side>, &str)] = &[
-    ("retransmission", None, "a copy of a message that seemed lost: shown, but it starts no new round"),
-    (
-        "Version Negotiation",
-        None,
-        "the server does not speak the client's QUIC version and lists the ones it does: the client starts again, one more round trip",
-    ),
-    (
-        "long header of version",
-        None,
-        "a QUIC packet in a version rttscope does not read, such as one made up to test version negotiation",
-    ),
-    (
-        "0-RTT[",
-        Some(Side::Client),
-        "QUIC 0-RTT: the request goes with the ClientHello, under keys from an earlier connection; no round trip to wait for",
-    ),
-    (
-        "HelloRetryRequest",
-        None,
-        "the server wants a key share for another group: the client must send a second ClientHello, one more round trip",
-    ),
-    (
-        "Retry",
-        None,
-        "the server wants proof that the client owns its address: the client sends its Initial again with this token, one more round trip",
-    ),
-    (
-        "SYN-ACK",
-        None,
-        "the server accepts the connection and acknowledges the SYN: the client may now send (one round trip spent)",
-    ),
-    (
-        "SYN (TFO cookie request)",
-        None,
-        "a SYN asking for a Fast Open cookie, so that the next connection can carry data in its SYN",
-    ),
-    (
-        "SYN (TFO cookie) ·",
-        None,
-        "TCP Fast Open: the SYN already carries data, saving the round trip of the TCP handshake",
-    ),
-    (
-        "SYN",
-        None,
-        "the client opens a TCP connection: nothing else may be sent until the SYN-ACK comes back (round 0)",
-    ),
-    (
-        "EndOfEarlyData",
-        None,
-        "the client's 0-RTT data is over; what follows is protected with the handshake keys",
-    ),
-    (
-        "ClientHello",
-        None,
-        "the client proposes versions, cipher suites and key shares: the TLS handshake starts",
-    ),
-    (
-        "ServerHello",
-        None,
-        "the server picks the version, suite and key share: from here both sides can compute handshake keys",
-    ),
-    (
-        "ServerHelloDone",
-        None,
-        "TLS 1.2: the server's flight is complete, the client may now send its key exchange",
-    ),
-    (
-        "ClientKeyExchange",
-        None,
-        "TLS 1.2: the client's share of the key exchange; with the server's Finished still to come, it must wait another round trip",
-    ),
-    (
-        "NewSessionTicket",
-        None,
-        "a ticket for resuming later: not needed now, so it adds no round trip even when it arrives first",
-    ),
-    (
-        "Finished",
-        Some(Side::Client),
-        "the client proves it saw the same handshake; it may send its request right behind it",
-    ),
-    (
-        "Finished",
-        Some(Side::Server),
-        "the server proves it saw the same handshake: the client can now trust the keys",
-    ),
-    (
-        "encrypted handshake",
-        Some(Side::Server),
-        "the rest of the server's handshake flight, encrypted (no key log given)",
-    ),
-    (
-        "encrypted handshake",
-        Some(Side::Client),
-        "the client's handshake messages, encrypted (no key log given)",
-    ),
-    ("encrypted data", None, "application data, encrypted (no key log given)"),
-    ("HTTP/3 GET", Some(Side::Client), "the HTTP/3 request: the application finally speaks"),
-    ("HTTP/3", Some(Side::Server), "the HTTP/3 response: the first answer to the request"),
-    (
-        "HANDSHAKE_DONE",
-        None,
-        "QUIC: the server confirms the handshake; the client already sent its request, so no round trip is added",
-    ),
-    (
-        "Handshake (encrypted)",
-        Some(Side::Server),
-        "the rest of the server's QUIC handshake flight, encrypted (no key log given)",
-    ),
-    ("Handshake (encrypted)", Some(Side::Client), "the client's QUIC Finished, encrypted (no key log given)"),
-    ("1-RTT (encrypted)", None, "QUIC application data, encrypted (no key log given)"),
-    ("STREAM", None, "QUIC stream data: HTTP/3 control and request streams"),
-    ("[ACK]", None, "acknowledgements: they keep loss recovery going and start no round"),
-    ("HTTP/2", Some(Side::Client), "the HTTP/2 request: the application finally speaks"),
-    ("HTTP/2", Some(Side::Server), "the HTTP/2 response: the first answer to the request"),
-    ("HTTP", Some(Side::Client), "the HTTP request: the application finally speaks"),
-    ("HTTP", Some(Side::Server), "the HTTP response: the first answer to the request"),
-    ("ApplicationData", None, "application data, protected by the session's keys"),
-    ("ChangeCipherSpec", None, "from here this side encrypts (in TLS 1.3 only a compatibility signal)"),
-    ("Alert", None, "a TLS alert: a warning such as close_notify, or a fatal error that ends the session"),
-    ("ACK", None, "the client acknowledges the SYN-ACK: the TCP handshake is complete"),
-    ("RST", None, "the connection is reset"),
-    ("FIN", None, "this side has nothing more to send"),
-];
+/// What an event is explained as, most telling first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Explanation {
+    LostOnLink,
+    LostBeforeClient,
+    Retransmission,
+    VersionNegotiation,
+    UnreadVersion,
+    ZeroRtt,
+    HelloRetryRequest,
+    Retry,
+    SynAck,
+    TfoCookieRequest,
+    /// A SYN with a Fast Open cookie and data.
+    TfoData,
+    Syn,
+    EndOfEarlyData,
+    ClientHello,
+    ServerHello,
+    ServerHelloDone,
+    ClientKeyExchange,
+    NewSessionTicket,
+    ClientFinished,
+    ServerFinished,
+    ServerEncryptedHandshake,
+    ClientEncryptedHandshake,
+    EncryptedData,
+    Http3Request,
+    Http3Response,
+    HandshakeDone,
+    QuicServerHandshake,
+    QuicClientHandshake,
+    QuicOneRtt,
+    Stream,
+    QuicAck,
+    Http2Request,
+    Http2Response,
+    HttpRequest,
+    HttpResponse,
+    ApplicationData,
+    ChangeCipherSpec,
+    Alert,
+    Ack,
+    Rst,
+    Fin,
+    EchoRequest,
+    EchoReply,
+    Datagram,
+}
 
-/// The explanation for an event with `label` sent by `side`.
-pub fn explain(label: &str, side: Side) -> &'static str {
-    EXPLANATIONS
+impl Explanation {
+    pub fn text(self) -> &'static str {
+        match self {
+            Self::LostOnLink => {
+                "lost on the link: it never reached the server, so nothing answers it until the \
+                 client's retransmission timer fires and sends it again, and that wait is time the handshake loses"
+            }
+            Self::LostBeforeClient => {
+                "lost on the link: it never reached the client, which waits, unanswered, until \
+                 the server's retransmission timer fires and sends it again"
+            }
+            Self::Retransmission => "a copy of a message that seemed lost: shown, but it starts no new round",
+            Self::VersionNegotiation => {
+                "the server does not speak the client's QUIC version and lists the ones it does: the client starts again, one more round trip"
+            }
+            Self::UnreadVersion => {
+                "a QUIC packet in a version rttscope does not read, such as one made up to test version negotiation"
+            }
+            Self::ZeroRtt => {
+                "QUIC 0-RTT: the request goes with the ClientHello, under keys from an earlier connection; no round trip to wait for"
+            }
+            Self::HelloRetryRequest => {
+                "the server wants a key share for another group: the client must send a second ClientHello, one more round trip"
+            }
+            Self::Retry => {
+                "the server wants proof that the client owns its address: the client sends its Initial again with this token, one more round trip"
+            }
+            Self::SynAck => {
+                "the server accepts the connection and acknowledges the SYN: the client may now send (one round trip spent)"
+            }
+            Self::TfoCookieRequest => {
+                "a SYN asking for a Fast Open cookie, so that the next connection can carry data in its SYN"
+            }
+            Self::TfoData => {
+                "TCP Fast Open: the SYN already carries data, saving the round trip of the TCP handshake"
+            }
+            Self::Syn => {
+                "the client opens a TCP connection: nothing else may be sent until the SYN-ACK comes back (round 0)"
+            }
+            Self::EndOfEarlyData => {
+                "the client's 0-RTT data is over; what follows is protected with the handshake keys"
+            }
+            Self::ClientHello => {
+                "the client proposes versions, cipher suites and key shares: the TLS handshake starts"
+            }
+            Self::ServerHello => {
+                "the server picks the version, suite and key share: from here both sides can compute handshake keys"
+            }
+            Self::ServerHelloDone => {
+                "TLS 1.2: the server's flight is complete, the client may now send its key exchange"
+            }
+            Self::ClientKeyExchange => {
+                "TLS 1.2: the client's share of the key exchange; with the server's Finished still to come, it must wait another round trip"
+            }
+            Self::NewSessionTicket => {
+                "a ticket for resuming later: not needed now, so it adds no round trip even when it arrives first"
+            }
+            Self::ClientFinished => {
+                "the client proves it saw the same handshake; it may send its request right behind it"
+            }
+            Self::ServerFinished => {
+                "the server proves it saw the same handshake: the client can now trust the keys"
+            }
+            Self::ServerEncryptedHandshake => {
+                "the rest of the server's handshake flight, encrypted (no key log given)"
+            }
+            Self::ClientEncryptedHandshake => "the client's handshake messages, encrypted (no key log given)",
+            Self::EncryptedData => "application data, encrypted (no key log given)",
+            Self::Http3Request => "the HTTP/3 request: the application finally speaks",
+            Self::Http3Response => "the HTTP/3 response: the first answer to the request",
+            Self::HandshakeDone => {
+                "QUIC: the server confirms the handshake; the client already sent its request, so no round trip is added"
+            }
+            Self::QuicServerHandshake => {
+                "the rest of the server's QUIC handshake flight, encrypted (no key log given)"
+            }
+            Self::QuicClientHandshake => "the client's QUIC Finished, encrypted (no key log given)",
+            Self::QuicOneRtt => "QUIC application data, encrypted (no key log given)",
+            Self::Stream => "QUIC stream data: HTTP/3 control and request streams",
+            Self::QuicAck => "acknowledgements: they keep loss recovery going and start no round",
+            Self::Http2Request => "the HTTP/2 request: the application finally speaks",
+            Self::Http2Response => "the HTTP/2 response: the first answer to the request",
+            Self::HttpRequest => "the HTTP request: the application finally speaks",
+            Self::HttpResponse => "the HTTP response: the first answer to the request",
+            Self::ApplicationData => "application data, protected by the session's keys",
+            Self::ChangeCipherSpec => "from here this side encrypts (in TLS 1.3 only a compatibility signal)",
+            Self::Alert => {
+                "a TLS alert: a warning such as close_notify, or a fatal error that ends the session"
+            }
+            Self::Ack => "the client acknowledges the SYN-ACK: the TCP handshake is complete",
+            Self::Rst => "the connection is reset",
+            Self::Fin => "this side has nothing more to send",
+            Self::EchoRequest => "an echo request: does the host answer, and how long does it take?",
+            Self::EchoReply => "the echo reply: one round trip, measured",
+            Self::Datagram => "a datagram: no handshake, no connection, nothing to wait for",
+        }
+    }
+}
+
+/// Picks one of two explanations by who sent the message.
+fn by_side(side: Side, client: Explanation, server: Explanation) -> Explanation {
+    match side {
+        Side::Client => client,
+        Side::Server => server,
+    }
+}
+
+impl Message {
+    /// The sentence that explains this message sent by `side`; empty when there is none.
+    pub fn explanation(&self, side: Side) -> &'static str {
+        self.explained(side, false).map_or("", Explanation::text)
+    }
+
+    /// What explains this message sent by `side`; `followed` tells whether more messages
+    /// come after it in its packet (a Fast Open SYN followed by data saves a round trip).
+    pub fn explained(&self, side: Side, followed: bool) -> Option<Explanation> {
+        Some(match self {
+            Self::Syn { ack: true, .. } => Explanation::SynAck,
+            Self::Syn { fast_open: Some(FastOpen::CookieRequest), .. } => Explanation::TfoCookieRequest,
+            Self::Syn { fast_open: Some(FastOpen::Cookie), .. } if followed => Explanation::TfoData,
+            Self::Syn { .. } => Explanation::Syn,
+            Self::Ack => Explanation::Ack,
+            Self::Fin => Explanation::Fin,
+            Self::Rst => Explanation::Rst,
+            Self::Segment { .. } => return None,
+            Self::Handshake(message) => return message.explained(side),
+            Self::EncryptedHandshake | Self::Protected { application: false, .. } => {
+                by_side(side, Explanation::ClientEncryptedHandshake, Explanation::ServerEncryptedHandshake)
+            }
+            Self::Protected { application: true, .. } => Explanation::EncryptedData,
+            Self::ChangeCipherSpec => Explanation::ChangeCipherSpec,
+            Self::Alert(_) => Explanation::Alert,
+            Self::ApplicationData => Explanation::ApplicationData,
+            Self::Http1 { .. } => by_side(side, Explanation::HttpRequest, Explanation::HttpResponse),
+            Self::Http2Request { .. } | Self::Http2Response { .. } => {
+                by_side(side, Explanation::Http2Request, Explanation::Http2Response)
+            }
+            Self::Quic(packet) => return packet.explained(side),
+            Self::UnreadVersion(_) => Explanation::UnreadVersion,
+            Self::Datagram { .. } => Explanation::Datagram,
+            Self::EchoRequest { .. } => Explanation::EchoRequest,
+            Self::EchoReply { .. } => Explanation::EchoReply,
+        })
+    }
+}
+
+impl Handshake {
+    fn explained(self, side: Side) -> Option<Explanation> {
+        Some(match self.kind {
+            kind::CLIENT_HELLO => Explanation::ClientHello,
+            kind::SERVER_HELLO if self.hello_retry => Explanation::HelloRetryRequest,
+            // The ServerHelloDone has kept the ServerHello's sentence since the days when
+            // labels were matched by substring ("ServerHelloDone" holds "ServerHello"); its own,
+            // Explanation::ServerHelloDone, waits for a change that may alter explanations.
+            kind::SERVER_HELLO | kind::SERVER_HELLO_DONE => Explanation::ServerHello,
+            kind::END_OF_EARLY_DATA => Explanation::EndOfEarlyData,
+            kind::CLIENT_KEY_EXCHANGE => Explanation::ClientKeyExchange,
+            kind::NEW_SESSION_TICKET => Explanation::NewSessionTicket,
+            kind::FINISHED => by_side(side, Explanation::ClientFinished, Explanation::ServerFinished),
+            _ => return None,
+        })
+    }
+}
+
+impl QuicPacket {
+    fn explained(&self, side: Side) -> Option<Explanation> {
+        let Some(frames) = &self.frames else {
+            return match (self.kind, side) {
+                (Kind::VersionNegotiation, _) => Some(Explanation::VersionNegotiation),
+                (Kind::Retry, _) => Some(Explanation::Retry),
+                (Kind::Handshake, _) => {
+                    Some(by_side(side, Explanation::QuicClientHandshake, Explanation::QuicServerHandshake))
+                }
+                (Kind::Short, _) => Some(Explanation::QuicOneRtt),
+                _ => None,
+            };
+        };
+        let zero_rtt = (self.kind == Kind::ZeroRtt && side == Side::Client && !frames.is_empty())
+            .then_some(Explanation::ZeroRtt);
+        let acks = (frames.as_slice() == [QuicFrame::Ack]).then_some(Explanation::QuicAck);
+        let carried = frames.iter().filter_map(|frame| frame.explained(side));
+        zero_rtt.into_iter().chain(acks).chain(carried).min()
+    }
+}
+
+impl QuicFrame {
+    fn explained(&self, side: Side) -> Option<Explanation> {
+        match self {
+            Self::Crypto(messages) => messages.iter().filter_map(|message| message.explained(side)).min(),
+            Self::Stream { http3, .. } => {
+                http3.iter().filter_map(|frame| frame.explained(side)).chain([Explanation::Stream]).min()
+            }
+            Self::HandshakeDone => Some(Explanation::HandshakeDone),
+            _ => None,
+        }
+    }
+}
+
+impl Http3Frame {
+    fn explained(&self, side: Side) -> Option<Explanation> {
+        match (self, side) {
+            // A client's request other than a GET has kept the sentence of the stream that
+            // carries it, as when labels were matched by substring ("HTTP/3 GET").
+            (Self::Request { method, .. }, Side::Client) if method == "GET" => {
+                Some(Explanation::Http3Request)
+            }
+            (Self::Request { .. } | Self::Response { .. } | Self::Headers, Side::Server) => {
+                Some(Explanation::Http3Response)
+            }
+            _ => None,
+        }
+    }
+}
+
+impl Note {
+    fn explained(self) -> Option<Explanation> {
+        match self {
+            Self::Retransmission => Some(Explanation::Retransmission),
+            Self::LostOnLink => Some(Explanation::LostOnLink),
+            Self::LostBeforeClient => Some(Explanation::LostBeforeClient),
+            Self::SentAgain | Self::EarlyDataRejected => None,
+        }
+    }
+}
+
+/// The explanation of an event of `messages` sent by `side`, with `notes`: that of the most
+/// telling of them; empty when none explains it.
+pub fn explain(messages: &[Message], notes: &[Note], side: Side) -> &'static str {
+    let told = messages
         .iter()
-        .find(|(needle, from, _)| label.contains(needle) && from.is_none_or(|from| from == side))
-        .map_or("", |(_, _, text)| text)
+        .enumerate()
+        .filter_map(|(at, message)| message.explained(side, at + 1 < messages.len()));
+    notes.iter().filter_map(|note| note.explained()).chain(told).min().map_or("", Explanation::text)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dissect::quic::header::Kind;
+
+    fn handshake(kind: u8) -> Message {
+        Message::Handshake(Handshake { kind, hello_retry: false })
+    }
+
+    #[test]
+    fn each_message_explains_itself() {
+        assert!(handshake(kind::NEW_SESSION_TICKET).explanation(Side::Server).contains("adds no round trip"));
+        assert!(handshake(kind::CLIENT_HELLO).explanation(Side::Client).contains("handshake starts"));
+        assert!(handshake(kind::FINISHED).explanation(Side::Client).starts_with("the client proves"));
+        assert!(handshake(kind::FINISHED).explanation(Side::Server).starts_with("the server proves"));
+        let hello_retry = Message::Handshake(Handshake { kind: kind::SERVER_HELLO, hello_retry: true });
+        assert!(hello_retry.explanation(Side::Server).contains("key share"));
+        let retry = Message::Quic(QuicPacket { kind: Kind::Retry, frames: None });
+        assert!(retry.explanation(Side::Server).contains("owns its address"));
+        assert!(Message::Http1 { start_line: "GET /".into() }.explanation(Side::Client).contains("request"));
+        assert!(
+            Message::Http1 { start_line: "200 OK".into() }.explanation(Side::Server).contains("response")
+        );
+        assert!(Message::Alert(Some("Close Notify")).explanation(Side::Server).starts_with("a TLS alert"));
+        assert_eq!(handshake(kind::CERTIFICATE).explanation(Side::Server), "");
+        assert_eq!(Message::Segment { len: 10 }.explanation(Side::Client), "");
+    }
 
     #[test]
     fn the_message_that_decides_the_round_explains_the_event() {
+        let server_flight =
+            [handshake(kind::SERVER_HELLO), Message::ChangeCipherSpec, handshake(kind::ENCRYPTED_EXTENSIONS)];
+        assert!(explain(&server_flight, &[], Side::Server).starts_with("the server picks"));
+        let syn = Message::Syn { ack: false, fast_open: None };
         assert!(
-            explain("ServerHello · ChangeCipherSpec · EncryptedExtensions", Side::Server)
-                .starts_with("the server picks")
+            explain(std::slice::from_ref(&syn), &[Note::Retransmission], Side::Client)
+                .contains("starts no new round")
         );
-        assert!(explain("NewSessionTicket", Side::Server).contains("adds no round trip"));
-        assert!(explain("SYN (retransmission)", Side::Client).contains("starts no new round"));
-        assert!(explain("HTTP GET /", Side::Client).contains("request"));
-        assert_eq!(explain("something else", Side::Client), "");
-        // QUIC: a TLS HelloRetryRequest is not a QUIC Retry, and the request in 0-RTT wins
-        // over the ClientHello beside it.
-        assert!(explain("HelloRetryRequest", Side::Server).contains("key share"));
-        assert!(explain("Retry", Side::Server).contains("owns its address"));
-        assert!(explain("Initial[CRYPTO: ClientHello] · 0-RTT[STREAM 0]", Side::Client).contains("0-RTT"));
-        assert!(explain("1-RTT[ACK]", Side::Client).contains("start no round"));
+        assert!(explain(&[syn], &[Note::LostOnLink], Side::Client).contains("never reached the server"));
+        // The HTTP response explains its segment, wherever the alert beside it falls.
+        let response = Message::Http1 { start_line: "200 OK".into() };
+        let close = Message::Alert(Some("Close Notify"));
+        assert!(explain(&[response.clone(), close.clone()], &[], Side::Server).contains("HTTP response"));
+        assert!(explain(&[close, response], &[], Side::Server).contains("HTTP response"));
+        assert_eq!(explain(&[Message::Segment { len: 1 }], &[Note::SentAgain], Side::Client), "");
+    }
+
+    #[test]
+    fn a_fast_open_syn_saves_a_round_trip_only_with_data_behind_it() {
+        let syn = Message::Syn { ack: false, fast_open: Some(FastOpen::Cookie) };
+        assert!(explain(std::slice::from_ref(&syn), &[], Side::Client).starts_with("the client opens"));
+        assert!(
+            explain(&[syn, handshake(kind::CLIENT_HELLO)], &[], Side::Client).starts_with("TCP Fast Open")
+        );
+        let asking = Message::Syn { ack: false, fast_open: Some(FastOpen::CookieRequest) };
+        assert!(asking.explanation(Side::Client).contains("asking for a Fast Open cookie"));
+    }
+
+    #[test]
+    fn quic_packets_are_explained_by_what_they_carry() {
+        let hello = QuicFrame::Crypto(vec![Handshake { kind: kind::CLIENT_HELLO, hello_retry: false }]);
+        let get = QuicFrame::Stream {
+            stream_id: 0,
+            http3: vec![Http3Frame::Request { method: "GET".into(), path: "/".into() }],
+        };
+        let initial = Message::Quic(QuicPacket { kind: Kind::Initial, frames: Some(vec![hello]) });
+        let zero_rtt = Message::Quic(QuicPacket { kind: Kind::ZeroRtt, frames: Some(vec![get.clone()]) });
+        // The request in 0-RTT wins over the ClientHello beside it.
+        assert!(explain(&[initial.clone(), zero_rtt], &[], Side::Client).contains("0-RTT"));
+        assert!(explain(&[initial], &[], Side::Client).contains("handshake starts"));
+        let one_rtt = Message::Quic(QuicPacket { kind: Kind::Short, frames: Some(vec![get]) });
+        assert!(one_rtt.explanation(Side::Client).starts_with("the HTTP/3 request"));
+        let acks = Message::Quic(QuicPacket { kind: Kind::Short, frames: Some(vec![QuicFrame::Ack]) });
+        assert!(acks.explanation(Side::Client).contains("start no round"));
+        let control = QuicFrame::Stream { stream_id: 3, http3: vec![Http3Frame::Other("SETTINGS")] };
+        let settings = Message::Quic(QuicPacket { kind: Kind::Short, frames: Some(vec![control]) });
+        assert!(settings.explanation(Side::Server).starts_with("QUIC stream data"));
+        let sealed = Message::Quic(QuicPacket { kind: Kind::Handshake, frames: None });
+        assert!(sealed.explanation(Side::Client).contains("client's QUIC Finished"));
     }
 }

@@ -4,26 +4,33 @@
 //! Sans-IO: [`Builder::handle_packet`] takes the packets the tracker produced, in capture order;
 //! [`Builder::finish`] returns the connections. Events are read off the layers a packet
 //! already has (TCP flags and analysis, TLS records and messages, HTTP messages), one event per
-//! packet and direction, so a timeline never disagrees with what `dissect` shows. Rounds come
-//! from [`rounds::count`]; labels and explanations from [`explain`].
+//! packet and direction, so a timeline never disagrees with what `dissect` shows. Each event
+//! holds its typed [`Message`]s in wire order; its label is theirs joined, and its explanation
+//! that of the most telling one ([`explain`]). Rounds come from [`rounds::count`].
 
 mod datagram;
 pub mod explain;
+mod http;
+pub mod message;
 mod quic;
 pub mod rounds;
 mod tls;
 mod vantage;
+mod variant;
 
 use serde::Serialize;
 
 use crate::capture::Frame;
 use crate::dissect::tcp::{analysis, flag};
 use crate::dissect::{Annotation, Header, Packet};
+use crate::osi::OsiLayer;
+pub use message::{Message, Note};
 use rounds::{Answers, Side, Step};
 pub use vantage::{Timelines, Vantage};
+pub use variant::{EarlyData, Tfo, Transport, Variant};
 
 /// One message of a connection.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Event {
     pub frame: u64,
     /// When the capture saw it (with two vantage points: at the client's side), in
@@ -31,54 +38,87 @@ pub struct Event {
     pub t_ms: f64,
     /// With two vantage points: when the sender sent it and when the receiver got it, on the
     /// same clock as `t_ms`; their difference is the one-way delay, measured.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub sent_ms: Option<f64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub arrived_ms: Option<f64>,
     pub dir: Side,
     pub round: u32,
-    pub osi: u8,
-    pub label: String,
-    pub explain: &'static str,
-    #[serde(skip)]
+    /// The highest OSI layer the packet's messages play on.
+    pub osi: OsiLayer,
+    /// What the packet carried in this direction, in wire order.
+    pub messages: Vec<Message>,
+    /// What befell the packet (a retransmission, a loss), in the order it was learnt.
+    pub notes: Vec<Note>,
     pub step: Step,
     /// Application data the client sent before the ServerHello: 0-RTT early data.
-    #[serde(skip)]
     pub early: bool,
     /// The capture time, in nanoseconds since the epoch.
-    #[serde(skip)]
     at_ns: i64,
     /// What finds the copy of this message captured at the link's other end.
-    #[serde(skip)]
     copy: u64,
 }
 
+impl Event {
+    /// Its messages' labels joined with " · ", then its notes.
+    pub fn label(&self) -> String {
+        message::label(&self.messages, &self.notes)
+    }
+
+    /// Why the event's most telling message exists; empty when none is explained.
+    pub fn explanation(&self) -> &'static str {
+        explain::explain(&self.messages, &self.notes, self.dir)
+    }
+}
+
+impl Serialize for Event {
+    /// DESIGN section 5's event: the OSI layer as its number, the label and explanation as text.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Shown {
+            frame: u64,
+            t_ms: f64,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            sent_ms: Option<f64>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            arrived_ms: Option<f64>,
+            dir: Side,
+            round: u32,
+            osi: u8,
+            label: String,
+            explain: &'static str,
+        }
+        Shown {
+            frame: self.frame,
+            t_ms: self.t_ms,
+            sent_ms: self.sent_ms,
+            arrived_ms: self.arrived_ms,
+            dir: self.dir,
+            round: self.round,
+            osi: self.osi.number(),
+            label: self.label(),
+            explain: self.explanation(),
+        }
+        .serialize(serializer)
+    }
+}
+
 /// DESIGN section 3's textbook round trips of a variant: `(request_rtts, response_rtts)`.
-pub fn textbook(variant: &str) -> Option<(u32, u32)> {
-    Some(match variant {
-        "http" => (1, 2),
-        "tls12" => (3, 4),
-        "tls12-resumed" => (2, 3),
-        "tls13" => (2, 3),
-        "tls13-0rtt" | "tfo-tls13" | "quic" => (1, 2),
-        "tfo-tls13-0rtt" | "quic-0rtt" => (0, 1),
-        _ => return None,
-    })
+pub fn textbook(variant: Variant) -> Option<(u32, u32)> {
+    variant.textbook()
 }
 
 /// A connection's timeline and what it was.
 #[derive(Clone, Debug, Serialize)]
 pub struct Connection {
     pub id: u32,
-    pub transport: &'static str,
+    pub transport: Transport,
     pub client: String,
     pub server: String,
-    pub variant: &'static str,
+    pub variant: Variant,
     pub tls_version: Option<&'static str>,
     pub alpn: Option<String>,
     pub sni: Option<String>,
-    pub tfo: &'static str,
-    pub early_data: &'static str,
+    pub tfo: Tfo,
+    pub early_data: EarlyData,
     pub resumed: bool,
     pub hello_retry: bool,
     /// QUIC: the server answered the first Initial with a Retry.
@@ -103,7 +143,7 @@ pub struct Connection {
 #[derive(Clone, Default)]
 struct Pending {
     stream: u32,
-    transport: &'static str,
+    transport: Transport,
     first_frame: u64,
     /// For pings: the time from each request to its reply, the first one kept.
     echo_rtt_ns: Option<i64>,
@@ -191,7 +231,7 @@ impl Builder {
         let index = tcp_analysis.stream as usize;
         while self.connections.len() <= index {
             let stream = self.connections.len() as u32;
-            self.connections.push(Pending { stream, transport: "tcp", ..Pending::default() });
+            self.connections.push(Pending { stream, transport: Transport::Tcp, ..Pending::default() });
         }
         let connection = &mut self.connections[index];
         connection.count(frame);
@@ -224,31 +264,24 @@ impl Builder {
         };
         let retransmission =
             tcp_analysis.flags & (analysis::RETRANSMISSION | analysis::FAST_RETRANSMISSION) != 0;
-        let mut parts: Vec<String> = Vec::new();
+        let mut messages: Vec<Message> = Vec::new();
         let mut step =
             Step { side, syn: false, handshake: false, application: false, gating: None, retransmission };
-        let mut osi = 4u8;
+        let mut osi = OsiLayer::Transport;
         if flags & flag::SYN != 0 {
-            let fast_open = tcp.fast_open();
-            let label = if flags & flag::ACK != 0 { "SYN-ACK" } else { "SYN" };
-            let mut label = label.to_owned();
-            match (fast_open, side) {
-                (Some(crate::dissect::tcp::FastOpen::CookieRequest), Side::Client) => {
-                    label.push_str(" (TFO cookie request)");
+            use crate::dissect::tcp::FastOpen as TcpFastOpen;
+            let fast_open = match (tcp.fast_open(), side) {
+                (Some(TcpFastOpen::CookieRequest), Side::Client) => {
                     connection.cookie_request = true;
+                    Some(message::FastOpen::CookieRequest)
                 }
-                (Some(crate::dissect::tcp::FastOpen::Cookie(_)), Side::Client) => {
-                    label.push_str(" (TFO cookie)")
-                }
-                (Some(crate::dissect::tcp::FastOpen::Cookie(_)), Side::Server) => {
-                    label.push_str(" (TFO cookie)")
-                }
-                _ => {}
-            }
+                (Some(TcpFastOpen::Cookie(_)), _) => Some(message::FastOpen::Cookie),
+                _ => None,
+            };
             if side == Side::Client && !tcp.payload.is_empty() {
                 connection.syn_data = true;
             }
-            parts.push(label);
+            messages.push(Message::Syn { ack: flags & flag::ACK != 0, fast_open });
             if flags & flag::ACK == 0 && side == Side::Client {
                 step.syn = true;
                 connection.syn_ns.get_or_insert(frame.ts_ns);
@@ -257,26 +290,22 @@ impl Builder {
                 connection.syn_ack_ns.get_or_insert(frame.ts_ns);
             }
         }
-        let before_tls = parts.len();
-        connection.tls_events(packet, &mut parts, &mut step, &mut osi);
-        let before_http = parts.len();
-        connection.http_events(packet, &mut parts, &mut step, &mut osi);
+        let before_tls = messages.len();
+        connection.tls_events(packet, &mut messages, &mut step, &mut osi);
+        let http = connection.http_events(packet, &mut step, &mut osi);
         // A segment TCP calls a retransmission whose records are read here for the first time
         // is the first copy to reach this point of the path (the earlier one was lost on the
         // way): it counts as the message, not as a copy of it.
-        let first_copy_here = retransmission && parts.len() > before_tls;
+        let first_copy_here = retransmission && (messages.len() > before_tls || !http.is_empty());
         if first_copy_here {
             step.retransmission = false;
         }
-        // An HTTP message names the data that carried it.
-        if parts.len() > before_http {
-            parts.retain(|part| part != "ApplicationData");
-        }
+        http::in_place_of_application_data(&mut messages, http);
         if flags & flag::FIN != 0 {
-            parts.push("FIN".to_owned());
+            messages.push(Message::Fin);
         }
         if flags & flag::RST != 0 {
-            parts.push("RST".to_owned());
+            messages.push(Message::Rst);
         }
         // The ACK that completes the handshake is a message of its own; other bare ACKs are not.
         let completes_handshake = side == Side::Client
@@ -285,26 +314,24 @@ impl Builder {
             && !connection
                 .events
                 .iter()
-                .any(|event| event.dir == Side::Client && event.label.starts_with("ACK"));
-        if parts.is_empty() && completes_handshake {
-            parts.push("ACK".to_owned());
+                .any(|event| event.dir == Side::Client && event.messages.first() == Some(&Message::Ack));
+        if messages.is_empty() && completes_handshake {
+            messages.push(Message::Ack);
         }
         // A retransmitted segment is not decoded again: it is shown for what it is.
-        if parts.is_empty() && retransmission && !tcp.payload.is_empty() {
-            parts.push(format!("{} bytes", tcp.payload.len()));
+        if messages.is_empty() && retransmission && !tcp.payload.is_empty() {
+            messages.push(Message::Segment { len: tcp.payload.len() });
         }
-        if parts.is_empty() {
+        if messages.is_empty() {
             return;
         }
-        let mut label = parts.join(" · ");
-        if first_copy_here {
-            label.push_str(" (sent again: the first copy was lost)");
-        } else if retransmission {
-            label.push_str(" (retransmission)");
-        }
+        let note = if first_copy_here {
+            Some(Note::SentAgain)
+        } else {
+            retransmission.then_some(Note::Retransmission)
+        };
         let early = side == Side::Client && step.application && !connection.server_hello_seen;
-        let explain = explain::explain(&label, side);
-        connection.push(frame, osi, label, explain, step, early);
+        connection.push(frame, osi, messages, note, step, early);
     }
 
     /// The connections seen so far, as [`Builder::finish`] would return them now; the builder
@@ -341,9 +368,9 @@ impl Pending {
     fn push(
         &mut self,
         frame: &Frame<'_>,
-        osi: u8,
-        label: String,
-        explain: &'static str,
+        osi: OsiLayer,
+        messages: Vec<Message>,
+        note: Option<Note>,
         step: Step,
         early: bool,
     ) {
@@ -361,48 +388,13 @@ impl Pending {
             dir: step.side,
             round: 0,
             osi,
-            label,
-            explain,
+            messages,
+            notes: note.into_iter().collect(),
             step,
             early,
             at_ns: frame.ts_ns,
             copy: vantage::copy_key(frame),
         });
-    }
-
-    fn http_events(&mut self, packet: &Packet<'_>, parts: &mut Vec<String>, step: &mut Step, osi: &mut u8) {
-        let before = parts.len();
-        for layer in &packet.layers {
-            match &layer.header {
-                Header::Http(http) => {
-                    for message in &http.messages {
-                        let head = message.span.bytes.get(..message.head_len).unwrap_or(&[]);
-                        let line = head.split(|byte| *byte == b'\r' || *byte == b'\n').next().unwrap_or(&[]);
-                        parts.push(trim_version(&format!(
-                            "HTTP {}",
-                            String::from_utf8_lossy(line).trim_end()
-                        )));
-                    }
-                }
-                Header::Http2(http2) => {
-                    for frame in http2.frames.iter().filter_map(|frame| frame.headers.as_ref()) {
-                        let text = |value: &[u8]| String::from_utf8_lossy(value).into_owned();
-                        match (frame.get(":method"), frame.get(":path"), frame.get(":status")) {
-                            (Some(method), Some(path), _) => {
-                                parts.push(format!("HTTP/2 {} {}", text(method), text(path)))
-                            }
-                            (_, _, Some(status)) => parts.push(format!("HTTP/2 {}", text(status))),
-                            _ => {}
-                        }
-                    }
-                }
-                _ => {}
-            }
-        }
-        if parts.len() > before {
-            *osi = 7;
-            step.application = true;
-        }
     }
 
     fn finish(mut self, far: &vantage::FarSide) -> Connection {
@@ -424,7 +416,7 @@ impl Pending {
         if self.early_offered && self.early_accepted == Some(false) {
             for event in self.events.iter_mut().filter(|event| event.early) {
                 event.step.application = false;
-                event.label.push_str(" (0-RTT rejected: sent again later)");
+                event.notes.push(Note::EarlyDataRejected);
             }
         }
         let steps: Vec<Step> = self.events.iter().map(|event| event.step).collect();
@@ -437,34 +429,35 @@ impl Pending {
         let at = |index: Option<usize>| index.and_then(|i| events.get(i)).map(|event| event.t_ms);
         let tls13 = self.tls_version == Some(0x0304);
         let early = match (self.early_offered, self.early_accepted) {
-            (false, _) => "none",
-            (true, Some(false)) => "rejected",
-            (true, _) => "accepted",
+            (false, _) => EarlyData::None,
+            (true, Some(false)) => EarlyData::Rejected,
+            (true, _) => EarlyData::Accepted,
         };
         let tfo = if self.syn_data {
-            "data-in-syn"
+            Tfo::DataInSyn
         } else if self.cookie_request {
-            "cookie-request"
+            Tfo::CookieRequest
         } else {
-            "none"
+            Tfo::None
         };
-        let first_round = if self.syn_data || self.transport == "quic" { 0 } else { 1 };
-        let request_in_early_data = counted.request == Some(first_round) && early == "accepted";
-        let variant = match (self.transport, self.tls_version, tfo == "data-in-syn") {
-            ("icmp", _, _) => "icmp",
-            ("udp", _, _) => "udp",
-            ("quic", _, _) if request_in_early_data => "quic-0rtt",
-            ("quic", _, _) => "quic",
-            (_, tls_version, syn_data) => match (tls_version, syn_data) {
-                (None, _) if events.iter().any(|e| e.osi == 7) => "http",
-                (None, _) => "tcp",
-                (Some(_), true) if tls13 && request_in_early_data => "tfo-tls13-0rtt",
-                (Some(_), true) if tls13 => "tfo-tls13",
-                (Some(_), _) if tls13 && request_in_early_data => "tls13-0rtt",
-                (Some(_), _) if tls13 => "tls13",
-                (Some(_), _) if self.resumed => "tls12-resumed",
-                (Some(_), _) => "tls12",
-            },
+        let first_round = if self.syn_data || self.transport == Transport::Quic { 0 } else { 1 };
+        let request_in_early_data = counted.request == Some(first_round) && early == EarlyData::Accepted;
+        let syn_data = tfo == Tfo::DataInSyn;
+        let variant = match (self.transport, self.tls_version) {
+            (Transport::Icmp, _) => Variant::Icmp,
+            (Transport::Udp, _) => Variant::Udp,
+            (Transport::Quic, _) if request_in_early_data => Variant::QuicZeroRtt,
+            (Transport::Quic, _) => Variant::Quic,
+            (Transport::Tcp, None) if events.iter().any(|e| e.osi == OsiLayer::Application) => Variant::Http,
+            (Transport::Tcp, None) => Variant::Tcp,
+            (Transport::Tcp, Some(_)) if tls13 && syn_data && request_in_early_data => {
+                Variant::TfoTls13ZeroRtt
+            }
+            (Transport::Tcp, Some(_)) if tls13 && syn_data => Variant::TfoTls13,
+            (Transport::Tcp, Some(_)) if tls13 && request_in_early_data => Variant::Tls13ZeroRtt,
+            (Transport::Tcp, Some(_)) if tls13 => Variant::Tls13,
+            (Transport::Tcp, Some(_)) if self.resumed => Variant::Tls12Resumed,
+            (Transport::Tcp, Some(_)) => Variant::Tls12,
         };
         let (client, server) = self.endpoints.unwrap_or_default();
         Connection {
@@ -505,14 +498,45 @@ fn millis_between(from_ns: i64, to_ns: i64) -> f64 {
     (i128::from(to_ns) - i128::from(from_ns)) as f64 / 1e6
 }
 
-/// "HTTP GET /x HTTP/1.1" without the version at the end; "HTTP HTTP/1.1 200 OK" as "HTTP 200 OK".
-fn trim_version(label: &str) -> String {
-    let trimmed =
-        label.strip_suffix(" HTTP/1.1").or_else(|| label.strip_suffix(" HTTP/1.0")).unwrap_or(label);
-    trimmed.replacen("HTTP HTTP/1.1 ", "HTTP ", 1).replacen("HTTP HTTP/1.0 ", "HTTP ", 1)
-}
-
 /// A TLS version as a number, "1.3", from the registry's "TLS 1.3".
 fn version_number(version: u16) -> Option<&'static str> {
     crate::dissect::tls::names::version(version)?.strip_prefix("TLS ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_event_serializes_as_documented() {
+        let event = Event {
+            frame: 4,
+            t_ms: 0.5,
+            sent_ms: None,
+            arrived_ms: None,
+            dir: Side::Server,
+            round: 2,
+            osi: OsiLayer::Application,
+            messages: vec![Message::Http1 { start_line: "200 OK".to_owned() }, Message::Fin],
+            notes: vec![Note::Retransmission],
+            step: Step {
+                side: Side::Server,
+                syn: false,
+                handshake: false,
+                application: true,
+                gating: None,
+                retransmission: true,
+            },
+            early: false,
+            at_ns: 0,
+            copy: 0,
+        };
+        let json = serde_json::to_string(&event).ok();
+        assert_eq!(
+            json.as_deref(),
+            Some(
+                r#"{"frame":4,"t_ms":0.5,"dir":"s2c","round":2,"osi":7,"label":"HTTP 200 OK · FIN (retransmission)","explain":"a copy of a message that seemed lost: shown, but it starts no new round"}"#
+            )
+        );
+    }
 }

@@ -10,10 +10,9 @@
 //! again, with nothing new beside it, is a retransmission. Without a key log, a client's
 //! Handshake packets are its handshake, 0-RTT and 1-RTT packets application data.
 
-use std::fmt::Write as _;
-
+use super::message::{Http3Frame, Message, Note, QuicFrame, QuicPacket};
 use super::rounds::{Answers, Side, Step};
-use super::{Builder, Pending, explain};
+use super::{Builder, Pending, Transport};
 use crate::capture::Frame;
 use crate::dissect::http3::{self, Http3};
 use crate::dissect::quic::CryptoTls;
@@ -21,6 +20,7 @@ use crate::dissect::quic::frame::{self, kind};
 use crate::dissect::quic::header::Kind;
 use crate::dissect::tls::handshake;
 use crate::dissect::{Header, Packet, qpack};
+use crate::osi::OsiLayer;
 
 impl Builder {
     /// A datagram of a QUIC connection, found by its UDP conversation (the first Initial, a
@@ -46,7 +46,8 @@ impl Builder {
             }
             _ => None,
         };
-        let known = self.udp.get(&stream).is_some_and(|&index| self.others[index].transport == "quic");
+        let known =
+            self.udp.get(&stream).is_some_and(|&index| self.others[index].transport == Transport::Quic);
         if quic.is_none() && unknown_version.is_none() && !known {
             return false;
         }
@@ -91,7 +92,7 @@ impl Builder {
             self.quic.insert(number, index);
         }
         let connection = &mut self.others[index];
-        connection.transport = "quic";
+        connection.transport = Transport::Quic;
         connection.tls_version = Some(0x0304);
         let connection = &mut self.others[index];
         let side = match &connection.client {
@@ -106,11 +107,11 @@ impl Builder {
             gating: None,
             retransmission: false,
         };
-        let mut parts = Vec::new();
+        let mut messages = Vec::new();
         let mut sent_again = 0;
         let mut new_data = false;
         if let Some(version) = unknown_version {
-            parts.push(format!("long header of version {version:#010x}, which rttscope does not read"));
+            messages.push(Message::UnreadVersion(version));
             if side == Side::Client {
                 step.handshake = true;
                 connection.syn_ns.get_or_insert(frame.ts_ns);
@@ -120,7 +121,6 @@ impl Builder {
         let mut only_acks = !packets.is_empty();
         for (at, quic_packet) in packets.iter().enumerate() {
             let kind = quic_packet.header.kind;
-            let mut label = kind.name().to_owned();
             match kind {
                 Kind::Retry | Kind::VersionNegotiation => {
                     if side == Side::Server {
@@ -134,7 +134,7 @@ impl Builder {
                         }
                     }
                     only_acks = false;
-                    parts.push(label);
+                    messages.push(Message::Quic(QuicPacket { kind, frames: None }));
                     continue;
                 }
                 Kind::Initial if side == Side::Client => {
@@ -147,13 +147,12 @@ impl Builder {
             }
             let Some(plaintext) = &quic_packet.plaintext else {
                 only_acks = false;
-                label.push_str(" (encrypted)");
                 match (kind, side) {
                     (Kind::Handshake, Side::Client) => step.handshake = true,
                     (Kind::ZeroRtt | Kind::Short, _) => step.application = true,
                     _ => {}
                 }
-                parts.push(label);
+                messages.push(Message::Quic(QuicPacket { kind, frames: None }));
                 continue;
             };
             let mut shown = Vec::new();
@@ -162,7 +161,7 @@ impl Builder {
                 match quic_frame.kind {
                     kind::CRYPTO => {
                         let carried = crypto.iter().filter(|tls| tls.packet == at);
-                        let messages: Vec<String> = carried
+                        let handshake = carried
                             .flat_map(|tls| tls.messages.iter())
                             .filter_map(|message| {
                                 let message_kind = *message.bytes.first()?;
@@ -175,11 +174,7 @@ impl Builder {
                         } else {
                             sent_again += 1;
                         }
-                        if messages.is_empty() {
-                            shown.push("CRYPTO".to_owned());
-                        } else {
-                            shown.push(format!("CRYPTO: {}", messages.join(" · ")));
-                        }
+                        shown.push(QuicFrame::Crypto(handshake));
                         if side == Side::Client && kind != Kind::Short {
                             step.handshake = true;
                         }
@@ -190,98 +185,77 @@ impl Builder {
                         if side == Side::Client || stream_id & 0x02 == 0 {
                             step.application = true;
                         }
-                        shown.push(stream_label(stream_id, &http3, (at, quic_frame.range.start)));
+                        let http3 = http3_frames(&http3, (at, quic_frame.range.start));
+                        shown.push(QuicFrame::Stream { stream_id, http3 });
                     }
-                    kind::HANDSHAKE_DONE => shown.push("HANDSHAKE_DONE".to_owned()),
+                    kind::HANDSHAKE_DONE => shown.push(QuicFrame::HandshakeDone),
                     kind::CONNECTION_CLOSE | kind::CONNECTION_CLOSE_APP => {
-                        shown.push("CONNECTION_CLOSE".to_owned())
+                        shown.push(QuicFrame::ConnectionClose)
                     }
-                    kind::NEW_TOKEN => shown.push("NEW_TOKEN".to_owned()),
-                    kind::NEW_CONNECTION_ID => push_counted(&mut shown, "NEW_CONNECTION_ID"),
-                    kind::RETIRE_CONNECTION_ID => push_counted(&mut shown, "RETIRE_CONNECTION_ID"),
-                    kind::PATH_CHALLENGE => shown.push("PATH_CHALLENGE".to_owned()),
-                    kind::PATH_RESPONSE => shown.push("PATH_RESPONSE".to_owned()),
+                    kind::NEW_TOKEN => shown.push(QuicFrame::NewToken),
+                    kind::NEW_CONNECTION_ID => {
+                        QuicFrame::push_counted(&mut shown, QuicFrame::NewConnectionId(1))
+                    }
+                    kind::RETIRE_CONNECTION_ID => {
+                        QuicFrame::push_counted(&mut shown, QuicFrame::RetireConnectionId(1))
+                    }
+                    kind::PATH_CHALLENGE => shown.push(QuicFrame::PathChallenge),
+                    kind::PATH_RESPONSE => shown.push(QuicFrame::PathResponse),
                     kind::DATAGRAM | kind::DATAGRAM_LENGTH => {
                         step.application = true;
-                        shown.push("DATAGRAM".to_owned())
+                        shown.push(QuicFrame::Datagram)
                     }
                     kind::ACK | kind::ACK_ECN => acks = true,
                     _ => {}
                 }
             }
             if shown.is_empty() && acks {
-                shown.push("ACK".to_owned());
+                shown.push(QuicFrame::Ack);
             } else {
                 only_acks = false;
             }
-            if !shown.is_empty() {
-                let _ = write!(label, "[{}]", shown.join(", "));
-            }
-            parts.push(label);
+            messages.push(Message::Quic(QuicPacket { kind, frames: Some(shown) }));
         }
         step.retransmission = sent_again > 0 && !new_data;
         // Acknowledgements alone move nothing forward: like bare TCP ACKs, they are not shown.
-        if parts.is_empty() || only_acks {
+        if messages.is_empty() || only_acks {
             return true;
         }
-        let mut label = parts.join(" · ");
-        if step.retransmission {
-            label.push_str(" (retransmission)");
-        }
+        let note = step.retransmission.then_some(Note::Retransmission);
         let early = side == Side::Client
             && step.application
             && packets.iter().any(|packet| packet.header.kind == Kind::ZeroRtt);
         if early {
             connection.early_sent = true;
         }
-        let osi = if step.application { 7 } else { 5 };
-        let explain = explain::explain(&label, side);
-        connection.push(frame, osi, label, explain, step, early);
+        let osi = if step.application { OsiLayer::Application } else { OsiLayer::Session };
+        connection.push(frame, osi, messages, note, step, early);
         true
     }
 }
 
-/// Adds a frame name, or counts it again when the last one shown was the same: "NEW_CONNECTION_ID
-/// ×4" rather than four names.
-fn push_counted(shown: &mut Vec<String>, name: &str) {
-    if let Some(last) = shown.last_mut()
-        && let Some(rest) = last.strip_prefix(name)
-    {
-        let count = rest.strip_prefix(" ×").and_then(|n| n.parse::<u32>().ok()).unwrap_or(1);
-        *last = format!("{name} ×{}", count + 1);
-        return;
-    }
-    shown.push(name.to_owned());
-}
-
-/// "STREAM 0: HTTP/3 GET https://server.test/hello.txt", or the stream's HTTP/3 frame names.
-fn stream_label(stream_id: u64, http3: &[&Http3<'_>], anchor: (usize, usize)) -> String {
-    let mut label = format!("STREAM {stream_id}");
-    let Some(layer) = http3.iter().find(|layer| layer.anchor == anchor) else { return label };
-    let mut names = Vec::new();
+/// The HTTP/3 frames of the STREAM frame at `anchor` (packet, offset in its payload):
+/// requests and responses from their decoded HEADERS, other frames by name.
+fn http3_frames(http3: &[&Http3<'_>], anchor: (usize, usize)) -> Vec<Http3Frame> {
+    let Some(layer) = http3.iter().find(|layer| layer.anchor == anchor) else { return Vec::new() };
+    let text = |value: &[u8]| String::from_utf8_lossy(value).into_owned();
+    let mut frames = Vec::new();
     for frame in &layer.frames {
         let Some((frame_kind, _, payload)) = http3::parse_frame(frame.bytes) else { continue };
-        if frame_kind == http3::frame_type::HEADERS {
-            let section = qpack::decode(&frame.bytes[payload]);
-            let mut text = String::from("HTTP/3");
-            if let Some(method) = section.get(":method") {
-                let path = section.get(":path").unwrap_or(b"");
-                let _ =
-                    write!(text, " {} {}", String::from_utf8_lossy(method), String::from_utf8_lossy(path));
-            } else if let Some(status) = section.get(":status") {
-                let _ = write!(text, " {}", String::from_utf8_lossy(status));
-            } else {
-                text.push_str(" HEADERS");
-            }
-            names.push(text);
-        } else {
-            names.push(http3::frame_name(frame_kind).to_owned());
+        if frame_kind != http3::frame_type::HEADERS {
+            frames.push(Http3Frame::Other(http3::frame_name(frame_kind)));
+            continue;
         }
+        let section = qpack::decode(&frame.bytes[payload]);
+        frames.push(match (section.get(":method"), section.get(":status")) {
+            (Some(method), _) => {
+                Http3Frame::Request { method: text(method), path: text(section.get(":path").unwrap_or(b"")) }
+            }
+            (None, Some(status)) => Http3Frame::Response { status: text(status) },
+            (None, None) => Http3Frame::Headers,
+        });
     }
-    if !names.is_empty() {
-        let _ = write!(label, ": {}", names.join(", "));
-    }
-    label
+    frames
 }
 
 impl Builder {
@@ -295,19 +269,7 @@ impl Builder {
         }
         let latest = *self.udp.get(&stream)?;
         let pending = &self.others[latest];
-        (number.is_none() || pending.quic_number.is_none() && pending.transport == "quic").then_some(latest)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn repeated_frames_are_counted() {
-        let mut shown = vec!["ACK".to_owned()];
-        for _ in 0..3 {
-            super::push_counted(&mut shown, "NEW_CONNECTION_ID");
-        }
-        super::push_counted(&mut shown, "RETIRE_CONNECTION_ID");
-        assert_eq!(shown, ["ACK", "NEW_CONNECTION_ID ×3", "RETIRE_CONNECTION_ID"]);
+        (number.is_none() || pending.quic_number.is_none() && pending.transport == Transport::Quic)
+            .then_some(latest)
     }
 }

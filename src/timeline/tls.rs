@@ -3,19 +3,21 @@
 //! messages gate the client's next step.
 
 use super::Pending;
+use super::message::{Handshake, Message};
 use super::rounds::{Answers, Side, Step};
 use crate::dissect::tls::extension;
 use crate::dissect::tls::handshake::{self, kind};
 use crate::dissect::tls::record::content_type;
 use crate::dissect::{Header, Packet};
+use crate::osi::OsiLayer;
 
 impl Pending {
     pub(super) fn tls_events(
         &mut self,
         packet: &Packet<'_>,
-        parts: &mut Vec<String>,
+        messages: &mut Vec<Message>,
         step: &mut Step,
-        osi: &mut u8,
+        osi: &mut OsiLayer,
     ) {
         let mut opaque = 0u32;
         for layer in &packet.layers {
@@ -24,21 +26,21 @@ impl Pending {
                 self.tls_version = Some(version);
             }
             for record in &tls.records {
-                *osi = (*osi).max(5);
+                *osi = (*osi).max(OsiLayer::Session);
                 match record.content_type() {
                     Some(content_type::HANDSHAKE) if record.plaintext().is_some() => {
                         for span in &record.messages {
                             let Some(&message_kind) = span.bytes.first() else { continue };
                             let message = handshake::Message { kind: message_kind, bytes: span.bytes };
-                            parts.push(self.message(&message, step));
+                            messages.push(Message::Handshake(self.message(&message, step)));
                         }
                     }
                     Some(content_type::HANDSHAKE) => {
-                        parts.push("encrypted handshake".to_owned());
+                        messages.push(Message::EncryptedHandshake);
                         self.encrypted_handshake(step);
                     }
                     Some(content_type::CHANGE_CIPHER_SPEC) => {
-                        parts.push("ChangeCipherSpec".to_owned());
+                        messages.push(Message::ChangeCipherSpec);
                         if self.tls_version.is_some_and(|v| v < 0x0304) {
                             if step.side == Side::Server {
                                 step.gating = Some(Answers::Handshake);
@@ -47,12 +49,12 @@ impl Pending {
                             }
                         }
                     }
-                    Some(content_type::ALERT) => parts.push(alert_label(record)),
+                    Some(content_type::ALERT) => messages.push(alert(record)),
                     Some(_) => {
-                        *osi = (*osi).max(6);
+                        *osi = (*osi).max(OsiLayer::Presentation);
                         step.application = true;
-                        if !parts.iter().any(|part| part == "ApplicationData") {
-                            parts.push("ApplicationData".to_owned());
+                        if !messages.contains(&Message::ApplicationData) {
+                            messages.push(Message::ApplicationData);
                         }
                     }
                     None => {
@@ -64,9 +66,7 @@ impl Pending {
         }
         if opaque > 0 {
             self.opaque_records(opaque, step);
-            let what = if step.application { "encrypted data" } else { "encrypted handshake" };
-            let records = if opaque == 1 { "1 record".to_owned() } else { format!("{opaque} records") };
-            parts.push(format!("{what}, {records}"));
+            messages.push(Message::Protected { application: step.application, records: opaque });
         }
     }
 
@@ -108,9 +108,8 @@ impl Pending {
         }
     }
 
-    /// Follows one handshake message and returns its label.
-    pub(super) fn message(&mut self, message: &handshake::Message<'_>, step: &mut Step) -> String {
-        let name = message_label(message);
+    /// Follows one handshake message and returns what the timeline shows of it.
+    pub(super) fn message(&mut self, message: &handshake::Message<'_>, step: &mut Step) -> Handshake {
         match (message.kind, step.side) {
             (kind::CLIENT_HELLO, _) => {
                 step.handshake = true;
@@ -160,25 +159,16 @@ impl Pending {
                 }
             }
         }
-        name
+        Handshake::of(message)
     }
 }
 
-/// A message's label: its name without spaces, as the protocol's specification writes it.
-fn message_label(message: &handshake::Message<'_>) -> String {
-    match message.kind {
-        kind::END_OF_EARLY_DATA => "EndOfEarlyData".to_owned(),
-        _ => message.info_name().replace(' ', ""),
-    }
-}
-
-fn alert_label(record: &crate::dissect::tls::Record<'_>) -> String {
-    match record.plaintext().filter(|p| p.bytes.len() >= 2) {
-        Some(alert) => {
-            let description =
-                crate::dissect::tls::names::alert_description(alert.bytes[1]).unwrap_or("Unknown");
-            format!("Alert({description})")
+/// An alert record, with its description once decrypted.
+fn alert(record: &crate::dissect::tls::Record<'_>) -> Message {
+    Message::Alert(record.plaintext().and_then(|alert| match alert.bytes {
+        [_, description, ..] => {
+            Some(crate::dissect::tls::names::alert_description(*description).unwrap_or("Unknown"))
         }
-        None => "encrypted Alert".to_owned(),
-    }
+        _ => None,
+    }))
 }

@@ -14,11 +14,13 @@ use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 use serde::Serialize;
 use smallvec::SmallVec;
 
+use super::message::{Message, Note};
 use super::rounds::{Side, Step};
 use super::{Builder, Connection, Event, millis_between};
 use crate::capture::Frame;
 use crate::dispatch::Dispatch;
 use crate::dissect::{Header, Packet, dissect};
+use crate::osi::OsiLayer;
 use crate::track::keylog::KeyLog;
 use crate::track::{Scratch, Tracker};
 
@@ -26,10 +28,6 @@ use crate::track::{Scratch, Tracker};
 pub const CLIENT_SIDE: &str = "client side";
 /// The name of the interface that captured the server's end.
 pub const SERVER_SIDE: &str = "server side";
-
-/// Why a message the client sent has no copy at the server's end.
-const LOST: &str = "lost on the link: it never reached the server, so nothing answers it until the \
-     client's retransmission timer fires and sends it again, and that wait is time the handshake loses";
 
 /// The most frames of the far side kept for matching; later ones go unmatched, so a huge
 /// capture cannot grow this without bound.
@@ -152,10 +150,6 @@ fn endpoint(addr: std::net::IpAddr, port: u16) -> String {
     }
 }
 
-/// Why a server's message has no copy at the client's end.
-const LOST_FROM_SERVER: &str = "lost on the link: it never reached the client, which waits, unanswered, until \
-     the server's retransmission timer fires and sends it again";
-
 impl FarSide {
     pub(super) fn new() -> Self {
         Self { two_sided: true, ..Self::default() }
@@ -208,9 +202,9 @@ impl FarSide {
                     arrived_ms: None,
                     dir: Side::Server,
                     round: 0,
-                    osi: 4,
-                    label: format!("{} bytes (lost on the link)", far.len),
-                    explain: LOST_FROM_SERVER,
+                    osi: OsiLayer::Transport,
+                    messages: vec![Message::Segment { len: far.len }],
+                    notes: vec![Note::LostBeforeClient],
                     step: Step {
                         side: Side::Server,
                         syn: false,
@@ -247,8 +241,7 @@ impl FarSide {
             event.sent_ms = sent.map(|at| millis_between(first_ns, at));
             event.arrived_ms = arrived.map(|at| millis_between(first_ns, at));
             if arrived.is_none() {
-                event.label.push_str(" (lost on the link)");
-                event.explain = LOST;
+                event.notes.push(Note::LostOnLink);
             }
         }
     }

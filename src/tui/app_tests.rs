@@ -456,7 +456,7 @@ fn compare_moves_in_the_order_it_draws_grouped_by_variant() {
     let mut app = course();
     app.update(Action::Show(View::Compare));
     let order = app.compare.order().to_vec();
-    let variants: Vec<&str> = order.iter().map(|at| app.connections.all[*at].variant).collect();
+    let variants: Vec<&str> = order.iter().map(|at| app.connections.all[*at].variant.name()).collect();
     assert_eq!(variants.first(), Some(&"tls12"));
     let tls13 = variants.iter().filter(|variant| **variant == "tls13").count();
     assert_eq!(&variants[1..1 + tls13], vec!["tls13"; tls13].as_slice(), "one group per variant");
@@ -464,7 +464,7 @@ fn compare_moves_in_the_order_it_draws_grouped_by_variant() {
     assert_eq!(app.connections.list.selected(), order[1]);
     app.update(Action::Enter);
     assert_eq!(app.view, View::Timeline);
-    assert_eq!(app.selected_connection().map(|connection| connection.variant), Some("tls13"));
+    assert_eq!(app.selected_connection().map(|connection| connection.variant.name()), Some("tls13"));
 }
 
 #[test]

@@ -139,7 +139,7 @@ impl CompareState {
         };
         self.order = (0..connections.len()).collect();
         self.order.sort_by_key(|at| {
-            (rank(connections[*at].variant), connections[*at].variant, connections[*at].id)
+            (rank(connections[*at].variant.name()), connections[*at].variant.name(), connections[*at].id)
         });
     }
 }

@@ -51,9 +51,9 @@ fn columns(width: u16) -> Vec<Column> {
     let wide = width >= 140;
     let mut columns = vec![Column { heading: "#", width: 3, right: true, cell: |c| c.id.to_string() }];
     if wide {
-        columns.push(Column { heading: "via", width: 4, right: false, cell: |c| c.transport.to_owned() });
+        columns.push(Column { heading: "via", width: 4, right: false, cell: |c| c.transport.to_string() });
     }
-    columns.push(Column { heading: "variant", width: 14, right: false, cell: |c| c.variant.to_owned() });
+    columns.push(Column { heading: "variant", width: 14, right: false, cell: |c| c.variant.to_string() });
     columns.push(Column {
         heading: "TLS",
         width: 3,

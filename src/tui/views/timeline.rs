@@ -81,18 +81,21 @@ impl Widget for Timeline<'_> {
             } else {
                 "│".to_owned()
             };
-            let label = fit(&format!(" {} ", event.label), arrow.saturating_sub(4)).trim_end().to_owned();
+            let label = fit(&format!(" {} ", event.label()), arrow.saturating_sub(4)).trim_end().to_owned();
             let dashes = arrow.saturating_sub(label.chars().count() + 2);
             let (body, side_style) = match event.dir {
                 Side::Client => (format!("─{label}{}▶", "─".repeat(dashes)), theme::client()),
                 Side::Server => (format!("◀{}{label}─", "─".repeat(dashes)), theme::server()),
             };
-            let osi = OsiLayer::from_number(event.osi);
+            let osi = OsiLayer::from_number(event.osi.number());
             let tag = osi.map_or("?".to_owned(), |osi| format!("L{}", osi.number()));
             let mut line = Line::from(vec![
                 Span::styled(format!("{round:<5}{:>8.3} ", event.t_ms), theme::dim()),
                 Span::styled(body, side_style),
-                Span::styled(format!("  {tag:<RIGHT$}"), Style::new().fg(theme::layer_number(event.osi))),
+                Span::styled(
+                    format!("  {tag:<RIGHT$}"),
+                    Style::new().fg(theme::layer_number(event.osi.number())),
+                ),
             ]);
             if at == state.events.selected() {
                 line = line.style(theme::selected());
@@ -164,14 +167,14 @@ fn ink_style(ink: Option<Ink>, selected: usize) -> Style {
 /// The explanation panel of the selected message, when it is open.
 fn explanation(state: &TimelineState, connection: &Connection, panel: Option<Rect>, buf: &mut Buffer) {
     if let (Some(panel), Some(event)) = (panel, connection.events.get(state.events.selected())) {
-        let osi = OsiLayer::from_number(event.osi);
+        let osi = Some(event.osi);
         let layer = osi.map_or(String::new(), |osi| format!(" · {osi}"));
         let text = vec![
             Line::styled(
-                format!("frame {} · round {}{layer} · {}", event.frame, event.round, event.label),
+                format!("frame {} · round {}{layer} · {}", event.frame, event.round, event.label()),
                 Style::new().add_modifier(Modifier::BOLD),
             ),
-            Line::raw(event.explain),
+            Line::raw(event.explanation()),
             Line::styled("Enter shows its packet · e or Esc closes", theme::dim()),
         ];
         let mut lines = vec![pane_title("Why this message".into(), false)];

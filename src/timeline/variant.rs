@@ -1,0 +1,228 @@
+//! What a connection was: its transport, its kind of HTTPS (or plain) connection, whether TCP
+//! Fast Open and TLS early data played a part. Each value serializes as the name DESIGN
+//! section 5's JSON gives it, and displays as that same name, so the text, JSON and TUI views
+//! can never spell a variant two ways.
+
+use std::fmt;
+
+use serde::Serialize;
+
+/// What carried the connection.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Transport {
+    #[default]
+    Tcp,
+    Udp,
+    Quic,
+    /// ICMP echoes: a ping exchange.
+    Icmp,
+}
+
+impl Transport {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Tcp => "tcp",
+            Self::Udp => "udp",
+            Self::Quic => "quic",
+            Self::Icmp => "icmp",
+        }
+    }
+}
+
+/// DESIGN section 3's variants, and the conversations that are none of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Variant {
+    /// Plain HTTP over TCP.
+    #[serde(rename = "http")]
+    Http,
+    #[serde(rename = "tls12")]
+    Tls12,
+    /// A TLS 1.2 abbreviated handshake (session ID or ticket).
+    #[serde(rename = "tls12-resumed")]
+    Tls12Resumed,
+    #[serde(rename = "tls13")]
+    Tls13,
+    /// TLS 1.3 resumption with early data over TCP.
+    #[serde(rename = "tls13-0rtt")]
+    Tls13ZeroRtt,
+    /// TCP Fast Open, the ClientHello in the SYN.
+    #[serde(rename = "tfo-tls13")]
+    TfoTls13,
+    /// TCP Fast Open and TLS 1.3 early data: the request in the SYN.
+    #[serde(rename = "tfo-tls13-0rtt")]
+    TfoTls13ZeroRtt,
+    /// HTTP/3 over QUIC.
+    #[serde(rename = "quic")]
+    Quic,
+    #[serde(rename = "quic-0rtt")]
+    QuicZeroRtt,
+    /// TCP that carried neither TLS nor HTTP.
+    #[serde(rename = "tcp")]
+    Tcp,
+    #[serde(rename = "udp")]
+    Udp,
+    /// A ping exchange.
+    #[serde(rename = "icmp")]
+    Icmp,
+}
+
+impl Variant {
+    pub const ALL: [Self; 12] = [
+        Self::Http,
+        Self::Tls12,
+        Self::Tls12Resumed,
+        Self::Tls13,
+        Self::Tls13ZeroRtt,
+        Self::TfoTls13,
+        Self::TfoTls13ZeroRtt,
+        Self::Quic,
+        Self::QuicZeroRtt,
+        Self::Tcp,
+        Self::Udp,
+        Self::Icmp,
+    ];
+
+    /// The name DESIGN section 3 gives it ("tls13-0rtt").
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Http => "http",
+            Self::Tls12 => "tls12",
+            Self::Tls12Resumed => "tls12-resumed",
+            Self::Tls13 => "tls13",
+            Self::Tls13ZeroRtt => "tls13-0rtt",
+            Self::TfoTls13 => "tfo-tls13",
+            Self::TfoTls13ZeroRtt => "tfo-tls13-0rtt",
+            Self::Quic => "quic",
+            Self::QuicZeroRtt => "quic-0rtt",
+            Self::Tcp => "tcp",
+            Self::Udp => "udp",
+            Self::Icmp => "icmp",
+        }
+    }
+
+    /// The variant of that name.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|variant| variant.name() == name)
+    }
+
+    /// DESIGN section 3's textbook round trips: `(request_rtts, response_rtts)`.
+    pub fn textbook(self) -> Option<(u32, u32)> {
+        Some(match self {
+            Self::Http => (1, 2),
+            Self::Tls12 => (3, 4),
+            Self::Tls12Resumed => (2, 3),
+            Self::Tls13 => (2, 3),
+            Self::Tls13ZeroRtt | Self::TfoTls13 | Self::Quic => (1, 2),
+            Self::TfoTls13ZeroRtt | Self::QuicZeroRtt => (0, 1),
+            Self::Tcp | Self::Udp | Self::Icmp => return None,
+        })
+    }
+
+    /// What the variant is, in words.
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Http => "plain HTTP over TCP",
+            Self::Tls12 => "TLS 1.2 over TCP",
+            Self::Tls12Resumed => "TLS 1.2 resumed over TCP",
+            Self::Tls13 => "TLS 1.3 over TCP",
+            Self::Tls13ZeroRtt => "TLS 1.3 with 0-RTT over TCP",
+            Self::TfoTls13 => "TLS 1.3 over TCP Fast Open",
+            Self::TfoTls13ZeroRtt => "TLS 1.3 with 0-RTT over TCP Fast Open",
+            Self::Quic => "HTTP/3 over QUIC",
+            Self::QuicZeroRtt => "HTTP/3 over QUIC with 0-RTT",
+            Self::Udp => "UDP",
+            Self::Icmp => "ping",
+            Self::Tcp => "TCP",
+        }
+    }
+}
+
+/// What TCP Fast Open did for the connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Tfo {
+    None,
+    /// The client asked for a cookie, for a later connection.
+    CookieRequest,
+    /// The client's SYN carried data.
+    DataInSyn,
+}
+
+impl Tfo {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::CookieRequest => "cookie-request",
+            Self::DataInSyn => "data-in-syn",
+        }
+    }
+}
+
+/// What became of TLS 1.3 or QUIC early data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EarlyData {
+    /// The client offered none.
+    None,
+    Accepted,
+    /// The server turned it down: the request went again after the handshake.
+    Rejected,
+}
+
+impl EarlyData {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::None => "none",
+            Self::Accepted => "accepted",
+            Self::Rejected => "rejected",
+        }
+    }
+}
+
+macro_rules! display_by_name {
+    ($($kind:ty),*) => {$(
+        impl fmt::Display for $kind {
+            /// The name, padded as the format asks (`{:<15}` in a table).
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.pad(self.name())
+            }
+        }
+    )*};
+}
+display_by_name!(Transport, Variant, Tfo, EarlyData);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_the_json_names() {
+        for variant in Variant::ALL {
+            assert_eq!(serde_json::to_value(variant).ok(), Some(variant.name().into()));
+            assert_eq!(Variant::from_name(variant.name()), Some(variant));
+            assert_eq!(variant.to_string(), variant.name());
+        }
+        assert_eq!(Variant::from_name("tls14"), None);
+        for tfo in [Tfo::None, Tfo::CookieRequest, Tfo::DataInSyn] {
+            assert_eq!(serde_json::to_value(tfo).ok(), Some(tfo.name().into()));
+        }
+        for early in [EarlyData::None, EarlyData::Accepted, EarlyData::Rejected] {
+            assert_eq!(serde_json::to_value(early).ok(), Some(early.name().into()));
+        }
+        for transport in [Transport::Tcp, Transport::Udp, Transport::Quic, Transport::Icmp] {
+            assert_eq!(serde_json::to_value(transport).ok(), Some(transport.name().into()));
+        }
+        assert_eq!(Tfo::DataInSyn.to_string(), "data-in-syn");
+        assert_eq!(format!("{:<6}|", Variant::Quic), "quic  |");
+    }
+
+    #[test]
+    fn every_https_variant_has_its_textbook_round_trips() {
+        assert_eq!(Variant::Tls12.textbook(), Some((3, 4)));
+        assert_eq!(Variant::QuicZeroRtt.textbook(), Some((0, 1)));
+        assert_eq!(Variant::Tcp.textbook(), None);
+        let counted = Variant::ALL.iter().filter(|variant| variant.textbook().is_some()).count();
+        assert_eq!(counted, 9);
+    }
+}
