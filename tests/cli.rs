@@ -284,3 +284,24 @@ fn the_link_flags_are_documented_with_their_ranges() {
         assert!(help.contains("576 to 9000 bytes") && help.contains("64kbit to 100gbit"), "{help}");
     }
 }
+
+#[test]
+fn a_key_log_that_matches_no_client_hello_gets_the_warning_the_ui_gives() {
+    let root = common::root().join("../shared/captures-public");
+    let capture = root.join("illustrated-tls13.pcap");
+    let capture = capture.to_str().expect("a UTF-8 path");
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let strangers = dir.path().join("strangers.keys");
+    let line = format!("CLIENT_RANDOM {} {}\n", "11".repeat(32), "22".repeat(48));
+    std::fs::write(&strangers, line).expect("writes");
+    let warning = "warning: the key log matched none of the 1 TLS ClientHellos: nothing decrypted with it";
+    for command in ["dissect", "timeline"] {
+        let output = rttscope(&[command, capture, "--keylog", strangers.to_str().expect("path")]);
+        assert!(output.status.success(), "{command}: {}", stderr(&output));
+        assert!(stderr(&output).contains(warning), "{command}: {}", stderr(&output));
+        let own_keys = root.join("illustrated-tls13.keys");
+        let output = rttscope(&[command, capture, "--keylog", own_keys.to_str().expect("path")]);
+        assert!(output.status.success(), "{command}: {}", stderr(&output));
+        assert!(!stderr(&output).contains("matched none"), "{command}: {}", stderr(&output));
+    }
+}

@@ -13,7 +13,7 @@ use crate::render::Render;
 use crate::render::fields::Fields;
 use crate::render::json::Json;
 use crate::render::text::Text;
-use crate::track::keylog::{KeyLog, Warning};
+use crate::track::keylog::{HelloMatches, KeyLog, Warning};
 use crate::track::{Scratch, Tracker};
 
 const OUTPUT_BUFFER: usize = 1 << 16;
@@ -44,9 +44,16 @@ pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
     let capture = CaptureFile::open(&args.file)?;
 
     let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock());
-    let tracker = Tracker::with_keylog(keylog).with_dispatch(dispatch);
-    let result = dissect_all(&capture, tracker, renderer.as_mut(), filter.as_ref(), args.count, &mut out)
-        .and_then(|outcome| out.flush().map(|()| outcome));
+    let tracker = Tracker::with_keylog(keylog.clone()).with_dispatch(dispatch);
+    let result = dissect_all(
+        &capture,
+        Tracking { tracker, user_keylog: &keylog },
+        renderer.as_mut(),
+        filter.as_ref(),
+        args.count,
+        &mut out,
+    )
+    .and_then(|outcome| out.flush().map(|()| outcome));
     match result {
         Ok(outcome) => Ok(outcome),
         // A reader that stops early (`| head`) is not an error.
@@ -89,7 +96,7 @@ pub(super) fn report_key_log_warnings(source: &str, warnings: &[Warning]) {
 
 fn dissect_all(
     capture: &CaptureFile,
-    tracker: Tracker,
+    tracking: Tracking<'_>,
     renderer: &mut dyn Render,
     filter: Option<&Filter>,
     count: Option<u64>,
@@ -99,7 +106,7 @@ fn dissect_all(
     let mut printed = 0u64;
     for_each_packet(
         capture,
-        tracker,
+        tracking,
         out,
         &mut each(|out, frame, packet| {
             if filter.is_none_or(|filter| filter.matches(packet, frame)) {
@@ -109,6 +116,13 @@ fn dissect_all(
             Ok(count.is_none_or(|count| printed < count))
         }),
     )
+}
+
+/// A tracker, and the key log the user gave (without what the capture embeds), whose matches
+/// with the capture's ClientHellos are checked.
+pub(super) struct Tracking<'k> {
+    pub tracker: Tracker,
+    pub user_keylog: &'k KeyLog,
 }
 
 /// What a walk over a capture hands its packets to.
@@ -139,12 +153,31 @@ pub(super) fn each<F: for<'a> FnMut(&mut dyn Write, &Frame<'a>, &Packet<'a>) -> 
     visit
 }
 
-/// Tracks every packet of `capture` in order and hands each to `visit`, which says whether to
-/// go on. Key material embedded in the capture is given to the tracker as it comes; a capture
-/// cut short ends with a warning (after `out` is flushed) and [`Outcome::CutShort`].
+/// Tracks every packet of `capture` in order with `tracker` and hands each to `visit`, which
+/// says whether to go on. Key material embedded in the capture is given to the tracker as it
+/// comes; a capture cut short ends with a warning (after `out` is flushed) and
+/// [`Outcome::CutShort`]; a user's key log that matched none of the ClientHellos gets a
+/// warning, as the terminal UI gives.
 pub(super) fn for_each_packet(
     capture: &CaptureFile,
+    Tracking { tracker, user_keylog }: Tracking<'_>,
+    out: &mut dyn Write,
+    visit: &mut dyn Visit,
+) -> io::Result<Outcome> {
+    let mut hellos = HelloMatches::default();
+    let outcome = walk(capture, tracker, user_keylog, &mut hellos, out, visit);
+    if let Some(warning) = hellos.warning() {
+        out.flush()?;
+        eprintln!("rttscope: warning: {warning}");
+    }
+    outcome
+}
+
+fn walk(
+    capture: &CaptureFile,
     mut tracker: Tracker,
+    user_keylog: &KeyLog,
+    hellos: &mut HelloMatches,
     out: &mut dyn Write,
     visit: &mut dyn Visit,
 ) -> io::Result<Outcome> {
@@ -184,6 +217,7 @@ pub(super) fn for_each_packet(
             );
         }
         let packet = tracker.handle_frame(&frame, &mut scratch);
+        hellos.check(&packet, user_keylog);
         if !visit.packet(out, &frame, &packet)? {
             break;
         }

@@ -4,7 +4,7 @@
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-use super::dissect::{Visit, for_each_packet, load_key_log};
+use super::dissect::{Tracking, Visit, for_each_packet, load_key_log};
 use super::{CliError, Outcome, TimelineArgs, TimelineFormat};
 use crate::capture::{CaptureFile, Frame};
 use crate::dispatch::Dispatch;
@@ -51,10 +51,15 @@ pub(super) fn connections(
     let keylog = load_key_log(keylog)?;
     let capture = CaptureFile::open(file)?;
     let timelines = Timelines::new(&capture.interface_names(), &keylog).with_dispatch(dispatch);
-    let tracker = Tracker::with_keylog(keylog).with_dispatch(dispatch.clone());
+    let tracker = Tracker::with_keylog(keylog.clone()).with_dispatch(dispatch.clone());
     let mut timelines = Collect(timelines);
-    let outcome =
-        for_each_packet(&capture, tracker, &mut io::sink(), &mut timelines).map_err(CliError::Output)?;
+    let outcome = for_each_packet(
+        &capture,
+        Tracking { tracker, user_keylog: &keylog },
+        &mut io::sink(),
+        &mut timelines,
+    )
+    .map_err(CliError::Output)?;
     Ok((timelines.0.finish(), outcome))
 }
 

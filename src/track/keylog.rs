@@ -18,6 +18,10 @@ use std::fmt;
 
 use rustc_hash::FxHashMap;
 
+use crate::dissect::field::Span;
+use crate::dissect::tls::handshake;
+use crate::dissect::{Header, Packet};
+
 /// The secrets logged for one connection.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Secrets {
@@ -131,6 +135,63 @@ fn decode_hex(text: &str) -> Option<Vec<u8>> {
             Some((digit(pair[0])? * 16 + digit(pair[1])?) as u8)
         })
         .collect()
+}
+
+/// How many TLS ClientHellos went by, and how many of their client randoms a key log knows: a
+/// key log that knows none of them was written for another capture, which a user should hear
+/// of rather than wonder why nothing is decrypted.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct HelloMatches {
+    pub client_hellos: u64,
+    pub matched: u64,
+}
+
+impl HelloMatches {
+    /// Counts the ClientHellos a packet completed (over TCP or in QUIC CRYPTO frames).
+    pub fn check(&mut self, packet: &Packet<'_>, keylog: &KeyLog) {
+        if keylog.is_empty() {
+            return;
+        }
+        for layer in &packet.layers {
+            let messages: &[Span<'_>] = match &layer.header {
+                Header::Tls(tls) => {
+                    for record in &tls.records {
+                        self.count(&record.messages, keylog);
+                    }
+                    continue;
+                }
+                Header::QuicTls(tls) => &tls.messages,
+                _ => continue,
+            };
+            self.count(messages, keylog);
+        }
+    }
+
+    fn count(&mut self, messages: &[Span<'_>], keylog: &KeyLog) {
+        for span in messages {
+            let kind = span.bytes.first().copied().unwrap_or(0);
+            if kind != handshake::kind::CLIENT_HELLO {
+                continue;
+            }
+            self.client_hellos += 1;
+            let message = handshake::Message { kind, bytes: span.bytes };
+            if let Some(random) = message.hello().and_then(|hello| hello.client_random())
+                && keylog.get(&random).is_some()
+            {
+                self.matched += 1;
+            }
+        }
+    }
+
+    /// What to tell the user when the key log matched none of the ClientHellos seen.
+    pub fn warning(&self) -> Option<String> {
+        (self.client_hellos > 0 && self.matched == 0).then(|| {
+            format!(
+                "the key log matched none of the {} TLS ClientHellos: nothing decrypted with it",
+                self.client_hellos
+            )
+        })
+    }
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use super::rows::Rows;
 use super::source::Ended;
 use crate::filter::Filter;
 use crate::timeline::Connection;
+use crate::track::keylog::HelloMatches;
 
 /// Everything that can happen to the UI.
 #[derive(Debug)]
@@ -80,8 +81,8 @@ pub struct Indexed {
     pub position: Option<(usize, usize)>,
     /// Set on the last report.
     pub ended: Option<Ended>,
-    /// The user's key log matched none of this many ClientHellos.
-    pub key_log_unmatched: Option<u64>,
+    /// On the last report: the ClientHellos seen, and how many the user's key log knew.
+    pub key_log: Option<HelloMatches>,
 }
 
 /// A report from the filter worker.

@@ -438,10 +438,8 @@ impl App {
                 self.notes.push(format!("capture cut short: {reason}; showing what was read"));
             }
         }
-        if let Some(hellos) = indexed.key_log_unmatched {
-            self.notes.push(format!(
-                "the key log matched none of the {hellos} TLS ClientHellos: nothing decrypted with it"
-            ));
+        if let Some(warning) = indexed.key_log.and_then(|hellos| hellos.warning()) {
+            self.notes.push(warning);
         }
         if self.filter.applied.is_none() && self.packets.following && self.is_live() {
             self.select_packet(self.visible_len().saturating_sub(1));

@@ -3,6 +3,7 @@
 //! every variant.
 
 use super::*;
+use crate::track::keylog::HelloMatches;
 use crate::tui::testing::{self, COURSE, TLS13, bundled};
 use crate::tui::views;
 
@@ -54,7 +55,7 @@ fn indexed_in_batches_appends_and_reports_progress_then_notes() {
     assert!(!app.indexed);
     let last = Indexed {
         ended: Some(Ended::CutShort("the last packet is cut off".into())),
-        key_log_unmatched: Some(2),
+        key_log: Some(HelloMatches { client_hellos: 2, matched: 0 }),
         ..Indexed::default()
     };
     app.update(Action::Indexed(Box::new(last)));

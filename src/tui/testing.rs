@@ -102,7 +102,7 @@ pub fn indexed(source: &Source, keylog: &KeyLog) -> Indexed {
         connections: Some(gather.timelines.finish()),
         position: None,
         ended: Some(ended),
-        key_log_unmatched: None,
+        key_log: None,
     }
 }
 

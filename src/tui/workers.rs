@@ -18,12 +18,10 @@ use super::rows::Rows;
 use super::source::{Ended, Next, Source, Visitor, each, walk_decoded};
 use crate::capture::Frame;
 use crate::dispatch::Dispatch;
-use crate::dissect::field::{Field, Value};
-use crate::dissect::tls::handshake::kind;
-use crate::dissect::{Header, Packet};
+use crate::dissect::Packet;
 use crate::filter::Filter;
 use crate::timeline::Timelines;
-use crate::track::keylog::KeyLog;
+use crate::track::keylog::{HelloMatches, KeyLog};
 
 /// How many rows the indexer gathers before it reports them.
 const ROWS_PER_BATCH: usize = 4096;
@@ -62,7 +60,7 @@ pub fn index(
             sender,
             rows: Rows::new(),
             timelines,
-            hellos: KeyCheck::default(),
+            hellos: HelloMatches::default(),
             position: None,
             last_report: Instant::now(),
             last_timelines: Instant::now(),
@@ -84,7 +82,7 @@ struct Indexer {
     sender: Sender<Action>,
     rows: Rows,
     timelines: Timelines,
-    hellos: KeyCheck,
+    hellos: HelloMatches,
     /// Bytes of the file read, and its size.
     position: Option<(usize, usize)>,
     last_report: Instant,
@@ -118,14 +116,12 @@ impl Indexer {
     }
 
     fn finish(self, ended: Ended) {
-        let key_log_unmatched =
-            !self.user_keylog.is_empty() && self.hellos.seen > 0 && self.hellos.matched == 0;
         let last = Indexed {
             rows: self.rows,
             connections: Some(self.timelines.finish()),
             position: self.position.map(|(_, total)| (total, total)),
             ended: Some(ended),
-            key_log_unmatched: key_log_unmatched.then_some(self.hellos.seen),
+            key_log: Some(self.hellos),
         };
         let _ = self.sender.send(Action::Indexed(Box::new(last)));
     }
@@ -158,43 +154,6 @@ impl Visitor for Indexer {
 
     fn secrets(&mut self, text: &[u8]) {
         self.timelines.add_key_log_text(text);
-    }
-}
-
-/// Counts ClientHellos and those whose client random the key log knows.
-#[derive(Default)]
-struct KeyCheck {
-    seen: u64,
-    matched: u64,
-}
-
-impl KeyCheck {
-    fn check(&mut self, packet: &crate::dissect::Packet<'_>, keylog: &KeyLog) {
-        if keylog.is_empty()
-            || !packet.layers.iter().any(|layer| matches!(layer.header, Header::Tls(_) | Header::QuicTls(_)))
-        {
-            return;
-        }
-        let mut client_hello = false;
-        let mut sink = |field: Field<'_>| match (field.name, &field.value) {
-            ("tls.handshake.type", value) => {
-                client_hello = value.as_u64() == Some(u64::from(kind::CLIENT_HELLO))
-            }
-            ("tls.handshake.random", Value::Bytes(random)) if client_hello => {
-                self.seen += 1;
-                if let Ok(random) = <[u8; 32]>::try_from(*random)
-                    && keylog.get(&random).is_some()
-                {
-                    self.matched += 1;
-                }
-            }
-            _ => {}
-        };
-        for layer in &packet.layers {
-            if matches!(layer.header, Header::Tls(_) | Header::QuicTls(_)) {
-                layer.fields(&mut sink);
-            }
-        }
     }
 }
 
@@ -396,7 +355,7 @@ mod tests {
             merged.connections = indexed.connections.or(merged.connections);
             if indexed.ended.is_some() {
                 merged.ended = indexed.ended;
-                merged.key_log_unmatched = indexed.key_log_unmatched;
+                merged.key_log = indexed.key_log;
                 return merged;
             }
         }
@@ -408,15 +367,19 @@ mod tests {
         let indexed = index_all(source.clone(), KeyLog::new());
         assert_eq!(indexed.rows.len(), 22);
         assert_eq!(indexed.connections.as_ref().map(Vec::len), Some(1));
-        assert_eq!((indexed.ended, indexed.key_log_unmatched), (Some(Ended::Complete), None));
+        assert_eq!(indexed.ended, Some(Ended::Complete));
+        assert_eq!(indexed.key_log.and_then(|hellos| hellos.warning()), None);
 
         let mut strangers = KeyLog::new();
         strangers.add_text(format!("CLIENT_RANDOM {} {}\n", "11".repeat(32), "22".repeat(48)).as_bytes());
-        assert_eq!(index_all(source.clone(), strangers).key_log_unmatched, Some(1));
+        assert_eq!(
+            index_all(source.clone(), strangers).key_log,
+            Some(HelloMatches { client_hellos: 1, matched: 0 })
+        );
 
         // The capture's own key log matches its ClientHello.
         assert!(!keys.is_empty());
-        assert_eq!(index_all(source, keys).key_log_unmatched, None);
+        assert_eq!(index_all(source, keys).key_log, Some(HelloMatches { client_hellos: 1, matched: 1 }));
     }
 
     #[test]
