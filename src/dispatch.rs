@@ -14,9 +14,10 @@
 
 use std::fmt;
 
+use crate::dissect::error::Error;
 use crate::dissect::ethernet::EtherType;
 use crate::dissect::ip_protocol::IpProtocol;
-use crate::dissect::{http1, http2, tls};
+use crate::dissect::{Header, arp, http1, http2, tls};
 use crate::osi::Protocol;
 use crate::track::quic;
 
@@ -93,6 +94,30 @@ pub fn by_ethertype(ethertype: EtherType) -> Option<Protocol> {
 /// What an IP protocol number hands its payload to, if rttscope reads it.
 pub fn by_ip_protocol(protocol: IpProtocol) -> Option<Protocol> {
     lookup(IP_PROTOCOLS, protocol)
+}
+
+/// A stateless protocol's parser: the layer it read from the front of the bytes a table handed
+/// it, and what follows that layer.
+pub type Parse = for<'a> fn(&'a [u8]) -> Result<(Header<'a>, Next<'a>), Error>;
+
+/// What follows a stateless layer. A protocol that carries another (a tunnel's Ethernet
+/// frame, a payload named by a port) adds the variant that says so, and the chain's one arm
+/// that follows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Next<'a> {
+    /// Nothing more of the datagram; `trailer` is what the frame holds after it.
+    End { trailer: &'a [u8] },
+}
+
+/// The protocols the stateless chain reads by their parser alone: wherever a table above hands
+/// to one of these, `dissect`'s chain calls its parser and follows its [`Next`]. A protocol
+/// that needs its own walk (IP and its fragments, VLAN tags, the transports) or state across
+/// frames (QUIC, TLS, HTTP) is not here.
+pub const STATELESS: &[(Protocol, Parse)] = &[(Protocol::Arp, arp::dissect)];
+
+/// The parser of a stateless protocol.
+pub fn stateless(protocol: Protocol) -> Option<Parse> {
+    STATELESS.iter().find(|(entry, _)| *entry == protocol).map(|&(_, parse)| parse)
 }
 
 /// The first heuristic of `list` that accepts `payload`.
@@ -251,6 +276,21 @@ mod tests {
         assert_eq!(dispatch.tcp_port((50000, 8080)), Some(Protocol::Http));
         assert_eq!(dispatch.tcp_port((443, 50000)), None, "TLS is found by its heuristic");
         assert_eq!(dispatch.udp((50000, 443), b"\x40 short header"), Some(Protocol::Quic));
+    }
+
+    #[test]
+    fn a_stateless_protocol_is_read_by_its_parser_and_says_what_follows() {
+        assert!(stateless(Protocol::Tcp).is_none(), "TCP needs its own walk");
+        let parse = stateless(Protocol::Arp).expect("ARP is stateless");
+        // An ARP request (Ethernet, IPv4) followed by two bytes of the frame's padding.
+        let mut bytes = vec![0, 1, 8, 0, 6, 4, 0, 1];
+        bytes.extend([2, 0, 0, 0, 0, 0x0a, 10, 0, 0, 1]);
+        bytes.extend([0, 0, 0, 0, 0, 0, 10, 0, 0, 2]);
+        bytes.extend([0xee, 0xee]);
+        let (header, next) = parse(&bytes).expect("a whole request");
+        assert_eq!(header.protocol(), Protocol::Arp);
+        assert_eq!(next, Next::End { trailer: &[0xee, 0xee] });
+        assert!(matches!(parse(&bytes[..10]), Err(Error::Truncated { .. })));
     }
 
     #[test]

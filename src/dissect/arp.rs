@@ -10,10 +10,12 @@
 use std::fmt;
 use std::net::Ipv4Addr;
 
-use super::error::{IResult, be16, take_bytes};
+use super::Header;
+use super::error::{Error, IResult, be16, into_error, take_bytes};
 use super::ethernet::mac;
 use super::field::{Emitter, Value, write_mac};
 use super::layer::{LayerHeader, Tracked};
+use crate::dispatch::Next;
 use crate::osi::Protocol;
 
 pub const FIXED_LEN: usize = 8;
@@ -33,6 +35,13 @@ const IPV4: u16 = 0x0800;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Packet<'a> {
     bytes: &'a [u8],
+}
+
+/// Reads a packet as the stateless chain's entry for ARP: nothing follows it but the frame's
+/// trailer.
+pub fn dissect(input: &[u8]) -> Result<(Header<'_>, Next<'_>), Error> {
+    let (trailer, packet) = parse(input).map_err(into_error)?;
+    Ok((Header::Arp(packet), Next::End { trailer }))
 }
 
 pub fn parse(input: &[u8]) -> IResult<'_, Packet<'_>> {

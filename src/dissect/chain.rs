@@ -11,11 +11,11 @@ use super::error::{Error, into_error};
 use super::field::Source;
 use super::ip_protocol::IpProtocol;
 use super::{
-    Annotation, Fragment, FragmentKey, Header, Layer, Packet, arp, ethernet, icmp, icmpv6, ipv4, ipv6, null,
+    Annotation, Fragment, FragmentKey, Header, Layer, Packet, ethernet, icmp, icmpv6, ipv4, ipv6, null,
     quote, sll, tcp, udp, vlan,
 };
 use crate::capture::{Frame, LinkType};
-use crate::dispatch;
+use crate::dispatch::{self, Next};
 use crate::osi::Protocol;
 
 /// How many VLAN tags one frame may stack before it is called malformed.
@@ -156,20 +156,30 @@ impl<'a> Chain<'_, 'a> {
         match dispatch::by_ethertype(ethernet::EtherType::from(ethertype)) {
             Some(Protocol::Ipv4) => self.ipv4(payload),
             Some(Protocol::Ipv6) => self.ipv6(payload),
-            Some(Protocol::Arp) => match arp::parse(payload) {
-                Ok((rest, packet)) => {
-                    self.push(Header::Arp(packet), payload);
-                    rest
-                }
-                Err(error) => {
-                    self.fail(Protocol::Arp, payload, into_error(error));
-                    &[]
-                }
-            },
             Some(Protocol::Vlan) => self.vlan(payload, false),
             Some(Protocol::Ieee8021ad) => self.vlan(payload, true),
+            Some(protocol) if let Some(parse) = dispatch::stateless(protocol) => {
+                self.stateless(protocol, parse, payload)
+            }
             _ => {
                 self.data(payload);
+                &[]
+            }
+        }
+    }
+
+    /// Reads a stateless protocol with its parser and follows what it says comes next;
+    /// returns the bytes after the datagram.
+    fn stateless(&mut self, protocol: Protocol, parse: dispatch::Parse, bytes: &'a [u8]) -> &'a [u8] {
+        match parse(bytes) {
+            Ok((header, next)) => {
+                self.push(header, bytes);
+                match next {
+                    Next::End { trailer } => trailer,
+                }
+            }
+            Err(error) => {
+                self.fail(protocol, bytes, error);
                 &[]
             }
         }
