@@ -17,7 +17,7 @@ use std::fmt;
 use crate::dissect::error::Error;
 use crate::dissect::ethernet::EtherType;
 use crate::dissect::ip_protocol::IpProtocol;
-use crate::dissect::{Header, arp, http1, http2, tls};
+use crate::dissect::{Content, arp, http1, http2, tls};
 use crate::osi::Protocol;
 use crate::track::quic;
 
@@ -98,7 +98,7 @@ pub fn by_ip_protocol(protocol: IpProtocol) -> Option<Protocol> {
 
 /// A stateless protocol's parser: the layer it read from the front of the bytes a table handed
 /// it, and what follows that layer.
-pub type Parse = for<'a> fn(&'a [u8]) -> Result<(Header<'a>, Next<'a>), Error>;
+pub type Parse = for<'a> fn(&'a [u8]) -> Result<(Content<'a>, Next<'a>), Error>;
 
 /// What follows a stateless layer. A protocol that carries another (a tunnel's Ethernet
 /// frame, a payload named by a port) adds the variant that says so, and the chain's one arm

@@ -11,7 +11,7 @@ mod common;
 use etherparse::{LinkExtSlice, LinkSlice, NetSlice, SlicedPacket, TransportSlice};
 use rttscope::capture::{CaptureFile, LinkType};
 use rttscope::dissect::field::Source;
-use rttscope::dissect::{Header, Packet};
+use rttscope::dissect::{Content, Packet};
 use rttscope::track::Tracker;
 
 /// One header value, named after the field it is.
@@ -89,17 +89,17 @@ fn facts_from_rttscope(packet: &Packet<'_>, with_link: bool) -> Vec<Fact> {
     let layers = packet.layers.iter().filter(|layer| !layer.is_quoted() && layer.source == Source::Frame);
     let (mut network, mut transport) = (false, false);
     for layer in layers {
-        match &layer.header {
-            Header::Ethernet(ethernet) if with_link => {
+        match &layer.content {
+            Content::Ethernet(ethernet) if with_link => {
                 facts.push(("eth.src", format!("{:?}", ethernet.src())));
                 facts.push(("eth.dst", format!("{:?}", ethernet.dst())));
                 facts.push(("eth.type", ethernet.type_field().to_string()));
             }
-            Header::Vlan(tag) if with_link => facts.push(("vlan", tag.id().to_string())),
+            Content::Vlan(tag) if with_link => facts.push(("vlan", tag.id().to_string())),
             // An encapsulated datagram (IP-in-IP, IPv6 in IP): etherparse stops at the outer
             // one, and so does the comparison.
-            Header::Ipv4(_) | Header::Ipv6(_) if network => break,
-            Header::Ipv4(ip) => {
+            Content::Ipv4(_) | Content::Ipv6(_) if network => break,
+            Content::Ipv4(ip) => {
                 network = true;
                 facts.push(("ip.src", ip.src().to_string()));
                 facts.push(("ip.dst", ip.dst().to_string()));
@@ -112,7 +112,7 @@ fn facts_from_rttscope(packet: &Packet<'_>, with_link: bool) -> Vec<Fact> {
                 facts.push(("ip.offset", (ip.fragment_offset() / 8).to_string()));
                 facts.push(("ip.checksum", ip.checksum().to_string()));
             }
-            Header::Ipv6(ip) => {
+            Content::Ipv6(ip) => {
                 network = true;
                 facts.push(("ipv6.src", ip.src().to_string()));
                 facts.push(("ipv6.dst", ip.dst().to_string()));
@@ -120,7 +120,7 @@ fn facts_from_rttscope(packet: &Packet<'_>, with_link: bool) -> Vec<Fact> {
                 facts.push(("ipv6.hlim", ip.hop_limit().to_string()));
                 facts.push(("ipv6.plen", ip.payload_len().to_string()));
             }
-            Header::Tcp(tcp) if !transport => {
+            Content::Tcp(tcp) if !transport => {
                 transport = true;
                 use rttscope::dissect::tcp::flag;
                 let bits =
@@ -134,18 +134,18 @@ fn facts_from_rttscope(packet: &Packet<'_>, with_link: bool) -> Vec<Fact> {
                 facts.push(("tcp.window", tcp.window().to_string()));
                 facts.push(("tcp.hdr_len", tcp.header_len().to_string()));
             }
-            Header::Udp(udp) if !transport => {
+            Content::Udp(udp) if !transport => {
                 transport = true;
                 facts.push(("udp.srcport", udp.src_port().to_string()));
                 facts.push(("udp.dstport", udp.dst_port().to_string()));
                 facts.push(("udp.length", udp.length().to_string()));
             }
-            Header::Icmp(icmp) if !transport => {
+            Content::Icmp(icmp) if !transport => {
                 transport = true;
                 facts.push(("icmp.type", icmp.kind().to_string()));
                 facts.push(("icmp.code", icmp.code().to_string()));
             }
-            Header::Icmpv6(icmp) if !transport => {
+            Content::Icmpv6(icmp) if !transport => {
                 transport = true;
                 facts.push(("icmpv6.type", icmp.kind().to_string()));
                 facts.push(("icmpv6.code", icmp.code().to_string()));

@@ -258,7 +258,7 @@ fn quic_timelines_say_what_each_datagram_carried_and_flag_retry_and_version_nego
 /// server did. The client is whoever sent the first SYN (or the first datagram).
 fn two_sided(capture: &Path, one_way_ns: i64, lost: Option<u64>) -> Vec<u8> {
     use rttscope::capture::{CaptureFile, PcapngWriter};
-    use rttscope::dissect::{Header, dissect};
+    use rttscope::dissect::{Content, dissect};
     let file = CaptureFile::open(capture).expect("opens");
     // Servers are what a SYN, or a conversation's first datagram, is sent to.
     let mut servers = std::collections::HashSet::new();
@@ -270,9 +270,9 @@ fn two_sided(capture: &Path, one_way_ns: i64, lost: Option<u64>) -> Vec<u8> {
         let (ports, opens) = packet
             .layers
             .iter()
-            .find_map(|layer| match &layer.header {
-                Header::Tcp(tcp) => Some(((tcp.src_port(), tcp.dst_port()), tcp.flags() & 0x12 == 0x02)),
-                Header::Udp(udp) => Some(((udp.src_port(), udp.dst_port()), true)),
+            .find_map(|layer| match &layer.content {
+                Content::Tcp(tcp) => Some(((tcp.src_port(), tcp.dst_port()), tcp.flags() & 0x12 == 0x02)),
+                Content::Udp(udp) => Some(((udp.src_port(), udp.dst_port()), true)),
                 _ => None,
             })
             .unwrap_or(((0, 0), true));

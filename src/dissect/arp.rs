@@ -10,7 +10,7 @@
 use std::fmt;
 use std::net::Ipv4Addr;
 
-use super::Header;
+use super::Content;
 use super::error::{Error, IResult, be16, into_error, take_bytes};
 use super::ethernet::mac;
 use super::field::{Emitter, Value, write_mac};
@@ -39,9 +39,9 @@ pub struct Packet<'a> {
 
 /// Reads a packet as the stateless chain's entry for ARP: nothing follows it but the frame's
 /// trailer.
-pub fn dissect(input: &[u8]) -> Result<(Header<'_>, Next<'_>), Error> {
+pub fn dissect(input: &[u8]) -> Result<(Content<'_>, Next<'_>), Error> {
     let (trailer, packet) = parse(input).map_err(into_error)?;
-    Ok((Header::Arp(packet), Next::End { trailer }))
+    Ok((Content::Arp(packet), Next::End { trailer }))
 }
 
 pub fn parse(input: &[u8]) -> IResult<'_, Packet<'_>> {

@@ -11,7 +11,7 @@ use super::error::{Error, into_error};
 use super::field::Source;
 use super::ip_protocol::IpProtocol;
 use super::{
-    Annotation, Fragment, FragmentKey, Header, Layer, Packet, ethernet, icmp, icmpv6, ipv4, ipv6, null,
+    Annotation, Content, Fragment, FragmentKey, Layer, Packet, ethernet, icmp, icmpv6, ipv4, ipv6, null,
     quote, sll, tcp, udp, vlan,
 };
 use crate::capture::{Frame, LinkType};
@@ -54,9 +54,9 @@ pub fn continue_reassembled<'a>(
     let Some(ip_layer) = packet.layers.get_mut(fragment.layer) else {
         return;
     };
-    let addresses = match &ip_layer.header {
-        Header::Ipv4(ip) => (IpAddr::V4(ip.src()), IpAddr::V4(ip.dst())),
-        Header::Ipv6(ip) => (IpAddr::V6(ip.src()), IpAddr::V6(ip.dst())),
+    let addresses = match &ip_layer.content {
+        Content::Ipv4(ip) => (IpAddr::V4(ip.src()), IpAddr::V4(ip.dst())),
+        Content::Ipv6(ip) => (IpAddr::V6(ip.src()), IpAddr::V6(ip.dst())),
         _ => return,
     };
     ip_layer.annotation = annotation;
@@ -79,10 +79,10 @@ struct Chain<'p, 'a> {
 }
 
 impl<'a> Chain<'_, 'a> {
-    fn push(&mut self, header: Header<'a>, start: &'a [u8]) -> usize {
+    fn push(&mut self, content: Content<'a>, start: &'a [u8]) -> usize {
         let offset = super::field_offset(self.base, start);
         self.packet.layers.push(Layer {
-            header,
+            content,
             offset,
             source: self.source,
             quoted_by: self.quoted_by,
@@ -97,12 +97,12 @@ impl<'a> Chain<'_, 'a> {
         if self.quoted_by.is_none() || !matches!(error, Error::Truncated { .. }) {
             self.packet.problem(protocol, reason.clone());
         }
-        self.push(Header::Undecoded { protocol, bytes, reason }, bytes);
+        self.push(Content::Undecoded { protocol, bytes, reason }, bytes);
     }
 
     fn data(&mut self, bytes: &'a [u8]) {
         if !bytes.is_empty() {
-            self.push(Header::Data(bytes), bytes);
+            self.push(Content::Data(bytes), bytes);
         }
     }
 
@@ -112,15 +112,15 @@ impl<'a> Chain<'_, 'a> {
             LinkType::Null | LinkType::Loop => self.null(linktype, data),
             LinkType::LinuxSll | LinkType::LinuxSll2 => self.sll(linktype, data),
             LinkType::Raw => {
-                self.push(Header::Raw, data);
+                self.push(Content::Raw, data);
                 self.raw_ip(data);
             }
             LinkType::Ipv4 => {
-                self.push(Header::Raw, data);
+                self.push(Content::Raw, data);
                 self.ipv4(data);
             }
             LinkType::Ipv6 => {
-                self.push(Header::Raw, data);
+                self.push(Content::Raw, data);
                 self.ipv6(data);
             }
             LinkType::Unknown(number) => {
@@ -138,7 +138,7 @@ impl<'a> Chain<'_, 'a> {
             Ok(parsed) => parsed,
             Err(error) => return self.fail(Protocol::Ethernet, data, into_error(error)),
         };
-        let index = self.push(Header::Ethernet(header), data);
+        let index = self.push(Content::Ethernet(header), data);
         let trailer = match header.ethertype() {
             Some(ethertype) => self.ethertype(u16::from(ethertype), payload),
             None => {
@@ -146,7 +146,7 @@ impl<'a> Chain<'_, 'a> {
                 &[]
             }
         };
-        if let Some(Layer { header: Header::Ethernet(header), .. }) = self.packet.layers.get_mut(index) {
+        if let Some(Layer { content: Content::Ethernet(header), .. }) = self.packet.layers.get_mut(index) {
             header.trailer = trailer;
         }
     }
@@ -186,7 +186,7 @@ impl<'a> Chain<'_, 'a> {
     }
 
     fn vlan(&mut self, payload: &'a [u8], service: bool) -> &'a [u8] {
-        let depth = self.packet.layers.iter().filter(|l| matches!(l.header, Header::Vlan(_))).count();
+        let depth = self.packet.layers.iter().filter(|l| matches!(l.content, Content::Vlan(_))).count();
         if depth >= MAX_VLAN_TAGS {
             let error = Error::Malformed(format!("more than {MAX_VLAN_TAGS} stacked VLAN tags").into());
             self.fail(Protocol::Vlan, payload, error);
@@ -194,7 +194,7 @@ impl<'a> Chain<'_, 'a> {
         }
         match vlan::parse(payload, service) {
             Ok((inner, tag)) => {
-                self.push(Header::Vlan(tag), payload);
+                self.push(Content::Vlan(tag), payload);
                 if tag.type_field() <= 1500 {
                     self.data(inner);
                     return &[];
@@ -212,7 +212,7 @@ impl<'a> Chain<'_, 'a> {
         let parsed = if linktype == LinkType::Loop { null::parse_loop(data) } else { null::parse_null(data) };
         match parsed {
             Ok((payload, header)) => {
-                self.push(Header::Null(header), data);
+                self.push(Content::Null(header), data);
                 match header.family() {
                     null::Family::Ipv4 => {
                         self.ipv4(payload);
@@ -231,7 +231,7 @@ impl<'a> Chain<'_, 'a> {
         let parsed = if linktype == LinkType::LinuxSll2 { sll::parse_v2(data) } else { sll::parse_v1(data) };
         match parsed {
             Ok((payload, header)) => {
-                self.push(Header::Sll(header), data);
+                self.push(Content::Sll(header), data);
                 match header.ethertype() {
                     Some(ethertype) => {
                         self.ethertype(u16::from(ethertype), payload);
@@ -263,7 +263,7 @@ impl<'a> Chain<'_, 'a> {
             .packet
             .layers
             .iter()
-            .filter(|l| matches!(l.header, Header::Ipv4(_) | Header::Ipv6(_)))
+            .filter(|l| matches!(l.content, Content::Ipv4(_) | Content::Ipv6(_)))
             .count();
         if depth < MAX_IP_HEADERS {
             return false;
@@ -284,7 +284,7 @@ impl<'a> Chain<'_, 'a> {
                 return &[];
             }
         };
-        let index = self.push(Header::Ipv4(ip), data);
+        let index = self.push(Content::Ipv4(ip), data);
         if let Some(problem) = ip.options_problem() {
             self.packet.problem(Protocol::Ipv4, problem);
         }
@@ -325,7 +325,7 @@ impl<'a> Chain<'_, 'a> {
                 return &[];
             }
         };
-        let index = self.push(Header::Ipv6(ip.clone()), data);
+        let index = self.push(Content::Ipv6(ip.clone()), data);
         if let Some(error) = ip.extension_error.clone() {
             let unreadable = &data[ip.header_len().min(data.len())..data.len() - rest.len()];
             self.fail(Protocol::Ipv6, unreadable, error);
@@ -386,7 +386,7 @@ impl<'a> Chain<'_, 'a> {
         match icmp::parse(payload, missing) {
             Ok((_, mut message)) => {
                 message.find_timestamp(self.ts_ns);
-                self.push(Header::Icmp(message), payload);
+                self.push(Content::Icmp(message), payload);
                 if message.quotes_datagram() {
                     self.quoted_datagram(Protocol::Icmp, message.body, |chain, body| {
                         chain.ipv4(body);
@@ -408,7 +408,7 @@ impl<'a> Chain<'_, 'a> {
         };
         match icmpv6::parse(payload, pseudo_header) {
             Ok((_, message)) => {
-                self.push(Header::Icmpv6(message), payload);
+                self.push(Content::Icmpv6(message), payload);
                 if message.quotes_packet() {
                     self.quoted_datagram(Protocol::Icmpv6, message.body(), |chain, body| {
                         chain.ipv6(body);
@@ -439,7 +439,7 @@ impl<'a> Chain<'_, 'a> {
     fn udp(&mut self, payload: &'a [u8], missing: usize) {
         match udp::parse(payload, missing) {
             Ok((_, header)) => {
-                self.push(Header::Udp(header), payload);
+                self.push(Content::Udp(header), payload);
                 if let Some(problem) = header.length_problem()
                     && self.quoted_by.is_none()
                 {
@@ -456,7 +456,7 @@ impl<'a> Chain<'_, 'a> {
     fn fail_transport(&mut self, protocol: Protocol, payload: &'a [u8], error: Error) {
         match quote::Quote::new(protocol, payload) {
             Some(quote) if self.quoted_by.is_some() && matches!(error, Error::Truncated { .. }) => {
-                self.push(Header::Quote(quote), payload);
+                self.push(Content::Quote(quote), payload);
             }
             _ => self.fail(protocol, payload, error),
         }
@@ -465,7 +465,7 @@ impl<'a> Chain<'_, 'a> {
     fn tcp(&mut self, payload: &'a [u8], missing: usize) {
         match tcp::parse(payload, missing) {
             Ok((_, header)) => {
-                self.push(Header::Tcp(header), payload);
+                self.push(Content::Tcp(header), payload);
                 if let Some(problem) = header.options_problem() {
                     self.packet.problem(Protocol::Tcp, problem);
                 }

@@ -6,7 +6,7 @@ use std::fmt;
 
 use smallvec::SmallVec;
 
-use super::{Annotation, FragmentKey, Header, Packet, PendingInfo, http1, ip_protocol_name, tls};
+use super::{Annotation, Content, FragmentKey, Packet, PendingInfo, http1, ip_protocol_name, tls};
 
 /// Displays a packet's Info column when formatted, not before.
 pub(super) struct InfoColumn<'p, 'a>(pub(super) &'p Packet<'a>);
@@ -22,7 +22,7 @@ pub fn write_info(packet: &Packet<'_>, out: &mut dyn fmt::Write) -> fmt::Result 
     let Some(top) = packet.top_layer() else {
         return out.write_str("(no layers)");
     };
-    if let (Some(fragment), Header::Ipv4(_) | Header::Ipv6(_)) = (&packet.fragment, &top.header) {
+    if let (Some(fragment), Content::Ipv4(_) | Content::Ipv6(_)) = (&packet.fragment, &top.content) {
         let (protocol, offset) = (u8::from(fragment.protocol), fragment.offset);
         return match fragment.key {
             FragmentKey::V4 { ident, .. } => write!(
@@ -42,14 +42,14 @@ pub fn write_info(packet: &Packet<'_>, out: &mut dyn fmt::Write) -> fmt::Result 
     };
     // An echo's line carries the hop count of the datagram it came in.
     let hops =
-        packet.layers.iter().filter(|layer| !layer.is_quoted()).find_map(|layer| match &layer.header {
-            Header::Ipv4(ip) => Some(ip.ttl()),
-            Header::Ipv6(ip) => Some(ip.hop_limit()),
+        packet.layers.iter().filter(|layer| !layer.is_quoted()).find_map(|layer| match &layer.content {
+            Content::Ipv4(ip) => Some(ip.ttl()),
+            Content::Ipv6(ip) => Some(ip.hop_limit()),
             _ => None,
         });
     // What TCP's analysis found leads the line whichever protocol above it writes the rest.
     let mut labelled = false;
-    if matches!(top.header, Header::Tls(_) | Header::Http(_) | Header::Http2(_))
+    if matches!(top.content, Content::Tls(_) | Content::Http(_) | Content::Http2(_))
         && let Some(analysis) = packet.layers.iter().find_map(|layer| match &layer.annotation {
             Annotation::Tcp(analysis) if !layer.is_quoted() => Some(analysis),
             _ => None,
@@ -59,44 +59,44 @@ pub fn write_info(packet: &Packet<'_>, out: &mut dyn fmt::Write) -> fmt::Result 
         super::tcp::write_analysis_labels(out, analysis)?;
         labelled = true;
     }
-    match &top.header {
-        Header::Icmp(message) => return message.write_info(out, hops, request_in),
-        Header::Quic(_) | Header::Http3(_) => {
+    match &top.content {
+        Content::Icmp(message) => return message.write_info(out, hops, request_in),
+        Content::Quic(_) | Content::Http3(_) => {
             let http3: SmallVec<[&super::http3::Http3<'_>; 4]> = packet
                 .layers
                 .iter()
-                .filter_map(|layer| match &layer.header {
-                    Header::Http3(http3) => Some(&**http3),
+                .filter_map(|layer| match &layer.content {
+                    Content::Http3(http3) => Some(&**http3),
                     _ => None,
                 })
                 .collect();
-            return match packet.layers.iter().find_map(|layer| match &layer.header {
-                Header::Quic(quic) => Some(quic),
+            return match packet.layers.iter().find_map(|layer| match &layer.content {
+                Content::Quic(quic) => Some(quic),
                 _ => None,
             }) {
                 Some(quic) => quic.write_info(out, &http3),
                 None => Ok(()),
             };
         }
-        Header::Icmpv6(message) => return message.write_info(out, hops, request_in),
-        Header::Http(http) => {
+        Content::Icmpv6(message) => return message.write_info(out, hops, request_in),
+        Content::Http(http) => {
             http.write_info(out)?;
             return write_records_after_application_data(packet, out);
         }
-        Header::Http2(http2) => {
+        Content::Http2(http2) => {
             http2.write_info(out)?;
             return write_records_after_application_data(packet, out);
         }
         // Every TLS layer of the frame adds its records to one list.
         // After analysis labels, the note keeps the space that separates it from other text.
-        Header::Tls(_) if packet.pending_info == Some(PendingInfo::Segment) => {
+        Content::Tls(_) if packet.pending_info == Some(PendingInfo::Segment) => {
             let separator = if labelled { " " } else { "" };
             return write!(out, "{separator}[TCP segment of a reassembled PDU]");
         }
-        Header::Tls(_) if packet.pending_info == Some(PendingInfo::TlsSegment) => {
+        Content::Tls(_) if packet.pending_info == Some(PendingInfo::TlsSegment) => {
             return out.write_str("[TLS segment of a reassembled PDU]");
         }
-        Header::Tcp(_) if matches!(packet.pending_info, Some(PendingInfo::Head(_))) => {
+        Content::Tcp(_) if matches!(packet.pending_info, Some(PendingInfo::Head(_))) => {
             if let Some(PendingInfo::Head(head)) = &packet.pending_info
                 && let Ok((_, message)) = http1::parse(head)
             {
@@ -104,10 +104,10 @@ pub fn write_info(packet: &Packet<'_>, out: &mut dyn fmt::Write) -> fmt::Result 
             }
             return out.write_str(" [TCP segment of a reassembled PDU]");
         }
-        Header::Tls(_) => {
+        Content::Tls(_) => {
             let mut first = true;
             for layer in &packet.layers {
-                if let Header::Tls(tls) = &layer.header {
+                if let Content::Tls(tls) = &layer.content {
                     tls.write_info(out, &mut first)?;
                 }
             }
@@ -115,7 +115,8 @@ pub fn write_info(packet: &Packet<'_>, out: &mut dyn fmt::Write) -> fmt::Result 
         _ => top.summary(out)?,
     }
     // An undecoded layer's summary already says what is wrong with it.
-    if let (Some(problem), false) = (packet.problems.first(), matches!(top.header, Header::Undecoded { .. }))
+    if let (Some(problem), false) =
+        (packet.problems.first(), matches!(top.content, Content::Undecoded { .. }))
     {
         write!(out, " [{problem}]")?;
     }
@@ -128,8 +129,8 @@ fn write_records_after_application_data(packet: &Packet<'_>, out: &mut dyn fmt::
     let records: SmallVec<[&tls::Record<'_>; 4]> = packet
         .layers
         .iter()
-        .filter_map(|layer| match &layer.header {
-            Header::Tls(tls) => Some(tls.records.iter()),
+        .filter_map(|layer| match &layer.content {
+            Content::Tls(tls) => Some(tls.records.iter()),
             _ => None,
         })
         .flatten()

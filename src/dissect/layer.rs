@@ -3,12 +3,12 @@
 //!
 //! Each protocol's header type says it through [`LayerHeader`], in the protocol's own file;
 //! [`Layer`] only forwards, with what tracking learnt of the layer ([`Tracked`]). So a new
-//! protocol's header is one variant of `Header` and one `impl LayerHeader`, and nothing here.
+//! protocol's header is one variant of `Content` and one `impl LayerHeader`, and nothing here.
 
 use std::fmt;
 
 use super::field::{Emitter, FieldSink, Value};
-use super::{Annotation, Header, Layer, Reassembly};
+use super::{Annotation, Content, Layer, Reassembly};
 use crate::osi::{OsiLayer, Protocol};
 
 /// What a protocol's decoded header says of itself.
@@ -117,21 +117,21 @@ impl<'l> Tracked<'l> {
     }
 }
 
-impl Header<'_> {
+impl Content<'_> {
     pub fn protocol(&self) -> Protocol {
         match self {
             Self::Raw => Protocol::Raw,
             Self::TextLines(_) => Protocol::TextLines,
             Self::Data(_) => Protocol::Data,
             Self::Undecoded { protocol, .. } => *protocol,
-            header => header.decoded().map_or(Protocol::Data, LayerHeader::protocol),
+            content => content.decoded().map_or(Protocol::Data, LayerHeader::protocol),
         }
     }
 }
 
 impl<'a> Layer<'a> {
     pub fn protocol(&self) -> Protocol {
-        self.header.protocol()
+        self.content.protocol()
     }
 
     /// Whether the layer is part of a datagram quoted inside an ICMP error.
@@ -145,15 +145,17 @@ impl<'a> Layer<'a> {
 
     /// The layer's name in the Protocol column, which for TLS says the version.
     pub fn column_name(&self) -> &'static str {
-        self.header.decoded().map_or(self.protocol().column_name(), LayerHeader::column_name)
+        self.content.decoded().map_or(self.protocol().column_name(), LayerHeader::column_name)
     }
 
     /// The number of bytes of this layer's own header (or of the whole layer for data).
     pub fn len(&self) -> usize {
-        match &self.header {
-            Header::Raw => 0,
-            Header::TextLines(bytes) | Header::Data(bytes) | Header::Undecoded { bytes, .. } => bytes.len(),
-            header => header.decoded().map_or(0, LayerHeader::header_len),
+        match &self.content {
+            Content::Raw => 0,
+            Content::TextLines(bytes) | Content::Data(bytes) | Content::Undecoded { bytes, .. } => {
+                bytes.len()
+            }
+            content => content.decoded().map_or(0, LayerHeader::header_len),
         }
     }
 
@@ -166,7 +168,7 @@ impl<'a> Layer<'a> {
     /// first dot): its own protocol's, and those it reports for a layer below.
     pub fn emits(&self, prefix: &str) -> bool {
         prefix == self.protocol().filter_name()
-            || self.header.decoded().is_some_and(|header| header.also_emits().contains(&prefix))
+            || self.content.decoded().is_some_and(|header| header.also_emits().contains(&prefix))
     }
 
     fn tracked(&self) -> Tracked<'_> {
@@ -176,11 +178,11 @@ impl<'a> Layer<'a> {
     /// Walks the layer's fields into `sink`, in Wireshark's tree order.
     pub fn fields(&self, sink: &mut dyn FieldSink) {
         let mut out = Emitter::new(sink, self.offset, self.source);
-        match &self.header {
-            Header::Data(bytes) => super::data::fields(bytes, &mut out),
-            Header::Raw | Header::TextLines(_) | Header::Undecoded { .. } => {}
-            header => {
-                if let Some(header) = header.decoded() {
+        match &self.content {
+            Content::Data(bytes) => super::data::fields(bytes, &mut out),
+            Content::Raw | Content::TextLines(_) | Content::Undecoded { .. } => {}
+            content => {
+                if let Some(header) = content.decoded() {
                     header.fields(&mut out, &self.tracked());
                 }
             }
@@ -189,14 +191,14 @@ impl<'a> Layer<'a> {
 
     /// One line that says what this layer is.
     pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
-        match &self.header {
-            Header::Raw => out.write_str("Raw packet data"),
-            Header::TextLines(bytes) => write!(out, "Line-based text data ({} bytes)", bytes.len()),
-            Header::Data(bytes) => write!(out, "Data ({} bytes)", bytes.len()),
-            Header::Undecoded { protocol, bytes, reason } => {
+        match &self.content {
+            Content::Raw => out.write_str("Raw packet data"),
+            Content::TextLines(bytes) => write!(out, "Line-based text data ({} bytes)", bytes.len()),
+            Content::Data(bytes) => write!(out, "Data ({} bytes)", bytes.len()),
+            Content::Undecoded { protocol, bytes, reason } => {
                 write!(out, "{} ({} bytes) not decoded: {reason}", protocol.column_name(), bytes.len())
             }
-            header => match header.decoded() {
+            content => match content.decoded() {
                 Some(header) => header.summary(out, &self.tracked()),
                 None => Ok(()),
             },

@@ -3,7 +3,7 @@
 //! Each protocol has its own file with a nom-style `parse` that borrows from the input; this
 //! module holds the types every layer shares and `chain`, which walks a frame from its link
 //! layer inwards. Dissection never panics and never allocates per payload byte: a layer that
-//! cannot be read becomes an [`Header::Undecoded`] layer with its reason, and the layers
+//! cannot be read becomes an [`Content::Undecoded`] layer with its reason, and the layers
 //! outside it stay. What needs more than one frame (reassembly, stream numbers, relative
 //! sequence numbers) is `track`'s job; it fills in each layer's [`Annotation`].
 
@@ -105,7 +105,8 @@ impl fmt::Display for Problem {
 /// One decoded layer and where its bytes are.
 #[derive(Clone, Debug)]
 pub struct Layer<'a> {
-    pub header: Header<'a>,
+    /// What the layer holds.
+    pub content: Content<'a>,
     /// Offset of the layer's first byte within its source.
     pub offset: usize,
     pub source: Source,
@@ -114,13 +115,14 @@ pub struct Layer<'a> {
     pub annotation: Annotation,
 }
 
-/// Declares [`Header`]: one variant per protocol header type, each implementing
-/// [`LayerHeader`], and the four that are not a protocol's header.
-macro_rules! headers {
+/// Declares [`Content`]: one variant per protocol's decoded type, each implementing
+/// [`LayerHeader`], and the four that are not a protocol's.
+macro_rules! contents {
     ($($(#[$doc:meta])* $variant:ident($type:ty),)*) => {
-        /// The decoded header of a layer.
+        /// What a layer holds: a protocol's header, or the records or messages of a protocol
+        /// over a stream that a frame completed (TLS records, HTTP messages, QUIC packets).
         #[derive(Clone, Debug)]
-        pub enum Header<'a> {
+        pub enum Content<'a> {
             $($(#[$doc])* $variant($type),)*
             /// A raw-IP link type: no header bytes, only a marker of where the capture began.
             Raw,
@@ -132,7 +134,7 @@ macro_rules! headers {
             Undecoded { protocol: Protocol, bytes: &'a [u8], reason: String },
         }
 
-        impl Header<'_> {
+        impl Content<'_> {
             /// The header as its protocol's type, which says what it is; `None` for the four
             /// kinds of layer that are not a protocol's header.
             pub fn decoded(&self) -> Option<&dyn LayerHeader> {
@@ -145,7 +147,7 @@ macro_rules! headers {
     };
 }
 
-headers! {
+contents! {
     Null(null::Header<'a>),
     Ethernet(ethernet::Header<'a>),
     Vlan(vlan::Tag<'a>),
@@ -235,9 +237,9 @@ pub(crate) fn field_offset(whole: &[u8], part: &[u8]) -> usize {
 impl<'a> Packet<'a> {
     /// The innermost network-layer addresses outside any quoted datagram.
     pub fn addresses(&self) -> Option<(IpAddr, IpAddr)> {
-        self.layers.iter().rev().filter(|layer| !layer.is_quoted()).find_map(|layer| match &layer.header {
-            Header::Ipv4(ip) => Some((IpAddr::V4(ip.src()), IpAddr::V4(ip.dst()))),
-            Header::Ipv6(ip) => Some((IpAddr::V6(ip.src()), IpAddr::V6(ip.dst()))),
+        self.layers.iter().rev().filter(|layer| !layer.is_quoted()).find_map(|layer| match &layer.content {
+            Content::Ipv4(ip) => Some((IpAddr::V4(ip.src()), IpAddr::V4(ip.dst()))),
+            Content::Ipv6(ip) => Some((IpAddr::V6(ip.src()), IpAddr::V6(ip.dst()))),
             _ => None,
         })
     }
@@ -250,14 +252,14 @@ impl<'a> Packet<'a> {
             if layer.is_quoted() {
                 continue;
             }
-            match layer.header {
-                Header::Data(_) | Header::TextLines(_) if top.is_some() => {}
+            match layer.content {
+                Content::Data(_) | Content::TextLines(_) if top.is_some() => {}
                 // TLS inside QUIC does not name the frame: Wireshark's QUIC dissector does.
-                Header::QuicTls(_) => {}
+                Content::QuicTls(_) => {}
                 // An HTTP message names the frame even when TLS records follow it.
-                Header::Tls(_)
+                Content::Tls(_)
                     if top.is_some_and(|top: &Layer<'_>| {
-                        matches!(top.header, Header::Http(_) | Header::Http2(_))
+                        matches!(top.content, Content::Http(_) | Content::Http2(_))
                     }) => {}
                 _ => top = Some(layer),
             }
@@ -294,12 +296,12 @@ impl<'a> Packet<'a> {
         };
         for layer in &self.layers {
             push(layer.protocol().filter_name())?;
-            match &layer.header {
-                Header::Ethernet(header) if header.ethertype().is_some() => push("ethertype")?,
-                Header::Ethernet(_) => push("llc")?,
-                Header::Vlan(_) => push("ethertype")?,
-                Header::Sll(header) if header.ethertype().is_some() => push("ethertype")?,
-                Header::Ipv6(header) => {
+            match &layer.content {
+                Content::Ethernet(header) if header.ethertype().is_some() => push("ethertype")?,
+                Content::Ethernet(_) => push("llc")?,
+                Content::Vlan(_) => push("ethertype")?,
+                Content::Sll(header) if header.ethertype().is_some() => push("ethertype")?,
+                Content::Ipv6(header) => {
                     for extension in header.extensions() {
                         push(extension.protocol_name())?;
                     }
@@ -327,7 +329,7 @@ impl<'a> Packet<'a> {
             frame::fields(self, frame, sink);
         }
         for layer in &self.layers {
-            let also = layer.header.decoded().map_or(&[][..], LayerHeader::also_emits);
+            let also = layer.content.decoded().map_or(&[][..], LayerHeader::also_emits);
             if wanted(layer.protocol().filter_name()) || also.iter().any(|prefix| wanted(prefix)) {
                 layer.fields(sink);
             }

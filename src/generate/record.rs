@@ -17,7 +17,7 @@ use crate::capture::{
     CaptureHandle, CaptureStats, Limits, LinkType, LiveCapture, LiveError, LivePacket, PcapngWriter,
     WriteError,
 };
-use crate::dissect::{Header, dissect};
+use crate::dissect::{Content, dissect};
 use crate::link::LinkStats;
 
 /// How long after a generator returns its last packets (closing handshakes, late ACKs) may
@@ -200,10 +200,10 @@ impl Run {
         let frame = packet.frame(0, linktype);
         let dissected = dissect(&frame);
         dissected.layers.iter().filter(|layer| !layer.is_quoted()).any(|layer| {
-            report.flows.iter().any(|flow| match (flow, &layer.header) {
-                (Flow::Tcp(port), Header::Tcp(tcp)) => [tcp.src_port(), tcp.dst_port()].contains(port),
-                (Flow::Udp(port), Header::Udp(udp)) => [udp.src_port(), udp.dst_port()].contains(port),
-                (Flow::Echo(ident), Header::Icmp(message)) => message.is_echo() && message.ident() == *ident,
+            report.flows.iter().any(|flow| match (flow, &layer.content) {
+                (Flow::Tcp(port), Content::Tcp(tcp)) => [tcp.src_port(), tcp.dst_port()].contains(port),
+                (Flow::Udp(port), Content::Udp(udp)) => [udp.src_port(), udp.dst_port()].contains(port),
+                (Flow::Echo(ident), Content::Icmp(message)) => message.is_echo() && message.ident() == *ident,
                 _ => false,
             })
         })

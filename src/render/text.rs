@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use super::Render;
 use crate::capture::Frame;
 use crate::dissect::field::{write_ipv4, write_mac};
-use crate::dissect::{Header, Packet, write_info};
+use crate::dissect::{Content, Packet, write_info};
 
 /// The text renderer.
 #[derive(Default)]
@@ -94,14 +94,14 @@ pub(crate) fn write_endpoints(line: &mut String, packet: &Packet<'_>) {
         None => {}
     }
     for layer in &packet.layers {
-        match &layer.header {
-            Header::Ethernet(ethernet) => {
+        match &layer.content {
+            Content::Ethernet(ethernet) => {
                 let _ = write_mac(line, &ethernet.src());
                 line.push_str(" → ");
                 let _ = write_mac(line, &ethernet.dst());
                 return;
             }
-            Header::Sll(_) | Header::Null(_) | Header::Raw => {}
+            Content::Sll(_) | Content::Null(_) | Content::Raw => {}
             _ => break,
         }
     }

@@ -7,7 +7,7 @@ use super::message::Message;
 use super::rounds::{Answers, Side, Step};
 use super::{Builder, Pending, Transport};
 use crate::capture::Frame;
-use crate::dissect::{Annotation, Header, Packet};
+use crate::dissect::{Annotation, Content, Packet};
 use crate::osi::OsiLayer;
 
 impl Builder {
@@ -19,23 +19,23 @@ impl Builder {
         };
         for layer in packet.layers.iter().filter(|layer| !layer.is_quoted()) {
             // An echo's reply, identifier and sequence number, from either ICMP.
-            let echo = match &layer.header {
-                Header::Icmp(message) if message.is_echo() => {
+            let echo = match &layer.content {
+                Content::Icmp(message) if message.is_echo() => {
                     Some((message.kind() == 0, message.ident(), message.seq()))
                 }
-                Header::Icmpv6(message) if message.is_echo() => {
+                Content::Icmpv6(message) if message.is_echo() => {
                     message.echo_ident_seq().map(|(ident, seq)| (message.kind() == 129, ident, seq))
                 }
                 _ => None,
             };
-            if let (Header::Udp(udp), Annotation::Udp(conversation)) = (&layer.header, &layer.annotation) {
+            if let (Content::Udp(udp), Annotation::Udp(conversation)) = (&layer.content, &layer.annotation) {
                 let (from, to) = (with_port(src, udp.src_port()), with_port(dst, udp.dst_port()));
                 if self.quic(frame, packet, conversation.stream, udp.payload, (&from, &to)) {
                     continue;
                 }
             }
-            let (key, message, reply, rtt) = match (&layer.header, &layer.annotation, echo) {
-                (Header::Udp(udp), Annotation::Udp(conversation), _) => {
+            let (key, message, reply, rtt) = match (&layer.content, &layer.annotation, echo) {
+                (Content::Udp(udp), Annotation::Udp(conversation), _) => {
                     let len = udp.payload.len() + udp.missing;
                     let ports = (udp.src_port(), udp.dst_port());
                     (Err((conversation.stream, ports)), Message::Datagram { len }, false, None)

@@ -4,7 +4,7 @@
 use super::Pending;
 use super::message::Message;
 use super::rounds::Step;
-use crate::dissect::{Header, Packet};
+use crate::dissect::{Content, Packet};
 use crate::osi::OsiLayer;
 
 impl Pending {
@@ -17,8 +17,8 @@ impl Pending {
     ) -> Vec<Message> {
         let mut messages = Vec::new();
         for layer in &packet.layers {
-            match &layer.header {
-                Header::Http(http) => {
+            match &layer.content {
+                Content::Http(http) => {
                     for message in &http.messages {
                         let head = message.span.bytes.get(..message.head_len).unwrap_or(&[]);
                         let line = head.split(|byte| *byte == b'\r' || *byte == b'\n').next().unwrap_or(&[]);
@@ -26,7 +26,7 @@ impl Pending {
                         messages.push(Message::Http1 { start_line });
                     }
                 }
-                Header::Http2(http2) => {
+                Content::Http2(http2) => {
                     for frame in http2.frames.iter().filter_map(|frame| frame.headers.as_ref()) {
                         let text = |value: &[u8]| String::from_utf8_lossy(value).into_owned();
                         match (frame.get(":method"), frame.get(":path"), frame.get(":status")) {

@@ -22,7 +22,7 @@ use serde::Serialize;
 
 use crate::capture::Frame;
 use crate::dissect::tcp::{analysis, flag};
-use crate::dissect::{Annotation, Header, Packet};
+use crate::dissect::{Annotation, Content, Packet};
 use crate::osi::OsiLayer;
 pub use message::{Message, Note};
 use rounds::{Answers, Side, Step};
@@ -221,8 +221,8 @@ impl Builder {
         let Some((src, dst)) = packet.addresses() else { return };
         self.datagram(frame, packet, src, dst);
         let Some((tcp, tcp_analysis)) =
-            packet.layers.iter().find_map(|layer| match (&layer.header, &layer.annotation) {
-                (Header::Tcp(tcp), Annotation::Tcp(analysis)) if !layer.is_quoted() => Some((tcp, analysis)),
+            packet.layers.iter().find_map(|layer| match (&layer.content, &layer.annotation) {
+                (Content::Tcp(tcp), Annotation::Tcp(analysis)) if !layer.is_quoted() => Some((tcp, analysis)),
                 _ => None,
             })
         else {

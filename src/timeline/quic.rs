@@ -19,7 +19,7 @@ use crate::dissect::quic::CryptoTls;
 use crate::dissect::quic::frame::{self, kind};
 use crate::dissect::quic::header::Kind;
 use crate::dissect::tls::handshake;
-use crate::dissect::{Header, Packet, qpack};
+use crate::dissect::{Content, Packet, qpack};
 use crate::osi::OsiLayer;
 
 impl Builder {
@@ -34,8 +34,8 @@ impl Builder {
         payload: &[u8],
         (source, destination): (&str, &str),
     ) -> bool {
-        let quic = packet.layers.iter().find_map(|layer| match &layer.header {
-            Header::Quic(quic) if !layer.is_quoted() => Some(quic.as_ref()),
+        let quic = packet.layers.iter().find_map(|layer| match &layer.content {
+            Content::Quic(quic) if !layer.is_quoted() => Some(quic.as_ref()),
             _ => None,
         });
         // A long header of a version rttscope does not read: the start of a Version Negotiation.
@@ -54,16 +54,16 @@ impl Builder {
         let crypto: Vec<&CryptoTls<'_>> = packet
             .layers
             .iter()
-            .filter_map(|layer| match &layer.header {
-                Header::QuicTls(tls) => Some(tls.as_ref()),
+            .filter_map(|layer| match &layer.content {
+                Content::QuicTls(tls) => Some(tls.as_ref()),
                 _ => None,
             })
             .collect();
         let http3: Vec<&Http3<'_>> = packet
             .layers
             .iter()
-            .filter_map(|layer| match &layer.header {
-                Header::Http3(http3) => Some(http3.as_ref()),
+            .filter_map(|layer| match &layer.content {
+                Content::Http3(http3) => Some(http3.as_ref()),
                 _ => None,
             })
             .collect();

@@ -8,7 +8,7 @@ use super::rounds::{Answers, Side, Step};
 use crate::dissect::tls::extension;
 use crate::dissect::tls::handshake::{self, kind};
 use crate::dissect::tls::record::content_type;
-use crate::dissect::{Header, Packet};
+use crate::dissect::{Content, Packet};
 use crate::osi::OsiLayer;
 
 impl Pending {
@@ -21,7 +21,7 @@ impl Pending {
     ) {
         let mut opaque = 0u32;
         for layer in &packet.layers {
-            let Header::Tls(tls) = &layer.header else { continue };
+            let Content::Tls(tls) = &layer.content else { continue };
             if let Some(version) = tls.version {
                 self.tls_version = Some(version);
             }

@@ -19,7 +19,7 @@ use super::rounds::{Side, Step};
 use super::{Builder, Connection, Event, millis_between};
 use crate::capture::Frame;
 use crate::dispatch::Dispatch;
-use crate::dissect::{Header, Packet, dissect};
+use crate::dissect::{Content, Packet, dissect};
 use crate::osi::OsiLayer;
 use crate::track::keylog::KeyLog;
 use crate::track::{Scratch, Tracker};
@@ -169,9 +169,9 @@ impl FarSide {
         let packet = dissect(frame);
         let Some((src, dst)) = packet.addresses() else { return };
         let ports =
-            packet.layers.iter().filter(|layer| !layer.is_quoted()).find_map(|layer| match &layer.header {
-                Header::Tcp(tcp) => Some((tcp.src_port(), tcp.dst_port(), tcp.payload.len())),
-                Header::Udp(udp) => Some((udp.src_port(), udp.dst_port(), udp.payload.len())),
+            packet.layers.iter().filter(|layer| !layer.is_quoted()).find_map(|layer| match &layer.content {
+                Content::Tcp(tcp) => Some((tcp.src_port(), tcp.dst_port(), tcp.payload.len())),
+                Content::Udp(udp) => Some((udp.src_port(), udp.dst_port(), udp.payload.len())),
                 _ => None,
             });
         if let Some((from, to, len)) = ports.filter(|(_, _, len)| *len > 0) {

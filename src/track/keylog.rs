@@ -20,7 +20,7 @@ use rustc_hash::FxHashMap;
 
 use crate::dissect::field::Span;
 use crate::dissect::tls::handshake;
-use crate::dissect::{Header, Packet};
+use crate::dissect::{Content, Packet};
 
 /// The secrets logged for one connection.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -153,14 +153,14 @@ impl HelloMatches {
             return;
         }
         for layer in &packet.layers {
-            let messages: &[Span<'_>] = match &layer.header {
-                Header::Tls(tls) => {
+            let messages: &[Span<'_>] = match &layer.content {
+                Content::Tls(tls) => {
                     for record in &tls.records {
                         self.count(&record.messages, keylog);
                     }
                     continue;
                 }
-                Header::QuicTls(tls) => &tls.messages,
+                Content::QuicTls(tls) => &tls.messages,
                 _ => continue,
             };
             self.count(messages, keylog);

@@ -5,8 +5,8 @@
 use super::tls::{ContentOut, Loc, RecordOut};
 use super::{TcpPayload, app, http};
 use crate::dissect::field::{Source, Span};
-use crate::dissect::tls::{Content, Record, Tls};
-use crate::dissect::{Annotation, Header, Layer, Packet, PendingInfo};
+use crate::dissect::tls::{Content as RecordContent, Record, Tls};
+use crate::dissect::{Annotation, Content, Layer, Packet, PendingInfo};
 use crate::osi::Protocol;
 
 /// Replaces a TCP segment's plain data with what the application layer made of it: TLS
@@ -24,7 +24,7 @@ pub(super) fn application_layers<'a>(packet: &mut Packet<'a>, tcp: &TcpPayload<'
     if !produced.consumed {
         return;
     }
-    if matches!(packet.layers.last().map(|layer| &layer.header), Some(Header::Data(_))) {
+    if matches!(packet.layers.last().map(|layer| &layer.content), Some(Content::Data(_))) {
         packet.layers.truncate(tcp.layer + 1);
     }
     let (stream, decrypted) = (packet.stream, packet.decrypted);
@@ -47,7 +47,7 @@ pub(super) fn application_layers<'a>(packet: &mut Packet<'a>, tcp: &TcpPayload<'
         let Some((_, tls)) = group else { return };
         let first = tls.records.first().map(|record| record.span).unwrap_or_default();
         packet.layers.push(Layer {
-            header: Header::Tls(Box::new(tls)),
+            content: Content::Tls(Box::new(tls)),
             offset: first.offset,
             source: first.source,
             quoted_by: None,
@@ -55,7 +55,7 @@ pub(super) fn application_layers<'a>(packet: &mut Packet<'a>, tcp: &TcpPayload<'
         });
         for plaintext in data.drain(..) {
             packet.layers.push(Layer {
-                header: Header::Data(plaintext.bytes),
+                content: Content::Data(plaintext.bytes),
                 offset: plaintext.offset,
                 source: plaintext.source,
                 quoted_by: None,
@@ -68,13 +68,13 @@ pub(super) fn application_layers<'a>(packet: &mut Packet<'a>, tcp: &TcpPayload<'
         let record_span = span(&loc);
         let mut application_data = None;
         let content = match content {
-            ContentOut::Clear => Content::Clear,
+            ContentOut::Clear => RecordContent::Clear,
             ContentOut::Decrypted { content_type, plaintext } => {
                 let plaintext = span(&plaintext);
                 application_data = plain_data.iter().find(|data| data.offset == plaintext.offset).copied();
-                Content::Decrypted { content_type, plaintext }
+                RecordContent::Decrypted { content_type, plaintext }
             }
-            ContentOut::Encrypted(reason) => Content::Encrypted(reason),
+            ContentOut::Encrypted(reason) => RecordContent::Encrypted(reason),
         };
         let record = Record {
             header,
@@ -112,8 +112,8 @@ pub(super) fn application_layers<'a>(packet: &mut Packet<'a>, tcp: &TcpPayload<'
     let after_application_data = packet
         .layers
         .iter()
-        .rposition(|layer| match &layer.header {
-            Header::Tls(tls) => tls.records.iter().any(|record| {
+        .rposition(|layer| match &layer.content {
+            Content::Tls(tls) => tls.records.iter().any(|record| {
                 record.content_type() == Some(crate::dissect::tls::record::content_type::APPLICATION_DATA)
             }),
             _ => false,
@@ -138,7 +138,7 @@ pub(super) fn application_layers<'a>(packet: &mut Packet<'a>, tcp: &TcpPayload<'
 fn push_empty_tls<'a>(packet: &mut Packet<'a>, span: Span<'a>, version: Option<u16>) {
     let tls = Tls { records: Default::default(), version, segments: Default::default() };
     packet.layers.push(Layer {
-        header: Header::Tls(Box::new(tls)),
+        content: Content::Tls(Box::new(tls)),
         offset: span.offset,
         source: span.source,
         quoted_by: None,
@@ -186,9 +186,9 @@ fn http_layers<'a>(
         }
         return;
     }
-    let push = |packet: &mut Packet<'a>, header: Header<'a>, at: Span<'a>| {
+    let push = |packet: &mut Packet<'a>, content: Content<'a>, at: Span<'a>| {
         packet.layers.push(Layer {
-            header,
+            content,
             offset: at.offset,
             source: at.source,
             quoted_by: None,
@@ -217,9 +217,9 @@ fn http_layers<'a>(
             .collect();
         let segments = if over_tcp { output.segments.clone() } else { Default::default() };
         let layer = crate::dissect::http::Http { messages, segments };
-        push(packet, Header::Http(Box::new(layer)), first);
+        push(packet, Content::Http(Box::new(layer)), first);
         for (text, body) in bodies {
-            let header = if text { Header::TextLines(body.bytes) } else { Header::Data(body.bytes) };
+            let header = if text { Content::TextLines(body.bytes) } else { Content::Data(body.bytes) };
             push(packet, header, body);
         }
     } else {
@@ -248,12 +248,12 @@ fn http_layers<'a>(
             })
             .collect();
         if over_tcp && http2_via_http {
-            push(packet, Header::Http(Box::default()), first);
+            push(packet, Content::Http(Box::default()), first);
         }
         let layer = crate::dissect::http::Http2 { preface, frames };
-        push(packet, Header::Http2(Box::new(layer)), first);
+        push(packet, Content::Http2(Box::new(layer)), first);
         for text in texts {
-            push(packet, Header::TextLines(text.bytes), text);
+            push(packet, Content::TextLines(text.bytes), text);
         }
     }
 }
@@ -311,18 +311,18 @@ pub(super) fn quic_layers<'a>(
         padding: output.padding.map(|range| payload.slice(range.start, range.end)),
     };
     packet.layers.push(Layer {
-        header: Header::Quic(Box::new(quic)),
+        content: Content::Quic(Box::new(quic)),
         offset: payload.offset,
         source: payload.source,
         quoted_by: None,
         annotation: Annotation::None,
     });
     for carried in output.carried {
-        let (header, first) = match carried {
+        let (content, first) = match carried {
             Carried::Tls(packet, messages) => {
                 let messages: smallvec::SmallVec<[Span<'a>; 2]> = messages.iter().map(span).collect();
                 let first = messages.first().copied().unwrap_or(payload);
-                (Header::QuicTls(Box::new(CryptoTls { packet, messages })), first)
+                (Content::QuicTls(Box::new(CryptoTls { packet, messages })), first)
             }
             Carried::Http3(out) => {
                 let stream_type = out.stream_type.map(|(kind, loc)| (kind, span(&loc)));
@@ -332,11 +332,11 @@ pub(super) fn quic_layers<'a>(
                 if let Some(problem) = layer.qpack_problem() {
                     packet.problem(Protocol::Http3, problem);
                 }
-                (Header::Http3(Box::new(layer)), first)
+                (Content::Http3(Box::new(layer)), first)
             }
         };
         packet.layers.push(Layer {
-            header,
+            content,
             offset: first.offset,
             source: first.source,
             quoted_by: None,

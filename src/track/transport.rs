@@ -17,7 +17,7 @@ use super::tcp::Segment;
 use crate::capture::Frame;
 use crate::dissect::field::Span;
 use crate::dissect::tcp::{analysis as tcp_analysis, flag};
-use crate::dissect::{Annotation, Header, Packet};
+use crate::dissect::{Annotation, Content, Packet};
 
 /// A UDP datagram's place in the packet, kept while its layers are being tracked.
 pub(super) struct UdpPayload<'a> {
@@ -60,7 +60,7 @@ impl Transport<'_> {
     /// A payload the chain already walked (an encapsulation over UDP, say) is not read again.
     pub(super) fn payload_unread(&self, packet: &Packet<'_>) -> bool {
         let rest = packet.layers.get(self.layer() + 1..).unwrap_or(&[]);
-        matches!(rest, [] | [crate::dissect::Layer { header: Header::Data(_), .. }])
+        matches!(rest, [] | [crate::dissect::Layer { content: Content::Data(_), .. }])
     }
 }
 
@@ -77,10 +77,10 @@ impl Tracker {
         let mut out_of_sequence = false;
         let mut transports = SmallVec::new();
         for (index, layer) in packet.layers.iter_mut().enumerate() {
-            match &layer.header {
-                Header::Ipv4(ip) => addresses = Some((ip.src().into(), ip.dst().into())),
-                Header::Ipv6(ip) => addresses = Some((ip.src().into(), ip.dst().into())),
-                Header::Tcp(header) => {
+            match &layer.content {
+                Content::Ipv4(ip) => addresses = Some((ip.src().into(), ip.dst().into())),
+                Content::Ipv6(ip) => addresses = Some((ip.src().into(), ip.dst().into())),
+                Content::Tcp(header) => {
                     let Some((src, dst)) = addresses else {
                         continue;
                     };
@@ -113,19 +113,19 @@ impl Tracker {
                         payload: Span::new(header.payload, layer.source, offset),
                     }));
                 }
-                Header::Icmp(message) if !layer.is_quoted() && message.is_echo() => {
+                Content::Icmp(message) if !layer.is_quoted() && message.is_echo() => {
                     let Some((src, dst)) = addresses else { continue };
                     let reply = message.kind() == 0;
                     layer.annotation = self.echo(src, dst, message.ident(), message.seq(), reply, frame);
                 }
-                Header::Icmpv6(message) if !layer.is_quoted() && message.is_echo() => {
+                Content::Icmpv6(message) if !layer.is_quoted() && message.is_echo() => {
                     let (Some((src, dst)), Some((ident, seq))) = (addresses, message.echo_ident_seq()) else {
                         continue;
                     };
                     let reply = message.kind() == 129;
                     layer.annotation = self.echo(src, dst, ident, seq, reply, frame);
                 }
-                Header::Udp(header) => {
+                Content::Udp(header) => {
                     let Some((src, dst)) = addresses else {
                         continue;
                     };
@@ -148,7 +148,7 @@ impl Tracker {
         }
         // Like Wireshark, do not decode the data of a retransmitted or out-of-order segment as
         // if it came next in the stream.
-        if out_of_sequence && matches!(packet.layers.last().map(|l| &l.header), Some(Header::Data(_))) {
+        if out_of_sequence && matches!(packet.layers.last().map(|l| &l.content), Some(Content::Data(_))) {
             packet.layers.pop();
         }
         transports

@@ -79,7 +79,7 @@ fn a_truncated_layer_is_undecoded_and_the_outer_layers_stay() {
     let frame = frame(1, 0, LinkType::Ethernet, &data);
     let packet = dissect(&frame);
     assert_eq!(protocols(&packet), [Protocol::Ethernet, Protocol::Ipv4, Protocol::Tcp]);
-    assert!(matches!(packet.layers[2].header, Header::Undecoded { .. }));
+    assert!(matches!(packet.layers[2].content, Content::Undecoded { .. }));
     assert_eq!(packet.problems.len(), 1);
     assert_eq!(packet.problems[0].to_string(), "TCP: truncated: 8 more bytes needed");
     assert_eq!(values(&packet, &frame, "ip.dst"), ["10.0.0.2"]);
@@ -208,7 +208,7 @@ fn ip_headers_nested_past_the_limit_are_malformed() {
     let data = ethernet(IPV4, &datagram);
     let packet = dissect(&frame(1, 0, LinkType::Ethernet, &data));
     assert_eq!(packet.layers.len(), 1 + MAX_IP_HEADERS + 1);
-    assert!(matches!(packet.layers.last().map(|layer| &layer.header), Some(Header::Undecoded { .. })));
+    assert!(matches!(packet.layers.last().map(|layer| &layer.content), Some(Content::Undecoded { .. })));
     assert!(packet.problems[0].message.contains("nested IP headers"), "{:?}", packet.problems);
 }
 
