@@ -143,6 +143,19 @@ pub fn into_error(error: nom::Err<Error>) -> Error {
     }
 }
 
+/// Lets `?` turn a nom parser's failure into the parser error.
+impl From<nom::Err<Error>> for Error {
+    fn from(error: nom::Err<Error>) -> Self {
+        into_error(error)
+    }
+}
+
+/// Big-endian `u16`s to the end of `bytes` (a list whose length prefix was read already); an
+/// odd byte at the end is not read.
+pub fn be_u16_list(bytes: &[u8]) -> impl Iterator<Item = u16> + '_ {
+    bytes.chunks_exact(2).map(|pair| u16::from_be_bytes([pair[0], pair[1]]))
+}
+
 /// Reads a big-endian `u16` at `at`; callers have checked the length.
 pub(crate) fn be16(bytes: &[u8], at: usize) -> u16 {
     u16::from_be_bytes([bytes[at], bytes[at + 1]])
