@@ -14,9 +14,10 @@
 //! buffer a large DATA frame reads its header with [`parse_header`] and skips the payload.
 //! A frame whose payload contradicts its type (a short PING, padding longer than the payload)
 //! still has a known length, so the frames after it are read: [`Frame::payload`] says what
-//! is wrong with it. The payload is read once, by `payload` (nom parsers), for both
-//! [`Frame::payload`] and the fields. Header blocks are decoded by a per-direction [`HeaderDecoder`] that the
-//! caller feeds; fields and the Info column follow tshark 4.0 (see `fields`).
+//! is wrong with it. A payload has one reader, `payload` (nom parsers), that serves both
+//! [`Frame::payload`] and the fields. Header blocks are decoded by a per-direction
+//! [`HeaderDecoder`] that the caller feeds; fields and the Info column follow tshark 4.0 (see
+//! `fields`).
 
 mod fields;
 pub mod hpack;
