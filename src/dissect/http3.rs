@@ -22,7 +22,10 @@ use super::field::{Emitter, Span, Value};
 use super::http1::{AsciiText, PseudoUri, http3_header_field, write_status};
 use super::layer::{LayerHeader, Tracked};
 use super::qpack::{self, FieldSection};
-use super::quic::varint::Cursor;
+use nom::Parser;
+
+use super::error::{length_data, take_bytes};
+use super::quic::varint::varint;
 use crate::osi::Protocol;
 use crate::registry::{self, Kind};
 
@@ -76,11 +79,10 @@ pub fn stream_type_name(kind: u64) -> &'static str {
 
 /// The type, the length and the payload of a whole frame.
 pub fn parse_frame(bytes: &[u8]) -> Option<(u64, u64, std::ops::Range<usize>)> {
-    let mut cursor = Cursor::new(bytes, 0);
-    let (kind, _) = cursor.varint()?;
-    let (length, _) = cursor.varint()?;
-    let (_, payload) = cursor.take(length)?;
-    Some((kind, length, payload))
+    let (rest, (kind, length)) = (varint, varint).parse(bytes).ok()?;
+    let start = bytes.len() - rest.len();
+    let (_, payload) = take_bytes(usize::try_from(length).ok()?)(rest).ok()?;
+    Some((kind, length, start..start + payload.len()))
 }
 
 impl Http3<'_> {
@@ -90,14 +92,14 @@ impl Http3<'_> {
         }
         for frame in &self.frames {
             let mut frame_out = out.within(frame);
-            let mut cursor = Cursor::new(frame.bytes, 0);
-            let (Some((kind, kind_range)), Some((length, length_range))) = (cursor.varint(), cursor.varint())
-            else {
-                continue;
-            };
-            frame_out.at(name::FRAME_TYPE, kind_range, Value::Uint(kind));
-            frame_out.at(name::FRAME_LENGTH, length_range, Value::Uint(length));
-            let Some((payload, payload_range)) = cursor.take(length) else { continue };
+            let bytes = frame.bytes;
+            let at = |rest: &[u8]| bytes.len() - rest.len();
+            let Ok((after_kind, kind)) = varint(bytes) else { continue };
+            let Ok((after_length, length)) = varint(after_kind) else { continue };
+            frame_out.at(name::FRAME_TYPE, 0..at(after_kind), Value::Uint(kind));
+            frame_out.at(name::FRAME_LENGTH, at(after_kind)..at(after_length), Value::Uint(length));
+            let Ok((_, payload)) = length_data(varint)(after_kind) else { continue };
+            let payload_range = at(after_length)..at(after_length) + payload.len();
             if !payload.is_empty() {
                 frame_out.at(name::FRAME_PAYLOAD, payload_range.clone(), Value::Bytes(payload));
             }
@@ -108,13 +110,14 @@ impl Http3<'_> {
                 header_fields(&mut frame_out, &qpack::decode(payload), payload_range.start);
             }
             if kind == frame_type::SETTINGS {
-                let mut settings = Cursor::new(frame.bytes, payload_range.start);
-                while settings.pos() < payload_range.end {
-                    let (Some((id, id_range)), Some((value, value_range))) =
-                        (settings.varint(), settings.varint())
-                    else {
-                        break;
-                    };
+                // Offsets within the frame of what is left of the payload.
+                let at = |rest: &[u8]| payload_range.end - rest.len();
+                let mut settings = payload;
+                while !settings.is_empty() {
+                    let Ok((after_id, id)) = varint(settings) else { break };
+                    let Ok((after_value, value)) = varint(after_id) else { break };
+                    let (id_range, value_range) = (at(settings)..at(after_id), at(after_id)..at(after_value));
+                    settings = after_value;
                     frame_out.at(name::SETTINGS, id_range.start..value_range.end, Value::Present);
                     frame_out.at(name::SETTINGS_ID, id_range, Value::Uint(id));
                     frame_out.at(name::SETTINGS_VALUE, value_range.clone(), Value::Uint(value));

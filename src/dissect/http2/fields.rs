@@ -17,8 +17,9 @@ use std::fmt;
 use std::ops::Range;
 
 use super::hpack::{Entry, HeaderBlock};
-use super::{FRAME_HEADER_LEN, Frame, FrameType, field, flag};
-use crate::dissect::field::{Emitter, Field, Value};
+use super::payload::{Part, read};
+use super::{Frame, FrameType, field, flag};
+use crate::dissect::field::{Emitter, Value};
 use crate::dissect::http1::{self, AsciiText, PercentDecoded, PseudoUri, http2_header_field, write_status};
 
 /// The preface's fields.
@@ -52,39 +53,6 @@ fn flag_fields(kind: FrameType) -> (&'static str, u8, &'static [(&'static str, u
     }
 }
 
-/// Reads a payload front to back as tshark does; running out is tshark's "malformed".
-struct Cursor<'a> {
-    payload: &'a [u8],
-    at: usize,
-}
-
-/// tshark stopped reading the frame here.
-struct Malformed;
-
-impl<'a> Cursor<'a> {
-    fn remaining(&self) -> usize {
-        self.payload.len() - self.at
-    }
-
-    /// Takes `len` bytes; returns their range within the frame and the bytes.
-    fn take(&mut self, len: usize) -> Result<(Range<usize>, &'a [u8]), Malformed> {
-        let bytes = self.payload.get(self.at..self.at.checked_add(len).ok_or(Malformed)?).ok_or(Malformed)?;
-        let start = FRAME_HEADER_LEN + self.at;
-        self.at += len;
-        Ok((start..start + len, bytes))
-    }
-
-    fn word(&mut self) -> Result<(Range<usize>, u32), Malformed> {
-        let (range, bytes) = self.take(4)?;
-        Ok((range, u32::from_be_bytes([bytes[0], bytes[1], bytes[2], bytes[3]])))
-    }
-
-    /// Where the cursor is, as a zero-width range in the frame.
-    fn here(&self) -> Range<usize> {
-        FRAME_HEADER_LEN + self.at..FRAME_HEADER_LEN + self.at
-    }
-}
-
 /// Emits a frame's fields; returns whether tshark would call it malformed.
 pub(super) fn frame_fields(
     frame: &Frame<'_>,
@@ -105,178 +73,116 @@ pub(super) fn frame_fields(
     }
     out.at(super::name::R, field::STREAM_ID, Value::hex32(header.reserved.into()));
     out.at(super::name::STREAMID, field::STREAM_ID, Value::Uint(header.stream_id.into()));
-    let mut cursor = Cursor { payload: frame.payload_bytes(), at: 0 };
-    payload_fields(frame, &mut cursor, out, headers, body).is_err()
+    if let (FrameType::Headers, true, Some(body)) = (header.kind, header.has(flag::END_STREAM), body) {
+        out.computed(super::name::DATA_DATA, Value::Bytes(body));
+    }
+    let mut emit = |range: Range<usize>, part: Part<'_>| part_fields(frame, out, headers, body, range, part);
+    read(frame, &mut emit).is_err()
 }
 
 /// Whether tshark would call the frame malformed.
 pub(super) fn is_malformed(frame: &Frame<'_>) -> bool {
-    let mut ignore = |_: Field<'_>| {};
-    frame_fields(frame, &mut Emitter::new(&mut ignore, 0, Default::default()), None, None)
+    read(frame, &mut |_, _| {}).is_err()
 }
 
-fn payload_fields(
+/// Emits the fields of one part of the payload.
+fn part_fields(
     frame: &Frame<'_>,
-    cursor: &mut Cursor<'_>,
     out: &mut Emitter<'_>,
     headers: Option<&HeaderBlock>,
     body: Option<&[u8]>,
-) -> Result<(), Malformed> {
+    range: Range<usize>,
+    part: Part<'_>,
+) {
+    let kind = frame.kind();
     let flags = frame.header.flags;
-    let ends_stream = flags & flag::END_STREAM != 0;
-    match frame.kind() {
-        FrameType::Data => {
-            let padding = padding_fields(cursor, out, flags)?;
-            let data_len = cursor.remaining().checked_sub(padding).ok_or(Malformed)?;
-            let own_data = cursor.here().start..cursor.here().start + cursor.remaining();
-            let (range, data) = cursor.take(data_len)?;
-            match (ends_stream, body) {
-                // The stream's body, reassembled from several frames.
-                (true, Some(body)) => out.at(super::name::DATA_DATA, range, Value::Bytes(body)),
-                // A body in one frame: tshark shows the rest of the frame, padding included.
-                (true, None) => {
-                    let rest = &frame.bytes[own_data.clone()];
-                    if !rest.is_empty() {
-                        out.at(super::name::DATA_DATA, own_data, Value::Bytes(rest));
-                    }
+    match part {
+        Part::PadLength(None) => out.at(super::name::PAD_LENGTH, range, Value::Uint(0)),
+        Part::PadLength(Some(pad)) => {
+            out.at(super::name::PADDING, range.clone(), Value::hex8(pad));
+            out.at(super::name::PAD_LENGTH, range, Value::Uint(pad.into()));
+        }
+        Part::Dependency { exclusive, dependency } => {
+            out.at(super::name::EXCLUSIVE, range.clone(), Value::Bool(exclusive));
+            out.at(super::name::STREAM_DEPENDENCY, range, Value::Uint(dependency.into()));
+        }
+        Part::Weight(weight) => {
+            out.at(super::name::HEADERS_WEIGHT, range.clone(), Value::Uint(weight.into()));
+            out.at(super::name::HEADERS_WEIGHT_REAL, range, Value::Uint(u64::from(weight) + 1));
+        }
+        Part::Data(data) => match (flags & flag::END_STREAM != 0, body) {
+            // The stream's body, reassembled from several frames.
+            (true, Some(body)) => out.at(super::name::DATA_DATA, range, Value::Bytes(body)),
+            // A body in one frame: tshark shows the rest of the frame, padding included.
+            (true, None) => {
+                let rest = range.start..frame.bytes.len();
+                if !rest.is_empty() {
+                    out.at(super::name::DATA_DATA, rest.clone(), Value::Bytes(&frame.bytes[rest]));
                 }
-                (false, _) if !data.is_empty() => out.at(super::name::DATA_DATA, range, Value::Bytes(data)),
-                (false, _) => {}
             }
-            trailing_padding(cursor, out, super::name::DATA_PADDING, padding)
-        }
-        FrameType::Headers => {
-            if let (true, Some(body)) = (ends_stream, body) {
-                out.computed(super::name::DATA_DATA, Value::Bytes(body));
-            }
-            let padding = padding_fields(cursor, out, flags)?;
-            if flags & flag::PRIORITY != 0 {
-                priority_fields(cursor, out)?;
-            }
-            let fragment_len = cursor.remaining().checked_sub(padding).ok_or(Malformed)?;
-            let (range, fragment) = cursor.take(fragment_len)?;
+            (false, _) if !data.is_empty() => out.at(super::name::DATA_DATA, range, Value::Bytes(data)),
+            (false, _) => {}
+        },
+        Part::Fragment(fragment) => {
             if !fragment.is_empty() {
-                out.at(super::name::HEADERS, range.clone(), Value::Bytes(fragment));
+                match kind {
+                    FrameType::PushPromise => {
+                        out.at(super::name::PUSH_PROMISE_HEADER, range.clone(), Value::Bytes(fragment));
+                    }
+                    FrameType::Continuation => {
+                        out.at(
+                            super::name::CONTINUATION_HEADER,
+                            range.clone(),
+                            Value::Lazy(&AsciiText(fragment)),
+                        );
+                    }
+                    _ => out.at(super::name::HEADERS, range.clone(), Value::Bytes(fragment)),
+                }
             }
             decoded_fields(out, headers, range.start);
-            trailing_padding(cursor, out, super::name::HEADERS_PADDING, padding)
         }
-        FrameType::Priority => priority_fields(cursor, out),
-        FrameType::RstStream => {
-            let (range, error) = cursor.word()?;
-            out.at(super::name::RST_STREAM_ERROR, range, Value::Uint(error.into()));
-            Ok(())
+        Part::Padding(padding) if !padding.is_empty() => {
+            let name = match kind {
+                FrameType::Data => super::name::DATA_PADDING,
+                FrameType::PushPromise => super::name::PUSH_PROMISE_PADDING,
+                FrameType::Continuation => super::name::CONTINUATION_PADDING,
+                _ => super::name::HEADERS_PADDING,
+            };
+            out.at(name, range, Value::Bytes(padding));
         }
-        FrameType::Settings => {
-            while cursor.remaining() > 0 {
-                let entry = cursor.here().start..cursor.here().start + 6.min(cursor.remaining());
-                out.at(super::name::SETTINGS, entry, Value::Present);
-                let (range, id) = cursor.take(2)?;
-                let id = u16::from_be_bytes([id[0], id[1]]);
-                out.at(super::name::SETTINGS_ID, range, Value::Uint(id.into()));
-                let (range, value) = cursor.word()?;
-                out.at(setting_field(id), range, Value::Uint(value.into()));
-            }
-            Ok(())
+        Part::Padding(_) => {}
+        Part::Setting => out.at(super::name::SETTINGS, range, Value::Present),
+        Part::SettingId(id) => out.at(super::name::SETTINGS_ID, range, Value::Uint(id.into())),
+        Part::SettingValue { id, value } => out.at(setting_field(id), range, Value::Uint(value.into())),
+        Part::Reserved31 { reserved, value } => {
+            let (reserved_name, value_name) = match kind {
+                FrameType::PushPromise => {
+                    (super::name::PUSH_PROMISE_R, super::name::PUSH_PROMISE_PROMISED_STREAM_ID)
+                }
+                FrameType::Goaway => (super::name::GOWAY_R, super::name::GOAWAY_LAST_STREAM_ID),
+                _ => (super::name::WINDOW_UPDATE_R, super::name::WINDOW_UPDATE_WINDOW_SIZE_INCREMENT),
+            };
+            out.at(reserved_name, range.clone(), Value::hex32(reserved.into()));
+            out.at(value_name, range, Value::Uint(value.into()));
         }
-        FrameType::PushPromise => {
-            let padding = padding_fields(cursor, out, flags)?;
-            let (range, word) = cursor.word()?;
-            out.at(super::name::PUSH_PROMISE_R, range.clone(), Value::hex32(word >> 31));
-            out.at(
-                super::name::PUSH_PROMISE_PROMISED_STREAM_ID,
-                range,
-                Value::Uint((word & 0x7fff_ffff).into()),
-            );
-            let fragment_len = cursor.remaining().checked_sub(padding).ok_or(Malformed)?;
-            let (range, fragment) = cursor.take(fragment_len)?;
-            if !fragment.is_empty() {
-                out.at(super::name::PUSH_PROMISE_HEADER, range.clone(), Value::Bytes(fragment));
-            }
-            decoded_fields(out, headers, range.start);
-            trailing_padding(cursor, out, super::name::PUSH_PROMISE_PADDING, padding)
+        Part::ErrorCode(code) => {
+            let name = if kind == FrameType::Goaway {
+                super::name::GOAWAY_ERROR
+            } else {
+                super::name::RST_STREAM_ERROR
+            };
+            out.at(name, range, Value::Uint(code.into()));
         }
-        FrameType::Ping => {
-            let (range, opaque) = cursor.take(8)?;
+        Part::Opaque(opaque) => {
             let name = if flags & flag::ACK != 0 { super::name::PONG } else { super::name::PING };
             out.at(name, range, Value::Bytes(opaque));
-            Ok(())
         }
-        FrameType::Goaway => {
-            let (range, word) = cursor.word()?;
-            out.at(super::name::GOWAY_R, range.clone(), Value::hex32(word >> 31));
-            out.at(super::name::GOAWAY_LAST_STREAM_ID, range, Value::Uint((word & 0x7fff_ffff).into()));
-            let (range, error) = cursor.word()?;
-            out.at(super::name::GOAWAY_ERROR, range, Value::Uint(error.into()));
-            let (range, debug) = cursor.take(cursor.remaining())?;
-            if !debug.is_empty() {
-                out.at(super::name::GOAWAY_ADDATA, range, Value::Bytes(debug));
-            }
-            Ok(())
+        Part::Debug(debug) if !debug.is_empty() => {
+            out.at(super::name::GOAWAY_ADDATA, range, Value::Bytes(debug))
         }
-        FrameType::WindowUpdate => {
-            let (range, word) = cursor.word()?;
-            out.at(super::name::WINDOW_UPDATE_R, range.clone(), Value::hex32(word >> 31));
-            out.at(
-                super::name::WINDOW_UPDATE_WINDOW_SIZE_INCREMENT,
-                range,
-                Value::Uint((word & 0x7fff_ffff).into()),
-            );
-            Ok(())
-        }
-        FrameType::Continuation => {
-            let padding = padding_fields(cursor, out, flags)?;
-            let fragment_len = cursor.remaining().checked_sub(padding).ok_or(Malformed)?;
-            let (range, fragment) = cursor.take(fragment_len)?;
-            if !fragment.is_empty() {
-                out.at(super::name::CONTINUATION_HEADER, range.clone(), Value::Lazy(&AsciiText(fragment)));
-            }
-            decoded_fields(out, headers, range.start);
-            trailing_padding(cursor, out, super::name::CONTINUATION_PADDING, padding)
-        }
-        FrameType::Unknown(_) => {
-            let (range, bytes) = cursor.take(cursor.remaining())?;
-            if !bytes.is_empty() {
-                out.at(super::name::UNKNOWN, range, Value::Bytes(bytes));
-            }
-            Ok(())
-        }
+        Part::Unknown(bytes) if !bytes.is_empty() => out.at(super::name::UNKNOWN, range, Value::Bytes(bytes)),
+        Part::Debug(_) | Part::Unknown(_) => {}
     }
-}
-
-/// The Pad Length fields; returns the padding's length.
-fn padding_fields(cursor: &mut Cursor<'_>, out: &mut Emitter<'_>, flags: u8) -> Result<usize, Malformed> {
-    if flags & flag::PADDED == 0 {
-        out.at(super::name::PAD_LENGTH, cursor.here(), Value::Uint(0));
-        return Ok(0);
-    }
-    let (range, pad) = cursor.take(1)?;
-    out.at(super::name::PADDING, range.clone(), Value::hex8(pad[0]));
-    out.at(super::name::PAD_LENGTH, range, Value::Uint(pad[0].into()));
-    Ok(usize::from(pad[0]))
-}
-
-fn trailing_padding(
-    cursor: &mut Cursor<'_>,
-    out: &mut Emitter<'_>,
-    name: &'static str,
-    len: usize,
-) -> Result<(), Malformed> {
-    let (range, padding) = cursor.take(len)?;
-    if !padding.is_empty() {
-        out.at(name, range, Value::Bytes(padding));
-    }
-    Ok(())
-}
-
-fn priority_fields(cursor: &mut Cursor<'_>, out: &mut Emitter<'_>) -> Result<(), Malformed> {
-    let (range, word) = cursor.word()?;
-    out.at(super::name::EXCLUSIVE, range.clone(), Value::Bool(word & 0x8000_0000 != 0));
-    out.at(super::name::STREAM_DEPENDENCY, range, Value::Uint((word & 0x7fff_ffff).into()));
-    let (range, weight) = cursor.take(1)?;
-    out.at(super::name::HEADERS_WEIGHT, range.clone(), Value::Uint(weight[0].into()));
-    out.at(super::name::HEADERS_WEIGHT_REAL, range, Value::Uint(u64::from(weight[0]) + 1));
-    Ok(())
 }
 
 /// The value field of a settings identifier.

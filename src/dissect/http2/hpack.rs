@@ -28,6 +28,8 @@ use std::ops::Range;
 
 use loona_hpack::decoder::{Decoder, DecoderError};
 
+use crate::dissect::error::{Error, IResult, be_u8, into_error, length_data};
+
 /// Encoded bytes of an unfinished field carried from one fragment to the next, at most.
 pub const MAX_PENDING: usize = 256 * 1024;
 /// Decoded bytes (name, value and 8 per field, as tshark counts `http2.header.length`) kept
@@ -82,81 +84,64 @@ struct Found {
     bytes: Range<usize>,
 }
 
-/// Why a walk stopped before the end of its bytes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum WalkEnd {
-    /// The bytes end inside a representation.
-    Incomplete,
-    /// An integer longer than loona-hpack accepts.
-    IntegerTooLong,
-}
-
-/// Reads an HPACK integer with an `prefix`-bit prefix at the start of `bytes`, as loona-hpack
-/// reads one (at most 5 octets); returns it and its length.
-fn integer(bytes: &[u8], prefix: u8) -> Result<(u64, usize), WalkEnd> {
-    let first = *bytes.first().ok_or(WalkEnd::Incomplete)?;
-    let mask = ((1u16 << prefix) - 1) as u8;
-    let mut value = u64::from(first & mask);
-    if value < u64::from(mask) {
-        return Ok((value, 1));
-    }
-    for (index, &byte) in bytes.iter().enumerate().skip(1) {
-        value += u64::from(byte & 0x7f) << (7 * (index - 1));
-        if byte & 0x80 == 0 {
-            return Ok((value, index + 1));
+/// An HPACK integer with a `prefix`-bit prefix, as loona-hpack reads one (at most 5 octets):
+/// `Truncated` when the bytes end inside it, `Malformed` when it is longer.
+fn integer<'a>(prefix: u8) -> impl Fn(&'a [u8]) -> IResult<'a, u64> {
+    move |input: &'a [u8]| {
+        let (mut rest, first) = be_u8(input)?;
+        let mask = ((1u16 << prefix) - 1) as u8;
+        let mut value = u64::from(first & mask);
+        if value < u64::from(mask) {
+            return Ok((rest, value));
         }
-        if index + 1 == 5 {
-            return Err(WalkEnd::IntegerTooLong);
-        }
-    }
-    Err(WalkEnd::Incomplete)
-}
-
-/// The length of a string literal at the start of `bytes`.
-fn string_len(bytes: &[u8]) -> Result<usize, WalkEnd> {
-    let (len, prefix) = integer(bytes, 7)?;
-    let total = usize::try_from(len).map_err(|_| WalkEnd::Incomplete)?.saturating_add(prefix);
-    if total > bytes.len() { Err(WalkEnd::Incomplete) } else { Ok(total) }
-}
-
-/// Walks the whole representations at the start of `bytes`.
-fn walk(bytes: &[u8]) -> (Vec<Found>, Option<WalkEnd>) {
-    let mut found = Vec::new();
-    let mut at = 0;
-    while at < bytes.len() {
-        match walk_one(&bytes[at..]) {
-            Ok((representation, number, len)) => {
-                found.push(Found { representation, number, bytes: at..at + len });
-                at += len;
+        for shift in [0, 7, 14, 21] {
+            let (after, byte) = be_u8(rest)?;
+            rest = after;
+            value += u64::from(byte & 0x7f) << shift;
+            if byte & 0x80 == 0 {
+                return Ok((rest, value));
             }
-            Err(end) => return (found, Some(end)),
+        }
+        Err(Error::malformed("HPACK integer longer than five octets"))
+    }
+}
+
+/// Walks the whole representations at the start of `bytes`; says why it stopped short.
+fn walk(bytes: &[u8]) -> (Vec<Found>, Option<Error>) {
+    let mut found = Vec::new();
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        match representation(rest) {
+            Ok((after, (representation, number))) => {
+                let at = bytes.len() - rest.len();
+                found.push(Found { representation, number, bytes: at..bytes.len() - after.len() });
+                rest = after;
+            }
+            Err(error) => return (found, Some(into_error(error))),
         }
     }
     (found, None)
 }
 
-/// Reads one representation: what it is, its number, its length.
-fn walk_one(bytes: &[u8]) -> Result<(Representation, u64, usize), WalkEnd> {
-    let first = bytes.first().copied().ok_or(WalkEnd::Incomplete)?;
+/// One representation, without decoding its strings: what it is and its number.
+fn representation(input: &[u8]) -> IResult<'_, (Representation, u64)> {
+    let string = length_data(integer(7));
+    let Some(&first) = input.first() else { return Err(Error::truncated(1)) };
     let (prefix, indexed_name, new_name) = match first {
         0x80..=0xff => {
-            let (index, len) = integer(bytes, 7)?;
-            return Ok((Representation::Indexed, index, len));
+            return integer(7)(input).map(|(rest, index)| (rest, (Representation::Indexed, index)));
         }
         0x40..=0x7f => (6, Representation::IncrementalIndexedName, Representation::IncrementalNewName),
         0x20..=0x3f => {
-            let (size, len) = integer(bytes, 5)?;
-            return Ok((Representation::SizeUpdate, size, len));
+            return integer(5)(input).map(|(rest, size)| (rest, (Representation::SizeUpdate, size)));
         }
         0x10..=0x1f => (4, Representation::NeverIndexedIndexedName, Representation::NeverIndexedNewName),
         _ => (4, Representation::WithoutIndexingIndexedName, Representation::WithoutIndexingNewName),
     };
-    let (index, mut len) = integer(bytes, prefix)?;
-    if index == 0 {
-        len += string_len(&bytes[len..])?;
-    }
-    len += string_len(&bytes[len..])?;
-    Ok((if index == 0 { new_name } else { indexed_name }, index, len))
+    let (rest, index) = integer(prefix)(input)?;
+    let rest = if index == 0 { string(rest)?.0 } else { rest };
+    let (rest, _value) = string(rest)?;
+    Ok((rest, (if index == 0 { new_name } else { indexed_name }, index)))
 }
 
 /// Why a header block could not be decoded.
@@ -345,12 +330,13 @@ impl HeaderDecoder {
         let (found, end) = walk(bytes);
         let whole_len = found.last().map_or(0, |last| last.bytes.end);
         match end {
-            Some(WalkEnd::IntegerTooLong) => block.error = Some(DecodeError::IntegerTooLong),
-            Some(WalkEnd::Incomplete) if end_headers => block.error = Some(DecodeError::EndsInsideField),
-            Some(WalkEnd::Incomplete) if bytes.len() - whole_len > MAX_PENDING => {
+            Some(Error::Truncated { .. }) if end_headers => block.error = Some(DecodeError::EndsInsideField),
+            Some(Error::Truncated { .. }) if bytes.len() - whole_len > MAX_PENDING => {
                 block.error = Some(DecodeError::PendingTooLong);
             }
-            Some(WalkEnd::Incomplete) => self.pending = bytes[whole_len..].to_vec(),
+            Some(Error::Truncated { .. }) => self.pending = bytes[whole_len..].to_vec(),
+            // The walk's only other stop: an integer longer than loona-hpack reads.
+            Some(_) => block.error = Some(DecodeError::IntegerTooLong),
             None => {}
         }
         self.decode_found(&bytes[..whole_len], &found, carried, &mut block);
@@ -410,5 +396,33 @@ impl HeaderDecoder {
                 block.error.get_or_insert(DecodeError::Hpack(error.to_string()));
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integers_end_inside_or_run_too_long() {
+        // RFC 7541 C.1.2: 1337 with a 5-bit prefix.
+        assert_eq!(integer(5)(&[0x1f, 0x9a, 0x0a, 0xff][..]), Ok((&[0xff][..], 1337)));
+        assert_eq!(integer(5)(&[0x1f, 0x9a][..]), Err(Error::truncated(1)));
+        assert!(matches!(
+            integer(7)(&[0x7f, 0xff, 0xff, 0xff, 0xff, 0x01][..]),
+            Err(nom::Err::Error(Error::Malformed(_)))
+        ));
+    }
+
+    #[test]
+    fn a_walk_keeps_whole_representations_and_says_why_it_stopped() {
+        // Indexed 2, then a literal with a new name whose value is cut short.
+        let (found, end) = walk(&[0x82, 0x40, 0x01, b'a', 0x03, b'x']);
+        assert_eq!(found, [Found { representation: Representation::Indexed, number: 2, bytes: 0..1 }]);
+        assert_eq!(end, Some(Error::Truncated { needed: 2 }));
+        // A string length longer than five octets stops the walk as malformed.
+        let (found, end) = walk(&[0x82, 0x04, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
+        assert_eq!(found.len(), 1);
+        assert!(matches!(end, Some(Error::Malformed(_))));
     }
 }

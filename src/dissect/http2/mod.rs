@@ -14,12 +14,15 @@
 //! buffer a large DATA frame reads its header with [`parse_header`] and skips the payload.
 //! A frame whose payload contradicts its type (a short PING, padding longer than the payload)
 //! still has a known length, so the frames after it are read: [`Frame::payload`] says what
-//! is wrong with it. Header blocks are decoded by a per-direction [`HeaderDecoder`] that the
-//! caller feeds; fields and the Info column follow tshark 4.0 (see `fields`).
+//! is wrong with it. A payload has one reader, `payload` (nom parsers), that serves both
+//! [`Frame::payload`] and the fields. Header blocks are decoded by a per-direction
+//! [`HeaderDecoder`] that the caller feeds; fields and the Info column follow tshark 4.0 (see
+//! `fields`).
 
 mod fields;
 pub mod hpack;
 pub mod name;
+mod payload;
 
 use std::fmt;
 
@@ -265,35 +268,6 @@ pub fn error_name(code: u32) -> Option<&'static str> {
     NAMES.get(code as usize).copied()
 }
 
-/// Splits off the Pad Length octet and the padding, when PADDED is set.
-fn unpad(payload: &[u8], padded: bool) -> Result<(&[u8], Option<&[u8]>), Error> {
-    if !padded {
-        return Ok((payload, None));
-    }
-    let (&pad_len, rest) = payload.split_first().ok_or_else(|| malformed("PADDED without a Pad Length"))?;
-    let content_len = rest
-        .len()
-        .checked_sub(usize::from(pad_len))
-        .ok_or_else(|| malformed("padding longer than the payload"))?;
-    let (content, padding) = rest.split_at(content_len);
-    Ok((content, Some(padding)))
-}
-
-fn malformed(reason: &'static str) -> Error {
-    Error::Malformed(reason.into())
-}
-
-/// Reads a priority (exclusive bit, dependency, weight) from five bytes.
-fn priority(bytes: &[u8]) -> Priority {
-    let word = be32(bytes, 0);
-    Priority { exclusive: word & 0x8000_0000 != 0, dependency: word & 0x7fff_ffff, weight: bytes[4] }
-}
-
-/// Checks a fixed payload length.
-fn exactly(payload: &[u8], len: usize, reason: &'static str) -> Result<(), Error> {
-    if payload.len() == len { Ok(()) } else { Err(malformed(reason)) }
-}
-
 impl<'a> Frame<'a> {
     /// Header and payload.
     pub fn bytes(&self) -> &'a [u8] {
@@ -324,80 +298,7 @@ impl<'a> Frame<'a> {
 
     /// The payload read by type, or what is wrong with it (RFC 9113 section 6's length rules).
     pub fn payload(&self) -> Result<Payload<'a>, Error> {
-        let payload = self.payload_bytes();
-        let padded = self.header.has(flag::PADDED);
-        Ok(match self.kind() {
-            FrameType::Data => {
-                let (data, padding) = unpad(payload, padded)?;
-                Payload::Data { data, padding }
-            }
-            FrameType::Headers => {
-                let (content, padding) = unpad(payload, padded)?;
-                let (priority, fragment) = if self.header.has(flag::PRIORITY) {
-                    if content.len() < 5 {
-                        return Err(malformed("HEADERS with PRIORITY shorter than 5 bytes"));
-                    }
-                    (Some(priority(content)), &content[5..])
-                } else {
-                    (None, content)
-                };
-                Payload::Headers { priority, fragment, padding }
-            }
-            FrameType::Priority => {
-                exactly(payload, 5, "PRIORITY payload is not 5 bytes")?;
-                Payload::Priority(priority(payload))
-            }
-            FrameType::RstStream => {
-                exactly(payload, 4, "RST_STREAM payload is not 4 bytes")?;
-                Payload::RstStream { error: be32(payload, 0) }
-            }
-            FrameType::Settings => {
-                if !payload.len().is_multiple_of(6) {
-                    return Err(malformed("SETTINGS payload is not a multiple of 6 bytes"));
-                }
-                if self.header.has(flag::ACK) && !payload.is_empty() {
-                    return Err(malformed("SETTINGS acknowledgement with a payload"));
-                }
-                Payload::Settings(Settings(payload))
-            }
-            FrameType::PushPromise => {
-                let (content, padding) = unpad(payload, padded)?;
-                if content.len() < 4 {
-                    return Err(malformed("PUSH_PROMISE shorter than its promised stream identifier"));
-                }
-                let word = be32(content, 0);
-                Payload::PushPromise {
-                    promised_stream_id: word & 0x7fff_ffff,
-                    reserved: word & 0x8000_0000 != 0,
-                    fragment: &content[4..],
-                    padding,
-                }
-            }
-            FrameType::Ping => {
-                let opaque: [u8; 8] =
-                    payload.try_into().map_err(|_| malformed("PING payload is not 8 bytes"))?;
-                Payload::Ping { opaque }
-            }
-            FrameType::Goaway => {
-                if payload.len() < 8 {
-                    return Err(malformed("GOAWAY shorter than 8 bytes"));
-                }
-                let word = be32(payload, 0);
-                Payload::Goaway {
-                    last_stream_id: word & 0x7fff_ffff,
-                    reserved: word & 0x8000_0000 != 0,
-                    error: be32(payload, 4),
-                    debug: &payload[8..],
-                }
-            }
-            FrameType::WindowUpdate => {
-                exactly(payload, 4, "WINDOW_UPDATE payload is not 4 bytes")?;
-                let word = be32(payload, 0);
-                Payload::WindowUpdate { increment: word & 0x7fff_ffff, reserved: word & 0x8000_0000 != 0 }
-            }
-            FrameType::Continuation => Payload::Continuation { fragment: payload },
-            FrameType::Unknown(_) => Payload::Unknown(payload),
-        })
+        payload::strict(self)
     }
 
     /// The header block fragment a HEADERS, PUSH_PROMISE or CONTINUATION frame carries, for

@@ -1,4 +1,5 @@
-//! QUIC's variable-length integers (RFC 9000 section 16) and a cursor that reads them.
+//! QUIC's variable-length integers (RFC 9000 section 16): a nom parser, and a cursor that
+//! reads them for the QUIC frame and header readers.
 //!
 //! ```text
 //! 2MSB  Length  Usable Bits  Range
@@ -10,15 +11,22 @@
 
 use std::ops::Range;
 
+use crate::dissect::error::{IResult, be_u8, take_bytes};
+
+/// One variable-length integer, as a nom parser; `Truncated` says how many bytes it lacks.
+pub fn varint(input: &[u8]) -> IResult<'_, u64> {
+    let (_, first) = be_u8(input)?;
+    let (rest, encoded) = take_bytes(1 << (first >> 6))(input)?;
+    let value =
+        encoded[1..].iter().fold(u64::from(first & 0x3f), |value, byte| value << 8 | u64::from(*byte));
+    Ok((rest, value))
+}
+
 /// Reads one variable-length integer: its value and how many bytes it took. `None` if the
 /// bytes end before it does.
 pub fn read(bytes: &[u8]) -> Option<(u64, usize)> {
-    let first = *bytes.first()?;
-    let len = 1usize << (first >> 6);
-    let encoded = bytes.get(..len)?;
-    let value =
-        encoded[1..].iter().fold(u64::from(first & 0x3f), |value, byte| value << 8 | u64::from(*byte));
-    Some((value, len))
+    let (rest, value) = varint(bytes).ok()?;
+    Some((value, bytes.len() - rest.len()))
 }
 
 /// Reads forward through bytes, remembering where each value was.

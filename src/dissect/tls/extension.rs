@@ -11,8 +11,9 @@
 //! Unknown extensions (and GREASE ones, RFC 8701) keep their number and length. An extension
 //! whose data does not parse shows its type and length, and nothing more.
 
-use super::reader::Reader;
-use crate::dissect::error::Error;
+use nom::Parser;
+
+use crate::dissect::error::{Error, be_u8, be_u16, be_u16_list, length_data};
 use crate::dissect::field::{Emitter, Value};
 
 /// A pseudo message kind for the extensions of a HelloRetryRequest, whose key_share differs.
@@ -49,20 +50,17 @@ pub struct Extension<'a> {
 /// Walks an extensions block (without its length prefix); stops at the first extension that
 /// overruns the block.
 pub fn walk(block: &[u8]) -> impl Iterator<Item = Extension<'_>> + '_ {
-    let mut reader = Reader::new(block);
+    let mut rest = block;
     std::iter::from_fn(move || {
-        if reader.is_empty() {
+        if rest.is_empty() {
             return None;
         }
-        let start = reader.rest();
-        let kind = reader.u16().ok()?;
-        let data = match reader.vec16() {
-            Ok(data) => data,
-            Err(_) => {
-                reader = Reader::new(&[]);
-                return None;
-            }
+        let start = rest;
+        let Ok((after, (kind, data))) = (be_u16, length_data(be_u16)).parse(rest) else {
+            rest = &[];
+            return None;
         };
+        rest = after;
         let bytes = &start[..4 + data.len()];
         Some(Extension { kind, data, bytes })
     })
@@ -71,22 +69,28 @@ pub fn walk(block: &[u8]) -> impl Iterator<Item = Extension<'_>> + '_ {
 impl<'a> Extension<'a> {
     /// The host name of a server_name extension.
     pub fn server_name(&self) -> Option<&'a str> {
-        let mut reader = Reader::new(self.data);
-        let mut list = Reader::new(reader.vec16().ok()?);
+        let (_, mut list) = length_data(be_u16)(self.data).ok()?;
         while !list.is_empty() {
-            let name_type = list.u8().ok()?;
-            let name = list.vec16().ok()?;
+            let (rest, (name_type, name)) = (be_u8, length_data(be_u16)).parse(list).ok()?;
             if name_type == 0 {
                 return std::str::from_utf8(name).ok();
             }
+            list = rest;
         }
         None
     }
 
     /// The protocol names of an ALPN extension.
     pub fn alpn(self) -> impl Iterator<Item = &'a [u8]> + 'a {
-        let mut list = Reader::new(self.data).vec16().map(Reader::new).unwrap_or(Reader::new(&[]));
-        std::iter::from_fn(move || if list.is_empty() { None } else { list.vec8().ok() })
+        let mut list = length_data(be_u16)(self.data).map_or(&[][..], |(_, list)| list);
+        std::iter::from_fn(move || {
+            if list.is_empty() {
+                return None;
+            }
+            let (rest, name) = length_data(be_u8)(list).ok()?;
+            list = rest;
+            Some(name)
+        })
     }
 
     /// Emits the extension's fields; `block` is the extensions block it sits in, which the
@@ -106,25 +110,25 @@ impl<'a> Extension<'a> {
 
     fn data_fields(&self, out: &mut Emitter<'_>, message: u8) -> Result<(), Error> {
         let data = self.data;
-        let mut reader = Reader::new(data);
         match self.kind {
             kind::SERVER_NAME if !data.is_empty() => {
-                let list = reader.vec16()?;
+                let (_, list) = length_data(be_u16)(data)?;
                 out.at(
                     super::name::HANDSHAKE_EXTENSIONS_SERVER_NAME_LIST_LEN,
                     0..2,
                     Value::Uint(list.len() as u64),
                 );
-                let mut names = Reader::new(list);
+                let mut names = list;
                 while !names.is_empty() {
-                    let from = 2 + list.len() - names.rest().len();
-                    let name_type = names.u8()?;
+                    let from = 2 + list.len() - names.len();
+                    let (rest, name_type) = be_u8(names)?;
                     out.at(
                         super::name::HANDSHAKE_EXTENSIONS_SERVER_NAME_TYPE,
                         from..from + 1,
                         Value::Uint(name_type.into()),
                     );
-                    let name = names.vec16()?;
+                    let (rest, name) = length_data(be_u16)(rest)?;
+                    names = rest;
                     let len = name.len();
                     out.at(
                         super::name::HANDSHAKE_EXTENSIONS_SERVER_NAME_LEN,
@@ -140,10 +144,10 @@ impl<'a> Extension<'a> {
                 }
             }
             kind::SUPPORTED_GROUPS => {
-                let list = reader.vec16()?;
+                let (_, list) = length_data(be_u16)(data)?;
                 let len = Value::Uint(list.len() as u64);
                 out.at(super::name::HANDSHAKE_EXTENSIONS_SUPPORTED_GROUPS_LENGTH, 0..2, len);
-                for (index, group) in Reader::u16_list(list).enumerate() {
+                for (index, group) in be_u16_list(list).enumerate() {
                     let from = 2 + index * 2;
                     out.at(
                         super::name::HANDSHAKE_EXTENSIONS_SUPPORTED_GROUP,
@@ -153,7 +157,7 @@ impl<'a> Extension<'a> {
                 }
             }
             kind::EC_POINT_FORMATS => {
-                let list = reader.vec8()?;
+                let (_, list) = length_data(be_u8)(data)?;
                 let len = Value::Uint(list.len() as u64);
                 out.at(super::name::HANDSHAKE_EXTENSIONS_EC_POINT_FORMATS_LENGTH, 0..1, len);
                 for (index, format) in list.iter().enumerate() {
@@ -162,20 +166,21 @@ impl<'a> Extension<'a> {
                 }
             }
             kind::SIGNATURE_ALGORITHMS => {
-                let list = reader.vec16()?;
+                let (_, list) = length_data(be_u16)(data)?;
                 out.at(super::name::HANDSHAKE_SIG_HASH_ALG_LEN, 0..2, Value::Uint(list.len() as u64));
-                for (index, scheme) in Reader::u16_list(list).enumerate() {
+                for (index, scheme) in be_u16_list(list).enumerate() {
                     let from = 2 + index * 2;
                     out.at(super::name::HANDSHAKE_SIG_HASH_ALG, from..from + 2, Value::hex16(scheme));
                 }
             }
             kind::ALPN => {
-                let list = reader.vec16()?;
+                let (_, list) = length_data(be_u16)(data)?;
                 out.at(super::name::HANDSHAKE_EXTENSIONS_ALPN_LEN, 0..2, Value::Uint(list.len() as u64));
-                let mut names = Reader::new(list);
+                let mut names = list;
                 while !names.is_empty() {
-                    let from = 2 + list.len() - names.rest().len();
-                    let name = names.vec8()?;
+                    let from = 2 + list.len() - names.len();
+                    let (rest, name) = length_data(be_u8)(names)?;
+                    names = rest;
                     let len = name.len();
                     out.at(
                         super::name::HANDSHAKE_EXTENSIONS_ALPN_STR_LEN,
@@ -191,10 +196,10 @@ impl<'a> Extension<'a> {
                 }
             }
             kind::SUPPORTED_VERSIONS if message == super::handshake::kind::CLIENT_HELLO => {
-                let list = reader.vec8()?;
+                let (_, list) = length_data(be_u8)(data)?;
                 let len = Value::Uint(list.len() as u64);
                 out.at(super::name::HANDSHAKE_EXTENSIONS_SUPPORTED_VERSIONS_LEN, 0..1, len);
-                for (index, version) in Reader::u16_list(list).enumerate() {
+                for (index, version) in be_u16_list(list).enumerate() {
                     let from = 1 + index * 2;
                     out.at(
                         super::name::HANDSHAKE_EXTENSIONS_SUPPORTED_VERSION,
@@ -204,11 +209,11 @@ impl<'a> Extension<'a> {
                 }
             }
             kind::SUPPORTED_VERSIONS => {
-                let version = reader.u16()?;
+                let (_, version) = be_u16(data)?;
                 out.at(super::name::HANDSHAKE_EXTENSIONS_SUPPORTED_VERSION, 0..2, Value::hex16(version));
             }
             kind::KEY_SHARE if message == HELLO_RETRY_REQUEST => {
-                let group = reader.u16()?;
+                let (_, group) = be_u16(data)?;
                 out.at(
                     super::name::HANDSHAKE_EXTENSIONS_KEY_SHARE_SELECTED_GROUP,
                     0..2,
@@ -217,7 +222,7 @@ impl<'a> Extension<'a> {
             }
             kind::KEY_SHARE => {
                 let entries = if message == super::handshake::kind::CLIENT_HELLO {
-                    let list = reader.vec16()?;
+                    let (_, list) = length_data(be_u16)(data)?;
                     let len = Value::Uint(list.len() as u64);
                     out.at(super::name::HANDSHAKE_EXTENSIONS_KEY_SHARE_CLIENT_LENGTH, 0..2, len);
                     list
@@ -225,16 +230,17 @@ impl<'a> Extension<'a> {
                     data
                 };
                 let base = crate::dissect::field_offset(data, entries);
-                let mut shares = Reader::new(entries);
+                let mut shares = entries;
                 while !shares.is_empty() {
-                    let from = base + entries.len() - shares.rest().len();
-                    let group = shares.u16()?;
+                    let from = base + entries.len() - shares.len();
+                    let (rest, group) = be_u16(shares)?;
                     out.at(
                         super::name::HANDSHAKE_EXTENSIONS_KEY_SHARE_GROUP,
                         from..from + 2,
                         Value::Uint(group.into()),
                     );
-                    let key = shares.vec16()?;
+                    let (rest, key) = length_data(be_u16)(rest)?;
+                    shares = rest;
                     let len = Value::Uint(key.len() as u64);
                     out.at(
                         super::name::HANDSHAKE_EXTENSIONS_KEY_SHARE_KEY_EXCHANGE_LENGTH,

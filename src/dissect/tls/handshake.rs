@@ -27,8 +27,11 @@
 //! them, and what reaches this module is always one whole message.
 
 use super::extension::{self, Extension};
-use super::reader::Reader;
-use crate::dissect::error::Error;
+use nom::Parser;
+
+use crate::dissect::error::{
+    Error, be_u8, be_u16, be_u16_list, be_u24, be_u32, into_error, length_data, take_bytes,
+};
 use crate::dissect::field::{Emitter, Span, Value};
 
 pub const HEADER_LEN: usize = 4;
@@ -111,18 +114,18 @@ pub fn certificates(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
             u32::from_be_bytes([0, len[0], len[1], len[2]]) as usize + at + 3 == body.len()
         })
     });
-    let mut reader = Reader::new(body);
-    if tls13 {
-        let _ = reader.vec8();
-    }
-    let mut list = reader.vec24().map(Reader::new).unwrap_or(Reader::new(&[]));
+    let context = |input| if tls13 { length_data(be_u8)(input) } else { Ok((input, &[][..])) };
+    let mut list =
+        context(body).and_then(|(rest, _)| length_data(be_u24)(rest)).map_or(&[][..], |(_, list)| list);
     std::iter::from_fn(move || {
         if list.is_empty() {
             return None;
         }
-        let certificate = list.vec24().ok()?;
+        let (rest, certificate) = length_data(be_u24)(list).ok()?;
+        list = rest;
         if tls13 {
-            list.vec16().ok()?;
+            let (rest, _extensions) = length_data(be_u16)(list).ok()?;
+            list = rest;
         }
         Some(certificate)
     })
@@ -167,16 +170,14 @@ pub struct Hello<'a> {
 
 impl<'a> Hello<'a> {
     pub fn parse(kind: u8, body: &'a [u8]) -> Result<Self, Error> {
-        let mut reader = Reader::new(body);
-        let legacy_version = reader.u16()?;
-        let random = reader.bytes(32)?;
-        let session_id = reader.vec8()?;
-        let (cipher_suites, compression_methods) = if kind == kind::CLIENT_HELLO {
-            (reader.vec16()?, reader.vec8()?)
+        let (rest, (legacy_version, random, session_id)) =
+            (be_u16, take_bytes(32), length_data(be_u8)).parse(body)?;
+        let (rest, (cipher_suites, compression_methods)) = if kind == kind::CLIENT_HELLO {
+            (length_data(be_u16), length_data(be_u8)).parse(rest)?
         } else {
-            (reader.bytes(2)?, reader.bytes(1)?)
+            (take_bytes(2), take_bytes(1)).parse(rest)?
         };
-        let extensions = if reader.is_empty() { None } else { Some(reader.vec16()?) };
+        let extensions = if rest.is_empty() { None } else { Some(length_data(be_u16)(rest)?.1) };
         Ok(Self { kind, legacy_version, random, session_id, cipher_suites, compression_methods, extensions })
     }
 
@@ -190,7 +191,7 @@ impl<'a> Hello<'a> {
 
     /// The server's chosen suite.
     pub fn cipher_suite(&self) -> Option<u16> {
-        Reader::u16_list(self.cipher_suites).next()
+        be_u16_list(self.cipher_suites).next()
     }
 
     pub fn client_random(&self) -> Option<[u8; 32]> {
@@ -233,52 +234,45 @@ pub fn fields(out: &mut Emitter<'_>, span: &Span<'_>, tls13: bool) {
         kind::CLIENT_HELLO | kind::SERVER_HELLO => hello_fields(&mut body_out, kind, body),
         kind::CERTIFICATE => certificate_fields(&mut body_out, body, tls13),
         kind::NEW_SESSION_TICKET => ticket_fields(&mut body_out, body, tls13),
-        kind::ENCRYPTED_EXTENSIONS => {
-            let mut reader = Reader::new(body);
-            extensions_fields(&mut body_out, body, &mut reader, kind)
-        }
+        kind::ENCRYPTED_EXTENSIONS => extensions_fields(&mut body_out, body, body, kind).map(|_| ()),
         kind::FINISHED => {
             body_out.at(super::name::HANDSHAKE_VERIFY_DATA, 0..body.len(), Value::Present);
             Ok(())
         }
         kind::SERVER_KEY_EXCHANGE => server_key_exchange_fields(&mut body_out, body),
-        kind::CERTIFICATE_VERIFY => {
-            let mut reader = Reader::new(body);
-            reader
-                .u16()
-                .map(|scheme| body_out.at(super::name::HANDSHAKE_SIG_HASH_ALG, 0..2, Value::hex16(scheme)))
-        }
+        kind::CERTIFICATE_VERIFY => be_u16(body)
+            .map(|(_, scheme)| body_out.at(super::name::HANDSHAKE_SIG_HASH_ALG, 0..2, Value::hex16(scheme)))
+            .map_err(into_error),
         _ => Ok(()),
     };
 }
 
 fn hello_fields(out: &mut Emitter<'_>, kind: u8, body: &[u8]) -> Result<(), Error> {
-    let mut reader = Reader::new(body);
-    let at = |reader: &Reader<'_>| body.len() - reader.rest().len();
-    let version = reader.u16()?;
+    let at = |rest: &[u8]| body.len() - rest.len();
+    let (rest, version) = be_u16(body)?;
     out.at(super::name::HANDSHAKE_VERSION, 0..2, Value::hex16(version));
-    let random = reader.bytes(32)?;
+    let (rest, random) = take_bytes(32)(rest)?;
     out.at(super::name::HANDSHAKE_RANDOM, 2..34, Value::Bytes(random));
-    let start = at(&reader);
-    let session_id = reader.vec8()?;
+    let start = at(rest);
+    let (rest, session_id) = length_data(be_u8)(rest)?;
     out.at(super::name::HANDSHAKE_SESSION_ID_LENGTH, start..start + 1, Value::Uint(session_id.len() as u64));
     if !session_id.is_empty() {
-        out.at(super::name::HANDSHAKE_SESSION_ID, start + 1..at(&reader), Value::Bytes(session_id));
+        out.at(super::name::HANDSHAKE_SESSION_ID, start + 1..at(rest), Value::Bytes(session_id));
     }
-    if kind == kind::CLIENT_HELLO {
-        let start = at(&reader);
-        let suites = reader.vec16()?;
+    let rest = if kind == kind::CLIENT_HELLO {
+        let start = at(rest);
+        let (rest, suites) = length_data(be_u16)(rest)?;
         out.at(
             super::name::HANDSHAKE_CIPHER_SUITES_LENGTH,
             start..start + 2,
             Value::Uint(suites.len() as u64),
         );
-        for (index, suite) in Reader::u16_list(suites).enumerate() {
+        for (index, suite) in be_u16_list(suites).enumerate() {
             let from = start + 2 + index * 2;
             out.at(super::name::HANDSHAKE_CIPHERSUITE, from..from + 2, Value::hex16(suite));
         }
-        let start = at(&reader);
-        let methods = reader.vec8()?;
+        let start = at(rest);
+        let (rest, methods) = length_data(be_u8)(rest)?;
         out.at(
             super::name::HANDSHAKE_COMP_METHODS_LENGTH,
             start..start + 1,
@@ -288,14 +282,16 @@ fn hello_fields(out: &mut Emitter<'_>, kind: u8, body: &[u8]) -> Result<(), Erro
             let from = start + 1 + index;
             out.at(super::name::HANDSHAKE_COMP_METHOD, from..from + 1, Value::Uint((*method).into()));
         }
+        rest
     } else {
-        let start = at(&reader);
-        let suite = reader.u16()?;
+        let start = at(rest);
+        let (rest, suite) = be_u16(rest)?;
         out.at(super::name::HANDSHAKE_CIPHERSUITE, start..start + 2, Value::hex16(suite));
-        let method = reader.u8()?;
+        let (rest, method) = be_u8(rest)?;
         out.at(super::name::HANDSHAKE_COMP_METHOD, start + 2..start + 3, Value::Uint(method.into()));
-    }
-    if reader.is_empty() {
+        rest
+    };
+    if rest.is_empty() {
         return Ok(());
     }
     let message_kind = if kind == kind::SERVER_HELLO && random == HELLO_RETRY_REQUEST_RANDOM {
@@ -303,41 +299,38 @@ fn hello_fields(out: &mut Emitter<'_>, kind: u8, body: &[u8]) -> Result<(), Erro
     } else {
         kind
     };
-    extensions_fields(out, body, &mut reader, message_kind)
+    extensions_fields(out, body, rest, message_kind).map(|_| ())
 }
 
-/// The fields of an extensions block read from `reader`, whose position within `body` gives
-/// the offsets.
-fn extensions_fields(
+/// The fields of the extensions block at the front of `input`, a tail of `body` that the
+/// offsets are relative to; returns what follows the block.
+fn extensions_fields<'a>(
     out: &mut Emitter<'_>,
     body: &[u8],
-    reader: &mut Reader<'_>,
+    input: &'a [u8],
     kind: u8,
-) -> Result<(), Error> {
-    let start = body.len() - reader.rest().len();
-    let block = reader.vec16()?;
+) -> Result<&'a [u8], Error> {
+    let start = body.len() - input.len();
+    let (rest, block) = length_data(be_u16)(input)?;
     out.at(super::name::HANDSHAKE_EXTENSIONS_LENGTH, start..start + 2, Value::Uint(block.len() as u64));
     let mut block_out = out.nested(start + 2);
     for extension in extension::walk(block) {
         extension.fields(&mut block_out, block, kind);
     }
-    Ok(())
+    Ok(rest)
 }
 
 fn certificate_fields(out: &mut Emitter<'_>, body: &[u8], tls13: bool) -> Result<(), Error> {
-    let mut reader = Reader::new(body);
-    let at = |reader: &Reader<'_>| body.len() - reader.rest().len();
-    if tls13 {
-        let _context = reader.vec8()?;
-    }
-    let start = at(&reader);
-    let list = reader.vec24()?;
+    let rest = if tls13 { length_data(be_u8)(body)?.0 } else { body };
+    let start = body.len() - rest.len();
+    let (_, list) = length_data(be_u24)(rest)?;
     out.at(super::name::HANDSHAKE_CERTIFICATES_LENGTH, start..start + 3, Value::Uint(list.len() as u64));
-    let mut entries = Reader::new(list);
     let list_start = start + 3;
+    let mut entries = list;
     while !entries.is_empty() {
-        let from = list_start + (list.len() - entries.rest().len());
-        let certificate = entries.vec24()?;
+        let from = list_start + (list.len() - entries.len());
+        let (rest, certificate) = length_data(be_u24)(entries)?;
+        entries = rest;
         out.at(
             super::name::HANDSHAKE_CERTIFICATE_LENGTH,
             from..from + 3,
@@ -350,7 +343,7 @@ fn certificate_fields(out: &mut Emitter<'_>, body: &[u8], tls13: bool) -> Result
         );
         if tls13 {
             let mut entry_out = out.nested(list_start);
-            extensions_fields(&mut entry_out, list, &mut entries, kind::CERTIFICATE)?;
+            entries = extensions_fields(&mut entry_out, list, entries, kind::CERTIFICATE)?;
         }
     }
     Ok(())
@@ -360,38 +353,33 @@ fn certificate_fields(out: &mut Emitter<'_>, body: &[u8], tls13: bool) -> Result
 /// parameters, then the signature's algorithm (TLS 1.2) and the signature.
 fn server_key_exchange_fields(out: &mut Emitter<'_>, body: &[u8]) -> Result<(), Error> {
     const NAMED_CURVE: u8 = 3;
-    let mut reader = Reader::new(body);
-    if body.first() == Some(&NAMED_CURVE) {
-        reader.u8()?;
-        reader.u16()?;
-        reader.vec8()?;
+    let (rest, _params) = if body.first() == Some(&NAMED_CURVE) {
+        // curve_type, named curve, the server's public point.
+        (be_u8, be_u16, length_data(be_u8)).parse(body).map(|(rest, (_, _, point))| (rest, point))?
     } else {
         // DHE: p, g and the server's public value.
-        reader.vec16()?;
-        reader.vec16()?;
-        reader.vec16()?;
-    }
-    let at = body.len() - reader.rest().len();
+        (length_data(be_u16), length_data(be_u16), length_data(be_u16))
+            .parse(body)
+            .map(|(rest, (_, _, public))| (rest, public))?
+    };
+    let at = body.len() - rest.len();
     // Before TLS 1.2 the signature has no algorithm in front of it: then what is left is the
     // signature's length and the signature, exactly.
-    let rest = reader.rest();
     let unprefixed = rest.len() >= 2 && usize::from(u16::from_be_bytes([rest[0], rest[1]])) + 2 == rest.len();
     if !unprefixed {
-        let scheme = reader.u16()?;
+        let (_, scheme) = be_u16(rest)?;
         out.at(super::name::HANDSHAKE_SIG_HASH_ALG, at..at + 2, Value::hex16(scheme));
     }
     Ok(())
 }
 
 fn ticket_fields(out: &mut Emitter<'_>, body: &[u8], tls13: bool) -> Result<(), Error> {
-    let mut reader = Reader::new(body);
-    let lifetime = reader.u32()?;
+    let (rest, lifetime) = be_u32(body)?;
     out.at(super::name::HANDSHAKE_SESSION_TICKET_LIFETIME_HINT, 0..4, Value::Uint(lifetime.into()));
     if tls13 {
-        let _age_add = reader.u32()?;
-        let _nonce = reader.vec8()?;
-        let _ticket = reader.vec16()?;
-        extensions_fields(out, body, &mut reader, kind::NEW_SESSION_TICKET)?;
+        // ticket_age_add, ticket_nonce, ticket, then the extensions.
+        let (rest, _) = (be_u32, length_data(be_u8), length_data(be_u16)).parse(rest)?;
+        extensions_fields(out, body, rest, kind::NEW_SESSION_TICKET)?;
     }
     Ok(())
 }

@@ -12,7 +12,6 @@ pub mod extension;
 pub mod handshake;
 pub mod name;
 pub mod names;
-mod reader;
 pub mod record;
 
 use std::fmt;
