@@ -3,7 +3,7 @@
 //! frame's arenas.
 
 use super::tls::{ContentOut, Loc, RecordOut};
-use super::{TcpPayload, app, http};
+use super::{TcpPayload, http, over_tcp};
 use crate::dissect::field::{Source, Span};
 use crate::dissect::tls::{Content as RecordContent, Record, Tls};
 use crate::dissect::{Annotation, Content, Layer, Packet, PendingInfo};
@@ -12,7 +12,11 @@ use crate::osi::Protocol;
 /// Replaces a TCP segment's plain data with what the application layer made of it: TLS
 /// records (those reassembled from earlier segments first, then those in the segment), and the
 /// decrypted application data they carry.
-pub(super) fn application_layers<'a>(packet: &mut Packet<'a>, tcp: &TcpPayload<'a>, produced: app::Produced) {
+pub(super) fn application_layers<'a>(
+    packet: &mut Packet<'a>,
+    tcp: &TcpPayload<'a>,
+    produced: over_tcp::Produced,
+) {
     for problem in &produced.tls.problems {
         packet.problem(Protocol::Tls, problem.clone());
     }

@@ -6,13 +6,13 @@
 //! every transport layer's payload (an encapsulated one too) goes where [`Dispatch`] hands it. The
 //! same code serves files, live capture and replay, and tests drive it with byte fixtures.
 
-pub mod app;
 pub mod conversation;
 pub mod defrag;
 pub mod echo;
 pub mod http;
 pub mod keylog;
 mod layers;
+pub mod over_tcp;
 pub mod quic;
 pub mod stream;
 pub mod tcp;
@@ -35,7 +35,7 @@ use crate::osi::Protocol;
 /// What the application side made of one transport layer's payload.
 enum Read {
     Quic(quic::Output),
-    Application(app::Produced),
+    Application(over_tcp::Produced),
 }
 
 /// The buffers one frame's packet borrows from: a datagram reassembled from fragments, and
@@ -59,7 +59,7 @@ pub struct Tracker {
     tcp: TcpTable,
     udp: UdpTable,
     echo: echo::EchoTable,
-    apps: app::Connections,
+    over_tcp: over_tcp::Applications,
     quic: quic::QuicTable,
     keylog: KeyLog,
     /// What each UDP and TCP payload is handed to.
@@ -81,7 +81,7 @@ impl Tracker {
 
     /// The same tracker, handing payloads on as `dispatch` says (its `--decode-as` entries).
     pub fn with_dispatch(self, dispatch: Dispatch) -> Self {
-        Self { apps: app::Connections::new(dispatch.clone()), dispatch, ..self }
+        Self { over_tcp: over_tcp::Applications::new(dispatch.clone()), dispatch, ..self }
     }
 
     /// Adds key log text, such as a pcapng Decryption Secrets Block's; returns the warnings
@@ -167,8 +167,8 @@ impl Tracker {
         frame: &Frame<'_>,
         tcp: &TcpPayload<'_>,
         arenas: &mut Arenas,
-    ) -> Option<app::Produced> {
-        let segment = app::Segment {
+    ) -> Option<over_tcp::Produced> {
+        let segment = over_tcp::Segment {
             stream: tcp.stream,
             dir: tcp.dir,
             seq: tcp.seq,
@@ -181,7 +181,7 @@ impl Tracker {
             rst: tcp.rst,
             payload: tcp.payload.bytes,
         };
-        self.apps.segment(&segment, &self.keylog, arenas)
+        self.over_tcp.segment(&segment, &self.keylog, arenas)
     }
 
     /// How many fragmented datagrams are still waiting for fragments.

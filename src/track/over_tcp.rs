@@ -77,7 +77,7 @@ enum Inner {
     Other,
 }
 
-struct Connection {
+struct Application {
     streams: [Reassembler; 2],
     protocol: Protocol,
     inner: Inner,
@@ -88,17 +88,17 @@ struct Connection {
     on_http_port: bool,
 }
 
-/// The application side of every TCP connection, by `tcp.stream`.
+/// What every TCP connection carries (its application side), by `tcp.stream`.
 #[derive(Default)]
-pub struct Connections {
+pub struct Applications {
     /// By `tcp.stream`, which numbers connections densely from 0.
-    by_stream: Vec<Option<Box<Connection>>>,
+    by_stream: Vec<Option<Box<Application>>>,
     /// What decides a connection's protocol.
     dispatch: Dispatch,
 }
 
-impl Connections {
-    /// Connections whose protocols `dispatch` decides.
+impl Applications {
+    /// No connections yet; their protocols are decided by `dispatch`.
     pub fn new(dispatch: Dispatch) -> Self {
         Self { by_stream: Vec::new(), dispatch }
     }
@@ -140,7 +140,7 @@ impl Connections {
                 Some(Handoff::Http2) => Protocol::Http(Box::new(http::Connection::new(false, true))),
                 _ => Protocol::Undecided,
             };
-            Box::new(Connection {
+            Box::new(Application {
                 streams: Default::default(),
                 protocol,
                 inner: Inner::Undecided,
@@ -311,7 +311,7 @@ impl Connections {
     }
 }
 
-impl Connection {
+impl Application {
     /// Lets go of everything the connection holds; later segments of it (retransmissions,
     /// stray ACKs) are shown as they are.
     fn close(&mut self) {
@@ -408,7 +408,7 @@ mod tests {
     #[test]
     fn a_segment_the_capture_missed_is_noted_and_the_records_after_it_are_read() {
         let keylog = KeyLog::new();
-        let mut connections = Connections::default();
+        let mut connections = Applications::default();
         let mut arenas = Arenas::default();
         let alert = record(record::content_type::ALERT, &[1, 0]);
         // The client's stream: a record, then one the capture missed, then one more.
@@ -433,13 +433,13 @@ mod tests {
     #[test]
     fn a_connection_that_ended_lets_go_of_what_it_held() {
         let keylog = KeyLog::new();
-        let mut connections = Connections::default();
+        let mut connections = Applications::default();
         let mut arenas = Arenas::default();
         let first = record(record::content_type::HANDSHAKE, &[14, 0, 0, 0]);
         connections.segment(&segment(0, 1, None, 1, &first), &keylog, &mut arenas);
         // Out-of-order data held, then a reset.
         connections.segment(&segment(0, 5000, None, 2, &[1; 1000]), &keylog, &mut arenas);
-        let held = |connections: &Connections| {
+        let held = |connections: &Applications| {
             connections.by_stream[0]
                 .as_ref()
                 .map_or(0, |c| c.streams.iter().map(Reassembler::held_bytes).sum())
@@ -457,7 +457,7 @@ mod tests {
     fn a_port_decoded_as_tls_or_http2_reads_it() {
         let keylog = KeyLog::new();
         let dispatch = Dispatch::parse(&["tcp.port==9000,tls"]).expect("a valid entry");
-        let mut connections = Connections::new(dispatch);
+        let mut connections = Applications::new(dispatch);
         let mut arenas = Arenas::default();
         let hello = record(record::content_type::HANDSHAKE, &[1, 0, 0, 0]);
         let tls = Segment { ports: (50000, 9000), ..segment(0, 1, None, 1, &hello) };
@@ -470,12 +470,12 @@ mod tests {
         assert!(produced.tls.records.is_empty() && produced.consumed);
         // HTTP/2 from the first byte, preface or not: here a SETTINGS frame's header.
         let dispatch = Dispatch::parse(&["tcp.port==9000,http2"]).expect("a valid entry");
-        let mut connections = Connections::new(dispatch);
+        let mut connections = Applications::new(dispatch);
         let frame = Segment { ports: (50000, 9000), ..segment(0, 1, None, 1, &[0, 0, 0, 4, 0, 0, 0, 0, 0]) };
         let produced = connections.segment(&frame, &keylog, &mut arenas).expect("HTTP/2");
         assert!(produced.consumed);
         assert!(
-            Connections::default().segment(&frame, &keylog, &mut arenas).is_none(),
+            Applications::default().segment(&frame, &keylog, &mut arenas).is_none(),
             "not without the entry"
         );
     }
@@ -483,7 +483,7 @@ mod tests {
     #[test]
     fn a_stream_that_is_not_tls_or_http_is_never_held() {
         let keylog = KeyLog::new();
-        let mut connections = Connections::default();
+        let mut connections = Applications::default();
         let mut arenas = Arenas::default();
         let mut ports = segment(0, 1, None, 1, b"\x00\x01binary protocol");
         ports.ports = (50000, 9000);
