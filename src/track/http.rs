@@ -82,9 +82,10 @@ struct StreamBody {
     has_data: bool,
 }
 
-/// One connection's HTTP state.
+/// Reads the HTTP/1.x or HTTP/2 one TCP connection carries, both directions, keeping what
+/// spans segments (a message in progress, HPACK tables, each stream's body).
 #[derive(Default)]
-pub struct Connection {
+pub struct Reader {
     directions: [Direction; 2],
     tls: bool,
     http2: bool,
@@ -105,7 +106,7 @@ struct Ledger {
 /// How many requests may wait for their responses before the oldest is forgotten.
 const MAX_OUTSTANDING: usize = 1024;
 
-impl Connection {
+impl Reader {
     pub fn new(tls: bool, http2: bool) -> Self {
         Self { tls, http2, ..Self::default() }
     }
@@ -406,14 +407,14 @@ fn copy(arena: &mut Vec<u8>, bytes: &[u8]) -> Range<usize> {
 mod tests {
     use super::*;
 
-    fn feed(connection: &mut Connection, dir: usize, frame: u64, bytes: &[u8]) -> Output {
+    fn feed(connection: &mut Reader, dir: usize, frame: u64, bytes: &[u8]) -> Output {
         let mut arena = Vec::new();
         connection.feed(dir, frame, 0, bytes, false, &mut arena)
     }
 
     #[test]
     fn a_response_is_shown_on_the_frame_that_completes_it_and_tied_to_its_request() {
-        let mut connection = Connection::new(false, false);
+        let mut connection = Reader::new(false, false);
         let request = feed(&mut connection, 0, 1, b"GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
         assert_eq!(request.messages.len(), 1);
         let head = feed(&mut connection, 1, 2, b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nab");
@@ -428,7 +429,7 @@ mod tests {
 
     #[test]
     fn a_body_over_the_cap_is_passed_over_and_the_connection_is_still_read() {
-        let mut connection = Connection::new(false, false);
+        let mut connection = Reader::new(false, false);
         feed(&mut connection, 0, 1, b"GET /big HTTP/1.1\r\nHost: h\r\n\r\n");
         let length = MAX_MESSAGE + 100_000;
         let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {length}\r\n\r\n");

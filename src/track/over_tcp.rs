@@ -66,14 +66,14 @@ const DETECTION_SEGMENTS: u8 = 8;
 enum Protocol {
     Undecided,
     Tls(Box<Session>),
-    Http(Box<http::Connection>),
+    Http(Box<http::Reader>),
     Other,
 }
 
 /// What the plaintext inside a TLS connection turned out to be.
 enum Inner {
     Undecided,
-    Http(Box<http::Connection>),
+    Http(Box<http::Reader>),
     Other,
 }
 
@@ -137,7 +137,7 @@ impl Applications {
             // ports) waits for the heuristics first.
             let by_port = dispatch.tcp_port(segment.ports);
             let protocol = match by_port {
-                Some(Handoff::Http2) => Protocol::Http(Box::new(http::Connection::new(false, true))),
+                Some(Handoff::Http2) => Protocol::Http(Box::new(http::Reader::new(false, true))),
                 _ => Protocol::Undecided,
             };
             Box::new(Application {
@@ -154,8 +154,8 @@ impl Applications {
             let found = dispatch::heuristic(dispatch::TCP_HEURISTICS, segment.payload);
             connection.protocol = match found {
                 Some(Handoff::Tls) => Protocol::Tls(Box::default()),
-                Some(Handoff::Http2) => Protocol::Http(Box::new(http::Connection::new(false, true))),
-                Some(Handoff::Http) => Protocol::Http(Box::new(http::Connection::new(false, false))),
+                Some(Handoff::Http2) => Protocol::Http(Box::new(http::Reader::new(false, true))),
+                Some(Handoff::Http) => Protocol::Http(Box::new(http::Reader::new(false, false))),
                 _ if connection.looked_at >= DETECTION_SEGMENTS => Protocol::Other,
                 _ => Protocol::Undecided,
             };
@@ -259,9 +259,9 @@ impl Applications {
             let plaintext = arenas.decrypted[range.clone()].to_vec();
             if let Inner::Undecided = connection.inner {
                 connection.inner = match dispatch::heuristic(dispatch::STREAM_HEURISTICS, &plaintext) {
-                    Some(Handoff::Http2) => Inner::Http(Box::new(http::Connection::new(true, true))),
-                    Some(Handoff::Http) => Inner::Http(Box::new(http::Connection::new(true, alpn_h2))),
-                    _ if alpn_h2 => Inner::Http(Box::new(http::Connection::new(true, true))),
+                    Some(Handoff::Http2) => Inner::Http(Box::new(http::Reader::new(true, true))),
+                    Some(Handoff::Http) => Inner::Http(Box::new(http::Reader::new(true, alpn_h2))),
+                    _ if alpn_h2 => Inner::Http(Box::new(http::Reader::new(true, true))),
                     _ => Inner::Other,
                 };
             }
