@@ -17,9 +17,8 @@ use std::fmt;
 use crate::dissect::error::Error;
 use crate::dissect::ethernet::EtherType;
 use crate::dissect::ip_protocol::IpProtocol;
-use crate::dissect::{Content, arp, http1, http2, tls};
+use crate::dissect::{Content, arp, http1, http2, quic, tls};
 use crate::osi::Protocol;
-use crate::track::quic;
 
 /// What an EtherType hands its payload to.
 pub const ETHERTYPES: &[(EtherType, Protocol)] = &[
@@ -68,7 +67,7 @@ pub const TCP_PORTS: &[(u16, Protocol)] = &[
 pub type Heuristic = (Protocol, fn(&[u8]) -> bool);
 
 /// Tried on a UDP datagram no conversation or port claims.
-pub const UDP_HEURISTICS: &[Heuristic] = &[(Protocol::Quic, quic::looks_like_quic)];
+pub const UDP_HEURISTICS: &[Heuristic] = &[(Protocol::Quic, quic::starts_like_quic)];
 
 /// Tried on the first data of a TCP connection, in order, before its ports are looked up.
 pub const TCP_HEURISTICS: &[Heuristic] = &[

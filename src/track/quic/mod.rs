@@ -139,17 +139,6 @@ pub struct QuicTable {
     cid_lengths: SmallVec<[usize; 4]>,
 }
 
-/// Whether a datagram starts like a QUIC packet rttscope reads without knowing the
-/// connection: a long header of a known version, or Version Negotiation.
-pub fn looks_like_quic(payload: &[u8]) -> bool {
-    let Some(&first) = payload.first() else { return false };
-    if first & 0x80 == 0 || payload.len() < 7 {
-        return false;
-    }
-    let version = u32::from_be_bytes([payload[1], payload[2], payload[3], payload[4]]);
-    (version == 0 || quic_crypto::is_supported(version)) && header::parse(payload, 0).is_ok()
-}
-
 impl QuicTable {
     pub fn new() -> Self {
         Self::default()
