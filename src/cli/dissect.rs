@@ -230,7 +230,8 @@ fn walk(
     Ok(Outcome::Complete)
 }
 
-/// `rttscope fields`: every field name, its type and what it means.
+/// `rttscope fields`: every protocol and field name, its type and what it means, each protocol
+/// before its fields.
 pub fn list_fields() -> Result<Outcome, CliError> {
     let mut out = BufWriter::new(io::stdout().lock());
     let mut write = || -> io::Result<()> {

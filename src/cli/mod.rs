@@ -51,7 +51,7 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Dissect a capture: one line, JSON object or row of fields per packet.
     Dissect(DissectArgs),
-    /// List every field name that -e and -Y accept.
+    /// List every protocol and field name that -e and -Y accept, each protocol before its fields.
     Fields,
     /// Draw each connection's handshake as a sequence diagram, with its round trips counted.
     Timeline(TimelineArgs),
