@@ -12,6 +12,9 @@
 //! ```
 //! (`8+` is a prefixed integer with an 8-bit prefix, RFC 7541 section 5.1.)
 //!
+//! The bytes are read with the shared nom parsers (`dissect::error`), whose errors map into
+//! QPACK's own [`Error`], the reason the section's problem shows.
+//!
 //! Entries of the dynamic table live on the QPACK encoder stream, which this reader does not
 //! follow: a line that refers to one is kept with its index and shown as such, and the lines
 //! after it are still read.
@@ -21,6 +24,8 @@ use std::fmt;
 use std::ops::Range;
 
 use loona_hpack::huffman::HuffmanDecoder;
+
+use super::error::{self, be_u8, take_bytes};
 
 /// The most lines read from one field section.
 pub const MAX_LINES: usize = 256;
@@ -111,25 +116,28 @@ impl FieldSection {
 /// Reads a field section; what comes before an error is kept.
 pub fn decode(bytes: &[u8]) -> FieldSection {
     let mut section = FieldSection::default();
-    let mut reader = Reader { bytes, pos: 0 };
-    let prefix = reader.integer(8).and_then(|count| reader.integer(7).map(|_| count));
-    match prefix {
-        Ok(count) => section.required_insert_count = count,
+    let prefix = integer(8, bytes).and_then(|(rest, count)| Ok((integer(7, rest)?.0, count)));
+    let mut input = match prefix {
+        Ok((rest, count)) => {
+            section.required_insert_count = count;
+            rest
+        }
         Err(error) => {
             section.error = Some(error);
             return section;
         }
-    }
-    while reader.pos < bytes.len() {
+    };
+    while !input.is_empty() {
         if section.lines.len() == MAX_LINES {
             section.error = Some(Error::TooManyLines);
             break;
         }
-        let start = reader.pos;
-        match reader.line() {
-            Ok(mut line) => {
-                line.bytes = start..reader.pos;
+        let start = bytes.len() - input.len();
+        match line(input) {
+            Ok((rest, mut line)) => {
+                line.bytes = start..bytes.len() - rest.len();
                 section.lines.push(line);
+                input = rest;
             }
             Err(error) => {
                 section.error = Some(error);
@@ -140,94 +148,95 @@ pub fn decode(bytes: &[u8]) -> FieldSection {
     section
 }
 
-struct Reader<'b> {
-    bytes: &'b [u8],
-    pos: usize,
+/// What a QPACK parser returns: the rest of the input and the value, as nom's parsers do, or
+/// QPACK's own error.
+type Parsed<'a, T> = Result<(&'a [u8], T), Error>;
+
+/// The shared parsers fail here only for want of bytes: a length past the address space is
+/// past the end of the section too.
+fn truncated(_: nom::Err<error::Error>) -> Error {
+    Error::Truncated
 }
 
-impl Reader<'_> {
-    fn line(&mut self) -> Result<Line, Error> {
-        let first = *self.bytes.get(self.pos).ok_or(Error::Truncated)?;
-        let line = |repr, table: Table, value| {
-            let entry = match table {
-                Table::Static(index) => Some(static_entry(index)?),
-                _ => None,
-            };
-            let name = entry.map(|(name, _)| name.as_bytes().to_vec());
-            let value = match repr {
-                Repr::Indexed => entry.map(|(_, value)| value.as_bytes().to_vec()),
-                _ => value,
-            };
-            Ok(Line { repr, table: Some(table), name, value, bytes: 0..0 })
+/// One field line.
+fn line(input: &[u8]) -> Parsed<'_, Line> {
+    let (_, first) = be_u8(input).map_err(truncated)?;
+    let line = |repr, table: Table, value| {
+        let entry = match table {
+            Table::Static(index) => Some(static_entry(index)?),
+            _ => None,
         };
-        if first & 0x80 != 0 {
-            let index = self.integer(6)?;
-            let table = if first & 0x40 != 0 { Table::Static(index) } else { Table::Dynamic(index) };
-            line(Repr::Indexed, table, None)
-        } else if first & 0x40 != 0 {
-            let index = self.integer(4)?;
-            let table = if first & 0x10 != 0 { Table::Static(index) } else { Table::Dynamic(index) };
-            let value = self.string(7)?;
-            line(Repr::NameReference, table, Some(value))
-        } else if first & 0x20 != 0 {
-            let name = self.string(3)?;
-            let value = self.string(7)?;
-            Ok(Line { repr: Repr::Literal, table: None, name: Some(name), value: Some(value), bytes: 0..0 })
-        } else if first & 0x10 != 0 {
-            let index = self.integer(4)?;
-            line(Repr::Indexed, Table::DynamicPostBase(index), None)
-        } else {
-            let index = self.integer(3)?;
-            let value = self.string(7)?;
-            line(Repr::NameReference, Table::DynamicPostBase(index), Some(value))
-        }
+        let name = entry.map(|(name, _)| name.as_bytes().to_vec());
+        let value = match repr {
+            Repr::Indexed => entry.map(|(_, value)| value.as_bytes().to_vec()),
+            _ => value,
+        };
+        Ok(Line { repr, table: Some(table), name, value, bytes: 0..0 })
+    };
+    if first & 0x80 != 0 {
+        let (rest, index) = integer(6, input)?;
+        let table = if first & 0x40 != 0 { Table::Static(index) } else { Table::Dynamic(index) };
+        Ok((rest, line(Repr::Indexed, table, None)?))
+    } else if first & 0x40 != 0 {
+        let (rest, index) = integer(4, input)?;
+        let table = if first & 0x10 != 0 { Table::Static(index) } else { Table::Dynamic(index) };
+        let (rest, value) = string(7, rest)?;
+        Ok((rest, line(Repr::NameReference, table, Some(value))?))
+    } else if first & 0x20 != 0 {
+        let (rest, name) = string(3, input)?;
+        let (rest, value) = string(7, rest)?;
+        let line =
+            Line { repr: Repr::Literal, table: None, name: Some(name), value: Some(value), bytes: 0..0 };
+        Ok((rest, line))
+    } else if first & 0x10 != 0 {
+        let (rest, index) = integer(4, input)?;
+        Ok((rest, line(Repr::Indexed, Table::DynamicPostBase(index), None)?))
+    } else {
+        let (rest, index) = integer(3, input)?;
+        let (rest, value) = string(7, rest)?;
+        Ok((rest, line(Repr::NameReference, Table::DynamicPostBase(index), Some(value))?))
     }
+}
 
-    /// A prefixed integer whose prefix is the low `bits` bits of the current byte.
-    fn integer(&mut self, bits: u32) -> Result<u64, Error> {
-        let max = (1u64 << bits) - 1;
-        let first = *self.bytes.get(self.pos).ok_or(Error::Truncated)?;
-        self.pos += 1;
-        let mut value = u64::from(first) & max;
-        if value < max {
-            return Ok(value);
-        }
-        let mut shift = 0;
-        loop {
-            let byte = *self.bytes.get(self.pos).ok_or(Error::Truncated)?;
-            self.pos += 1;
-            let part = u64::from(byte & 0x7f);
-            if shift > 56 || (shift == 56 && part > 0x3f) {
-                return Err(Error::IntegerOverflow);
-            }
-            value += part << shift;
-            if byte & 0x80 == 0 {
-                return Ok(value);
-            }
-            shift += 7;
-        }
+/// A prefixed integer whose prefix is the low `bits` bits of the first byte.
+fn integer(bits: u32, input: &[u8]) -> Parsed<'_, u64> {
+    let max = (1u64 << bits) - 1;
+    let (mut input, first) = be_u8(input).map_err(truncated)?;
+    let mut value = u64::from(first) & max;
+    if value < max {
+        return Ok((input, value));
     }
+    let mut shift = 0;
+    loop {
+        let (rest, byte) = be_u8(input).map_err(truncated)?;
+        input = rest;
+        let part = u64::from(byte & 0x7f);
+        if shift > 56 || (shift == 56 && part > 0x3f) {
+            return Err(Error::IntegerOverflow);
+        }
+        value += part << shift;
+        if byte & 0x80 == 0 {
+            return Ok((input, value));
+        }
+        shift += 7;
+    }
+}
 
-    /// A string literal whose Huffman bit sits just above a `bits`-bit length prefix.
-    fn string(&mut self, bits: u32) -> Result<Vec<u8>, Error> {
-        let first = *self.bytes.get(self.pos).ok_or(Error::Truncated)?;
-        let huffman = first & (1 << bits) != 0;
-        let len = self.integer(bits)?;
-        let end = usize::try_from(len)
-            .ok()
-            .and_then(|len| self.pos.checked_add(len))
-            .filter(|&end| end <= self.bytes.len())
-            .ok_or(Error::Truncated)?;
-        let raw = &self.bytes[self.pos..end];
-        self.pos = end;
-        if !huffman {
-            return Ok(raw.to_vec());
-        }
-        thread_local! {
-            static HUFFMAN: RefCell<HuffmanDecoder> = RefCell::new(HuffmanDecoder::new());
-        }
-        HUFFMAN.with(|decoder| decoder.borrow_mut().decode(raw)).map_err(|_| Error::BadHuffman)
+/// A string literal whose Huffman bit sits just above a `bits`-bit length prefix.
+fn string(bits: u32, input: &[u8]) -> Parsed<'_, Vec<u8>> {
+    let (_, first) = be_u8(input).map_err(truncated)?;
+    let huffman = first & (1 << bits) != 0;
+    let (input, len) = integer(bits, input)?;
+    let len = usize::try_from(len).map_err(|_| Error::Truncated)?;
+    let (rest, raw) = take_bytes(len)(input).map_err(truncated)?;
+    if !huffman {
+        return Ok((rest, raw.to_vec()));
     }
+    thread_local! {
+        static HUFFMAN: RefCell<HuffmanDecoder> = RefCell::new(HuffmanDecoder::new());
+    }
+    let decoded = HUFFMAN.with(|decoder| decoder.borrow_mut().decode(raw)).map_err(|_| Error::BadHuffman)?;
+    Ok((rest, decoded))
 }
 
 /// An entry of the static table.

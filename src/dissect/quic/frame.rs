@@ -5,12 +5,15 @@
 //! names; the tracker takes the CRYPTO and STREAM data from the same reading. A frame whose
 //! varints or lengths run past the payload is malformed, and the rest of the payload is not
 //! read; an unknown type is reported and, as in Wireshark, reading goes on after its type.
+//! Each frame is a nom parser over the rest of the payload; every field's range is its place
+//! in the whole payload.
 
 use std::ops::Range;
 
 use smallvec::SmallVec;
 
-use super::varint::Cursor;
+use super::varint::{spanned, take_len, varint};
+use crate::dissect::error::{IResult, be_u8};
 
 pub mod kind {
     pub const PADDING: u64 = 0x00;
@@ -141,7 +144,6 @@ pub fn parse_all(payload: &[u8]) -> SmallVec<[Frame<'_>; 4]> {
 
 /// Reads the frame at `at`.
 pub fn parse_one(payload: &[u8], at: usize) -> Frame<'_> {
-    let mut cursor = Cursor::new(payload, at);
     let mut frame = Frame {
         kind: 0,
         range: at..payload.len(),
@@ -150,69 +152,75 @@ pub fn parse_one(payload: &[u8], at: usize) -> Frame<'_> {
         crypto: None,
         malformed: None,
     };
-    let Some((kind, _)) = cursor.varint() else {
+    let Some(Ok((input, kind))) = payload.get(at..).map(varint) else {
         frame.malformed = Some("frame type cut short");
         return frame;
     };
     frame.kind = kind;
-    match read_body(&mut frame, &mut cursor, payload, at) {
-        Some(()) => frame.range = at..cursor.pos(),
-        None => frame.malformed = Some("frame runs past the end of the packet"),
+    match read_body(&mut frame, payload, at, input) {
+        Ok((rest, ())) => frame.range = at..payload.len() - rest.len(),
+        Err(_) => frame.malformed = Some("frame runs past the end of the packet"),
     }
     frame
 }
 
-fn read_body<'a>(frame: &mut Frame<'a>, cursor: &mut Cursor<'a>, payload: &'a [u8], at: usize) -> Option<()> {
+/// Reads the fields after the frame's type, which starts at `at`; ranges are within `payload`.
+fn read_body<'a>(frame: &mut Frame<'a>, payload: &'a [u8], at: usize, input: &'a [u8]) -> IResult<'a, ()> {
     let fields = &mut frame.fields;
-    let mut uint = |cursor: &mut Cursor<'a>, name: &'static str| -> Option<u64> {
-        let (value, range) = cursor.varint()?;
+    let mut uint = |input: &'a [u8], name: &'static str| -> IResult<'a, u64> {
+        let (rest, (value, range)) = spanned(payload, varint)(input)?;
         fields.push((name, range, Val::Uint(value)));
-        Some(value)
+        Ok((rest, value))
     };
-    match frame.kind {
+    let spanned_varint = spanned(payload, varint);
+    let spanned_take = |len: u64| spanned(payload, take_len(len));
+    let input = match frame.kind {
         kind::PADDING => {
-            let zeros = payload[cursor.pos()..].iter().take_while(|byte| **byte == 0).count();
-            let start = cursor.pos();
-            cursor.take(zeros as u64)?;
+            let zeros = input.iter().take_while(|byte| **byte == 0).count();
+            let start = payload.len() - input.len();
             frame.fields.push((super::name::PADDING_LENGTH, start..start, Val::Uint(zeros as u64 + 1)));
+            &input[zeros..]
         }
-        kind::PING | kind::HANDSHAKE_DONE | kind::IMMEDIATE_ACK => {}
+        kind::PING | kind::HANDSHAKE_DONE | kind::IMMEDIATE_ACK => input,
         kind::ACK | kind::ACK_ECN => {
-            uint(cursor, super::name::ACK_LARGEST_ACKNOWLEDGED)?;
-            uint(cursor, super::name::ACK_ACK_DELAY)?;
-            let ranges = uint(cursor, super::name::ACK_ACK_RANGE_COUNT)?;
-            uint(cursor, super::name::ACK_FIRST_ACK_RANGE)?;
+            let (input, _) = uint(input, super::name::ACK_LARGEST_ACKNOWLEDGED)?;
+            let (input, _) = uint(input, super::name::ACK_ACK_DELAY)?;
+            let (input, ranges) = uint(input, super::name::ACK_ACK_RANGE_COUNT)?;
+            let (mut input, _) = uint(input, super::name::ACK_FIRST_ACK_RANGE)?;
             // Each range takes at least two bytes, which bounds the loop by the payload.
             for _ in 0..ranges.min(payload.len() as u64) {
-                uint(cursor, super::name::ACK_GAP)?;
-                uint(cursor, super::name::ACK_ACK_RANGE)?;
+                let (rest, _) = uint(input, super::name::ACK_GAP)?;
+                (input, _) = uint(rest, super::name::ACK_ACK_RANGE)?;
             }
             if frame.kind == kind::ACK_ECN {
-                uint(cursor, super::name::ACK_ECT0_COUNT)?;
-                uint(cursor, super::name::ACK_ECT1_COUNT)?;
-                uint(cursor, super::name::ACK_ECN_CE_COUNT)?;
+                let (rest, _) = uint(input, super::name::ACK_ECT0_COUNT)?;
+                let (rest, _) = uint(rest, super::name::ACK_ECT1_COUNT)?;
+                (input, _) = uint(rest, super::name::ACK_ECN_CE_COUNT)?;
             }
+            input
         }
         kind::RESET_STREAM => {
-            uint(cursor, super::name::RSTS_STREAM_ID)?;
-            uint(cursor, super::name::RSTS_APPLICATION_ERROR_CODE)?;
-            uint(cursor, super::name::RSTS_FINAL_SIZE)?;
+            let (input, _) = uint(input, super::name::RSTS_STREAM_ID)?;
+            let (input, _) = uint(input, super::name::RSTS_APPLICATION_ERROR_CODE)?;
+            uint(input, super::name::RSTS_FINAL_SIZE)?.0
         }
         kind::STOP_SENDING => {
-            uint(cursor, super::name::SS_STREAM_ID)?;
-            uint(cursor, super::name::SS_APPLICATION_ERROR_CODE)?;
+            let (input, _) = uint(input, super::name::SS_STREAM_ID)?;
+            uint(input, super::name::SS_APPLICATION_ERROR_CODE)?.0
         }
         kind::CRYPTO => {
-            let offset = uint(cursor, super::name::CRYPTO_OFFSET)?;
-            let length = uint(cursor, super::name::CRYPTO_LENGTH)?;
-            let (_, data) = cursor.take(length)?;
+            let (input, offset) = uint(input, super::name::CRYPTO_OFFSET)?;
+            let (input, length) = uint(input, super::name::CRYPTO_LENGTH)?;
+            let (input, (_, data)) = spanned_take(length)(input)?;
             frame.fields.push((super::name::CRYPTO_CRYPTO_DATA, data.clone(), Val::Present));
             frame.crypto = Some((offset, data));
+            input
         }
         kind::NEW_TOKEN => {
-            let length = uint(cursor, super::name::NT_LENGTH)?;
-            let (token, range) = cursor.take(length)?;
+            let (input, length) = uint(input, super::name::NT_LENGTH)?;
+            let (input, (token, range)) = spanned_take(length)(input)?;
             frame.fields.push((super::name::NT_TOKEN, range, Val::Bytes(token)));
+            input
         }
         kind::STREAM..=kind::STREAM_LAST => {
             let bits = frame.kind as u8;
@@ -220,72 +228,68 @@ fn read_body<'a>(frame: &mut Frame<'a>, cursor: &mut Cursor<'a>, payload: &'a [u
             frame.fields.push((super::name::STREAM_FIN, type_byte.clone(), Val::Bool(bits & 0x01 != 0)));
             frame.fields.push((super::name::STREAM_LEN, type_byte.clone(), Val::Bool(bits & 0x02 != 0)));
             frame.fields.push((super::name::STREAM_OFF, type_byte, Val::Bool(bits & 0x04 != 0)));
-            let (id, id_range) = cursor.varint()?;
+            let (mut input, (id, id_range)) = spanned_varint(input)?;
             frame.fields.push((super::name::STREAM_STREAM_ID, id_range.clone(), Val::Uint(id)));
             frame.fields.push((super::name::STREAM_INITIATOR, id_range.clone(), Val::Uint(id & 1)));
             frame.fields.push((super::name::STREAM_DIRECTION, id_range, Val::Uint(id >> 1 & 1)));
             let mut offset = 0;
             if bits & 0x04 != 0 {
-                let (value, range) = cursor.varint()?;
+                let (rest, (value, range)) = spanned_varint(input)?;
                 frame.fields.push((super::name::STREAM_OFFSET, range, Val::Uint(value)));
-                offset = value;
+                (input, offset) = (rest, value);
             }
             let length = if bits & 0x02 != 0 {
-                let (value, range) = cursor.varint()?;
+                let (rest, (value, range)) = spanned_varint(input)?;
                 frame.fields.push((super::name::STREAM_LENGTH, range, Val::Uint(value)));
+                input = rest;
                 value
             } else {
-                cursor.remaining() as u64
+                input.len() as u64
             };
-            let (data, range) = cursor.take(length)?;
+            let (input, (data, range)) = spanned_take(length)(input)?;
             frame.fields.push((super::name::STREAM_DATA, range.clone(), Val::Bytes(data)));
             frame.stream = Some((id, offset, range, bits & 0x01 != 0));
+            input
         }
-        kind::MAX_DATA => {
-            uint(cursor, super::name::MD_MAXIMUM_DATA)?;
-        }
+        kind::MAX_DATA => uint(input, super::name::MD_MAXIMUM_DATA)?.0,
         kind::MAX_STREAM_DATA => {
-            uint(cursor, super::name::MSD_STREAM_ID)?;
-            uint(cursor, super::name::MSD_MAXIMUM_STREAM_DATA)?;
+            let (input, _) = uint(input, super::name::MSD_STREAM_ID)?;
+            uint(input, super::name::MSD_MAXIMUM_STREAM_DATA)?.0
         }
-        kind::MAX_STREAMS_BIDI | kind::MAX_STREAMS_UNI => {
-            uint(cursor, super::name::MS_MAX_STREAMS)?;
-        }
-        kind::DATA_BLOCKED => {
-            uint(cursor, super::name::SB_STREAM_DATA_LIMIT)?;
-        }
+        kind::MAX_STREAMS_BIDI | kind::MAX_STREAMS_UNI => uint(input, super::name::MS_MAX_STREAMS)?.0,
+        kind::DATA_BLOCKED => uint(input, super::name::SB_STREAM_DATA_LIMIT)?.0,
         kind::STREAM_DATA_BLOCKED => {
-            uint(cursor, super::name::SDB_STREAM_ID)?;
-            uint(cursor, super::name::SB_STREAM_DATA_LIMIT)?;
+            let (input, _) = uint(input, super::name::SDB_STREAM_ID)?;
+            uint(input, super::name::SB_STREAM_DATA_LIMIT)?.0
         }
         kind::STREAMS_BLOCKED_BIDI | kind::STREAMS_BLOCKED_UNI => {
-            uint(cursor, super::name::SIB_STREAM_LIMIT)?;
+            uint(input, super::name::SIB_STREAM_LIMIT)?.0
         }
         kind::NEW_CONNECTION_ID => {
-            uint(cursor, super::name::NCI_SEQUENCE)?;
-            uint(cursor, super::name::NCI_RETIRE_PRIOR_TO)?;
-            let (length, range) = cursor.u8()?;
+            let (input, _) = uint(input, super::name::NCI_SEQUENCE)?;
+            let (input, _) = uint(input, super::name::NCI_RETIRE_PRIOR_TO)?;
+            let (input, (length, range)) = spanned(payload, be_u8)(input)?;
             frame.fields.push((super::name::NCI_CONNECTION_ID_LENGTH, range, Val::Uint(length.into())));
-            let (id, range) = cursor.take(length.into())?;
+            let (input, (id, range)) = spanned_take(length.into())(input)?;
             frame.fields.push((super::name::NCI_CONNECTION_ID, range, Val::Bytes(id)));
-            let (token, range) = cursor.take(16)?;
+            let (input, (token, range)) = spanned_take(16)(input)?;
             frame.fields.push((super::name::NCI_STATELESS_RESET_TOKEN, range, Val::Bytes(token)));
+            input
         }
-        kind::RETIRE_CONNECTION_ID => {
-            uint(cursor, super::name::RCI_SEQUENCE)?;
-        }
+        kind::RETIRE_CONNECTION_ID => uint(input, super::name::RCI_SEQUENCE)?.0,
         kind::PATH_CHALLENGE | kind::PATH_RESPONSE => {
             let name = if frame.kind == kind::PATH_CHALLENGE {
                 super::name::PATH_CHALLENGE_DATA
             } else {
                 super::name::PATH_RESPONSE_DATA
             };
-            let (data, range) = cursor.take(8)?;
+            let (input, (data, range)) = spanned_take(8)(input)?;
             frame.fields.push((name, range, Val::Bytes(data)));
+            input
         }
         kind::CONNECTION_CLOSE | kind::CONNECTION_CLOSE_APP => {
-            if frame.kind == kind::CONNECTION_CLOSE {
-                let (code, range) = cursor.varint()?;
+            let input = if frame.kind == kind::CONNECTION_CLOSE {
+                let (input, (code, range)) = spanned_varint(input)?;
                 frame.fields.push((super::name::CC_ERROR_CODE, range.clone(), Val::Uint(code)));
                 // CRYPTO_ERROR (0x1XX) carries a TLS alert in its low byte.
                 if code >> 8 == 1
@@ -297,38 +301,42 @@ fn read_body<'a>(frame: &mut Frame<'a>, cursor: &mut Cursor<'a>, payload: &'a [u
                         Val::Uint(code & 0xff),
                     ));
                 }
-                let (frame_type, range) = cursor.varint()?;
+                let (input, (frame_type, range)) = spanned_varint(input)?;
                 frame.fields.push((super::name::CC_FRAME_TYPE, range, Val::Uint(frame_type)));
+                input
             } else {
-                let (code, range) = cursor.varint()?;
+                let (input, (code, range)) = spanned_varint(input)?;
                 frame.fields.push((super::name::CC_ERROR_CODE_APP, range, Val::Uint(code)));
-            }
-            let (length, range) = cursor.varint()?;
+                input
+            };
+            let (input, (length, range)) = spanned_varint(input)?;
             frame.fields.push((super::name::CC_REASON_PHRASE_LENGTH, range, Val::Uint(length)));
-            let (reason, range) = cursor.take(length)?;
+            let (input, (reason, range)) = spanned_take(length)(input)?;
             frame.fields.push((super::name::CC_REASON_PHRASE, range, Val::Text(reason)));
+            input
         }
         kind::DATAGRAM | kind::DATAGRAM_LENGTH => {
-            let length = if frame.kind == kind::DATAGRAM_LENGTH {
-                let (value, range) = cursor.varint()?;
+            let (input, length) = if frame.kind == kind::DATAGRAM_LENGTH {
+                let (input, (value, range)) = spanned_varint(input)?;
                 frame.fields.push((super::name::DG_LENGTH, range, Val::Uint(value)));
-                value
+                (input, value)
             } else {
-                cursor.remaining() as u64
+                (input, input.len() as u64)
             };
-            let (data, range) = cursor.take(length)?;
+            let (input, (data, range)) = spanned_take(length)(input)?;
             frame.fields.push((super::name::DG, range, Val::Bytes(data)));
+            input
         }
         kind::ACK_FREQUENCY => {
-            uint(cursor, super::name::AF_SEQUENCE_NUMBER)?;
-            uint(cursor, super::name::AF_ACK_ELICITING_THRESHOLD)?;
-            uint(cursor, super::name::AF_REQUEST_MAX_ACK_DELAY)?;
+            let (input, _) = uint(input, super::name::AF_SEQUENCE_NUMBER)?;
+            let (input, _) = uint(input, super::name::AF_ACK_ELICITING_THRESHOLD)?;
+            let (input, _) = uint(input, super::name::AF_REQUEST_MAX_ACK_DELAY)?;
             // The reordering threshold of draft-ietf-quic-ack-frequency-04 and later.
-            cursor.varint()?;
+            varint(input)?.0
         }
-        _ => {}
-    }
-    Some(())
+        _ => input,
+    };
+    Ok((input, ()))
 }
 
 #[cfg(test)]

@@ -23,8 +23,9 @@
 
 use std::ops::Range;
 
-use super::varint::Cursor;
+use super::varint::{spanned, take_len, varint};
 use crate::crypto::quic::VERSION_2;
+use crate::dissect::error::{be_u8, be_u32, take_bytes};
 
 /// The largest connection ID version 1 and 2 allow (RFC 9000 section 17.2).
 pub const MAX_CID_LEN: usize = 20;
@@ -104,11 +105,11 @@ impl Header {
 /// connection's handshake tells. A long header whose lengths run past the datagram takes the
 /// rest of it, as Wireshark does; fields that are not there are `None` or end the parse.
 pub fn parse(bytes: &[u8], short_dcid_len: usize) -> Result<Header, &'static str> {
-    let first = *bytes.first().ok_or("empty packet")?;
-    let mut cursor = Cursor::new(bytes, 1);
+    let (input, first) = be_u8(bytes).map_err(|_| "empty packet")?;
+    let at = |input: &[u8]| bytes.len() - input.len();
     if first & 0x80 == 0 {
-        let (_, dcid) =
-            cursor.take(short_dcid_len as u64).ok_or("short header cut inside its connection ID")?;
+        let (input, (_, dcid)) = spanned(bytes, take_bytes(short_dcid_len))(input)
+            .map_err(|_| "short header cut inside its connection ID")?;
         return Ok(Header {
             first,
             kind: Kind::Short,
@@ -117,18 +118,18 @@ pub fn parse(bytes: &[u8], short_dcid_len: usize) -> Result<Header, &'static str
             scid: None,
             token: None,
             length: None,
-            pn_offset: cursor.pos(),
+            pn_offset: at(input),
             len: bytes.len(),
         });
     }
-    let (version_bytes, _) = cursor.take(4).ok_or("long header cut inside its version")?;
-    let version =
-        u32::from_be_bytes([version_bytes[0], version_bytes[1], version_bytes[2], version_bytes[3]]);
+    let (input, version) = be_u32(input).map_err(|_| "long header cut inside its version")?;
     let kind = Kind::of_long(first, version);
-    let (dcil, _) = cursor.u8().ok_or("long header cut before its DCID length")?;
-    let (_, dcid) = cursor.take(dcil.into()).ok_or("long header cut inside its DCID")?;
-    let (scil, _) = cursor.u8().ok_or("long header cut before its SCID length")?;
-    let (_, scid) = cursor.take(scil.into()).ok_or("long header cut inside its SCID")?;
+    let (input, dcil) = be_u8(input).map_err(|_| "long header cut before its DCID length")?;
+    let (input, (_, dcid)) =
+        spanned(bytes, take_bytes(dcil.into()))(input).map_err(|_| "long header cut inside its DCID")?;
+    let (input, scil) = be_u8(input).map_err(|_| "long header cut before its SCID length")?;
+    let (input, (_, scid)) =
+        spanned(bytes, take_bytes(scil.into()))(input).map_err(|_| "long header cut inside its SCID")?;
     let mut header = Header {
         first,
         kind,
@@ -137,21 +138,26 @@ pub fn parse(bytes: &[u8], short_dcid_len: usize) -> Result<Header, &'static str
         scid: Some(scid),
         token: None,
         length: None,
-        pn_offset: cursor.pos(),
+        pn_offset: at(input),
         len: bytes.len(),
     };
     if !kind.is_protected() {
         return Ok(header);
     }
+    let mut input = input;
     if kind == Kind::Initial {
-        let (token_len, len_range) = cursor.varint().ok_or("Initial cut inside its token length")?;
-        let (_, token) = cursor.take(token_len).ok_or("Initial cut inside its token")?;
+        let (rest, (token_len, len_range)) =
+            spanned(bytes, varint)(input).map_err(|_| "Initial cut inside its token length")?;
+        let (rest, (_, token)) =
+            spanned(bytes, take_len(token_len))(rest).map_err(|_| "Initial cut inside its token")?;
         header.token = Some((token_len, len_range, token));
+        input = rest;
     }
-    let (length, length_range) = cursor.varint().ok_or("long header cut inside its Length")?;
+    let (input, (length, length_range)) =
+        spanned(bytes, varint)(input).map_err(|_| "long header cut inside its Length")?;
     header.length = Some((length, length_range));
-    header.pn_offset = cursor.pos();
-    if let Some(end) = usize::try_from(length).ok().and_then(|length| cursor.pos().checked_add(length))
+    header.pn_offset = at(input);
+    if let Some(end) = usize::try_from(length).ok().and_then(|length| header.pn_offset.checked_add(length))
         && end < bytes.len()
     {
         header.len = end;

@@ -1,5 +1,7 @@
-//! QUIC's variable-length integers (RFC 9000 section 16): a nom parser, and a cursor that
-//! reads them for the QUIC frame and header readers.
+//! QUIC's variable-length integers (RFC 9000 section 16) as a nom parser, and the two helpers
+//! the QUIC frame and header parsers read with: bytes of a varint-given length, and a parser's
+//! value with the byte range it read (positions are always relative to the whole input given
+//! to `spanned`, so field ranges do not depend on how the input was split).
 //!
 //! ```text
 //! 2MSB  Length  Usable Bits  Range
@@ -11,7 +13,7 @@
 
 use std::ops::Range;
 
-use crate::dissect::error::{IResult, be_u8, take_bytes};
+use crate::dissect::error::{Error, IResult, be_u8, take_bytes};
 
 /// One variable-length integer, as a nom parser; `Truncated` says how many bytes it lacks.
 pub fn varint(input: &[u8]) -> IResult<'_, u64> {
@@ -29,55 +31,24 @@ pub fn read(bytes: &[u8]) -> Option<(u64, usize)> {
     Some((value, bytes.len() - rest.len()))
 }
 
-/// Reads forward through bytes, remembering where each value was.
-#[derive(Clone, Copy, Debug)]
-pub struct Cursor<'a> {
-    bytes: &'a [u8],
-    pos: usize,
+/// Exactly `len` bytes, as a nom parser, for a length a varint announced; a length beyond the
+/// address space is malformed.
+pub fn take_len<'a>(len: u64) -> impl Fn(&'a [u8]) -> IResult<'a, &'a [u8]> {
+    move |input: &'a [u8]| {
+        let len = usize::try_from(len).map_err(|_| Error::malformed("length beyond the address space"))?;
+        take_bytes(len)(input)
+    }
 }
 
-impl<'a> Cursor<'a> {
-    pub fn new(bytes: &'a [u8], pos: usize) -> Self {
-        Self { bytes, pos }
-    }
-
-    pub fn pos(&self) -> usize {
-        self.pos
-    }
-
-    pub fn remaining(&self) -> usize {
-        self.bytes.len().saturating_sub(self.pos)
-    }
-
-    /// A variable-length integer and where it was.
-    pub fn varint(&mut self) -> Option<(u64, Range<usize>)> {
-        let (value, len) = read(self.bytes.get(self.pos..)?)?;
-        let range = self.pos..self.pos + len;
-        self.pos += len;
-        Some((value, range))
-    }
-
-    pub fn u8(&mut self) -> Option<(u8, Range<usize>)> {
-        let byte = *self.bytes.get(self.pos)?;
-        self.pos += 1;
-        Some((byte, self.pos - 1..self.pos))
-    }
-
-    /// `len` bytes and where they were; `None` if fewer remain.
-    pub fn take(&mut self, len: u64) -> Option<(&'a [u8], Range<usize>)> {
-        let len = usize::try_from(len).ok()?;
-        let end = self.pos.checked_add(len)?;
-        let bytes = self.bytes.get(self.pos..end)?;
-        let range = self.pos..end;
-        self.pos = end;
-        Some((bytes, range))
-    }
-
-    /// Everything left.
-    pub fn rest(&mut self) -> (&'a [u8], Range<usize>) {
-        let start = self.pos.min(self.bytes.len());
-        self.pos = self.bytes.len();
-        (&self.bytes[start..], start..self.bytes.len())
+/// Runs `parser` on a tail of `whole` and returns its value with the bytes it read, as a range
+/// of `whole`: the positions the QUIC header and frame fields are shown at.
+pub fn spanned<'a, T>(
+    whole: &'a [u8],
+    parser: impl Fn(&'a [u8]) -> IResult<'a, T>,
+) -> impl Fn(&'a [u8]) -> IResult<'a, (T, Range<usize>)> {
+    move |input: &'a [u8]| {
+        let (rest, value) = parser(input)?;
+        Ok((rest, (value, whole.len() - input.len()..whole.len() - rest.len())))
     }
 }
 
@@ -107,9 +78,17 @@ mod tests {
         for cut in 0..encoded.len() {
             assert_eq!(read(&encoded[..cut]), None, "cut at {cut}");
         }
-        let mut cursor = Cursor::new(&[0x40], 0);
-        assert_eq!(cursor.varint(), None);
-        assert_eq!(cursor.take(2), None);
-        assert_eq!(cursor.take(u64::MAX), None);
+        assert_eq!(varint(&[0x40][..]), Err(Error::truncated(1)));
+        assert_eq!(take_len(2)(&[0x40][..]), Err(Error::truncated(1)));
+        assert!(take_len(u64::MAX)(&[0x40][..]).is_err());
+    }
+
+    #[test]
+    fn a_spanned_value_is_placed_within_the_whole_input() {
+        let whole = [0xff, 0x40, 0x25, 0x09];
+        let (rest, (value, range)) = spanned(&whole, varint)(&whole[1..]).expect("a varint");
+        assert_eq!((rest, value, range), (&[0x09][..], 37, 1..3));
+        let (_, (bytes, range)) = spanned(&whole, take_len(0))(&whole[4..]).expect("nothing");
+        assert_eq!((bytes, range), (&[][..], 4..4), "an empty field keeps its place");
     }
 }
