@@ -18,7 +18,7 @@ use crate::dissect::http3::{self, Http3};
 use crate::dissect::quic::CryptoTls;
 use crate::dissect::quic::frame::{self, kind};
 use crate::dissect::quic::header::Kind;
-use crate::dissect::tls::handshake;
+use crate::dissect::tls::Fact;
 use crate::dissect::{Content, Packet, qpack};
 use crate::osi::OsiLayer;
 
@@ -162,11 +162,15 @@ impl Builder {
                     kind::CRYPTO => {
                         let carried = crypto.iter().filter(|tls| tls.packet == at);
                         let handshake = carried
-                            .flat_map(|tls| tls.messages.iter())
-                            .filter_map(|message| {
+                            .flat_map(|tls| {
+                                tls.messages
+                                    .iter()
+                                    .enumerate()
+                                    .map(move |(index, message)| (tls, index, message))
+                            })
+                            .filter_map(|(tls, index, message)| {
                                 let message_kind = *message.bytes.first()?;
-                                let message = handshake::Message { kind: message_kind, bytes: message.bytes };
-                                Some(connection.message(&message, &mut step))
+                                Some(connection.message(message_kind, Fact::of(&tls.facts, index), &mut step))
                             })
                             .collect();
                         if crypto.iter().any(|tls| tls.packet == at) {

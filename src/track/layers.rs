@@ -80,13 +80,9 @@ pub(super) fn application_layers<'a>(
             }
             ContentOut::Encrypted(reason) => RecordContent::Encrypted(reason),
         };
-        let record = Record {
-            header,
-            span: record_span,
-            opaque,
-            content,
-            messages: messages.iter().map(span).collect(),
-        };
+        let messages: smallvec::SmallVec<[Span<'a>; 2]> = messages.iter().map(span).collect();
+        let facts = super::tls::facts::of(&messages);
+        let record = Record { header, span: record_span, opaque, content, messages, facts };
         let source = record_span.source;
         match &mut group {
             Some((group_source, tls)) if *group_source == source && segments.is_empty() => {
@@ -326,7 +322,8 @@ pub(super) fn quic_layers<'a>(
             Carried::Tls(packet, messages) => {
                 let messages: smallvec::SmallVec<[Span<'a>; 2]> = messages.iter().map(span).collect();
                 let first = messages.first().copied().unwrap_or(payload);
-                (Content::QuicTls(Box::new(CryptoTls { packet, messages })), first)
+                let facts = super::tls::facts::of(&messages);
+                (Content::QuicTls(Box::new(CryptoTls { packet, messages, facts })), first)
             }
             Carried::Http3(out) => {
                 let stream_type = out.stream_type.map(|(kind, loc)| (kind, span(&loc)));

@@ -325,6 +325,8 @@ pub struct CryptoTls<'a> {
     /// Which packet of the datagram the CRYPTO frame is in.
     pub packet: usize,
     pub messages: SmallVec<[Span<'a>; 2]>,
+    /// What the tracker read in those messages (see [`super::tls::Fact`]).
+    pub facts: super::tls::Facts<'a>,
 }
 
 impl CryptoTls<'_> {
