@@ -84,12 +84,6 @@ pub struct Handshake {
     pub hello_retry: bool,
 }
 
-impl Handshake {
-    pub fn of(message: &handshake::Message<'_>) -> Self {
-        Self { kind: message.kind, hello_retry: message.is_hello_retry_request() }
-    }
-}
-
 /// A QUIC packet: its type and, once decrypted, the frames the timeline shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct QuicPacket {

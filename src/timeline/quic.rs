@@ -9,17 +9,21 @@
 //! control stream, sent before the request, is not taken for the response. CRYPTO data sent
 //! again, with nothing new beside it, is a retransmission. Without a key log, a client's
 //! Handshake packets are its handshake, 0-RTT and 1-RTT packets application data.
+//!
+//! Frames, handshake messages and HTTP/3 heads are read from the facts the tracker recorded
+//! ([`crate::dissect::quic::FrameFact`], [`crate::dissect::tls::Fact`]): nothing is parsed
+//! or decoded here.
 
 use super::message::{Http3Frame, Message, Note, QuicFrame, QuicPacket};
 use super::rounds::{Answers, Side, Step};
 use super::{Builder, Pending, Transport};
 use crate::capture::Frame;
-use crate::dissect::http3::{self, Http3};
-use crate::dissect::quic::CryptoTls;
-use crate::dissect::quic::frame::{self, kind};
+use crate::dissect::http3;
+use crate::dissect::quic::frame::kind;
 use crate::dissect::quic::header::Kind;
-use crate::dissect::tls::handshake;
-use crate::dissect::{Content, Packet, qpack};
+use crate::dissect::quic::{CryptoTls, Http3Fact};
+use crate::dissect::tls::Fact;
+use crate::dissect::{Content, Packet};
 use crate::osi::OsiLayer;
 
 impl Builder {
@@ -56,14 +60,6 @@ impl Builder {
             .iter()
             .filter_map(|layer| match &layer.content {
                 Content::QuicTls(tls) => Some(tls.as_ref()),
-                _ => None,
-            })
-            .collect();
-        let http3: Vec<&Http3<'_>> = packet
-            .layers
-            .iter()
-            .filter_map(|layer| match &layer.content {
-                Content::Http3(http3) => Some(http3.as_ref()),
                 _ => None,
             })
             .collect();
@@ -145,7 +141,7 @@ impl Builder {
                 }
                 _ => {}
             }
-            let Some(plaintext) = &quic_packet.plaintext else {
+            if quic_packet.plaintext.is_none() {
                 only_acks = false;
                 match (kind, side) {
                     (Kind::Handshake, Side::Client) => step.handshake = true,
@@ -154,19 +150,23 @@ impl Builder {
                 }
                 messages.push(Message::Quic(QuicPacket { kind, frames: None }));
                 continue;
-            };
+            }
             let mut shown = Vec::new();
             let mut acks = false;
-            for quic_frame in frame::parse_all(plaintext.bytes) {
+            for quic_frame in &quic_packet.frames {
                 match quic_frame.kind {
                     kind::CRYPTO => {
                         let carried = crypto.iter().filter(|tls| tls.packet == at);
                         let handshake = carried
-                            .flat_map(|tls| tls.messages.iter())
-                            .filter_map(|message| {
+                            .flat_map(|tls| {
+                                tls.messages
+                                    .iter()
+                                    .enumerate()
+                                    .map(move |(index, message)| (tls, index, message))
+                            })
+                            .filter_map(|(tls, index, message)| {
                                 let message_kind = *message.bytes.first()?;
-                                let message = handshake::Message { kind: message_kind, bytes: message.bytes };
-                                Some(connection.message(&message, &mut step))
+                                Some(connection.message(message_kind, Fact::of(&tls.facts, index), &mut step))
                             })
                             .collect();
                         if crypto.iter().any(|tls| tls.packet == at) {
@@ -180,12 +180,12 @@ impl Builder {
                         }
                     }
                     kind::STREAM..=kind::STREAM_LAST => {
-                        let Some((stream_id, ..)) = quic_frame.stream else { continue };
+                        let Some(stream_id) = quic_frame.stream_id else { continue };
                         new_data = true;
                         if side == Side::Client || stream_id & 0x02 == 0 {
                             step.application = true;
                         }
-                        let http3 = http3_frames(&http3, (at, quic_frame.range.start));
+                        let http3 = quic_frame.http3.iter().map(http3_frame).collect();
                         shown.push(QuicFrame::Stream { stream_id, http3 });
                     }
                     kind::HANDSHAKE_DONE => shown.push(QuicFrame::HandshakeDone),
@@ -234,28 +234,18 @@ impl Builder {
     }
 }
 
-/// The HTTP/3 frames of the STREAM frame at `anchor` (packet, offset in its payload):
-/// requests and responses from their decoded HEADERS, other frames by name.
-fn http3_frames(http3: &[&Http3<'_>], anchor: (usize, usize)) -> Vec<Http3Frame> {
-    let Some(layer) = http3.iter().find(|layer| layer.anchor == anchor) else { return Vec::new() };
+/// How the timeline shows an HTTP/3 frame the tracker read: requests and responses from
+/// their HEADERS, other frames by name.
+fn http3_frame(fact: &Http3Fact) -> Http3Frame {
     let text = |value: &[u8]| String::from_utf8_lossy(value).into_owned();
-    let mut frames = Vec::new();
-    for frame in &layer.frames {
-        let Some((frame_kind, _, payload)) = http3::parse_frame(frame.bytes) else { continue };
-        if frame_kind != http3::frame_type::HEADERS {
-            frames.push(Http3Frame::Other(http3::frame_name(frame_kind)));
-            continue;
+    match fact {
+        Http3Fact::Request { method, path } => {
+            Http3Frame::Request { method: text(method), path: text(path.as_deref().unwrap_or(b"")) }
         }
-        let section = qpack::decode(&frame.bytes[payload]);
-        frames.push(match (section.get(":method"), section.get(":status")) {
-            (Some(method), _) => {
-                Http3Frame::Request { method: text(method), path: text(section.get(":path").unwrap_or(b"")) }
-            }
-            (None, Some(status)) => Http3Frame::Response { status: text(status) },
-            (None, None) => Http3Frame::Headers,
-        });
+        Http3Fact::Response { status } => Http3Frame::Response { status: text(status) },
+        Http3Fact::Headers => Http3Frame::Headers,
+        Http3Fact::Other(kind) => Http3Frame::Other(http3::frame_name(*kind)),
     }
-    frames
 }
 
 impl Builder {

@@ -1,12 +1,15 @@
 //! TLS in a TCP connection's timeline: one label per record or handshake message, what each
 //! tells of the session (version, ALPN, SNI, resumption, early data), and which server
 //! messages gate the client's next step.
+//!
+//! What the handshake messages say is read from the facts the tracker recorded of them
+//! ([`Fact`]); the timeline never parses a message.
 
 use super::Pending;
 use super::message::{Handshake, Message};
 use super::rounds::{Answers, Side, Step};
-use crate::dissect::tls::extension;
-use crate::dissect::tls::handshake::{self, kind};
+use crate::dissect::tls::Fact;
+use crate::dissect::tls::handshake::kind;
 use crate::dissect::tls::record::content_type;
 use crate::dissect::{Content, Packet};
 use crate::osi::OsiLayer;
@@ -29,10 +32,10 @@ impl Pending {
                 *osi = (*osi).max(OsiLayer::Session);
                 match record.content_type() {
                     Some(content_type::HANDSHAKE) if record.plaintext().is_some() => {
-                        for span in &record.messages {
+                        for (index, span) in record.messages.iter().enumerate() {
                             let Some(&message_kind) = span.bytes.first() else { continue };
-                            let message = handshake::Message { kind: message_kind, bytes: span.bytes };
-                            messages.push(Message::Handshake(self.message(&message, step)));
+                            let fact = Fact::of(&record.facts, index);
+                            messages.push(Message::Handshake(self.message(message_kind, fact, step)));
                         }
                     }
                     Some(content_type::HANDSHAKE) => {
@@ -108,47 +111,51 @@ impl Pending {
         }
     }
 
-    /// Follows one handshake message and returns what the timeline shows of it.
-    pub(super) fn message(&mut self, message: &handshake::Message<'_>, step: &mut Step) -> Handshake {
-        match (message.kind, step.side) {
+    /// Follows one handshake message, of kind `message_kind`, through what the tracker read
+    /// in it, and returns what the timeline shows of it.
+    pub(super) fn message(
+        &mut self,
+        message_kind: u8,
+        fact: Option<&Fact<'_>>,
+        step: &mut Step,
+    ) -> Handshake {
+        let text = |protocol: &[u8]| String::from_utf8_lossy(protocol).into_owned();
+        match (message_kind, step.side) {
             (kind::CLIENT_HELLO, _) => {
                 step.handshake = true;
-                if let Some(hello) = message.hello() {
-                    self.sni = hello.server_name().map(str::to_owned).or(self.sni.take());
-                    self.client_session_id = hello.session_id.to_vec();
-                    self.early_offered |= hello.extension(extension::kind::EARLY_DATA).is_some();
-                    if self.alpn.is_none() {
-                        let offered: Vec<String> =
-                            hello.alpn().map(|p| String::from_utf8_lossy(p).into_owned()).collect();
-                        if !offered.is_empty() {
-                            self.alpn = Some(offered.join(","));
-                        }
+                if let Some(Fact::ClientHello { sni, session_id, early_data, alpn }) = fact {
+                    self.sni = sni.map(str::to_owned).or(self.sni.take());
+                    self.client_session_id = session_id.to_vec();
+                    self.early_offered |= early_data;
+                    if self.alpn.is_none() && !alpn.is_empty() {
+                        let offered: Vec<String> = alpn.iter().map(|protocol| text(protocol)).collect();
+                        self.alpn = Some(offered.join(","));
                     }
                 }
             }
             (kind::SERVER_HELLO, Side::Server) => {
                 step.gating = Some(Answers::Handshake);
-                if message.is_hello_retry_request() {
-                    self.hello_retry = true;
-                } else if let Some(hello) = message.hello() {
-                    self.server_hello_seen = true;
-                    self.tls_version = Some(hello.selected_version());
-                    let tls13_resumed = hello.extension(extension::kind::PRE_SHARED_KEY).is_some();
-                    let tls12_resumed =
-                        !self.client_session_id.is_empty() && hello.session_id == self.client_session_id;
-                    self.resumed = tls13_resumed || (hello.selected_version() < 0x0304 && tls12_resumed);
-                    if let Some(protocol) = hello.alpn().next() {
-                        self.alpn = Some(String::from_utf8_lossy(protocol).into_owned());
+                match fact {
+                    Some(Fact::HelloRetryRequest) => self.hello_retry = true,
+                    Some(&Fact::ServerHello { version, psk, session_id, alpn }) => {
+                        self.server_hello_seen = true;
+                        self.tls_version = Some(version);
+                        let tls12_resumed =
+                            !self.client_session_id.is_empty() && session_id == self.client_session_id;
+                        self.resumed = psk || (version < 0x0304 && tls12_resumed);
+                        if let Some(protocol) = alpn {
+                            self.alpn = Some(text(protocol));
+                        }
                     }
+                    _ => {}
                 }
             }
             (kind::ENCRYPTED_EXTENSIONS, Side::Server) => {
-                let body = message.body();
-                let block = body.get(2..).unwrap_or(&[]);
-                self.early_accepted =
-                    Some(extension::walk(block).any(|e| e.kind == extension::kind::EARLY_DATA));
-                if let Some(alpn) = extension::walk(block).find(|e| e.kind == extension::kind::ALPN) {
-                    self.alpn = alpn.alpn().next().map(|p| String::from_utf8_lossy(p).into_owned());
+                if let Some(&Fact::EncryptedExtensions { early_data, alpn }) = fact {
+                    self.early_accepted = Some(early_data);
+                    if let Some(protocol) = alpn {
+                        self.alpn = protocol.map(text);
+                    }
                 }
             }
             (kind::NEW_SESSION_TICKET | kind::KEY_UPDATE, _) => {}
@@ -159,7 +166,7 @@ impl Pending {
                 }
             }
         }
-        Handshake::of(message)
+        Handshake { kind: message_kind, hello_retry: matches!(fact, Some(Fact::HelloRetryRequest)) }
     }
 }
 

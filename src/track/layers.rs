@@ -80,13 +80,9 @@ pub(super) fn application_layers<'a>(
             }
             ContentOut::Encrypted(reason) => RecordContent::Encrypted(reason),
         };
-        let record = Record {
-            header,
-            span: record_span,
-            opaque,
-            content,
-            messages: messages.iter().map(span).collect(),
-        };
+        let messages: smallvec::SmallVec<[Span<'a>; 2]> = messages.iter().map(span).collect();
+        let facts = super::tls::facts::of(&messages);
+        let record = Record { header, span: record_span, opaque, content, messages, facts };
         let source = record_span.source;
         match &mut group {
             Some((group_source, tls)) if *group_source == source && segments.is_empty() => {
@@ -297,7 +293,7 @@ pub(super) fn quic_layers<'a>(
             }
         }
     };
-    let packets = output
+    let mut packets: smallvec::SmallVec<[QuicPacket<'a>; 2]> = output
         .packets
         .into_iter()
         .map(|out| QuicPacket {
@@ -307,8 +303,45 @@ pub(super) fn quic_layers<'a>(
             plaintext: out.plaintext.as_ref().map(span),
             undecrypted: out.undecrypted,
             retry_verified: out.retry_verified,
+            frames: out.frames,
         })
         .collect();
+    let mut carried = Vec::with_capacity(output.carried.len());
+    for item in output.carried {
+        let (content, first) = match item {
+            Carried::Tls(packet, messages) => {
+                let messages: smallvec::SmallVec<[Span<'a>; 2]> = messages.iter().map(span).collect();
+                let first = messages.first().copied().unwrap_or(payload);
+                let facts = super::tls::facts::of(&messages);
+                (Content::QuicTls(Box::new(CryptoTls { packet, messages, facts })), first)
+            }
+            Carried::Http3(out) => {
+                let stream_type = out.stream_type.map(|(kind, loc)| (kind, span(&loc)));
+                let frames: smallvec::SmallVec<[Span<'a>; 2]> = out.frames.iter().map(span).collect();
+                let first = stream_type.map(|(_, at)| at).or(frames.first().copied()).unwrap_or(payload);
+                let layer = Http3 { anchor: out.anchor, stream_id: out.stream_id, stream_type, frames };
+                let (facts, problem) = super::quic::facts::http3(&layer);
+                if let Some(problem) = problem {
+                    packet.problem(Protocol::Http3, problem);
+                }
+                let (at, start) = layer.anchor;
+                let stream_frame = packets
+                    .get_mut(at)
+                    .and_then(|quic_packet| quic_packet.frames.iter_mut().find(|frame| frame.start == start));
+                if let Some(stream_frame) = stream_frame {
+                    stream_frame.http3 = facts;
+                }
+                (Content::Http3(Box::new(layer)), first)
+            }
+        };
+        carried.push(Layer {
+            content,
+            offset: first.offset,
+            source: first.source,
+            quoted_by: None,
+            annotation: Annotation::None,
+        });
+    }
     let quic = Quic {
         connection: output.connection,
         packets,
@@ -321,30 +354,5 @@ pub(super) fn quic_layers<'a>(
         quoted_by: None,
         annotation: Annotation::None,
     });
-    for carried in output.carried {
-        let (content, first) = match carried {
-            Carried::Tls(packet, messages) => {
-                let messages: smallvec::SmallVec<[Span<'a>; 2]> = messages.iter().map(span).collect();
-                let first = messages.first().copied().unwrap_or(payload);
-                (Content::QuicTls(Box::new(CryptoTls { packet, messages })), first)
-            }
-            Carried::Http3(out) => {
-                let stream_type = out.stream_type.map(|(kind, loc)| (kind, span(&loc)));
-                let frames: smallvec::SmallVec<[Span<'a>; 2]> = out.frames.iter().map(span).collect();
-                let first = stream_type.map(|(_, at)| at).or(frames.first().copied()).unwrap_or(payload);
-                let layer = Http3 { anchor: out.anchor, stream_id: out.stream_id, stream_type, frames };
-                if let Some(problem) = layer.qpack_problem() {
-                    packet.problem(Protocol::Http3, problem);
-                }
-                (Content::Http3(Box::new(layer)), first)
-            }
-        };
-        packet.layers.push(Layer {
-            content,
-            offset: first.offset,
-            source: first.source,
-            quoted_by: None,
-            annotation: Annotation::None,
-        });
-    }
+    packet.layers.extend(carried);
 }

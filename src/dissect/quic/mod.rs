@@ -60,6 +60,36 @@ pub struct Packet<'a> {
     pub undecrypted: Option<Undecrypted>,
     /// Retry packets: whether the integrity tag verified against the client's first DCID.
     pub retry_verified: Option<bool>,
+    /// The frames of the decrypted payload, as the tracker read them.
+    pub frames: SmallVec<[FrameFact; 2]>,
+}
+
+/// One frame of a decrypted packet as the tracker read it: what later stages (the timeline)
+/// need of it, so that they do not parse the plaintext again.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FrameFact {
+    /// The frame type.
+    pub kind: u64,
+    /// Where the frame starts in the packet's plaintext.
+    pub start: usize,
+    /// A STREAM frame's stream ID, when its fields could be read.
+    pub stream_id: Option<u64>,
+    /// The HTTP/3 frames a STREAM frame completed, in order.
+    pub http3: Vec<Http3Fact>,
+}
+
+/// One HTTP/3 frame as the tracker read it: a HEADERS frame's decoded pseudo-header fields,
+/// another frame's type.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Http3Fact {
+    /// HEADERS with `:method` (and `:path`, if there is one): a request.
+    Request { method: Vec<u8>, path: Option<Vec<u8>> },
+    /// HEADERS with `:status` and no `:method`: a response.
+    Response { status: Vec<u8> },
+    /// HEADERS with neither (trailers, or a section that did not decode).
+    Headers,
+    /// Another frame, by type.
+    Other(u64),
 }
 
 /// The header fields under header protection.
@@ -325,6 +355,8 @@ pub struct CryptoTls<'a> {
     /// Which packet of the datagram the CRYPTO frame is in.
     pub packet: usize,
     pub messages: SmallVec<[Span<'a>; 2]>,
+    /// What the tracker read in those messages (see [`super::tls::Fact`]).
+    pub facts: super::tls::Facts<'a>,
 }
 
 impl CryptoTls<'_> {

@@ -48,6 +48,55 @@ pub struct Record<'a> {
     /// Handshake messages that this record's content completed (whole, perhaps reassembled
     /// from earlier records).
     pub messages: SmallVec<[Span<'a>; 2]>,
+    /// What the tracker read in those messages, for the hellos and EncryptedExtensions:
+    /// which message (its index in `messages`) and the fact.
+    pub facts: Facts<'a>,
+}
+
+/// The facts of a layer's handshake messages, each with the index of its message; most
+/// records carry none.
+pub type Facts<'a> = SmallVec<[(usize, Fact<'a>); 1]>;
+
+/// What a handshake message tells of the session, as the tracker read it, so that later
+/// stages (the timeline) need not parse the message again.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Fact<'a> {
+    /// A ClientHello that could be read.
+    ClientHello {
+        /// The server_name extension's host name.
+        sni: Option<&'a str>,
+        session_id: &'a [u8],
+        /// Whether the early_data extension is there (0-RTT offered).
+        early_data: bool,
+        /// The protocols the ALPN extension offers, in order.
+        alpn: SmallVec<[&'a [u8]; 2]>,
+    },
+    /// A ServerHello that is a HelloRetryRequest.
+    HelloRetryRequest,
+    /// A ServerHello that could be read (and is not a HelloRetryRequest).
+    ServerHello {
+        /// The version chosen: supported_versions' when there, else the legacy field.
+        version: u16,
+        /// Whether the pre_shared_key extension is there (TLS 1.3 resumption).
+        psk: bool,
+        session_id: &'a [u8],
+        /// The first protocol of the ALPN extension: the one chosen.
+        alpn: Option<&'a [u8]>,
+    },
+    /// An EncryptedExtensions message.
+    EncryptedExtensions {
+        /// Whether the early_data extension is there (0-RTT accepted).
+        early_data: bool,
+        /// None without an ALPN extension; else its first protocol, if it names one.
+        alpn: Option<Option<&'a [u8]>>,
+    },
+}
+
+impl<'a> Fact<'a> {
+    /// The fact of message `index` among `facts`.
+    pub fn of<'f>(facts: &'f [(usize, Fact<'a>)], index: usize) -> Option<&'f Fact<'a>> {
+        facts.iter().find(|(at, _)| *at == index).map(|(_, fact)| fact)
+    }
 }
 
 /// What is known of a record's content.

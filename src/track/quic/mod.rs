@@ -19,6 +19,7 @@
 
 mod budget;
 mod crypto_stream;
+pub mod facts;
 mod http3;
 mod protection;
 
@@ -37,7 +38,7 @@ use super::tls::{Arenas, Loc};
 use crate::crypto::quic::{self as quic_crypto, Keys};
 use crate::crypto::{Suite, suite};
 use crate::dissect::quic::header::{self, Header, Kind};
-use crate::dissect::quic::{Undecrypted, Unprotected, frame};
+use crate::dissect::quic::{FrameFact, Undecrypted, Unprotected, frame};
 use crate::dissect::tls::extension;
 use crate::dissect::tls::handshake::{Hello, kind as hs};
 use crypto_stream::CryptoStream;
@@ -99,6 +100,8 @@ pub struct PacketOut {
     pub plaintext: Option<Loc>,
     pub undecrypted: Option<Undecrypted>,
     pub retry_verified: Option<bool>,
+    /// The frames of the decrypted payload (their HTTP/3 is filled in with the layers).
+    pub frames: SmallVec<[FrameFact; 2]>,
 }
 
 /// What one datagram gave.
@@ -223,6 +226,7 @@ impl QuicTable {
                 plaintext: None,
                 undecrypted: Some(Undecrypted::UnknownConnection),
                 retry_verified: None,
+                frames: SmallVec::new(),
             });
         }
     }
@@ -332,6 +336,7 @@ impl QuicTable {
             plaintext: None,
             undecrypted: None,
             retry_verified: None,
+            frames: SmallVec::new(),
         };
         let kind = out.header.kind;
         match kind {
@@ -383,7 +388,7 @@ impl QuicTable {
                 state.largest_pn[dir][space as usize] =
                     Some(largest.map_or(unprotected.packet_number, |l| l.max(unprotected.packet_number)));
                 out.plaintext = Some(Loc::Decrypted(range.clone()));
-                self.frames(connection, dir, index, space, range, keylog, arenas, output);
+                out.frames = self.frames(connection, dir, index, space, range, keylog, arenas, output);
             }
             Opened::HeaderOnly(unprotected, reason) => {
                 out.unprotected = Some(unprotected);
@@ -417,7 +422,7 @@ impl QuicTable {
     }
 
     /// Reads a decrypted payload's frames: CRYPTO data into the handshake, new IDs into the
-    /// table.
+    /// table. Returns what each frame is, for the layers.
     #[allow(clippy::too_many_arguments)]
     fn frames(
         &mut self,
@@ -429,11 +434,18 @@ impl QuicTable {
         keylog: &KeyLog,
         arenas: &mut Arenas,
         output: &mut Output,
-    ) {
+    ) -> SmallVec<[FrameFact; 2]> {
         let Arenas { stream: stream_arena, decrypted } = arenas;
         let base = range.start;
         let plaintext = &decrypted[range];
+        let mut facts = SmallVec::new();
         for frame in frame::parse_all(plaintext) {
+            facts.push(FrameFact {
+                kind: frame.kind,
+                start: frame.range.start,
+                stream_id: frame.stream.as_ref().map(|(stream_id, ..)| *stream_id),
+                http3: Vec::new(),
+            });
             if let Some((offset, data)) = &frame.crypto {
                 let crypto = &mut self.connections[connection].crypto[dir][space as usize];
                 let before = crypto.buffered();
@@ -480,6 +492,7 @@ impl QuicTable {
                 self.add_cid(connection, dir, cid);
             }
         }
+        facts
     }
 
     /// Follows the TLS handshake: the hellos give the random, the suite, the names; with them

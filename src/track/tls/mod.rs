@@ -16,6 +16,7 @@
 //! Buffers are bounded: one record (the framer) and one handshake message
 //! ([`handshake::MAX_MESSAGE_LEN`]) per direction.
 
+pub mod facts;
 pub mod framer;
 
 use std::borrow::Cow;
