@@ -146,16 +146,6 @@ impl Http3<'_> {
         Ok(())
     }
 
-    /// Why a HEADERS frame's field section could not be read, if one could not.
-    pub fn qpack_problem(&self) -> Option<String> {
-        self.frames.iter().find_map(|frame| match parse_frame(frame.bytes) {
-            Some((frame_type::HEADERS, _, payload)) => qpack::decode(&frame.bytes[payload])
-                .error
-                .map(|error| format!("HEADERS on stream {}: {error}", self.stream_id)),
-            _ => None,
-        })
-    }
-
     pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
         write!(out, "HTTP/3 on stream {}", self.stream_id)?;
         if let Some((kind, _)) = &self.stream_type {
@@ -359,11 +349,10 @@ mod tests {
         let mut summary = String::new();
         layer.summary(&mut summary).expect("writes");
         assert_eq!(summary, "HTTP/3 on stream 0: HEADERS: 200 OK");
-        assert_eq!(layer.qpack_problem(), None);
     }
 
     #[test]
-    fn a_request_shows_its_full_uri_and_a_bad_section_its_problem() {
+    fn a_request_shows_its_full_uri_and_a_bad_section_its_problem_in_the_summary() {
         let bytes = hex("01 0c 0000 d1 d7 50 03 612e62 c1 ff24");
         let layer = Http3 {
             stream_id: 4,
@@ -378,10 +367,6 @@ mod tests {
         assert_eq!(
             summary,
             "HTTP/3 on stream 4: HEADERS: GET https://a.b/ [QPACK: static table index 99 does not exist]"
-        );
-        assert_eq!(
-            layer.qpack_problem().as_deref(),
-            Some("HEADERS on stream 4: static table index 99 does not exist")
         );
     }
 
