@@ -22,5 +22,6 @@ pub mod timeline;
 pub mod track;
 pub mod tui;
 
-#[cfg(test)]
-mod testing;
+/// Frame builders and hostile-capture generators, for tests, examples and benchmarks.
+#[doc(hidden)]
+pub mod testing;

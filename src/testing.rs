@@ -4,6 +4,8 @@
 use crate::capture::{Frame, LinkType};
 use crate::dissect::checksum;
 
+pub mod hostile;
+
 pub const IPV4: u16 = 0x0800;
 pub const IPV6: u16 = 0x86dd;
 pub const VLAN: u16 = 0x8100;

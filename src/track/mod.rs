@@ -6,6 +6,7 @@
 //! every transport layer's payload (an encapsulated one too) goes where [`Dispatch`] hands it. The
 //! same code serves files, live capture and replay, and tests drive it with byte fixtures.
 
+pub mod budget;
 pub mod conversation;
 pub mod defrag;
 pub mod echo;
@@ -19,6 +20,7 @@ pub mod tcp;
 pub mod tls;
 mod transport;
 
+use budget::Holder;
 use conversation::UdpTable;
 use defrag::{Defragmenter, Outcome};
 use keylog::KeyLog;
@@ -67,6 +69,18 @@ pub struct Tracker {
     /// Capture times of the first frame and of the one before this.
     first_ns: Option<i64>,
     previous_ns: Option<i64>,
+    /// The most all holders together may keep, in bytes.
+    memory_limit: Limit,
+}
+
+/// The tracker's memory limit, [`budget::DEFAULT_LIMIT`] unless set.
+#[derive(Clone, Copy, Debug)]
+struct Limit(usize);
+
+impl Default for Limit {
+    fn default() -> Self {
+        Self(budget::DEFAULT_LIMIT)
+    }
 }
 
 impl Tracker {
@@ -82,6 +96,40 @@ impl Tracker {
     /// The same tracker, handing payloads on as `dispatch` says (its `--decode-as` entries).
     pub fn with_dispatch(self, dispatch: Dispatch) -> Self {
         Self { over_tcp: over_tcp::Applications::new(dispatch.clone()), dispatch, ..self }
+    }
+
+    /// The same tracker, keeping at most `bytes` of state (`--memory-limit`).
+    pub fn with_memory_limit(self, bytes: usize) -> Self {
+        Self { memory_limit: Limit(bytes), ..self }
+    }
+
+    /// The bytes the tracker's tables hold now, as the budget counts them.
+    pub fn memory_held(&mut self) -> usize {
+        self.holders().iter().map(|holder| holder.held()).sum()
+    }
+
+    /// Every table that grows with the input.
+    fn holders(&mut self) -> [&mut dyn Holder; 0] {
+        []
+    }
+
+    /// Brings the holders back within the limit: while over it, the one holding most gives up
+    /// its oldest state, and `packet` says what was given up.
+    fn keep_within_budget(&mut self, packet: &mut Packet<'_>) {
+        let limit = self.memory_limit.0;
+        let mut holders = self.holders();
+        let mut held: usize = holders.iter().map(|holder| holder.held()).sum();
+        while held > limit {
+            holders.sort_by_key(|holder| std::cmp::Reverse(holder.held()));
+            let shed = holders.iter_mut().find_map(|holder| {
+                let before = holder.held();
+                let shed = holder.shed()?;
+                Some((shed, before, holder.held()))
+            });
+            let Some((shed, before, after)) = shed else { return };
+            packet.problem(shed.protocol, format!("memory limit reached: gave up {}", shed.what));
+            held = held - before + after;
+        }
     }
 
     /// Adds key log text, such as a pcapng Decryption Secrets Block's; returns the warnings
@@ -146,6 +194,7 @@ impl Tracker {
                 _ => {}
             }
         }
+        self.keep_within_budget(&mut packet);
         packet
     }
 

@@ -79,6 +79,44 @@ pub fn rttscope(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_rttscope")).args(args).output().expect("the rttscope binary runs")
 }
 
+/// What a run of the binary printed, and its peak memory.
+pub struct Measured {
+    pub stdout: String,
+    pub stderr: String,
+    pub success: bool,
+    /// The child's peak resident set, in bytes, as the kernel counted it.
+    pub peak_bytes: u64,
+}
+
+/// Runs the rttscope binary with `args`, its output written to files (so that a large output
+/// cannot block it), and reads its peak memory from `wait4`.
+#[allow(clippy::zombie_processes, reason = "wait4 reaps the child, which Child cannot see")]
+pub fn rttscope_measured(args: &[&str]) -> Measured {
+    use std::os::unix::process::ExitStatusExt;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let out_path = dir.path().join("stdout");
+    let err_path = dir.path().join("stderr");
+    let child = Command::new(env!("CARGO_BIN_EXE_rttscope"))
+        .args(args)
+        .stdout(std::fs::File::create(&out_path).expect("stdout file"))
+        .stderr(std::fs::File::create(&err_path).expect("stderr file"))
+        .spawn()
+        .expect("the rttscope binary runs");
+    let mut status = 0;
+    // SAFETY: an all-zero rusage is a valid value for wait4 to fill in.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: the pid is our own child's, waited for once; both pointers are to live locals.
+    let waited = unsafe { libc::wait4(child.id() as libc::pid_t, &mut status, 0, &mut usage) };
+    assert_eq!(waited, child.id() as libc::pid_t, "wait4 reaps the child");
+    let read = |path: &Path| String::from_utf8_lossy(&std::fs::read(path).expect("output file")).into_owned();
+    Measured {
+        stdout: read(&out_path),
+        stderr: read(&err_path),
+        success: std::process::ExitStatus::from_raw(status).success(),
+        peak_bytes: usage.ru_maxrss as u64 * 1024,
+    }
+}
+
 /// Standard output as text.
 pub fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()

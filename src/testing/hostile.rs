@@ -1,0 +1,150 @@
+//! Captures built to exhaust time or memory, one generator per class of attack, for the tests
+//! and benchmarks that keep the tracker linear and within its budget (`examples/hostile.rs`
+//! writes them; `scripts/bench-hostile.sh` times them at two sizes).
+//!
+//! A generator writes a classic pcap to any `Write`, frame by frame, so that a capture of
+//! hundreds of megabytes costs no memory to make. Sizes are the approximate capture size in
+//! bytes; each generator stops at the first frame past it.
+
+use std::io::{self, Write};
+
+use super::{IPV4, TCP, ethernet, ipv4, tcp};
+use crate::dissect::tcp::flag;
+
+/// One class of hostile capture: its name on the command line, what it attacks, and its
+/// generator.
+pub struct Class {
+    pub name: &'static str,
+    pub about: &'static str,
+    /// The rttscope subcommand (and its flags) the benchmark runs on it, before the file name.
+    pub command: &'static [&'static str],
+    pub write: fn(&mut Pcap<&mut dyn Write>, u64) -> io::Result<()>,
+}
+
+/// Every class, in the order the benchmark script runs them.
+pub const CLASSES: &[Class] = &[];
+
+/// The class called `name`.
+pub fn class(name: &str) -> Option<&'static Class> {
+    CLASSES.iter().find(|class| class.name == name)
+}
+
+/// A classic pcap (Ethernet, microsecond timestamps) written as frames come.
+pub struct Pcap<W: Write> {
+    out: W,
+    /// Bytes written so far, header included.
+    pub written: u64,
+    /// The next frame's capture time; each frame advances it by `step_us`.
+    pub ts_us: u64,
+    pub step_us: u64,
+}
+
+impl<W: Write> Pcap<W> {
+    pub fn new(mut out: W) -> io::Result<Self> {
+        let mut header = Vec::with_capacity(24);
+        header.extend(0xa1b2_c3d4_u32.to_le_bytes());
+        header.extend(2u16.to_le_bytes());
+        header.extend(4u16.to_le_bytes());
+        header.extend([0; 8]);
+        header.extend(262_144u32.to_le_bytes());
+        header.extend(1u32.to_le_bytes());
+        out.write_all(&header)?;
+        Ok(Self { out, written: 24, ts_us: 1_700_000_000_000_000, step_us: 10 })
+    }
+
+    /// Writes one Ethernet frame.
+    pub fn frame(&mut self, data: &[u8]) -> io::Result<()> {
+        let mut record = Vec::with_capacity(16);
+        record.extend(((self.ts_us / 1_000_000) as u32).to_le_bytes());
+        record.extend(((self.ts_us % 1_000_000) as u32).to_le_bytes());
+        record.extend((data.len() as u32).to_le_bytes());
+        record.extend((data.len() as u32).to_le_bytes());
+        self.out.write_all(&record)?;
+        self.out.write_all(data)?;
+        self.written += 16 + data.len() as u64;
+        self.ts_us += self.step_us;
+        Ok(())
+    }
+
+    pub fn into_inner(self) -> W {
+        self.out
+    }
+}
+
+/// One TCP connection between two IPv4 endpoints, keeping each side's sequence number.
+pub struct TcpConnection {
+    pub client: ([u8; 4], u16),
+    pub server: ([u8; 4], u16),
+    /// The next sequence number each side sends: client, server.
+    pub next: [u32; 2],
+}
+
+/// Which side sends a segment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    Client = 0,
+    Server = 1,
+}
+
+impl TcpConnection {
+    pub fn new(client: ([u8; 4], u16), server: ([u8; 4], u16)) -> Self {
+        Self { client, server, next: [1_000, 50_000] }
+    }
+
+    /// Writes the three-way handshake.
+    pub fn handshake<W: Write>(&mut self, pcap: &mut Pcap<W>) -> io::Result<()> {
+        self.segment_at(pcap, Side::Client, self.next[0], flag::SYN, &[])?;
+        self.next[0] += 1;
+        self.segment_at(pcap, Side::Server, self.next[1], flag::SYN | flag::ACK, &[])?;
+        self.next[1] += 1;
+        self.segment_at(pcap, Side::Client, self.next[0], flag::ACK, &[])
+    }
+
+    /// Writes `payload` from `side` at its next sequence number, and moves it on.
+    pub fn send<W: Write>(&mut self, pcap: &mut Pcap<W>, side: Side, payload: &[u8]) -> io::Result<()> {
+        let seq = self.next[side as usize];
+        self.segment_at(pcap, side, seq, flag::ACK | flag::PSH, payload)?;
+        self.next[side as usize] = seq.wrapping_add(payload.len() as u32);
+        Ok(())
+    }
+
+    /// Writes a segment from `side` at `seq` with `flags`, acknowledging all the other side
+    /// sent; it does not move the sequence number on.
+    pub fn segment_at<W: Write>(
+        &self,
+        pcap: &mut Pcap<W>,
+        side: Side,
+        seq: u32,
+        flags: u16,
+        payload: &[u8],
+    ) -> io::Result<()> {
+        let (src, dst) = match side {
+            Side::Client => (self.client, self.server),
+            Side::Server => (self.server, self.client),
+        };
+        let ack = if flags & flag::ACK != 0 { self.next[1 - side as usize] } else { 0 };
+        let segment = tcp(src.1, dst.1, seq, ack, flags, payload);
+        pcap.frame(&ethernet(IPV4, &ipv4(TCP, src.0, dst.0, &segment)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::CaptureFile;
+
+    #[test]
+    fn a_written_connection_reads_back_with_its_sequence_numbers() {
+        let mut pcap = Pcap::new(Vec::new()).unwrap();
+        let mut connection = TcpConnection::new(([10, 0, 0, 1], 40_000), ([10, 0, 0, 2], 80));
+        connection.handshake(&mut pcap).unwrap();
+        connection.send(&mut pcap, Side::Client, b"GET / HTTP/1.1\r\n\r\n").unwrap();
+        let written = pcap.written;
+        let bytes = pcap.into_inner();
+        assert_eq!(written, bytes.len() as u64);
+        let capture = CaptureFile::from_vec(bytes, "hostile").unwrap();
+        let frames: Vec<_> = capture.frames().map(|frame| frame.unwrap().data.len()).collect();
+        assert_eq!(frames, [54, 54, 54, 72]);
+        assert_eq!(connection.next, [1_019, 50_001]);
+    }
+}
