@@ -11,6 +11,7 @@
 
 use std::collections::BTreeMap;
 
+use super::budget;
 use crate::dissect::tcp::seq::SeqNumber;
 
 /// The most out-of-order data held per direction.
@@ -151,6 +152,11 @@ impl Reassembler {
     /// Bytes held out of order.
     pub fn held_bytes(&self) -> usize {
         self.held_bytes
+    }
+
+    /// What the held segments cost in memory, map entries included, for the tracker's budget.
+    pub fn cost(&self) -> usize {
+        self.held_bytes + self.held.len() * budget::entry_cost::<i64, (SeqNumber, u64, Vec<u8>)>()
     }
 }
 
