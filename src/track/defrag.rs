@@ -3,22 +3,33 @@
 //! Fragments are grouped by what RFC 791 section 3.2 and RFC 8200 section 4.5 say identifies a
 //! datagram (addresses, identification, and for IPv4 the protocol), their data copied into a
 //! buffer at their offset, and the datagram handed back complete on the fragment that fills
-//! the last hole, as Wireshark shows it. Memory is bounded three ways: a datagram may not end
-//! past 65,535 bytes, at most [`MAX_PENDING`] datagrams wait at once, and their buffers together
-//! stay under [`MAX_PENDING_BYTES`]; beyond either, the oldest waiting datagram is dropped. A
+//! the last hole, as Wireshark shows it.
+//!
+//! The filled bytes of a datagram are disjoint ranges in an ordered map, merged as they touch:
+//! a fragment copies only the bytes no earlier fragment brought (where fragments overlap, the
+//! bytes that arrived first are kept), and one that brings none, a duplicate, is dropped on
+//! arrival. A fragment costs the log of the ranges plus the ranges it merges, each merged once.
+//!
+//! Memory is bounded: a datagram may not end past 65,535 bytes, at most [`MAX_PENDING`]
+//! datagrams wait at once, and what they cost together (buffers, ranges, fragment lists and map
+//! entries, kept as a running total) stays under [`MAX_PENDING_BYTES`]; beyond either, the
+//! oldest waiting datagram is dropped. The tracker's budget sheds them oldest first too. A
 //! datagram whose first fragment is older than [`TIMEOUT_NS`] of capture time starts over.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
+use std::mem::size_of;
 
 use rustc_hash::FxHashMap;
 
+use super::budget::{self, Holder, Shed};
 use crate::dissect::{Fragment, FragmentKey, Reassembly};
+use crate::osi::Protocol;
 
 /// The largest reassembled payload an IP datagram can have.
 pub const MAX_DATAGRAM: usize = 65_535;
 /// How many datagrams may be waiting for fragments at once.
 pub const MAX_PENDING: usize = 4096;
-/// How many bytes waiting datagrams may hold together.
+/// How many bytes of memory waiting datagrams may cost together.
 pub const MAX_PENDING_BYTES: usize = 64 << 20;
 /// How long a datagram may wait for its fragments, in capture time (Linux waits 30 s).
 pub const TIMEOUT_NS: i64 = 60_000_000_000;
@@ -34,18 +45,24 @@ pub enum Outcome {
     Rejected(String),
 }
 
+/// (offset, frame number, size) of one fragment used.
+type Used = (usize, u64, usize);
+
 struct Pending {
     started_ns: i64,
     /// Bumped on every restart, so stale entries in the age queue can be recognised.
     generation: u64,
     buffer: Vec<u8>,
-    /// Filled byte ranges, sorted and merged.
-    filled: Vec<(usize, usize)>,
+    /// Filled byte ranges, start to end, disjoint and not touching.
+    filled: BTreeMap<usize, usize>,
     /// The payload's total length, known once the last fragment (no More Fragments) is seen.
     total: Option<usize>,
-    /// (offset, frame number, size) of each fragment used.
-    fragments: Vec<(usize, u64, usize)>,
+    /// Each fragment that brought bytes.
+    fragments: Vec<Used>,
 }
+
+/// What one range of `filled` costs.
+const RANGE_COST: usize = budget::entry_cost::<usize, usize>();
 
 impl Pending {
     fn new(started_ns: i64, generation: u64) -> Self {
@@ -53,46 +70,67 @@ impl Pending {
             started_ns,
             generation,
             buffer: Vec::new(),
-            filled: Vec::new(),
+            filled: BTreeMap::new(),
             total: None,
             fragments: Vec::new(),
         }
     }
 
-    fn fill(&mut self, start: usize, data: &[u8]) {
+    /// What the datagram costs, its entry in the pending map included; O(1).
+    fn cost(&self) -> usize {
+        budget::entry_cost::<FragmentKey, Self>()
+            + self.buffer.capacity()
+            + self.filled.len() * RANGE_COST
+            + self.fragments.capacity() * size_of::<Used>()
+    }
+
+    /// Copies the bytes of `data` no earlier fragment brought to `start`; returns whether
+    /// there were any.
+    fn fill(&mut self, start: usize, data: &[u8]) -> bool {
         let end = start + data.len();
-        if self.buffer.len() < end {
-            self.buffer.resize(end, 0);
-        }
-        // Where fragments overlap, the bytes that arrived first are kept.
         let mut cursor = start;
-        for &(filled_start, filled_end) in &self.filled {
-            if filled_end <= cursor || filled_start >= end {
-                continue;
-            }
+        let before = self.filled.range(..=start).next_back().map(|(&s, &e)| (s, e));
+        if let Some((_, before_end)) = before {
+            cursor = cursor.max(before_end);
+        }
+        let mut fresh: Vec<(usize, usize)> = Vec::new();
+        for (&filled_start, &filled_end) in self.filled.range(start..end) {
             if filled_start > cursor {
-                self.buffer[cursor..filled_start]
-                    .copy_from_slice(&data[cursor - start..filled_start - start]);
+                fresh.push((cursor, filled_start));
             }
             cursor = cursor.max(filled_end);
         }
         if cursor < end {
-            self.buffer[cursor..end].copy_from_slice(&data[cursor - start..]);
+            fresh.push((cursor, end));
         }
-        self.filled.push((start, end));
-        self.filled.sort_unstable();
-        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(self.filled.len());
-        for &(s, e) in &self.filled {
-            match merged.last_mut() {
-                Some(last) if s <= last.1 => last.1 = last.1.max(e),
-                _ => merged.push((s, e)),
-            }
+        if fresh.is_empty() {
+            return false;
         }
-        self.filled = merged;
+        if self.buffer.len() < end {
+            self.buffer.resize(end, 0);
+        }
+        for &(from, to) in &fresh {
+            self.buffer[from..to].copy_from_slice(&data[from - start..to - start]);
+        }
+        // Merge the new range with every range it overlaps or touches.
+        let (mut low, mut high) = (start, end);
+        if let Some((before_start, before_end)) = before
+            && before_end >= start
+        {
+            low = before_start;
+            high = high.max(before_end);
+        }
+        while let Some((&filled_start, &filled_end)) = self.filled.range(low..=high).next() {
+            self.filled.remove(&filled_start);
+            high = high.max(filled_end);
+        }
+        self.filled.insert(low, high);
+        true
     }
 
     fn is_complete(&self) -> bool {
-        matches!((self.total, self.filled.as_slice()), (Some(total), [(0, end)]) if *end >= total)
+        let Some(total) = self.total else { return false };
+        self.filled.len() == 1 && self.filled.first_key_value().is_some_and(|(&s, &e)| s == 0 && e >= total)
     }
 }
 
@@ -102,7 +140,8 @@ pub struct Defragmenter {
     pending: FxHashMap<FragmentKey, Pending>,
     /// Keys in the order their datagrams started, for evicting the oldest.
     ages: VecDeque<(FragmentKey, u64)>,
-    bytes: usize,
+    /// What the pending datagrams cost together.
+    cost: usize,
     generation: u64,
 }
 
@@ -139,7 +178,9 @@ impl Defragmenter {
         if !self.pending.contains_key(&fragment.key) {
             self.make_room();
             self.generation += 1;
-            self.pending.insert(fragment.key, Pending::new(ts_ns, self.generation));
+            let pending = Pending::new(ts_ns, self.generation);
+            self.cost += pending.cost();
+            self.pending.insert(fragment.key, pending);
             self.ages.push_back((fragment.key, self.generation));
         }
         let Some(pending) = self.pending.get_mut(&fragment.key) else {
@@ -155,12 +196,13 @@ impl Defragmenter {
                 _ => pending.total = Some(end),
             }
         }
-        let before = pending.buffer.len();
-        pending.fill(fragment.offset, fragment.data);
-        self.bytes += pending.buffer.len() - before;
-        pending.fragments.push((fragment.offset, frame, fragment.data.len()));
+        let before = pending.cost();
+        if pending.fill(fragment.offset, fragment.data) {
+            pending.fragments.push((fragment.offset, frame, fragment.data.len()));
+        }
+        self.cost = self.cost - before + pending.cost();
         if !pending.is_complete() {
-            if self.bytes > MAX_PENDING_BYTES {
+            if self.cost > MAX_PENDING_BYTES {
                 self.make_room();
             }
             return Outcome::Waiting;
@@ -181,18 +223,26 @@ impl Defragmenter {
 
     fn remove(&mut self, key: &FragmentKey) -> Option<Pending> {
         let removed = self.pending.remove(key)?;
-        self.bytes -= removed.buffer.len();
+        self.cost -= removed.cost();
         Some(removed)
+    }
+
+    /// Drops the oldest waiting datagram; returns its key.
+    fn drop_oldest(&mut self) -> Option<FragmentKey> {
+        while let Some((key, generation)) = self.ages.pop_front() {
+            if self.pending.get(&key).is_some_and(|p| p.generation == generation) {
+                self.remove(&key);
+                return Some(key);
+            }
+        }
+        None
     }
 
     /// Drops the oldest waiting datagrams until there is room for one more.
     fn make_room(&mut self) {
-        while self.pending.len() >= MAX_PENDING || self.bytes > MAX_PENDING_BYTES {
-            let Some((key, generation)) = self.ages.pop_front() else {
+        while self.pending.len() >= MAX_PENDING || self.cost > MAX_PENDING_BYTES {
+            if self.drop_oldest().is_none() {
                 break;
-            };
-            if self.pending.get(&key).is_some_and(|p| p.generation == generation) {
-                self.remove(&key);
             }
         }
         // Entries for datagrams that completed long ago are dead weight in the queue.
@@ -201,6 +251,35 @@ impl Defragmenter {
             self.ages
                 .retain(|(key, generation)| pending.get(key).is_some_and(|p| p.generation == *generation));
         }
+    }
+}
+
+impl Holder for Defragmenter {
+    fn held(&self) -> usize {
+        self.cost + self.ages.len() * size_of::<(FragmentKey, u64)>()
+    }
+
+    fn shed(&mut self) -> Option<Shed> {
+        let key = self.drop_oldest()?;
+        let (protocol, what) = match key {
+            FragmentKey::V4 { src, dst, ident, .. } => (
+                Protocol::Ipv4,
+                format!(
+                    "reassembly of the IPv4 datagram {} → {} ip.id 0x{ident:04x}",
+                    std::net::Ipv4Addr::from(src),
+                    std::net::Ipv4Addr::from(dst)
+                ),
+            ),
+            FragmentKey::V6 { src, dst, ident } => (
+                Protocol::Ipv6,
+                format!(
+                    "reassembly of the IPv6 datagram {} → {} identification 0x{ident:08x}",
+                    std::net::Ipv6Addr::from(src),
+                    std::net::Ipv6Addr::from(dst)
+                ),
+            ),
+        };
+        Some(Shed { protocol, what })
     }
 }
 
@@ -257,6 +336,58 @@ mod tests {
             defrag.add(u64::from(ident), 0, &fragment(ident, 0, true, &[0; 8]));
         }
         assert_eq!(defrag.pending(), MAX_PENDING);
+    }
+
+    #[test]
+    fn a_duplicate_fragment_is_dropped_on_arrival() {
+        let mut defrag = Defragmenter::new();
+        defrag.add(1, 0, &fragment(1, 0, true, &[1; 8]));
+        defrag.add(2, 0, &fragment(1, 16, false, &[3; 8]));
+        let held = defrag.held();
+        for frame in 3..100 {
+            assert_eq!(defrag.add(frame, 0, &fragment(1, 16, false, &[9; 8])), Outcome::Waiting);
+            assert_eq!(defrag.add(frame, 0, &fragment(1, 0, true, &[9; 8])), Outcome::Waiting);
+        }
+        assert_eq!(defrag.held(), held, "duplicates cost nothing");
+        let Outcome::Complete { payload, reassembly } = defrag.add(100, 0, &fragment(1, 8, true, &[2; 8]))
+        else {
+            panic!("the middle fragment completes the datagram");
+        };
+        assert_eq!(payload, [[1u8; 8], [2; 8], [3; 8]].concat(), "the first copies' bytes are kept");
+        assert_eq!(reassembly.frames, [1, 100, 2], "duplicates are not listed");
+    }
+
+    #[test]
+    fn ranges_merge_as_fragments_fill_the_holes_between_them() {
+        let mut pending = Pending::new(0, 0);
+        for index in (0..64).step_by(2) {
+            assert!(pending.fill(index * 8, &[1; 8]));
+        }
+        assert_eq!(pending.filled.len(), 32);
+        for index in (1..64).step_by(2) {
+            assert!(pending.fill(index * 8, &[2; 8]));
+        }
+        assert_eq!(pending.filled.iter().collect::<Vec<_>>(), [(&0, &512)]);
+        assert!(!pending.fill(100, &[3; 200]), "wholly filled already");
+        assert!(pending.fill(500, &[4; 20]), "12 bytes past the end are new");
+        assert_eq!(pending.filled.iter().collect::<Vec<_>>(), [(&0, &520)]);
+    }
+
+    #[test]
+    fn cost_is_a_running_total_and_the_oldest_is_shed_first() {
+        let mut defrag = Defragmenter::new();
+        assert_eq!(defrag.held(), 0);
+        defrag.add(1, 0, &fragment(1, 0, true, &[1; 800]));
+        defrag.add(2, 0, &fragment(2, 0, true, &[1; 8]));
+        let expected: usize = defrag.pending.values().map(Pending::cost).sum();
+        assert_eq!(defrag.held(), expected + 2 * size_of::<(FragmentKey, u64)>());
+        assert!(defrag.held() > 800);
+        let shed = defrag.shed().expect("something to shed");
+        assert_eq!(shed.protocol, Protocol::Ipv4);
+        assert!(shed.what.contains("ip.id 0x0001"), "{}", shed.what);
+        assert_eq!(defrag.pending(), 1);
+        assert!(defrag.shed().is_some_and(|shed| shed.what.contains("0x0002")));
+        assert_eq!((defrag.shed(), defrag.held()), (None, 0));
     }
 
     #[test]
