@@ -1,11 +1,19 @@
 //! Conversations: the pair of endpoints a TCP or UDP segment belongs to, numbered from 0 in
 //! order of first appearance as Wireshark numbers `tcp.stream` and `udp.stream`.
+//!
+//! The UDP table is a [`Holder`] of the tracker's budget: its conversations are given up
+//! oldest first when the budget is reached, and one seen again after that gets a new number.
+//! A UDP conversation's state is its number and two times, so a tombstone would cost as much.
 
+use std::collections::VecDeque;
+use std::mem::size_of;
 use std::net::IpAddr;
 
 use rustc_hash::FxHashMap;
 
+use super::budget::{self, Holder, Shed};
 use crate::dissect::udp;
+use crate::osi::Protocol;
 
 /// One side of a conversation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -34,22 +42,29 @@ struct UdpConversation {
     last_ns: i64,
 }
 
+/// What one UDP conversation costs: its entry, and its place in the age queue.
+const UDP_COST: usize = budget::entry_cost::<Key, UdpConversation>() + size_of::<(Key, u32)>();
+
 /// UDP conversations.
 #[derive(Default)]
 pub struct UdpTable {
     conversations: FxHashMap<Key, UdpConversation>,
+    /// The number the next new conversation gets.
+    next_stream: u32,
+    /// Keys in the order their conversations started, with their numbers.
+    order: VecDeque<(Key, u32)>,
 }
 
 impl UdpTable {
     /// Finds or starts the conversation of a datagram seen at `ts_ns`. A header quoted in an
     /// ICMP error finds its conversation but does not count as one of its datagrams.
     pub fn handle(&mut self, src: Endpoint, dst: Endpoint, ts_ns: i64, quoted: bool) -> udp::Conversation {
-        let next = self.conversations.len() as u32;
         let (key, _) = Key::of(src, dst);
-        let conversation = self.conversations.entry(key).or_insert(UdpConversation {
-            stream: next,
-            first_ns: ts_ns,
-            last_ns: ts_ns,
+        let conversation = self.conversations.entry(key).or_insert_with(|| {
+            let stream = self.next_stream;
+            self.next_stream += 1;
+            self.order.push_back((key, stream));
+            UdpConversation { stream, first_ns: ts_ns, last_ns: ts_ns }
         });
         if quoted {
             return udp::Conversation { stream: conversation.stream, times: None };
@@ -65,6 +80,19 @@ impl UdpTable {
 
     pub fn is_empty(&self) -> bool {
         self.conversations.is_empty()
+    }
+}
+
+impl Holder for UdpTable {
+    fn held(&self) -> usize {
+        self.order.len() * UDP_COST
+    }
+
+    fn shed(&mut self) -> Option<Shed> {
+        let (key, stream) = self.order.pop_front()?;
+        self.conversations.remove(&key);
+        let what = format!("udp.stream {stream} (a later datagram of it gets a new number)");
+        Some(Shed { protocol: Protocol::Udp, what })
     }
 }
 
@@ -87,5 +115,21 @@ mod tests {
         assert_eq!(table.handle(c, a, 230, true), udp::Conversation { stream: 1, times: None });
         assert_eq!(table.handle(c, a, 260, false).times, Some((60, 60)));
         assert_eq!(table.len(), 2);
+    }
+
+    #[test]
+    fn the_oldest_conversation_is_shed_first_and_comes_back_with_a_new_number() {
+        let mut table = UdpTable::default();
+        let (a, b, c) = (endpoint(1, 5000), endpoint(2, 53), endpoint(3, 53));
+        table.handle(a, b, 100, false);
+        table.handle(a, c, 200, false);
+        assert_eq!(table.held(), 2 * UDP_COST);
+        let shed = table.shed().expect("a conversation to give up");
+        assert_eq!(shed.what, "udp.stream 0 (a later datagram of it gets a new number)");
+        assert_eq!(table.held(), UDP_COST);
+        assert_eq!(table.handle(b, a, 300, false).stream, 2);
+        assert_eq!(table.handle(c, a, 300, false).stream, 1, "the others keep theirs");
+        assert!(table.shed().is_some() && table.shed().is_some());
+        assert_eq!((table.shed(), table.held(), table.len()), (None, 0, 0));
     }
 }

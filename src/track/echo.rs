@@ -2,11 +2,16 @@
 //! sequence number (RFC 792, RFC 4443 section 4), as Wireshark matches them in one pass.
 //!
 //! At most [`MAX_OUTSTANDING`] requests are remembered; beyond that the oldest are forgotten.
+//! The table is a [`Holder`] of the tracker's budget too, giving up its oldest requests first.
 
 use std::collections::VecDeque;
+use std::mem::size_of;
 use std::net::IpAddr;
 
 use rustc_hash::FxHashMap;
+
+use super::budget::{self, Holder, Shed};
+use crate::osi::Protocol;
 
 /// How many unanswered requests are remembered.
 pub const MAX_OUTSTANDING: usize = 65_536;
@@ -27,6 +32,9 @@ pub struct Answered {
     /// Time from the request to the reply.
     pub response_ns: i64,
 }
+
+/// What one remembered request costs: its entry, and its place in the age queue.
+const REQUEST_COST: usize = budget::entry_cost::<Key, (u64, i64, bool)>() + size_of::<Key>();
 
 #[derive(Default)]
 pub struct EchoTable {
@@ -61,6 +69,23 @@ impl EchoTable {
     }
 }
 
+impl Holder for EchoTable {
+    fn held(&self) -> usize {
+        self.order.len() * REQUEST_COST
+    }
+
+    fn shed(&mut self) -> Option<Shed> {
+        let oldest = self.order.pop_front()?;
+        self.requests.remove(&oldest);
+        let protocol = if oldest.sender.is_ipv4() { Protocol::Icmp } else { Protocol::Icmpv6 };
+        let what = format!(
+            "the echo request {} → {} id {} seq {} (a reply to it will not be matched)",
+            oldest.sender, oldest.target, oldest.ident, oldest.seq
+        );
+        Some(Shed { protocol, what })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -90,5 +115,20 @@ mod tests {
         assert_eq!(table.reply(b, a, 1, 5, 0), None, "the oldest were forgotten");
         assert_eq!(table.reply(b, a, 2, 5, 0), None, "the oldest were forgotten");
         assert!(table.reply(b, a, 1, 65_000, 0).is_some() && table.reply(b, a, 2, 65_000, 0).is_some());
+        assert_eq!(table.held(), MAX_OUTSTANDING * REQUEST_COST);
+    }
+
+    #[test]
+    fn the_oldest_request_is_shed_first() {
+        let (a, b) = (IpAddr::from([10, 0, 0, 1]), IpAddr::from([10, 0, 0, 2]));
+        let mut table = EchoTable::default();
+        table.request(a, b, 7, 1, 1, 0);
+        table.request(a, b, 7, 2, 2, 0);
+        let shed = table.shed().expect("a request to give up");
+        assert_eq!(shed.protocol, Protocol::Icmp);
+        assert!(shed.what.contains("seq 1"), "{}", shed.what);
+        assert_eq!(table.held(), REQUEST_COST);
+        assert_eq!(table.reply(b, a, 7, 1, 5), None);
+        assert!(table.reply(b, a, 7, 2, 5).is_some());
     }
 }

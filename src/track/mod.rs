@@ -109,8 +109,8 @@ impl Tracker {
     }
 
     /// Every table that grows with the input.
-    fn holders(&mut self) -> [&mut dyn Holder; 1] {
-        [&mut self.defrag]
+    fn holders(&mut self) -> [&mut dyn Holder; 4] {
+        [&mut self.defrag, &mut self.tcp, &mut self.udp, &mut self.echo]
     }
 
     /// Brings the holders back within the limit: while over it, the one holding most gives up

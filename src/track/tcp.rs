@@ -20,18 +20,28 @@
 //! `initial_rtt`, the time from the last SYN to the first ACK without SYN, on every segment
 //! Wireshark keeps an analysis record for once it is measured.
 //!
-//! State per conversation is a few dozen bytes plus the unacknowledged segments, at most
+//! State per conversation is a few hundred bytes plus the unacknowledged segments, at most
 //! [`unacked::MAX_UNACKED`] per direction, each a few dozen bytes; nothing here holds segment
-//! data.
+//! data. The table is a [`Holder`] of the tracker's budget, its cost a running total: under
+//! pressure it gives up the state of its oldest conversations first, keeping a tombstone (the
+//! key and its stream number) so that a conversation seen again keeps its `tcp.stream`; only
+//! once no state is left are tombstones given up, oldest first, and a conversation seen after
+//! that gets a new number. A conversation whose ports are reused lets go of its old state at
+//! once: nothing can reach it any more.
+
+use std::collections::VecDeque;
+use std::mem::size_of;
 
 use rustc_hash::FxHashMap;
 
 pub mod unacked;
 
+use super::budget::{self, Holder, Shed};
 use super::conversation::{Endpoint, Key};
 use crate::dissect::tcp::options::kind;
 use crate::dissect::tcp::seq::SeqNumber;
 use crate::dissect::tcp::{self, Analysis, WindowScaling, analysis, flag};
+use crate::osi::Protocol;
 use unacked::Unacked;
 
 /// Window scale state: -1 unknown, -2 not used, otherwise the shift.
@@ -102,6 +112,7 @@ impl Default for Direction {
 }
 
 struct Conversation {
+    key: Key,
     stream: u32,
     first_ns: i64,
     last_ns: i64,
@@ -118,8 +129,9 @@ struct Conversation {
 }
 
 impl Conversation {
-    fn new(stream: u32, ts_ns: i64) -> Self {
+    fn new(key: Key, stream: u32, ts_ns: i64) -> Self {
         Self {
+            key,
             stream,
             first_ns: ts_ns,
             last_ns: ts_ns,
@@ -130,7 +142,17 @@ impl Conversation {
             completeness: 0,
         }
     }
+
+    /// What the conversation costs beyond its own entry: its unacknowledged segments.
+    fn unacked_cost(&self) -> usize {
+        self.unacked.iter().map(Unacked::cost).sum()
+    }
 }
+
+/// What a conversation's entry in the table costs, its unacknowledged segments aside.
+const STATE_COST: usize = budget::entry_cost::<u32, Conversation>();
+/// What a key's entry costs: the stream number it is remembered by.
+const KEY_COST: usize = budget::entry_cost::<Key, u32>();
 
 /// One segment, as the analysis needs it.
 pub struct Segment {
@@ -143,8 +165,19 @@ pub struct Segment {
 /// TCP conversations and their analysis state.
 #[derive(Default)]
 pub struct TcpTable {
-    by_key: FxHashMap<Key, usize>,
-    conversations: Vec<Conversation>,
+    /// The stream number of each conversation remembered, with its state or as a tombstone.
+    by_key: FxHashMap<Key, u32>,
+    /// The state of each conversation not given up, by stream number.
+    states: FxHashMap<u32, Conversation>,
+    /// The number the next new conversation gets.
+    next_stream: u32,
+    /// Stream numbers in the order their state was made, for giving up the oldest first; a
+    /// number whose state is gone already is skipped.
+    order: VecDeque<u32>,
+    /// Keys whose state was given up, in that order, with their stream numbers.
+    tombstones: VecDeque<(Key, u32)>,
+    /// What `states` costs, unacknowledged segments included.
+    states_cost: usize,
 }
 
 impl TcpTable {
@@ -159,26 +192,38 @@ impl TcpTable {
         let mut repeated_syn = false;
         let mut first = false;
 
-        let index = match self.by_key.get(&key) {
-            Some(&index) => {
-                let base = self.conversations[index].directions[fwd].base_seq;
+        let known = self.by_key.get(&key).map(|&stream| (stream, self.states.get(&stream)));
+        let stream = match known {
+            Some((stream, Some(conversation))) => {
+                let base = conversation.directions[fwd].base_seq;
                 if syn_only && base.is_some_and(|base| base != header.seq()) {
                     result_flags |= analysis::PORTS_REUSED;
-                    let index = self.start(key, segment.ts_ns);
+                    self.forget(stream);
+                    let stream = self.start(key, self.next_stream, segment.ts_ns);
                     // Wireshark starts a reused conversation as having seen its SYN.
-                    self.conversations[index].completeness = 1;
-                    index
+                    if let Some(conversation) = self.states.get_mut(&stream) {
+                        conversation.completeness = 1;
+                    }
+                    stream
                 } else {
                     repeated_syn = syn_only && base.is_some();
-                    index
+                    stream
                 }
+            }
+            Some((stream, None)) => {
+                // Its state was given up for the budget; its number is remembered.
+                first = true;
+                self.start(key, stream, segment.ts_ns)
             }
             None => {
                 first = true;
-                self.start(key, segment.ts_ns)
+                self.start(key, self.next_stream, segment.ts_ns)
             }
         };
-        let conversation = &mut self.conversations[index];
+        let Some(conversation) = self.states.get_mut(&stream) else {
+            return Analysis::default();
+        };
+        let cost_before = conversation.unacked_cost();
 
         let completeness = conversation.completeness;
         conversation.completeness |= completeness_bits(flags, header.segment_len(), first);
@@ -277,6 +322,7 @@ impl TcpTable {
             pdu_tail: None,
         };
         conversation.last_ns = segment.ts_ns;
+        self.states_cost = self.states_cost - cost_before + conversation.unacked_cost();
         result
     }
 
@@ -289,11 +335,15 @@ impl TcpTable {
     pub fn quoted(&mut self, segment: &Segment, header: &tcp::Header<'_>) -> Analysis {
         let (key, from_low) = Key::of(segment.src, segment.dst);
         let fwd = usize::from(!from_low);
-        let (index, first) = match self.by_key.get(&key) {
-            Some(&index) => (index, false),
-            None => (self.start(key, segment.ts_ns), true),
+        let known = self.by_key.get(&key).map(|&stream| (stream, self.states.contains_key(&stream)));
+        let (stream, first) = match known {
+            Some((stream, true)) => (stream, false),
+            Some((stream, false)) => (self.start(key, stream, segment.ts_ns), true),
+            None => (self.start(key, self.next_stream, segment.ts_ns), true),
         };
-        let conversation = &mut self.conversations[index];
+        let Some(conversation) = self.states.get_mut(&stream) else {
+            return Analysis::default();
+        };
         let syn_only = header.flags() & (flag::SYN | flag::ACK) == flag::SYN;
         let analysed = syn_only && conversation.directions[fwd].base_seq == Some(header.seq());
         conversation.directions[fwd].sack_delivered = sack_delivered(header);
@@ -318,14 +368,70 @@ impl TcpTable {
     /// How many segments a conversation's direction remembers as not yet acknowledged.
     #[cfg(test)]
     fn unacked_len(&self, stream: u32, from_low: bool) -> usize {
-        self.conversations[stream as usize].unacked[usize::from(!from_low)].len()
+        self.states[&stream].unacked[usize::from(!from_low)].len()
     }
 
-    fn start(&mut self, key: Key, ts_ns: i64) -> usize {
-        let stream = self.conversations.len() as u32;
-        self.conversations.push(Conversation::new(stream, ts_ns));
-        self.by_key.insert(key, stream as usize);
-        stream as usize
+    /// Starts the state of the conversation of `key` as `stream`: the next new number, or the
+    /// one a tombstone kept.
+    fn start(&mut self, key: Key, stream: u32, ts_ns: i64) -> u32 {
+        if stream == self.next_stream {
+            self.next_stream += 1;
+        }
+        self.states.insert(stream, Conversation::new(key, stream, ts_ns));
+        self.states_cost += STATE_COST;
+        self.order.push_back(stream);
+        self.by_key.insert(key, stream);
+        stream
+    }
+
+    /// Lets go of a conversation's state.
+    fn forget(&mut self, stream: u32) -> Option<Conversation> {
+        let conversation = self.states.remove(&stream)?;
+        self.states_cost -= STATE_COST + conversation.unacked_cost();
+        Some(conversation)
+    }
+
+    /// How many conversations have their state kept.
+    pub fn len(&self) -> usize {
+        self.states.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.states.is_empty()
+    }
+}
+
+impl Holder for TcpTable {
+    fn held(&self) -> usize {
+        self.states_cost
+            + self.by_key.len() * KEY_COST
+            + self.order.len() * size_of::<u32>()
+            + self.tombstones.len() * size_of::<(Key, u32)>()
+    }
+
+    /// Gives up the oldest conversation's state, keeping its number; once no state is left,
+    /// the oldest number.
+    fn shed(&mut self) -> Option<Shed> {
+        while let Some(stream) = self.order.pop_front() {
+            if let Some(conversation) = self.forget(stream) {
+                self.tombstones.push_back((conversation.key, stream));
+                let what = format!(
+                    "the sequence analysis of tcp.stream {stream} (a later segment of it starts \
+                     the analysis over, with the same stream number)"
+                );
+                return Some(Shed { protocol: Protocol::Tcp, what });
+            }
+        }
+        while let Some((key, stream)) = self.tombstones.pop_front() {
+            if self.by_key.get(&key) == Some(&stream) && !self.states.contains_key(&stream) {
+                self.by_key.remove(&key);
+                let what = format!(
+                    "the stream number of tcp.stream {stream} (a later segment of it gets a new one)"
+                );
+                return Some(Shed { protocol: Protocol::Tcp, what });
+            }
+        }
+        None
     }
 }
 

@@ -376,3 +376,71 @@ fn completeness_counts_as_tshark_4_0_does() {
     assert_eq!(next.completeness, 0, "a first segment that is not a SYN counts for nothing");
     assert_eq!(joined.send(true, 787, 898, ACK, 0, 1000).completeness, 8);
 }
+
+/// A SYN from client port `port` to the server, analysed by `table`.
+fn syn_from(table: &mut TcpTable, port: u16, frame: u64) -> Analysis {
+    let mut bytes = header_bytes(true, CLIENT_ISN, 0, SYN, 1000, &[], 0);
+    bytes[..2].copy_from_slice(&port.to_be_bytes());
+    let (_, header) = tcp::parse(&bytes, 0).expect("valid test segment");
+    let segment = Segment { frame, ts_ns: frame as i64, src: endpoint(port), dst: endpoint(SERVER) };
+    table.handle(&segment, &header)
+}
+
+/// What the table's parts cost, added up from scratch.
+fn cost_from_scratch(table: &TcpTable) -> usize {
+    let states: usize = table.states.values().map(|c| STATE_COST + c.unacked_cost()).sum();
+    states
+        + table.by_key.len() * KEY_COST
+        + table.order.len() * std::mem::size_of::<u32>()
+        + table.tombstones.len() * std::mem::size_of::<(Key, u32)>()
+}
+
+#[test]
+fn what_the_table_holds_is_a_running_total() {
+    let mut c = Conversation::new();
+    assert_eq!(c.table.held(), 0);
+    c.handshake();
+    for index in 0..50 {
+        c.send(true, CLIENT_ISN + 1 + index * 100, SERVER_ISN + 1, ACK | PSH, 100, 1000);
+        assert_eq!(c.table.held(), cost_from_scratch(&c.table));
+    }
+    assert!(c.table.states[&0].unacked_cost() > 0, "50 segments wait for their ACK");
+    c.send(false, SERVER_ISN + 1, CLIENT_ISN + 5001, ACK, 0, 1000);
+    assert_eq!(c.table.states[&0].unacked_cost(), 0);
+    assert_eq!(c.table.held(), cost_from_scratch(&c.table));
+}
+
+#[test]
+fn shed_state_keeps_its_stream_number_until_the_tombstones_go_too() {
+    let mut table = TcpTable::default();
+    for port in 0..3 {
+        assert_eq!(syn_from(&mut table, 50_000 + port, u64::from(port)).stream, u32::from(port));
+    }
+    let shed = table.shed().expect("a state to give up");
+    assert!(shed.what.contains("tcp.stream 0"), "{}", shed.what);
+    assert_eq!(table.len(), 2);
+    assert_eq!(table.held(), cost_from_scratch(&table));
+    // Seen again, the first conversation keeps its number.
+    assert_eq!(syn_from(&mut table, 50_000, 10).stream, 0);
+    // Shed all states, then the tombstones: the oldest conversation's number goes first.
+    let mut numbers_given_up = Vec::new();
+    while let Some(shed) = table.shed() {
+        if shed.what.starts_with("the stream number") {
+            numbers_given_up.push(shed.what);
+        }
+    }
+    assert_eq!(numbers_given_up.len(), 3, "{numbers_given_up:?}");
+    assert!(numbers_given_up[0].contains("tcp.stream 0"), "{numbers_given_up:?}");
+    assert_eq!(table.held(), 0);
+    assert_eq!(syn_from(&mut table, 50_001, 11).stream, 3, "a forgotten conversation is new");
+}
+
+#[test]
+fn a_reused_conversation_lets_go_of_its_old_state() {
+    let mut c = Conversation::new();
+    c.handshake();
+    c.send(true, CLIENT_ISN + 1, SERVER_ISN + 1, FIN | ACK, 0, 1000);
+    c.send(true, CLIENT_ISN + 50_000, 0, SYN, 0, 1_000_000);
+    assert_eq!(c.table.len(), 1);
+    assert_eq!(c.table.held(), cost_from_scratch(&c.table));
+}

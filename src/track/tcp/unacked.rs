@@ -64,6 +64,12 @@ impl Unacked {
         self.len == 0
     }
 
+    /// What the remembered segments cost in memory: the entries of both maps, O(1).
+    pub fn cost(&self) -> usize {
+        self.ends.len() * crate::track::budget::entry_cost::<i64, End>()
+            + self.starts.len() * crate::track::budget::entry_cost::<i64, u32>()
+    }
+
     /// Remembers a segment starting at relative sequence number `seq` and using `len` numbers
     /// of sequence space, unless [`MAX_UNACKED`] are already remembered.
     pub fn sent(&mut self, seq: u32, len: u32, frame: u64, ts_ns: i64) {
