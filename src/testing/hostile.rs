@@ -8,6 +8,8 @@
 
 use std::io::{self, Write};
 
+pub mod stream;
+
 use super::{IPV4, TCP, ethernet, ipv4, tcp};
 use crate::dissect::tcp::flag;
 
@@ -22,7 +24,32 @@ pub struct Class {
 }
 
 /// Every class, in the order the benchmark script runs them.
-pub const CLASSES: &[Class] = &[];
+pub const CLASSES: &[Class] = &[
+    Class {
+        name: "tcp-reorder-retransmitted-half",
+        about: "HTTP requests whose second half comes first and twice, then the first half",
+        command: &["dissect"],
+        write: |pcap, size| stream::reorder_retransmitted_half(pcap, size).map(drop),
+    },
+    Class {
+        name: "tcp-shorter-retransmission",
+        about: "HTTP requests whose second half comes first, then a shorter copy of it",
+        command: &["dissect"],
+        write: |pcap, size| stream::shorter_retransmission(pcap, size).map(drop),
+    },
+    Class {
+        name: "ip-duplicate-fragments",
+        about: "64 KB UDP datagrams (IPv4, IPv6) in 8-byte fragments, half sent three times first",
+        command: &["dissect"],
+        write: |pcap, size| stream::duplicate_fragments(pcap, size).map(drop),
+    },
+    Class {
+        name: "syn-flood",
+        about: "SYNs from different endpoints, a conversation each, then one HTTP exchange",
+        command: &["dissect"],
+        write: |pcap, size| stream::syn_flood(pcap, size).map(drop),
+    },
+];
 
 /// The class called `name`.
 pub fn class(name: &str) -> Option<&'static Class> {

@@ -149,8 +149,9 @@ impl Conversation {
     }
 }
 
-/// What a conversation's entry in the table costs, its unacknowledged segments aside.
-const STATE_COST: usize = budget::entry_cost::<u32, Conversation>();
+/// What a conversation's entry in the table costs, its unacknowledged segments aside. The
+/// state is boxed: a map's spare capacity then costs a pointer, not a whole state.
+const STATE_COST: usize = budget::entry_cost::<u32, Box<Conversation>>() + size_of::<Conversation>();
 /// What a key's entry costs: the stream number it is remembered by.
 const KEY_COST: usize = budget::entry_cost::<Key, u32>();
 
@@ -168,7 +169,7 @@ pub struct TcpTable {
     /// The stream number of each conversation remembered, with its state or as a tombstone.
     by_key: FxHashMap<Key, u32>,
     /// The state of each conversation not given up, by stream number.
-    states: FxHashMap<u32, Conversation>,
+    states: FxHashMap<u32, Box<Conversation>>,
     /// The number the next new conversation gets.
     next_stream: u32,
     /// Stream numbers in the order their state was made, for giving up the oldest first; a
@@ -377,7 +378,7 @@ impl TcpTable {
         if stream == self.next_stream {
             self.next_stream += 1;
         }
-        self.states.insert(stream, Conversation::new(key, stream, ts_ns));
+        self.states.insert(stream, Box::new(Conversation::new(key, stream, ts_ns)));
         self.states_cost += STATE_COST;
         self.order.push_back(stream);
         self.by_key.insert(key, stream);
@@ -385,7 +386,7 @@ impl TcpTable {
     }
 
     /// Lets go of a conversation's state.
-    fn forget(&mut self, stream: u32) -> Option<Conversation> {
+    fn forget(&mut self, stream: u32) -> Option<Box<Conversation>> {
         let conversation = self.states.remove(&stream)?;
         self.states_cost -= STATE_COST + conversation.unacked_cost();
         Some(conversation)

@@ -64,10 +64,9 @@ impl Unacked {
         self.len == 0
     }
 
-    /// What the remembered segments cost in memory: the entries of both maps, O(1).
+    /// What the remembered segments cost in memory: the nodes of both maps, O(1).
     pub fn cost(&self) -> usize {
-        self.ends.len() * crate::track::budget::entry_cost::<i64, End>()
-            + self.starts.len() * crate::track::budget::entry_cost::<i64, u32>()
+        btree_cost::<i64, End>(self.ends.len()) + btree_cost::<i64, u32>(self.starts.len())
     }
 
     /// Remembers a segment starting at relative sequence number `seq` and using `len` numbers
@@ -149,6 +148,16 @@ impl Unacked {
         let delta = value.wrapping_sub(self.highest_end as u32) as i32;
         self.highest_end.wrapping_add(i64::from(delta))
     }
+}
+
+/// What a B-tree map of `len` entries allocates, about: a node holds 11 entries and a header,
+/// and nodes are about three quarters full; a map of one entry already has a whole node (a
+/// conversation that sent only its SYN holds one in each map).
+fn btree_cost<K, V>(len: usize) -> usize {
+    const NODE_ENTRIES: usize = 11;
+    const NODE_HEADER: usize = 16;
+    let node = NODE_ENTRIES * (std::mem::size_of::<K>() + std::mem::size_of::<V>()) + NODE_HEADER;
+    len.div_ceil(8) * node
 }
 
 /// The first position of the 2^32 block `position` lies in.
@@ -242,6 +251,16 @@ mod tests {
         unacked.sent(0xffff_fff0, 0x20, 3, 0);
         // Wireshark's unsigned comparison: highest end 0xffff_fff0, lowest start 0xffff_ff00.
         assert_eq!(unacked.span(), Some(0xf0));
+    }
+
+    #[test]
+    fn a_single_segment_costs_a_whole_node_in_each_map() {
+        let mut unacked = Unacked::default();
+        assert_eq!(unacked.cost(), 0);
+        unacked.sent(1, 1, 1, 0);
+        assert_eq!(unacked.cost(), 11 * (8 + 24) + 16 + 11 * (8 + 4) + 16);
+        unacked.acknowledge(2);
+        assert_eq!(unacked.cost(), 0);
     }
 
     #[test]
