@@ -22,7 +22,7 @@
 //!
 //! State per conversation is a few hundred bytes plus the unacknowledged segments, at most
 //! [`unacked::MAX_UNACKED`] per direction, each a few dozen bytes; nothing here holds segment
-//! data. The table is a [`Holder`] of the tracker's budget, its cost a running total: under
+//! data. The table is a [`Holder`](super::budget::Holder) of the tracker's budget, its cost a running total: under
 //! pressure it gives up the state of its oldest conversations first, keeping a tombstone (the
 //! key and its stream number) so that a conversation seen again keeps its `tcp.stream`; only
 //! once no state is left are tombstones given up, oldest first, and a conversation seen after
@@ -34,14 +34,14 @@ use std::mem::size_of;
 
 use rustc_hash::FxHashMap;
 
+mod table;
 pub mod unacked;
 
-use super::budget::{self, Holder, Shed};
+use super::budget;
 use super::conversation::{Endpoint, Key};
 use crate::dissect::tcp::options::kind;
 use crate::dissect::tcp::seq::SeqNumber;
 use crate::dissect::tcp::{self, Analysis, WindowScaling, analysis, flag};
-use crate::osi::Protocol;
 use unacked::Unacked;
 
 /// Window scale state: -1 unknown, -2 not used, otherwise the shift.
@@ -370,69 +370,6 @@ impl TcpTable {
     #[cfg(test)]
     fn unacked_len(&self, stream: u32, from_low: bool) -> usize {
         self.states[&stream].unacked[usize::from(!from_low)].len()
-    }
-
-    /// Starts the state of the conversation of `key` as `stream`: the next new number, or the
-    /// one a tombstone kept.
-    fn start(&mut self, key: Key, stream: u32, ts_ns: i64) -> u32 {
-        if stream == self.next_stream {
-            self.next_stream += 1;
-        }
-        self.states.insert(stream, Box::new(Conversation::new(key, stream, ts_ns)));
-        self.states_cost += STATE_COST;
-        self.order.push_back(stream);
-        self.by_key.insert(key, stream);
-        stream
-    }
-
-    /// Lets go of a conversation's state.
-    fn forget(&mut self, stream: u32) -> Option<Box<Conversation>> {
-        let conversation = self.states.remove(&stream)?;
-        self.states_cost -= STATE_COST + conversation.unacked_cost();
-        Some(conversation)
-    }
-
-    /// How many conversations have their state kept.
-    pub fn len(&self) -> usize {
-        self.states.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.states.is_empty()
-    }
-}
-
-impl Holder for TcpTable {
-    fn held(&self) -> usize {
-        self.states_cost
-            + self.by_key.len() * KEY_COST
-            + self.order.len() * size_of::<u32>()
-            + self.tombstones.len() * size_of::<(Key, u32)>()
-    }
-
-    /// Gives up the oldest conversation's state, keeping its number; once no state is left,
-    /// the oldest number.
-    fn shed(&mut self) -> Option<Shed> {
-        while let Some(stream) = self.order.pop_front() {
-            if let Some(conversation) = self.forget(stream) {
-                self.tombstones.push_back((conversation.key, stream));
-                let what = format!(
-                    "the sequence analysis of tcp.stream {stream} (a later segment of it starts \
-                     the analysis over, with the same stream number)"
-                );
-                return Some(Shed { protocol: Protocol::Tcp, what });
-            }
-        }
-        while let Some((key, stream)) = self.tombstones.pop_front() {
-            if self.by_key.get(&key) == Some(&stream) && !self.states.contains_key(&stream) {
-                self.by_key.remove(&key);
-                let what = format!(
-                    "the stream number of tcp.stream {stream} (a later segment of it gets a new one)"
-                );
-                return Some(Shed { protocol: Protocol::Tcp, what });
-            }
-        }
-        None
     }
 }
 

@@ -145,6 +145,9 @@ pub fn syn_flood(pcap: &mut Pcap<&mut dyn Write>, size: u64) -> io::Result<u64> 
 mod tests {
     use super::*;
     use crate::capture::CaptureFile;
+    use crate::dissect::Annotation;
+    use crate::osi::Protocol;
+    use crate::track::{Scratch, Tracker};
 
     fn written(write: fn(&mut Pcap<&mut dyn Write>, u64) -> io::Result<u64>, size: u64) -> (Vec<u8>, u64) {
         let mut bytes = Vec::new();
@@ -167,5 +170,57 @@ mod tests {
         let pieces = (8 + DATAGRAM_PAYLOAD).div_ceil(8);
         let frames = CaptureFile::from_vec(bytes, "hostile").unwrap().frames().count();
         assert_eq!(frames, pieces.div_ceil(2) * COPIES + pieces / 2);
+    }
+
+    /// The TCP stream number and the problems of each frame of `capture`, tracked within `limit`
+    /// bytes; checks after every frame that the tracker holds no more than the limit.
+    fn track_within(capture: Vec<u8>, limit: usize) -> Vec<(Option<u32>, Vec<String>, bool)> {
+        let capture = CaptureFile::from_vec(capture, "hostile").unwrap();
+        let mut tracker = Tracker::new().with_memory_limit(limit);
+        let mut scratch = Scratch::new();
+        let mut frames = Vec::new();
+        for frame in capture.frames() {
+            let frame = frame.unwrap();
+            let packet = tracker.handle_frame(&frame, &mut scratch);
+            let stream = packet.layers.iter().find_map(|layer| match layer.annotation {
+                Annotation::Tcp(analysis) => Some(analysis.stream),
+                _ => None,
+            });
+            let http = packet.layers.iter().any(|layer| layer.protocol() == Protocol::Http);
+            let problems = packet.problems.iter().map(|problem| problem.message.clone()).collect();
+            frames.push((stream, problems, http));
+            drop(packet);
+            let held = tracker.memory_held();
+            assert!(held <= limit, "{held} bytes held, over the {limit}-byte limit");
+        }
+        frames
+    }
+
+    #[test]
+    fn a_syn_flood_stays_within_a_small_budget_and_keeps_stream_numbers() {
+        let mut bytes = Vec::new();
+        let mut pcap = Pcap::new(&mut bytes as &mut dyn Write).unwrap();
+        let syns = syn_flood(&mut pcap, 3_000_000).unwrap();
+        let ts_us = pcap.ts_us;
+        let _ = pcap.into_inner();
+        // The first SYN again, its state long given up: it keeps its number.
+        let first_len = u32::from_le_bytes(bytes[32..36].try_into().unwrap()) as usize;
+        let first_syn = bytes[40..40 + first_len].to_vec();
+        let mut tail = Pcap::new(Vec::new()).unwrap();
+        tail.ts_us = ts_us;
+        tail.frame(&first_syn).unwrap();
+        bytes.extend_from_slice(&tail.into_inner()[24..]);
+        let limit = 8 << 20;
+        let frames = track_within(bytes, limit);
+        let shed: Vec<&String> = frames
+            .iter()
+            .flat_map(|(_, problems, _)| problems)
+            .filter(|p| p.contains("memory limit"))
+            .collect();
+        assert!(shed.len() as u64 > syns / 2, "the oldest states are given up, each with a note");
+        assert!(shed[0].contains("gave up the sequence analysis of tcp.stream 0"), "{}", shed[0]);
+        let (request, _, http) = &frames[frames.len() - 3];
+        assert_eq!((*request, *http), (Some(syns as u32), true), "the real exchange is decoded");
+        assert_eq!(frames.last().map(|frame| frame.0), Some(Some(0)), "a shed conversation keeps its number");
     }
 }

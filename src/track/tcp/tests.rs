@@ -4,6 +4,7 @@ use std::net::IpAddr;
 
 use super::*;
 use crate::dissect::tcp::flag::{ACK, FIN, PSH, SYN};
+use crate::track::budget::Holder;
 
 const CLIENT: u16 = 40000;
 const SERVER: u16 = 443;
