@@ -11,7 +11,7 @@ use std::net::IpAddr;
 
 use rustc_hash::FxHashMap;
 
-use super::budget::{self, Holder, Shed};
+use super::budget::{Holder, Shed};
 use crate::dissect::udp;
 use crate::osi::Protocol;
 
@@ -42,8 +42,10 @@ struct UdpConversation {
     last_ns: i64,
 }
 
-/// What one UDP conversation costs: its entry, and its place in the age queue.
-const UDP_COST: usize = budget::entry_cost::<Key, UdpConversation>() + size_of::<(Key, u32)>();
+/// What one UDP conversation costs: its entry, with the hash map's spare room (a table is
+/// between 7/16 and 7/8 full, so an entry and its control byte count twice), and its place in
+/// the age queue.
+const UDP_COST: usize = 2 * (size_of::<Key>() + size_of::<UdpConversation>() + 1) + size_of::<(Key, u32)>();
 
 /// UDP conversations.
 #[derive(Default)]

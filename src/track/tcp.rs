@@ -22,12 +22,14 @@
 //!
 //! State per conversation is a few hundred bytes plus the unacknowledged segments, at most
 //! [`unacked::MAX_UNACKED`] per direction, each a few dozen bytes; nothing here holds segment
-//! data. The table is a [`Holder`](super::budget::Holder) of the tracker's budget, its cost a running total: under
-//! pressure it gives up the state of its oldest conversations first, keeping a tombstone (the
-//! key and its stream number) so that a conversation seen again keeps its `tcp.stream`; only
-//! once no state is left are tombstones given up, oldest first, and a conversation seen after
-//! that gets a new number. A conversation whose ports are reused lets go of its old state at
-//! once: nothing can reach it any more.
+//! data. The table is a [`Holder`](super::budget::Holder) of the tracker's budget, its cost a
+//! running total: under pressure it gives up the state of its oldest conversations first,
+//! keeping a tombstone (the key and its stream number) so that a conversation seen again keeps
+//! its `tcp.stream`; only once no state is left are tombstones given up, oldest first, and a
+//! conversation seen after that gets a new number. A conversation whose ports are reused lets
+//! go of its old state at once: nothing can reach it any more. State is not let go when a
+//! conversation closes (FIN or RST both ways): the last ACK and any retransmission after it
+//! are still analysed from it, as tshark does.
 
 use std::collections::VecDeque;
 use std::mem::size_of;
@@ -37,7 +39,6 @@ use rustc_hash::FxHashMap;
 mod table;
 pub mod unacked;
 
-use super::budget;
 use super::conversation::{Endpoint, Key};
 use crate::dissect::tcp::options::kind;
 use crate::dissect::tcp::seq::SeqNumber;
@@ -149,11 +150,18 @@ impl Conversation {
     }
 }
 
+/// What one entry of a hash map of `K` to `V` costs with the map's spare room: a hash table
+/// is between 7/16 and 7/8 full (it doubles when full), so each entry is counted twice, with
+/// its control byte. With a million conversations the maps are most of what the table holds.
+const fn hash_entry_cost<K, V>() -> usize {
+    2 * (size_of::<K>() + size_of::<V>() + 1)
+}
+
 /// What a conversation's entry in the table costs, its unacknowledged segments aside. The
 /// state is boxed: a map's spare capacity then costs a pointer, not a whole state.
-const STATE_COST: usize = budget::entry_cost::<u32, Box<Conversation>>() + size_of::<Conversation>();
+const STATE_COST: usize = hash_entry_cost::<u32, Box<Conversation>>() + size_of::<Conversation>();
 /// What a key's entry costs: the stream number it is remembered by.
-const KEY_COST: usize = budget::entry_cost::<Key, u32>();
+const KEY_COST: usize = hash_entry_cost::<Key, u32>();
 
 /// One segment, as the analysis needs it.
 pub struct Segment {
