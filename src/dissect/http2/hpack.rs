@@ -264,6 +264,10 @@ pub struct HeaderDecoder {
     decoder: Decoder<'static>,
     /// The start of a field whose end is in a fragment still to come.
     pending: Vec<u8>,
+    /// How long `pending` must grow before walking it again can get further: until then a
+    /// CONTINUATION's fragment is only appended, so a field split over many fragments is
+    /// walked a bounded number of times, not once per fragment.
+    awaiting: usize,
 }
 
 impl Default for HeaderDecoder {
@@ -282,7 +286,7 @@ impl HeaderDecoder {
     pub fn new() -> Self {
         let mut decoder = Decoder::new();
         decoder.set_max_allowed_table_size(MAX_TABLE_SIZE);
-        Self { decoder, pending: Vec::new() }
+        Self { decoder, pending: Vec::new(), awaiting: 0 }
     }
 
     /// Decodes the header block fragment a frame carries, if it carries one. A HEADERS or
@@ -308,6 +312,12 @@ impl HeaderDecoder {
         self.decode(block, true)
     }
 
+    /// The bytes the decoder holds, as the tracker's memory budget counts them: itself, the
+    /// carried-over tail, and its dynamic table at the most it may grow to.
+    pub fn cost(&self) -> usize {
+        std::mem::size_of::<Self>() + self.pending.capacity() + MAX_TABLE_SIZE
+    }
+
     /// Decodes the fields that `fragment` completes; `end_headers` says whether it is the
     /// block's last (the frame had END_HEADERS).
     pub fn decode(&mut self, fragment: &[u8], end_headers: bool) -> HeaderBlock {
@@ -318,15 +328,19 @@ impl HeaderDecoder {
             block.error = Some(DecodeError::PendingTooLong);
             return block;
         }
-        let joined;
-        let bytes: &[u8] = if carried == 0 {
-            fragment
-        } else {
-            let mut buffer = std::mem::take(&mut self.pending);
-            buffer.extend_from_slice(fragment);
-            joined = buffer;
-            &joined
+        if carried > 0 && !end_headers && carried + fragment.len() < self.awaiting {
+            self.pending.extend_from_slice(fragment);
+            return block;
+        }
+        let joined = match carried {
+            0 => None,
+            _ => {
+                let mut buffer = std::mem::take(&mut self.pending);
+                buffer.extend_from_slice(fragment);
+                Some(buffer)
+            }
         };
+        let bytes: &[u8] = joined.as_deref().unwrap_or(fragment);
         let (found, end) = walk(bytes);
         let whole_len = found.last().map_or(0, |last| last.bytes.end);
         match end {
@@ -334,7 +348,19 @@ impl HeaderDecoder {
             Some(Error::Truncated { .. }) if bytes.len() - whole_len > MAX_PENDING => {
                 block.error = Some(DecodeError::PendingTooLong);
             }
-            Some(Error::Truncated { .. }) => self.pending = bytes[whole_len..].to_vec(),
+            Some(Error::Truncated { needed }) => {
+                let tail = bytes.len() - whole_len;
+                self.awaiting = tail.saturating_add(needed.max(1));
+                if whole_len == 0
+                    && let Some(joined) = joined
+                {
+                    // Nothing of the joined bytes was whole: they are the tail, kept without
+                    // a copy.
+                    self.pending = joined;
+                    return block;
+                }
+                self.pending = bytes[whole_len..].to_vec();
+            }
             // The walk's only other stop: an integer longer than loona-hpack reads.
             Some(_) => block.error = Some(DecodeError::IntegerTooLong),
             None => {}

@@ -147,6 +147,33 @@ impl Session {
         Self::default()
     }
 
+    /// What the records and handshake messages in progress hold in memory. O(1).
+    fn buffer_cost(&self) -> usize {
+        self.directions.iter().map(|direction| direction.framer.cost() + direction.handshake.capacity()).sum()
+    }
+
+    /// What the session holds, as the memory budget counts it: itself, what it buffers, and
+    /// its keys and names at their usual sizes. O(1).
+    pub fn cost(&self) -> usize {
+        const KEYS: usize = 256;
+        let keys: usize = self.directions.iter().map(|direction| direction.candidates.len() * KEYS).sum();
+        std::mem::size_of::<Self>()
+            + self.buffer_cost()
+            + keys
+            + self.server_name.as_ref().map_or(0, String::capacity)
+            + self.alpn.as_ref().map_or(0, Vec::capacity)
+    }
+
+    /// Gives up the records and handshake messages in progress, as after a gap in both
+    /// directions: each resumes at a segment that starts a record.
+    pub fn shed(&mut self) {
+        for direction in &mut self.directions {
+            direction.framer.gap();
+            direction.handshake = Vec::new();
+            direction.unsynced = true;
+        }
+    }
+
     /// Takes one direction's newly delivered stream bytes for frame `frame`.
     pub fn feed(
         &mut self,

@@ -1,0 +1,156 @@
+//! [`Applications`] as a holder of the tracker's memory budget: a running total of what the
+//! open connections hold, and a queue of those holding buffered state, in the order they began
+//! to, from which the oldest is given up first.
+//!
+//! Invariant: `held` equals the sum of [`Application::cost`] over open connections, because
+//! every change to a connection goes through [`Applications::segment`], which accounts for it
+//! by the difference before and after; a connection is queued at most once.
+
+use std::mem::size_of;
+
+use super::{Application, Applications, Inner, Protocol, Slot};
+use crate::osi::Protocol as Handoff;
+use crate::track::budget::{Holder, Shed};
+
+impl Application {
+    /// What the connection holds, itself and its state, in bytes. O(1).
+    pub(super) fn cost(&self) -> usize {
+        size_of::<Self>() + self.buffered_streams() + self.protocol_cost()
+    }
+
+    fn buffered_streams(&self) -> usize {
+        self.streams.iter().map(|stream| stream.cost()).sum()
+    }
+
+    fn protocol_cost(&self) -> usize {
+        let outer = match &self.protocol {
+            Protocol::Tls(session) => session.cost(),
+            Protocol::Http(http) => http.cost(),
+            _ => 0,
+        };
+        let inner = match &self.inner {
+            Inner::Http(http) => http.cost(),
+            _ => 0,
+        };
+        outer + inner
+    }
+
+    /// Whether it holds state it could give up: out-of-order segments, or a message, record
+    /// or stream in progress.
+    fn holds_buffered(&self) -> bool {
+        let buffered = |http: &crate::track::http::Reader| http.buffered() > 0;
+        self.buffered_streams() > 0
+            || match &self.protocol {
+                Protocol::Tls(session) => session.buffered() > 0,
+                Protocol::Http(http) => buffered(http),
+                _ => false,
+            }
+            || matches!(&self.inner, Inner::Http(http) if buffered(http))
+    }
+
+    /// Gives up its buffered state; it goes on as after a segment the capture missed.
+    fn shed(&mut self) {
+        self.streams = Default::default();
+        match &mut self.protocol {
+            Protocol::Tls(session) => session.shed(),
+            Protocol::Http(http) => http.shed(),
+            _ => {}
+        }
+        if let Inner::Http(http) = &mut self.inner {
+            http.shed();
+        }
+    }
+}
+
+impl Applications {
+    /// What the connection in slot `index` costs now.
+    pub(super) fn cost_of(&self, index: usize) -> usize {
+        match self.by_stream.get(index) {
+            Some(Slot::Open(connection)) => connection.cost(),
+            _ => 0,
+        }
+    }
+
+    /// Accounts for what a segment changed in slot `index`, which cost `before`; queues the
+    /// connection if it began to hold buffered state.
+    pub(super) fn account(&mut self, index: usize, before: usize) {
+        let after = self.cost_of(index);
+        self.held = self.held + after - before;
+        if let Some(Slot::Open(connection)) = self.by_stream.get_mut(index)
+            && !connection.queued
+            && connection.holds_buffered()
+        {
+            connection.queued = true;
+            self.holding.push_back(index as u32);
+        }
+    }
+}
+
+impl Holder for Applications {
+    fn held(&self) -> usize {
+        self.held + self.by_stream.capacity() * size_of::<Slot>() + self.holding.capacity() * size_of::<u32>()
+    }
+
+    fn shed(&mut self) -> Option<Shed> {
+        while let Some(stream) = self.holding.pop_front() {
+            let index = stream as usize;
+            let before = self.cost_of(index);
+            let Some(Slot::Open(connection)) = self.by_stream.get_mut(index) else { continue };
+            connection.queued = false;
+            if !connection.holds_buffered() {
+                continue;
+            }
+            let (protocol, name) = match connection.protocol {
+                Protocol::Tls(_) => (Handoff::Tls, "TLS"),
+                _ => (Handoff::Http, "HTTP"),
+            };
+            connection.shed();
+            let after = connection.cost();
+            self.held = self.held + after - before;
+            return Some(Shed {
+                protocol,
+                what: format!("the buffered reassembly and {name} state of tcp.stream {stream}"),
+            });
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Segment;
+    use super::super::tests::segment;
+    use super::*;
+    use crate::track::keylog::KeyLog;
+    use crate::track::tls::Arenas;
+
+    #[test]
+    fn held_is_the_sum_of_the_connections_and_shed_gives_up_the_oldest() {
+        let keylog = KeyLog::new();
+        let mut connections = Applications::default();
+        let mut arenas = Arenas::default();
+        // Two HTTP connections, each with a request head in progress.
+        for stream in 0..2 {
+            let head = b"GET / HTTP/1.1\r\nHost: x\r\n";
+            let head =
+                Segment { stream, ports: (50000, 80), ..segment(0, 1, None, 1 + u64::from(stream), head) };
+            connections.segment(&head, &keylog, &mut arenas);
+        }
+        let sum = |connections: &Applications| (0..2).map(|index| connections.cost_of(index)).sum::<usize>();
+        assert_eq!(connections.held, sum(&connections));
+        assert!(connections.held() > sum(&connections), "slots counted too");
+        let shed = connections.shed().expect("something to give up");
+        assert!(shed.what.contains("tcp.stream 0"), "{}", shed.what);
+        assert_eq!(connections.held, sum(&connections));
+        assert!(connections.shed().expect("the second").what.contains("tcp.stream 1"));
+        assert_eq!(connections.shed(), None, "nothing buffered is left");
+        // The first connection resumes with the next request.
+        let next = Segment {
+            ports: (50000, 80),
+            ..segment(0, 100, None, 5, b"GET /next HTTP/1.1\r\nHost: x\r\n\r\n")
+        };
+        let produced = connections.segment(&next, &keylog, &mut arenas).expect("HTTP");
+        let messages: usize = produced.http.iter().map(|(_, output)| output.messages.len()).sum();
+        assert_eq!(messages, 1);
+    }
+}
