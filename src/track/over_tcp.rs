@@ -218,7 +218,7 @@ impl Applications {
             // it released of the other direction is shown on this packet.
             if let Some(ack) = segment.ack {
                 let other = 1 - segment.dir;
-                let chunks = connection.streams[other].acknowledged(ack);
+                let chunks = acknowledged(&mut connection.streams[other], connection.finished[other], ack);
                 if !chunks.is_empty() {
                     let mut released = http::Output::default();
                     gap_notes(&chunks, false, &mut released.problems);
@@ -256,7 +256,7 @@ impl Applications {
         // Data the peer acknowledged but the capture never held is given up first.
         if let Some(ack) = segment.ack {
             let other = 1 - segment.dir;
-            let chunks = connection.streams[other].acknowledged(ack);
+            let chunks = acknowledged(&mut connection.streams[other], connection.finished[other], ack);
             gap_notes(&chunks, false, &mut produced.tls.problems);
             if let Inner::Http(http) = &mut connection.inner
                 && chunks.iter().any(|chunk| matches!(chunk, Chunk::Gap(_)))
@@ -391,6 +391,13 @@ fn feed_http(
         let more = http.feed(dir, segment.frame, segment.ts_ns, bytes, false, arena);
         merge(output, more);
     }
+}
+
+/// Tells a direction's reassembly that the peer acknowledged `ack`. A FIN takes a sequence
+/// number of its own: once the direction has sent one (`finished`), the acknowledgment of it
+/// is not a byte the capture missed.
+fn acknowledged(stream: &mut Reassembler, finished: bool, ack: u32) -> Vec<Chunk> {
+    stream.acknowledged(if finished { ack.wrapping_sub(1) } else { ack })
 }
 
 /// Whether a record is a close_notify alert, in the clear or decrypted.
