@@ -451,4 +451,27 @@ mod tests {
         assert_eq!(found.len(), 1);
         assert!(matches!(end, Some(Error::Malformed(_))));
     }
+
+    #[test]
+    fn a_long_field_in_one_byte_continuations_is_appended_not_walked_again() {
+        // A literal without indexing, new name "x-long", and a 100,000-byte value (length as a
+        // 7-bit prefixed integer: 127, then 99,873 in base-128 continuation bytes).
+        let value = vec![b'v'; 100_000];
+        let mut block = vec![0x00, 6];
+        block.extend(b"x-long");
+        block.extend([0x7f, 0xa1, 0x8c, 0x06]);
+        block.extend(&value);
+        let mut decoder = HeaderDecoder::new();
+        let mut fields = Vec::new();
+        for (at, byte) in block.iter().enumerate() {
+            let decoded = decoder.decode(std::slice::from_ref(byte), at + 1 == block.len());
+            assert_eq!(decoded.error, None, "at {at}");
+            fields.extend(decoded.fields().map(|(name, value)| (name.to_vec(), value.to_vec())));
+            // Once the value's length is known, the tail waits for all of it without a walk.
+            if at > 20 && at + 1 < block.len() {
+                assert_eq!(decoder.awaiting, block.len(), "at {at}");
+            }
+        }
+        assert_eq!(fields, [(b"x-long".to_vec(), value)]);
+    }
 }
