@@ -153,4 +153,43 @@ mod tests {
         let messages: usize = produced.http.iter().map(|(_, output)| output.messages.len()).sum();
         assert_eq!(messages, 1);
     }
+
+    #[test]
+    fn over_the_tracker_limit_the_oldest_connection_gives_up_its_message_with_a_note() {
+        use crate::capture::CaptureFile;
+        use crate::testing::hostile::{Pcap, Side, TcpConnection};
+        use crate::track::{Scratch, Tracker};
+
+        // A request whose 2 MB body is buffered whole, then the next request.
+        let mut pcap = Pcap::new(Vec::new()).expect("a pcap");
+        let mut tcp = TcpConnection::new(([10, 0, 0, 1], 40_000), ([10, 0, 0, 2], 80));
+        tcp.handshake(&mut pcap).expect("written");
+        let head = b"POST /big HTTP/1.1\r\nContent-Length: 2000000\r\n\r\n";
+        tcp.send(&mut pcap, Side::Client, head).expect("written");
+        for _ in 0..2_000_000 / 10_000 {
+            tcp.send(&mut pcap, Side::Client, &[b'x'; 10_000]).expect("written");
+        }
+        tcp.send(&mut pcap, Side::Client, b"GET /next HTTP/1.1\r\n\r\n").expect("written");
+        let capture = CaptureFile::from_vec(pcap.into_inner(), "budget").expect("a capture");
+        let mut tracker = Tracker::new().with_memory_limit(1 << 20);
+        let mut problems = Vec::new();
+        let mut requests = Vec::new();
+        for frame in capture.frames() {
+            let frame = frame.expect("a frame");
+            let mut scratch = Scratch::new();
+            let packet = tracker.handle_frame(&frame, &mut scratch);
+            problems.extend(packet.problems.iter().map(|problem| problem.message.clone()));
+            if packet.layers.iter().any(|layer| layer.protocol() == Handoff::Http) {
+                requests.push(frame.number);
+            }
+            assert!(tracker.memory_held() <= (1 << 20) + 20_000, "within the limit and one frame");
+        }
+        assert_eq!(
+            problems.first().map(String::as_str),
+            Some("memory limit reached: gave up the buffered reassembly and HTTP state of tcp.stream 0")
+        );
+        // Only the next request is shown: the first was given up before its body ended.
+        let last = 4 + 1 + 2_000_000 / 10_000;
+        assert_eq!(requests, [last], "the next request is read");
+    }
 }
