@@ -121,6 +121,8 @@ pub struct Applications {
     /// Open connections holding buffered state, in the order they began to: the first is
     /// given up first. An entry whose connection no longer holds any is skipped.
     holding: std::collections::VecDeque<u32>,
+    /// How many open connections are queued in `holding`.
+    queued: usize,
 }
 
 impl Applications {
@@ -148,6 +150,7 @@ impl Applications {
             connection.finished[segment.dir] |= segment.fin;
             let other = matches!(connection.protocol, Protocol::Other);
             if other || segment.rst || connection.finished == [true, true] {
+                self.queued -= usize::from(connection.queued);
                 *slot = Slot::Passed;
             }
         }

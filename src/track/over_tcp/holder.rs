@@ -12,6 +12,9 @@ use super::{Application, Applications, Inner, Protocol, Slot};
 use crate::osi::Protocol as Handoff;
 use crate::track::budget::{Holder, Shed};
 
+/// The queue is not compacted below this many entries.
+const COMPACT_AT: usize = 1024;
+
 impl Application {
     /// What the connection holds, itself and its state, in bytes. O(1).
     pub(super) fn cost(&self) -> usize {
@@ -81,7 +84,18 @@ impl Applications {
             && connection.holds_buffered()
         {
             connection.queued = true;
+            self.queued += 1;
             self.holding.push_back(index as u32);
+        }
+        // Entries of connections that ended wait in the queue until they are reached; when
+        // they are most of it, they go, so the queue follows the open connections. Each
+        // compaction at least halves the queue: amortised O(1) per entry.
+        if self.holding.len() >= COMPACT_AT + 2 * self.queued {
+            let by_stream = &self.by_stream;
+            self.holding.retain(|&stream| {
+                matches!(by_stream.get(stream as usize), Some(Slot::Open(connection)) if connection.queued)
+            });
+            self.holding.shrink_to(2 * self.holding.len());
         }
     }
 }
@@ -97,6 +111,7 @@ impl Holder for Applications {
             let before = self.cost_of(index);
             let Some(Slot::Open(connection)) = self.by_stream.get_mut(index) else { continue };
             connection.queued = false;
+            self.queued -= 1;
             if !connection.holds_buffered() {
                 continue;
             }
@@ -191,5 +206,24 @@ mod tests {
         // Only the next request is shown: the first was given up before its body ended.
         let last = 4 + 1 + 2_000_000 / 10_000;
         assert_eq!(requests, [last], "the next request is read");
+    }
+
+    #[test]
+    fn the_queue_follows_the_open_connections() {
+        let keylog = KeyLog::new();
+        let mut connections = Applications::default();
+        let mut arenas = Arenas::default();
+        // Ten thousand connections, each holding half a head, then reset.
+        for stream in 0..10_000 {
+            let head =
+                Segment { stream, ports: (50000, 80), ..segment(0, 1, None, 1, b"GET / HTTP/1.1\r\n") };
+            connections.segment(&head, &keylog, &mut arenas);
+            let reset = Segment { stream, rst: true, ports: (80, 50000), ..segment(1, 1, None, 2, b"") };
+            connections.segment(&reset, &keylog, &mut arenas);
+        }
+        assert_eq!(connections.queued, 0);
+        assert!(connections.holding.len() <= COMPACT_AT, "{}", connections.holding.len());
+        assert_eq!(connections.held, 0, "ended connections hold nothing but their slots");
+        assert_eq!(connections.shed(), None);
     }
 }
