@@ -37,6 +37,9 @@ pub const MAX_PENDING: usize = 256 * 1024;
 pub const MAX_DECODED_LEN: usize = 256 * 1024;
 /// Fields kept from one fragment, at most: Wireshark's own limit.
 pub const MAX_FIELDS: usize = 200;
+/// The dynamic table's size limit until a size update changes it (SETTINGS_HEADER_TABLE_SIZE's
+/// initial value, RFC 9113 section 6.5.2).
+const DEFAULT_TABLE_SIZE: usize = 4096;
 /// The largest dynamic table a size update may ask for.
 pub const MAX_TABLE_SIZE: usize = 64 * 1024;
 
@@ -268,6 +271,9 @@ pub struct HeaderDecoder {
     /// CONTINUATION's fragment is only appended, so a field split over many fragments is
     /// walked a bounded number of times, not once per fragment.
     awaiting: usize,
+    /// The dynamic table's size limit as the last size update set it (RFC 7541 section 4.2):
+    /// the most its entries hold.
+    table_size: usize,
 }
 
 impl Default for HeaderDecoder {
@@ -286,7 +292,7 @@ impl HeaderDecoder {
     pub fn new() -> Self {
         let mut decoder = Decoder::new();
         decoder.set_max_allowed_table_size(MAX_TABLE_SIZE);
-        Self { decoder, pending: Vec::new(), awaiting: 0 }
+        Self { decoder, pending: Vec::new(), awaiting: 0, table_size: DEFAULT_TABLE_SIZE }
     }
 
     /// Decodes the header block fragment a frame carries, if it carries one. A HEADERS or
@@ -313,9 +319,9 @@ impl HeaderDecoder {
     }
 
     /// The bytes the decoder holds, as the tracker's memory budget counts them: itself, the
-    /// carried-over tail, and its dynamic table at the most it may grow to.
+    /// carried-over tail, and its dynamic table at the most its size limit lets it hold.
     pub fn cost(&self) -> usize {
-        std::mem::size_of::<Self>() + self.pending.capacity() + MAX_TABLE_SIZE
+        std::mem::size_of::<Self>() + self.pending.capacity() + self.table_size
     }
 
     /// Decodes the fields that `fragment` completes; `end_headers` says whether it is the
@@ -343,6 +349,9 @@ impl HeaderDecoder {
         let bytes: &[u8] = joined.as_deref().unwrap_or(fragment);
         let (found, end) = walk(bytes);
         let whole_len = found.last().map_or(0, |last| last.bytes.end);
+        for update in found.iter().filter(|found| found.representation == Representation::SizeUpdate) {
+            self.table_size = usize::try_from(update.number).unwrap_or(usize::MAX).min(MAX_TABLE_SIZE);
+        }
         match end {
             Some(Error::Truncated { .. }) if end_headers => block.error = Some(DecodeError::EndsInsideField),
             Some(Error::Truncated { .. }) if bytes.len() - whole_len > MAX_PENDING => {
