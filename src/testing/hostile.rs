@@ -6,9 +6,10 @@
 //! hundreds of megabytes costs no memory to make. Sizes are the approximate capture size in
 //! bytes; each generator stops at the first frame past it.
 
-use std::io::{self, Write};
-
+pub mod http;
 pub mod stream;
+
+use std::io::{self, Write};
 
 use super::{IPV4, TCP, ethernet, ipv4, tcp};
 use crate::dissect::tcp::flag;
@@ -48,6 +49,42 @@ pub const CLASSES: &[Class] = &[
         about: "SYNs from different endpoints, a conversation each, then one HTTP exchange",
         command: &["dissect"],
         write: |pcap, size| stream::syn_flood(pcap, size).map(drop),
+    },
+    Class {
+        name: "http1-content-length-1byte",
+        about: "HTTP/1.1 Content-Length bodies in one-byte segments",
+        command: &["dissect"],
+        write: http::content_length_1byte,
+    },
+    Class {
+        name: "http1-chunked",
+        about: "HTTP/1.1 chunked bodies, one small chunk per segment",
+        command: &["dissect"],
+        write: http::chunked,
+    },
+    Class {
+        name: "http1-head-1byte",
+        about: "HTTP/1.1 heads of 60 kB in one-byte segments",
+        command: &["dissect"],
+        write: http::head_1byte,
+    },
+    Class {
+        name: "http1-missing-packet",
+        about: "a keep-alive connection with many requests, one segment missing and acknowledged",
+        command: &["dissect"],
+        write: http::missing_packet,
+    },
+    Class {
+        name: "http2-endless-data",
+        about: "an HTTP/2 stream whose DATA never ends",
+        command: &["dissect"],
+        write: http::http2_endless_data,
+    },
+    Class {
+        name: "http2-new-stream-ids",
+        about: "HTTP/2 frames each on a new stream id, none ending its stream",
+        command: &["dissect"],
+        write: http::http2_new_stream_ids,
     },
 ];
 

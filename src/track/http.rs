@@ -5,16 +5,27 @@
 //! most [`MAX_MESSAGE`] bytes (head and body), an HTTP/2 frame at most its 2^24-1 length but
 //! here [`MAX_MESSAGE`]; beyond that the direction stops being read, with a problem noted. A
 //! unit is reported on the frame that completes it, as Wireshark does.
+//!
+//! Reading keeps its place: a head is searched for its end only in the bytes that are new, and
+//! a body is read by a [`BodyReader`] that is fed each byte once, so a message that arrives a
+//! byte at a time costs the same per byte as one that arrives whole. HTTP/2 streams are kept
+//! by [`streams::Streams`], bounded in number and in what each body keeps. [`Reader::cost`]
+//! says, in O(1), what the reader holds, for the tracker's memory budget.
+
+mod head;
+mod streams;
 
 use std::collections::VecDeque;
+use std::mem::size_of;
 use std::ops::Range;
 
-use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
 use crate::dissect::error::Error;
-use crate::dissect::http1::{self, BodyLen, BodyReader, Conversation};
-use crate::dissect::http2::{self, FrameType, HeaderBlock, HeaderDecoder, Payload};
+use crate::dissect::http1::{self, BodyReader, Conversation};
+use crate::dissect::http2::{self, HeaderBlock, HeaderDecoder};
+use head::HeadScan;
+use streams::Streams;
 
 /// The most one direction buffers for one message or frame.
 pub const MAX_MESSAGE: usize = 4 << 20;
@@ -52,16 +63,38 @@ pub struct Output {
 #[derive(Default)]
 struct Direction {
     buffer: Vec<u8>,
-    parts: SmallVec<[(u64, usize); 4]>,
+    /// The frames the buffered bytes came from, and how many each gave, oldest first.
+    parts: VecDeque<(u64, usize)>,
+    /// How far the message at the start of the buffer has been read.
+    progress: Progress,
     decoder: Option<HeaderDecoder>,
     preface_done: bool,
     /// The head of the message in progress was already shown.
     head_shown: bool,
     /// The stream stopped being HTTP.
     lost: bool,
+    /// Bytes of the stream were missed: what follows is passed over until a segment starts
+    /// like an HTTP/1.x message.
+    resync: bool,
     /// A message too large to keep: its head, and the reader that finds where its body ends
     /// while the body's bytes are passed over.
     oversized: Option<(Vec<u8>, BodyReader)>,
+}
+
+/// How far an HTTP/1.x message at the start of a direction's buffer has been read, so that
+/// the next bytes are read from there and not from the message's start.
+enum Progress {
+    /// Its head has not ended yet; the scan says how far it was searched.
+    Head(HeadScan),
+    /// Its head is `head_len` bytes and says the body is framed so; `reader` has read `read`
+    /// bytes of the body after it.
+    Body { head_len: usize, framing: http1::Framing, reader: BodyReader, read: usize },
+}
+
+impl Default for Progress {
+    fn default() -> Self {
+        Self::Head(HeadScan::default())
+    }
 }
 
 struct Request {
@@ -74,14 +107,6 @@ struct Request {
     prev_request_in: Option<u64>,
 }
 
-#[derive(Default)]
-struct StreamBody {
-    data: Vec<u8>,
-    data_frames: u32,
-    content_type: Vec<u8>,
-    has_data: bool,
-}
-
 /// Reads the HTTP/1.x or HTTP/2 one TCP connection carries, both directions, keeping what
 /// spans segments (a message in progress, HPACK tables, each stream's body).
 #[derive(Default)]
@@ -90,7 +115,7 @@ pub struct Reader {
     tls: bool,
     http2: bool,
     ledger: Ledger,
-    streams: FxHashMap<(usize, u32), StreamBody>,
+    streams: Streams,
 }
 
 /// The requests and responses of an HTTP/1.x connection so far.
@@ -101,7 +126,12 @@ struct Ledger {
     count: u32,
     last_request_frame: Option<u64>,
     last_response_frame: Option<u64>,
+    /// Bytes the requests' methods and URIs hold.
+    text_bytes: usize,
 }
+
+/// Spare capacity a direction's buffer may keep beyond twice what it holds.
+const SPARE_CAPACITY: usize = 64 * 1024;
 
 /// How many requests may wait for their responses before the oldest is forgotten.
 const MAX_OUTSTANDING: usize = 1024;
@@ -129,6 +159,12 @@ impl Reader {
         if direction.lost || nothing_new {
             return output;
         }
+        if direction.resync {
+            if !http1::starts_like_http(bytes) {
+                return output;
+            }
+            direction.resync = false;
+        }
         let mut bytes = bytes;
         if direction.oversized.is_some() || direction.buffer.len() + bytes.len() > MAX_MESSAGE {
             match self.pass_over(dir, frame, ts_ns, bytes, fin, arena, &mut output) {
@@ -139,9 +175,9 @@ impl Reader {
         let direction = &mut self.directions[dir];
         direction.buffer.extend_from_slice(bytes);
         if !bytes.is_empty() {
-            match direction.parts.last_mut() {
+            match direction.parts.back_mut() {
                 Some((last, len)) if *last == frame => *len += bytes.len(),
-                _ => direction.parts.push((frame, bytes.len())),
+                _ => direction.parts.push_back((frame, bytes.len())),
             }
         }
         let consumed = if self.http2 {
@@ -151,20 +187,28 @@ impl Reader {
         };
         let direction = &mut self.directions[dir];
         direction.buffer.drain(..consumed);
+        // A buffer that held a large message gives its memory back once the message is read.
+        if direction.buffer.capacity() > SPARE_CAPACITY + 2 * direction.buffer.len() {
+            direction.buffer.shrink_to(direction.buffer.len() * 2);
+        }
         let mut left = consumed;
         let mut first_parts = SmallVec::new();
-        while left > 0 && !direction.parts.is_empty() {
-            let (part_frame, len) = direction.parts[0];
+        while left > 0 {
+            let Some(front) = direction.parts.front_mut() else { break };
+            let (part_frame, len) = *front;
             let take = len.min(left);
             if output.segments.is_empty() {
                 first_parts.push((part_frame, take));
             }
             left -= take;
             if take == len {
-                direction.parts.remove(0);
+                direction.parts.pop_front();
             } else {
-                direction.parts[0].1 -= take;
+                front.1 -= take;
             }
+        }
+        if direction.parts.capacity() > 64 && direction.parts.len() < direction.parts.capacity() / 4 {
+            direction.parts.shrink_to_fit();
         }
         if first_parts.len() > 1 {
             output.segments = first_parts;
@@ -209,8 +253,9 @@ impl Reader {
             let mut reader = head.1;
             // What of the body was already buffered is read first.
             let buffered = direction.buffer.split_off(head.0.len());
-            direction.buffer.clear();
-            direction.parts.clear();
+            direction.buffer = Vec::new();
+            direction.parts = VecDeque::new();
+            direction.progress = Progress::default();
             let _ = reader.feed(&buffered);
             direction.oversized = Some((head.0, reader));
             output.problems.push(format!("an HTTP body over {MAX_MESSAGE} bytes is passed over, not kept"));
@@ -230,6 +275,7 @@ impl Reader {
             return None;
         }
         let (head, _) = direction.oversized.take()?;
+        direction.head_shown = false;
         // The message is shown with its head only, on the frame its body ends in.
         if let Ok((_, message)) = http1::parse(&head) {
             let conversation = self.ledger.context(&message, self.tls, frame, ts_ns);
@@ -238,6 +284,8 @@ impl Reader {
         Some(&bytes[progress.consumed.min(bytes.len())..])
     }
 
+    /// Reads the HTTP/1.x messages the buffer completes, from where the last call left off;
+    /// returns how many bytes they took.
     fn http1_messages(
         &mut self,
         dir: usize,
@@ -249,47 +297,71 @@ impl Reader {
     ) -> usize {
         let mut at = 0;
         loop {
-            let head_shown = self.directions[dir].head_shown;
-            let input = &self.directions[dir].buffer[at..];
+            let direction = &mut self.directions[dir];
+            let input = &direction.buffer[at..];
             if input.is_empty() {
                 return at;
             }
-            let (rest, message) = match http1::parse(input) {
-                Ok(parsed) => parsed,
-                Err(nom::Err::Error(Error::Truncated { .. })) => return at,
-                Err(_) => {
-                    output.problems.push("the stream stopped looking like HTTP".to_owned());
-                    self.directions[dir].lost = true;
-                    return self.directions[dir].buffer.len();
-                }
-            };
-            let head_len = message.head_len();
-            let method = if message.is_request() { None } else { self.ledger.next_method() };
-            let body = match http1::body_len(message.framing(method.as_deref()), rest) {
-                Ok(BodyLen::Complete(len)) => len,
-                Ok(BodyLen::UntilClose) if fin => rest.len(),
-                Ok(_) => {
-                    if !head_shown {
-                        output.pending_head = Some(copy(arena, &input[..head_len]));
-                        self.directions[dir].head_shown = true;
+            if let Progress::Head(scan) = &mut direction.progress {
+                let parsed = loop {
+                    if !scan.next_candidate(input) {
+                        break None;
                     }
-                    return at;
-                }
+                    match http1::parse(input) {
+                        Err(nom::Err::Error(Error::Truncated { .. })) => continue,
+                        parsed => break Some(parsed),
+                    }
+                };
+                let message = match parsed {
+                    None => return at,
+                    Some(Ok((_, message))) => message,
+                    Some(Err(_)) => {
+                        output.problems.push("the stream stopped looking like HTTP".to_owned());
+                        direction.lost = true;
+                        return direction.buffer.len();
+                    }
+                };
+                let method = if message.is_request() { None } else { self.ledger.next_method() };
+                let framing = message.framing(method.as_deref());
+                let reader = BodyReader::new(framing);
+                direction.progress =
+                    Progress::Body { head_len: message.head_len(), framing, reader, read: 0 };
+            }
+            let Progress::Body { head_len, framing, reader, read } = &mut direction.progress else {
+                return at;
+            };
+            let head_len = *head_len;
+            let progress = match reader.feed(&input[head_len + *read..]) {
+                Ok(progress) => progress,
                 Err(_) => {
                     output.problems.push("an HTTP body's chunk framing is malformed".to_owned());
-                    self.directions[dir].lost = true;
-                    return self.directions[dir].buffer.len();
+                    direction.lost = true;
+                    return direction.buffer.len();
                 }
             };
-            let total = head_len + body;
+            *read += progress.consumed;
+            let until_close = *framing == http1::Framing::UntilClose && fin;
+            if !(progress.complete || until_close) {
+                if !direction.head_shown {
+                    output.pending_head = Some(copy(arena, &input[..head_len]));
+                    direction.head_shown = true;
+                }
+                return at;
+            }
+            let total = head_len + *read;
+            direction.progress = Progress::default();
+            direction.head_shown = false;
+            // The head is read again, once, for what the ledger needs of it.
+            let Ok((_, message)) = http1::parse(&input[..head_len]) else { return at + total };
             let context = self.ledger.context(&message, self.tls, frame, ts_ns);
             let range = copy(arena, &input[..total]);
             output.messages.push((range, head_len, context));
-            self.directions[dir].head_shown = false;
             at += total;
         }
     }
 
+    /// Reads the HTTP/2 preface and frames the buffer completes; returns how many bytes they
+    /// took.
     fn http2_units(&mut self, dir: usize, arena: &mut Vec<u8>, output: &mut Output) -> usize {
         let direction = &mut self.directions[dir];
         let mut at = 0;
@@ -317,30 +389,81 @@ impl Reader {
             let len = frame.bytes().len();
             let headers =
                 frame.header_block_fragment().map(|fragment| decoder.decode(fragment, frame.ends_headers()));
-            let stream = self.streams.entry((dir, frame.stream_id())).or_default();
-            if frame.kind() == FrameType::Data {
-                stream.data.extend_from_slice(frame.data());
-                stream.data_frames += 1;
-                if let Ok(Payload::Data { data, .. }) = frame.payload()
-                    && !data.is_empty()
-                {
-                    stream.has_data = true;
-                }
-            }
-            if let Some(content_type) = headers.as_ref().and_then(|block| block.get("content-type")) {
-                stream.content_type = content_type.to_vec();
-            }
-            let single_data = frame.kind() == FrameType::Data && stream.data_frames == 1;
-            let body =
-                (frame.ends_stream() && !single_data && !stream.data.is_empty()).then(|| stream.data.clone());
-            let body_type = (frame.ends_stream() && stream.has_data).then(|| stream.content_type.clone());
+            let (body, body_type) = self.streams.frame(dir, &frame, headers.as_ref(), &mut output.problems);
             let range = copy(arena, &direction.buffer[at..at + len]);
             output.frames.push(CompletedFrame { range, headers, body, body_type });
-            if frame.ends_stream() {
-                self.streams.remove(&(dir, frame.stream_id()));
-            }
             at += len;
         }
+    }
+
+    /// The bytes the reader holds now, as the tracker's budget counts them: its buffers,
+    /// header tables, streams and the requests waiting for responses. O(1).
+    pub fn cost(&self) -> usize {
+        let directions: usize = self
+            .directions
+            .iter()
+            .map(|direction| {
+                direction.buffer.capacity()
+                    + direction.parts.capacity() * size_of::<(u64, usize)>()
+                    + direction.decoder.as_ref().map_or(0, HeaderDecoder::cost)
+                    + direction.oversized.as_ref().map_or(0, |(head, _)| head.capacity())
+            })
+            .sum();
+        size_of::<Self>()
+            + directions
+            + self.streams.cost()
+            + self.ledger.requests.capacity() * size_of::<Request>()
+            + self.ledger.text_bytes
+    }
+
+    /// What the reader buffers for messages and streams in progress, in bytes. O(1).
+    pub fn buffered(&self) -> usize {
+        let directions: usize = self
+            .directions
+            .iter()
+            .map(|direction| {
+                direction.buffer.len() + direction.oversized.as_ref().map_or(0, |(head, _)| head.len())
+            })
+            .sum();
+        directions + self.streams.cost()
+    }
+
+    /// Told that bytes of direction `dir` were not captured: the message in progress is given
+    /// up, and reading resumes at the next segment that starts an HTTP/1.x message. HTTP/2
+    /// cannot find its frames again: that direction stops being read.
+    pub fn gap(&mut self, dir: usize) {
+        let direction = &mut self.directions[dir];
+        direction.buffer = Vec::new();
+        direction.parts = VecDeque::new();
+        direction.progress = Progress::default();
+        direction.oversized = None;
+        direction.head_shown = false;
+        if self.http2 {
+            direction.lost = true;
+        } else {
+            direction.resync = true;
+        }
+    }
+
+    /// Gives up what the reader buffers for messages and streams in progress, to stay within
+    /// the memory budget. Each direction resumes at the next segment that starts a message
+    /// (HTTP/1.x), or stops being read (HTTP/2, whose frames cannot be found again). What it
+    /// held is given up only if it held something.
+    pub fn shed(&mut self) {
+        for dir in 0..2 {
+            let direction = &self.directions[dir];
+            if !direction.buffer.is_empty() || direction.oversized.is_some() {
+                self.gap(dir);
+            }
+        }
+        self.streams = Streams::default();
+    }
+}
+
+impl Request {
+    /// What its method and URI hold on the heap.
+    fn text_bytes(&self) -> usize {
+        self.method.capacity() + self.uri.as_ref().map_or(0, String::capacity)
     }
 }
 
@@ -360,10 +483,12 @@ impl Ledger {
             self.count += 1;
             context.number = Some(self.count);
             context.prev_request_in = self.last_request_frame;
-            if self.requests.len() == MAX_OUTSTANDING {
-                self.requests.pop_front();
+            if self.requests.len() == MAX_OUTSTANDING
+                && let Some(oldest) = self.requests.pop_front()
+            {
+                self.text_bytes -= oldest.text_bytes();
             }
-            self.requests.push_back(Request {
+            let request = Request {
                 frame,
                 ts_ns,
                 number: self.count,
@@ -371,7 +496,9 @@ impl Ledger {
                 uri: message.full_uri(tls).map(|uri| uri.to_string()),
                 prev_request_in: self.last_request_frame,
                 answered: false,
-            });
+            };
+            self.text_bytes += request.text_bytes();
+            self.requests.push_back(request);
             self.last_request_frame = Some(frame);
         } else if let Some(status) = message.status() {
             context.prev_response_in = self.last_response_frame;
@@ -404,55 +531,4 @@ fn copy(arena: &mut Vec<u8>, bytes: &[u8]) -> Range<usize> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn feed(connection: &mut Reader, dir: usize, frame: u64, bytes: &[u8]) -> Output {
-        let mut arena = Vec::new();
-        connection.feed(dir, frame, 0, bytes, false, &mut arena)
-    }
-
-    #[test]
-    fn a_response_is_shown_on_the_frame_that_completes_it_and_tied_to_its_request() {
-        let mut connection = Reader::new(false, false);
-        let request = feed(&mut connection, 0, 1, b"GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
-        assert_eq!(request.messages.len(), 1);
-        let head = feed(&mut connection, 1, 2, b"HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nab");
-        assert!(head.messages.is_empty() && head.pending_head.is_some() && head.pending);
-        let rest = feed(&mut connection, 1, 3, b"cd");
-        let [(_, head_len, conversation)] = rest.messages.as_slice() else { panic!("{rest:?}") };
-        assert_eq!(*head_len, 38);
-        assert_eq!(conversation.request_in, Some(1));
-        assert_eq!(conversation.request_uri.as_deref(), Some("http://h/a"));
-        assert_eq!(rest.segments.as_slice(), [(2, 40), (3, 2)]);
-    }
-
-    #[test]
-    fn a_body_over_the_cap_is_passed_over_and_the_connection_is_still_read() {
-        let mut connection = Reader::new(false, false);
-        feed(&mut connection, 0, 1, b"GET /big HTTP/1.1\r\nHost: h\r\n\r\n");
-        let length = MAX_MESSAGE + 100_000;
-        let head = format!("HTTP/1.1 200 OK\r\nContent-Length: {length}\r\n\r\n");
-        feed(&mut connection, 1, 2, head.as_bytes());
-        let block = vec![b'x'; 65536];
-        let mut sent = 0;
-        let mut frame = 3;
-        let mut shown = None;
-        while sent < length {
-            let take = block.len().min(length - sent);
-            let output = feed(&mut connection, 1, frame, &block[..take]);
-            assert!(connection.directions[1].buffer.len() <= MAX_MESSAGE, "never buffers past the cap");
-            if !output.messages.is_empty() {
-                shown = Some(frame);
-            }
-            sent += take;
-            frame += 1;
-        }
-        assert_eq!(shown, Some(frame - 1), "the response is shown where its body ends");
-        // The next exchange on the connection is read as usual.
-        assert_eq!(
-            feed(&mut connection, 0, frame, b"GET /next HTTP/1.1\r\nHost: h\r\n\r\n").messages.len(),
-            1
-        );
-    }
-}
+mod tests;

@@ -6,6 +6,14 @@
 //! record makes it TLS, as Wireshark's heuristic does, on any port), else its port. Until a
 //! connection is known to carry a protocol rttscope reads, nothing of it is copied or held; a
 //! connection that carries something else is never reassembled at all.
+//!
+//! [`Applications`] is a [`Holder`] of the memory budget: it keeps a running total of what its
+//! open connections hold (reassembly, TLS and HTTP state) and, asked to shed, gives up the
+//! buffered state of the connection that has held some longest; that connection then goes on
+//! from its next message or record, as after a segment the capture missed. A connection
+//! that is over, or that carries nothing rttscope reads, costs only its slot.
+
+mod holder;
 
 use std::ops::Range;
 
@@ -77,6 +85,17 @@ enum Inner {
     Other,
 }
 
+/// What a `tcp.stream` number's slot holds.
+#[derive(Default)]
+enum Slot {
+    /// No segment that needs remembering yet.
+    #[default]
+    Empty,
+    /// Over, or carrying nothing rttscope reads: its segments are passed through untouched.
+    Passed,
+    Open(Box<Application>),
+}
+
 struct Application {
     streams: [Reassembler; 2],
     protocol: Protocol,
@@ -86,21 +105,30 @@ struct Application {
     /// Which directions have sent their FIN.
     finished: [bool; 2],
     on_http_port: bool,
+    /// The connection is in [`Applications`]' queue of those holding buffered state.
+    queued: bool,
 }
 
 /// What every TCP connection carries (its application side), by `tcp.stream`.
 #[derive(Default)]
 pub struct Applications {
     /// By `tcp.stream`, which numbers connections densely from 0.
-    by_stream: Vec<Option<Box<Application>>>,
+    by_stream: Vec<Slot>,
     /// What decides a connection's protocol.
     dispatch: Dispatch,
+    /// What the open connections hold, kept as a running total.
+    held: usize,
+    /// Open connections holding buffered state, in the order they began to: the first is
+    /// given up first. An entry whose connection no longer holds any is skipped.
+    holding: std::collections::VecDeque<u32>,
+    /// How many open connections are queued in `holding`.
+    queued: usize,
 }
 
 impl Applications {
     /// No connections yet; their protocols are decided by `dispatch`.
     pub fn new(dispatch: Dispatch) -> Self {
-        Self { by_stream: Vec::new(), dispatch }
+        Self { dispatch, ..Self::default() }
     }
 
     /// Takes one segment; `None` when its connection carries nothing rttscope reads, so the
@@ -113,42 +141,57 @@ impl Applications {
         keylog: &KeyLog,
         arenas: &mut Arenas,
     ) -> Option<Produced> {
+        let index = segment.stream as usize;
+        let before = self.cost_of(index);
         let produced = self.read(segment, keylog, arenas);
-        if let Some(Some(connection)) = self.by_stream.get_mut(segment.stream as usize) {
+        if let Some(slot) = self.by_stream.get_mut(index)
+            && let Slot::Open(connection) = slot
+        {
             connection.finished[segment.dir] |= segment.fin;
-            if segment.rst || connection.finished == [true, true] {
-                connection.close();
+            let other = matches!(connection.protocol, Protocol::Other);
+            if other || segment.rst || connection.finished == [true, true] {
+                self.queued -= usize::from(connection.queued);
+                *slot = Slot::Passed;
             }
         }
+        self.account(index, before);
         produced
     }
 
     fn read(&mut self, segment: &Segment<'_>, keylog: &KeyLog, arenas: &mut Arenas) -> Option<Produced> {
         let index = segment.stream as usize;
         if self.by_stream.len() <= index {
-            self.by_stream.resize_with(index + 1, || None);
+            self.by_stream.resize_with(index + 1, Slot::default);
         }
         let dispatch = &self.dispatch;
-        let connection = self.by_stream[index].get_or_insert_with(|| {
+        let slot = &mut self.by_stream[index];
+        if let Slot::Empty = slot {
             // A port handed to HTTP/2 (by --decode-as) is read so from its first byte. One
             // handed to TLS is read as TLS if its first data is a TLS record, which the TLS
             // heuristic tries first anyway (tshark's TLS refuses other bytes, which then go
             // through the heuristics as on any port); one handed to HTTP (its registered
-            // ports) waits for the heuristics first.
+            // ports) waits for the heuristics first. A segment that brings nothing to
+            // remember (a SYN or an ACK of a connection not yet read) makes nothing.
             let by_port = dispatch.tcp_port(segment.ports);
             let protocol = match by_port {
                 Some(Handoff::Http2) => Protocol::Http(Box::new(http::Reader::new(false, true))),
                 _ => Protocol::Undecided,
             };
-            Box::new(Application {
+            let remembered = !segment.payload.is_empty() || segment.fin || segment.rst;
+            if !remembered && matches!(protocol, Protocol::Undecided) {
+                return None;
+            }
+            *slot = Slot::Open(Box::new(Application {
                 streams: Default::default(),
                 protocol,
                 inner: Inner::Undecided,
                 looked_at: 0,
                 finished: [false; 2],
                 on_http_port: by_port == Some(Handoff::Http),
-            })
-        });
+                queued: false,
+            }));
+        }
+        let Slot::Open(connection) = slot else { return None };
         if matches!(connection.protocol, Protocol::Undecided) && !segment.payload.is_empty() {
             connection.looked_at += 1;
             let found = dispatch::heuristic(dispatch::TCP_HEURISTICS, segment.payload);
@@ -174,6 +217,20 @@ impl Applications {
         }
         if let Protocol::Http(http) = &mut connection.protocol {
             produced.consumed = !segment.payload.is_empty();
+            // Data the peer acknowledged but the capture never held is given up first: what
+            // it released of the other direction is shown on this packet.
+            if let Some(ack) = segment.ack {
+                let other = 1 - segment.dir;
+                let chunks = acknowledged(&mut connection.streams[other], connection.finished[other], ack);
+                if !chunks.is_empty() {
+                    let mut released = http::Output::default();
+                    gap_notes(&chunks, false, &mut released.problems);
+                    feed_http(http, other, segment, &chunks, &mut arenas.stream, &mut released);
+                    released.pending = false;
+                    released.pending_head = None;
+                    produced.http.push((Source::Stream, released));
+                }
+            }
             let accepted = connection.streams[segment.dir].accept(
                 segment.seq,
                 segment.syn,
@@ -183,16 +240,7 @@ impl Applications {
             produced.duplicate = accepted.duplicate;
             let mut output = http::Output::default();
             gap_notes(&accepted.chunks, accepted.overflowed, &mut output.problems);
-            for chunk in &accepted.chunks {
-                let bytes = match chunk {
-                    Chunk::Segment { start, len } => &segment.payload[*start..start + len],
-                    Chunk::Held { bytes, .. } => bytes.as_slice(),
-                    Chunk::Gap(_) => continue,
-                };
-                let more =
-                    http.feed(segment.dir, segment.frame, segment.ts_ns, bytes, false, &mut arenas.stream);
-                merge(&mut output, more);
-            }
+            feed_http(http, segment.dir, segment, &accepted.chunks, &mut arenas.stream, &mut output);
             if segment.fin {
                 let more =
                     http.feed(segment.dir, segment.frame, segment.ts_ns, &[], true, &mut arenas.stream);
@@ -211,8 +259,13 @@ impl Applications {
         // Data the peer acknowledged but the capture never held is given up first.
         if let Some(ack) = segment.ack {
             let other = 1 - segment.dir;
-            let chunks = connection.streams[other].acknowledged(ack);
+            let chunks = acknowledged(&mut connection.streams[other], connection.finished[other], ack);
             gap_notes(&chunks, false, &mut produced.tls.problems);
+            if let Inner::Http(http) = &mut connection.inner
+                && chunks.iter().any(|chunk| matches!(chunk, Chunk::Gap(_)))
+            {
+                http.gap(other);
+            }
             if !chunks.is_empty() {
                 let feeds = feeds(&chunks, segment.payload);
                 let output = session.feed(other, segment.frame, &feeds, keylog, arenas);
@@ -226,6 +279,11 @@ impl Applications {
             connection.streams[segment.dir].accept(segment.seq, segment.syn, segment.frame, segment.payload);
         produced.duplicate = accepted.duplicate;
         gap_notes(&accepted.chunks, accepted.overflowed, &mut produced.tls.problems);
+        if let Inner::Http(http) = &mut connection.inner
+            && accepted.chunks.iter().any(|chunk| matches!(chunk, Chunk::Gap(_)))
+        {
+            http.gap(segment.dir);
+        }
         if !accepted.chunks.is_empty() {
             let feeds = feeds(&accepted.chunks, segment.payload);
             let output = session.feed(segment.dir, segment.frame, &feeds, keylog, arenas);
@@ -304,21 +362,45 @@ impl Applications {
 
     /// The TLS session of a connection, if it carries one.
     pub fn tls(&self, stream: u32) -> Option<&Session> {
-        match &self.by_stream.get(stream as usize)?.as_ref()?.protocol {
-            Protocol::Tls(session) => Some(session),
+        match self.by_stream.get(stream as usize)? {
+            Slot::Open(connection) => match &connection.protocol {
+                Protocol::Tls(session) => Some(session),
+                _ => None,
+            },
             _ => None,
         }
     }
 }
 
-impl Application {
-    /// Lets go of everything the connection holds; later segments of it (retransmissions,
-    /// stray ACKs) are shown as they are.
-    fn close(&mut self) {
-        self.streams = Default::default();
-        self.protocol = Protocol::Other;
-        self.inner = Inner::Other;
+/// Feeds the stream bytes of `chunks` (from `dir`, for `segment`'s frame) to an HTTP reader; a
+/// gap makes the reader give up the message it was in and wait for the next one.
+fn feed_http(
+    http: &mut http::Reader,
+    dir: usize,
+    segment: &Segment<'_>,
+    chunks: &[Chunk],
+    arena: &mut Vec<u8>,
+    output: &mut http::Output,
+) {
+    for chunk in chunks {
+        let bytes = match chunk {
+            Chunk::Segment { start, len } => &segment.payload[*start..start + len],
+            Chunk::Held { bytes, .. } => bytes.as_slice(),
+            Chunk::Gap(_) => {
+                http.gap(dir);
+                continue;
+            }
+        };
+        let more = http.feed(dir, segment.frame, segment.ts_ns, bytes, false, arena);
+        merge(output, more);
     }
+}
+
+/// Tells a direction's reassembly that the peer acknowledged `ack`. A FIN takes a sequence
+/// number of its own: once the direction has sent one (`finished`), the acknowledgment of it
+/// is not a byte the capture missed.
+fn acknowledged(stream: &mut Reassembler, finished: bool, ack: u32) -> Vec<Chunk> {
+    stream.acknowledged(if finished { ack.wrapping_sub(1) } else { ack })
 }
 
 /// Whether a record is a close_notify alert, in the clear or decrypted.
@@ -389,7 +471,7 @@ mod tests {
     use super::*;
     use crate::testing::tls_record as record;
 
-    fn segment(dir: usize, seq: u32, ack: Option<u32>, frame: u64, payload: &[u8]) -> Segment<'_> {
+    pub(super) fn segment(dir: usize, seq: u32, ack: Option<u32>, frame: u64, payload: &[u8]) -> Segment<'_> {
         Segment {
             stream: 0,
             dir,
@@ -439,10 +521,9 @@ mod tests {
         connections.segment(&segment(0, 1, None, 1, &first), &keylog, &mut arenas);
         // Out-of-order data held, then a reset.
         connections.segment(&segment(0, 5000, None, 2, &[1; 1000]), &keylog, &mut arenas);
-        let held = |connections: &Applications| {
-            connections.by_stream[0]
-                .as_ref()
-                .map_or(0, |c| c.streams.iter().map(Reassembler::held_bytes).sum())
+        let held = |connections: &Applications| match &connections.by_stream[0] {
+            Slot::Open(c) => c.streams.iter().map(Reassembler::held_bytes).sum(),
+            _ => 0,
         };
         assert_eq!(held(&connections), 1000);
         let reset = Segment { rst: true, ..segment(1, 1, None, 3, &[]) };

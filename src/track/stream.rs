@@ -130,11 +130,18 @@ impl Reassembler {
     /// to the capture, so stop waiting for it.
     pub fn acknowledged(&mut self, ack: u32) -> Vec<Chunk> {
         let mut chunks = Vec::new();
+        let ack = SeqNumber(ack);
+        // Nothing held: the data up to the acknowledgment was sent, and the capture missed it.
+        if let (Some(next), None) = (self.next_seq, self.held.first_key_value())
+            && ack.is_after(next)
+        {
+            self.skip_to(ack, &mut chunks);
+            return chunks;
+        }
         let (Some(next), Some((&first, _))) = (self.next_seq, self.held.first_key_value()) else {
             return chunks;
         };
         let first_seq = self.seq_at(first);
-        let ack = SeqNumber(ack);
         if ack.is_after(next) && first_seq.is_after(next) && !ack.is_before(first_seq) {
             self.skip_to(first_seq, &mut chunks);
             self.drain(&mut chunks);

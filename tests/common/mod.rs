@@ -89,14 +89,17 @@ pub struct Measured {
 }
 
 /// Runs the rttscope binary with `args`, its output written to files (so that a large output
-/// cannot block it), and reads its peak memory from `wait4`.
+/// cannot block it), and reads its peak memory from `wait4`. The binary runs under a shell that
+/// forks it: a process's peak carries over `exec`, so a child spawned straight from the test
+/// would report the test process's own peak if that were larger.
 #[allow(clippy::zombie_processes, reason = "wait4 reaps the child, which Child cannot see")]
 pub fn rttscope_measured(args: &[&str]) -> Measured {
     use std::os::unix::process::ExitStatusExt;
     let dir = tempfile::tempdir().expect("a temporary directory");
     let out_path = dir.path().join("stdout");
     let err_path = dir.path().join("stderr");
-    let child = Command::new(env!("CARGO_BIN_EXE_rttscope"))
+    let child = Command::new("sh")
+        .args(["-c", r#""$0" "$@"; status=$?; exit $status"#, env!("CARGO_BIN_EXE_rttscope")])
         .args(args)
         .stdout(std::fs::File::create(&out_path).expect("stdout file"))
         .stderr(std::fs::File::create(&err_path).expect("stderr file"))

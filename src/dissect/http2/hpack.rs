@@ -37,6 +37,9 @@ pub const MAX_PENDING: usize = 256 * 1024;
 pub const MAX_DECODED_LEN: usize = 256 * 1024;
 /// Fields kept from one fragment, at most: Wireshark's own limit.
 pub const MAX_FIELDS: usize = 200;
+/// The dynamic table's size limit until a size update changes it (SETTINGS_HEADER_TABLE_SIZE's
+/// initial value, RFC 9113 section 6.5.2).
+const DEFAULT_TABLE_SIZE: usize = 4096;
 /// The largest dynamic table a size update may ask for.
 pub const MAX_TABLE_SIZE: usize = 64 * 1024;
 
@@ -264,6 +267,13 @@ pub struct HeaderDecoder {
     decoder: Decoder<'static>,
     /// The start of a field whose end is in a fragment still to come.
     pending: Vec<u8>,
+    /// How long `pending` must grow before walking it again can get further: until then a
+    /// CONTINUATION's fragment is only appended, so a field split over many fragments is
+    /// walked a bounded number of times, not once per fragment.
+    awaiting: usize,
+    /// The dynamic table's size limit as the last size update set it (RFC 7541 section 4.2):
+    /// the most its entries hold.
+    table_size: usize,
 }
 
 impl Default for HeaderDecoder {
@@ -282,7 +292,7 @@ impl HeaderDecoder {
     pub fn new() -> Self {
         let mut decoder = Decoder::new();
         decoder.set_max_allowed_table_size(MAX_TABLE_SIZE);
-        Self { decoder, pending: Vec::new() }
+        Self { decoder, pending: Vec::new(), awaiting: 0, table_size: DEFAULT_TABLE_SIZE }
     }
 
     /// Decodes the header block fragment a frame carries, if it carries one. A HEADERS or
@@ -308,6 +318,12 @@ impl HeaderDecoder {
         self.decode(block, true)
     }
 
+    /// The bytes the decoder holds, as the tracker's memory budget counts them: itself, the
+    /// carried-over tail, and its dynamic table at the most its size limit lets it hold.
+    pub fn cost(&self) -> usize {
+        std::mem::size_of::<Self>() + self.pending.capacity() + self.table_size
+    }
+
     /// Decodes the fields that `fragment` completes; `end_headers` says whether it is the
     /// block's last (the frame had END_HEADERS).
     pub fn decode(&mut self, fragment: &[u8], end_headers: bool) -> HeaderBlock {
@@ -318,23 +334,42 @@ impl HeaderDecoder {
             block.error = Some(DecodeError::PendingTooLong);
             return block;
         }
-        let joined;
-        let bytes: &[u8] = if carried == 0 {
-            fragment
-        } else {
-            let mut buffer = std::mem::take(&mut self.pending);
-            buffer.extend_from_slice(fragment);
-            joined = buffer;
-            &joined
+        if carried > 0 && !end_headers && carried + fragment.len() < self.awaiting {
+            self.pending.extend_from_slice(fragment);
+            return block;
+        }
+        let joined = match carried {
+            0 => None,
+            _ => {
+                let mut buffer = std::mem::take(&mut self.pending);
+                buffer.extend_from_slice(fragment);
+                Some(buffer)
+            }
         };
+        let bytes: &[u8] = joined.as_deref().unwrap_or(fragment);
         let (found, end) = walk(bytes);
         let whole_len = found.last().map_or(0, |last| last.bytes.end);
+        for update in found.iter().filter(|found| found.representation == Representation::SizeUpdate) {
+            self.table_size = usize::try_from(update.number).unwrap_or(usize::MAX).min(MAX_TABLE_SIZE);
+        }
         match end {
             Some(Error::Truncated { .. }) if end_headers => block.error = Some(DecodeError::EndsInsideField),
             Some(Error::Truncated { .. }) if bytes.len() - whole_len > MAX_PENDING => {
                 block.error = Some(DecodeError::PendingTooLong);
             }
-            Some(Error::Truncated { .. }) => self.pending = bytes[whole_len..].to_vec(),
+            Some(Error::Truncated { needed }) => {
+                let tail = bytes.len() - whole_len;
+                self.awaiting = tail.saturating_add(needed.max(1));
+                if whole_len == 0
+                    && let Some(joined) = joined
+                {
+                    // Nothing of the joined bytes was whole: they are the tail, kept without
+                    // a copy.
+                    self.pending = joined;
+                    return block;
+                }
+                self.pending = bytes[whole_len..].to_vec();
+            }
             // The walk's only other stop: an integer longer than loona-hpack reads.
             Some(_) => block.error = Some(DecodeError::IntegerTooLong),
             None => {}
@@ -424,5 +459,28 @@ mod tests {
         let (found, end) = walk(&[0x82, 0x04, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
         assert_eq!(found.len(), 1);
         assert!(matches!(end, Some(Error::Malformed(_))));
+    }
+
+    #[test]
+    fn a_long_field_in_one_byte_continuations_is_appended_not_walked_again() {
+        // A literal without indexing, new name "x-long", and a 100,000-byte value (length as a
+        // 7-bit prefixed integer: 127, then 99,873 in base-128 continuation bytes).
+        let value = vec![b'v'; 100_000];
+        let mut block = vec![0x00, 6];
+        block.extend(b"x-long");
+        block.extend([0x7f, 0xa1, 0x8c, 0x06]);
+        block.extend(&value);
+        let mut decoder = HeaderDecoder::new();
+        let mut fields = Vec::new();
+        for (at, byte) in block.iter().enumerate() {
+            let decoded = decoder.decode(std::slice::from_ref(byte), at + 1 == block.len());
+            assert_eq!(decoded.error, None, "at {at}");
+            fields.extend(decoded.fields().map(|(name, value)| (name.to_vec(), value.to_vec())));
+            // Once the value's length is known, the tail waits for all of it without a walk.
+            if at > 20 && at + 1 < block.len() {
+                assert_eq!(decoder.awaiting, block.len(), "at {at}");
+            }
+        }
+        assert_eq!(fields, [(b"x-long".to_vec(), value)]);
     }
 }

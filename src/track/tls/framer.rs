@@ -115,6 +115,16 @@ impl Framer {
     }
 
     /// Bytes of the stream are missing: whatever record was in progress is lost.
+    /// The bytes it holds for a record in progress, for the memory budget.
+    pub fn cost(&self) -> usize {
+        self.partial.capacity()
+            + if self.parts.spilled() {
+                self.parts.capacity() * std::mem::size_of::<(u64, usize)>()
+            } else {
+                0
+            }
+    }
+
     pub fn gap(&mut self) {
         self.reset();
         self.lost = true;

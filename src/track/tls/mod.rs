@@ -16,6 +16,7 @@
 //! Buffers are bounded: one record (the framer) and one handshake message
 //! ([`handshake::MAX_MESSAGE_LEN`]) per direction.
 
+mod budget;
 pub mod facts;
 pub mod framer;
 
@@ -34,6 +35,10 @@ use framer::{Framed, Framer};
 
 /// How many sequence numbers past the expected one are tried after a gap in the stream.
 const RESYNC_WINDOW: u64 = 32;
+/// How many decryptions in all may be tried after one gap before only the expected sequence
+/// number is: a gap then costs a bounded amount of work however many records follow it that
+/// no key opens.
+const RESYNC_ATTEMPTS: u32 = 8 * RESYNC_WINDOW as u32;
 
 /// Where bytes are, until the frame's layers are built from them.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -112,6 +117,8 @@ struct Direction {
     seq: u64,
     /// Records may have been missed, so `seq` is a lower bound.
     unsynced: bool,
+    /// Decryptions still to try past `seq` since the last gap.
+    resync_attempts: u32,
 }
 
 /// One TLS connection.
@@ -165,6 +172,7 @@ impl Session {
                     direction.framer.gap();
                     direction.handshake.clear();
                     direction.unsynced = true;
+                    direction.resync_attempts = RESYNC_ATTEMPTS;
                     continue;
                 }
                 Feed::Payload { bytes, start } => {
@@ -314,8 +322,11 @@ impl Session {
         let mut first_error = None;
         for index in 0..direction.candidates.len() {
             let base = if index == 0 { direction.seq } else { 0 };
-            let tries = if direction.unsynced { RESYNC_WINDOW } else { 1 };
+            let tries = if direction.unsynced && direction.resync_attempts > 0 { RESYNC_WINDOW } else { 1 };
             for seq in base..base + tries {
+                if seq > base {
+                    direction.resync_attempts = direction.resync_attempts.saturating_sub(1);
+                }
                 match direction.candidates[index].keys.decrypt(seq, &header_bytes, body, out) {
                     Ok(content_type) => {
                         direction.candidates.drain(..index);
