@@ -156,6 +156,8 @@ struct Pending {
     /// `syn_ns` and `syn_ack_ns`, it tells at which end the capture was taken.
     reply_ns: Option<i64>,
     saw_syn: bool,
+    /// The client's bare ACK that completes the handshake is shown already: later ones are not.
+    handshake_acked: bool,
     syn_data: bool,
     cookie_request: bool,
     tls_version: Option<u16>,
@@ -311,12 +313,10 @@ impl Builder {
         let completes_handshake = side == Side::Client
             && flags & (flag::SYN | flag::ACK) == flag::ACK
             && connection.syn_ack_ns.is_some()
-            && !connection
-                .events
-                .iter()
-                .any(|event| event.dir == Side::Client && event.messages.first() == Some(&Message::Ack));
+            && !connection.handshake_acked;
         if messages.is_empty() && completes_handshake {
             messages.push(Message::Ack);
+            connection.handshake_acked = true;
         }
         // A retransmitted segment is not decoded again: it is shown for what it is.
         if messages.is_empty() && retransmission && !tcp.payload.is_empty() {
