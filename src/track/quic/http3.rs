@@ -15,8 +15,8 @@ use crate::dissect::quic::varint;
 /// The most bytes of one HTTP/3 frame kept while it is incomplete; a longer frame ends the
 /// stream's reading.
 const MAX_H3_FRAME: usize = 1 << 20;
-/// Streams followed per connection.
-pub(super) const MAX_H3_STREAMS: usize = 64;
+/// Stream directions followed at once per connection; one read to its FIN is let go.
+pub const MAX_H3_STREAMS: usize = 128;
 /// Frames that spanned STREAM frames remembered per stream, for data sent again.
 const MAX_SPANNED: usize = 16;
 
@@ -99,9 +99,14 @@ impl H3Stream {
         self.check_pending();
     }
 
-    /// The bytes held until more data comes.
+    /// The bytes held until more data comes, as allocated.
     pub(super) fn buffered(&self) -> usize {
-        self.pending.len()
+        self.pending.capacity()
+    }
+
+    /// Whether the stream has been read in order up to `end` (a FIN's final size).
+    pub(super) fn read_to(&self, end: u64) -> bool {
+        self.next >= end
     }
 
     /// Stops reading the stream and lets go of what it holds.
