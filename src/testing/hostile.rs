@@ -6,6 +6,8 @@
 //! hundreds of megabytes costs no memory to make. Sizes are the approximate capture size in
 //! bytes; each generator stops at the first frame past it.
 
+pub mod quic;
+
 use std::io::{self, Write};
 
 use super::{IPV4, TCP, ethernet, ipv4, tcp};
@@ -22,7 +24,32 @@ pub struct Class {
 }
 
 /// Every class, in the order the benchmark script runs them.
-pub const CLASSES: &[Class] = &[];
+pub const CLASSES: &[Class] = &[
+    Class {
+        name: "quic-junk-initials-then-real",
+        about: "Initials to new connection IDs that never decrypt, then a real HTTP/3 connection",
+        command: &["dissect", "--keylog", quic::REAL_QUIC_KEYS],
+        write: quic::junk_initials_then_real,
+    },
+    Class {
+        name: "quic-crypto-1byte",
+        about: "QUIC connections whose CRYPTO data comes in one-byte frames, all waiting, then a real one",
+        command: &["dissect", "--keylog", quic::REAL_QUIC_KEYS],
+        write: quic::crypto_one_byte,
+    },
+    Class {
+        name: "timeline-pipelined",
+        about: "one HTTP/1.1 connection of pipelined requests and no bare client ACK",
+        command: &["timeline"],
+        write: quic::pipelined,
+    },
+    Class {
+        name: "timeline-syn-flood",
+        about: "SYNs from ever new clients, none answered",
+        command: &["timeline"],
+        write: quic::syn_flood,
+    },
+];
 
 /// The class called `name`.
 pub fn class(name: &str) -> Option<&'static Class> {

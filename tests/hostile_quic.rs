@@ -1,0 +1,129 @@
+//! Hostile captures against QUIC and the timeline (issue 15): each class is generated into a
+//! temporary directory at a size where an unbounded or quadratic implementation fails clearly,
+//! run through the binary, and checked for what it decoded, the note it gave and its peak
+//! memory (against a bound far above what it needs, so that it cannot flake).
+
+mod common;
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use common::{Measured, root, rttscope_measured};
+use rttscope::testing::hostile::{Pcap, class};
+
+const MB: u64 = 1 << 20;
+
+/// Writes class `name` at about `bytes` into `dir`.
+fn generate(dir: &Path, name: &str, bytes: u64) -> PathBuf {
+    let path = dir.join(format!("{name}.pcap"));
+    let class = class(name).expect("the class exists");
+    let mut out = BufWriter::new(File::create(&path).expect("capture file"));
+    let mut pcap = Pcap::new(&mut out as &mut dyn Write).expect("pcap header");
+    (class.write)(&mut pcap, bytes).expect("the capture is written");
+    let _ = pcap.into_inner();
+    out.flush().expect("flushed");
+    path
+}
+
+fn keys() -> String {
+    root().join("fixtures/interop/quic-h3-aioquic.keys").display().to_string()
+}
+
+/// The HTTP/3 frame types of each frame that has any, and the QUIC connection numbers, of a
+/// capture with the real connection's key log.
+fn http3_fields(capture: &str) -> Measured {
+    let keys = keys();
+    rttscope_measured(&[
+        "dissect",
+        "--keylog",
+        &keys,
+        capture,
+        "--format",
+        "fields",
+        "-e",
+        "http3.frame_type",
+    ])
+}
+
+fn non_empty_lines(text: &str) -> Vec<&str> {
+    text.lines().filter(|line| !line.is_empty()).collect()
+}
+
+#[test]
+fn a_real_quic_connection_is_decrypted_after_many_junk_initials() {
+    let dir = tempfile::tempdir().unwrap();
+    // 2 MB is about 30,000 junk Initials, seven times what the table once kept for ever.
+    let capture = generate(dir.path(), "quic-junk-initials-then-real", 2 * MB);
+    let real = root().join("fixtures/interop/quic-h3-aioquic.pcap");
+    let expected = http3_fields(real.to_str().unwrap());
+    assert!(expected.success);
+    let alone = non_empty_lines(&expected.stdout);
+    assert!(alone.len() >= 4, "the real connection carries HTTP/3: {alone:?}");
+
+    let run = http3_fields(capture.to_str().unwrap());
+    assert!(run.success, "{}", run.stderr);
+    assert_eq!(non_empty_lines(&run.stdout), alone, "the same HTTP/3, however much junk came first");
+    let keys = keys();
+    let text =
+        rttscope_measured(&["dissect", "--keylog", &keys, capture.to_str().unwrap(), "--format", "json"]);
+    assert!(
+        text.stdout.contains("none of its packets decrypted, and more than 256 such connections came"),
+        "junk given up with a note"
+    );
+    assert!(run.peak_bytes < 200 * MB, "peak {} bytes", run.peak_bytes);
+}
+
+#[test]
+fn one_byte_crypto_frames_are_held_as_what_they_cost_and_decoding_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    // 12 MB of one-byte CRYPTO frames: counted by payload they once held about 15 times
+    // their size in memory.
+    let capture = generate(dir.path(), "quic-crypto-1byte", 12 * MB);
+    let keys = keys();
+    let run =
+        rttscope_measured(&["dissect", "--keylog", &keys, capture.to_str().unwrap(), "--format", "json"]);
+    assert!(run.success, "{}", run.stderr);
+    let given_up = run.stdout.matches("too much CRYPTO data out of order").count();
+    assert!(given_up >= 20, "each connection's stream is given up with a note ({given_up})");
+    assert!(run.stdout.contains("\"proto\":\"http3\""), "the real connection after them is decoded");
+    assert!(run.peak_bytes < 300 * MB, "peak {} bytes", run.peak_bytes);
+}
+
+#[test]
+fn a_timeline_of_many_pipelined_requests_without_a_bare_ack_takes_every_request() {
+    let dir = tempfile::tempdir().unwrap();
+    // About 40,000 requests and as many responses.
+    let capture = generate(dir.path(), "timeline-pipelined", 6 * MB);
+    let run = rttscope_measured(&["timeline", capture.to_str().unwrap()]);
+    assert!(run.success, "{}", run.stderr);
+    let requests = run.stdout.matches("HTTP GET /item").count();
+    let responses = run.stdout.matches("HTTP 204 No Content").count();
+    let dissected = rttscope_measured(&[
+        "dissect",
+        capture.to_str().unwrap(),
+        "--format",
+        "fields",
+        "-e",
+        "http.request.method",
+    ]);
+    let sent = non_empty_lines(&dissected.stdout).len();
+    assert!(sent > 30_000, "{sent} requests in the capture");
+    assert_eq!(requests, sent, "every request is an event");
+    assert_eq!(responses, requests);
+    assert!(run.peak_bytes < 400 * MB, "peak {} bytes", run.peak_bytes);
+}
+
+#[test]
+fn a_timeline_of_a_syn_flood_lists_every_attempt_within_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    // About 100,000 SYNs.
+    let capture = generate(dir.path(), "timeline-syn-flood", 7 * MB);
+    let syns = (std::fs::metadata(&capture).unwrap().len() - 24) / (16 + 54);
+    let run = rttscope_measured(&["timeline", "--format", "json", capture.to_str().unwrap()]);
+    assert!(run.success, "{}", run.stderr);
+    let connections = run.stdout.matches("\"transport\":\"tcp\"").count() as u64;
+    assert_eq!(connections, syns, "every SYN is a connection of its own");
+    assert!(run.stdout.contains(&format!("\"id\":{}", syns - 1)), "numbered in order");
+    assert!(run.peak_bytes < 400 * MB, "peak {} bytes", run.peak_bytes);
+}
