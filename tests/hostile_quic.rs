@@ -127,3 +127,59 @@ fn a_timeline_of_a_syn_flood_lists_every_attempt_within_bounded_memory() {
     assert!(run.stdout.contains(&format!("\"id\":{}", syns - 1)), "numbered in order");
     assert!(run.peak_bytes < 400 * MB, "peak {} bytes", run.peak_bytes);
 }
+
+/// Every connection's timeline of `capture`, gathered whole by the library (no connection let
+/// go before the end), as `rttscope timeline -T json` would print them.
+fn whole_list_json(capture: &Path, keys: Option<&Path>) -> String {
+    use rttscope::capture::{CaptureFile, SecretsKind};
+    use rttscope::timeline::Timelines;
+    use rttscope::track::keylog::KeyLog;
+    use rttscope::track::{Scratch, Tracker};
+    let mut keylog = KeyLog::new();
+    if let Some(keys) = keys {
+        keylog.add_text(&std::fs::read(keys).unwrap());
+    }
+    let file = CaptureFile::open(capture).unwrap();
+    let mut timelines = Timelines::new(&file.interface_names(), &keylog);
+    let mut tracker = Tracker::with_keylog(keylog.clone());
+    let mut scratch = Scratch::new();
+    let mut frames = file.frames();
+    while let Some(Ok(frame)) = frames.next() {
+        for secrets in frames.take_secrets() {
+            if secrets.kind == SecretsKind::TlsKeyLog {
+                tracker.add_key_log_text(secrets.data);
+                timelines.add_key_log_text(secrets.data);
+            }
+        }
+        let packet = tracker.handle_frame(&frame, &mut scratch);
+        timelines.handle(&frame, &packet);
+    }
+    let mut out = Vec::new();
+    rttscope::render::timeline::write_json(&mut out, &timelines.finish()).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn timelines_written_as_connections_end_are_those_of_the_whole_list() {
+    let mut compared = 0;
+    for capture in common::all_captures() {
+        let keys = capture.with_extension("keys");
+        let keys = keys.exists().then_some(keys);
+        let mut args = vec!["timeline".to_owned(), capture.display().to_string(), "-T".into(), "json".into()];
+        if let Some(keys) = &keys {
+            args.extend(["--keylog".to_owned(), keys.display().to_string()]);
+        }
+        let output = common::rttscope(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        if !output.status.success() {
+            continue;
+        }
+        assert_eq!(
+            common::stdout(&output),
+            whole_list_json(&capture, keys.as_deref()),
+            "{}",
+            capture.display()
+        );
+        compared += 1;
+    }
+    assert!(compared >= 30, "{compared} captures compared");
+}
