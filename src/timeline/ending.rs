@@ -44,7 +44,8 @@ pub(super) type OrderKey = (u64, Table, usize);
 /// it goes nowhere).
 #[derive(Clone, Default)]
 pub(super) struct Pendings {
-    map: FxHashMap<usize, Pending>,
+    /// Boxed, so that a table's spare capacity costs a pointer a slot, not a whole connection.
+    map: FxHashMap<usize, Box<Pending>>,
     /// The key the next [`Pendings::push`] takes.
     next: usize,
     vacant: Pending,
@@ -57,7 +58,7 @@ impl Pendings {
     }
 
     pub(super) fn push(&mut self, pending: Pending) {
-        self.map.insert(self.next, pending);
+        self.map.insert(self.next, Box::new(pending));
         self.next += 1;
     }
 
@@ -66,7 +67,7 @@ impl Pendings {
     }
 
     pub(super) fn insert(&mut self, key: usize, pending: Pending) {
-        self.map.insert(key, pending);
+        self.map.insert(key, Box::new(pending));
         self.next = self.next.max(key + 1);
     }
 
@@ -79,14 +80,17 @@ impl Index<usize> for Pendings {
     type Output = Pending;
 
     fn index(&self, key: usize) -> &Pending {
-        self.map.get(&key).unwrap_or(&self.vacant)
+        self.map.get(&key).map_or(&self.vacant, |pending| pending)
     }
 }
 
 impl IndexMut<usize> for Pendings {
     fn index_mut(&mut self, key: usize) -> &mut Pending {
         let vacant = &mut self.vacant;
-        self.map.get_mut(&key).unwrap_or(vacant)
+        match self.map.get_mut(&key) {
+            Some(pending) => pending,
+            None => vacant,
+        }
     }
 }
 
@@ -113,8 +117,22 @@ impl Builder {
         let (first_frame, deadline) = (pending.first_frame, pending.deadline());
         self.ending.order.insert((first_frame, table, key), ());
         if self.ending.streaming {
-            self.ending.deadlines.push(Reverse((deadline, table, key)));
+            self.push_deadline(deadline, table, key);
         }
+    }
+
+    /// Adds a deadline; when most of them are stale (their connections let go), first keeps
+    /// only the others, which is amortised over the pushes since the last time.
+    fn push_deadline(&mut self, deadline: i64, table: Table, key: usize) {
+        let open = self.connections.open() + self.others.open();
+        if self.ending.deadlines.len() > 2 * open + 64 {
+            let (tcp, others) = (&self.connections, &self.others);
+            self.ending.deadlines.retain(|Reverse((_, table, key))| match table {
+                Table::Tcp => tcp.contains(*key),
+                Table::Other => others.contains(*key),
+            });
+        }
+        self.ending.deadlines.push(Reverse((deadline, table, key)));
     }
 
     /// Marks a connection closed: it ends after [`LINGER_NS`] of quiet.
@@ -126,7 +144,7 @@ impl Builder {
         pending.closed = true;
         let deadline = pending.deadline();
         if self.ending.streaming {
-            self.ending.deadlines.push(Reverse((deadline, table, key)));
+            self.push_deadline(deadline, table, key);
         }
     }
 
@@ -170,7 +188,7 @@ impl Builder {
             if due < now_ns {
                 pending.ended = true;
             } else if due > deadline {
-                self.ending.deadlines.push(Reverse((due, table, key)));
+                self.push_deadline(due, table, key);
             }
         }
         self.let_go();
@@ -202,7 +220,7 @@ impl Builder {
             Table::Tcp => self.connections.map.remove(&key),
             Table::Other => self.others.map.remove(&key),
         };
-        let Some(mut pending) = pending else { return };
+        let Some(mut pending) = pending.map(|pending| *pending) else { return };
         if table == Table::Other {
             if let Some(stream) = pending.udp_stream
                 && self.udp.get(&stream) == Some(&key)

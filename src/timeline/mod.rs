@@ -399,6 +399,13 @@ impl Pending {
         {
             self.reply_ns = Some(frame.ts_ns);
         }
+        // Most connections of a flood have one event of one message: room for more costs more
+        // than they do.
+        let mut messages = messages;
+        messages.shrink_to_fit();
+        if self.events.is_empty() {
+            self.events.reserve_exact(1);
+        }
         self.events.push(Event {
             frame: frame.number,
             t_ms: millis_between(self.first_ns, frame.ts_ns),
