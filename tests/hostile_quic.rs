@@ -91,6 +91,39 @@ fn one_byte_crypto_frames_are_held_as_what_they_cost_and_decoding_goes_on() {
 }
 
 #[test]
+fn an_http3_connection_of_thousands_of_requests_is_decoded_to_the_last() {
+    let dir = tempfile::tempdir().unwrap();
+    // About 6,000 requests, each answered: once, decoding stopped after 32 of them.
+    let capture = generate(dir.path(), "http3-many-requests", MB);
+    let keys = root().join("fixtures/hostile/http3-many-requests.keys").display().to_string();
+    let run = rttscope_measured(&[
+        "dissect",
+        "--keylog",
+        &keys,
+        capture.to_str().unwrap(),
+        "--format",
+        "fields",
+        "-e",
+        "quic.stream.stream_id",
+        "-e",
+        "http3.frame_type",
+    ]);
+    assert!(run.success, "{}", run.stderr);
+    let streams: Vec<(&str, &str)> = run
+        .stdout
+        .lines()
+        .filter_map(|line| line.split_once('\t'))
+        .filter(|(id, _)| !id.is_empty())
+        .collect();
+    assert!(streams.len() > 10_000, "{} STREAM frames", streams.len());
+    let undecoded: Vec<_> = streams.iter().filter(|(_, http3)| *http3 != "1").take(3).collect();
+    assert!(undecoded.is_empty(), "every STREAM frame shows its HEADERS: {undecoded:?}");
+    let last = streams.last().map(|(id, _)| id.parse::<u64>().unwrap());
+    assert_eq!(last, Some((streams.len() as u64 / 2 - 1) * 4), "the last request's stream");
+    assert!(run.peak_bytes < 200 * MB, "peak {} bytes", run.peak_bytes);
+}
+
+#[test]
 fn a_timeline_of_many_pipelined_requests_without_a_bare_ack_takes_every_request() {
     let dir = tempfile::tempdir().unwrap();
     // About 70,000 requests and as many responses: scanning the events for each segment once

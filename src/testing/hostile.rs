@@ -38,6 +38,12 @@ pub const CLASSES: &[Class] = &[
         write: quic::crypto_one_byte,
     },
     Class {
+        name: "http3-many-requests",
+        about: "one HTTP/3 connection making request after request, each on a stream of its own",
+        command: &["dissect", "--keylog", quic::MANY_REQUESTS_KEYS],
+        write: quic::http3_many_requests,
+    },
+    Class {
         name: "timeline-pipelined",
         about: "one HTTP/1.1 connection of pipelined requests and no bare client ACK",
         command: &["timeline"],

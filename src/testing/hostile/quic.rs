@@ -84,9 +84,14 @@ struct InitialSealer {
 
 impl InitialSealer {
     fn new(dcid: &[u8]) -> io::Result<Self> {
-        let fail = || io::Error::other("cannot derive QUIC Initial keys");
-        let (client, _) = initial_secrets(1, dcid).ok_or_else(fail)?;
-        let expand = |label: &[u8], len| hkdf_expand_label(Hash::Sha256, &client, label, b"", len);
+        let (client, _) = initial_secrets(1, dcid).ok_or_else(|| io::Error::other("no Initial secrets"))?;
+        Self::from_secret(&client)
+    }
+
+    /// Packet protection from a traffic secret of TLS_AES_128_GCM_SHA256.
+    fn from_secret(secret: &[u8]) -> io::Result<Self> {
+        let fail = || io::Error::other("cannot derive QUIC keys");
+        let expand = |label: &[u8], len| hkdf_expand_label(Hash::Sha256, secret, label, b"", len);
         let key = expand(b"quic key", 16).ok_or_else(fail)?;
         let iv = expand(b"quic iv", 12).ok_or_else(fail)?;
         let hp_key = expand(b"quic hp", 16).ok_or_else(fail)?;
@@ -99,7 +104,6 @@ impl InitialSealer {
 
     /// A protected Initial from `scid` to `dcid` with packet number `pn` carrying `frames`.
     fn seal(&self, dcid: &[u8], scid: &[u8], pn: u32, frames: &[u8]) -> io::Result<Vec<u8>> {
-        let fail = || io::Error::other("cannot protect a QUIC Initial");
         let mut packet = vec![0xc3, 0, 0, 0, 1, dcid.len() as u8];
         packet.extend_from_slice(dcid);
         packet.push(scid.len() as u8);
@@ -108,6 +112,20 @@ impl InitialSealer {
         packet.push(0);
         let length = 4 + frames.len() + 16;
         packet.extend_from_slice(&(0x4000 | length as u16).to_be_bytes());
+        self.protect(packet, 0x0f, pn, frames)
+    }
+
+    /// A protected 1-RTT packet (short header, key phase 0) to `dcid`.
+    fn seal_short(&self, dcid: &[u8], pn: u32, frames: &[u8]) -> io::Result<Vec<u8>> {
+        let mut packet = vec![0x43];
+        packet.extend_from_slice(dcid);
+        self.protect(packet, 0x1f, pn, frames)
+    }
+
+    /// Appends the four-byte packet number `pn` and the sealed `frames` to `packet`, a header
+    /// up to its packet number, and protects the header (`first_bits` of its first byte).
+    fn protect(&self, mut packet: Vec<u8>, first_bits: u8, pn: u32, frames: &[u8]) -> io::Result<Vec<u8>> {
+        let fail = || io::Error::other("cannot protect a QUIC packet");
         let pn_offset = packet.len();
         packet.extend_from_slice(&pn.to_be_bytes());
         let mut nonce = self.iv;
@@ -121,7 +139,7 @@ impl InitialSealer {
         packet.extend_from_slice(tag.map_err(|_| fail())?.as_ref());
         let sample = packet.get(pn_offset + 4..pn_offset + 20).ok_or_else(fail)?;
         let mask = self.hp.new_mask(sample).map_err(|_| fail())?;
-        packet[0] ^= mask[0] & 0x0f;
+        packet[0] ^= mask[0] & first_bits;
         for (index, byte) in packet[pn_offset..pn_offset + 4].iter_mut().enumerate() {
             *byte ^= mask[1 + index];
         }
@@ -161,6 +179,88 @@ pub fn crypto_one_byte(pcap: &mut Pcap<&mut dyn Write>, size: u64) -> io::Result
         connection += 1;
     }
     write_real_quic(pcap)
+}
+
+/// Where the key log of [`http3_many_requests`] is, from the repository's root.
+pub const MANY_REQUESTS_KEYS: &str = "fixtures/hostile/http3-many-requests.keys";
+/// The ClientHello's random and the 1-RTT secrets that key log gives for it.
+const MANY_REQUESTS_RANDOM: [u8; 32] = [0x42; 32];
+const CLIENT_TRAFFIC_SECRET: [u8; 32] = [0x11; 32];
+const SERVER_TRAFFIC_SECRET: [u8; 32] = [0x22; 32];
+
+/// A CRYPTO frame at offset 0 carrying one handshake message of `kind`.
+fn crypto_message(kind: u8, body: &[u8]) -> Vec<u8> {
+    let mut message = vec![kind, 0, (body.len() >> 8) as u8, body.len() as u8];
+    message.extend_from_slice(body);
+    let mut frame = vec![0x06, 0x00];
+    frame.extend_from_slice(&(0x4000 | message.len() as u16).to_be_bytes());
+    frame.extend_from_slice(&message);
+    frame
+}
+
+/// A STREAM frame (LEN and FIN) that is all of stream `stream_id`: one HTTP/3 HEADERS frame.
+fn finished_stream(stream_id: u64, headers: &[u8]) -> Vec<u8> {
+    // Type (STREAM with LEN and FIN), stream ID (four-byte varint), length, data.
+    let mut frame = vec![0x0b];
+    frame.extend_from_slice(&(0x8000_0000 | stream_id as u32).to_be_bytes());
+    frame.push(2 + headers.len() as u8);
+    frame.extend_from_slice(&[0x01, headers.len() as u8]);
+    frame.extend_from_slice(headers);
+    frame
+}
+
+/// http3-many-requests: one HTTP/3 connection (TLS_AES_128_GCM_SHA256, its 1-RTT secrets in
+/// [`MANY_REQUESTS_KEYS`]) making request after request, each on a new stream, each answered
+/// and finished both ways: a page load of very many resources.
+pub fn http3_many_requests(pcap: &mut Pcap<&mut dyn Write>, size: u64) -> io::Result<()> {
+    let (client_cid, server_cid, first_dcid) = ([0xc1; 8], [0x5e; 8], [0xd0; 8]);
+    let (client_initial, server_initial) =
+        initial_secrets(1, &first_dcid).ok_or_else(|| io::Error::other("no Initial secrets"))?;
+    // ClientHello: legacy version, random, no session ID, TLS_AES_128_GCM_SHA256, null
+    // compression, no extensions.
+    let mut hello = vec![0x03, 0x03];
+    hello.extend_from_slice(&MANY_REQUESTS_RANDOM);
+    hello.extend_from_slice(&[0x00, 0x00, 0x02, 0x13, 0x01, 0x01, 0x00]);
+    let client_hello = crypto_message(1, &hello);
+    let sealer = InitialSealer::from_secret(&client_initial)?;
+    datagram(pcap, 50_000, &sealer.seal(&first_dcid, &client_cid, 0, &client_hello)?)?;
+    // ServerHello: legacy version, random, no session ID, the suite, null compression.
+    let mut hello = vec![0x03, 0x03];
+    hello.extend_from_slice(&[0x53; 32]);
+    hello.extend_from_slice(&[0x00, 0x13, 0x01, 0x00]);
+    let server_hello = crypto_message(2, &hello);
+    let sealer = InitialSealer::from_secret(&server_initial)?;
+    let packet = sealer.seal(&client_cid, &server_cid, 0, &server_hello)?;
+    pcap.frame(&ethernet(IPV4, &ipv4(UDP, SERVER, CLIENT, &udp(443, 50_000, &packet))))?;
+    let client = InitialSealer::from_secret(&CLIENT_TRAFFIC_SECRET)?;
+    let server = InitialSealer::from_secret(&SERVER_TRAFFIC_SECRET)?;
+    // HEADERS: required insert count 0, base 0, :method GET (static 17), :path / (static 1);
+    // and :status 200 (static 25).
+    let (request, response) = ([0x00, 0x00, 0xd1, 0xc1], [0x00, 0x00, 0xd9]);
+    let mut index = 0u32;
+    while pcap.written < size {
+        let stream_id = u64::from(index) * 4;
+        datagram(
+            pcap,
+            50_000,
+            &client.seal_short(&server_cid, index, &finished_stream(stream_id, &request))?,
+        )?;
+        let packet = server.seal_short(&client_cid, index, &finished_stream(stream_id, &response))?;
+        pcap.frame(&ethernet(IPV4, &ipv4(UDP, SERVER, CLIENT, &udp(443, 50_000, &packet))))?;
+        index += 1;
+    }
+    Ok(())
+}
+
+/// The key log line of [`http3_many_requests`]'s connection, as [`MANY_REQUESTS_KEYS`] holds it.
+pub fn many_requests_key_log() -> String {
+    let hex = |bytes: &[u8]| bytes.iter().map(|byte| format!("{byte:02x}")).collect::<String>();
+    let random = hex(&MANY_REQUESTS_RANDOM);
+    format!(
+        "CLIENT_TRAFFIC_SECRET_0 {random} {}\nSERVER_TRAFFIC_SECRET_0 {random} {}\n",
+        hex(&CLIENT_TRAFFIC_SECRET),
+        hex(&SERVER_TRAFFIC_SECRET)
+    )
 }
 
 /// The request each pipelined segment carries.
@@ -220,6 +320,12 @@ mod tests {
         assert!(first.plaintext.is_some(), "{:?}", first.undecrypted);
         assert!(first.frames.len() > 100, "one-byte CRYPTO frames");
         assert!(first.frames.iter().all(|frame| frame.kind == 0x06));
+    }
+
+    #[test]
+    fn the_many_requests_key_log_in_the_repository_is_the_generators() {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/hostile/http3-many-requests.keys");
+        assert_eq!(std::fs::read_to_string(path).unwrap(), many_requests_key_log());
     }
 
     #[test]
