@@ -226,3 +226,41 @@ fn timelines_written_as_connections_end_are_those_of_the_whole_list() {
     }
     assert!(compared >= 30, "{compared} captures compared");
 }
+
+#[test]
+fn a_crypto_piece_received_again_and_again_out_of_order_is_held_once() {
+    // quic-mtu-aioquic.pcap, recorded from aioquic: the server's Handshake flight spans frames
+    // 4 (with the ServerHello), 5 and 6. Frame 6 (the flight's last CRYPTO piece) arrives a
+    // hundred times before frame 5: each copy of its 721 bytes was once counted again against
+    // the stream's 64 KiB of out-of-order data, so the rest of the handshake went unread.
+    use rttscope::capture::CaptureFile;
+    let real = root().join("fixtures/interop/quic-mtu-aioquic.pcap");
+    let file = CaptureFile::open(&real).unwrap();
+    let frames: Vec<_> = file.frames().map(Result::unwrap).collect();
+    let mut reordered: Vec<_> = frames[..4].to_vec();
+    reordered.extend(std::iter::repeat_n(frames[5], 100));
+    reordered.push(frames[4]);
+    reordered.extend_from_slice(&frames[6..]);
+    let dir = tempfile::tempdir().unwrap();
+    let derived = dir.path().join("quic-mtu-repeated.pcap");
+    std::fs::write(&derived, common::write::pcap(&reordered, 1, false, false)).unwrap();
+
+    let keys = root().join("fixtures/interop/quic-mtu-aioquic.keys").display().to_string();
+    let fields = |capture: &Path, field: &str| {
+        let run = rttscope_measured(&[
+            "dissect",
+            "--keylog",
+            &keys,
+            capture.to_str().unwrap(),
+            "--format",
+            "fields",
+            "-e",
+            field,
+        ]);
+        assert!(run.success, "{}", run.stderr);
+        non_empty_lines(&run.stdout).into_iter().map(str::to_owned).collect::<Vec<_>>()
+    };
+    let original = fields(&real, "tls.handshake.type");
+    assert!(original.contains(&"11,15,20".to_owned()), "Certificate, CertificateVerify, Finished");
+    assert_eq!(fields(&derived, "tls.handshake.type"), original, "every handshake message, once");
+}
