@@ -1,7 +1,10 @@
 //! `rttscope timeline`: read a capture, track it, and draw each connection's handshake with its
-//! round trips counted.
+//! round trips counted. Each connection is written as soon as it has ended (and every one
+//! before it has been written), so the command keeps only the connections still open; what it
+//! writes is the same as if it had waited for them all.
 
-use std::io::{self, BufWriter, Write};
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use super::dissect::{Tracking, Visit, for_each_packet, load_key_log};
@@ -10,34 +13,188 @@ use crate::capture::{CaptureFile, Frame};
 use crate::dispatch::Dispatch;
 use crate::dissect::Packet;
 use crate::render::diagram::{write_mermaid, write_svg};
-use crate::render::timeline::{Scale, write_json, write_text};
+use crate::render::timeline::{JsonStream, Scale, write_table_heading, write_table_row, write_text};
+use crate::timeline::ending::MAX_OPEN;
 use crate::timeline::{Connection, Timelines};
 use crate::track::Tracker;
 
 pub fn run(args: &TimelineArgs) -> Result<Outcome, CliError> {
     let dispatch = args.decode_as.dispatch()?;
-    let (mut connections, outcome) = connections(&args.file, args.keylog.as_deref(), &dispatch)?;
-    let mut out = BufWriter::new(io::stdout().lock());
-    if let Some(id) = args.connection {
-        connections.retain(|connection| connection.id == id);
-        if connections.is_empty() {
-            return Err(CliError::Usage(format!(
-                "no connection {id} in {}; `rttscope timeline FILE` lists them",
-                args.file.display()
-            )));
+    let keylog = load_key_log(args.keylog.as_deref())?;
+    let capture = CaptureFile::open(&args.file)?;
+    let timelines = Timelines::new(&capture.interface_names(), &keylog).with_dispatch(&dispatch).streaming();
+    let tracker = Tracker::with_keylog(keylog.clone()).with_dispatch(dispatch.clone());
+    let scale = if args.to_scale { Scale::ToScale } else { Scale::Compact };
+    let mut stream = Stream {
+        timelines,
+        out: BufWriter::new(io::stdout().lock()),
+        written: Written::new(args.format, scale, args.connection),
+        broken_pipe: false,
+    };
+    let outcome =
+        for_each_packet(&capture, Tracking { tracker, user_keylog: &keylog }, &mut io::sink(), &mut stream)
+            .map_err(CliError::Output)?;
+    let Stream { timelines, mut out, mut written, broken_pipe } = stream;
+    if broken_pipe {
+        return Ok(outcome);
+    }
+    let ended_early = timelines.ended_early();
+    let rest = timelines.finish();
+    let finished = rest.iter().try_for_each(|connection| written.connection(&mut out, connection));
+    if let (Some(id), Ok(())) = (args.connection, &finished)
+        && written.count == 0
+    {
+        return Err(CliError::Usage(format!(
+            "no connection {id} in {}; `rttscope timeline FILE` lists them",
+            args.file.display()
+        )));
+    }
+    match finished.and_then(|()| written.end(&mut out)).and_then(|()| out.flush()) {
+        Ok(()) => {}
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => return Ok(outcome),
+        Err(error) => return Err(CliError::Output(error)),
+    }
+    if ended_early > 0 {
+        eprintln!(
+            "rttscope: note: more than {MAX_OPEN} connections were open at once; the {ended_early} that began first were shown as they stood (a later packet of one starts a new timeline)"
+        );
+    }
+    Ok(outcome)
+}
+
+/// Tracks a capture into timelines and writes each as its connection ends.
+struct Stream<W: Write> {
+    timelines: Timelines,
+    out: W,
+    written: Written,
+    broken_pipe: bool,
+}
+
+impl<W: Write> Visit for Stream<W> {
+    fn packet<'a>(&mut self, _: &mut dyn Write, frame: &Frame<'a>, packet: &Packet<'a>) -> io::Result<bool> {
+        self.timelines.handle(frame, packet);
+        for connection in self.timelines.take_ended() {
+            match self.written.connection(&mut self.out, &connection) {
+                Ok(()) => {}
+                Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {
+                    self.broken_pipe = true;
+                    return Ok(false);
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        Ok(true)
+    }
+
+    fn secrets(&mut self, text: &[u8]) {
+        self.timelines.add_key_log_text(text);
+    }
+}
+
+/// Writes timelines one at a time, in the chosen format, as the whole list would be written:
+/// text keeps the closing table's lines aside (in a temporary file) until the end, an SVG
+/// needs every connection to size its picture and keeps them.
+struct Written {
+    format: TimelineFormat,
+    scale: Scale,
+    only: Option<u32>,
+    count: usize,
+    json: JsonStream,
+    table: Spool,
+    svg: Vec<Connection>,
+}
+
+impl Written {
+    fn new(format: TimelineFormat, scale: Scale, only: Option<u32>) -> Self {
+        Self { format, scale, only, count: 0, json: JsonStream::new(), table: Spool::new(), svg: Vec::new() }
+    }
+
+    fn connection(&mut self, out: &mut dyn Write, connection: &Connection) -> io::Result<()> {
+        if self.only.is_some_and(|id| id != connection.id) {
+            return Ok(());
+        }
+        let one = std::slice::from_ref(connection);
+        match self.format {
+            TimelineFormat::Text => {
+                write_text(out, one, self.scale)?;
+                write_table_row(&mut self.table, connection, false)?;
+            }
+            TimelineFormat::Json => self.json.connection(out, connection)?,
+            TimelineFormat::Mermaid => {
+                if self.count > 0 {
+                    writeln!(out)?;
+                }
+                write_mermaid(out, one)?;
+            }
+            TimelineFormat::Svg => self.svg.push(connection.clone()),
+        }
+        self.count += 1;
+        Ok(())
+    }
+
+    /// Writes what closes the output: the text's table, the JSON's end, the SVG.
+    fn end(self, out: &mut dyn Write) -> io::Result<()> {
+        match self.format {
+            TimelineFormat::Text if self.count > 1 => {
+                write_table_heading(out, false)?;
+                self.table.copy_to(out)
+            }
+            TimelineFormat::Text | TimelineFormat::Mermaid => Ok(()),
+            TimelineFormat::Json => self.json.end(out),
+            TimelineFormat::Svg => write_svg(out, &self.svg, self.scale),
         }
     }
-    let scale = if args.to_scale { Scale::ToScale } else { Scale::Compact };
-    let written = match args.format {
-        TimelineFormat::Text => write_text(&mut out, &connections, scale),
-        TimelineFormat::Json => write_json(&mut out, &connections),
-        TimelineFormat::Svg => write_svg(&mut out, &connections, scale),
-        TimelineFormat::Mermaid => write_mermaid(&mut out, &connections),
-    };
-    match written.and_then(|()| out.flush()) {
-        Ok(()) => Ok(outcome),
-        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(outcome),
-        Err(error) => Err(CliError::Output(error)),
+}
+
+/// Lines kept aside until the end: in an unlinked temporary file, or in memory when none can
+/// be made.
+struct Spool {
+    file: Option<BufWriter<File>>,
+    memory: Vec<u8>,
+}
+
+impl Spool {
+    fn new() -> Self {
+        Self { file: None, memory: Vec::new() }
+    }
+
+    /// An unlinked file in the temporary directory, made on first use.
+    fn open() -> Option<BufWriter<File>> {
+        let dir = std::env::temp_dir();
+        (0..16).find_map(|attempt| {
+            let path = dir.join(format!("rttscope-timeline-{}-{attempt}", std::process::id()));
+            let file = OpenOptions::new().read(true).write(true).create_new(true).open(&path).ok()?;
+            let _ = std::fs::remove_file(&path);
+            Some(BufWriter::new(file))
+        })
+    }
+
+    fn copy_to(self, out: &mut dyn Write) -> io::Result<()> {
+        out.write_all(&self.memory)?;
+        let Some(file) = self.file else { return Ok(()) };
+        let mut file = file.into_inner().map_err(|error| error.into_error())?;
+        file.seek(SeekFrom::Start(0))?;
+        io::copy(&mut file, out)?;
+        Ok(())
+    }
+}
+
+impl Write for Spool {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        if self.file.is_none() && self.memory.len() + bytes.len() > 1 << 20 {
+            self.file = Self::open();
+        }
+        match &mut self.file {
+            Some(file) => file.write(bytes),
+            None => self.memory.write(bytes),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.file {
+            Some(file) => file.flush(),
+            None => Ok(()),
+        }
     }
 }
 

@@ -184,13 +184,26 @@ fn ms_cell(ms: Option<f64>) -> String {
 /// response and the time each took, the measured round-trip time, and with `textbook` the
 /// round trips DESIGN section 3's table gives for the variant, with a mark where they agree.
 pub fn write_table(out: &mut dyn io::Write, connections: &[Connection], textbook: bool) -> io::Result<()> {
+    write_table_heading(out, textbook)?;
+    for connection in connections {
+        write_table_row(out, connection, textbook)?;
+    }
+    Ok(())
+}
+
+/// The first line of [`write_table`].
+pub fn write_table_heading(out: &mut dyn io::Write, textbook: bool) -> io::Result<()> {
     write!(
         out,
         "{:>4}  {:<22} {:<15} {:>7} {:>8} {:>16} {:>12} {:>13}",
         "id", "server", "variant", "request", "response", "time to request", "to response", "measured RTT"
     )?;
-    writeln!(out, "{}", if textbook { "  textbook" } else { "" })?;
-    for connection in connections {
+    writeln!(out, "{}", if textbook { "  textbook" } else { "" })
+}
+
+/// One connection's line of [`write_table`].
+pub fn write_table_row(out: &mut dyn io::Write, connection: &Connection, textbook: bool) -> io::Result<()> {
+    {
         let count = |n: Option<u32>| n.map_or("-".to_owned(), |n| n.to_string());
         write!(
             out,
@@ -215,6 +228,38 @@ pub fn write_table(out: &mut dyn io::Write, connections: &[Connection], textbook
         }
     }
     Ok(())
+}
+
+/// Writes `{"connections":[...]}` a connection at a time, byte for byte as [`write_json`].
+pub struct JsonStream {
+    written: usize,
+}
+
+impl JsonStream {
+    pub fn new() -> Self {
+        Self { written: 0 }
+    }
+
+    /// Writes one connection, after the document's opening when it is the first.
+    pub fn connection(&mut self, out: &mut dyn io::Write, connection: &Connection) -> io::Result<()> {
+        out.write_all(if self.written == 0 { b"{\"connections\":[" } else { b"," })?;
+        self.written += 1;
+        serde_json::to_writer(&mut *out, connection).map_err(io::Error::other)
+    }
+
+    /// Closes the document (opening it first when no connection was written).
+    pub fn end(self, out: &mut dyn io::Write) -> io::Result<()> {
+        if self.written == 0 {
+            out.write_all(b"{\"connections\":[")?;
+        }
+        writeln!(out, "]}}")
+    }
+}
+
+impl Default for JsonStream {
+    fn default() -> Self {
+        Self::new()
+    }
 }
 
 /// Writes `{"connections":[...]}`.

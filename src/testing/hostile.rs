@@ -7,6 +7,7 @@
 //! bytes; each generator stops at the first frame past it.
 
 pub mod http;
+pub mod quic;
 pub mod stream;
 
 use std::io::{self, Write};
@@ -85,6 +86,36 @@ pub const CLASSES: &[Class] = &[
         about: "HTTP/2 frames each on a new stream id, none ending its stream",
         command: &["dissect"],
         write: http::http2_new_stream_ids,
+    },
+    Class {
+        name: "quic-junk-initials-then-real",
+        about: "Initials to new connection IDs that never decrypt, then a real HTTP/3 connection",
+        command: &["dissect", "--keylog", quic::REAL_QUIC_KEYS],
+        write: quic::junk_initials_then_real,
+    },
+    Class {
+        name: "quic-crypto-1byte",
+        about: "QUIC connections whose CRYPTO data comes in one-byte frames, all waiting, then a real one",
+        command: &["dissect", "--keylog", quic::REAL_QUIC_KEYS],
+        write: quic::crypto_one_byte,
+    },
+    Class {
+        name: "http3-many-requests",
+        about: "one HTTP/3 connection making request after request, each on a stream of its own",
+        command: &["dissect", "--keylog", quic::MANY_REQUESTS_KEYS],
+        write: quic::http3_many_requests,
+    },
+    Class {
+        name: "timeline-pipelined",
+        about: "one HTTP/1.1 connection of pipelined requests and no bare client ACK",
+        command: &["timeline"],
+        write: quic::pipelined,
+    },
+    Class {
+        name: "timeline-syn-flood",
+        about: "SYNs from ever new clients, none answered",
+        command: &["timeline"],
+        write: quic::syn_flood,
     },
 ];
 

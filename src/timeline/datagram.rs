@@ -3,6 +3,7 @@
 
 use std::net::IpAddr;
 
+use super::ending::Table;
 use super::message::Message;
 use super::rounds::{Answers, Side, Step};
 use super::{Builder, Pending, Transport};
@@ -70,11 +71,15 @@ impl Builder {
                     transport,
                     first_ns: frame.ts_ns,
                     first_frame: frame.number,
+                    last_ns: frame.ts_ns,
                     endpoints: Some((client.clone(), server)),
                     client: Some((client, 0)),
                     saw_syn: true,
+                    udp_stream: key.err().map(|(stream, _)| stream),
+                    ping: key.ok(),
                     ..Pending::default()
                 });
+                self.begun(Table::Other, index);
             }
             let conversation = &mut self.others[index];
             conversation.count(frame);

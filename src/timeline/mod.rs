@@ -2,13 +2,15 @@
 //! in when it sent each one, and what kind of HTTPS (or plain) connection it was.
 //!
 //! Sans-IO: [`Builder::handle_packet`] takes the packets the tracker produced, in capture order;
-//! [`Builder::finish`] returns the connections. Events are read off the layers a packet
+//! [`Builder::finish`] returns the connections, or a streaming builder gives each one as it
+//! ends ([`ending`]). Events are read off the layers a packet
 //! already has (TCP flags and analysis, TLS records and messages, HTTP messages), one event per
 //! packet and direction, so a timeline never disagrees with what `dissect` shows. Each event
 //! holds its typed [`Message`]s in wire order; its label is theirs joined, and its explanation
 //! that of the most telling one ([`explain`]). Rounds come from [`rounds::count`].
 
 mod datagram;
+pub mod ending;
 pub mod explain;
 mod http;
 pub mod message;
@@ -156,6 +158,8 @@ struct Pending {
     /// `syn_ns` and `syn_ack_ns`, it tells at which end the capture was taken.
     reply_ns: Option<i64>,
     saw_syn: bool,
+    /// The client's bare ACK that completes the handshake is shown already: later ones are not.
+    handshake_acked: bool,
     syn_data: bool,
     cookie_request: bool,
     tls_version: Option<u16>,
@@ -176,6 +180,17 @@ struct Pending {
     quic_version_negotiation: bool,
     /// The QUIC connection's number (`quic.connection.number`), once a packet names it.
     quic_number: Option<u32>,
+    /// The UDP conversation and the ping exchange that find it, to forget them with it.
+    udp_stream: Option<u32>,
+    ping: Option<(std::net::IpAddr, std::net::IpAddr, u16)>,
+    /// The capture time of its latest frame.
+    last_ns: i64,
+    /// FIN seen from each side (client, server).
+    fin: [bool; 2],
+    /// Closed: FIN both ways, a reset, or CONNECTION_CLOSE.
+    closed: bool,
+    /// Over: its timeline may be given out.
+    ended: bool,
     packets: u64,
     bytes: u64,
     events: Vec<Event>,
@@ -185,9 +200,9 @@ struct Pending {
 #[derive(Clone, Default)]
 pub struct Builder {
     /// TCP connections by `tcp.stream`.
-    connections: Vec<Pending>,
+    connections: ending::Pendings,
     /// UDP conversations by `udp.stream`, and ping exchanges by addresses and identifier.
-    others: Vec<Pending>,
+    others: ending::Pendings,
     /// UDP conversations by `udp.stream`: the latest one, QUIC connections among them (a
     /// client may run several QUIC connections, one after the other, from one socket).
     udp: rustc_hash::FxHashMap<u32, usize>,
@@ -196,6 +211,8 @@ pub struct Builder {
     pings: rustc_hash::FxHashMap<(std::net::IpAddr, std::net::IpAddr, u16), usize>,
     /// With two vantage points: the capture times of the frames seen at the server's side.
     far: vantage::FarSide,
+    /// The order connections come out in, and (streaming) when each is over.
+    ending: ending::Ending,
 }
 
 impl Builder {
@@ -209,6 +226,13 @@ impl Builder {
         Self { far: vantage::FarSide::new(), ..Self::default() }
     }
 
+    /// The same builder, giving each connection's timeline out ([`Builder::take_ended`]) once
+    /// it has ended, and keeping only the connections still open.
+    pub fn streaming(mut self) -> Self {
+        self.ending.streaming = true;
+        self
+    }
+
     /// Takes a frame captured at the server's end of the link, the copy of one the client
     /// side sent or will receive: it gives that message its other time.
     pub fn handle_far_copy(&mut self, frame: &Frame<'_>) {
@@ -217,6 +241,7 @@ impl Builder {
 
     /// Takes one tracked packet.
     pub fn handle_packet(&mut self, frame: &Frame<'_>, packet: &Packet<'_>) {
+        self.end_what_is_over(frame.ts_ns);
         self.far.seen_near(frame);
         let Some((src, dst)) = packet.addresses() else { return };
         self.datagram(frame, packet, src, dst);
@@ -229,16 +254,22 @@ impl Builder {
             return;
         };
         let index = tcp_analysis.stream as usize;
-        while self.connections.len() <= index {
-            let stream = self.connections.len() as u32;
-            self.connections.push(Pending { stream, transport: Transport::Tcp, ..Pending::default() });
+        if !self.connections.contains(index) {
+            let stream = tcp_analysis.stream;
+            let (first_ns, first_frame) = (frame.ts_ns, frame.number);
+            let pending = Pending {
+                stream,
+                transport: Transport::Tcp,
+                first_ns,
+                first_frame,
+                last_ns: first_ns,
+                ..Pending::default()
+            };
+            self.connections.insert(index, pending);
+            self.begun(ending::Table::Tcp, index);
         }
         let connection = &mut self.connections[index];
         connection.count(frame);
-        if connection.endpoints.is_none() {
-            connection.first_ns = frame.ts_ns;
-            connection.first_frame = frame.number;
-        }
         let flags = tcp.flags();
         let source = (src.to_string(), tcp.src_port());
         if flags & (flag::SYN | flag::ACK) == flag::SYN && connection.client.is_none() {
@@ -303,20 +334,23 @@ impl Builder {
         http::in_place_of_application_data(&mut messages, http);
         if flags & flag::FIN != 0 {
             messages.push(Message::Fin);
+            connection.fin[side as usize] = true;
         }
         if flags & flag::RST != 0 {
             messages.push(Message::Rst);
         }
+        if flags & flag::RST != 0 || connection.fin == [true, true] {
+            self.closed(ending::Table::Tcp, index);
+        }
+        let connection = &mut self.connections[index];
         // The ACK that completes the handshake is a message of its own; other bare ACKs are not.
         let completes_handshake = side == Side::Client
             && flags & (flag::SYN | flag::ACK) == flag::ACK
             && connection.syn_ack_ns.is_some()
-            && !connection
-                .events
-                .iter()
-                .any(|event| event.dir == Side::Client && event.messages.first() == Some(&Message::Ack));
+            && !connection.handshake_acked;
         if messages.is_empty() && completes_handshake {
             messages.push(Message::Ack);
+            connection.handshake_acked = true;
         }
         // A retransmitted segment is not decoded again: it is shown for what it is.
         if messages.is_empty() && retransmission && !tcp.payload.is_empty() {
@@ -339,27 +373,12 @@ impl Builder {
     pub fn snapshot(&self) -> Vec<Connection> {
         self.clone().finish()
     }
-
-    /// The connections seen, in order of first packet, with their rounds counted; each is
-    /// numbered by that order.
-    pub fn finish(self) -> Vec<Connection> {
-        let mut all: Vec<Pending> =
-            self.connections.into_iter().chain(self.others).filter(|c| !c.events.is_empty()).collect();
-        all.sort_by_key(|pending| pending.first_frame);
-        let far = self.far;
-        all.into_iter()
-            .enumerate()
-            .map(|(id, mut pending)| {
-                pending.stream = id as u32;
-                pending.finish(&far)
-            })
-            .collect()
-    }
 }
 
 impl Pending {
     /// Counts a frame of the connection.
     fn count(&mut self, frame: &Frame<'_>) {
+        self.last_ns = self.last_ns.max(frame.ts_ns);
         self.packets += 1;
         self.bytes += u64::from(frame.orig_len);
     }
@@ -379,6 +398,13 @@ impl Pending {
             && self.syn_ack_ns.is_some_and(|answered| frame.ts_ns >= answered)
         {
             self.reply_ns = Some(frame.ts_ns);
+        }
+        // Most connections of a flood have one event of one message: room for more costs more
+        // than they do.
+        let mut messages = messages;
+        messages.shrink_to_fit();
+        if self.events.is_empty() {
+            self.events.reserve_exact(1);
         }
         self.events.push(Event {
             frame: frame.number,

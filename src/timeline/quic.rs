@@ -14,6 +14,7 @@
 //! ([`crate::dissect::quic::FrameFact`], [`crate::dissect::tls::Fact`]): nothing is parsed
 //! or decoded here.
 
+use super::ending::Table;
 use super::message::{Http3Frame, Message, Note, QuicFrame, QuicPacket};
 use super::rounds::{Answers, Side, Step};
 use super::{Builder, Pending, Transport};
@@ -75,13 +76,16 @@ impl Builder {
             self.others.push(Pending {
                 first_ns: frame.ts_ns,
                 first_frame: frame.number,
+                last_ns: frame.ts_ns,
                 endpoints: Some((source.to_owned(), destination.to_owned())),
                 client: Some((source.to_owned(), 0)),
                 saw_syn: started,
                 ..Pending::default()
             });
+            self.begun(Table::Other, index);
         }
         let connection = &mut self.others[index];
+        connection.udp_stream = Some(stream);
         connection.count(frame);
         if let Some(number) = quic.and_then(|quic| quic.connection) {
             connection.quic_number = Some(number);
@@ -106,6 +110,7 @@ impl Builder {
         let mut messages = Vec::new();
         let mut sent_again = 0;
         let mut new_data = false;
+        let mut closed = false;
         if let Some(version) = unknown_version {
             messages.push(Message::UnreadVersion(version));
             if side == Side::Client {
@@ -190,6 +195,7 @@ impl Builder {
                     }
                     kind::HANDSHAKE_DONE => shown.push(QuicFrame::HandshakeDone),
                     kind::CONNECTION_CLOSE | kind::CONNECTION_CLOSE_APP => {
+                        closed = true;
                         shown.push(QuicFrame::ConnectionClose)
                     }
                     kind::NEW_TOKEN => shown.push(QuicFrame::NewToken),
@@ -217,6 +223,10 @@ impl Builder {
             messages.push(Message::Quic(QuicPacket { kind, frames: Some(shown) }));
         }
         step.retransmission = sent_again > 0 && !new_data;
+        if closed {
+            self.closed(Table::Other, index);
+        }
+        let connection = &mut self.others[index];
         // Acknowledgements alone move nothing forward: like bare TCP ACKs, they are not shown.
         if messages.is_empty() || only_acks {
             return true;

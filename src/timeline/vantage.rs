@@ -316,6 +316,23 @@ impl Timelines {
         }
     }
 
+    /// The same timelines, each given out ([`Timelines::take_ended`]) once its connection has
+    /// ended, so that only the connections still open are kept.
+    pub fn streaming(mut self) -> Self {
+        self.builder = self.builder.streaming();
+        self
+    }
+
+    /// The timelines of connections that have ended, in order, not given out before.
+    pub fn take_ended(&mut self) -> impl Iterator<Item = Connection> + '_ {
+        self.builder.take_ended()
+    }
+
+    /// How many connections were ended early because too many were open at once.
+    pub fn ended_early(&self) -> u64 {
+        self.builder.ended_early()
+    }
+
     /// The connections so far; taking more frames goes on.
     pub fn snapshot(&self) -> Vec<Connection> {
         self.builder.snapshot()

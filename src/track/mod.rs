@@ -109,8 +109,8 @@ impl Tracker {
     }
 
     /// Every table that grows with the input.
-    fn holders(&mut self) -> [&mut dyn Holder; 5] {
-        [&mut self.defrag, &mut self.tcp, &mut self.udp, &mut self.echo, &mut self.over_tcp]
+    fn holders(&mut self) -> [&mut dyn Holder; 6] {
+        [&mut self.defrag, &mut self.tcp, &mut self.udp, &mut self.echo, &mut self.over_tcp, &mut self.quic]
     }
 
     /// Brings the holders back within the limit: while over it, the one holding most gives up

@@ -20,13 +20,18 @@ impl Budget {
     /// Accounts for a stream that held `before` bytes and now holds `after`; false (and
     /// nothing accounted) when that would pass the limit.
     pub(super) fn moved(&mut self, before: usize, after: usize) -> bool {
-        let held = self.held - before + after;
+        let held = self.held.saturating_sub(before) + after;
         if held > self.limit {
-            self.held -= before;
+            self.held = self.held.saturating_sub(before);
             return false;
         }
         self.held = held;
         true
+    }
+
+    /// The bytes the streams hold now.
+    pub(super) fn held(&self) -> usize {
+        self.held
     }
 
     /// The note for a stream given up because of the limit.

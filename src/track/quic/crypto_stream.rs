@@ -3,15 +3,23 @@
 //!
 //! CRYPTO frames carry the handshake as a byte stream with offsets (RFC 9000 section 19.6);
 //! frames may come out of order or again. Data ahead of the next expected offset is held (at
-//! most [`MAX_HELD`] bytes; more is dropped with a note), data already delivered is ignored,
-//! and a message longer than [`handshake::MAX_MESSAGE_LEN`] ends the stream's reading.
+//! most [`MAX_HELD`] bytes of memory, each held piece costed with its map entry, so that
+//! one-byte frames cannot hold fifty times what they carry; more is dropped with a note), data
+//! already delivered is ignored, and a message longer than [`handshake::MAX_MESSAGE_LEN`] ends
+//! the stream's reading. A piece sent again at the same offset keeps the longer copy.
 
 use std::collections::BTreeMap;
 
 use crate::dissect::tls::handshake;
+use crate::track::budget::entry_cost;
 
-/// How many out-of-order bytes one stream holds.
+/// How many bytes of memory one stream's out-of-order data may take.
 pub const MAX_HELD: usize = 64 * 1024;
+
+/// What one held piece of `len` bytes costs: its bytes and its map entry.
+fn piece_cost(len: usize) -> usize {
+    len + entry_cost::<u64, Vec<u8>>()
+}
 
 #[derive(Debug, Default)]
 pub struct CryptoStream {
@@ -19,7 +27,8 @@ pub struct CryptoStream {
     next: u64,
     /// Out-of-order data by offset.
     held: BTreeMap<u64, Vec<u8>>,
-    held_bytes: usize,
+    /// What `held` costs, entries included.
+    held_cost: usize,
     /// The start of a message not yet complete.
     partial: Vec<u8>,
     /// Set when the stream can no longer be read (a message too long, data dropped).
@@ -49,13 +58,18 @@ impl CryptoStream {
             return delivered;
         }
         if offset > self.next {
-            if self.held_bytes + data.len() > MAX_HELD {
-                self.broken = true;
+            let replaced = self.held.get(&offset).map(Vec::len);
+            if replaced.is_some_and(|len| len >= data.len()) {
+                return delivered;
+            }
+            let cost = piece_cost(data.len()) - replaced.map_or(0, piece_cost);
+            if self.held_cost + cost > MAX_HELD {
+                self.give_up();
                 delivered.problem =
                     Some("too much CRYPTO data out of order; the rest of the handshake is not read".into());
                 return delivered;
             }
-            self.held_bytes += data.len();
+            self.held_cost += cost;
             self.held.insert(offset, data.to_vec());
             return delivered;
         }
@@ -67,7 +81,7 @@ impl CryptoStream {
                 break;
             }
             let Some((at, bytes)) = self.held.pop_first() else { break };
-            self.held_bytes -= bytes.len();
+            self.held_cost -= piece_cost(bytes.len());
             let end = at + bytes.len() as u64;
             if end > self.next {
                 let skip = (self.next - at) as usize;
@@ -77,16 +91,16 @@ impl CryptoStream {
         delivered
     }
 
-    /// The bytes held until more data comes.
+    /// The bytes of memory held until more data comes.
     pub fn buffered(&self) -> usize {
-        self.held_bytes + self.partial.len()
+        self.held_cost + self.partial.capacity()
     }
 
     /// Stops reading the stream and lets go of what it holds.
     pub fn give_up(&mut self) {
         self.broken = true;
         self.held = BTreeMap::new();
-        self.held_bytes = 0;
+        self.held_cost = 0;
         self.partial = Vec::new();
     }
 
@@ -147,12 +161,38 @@ mod tests {
     }
 
     #[test]
+    fn one_byte_pieces_are_costed_with_their_entries() {
+        let mut stream = CryptoStream::default();
+        let mut held = 0;
+        for offset in 1..100_000u64 {
+            if stream.feed(offset, &[0]).problem.is_some() {
+                break;
+            }
+            held += 1;
+        }
+        assert!(held < MAX_HELD / 32, "{held} one-byte pieces held: each costs its entry");
+        assert_eq!(stream.buffered(), 0, "given up, it holds nothing");
+    }
+
+    #[test]
+    fn a_piece_sent_again_is_held_once_and_the_longer_copy_kept() {
+        let bytes = message(11, b"certificate bytes");
+        let mut stream = CryptoStream::default();
+        for _ in 0..1000 {
+            stream.feed(4, &bytes[4..8]);
+        }
+        assert_eq!(stream.buffered(), piece_cost(4), "the same piece again holds nothing more");
+        stream.feed(4, &bytes[4..]);
+        assert_eq!(stream.buffered(), piece_cost(bytes.len() - 4), "the longer copy replaces it");
+        assert_eq!(stream.feed(0, &bytes[..4]).messages, vec![bytes.clone()]);
+        assert_eq!(stream.held_cost, 0);
+    }
+
+    #[test]
     fn held_data_is_bounded() {
         let mut stream = CryptoStream::default();
-        let chunk = vec![0u8; 64 * 1024];
-        for index in 1..=1 {
-            assert!(stream.feed(index * 100_000, &chunk).problem.is_none());
-        }
+        let chunk = vec![0u8; 32 * 1024];
+        assert!(stream.feed(100_000, &chunk).problem.is_none());
         assert!(stream.feed(900_000, &chunk).problem.is_some());
         assert!(stream.feed(0, &[1, 0, 0, 0]).messages.is_empty(), "the stream stopped");
     }

@@ -9,14 +9,16 @@ use std::ops::Range;
 
 use smallvec::SmallVec;
 
-use super::Loc;
+use std::collections::hash_map::Entry;
+
+use super::{Connection, Loc};
 use crate::dissect::quic::varint;
 
 /// The most bytes of one HTTP/3 frame kept while it is incomplete; a longer frame ends the
 /// stream's reading.
 const MAX_H3_FRAME: usize = 1 << 20;
-/// Streams followed per connection.
-pub(super) const MAX_H3_STREAMS: usize = 64;
+/// Stream directions followed at once per connection; one read to its FIN is let go.
+pub const MAX_H3_STREAMS: usize = 128;
 /// Frames that spanned STREAM frames remembered per stream, for data sent again.
 const MAX_SPANNED: usize = 16;
 
@@ -99,9 +101,14 @@ impl H3Stream {
         self.check_pending();
     }
 
-    /// The bytes held until more data comes.
+    /// The bytes held until more data comes, as allocated.
     pub(super) fn buffered(&self) -> usize {
-        self.pending.len()
+        self.pending.capacity()
+    }
+
+    /// Whether the stream has been read in order up to `end` (a FIN's final size).
+    pub(super) fn read_to(&self, end: u64) -> bool {
+        self.next >= end
     }
 
     /// Stops reading the stream and lets go of what it holds.
@@ -131,6 +138,31 @@ impl H3Stream {
         if !opaque {
             whole_frames(plaintext, at..data.end, base, out);
         }
+    }
+}
+
+/// What [`http3_stream`] found.
+pub(super) enum H3Found<'a> {
+    /// The stream, and whether it was made now.
+    Stream(&'a mut H3Stream, bool),
+    /// The connection is not HTTP/3.
+    NotHttp3,
+    /// The connection follows [`MAX_H3_STREAMS`] already.
+    TooMany,
+}
+
+/// The HTTP/3 stream a STREAM frame belongs to.
+pub(super) fn http3_stream(state: &mut Connection, dir: usize, stream_id: u64) -> H3Found<'_> {
+    if state.alpn.as_deref().is_some_and(|alpn| !alpn.starts_with(b"h3")) {
+        return H3Found::NotHttp3;
+    }
+    let streams = state.h3.len();
+    match state.h3.entry((dir, stream_id)) {
+        Entry::Occupied(entry) => H3Found::Stream(entry.into_mut(), false),
+        Entry::Vacant(entry) if streams < MAX_H3_STREAMS => {
+            H3Found::Stream(entry.insert(H3Stream::default()), true)
+        }
+        Entry::Vacant(_) => H3Found::TooMany,
     }
 }
 

@@ -12,25 +12,30 @@
 //!   which may come before the ServerHello, try the suites the secret's length allows;
 //! - 1-RTT key updates: a flipped key phase bit moves to the next generation.
 //!
-//! Everything is bounded: at most [`MAX_CONNECTIONS`] connections and [`MAX_CIDS`] IDs each,
-//! each CRYPTO stream holds what `crypto_stream` allows and each HTTP/3 stream what `http3`
-//! allows, and all of them together at most [`MAX_BUFFERED`] bytes: past that, the stream that
-//! would hold more is no longer read, with a note.
+//! Everything is bounded: at most [`MAX_CONNECTIONS`] connections (those none of whose packets
+//! decrypted go first, see `table`) and [`MAX_CIDS`] IDs each, each CRYPTO stream holds what
+//! `crypto_stream` allows and each HTTP/3 stream what `http3` allows, counted as what they
+//! allocate, and all of them together at most [`MAX_BUFFERED`] bytes: past that, the stream
+//! that would hold more is no longer read, with a note. An HTTP/3 stream's direction is let go
+//! once its FIN is read (or it is reset), so a page load of many requests stays within
+//! [`MAX_H3_STREAMS`] open at once; past it, a new stream is not read, with a note. The table is
+//! a [`crate::track::budget::Holder`]: under the tracker's budget it gives up connections,
+//! unconfirmed ones first, then the oldest.
 
 mod budget;
 mod crypto_stream;
 pub mod facts;
 mod http3;
 mod protection;
+mod table;
 
 use std::ops::Range;
-
-use std::collections::hash_map::Entry;
 
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
 use budget::Budget;
+use table::{Queue, Slots};
 
 use super::conversation::Endpoint;
 use super::keylog::KeyLog;
@@ -42,8 +47,8 @@ use crate::dissect::quic::{FrameFact, Undecrypted, Unprotected, frame};
 use crate::dissect::tls::extension;
 use crate::dissect::tls::handshake::{Hello, kind as hs};
 use crypto_stream::CryptoStream;
-pub use http3::Http3Out;
-use http3::{H3Stream, MAX_H3_STREAMS};
+use http3::{H3Found, H3Stream, http3_stream};
+pub use http3::{Http3Out, MAX_H3_STREAMS};
 use protection::{OneRtt, Opened, open, open_one_rtt, open_zero_rtt};
 
 /// Connections kept at once; datagrams of further new connections are shown undecrypted.
@@ -68,6 +73,14 @@ enum Space {
 #[derive(Default)]
 struct Connection {
     number: u32,
+    /// A connection in the table (not the stand-in for an empty slot).
+    alive: bool,
+    /// One of its packets decrypted: it is not junk an Initial made up.
+    confirmed: bool,
+    /// Its IDs in the table's indexes, to remove them when it is given up.
+    cids: Vec<Vec<u8>>,
+    initial_dcids: Vec<Vec<u8>>,
+    endpoints: Option<(Endpoint, Endpoint)>,
     version: u32,
     /// The Destination Connection ID the Initial keys come from.
     initial_dcid: Vec<u8>,
@@ -76,7 +89,6 @@ struct Connection {
     retried: bool,
     /// Length of the IDs each side chose for itself (its Source Connection ID).
     cid_len: [Option<usize>; 2],
-    cid_count: usize,
     initial: [Option<Keys>; 2],
     handshake: [Option<Keys>; 2],
     zero_rtt: Option<Keys>,
@@ -126,13 +138,25 @@ pub enum Carried {
     Http3(Http3Out),
 }
 
-/// Every QUIC connection seen so far.
+/// The QUIC connections being followed.
 #[derive(Default)]
 pub struct QuicTable {
-    connections: Vec<Connection>,
+    connections: Slots,
+    /// The number the next connection gets (`quic.connection.number`).
+    next_number: u32,
+    /// Connections kept, and how many of them are unconfirmed.
+    live: usize,
+    unconfirmed_live: usize,
+    /// Slots in the order their connections began: all of them, and the unconfirmed ones.
+    created: Queue,
+    unconfirmed: Queue,
+    /// Bytes the connections and index entries take, their streams aside.
+    held: usize,
+    /// HTTP/3 stream entries, over all connections.
+    h3_streams: usize,
     /// What the connections' streams hold, together.
     buffered: Budget,
-    /// Connection IDs: whose they are (connection, side).
+    /// Connection IDs: whose they are (slot, side).
     by_cid: FxHashMap<Vec<u8>, (usize, usize)>,
     /// The IDs a client made up for the server before knowing its own: connection.
     by_initial_dcid: FxHashMap<Vec<u8>, usize>,
@@ -180,7 +204,7 @@ impl QuicTable {
         arenas: &mut Arenas,
     ) -> Output {
         let mut output = Output::default();
-        let found = self.find(payload, src, dst);
+        let found = self.find(payload, src, dst, &mut output.problems);
         let (connection, dir) = match found {
             Some(found) => found,
             None => {
@@ -232,7 +256,13 @@ impl QuicTable {
     }
 
     /// Finds the datagram's connection and direction, or starts one for a client's Initial.
-    fn find(&mut self, payload: &[u8], src: Endpoint, dst: Endpoint) -> Option<(usize, usize)> {
+    fn find(
+        &mut self,
+        payload: &[u8],
+        src: Endpoint,
+        dst: Endpoint,
+        problems: &mut Vec<String>,
+    ) -> Option<(usize, usize)> {
         let first = *payload.first()?;
         if first & 0x80 == 0 {
             return self.find_short(payload, src, dst);
@@ -267,19 +297,19 @@ impl QuicTable {
             self.learn(found.0, found.1, &header, scid);
             return Some(found);
         }
-        if header.kind != Kind::Initial || self.connections.len() >= MAX_CONNECTIONS {
+        if header.kind != Kind::Initial {
             return None;
         }
-        let connection = self.connections.len();
-        self.connections.push(Connection {
-            number: connection as u32,
+        let fresh = Connection {
+            alive: true,
             version: header.version,
             initial_dcid: dcid.to_vec(),
             original_dcid: dcid.to_vec(),
             ..Connection::default()
-        });
-        self.by_initial_dcid.insert(dcid.to_vec(), connection);
-        self.by_endpoints.insert((src, dst), connection);
+        };
+        let connection = self.add_connection(fresh, problems);
+        self.index_initial_dcid(connection, dcid);
+        self.index_endpoints(connection, (src, dst));
         self.learn(connection, CLIENT, &header, scid);
         Some((connection, CLIENT))
     }
@@ -297,19 +327,18 @@ impl QuicTable {
         if header.kind == Kind::Retry {
             // The client's next Initial goes to the ID the Retry gave, and its keys come
             // from it.
-            self.by_initial_dcid.insert(scid.to_vec(), connection);
+            self.index_initial_dcid(connection, scid);
         }
     }
 
     fn add_cid(&mut self, connection: usize, owner: usize, cid: &[u8]) {
         if cid.is_empty()
             || self.by_cid.contains_key(cid)
-            || self.connections[connection].cid_count >= MAX_CIDS
+            || self.connections[connection].cids.len() >= MAX_CIDS
         {
             return;
         }
-        self.connections[connection].cid_count += 1;
-        self.by_cid.insert(cid.to_vec(), (connection, owner));
+        self.index_cid(connection, owner, cid);
         if !self.cid_lengths.contains(&cid.len()) {
             self.cid_lengths.push(cid.len());
         }
@@ -348,7 +377,8 @@ impl QuicTable {
                 state.retried = true;
                 // The client starts its Initial CRYPTO stream again, possibly with a new
                 // ClientHello.
-                state.crypto[CLIENT][Space::Initial as usize] = CryptoStream::default();
+                let restarted = std::mem::take(&mut state.crypto[CLIENT][Space::Initial as usize]);
+                self.buffered.moved(restarted.buffered(), 0);
                 return out;
             }
             _ => {}
@@ -384,6 +414,8 @@ impl QuicTable {
         };
         match result {
             Opened::Plain(unprotected, range) => {
+                self.confirm(connection);
+                let state = &mut self.connections[connection];
                 out.unprotected = Some(unprotected);
                 state.largest_pn[dir][space as usize] =
                     Some(largest.map_or(unprotected.packet_number, |l| l.max(unprotected.packet_number)));
@@ -468,9 +500,19 @@ impl QuicTable {
                 }
                 output.carried.push(Carried::Tls(index, locs));
             }
-            if let Some((stream_id, offset, data, _)) = &frame.stream
-                && let Some(stream) = http3_stream(&mut self.connections[connection], dir, *stream_id)
-            {
+            if let Some((stream_id, offset, data, fin)) = &frame.stream {
+                let state = &mut self.connections[connection];
+                let (stream, created) = match http3_stream(state, dir, *stream_id) {
+                    H3Found::Stream(stream, created) => (stream, created),
+                    H3Found::NotHttp3 => continue,
+                    H3Found::TooMany => {
+                        output.problems.push(format!(
+                            "HTTP/3 stream {stream_id} is not read: {MAX_H3_STREAMS} streams of the connection are open already"
+                        ));
+                        continue;
+                    }
+                };
+                self.h3_streams += usize::from(created);
                 let mut out = Http3Out {
                     anchor: (index, frame.range.start),
                     stream_id: *stream_id,
@@ -483,7 +525,18 @@ impl QuicTable {
                     stream.give_up();
                     output.problems.push(self.buffered.note(&format!("HTTP/3 stream {stream_id}")));
                 }
+                // A direction read to its FIN is over: what comes again of it is read on its own.
+                let end = offset.saturating_add(data.len() as u64);
+                if *fin && stream.read_to(end) {
+                    self.release_h3(connection, dir, *stream_id);
+                }
                 output.carried.push(Carried::Http3(out));
+            }
+            if frame.kind == frame::kind::RESET_STREAM
+                && let Some((_, _, frame::Val::Uint(stream_id))) =
+                    frame.fields.iter().find(|(name, ..)| *name == "quic.rsts.stream_id")
+            {
+                self.release_h3(connection, dir, *stream_id);
             }
             if frame.kind == frame::kind::NEW_CONNECTION_ID
                 && let Some((_, _, frame::Val::Bytes(cid))) =
@@ -531,33 +584,23 @@ impl QuicTable {
     }
 }
 
-/// The HTTP/3 stream a STREAM frame belongs to: `None` when the connection is not HTTP/3
-/// or follows too many streams already.
-fn http3_stream(state: &mut Connection, dir: usize, stream_id: u64) -> Option<&mut H3Stream> {
-    if state.alpn.as_deref().is_some_and(|alpn| !alpn.starts_with(b"h3")) {
-        return None;
+impl QuicTable {
+    /// Lets go of one direction of an HTTP/3 stream.
+    fn release_h3(&mut self, connection: usize, dir: usize, stream_id: u64) {
+        if let Some(stream) = self.connections[connection].h3.remove(&(dir, stream_id)) {
+            self.buffered.moved(stream.buffered(), 0);
+            self.h3_streams -= 1;
+        }
     }
-    let streams = state.h3.len();
-    match state.h3.entry((dir, stream_id)) {
-        Entry::Occupied(entry) => Some(entry.into_mut()),
-        Entry::Vacant(entry) if streams < MAX_H3_STREAMS => Some(entry.insert(H3Stream::default())),
-        Entry::Vacant(_) => None,
+}
+
+impl Connection {
+    /// What its CRYPTO and HTTP/3 streams hold, as the budget counted it.
+    fn streams_held(&self) -> usize {
+        let crypto: usize = self.crypto.iter().flatten().map(CryptoStream::buffered).sum();
+        crypto + self.h3.values().map(H3Stream::buffered).sum::<usize>()
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn streams_given_up_hold_nothing() {
-        let mut crypto = CryptoStream::default();
-        crypto.feed(100, &[1; 50]);
-        crypto.feed(0, &[0x0b, 0, 1, 0]);
-        assert_eq!(crypto.buffered(), 54, "held out of order, and a message begun");
-        crypto.give_up();
-        assert_eq!(crypto.buffered(), 0);
-        assert!(crypto.feed(4, &[0; 40]).messages.is_empty(), "no longer read");
-        assert_eq!(crypto.buffered(), 0);
-    }
-}
+mod tests;

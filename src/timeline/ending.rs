@@ -1,0 +1,368 @@
+//! When a connection's timeline is over, and the order timelines come out in.
+//!
+//! Timelines come out in order of their connection's first frame, numbered in that order
+//! (those with no event are skipped), exactly as [`super::Builder::finish`] would give them
+//! all at the end. A builder made with [`super::Builder::streaming`] lets a connection go as
+//! soon as it has ended (FIN both ways or a reset for TCP, CONNECTION_CLOSE for QUIC, then
+//! [`LINGER_NS`] of quiet in capture time for what still trails; or [`IDLE_NS`] of quiet) and
+//! every connection that began before it has gone too: an ordering buffer by first frame. So
+//! a capture of many connections holds only those open at once. Past [`MAX_OPEN`] of them
+//! (a flood of SYNs never answered), the one that began first is ended early and counted, and
+//! a packet of it that comes later starts a new timeline.
+//!
+//! Invariant: every pending connection has an entry in `order` (by first frame) and at least
+//! one in `deadlines` (a min-heap, entries made stale by activity are re-pushed when they come
+//! due), so that each frame costs O(log n) here, not a walk over all connections.
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
+use std::ops::{Index, IndexMut};
+
+use rustc_hash::FxHashMap;
+
+use super::{Builder, Connection, Pending};
+
+/// Quiet, in capture time, after which a connection that has not closed is over.
+pub const IDLE_NS: i64 = 600 * 1_000_000_000;
+/// Quiet after a connection closed, for its last ACKs and retransmissions.
+pub const LINGER_NS: i64 = 60 * 1_000_000_000;
+/// Connections followed at once by a streaming builder.
+pub const MAX_OPEN: usize = 65_536;
+
+/// Which table a pending connection is in: TCP (by `tcp.stream`) before the others (UDP,
+/// QUIC, pings, by creation) when two begin in the same frame, as the final sort has it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(super) enum Table {
+    Tcp,
+    Other,
+}
+
+/// Where a pending connection comes in the output: first frame, table, key in the table.
+pub(super) type OrderKey = (u64, Table, usize);
+
+/// Pending connections by key, with a stand-in for a key that holds none (what is written to
+/// it goes nowhere).
+#[derive(Clone, Default)]
+pub(super) struct Pendings {
+    /// Boxed, so that a table's spare capacity costs a pointer a slot, not a whole connection.
+    map: FxHashMap<usize, Box<Pending>>,
+    /// The key the next [`Pendings::push`] takes.
+    next: usize,
+    vacant: Pending,
+}
+
+impl Pendings {
+    /// The key the next connection pushed gets.
+    pub(super) fn len(&self) -> usize {
+        self.next
+    }
+
+    pub(super) fn push(&mut self, pending: Pending) {
+        self.map.insert(self.next, Box::new(pending));
+        self.next += 1;
+    }
+
+    pub(super) fn contains(&self, key: usize) -> bool {
+        self.map.contains_key(&key)
+    }
+
+    pub(super) fn insert(&mut self, key: usize, pending: Pending) {
+        self.map.insert(key, Box::new(pending));
+        self.next = self.next.max(key + 1);
+    }
+
+    pub(super) fn open(&self) -> usize {
+        self.map.len()
+    }
+}
+
+impl Index<usize> for Pendings {
+    type Output = Pending;
+
+    fn index(&self, key: usize) -> &Pending {
+        self.map.get(&key).map_or(&self.vacant, |pending| pending)
+    }
+}
+
+impl IndexMut<usize> for Pendings {
+    fn index_mut(&mut self, key: usize) -> &mut Pending {
+        let vacant = &mut self.vacant;
+        match self.map.get_mut(&key) {
+            Some(pending) => pending,
+            None => vacant,
+        }
+    }
+}
+
+/// What a streaming builder keeps to let connections go.
+#[derive(Clone, Default)]
+pub(super) struct Ending {
+    pub(super) streaming: bool,
+    /// Every pending connection, in output order.
+    order: BTreeMap<OrderKey, ()>,
+    /// When each pending connection may be over, soonest first.
+    deadlines: BinaryHeap<Reverse<(i64, Table, usize)>>,
+    /// Timelines let go, in output order, not yet taken.
+    ready: VecDeque<Connection>,
+    /// The id the next timeline let go gets.
+    next_id: u32,
+    /// Connections ended early because too many were open.
+    pub(super) ended_early: u64,
+}
+
+impl Builder {
+    /// Puts a connection just begun in order, and (streaming) its first deadline.
+    pub(super) fn begun(&mut self, table: Table, key: usize) {
+        let pending = self.pending(table, key);
+        let (first_frame, deadline) = (pending.first_frame, pending.deadline());
+        self.ending.order.insert((first_frame, table, key), ());
+        if self.ending.streaming {
+            self.push_deadline(deadline, table, key);
+        }
+    }
+
+    /// Adds a deadline; when most of them are stale (their connections let go), first keeps
+    /// only the others, which is amortised over the pushes since the last time.
+    fn push_deadline(&mut self, deadline: i64, table: Table, key: usize) {
+        let open = self.connections.open() + self.others.open();
+        if self.ending.deadlines.len() > 2 * open + 64 {
+            let (tcp, others) = (&self.connections, &self.others);
+            self.ending.deadlines.retain(|Reverse((_, table, key))| match table {
+                Table::Tcp => tcp.contains(*key),
+                Table::Other => others.contains(*key),
+            });
+        }
+        self.ending.deadlines.push(Reverse((deadline, table, key)));
+    }
+
+    /// Marks a connection closed: it ends after [`LINGER_NS`] of quiet.
+    pub(super) fn closed(&mut self, table: Table, key: usize) {
+        let pending = self.pending_mut(table, key);
+        if pending.closed {
+            return;
+        }
+        pending.closed = true;
+        let deadline = pending.deadline();
+        if self.ending.streaming {
+            self.push_deadline(deadline, table, key);
+        }
+    }
+
+    fn pending(&self, table: Table, key: usize) -> &Pending {
+        match table {
+            Table::Tcp => &self.connections[key],
+            Table::Other => &self.others[key],
+        }
+    }
+
+    fn pending_mut(&mut self, table: Table, key: usize) -> &mut Pending {
+        match table {
+            Table::Tcp => &mut self.connections[key],
+            Table::Other => &mut self.others[key],
+        }
+    }
+
+    fn is_pending(&self, table: Table, key: usize) -> bool {
+        match table {
+            Table::Tcp => self.connections.contains(key),
+            Table::Other => self.others.contains(key),
+        }
+    }
+
+    /// Streaming: ends the connections quiet long enough at `now_ns`, and the oldest ones
+    /// past [`MAX_OPEN`]; lets go of those whose turn it is.
+    pub(super) fn end_what_is_over(&mut self, now_ns: i64) {
+        if !self.ending.streaming {
+            return;
+        }
+        while let Some(&Reverse((deadline, table, key))) = self.ending.deadlines.peek() {
+            if deadline >= now_ns {
+                break;
+            }
+            self.ending.deadlines.pop();
+            if !self.is_pending(table, key) {
+                continue;
+            }
+            let pending = self.pending_mut(table, key);
+            let due = pending.deadline();
+            if due < now_ns {
+                pending.ended = true;
+            } else if due > deadline {
+                self.push_deadline(due, table, key);
+            }
+        }
+        self.let_go();
+        while self.connections.open() + self.others.open() > MAX_OPEN {
+            let Some((&(_, table, key), _)) = self.ending.order.first_key_value() else { break };
+            let pending = self.pending_mut(table, key);
+            pending.ended = true;
+            let early = !pending.events.is_empty();
+            self.ending.ended_early += u64::from(early);
+            self.let_go();
+        }
+    }
+
+    /// Lets go, in order, of the ended connections that every earlier one has gone before.
+    fn let_go(&mut self) {
+        while let Some((&(first_frame, table, key), _)) = self.ending.order.first_key_value() {
+            if !self.pending(table, key).ended {
+                break;
+            }
+            self.ending.order.remove(&(first_frame, table, key));
+            self.release(table, key);
+        }
+    }
+
+    /// Takes a pending connection out of every table; gives its timeline to `ready` when it
+    /// has events.
+    fn release(&mut self, table: Table, key: usize) {
+        let pending = match table {
+            Table::Tcp => self.connections.map.remove(&key),
+            Table::Other => self.others.map.remove(&key),
+        };
+        let Some(mut pending) = pending.map(|pending| *pending) else { return };
+        if table == Table::Other {
+            if let Some(stream) = pending.udp_stream
+                && self.udp.get(&stream) == Some(&key)
+            {
+                self.udp.remove(&stream);
+            }
+            if let Some(number) = pending.quic_number
+                && self.quic.get(&number) == Some(&key)
+            {
+                self.quic.remove(&number);
+            }
+            if let Some(ping) = pending.ping
+                && self.pings.get(&ping) == Some(&key)
+            {
+                self.pings.remove(&ping);
+            }
+        }
+        if pending.events.is_empty() {
+            return;
+        }
+        pending.stream = self.ending.next_id;
+        self.ending.next_id += 1;
+        let connection = pending.finish(&self.far);
+        self.ending.ready.push_back(connection);
+    }
+
+    /// The timelines let go so far, in order; a streaming builder gives each connection once
+    /// it has ended and every earlier one has been given.
+    pub fn take_ended(&mut self) -> impl Iterator<Item = Connection> + '_ {
+        self.ending.ready.drain(..)
+    }
+
+    /// Every timeline not yet given, in order: the connections still open end here.
+    pub fn finish(mut self) -> Vec<Connection> {
+        let keys: Vec<OrderKey> = self.ending.order.keys().copied().collect();
+        for (_, table, key) in keys {
+            self.pending_mut(table, key).ended = true;
+        }
+        self.let_go();
+        self.ending.ready.into_iter().collect()
+    }
+
+    /// How many connections a streaming builder ended early, because more than [`MAX_OPEN`]
+    /// were open at once.
+    pub fn ended_early(&self) -> u64 {
+        self.ending.ended_early
+    }
+}
+
+impl Pending {
+    /// When the connection is over if nothing more comes.
+    fn deadline(&self) -> i64 {
+        self.last_ns.saturating_add(if self.closed { LINGER_NS } else { IDLE_NS })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::capture::CaptureFile;
+    use crate::dissect::tcp::flag;
+    use crate::testing::hostile::{Pcap, Side, TcpConnection};
+    use crate::track::{Scratch, Tracker};
+
+    /// Three HTTP connections, each closed both ways and followed by two minutes of quiet,
+    /// and a fourth left open.
+    fn capture() -> CaptureFile {
+        let mut pcap = Pcap::new(Vec::new()).unwrap();
+        for index in 0..4u8 {
+            let mut connection =
+                TcpConnection::new(([10, 0, 0, 1], 40_000 + u16::from(index)), ([10, 0, 0, 2], 80));
+            connection.handshake(&mut pcap).unwrap();
+            connection.send(&mut pcap, Side::Client, b"GET / HTTP/1.1\r\n\r\n").unwrap();
+            connection.send(&mut pcap, Side::Server, b"HTTP/1.1 204 No Content\r\n\r\n").unwrap();
+            if index < 3 {
+                for side in [Side::Client, Side::Server] {
+                    let seq = connection.next[side as usize];
+                    connection.segment_at(&mut pcap, side, seq, flag::FIN | flag::ACK, &[]).unwrap();
+                    connection.next[side as usize] += 1;
+                }
+            }
+            pcap.ts_us += 120_000_000;
+        }
+        CaptureFile::from_vec(pcap.into_inner(), "ending").unwrap()
+    }
+
+    /// The builder's timelines: those given out after each frame (with the frame's number),
+    /// then those at the end.
+    fn run(builder: Builder) -> (Vec<(u64, u32)>, Vec<Connection>) {
+        let capture = capture();
+        let (mut builder, mut tracker, mut scratch) = (builder, Tracker::new(), Scratch::new());
+        let mut given = Vec::new();
+        let mut all = Vec::new();
+        for frame in capture.frames() {
+            let frame = frame.unwrap();
+            let packet = tracker.handle_frame(&frame, &mut scratch);
+            builder.handle_packet(&frame, &packet);
+            for connection in builder.take_ended() {
+                given.push((frame.number, connection.id));
+                all.push(connection);
+            }
+        }
+        all.extend(builder.finish());
+        (given, all)
+    }
+
+    #[test]
+    fn a_closed_connection_is_given_out_after_its_quiet_and_the_whole_list_is_unchanged() {
+        let (given, streamed) = run(Builder::new().streaming());
+        // Each connection is 7 frames; the first frame after a quiet gives the one before.
+        assert_eq!(given, [(8, 0), (15, 1), (22, 2)]);
+        let (none, whole) = run(Builder::new());
+        assert!(none.is_empty(), "a builder that does not stream gives nothing before the end");
+        let json = |connections: &[Connection]| serde_json::to_string(connections).unwrap();
+        assert_eq!(json(&streamed), json(&whole));
+        assert_eq!(streamed.len(), 4);
+    }
+
+    #[test]
+    fn past_the_open_limit_the_connection_that_began_first_is_given_out_as_it_stands() {
+        let mut builder = Builder::new().streaming();
+        let mut pcap = Pcap::new(Vec::new()).unwrap();
+        let count = MAX_OPEN as u32 + 10;
+        for index in 0..count {
+            let [_, a, b, c] = index.to_be_bytes();
+            let connection = TcpConnection::new(([10, a, b, c], 1024), ([10, 255, 255, 254], 443));
+            connection.segment_at(&mut pcap, Side::Client, 1_000, flag::SYN, &[]).unwrap();
+        }
+        let capture = CaptureFile::from_vec(pcap.into_inner(), "syns").unwrap();
+        let (mut tracker, mut scratch) = (Tracker::new(), Scratch::new());
+        let mut ids = Vec::new();
+        for frame in capture.frames() {
+            let frame = frame.unwrap();
+            let packet = tracker.handle_frame(&frame, &mut scratch);
+            builder.handle_packet(&frame, &packet);
+            ids.extend(builder.take_ended().map(|connection| connection.id));
+            assert!(builder.connections.open() <= MAX_OPEN + 1, "the limit, and the frame's own");
+        }
+        assert_eq!(ids, (0..9).collect::<Vec<_>>(), "given out first, in order");
+        assert_eq!(builder.ended_early(), 9);
+        let rest = builder.finish();
+        assert_eq!(rest.len(), MAX_OPEN + 1);
+        assert_eq!(rest.first().map(|connection| connection.id), Some(9));
+    }
+}
