@@ -1,27 +1,24 @@
 //! Capture files: pcap and pcapng, plain or gzip-compressed, read whole and walked in place.
 //!
 //! A plain file is memory-mapped, so frames borrow straight from the page cache and nothing is
-//! copied; a compressed file or a pipe is read into memory once, up to a fixed limit. Reading
+//! copied; a compressed file, a pipe or standard input is first copied (decompressed) into an
+//! unlinked temporary file, which is mapped the same way: no capture is ever held whole in
+//! memory. Reading
 //! never stops at the first damaged byte without saying where: a file cut short or a record
 //! that cannot be framed ends the walk with a [`ReadError`] naming its byte offset, after every
 //! frame before it has been returned.
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::ops::Deref;
 use std::path::Path;
 
-use flate2::read::MultiGzDecoder;
 use memmap2::{Advice, Mmap, UncheckedAdvice};
 use thiserror::Error;
 
+use super::spill::{GZIP_MAGIC, MAX_SPILLED, SpillError, Spilled, spill};
 use super::{Frame, pcap, pcapng};
-
-/// Largest capture held in memory when it cannot be mapped (compressed files, pipes).
-const MAX_IN_MEMORY: u64 = 8 << 30;
-
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// The container format of a capture file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,7 +57,7 @@ pub enum OpenError {
     NotACapture { path: String, magic: String, hint: &'static str },
     #[error("{path}: {reason}")]
     BadHeader { path: String, reason: String },
-    #[error("{path} holds more than {} GiB once decompressed; rttscope stops there", MAX_IN_MEMORY >> 30)]
+    #[error("{path} holds more than {} GiB once decompressed; rttscope stops there", MAX_SPILLED >> 30)]
     TooLarge { path: String },
 }
 
@@ -152,8 +149,7 @@ impl CaptureFile {
         let shown = path.display().to_string();
         let io_error = |source| OpenError::Io { path: shown.clone(), source };
         if path.as_os_str() == "-" {
-            let bytes = read_limited(io::stdin().lock(), &shown)?;
-            return Self::from_bytes(Bytes::Owned(bytes), &shown);
+            return Self::from_spilled(spill(io::stdin().lock()), &shown);
         }
         let file = File::open(path).map_err(io_error)?;
         let metadata = file.metadata().map_err(io_error)?;
@@ -169,24 +165,43 @@ impl CaptureFile {
             let _ = map.advise(Advice::Sequential);
             return Self::from_bytes(Bytes::Mapped(map), &shown);
         }
-        let bytes = read_limited(file, &shown)?;
-        Self::from_bytes(Bytes::Owned(bytes), &shown)
+        // A pipe or a device: copied into a temporary file first.
+        Self::from_spilled(spill(file), &shown)
     }
 
-    /// Opens a capture held in memory; `name` is used in error messages.
+    /// Opens a capture held in memory; `name` is used in error messages. A gzip-compressed
+    /// one is decompressed into a temporary file, as a file would be.
     pub fn from_vec(bytes: Vec<u8>, name: &str) -> Result<Self, OpenError> {
         Self::from_bytes(Bytes::Owned(bytes), name)
     }
 
     fn from_bytes(bytes: Bytes, path: &str) -> Result<Self, OpenError> {
-        let (bytes, compressed, warning) = if bytes.starts_with(&GZIP_MAGIC) {
-            let (plain, warning) = gunzip(&bytes, path)?;
-            (Bytes::Owned(plain), true, warning)
-        } else {
-            (bytes, false, None)
-        };
+        if bytes.starts_with(&GZIP_MAGIC) {
+            return Self::from_spilled(spill(&*bytes), path);
+        }
         let format = detect(&bytes, path)?;
-        Ok(Self { bytes, format, compressed, warning })
+        Ok(Self { bytes, format, compressed: false, warning: None })
+    }
+
+    /// Opens what [`spill`] copied into a temporary file.
+    fn from_spilled(spilled: Result<Spilled, SpillError>, path: &str) -> Result<Self, OpenError> {
+        let Spilled { map, compressed, broken_off } = spilled.map_err(|error| match error {
+            SpillError::Io(source) => OpenError::Io { path: path.to_owned(), source },
+            SpillError::TooLarge => OpenError::TooLarge { path: path.to_owned() },
+            SpillError::NotGzip(error) => OpenError::BadHeader {
+                path: path.to_owned(),
+                reason: format!("not a readable gzip file ({error})"),
+            },
+        })?;
+        let Some(map) = map else {
+            return Err(OpenError::Empty { path: path.to_owned() });
+        };
+        let _ = map.advise(Advice::Sequential);
+        let warning = broken_off.map(|error| {
+            format!("the gzip stream of {path} breaks off after {} decompressed bytes ({error})", map.len())
+        });
+        let format = detect(&map, path)?;
+        Ok(Self { bytes: Bytes::Mapped(map), format, compressed, warning })
     }
 
     /// The container format.
@@ -360,42 +375,6 @@ impl<'a> Iterator for Frames<'a> {
         }
         None
     }
-}
-
-fn read_limited(reader: impl Read, path: &str) -> Result<Vec<u8>, OpenError> {
-    let mut bytes = Vec::new();
-    reader
-        .take(MAX_IN_MEMORY + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|source| OpenError::Io { path: path.to_owned(), source })?;
-    if bytes.len() as u64 > MAX_IN_MEMORY {
-        return Err(OpenError::TooLarge { path: path.to_owned() });
-    }
-    Ok(bytes)
-}
-
-/// Decompresses a gzip file. A stream that ends early keeps what was decompressed, with a
-/// warning, so the frames before the damage can still be shown.
-fn gunzip(compressed: &[u8], path: &str) -> Result<(Vec<u8>, Option<String>), OpenError> {
-    let mut plain = Vec::new();
-    let outcome = MultiGzDecoder::new(compressed).take(MAX_IN_MEMORY + 1).read_to_end(&mut plain);
-    if plain.len() as u64 > MAX_IN_MEMORY {
-        return Err(OpenError::TooLarge { path: path.to_owned() });
-    }
-    let warning = match outcome {
-        Ok(_) => None,
-        Err(error) if plain.is_empty() => {
-            return Err(OpenError::BadHeader {
-                path: path.to_owned(),
-                reason: format!("not a readable gzip file ({error})"),
-            });
-        }
-        Err(error) => Some(format!(
-            "the gzip stream of {path} breaks off after {} decompressed bytes ({error})",
-            plain.len()
-        )),
-    };
-    Ok((plain, warning))
 }
 
 fn detect(bytes: &[u8], path: &str) -> Result<Format, OpenError> {

@@ -149,8 +149,10 @@ impl Tracker {
         let mut packet = dissect::dissect(frame);
         let first = *self.first_ns.get_or_insert(frame.ts_ns);
         let previous = self.previous_ns.replace(frame.ts_ns).unwrap_or(frame.ts_ns);
-        packet.times =
-            Some(FrameTimes { relative_ns: frame.ts_ns - first, delta_ns: frame.ts_ns - previous });
+        packet.times = Some(FrameTimes {
+            relative_ns: frame.ts_ns.saturating_sub(first),
+            delta_ns: frame.ts_ns.saturating_sub(previous),
+        });
         if let Some(fragment) = packet.fragment {
             match self.defrag.add(frame.number, frame.ts_ns, &fragment) {
                 Outcome::Waiting => {}
