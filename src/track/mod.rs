@@ -132,9 +132,9 @@ impl Tracker {
         }
     }
 
-    /// Adds key log text, such as a pcapng Decryption Secrets Block's; returns the warnings
-    /// of lines that were skipped.
-    pub fn add_key_log_text(&mut self, text: &[u8]) -> Vec<keylog::Warning> {
+    /// Adds key log text, such as a pcapng Decryption Secrets Block's; returns the lines that
+    /// were skipped.
+    pub fn add_key_log_text(&mut self, text: &[u8]) -> keylog::Skipped {
         self.keylog.add_text(text)
     }
 
