@@ -40,11 +40,13 @@ pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
         None => None,
     };
     let dispatch = args.decode_as.dispatch()?;
+    let memory_limit = args.memory.limit()?;
     let keylog = load_key_log(args.keylog.as_deref())?;
     let capture = CaptureFile::open(&args.file)?;
 
     let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock());
-    let tracker = Tracker::with_keylog(keylog.clone()).with_dispatch(dispatch);
+    let tracker =
+        Tracker::with_keylog(keylog.clone()).with_dispatch(dispatch).with_memory_limit(memory_limit);
     let result = dissect_all(
         &capture,
         Tracking { tracker, user_keylog: &keylog },

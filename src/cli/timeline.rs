@@ -16,7 +16,9 @@ use crate::track::Tracker;
 
 pub fn run(args: &TimelineArgs) -> Result<Outcome, CliError> {
     let dispatch = args.decode_as.dispatch()?;
-    let (mut connections, outcome) = connections(&args.file, args.keylog.as_deref(), &dispatch)?;
+    let memory_limit = args.memory.limit()?;
+    let (mut connections, outcome) =
+        connections(&args.file, args.keylog.as_deref(), &dispatch, memory_limit)?;
     let mut out = BufWriter::new(io::stdout().lock());
     if let Some(id) = args.connection {
         connections.retain(|connection| connection.id == id);
@@ -42,16 +44,19 @@ pub fn run(args: &TimelineArgs) -> Result<Outcome, CliError> {
 }
 
 /// Every connection's timeline in a capture, decrypted with the key log if one is given (and
-/// with the secrets the capture embeds), its payloads handed on as `dispatch` says.
+/// with the secrets the capture embeds), its payloads handed on as `dispatch` says, the tracker
+/// keeping at most `memory_limit` bytes of state.
 pub(super) fn connections(
     file: &Path,
     keylog: Option<&Path>,
     dispatch: &Dispatch,
+    memory_limit: usize,
 ) -> Result<(Vec<Connection>, Outcome), CliError> {
     let keylog = load_key_log(keylog)?;
     let capture = CaptureFile::open(file)?;
     let timelines = Timelines::new(&capture.interface_names(), &keylog).with_dispatch(dispatch);
-    let tracker = Tracker::with_keylog(keylog.clone()).with_dispatch(dispatch.clone());
+    let tracker =
+        Tracker::with_keylog(keylog.clone()).with_dispatch(dispatch.clone()).with_memory_limit(memory_limit);
     let mut timelines = Collect(timelines);
     let outcome = for_each_packet(
         &capture,
