@@ -11,6 +11,8 @@ use std::io::{self, Write};
 use super::{IPV4, TCP, ethernet, ipv4, tcp};
 use crate::dissect::tcp::flag;
 
+pub mod input;
+
 /// One class of hostile capture: its name on the command line, what it attacks, and its
 /// generator.
 pub struct Class {
@@ -22,7 +24,32 @@ pub struct Class {
 }
 
 /// Every class, in the order the benchmark script runs them.
-pub const CLASSES: &[Class] = &[];
+pub const CLASSES: &[Class] = &[
+    Class {
+        name: "gzip-bomb",
+        about: "a gzip of a capture of identical frames, about a thousand times smaller (MB: decompressed)",
+        command: &["dissect"],
+        write: input::gzip_bomb,
+    },
+    Class {
+        name: "keylog-junk",
+        about: "a pcapng whose Decryption Secrets Blocks hold MB of junk key log lines",
+        command: &["dissect"],
+        write: input::keylog_junk,
+    },
+    Class {
+        name: "pcapng-time-extremes",
+        about: "a pcapng whose if_tsoffset puts frames at both ends of the i64 nanosecond range",
+        command: &["dissect"],
+        write: input::time_extremes,
+    },
+];
+
+/// Writes the class `class` at about `size` bytes into `out`, in the container it needs (a
+/// classic pcap unless [`input::container`] says otherwise).
+pub fn write_class(class: &Class, size: u64, out: &mut dyn Write) -> io::Result<()> {
+    input::package(input::container(class.name), size, out, class.write)
+}
 
 /// The class called `name`.
 pub fn class(name: &str) -> Option<&'static Class> {
