@@ -20,7 +20,8 @@ if [ ! -d "fuzz/seeds/$target" ]; then
 fi
 mkdir -p "fuzz/corpus/$target" fuzz/logs
 case "$target" in
-    capture_file | tracker) max_len=65536 ;;
+    capture_file) max_len=65536 ;;
+    tracker) max_len=16384 ;;
     *) max_len=4096 ;;
 esac
 nice -n 19 cargo +nightly fuzz build --fuzz-dir fuzz "$target"
