@@ -321,12 +321,19 @@ pub struct Frames<'a> {
 }
 
 impl<'a> Frames<'a> {
-    /// The key material of the Decryption Secrets Blocks read so far and not yet taken. A
-    /// block precedes the packets it applies to, so taking them after each frame is enough.
+    /// The TLS key logs of the Decryption Secrets Blocks read so far and not yet taken (other
+    /// kinds of secrets, and empty ones, are not kept). A block precedes the packets it
+    /// applies to, so taking them after each frame is enough; more than 65,536 of them before
+    /// one packet end the walk with an error.
     pub fn take_secrets(&mut self) -> Vec<Secrets<'a>> {
         std::mem::take(&mut self.secrets)
     }
 }
+
+/// The most Decryption Secrets Blocks kept waiting for [`Frames::take_secrets`]: a real capture
+/// has a few before its packets, and without a bound a file of nothing else would grow the list
+/// by more than its own size.
+const MAX_PENDING_SECRETS: usize = 1 << 16;
 
 /// How much of a mapped file is read before the pages behind are released.
 const RELEASE_STEP: usize = 32 << 20;
@@ -364,7 +371,20 @@ impl<'a> Iterator for Frames<'a> {
                     self.done = true;
                     return Some(Err(error));
                 }
-                Some(Ok(Record::Secrets(secrets))) => self.secrets.push(secrets),
+                // Only TLS key logs are used; an empty one adds nothing.
+                Some(Ok(Record::Secrets(secrets)))
+                    if secrets.kind != SecretsKind::TlsKeyLog || secrets.data.is_empty() => {}
+                Some(Ok(Record::Secrets(secrets))) => {
+                    if self.secrets.len() == MAX_PENDING_SECRETS {
+                        self.done = true;
+                        let reason = format!(
+                            "more than {MAX_PENDING_SECRETS} Decryption Secrets Blocks come before a packet; \
+                             rttscope stops there"
+                        );
+                        return Some(Err(ReadError::Malformed { offset: self.records.offset(), reason }));
+                    }
+                    self.secrets.push(secrets);
+                }
                 Some(Ok(Record::Frame(mut frame))) => {
                     self.number += 1;
                     frame.number = self.number;
@@ -442,6 +462,32 @@ mod tests {
         assert!(matches!(open(b""), Err(OpenError::Empty { .. })));
         let short_pcap = [0xd4, 0xc3, 0xb2, 0xa1, 2, 0];
         assert!(matches!(open(&short_pcap), Err(OpenError::BadHeader { .. })));
+    }
+
+    /// A capture of `blocks` one-byte key logs, then one packet.
+    fn secrets_then_a_packet(blocks: usize) -> Vec<u8> {
+        let mut writer = crate::capture::PcapngWriter::new(Vec::new()).unwrap();
+        writer.add_interface("lo", crate::capture::LinkType::Ethernet, 0).unwrap();
+        for _ in 0..blocks {
+            writer.write_secrets(b"#").unwrap();
+        }
+        writer.write_packet(0, 1_000, 14, &[0; 14]).unwrap();
+        writer.finish().unwrap()
+    }
+
+    /// Regression: every block was kept until taken, so a file of nothing but secrets blocks
+    /// grew the list by more than its own size.
+    #[test]
+    fn secrets_blocks_waiting_for_a_packet_are_bounded() {
+        let capture = open(&secrets_then_a_packet(MAX_PENDING_SECRETS)).unwrap();
+        let mut frames = capture.frames();
+        assert!(matches!(frames.next(), Some(Ok(_))));
+        assert_eq!(frames.take_secrets().len(), MAX_PENDING_SECRETS);
+        let capture = open(&secrets_then_a_packet(MAX_PENDING_SECRETS + 1)).unwrap();
+        let mut frames = capture.frames();
+        let error = frames.next().and_then(Result::err).map(|error| error.to_string()).unwrap_or_default();
+        assert!(error.contains("more than 65536 Decryption Secrets Blocks come before a packet"), "{error}");
+        assert!(frames.next().is_none());
     }
 
     #[test]
