@@ -6,7 +6,7 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
-use rttscope::testing::hostile::{CLASSES, Pcap, class};
+use rttscope::testing::hostile::{CLASSES, class, write_class};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -33,8 +33,7 @@ fn main() -> ExitCode {
     };
     let written = File::create(out).and_then(|file| {
         let mut out = BufWriter::new(file);
-        let mut pcap = Pcap::new(&mut out as &mut dyn Write)?;
-        (class.write)(&mut pcap, (megabytes * 1e6) as u64)?;
+        write_class(class, (megabytes * 1e6) as u64, &mut out)?;
         out.flush()
     });
     match written {

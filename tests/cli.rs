@@ -305,3 +305,69 @@ fn a_key_log_that_matches_no_client_hello_gets_the_warning_the_ui_gives() {
         assert!(!stderr(&output).contains("matched none"), "{command}: {}", stderr(&output));
     }
 }
+
+#[test]
+fn a_bad_memory_limit_is_refused_by_every_tracking_command_before_any_packet() {
+    let missing = "/nonexistent/capture.pcap";
+    for (value, why) in [("lots", "is not a size"), ("12X", "is not a size"), ("0", "would keep nothing")] {
+        for args in [
+            vec!["dissect", missing, "--memory-limit", value],
+            vec!["timeline", missing, "--memory-limit", value],
+            vec!["open", missing, "--memory-limit", value],
+            vec!["replay", missing, "--memory-limit", value],
+            vec!["live", "-i", "nosuch0", "--memory-limit", value],
+            vec!["--memory-limit", value, missing],
+        ] {
+            let output = rttscope(&args);
+            let message = stderr(&output);
+            assert_eq!(output.status.code(), Some(1), "{args:?}: {message}");
+            assert_eq!(message.lines().count(), 1, "{args:?}: {message}");
+            assert!(message.starts_with("rttscope: --memory-limit"), "{args:?}: {message}");
+            assert!(message.contains(why), "{args:?}: {message}");
+        }
+    }
+    // A good value is taken, in any of its spellings.
+    for value in ["64M", "1G", "1048576", "512k"] {
+        let good = rttscope(&["dissect", &capture("lo-udp-icmp.pcap"), "--memory-limit", value]);
+        assert!(good.status.success(), "{value}: {}", stderr(&good));
+        assert_eq!(stdout(&good).lines().count(), 16);
+    }
+    for command in ["dissect", "timeline", "open", "live", "replay"] {
+        let help = stdout(&rttscope(&[command, "--help"]));
+        assert!(
+            help.contains("--memory-limit <SIZE>") && help.contains("default 256M"),
+            "{command}:\n{help}"
+        );
+    }
+}
+
+/// Writes a capture of `count` first fragments of IPv4 datagrams that never complete, 1,000
+/// bytes each: state the defragmenter holds until it gives it up.
+fn incomplete_fragments(path: &std::path::Path, count: u16) {
+    use rttscope::testing::hostile::Pcap;
+    use rttscope::testing::{IPV4, UDP, ethernet, ipv4_fragment};
+    let mut pcap = Pcap::new(Vec::new()).expect("a pcap in memory");
+    for ident in 0..count {
+        let fragment = ipv4_fragment(UDP, [10, 0, 0, 1], [10, 0, 0, 2], ident, (0, true), &[0x55; 1000]);
+        pcap.frame(&ethernet(IPV4, &fragment)).expect("written");
+    }
+    std::fs::write(path, pcap.into_inner()).expect("capture written");
+}
+
+#[test]
+fn a_small_memory_limit_gives_up_the_oldest_state_with_a_note() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("fragments.pcap");
+    incomplete_fragments(&path, 400);
+    let path = path.to_str().expect("a UTF-8 path");
+    // The text line of a packet ends with its first problem, in brackets.
+    let tight = rttscope(&["dissect", path, "--memory-limit", "16K"]);
+    assert!(tight.status.success(), "{}", stderr(&tight));
+    let text = stdout(&tight);
+    assert_eq!(text.lines().count(), 400, "every packet is still shown");
+    let noted = text.lines().filter(|line| line.contains("memory limit reached: gave up")).count();
+    assert!(noted > 300, "past the first few fragments, each one gives up the oldest: {noted}\n{text}");
+    // Under the default limit, the same capture keeps everything and says nothing of it.
+    let roomy = rttscope(&["dissect", path]);
+    assert!(!stdout(&roomy).contains("memory limit reached"), "{}", stdout(&roomy));
+}

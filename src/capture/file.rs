@@ -1,27 +1,24 @@
 //! Capture files: pcap and pcapng, plain or gzip-compressed, read whole and walked in place.
 //!
 //! A plain file is memory-mapped, so frames borrow straight from the page cache and nothing is
-//! copied; a compressed file or a pipe is read into memory once, up to a fixed limit. Reading
+//! copied; a compressed file, a pipe or standard input is first copied (decompressed) into an
+//! unlinked temporary file, which is mapped the same way: no capture is ever held whole in
+//! memory. Reading
 //! never stops at the first damaged byte without saying where: a file cut short or a record
 //! that cannot be framed ends the walk with a [`ReadError`] naming its byte offset, after every
 //! frame before it has been returned.
 
 use std::fmt;
 use std::fs::File;
-use std::io::{self, Read};
+use std::io;
 use std::ops::Deref;
 use std::path::Path;
 
-use flate2::read::MultiGzDecoder;
 use memmap2::{Advice, Mmap, UncheckedAdvice};
 use thiserror::Error;
 
+use super::spill::{GZIP_MAGIC, MAX_SPILLED, SpillError, Spilled, spill};
 use super::{Frame, pcap, pcapng};
-
-/// Largest capture held in memory when it cannot be mapped (compressed files, pipes).
-const MAX_IN_MEMORY: u64 = 8 << 30;
-
-const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// The container format of a capture file.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,7 +57,7 @@ pub enum OpenError {
     NotACapture { path: String, magic: String, hint: &'static str },
     #[error("{path}: {reason}")]
     BadHeader { path: String, reason: String },
-    #[error("{path} holds more than {} GiB once decompressed; rttscope stops there", MAX_IN_MEMORY >> 30)]
+    #[error("{path} holds more than {} GiB once decompressed; rttscope stops there", MAX_SPILLED >> 30)]
     TooLarge { path: String },
 }
 
@@ -152,8 +149,7 @@ impl CaptureFile {
         let shown = path.display().to_string();
         let io_error = |source| OpenError::Io { path: shown.clone(), source };
         if path.as_os_str() == "-" {
-            let bytes = read_limited(io::stdin().lock(), &shown)?;
-            return Self::from_bytes(Bytes::Owned(bytes), &shown);
+            return Self::from_spilled(spill(io::stdin().lock()), &shown);
         }
         let file = File::open(path).map_err(io_error)?;
         let metadata = file.metadata().map_err(io_error)?;
@@ -169,24 +165,43 @@ impl CaptureFile {
             let _ = map.advise(Advice::Sequential);
             return Self::from_bytes(Bytes::Mapped(map), &shown);
         }
-        let bytes = read_limited(file, &shown)?;
-        Self::from_bytes(Bytes::Owned(bytes), &shown)
+        // A pipe or a device: copied into a temporary file first.
+        Self::from_spilled(spill(file), &shown)
     }
 
-    /// Opens a capture held in memory; `name` is used in error messages.
+    /// Opens a capture held in memory; `name` is used in error messages. A gzip-compressed
+    /// one is decompressed into a temporary file, as a file would be.
     pub fn from_vec(bytes: Vec<u8>, name: &str) -> Result<Self, OpenError> {
         Self::from_bytes(Bytes::Owned(bytes), name)
     }
 
     fn from_bytes(bytes: Bytes, path: &str) -> Result<Self, OpenError> {
-        let (bytes, compressed, warning) = if bytes.starts_with(&GZIP_MAGIC) {
-            let (plain, warning) = gunzip(&bytes, path)?;
-            (Bytes::Owned(plain), true, warning)
-        } else {
-            (bytes, false, None)
-        };
+        if bytes.starts_with(&GZIP_MAGIC) {
+            return Self::from_spilled(spill(&*bytes), path);
+        }
         let format = detect(&bytes, path)?;
-        Ok(Self { bytes, format, compressed, warning })
+        Ok(Self { bytes, format, compressed: false, warning: None })
+    }
+
+    /// Opens what [`spill`] copied into a temporary file.
+    fn from_spilled(spilled: Result<Spilled, SpillError>, path: &str) -> Result<Self, OpenError> {
+        let Spilled { map, compressed, broken_off } = spilled.map_err(|error| match error {
+            SpillError::Io(source) => OpenError::Io { path: path.to_owned(), source },
+            SpillError::TooLarge => OpenError::TooLarge { path: path.to_owned() },
+            SpillError::NotGzip(error) => OpenError::BadHeader {
+                path: path.to_owned(),
+                reason: format!("not a readable gzip file ({error})"),
+            },
+        })?;
+        let Some(map) = map else {
+            return Err(OpenError::Empty { path: path.to_owned() });
+        };
+        let _ = map.advise(Advice::Sequential);
+        let warning = broken_off.map(|error| {
+            format!("the gzip stream of {path} breaks off after {} decompressed bytes ({error})", map.len())
+        });
+        let format = detect(&map, path)?;
+        Ok(Self { bytes: Bytes::Mapped(map), format, compressed, warning })
     }
 
     /// The container format.
@@ -306,12 +321,19 @@ pub struct Frames<'a> {
 }
 
 impl<'a> Frames<'a> {
-    /// The key material of the Decryption Secrets Blocks read so far and not yet taken. A
-    /// block precedes the packets it applies to, so taking them after each frame is enough.
+    /// The TLS key logs of the Decryption Secrets Blocks read so far and not yet taken (other
+    /// kinds of secrets, and empty ones, are not kept). A block precedes the packets it
+    /// applies to, so taking them after each frame is enough; more than 65,536 of them before
+    /// one packet end the walk with an error.
     pub fn take_secrets(&mut self) -> Vec<Secrets<'a>> {
         std::mem::take(&mut self.secrets)
     }
 }
+
+/// The most Decryption Secrets Blocks kept waiting for [`Frames::take_secrets`]: a real capture
+/// has a few before its packets, and without a bound a file of nothing else would grow the list
+/// by more than its own size.
+const MAX_PENDING_SECRETS: usize = 1 << 16;
 
 /// How much of a mapped file is read before the pages behind are released.
 const RELEASE_STEP: usize = 32 << 20;
@@ -349,7 +371,20 @@ impl<'a> Iterator for Frames<'a> {
                     self.done = true;
                     return Some(Err(error));
                 }
-                Some(Ok(Record::Secrets(secrets))) => self.secrets.push(secrets),
+                // Only TLS key logs are used; an empty one adds nothing.
+                Some(Ok(Record::Secrets(secrets)))
+                    if secrets.kind != SecretsKind::TlsKeyLog || secrets.data.is_empty() => {}
+                Some(Ok(Record::Secrets(secrets))) => {
+                    if self.secrets.len() == MAX_PENDING_SECRETS {
+                        self.done = true;
+                        let reason = format!(
+                            "more than {MAX_PENDING_SECRETS} Decryption Secrets Blocks come before a packet; \
+                             rttscope stops there"
+                        );
+                        return Some(Err(ReadError::Malformed { offset: self.records.offset(), reason }));
+                    }
+                    self.secrets.push(secrets);
+                }
                 Some(Ok(Record::Frame(mut frame))) => {
                     self.number += 1;
                     frame.number = self.number;
@@ -360,42 +395,6 @@ impl<'a> Iterator for Frames<'a> {
         }
         None
     }
-}
-
-fn read_limited(reader: impl Read, path: &str) -> Result<Vec<u8>, OpenError> {
-    let mut bytes = Vec::new();
-    reader
-        .take(MAX_IN_MEMORY + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|source| OpenError::Io { path: path.to_owned(), source })?;
-    if bytes.len() as u64 > MAX_IN_MEMORY {
-        return Err(OpenError::TooLarge { path: path.to_owned() });
-    }
-    Ok(bytes)
-}
-
-/// Decompresses a gzip file. A stream that ends early keeps what was decompressed, with a
-/// warning, so the frames before the damage can still be shown.
-fn gunzip(compressed: &[u8], path: &str) -> Result<(Vec<u8>, Option<String>), OpenError> {
-    let mut plain = Vec::new();
-    let outcome = MultiGzDecoder::new(compressed).take(MAX_IN_MEMORY + 1).read_to_end(&mut plain);
-    if plain.len() as u64 > MAX_IN_MEMORY {
-        return Err(OpenError::TooLarge { path: path.to_owned() });
-    }
-    let warning = match outcome {
-        Ok(_) => None,
-        Err(error) if plain.is_empty() => {
-            return Err(OpenError::BadHeader {
-                path: path.to_owned(),
-                reason: format!("not a readable gzip file ({error})"),
-            });
-        }
-        Err(error) => Some(format!(
-            "the gzip stream of {path} breaks off after {} decompressed bytes ({error})",
-            plain.len()
-        )),
-    };
-    Ok((plain, warning))
 }
 
 fn detect(bytes: &[u8], path: &str) -> Result<Format, OpenError> {
@@ -463,6 +462,32 @@ mod tests {
         assert!(matches!(open(b""), Err(OpenError::Empty { .. })));
         let short_pcap = [0xd4, 0xc3, 0xb2, 0xa1, 2, 0];
         assert!(matches!(open(&short_pcap), Err(OpenError::BadHeader { .. })));
+    }
+
+    /// A capture of `blocks` one-byte key logs, then one packet.
+    fn secrets_then_a_packet(blocks: usize) -> Vec<u8> {
+        let mut writer = crate::capture::PcapngWriter::new(Vec::new()).unwrap();
+        writer.add_interface("lo", crate::capture::LinkType::Ethernet, 0).unwrap();
+        for _ in 0..blocks {
+            writer.write_secrets(b"#").unwrap();
+        }
+        writer.write_packet(0, 1_000, 14, &[0; 14]).unwrap();
+        writer.finish().unwrap()
+    }
+
+    /// Regression: every block was kept until taken, so a file of nothing but secrets blocks
+    /// grew the list by more than its own size.
+    #[test]
+    fn secrets_blocks_waiting_for_a_packet_are_bounded() {
+        let capture = open(&secrets_then_a_packet(MAX_PENDING_SECRETS)).unwrap();
+        let mut frames = capture.frames();
+        assert!(matches!(frames.next(), Some(Ok(_))));
+        assert_eq!(frames.take_secrets().len(), MAX_PENDING_SECRETS);
+        let capture = open(&secrets_then_a_packet(MAX_PENDING_SECRETS + 1)).unwrap();
+        let mut frames = capture.frames();
+        let error = frames.next().and_then(Result::err).map(|error| error.to_string()).unwrap_or_default();
+        assert!(error.contains("more than 65536 Decryption Secrets Blocks come before a packet"), "{error}");
+        assert!(frames.next().is_none());
     }
 
     #[test]

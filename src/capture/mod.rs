@@ -11,6 +11,7 @@ mod linktype;
 mod live;
 mod pcap;
 mod pcapng;
+mod spill;
 mod write;
 
 pub use file::{CaptureFile, Format, Frames, OpenError, ReadError, Secrets, SecretsKind};

@@ -132,8 +132,8 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
 pub(super) fn read_key_log(path: &Path) -> Result<Vec<u8>, CliError> {
     let text = std::fs::read(path)
         .map_err(|source| CliError::KeyLog { path: path.display().to_string(), source })?;
-    let warnings = KeyLog::new().add_text(&text);
-    report_key_log_warnings(&path.display().to_string(), &warnings);
+    let skipped = KeyLog::new().add_text(&text);
+    report_key_log_warnings(&path.display().to_string(), &skipped);
     Ok(text)
 }
 

@@ -18,6 +18,7 @@ use crate::dispatch::Dispatch;
 use crate::generate::{Flow, KeyLog, Recording, Run, describe_link, record};
 use crate::render::timeline::write_table;
 use crate::timeline::{Connection, Transport, Variant, textbook};
+use crate::track::budget::DEFAULT_LIMIT;
 use crate::tui::app::View;
 
 pub fn run(args: &DemoArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
@@ -53,7 +54,7 @@ pub fn run(args: &DemoArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
     write_capture(&recording, &args.output)?;
     eprintln!("rttscope: {}", captured(&recording, &args.output, !keylog.is_empty()));
     println!();
-    let (connections, _) = connections(&args.output, None, &Dispatch::new())?;
+    let (connections, _) = connections(&args.output, None, &Dispatch::new(), DEFAULT_LIMIT)?;
     let mut out = io::stdout().lock();
     write_comparison(&mut out, &connections).map_err(CliError::Output)?;
     let problems = check_runs(&recording.runs, &connections);
@@ -181,7 +182,7 @@ fn show_bundled(args: &DemoArgs, why: &LiveError, no_link: Option<&str>) -> Resu
         return Err(CliError::Usage(format!("{why}; and there is no bundled capture to show instead")));
     };
     eprintln!("rttscope: {why}; showing the bundled capture {} instead", path.display());
-    let (connections, outcome) = connections(&path, None, &Dispatch::new())?;
+    let (connections, outcome) = connections(&path, None, &Dispatch::new(), DEFAULT_LIMIT)?;
     write_comparison(&mut io::stdout().lock(), &connections).map_err(CliError::Output)?;
     let no_capture = match why {
         LiveError::InterfaceDown(_) => "loopback is down",
@@ -207,7 +208,12 @@ fn browse(args: &DemoArgs, capture: &Path, note: Option<(&str, String)>) -> Resu
         return Ok(Outcome::Complete);
     }
     super::tui::open_on(
-        &OpenArgs { file: capture.to_owned(), keylog: None, decode_as: Default::default() },
+        &OpenArgs {
+            file: capture.to_owned(),
+            keylog: None,
+            decode_as: Default::default(),
+            memory: Default::default(),
+        },
         View::Compare,
         note,
     )

@@ -13,7 +13,7 @@ use crate::render::Render;
 use crate::render::fields::Fields;
 use crate::render::json::Json;
 use crate::render::text::Text;
-use crate::track::keylog::{HelloMatches, KeyLog, Warning};
+use crate::track::keylog::{HelloMatches, KeyLog, Skipped};
 use crate::track::{Scratch, Tracker};
 
 const OUTPUT_BUFFER: usize = 1 << 16;
@@ -40,11 +40,13 @@ pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
         None => None,
     };
     let dispatch = args.decode_as.dispatch()?;
+    let memory_limit = args.memory.limit()?;
     let keylog = load_key_log(args.keylog.as_deref())?;
     let capture = CaptureFile::open(&args.file)?;
 
     let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock());
-    let tracker = Tracker::with_keylog(keylog.clone()).with_dispatch(dispatch);
+    let tracker =
+        Tracker::with_keylog(keylog.clone()).with_dispatch(dispatch).with_memory_limit(memory_limit);
     let result = dissect_all(
         &capture,
         Tracking { tracker, user_keylog: &keylog },
@@ -68,29 +70,23 @@ pub(super) fn load_key_log(path: Option<&std::path::Path>) -> Result<KeyLog, Cli
     let Some(path) = path else { return Ok(keylog) };
     let text = std::fs::read(path)
         .map_err(|source| CliError::KeyLog { path: path.display().to_string(), source })?;
-    let warnings = keylog.add_text(&text);
-    if keylog.is_empty() && !warnings.is_empty() {
-        // Not a key log at all: one line rather than one per line.
-        eprintln!(
+    let skipped = keylog.add_text(&text);
+    match skipped.first.first() {
+        // Not a key log at all: say so rather than list its lines.
+        Some(first) if keylog.is_empty() => eprintln!(
             "rttscope: warning: {} is not a key log: none of its lines reads LABEL CLIENT_RANDOM SECRET \
-             ({}); nothing will be decrypted",
+             ({first}); nothing will be decrypted",
             path.display(),
-            warnings[0]
-        );
-    } else {
-        report_key_log_warnings(&path.display().to_string(), &warnings);
+        ),
+        _ => report_key_log_warnings(&path.display().to_string(), &skipped),
     }
     Ok(keylog)
 }
 
-/// Says which key log lines were skipped: the first few by number, then how many more.
-pub(super) fn report_key_log_warnings(source: &str, warnings: &[Warning]) {
-    const SHOWN: usize = 3;
-    for warning in warnings.iter().take(SHOWN) {
-        eprintln!("rttscope: warning: key log {source}, {warning}; the line is skipped");
-    }
-    if warnings.len() > SHOWN {
-        eprintln!("rttscope: warning: key log {source}: {} more lines skipped", warnings.len() - SHOWN);
+/// Says on one line how many key log lines were skipped, and shows the first few.
+pub(super) fn report_key_log_warnings(source: &str, skipped: &Skipped) {
+    if !skipped.is_empty() {
+        eprintln!("rttscope: warning: key log {source}: {skipped}; the rest of it is used");
     }
 }
 
@@ -165,7 +161,12 @@ pub(super) fn for_each_packet(
     visit: &mut dyn Visit,
 ) -> io::Result<Outcome> {
     let mut hellos = HelloMatches::default();
-    let outcome = walk(capture, tracker, user_keylog, &mut hellos, out, visit);
+    let mut skipped = Skipped::default();
+    let outcome = walk(capture, tracker, user_keylog, (&mut hellos, &mut skipped), out, visit);
+    if !skipped.is_empty() {
+        out.flush()?;
+        report_key_log_warnings("in the capture", &skipped);
+    }
     if let Some(warning) = hellos.warning() {
         out.flush()?;
         eprintln!("rttscope: warning: {warning}");
@@ -177,7 +178,7 @@ fn walk(
     capture: &CaptureFile,
     mut tracker: Tracker,
     user_keylog: &KeyLog,
-    hellos: &mut HelloMatches,
+    (hellos, skipped): (&mut HelloMatches, &mut Skipped),
     out: &mut dyn Write,
     visit: &mut dyn Visit,
 ) -> io::Result<Outcome> {
@@ -187,8 +188,8 @@ fn walk(
     while let Some(item) = frames.next() {
         for secrets in frames.take_secrets() {
             if secrets.kind == SecretsKind::TlsKeyLog {
-                let warnings = tracker.add_key_log_text(secrets.data);
-                report_key_log_warnings("in the capture", &warnings);
+                // Counted over all the capture's blocks, and said once at the end.
+                skipped.merge(tracker.add_key_log_text(secrets.data));
                 visit.secrets(secrets.data);
             }
         }

@@ -39,6 +39,9 @@ pub struct Cli {
 
     #[command(flatten)]
     pub decode_as: DecodeAsArgs,
+
+    #[command(flatten)]
+    pub memory: MemoryArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,6 +85,9 @@ pub struct OpenArgs {
 
     #[command(flatten)]
     pub decode_as: DecodeAsArgs,
+
+    #[command(flatten)]
+    pub memory: MemoryArgs,
 }
 
 #[derive(Debug, Args)]
@@ -100,6 +106,9 @@ pub struct LiveArgs {
 
     #[command(flatten)]
     pub decode_as: DecodeAsArgs,
+
+    #[command(flatten)]
+    pub memory: MemoryArgs,
 }
 
 #[derive(Debug, Args)]
@@ -118,6 +127,9 @@ pub struct ReplayArgs {
 
     #[command(flatten)]
     pub decode_as: DecodeAsArgs,
+
+    #[command(flatten)]
+    pub memory: MemoryArgs,
 }
 
 #[derive(Debug, Args)]
@@ -223,6 +235,54 @@ impl DecodeAsArgs {
     }
 }
 
+/// How much state tracking may hold. The value is checked by the runner (one line naming the
+/// flag, exit 1) before any packet is read, so it is taken as text here.
+#[derive(Debug, Default, Args)]
+pub struct MemoryArgs {
+    /// The most memory the state kept across packets may take (TCP and IP reassembly, HTTP
+    /// bodies and streams, QUIC and TLS, conversations): e.g. 64M, 1G, or a number of bytes
+    /// (K, M, G, T count by 1024; default 256M). Past it the oldest state is given up, with a
+    /// note on the packet where that happened.
+    #[arg(long = "memory-limit", value_name = "SIZE", allow_hyphen_values = true)]
+    pub memory_limit: Option<String>,
+}
+
+impl MemoryArgs {
+    /// The limit in bytes: the one given, or the default.
+    pub fn limit(&self) -> Result<usize, CliError> {
+        match &self.memory_limit {
+            Some(text) => parse_size(text).map_err(CliError::Usage),
+            None => Ok(crate::track::budget::DEFAULT_LIMIT),
+        }
+    }
+}
+
+/// Reads a size: `1048576`, `512K`, `256M`, `1G`, `2T` (powers of 1024; `k`, `MB`, `MiB` too).
+fn parse_size(text: &str) -> Result<usize, String> {
+    let invalid =
+        || format!("--memory-limit {text:?} is not a size; write e.g. 256M, 1G or a number of bytes");
+    let trimmed = text.trim();
+    let split = trimmed.find(|c: char| !c.is_ascii_digit()).unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(split);
+    let shift = match unit.trim_start().to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kb" | "kib" => 10,
+        "m" | "mb" | "mib" => 20,
+        "g" | "gb" | "gib" => 30,
+        "t" | "tb" | "tib" => 40,
+        _ => return Err(invalid()),
+    };
+    let number: u64 = number.parse().map_err(|_| invalid())?;
+    let bytes = number
+        .checked_mul(1u64 << shift)
+        .and_then(|bytes| usize::try_from(bytes).ok())
+        .ok_or_else(|| format!("--memory-limit {text} is more than this machine can address"))?;
+    if bytes == 0 {
+        return Err(format!("--memory-limit {text} would keep nothing; give at least 1 byte"));
+    }
+    Ok(bytes)
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum TimelineFormat {
     /// A sequence diagram per connection, a verdict, and a table of all connections.
@@ -261,6 +321,9 @@ pub struct TimelineArgs {
 
     #[command(flatten)]
     pub decode_as: DecodeAsArgs,
+
+    #[command(flatten)]
+    pub memory: MemoryArgs,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
@@ -305,6 +368,9 @@ pub struct DissectArgs {
 
     #[command(flatten)]
     pub decode_as: DecodeAsArgs,
+
+    #[command(flatten)]
+    pub memory: MemoryArgs,
 }
 
 /// How a successful run ended.
@@ -353,7 +419,7 @@ pub fn run(cli: Cli, prepared: &Prepared) -> Result<Outcome, CliError> {
         (Some(Command::Demo(args)), _) => demo::run(&args, prepared),
         (Some(Command::LinkProbe(args)), _) => link_probe::run(&args, prepared),
         (None, Some(file)) if tui::interactive() => {
-            tui::open(&OpenArgs { file, keylog: None, decode_as: cli.decode_as })
+            tui::open(&OpenArgs { file, keylog: None, decode_as: cli.decode_as, memory: cli.memory })
         }
         // Into a pipe or a file, a bare capture is dissected as text, as `dissect` would.
         (None, Some(file)) => dissect::run(&DissectArgs {
@@ -365,9 +431,35 @@ pub fn run(cli: Cli, prepared: &Prepared) -> Result<Outcome, CliError> {
             count: None,
             keylog: None,
             decode_as: cli.decode_as,
+            memory: cli.memory,
         }),
         (None, None) => Err(CliError::Usage(
             "give a capture file (`rttscope FILE`) or a subcommand; see `rttscope --help`".into(),
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_take_a_binary_unit_or_mean_bytes() {
+        assert_eq!(parse_size("1048576"), Ok(1 << 20));
+        assert_eq!(parse_size("256M"), Ok(256 << 20));
+        assert_eq!(parse_size("1G"), Ok(1 << 30));
+        assert_eq!(parse_size("64k"), Ok(64 << 10));
+        assert_eq!(parse_size("3MiB"), Ok(3 << 20));
+        assert_eq!(parse_size("2 GB"), Ok(2 << 30));
+    }
+
+    #[test]
+    fn a_bad_size_says_how_to_write_one() {
+        for bad in ["", "M", "12X", "-5M", "1.5G", "ten"] {
+            let error = parse_size(bad).expect_err(bad);
+            assert!(error.contains("write e.g. 256M, 1G or a number of bytes"), "{bad}: {error}");
+        }
+        assert!(parse_size("0").is_err_and(|error| error.contains("would keep nothing")));
+        assert!(parse_size("99999999999T").is_err_and(|error| error.contains("more than")));
     }
 }

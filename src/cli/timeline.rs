@@ -20,10 +20,12 @@ use crate::track::Tracker;
 
 pub fn run(args: &TimelineArgs) -> Result<Outcome, CliError> {
     let dispatch = args.decode_as.dispatch()?;
+    let memory_limit = args.memory.limit()?;
     let keylog = load_key_log(args.keylog.as_deref())?;
     let capture = CaptureFile::open(&args.file)?;
     let timelines = Timelines::new(&capture.interface_names(), &keylog).with_dispatch(&dispatch).streaming();
-    let tracker = Tracker::with_keylog(keylog.clone()).with_dispatch(dispatch.clone());
+    let tracker =
+        Tracker::with_keylog(keylog.clone()).with_dispatch(dispatch.clone()).with_memory_limit(memory_limit);
     let scale = if args.to_scale { Scale::ToScale } else { Scale::Compact };
     let mut stream = Stream {
         timelines,
@@ -199,16 +201,19 @@ impl Write for Spool {
 }
 
 /// Every connection's timeline in a capture, decrypted with the key log if one is given (and
-/// with the secrets the capture embeds), its payloads handed on as `dispatch` says.
+/// with the secrets the capture embeds), its payloads handed on as `dispatch` says, the tracker
+/// keeping at most `memory_limit` bytes of state.
 pub(super) fn connections(
     file: &Path,
     keylog: Option<&Path>,
     dispatch: &Dispatch,
+    memory_limit: usize,
 ) -> Result<(Vec<Connection>, Outcome), CliError> {
     let keylog = load_key_log(keylog)?;
     let capture = CaptureFile::open(file)?;
     let timelines = Timelines::new(&capture.interface_names(), &keylog).with_dispatch(dispatch);
-    let tracker = Tracker::with_keylog(keylog.clone()).with_dispatch(dispatch.clone());
+    let tracker =
+        Tracker::with_keylog(keylog.clone()).with_dispatch(dispatch.clone()).with_memory_limit(memory_limit);
     let mut timelines = Collect(timelines);
     let outcome = for_each_packet(
         &capture,

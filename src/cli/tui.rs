@@ -18,7 +18,7 @@ use crate::capture::{
 };
 use crate::track::keylog::KeyLog;
 use crate::tui::app::{Mode, View};
-use crate::tui::source::{OwnedFrame, Source, Store};
+use crate::tui::source::{OwnedFrame, Source, Store, set_memory_limit};
 use crate::tui::{self, Counters, Session};
 
 /// The longest pause a replay makes between two packets, so an idle minute in a capture does
@@ -46,6 +46,7 @@ pub fn open(args: &OpenArgs) -> Result<Outcome, CliError> {
 /// build its emulated link and shows loopback times instead).
 pub fn open_on(args: &OpenArgs, view: View, banner: Option<(&str, String)>) -> Result<Outcome, CliError> {
     let dispatch = args.decode_as.dispatch()?;
+    set_memory_limit(args.memory.limit()?);
     // The file first: a file that cannot be read says so, terminal or not.
     let (capture, keylog) = open_capture(&args.file, args.keylog.as_deref())?;
     if !interactive() {
@@ -90,6 +91,7 @@ pub fn replay(args: &ReplayArgs) -> Result<Outcome, CliError> {
         )));
     }
     let dispatch = args.decode_as.dispatch()?;
+    set_memory_limit(args.memory.limit()?);
     let (capture, keylog) = open_capture(&args.file, args.keylog.as_deref())?;
     if !interactive() {
         return Err(not_a_terminal());
@@ -180,6 +182,7 @@ impl Counters for Arc<LiveCounters> {
 /// `rttscope live [-i IFACE] [-w OUT] [--keylog K]`.
 pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
     let dispatch = args.decode_as.dispatch()?;
+    set_memory_limit(args.memory.limit()?);
     // Read once: embedded in the -w file as it is, and loaded to decrypt with.
     let key_text = args.keylog.as_deref().map(read_key_log).transpose()?;
     let mut keylog = KeyLog::new();

@@ -102,7 +102,7 @@ impl<'a> Message<'a> {
         let found = [big, little].into_iter().find(|&(secs, micros)| plausible(secs, micros));
         if let Some((secs, micros)) = found {
             let sent = i64::from(secs) * 1_000_000_000 + i64::from(micros) * 1000;
-            self.timestamp = Some((sent, frame_ns - sent));
+            self.timestamp = Some((sent, frame_ns.saturating_sub(sent)));
         }
     }
 

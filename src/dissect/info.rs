@@ -24,17 +24,18 @@ pub fn write_info(packet: &Packet<'_>, out: &mut dyn fmt::Write) -> fmt::Result 
     };
     if let (Some(fragment), Content::Ipv4(_) | Content::Ipv6(_)) = (&packet.fragment, &top.content) {
         let (protocol, offset) = (u8::from(fragment.protocol), fragment.offset);
-        return match fragment.key {
+        match fragment.key {
             FragmentKey::V4 { ident, .. } => write!(
                 out,
                 "Fragmented IP protocol (proto={} {protocol}, off={offset}, ID={ident:04x})",
                 ip_protocol_name(protocol)
-            ),
+            )?,
             FragmentKey::V6 { ident, .. } => {
                 let more = if fragment.more { "y" } else { "n" };
-                write!(out, "IPv6 fragment (off={offset} more={more} ident=0x{ident:08x} nxt={protocol})")
+                write!(out, "IPv6 fragment (off={offset} more={more} ident=0x{ident:08x} nxt={protocol})")?
             }
-        };
+        }
+        return write_first_problem(packet, out);
     }
     let request_in = match top.annotation {
         Annotation::EchoReply { request_frame, .. } => Some(request_frame),
@@ -115,12 +116,18 @@ pub fn write_info(packet: &Packet<'_>, out: &mut dyn fmt::Write) -> fmt::Result 
         _ => top.summary(out)?,
     }
     // An undecoded layer's summary already says what is wrong with it.
-    if let (Some(problem), false) =
-        (packet.problems.first(), matches!(top.content, Content::Undecoded { .. }))
-    {
-        write!(out, " [{problem}]")?;
+    if matches!(top.content, Content::Undecoded { .. }) {
+        return Ok(());
     }
-    Ok(())
+    write_first_problem(packet, out)
+}
+
+/// The packet's first problem, in brackets after the rest of the line.
+fn write_first_problem(packet: &Packet<'_>, out: &mut dyn fmt::Write) -> fmt::Result {
+    match packet.problems.first() {
+        Some(problem) => write!(out, " [{problem}]"),
+        None => Ok(()),
+    }
 }
 
 /// After an application message replaced the Info column, the TLS records that came after the

@@ -7,6 +7,7 @@
 //! bytes; each generator stops at the first frame past it.
 
 pub mod http;
+pub mod input;
 pub mod quic;
 pub mod stream;
 
@@ -117,7 +118,31 @@ pub const CLASSES: &[Class] = &[
         command: &["timeline"],
         write: quic::syn_flood,
     },
+    Class {
+        name: "gzip-bomb",
+        about: "a gzip of a capture of identical frames, about a thousand times smaller (MB: decompressed)",
+        command: &["dissect"],
+        write: input::gzip_bomb,
+    },
+    Class {
+        name: "keylog-junk",
+        about: "a pcapng whose Decryption Secrets Blocks hold MB of junk key log lines",
+        command: &["dissect"],
+        write: input::keylog_junk,
+    },
+    Class {
+        name: "pcapng-time-extremes",
+        about: "a pcapng whose if_tsoffset puts frames at both ends of the i64 nanosecond range",
+        command: &["dissect"],
+        write: input::time_extremes,
+    },
 ];
+
+/// Writes the class `class` at about `size` bytes into `out`, in the container it needs (a
+/// classic pcap unless [`input::container`] says otherwise).
+pub fn write_class(class: &Class, size: u64, out: &mut dyn Write) -> io::Result<()> {
+    input::package(input::container(class.name), size, out, class.write)
+}
 
 /// The class called `name`.
 pub fn class(name: &str) -> Option<&'static Class> {

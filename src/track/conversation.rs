@@ -71,7 +71,7 @@ impl UdpTable {
         if quoted {
             return udp::Conversation { stream: conversation.stream, times: None };
         }
-        let times = (ts_ns - conversation.first_ns, ts_ns - conversation.last_ns);
+        let times = (ts_ns.saturating_sub(conversation.first_ns), ts_ns.saturating_sub(conversation.last_ns));
         conversation.last_ns = ts_ns;
         udp::Conversation { stream: conversation.stream, times: Some(times) }
     }

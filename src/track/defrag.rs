@@ -172,7 +172,7 @@ impl Defragmenter {
                 fragment.data.len()
             ));
         }
-        if self.pending.get(&fragment.key).is_some_and(|p| ts_ns - p.started_ns > TIMEOUT_NS) {
+        if self.pending.get(&fragment.key).is_some_and(|p| ts_ns.saturating_sub(p.started_ns) > TIMEOUT_NS) {
             self.remove(&fragment.key);
         }
         if !self.pending.contains_key(&fragment.key) {

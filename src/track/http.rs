@@ -510,7 +510,7 @@ impl Ledger {
                     request.answered = status >= 200;
                     context.number = Some(request.number);
                     context.request_in = Some(request.frame);
-                    context.time_since_request_ns = Some(ts_ns - request.ts_ns);
+                    context.time_since_request_ns = Some(ts_ns.saturating_sub(request.ts_ns));
                     context.request_uri = request.uri.clone();
                     context.prev_request_in = request.prev_request_in;
                 }

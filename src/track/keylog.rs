@@ -10,9 +10,10 @@
 //! EARLY_EXPORTER_SECRET  EXPORTER_SECRET  (exporters: read, not needed to decrypt)
 //! RSA                              the pre-master secret by encrypted prefix: skipped
 //! ```
-//! Lines starting with `#` and blank lines are skipped. A line that does not parse is reported
-//! with its number and skipped; the rest of the log is still used. Memory is bounded by the
-//! input: one entry per distinct client random.
+//! Lines starting with `#` and blank lines are skipped. A line that does not parse is skipped
+//! and counted, the first few kept with their numbers and reasons for the user; the rest of the
+//! log is still used. Memory is bounded by the input: one entry per distinct client random,
+//! and a fixed few warnings however many lines are junk.
 
 use std::fmt;
 
@@ -48,6 +49,58 @@ impl fmt::Display for Warning {
     }
 }
 
+/// The lines of key log text that were skipped: how many, and the first few with why.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Skipped {
+    /// Every line skipped.
+    pub count: u64,
+    /// The first [`Skipped::KEPT`] of them, in order.
+    pub first: Vec<Warning>,
+}
+
+impl Skipped {
+    /// How many skipped lines are kept to show.
+    pub const KEPT: usize = 3;
+
+    /// Counts one more skipped line, keeping it while fewer than [`Skipped::KEPT`] are kept.
+    /// The reason is only made for a line that is kept.
+    pub fn push(&mut self, line: usize, message: impl FnOnce() -> String) {
+        self.count += 1;
+        if self.first.len() < Self::KEPT {
+            self.first.push(Warning { line, message: message() });
+        }
+    }
+
+    /// Adds the lines another text skipped.
+    pub fn merge(&mut self, other: Self) {
+        self.count += other.count;
+        let room = Self::KEPT.saturating_sub(self.first.len());
+        self.first.extend(other.first.into_iter().take(room));
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+}
+
+impl fmt::Display for Skipped {
+    /// `2 lines skipped (line 3: unknown label X; line 9: ...)`, with `…` when more were.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let plural = if self.count == 1 { "" } else { "s" };
+        write!(f, "{} line{plural} skipped (", self.count)?;
+        for (index, warning) in self.first.iter().enumerate() {
+            if index > 0 {
+                f.write_str("; ")?;
+            }
+            write!(f, "{warning}")?;
+        }
+        if self.count > self.first.len() as u64 {
+            f.write_str("; …")?;
+        }
+        f.write_str(")")
+    }
+}
+
 /// Every secret known, by client random.
 #[derive(Clone, Debug, Default)]
 pub struct KeyLog {
@@ -59,16 +112,16 @@ impl KeyLog {
         Self::default()
     }
 
-    /// Adds the entries of key log text; returns a warning for each line that was skipped.
-    pub fn add_text(&mut self, text: &[u8]) -> Vec<Warning> {
-        let mut warnings = Vec::new();
+    /// Adds the entries of key log text; returns the lines that were skipped.
+    pub fn add_text(&mut self, text: &[u8]) -> Skipped {
+        let mut skipped = Skipped::default();
         for (index, line) in text.split(|byte| *byte == b'\n').enumerate() {
             let line = line.strip_suffix(b"\r").unwrap_or(line);
             if let Err(message) = self.add_line(line) {
-                warnings.push(Warning { line: index + 1, message });
+                skipped.push(index + 1, || message);
             }
         }
-        warnings
+        skipped
     }
 
     fn add_line(&mut self, line: &[u8]) -> Result<(), String> {
@@ -211,7 +264,7 @@ mod tests {
             "dd".repeat(32)
         );
         let mut log = KeyLog::new();
-        assert_eq!(log.add_text(text.as_bytes()), []);
+        assert!(log.add_text(text.as_bytes()).is_empty());
         let random: [u8; 32] = std::array::from_fn(|index| index as u8);
         let secrets = log.get(&random).expect("an entry");
         assert_eq!(secrets.master_secret, Some(vec![0xaa; 48]));
@@ -229,12 +282,43 @@ mod tests {
             "ab".repeat(48)
         );
         let mut log = KeyLog::new();
-        let warnings = log.add_text(text.as_bytes());
-        let lines: Vec<usize> = warnings.iter().map(|warning| warning.line).collect();
-        assert_eq!(lines, [1, 2, 3, 4]);
-        assert_eq!(warnings[2].to_string(), "line 3: unknown label SOMETHING");
+        let skipped = log.add_text(text.as_bytes());
+        let lines: Vec<usize> = skipped.first.iter().map(|warning| warning.line).collect();
+        assert_eq!((skipped.count, lines.as_slice()), (4, &[1, 2, 3][..]));
+        assert_eq!(skipped.first[2].to_string(), "line 3: unknown label SOMETHING");
         assert_eq!(log.len(), 1);
         let random: [u8; 32] = std::array::from_fn(|index| index as u8);
         assert_eq!(log.get(&random).and_then(|s| s.master_secret.clone()), Some(vec![0xab; 48]));
+    }
+
+    /// Regression: every junk line made a warning string, so 52 MB of junk held 2.5 GB.
+    #[test]
+    fn junk_lines_are_counted_and_only_the_first_few_kept() {
+        let junk = "this is not a key log line\n".repeat(100_000);
+        let mut log = KeyLog::new();
+        let skipped = log.add_text(junk.as_bytes());
+        assert_eq!(skipped.count, 100_000);
+        assert_eq!(skipped.first.len(), Skipped::KEPT);
+        assert_eq!(skipped.first[1].line, 2);
+        assert_eq!(
+            skipped.to_string(),
+            "100000 lines skipped (line 1: expected three words: LABEL CLIENT_RANDOM SECRET; \
+             line 2: expected three words: LABEL CLIENT_RANDOM SECRET; \
+             line 3: expected three words: LABEL CLIENT_RANDOM SECRET; …)"
+        );
+    }
+
+    #[test]
+    fn skipped_lines_of_several_texts_add_up_keeping_the_first() {
+        let mut all = Skipped::default();
+        all.merge(KeyLog::new().add_text(b"x\n"));
+        all.merge(KeyLog::new().add_text(b"a\nb\nc\n"));
+        assert_eq!(all.count, 4);
+        let first: Vec<usize> = all.first.iter().map(|warning| warning.line).collect();
+        assert_eq!(first, [1, 1, 2]);
+        assert_eq!(
+            KeyLog::new().add_text(b"one\n").to_string(),
+            "1 line skipped (line 1: expected three words: LABEL CLIENT_RANDOM SECRET)"
+        );
     }
 }

@@ -132,9 +132,9 @@ impl Tracker {
         }
     }
 
-    /// Adds key log text, such as a pcapng Decryption Secrets Block's; returns the warnings
-    /// of lines that were skipped.
-    pub fn add_key_log_text(&mut self, text: &[u8]) -> Vec<keylog::Warning> {
+    /// Adds key log text, such as a pcapng Decryption Secrets Block's; returns the lines that
+    /// were skipped.
+    pub fn add_key_log_text(&mut self, text: &[u8]) -> keylog::Skipped {
         self.keylog.add_text(text)
     }
 
@@ -149,8 +149,10 @@ impl Tracker {
         let mut packet = dissect::dissect(frame);
         let first = *self.first_ns.get_or_insert(frame.ts_ns);
         let previous = self.previous_ns.replace(frame.ts_ns).unwrap_or(frame.ts_ns);
-        packet.times =
-            Some(FrameTimes { relative_ns: frame.ts_ns - first, delta_ns: frame.ts_ns - previous });
+        packet.times = Some(FrameTimes {
+            relative_ns: frame.ts_ns.saturating_sub(first),
+            delta_ns: frame.ts_ns.saturating_sub(previous),
+        });
         if let Some(fragment) = packet.fragment {
             match self.defrag.add(frame.number, frame.ts_ns, &fragment) {
                 Outcome::Waiting => {}

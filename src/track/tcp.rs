@@ -298,7 +298,7 @@ impl TcpTable {
             && conversation.first_rtt_ns == 0
             && let Some(syn_ns) = conversation.syn_ns
         {
-            conversation.first_rtt_ns = segment.ts_ns - syn_ns;
+            conversation.first_rtt_ns = segment.ts_ns.saturating_sub(syn_ns);
         }
         let analysed = result_flags != 0 || repeated_syn || round_trips.recorded;
         let initial_rtt_ns =
@@ -317,8 +317,8 @@ impl TcpTable {
             stream: conversation.stream,
             seq_base,
             ack_base,
-            time_relative_ns: segment.ts_ns - conversation.first_ns,
-            time_delta_ns: segment.ts_ns - conversation.last_ns,
+            time_relative_ns: segment.ts_ns.saturating_sub(conversation.first_ns),
+            time_delta_ns: segment.ts_ns.saturating_sub(conversation.last_ns),
             window: window_scaling,
             flags: result_flags,
             completeness,
@@ -362,8 +362,8 @@ impl TcpTable {
         conversation.completeness |= completeness_bits(header.flags(), 0, first);
         let analysis = Analysis {
             stream: conversation.stream,
-            time_relative_ns: segment.ts_ns - conversation.first_ns,
-            time_delta_ns: segment.ts_ns - conversation.last_ns,
+            time_relative_ns: segment.ts_ns.saturating_sub(conversation.first_ns),
+            time_delta_ns: segment.ts_ns.saturating_sub(conversation.last_ns),
             window: WindowScaling::NotUsed,
             completeness,
             analysed,
@@ -416,7 +416,9 @@ impl Conversation {
         if len > 0 || syn_or_fin > 0 {
             self.unacked[fwd].sent(seq, len.wrapping_add(syn_or_fin), segment.frame, segment.ts_ns);
         }
-        let acks = self.unacked[rev].acknowledge(ack).map(|acked| (acked.frame, segment.ts_ns - acked.ts_ns));
+        let acks = self.unacked[rev]
+            .acknowledge(ack)
+            .map(|acked| (acked.frame, segment.ts_ns.saturating_sub(acked.ts_ns)));
         let mut in_flight = None;
         let mut recorded = acks.is_some();
         let delivered = self.directions[rev].sack_delivered;
@@ -579,8 +581,8 @@ fn analyse(
 
     if (s.len > 0 || s.flags & (flag::SYN | flag::FIN) != 0) && result & analysis::KEEP_ALIVE == 0 {
         let not_advanced = f.next_seq != UNKNOWN && s.seq.is_before(f.next_seq);
-        let since_dup_ack = s.ts_ns - r.last_ack_ns;
-        let since_highest = s.ts_ns - f.next_seq_ns;
+        let since_dup_ack = s.ts_ns.saturating_sub(r.last_ack_ns);
+        let since_highest = s.ts_ns.saturating_sub(f.next_seq_ns);
         if not_advanced && r.dup_acks >= 2 && r.last_ack == s.seq && since_dup_ack < FAST_RETRANSMISSION_NS {
             result |= analysis::FAST_RETRANSMISSION;
         } else if not_advanced

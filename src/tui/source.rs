@@ -5,7 +5,7 @@
 //! detail, the display filter) walks a source from its first frame with a tracker of its own,
 //! so each sees exactly what `rttscope dissect` would see, and none shares mutable state.
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -13,13 +13,22 @@ use crate::capture::{CaptureFile, Frame, LinkType, SecretsKind};
 use crate::dispatch::Dispatch;
 use crate::dissect::Packet;
 use crate::track::keylog::KeyLog;
-use crate::track::{Scratch, Tracker};
+use crate::track::{Scratch, Tracker, budget};
 
 /// The most frames a live or replayed session keeps in memory; later ones are counted but
 /// not shown, so a long capture cannot exhaust memory (write it with `-w` to keep it all).
 pub const STORE_LIMIT_FRAMES: usize = 2_000_000;
 /// The most captured bytes a live or replayed session keeps in memory.
 pub const STORE_LIMIT_BYTES: usize = 1 << 30;
+
+/// The most state each walk's tracker keeps (`--memory-limit`). The command line sets it once,
+/// before the UI and its workers start; every walker's tracker reads it when made.
+static MEMORY_LIMIT: AtomicUsize = AtomicUsize::new(budget::DEFAULT_LIMIT);
+
+/// Sets the memory limit of the trackers that walks make from now on.
+pub fn set_memory_limit(bytes: usize) {
+    MEMORY_LIMIT.store(bytes, Ordering::Relaxed);
+}
 
 /// How often a walker waiting for live frames looks whether it was cancelled.
 const WAIT_SLICE: Duration = Duration::from_millis(100);
@@ -258,7 +267,9 @@ pub fn walk_decoded(
     visit: &mut dyn Visitor,
 ) -> Ended {
     loop {
-        let tracker = Tracker::with_keylog(keylog.clone()).with_dispatch(dispatch.clone());
+        let tracker = Tracker::with_keylog(keylog.clone())
+            .with_dispatch(dispatch.clone())
+            .with_memory_limit(MEMORY_LIMIT.load(Ordering::Relaxed));
         let next = match source {
             Source::File(capture) => walk_file(capture, tracker, cancel, visit),
             Source::Store(store) => walk_store(store, tracker, cancel, visit),
