@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Times rttscope on each class of hostile capture at two sizes, so that linear growth shows:
 # the larger size is four times the smaller, so a linear class takes about four times as long
-# and a quadratic one sixteen. Prints, per class and size: capture MB, wall seconds, peak MB.
+# and a quadratic one sixteen. Prints, per class and size: the size asked of the generator (for
+# gzip-bomb, the capture's size once decompressed), the file's MB, wall seconds and peak MB.
 #
 #   scripts/bench-hostile.sh [SMALL_MB] [CLASS...]     (default 10 MB, every class)
 set -euo pipefail
@@ -13,7 +14,7 @@ bin=target/release/rttscope
 gen=target/release/examples/hostile
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-printf '%-26s %8s %9s %9s  %s\n' class "MB" "seconds" "peak MB" "command"
+printf '%-30s %6s %8s %9s %9s  %s\n' class "asked" "file MB" "seconds" "peak MB" "command"
 "$gen" --names | while read -r name command; do
     if [ $# -gt 0 ] && ! printf '%s\n' "$@" | grep -qx "$name"; then
         continue
@@ -25,7 +26,7 @@ printf '%-26s %8s %9s %9s  %s\n' class "MB" "seconds" "peak MB" "command"
         # shellcheck disable=SC2086
         /usr/bin/time -f '%e %M' -o "$dir/time" "$bin" $command "$file" >/dev/null 2>"$dir/err" || true
         read -r seconds kb <"$dir/time"
-        printf '%-26s %8s %9s %9s  %s\n' "$name" "$mb" "$seconds" "$((kb / 1024))" "$command"
+        printf '%-30s %6s %8s %9s %9s  %s\n' "$name" "$size" "$mb" "$seconds" "$((kb / 1024))" "$command"
         rm -f "$file"
     done
 done
