@@ -26,6 +26,7 @@ mod budget;
 mod crypto_stream;
 pub mod facts;
 mod http3;
+mod keys;
 mod protection;
 mod table;
 
@@ -40,12 +41,10 @@ use table::{Queue, Slots};
 use super::conversation::Endpoint;
 use super::keylog::KeyLog;
 use super::tls::{Arenas, Loc};
+use crate::crypto::Suite;
 use crate::crypto::quic::{self as quic_crypto, Keys};
-use crate::crypto::{Suite, suite};
 use crate::dissect::quic::header::{self, Header, Kind};
 use crate::dissect::quic::{FrameFact, Undecrypted, Unprotected, frame};
-use crate::dissect::tls::extension;
-use crate::dissect::tls::handshake::{Hello, kind as hs};
 use crypto_stream::CryptoStream;
 use http3::{H3Found, H3Stream, http3_stream};
 pub use http3::{Http3Out, MAX_H3_STREAMS};
@@ -431,28 +430,6 @@ impl QuicTable {
         out
     }
 
-    /// Sets up the keys a packet needs, when what they come from is known.
-    fn prepare_keys(&mut self, connection: usize, dir: usize, header: &Header, bytes: &[u8]) {
-        let state = &mut self.connections[connection];
-        if header.kind == Kind::Initial {
-            let dcid = &bytes[header.dcid.clone()];
-            // The client's Initial after a Retry (or a new client Initial of a version the
-            // server switched to) starts the Initial keys again.
-            let restart = dir == CLIENT && state.retried && dcid != state.initial_dcid.as_slice();
-            if restart || state.version != header.version {
-                if restart {
-                    state.initial_dcid = dcid.to_vec();
-                    state.retried = false;
-                }
-                state.version = header.version;
-                state.initial = [None, None];
-            }
-            if state.initial[dir].is_none() {
-                state.initial[dir] = Keys::initial(header.version, &state.initial_dcid, dir == SERVER);
-            }
-        }
-    }
-
     /// Reads a decrypted payload's frames: CRYPTO data into the handshake, new IDs into the
     /// table. Returns what each frame is, for the layers.
     #[allow(clippy::too_many_arguments)]
@@ -546,41 +523,6 @@ impl QuicTable {
             }
         }
         facts
-    }
-
-    /// Follows the TLS handshake: the hellos give the random, the suite, the names; with them
-    /// the key log's secrets give the keys.
-    fn handshake_message(&mut self, connection: usize, dir: usize, message: &[u8], keylog: &KeyLog) {
-        let Some(&kind) = message.first() else { return };
-        if kind == hs::ENCRYPTED_EXTENSIONS && dir == SERVER {
-            let extensions = message.get(6..).unwrap_or(&[]);
-            self.connections[connection].alpn = extension::walk(extensions)
-                .find(|extension| extension.kind == extension::kind::ALPN)
-                .and_then(|extension| extension.alpn().next().map(<[u8]>::to_vec));
-            return;
-        }
-        if kind != hs::CLIENT_HELLO && kind != hs::SERVER_HELLO {
-            return;
-        }
-        let Ok(hello) = Hello::parse(kind, &message[4..]) else { return };
-        let state = &mut self.connections[connection];
-        if kind == hs::CLIENT_HELLO && dir == CLIENT {
-            state.client_random = hello.client_random();
-            state.server_name = hello.server_name().map(str::to_owned);
-        } else if kind == hs::SERVER_HELLO && dir == SERVER {
-            state.suite = hello.cipher_suite().and_then(suite);
-            let (Some(random), Some(suite)) = (state.client_random, state.suite) else { return };
-            let Some(secrets) = keylog.get(&random) else { return };
-            let version = state.version;
-            let keys = |secret: &Option<Vec<u8>>| {
-                secret.as_deref().and_then(|secret| Keys::new(&suite, version, secret))
-            };
-            state.handshake = [keys(&secrets.client_handshake), keys(&secrets.server_handshake)];
-            state.one_rtt = [
-                keys(&secrets.client_traffic).map(OneRtt::new),
-                keys(&secrets.server_traffic).map(OneRtt::new),
-            ];
-        }
     }
 }
 
