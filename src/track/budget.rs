@@ -63,4 +63,34 @@ mod tests {
     fn an_entry_costs_more_than_its_key_and_value() {
         assert_eq!(entry_cost::<u64, [u8; 8]>(), 16 + ENTRY_OVERHEAD);
     }
+
+    #[test]
+    fn a_limit_below_what_cannot_be_given_up_is_told_once_and_still_sheds_new_state() {
+        use crate::capture::CaptureFile;
+        use crate::testing::hostile::{Pcap, Side, TcpConnection};
+        use crate::track::{Scratch, Tracker};
+
+        // Forty HTTP connections, each sending a head in two halves.
+        let mut pcap = Pcap::new(Vec::new()).expect("a pcap");
+        for client in 0..40u16 {
+            let mut tcp = TcpConnection::new(([10, 0, 0, 1], 40_000 + client), ([10, 0, 0, 2], 80));
+            tcp.handshake(&mut pcap).expect("written");
+            tcp.send(&mut pcap, Side::Client, b"GET / HTTP/1.1\r\n").expect("written");
+            tcp.send(&mut pcap, Side::Client, b"Host: x\r\n\r\n").expect("written");
+        }
+        let capture = CaptureFile::from_vec(pcap.into_inner(), "floor").expect("a capture");
+        let mut tracker = Tracker::new().with_memory_limit(64);
+        let (mut told, mut gave_up, mut requests) = (0, 0, 0);
+        for frame in capture.frames() {
+            let frame = frame.expect("a frame");
+            let mut scratch = Scratch::new();
+            let packet = tracker.handle_frame(&frame, &mut scratch);
+            told += packet.problems.iter().filter(|p| p.message.contains("indexes alone take")).count();
+            gave_up += packet.problems.iter().filter(|p| p.message.contains("gave up")).count();
+            requests += usize::from(packet.layers.iter().any(|layer| layer.protocol() == Protocol::Http));
+        }
+        assert_eq!(told, 1, "told once, on the first frame that could not get under the limit");
+        assert!(gave_up >= 40, "each connection's state given up as it came: {gave_up}");
+        assert_eq!(requests, 0, "no head survives a frame");
+    }
 }

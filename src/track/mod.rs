@@ -71,6 +71,8 @@ pub struct Tracker {
     previous_ns: Option<i64>,
     /// The most all holders together may keep, in bytes.
     memory_limit: Limit,
+    /// Whether a frame was told that what cannot be given up is over the limit on its own.
+    told_over_floor: bool,
 }
 
 /// The tracker's memory limit, [`budget::DEFAULT_LIMIT`] unless set.
@@ -126,7 +128,22 @@ impl Tracker {
                 let shed = holder.shed()?;
                 Some((shed, before, holder.held()))
             });
-            let Some((shed, before, after)) = shed else { return };
+            let Some((shed, before, after)) = shed else {
+                // Only the tables' own indexes are left, and they alone are over: say so
+                // once, rather than on every frame after.
+                if !self.told_over_floor {
+                    self.told_over_floor = true;
+                    packet.problem(
+                        Protocol::Frame,
+                        format!(
+                            "memory limit reached: the tables' own indexes alone take {} bytes, more \
+                             than the limit; new state is given up as it comes (raise --memory-limit)",
+                            held
+                        ),
+                    );
+                }
+                return;
+            };
             packet.problem(shed.protocol, format!("memory limit reached: gave up {}", shed.what));
             held = held - before + after;
         }

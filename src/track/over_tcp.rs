@@ -123,6 +123,11 @@ pub struct Applications {
     holding: std::collections::VecDeque<u32>,
     /// How many open connections are queued in `holding`.
     queued: usize,
+    /// Every connection in the order it opened: when none holds buffered state, the first still
+    /// open is given up whole. An entry whose connection is over is skipped.
+    opened: std::collections::VecDeque<u32>,
+    /// How many connections are open.
+    open: usize,
 }
 
 impl Applications {
@@ -151,6 +156,7 @@ impl Applications {
             let other = matches!(connection.protocol, Protocol::Other);
             if other || segment.rst || connection.finished == [true, true] {
                 self.queued -= usize::from(connection.queued);
+                self.open -= 1;
                 *slot = Slot::Passed;
             }
         }
@@ -190,6 +196,8 @@ impl Applications {
                 on_http_port: by_port == Some(Handoff::Http),
                 queued: false,
             }));
+            self.opened.push_back(index as u32);
+            self.open += 1;
         }
         let Slot::Open(connection) = slot else { return None };
         if matches!(connection.protocol, Protocol::Undecided) && !segment.payload.is_empty() {

@@ -1,6 +1,8 @@
 //! [`Applications`] as a holder of the tracker's memory budget: a running total of what the
 //! open connections hold, and a queue of those holding buffered state, in the order they began
-//! to, from which the oldest is given up first.
+//! to, from which the oldest is given up first. When none holds any, the connection open
+//! longest is given up whole: what a connection keeps between messages (a TLS session, HPACK
+//! tables) is state too, and many connections' worth of it must not exceed the limit.
 //!
 //! Invariant: `held` equals the sum of [`Application::cost`] over open connections, because
 //! every change to a connection goes through [`Applications::segment`], which accounts for it
@@ -97,12 +99,43 @@ impl Applications {
             });
             self.holding.shrink_to(2 * self.holding.len());
         }
+        if self.opened.len() >= COMPACT_AT + 2 * self.open {
+            let by_stream = &self.by_stream;
+            self.opened.retain(|&stream| matches!(by_stream.get(stream as usize), Some(Slot::Open(_))));
+            self.opened.shrink_to(2 * self.opened.len());
+        }
+    }
+
+    /// Gives up the connection open longest: its later segments are passed through unread.
+    fn give_up_oldest(&mut self) -> Option<Shed> {
+        while let Some(stream) = self.opened.pop_front() {
+            let index = stream as usize;
+            let before = self.cost_of(index);
+            let Some(slot) = self.by_stream.get_mut(index) else { continue };
+            let Slot::Open(connection) = slot else { continue };
+            let (protocol, name) = match connection.protocol {
+                Protocol::Tls(_) => (Handoff::Tls, "TLS"),
+                Protocol::Http(_) => (Handoff::Http, "HTTP"),
+                _ => (Handoff::Tcp, "protocol detection"),
+            };
+            self.queued -= usize::from(connection.queued);
+            self.open -= 1;
+            *slot = Slot::Passed;
+            self.held -= before;
+            return Some(Shed {
+                protocol,
+                what: format!("the {name} state of tcp.stream {stream} (its later segments are not decoded)"),
+            });
+        }
+        None
     }
 }
 
 impl Holder for Applications {
     fn held(&self) -> usize {
-        self.held + self.by_stream.capacity() * size_of::<Slot>() + self.holding.capacity() * size_of::<u32>()
+        self.held
+            + self.by_stream.capacity() * size_of::<Slot>()
+            + (self.holding.capacity() + self.opened.capacity()) * size_of::<u32>()
     }
 
     fn shed(&mut self) -> Option<Shed> {
@@ -127,7 +160,7 @@ impl Holder for Applications {
                 what: format!("the buffered reassembly and {name} state of tcp.stream {stream}"),
             });
         }
-        None
+        self.give_up_oldest()
     }
 }
 
@@ -158,7 +191,6 @@ mod tests {
         assert!(shed.what.contains("tcp.stream 0"), "{}", shed.what);
         assert_eq!(connections.held, sum(&connections));
         assert!(connections.shed().expect("the second").what.contains("tcp.stream 1"));
-        assert_eq!(connections.shed(), None, "nothing buffered is left");
         // The first connection resumes with the next request.
         let next = Segment {
             ports: (50000, 80),
@@ -167,6 +199,19 @@ mod tests {
         let produced = connections.segment(&next, &keylog, &mut arenas).expect("HTTP");
         let messages: usize = produced.http.iter().map(|(_, output)| output.messages.len()).sum();
         assert_eq!(messages, 1);
+        // With nothing buffered left, the connections themselves go, the oldest first.
+        for stream in 0..2 {
+            let shed = connections.shed().expect("a connection to give up");
+            assert_eq!(
+                shed.what,
+                format!("the HTTP state of tcp.stream {stream} (its later segments are not decoded)")
+            );
+        }
+        assert_eq!(connections.shed(), None, "nothing is left");
+        assert_eq!((connections.held, connections.open), (0, 0));
+        let after =
+            Segment { ports: (50000, 80), ..segment(0, 200, None, 6, b"GET /later HTTP/1.1\r\n\r\n") };
+        assert!(connections.segment(&after, &keylog, &mut arenas).is_none(), "passed through unread");
     }
 
     #[test]
