@@ -23,9 +23,11 @@ pub fn run(args: &TimelineArgs) -> Result<Outcome, CliError> {
     let memory_limit = args.memory.limit()?;
     let keylog = load_key_log(args.keylog.as_deref())?;
     let capture = CaptureFile::open(&args.file)?;
-    let timelines = Timelines::new(&capture.interface_names(), &keylog).with_dispatch(&dispatch).streaming();
+    let mut timelines =
+        Timelines::new(&capture.interface_names(), &keylog).with_dispatch(&dispatch).streaming();
+    let share = timelines.share_memory(memory_limit);
     let tracker =
-        Tracker::with_keylog(keylog.clone()).with_dispatch(dispatch.clone()).with_memory_limit(memory_limit);
+        Tracker::with_keylog(keylog.clone()).with_dispatch(dispatch.clone()).with_memory_limit(share);
     let scale = if args.to_scale { Scale::ToScale } else { Scale::Compact };
     let mut stream = Stream {
         timelines,
@@ -211,9 +213,10 @@ pub(super) fn connections(
 ) -> Result<(Vec<Connection>, Outcome), CliError> {
     let keylog = load_key_log(keylog)?;
     let capture = CaptureFile::open(file)?;
-    let timelines = Timelines::new(&capture.interface_names(), &keylog).with_dispatch(dispatch);
+    let mut timelines = Timelines::new(&capture.interface_names(), &keylog).with_dispatch(dispatch);
+    let share = timelines.share_memory(memory_limit);
     let tracker =
-        Tracker::with_keylog(keylog.clone()).with_dispatch(dispatch.clone()).with_memory_limit(memory_limit);
+        Tracker::with_keylog(keylog.clone()).with_dispatch(dispatch.clone()).with_memory_limit(share);
     let mut timelines = Collect(timelines);
     let outcome = for_each_packet(
         &capture,

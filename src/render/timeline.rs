@@ -19,6 +19,23 @@ pub fn variant_words(variant: Variant) -> &'static str {
 
 /// The one-line verdict of a connection.
 pub fn verdict(connection: &Connection) -> String {
+    let mut line = verdict_alone(connection);
+    let omitted = connection.omitted;
+    if !omitted.is_none() {
+        let _ = write!(
+            line,
+            "; only its first {} events are kept, the {} after them counted ({} from the client, {} from the server)",
+            connection.events.len(),
+            omitted.events,
+            omitted.events - omitted.from_server,
+            omitted.from_server,
+        );
+    }
+    line
+}
+
+/// The verdict, without what was left out.
+fn verdict_alone(connection: &Connection) -> String {
     let mut line = variant_words(connection.variant).to_owned();
     if connection.hello_retry {
         line.push_str(" (with a HelloRetryRequest)");
@@ -36,16 +53,15 @@ pub fn verdict(connection: &Connection) -> String {
     let trips = |n: u32| if n == 1 { "1 round trip".to_owned() } else { format!("{n} round trips") };
     match connection.variant {
         Variant::Udp => {
-            let _ = write!(line, ": {} datagrams, no handshake to wait for", connection.events.len());
+            let datagrams = connection.events.len() as u64 + connection.omitted.events;
+            let _ = write!(line, ": {datagrams} datagrams, no handshake to wait for");
             return line;
         }
         Variant::Icmp => {
-            let replies = connection.events.iter().filter(|event| event.dir == Side::Server).count();
-            let _ = write!(
-                line,
-                ": {} requests, {replies} replies, each one round trip",
-                connection.events.len() - replies
-            );
+            let kept = connection.events.iter().filter(|event| event.dir == Side::Server).count();
+            let replies = kept as u64 + connection.omitted.from_server;
+            let requests = connection.events.len() as u64 + connection.omitted.events - replies;
+            let _ = write!(line, ": {requests} requests, {replies} replies, each one round trip");
             if let Some(rtt) = connection.rtt_ms {
                 let _ = write!(line, "; RTT {rtt:.3} ms");
             }

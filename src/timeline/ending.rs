@@ -243,7 +243,7 @@ impl Builder {
         }
         pending.stream = self.ending.next_id;
         self.ending.next_id += 1;
-        let connection = pending.finish(&self.far);
+        let connection = pending.finish(&mut self.far);
         self.ending.ready.push_back(connection);
     }
 

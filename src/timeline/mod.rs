@@ -31,6 +31,25 @@ use rounds::{Answers, Side, Step};
 pub use vantage::{Timelines, Vantage};
 pub use variant::{EarlyData, Tfo, Transport, Variant};
 
+/// The most events a connection's timeline keeps. A handshake and its first requests take a
+/// few dozen; a connection that goes on for hours would otherwise grow without bound, so what
+/// comes after these is counted ([`Omitted`]) rather than kept.
+pub const MAX_EVENTS: usize = 1024;
+
+/// The events of a connection past [`MAX_EVENTS`]: counted, not kept.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Omitted {
+    pub events: u64,
+    /// Of them, those the server sent.
+    pub from_server: u64,
+}
+
+impl Omitted {
+    pub fn is_none(&self) -> bool {
+        self.events == 0
+    }
+}
+
 /// One message of a connection.
 #[derive(Clone, Debug)]
 pub struct Event {
@@ -138,7 +157,11 @@ pub struct Connection {
     /// Frames that belong to the connection, and their bytes on the wire.
     pub packets: u64,
     pub bytes: u64,
+    /// The first [`MAX_EVENTS`] events.
     pub events: Vec<Event>,
+    /// The events after them.
+    #[serde(skip_serializing_if = "Omitted::is_none")]
+    pub omitted: Omitted,
 }
 
 /// What is learnt of a connection while its packets go by.
@@ -194,6 +217,7 @@ struct Pending {
     packets: u64,
     bytes: u64,
     events: Vec<Event>,
+    omitted: Omitted,
 }
 
 /// Collects connections from packets.
@@ -399,6 +423,11 @@ impl Pending {
         {
             self.reply_ns = Some(frame.ts_ns);
         }
+        if self.events.len() >= MAX_EVENTS {
+            self.omitted.events += 1;
+            self.omitted.from_server += u64::from(step.side == Side::Server);
+            return;
+        }
         // Most connections of a flood have one event of one message: room for more costs more
         // than they do.
         let mut messages = messages;
@@ -423,11 +452,11 @@ impl Pending {
         });
     }
 
-    fn finish(mut self, far: &vantage::FarSide) -> Connection {
+    fn finish(mut self, far: &mut vantage::FarSide) -> Connection {
         let vantage = if far.is_two_sided() {
             far.time_events(self.first_ns, &mut self.events);
             if let Some((client, server)) = &self.endpoints {
-                let lost = far.lost_from(server, client, self.first_ns);
+                let lost = far.lost_from(server, client, self.first_ns, self.last_ns);
                 if !lost.is_empty() {
                     self.events.extend(lost);
                     self.events.sort_by(|a, b| a.t_ms.total_cmp(&b.t_ms));
@@ -515,6 +544,7 @@ impl Pending {
             packets: self.packets,
             bytes: self.bytes,
             events,
+            omitted: self.omitted,
         }
     }
 }

@@ -8,6 +8,7 @@
 //! textbook's view: what the client waits for), so only its frames are tracked into events;
 //! the server side's frames are matched to them by their bytes, which the link does not change.
 
+use std::collections::VecDeque;
 use std::hash::{Hash, Hasher};
 
 use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
@@ -127,8 +128,9 @@ pub(super) struct FarSide {
     kept: usize,
     /// The keys of every frame the near side captured.
     near: FxHashSet<u64>,
-    /// Far frames that carry data, with where they went.
-    carrying: Vec<FarFrame>,
+    /// Far frames that carry data, by where they went (`from`, `to`), in capture order. Each
+    /// connection takes its own when it ends, so no frame is looked at twice.
+    carrying: FxHashMap<(String, String), VecDeque<FarFrame>>,
 }
 
 /// A frame the server side captured that carried data.
@@ -137,8 +139,6 @@ struct FarFrame {
     key: u64,
     number: u64,
     ts_ns: i64,
-    from: String,
-    to: String,
     len: usize,
 }
 
@@ -176,7 +176,8 @@ impl FarSide {
             });
         if let Some((from, to, len)) = ports.filter(|(_, _, len)| *len > 0) {
             let (from, to) = (endpoint(src, from), endpoint(dst, to));
-            self.carrying.push(FarFrame { key, number: frame.number, ts_ns: frame.ts_ns, from, to, len });
+            let far = FarFrame { key, number: frame.number, ts_ns: frame.ts_ns, len };
+            self.carrying.entry((from, to)).or_default().push_back(far);
         }
     }
 
@@ -188,38 +189,52 @@ impl FarSide {
     }
 
     /// The messages `server` sent `client` that carried data and never reached the near side:
-    /// lost on the link, shown at their send time, arriving nowhere.
-    pub(super) fn lost_from(&self, server: &str, client: &str, first_ns: i64) -> Vec<Event> {
-        self.carrying
-            .iter()
-            .filter(|far| far.from == server && far.to == client && !self.near.contains(&far.key))
-            .map(|far| {
-                let sent = millis_between(first_ns, far.ts_ns);
-                Event {
-                    frame: far.number,
-                    t_ms: sent,
-                    sent_ms: Some(sent),
-                    arrived_ms: None,
-                    dir: Side::Server,
-                    round: 0,
-                    osi: OsiLayer::Transport,
-                    messages: vec![Message::Segment { len: far.len }],
-                    notes: vec![Note::LostBeforeClient],
-                    step: Step {
-                        side: Side::Server,
-                        syn: false,
-                        handshake: false,
-                        application: false,
-                        gating: None,
-                        // Never seen by the client: it moves no round.
-                        retransmission: true,
-                    },
-                    early: false,
-                    at_ns: far.ts_ns,
-                    copy: far.key,
-                }
-            })
-            .collect()
+    /// lost on the link, shown at their send time, arriving nowhere. The connection ran from
+    /// `first_ns` to `last_ns`; what the server sent on these ports until then is its own, and
+    /// is let go here.
+    pub(super) fn lost_from(
+        &mut self,
+        server: &str,
+        client: &str,
+        first_ns: i64,
+        last_ns: i64,
+    ) -> Vec<Event> {
+        let pair = (server.to_owned(), client.to_owned());
+        let Some(frames) = self.carrying.get_mut(&pair) else { return Vec::new() };
+        let mut lost = Vec::new();
+        while let Some(far) = frames.pop_front_if(|far| far.ts_ns <= last_ns) {
+            if far.ts_ns < first_ns || self.near.contains(&far.key) {
+                continue;
+            }
+            let sent = millis_between(first_ns, far.ts_ns);
+            lost.push(Event {
+                frame: far.number,
+                t_ms: sent,
+                sent_ms: Some(sent),
+                arrived_ms: None,
+                dir: Side::Server,
+                round: 0,
+                osi: OsiLayer::Transport,
+                messages: vec![Message::Segment { len: far.len }],
+                notes: vec![Note::LostBeforeClient],
+                step: Step {
+                    side: Side::Server,
+                    syn: false,
+                    handshake: false,
+                    application: false,
+                    gating: None,
+                    // Never seen by the client: it moves no round.
+                    retransmission: true,
+                },
+                early: false,
+                at_ns: far.ts_ns,
+                copy: far.key,
+            });
+        }
+        if frames.is_empty() {
+            self.carrying.remove(&pair);
+        }
+        lost
     }
 
     /// Gives each event its send and arrival times: a client's message arrives at the server
@@ -286,6 +301,20 @@ impl Timelines {
             near.tracker = std::mem::take(&mut near.tracker).with_dispatch(dispatch.clone());
         }
         self
+    }
+
+    /// Splits a memory limit of `total` bytes between the trackers: the near side's own
+    /// tracker takes half for a two-sided capture, and the rest, returned, is for the tracker
+    /// of every frame.
+    pub fn share_memory(&mut self, total: usize) -> usize {
+        match &mut self.near {
+            Some(near) => {
+                let half = (total / 2).max(1);
+                near.tracker = std::mem::take(&mut near.tracker).with_memory_limit(half);
+                half
+            }
+            None => total,
+        }
     }
 
     /// Whether the capture holds both ends of a link.

@@ -21,13 +21,22 @@ pub const STORE_LIMIT_FRAMES: usize = 2_000_000;
 /// The most captured bytes a live or replayed session keeps in memory.
 pub const STORE_LIMIT_BYTES: usize = 1 << 30;
 
-/// The most state each walk's tracker keeps (`--memory-limit`). The command line sets it once,
-/// before the UI and its workers start; every walker's tracker reads it when made.
+/// The most state the UI's trackers keep between them (`--memory-limit`). The command line
+/// sets it once, before the UI and its workers start; every tracker reads its share when made.
 static MEMORY_LIMIT: AtomicUsize = AtomicUsize::new(budget::DEFAULT_LIMIT);
 
-/// Sets the memory limit of the trackers that walks make from now on.
+/// The most trackers the UI runs at once: the indexer's (two for a capture of both ends of a
+/// link, see [`crate::timeline::Timelines`]), a filter's and a finder's.
+const TRACKERS_AT_ONCE: usize = 4;
+
+/// Sets the memory limit the UI's trackers share from now on.
 pub fn set_memory_limit(bytes: usize) {
     MEMORY_LIMIT.store(bytes, Ordering::Relaxed);
+}
+
+/// One tracker's share of the memory limit: together they keep within it.
+pub fn tracker_memory_limit() -> usize {
+    (MEMORY_LIMIT.load(Ordering::Relaxed) / TRACKERS_AT_ONCE).max(1)
 }
 
 /// How often a walker waiting for live frames looks whether it was cancelled.
@@ -269,7 +278,7 @@ pub fn walk_decoded(
     loop {
         let tracker = Tracker::with_keylog(keylog.clone())
             .with_dispatch(dispatch.clone())
-            .with_memory_limit(MEMORY_LIMIT.load(Ordering::Relaxed));
+            .with_memory_limit(tracker_memory_limit());
         let next = match source {
             Source::File(capture) => walk_file(capture, tracker, cancel, visit),
             Source::Store(store) => walk_store(store, tracker, cancel, visit),

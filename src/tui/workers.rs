@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use super::app::{Action, Filtered, Indexed};
 use super::detail::Detail;
 use super::rows::Rows;
-use super::source::{Ended, Next, Source, Visitor, each, walk_decoded};
+use super::source::{Ended, Next, Source, Visitor, each, tracker_memory_limit, walk_decoded};
 use crate::capture::Frame;
 use crate::dispatch::Dispatch;
 use crate::dissect::Packet;
@@ -53,7 +53,9 @@ pub fn index(
 ) {
     let sender = events.clone();
     spawn("indexer", &events, move || {
-        let timelines = Timelines::new(&source.interface_names(), &user_keylog).with_dispatch(&dispatch);
+        let mut timelines = Timelines::new(&source.interface_names(), &user_keylog).with_dispatch(&dispatch);
+        // The near side's tracker takes one share, as the indexer's own does.
+        timelines.share_memory(2 * tracker_memory_limit());
         let mut indexer = Indexer {
             source: source.clone(),
             user_keylog,
