@@ -181,6 +181,7 @@ impl Counters for Arc<LiveCounters> {
 
 /// `rttscope live [-i IFACE] [-w OUT] [--keylog K]`.
 pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
+    args.privilege.apply();
     let dispatch = args.decode_as.dispatch()?;
     set_memory_limit(args.memory.limit()?);
     // Read once: embedded in the -w file as it is, and loaded to decrypt with.
@@ -209,6 +210,8 @@ pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
         }
         None => None,
     };
+    // The socket and the file are open: the UI and its workers start without privileges.
+    crate::privilege::drop_process()?;
     let title = format!("live on {}", capture.interface());
     let interface = capture.interface().to_owned();
     let (sender, packets) = mpsc::channel();
