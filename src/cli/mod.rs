@@ -234,8 +234,8 @@ pub struct LinkArgs {
 #[derive(Debug, Default, Args)]
 pub struct NoDropArgs {
     /// Keep root (or CAP_NET_RAW) while reading and parsing packets, which are hostile input.
-    /// Without it, once the socket (and the output files) are open, rttscope becomes the user
-    /// who ran sudo, or nobody, drops every capability, and confines itself with seccomp.
+    /// Without it, once the socket (and the output files) are open, the threads that read
+    /// packets become the user who ran sudo, or nobody, with no capability, under seccomp.
     #[arg(long)]
     pub no_drop: bool,
 }
