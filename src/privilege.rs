@@ -360,6 +360,36 @@ mod tests {
     }
 
     #[test]
+    fn under_the_filter_a_thread_reads_and_starts_threads_but_creates_and_runs_nothing() {
+        use std::os::fd::AsRawFd;
+        // Its own thread: the filter stays on it and ends with it. No privilege is needed.
+        let outcome = std::thread::spawn(|| {
+            sandbox().expect("the filter installs");
+            let status = ThreadStatus::current().expect("reading a file still works");
+            let thread = std::thread::spawn(|| 7).join().map_err(|_| "a thread");
+            let created =
+                std::fs::File::create("/tmp/rttscope-filter-must-not-exist").map_err(|e| e.raw_os_error());
+            let spawned = std::process::Command::new("/bin/true").status().is_err();
+            let socket = std::net::UdpSocket::bind("127.0.0.1:0").is_err();
+            let stdin = std::io::stdin();
+            let byte: libc::c_char = 0;
+            // SAFETY: TIOCSTI reads one byte from a valid pointer; the filter refuses it first.
+            let pushed = unsafe { libc::ioctl(stdin.as_raw_fd(), libc::TIOCSTI, &byte) };
+            let pushed = (pushed, io::Error::last_os_error().raw_os_error());
+            (status, thread, created, spawned, socket, pushed)
+        })
+        .join()
+        .expect("the sandboxed thread");
+        let (status, thread, created, spawned, socket, pushed) = outcome;
+        assert!(status.no_new_privs && status.seccomp == 2);
+        assert_eq!(thread, Ok(7));
+        assert_eq!(created.err(), Some(Some(libc::EPERM)));
+        assert!(spawned && socket, "a process or a socket was allowed");
+        assert_eq!(pushed, (-1, Some(libc::EPERM)));
+        assert!(!std::path::Path::new("/tmp/rttscope-filter-must-not-exist").exists());
+    }
+
+    #[test]
     #[ignore = "needs root"]
     fn a_parsing_thread_drops_to_nobody_with_nothing_left() {
         // A thread of its own: the drop is per thread, and the test harness's threads stay root.

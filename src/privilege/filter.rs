@@ -74,6 +74,10 @@ const ALWAYS: &[libc::c_long] = &[
     libc::SYS_timerfd_create,
     libc::SYS_timerfd_settime,
     libc::SYS_timerfd_gettime,
+    // Following a key log as it grows.
+    libc::SYS_inotify_init1,
+    libc::SYS_inotify_add_watch,
+    libc::SYS_inotify_rm_watch,
     // Memory.
     libc::SYS_mmap,
     libc::SYS_munmap,
