@@ -73,9 +73,6 @@ pub struct Target {
     pub gid: libc::gid_t,
 }
 
-/// The user the uid-0 `nobody` fallback becomes when `/etc/passwd` has no entry for it.
-const NOBODY: &str = "nobody";
-
 impl Target {
     /// Whom this process becomes: as root (real user id 0), the invoking user under sudo
     /// (`SUDO_UID`, `SUDO_GID`) or `nobody`; as a set-user-id program, its real user; as an
@@ -113,10 +110,9 @@ fn sudo_target(var: impl Fn(&'static str) -> Option<String>) -> Result<Option<Ta
     Ok(Some(Target { uid, gid }))
 }
 
-/// `nobody` and its group, from the user database.
+/// `nobody` and its group (65534 and `nogroup` on most systems), from the user database.
 fn nobody() -> Result<Target, PrivilegeError> {
     let name = c"nobody";
-    debug_assert_eq!(name.to_str(), Ok(NOBODY));
     // SAFETY: passwd is plain data, for which all zeroes is a valid value.
     let mut entry: libc::passwd = unsafe { std::mem::zeroed() };
     let mut buffer = vec![0 as libc::c_char; 16 * 1024];
