@@ -14,6 +14,7 @@ pub mod filter;
 pub mod generate;
 pub mod link;
 pub mod osi;
+pub mod privilege;
 pub mod protocol;
 pub mod registry;
 pub mod render;

@@ -12,6 +12,8 @@
 //!   (`PACKET_OUTGOING`) and as received; like libpcap, the sent copy is dropped. Elsewhere
 //!   both directions are kept, each being a different packet.
 //! - Memory per packet is bounded: at most [`SNAPLEN`] bytes of each packet are kept.
+//! - The reading thread holds no privilege: it drops whatever it inherited before it reads a
+//!   packet (`crate::privilege::drop_this_thread`), unless `--no-drop` said to keep it.
 
 mod socket;
 
@@ -25,6 +27,7 @@ use std::time::{Duration, Instant};
 use thiserror::Error;
 
 use super::{Frame, LinkType};
+use crate::privilege::{self, PrivilegeError};
 pub use socket::{ANY, SNAPLEN};
 use socket::{PacketSocket, Received, now_ns};
 
@@ -61,6 +64,8 @@ pub enum LiveError {
     Os { interface: String, step: &'static str, source: io::Error },
     #[error("the capture on {0} stopped unexpectedly: its reading thread panicked")]
     ThreadPanicked(String),
+    #[error("{0}")]
+    Privilege(#[from] PrivilegeError),
 }
 
 impl LiveError {
@@ -201,7 +206,12 @@ impl LiveCapture {
         };
         let thread = thread::Builder::new()
             .name(format!("capture {interface}"))
-            .spawn(move || reader.run())
+            // The reading thread holds no privilege, whatever the thread that opened the
+            // socket keeps (demo's, which goes on building namespaces).
+            .spawn(move || match privilege::drop_this_thread() {
+                Ok(_) => reader.run(),
+                Err(error) => Captured { error: Some(error.into()), ..Captured::default() },
+            })
             .map_err(|source| LiveError::os(&interface, "starting the reading thread", source))?;
         Ok(CaptureHandle { stop_at, dropped, thread: Some(thread), interface })
     }

@@ -15,7 +15,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::dissect::report_key_log_warnings;
-use super::{CliError, Outcome};
+use super::{CliError, NoDropArgs, Outcome};
 use crate::capture::{CaptureHandle, Captured, Limits, LiveCapture, LivePacket, PcapngWriter, WriteError};
 use crate::track::keylog::KeyLog;
 
@@ -25,7 +25,8 @@ pub struct CaptureArgs {
     #[arg(short = 'i', long, value_name = "IFACE", default_value = "lo")]
     pub interface: String,
 
-    /// The pcapng file to write (replaced if it exists).
+    /// The pcapng file to write (replaced if it exists). It is opened before rttscope drops its
+    /// privileges (so as root, under sudo too), then written by the dropped user.
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub output: PathBuf,
 
@@ -40,6 +41,9 @@ pub struct CaptureArgs {
     /// An NSS key log to embed in the file, so the capture can be decrypted without it.
     #[arg(long, value_name = "FILE")]
     pub keylog: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub privilege: NoDropArgs,
 }
 
 /// How often the writer looks for Ctrl-C while no packet arrives.
@@ -48,6 +52,7 @@ const SIGNAL_CHECK: Duration = Duration::from_millis(100);
 type Writer = PcapngWriter<BufWriter<File>>;
 
 pub fn run(args: &CaptureArgs) -> Result<Outcome, CliError> {
+    args.privilege.apply();
     let limits = limits(args)?;
     let key_log = args.keylog.as_deref().map(read_key_log).transpose()?;
     // The socket first: without the privilege to capture, no empty file is left behind.
@@ -60,6 +65,8 @@ pub fn run(args: &CaptureArgs) -> Result<Outcome, CliError> {
     if let Some(text) = &key_log {
         writer.write_secrets(text).map_err(write_error)?;
     }
+    // The socket and the file are open: nothing further needs a privilege.
+    crate::privilege::drop_process()?;
     eprintln!(
         "rttscope: capturing on {} ({}), {} bytes per packet at most; Ctrl-C stops",
         capture.interface(),
@@ -252,6 +259,7 @@ mod tests {
             count: Some(0),
             duration: None,
             keylog: None,
+            privilege: NoDropArgs::default(),
         };
         assert!(matches!(limits(&args), Err(CliError::Usage(message)) if message.contains("--count 0")));
         let args = CaptureArgs { count: Some(5), duration: Some("2m".into()), ..args };

@@ -11,17 +11,20 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use super::generate::{DEMO_RTT, Prepared, missing, print_result, record_on_link, variants, write_capture};
-use super::timeline::connections;
-use super::{CliError, DemoArgs, OpenArgs, Outcome};
-use crate::capture::LiveError;
+use super::timeline::connections_in;
+use super::{CliError, DemoArgs, Outcome};
+use crate::capture::{CaptureFile, LiveError};
 use crate::dispatch::Dispatch;
 use crate::generate::{Flow, KeyLog, Recording, Run, describe_link, record};
+use crate::privilege;
 use crate::render::timeline::write_table;
 use crate::timeline::{Connection, Transport, Variant, textbook};
 use crate::track::budget::DEFAULT_LIMIT;
 use crate::tui::app::View;
+use crate::tui::source::set_memory_limit;
 
 pub fn run(args: &DemoArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
+    args.privilege.apply();
     let variants = variants(&args.variant)?;
     let config = args.link.config(DEMO_RTT)?;
     super::generate::check_drop(config.as_ref(), &variants)?;
@@ -54,7 +57,11 @@ pub fn run(args: &DemoArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
     write_capture(&recording, &args.output)?;
     eprintln!("rttscope: {}", captured(&recording, &args.output, !keylog.is_empty()));
     println!();
-    let (connections, _) = connections(&args.output, None, &Dispatch::new(), DEFAULT_LIMIT)?;
+    // The namespaces are gone and the capture is written: open it (once for the comparison,
+    // once for the UI) and drop every privilege before reading a packet of it.
+    let (compared, shown) = (CaptureFile::open(&args.output)?, CaptureFile::open(&args.output)?);
+    privilege::drop_process()?;
+    let (connections, _) = connections_in(&compared, None, &Dispatch::new(), DEFAULT_LIMIT)?;
     let mut out = io::stdout().lock();
     write_comparison(&mut out, &connections).map_err(CliError::Output)?;
     let problems = check_runs(&recording.runs, &connections);
@@ -73,7 +80,7 @@ pub fn run(args: &DemoArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
         drop(out);
         let note =
             no_link.map(|reason| ("loopback times", format!("no emulated link ({reason}): loopback times")));
-        browse(args, &args.output, note)
+        browse(args, &args.output, shown, note)
     } else {
         Err(CliError::Usage(format!("{} generator run(s) did not show what they should", problems.len())))
     }
@@ -182,7 +189,9 @@ fn show_bundled(args: &DemoArgs, why: &LiveError, no_link: Option<&str>) -> Resu
         return Err(CliError::Usage(format!("{why}; and there is no bundled capture to show instead")));
     };
     eprintln!("rttscope: {why}; showing the bundled capture {} instead", path.display());
-    let (connections, outcome) = connections(&path, None, &Dispatch::new(), DEFAULT_LIMIT)?;
+    let (compared, shown) = (CaptureFile::open(&path)?, CaptureFile::open(&path)?);
+    privilege::drop_process()?;
+    let (connections, outcome) = connections_in(&compared, None, &Dispatch::new(), DEFAULT_LIMIT)?;
     write_comparison(&mut io::stdout().lock(), &connections).map_err(CliError::Output)?;
     let no_capture = match why {
         LiveError::InterfaceDown(_) => "loopback is down",
@@ -196,24 +205,28 @@ fn show_bundled(args: &DemoArgs, why: &LiveError, no_link: Option<&str>) -> Resu
         }
         None => format!("no live capture ({no_capture}): bundled capture"),
     };
-    browse(args, &path, Some(("bundled capture", note)))?;
+    browse(args, &path, shown, Some(("bundled capture", note)))?;
     Ok(outcome)
 }
 
 /// Ends the demo in the terminal UI on `capture`, on the comparison of round trips, unless
 /// asked not to or there is no terminal. `note` says what the UI must keep visible: that this
-/// is not what was asked for (loopback times, a bundled capture).
-fn browse(args: &DemoArgs, capture: &Path, note: Option<(&str, String)>) -> Result<Outcome, CliError> {
+/// is not what was asked for (loopback times, a bundled capture). `shown` is `path`, opened.
+fn browse(
+    args: &DemoArgs,
+    path: &Path,
+    shown: CaptureFile,
+    note: Option<(&str, String)>,
+) -> Result<Outcome, CliError> {
     if args.headless || !super::tui::interactive() {
         return Ok(Outcome::Complete);
     }
-    super::tui::open_on(
-        &OpenArgs {
-            file: capture.to_owned(),
-            keylog: None,
-            decode_as: Default::default(),
-            memory: Default::default(),
-        },
+    set_memory_limit(DEFAULT_LIMIT);
+    super::tui::show_on(
+        shown,
+        crate::track::keylog::KeyLog::new(),
+        Dispatch::new(),
+        path,
         View::Compare,
         note,
     )

@@ -86,6 +86,7 @@ pub(super) fn record_on_link(
 }
 
 pub fn run(args: &GenArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
+    args.privilege.apply();
     let variants = variants(&args.variant)?;
     let config = args.link.config(Duration::ZERO)?;
     check_drop(config.as_ref(), &variants)?;

@@ -22,6 +22,7 @@ pub use generate::{Prepared, prepare};
 use crate::capture::{LiveError, OpenError, WriteError};
 use crate::dispatch::Dispatch;
 use crate::filter::FilterError;
+use crate::privilege::PrivilegeError;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -96,13 +97,17 @@ pub struct LiveArgs {
     #[arg(short = 'i', long, default_value = "lo", value_name = "IFACE")]
     pub interface: String,
 
-    /// Also write every captured packet to this pcapng file.
+    /// Also write every captured packet to this pcapng file. It is opened before rttscope
+    /// drops its privileges (so as root, under sudo too), then written by the dropped user.
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub output: Option<PathBuf>,
 
     /// An NSS key log with the TLS secrets (embedded in the -w file too).
     #[arg(long, value_name = "FILE")]
     pub keylog: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub privilege: NoDropArgs,
 
     #[command(flatten)]
     pub decode_as: DecodeAsArgs,
@@ -139,7 +144,8 @@ pub struct DemoArgs {
     #[arg(value_name = "VARIANT|all", default_value = "all")]
     pub variant: String,
 
-    /// Where to write the capture (pcapng, TLS keys embedded).
+    /// Where to write the capture (pcapng, TLS keys embedded). It is written and opened
+    /// again for reading before rttscope drops its privileges, so as root it stays root's.
     #[arg(short = 'w', long = "write", value_name = "FILE", default_value = "rttscope-demo.pcapng")]
     pub output: PathBuf,
 
@@ -147,6 +153,9 @@ pub struct DemoArgs {
     /// standard output is not a terminal).
     #[arg(long)]
     pub headless: bool,
+
+    #[command(flatten)]
+    pub privilege: NoDropArgs,
 
     #[command(flatten)]
     pub link: LinkArgs,
@@ -171,6 +180,9 @@ pub struct GenArgs {
     /// server side, TLS keys embedded).
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub privilege: NoDropArgs,
 
     #[command(flatten)]
     pub link: LinkArgs,
@@ -216,6 +228,25 @@ pub struct LinkArgs {
     /// server-hello, first-initial or server-initial.
     #[arg(long, value_name = "WHAT", allow_hyphen_values = true)]
     pub drop: Option<String>,
+}
+
+/// `--no-drop`, tcpdump's `-Z root`: keep the privileges rttscope was started with.
+#[derive(Debug, Default, Args)]
+pub struct NoDropArgs {
+    /// Keep root (or CAP_NET_RAW) while reading and parsing packets, which are hostile input.
+    /// Without it, once the socket (and the output files) are open, the threads that read
+    /// packets become the user who ran sudo, or nobody, with no capability, under seccomp.
+    #[arg(long)]
+    pub no_drop: bool,
+}
+
+impl NoDropArgs {
+    /// Makes `--no-drop` hold for every drop this process would make.
+    pub fn apply(&self) {
+        if self.no_drop {
+            crate::privilege::keep_privileges();
+        }
+    }
 }
 
 /// Which protocol reads the traffic on a port, as tshark's `-d` says it. Values are checked by
@@ -403,6 +434,8 @@ pub enum CliError {
     Live(#[from] LiveError),
     #[error("cannot write the capture {path}: {source}")]
     WriteCapture { path: String, source: WriteError },
+    #[error("{0}")]
+    Privilege(#[from] PrivilegeError),
 }
 
 /// Runs the command line, after [`prepare`] did what must happen before any thread.

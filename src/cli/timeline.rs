@@ -204,27 +204,23 @@ impl Write for Spool {
 
 /// Every connection's timeline in a capture, decrypted with the key log if one is given (and
 /// with the secrets the capture embeds), its payloads handed on as `dispatch` says, the tracker
-/// keeping at most `memory_limit` bytes of state.
-pub(super) fn connections(
-    file: &Path,
+/// keeping at most `memory_limit` bytes of state. The caller opens the capture: the demo opens
+/// its own before it drops its privileges.
+pub(super) fn connections_in(
+    capture: &CaptureFile,
     keylog: Option<&Path>,
     dispatch: &Dispatch,
     memory_limit: usize,
 ) -> Result<(Vec<Connection>, Outcome), CliError> {
     let keylog = load_key_log(keylog)?;
-    let capture = CaptureFile::open(file)?;
     let mut timelines = Timelines::new(&capture.interface_names(), &keylog).with_dispatch(dispatch);
     let share = timelines.share_memory(memory_limit);
     let tracker =
         Tracker::with_keylog(keylog.clone()).with_dispatch(dispatch.clone()).with_memory_limit(share);
     let mut timelines = Collect(timelines);
-    let outcome = for_each_packet(
-        &capture,
-        Tracking { tracker, user_keylog: &keylog },
-        &mut io::sink(),
-        &mut timelines,
-    )
-    .map_err(CliError::Output)?;
+    let outcome =
+        for_each_packet(capture, Tracking { tracker, user_keylog: &keylog }, &mut io::sink(), &mut timelines)
+            .map_err(CliError::Output)?;
     Ok((timelines.0.finish(), outcome))
 }
 

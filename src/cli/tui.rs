@@ -16,6 +16,7 @@ use super::{CliError, LiveArgs, OpenArgs, Outcome, ReplayArgs};
 use crate::capture::{
     CaptureFile, CaptureHandle, Limits, LinkType, LiveCapture, LivePacket, PcapngWriter, SecretsKind,
 };
+use crate::dispatch::Dispatch;
 use crate::track::keylog::KeyLog;
 use crate::tui::app::{Mode, View};
 use crate::tui::source::{OwnedFrame, Source, Store, set_memory_limit};
@@ -49,12 +50,25 @@ pub fn open_on(args: &OpenArgs, view: View, banner: Option<(&str, String)>) -> R
     set_memory_limit(args.memory.limit()?);
     // The file first: a file that cannot be read says so, terminal or not.
     let (capture, keylog) = open_capture(&args.file, args.keylog.as_deref())?;
+    show_on(capture, keylog, dispatch, &args.file, view, banner)
+}
+
+/// Shows a capture opened already, as [`open_on`] does: the demo opens its capture before it
+/// drops its privileges, and shows it after.
+pub fn show_on(
+    capture: CaptureFile,
+    keylog: KeyLog,
+    dispatch: Dispatch,
+    file: &Path,
+    view: View,
+    banner: Option<(&str, String)>,
+) -> Result<Outcome, CliError> {
     if !interactive() {
         return Err(not_a_terminal());
     }
     let title = match &banner {
-        Some((mark, _)) => format!("{} · {mark}", args.file.display()),
-        None => args.file.display().to_string(),
+        Some((mark, _)) => format!("{} · {mark}", file.display()),
+        None => file.display().to_string(),
     };
     let session = Session {
         title,
@@ -181,6 +195,7 @@ impl Counters for Arc<LiveCounters> {
 
 /// `rttscope live [-i IFACE] [-w OUT] [--keylog K]`.
 pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
+    args.privilege.apply();
     let dispatch = args.decode_as.dispatch()?;
     set_memory_limit(args.memory.limit()?);
     // Read once: embedded in the -w file as it is, and loaded to decrypt with.
@@ -209,6 +224,8 @@ pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
         }
         None => None,
     };
+    // The socket and the file are open: the UI and its workers start without privileges.
+    crate::privilege::drop_process()?;
     let title = format!("live on {}", capture.interface());
     let interface = capture.interface().to_owned();
     let (sender, packets) = mpsc::channel();

@@ -182,10 +182,22 @@ pub fn record(
         runs.push(run);
     }
     interfaces.insert(0, host.stop()?);
-    for (index, interface) in interfaces.iter_mut().enumerate() {
-        let runs: Vec<&Run> = runs.iter().filter(|run| run.interface == index).collect();
-        interface.packets.retain(|packet| runs.iter().any(|run| run.owns(packet, interface.linktype)));
-    }
+    // Picking each run's packets out dissects them, and any local program can send on
+    // loopback: that happens on a thread that holds no privilege, as the reading threads do.
+    let picked = thread::scope(|scope| {
+        let picking = scope.spawn(|| {
+            crate::privilege::drop_this_thread()?;
+            for (index, interface) in interfaces.iter_mut().enumerate() {
+                let runs: Vec<&Run> = runs.iter().filter(|run| run.interface == index).collect();
+                interface
+                    .packets
+                    .retain(|packet| runs.iter().any(|run| run.owns(packet, interface.linktype)));
+            }
+            Ok::<(), LiveError>(())
+        });
+        picking.join().unwrap_or_else(|_| Err(LiveError::ThreadPanicked(LOOPBACK.to_owned())))
+    });
+    picked?;
     Ok(Recording { runs, interfaces, keylog: keylog.clone(), link: None })
 }
 

@@ -122,6 +122,9 @@ impl Emulator {
         // case the thread keeps its ordinary one (a user namespace gives no such privilege).
         unsafe { libc::pthread_setschedparam(libc::pthread_self(), libc::SCHED_FIFO, &priority) };
         let mut timer = Timer::new().map_err(failed("making the emulator's timer"))?;
+        // Its ports open and its priority set, the thread that reads every frame needs no
+        // privilege (the thread that built the namespaces keeps its own).
+        crate::privilege::drop_this_thread().map_err(|error| LinkError::Failed(error.to_string()))?;
         let mut capture = LinkCapture::default();
         let mut buffer = vec![0u8; FRAME_BUFFER];
         loop {

@@ -1,0 +1,332 @@
+//! Least privilege, checked from inside a parsing thread and from outside the process: once
+//! `rttscope capture` or `rttscope live` has read its first packet, no thread has user id 0 or
+//! a capability, every thread has no_new_privs and a seccomp filter, and the capture still
+//! holds every packet. These need root (a packet socket, and something to drop), so they are
+//! ignored unless run with `--include-ignored`.
+//!
+//! Other programs may use loopback at the same time; each test counts its own flow, picked out
+//! by its random ports.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::UdpSocket;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use common::{rttscope, stderr, stdout};
+use rttscope::capture::{Limits, LinkType, LiveCapture};
+use rttscope::dissect::dissect;
+use rttscope::privilege::{self, ThreadStatus, threads_of};
+
+const ROOT: &str = "needs root";
+
+/// A UDP sender and receiver on 127.0.0.1, each on a random port.
+struct Flow {
+    sender: UdpSocket,
+    _receiver: UdpSocket,
+    ports: (u16, u16),
+}
+
+impl Flow {
+    fn new() -> Self {
+        let receiver = UdpSocket::bind("127.0.0.1:0").expect("bind the receiver");
+        let sender = UdpSocket::bind("127.0.0.1:0").expect("bind the sender");
+        sender.connect(receiver.local_addr().expect("address")).expect("connect");
+        let ports =
+            (sender.local_addr().expect("address").port(), receiver.local_addr().expect("address").port());
+        Self { sender, _receiver: receiver, ports }
+    }
+
+    fn send(&self, number: u64) {
+        self.sender.send(format!("rttscope-privilege {number}").as_bytes()).expect("send a datagram");
+    }
+
+    /// The display filter that picks out this flow.
+    fn filter(&self) -> String {
+        format!("udp.srcport == {} && udp.dstport == {}", self.ports.0, self.ports.1)
+    }
+}
+
+/// Asserts that a thread holds nothing: no user id 0, no capability, no_new_privs, a filter.
+fn assert_dropped(what: &str, status: &ThreadStatus) {
+    assert!(!status.uids.contains(&0), "{what}: user ids {:?}", status.uids);
+    assert!(!status.gids.contains(&0), "{what}: group ids {:?}", status.gids);
+    assert_eq!((status.cap_effective, status.cap_permitted), (0, 0), "{what}: capabilities");
+    assert_eq!((status.cap_inheritable, status.cap_ambient), (0, 0), "{what}: capabilities");
+    assert!(status.no_new_privs, "{what}: NoNewPrivs");
+    assert_eq!(status.seccomp, 2, "{what}: Seccomp");
+}
+
+#[test]
+#[ignore = "needs root"]
+fn a_parsing_thread_holds_no_privilege_while_this_thread_keeps_root() {
+    let flow = Flow::new();
+    let capture = LiveCapture::open("lo").expect(ROOT);
+    assert_eq!(capture.linktype(), LinkType::Ethernet);
+    let (sender, packets) = mpsc::channel();
+    let handle = capture.start_streaming(Limits::default(), sender).expect("start");
+    // The parsing thread drops for itself, as the ones that demo starts beside its namespaces do.
+    let parser = thread::spawn(move || {
+        privilege::drop_this_thread().expect("the drop");
+        let mut dissected = 0;
+        for packet in packets.iter().take(10) {
+            let frame = packet.frame(dissected + 1, LinkType::Ethernet);
+            assert!(!dissect(&frame).layers.is_empty());
+            dissected += 1;
+        }
+        let status = ThreadStatus::current().expect("/proc/thread-self/status");
+        // The filter refuses what an exploited parser would try first.
+        let created = std::fs::File::create("/tmp/rttscope-privilege-must-not-exist");
+        let spawned = Command::new("/bin/true").status();
+        (dissected, status, created.is_err(), spawned.is_err())
+    });
+    for number in 0..10 {
+        flow.send(number);
+    }
+    let (dissected, status, refused_create, refused_spawn) = parser.join().expect("the parsing thread");
+    // The reading thread dropped too, before its first packet.
+    let reading = threads_of("self")
+        .expect("/proc/self/task")
+        .into_iter()
+        .map(|(_, status)| status)
+        .find(|status| status.uids[0] != 0)
+        .expect("a dropped thread besides the parser, the one reading lo");
+    drop(handle.stop());
+    assert_eq!(dissected, 10);
+    assert_dropped("the parsing thread", &status);
+    assert_dropped("the reading thread", &reading);
+    assert!(refused_create && refused_spawn, "create refused: {refused_create}, spawn: {refused_spawn}");
+    assert!(!Path::new("/tmp/rttscope-privilege-must-not-exist").exists());
+    // The test's own thread kept root: the drop was the parsing thread's alone.
+    assert_eq!(ThreadStatus::current().expect("status").uids, [0; 4]);
+}
+
+/// A command running in the background, its standard error read line by line on a thread.
+struct Running {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+}
+
+impl Running {
+    fn start(command: &mut Command) -> Self {
+        let mut child = command.stderr(Stdio::piped()).spawn().expect("the command runs");
+        let stderr = child.stderr.take().expect("its standard error");
+        let (sender, lines) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                let _ = sender.send(line);
+            }
+        });
+        Self { child, lines }
+    }
+
+    /// Waits for a line of standard error containing `text`.
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut seen = Vec::new();
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.lines.recv_timeout(left) {
+                Ok(line) if line.contains(text) => return line,
+                Ok(line) => seen.push(line),
+                Err(_) => break,
+            }
+        }
+        panic!("no {text:?} on standard error; it said {seen:?}");
+    }
+
+    fn pid(&self) -> u32 {
+        self.child.id()
+    }
+}
+
+fn rttscope_command(args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rttscope"));
+    command.args(args).stdin(Stdio::null()).stdout(Stdio::piped());
+    command
+}
+
+/// The pid of the rttscope that `script` runs in its terminal.
+fn child_of(parent: u32) -> u32 {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        let children =
+            std::fs::read_to_string(format!("/proc/{parent}/task/{parent}/children")).unwrap_or_default();
+        if let Some(pid) = children.split_whitespace().filter_map(|pid| pid.parse().ok()).next() {
+            return pid;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    panic!("script started no program");
+}
+
+/// Every thread of `pid`, checked; returns how many threads were seen.
+fn check_threads(what: &str, pid: u32) -> usize {
+    let threads = threads_of(&pid.to_string()).unwrap_or_else(|error| panic!("{what}: {error}"));
+    for (tid, status) in &threads {
+        assert_dropped(&format!("{what}, thread {tid}"), status);
+    }
+    threads.len()
+}
+
+#[test]
+#[ignore = "needs root"]
+fn capture_and_live_hold_no_privilege_in_any_thread_and_keep_every_packet() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let file = dir.path().join("dropped.pcapng");
+    let file_name = file.to_string_lossy().into_owned();
+    let mut capture = Running::start(&mut rttscope_command(&["capture", "-i", "lo", "-w", &file_name]));
+    capture.wait_for("capturing on lo");
+    // `live` needs a terminal: `script` gives it one, and passes a `q` on to it at the end.
+    let live_command = format!("{} live -i lo", env!("CARGO_BIN_EXE_rttscope"));
+    let mut script = Command::new("script")
+        .args(["-qfec", &live_command, "/dev/null"])
+        .env("TERM", "xterm-256color")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("script (util-linux) runs");
+    let live = child_of(script.id());
+    // Live starts its reading thread once the socket is open and the drop done.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while threads_of(&live.to_string()).map_or(0, |threads| threads.len()) < 2 {
+        assert!(Instant::now() < deadline, "live started no reading thread");
+        thread::sleep(Duration::from_millis(10));
+    }
+    // The generator: rttscope's own UDP exchange, and a numbered flow of ours to count.
+    let keys = dir.path().join("gen.keys");
+    let generator = rttscope(&["gen", "udp", "--keylog", &keys.to_string_lossy()]);
+    assert!(generator.status.success(), "{}", stderr(&generator));
+    let flow = Flow::new();
+    let mut seen = (0, 0);
+    for number in 0..200 {
+        flow.send(number);
+        thread::sleep(Duration::from_millis(2));
+        // From the first packet on, every few packets: every thread of both, as it is now.
+        if number % 10 == 0 {
+            seen.0 = seen.0.max(check_threads("capture", capture.pid()));
+            seen.1 = seen.1.max(check_threads("live", live));
+        }
+    }
+    // The reading thread, and for live the UI's workers, were among those checked.
+    assert!(seen.0 >= 2 && seen.1 >= 3, "threads seen: {seen:?}");
+    thread::sleep(Duration::from_millis(200));
+    // SAFETY: sends SIGINT to the capture started above, which then completes its file.
+    assert_eq!(unsafe { libc::kill(capture.pid() as libc::pid_t, libc::SIGINT) }, 0);
+    let status = capture.child.wait().expect("the capture ends");
+    assert!(status.success(), "capture: {status}");
+    script.stdin.as_mut().expect("script's input").write_all(b"q").expect("q to live");
+    let status = script.wait().expect("live ends");
+    assert!(status.success(), "live: {status}");
+
+    let counted = rttscope(&["dissect", &file_name, "-Y", &flow.filter()]);
+    assert!(counted.status.success(), "{}", stderr(&counted));
+    assert_eq!(stdout(&counted).lines().count(), 200, "every datagram of the flow in {file_name}");
+}
+
+/// A user from /etc/passwd other than root and nobody, to play the one who ran sudo.
+fn some_user() -> (u32, u32) {
+    let passwd = std::fs::read_to_string("/etc/passwd").expect("/etc/passwd");
+    passwd
+        .lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split(':').collect();
+            Some((fields.get(2)?.parse().ok()?, fields.get(3)?.parse().ok()?))
+        })
+        .find(|&(uid, gid)| uid != 0 && uid != 65534 && gid != 0)
+        .expect("a user besides root and nobody")
+}
+
+#[test]
+#[ignore = "needs root"]
+fn under_sudo_every_thread_becomes_the_invoking_user() {
+    let (uid, gid) = some_user();
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let file = dir.path().join("sudo.pcapng");
+    let mut command = rttscope_command(&["capture", "-i", "lo", "-w", &file.to_string_lossy()]);
+    command.env("SUDO_UID", uid.to_string()).env("SUDO_GID", gid.to_string());
+    let mut capture = Running::start(&mut command);
+    capture.wait_for("capturing on lo");
+    let flow = Flow::new();
+    flow.send(0);
+    thread::sleep(Duration::from_millis(100));
+    let threads = threads_of(&capture.pid().to_string()).expect("its threads");
+    let _ = capture.child.kill();
+    let _ = capture.child.wait();
+    assert!(threads.len() >= 2, "the main thread and the reading thread");
+    for (tid, status) in &threads {
+        assert_dropped(&format!("thread {tid}"), status);
+        assert_eq!((status.uids, status.gids), ([uid; 4], [gid; 4]), "thread {tid}");
+    }
+}
+
+#[test]
+#[ignore = "needs root"]
+fn no_drop_keeps_root_and_a_bad_sudo_variable_refuses_to_capture() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let file = dir.path().join("kept.pcapng");
+    let mut capture = Running::start(&mut rttscope_command(&[
+        "capture",
+        "-i",
+        "lo",
+        "--no-drop",
+        "-w",
+        &file.to_string_lossy(),
+    ]));
+    capture.wait_for("capturing on lo");
+    let threads = threads_of(&capture.pid().to_string()).expect("its threads");
+    let _ = capture.child.kill();
+    let _ = capture.child.wait();
+    assert!(threads.iter().all(|(_, status)| status.uids == [0; 4] && status.seccomp == 0), "{threads:?}");
+
+    let refused = Command::new(env!("CARGO_BIN_EXE_rttscope"))
+        .args(["capture", "-i", "lo", "-c", "1", "-w", &file.to_string_lossy()])
+        .env("SUDO_UID", "alice")
+        .env("SUDO_GID", "100")
+        .output()
+        .expect("rttscope runs");
+    assert_eq!(refused.status.code(), Some(1));
+    assert_eq!(
+        stderr(&refused).trim_end(),
+        "rttscope: cannot drop root privileges: SUDO_UID=\"alice\" is not a user or group id; unset it \
+         or pass --no-drop to parse packets as root"
+    );
+}
+
+#[test]
+#[ignore = "needs root (to set a file capability and run as nobody)"]
+fn a_file_capability_is_dropped_once_the_socket_is_open() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    // The copy must be where nobody can run it, and write beside it.
+    std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o777)).expect("chmod");
+    let binary = dir.path().join("rttscope");
+    std::fs::copy(env!("CARGO_BIN_EXE_rttscope"), &binary).expect("a copy of the binary");
+    let set = Command::new("setcap").args(["cap_net_raw+ep"]).arg(&binary).status().expect("setcap runs");
+    assert!(set.success(), "setcap cap_net_raw+ep");
+    let file = dir.path().join("capability.pcapng");
+    let mut command = Command::new("setpriv");
+    command
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all", "--"])
+        .arg(&binary)
+        .args(["capture", "-i", "lo", "-w", &file.to_string_lossy()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped());
+    let mut capture = Running::start(&mut command);
+    capture.wait_for("capturing on lo");
+    Flow::new().send(0);
+    thread::sleep(Duration::from_millis(100));
+    let threads = threads_of(&capture.pid().to_string()).expect("its threads");
+    // SAFETY: sends SIGINT to the capture started above, which then completes its file.
+    unsafe { libc::kill(capture.pid() as libc::pid_t, libc::SIGINT) };
+    let status = capture.child.wait().expect("the capture ends");
+    assert!(status.success(), "{status}");
+    assert!(threads.len() >= 2, "{threads:?}");
+    for (tid, status) in &threads {
+        assert_dropped(&format!("thread {tid}"), status);
+        assert_eq!(status.uids, [65534; 4]);
+    }
+}
