@@ -6,6 +6,7 @@
 mod capture;
 mod demo;
 mod dissect;
+mod followed;
 mod generate;
 mod link_probe;
 mod timeline;
@@ -163,7 +164,8 @@ pub struct GenArgs {
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub count: u32,
 
-    /// Where to write the TLS secrets (NSS key log format, mode 0600).
+    /// Where to append the TLS secrets, each line as it is logged (NSS key log format, mode
+    /// 0600); earlier runs' lines are kept.
     #[arg(long, value_name = "FILE", default_value = "rttscope-gen.keys")]
     pub keylog: PathBuf,
 

@@ -5,13 +5,14 @@ use std::fs::File;
 use std::io::{BufWriter, IsTerminal};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex, Weak};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use super::capture::{create, read_key_log, write};
+use super::capture::{create, write};
 use super::dissect::load_key_log;
+use super::followed::FollowedKeyLog;
 use super::{CliError, LiveArgs, OpenArgs, Outcome, ReplayArgs};
 use crate::capture::{
     CaptureFile, CaptureHandle, Limits, LinkType, LiveCapture, LivePacket, PcapngWriter, SecretsKind,
@@ -183,28 +184,26 @@ impl Counters for Arc<LiveCounters> {
 pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
     let dispatch = args.decode_as.dispatch()?;
     set_memory_limit(args.memory.limit()?);
-    // Read once: embedded in the -w file as it is, and loaded to decrypt with.
-    let key_text = args.keylog.as_deref().map(read_key_log).transpose()?;
-    let mut keylog = KeyLog::new();
-    if let Some(text) = &key_text {
-        keylog.add_text(text);
-    }
+    // Followed while the capture runs: its lines go to the trackers, through the store, and
+    // to the -w file, before the packets captured after them.
+    let (mut followed, waiting) = match args.keylog.as_deref().map(FollowedKeyLog::start) {
+        Some((followed, waiting)) => (Some(followed), waiting),
+        None => (None, None),
+    };
+    let keylog = if followed.is_some() { KeyLog::followed() } else { KeyLog::new() };
     // The socket before the terminal: a missing privilege or interface is the news.
     let capture = LiveCapture::open(&args.interface)?;
     if !interactive() {
         return Err(not_a_terminal());
     }
     let linktype = capture.linktype();
-    let output = match &args.output {
+    let mut output = match &args.output {
         Some(path) => {
             let write_error = |source| CliError::WriteCapture { path: path.display().to_string(), source };
-            let mut writer = create(path, key_text.is_some()).map_err(write_error)?;
+            let mut writer = create(path, followed.is_some()).map_err(write_error)?;
             let interface = writer
                 .add_interface(capture.interface(), linktype, capture.snaplen())
                 .map_err(write_error)?;
-            if let Some(text) = &key_text {
-                writer.write_secrets(text).map_err(write_error)?;
-            }
             Some((writer, interface))
         }
         None => None,
@@ -214,19 +213,29 @@ pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
     let (sender, packets) = mpsc::channel();
     let handle = capture.start_streaming(Limits::default(), sender)?;
     let store = Arc::new(Store::new());
+    // What the key log holds already goes before every packet.
+    if let Some(lines) = followed.as_mut().and_then(|followed| followed.poll(&mut |_| ())) {
+        if let Some((writer, _)) = &mut output {
+            writer.write_secrets(&lines).map_err(|source| CliError::WriteCapture {
+                path: args.output.as_deref().map(|p| p.display().to_string()).unwrap_or_default(),
+                source,
+            })?;
+        }
+        store.push_secrets(lines);
+    }
     let counters = Arc::new(LiveCounters {
         capture: Mutex::new(Some(handle)),
         forwarded: AtomicU64::new(0),
         store: Arc::clone(&store),
     });
-    let forwarder = forward(packets, Arc::clone(&counters), linktype, output);
+    let forwarder = forward(packets, Arc::clone(&counters), linktype, output, followed);
     let session = Session {
         title,
         mode: Mode::Live { interface },
         source: Source::Store(Arc::clone(&store)),
         keylog,
         dispatch,
-        notes: Vec::new(),
+        notes: waiting.into_iter().collect(),
         banner: None,
         view: View::Packets,
         counters: Some(Box::new(Arc::clone(&counters))),
@@ -253,30 +262,45 @@ pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
 
 type Output = Option<(PcapngWriter<BufWriter<File>>, u32)>;
 
-/// Moves captured packets into the store (and the output file) until the capture ends.
+/// How long the forwarder waits for a packet before it looks at a followed key log anyway.
+const KEYLOG_IDLE_POLL: Duration = Duration::from_millis(100);
+/// The most packets forwarded after one look at a followed key log.
+const BATCH: usize = 256;
+
+/// Moves captured packets into the store (and the output file) until the capture ends. A
+/// followed key log is looked at after each batch of packets is received and before it is
+/// passed on, so the lines logged before those packets were sent go first.
 fn forward(
     packets: Receiver<LivePacket>,
     counters: Arc<LiveCounters>,
     linktype: LinkType,
     mut output: Output,
+    mut followed: Option<FollowedKeyLog>,
 ) -> JoinHandle<Result<(), String>> {
     thread::spawn(move || {
         let mut error = None;
-        for packet in packets {
-            counters.forwarded.fetch_add(1, Ordering::Relaxed);
-            // After a write fails, the capture still shows; the error is reported at the end.
-            if let Some((writer, interface)) = &mut output
-                && error.is_none()
-                && let Err(cause) = write(writer, *interface, &packet)
-            {
-                error = Some(cause.to_string());
+        let mut batch = Vec::new();
+        loop {
+            match packets.recv_timeout(KEYLOG_IDLE_POLL) {
+                Ok(packet) => {
+                    batch.push(packet);
+                    batch.extend(packets.try_iter().take(BATCH - 1));
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
             }
-            counters.store.push(OwnedFrame {
-                ts_ns: packet.ts_ns,
-                linktype,
-                orig_len: packet.orig_len,
-                data: packet.data,
-            });
+            if let Some(lines) = followed.as_mut().and_then(|followed| followed.poll(&mut |_| ())) {
+                if let Some((writer, _)) = &mut output
+                    && error.is_none()
+                    && let Err(cause) = writer.write_secrets(&lines)
+                {
+                    error = Some(cause.to_string());
+                }
+                counters.store.push_secrets(lines);
+            }
+            for packet in batch.drain(..) {
+                forward_one(&counters, linktype, &mut output, &mut error, packet);
+            }
         }
         counters.store.close();
         if let Some((writer, _)) = output
@@ -286,6 +310,30 @@ fn forward(
         }
         error.map_or(Ok(()), Err)
     })
+}
+
+/// Writes one packet to the output file, if any, and hands it to the store.
+fn forward_one(
+    counters: &LiveCounters,
+    linktype: LinkType,
+    output: &mut Output,
+    error: &mut Option<String>,
+    packet: LivePacket,
+) {
+    counters.forwarded.fetch_add(1, Ordering::Relaxed);
+    // After a write fails, the capture still shows; the error is reported at the end.
+    if let Some((writer, interface)) = output
+        && error.is_none()
+        && let Err(cause) = write(writer, *interface, &packet)
+    {
+        *error = Some(cause.to_string());
+    }
+    counters.store.push(OwnedFrame {
+        ts_ns: packet.ts_ns,
+        linktype,
+        orig_len: packet.orig_len,
+        data: packet.data,
+    });
 }
 
 #[cfg(test)]

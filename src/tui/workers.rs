@@ -66,6 +66,7 @@ pub fn index(
             last_timelines: Instant::now(),
             timelines_changed: false,
             gone: false,
+            secrets_changed: false,
         };
         let keylog = indexer.user_keylog.clone();
         let ended = walk_decoded(&source, &keylog, &dispatch, &cancel, &mut indexer);
@@ -91,6 +92,8 @@ struct Indexer {
     timelines_changed: bool,
     /// The event loop has gone.
     gone: bool,
+    /// A followed key log gained secrets since the last report.
+    secrets_changed: bool,
 }
 
 impl Indexer {
@@ -105,9 +108,11 @@ impl Indexer {
             rows: std::mem::take(&mut self.rows),
             connections,
             position: self.position,
+            secrets: self.followed_secrets(),
             ..Indexed::default()
         };
         self.last_report = Instant::now();
+        self.secrets_changed = false;
         if self.sender.send(Action::Indexed(Box::new(batch))).is_err() {
             self.gone = true;
             return Next::Stop;
@@ -115,13 +120,20 @@ impl Indexer {
         Next::Continue
     }
 
+    /// For a key log followed live, how many TLS sessions it has secrets for.
+    fn followed_secrets(&self) -> Option<usize> {
+        self.user_keylog.is_followed().then(|| self.user_keylog.len())
+    }
+
     fn finish(self, ended: Ended) {
+        let secrets = self.followed_secrets();
         let last = Indexed {
             rows: self.rows,
             connections: Some(self.timelines.finish()),
             position: self.position.map(|(_, total)| (total, total)),
             ended: Some(ended),
             key_log: Some(self.hellos),
+            secrets,
         };
         let _ = self.sender.send(Action::Indexed(Box::new(last)));
     }
@@ -146,7 +158,7 @@ impl Visitor for Indexer {
     /// were not redrawn lately (a copy of every timeline per packet would cost more and more).
     fn idle(&mut self) -> Next {
         let timelines = self.timelines_changed && self.last_timelines.elapsed() >= TIMELINES_WHEN_IDLE;
-        if self.rows.is_empty() && !timelines {
+        if self.rows.is_empty() && !timelines && !self.secrets_changed {
             return Next::Continue;
         }
         self.report(timelines)
@@ -154,6 +166,11 @@ impl Visitor for Indexer {
 
     fn secrets(&mut self, text: &[u8]) {
         self.timelines.add_key_log_text(text);
+        // A followed key log's lines come with the frames: they are the user's key log.
+        if self.user_keylog.is_followed() {
+            self.user_keylog.add_text(text);
+            self.secrets_changed = true;
+        }
     }
 }
 

@@ -119,6 +119,9 @@ struct Direction {
     unsynced: bool,
     /// Decryptions still to try past `seq` since the last gap.
     resync_attempts: u32,
+    /// Keys were set up for this side once: secrets that come later are only looked for
+    /// while it never had any.
+    had_keys: bool,
 }
 
 /// One TLS connection.
@@ -246,6 +249,11 @@ impl Session {
         // settled by a client that offered TLS 1.3.
         let opaque = protected
             && (self.version == Some(0x0304) || (self.version.is_none() && self.client_offered_tls13));
+        let direction = &mut self.directions[dir];
+        direction.had_keys |= !direction.candidates.is_empty();
+        if protected && !direction.had_keys {
+            self.late_keys(dir, keylog);
+        }
         let (content, content_loc, plaintext) = if protected {
             match self.decrypt(dir, &header, body, &mut arenas.decrypted) {
                 Ok((content_type, range)) => {
@@ -425,7 +433,7 @@ impl Session {
                     .and_then(|versions| versions.data.get(1..))
                     .is_some_and(|list| list.chunks_exact(2).any(|pair| pair == [0x03, 0x04]));
                 self.server_name = hello.server_name().map(str::to_owned);
-                self.secrets = self.client_random.and_then(|random| keylog.get(&random).cloned());
+                self.refresh_secrets(keylog);
                 if self.early_data_offered && self.directions[dir].candidates.is_empty() {
                     self.early_keys(dir);
                 }
@@ -447,6 +455,8 @@ impl Session {
                 if let Some(protocol) = hello.alpn().next() {
                     self.alpn = Some(protocol.to_vec());
                 }
+                // A key log followed live may have gained the secrets since the ClientHello.
+                self.refresh_secrets(keylog);
                 self.server_hello_keys(dir, client, &hello);
             }
             kind::ENCRYPTED_EXTENSIONS => {
@@ -463,6 +473,7 @@ impl Session {
                 }
             }
             kind::FINISHED if self.version == Some(0x0304) => {
+                self.refresh_secrets(keylog);
                 let secret = self.secrets.as_ref().and_then(|secrets| {
                     if Some(dir) == self.client {
                         secrets.client_traffic.clone()
@@ -499,6 +510,59 @@ impl Session {
                 self.directions[client].candidates.push(Candidate { keys, epoch: Epoch::Early });
             }
         }
+    }
+
+    /// Takes the key log's secrets for the session's client random, which a key log followed
+    /// live may have gained since they were last looked at.
+    fn refresh_secrets(&mut self, keylog: &KeyLog) {
+        let Some(secrets) = self.client_random.and_then(|random| keylog.get(&random)) else { return };
+        if self.secrets.as_ref() != Some(secrets) {
+            self.secrets = Some(secrets.clone());
+        }
+    }
+
+    /// Keys for a protected side that never had any, from secrets that came after the
+    /// hellos (a key log followed live, a Decryption Secrets Block written mid-connection).
+    /// Which records were missed is unknown, so the handshake and the application keys are
+    /// both candidates and the record sequence is searched, as after a gap.
+    fn late_keys(&mut self, dir: usize, keylog: &KeyLog) {
+        if self.version.is_none() {
+            return;
+        }
+        self.refresh_secrets(keylog);
+        let Some(secrets) = self.secrets.clone() else { return };
+        let client = self.client.is_some_and(|client| client == dir);
+        let mut candidates: SmallVec<[Candidate; 2]> = SmallVec::new();
+        if self.version == Some(0x0304) {
+            let (handshake, traffic) = if client {
+                (&secrets.client_handshake, &secrets.client_traffic)
+            } else {
+                (&secrets.server_handshake, &secrets.server_traffic)
+            };
+            candidates.extend(
+                self.tls13_keys(handshake.as_deref()).map(|keys| Candidate { keys, epoch: Epoch::Handshake }),
+            );
+            candidates.extend(
+                self.tls13_keys(traffic.as_deref()).map(|keys| Candidate { keys, epoch: Epoch::Application }),
+            );
+        } else if let (Some(master), Some(suite), Some(client_random), Some(server_random)) = (
+            secrets.master_secret.as_deref(),
+            self.cipher_suite.and_then(crypto::suite),
+            self.client_random,
+            self.server_random,
+        ) && let Some((client_keys, server_keys)) =
+            RecordKeys::tls12(&suite, master, &client_random, &server_random, self.encrypt_then_mac)
+        {
+            let keys = if client { client_keys } else { server_keys };
+            candidates.push(Candidate { keys, epoch: Epoch::Application });
+        }
+        if candidates.is_empty() {
+            return;
+        }
+        let direction = &mut self.directions[dir];
+        direction.candidates = candidates;
+        direction.unsynced = true;
+        direction.resync_attempts = RESYNC_ATTEMPTS;
     }
 
     fn tls13_keys(&self, secret: Option<&[u8]>) -> Option<RecordKeys> {
