@@ -36,7 +36,7 @@ impl FollowedKeyLog {
         };
         let waiting = (!path.exists()).then(|| {
             format!(
-                "the key log {} does not exist yet; it is followed, and its secrets are taken as they appear",
+                "the key log {} does not exist yet; waiting for it, and taking its secrets as they appear",
                 path.display()
             )
         });

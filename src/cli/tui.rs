@@ -235,7 +235,12 @@ pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
         source: Source::Store(Arc::clone(&store)),
         keylog,
         dispatch,
-        notes: waiting.into_iter().collect(),
+        // Said once, and true all along (the status bar keeps its newest note in sight).
+        notes: waiting
+            .and(args.keylog.as_deref())
+            .map(|path| format!("key log {} followed (it did not exist at the start)", path.display()))
+            .into_iter()
+            .collect(),
         banner: None,
         view: View::Packets,
         counters: Some(Box::new(Arc::clone(&counters))),

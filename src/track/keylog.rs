@@ -206,8 +206,7 @@ fn decode_hex(text: &str) -> Option<Vec<u8>> {
 
 /// The note on a ClientHello (TLS over TCP, or in a QUIC Initial) whose client random a
 /// followed key log has no secret for yet.
-pub const NO_SECRET_YET: &str =
-    "no secret for this client random in the key log yet: records before its secrets arrive stay encrypted";
+pub const NO_SECRET_YET: &str = "no secret for this client random in the key log yet";
 
 /// Client randoms of the ClientHellos a packet completed (over TCP or in QUIC CRYPTO frames)
 /// that `keylog` has no secret for.
