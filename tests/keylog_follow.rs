@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use common::{rttscope, stderr, stdout};
 use rttscope::capture::CaptureFile;
 use rttscope::filter::Filter;
-use rttscope::track::keylog::KeyLog;
+use rttscope::track::keylog::{KeyLog, NO_SECRET_YET};
 use rttscope::track::{Scratch, Tracker};
 
 fn interop(name: &str) -> PathBuf {
@@ -74,6 +74,36 @@ fn tls12_secrets_that_arrive_after_the_server_hello_decrypt_after_change_cipher_
 fn quic_secrets_that_arrive_after_the_server_hello_decrypt_the_1rtt_packets() {
     // Frame 4 holds the server's Initial (its ServerHello) and Handshake packets.
     late_secrets_decrypt_what_follows("quic-h3-aioquic", "http3", 5);
+}
+
+/// The frames of tls13-openssl whose ClientHello a followed key log noted as having no
+/// secret yet, the key log's lines given before frame `keys_at`.
+fn noted_hellos(keylog: KeyLog, keys_at: u64) -> Vec<u64> {
+    let capture = CaptureFile::open(&interop("tls13-openssl.pcap")).expect("the capture opens");
+    let keys = std::fs::read(interop("tls13-openssl.keys")).expect("the key log reads");
+    let mut tracker = Tracker::with_keylog(keylog);
+    let mut scratch = Scratch::new();
+    let mut noted = Vec::new();
+    for frame in capture.frames() {
+        let frame = frame.expect("the frame reads");
+        if frame.number == keys_at {
+            tracker.add_key_log_text(&keys);
+        }
+        let packet = tracker.handle_frame(&frame, &mut scratch);
+        if packet.problems.iter().any(|problem| problem.message == NO_SECRET_YET) {
+            noted.push(frame.number);
+        }
+    }
+    noted
+}
+
+#[test]
+fn a_client_hello_a_followed_key_log_has_no_secret_for_yet_says_so() {
+    // ClientHellos in frames 6, 24, 42, ...; the secrets come after the first.
+    assert_eq!(noted_hellos(KeyLog::followed(), 7), [6]);
+    assert_eq!(noted_hellos(KeyLog::followed(), 1), Vec::<u64>::new());
+    // A key log read once whole says nothing per ClientHello (the count at the end does).
+    assert_eq!(noted_hellos(KeyLog::new(), 7), Vec::<u64>::new());
 }
 
 #[test]

@@ -370,6 +370,7 @@ mod tests {
             let Action::Indexed(indexed) = next(&reports) else { panic!("only Indexed reports") };
             merged.rows.append(indexed.rows);
             merged.connections = indexed.connections.or(merged.connections);
+            merged.secrets = indexed.secrets.or(merged.secrets);
             if indexed.ended.is_some() {
                 merged.ended = indexed.ended;
                 merged.key_log = indexed.key_log;
@@ -397,6 +398,26 @@ mod tests {
         // The capture's own key log matches its ClientHello.
         assert!(!keys.is_empty());
         assert_eq!(index_all(source, keys).key_log, Some(HelloMatches { client_hellos: 1, matched: 1 }));
+    }
+
+    #[test]
+    fn a_followed_key_log_is_counted_and_its_secrets_match_the_hellos() {
+        // A followed key log's lines reach a live store before the frames captured after them.
+        let (Source::File(capture), _) = bundled(TLS13) else { unreachable!("bundled gives a file") };
+        let keys = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(TLS13).with_extension("keys");
+        let store = Arc::new(crate::tui::source::Store::new());
+        store.push_secrets(std::fs::read(keys).expect("the capture's key log"));
+        for frame in capture.frames() {
+            store.push(crate::tui::source::OwnedFrame::from(&frame.expect("the frame reads")));
+        }
+        store.close();
+        let indexed = index_all(Source::Store(Arc::clone(&store)), KeyLog::followed());
+        assert_eq!(indexed.secrets, Some(1), "secrets for one session");
+        assert_eq!(indexed.key_log, Some(HelloMatches { client_hellos: 1, matched: 1 }));
+        // Not followed: the secrets are the capture's, not the user's, and not counted.
+        let indexed = index_all(Source::Store(store), KeyLog::new());
+        assert_eq!(indexed.secrets, None);
+        assert_eq!(indexed.key_log, Some(HelloMatches::default()));
     }
 
     #[test]
