@@ -595,32 +595,6 @@ impl QuicTable {
 }
 
 impl Connection {
-    /// Keys for the Handshake and 1-RTT levels that have none yet, from the key log's secrets
-    /// for the client random: at the ServerHello, and again for a packet with no key, since a
-    /// key log followed live may have gained them since.
-    fn late_keys(&mut self, keylog: &KeyLog) {
-        let (Some(random), Some(suite)) = (self.client_random, self.suite) else { return };
-        let Some(secrets) = keylog.get(&random) else { return };
-        let version = self.version;
-        let keys = |secret: &Option<Vec<u8>>| {
-            secret.as_deref().and_then(|secret| Keys::new(&suite, version, secret))
-        };
-        for (dir, (handshake, traffic)) in [
-            (&secrets.client_handshake, &secrets.client_traffic),
-            (&secrets.server_handshake, &secrets.server_traffic),
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            if self.handshake[dir].is_none() {
-                self.handshake[dir] = keys(handshake);
-            }
-            if self.one_rtt[dir].is_none() {
-                self.one_rtt[dir] = keys(traffic).map(OneRtt::new);
-            }
-        }
-    }
-
     /// What its CRYPTO and HTTP/3 streams hold, as the budget counted it.
     fn streams_held(&self) -> usize {
         let crypto: usize = self.crypto.iter().flatten().map(CryptoStream::buffered).sum();
