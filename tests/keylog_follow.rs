@@ -219,7 +219,7 @@ struct LivePane {
 impl LivePane {
     fn start(arguments: &[&str]) -> Self {
         let pane = Self { socket: format!("rttscope-keylog-{}", std::process::id()) };
-        let mut command = vec!["new-session", "-d", "-s", "live", "-x", "200", "-y", "30", "--"];
+        let mut command = vec!["new-session", "-d", "-s", "live", "-x", "240", "-y", "30", "--"];
         command.push(env!("CARGO_BIN_EXE_rttscope"));
         command.extend_from_slice(arguments);
         assert!(pane.tmux(&command).status.success(), "tmux starts");
@@ -275,6 +275,11 @@ fn live_decrypts_with_a_key_log_that_appears_while_it_runs() {
     pane.tmux(&["send-keys", "-t", "live", "Home"]);
     pane.wait_for("the ClientHello's note", |screen| {
         screen.lines().any(|line| line.contains("Client Hello [TLS: no secret for this client random"))
+    });
+    // Truncated, as a new browser session does to SSLKEYLOGFILE: read again from its start.
+    std::fs::write(&keys, "").expect("truncates");
+    pane.wait_for("the note that the key log was rewritten", |screen| {
+        screen.contains("live.keys truncated or replaced: read again from its start")
     });
     pane.tmux(&["send-keys", "-t", "live", "q"]);
     let started = Instant::now();

@@ -72,7 +72,7 @@ impl FollowedKeyLog {
         if polled.started_over {
             self.file_lines = 0;
             say(format!(
-                "the key log {} was truncated or replaced; reading it again from its start",
+                "key log {} truncated or replaced: read again from its start",
                 self.follower.path().display()
             ));
         }

@@ -101,7 +101,9 @@ pub struct LiveArgs {
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// An NSS key log with the TLS secrets (embedded in the -w file too).
+    /// An NSS key log (SSLKEYLOGFILE) followed while capturing, as `tail -f` does: it may
+    /// appear later, grow, or be rewritten. Records after a secret arrives are decrypted, and
+    /// its lines go into the -w file before the packets captured after them.
     #[arg(long, value_name = "FILE")]
     pub keylog: Option<PathBuf>,
 

@@ -168,6 +168,8 @@ struct LiveCounters {
     capture: Mutex<Option<CaptureHandle>>,
     forwarded: AtomicU64,
     store: Arc<Store>,
+    /// What the followed key log had to say, for the status bar.
+    notes: Mutex<Vec<String>>,
 }
 
 impl Counters for Arc<LiveCounters> {
@@ -177,6 +179,18 @@ impl Counters for Arc<LiveCounters> {
             Err(_) => 0,
         };
         (self.forwarded.load(Ordering::Relaxed), dropped, self.store.refused())
+    }
+
+    fn take_notes(&self) -> Vec<String> {
+        self.notes.lock().map(|mut notes| std::mem::take(&mut *notes)).unwrap_or_default()
+    }
+}
+
+impl LiveCounters {
+    fn note(&self, text: String) {
+        if let Ok(mut notes) = self.notes.lock() {
+            notes.push(text);
+        }
     }
 }
 
@@ -214,7 +228,13 @@ pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
     let handle = capture.start_streaming(Limits::default(), sender)?;
     let store = Arc::new(Store::new());
     // What the key log holds already goes before every packet.
-    if let Some(lines) = followed.as_mut().and_then(|followed| followed.poll(&mut |_| ())) {
+    // Said once, and true all along (the status bar keeps its newest note in sight).
+    let mut notes: Vec<String> = waiting
+        .and(args.keylog.as_deref())
+        .map(|path| format!("key log {} followed (it did not exist at the start)", path.display()))
+        .into_iter()
+        .collect();
+    if let Some(lines) = followed.as_mut().and_then(|followed| followed.poll(&mut |note| notes.push(note))) {
         if let Some((writer, _)) = &mut output {
             writer.write_secrets(&lines).map_err(|source| CliError::WriteCapture {
                 path: args.output.as_deref().map(|p| p.display().to_string()).unwrap_or_default(),
@@ -227,6 +247,7 @@ pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
         capture: Mutex::new(Some(handle)),
         forwarded: AtomicU64::new(0),
         store: Arc::clone(&store),
+        notes: Mutex::new(Vec::new()),
     });
     let forwarder = forward(packets, Arc::clone(&counters), linktype, output, followed);
     let session = Session {
@@ -235,12 +256,7 @@ pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
         source: Source::Store(Arc::clone(&store)),
         keylog,
         dispatch,
-        // Said once, and true all along (the status bar keeps its newest note in sight).
-        notes: waiting
-            .and(args.keylog.as_deref())
-            .map(|path| format!("key log {} followed (it did not exist at the start)", path.display()))
-            .into_iter()
-            .collect(),
+        notes,
         banner: None,
         view: View::Packets,
         counters: Some(Box::new(Arc::clone(&counters))),
@@ -294,7 +310,9 @@ fn forward(
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
             }
-            if let Some(lines) = followed.as_mut().and_then(|followed| followed.poll(&mut |_| ())) {
+            let polled =
+                followed.as_mut().and_then(|followed| followed.poll(&mut |note| counters.note(note)));
+            if let Some(lines) = polled {
                 if let Some((writer, _)) = &mut output
                     && error.is_none()
                     && let Err(cause) = writer.write_secrets(&lines)
