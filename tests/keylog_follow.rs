@@ -271,11 +271,9 @@ fn live_decrypts_with_a_key_log_that_appears_while_it_runs() {
     pane.wait_for("the request decrypted and the secrets counted", |screen| {
         screen.contains("GET /tls13/1 HTTP/1.1") && screen.contains("key log: secrets for 1 session ")
     });
-    // The ClientHello went by before its secrets were logged.
-    pane.tmux(&["send-keys", "-t", "live", "Home"]);
-    pane.wait_for("the ClientHello's note", |screen| {
-        screen.lines().any(|line| line.contains("Client Hello [TLS: no secret for this client random"))
-    });
+    // Whether the ClientHello is noted as having no secret yet depends on whether its frame
+    // was passed on before the secrets were logged (one batch may hold both): the note itself
+    // is tested on a capture, in a_client_hello_a_followed_key_log_has_no_secret_for_yet_says_so.
     // Truncated, as a new browser session does to SSLKEYLOGFILE: read again from its start.
     std::fs::write(&keys, "").expect("truncates");
     pane.wait_for("the note that the key log was rewritten", |screen| {

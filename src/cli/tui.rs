@@ -200,7 +200,7 @@ pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
     set_memory_limit(args.memory.limit()?);
     // Followed while the capture runs: its lines go to the trackers, through the store, and
     // to the -w file, before the packets captured after them.
-    let (mut followed, waiting) = match args.keylog.as_deref().map(FollowedKeyLog::start) {
+    let (followed, waiting) = match args.keylog.as_deref().map(FollowedKeyLog::start) {
         Some((followed, waiting)) => (Some(followed), waiting),
         None => (None, None),
     };
@@ -211,7 +211,7 @@ pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
         return Err(not_a_terminal());
     }
     let linktype = capture.linktype();
-    let mut output = match &args.output {
+    let output = match &args.output {
         Some(path) => {
             let write_error = |source| CliError::WriteCapture { path: path.display().to_string(), source };
             let mut writer = create(path, followed.is_some()).map_err(write_error)?;
@@ -227,22 +227,13 @@ pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
     let (sender, packets) = mpsc::channel();
     let handle = capture.start_streaming(Limits::default(), sender)?;
     let store = Arc::new(Store::new());
-    // What the key log holds already goes before every packet.
-    // Said once, and true all along (the status bar keeps its newest note in sight).
-    let mut notes: Vec<String> = waiting
+    // Said once, and true all along (the status bar keeps its newest note in sight). What the
+    // key log holds already is taken by the forwarder before it passes on any packet.
+    let notes: Vec<String> = waiting
         .and(args.keylog.as_deref())
         .map(|path| format!("key log {} followed (it did not exist at the start)", path.display()))
         .into_iter()
         .collect();
-    if let Some(lines) = followed.as_mut().and_then(|followed| followed.poll(&mut |note| notes.push(note))) {
-        if let Some((writer, _)) = &mut output {
-            writer.write_secrets(&lines).map_err(|source| CliError::WriteCapture {
-                path: args.output.as_deref().map(|p| p.display().to_string()).unwrap_or_default(),
-                source,
-            })?;
-        }
-        store.push_secrets(lines);
-    }
     let counters = Arc::new(LiveCounters {
         capture: Mutex::new(Some(handle)),
         forwarded: AtomicU64::new(0),

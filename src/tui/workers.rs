@@ -54,6 +54,7 @@ pub fn index(
     let sender = events.clone();
     spawn("indexer", &events, move || {
         let timelines = Timelines::new(&source.interface_names(), &user_keylog).with_dispatch(&dispatch);
+        let followed = user_keylog.is_followed();
         let mut indexer = Indexer {
             source: source.clone(),
             user_keylog,
@@ -66,7 +67,8 @@ pub fn index(
             last_timelines: Instant::now(),
             timelines_changed: false,
             gone: false,
-            secrets_changed: false,
+            // A followed key log's count is shown from the start, at 0 while it is empty.
+            secrets_changed: followed,
         };
         let keylog = indexer.user_keylog.clone();
         let ended = walk_decoded(&source, &keylog, &dispatch, &cancel, &mut indexer);
