@@ -12,7 +12,9 @@
 //! (draft-ietf-opsawg-pcapng, sections 3.1, 4.1 to 4.3 and 4.7.) The file is one section in
 //! the writing host's usual little-endian order. Every interface says `if_tsresol` = 9, so
 //! timestamps keep their nanoseconds, and a key log goes in a Decryption Secrets Block, so a
-//! capture carries what it takes to decrypt it.
+//! capture carries what it takes to decrypt it; a key log followed while capturing goes in
+//! several, each before the packets captured after its lines arrived (tshark and rttscope
+//! apply each from where it stands).
 //!
 //! Invariant: everything written is a file the crate's own reader accepts. Each length is
 //! checked before a byte of its block is written, so a refused packet leaves the file intact.
@@ -256,6 +258,37 @@ mod tests {
         assert!(frames.next().is_some_and(|frame| frame.is_ok()));
         let secrets = frames.take_secrets();
         assert_eq!(secrets.iter().map(|s| s.data).collect::<Vec<_>>(), [b"odd length".as_slice()]);
+    }
+
+    /// A key log followed while capturing is embedded piece by piece, each piece before the
+    /// packets captured after it arrived.
+    #[test]
+    fn several_secrets_blocks_each_precede_the_packets_after_them() {
+        let bytes = written(|writer| {
+            writer.add_interface("lo", LinkType::Ethernet, 0)?;
+            writer.write_secrets(b"first piece\n")?;
+            writer.write_packet(0, 1, 1, &[1])?;
+            writer.write_packet(0, 2, 1, &[2])?;
+            writer.write_secrets(b"second piece\nand its second line\n")?;
+            writer.write_packet(0, 3, 1, &[3])
+        });
+        let capture = CaptureFile::from_vec(bytes, "written.pcapng").expect("opens");
+        let mut frames = capture.frames();
+        let mut seen = Vec::new();
+        while let Some(frame) = frames.next() {
+            let data = frame.expect("reads").data[0];
+            let pieces: Vec<Vec<u8>> = frames.take_secrets().iter().map(|s| s.data.to_vec()).collect();
+            seen.push((data, pieces));
+        }
+        assert_eq!(
+            seen,
+            [
+                (1, vec![b"first piece\n".to_vec()]),
+                (2, vec![]),
+                (3, vec![b"second piece\nand its second line\n".to_vec()]),
+            ]
+        );
+        assert_eq!(capture.secrets().len(), 2);
     }
 
     #[test]

@@ -14,10 +14,9 @@ use std::time::Duration;
 
 use clap::Args;
 
-use super::dissect::report_key_log_warnings;
+use super::followed::FollowedKeyLog;
 use super::{CliError, NoDropArgs, Outcome};
 use crate::capture::{CaptureHandle, Captured, Limits, LiveCapture, LivePacket, PcapngWriter, WriteError};
-use crate::track::keylog::KeyLog;
 
 #[derive(Debug, Args)]
 pub struct CaptureArgs {
@@ -38,7 +37,9 @@ pub struct CaptureArgs {
     #[arg(long, value_name = "D")]
     pub duration: Option<String>,
 
-    /// An NSS key log to embed in the file, so the capture can be decrypted without it.
+    /// An NSS key log (SSLKEYLOGFILE) to follow while capturing, as `tail -f` does: it may
+    /// appear later, grow, or be rewritten. Its lines are embedded in the file (Decryption
+    /// Secrets Blocks) before the packets captured after them, so the file decrypts alone.
     #[arg(long, value_name = "FILE")]
     pub keylog: Option<PathBuf>,
 
@@ -46,24 +47,29 @@ pub struct CaptureArgs {
     pub privilege: NoDropArgs,
 }
 
-/// How often the writer looks for Ctrl-C while no packet arrives.
+/// How often the writer looks for Ctrl-C (and at a followed key log) while no packet arrives.
 const SIGNAL_CHECK: Duration = Duration::from_millis(100);
+/// The most packets written after one look at a followed key log.
+const BATCH: usize = 256;
 
 type Writer = PcapngWriter<BufWriter<File>>;
 
 pub fn run(args: &CaptureArgs) -> Result<Outcome, CliError> {
     args.privilege.apply();
     let limits = limits(args)?;
-    let key_log = args.keylog.as_deref().map(read_key_log).transpose()?;
+    let mut followed = args.keylog.as_deref().map(start_following);
     // The socket first: without the privilege to capture, no empty file is left behind.
     let capture = LiveCapture::open(&args.interface)?;
     let write_error = |source| write_error(&args.output, source);
-    let mut writer = create(&args.output, key_log.is_some()).map_err(write_error)?;
+    let mut writer = create(&args.output, followed.is_some()).map_err(write_error)?;
     let interface = writer
         .add_interface(capture.interface(), capture.linktype(), capture.snaplen())
         .map_err(write_error)?;
-    if let Some(text) = &key_log {
-        writer.write_secrets(text).map_err(write_error)?;
+    // What the key log holds already goes before every packet.
+    embed_new_secrets(followed.as_mut(), &mut writer).map_err(write_error)?;
+    // The key log stays readable once rttscope is no longer who wrote it.
+    if let Some(followed) = followed.as_mut() {
+        followed.hold_open_for(crate::privilege::Target::for_this_process()?);
     }
     // The socket and the file are open: nothing further needs a privilege.
     crate::privilege::drop_process()?;
@@ -78,8 +84,12 @@ pub fn run(args: &CaptureArgs) -> Result<Outcome, CliError> {
     }
     let (sender, packets) = mpsc::channel();
     let handle = capture.start_streaming(limits, sender)?;
-    let captured = record(handle, &packets, &mut writer, interface).map_err(write_error)?;
+    let captured =
+        record(handle, &packets, &mut writer, interface, followed.as_mut()).map_err(write_error)?;
     writer.finish().map_err(write_error)?;
+    if let Some(followed) = &followed {
+        eprintln!("rttscope: embedded {}", followed.summary());
+    }
     Ok(report(&captured, &args.output))
 }
 
@@ -94,15 +104,53 @@ fn record(
     packets: &Receiver<LivePacket>,
     writer: &mut Writer,
     interface: u32,
+    mut followed: Option<&mut FollowedKeyLog>,
 ) -> Result<Captured, WriteError> {
-    let written = write_until_stopped(packets, writer, interface);
+    let written = write_until_stopped(packets, writer, interface, followed.as_deref_mut());
     let captured = handle.stop();
     written?;
     // The reading thread has ended, so whatever it sent since is waiting in the channel.
-    for packet in packets.try_iter() {
-        write(writer, interface, &packet)?;
-    }
+    let rest: Vec<LivePacket> = packets.try_iter().collect();
+    write_batch(writer, interface, followed, &rest)?;
     Ok(captured)
+}
+
+/// Starts following the key log of `--keylog`, saying so if it is waited for.
+pub(super) fn start_following(path: &Path) -> FollowedKeyLog {
+    let (followed, waiting) = FollowedKeyLog::start(path);
+    if let Some(waiting) = waiting {
+        eprintln!("rttscope: {waiting}");
+    }
+    followed
+}
+
+/// Embeds the lines the key log gained since it was last looked at, in one Decryption
+/// Secrets Block.
+pub(super) fn embed_new_secrets(
+    followed: Option<&mut FollowedKeyLog>,
+    writer: &mut Writer,
+) -> Result<(), WriteError> {
+    let Some(followed) = followed else { return Ok(()) };
+    match followed.poll(&mut |warning| eprintln!("rttscope: warning: {warning}")) {
+        Some(lines) => writer.write_secrets(&lines),
+        None => Ok(()),
+    }
+}
+
+/// Writes packets received together, after the secrets logged before they were sent: the key
+/// log is looked at once, after the packets were received, so it holds every line written
+/// before any of them left.
+fn write_batch(
+    writer: &mut Writer,
+    interface: u32,
+    followed: Option<&mut FollowedKeyLog>,
+    batch: &[LivePacket],
+) -> Result<(), WriteError> {
+    embed_new_secrets(followed, writer)?;
+    for packet in batch {
+        write(writer, interface, packet)?;
+    }
+    Ok(())
 }
 
 /// Turns the flags into capture limits; a zero count or duration is refused, as it would
@@ -135,15 +183,6 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(duration)
 }
 
-/// Reads the key log to embed, warning about lines that are not key log lines.
-pub(super) fn read_key_log(path: &Path) -> Result<Vec<u8>, CliError> {
-    let text = std::fs::read(path)
-        .map_err(|source| CliError::KeyLog { path: path.display().to_string(), source })?;
-    let skipped = KeyLog::new().add_text(&text);
-    report_key_log_warnings(&path.display().to_string(), &skipped);
-    Ok(text)
-}
-
 /// Creates the output file. One that will hold a key log is made readable by its owner only,
 /// as a key log itself would be.
 pub(super) fn create(path: &Path, holds_secrets: bool) -> Result<Writer, WriteError> {
@@ -158,11 +197,20 @@ fn write_until_stopped(
     packets: &Receiver<LivePacket>,
     writer: &mut Writer,
     interface: u32,
+    mut followed: Option<&mut FollowedKeyLog>,
 ) -> Result<(), WriteError> {
+    let mut batch = Vec::new();
     while !STOP_REQUESTED.load(Ordering::SeqCst) {
         match packets.recv_timeout(SIGNAL_CHECK) {
-            Ok(packet) => write(writer, interface, &packet)?,
-            Err(RecvTimeoutError::Timeout) => {}
+            Ok(packet) => {
+                batch.push(packet);
+                batch.extend(packets.try_iter().take(BATCH - 1));
+                write_batch(writer, interface, followed.as_deref_mut(), &batch)?;
+                batch.clear();
+            }
+            // Idle: look at the key log anyway, so its secrets are in the file however the
+            // capture ends.
+            Err(RecvTimeoutError::Timeout) => embed_new_secrets(followed.as_deref_mut(), writer)?,
             Err(RecvTimeoutError::Disconnected) => break,
         }
     }

@@ -97,7 +97,8 @@ pub fn run(args: &GenArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
             output.display()
         )));
     }
-    let keylog = KeyLog::new();
+    // Each secret reaches the file as it is logged, after what the file already holds.
+    let keylog = KeyLog::appending_to(&args.keylog);
     let rounds: Vec<Variant> = (0..args.count.max(1)).flat_map(|_| variants.iter().copied()).collect();
     let over_link = match &config {
         Some(config) => match record_on_link(&rounds, config, &keylog, prepared) {
@@ -131,8 +132,10 @@ pub fn run(args: &GenArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
         None => on_loopback(&rounds, &keylog),
     };
     if !keylog.is_empty() {
-        write_keylog(&keylog, &args.keylog)?;
-        eprintln!("rttscope: TLS secrets written to {} (mode 0600)", args.keylog.display());
+        keylog.file_result().map_err(|source| {
+            CliError::Usage(format!("cannot write the key log {}: {source}", args.keylog.display()))
+        })?;
+        eprintln!("rttscope: TLS secrets appended to {} (mode 0600)", args.keylog.display());
     }
     match failures {
         0 => Ok(Outcome::Complete),
@@ -193,12 +196,6 @@ pub(super) fn variants(choice: &str) -> Result<Vec<Variant>, CliError> {
         let names: Vec<_> = Variant::ALL.iter().map(|v| v.name()).collect();
         CliError::Usage(format!("unknown variant {choice:?}; choose one of {}, or all", names.join(", ")))
     })
-}
-
-pub(super) fn write_keylog(keylog: &KeyLog, path: &Path) -> Result<(), CliError> {
-    keylog
-        .write_to(path)
-        .map_err(|source| CliError::Usage(format!("cannot write the key log {}: {source}", path.display())))
 }
 
 /// Creates `path` readable by its owner only: a capture with its keys embedded is as secret

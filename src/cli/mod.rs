@@ -6,6 +6,7 @@
 mod capture;
 mod demo;
 mod dissect;
+mod followed;
 mod generate;
 mod link_probe;
 mod timeline;
@@ -102,7 +103,9 @@ pub struct LiveArgs {
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub output: Option<PathBuf>,
 
-    /// An NSS key log with the TLS secrets (embedded in the -w file too).
+    /// An NSS key log (SSLKEYLOGFILE) followed while capturing, as `tail -f` does: it may
+    /// appear later, grow, or be rewritten. Records after a secret arrives are decrypted, and
+    /// its lines go into the -w file before the packets captured after them.
     #[arg(long, value_name = "FILE")]
     pub keylog: Option<PathBuf>,
 
@@ -172,7 +175,8 @@ pub struct GenArgs {
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub count: u32,
 
-    /// Where to write the TLS secrets (NSS key log format, mode 0600).
+    /// Where to append the TLS secrets, each line as it is logged (NSS key log format, mode
+    /// 0600); earlier runs' lines are kept.
     #[arg(long, value_name = "FILE", default_value = "rttscope-gen.keys")]
     pub keylog: PathBuf,
 

@@ -5,13 +5,14 @@ use std::fs::File;
 use std::io::{BufWriter, IsTerminal};
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::mpsc::{self, Receiver};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex, Weak};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use super::capture::{create, read_key_log, write};
+use super::capture::{create, write};
 use super::dissect::load_key_log;
+use super::followed::FollowedKeyLog;
 use super::{CliError, LiveArgs, OpenArgs, Outcome, ReplayArgs};
 use crate::capture::{
     CaptureFile, CaptureHandle, Limits, LinkType, LiveCapture, LivePacket, PcapngWriter, SecretsKind,
@@ -181,6 +182,8 @@ struct LiveCounters {
     capture: Mutex<Option<CaptureHandle>>,
     forwarded: AtomicU64,
     store: Arc<Store>,
+    /// What the followed key log had to say, for the status bar.
+    notes: Mutex<Vec<String>>,
 }
 
 impl Counters for Arc<LiveCounters> {
@@ -191,6 +194,18 @@ impl Counters for Arc<LiveCounters> {
         };
         (self.forwarded.load(Ordering::Relaxed), dropped, self.store.refused())
     }
+
+    fn take_notes(&self) -> Vec<String> {
+        self.notes.lock().map(|mut notes| std::mem::take(&mut *notes)).unwrap_or_default()
+    }
+}
+
+impl LiveCounters {
+    fn note(&self, text: String) {
+        if let Ok(mut notes) = self.notes.lock() {
+            notes.push(text);
+        }
+    }
 }
 
 /// `rttscope live [-i IFACE] [-w OUT] [--keylog K]`.
@@ -198,12 +213,13 @@ pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
     args.privilege.apply();
     let dispatch = args.decode_as.dispatch()?;
     set_memory_limit(args.memory.limit()?);
-    // Read once: embedded in the -w file as it is, and loaded to decrypt with.
-    let key_text = args.keylog.as_deref().map(read_key_log).transpose()?;
-    let mut keylog = KeyLog::new();
-    if let Some(text) = &key_text {
-        keylog.add_text(text);
-    }
+    // Followed while the capture runs: its lines go to the trackers, through the store, and
+    // to the -w file, before the packets captured after them.
+    let (mut followed, waiting) = match args.keylog.as_deref().map(FollowedKeyLog::start) {
+        Some((followed, waiting)) => (Some(followed), waiting),
+        None => (None, None),
+    };
+    let keylog = if followed.is_some() { KeyLog::followed() } else { KeyLog::new() };
     // The socket before the terminal: a missing privilege or interface is the news.
     let capture = LiveCapture::open(&args.interface)?;
     if !interactive() {
@@ -213,17 +229,18 @@ pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
     let output = match &args.output {
         Some(path) => {
             let write_error = |source| CliError::WriteCapture { path: path.display().to_string(), source };
-            let mut writer = create(path, key_text.is_some()).map_err(write_error)?;
+            let mut writer = create(path, followed.is_some()).map_err(write_error)?;
             let interface = writer
                 .add_interface(capture.interface(), linktype, capture.snaplen())
                 .map_err(write_error)?;
-            if let Some(text) = &key_text {
-                writer.write_secrets(text).map_err(write_error)?;
-            }
             Some((writer, interface))
         }
         None => None,
     };
+    // The key log stays readable once rttscope is no longer who wrote it.
+    if let Some(followed) = followed.as_mut() {
+        followed.hold_open_for(crate::privilege::Target::for_this_process()?);
+    }
     // The socket and the file are open: the UI and its workers start without privileges.
     crate::privilege::drop_process()?;
     let title = format!("live on {}", capture.interface());
@@ -231,19 +248,27 @@ pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
     let (sender, packets) = mpsc::channel();
     let handle = capture.start_streaming(Limits::default(), sender)?;
     let store = Arc::new(Store::new());
+    // Said once, and true all along (the status bar keeps its newest note in sight). What the
+    // key log holds already is taken by the forwarder before it passes on any packet.
+    let notes: Vec<String> = waiting
+        .and(args.keylog.as_deref())
+        .map(|path| format!("key log {} followed (it did not exist at the start)", path.display()))
+        .into_iter()
+        .collect();
     let counters = Arc::new(LiveCounters {
         capture: Mutex::new(Some(handle)),
         forwarded: AtomicU64::new(0),
         store: Arc::clone(&store),
+        notes: Mutex::new(Vec::new()),
     });
-    let forwarder = forward(packets, Arc::clone(&counters), linktype, output);
+    let forwarder = forward(packets, Arc::clone(&counters), linktype, output, followed);
     let session = Session {
         title,
         mode: Mode::Live { interface },
         source: Source::Store(Arc::clone(&store)),
         keylog,
         dispatch,
-        notes: Vec::new(),
+        notes,
         banner: None,
         view: View::Packets,
         counters: Some(Box::new(Arc::clone(&counters))),
@@ -270,30 +295,47 @@ pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
 
 type Output = Option<(PcapngWriter<BufWriter<File>>, u32)>;
 
-/// Moves captured packets into the store (and the output file) until the capture ends.
+/// How long the forwarder waits for a packet before it looks at a followed key log anyway.
+const KEYLOG_IDLE_POLL: Duration = Duration::from_millis(100);
+/// The most packets forwarded after one look at a followed key log.
+const BATCH: usize = 256;
+
+/// Moves captured packets into the store (and the output file) until the capture ends. A
+/// followed key log is looked at after each batch of packets is received and before it is
+/// passed on, so the lines logged before those packets were sent go first.
 fn forward(
     packets: Receiver<LivePacket>,
     counters: Arc<LiveCounters>,
     linktype: LinkType,
     mut output: Output,
+    mut followed: Option<FollowedKeyLog>,
 ) -> JoinHandle<Result<(), String>> {
     thread::spawn(move || {
         let mut error = None;
-        for packet in packets {
-            counters.forwarded.fetch_add(1, Ordering::Relaxed);
-            // After a write fails, the capture still shows; the error is reported at the end.
-            if let Some((writer, interface)) = &mut output
-                && error.is_none()
-                && let Err(cause) = write(writer, *interface, &packet)
-            {
-                error = Some(cause.to_string());
+        let mut batch = Vec::new();
+        loop {
+            match packets.recv_timeout(KEYLOG_IDLE_POLL) {
+                Ok(packet) => {
+                    batch.push(packet);
+                    batch.extend(packets.try_iter().take(BATCH - 1));
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
             }
-            counters.store.push(OwnedFrame {
-                ts_ns: packet.ts_ns,
-                linktype,
-                orig_len: packet.orig_len,
-                data: packet.data,
-            });
+            let polled =
+                followed.as_mut().and_then(|followed| followed.poll(&mut |note| counters.note(note)));
+            if let Some(lines) = polled {
+                if let Some((writer, _)) = &mut output
+                    && error.is_none()
+                    && let Err(cause) = writer.write_secrets(&lines)
+                {
+                    error = Some(cause.to_string());
+                }
+                counters.store.push_secrets(lines);
+            }
+            for packet in batch.drain(..) {
+                forward_one(&counters, linktype, &mut output, &mut error, packet);
+            }
         }
         counters.store.close();
         if let Some((writer, _)) = output
@@ -303,6 +345,30 @@ fn forward(
         }
         error.map_or(Ok(()), Err)
     })
+}
+
+/// Writes one packet to the output file, if any, and hands it to the store.
+fn forward_one(
+    counters: &LiveCounters,
+    linktype: LinkType,
+    output: &mut Output,
+    error: &mut Option<String>,
+    packet: LivePacket,
+) {
+    counters.forwarded.fetch_add(1, Ordering::Relaxed);
+    // After a write fails, the capture still shows; the error is reported at the end.
+    if let Some((writer, interface)) = output
+        && error.is_none()
+        && let Err(cause) = write(writer, *interface, &packet)
+    {
+        *error = Some(cause.to_string());
+    }
+    counters.store.push(OwnedFrame {
+        ts_ns: packet.ts_ns,
+        linktype,
+        orig_len: packet.orig_len,
+        data: packet.data,
+    });
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ use rustc_hash::FxHashMap;
 use crate::dissect::field::Span;
 use crate::dissect::tls::handshake;
 use crate::dissect::{Content, Packet};
+use crate::osi::Protocol;
 
 /// The secrets logged for one connection.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -105,11 +106,24 @@ impl fmt::Display for Skipped {
 #[derive(Clone, Debug, Default)]
 pub struct KeyLog {
     by_random: FxHashMap<[u8; 32], Secrets>,
+    /// The key log grows while the capture is read (`live --keylog`, followed as `tail -f`).
+    followed: bool,
 }
 
 impl KeyLog {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty key log that will grow while the capture runs: a ClientHello whose client
+    /// random it has no secret for is noted as such, since its secrets may still come.
+    pub fn followed() -> Self {
+        Self { followed: true, ..Self::default() }
+    }
+
+    /// Whether the key log grows while the capture runs.
+    pub fn is_followed(&self) -> bool {
+        self.followed
     }
 
     /// Adds the entries of key log text; returns the lines that were skipped.
@@ -188,6 +202,42 @@ fn decode_hex(text: &str) -> Option<Vec<u8>> {
             Some((digit(pair[0])? * 16 + digit(pair[1])?) as u8)
         })
         .collect()
+}
+
+/// The note on a ClientHello (TLS over TCP, or in a QUIC Initial) whose client random a
+/// followed key log has no secret for yet.
+pub const NO_SECRET_YET: &str = "no secret for this client random in the key log yet";
+
+/// Client randoms of the ClientHellos a packet completed (over TCP or in QUIC CRYPTO frames)
+/// that `keylog` has no secret for.
+pub fn hellos_without_secrets(packet: &Packet<'_>, keylog: &KeyLog) -> Vec<(Protocol, [u8; 32])> {
+    let mut unknown = Vec::new();
+    for layer in &packet.layers {
+        let (protocol, messages): (Protocol, Vec<&Span<'_>>) = match &layer.content {
+            Content::Tls(tls) => {
+                (Protocol::Tls, tls.records.iter().flat_map(|record| record.messages.iter()).collect())
+            }
+            Content::QuicTls(tls) => (Protocol::Quic, tls.messages.iter().collect()),
+            _ => continue,
+        };
+        for span in messages {
+            if let Some(random) = client_random(span)
+                && keylog.get(&random).is_none()
+            {
+                unknown.push((protocol, random));
+            }
+        }
+    }
+    unknown
+}
+
+/// The client random of a ClientHello message; `None` for any other message.
+fn client_random(span: &Span<'_>) -> Option<[u8; 32]> {
+    let kind = span.bytes.first().copied()?;
+    if kind != handshake::kind::CLIENT_HELLO {
+        return None;
+    }
+    handshake::Message { kind, bytes: span.bytes }.hello()?.client_random()
 }
 
 /// How many TLS ClientHellos went by, and how many of their client randoms a key log knows: a

@@ -214,6 +214,11 @@ impl Tracker {
             }
         }
         self.keep_within_budget(&mut packet);
+        if self.keylog.is_followed() {
+            for (protocol, _) in keylog::hellos_without_secrets(&packet, &self.keylog) {
+                packet.problem(protocol, keylog::NO_SECRET_YET);
+            }
+        }
         packet
     }
 

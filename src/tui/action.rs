@@ -83,6 +83,8 @@ pub struct Indexed {
     pub ended: Option<Ended>,
     /// On the last report: the ClientHellos seen, and how many the user's key log knew.
     pub key_log: Option<HelloMatches>,
+    /// A key log followed live: how many TLS sessions it holds secrets for so far.
+    pub secrets: Option<usize>,
 }
 
 /// A report from the filter worker.

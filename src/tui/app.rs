@@ -76,6 +76,8 @@ pub struct App {
     /// What the status bar says besides the counts: a capture cut short, a key log that
     /// matched nothing.
     pub(super) notes: Vec<String>,
+    /// A key log followed live: how many TLS sessions it holds secrets for.
+    pub(super) secrets: Option<usize>,
     /// What the status bar says all along, before any note.
     pub(super) banner: Option<String>,
 
@@ -100,6 +102,7 @@ impl App {
             progress: None,
             indexed: false,
             captured: None,
+            secrets: None,
             notes: Vec::new(),
             banner: None,
             packets: PacketsState { following, ..PacketsState::default() },
@@ -437,6 +440,9 @@ impl App {
             if let Ended::CutShort(reason) = ended {
                 self.notes.push(format!("capture cut short: {reason}; showing what was read"));
             }
+        }
+        if indexed.secrets.is_some() {
+            self.secrets = indexed.secrets;
         }
         if let Some(warning) = indexed.key_log.and_then(|hellos| hellos.warning()) {
             self.notes.push(warning);

@@ -444,6 +444,18 @@ fn details_arrive_into_a_bounded_cache() {
 }
 
 #[test]
+fn a_followed_key_log_s_sessions_are_counted_in_the_status_bar() {
+    let mut app = App::new("live on lo", Mode::Live { interface: "lo".into() });
+    app.update(Action::Resize { width: 120, height: 24 });
+    assert!(!testing::draw(&app).contains("key log"), "no key log, no count");
+    app.update(Action::Indexed(Box::new(Indexed { secrets: Some(0), ..Indexed::default() })));
+    assert!(testing::draw(&app).contains(" · key log: secrets for 0 sessions · "));
+    app.update(Action::Indexed(Box::new(Indexed { secrets: Some(1), ..Indexed::default() })));
+    app.update(Action::Indexed(Box::default()));
+    assert!(testing::draw(&app).contains(" · key log: secrets for 1 session · following"));
+}
+
+#[test]
 fn live_counters_and_notes_reach_the_status() {
     let mut app = App::new("live on lo", Mode::Live { interface: "lo".into() });
     app.update(Action::Captured { captured: 10, dropped: 2, refused: 0 });

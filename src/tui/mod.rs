@@ -50,6 +50,12 @@ const REPORT_BUDGET: Duration = Duration::from_millis(15);
 pub trait Counters {
     /// Packets captured, dropped by the kernel, and not kept because memory was full.
     fn counts(&self) -> (u64, u64, u64);
+
+    /// What the capture has to say since last asked (a followed key log rewritten or
+    /// unreadable), for the status bar.
+    fn take_notes(&self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// What a UI session shows.
@@ -117,6 +123,10 @@ pub fn run(session: Session) -> io::Result<()> {
                 let (captured, dropped, refused) = counters.counts();
                 if app.captured != Some((captured, dropped, refused)) {
                     app.update(Action::Captured { captured, dropped, refused });
+                    dirty = true;
+                }
+                for note in counters.take_notes() {
+                    app.update(Action::Note(note));
                     dirty = true;
                 }
             }

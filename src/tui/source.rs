@@ -353,10 +353,18 @@ fn walk_store(store: &Store, mut tracker: Tracker, cancel: &AtomicBool, visit: &
     loop {
         let owned = match store.poll(index, cancel) {
             Poll::Frame(owned) => owned,
-            Poll::Waiting => match Walked::after(visit.idle()) {
-                Some(walked) => return walked,
-                None => continue,
-            },
+            Poll::Waiting => {
+                // Secrets that came while no frame did (a followed key log) are taken now.
+                for text in store.secrets_for(index, secrets_taken) {
+                    tracker.add_key_log_text(&text);
+                    visit.secrets(&text);
+                    secrets_taken += 1;
+                }
+                match Walked::after(visit.idle()) {
+                    Some(walked) => return walked,
+                    None => continue,
+                }
+            }
             Poll::Ended(ended) => return Walked::Ended(ended),
         };
         for text in store.secrets_for(index, secrets_taken) {

@@ -103,6 +103,7 @@ pub fn indexed(source: &Source, keylog: &KeyLog) -> Indexed {
         position: None,
         ended: Some(ended),
         key_log: None,
+        secrets: None,
     }
 }
 

@@ -56,6 +56,7 @@ pub fn index(
         let mut timelines = Timelines::new(&source.interface_names(), &user_keylog).with_dispatch(&dispatch);
         // The near side's tracker takes one share, as the indexer's own does.
         timelines.share_memory(2 * tracker_memory_limit());
+        let followed = user_keylog.is_followed();
         let mut indexer = Indexer {
             source: source.clone(),
             user_keylog,
@@ -68,6 +69,8 @@ pub fn index(
             last_timelines: Instant::now(),
             timelines_changed: false,
             gone: false,
+            // A followed key log's count is shown from the start, at 0 while it is empty.
+            secrets_changed: followed,
         };
         let keylog = indexer.user_keylog.clone();
         let ended = walk_decoded(&source, &keylog, &dispatch, &cancel, &mut indexer);
@@ -93,6 +96,8 @@ struct Indexer {
     timelines_changed: bool,
     /// The event loop has gone.
     gone: bool,
+    /// A followed key log gained secrets since the last report.
+    secrets_changed: bool,
 }
 
 impl Indexer {
@@ -107,9 +112,11 @@ impl Indexer {
             rows: std::mem::take(&mut self.rows),
             connections,
             position: self.position,
+            secrets: self.followed_secrets(),
             ..Indexed::default()
         };
         self.last_report = Instant::now();
+        self.secrets_changed = false;
         if self.sender.send(Action::Indexed(Box::new(batch))).is_err() {
             self.gone = true;
             return Next::Stop;
@@ -117,13 +124,20 @@ impl Indexer {
         Next::Continue
     }
 
+    /// For a key log followed live, how many TLS sessions it has secrets for.
+    fn followed_secrets(&self) -> Option<usize> {
+        self.user_keylog.is_followed().then(|| self.user_keylog.len())
+    }
+
     fn finish(self, ended: Ended) {
+        let secrets = self.followed_secrets();
         let last = Indexed {
             rows: self.rows,
             connections: Some(self.timelines.finish()),
             position: self.position.map(|(_, total)| (total, total)),
             ended: Some(ended),
             key_log: Some(self.hellos),
+            secrets,
         };
         let _ = self.sender.send(Action::Indexed(Box::new(last)));
     }
@@ -148,7 +162,7 @@ impl Visitor for Indexer {
     /// were not redrawn lately (a copy of every timeline per packet would cost more and more).
     fn idle(&mut self) -> Next {
         let timelines = self.timelines_changed && self.last_timelines.elapsed() >= TIMELINES_WHEN_IDLE;
-        if self.rows.is_empty() && !timelines {
+        if self.rows.is_empty() && !timelines && !self.secrets_changed {
             return Next::Continue;
         }
         self.report(timelines)
@@ -156,6 +170,11 @@ impl Visitor for Indexer {
 
     fn secrets(&mut self, text: &[u8]) {
         self.timelines.add_key_log_text(text);
+        // A followed key log's lines come with the frames: they are the user's key log.
+        if self.user_keylog.is_followed() {
+            self.user_keylog.add_text(text);
+            self.secrets_changed = true;
+        }
     }
 }
 
@@ -355,6 +374,7 @@ mod tests {
             let Action::Indexed(indexed) = next(&reports) else { panic!("only Indexed reports") };
             merged.rows.append(indexed.rows);
             merged.connections = indexed.connections.or(merged.connections);
+            merged.secrets = indexed.secrets.or(merged.secrets);
             if indexed.ended.is_some() {
                 merged.ended = indexed.ended;
                 merged.key_log = indexed.key_log;
@@ -382,6 +402,26 @@ mod tests {
         // The capture's own key log matches its ClientHello.
         assert!(!keys.is_empty());
         assert_eq!(index_all(source, keys).key_log, Some(HelloMatches { client_hellos: 1, matched: 1 }));
+    }
+
+    #[test]
+    fn a_followed_key_log_is_counted_and_its_secrets_match_the_hellos() {
+        // A followed key log's lines reach a live store before the frames captured after them.
+        let (Source::File(capture), _) = bundled(TLS13) else { unreachable!("bundled gives a file") };
+        let keys = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(TLS13).with_extension("keys");
+        let store = Arc::new(crate::tui::source::Store::new());
+        store.push_secrets(std::fs::read(keys).expect("the capture's key log"));
+        for frame in capture.frames() {
+            store.push(crate::tui::source::OwnedFrame::from(&frame.expect("the frame reads")));
+        }
+        store.close();
+        let indexed = index_all(Source::Store(Arc::clone(&store)), KeyLog::followed());
+        assert_eq!(indexed.secrets, Some(1), "secrets for one session");
+        assert_eq!(indexed.key_log, Some(HelloMatches { client_hellos: 1, matched: 1 }));
+        // Not followed: the secrets are the capture's, not the user's, and not counted.
+        let indexed = index_all(Source::Store(store), KeyLog::new());
+        assert_eq!(indexed.secrets, None);
+        assert_eq!(indexed.key_log, Some(HelloMatches::default()));
     }
 
     #[test]

@@ -3,7 +3,6 @@
 //! 1-RTT keys from the key log's secrets once the hellos have named the client random and the
 //! cipher suite. The hellos' names (SNI, ALPN) are kept on the way.
 
-use super::protection::OneRtt;
 use super::{CLIENT, QuicTable, SERVER};
 use crate::crypto::quic::Keys;
 use crate::crypto::suite;
@@ -62,17 +61,9 @@ impl QuicTable {
             state.server_name = hello.server_name().map(str::to_owned);
         } else if kind == hs::SERVER_HELLO && dir == SERVER {
             state.suite = hello.cipher_suite().and_then(suite);
-            let (Some(random), Some(suite)) = (state.client_random, state.suite) else { return };
-            let Some(secrets) = keylog.get(&random) else { return };
-            let version = state.version;
-            let keys = |secret: &Option<Vec<u8>>| {
-                secret.as_deref().and_then(|secret| Keys::new(&suite, version, secret))
-            };
-            state.handshake = [keys(&secrets.client_handshake), keys(&secrets.server_handshake)];
-            state.one_rtt = [
-                keys(&secrets.client_traffic).map(OneRtt::new),
-                keys(&secrets.server_traffic).map(OneRtt::new),
-            ];
+            state.handshake = [None, None];
+            state.one_rtt = [None, None];
+            state.late_keys(keylog);
         }
     }
 }

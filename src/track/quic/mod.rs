@@ -389,6 +389,14 @@ impl QuicTable {
             _ => Space::Application,
         };
         let state = &mut self.connections[connection];
+        let keyless = match kind {
+            Kind::Handshake => state.handshake[dir].is_none(),
+            Kind::Short => state.one_rtt[dir].is_none(),
+            _ => false,
+        };
+        if keyless {
+            state.late_keys(keylog);
+        }
         let largest = state.largest_pn[dir][space as usize];
         let decrypted = &mut arenas.decrypted;
         let result = match kind {

@@ -1,7 +1,8 @@
 //! Removing a QUIC packet's protection: header protection first (the first byte's low bits and
 //! the packet number), then the payload's AEAD with the header in the clear as its AAD
 //! (RFC 9001 section 5). Plaintext goes into the frame's decrypted arena; a packet that does
-//! not open leaves it as it was.
+//! not open leaves it as it was. A connection's Handshake and 1-RTT keys come from the key
+//! log at the ServerHello, or later, from secrets a key log followed live gains afterwards.
 
 use std::ops::Range;
 
@@ -9,6 +10,9 @@ use crate::crypto::quic::{HeaderKey, Keys, PacketKey, SAMPLE_LEN};
 use crate::crypto::{Suite, suite};
 use crate::dissect::quic::header::Header;
 use crate::dissect::quic::{Undecrypted, Unprotected};
+use crate::track::keylog::KeyLog;
+
+use super::Connection;
 
 /// One side's 1-RTT keys: header protection, and the packet keys of the current key phase.
 pub(super) struct OneRtt {
@@ -172,6 +176,34 @@ pub(super) fn open_one_rtt(
         keys.phase = phase;
     }
     opened
+}
+
+impl Connection {
+    /// Keys for the Handshake and 1-RTT levels that have none yet, from the key log's secrets
+    /// for the client random: at the ServerHello, and again for a packet with no key, since a
+    /// key log followed live may have gained them since.
+    pub(super) fn late_keys(&mut self, keylog: &KeyLog) {
+        let (Some(random), Some(suite)) = (self.client_random, self.suite) else { return };
+        let Some(secrets) = keylog.get(&random) else { return };
+        let version = self.version;
+        let keys = |secret: &Option<Vec<u8>>| {
+            secret.as_deref().and_then(|secret| Keys::new(&suite, version, secret))
+        };
+        for (dir, (handshake, traffic)) in [
+            (&secrets.client_handshake, &secrets.client_traffic),
+            (&secrets.server_handshake, &secrets.server_traffic),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            if self.handshake[dir].is_none() {
+                self.handshake[dir] = keys(handshake);
+            }
+            if self.one_rtt[dir].is_none() {
+                self.one_rtt[dir] = keys(traffic).map(OneRtt::new);
+            }
+        }
+    }
 }
 
 #[cfg(test)]

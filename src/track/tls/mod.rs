@@ -19,6 +19,7 @@
 mod budget;
 pub mod facts;
 pub mod framer;
+mod late;
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -119,6 +120,9 @@ struct Direction {
     unsynced: bool,
     /// Decryptions still to try past `seq` since the last gap.
     resync_attempts: u32,
+    /// Keys were set up for this side once: secrets that come later are only looked for
+    /// while it never had any.
+    had_keys: bool,
 }
 
 /// One TLS connection.
@@ -246,6 +250,11 @@ impl Session {
         // settled by a client that offered TLS 1.3.
         let opaque = protected
             && (self.version == Some(0x0304) || (self.version.is_none() && self.client_offered_tls13));
+        let direction = &mut self.directions[dir];
+        direction.had_keys |= !direction.candidates.is_empty();
+        if protected && !direction.had_keys {
+            self.late_keys(dir, keylog);
+        }
         let (content, content_loc, plaintext) = if protected {
             match self.decrypt(dir, &header, body, &mut arenas.decrypted) {
                 Ok((content_type, range)) => {
@@ -425,7 +434,7 @@ impl Session {
                     .and_then(|versions| versions.data.get(1..))
                     .is_some_and(|list| list.chunks_exact(2).any(|pair| pair == [0x03, 0x04]));
                 self.server_name = hello.server_name().map(str::to_owned);
-                self.secrets = self.client_random.and_then(|random| keylog.get(&random).cloned());
+                self.refresh_secrets(keylog);
                 if self.early_data_offered && self.directions[dir].candidates.is_empty() {
                     self.early_keys(dir);
                 }
@@ -447,6 +456,8 @@ impl Session {
                 if let Some(protocol) = hello.alpn().next() {
                     self.alpn = Some(protocol.to_vec());
                 }
+                // A key log followed live may have gained the secrets since the ClientHello.
+                self.refresh_secrets(keylog);
                 self.server_hello_keys(dir, client, &hello);
             }
             kind::ENCRYPTED_EXTENSIONS => {
@@ -463,6 +474,7 @@ impl Session {
                 }
             }
             kind::FINISHED if self.version == Some(0x0304) => {
+                self.refresh_secrets(keylog);
                 let secret = self.secrets.as_ref().and_then(|secrets| {
                     if Some(dir) == self.client {
                         secrets.client_traffic.clone()

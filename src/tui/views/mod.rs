@@ -169,6 +169,10 @@ fn status(app: &App, area: Rect, buf: &mut Buffer) {
                 text.push_str(&format!(" · {} not kept (memory cap)", group_thousands(refused)));
             }
         }
+        if let Some(sessions) = app.secrets {
+            let plural = if sessions == 1 { "" } else { "s" };
+            text.push_str(&format!(" · key log: secrets for {} session{plural}", count(sessions)));
+        }
         match app.mode {
             Mode::File => {}
             Mode::Replay { .. } if app.indexed => text.push_str(" · replay ended"),
