@@ -7,6 +7,7 @@
 //! `dissect`'s job.
 
 mod file;
+mod filter;
 mod linktype;
 mod live;
 mod pcap;
@@ -15,6 +16,7 @@ mod spill;
 mod write;
 
 pub use file::{CaptureFile, Format, Frames, OpenError, ReadError, Secrets, SecretsKind};
+pub use filter::{BpfInstruction, BpfProgram, CaptureFilterError, compile as compile_filter};
 pub use linktype::LinkType;
 pub use live::{
     ANY, CaptureHandle, CaptureStats, Captured, Limits, LiveCapture, LiveError, LivePacket, SNAPLEN,
