@@ -25,6 +25,8 @@ pub fn run(args: &DemoArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
     let variants = variants(&args.variant)?;
     let config = args.link.config(DEMO_RTT)?;
     super::generate::check_drop(config.as_ref(), &variants)?;
+    // Before any traffic: a path that cannot be written is said now, not after the run.
+    super::capture::check_output(&args.output, "-w")?;
     let keylog = KeyLog::new();
     // Why there is no link when one was asked for: shown in the UI as well as said here.
     let mut no_link = None;

@@ -96,6 +96,11 @@ pub fn run(args: &GenArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
             output.display()
         )));
     }
+    // Before any traffic: a path that cannot be written is said now, not after the run.
+    super::capture::check_output(&args.keylog, "--keylog")?;
+    if let Some(output) = &args.output {
+        super::capture::check_output(output, "-w")?;
+    }
     let keylog = KeyLog::new();
     let rounds: Vec<Variant> = (0..args.count.max(1)).flat_map(|_| variants.iter().copied()).collect();
     let over_link = match &config {
