@@ -517,7 +517,7 @@ fn usage_errors_are_one_line_and_exit_1() {
     let file = file.to_string_lossy();
     let missing_dir = dir.path().join("no/such/dir/x.pcapng");
     let missing_dir = missing_dir.to_string_lossy();
-    let cases: [(&[&str], &str); 9] = [
+    let cases: [(&[&str], &str); 10] = [
         (&["capture", "-w", &file, "-c", "0"], "rttscope: The specified packet count is zero"),
         (&["live", "-c", "0"], "rttscope: The specified packet count is zero"),
         (&["dissect", "-", "-c", "0"], "rttscope: The specified packet count is zero"),
@@ -526,6 +526,7 @@ fn usage_errors_are_one_line_and_exit_1() {
         (&["capture"], "rttscope: the following required arguments were not provided: --write <FILE>"),
         (&["capture", "-w", &missing_dir], "rttscope: cannot write -w "),
         (&["live", "-w", &missing_dir], "rttscope: cannot write -w "),
+        (&["live", "-w", "-"], "rttscope: live -w - would mix pcapng into its text output"),
         (&["gen", "tls13", "--keylog", &missing_dir], "rttscope: cannot write --keylog "),
     ];
     for (args, start) in cases {

@@ -198,6 +198,13 @@ pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
         keylog.add_text(text);
     }
     let text_output = match interactive() {
+        false if args.output.as_deref().is_some_and(|path| path.as_os_str() == "-") => {
+            return Err(CliError::Usage(
+                "live -w - would mix pcapng into its text output on standard output; for pcapng \
+                 into a pipe use `rttscope capture -w -`"
+                    .into(),
+            ));
+        }
         false => Some(TextOutput::new(args)?),
         true if args.filter.is_some() || args.format.is_some() || !args.fields.is_empty() => {
             return Err(CliError::Usage(
