@@ -54,14 +54,17 @@ mod packet {
     pub const MAC: usize = 24;
     /// `TPACKET_ALIGN(sizeof(struct tpacket3_hdr))`: where the `sockaddr_ll` starts.
     pub const ADDRESS: usize = 48;
-    /// `sockaddr_ll`: family(2) protocol(2, network order) ifindex(4) hatype(2) pkttype(1)
-    /// halen(1) addr(8).
-    pub const ADDRESS_PROTOCOL: usize = ADDRESS + 2;
-    pub const ADDRESS_HATYPE: usize = ADDRESS + 8;
-    pub const ADDRESS_PKTTYPE: usize = ADDRESS + 10;
-    pub const ADDRESS_HALEN: usize = ADDRESS + 11;
-    pub const ADDRESS_ADDR: usize = ADDRESS + 12;
-    pub const ADDRESS_END: usize = ADDRESS + 20;
+}
+
+/// Offsets in the `sockaddr_ll` after a packet's header: family(2) protocol(2, network
+/// order) ifindex(4) hatype(2) pkttype(1) halen(1) addr(8).
+mod address {
+    pub const PROTOCOL: usize = 2;
+    pub const HATYPE: usize = 8;
+    pub const PKTTYPE: usize = 10;
+    pub const HALEN: usize = 11;
+    pub const ADDR: usize = 12;
+    pub const LEN: usize = 20;
 }
 
 /// A packet socket's receive ring, mapped into this process.
@@ -203,23 +206,19 @@ impl<'a> Iterator for Packets<'a> {
         let (next, sec, nsec) = (field(packet::NEXT_OFFSET)?, field(packet::SEC)?, field(packet::NSEC)?);
         let (snaplen, len) = (field(packet::SNAPLEN)?, field(packet::LEN)?);
         let mac = usize::from(read_u16(header, packet::MAC)?);
-        let address = header.get(packet::ADDRESS..packet::ADDRESS_END)?;
+        let sockaddr = header.get(packet::ADDRESS..packet::ADDRESS + address::LEN)?;
         let data = header.get(mac..mac.checked_add(snaplen as usize)?)?;
         let mut sll_addr = [0; 8];
-        sll_addr.copy_from_slice(&header[packet::ADDRESS_ADDR..packet::ADDRESS_END]);
+        sll_addr.copy_from_slice(&sockaddr[address::ADDR..address::LEN]);
         let from = libc::sockaddr_ll {
             sll_family: libc::AF_PACKET as u16,
-            sll_protocol: u16::from_ne_bytes([
-                header[packet::ADDRESS_PROTOCOL],
-                header[packet::ADDRESS_PROTOCOL + 1],
-            ]),
+            sll_protocol: read_u16(sockaddr, address::PROTOCOL)?,
             sll_ifindex: 0,
-            sll_hatype: read_u16(header, packet::ADDRESS_HATYPE)?,
-            sll_pkttype: header[packet::ADDRESS_PKTTYPE],
-            sll_halen: header[packet::ADDRESS_HALEN],
+            sll_hatype: read_u16(sockaddr, address::HATYPE)?,
+            sll_pkttype: sockaddr[address::PKTTYPE],
+            sll_halen: sockaddr[address::HALEN],
             sll_addr,
         };
-        debug_assert_eq!(address.len(), 20);
         // The last packet's next offset is 0; a corrupt one ends the walk at the next call.
         self.offset = match next {
             0 => usize::MAX,
@@ -267,10 +266,11 @@ mod tests {
             bytes[offset + packet::MAC..offset + packet::MAC + 2]
                 .copy_from_slice(&(mac as u16).to_ne_bytes());
             // sockaddr_ll: protocol 0x0800 in network order, ARPHRD_LOOPBACK, pkttype, halen 6.
-            bytes[offset + packet::ADDRESS_PROTOCOL..][..2].copy_from_slice(&[0x08, 0x00]);
-            bytes[offset + packet::ADDRESS_HATYPE..][..2].copy_from_slice(&772u16.to_ne_bytes());
-            bytes[offset + packet::ADDRESS_PKTTYPE] = *pkttype;
-            bytes[offset + packet::ADDRESS_HALEN] = 6;
+            let sockaddr = offset + packet::ADDRESS;
+            bytes[sockaddr + address::PROTOCOL..][..2].copy_from_slice(&[0x08, 0x00]);
+            bytes[sockaddr + address::HATYPE..][..2].copy_from_slice(&772u16.to_ne_bytes());
+            bytes[sockaddr + address::PKTTYPE] = *pkttype;
+            bytes[sockaddr + address::HALEN] = 6;
             bytes[offset + mac..offset + mac + data.len()].copy_from_slice(data);
             offset += size;
         }
