@@ -575,3 +575,30 @@ fn an_invalid_capture_filter_is_libpcaps_one_line() {
     assert_eq!(as_nobody.status.code(), Some(1), "{}", stderr(&as_nobody));
     assert!(stderr(&as_nobody).ends_with("illegal port number 99999 > 65535\n"), "{}", stderr(&as_nobody));
 }
+
+/// An interface that goes away under a capture ends it with the kernel's error (the ring's
+/// reader hears it through poll), every packet before kept: it neither hangs nor spins.
+#[test]
+#[ignore = "needs root (CAP_NET_RAW, CAP_NET_ADMIN) for a raw socket and a veth pair"]
+fn a_capture_ends_with_an_error_when_its_interface_goes_away() {
+    let inside = thread::spawn(|| {
+        enter_new_network_namespace();
+        // `ip` runs in this thread's namespace: a child process inherits the forking thread's.
+        let ip = |args: &[&str]| {
+            let status = Command::new("ip").args(args).status().expect("ip runs");
+            assert!(status.success(), "ip {args:?}");
+        };
+        ip(&["link", "add", "v0", "type", "veth", "peer", "name", "v1"]);
+        ip(&["link", "set", "v0", "up"]);
+        ip(&["link", "set", "v1", "up"]);
+        let handle = LiveCapture::open("v0").expect(ROOT).start(Limits::default()).expect("start");
+        thread::sleep(Duration::from_millis(200));
+        ip(&["link", "del", "v0"]);
+        let started = Instant::now();
+        (handle.wait(), started.elapsed())
+    });
+    let (captured, took) = inside.join().expect("the namespace thread ends");
+    let error = captured.error.expect("the capture ended with an error").to_string();
+    assert!(error.contains("Network is down"), "{error}");
+    assert!(took < Duration::from_secs(2), "{took:?}");
+}

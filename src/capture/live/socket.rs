@@ -181,6 +181,12 @@ impl PacketSocket {
                 error if error.kind() == io::ErrorKind::Interrupted => Ok(false),
                 error => Err(error),
             },
+            // An error the kernel set on the socket (the interface went away or down) ends
+            // the capture, rather than waking every poll.
+            _ if poll.revents & (libc::POLLERR | libc::POLLNVAL) != 0 => match pending_error(&self.fd)? {
+                Some(error) => Err(error),
+                None => Ok(self.ring.ready()),
+            },
             _ => Ok(self.ring.ready()),
         }
     }
