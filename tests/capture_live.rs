@@ -352,24 +352,42 @@ fn a_filter_the_kernel_cannot_run_is_refused_at_open() {
     assert_eq!(any.linktype(), LinkType::LinuxSll);
 }
 
-/// 20,000 datagrams sent as fast as one thread can: the ring holds them all, or the kernel
-/// says how many it dropped.
+/// 20,000 datagrams sent as fast as one thread can, while the capture reads them and while
+/// nothing reads them yet (the socket is open, its reader not started): the ring holds them
+/// all, or the kernel says how many it dropped.
 #[test]
 #[ignore = "needs root (CAP_NET_RAW) for a raw socket"]
 fn a_burst_is_captured_whole_or_its_drops_are_counted() {
+    for stalled in [false, true] {
+        burst(stalled);
+    }
+}
+
+fn burst(stalled: bool) {
     const BURST: u64 = 20_000;
     let flow = Flow::new();
-    let handle = LiveCapture::open("lo").expect(ROOT).start(Limits::default()).expect("start");
+    let capture = LiveCapture::open("lo").expect(ROOT);
+    let (mut waiting, mut running) = (None, None);
+    if stalled {
+        waiting = Some(capture);
+    } else {
+        running = Some(capture.start(Limits::default()).expect("start"));
+    }
     let started = Instant::now();
     for number in 0..BURST {
         flow.send(number);
     }
     let took = started.elapsed();
+    let handle = match (waiting, running) {
+        (Some(capture), _) => capture.start(Limits::default()).expect("start"),
+        (None, Some(handle)) => handle,
+        (None, None) => unreachable!("one of the two was set"),
+    };
     let captured = handle.stop();
     assert!(captured.error.is_none(), "{:?}", captured.error);
     let numbers: Vec<u64> = captured.packets.iter().filter_map(|packet| flow.number(&packet.data)).collect();
     let kept = numbers.len() as u64;
-    eprintln!("burst of {BURST} in {took:?}: {kept} kept, {:?}", captured.stats);
+    eprintln!("burst of {BURST} in {took:?} (reader stalled: {stalled}): {kept} kept, {:?}", captured.stats);
     assert!(numbers.windows(2).all(|pair| pair[0] < pair[1]), "in order, each once");
     assert!(
         kept == BURST || kept + captured.stats.dropped >= BURST,
