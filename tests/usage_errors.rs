@@ -76,3 +76,21 @@ fn an_invalid_capture_filter_is_libpcaps_one_line() {
     assert_eq!(as_nobody.status.code(), Some(1), "{}", stderr(&as_nobody));
     assert!(stderr(&as_nobody).ends_with("illegal port number 99999 > 65535\n"), "{}", stderr(&as_nobody));
 }
+
+/// `demo` with the privilege to capture refuses an output it could not write before any
+/// traffic, instead of after the run (without the privilege it shows its bundled capture and
+/// writes nothing, see tests/generate.rs).
+#[test]
+#[ignore = "needs root (CAP_NET_RAW), with which the demo would capture"]
+fn the_demo_refuses_an_unwritable_output_before_any_traffic() {
+    let started = std::time::Instant::now();
+    let output = rttscope(&["demo", "udp", "--rtt", "0", "--headless", "-w", "/nonexistent/dir/demo.pcapng"]);
+    let text = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{text}");
+    assert_eq!(
+        text,
+        "rttscope: cannot write -w /nonexistent/dir/demo.pcapng: there is no directory /nonexistent/dir\n"
+    );
+    assert!(stdout(&output).is_empty(), "nothing ran");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2));
+}
