@@ -144,9 +144,10 @@ pub struct CaptureFile {
 }
 
 impl CaptureFile {
-    /// Opens a capture file, or standard input when `path` is `-`.
+    /// Opens a capture file, or standard input when `path` is `-` (named so in messages).
     pub fn open(path: &Path) -> Result<Self, OpenError> {
-        let shown = path.display().to_string();
+        let shown =
+            if path.as_os_str() == "-" { "standard input".to_owned() } else { path.display().to_string() };
         let io_error = |source| OpenError::Io { path: shown.clone(), source };
         if path.as_os_str() == "-" {
             return Self::from_spilled(spill(io::stdin().lock()), &shown);

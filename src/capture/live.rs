@@ -5,9 +5,14 @@
 //! [`LiveCapture::start`] then reads on a background thread until [`CaptureHandle::stop`], a
 //! count or a duration ends it.
 //!
+//! Packets arrive through a memory-mapped ring ([`ring`]) the kernel fills in blocks, so a
+//! burst costs no system call per packet; a capture filter (`-f`, tcpdump's syntax) runs in the
+//! kernel before the ring, so what it rejects never reaches this process.
+//!
 //! Invariants:
 //! - Stopping loses nothing the kernel captured before the stop: the reading thread empties
-//!   the socket's queue before it returns (tcpdump, killed, loses what its buffer still holds).
+//!   the ring, waiting out the kernel's handover of its last part-filled block, before it
+//!   returns (tcpdump, killed, loses what its buffer still holds).
 //! - On a loopback interface each packet is kept once. The kernel shows it twice, as sent
 //!   (`PACKET_OUTGOING`) and as received; like libpcap, the sent copy is dropped. Elsewhere
 //!   both directions are kept, each being a different packet.
@@ -15,6 +20,7 @@
 //! - The reading thread holds no privilege: it drops whatever it inherited before it reads a
 //!   packet (`crate::privilege::drop_this_thread`), unless `--no-drop` said to keep it.
 
+mod ring;
 mod socket;
 
 use std::io;
@@ -26,7 +32,7 @@ use std::time::{Duration, Instant};
 
 use thiserror::Error;
 
-use super::{Frame, LinkType};
+use super::{CaptureFilterError, Frame, LinkType};
 use crate::privilege::{self, PrivilegeError};
 pub use socket::{ANY, SNAPLEN};
 use socket::{PacketSocket, Received, now_ns};
@@ -34,16 +40,17 @@ use socket::{PacketSocket, Received, now_ns};
 /// How long the reading thread waits for a packet before it looks at the stop request again.
 const POLL_INTERVAL: Duration = Duration::from_millis(50);
 
-/// After a stop, how long the queue must stay empty before the capture ends. A packet sent
+/// After a stop, how long the ring must stay empty before the capture ends. A packet sent
 /// just before the stop can still be in the kernel's per-CPU backlog, a few microseconds from
-/// the socket; waiting this long for it costs a stop nothing a person notices.
-const SETTLE: Duration = Duration::from_millis(20);
+/// the socket, or in a block the kernel hands over only after [`ring::BLOCK_TIMEOUT_MS`];
+/// waiting this long for it costs a stop nothing a person notices.
+const SETTLE: Duration = Duration::from_millis(20 + ring::BLOCK_TIMEOUT_MS as u64);
 
 /// How long [`LiveCapture::open`] waits for the kernel to stamp packets as they arrive.
 const TIMESTAMPS_WARM_UP: Duration = Duration::from_millis(50);
 
-/// Most packets read in one go before the thread checks its limits and stop request again.
-const BATCH: usize = 256;
+/// Most blocks of the ring read in one go before the thread checks its stop request again.
+const BATCH_BLOCKS: usize = 4;
 
 /// Why a live capture could not start, or ended early.
 #[derive(Debug, Error)]
@@ -66,6 +73,8 @@ pub enum LiveError {
     ThreadPanicked(String),
     #[error("{0}")]
     Privilege(#[from] PrivilegeError),
+    #[error("{0}")]
+    Filter(#[from] CaptureFilterError),
 }
 
 impl LiveError {
@@ -120,12 +129,16 @@ impl LivePacket {
     }
 }
 
-/// Counters of a finished capture.
+/// Counters of a finished capture, as tcpdump prints them at its end.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CaptureStats {
     /// Packets kept (after dropping loopback's duplicates).
     pub captured: u64,
-    /// Packets the kernel dropped because the receive buffer was full (`tp_drops`).
+    /// Packets the kernel let through the capture filter (`tp_packets`, tcpdump's "received
+    /// by filter"), dropped ones and loopback's duplicates included. Without a filter, every
+    /// packet the socket saw.
+    pub received: u64,
+    /// Packets the kernel dropped because the ring was full (`tp_drops`).
     pub dropped: u64,
 }
 
@@ -150,7 +163,13 @@ impl LiveCapture {
     /// calling thread: it belongs to this thread's network namespace, and every packet from
     /// now on is queued for [`start`](Self::start).
     pub fn open(interface: &str) -> Result<Self, LiveError> {
-        let socket = PacketSocket::open(interface)?;
+        Self::open_filtered(interface, None)
+    }
+
+    /// [`open`](Self::open), keeping only the packets that match `filter`, a capture filter in
+    /// tcpdump's syntax (`udp port 53`), which the kernel runs. Compiling it needs libpcap.
+    pub fn open_filtered(interface: &str, filter: Option<&str>) -> Result<Self, LiveError> {
+        let socket = PacketSocket::open(interface, filter)?;
         // The first socket to ask for timestamps turns the kernel's receive stamping on, and
         // that takes effect a moment later (a deferred static key): packets before it are
         // stamped when read, later than packets after it, and a SYN would seem to follow its
@@ -193,6 +212,7 @@ impl LiveCapture {
     fn spawn(self, limits: Limits, sink: Sink) -> Result<CaptureHandle, LiveError> {
         let stop_at = Arc::new(AtomicI64::new(RUNNING));
         let dropped = Arc::new(AtomicU64::new(0));
+        let received = Arc::new(AtomicU64::new(0));
         let interface = self.interface.clone();
         let reader = Reader {
             socket: self.socket,
@@ -203,6 +223,7 @@ impl LiveCapture {
             sink,
             captured: 0,
             dropped: Arc::clone(&dropped),
+            received: Arc::clone(&received),
         };
         let thread = thread::Builder::new()
             .name(format!("capture {interface}"))
@@ -213,7 +234,7 @@ impl LiveCapture {
                 Err(error) => Captured { error: Some(error.into()), ..Captured::default() },
             })
             .map_err(|source| LiveError::os(&interface, "starting the reading thread", source))?;
-        Ok(CaptureHandle { stop_at, dropped, thread: Some(thread), interface })
+        Ok(CaptureHandle { stop_at, dropped, received, thread: Some(thread), interface })
     }
 }
 
@@ -226,6 +247,8 @@ pub struct CaptureHandle {
     stop_at: Arc<AtomicI64>,
     /// Packets the kernel has dropped so far, updated every poll interval.
     dropped: Arc<AtomicU64>,
+    /// Packets the kernel has let through the filter so far, updated every poll interval.
+    received: Arc<AtomicU64>,
     thread: Option<JoinHandle<Captured>>,
     interface: String,
 }
@@ -236,9 +259,14 @@ impl CaptureHandle {
         self.thread.as_ref().is_none_or(JoinHandle::is_finished)
     }
 
-    /// Packets the kernel has dropped so far because the receive buffer was full.
+    /// Packets the kernel has dropped so far because the ring was full.
     pub fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
+    }
+
+    /// Packets the kernel has let through the capture filter so far.
+    pub fn received(&self) -> u64 {
+        self.received.load(Ordering::Relaxed)
     }
 
     /// Stops the capture and returns everything captured up to now, including the packets
@@ -293,6 +321,8 @@ struct Reader {
     captured: u64,
     /// Packets the kernel dropped so far, shared with the [`CaptureHandle`].
     dropped: Arc<AtomicU64>,
+    /// Packets the kernel let through the filter so far, shared likewise.
+    received: Arc<AtomicU64>,
 }
 
 impl Reader {
@@ -303,11 +333,12 @@ impl Reader {
             .map(|source| LiveError::os(&self.interface, "reading a packet", source));
         self.count_drops();
         let dropped = self.dropped.load(Ordering::Relaxed);
+        let received = self.received.load(Ordering::Relaxed);
         let packets = match self.sink {
             Sink::Keep(packets) => packets,
             Sink::Stream(_) => Vec::new(),
         };
-        Captured { packets, stats: CaptureStats { captured: self.captured, dropped }, error }
+        Captured { packets, stats: CaptureStats { captured: self.captured, received, dropped }, error }
     }
 
     fn read_until_stopped(&mut self) -> io::Result<()> {
@@ -329,23 +360,34 @@ impl Reader {
         }
     }
 
-    /// Adds the kernel's drops since the last look to the shared counter. The kernel resets
-    /// its counter on each read, so every drop is counted once.
+    /// Adds the kernel's counts since the last look to the shared counters. The kernel
+    /// resets its counters on each read, so every packet is counted once.
     fn count_drops(&self) {
-        // Reading the counter cannot fail on a socket that was just read from; were it to,
-        // reporting no drops is the least wrong answer.
-        let dropped = self.socket.take_drops().unwrap_or(0);
-        self.dropped.fetch_add(dropped, Ordering::Relaxed);
+        // Reading the counters cannot fail on a socket that was just read from; were it to,
+        // reporting nothing is the least wrong answer.
+        let counts = self.socket.take_counts().unwrap_or_default();
+        self.dropped.fetch_add(counts.dropped, Ordering::Relaxed);
+        self.received.fetch_add(counts.received, Ordering::Relaxed);
     }
 
-    /// Reads what is queued, up to [`BATCH`] packets.
+    /// The packets of the ring's next block, with each one's stamp and whether it is kept;
+    /// `None` when the kernel has handed over no block. The block goes back to the kernel
+    /// here, its packets copied out.
+    fn next_block(&mut self) -> Option<Vec<(i64, Option<LivePacket>)>> {
+        let block = self.socket.next_block()?;
+        Some(block.packets().map(|packet| (packet.ts_ns, wanted(packet))).collect())
+    }
+
+    /// Reads what the ring holds, up to [`BATCH_BLOCKS`] blocks.
     fn read_batch(&mut self) -> io::Result<Flow> {
-        for _ in 0..BATCH {
-            let Some(packet) = self.socket.recv()? else { return Ok(Flow::Continue) };
-            if let Some(packet) = wanted(packet)
-                && self.keep(packet) == Flow::Stop
-            {
-                return Ok(Flow::Stop);
+        for _ in 0..BATCH_BLOCKS {
+            let Some(packets) = self.next_block() else { return Ok(Flow::Continue) };
+            for (_, packet) in packets {
+                if let Some(packet) = packet
+                    && self.keep(packet) == Flow::Stop
+                {
+                    return Ok(Flow::Stop);
+                }
             }
         }
         Ok(Flow::Continue)
@@ -362,19 +404,21 @@ impl Reader {
         let settle_ns = i64::try_from(SETTLE.as_nanos()).unwrap_or(i64::MAX);
         let last_stamp = stop_at.saturating_add(settle_ns);
         loop {
-            let Some(packet) = self.socket.recv()? else {
+            let Some(packets) = self.next_block() else {
                 if self.socket.wait_readable(SETTLE)? {
                     continue;
                 }
                 return Ok(());
             };
-            if packet.ts_ns > last_stamp {
-                return Ok(());
-            }
-            if let Some(packet) = wanted(packet)
-                && self.keep(packet) == Flow::Stop
-            {
-                return Ok(());
+            for (ts_ns, packet) in packets {
+                if ts_ns > last_stamp {
+                    return Ok(());
+                }
+                if let Some(packet) = packet
+                    && self.keep(packet) == Flow::Stop
+                {
+                    return Ok(());
+                }
             }
         }
     }
@@ -398,10 +442,14 @@ impl Reader {
 
 /// The packet to keep, or `None` for loopback's copy of a packet as sent.
 fn wanted(received: Received<'_>) -> Option<LivePacket> {
-    (!received.loopback_echo).then(|| LivePacket {
+    if received.loopback_echo {
+        return None;
+    }
+    let header = received.cooked_header.as_ref().map_or(&[][..], |header| &header[..]);
+    Some(LivePacket {
         ts_ns: received.ts_ns,
         orig_len: received.orig_len,
-        data: received.data.to_vec(),
+        data: [header, received.data].concat(),
     })
 }
 
@@ -451,12 +499,24 @@ mod tests {
     #[test]
     fn a_loopback_echo_is_not_kept() {
         let data = [1, 2, 3];
-        let echo = Received { ts_ns: 5, orig_len: 3, data: &data, loopback_echo: true };
+        let echo = Received { ts_ns: 5, orig_len: 3, cooked_header: None, data: &data, loopback_echo: true };
         assert_eq!(wanted(echo), None);
-        let received = Received { ts_ns: 6, orig_len: 9, data: &data, loopback_echo: false };
+        let received =
+            Received { ts_ns: 6, orig_len: 9, cooked_header: None, data: &data, loopback_echo: false };
         let packet = wanted(received).expect("kept");
         assert_eq!(packet, LivePacket { ts_ns: 6, orig_len: 9, data: data.to_vec() });
         let frame = packet.frame(3, LinkType::Ethernet);
         assert_eq!((frame.number, frame.ts_ns, frame.orig_len, frame.data), (3, 6, 9, data.as_slice()));
+        // A cooked socket's packet gets its header in front.
+        let cooked = Received {
+            ts_ns: 7,
+            orig_len: 19,
+            cooked_header: Some([9; 16]),
+            data: &data,
+            loopback_echo: false,
+        };
+        let packet = wanted(cooked).expect("kept");
+        assert_eq!(&packet.data[..16], &[9; 16]);
+        assert_eq!(&packet.data[16..], &data);
     }
 }

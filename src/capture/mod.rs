@@ -7,6 +7,7 @@
 //! `dissect`'s job.
 
 mod file;
+mod filter;
 mod keylog_follow;
 mod linktype;
 mod live;
@@ -16,6 +17,7 @@ mod spill;
 mod write;
 
 pub use file::{CaptureFile, Format, Frames, OpenError, ReadError, Secrets, SecretsKind};
+pub use filter::{BpfInstruction, BpfProgram, CaptureFilterError, compile as compile_filter};
 pub use keylog_follow::{KeyLogFollower, Polled};
 pub use linktype::LinkType;
 pub use live::{

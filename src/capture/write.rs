@@ -145,6 +145,11 @@ impl<W: Write> PcapngWriter<W> {
         self.block(block_type::ENHANCED_PACKET, &head, data)
     }
 
+    /// Passes everything written so far on to the output (a pipe's reader sees it now).
+    pub fn flush(&mut self) -> Result<(), WriteError> {
+        Ok(self.out.flush()?)
+    }
+
     /// Flushes everything written and gives the output back.
     pub fn finish(mut self) -> Result<W, WriteError> {
         self.out.flush()?;

@@ -28,6 +28,13 @@ pub fn run(args: &DemoArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
     let variants = variants(&args.variant)?;
     let config = args.link.config(DEMO_RTT)?;
     super::generate::check_drop(config.as_ref(), &variants)?;
+    // Before any traffic: a path that cannot be written is said now, not after the run. Without
+    // CAP_NET_RAW the demo shows its bundled capture and writes nothing, so the path is moot.
+    if let Err(error) = super::capture::check_output(&args.output, "-w")
+        && holds_net_raw()
+    {
+        return Err(error);
+    }
     let keylog = KeyLog::new();
     // Why there is no link when one was asked for: shown in the UI as well as said here.
     let mut no_link = None;
@@ -230,4 +237,18 @@ fn browse(
         View::Compare,
         note,
     )
+}
+
+/// The capability's number (linux/capability.h).
+const CAP_NET_RAW: u32 = 13;
+
+/// Whether this process holds CAP_NET_RAW (bit 13 of `CapEff` in /proc/self/status), which
+/// capturing on loopback needs.
+fn holds_net_raw() -> bool {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else { return true };
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("CapEff:"))
+        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+        .is_none_or(|mask| mask & (1 << CAP_NET_RAW) != 0)
 }

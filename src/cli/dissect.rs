@@ -19,6 +19,7 @@ use crate::track::{Scratch, Tracker};
 const OUTPUT_BUFFER: usize = 1 << 16;
 
 pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
+    super::capture::check_count(args.count)?;
     let format = match (args.format, args.fields.is_empty()) {
         (Some(format), _) => format,
         (None, false) => OutputFormat::Fields,

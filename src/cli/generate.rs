@@ -97,6 +97,11 @@ pub fn run(args: &GenArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
             output.display()
         )));
     }
+    // Before any traffic: a path that cannot be written is said now, not after the run.
+    super::capture::check_output(&args.keylog, "--keylog")?;
+    if let Some(output) = &args.output {
+        super::capture::check_output(output, "-w")?;
+    }
     // Each secret reaches the file as it is logged, after what the file already holds.
     let keylog = KeyLog::appending_to(&args.keylog);
     let rounds: Vec<Variant> = (0..args.count.max(1)).flat_map(|_| variants.iter().copied()).collect();

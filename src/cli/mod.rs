@@ -9,6 +9,7 @@ mod dissect;
 mod followed;
 mod generate;
 mod link_probe;
+mod live_text;
 mod timeline;
 mod tui;
 
@@ -50,7 +51,8 @@ pub struct Cli {
 pub enum Command {
     /// Open a capture in the terminal UI (the same as `rttscope FILE`).
     Open(OpenArgs),
-    /// Capture live traffic into the terminal UI, following new packets as they arrive.
+    /// Capture live traffic into the terminal UI, following new packets as they arrive; into
+    /// a pipe or a file, print a line per packet as `dissect` does (as `tshark -i` does).
     Live(LiveArgs),
     /// Play a capture into the terminal UI at its recorded pace, so a handshake unfolds.
     Replay(ReplayArgs),
@@ -98,8 +100,9 @@ pub struct LiveArgs {
     #[arg(short = 'i', long, default_value = "lo", value_name = "IFACE")]
     pub interface: String,
 
-    /// Also write every captured packet to this pcapng file. It is opened before rttscope
-    /// drops its privileges (so as root, under sudo too), then written by the dropped user.
+    /// Also write every captured packet to this pcapng file (checked before capturing starts).
+    /// It is opened before rttscope drops its privileges (so as root, under sudo too), then
+    /// written by the dropped user.
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub output: Option<PathBuf>,
 
@@ -108,6 +111,28 @@ pub struct LiveArgs {
     /// its lines go into the -w file before the packets captured after them.
     #[arg(long, value_name = "FILE")]
     pub keylog: Option<PathBuf>,
+
+    /// A capture filter in tcpdump's syntax (`tcp port 443`), run by the kernel; needs
+    /// libpcap (libpcap0.8), loaded only when -f is given.
+    #[arg(short = 'f', long = "capture-filter", value_name = "FILTER")]
+    pub capture_filter: Option<String>,
+
+    /// Stop after this many packets have been captured.
+    #[arg(short = 'c', long, value_name = "N")]
+    pub count: Option<u64>,
+
+    /// Text output only (standard output not a terminal): print only the packets that match
+    /// this display filter, as `dissect -Y` does.
+    #[arg(short = 'Y', long = "filter", value_name = "FILTER")]
+    pub filter: Option<String>,
+
+    /// Text output only: the format, as `dissect -T`; giving -e selects `fields`.
+    #[arg(short = 'T', long, value_enum)]
+    pub format: Option<OutputFormat>,
+
+    /// Text output only: a field to print with -T fields; repeat for more columns.
+    #[arg(short = 'e', long = "field", value_name = "FIELD")]
+    pub fields: Vec<String>,
 
     #[command(flatten)]
     pub privilege: NoDropArgs,

@@ -1,8 +1,7 @@
 //! `rttscope FILE`, `open`, `live` and `replay`: check the input, then hand it to the terminal
 //! UI. Everything that can fail on bad input fails here, on one line, before the UI starts.
 
-use std::fs::File;
-use std::io::{BufWriter, IsTerminal};
+use std::io::IsTerminal;
 use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
@@ -10,13 +9,12 @@ use std::sync::{Arc, Mutex, Weak};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use super::capture::{create, write};
+use super::capture::{check_capture_filter, check_output, counts, create, limits, shown, write};
 use super::dissect::load_key_log;
 use super::followed::FollowedKeyLog;
+use super::live_text::{self, TextCapture, TextOutput};
 use super::{CliError, LiveArgs, OpenArgs, Outcome, ReplayArgs};
-use crate::capture::{
-    CaptureFile, CaptureHandle, Limits, LinkType, LiveCapture, LivePacket, PcapngWriter, SecretsKind,
-};
+use crate::capture::{CaptureFile, CaptureHandle, LinkType, LiveCapture, LivePacket, SecretsKind};
 use crate::dispatch::Dispatch;
 use crate::track::keylog::KeyLog;
 use crate::tui::app::{Mode, View};
@@ -208,27 +206,56 @@ impl LiveCounters {
     }
 }
 
-/// `rttscope live [-i IFACE] [-w OUT] [--keylog K]`.
+/// `rttscope live [-i IFACE] [-f FILTER] [-c N] [-w OUT] [--keylog K]`: the terminal UI, or
+/// a line per packet when standard output is not a terminal.
 pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
     args.privilege.apply();
     let dispatch = args.decode_as.dispatch()?;
-    set_memory_limit(args.memory.limit()?);
+    let memory_limit = args.memory.limit()?;
+    let limits = limits(args.count, None)?;
+    if let Some(path) = &args.output {
+        check_output(path, "-w")?;
+    }
+    if let Some(expression) = &args.capture_filter {
+        check_capture_filter(expression)?;
+    }
+    let text_output = match interactive() {
+        false if args.output.as_deref().is_some_and(|path| path.as_os_str() == "-") => {
+            return Err(CliError::Usage(
+                "live -w - would mix pcapng into its text output on standard output; for pcapng \
+                 into a pipe use `rttscope capture -w -`"
+                    .into(),
+            ));
+        }
+        false => Some(TextOutput::new(args)?),
+        true if args.filter.is_some() || args.format.is_some() || !args.fields.is_empty() => {
+            return Err(CliError::Usage(
+                "-Y, -T and -e shape live's text output, printed when standard output is not a \
+                 terminal (`rttscope live ... | cat`); the terminal UI filters with its / key"
+                    .into(),
+            ));
+        }
+        true => None,
+    };
     // Followed while the capture runs: its lines go to the trackers, through the store, and
     // to the -w file, before the packets captured after them.
     let (mut followed, waiting) = match args.keylog.as_deref().map(FollowedKeyLog::start) {
         Some((followed, waiting)) => (Some(followed), waiting),
         None => (None, None),
     };
-    let keylog = if followed.is_some() { KeyLog::followed() } else { KeyLog::new() };
     // The socket before the terminal: a missing privilege or interface is the news.
-    let capture = LiveCapture::open(&args.interface)?;
-    if !interactive() {
-        return Err(not_a_terminal());
+    let capture = LiveCapture::open_filtered(&args.interface, args.capture_filter.as_deref())?;
+    if let Some(output) = text_output {
+        let setup =
+            TextCapture { output, limits, followed, dispatch, memory_limit, file: args.output.as_deref() };
+        return live_text::run(capture, setup);
     }
+    set_memory_limit(memory_limit);
+    let keylog = if followed.is_some() { KeyLog::followed() } else { KeyLog::new() };
     let linktype = capture.linktype();
     let output = match &args.output {
         Some(path) => {
-            let write_error = |source| CliError::WriteCapture { path: path.display().to_string(), source };
+            let write_error = |source| CliError::WriteCapture { path: shown(path), source };
             let mut writer = create(path, followed.is_some()).map_err(write_error)?;
             let interface = writer
                 .add_interface(capture.interface(), linktype, capture.snaplen())
@@ -246,7 +273,7 @@ pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
     let title = format!("live on {}", capture.interface());
     let interface = capture.interface().to_owned();
     let (sender, packets) = mpsc::channel();
-    let handle = capture.start_streaming(Limits::default(), sender)?;
+    let handle = capture.start_streaming(limits, sender)?;
     let store = Arc::new(Store::new());
     // Said once, and true all along (the status bar keeps its newest note in sight). What the
     // key log holds already is taken by the forwarder before it passes on any packet.
@@ -273,27 +300,22 @@ pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
         view: View::Packets,
         counters: Some(Box::new(Arc::clone(&counters))),
     };
-    let shown = tui::run(session);
+    let drawn = tui::run(session);
     // Stop the capture, then let the forwarder write what is still on its way.
     let stopped =
         counters.capture.lock().ok().and_then(|mut capture| capture.take()).map(CaptureHandle::stop);
     let written = forwarder.join().unwrap_or_else(|_| Err("the writing thread failed".into()));
-    shown.map_err(|error| CliError::Usage(format!("the terminal UI failed: {error}")))?;
+    drawn.map_err(|error| CliError::Usage(format!("the terminal UI failed: {error}")))?;
     if let Some(path) = &args.output {
-        written.map_err(|error| {
-            CliError::Usage(format!("cannot write the capture {}: {error}", path.display()))
-        })?;
-        let (captured, dropped) =
-            stopped.map_or((0, 0), |captured| (captured.stats.captured, captured.stats.dropped));
-        eprintln!(
-            "rttscope: {captured} packets captured, {dropped} dropped by the kernel, written to {}",
-            path.display()
-        );
+        written
+            .map_err(|error| CliError::Usage(format!("cannot write the capture {}: {error}", shown(path))))?;
+        let stats = stopped.map(|captured| captured.stats).unwrap_or_default();
+        eprintln!("rttscope: {}, written to {}", counts(stats), shown(path));
     }
     Ok(Outcome::Complete)
 }
 
-type Output = Option<(PcapngWriter<BufWriter<File>>, u32)>;
+type Output = Option<(super::capture::Writer, u32)>;
 
 /// How long the forwarder waits for a packet before it looks at a followed key log anyway.
 const KEYLOG_IDLE_POLL: Duration = Duration::from_millis(100);

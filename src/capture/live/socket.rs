@@ -2,32 +2,32 @@
 //!
 //! libc is used directly rather than pnet's datalink channel because a capture needs what that
 //! channel hides: each packet's direction (`sll_pkttype`, to drop loopback's outgoing copy),
-//! the kernel's nanosecond timestamp (`SO_TIMESTAMPNS`) and its drop counter
-//! (`PACKET_STATISTICS`). Every call is made on the thread that opens the socket, so the socket
-//! belongs to that thread's network namespace.
+//! the kernel's nanosecond timestamp, its counters (`PACKET_STATISTICS`), a capture filter
+//! (`SO_ATTACH_FILTER`) and a receive ring ([`ring`](super::ring)). The socket is opened on
+//! the calling thread, so it belongs to that thread's network namespace.
 //!
-//! Invariant: a received packet never holds more than [`SNAPLEN`] bytes, link header included.
+//! Invariants: a received packet never holds more than [`SNAPLEN`] bytes, link header
+//! included; the filter and the ring are in place before the socket is bound, so no packet
+//! is ever queued unfiltered or outside the ring.
 
 use std::ffi::{CStr, CString};
 use std::io;
-use std::mem::{self, MaybeUninit};
+use std::mem;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use libc::{c_int, c_void, socklen_t};
 
 use super::LiveError;
+use super::ring::{Block, Ring, RingPacket};
 use crate::capture::LinkType;
-use crate::sys::{received_at, set_option};
+use crate::capture::filter::{self, BpfProgram};
+use crate::sys::set_option;
 
 /// Most bytes kept of one packet, link header included: tcpdump's default snapshot length,
 /// and the largest record the crate's readers accept. A packet longer than this (a 64 KiB
 /// GSO segment on loopback is the usual one) keeps its first bytes and its length on the wire.
 pub const SNAPLEN: u32 = 262_144;
-
-/// Kernel receive buffer asked for: room for a burst of a few thousand packets while the
-/// reading thread is busy, before the kernel starts dropping.
-const RECEIVE_BUFFER: c_int = 8 << 20;
 
 /// The Linux cooked (SLL v1) header put in front of packets of interfaces whose own link
 /// header rttscope cannot describe.
@@ -86,28 +86,41 @@ impl Framing {
     }
 }
 
-/// One packet as the kernel handed it over, borrowed from the socket's buffer.
+/// One packet as the kernel handed it over, borrowed from the ring.
 pub(super) struct Received<'a> {
     pub ts_ns: i64,
     pub orig_len: u32,
+    /// The Linux cooked header to put before `data`, for a socket that reads cooked.
+    pub cooked_header: Option<[u8; SLL_HEADER_LEN]>,
+    /// The bytes kept, at most [`SNAPLEN`] with the cooked header.
     pub data: &'a [u8],
     /// The kernel's copy of a packet this host sent (`PACKET_OUTGOING`) on a loopback device,
     /// which also shows the same packet again as received.
     pub loopback_echo: bool,
 }
 
-/// A bound packet socket and its receive buffer.
+/// A bound packet socket and its receive ring.
 pub(super) struct PacketSocket {
+    /// Declared before `fd`: unmapped before the socket is closed.
+    ring: Ring,
     fd: OwnedFd,
     framing: Framing,
-    buffer: Vec<u8>,
+}
+
+/// Counters the kernel keeps for a packet socket since they were last read.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(super) struct KernelCounts {
+    /// Packets that passed the filter (`tp_packets`), dropped ones included.
+    pub received: u64,
+    /// Packets that passed the filter but found no room in the ring (`tp_drops`).
+    pub dropped: u64,
 }
 
 impl PacketSocket {
     /// Opens a packet socket bound to `interface` (or to every interface for [`ANY`]), with
-    /// nanosecond timestamps and a large receive buffer. Packets are queued from the moment
-    /// this returns.
-    pub(super) fn open(interface: &str) -> Result<Self, LiveError> {
+    /// nanosecond timestamps, a receive ring, and the capture filter `filter` (tcpdump's
+    /// syntax) if one is given. Packets are queued from the moment this returns.
+    pub(super) fn open(interface: &str, filter: Option<&str>) -> Result<Self, LiveError> {
         let os_error = |step| move |source| LiveError::os(interface, step, source);
         let index = interface_index(interface)?;
         // Protocol 0 receives nothing until `bind` names the protocol and the interface, so no
@@ -125,13 +138,19 @@ impl PacketSocket {
             libc::SOCK_RAW => probe,
             other => new_socket(other, interface)?,
         };
+        // The ring stamps each packet with the time the kernel received it, once any socket has
+        // asked for receive timestamps; this one does.
         set_option(&fd, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1)
             .map_err(os_error("enabling nanosecond timestamps"))?;
-        // SO_RCVBUFFORCE passes the rmem_max limit but needs CAP_NET_ADMIN; without it the
-        // kernel caps SO_RCVBUF at rmem_max, which still beats its default.
-        set_option(&fd, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, RECEIVE_BUFFER)
-            .or_else(|_| set_option(&fd, libc::SOL_SOCKET, libc::SO_RCVBUF, RECEIVE_BUFFER))
-            .map_err(os_error("enlarging the receive buffer"))?;
+        if let Some(expression) = filter {
+            let program = filter::compile(expression, framing.linktype(), SNAPLEN)?;
+            let program = match framing {
+                Framing::Cooked => program.for_cooked_socket(expression)?,
+                Framing::AsIs(_) => program,
+            };
+            attach_filter(&fd, &program).map_err(os_error("attaching the capture filter"))?;
+        }
+        let ring = Ring::new(&fd).map_err(os_error("setting up the receive ring"))?;
         bind(&fd, index).map_err(os_error("binding to the interface"))?;
         match pending_error(&fd) {
             Ok(None) => {}
@@ -140,16 +159,19 @@ impl PacketSocket {
             }
             Ok(Some(error)) | Err(error) => return Err(os_error("binding to the interface")(error)),
         }
-        Ok(Self { fd, framing, buffer: vec![0; SNAPLEN as usize] })
+        Ok(Self { ring, fd, framing })
     }
 
     pub(super) fn linktype(&self) -> LinkType {
         self.framing.linktype()
     }
 
-    /// Waits up to `timeout` for a packet to read; `false` when none came (or a signal
-    /// interrupted the wait, which the caller treats alike).
+    /// Waits up to `timeout` for a block of packets to read; `false` when none came (or a
+    /// signal interrupted the wait, which the caller treats alike).
     pub(super) fn wait_readable(&self, timeout: Duration) -> io::Result<bool> {
+        if self.ring.ready() {
+            return Ok(true);
+        }
         let mut poll = libc::pollfd { fd: self.fd.as_raw_fd(), events: libc::POLLIN, revents: 0 };
         let millis = c_int::try_from(timeout.as_millis()).unwrap_or(c_int::MAX);
         // SAFETY: `poll` points to one valid pollfd, and the count says one.
@@ -159,64 +181,29 @@ impl PacketSocket {
                 error if error.kind() == io::ErrorKind::Interrupted => Ok(false),
                 error => Err(error),
             },
-            0 => Ok(false),
-            _ => Ok(true),
+            // An error the kernel set on the socket (the interface went away or down) ends
+            // the capture, rather than waking every poll.
+            _ if poll.revents & (libc::POLLERR | libc::POLLNVAL) != 0 => match pending_error(&self.fd)? {
+                Some(error) => Err(error),
+                None => Ok(self.ring.ready()),
+            },
+            _ => Ok(self.ring.ready()),
         }
     }
 
-    /// Reads the next queued packet without waiting; `None` when the queue is empty.
-    pub(super) fn recv(&mut self) -> io::Result<Option<Received<'_>>> {
-        let header_len = self.framing.header_len();
-        let mut from = MaybeUninit::<libc::sockaddr_ll>::zeroed();
-        // Room for one SCM_TIMESTAMPNS message, in u64s so the headers in it are aligned.
-        let mut control = [0u64; 8];
-        let body = &mut self.buffer[header_len..];
-        let mut iov = libc::iovec { iov_base: body.as_mut_ptr().cast::<c_void>(), iov_len: body.len() };
-        // SAFETY: msghdr is plain data, for which all zeroes is a valid value.
-        let mut message: libc::msghdr = unsafe { mem::zeroed() };
-        message.msg_name = from.as_mut_ptr().cast::<c_void>();
-        message.msg_namelen = mem::size_of::<libc::sockaddr_ll>() as socklen_t;
-        message.msg_iov = &mut iov;
-        message.msg_iovlen = 1;
-        message.msg_control = control.as_mut_ptr().cast::<c_void>();
-        message.msg_controllen = mem::size_of_val(&control) as _;
-        // MSG_TRUNC makes the result the packet's full length even when the buffer is shorter.
-        let flags = libc::MSG_DONTWAIT | libc::MSG_TRUNC;
-        let length = loop {
-            // SAFETY: every pointer in `message` points to a live buffer of the length stated
-            // beside it, all of which outlive the call.
-            let length = unsafe { libc::recvmsg(self.fd.as_raw_fd(), &mut message, flags) };
-            match usize::try_from(length) {
-                Ok(length) => break length,
-                Err(_) => match io::Error::last_os_error() {
-                    error if error.kind() == io::ErrorKind::WouldBlock => return Ok(None),
-                    error if error.kind() == io::ErrorKind::Interrupted => continue,
-                    error => return Err(error),
-                },
-            }
-        };
-        // SAFETY: started zeroed, so valid whatever recvmsg wrote into it.
-        let from = unsafe { from.assume_init() };
-        let ts_ns = received_at(&message).unwrap_or_else(now_ns);
-        let captured = length.min(body.len());
-        if header_len > 0 {
-            self.buffer[..header_len].copy_from_slice(&cooked_header(&from));
-        }
-        Ok(Some(Received {
-            ts_ns,
-            orig_len: u32::try_from(length + header_len).unwrap_or(u32::MAX),
-            data: &self.buffer[..header_len + captured],
-            loopback_echo: from.sll_pkttype == libc::PACKET_OUTGOING
-                && from.sll_hatype == libc::ARPHRD_LOOPBACK,
-        }))
+    /// The oldest block of packets the kernel has handed over, without waiting; `None` when
+    /// there is none yet. The block goes back to the kernel when the result is dropped.
+    pub(super) fn next_block(&mut self) -> Option<ReceivedBlock<'_>> {
+        let framing = self.framing;
+        self.ring.next_block().map(|block| ReceivedBlock { block, framing })
     }
 
-    /// Packets the kernel dropped for want of room in the receive buffer since the last call
-    /// (reading the counter resets it).
-    pub(super) fn take_drops(&self) -> io::Result<u64> {
-        let mut stats = libc::tpacket_stats { tp_packets: 0, tp_drops: 0 };
+    /// The kernel's counters since the last call (reading them resets them).
+    pub(super) fn take_counts(&self) -> io::Result<KernelCounts> {
+        let mut stats = libc::tpacket_stats_v3 { tp_packets: 0, tp_drops: 0, tp_freeze_q_cnt: 0 };
         let mut length = mem::size_of_val(&stats) as socklen_t;
-        // SAFETY: `stats` is a writable tpacket_stats and `length` its size.
+        // SAFETY: `stats` is a writable tpacket_stats_v3 (what a TPACKET_V3 socket fills) and
+        // `length` its size.
         let result = unsafe {
             libc::getsockopt(
                 self.fd.as_raw_fd(),
@@ -229,8 +216,58 @@ impl PacketSocket {
         if result != 0 {
             return Err(io::Error::last_os_error());
         }
-        Ok(u64::from(stats.tp_drops))
+        Ok(KernelCounts { received: u64::from(stats.tp_packets), dropped: u64::from(stats.tp_drops) })
     }
+}
+
+/// A block of the ring, read as packets of this socket's framing.
+pub(super) struct ReceivedBlock<'r> {
+    block: Block<'r>,
+    framing: Framing,
+}
+
+impl ReceivedBlock<'_> {
+    /// The block's packets, in arrival order.
+    pub(super) fn packets(&self) -> impl Iterator<Item = Received<'_>> {
+        let framing = self.framing;
+        self.block.packets().map(move |packet| received(framing, packet))
+    }
+}
+
+/// A packet of the ring as rttscope keeps it: cooked header added where the socket reads
+/// cooked, cut to [`SNAPLEN`].
+fn received(framing: Framing, packet: RingPacket<'_>) -> Received<'_> {
+    let header_len = framing.header_len();
+    let kept = packet.data.len().min(SNAPLEN as usize - header_len);
+    Received {
+        ts_ns: packet.ts_ns,
+        orig_len: u32::try_from(packet.len as usize + header_len).unwrap_or(u32::MAX),
+        cooked_header: (header_len > 0).then(|| cooked_header(&packet.from)),
+        data: &packet.data[..kept],
+        loopback_echo: packet.from.sll_pkttype == libc::PACKET_OUTGOING
+            && packet.from.sll_hatype == libc::ARPHRD_LOOPBACK,
+    }
+}
+
+/// Attaches a classic BPF program: the kernel runs it on each packet before the ring.
+fn attach_filter(fd: &OwnedFd, program: &BpfProgram) -> io::Result<()> {
+    let mut instructions: Vec<libc::sock_filter> =
+        program.instructions().iter().copied().map(libc::sock_filter::from).collect();
+    let len = u16::try_from(instructions.len())
+        .map_err(|_| io::Error::other("the compiled filter is longer than the kernel takes"))?;
+    let program = libc::sock_fprog { len, filter: instructions.as_mut_ptr() };
+    // SAFETY: `program` points to `len` instructions that outlive the call, and the length
+    // says it is a sock_fprog; the kernel copies the program.
+    let result = unsafe {
+        libc::setsockopt(
+            fd.as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_ATTACH_FILTER,
+            (&raw const program).cast::<c_void>(),
+            mem::size_of::<libc::sock_fprog>() as socklen_t,
+        )
+    };
+    if result == 0 { Ok(()) } else { Err(io::Error::last_os_error()) }
 }
 
 /// The current time in nanoseconds since the Unix epoch, on the clock the kernel stamps
