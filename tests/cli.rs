@@ -83,7 +83,7 @@ fn a_bad_decode_as_is_refused_by_every_reader_before_any_packet() {
 
 #[test]
 fn json_output_follows_the_documented_schema() {
-    let output = rttscope(&["dissect", &capture("veth-basic.pcap"), "--format", "json", "-c", "40"]);
+    let output = rttscope(&["dissect", &capture("veth-basic.pcap"), "--format", "jsonl", "-c", "40"]);
     assert!(output.status.success());
     let lines: Vec<String> = stdout(&output).lines().map(str::to_owned).collect();
     assert_eq!(lines.len(), 40);

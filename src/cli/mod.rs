@@ -28,20 +28,33 @@ use crate::filter::FilterError;
     name = "rttscope",
     version,
     about = "See what happens on the wire: dissect packet captures layer by layer on the OSI model, as tshark does, only faster.",
-    args_conflicts_with_subcommands = true
+    args_conflicts_with_subcommands = true,
+    disable_version_flag = true
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// A capture to show (pcap or pcapng, optionally gzip-compressed).
-    pub file: Option<PathBuf>,
+    /// Print the version (-v, as tshark's; -V is tshark's packet tree).
+    #[arg(short = 'v', long = "version", action = clap::ArgAction::Version)]
+    pub version: Option<bool>,
 
-    #[command(flatten)]
-    pub decode_as: DecodeAsArgs,
+    /// Capture live on this interface, as tshark's -i does (the terminal UI; see `live`).
+    #[arg(short = 'i', long = "interface", value_name = "IFACE")]
+    pub interface: Option<String>,
 
+    /// A capture filter for -i, as tshark's -f (e.g. 'tcp port 443').
+    #[arg(short = 'f', value_name = "CAPTURE FILTER", requires = "interface")]
+    pub capture_filter: Option<String>,
+
+    /// With -i, also write every captured packet to this pcapng file.
+    #[arg(short = 'w', value_name = "FILE", requires = "interface")]
+    pub write: Option<PathBuf>,
+
+    /// Without a subcommand, FILE opens the terminal UI when the output is a terminal and no
+    /// other flag below is given; -r or any of tshark's output flags dissect it as `dissect`.
     #[command(flatten)]
-    pub memory: MemoryArgs,
+    pub dissect: DissectArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -330,16 +343,27 @@ pub struct TimelineArgs {
 pub enum OutputFormat {
     /// One line per packet, like tshark's default output.
     Text,
-    /// One JSON object per line and packet, with every layer and field.
-    Json,
-    /// Tab-separated values of the -e fields, like `tshark -T fields`.
+    /// The values of the -e fields, like `tshark -T fields` (tab-separated; see -E).
     Fields,
+    /// tshark's JSON: an array of `{"_index", "_type", "_score", "_source": {"layers": {...}}}`
+    /// with every field's value as a string.
+    Json,
+    /// tshark's Elasticsearch bulk format: an index line and a document line per packet.
+    Ek,
+    /// rttscope's own JSON: one object per line and packet, with every layer, field and byte
+    /// range (DESIGN section 5).
+    Jsonl,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct DissectArgs {
     /// The capture file (pcap or pcapng, plain or gzip); `-` reads standard input.
-    pub file: PathBuf,
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    /// The capture file, as tshark's -r names it (the same as FILE).
+    #[arg(short = 'r', long = "read-file", value_name = "FILE", conflicts_with = "file")]
+    pub read_file: Option<PathBuf>,
 
     /// Show only packets that match this display filter, e.g. "tcp.port == 443 && !icmp".
     #[arg(short = 'Y', long = "filter", value_name = "FILTER")]
@@ -353,7 +377,12 @@ pub struct DissectArgs {
     #[arg(short = 'e', long = "field", value_name = "FIELD")]
     pub fields: Vec<String>,
 
-    /// Print the field names as a first line (fields format).
+    /// How -T fields prints, as tshark's -E: header=y|n, separator=/t|/s|C, quote=d|s|n,
+    /// occurrence=f|l|a, aggregator=,|/s|C; repeat for more.
+    #[arg(short = 'E', value_name = "OPTION=VALUE")]
+    pub field_options: Vec<String>,
+
+    /// Print the field names as a first line (fields format; the same as -E header=y).
     #[arg(long)]
     pub header: bool,
 
@@ -366,11 +395,79 @@ pub struct DissectArgs {
     #[arg(long, value_name = "FILE")]
     pub keylog: Option<PathBuf>,
 
+    /// A tshark preference, NAME:VALUE. tls.keylog_file:K (or ssl.keylog_file:K) is --keylog
+    /// K; tcp.desegment_tcp_streams and tcp.reassemble_out_of_order TRUE are what rttscope
+    /// does anyway; any other is ignored with a warning.
+    #[arg(short = 'o', value_name = "NAME:VALUE")]
+    pub preferences: Vec<String>,
+
+    /// Resolve no names (accepted for tshark's sake: rttscope never resolves names).
+    #[arg(short = 'n')]
+    pub no_resolve: bool,
+
+    /// Print no packets: only what -z asks for, as tshark's -q.
+    #[arg(short = 'q')]
+    pub quiet: bool,
+
+    /// Accepted for tshark's sake. rttscope reads in one pass, as tshark does without -2:
+    /// reassembled and decrypted fields are on the frame that completes them, and earlier
+    /// frames do not point forward to it.
+    #[arg(short = '2')]
+    pub two_pass: bool,
+
+    /// The Time column, as tshark's -t: r (since the first packet, the default), a, ad, adoy
+    /// (local time of day, with the date, with the day of the year), u, ud, udoy (the same in
+    /// UTC), e (since 1970), d (since the packet before), dd (since the packet shown before).
+    /// Digits as the capture records them: six for microseconds, nine for nanoseconds.
+    #[arg(short = 't', value_name = "FORMAT")]
+    pub time_format: Option<String>,
+
+    /// Print each packet's tree: a line per layer and an indented line per field, as tshark's
+    /// -V.
+    #[arg(short = 'V')]
+    pub tree: bool,
+
+    /// Print each packet's bytes in hex and ASCII, as tshark's -x.
+    #[arg(short = 'x')]
+    pub hex: bool,
+
+    /// Statistics printed after the packets (alone with -q): conv,tcp (the TCP conversations)
+    /// or io,phs (the protocol hierarchy), as tshark prints them.
+    #[arg(short = 'z', value_name = "STATISTIC")]
+    pub statistics: Vec<String>,
+
     #[command(flatten)]
     pub decode_as: DecodeAsArgs,
 
     #[command(flatten)]
     pub memory: MemoryArgs,
+}
+
+impl DissectArgs {
+    /// The capture to read: -r's or the positional one.
+    pub fn input(&self) -> Option<&std::path::Path> {
+        self.read_file.as_deref().or(self.file.as_deref())
+    }
+
+    /// Whether a flag that only dissecting means was given, so `rttscope FILE` with it prints
+    /// rather than opening the terminal UI.
+    pub fn wants_output(&self) -> bool {
+        self.read_file.is_some()
+            || self.filter.is_some()
+            || self.format.is_some()
+            || !self.fields.is_empty()
+            || !self.field_options.is_empty()
+            || self.header
+            || self.count.is_some()
+            || !self.preferences.is_empty()
+            || self.no_resolve
+            || self.quiet
+            || self.two_pass
+            || self.time_format.is_some()
+            || self.tree
+            || self.hex
+            || !self.statistics.is_empty()
+    }
 }
 
 /// How a successful run ended.
@@ -407,7 +504,7 @@ pub enum CliError {
 
 /// Runs the command line, after [`prepare`] did what must happen before any thread.
 pub fn run(cli: Cli, prepared: &Prepared) -> Result<Outcome, CliError> {
-    match (cli.command, cli.file) {
+    match (cli.command, cli.interface) {
         (Some(Command::Open(args)), _) => tui::open(&args),
         (Some(Command::Live(args)), _) => tui::live(&args),
         (Some(Command::Replay(args)), _) => tui::replay(&args),
@@ -418,25 +515,56 @@ pub fn run(cli: Cli, prepared: &Prepared) -> Result<Outcome, CliError> {
         (Some(Command::Gen(args)), _) => generate::run(&args, prepared),
         (Some(Command::Demo(args)), _) => demo::run(&args, prepared),
         (Some(Command::LinkProbe(args)), _) => link_probe::run(&args, prepared),
-        (None, Some(file)) if tui::interactive() => {
-            tui::open(&OpenArgs { file, keylog: None, decode_as: cli.decode_as, memory: cli.memory })
-        }
-        // Into a pipe or a file, a bare capture is dissected as text, as `dissect` would.
-        (None, Some(file)) => dissect::run(&DissectArgs {
-            file,
-            filter: None,
-            format: None,
-            fields: Vec::new(),
-            header: false,
-            count: None,
-            keylog: None,
-            decode_as: cli.decode_as,
-            memory: cli.memory,
-        }),
-        (None, None) => Err(CliError::Usage(
-            "give a capture file (`rttscope FILE`) or a subcommand; see `rttscope --help`".into(),
-        )),
+        (None, Some(interface)) => live_from_top_level(interface, cli.capture_filter, cli.write, cli.dissect),
+        (None, None) => match cli.dissect.input() {
+            Some(file) if tui::interactive() && !cli.dissect.wants_output() => tui::open(&OpenArgs {
+                file: file.to_path_buf(),
+                keylog: cli.dissect.keylog,
+                decode_as: cli.dissect.decode_as,
+                memory: cli.dissect.memory,
+            }),
+            // Into a pipe or a file, or with tshark's flags, a capture is dissected.
+            Some(_) => dissect::run(&cli.dissect),
+            None => Err(CliError::Usage(
+                "give a capture file (`rttscope FILE`, `rttscope -r FILE`) or a subcommand; see `rttscope --help`"
+                    .into(),
+            )),
+        },
     }
+}
+
+/// `rttscope -i IFACE`: live capture into the terminal UI, as `rttscope live -i IFACE`.
+fn live_from_top_level(
+    interface: String,
+    capture_filter: Option<String>,
+    output: Option<PathBuf>,
+    dissect: DissectArgs,
+) -> Result<Outcome, CliError> {
+    if capture_filter.is_some() {
+        return Err(CliError::Usage(
+            "-f: capture filters are not in this build of rttscope; capture everything, or use -Y".into(),
+        ));
+    }
+    if dissect.input().is_some() {
+        return Err(CliError::Usage(
+            "-i and -r (or FILE): give one, a live interface or a capture file".into(),
+        ));
+    }
+    if dissect.wants_output() {
+        return Err(CliError::Usage(
+            "-i with tshark's output flags: live text output is not in this build of rttscope; \
+             `rttscope -i IFACE` opens the terminal UI, or capture with `rttscope capture -w FILE` \
+             and dissect the file"
+                .into(),
+        ));
+    }
+    tui::live(&LiveArgs {
+        interface,
+        output,
+        keylog: dissect.keylog,
+        decode_as: dissect.decode_as,
+        memory: dissect.memory,
+    })
 }
 
 #[cfg(test)]
