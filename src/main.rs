@@ -7,7 +7,20 @@ use clap::Parser;
 use rttscope::cli::{self, Cli, Outcome};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => match cli::usage_line(&error) {
+            // A usage error is one line and exit 1, as tshark's.
+            Some(line) => {
+                eprintln!("rttscope: {line}");
+                return ExitCode::from(1);
+            }
+            None => {
+                let _ = error.print();
+                return ExitCode::SUCCESS;
+            }
+        },
+    };
     // While the process has one thread: what the emulated link needs without root.
     let prepared = cli::prepare(&cli);
     match cli::run(cli, &prepared) {

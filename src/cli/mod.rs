@@ -502,6 +502,52 @@ pub enum CliError {
     WriteCapture { path: String, source: WriteError },
 }
 
+/// A command line clap refused, as one line in tshark's manner (`unrecognized option: -J`),
+/// without the leading `error: `; `None` when clap was asked for help or the version, which
+/// are printed as they are.
+pub fn usage_line(error: &clap::Error) -> Option<String> {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let context = |kind| match error.get(kind) {
+        Some(ContextValue::String(text)) => text.clone(),
+        Some(ContextValue::Strings(texts)) => texts.join(", "),
+        _ => String::new(),
+    };
+    let help = "see `rttscope --help`";
+    Some(match error.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            return None;
+        }
+        ErrorKind::UnknownArgument => {
+            format!("unrecognized option: {}; {help}", context(ContextKind::InvalidArg))
+        }
+        ErrorKind::MissingRequiredArgument => {
+            format!("{} must be given too; {help}", context(ContextKind::InvalidArg))
+        }
+        ErrorKind::InvalidSubcommand => {
+            format!("unrecognized command: {}; {help}", context(ContextKind::InvalidSubcommand))
+        }
+        ErrorKind::InvalidValue
+            if error.get(ContextKind::InvalidValue).is_some_and(|value| value.to_string().is_empty()) =>
+        {
+            format!("option requires an argument: {}", context(ContextKind::InvalidArg))
+        }
+        ErrorKind::InvalidValue => format!(
+            "{}: {:?} is not one of {}",
+            context(ContextKind::InvalidArg),
+            context(ContextKind::InvalidValue),
+            context(ContextKind::ValidValue)
+        ),
+        _ => {
+            // clap's own message, first line only, without its "error: " prefix.
+            let rendered = error.render().to_string();
+            let line = rendered.lines().next().unwrap_or_default();
+            format!("{}; {help}", line.strip_prefix("error: ").unwrap_or(line))
+        }
+    })
+}
+
 /// Runs the command line, after [`prepare`] did what must happen before any thread.
 pub fn run(cli: Cli, prepared: &Prepared) -> Result<Outcome, CliError> {
     match (cli.command, cli.interface) {

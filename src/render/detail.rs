@@ -213,7 +213,9 @@ fn write_sources(text: &mut String, frame: &Frame<'_>, packet: &Packet<'_>) {
         ("Reassembled TCP", packet.stream),
         ("Decrypted TLS", packet.decrypted),
     ];
-    let others: Vec<_> = others.into_iter().filter(|(_, bytes)| !bytes.is_empty()).collect();
+    // Bytes a single segment carried whole are the frame's own: tshark shows no second source.
+    let others: Vec<_> =
+        others.into_iter().filter(|(_, bytes)| !bytes.is_empty() && !frame.data.ends_with(bytes)).collect();
     if others.is_empty() {
         write_hex(text, frame.data);
         return;

@@ -10,8 +10,9 @@ use std::io;
 use super::Render;
 use super::time::{TimeFormat, write_time};
 use crate::capture::Frame;
-use crate::dissect::Packet;
 use crate::dissect::field::{Field, Value};
+use crate::dissect::{Content, Packet};
+use crate::osi::Protocol;
 
 /// One value as tshark's JSON writes it.
 #[derive(Clone, Debug, PartialEq)]
@@ -20,6 +21,8 @@ enum Scalar {
     Bool(bool),
     /// A presence-only field: `""` in json, `null` in ek.
     Present,
+    /// A layer quoted inside this one (the datagram an ICMP error carries), by its layer name.
+    Layer(Fields),
 }
 
 impl Scalar {
@@ -46,7 +49,7 @@ fn collect(frame: &Frame<'_>, packet: &Packet<'_>) -> Vec<(&'static str, Fields)
             None => fields.push((field.name, vec![scalar])),
         }
     }
-    let mut layers = Vec::with_capacity(packet.layers.len() + 1);
+    let mut layers: Vec<(&'static str, Fields)> = Vec::with_capacity(packet.layers.len() + 1);
     let mut frame_fields = Fields::new();
     packet.fields_with_prefixes(
         frame,
@@ -58,10 +61,29 @@ fn collect(frame: &Frame<'_>, packet: &Packet<'_>) -> Vec<(&'static str, Fields)
         &|prefix| prefix == "frame",
     );
     layers.push(("frame", frame_fields));
+    // The layer a quoted one goes into: the last not quoted, as tshark nests them.
+    let mut quoting: Option<usize> = None;
+    let mut previous: Option<Protocol> = None;
     for layer in &packet.layers {
         let mut fields = Fields::new();
         layer.fields(&mut |field: Field<'_>| push(&mut fields, &field));
-        layers.push((layer.protocol().filter_name(), fields));
+        let name = layer.protocol().filter_name();
+        // An echo's payload is part of the ICMP message in tshark's tree.
+        let echo_data = matches!(layer.content, Content::Data(_))
+            && matches!(previous, Some(Protocol::Icmp | Protocol::Icmpv6));
+        previous = (!layer.is_quoted()).then(|| layer.protocol());
+        // A quoted datagram's payload is a layer of the frame in tshark's tree.
+        let quoted = layer.is_quoted() && !matches!(layer.content, Content::Data(_));
+        match (quoted || echo_data, quoting) {
+            (true, Some(index)) => {
+                let parent: &mut Fields = &mut layers[index].1;
+                parent.push((name, vec![Scalar::Layer(fields)]));
+            }
+            _ => {
+                quoting = Some(layers.len());
+                layers.push((name, fields));
+            }
+        }
     }
     layers
 }
@@ -164,9 +186,10 @@ fn write_object(text: &mut String, fields: &Fields, indent: usize) {
         let string = |scalar: &Scalar| match scalar {
             Scalar::Text(value) => quoted(value),
             Scalar::Bool(flag) => quoted(if *flag { "1" } else { "0" }),
-            Scalar::Present => quoted(""),
+            Scalar::Present | Scalar::Layer(_) => quoted(""),
         };
         match values.as_slice() {
+            [Scalar::Layer(fields)] => write_object(text, fields, indent + 2),
             [one] => text.push_str(&string(one)),
             many => {
                 text.push_str("[\n");
@@ -241,12 +264,18 @@ fn write_ek_object(text: &mut String, layer: &str, fields: &Fields) {
         if index > 0 {
             text.push(',');
         }
+        if let [Scalar::Layer(fields)] = values.as_slice() {
+            text.push_str(&quoted(name));
+            text.push(':');
+            write_ek_object(text, name, fields);
+            continue;
+        }
         text.push_str(&quoted(&ek_name(layer, name)));
         text.push(':');
         let scalar = |scalar: &Scalar| match scalar {
             Scalar::Text(value) => quoted(value),
             Scalar::Bool(flag) => flag.to_string(),
-            Scalar::Present => "null".to_owned(),
+            Scalar::Present | Scalar::Layer(_) => "null".to_owned(),
         };
         match values.as_slice() {
             [one] => text.push_str(&scalar(one)),
