@@ -11,7 +11,7 @@ use std::sync::OnceLock;
 use super::Render;
 use crate::capture::Frame;
 use crate::dissect::field::{Field, Value};
-use crate::dissect::{Layer, Packet};
+use crate::dissect::{Content, Layer, Packet};
 use crate::osi::Protocol;
 
 /// Wireshark's label of every field rttscope registers, `name<TAB>label` a line (from
@@ -122,9 +122,18 @@ fn write_tree(text: &mut String, frame: &Frame<'_>, packet: &Packet<'_>, interfa
             write_field(&mut lines, &field);
         });
         let number = |name: &str| numbers.iter().find(|(field, _)| *field == name).map(|(_, value)| *value);
+        // A datagram an ICMP error quotes is a subtree of the ICMP message; its payload is
+        // the frame's again.
+        let indent =
+            if layer.is_quoted() && !matches!(layer.content, Content::Data(_)) { "    " } else { "" };
+        text.push_str(indent);
         write_title(text, layer, &number);
         text.push('\n');
-        text.push_str(&lines);
+        for line in lines.lines() {
+            text.push_str(indent);
+            text.push_str(line);
+            text.push('\n');
+        }
     }
 }
 

@@ -59,7 +59,7 @@ struct Conversation {
 #[derive(Debug, Default)]
 pub struct TcpConversations {
     first_ns: Option<i64>,
-    /// In order of first packet.
+    /// In order of first packet (printed busiest first).
     conversations: Vec<Conversation>,
 }
 
@@ -115,7 +115,11 @@ impl Statistics for TcpConversations {
         text.push_str("                                                           |       <-      | |       ->      | |     Total     |    Relative    |   Duration   |\n");
         text.push_str("                                                           | Frames  Bytes | | Frames  Bytes | | Frames  Bytes |      Start     |              |\n");
         let first = self.first_ns.unwrap_or(0);
-        for conversation in &self.conversations {
+        // tshark lists the busiest first; ties keep the order they began in.
+        let mut conversations: Vec<&Conversation> = self.conversations.iter().collect();
+        conversations
+            .sort_by_key(|conversation| std::cmp::Reverse(conversation.a_to_b.0 + conversation.b_to_a.0));
+        for conversation in conversations {
             let endpoint = |(address, port): (IpAddr, u16)| format!("{address}:{port}");
             let (to_a, to_b) = (conversation.b_to_a, conversation.a_to_b);
             let _ = writeln!(
@@ -172,7 +176,11 @@ impl Statistics for Hierarchy {
     fn packet(&mut self, frame: &Frame<'_>, packet: &Packet<'_>) {
         let mut level = &mut self.roots;
         // Each protocol of the frame sits under the one before it, as tshark's tree lists them.
-        for layer in packet.layers.iter().filter(|layer| !layer.is_quoted()) {
+        // A quoted datagram sits inside the ICMP message; its payload is the frame's again.
+        let top_level = |layer: &&crate::dissect::Layer<'_>| {
+            !layer.is_quoted() || matches!(layer.content, Content::Data(_))
+        };
+        for layer in packet.layers.iter().filter(top_level) {
             let name = layer.protocol().filter_name();
             let index = match level.iter().position(|node| node.name == name) {
                 Some(index) => index,

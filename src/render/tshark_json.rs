@@ -13,6 +13,7 @@ use crate::capture::Frame;
 use crate::dissect::field::{Field, Value};
 use crate::dissect::{Content, Packet};
 use crate::osi::Protocol;
+use crate::registry;
 
 /// One value as tshark's JSON writes it.
 #[derive(Clone, Debug, PartialEq)]
@@ -21,6 +22,11 @@ enum Scalar {
     Bool(bool),
     /// A presence-only field: `""` in json, `null` in ek.
     Present,
+    /// A date: tshark's json writes it as its tree does, ek as ISO 8601.
+    Date {
+        shown: String,
+        iso: String,
+    },
     /// A layer quoted inside this one (the datagram an ICMP error carries), by its layer name.
     Layer(Fields),
 }
@@ -32,6 +38,11 @@ impl Scalar {
             Value::Bool(flag) => Self::Bool(*flag),
             // tshark's JSON writes bytes with colons, where -T fields writes none.
             Value::Bytes(bytes) => Self::Text(Value::BytesColon(bytes).to_string()),
+            Value::Date(nanos) => {
+                let mut iso = String::new();
+                write_time(&mut iso, TimeFormat::Date { utc: true }, *nanos, 9);
+                Self::Date { shown: value.to_string(), iso: format!("{}Z", iso.replacen(' ', "T", 1)) }
+            }
             other => Self::Text(other.to_string()),
         }
     }
@@ -80,8 +91,15 @@ fn collect(frame: &Frame<'_>, packet: &Packet<'_>) -> Vec<(&'static str, Fields)
                 parent.push((name, vec![Scalar::Layer(fields)]));
             }
             _ => {
+                // tshark lists the segments a PDU was reassembled from as a layer of their own
+                // before it; rttscope gives them to the PDU's layer.
+                let (segments, own): (Fields, Fields) =
+                    fields.into_iter().partition(|(field, _)| name != "tcp" && field.starts_with("tcp."));
+                if !segments.is_empty() {
+                    layers.push(("tcp.segments", segments));
+                }
                 quoting = Some(layers.len());
-                layers.push((name, fields));
+                layers.push((name, own));
             }
         }
     }
@@ -184,7 +202,7 @@ fn write_object(text: &mut String, fields: &Fields, indent: usize) {
         }
         text.push_str(&format!("{pad}{}: ", quoted(name)));
         let string = |scalar: &Scalar| match scalar {
-            Scalar::Text(value) => quoted(value),
+            Scalar::Text(value) | Scalar::Date { shown: value, .. } => quoted(value),
             Scalar::Bool(flag) => quoted(if *flag { "1" } else { "0" }),
             Scalar::Present | Scalar::Layer(_) => quoted(""),
         };
@@ -232,6 +250,15 @@ impl Render for Ek {
             if index > 0 {
                 text.push(',');
             }
+            // tshark's ek writes the reassembly's fields among the layers, named as TCP's.
+            if *name == "tcp.segments" {
+                let mut fields = String::new();
+                for object in objects {
+                    write_ek_object(&mut fields, "tcp", object);
+                }
+                text.push_str(fields.trim_start_matches('{').trim_end_matches('}'));
+                continue;
+            }
             text.push_str(&quoted(name));
             text.push(':');
             match objects.as_slice() {
@@ -258,12 +285,24 @@ fn ek_name(layer: &str, field: &str) -> String {
     format!("{layer}_{field}").replace('.', "_")
 }
 
+/// A field registered as a protocol of its own, such as a TCP option as a whole
+/// (`tcp.options.mss`, not `tcp.options.mss_val`): ek leaves out the value of an item that
+/// heads a subtree, and these do in tshark's tree.
+fn is_option_subtree(name: &str) -> bool {
+    registry::lookup(name).is_some_and(|field| field.kind == registry::Kind::Protocol)
+}
+
 fn write_ek_object(text: &mut String, layer: &str, fields: &Fields) {
     text.push('{');
-    for (index, (name, values)) in fields.iter().enumerate() {
-        if index > 0 {
+    let mut first = true;
+    for (name, values) in fields {
+        if is_option_subtree(name) {
+            continue;
+        }
+        if !first {
             text.push(',');
         }
+        first = false;
         if let [Scalar::Layer(fields)] = values.as_slice() {
             text.push_str(&quoted(name));
             text.push(':');
@@ -273,7 +312,7 @@ fn write_ek_object(text: &mut String, layer: &str, fields: &Fields) {
         text.push_str(&quoted(&ek_name(layer, name)));
         text.push(':');
         let scalar = |scalar: &Scalar| match scalar {
-            Scalar::Text(value) => quoted(value),
+            Scalar::Text(value) | Scalar::Date { iso: value, .. } => quoted(value),
             Scalar::Bool(flag) => flag.to_string(),
             Scalar::Present | Scalar::Layer(_) => "null".to_owned(),
         };
@@ -292,6 +331,13 @@ fn write_ek_object(text: &mut String, layer: &str, fields: &Fields) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ek_leaves_out_the_items_that_head_a_subtree() {
+        assert!(is_option_subtree("tcp.options.mss"));
+        assert!(!is_option_subtree("tcp.options.mss_val"));
+        assert!(!is_option_subtree("tcp.options"));
+    }
 
     #[test]
     fn ek_names_join_layer_and_field_with_underscores() {
