@@ -476,6 +476,7 @@ fn a_bad_tshark_flag_is_one_line_and_exit_1() {
         (vec!["-r", &path, "-o", "nocolon"], "-o \"nocolon\": not a preference"),
         (vec!["-f", "port 443", &path], "--interface <IFACE> must be given too"),
         (vec!["dissect"], "give a capture file"),
+        (vec!["-r", &path, "-c", "0"], "-c 0: the packet count is zero"),
     ] {
         let output = rttscope(&args);
         let message = stderr(&output);

@@ -31,6 +31,10 @@ pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
     let Some(path) = args.input() else {
         return Err(CliError::Usage("give a capture file: `rttscope dissect FILE` or `-r FILE`".into()));
     };
+    if args.count == Some(0) {
+        // tshark refuses it too; printing one packet, as a loop that counts after would, is wrong.
+        return Err(CliError::Usage("-c 0: the packet count is zero; give at least 1".into()));
+    }
     let format = match (args.format, args.fields.is_empty()) {
         (Some(format), _) => format,
         (None, false) => OutputFormat::Fields,

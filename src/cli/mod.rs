@@ -29,7 +29,11 @@ use crate::filter::FilterError;
     version,
     about = "See what happens on the wire: dissect packet captures layer by layer on the OSI model, as tshark does, only faster.",
     args_conflicts_with_subcommands = true,
-    disable_version_flag = true
+    disable_version_flag = true,
+    after_help = "Without a subcommand, FILE opens the terminal UI when standard output is a terminal and \
+                  none of tshark's output flags (-r, -Y, -T, -e, -E, -c, -o, -n, -q, -2, -t, -V, -x, -z) is \
+                  given; otherwise it is dissected as `rttscope dissect` would, so a tshark command line \
+                  runs with `tshark` replaced by `rttscope`."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -51,8 +55,6 @@ pub struct Cli {
     #[arg(short = 'w', value_name = "FILE", requires = "interface")]
     pub write: Option<PathBuf>,
 
-    /// Without a subcommand, FILE opens the terminal UI when the output is a terminal and no
-    /// other flag below is given; -r or any of tshark's output flags dissect it as `dissect`.
     #[command(flatten)]
     pub dissect: DissectArgs,
 }
