@@ -407,7 +407,8 @@ pub struct DissectArgs {
     #[arg(short = 'n')]
     pub no_resolve: bool,
 
-    /// Print no packets: only what -z asks for, as tshark's -q.
+    /// Print no packet lines (text, -V, -x), only what -z asks for, as tshark's -q; -T fields,
+    /// json and ek still print, as tshark's do.
     #[arg(short = 'q')]
     pub quiet: bool,
 
@@ -618,6 +619,19 @@ fn live_from_top_level(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed_with_tsharks_letters() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+        // -V is tshark's tree, so the version is -v.
+        let parsed = Cli::try_parse_from(["rttscope", "-r", "x.pcap", "-V", "-x", "-2", "-n", "-q"]);
+        let dissect = parsed.map(|cli| cli.dissect).expect("tshark's letters parse");
+        assert!(dissect.tree && dissect.hex && dissect.two_pass && dissect.no_resolve && dissect.quiet);
+        assert!(dissect.wants_output());
+        let bare = Cli::try_parse_from(["rttscope", "x.pcap", "--keylog", "k"]).expect("parses");
+        assert!(!bare.dissect.wants_output(), "a file and a key log alone open the UI");
+    }
 
     #[test]
     fn sizes_take_a_binary_unit_or_mean_bytes() {
