@@ -83,7 +83,7 @@ fn a_bad_decode_as_is_refused_by_every_reader_before_any_packet() {
 
 #[test]
 fn json_output_follows_the_documented_schema() {
-    let output = rttscope(&["dissect", &capture("veth-basic.pcap"), "--format", "json", "-c", "40"]);
+    let output = rttscope(&["dissect", &capture("veth-basic.pcap"), "--format", "jsonl", "-c", "40"]);
     assert!(output.status.success());
     let lines: Vec<String> = stdout(&output).lines().map(str::to_owned).collect();
     assert_eq!(lines.len(), 40);
@@ -370,4 +370,119 @@ fn a_small_memory_limit_gives_up_the_oldest_state_with_a_note() {
     // Under the default limit, the same capture keeps everything and says nothing of it.
     let roomy = rttscope(&["dissect", path]);
     assert!(!stdout(&roomy).contains("memory limit reached"), "{}", stdout(&roomy));
+}
+
+#[test]
+fn tshark_flags_without_a_subcommand_dissect_as_dissect_does() {
+    let path = capture("lo-tcp-socat.pcap");
+    let fields = ["-Y", "tcp.len > 0", "-T", "fields", "-e", "frame.number", "-e", "tcp.len"];
+    let dissected = rttscope(&[&["dissect", &path][..], &fields].concat());
+    assert!(dissected.status.success(), "{}", stderr(&dissected));
+    assert_eq!(stdout(&dissected).lines().count(), 4, "{}", stdout(&dissected));
+    // -r, the positional file, and tshark's no-op flags all read the same.
+    for form in [
+        [&["-r", &path][..], &fields].concat(),
+        [&[path.as_str()][..], &fields].concat(),
+        [&["-n", "-2", "-r", &path][..], &fields].concat(),
+        [&["dissect", "-r", &path][..], &fields].concat(),
+    ] {
+        let output = rttscope(&form);
+        assert!(output.status.success(), "{form:?}: {}", stderr(&output));
+        assert_eq!(stdout(&output), stdout(&dissected), "{form:?}");
+    }
+    // -q keeps the packet lines back, not the statistics.
+    let quiet = stdout(&rttscope(&["-r", &path, "-q", "-z", "conv,tcp"]));
+    assert!(quiet.starts_with("====") && quiet.contains("TCP Conversations"), "{quiet}");
+    assert_eq!(quiet.lines().count(), 8, "{quiet}");
+}
+
+#[test]
+fn o_tls_keylog_file_decrypts_as_keylog_does() {
+    let path = capture("tls13-openssl.pcap");
+    let keys = capture("tls13-openssl.keys");
+    let fields = ["-Y", "http", "-T", "fields", "-e", "http.request.uri"];
+    let with_flag = stdout(&rttscope(&[&["-r", &path, "--keylog", &keys][..], &fields].concat()));
+    assert!(with_flag.contains("/hello.txt"), "{with_flag}");
+    for name in ["tls.keylog_file", "ssl.keylog_file"] {
+        let preference = format!("{name}:{keys}");
+        let output = rttscope(&[&["-r", &path, "-o", &preference][..], &fields].concat());
+        assert!(output.status.success(), "{}", stderr(&output));
+        assert_eq!(stdout(&output), with_flag, "{name}");
+    }
+    let other = rttscope(&[&["-r", &path, "-o", "gui.column.format:x"][..], &fields].concat());
+    assert!(other.status.success());
+    assert!(
+        stderr(&other).contains("-o gui.column.format: rttscope has no such preference"),
+        "{}",
+        stderr(&other)
+    );
+}
+
+#[test]
+fn json_is_tsharks_shape_and_jsonl_is_rttscopes_own() {
+    let path = capture("lo-udp-icmp.pcap");
+    let json = stdout(&rttscope(&["-r", &path, "-c", "2", "-T", "json"]));
+    let document: serde_json::Value = serde_json::from_str(&json).expect("one JSON array");
+    let packets = document.as_array().expect("an array");
+    assert_eq!(packets.len(), 2);
+    assert_eq!(packets[0]["_type"], "doc");
+    assert!(packets[0]["_score"].is_null());
+    let layers = &packets[0]["_source"]["layers"];
+    assert_eq!(layers["frame"]["frame.number"], "1");
+    assert_eq!(layers["udp"]["udp.srcport"], "54708");
+    assert_eq!(layers["ip"]["ip.addr"], serde_json::json!(["127.0.0.1", "127.0.0.1"]));
+    let ek = stdout(&rttscope(&["-r", &path, "-c", "2", "-T", "ek"]));
+    assert_eq!(ek.lines().count(), 4);
+    let index: serde_json::Value = serde_json::from_str(ek.lines().next().unwrap_or_default()).expect("JSON");
+    assert_eq!(index["index"]["_type"], "doc");
+    let document: serde_json::Value =
+        serde_json::from_str(ek.lines().nth(1).unwrap_or_default()).expect("JSON");
+    assert_eq!(document["layers"]["ip"]["ip_ip_flags_df"], true);
+    let jsonl = stdout(&rttscope(&["-r", &path, "-c", "2", "-T", "jsonl"]));
+    assert_eq!(jsonl.lines().count(), 2);
+    let first: serde_json::Value =
+        serde_json::from_str(jsonl.lines().next().unwrap_or_default()).expect("JSON");
+    assert_eq!(first["frame"]["number"], 1);
+}
+
+#[test]
+fn time_formats_keep_the_captures_digits() {
+    // A nanosecond pcapng: nine digits, where a microsecond pcap has six.
+    let nano = stdout(&rttscope(&["-r", &capture("multi-if.pcapng"), "-c", "2"]));
+    assert!(nano.lines().nth(1).is_some_and(|line| line.contains(" 0.000083519 ")), "{nano}");
+    let micro = stdout(&rttscope(&["-r", &capture("lo-udp-icmp.pcap"), "-c", "2", "-t", "ud"]));
+    assert!(
+        micro.lines().next().is_some_and(|line| line.contains(" 2026-11-22 08:28:05.938858 ")),
+        "{micro}"
+    );
+    let epoch = stdout(&rttscope(&["-r", &capture("lo-udp-icmp.pcap"), "-c", "1", "-t", "e"]));
+    assert!(epoch.contains(" 1795336085.938858 "), "{epoch}");
+}
+
+#[test]
+fn a_bad_tshark_flag_is_one_line_and_exit_1() {
+    let path = capture("lo-udp-icmp.pcap");
+    for (args, expected) in [
+        (vec!["-r", &path, "--bogus"], "unrecognized option: --bogus"),
+        (vec!["-r", &path, "-J"], "unrecognized option: -J"),
+        (vec!["-r"], "option requires an argument"),
+        (vec!["-r", &path, "-T", "pdml"], "\"pdml\" is not one of text, fields, json, ek, jsonl"),
+        (vec!["-r", &path, "-t", "x"], "-t \"x\": not a time format"),
+        (
+            vec!["-r", &path, "-T", "fields", "-e", "ip.src", "-E", "quote=x"],
+            "-E quote=x: not a field output option",
+        ),
+        (vec!["-r", &path, "-z", "conv,udp"], "-z \"conv,udp\": not a statistic rttscope has"),
+        (vec!["-r", &path, "-o", "nocolon"], "-o \"nocolon\": not a preference"),
+        (vec!["-f", "port 443", &path], "--interface <IFACE> must be given too"),
+        (vec!["dissect"], "give a capture file"),
+        (vec!["-r", &path, "-c", "0"], "The specified packet count is zero"),
+    ] {
+        let output = rttscope(&args);
+        let message = stderr(&output);
+        assert_eq!(output.status.code(), Some(1), "{args:?}: {message}");
+        assert_eq!(message.lines().count(), 1, "{args:?}: {message}");
+        assert!(message.starts_with("rttscope: ") && message.contains(expected), "{args:?}: {message}");
+        assert!(stdout(&output).is_empty(), "{args:?}");
+    }
 }

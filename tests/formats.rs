@@ -320,3 +320,23 @@ fn a_capture_cut_at_any_byte_yields_the_whole_frames_before_the_cut() {
         }
     }
 }
+
+#[test]
+fn time_digits_follow_each_files_clock() {
+    let original = reference();
+    let frames = as_frames(&original);
+    for (nanosecond, digits) in [(false, 6), (true, 9)] {
+        let capture = CaptureFile::from_vec(pcap(&frames, 1, false, nanosecond), "test").expect("opens");
+        assert_eq!(capture.time_digits(), vec![digits], "pcap, nanosecond {nanosecond}");
+    }
+    // Per pcapng interface: none given is microseconds, 9 nanoseconds, 3 milliseconds, and a
+    // binary clock gets all nine.
+    let mut writer = PcapNg::new(false);
+    writer.interface(1, 65535, None);
+    writer.interface(1, 65535, Some(9));
+    writer.interface(1, 65535, Some(3));
+    writer.interface(1, 65535, Some(0x80 | 20));
+    writer.enhanced(1, &frames[0], frames[0].ts_ns as u64);
+    let capture = CaptureFile::from_vec(writer.out, "test").expect("opens");
+    assert_eq!(capture.time_digits(), vec![6, 9, 3, 9]);
+}

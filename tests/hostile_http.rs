@@ -86,7 +86,7 @@ fn http1_a_missing_packet_stops_only_the_request_it_carried() {
     assert!(!uris.contains(&missing.as_str()));
     assert!(uris.contains(&format!("/r{answered}").as_str()), "the last request is decoded");
     // The packet where the gap was given up, which acknowledges the missing segment, says so.
-    let notes = dissect(&capture, &["-Y", "tcp.analysis.ack_lost_segment", "-T", "json"]);
+    let notes = dissect(&capture, &["-Y", "tcp.analysis.ack_lost_segment", "-T", "jsonl"]);
     assert!(notes.stdout.contains("HTTP: 31 bytes of the stream were not captured"), "{}", notes.stdout);
 }
 
@@ -97,7 +97,7 @@ fn http2_endless_data_keeps_at_most_the_message_cap() {
     let measured = dissect(&capture, &[]);
     // The note is on the frame whose DATA passes 4 MiB: the 257th DATA frame, after the
     // handshake, the preface and the HEADERS.
-    let notes = dissect(&capture, &["-Y", "frame.number >= 255 && frame.number <= 265", "-T", "json"]);
+    let notes = dissect(&capture, &["-Y", "frame.number >= 255 && frame.number <= 265", "-T", "jsonl"]);
     assert!(notes.stdout.contains("a body over 4194304 bytes is counted, not kept"), "the note is given");
     // The 64 MB of DATA are not kept: the 4 MiB cap and the reading's own needs.
     assert!(measured.peak_bytes < 60 * MB, "peak {} bytes", measured.peak_bytes);
@@ -112,7 +112,7 @@ fn http2_new_stream_ids_keep_a_bounded_number_of_streams() {
     let capture = generate(dir.path(), "http2-new-stream-ids", 24);
     let measured = dissect(&capture, &[]);
     // Sixteen streams a frame: the 513th stream comes in frame 37.
-    let notes = dissect(&capture, &["-Y", "frame.number == 37", "-T", "json"]);
+    let notes = dissect(&capture, &["-Y", "frame.number == 37", "-T", "jsonl"]);
     assert!(notes.stdout.contains("over 512 HTTP/2 streams open: stream 1, the oldest"), "{}", notes.stdout);
     assert!(measured.peak_bytes < 100 * MB, "peak {} bytes", measured.peak_bytes);
 }

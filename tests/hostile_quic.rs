@@ -66,7 +66,7 @@ fn a_real_quic_connection_is_decrypted_after_many_junk_initials() {
     assert_eq!(non_empty_lines(&run.stdout), alone, "the same HTTP/3, however much junk came first");
     let keys = keys();
     let text =
-        rttscope_measured(&["dissect", "--keylog", &keys, capture.to_str().unwrap(), "--format", "json"]);
+        rttscope_measured(&["dissect", "--keylog", &keys, capture.to_str().unwrap(), "--format", "jsonl"]);
     assert!(
         text.stdout.contains("none of its packets decrypted, and more than 256 such connections came"),
         "junk given up with a note"
@@ -82,7 +82,7 @@ fn one_byte_crypto_frames_are_held_as_what_they_cost_and_decoding_goes_on() {
     let capture = generate(dir.path(), "quic-crypto-1byte", 12 * MB);
     let keys = keys();
     let run =
-        rttscope_measured(&["dissect", "--keylog", &keys, capture.to_str().unwrap(), "--format", "json"]);
+        rttscope_measured(&["dissect", "--keylog", &keys, capture.to_str().unwrap(), "--format", "jsonl"]);
     assert!(run.success, "{}", run.stderr);
     let given_up = run.stdout.matches("too much CRYPTO data out of order").count();
     assert!(given_up >= 20, "each connection's stream is given up with a note ({given_up})");

@@ -52,7 +52,7 @@ fn requests_are_all_decoded(write: Generator, megabytes: f64) {
     let decoded = decoded_uris(&run.stdout);
     assert_eq!(decoded.len(), expected.len(), "every request is decoded");
     assert_eq!(decoded, expected, "in order, each on its own frame");
-    let json = rttscope_measured(&["dissect", &path, "-T", "json", "-Y", "tcp.srcport == 40000"]);
+    let json = rttscope_measured(&["dissect", &path, "-T", "jsonl", "-Y", "tcp.srcport == 40000"]);
     assert!(json.success, "{}", json.stderr);
     assert!(!json.stdout.contains("given up"), "no gap is given up");
     assert!(!json.stdout.contains("memory limit"), "nothing is shed");

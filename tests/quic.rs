@@ -35,7 +35,7 @@ fn without_keys_the_initial_handshake_is_read_and_the_rest_says_why_not() {
     assert!(frames("quic-h3-aioquic", false, "http3").is_empty(), "nothing above 1-RTT");
     assert!(!frames("quic-h3-aioquic", false, "quic.remaining_payload").is_empty());
     let path = capture("quic-h3-aioquic");
-    let output = rttscope(&["dissect", &path.to_string_lossy(), "-T", "json", "-Y", "quic.short"]);
+    let output = rttscope(&["dissect", &path.to_string_lossy(), "-T", "jsonl", "-Y", "quic.short"]);
     assert!(stdout(&output).contains("(encrypted: no key)"));
 }
 
@@ -74,7 +74,7 @@ fn a_retry_is_verified_and_the_connection_after_it_is_read() {
     let name = "quic-retry-aioquic";
     let path = capture(name);
     let output =
-        rttscope(&["dissect", &path.to_string_lossy(), "-T", "json", "-Y", "quic.retry_integrity_tag"]);
+        rttscope(&["dissect", &path.to_string_lossy(), "-T", "jsonl", "-Y", "quic.retry_integrity_tag"]);
     let json = stdout(&output);
     assert!(json.contains("Retry"), "{json}");
     assert!(!json.contains("does not verify"), "the integrity tag verifies against the first DCID");
@@ -119,8 +119,14 @@ fn a_damaged_packet_fails_alone_and_the_rest_is_still_read() {
     let damaged = dir.path().join("damaged.pcap");
     std::fs::write(&damaged, &bytes).expect("written");
     let keys = capture("quic-h3-aioquic").with_extension("keys");
-    let output =
-        rttscope(&["dissect", &damaged.to_string_lossy(), "--keylog", &keys.to_string_lossy(), "-T", "json"]);
+    let output = rttscope(&[
+        "dissect",
+        &damaged.to_string_lossy(),
+        "--keylog",
+        &keys.to_string_lossy(),
+        "-T",
+        "jsonl",
+    ]);
     assert!(output.status.success());
     let json = stdout(&output);
     assert!(json.contains("decryption failed"), "the damaged packet says so");

@@ -53,21 +53,22 @@ fn an_unreadable_key_log_is_a_usage_error() {
 #[test]
 fn records_without_a_key_say_why_in_json() {
     let capture = interop("tls13-openssl.pcap");
-    let output = rttscope(&["dissect", &capture.to_string_lossy(), "-T", "json", "-Y", "tls.app_data"]);
+    let output = rttscope(&["dissect", &capture.to_string_lossy(), "-T", "jsonl", "-Y", "tls.app_data"]);
     assert!(output.status.success());
     let json = stdout(&output);
     assert!(json.contains("(encrypted: no key for this session)"), "{}", &json[..json.len().min(2000)]);
 }
 
-/// Every frame of `path` into a pcapng, with `key_log` in a Decryption Secrets Block first.
+/// Every frame of `path` into a pcapng, with `key_log` in a Decryption Secrets Block first;
+/// microsecond timestamps, as the pcap's, so the Time column reads the same.
 fn pcapng_with_secrets(path: &Path, key_log: &[u8]) -> Vec<u8> {
     let capture = CaptureFile::open(path).expect("opens");
     let mut writer = common::write::PcapNg::new(false);
-    writer.interface(1, 65535, Some(9));
+    writer.interface(1, 65535, Some(6));
     writer.secrets(key_log);
     for frame in capture.frames() {
         let frame = frame.expect("whole");
-        writer.enhanced(0, &frame, frame.ts_ns as u64);
+        writer.enhanced(0, &frame, frame.ts_ns as u64 / 1000);
     }
     writer.out
 }

@@ -256,6 +256,16 @@ impl CaptureFile {
         }
     }
 
+    /// How many decimal digits of a second the capture's timestamps carry, by pcapng interface
+    /// id (one entry for pcap): 6 for microseconds, 9 for nanoseconds.
+    pub fn time_digits(&self) -> Vec<u8> {
+        match (self.format, self.records()) {
+            (_, Records::PcapNg(reader)) => reader.interface_time_digits(),
+            (Format::Pcap { nanosecond: true, .. }, _) => vec![9],
+            _ => vec![6],
+        }
+    }
+
     /// The key material of every Decryption Secrets Block, in file order.
     pub fn secrets(&self) -> Vec<Secrets<'_>> {
         let mut records = self.records();

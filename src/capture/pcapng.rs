@@ -199,6 +199,22 @@ impl<'a> Reader<'a> {
         self.interfaces.into_iter().map(|interface| interface.name).collect()
     }
 
+    /// How many decimal digits of a second the first section's interfaces record (six for
+    /// microseconds, nine for nanoseconds or a binary clock), read up to its first packet, by
+    /// interface id: the precision tshark prints their times with.
+    pub(super) fn interface_time_digits(mut self) -> Vec<u8> {
+        while let Some(Ok(record)) = self.next_record() {
+            if matches!(record, Record::Frame(_)) {
+                break;
+            }
+        }
+        let digits = |resolution| match resolution {
+            TsResolution::Decimal(exponent) => exponent.min(9),
+            TsResolution::Binary(_) => 9,
+        };
+        self.interfaces.into_iter().map(|interface| digits(interface.resolution)).collect()
+    }
+
     fn interface(&self, id: u32) -> Result<&Interface, String> {
         self.interfaces.get(id as usize).ok_or_else(|| {
             format!(

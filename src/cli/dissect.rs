@@ -1,7 +1,12 @@
-//! `rttscope dissect`: read a capture, track it, filter it, and print every packet.
+//! `rttscope dissect`, and `rttscope` given tshark's flags: read a capture, track it, filter it,
+//! and print every packet shown, then the statistics asked for. tshark's flags (-r, -E, -o,
+//! -t, -V, -x, -z, -q, -n, -2) are read here with tshark's meaning, and every value is
+//! checked before the capture is opened, so bad input gets one line and no output.
 
 use std::collections::BTreeSet;
 use std::io::{self, BufWriter, Write};
+
+use std::path::PathBuf;
 
 use super::{CliError, DissectArgs, Outcome, OutputFormat};
 use crate::capture::{CaptureFile, Frame, LinkType, SecretsKind};
@@ -10,29 +15,40 @@ use crate::filter::Filter;
 use crate::osi::Protocol;
 use crate::registry;
 use crate::render::Render;
-use crate::render::fields::Fields;
+use crate::render::detail::{Detail, Quiet};
+use crate::render::fields::{Fields, FieldsOptions};
 use crate::render::json::Json;
-use crate::render::text::Text;
+use crate::render::stats::{Statistic, Statistics};
+use crate::render::text::{Text, TimeColumn};
+use crate::render::time::TimeFormat;
+use crate::render::tshark_json::{Ek, TsharkJson};
 use crate::track::keylog::{HelloMatches, KeyLog, Skipped};
 use crate::track::{Scratch, Tracker};
 
 const OUTPUT_BUFFER: usize = 1 << 16;
 
 pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
+    let Some(path) = args.input() else {
+        return Err(CliError::Usage("give a capture file: `rttscope dissect FILE` or `-r FILE`".into()));
+    };
+    // tshark refuses it too; printing one packet, as a loop that counts after would, is wrong.
     super::capture::check_count(args.count)?;
     let format = match (args.format, args.fields.is_empty()) {
         (Some(format), _) => format,
         (None, false) => OutputFormat::Fields,
         (None, true) => OutputFormat::Text,
     };
-    let mut renderer: Box<dyn Render> = match format {
-        OutputFormat::Text => Box::new(Text::new()),
-        OutputFormat::Json => Box::new(Json::new()),
-        OutputFormat::Fields if args.fields.is_empty() => return Err(CliError::NoFields),
-        OutputFormat::Fields => {
-            Box::new(Fields::new(&args.fields, args.header).map_err(CliError::UnknownFields)?)
-        }
+    let field_options = FieldsOptions::parse(&args.field_options).map_err(CliError::Usage)?;
+    let time_format = match &args.time_format {
+        Some(text) => TimeFormat::parse(text).map_err(CliError::Usage)?,
+        None => TimeFormat::default(),
     };
+    let statistics = args
+        .statistics
+        .iter()
+        .map(|text| Statistic::parse(text).map_err(CliError::Usage))
+        .collect::<Result<Vec<_>, _>>()?;
+    let keylog_path = keylog_path(args)?;
     let filter = match &args.filter {
         Some(text) => Some(
             Filter::parse(text)
@@ -42,8 +58,28 @@ pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
     };
     let dispatch = args.decode_as.dispatch()?;
     let memory_limit = args.memory.limit()?;
-    let keylog = load_key_log(args.keylog.as_deref())?;
-    let capture = CaptureFile::open(&args.file)?;
+    let keylog = load_key_log(keylog_path.as_deref())?;
+    let capture = CaptureFile::open(path)?;
+
+    let header = args.header || field_options.header;
+    let mut renderer: Box<dyn Render> = match format {
+        // tshark's -q quiets the packet lines, not the formats a script asked for.
+        OutputFormat::Text if args.quiet => Box::new(Quiet),
+        OutputFormat::Text if args.tree || args.hex => {
+            Box::new(Detail::new(args.tree, args.hex, capture.interface_names()))
+        }
+        OutputFormat::Text => Box::new(Text::with_time(TimeColumn::new(time_format, capture.time_digits()))),
+        OutputFormat::Jsonl => Box::new(Json::new()),
+        OutputFormat::Json => Box::new(TsharkJson::new()),
+        OutputFormat::Ek => Box::new(Ek::new()),
+        OutputFormat::Fields if args.fields.is_empty() => return Err(CliError::NoFields),
+        OutputFormat::Fields => Box::new(
+            Fields::with_options(&args.fields, FieldsOptions { header, ..field_options })
+                .map_err(CliError::UnknownFields)?,
+        ),
+    };
+    let mut statistics: Vec<Box<dyn Statistics>> =
+        statistics.iter().map(|statistic| statistic.collector()).collect();
 
     let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock());
     let tracker =
@@ -51,7 +87,7 @@ pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
     let result = dissect_all(
         &capture,
         Tracking { tracker, user_keylog: &keylog },
-        renderer.as_mut(),
+        Output { renderer: renderer.as_mut(), statistics: &mut statistics },
         filter.as_ref(),
         args.count,
         &mut out,
@@ -63,6 +99,68 @@ pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(Outcome::Complete),
         Err(error) => Err(CliError::Output(error)),
     }
+}
+
+/// The key log to read: --keylog's, or tshark's `-o tls.keylog_file:K`. Other preferences are
+/// checked to be NAME:VALUE; those rttscope does not have are ignored with a warning.
+fn keylog_path(args: &DissectArgs) -> Result<Option<PathBuf>, CliError> {
+    let mut path = args.keylog.clone();
+    for preference in &args.preferences {
+        match parse_preference(preference).map_err(CliError::Usage)? {
+            Preference::KeyLog(file) => {
+                if path.as_ref().is_some_and(|given| *given != file) {
+                    return Err(CliError::Usage(format!(
+                        "-o {preference}: a key log is already given; give one, with --keylog or -o tls.keylog_file"
+                    )));
+                }
+                path = Some(file);
+            }
+            Preference::AlreadySo => {}
+            Preference::Ignored(name) => eprintln!(
+                "rttscope: warning: -o {name}: rttscope has no such preference (only tls.keylog_file); ignored"
+            ),
+        }
+    }
+    Ok(path)
+}
+
+/// What a tshark `-o NAME:VALUE` means here.
+#[derive(Debug, PartialEq, Eq)]
+enum Preference {
+    /// `tls.keylog_file` (or the older `ssl.keylog_file`): the same as --keylog.
+    KeyLog(PathBuf),
+    /// A preference whose value is what rttscope does anyway.
+    AlreadySo,
+    /// One rttscope does not have, by name.
+    Ignored(String),
+}
+
+fn parse_preference(text: &str) -> Result<Preference, String> {
+    let (name, value) = text.split_once(':').filter(|(name, _)| !name.is_empty()).ok_or_else(|| {
+        format!("-o {text:?}: not a preference; write NAME:VALUE, e.g. tls.keylog_file:keys.txt")
+    })?;
+    let value = value.trim_matches('"');
+    Ok(match name {
+        "tls.keylog_file" | "ssl.keylog_file" if value.is_empty() => {
+            return Err(format!("-o {name}: give the key log's path, e.g. {name}:keys.txt"));
+        }
+        "tls.keylog_file" | "ssl.keylog_file" => Preference::KeyLog(PathBuf::from(value)),
+        "tcp.desegment_tcp_streams"
+        | "tcp.reassemble_out_of_order"
+        | "tcp.analyze_sequence_numbers"
+        | "tcp.relative_sequence_numbers"
+        | "ip.defragment"
+        | "ipv6.defragment"
+        | "tls.desegment_ssl_records"
+        | "tls.desegment_ssl_application_data"
+        | "http.desegment_headers"
+        | "http.desegment_body"
+            if value.eq_ignore_ascii_case("true") =>
+        {
+            Preference::AlreadySo
+        }
+        _ => Preference::Ignored(name.to_owned()),
+    })
 }
 
 /// Reads the key log a user named, if any, and says which of its lines were skipped.
@@ -91,28 +189,44 @@ pub(super) fn report_key_log_warnings(source: &str, skipped: &Skipped) {
     }
 }
 
+/// Where the packets go: the renderer (the packets shown) and the statistics (every packet
+/// read, as tshark's taps see them whatever -Y says).
+struct Output<'r> {
+    renderer: &'r mut dyn Render,
+    statistics: &'r mut [Box<dyn Statistics>],
+}
+
 fn dissect_all(
     capture: &CaptureFile,
     tracking: Tracking<'_>,
-    renderer: &mut dyn Render,
+    Output { renderer, statistics }: Output<'_>,
     filter: Option<&Filter>,
     count: Option<u64>,
     out: &mut dyn Write,
 ) -> io::Result<Outcome> {
     renderer.begin(out)?;
     let mut printed = 0u64;
-    for_each_packet(
+    let outcome = for_each_packet(
         capture,
         tracking,
         out,
         &mut each(|out, frame, packet| {
+            for statistic in statistics.iter_mut() {
+                statistic.packet(frame, packet);
+            }
             if filter.is_none_or(|filter| filter.matches(packet, frame)) {
                 renderer.packet(out, frame, packet)?;
                 printed += 1;
             }
             Ok(count.is_none_or(|count| printed < count))
         }),
-    )
+    )?;
+    renderer.end(out)?;
+    // tshark prints its statistics last asked first.
+    for statistic in statistics.iter().rev() {
+        statistic.write(out)?;
+    }
+    Ok(outcome)
 }
 
 /// A tracker, and the key log the user gave (without what the capture embeds), whose matches
@@ -249,5 +363,42 @@ pub fn list_fields() -> Result<Outcome, CliError> {
         Ok(()) => Ok(Outcome::Complete),
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(Outcome::Complete),
         Err(error) => Err(CliError::Output(error)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn o_reads_the_key_log_under_both_names() {
+        for name in ["tls.keylog_file", "ssl.keylog_file"] {
+            assert_eq!(
+                parse_preference(&format!("{name}:/tmp/keys.txt")),
+                Ok(Preference::KeyLog(PathBuf::from("/tmp/keys.txt")))
+            );
+        }
+        // A path with a colon in it keeps it.
+        assert_eq!(
+            parse_preference("tls.keylog_file:C:keys"),
+            Ok(Preference::KeyLog(PathBuf::from("C:keys")))
+        );
+        assert!(
+            parse_preference("tls.keylog_file:")
+                .is_err_and(|error| error.contains("give the key log's path"))
+        );
+    }
+
+    #[test]
+    fn o_accepts_what_rttscope_does_anyway_and_names_the_rest() {
+        assert_eq!(parse_preference("tcp.reassemble_out_of_order:TRUE"), Ok(Preference::AlreadySo));
+        assert_eq!(
+            parse_preference("tcp.desegment_tcp_streams:FALSE"),
+            Ok(Preference::Ignored("tcp.desegment_tcp_streams".into()))
+        );
+        assert_eq!(parse_preference("gui.foo:1"), Ok(Preference::Ignored("gui.foo".into())));
+        for bad in ["tls.keylog_file", ":x", ""] {
+            assert!(parse_preference(bad).is_err_and(|error| error.contains("write NAME:VALUE")), "{bad}");
+        }
     }
 }

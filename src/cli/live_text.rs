@@ -23,6 +23,7 @@ use crate::render::Render;
 use crate::render::fields::Fields;
 use crate::render::json::Json;
 use crate::render::text::Text;
+use crate::render::tshark_json::{Ek, TsharkJson};
 use crate::track::keylog::KeyLog;
 use crate::track::{Scratch, Tracker};
 
@@ -49,7 +50,9 @@ impl TextOutput {
         };
         let renderer: Box<dyn Render> = match format {
             OutputFormat::Text => Box::new(Text::new()),
-            OutputFormat::Json => Box::new(Json::new()),
+            OutputFormat::Jsonl => Box::new(Json::new()),
+            OutputFormat::Json => Box::new(TsharkJson::new()),
+            OutputFormat::Ek => Box::new(Ek::new()),
             OutputFormat::Fields if args.fields.is_empty() => return Err(CliError::NoFields),
             OutputFormat::Fields => {
                 Box::new(Fields::new(&args.fields, false).map_err(CliError::UnknownFields)?)

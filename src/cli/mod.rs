@@ -11,6 +11,7 @@ mod generate;
 mod link_probe;
 mod live_text;
 mod timeline;
+mod tshark;
 mod tui;
 
 use std::path::PathBuf;
@@ -20,6 +21,7 @@ use thiserror::Error;
 
 pub use capture::CaptureArgs;
 pub use generate::{Prepared, prepare};
+pub use tshark::usage_line;
 
 use crate::capture::{LiveError, OpenError, WriteError};
 use crate::dispatch::Dispatch;
@@ -31,20 +33,35 @@ use crate::privilege::PrivilegeError;
     name = "rttscope",
     version,
     about = "See what happens on the wire: dissect packet captures layer by layer on the OSI model, as tshark does, only faster.",
-    args_conflicts_with_subcommands = true
+    args_conflicts_with_subcommands = true,
+    disable_version_flag = true,
+    after_help = "Without a subcommand, FILE opens the terminal UI when standard output is a terminal and \
+                  none of tshark's output flags (-r, -Y, -T, -e, -E, -c, -o, -n, -q, -2, -t, -V, -x, -z) is \
+                  given; otherwise it is dissected as `rttscope dissect` would, so a tshark command line \
+                  runs with `tshark` replaced by `rttscope`."
 )]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
 
-    /// A capture to show (pcap or pcapng, optionally gzip-compressed).
-    pub file: Option<PathBuf>,
+    /// Print the version (-v, as tshark's; -V is tshark's packet tree).
+    #[arg(short = 'v', long = "version", action = clap::ArgAction::Version)]
+    pub version: Option<bool>,
+
+    /// Capture live on this interface, as tshark's -i does (the terminal UI; see `live`).
+    #[arg(short = 'i', long = "interface", value_name = "IFACE")]
+    pub interface: Option<String>,
+
+    /// A capture filter for -i, as tshark's -f (e.g. 'tcp port 443').
+    #[arg(short = 'f', value_name = "CAPTURE FILTER", requires = "interface")]
+    pub capture_filter: Option<String>,
+
+    /// With -i, also write every captured packet to this pcapng file.
+    #[arg(short = 'w', value_name = "FILE", requires = "interface")]
+    pub write: Option<PathBuf>,
 
     #[command(flatten)]
-    pub decode_as: DecodeAsArgs,
-
-    #[command(flatten)]
-    pub memory: MemoryArgs,
+    pub dissect: DissectArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -390,16 +407,27 @@ pub struct TimelineArgs {
 pub enum OutputFormat {
     /// One line per packet, like tshark's default output.
     Text,
-    /// One JSON object per line and packet, with every layer and field.
-    Json,
-    /// Tab-separated values of the -e fields, like `tshark -T fields`.
+    /// The values of the -e fields, like `tshark -T fields` (tab-separated; see -E).
     Fields,
+    /// tshark's JSON: an array of `{"_index", "_type", "_score", "_source": {"layers": {...}}}`
+    /// with every field's value as a string.
+    Json,
+    /// tshark's Elasticsearch bulk format: an index line and a document line per packet.
+    Ek,
+    /// rttscope's own JSON: one object per line and packet, with every layer, field and byte
+    /// range (DESIGN section 5).
+    Jsonl,
 }
 
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct DissectArgs {
     /// The capture file (pcap or pcapng, plain or gzip); `-` reads standard input.
-    pub file: PathBuf,
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    /// The capture file, as tshark's -r names it (the same as FILE).
+    #[arg(short = 'r', long = "read-file", value_name = "FILE", conflicts_with = "file")]
+    pub read_file: Option<PathBuf>,
 
     /// Show only packets that match this display filter, e.g. "tcp.port == 443 && !icmp".
     #[arg(short = 'Y', long = "filter", value_name = "FILTER")]
@@ -413,7 +441,12 @@ pub struct DissectArgs {
     #[arg(short = 'e', long = "field", value_name = "FIELD")]
     pub fields: Vec<String>,
 
-    /// Print the field names as a first line (fields format).
+    /// How -T fields prints, as tshark's -E: header=y|n, separator=/t|/s|C, quote=d|s|n,
+    /// occurrence=f|l|a, aggregator=,|/s|C; repeat for more.
+    #[arg(short = 'E', value_name = "OPTION=VALUE")]
+    pub field_options: Vec<String>,
+
+    /// Print the field names as a first line (fields format; the same as -E header=y).
     #[arg(long)]
     pub header: bool,
 
@@ -426,11 +459,80 @@ pub struct DissectArgs {
     #[arg(long, value_name = "FILE")]
     pub keylog: Option<PathBuf>,
 
+    /// A tshark preference, NAME:VALUE. tls.keylog_file:K (or ssl.keylog_file:K) is --keylog
+    /// K; tcp.desegment_tcp_streams and tcp.reassemble_out_of_order TRUE are what rttscope
+    /// does anyway; any other is ignored with a warning.
+    #[arg(short = 'o', value_name = "NAME:VALUE")]
+    pub preferences: Vec<String>,
+
+    /// Resolve no names (accepted for tshark's sake: rttscope never resolves names).
+    #[arg(short = 'n')]
+    pub no_resolve: bool,
+
+    /// Print no packet lines (text, -V, -x), only what -z asks for, as tshark's -q; -T fields,
+    /// json and ek still print, as tshark's do.
+    #[arg(short = 'q')]
+    pub quiet: bool,
+
+    /// Accepted for tshark's sake. rttscope reads in one pass, as tshark does without -2:
+    /// reassembled and decrypted fields are on the frame that completes them, and earlier
+    /// frames do not point forward to it.
+    #[arg(short = '2')]
+    pub two_pass: bool,
+
+    /// The Time column, as tshark's -t: r (since the first packet, the default), a, ad, adoy
+    /// (local time of day, with the date, with the day of the year), u, ud, udoy (the same in
+    /// UTC), e (since 1970), d (since the packet before), dd (since the packet shown before).
+    /// Digits as the capture records them: six for microseconds, nine for nanoseconds.
+    #[arg(short = 't', value_name = "FORMAT")]
+    pub time_format: Option<String>,
+
+    /// Print each packet's tree: a line per layer and an indented line per field, as tshark's
+    /// -V.
+    #[arg(short = 'V')]
+    pub tree: bool,
+
+    /// Print each packet's bytes in hex and ASCII, as tshark's -x.
+    #[arg(short = 'x')]
+    pub hex: bool,
+
+    /// Statistics printed after the packets (alone with -q): conv,tcp (the TCP conversations)
+    /// or io,phs (the protocol hierarchy), as tshark prints them.
+    #[arg(short = 'z', value_name = "STATISTIC")]
+    pub statistics: Vec<String>,
+
     #[command(flatten)]
     pub decode_as: DecodeAsArgs,
 
     #[command(flatten)]
     pub memory: MemoryArgs,
+}
+
+impl DissectArgs {
+    /// The capture to read: -r's or the positional one.
+    pub fn input(&self) -> Option<&std::path::Path> {
+        self.read_file.as_deref().or(self.file.as_deref())
+    }
+
+    /// Whether a flag that only dissecting means was given, so `rttscope FILE` with it prints
+    /// rather than opening the terminal UI.
+    pub fn wants_output(&self) -> bool {
+        self.read_file.is_some()
+            || self.filter.is_some()
+            || self.format.is_some()
+            || !self.fields.is_empty()
+            || !self.field_options.is_empty()
+            || self.header
+            || self.count.is_some()
+            || !self.preferences.is_empty()
+            || self.no_resolve
+            || self.quiet
+            || self.two_pass
+            || self.time_format.is_some()
+            || self.tree
+            || self.hex
+            || !self.statistics.is_empty()
+    }
 }
 
 /// How a successful run ended.
@@ -469,7 +571,7 @@ pub enum CliError {
 
 /// Runs the command line, after [`prepare`] did what must happen before any thread.
 pub fn run(cli: Cli, prepared: &Prepared) -> Result<Outcome, CliError> {
-    match (cli.command, cli.file) {
+    match (cli.command, cli.interface) {
         (Some(Command::Open(args)), _) => tui::open(&args),
         (Some(Command::Live(args)), _) => tui::live(&args),
         (Some(Command::Replay(args)), _) => tui::replay(&args),
@@ -480,30 +582,40 @@ pub fn run(cli: Cli, prepared: &Prepared) -> Result<Outcome, CliError> {
         (Some(Command::Gen(args)), _) => generate::run(&args, prepared),
         (Some(Command::Demo(args)), _) => demo::run(&args, prepared),
         (Some(Command::LinkProbe(args)), _) => link_probe::run(&args, prepared),
-        (None, Some(file)) if tui::interactive() => {
-            tui::open(&OpenArgs { file, keylog: None, decode_as: cli.decode_as, memory: cli.memory })
-        }
-        // Into a pipe or a file, a bare capture is dissected as text, as `dissect` would.
-        (None, Some(file)) => dissect::run(&DissectArgs {
-            file,
-            filter: None,
-            format: None,
-            fields: Vec::new(),
-            header: false,
-            count: None,
-            keylog: None,
-            decode_as: cli.decode_as,
-            memory: cli.memory,
-        }),
-        (None, None) => Err(CliError::Usage(
-            "give a capture file (`rttscope FILE`) or a subcommand; see `rttscope --help`".into(),
-        )),
+        (None, Some(interface)) => tshark::live_from_top_level(interface, cli.capture_filter, cli.write, cli.dissect),
+        (None, None) => match cli.dissect.input() {
+            Some(file) if tui::interactive() && !cli.dissect.wants_output() => tui::open(&OpenArgs {
+                file: file.to_path_buf(),
+                keylog: cli.dissect.keylog,
+                decode_as: cli.dissect.decode_as,
+                memory: cli.dissect.memory,
+            }),
+            // Into a pipe or a file, or with tshark's flags, a capture is dissected.
+            Some(_) => dissect::run(&cli.dissect),
+            None => Err(CliError::Usage(
+                "give a capture file (`rttscope FILE`, `rttscope -r FILE`) or a subcommand; see `rttscope --help`"
+                    .into(),
+            )),
+        },
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_command_line_is_well_formed_with_tsharks_letters() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+        // -V is tshark's tree, so the version is -v.
+        let parsed = Cli::try_parse_from(["rttscope", "-r", "x.pcap", "-V", "-x", "-2", "-n", "-q"]);
+        let dissect = parsed.map(|cli| cli.dissect).expect("tshark's letters parse");
+        assert!(dissect.tree && dissect.hex && dissect.two_pass && dissect.no_resolve && dissect.quiet);
+        assert!(dissect.wants_output());
+        let bare = Cli::try_parse_from(["rttscope", "x.pcap", "--keylog", "k"]).expect("parses");
+        assert!(!bare.dissect.wants_output(), "a file and a key log alone open the UI");
+    }
 
     #[test]
     fn sizes_take_a_binary_unit_or_mean_bytes() {

@@ -1,6 +1,7 @@
 //! Tab-separated field values, exactly as `tshark -T fields -e NAME ...` prints them: one line
 //! per frame, one column per `-e`, several occurrences of a field joined with `,`, and an
-//! empty column where the field is absent.
+//! empty column where the field is absent; tshark's `-E` options change the separator, the
+//! aggregator, the quotes and which occurrences are kept.
 
 use std::fmt::Write as _;
 use std::io;
@@ -14,6 +15,92 @@ use crate::dissect::Packet;
 use crate::dissect::field::Field;
 use crate::dissect::http1::escape_for_fields;
 use crate::registry;
+
+/// Which occurrences of a field a column keeps (`-E occurrence=`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Occurrence {
+    #[default]
+    All,
+    First,
+    Last,
+}
+
+/// How the columns are written: tshark's `-E` options.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldsOptions {
+    pub header: bool,
+    pub separator: char,
+    pub aggregator: char,
+    pub occurrence: Occurrence,
+    /// The quote put around every value that is not empty.
+    pub quote: Option<char>,
+    /// A UTF-8 byte order mark before the output.
+    pub bom: bool,
+}
+
+impl Default for FieldsOptions {
+    fn default() -> Self {
+        Self {
+            header: false,
+            separator: '\t',
+            aggregator: ',',
+            occurrence: Occurrence::All,
+            quote: None,
+            bom: false,
+        }
+    }
+}
+
+impl FieldsOptions {
+    /// Reads `-E` options (`header=y`, `separator=,`, ...) over the defaults.
+    pub fn parse(options: &[String]) -> Result<Self, String> {
+        let mut parsed = Self::default();
+        for option in options {
+            let invalid = || {
+                format!(
+                    "-E {option}: not a field output option; give header=y|n, separator=/t|/s|C, \
+                     occurrence=f|l|a, aggregator=,|/s|C, quote=d|s|n or bom=y|n"
+                )
+            };
+            let (name, value) = option.split_once('=').ok_or_else(invalid)?;
+            let character = || match value {
+                "/t" => Some('\t'),
+                "/s" => Some(' '),
+                // tshark takes the first character of a longer value.
+                _ => value.chars().next(),
+            };
+            let yes_no = || match value.chars().next() {
+                Some('y' | 'Y') => Some(true),
+                Some('n' | 'N') => Some(false),
+                _ => None,
+            };
+            match name {
+                "header" => parsed.header = yes_no().ok_or_else(invalid)?,
+                "bom" => parsed.bom = yes_no().ok_or_else(invalid)?,
+                "separator" => parsed.separator = character().ok_or_else(invalid)?,
+                "aggregator" => parsed.aggregator = character().ok_or_else(invalid)?,
+                "occurrence" => {
+                    parsed.occurrence = match value {
+                        "f" => Occurrence::First,
+                        "l" => Occurrence::Last,
+                        "a" => Occurrence::All,
+                        _ => return Err(invalid()),
+                    }
+                }
+                "quote" => {
+                    parsed.quote = match value {
+                        "d" => Some('"'),
+                        "s" => Some('\''),
+                        "n" => None,
+                        _ => return Err(invalid()),
+                    }
+                }
+                _ => return Err(invalid()),
+            }
+        }
+        Ok(parsed)
+    }
+}
 
 /// The fields renderer.
 pub struct Fields {
@@ -30,12 +117,17 @@ pub struct Fields {
     /// walked.
     prefixes: Vec<String>,
     line: String,
-    header: bool,
+    options: FieldsOptions,
 }
 
 impl Fields {
     /// Checks every name against the registry; returns the unknown ones on failure.
     pub fn new(names: &[String], header: bool) -> Result<Self, Vec<String>> {
+        Self::with_options(names, FieldsOptions { header, ..FieldsOptions::default() })
+    }
+
+    /// A renderer writing columns as `options` say; returns the unknown names on failure.
+    pub fn with_options(names: &[String], options: FieldsOptions) -> Result<Self, Vec<String>> {
         let unknown: Vec<String> =
             names.iter().filter(|name| registry::lookup(name).is_none()).cloned().collect();
         if !unknown.is_empty() {
@@ -62,15 +154,19 @@ impl Fields {
             columns: vec![String::new(); names.len()],
             occurrences: vec![0; names.len()],
             line: String::new(),
-            header,
+            options,
         })
     }
 }
 
 impl Render for Fields {
     fn begin(&mut self, out: &mut dyn io::Write) -> io::Result<()> {
-        if self.header {
-            writeln!(out, "{}", self.names.join("\t"))?;
+        if self.options.bom {
+            out.write_all("\u{feff}".as_bytes())?;
+        }
+        if self.options.header {
+            let separator = self.options.separator.to_string();
+            writeln!(out, "{}", self.names.join(&separator))?;
         }
         Ok(())
     }
@@ -84,6 +180,7 @@ impl Render for Fields {
         let columns = &mut self.columns;
         let occurrences = &mut self.occurrences;
         let prefixes = &self.prefixes;
+        let (occurrence, aggregator) = (self.options.occurrence, self.options.aggregator);
         let wanted = |prefix: &str| prefixes.iter().any(|wanted| wanted == prefix);
         packet.fields_with_prefixes(
             frame,
@@ -91,8 +188,11 @@ impl Render for Fields {
                 let Some(indices) = columns_of.get(field.name) else { return };
                 for &index in indices {
                     let column = &mut columns[index];
-                    if occurrences[index] > 0 {
-                        column.push(',');
+                    match occurrence {
+                        Occurrence::First if occurrences[index] > 0 => continue,
+                        Occurrence::Last => column.clear(),
+                        Occurrence::All if occurrences[index] > 0 => column.push(aggregator),
+                        _ => {}
                     }
                     occurrences[index] += 1;
                     let start = column.len();
@@ -110,15 +210,22 @@ impl Render for Fields {
         );
         for &index in &self.protocol_columns {
             if self.columns[index].is_empty() {
-                protocol_column(&mut self.columns[index], &self.names[index], packet);
+                protocol_column(&mut self.columns[index], &self.names[index], packet, &self.options);
             }
         }
         self.line.clear();
         for (index, column) in self.columns.iter().enumerate() {
             if index > 0 {
-                self.line.push('\t');
+                self.line.push(self.options.separator);
             }
-            self.line.push_str(column);
+            match self.options.quote {
+                Some(quote) if !column.is_empty() => {
+                    self.line.push(quote);
+                    self.line.push_str(column);
+                    self.line.push(quote);
+                }
+                _ => self.line.push_str(column),
+            }
         }
         self.line.push('\n');
         out.write_all(self.line.as_bytes())
@@ -126,12 +233,63 @@ impl Render for Fields {
 }
 
 /// A protocol named with `-e` shows the protocol's name where the protocol is present.
-fn protocol_column(column: &mut String, name: &str, packet: &Packet<'_>) {
+fn protocol_column(column: &mut String, name: &str, packet: &Packet<'_>, options: &FieldsOptions) {
     let count = packet.layers.iter().filter(|layer| layer.protocol().filter_name() == name).count();
-    for index in 0..count {
+    let shown = match options.occurrence {
+        Occurrence::All => count,
+        _ => count.min(1),
+    };
+    for index in 0..shown {
         if index > 0 {
-            column.push(',');
+            column.push(options.aggregator);
         }
         column.push_str(name);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(list: &[&str]) -> Result<FieldsOptions, String> {
+        FieldsOptions::parse(&list.iter().map(|option| (*option).to_owned()).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn e_options_read_as_tshark_reads_them() {
+        let parsed = options(&["header=y", "separator=,", "quote=d", "occurrence=f", "aggregator=/s"]);
+        assert_eq!(
+            parsed,
+            Ok(FieldsOptions {
+                header: true,
+                separator: ',',
+                aggregator: ' ',
+                occurrence: Occurrence::First,
+                quote: Some('"'),
+                bom: false
+            })
+        );
+        let parsed = options(&["separator=/t", "quote=s", "occurrence=l", "header=n", "bom=y"]);
+        assert_eq!(
+            parsed,
+            Ok(FieldsOptions {
+                separator: '\t',
+                quote: Some('\''),
+                occurrence: Occurrence::Last,
+                bom: true,
+                ..FieldsOptions::default()
+            })
+        );
+        assert_eq!(options(&["separator=/s"]).map(|parsed| parsed.separator), Ok(' '));
+        assert_eq!(options(&["separator=ab"]).map(|parsed| parsed.separator), Ok('a'));
+    }
+
+    #[test]
+    fn a_bad_e_option_names_itself_and_the_choices() {
+        for bad in ["foo=1", "header", "quote=x", "occurrence=2", "separator=", "header=maybe"] {
+            let error = options(&[bad]).expect_err(bad);
+            assert!(error.starts_with(&format!("-E {bad}: not a field output option")), "{error}");
+            assert!(error.contains("occurrence=f|l|a"), "{error}");
+        }
     }
 }

@@ -1,12 +1,17 @@
 //! Non-interactive renderers: one line of text, one JSON object, or tab-separated fields per
-//! packet. Renderers only read packets; they write into a buffered writer the caller owns.
+//! packet, tshark's JSON shapes, trees and hex dumps, and tshark's statistics tables.
+//! Renderers only read packets; they write into a buffered writer the caller owns.
 
+pub mod detail;
 pub mod diagram;
 pub mod fields;
 pub mod json;
 pub mod ladder;
+pub mod stats;
 pub mod text;
+pub mod time;
 pub mod timeline;
+pub mod tshark_json;
 
 use std::io;
 
@@ -21,4 +26,9 @@ pub trait Render {
     }
 
     fn packet(&mut self, out: &mut dyn io::Write, frame: &Frame<'_>, packet: &Packet<'_>) -> io::Result<()>;
+
+    /// Writes whatever follows the last packet.
+    fn end(&mut self, _out: &mut dyn io::Write) -> io::Result<()> {
+        Ok(())
+    }
 }

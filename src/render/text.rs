@@ -1,11 +1,12 @@
-//! One line per packet, in the spirit of tshark's default output: number, time since the
-//! first packet, source, destination, protocol, length, info.
+//! One line per packet, in the spirit of tshark's default output: number, time (since the
+//! first packet unless `-t` says otherwise), source, destination, protocol, length, info.
 
 use std::fmt::Write as _;
 use std::io;
 use std::net::IpAddr;
 
 use super::Render;
+use super::time::{TimeFormat, write_time};
 use crate::capture::Frame;
 use crate::dissect::field::{write_ipv4, write_mac};
 use crate::dissect::{Content, Packet, write_info};
@@ -14,29 +15,57 @@ use crate::dissect::{Content, Packet, write_info};
 #[derive(Default)]
 pub struct Text {
     line: String,
+    time: TimeColumn,
 }
 
 impl Text {
     pub fn new() -> Self {
         Self::default()
     }
+
+    /// A renderer whose Time column is written as `time` says.
+    pub fn with_time(time: TimeColumn) -> Self {
+        Self { line: String::new(), time }
+    }
+}
+
+/// How the Time column is written: what it counts, and each interface's digits.
+#[derive(Debug, Default)]
+pub struct TimeColumn {
+    pub format: TimeFormat,
+    /// Decimals by pcapng interface id (pcap: one entry); six where none is given.
+    pub digits: Vec<u8>,
+    /// The capture time of the packet shown before, for `-t dd`.
+    last_shown: Option<i64>,
+}
+
+impl TimeColumn {
+    pub fn new(format: TimeFormat, digits: Vec<u8>) -> Self {
+        Self { format, digits, last_shown: None }
+    }
+
+    /// Writes the column for a packet about to be shown.
+    pub fn write(&mut self, line: &mut String, frame: &Frame<'_>, packet: &Packet<'_>) {
+        let digits = self.digits.get(frame.interface.unwrap_or(0) as usize).copied().unwrap_or(6);
+        let times = packet.times.unwrap_or_default();
+        let nanos = match self.format {
+            TimeFormat::Relative => times.relative_ns,
+            TimeFormat::Delta => times.delta_ns,
+            TimeFormat::DeltaDisplayed => self.last_shown.map_or(0, |last| frame.ts_ns.saturating_sub(last)),
+            _ => frame.ts_ns,
+        };
+        self.last_shown = Some(frame.ts_ns);
+        write_time(line, self.format, nanos, digits);
+    }
 }
 
 impl Render for Text {
     fn packet(&mut self, out: &mut dyn io::Write, frame: &Frame<'_>, packet: &Packet<'_>) -> io::Result<()> {
-        let relative = packet.times.map_or(0, |times| times.relative_ns);
         let line = &mut self.line;
         line.clear();
-        let magnitude = relative.unsigned_abs();
         push_right(line, itoa::Buffer::new().format(frame.number), 6);
         line.push(' ');
-        if relative < 0 {
-            line.push('-');
-        }
-        line.push_str(itoa::Buffer::new().format(magnitude / 1_000_000_000));
-        line.push('.');
-        let micros = (magnitude % 1_000_000_000) / 1000;
-        push_right_zeros(line, itoa::Buffer::new().format(micros), 6);
+        self.time.write(line, frame, packet);
         line.push(' ');
         let start = line.len();
         write_endpoints(line, packet);
@@ -66,14 +95,6 @@ fn push_right(line: &mut String, text: &str, width: usize) {
         line.push(' ');
     }
     line.push_str(text);
-}
-
-/// Appends decimal digits zero-padded to `width`.
-fn push_right_zeros(line: &mut String, digits: &str, width: usize) {
-    for _ in digits.len()..width {
-        line.push('0');
-    }
-    line.push_str(digits);
 }
 
 /// Writes `source → destination`: IP addresses when there are some, else link addresses.

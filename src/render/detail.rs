@@ -1,0 +1,289 @@
+//! tshark's `-V` and `-x`: each packet's tree (a line per layer, then an indented
+//! `Label: value` line per field, with Wireshark's labels) and its bytes in hex and ASCII, in
+//! tshark's layout, a blank line after each. Fields rttscope does not read are not invented:
+//! the tree holds the fields rttscope registers, under the labels tshark gives them.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::io;
+use std::sync::OnceLock;
+
+use super::Render;
+use crate::capture::Frame;
+use crate::dissect::field::{Field, Value};
+use crate::dissect::{Content, Layer, Packet};
+use crate::osi::Protocol;
+
+/// Wireshark's label of every field rttscope registers, `name<TAB>label` a line (from
+/// `tshark -G fields`).
+const LABELS: &str = include_str!("labels.tsv");
+
+/// Fields tshark keeps out of its tree (filter helpers such as `ip.addr`) and the columns.
+const HIDDEN: &[&str] = &[
+    "ip.addr",
+    "ip.host",
+    "ip.src_host",
+    "ip.dst_host",
+    "ipv6.addr",
+    "ipv6.host",
+    "ipv6.src_host",
+    "ipv6.dst_host",
+    "tcp.port",
+    "udp.port",
+    "_ws.col.Protocol",
+    "_ws.col.Info",
+];
+
+/// Wireshark's label for a field name, if rttscope's table has one.
+pub fn label(name: &str) -> Option<&'static str> {
+    static TABLE: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+    TABLE.get_or_init(|| LABELS.lines().filter_map(|line| line.split_once('\t')).collect()).get(name).copied()
+}
+
+/// Prints no packets: tshark's `-q` with text output, when only statistics are wanted.
+pub struct Quiet;
+
+impl Render for Quiet {
+    fn packet(
+        &mut self,
+        _out: &mut dyn io::Write,
+        _frame: &Frame<'_>,
+        _packet: &Packet<'_>,
+    ) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The tree (`-V`), the bytes (`-x`), or both, per packet.
+pub struct Detail {
+    tree: bool,
+    hex: bool,
+    /// pcapng interface names by id, for the frame line.
+    interfaces: Vec<Option<String>>,
+    text: String,
+}
+
+impl Detail {
+    pub fn new(tree: bool, hex: bool, interfaces: Vec<Option<String>>) -> Self {
+        Self { tree, hex, interfaces, text: String::new() }
+    }
+}
+
+impl Render for Detail {
+    fn packet(&mut self, out: &mut dyn io::Write, frame: &Frame<'_>, packet: &Packet<'_>) -> io::Result<()> {
+        self.text.clear();
+        if self.tree {
+            write_tree(&mut self.text, frame, packet, &self.interfaces);
+            self.text.push('\n');
+        }
+        if self.hex {
+            write_sources(&mut self.text, frame, packet);
+            self.text.push('\n');
+        }
+        out.write_all(self.text.as_bytes())
+    }
+}
+
+/// Writes the frame's line and fields, then each layer's summary and fields.
+fn write_tree(text: &mut String, frame: &Frame<'_>, packet: &Packet<'_>, interfaces: &[Option<String>]) {
+    let (wire, captured) = (u64::from(frame.orig_len), frame.data.len() as u64);
+    // Writing into a String cannot fail.
+    let _ = write!(
+        text,
+        "Frame {}: {wire} bytes on wire ({} bits), {captured} bytes captured ({} bits)",
+        frame.number,
+        wire * 8,
+        captured * 8
+    );
+    if let Some(id) = frame.interface {
+        match interfaces.get(id as usize) {
+            Some(Some(name)) => {
+                let _ = write!(text, " on interface {name}, id {id}");
+            }
+            _ => {
+                let _ = write!(text, " on interface {id}");
+            }
+        }
+    }
+    text.push('\n');
+    let mut sink = |field: Field<'_>| {
+        if field.name.starts_with("frame.") {
+            write_field(text, &field);
+        }
+    };
+    packet.fields_with_prefixes(frame, &mut sink, &|prefix| prefix == "frame");
+    for layer in &packet.layers {
+        let mut lines = String::new();
+        let mut numbers: Vec<(&'static str, u64)> = Vec::new();
+        layer.fields(&mut |field: Field<'_>| {
+            if let Some(number) = field.value.as_u64() {
+                numbers.push((field.name, number));
+            }
+            write_field(&mut lines, &field);
+        });
+        let number = |name: &str| numbers.iter().find(|(field, _)| *field == name).map(|(_, value)| *value);
+        // A datagram an ICMP error quotes is a subtree of the ICMP message; its payload is
+        // the frame's again.
+        let indent =
+            if layer.is_quoted() && !matches!(layer.content, Content::Data(_)) { "    " } else { "" };
+        text.push_str(indent);
+        write_title(text, layer, &number);
+        text.push('\n');
+        for line in lines.lines() {
+            text.push_str(indent);
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+}
+
+/// Writes a layer's first line as tshark's tree titles it; rttscope's own summary where
+/// tshark's title needs what rttscope does not keep.
+fn write_title(text: &mut String, layer: &Layer<'_>, number: &dyn Fn(&str) -> Option<u64>) {
+    let ports = |protocol: &str| {
+        let (source, destination) =
+            (number(&format!("{protocol}.srcport")), number(&format!("{protocol}.dstport")));
+        format!("Src Port: {}, Dst Port: {}", source.unwrap_or(0), destination.unwrap_or(0))
+    };
+    let _ = match layer.protocol() {
+        Protocol::Udp => write!(text, "User Datagram Protocol, {}", ports("udp")),
+        Protocol::Tcp => {
+            let _ = write!(
+                text,
+                "Transmission Control Protocol, {}, Seq: {}",
+                ports("tcp"),
+                number("tcp.seq").unwrap_or(0)
+            );
+            if number("tcp.flags.ack") == Some(1) {
+                let _ = write!(text, ", Ack: {}", number("tcp.ack").unwrap_or(0));
+            }
+            write!(text, ", Len: {}", number("tcp.len").unwrap_or(0))
+        }
+        Protocol::Arp => match number("arp.opcode") {
+            Some(1) => write!(text, "Address Resolution Protocol (request)"),
+            Some(2) => write!(text, "Address Resolution Protocol (reply)"),
+            _ => write!(text, "Address Resolution Protocol"),
+        },
+        Protocol::Sll if layer.summary_string().starts_with("Linux cooked capture v2") => {
+            write!(text, "Linux cooked capture v2")
+        }
+        Protocol::Sll => write!(text, "Linux cooked capture v1"),
+        Protocol::Icmp => write!(text, "Internet Control Message Protocol"),
+        Protocol::Icmpv6 => write!(text, "Internet Control Message Protocol v6"),
+        Protocol::Tls => write!(text, "Transport Layer Security"),
+        Protocol::Quic => write!(text, "QUIC IETF"),
+        Protocol::Http => write!(text, "Hypertext Transfer Protocol"),
+        Protocol::Http2 => write!(text, "HyperText Transfer Protocol 2"),
+        Protocol::Http3 => write!(text, "Hypertext Transfer Protocol Version 3"),
+        _ => write!(text, "{}", layer.summary_string()),
+    };
+}
+
+/// Writes one field as tshark's tree shows it: `    Label: value`, in brackets when the
+/// dissector computed it rather than read it.
+fn write_field(text: &mut String, field: &Field<'_>) {
+    if HIDDEN.contains(&field.name) {
+        return;
+    }
+    // The frame's own fields are all computed; tshark brackets only those that compare frames.
+    let computed = match field.name {
+        "frame.time_delta" | "frame.time_relative" | "frame.protocols" => true,
+        name if name.starts_with("frame.") => false,
+        _ => field.range.is_empty(),
+    };
+    text.push_str("    ");
+    if computed {
+        text.push('[');
+    }
+    let _ = match (field.name, &field.value) {
+        ("frame.len", value) => write!(text, "Frame Length: {value} bytes ({} bits)", bits(value)),
+        ("frame.cap_len", value) => write!(text, "Capture Length: {value} bytes ({} bits)", bits(value)),
+        (name, value @ (Value::Seconds(_) | Value::Epoch(_))) => {
+            write!(text, "{}: {value} seconds", label(name).unwrap_or(name))
+        }
+        (name, Value::Present) => write!(text, "{}", label(name).unwrap_or(name)),
+        (name, value) => write!(text, "{}: {value}", label(name).unwrap_or(name)),
+    };
+    if computed {
+        text.push(']');
+    }
+    text.push('\n');
+}
+
+fn bits(value: &Value<'_>) -> u64 {
+    value.as_u64().unwrap_or(0).saturating_mul(8)
+}
+
+/// Writes the frame's bytes; when the packet also carries reassembled or decrypted bytes, each
+/// source under a heading with its size, as tshark does.
+fn write_sources(text: &mut String, frame: &Frame<'_>, packet: &Packet<'_>) {
+    let others = [
+        ("Reassembled IP", packet.reassembled.unwrap_or(&[])),
+        ("Reassembled TCP", packet.stream),
+        ("Decrypted TLS", packet.decrypted),
+    ];
+    // Bytes a single segment carried whole are the frame's own: tshark shows no second source.
+    let others: Vec<_> =
+        others.into_iter().filter(|(_, bytes)| !bytes.is_empty() && !frame.data.ends_with(bytes)).collect();
+    if others.is_empty() {
+        write_hex(text, frame.data);
+        return;
+    }
+    let _ = writeln!(text, "Frame ({} bytes):", frame.data.len());
+    write_hex(text, frame.data);
+    for (name, bytes) in others {
+        let _ = writeln!(text, "{name} ({} bytes):", bytes.len());
+        write_hex(text, bytes);
+    }
+}
+
+/// Writes bytes as tshark's `-x` does: a hex offset, sixteen bytes in hex, then the same
+/// bytes as ASCII with `.` for what does not print.
+pub fn write_hex(text: &mut String, bytes: &[u8]) {
+    // tshark widens the offset past four digits only when the bytes need it.
+    let width = if bytes.len() > 0xffff { 8 } else { 4 };
+    for (row, chunk) in bytes.chunks(16).enumerate() {
+        let _ = write!(text, "{:0width$x}  ", row * 16);
+        for (index, byte) in chunk.iter().enumerate() {
+            if index > 0 {
+                text.push(' ');
+            }
+            let _ = write!(text, "{byte:02x}");
+        }
+        for _ in chunk.len()..16 {
+            text.push_str("   ");
+        }
+        text.push_str("   ");
+        for &byte in chunk {
+            text.push(if (0x20..0x7f).contains(&byte) { char::from(byte) } else { '.' });
+        }
+        text.push('\n');
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_rows_pad_a_short_last_row_to_the_ascii_column() {
+        let mut text = String::new();
+        let bytes: Vec<u8> = (0x40..0x54).collect();
+        write_hex(&mut text, &bytes);
+        assert_eq!(
+            text,
+            "0000  40 41 42 43 44 45 46 47 48 49 4a 4b 4c 4d 4e 4f   @ABCDEFGHIJKLMNO\n\
+             0010  50 51 52 53                                       PQRS\n"
+        );
+        text.clear();
+        write_hex(&mut text, &[0x00, 0x7f, 0x20]);
+        assert_eq!(text, format!("0000  00 7f 20{}   .. \n", " ".repeat(39)));
+    }
+
+    #[test]
+    fn labels_are_wiresharks() {
+        assert_eq!(label("ip.ttl"), Some("Time to Live"));
+        assert_eq!(label("tcp.srcport"), Some("Source Port"));
+        assert_eq!(label("no.such.field"), None);
+    }
+}

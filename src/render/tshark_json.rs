@@ -1,0 +1,369 @@
+//! tshark's two JSON shapes, for scripts written against tshark: `-T json` (one array of
+//! `{"_index", "_type", "_score", "_source": {"layers": {...}}}`, two-space indents, every value
+//! a string, a field met twice an array as `--no-duplicate-keys` writes it) and `-T ek` (an
+//! index line and a one-line document per packet, keys `layer_field` with `.` written `_`,
+//! flags as booleans). Each layer holds the fields rttscope registers, flat: rttscope keeps no
+//! subtrees, so where tshark nests a field under `ip.flags_tree` it sits beside `ip.flags`.
+
+use std::io;
+
+use super::Render;
+use super::time::{TimeFormat, write_time};
+use crate::capture::Frame;
+use crate::dissect::field::{Field, Value};
+use crate::dissect::{Content, Packet};
+use crate::osi::Protocol;
+use crate::registry;
+
+/// One value as tshark's JSON writes it.
+#[derive(Clone, Debug, PartialEq)]
+enum Scalar {
+    Text(String),
+    Bool(bool),
+    /// A presence-only field: `""` in json, `null` in ek.
+    Present,
+    /// A date: tshark's json writes it as its tree does, ek as ISO 8601.
+    Date {
+        shown: String,
+        iso: String,
+    },
+    /// A layer quoted inside this one (the datagram an ICMP error carries), by its layer name.
+    Layer(Fields),
+}
+
+impl Scalar {
+    fn of(value: &Value<'_>) -> Self {
+        match value {
+            Value::Present => Self::Present,
+            Value::Bool(flag) => Self::Bool(*flag),
+            // tshark's JSON writes bytes with colons, where -T fields writes none.
+            Value::Bytes(bytes) => Self::Text(Value::BytesColon(bytes).to_string()),
+            Value::Date(nanos) => {
+                let mut iso = String::new();
+                write_time(&mut iso, TimeFormat::Date { utc: true }, *nanos, 9);
+                Self::Date { shown: value.to_string(), iso: format!("{}Z", iso.replacen(' ', "T", 1)) }
+            }
+            other => Self::Text(other.to_string()),
+        }
+    }
+}
+
+/// A layer's fields in the order first met, each with its values.
+type Fields = Vec<(&'static str, Vec<Scalar>)>;
+
+/// The packet's layers in order (the frame first), each with its fields.
+fn collect(frame: &Frame<'_>, packet: &Packet<'_>) -> Vec<(&'static str, Fields)> {
+    fn push(fields: &mut Fields, field: &Field<'_>) {
+        let scalar = Scalar::of(&field.value);
+        match fields.iter_mut().find(|(name, _)| *name == field.name) {
+            Some((_, values)) => values.push(scalar),
+            None => fields.push((field.name, vec![scalar])),
+        }
+    }
+    let mut layers: Vec<(&'static str, Fields)> = Vec::with_capacity(packet.layers.len() + 1);
+    let mut frame_fields = Fields::new();
+    packet.fields_with_prefixes(
+        frame,
+        &mut |field: Field<'_>| {
+            if field.name.starts_with("frame.") {
+                push(&mut frame_fields, &field);
+            }
+        },
+        &|prefix| prefix == "frame",
+    );
+    layers.push(("frame", frame_fields));
+    // The layer a quoted one goes into: the last not quoted, as tshark nests them.
+    let mut quoting: Option<usize> = None;
+    let mut previous: Option<Protocol> = None;
+    for layer in &packet.layers {
+        let mut fields = Fields::new();
+        layer.fields(&mut |field: Field<'_>| push(&mut fields, &field));
+        let name = layer.protocol().filter_name();
+        // An echo's payload is part of the ICMP message in tshark's tree.
+        let echo_data = matches!(layer.content, Content::Data(_))
+            && matches!(previous, Some(Protocol::Icmp | Protocol::Icmpv6));
+        previous = (!layer.is_quoted()).then(|| layer.protocol());
+        // A quoted datagram's payload is a layer of the frame in tshark's tree.
+        let quoted = layer.is_quoted() && !matches!(layer.content, Content::Data(_));
+        match (quoted || echo_data, quoting) {
+            (true, Some(index)) => {
+                let parent: &mut Fields = &mut layers[index].1;
+                parent.push((name, vec![Scalar::Layer(fields)]));
+            }
+            _ => {
+                // tshark lists the segments a PDU was reassembled from as a layer of their own
+                // before it; rttscope gives them to the PDU's layer.
+                let (segments, own): (Fields, Fields) =
+                    fields.into_iter().partition(|(field, _)| name != "tcp" && field.starts_with("tcp."));
+                if !segments.is_empty() {
+                    layers.push(("tcp.segments", segments));
+                }
+                quoting = Some(layers.len());
+                layers.push((name, own));
+            }
+        }
+    }
+    layers
+}
+
+/// The layers grouped by name in order of first appearance: a protocol met twice (IP in IP,
+/// several TLS records) is one key with several objects.
+fn grouped(layers: Vec<(&'static str, Fields)>) -> Vec<(&'static str, Vec<Fields>)> {
+    let mut groups: Vec<(&'static str, Vec<Fields>)> = Vec::new();
+    for (name, fields) in layers {
+        match groups.iter_mut().find(|(group, _)| *group == name) {
+            Some((_, list)) => list.push(fields),
+            None => groups.push((name, vec![fields])),
+        }
+    }
+    groups
+}
+
+/// The day the packet was captured, as tshark names its index: `packets-2026-11-22`.
+fn index_name(frame: &Frame<'_>) -> String {
+    let mut date = String::from("packets-");
+    write_time(&mut date, TimeFormat::Date { utc: false }, frame.ts_ns, 0);
+    date.truncate("packets-YYYY-MM-DD".len());
+    date
+}
+
+fn quoted(text: &str) -> String {
+    // A string always serialises.
+    serde_json::to_string(text).unwrap_or_default()
+}
+
+/// `-T json`.
+#[derive(Default)]
+pub struct TsharkJson {
+    any: bool,
+    text: String,
+}
+
+impl TsharkJson {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl Render for TsharkJson {
+    fn begin(&mut self, out: &mut dyn io::Write) -> io::Result<()> {
+        out.write_all(b"[")
+    }
+
+    fn packet(&mut self, out: &mut dyn io::Write, frame: &Frame<'_>, packet: &Packet<'_>) -> io::Result<()> {
+        let text = &mut self.text;
+        text.clear();
+        text.push_str(if self.any { ",\n" } else { "\n" });
+        self.any = true;
+        text.push_str("  {\n");
+        text.push_str(&format!("    \"_index\": {},\n", quoted(&index_name(frame))));
+        text.push_str(
+            "    \"_type\": \"doc\",\n    \"_score\": null,\n    \"_source\": {\n      \"layers\": {",
+        );
+        let groups = grouped(collect(frame, packet));
+        for (index, (name, objects)) in groups.iter().enumerate() {
+            text.push_str(if index > 0 { ",\n" } else { "\n" });
+            text.push_str(&format!("        {}: ", quoted(name)));
+            match objects.as_slice() {
+                [one] => write_object(text, one, 8),
+                many => {
+                    text.push_str("[\n");
+                    for (index, object) in many.iter().enumerate() {
+                        if index > 0 {
+                            text.push_str(",\n");
+                        }
+                        text.push_str("          ");
+                        write_object(text, object, 10);
+                    }
+                    text.push_str("\n        ]");
+                }
+            }
+        }
+        text.push_str("\n      }\n    }\n  }");
+        out.write_all(text.as_bytes())
+    }
+
+    fn end(&mut self, out: &mut dyn io::Write) -> io::Result<()> {
+        out.write_all(if self.any { b"\n]\n" } else { b"]\n" })
+    }
+}
+
+/// Writes `{ "name": "value", ... }` with its members `indent + 2` spaces in.
+fn write_object(text: &mut String, fields: &Fields, indent: usize) {
+    if fields.is_empty() {
+        text.push_str("{}");
+        return;
+    }
+    let pad = " ".repeat(indent + 2);
+    text.push_str("{\n");
+    for (index, (name, values)) in fields.iter().enumerate() {
+        if index > 0 {
+            text.push_str(",\n");
+        }
+        text.push_str(&format!("{pad}{}: ", quoted(name)));
+        let string = |scalar: &Scalar| match scalar {
+            Scalar::Text(value) | Scalar::Date { shown: value, .. } => quoted(value),
+            Scalar::Bool(flag) => quoted(if *flag { "1" } else { "0" }),
+            Scalar::Present | Scalar::Layer(_) => quoted(""),
+        };
+        match values.as_slice() {
+            [Scalar::Layer(fields)] => write_object(text, fields, indent + 2),
+            [one] => text.push_str(&string(one)),
+            many => {
+                text.push_str("[\n");
+                for (index, value) in many.iter().enumerate() {
+                    if index > 0 {
+                        text.push_str(",\n");
+                    }
+                    text.push_str(&format!("{pad}  {}", string(value)));
+                }
+                text.push_str(&format!("\n{pad}]"));
+            }
+        }
+    }
+    text.push_str(&format!("\n{}}}", " ".repeat(indent)));
+}
+
+/// `-T ek`.
+#[derive(Default)]
+pub struct Ek {
+    text: String,
+}
+
+impl Ek {
+    pub fn new() -> Self {
+        Self::default()
+    }
+}
+
+impl Render for Ek {
+    fn packet(&mut self, out: &mut dyn io::Write, frame: &Frame<'_>, packet: &Packet<'_>) -> io::Result<()> {
+        let text = &mut self.text;
+        text.clear();
+        text.push_str(&format!(
+            "{{\"index\":{{\"_index\":{},\"_type\":\"doc\"}}}}\n",
+            quoted(&index_name(frame))
+        ));
+        let millis = frame.ts_ns.div_euclid(1_000_000);
+        text.push_str(&format!("{{\"timestamp\":\"{millis}\",\"layers\":{{"));
+        for (index, (name, objects)) in grouped(collect(frame, packet)).iter().enumerate() {
+            if index > 0 {
+                text.push(',');
+            }
+            // tshark's ek writes the reassembly's fields among the layers, named as TCP's.
+            if *name == "tcp.segments" {
+                let mut fields = String::new();
+                for object in objects {
+                    write_ek_object(&mut fields, "tcp", object);
+                }
+                text.push_str(fields.trim_start_matches('{').trim_end_matches('}'));
+                continue;
+            }
+            text.push_str(&quoted(name));
+            text.push(':');
+            match objects.as_slice() {
+                [one] => write_ek_object(text, name, one),
+                many => {
+                    text.push('[');
+                    for (index, object) in many.iter().enumerate() {
+                        if index > 0 {
+                            text.push(',');
+                        }
+                        write_ek_object(text, name, object);
+                    }
+                    text.push(']');
+                }
+            }
+        }
+        text.push_str("}}\n");
+        out.write_all(text.as_bytes())
+    }
+}
+
+/// The name ek gives a field of a layer: `ip` and `ip.flags.df` make `ip_ip_flags_df`.
+fn ek_name(layer: &str, field: &str) -> String {
+    format!("{layer}_{field}").replace('.', "_")
+}
+
+/// A field registered as a protocol of its own, such as a TCP option as a whole
+/// (`tcp.options.mss`, not `tcp.options.mss_val`): ek leaves out the value of an item that
+/// heads a subtree, and these do in tshark's tree.
+fn is_option_subtree(name: &str) -> bool {
+    registry::lookup(name).is_some_and(|field| field.kind == registry::Kind::Protocol)
+}
+
+fn write_ek_object(text: &mut String, layer: &str, fields: &Fields) {
+    text.push('{');
+    let mut first = true;
+    for (name, values) in fields {
+        if is_option_subtree(name) {
+            continue;
+        }
+        if !first {
+            text.push(',');
+        }
+        first = false;
+        if let [Scalar::Layer(fields)] = values.as_slice() {
+            text.push_str(&quoted(name));
+            text.push(':');
+            write_ek_object(text, name, fields);
+            continue;
+        }
+        text.push_str(&quoted(&ek_name(layer, name)));
+        text.push(':');
+        let scalar = |scalar: &Scalar| match scalar {
+            Scalar::Text(value) | Scalar::Date { iso: value, .. } => quoted(value),
+            Scalar::Bool(flag) => flag.to_string(),
+            Scalar::Present | Scalar::Layer(_) => "null".to_owned(),
+        };
+        match values.as_slice() {
+            [one] => text.push_str(&scalar(one)),
+            many => {
+                text.push('[');
+                text.push_str(&many.iter().map(scalar).collect::<Vec<_>>().join(","));
+                text.push(']');
+            }
+        }
+    }
+    text.push('}');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ek_leaves_out_the_items_that_head_a_subtree() {
+        assert!(is_option_subtree("tcp.options.mss"));
+        assert!(!is_option_subtree("tcp.options.mss_val"));
+        assert!(!is_option_subtree("tcp.options"));
+    }
+
+    #[test]
+    fn ek_names_join_layer_and_field_with_underscores() {
+        assert_eq!(ek_name("ip", "ip.flags.df"), "ip_ip_flags_df");
+        assert_eq!(ek_name("frame", "frame.number"), "frame_frame_number");
+    }
+
+    #[test]
+    fn an_object_indents_as_tshark_and_repeats_as_an_array() {
+        let fields: Fields = vec![
+            ("ip.src", vec![Scalar::Text("127.0.0.1".into())]),
+            ("ip.addr", vec![Scalar::Text("a".into()), Scalar::Text("b".into())]),
+            ("tcp.analysis.retransmission", vec![Scalar::Present]),
+            ("ip.flags.df", vec![Scalar::Bool(true)]),
+        ];
+        let mut text = String::new();
+        write_object(&mut text, &fields, 8);
+        assert_eq!(
+            text,
+            "{\n          \"ip.src\": \"127.0.0.1\",\n          \"ip.addr\": [\n            \"a\",\n            \"b\"\n          ],\n          \"tcp.analysis.retransmission\": \"\",\n          \"ip.flags.df\": \"1\"\n        }"
+        );
+        let mut ek = String::new();
+        write_ek_object(&mut ek, "ip", &fields);
+        assert_eq!(
+            ek,
+            r#"{"ip_ip_src":"127.0.0.1","ip_ip_addr":["a","b"],"ip_tcp_analysis_retransmission":null,"ip_ip_flags_df":true}"#
+        );
+    }
+}
