@@ -293,6 +293,13 @@ pub enum TimelineFormat {
     Svg,
     /// A Mermaid `sequenceDiagram` per connection.
     Mermaid,
+    /// qlog of the QUIC connections, one trace each, in the contained JSON of
+    /// draft-ietf-quic-qlog-main-schema-14 with the events of draft-ietf-quic-qlog-quic-events-13
+    /// (vantage point network, flow client: the client's packets are packet_sent).
+    Qlog,
+    /// qlog of the QUIC connections as JSON-SEQ with qlog_version 0.3, the shape qvis loads and
+    /// quinn writes: one trace, each connection's events marked with its group_id.
+    Sqlog,
 }
 
 #[derive(Debug, Args)]
@@ -309,7 +316,8 @@ pub struct TimelineArgs {
     #[arg(long, value_name = "N")]
     pub connection: Option<u32>,
 
-    /// Output format.
+    /// Output format. qlog and sqlog write the QUIC connections only, as the network saw them
+    /// (vantage point network, flow client).
     #[arg(short = 'T', long, value_enum, default_value = "text")]
     pub format: TimelineFormat,
 

@@ -5,6 +5,7 @@ pub mod diagram;
 pub mod fields;
 pub mod json;
 pub mod ladder;
+pub mod qlog;
 pub mod text;
 pub mod timeline;
 
