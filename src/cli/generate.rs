@@ -96,6 +96,12 @@ pub fn run(args: &GenArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
             output.display()
         )));
     }
+    if let Some(dir) = &args.qlog {
+        if !dir.is_dir() {
+            return Err(CliError::Usage(format!("--qlog {}: not a directory", dir.display())));
+        }
+        generate::write_qlog(Some((dir, "")));
+    }
     let keylog = KeyLog::new();
     let rounds: Vec<Variant> = (0..args.count.max(1)).flat_map(|_| variants.iter().copied()).collect();
     let over_link = match &config {
@@ -129,6 +135,7 @@ pub fn run(args: &GenArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
         }
         None => on_loopback(&rounds, &keylog),
     };
+    report_qlog();
     if !keylog.is_empty() {
         write_keylog(&keylog, &args.keylog)?;
         eprintln!("rttscope: TLS secrets written to {} (mode 0600)", args.keylog.display());
@@ -136,6 +143,19 @@ pub fn run(args: &GenArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
     match failures {
         0 => Ok(Outcome::Complete),
         n => Err(CliError::Usage(format!("{n} generator run(s) did not do what they should"))),
+    }
+}
+
+/// Says which qlog files the QUIC generators wrote (and which could not be), and stops them
+/// writing more.
+pub(super) fn report_qlog() {
+    let (written, failed) = generate::write_qlog(None);
+    if !written.is_empty() {
+        let names: Vec<String> = written.iter().map(|path| path.display().to_string()).collect();
+        eprintln!("rttscope: the QUIC generators' own qlog written to {}", names.join(", "));
+    }
+    if let Some(failed) = failed {
+        eprintln!("rttscope: qlog: {failed}");
     }
 }
 

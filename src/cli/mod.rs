@@ -139,7 +139,9 @@ pub struct DemoArgs {
     #[arg(value_name = "VARIANT|all", default_value = "all")]
     pub variant: String,
 
-    /// Where to write the capture (pcapng, TLS keys embedded).
+    /// Where to write the capture (pcapng, TLS keys embedded). The QUIC generators write their
+    /// own qlog beside it: OUT's name without .pcapng, then .VARIANT.client.sqlog and
+    /// .VARIANT.server.sqlog (e.g. rttscope-demo.quic.client.sqlog).
     #[arg(short = 'w', long = "write", value_name = "FILE", default_value = "rttscope-demo.pcapng")]
     pub output: PathBuf,
 
@@ -171,6 +173,12 @@ pub struct GenArgs {
     /// server side, TLS keys embedded).
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Have the QUIC generators write their own qlog into this directory: quinn's JSON-SEQ
+    /// (qlog 0.3), VARIANT.client.sqlog and VARIANT.server.sqlog per run (VARIANT-2... for
+    /// later runs of the same variant).
+    #[arg(long, value_name = "DIR")]
+    pub qlog: Option<PathBuf>,
 
     #[command(flatten)]
     pub link: LinkArgs,
