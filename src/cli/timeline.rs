@@ -130,6 +130,8 @@ struct Written {
 struct Qlog {
     builder: qlog::Builder,
     writer: qlog::Writer,
+    /// Packets of written traces left out past [`qlog::MAX_PACKETS`].
+    left_out: u64,
 }
 
 impl Qlog {
@@ -154,6 +156,7 @@ impl Written {
         let qlog = shape.map(|shape| Qlog {
             builder: qlog::Builder::new(interfaces),
             writer: qlog::Writer::new(shape, format!("rttscope timeline {}", file.display())),
+            left_out: 0,
         });
         Self {
             format,
@@ -200,6 +203,7 @@ impl Written {
                         trace.set_rtt(rtt_ms);
                     }
                     let reference_ns = qlog.reference_ns();
+                    qlog.left_out += trace.left_out;
                     qlog.writer.trace(out, &trace, reference_ns)?;
                 }
             }
@@ -212,12 +216,19 @@ impl Written {
     /// connections the timeline did not show and the qlog's end.
     /// Returns how many qlog traces were written, for the qlog formats.
     fn end(self, out: &mut dyn Write) -> io::Result<Option<usize>> {
-        if let Some(Qlog { builder, mut writer }) = self.qlog {
+        if let Some(Qlog { builder, mut writer, mut left_out }) = self.qlog {
             let reference_ns = builder.first_ns.unwrap_or(0);
             if self.only.is_none() {
                 for trace in builder.finish() {
+                    left_out += trace.left_out;
                     writer.trace(out, &trace, reference_ns)?;
                 }
+            }
+            if left_out > 0 {
+                eprintln!(
+                    "rttscope: note: a qlog trace keeps at most {} events; {left_out} packets past that were left out",
+                    qlog::MAX_PACKETS
+                );
             }
             return writer.end(out, reference_ns).map(Some);
         }

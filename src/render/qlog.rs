@@ -11,8 +11,9 @@
 //! trip ([`Trace::set_rtt`]); [`write`] then serialises traces in one of two shapes: the
 //! JSON-SEQ `qlog_version` 0.3 that qvis and quinn read, or the contained JSON of
 //! draft-ietf-quic-qlog-main-schema-14 with the `quic` events of
-//! draft-ietf-quic-qlog-quic-events-13. A trace holds at most [`MAX_PACKETS`] packets, so a
-//! hostile capture cannot grow it without bound.
+//! draft-ietf-quic-qlog-quic-events-13. A trace holds at most [`MAX_PACKETS`] events (about
+//! 200 bytes each), so a hostile capture cannot grow one without bound; the packets past that
+//! are counted and left out.
 
 mod frames;
 mod params;
@@ -28,7 +29,7 @@ pub use params::Parameters;
 pub use write::{Shape, Writer};
 
 /// The most events (packets, mostly) one trace keeps; later packets are counted, not kept.
-pub const MAX_PACKETS: usize = 1 << 20;
+pub const MAX_PACKETS: usize = 1 << 17;
 
 /// One QUIC packet as the network saw it.
 #[derive(Clone, Debug, PartialEq)]
