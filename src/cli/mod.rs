@@ -306,7 +306,8 @@ pub enum TimelineFormat {
     /// (vantage point network, flow client: the client's packets are packet_sent).
     Qlog,
     /// qlog of the QUIC connections as JSON-SEQ with qlog_version 0.3, the shape qvis loads and
-    /// quinn writes: one trace, each connection's events marked with its group_id.
+    /// quinn writes: one trace, each connection's events marked with its group_id
+    /// (--connection N writes one connection alone).
     Sqlog,
 }
 
