@@ -155,3 +155,58 @@ fn the_generators_own_qlog_and_rttscopes_agree_with_0_rtt_over_a_link() {
     assert_agree(&ours, &client, &server);
     assert!(packets(&ours, "transport:packet_sent").keys().any(|(kind, _)| kind == "0RTT"));
 }
+
+/// tshark's reading of a capture's QUIC packets: (from the client, qlog packet type, number).
+fn tshark_packets(capture: &Path, keys: &Path) -> BTreeMap<(bool, String, u64), usize> {
+    let keylog = format!("tls.keylog_file:{}", keys.display());
+    let output = std::process::Command::new("tshark")
+        .args(["-r", capture.to_str().expect("a path"), "-o", &keylog, "-T", "fields", "-E", "occurrence=a"])
+        .args(["-e", "udp.srcport", "-e", "udp.dstport", "-e", "quic.header_form"])
+        .args(["-e", "quic.long.packet_type", "-e", "quic.packet_number"])
+        .output()
+        .expect("tshark runs");
+    let mut packets = BTreeMap::new();
+    let mut server_port = None;
+    for line in String::from_utf8_lossy(&output.stdout).lines() {
+        let columns: Vec<&str> = line.split('\t').collect();
+        let [source, destination, forms, types, numbers] = columns[..] else { continue };
+        if forms.is_empty() {
+            continue;
+        }
+        let server = server_port.get_or_insert_with(|| destination.to_owned()).clone();
+        let (mut types, mut numbers) = (types.split(','), numbers.split(','));
+        for form in forms.split(',') {
+            // Version 1's long packet types (RFC 9000 section 17.2).
+            let kind = match (form, types.next()) {
+                ("0", _) => "1RTT",
+                (_, Some("0")) => "initial",
+                (_, Some("1")) => "0RTT",
+                (_, Some("2")) => "handshake",
+                _ => continue,
+            };
+            let number = numbers.next().and_then(|number| number.parse().ok()).expect("a packet number");
+            *packets.entry((source != server, kind.to_owned(), number)).or_insert(0) += 1;
+        }
+    }
+    packets
+}
+
+#[test]
+#[ignore = "needs tshark"]
+fn rttscopes_qlog_has_the_packets_tshark_decrypts() {
+    for name in ["quic-h3-aioquic", "quic-0rtt-aioquic", "quic-loss-aioquic", "quic-mtu-aioquic"] {
+        let capture = common::root().join(format!("fixtures/interop/{name}.pcap"));
+        let keys = common::root().join(format!("fixtures/interop/{name}.keys"));
+        let path = |path: &Path| path.to_str().expect("a path").to_owned();
+        let output = rttscope(&["timeline", &path(&capture), "--keylog", &path(&keys), "-T", "sqlog"]);
+        assert!(output.status.success(), "{name}: {}", stderr(&output));
+        let events = records(&output.stdout);
+        let mut ours = BTreeMap::new();
+        for (name, from_client) in [("transport:packet_sent", true), ("transport:packet_received", false)] {
+            for ((kind, number), count) in packets(&events, name) {
+                ours.insert((from_client, kind, number), count);
+            }
+        }
+        assert_eq!(ours, tshark_packets(&capture, &keys), "{name}");
+    }
+}
