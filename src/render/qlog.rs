@@ -31,6 +31,9 @@ pub use write::{Shape, Writer};
 /// The most events (packets, mostly) one trace keeps; later packets are counted, not kept.
 pub const MAX_PACKETS: usize = 1 << 17;
 
+/// The most clients whose Version Negotiation is kept waiting for their next Initial.
+const MAX_NEGOTIATIONS: usize = 1024;
+
 /// One QUIC packet as the network saw it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PacketEvent {
@@ -51,6 +54,8 @@ pub struct PacketEvent {
     pub size: usize,
     /// The frames, when the payload was decrypted.
     pub frames: Option<Vec<QuicFrame>>,
+    /// Version Negotiation: the versions the server offers.
+    pub supported_versions: Vec<u32>,
 }
 
 /// What a trace records, in capture order.
@@ -128,6 +133,9 @@ pub struct Builder {
     /// are read, as the timeline does, so that no packet is logged twice.
     only_interface: Option<u32>,
     traces: FxHashMap<u32, Trace>,
+    /// Version Negotiation packets, which belong to no QUIC connection the tracker numbers,
+    /// by (client, server) until the client's next Initial starts one.
+    negotiations: FxHashMap<(String, String), Vec<PacketEvent>>,
     /// The capture's first frame time, the reference of JSON-SEQ times.
     pub first_ns: Option<i64>,
 }
@@ -154,14 +162,23 @@ impl Builder {
         }) else {
             return;
         };
-        let Some(number) = quic.connection else { return };
         let Some((source, destination)) = endpoints(packet) else { return };
-        let trace = self.traces.entry(number).or_insert_with(|| Trace {
-            number,
-            client: source.clone(),
-            server: destination.clone(),
-            first_ns: frame.ts_ns,
-            ..Trace::default()
+        let Some(number) = quic.connection else {
+            self.negotiation(frame, quic, destination, source);
+            return;
+        };
+        let negotiations = &mut self.negotiations;
+        let trace = self.traces.entry(number).or_insert_with(|| {
+            let earlier = negotiations.remove(&(source.clone(), destination.clone())).unwrap_or_default();
+            Trace {
+                number,
+                client: source.clone(),
+                server: destination.clone(),
+                first_ns: earlier.first().map_or(frame.ts_ns, |packet| packet.at_ns),
+                frames: earlier.iter().map(|packet| packet.frame).collect(),
+                events: earlier.into_iter().map(Event::Packet).collect(),
+                ..Trace::default()
+            }
         });
         let from_client = trace.client == source;
         for (at, quic_packet) in quic.packets.iter().enumerate() {
@@ -195,6 +212,7 @@ impl Builder {
                 length: header.length.as_ref().map(|(length, _)| *length),
                 size: bytes.len(),
                 frames: frames.map(frames::merge_padding),
+                supported_versions: Vec::new(),
             }));
             if trace.frames.last() != Some(&frame.number) {
                 trace.frames.push(frame.number);
@@ -208,6 +226,46 @@ impl Builder {
                     trace.ack_delay_exponents[usize::from(!from_client)] = parameters.ack_delay_exponent();
                     trace.events.push(Event::Parameters { at_ns: frame.ts_ns, from_client, parameters });
                 }
+            }
+        }
+    }
+
+    /// Keeps a server's Version Negotiation to `client` for the connection the client starts
+    /// next (at most [`MAX_NEGOTIATIONS`] clients' at a time).
+    fn negotiation(
+        &mut self,
+        frame: &Frame<'_>,
+        quic: &crate::dissect::quic::Quic<'_>,
+        client: String,
+        server: String,
+    ) {
+        for quic_packet in quic.packets.iter().filter(|packet| packet.header.kind == Kind::VersionNegotiation)
+        {
+            let header = &quic_packet.header;
+            let bytes = quic_packet.span.bytes;
+            let after_ids = header.scid.as_ref().map_or(bytes.len(), |scid| scid.end);
+            let versions = bytes.get(after_ids..).unwrap_or_default().chunks_exact(4);
+            let packet = PacketEvent {
+                at_ns: frame.ts_ns,
+                frame: frame.number,
+                from_client: false,
+                kind: header.kind,
+                packet_number: None,
+                version: 0,
+                dcid: bytes.get(header.dcid.clone()).unwrap_or_default().to_vec(),
+                scid: header.scid.as_ref().and_then(|scid| bytes.get(scid.clone())).map(<[u8]>::to_vec),
+                length: None,
+                size: bytes.len(),
+                frames: None,
+                supported_versions: versions.map(|v| u32::from_be_bytes([v[0], v[1], v[2], v[3]])).collect(),
+            };
+            let key = (client.clone(), server.clone());
+            if self.negotiations.len() >= MAX_NEGOTIATIONS && !self.negotiations.contains_key(&key) {
+                return;
+            }
+            let kept = self.negotiations.entry(key).or_default();
+            if kept.len() < 4 {
+                kept.push(packet);
             }
         }
     }

@@ -10,15 +10,13 @@ use crate::capture::CaptureFile;
 use crate::track::keylog::KeyLog;
 use crate::track::{Scratch, Tracker};
 
-const CAPTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/interop/quic-h3-aioquic.pcap");
-const KEYS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/interop/quic-h3-aioquic.keys");
-
-/// The capture's traces, decrypted with its key log or not.
-fn traces(with_keys: bool) -> (Vec<Trace>, i64) {
-    let capture = CaptureFile::open(Path::new(CAPTURE)).expect("capture");
+/// The traces of interop capture `name`, decrypted with its key log or not.
+fn traces_of(name: &str, with_keys: bool) -> (Vec<Trace>, i64) {
+    let interop = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/interop");
+    let capture = CaptureFile::open(&interop.join(format!("{name}.pcap"))).expect("capture");
     let mut keylog = KeyLog::new();
     if with_keys {
-        keylog.add_text(&std::fs::read(KEYS).expect("keys"));
+        keylog.add_text(&std::fs::read(interop.join(format!("{name}.keys"))).expect("keys"));
     }
     let mut tracker = Tracker::with_keylog(keylog);
     let mut builder = Builder::new(&capture.interface_names());
@@ -30,6 +28,11 @@ fn traces(with_keys: bool) -> (Vec<Trace>, i64) {
     }
     let first_ns = builder.first_ns.expect("a first frame");
     (builder.finish(), first_ns)
+}
+
+/// The traces of the HTTP/3 capture.
+fn traces(with_keys: bool) -> (Vec<Trace>, i64) {
+    traces_of("quic-h3-aioquic", with_keys)
 }
 
 fn packets(trace: &Trace) -> impl Iterator<Item = &PacketEvent> {
@@ -191,4 +194,20 @@ fn an_empty_document_is_still_whole() {
     let mut out = Vec::new();
     Writer::new(Shape::Seq03, "none".into()).end(&mut out, 0).expect("end");
     assert_eq!(records(&out).len(), 1, "the header alone");
+}
+
+#[test]
+fn a_version_negotiation_opens_the_trace_of_the_connection_it_led_to() {
+    let (traces, _) = traces_of("quic-vn-aioquic", true);
+    assert_eq!(traces.len(), 1);
+    let mut packets = packets(&traces[0]);
+    let negotiation = packets.next().expect("a packet");
+    assert_eq!(negotiation.kind, Kind::VersionNegotiation);
+    assert!(!negotiation.from_client);
+    assert!(negotiation.supported_versions.contains(&1), "{:x?}", negotiation.supported_versions);
+    let initial = packets.next().expect("the Initial after it");
+    assert!(initial.from_client && initial.kind == Kind::Initial);
+    // The client's new Initial goes to the connection ID the negotiation came from.
+    assert_eq!(Some(&initial.dcid), negotiation.scid.as_ref());
+    assert!(traces[0].has_frame(negotiation.frame));
 }

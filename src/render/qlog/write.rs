@@ -266,6 +266,11 @@ fn packet_json(packet: &PacketEvent, shape: Shape) -> Value {
     header.insert("dcid".into(), json!(hex(&packet.dcid)));
     let mut data = Map::new();
     data.insert("header".into(), Value::Object(header));
+    if packet.kind == Kind::VersionNegotiation {
+        let versions: Vec<String> =
+            packet.supported_versions.iter().map(|version| format!("{version:08x}")).collect();
+        data.insert("supported_versions".into(), json!(versions));
+    }
     if let Some(frames) = &packet.frames {
         let frames: Vec<Value> = frames.iter().map(|frame| frame.to_json(shape)).collect();
         data.insert("frames".into(), Value::Array(frames));
