@@ -136,6 +136,8 @@ pub struct Builder {
     /// Version Negotiation packets, which belong to no QUIC connection the tracker numbers,
     /// by (client, server) until the client's next Initial starts one.
     negotiations: FxHashMap<(String, String), Vec<PacketEvent>>,
+    /// Which trace holds each frame kept: what finds a timeline connection's trace at once.
+    owners: FxHashMap<u64, u32>,
     /// The capture's first frame time, the reference of JSON-SEQ times.
     pub first_ns: Option<i64>,
 }
@@ -167,9 +169,10 @@ impl Builder {
             self.negotiation(frame, quic, destination, source);
             return;
         };
-        let negotiations = &mut self.negotiations;
+        let (negotiations, owners) = (&mut self.negotiations, &mut self.owners);
         let trace = self.traces.entry(number).or_insert_with(|| {
             let earlier = negotiations.remove(&(source.clone(), destination.clone())).unwrap_or_default();
+            owners.extend(earlier.iter().map(|packet| (packet.frame, number)));
             Trace {
                 number,
                 client: source.clone(),
@@ -216,6 +219,7 @@ impl Builder {
             }));
             if trace.frames.last() != Some(&frame.number) {
                 trace.frames.push(frame.number);
+                self.owners.insert(frame.number, number);
             }
             let hellos = packet.layers.iter().filter_map(|layer| match &layer.content {
                 Content::QuicTls(tls) if tls.packet == at => Some(tls.as_ref()),
@@ -272,8 +276,12 @@ impl Builder {
 
     /// Takes the trace that holds the packet of frame `number`.
     pub fn take_with_frame(&mut self, number: u64) -> Option<Trace> {
-        let key = self.traces.iter().find(|(_, trace)| trace.has_frame(number)).map(|(key, _)| *key)?;
-        self.traces.remove(&key)
+        let key = *self.owners.get(&number)?;
+        let trace = self.traces.remove(&key)?;
+        for frame in &trace.frames {
+            self.owners.remove(frame);
+        }
+        Some(trace)
     }
 
     /// Every trace not taken yet, in order of first packet.

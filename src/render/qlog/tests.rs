@@ -10,8 +10,8 @@ use crate::capture::CaptureFile;
 use crate::track::keylog::KeyLog;
 use crate::track::{Scratch, Tracker};
 
-/// The traces of interop capture `name`, decrypted with its key log or not.
-fn traces_of(name: &str, with_keys: bool) -> (Vec<Trace>, i64) {
+/// A builder that read interop capture `name`, decrypted with its key log or not.
+fn builder_of(name: &str, with_keys: bool) -> Builder {
     let interop = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/interop");
     let capture = CaptureFile::open(&interop.join(format!("{name}.pcap"))).expect("capture");
     let mut keylog = KeyLog::new();
@@ -26,6 +26,12 @@ fn traces_of(name: &str, with_keys: bool) -> (Vec<Trace>, i64) {
         let packet = tracker.handle_frame(&frame, &mut scratch);
         builder.handle(&frame, &packet);
     }
+    builder
+}
+
+/// The traces of interop capture `name`, decrypted with its key log or not.
+fn traces_of(name: &str, with_keys: bool) -> (Vec<Trace>, i64) {
+    let builder = builder_of(name, with_keys);
     let first_ns = builder.first_ns.expect("a first frame");
     (builder.finish(), first_ns)
 }
@@ -210,4 +216,14 @@ fn a_version_negotiation_opens_the_trace_of_the_connection_it_led_to() {
     // The client's new Initial goes to the connection ID the negotiation came from.
     assert_eq!(Some(&initial.dcid), negotiation.scid.as_ref());
     assert!(traces[0].has_frame(negotiation.frame));
+}
+
+#[test]
+fn a_trace_is_taken_by_any_of_its_frames_once() {
+    let mut builder = builder_of("quic-h3-aioquic", true);
+    assert!(builder.take_with_frame(1).is_none(), "frame 1 is ARP, in no trace");
+    let trace = builder.take_with_frame(9).expect("frame 9 is QUIC");
+    assert!(trace.has_frame(3) && trace.has_frame(9));
+    assert!(builder.take_with_frame(3).is_none(), "taken already");
+    assert!(builder.finish().is_empty());
 }
