@@ -11,7 +11,9 @@
 //! (quinn's JSON-SEQ, qlog 0.3), one file per endpoint: `DIR/PREFIX<variant>.client.sqlog` and
 //! `.server.sqlog`, a later run of the same variant adding `-2`, `-3`. The setting is process
 //! wide because the generators are run from several places (loopback, a link, a namespace);
-//! the files are flushed before the run returns.
+//! the files are flushed before the run returns. quinn-proto 0.11.19 writes the RTTs of its
+//! `recovery:metrics_updated` in seconds (`as_secs_f32`) where qlog means milliseconds;
+//! rttscope's own qlog of the capture writes milliseconds.
 
 use std::collections::BTreeMap;
 use std::fs::File;
