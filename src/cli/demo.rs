@@ -10,7 +10,9 @@
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use super::generate::{DEMO_RTT, Prepared, missing, print_result, record_on_link, variants, write_capture};
+use super::generate::{
+    DEMO_RTT, Prepared, missing, print_result, record_on_link, report_qlog, variants, write_capture,
+};
 use super::timeline::connections_in;
 use super::{CliError, DemoArgs, Outcome};
 use crate::capture::{CaptureFile, LiveError};
@@ -36,6 +38,8 @@ pub fn run(args: &DemoArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
         return Err(error);
     }
     let keylog = KeyLog::new();
+    let (qlog_dir, qlog_prefix) = qlog_beside(&args.output);
+    crate::generate::write_qlog(Some((&qlog_dir, &qlog_prefix)));
     // Why there is no link when one was asked for: shown in the UI as well as said here.
     let mut no_link = None;
     let over_link = match &config {
@@ -61,6 +65,7 @@ pub fn run(args: &DemoArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
             Err(error) => return Err(CliError::Usage(error.to_string())),
         },
     };
+    report_qlog();
     write_capture(&recording, &args.output)?;
     eprintln!("rttscope: {}", captured(&recording, &args.output, !keylog.is_empty()));
     println!();
@@ -91,6 +96,18 @@ pub fn run(args: &DemoArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
     } else {
         Err(CliError::Usage(format!("{} generator run(s) did not show what they should", problems.len())))
     }
+}
+
+/// Where the QUIC generators' own qlog goes: beside the capture, named after it
+/// (`rttscope-demo.pcapng` gives `rttscope-demo.quic.client.sqlog`).
+fn qlog_beside(output: &Path) -> (PathBuf, String) {
+    let dir = match output.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_owned(),
+        _ => PathBuf::from("."),
+    };
+    let name = output.file_name().map(|name| name.to_string_lossy().into_owned()).unwrap_or_default();
+    let stem = name.strip_suffix(".pcapng").or_else(|| name.strip_suffix(".pcap")).unwrap_or(&name);
+    (dir, format!("{stem}."))
 }
 
 /// What was captured and where it went, in one line.

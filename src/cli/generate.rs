@@ -102,6 +102,12 @@ pub fn run(args: &GenArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
     if let Some(output) = &args.output {
         super::capture::check_output(output, "-w")?;
     }
+    if let Some(dir) = &args.qlog {
+        if !dir.is_dir() {
+            return Err(CliError::Usage(format!("--qlog {}: not a directory", dir.display())));
+        }
+        generate::write_qlog(Some((dir, "")));
+    }
     // Each secret reaches the file as it is logged, after what the file already holds.
     let keylog = KeyLog::appending_to(&args.keylog);
     let rounds: Vec<Variant> = (0..args.count.max(1)).flat_map(|_| variants.iter().copied()).collect();
@@ -136,6 +142,7 @@ pub fn run(args: &GenArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
         }
         None => on_loopback(&rounds, &keylog),
     };
+    report_qlog();
     if !keylog.is_empty() {
         keylog.file_result().map_err(|source| {
             CliError::Usage(format!("cannot write the key log {}: {source}", args.keylog.display()))
@@ -145,6 +152,19 @@ pub fn run(args: &GenArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
     match failures {
         0 => Ok(Outcome::Complete),
         n => Err(CliError::Usage(format!("{n} generator run(s) did not do what they should"))),
+    }
+}
+
+/// Says which qlog files the QUIC generators wrote (and which could not be), and stops them
+/// writing more.
+pub(super) fn report_qlog() {
+    let (written, failed) = generate::write_qlog(None);
+    if !written.is_empty() {
+        let names: Vec<String> = written.iter().map(|path| path.display().to_string()).collect();
+        eprintln!("rttscope: the QUIC generators' own qlog written to {}", names.join(", "));
+    }
+    if let Some(failed) = failed {
+        eprintln!("rttscope: qlog: {failed}");
     }
 }
 

@@ -190,7 +190,9 @@ pub struct DemoArgs {
     pub variant: String,
 
     /// Where to write the capture (pcapng, TLS keys embedded). It is written and opened
-    /// again for reading before rttscope drops its privileges, so as root it stays root's.
+    /// again for reading before rttscope drops its privileges, so as root it stays root's. The
+    /// QUIC generators write their own qlog beside it: OUT's name without .pcapng, then
+    /// .VARIANT.client.sqlog and .VARIANT.server.sqlog (e.g. rttscope-demo.quic.client.sqlog).
     #[arg(short = 'w', long = "write", value_name = "FILE", default_value = "rttscope-demo.pcapng")]
     pub output: PathBuf,
 
@@ -226,6 +228,12 @@ pub struct GenArgs {
     /// server side, TLS keys embedded).
     #[arg(short = 'w', long = "write", value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Have the QUIC generators write their own qlog into this directory: quinn's JSON-SEQ
+    /// (qlog 0.3), VARIANT.client.sqlog and VARIANT.server.sqlog per run (VARIANT-2... for
+    /// later runs of the same variant).
+    #[arg(long, value_name = "DIR")]
+    pub qlog: Option<PathBuf>,
 
     #[command(flatten)]
     pub privilege: NoDropArgs,
@@ -370,6 +378,14 @@ pub enum TimelineFormat {
     Svg,
     /// A Mermaid `sequenceDiagram` per connection.
     Mermaid,
+    /// qlog of the QUIC connections, one trace each, in the contained JSON of
+    /// draft-ietf-quic-qlog-main-schema-14 with the events of draft-ietf-quic-qlog-quic-events-13
+    /// (vantage point network, flow client: the client's packets are packet_sent).
+    Qlog,
+    /// qlog of the QUIC connections as JSON-SEQ with qlog_version 0.3, the shape qvis loads and
+    /// quinn writes: one trace, each connection's events marked with its group_id
+    /// (--connection N writes one connection alone).
+    Sqlog,
 }
 
 #[derive(Debug, Args)]
@@ -386,7 +402,8 @@ pub struct TimelineArgs {
     #[arg(long, value_name = "N")]
     pub connection: Option<u32>,
 
-    /// Output format.
+    /// Output format. qlog and sqlog write the QUIC connections only, as the network saw them
+    /// (vantage point network, flow client).
     #[arg(short = 'T', long, value_enum, default_value = "text")]
     pub format: TimelineFormat,
 

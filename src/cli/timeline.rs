@@ -2,6 +2,11 @@
 //! round trips counted. Each connection is written as soon as it has ended (and every one
 //! before it has been written), so the command keeps only the connections still open; what it
 //! writes is the same as if it had waited for them all.
+//!
+//! The qlog formats write the QUIC connections only: each connection's trace is collected
+//! beside its timeline and written when the timeline hands the connection out, with the round
+//! trip the timeline measured; a QUIC connection the timeline never showed is written at the
+//! end, without one.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
@@ -13,9 +18,10 @@ use crate::capture::{CaptureFile, Frame};
 use crate::dispatch::Dispatch;
 use crate::dissect::Packet;
 use crate::render::diagram::{write_mermaid, write_svg};
+use crate::render::qlog::{self, Shape};
 use crate::render::timeline::{JsonStream, Scale, write_table_heading, write_table_row, write_text};
 use crate::timeline::ending::MAX_OPEN;
-use crate::timeline::{Connection, Timelines};
+use crate::timeline::{Connection, Timelines, Transport};
 use crate::track::Tracker;
 
 pub fn run(args: &TimelineArgs) -> Result<Outcome, CliError> {
@@ -32,7 +38,7 @@ pub fn run(args: &TimelineArgs) -> Result<Outcome, CliError> {
     let mut stream = Stream {
         timelines,
         out: BufWriter::new(io::stdout().lock()),
-        written: Written::new(args.format, scale, args.connection),
+        written: Written::new(args.format, scale, args.connection, &capture.interface_names(), &args.file),
         broken_pipe: false,
     };
     let outcome =
@@ -53,10 +59,20 @@ pub fn run(args: &TimelineArgs) -> Result<Outcome, CliError> {
             args.file.display()
         )));
     }
-    match finished.and_then(|()| written.end(&mut out)).and_then(|()| out.flush()) {
-        Ok(()) => {}
+    let qlog_traces = match finished.and_then(|()| written.end(&mut out)).and_then(|traces| {
+        out.flush()?;
+        Ok(traces)
+    }) {
+        Ok(traces) => traces,
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => return Ok(outcome),
         Err(error) => return Err(CliError::Output(error)),
+    };
+    if qlog_traces == Some(0) {
+        let which = match args.connection {
+            Some(id) => format!("connection {id} of {} is not a QUIC connection", args.file.display()),
+            None => format!("{} has no QUIC connection", args.file.display()),
+        };
+        eprintln!("rttscope: note: {which}; the qlog holds no trace");
     }
     if ended_early > 0 {
         eprintln!(
@@ -76,6 +92,9 @@ struct Stream<W: Write> {
 
 impl<W: Write> Visit for Stream<W> {
     fn packet<'a>(&mut self, _: &mut dyn Write, frame: &Frame<'a>, packet: &Packet<'a>) -> io::Result<bool> {
+        if let Some(qlog) = &mut self.written.qlog {
+            qlog.builder.handle(frame, packet);
+        }
         self.timelines.handle(frame, packet);
         for connection in self.timelines.take_ended() {
             match self.written.connection(&mut self.out, &connection) {
@@ -106,14 +125,62 @@ struct Written {
     json: JsonStream,
     table: Spool,
     svg: Vec<Connection>,
+    qlog: Option<Qlog>,
+}
+
+/// The qlog formats' traces being collected, and their writer.
+struct Qlog {
+    builder: qlog::Builder,
+    writer: qlog::Writer,
+    /// Packets of written traces left out past [`qlog::MAX_PACKETS`].
+    left_out: u64,
+}
+
+impl Qlog {
+    fn reference_ns(&self) -> i64 {
+        self.builder.first_ns.unwrap_or(0)
+    }
 }
 
 impl Written {
-    fn new(format: TimelineFormat, scale: Scale, only: Option<u32>) -> Self {
-        Self { format, scale, only, count: 0, json: JsonStream::new(), table: Spool::new(), svg: Vec::new() }
+    fn new(
+        format: TimelineFormat,
+        scale: Scale,
+        only: Option<u32>,
+        interfaces: &[Option<String>],
+        file: &Path,
+    ) -> Self {
+        let shape = match format {
+            TimelineFormat::Qlog => Some(Shape::Draft),
+            TimelineFormat::Sqlog => Some(Shape::Seq03),
+            _ => None,
+        };
+        let qlog = shape.map(|shape| Qlog {
+            builder: qlog::Builder::new(interfaces),
+            writer: qlog::Writer::new(shape, format!("rttscope timeline {}", file.display())),
+            left_out: 0,
+        });
+        Self {
+            format,
+            scale,
+            only,
+            count: 0,
+            json: JsonStream::new(),
+            table: Spool::new(),
+            svg: Vec::new(),
+            qlog,
+        }
     }
 
     fn connection(&mut self, out: &mut dyn Write, connection: &Connection) -> io::Result<()> {
+        // A connection's trace is taken whether or not it is shown, so that the end does not
+        // write it.
+        let trace = match &mut self.qlog {
+            Some(qlog) if connection.transport == Transport::Quic => {
+                connection.events.iter().find_map(|event| qlog.builder.take_with_frame(event.frame))
+            }
+            _ => None,
+        };
         if self.only.is_some_and(|id| id != connection.id) {
             return Ok(());
         }
@@ -131,14 +198,43 @@ impl Written {
                 write_mermaid(out, one)?;
             }
             TimelineFormat::Svg => self.svg.push(connection.clone()),
+            TimelineFormat::Qlog | TimelineFormat::Sqlog => {
+                if let (Some(qlog), Some(mut trace)) = (&mut self.qlog, trace) {
+                    trace.timeline_id = Some(connection.id);
+                    if let Some(rtt_ms) = connection.rtt_ms {
+                        trace.set_rtt(rtt_ms);
+                    }
+                    let reference_ns = qlog.reference_ns();
+                    qlog.left_out += trace.left_out;
+                    qlog.writer.trace(out, &trace, reference_ns)?;
+                }
+            }
         }
         self.count += 1;
         Ok(())
     }
 
-    /// Writes what closes the output: the text's table, the JSON's end, the SVG.
-    fn end(self, out: &mut dyn Write) -> io::Result<()> {
-        match self.format {
+    /// Writes what closes the output: the text's table, the JSON's end, the SVG, the QUIC
+    /// connections the timeline did not show and the qlog's end.
+    /// Returns how many qlog traces were written, for the qlog formats.
+    fn end(self, out: &mut dyn Write) -> io::Result<Option<usize>> {
+        if let Some(Qlog { builder, mut writer, mut left_out }) = self.qlog {
+            let reference_ns = builder.first_ns.unwrap_or(0);
+            if self.only.is_none() {
+                for trace in builder.finish() {
+                    left_out += trace.left_out;
+                    writer.trace(out, &trace, reference_ns)?;
+                }
+            }
+            if left_out > 0 {
+                eprintln!(
+                    "rttscope: note: a qlog trace keeps at most {} events; {left_out} packets past that were left out",
+                    qlog::MAX_PACKETS
+                );
+            }
+            return writer.end(out, reference_ns).map(Some);
+        }
+        let ended = match self.format {
             TimelineFormat::Text if self.count > 1 => {
                 write_table_heading(out, false)?;
                 self.table.copy_to(out)
@@ -146,7 +242,9 @@ impl Written {
             TimelineFormat::Text | TimelineFormat::Mermaid => Ok(()),
             TimelineFormat::Json => self.json.end(out),
             TimelineFormat::Svg => write_svg(out, &self.svg, self.scale),
-        }
+            TimelineFormat::Qlog | TimelineFormat::Sqlog => Ok(()),
+        };
+        ended.map(|()| None)
     }
 }
 

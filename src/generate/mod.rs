@@ -35,6 +35,7 @@ pub use crate::link::{Host, Hosts};
 pub use keylog::KeyLog;
 pub use netns::{NetnsError, in_private_netns};
 pub use over_link::{CLIENT_SIDE, SERVER_SIDE, describe as describe_link, record_over_link};
+pub use quic::write_qlog;
 pub use record::{Interface, Recording, Run, record};
 pub use tfo::{FastOpenSetting, host_fast_open};
 

@@ -6,19 +6,32 @@
 //!
 //! Each endpoint's UDP socket is made in its host's network namespace; quinn then drives both
 //! from one runtime on the calling thread.
+//!
+//! When asked ([`write_qlog`]), each run also writes the client's and the server's own qlog
+//! (quinn's JSON-SEQ, qlog 0.3), one file per endpoint: `DIR/PREFIX<variant>.client.sqlog` and
+//! `.server.sqlog`, a later run of the same variant adding `-2`, `-3`. The setting is process
+//! wide because the generators are run from several places (loopback, a link, a namespace);
+//! the files are flushed before the run returns. quinn-proto 0.11.19 writes the RTTs of its
+//! `recovery:metrics_updated` in seconds (`as_secs_f32`) where qlog means milliseconds;
+//! rttscope's own qlog of the capture writes milliseconds.
 
+use std::collections::BTreeMap;
+use std::fs::File;
 use std::future::poll_fn;
+use std::io::{self, BufWriter, Write};
 use std::net::{SocketAddr, UdpSocket};
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
 
 use bytes::{Buf, Bytes};
 use quinn::crypto::rustls::{QuicClientConfig, QuicServerConfig};
-use quinn::{Endpoint, EndpointConfig, TokioRuntime, TransportConfig};
+use quinn::{Endpoint, EndpointConfig, QlogConfig, QlogStream, TokioRuntime, TransportConfig};
 use tokio::time::timeout;
 
 use super::cert::{Identity, SERVER_NAME};
 use super::tls::{self, Setup, Version};
-use super::{Flow, GenError, Host, Hosts, KeyLog, Report, STEP_TIMEOUT};
+use super::{Flow, GenError, Host, Hosts, KeyLog, Report, STEP_TIMEOUT, Variant};
 
 type Failure = (&'static str, String);
 
@@ -34,6 +47,123 @@ fn timed_out(step: &'static str) -> impl Fn(tokio::time::error::Elapsed) -> Fail
     move |_| (step, format!("no answer within {} s", STEP_TIMEOUT.as_secs()))
 }
 
+/// Where the generators' own qlog goes, when it is asked for.
+struct QlogPlace {
+    dir: PathBuf,
+    prefix: String,
+    /// Runs so far of each variant, which name the next run's files.
+    runs: BTreeMap<Variant, u32>,
+    /// Files written, and the first that could not be.
+    written: Vec<PathBuf>,
+    failed: Option<String>,
+}
+
+static QLOG: Mutex<Option<QlogPlace>> = Mutex::new(None);
+
+fn qlog_place() -> MutexGuard<'static, Option<QlogPlace>> {
+    QLOG.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// From now on, each QUIC run writes its client's and server's qlog into `dir`, the files'
+/// names starting with `prefix` (e.g. "rttscope-demo."); `None` stops it. Returns the files the
+/// runs wrote until now, and why one could not be written, if one could not.
+pub fn write_qlog(place: Option<(&Path, &str)>) -> (Vec<PathBuf>, Option<String>) {
+    let mut current = qlog_place();
+    let before = current.take().map(|place| (place.written, place.failed)).unwrap_or_default();
+    *current = place.map(|(dir, prefix)| QlogPlace {
+        dir: dir.to_owned(),
+        prefix: prefix.to_owned(),
+        runs: BTreeMap::new(),
+        written: Vec::new(),
+        failed: None,
+    });
+    before
+}
+
+/// A file the qlog streamer writes and the run flushes: quinn keeps its writer until the last
+/// connection is dropped, so the run holds a second handle to flush it before it returns.
+#[derive(Clone)]
+struct SharedFile(Arc<Mutex<BufWriter<File>>>);
+
+impl Write for SharedFile {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).write(bytes)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).flush()
+    }
+}
+
+/// This run's qlog streams (client, server) and their files, if qlog is asked for and the
+/// files could be made.
+struct RunQlog {
+    client: QlogStream,
+    server: QlogStream,
+    files: Vec<(PathBuf, SharedFile)>,
+}
+
+impl RunQlog {
+    fn open(variant: Variant) -> Option<Self> {
+        let mut current = qlog_place();
+        let place = current.as_mut()?;
+        let run = place.runs.entry(variant).or_insert(0);
+        *run += 1;
+        let name = match *run {
+            1 => variant.name().to_owned(),
+            n => format!("{}-{n}", variant.name()),
+        };
+        let start = Instant::now();
+        let mut files = Vec::new();
+        let mut streams = Vec::new();
+        for side in ["client", "server"] {
+            let path = place.dir.join(format!("{}{name}.{side}.sqlog", place.prefix));
+            let file = match File::create(&path) {
+                Ok(file) => SharedFile(Arc::new(Mutex::new(BufWriter::new(file)))),
+                Err(error) => {
+                    place.failed.get_or_insert_with(|| format!("cannot create {}: {error}", path.display()));
+                    return None;
+                }
+            };
+            let mut config = QlogConfig::default();
+            config
+                .writer(Box::new(file.clone()))
+                .title(Some(format!("rttscope gen {} {side}", variant.name())))
+                .description(Some(format!(
+                    "quinn's own qlog of the {side} of rttscope's {} generator",
+                    variant.name()
+                )))
+                .start_time(start);
+            streams.push(config.into_stream()?);
+            files.push((path, file));
+        }
+        let server = streams.pop()?;
+        let client = streams.pop()?;
+        Some(Self { client, server, files })
+    }
+
+    /// Flushes the files and records them as written.
+    fn finish(self) {
+        let mut current = qlog_place();
+        for (path, mut file) in self.files {
+            match file.flush() {
+                Ok(()) => {
+                    if let Some(place) = current.as_mut() {
+                        place.written.push(path);
+                    }
+                }
+                Err(error) => {
+                    if let Some(place) = current.as_mut() {
+                        place
+                            .failed
+                            .get_or_insert_with(|| format!("cannot write {}: {error}", path.display()));
+                    }
+                }
+            }
+        }
+    }
+}
+
 pub(super) fn run(
     report: &mut Report,
     hosts: &Hosts,
@@ -45,14 +175,22 @@ pub(super) fn run(
         .enable_all()
         .build()
         .map_err(|e| GenError::new(variant, "starting the async runtime", e))?;
-    runtime
-        .block_on(exchange(report, hosts, zero_rtt, keylog))
-        .map_err(|(step, detail)| GenError::new(variant, step, detail))
+    let qlog = RunQlog::open(variant);
+    let streams = qlog.as_ref().map(|qlog| (qlog.client.clone(), qlog.server.clone()));
+    let result = runtime
+        .block_on(exchange(report, hosts, zero_rtt, keylog, streams))
+        .map_err(|(step, detail)| GenError::new(variant, step, detail));
+    // The connections, and quinn's streamers with them, end with the runtime.
+    drop(runtime);
+    if let Some(qlog) = qlog {
+        qlog.finish();
+    }
+    result
 }
 
-fn transport() -> Arc<TransportConfig> {
+fn transport(qlog: Option<QlogStream>) -> Arc<TransportConfig> {
     let mut transport = TransportConfig::default();
-    transport.enable_segmentation_offload(false).mtu_discovery_config(None);
+    transport.enable_segmentation_offload(false).mtu_discovery_config(None).qlog_stream(qlog);
     Arc::new(transport)
 }
 
@@ -73,14 +211,16 @@ async fn exchange(
     hosts: &Hosts,
     zero_rtt: bool,
     keylog: &KeyLog,
+    qlog: Option<(QlogStream, QlogStream)>,
 ) -> Result<(), Failure> {
+    let (client_qlog, server_qlog) = qlog.unzip();
     let identity = Identity::generate().map_err(failed("making the certificate"))?;
     let setup = Setup { version: Version::Tls13, alpn: b"h3", early_data: zero_rtt, quic: true };
 
     let server_tls = tls::server(&identity, setup, keylog).map_err(failed("configuring the server"))?;
     let server_crypto = QuicServerConfig::try_from(server_tls).map_err(failed("configuring the server"))?;
     let mut server_config = quinn::ServerConfig::with_crypto(Arc::new(server_crypto));
-    server_config.transport_config(transport());
+    server_config.transport_config(transport(server_qlog));
     let server = endpoint(&hosts.server, Some(server_config))?;
     let addr = server.local_addr().map_err(failed("binding the server"))?;
     report.flows.push(Flow::Udp(addr.port()));
@@ -88,7 +228,7 @@ async fn exchange(
     let client_tls = tls::client(&identity, setup, keylog).map_err(failed("configuring the client"))?;
     let client_crypto = QuicClientConfig::try_from(client_tls).map_err(failed("configuring the client"))?;
     let mut client_config = quinn::ClientConfig::new(Arc::new(client_crypto));
-    client_config.transport_config(transport());
+    client_config.transport_config(transport(client_qlog));
     let mut client = endpoint(&hosts.client, None)?;
     client.set_default_client_config(client_config);
 
