@@ -264,12 +264,12 @@ fn live_decrypts_with_a_key_log_that_appears_while_it_runs() {
     let (file_arg, keys_arg) = (file.to_string_lossy(), keys.to_string_lossy());
     let pane = LivePane::start(&["live", "-i", "lo", "-w", &file_arg, "--keylog", &keys_arg]);
     pane.wait_for("note that the key log is waited for", |screen| {
-        screen.contains("(it did not exist at the start)") && screen.contains("secrets for 0 sessions")
+        screen.contains("(it did not exist at the start)") && screen.contains("keys for 0 sessions")
     });
     let generated = rttscope(&["gen", "tls13", "--keylog", &keys_arg]);
     assert!(generated.status.success(), "{}", stderr(&generated));
     pane.wait_for("the request decrypted and the secrets counted", |screen| {
-        screen.contains("GET /tls13/1 HTTP/1.1") && screen.contains("key log: secrets for 1 session ")
+        screen.contains("GET /tls13/1 HTTP/1.1") && screen.contains("keys for 1 session ")
     });
     // Whether the ClientHello is noted as having no secret yet depends on whether its frame
     // was passed on before the secrets were logged (one batch may hold both): the note itself

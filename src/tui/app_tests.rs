@@ -449,10 +449,10 @@ fn a_followed_key_log_s_sessions_are_counted_in_the_status_bar() {
     app.update(Action::Resize { width: 120, height: 24 });
     assert!(!testing::draw(&app).contains("key log"), "no key log, no count");
     app.update(Action::Indexed(Box::new(Indexed { secrets: Some(0), ..Indexed::default() })));
-    assert!(testing::draw(&app).contains(" · key log: secrets for 0 sessions · "));
+    assert!(testing::draw(&app).contains(" · keys for 0 sessions · "));
     app.update(Action::Indexed(Box::new(Indexed { secrets: Some(1), ..Indexed::default() })));
     app.update(Action::Indexed(Box::default()));
-    assert!(testing::draw(&app).contains(" · key log: secrets for 1 session · following"));
+    assert!(testing::draw(&app).contains(" · keys for 1 session · following"));
 }
 
 #[test]

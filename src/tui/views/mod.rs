@@ -171,7 +171,7 @@ fn status(app: &App, area: Rect, buf: &mut Buffer) {
         }
         if let Some(sessions) = app.secrets {
             let plural = if sessions == 1 { "" } else { "s" };
-            text.push_str(&format!(" · key log: secrets for {} session{plural}", count(sessions)));
+            text.push_str(&format!(" · keys for {} session{plural}", count(sessions)));
         }
         match app.mode {
             Mode::File => {}
