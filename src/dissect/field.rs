@@ -183,7 +183,7 @@ fn write_date(out: &mut fmt::Formatter<'_>, nanos: i64) -> fmt::Result {
 
 /// The proleptic Gregorian date of a day count from 1970-01-01 (the "civil from days"
 /// algorithm: count 400-year eras from 0000-03-01 so leap days fall at the end of a year).
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
+pub(crate) fn civil_from_days(days: i64) -> (i64, i64, i64) {
     let shifted = days + 719_468;
     let era = shifted.div_euclid(146_097);
     let day_of_era = shifted.rem_euclid(146_097);

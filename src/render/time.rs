@@ -4,6 +4,8 @@
 
 use std::fmt::Write as _;
 
+use crate::dissect::field::civil_from_days;
+
 /// What the Time column counts from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum TimeFormat {
@@ -139,19 +141,6 @@ fn local_time(secs: i64) -> Option<Civil> {
         minute: u32::try_from(tm.tm_min).ok()?,
         second: u32::try_from(tm.tm_sec).ok()?,
     })
-}
-
-/// The proleptic Gregorian date of a day count from 1970-01-01.
-fn civil_from_days(days: i64) -> (i64, i64, i64) {
-    let shifted = days + 719_468;
-    let era = shifted.div_euclid(146_097);
-    let day_of_era = shifted.rem_euclid(146_097);
-    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
-    (year_of_era + era * 400 + i64::from(month <= 2), month, day)
 }
 
 /// The day count from 1970-01-01 of a proleptic Gregorian date.
