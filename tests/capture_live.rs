@@ -8,7 +8,6 @@
 mod common;
 
 use std::io::Read;
-use std::net::UdpSocket;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -16,37 +15,12 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use common::flow::Flow;
 use common::{rttscope, stderr, stdout};
 use etherparse::{SlicedPacket, TransportSlice};
 use rttscope::capture::{CaptureFile, Limits, LinkType, LiveCapture};
 
 const ROOT: &str = "needs root (CAP_NET_RAW) for a raw socket";
-
-/// A UDP sender and receiver on 127.0.0.1, each on a random port.
-struct Flow {
-    sender: UdpSocket,
-    _receiver: UdpSocket,
-    ports: (u16, u16),
-}
-
-impl Flow {
-    fn new() -> Self {
-        let receiver = UdpSocket::bind("127.0.0.1:0").expect("bind the receiver");
-        let sender = UdpSocket::bind("127.0.0.1:0").expect("bind the sender");
-        sender.connect(receiver.local_addr().expect("address")).expect("connect");
-        let ports =
-            (sender.local_addr().expect("address").port(), receiver.local_addr().expect("address").port());
-        Self { sender, _receiver: receiver, ports }
-    }
-
-    fn send(&self, number: u64) {
-        self.sender.send(format!("rttscope-live {number}").as_bytes()).expect("send a datagram");
-    }
-
-    fn number(&self, frame: &[u8]) -> Option<u64> {
-        datagram_number(self.ports, frame)
-    }
-}
 
 /// The number in a captured Ethernet frame, when it is a datagram between these ports.
 fn datagram_number(ports: (u16, u16), frame: &[u8]) -> Option<u64> {
@@ -55,7 +29,7 @@ fn datagram_number(ports: (u16, u16), frame: &[u8]) -> Option<u64> {
     if (udp.source_port(), udp.destination_port()) != ports {
         return None;
     }
-    std::str::from_utf8(udp.payload()).ok()?.strip_prefix("rttscope-live ")?.parse().ok()
+    std::str::from_utf8(udp.payload()).ok()?.strip_prefix(common::flow::PREFIX)?.parse().ok()
 }
 
 fn now_ns() -> i64 {
@@ -84,7 +58,7 @@ fn a_loopback_capture_keeps_each_datagram_once_with_nanosecond_times() {
     let ours: Vec<_> = captured
         .packets
         .iter()
-        .filter_map(|packet| flow.number(&packet.data).map(|number| (number, packet.ts_ns)))
+        .filter_map(|packet| datagram_number(flow.ports, &packet.data).map(|number| (number, packet.ts_ns)))
         .collect();
     // Each once: the kernel's outgoing copy on loopback is not kept beside the incoming one.
     assert_eq!(ours.iter().map(|(number, _)| *number).collect::<Vec<_>>(), (0..100).collect::<Vec<_>>());
@@ -127,7 +101,8 @@ fn a_capture_stopped_mid_stream_loses_no_packet() {
     assert!(captured.error.is_none(), "{:?}", captured.error);
     assert_eq!(captured.stats.dropped, 0, "the kernel dropped packets; the test proves nothing");
     assert_eq!(captured.stats.captured, captured.packets.len() as u64);
-    let numbers: Vec<u64> = captured.packets.iter().filter_map(|packet| flow.number(&packet.data)).collect();
+    let numbers: Vec<u64> =
+        captured.packets.iter().filter_map(|packet| datagram_number(flow.ports, &packet.data)).collect();
     let kept = numbers.len() as u64;
     assert!(kept >= sent_before_stop, "{kept} kept of {sent_before_stop} sent before the stop");
     assert!(numbers.iter().copied().eq(0..kept), "a gap or a duplicate in {numbers:?}");
@@ -169,7 +144,7 @@ fn a_capture_opened_in_a_private_network_namespace_sees_only_that_namespace() {
     let numbers: Vec<u64> =
         captured.packets.iter().filter_map(|packet| datagram_number(ports, &packet.data)).collect();
     assert_eq!(numbers, (0..20).collect::<Vec<_>>());
-    assert!(!captured.packets.iter().any(|packet| host_flow.number(&packet.data).is_some()));
+    assert!(!captured.packets.iter().any(|packet| datagram_number(host_flow.ports, &packet.data).is_some()));
 }
 
 /// Moves this thread into a new network namespace and brings its loopback up.
@@ -331,9 +306,10 @@ fn a_capture_filter_keeps_one_port_and_the_kernel_drops_the_other() {
     let captured = handle.stop();
     assert!(captured.error.is_none(), "{:?}", captured.error);
     assert_eq!(captured.stats.dropped, 0);
-    let numbers: Vec<u64> = captured.packets.iter().filter_map(|packet| kept.number(&packet.data)).collect();
+    let numbers: Vec<u64> =
+        captured.packets.iter().filter_map(|packet| datagram_number(kept.ports, &packet.data)).collect();
     assert_eq!(numbers, (0..100).collect::<Vec<_>>());
-    assert!(!captured.packets.iter().any(|packet| filtered.number(&packet.data).is_some()));
+    assert!(!captured.packets.iter().any(|packet| datagram_number(filtered.ports, &packet.data).is_some()));
     assert_eq!(captured.stats.captured, 100, "nothing but the filtered port's datagrams");
     // Loopback shows each datagram twice (as sent, as received): 200 passed the filter, and
     // none of the other port's 200, which the kernel rejected before the ring.
@@ -385,7 +361,8 @@ fn burst(stalled: bool) {
     };
     let captured = handle.stop();
     assert!(captured.error.is_none(), "{:?}", captured.error);
-    let numbers: Vec<u64> = captured.packets.iter().filter_map(|packet| flow.number(&packet.data)).collect();
+    let numbers: Vec<u64> =
+        captured.packets.iter().filter_map(|packet| datagram_number(flow.ports, &packet.data)).collect();
     let kept = numbers.len() as u64;
     eprintln!("burst of {BURST} in {took:?} (reader stalled: {stalled}): {kept} kept, {:?}", captured.stats);
     assert!(numbers.windows(2).all(|pair| pair[0] < pair[1]), "in order, each once");
@@ -437,7 +414,8 @@ fn a_capture_written_to_a_pipe_arrives_as_it_is_captured() {
 
     let capture = CaptureFile::from_vec(bytes, "the pipe").expect("pcapng");
     let frames: Vec<_> = capture.frames().collect::<Result<_, _>>().expect("every frame reads");
-    let numbers: Vec<u64> = frames.iter().filter_map(|frame| flow.number(frame.data)).collect();
+    let numbers: Vec<u64> =
+        frames.iter().filter_map(|frame| datagram_number(flow.ports, frame.data)).collect();
     assert_eq!(numbers, (0..10).collect::<Vec<_>>());
 
     // The same through a shell pipe into dissect, ended by -c.

@@ -10,46 +10,19 @@
 mod common;
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::UdpSocket;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use common::flow::Flow;
 use common::{rttscope, stderr, stdout};
 use rttscope::capture::{Limits, LinkType, LiveCapture};
 use rttscope::dissect::dissect;
 use rttscope::privilege::{self, ThreadStatus, threads_of};
 
 const ROOT: &str = "needs root";
-
-/// A UDP sender and receiver on 127.0.0.1, each on a random port.
-struct Flow {
-    sender: UdpSocket,
-    _receiver: UdpSocket,
-    ports: (u16, u16),
-}
-
-impl Flow {
-    fn new() -> Self {
-        let receiver = UdpSocket::bind("127.0.0.1:0").expect("bind the receiver");
-        let sender = UdpSocket::bind("127.0.0.1:0").expect("bind the sender");
-        sender.connect(receiver.local_addr().expect("address")).expect("connect");
-        let ports =
-            (sender.local_addr().expect("address").port(), receiver.local_addr().expect("address").port());
-        Self { sender, _receiver: receiver, ports }
-    }
-
-    fn send(&self, number: u64) {
-        self.sender.send(format!("rttscope-privilege {number}").as_bytes()).expect("send a datagram");
-    }
-
-    /// The display filter that picks out this flow.
-    fn filter(&self) -> String {
-        format!("udp.srcport == {} && udp.dstport == {}", self.ports.0, self.ports.1)
-    }
-}
 
 /// Asserts that a thread holds nothing: no user id 0, no capability, no_new_privs, a filter.
 fn assert_dropped(what: &str, status: &ThreadStatus) {

@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod flow;
 pub mod tshark;
 
 /// The repository's root.
