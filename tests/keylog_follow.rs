@@ -211,6 +211,45 @@ fn tshark_decrypts_a_followed_capture_from_its_own_secrets() {
     }
 }
 
+#[test]
+#[ignore = "needs root (CAP_NET_RAW) for a raw socket"]
+fn live_into_a_pipe_decrypts_with_a_key_log_that_appears_while_it_runs() {
+    // In a directory only root may search, with a key log only root may read, as a root
+    // client writes it: rttscope has dropped to nobody by the time the secrets arrive.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let (file, keys) = (dir.path().join("live.pcapng"), dir.path().join("live.keys"));
+    let child = Command::new(env!("CARGO_BIN_EXE_rttscope"))
+        .args(["live", "-i", "lo", "-f", "tcp", "-Y", "http", "-w", &file.to_string_lossy()])
+        .args(["--keylog", &keys.to_string_lossy()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the rttscope binary runs");
+    let started = Instant::now();
+    while !file.exists() && started.elapsed() < Duration::from_secs(5) {
+        thread::sleep(Duration::from_millis(20));
+    }
+    thread::sleep(Duration::from_millis(300));
+    let generated = rttscope(&["gen", "tls13", "--keylog", &keys.to_string_lossy()]);
+    assert!(generated.status.success(), "{}", stderr(&generated));
+    thread::sleep(Duration::from_millis(300));
+    let pid = libc::pid_t::try_from(child.id()).expect("a pid");
+    // SAFETY: sends a signal to the child started by this test.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0);
+    let output = child.wait_with_output().expect("live ends");
+    assert!(output.status.success(), "{}", stderr(&output));
+    let printed = stdout(&output);
+    assert!(
+        printed.contains("GET /tls13/1 HTTP/1.1"),
+        "decrypted as it went by:\n{printed}\n{}",
+        stderr(&output)
+    );
+    assert!(printed.contains("HTTP/1.1 200 OK"), "{printed}");
+    // The file decrypts alone: the secrets went in before the packets.
+    let dissected = rttscope(&["dissect", &file.to_string_lossy(), "-Y", "http"]);
+    assert!(stdout(&dissected).contains("GET /tls13/1 HTTP/1.1"), "{}", stdout(&dissected));
+}
+
 /// A private tmux server whose one pane runs `rttscope live`; killed when dropped.
 struct LivePane {
     socket: String,

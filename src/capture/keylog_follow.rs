@@ -109,6 +109,11 @@ impl KeyLogFollower {
                 self.identity = None;
                 return Ok(polled);
             }
+            // A directory the dropped user may not search: the file held open is followed.
+            Err(error) if error.kind() == io::ErrorKind::PermissionDenied => match &self.held {
+                Some((file, _)) => file.metadata()?,
+                None => return Err(error),
+            },
             Err(error) => return Err(error),
         };
         let identity = (metadata.dev(), metadata.ino());
@@ -283,8 +288,9 @@ mod tests {
     fn a_key_log_held_open_is_read_after_the_drop_though_only_root_may_open_it() {
         use std::os::unix::fs::PermissionsExt;
 
+        // A directory only root may search, as tempdir makes it, and a file only root may read.
         let dir = tempfile::tempdir().expect("a temporary directory");
-        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).expect("chmod");
         let (root, missing) = (dir.path().join("root.keys"), dir.path().join("later.keys"));
         append(&root, "A 1 2\n");
         std::fs::set_permissions(&root, std::fs::Permissions::from_mode(0o600)).expect("chmod");
