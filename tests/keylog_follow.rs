@@ -157,6 +157,13 @@ fn stop_capture(child: Child) -> String {
     text
 }
 
+/// The tests that generate traffic on loopback and capture it run one at a time: the live UI
+/// shows the newest packets, and another test's flow would push this one's off the screen.
+fn one_on_loopback() -> std::sync::MutexGuard<'static, ()> {
+    static LOOPBACK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOOPBACK.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Captures `gen VARIANT` with the key log followed; returns the file and what capture said.
 fn capture_gen(variant: &str, dir: &Path) -> (PathBuf, String) {
     let file = dir.join(format!("{variant}.pcapng"));
@@ -172,6 +179,7 @@ fn capture_gen(variant: &str, dir: &Path) -> (PathBuf, String) {
 #[test]
 #[ignore = "needs root (CAP_NET_RAW) for a raw socket"]
 fn a_followed_key_log_is_embedded_before_the_packets_it_decrypts() {
+    let _alone = one_on_loopback();
     let dir = tempfile::tempdir().expect("a temporary directory");
     for (variant, filter, request) in
         [("tls13", "http", "GET /tls13/1 HTTP/1.1"), ("quic", "http3", "HEADERS")]
@@ -198,6 +206,7 @@ fn a_followed_key_log_is_embedded_before_the_packets_it_decrypts() {
 #[test]
 #[ignore = "needs root (CAP_NET_RAW) and tshark"]
 fn tshark_decrypts_a_followed_capture_from_its_own_secrets() {
+    let _alone = one_on_loopback();
     let dir = tempfile::tempdir().expect("a temporary directory");
     for (variant, filter) in [("tls13", "http"), ("quic", "http3")] {
         let (file, _) = capture_gen(variant, dir.path());
@@ -214,6 +223,7 @@ fn tshark_decrypts_a_followed_capture_from_its_own_secrets() {
 #[test]
 #[ignore = "needs root (CAP_NET_RAW) for a raw socket"]
 fn live_into_a_pipe_decrypts_with_a_key_log_that_appears_while_it_runs() {
+    let _alone = one_on_loopback();
     // In a directory only root may search, with a key log only root may read, as a root
     // client writes it: rttscope has dropped to nobody by the time the secrets arrive.
     let dir = tempfile::tempdir().expect("a temporary directory");
@@ -298,6 +308,7 @@ impl Drop for LivePane {
 #[test]
 #[ignore = "needs root (CAP_NET_RAW) and tmux"]
 fn live_decrypts_with_a_key_log_that_appears_while_it_runs() {
+    let _alone = one_on_loopback();
     let dir = tempfile::tempdir().expect("a temporary directory");
     let (file, keys) = (dir.path().join("live.pcapng"), dir.path().join("live.keys"));
     let (file_arg, keys_arg) = (file.to_string_lossy(), keys.to_string_lossy());
