@@ -103,18 +103,10 @@ pub fn run(args: &CaptureArgs) -> Result<Outcome, CliError> {
     // The socket first: without the privilege to capture, no empty file is left behind.
     let capture = LiveCapture::open_filtered(&args.interface, args.capture_filter.as_deref())?;
     let write_error = |source| write_error(&args.output, source);
-    let mut writer = create(&args.output, followed.is_some()).map_err(write_error)?;
-    let interface = writer
-        .add_interface(capture.interface(), capture.linktype(), capture.snaplen())
-        .map_err(write_error)?;
+    let (mut writer, interface) = open_output(&args.output, &capture, followed.is_some())?;
     // What the key log holds already goes before every packet.
     embed_new_secrets(followed.as_mut(), &mut writer).map_err(write_error)?;
-    // The key log stays readable once rttscope is no longer who wrote it.
-    if let Some(followed) = followed.as_mut() {
-        followed.hold_open_for(crate::privilege::Target::for_this_process()?);
-    }
-    // The socket and the file are open: nothing further needs a privilege.
-    crate::privilege::drop_process()?;
+    drop_privileges(followed.as_mut())?;
     // The file's header now, so a reader at the other end of a pipe can start.
     writer.flush().map_err(write_error)?;
     let filtered =
@@ -317,6 +309,30 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
         return Err(format!("--duration {text} would capture nothing; give a longer time"));
     }
     Ok(duration)
+}
+
+/// Creates the `-w` output for `capture`'s interface: the writer and the interface's id in it.
+pub(super) fn open_output(
+    path: &Path,
+    capture: &LiveCapture,
+    holds_secrets: bool,
+) -> Result<(Writer, u32), CliError> {
+    let write_error = |source| write_error(path, source);
+    let mut writer = create(path, holds_secrets).map_err(write_error)?;
+    let interface = writer
+        .add_interface(capture.interface(), capture.linktype(), capture.snaplen())
+        .map_err(write_error)?;
+    Ok((writer, interface))
+}
+
+/// Gives up every privilege once the socket and the output are open, keeping the followed key
+/// log readable to the user rttscope becomes.
+pub(super) fn drop_privileges(followed: Option<&mut FollowedKeyLog>) -> Result<(), CliError> {
+    if let Some(followed) = followed {
+        followed.hold_open_for(crate::privilege::Target::for_this_process()?);
+    }
+    crate::privilege::drop_process()?;
+    Ok(())
 }
 
 /// Creates the output file. One that will hold a key log is made readable by its owner only,

@@ -13,7 +13,9 @@ use std::path::Path;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::Duration;
 
-use super::capture::{Writer, counts, create, ended, install_stop_handlers, shown, stop_requested, write};
+use super::capture::{
+    Writer, counts, drop_privileges, ended, install_stop_handlers, open_output, shown, stop_requested, write,
+};
 use super::followed::FollowedKeyLog;
 use super::{CliError, LiveArgs, Outcome, OutputFormat};
 use crate::capture::{Limits, LinkType, LiveCapture, LivePacket};
@@ -86,21 +88,12 @@ pub(super) fn run(capture: LiveCapture, setup: TextCapture<'_>) -> Result<Outcom
     let linktype = capture.linktype();
     let mut file = match file {
         Some(path) => {
-            let write_error = |source| CliError::WriteCapture { path: shown(path), source };
-            let mut writer = create(path, followed.is_some()).map_err(write_error)?;
-            let interface = writer
-                .add_interface(capture.interface(), linktype, capture.snaplen())
-                .map_err(write_error)?;
+            let (writer, interface) = open_output(path, &capture, followed.is_some())?;
             Some((writer, interface, path))
         }
         None => None,
     };
-    // The key log stays readable once rttscope is no longer who wrote it.
-    if let Some(followed) = followed.as_mut() {
-        followed.hold_open_for(crate::privilege::Target::for_this_process()?);
-    }
-    // The socket and the file are open: nothing further needs a privilege.
-    crate::privilege::drop_process()?;
+    drop_privileges(followed.as_mut())?;
     let keylog = if followed.is_some() { KeyLog::followed() } else { KeyLog::new() };
     eprintln!("rttscope: capturing on {} ({linktype}); Ctrl-C stops", capture.interface());
     if let Err(error) = install_stop_handlers() {

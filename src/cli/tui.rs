@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex, Weak};
 use std::thread::{self, JoinHandle};
 use std::time::Duration;
 
-use super::capture::{check_capture_filter, check_output, counts, create, limits, shown, write};
+use super::capture::{
+    check_capture_filter, check_output, counts, drop_privileges, limits, open_output, shown, write,
+};
 use super::dissect::load_key_log;
 use super::followed::FollowedKeyLog;
 use super::live_text::{self, TextCapture, TextOutput};
@@ -253,23 +255,10 @@ pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
     set_memory_limit(memory_limit);
     let keylog = if followed.is_some() { KeyLog::followed() } else { KeyLog::new() };
     let linktype = capture.linktype();
-    let output = match &args.output {
-        Some(path) => {
-            let write_error = |source| CliError::WriteCapture { path: shown(path), source };
-            let mut writer = create(path, followed.is_some()).map_err(write_error)?;
-            let interface = writer
-                .add_interface(capture.interface(), linktype, capture.snaplen())
-                .map_err(write_error)?;
-            Some((writer, interface))
-        }
-        None => None,
-    };
-    // The key log stays readable once rttscope is no longer who wrote it.
-    if let Some(followed) = followed.as_mut() {
-        followed.hold_open_for(crate::privilege::Target::for_this_process()?);
-    }
+    let output =
+        args.output.as_deref().map(|path| open_output(path, &capture, followed.is_some())).transpose()?;
     // The socket and the file are open: the UI and its workers start without privileges.
-    crate::privilege::drop_process()?;
+    drop_privileges(followed.as_mut())?;
     let title = format!("live on {}", capture.interface());
     let interface = capture.interface().to_owned();
     let (sender, packets) = mpsc::channel();
