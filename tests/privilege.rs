@@ -128,12 +128,15 @@ fn child_of(parent: u32) -> u32 {
     while Instant::now() < deadline {
         let children =
             std::fs::read_to_string(format!("/proc/{parent}/task/{parent}/children")).unwrap_or_default();
-        if let Some(pid) = children.split_whitespace().filter_map(|pid| pid.parse().ok()).next() {
+        let rttscope = children.split_whitespace().filter_map(|pid| pid.parse().ok()).find(|pid: &u32| {
+            std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.trim() == "rttscope")
+        });
+        if let Some(pid) = rttscope {
             return pid;
         }
         thread::sleep(Duration::from_millis(20));
     }
-    panic!("script started no program");
+    panic!("script started no rttscope");
 }
 
 /// Every thread of `pid`, checked; returns how many threads were seen.
@@ -154,7 +157,8 @@ fn capture_and_live_hold_no_privilege_in_any_thread_and_keep_every_packet() {
     let mut capture = Running::start(&mut rttscope_command(&["capture", "-i", "lo", "-w", &file_name]));
     capture.wait_for("capturing on lo");
     // `live` needs a terminal: `script` gives it one, and passes a `q` on to it at the end.
-    let live_command = format!("{} live -i lo", env!("CARGO_BIN_EXE_rttscope"));
+    // `exec`: a shell that would otherwise stay as script's child (dash, when SHELL is unset).
+    let live_command = format!("exec {} live -i lo", env!("CARGO_BIN_EXE_rttscope"));
     let mut script = Command::new("script")
         .args(["-qfec", &live_command, "/dev/null"])
         .env("TERM", "xterm-256color")
