@@ -95,6 +95,16 @@ pub fn by_ip_protocol(protocol: IpProtocol) -> Option<Protocol> {
     lookup(IP_PROTOCOLS, protocol)
 }
 
+/// The stateless protocol the built-in UDP port table hands a datagram between `ports` to,
+/// with its parser: what the stateless chain reads after a UDP header. Of the two ports the
+/// lower is tried first, as Wireshark does. A protocol that needs state (QUIC) is left to
+/// `track`, which also applies `--decode-as`.
+pub fn stateless_by_udp_ports(ports: (u16, u16)) -> Option<(Protocol, Parse)> {
+    let (low, high) = (ports.0.min(ports.1), ports.0.max(ports.1));
+    let protocol = lookup(UDP_PORTS, low).or_else(|| lookup(UDP_PORTS, high))?;
+    stateless(protocol).map(|parse| (protocol, parse))
+}
+
 /// A stateless protocol's parser: the layer it read from the front of the bytes a table handed
 /// it, and what follows that layer.
 pub type Parse = for<'a> fn(&'a [u8]) -> Result<(Content<'a>, Next<'a>), Error>;

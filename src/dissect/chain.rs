@@ -445,7 +445,13 @@ impl<'a> Chain<'_, 'a> {
                 {
                     self.packet.problem(Protocol::Udp, problem);
                 }
-                self.data(header.payload);
+                match dispatch::stateless_by_udp_ports((header.src_port(), header.dst_port())) {
+                    Some((protocol, parse)) if !header.payload.is_empty() => {
+                        let rest = self.stateless(protocol, parse, header.payload);
+                        self.data(rest);
+                    }
+                    _ => self.data(header.payload),
+                }
             }
             Err(error) => self.fail_transport(Protocol::Udp, payload, into_error(error)),
         }
