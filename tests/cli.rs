@@ -486,3 +486,47 @@ fn a_bad_tshark_flag_is_one_line_and_exit_1() {
         assert!(stdout(&output).is_empty(), "{args:?}");
     }
 }
+
+/// `rttscope capture -w - | rttscope dissect -`: each packet is printed as soon as it has come
+/// through the pipe, not when the writer closes it, and the whole output is what the file
+/// gives. Here the test is the writer: it sends the header and the first packet, reads the
+/// first line while the pipe is still open, then sends the rest.
+#[test]
+fn dissect_of_standard_input_prints_each_packet_as_it_arrives() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::process::{Command, Stdio};
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let capture = common::root().join("fixtures/interop/lo-udp-icmp.pcap");
+    let bytes = std::fs::read(&capture).expect("the capture");
+    let expected = stdout(&rttscope(&["dissect", &capture.to_string_lossy()]));
+    let mut child = Command::new(env!("CARGO_BIN_EXE_rttscope"))
+        .args(["dissect", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("rttscope runs");
+    let mut input = child.stdin.take().expect("its input");
+    let first_len = u32::from_le_bytes(bytes[24 + 8..24 + 12].try_into().expect("four bytes")) as usize;
+    input.write_all(&bytes[..24 + 16 + first_len]).expect("the header and the first packet");
+    input.flush().expect("flushed");
+    let mut output = BufReader::new(child.stdout.take().expect("its output"));
+    let (sender, received) = mpsc::channel();
+    let reader = std::thread::spawn(move || {
+        let mut first = String::new();
+        output.read_line(&mut first).expect("a line");
+        let _ = sender.send(first.clone());
+        let mut rest = String::new();
+        output.read_to_string(&mut rest).expect("the rest");
+        first + &rest
+    });
+    let first =
+        received.recv_timeout(Duration::from_secs(60)).expect("the first line, with the pipe still open");
+    assert_eq!(Some(first.as_str()), expected.split_inclusive('\n').next());
+    input.write_all(&bytes[24 + 16 + first_len..]).expect("the rest");
+    drop(input);
+    let all = reader.join().expect("the output ends");
+    assert!(child.wait().expect("rttscope ends").success());
+    assert_eq!(all, expected);
+}

@@ -85,6 +85,8 @@ pub enum ReadError {
     Truncated { offset: u64, needed: u64, available: u64 },
     #[error("the capture is damaged at byte {offset}: {reason}")]
     Malformed { offset: u64, reason: String },
+    #[error("the capture could not be read past byte {offset}: {reason}")]
+    Input { offset: u64, reason: String },
 }
 
 /// The kind of key material in a pcapng Decryption Secrets Block.
@@ -251,7 +253,7 @@ impl CaptureFile {
     /// interface id (`None` where an interface has no name); empty for pcap.
     pub fn interface_names(&self) -> Vec<Option<String>> {
         match self.records() {
-            Records::PcapNg(reader) => reader.interface_names(),
+            Records::PcapNg(reader, rest) => reader.interface_names(rest),
             _ => Vec::new(),
         }
     }
@@ -260,7 +262,7 @@ impl CaptureFile {
     /// id (one entry for pcap): 6 for microseconds, 9 for nanoseconds.
     pub fn time_digits(&self) -> Vec<u8> {
         match (self.format, self.records()) {
-            (_, Records::PcapNg(reader)) => reader.interface_time_digits(),
+            (_, Records::PcapNg(reader, rest)) => reader.interface_time_digits(rest),
             (Format::Pcap { nanosecond: true, .. }, _) => vec![9],
             _ => vec![6],
         }
@@ -283,20 +285,21 @@ impl CaptureFile {
         // failure would still surface as a read error rather than a panic.
         match self.format {
             Format::Pcap { .. } => match pcap::Reader::new(&self.bytes) {
-                Ok(reader) => Records::Pcap(reader),
+                Ok((reader, rest)) => Records::Pcap(reader, rest),
                 Err(reason) => Records::Failed(Some(ReadError::Malformed { offset: 0, reason })),
             },
             Format::PcapNg => match pcapng::Reader::new(&self.bytes) {
-                Ok(reader) => Records::PcapNg(reader),
+                Ok(reader) => Records::PcapNg(reader, &self.bytes),
                 Err(reason) => Records::Failed(Some(ReadError::Malformed { offset: 0, reason })),
             },
         }
     }
 }
 
+/// A reader and the bytes of the file it has still to read.
 enum Records<'a> {
-    Pcap(pcap::Reader<'a>),
-    PcapNg(pcapng::Reader<'a>),
+    Pcap(pcap::Reader, &'a [u8]),
+    PcapNg(pcapng::Reader, &'a [u8]),
     Failed(Option<ReadError>),
 }
 
@@ -304,16 +307,16 @@ impl<'a> Records<'a> {
     /// How far into the file the walk has come.
     fn offset(&self) -> u64 {
         match self {
-            Self::Pcap(reader) => reader.offset(),
-            Self::PcapNg(reader) => reader.offset(),
+            Self::Pcap(reader, _) => reader.offset(),
+            Self::PcapNg(reader, _) => reader.offset(),
             Self::Failed(_) => 0,
         }
     }
 
     fn next(&mut self) -> Option<Result<Record<'a>, ReadError>> {
         match self {
-            Self::Pcap(reader) => reader.next_record(),
-            Self::PcapNg(reader) => reader.next_record(),
+            Self::Pcap(reader, rest) => reader.next_record(rest),
+            Self::PcapNg(reader, rest) => reader.next_record(rest),
             Self::Failed(error) => error.take().map(Err),
         }
     }
@@ -421,9 +424,15 @@ fn detect(bytes: &[u8], path: &str) -> Result<Format, OpenError> {
         pcap::Reader::new(bytes).map_err(|reason| OpenError::BadHeader { path: path.to_owned(), reason })?;
         return Ok(format);
     }
+    Err(not_a_capture(bytes, path))
+}
+
+/// Says that what starts with `bytes` is not a capture, naming its first bytes and, where it
+/// can, what it probably is.
+pub(super) fn not_a_capture(bytes: &[u8], path: &str) -> OpenError {
     let shown = &bytes[..bytes.len().min(4)];
     let magic = shown.iter().map(|byte| format!("{byte:02x}")).collect::<Vec<_>>().join(" ");
-    Err(OpenError::NotACapture { path: path.to_owned(), magic, hint: guess_format(bytes) })
+    OpenError::NotACapture { path: path.to_owned(), magic, hint: guess_format(bytes) }
 }
 
 /// Names a few common non-capture formats, so the error says what the file probably is.

@@ -13,7 +13,9 @@ mod linktype;
 mod live;
 mod pcap;
 mod pcapng;
+mod source;
 mod spill;
+mod stream;
 mod write;
 
 pub use file::{CaptureFile, Format, Frames, OpenError, ReadError, Secrets, SecretsKind};
@@ -23,6 +25,8 @@ pub use linktype::LinkType;
 pub use live::{
     ANY, CaptureHandle, CaptureStats, Captured, Limits, LiveCapture, LiveError, LivePacket, SNAPLEN,
 };
+pub use source::{FileSource, Source};
+pub use stream::{Item, Stream};
 pub use write::{PcapngWriter, WriteError};
 
 /// One captured packet, borrowed from its capture.

@@ -21,7 +21,8 @@ use super::{Frame, LinkType};
 /// Largest record accepted, as in Wireshark (`WTAP_MAX_PACKET_SIZE_STANDARD`).
 pub(super) const MAX_RECORD: u32 = 262_144;
 
-const RECORD_HEADER_LEN: usize = 16;
+/// The length of a record's header.
+pub(super) const RECORD_HEADER_LEN: usize = 16;
 
 /// Recognises a pcap magic number in either byte order.
 pub(super) fn detect(bytes: &[u8]) -> Option<Format> {
@@ -36,16 +37,21 @@ pub(super) fn detect(bytes: &[u8]) -> Option<Format> {
     Some(Format::Pcap { nanosecond, big_endian })
 }
 
-pub(super) struct Reader<'a> {
+/// Reads the records of a pcap file in order. The reader keeps only the global header's
+/// facts and how far it has come; the bytes are the caller's, a whole mapped file or, for a
+/// stream, one record at a time.
+pub(super) struct Reader {
     parser: PcapParser,
-    file_len: usize,
-    rest: &'a [u8],
+    /// How many bytes of the file have been read, the global header included.
+    offset: u64,
     linktype: LinkType,
     nanosecond: bool,
 }
 
-impl<'a> Reader<'a> {
-    pub(super) fn new(bytes: &'a [u8]) -> Result<Self, String> {
+impl Reader {
+    /// Reads the global header at the front of `bytes`; returns the reader and what follows
+    /// the header.
+    pub(super) fn new(bytes: &[u8]) -> Result<(Self, &[u8]), String> {
         let (rest, parser) = PcapParser::new(bytes).map_err(|error| match error {
             PcapError::IncompleteBuffer => {
                 format!("the pcap global header needs 24 bytes, the file has {}", bytes.len())
@@ -61,64 +67,87 @@ impl<'a> Reader<'a> {
         }
         // The upper bits of the link-type word carry FCS information; the type is the low 16.
         let linktype = LinkType::from(u32::from(header.datalink) & 0xffff);
-        Ok(Self {
-            parser,
-            file_len: bytes.len(),
-            rest,
+        let reader = Self {
+            offset: (bytes.len() - rest.len()) as u64,
             linktype,
             nanosecond: header.ts_resolution == TsResolution::NanoSecond,
-        })
+            parser,
+        };
+        Ok((reader, rest))
     }
 
     pub(super) fn offset(&self) -> u64 {
-        (self.file_len - self.rest.len()) as u64
+        self.offset
     }
 
-    fn read_u32(&self, at: usize) -> u32 {
-        let word = [self.rest[at], self.rest[at + 1], self.rest[at + 2], self.rest[at + 3]];
+    /// Whether timestamps count nanoseconds (else microseconds).
+    pub(super) fn nanosecond(&self) -> bool {
+        self.nanosecond
+    }
+
+    fn read_u32(&self, bytes: &[u8], at: usize) -> u32 {
+        let word = [bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]];
         match self.parser.header().endianness {
             Endianness::Big => u32::from_be_bytes(word),
             Endianness::Little => u32::from_le_bytes(word),
         }
     }
 
-    pub(super) fn next_record(&mut self) -> Option<Result<Record<'a>, ReadError>> {
-        if self.rest.is_empty() {
-            return None;
+    /// How many bytes a record takes in all, from its 16-byte header, or why it cannot be
+    /// read: what a stream reads before it has the record.
+    pub(super) fn record_len(&self, header: &[u8]) -> Result<usize, ReadError> {
+        if header.len() < RECORD_HEADER_LEN {
+            let (needed, available) = (RECORD_HEADER_LEN as u64, header.len() as u64);
+            return Err(ReadError::Truncated { offset: self.offset, needed, available });
         }
-        let offset = self.offset();
-        let available = self.rest.len() as u64;
-        if self.rest.len() < RECORD_HEADER_LEN {
-            self.rest = &[];
-            return Some(Err(ReadError::Truncated { offset, needed: RECORD_HEADER_LEN as u64, available }));
-        }
-        let incl_len = self.read_u32(8);
+        let incl_len = self.read_u32(header, 8);
+        self.check_captured(incl_len)?;
+        Ok(RECORD_HEADER_LEN + incl_len as usize)
+    }
+
+    fn check_captured(&self, incl_len: u32) -> Result<(), ReadError> {
         if incl_len > MAX_RECORD {
-            self.rest = &[];
-            return Some(Err(ReadError::Malformed {
-                offset,
+            return Err(ReadError::Malformed {
+                offset: self.offset,
                 reason: format!(
                     "a record claims {incl_len} captured bytes, more than the {MAX_RECORD} any packet can have"
                 ),
-            }));
+            });
         }
-        let (rest, raw) = match self.parser.next_raw_packet(self.rest) {
+        Ok(())
+    }
+
+    /// Reads the record at the front of `rest` and moves `rest` past it; after an error,
+    /// `rest` is empty.
+    pub(super) fn next_record<'b>(&mut self, rest: &mut &'b [u8]) -> Option<Result<Record<'b>, ReadError>> {
+        let bytes: &'b [u8] = rest;
+        if bytes.is_empty() {
+            return None;
+        }
+        *rest = &[];
+        let offset = self.offset;
+        let available = bytes.len() as u64;
+        if bytes.len() < RECORD_HEADER_LEN {
+            return Some(Err(ReadError::Truncated { offset, needed: RECORD_HEADER_LEN as u64, available }));
+        }
+        let incl_len = self.read_u32(bytes, 8);
+        if let Err(error) = self.check_captured(incl_len) {
+            return Some(Err(error));
+        }
+        let (after, raw) = match self.parser.next_raw_packet(bytes) {
             Ok(parsed) => parsed,
             Err(PcapError::IncompleteBuffer) => {
-                self.rest = &[];
                 return Some(Err(ReadError::Truncated {
                     offset,
                     needed: RECORD_HEADER_LEN as u64 + u64::from(incl_len),
                     available,
                 }));
             }
-            Err(other) => {
-                self.rest = &[];
-                return Some(Err(ReadError::Malformed { offset, reason: other.to_string() }));
-            }
+            Err(other) => return Some(Err(ReadError::Malformed { offset, reason: other.to_string() })),
         };
-        let data = &self.rest[RECORD_HEADER_LEN..RECORD_HEADER_LEN + raw.data.len()];
-        self.rest = rest;
+        let data = &bytes[RECORD_HEADER_LEN..RECORD_HEADER_LEN + raw.data.len()];
+        self.offset += (bytes.len() - after.len()) as u64;
+        *rest = after;
         let frac_ns = if self.nanosecond { i64::from(raw.ts_frac) } else { i64::from(raw.ts_frac) * 1000 };
         Some(Ok(Record::Frame(Frame {
             number: 0,

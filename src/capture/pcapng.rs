@@ -46,54 +46,93 @@ struct Interface {
     offset_s: i64,
 }
 
-pub(super) struct Reader<'a> {
+/// Reads the blocks of a pcapng file in order. The reader keeps the current section's byte
+/// order and interfaces and how far it has come; the bytes are the caller's, a whole mapped
+/// file or, for a stream, one block at a time.
+pub(super) struct Reader {
     parser: PcapNgParser,
-    file_len: usize,
-    rest: &'a [u8],
+    /// How many bytes of the file have been read.
+    offset: u64,
     interfaces: Vec<Interface>,
 }
 
-impl<'a> Reader<'a> {
-    pub(super) fn new(bytes: &'a [u8]) -> Result<Self, String> {
-        // Let the parser read the first Section Header Block itself, then start the walk over
-        // from the beginning so that block is seen like any later one.
-        PcapNgParser::new(bytes).map_err(|error| match error {
+/// The most bytes one block may take when read from a stream, which must hold a whole block
+/// before reading it: a packet block of the largest packet with room for options, or a large
+/// Decryption Secrets Block.
+pub(super) const MAX_STREAMED_BLOCK: u32 = 16 << 20;
+
+impl Reader {
+    /// Checks the Section Header Block at the front of `bytes`; the walk then starts at
+    /// `bytes`' first byte, so that block is seen like any later one.
+    pub(super) fn new(bytes: &[u8]) -> Result<Self, String> {
+        let (_, parser) = PcapNgParser::new(bytes).map_err(|error| match error {
             PcapError::IncompleteBuffer => "the pcapng section header is cut short".to_owned(),
             other => format!("unreadable pcapng section header: {other}"),
         })?;
-        let (_, parser) = PcapNgParser::new(bytes).map_err(|error| error.to_string())?;
-        Ok(Self { parser, file_len: bytes.len(), rest: bytes, interfaces: Vec::new() })
+        Ok(Self { parser, offset: 0, interfaces: Vec::new() })
     }
 
     pub(super) fn offset(&self) -> u64 {
-        (self.file_len - self.rest.len()) as u64
+        self.offset
     }
 
-    fn big_endian(&self) -> bool {
+    pub(super) fn big_endian(&self) -> bool {
         self.parser.section().endianness == Endianness::Big
     }
 
-    pub(super) fn next_record(&mut self) -> Option<Result<Record<'a>, ReadError>> {
+    /// The byte order of the block starting with `head`: a section header's own, else the
+    /// section's.
+    pub(super) fn byte_order(head: &[u8], section_big_endian: bool, offset: u64) -> Result<bool, ReadError> {
+        if head[..4] != MAGIC {
+            return Ok(section_big_endian);
+        }
+        match [head[8], head[9], head[10], head[11]] {
+            [0x1a, 0x2b, 0x3c, 0x4d] => Ok(true),
+            [0x4d, 0x3c, 0x2b, 0x1a] => Ok(false),
+            [a, b, c, d] => {
+                let reason = format!(
+                    "a section header's byte-order magic is {a:02x} {b:02x} {c:02x} {d:02x}, not 1a 2b 3c 4d"
+                );
+                Err(ReadError::Malformed { offset, reason })
+            }
+        }
+    }
+
+    pub(super) fn check_len(len: u32, offset: u64) -> Result<(), ReadError> {
+        let malformed = |reason: String| Err(ReadError::Malformed { offset, reason });
+        if len < 12 {
+            return malformed(format!("a block's length {len} is below the 12-byte minimum"));
+        }
+        if !len.is_multiple_of(4) {
+            return malformed(format!("a block's length {len} is not a multiple of 4"));
+        }
+        Ok(())
+    }
+
+    /// Reads the blocks at the front of `rest` up to the next packet or secrets, moving `rest`
+    /// past them; after an error, `rest` is empty.
+    pub(super) fn next_record<'b>(&mut self, rest: &mut &'b [u8]) -> Option<Result<Record<'b>, ReadError>> {
         loop {
-            if self.rest.is_empty() {
+            let block_start: &'b [u8] = rest;
+            if block_start.is_empty() {
                 return None;
             }
-            let offset = (self.file_len - self.rest.len()) as u64;
-            let block_start = self.rest;
+            let offset = self.offset;
             let framed = self.check_framing(block_start, offset).and_then(|()| {
                 self.parser.next_raw_block(block_start).map_err(|error| ReadError::Malformed {
                     offset,
                     reason: format!("unreadable block: {error}"),
                 })
             });
-            let (rest, raw) = match framed {
+            let (after, raw) = match framed {
                 Ok(parsed) => parsed,
                 Err(error) => {
-                    self.rest = &[];
+                    *rest = &[];
                     return Some(Err(error));
                 }
             };
-            self.rest = rest;
+            *rest = after;
+            self.offset += (block_start.len() - after.len()) as u64;
             // The body lies between the 8-byte block header and the 4-byte trailer.
             let body = &block_start[8..raw.initial_len as usize - 4];
             let result = match raw.type_ {
@@ -114,7 +153,7 @@ impl<'a> Reader<'a> {
                 _ => continue,
             };
             return Some(result.map_err(|reason| {
-                self.rest = &[];
+                *rest = &[];
                 ReadError::Malformed { offset, reason }
             }));
         }
@@ -127,36 +166,16 @@ impl<'a> Reader<'a> {
         if block.len() < 12 {
             return Err(ReadError::Truncated { offset, needed: 12, available });
         }
-        let big_endian = if block[..4] == MAGIC {
-            match [block[8], block[9], block[10], block[11]] {
-                [0x1a, 0x2b, 0x3c, 0x4d] => true,
-                [0x4d, 0x3c, 0x2b, 0x1a] => false,
-                [a, b, c, d] => {
-                    let reason = format!(
-                        "a section header's byte-order magic is {a:02x} {b:02x} {c:02x} {d:02x}, not 1a 2b 3c 4d"
-                    );
-                    return Err(ReadError::Malformed { offset, reason });
-                }
-            }
-        } else {
-            self.big_endian()
-        };
+        let big_endian = Self::byte_order(block, self.big_endian(), offset)?;
         let len = word(block, 4, big_endian);
-        let malformed = |reason: String| Err(ReadError::Malformed { offset, reason });
-        if len < 12 {
-            return malformed(format!("a block's length {len} is below the 12-byte minimum"));
-        }
-        if !len.is_multiple_of(4) {
-            return malformed(format!("a block's length {len} is not a multiple of 4"));
-        }
+        Self::check_len(len, offset)?;
         if len as usize > block.len() {
             return Err(ReadError::Truncated { offset, needed: len.into(), available });
         }
         let closing = word(block, len as usize - 4, big_endian);
         if closing != len {
-            return malformed(format!(
-                "a block's closing length {closing} differs from its opening length {len}"
-            ));
+            let reason = format!("a block's closing length {closing} differs from its opening length {len}");
+            return Err(ReadError::Malformed { offset, reason });
         }
         Ok(())
     }
@@ -190,29 +209,40 @@ impl<'a> Reader<'a> {
 
     /// The names (`if_name`) of the first section's interfaces, read up to its first packet,
     /// by interface id: what a capture says about where it was taken.
-    pub(super) fn interface_names(mut self) -> Vec<Option<String>> {
-        while let Some(Ok(record)) = self.next_record() {
+    pub(super) fn interface_names(mut self, mut rest: &[u8]) -> Vec<Option<String>> {
+        while let Some(Ok(record)) = self.next_record(&mut rest) {
             if matches!(record, Record::Frame(_)) {
                 break;
             }
         }
-        self.interfaces.into_iter().map(|interface| interface.name).collect()
+        self.names()
     }
 
     /// How many decimal digits of a second the first section's interfaces record (six for
     /// microseconds, nine for nanoseconds or a binary clock), read up to its first packet, by
     /// interface id: the precision tshark prints their times with.
-    pub(super) fn interface_time_digits(mut self) -> Vec<u8> {
-        while let Some(Ok(record)) = self.next_record() {
+    pub(super) fn interface_time_digits(mut self, mut rest: &[u8]) -> Vec<u8> {
+        while let Some(Ok(record)) = self.next_record(&mut rest) {
             if matches!(record, Record::Frame(_)) {
                 break;
             }
         }
+        self.time_digits()
+    }
+
+    /// The names of the interfaces described so far, by interface id.
+    pub(super) fn names(&self) -> Vec<Option<String>> {
+        self.interfaces.iter().map(|interface| interface.name.clone()).collect()
+    }
+
+    /// How many decimal digits of a second the interfaces described so far record (six for
+    /// microseconds, nine for nanoseconds or a binary clock), by interface id.
+    pub(super) fn time_digits(&self) -> Vec<u8> {
         let digits = |resolution| match resolution {
             TsResolution::Decimal(exponent) => exponent.min(9),
             TsResolution::Binary(_) => 9,
         };
-        self.interfaces.into_iter().map(|interface| digits(interface.resolution)).collect()
+        self.interfaces.iter().map(|interface| digits(interface.resolution)).collect()
     }
 
     fn interface(&self, id: u32) -> Result<&Interface, String> {
@@ -228,13 +258,13 @@ impl<'a> Reader<'a> {
         word(bytes, at, self.big_endian())
     }
 
-    fn frame(
+    fn frame<'b>(
         &self,
         interface_id: u32,
         units: Option<u64>,
         orig_len: u32,
-        data: &'a [u8],
-    ) -> Result<Record<'a>, String> {
+        data: &'b [u8],
+    ) -> Result<Record<'b>, String> {
         let interface = self.interface(interface_id)?;
         if data.len() > MAX_RECORD as usize {
             return Err(format!(
@@ -258,13 +288,13 @@ impl<'a> Reader<'a> {
         }))
     }
 
-    fn enhanced_packet(&self, body: &'a [u8]) -> Result<Record<'a>, String> {
+    fn enhanced_packet<'b>(&self, body: &'b [u8]) -> Result<Record<'b>, String> {
         self.timestamped_packet("an Enhanced Packet Block", body, |body| self.u32_at(body, 0))
     }
 
     /// The obsolete Packet Block: an EPB whose first word is a 16-bit interface id and a
     /// 16-bit drop count.
-    fn obsolete_packet(&self, body: &'a [u8]) -> Result<Record<'a>, String> {
+    fn obsolete_packet<'b>(&self, body: &'b [u8]) -> Result<Record<'b>, String> {
         self.timestamped_packet("a Packet Block", body, |body| {
             let half = [body[0], body[1]];
             u32::from(if self.big_endian() { u16::from_be_bytes(half) } else { u16::from_le_bytes(half) })
@@ -273,12 +303,12 @@ impl<'a> Reader<'a> {
 
     /// Reads the layout EPB and PB share after their first word: timestamp high and low,
     /// captured length, original length, packet data.
-    fn timestamped_packet(
+    fn timestamped_packet<'b>(
         &self,
         what: &str,
-        body: &'a [u8],
+        body: &'b [u8],
         interface_id: impl Fn(&[u8]) -> u32,
-    ) -> Result<Record<'a>, String> {
+    ) -> Result<Record<'b>, String> {
         if body.len() < 20 {
             return Err(format!("{what} body of {} bytes is shorter than its 20-byte header", body.len()));
         }
@@ -291,7 +321,7 @@ impl<'a> Reader<'a> {
         self.frame(interface_id(body), Some(units), orig_len, data)
     }
 
-    fn simple_packet(&self, body: &'a [u8]) -> Result<Record<'a>, String> {
+    fn simple_packet<'b>(&self, body: &'b [u8]) -> Result<Record<'b>, String> {
         if body.len() < 4 {
             return Err("a Simple Packet Block has no room for its length".to_owned());
         }
@@ -304,7 +334,7 @@ impl<'a> Reader<'a> {
         self.frame(0, None, orig_len, &body[4..4 + captured])
     }
 
-    fn decryption_secrets(&self, body: &'a [u8]) -> Result<Record<'a>, String> {
+    fn decryption_secrets<'b>(&self, body: &'b [u8]) -> Result<Record<'b>, String> {
         if body.len() < 8 {
             return Err("a Decryption Secrets Block is shorter than its 8-byte header".to_owned());
         }
@@ -318,6 +348,40 @@ impl<'a> Reader<'a> {
         })?;
         Ok(Record::Secrets(Secrets { kind, data }))
     }
+}
+
+/// How many bytes the block whose first 12 bytes are `head` takes in all, in a section of the
+/// given byte order (a section header says its own), or why it cannot be read: what a stream
+/// reads before it has the block.
+pub(super) fn block_len(head: &[u8], section_big_endian: bool, offset: u64) -> Result<usize, ReadError> {
+    if head.len() < 12 {
+        return Err(ReadError::Truncated { offset, needed: 12, available: head.len() as u64 });
+    }
+    let big_endian = Reader::byte_order(head, section_big_endian, offset)?;
+    let len = word(head, 4, big_endian);
+    Reader::check_len(len, offset)?;
+    if len > MAX_STREAMED_BLOCK {
+        let reason =
+            format!("a block of {len} bytes is larger than the {MAX_STREAMED_BLOCK} a stream may hold");
+        return Err(ReadError::Malformed { offset, reason });
+    }
+    Ok(len as usize)
+}
+
+/// Whether a whole block holds a packet or secrets (a record), not a section header, an
+/// interface or a block rttscope skips. The type word reads the same in either byte order for
+/// none of these, so both are asked.
+pub(super) fn holds_record(block: &[u8]) -> bool {
+    let Some(&[a, b, c, d]) = block.get(..4) else { return false };
+    [u32::from_le_bytes([a, b, c, d]), u32::from_be_bytes([a, b, c, d])].iter().any(|kind| {
+        matches!(
+            *kind,
+            block_type::ENHANCED_PACKET
+                | block_type::SIMPLE_PACKET
+                | block_type::PACKET
+                | block_type::DECRYPTION_SECRETS
+        )
+    })
 }
 
 /// Reads a 32-bit word at `at` in the given byte order; callers have checked the length.

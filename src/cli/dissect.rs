@@ -9,7 +9,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 
 use super::{CliError, DissectArgs, Outcome, OutputFormat};
-use crate::capture::{CaptureFile, Frame, LinkType, SecretsKind};
+use crate::capture::{CaptureFile, FileSource, Frame, Item, LinkType, SecretsKind, Source, Stream};
 use crate::dissect::Packet;
 use crate::filter::Filter;
 use crate::osi::Protocol;
@@ -59,7 +59,7 @@ pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
     let dispatch = args.decode_as.dispatch()?;
     let memory_limit = args.memory.limit()?;
     let keylog = load_key_log(keylog_path.as_deref())?;
-    let capture = CaptureFile::open(path)?;
+    let mut capture = Input::open(path)?;
 
     let header = args.header || field_options.header;
     let mut renderer: Box<dyn Render> = match format {
@@ -85,7 +85,7 @@ pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
     let tracker =
         Tracker::with_keylog(keylog.clone()).with_dispatch(dispatch).with_memory_limit(memory_limit);
     let result = dissect_all(
-        &capture,
+        capture.source().as_mut(),
         Tracking { tracker, user_keylog: &keylog },
         Output { renderer: renderer.as_mut(), statistics: &mut statistics },
         filter.as_ref(),
@@ -189,6 +189,50 @@ pub(super) fn report_key_log_warnings(source: &str, skipped: &Skipped) {
     }
 }
 
+/// A capture to walk: a file, mapped, or standard input (`-`), read as it arrives so each
+/// packet is printed as soon as it has come (`rttscope capture -w - | rttscope dissect -`).
+pub(super) enum Input {
+    File(CaptureFile),
+    Stream(Stream),
+}
+
+impl Input {
+    /// Opens `path`, or standard input for `-`; a stream is read up to its first packet, so
+    /// the interfaces described before it are known.
+    pub(super) fn open(path: &std::path::Path) -> Result<Self, CliError> {
+        if path.as_os_str() != "-" {
+            return Ok(Self::File(CaptureFile::open(path)?));
+        }
+        let mut stream = Stream::stdin()?;
+        stream.read_interfaces();
+        Ok(Self::Stream(stream))
+    }
+
+    /// The names of the capture's interfaces, by pcapng interface id.
+    pub(super) fn interface_names(&self) -> Vec<Option<String>> {
+        match self {
+            Self::File(capture) => capture.interface_names(),
+            Self::Stream(stream) => stream.interface_names(),
+        }
+    }
+
+    /// How many digits of a second the capture's timestamps carry, by interface.
+    pub(super) fn time_digits(&self) -> Vec<u8> {
+        match self {
+            Self::File(capture) => capture.time_digits(),
+            Self::Stream(stream) => stream.time_digits(),
+        }
+    }
+
+    /// The capture, to walk once.
+    pub(super) fn source(&mut self) -> Box<dyn Source + '_> {
+        match self {
+            Self::File(capture) => Box::new(FileSource::new(capture)),
+            Self::Stream(stream) => Box::new(stream),
+        }
+    }
+}
+
 /// Where the packets go: the renderer (the packets shown) and the statistics (every packet
 /// read, as tshark's taps see them whatever -Y says).
 struct Output<'r> {
@@ -197,7 +241,7 @@ struct Output<'r> {
 }
 
 fn dissect_all(
-    capture: &CaptureFile,
+    capture: &mut dyn Source,
     tracking: Tracking<'_>,
     Output { renderer, statistics }: Output<'_>,
     filter: Option<&Filter>,
@@ -270,14 +314,14 @@ pub(super) fn each<F: for<'a> FnMut(&mut dyn Write, &Frame<'a>, &Packet<'a>) -> 
 /// [`Outcome::CutShort`]; a user's key log that matched none of the ClientHellos gets a
 /// warning, as the terminal UI gives.
 pub(super) fn for_each_packet(
-    capture: &CaptureFile,
+    source: &mut dyn Source,
     Tracking { tracker, user_keylog }: Tracking<'_>,
     out: &mut dyn Write,
     visit: &mut dyn Visit,
 ) -> io::Result<Outcome> {
     let mut hellos = HelloMatches::default();
     let mut skipped = Skipped::default();
-    let outcome = walk(capture, tracker, user_keylog, (&mut hellos, &mut skipped), out, visit);
+    let outcome = walk(source, tracker, user_keylog, (&mut hellos, &mut skipped), out, visit);
     if !skipped.is_empty() {
         out.flush()?;
         report_key_log_warnings("in the capture", &skipped);
@@ -290,7 +334,7 @@ pub(super) fn for_each_packet(
 }
 
 fn walk(
-    capture: &CaptureFile,
+    source: &mut dyn Source,
     mut tracker: Tracker,
     user_keylog: &KeyLog,
     (hellos, skipped): (&mut HelloMatches, &mut Skipped),
@@ -299,25 +343,25 @@ fn walk(
 ) -> io::Result<Outcome> {
     let mut unknown_linktypes = BTreeSet::new();
     let mut scratch = Scratch::new();
-    let mut frames = capture.frames();
-    while let Some(item) = frames.next() {
-        for secrets in frames.take_secrets() {
-            if secrets.kind == SecretsKind::TlsKeyLog {
-                // Counted over all the capture's blocks, and said once at the end.
-                skipped.merge(tracker.add_key_log_text(secrets.data));
-                visit.secrets(secrets.data);
-            }
-        }
+    while let Some(item) = source.next_item() {
         let frame = match item {
-            Ok(frame) => frame,
+            Ok(Item::Frame(frame)) => frame,
+            Ok(Item::Secrets(secrets)) => {
+                if secrets.kind == SecretsKind::TlsKeyLog {
+                    // Counted over all the capture's blocks, and said once at the end.
+                    skipped.merge(tracker.add_key_log_text(secrets.data));
+                    visit.secrets(secrets.data);
+                }
+                continue;
+            }
             Err(error) => {
                 out.flush()?;
-                match capture.warning() {
+                match source.warning() {
                     // The damaged compression is the cause; the cut capture is its effect.
                     Some(gzip) => eprintln!(
                         "rttscope: warning: {gzip}, so {error} (counting decompressed bytes); every packet before it was shown"
                     ),
-                    None if capture.compressed() => eprintln!(
+                    None if source.compressed() => eprintln!(
                         "rttscope: warning: {error} (counting decompressed bytes); every packet before it was shown"
                     ),
                     None => eprintln!("rttscope: warning: {error}; every packet before it was shown"),
@@ -332,13 +376,20 @@ fn walk(
                 "rttscope: note: link type {number} is not decoded; its packets are shown as raw bytes"
             );
         }
-        let packet = tracker.handle_frame(&frame, &mut scratch);
-        hellos.check(&packet, user_keylog);
-        if !visit.packet(out, &frame, &packet)? {
+        let go_on = {
+            let packet = tracker.handle_frame(&frame, &mut scratch);
+            hellos.check(&packet, user_keylog);
+            visit.packet(out, &frame, &packet)?
+        };
+        if !go_on {
             break;
         }
+        // A stream's reader sees each packet as soon as nothing more has arrived after it.
+        if source.caught_up() {
+            out.flush()?;
+        }
     }
-    if let Some(gzip) = capture.warning() {
+    if let Some(gzip) = source.warning() {
         out.flush()?;
         eprintln!("rttscope: warning: {gzip}; every packet before it was shown");
         return Ok(Outcome::CutShort);

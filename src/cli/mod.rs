@@ -265,7 +265,8 @@ pub enum TimelineFormat {
 
 #[derive(Debug, Args)]
 pub struct TimelineArgs {
-    /// The capture file (pcap or pcapng, plain or gzip); `-` reads standard input.
+    /// The capture file (pcap or pcapng, plain or gzip); `-` reads standard input as it
+    /// arrives, writing each connection once it has ended.
     pub file: PathBuf,
 
     /// An NSS key log with the TLS secrets, to see inside encrypted handshakes.
@@ -313,7 +314,8 @@ pub enum OutputFormat {
 
 #[derive(Debug, Default, Args)]
 pub struct DissectArgs {
-    /// The capture file (pcap or pcapng, plain or gzip); `-` reads standard input.
+    /// The capture file (pcap or pcapng, plain or gzip); `-` reads standard input as it
+    /// arrives, printing each packet as soon as it has come.
     #[arg(value_name = "FILE")]
     pub file: Option<PathBuf>,
 

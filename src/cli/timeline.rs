@@ -12,9 +12,9 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::Path;
 
-use super::dissect::{Tracking, Visit, for_each_packet, load_key_log};
+use super::dissect::{Input, Tracking, Visit, for_each_packet, load_key_log};
 use super::{CliError, Outcome, TimelineArgs, TimelineFormat};
-use crate::capture::{CaptureFile, Frame};
+use crate::capture::{CaptureFile, FileSource, Frame};
 use crate::dispatch::Dispatch;
 use crate::dissect::Packet;
 use crate::render::diagram::{write_mermaid, write_svg};
@@ -28,7 +28,7 @@ pub fn run(args: &TimelineArgs) -> Result<Outcome, CliError> {
     let dispatch = args.decode_as.dispatch()?;
     let memory_limit = args.memory.limit()?;
     let keylog = load_key_log(args.keylog.as_deref())?;
-    let capture = CaptureFile::open(&args.file)?;
+    let mut capture = Input::open(&args.file)?;
     let mut timelines =
         Timelines::new(&capture.interface_names(), &keylog).with_dispatch(&dispatch).streaming();
     let share = timelines.share_memory(memory_limit);
@@ -41,9 +41,13 @@ pub fn run(args: &TimelineArgs) -> Result<Outcome, CliError> {
         written: Written::new(args.format, scale, args.connection, &capture.interface_names(), &args.file),
         broken_pipe: false,
     };
-    let outcome =
-        for_each_packet(&capture, Tracking { tracker, user_keylog: &keylog }, &mut io::sink(), &mut stream)
-            .map_err(CliError::Output)?;
+    let outcome = for_each_packet(
+        capture.source().as_mut(),
+        Tracking { tracker, user_keylog: &keylog },
+        &mut io::sink(),
+        &mut stream,
+    )
+    .map_err(CliError::Output)?;
     let Stream { timelines, mut out, mut written, broken_pipe } = stream;
     if broken_pipe {
         return Ok(outcome);
@@ -316,9 +320,13 @@ pub(super) fn connections_in(
     let tracker =
         Tracker::with_keylog(keylog.clone()).with_dispatch(dispatch.clone()).with_memory_limit(share);
     let mut timelines = Collect(timelines);
-    let outcome =
-        for_each_packet(capture, Tracking { tracker, user_keylog: &keylog }, &mut io::sink(), &mut timelines)
-            .map_err(CliError::Output)?;
+    let outcome = for_each_packet(
+        &mut FileSource::new(capture),
+        Tracking { tracker, user_keylog: &keylog },
+        &mut io::sink(),
+        &mut timelines,
+    )
+    .map_err(CliError::Output)?;
     Ok((timelines.0.finish(), outcome))
 }
 
