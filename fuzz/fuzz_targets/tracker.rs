@@ -1,14 +1,18 @@
 //! Fuzzes tracking: any bytes as a capture, every frame through one [`Tracker`] that holds a
 //! fixed key log (the interop fixtures' secrets, so mutated handshakes of those captures still
 //! decrypt), under a small memory limit so that giving state up is exercised too; each packet
-//! is rendered as JSON.
+//! is rendered by every renderer: text, rttscope's JSON, tshark's JSON and EK, and the `-V`
+//! tree with `-x` bytes (decrypted sources included).
 
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use rttscope::capture::{CaptureFile, SecretsKind};
 use rttscope::render::Render;
+use rttscope::render::detail::Detail;
 use rttscope::render::json::Json;
+use rttscope::render::text::Text;
+use rttscope::render::tshark_json::{Ek, TsharkJson};
 use rttscope::track::keylog::KeyLog;
 use rttscope::track::{Scratch, Tracker};
 
@@ -45,7 +49,16 @@ fuzz_target!(|data: &[u8]| {
     let Ok(capture) = CaptureFile::from_vec(data.to_vec(), "fuzz") else { return };
     let mut tracker = Tracker::with_keylog(key_log().clone()).with_memory_limit(64 << 10);
     let mut scratch = Scratch::new();
-    let mut json = Json::new();
+    let mut renderers: [Box<dyn Render>; 5] = [
+        Box::new(Json::new()),
+        Box::new(Text::new()),
+        Box::new(TsharkJson::new()),
+        Box::new(Ek::new()),
+        Box::new(Detail::new(true, true, capture.interface_names())),
+    ];
+    for renderer in &mut renderers {
+        let _ = renderer.begin(&mut std::io::sink());
+    }
     let mut frames = capture.frames();
     while let Some(item) = frames.next() {
         for secrets in frames.take_secrets() {
@@ -55,6 +68,11 @@ fuzz_target!(|data: &[u8]| {
         }
         let Ok(frame) = item else { break };
         let packet = tracker.handle_frame(&frame, &mut scratch);
-        let _ = json.packet(&mut std::io::sink(), &frame, &packet);
+        for renderer in &mut renderers {
+            let _ = renderer.packet(&mut std::io::sink(), &frame, &packet);
+        }
+    }
+    for renderer in &mut renderers {
+        let _ = renderer.end(&mut std::io::sink());
     }
 });

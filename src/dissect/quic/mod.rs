@@ -355,12 +355,18 @@ pub struct CryptoTls<'a> {
     /// Which packet of the datagram the CRYPTO frame is in.
     pub packet: usize,
     pub messages: SmallVec<[Span<'a>; 2]>,
+    /// How many pieces of messages the frame held that it did not hold whole (see
+    /// `track::quic::crypto_stream::Delivered::fragments`).
+    pub fragments: usize,
     /// What the tracker read in those messages (see [`super::tls::Fact`]).
     pub facts: super::tls::Facts<'a>,
 }
 
 impl CryptoTls<'_> {
     pub fn fields(&self, out: &mut Emitter<'_>) {
+        for _ in 0..self.fragments {
+            out.computed(super::tls::name::HANDSHAKE, Value::Present);
+        }
         for message in &self.messages {
             super::tls::handshake::fields(out, message, true);
         }

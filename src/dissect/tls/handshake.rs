@@ -221,6 +221,7 @@ pub fn fields(out: &mut Emitter<'_>, span: &Span<'_>, tls13: bool) {
     let mut out = out.within(span);
     let bytes = span.bytes;
     let Some(&kind) = bytes.first() else { return };
+    out.at(super::name::HANDSHAKE, 0..bytes.len(), Value::Present);
     out.at(super::name::HANDSHAKE_TYPE, 0..1, Value::Uint(kind.into()));
     if bytes.len() < HEADER_LEN {
         return;

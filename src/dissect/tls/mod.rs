@@ -159,6 +159,7 @@ impl<'a> Record<'a> {
     fn fields(&self, out: &mut Emitter<'_>, tls13: bool) {
         let mut record_out = out.within(&self.span);
         let header = self.header;
+        record_out.at(name::RECORD, 0..self.span.bytes.len(), Value::Present);
         let type_name = if self.opaque { name::RECORD_OPAQUE_TYPE } else { name::RECORD_CONTENT_TYPE };
         record_out.at(type_name, 0..1, Value::Uint(header.content_type.into()));
         record_out.at(name::RECORD_VERSION, 1..3, Value::hex16(header.version));
@@ -168,6 +169,11 @@ impl<'a> Record<'a> {
         }
         let body = self.body();
         match self.content_type() {
+            // A handshake record still encrypted (TLS 1.2's Finished without keys) is one
+            // message, as tshark counts it.
+            Some(content_type::HANDSHAKE) if self.messages.is_empty() && !body.bytes.is_empty() => {
+                record_out.at(name::HANDSHAKE, 5..5 + body.bytes.len(), Value::Present);
+            }
             Some(content_type::HANDSHAKE) => {
                 for message in &self.messages {
                     handshake::fields(out, message, tls13);

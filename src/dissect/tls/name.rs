@@ -3,6 +3,7 @@
 
 crate::registry::field_table! {
     protocol Tls;
+    RECORD "tls.record" Present "a TLS record";
     RECORD_CONTENT_TYPE "tls.record.content_type" Uint "record content type (20 CCS, 21 alert, 22 handshake, 23 data)";
     RECORD_OPAQUE_TYPE "tls.record.opaque_type" Uint "outer content type of a TLS 1.3 protected record";
     RECORD_VERSION "tls.record.version" Hex "record layer version";
@@ -11,6 +12,7 @@ crate::registry::field_table! {
     ALERT_MESSAGE_LEVEL "tls.alert_message.level" Uint @Session "alert level (1 warning, 2 fatal)";
     ALERT_MESSAGE_DESC "tls.alert_message.desc" Uint @Session "alert description";
     APP_DATA "tls.app_data" Bytes "encrypted application data";
+    HANDSHAKE "tls.handshake" Present @Session "a handshake message (one still encrypted too)";
     HANDSHAKE_TYPE "tls.handshake.type" Uint @Session "handshake message type";
     HANDSHAKE_LENGTH "tls.handshake.length" Uint @Session "handshake message length";
     HANDSHAKE_VERSION "tls.handshake.version" Hex @Session "hello version (legacy_version)";

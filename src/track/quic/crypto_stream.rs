@@ -43,6 +43,10 @@ pub struct Delivered {
     pub problem: Option<String>,
     /// Every byte of the frame had been delivered before: the peer sent it again.
     pub retransmission: bool,
+    /// How many pieces of messages the frame's data holds that are not whole messages of
+    /// its own: the end of a message begun before it, the start of one it does not finish
+    /// (tshark shows each as a handshake "fragment").
+    pub fragments: usize,
 }
 
 impl CryptoStream {
@@ -109,6 +113,10 @@ impl CryptoStream {
         if self.broken {
             return;
         }
+        let continued = self.partial.len();
+        if continued > 0 && !bytes.is_empty() {
+            delivered.fragments += 1;
+        }
         self.partial.extend_from_slice(bytes);
         let mut used = 0;
         while let Some(len) = handshake::announced_len(&self.partial[used..]) {
@@ -124,6 +132,10 @@ impl CryptoStream {
             delivered.messages.push(self.partial[used..used + len].to_vec());
             used += len;
         }
+        // A message left unfinished that began in these bytes (not the one continued).
+        if used < self.partial.len() && (continued == 0 || used > 0) {
+            delivered.fragments += 1;
+        }
         self.partial.drain(..used);
     }
 }
@@ -136,6 +148,27 @@ mod tests {
         let mut bytes = vec![kind, 0, 0, body.len() as u8];
         bytes.extend_from_slice(body);
         bytes
+    }
+
+    #[test]
+    fn the_pieces_of_messages_a_frame_does_not_hold_whole_are_counted() {
+        let (first, second) = (message(11, &[7; 20]), message(15, &[8; 6]));
+        let bytes = [first.clone(), second.clone()].concat();
+        let mut stream = CryptoStream::default();
+        // The start of the first message: one fragment.
+        let start = stream.feed(0, &bytes[..10]);
+        assert_eq!((start.messages.len(), start.fragments), (0, 1));
+        // More of it, still unfinished: one.
+        assert_eq!(stream.feed(10, &bytes[10..15]).fragments, 1);
+        // Its end and the start of the second: two.
+        let end = stream.feed(15, &bytes[15..first.len() + 3]);
+        assert_eq!((end.messages, end.fragments), (vec![first.clone()], 2));
+        // The second's end: one.
+        let last = stream.feed((first.len() + 3) as u64, &bytes[first.len() + 3..]);
+        assert_eq!((last.messages, last.fragments), (vec![second.clone()], 1));
+        // Whole messages alone: none.
+        let whole = CryptoStream::default().feed(0, &bytes);
+        assert_eq!((whole.messages.len(), whole.fragments), (2, 0));
     }
 
     #[test]

@@ -132,7 +132,9 @@ pub struct Output {
 pub enum Carried {
     /// The TLS handshake messages a CRYPTO frame completed, and the frame's packet (its index
     /// in the datagram).
-    Tls(usize, SmallVec<[Loc; 2]>),
+    /// The packet's index, the messages completed, and how many fragments of messages the
+    /// CRYPTO frame held.
+    Tls(usize, SmallVec<[Loc; 2]>, usize),
     /// The HTTP/3 content of a STREAM frame.
     Http3(Http3Out),
 }
@@ -477,13 +479,14 @@ impl QuicTable {
                     continue;
                 }
                 let mut locs = SmallVec::new();
+                let fragments = delivered.fragments;
                 for message in delivered.messages {
                     self.handshake_message(connection, dir, &message, keylog);
                     let start = stream_arena.len();
                     stream_arena.extend_from_slice(&message);
                     locs.push(Loc::Stream(start..stream_arena.len()));
                 }
-                output.carried.push(Carried::Tls(index, locs));
+                output.carried.push(Carried::Tls(index, locs, fragments));
             }
             if let Some((stream_id, offset, data, fin)) = &frame.stream {
                 let state = &mut self.connections[connection];
