@@ -19,7 +19,9 @@ a ClientHello of about 1.8 KB (a GREASE key share and a 1216-byte share for
 X25519MLKEM768, 0x11ec, which the server does not support and skips; GREASE
 cipher suite, group, version and extensions, status_request, SCT, extended
 master secret, renegotiation_info, compress_certificate, ALPS), so that it
-is split over two Initial packets; and, once connected, a GREASE
+is split over two Initial packets, the first of which carries its part in
+two CRYPTO frames, the later bytes first, with a PING between them (Chrome's
+"chaos protection"); and, once connected, a GREASE
 unidirectional stream (type 0x1f * N + 0x21) and a GREASE frame on its
 control stream, which the server must ignore (RFC 9114 sections 6.2.3, 9).
 """
@@ -37,6 +39,8 @@ from aioquic.buffer import encode_uint_var
 from aioquic.h3.connection import H3_ALPN, H3Connection
 from aioquic.h3.events import DataReceived, HeadersReceived
 from aioquic.quic.configuration import QuicConfiguration
+from aioquic.quic.connection import QuicConnection
+from aioquic.quic.packet import QuicFrameType
 from aioquic.quic.events import HandshakeCompleted
 from aioquic.quic.packet import QuicProtocolVersion
 
@@ -79,6 +83,29 @@ def chrome_like_hello(push, buf, hello):
         (TLS_GREASE[3], b"\x00"),                 # GREASE, one byte, last
     ]
     push(buf, hello)
+
+
+def chrome_like_crypto(self, write, builder, space, stream):
+    """Writes the start of the Initial CRYPTO stream as two frames, out of order (the later
+    bytes first, a PING between); any other CRYPTO frame as aioquic does."""
+    if space is not self._spaces[tls.Epoch.INITIAL] or stream.sender.next_offset != 0:
+        return write(self, builder, space, stream)
+    overhead = 3 + 2
+    frame = stream.sender.get_frame(builder.remaining_flight_space - 2 * overhead - 1)
+    if frame is None:
+        return False
+    half = len(frame.data) // 2
+    pieces = [(frame.offset + half, frame.data[half:]), (frame.offset, frame.data[:half])]
+    for index, (offset, data) in enumerate(pieces):
+        if index == 1:
+            builder.start_frame(QuicFrameType.PING)
+        buf = builder.start_frame(QuicFrameType.CRYPTO, capacity=overhead,
+                                  handler=stream.sender.on_data_delivery,
+                                  handler_args=(offset, offset + len(data), False))
+        buf.push_uint_var(offset)
+        buf.push_uint16(len(data) | 0x4000)
+        buf.push_bytes(data)
+    return True
 
 
 def version_name(v):
@@ -213,6 +240,8 @@ async def run_client(args):
 
     if args.chrome_like:
         tls.push_client_hello = functools.partial(chrome_like_hello, tls.push_client_hello)
+        QuicConnection._write_crypto_frame = functools.partialmethod(
+            chrome_like_crypto, QuicConnection._write_crypto_frame)
 
     async with connect(args.connect or url.hostname, port, configuration=config,
                        create_protocol=ClientProtocol,
