@@ -307,3 +307,23 @@ rec_tfo_tls13() {
     log "tfo-tls13.pcap: the server accepted $n of 4 connections with data from the SYN"
     (( n == 2 )) || log "tfo-tls13.pcap: WARNING: want 2; server says: $(tr '\n' ';' <"$srv_out")"
 }
+
+# 13 (issue 17): TLS 1.2 with a NULL cipher suite (TLS_RSA_WITH_NULL_SHA256,
+# allowed only at security level 0) between openssl s_client and s_server:
+# after ChangeCipherSpec the records are MACed but not encrypted, so the
+# Finished messages and the HTTP request and response are plaintext on the wire
+rec_tls_null() {
+    local c=$NSP-c72 s=$NSP-s72 p keys=$STAGE/tls12-null-openssl.keys pki=$WORK/pki2048
+    make_pki "$pki" 2048 self
+    tls_pair "$c" "$s" 72
+    ossl_server "$s" tls-null -tls1_2 -HTTP -cipher 'NULL-SHA256:@SECLEVEL=0' \
+        -cert "$pki/leaf.pem" -key "$pki/leaf.key"
+    : >"$keys"
+    log "tls12-null-openssl.pcap"
+    cap_start "$c" "$STAGE/tls12-null-openssl.pcap" -i veth0; p=$CAP_PID
+    run ip netns exec "$c" openssl s_client -connect 10.0.72.2:443 -servername server.test \
+        -tls1_2 -cipher 'NULL-SHA256:@SECLEVEL=0' -CAfile "$pki/ca.pem" -verify_return_error \
+        -keylogfile "$keys" -ign_eof <"$WORK/req-hello.txt"
+    cap_stop $p
+    stop "$SRV_PID"
+}

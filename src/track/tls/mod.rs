@@ -319,6 +319,19 @@ impl Session {
         out: &mut Vec<u8>,
     ) -> Result<(u8, Range<usize>), Undecrypted> {
         let direction = &mut self.directions[dir];
+        // A NULL cipher: the record is its plaintext and a MAC, read without keys.
+        let null_mac = self.cipher_suite.and_then(crate::crypto::null_cipher_mac_len);
+        if let Some(mac_len) = null_mac.filter(|_| direction.protected && self.version < Some(0x0304)) {
+            let plaintext =
+                body.len().checked_sub(mac_len).and_then(|len| body.get(..len)).ok_or_else(|| {
+                    Undecrypted::Failed(format!(
+                        "a NULL-cipher record of {} bytes is shorter than its MAC",
+                        body.len()
+                    ))
+                })?;
+            out.extend_from_slice(plaintext);
+            return Ok((header.content_type, out.len() - plaintext.len()..out.len()));
+        }
         if direction.candidates.is_empty() {
             return Err(if self.client_random.is_none() && self.server_random.is_none() {
                 Undecrypted::Unsynchronised
