@@ -9,7 +9,11 @@ use std::path::PathBuf;
 
 use common::tshark::{compare, compared_fields, key_log_of};
 
-const CAPTURES: &[&str] = &["fixtures/interop/quic-chrome-aioquic.pcap", "fixtures/interop/tls12-null-openssl.pcap"];
+const CAPTURES: &[&str] = &[
+    "fixtures/interop/quic-chrome-aioquic.pcap",
+    "fixtures/interop/tls12-null-openssl.pcap",
+    "fixtures/interop/tls-midstream.pcap",
+];
 
 fn capture(name: &str) -> PathBuf {
     common::root().join(name)

@@ -295,8 +295,10 @@ impl Session {
             (Some(content_type::CHANGE_CIPHER_SPEC), _) => {
                 let direction = &mut self.directions[dir];
                 // Before TLS 1.3 (and never before the ServerHello, where only TLS 1.3's
-                // compatibility ChangeCipherSpec can come) the side encrypts from here on.
-                if self.version.is_some_and(|version| version < 0x0304) {
+                // compatibility ChangeCipherSpec can come) the side encrypts from here on; so
+                // it does in a session picked up mid-stream, whose hellos were never seen.
+                let mid_stream = self.client_random.is_none() && self.server_random.is_none();
+                if self.version.map_or(mid_stream, |version| version < 0x0304) {
                     direction.protected = true;
                     direction.candidates.clear();
                     if let Some(keys) = direction.pending.take() {

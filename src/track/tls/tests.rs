@@ -191,3 +191,29 @@ fn a_null_cipher_suite_leaves_records_after_change_cipher_spec_readable_without_
     assert_eq!(&arenas.decrypted[http.clone()], b"GET / HTTP/1.1\r\n\r\n");
     assert!(short.contains("shorter than its MAC"), "{short}");
 }
+
+/// A session picked up after its hellos: a ChangeCipherSpec still means the records of its
+/// side that follow are protected, so the Finished after it is an encrypted handshake message
+/// (as tshark shows it), not a message whose length overruns.
+#[test]
+fn a_session_picked_up_mid_stream_protects_what_follows_a_change_cipher_spec() {
+    let keylog = KeyLog::new();
+    let mut session = Session::new();
+    // ClientKeyExchange (type 16, 2 bytes), ChangeCipherSpec, then 40 bytes of an encrypted
+    // Finished whose first bytes read as a message of type 0x9c and 10 MiB.
+    let mut stream = record(content_type::HANDSHAKE, &message(16, &[0x00, 0x00]));
+    stream.extend(record(content_type::CHANGE_CIPHER_SPEC, &[1]));
+    let mut finished = vec![0x9c, 0xa0, 0x00, 0x00];
+    finished.extend([0x33; 36]);
+    stream.extend(record(content_type::HANDSHAKE, &finished));
+    let (output, _) = feed(&mut session, 0, 1, &stream, &keylog);
+    let contents: Vec<&ContentOut> = output.records.iter().map(|record| &record.content).collect();
+    assert!(
+        matches!(
+            contents.as_slice(),
+            [ContentOut::Clear, ContentOut::Clear, ContentOut::Encrypted(Undecrypted::Unsynchronised)]
+        ),
+        "{contents:?}"
+    );
+    assert!(output.problems.is_empty(), "{:?}", output.problems);
+}
