@@ -5,7 +5,7 @@ scripts/record-interop.sh to record QUIC interop captures.
   quic-peer.py server --cert CERT --key KEY [--port 443] [--retry] [--keylog F]
   quic-peer.py client https://HOST[:PORT]/PATH [--connect ADDR] [--ca CA]
                [--version 1|2|1to2] [--offer-unsupported] [--session-ticket F]
-               [--keylog F]
+               [--keylog F] [--chrome-like]
 
 The server answers GET / and GET /hello.txt with a short text body and
 :status 200 (anything else: 404), keeps the session tickets it issues in
@@ -13,18 +13,34 @@ memory so that a later connection can resume and send 0-RTT data, and prints
 one line per request. The client sends one GET, prints the response status,
 and exits non-zero unless the status is 200. Key logs are NSS key logs
 (aioquic's secrets_log_file); they are appended to.
+
+With --chrome-like the client sends what Chrome sends and aioquic does not:
+a ClientHello of about 1.8 KB (a GREASE key share and a 1216-byte share for
+X25519MLKEM768, 0x11ec, which the server does not support and skips; GREASE
+cipher suite, group, version and extensions, status_request, SCT, extended
+master secret, renegotiation_info, compress_certificate, ALPS), so that it
+is split over two Initial packets, the first of which carries its part in
+two CRYPTO frames, the later bytes first, with a PING between them (Chrome's
+"chaos protection"); and, once connected, a GREASE
+unidirectional stream (type 0x1f * N + 0x21) and a GREASE frame on its
+control stream, which the server must ignore (RFC 9114 sections 6.2.3, 9).
 """
 import argparse
 import asyncio
+import functools
 import os
 import pickle
 import sys
 from urllib.parse import urlsplit
 
+from aioquic import tls
 from aioquic.asyncio import QuicConnectionProtocol, connect, serve
+from aioquic.buffer import encode_uint_var
 from aioquic.h3.connection import H3_ALPN, H3Connection
 from aioquic.h3.events import DataReceived, HeadersReceived
 from aioquic.quic.configuration import QuicConfiguration
+from aioquic.quic.connection import QuicConnection
+from aioquic.quic.packet import QuicFrameType
 from aioquic.quic.events import HandshakeCompleted
 from aioquic.quic.packet import QuicProtocolVersion
 
@@ -38,6 +54,58 @@ BODIES = {
     "/": b"rttscope interop fixture: HTTP/3 index\n",
     "/hello.txt": b"rttscope interop fixture: hello over HTTP/3\n",
 }
+
+
+# Chrome-like GREASE values (RFC 8701 for TLS, RFC 9114 section 7.2.8 for
+# HTTP/3) and the post-quantum group Chrome offers first.
+TLS_GREASE = (0x0A0A, 0x1A1A, 0x2A2A, 0x3A3A)
+X25519MLKEM768 = 0x11EC
+H3_GREASE_STREAM = 0x1F * 0x2A + 0x21    # 0x537
+H3_GREASE_FRAME = 0x1F * 0x07 + 0x21     # 0xfa
+
+
+def chrome_like_hello(push, buf, hello):
+    """Sends `hello` grown the way Chrome's is (see the docstring)."""
+    hello.cipher_suites = [TLS_GREASE[0]] + hello.cipher_suites
+    hello.key_share = [(TLS_GREASE[1], b"\x00"),
+                       (X25519MLKEM768, os.urandom(1216))] + hello.key_share
+    hello.supported_groups = [TLS_GREASE[1], X25519MLKEM768] + hello.supported_groups
+    hello.supported_versions = [TLS_GREASE[2]] + hello.supported_versions
+    hello.other_extensions = [
+        (TLS_GREASE[0], b""),                     # GREASE, empty, first
+        (5, b"\x01\x00\x00\x00\x00"),            # status_request: OCSP, no ids
+        (18, b""),                                # signed_certificate_timestamp
+        (23, b""),                                # extended_master_secret
+        (0xFF01, b"\x00"),                        # renegotiation_info
+        (27, b"\x02\x00\x02"),                    # compress_certificate: brotli
+        (0x4469, b"\x00\x03\x02h3"),               # application_settings: h3
+    ] + hello.other_extensions + [
+        (TLS_GREASE[3], b"\x00"),                 # GREASE, one byte, last
+    ]
+    push(buf, hello)
+
+
+def chrome_like_crypto(self, write, builder, space, stream):
+    """Writes the start of the Initial CRYPTO stream as two frames, out of order (the later
+    bytes first, a PING between); any other CRYPTO frame as aioquic does."""
+    if space is not self._spaces[tls.Epoch.INITIAL] or stream.sender.next_offset != 0:
+        return write(self, builder, space, stream)
+    overhead = 3 + 2
+    frame = stream.sender.get_frame(builder.remaining_flight_space - 2 * overhead - 1)
+    if frame is None:
+        return False
+    half = len(frame.data) // 2
+    pieces = [(frame.offset + half, frame.data[half:]), (frame.offset, frame.data[:half])]
+    for index, (offset, data) in enumerate(pieces):
+        if index == 1:
+            builder.start_frame(QuicFrameType.PING)
+        buf = builder.start_frame(QuicFrameType.CRYPTO, capacity=overhead,
+                                  handler=stream.sender.on_data_delivery,
+                                  handler_args=(offset, offset + len(data), False))
+        buf.push_uint_var(offset)
+        buf.push_uint16(len(data) | 0x4000)
+        buf.push_bytes(data)
+    return True
 
 
 def version_name(v):
@@ -170,6 +238,11 @@ async def run_client(args):
             print("0-RTT not offered: the ticket allows no early data")
     tickets = []
 
+    if args.chrome_like:
+        tls.push_client_hello = functools.partial(chrome_like_hello, tls.push_client_hello)
+        QuicConnection._write_crypto_frame = functools.partialmethod(
+            chrome_like_crypto, QuicConnection._write_crypto_frame)
+
     async with connect(args.connect or url.hostname, port, configuration=config,
                        create_protocol=ClientProtocol,
                        session_ticket_handler=tickets.append,
@@ -184,6 +257,14 @@ async def run_client(args):
             (b":path", path.encode()),
             (b"user-agent", b"rttscope-interop"),
         ], end_stream=True)
+        if args.chrome_like:
+            quic = client._quic
+            grease = quic.get_next_available_stream_id(is_unidirectional=True)
+            quic.send_stream_data(grease, encode_uint_var(H3_GREASE_STREAM)
+                                  + b"GREASE stream: not HTTP/3 frames", end_stream=True)
+            quic.send_stream_data(client.h3._local_control_stream_id,
+                                  encode_uint_var(H3_GREASE_FRAME) + encode_uint_var(6)
+                                  + b"grease")
         client.transmit()
         await client.done
         # the ticket may come after the response: give it a moment
@@ -239,6 +320,9 @@ def main():
                         "0-RTT; the ticket of this connection is saved to FILE")
     c.add_argument("--keylog", help="append the TLS secrets to this NSS key log")
     c.add_argument("--max-datagram-size", type=int, default=1200)
+    c.add_argument("--chrome-like", action="store_true",
+                   help="a ClientHello of about 1.8 KB split over two Initials, GREASE "
+                        "values, a GREASE uni stream and control-stream frame (Chrome's)")
     c.add_argument("--timeout", type=float, default=10)
     args = p.parse_args()
 

@@ -171,3 +171,22 @@ NFT
     stop "$SRV_PID"
     nsx "$s" nft list table inet rttscope_quic_loss >"$WORK/log/nft-quic-loss.txt"
 }
+
+# 25 (issue 17): a Chrome-like client on UDP 443 (quic-peer.py --chrome-like):
+# a ClientHello of about 1.8 KB (a 1216-byte X25519MLKEM768 key share the
+# server skips, GREASE values, status_request and the other extensions Chrome
+# sends) split over the client's first two Initial packets, then a GREASE
+# unidirectional stream and a GREASE frame on the client's control stream
+rec_quic_chrome() {
+    local c=$NSP-c71 s=$NSP-s71 p pki=$WORK/pki2048 keys=$STAGE/quic-chrome-aioquic.keys
+    make_pki "$pki" 2048 self
+    tls_pair "$c" "$s" 71
+    quic_server "$s" quic-chrome 443 --cert "$pki/leaf.pem" --key "$pki/leaf.key"
+    : >"$keys"
+    log "quic-chrome-aioquic.pcap"
+    cap_start "$c" "$STAGE/quic-chrome-aioquic.pcap" -i veth0; p=$CAP_PID
+    quic_get "$c" "$keys" https://server.test/hello.txt --connect 10.0.71.2 --ca "$pki/ca.pem" \
+        --chrome-like
+    cap_stop $p
+    stop "$SRV_PID"
+}

@@ -307,3 +307,67 @@ rec_tfo_tls13() {
     log "tfo-tls13.pcap: the server accepted $n of 4 connections with data from the SYN"
     (( n == 2 )) || log "tfo-tls13.pcap: WARNING: want 2; server says: $(tr '\n' ';' <"$srv_out")"
 }
+
+# 13 (issue 17): TLS 1.2 with a NULL cipher suite (TLS_RSA_WITH_NULL_SHA256,
+# allowed only at security level 0) between openssl s_client and s_server:
+# after ChangeCipherSpec the records are MACed but not encrypted, so the
+# Finished messages and the HTTP request and response are plaintext on the wire
+rec_tls_null() {
+    local c=$NSP-c72 s=$NSP-s72 p keys=$STAGE/tls12-null-openssl.keys pki=$WORK/pki2048
+    make_pki "$pki" 2048 self
+    tls_pair "$c" "$s" 72
+    ossl_server "$s" tls-null -tls1_2 -HTTP -cipher 'NULL-SHA256:@SECLEVEL=0' \
+        -cert "$pki/leaf.pem" -key "$pki/leaf.key"
+    : >"$keys"
+    log "tls12-null-openssl.pcap"
+    cap_start "$c" "$STAGE/tls12-null-openssl.pcap" -i veth0; p=$CAP_PID
+    run ip netns exec "$c" openssl s_client -connect 10.0.72.2:443 -servername server.test \
+        -tls1_2 -cipher 'NULL-SHA256:@SECLEVEL=0' -CAfile "$pki/ca.pem" -verify_return_error \
+        -keylogfile "$keys" -ign_eof <"$WORK/req-hello.txt"
+    cap_stop $p
+    stop "$SRV_PID"
+}
+
+# 14 (issue 17): TLS picked up mid-stream, as a capture started late sees it:
+# two connections to openssl s_server -HTTP (a 4096-bit RSA leaf and its CA
+# sent, so the server's first flight spans segments), each a GET of a
+# 24 kB file, recorded whole and then cut (editcap) so that the TLS 1.2 one
+# begins with the client's ClientKeyExchange, ChangeCipherSpec and encrypted
+# Finished (its hellos never seen) and the TLS 1.3 one with the request; mergecap
+# puts them one after the other. (A cut inside a record, where tshark shows
+# "Continuation Data" on port 443, is not recorded: rttscope does not follow it.)
+rec_tls_midstream() {
+    local c=$NSP-c73 s=$NSP-s73 p pki=$WORK/pki4096 keys=$STAGE/tls-midstream.keys
+    local whole first cut
+    make_pki "$pki" 4096
+    tls_pair "$c" "$s" 73
+    python3 - "$WORK/www-http/big.txt" <<'PY'
+import sys
+line = b"rttscope interop fixture: a body long enough to span many TLS records\n"
+body = line * (24 * 1024 // len(line))
+open(sys.argv[1], "wb").write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                              b"Content-Length: %d\r\nConnection: close\r\n\r\n" % len(body) + body)
+PY
+    ossl_server "$s" tls-midstream -HTTP -cert "$pki/leaf.pem" -key "$pki/leaf.key" -cert_chain "$pki/ca.pem"
+    : >"$keys"
+    log "tls-midstream.pcap"
+    for v in 1.2 1.3; do
+        whole=$WORK/midstream-$v.pcap
+        cap_start "$c" "$whole" -i veth0; p=$CAP_PID
+        tcurl "$c" "$keys" --tlsv$v --tls-max $v --cacert "$pki/ca.pem" \
+            --resolve server.test:443:10.0.73.2 -o /dev/null https://server.test/big.txt
+        cap_stop $p
+        # keep from a segment that starts a record: the TLS 1.2 client's
+        # ClientKeyExchange, the TLS 1.3 client's request (its third segment with
+        # data, after the ClientHello and its Finished)
+        if [[ $v == 1.2 ]]; then
+            first=$(tshark -r "$whole" -Y 'tls.handshake.type == 16' -T fields -e frame.number | head -1)
+        else
+            first=$(tshark -r "$whole" -Y 'tcp.dstport == 443 && tcp.len > 0' -T fields -e frame.number | sed -n 3p)
+        fi
+        [[ $first =~ ^[0-9]+$ ]] || die "no place to cut $whole"
+        editcap -r "$whole" "$WORK/midstream-$v-cut.pcap" "$first-1000000" >/dev/null
+    done
+    stop "$SRV_PID"
+    mergecap -a -F pcap -w "$STAGE/tls-midstream.pcap" "$WORK/midstream-1.2-cut.pcap" "$WORK/midstream-1.3-cut.pcap"
+}

@@ -133,6 +133,25 @@ pub fn suite(id: u16) -> Option<Suite> {
     }
 }
 
+/// The MAC length of a TLS 1.2 suite with the NULL cipher (IANA's `_WITH_NULL_` suites), whose
+/// records after ChangeCipherSpec are their plaintext followed by the MAC (RFC 5246 section
+/// 6.2.3.1): they are read without keys.
+pub fn null_cipher_mac_len(id: u16) -> Option<usize> {
+    match id {
+        0x0001 => Some(16), // TLS_RSA_WITH_NULL_MD5
+        // TLS_RSA_WITH_NULL_SHA, TLS_PSK_WITH_NULL_SHA, TLS_DHE_PSK_WITH_NULL_SHA,
+        // TLS_RSA_PSK_WITH_NULL_SHA, TLS_ECDH(E)_{ECDSA,RSA,anon}_WITH_NULL_SHA,
+        // TLS_ECDHE_PSK_WITH_NULL_SHA
+        0x0002 | 0x002c..=0x002e | 0xc001 | 0xc006 | 0xc00b | 0xc010 | 0xc015 | 0xc039 => Some(20),
+        // TLS_RSA_WITH_NULL_SHA256, TLS_{,DHE_,RSA_}PSK_WITH_NULL_SHA256,
+        // TLS_ECDHE_PSK_WITH_NULL_SHA256
+        0x003b | 0x00b0 | 0x00b4 | 0x00b8 | 0xc03a => Some(32),
+        // TLS_{,DHE_,RSA_}PSK_WITH_NULL_SHA384, TLS_ECDHE_PSK_WITH_NULL_SHA384
+        0x00b1 | 0x00b5 | 0x00b9 | 0xc03b => Some(48),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,6 +202,18 @@ mod tests {
         // TLS_AES_128_CCM_SHA256, TLS_EMPTY_RENEGOTIATION_INFO_SCSV, a GREASE value.
         for id in [0x0000, 0x0005, 0x000a, 0x1304, 0x00ff, 0x0a0a] {
             assert_eq!(suite(id), None, "{id:#06x}");
+        }
+    }
+
+    #[test]
+    fn null_cipher_suites_say_their_mac_length() {
+        assert_eq!(null_cipher_mac_len(0x003b), Some(32), "TLS_RSA_WITH_NULL_SHA256");
+        assert_eq!(null_cipher_mac_len(0x0002), Some(20), "TLS_RSA_WITH_NULL_SHA");
+        assert_eq!(null_cipher_mac_len(0x0001), Some(16), "TLS_RSA_WITH_NULL_MD5");
+        assert_eq!(null_cipher_mac_len(0xc03b), Some(48), "TLS_ECDHE_PSK_WITH_NULL_SHA384");
+        // TLS_NULL_WITH_NULL_NULL protects nothing before ChangeCipherSpec and is never agreed.
+        for id in [0x0000, 0x002f, 0xc02f, 0x1301] {
+            assert_eq!(null_cipher_mac_len(id), None, "{id:#06x}");
         }
     }
 

@@ -37,6 +37,8 @@ pub mod frame_type {
     pub const PUSH_PROMISE: u64 = 0x05;
     pub const GOAWAY: u64 = 0x07;
     pub const MAX_PUSH_ID: u64 = 0x0d;
+    pub const PRIORITY_UPDATE_REQUEST: u64 = 0xf0700;
+    pub const PRIORITY_UPDATE_PUSH: u64 = 0xf0701;
 }
 
 /// The HTTP/3 content of one QUIC STREAM frame.
@@ -51,7 +53,15 @@ pub struct Http3<'a> {
     pub frames: SmallVec<[Span<'a>; 2]>,
 }
 
-/// A frame's name in the Info column.
+/// Whether a code is one of the reserved ones that exercise the rule that unknown types are
+/// ignored (RFC 9114 sections 6.2.3, 7.2.8 and 7.2.4.1: `0x1f * N + 0x21`), computed as
+/// Wireshark does, in wrapping arithmetic, so that 0x11 counts too.
+pub fn is_reserved(code: u64) -> bool {
+    code.wrapping_sub(0x21).is_multiple_of(0x1f)
+}
+
+/// A frame's name, as Wireshark 4.0's table of frame types gives it: the types HTTP/2 had
+/// and HTTP/3 does not use are "Reserved", the greased ones too.
 pub fn frame_name(kind: u64) -> &'static str {
     match kind {
         frame_type::DATA => "DATA",
@@ -61,18 +71,22 @@ pub fn frame_name(kind: u64) -> &'static str {
         frame_type::PUSH_PROMISE => "PUSH_PROMISE",
         frame_type::GOAWAY => "GOAWAY",
         frame_type::MAX_PUSH_ID => "MAX_PUSH_ID",
-        kind if kind >= 0x21 && (kind - 0x21) % 0x1f == 0 => "Reserved",
+        frame_type::PRIORITY_UPDATE_REQUEST | frame_type::PRIORITY_UPDATE_PUSH => "PRIORITY_UPDATE",
+        0x02 | 0x06 | 0x08 | 0x09 | 0x0e => "Reserved",
+        kind if is_reserved(kind) => "Reserved",
         _ => "Unknown",
     }
 }
 
-/// A stream type's name.
+/// A stream type's name; a greased type is "reserved", and any other is "unknown" (its
+/// content cannot be read: RFC 9114 section 6.2).
 pub fn stream_type_name(kind: u64) -> &'static str {
     match kind {
         0x00 => "control",
         0x01 => "push",
         0x02 => "QPACK encoder",
         0x03 => "QPACK decoder",
+        kind if is_reserved(kind) => "reserved",
         _ => "unknown",
     }
 }
@@ -136,10 +150,13 @@ impl Http3<'_> {
         }
     }
 
-    /// The frames' names for the Info column, each after a comma.
+    /// The frames' names for the Info column, each after a comma; a greased frame is left out,
+    /// as Wireshark leaves it out.
     pub fn write_info(&self, out: &mut dyn fmt::Write) -> fmt::Result {
         for frame in &self.frames {
-            if let Some((kind, ..)) = parse_frame(frame.bytes) {
+            if let Some((kind, ..)) = parse_frame(frame.bytes)
+                && !is_reserved(kind)
+            {
                 write!(out, ", {}", frame_name(kind))?;
             }
         }
@@ -149,7 +166,10 @@ impl Http3<'_> {
     pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
         write!(out, "HTTP/3 on stream {}", self.stream_id)?;
         if let Some((kind, _)) = &self.stream_type {
-            write!(out, " ({} stream)", stream_type_name(*kind))?;
+            match stream_type_name(*kind) {
+                name @ ("reserved" | "unknown") => write!(out, " ({name} stream type {kind:#x}, not read)")?,
+                name => write!(out, " ({name} stream)")?,
+            }
         }
         for (index, frame) in self.frames.iter().enumerate() {
             out.write_str(if index == 0 { ": " } else { ", " })?;
@@ -157,6 +177,9 @@ impl Http3<'_> {
                 Some((frame_type::HEADERS, _, payload)) => {
                     out.write_str("HEADERS")?;
                     write_headers(out, &qpack::decode(&frame.bytes[payload]))?;
+                }
+                Some((kind, length, _)) if is_reserved(kind) => {
+                    write!(out, "Reserved {kind:#x} ({length} bytes)")?
                 }
                 Some((kind, length, _)) => write!(out, "{} ({length} bytes)", frame_name(kind))?,
                 None => out.write_str("malformed frame")?,
@@ -374,10 +397,60 @@ mod tests {
     fn frame_names_include_reserved_types() {
         assert_eq!(frame_name(0x21), "Reserved");
         assert_eq!(frame_name(0x21 + 0x1f * 3), "Reserved");
+        // Chrome's greased frame type, which looks invented unless read as reserved.
+        assert_eq!(frame_name(32_167_772_141), "Reserved");
         assert_eq!(frame_name(0x0d), "MAX_PUSH_ID");
-        assert_eq!(frame_name(0x02), "Unknown");
+        // HTTP/2's PRIORITY, kept out of HTTP/3, is reserved in Wireshark's table.
+        assert_eq!(frame_name(0x02), "Reserved");
+        assert_eq!(frame_name(0x0a), "Unknown");
+        assert_eq!(frame_name(0xf0700), "PRIORITY_UPDATE");
+        // Wireshark's test wraps below 0x21: 0x11 - 0x21 is 2^64 - 16, a multiple of 0x1f.
+        assert!(is_reserved(0x11) && !is_reserved(0x12) && !is_reserved(0x00));
+        assert_eq!(stream_type_name(0x537), "reserved");
+        assert_eq!(stream_type_name(0x54), "unknown");
         for cut in 0..4 {
             assert_eq!(parse_frame(&hex("00 02 6869")[..cut]), None);
         }
+    }
+
+    #[test]
+    fn a_greased_frame_has_its_fields_but_no_place_in_the_info_column() {
+        // A GREASE frame (type 0xfa: 0x40fa as a two-byte varint, length 6, "grease"), then
+        // HEADERS (type 1, length 2, an empty field section's prefix).
+        let grease = hex("40fa 06 677265617365");
+        let headers = hex("01 02 0000");
+        let layer = Http3 {
+            stream_id: 2,
+            frames: smallvec::smallvec![
+                Span::new(&grease, Default::default(), 0),
+                Span::new(&headers, Default::default(), 0)
+            ],
+            ..Http3::default()
+        };
+        let fields = fields_of(&layer);
+        assert_eq!(
+            fields[..3],
+            ["http3.frame_type=250", "http3.frame_length=6", "http3.frame_payload=677265617365"]
+        );
+        let mut info = String::new();
+        layer.write_info(&mut info).expect("writes");
+        assert_eq!(info, ", HEADERS");
+        let mut summary = String::new();
+        layer.summary(&mut summary).expect("writes");
+        assert!(summary.starts_with("HTTP/3 on stream 2: Reserved 0xfa (6 bytes), HEADERS"), "{summary}");
+    }
+
+    #[test]
+    fn a_greased_stream_says_so_in_its_summary() {
+        let kind = hex("4537");
+        let layer = Http3 {
+            stream_id: 14,
+            stream_type: Some((0x537, Span::new(&kind, Default::default(), 0))),
+            ..Http3::default()
+        };
+        assert_eq!(fields_of(&layer), ["http3.stream_type=1335"]);
+        let mut summary = String::new();
+        layer.summary(&mut summary).expect("writes");
+        assert_eq!(summary, "HTTP/3 on stream 14 (reserved stream type 0x537, not read)");
     }
 }

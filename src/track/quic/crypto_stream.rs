@@ -47,6 +47,10 @@ pub struct Delivered {
     /// its own: the end of a message begun before it, the start of one it does not finish
     /// (tshark shows each as a handshake "fragment").
     pub fragments: usize,
+    /// The frame starts past the next expected offset (out of order, as Chrome's "chaos
+    /// protection" sends its ClientHello): it is held, and delivered with the frame that
+    /// fills the gap.
+    pub held: bool,
 }
 
 impl CryptoStream {
@@ -62,6 +66,7 @@ impl CryptoStream {
             return delivered;
         }
         if offset > self.next {
+            delivered.held = true;
             let replaced = self.held.get(&offset).map(Vec::len);
             if replaced.is_some_and(|len| len >= data.len()) {
                 return delivered;
@@ -176,8 +181,10 @@ mod tests {
         let mut stream_bytes = message(2, b"server hello");
         stream_bytes.extend(message(8, b"extensions"));
         let mut stream = CryptoStream::default();
-        assert!(stream.feed(10, &stream_bytes[10..]).messages.is_empty(), "held");
+        let ahead = stream.feed(10, &stream_bytes[10..]);
+        assert!(ahead.messages.is_empty() && ahead.held, "held");
         let got = stream.feed(0, &stream_bytes[..10]);
+        assert!(!got.held);
         assert_eq!(got.messages, vec![message(2, b"server hello"), message(8, b"extensions")]);
         let again = stream.feed(0, &stream_bytes[..4]);
         assert!(again.messages.is_empty() && again.retransmission, "a retransmission");

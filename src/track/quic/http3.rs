@@ -288,4 +288,32 @@ mod tests {
         assert_eq!(first.stream_type.map(|(kind, _)| kind), Some(2));
         assert!(first.frames.is_empty());
     }
+
+    #[test]
+    fn a_greased_unidirectional_stream_yields_no_http3_frame() {
+        // Stream type 0x537 (0x1f * 42 + 0x21, a two-byte varint), then bytes that would read
+        // as frames: a HEADERS frame of 2 bytes, and more in a second STREAM frame.
+        let first = [0x45, 0x37, 0x01, 0x02, 0x00, 0x00];
+        let second = [0x00, 0x01, 0x61];
+        let (mut stream, mut arena) = (H3Stream::default(), Vec::new());
+        let mut shown = out(14);
+        stream.take(0, &first, 0..first.len(), 0, &mut arena, &mut shown);
+        assert_eq!(shown.stream_type, Some((0x537, Loc::Decrypted(0..2))));
+        assert!(shown.frames.is_empty(), "{:?}", shown.frames);
+        let mut later = out(14);
+        stream.take(first.len() as u64, &second, 0..second.len(), 0, &mut arena, &mut later);
+        assert!(later.stream_type.is_none() && later.frames.is_empty());
+        // Sent again from its start, it is still not read as frames.
+        let mut again = out(14);
+        stream.take(0, &first, 0..first.len(), 0, &mut arena, &mut again);
+        assert!(again.frames.is_empty());
+        assert!(arena.is_empty() && stream.pending.is_empty(), "nothing held");
+        // An unknown, not greased, type (WebTransport's 0x54) is not read either.
+        let webtransport = [0x40, 0x54, 0x00, 0x01, 0x61];
+        let mut stream = H3Stream::default();
+        let mut shown = out(18);
+        stream.take(0, &webtransport, 0..webtransport.len(), 0, &mut arena, &mut shown);
+        assert_eq!(shown.stream_type.map(|(kind, _)| kind), Some(0x54));
+        assert!(shown.frames.is_empty());
+    }
 }

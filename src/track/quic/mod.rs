@@ -474,8 +474,9 @@ impl QuicTable {
                     output.problems.push(self.buffered.note("a CRYPTO stream"));
                 }
                 output.problems.extend(delivered.problem);
-                if delivered.retransmission {
-                    // Nothing new for the handshake; tshark shows no TLS layer for it either.
+                if delivered.retransmission || delivered.held {
+                    // Nothing new for the handshake, or data ahead of a gap that the frame
+                    // filling the gap delivers: tshark shows no TLS layer for either.
                     continue;
                 }
                 let mut locs = SmallVec::new();

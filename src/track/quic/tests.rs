@@ -67,3 +67,36 @@ fn streams_given_up_hold_nothing() {
     assert!(crypto.feed(4, &[0; 40]).messages.is_empty(), "no longer read");
     assert_eq!(crypto.buffered(), 0);
 }
+
+/// Chrome's "chaos protection": one Initial carries its part of the ClientHello as two CRYPTO
+/// frames, the later bytes first, a PING between. The frame ahead of the gap is held and gets
+/// no TLS layer (tshark shows none either); the frame that fills the gap carries the message,
+/// whole, once.
+#[test]
+fn crypto_frames_out_of_order_in_one_packet_give_the_message_once_on_the_frame_filling_the_gap() {
+    let mut table = QuicTable::new();
+    let slot = table.add_connection(Connection { alive: true, ..Connection::default() }, &mut Vec::new());
+    // A handshake message of type 99 (not a ClientHello, so nothing else is read from it),
+    // 8 bytes of body: 63 000008 0102030405060708.
+    let message = [0x63, 0x00, 0x00, 0x08, 1, 2, 3, 4, 5, 6, 7, 8];
+    let mut plaintext = vec![0x06, 0x05, 0x07]; // CRYPTO, offset 5, length 7
+    plaintext.extend_from_slice(&message[5..]);
+    plaintext.push(0x01); // PING
+    plaintext.extend_from_slice(&[0x06, 0x00, 0x05]); // CRYPTO, offset 0, length 5
+    plaintext.extend_from_slice(&message[..5]);
+    let (keylog, mut arenas) = (KeyLog::default(), Arenas { decrypted: plaintext, ..Arenas::default() });
+    let range = 0..arenas.decrypted.len();
+    let mut output = Output::default();
+    let facts = table.frames(slot, CLIENT, 0, Space::Initial, range, &keylog, &mut arenas, &mut output);
+    assert_eq!(facts.len(), 3, "CRYPTO, PING, CRYPTO");
+    let carried: Vec<usize> = output
+        .carried
+        .iter()
+        .map(|carried| match carried {
+            Carried::Tls(_, messages) => messages.len(),
+            Carried::Http3(_) => usize::MAX,
+        })
+        .collect();
+    assert_eq!(carried, [1], "one TLS layer, on the second CRYPTO frame, with the message");
+    assert_eq!(arenas.stream, message);
+}

@@ -295,8 +295,10 @@ impl Session {
             (Some(content_type::CHANGE_CIPHER_SPEC), _) => {
                 let direction = &mut self.directions[dir];
                 // Before TLS 1.3 (and never before the ServerHello, where only TLS 1.3's
-                // compatibility ChangeCipherSpec can come) the side encrypts from here on.
-                if self.version.is_some_and(|version| version < 0x0304) {
+                // compatibility ChangeCipherSpec can come) the side encrypts from here on; so
+                // it does in a session picked up mid-stream, whose hellos were never seen.
+                let mid_stream = self.client_random.is_none() && self.server_random.is_none();
+                if self.version.map_or(mid_stream, |version| version < 0x0304) {
                     direction.protected = true;
                     direction.candidates.clear();
                     if let Some(keys) = direction.pending.take() {
@@ -319,6 +321,19 @@ impl Session {
         out: &mut Vec<u8>,
     ) -> Result<(u8, Range<usize>), Undecrypted> {
         let direction = &mut self.directions[dir];
+        // A NULL cipher: the record is its plaintext and a MAC, read without keys.
+        let null_mac = self.cipher_suite.and_then(crate::crypto::null_cipher_mac_len);
+        if let Some(mac_len) = null_mac.filter(|_| direction.protected && self.version < Some(0x0304)) {
+            let plaintext =
+                body.len().checked_sub(mac_len).and_then(|len| body.get(..len)).ok_or_else(|| {
+                    Undecrypted::Failed(format!(
+                        "a NULL-cipher record of {} bytes is shorter than its MAC",
+                        body.len()
+                    ))
+                })?;
+            out.extend_from_slice(plaintext);
+            return Ok((header.content_type, out.len() - plaintext.len()..out.len()));
+        }
         if direction.candidates.is_empty() {
             return Err(if self.client_random.is_none() && self.server_random.is_none() {
                 Undecrypted::Unsynchronised

@@ -139,3 +139,81 @@ fn a_segment_that_only_begins_a_record_is_told_apart_from_one_in_its_middle() {
         [(1, 3), (2, 1397), (3, 1400), (4, stream.len() - 2800)]
     );
 }
+
+/// TLS_RSA_WITH_NULL_SHA256 (0x003b): after ChangeCipherSpec each record is its plaintext and
+/// a 32-byte HMAC-SHA256, read with no key log: the Finished is a handshake message, the
+/// application data is the HTTP it carries, and a record shorter than the MAC says so.
+#[test]
+fn a_null_cipher_suite_leaves_records_after_change_cipher_spec_readable_without_keys() {
+    let keylog = KeyLog::new();
+    let mut session = Session::new();
+    feed(
+        &mut session,
+        0,
+        1,
+        &record(content_type::HANDSHAKE, &hello(handshake::kind::CLIENT_HELLO, 0xaa, &[])),
+        &keylog,
+    );
+    // ServerHello: version 0x0303, random, empty session id, suite 0x003b, compression 0, no
+    // extensions.
+    let mut server_hello = vec![0x03, 0x03];
+    server_hello.extend([0xbb; 32]);
+    server_hello.extend([0x00, 0x00, 0x3b, 0x00]);
+    feed(
+        &mut session,
+        1,
+        2,
+        &record(content_type::HANDSHAKE, &message(handshake::kind::SERVER_HELLO, &server_hello)),
+        &keylog,
+    );
+    assert_eq!((session.version, session.cipher_suite), (Some(0x0303), Some(0x003b)));
+    let mac = [0x5a; 32];
+    let mut finished = message(handshake::kind::FINISHED, &[0x11; 12]);
+    finished.extend(mac);
+    let mut stream = record(content_type::CHANGE_CIPHER_SPEC, &[1]);
+    stream.extend(record(content_type::HANDSHAKE, &finished));
+    let mut request = b"GET / HTTP/1.1\r\n\r\n".to_vec();
+    request.extend(mac);
+    stream.extend(record(content_type::APPLICATION_DATA, &request));
+    stream.extend(record(content_type::APPLICATION_DATA, &mac[..31]));
+    let (output, arenas) = feed(&mut session, 0, 3, &stream, &keylog);
+    let contents: Vec<&ContentOut> = output.records.iter().map(|record| &record.content).collect();
+    let [
+        ContentOut::Clear,
+        ContentOut::Decrypted { content_type: 22, .. },
+        ContentOut::Decrypted { content_type: 23, plaintext: Loc::Decrypted(http) },
+        ContentOut::Encrypted(Undecrypted::Failed(short)),
+    ] = contents.as_slice()
+    else {
+        panic!("{contents:?}")
+    };
+    assert_eq!(output.records[1].messages.len(), 1, "the Finished, whole");
+    assert_eq!(&arenas.decrypted[http.clone()], b"GET / HTTP/1.1\r\n\r\n");
+    assert!(short.contains("shorter than its MAC"), "{short}");
+}
+
+/// A session picked up after its hellos: a ChangeCipherSpec still means the records of its
+/// side that follow are protected, so the Finished after it is an encrypted handshake message
+/// (as tshark shows it), not a message whose length overruns.
+#[test]
+fn a_session_picked_up_mid_stream_protects_what_follows_a_change_cipher_spec() {
+    let keylog = KeyLog::new();
+    let mut session = Session::new();
+    // ClientKeyExchange (type 16, 2 bytes), ChangeCipherSpec, then 40 bytes of an encrypted
+    // Finished whose first bytes read as a message of type 0x9c and 10 MiB.
+    let mut stream = record(content_type::HANDSHAKE, &message(16, &[0x00, 0x00]));
+    stream.extend(record(content_type::CHANGE_CIPHER_SPEC, &[1]));
+    let mut finished = vec![0x9c, 0xa0, 0x00, 0x00];
+    finished.extend([0x33; 36]);
+    stream.extend(record(content_type::HANDSHAKE, &finished));
+    let (output, _) = feed(&mut session, 0, 1, &stream, &keylog);
+    let contents: Vec<&ContentOut> = output.records.iter().map(|record| &record.content).collect();
+    assert!(
+        matches!(
+            contents.as_slice(),
+            [ContentOut::Clear, ContentOut::Clear, ContentOut::Encrypted(Undecrypted::Unsynchronised)]
+        ),
+        "{contents:?}"
+    );
+    assert!(output.problems.is_empty(), "{:?}", output.problems);
+}

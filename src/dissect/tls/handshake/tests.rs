@@ -163,3 +163,26 @@ fn every_message_kind_cut_anywhere_shows_what_it_has_and_never_panics() {
         }
     }
 }
+
+/// Chrome's ordering: a GREASE extension first (empty), status_request (5) after it, a
+/// zero-length extension (extended_master_secret), and a one-byte GREASE extension last.
+/// Every extension is listed, in order, with its length.
+#[test]
+fn every_extension_of_a_chrome_like_hello_is_listed_grease_and_empty_ones_included() {
+    let mut body = vec![0x03, 0x03];
+    body.extend(0u8..32); // random
+    body.push(0); // session id length
+    body.extend([0x00, 0x04, 0x0a, 0x0a, 0x13, 0x01]); // cipher suites: GREASE, TLS_AES_128_GCM_SHA256
+    body.extend([0x01, 0x00]); // compression methods: null
+    let extensions: &[u8] = &[
+        0x0a, 0x0a, 0x00, 0x00, // GREASE, empty
+        0x00, 0x05, 0x00, 0x05, 0x01, 0x00, 0x00, 0x00, 0x00, // status_request: OCSP, no ids
+        0x00, 0x17, 0x00, 0x00, // extended_master_secret, empty
+        0x1a, 0x1a, 0x00, 0x01, 0x00, // GREASE, one byte
+    ];
+    body.extend((extensions.len() as u16).to_be_bytes());
+    body.extend(extensions);
+    let bytes = message(kind::CLIENT_HELLO, &body);
+    assert_eq!(field_values(&bytes, "tls.handshake.extension.type"), ["2570", "5", "23", "6682"]);
+    assert_eq!(field_values(&bytes, "tls.handshake.extension.len"), ["0", "5", "0", "1"]);
+}
