@@ -83,6 +83,7 @@ impl CryptoStream {
             return delivered;
         }
         let skip = (self.next - offset) as usize;
+        let continued = !self.partial.is_empty();
         self.take(&data[skip..], &mut delivered);
         // Held data that now follows on.
         while let Some((&at, _)) = self.held.first_key_value() {
@@ -96,6 +97,16 @@ impl CryptoStream {
                 let skip = (self.next - at) as usize;
                 self.take(&bytes[skip..], &mut delivered);
             }
+        }
+        // The bytes taken are one run of the stream, whatever frames they came in: tshark
+        // shows a fragment for the message it continues, and one for a message it starts and
+        // does not finish.
+        if continued && !self.broken {
+            delivered.fragments += 1;
+        }
+        let started_unfinished = !self.partial.is_empty() && (!continued || !delivered.messages.is_empty());
+        if started_unfinished {
+            delivered.fragments += 1;
         }
         delivered
     }
@@ -118,10 +129,6 @@ impl CryptoStream {
         if self.broken {
             return;
         }
-        let continued = self.partial.len();
-        if continued > 0 && !bytes.is_empty() {
-            delivered.fragments += 1;
-        }
         self.partial.extend_from_slice(bytes);
         let mut used = 0;
         while let Some(len) = handshake::announced_len(&self.partial[used..]) {
@@ -136,10 +143,6 @@ impl CryptoStream {
             }
             delivered.messages.push(self.partial[used..used + len].to_vec());
             used += len;
-        }
-        // A message left unfinished that began in these bytes (not the one continued).
-        if used < self.partial.len() && (continued == 0 || used > 0) {
-            delivered.fragments += 1;
         }
         self.partial.drain(..used);
     }
@@ -171,6 +174,10 @@ mod tests {
         // The second's end: one.
         let last = stream.feed((first.len() + 3) as u64, &bytes[first.len() + 3..]);
         assert_eq!((last.messages, last.fragments), (vec![second.clone()], 1));
+        // A message's start held out of order, then its first bytes: one run, one fragment.
+        let mut reordered = CryptoStream::default();
+        assert_eq!(reordered.feed(10, &bytes[10..20]).fragments, 0, "held");
+        assert_eq!(reordered.feed(0, &bytes[..10]).fragments, 1);
         // Whole messages alone: none.
         let whole = CryptoStream::default().feed(0, &bytes);
         assert_eq!((whole.messages.len(), whole.fragments), (2, 0));
