@@ -64,7 +64,7 @@ OUTDIR=${1:-$REPO_ROOT/fixtures/interop}
 # checks.sh and readme.sh; the helper programs are scripts/interop/*.py.
 # Adding a capture is a recorder function and manifest rows.
 INTEROP=$REPO_ROOT/scripts/interop
-for part in lib link tcp pcapng tls quic manifest checks readme; do
+for part in lib link tcp pcapng tls quic tunnel manifest checks readme; do
     # shellcheck source=/dev/null
     source "$INTEROP/$part.sh"
 done

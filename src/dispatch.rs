@@ -17,7 +17,7 @@ use std::fmt;
 use crate::dissect::error::Error;
 use crate::dissect::ethernet::EtherType;
 use crate::dissect::ip_protocol::IpProtocol;
-use crate::dissect::{Content, arp, http1, http2, quic, tls};
+use crate::dissect::{Content, arp, geneve, gre, http1, http2, mpls, quic, tls, vxlan};
 use crate::osi::Protocol;
 
 /// What an EtherType hands its payload to.
@@ -29,6 +29,13 @@ pub const ETHERTYPES: &[(EtherType, Protocol)] = &[
     (EtherType::QinQ, Protocol::Ieee8021ad),
     // The pre-standard QinQ outer tag is read as an 802.1Q tag, as Wireshark reads it.
     (EtherType::QinQLegacy, Protocol::Vlan),
+    // Tunnels: an Ethernet frame (transparent Ethernet bridging, GRE's and Geneve's protocol
+    // type for it), MPLS unicast and multicast, ERSPAN types I and II, and type III.
+    (EtherType::Unknown(0x6558), Protocol::Ethernet),
+    (EtherType::Unknown(0x8847), Protocol::Mpls),
+    (EtherType::Unknown(0x8848), Protocol::Mpls),
+    (EtherType::Unknown(0x88be), Protocol::Erspan),
+    (EtherType::Unknown(0x22eb), Protocol::Erspan),
 ];
 
 /// What an IP protocol number hands its payload to. IP-in-IP (4) and IPv6 in IP (41) hand
@@ -40,11 +47,14 @@ pub const IP_PROTOCOLS: &[(IpProtocol, Protocol)] = &[
     (IpProtocol::Udp, Protocol::Udp),
     (IpProtocol::Ipv6, Protocol::Ipv6),
     (IpProtocol::Icmpv6, Protocol::Icmpv6),
+    (IpProtocol::Unknown(47), Protocol::Gre),
 ];
 
 /// UDP ports registered to a protocol rttscope reads: QUIC on 443, as Wireshark registers it
-/// (elsewhere QUIC is found by its heuristic, or by `--decode-as udp.port==N,quic`).
-pub const UDP_PORTS: &[(u16, Protocol)] = &[(443, Protocol::Quic)];
+/// (elsewhere QUIC is found by its heuristic, or by `--decode-as udp.port==N,quic`); VXLAN on
+/// 4789 and Geneve on 6081 (their IANA ports).
+pub const UDP_PORTS: &[(u16, Protocol)] =
+    &[(443, Protocol::Quic), (4789, Protocol::Vxlan), (6081, Protocol::Geneve)];
 
 /// TCP ports registered to a protocol: the ports Wireshark gives its HTTP dissector. TLS is
 /// found by its heuristic on any port (and before HTTP on these).
@@ -116,13 +126,28 @@ pub type Parse = for<'a> fn(&'a [u8]) -> Result<(Content<'a>, Next<'a>), Error>;
 pub enum Next<'a> {
     /// Nothing more of the datagram; `trailer` is what the frame holds after it.
     End { trailer: &'a [u8] },
+    /// An Ethernet frame, without its FCS (VXLAN's payload).
+    Ethernet(&'a [u8]),
+    /// A payload named by an EtherType (Geneve's and GRE's protocol type): what
+    /// [`by_ethertype`] hands it to reads it.
+    EtherType { ethertype: u16, payload: &'a [u8] },
+    /// An IP datagram whose version nibble says which IP (after MPLS's bottom of stack).
+    Ip(&'a [u8]),
+    /// Bytes nothing here reads.
+    Data(&'a [u8]),
 }
 
 /// The protocols the stateless chain reads by their parser alone: wherever a table above hands
 /// to one of these, `dissect`'s chain calls its parser and follows its [`Next`]. A protocol
 /// that needs its own walk (IP and its fragments, VLAN tags, the transports) or state across
 /// frames (QUIC, TLS, HTTP) is not here.
-pub const STATELESS: &[(Protocol, Parse)] = &[(Protocol::Arp, arp::dissect)];
+pub const STATELESS: &[(Protocol, Parse)] = &[
+    (Protocol::Arp, arp::dissect),
+    (Protocol::Vxlan, vxlan::dissect),
+    (Protocol::Geneve, geneve::dissect),
+    (Protocol::Gre, gre::dissect),
+    (Protocol::Mpls, mpls::dissect),
+];
 
 /// The parser of a stateless protocol.
 pub fn stateless(protocol: Protocol) -> Option<Parse> {
@@ -280,7 +305,14 @@ mod tests {
         assert_eq!(by_ip_protocol(IpProtocol::from(4)), Some(Protocol::Ipv4));
         assert_eq!(by_ip_protocol(IpProtocol::from(41)), Some(Protocol::Ipv6));
         assert_eq!(by_ip_protocol(IpProtocol::from(6)), Some(Protocol::Tcp));
-        assert_eq!(by_ip_protocol(IpProtocol::from(47)), None, "GRE is not read");
+        assert_eq!(by_ip_protocol(IpProtocol::from(47)), Some(Protocol::Gre));
+        assert_eq!(by_ip_protocol(IpProtocol::from(50)), None, "ESP is not read");
+        assert_eq!(by_ethertype(EtherType::from(0x6558)), Some(Protocol::Ethernet));
+        assert_eq!(by_ethertype(EtherType::from(0x8847)), Some(Protocol::Mpls));
+        assert_eq!(by_ethertype(EtherType::from(0x22eb)), Some(Protocol::Erspan));
+        assert_eq!(stateless_by_udp_ports((4789, 50000)).map(|(p, _)| p), Some(Protocol::Vxlan));
+        assert_eq!(stateless_by_udp_ports((50000, 6081)).map(|(p, _)| p), Some(Protocol::Geneve));
+        assert!(stateless_by_udp_ports((50000, 443)).is_none(), "QUIC needs state");
         let dispatch = Dispatch::new();
         assert_eq!(dispatch.tcp_port((50000, 8080)), Some(Protocol::Http));
         assert_eq!(dispatch.tcp_port((443, 50000)), None, "TLS is found by its heuristic");

@@ -279,6 +279,46 @@ protocols! {
         fields: [dissect::data::name::FIELDS],
         explanation: "payload that rttscope does not decode",
     }
+    Vxlan {
+        filter: "vxlan",
+        column: "VXLAN",
+        full: "Virtual eXtensible Local Area Network",
+        layer: DataLink,
+        fields: [dissect::vxlan::name::FIELDS],
+        explanation: "a tunnel: an Ethernet frame carried over UDP, tagged with its virtual network",
+    }
+    Geneve {
+        filter: "geneve",
+        column: "Geneve",
+        full: "Generic Network Virtualization Encapsulation",
+        layer: DataLink,
+        fields: [dissect::geneve::name::FIELDS],
+        explanation: "a tunnel: a frame carried over UDP with its virtual network and a list of options",
+    }
+    Gre {
+        filter: "gre",
+        column: "GRE",
+        full: "Generic Routing Encapsulation",
+        layer: Network,
+        fields: [dissect::gre::name::FIELDS],
+        explanation: "a tunnel: a packet of any protocol carried directly over IP, with an optional key and sequence number",
+    }
+    Erspan {
+        filter: "erspan",
+        column: "ERSPAN",
+        full: "Encapsulated Remote Switch Packet ANalysis",
+        layer: DataLink,
+        fields: [dissect::erspan::name::FIELDS],
+        explanation: "a copy of a frame a switch mirrored to a remote analyser, over GRE",
+    }
+    Mpls {
+        filter: "mpls",
+        column: "MPLS",
+        full: "MultiProtocol Label Switching",
+        layer: Network,
+        fields: [dissect::mpls::name::FIELDS],
+        explanation: "labels a provider's routers switch a packet by, stacked in front of it",
+    }
 }
 
 impl Protocol {

@@ -99,6 +99,14 @@ fn facts_from_rttscope(packet: &Packet<'_>, with_link: bool) -> Vec<Fact> {
             // An encapsulated datagram (IP-in-IP, IPv6 in IP): etherparse stops at the outer
             // one, and so does the comparison.
             Content::Ipv4(_) | Content::Ipv6(_) if network => break,
+            // What a tunnel carries, likewise (etherparse reads no tunnel header).
+            Content::Vxlan(_)
+            | Content::Geneve(_)
+            | Content::Gre(_)
+            | Content::Erspan(_)
+            | Content::Mpls(_) => {
+                break;
+            }
             Content::Ipv4(ip) => {
                 network = true;
                 facts.push(("ip.src", ip.src().to_string()));

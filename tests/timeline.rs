@@ -372,3 +372,24 @@ fn ladders_of_a_capture_of_both_ends_match_their_snapshots() {
         insta::assert_snapshot!(name, stdout(&output));
     }
 }
+
+/// A connection inside a tunnel is the timeline's like any other, its round trips counted from
+/// its inner packets, and the datagrams that carry the tunnel are not conversations of their
+/// own: on the VXLAN capture recorded over the kernel's vxlan devices (a ping, an HTTP GET, a
+/// TLS 1.3 GET), and on each crafted tunnel around the TLS 1.3 interop capture, which must
+/// count exactly as the capture it wraps.
+#[test]
+fn connections_inside_tunnels_count_their_round_trips() {
+    let capture = interop("vxlan-tls13.pcap");
+    let keys = interop("vxlan-tls13.keys");
+    let expected = [expect("icmp", 0, 1), expect("http", 1, 2), expect("tls13", 2, 3)];
+    assert_eq!(rounds(&capture, Some(&keys)), expected, "VXLAN with its key log");
+    assert_eq!(rounds(&capture, None), expected, "VXLAN without a key log");
+    let unwrapped = rounds(&interop("tls13-openssl.pcap"), None);
+    assert_eq!(unwrapped.len(), 5);
+    let crafted = common::root().join("fixtures/crafted");
+    for name in ["ipip", "ip6tnl", "gre", "gretap", "erspan", "geneve", "mpls"] {
+        let capture = crafted.join(format!("{name}-tls13-openssl.pcap"));
+        assert_eq!(rounds(&capture, None), unwrapped, "{name}");
+    }
+}

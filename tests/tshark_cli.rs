@@ -318,6 +318,7 @@ const STRUCTURED: &[&str] = &[
     "lo-http.pcap",
     "tls12-openssl.pcap",
     "tls13-openssl.pcap",
+    "vxlan-tls13.pcap",
 ];
 
 #[test]

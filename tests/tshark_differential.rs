@@ -153,3 +153,58 @@ fn encapsulated_flows_agree_with_tshark() {
         assert_eq!(third, expected, "{name}");
     }
 }
+
+/// Flows inside VXLAN (recorded with the kernel's vxlan devices), Geneve, GRE (around IP, and
+/// bridging Ethernet frames with an 802.1Q tag), ERSPAN types I to III and MPLS (crafted by
+/// `scripts/make-tunnelled.py` around the interop TLS 1.3 capture) agree with tshark field for
+/// field, with and without keys: the tunnel headers, both sets of link and IP fields (`eth.src`
+/// and `ip.src` list the outer header's value, then the inner one's), the inner TCP analysis,
+/// and with keys the decrypted TLS and the HTTP inside.
+#[test]
+#[ignore = "needs tshark (installed by .ci/run)"]
+fn tunnelled_flows_agree_with_tshark() {
+    let fields = compared_fields();
+    for (dir, name, tunnel_field, protocols) in [
+        ("interop", "vxlan-tls13.pcap", "vxlan.vni", "eth:ethertype:ip:udp:vxlan:eth:ethertype:ip:tcp:tls"),
+        (
+            "crafted",
+            "geneve-tls13-openssl.pcap",
+            "geneve.option.class",
+            "eth:ethertype:ip:udp:geneve:eth:ethertype:ip:tcp:tls",
+        ),
+        ("crafted", "gre-tls13-openssl.pcap", "gre.sequence_number", "eth:ethertype:ip:gre:ip:tcp:tls"),
+        (
+            "crafted",
+            "gretap-tls13-openssl.pcap",
+            "gre.key",
+            "eth:ethertype:ipv6:gre:eth:ethertype:vlan:ethertype:ip:tcp:tls",
+        ),
+        (
+            "crafted",
+            "erspan-tls13-openssl.pcap",
+            "erspan.spanid",
+            "eth:ethertype:ip:gre:erspan:eth:ethertype:ip:tcp:tls",
+        ),
+        ("crafted", "mpls-tls13-openssl.pcap", "mpls.label", "eth:ethertype:mpls:ip:tcp:tls"),
+    ] {
+        let capture = common::root().join("fixtures").join(dir).join(name);
+        let keys = common::tshark::key_log_of(&capture).expect("the key log is beside the capture");
+        for keylog in [None, Some(keys.as_path())] {
+            let tally = common::tshark::compare(&capture, keylog, &fields);
+            assert!(
+                tally.mismatches.is_empty(),
+                "{name}: differences from tshark:\n{}",
+                tally.mismatches[..tally.mismatches.len().min(40)].join("\n")
+            );
+            let seen = |field: &str| tally.present_by_field.get(field).copied().unwrap_or(0);
+            assert!(seen(tunnel_field) > 0, "{name}: no {tunnel_field}");
+            assert!(seen("tcp.analysis.ack_rtt") > 0 && seen("tls.record.content_type") > 0, "{name}");
+            if keylog.is_some() {
+                assert!(seen("http.request.method") > 0, "{name}: the HTTP inside was decrypted");
+            }
+        }
+        let path = capture.to_string_lossy().into_owned();
+        let output = common::rttscope(&["dissect", &path, "-e", "frame.protocols"]);
+        assert!(common::stdout(&output).lines().any(|line| line == protocols), "{name}: no {protocols}");
+    }
+}

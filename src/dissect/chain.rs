@@ -11,8 +11,8 @@ use super::error::{Error, into_error};
 use super::field::Source;
 use super::ip_protocol::IpProtocol;
 use super::{
-    Annotation, Content, Fragment, FragmentKey, Layer, Packet, ethernet, icmp, icmpv6, ipv4, ipv6, null,
-    quote, sll, tcp, udp, vlan,
+    Annotation, Content, Fragment, FragmentKey, Layer, Packet, erspan, ethernet, icmp, icmpv6, ipv4, ipv6,
+    null, quote, sll, tcp, udp, vlan,
 };
 use crate::capture::{Frame, LinkType};
 use crate::dispatch::{self, Next};
@@ -21,9 +21,10 @@ use crate::osi::Protocol;
 /// How many VLAN tags one frame may stack before it is called malformed.
 const MAX_VLAN_TAGS: usize = 8;
 
-/// How many IP headers one frame may nest (IP-in-IP, IPv6 in IP) before it is called
-/// malformed.
-const MAX_IP_HEADERS: usize = 8;
+/// How many encapsulations one frame may nest (IP in IP, what a VXLAN, Geneve, GRE, ERSPAN or
+/// MPLS header carries, an Ethernet frame bridged inside another) before what is inside is
+/// shown as data, with a note.
+const MAX_TUNNEL_DEPTH: usize = 8;
 
 /// Dissects one frame.
 pub fn dissect<'a>(frame: &Frame<'a>) -> Packet<'a> {
@@ -34,6 +35,7 @@ pub fn dissect<'a>(frame: &Frame<'a>) -> Packet<'a> {
         source: Source::Frame,
         quoted_by: None,
         ts_ns: frame.ts_ns,
+        depth: 0,
     };
     chain.link(frame.linktype, frame.data);
     packet
@@ -62,8 +64,16 @@ pub fn continue_reassembled<'a>(
     ip_layer.annotation = annotation;
     packet.fragment = None;
     packet.reassembled = Some(payload);
-    let mut chain =
-        Chain { packet, base: payload, source: Source::Reassembled, quoted_by: None, ts_ns: frame.ts_ns };
+    // The reassembled datagram is at least as deep as the headers around its first fragment.
+    let depth = packet.layers.iter().filter(|layer| is_encapsulation(&layer.content)).count();
+    let mut chain = Chain {
+        packet,
+        base: payload,
+        source: Source::Reassembled,
+        quoted_by: None,
+        ts_ns: frame.ts_ns,
+        depth,
+    };
     chain.ip_payload(fragment.protocol, payload, 0, addresses);
 }
 
@@ -76,6 +86,23 @@ struct Chain<'p, 'a> {
     quoted_by: Option<Protocol>,
     /// The frame's capture time, for timestamps carried in payloads.
     ts_ns: i64,
+    /// How many encapsulations the walk is inside.
+    depth: usize,
+}
+
+/// Whether a layer is a header that carries another packet or frame (the outermost IP header
+/// counts too: it is an upper bound).
+fn is_encapsulation(content: &Content<'_>) -> bool {
+    matches!(
+        content,
+        Content::Ipv4(_)
+            | Content::Ipv6(_)
+            | Content::Vxlan(_)
+            | Content::Geneve(_)
+            | Content::Gre(_)
+            | Content::Erspan(_)
+            | Content::Mpls(_)
+    )
 }
 
 impl<'a> Chain<'_, 'a> {
@@ -158,6 +185,11 @@ impl<'a> Chain<'_, 'a> {
             Some(Protocol::Ipv6) => self.ipv6(payload),
             Some(Protocol::Vlan) => self.vlan(payload, false),
             Some(Protocol::Ieee8021ad) => self.vlan(payload, true),
+            Some(Protocol::Ethernet) => self.enter(Protocol::Ethernet, payload, |chain, frame| {
+                chain.ethernet(frame);
+                &[]
+            }),
+            Some(Protocol::Erspan) => self.erspan(payload),
             Some(protocol) if let Some(parse) = dispatch::stateless(protocol) => {
                 self.stateless(protocol, parse, payload)
             }
@@ -174,12 +206,80 @@ impl<'a> Chain<'_, 'a> {
         match parse(bytes) {
             Ok((header, next)) => {
                 self.push(header, bytes);
-                match next {
-                    Next::End { trailer } => trailer,
-                }
+                self.follow(protocol, next)
             }
             Err(error) => {
                 self.fail(protocol, bytes, error);
+                &[]
+            }
+        }
+    }
+
+    /// Follows what a stateless layer of `protocol` says comes after it; returns the bytes
+    /// after the datagram.
+    fn follow(&mut self, protocol: Protocol, next: Next<'a>) -> &'a [u8] {
+        match next {
+            Next::End { trailer } => trailer,
+            Next::Data(payload) => {
+                self.data(payload);
+                &[]
+            }
+            Next::Ethernet(frame) => self.enter(protocol, frame, |chain, frame| {
+                chain.ethernet(frame);
+                &[]
+            }),
+            // An Ethernet frame counts once, where the EtherType table hands to it.
+            Next::EtherType { ethertype, payload }
+                if dispatch::by_ethertype(ethernet::EtherType::from(ethertype))
+                    == Some(Protocol::Ethernet) =>
+            {
+                self.ethertype(ethertype, payload)
+            }
+            Next::EtherType { ethertype, payload } => {
+                self.enter(protocol, payload, |chain, payload| chain.ethertype(ethertype, payload))
+            }
+            Next::Ip(datagram) => self.enter(protocol, datagram, |chain, datagram| match datagram.first() {
+                Some(byte) if byte >> 4 == 6 => chain.ipv6(datagram),
+                _ => chain.ipv4(datagram),
+            }),
+        }
+    }
+
+    /// Walks what an encapsulation of `protocol` carries, one level deeper; past
+    /// [`MAX_TUNNEL_DEPTH`] it is shown as data, with a note. Returns the bytes after it.
+    fn enter(
+        &mut self,
+        protocol: Protocol,
+        payload: &'a [u8],
+        walk: impl FnOnce(&mut Self, &'a [u8]) -> &'a [u8],
+    ) -> &'a [u8] {
+        if self.depth >= MAX_TUNNEL_DEPTH {
+            let note = format!("tunnels nested more than {MAX_TUNNEL_DEPTH} deep: the rest is shown as data");
+            self.packet.problem(protocol, note);
+            self.data(payload);
+            return &[];
+        }
+        self.depth += 1;
+        let rest = walk(self, payload);
+        self.depth -= 1;
+        rest
+    }
+
+    /// ERSPAN, which only GRE carries: whether the GRE header just read has a sequence number
+    /// tells type I from the others. Anywhere else, the payload is data.
+    fn erspan(&mut self, payload: &'a [u8]) -> &'a [u8] {
+        let Some(Layer { content: Content::Gre(gre), .. }) = self.packet.layers.last() else {
+            self.data(payload);
+            return &[];
+        };
+        match erspan::parse(payload, gre.has_sequence()) {
+            Ok((frame, header)) => {
+                self.push(Content::Erspan(header), payload);
+                let next = if header.carries_ethernet() { Next::Ethernet(frame) } else { Next::Data(frame) };
+                self.follow(Protocol::Erspan, next)
+            }
+            Err(error) => {
+                self.fail(Protocol::Erspan, payload, into_error(error));
                 &[]
             }
         }
@@ -256,27 +356,7 @@ impl<'a> Chain<'_, 'a> {
         }
     }
 
-    /// Whether the frame already holds as many IP headers as it may: a datagram inside more
-    /// is malformed.
-    fn too_deep(&mut self, protocol: Protocol, data: &'a [u8]) -> bool {
-        let depth = self
-            .packet
-            .layers
-            .iter()
-            .filter(|l| matches!(l.content, Content::Ipv4(_) | Content::Ipv6(_)))
-            .count();
-        if depth < MAX_IP_HEADERS {
-            return false;
-        }
-        let error = Error::Malformed(format!("more than {MAX_IP_HEADERS} nested IP headers").into());
-        self.fail(protocol, data, error);
-        true
-    }
-
     fn ipv4(&mut self, data: &'a [u8]) -> &'a [u8] {
-        if self.too_deep(Protocol::Ipv4, data) {
-            return &[];
-        }
         let (rest, ip) = match ipv4::parse(data) {
             Ok(parsed) => parsed,
             Err(error) => {
@@ -315,9 +395,6 @@ impl<'a> Chain<'_, 'a> {
     }
 
     fn ipv6(&mut self, data: &'a [u8]) -> &'a [u8] {
-        if self.too_deep(Protocol::Ipv6, data) {
-            return &[];
-        }
         let (rest, ip) = match ipv6::parse(data) {
             Ok(parsed) => parsed,
             Err(error) => {
@@ -371,10 +448,13 @@ impl<'a> Chain<'_, 'a> {
             Some(Protocol::Udp) => self.udp(payload, missing),
             Some(Protocol::Icmpv6) => self.icmpv6(payload, missing, addresses),
             Some(Protocol::Ipv4) => {
-                self.ipv4(payload);
+                self.enter(Protocol::Ipv4, payload, Self::ipv4);
             }
             Some(Protocol::Ipv6) => {
-                self.ipv6(payload);
+                self.enter(Protocol::Ipv6, payload, Self::ipv6);
+            }
+            Some(protocol) if let Some(parse) = dispatch::stateless(protocol) => {
+                self.stateless(protocol, parse, payload);
             }
             _ => self.data(payload),
         }
@@ -484,3 +564,5 @@ impl<'a> Chain<'_, 'a> {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tunnel_tests;

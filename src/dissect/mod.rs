@@ -12,9 +12,12 @@ mod chain;
 pub mod checksum;
 pub mod data;
 pub mod error;
+pub mod erspan;
 pub mod ethernet;
 pub mod field;
 pub mod frame;
+pub mod geneve;
+pub mod gre;
 pub mod http;
 pub mod http1;
 pub mod http2;
@@ -26,6 +29,7 @@ pub mod ip_protocol;
 pub mod ipv4;
 pub mod ipv6;
 mod layer;
+pub mod mpls;
 pub mod null;
 pub mod options;
 pub mod qpack;
@@ -36,6 +40,7 @@ pub mod tcp;
 pub mod tls;
 pub mod udp;
 pub mod vlan;
+pub mod vxlan;
 
 use std::fmt;
 use std::net::IpAddr;
@@ -173,6 +178,11 @@ contents! {
     Http3(Box<http3::Http3<'a>>),
     /// A TCP or UDP header cut short inside an ICMP error's quote.
     Quote(quote::Quote<'a>),
+    Vxlan(vxlan::Header<'a>),
+    Geneve(geneve::Header<'a>),
+    Gre(gre::Header<'a>),
+    Erspan(erspan::Header<'a>),
+    Mpls(mpls::Stack<'a>),
 }
 
 /// What `track` learned about a layer from the frames before it.

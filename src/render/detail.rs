@@ -175,6 +175,22 @@ fn write_title(text: &mut String, layer: &Layer<'_>, number: &dyn Fn(&str) -> Op
         Protocol::Http => write!(text, "Hypertext Transfer Protocol"),
         Protocol::Http2 => write!(text, "HyperText Transfer Protocol 2"),
         Protocol::Http3 => write!(text, "Hypertext Transfer Protocol Version 3"),
+        Protocol::Vxlan => write!(text, "Virtual eXtensible Local Area Network"),
+        Protocol::Gre => {
+            let summary = layer.summary_string();
+            let carried = summary.strip_prefix("Encapsulated ").unwrap_or(&summary);
+            write!(text, "Generic Routing Encapsulation ({carried})")
+        }
+        // tshark titles each label stack entry; rttscope's one layer holds the stack, titled by
+        // its top entry.
+        Protocol::Mpls => write!(
+            text,
+            "MultiProtocol Label Switching Header, Label: {}, Exp: {}, S: {}, TTL: {}",
+            number("mpls.label").unwrap_or(0),
+            number("mpls.exp").unwrap_or(0),
+            number("mpls.bottom").unwrap_or(0),
+            number("mpls.ttl").unwrap_or(0)
+        ),
         _ => write!(text, "{}", layer.summary_string()),
     };
 }

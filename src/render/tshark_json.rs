@@ -106,8 +106,8 @@ fn collect(frame: &Frame<'_>, packet: &Packet<'_>) -> Vec<(&'static str, Fields)
     layers
 }
 
-/// The layers grouped by name in order of first appearance: a protocol met twice (IP in IP,
-/// several TLS records) is one key with several objects.
+/// The layers grouped by name in order of first appearance, as `-T ek` writes them: a
+/// protocol met twice (IP in IP, several TLS records) is one key with several objects.
 fn grouped(layers: Vec<(&'static str, Fields)>) -> Vec<(&'static str, Vec<Fields>)> {
     let mut groups: Vec<(&'static str, Vec<Fields>)> = Vec::new();
     for (name, fields) in layers {
@@ -160,24 +160,12 @@ impl Render for TsharkJson {
         text.push_str(
             "    \"_type\": \"doc\",\n    \"_score\": null,\n    \"_source\": {\n      \"layers\": {",
         );
-        let groups = grouped(collect(frame, packet));
-        for (index, (name, objects)) in groups.iter().enumerate() {
+        // A protocol met twice (a tunnel's inner Ethernet and IP, several HTTP/2 layers) is
+        // its key again, in order, as tshark writes it without `--no-duplicate-keys`.
+        for (index, (name, fields)) in collect(frame, packet).iter().enumerate() {
             text.push_str(if index > 0 { ",\n" } else { "\n" });
             text.push_str(&format!("        {}: ", quoted(name)));
-            match objects.as_slice() {
-                [one] => write_object(text, one, 8),
-                many => {
-                    text.push_str("[\n");
-                    for (index, object) in many.iter().enumerate() {
-                        if index > 0 {
-                            text.push_str(",\n");
-                        }
-                        text.push_str("          ");
-                        write_object(text, object, 10);
-                    }
-                    text.push_str("\n        ]");
-                }
-            }
+            write_object(text, fields, 8);
         }
         text.push_str("\n      }\n    }\n  }");
         out.write_all(text.as_bytes())

@@ -18,7 +18,14 @@ impl Builder {
             IpAddr::V6(_) => format!("[{addr}]:{port}"),
             IpAddr::V4(_) => format!("{addr}:{port}"),
         };
-        for layer in packet.layers.iter().filter(|layer| !layer.is_quoted()) {
+        let layers = &packet.layers;
+        for (index, layer) in layers.iter().enumerate().filter(|(_, layer)| !layer.is_quoted()) {
+            // A datagram that carries a tunnel (VXLAN, Geneve) is not a conversation of the
+            // addresses inside it: the connections inside are the timeline's.
+            let carries_tunnel = |next: &Content<'_>| matches!(next, Content::Vxlan(_) | Content::Geneve(_));
+            if layers.get(index + 1).is_some_and(|next| carries_tunnel(&next.content)) {
+                continue;
+            }
             // An echo's reply, identifier and sequence number, from either ICMP.
             let echo = match &layer.content {
                 Content::Icmp(message) if message.is_echo() => {

@@ -199,7 +199,7 @@ fn ip_in_ip_and_ipv6_in_ip_lead_to_the_inner_transport() {
 }
 
 #[test]
-fn ip_headers_nested_past_the_limit_are_malformed() {
+fn ip_headers_nested_past_the_limit_are_shown_as_data() {
     // 100 IP-in-IP headers around a UDP datagram, in one frame.
     let mut datagram = ipv4(UDP, [10, 0, 0, 1], [10, 0, 0, 2], &udp(1, 2, b""));
     for _ in 0..100 {
@@ -207,9 +207,11 @@ fn ip_headers_nested_past_the_limit_are_malformed() {
     }
     let data = ethernet(IPV4, &datagram);
     let packet = dissect(&frame(1, 0, LinkType::Ethernet, &data));
-    assert_eq!(packet.layers.len(), 1 + MAX_IP_HEADERS + 1);
-    assert!(matches!(packet.layers.last().map(|layer| &layer.content), Some(Content::Undecoded { .. })));
-    assert!(packet.problems[0].message.contains("nested IP headers"), "{:?}", packet.problems);
+    // Ethernet, the outer IP header, one per encapsulation allowed, then the rest as data.
+    assert_eq!(packet.layers.len(), 1 + 1 + MAX_TUNNEL_DEPTH + 1);
+    assert!(matches!(packet.layers.last().map(|layer| &layer.content), Some(Content::Data(_))));
+    assert_eq!(packet.problems.len(), 1);
+    assert!(packet.problems[0].message.contains("nested more than 8 deep"), "{:?}", packet.problems);
 }
 
 #[test]
