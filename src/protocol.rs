@@ -279,6 +279,15 @@ protocols! {
         fields: [dissect::data::name::FIELDS],
         explanation: "payload that rttscope does not decode",
     }
+    // ---- the chatter of every LAN (issue 17)
+    Ntp {
+        filter: "ntp",
+        column: "NTP",
+        full: "Network Time Protocol",
+        layer: Application,
+        fields: [dissect::ntp::name::FIELDS],
+        explanation: "sets clocks: a client's request and a server's answer carry four timestamps",
+    }
 }
 
 impl Protocol {

@@ -26,6 +26,7 @@ pub mod ip_protocol;
 pub mod ipv4;
 pub mod ipv6;
 mod layer;
+pub mod ntp;
 pub mod null;
 pub mod options;
 pub mod qpack;
@@ -173,6 +174,7 @@ contents! {
     Http3(Box<http3::Http3<'a>>),
     /// A TCP or UDP header cut short inside an ICMP error's quote.
     Quote(quote::Quote<'a>),
+    Ntp(ntp::Header<'a>),
 }
 
 /// What `track` learned about a layer from the frames before it.
