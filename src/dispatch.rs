@@ -17,7 +17,7 @@ use std::fmt;
 use crate::dissect::error::Error;
 use crate::dissect::ethernet::EtherType;
 use crate::dissect::ip_protocol::IpProtocol;
-use crate::dissect::{Content, arp, http1, http2, ntp, quic, tls};
+use crate::dissect::{Content, arp, dhcp, http1, http2, ntp, quic, tls};
 use crate::osi::Protocol;
 
 /// What an EtherType hands its payload to.
@@ -48,6 +48,8 @@ pub const UDP_PORTS: &[(u16, Protocol)] = &[
     (443, Protocol::Quic),
     // the chatter of every LAN (issue 17)
     (123, Protocol::Ntp),
+    (67, Protocol::Dhcp),
+    (68, Protocol::Dhcp),
 ];
 
 /// TCP ports registered to a protocol: the ports Wireshark gives its HTTP dissector. TLS is
@@ -130,6 +132,7 @@ pub const STATELESS: &[(Protocol, Parse)] = &[
     (Protocol::Arp, arp::dissect),
     // the chatter of every LAN (issue 17)
     (Protocol::Ntp, ntp::dissect),
+    (Protocol::Dhcp, dhcp::dissect),
 ];
 
 /// The parser of a stateless protocol.

@@ -288,6 +288,14 @@ protocols! {
         fields: [dissect::ntp::name::FIELDS],
         explanation: "sets clocks: a client's request and a server's answer carry four timestamps",
     }
+    Dhcp {
+        filter: "dhcp",
+        column: "DHCP",
+        full: "Dynamic Host Configuration Protocol",
+        layer: Application,
+        fields: [dissect::dhcp::name::FIELDS],
+        explanation: "gives a host its IPv4 address, router and DNS servers: discover, offer, request, acknowledge",
+    }
 }
 
 impl Protocol {

@@ -11,6 +11,7 @@ pub mod arp;
 mod chain;
 pub mod checksum;
 pub mod data;
+pub mod dhcp;
 pub mod error;
 pub mod ethernet;
 pub mod field;
@@ -175,6 +176,7 @@ contents! {
     /// A TCP or UDP header cut short inside an ICMP error's quote.
     Quote(quote::Quote<'a>),
     Ntp(ntp::Header<'a>),
+    Dhcp(dhcp::Message<'a>),
 }
 
 /// What `track` learned about a layer from the frames before it.
