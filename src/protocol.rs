@@ -296,6 +296,14 @@ protocols! {
         fields: [dissect::dhcp::name::FIELDS],
         explanation: "gives a host its IPv4 address, router and DNS servers: discover, offer, request, acknowledge",
     }
+    Dhcpv6 {
+        filter: "dhcpv6",
+        column: "DHCPv6",
+        full: "DHCPv6",
+        layer: Application,
+        fields: [dissect::dhcpv6::name::FIELDS],
+        explanation: "gives a host its IPv6 addresses and DNS servers: solicit, advertise, request, reply",
+    }
 }
 
 impl Protocol {

@@ -12,6 +12,7 @@ mod chain;
 pub mod checksum;
 pub mod data;
 pub mod dhcp;
+pub mod dhcpv6;
 pub mod error;
 pub mod ethernet;
 pub mod field;
@@ -177,6 +178,7 @@ contents! {
     Quote(quote::Quote<'a>),
     Ntp(ntp::Header<'a>),
     Dhcp(dhcp::Message<'a>),
+    Dhcpv6(dhcpv6::Message<'a>),
 }
 
 /// What `track` learned about a layer from the frames before it.
