@@ -1,8 +1,8 @@
 # scripts/interop/lan.sh -- recorders of the LAN chatter interop captures: DHCP and DHCPv6
 # from dnsmasq to busybox's udhcpc and ISC dhclient, router advertisements from dnsmasq
 # (enable-ra) and radvd asked by rdisc6, NTP between two chronyd, and NBNS, NetBIOS
-# datagrams and SSDP between small python peers (scripts/interop/lan_peer.py; samba and
-# gupnp-tools are too heavy a dependency for a few datagrams). Sourced by
+# datagrams between small python peers (scripts/interop/lan_peer.py; samba is too heavy a
+# dependency for a few datagrams). Sourced by
 # scripts/record-interop.sh; each rec_* function makes the captures
 # scripts/interop/manifest.tsv names it for, in $STAGE.
 #
@@ -131,9 +131,10 @@ EOF
     stop "$srv"
 }
 
-# 44: NBNS name query and answer, a NetBIOS datagram, and SSDP M-SEARCH, its answer and a
-# NOTIFY, between python peers (scripts/interop/lan_peer.py) over real UDP sockets
-rec_lan_netbios_ssdp() {
+# 44: NBNS name query and answer, node status query and answer, and a NetBIOS datagram,
+# between python peers (scripts/interop/lan_peer.py) over real UDP sockets. (The peers speak
+# SSDP too; its capture waits for rttscope to read HTTP over UDP, which tshark shows in it.)
+rec_lan_netbios() {
     local s=$NSP-s44 c=$NSP-c44 p srv
     lan_pair "$s" "$c"
     addr "$c" veth0 10.0.17.2/24 fd00:17::2/64
@@ -143,10 +144,6 @@ rec_lan_netbios_ssdp() {
     log "lan-netbios.pcap"
     cap_start "$s" "$STAGE/lan-netbios.pcap" -i veth0 udp port 137 or udp port 138; p=$CAP_PID
     run ip netns exec "$c" python3 "$INTEROP/lan_peer.py" netbios 10.0.17.1
-    cap_stop $p
-    log "lan-ssdp.pcap"
-    cap_start "$s" "$STAGE/lan-ssdp.pcap" -i veth0 udp port 1900 or udp portrange 40000-40100; p=$CAP_PID
-    run ip netns exec "$c" python3 "$INTEROP/lan_peer.py" ssdp 10.0.17.1
     cap_stop $p
     stop "$srv"
 }

@@ -10,7 +10,9 @@ section 1.3) say, and each answer is the server's reply to what the client reall
                                            answer SSDP M-SEARCH on 1900 (until killed)
     lan_peer.py netbios SERVER             a name query (and its answer), a node status query
                                            (and its answer), a direct group datagram
-    lan_peer.py ssdp SERVER                an M-SEARCH (and its answer), then a NOTIFY
+    lan_peer.py ssdp SERVER                an M-SEARCH (and its answer), then a NOTIFY (not
+                                           recorded yet: the SSDP capture waits for rttscope
+                                           to read HTTP over UDP, as tshark does in it)
 """
 
 import select
