@@ -39,8 +39,6 @@ mod field {
     pub const SIADDR: Range<usize> = 20..24;
     pub const GIADDR: Range<usize> = 24..28;
     pub const CHADDR: Range<usize> = 28..44;
-    pub const SNAME: Range<usize> = 44..108;
-    pub const FILE: Range<usize> = 108..236;
     pub const COOKIE: Range<usize> = 236..240;
 }
 
@@ -134,7 +132,7 @@ fn ipv4(bytes: &[u8]) -> Option<Ipv4Addr> {
     Some(Ipv4Addr::from(octets))
 }
 
-/// A NUL-terminated text field of the header: what is before the first NUL.
+/// A NUL-terminated text: what is before the first NUL.
 fn text(bytes: &[u8]) -> &[u8] {
     bytes.split(|&byte| byte == 0).next().unwrap_or(&[])
 }
@@ -187,23 +185,13 @@ impl<'a> Message<'a> {
                 out.at(name, range, Value::Ipv4(address));
             }
         }
+        // An Ethernet client's address; other hardware's, and the server and file names
+        // (rare outside network boot), are not shown yet.
         let chaddr = field::CHADDR.start;
         if htype == 1 && hlen == 6 {
             out.at(name::HW_MAC_ADDR, chaddr..chaddr + 6, Value::Mac(mac(&b[chaddr..chaddr + 6])));
-            out.at(
-                name::HW_ADDR_PADDING,
-                chaddr + 6..field::CHADDR.end,
-                Value::Bytes(&b[chaddr + 6..field::CHADDR.end]),
-            );
-        } else {
-            let len = usize::from(hlen).min(16);
-            out.at(name::HW_ADDR, chaddr..chaddr + len, Value::Bytes(&b[chaddr..chaddr + len]));
-        }
-        for (name, range) in [(name::SERVER, field::SNAME), (name::FILE, field::FILE)] {
-            let given = text(&b[range.clone()]);
-            if let (false, Ok(given)) = (given.is_empty(), std::str::from_utf8(given)) {
-                out.at(name, range.start..range.start + given.len(), Value::Str(given));
-            }
+            let padding = chaddr + 6..field::CHADDR.end;
+            out.at(name::HW_ADDR_PADDING, padding.clone(), Value::Bytes(&b[padding]));
         }
         let Some(cookie) = b.get(field::COOKIE).and_then(ipv4) else { return };
         out.at(name::COOKIE, field::COOKIE, Value::Ipv4(cookie));
@@ -369,10 +357,7 @@ pub mod name {
         IP_SERVER "dhcp.ip.server" Ipv4 "next server's address";
         IP_RELAY "dhcp.ip.relay" Ipv4 "relay agent's address";
         HW_MAC_ADDR "dhcp.hw.mac_addr" Mac "client MAC address";
-        HW_ADDR "dhcp.hw.addr" Bytes "client hardware address";
         HW_ADDR_PADDING "dhcp.hw.addr_padding" Bytes "padding after the hardware address";
-        SERVER "dhcp.server" Text "server host name";
-        FILE "dhcp.file" Text "boot file name";
         COOKIE "dhcp.cookie" Ipv4 "magic cookie (99.130.83.99: options follow)";
         OPTION_TYPE "dhcp.option.type" Uint "option code";
         OPTION_LENGTH "dhcp.option.length" Uint "option length";
@@ -448,7 +433,6 @@ mod tests {
         assert_eq!(all(&fields, "dhcp.option.padding"), ["0000", "0000"]);
         assert_eq!(all(&fields, "dhcp.hw.mac_addr"), ["02:00:00:00:17:02", "02:00:00:00:17:02"]);
         assert_eq!(all(&fields, "dhcp.option.end"), ["255"]);
-        assert!(all(&fields, "dhcp.server").is_empty(), "no server name given");
         let mut summary = String::new();
         message.summary(&mut summary).expect("formatting");
         assert_eq!(summary, "DHCP Discover - Transaction ID 0xc2955f66");

@@ -199,8 +199,8 @@ fn option_fields(out: &mut Emitter<'_>, b: &[u8], start: usize, end: usize, dept
     }
 }
 
-/// A DUID (RFC 8415 section 11): its bytes, its type, and for DUID-LLT and DUID-LL the
-/// hardware type, time and link-layer address.
+/// A DUID (RFC 8415 section 11): its bytes, its type, and for DUID-LLT (what dnsmasq and
+/// dhclient make) the hardware type, time and link-layer address.
 fn duid_fields(out: &mut Emitter<'_>, from: usize, duid: &[u8]) {
     out.at(name::DUID_BYTES, from..from + duid.len(), Value::Bytes(duid));
     if duid.len() < 2 {
@@ -215,11 +215,6 @@ fn duid_fields(out: &mut Emitter<'_>, from: usize, duid: &[u8]) {
             out.at(name::DUIDLLT_TIME, from + 4..from + 8, Value::Date(seconds * 1_000_000_000));
             let address = &duid[8..];
             out.at(name::DUIDLLT_LINK_LAYER_ADDR, from + 8..from + duid.len(), Value::BytesColon(address));
-        }
-        3 if duid.len() >= 4 => {
-            out.at(name::DUIDLL_HWTYPE, from + 2..from + 4, Value::Uint(be16(duid, 2).into()));
-            let address = &duid[4..];
-            out.at(name::DUIDLL_LINK_LAYER_ADDR, from + 4..from + duid.len(), Value::BytesColon(address));
         }
         _ => {}
     }
@@ -277,10 +272,8 @@ pub mod name {
         DUID_TYPE "dhcpv6.duid.type" Uint "DUID type (1 link-layer and time, 3 link-layer)";
         DUIDLLT_HWTYPE "dhcpv6.duidllt.hwtype" Uint "hardware type";
         DUIDLLT_TIME "dhcpv6.duidllt.time" Time "when the DUID was made";
-        DUIDLLT_LINK_LAYER_ADDR "dhcpv6.duidllt.link_layer_addr" Text "link-layer address";
-        DUIDLL_HWTYPE "dhcpv6.duidll.hwtype" Uint "hardware type";
-        DUIDLL_LINK_LAYER_ADDR "dhcpv6.duidll.link_layer_addr" Text "link-layer address";
-        IAID "dhcpv6.iaid" Text "identity association ID";
+        DUIDLLT_LINK_LAYER_ADDR "dhcpv6.duidllt.link_layer_addr" Bytes "link-layer address";
+        IAID "dhcpv6.iaid" Bytes "identity association ID";
         IAID_T1 "dhcpv6.iaid.t1" Uint "renew after (T1), seconds";
         IAID_T2 "dhcpv6.iaid.t2" Uint "rebind after (T2), seconds";
         IAADDR_IP "dhcpv6.iaaddr.ip" Ipv6 "address";

@@ -77,6 +77,19 @@ pub fn timestamp_nanos(seconds: u32, fraction: u32) -> Option<i64> {
     Some(seconds * 1_000_000_000 + nanos)
 }
 
+/// A timestamp as tshark prints it: a UTC date, or `NULL` for the unknown timestamp. (A text
+/// field, since the date and `NULL` are both what a filter compares.)
+struct Timestamp(Option<i64>);
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(nanos) => Value::Date(nanos).fmt(f),
+            None => f.write_str("NULL"),
+        }
+    }
+}
+
 impl Header<'_> {
     pub fn leap_indicator(&self) -> u8 {
         self.bytes[0] >> 6
@@ -121,8 +134,8 @@ impl Header<'_> {
             (name::REC, field::RECEIVE_TIMESTAMP),
             (name::XMT, field::TRANSMIT_TIMESTAMP),
         ] {
-            let value = self.timestamp(at).map_or(Value::Str("NULL"), Value::Date);
-            out.at(name, at..at + 8, value);
+            let timestamp = Timestamp(self.timestamp(at));
+            out.at(name, at..at + 8, Value::Lazy(&timestamp));
         }
     }
 
@@ -183,10 +196,10 @@ pub mod name {
         ROOTDELAY "ntp.rootdelay" Uint "round trip to the reference clock (16.16 seconds)";
         ROOTDISPERSION "ntp.rootdispersion" Uint "dispersion to the reference clock (16.16 seconds)";
         REFID "ntp.refid" Bytes "reference clock identifier";
-        REFTIME "ntp.reftime" Time "when the clock was last set";
-        ORG "ntp.org" Time "origin timestamp: the request's transmit time";
-        REC "ntp.rec" Time "receive timestamp";
-        XMT "ntp.xmt" Time "transmit timestamp";
+        REFTIME "ntp.reftime" Text "when the clock was last set";
+        ORG "ntp.org" Text "origin timestamp: the request's transmit time";
+        REC "ntp.rec" Text "receive timestamp";
+        XMT "ntp.xmt" Text "transmit timestamp";
     }
 }
 
