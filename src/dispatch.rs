@@ -17,7 +17,7 @@ use std::fmt;
 use crate::dissect::error::Error;
 use crate::dissect::ethernet::EtherType;
 use crate::dissect::ip_protocol::IpProtocol;
-use crate::dissect::{Content, arp, dhcp, dhcpv6, http1, http2, ntp, quic, tls};
+use crate::dissect::{Content, arp, dhcp, dhcpv6, http1, http2, netbios, ntp, quic, tls};
 use crate::osi::Protocol;
 
 /// What an EtherType hands its payload to.
@@ -52,6 +52,7 @@ pub const UDP_PORTS: &[(u16, Protocol)] = &[
     (68, Protocol::Dhcp),
     (546, Protocol::Dhcpv6),
     (547, Protocol::Dhcpv6),
+    (138, Protocol::Nbdgm),
 ];
 
 /// TCP ports registered to a protocol: the ports Wireshark gives its HTTP dissector. TLS is
@@ -136,6 +137,7 @@ pub const STATELESS: &[(Protocol, Parse)] = &[
     (Protocol::Ntp, ntp::dissect),
     (Protocol::Dhcp, dhcp::dissect),
     (Protocol::Dhcpv6, dhcpv6::dissect),
+    (Protocol::Nbdgm, netbios::dissect),
 ];
 
 /// The parser of a stateless protocol.

@@ -304,6 +304,14 @@ protocols! {
         fields: [dissect::dhcpv6::name::FIELDS],
         explanation: "gives a host its IPv6 addresses and DNS servers: solicit, advertise, request, reply",
     }
+    Nbdgm {
+        filter: "nbdgm",
+        column: "NBDS",
+        full: "NetBIOS Datagram Service",
+        layer: Session,
+        fields: [dissect::netbios::name::FIELDS],
+        explanation: "carries a datagram between NetBIOS names, such as Windows' browser announcements",
+    }
 }
 
 impl Protocol {

@@ -28,6 +28,7 @@ pub mod ip_protocol;
 pub mod ipv4;
 pub mod ipv6;
 mod layer;
+pub mod netbios;
 pub mod ntp;
 pub mod null;
 pub mod options;
@@ -179,6 +180,7 @@ contents! {
     Ntp(ntp::Header<'a>),
     Dhcp(dhcp::Message<'a>),
     Dhcpv6(dhcpv6::Message<'a>),
+    Nbdgm(netbios::Datagram<'a>),
 }
 
 /// What `track` learned about a layer from the frames before it.
