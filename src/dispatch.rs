@@ -17,7 +17,9 @@ use std::fmt;
 use crate::dissect::error::Error;
 use crate::dissect::ethernet::EtherType;
 use crate::dissect::ip_protocol::IpProtocol;
-use crate::dissect::{Content, arp, geneve, gre, http1, http2, mpls, quic, tls, vxlan};
+use crate::dissect::{
+    Content, arp, dhcp, dhcpv6, geneve, gre, http1, http2, mpls, netbios, ntp, quic, tls, vxlan,
+};
 use crate::osi::Protocol;
 
 /// What an EtherType hands its payload to.
@@ -53,8 +55,18 @@ pub const IP_PROTOCOLS: &[(IpProtocol, Protocol)] = &[
 /// UDP ports registered to a protocol rttscope reads: QUIC on 443, as Wireshark registers it
 /// (elsewhere QUIC is found by its heuristic, or by `--decode-as udp.port==N,quic`); VXLAN on
 /// 4789 and Geneve on 6081 (their IANA ports).
-pub const UDP_PORTS: &[(u16, Protocol)] =
-    &[(443, Protocol::Quic), (4789, Protocol::Vxlan), (6081, Protocol::Geneve)];
+pub const UDP_PORTS: &[(u16, Protocol)] = &[
+    (443, Protocol::Quic),
+    (4789, Protocol::Vxlan),
+    (6081, Protocol::Geneve),
+    // the chatter of every LAN (issue 17)
+    (123, Protocol::Ntp),
+    (67, Protocol::Dhcp),
+    (68, Protocol::Dhcp),
+    (546, Protocol::Dhcpv6),
+    (547, Protocol::Dhcpv6),
+    (138, Protocol::Nbdgm),
+];
 
 /// TCP ports registered to a protocol: the ports Wireshark gives its HTTP dissector. TLS is
 /// found by its heuristic on any port (and before HTTP on these).
@@ -147,6 +159,11 @@ pub const STATELESS: &[(Protocol, Parse)] = &[
     (Protocol::Geneve, geneve::dissect),
     (Protocol::Gre, gre::dissect),
     (Protocol::Mpls, mpls::dissect),
+    // the chatter of every LAN (issue 17)
+    (Protocol::Ntp, ntp::dissect),
+    (Protocol::Dhcp, dhcp::dissect),
+    (Protocol::Dhcpv6, dhcpv6::dissect),
+    (Protocol::Nbdgm, netbios::dissect),
 ];
 
 /// The parser of a stateless protocol.

@@ -319,6 +319,39 @@ protocols! {
         fields: [dissect::mpls::name::FIELDS],
         explanation: "labels a provider's routers switch a packet by, stacked in front of it",
     }
+    // ---- the chatter of every LAN (issue 17)
+    Ntp {
+        filter: "ntp",
+        column: "NTP",
+        full: "Network Time Protocol",
+        layer: Application,
+        fields: [dissect::ntp::name::FIELDS],
+        explanation: "sets clocks: a client's request and a server's answer carry four timestamps",
+    }
+    Dhcp {
+        filter: "dhcp",
+        column: "DHCP",
+        full: "Dynamic Host Configuration Protocol",
+        layer: Application,
+        fields: [dissect::dhcp::name::FIELDS],
+        explanation: "gives a host its IPv4 address, router and DNS servers: discover, offer, request, acknowledge",
+    }
+    Dhcpv6 {
+        filter: "dhcpv6",
+        column: "DHCPv6",
+        full: "DHCPv6",
+        layer: Application,
+        fields: [dissect::dhcpv6::name::FIELDS],
+        explanation: "gives a host its IPv6 addresses and DNS servers: solicit, advertise, request, reply",
+    }
+    Nbdgm {
+        filter: "nbdgm",
+        column: "NBDS",
+        full: "NetBIOS Datagram Service",
+        layer: Session,
+        fields: [dissect::netbios::name::FIELDS],
+        explanation: "carries a datagram between NetBIOS names, such as Windows' browser announcements",
+    }
 }
 
 impl Protocol {

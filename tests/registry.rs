@@ -30,12 +30,10 @@ const NOT_IN_ANY_CAPTURE: &[&str] = &[
     "ipv6.routing", "ipv6.routing.nxt", "ipv6.routing.len", "ipv6.routing.len_oct",
     "ipv6.routing.type", "ipv6.routing.segleft", "ah.next_header", "ah.length",
     // ICMP and ICMPv6 messages no recorded exchange provokes (redirect, parameter problem, packet
-    // too big, router advertisement, MLD)
+    // too big, MLD)
     "icmp.mtu", "icmp.redir_gw", "icmp.pointer", "icmpv6.mtu", "icmpv6.pointer",
     "icmpv6.mld.maximum_response_delay", "icmpv6.mld.multicast_address",
-    "icmpv6.nd.ra.cur_hop_limit", "icmpv6.nd.ra.flag", "icmpv6.nd.ra.router_lifetime",
-    "icmpv6.nd.ra.reachable_time", "icmpv6.nd.ra.retrans_timer", "icmpv6.nd.rd.target_address",
-    "icmpv6.opt.prefix.length", "icmpv6.opt.prefix", "icmpv6.opt.mtu",
+    "icmpv6.nd.rd.target_address",
     // TCP options Linux does not send (MD5, AO, user timeout, MPTCP, experimental) and analysis
     // states the recorded flows never reach (zero window, keep-alive, lost segment, reused ports)
     "tcp.options.experimental", "tcp.options.experimental.exid", "tcp.options.md5",

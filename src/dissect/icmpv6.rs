@@ -238,6 +238,10 @@ impl<'a> Message<'a> {
                 out.write_str("Router Solicitation")?;
                 self.write_link_address(out, " from ", 8, 1)
             }
+            kind::ROUTER_ADVERTISEMENT => {
+                out.write_str("Router Advertisement")?;
+                self.write_link_address(out, " from ", 16, 1)
+            }
             kind::NEIGHBOR_SOLICITATION => {
                 let Some(target) = self.address_at(8) else { return out.write_str("Neighbor Solicitation") };
                 write!(out, "Neighbor Solicitation for {target}")?;
@@ -314,15 +318,78 @@ fn options_fields(out: &mut Emitter<'_>, message: &[u8], start: usize) {
             }
             3 if len == 32 => {
                 out.at(name::OPT_PREFIX_LENGTH, at + 2..at + 3, Value::Uint(message[at + 2].into()));
+                out.at(name::OPT_PREFIX_FLAG, at + 3..at + 4, Value::hex8(message[at + 3]));
+                let valid = be32(message, at + 4);
+                out.at(name::OPT_PREFIX_VALID_LIFETIME, at + 4..at + 8, Value::Uint(valid.into()));
+                let preferred = be32(message, at + 8);
+                out.at(name::OPT_PREFIX_PREFERRED_LIFETIME, at + 8..at + 12, Value::Uint(preferred.into()));
                 let prefix: [u8; 16] = message[at + 16..at + 32].try_into().unwrap_or([0; 16]);
                 out.at(name::OPT_PREFIX, at + 16..at + 32, Value::Ipv6(Ipv6Addr::from(prefix)));
             }
             5 if len == 8 => {
                 out.at(name::OPT_MTU, at + 4..at + 8, Value::Uint(be32(message, at + 4).into()));
             }
+            // RFC 4191 section 2.3, route information: prefix length(1) flags(1) lifetime(4)
+            // and 0, 8 or 16 bytes of the prefix.
+            24 if (8..=24).contains(&len) => {
+                out.at(name::OPT_PREFIX_LENGTH, at + 2..at + 3, Value::Uint(message[at + 2].into()));
+                out.at(name::OPT_ROUTE_INFO_FLAG, at + 3..at + 4, Value::hex8(message[at + 3]));
+                out.at(name::OPT_ROUTE_LIFETIME, at + 4..at + 8, Value::Uint(be32(message, at + 4).into()));
+                let mut prefix = [0; 16];
+                prefix[..len - 8].copy_from_slice(&message[at + 8..at + len]);
+                out.at(name::OPT_PREFIX, at + 8..at + len, Value::Ipv6(Ipv6Addr::from(prefix)));
+            }
+            // RFC 8106 section 5.1, recursive DNS servers: reserved(2) lifetime(4) addresses.
+            25 if len >= 8 => {
+                out.at(name::OPT_RDNSS_LIFETIME, at + 4..at + 8, Value::Uint(be32(message, at + 4).into()));
+                for (index, octets) in message[at + 8..at + len].chunks_exact(16).enumerate() {
+                    let address: [u8; 16] = octets.try_into().unwrap_or([0; 16]);
+                    let from = at + 8 + index * 16;
+                    out.at(name::OPT_RDNSS, from..from + 16, Value::Ipv6(Ipv6Addr::from(address)));
+                }
+            }
+            // RFC 8106 section 5.2, DNS search list: reserved(2) lifetime(4) names, padded.
+            31 if len >= 8 => {
+                out.at(name::OPT_DNSSL_LIFETIME, at + 4..at + 8, Value::Uint(be32(message, at + 4).into()));
+                search_list_fields(out, message, at + 8, at + len);
+            }
             _ => {}
         }
         at += len;
+    }
+}
+
+/// The longest name a DNS search list holds (RFC 1035 section 2.3.4).
+const MAX_NAME_LEN: usize = 255;
+
+/// The domain names of a DNS search list option in `message[start..end]`, uncompressed labels
+/// each ended by a zero-length label; the zero bytes after the last are padding. A name that
+/// overruns the option or [`MAX_NAME_LEN`] ends the list.
+fn search_list_fields(out: &mut Emitter<'_>, message: &[u8], start: usize, end: usize) {
+    let mut at = start;
+    while at < end && message[at] != 0 {
+        let first = at;
+        let mut name = String::new();
+        loop {
+            let Some(&len) = message.get(at).filter(|_| at < end) else { return };
+            let len = usize::from(len);
+            if len == 0 {
+                at += 1;
+                break;
+            }
+            let Some(label) = message.get(at + 1..at + 1 + len).filter(|_| at + 1 + len <= end) else {
+                return;
+            };
+            if !name.is_empty() {
+                name.push('.');
+            }
+            name.push_str(&String::from_utf8_lossy(label));
+            if name.len() > MAX_NAME_LEN {
+                return;
+            }
+            at += 1 + len;
+        }
+        out.at(name::OPT_DNSSL, first..at, Value::Str(&name));
     }
 }
 
@@ -416,6 +483,15 @@ pub mod name {
         OPT_PREFIX_LENGTH "icmpv6.opt.prefix.length" Uint "prefix length";
         OPT_PREFIX "icmpv6.opt.prefix" Ipv6 "prefix";
         OPT_MTU "icmpv6.opt.mtu" Uint "link MTU";
+        OPT_PREFIX_FLAG "icmpv6.opt.prefix.flag" Hex "prefix flags (on-link, autonomous)";
+        OPT_PREFIX_VALID_LIFETIME "icmpv6.opt.prefix.valid_lifetime" Uint "prefix valid lifetime";
+        OPT_PREFIX_PREFERRED_LIFETIME "icmpv6.opt.prefix.preferred_lifetime" Uint "prefix preferred lifetime";
+        OPT_ROUTE_INFO_FLAG "icmpv6.opt.route_info.flag" Hex "route preference flags";
+        OPT_ROUTE_LIFETIME "icmpv6.opt.route_lifetime" Uint "route lifetime";
+        OPT_RDNSS_LIFETIME "icmpv6.opt.rdnss.lifetime" Uint "DNS servers' lifetime";
+        OPT_RDNSS "icmpv6.opt.rdnss" Ipv6 "recursive DNS server";
+        OPT_DNSSL_LIFETIME "icmpv6.opt.dnssl.lifetime" Uint "search list's lifetime";
+        OPT_DNSSL "icmpv6.opt.dnssl" Text "DNS search domain";
     }
 }
 
@@ -455,6 +531,67 @@ mod tests {
         assert_eq!(icmp.body(), b"hi");
         let wrong = pseudo_header(dst, "fd00::3".parse().unwrap(), message.len());
         assert_eq!(parse(&message, Some(wrong)).map(|(_, m)| m.checksum_ok), Ok(Some(false)));
+    }
+
+    /// A router advertisement with a route information option (a /48, 8 prefix bytes), RDNSS
+    /// with one server and DNSSL with two names.
+    fn router_advertisement() -> Vec<u8> {
+        let mut message = vec![134, 0, 0, 0, 64, 0, 0, 180, 0, 0, 0, 0, 0, 0, 0, 0];
+        message.extend([24, 2, 48, 0x08, 0, 0, 0x0e, 0x10]); // route info: /48, high, 3600 s
+        message.extend([0xfd, 0, 0, 0x99, 0, 0, 0, 0]);
+        message.extend([25, 3, 0, 0, 0, 0, 0x0e, 0x10]); // RDNSS, 3600 s
+        message.extend([0xfd, 0, 0, 0x17, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        message.extend([31, 3, 0, 0, 0, 0, 0x0e, 0x10]); // DNSSL, 3600 s
+        message.extend([3, b'l', b'a', b'n', 4, b't', b'e', b's', b't', 0]); // lan.test
+        message.extend([1, b'x', 0, 0, 0, 0]); // x, then padding
+        message
+    }
+
+    #[test]
+    fn reads_route_information_rdnss_and_dnssl() {
+        let message = router_advertisement();
+        let (_, icmp) = parse(&message, None).expect("valid");
+        let mut seen = Vec::new();
+        let mut sink =
+            |field: crate::dissect::field::Field<'_>| seen.push((field.name, field.value.to_string()));
+        icmp.fields(&mut Emitter::new(&mut sink, 0, Default::default()));
+        let all =
+            |name: &str| seen.iter().filter(|(n, _)| *n == name).map(|(_, v)| v.clone()).collect::<Vec<_>>();
+        assert_eq!(all("icmpv6.opt.type"), ["24", "25", "31"]);
+        assert_eq!(all("icmpv6.opt.prefix"), ["fd00:99::"]);
+        assert_eq!(all("icmpv6.opt.prefix.length"), ["48"]);
+        assert_eq!(all("icmpv6.opt.route_lifetime"), ["3600"]);
+        assert_eq!(all("icmpv6.opt.rdnss"), ["fd00:17::1"]);
+        assert_eq!(all("icmpv6.opt.dnssl"), ["lan.test", "x"]);
+    }
+
+    #[test]
+    fn a_router_advertisement_cut_anywhere_does_not_panic() {
+        let message = router_advertisement();
+        for cut in HEADER_LEN..message.len() {
+            let (_, icmp) = parse(&message[..cut], None).expect("the header is whole");
+            icmp.fields(&mut Emitter::new(
+                &mut |_: crate::dissect::field::Field<'_>| {},
+                0,
+                Default::default(),
+            ));
+            let mut summary = String::new();
+            icmp.summary(&mut summary).expect("formatting");
+        }
+        // A search list whose label runs past the option ends the list.
+        let mut bad = message.clone();
+        let dnssl = bad.len() - 24 + 8;
+        bad[dnssl] = 60;
+        let (_, icmp) = parse(&bad, None).expect("valid");
+        let mut names = 0;
+        icmp.fields(&mut Emitter::new(
+            &mut |field: crate::dissect::field::Field<'_>| {
+                names += usize::from(field.name == "icmpv6.opt.dnssl")
+            },
+            0,
+            Default::default(),
+        ));
+        assert_eq!(names, 0);
     }
 
     #[test]

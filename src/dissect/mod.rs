@@ -11,6 +11,8 @@ pub mod arp;
 mod chain;
 pub mod checksum;
 pub mod data;
+pub mod dhcp;
+pub mod dhcpv6;
 pub mod error;
 pub mod erspan;
 pub mod ethernet;
@@ -30,6 +32,8 @@ pub mod ipv4;
 pub mod ipv6;
 mod layer;
 pub mod mpls;
+pub mod netbios;
+pub mod ntp;
 pub mod null;
 pub mod options;
 pub mod qpack;
@@ -183,6 +187,10 @@ contents! {
     Gre(gre::Header<'a>),
     Erspan(erspan::Header<'a>),
     Mpls(mpls::Stack<'a>),
+    Ntp(ntp::Header<'a>),
+    Dhcp(dhcp::Message<'a>),
+    Dhcpv6(dhcpv6::Message<'a>),
+    Nbdgm(netbios::Datagram<'a>),
 }
 
 /// What `track` learned about a layer from the frames before it.

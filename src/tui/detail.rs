@@ -10,7 +10,7 @@ use std::ops::Range;
 
 use crate::capture::Frame;
 use crate::dissect::Packet;
-use crate::dissect::field::{Field, Source, format_into};
+use crate::dissect::field::{Field, Source, Value, format_into};
 use crate::osi::{self, OsiLayer};
 
 /// Longest value text kept for a field; longer ones (certificates, payloads) end in `…`.
@@ -79,7 +79,12 @@ fn collect(walk: impl FnOnce(&mut dyn FnMut(Field<'_>))) -> Vec<Collected> {
         format_into(&mut value, &field.value);
         let mut text = String::with_capacity(field.name.len() + 3 + value.len().min(VALUE_CHARS));
         text.push_str(field.name);
-        text.push_str(" = ");
+        // A field that is only there (a TLS record, a TCP analysis flag) has no value to show.
+        if matches!(field.value, Value::Present) {
+            value.clear();
+        } else {
+            text.push_str(" = ");
+        }
         match value.char_indices().nth(VALUE_CHARS) {
             Some((cut, _)) => {
                 text.push_str(&value[..cut]);

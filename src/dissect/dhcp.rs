@@ -1,0 +1,469 @@
+//! DHCP (and the BOOTP header it rides in) on UDP ports 67 and 68, as tshark shows it.
+//!
+//! ```text
+//! RFC 2131 section 2 (BOOTP, RFC 951), 236 bytes, then the options (RFC 2132):
+//!   op(1) htype(1) hlen(1) hops(1) xid(4) secs(2) flags(2, the top bit broadcast)
+//!   ciaddr(4) yiaddr(4) siaddr(4) giaddr(4) chaddr(16) sname(64) file(128)
+//!   magic cookie 99.130.83.99 (4), then options: code(1) length(1) value(length),
+//!   except pad (0) and end (255), which are one byte
+//! ```
+//! The invariant: every option is read inside the bytes its length gives and inside the
+//! datagram; an option that overruns it ends the walk, and the header before it stays. Options
+//! not decoded keep their bytes (`dhcp.option.value`).
+
+use std::fmt;
+use std::net::Ipv4Addr;
+
+use super::Content;
+use super::error::{Error, IResult, be16, be32, into_error, take_bytes};
+use super::field::{Emitter, Value};
+use super::layer::{LayerHeader, Tracked};
+use crate::dispatch::Next;
+use crate::osi::Protocol;
+
+/// The fixed BOOTP header.
+pub const HEADER_LEN: usize = 236;
+const COOKIE: [u8; 4] = [99, 130, 83, 99];
+
+mod field {
+    use std::ops::Range;
+    pub const OP: Range<usize> = 0..1;
+    pub const HTYPE: Range<usize> = 1..2;
+    pub const HLEN: Range<usize> = 2..3;
+    pub const HOPS: Range<usize> = 3..4;
+    pub const XID: Range<usize> = 4..8;
+    pub const SECS: Range<usize> = 8..10;
+    pub const FLAGS: Range<usize> = 10..12;
+    pub const CIADDR: Range<usize> = 12..16;
+    pub const YIADDR: Range<usize> = 16..20;
+    pub const SIADDR: Range<usize> = 20..24;
+    pub const GIADDR: Range<usize> = 24..28;
+    pub const CHADDR: Range<usize> = 28..44;
+    pub const COOKIE: Range<usize> = 236..240;
+}
+
+mod option {
+    pub const PAD: u8 = 0;
+    pub const SUBNET_MASK: u8 = 1;
+    pub const ROUTER: u8 = 3;
+    pub const DOMAIN_NAME_SERVER: u8 = 6;
+    pub const HOST_NAME: u8 = 12;
+    pub const DOMAIN_NAME: u8 = 15;
+    pub const BROADCAST_ADDRESS: u8 = 28;
+    pub const REQUESTED_IP_ADDRESS: u8 = 50;
+    pub const LEASE_TIME: u8 = 51;
+    pub const MESSAGE_TYPE: u8 = 53;
+    pub const SERVER_ID: u8 = 54;
+    pub const PARAMETER_REQUEST_LIST: u8 = 55;
+    pub const MAX_MESSAGE_SIZE: u8 = 57;
+    pub const RENEWAL_TIME: u8 = 58;
+    pub const REBINDING_TIME: u8 = 59;
+    pub const VENDOR_CLASS_ID: u8 = 60;
+    pub const CLIENT_ID: u8 = 61;
+    pub const END: u8 = 255;
+}
+
+/// A BOOTP or DHCP message: the header and the options after it, to the datagram's end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Message<'a> {
+    bytes: &'a [u8],
+}
+
+/// Reads a message as the stateless chain's entry for DHCP: the options run to the end of
+/// the datagram, so nothing follows.
+pub fn dissect(input: &[u8]) -> Result<(Content<'_>, Next<'_>), Error> {
+    let (trailer, message) = parse(input).map_err(into_error)?;
+    Ok((Content::Dhcp(message), Next::End { trailer }))
+}
+
+pub fn parse(input: &[u8]) -> IResult<'_, Message<'_>> {
+    take_bytes(HEADER_LEN)(input)?;
+    Ok((&[], Message { bytes: input }))
+}
+
+/// One option as the walk found it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Item<'a> {
+    /// A run of pad bytes from `at`.
+    Pad { at: usize, len: usize },
+    /// An option with its code and value; `at` is its code's offset.
+    Option { at: usize, code: u8, value: &'a [u8] },
+    /// The end option at `at`.
+    End { at: usize },
+}
+
+/// Walks the options from `start` until the end option, the datagram's end, or an option
+/// that overruns it.
+fn options(bytes: &[u8], start: usize) -> impl Iterator<Item = Item<'_>> {
+    let mut at = start;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        let code = *bytes.get(at)?;
+        match code {
+            option::PAD => {
+                let len = bytes[at..].iter().take_while(|&&byte| byte == 0).count();
+                let item = Item::Pad { at, len };
+                at += len;
+                Some(item)
+            }
+            option::END => {
+                done = true;
+                Some(Item::End { at })
+            }
+            _ => {
+                let len = usize::from(*bytes.get(at + 1)?);
+                let Some(value) = bytes.get(at + 2..at + 2 + len) else {
+                    done = true;
+                    return None;
+                };
+                let item = Item::Option { at, code, value };
+                at += 2 + len;
+                Some(item)
+            }
+        }
+    })
+}
+
+fn ipv4(bytes: &[u8]) -> Option<Ipv4Addr> {
+    let octets: [u8; 4] = bytes.get(..4)?.try_into().ok()?;
+    Some(Ipv4Addr::from(octets))
+}
+
+/// A NUL-terminated text: what is before the first NUL.
+fn text(bytes: &[u8]) -> &[u8] {
+    bytes.split(|&byte| byte == 0).next().unwrap_or(&[])
+}
+
+impl<'a> Message<'a> {
+    /// 1 request, 2 reply.
+    pub fn op(&self) -> u8 {
+        self.bytes[field::OP.start]
+    }
+
+    pub fn transaction_id(&self) -> u32 {
+        be32(self.bytes, field::XID.start)
+    }
+
+    fn has_cookie(&self) -> bool {
+        self.bytes.get(field::COOKIE) == Some(&COOKIE[..])
+    }
+
+    /// The DHCP message type (option 53), if the message has one.
+    pub fn message_type(&self) -> Option<u8> {
+        if !self.has_cookie() {
+            return None;
+        }
+        options(self.bytes, field::COOKIE.end).find_map(|item| match item {
+            Item::Option { code: option::MESSAGE_TYPE, value: [kind, ..], .. } => Some(*kind),
+            _ => None,
+        })
+    }
+
+    pub fn fields(&self, out: &mut Emitter<'_>) {
+        let b = self.bytes;
+        out.at(name::TYPE, field::OP, Value::Uint(self.op().into()));
+        let (htype, hlen) = (b[field::HTYPE.start], b[field::HLEN.start]);
+        out.at(name::HW_TYPE, field::HTYPE, Value::hex8(htype));
+        out.at(name::HW_LEN, field::HLEN, Value::Uint(hlen.into()));
+        out.at(name::HOPS, field::HOPS, Value::Uint(b[field::HOPS.start].into()));
+        out.at(name::ID, field::XID, Value::hex32(self.transaction_id()));
+        out.at(name::SECS, field::SECS, Value::Uint(be16(b, field::SECS.start).into()));
+        let flags = be16(b, field::FLAGS.start);
+        out.at(name::FLAGS, field::FLAGS, Value::hex16(flags));
+        out.at(name::FLAGS_BC, field::FLAGS, Value::Bool(flags & 0x8000 != 0));
+        out.at(name::FLAGS_RESERVED, field::FLAGS, Value::hex16(flags & 0x7fff));
+        for (name, range) in [
+            (name::IP_CLIENT, field::CIADDR),
+            (name::IP_YOUR, field::YIADDR),
+            (name::IP_SERVER, field::SIADDR),
+            (name::IP_RELAY, field::GIADDR),
+        ] {
+            if let Some(address) = ipv4(&b[range.clone()]) {
+                out.at(name, range, Value::Ipv4(address));
+            }
+        }
+        // An Ethernet client's address; other hardware's, and the server and file names
+        // (rare outside network boot), are not shown yet.
+        let chaddr = field::CHADDR.start;
+        if htype == 1 && hlen == 6 {
+            out.at(name::HW_MAC_ADDR, chaddr..chaddr + 6, Value::Mac(mac(&b[chaddr..chaddr + 6])));
+            let padding = chaddr + 6..field::CHADDR.end;
+            out.at(name::HW_ADDR_PADDING, padding.clone(), Value::Bytes(&b[padding]));
+        }
+        let Some(cookie) = b.get(field::COOKIE).and_then(ipv4) else { return };
+        out.at(name::COOKIE, field::COOKIE, Value::Ipv4(cookie));
+        if !self.has_cookie() {
+            return;
+        }
+        let mut end = None;
+        for item in options(b, field::COOKIE.end) {
+            match item {
+                Item::Pad { at, len } => {
+                    out.at(name::OPTION_TYPE, at..at + 1, Value::Uint(0));
+                    out.at(name::OPTION_PADDING, at..at + len, Value::Bytes(&b[at..at + len]));
+                }
+                Item::End { at } => {
+                    // tshark gives the end option's type item the value 0 ("(255) End").
+                    out.at(name::OPTION_TYPE, at..at + 1, Value::Uint(0));
+                    out.at(name::OPTION_END, at..at + 1, Value::Uint(option::END.into()));
+                    end = Some(at + 1);
+                }
+                Item::Option { at, code, value } => option_fields(out, at, code, value),
+            }
+        }
+        if let Some(end) = end.filter(|&end| end < b.len()) {
+            out.at(name::OPTION_PADDING, end..b.len(), Value::Bytes(&b[end..]));
+        }
+    }
+
+    /// tshark's Info column: `DHCP Discover - Transaction ID 0x…`, or the BOOTP operation.
+    pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
+        match self.message_type() {
+            Some(kind) => {
+                let name = message_type_name(kind);
+                write!(out, "DHCP {name:<8} - Transaction ID 0x{:x}", self.transaction_id())
+            }
+            None if self.op() == 2 => out.write_str("Boot Reply"),
+            None => out.write_str("Boot Request"),
+        }
+    }
+}
+
+fn mac(bytes: &[u8]) -> [u8; 6] {
+    let mut address = [0; 6];
+    address.copy_from_slice(&bytes[..6]);
+    address
+}
+
+/// An option's type, length and value, then its decoded value under tshark's name.
+fn option_fields(out: &mut Emitter<'_>, at: usize, code: u8, value: &[u8]) {
+    out.at(name::OPTION_TYPE, at..at + 1, Value::Uint(code.into()));
+    out.at(name::OPTION_LENGTH, at + 1..at + 2, Value::Uint(value.len() as u64));
+    let start = at + 2;
+    out.at(name::OPTION_VALUE, start..start + value.len(), Value::Bytes(value));
+    let addresses = |out: &mut Emitter<'_>, name| {
+        for (index, quad) in value.chunks_exact(4).enumerate() {
+            if let Some(address) = ipv4(quad) {
+                let from = start + index * 4;
+                out.at(name, from..from + 4, Value::Ipv4(address));
+            }
+        }
+    };
+    let seconds = |out: &mut Emitter<'_>, name| {
+        if let [a, b, c, d] = value {
+            out.at(name, start..start + 4, Value::Uint(u32::from_be_bytes([*a, *b, *c, *d]).into()));
+        }
+    };
+    let string = |out: &mut Emitter<'_>, name| {
+        if let Ok(text) = std::str::from_utf8(text(value)) {
+            out.at(name, start..start + value.len(), Value::Str(text));
+        }
+    };
+    match code {
+        option::SUBNET_MASK if value.len() == 4 => addresses(out, name::OPTION_SUBNET_MASK),
+        option::ROUTER => addresses(out, name::OPTION_ROUTER),
+        option::DOMAIN_NAME_SERVER => addresses(out, name::OPTION_DOMAIN_NAME_SERVER),
+        option::HOST_NAME => string(out, name::OPTION_HOSTNAME),
+        option::DOMAIN_NAME => string(out, name::OPTION_DOMAIN_NAME),
+        option::BROADCAST_ADDRESS if value.len() == 4 => addresses(out, name::OPTION_BROADCAST_ADDRESS),
+        option::REQUESTED_IP_ADDRESS if value.len() == 4 => {
+            addresses(out, name::OPTION_REQUESTED_IP_ADDRESS);
+        }
+        option::LEASE_TIME => seconds(out, name::OPTION_IP_ADDRESS_LEASE_TIME),
+        option::RENEWAL_TIME => seconds(out, name::OPTION_RENEWAL_TIME_VALUE),
+        option::REBINDING_TIME => seconds(out, name::OPTION_REBINDING_TIME_VALUE),
+        option::MESSAGE_TYPE if value.len() == 1 => {
+            out.at(name::OPTION_DHCP, start..start + 1, Value::Uint(value[0].into()));
+        }
+        option::SERVER_ID if value.len() == 4 => addresses(out, name::OPTION_DHCP_SERVER_ID),
+        option::PARAMETER_REQUEST_LIST => {
+            for (index, &item) in value.iter().enumerate() {
+                let from = start + index;
+                out.at(name::OPTION_REQUEST_LIST_ITEM, from..from + 1, Value::Uint(item.into()));
+            }
+        }
+        option::MAX_MESSAGE_SIZE if value.len() == 2 => {
+            let size = u16::from_be_bytes([value[0], value[1]]);
+            out.at(name::OPTION_DHCP_MAX_MESSAGE_SIZE, start..start + 2, Value::Uint(size.into()));
+        }
+        option::VENDOR_CLASS_ID => string(out, name::OPTION_VENDOR_CLASS_ID),
+        // RFC 2132 section 9.14: a hardware type, then (for Ethernet) its MAC address.
+        option::CLIENT_ID if value.len() == 7 && value[0] == 1 => {
+            out.at(name::HW_TYPE, start..start + 1, Value::hex8(value[0]));
+            out.at(name::HW_MAC_ADDR, start + 1..start + 7, Value::Mac(mac(&value[1..])));
+        }
+        _ => {}
+    }
+}
+
+/// The names tshark gives DHCP message types (RFC 2132 section 9.6, RFC 4388, RFC 6926).
+pub fn message_type_name(kind: u8) -> &'static str {
+    match kind {
+        1 => "Discover",
+        2 => "Offer",
+        3 => "Request",
+        4 => "Decline",
+        5 => "ACK",
+        6 => "NAK",
+        7 => "Release",
+        8 => "Inform",
+        9 => "Force Renew",
+        10 => "Lease query",
+        11 => "Lease Unassigned",
+        12 => "Lease Unknown",
+        13 => "Lease Active",
+        _ => "Unknown Message Type",
+    }
+}
+
+impl LayerHeader for Message<'_> {
+    fn protocol(&self) -> Protocol {
+        Protocol::Dhcp
+    }
+
+    fn header_len(&self) -> usize {
+        self.bytes.len()
+    }
+
+    fn fields(&self, out: &mut Emitter<'_>, _: &Tracked<'_>) {
+        Message::fields(self, out);
+    }
+
+    fn summary(&self, out: &mut dyn fmt::Write, _: &Tracked<'_>) -> fmt::Result {
+        Message::summary(self, out)
+    }
+}
+
+pub mod name {
+    //! The fields of a DHCP message, by Wireshark's names: the registry's rows for them, and
+    //! the names the emitter uses, so a name emitted is a name registered.
+
+    crate::registry::field_table! {
+        protocol Dhcp;
+        TYPE "dhcp.type" Uint "message op (1 request, 2 reply)";
+        HW_TYPE "dhcp.hw.type" Hex "hardware type";
+        HW_LEN "dhcp.hw.len" Uint "hardware address length";
+        HOPS "dhcp.hops" Uint "relay hops";
+        ID "dhcp.id" Hex "transaction ID";
+        SECS "dhcp.secs" Uint "seconds since the client began";
+        FLAGS "dhcp.flags" Hex "flags";
+        FLAGS_BC "dhcp.flags.bc" Bool "answer by broadcast";
+        FLAGS_RESERVED "dhcp.flags.reserved" Hex "reserved flags";
+        IP_CLIENT "dhcp.ip.client" Ipv4 "client's current address";
+        IP_YOUR "dhcp.ip.your" Ipv4 "address offered to the client";
+        IP_SERVER "dhcp.ip.server" Ipv4 "next server's address";
+        IP_RELAY "dhcp.ip.relay" Ipv4 "relay agent's address";
+        HW_MAC_ADDR "dhcp.hw.mac_addr" Mac "client MAC address";
+        HW_ADDR_PADDING "dhcp.hw.addr_padding" Bytes "padding after the hardware address";
+        COOKIE "dhcp.cookie" Ipv4 "magic cookie (99.130.83.99: options follow)";
+        OPTION_TYPE "dhcp.option.type" Uint "option code";
+        OPTION_LENGTH "dhcp.option.length" Uint "option length";
+        OPTION_VALUE "dhcp.option.value" Bytes "option value";
+        OPTION_PADDING "dhcp.option.padding" Bytes "pad bytes";
+        OPTION_SUBNET_MASK "dhcp.option.subnet_mask" Ipv4 "subnet mask";
+        OPTION_ROUTER "dhcp.option.router" Ipv4 "router";
+        OPTION_DOMAIN_NAME_SERVER "dhcp.option.domain_name_server" Ipv4 "DNS server";
+        OPTION_HOSTNAME "dhcp.option.hostname" Text "host name";
+        OPTION_DOMAIN_NAME "dhcp.option.domain_name" Text "domain name";
+        OPTION_BROADCAST_ADDRESS "dhcp.option.broadcast_address" Ipv4 "broadcast address";
+        OPTION_REQUESTED_IP_ADDRESS "dhcp.option.requested_ip_address" Ipv4 "address the client asks for";
+        OPTION_IP_ADDRESS_LEASE_TIME "dhcp.option.ip_address_lease_time" Uint "lease time, seconds";
+        OPTION_DHCP "dhcp.option.dhcp" Uint "DHCP message type";
+        OPTION_DHCP_SERVER_ID "dhcp.option.dhcp_server_id" Ipv4 "server identifier";
+        OPTION_REQUEST_LIST_ITEM "dhcp.option.request_list_item" Uint "option the client asks for";
+        OPTION_DHCP_MAX_MESSAGE_SIZE "dhcp.option.dhcp_max_message_size" Uint "largest message the client takes";
+        OPTION_RENEWAL_TIME_VALUE "dhcp.option.renewal_time_value" Uint "renewal time (T1), seconds";
+        OPTION_REBINDING_TIME_VALUE "dhcp.option.rebinding_time_value" Uint "rebinding time (T2), seconds";
+        OPTION_VENDOR_CLASS_ID "dhcp.option.vendor_class_id" Text "vendor class identifier";
+        OPTION_END "dhcp.option.end" Uint "end of the options";
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dissect::field::Field;
+
+    /// A DHCPDISCOVER from busybox udhcpc, its options cut down.
+    fn discover() -> Vec<u8> {
+        let mut bytes = vec![
+            1, 1, 6, 0, // op request, Ethernet, 6-byte address, no hops
+            0xc2, 0x95, 0x5f, 0x66, // transaction id
+            0, 0, 0x80, 0, // seconds, flags: broadcast
+        ];
+        bytes.extend([0; 16]); // ciaddr yiaddr siaddr giaddr
+        bytes.extend([2, 0, 0, 0, 0x17, 2]); // chaddr
+        bytes.extend([0; 10]); // chaddr padding
+        bytes.extend([0; 64 + 128]); // sname, file
+        bytes.extend(COOKIE);
+        bytes.extend([53, 1, 1]); // message type: discover
+        bytes.extend([55, 3, 1, 3, 6]); // parameter request list
+        bytes.extend([12, 2, b'p', b'c']); // host name
+        bytes.extend([0, 0]); // pad
+        bytes.extend([61, 7, 1, 2, 0, 0, 0, 0x17, 2]); // client id: Ethernet, MAC
+        bytes.extend([255, 0, 0]); // end, padding
+        bytes
+    }
+
+    fn fields(message: &Message<'_>) -> Vec<(&'static str, String)> {
+        let mut seen = Vec::new();
+        let mut sink = |field: Field<'_>| seen.push((field.name, field.value.to_string()));
+        message.fields(&mut Emitter::new(&mut sink, 0, Default::default()));
+        seen
+    }
+
+    fn all(fields: &[(&'static str, String)], name: &str) -> Vec<String> {
+        fields.iter().filter(|(n, _)| *n == name).map(|(_, v)| v.clone()).collect()
+    }
+
+    #[test]
+    fn reads_a_discover_as_tshark_shows_it() {
+        let bytes = discover();
+        let (_, message) = parse(&bytes).expect("a whole message");
+        assert_eq!(message.message_type(), Some(1));
+        let fields = fields(&message);
+        assert_eq!(all(&fields, "dhcp.flags.bc"), ["1"]);
+        assert_eq!(all(&fields, "dhcp.option.type"), ["53", "55", "12", "0", "61", "0"]);
+        assert_eq!(all(&fields, "dhcp.option.length"), ["1", "3", "2", "7"]);
+        assert_eq!(all(&fields, "dhcp.option.request_list_item"), ["1", "3", "6"]);
+        assert_eq!(all(&fields, "dhcp.option.hostname"), ["pc"]);
+        assert_eq!(all(&fields, "dhcp.option.padding"), ["0000", "0000"]);
+        assert_eq!(all(&fields, "dhcp.hw.mac_addr"), ["02:00:00:00:17:02", "02:00:00:00:17:02"]);
+        assert_eq!(all(&fields, "dhcp.option.end"), ["255"]);
+        let mut summary = String::new();
+        message.summary(&mut summary).expect("formatting");
+        assert_eq!(summary, "DHCP Discover - Transaction ID 0xc2955f66");
+    }
+
+    #[test]
+    fn an_option_that_overruns_the_datagram_ends_the_walk() {
+        let mut bytes = discover();
+        let end = bytes.len() - 3;
+        bytes.truncate(end);
+        bytes.extend([50, 4, 10, 0]); // requested address, two bytes short
+        let (_, message) = parse(&bytes).expect("the header is whole");
+        let fields = fields(&message);
+        assert_eq!(all(&fields, "dhcp.option.type"), ["53", "55", "12", "0", "61"]);
+        assert!(all(&fields, "dhcp.option.requested_ip_address").is_empty());
+        assert!(all(&fields, "dhcp.option.end").is_empty());
+    }
+
+    #[test]
+    fn every_truncation_parses_or_reports_the_shortfall() {
+        let bytes = discover();
+        for cut in 0..bytes.len() {
+            match parse(&bytes[..cut]) {
+                Ok((_, message)) => {
+                    assert!(cut >= HEADER_LEN);
+                    assert!(fields(&message).len() >= 15);
+                    let mut summary = String::new();
+                    message.summary(&mut summary).expect("formatting");
+                }
+                Err(error) => assert_eq!(error, Error::truncated(HEADER_LEN - cut), "cut at {cut}"),
+            }
+        }
+    }
+}
