@@ -279,6 +279,14 @@ protocols! {
         fields: [dissect::data::name::FIELDS],
         explanation: "payload that rttscope does not decode",
     }
+    Socks {
+        filter: "socks",
+        column: "Socks",
+        full: "Socks Protocol",
+        layer: Session,
+        fields: [dissect::socks::name::FIELDS],
+        explanation: "asks a proxy to open a connection on the client's behalf, then relays its stream",
+    }
 }
 
 impl Protocol {

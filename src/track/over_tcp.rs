@@ -14,6 +14,7 @@
 //! that is over, or that carries nothing rttscope reads, costs only its slot.
 
 mod holder;
+pub mod proxy;
 
 use std::ops::Range;
 
@@ -65,6 +66,12 @@ pub struct Produced {
     /// HTTP/2 on a port registered for HTTP, which Wireshark reads through its HTTP dissector
     /// (and lists both).
     pub http2_via_http: bool,
+    /// SOCKS handshake messages completed, in the stream arena.
+    pub socks: Vec<proxy::Completed>,
+    /// The segment rides in a proxy's tunnel: the mark Wireshark shows before what it carries.
+    pub tunnel: Option<proxy::Mark>,
+    /// What went wrong in a proxy's handshake.
+    pub proxy_problems: Vec<String>,
 }
 
 /// How many segments with data a connection may carry before rttscope stops looking for a
@@ -75,6 +82,8 @@ enum Protocol {
     Undecided,
     Tls(Box<Session>),
     Http(Box<http::Reader>),
+    /// A SOCKS handshake, until the proxy grants or refuses the tunnel.
+    Socks(Box<proxy::Socks>),
     Other,
 }
 
@@ -107,6 +116,13 @@ struct Application {
     on_http_port: bool,
     /// The connection is in [`Applications`]' queue of those holding buffered state.
     queued: bool,
+    /// An HTTP CONNECT waiting for the proxy's answer.
+    connect: proxy::Connect,
+    /// The proxy's tunnel the stream rides in, once granted.
+    tunnel: Option<proxy::Mark>,
+    /// A SOCKS tunnel whose first relayed byte is still to come, when it takes a stream
+    /// number as Wireshark's SOCKS does.
+    takes_stream_number: bool,
 }
 
 /// What every TCP connection carries (its application side), by `tcp.stream`.
@@ -128,6 +144,8 @@ pub struct Applications {
     opened: std::collections::VecDeque<u32>,
     /// How many connections are open.
     open: usize,
+    /// Stream numbers SOCKS tunnels took since the tracker last asked.
+    stream_numbers_taken: u32,
 }
 
 impl Applications {
@@ -181,6 +199,7 @@ impl Applications {
             let by_port = dispatch.tcp_port(segment.ports);
             let protocol = match by_port {
                 Some(Handoff::Http2) => Protocol::Http(Box::new(http::Reader::new(false, true))),
+                Some(Handoff::Socks) => Protocol::Socks(Box::default()),
                 _ => Protocol::Undecided,
             };
             let remembered = !segment.payload.is_empty() || segment.fin || segment.rst;
@@ -195,11 +214,18 @@ impl Applications {
                 finished: [false; 2],
                 on_http_port: by_port == Some(Handoff::Http),
                 queued: false,
+                connect: proxy::Connect::default(),
+                tunnel: None,
+                takes_stream_number: false,
             }));
             self.opened.push_back(index as u32);
             self.open += 1;
         }
         let Slot::Open(connection) = slot else { return None };
+        if connection.takes_stream_number && !segment.payload.is_empty() {
+            connection.takes_stream_number = false;
+            self.stream_numbers_taken += 1;
+        }
         if matches!(connection.protocol, Protocol::Undecided) && !segment.payload.is_empty() {
             connection.looked_at += 1;
             let found = dispatch::heuristic(dispatch::TCP_HEURISTICS, segment.payload);
@@ -217,6 +243,38 @@ impl Applications {
             _ => {}
         }
         let mut produced = Produced::default();
+        if let Protocol::Socks(socks) = &mut connection.protocol {
+            produced.consumed = !segment.payload.is_empty();
+            let accepted = connection.streams[segment.dir].accept(
+                segment.seq,
+                segment.syn,
+                segment.frame,
+                segment.payload,
+            );
+            produced.duplicate = accepted.duplicate;
+            let mut problems = Vec::new();
+            gap_notes(&accepted.chunks, accepted.overflowed, &mut problems);
+            for chunk in &accepted.chunks {
+                let bytes = match chunk {
+                    Chunk::Segment { start, len } => &segment.payload[*start..start + len],
+                    Chunk::Held { bytes, .. } => bytes.as_slice(),
+                    Chunk::Gap(_) => &[],
+                };
+                socks.feed(segment.dir, bytes, &mut arenas.stream, &mut produced.socks, &mut problems);
+            }
+            produced.proxy_problems = problems;
+            match socks.outcome {
+                proxy::Outcome::Handshake => {}
+                proxy::Outcome::Established => {
+                    connection.tunnel = socks.tunnel.map(proxy::Mark::Socks);
+                    connection.takes_stream_number = true;
+                    connection.protocol = Protocol::Undecided;
+                    connection.looked_at = 0;
+                }
+                proxy::Outcome::Ended => connection.protocol = Protocol::Other,
+            }
+            return Some(produced);
+        }
         // Wireshark's HTTP dissector owns the HTTP ports: bytes there that are not (yet) HTTP
         // are not shown as data either.
         if matches!(connection.protocol, Protocol::Undecided) {
@@ -254,9 +312,27 @@ impl Applications {
                     http.feed(segment.dir, segment.frame, segment.ts_ns, &[], true, &mut arenas.stream);
                 merge(&mut output, more);
             }
+            // A message that only the close completes is shown on the FIN, payload or not.
+            produced.consumed |= !output.messages.is_empty();
             produced.http_pending =
                 if output.pending { output.pending_len.min(segment.payload.len()) } else { 0 };
             produced.http2_via_http = connection.on_http_port;
+            // A CONNECT the proxy grants hands the stream after its answer on, as if it
+            // started the connection; one it refuses ends the reading.
+            for (range, _, _) in &output.messages {
+                let Some(bytes) = arenas.stream.get(range.clone()) else { continue };
+                match connection.connect.message(segment.dir, bytes) {
+                    Some((proxy::Outcome::Established, mark)) => {
+                        connection.tunnel = mark;
+                        connection.protocol = Protocol::Undecided;
+                        connection.looked_at = 0;
+                        connection.on_http_port = false;
+                        break;
+                    }
+                    Some(_) => connection.protocol = Protocol::Other,
+                    None => {}
+                }
+            }
             produced.http.push((Source::Stream, output));
             return Some(produced);
         }
@@ -264,6 +340,9 @@ impl Applications {
             return Some(produced);
         };
         produced.consumed = !segment.payload.is_empty();
+        if produced.consumed {
+            produced.tunnel = connection.tunnel.clone();
+        }
         // Data the peer acknowledged but the capture never held is given up first.
         if let Some(ack) = segment.ack {
             let other = 1 - segment.dir;
@@ -366,6 +445,11 @@ impl Applications {
             produced.http.push((Source::Decrypted, output));
         }
         Some(produced)
+    }
+
+    /// How many stream numbers SOCKS tunnels took since the last call.
+    pub fn take_stream_numbers(&mut self) -> u32 {
+        std::mem::take(&mut self.stream_numbers_taken)
     }
 
     /// The TLS session of a connection, if it carries one.
