@@ -3,7 +3,8 @@
 
 use super::Pending;
 use super::message::Message;
-use super::rounds::Step;
+use super::rounds::{Answers, Side, Step};
+use crate::dissect::socks::Socks;
 use crate::dissect::{Content, Packet};
 use crate::osi::OsiLayer;
 
@@ -16,6 +17,9 @@ impl Pending {
         osi: &mut OsiLayer,
     ) -> Vec<Message> {
         let mut messages = Vec::new();
+        // A proxy's handshake (an HTTP CONNECT and its answer, SOCKS messages) comes before the
+        // TLS handshake: the client's messages are handshake steps, the proxy's answers gate.
+        let mut proxy = false;
         for layer in &packet.layers {
             match &layer.content {
                 Content::Http(http) => {
@@ -23,8 +27,21 @@ impl Pending {
                         let head = message.span.bytes.get(..message.head_len).unwrap_or(&[]);
                         let line = head.split(|byte| *byte == b'\r' || *byte == b'\n').next().unwrap_or(&[]);
                         let start_line = without_version(String::from_utf8_lossy(line).trim_end());
+                        if start_line.starts_with("CONNECT ") {
+                            self.proxy_waiting = true;
+                            proxy = true;
+                        } else if self.proxy_waiting && step.side == Side::Server {
+                            self.proxy_waiting = false;
+                            proxy = true;
+                        }
                         messages.push(Message::Http1 { start_line });
                     }
+                }
+                Content::Socks(socks @ Socks::Message { .. }) => {
+                    let mut start_line = String::from("SOCKS ");
+                    let _ = socks.summary(&mut start_line);
+                    messages.push(Message::Http1 { start_line });
+                    proxy = true;
                 }
                 Content::Http2(http2) => {
                     for frame in http2.frames.iter().filter_map(|frame| frame.headers.as_ref()) {
@@ -42,7 +59,13 @@ impl Pending {
                 _ => {}
             }
         }
-        if !messages.is_empty() {
+        if proxy {
+            *osi = OsiLayer::Session;
+            match step.side {
+                Side::Client => step.handshake = true,
+                Side::Server => step.gating = Some(Answers::Handshake),
+            }
+        } else if !messages.is_empty() {
             *osi = OsiLayer::Application;
             step.application = true;
         }

@@ -197,6 +197,8 @@ struct Pending {
     early_accepted: Option<bool>,
     /// The client sent data before the ServerHello.
     early_sent: bool,
+    /// An HTTP CONNECT waits for the proxy's answer.
+    proxy_waiting: bool,
     server_hello_seen: bool,
     client_opaque_after_hello: u32,
     quic_retry: bool,
