@@ -4,7 +4,8 @@
 use super::Pending;
 use super::message::Message;
 use super::rounds::{Answers, Side, Step};
-use crate::dissect::socks::Socks;
+use super::variant::Proxy;
+use crate::dissect::socks::{self, Socks};
 use crate::dissect::{Content, Packet};
 use crate::osi::OsiLayer;
 
@@ -29,18 +30,36 @@ impl Pending {
                         let start_line = without_version(String::from_utf8_lossy(line).trim_end());
                         if start_line.starts_with("CONNECT ") {
                             self.proxy_waiting = true;
+                            self.proxy = Some(Proxy::HttpConnect);
                             proxy = true;
+                            messages.push(Message::Proxy { label: format!("HTTP {start_line}") });
                         } else if self.proxy_waiting && step.side == Side::Server {
                             self.proxy_waiting = false;
+                            self.proxy_answers += 1;
+                            self.proxy_refused |= !start_line.starts_with('2');
                             proxy = true;
+                            messages.push(Message::Proxy { label: format!("HTTP {start_line}") });
+                        } else {
+                            messages.push(Message::Http1 { start_line });
                         }
-                        messages.push(Message::Http1 { start_line });
                     }
                 }
-                Content::Socks(socks @ Socks::Message { .. }) => {
-                    let mut start_line = String::from("SOCKS ");
-                    let _ = socks.summary(&mut start_line);
-                    messages.push(Message::Http1 { start_line });
+                Content::Socks(socks @ Socks::Message { version, message, .. }) => {
+                    self.proxy_refused |= match *message {
+                        socks::Message::V4Reply { result, .. } => result != socks::code::V4_GRANTED,
+                        socks::Message::V5Reply { reply, .. } => reply != socks::code::V5_SUCCEEDED,
+                        socks::Message::V5AuthReply { status, .. } => status != 0,
+                        socks::Message::V5MethodChoice { method } => method == 0xff,
+                        _ => false,
+                    };
+                    let mut label = String::from("SOCKS");
+                    let _ = socks.summary(&mut label);
+                    let label = label.replacen("SOCKSVersion: ", "SOCKS", 1);
+                    messages.push(Message::Proxy { label });
+                    self.proxy = Some(if *version == 4 { Proxy::Socks4 } else { Proxy::Socks5 });
+                    if step.side == Side::Server {
+                        self.proxy_answers += 1;
+                    }
                     proxy = true;
                 }
                 Content::Http2(http2) => {
