@@ -243,36 +243,8 @@ impl Applications {
             _ => {}
         }
         let mut produced = Produced::default();
-        if let Protocol::Socks(socks) = &mut connection.protocol {
-            produced.consumed = !segment.payload.is_empty();
-            let accepted = connection.streams[segment.dir].accept(
-                segment.seq,
-                segment.syn,
-                segment.frame,
-                segment.payload,
-            );
-            produced.duplicate = accepted.duplicate;
-            let mut problems = Vec::new();
-            gap_notes(&accepted.chunks, accepted.overflowed, &mut problems);
-            for chunk in &accepted.chunks {
-                let bytes = match chunk {
-                    Chunk::Segment { start, len } => &segment.payload[*start..start + len],
-                    Chunk::Held { bytes, .. } => bytes.as_slice(),
-                    Chunk::Gap(_) => &[],
-                };
-                socks.feed(segment.dir, bytes, &mut arenas.stream, &mut produced.socks, &mut problems);
-            }
-            produced.proxy_problems = problems;
-            match socks.outcome {
-                proxy::Outcome::Handshake => {}
-                proxy::Outcome::Established => {
-                    connection.tunnel = socks.tunnel.map(proxy::Mark::Socks);
-                    connection.takes_stream_number = true;
-                    connection.protocol = Protocol::Undecided;
-                    connection.looked_at = 0;
-                }
-                proxy::Outcome::Ended => connection.protocol = Protocol::Other,
-            }
+        if let Protocol::Socks(_) = connection.protocol {
+            proxy::read_socks(connection, segment, &mut arenas.stream, &mut produced);
             return Some(produced);
         }
         // Wireshark's HTTP dissector owns the HTTP ports: bytes there that are not (yet) HTTP
@@ -317,22 +289,7 @@ impl Applications {
             produced.http_pending =
                 if output.pending { output.pending_len.min(segment.payload.len()) } else { 0 };
             produced.http2_via_http = connection.on_http_port;
-            // A CONNECT the proxy grants hands the stream after its answer on, as if it
-            // started the connection; one it refuses ends the reading.
-            for (range, _, _) in &output.messages {
-                let Some(bytes) = arenas.stream.get(range.clone()) else { continue };
-                match connection.connect.message(segment.dir, bytes) {
-                    Some((proxy::Outcome::Established, mark)) => {
-                        connection.tunnel = mark;
-                        connection.protocol = Protocol::Undecided;
-                        connection.looked_at = 0;
-                        connection.on_http_port = false;
-                        break;
-                    }
-                    Some(_) => connection.protocol = Protocol::Other,
-                    None => {}
-                }
-            }
+            proxy::after_http(connection, segment.dir, &output, &arenas.stream);
             produced.http.push((Source::Stream, output));
             return Some(produced);
         }
@@ -559,113 +516,4 @@ fn feeds<'c>(chunks: &'c [Chunk], payload: &'c [u8]) -> Vec<Feed<'c>> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::testing::tls_record as record;
-
-    pub(super) fn segment(dir: usize, seq: u32, ack: Option<u32>, frame: u64, payload: &[u8]) -> Segment<'_> {
-        Segment {
-            stream: 0,
-            dir,
-            seq,
-            syn: false,
-            ack,
-            frame,
-            ts_ns: 0,
-            ports: (50000, 443),
-            fin: false,
-            rst: false,
-            payload,
-        }
-    }
-
-    #[test]
-    fn a_segment_the_capture_missed_is_noted_and_the_records_after_it_are_read() {
-        let keylog = KeyLog::new();
-        let mut connections = Applications::default();
-        let mut arenas = Arenas::default();
-        let alert = record(record::content_type::ALERT, &[1, 0]);
-        // The client's stream: a record, then one the capture missed, then one more.
-        let first = record(record::content_type::HANDSHAKE, &[14, 0, 0, 0]);
-        let produced =
-            connections.segment(&segment(0, 1, None, 1, &first), &keylog, &mut arenas).expect("TLS");
-        assert_eq!(produced.tls.records.len(), 1);
-        let missed = 1 + first.len() as u32;
-        let after = missed + alert.len() as u32;
-        let held =
-            connections.segment(&segment(0, after, None, 3, &alert), &keylog, &mut arenas).expect("TLS");
-        assert!(held.tls.records.is_empty(), "held until the gap is known to be lost");
-        // The server acknowledges everything: the gap was sent, but not captured.
-        let end = after + alert.len() as u32;
-        let produced =
-            connections.segment(&segment(1, 1, Some(end), 4, &[]), &keylog, &mut arenas).expect("TLS");
-        assert_eq!(produced.tls.problems.len(), 1, "{:?}", produced.tls.problems);
-        assert!(produced.tls.problems[0].contains("7 bytes of the stream were not captured"));
-        assert_eq!(produced.tls.records.len(), 1, "the record after the gap is read");
-    }
-
-    #[test]
-    fn a_connection_that_ended_lets_go_of_what_it_held() {
-        let keylog = KeyLog::new();
-        let mut connections = Applications::default();
-        let mut arenas = Arenas::default();
-        let first = record(record::content_type::HANDSHAKE, &[14, 0, 0, 0]);
-        connections.segment(&segment(0, 1, None, 1, &first), &keylog, &mut arenas);
-        // Out-of-order data held, then a reset.
-        connections.segment(&segment(0, 5000, None, 2, &[1; 1000]), &keylog, &mut arenas);
-        let held = |connections: &Applications| match &connections.by_stream[0] {
-            Slot::Open(c) => c.streams.iter().map(Reassembler::held_bytes).sum(),
-            _ => 0,
-        };
-        assert_eq!(held(&connections), 1000);
-        let reset = Segment { rst: true, ..segment(1, 1, None, 3, &[]) };
-        connections.segment(&reset, &keylog, &mut arenas);
-        assert_eq!(held(&connections), 0);
-        assert!(connections.tls(0).is_none());
-        // What still comes is passed through untouched.
-        assert!(connections.segment(&segment(0, 6000, None, 4, &first), &keylog, &mut arenas).is_none());
-    }
-
-    #[test]
-    fn a_port_decoded_as_tls_or_http2_reads_it() {
-        let keylog = KeyLog::new();
-        let dispatch = Dispatch::parse(&["tcp.port==9000,tls"]).expect("a valid entry");
-        let mut connections = Applications::new(dispatch);
-        let mut arenas = Arenas::default();
-        let hello = record(record::content_type::HANDSHAKE, &[1, 0, 0, 0]);
-        let tls = Segment { ports: (50000, 9000), ..segment(0, 1, None, 1, &hello) };
-        let produced = connections.segment(&tls, &keylog, &mut arenas).expect("TLS");
-        assert_eq!(produced.tls.records.len(), 1);
-        // What is not TLS goes through the heuristics, as tshark's TLS refuses it.
-        let plain =
-            Segment { stream: 1, ports: (50001, 9000), ..segment(0, 1, None, 2, b"GET / HTTP/1.1\r\n\r\n") };
-        let produced = connections.segment(&plain, &keylog, &mut arenas).expect("HTTP");
-        assert!(produced.tls.records.is_empty() && produced.consumed);
-        // HTTP/2 from the first byte, preface or not: here a SETTINGS frame's header.
-        let dispatch = Dispatch::parse(&["tcp.port==9000,http2"]).expect("a valid entry");
-        let mut connections = Applications::new(dispatch);
-        let frame = Segment { ports: (50000, 9000), ..segment(0, 1, None, 1, &[0, 0, 0, 4, 0, 0, 0, 0, 0]) };
-        let produced = connections.segment(&frame, &keylog, &mut arenas).expect("HTTP/2");
-        assert!(produced.consumed);
-        assert!(
-            Applications::default().segment(&frame, &keylog, &mut arenas).is_none(),
-            "not without the entry"
-        );
-    }
-
-    #[test]
-    fn a_stream_that_is_not_tls_or_http_is_never_held() {
-        let keylog = KeyLog::new();
-        let mut connections = Applications::default();
-        let mut arenas = Arenas::default();
-        let mut ports = segment(0, 1, None, 1, b"\x00\x01binary protocol");
-        ports.ports = (50000, 9000);
-        for frame in 0..DETECTION_SEGMENTS as u64 + 2 {
-            let produced = connections.segment(&Segment { frame, ..ports }, &keylog, &mut arenas);
-            assert!(produced.is_none(), "nothing to read in a stream of unknown bytes");
-        }
-        // Out-of-order data of an undecided or other stream is not copied anywhere.
-        let ahead = connections.segment(&segment(0, 5000, None, 20, &[7; 100]), &keylog, &mut arenas);
-        assert!(ahead.is_none() && arenas.stream.is_empty());
-    }
-}
+mod tests;

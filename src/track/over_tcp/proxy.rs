@@ -10,8 +10,11 @@
 
 use std::ops::Range;
 
+use super::{Application, Produced, Protocol, Segment, gap_notes};
 use crate::dissect::http1;
 use crate::dissect::socks::{self, Address, Failure, Kind, Message, Tunnel};
+use crate::track::http;
+use crate::track::stream::Chunk;
 
 /// Where a connection's proxy handshake stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -179,6 +182,63 @@ impl Socks {
     /// What the handshake buffers, in bytes.
     pub fn cost(&self) -> usize {
         std::mem::size_of::<Self>() + self.buffers.iter().map(Vec::capacity).sum::<usize>()
+    }
+}
+
+/// Reads a segment of a connection in its SOCKS handshake: the messages it completes, then,
+/// once the proxy answers, the tunnel (the stream goes on as if it started the connection)
+/// or the end of the reading.
+pub(super) fn read_socks(
+    connection: &mut Application,
+    segment: &Segment<'_>,
+    arena: &mut Vec<u8>,
+    produced: &mut Produced,
+) {
+    let Protocol::Socks(socks) = &mut connection.protocol else { return };
+    produced.consumed = !segment.payload.is_empty();
+    let accepted =
+        connection.streams[segment.dir].accept(segment.seq, segment.syn, segment.frame, segment.payload);
+    produced.duplicate = accepted.duplicate;
+    let mut problems = Vec::new();
+    gap_notes(&accepted.chunks, accepted.overflowed, &mut problems);
+    for chunk in &accepted.chunks {
+        let bytes = match chunk {
+            Chunk::Segment { start, len } => segment.payload.get(*start..start + len).unwrap_or(&[]),
+            Chunk::Held { bytes, .. } => bytes.as_slice(),
+            Chunk::Gap(_) => &[],
+        };
+        socks.feed(segment.dir, bytes, arena, &mut produced.socks, &mut problems);
+    }
+    produced.proxy_problems = problems;
+    match socks.outcome {
+        Outcome::Handshake => {}
+        Outcome::Established => {
+            connection.tunnel = socks.tunnel.map(Mark::Socks);
+            connection.takes_stream_number = true;
+            connection.protocol = Protocol::Undecided;
+            connection.looked_at = 0;
+        }
+        Outcome::Ended => connection.protocol = Protocol::Other,
+    }
+}
+
+/// Looks at the HTTP/1.x messages a segment of direction `dir` completed: a CONNECT the
+/// proxy grants hands the stream after its answer on, as if it started the connection; one
+/// it refuses ends the reading.
+pub(super) fn after_http(connection: &mut Application, dir: usize, output: &http::Output, arena: &[u8]) {
+    for (range, _, _) in &output.messages {
+        let Some(bytes) = arena.get(range.clone()) else { continue };
+        match connection.connect.message(dir, bytes) {
+            Some((Outcome::Established, mark)) => {
+                connection.tunnel = mark;
+                connection.protocol = Protocol::Undecided;
+                connection.looked_at = 0;
+                connection.on_http_port = false;
+                return;
+            }
+            Some(_) => connection.protocol = Protocol::Other,
+            None => {}
+        }
     }
 }
 
