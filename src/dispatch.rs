@@ -83,6 +83,7 @@ pub const TCP_PORTS: &[(u16, Protocol)] = &[
     (8080, Protocol::Http),
     (8088, Protocol::Http),
     (11371, Protocol::Http),
+    (1080, Protocol::Socks),
 ];
 
 /// A heuristic: the protocol it names, and its test on the first payload bytes.

@@ -352,6 +352,14 @@ protocols! {
         fields: [dissect::netbios::name::FIELDS],
         explanation: "carries a datagram between NetBIOS names, such as Windows' browser announcements",
     }
+    Socks {
+        filter: "socks",
+        column: "Socks",
+        full: "Socks Protocol",
+        layer: Session,
+        fields: [dissect::socks::name::FIELDS],
+        explanation: "asks a proxy to open a connection on the client's behalf, then relays its stream",
+    }
 }
 
 impl Protocol {

@@ -30,6 +30,9 @@ pub struct Http<'a> {
     /// For a message reassembled from several TCP segments: each segment's frame and how many
     /// of its bytes the message holds.
     pub segments: smallvec::SmallVec<[(u64, usize); 4]>,
+    /// On a segment that rides in an HTTP CONNECT tunnel: where the tunnel goes, which
+    /// Wireshark repeats on each of them.
+    pub proxy_connect: Option<(String, u16)>,
 }
 
 impl<'a> Message<'a> {
@@ -53,6 +56,10 @@ impl<'a> Message<'a> {
 impl Http<'_> {
     pub fn fields(&self, out: &mut Emitter<'_>) {
         super::tcp::reassembly_fields(out, &self.segments);
+        if let Some((host, port)) = &self.proxy_connect {
+            out.computed(http1::name::PROXY_CONNECT_HOST, super::field::Value::Str(host));
+            out.computed(http1::name::PROXY_CONNECT_PORT, super::field::Value::Uint((*port).into()));
+        }
         for message in &self.messages {
             let Some(parsed) = message.parsed() else { continue };
             parsed.fields(&mut out.within(&message.span), &message.context);

@@ -40,6 +40,7 @@ pub mod qpack;
 pub mod quic;
 pub mod quote;
 pub mod sll;
+pub mod socks;
 pub mod tcp;
 pub mod tls;
 pub mod udp;
@@ -191,6 +192,8 @@ contents! {
     Dhcp(dhcp::Message<'a>),
     Dhcpv6(dhcpv6::Message<'a>),
     Nbdgm(netbios::Datagram<'a>),
+    /// A SOCKS handshake message, or the mark on a segment SOCKS relays.
+    Socks(socks::Socks<'a>),
 }
 
 /// What `track` learned about a layer from the frames before it.
@@ -274,10 +277,13 @@ impl<'a> Packet<'a> {
                 Content::Data(_) | Content::TextLines(_) if top.is_some() => {}
                 // TLS inside QUIC does not name the frame: Wireshark's QUIC dissector does.
                 Content::QuicTls(_) => {}
-                // An HTTP message names the frame even when TLS records follow it.
+                // An HTTP message names the frame even when TLS records follow it; the mark
+                // of an HTTP CONNECT tunnel does not.
                 Content::Tls(_)
-                    if top.is_some_and(|top: &Layer<'_>| {
-                        matches!(top.content, Content::Http(_) | Content::Http2(_))
+                    if top.is_some_and(|top: &Layer<'_>| match &top.content {
+                        Content::Http(http) => http.proxy_connect.is_none(),
+                        Content::Http2(_) => true,
+                        _ => false,
                     }) => {}
                 _ => top = Some(layer),
             }

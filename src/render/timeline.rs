@@ -37,6 +37,10 @@ pub fn verdict(connection: &Connection) -> String {
 /// The verdict, without what was left out.
 fn verdict_alone(connection: &Connection) -> String {
     let mut line = variant_words(connection.variant).to_owned();
+    if let Some(proxy) = connection.proxy {
+        line.push(' ');
+        line.push_str(proxy.words());
+    }
     if connection.hello_retry {
         line.push_str(" (with a HelloRetryRequest)");
     }
@@ -48,6 +52,10 @@ fn verdict_alone(connection: &Connection) -> String {
     }
     if connection.joined_mid_stream {
         line.push_str(": joined mid-stream, so its round trips cannot be counted");
+        return line;
+    }
+    if connection.proxy_refused {
+        line.push_str(": the proxy refused the tunnel, so nothing reached the server");
         return line;
     }
     let trips = |n: u32| if n == 1 { "1 round trip".to_owned() } else { format!("{n} round trips") };
@@ -99,7 +107,10 @@ const LADDER_WIDTH: usize = 84;
 /// Writes each connection's diagram and verdict, then the table of all of them.
 pub fn write_text(out: &mut dyn io::Write, connections: &[Connection], scale: Scale) -> io::Result<()> {
     for connection in connections {
-        let mut facts = vec![connection.variant.to_string()];
+        let mut facts = vec![match connection.proxy {
+            Some(_) => format!("{} via proxy", connection.variant),
+            None => connection.variant.to_string(),
+        }];
         if let Some(version) = connection.tls_version {
             facts.push(format!("TLS {version}"));
         }
@@ -233,7 +244,12 @@ pub fn write_table_row(out: &mut dyn io::Write, connection: &Connection, textboo
             ms_cell(connection.response_ms),
             connection.rtt_ms.map_or("-".to_owned(), |rtt| format!("{rtt:.3} ms")),
         )?;
-        let expected = textbook.then(|| crate::timeline::textbook(connection.variant)).flatten();
+        // A proxy's handshake adds its own round trips to the textbook's.
+        let proxy = connection.proxy_rtts.unwrap_or(0);
+        let expected = textbook
+            .then(|| crate::timeline::textbook(connection.variant))
+            .flatten()
+            .map(|(request, response)| (request + proxy, response + proxy));
         match expected {
             Some((request, response)) => {
                 let agrees =

@@ -22,6 +22,8 @@ pub enum Explanation {
     HelloRetryRequest,
     Retry,
     SynAck,
+    ProxyRequest,
+    ProxyAnswer,
     TfoCookieRequest,
     /// A SYN with a Fast Open cookie and data.
     TfoData,
@@ -89,6 +91,15 @@ impl Explanation {
             }
             Self::SynAck => {
                 "the server accepts the connection and acknowledges the SYN: the client may now send (one round trip spent)"
+            }
+            Self::ProxyRequest => {
+                "the client asks the proxy to open a tunnel to the server (HTTP CONNECT, or a SOCKS \
+                 greeting or request): the TLS handshake waits for the answer"
+            }
+            Self::ProxyAnswer => {
+                "the proxy answers: only now may the client go on, so each exchange with the proxy \
+                 costs one round trip before the TLS handshake; once the tunnel is granted, the \
+                 client's next bytes reach the server as if it had connected directly"
             }
             Self::TfoCookieRequest => {
                 "a SYN asking for a Fast Open cookie, so that the next connection can carry data in its SYN"
@@ -194,6 +205,7 @@ impl Message {
             Self::Alert(_) => Explanation::Alert,
             Self::ApplicationData => Explanation::ApplicationData,
             Self::Http1 { .. } => by_side(side, Explanation::HttpRequest, Explanation::HttpResponse),
+            Self::Proxy { .. } => by_side(side, Explanation::ProxyRequest, Explanation::ProxyAnswer),
             Self::Http2Request { .. } | Self::Http2Response { .. } => {
                 by_side(side, Explanation::Http2Request, Explanation::Http2Response)
             }

@@ -3,7 +3,9 @@
 
 use super::Pending;
 use super::message::Message;
-use super::rounds::Step;
+use super::rounds::{Answers, Side, Step};
+use super::variant::Proxy;
+use crate::dissect::socks::{self, Socks};
 use crate::dissect::{Content, Packet};
 use crate::osi::OsiLayer;
 
@@ -16,6 +18,9 @@ impl Pending {
         osi: &mut OsiLayer,
     ) -> Vec<Message> {
         let mut messages = Vec::new();
+        // A proxy's handshake (an HTTP CONNECT and its answer, SOCKS messages) comes before the
+        // TLS handshake: the client's messages are handshake steps, the proxy's answers gate.
+        let mut proxy = false;
         for layer in &packet.layers {
             match &layer.content {
                 Content::Http(http) => {
@@ -23,8 +28,39 @@ impl Pending {
                         let head = message.span.bytes.get(..message.head_len).unwrap_or(&[]);
                         let line = head.split(|byte| *byte == b'\r' || *byte == b'\n').next().unwrap_or(&[]);
                         let start_line = without_version(String::from_utf8_lossy(line).trim_end());
-                        messages.push(Message::Http1 { start_line });
+                        if start_line.starts_with("CONNECT ") {
+                            self.proxy_waiting = true;
+                            self.proxy = Some(Proxy::HttpConnect);
+                            proxy = true;
+                            messages.push(Message::Proxy { label: format!("HTTP {start_line}") });
+                        } else if self.proxy_waiting && step.side == Side::Server {
+                            self.proxy_waiting = false;
+                            self.proxy_answers += 1;
+                            self.proxy_refused |= !start_line.starts_with('2');
+                            proxy = true;
+                            messages.push(Message::Proxy { label: format!("HTTP {start_line}") });
+                        } else {
+                            messages.push(Message::Http1 { start_line });
+                        }
                     }
+                }
+                Content::Socks(socks @ Socks::Message { version, message, .. }) => {
+                    self.proxy_refused |= match *message {
+                        socks::Message::V4Reply { result, .. } => result != socks::code::V4_GRANTED,
+                        socks::Message::V5Reply { reply, .. } => reply != socks::code::V5_SUCCEEDED,
+                        socks::Message::V5AuthReply { status, .. } => status != 0,
+                        socks::Message::V5MethodChoice { method } => method == 0xff,
+                        _ => false,
+                    };
+                    let mut label = String::from("SOCKS");
+                    let _ = socks.summary(&mut label);
+                    let label = label.replacen("SOCKSVersion: ", "SOCKS", 1);
+                    messages.push(Message::Proxy { label });
+                    self.proxy = Some(if *version == 4 { Proxy::Socks4 } else { Proxy::Socks5 });
+                    if step.side == Side::Server {
+                        self.proxy_answers += 1;
+                    }
+                    proxy = true;
                 }
                 Content::Http2(http2) => {
                     for frame in http2.frames.iter().filter_map(|frame| frame.headers.as_ref()) {
@@ -42,7 +78,13 @@ impl Pending {
                 _ => {}
             }
         }
-        if !messages.is_empty() {
+        if proxy {
+            *osi = OsiLayer::Session;
+            match step.side {
+                Side::Client => step.handshake = true,
+                Side::Server => step.gating = Some(Answers::Handshake),
+            }
+        } else if !messages.is_empty() {
             *osi = OsiLayer::Application;
             step.application = true;
         }

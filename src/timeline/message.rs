@@ -42,6 +42,10 @@ pub enum Message {
         application: bool,
         records: u32,
     },
+    /// A message of a proxy's handshake: an HTTP CONNECT or its answer, a SOCKS message.
+    Proxy {
+        label: String,
+    },
     /// An HTTP/1.x message: its start line without the version ("GET /x", "200 OK").
     Http1 {
         start_line: String,
@@ -205,6 +209,7 @@ impl fmt::Display for Message {
                 write!(f, "{what}, {records} record{plural}")
             }
             Self::Http1 { start_line } => write!(f, "HTTP {start_line}"),
+            Self::Proxy { label } => f.write_str(label),
             Self::Http2Request { method, path } => write!(f, "HTTP/2 {method} {path}"),
             Self::Http2Response { status } => write!(f, "HTTP/2 {status}"),
             Self::Quic(packet) => packet.fmt(f),

@@ -29,7 +29,7 @@ use crate::osi::OsiLayer;
 pub use message::{Message, Note};
 use rounds::{Answers, Side, Step};
 pub use vantage::{Timelines, Vantage};
-pub use variant::{EarlyData, Tfo, Transport, Variant};
+pub use variant::{EarlyData, Proxy, Tfo, Transport, Variant};
 
 /// The most events a connection's timeline keeps. A handshake and its first requests take a
 /// few dozen; a connection that goes on for hours would otherwise grow without bound, so what
@@ -146,6 +146,15 @@ pub struct Connection {
     pub retry: bool,
     /// QUIC: the server answered the first Initial with Version Negotiation.
     pub version_negotiation: bool,
+    /// The proxy the connection went through ("tls13 via proxy").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<Proxy>,
+    /// The round trips the proxy's handshake took (its answers that gated the client).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxy_rtts: Option<u32>,
+    /// The proxy refused the tunnel (a CONNECT answered 403 or 407, a SOCKS failure).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub proxy_refused: bool,
     pub joined_mid_stream: bool,
     /// Where the capture saw the connection, which decides what its times mean.
     pub vantage: Vantage,
@@ -197,6 +206,12 @@ struct Pending {
     early_accepted: Option<bool>,
     /// The client sent data before the ServerHello.
     early_sent: bool,
+    /// An HTTP CONNECT waits for the proxy's answer.
+    proxy_waiting: bool,
+    proxy: Option<Proxy>,
+    /// The proxy's answers seen.
+    proxy_answers: u32,
+    proxy_refused: bool,
     server_hello_seen: bool,
     client_opaque_after_hello: u32,
     quic_retry: bool,
@@ -530,6 +545,9 @@ impl Pending {
             hello_retry: self.hello_retry,
             retry: self.quic_retry,
             version_negotiation: self.quic_version_negotiation,
+            proxy: self.proxy,
+            proxy_rtts: self.proxy.map(|_| self.proxy_answers),
+            proxy_refused: self.proxy_refused,
             joined_mid_stream: joined,
             vantage,
             rtt_ms: match (self.syn_ns, self.syn_ack_ns, self.echo_rtt_ns) {

@@ -192,6 +192,44 @@ macro_rules! display_by_name {
 }
 display_by_name!(Transport, Variant, Tfo, EarlyData);
 
+/// The proxy a connection went through, whose own handshake comes before TLS's.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+pub enum Proxy {
+    /// An HTTP proxy, asked with CONNECT.
+    #[serde(rename = "http-connect")]
+    HttpConnect,
+    #[serde(rename = "socks4")]
+    Socks4,
+    #[serde(rename = "socks5")]
+    Socks5,
+}
+
+impl Proxy {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::HttpConnect => "http-connect",
+            Self::Socks4 => "socks4",
+            Self::Socks5 => "socks5",
+        }
+    }
+
+    /// Why the proxy costs round trips, in words.
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::HttpConnect => {
+                "through an HTTP proxy: its CONNECT costs one round trip before the TLS handshake"
+            }
+            Self::Socks4 => {
+                "through a SOCKS4 proxy: its request costs one round trip before the TLS handshake"
+            }
+            Self::Socks5 => {
+                "through a SOCKS5 proxy: its greeting and its request (and a password exchange, if asked) \
+                 each cost one round trip before the TLS handshake"
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,6 +31,7 @@ pub(super) fn application_layers<'a>(
     if matches!(packet.layers.last().map(|layer| &layer.content), Some(Content::Data(_))) {
         packet.layers.truncate(tcp.layer + 1);
     }
+    proxy_layers(packet, tcp, &produced);
     let (stream, decrypted) = (packet.stream, packet.decrypted);
     let span = |loc: &Loc| -> Span<'a> {
         match loc {
@@ -136,6 +137,47 @@ pub(super) fn application_layers<'a>(
     }
 }
 
+/// The SOCKS messages a segment completed, and the mark of a proxy's tunnel on a segment
+/// that rides in one (before what it carries, as Wireshark lists it).
+fn proxy_layers<'a>(packet: &mut Packet<'a>, tcp: &TcpPayload<'a>, produced: &over_tcp::Produced) {
+    for problem in &produced.proxy_problems {
+        packet.problem(Protocol::Socks, problem.clone());
+    }
+    let stream = packet.stream;
+    for completed in &produced.socks {
+        let bytes = stream.get(completed.range.clone()).unwrap_or(&[]);
+        let Ok((_, message)) = crate::dissect::socks::parse(completed.kind, bytes) else { continue };
+        let span = Span::new(bytes, Source::Stream, completed.range.start);
+        let socks = crate::dissect::socks::Socks::Message { version: completed.version, message, span };
+        packet.layers.push(Layer {
+            content: Content::Socks(socks),
+            offset: span.offset,
+            source: span.source,
+            quoted_by: None,
+            annotation: Annotation::None,
+        });
+    }
+    let Some(mark) = &produced.tunnel else { return };
+    let content = match mark {
+        over_tcp::proxy::Mark::Socks(tunnel) => {
+            Content::Socks(crate::dissect::socks::Socks::Tunnel { tunnel: *tunnel, payload: tcp.payload })
+        }
+        over_tcp::proxy::Mark::Connect { host, port } => {
+            Content::Http(Box::new(crate::dissect::http::Http {
+                proxy_connect: Some((host.clone(), *port)),
+                ..Default::default()
+            }))
+        }
+    };
+    packet.layers.push(Layer {
+        content,
+        offset: tcp.payload.offset,
+        source: tcp.payload.source,
+        quoted_by: None,
+        annotation: Annotation::None,
+    });
+}
+
 /// A TLS layer with no record yet: the start of one, at `span`, that a later segment finishes.
 fn push_empty_tls<'a>(packet: &mut Packet<'a>, span: Span<'a>, version: Option<u16>) {
     let tls = Tls { records: Default::default(), version, segments: Default::default() };
@@ -218,7 +260,7 @@ fn http_layers<'a>(
             })
             .collect();
         let segments = if over_tcp { output.segments.clone() } else { Default::default() };
-        let layer = crate::dissect::http::Http { messages, segments };
+        let layer = crate::dissect::http::Http { messages, segments, proxy_connect: None };
         push(packet, Content::Http(Box::new(layer)), first);
         for (text, body) in bodies {
             let header = if text { Content::TextLines(body.bytes) } else { Content::Data(body.bytes) };

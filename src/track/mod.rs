@@ -254,7 +254,12 @@ impl Tracker {
             rst: tcp.rst,
             payload: tcp.payload.bytes,
         };
-        self.over_tcp.segment(&segment, &self.keylog, arenas)
+        let produced = self.over_tcp.segment(&segment, &self.keylog, arenas);
+        // Wireshark's SOCKS takes a TCP conversation of its own for each tunnel it relays.
+        for _ in 0..self.over_tcp.take_stream_numbers() {
+            self.tcp.skip_stream();
+        }
+        produced
     }
 
     /// How many fragmented datagrams are still waiting for fragments.

@@ -14,6 +14,7 @@
 //! that is over, or that carries nothing rttscope reads, costs only its slot.
 
 mod holder;
+pub mod proxy;
 
 use std::ops::Range;
 
@@ -65,6 +66,12 @@ pub struct Produced {
     /// HTTP/2 on a port registered for HTTP, which Wireshark reads through its HTTP dissector
     /// (and lists both).
     pub http2_via_http: bool,
+    /// SOCKS handshake messages completed, in the stream arena.
+    pub socks: Vec<proxy::Completed>,
+    /// The segment rides in a proxy's tunnel: the mark Wireshark shows before what it carries.
+    pub tunnel: Option<proxy::Mark>,
+    /// What went wrong in a proxy's handshake.
+    pub proxy_problems: Vec<String>,
 }
 
 /// How many segments with data a connection may carry before rttscope stops looking for a
@@ -75,6 +82,8 @@ enum Protocol {
     Undecided,
     Tls(Box<Session>),
     Http(Box<http::Reader>),
+    /// A SOCKS handshake, until the proxy grants or refuses the tunnel.
+    Socks(Box<proxy::Socks>),
     Other,
 }
 
@@ -107,6 +116,13 @@ struct Application {
     on_http_port: bool,
     /// The connection is in [`Applications`]' queue of those holding buffered state.
     queued: bool,
+    /// An HTTP CONNECT waiting for the proxy's answer.
+    connect: proxy::Connect,
+    /// The proxy's tunnel the stream rides in, once granted.
+    tunnel: Option<proxy::Mark>,
+    /// A SOCKS tunnel whose first relayed byte is still to come, when it takes a stream
+    /// number as Wireshark's SOCKS does.
+    takes_stream_number: bool,
 }
 
 /// What every TCP connection carries (its application side), by `tcp.stream`.
@@ -128,6 +144,8 @@ pub struct Applications {
     opened: std::collections::VecDeque<u32>,
     /// How many connections are open.
     open: usize,
+    /// Stream numbers SOCKS tunnels took since the tracker last asked.
+    stream_numbers_taken: u32,
 }
 
 impl Applications {
@@ -181,6 +199,7 @@ impl Applications {
             let by_port = dispatch.tcp_port(segment.ports);
             let protocol = match by_port {
                 Some(Handoff::Http2) => Protocol::Http(Box::new(http::Reader::new(false, true))),
+                Some(Handoff::Socks) => Protocol::Socks(Box::default()),
                 _ => Protocol::Undecided,
             };
             let remembered = !segment.payload.is_empty() || segment.fin || segment.rst;
@@ -195,11 +214,18 @@ impl Applications {
                 finished: [false; 2],
                 on_http_port: by_port == Some(Handoff::Http),
                 queued: false,
+                connect: proxy::Connect::default(),
+                tunnel: None,
+                takes_stream_number: false,
             }));
             self.opened.push_back(index as u32);
             self.open += 1;
         }
         let Slot::Open(connection) = slot else { return None };
+        if connection.takes_stream_number && !segment.payload.is_empty() {
+            connection.takes_stream_number = false;
+            self.stream_numbers_taken += 1;
+        }
         if matches!(connection.protocol, Protocol::Undecided) && !segment.payload.is_empty() {
             connection.looked_at += 1;
             let found = dispatch::heuristic(dispatch::TCP_HEURISTICS, segment.payload);
@@ -217,6 +243,10 @@ impl Applications {
             _ => {}
         }
         let mut produced = Produced::default();
+        if let Protocol::Socks(_) = connection.protocol {
+            proxy::read_socks(connection, segment, &mut arenas.stream, &mut produced);
+            return Some(produced);
+        }
         // Wireshark's HTTP dissector owns the HTTP ports: bytes there that are not (yet) HTTP
         // are not shown as data either.
         if matches!(connection.protocol, Protocol::Undecided) {
@@ -254,9 +284,12 @@ impl Applications {
                     http.feed(segment.dir, segment.frame, segment.ts_ns, &[], true, &mut arenas.stream);
                 merge(&mut output, more);
             }
+            // A message that only the close completes is shown on the FIN, payload or not.
+            produced.consumed |= !output.messages.is_empty();
             produced.http_pending =
                 if output.pending { output.pending_len.min(segment.payload.len()) } else { 0 };
             produced.http2_via_http = connection.on_http_port;
+            proxy::after_http(connection, segment.dir, &output, &arenas.stream);
             produced.http.push((Source::Stream, output));
             return Some(produced);
         }
@@ -264,6 +297,9 @@ impl Applications {
             return Some(produced);
         };
         produced.consumed = !segment.payload.is_empty();
+        if produced.consumed {
+            produced.tunnel = connection.tunnel.clone();
+        }
         // Data the peer acknowledged but the capture never held is given up first.
         if let Some(ack) = segment.ack {
             let other = 1 - segment.dir;
@@ -366,6 +402,11 @@ impl Applications {
             produced.http.push((Source::Decrypted, output));
         }
         Some(produced)
+    }
+
+    /// How many stream numbers SOCKS tunnels took since the last call.
+    pub fn take_stream_numbers(&mut self) -> u32 {
+        std::mem::take(&mut self.stream_numbers_taken)
     }
 
     /// The TLS session of a connection, if it carries one.
@@ -475,113 +516,4 @@ fn feeds<'c>(chunks: &'c [Chunk], payload: &'c [u8]) -> Vec<Feed<'c>> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::testing::tls_record as record;
-
-    pub(super) fn segment(dir: usize, seq: u32, ack: Option<u32>, frame: u64, payload: &[u8]) -> Segment<'_> {
-        Segment {
-            stream: 0,
-            dir,
-            seq,
-            syn: false,
-            ack,
-            frame,
-            ts_ns: 0,
-            ports: (50000, 443),
-            fin: false,
-            rst: false,
-            payload,
-        }
-    }
-
-    #[test]
-    fn a_segment_the_capture_missed_is_noted_and_the_records_after_it_are_read() {
-        let keylog = KeyLog::new();
-        let mut connections = Applications::default();
-        let mut arenas = Arenas::default();
-        let alert = record(record::content_type::ALERT, &[1, 0]);
-        // The client's stream: a record, then one the capture missed, then one more.
-        let first = record(record::content_type::HANDSHAKE, &[14, 0, 0, 0]);
-        let produced =
-            connections.segment(&segment(0, 1, None, 1, &first), &keylog, &mut arenas).expect("TLS");
-        assert_eq!(produced.tls.records.len(), 1);
-        let missed = 1 + first.len() as u32;
-        let after = missed + alert.len() as u32;
-        let held =
-            connections.segment(&segment(0, after, None, 3, &alert), &keylog, &mut arenas).expect("TLS");
-        assert!(held.tls.records.is_empty(), "held until the gap is known to be lost");
-        // The server acknowledges everything: the gap was sent, but not captured.
-        let end = after + alert.len() as u32;
-        let produced =
-            connections.segment(&segment(1, 1, Some(end), 4, &[]), &keylog, &mut arenas).expect("TLS");
-        assert_eq!(produced.tls.problems.len(), 1, "{:?}", produced.tls.problems);
-        assert!(produced.tls.problems[0].contains("7 bytes of the stream were not captured"));
-        assert_eq!(produced.tls.records.len(), 1, "the record after the gap is read");
-    }
-
-    #[test]
-    fn a_connection_that_ended_lets_go_of_what_it_held() {
-        let keylog = KeyLog::new();
-        let mut connections = Applications::default();
-        let mut arenas = Arenas::default();
-        let first = record(record::content_type::HANDSHAKE, &[14, 0, 0, 0]);
-        connections.segment(&segment(0, 1, None, 1, &first), &keylog, &mut arenas);
-        // Out-of-order data held, then a reset.
-        connections.segment(&segment(0, 5000, None, 2, &[1; 1000]), &keylog, &mut arenas);
-        let held = |connections: &Applications| match &connections.by_stream[0] {
-            Slot::Open(c) => c.streams.iter().map(Reassembler::held_bytes).sum(),
-            _ => 0,
-        };
-        assert_eq!(held(&connections), 1000);
-        let reset = Segment { rst: true, ..segment(1, 1, None, 3, &[]) };
-        connections.segment(&reset, &keylog, &mut arenas);
-        assert_eq!(held(&connections), 0);
-        assert!(connections.tls(0).is_none());
-        // What still comes is passed through untouched.
-        assert!(connections.segment(&segment(0, 6000, None, 4, &first), &keylog, &mut arenas).is_none());
-    }
-
-    #[test]
-    fn a_port_decoded_as_tls_or_http2_reads_it() {
-        let keylog = KeyLog::new();
-        let dispatch = Dispatch::parse(&["tcp.port==9000,tls"]).expect("a valid entry");
-        let mut connections = Applications::new(dispatch);
-        let mut arenas = Arenas::default();
-        let hello = record(record::content_type::HANDSHAKE, &[1, 0, 0, 0]);
-        let tls = Segment { ports: (50000, 9000), ..segment(0, 1, None, 1, &hello) };
-        let produced = connections.segment(&tls, &keylog, &mut arenas).expect("TLS");
-        assert_eq!(produced.tls.records.len(), 1);
-        // What is not TLS goes through the heuristics, as tshark's TLS refuses it.
-        let plain =
-            Segment { stream: 1, ports: (50001, 9000), ..segment(0, 1, None, 2, b"GET / HTTP/1.1\r\n\r\n") };
-        let produced = connections.segment(&plain, &keylog, &mut arenas).expect("HTTP");
-        assert!(produced.tls.records.is_empty() && produced.consumed);
-        // HTTP/2 from the first byte, preface or not: here a SETTINGS frame's header.
-        let dispatch = Dispatch::parse(&["tcp.port==9000,http2"]).expect("a valid entry");
-        let mut connections = Applications::new(dispatch);
-        let frame = Segment { ports: (50000, 9000), ..segment(0, 1, None, 1, &[0, 0, 0, 4, 0, 0, 0, 0, 0]) };
-        let produced = connections.segment(&frame, &keylog, &mut arenas).expect("HTTP/2");
-        assert!(produced.consumed);
-        assert!(
-            Applications::default().segment(&frame, &keylog, &mut arenas).is_none(),
-            "not without the entry"
-        );
-    }
-
-    #[test]
-    fn a_stream_that_is_not_tls_or_http_is_never_held() {
-        let keylog = KeyLog::new();
-        let mut connections = Applications::default();
-        let mut arenas = Arenas::default();
-        let mut ports = segment(0, 1, None, 1, b"\x00\x01binary protocol");
-        ports.ports = (50000, 9000);
-        for frame in 0..DETECTION_SEGMENTS as u64 + 2 {
-            let produced = connections.segment(&Segment { frame, ..ports }, &keylog, &mut arenas);
-            assert!(produced.is_none(), "nothing to read in a stream of unknown bytes");
-        }
-        // Out-of-order data of an undecided or other stream is not copied anywhere.
-        let ahead = connections.segment(&segment(0, 5000, None, 20, &[7; 100]), &keylog, &mut arenas);
-        assert!(ahead.is_none() && arenas.stream.is_empty());
-    }
-}
+mod tests;

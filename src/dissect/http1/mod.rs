@@ -337,7 +337,8 @@ impl<'a> Message<'a> {
     /// is absolute, else the scheme, the last Host field and the target.
     pub fn full_uri(&self, tls: bool) -> Option<FullUri<'a>> {
         let StartLine::Request { uri, .. } = self.start else { return None };
-        if uri.starts_with(b"http://") || uri.starts_with(b"https://") {
+        // A CONNECT's target is an authority (`host:port`), which tshark takes whole.
+        if uri.starts_with(b"http://") || uri.starts_with(b"https://") || self.method() == Some(b"CONNECT") {
             return Some(FullUri { scheme: None, host: &[], uri });
         }
         let host = self.header("host")?;

@@ -65,4 +65,6 @@ crate::registry::field_table! {
     USER_AGENT "http.user_agent" Text "user-agent";
     WWW_AUTHENTICATE "http.www_authenticate" Text "www-authenticate";
     X_FORWARDED_FOR "http.x_forwarded_for" Text "x-forwarded-for";
+    PROXY_CONNECT_HOST "http.proxy_connect_host" Text "host an HTTP CONNECT tunnel goes to";
+    PROXY_CONNECT_PORT "http.proxy_connect_port" Uint "port an HTTP CONNECT tunnel goes to";
 }

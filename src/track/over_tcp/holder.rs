@@ -31,6 +31,7 @@ impl Application {
         let outer = match &self.protocol {
             Protocol::Tls(session) => session.cost(),
             Protocol::Http(http) => http.cost(),
+            Protocol::Socks(socks) => socks.cost(),
             _ => 0,
         };
         let inner = match &self.inner {

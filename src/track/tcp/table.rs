@@ -23,6 +23,12 @@ impl TcpTable {
         stream
     }
 
+    /// Gives the next new stream number to no conversation, as Wireshark's SOCKS takes one for
+    /// each tunnel it relays.
+    pub fn skip_stream(&mut self) {
+        self.next_stream += 1;
+    }
+
     /// Lets go of a conversation's state.
     pub(super) fn forget(&mut self, stream: u32) -> Option<Box<Conversation>> {
         let conversation = self.states.remove(&stream)?;
