@@ -17,7 +17,7 @@ use std::fmt;
 use crate::dissect::error::Error;
 use crate::dissect::ethernet::EtherType;
 use crate::dissect::ip_protocol::IpProtocol;
-use crate::dissect::{Content, arp, http1, http2, quic, tls};
+use crate::dissect::{Content, arp, dns, http1, http2, quic, tls};
 use crate::osi::Protocol;
 
 /// What an EtherType hands its payload to.
@@ -44,7 +44,13 @@ pub const IP_PROTOCOLS: &[(IpProtocol, Protocol)] = &[
 
 /// UDP ports registered to a protocol rttscope reads: QUIC on 443, as Wireshark registers it
 /// (elsewhere QUIC is found by its heuristic, or by `--decode-as udp.port==N,quic`).
-pub const UDP_PORTS: &[(u16, Protocol)] = &[(443, Protocol::Quic)];
+pub const UDP_PORTS: &[(u16, Protocol)] = &[
+    (443, Protocol::Quic),
+    // issue 17: DNS, mDNS and LLMNR
+    (53, Protocol::Dns),
+    (5353, Protocol::Mdns),
+    (5355, Protocol::Llmnr),
+];
 
 /// TCP ports registered to a protocol: the ports Wireshark gives its HTTP dissector. TLS is
 /// found by its heuristic on any port (and before HTTP on these).
@@ -122,7 +128,13 @@ pub enum Next<'a> {
 /// to one of these, `dissect`'s chain calls its parser and follows its [`Next`]. A protocol
 /// that needs its own walk (IP and its fragments, VLAN tags, the transports) or state across
 /// frames (QUIC, TLS, HTTP) is not here.
-pub const STATELESS: &[(Protocol, Parse)] = &[(Protocol::Arp, arp::dissect)];
+pub const STATELESS: &[(Protocol, Parse)] = &[
+    (Protocol::Arp, arp::dissect),
+    // issue 17: DNS, mDNS and LLMNR
+    (Protocol::Dns, dns::dissect),
+    (Protocol::Mdns, dns::dissect_mdns),
+    (Protocol::Llmnr, dns::dissect_llmnr),
+];
 
 /// The parser of a stateless protocol.
 pub fn stateless(protocol: Protocol) -> Option<Parse> {

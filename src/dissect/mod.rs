@@ -11,6 +11,7 @@ pub mod arp;
 mod chain;
 pub mod checksum;
 pub mod data;
+pub mod dns;
 pub mod error;
 pub mod ethernet;
 pub mod field;
@@ -173,6 +174,8 @@ contents! {
     Http3(Box<http3::Http3<'a>>),
     /// A TCP or UDP header cut short inside an ICMP error's quote.
     Quote(quote::Quote<'a>),
+    /// A DNS, mDNS or LLMNR message.
+    Dns(dns::Message<'a>),
 }
 
 /// What `track` learned about a layer from the frames before it.
@@ -189,6 +192,8 @@ pub enum Annotation {
         request_frame: u64,
         response_ns: i64,
     },
+    /// This DNS message's match with a request in its conversation (`track/dns.rs`).
+    Dns(dns::Matched),
 }
 
 /// The fragments an IP datagram was reassembled from.
