@@ -146,6 +146,14 @@ def unicast_frames():
     ], counts=(1, 0))
     # A query for the root's NS, answered with a REFUSED rcode and nothing else.
     exchange(0x1006, "", 2, [], rcode=5)
+    # A dynamic update (RFC 2136): the zone, no prerequisites, one A record to add; the
+    # response echoes the zone.
+    zone = name("example.test") + struct.pack("!HH", 6, 1)
+    added = rr(name("new.example.test"), 1, 1, 300, bytes([192, 0, 2, 77]))
+    update = header(0x1007, 0x2800, qd=1, ns=1) + zone + added
+    done = header(0x1007, 0xA800, qd=1) + zone
+    frames.append(ethernet(client, server, ipv4_udp(client_ip, server_ip, 41007, 53, update, 64)))
+    frames.append(ethernet(server, client, ipv4_udp(server_ip, client_ip, 53, 41007, done, 64)))
     return frames
 
 

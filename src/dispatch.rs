@@ -67,7 +67,19 @@ pub const TCP_PORTS: &[(u16, Protocol)] = &[
     (8080, Protocol::Http),
     (8088, Protocol::Http),
     (11371, Protocol::Http),
+    // issue 17: DNS over TCP
+    (53, Protocol::Dns),
 ];
+
+/// What TLS on a registered port carries, as Wireshark's `tls.port` table says (issue 17:
+/// DNS over TLS on 853). Elsewhere the decrypted stream goes through [`STREAM_HEURISTICS`].
+pub const TLS_PORTS: &[(u16, Protocol)] = &[(853, Protocol::Dns)];
+
+/// What the decrypted stream of a TLS connection between `ports` carries, by its port.
+pub fn over_tls_port(ports: (u16, u16)) -> Option<Protocol> {
+    let (low, high) = (ports.0.min(ports.1), ports.0.max(ports.1));
+    lookup(TLS_PORTS, low).or_else(|| lookup(TLS_PORTS, high))
+}
 
 /// A heuristic: the protocol it names, and its test on the first payload bytes.
 pub type Heuristic = (Protocol, fn(&[u8]) -> bool);

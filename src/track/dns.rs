@@ -12,10 +12,12 @@ use std::collections::VecDeque;
 use std::mem::size_of;
 
 use rustc_hash::FxHashMap;
+use smallvec::SmallVec;
 
 use super::budget::{self, Holder, Shed};
-use crate::dissect::dns::Matched;
-use crate::dissect::{Annotation, Content, Packet};
+use crate::dissect::dns::{self, Matched, Message};
+use crate::dissect::field::Span;
+use crate::dissect::{Annotation, Content, Layer, Packet};
 use crate::osi::Protocol;
 
 /// How many transactions are remembered.
@@ -101,6 +103,34 @@ impl DnsTable {
     }
 }
 
+/// Where the whole length-prefixed DNS messages of `bytes` are, if it holds nothing else (RFC
+/// 7766 section 8). A message split across segments or records is not reassembled.
+pub fn framed(bytes: &[u8]) -> Option<SmallVec<[(usize, Message<'_>); 2]>> {
+    let mut messages = SmallVec::new();
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        let (after, message) = dns::parse_framed(rest).ok()?;
+        messages.push((bytes.len() - rest.len(), message));
+        rest = after;
+    }
+    (!messages.is_empty()).then_some(messages)
+}
+
+/// Pushes the DNS messages of `span` as layers, if it holds whole messages and nothing else.
+pub(super) fn push_framed<'a>(packet: &mut Packet<'a>, span: Span<'a>) -> bool {
+    let Some(messages) = framed(span.bytes) else { return false };
+    for (offset, message) in messages {
+        packet.layers.push(Layer {
+            content: Content::Dns(message),
+            offset: span.offset + offset,
+            source: span.source,
+            quoted_by: None,
+            annotation: Annotation::None,
+        });
+    }
+    true
+}
+
 impl Holder for DnsTable {
     fn held(&self) -> usize {
         self.order.len() * TRANSACTION_COST
@@ -143,6 +173,21 @@ mod tests {
             table.response(key(0, 0x1234), 10_400),
             Some(Matched::Response { request_frame: 9, time_ns: 400 })
         );
+    }
+
+    #[test]
+    fn a_segment_of_whole_framed_messages_is_read_and_a_partial_one_is_not() {
+        // Two messages, each the bare 12-byte header of a query with no questions.
+        let header = [0x12, 0x34, 0x01, 0x00, 0, 0, 0, 0, 0, 0, 0, 0];
+        let mut segment = vec![0, 12];
+        segment.extend(header);
+        segment.extend([0, 12]);
+        segment.extend(header);
+        let messages = framed(&segment).expect("two whole messages");
+        assert_eq!(messages.iter().map(|(offset, _)| *offset).collect::<Vec<_>>(), [0, 14]);
+        assert_eq!(messages[1].1.id(), 0x1234);
+        assert!(framed(&segment[..20]).is_none(), "the second message is cut");
+        assert!(framed(&[]).is_none(), "no message at all");
     }
 
     #[test]

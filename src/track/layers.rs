@@ -31,6 +31,10 @@ pub(super) fn application_layers<'a>(
     if matches!(packet.layers.last().map(|layer| &layer.content), Some(Content::Data(_))) {
         packet.layers.truncate(tcp.layer + 1);
     }
+    let produced_dns = produced.dns;
+    if produced_dns && produced.tls.records.is_empty() && super::dns::push_framed(packet, tcp.payload) {
+        return;
+    }
     let (stream, decrypted) = (packet.stream, packet.decrypted);
     let span = |loc: &Loc| -> Span<'a> {
         match loc {
@@ -60,6 +64,9 @@ pub(super) fn application_layers<'a>(
             annotation: Annotation::None,
         });
         for plaintext in data.drain(..) {
+            if produced_dns && super::dns::push_framed(packet, plaintext) {
+                continue;
+            }
             packet.layers.push(Layer {
                 content: Content::Data(plaintext.bytes),
                 offset: plaintext.offset,

@@ -65,6 +65,9 @@ pub struct Produced {
     /// HTTP/2 on a port registered for HTTP, which Wireshark reads through its HTTP dissector
     /// (and lists both).
     pub http2_via_http: bool,
+    /// The connection carries DNS (on TCP port 53, or inside TLS on 853): the segment's
+    /// payload, or its decrypted data, is read as length-prefixed DNS messages.
+    pub dns: bool,
 }
 
 /// How many segments with data a connection may carry before rttscope stops looking for a
@@ -75,6 +78,8 @@ enum Protocol {
     Undecided,
     Tls(Box<Session>),
     Http(Box<http::Reader>),
+    /// DNS on its TCP port: each segment holding whole messages is read on its own.
+    Dns,
     Other,
 }
 
@@ -82,6 +87,8 @@ enum Protocol {
 enum Inner {
     Undecided,
     Http(Box<http::Reader>),
+    /// DNS over TLS (port 853): each record's plaintext holding whole messages is read.
+    Dns,
     Other,
 }
 
@@ -181,6 +188,7 @@ impl Applications {
             let by_port = dispatch.tcp_port(segment.ports);
             let protocol = match by_port {
                 Some(Handoff::Http2) => Protocol::Http(Box::new(http::Reader::new(false, true))),
+                Some(Handoff::Dns) => Protocol::Dns,
                 _ => Protocol::Undecided,
             };
             let remembered = !segment.payload.is_empty() || segment.fin || segment.rst;
@@ -217,6 +225,11 @@ impl Applications {
             _ => {}
         }
         let mut produced = Produced::default();
+        if let Protocol::Dns = connection.protocol {
+            produced.dns = true;
+            produced.consumed = super::dns::framed(segment.payload).is_some();
+            return Some(produced);
+        }
         // Wireshark's HTTP dissector owns the HTTP ports: bytes there that are not (yet) HTTP
         // are not shown as data either.
         if matches!(connection.protocol, Protocol::Undecided) {
@@ -302,6 +315,8 @@ impl Applications {
             produced.tls.only_begins_record = output.only_begins_record;
         }
         produced.version = session.version;
+        let dns_over_tls = dispatch::over_tls_port(segment.ports) == Some(Handoff::Dns);
+        produced.dns = dns_over_tls;
         let alpn_h2 = session.alpn.as_deref() == Some(b"h2".as_slice());
         let records: Vec<(usize, Range<usize>)> = produced
             .tls
@@ -328,6 +343,7 @@ impl Applications {
                     Some(Handoff::Http2) => Inner::Http(Box::new(http::Reader::new(true, true))),
                     Some(Handoff::Http) => Inner::Http(Box::new(http::Reader::new(true, alpn_h2))),
                     _ if alpn_h2 => Inner::Http(Box::new(http::Reader::new(true, true))),
+                    _ if dns_over_tls => Inner::Dns,
                     _ => Inner::Other,
                 };
             }

@@ -442,9 +442,9 @@ pub mod name {
         SVCB_IPV6HINT_IP "dns.svcb.svcparam.ipv6hint.ip" Ipv6 "SvcParam IPv6 hint";
         DATA "dns.data" Bytes "record data of a type not decoded";
         UNDECODED_TYPE "dns.undecoded.type" Present "a record type not decoded";
-        RESPONSE_TO "dns.response_to" Uint @Session "the request this response answers (frame)";
-        TIME "dns.time" Time @Session "time since the request";
-        UNSOLICITED "dns.unsolicited" Bool @Session "a response no request asked for";
+        RESPONSE_TO "dns.response_to" Uint "the request this response answers (frame)";
+        TIME "dns.time" Time "time since the request";
+        UNSOLICITED "dns.unsolicited" Bool "a response no request asked for";
     }
 }
 
