@@ -39,7 +39,7 @@
 #     (by pid) before the namespace is deleted.
 set -euo pipefail
 
-DEPS="iproute2 iputils-ping traceroute socat nftables tcpdump tshark ethtool curl python3 python3-venv procps coreutils openssl nghttp2-server nghttp2-client"
+DEPS="iproute2 iputils-ping traceroute socat nftables tcpdump tshark ethtool curl python3 python3-venv procps coreutils openssl nghttp2-server nghttp2-client unbound bind9-dnsutils knot-dnsutils"
 # the QUIC peer's library, exactly this version (PyPI)
 PIP="aioquic==1.7.2"
 
@@ -68,6 +68,9 @@ for part in lib link tcp pcapng tls quic manifest checks readme; do
     # shellcheck source=/dev/null
     source "$INTEROP/$part.sh"
 done
+# issue 17's families, one line each
+# shellcheck source=/dev/null
+source "$INTEROP/dns.sh"
 
 [[ $(id -u) -eq 0 ]] || die "needs root (network namespaces, captures): sudo $0 ${1:-}"
 for tool in ip tcpdump dumpcap tshark capinfos ping traceroute socat nft ethtool curl python3 timeout openssl nghttpd nghttp; do
