@@ -18,7 +18,7 @@ use crate::dissect::error::Error;
 use crate::dissect::ethernet::EtherType;
 use crate::dissect::ip_protocol::IpProtocol;
 use crate::dissect::{
-    Content, arp, dhcp, dhcpv6, geneve, gre, http1, http2, mpls, netbios, ntp, quic, tls, vxlan,
+    Content, arp, dhcp, dhcpv6, dns, geneve, gre, http1, http2, mpls, netbios, ntp, quic, tls, vxlan,
 };
 use crate::osi::Protocol;
 
@@ -66,6 +66,10 @@ pub const UDP_PORTS: &[(u16, Protocol)] = &[
     (546, Protocol::Dhcpv6),
     (547, Protocol::Dhcpv6),
     (138, Protocol::Nbdgm),
+    // issue 17: DNS, mDNS and LLMNR
+    (53, Protocol::Dns),
+    (5353, Protocol::Mdns),
+    (5355, Protocol::Llmnr),
 ];
 
 /// TCP ports registered to a protocol: the ports Wireshark gives its HTTP dissector. TLS is
@@ -84,7 +88,19 @@ pub const TCP_PORTS: &[(u16, Protocol)] = &[
     (8088, Protocol::Http),
     (11371, Protocol::Http),
     (1080, Protocol::Socks),
+    // issue 17: DNS over TCP
+    (53, Protocol::Dns),
 ];
+
+/// What TLS on a registered port carries, as Wireshark's `tls.port` table says (issue 17:
+/// DNS over TLS on 853). Elsewhere the decrypted stream goes through [`STREAM_HEURISTICS`].
+pub const TLS_PORTS: &[(u16, Protocol)] = &[(853, Protocol::Dns)];
+
+/// What the decrypted stream of a TLS connection between `ports` carries, by its port.
+pub fn over_tls_port(ports: (u16, u16)) -> Option<Protocol> {
+    let (low, high) = (ports.0.min(ports.1), ports.0.max(ports.1));
+    lookup(TLS_PORTS, low).or_else(|| lookup(TLS_PORTS, high))
+}
 
 /// A heuristic: the protocol it names, and its test on the first payload bytes.
 pub type Heuristic = (Protocol, fn(&[u8]) -> bool);
@@ -165,6 +181,10 @@ pub const STATELESS: &[(Protocol, Parse)] = &[
     (Protocol::Dhcp, dhcp::dissect),
     (Protocol::Dhcpv6, dhcpv6::dissect),
     (Protocol::Nbdgm, netbios::dissect),
+    // issue 17: DNS, mDNS and LLMNR
+    (Protocol::Dns, dns::dissect),
+    (Protocol::Mdns, dns::dissect_mdns),
+    (Protocol::Llmnr, dns::dissect_llmnr),
 ];
 
 /// The parser of a stateless protocol.

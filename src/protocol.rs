@@ -360,6 +360,30 @@ protocols! {
         fields: [dissect::socks::name::FIELDS],
         explanation: "asks a proxy to open a connection on the client's behalf, then relays its stream",
     }
+    Dns {
+        filter: "dns",
+        column: "DNS",
+        full: "Domain Name System",
+        layer: Application,
+        fields: [dissect::dns::name::FIELDS],
+        explanation: "asks for the records of a name (its addresses, mail servers, aliases) and answers",
+    }
+    Mdns {
+        filter: "mdns",
+        column: "MDNS",
+        full: "Multicast Domain Name System",
+        layer: Application,
+        fields: [],
+        explanation: "DNS on the local link without a server: each host answers for its own names (.local)",
+    }
+    Llmnr {
+        filter: "llmnr",
+        column: "LLMNR",
+        full: "Link-local Multicast Name Resolution",
+        layer: Application,
+        fields: [],
+        explanation: "Windows' DNS on the local link: a multicast question that the named host answers",
+    }
 }
 
 impl Protocol {

@@ -13,6 +13,7 @@ pub mod checksum;
 pub mod data;
 pub mod dhcp;
 pub mod dhcpv6;
+pub mod dns;
 pub mod error;
 pub mod erspan;
 pub mod ethernet;
@@ -194,6 +195,8 @@ contents! {
     Nbdgm(netbios::Datagram<'a>),
     /// A SOCKS handshake message, or the mark on a segment SOCKS relays.
     Socks(socks::Socks<'a>),
+    /// A DNS, mDNS or LLMNR message.
+    Dns(dns::Message<'a>),
 }
 
 /// What `track` learned about a layer from the frames before it.
@@ -210,6 +213,8 @@ pub enum Annotation {
         request_frame: u64,
         response_ns: i64,
     },
+    /// This DNS message's match with a request in its conversation (`track/dns.rs`).
+    Dns(dns::Matched),
 }
 
 /// The fragments an IP datagram was reassembled from.

@@ -32,6 +32,10 @@ pub(super) fn application_layers<'a>(
         packet.layers.truncate(tcp.layer + 1);
     }
     proxy_layers(packet, tcp, &produced);
+    let produced_dns = produced.dns;
+    if produced_dns && produced.tls.records.is_empty() && super::dns::push_framed(packet, tcp.payload) {
+        return;
+    }
     let (stream, decrypted) = (packet.stream, packet.decrypted);
     let span = |loc: &Loc| -> Span<'a> {
         match loc {
@@ -61,6 +65,9 @@ pub(super) fn application_layers<'a>(
             annotation: Annotation::None,
         });
         for plaintext in data.drain(..) {
+            if produced_dns && super::dns::push_framed(packet, plaintext) {
+                continue;
+            }
             packet.layers.push(Layer {
                 content: Content::Data(plaintext.bytes),
                 offset: plaintext.offset,

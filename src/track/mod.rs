@@ -9,6 +9,7 @@
 pub mod budget;
 pub mod conversation;
 pub mod defrag;
+pub mod dns;
 pub mod echo;
 pub mod http;
 pub mod keylog;
@@ -63,6 +64,8 @@ pub struct Tracker {
     echo: echo::EchoTable,
     over_tcp: over_tcp::Applications,
     quic: quic::QuicTable,
+    /// DNS requests waiting for their responses (issue 17).
+    dns: dns::DnsTable,
     keylog: KeyLog,
     /// What each UDP and TCP payload is handed to.
     dispatch: Dispatch,
@@ -111,8 +114,16 @@ impl Tracker {
     }
 
     /// Every table that grows with the input.
-    fn holders(&mut self) -> [&mut dyn Holder; 6] {
-        [&mut self.defrag, &mut self.tcp, &mut self.udp, &mut self.echo, &mut self.over_tcp, &mut self.quic]
+    fn holders(&mut self) -> [&mut dyn Holder; 7] {
+        [
+            &mut self.defrag,
+            &mut self.tcp,
+            &mut self.udp,
+            &mut self.echo,
+            &mut self.over_tcp,
+            &mut self.quic,
+            &mut self.dns,
+        ]
     }
 
     /// Brings the holders back within the limit: while over it, the one holding most gives up
@@ -213,6 +224,7 @@ impl Tracker {
                 _ => {}
             }
         }
+        self.dns.handle_packet(&mut packet, frame.number, frame.ts_ns);
         self.keep_within_budget(&mut packet);
         if self.keylog.is_followed() {
             for (protocol, _) in keylog::hellos_without_secrets(&packet, &self.keylog) {

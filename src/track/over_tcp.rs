@@ -72,6 +72,9 @@ pub struct Produced {
     pub tunnel: Option<proxy::Mark>,
     /// What went wrong in a proxy's handshake.
     pub proxy_problems: Vec<String>,
+    /// The connection carries DNS (on TCP port 53, or inside TLS on 853): the segment's
+    /// payload, or its decrypted data, is read as length-prefixed DNS messages.
+    pub dns: bool,
 }
 
 /// How many segments with data a connection may carry before rttscope stops looking for a
@@ -84,6 +87,8 @@ enum Protocol {
     Http(Box<http::Reader>),
     /// A SOCKS handshake, until the proxy grants or refuses the tunnel.
     Socks(Box<proxy::Socks>),
+    /// DNS on its TCP port: each segment holding whole messages is read on its own.
+    Dns,
     Other,
 }
 
@@ -91,6 +96,8 @@ enum Protocol {
 enum Inner {
     Undecided,
     Http(Box<http::Reader>),
+    /// DNS over TLS (port 853): each record's plaintext holding whole messages is read.
+    Dns,
     Other,
 }
 
@@ -200,6 +207,7 @@ impl Applications {
             let protocol = match by_port {
                 Some(Handoff::Http2) => Protocol::Http(Box::new(http::Reader::new(false, true))),
                 Some(Handoff::Socks) => Protocol::Socks(Box::default()),
+                Some(Handoff::Dns) => Protocol::Dns,
                 _ => Protocol::Undecided,
             };
             let remembered = !segment.payload.is_empty() || segment.fin || segment.rst;
@@ -245,6 +253,11 @@ impl Applications {
         let mut produced = Produced::default();
         if let Protocol::Socks(_) = connection.protocol {
             proxy::read_socks(connection, segment, &mut arenas.stream, &mut produced);
+            return Some(produced);
+        }
+        if let Protocol::Dns = connection.protocol {
+            produced.dns = true;
+            produced.consumed = super::dns::framed(segment.payload).is_some();
             return Some(produced);
         }
         // Wireshark's HTTP dissector owns the HTTP ports: bytes there that are not (yet) HTTP
@@ -338,6 +351,8 @@ impl Applications {
             produced.tls.only_begins_record = output.only_begins_record;
         }
         produced.version = session.version;
+        let dns_over_tls = dispatch::over_tls_port(segment.ports) == Some(Handoff::Dns);
+        produced.dns = dns_over_tls;
         let alpn_h2 = session.alpn.as_deref() == Some(b"h2".as_slice());
         let records: Vec<(usize, Range<usize>)> = produced
             .tls
@@ -364,6 +379,7 @@ impl Applications {
                     Some(Handoff::Http2) => Inner::Http(Box::new(http::Reader::new(true, true))),
                     Some(Handoff::Http) => Inner::Http(Box::new(http::Reader::new(true, alpn_h2))),
                     _ if alpn_h2 => Inner::Http(Box::new(http::Reader::new(true, true))),
+                    _ if dns_over_tls => Inner::Dns,
                     _ => Inner::Other,
                 };
             }

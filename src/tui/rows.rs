@@ -122,12 +122,13 @@ mod tests {
     use crate::capture::LinkType;
     use crate::dissect::dissect;
 
-    /// Ethernet, IPv4 and UDP from 10.0.0.1:53 to 10.0.0.2:5353, with two payload bytes.
+    /// Ethernet, IPv4 and UDP from 10.0.0.1:9000 to 10.0.0.2:9001 (ports no protocol claims),
+    /// with two payload bytes.
     const UDP: [u8; 48] = [
         0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 1, 0x08, 0x00, // Ethernet: dst, src, IPv4
         0x45, 0, 0, 30, 0, 1, 0, 0, 64, 17, 0, 0, // IPv4: length 30, TTL 64, UDP
         10, 0, 0, 1, 10, 0, 0, 2, // addresses
-        0, 53, 0x14, 0xe9, 0, 10, 0, 0, // UDP: ports 53 → 5353, length 10
+        0x23, 0x28, 0x23, 0x29, 0, 10, 0, 0, // UDP: ports 9000 → 9001, length 10
         0xab, 0xcd, 0, 0, 0, 0, // payload, then Ethernet padding
     ];
 
@@ -146,7 +147,7 @@ mod tests {
         let row = rows.get(1).expect("second row");
         assert_eq!((row.number, row.source, row.destination), (2, "10.0.0.1", "10.0.0.2"));
         assert_eq!((row.protocol, row.orig_len, row.osi), ("UDP", 48, OsiLayer::Transport));
-        assert!(row.info.starts_with("53 → 5353"), "{}", row.info);
+        assert!(row.info.starts_with("9000 → 9001"), "{}", row.info);
         assert_eq!(rows.get(0).map(|row| row.source), Some("10.0.0.1"));
         assert_eq!(rows.get(2), None);
     }

@@ -1,0 +1,98 @@
+# scripts/interop/dns.sh -- recorders of the DNS interop captures. Sourced by
+# scripts/record-interop.sh; each rec_* function makes the captures
+# scripts/interop/manifest.tsv names it for, in $STAGE.
+#
+# The server is unbound in the server namespace of a client/server veth pair
+# (10.0.53.1 / fd00:53::1 the client, 10.0.53.2 / fd00:53::2 the server),
+# authoritative for the local zone example.test (every record type the
+# captures show is in its local-data), recursion to nowhere. The clients are
+# dig (BIND) and kdig (Knot): UDP, TCP, EDNS and none, an NXDOMAIN, and DNS
+# over TLS on port 853 with kdig's GnuTLS key log (SSLKEYLOGFILE).
+# mDNS and LLMNR need a multicast responder (avahi, systemd-resolved) too heavy
+# for these namespaces: scripts/make-dns-fixtures.py crafts them instead.
+
+# dns_unbound_conf FILE PKI: unbound's configuration, in FILE
+dns_unbound_conf() {
+    local pki=$2
+    cat >"$1" <<CONF
+server:
+    interface: 10.0.53.2
+    interface: fd00:53::2
+    interface: 10.0.53.2@853
+    tls-port: 853
+    tls-service-key: "$pki/leaf.key"
+    tls-service-pem: "$pki/leaf.pem"
+    port: 53
+    do-daemonize: no
+    username: ""
+    chroot: ""
+    directory: ""
+    pidfile: ""
+    use-syslog: no
+    logfile: ""
+    access-control: 10.0.53.0/24 allow
+    access-control: fd00:53::/64 allow
+    module-config: "iterator"
+    qname-minimisation: no
+    local-zone: "example.test." static
+    local-data: "example.test. 3600 IN SOA ns1.example.test. hostmaster.example.test. 2026120501 7200 3600 1209600 300"
+    local-data: "example.test. 3600 IN NS ns1.example.test."
+    local-data: "ns1.example.test. 3600 IN A 10.0.53.2"
+    local-data: "example.test. 300 IN MX 10 mail.example.test."
+    local-data: 'example.test. 300 IN TXT "v=spf1 -all" "rttscope interop"'
+    local-data: "example.test. 300 IN HTTPS 1 . alpn=h2,h3 port=443 ipv4hint=10.0.53.2 ipv6hint=fd00:53::2"
+    local-data: "www.example.test. 300 IN A 10.0.53.2"
+    local-data: "www.example.test. 300 IN AAAA fd00:53::2"
+    local-data: "alias.example.test. 300 IN CNAME www.example.test."
+    local-data: "_https._tcp.example.test. 300 IN SRV 0 5 443 www.example.test."
+    local-data: "mail.example.test. 300 IN A 10.0.53.25"
+CONF
+}
+
+# unbound on the server, waiting until it answers on UDP, TCP and TLS; its pid
+# is left in SRV_PID
+dns_unbound() {
+    local s=$1 pki=$2 conf=$WORK/unbound.conf
+    dns_unbound_conf "$conf" "$pki"
+    bg "$s" unbound unbound -d -c "$conf"
+    SRV_PID=$BG_PID
+    wait_listen "$s" udp 53
+    wait_listen "$s" tcp 53
+    wait_listen "$s" tcp 853
+}
+
+# 53: dig and kdig against unbound: UDP (EDNS, without EDNS, IPv6), TCP, and
+# DNS over TLS
+rec_dns() {
+    local c=$NSP-c53 s=$NSP-s53 p pki=$WORK/pki2048 keys=$STAGE/dns-tls-unbound.keys
+    local dig=(dig +nocookie +tries=1 +time=3 @10.0.53.2)
+    make_pki "$pki" 2048
+    tls_pair "$c" "$s" 53
+    dns_unbound "$s" "$pki"
+    log "dns-unbound.pcap"
+    cap_start "$c" "$STAGE/dns-unbound.pcap" -i veth0; p=$CAP_PID
+    run ip netns exec "$c" "${dig[@]}" www.example.test A
+    run ip netns exec "$c" "${dig[@]}" www.example.test AAAA
+    run ip netns exec "$c" "${dig[@]}" alias.example.test A
+    run ip netns exec "$c" "${dig[@]}" example.test MX
+    run ip netns exec "$c" "${dig[@]}" example.test TXT
+    run ip netns exec "$c" "${dig[@]}" _https._tcp.example.test SRV
+    run ip netns exec "$c" "${dig[@]}" example.test SOA
+    run ip netns exec "$c" "${dig[@]}" example.test NS
+    run ip netns exec "$c" "${dig[@]}" example.test HTTPS
+    run ip netns exec "$c" "${dig[@]}" nothing.example.test A
+    run ip netns exec "$c" "${dig[@]}" +noedns www.example.test A
+    run ip netns exec "$c" dig +nocookie +tries=1 +time=3 @fd00:53::2 www.example.test AAAA
+    run ip netns exec "$c" "${dig[@]}" +tcp www.example.test A
+    run ip netns exec "$c" kdig +tcp @10.0.53.2 example.test MX
+    cap_stop $p
+    log "dns-tls-unbound.pcap"
+    : >"$keys"
+    cap_start "$c" "$STAGE/dns-tls-unbound.pcap" -i veth0; p=$CAP_PID
+    run ip netns exec "$c" env SSLKEYLOGFILE="$keys" kdig +tls +tls-ca="$pki/ca.pem" +tls-hostname=server.test \
+        @10.0.53.2 www.example.test A
+    run ip netns exec "$c" env SSLKEYLOGFILE="$keys" kdig +tls +tls-ca="$pki/ca.pem" +tls-hostname=server.test \
+        @10.0.53.2 example.test HTTPS
+    cap_stop $p
+    stop "$SRV_PID"
+}
