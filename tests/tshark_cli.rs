@@ -6,8 +6,7 @@
 //! alike.
 //!
 //! Not compared, and why: fields tshark nests under subtrees rttscope does not keep are
-//! compared by name wherever they sit; `frame.protocols` where tshark names X.509 parts of a
-//! certificate; HTTP/2 (tshark makes a layer of every frame, rttscope one of every record);
+//! compared by name wherever they sit; HTTP/2 (tshark makes a layer of every frame, rttscope one of every record);
 //! QUIC (tshark nests its TLS and frames in subtrees with names of their own); `-x` of
 //! decrypted or decompressed bytes (tshark shows every TLS record and HPACK block as a source).
 
@@ -294,11 +293,7 @@ fn compare_layers_as(ours: &Node, theirs: &Node, what: &str, differences: &mut V
                 theirs.sort();
             }
             let presence = values.iter().all(|value| value.is_empty() || value == "null");
-            let certificate_parts = field.ends_with("frame_protocols") || field == "frame.protocols";
-            if values == theirs
-                || (presence && their_subtrees.contains(&field))
-                || (certificate_parts && theirs.iter().any(|value| value.contains(":x509")))
-            {
+            if values == theirs || (presence && their_subtrees.contains(&field)) {
                 continue;
             }
             differences.push(format!("{what}: {name} {field} {values:?} against tshark's {theirs:?}"));
@@ -439,12 +434,7 @@ fn the_tree_titles_each_layer_and_labels_fields_as_tshark() {
             for line in our.iter().filter(|line| line.starts_with(' ')).map(|line| line.trim()) {
                 if TREE_FIELDS.iter().any(|label| line.starts_with(&format!("{label}:"))) {
                     compared += 1;
-                    // tshark names the X.509 parts of a certificate among the protocols.
-                    let certificate = line.starts_with("[Protocols in frame")
-                        && their_lines
-                            .iter()
-                            .any(|their| their.starts_with("[Protocols in frame") && their.contains(":x509"));
-                    if !their_lines.contains(&line) && !certificate {
+                    if !their_lines.contains(&line) {
                         differences
                             .push(format!("{name} packet {}: {line:?} not in tshark's tree", index + 1));
                     }

@@ -335,6 +335,13 @@ impl<'a> Packet<'a> {
                         push(extension.protocol_name())?;
                     }
                 }
+                Content::Tls(tls) => {
+                    let messages = tls.records.iter().flat_map(|record| &record.messages);
+                    certificate_protocols(messages.map(|message| message.bytes), &mut push)?;
+                }
+                Content::QuicTls(crypto) => {
+                    certificate_protocols(crypto.messages.iter().map(|message| message.bytes), &mut push)?;
+                }
                 _ => {}
             }
         }
@@ -399,4 +406,18 @@ pub fn ip_protocol_name(protocol: u8) -> &'static str {
         132 => "SCTP",
         _ => "Unknown",
     }
+}
+
+/// What the certificates of the Certificate messages among `messages` add to `frame.protocols`
+/// (see [`tls::cert::protocols`]).
+fn certificate_protocols<'m>(
+    messages: impl Iterator<Item = &'m [u8]>,
+    push: &mut dyn FnMut(&'static str) -> fmt::Result,
+) -> fmt::Result {
+    for message in messages.filter(|message| message.first() == Some(&tls::handshake::kind::CERTIFICATE)) {
+        for der in tls::handshake::certificates(message) {
+            tls::cert::protocols(der, push)?;
+        }
+    }
+    Ok(())
 }

@@ -13,8 +13,8 @@
 //!   ending in `data`), and the fields that depend on application decoding (`data.*`,
 //!   `tcp.segment_data`) and the two columns are not compared;
 //! - tshark's X.509 dissector adds a protocol name to `frame.protocols` for each certificate
-//!   attribute and extension it decodes (`x509sat`, `x509ce`, ...); rttscope summarises the
-//!   certificates in its TLS layer instead, so those names are left out of the comparison.
+//!   attribute and extension it decodes (`x509sat`, `x509ce`, `pkcs-1`); rttscope lists the same
+//!   names (`tls::cert::protocols`), and they are compared like any other.
 //!
 //! One tshark misreading is accepted and counted, never silently: without keys, tshark takes a
 //! TLS 1.2 encrypted Finished for plaintext when its ChangeCipherSpec is in the same frame, the
@@ -207,22 +207,22 @@ fn run_fields(
 
 /// The part of a `frame.protocols` list rttscope is expected to reproduce.
 fn known_prefix(protocols: &str) -> (String, bool) {
-    let names: Vec<&str> = protocols.split(':').filter(|name| !certificate_part(name)).collect();
-    let known = names.iter().take_while(|name| is_known(name)).count();
+    let names: Vec<&str> = protocols.split(':').filter(|name| !name.is_empty()).collect();
+    let known = names.iter().take_while(|name| is_known(name) || certificate_part(name)).count();
     (names[..known].join(":"), known < names.len())
 }
 
 /// The protocols tshark lists for the inside of a certificate (X.509 and PKCS #1 ASN.1
-/// modules): part of TLS's Certificate message, not protocols above it.
+/// modules): part of TLS's Certificate message, which rttscope lists too.
 fn certificate_part(name: &str) -> bool {
-    name.starts_with("x509") || name.starts_with("pkcs") || name.is_empty()
+    matches!(name, "x509sat" | "x509ce" | "pkcs-1")
 }
 
 /// Whether `field` belongs to a protocol tshark decodes inside one rttscope does not decode
 /// yet (TLS inside QUIC, say): such fields are for the issue that decodes the outer one.
 fn inside_unknown(protocols: &str, field: &str) -> bool {
-    let names: Vec<&str> = protocols.split(':').filter(|name| !certificate_part(name)).collect();
-    let known = names.iter().take_while(|name| is_known(name)).count();
+    let names: Vec<&str> = protocols.split(':').filter(|name| !name.is_empty()).collect();
+    let known = names.iter().take_while(|name| is_known(name) || certificate_part(name)).count();
     let protocol = field.split('.').next().unwrap_or(field);
     names[known..].contains(&protocol)
 }

@@ -125,6 +125,34 @@ pub fn summarize(der: &[u8]) -> Result<CertificateSummary, CertError> {
     })
 }
 
+/// The protocols Wireshark's BER dissector enters inside a certificate, in the order
+/// `frame.protocols` lists them: `x509sat` for each attribute of the issuer's and the
+/// subject's names (the 2.5.4 attribute types), `pkcs-1` for an elliptic-curve key's
+/// parameters, and `x509ce` for each certificate extension of the 2.5.29 arc. A certificate
+/// x509-parser cannot read adds nothing.
+pub fn protocols(der: &[u8], push: &mut dyn FnMut(&'static str) -> fmt::Result) -> fmt::Result {
+    const ATTRIBUTE_TYPES: &str = "2.5.4.";
+    const EXTENSIONS: &str = "2.5.29.";
+    const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
+    let Ok((_, cert)) = X509Certificate::from_der(der) else { return Ok(()) };
+    for name in [cert.issuer(), cert.subject()] {
+        for attribute in name.iter_attributes() {
+            if attribute.attr_type().to_id_string().starts_with(ATTRIBUTE_TYPES) {
+                push("x509sat")?;
+            }
+        }
+    }
+    if cert.public_key().algorithm.algorithm.to_id_string() == EC_PUBLIC_KEY {
+        push("pkcs-1")?;
+    }
+    for extension in cert.extensions() {
+        if extension.oid.to_id_string().starts_with(EXTENSIONS) {
+            push("x509ce")?;
+        }
+    }
+    Ok(())
+}
+
 /// How many bytes `der` lacks of the SEQUENCE its first bytes announce, if it is short:
 /// x509-parser reports a cut certificate as whichever inner field the cut fell in, so the
 /// outer length is what tells truncated from malformed. Anything but a SEQUENCE is left to the
