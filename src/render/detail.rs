@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::io;
 use std::sync::OnceLock;
 
-use super::Render;
+use super::{Render, nest};
 use crate::capture::Frame;
 use crate::dissect::field::{Field, Value};
 use crate::dissect::{Content, Layer, Packet};
@@ -115,12 +115,17 @@ fn write_tree(text: &mut String, frame: &Frame<'_>, packet: &Packet<'_>, interfa
     packet.fields_with_prefixes(frame, &mut sink, &|prefix| prefix == "frame");
     for layer in &packet.layers {
         let mut lines = String::new();
+        let mut fields: Vec<(&'static str, Option<u64>, std::ops::Range<usize>)> = Vec::new();
         let mut numbers: Vec<(&'static str, u64)> = Vec::new();
         layer.fields(&mut |field: Field<'_>| {
             // An ICMP code is named by the message type before it.
             let message_type =
                 numbers.iter().rev().find(|(name, _)| matches!(*name, "icmp.type" | "icmpv6.type"));
+            let start = lines.len();
             write_field(&mut lines, &field, message_type.map(|(_, kind)| *kind));
+            if lines.len() > start {
+                fields.push((field.name, field.value.as_u64(), start..lines.len()));
+            }
             if let Some(number) = field.value.as_u64() {
                 numbers.push((field.name, number));
             }
@@ -133,11 +138,15 @@ fn write_tree(text: &mut String, frame: &Frame<'_>, packet: &Packet<'_>, interfa
         text.push_str(indent);
         write_title(text, layer, &number);
         text.push('\n');
-        for line in lines.lines() {
-            text.push_str(indent);
-            text.push_str(line);
-            text.push('\n');
-        }
+        let items: Vec<nest::Item<'_>> = fields
+            .iter()
+            .map(|(name, number, range)| nest::Item {
+                name,
+                number: *number,
+                line: lines[range.clone()].trim(),
+            })
+            .collect();
+        nest::write(text, layer.protocol(), &items, indent);
     }
 }
 
