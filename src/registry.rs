@@ -13,6 +13,10 @@ use std::sync::OnceLock;
 
 use crate::osi::{OsiLayer, Protocol};
 
+pub mod values;
+
+pub use values::Names;
+
 /// How a field's value is typed, which decides how filter literals are read and compared.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
@@ -45,6 +49,8 @@ pub struct FieldInfo {
     /// protocol does on another layer (a TCP stream's state and a TLS or QUIC handshake on the
     /// session layer, packet protection on the presentation layer).
     pub layer: OsiLayer,
+    /// The names of the field's coded values, for people (`-V`, the TUI tree).
+    pub names: Option<Names>,
 }
 
 /// Declares a protocol's fields: a `&str` constant per field, for the emitter, and `FIELDS`,
@@ -55,10 +61,11 @@ pub struct FieldInfo {
 ///     protocol Udp;
 ///     SRCPORT "udp.srcport" Uint "source port";
 ///     STREAM "udp.stream" Uint @Session "conversation index";   // placed on another layer
+///     PROTO "ip.proto" Uint "payload protocol" names IP_PROTOCOL; // values named (`values`)
 /// }
 /// ```
 macro_rules! field_table {
-    (protocol $protocol:ident; $($constant:ident $name:literal $kind:ident $(@$layer:ident)? $title:literal;)*) => {
+    (protocol $protocol:ident; $($constant:ident $name:literal $kind:ident $(@$layer:ident)? $title:literal $(names $names:ident)?;)*) => {
         $(pub const $constant: &str = $name;)*
 
         /// The fields, in the order Wireshark's tree shows them.
@@ -69,6 +76,7 @@ macro_rules! field_table {
                 title: $title,
                 protocol: $crate::osi::Protocol::$protocol,
                 layer: $crate::registry::field_table!(@layer $protocol $($layer)?),
+                names: $crate::registry::field_table!(@names $($names)?),
             },
         )*];
     };
@@ -77,6 +85,12 @@ macro_rules! field_table {
     };
     (@layer $protocol:ident $layer:ident) => {
         $crate::osi::OsiLayer::$layer
+    };
+    (@names) => {
+        None
+    };
+    (@names $names:ident) => {
+        Some($crate::registry::values::$names)
     };
 }
 pub(crate) use field_table;
@@ -94,6 +108,7 @@ pub fn protocol_info(protocol: Protocol) -> FieldInfo {
         title: protocol.full_name(),
         protocol,
         layer: protocol.osi(),
+        names: None,
     }
 }
 

@@ -2,8 +2,8 @@
 //! flags) on the interop captures, and compared: identical for `-T fields` with `-E`, `-x`, and
 //! `-z`; the same Time column for every `-t`; structurally equal for `-T json` and `-T ek`
 //! (the same layers, and for every field rttscope writes the same name and values); and for
-//! `-V`, each layer's title line and the `Label: value` lines of fields whose values both print
-//! alike.
+//! `-V`, each layer's title line, the `Label: value` lines of fields whose values both print
+//! alike, and named values and TLS subtree titles whole, at tshark's depth in the tree.
 //!
 //! Not compared, and why: fields tshark nests under subtrees rttscope does not keep are
 //! compared by name wherever they sit; HTTP/2 (tshark makes a layer of every frame, rttscope one of every record);
@@ -393,11 +393,47 @@ const TREE_FIELDS: &[&str] = &[
     "Acknowledgment number (raw)",
 ];
 
+/// Labels of `-V` lines compared whole, indentation included, when rttscope names the value
+/// (the line ends in `)`: `Protocol: TCP (6)`, `Cipher Suite: TLS_AES_128_GCM_SHA256 (0x1301)`),
+/// so both the name and the depth in the tree must be tshark's.
+const NAMED_FIELDS: &[&str] = &[
+    "Type",
+    "Code",
+    "Protocol",
+    "Next Header",
+    "Flags",
+    "Content Type",
+    "Version",
+    "Handshake Type",
+    "Cipher Suite",
+    "Compression Method",
+    "Supported Group",
+    "EC point format",
+    "Supported Version",
+];
+
+/// Subtree titles rttscope writes as tshark does, compared whole with their indentation. Not
+/// compared: TLS record titles (tshark names the connection's version, `TLSv1.3 Record Layer`,
+/// where rttscope writes `TLS Record Layer`), and the fields under subtrees rttscope does not
+/// keep (an extension's own subtree such as `Server Name Indication extension` (its `Server Name
+/// Type`) or `Key Share Entry`, each signature algorithm's hash and signature, a certificate's X.509 parts, the
+/// TCP options and flags' bits): those sit a level shallower in rttscope's tree and are compared
+/// by label and value only, in TREE_FIELDS. QUIC frames and HTTP/2 frames are not nested yet.
+const NESTED_TITLES: &[&str] = &[
+    "Handshake Protocol: ",
+    "Extension: ",
+    "Cipher Suites (",
+    "Compression Methods (",
+    "Supported Groups (",
+    "Elliptic curves point formats (",
+];
+
 #[test]
 #[ignore = "needs tshark"]
 fn the_tree_titles_each_layer_and_labels_fields_as_tshark() {
     let mut differences = Vec::new();
     let mut compared = 0;
+    let mut nested = 0;
     for name in STRUCTURED {
         let (ours, theirs) = both(name, &["-V"]);
         // A packet's tree starts at its `Frame N:` line.
@@ -430,6 +466,19 @@ fn the_tree_titles_each_layer_and_labels_fields_as_tshark() {
                     ));
                 }
             }
+            // Named values and subtree titles: the whole line, at tshark's depth.
+            for line in our.iter().filter(|line| line.starts_with(' ')) {
+                let trimmed = line.trim_start();
+                let named = trimmed.ends_with(')')
+                    && NAMED_FIELDS.iter().any(|label| trimmed.starts_with(&format!("{label}: ")));
+                if named || NESTED_TITLES.iter().any(|title| trimmed.starts_with(title)) {
+                    nested += 1;
+                    if !their.contains(line) {
+                        differences
+                            .push(format!("{name} packet {}: {line:?} not in tshark's tree", index + 1));
+                    }
+                }
+            }
             let their_lines: Vec<&str> = their.iter().map(|line| line.trim()).collect();
             for line in our.iter().filter(|line| line.starts_with(' ')).map(|line| line.trim()) {
                 if TREE_FIELDS.iter().any(|label| line.starts_with(&format!("{label}:"))) {
@@ -443,5 +492,7 @@ fn the_tree_titles_each_layer_and_labels_fields_as_tshark() {
         }
     }
     assert!(compared > 1000, "only {compared} field lines compared");
+    eprintln!("-V: {compared} field lines and {nested} named or nested lines compared");
+    assert!(nested > 500, "only {nested} named or nested lines compared");
     assert!(differences.is_empty(), "{}", differences[..differences.len().min(40)].join("\n"));
 }

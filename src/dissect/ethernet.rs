@@ -199,7 +199,7 @@ pub mod name {
         DST_IG "eth.dst.ig" Bool "destination is a group address";
         SRC_LG "eth.src.lg" Bool "source is locally administered";
         SRC_IG "eth.src.ig" Bool "source is a group address";
-        TYPE "eth.type" Hex "EtherType of the payload";
+        TYPE "eth.type" Hex "EtherType of the payload" names ETHERTYPE;
         LEN "eth.len" Uint "802.3 length";
         PADDING "eth.padding" Bytes "zero padding up to the minimum frame size";
         TRAILER "eth.trailer" Bytes "bytes after the payload that are not padding";

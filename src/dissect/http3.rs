@@ -271,7 +271,7 @@ pub mod name {
     crate::registry::field_table! {
         protocol Http3;
         STREAM_TYPE "http3.stream_type" Uint "HTTP/3 unidirectional stream type";
-        FRAME_TYPE "http3.frame_type" Uint "HTTP/3 frame type";
+        FRAME_TYPE "http3.frame_type" Uint "HTTP/3 frame type" names HTTP3_FRAME_TYPE;
         FRAME_LENGTH "http3.frame_length" Uint "HTTP/3 frame length";
         FRAME_PAYLOAD "http3.frame_payload" Bytes "HTTP/3 frame payload";
         SETTINGS "http3.settings" Present "an HTTP/3 setting";

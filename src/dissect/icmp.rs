@@ -256,8 +256,8 @@ pub mod name {
 
     crate::registry::field_table! {
         protocol Icmp;
-        TYPE "icmp.type" Uint "message type";
-        CODE "icmp.code" Uint "message code";
+        TYPE "icmp.type" Uint "message type" names ICMP_TYPE;
+        CODE "icmp.code" Uint "message code" names ICMP_CODE;
         CHECKSUM "icmp.checksum" Hex "checksum";
         CHECKSUM_STATUS "icmp.checksum.status" Uint "checksum status (1 good, 0 bad, 2 unverified)";
         IDENT "icmp.ident" Uint "echo identifier";

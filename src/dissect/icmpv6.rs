@@ -445,8 +445,8 @@ pub mod name {
 
     crate::registry::field_table! {
         protocol Icmpv6;
-        TYPE "icmpv6.type" Uint "message type";
-        CODE "icmpv6.code" Uint "message code";
+        TYPE "icmpv6.type" Uint "message type" names ICMPV6_TYPE;
+        CODE "icmpv6.code" Uint "message code" names ICMPV6_CODE;
         CHECKSUM "icmpv6.checksum" Hex "checksum";
         CHECKSUM_STATUS "icmpv6.checksum.status" Uint "checksum status (1 good, 0 bad, 2 unverified)";
         RESERVED "icmpv6.reserved" Bytes "reserved bytes";

@@ -308,7 +308,7 @@ pub mod name {
         FLAGS_MF "ip.flags.mf" Bool "more fragments";
         FRAG_OFFSET "ip.frag_offset" Uint "fragment offset in 8-byte units";
         TTL "ip.ttl" Uint "time to live";
-        PROTO "ip.proto" Uint "protocol of the payload";
+        PROTO "ip.proto" Uint "protocol of the payload" names IP_PROTOCOL;
         CHECKSUM "ip.checksum" Hex "header checksum";
         CHECKSUM_STATUS "ip.checksum.status" Uint "checksum status (2 unverified)";
         SRC "ip.src" Ipv4 "source address";

@@ -392,7 +392,7 @@ pub mod name {
         TCLASS_ECN "ipv6.tclass.ecn" Uint "ECN";
         FLOW "ipv6.flow" Hex "flow label";
         PLEN "ipv6.plen" Uint "payload length";
-        NXT "ipv6.nxt" Uint "next header";
+        NXT "ipv6.nxt" Uint "next header" names IP_PROTOCOL;
         HLIM "ipv6.hlim" Uint "hop limit";
         SRC "ipv6.src" Ipv6 "source address";
         DST "ipv6.dst" Ipv6 "destination address";

@@ -213,7 +213,7 @@ pub mod name {
         HALEN "sll.halen" Uint "link-layer address length";
         SRC_ETH "sll.src.eth" Mac "source MAC address";
         SRC_OTHER "sll.src.other" Bytes "source link-layer address";
-        ETYPE "sll.etype" Hex "EtherType of the payload";
+        ETYPE "sll.etype" Hex "EtherType of the payload" names ETHERTYPE;
         LTYPE "sll.ltype" Hex "Linux protocol of the payload";
         IFINDEX "sll.ifindex" Uint "interface index";
     }

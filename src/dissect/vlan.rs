@@ -127,7 +127,7 @@ pub mod name {
         PRIORITY "vlan.priority" Uint "802.1p priority";
         DEI "vlan.dei" Bool "drop eligible";
         ID "vlan.id" Uint "VLAN identifier";
-        ETYPE "vlan.etype" Hex "EtherType after the tag";
+        ETYPE "vlan.etype" Hex "EtherType after the tag" names ETHERTYPE;
         LEN "vlan.len" Uint "802.3 length after the tag";
     }
 }

@@ -8,11 +8,12 @@ use std::fmt::Write as _;
 use std::io;
 use std::sync::OnceLock;
 
-use super::Render;
+use super::{Render, nest};
 use crate::capture::Frame;
 use crate::dissect::field::{Field, Value};
 use crate::dissect::{Content, Layer, Packet};
 use crate::osi::Protocol;
+use crate::registry;
 
 /// Wireshark's label of every field rttscope registers, `name<TAB>label` a line (from
 /// `tshark -G fields`).
@@ -108,18 +109,26 @@ fn write_tree(text: &mut String, frame: &Frame<'_>, packet: &Packet<'_>, interfa
     text.push('\n');
     let mut sink = |field: Field<'_>| {
         if field.name.starts_with("frame.") {
-            write_field(text, &field);
+            write_field(text, &field, None);
         }
     };
     packet.fields_with_prefixes(frame, &mut sink, &|prefix| prefix == "frame");
     for layer in &packet.layers {
         let mut lines = String::new();
+        let mut fields: Vec<(&'static str, Option<u64>, std::ops::Range<usize>)> = Vec::new();
         let mut numbers: Vec<(&'static str, u64)> = Vec::new();
         layer.fields(&mut |field: Field<'_>| {
+            // An ICMP code is named by the message type before it.
+            let message_type =
+                numbers.iter().rev().find(|(name, _)| matches!(*name, "icmp.type" | "icmpv6.type"));
+            let start = lines.len();
+            write_field(&mut lines, &field, message_type.map(|(_, kind)| *kind));
+            if lines.len() > start {
+                fields.push((field.name, field.value.as_u64(), start..lines.len()));
+            }
             if let Some(number) = field.value.as_u64() {
                 numbers.push((field.name, number));
             }
-            write_field(&mut lines, &field);
         });
         let number = |name: &str| numbers.iter().find(|(field, _)| *field == name).map(|(_, value)| *value);
         // A datagram an ICMP error quotes is a subtree of the ICMP message; its payload is
@@ -129,11 +138,15 @@ fn write_tree(text: &mut String, frame: &Frame<'_>, packet: &Packet<'_>, interfa
         text.push_str(indent);
         write_title(text, layer, &number);
         text.push('\n');
-        for line in lines.lines() {
-            text.push_str(indent);
-            text.push_str(line);
-            text.push('\n');
-        }
+        let items: Vec<nest::Item<'_>> = fields
+            .iter()
+            .map(|(name, number, range)| nest::Item {
+                name,
+                number: *number,
+                line: lines[range.clone()].trim(),
+            })
+            .collect();
+        nest::write(text, layer.protocol(), &items, indent);
     }
 }
 
@@ -196,8 +209,9 @@ fn write_title(text: &mut String, layer: &Layer<'_>, number: &dyn Fn(&str) -> Op
 }
 
 /// Writes one field as tshark's tree shows it: `    Label: value`, in brackets when the
-/// dissector computed it rather than read it.
-fn write_field(text: &mut String, field: &Field<'_>) {
+/// dissector computed it rather than read it, a coded value with its name as tshark's
+/// showname gives it (`Protocol: UDP (17)`); `message_type` names an ICMP code.
+fn write_field(text: &mut String, field: &Field<'_>, message_type: Option<u64>) {
     if HIDDEN.contains(&field.name) {
         return;
     }
@@ -218,12 +232,26 @@ fn write_field(text: &mut String, field: &Field<'_>) {
             write!(text, "{}: {value} seconds", label(name).unwrap_or(name))
         }
         (name, Value::Present) => write!(text, "{}", label(name).unwrap_or(name)),
-        (name, value) => write!(text, "{}: {value}", label(name).unwrap_or(name)),
+        (name, value) => {
+            let _ = write!(text, "{}: ", label(name).unwrap_or(name));
+            if !write_value(text, name, value, message_type) {
+                let _ = write!(text, "{value}");
+            }
+            Ok(())
+        }
     };
     if computed {
         text.push(']');
     }
     text.push('\n');
+}
+
+/// Writes a coded value with its name (`UDP (17)`) if its field names its values; false, having
+/// written nothing, if it does not.
+pub fn write_value(text: &mut String, name: &str, value: &Value<'_>, message_type: Option<u64>) -> bool {
+    registry::lookup(name)
+        .and_then(|info| info.names)
+        .is_some_and(|names| names.write(text, value, message_type))
 }
 
 fn bits(value: &Value<'_>) -> u64 {

@@ -7,6 +7,7 @@ pub mod diagram;
 pub mod fields;
 pub mod json;
 pub mod ladder;
+pub mod nest;
 pub mod qlog;
 pub mod stats;
 pub mod text;

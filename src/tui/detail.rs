@@ -12,6 +12,7 @@ use crate::capture::Frame;
 use crate::dissect::Packet;
 use crate::dissect::field::{Field, Source, Value, format_into};
 use crate::osi::{self, OsiLayer};
+use crate::render::detail::write_value;
 
 /// Longest value text kept for a field; longer ones (certificates, payloads) end in `…`.
 const VALUE_CHARS: usize = 200;
@@ -75,8 +76,16 @@ struct Collected {
 fn collect(walk: impl FnOnce(&mut dyn FnMut(Field<'_>))) -> Vec<Collected> {
     let mut fields = Vec::new();
     let mut value = String::new();
+    // An ICMP code is named by the message type before it.
+    let mut message_type = None;
     walk(&mut |field: Field<'_>| {
-        format_into(&mut value, &field.value);
+        value.clear();
+        if !write_value(&mut value, field.name, &field.value, message_type) {
+            format_into(&mut value, &field.value);
+        }
+        if matches!(field.name, "icmp.type" | "icmpv6.type") {
+            message_type = field.value.as_u64();
+        }
         let mut text = String::with_capacity(field.name.len() + 3 + value.len().min(VALUE_CHARS));
         text.push_str(field.name);
         // A field that is only there (a TLS record, a TCP analysis flag) has no value to show.
@@ -229,6 +238,9 @@ mod tests {
         let frame_node = detail.find("Frame 7: 54 bytes").expect("the frame");
         assert_eq!(frame_node.osi, OsiLayer::Physical);
         assert!(detail.find("frame.len = 54").is_some());
+        // Coded values carry their names, as tshark's shownames do.
+        assert!(detail.find("ip.proto = TCP (6)").is_some());
+        assert!(detail.find("tcp.flags = 0x002 (SYN)").is_some());
         assert_eq!(detail.buffers.len(), 1);
         assert_eq!(detail.buffer(Source::Decrypted).source, Source::Frame);
     }

@@ -464,7 +464,7 @@ mod tests {
         requests.send(13).expect("asked");
         assert_eq!(wait_for(13).number, 13);
         requests.send(5).expect("asked");
-        assert!(wait_for(5).nodes.iter().any(|node| node.text == "tls.handshake.type = 1"));
+        assert!(wait_for(5).nodes.iter().any(|node| node.text == "tls.handshake.type = Client Hello (1)"));
         cancel.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 

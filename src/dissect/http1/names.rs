@@ -240,6 +240,7 @@ macro_rules! header_fields {
             title: $header,
             protocol: Protocol::Http2,
             layer: Protocol::Http2.osi(),
+            names: None,
         },)*];
 
         /// The `http3.headers.*` fields, for HTTP/3's row in the protocol table.
@@ -249,6 +250,7 @@ macro_rules! header_fields {
             title: $header,
             protocol: Protocol::Http3,
             layer: Protocol::Http3.osi(),
+            names: None,
         },)*];
     };
     (@kind) => {

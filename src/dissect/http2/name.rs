@@ -68,7 +68,7 @@ crate::registry::field_table! {
     STREAM "http2.stream" Present "stream";
     STREAM_DEPENDENCY "http2.stream_dependency" Uint "stream dependency";
     STREAMID "http2.streamid" Uint "stream identifier";
-    TYPE "http2.type" Uint "type";
+    TYPE "http2.type" Uint "type" names HTTP2_FRAME_TYPE;
     UNKNOWN "http2.unknown" Bytes "unknown";
     WINDOW_UPDATE_R "http2.window_update.r" Hex "reserved";
     WINDOW_UPDATE_WINDOW_SIZE_INCREMENT "http2.window_update.window_size_increment" Uint "window size increment";

@@ -33,7 +33,7 @@ crate::registry::field_table! {
     RETRY_INTEGRITY_TAG "quic.retry_integrity_tag" Bytes @Session "Retry integrity tag";
     COALESCED_PADDING_DATA "quic.coalesced_padding_data" Present "bytes after the packets of a datagram";
     FRAME "quic.frame" Present "a frame";
-    FRAME_TYPE "quic.frame_type" Uint "frame type";
+    FRAME_TYPE "quic.frame_type" Uint "frame type" names QUIC_FRAME_TYPE;
     PADDING_LENGTH "quic.padding_length" Uint "PADDING length";
     ACK_LARGEST_ACKNOWLEDGED "quic.ack.largest_acknowledged" Uint "ACK largest acknowledged";
     ACK_ACK_DELAY "quic.ack.ack_delay" Uint "ACK delay (scaled)";

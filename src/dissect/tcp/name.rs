@@ -15,7 +15,7 @@ crate::registry::field_table! {
     ACK "tcp.ack" Uint "acknowledgment number, relative";
     ACK_RAW "tcp.ack_raw" Uint "acknowledgment number";
     HDR_LEN "tcp.hdr_len" Uint "header length in bytes";
-    FLAGS "tcp.flags" Hex "flags";
+    FLAGS "tcp.flags" Hex "flags" names TCP_FLAGS;
     FLAGS_RES "tcp.flags.res" Bool "reserved bits";
     FLAGS_AE "tcp.flags.ae" Bool "accurate ECN (formerly nonce sum)";
     FLAGS_CWR "tcp.flags.cwr" Bool "congestion window reduced";
