@@ -178,7 +178,7 @@ NFT
 # sends) split over the client's first two Initial packets, then a GREASE
 # unidirectional stream and a GREASE frame on the client's control stream
 rec_quic_chrome() {
-    local c=$NSP-c71 s=$NSP-s71 p pki=$WORK/pki2048 keys=$STAGE/quic-chrome-aioquic.keys
+    local c=$NSP-c81 s=$NSP-s81 p pki=$WORK/pki2048 keys=$STAGE/quic-chrome-aioquic.keys
     make_pki "$pki" 2048 self
     tls_pair "$c" "$s" 71
     quic_server "$s" quic-chrome 443 --cert "$pki/leaf.pem" --key "$pki/leaf.key"

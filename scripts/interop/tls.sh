@@ -313,7 +313,7 @@ rec_tfo_tls13() {
 # after ChangeCipherSpec the records are MACed but not encrypted, so the
 # Finished messages and the HTTP request and response are plaintext on the wire
 rec_tls_null() {
-    local c=$NSP-c72 s=$NSP-s72 p keys=$STAGE/tls12-null-openssl.keys pki=$WORK/pki2048
+    local c=$NSP-c82 s=$NSP-s82 p keys=$STAGE/tls12-null-openssl.keys pki=$WORK/pki2048
     make_pki "$pki" 2048 self
     tls_pair "$c" "$s" 72
     ossl_server "$s" tls-null -tls1_2 -HTTP -cipher 'NULL-SHA256:@SECLEVEL=0' \
@@ -337,7 +337,7 @@ rec_tls_null() {
 # puts them one after the other. (A cut inside a record, where tshark shows
 # "Continuation Data" on port 443, is not recorded: rttscope does not follow it.)
 rec_tls_midstream() {
-    local c=$NSP-c73 s=$NSP-s73 p pki=$WORK/pki4096 keys=$STAGE/tls-midstream.keys
+    local c=$NSP-c83 s=$NSP-s83 p pki=$WORK/pki4096 keys=$STAGE/tls-midstream.keys
     local whole first cut
     make_pki "$pki" 4096
     tls_pair "$c" "$s" 73
