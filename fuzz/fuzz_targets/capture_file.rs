@@ -1,7 +1,8 @@
 //! Fuzzes the capture readers: any bytes as a capture file (pcap, pcapng, gzip), every frame
 //! walked, the secrets and interface names read. It must end in frames or an error, never a
 //! panic, and never read past the input. The same bytes read as a stream (standard input)
-//! must give the same frames, key logs and error as the mapped file.
+//! must give the same frames, key logs and error as the mapped file (but for a block larger
+//! than a stream may hold, which the stream refuses before reading it).
 
 #![no_main]
 
@@ -47,8 +48,13 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     assert_eq!(mapped.0, streamed.0, "the frames of a stream and of the file");
+    // A stream refuses a block larger than it may hold before reading it, where the file
+    // (which has all its bytes) reports it cut short or damaged: the one error they may differ in.
+    let stream_limit = streamed.2.as_ref().is_some_and(|error| error.contains("a stream may hold"));
     if !capture.compressed() {
         assert_eq!(mapped.1, streamed.1, "the key logs of a stream and of the file");
-        assert_eq!(mapped.2, streamed.2, "the error of a stream and of the file");
+        if !stream_limit {
+            assert_eq!(mapped.2, streamed.2, "the error of a stream and of the file");
+        }
     }
 });
