@@ -368,20 +368,18 @@ pub(super) fn block_len(head: &[u8], section_big_endian: bool, offset: u64) -> R
     Ok(len as usize)
 }
 
-/// Whether a whole block holds a packet or secrets (a record), not a section header, an
-/// interface or a block rttscope skips. The type word reads the same in either byte order for
-/// none of these, so both are asked.
-pub(super) fn holds_record(block: &[u8]) -> bool {
-    let Some(&[a, b, c, d]) = block.get(..4) else { return false };
-    [u32::from_le_bytes([a, b, c, d]), u32::from_be_bytes([a, b, c, d])].iter().any(|kind| {
-        matches!(
-            *kind,
+/// Whether a whole block of a section in the given byte order holds a packet or secrets (a
+/// record), not a section header, an interface or a block rttscope skips: exactly the blocks
+/// for which [`Reader::next_record`] yields a record or an error.
+pub(super) fn holds_record(block: &[u8], big_endian: bool) -> bool {
+    block.len() >= 4
+        && matches!(
+            word(block, 0, big_endian),
             block_type::ENHANCED_PACKET
                 | block_type::SIMPLE_PACKET
                 | block_type::PACKET
                 | block_type::DECRYPTION_SECRETS
         )
-    })
 }
 
 /// Reads a 32-bit word at `at` in the given byte order; callers have checked the length.

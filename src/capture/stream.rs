@@ -212,7 +212,9 @@ impl Stream {
                 return Ok(false);
             }
             match &self.reader {
-                Reader::PcapNg(_) if !pcapng::holds_record(&self.block) => self.walk_block()?,
+                Reader::PcapNg(reader) if !pcapng::holds_record(&self.block, reader.big_endian()) => {
+                    self.walk_block()?
+                }
                 _ => {
                     self.pending = true;
                     return Ok(true);
@@ -398,6 +400,20 @@ mod tests {
             damaged[at..at + 4].copy_from_slice(&[0xff, 0xff, 0xff, 0x7f]);
             assert_eq!(streamed(&damaged), mapped(&damaged), "{name} damaged at {at}");
         }
+    }
+
+    #[test]
+    fn a_block_whose_type_is_a_packet_only_in_the_other_byte_order_is_skipped_as_the_file_skips_it() {
+        let mut bytes = fixture("fixtures/interop/multi-if.pcapng");
+        let shb_len = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]) as usize;
+        // An unknown block, type 0x06000000 (an Enhanced Packet Block read big-endian), after the
+        // section header; then the rest of the capture, and a damaged block at its end.
+        let unknown = [[0, 0, 0, 6], 16u32.to_le_bytes(), [1, 2, 3, 4], 16u32.to_le_bytes()].concat();
+        bytes.splice(shb_len..shb_len, unknown);
+        bytes.extend([0xff; 12]);
+        let streamed = streamed(&bytes).expect("opens");
+        assert!(matches!(streamed.last(), Some(Seen::Error(error)) if error.contains("not a multiple of 4")));
+        assert_eq!(Ok(streamed), mapped(&bytes));
     }
 
     #[test]
