@@ -198,6 +198,9 @@ fn the_text_diagram_matches_its_snapshot() {
             keys.to_string_lossy().into_owned(),
             "--connection".to_owned(),
             "0".to_owned(),
+            // As wide as the diagram was drawn before it learnt to fit a terminal.
+            "--width".to_owned(),
+            "200".to_owned(),
         ];
         args.extend(extra.map(str::to_owned));
         let output = rttscope(&args.iter().map(String::as_str).collect::<Vec<_>>());
@@ -366,8 +369,17 @@ fn ladders_of_a_capture_of_both_ends_match_their_snapshots() {
         ("link_quic_0rtt_to_scale", "11", "text"),
         ("link_tls12_svg_to_scale", "0", "svg"),
     ] {
-        let output =
-            rttscope(&["timeline", &capture, "--connection", connection, "-T", format, "--to-scale"]);
+        let output = rttscope(&[
+            "timeline",
+            &capture,
+            "--connection",
+            connection,
+            "-T",
+            format,
+            "--to-scale",
+            "--width",
+            "200",
+        ]);
         assert!(output.status.success(), "{}", stderr(&output));
         insta::assert_snapshot!(name, stdout(&output));
     }

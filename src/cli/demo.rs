@@ -13,12 +13,13 @@ use std::path::{Path, PathBuf};
 use super::generate::{
     DEMO_RTT, Prepared, missing, print_result, record_on_link, report_qlog, variants, write_capture,
 };
-use super::timeline::connections_in;
+use super::timeline::{connections_in, output_width};
 use super::{CliError, DemoArgs, Outcome};
 use crate::capture::{CaptureFile, LiveError};
 use crate::dispatch::Dispatch;
 use crate::generate::{Flow, KeyLog, Recording, Run, describe_link, record};
 use crate::privilege;
+use crate::render::label::wrap;
 use crate::render::timeline::write_table;
 use crate::timeline::{Connection, Transport, Variant, textbook};
 use crate::track::budget::DEFAULT_LIMIT;
@@ -75,7 +76,7 @@ pub fn run(args: &DemoArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
     privilege::drop_process()?;
     let (connections, _) = connections_in(&compared, None, &Dispatch::new(), DEFAULT_LIMIT)?;
     let mut out = io::stdout().lock();
-    write_comparison(&mut out, &connections).map_err(CliError::Output)?;
+    write_comparison(&mut out, &connections, output_width(None)).map_err(CliError::Output)?;
     let problems = check_runs(&recording.runs, &connections);
     for problem in &problems {
         writeln!(out, "{problem}").map_err(CliError::Output)?;
@@ -129,13 +130,20 @@ fn captured(recording: &Recording, output: &Path, keys: bool) -> String {
     }
 }
 
-/// The verdict of every connection and the table comparing them with the textbook.
-fn write_comparison(out: &mut dyn Write, connections: &[Connection]) -> io::Result<()> {
+/// The verdict of every connection and the table comparing them with the textbook, in at most
+/// `width` columns.
+fn write_comparison(out: &mut dyn Write, connections: &[Connection], width: usize) -> io::Result<()> {
     for connection in connections {
-        writeln!(out, "{:>4}  {}", connection.id, crate::render::timeline::verdict(connection))?;
+        let verdict = crate::render::timeline::verdict(connection);
+        let lead = format!("{:>4}  ", connection.id);
+        let room = width.saturating_sub(lead.len()).max(20);
+        for (at, line) in wrap(&verdict, room).iter().enumerate() {
+            let lead = if at == 0 { lead.as_str() } else { "      " };
+            writeln!(out, "{lead}{line}")?;
+        }
     }
     writeln!(out)?;
-    write_table(out, connections, true)
+    write_table(out, connections, true, width)
 }
 
 /// What went wrong with each run: a generator that failed or missed its variant (already
@@ -216,7 +224,7 @@ fn show_bundled(args: &DemoArgs, why: &LiveError, no_link: Option<&str>) -> Resu
     let (compared, shown) = (CaptureFile::open(&path)?, CaptureFile::open(&path)?);
     privilege::drop_process()?;
     let (connections, outcome) = connections_in(&compared, None, &Dispatch::new(), DEFAULT_LIMIT)?;
-    write_comparison(&mut io::stdout().lock(), &connections).map_err(CliError::Output)?;
+    write_comparison(&mut io::stdout().lock(), &connections, output_width(None)).map_err(CliError::Output)?;
     let no_capture = match why {
         LiveError::InterfaceDown(_) => "loopback is down",
         _ => "no CAP_NET_RAW",

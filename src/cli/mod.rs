@@ -289,6 +289,12 @@ pub struct TimelineArgs {
     #[arg(long)]
     pub to_scale: bool,
 
+    /// Columns the text diagrams and table fit in: labels too long for their arrow are
+    /// shortened, the request and response kept whole (default: the terminal's width, or 80
+    /// into a pipe or file).
+    #[arg(long, value_name = "COLUMNS", value_parser = clap::value_parser!(u16).range(40..))]
+    pub width: Option<u16>,
+
     #[command(flatten)]
     pub decode_as: DecodeAsArgs,
 

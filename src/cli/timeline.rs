@@ -19,7 +19,7 @@ use crate::dispatch::Dispatch;
 use crate::dissect::Packet;
 use crate::render::diagram::{write_mermaid, write_svg};
 use crate::render::qlog::{self, Shape};
-use crate::render::timeline::{JsonStream, Scale, write_table_heading, write_table_row, write_text};
+use crate::render::timeline::{JsonStream, Scale, Table, write_text_within};
 use crate::timeline::ending::MAX_OPEN;
 use crate::timeline::{Connection, Timelines, Transport};
 use crate::track::Tracker;
@@ -38,7 +38,14 @@ pub fn run(args: &TimelineArgs) -> Result<Outcome, CliError> {
     let mut stream = Stream {
         timelines,
         out: BufWriter::new(io::stdout().lock()),
-        written: Written::new(args.format, scale, args.connection, &capture.interface_names(), &args.file),
+        written: Written::new(
+            args.format,
+            scale,
+            args.connection,
+            &capture.interface_names(),
+            &args.file,
+            output_width(args.width),
+        ),
         broken_pipe: false,
     };
     let outcome = for_each_packet(
@@ -124,6 +131,8 @@ impl<W: Write> Visit for Stream<W> {
 struct Written {
     format: TimelineFormat,
     scale: Scale,
+    /// Columns the text fits in.
+    width: usize,
     only: Option<u32>,
     count: usize,
     json: JsonStream,
@@ -153,6 +162,7 @@ impl Written {
         only: Option<u32>,
         interfaces: &[Option<String>],
         file: &Path,
+        width: usize,
     ) -> Self {
         let shape = match format {
             TimelineFormat::Qlog => Some(Shape::Draft),
@@ -167,6 +177,7 @@ impl Written {
         Self {
             format,
             scale,
+            width,
             only,
             count: 0,
             json: JsonStream::new(),
@@ -191,8 +202,8 @@ impl Written {
         let one = std::slice::from_ref(connection);
         match self.format {
             TimelineFormat::Text => {
-                write_text(out, one, self.scale)?;
-                write_table_row(&mut self.table, connection, false)?;
+                write_text_within(out, one, self.scale, self.width)?;
+                Table::new(false, self.width).row(&mut self.table, connection)?;
             }
             TimelineFormat::Json => self.json.connection(out, connection)?,
             TimelineFormat::Mermaid => {
@@ -240,8 +251,10 @@ impl Written {
         }
         let ended = match self.format {
             TimelineFormat::Text if self.count > 1 => {
-                write_table_heading(out, false)?;
-                self.table.copy_to(out)
+                let table = Table::new(false, self.width);
+                table.heading(out)?;
+                self.table.copy_to(out)?;
+                table.legend(out)
             }
             TimelineFormat::Text | TimelineFormat::Mermaid => Ok(()),
             TimelineFormat::Json => self.json.end(out),
@@ -250,6 +263,21 @@ impl Written {
         };
         ended.map(|()| None)
     }
+}
+
+/// The columns text output fits in: `--width`, else the terminal's, else (into a pipe or a
+/// file) 80.
+pub(super) fn output_width(flag: Option<u16>) -> usize {
+    use std::io::IsTerminal as _;
+    let terminal = || {
+        io::stdout()
+            .is_terminal()
+            .then(crossterm::terminal::size)
+            .and_then(Result::ok)
+            .map(|(columns, _)| columns)
+            .filter(|columns| *columns > 0)
+    };
+    usize::from(flag.or_else(terminal).unwrap_or(80))
 }
 
 /// Lines kept aside until the end: in an unlinked temporary file, or in memory when none can

@@ -14,8 +14,9 @@
 //! the capture saw them. With both ends of a link, each arrow has its two times, and a message
 //! lost on the link ends half-way with a cross.
 
-use crate::timeline::Connection;
+use super::label;
 use crate::timeline::rounds::Side;
+use crate::timeline::{Connection, Event};
 
 /// The most rows a stretch with nothing in flight may take before it is cut short.
 pub const IDLE_ROWS: f64 = 6.0;
@@ -261,9 +262,8 @@ pub fn draw(connection: &Connection, layout: &Layout, width: usize) -> Vec<Row> 
     for placed in &layout.messages {
         let row_at = placed.sent_row as usize;
         let Some(row) = rows.get_mut(row_at) else { continue };
-        let label = &connection.events[placed.event].label();
         let room = server_x - client_x - 4;
-        let text = fit(label, room);
+        let text = fit(&connection.events[placed.event], room);
         // A column kept free beside each line, for the heads of arriving arrows.
         let start = match placed.side {
             Side::Client => client_x + 2,
@@ -391,16 +391,10 @@ fn write_at(cells: &mut [(char, Ink)], start: usize, text: &str, ink: Ink) {
     }
 }
 
-/// A label cut to `room` characters, with an ellipsis where it was cut, padded by a space each
-/// side so the arrow does not touch it.
-fn fit(label: &str, room: usize) -> String {
-    let room = room.saturating_sub(2).max(1);
-    let mut text: String = label.chars().take(room).collect();
-    if label.chars().count() > room {
-        text.pop();
-        text.push('…');
-    }
-    format!(" {text} ")
+/// An event's label in `room` characters, shortened by importance ([`label`]), padded by a
+/// space each side so the arrow does not touch it.
+fn fit(event: &Event, room: usize) -> String {
+    format!(" {} ", label::fit_line(event, room.saturating_sub(2).max(1)))
 }
 
 /// A length of time in words: "850 ms", "3.2 s".

@@ -6,6 +6,7 @@ pub mod detail;
 pub mod diagram;
 pub mod fields;
 pub mod json;
+pub mod label;
 pub mod ladder;
 pub mod nest;
 pub mod qlog;

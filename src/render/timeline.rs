@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 use std::io;
 
+use super::label::{self, fit_lines};
 use super::ladder;
 use crate::timeline::rounds::Side;
 use crate::timeline::{Connection, EarlyData, Tfo, Variant};
@@ -11,6 +12,10 @@ use crate::timeline::{Connection, EarlyData, Tfo, Variant};
 /// The narrowest and widest the arrows between the client and server columns may be.
 const MIN_ARROW: usize = 58;
 const MAX_ARROW: usize = 110;
+
+/// What the round ruler counts, said under every diagram that has one.
+pub const ROUND_LEGEND: &str =
+    "round = round trips the client has waited for; a NewSessionTicket does not make the client wait";
 
 /// What a variant is, in words.
 pub fn variant_words(variant: Variant) -> &'static str {
@@ -103,9 +108,35 @@ pub enum Scale {
 
 /// Width of a to-scale text diagram, between the client's line and the server's.
 const LADDER_WIDTH: usize = 84;
+/// The narrowest arrow a narrow terminal gets, even when the columns beside it do not fit.
+const MIN_FIT_ARROW: usize = 24;
+/// Columns beside a compact diagram's arrow, besides the frame number: " {round:>3}   " on the
+/// left, "   L{n}  {time:>10}  " on the right.
+const BESIDE_ARROW: usize = 7 + 19;
+/// Columns beside a compact diagram's arrow on its heading line: " round  " on the left,
+/// "   OSI  time (ms)  frame" on the right (the heading's "client" starts a column early).
+const HEADING_BESIDE_ARROW: usize = 34;
+/// The same in a fitted diagram, besides the time column: " round " and "   OSI {ms}  frame"
+/// (no row is wider while its frame numbers have at most five digits).
+const FITTED_HEADING_BESIDE: usize = 7 + 14;
+/// Columns left of a to-scale diagram: " {time:>10}  {round:<6}".
+const LEFT_OF_LADDER: usize = 19;
 
-/// Writes each connection's diagram and verdict, then the table of all of them.
+/// Writes each connection's diagram and verdict, then the table of all of them, as wide as
+/// their labels ask.
 pub fn write_text(out: &mut dyn io::Write, connections: &[Connection], scale: Scale) -> io::Result<()> {
+    write_text_within(out, connections, scale, usize::MAX)
+}
+
+/// Writes each connection's diagram and verdict, then the table of all of them, in at most
+/// `width` columns: labels too long for their arrow are shortened by importance
+/// ([`label`]) and, where even that is too long, wrapped under the arrow.
+pub fn write_text_within(
+    out: &mut dyn io::Write,
+    connections: &[Connection],
+    scale: Scale,
+    width: usize,
+) -> io::Result<()> {
     for connection in connections {
         let mut facts = vec![match connection.proxy {
             Some(_) => format!("{} via proxy", connection.variant),
@@ -130,71 +161,119 @@ pub fn write_text(out: &mut dyn io::Write, connections: &[Connection], scale: Sc
             facts.push(format!("early data {}", connection.early_data));
         }
         facts.push(connection.vantage.words().to_owned());
-        writeln!(
-            out,
+        let heading = format!(
             "Connection {}: {} → {}   {}",
             connection.id,
             connection.client,
             connection.server,
             facts.join(" · ")
-        )?;
+        );
+        write_wrapped(out, "", "   ", &heading, width, label::wrap_list)?;
         if scale == Scale::ToScale {
-            write_ladder(out, connection)?;
-            writeln!(out, " {}", verdict(connection))?;
+            write_ladder(out, connection, width)?;
+            write_wrapped(out, " ", " ", &verdict(connection), width, label::wrap)?;
             writeln!(out)?;
             continue;
         }
-        let longest = connection.events.iter().map(|event| event.label().chars().count()).max().unwrap_or(0);
-        let arrow_width = (longest + 6).clamp(MIN_ARROW, MAX_ARROW);
-        let heading = format!("client{:>pad$}", "server", pad = arrow_width - 4);
-        writeln!(out, " round  {heading:<width$}   OSI  time (ms)  frame", width = arrow_width)?;
-        for event in &connection.events {
-            let round =
-                if connection.joined_mid_stream { "  ?".to_owned() } else { format!("{:>3}", event.round) };
-            let mut label: String = event.label().chars().take(arrow_width - 6).collect();
-            if label.chars().count() < event.label().chars().count() {
-                label.push('…');
-            }
-            let arrow = match event.dir {
-                Side::Client => {
-                    let dashes = arrow_width.saturating_sub(label.chars().count() + 4);
-                    format!("──{label} {}▶", "─".repeat(dashes))
-                }
-                Side::Server => {
-                    let dashes = arrow_width.saturating_sub(label.chars().count() + 4);
-                    format!("◀{} {label}──", "─".repeat(dashes))
-                }
-            };
-            writeln!(
-                out,
-                " {round}   {arrow}   L{}  {:>10.3}  {}",
-                event.osi.number(),
-                event.t_ms,
-                event.frame
-            )?;
-        }
-        writeln!(out, " {}", verdict(connection))?;
+        write_compact(out, connection, width)?;
+        write_wrapped(out, " ", " ", &verdict(connection), width, label::wrap)?;
         writeln!(out)?;
     }
     if connections.len() > 1 {
-        write_table(out, connections, false)?;
+        write_table(out, connections, false, width)?;
+    }
+    Ok(())
+}
+
+/// `text` after `first`, in lines of at most `width` columns, the lines after the first
+/// indented by `rest`; on one line when it fits.
+fn write_wrapped(
+    out: &mut dyn io::Write,
+    first: &str,
+    rest: &str,
+    text: &str,
+    width: usize,
+    wrap: fn(&str, usize) -> Vec<String>,
+) -> io::Result<()> {
+    let room = width.saturating_sub(first.chars().count().max(rest.chars().count()));
+    if first.chars().count() + text.chars().count() <= width || room < 20 {
+        return writeln!(out, "{first}{text}");
+    }
+    for (at, line) in wrap(text, room).iter().enumerate() {
+        writeln!(out, "{}{line}", if at == 0 { first } else { rest })?;
+    }
+    Ok(())
+}
+
+/// The compact diagram of one connection: a row per message, its label on its arrow. As it
+/// has always been drawn when that fits in `width`; else fitted: the columns beside the
+/// arrows no wider than their contents, and labels shortened by importance or wrapped.
+fn write_compact(out: &mut dyn io::Write, connection: &Connection, width: usize) -> io::Result<()> {
+    let longest = connection.events.iter().map(|event| event.label().chars().count()).max().unwrap_or(0);
+    let frame_digits = connection.events.iter().map(|event| event.frame.to_string().len()).max().unwrap_or(1);
+    let natural = (longest + 6).clamp(MIN_ARROW, MAX_ARROW);
+    let fitted = natural + (BESIDE_ARROW + frame_digits).max(HEADING_BESIDE_ARROW) > width;
+    let time_width = if fitted {
+        connection.events.iter().map(|event| format!("{:.3}", event.t_ms).len()).max().unwrap_or(1)
+    } else {
+        10
+    };
+    let arrow_width = if fitted {
+        natural.min(width.saturating_sub(FITTED_HEADING_BESIDE + time_width)).max(MIN_FIT_ARROW)
+    } else {
+        natural
+    };
+    if fitted {
+        let heading = format!("client{:>pad$}", "server", pad = arrow_width - 6);
+        writeln!(out, " round {heading}   OSI {:>time_width$}  frame", "ms")?;
+    } else {
+        let heading = format!("client{:>pad$}", "server", pad = arrow_width - 4);
+        writeln!(out, " round  {heading:<width$}   OSI  time (ms)  frame", width = arrow_width)?;
+    }
+    let (osi_gap, time_gap) = if fitted { (" ", " ") } else { ("  ", "") };
+    for event in &connection.events {
+        let round =
+            if connection.joined_mid_stream { "  ?".to_owned() } else { format!("{:>3}", event.round) };
+        let lines = fit_lines(event, arrow_width - 6);
+        let label = lines.first().map_or("", String::as_str);
+        let dashes = arrow_width.saturating_sub(label.chars().count() + 4);
+        let arrow = match event.dir {
+            Side::Client => format!("──{label} {}▶", "─".repeat(dashes)),
+            Side::Server => format!("◀{} {label}──", "─".repeat(dashes)),
+        };
+        let time = format!("{:.3}", event.t_ms);
+        let time = if fitted { format!("{time:>time_width$}") } else { format!("{time:>10}") };
+        writeln!(
+            out,
+            " {round}   {arrow}   L{}{osi_gap}{time_gap}{time}  {}",
+            event.osi.number(),
+            event.frame
+        )?;
+        // What did not fit on the arrow, under its label.
+        for line in lines.iter().skip(1) {
+            match event.dir {
+                Side::Client => writeln!(out, "         {line}")?,
+                Side::Server => writeln!(out, "       {line:>room$}", room = arrow_width - 2)?,
+            }
+        }
     }
     Ok(())
 }
 
 /// The to-scale diagram of one connection: times on the left, then the round the client
 /// enters, then the ladder.
-fn write_ladder(out: &mut dyn io::Write, connection: &Connection) -> io::Result<()> {
+fn write_ladder(out: &mut dyn io::Write, connection: &Connection, width: usize) -> io::Result<()> {
+    let ladder_width = LADDER_WIDTH.min(width.saturating_sub(LEFT_OF_LADDER)).max(MIN_FIT_ARROW);
     let layout = ladder::layout(connection);
     let decimals = if layout.ms_per_row >= 1.0 { 1 } else { 3 };
-    writeln!(
-        out,
-        " one row = {} ms; arrows slope from when a message was sent to when it arrived",
+    let scale = format!(
+        "one row = {} ms; arrows slope from when a message was sent to when it arrived",
         layout.ms_per_row
-    )?;
-    let heading = format!("client{:>pad$}", "server", pad = LADDER_WIDTH - 6);
+    );
+    write_wrapped(out, " ", " ", &scale, width, label::wrap)?;
+    let heading = format!("client{:>pad$}", "server", pad = ladder_width - 6);
     writeln!(out, " {:>10}  {:<6}{heading}", "time (ms)", "round")?;
-    for row in ladder::draw(connection, &layout, LADDER_WIDTH) {
+    for row in ladder::draw(connection, &layout, ladder_width) {
         let time = row.ms.map_or(String::new(), |ms| format!("{ms:.decimals$}"));
         let round = row.round.map_or(String::new(), |round| format!("R{round}"));
         writeln!(out, " {time:>10}  {round:<6}{}", row.text().trim_end())?;
@@ -209,44 +288,105 @@ fn ms_cell(ms: Option<f64>) -> String {
 
 /// The table of every connection: server, variant, the round trips before the request and the
 /// response and the time each took, the measured round-trip time, and with `textbook` the
-/// round trips DESIGN section 3's table gives for the variant, with a mark where they agree.
-pub fn write_table(out: &mut dyn io::Write, connections: &[Connection], textbook: bool) -> io::Result<()> {
-    write_table_heading(out, textbook)?;
+/// round trips DESIGN section 3's table gives for the variant, with a mark where they agree;
+/// in at most `width` columns.
+pub fn write_table(
+    out: &mut dyn io::Write,
+    connections: &[Connection],
+    textbook: bool,
+    width: usize,
+) -> io::Result<()> {
+    let table = Table::new(textbook, width);
+    table.heading(out)?;
     for connection in connections {
-        write_table_row(out, connection, textbook)?;
+        table.row(out, connection)?;
     }
-    Ok(())
+    table.legend(out)
 }
 
-/// The first line of [`write_table`].
-pub fn write_table_heading(out: &mut dyn io::Write, textbook: bool) -> io::Result<()> {
-    write!(
-        out,
-        "{:>4}  {:<22} {:<15} {:>7} {:>8} {:>16} {:>12} {:>13}",
-        "id", "server", "variant", "request", "response", "time to request", "to response", "measured RTT"
-    )?;
-    writeln!(out, "{}", if textbook { "  textbook" } else { "" })
+/// The table's shape: wide, as wide terminals and files have always had it, or compact, for
+/// 80 columns, its times without decimals to spare and its headings explained under it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Table {
+    textbook: bool,
+    compact: bool,
 }
 
-/// One connection's line of [`write_table`].
-pub fn write_table_row(out: &mut dyn io::Write, connection: &Connection, textbook: bool) -> io::Result<()> {
-    {
+/// Columns of the wide table, without and with the textbook's.
+const WIDE_TABLE: usize = 104;
+const TEXTBOOK_COLUMN: usize = 10;
+/// Room for the server in the compact table; a longer address is cut.
+const COMPACT_SERVER: usize = 16;
+
+impl Table {
+    pub fn new(textbook: bool, width: usize) -> Self {
+        let wide = WIDE_TABLE + if textbook { TEXTBOOK_COLUMN } else { 0 };
+        Self { textbook, compact: width < wide }
+    }
+
+    /// The first line.
+    pub fn heading(&self, out: &mut dyn io::Write) -> io::Result<()> {
+        if self.compact {
+            write!(
+                out,
+                "{:>3} {:<COMPACT_SERVER$} {:<14} {:>4} {:>4} {:>8} {:>8} {:>7}",
+                "id", "server", "variant", "req", "resp", "to req", "to resp", "RTT ms"
+            )?;
+        } else {
+            write!(
+                out,
+                "{:>4}  {:<22} {:<15} {:>7} {:>8} {:>16} {:>12} {:>13}",
+                "id",
+                "server",
+                "variant",
+                "request",
+                "response",
+                "time to request",
+                "to response",
+                "measured RTT"
+            )?;
+        }
+        writeln!(out, "{}", if self.textbook { "  textbook" } else { "" })
+    }
+
+    /// One connection's line.
+    pub fn row(&self, out: &mut dyn io::Write, connection: &Connection) -> io::Result<()> {
         let count = |n: Option<u32>| n.map_or("-".to_owned(), |n| n.to_string());
-        write!(
-            out,
-            "{:>4}  {:<22} {:<15} {:>7} {:>8} {:>16} {:>12} {:>13}",
-            connection.id,
-            connection.server,
-            connection.variant,
-            count(connection.request_rtts),
-            count(connection.response_rtts),
-            ms_cell(connection.request_ms),
-            ms_cell(connection.response_ms),
-            connection.rtt_ms.map_or("-".to_owned(), |rtt| format!("{rtt:.3} ms")),
-        )?;
+        if self.compact {
+            let mut server: String = connection.server.chars().take(COMPACT_SERVER).collect();
+            if connection.server.chars().count() > COMPACT_SERVER {
+                server.pop();
+                server.push('…');
+            }
+            write!(
+                out,
+                "{:>3} {server:<COMPACT_SERVER$} {:<14} {:>4} {:>4} {:>8} {:>8} {:>7}",
+                connection.id,
+                connection.variant.to_string(),
+                count(connection.request_rtts),
+                count(connection.response_rtts),
+                ms_cell(connection.request_ms),
+                ms_cell(connection.response_ms),
+                connection.rtt_ms.map_or("-".to_owned(), |rtt| format!("{rtt:.3}")),
+            )?;
+        } else {
+            write!(
+                out,
+                "{:>4}  {:<22} {:<15} {:>7} {:>8} {:>16} {:>12} {:>13}",
+                connection.id,
+                connection.server,
+                connection.variant,
+                count(connection.request_rtts),
+                count(connection.response_rtts),
+                ms_cell(connection.request_ms),
+                ms_cell(connection.response_ms),
+                connection.rtt_ms.map_or("-".to_owned(), |rtt| format!("{rtt:.3} ms")),
+            )?;
+        }
         // A proxy's handshake adds its own round trips to the textbook's.
         let proxy = connection.proxy_rtts.unwrap_or(0);
-        let expected = textbook
+        let expected = self
+            .textbook
             .then(|| crate::timeline::textbook(connection.variant))
             .flatten()
             .map(|(request, response)| (request + proxy, response + proxy));
@@ -254,12 +394,20 @@ pub fn write_table_row(out: &mut dyn io::Write, connection: &Connection, textboo
             Some((request, response)) => {
                 let agrees =
                     connection.request_rtts == Some(request) && connection.response_rtts == Some(response);
-                writeln!(out, "  {request} / {response} {}", if agrees { "✓" } else { "✗" })?;
+                writeln!(out, "  {request} / {response} {}", if agrees { "✓" } else { "✗" })
             }
-            None => writeln!(out)?,
+            None => writeln!(out),
         }
     }
-    Ok(())
+
+    /// What the compact table's short headings mean, under it (the wide table spells them out).
+    pub fn legend(&self, out: &mut dyn io::Write) -> io::Result<()> {
+        if !self.compact {
+            return Ok(());
+        }
+        writeln!(out, "req, resp: round trips before the request and before the first response byte;")?;
+        writeln!(out, "to req, to resp: time from the first packet to the request and to that byte.")
+    }
 }
 
 /// Writes `{"connections":[...]}` a connection at a time, byte for byte as [`write_json`].
