@@ -29,6 +29,8 @@ pub enum Action {
     Back,
     /// Switch between the packet list and the layer tree.
     SwitchPane,
+    /// Packets: the focused pane fills the view, or shares it again.
+    Maximise,
     /// Show or hide the selected timeline message's explanation.
     Explain,
     /// Timeline: to scale, or one row per message.

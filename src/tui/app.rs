@@ -16,6 +16,7 @@ use super::layout::{self, Screen};
 use super::source::Ended;
 pub use super::state::Focus;
 use super::state::{CompareState, ConnectionsState, PacketsState, Shown, TimelineState};
+use crate::render::timeline::ROUND_LEGEND;
 use crate::timeline::{Connection, Vantage};
 
 /// The most packet details kept at once; more are dropped, furthest from the selection first.
@@ -160,7 +161,7 @@ impl App {
     }
 
     pub(super) fn packets_panes(&self) -> layout::Packets {
-        layout::packets(self.screen().body)
+        layout::packets(self.screen().body, self.packets.maximised())
     }
 
     fn list_rows(&self) -> usize {
@@ -172,11 +173,11 @@ impl App {
     }
 
     fn connection_rows(&self) -> usize {
-        layout::rows(self.screen().body, 1).max(1)
+        layout::rows(layout::connections(self.screen().body).0, 1).max(1)
     }
 
     fn event_rows(&self) -> usize {
-        let (diagram, _) = layout::timeline(self.screen().body, self.timeline.explaining);
+        let diagram = layout::timeline(self.screen().body, self.timeline.explaining, ROUND_LEGEND).diagram;
         layout::rows(diagram, TIMELINE_HEADER).max(1)
     }
 
@@ -233,8 +234,17 @@ impl App {
             Action::SwitchPane if self.view == View::Packets => {
                 let packets = &mut self.packets;
                 packets.focus = if packets.focus == Focus::List { Focus::Tree } else { Focus::List };
+                // A maximised view shows the pane the focus moved to.
+                if packets.maximised {
+                    self.clamp_all();
+                }
             }
             Action::SwitchPane => {}
+            Action::Maximise if self.view == View::Packets => {
+                self.packets.maximised = !self.packets.maximised;
+                self.clamp_all();
+            }
+            Action::Maximise => {}
             Action::ToggleScale => {
                 self.timeline.to_scale = !self.timeline.to_scale;
                 self.clamp_events();

@@ -126,7 +126,7 @@ fn up_and_down_move_the_packet_and_ask_for_its_detail_once() {
 #[test]
 fn pages_and_ends_move_by_a_screen_and_to_the_ends() {
     let mut app = app();
-    let page = layout::rows(layout::packets(app.screen().body).list, 1);
+    let page = layout::rows(layout::packets(app.screen().body, None).list, 1);
     app.update(Action::PageDown);
     assert_eq!(app.packets.list.selected(), page);
     assert!(
@@ -386,12 +386,12 @@ fn clicks_switch_tabs_and_select_what_is_under_them() {
     app.update(Action::Click { x: 5, y: body.y + 2 + 3 });
     assert_eq!(app.connections.list.selected(), 3);
     app.update(Action::Show(View::Packets));
-    let list = layout::packets(body).list;
+    let list = layout::packets(body, None).list;
     app.update(Action::Click { x: 5, y: list.y + 2 + 4 });
     assert_eq!(app.selected_frame(), Some(5));
     let (source, keylog) = bundled(COURSE);
     testing::deliver(&mut app, &source, &keylog);
-    let tree = layout::packets(body).tree;
+    let tree = layout::packets(body, None).tree;
     app.update(Action::Click { x: 5, y: tree.y + 1 + 2 });
     assert_eq!((app.packets.focus, app.packets.tree.selected()), (Focus::Tree, 2));
 }
@@ -399,12 +399,12 @@ fn clicks_switch_tabs_and_select_what_is_under_them() {
 #[test]
 fn the_wheel_scrolls_the_pane_under_the_mouse() {
     let mut app = app();
-    let list = layout::packets(app.screen().body).list;
+    let list = layout::packets(app.screen().body, None).list;
     app.update(Action::Wheel { x: 1, y: list.y + 3, down: true });
     assert_eq!(app.packets.list.selected(), 3);
     app.update(Action::Wheel { x: 1, y: list.y + 3, down: false });
     assert_eq!(app.packets.list.selected(), 0);
-    let tree = layout::packets(app.screen().body).tree;
+    let tree = layout::packets(app.screen().body, None).tree;
     app.update(Action::Wheel { x: 1, y: tree.y + 2, down: true });
     assert_eq!((app.packets.focus, app.packets.tree.selected()), (Focus::Tree, 3));
 }
@@ -415,13 +415,13 @@ fn a_resize_keeps_the_selection_on_screen() {
     app.update(Action::Bottom);
     app.update(Action::Resize { width: 200, height: 60 });
     assert_eq!(app.size, (200, 60));
-    let rows = layout::rows(layout::packets(app.screen().body).list, 1);
+    let rows = layout::rows(layout::packets(app.screen().body, None).list, 1);
     assert!(
         app.packets.list.selected() >= app.packets.list.top()
             && app.packets.list.selected() < app.packets.list.top() + rows
     );
     app.update(Action::Resize { width: 80, height: 24 });
-    let rows = layout::rows(layout::packets(app.screen().body).list, 1);
+    let rows = layout::rows(layout::packets(app.screen().body, None).list, 1);
     assert!(
         app.packets.list.selected() >= app.packets.list.top()
             && app.packets.list.selected() < app.packets.list.top() + rows
@@ -483,7 +483,7 @@ fn compare_moves_in_the_order_it_draws_grouped_by_variant() {
 #[test]
 fn opening_the_filter_line_keeps_the_selected_packet_on_screen() {
     let mut app = testing::app(TLS13, (80, 30));
-    let rows = layout::rows(layout::packets(app.screen().body).list, 1);
+    let rows = layout::rows(layout::packets(app.screen().body, None).list, 1);
     for _ in 1..rows {
         app.update(Action::Down);
     }
@@ -493,10 +493,50 @@ fn opening_the_filter_line_keeps_the_selected_packet_on_screen() {
         "the last row on screen"
     );
     app.update(Action::FilterStart);
-    let fewer = layout::rows(layout::packets(app.screen().body).list, 1);
+    let fewer = layout::rows(layout::packets(app.screen().body, None).list, 1);
     assert!(fewer < rows);
     assert!(
         app.packets.list.selected() < app.packets.list.top() + fewer,
         "still on screen with the filter line open"
     );
+}
+
+#[test]
+fn backslash_maximises_the_focused_pane_and_restores_it() {
+    let mut app = course();
+    let shared = app.packets_panes();
+    let body = app.screen().body;
+    app.update(Action::Maximise);
+    assert!(app.packets.maximised);
+    assert_eq!((app.packets_panes().list, app.packets_panes().tree.height), (body, 0));
+    // A page of the maximised list is a page of the whole body.
+    app.update(Action::PageDown);
+    assert_eq!(app.packets.list.selected(), layout::rows(body, 1));
+    // The focus moves, and the pane it moved to fills the view.
+    app.update(Action::SwitchPane);
+    assert_eq!(app.packets.focus, Focus::Tree);
+    assert_eq!((app.packets_panes().tree, app.packets_panes().list.height), (body, 0));
+    app.update(Action::Maximise);
+    assert!(!app.packets.maximised);
+    assert_eq!(app.packets_panes(), shared, "restored");
+}
+
+#[test]
+fn backslash_does_nothing_outside_the_packets_view() {
+    let mut app = app();
+    for view in [View::Connections, View::Timeline, View::Compare] {
+        app.update(Action::Show(view));
+        app.update(Action::Maximise);
+        assert!(!app.packets.maximised, "{view:?}");
+    }
+}
+
+#[test]
+fn a_click_lands_on_the_maximised_tree() {
+    let mut app = app();
+    app.update(Action::SwitchPane);
+    app.update(Action::Maximise);
+    let tree = app.packets_panes().tree;
+    app.update(Action::Click { x: 5, y: tree.y + 1 + 3 });
+    assert_eq!((app.packets.focus, app.packets.tree.selected()), (Focus::Tree, 3));
 }

@@ -176,6 +176,11 @@ pub const BINDINGS: &[Binding] = &[
         does: "switch between the list and the layer tree",
     },
     Binding {
+        keys: Keys::Press(&[&[letter('\\', || Action::Maximise)]]),
+        views: Views::Only(View::Packets),
+        does: "maximise the focused pane, or restore",
+    },
+    Binding {
         keys: Keys::Press(&[&[press(KeyCode::Enter, || Action::Enter)]]),
         views: Views::Every,
         does: "open: layers, timeline, a message's packet; fold an OSI layer",
@@ -315,7 +320,7 @@ mod tests {
                 keys += 1;
             }
         }
-        assert_eq!(keys, 28, "every key of the table was pressed");
+        assert_eq!(keys, 29, "every key of the table was pressed");
     }
 
     #[test]
@@ -325,6 +330,7 @@ mod tests {
         assert_eq!(in_packets(&key(KeyCode::Char('3'))), said(Some(Action::Show(View::Timeline))));
         assert_eq!(in_packets(&chord(KeyCode::Char('G'), KeyModifiers::SHIFT)), said(Some(Action::Bottom)));
         assert_eq!(in_packets(&key(KeyCode::Char('l'))), said(Some(Action::SwitchPane)));
+        assert_eq!(in_packets(&key(KeyCode::Char('\\'))), said(Some(Action::Maximise)));
         assert_eq!(
             in_packets(&key(KeyCode::Char('e'))),
             said(Some(Action::Unbound)),
@@ -382,8 +388,9 @@ mod tests {
         assert_eq!(lines.len(), BINDINGS.len());
         assert_eq!(lines[2], ("↑ ↓  k j".to_owned(), "move the selection".to_owned()));
         assert_eq!(lines[5].1, "Packets: switch between the list and the layer tree");
-        assert_eq!(lines[11].0, "space");
-        assert_eq!(lines[12].0, "mouse");
-        assert_eq!(lines[14], ("q  Ctrl-C".to_owned(), "quit".to_owned()));
+        assert_eq!(lines[6], ("\\".to_owned(), "Packets: maximise the focused pane, or restore".to_owned()));
+        assert_eq!(lines[12].0, "space");
+        assert_eq!(lines[13].0, "mouse");
+        assert_eq!(lines[15], ("q  Ctrl-C".to_owned(), "quit".to_owned()));
     }
 }

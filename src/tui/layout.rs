@@ -47,8 +47,29 @@ pub struct Packets {
     pub hex: Rect,
 }
 
-pub fn packets(body: Rect) -> Packets {
-    let list_height = (body.height * 2 / 5).max(6).min(body.height);
+/// Which pane of the Packets view fills it, when one is maximised.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Maximised {
+    List,
+    Tree,
+}
+
+/// The Packets view's panes in `body`. The list takes more than half, so an 80x24 terminal
+/// shows ten packets; the tree, then the bytes, give up their rows first. A maximised pane
+/// takes the whole body and the others none.
+pub fn packets(body: Rect, maximised: Option<Maximised>) -> Packets {
+    let nothing = |at: u16| Rect { y: at, height: 0, ..body };
+    match maximised {
+        Some(Maximised::List) => {
+            let end = body.y + body.height;
+            return Packets { list: body, tree: nothing(end), hex: nothing(end) };
+        }
+        Some(Maximised::Tree) => {
+            return Packets { list: nothing(body.y), tree: body, hex: nothing(body.y + body.height) };
+        }
+        None => {}
+    }
+    let list_height = (body.height * 11 / 20).max(6).min(body.height);
     let list = Rect { height: list_height, ..body };
     let rest = Rect { y: body.y + list_height, height: body.height - list_height, ..body };
     if body.width >= SIDE_BY_SIDE {
@@ -58,7 +79,7 @@ pub fn packets(body: Rect) -> Packets {
         let hex = Rect { x: rest.x + tree.width + 1, width: hex_width, ..rest };
         return Packets { list, tree, hex };
     }
-    let hex_height = (rest.height / 2).clamp(3.min(rest.height), 10);
+    let hex_height = (rest.height / 3).clamp(3.min(rest.height), 10);
     let tree = Rect { height: rest.height - hex_height, ..rest };
     let hex = Rect { y: rest.y + tree.height, height: hex_height, ..rest };
     Packets { list, tree, hex }
@@ -69,15 +90,37 @@ pub fn rows(pane: Rect, header_lines: u16) -> usize {
     usize::from(pane.height.saturating_sub(1 + header_lines))
 }
 
-/// The Timeline view: the diagram, and the explanation below it when shown.
-pub fn timeline(body: Rect, explaining: bool) -> (Rect, Option<Rect>) {
-    if !explaining {
-        return (body, None);
-    }
-    let panel = 6.min(body.height / 2);
-    let diagram = Rect { height: body.height - panel, ..body };
-    (diagram, Some(Rect { y: body.y + diagram.height, height: panel, ..body }))
+/// The Timeline view's parts: the diagram, the legend of its round ruler under it, and the
+/// explanation below them when shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timeline {
+    pub diagram: Rect,
+    pub legend: Rect,
+    pub explanation: Option<Rect>,
 }
+
+/// The Timeline view's parts; the legend takes the lines `legend` needs at the body's width.
+pub fn timeline(body: Rect, explaining: bool, legend: &str) -> Timeline {
+    let legend_height = if legend.chars().count() <= usize::from(body.width) { 1 } else { 2 };
+    let legend_height = legend_height.min(body.height / 4);
+    let panel = if explaining { 6.min(body.height / 2) } else { 0 };
+    let diagram_height = body.height - panel - legend_height;
+    let diagram = Rect { height: diagram_height, ..body };
+    let legend = Rect { y: body.y + diagram_height, height: legend_height, ..body };
+    let explanation = explaining.then(|| Rect { y: legend.y + legend_height, height: panel, ..body });
+    Timeline { diagram, legend, explanation }
+}
+
+/// The Connections view: the table, and under it the selected connection's request and
+/// response, whole.
+pub fn connections(body: Rect) -> (Rect, Rect) {
+    let exchange_height = EXCHANGE_LINES.min(body.height / 3);
+    let table = Rect { height: body.height - exchange_height, ..body };
+    (table, Rect { y: body.y + table.height, height: exchange_height, ..body })
+}
+
+/// Lines under the connections table: a title and the requests and responses.
+pub const EXCHANGE_LINES: u16 = 5;
 
 /// Bytes per hex dump line that fit in `width` columns.
 pub fn bytes_per_line(width: u16) -> usize {
@@ -103,11 +146,33 @@ mod tests {
         assert_eq!((screen.body.y, screen.body.height), (1, 21));
         assert_eq!(screen.filter.map(|filter| filter.y), Some(22));
         assert_eq!(screen.status.y, 23);
-        let panes = packets(screen.body);
+        let panes = packets(screen.body, None);
         assert_eq!(panes.list.height + panes.tree.height + panes.hex.height, 21);
-        assert!(rows(panes.list, 1) >= 4 && rows(panes.tree, 0) >= 4 && rows(panes.hex, 0) >= 2);
-        let wide = packets(Rect::new(0, 1, 200, 50));
+        assert!(rows(panes.list, 1) >= 8 && rows(panes.tree, 0) >= 5 && rows(panes.hex, 0) >= 2);
+        // Without the filter line the list shows ten packets (it showed six).
+        assert_eq!(rows(packets(self::screen(area, false).body, None).list, 1), 10);
+        let wide = packets(Rect::new(0, 1, 200, 50), None);
         assert_eq!((wide.tree.y, wide.tree.width, wide.hex.x, wide.hex.width), (wide.hex.y, 120, 121, 79));
         assert_eq!((bytes_per_line(80), bytes_per_line(60)), (16, 8));
+    }
+
+    #[test]
+    fn a_maximised_pane_takes_the_whole_body() {
+        let body = Rect::new(0, 1, 80, 22);
+        let list = packets(body, Some(Maximised::List));
+        assert_eq!((list.list, list.tree.height, list.hex.height), (body, 0, 0));
+        let tree = packets(body, Some(Maximised::Tree));
+        assert_eq!((tree.tree, tree.list.height, tree.hex.height), (body, 0, 0));
+    }
+
+    #[test]
+    fn the_round_legend_takes_a_line_where_it_fits_and_two_where_not() {
+        let legend = "x".repeat(96);
+        let narrow = timeline(Rect::new(0, 1, 80, 22), false, &legend);
+        assert_eq!((narrow.diagram.height, narrow.legend.y, narrow.legend.height), (20, 21, 2));
+        let wide = timeline(Rect::new(0, 1, 160, 46), true, &legend);
+        assert_eq!(wide.legend.height, 1);
+        assert_eq!(wide.explanation.map(|panel| (panel.y, panel.height)), Some((41, 6)));
+        assert_eq!(wide.diagram.height + 1 + 6, 46);
     }
 }

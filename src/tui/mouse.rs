@@ -7,6 +7,7 @@ use super::app::{App, Focus, TIMELINE_HEADER, View};
 use super::cursor::Move;
 use super::layout;
 use super::views;
+use crate::render::timeline::ROUND_LEGEND;
 
 /// Lines the mouse wheel moves per notch.
 const WHEEL_STEP: usize = 3;
@@ -44,13 +45,14 @@ impl App {
                 }
             }
             View::Connections => {
-                let at = item_at(screen.body, 1, y).map(|row| self.connections.list.top() + row);
+                let table = layout::connections(screen.body).0;
+                let at = item_at(table, 1, y).map(|row| self.connections.list.top() + row);
                 if let Some(at) = at.filter(|at| *at < self.connections.all.len()) {
                     self.select_connection(at);
                 }
             }
             View::Timeline => {
-                let (diagram, _) = layout::timeline(screen.body, self.timeline.explaining);
+                let diagram = layout::timeline(screen.body, self.timeline.explaining, ROUND_LEGEND).diagram;
                 let at = item_at(diagram, TIMELINE_HEADER, y).map(|row| self.timeline.events.top() + row);
                 let (len, rows) = (self.event_count(), layout::rows(diagram, TIMELINE_HEADER).max(1));
                 if let Some(at) = at.filter(|at| *at < len) {

@@ -10,6 +10,7 @@ use std::collections::HashMap;
 use super::cursor::Cursor;
 use super::detail::{Detail, Node, NodeKind};
 use super::filtering::Applied;
+use super::layout::Maximised;
 use super::rows::Rows;
 use crate::osi::OsiLayer;
 use crate::timeline::Connection;
@@ -40,6 +41,18 @@ pub struct PacketsState {
     pub(in crate::tui) requested: Option<u64>,
     /// Live and replay: whether the list follows new packets.
     pub(in crate::tui) following: bool,
+    /// The focused pane fills the view (`\`, as in termshark).
+    pub(in crate::tui) maximised: bool,
+}
+
+impl PacketsState {
+    /// The pane that fills the view, if one does: the focused one.
+    pub fn maximised(&self) -> Option<Maximised> {
+        self.maximised.then_some(match self.focus {
+            Focus::List => Maximised::List,
+            Focus::Tree => Maximised::Tree,
+        })
+    }
 }
 
 /// The packet list as the Packets view shows it: every packet, or the matches of the filter

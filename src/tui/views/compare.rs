@@ -25,9 +25,16 @@ pub struct Compare<'a> {
     pub indexed: bool,
 }
 
-/// Columns left of a bar ("      request  ") and right of it (" 2 RTT  1234.5 ms").
-const LEFT: usize = 15;
-const RIGHT: usize = 20;
+/// Columns left of a bar ("   #7 time to first response byte ") and right of it
+/// ("  2 round trips  1234.5 ms").
+const LEFT: usize = LEAD + LABEL + 1;
+const RIGHT: usize = 25;
+/// The connection's number before its first bar.
+const LEAD: usize = 6;
+/// What a bar measures, in the words the race uses (not RTT: a bar is a time to an event).
+const TO_REQUEST: &str = "time to request";
+const TO_RESPONSE: &str = "time to first response byte";
+const LABEL: usize = TO_RESPONSE.len();
 
 /// Eighths of a cell, for a bar's last, partial cell.
 const EIGHTHS: [char; 8] = [' ', '▏', '▎', '▍', '▌', '▋', '▊', '▉'];
@@ -76,10 +83,14 @@ fn bar(
     let pad = width.saturating_sub(cells.chars().count());
     Line::from(vec![
         lead,
-        Span::raw(format!("{label:<8} ")),
+        Span::raw(format!("{label:<LABEL$} ")),
         Span::styled(cells, style),
         Span::raw(" ".repeat(pad)),
-        Span::raw(format!(" {:>2} RTT", rounds(count))),
+        Span::raw(format!(
+            " {:>2} {}",
+            rounds(count),
+            if count == Some(1) { "round trip " } else { "round trips" }
+        )),
         Span::styled(format!(" {:>9}", ms_words(ms)), theme::dim()),
     ])
 }
@@ -138,10 +149,8 @@ impl Widget for Compare<'_> {
         let Self { state, connections, indexed } = self;
         let width = usize::from(area.width).saturating_sub(LEFT + RIGHT).max(10);
         let full = full_ms(&connections.all);
-        let mut lines = vec![pane_title(
-            "Compare · a race from each first packet to the request and the first response byte".to_owned(),
-            true,
-        )];
+        let mut lines =
+            vec![pane_title("Compare · each bar runs from its connection's first packet".to_owned(), true)];
         if full > 0.0 {
             lines.extend(axis(full, width));
         }
@@ -167,7 +176,7 @@ impl Widget for Compare<'_> {
             let lead = Span::styled(lead, if selected { theme::selected() } else { theme::dim() });
             body.push(bar(
                 lead,
-                "request",
+                TO_REQUEST,
                 connection.request_rtts,
                 connection.request_ms,
                 full,
@@ -175,8 +184,8 @@ impl Widget for Compare<'_> {
                 theme::request_bar(),
             ));
             body.push(bar(
-                Span::raw(" ".repeat(LEFT - 9)),
-                "response",
+                Span::raw(" ".repeat(LEAD)),
+                TO_RESPONSE,
                 connection.response_rtts,
                 connection.response_ms,
                 full,

@@ -3,11 +3,13 @@
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
-use ratatui::text::Line;
+use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 use super::{fit, group_thousands, pane_title, render_lines};
+use crate::render::label::{exchanges, wrap_list};
 use crate::timeline::Connection;
+use crate::timeline::rounds::Side;
 use crate::tui::layout;
 use crate::tui::state::ConnectionsState;
 use crate::tui::theme;
@@ -109,9 +111,53 @@ fn row<'c>(cells: impl Iterator<Item = (&'c Column, String)>) -> String {
         .join(" ")
 }
 
+/// The selected connection's requests and responses, each label whole, in `area`: a title
+/// line, then one line each (wrapped if a label is wider than the view), as many as fit.
+fn exchange(connection: &Connection, area: Rect, buf: &mut Buffer) {
+    let mut lines =
+        vec![pane_title(format!("Connection {}: its request and response", connection.id), false)];
+    let room = usize::from(area.width).saturating_sub(EXCHANGE_LEAD).max(10);
+    let mut shown: Vec<Line<'static>> = Vec::new();
+    for event in &connection.events {
+        let side = if event.dir == Side::Client { "request" } else { "response" };
+        for label in exchanges(event) {
+            let text = format!("{label} · frame {}", event.frame);
+            for (at, part) in wrap_list(&text, room).into_iter().enumerate() {
+                let lead = if at == 0 { side } else { "" };
+                let style = if event.dir == Side::Client { theme::client() } else { theme::server() };
+                shown.push(Line::from(vec![
+                    Span::styled(format!("  {lead:<width$}", width = EXCHANGE_LEAD - 2), theme::dim()),
+                    Span::styled(part, style),
+                ]));
+            }
+        }
+    }
+    if shown.is_empty() {
+        shown.push(Line::styled(
+            "  no HTTP request or response read: none sent, another protocol, or no keys",
+            theme::dim(),
+        ));
+    }
+    let room = usize::from(area.height.saturating_sub(1));
+    if shown.len() > room {
+        let more = shown.len() + 1 - room;
+        shown.truncate(room.saturating_sub(1));
+        shown.push(Line::styled(format!("  +{more} more lines: Enter opens the timeline"), theme::dim()));
+    }
+    lines.extend(shown);
+    render_lines(lines, area, buf);
+}
+
+/// Columns before a request's or response's label: "  response  ".
+const EXCHANGE_LEAD: usize = 12;
+
 impl Widget for Connections<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let Self { state, indexed } = self;
+        let (area, below) = layout::connections(area);
+        if let Some(connection) = state.selected() {
+            exchange(connection, below, buf);
+        }
         let columns = columns(area.width);
         let mut lines =
             vec![pane_title(format!("Connections · {} · Enter opens the timeline", state.all.len()), true)];

@@ -3,6 +3,8 @@
 
 mod compare;
 mod connections;
+#[cfg(test)]
+mod fits;
 mod packets;
 #[cfg(test)]
 mod snapshots;

@@ -24,12 +24,15 @@ pub struct Packets<'a> {
 
 impl Widget for Packets<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        let panes = layout::packets(area);
+        let panes = layout::packets(area, self.shown.state.maximised());
         list(self.shown, self.indexed, panes.list, buf);
         tree(self.shown, panes.tree, buf);
         hex(self.shown, panes.hex, buf);
     }
 }
+
+/// What a maximised pane's title adds.
+const RESTORE: &str = " · \\ restores the other panes";
 
 /// Column widths of the list; the info column takes the rest.
 struct Columns {
@@ -62,10 +65,13 @@ fn list(shown: Shown<'_>, indexed: bool, area: Rect, buf: &mut Buffer) {
     let state = shown.state;
     let focused = state.focus == Focus::List;
     let count = shown.len();
-    let title = match shown.filter {
+    let mut title = match shown.filter {
         Some(applied) => format!("Packets · {count} match {}", applied.text),
         None => "Packets".to_owned(),
     };
+    if state.maximised {
+        title.push_str(RESTORE);
+    }
     let mut lines = vec![pane_title(title, focused)];
     let last_ns = state
         .rows
@@ -129,7 +135,9 @@ fn tree(shown: Shown<'_>, area: Rect, buf: &mut Buffer) {
         );
         return;
     };
-    let mut lines = vec![pane_title(format!("Layers of frame {} · L7 at the top", detail.number), focused)];
+    let restore = if state.maximised { RESTORE } else { "" };
+    let mut lines =
+        vec![pane_title(format!("Layers of frame {} · L7 at the top{restore}", detail.number), focused)];
     let nodes = shown.tree();
     for (at, node) in nodes.iter().enumerate().skip(state.tree.top()).take(layout::rows(area, 0)) {
         let colour = theme::layer(node.osi);
@@ -180,7 +188,7 @@ fn hex(shown: Shown<'_>, area: Rect, buf: &mut Buffer) {
     let total_lines = buffer.bytes.len().div_ceil(per_line);
     // Keep the highlighted bytes on screen, a line of context above them.
     let first_line = range.as_ref().map_or(0, |range| range.start / per_line);
-    let top = if first_line < rows { 0 } else { first_line - 1 };
+    let top = if first_line < rows { 0 } else { first_line.saturating_sub(1) };
     let top = top.min(total_lines.saturating_sub(rows));
     let lit = Style::new().patch(theme::highlight(osi));
     for line in top..(top + rows).min(total_lines) {

@@ -81,6 +81,27 @@ snapshot_both_sizes!(
         .collect::<Vec<_>>()
 );
 
+// The course capture of every variant: its first packet, its connections, and the first
+// HTTP/3 connection (7), whose request shares its packet with three control streams.
+snapshot_both_sizes!(course_packets_view, COURSE, vec![Action::Down]);
+snapshot_both_sizes!(course_connections_view, COURSE, vec![Action::Show(View::Connections), Action::Bottom]);
+snapshot_both_sizes!(
+    course_quic_timeline,
+    COURSE,
+    [Action::Show(View::Connections)]
+        .into_iter()
+        .chain((0..7).map(|_| Action::Down))
+        .chain([Action::Enter])
+        .chain((0..9).map(|_| Action::Down))
+        .collect()
+);
+snapshot_both_sizes!(packets_list_maximised, TLS13, vec![Action::Maximise]);
+snapshot_both_sizes!(
+    packets_tree_maximised,
+    TLS13,
+    packets_actions().into_iter().chain([Action::Maximise]).collect()
+);
+
 #[test]
 fn too_small_a_terminal_gets_a_message() {
     let mut app = after(TLS12, SMALL, Vec::new());

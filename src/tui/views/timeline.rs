@@ -10,8 +10,9 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 use super::{fit, pane_title, render_lines};
 use crate::osi::OsiLayer;
+use crate::render::label::{fit_line, wrap};
 use crate::render::ladder::{self, Ink};
-use crate::render::timeline::verdict;
+use crate::render::timeline::{ROUND_LEGEND, verdict};
 use crate::timeline::Connection;
 use crate::timeline::rounds::Side;
 use crate::tui::app::TIMELINE_HEADER;
@@ -34,7 +35,8 @@ const RIGHT: usize = 6;
 impl Widget for Timeline<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let state = self.state;
-        let (diagram, panel) = layout::timeline(area, state.explaining);
+        let layout::Timeline { diagram, legend, explanation: panel } =
+            layout::timeline(area, state.explaining, ROUND_LEGEND);
         let Some(connection) = self.connection else {
             let text = if self.indexed { "  no connection to draw" } else { "  reading…" };
             render_lines(
@@ -52,6 +54,10 @@ impl Widget for Timeline<'_> {
             true,
         )];
         lines.push(Line::styled(fit(&verdict(connection), usize::from(diagram.width)), theme::title()));
+        let legend_lines = wrap(ROUND_LEGEND, usize::from(legend.width))
+            .into_iter()
+            .map(|line| Line::styled(line, theme::dim()));
+        render_lines(legend_lines.collect(), legend, buf);
         if state.to_scale {
             ladder_lines(state, connection, diagram, &mut lines);
             render_lines(lines, diagram, buf);
@@ -81,7 +87,7 @@ impl Widget for Timeline<'_> {
             } else {
                 "│".to_owned()
             };
-            let label = fit(&format!(" {} ", event.label()), arrow.saturating_sub(4)).trim_end().to_owned();
+            let label = format!(" {} ", fit_line(event, arrow.saturating_sub(6)));
             let dashes = arrow.saturating_sub(label.chars().count() + 2);
             let (body, side_style) = match event.dir {
                 Side::Client => (format!("─{label}{}▶", "─".repeat(dashes)), theme::client()),

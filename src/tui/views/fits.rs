@@ -1,0 +1,84 @@
+//! Every request and response label, whole, at 80 columns: for every connection of the
+//! bundled captures, the 80x24 Timeline view (scrolled through) and the text timeline at
+//! `--width 80` show each label the timeline model gives its messages
+//! ([`exchanges`]), never cut, and the text stays within its 80 columns.
+
+use crate::render::label::exchanges;
+use crate::render::timeline::{Scale, write_text_within};
+use crate::timeline::Connection;
+use crate::tui::app::{Action, App, View};
+use crate::tui::testing::{self, COURSE, QUIC, TLS12, TLS13, draw};
+
+const CAPTURES: [&str; 4] = [COURSE, TLS12, TLS13, QUIC];
+
+/// Every request and response label of a connection, from the timeline model.
+fn labels(connection: &Connection) -> Vec<String> {
+    connection.events.iter().flat_map(exchanges).collect()
+}
+
+/// The screens of the Timeline view of connection `index`, from its first message to its last.
+fn timeline_screens(app: &mut App, index: usize) -> Vec<String> {
+    app.update(Action::Show(View::Connections));
+    app.update(Action::Top);
+    for _ in 0..index {
+        app.update(Action::Down);
+    }
+    app.update(Action::Enter);
+    assert_eq!(app.view, View::Timeline);
+    let mut screens = vec![draw(app)];
+    for _ in 1..app.event_count() {
+        app.update(Action::Down);
+        screens.push(draw(app));
+    }
+    screens
+}
+
+#[test]
+fn the_80x24_timeline_shows_every_request_and_response_whole() {
+    for capture in CAPTURES {
+        let mut checked = 0;
+        let mut app = testing::app(capture, (80, 24));
+        let connections = app.connections.all.clone();
+        for (index, connection) in connections.iter().enumerate() {
+            let screens = timeline_screens(&mut app, index);
+            for label in labels(connection) {
+                assert!(
+                    screens.iter().any(|screen| screen.lines().any(|line| line.contains(&label))),
+                    "{capture}, connection {}: {label:?} is not whole on any screen:\n{}",
+                    connection.id,
+                    screens.join("\n")
+                );
+                checked += 1;
+            }
+        }
+        // The course capture has twelve HTTP connections, a request and a response each.
+        assert!(capture != COURSE || checked >= 24, "{capture}: only {checked} labels to check");
+    }
+}
+
+#[test]
+fn the_text_timeline_at_80_columns_shows_every_request_and_response_whole() {
+    for capture in CAPTURES {
+        let mut checked = 0;
+        let app = testing::app(capture, (80, 24));
+        for scale in [Scale::Compact, Scale::ToScale] {
+            let mut text = Vec::new();
+            write_text_within(&mut text, &app.connections.all, scale, 80).expect("written");
+            let text = String::from_utf8(text).expect("UTF-8");
+            for line in text.lines() {
+                assert!(line.chars().count() <= 80, "{capture}: wider than 80 columns: {line:?}");
+            }
+            for connection in &app.connections.all {
+                for label in labels(connection) {
+                    assert!(
+                        text.lines().any(|line| line.contains(&label)),
+                        "{capture}, connection {} ({scale:?}): {label:?} is not whole:\n{text}",
+                        connection.id
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        assert!(capture != COURSE || checked >= 48, "{capture}: only {checked} labels to check");
+    }
+}
