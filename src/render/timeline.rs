@@ -169,13 +169,13 @@ pub fn write_text_within(
             facts.join(" · ")
         );
         write_wrapped(out, "", "   ", &heading, width, label::wrap_list)?;
-        if scale == Scale::ToScale {
-            write_ladder(out, connection, width)?;
-            write_wrapped(out, " ", " ", &verdict(connection), width, label::wrap)?;
-            writeln!(out)?;
-            continue;
+        match scale {
+            Scale::ToScale => write_ladder(out, connection, width)?,
+            Scale::Compact => write_compact(out, connection, width)?,
         }
-        write_compact(out, connection, width)?;
+        if !connection.joined_mid_stream {
+            write_wrapped(out, " ", " ", ROUND_LEGEND, width, label::wrap)?;
+        }
         write_wrapped(out, " ", " ", &verdict(connection), width, label::wrap)?;
         writeln!(out)?;
     }
