@@ -405,3 +405,24 @@ fn connections_inside_tunnels_count_their_round_trips() {
         assert_eq!(rounds(&capture, None), unwrapped, "{name}");
     }
 }
+
+/// Into a pipe the text fits 80 columns, `--width` sets another width, and the request and
+/// response of the HTTP/3 connection stay whole either way.
+#[test]
+fn the_text_fits_80_columns_into_a_pipe_and_width_sets_another() {
+    let capture = common::root().join("captures/quic.pcapng");
+    let capture = capture.to_string_lossy();
+    for (width, args) in [(80, vec!["timeline", &capture]), (60, vec!["timeline", &capture, "--width", "60"])]
+    {
+        let output = rttscope(&args);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let text = stdout(&output);
+        for line in text.lines() {
+            assert!(line.chars().count() <= width, "wider than {width}: {line:?}");
+        }
+        assert!(text.contains("HTTP/3 GET /quic/"), "{text}");
+        assert!(text.contains("HTTP/3 200"), "{text}");
+    }
+    let narrow = rttscope(&["timeline", &capture, "--width", "20"]);
+    assert_eq!(narrow.status.code(), Some(1), "a width below 40 is a usage error");
+}

@@ -83,11 +83,8 @@ pub fn run(args: &DemoArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
     }
     if problems.is_empty() {
         let all = recording.runs.len();
-        writeln!(
-            out,
-            "\nAll {all} generator run(s) happened as intended and show their textbook round trips."
-        )
-        .map_err(CliError::Output)?;
+        writeln!(out, "\nAll {all} generator run(s) happened as intended: textbook round trips.")
+            .map_err(CliError::Output)?;
         writeln!(out, "See each handshake with: rttscope timeline {}", args.output.display())
             .map_err(CliError::Output)?;
         drop(out);

@@ -346,7 +346,13 @@ impl Table {
                 "measured RTT"
             )?;
         }
-        writeln!(out, "{}", if self.textbook { "  textbook" } else { "" })
+        // The compact table's marks ("  3 / 4 ✓") are as wide as its heading with one space.
+        let textbook = match (self.textbook, self.compact) {
+            (false, _) => "",
+            (true, false) => "  textbook",
+            (true, true) => " textbook",
+        };
+        writeln!(out, "{textbook}")
     }
 
     /// One connection's line.

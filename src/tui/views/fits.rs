@@ -1,10 +1,10 @@
 //! Every request and response label, whole, at 80 columns: for every connection of the
 //! bundled captures, the 80x24 Timeline view (scrolled through) and the text timeline at
 //! `--width 80` show each label the timeline model gives its messages
-//! ([`exchanges`]), never cut, and the text stays within its 80 columns.
+//! ([`exchanges`]), never cut, and the text stays within its 80 columns; so do the tables.
 
 use crate::render::label::exchanges;
-use crate::render::timeline::{Scale, write_text_within};
+use crate::render::timeline::{Scale, write_table, write_text_within};
 use crate::timeline::Connection;
 use crate::tui::app::{Action, App, View};
 use crate::tui::testing::{self, COURSE, QUIC, TLS12, TLS13, draw};
@@ -80,5 +80,34 @@ fn the_text_timeline_at_80_columns_shows_every_request_and_response_whole() {
             }
         }
         assert!(capture != COURSE || checked >= 48, "{capture}: only {checked} labels to check");
+    }
+}
+
+/// The table under the text timeline and the demo's (with the textbook's round trips) fit 80
+/// columns, and keep their wide shape where there is room for it.
+#[test]
+fn the_tables_fit_80_columns_and_stay_wide_where_they_can() {
+    let app = testing::app(COURSE, (80, 24));
+    for textbook in [false, true] {
+        let mut narrow = Vec::new();
+        write_table(&mut narrow, &app.connections.all, textbook, 80).expect("written");
+        let narrow = String::from_utf8(narrow).expect("UTF-8");
+        for line in narrow.lines() {
+            assert!(line.chars().count() <= 80, "wider than 80 columns: {line:?}");
+        }
+        // A row per connection, its id first, between the heading and the legend.
+        for connection in &app.connections.all {
+            let id = connection.id.to_string();
+            assert!(
+                narrow.lines().any(|line| line.split_whitespace().next() == Some(id.as_str())),
+                "{narrow}"
+            );
+        }
+        assert_eq!(narrow.contains('✓'), textbook);
+        let mut wide = Vec::new();
+        write_table(&mut wide, &app.connections.all, textbook, 200).expect("written");
+        let wide = String::from_utf8(wide).expect("UTF-8");
+        assert!(wide.lines().next().is_some_and(|heading| heading.contains("time to request")), "{wide}");
+        assert_eq!(wide.lines().count(), app.connections.all.len() + 1, "no legend under the wide table");
     }
 }
