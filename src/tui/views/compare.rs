@@ -150,7 +150,7 @@ impl Widget for Compare<'_> {
         let width = usize::from(area.width).saturating_sub(LEFT + RIGHT).max(10);
         let full = full_ms(&connections.all);
         let mut lines =
-            vec![pane_title("Compare · each bar runs from its connection's first packet".to_owned(), true)];
+            vec![pane_title("Compare · a race from each connection's first packet".to_owned(), true)];
         if full > 0.0 {
             lines.extend(axis(full, width));
         }

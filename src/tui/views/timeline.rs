@@ -87,7 +87,7 @@ impl Widget for Timeline<'_> {
             } else {
                 "│".to_owned()
             };
-            let label = format!(" {} ", fit_line(event, arrow.saturating_sub(6)));
+            let label = format!(" {}", fit_line(event, arrow.saturating_sub(6)));
             let dashes = arrow.saturating_sub(label.chars().count() + 2);
             let (body, side_style) = match event.dir {
                 Side::Client => (format!("─{label}{}▶", "─".repeat(dashes)), theme::client()),
