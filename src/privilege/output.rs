@@ -33,9 +33,7 @@ use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use landlock::{
-    ABI, AccessFs, PathBeneath, Ruleset, RulesetAttr, RulesetCreatedAttr, RulesetError, RulesetStatus,
-};
+use landlock::{ABI, AccessFs, PathBeneath, Ruleset, RulesetAttr, RulesetCreatedAttr, RulesetStatus};
 
 use super::PrivilegeError;
 
@@ -114,25 +112,23 @@ fn open_directory(path: &Path) -> io::Result<OwnedFd> {
 
 /// On the calling thread (and the threads it starts): when an output directory was named,
 /// a Landlock ruleset that allows writing only there. Returns whether writes are confined, so
-/// the seccomp filter may let `openat` write; `false` where there is nothing to confine to or
-/// the kernel has no Landlock.
-pub(super) fn confine_writes() -> Result<bool, PrivilegeError> {
-    let Some(dir) = OUTPUT.get() else { return Ok(false) };
-    let failed = |error: RulesetError| PrivilegeError::NotDropped(format!("the Landlock ruleset: {error}"));
+/// the seccomp filter may let `openat` write; `false` where there is nothing to confine to, or
+/// the kernel has no Landlock or refuses it (a container's own filter, say): then the thread
+/// stays under the read-only filter, which is safe, and only [`OutputDir::create`] fails.
+pub(super) fn confine_writes() -> bool {
+    let Some(dir) = OUTPUT.get() else { return false };
     // Version 3 adds truncation to what a ruleset can handle; an older kernel handles less
     // (best effort), and one without Landlock none, which the status below says.
     let handled = AccessFs::from_write(ABI::V3);
     let allowed = AccessFs::WriteFile | AccessFs::MakeReg | AccessFs::Truncate;
-    let status = Ruleset::default()
+    let restricted = Ruleset::default()
         .handle_access(handled)
-        .map_err(failed)?
-        .create()
-        .map_err(failed)?
-        .add_rule(PathBeneath::new(&dir.directory, allowed))
-        .map_err(failed)?
-        .restrict_self()
-        .map_err(failed)?;
-    Ok(status.ruleset != RulesetStatus::NotEnforced)
+        .and_then(|ruleset| ruleset.create())
+        .and_then(|ruleset| ruleset.add_rule(PathBeneath::new(&dir.directory, allowed)))
+        .and_then(|ruleset| ruleset.restrict_self());
+    // An error at any step leaves the thread unrestricted by Landlock: say writes are not
+    // confined.
+    matches!(restricted, Ok(status) if status.ruleset != RulesetStatus::NotEnforced)
 }
 
 #[cfg(test)]
