@@ -319,10 +319,8 @@ const DRIVER_THREADS: [&str; 4] = ["link-netns", "link-setup", "rttscope-host", 
 /// What one thread of a running demo was seen holding.
 #[derive(Default)]
 struct Seen {
-    name: String,
     /// When it was first and last seen privileged or not yet sandboxed, if it was.
     privileged: Option<(Instant, Instant)>,
-    dropped: bool,
 }
 
 /// Runs `rttscope demo --headless` with `extra` arguments, reading every thread's status from
@@ -331,8 +329,9 @@ struct Seen {
 /// holds only the capabilities it keeps, and that the demo shows every textbook round trip.
 /// Returns the names of the dropped threads seen.
 fn demo_threads_hold_nothing(extra: &[&str]) -> Vec<String> {
-    /// Longer than a drop takes, far shorter than any peer lives (a round trip at least).
-    const GRACE: Duration = Duration::from_millis(20);
+    /// Longer than a drop takes on a busy machine (a debug build compiles its filter), far
+    /// shorter than a peer over the demo's 100 ms link lives (a TLS 1.2 server: 400 ms).
+    const GRACE: Duration = Duration::from_millis(60);
     let dir = tempfile::tempdir().expect("temporary directory");
     let output = dir.path().join("demo.pcapng");
     let mut args = vec!["demo", "--headless", "-w", output.to_str().expect("a UTF-8 path")];
@@ -340,18 +339,23 @@ fn demo_threads_hold_nothing(extra: &[&str]) -> Vec<String> {
     let mut demo = rttscope_command(&args).stderr(Stdio::piped()).spawn().expect("demo runs");
     let pid = demo.id();
     let mut seen: BTreeMap<u32, Seen> = BTreeMap::new();
+    let mut dropped = std::collections::BTreeSet::new();
     let mut peers_started = false;
     let deadline = Instant::now() + Duration::from_secs(120);
     while demo.try_wait().expect("waiting for demo").is_none() {
         assert!(Instant::now() < deadline, "demo did not end");
-        let Ok(threads) = threads_of(&pid.to_string()) else { break };
+        // A thread that ends while its status is read can fail the whole read (ESRCH): the
+        // next sample sees the rest; the loop ends when demo does.
+        let Ok(threads) = threads_of(&pid.to_string()) else { continue };
         let now = Instant::now();
         for (tid, status) in threads {
             let name = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/comm")).unwrap_or_default();
             let name = name.trim().to_owned();
+            if name.is_empty() {
+                continue; // ended between the two reads
+            }
             let driver = tid == pid || DRIVER_THREADS.contains(&name.as_str());
             let entry = seen.entry(tid).or_default();
-            entry.name.clone_from(&name);
             if driver {
                 // Once a peer has started, the driver has narrowed what it holds (or, at the
                 // end, dropped it all).
@@ -380,7 +384,7 @@ fn demo_threads_hold_nothing(extra: &[&str]) -> Vec<String> {
                 );
             } else {
                 assert_dropped(&format!("thread {tid} ({name})"), &status);
-                entry.dropped = true;
+                dropped.insert(name);
             }
         }
         thread::sleep(Duration::from_millis(1));
@@ -392,14 +396,15 @@ fn demo_threads_hold_nothing(extra: &[&str]) -> Vec<String> {
     assert!(out.contains("All 10 generator run(s) happened as intended"), "{out}\n{err}");
     let ticks = out.lines().filter(|line| line.trim_end().ends_with('✓')).count();
     assert_eq!(ticks, 12, "every TLS, HTTP and QUIC connection matches its textbook round trips:\n{out}");
-    seen.values().filter(|thread| thread.dropped).map(|thread| thread.name.clone()).collect()
+    dropped.into_iter().collect()
 }
 
 #[test]
 #[ignore = "needs root"]
 fn over_the_link_every_thread_but_the_namespace_driver_holds_nothing_and_the_rounds_are_unchanged() {
     let dropped = demo_threads_hold_nothing(&[]);
-    for name in ["link-emulator", "tls12 server", "tls12 client", "quic peers", "ping client", "udp peers"] {
+    // The longest-lived of each kind (a sample may miss a thread of a few milliseconds).
+    for name in ["link-emulator", "tls12 server", "tls12 client", "quic peers", "ping client"] {
         assert!(dropped.iter().any(|seen| seen == name), "no dropped {name:?} seen among {dropped:?}");
     }
 }
@@ -408,9 +413,12 @@ fn over_the_link_every_thread_but_the_namespace_driver_holds_nothing_and_the_rou
 #[ignore = "needs root"]
 fn on_loopback_every_thread_but_the_namespace_driver_holds_nothing_and_the_rounds_are_unchanged() {
     let dropped = demo_threads_hold_nothing(&["--rtt", "0"]);
-    for name in ["capture lo", "tls13 server", "tls13 client", "quic peers"] {
-        assert!(dropped.iter().any(|seen| seen == name), "no dropped {name:?} seen among {dropped:?}");
-    }
+    assert!(dropped.iter().any(|seen| seen == "capture lo"), "no dropped capture seen among {dropped:?}");
+    // On loopback an exchange takes milliseconds, and a sample may miss any one of them.
+    let peers = dropped
+        .iter()
+        .filter(|seen| seen.contains("serv") || seen.contains("clie") || seen.contains("peers"));
+    assert!(peers.count() >= 3, "few dropped clients and servers seen among {dropped:?}");
 }
 
 #[test]

@@ -104,7 +104,7 @@ pub fn run(args: &DemoArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
 /// What `demo --help` says of privileges.
 pub(super) const DEMO_PRIVILEGES: &str = "Privileges (as root, or with capabilities): while the \
     generators run, the thread that builds the namespaces, the link and the captures keeps root's \
-    user id and only CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_NICE, CAP_DAC_OVERRIDE, \
+    user id and only CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_NICE, CAP_DAC_OVERRIDE, CAP_FOWNER, \
     CAP_SETUID, CAP_SETGID and CAP_SETPCAP; every client and server (which parse TLS, QUIC and \
     HTTP from the other side), the link's emulator and the threads reading or picking packets \
     become the user who ran sudo (or nobody) with no capability, no_new_privs and a seccomp \

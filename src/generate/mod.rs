@@ -111,6 +111,11 @@ impl Variant {
         matches!(self, Self::Quic | Self::QuicZeroRtt)
     }
 
+    /// True for the variants whose clients and servers log TLS secrets (TLS or QUIC).
+    pub const fn logs_secrets(self) -> bool {
+        !matches!(self, Self::Http | Self::Ping | Self::Udp)
+    }
+
     /// True for the variants that need TCP Fast Open on the server side.
     pub const fn uses_fast_open(self) -> bool {
         matches!(self, Self::TfoTls13 | Self::TfoTls13ZeroRtt)
@@ -235,7 +240,7 @@ pub(crate) fn as_peer<T: Send>(
 /// [`run_anywhere`] finds a namespace that has it.
 pub fn run(variant: Variant, hosts: &Hosts, keylog: &KeyLog) -> Result<Report, GenError> {
     let mut report = Report::new(variant);
-    if !matches!(variant, Variant::Http | Variant::Ping | Variant::Udp) {
+    if variant.logs_secrets() {
         // Its peers log secrets and can open no file.
         keylog.open_file();
     }

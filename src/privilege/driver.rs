@@ -11,8 +11,9 @@
 //! - CAP_NET_RAW: the emulator's packet sockets, the loopback captures, and ping's raw ICMP
 //!   socket where `net.ipv4.ping_group_range` leaves no datagram one.
 //! - CAP_SYS_NICE: the emulator thread's real-time priority, set before that thread drops.
-//! - CAP_DAC_OVERRIDE: the capture, key log and qlog files the driver writes for the user,
-//!   under sudo in a directory of the invoking user that root does not own.
+//! - CAP_DAC_OVERRIDE and CAP_FOWNER: the capture, key log and qlog files the driver writes
+//!   for the user, under sudo in a directory of the invoking user that root does not own, and
+//!   an old capture or key log of that user's set to mode 0600 (as it always is).
 //! - CAP_SETUID, CAP_SETGID, CAP_SETPCAP: for the threads it starts to drop to the target
 //!   user and empty their bounding sets (a thread inherits its creator's capabilities), and
 //!   for its own final drop (`demo` drops the whole process before it reads its capture).
@@ -28,6 +29,7 @@ use super::{CAPABILITY_VERSION_3, CapabilityData, CapabilityHeader, KEEP, Privil
 
 // linux/capability.h
 const CAP_DAC_OVERRIDE: u32 = 1;
+const CAP_FOWNER: u32 = 3;
 const CAP_SETGID: u32 = 6;
 const CAP_SETUID: u32 = 7;
 const CAP_SETPCAP: u32 = 8;
@@ -38,6 +40,7 @@ const CAP_SYS_NICE: u32 = 23;
 
 /// The capabilities the namespace driver keeps, as a mask of capability numbers.
 pub const DRIVER_CAPABILITIES: u64 = 1 << CAP_DAC_OVERRIDE
+    | 1 << CAP_FOWNER
     | 1 << CAP_SETGID
     | 1 << CAP_SETUID
     | 1 << CAP_SETPCAP
@@ -110,7 +113,7 @@ mod tests {
 
     #[test]
     fn the_driver_keeps_what_namespaces_links_and_captures_need_and_nothing_broader() {
-        assert_eq!(DRIVER_CAPABILITIES.count_ones(), 8);
+        assert_eq!(DRIVER_CAPABILITIES.count_ones(), 9);
         for capability in [CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_NET_RAW, CAP_SETUID] {
             assert_ne!(DRIVER_CAPABILITIES & 1 << capability, 0, "{capability}");
         }
