@@ -8,24 +8,37 @@
 //! permitted, inheritable, ambient, and the bounding set where the thread may change it;
 //! CAP_NET_RAW included, the socket being open already). Then `PR_SET_NO_NEW_PRIVS`, and a
 //! seccomp filter (`filter.rs`) that allows what capture, dissection, writing the files
-//! already open and drawing the terminal UI need. Files are opened before the drop.
+//! already open and drawing the terminal UI need. Files are opened before the drop; the one
+//! exception is the output directory ([`OutputDir`], `output.rs`), where a dropped process may
+//! still create new files, and nowhere else (Landlock).
 //!
 //! When: [`drop_process`] on the main thread, after the socket and the output files are open
 //! and before any thread that reads or parses packets is started, so every such thread
 //! inherits the dropped state. Where a command must keep privilege on one thread while others
 //! read packets (`demo` and `gen` drive namespaces while their generators run), those threads
-//! call [`drop_this_thread`]: ids, capabilities, no_new_privs and the filter are per thread
-//! in Linux when set with raw system calls (the C library's `setresuid` would change every
-//! thread), so the thread drops for itself and the one that builds namespaces keeps its own.
+//! call [`drop_this_thread`] (a thread that reads packets) or [`drop_peer_thread`] (a
+//! generator's TLS, QUIC, TCP or echo client or server, once its sockets are made: it may
+//! still connect and accept on them): ids, capabilities, no_new_privs, Landlock and the filter
+//! are per thread in Linux when set with raw system calls (the C library's `setresuid` would
+//! change every thread), so the thread drops for itself and the one that builds namespaces
+//! keeps its own. That one, the namespace driver, first narrows what it keeps to what building
+//! namespaces, links and captures needs ([`narrow_to_namespace_driver`], `driver.rs`).
+//!
+//! A limit worth saying: threads share one address space, so a parser that an attacker took
+//! over could in principle reach the driver's memory; the per-thread drop takes away what an
+//! exploited parser could do by itself (system calls, files, ids), not that. The driver keeps
+//! root's user id and the few capabilities listed in `driver.rs`, no more.
 //!
 //! Invariants:
 //! - After a drop returns `Ok`, the calling thread has no user id 0 and no capability, and
 //!   taking root back fails; a drop that cannot get there returns an error, and the commands
 //!   refuse to go on rather than parse as root.
 //! - [`drop_this_thread`] drops whenever the thread holds any privilege, whichever command
-//!   runs; only `--no-drop` ([`keep_privileges`]) skips it.
+//!   runs; only `--no-drop` ([`keep_privileges`]) skips it, and every other drop or narrowing.
 
+mod driver;
 mod filter;
+mod output;
 mod status;
 
 use std::io;
@@ -33,6 +46,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use thiserror::Error;
 
+pub use driver::{DRIVER_CAPABILITIES, narrow_to_namespace_driver};
+pub use output::OutputDir;
 pub use status::{ThreadStatus, threads_of};
 
 /// Why privileges could not be dropped. Each says what to do, `--no-drop` last.
@@ -154,7 +169,7 @@ pub fn drop_process() -> Result<Dropped, PrivilegeError> {
         return Ok(Dropped::Kept);
     }
     let dropped = drop_credentials()?;
-    sandbox()?;
+    sandbox(false)?;
     // SAFETY: gettid(2) has no preconditions and cannot fail.
     let me = unsafe { libc::gettid() } as u32;
     let threads = threads_of("self").map_err(failed("reading /proc/self/task"))?;
@@ -170,6 +185,18 @@ pub fn drop_process() -> Result<Dropped, PrivilegeError> {
 /// keeps privilege: when this thread holds any, it drops them for itself alone. A thread that
 /// inherited a dropped state has nothing to do.
 pub fn drop_this_thread() -> Result<Dropped, PrivilegeError> {
+    drop_thread(false)
+}
+
+/// The drop for a generator's peer (a TLS, QUIC, TCP or echo client or server), on its own
+/// thread once the sockets it needs are made in their namespaces: as [`drop_this_thread`],
+/// and the filter also lets it connect, accept and set options on those sockets (never make
+/// one, or enter a namespace).
+pub fn drop_peer_thread() -> Result<Dropped, PrivilegeError> {
+    drop_thread(true)
+}
+
+fn drop_thread(peer: bool) -> Result<Dropped, PrivilegeError> {
     if KEEP.load(Ordering::SeqCst) {
         return Ok(Dropped::Kept);
     }
@@ -178,7 +205,7 @@ pub fn drop_this_thread() -> Result<Dropped, PrivilegeError> {
         return Ok(Dropped::Nothing);
     }
     let dropped = drop_credentials()?;
-    sandbox()?;
+    sandbox(peer)?;
     Ok(dropped)
 }
 
@@ -280,13 +307,15 @@ fn check_dropped(target: Option<Target>) -> Result<(), PrivilegeError> {
     Ok(())
 }
 
-/// `PR_SET_NO_NEW_PRIVS`, then the seccomp filters, on this thread (and the threads it starts).
-fn sandbox() -> Result<(), PrivilegeError> {
+/// `PR_SET_NO_NEW_PRIVS`, Landlock where there is an output directory, then the seccomp
+/// filters (a peer's when `peer`), on this thread (and the threads it starts).
+fn sandbox(peer: bool) -> Result<(), PrivilegeError> {
     // SAFETY: prctl(2) with constant arguments; it only sets this thread's no_new_privs.
     if unsafe { libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) } != 0 {
         return Err(failed("setting no_new_privs")(io::Error::last_os_error()));
     }
-    let Some(programs) = filter::programs() else {
+    let writes = output::confine_writes();
+    let Some(programs) = filter::programs(filter::Profile { peer, writes }) else {
         return Err(PrivilegeError::NotDropped("seccomp filters are not built for this architecture".into()));
     };
     let programs = programs.map_err(|error| {
@@ -360,7 +389,7 @@ mod tests {
         use std::os::fd::AsRawFd;
         // Its own thread: the filter stays on it and ends with it. No privilege is needed.
         let outcome = std::thread::spawn(|| {
-            sandbox().expect("the filter installs");
+            sandbox(false).expect("the filter installs");
             let status = ThreadStatus::current().expect("reading a file still works");
             let thread = std::thread::spawn(|| 7).join().map_err(|_| "a thread");
             let created =

@@ -1,7 +1,10 @@
 //! Least privilege, checked from inside a parsing thread and from outside the process: once
 //! `rttscope capture` or `rttscope live` has read its first packet, no thread has user id 0 or
 //! a capability, every thread has no_new_privs and a seccomp filter, and the capture still
-//! holds every packet. These need root (a packet socket, and something to drop), so they are
+//! holds every packet. While `rttscope demo` runs its generators, every thread but the
+//! namespace driver's holds nothing, and the driver only what namespaces need; the demo's round
+//! trips are what they were. After the drop, files can be created in the output directory and
+//! nowhere else. These need root (a packet socket, and something to drop), so they are
 //! ignored unless run with `--include-ignored`.
 //!
 //! Other programs may use loopback at the same time; each test counts its own flow, picked out
@@ -9,6 +12,7 @@
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -20,7 +24,7 @@ use common::flow::Flow;
 use common::{rttscope, stderr, stdout};
 use rttscope::capture::{Limits, LinkType, LiveCapture};
 use rttscope::dissect::dissect;
-use rttscope::privilege::{self, ThreadStatus, threads_of};
+use rttscope::privilege::{self, DRIVER_CAPABILITIES, OutputDir, ThreadStatus, threads_of};
 
 const ROOT: &str = "needs root";
 
@@ -306,4 +310,164 @@ fn a_file_capability_is_dropped_once_the_socket_is_open() {
         assert_dropped(&format!("thread {tid}"), status);
         assert_eq!(status.uids, [65534; 4]);
     }
+}
+
+/// The threads of the namespace driver in `gen` and `demo`: the main thread, and the short
+/// ones it starts to make a namespace, set one up, or make a socket inside one.
+const DRIVER_THREADS: [&str; 4] = ["link-netns", "link-setup", "rttscope-host", "rttscope-netns"];
+
+/// What one thread of a running demo was seen holding.
+#[derive(Default)]
+struct Seen {
+    /// When it was first and last seen privileged or not yet sandboxed, if it was.
+    privileged: Option<(Instant, Instant)>,
+}
+
+/// Runs `rttscope demo --headless` with `extra` arguments, reading every thread's status from
+/// outside until it ends; asserts that only the driver ever holds privilege (a peer is allowed
+/// the instant between its start and its own drop, never longer than `GRACE`), that the driver
+/// holds only the capabilities it keeps, and that the demo shows every textbook round trip.
+/// Returns the names of the dropped threads seen.
+fn demo_threads_hold_nothing(extra: &[&str]) -> Vec<String> {
+    /// Longer than a drop takes on a busy machine (a debug build compiles its filter), far
+    /// shorter than a peer over the demo's 100 ms link lives (a TLS 1.2 server: 400 ms).
+    const GRACE: Duration = Duration::from_millis(60);
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let output = dir.path().join("demo.pcapng");
+    let mut args = vec!["demo", "--headless", "-w", output.to_str().expect("a UTF-8 path")];
+    args.extend_from_slice(extra);
+    let mut demo = rttscope_command(&args).stderr(Stdio::piped()).spawn().expect("demo runs");
+    let pid = demo.id();
+    let mut seen: BTreeMap<u32, Seen> = BTreeMap::new();
+    let mut dropped = std::collections::BTreeSet::new();
+    let mut peers_started = false;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while demo.try_wait().expect("waiting for demo").is_none() {
+        assert!(Instant::now() < deadline, "demo did not end");
+        // A thread that ends while its status is read can fail the whole read (ESRCH): the
+        // next sample sees the rest; the loop ends when demo does.
+        let Ok(threads) = threads_of(&pid.to_string()) else { continue };
+        let now = Instant::now();
+        for (tid, status) in threads {
+            let name = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/comm")).unwrap_or_default();
+            let name = name.trim().to_owned();
+            if name.is_empty() {
+                continue; // ended between the two reads
+            }
+            let driver = tid == pid || DRIVER_THREADS.contains(&name.as_str());
+            let entry = seen.entry(tid).or_default();
+            if driver {
+                // Once a peer has started, the driver has narrowed what it holds (or, at the
+                // end, dropped it all).
+                if peers_started {
+                    let held = status.cap_effective | status.cap_permitted;
+                    assert_eq!(
+                        held & !DRIVER_CAPABILITIES,
+                        0,
+                        "driver thread {tid} ({name}) holds {held:#x}"
+                    );
+                    assert_eq!(status.cap_ambient | status.cap_inheritable, 0, "driver thread {tid}");
+                }
+                continue;
+            }
+            peers_started = true;
+            if status.is_privileged() || status.seccomp != 2 || !status.no_new_privs {
+                // Just started and dropping: it inherited the driver's narrowed set.
+                let held = status.cap_effective | status.cap_permitted;
+                assert_eq!(held & !DRIVER_CAPABILITIES, 0, "thread {tid} ({name}) holds {held:#x}");
+                let (first, _) = *entry.privileged.get_or_insert((now, now));
+                entry.privileged = Some((first, now));
+                assert!(
+                    now.duration_since(first) < GRACE,
+                    "thread {tid} ({name}) still privileged after {:?}: {status:?}",
+                    now.duration_since(first)
+                );
+            } else {
+                assert_dropped(&format!("thread {tid} ({name})"), &status);
+                dropped.insert(name);
+            }
+        }
+        thread::sleep(Duration::from_millis(1));
+    }
+    let finished = demo.wait_with_output().expect("demo's output");
+    let (out, err) = (String::from_utf8_lossy(&finished.stdout), String::from_utf8_lossy(&finished.stderr));
+    assert!(finished.status.success(), "demo {extra:?}: {}\n{out}\n{err}", finished.status);
+    // The same rounds as before the per-thread drops: each run shows its textbook round trips.
+    assert!(out.contains("All 10 generator run(s) happened as intended"), "{out}\n{err}");
+    let ticks = out.lines().filter(|line| line.trim_end().ends_with('✓')).count();
+    assert_eq!(ticks, 12, "every TLS, HTTP and QUIC connection matches its textbook round trips:\n{out}");
+    dropped.into_iter().collect()
+}
+
+#[test]
+#[ignore = "needs root"]
+fn over_the_link_every_thread_but_the_namespace_driver_holds_nothing_and_the_rounds_are_unchanged() {
+    let dropped = demo_threads_hold_nothing(&[]);
+    // The longest-lived of each kind (a sample may miss a thread of a few milliseconds).
+    for name in ["link-emulator", "tls12 server", "tls12 client", "quic peers", "ping client"] {
+        assert!(dropped.iter().any(|seen| seen == name), "no dropped {name:?} seen among {dropped:?}");
+    }
+}
+
+#[test]
+#[ignore = "needs root"]
+fn on_loopback_every_thread_but_the_namespace_driver_holds_nothing_and_the_rounds_are_unchanged() {
+    let dropped = demo_threads_hold_nothing(&["--rtt", "0"]);
+    assert!(dropped.iter().any(|seen| seen == "capture lo"), "no dropped capture seen among {dropped:?}");
+    // On loopback an exchange takes milliseconds, and a sample may miss any one of them.
+    let peers = dropped
+        .iter()
+        .filter(|seen| seen.contains("serv") || seen.contains("clie") || seen.contains("peers"));
+    assert!(peers.count() >= 3, "few dropped clients and servers seen among {dropped:?}");
+}
+
+#[test]
+#[ignore = "needs root"]
+fn after_the_drop_files_are_created_in_the_output_directory_and_nowhere_else() {
+    use std::os::unix::fs::PermissionsExt;
+    // Both directories writable by nobody: only Landlock tells them apart.
+    let (inside, outside) =
+        (tempfile::tempdir().expect("a directory"), tempfile::tempdir().expect("another"));
+    for dir in [inside.path(), outside.path()] {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o777)).expect("chmod");
+    }
+    let old = outside.path().join("old");
+    std::fs::write(&old, "kept").expect("a file outside");
+    std::fs::set_permissions(&old, std::fs::Permissions::from_mode(0o666)).expect("chmod");
+    OutputDir::open(inside.path()).expect("the output directory");
+    let (inside_path, outside_path) = (inside.path().to_owned(), outside.path().to_owned());
+    let outcome = thread::spawn(move || {
+        privilege::drop_this_thread().expect("the drop");
+        let created = OutputDir::create("export.pcapng").and_then(|mut file| file.write_all(b"marked"));
+        let again = OutputDir::create("export.pcapng").map(drop).map_err(|error| error.kind());
+        let climbed = OutputDir::create("../escaped").map(drop).map_err(|error| error.kind());
+        let errno =
+            |result: std::io::Result<std::fs::File>| result.map(drop).map_err(|error| error.raw_os_error());
+        let in_dir = errno(std::fs::File::create(inside_path.join("beside")));
+        let out_dir = errno(std::fs::File::create(outside_path.join("new")));
+        let rewrite = errno(std::fs::OpenOptions::new().write(true).open(outside_path.join("old")));
+        let tmp = errno(std::fs::File::create("/tmp/rttscope-output-dir-must-not-exist"));
+        let shadow = errno(std::fs::File::open("/etc/shadow"));
+        let status = ThreadStatus::current().expect("status");
+        (created, again, climbed, in_dir, out_dir, rewrite, tmp, shadow, status)
+    })
+    .join()
+    .expect("the dropped thread");
+    let (created, again, climbed, in_dir, out_dir, rewrite, tmp, shadow, status) = outcome;
+    assert_dropped("the dropped thread", &status);
+    created.expect("a new file in the output directory");
+    assert_eq!(std::fs::read(inside.path().join("export.pcapng")).expect("it is there"), b"marked");
+    assert_eq!(again, Err(std::io::ErrorKind::AlreadyExists), "an existing file is never replaced");
+    assert_eq!(climbed, Err(std::io::ErrorKind::InvalidInput));
+    assert_eq!(in_dir, Ok(()));
+    let refused = |result: Result<(), Option<i32>>| matches!(result, Err(Some(libc::EACCES | libc::EPERM)));
+    assert!(refused(out_dir), "creating outside: {out_dir:?}");
+    assert!(refused(rewrite), "writing a file outside that nobody may write: {rewrite:?}");
+    assert!(refused(tmp), "creating in /tmp: {tmp:?}");
+    assert!(refused(shadow), "reading /etc/shadow: {shadow:?}");
+    assert!(
+        !outside.path().join("new").exists()
+            && !Path::new("/tmp/rttscope-output-dir-must-not-exist").exists()
+    );
+    assert_eq!(std::fs::read_to_string(&old).expect("the old file"), "kept");
 }

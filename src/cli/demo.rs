@@ -39,6 +39,9 @@ pub fn run(args: &DemoArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
         return Err(error);
     }
     let keylog = KeyLog::new();
+    // From here this thread only drives namespaces, links and captures; each generator's
+    // peers, the emulator and the threads reading packets drop everything for themselves.
+    privilege::narrow_to_namespace_driver()?;
     let (qlog_dir, qlog_prefix) = qlog_beside(&args.output);
     crate::generate::write_qlog(Some((&qlog_dir, &qlog_prefix)));
     // Why there is no link when one was asked for: shown in the UI as well as said here.
@@ -95,6 +98,17 @@ pub fn run(args: &DemoArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
         Err(CliError::Usage(format!("{} generator run(s) did not show what they should", problems.len())))
     }
 }
+
+/// What `demo --help` says of privileges.
+pub(super) const DEMO_PRIVILEGES: &str = "Privileges (as root, or with capabilities): while the \
+    generators run, the thread that builds the namespaces, the link and the captures keeps root's \
+    user id and only CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_NICE, CAP_DAC_OVERRIDE, CAP_FOWNER, \
+    CAP_SETUID, CAP_SETGID and CAP_SETPCAP; every client and server (which parse TLS, QUIC and \
+    HTTP from the other side), the link's emulator and the threads reading or picking packets \
+    become the user who ran sudo (or nobody) with no capability, no_new_privs and a seccomp \
+    filter, once their sockets are made. Once the capture is written and opened again, the whole \
+    process drops before it reads it, so the comparison and the terminal UI run unprivileged. \
+    --no-drop keeps everything.";
 
 /// Where the QUIC generators' own qlog goes: beside the capture, named after it
 /// (`rttscope-demo.pcapng` gives `rttscope-demo.quic.client.sqlog`).

@@ -18,6 +18,16 @@ use crate::generate::{
 use crate::link::config::LinkFlags;
 use crate::link::{DropRule, LinkConfig, LinkError, enter_user_namespace};
 
+/// What `gen --help` says of privileges.
+pub(super) const GEN_PRIVILEGES: &str = "Privileges (as root, or with capabilities): the thread that \
+    builds the namespaces, the link and its captures keeps root's user id and only CAP_SYS_ADMIN, \
+    CAP_NET_ADMIN, CAP_NET_RAW, CAP_SYS_NICE, CAP_DAC_OVERRIDE, CAP_FOWNER, CAP_SETUID, CAP_SETGID and \
+    CAP_SETPCAP from the start. Every client and server (which parse TLS, QUIC and HTTP from the \
+    other side), the link's emulator and the thread that picks each run's frames become the user \
+    who ran sudo (or nobody) with no capability, no_new_privs and a seccomp filter, once their \
+    sockets are made. The key log (opened before the first TLS or QUIC run), the -w capture and \
+    the qlog files are created by the first thread, as root. --no-drop keeps everything.";
+
 /// `demo`'s round-trip time when `--rtt` is not given: slow enough to see each round trip.
 pub(super) const DEMO_RTT: Duration = Duration::from_millis(100);
 
@@ -110,6 +120,9 @@ pub fn run(args: &GenArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
     }
     // Each secret reaches the file as it is logged, after what the file already holds.
     let keylog = KeyLog::appending_to(&args.keylog);
+    // From here this thread only drives namespaces, links and captures; each generator's
+    // peers, the emulator and the thread picking frames drop everything for themselves.
+    crate::privilege::narrow_to_namespace_driver()?;
     let rounds: Vec<Variant> = (0..args.count.max(1)).flat_map(|_| variants.iter().copied()).collect();
     let over_link = match &config {
         Some(config) => match record_on_link(&rounds, config, &keylog, prepared) {

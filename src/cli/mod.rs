@@ -71,6 +71,7 @@ pub enum Command {
     Open(OpenArgs),
     /// Capture live traffic into the terminal UI, following new packets as they arrive; into
     /// a pipe or a file, print a line per packet as `dissect` does (as `tshark -i` does).
+    #[command(after_help = tui::LIVE_PRIVILEGES)]
     Live(LiveArgs),
     /// Play a capture into the terminal UI at its recorded pace, so a handshake unfolds.
     Replay(ReplayArgs),
@@ -85,10 +86,12 @@ pub enum Command {
     /// Run a built-in client and server, on loopback or at the two ends of an emulated link
     /// (--rtt): one HTTP, HTTPS, QUIC, ping or UDP exchange per variant, checked to be the
     /// variant it claims.
+    #[command(after_help = generate::GEN_PRIVILEGES)]
     Gen(GenArgs),
     /// Run the generators over an emulated link (100 ms round trips unless --rtt says
     /// otherwise; --rtt 0 for loopback), write the capture with its keys embedded, and show
     /// every connection's round trips beside the textbook's.
+    #[command(after_help = demo::DEMO_PRIVILEGES)]
     Demo(DemoArgs),
     /// Measure the emulated link's accuracy with a UDP echo (for tests and benchmarks).
     #[command(hide = true)]

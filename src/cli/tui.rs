@@ -208,6 +208,14 @@ impl LiveCounters {
     }
 }
 
+/// What `live --help` says of privileges.
+pub(super) const LIVE_PRIVILEGES: &str = "Privileges (as root, or with CAP_NET_RAW): once the packet \
+    socket is open (and the -w file created, the --keylog file opened if it exists), every thread \
+    becomes the user who ran sudo (or nobody when run as root), with no capability, no_new_privs \
+    and a seccomp filter, before the first packet is read. After that, files can be created only \
+    in the current directory (Landlock), and only if that user may write there; nothing else on \
+    the system can be written. --no-drop keeps everything.";
+
 /// `rttscope live [-i IFACE] [-f FILTER] [-c N] [-w OUT] [--keylog K]`: the terminal UI, or
 /// a line per packet when standard output is not a terminal.
 pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
@@ -257,6 +265,9 @@ pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
     let linktype = capture.linktype();
     let output =
         args.output.as_deref().map(|path| open_output(path, &capture, followed.is_some())).transpose()?;
+    // Where an export from the UI may create files after the drop (Landlock confines writing
+    // to it): the current directory. Best effort: without it, an export says it cannot write.
+    let _ = crate::privilege::OutputDir::open(Path::new("."));
     // The socket and the file are open: the UI and its workers start without privileges.
     drop_privileges(followed.as_mut())?;
     let title = format!("live on {}", capture.interface());

@@ -1,6 +1,7 @@
 //! The two generators that are not HTTP: ICMP echo (ping) and a UDP echo exchange, three
 //! round trips each. The client's socket is made in the client host's namespace, the UDP
-//! server's in the server host's; ping's replies come from the server host's kernel.
+//! server's in the server host's, by the calling thread; the exchange then runs on a thread
+//! that holds no privilege. Ping's replies come from the server host's kernel.
 
 use std::io;
 use std::mem;
@@ -25,20 +26,28 @@ pub(super) fn udp(report: &mut Report, hosts: &Hosts) -> Result<(), GenError> {
     }
     let addr = server.local_addr().map_err(fail("binding the server"))?;
     report.flows.push(Flow::Udp(addr.port()));
-    let mut buf = [0u8; 64];
-    for seq in 1..=ROUNDS {
-        let message = format!("rttscope echo {seq}");
-        client.send_to(message.as_bytes(), addr).map_err(fail("sending a datagram"))?;
-        let (n, from) = server.recv_from(&mut buf).map_err(fail("receiving at the server"))?;
-        server.send_to(&buf[..n], from).map_err(fail("echoing"))?;
-        let n = client.recv(&mut buf).map_err(fail("receiving the echo"))?;
-        if &buf[..n] != message.as_bytes() {
-            return Err(GenError::new(variant, "receiving the echo", "the echo differs from what was sent"));
+    // The exchange reads what the other side sent: on a thread that holds no privilege.
+    let exchange = super::as_peer(format!("{variant} peers"), || {
+        let mut buf = [0u8; 64];
+        for seq in 1..=ROUNDS {
+            let message = format!("rttscope echo {seq}");
+            client.send_to(message.as_bytes(), addr).map_err(fail("sending a datagram"))?;
+            let (n, from) = server.recv_from(&mut buf).map_err(fail("receiving at the server"))?;
+            server.send_to(&buf[..n], from).map_err(fail("echoing"))?;
+            let n = client.recv(&mut buf).map_err(fail("receiving the echo"))?;
+            if &buf[..n] != message.as_bytes() {
+                return Err(GenError::new(
+                    variant,
+                    "receiving the echo",
+                    "the echo differs from what was sent",
+                ));
+            }
+            report.connections += 1;
         }
-        report.connections += 1;
-    }
-    report.evidence.push(format!("{ROUNDS} datagrams echoed"));
-    Ok(())
+        report.evidence.push(format!("{ROUNDS} datagrams echoed"));
+        Ok(())
+    });
+    exchange.unwrap_or_else(|(step, detail)| Err(GenError::new(variant, step, detail)))
 }
 
 /// A UDP socket made in `host`'s namespace, on its address and a port the kernel picks.
@@ -88,14 +97,19 @@ pub(super) fn ping(report: &mut Report, hosts: &Hosts) -> Result<(), GenError> {
         local_port(&socket).map_err(fail("opening an ICMP socket"))?
     };
     report.flows.push(Flow::Echo(ident));
-    for seq in 1..=ROUNDS {
-        let request = echo_request(ident, seq);
-        send_to(&socket, to, &request).map_err(fail("sending an echo request"))?;
-        wait_for_reply(&socket, raw, ident, seq).map_err(fail("waiting for the echo reply"))?;
-        report.connections += 1;
-    }
-    report.evidence.push(format!("{ROUNDS} echo replies"));
-    Ok(())
+    // Replies are read (a raw socket reads every ICMP message of its namespace) on a thread
+    // that holds no privilege; the socket is made already.
+    let exchange = super::as_peer(format!("{variant} client"), || {
+        for seq in 1..=ROUNDS {
+            let request = echo_request(ident, seq);
+            send_to(&socket, to, &request).map_err(fail("sending an echo request"))?;
+            wait_for_reply(&socket, raw, ident, seq).map_err(fail("waiting for the echo reply"))?;
+            report.connections += 1;
+        }
+        report.evidence.push(format!("{ROUNDS} echo replies"));
+        Ok(())
+    });
+    exchange.unwrap_or_else(|(step, detail)| Err(GenError::new(variant, step, detail)))
 }
 
 /// An ICMP socket of `kind`; a datagram one is bound to `from`.

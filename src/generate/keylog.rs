@@ -4,7 +4,9 @@
 //! does: so `rttscope capture --keylog` following that file has each secret in time.
 //!
 //! Invariant: the file is created with mode 0600 (an old one is set to 0600) and only ever
-//! appended to, whole lines at a time; nothing is created until a first line is logged.
+//! appended to, whole lines at a time; nothing is created until a generator that speaks TLS
+//! is about to run ([`KeyLog::open_file`], by the thread that may still open files: the
+//! clients and servers that log hold no privilege and may create no file).
 
 use std::fmt::Write as _;
 use std::fs::{File, OpenOptions};
@@ -47,6 +49,22 @@ impl KeyLog {
         let log = Self::default();
         log.lock().file = Some(Appended { path: path.to_owned(), file: None, error: None });
         log
+    }
+
+    /// Opens the file [`appending_to`](Self::appending_to) named, if it is not open yet, so
+    /// that the threads that log only write to it. A file that cannot be opened is the error
+    /// [`file_result`](Self::file_result) gives, as a write that failed would be.
+    pub fn open_file(&self) {
+        let mut inner = self.lock();
+        if let Some(appended) = inner.file.as_mut()
+            && appended.file.is_none()
+            && appended.error.is_none()
+        {
+            match open_private(&appended.path) {
+                Ok(file) => appended.file = Some(file),
+                Err(error) => appended.error = Some(error),
+            }
+        }
     }
 
     /// This run's lines so far, one `LABEL CLIENT_RANDOM SECRET` per line.

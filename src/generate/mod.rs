@@ -12,6 +12,11 @@
 //! picks, and every socket has a timeout: a peer that stops answering ends its generator with
 //! the step that failed. Each socket is made inside its host's network namespace and stays
 //! there, whichever thread then uses it.
+//!
+//! Invariant: every client and server runs on a thread that holds no privilege ([`as_peer`]):
+//! its sockets are made first, by the calling thread (which may enter the namespaces), then
+//! the peer drops its ids and capabilities and talks under the peer's seccomp filter, so the
+//! TLS, QUIC and HTTP it parses from the other side never meet root. `--no-drop` keeps them.
 
 mod cert;
 mod echo;
@@ -106,6 +111,11 @@ impl Variant {
         matches!(self, Self::Quic | Self::QuicZeroRtt)
     }
 
+    /// True for the variants whose clients and servers log TLS secrets (TLS or QUIC).
+    pub const fn logs_secrets(self) -> bool {
+        !matches!(self, Self::Http | Self::Ping | Self::Udp)
+    }
+
     /// True for the variants that need TCP Fast Open on the server side.
     pub const fn uses_fast_open(self) -> bool {
         matches!(self, Self::TfoTls13 | Self::TfoTls13ZeroRtt)
@@ -194,6 +204,34 @@ impl GenError {
     }
 }
 
+/// Drops the calling thread's privileges as a peer's (see the module's invariant); the error
+/// is one line.
+pub(crate) fn drop_privileges() -> Result<(), String> {
+    crate::privilege::drop_peer_thread().map(drop).map_err(|error| error.to_string())
+}
+
+/// Runs `work` on a thread named `name` that first drops every privilege ([`drop_privileges`]),
+/// and returns what it returned; the error says why it could not run.
+pub(crate) fn as_peer<T: Send>(
+    name: String,
+    work: impl FnOnce() -> T + Send,
+) -> Result<T, (&'static str, String)> {
+    std::thread::scope(|scope| {
+        let peer = std::thread::Builder::new()
+            .name(name)
+            .spawn_scoped(scope, || {
+                drop_privileges()?;
+                Ok(work())
+            })
+            .map_err(|error| ("starting a peer thread", error.to_string()))?;
+        match peer.join() {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(detail)) => Err(("dropping privileges", detail)),
+            Err(_) => Err(("running a peer", "its thread panicked".to_owned())),
+        }
+    })
+}
+
 /// Runs one generator between `hosts`: its server's sockets made in the server's namespace, its
 /// client's in the client's.
 ///
@@ -202,6 +240,10 @@ impl GenError {
 /// [`run_anywhere`] finds a namespace that has it.
 pub fn run(variant: Variant, hosts: &Hosts, keylog: &KeyLog) -> Result<Report, GenError> {
     let mut report = Report::new(variant);
+    if variant.logs_secrets() {
+        // Its peers log secrets and can open no file.
+        keylog.open_file();
+    }
     match variant {
         Variant::Http => tcp::run(&mut report, hosts, tcp::Plan::HTTP, keylog)?,
         Variant::Tls12 => tcp::run(&mut report, hosts, tcp::Plan::TLS12, keylog)?,

@@ -7,6 +7,10 @@
 //! are kept by the run's flows, as on loopback (the link's own chatter, ARP and IPv6 neighbour
 //! discovery, stays out).
 //!
+//! The thread that calls [`record_over_link`] builds and removes the links (it needs the
+//! privilege to); the emulator, the generators' peers and the thread that picks each run's
+//! frames out (dissecting them) each drop every privilege for themselves.
+//!
 //! Invariant: the recording has exactly two interfaces, [`CLIENT_SIDE`] then [`SERVER_SIDE`],
 //! both Ethernet; runs happen one after another, so each interface's frames stay in time order.
 
@@ -60,7 +64,11 @@ pub fn record_over_link(
                 match link.finish() {
                     Ok(capture) => {
                         let run = Run::over_link(variant, outcome);
-                        keep(&run, capture, &mut client_side, &mut server_side, &mut stats);
+                        let sides = (&mut client_side, &mut server_side);
+                        let run = match keep_unprivileged(&run, capture, sides, &mut stats) {
+                            Ok(()) => run,
+                            Err(error) => Run::over_link(variant, Err(error)),
+                        };
                         progress(&run);
                         runs.push(run);
                         continue;
@@ -91,6 +99,28 @@ fn side(name: &str) -> Interface {
         packets: Vec::new(),
         stats: CaptureStats::default(),
     }
+}
+
+/// [`keep`] on a thread of its own that holds no privilege: picking the run's frames out
+/// dissects them, and the thread driving the namespaces keeps its privileges.
+fn keep_unprivileged(
+    run: &Run,
+    capture: LinkCapture,
+    (client_side, server_side): (&mut Interface, &mut Interface),
+    stats: &mut LinkStats,
+) -> Result<(), GenError> {
+    let failed = |detail: String| GenError::new(run.variant, "picking the run's frames", detail);
+    thread::scope(|scope| {
+        let picking = thread::Builder::new()
+            .name("link-picking".into())
+            .spawn_scoped(scope, || {
+                crate::privilege::drop_this_thread().map_err(|error| failed(error.to_string()))?;
+                keep(run, capture, client_side, server_side, stats);
+                Ok(())
+            })
+            .map_err(|error| failed(error.to_string()))?;
+        picking.join().unwrap_or_else(|_| Err(failed("its thread panicked".into())))
+    })
 }
 
 /// Adds the run's frames from one link's capture to the two sides, in time order.

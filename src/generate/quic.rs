@@ -4,8 +4,8 @@
 //! capture on loopback would otherwise see several QUIC datagrams glued into one), no greased
 //! fixed bit or HTTP/3 GREASE, and no path-MTU probes.
 //!
-//! Each endpoint's UDP socket is made in its host's network namespace; quinn then drives both
-//! from one runtime on the calling thread.
+//! Each endpoint's UDP socket is made in its host's network namespace by the calling thread;
+//! quinn then drives both from one runtime on a thread that holds no privilege.
 //!
 //! When asked ([`write_qlog`]), each run also writes the client's and the server's own qlog
 //! (quinn's JSON-SEQ, qlog 0.3), one file per endpoint: `DIR/PREFIX<variant>.client.sqlog` and
@@ -171,21 +171,33 @@ pub(super) fn run(
     keylog: &KeyLog,
 ) -> Result<(), GenError> {
     let variant = report.variant;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| GenError::new(variant, "starting the async runtime", e))?;
+    // The sockets in their namespaces and the qlog files, here; the endpoints then run on a
+    // thread that holds no privilege, as quinn parses every datagram the other side sends.
+    let sockets = bind_udp(&hosts.server)
+        .and_then(|server| Ok((server, bind_udp(&hosts.client)?)))
+        .map_err(|(step, detail)| GenError::new(variant, step, detail))?;
     let qlog = RunQlog::open(variant);
     let streams = qlog.as_ref().map(|qlog| (qlog.client.clone(), qlog.server.clone()));
-    let result = runtime
-        .block_on(exchange(report, hosts, zero_rtt, keylog, streams))
-        .map_err(|(step, detail)| GenError::new(variant, step, detail));
-    // The connections, and quinn's streamers with them, end with the runtime.
-    drop(runtime);
+    let result = super::as_peer(format!("{variant} peers"), || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(failed("starting the async runtime"))?;
+        let result = runtime.block_on(exchange(report, sockets, zero_rtt, keylog, streams));
+        // The connections, and quinn's streamers with them, end with the runtime.
+        drop(runtime);
+        result
+    });
     if let Some(qlog) = qlog {
         qlog.finish();
     }
-    result
+    result.and_then(|result| result).map_err(|(step, detail)| GenError::new(variant, step, detail))
+}
+
+/// A UDP socket made in `host`'s namespace, on its address and a port the kernel picks.
+fn bind_udp(host: &Host) -> Result<UdpSocket, Failure> {
+    let addr = SocketAddr::new(host.addr, 0);
+    host.enter(move || UdpSocket::bind(addr)).and_then(|bound| bound).map_err(failed("binding a UDP socket"))
 }
 
 fn transport(qlog: Option<QlogStream>) -> Arc<TransportConfig> {
@@ -194,21 +206,16 @@ fn transport(qlog: Option<QlogStream>) -> Arc<TransportConfig> {
     Arc::new(transport)
 }
 
-/// An endpoint on a UDP socket made in `host`'s namespace, on a port the kernel picks.
-fn endpoint(host: &Host, server: Option<quinn::ServerConfig>) -> Result<Endpoint, Failure> {
+/// An endpoint on a UDP socket made beforehand.
+fn endpoint(socket: UdpSocket, server: Option<quinn::ServerConfig>) -> Result<Endpoint, Failure> {
     let mut config = EndpointConfig::default();
     config.grease_quic_bit(false);
-    let addr = SocketAddr::new(host.addr, 0);
-    let socket = host
-        .enter(|| UdpSocket::bind(addr))
-        .and_then(|bound| bound)
-        .map_err(failed("binding a UDP socket"))?;
     Endpoint::new(config, server, socket, Arc::new(TokioRuntime)).map_err(failed("starting an endpoint"))
 }
 
 async fn exchange(
     report: &mut Report,
-    hosts: &Hosts,
+    (server_socket, client_socket): (UdpSocket, UdpSocket),
     zero_rtt: bool,
     keylog: &KeyLog,
     qlog: Option<(QlogStream, QlogStream)>,
@@ -221,7 +228,7 @@ async fn exchange(
     let server_crypto = QuicServerConfig::try_from(server_tls).map_err(failed("configuring the server"))?;
     let mut server_config = quinn::ServerConfig::with_crypto(Arc::new(server_crypto));
     server_config.transport_config(transport(server_qlog));
-    let server = endpoint(&hosts.server, Some(server_config))?;
+    let server = endpoint(server_socket, Some(server_config))?;
     let addr = server.local_addr().map_err(failed("binding the server"))?;
     report.flows.push(Flow::Udp(addr.port()));
 
@@ -229,7 +236,7 @@ async fn exchange(
     let client_crypto = QuicClientConfig::try_from(client_tls).map_err(failed("configuring the client"))?;
     let mut client_config = quinn::ClientConfig::new(Arc::new(client_crypto));
     client_config.transport_config(transport(client_qlog));
-    let mut client = endpoint(&hosts.client, None)?;
+    let mut client = endpoint(client_socket, None)?;
     client.set_default_client_config(client_config);
 
     let connections = if zero_rtt { 2 } else { 1 };

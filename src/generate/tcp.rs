@@ -5,8 +5,10 @@
 //! write is what the kernel puts in the SYN, so the ClientHello (and the early data behind it)
 //! ride there.
 //!
-//! The listener is made in the server host's namespace and the client's socket in the client
-//! host's; the client then connects from the calling thread (a socket keeps its namespace).
+//! The listener is made in the server host's namespace and the client's sockets (one per
+//! connection) in the client host's, all before the exchange; the server and the client then
+//! run on threads of their own that hold no privilege (a socket keeps its namespace, and the
+//! peers parse what the other side sends).
 
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -86,45 +88,60 @@ pub(super) fn run(report: &mut Report, hosts: &Hosts, plan: Plan, keylog: &KeyLo
         None => None,
     };
     let connections = plan.connections();
+    // Every client socket now, in the client's namespace: the threads below hold no privilege
+    // (they parse what the other side sends), so they cannot enter a namespace later.
+    let sockets = (0..connections)
+        .map(|_| {
+            client_socket(&hosts.client, addr).map_err(|(step, detail)| GenError::new(variant, step, detail))
+        })
+        .collect::<Result<Vec<Socket>, GenError>>()?;
     let server = thread::Builder::new()
         .name(format!("{variant} server"))
-        .spawn(move || serve(&listener, server_config.as_ref(), connections))
+        .spawn(move || {
+            super::drop_privileges().map_err(|detail| ("dropping privileges (server)", detail))?;
+            serve(&listener, server_config.as_ref(), connections)
+        })
         .map_err(|e| fail("starting the server")(e.to_string()))?;
 
-    let mut fetched = Vec::new();
-    let mut client_config = None;
-    for index in 0..connections {
-        // Early data needs the ticket of the first connection, so those share one config (and
-        // its session store); otherwise every connection starts afresh, with a full handshake.
-        let config = match plan.tls {
-            Some(version) if client_config.is_none() || !plan.early_data => {
-                let config = Arc::new(
-                    tls::client(&identity, setup(version), keylog)
-                        .map_err(|e| fail("configuring the client")(e.to_string()))?,
-                );
-                client_config = Some(config.clone());
-                Some(config)
-            }
-            Some(_) => client_config.clone(),
-            None => None,
-        };
-        let path = format!("/{}/{}", variant.name(), index + 1);
-        match fetch(&hosts.client, addr, &path, plan, config, index > 0) {
-            Ok(seen) => fetched.push(seen),
-            Err((step, detail)) => {
-                // The server's side of the story usually names the cause (a ClientHello that
-                // never arrived, say); it ends within its own timeout now the client is gone.
-                let detail = match server.join() {
-                    Ok(Err((server_step, server_detail))) => {
-                        format!("{detail} (the server: {server_step} failed: {server_detail})")
-                    }
-                    _ => detail,
-                };
-                return Err(GenError::new(variant, step, detail));
-            }
+    let client = super::as_peer(format!("{variant} client"), || {
+        let mut fetched = Vec::new();
+        let mut client_config = None;
+        for (index, socket) in sockets.into_iter().enumerate() {
+            // Early data needs the ticket of the first connection, so those share one config
+            // (and its session store); otherwise every connection starts afresh, with a full
+            // handshake.
+            let config = match plan.tls {
+                Some(version) if client_config.is_none() || !plan.early_data => {
+                    let config = Arc::new(
+                        tls::client(&identity, setup(version), keylog)
+                            .map_err(|e| ("configuring the client", e.to_string()))?,
+                    );
+                    client_config = Some(config.clone());
+                    Some(config)
+                }
+                Some(_) => client_config.clone(),
+                None => None,
+            };
+            let path = format!("/{}/{}", variant.name(), index + 1);
+            fetched.push(fetch(socket, addr, &path, plan, config, index > 0)?);
         }
-        report.connections += 1;
-    }
+        Ok::<_, Failure>(fetched)
+    });
+    let fetched = match client {
+        Ok(Ok(fetched)) => fetched,
+        Ok(Err((step, detail))) | Err((step, detail)) => {
+            // The server's side of the story usually names the cause (a ClientHello that
+            // never arrived, say); it ends within its own timeout now the client is gone.
+            let detail = match server.join() {
+                Ok(Err((server_step, server_detail))) => {
+                    format!("{detail} (the server: {server_step} failed: {server_detail})")
+                }
+                _ => detail,
+            };
+            return Err(GenError::new(variant, step, detail));
+        }
+    };
+    report.connections += fetched.len();
     let served = match server.join() {
         Ok(Ok(served)) => served,
         Ok(Err((step, detail))) => return Err(GenError::new(variant, step, format!("the server: {detail}"))),
@@ -194,14 +211,18 @@ fn request_complete(bytes: &[u8]) -> bool {
     bytes.windows(4).any(|w| w == b"\r\n\r\n")
 }
 
-/// Makes the client's socket in its host's namespace, and connects it from here. Under Fast
-/// Open the connect returns at once: the SYN leaves with the first write.
-fn connect(client: &Host, addr: SocketAddr, fast_open: bool) -> Result<TcpStream, Failure> {
-    let step = if fast_open { "connecting with Fast Open" } else { "connecting" };
-    let socket = client
+/// A client socket made in its host's namespace, to connect later from any thread.
+fn client_socket(client: &Host, addr: SocketAddr) -> Result<Socket, Failure> {
+    client
         .enter(|| Socket::new(Domain::for_address(addr), Type::STREAM, None))
         .and_then(|made| made)
-        .map_err(failed(step))?;
+        .map_err(failed("connecting"))
+}
+
+/// Connects a socket made beforehand. Under Fast Open the connect returns at once: the SYN
+/// leaves with the first write.
+fn connect(socket: Socket, addr: SocketAddr, fast_open: bool) -> Result<TcpStream, Failure> {
+    let step = if fast_open { "connecting with Fast Open" } else { "connecting" };
     if fast_open {
         tfo::connect(socket, addr).map_err(failed(step))
     } else {
@@ -212,14 +233,14 @@ fn connect(client: &Host, addr: SocketAddr, fast_open: bool) -> Result<TcpStream
 
 /// The client side of one connection.
 fn fetch(
-    client: &Host,
+    socket: Socket,
     addr: SocketAddr,
     path: &str,
     plan: Plan,
     config: Option<Arc<ClientConfig>>,
     later: bool,
 ) -> Result<Fetched, Failure> {
-    let mut stream = connect(client, addr, plan.fast_open)?;
+    let mut stream = connect(socket, addr, plan.fast_open)?;
     configure(&stream).map_err(failed("connecting"))?;
     let request = request(path);
     let mut fetched = Fetched::default();

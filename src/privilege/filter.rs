@@ -11,6 +11,12 @@
 //!   cannot see, answers ENOSYS, and the C library then falls back to `clone`.
 //! - `ioctl` only reads and sets the terminal's modes and size (never `TIOCSTI`, which would
 //!   push keystrokes into the shell the user returns to).
+//! - A peer ([`Profile::Peer`], a generator's TLS, QUIC, TCP or echo client or server) may in
+//!   addition connect, accept and set options on the sockets it was given, never make one:
+//!   `socket` and `bind` stay refused, so it reaches only the namespaces its sockets live in.
+//! - Files are created only where Landlock allows it (`output.rs`): `openat` may ask to write
+//!   or create only when a Landlock ruleset that confines writing is on the thread
+//!   ([`Profile`]'s `writes` flag); otherwise it only reads.
 
 use std::collections::BTreeMap;
 
@@ -180,16 +186,32 @@ const PRCTL_OPTIONS: &[libc::c_int] = &[
     libc::PR_SET_TIMERSLACK,
 ];
 
-/// The two filters to install, in order: the allow list, then the one that turns `clone3`
-/// into ENOSYS. `None` on an architecture seccompiler does not know.
-pub(super) fn programs() -> Option<Result<[BpfProgram; 2], BackendError>> {
-    let arch = ARCH?;
-    Some(allow_list(arch).and_then(|allow| Ok([allow, no_clone3(arch)?])))
+/// What a peer adds: talking on the sockets it was handed (connect and accept, their options,
+/// batches of datagrams), never making one.
+const PEER: &[libc::c_long] =
+    &[libc::SYS_connect, libc::SYS_accept4, libc::SYS_setsockopt, libc::SYS_sendmmsg, libc::SYS_getpeername];
+
+/// Which threads a filter is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct Profile {
+    /// A generator's peer: [`PEER`] besides what every dropped thread may do.
+    pub peer: bool,
+    /// Landlock confines writing on this thread, so `openat` may write and create (where
+    /// Landlock allows: the output directories).
+    pub writes: bool,
 }
 
-fn allow_list(arch: TargetArch) -> Result<BpfProgram, BackendError> {
+/// The two filters to install, in order: the allow list, then the one that turns `clone3`
+/// into ENOSYS. `None` on an architecture seccompiler does not know.
+pub(super) fn programs(profile: Profile) -> Option<Result<[BpfProgram; 2], BackendError>> {
+    let arch = ARCH?;
+    Some(allow_list(arch, profile).and_then(|allow| Ok([allow, no_clone3(arch)?])))
+}
+
+fn allow_list(arch: TargetArch, profile: Profile) -> Result<BpfProgram, BackendError> {
     let mut rules: BTreeMap<i64, Vec<SeccompRule>> = BTreeMap::new();
-    for &call in ALWAYS.iter().chain(ALWAYS_X86_64) {
+    let peer = if profile.peer { PEER } else { &[] };
+    for &call in ALWAYS.iter().chain(ALWAYS_X86_64).chain(peer) {
         rules.insert(call, Vec::new());
     }
     let arg = |index, value| SeccompCondition::new(index, SeccompCmpArgLen::Dword, SeccompCmpOp::Eq, value);
@@ -200,17 +222,22 @@ fn allow_list(arch: TargetArch) -> Result<BpfProgram, BackendError> {
     let requests = &mut TERMINAL_IOCTLS.iter().map(|&request| request as u64);
     rules.insert(libc::SYS_ioctl, one_of(1, requests)?);
     rules.insert(libc::SYS_prctl, one_of(0, &mut PRCTL_OPTIONS.iter().map(|&option| option as u64))?);
-    // openat(dirfd, path, flags, mode): reading only.
-    let read_only = (libc::O_ACCMODE | libc::O_CREAT | libc::O_TRUNC) as u64;
-    rules.insert(
-        libc::SYS_openat,
-        vec![SeccompRule::new(vec![SeccompCondition::new(
-            2,
-            SeccompCmpArgLen::Dword,
-            SeccompCmpOp::MaskedEq(read_only),
-            libc::O_RDONLY as u64,
-        )?])?],
-    );
+    // openat(dirfd, path, flags, mode): reading only, unless Landlock confines the writes (a
+    // filter cannot read the path, so it cannot tell the output directory from /etc).
+    if profile.writes {
+        rules.insert(libc::SYS_openat, Vec::new());
+    } else {
+        let read_only = (libc::O_ACCMODE | libc::O_CREAT | libc::O_TRUNC) as u64;
+        rules.insert(
+            libc::SYS_openat,
+            vec![SeccompRule::new(vec![SeccompCondition::new(
+                2,
+                SeccompCmpArgLen::Dword,
+                SeccompCmpOp::MaskedEq(read_only),
+                libc::O_RDONLY as u64,
+            )?])?],
+        );
+    }
     // clone(flags, ...): a thread of this process, never a new process.
     let thread = libc::CLONE_THREAD as u64;
     rules.insert(
@@ -254,11 +281,17 @@ mod tests {
 
     #[test]
     fn both_filters_compile_here() {
-        let [allow, clone3] = programs().expect("a known architecture").expect("filters that compile");
-        assert!(allow.len() > ALWAYS.len(), "one test per allowed call at least");
-        assert!(!clone3.is_empty());
-        // The kernel refuses a program longer than BPF_MAXINSNS (4096).
-        assert!(allow.len() < 4096, "{} instructions", allow.len());
+        for peer in [false, true] {
+            for writes in [false, true] {
+                let [allow, clone3] = programs(Profile { peer, writes })
+                    .expect("a known architecture")
+                    .expect("filters that compile");
+                assert!(allow.len() > ALWAYS.len(), "one test per allowed call at least");
+                assert!(!clone3.is_empty());
+                // The kernel refuses a program longer than BPF_MAXINSNS (4096).
+                assert!(allow.len() < 4096, "{} instructions", allow.len());
+            }
+        }
     }
 
     #[test]
@@ -279,6 +312,10 @@ mod tests {
             libc::SYS_kill,
         ] {
             assert!(!ALWAYS.contains(&call) && !ALWAYS_X86_64.contains(&call), "{call}");
+        }
+        // A peer talks on the sockets it was given; it makes none and binds none.
+        for call in [libc::SYS_socket, libc::SYS_bind, libc::SYS_listen, libc::SYS_setns, libc::SYS_unshare] {
+            assert!(!PEER.contains(&call), "{call}");
         }
         assert!(!TERMINAL_IOCTLS.contains(&libc::TIOCSTI));
     }
