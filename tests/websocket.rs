@@ -41,3 +41,32 @@ fn websocket_fields_agree_with_tshark_over_tcp_and_tls() {
         assert!(present.get(field).is_some_and(|count| *count > 0), "tshark showed no {field}");
     }
 }
+
+/// The Upgrade costs one round trip after TCP's (ws) and TLS 1.3's (wss): the first message
+/// after 2 and 3 round trips, its echo after 3 and 4, the textbook values. Without the key
+/// log the Upgrade is encrypted application data, so the connection is plain TLS 1.3.
+#[test]
+fn the_upgrade_costs_one_round_trip_on_the_interop_captures() {
+    let interop = common::root().join("fixtures/interop");
+    let textbook = |name: &str| -> common::Counted {
+        let (request, response) = rttscope::timeline::Variant::from_name(name)
+            .and_then(rttscope::timeline::textbook)
+            .expect("a textbook variant");
+        (name.to_owned(), Some(request.into()), Some(response.into()))
+    };
+    assert_eq!(textbook("ws"), ("ws".to_owned(), Some(2), Some(3)));
+    assert_eq!(textbook("wss"), ("wss".to_owned(), Some(3), Some(4)));
+    let plain = interop.join("websocket.pcap");
+    assert_eq!(common::timeline_rounds(&plain, None), [textbook("ws"), textbook("ws")]);
+    let tls = interop.join("websocket-tls.pcap");
+    let keys = common::tshark::key_log_of(&tls).expect("the key log is beside the capture");
+    assert_eq!(common::timeline_rounds(&tls, Some(&keys)), [textbook("wss")]);
+    assert_eq!(common::timeline_rounds(&tls, None), [textbook("tls13")]);
+
+    // The text timeline labels the hand-off and the first message.
+    let output = common::rttscope(&["timeline", &plain.to_string_lossy(), "--connection", "0"]);
+    let shown = common::stdout(&output);
+    for label in ["WebSocket Upgrade (GET /echo)", "HTTP 101 Switching Protocols", "WebSocket Text"] {
+        assert!(shown.contains(label), "{label} is not in\n{shown}");
+    }
+}
