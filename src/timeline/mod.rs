@@ -366,7 +366,7 @@ impl Builder {
         let before_tls = messages.len();
         connection.tls_events(packet, &mut messages, &mut step, &mut osi);
         let mut http = connection.http_events(packet, &mut step, &mut osi);
-        connection.websocket_events(packet, &mut step, &mut http);
+        connection.websocket_events(packet, &mut step, &mut osi, &mut http);
         // A segment TCP calls a retransmission whose records are read here for the first time
         // is the first copy to reach this point of the path (the earlier one was lost on the
         // way): it counts as the message, not as a copy of it.

@@ -12,13 +12,20 @@ use super::message::Message;
 use super::rounds::{Answers, Side, Step};
 use crate::dissect::websocket::opcode;
 use crate::dissect::{Content, Packet, http1};
+use crate::osi::OsiLayer;
 use crate::track::websocket::switches_to_websocket;
 
 impl Pending {
     /// Reads the packet's WebSocket hand-off and frames: turns the Upgrade request and the 101
     /// among `http` (the packet's HTTP messages, already labelled) into handshake steps, and
     /// adds a message for each frame.
-    pub(super) fn websocket_events(&mut self, packet: &Packet<'_>, step: &mut Step, http: &mut Vec<Message>) {
+    pub(super) fn websocket_events(
+        &mut self,
+        packet: &Packet<'_>,
+        step: &mut Step,
+        osi: &mut OsiLayer,
+        http: &mut Vec<Message>,
+    ) {
         let mut upgrade = false;
         let mut switched = false;
         let mut frames = Vec::new();
@@ -46,6 +53,8 @@ impl Pending {
                 *message = Message::SwitchingProtocols;
             }
         }
+        // The Upgrade, the 101 and the frames are all the application's, inside TLS or not.
+        *osi = OsiLayer::Application;
         step.application = frames.iter().any(|code| !opcode::is_control(*code));
         if upgrade && step.side == Side::Client {
             step.handshake = true;
