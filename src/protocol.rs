@@ -384,6 +384,15 @@ protocols! {
         fields: [],
         explanation: "Windows' DNS on the local link: a multicast question that the named host answers",
     }
+    // ---- the course's other protocols (issue 18)
+    WebSocket {
+        filter: "websocket",
+        column: "WebSocket",
+        full: "WebSocket",
+        layer: Application,
+        fields: [dissect::websocket::name::FIELDS],
+        explanation: "a two-way message channel an HTTP/1.1 Upgrade opens: text, binary, ping, pong and close frames",
+    }
 }
 
 impl Protocol {

@@ -115,7 +115,11 @@ fn the_bundled_course_captures_show_the_textbook_round_trips() {
         let expected = expected_connections(variant);
         let capture = captures.join(format!("{}.pcapng", variant.name()));
         assert_eq!(counted(&capture), expected, "{}", capture.display());
-        all.extend(expected);
+        // all.pcapng was recorded before the WebSocket generators (issue 18), and the TUI's
+        // snapshots are drawn from it: it holds the ten variants before them.
+        if !matches!(variant, Variant::Ws | Variant::Wss) {
+            all.extend(expected);
+        }
     }
     assert_eq!(counted(&captures.join("all.pcapng")), all, "all.pcapng");
 }
@@ -127,7 +131,7 @@ fn demo_all_captures_every_variant_live_with_its_textbook_round_trips() {
     let capture = dir.path().join("demo.pcapng");
     let output = rttscope(&["demo", "all", "--headless", "-w", &capture.to_string_lossy()]);
     assert!(output.status.success(), "{}\n{}", stdout(&output), stderr(&output));
-    assert!(stdout(&output).contains("All 10 generator run(s) happened as intended"), "{}", stdout(&output));
+    assert!(stdout(&output).contains("All 12 generator run(s) happened as intended"), "{}", stdout(&output));
     let expected: Vec<_> = Variant::ALL.into_iter().flat_map(expected_connections).collect();
     assert_eq!(counted(&capture), expected);
 

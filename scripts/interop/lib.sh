@@ -237,3 +237,10 @@ tun() {
 
 # curl as every HTTP client here runs it: no proxy, a time limit, the body discarded
 CURL=(curl -sS --noproxy '*' --max-time 10 -o /dev/null)
+
+# pin NAME: the version of NAME on the --pip list (PIP), e.g. "pin aioquic" -> 1.7.2
+pin() {
+    local p
+    for p in $PIP; do [[ $p == "$1=="* ]] && echo "${p#"$1"==}"; done
+    return 0
+}

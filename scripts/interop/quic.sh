@@ -20,7 +20,7 @@ need_aioquic() {
     [[ $AIOQUIC_PY != */* || $AIOQUIC_PY == /* ]] || AIOQUIC_PY=$PWD/$AIOQUIC_PY
     v=$("$AIOQUIC_PY" -c 'import aioquic; print(aioquic.__version__)' 2>/dev/null) ||
         die "'$AIOQUIC_PY' cannot import aioquic; install it: python3 -m venv target/aioquic-venv && target/aioquic-venv/bin/pip install $PIP, and run with RTTSCOPE_AIOQUIC_PYTHON=target/aioquic-venv/bin/python"
-    [[ aioquic==$v == "$PIP" ]] || log "WARNING: recording with aioquic $v, not the pinned $PIP"
+    [[ " $PIP " == *" aioquic==$v "* ]] || log "WARNING: recording with aioquic $v, not the pinned $PIP"
 }
 
 # quic_server NS NAME PORT QUIC-PEER-SERVER-ARGS...: start the server, wait

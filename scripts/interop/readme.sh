@@ -100,7 +100,7 @@ write_readme() {
         echo "  the client: an answer to the server's close_notify or FIN, or sent in place of a FIN when"
         echo "  that close_notify was already waiting unread. The server's namespace also runs with"
         echo "  \`net.ipv4.tcp_early_retrans=0\`, so a slow ACK does not make a tail-loss probe resend its FIN."
-        echo "- QUIC captures: both peers are \`scripts/quic-peer.py\` on aioquic ${PIP#aioquic==} (the pin that"
+        echo "- QUIC captures: both peers are \`scripts/quic-peer.py\` on aioquic $(pin aioquic) (the pin that"
         echo "  \`scripts/record-interop.sh --pip\` prints); the server is server.test at 10.0.N.2 /"
         echo "  fd00:N::2 on UDP 443 or 4433, the client 10.0.N.1 / fd00:N::1, over a veth with MTU 1500,"
         echo "  with RSA certificates as in the TLS captures (ALPN h3, SNI server.test)."

@@ -47,6 +47,7 @@ pub mod tls;
 pub mod udp;
 pub mod vlan;
 pub mod vxlan;
+pub mod websocket;
 
 use std::fmt;
 use std::net::IpAddr;
@@ -197,6 +198,8 @@ contents! {
     Socks(socks::Socks<'a>),
     /// A DNS, mDNS or LLMNR message.
     Dns(dns::Message<'a>),
+    /// A WebSocket frame (issue 18).
+    WebSocket(websocket::Frame<'a>),
 }
 
 /// What `track` learned about a layer from the frames before it.

@@ -28,6 +28,7 @@ mod record;
 mod tcp;
 mod tfo;
 mod tls;
+mod websocket;
 
 use std::fmt;
 use std::time::Duration;
@@ -67,12 +68,15 @@ pub enum Variant {
     QuicZeroRtt,
     Ping,
     Udp,
+    /// WebSocket over TCP, and over TLS 1.3 (issue 18).
+    Ws,
+    Wss,
 }
 
 impl Variant {
     /// Every variant, in the order `all` runs them: from the most round trips to the fewest,
-    /// then the two that are not HTTP.
-    pub const ALL: [Self; 10] = [
+    /// then the two that are not HTTP, then WebSocket.
+    pub const ALL: [Self; 12] = [
         Self::Tls12,
         Self::Tls13,
         Self::Http,
@@ -83,6 +87,8 @@ impl Variant {
         Self::QuicZeroRtt,
         Self::Ping,
         Self::Udp,
+        Self::Ws,
+        Self::Wss,
     ];
 
     /// The variant's name, as the command line and the timeline's classification spell it.
@@ -98,6 +104,8 @@ impl Variant {
             Self::QuicZeroRtt => "quic-0rtt",
             Self::Ping => "ping",
             Self::Udp => "udp",
+            Self::Ws => "ws",
+            Self::Wss => "wss",
         }
     }
 
@@ -255,6 +263,8 @@ pub fn run(variant: Variant, hosts: &Hosts, keylog: &KeyLog) -> Result<Report, G
         Variant::QuicZeroRtt => quic::run(&mut report, hosts, true, keylog)?,
         Variant::Ping => echo::ping(&mut report, hosts)?,
         Variant::Udp => echo::udp(&mut report, hosts)?,
+        Variant::Ws => websocket::run(&mut report, hosts, false, keylog)?,
+        Variant::Wss => websocket::run(&mut report, hosts, true, keylog)?,
     }
     Ok(report)
 }

@@ -182,13 +182,13 @@ fn check(report: &mut Report, server: &Host, plan: Plan, fetched: &[Fetched], se
     }
 }
 
-type Failure = (&'static str, String);
+pub(super) type Failure = (&'static str, String);
 
-fn failed(step: &'static str) -> impl Fn(io::Error) -> Failure {
+pub(super) fn failed(step: &'static str) -> impl Fn(io::Error) -> Failure {
     move |error| (step, step_failed(&error))
 }
 
-fn tls_failed(step: &'static str) -> impl Fn(rustls::Error) -> Failure {
+pub(super) fn tls_failed(step: &'static str) -> impl Fn(rustls::Error) -> Failure {
     move |error| (step, error.to_string())
 }
 
@@ -212,7 +212,7 @@ fn request_complete(bytes: &[u8]) -> bool {
 }
 
 /// A client socket made in its host's namespace, to connect later from any thread.
-fn client_socket(client: &Host, addr: SocketAddr) -> Result<Socket, Failure> {
+pub(super) fn client_socket(client: &Host, addr: SocketAddr) -> Result<Socket, Failure> {
     client
         .enter(|| Socket::new(Domain::for_address(addr), Type::STREAM, None))
         .and_then(|made| made)
@@ -221,7 +221,7 @@ fn client_socket(client: &Host, addr: SocketAddr) -> Result<Socket, Failure> {
 
 /// Connects a socket made beforehand. Under Fast Open the connect returns at once: the SYN
 /// leaves with the first write.
-fn connect(socket: Socket, addr: SocketAddr, fast_open: bool) -> Result<TcpStream, Failure> {
+pub(super) fn connect(socket: Socket, addr: SocketAddr, fast_open: bool) -> Result<TcpStream, Failure> {
     let step = if fast_open { "connecting with Fast Open" } else { "connecting" };
     if fast_open {
         tfo::connect(socket, addr).map_err(failed(step))
@@ -336,7 +336,7 @@ fn flush<C: std::ops::DerefMut<Target = rustls::ConnectionCommon<D>>, D>(
 /// HTTPS: otherwise a request written just after the client's Finished waits for the Finished
 /// to be acknowledged, one round trip that the handshake does not cost (invisible on loopback,
 /// 100 ms on the demo's link).
-fn configure(stream: &TcpStream) -> io::Result<()> {
+pub(super) fn configure(stream: &TcpStream) -> io::Result<()> {
     stream.set_nodelay(true)?;
     stream.set_read_timeout(Some(STEP_TIMEOUT))?;
     stream.set_write_timeout(Some(STEP_TIMEOUT))
@@ -370,7 +370,7 @@ fn serve(
 }
 
 /// Waits for one connection, at most [`STEP_TIMEOUT`].
-fn accept(listener: &TcpListener) -> io::Result<TcpStream> {
+pub(super) fn accept(listener: &TcpListener) -> io::Result<TcpStream> {
     listener.set_nonblocking(true)?;
     let deadline = Instant::now() + STEP_TIMEOUT;
     loop {

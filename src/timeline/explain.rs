@@ -24,6 +24,8 @@ pub enum Explanation {
     SynAck,
     ProxyRequest,
     ProxyAnswer,
+    WebSocketUpgrade,
+    SwitchingProtocols,
     TfoCookieRequest,
     /// A SYN with a Fast Open cookie and data.
     TfoData,
@@ -51,6 +53,7 @@ pub enum Explanation {
     Http2Response,
     HttpRequest,
     HttpResponse,
+    WebSocketMessage,
     ApplicationData,
     ChangeCipherSpec,
     Alert,
@@ -153,6 +156,19 @@ impl Explanation {
             Self::QuicAck => "acknowledgements: they keep loss recovery going and start no round",
             Self::Http2Request => "the HTTP/2 request: the application finally speaks",
             Self::Http2Response => "the HTTP/2 response: the first answer to the request",
+            Self::WebSocketUpgrade => {
+                "the client asks the server to switch this HTTP/1.1 connection to WebSocket (RFC \
+                 6455): it may send no frame before the server agrees, so the Upgrade costs one \
+                 more round trip after the TCP (and TLS) handshake"
+            }
+            Self::SwitchingProtocols => {
+                "the server agrees (101 Switching Protocols): from here the stream carries \
+                 WebSocket frames both ways, and the client may send its first message"
+            }
+            Self::WebSocketMessage => {
+                "a WebSocket frame on the open channel: a text or binary message (or a fragment \
+                 of one), or a ping, pong or close"
+            }
             Self::HttpRequest => "the HTTP request: the application finally speaks",
             Self::HttpResponse => "the HTTP response: the first answer to the request",
             Self::ApplicationData => "application data, protected by the session's keys",
@@ -206,6 +222,9 @@ impl Message {
             Self::ApplicationData => Explanation::ApplicationData,
             Self::Http1 { .. } => by_side(side, Explanation::HttpRequest, Explanation::HttpResponse),
             Self::Proxy { .. } => by_side(side, Explanation::ProxyRequest, Explanation::ProxyAnswer),
+            Self::WebSocketUpgrade { .. } => Explanation::WebSocketUpgrade,
+            Self::SwitchingProtocols => Explanation::SwitchingProtocols,
+            Self::WebSocket { .. } => Explanation::WebSocketMessage,
             Self::Http2Request { .. } | Self::Http2Response { .. } => {
                 by_side(side, Explanation::Http2Request, Explanation::Http2Response)
             }

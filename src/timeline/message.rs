@@ -54,6 +54,17 @@ pub enum Message {
         method: String,
         path: String,
     },
+    /// The client's HTTP/1.1 request to switch to WebSocket: its start line without the
+    /// version.
+    WebSocketUpgrade {
+        request: String,
+    },
+    /// The server's 101 Switching Protocols to WebSocket.
+    SwitchingProtocols,
+    /// A WebSocket frame, by its opcode.
+    WebSocket {
+        opcode: u8,
+    },
     Http2Response {
         status: String,
     },
@@ -211,6 +222,11 @@ impl fmt::Display for Message {
             Self::Http1 { start_line } => write!(f, "HTTP {start_line}"),
             Self::Proxy { label } => f.write_str(label),
             Self::Http2Request { method, path } => write!(f, "HTTP/2 {method} {path}"),
+            Self::WebSocketUpgrade { request } => write!(f, "WebSocket Upgrade ({request})"),
+            Self::SwitchingProtocols => f.write_str("HTTP 101 Switching Protocols"),
+            Self::WebSocket { opcode } => {
+                write!(f, "WebSocket {}", crate::dissect::websocket::opcode::name(*opcode))
+            }
             Self::Http2Response { status } => write!(f, "HTTP/2 {status}"),
             Self::Quic(packet) => packet.fmt(f),
             Self::UnreadVersion(version) => {

@@ -19,6 +19,7 @@ pub mod rounds;
 mod tls;
 mod vantage;
 mod variant;
+mod websocket;
 
 use serde::Serialize;
 
@@ -212,6 +213,8 @@ struct Pending {
     /// The proxy's answers seen.
     proxy_answers: u32,
     proxy_refused: bool,
+    /// The server switched the connection to WebSocket (a 101 to an Upgrade).
+    websocket: bool,
     server_hello_seen: bool,
     client_opaque_after_hello: u32,
     quic_retry: bool,
@@ -362,7 +365,8 @@ impl Builder {
         }
         let before_tls = messages.len();
         connection.tls_events(packet, &mut messages, &mut step, &mut osi);
-        let http = connection.http_events(packet, &mut step, &mut osi);
+        let mut http = connection.http_events(packet, &mut step, &mut osi);
+        connection.websocket_events(packet, &mut step, &mut osi, &mut http);
         // A segment TCP calls a retransmission whose records are read here for the first time
         // is the first copy to reach this point of the path (the earlier one was lost on the
         // way): it counts as the message, not as a copy of it.
@@ -518,6 +522,8 @@ impl Pending {
             (Transport::Udp, _) => Variant::Udp,
             (Transport::Quic, _) if request_in_early_data => Variant::QuicZeroRtt,
             (Transport::Quic, _) => Variant::Quic,
+            (Transport::Tcp, None) if self.websocket => Variant::Ws,
+            (Transport::Tcp, Some(_)) if self.websocket => Variant::Wss,
             (Transport::Tcp, None) if events.iter().any(|e| e.osi == OsiLayer::Application) => Variant::Http,
             (Transport::Tcp, None) => Variant::Tcp,
             (Transport::Tcp, Some(_)) if tls13 && syn_data && request_in_early_data => {

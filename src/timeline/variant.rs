@@ -65,10 +65,16 @@ pub enum Variant {
     /// A ping exchange.
     #[serde(rename = "icmp")]
     Icmp,
+    /// WebSocket over TCP: an HTTP/1.1 Upgrade, then frames (issue 18).
+    #[serde(rename = "ws")]
+    Ws,
+    /// WebSocket over TLS.
+    #[serde(rename = "wss")]
+    Wss,
 }
 
 impl Variant {
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 14] = [
         Self::Http,
         Self::Tls12,
         Self::Tls12Resumed,
@@ -81,6 +87,8 @@ impl Variant {
         Self::Tcp,
         Self::Udp,
         Self::Icmp,
+        Self::Ws,
+        Self::Wss,
     ];
 
     /// The name DESIGN section 3 gives it ("tls13-0rtt").
@@ -98,6 +106,8 @@ impl Variant {
             Self::Tcp => "tcp",
             Self::Udp => "udp",
             Self::Icmp => "icmp",
+            Self::Ws => "ws",
+            Self::Wss => "wss",
         }
     }
 
@@ -115,6 +125,9 @@ impl Variant {
             Self::Tls13 => (2, 3),
             Self::Tls13ZeroRtt | Self::TfoTls13 | Self::Quic => (1, 2),
             Self::TfoTls13ZeroRtt | Self::QuicZeroRtt => (0, 1),
+            // The Upgrade and its 101 cost one round trip after TCP's (ws) or TLS 1.3's (wss).
+            Self::Ws => (2, 3),
+            Self::Wss => (3, 4),
             Self::Tcp | Self::Udp | Self::Icmp => return None,
         })
     }
@@ -134,6 +147,8 @@ impl Variant {
             Self::Udp => "UDP",
             Self::Icmp => "ping",
             Self::Tcp => "TCP",
+            Self::Ws => "WebSocket over TCP",
+            Self::Wss => "WebSocket over TLS",
         }
     }
 }
@@ -261,6 +276,8 @@ mod tests {
         assert_eq!(Variant::QuicZeroRtt.textbook(), Some((0, 1)));
         assert_eq!(Variant::Tcp.textbook(), None);
         let counted = Variant::ALL.iter().filter(|variant| variant.textbook().is_some()).count();
-        assert_eq!(counted, 9);
+        assert_eq!(counted, 11);
+        assert_eq!(Variant::Ws.textbook(), Some((2, 3)));
+        assert_eq!(Variant::Wss.textbook(), Some((3, 4)));
     }
 }

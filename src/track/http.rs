@@ -79,6 +79,9 @@ struct Direction {
     /// A message too large to keep: its head, and the reader that finds where its body ends
     /// while the body's bytes are passed over.
     oversized: Option<(Vec<u8>, BodyReader)>,
+    /// A 101 response switched the connection to another protocol: what follows it is not
+    /// HTTP, and waits in the buffer for [`Reader::take_switched`].
+    switched: bool,
 }
 
 /// How far an HTTP/1.x message at the start of a direction's buffer has been read, so that
@@ -156,7 +159,7 @@ impl Reader {
         let mut output = Output::default();
         let direction = &mut self.directions[dir];
         let nothing_new = bytes.is_empty() && (!fin || direction.buffer.is_empty());
-        if direction.lost || nothing_new {
+        if direction.lost || direction.switched || nothing_new {
             return output;
         }
         if direction.resync {
@@ -213,9 +216,18 @@ impl Reader {
         if first_parts.len() > 1 {
             output.segments = first_parts;
         }
-        output.pending = !direction.buffer.is_empty();
-        output.pending_len = direction.buffer.len();
+        output.pending = !direction.buffer.is_empty() && !direction.switched;
+        output.pending_len = if direction.switched { 0 } else { direction.buffer.len() };
         output
+    }
+
+    /// The bytes after a 101 response that switched the connection to another protocol, in
+    /// the direction that sent it; the reader reads no more of that direction.
+    pub fn take_switched(&mut self, dir: usize) -> Vec<u8> {
+        let direction = &mut self.directions[dir];
+        direction.switched = true;
+        direction.parts = VecDeque::new();
+        std::mem::take(&mut direction.buffer)
     }
 
     /// Passes over the body of a message too large to keep, without copying it; returns the
@@ -354,9 +366,16 @@ impl Reader {
             // The head is read again, once, for what the ledger needs of it.
             let Ok((_, message)) = http1::parse(&input[..head_len]) else { return at + total };
             let context = self.ledger.context(&message, self.tls, frame, ts_ns);
+            let switches = message.status() == Some(101);
             let range = copy(arena, &input[..total]);
             output.messages.push((range, head_len, context));
+            drop(message);
             at += total;
+            // What follows a 101 is the protocol it switched to, left for the hand-off.
+            if switches {
+                self.directions[dir].switched = true;
+                return at;
+            }
         }
     }
 

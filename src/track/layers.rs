@@ -133,6 +133,7 @@ pub(super) fn application_layers<'a>(
     for (source, output) in &produced.http {
         http_layers(packet, tcp, *source, output, produced.http_pending, produced.http2_via_http);
     }
+    super::websocket::layers::push(packet, &produced.websocket);
     if let Some(at) = after_application_data.filter(|at| *at < start) {
         let added = packet.layers.len() - start;
         packet.layers[at..].rotate_right(added);

@@ -20,6 +20,7 @@ pub mod stream;
 pub mod tcp;
 pub mod tls;
 mod transport;
+pub mod websocket;
 
 use budget::Holder;
 use conversation::UdpTable;

@@ -15,6 +15,7 @@
 
 mod holder;
 pub mod proxy;
+mod websocket;
 
 use std::ops::Range;
 
@@ -75,6 +76,8 @@ pub struct Produced {
     /// The connection carries DNS (on TCP port 53, or inside TLS on 853): the segment's
     /// payload, or its decrypted data, is read as length-prefixed DNS messages.
     pub dns: bool,
+    /// WebSocket frames completed, and where their bytes are.
+    pub websocket: Vec<(Source, super::websocket::Output)>,
 }
 
 /// How many segments with data a connection may carry before rttscope stops looking for a
@@ -89,6 +92,8 @@ enum Protocol {
     Socks(Box<proxy::Socks>),
     /// DNS on its TCP port: each segment holding whole messages is read on its own.
     Dns,
+    /// WebSocket, after an HTTP/1.1 Upgrade.
+    WebSocket(Box<super::websocket::Session>),
     Other,
 }
 
@@ -98,6 +103,8 @@ enum Inner {
     Http(Box<http::Reader>),
     /// DNS over TLS (port 853): each record's plaintext holding whole messages is read.
     Dns,
+    /// WebSocket over TLS (wss), after an HTTP/1.1 Upgrade.
+    WebSocket(Box<super::websocket::Session>),
     Other,
 }
 
@@ -255,6 +262,10 @@ impl Applications {
             proxy::read_socks(connection, segment, &mut arenas.stream, &mut produced);
             return Some(produced);
         }
+        if let Protocol::WebSocket(_) = connection.protocol {
+            websocket::read(connection, segment, &mut arenas.stream, &mut produced);
+            return Some(produced);
+        }
         if let Protocol::Dns = connection.protocol {
             produced.dns = true;
             produced.consumed = super::dns::framed(segment.payload).is_some();
@@ -303,6 +314,7 @@ impl Applications {
                 if output.pending { output.pending_len.min(segment.payload.len()) } else { 0 };
             produced.http2_via_http = connection.on_http_port;
             proxy::after_http(connection, segment.dir, &output, &arenas.stream);
+            websocket::after_http(connection, segment, &output, &mut arenas.stream, &mut produced);
             produced.http.push((Source::Stream, output));
             return Some(produced);
         }
@@ -393,7 +405,17 @@ impl Applications {
                         false,
                         &mut arenas.decrypted,
                     );
+                    let switched =
+                        websocket::switched(http, dir, segment.frame, &more, &mut arenas.decrypted);
                     merge(&mut output, more);
+                    if let Some((session, frames)) = switched {
+                        connection.inner = Inner::WebSocket(session);
+                        produced.websocket.push((Source::Decrypted, frames));
+                    }
+                }
+                Inner::WebSocket(session) => {
+                    let frames = session.feed(dir, segment.frame, &plaintext, &mut arenas.decrypted);
+                    produced.websocket.push((Source::Decrypted, frames));
                 }
                 _ => produced.plain_data.push(range),
             }

@@ -32,10 +32,12 @@ impl Application {
             Protocol::Tls(session) => session.cost(),
             Protocol::Http(http) => http.cost(),
             Protocol::Socks(socks) => socks.cost(),
+            Protocol::WebSocket(session) => session.cost(),
             _ => 0,
         };
         let inner = match &self.inner {
             Inner::Http(http) => http.cost(),
+            Inner::WebSocket(session) => session.cost(),
             _ => 0,
         };
         outer + inner
@@ -49,9 +51,11 @@ impl Application {
             || match &self.protocol {
                 Protocol::Tls(session) => session.buffered() > 0,
                 Protocol::Http(http) => buffered(http),
+                Protocol::WebSocket(session) => session.buffered() > 0,
                 _ => false,
             }
             || matches!(&self.inner, Inner::Http(http) if buffered(http))
+            || matches!(&self.inner, Inner::WebSocket(session) if session.buffered() > 0)
     }
 
     /// Gives up its buffered state; it goes on as after a segment the capture missed.
@@ -60,10 +64,14 @@ impl Application {
         match &mut self.protocol {
             Protocol::Tls(session) => session.shed(),
             Protocol::Http(http) => http.shed(),
+            Protocol::WebSocket(session) => session.shed(),
             _ => {}
         }
         if let Inner::Http(http) = &mut self.inner {
             http.shed();
+        }
+        if let Inner::WebSocket(session) = &mut self.inner {
+            session.shed();
         }
     }
 }
@@ -117,6 +125,7 @@ impl Applications {
             let (protocol, name) = match connection.protocol {
                 Protocol::Tls(_) => (Handoff::Tls, "TLS"),
                 Protocol::Http(_) => (Handoff::Http, "HTTP"),
+                Protocol::WebSocket(_) => (Handoff::WebSocket, "WebSocket"),
                 _ => (Handoff::Tcp, "protocol detection"),
             };
             self.queued -= usize::from(connection.queued);
@@ -151,6 +160,7 @@ impl Holder for Applications {
             }
             let (protocol, name) = match connection.protocol {
                 Protocol::Tls(_) => (Handoff::Tls, "TLS"),
+                Protocol::WebSocket(_) => (Handoff::WebSocket, "WebSocket"),
                 _ => (Handoff::Http, "HTTP"),
             };
             connection.shed();

@@ -1,0 +1,78 @@
+//! WebSocket (issue 18) on the interop captures of Python's `websockets`: every field agrees
+//! with tshark's, over plain TCP and inside TLS with the key log.
+
+mod common;
+
+use common::tshark::{compare, compared_fields};
+
+#[test]
+#[ignore = "needs tshark (installed by .ci/run)"]
+fn websocket_fields_agree_with_tshark_over_tcp_and_tls() {
+    let fields = compared_fields();
+    let mut present = std::collections::HashMap::new();
+    // The interop captures, and the course captures of rttscope's own generators (keys embedded).
+    for name in [
+        "fixtures/interop/websocket.pcap",
+        "fixtures/interop/websocket-tls.pcap",
+        "captures/ws.pcapng",
+        "captures/wss.pcapng",
+    ] {
+        let capture = common::root().join(name);
+        let keys = common::tshark::key_log_of(&capture);
+        for keylog in [None, keys.as_deref()] {
+            let tally = compare(&capture, keylog, &fields);
+            assert!(tally.frames > 10, "{name}: {} frames", tally.frames);
+            assert!(tally.mismatches.is_empty(), "{name}:\n{}", tally.mismatches.join("\n"));
+            for (field, count) in tally.present_by_field {
+                *present.entry(field).or_insert(0) += count;
+            }
+        }
+    }
+    // What tshark showed was compared: the frames, a close's code and reason, a ping, the
+    // text of a message put back together, and permessage-deflate's bit.
+    for field in [
+        "websocket.opcode",
+        "websocket.masking_key",
+        "websocket.payload.text",
+        "websocket.payload.close.status_code",
+        "websocket.payload.close.reason",
+        "websocket.payload.ping",
+        "websocket.payload.pong",
+        "websocket.payload.continue",
+        "websocket.fragment",
+        "websocket.reassembled.length",
+        "websocket.pmc",
+        "data.data",
+    ] {
+        assert!(present.get(field).is_some_and(|count| *count > 0), "tshark showed no {field}");
+    }
+}
+
+/// The Upgrade costs one round trip after TCP's (ws) and TLS 1.3's (wss): the first message
+/// after 2 and 3 round trips, its echo after 3 and 4, the textbook values. Without the key
+/// log the Upgrade is encrypted application data, so the connection is plain TLS 1.3.
+#[test]
+fn the_upgrade_costs_one_round_trip_on_the_interop_captures() {
+    let interop = common::root().join("fixtures/interop");
+    let textbook = |name: &str| -> common::Counted {
+        let (request, response) = rttscope::timeline::Variant::from_name(name)
+            .and_then(rttscope::timeline::textbook)
+            .expect("a textbook variant");
+        (name.to_owned(), Some(request.into()), Some(response.into()))
+    };
+    assert_eq!(textbook("ws"), ("ws".to_owned(), Some(2), Some(3)));
+    assert_eq!(textbook("wss"), ("wss".to_owned(), Some(3), Some(4)));
+    let plain = interop.join("websocket.pcap");
+    assert_eq!(common::timeline_rounds(&plain, None), [textbook("ws"), textbook("ws")]);
+    let tls = interop.join("websocket-tls.pcap");
+    let keys = common::tshark::key_log_of(&tls).expect("the key log is beside the capture");
+    assert_eq!(common::timeline_rounds(&tls, Some(&keys)), [textbook("wss")]);
+    assert_eq!(common::timeline_rounds(&tls, None), [textbook("tls13")]);
+
+    // The text timeline labels the hand-off and the first message.
+    let output = common::rttscope(&["timeline", &plain.to_string_lossy(), "--connection", "0"]);
+    let shown = common::stdout(&output);
+    for label in ["WebSocket Upgrade (GET /echo)", "HTTP 101 Switching Protocols", "WebSocket Text"] {
+        assert!(shown.contains(label), "{label} is not in\n{shown}");
+    }
+}
