@@ -52,10 +52,10 @@ const NOT_IN_ANY_CAPTURE: &[&str] = &[
     "quic.af.sequence_number", "quic.af.ack_eliciting_threshold", "quic.af.request_max_ack_delay",
     // HTTP/1.1 headers, chunked bodies and URI parts curl and Python's http.server do not send in
     // the recorded flows
-    "http.accept_encoding", "http.accept_language", "http.authorization", "http.cache_control",
+    "http.accept_encoding", "http.accept_language", "http.authorization",
     "http.chunk_boundary", "http.chunk_data", "http.chunk_size", "http.chunked_trailer_part",
     "http.content_encoding", "http.cookie", "http.cookie_pair", "http.http2_settings",
-    "http.leading_crlf", "http.location", "http.path_segment", "http.path_sub_segment",
+    "http.leading_crlf", "http.path_segment", "http.path_sub_segment",
     "http.prev_response_in", "http.proxy_authenticate", "http.proxy_authorization", "http.referer",
     "http.request.uri.path", "http.request.uri.query", "http.request.uri.query.parameter",
     "http.sec_websocket_accept", "http.sec_websocket_extensions", "http.sec_websocket_key",

@@ -47,6 +47,9 @@ pub mod tls;
 pub mod udp;
 pub mod vlan;
 pub mod vxlan;
+// issue 17: the rest of the LAN's chatter
+pub mod nbns;
+pub mod ssdp;
 
 use std::fmt;
 use std::net::IpAddr;
@@ -197,6 +200,10 @@ contents! {
     Socks(socks::Socks<'a>),
     /// A DNS, mDNS or LLMNR message.
     Dns(dns::Message<'a>),
+    /// A NetBIOS name service message.
+    Nbns(nbns::Message<'a>),
+    /// An HTTP message over UDP (SSDP).
+    Ssdp(ssdp::Message<'a>),
 }
 
 /// What `track` learned about a layer from the frames before it.
