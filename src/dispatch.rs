@@ -70,6 +70,9 @@ pub const UDP_PORTS: &[(u16, Protocol)] = &[
     (53, Protocol::Dns),
     (5353, Protocol::Mdns),
     (5355, Protocol::Llmnr),
+    // issue 17: the rest of the LAN's chatter
+    (137, Protocol::Nbns),
+    (1900, Protocol::Ssdp),
 ];
 
 /// TCP ports registered to a protocol: the ports Wireshark gives its HTTP dissector. TLS is
@@ -185,6 +188,9 @@ pub const STATELESS: &[(Protocol, Parse)] = &[
     (Protocol::Dns, dns::dissect),
     (Protocol::Mdns, dns::dissect_mdns),
     (Protocol::Llmnr, dns::dissect_llmnr),
+    // issue 17: the rest of the LAN's chatter
+    (Protocol::Nbns, crate::dissect::nbns::dissect),
+    (Protocol::Ssdp, crate::dissect::ssdp::dissect),
 ];
 
 /// The parser of a stateless protocol.

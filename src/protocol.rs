@@ -393,6 +393,23 @@ protocols! {
         fields: [dissect::websocket::name::FIELDS],
         explanation: "a two-way message channel an HTTP/1.1 Upgrade opens: text, binary, ping, pong and close frames",
     }
+    // ---- issue 17: the rest of the LAN's chatter
+    Nbns {
+        filter: "nbns",
+        column: "NBNS",
+        full: "NetBIOS Name Service",
+        layer: Session,
+        fields: [dissect::nbns::name::FIELDS],
+        explanation: "finds the address of a NetBIOS name (a Windows host or workgroup) and registers names",
+    }
+    Ssdp {
+        filter: "ssdp",
+        column: "SSDP",
+        full: "Simple Service Discovery Protocol",
+        layer: Application,
+        fields: [],
+        explanation: "HTTP over UDP: a device announces itself (NOTIFY) and answers a search (M-SEARCH)",
+    }
 }
 
 impl Protocol {

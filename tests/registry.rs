@@ -52,10 +52,10 @@ const NOT_IN_ANY_CAPTURE: &[&str] = &[
     "quic.af.sequence_number", "quic.af.ack_eliciting_threshold", "quic.af.request_max_ack_delay",
     // HTTP/1.1 headers, chunked bodies and URI parts curl and Python's http.server do not send in
     // the recorded flows
-    "http.accept_encoding", "http.accept_language", "http.authorization", "http.cache_control",
+    "http.accept_encoding", "http.accept_language", "http.authorization",
     "http.chunk_boundary", "http.chunk_data", "http.chunk_size", "http.chunked_trailer_part",
     "http.content_encoding", "http.cookie", "http.cookie_pair", "http.http2_settings",
-    "http.leading_crlf", "http.location", "http.path_segment", "http.path_sub_segment",
+    "http.leading_crlf", "http.path_segment", "http.path_sub_segment",
     "http.prev_response_in", "http.proxy_authenticate", "http.proxy_authorization", "http.referer",
     "http.request.uri.path", "http.request.uri.query", "http.request.uri.query.parameter",
     "http.sec_websocket_protocol", "http.set_cookie",
@@ -102,9 +102,9 @@ const NOT_IN_ANY_CAPTURE: &[&str] = &[
     "http3.headers.vary", "http3.headers.via", "http3.headers.www_authenticate",
     // HTTP/3 settings the recorded peers do not send
     "http3.settings.max_field_section_size",
-    // GRE version 1 (PPTP's enhanced GRE) and ERSPAN type III's platform subheader: the
-    // crafted tunnel captures (scripts/make-tunnelled.py) hold neither
-    "gre.flags.ack", "gre.key.payload_length", "gre.key.call_id", "gre.ack_number", "erspan.platid",
+    // GRE version 1 (PPTP's enhanced GRE): the crafted tunnel captures
+    // (scripts/make-tunnelled.py) hold none
+    "gre.flags.ack", "gre.key.payload_length", "gre.key.call_id", "gre.ack_number",
     // WebSocket frames of 64 KiB or more (a 64-bit length) and reserved opcodes: the recorded
     // websockets peers send neither (the unit tests in src/dissect/websocket/ read both)
     "websocket.payload_length_ext_64", "websocket.payload.unknown",

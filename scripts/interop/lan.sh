@@ -1,8 +1,8 @@
 # scripts/interop/lan.sh -- recorders of the LAN chatter interop captures: DHCP and DHCPv6
 # from dnsmasq to busybox's udhcpc and ISC dhclient, router advertisements from dnsmasq
 # (enable-ra) and radvd asked by rdisc6, NTP between two chronyd, and NBNS, NetBIOS
-# datagrams between small python peers (scripts/interop/lan_peer.py; samba is too heavy a
-# dependency for a few datagrams). Sourced by
+# datagrams and SSDP between small python peers (scripts/interop/lan_peer.py; samba and
+# gupnp-tools are too heavy a dependency for a few datagrams). Sourced by
 # scripts/record-interop.sh; each rec_* function makes the captures
 # scripts/interop/manifest.tsv names it for, in $STAGE.
 #
@@ -132,8 +132,9 @@ EOF
 }
 
 # 44: NBNS name query and answer, node status query and answer, and a NetBIOS datagram,
-# between python peers (scripts/interop/lan_peer.py) over real UDP sockets. (The peers speak
-# SSDP too; its capture waits for rttscope to read HTTP over UDP, which tshark shows in it.)
+# between python peers (scripts/interop/lan_peer.py) over real UDP sockets: a name query and
+# its answer, a node status query and its answer, a registration of the server's own name
+# (refused: the name is owned by another node) and of another name (granted), then a datagram
 rec_lan_netbios() {
     local s=$NSP-s44 c=$NSP-c44 p srv
     lan_pair "$s" "$c"
@@ -146,4 +147,43 @@ rec_lan_netbios() {
     run ip netns exec "$c" python3 "$INTEROP/lan_peer.py" netbios 10.0.17.1
     cap_stop $p
     stop "$srv"
+}
+
+# 45: SSDP (HTTP over UDP, port 1900) between python peers (scripts/interop/lan_peer.py;
+# gupnp-tools' gssdp-discover brings GTK with it): an M-SEARCH and the device's
+# `HTTP/1.1 200 OK` answer, then a NOTIFY ssdp:alive
+rec_lan_ssdp() {
+    local s=$NSP-s45 c=$NSP-c45 p srv
+    lan_pair "$s" "$c"
+    addr "$c" veth0 10.0.17.2/24 fd00:17::2/64
+    bg "$s" lanpeer-ssdp python3 "$INTEROP/lan_peer.py" serve 10.0.17.1 "$WORK/lanpeer-ssdp-ready"
+    srv=$BG_PID
+    wait_file "$WORK/lanpeer-ssdp-ready" ready
+    log "lan-ssdp.pcap"
+    cap_start "$s" "$STAGE/lan-ssdp.pcap" -i veth0 udp port 1900; p=$CAP_PID
+    run ip netns exec "$c" python3 "$INTEROP/lan_peer.py" ssdp 10.0.17.1
+    cap_stop $p
+    stop "$srv"
+}
+
+# 46: SOCKS4a granted (here rather than in proxy.sh, whose helpers it uses: the part of issue
+# 17 that reads it owns this file): curl --socks4a through a small python SOCKS4a proxy
+# (scripts/interop/socks4a_server.py; Dante refuses SOCKS4a names, microsocks speaks SOCKS5
+# only) to `openssl s_server -HTTP`, TLS 1.3: a name the proxy resolves, then one it cannot
+rec_proxy_socks4a() {
+    local c=$NSP-c46 p=$NSP-p46 s=$NSP-s46 cap keys=$STAGE/proxy-socks4a.keys pki=$WORK/pki2048
+    local tls=(--cacert "$pki/ca.pem" --tlsv1.3)
+    make_pki "$pki" 2048 self
+    proxy_line "$c" "$p" "$s" 46 47
+    ossl_server "$s" proxy-socks4a-server -HTTP -cert "$pki/leaf.pem" -key "$pki/leaf.key"
+    proxy_bg "$p" socks4a python3 "$INTEROP/socks4a_server.py" 10.0.46.2 1080 "$WORK/socks4a-ready"
+    local proxy=$BG_PID
+    wait_file "$WORK/socks4a-ready" ready
+    : >"$keys"
+    log "proxy-socks4a.pcap"
+    cap_start "$c" "$STAGE/proxy-socks4a.pcap" -i veth0; cap=$CAP_PID
+    pcurl "$c" "$keys" --socks4a 10.0.46.2:1080 "${tls[@]}" https://server.test/hello.txt
+    run_fail_ok ip netns exec "$c" "${PCURL[@]}" --socks4a 10.0.46.2:1080 https://nowhere.test/
+    cap_stop $cap
+    stop "$proxy" "$SRV_PID"
 }

@@ -9,10 +9,10 @@ section 1.3) say, and each answer is the server's reply to what the client reall
     lan_peer.py serve ADDRESS READY_FILE   answer NBNS queries on 137, read datagrams on 138,
                                            answer SSDP M-SEARCH on 1900 (until killed)
     lan_peer.py netbios SERVER             a name query (and its answer), a node status query
-                                           (and its answer), a direct group datagram
-    lan_peer.py ssdp SERVER                an M-SEARCH (and its answer), then a NOTIFY (not
-                                           recorded yet: the SSDP capture waits for rttscope
-                                           to read HTTP over UDP, as tshark does in it)
+                                           (and its answer), a registration of the server's own
+                                           name (refused) and of another (granted), a direct
+                                           group datagram
+    lan_peer.py ssdp SERVER                an M-SEARCH (and its answer), then a NOTIFY
 """
 
 import select
@@ -35,12 +35,34 @@ def nbns_query(transaction, name, suffix, rr_type):
     return header + encode_name(name, suffix) + struct.pack("!HH", rr_type, 1)
 
 
+def nbns_registration(transaction, name, suffix, address):
+    """RFC 1002 section 4.2.2: a P-node's name registration request to its name server: the
+    question, and an additional record pointing at the question's name (0xc00c) with the
+    address to register."""
+    header = struct.pack("!HHHHHH", transaction, 0x2900, 1, 0, 0, 1)
+    question = encode_name(name, suffix) + struct.pack("!HH", 0x20, 1)
+    rdata = struct.pack("!H", 0x2000) + socket.inet_aton(address)
+    record = struct.pack("!HHHIH", 0xC00C, 0x20, 1, 300000, len(rdata)) + rdata
+    return header + question + record
+
+
+# the names the server answers for (first-level encoded names and their suffix)
+KNOWN = (encode_name("RTTSCOPE", 0x20), encode_name("*", 0x00))
+
+
 def nbns_answer(query, address):
-    transaction, _flags = struct.unpack("!HH", query[:4])
+    transaction, flags = struct.unpack("!HH", query[:4])
     question = query[12:]
     name_end = 1 + question[0] + 1
     name = question[:name_end]
     rr_type = struct.unpack("!H", question[name_end : name_end + 2])[0]
+    if (flags >> 11) & 0x0F == 5:  # registration (section 4.2.2), the record echoed
+        record = question[name_end + 4 :]
+        rdata = record[12:18]
+        # granted (section 4.2.5), or refused as the server's own name (4.2.6: ACT_ERR, 6)
+        flags = 0xAD86 if name in KNOWN else 0xAD80
+        header = struct.pack("!HHHHHH", transaction, flags, 0, 1, 0, 0)
+        return header + name + struct.pack("!HHIH", 0x20, 1, 0 if name in KNOWN else 300000, len(rdata)) + rdata
     if rr_type == 0x20:  # NB: one address, B node, unique
         rdata = struct.pack("!H", 0x0000) + socket.inet_aton(address)
         flags = 0x8500  # response, opcode query, authoritative, recursion desired
@@ -114,6 +136,10 @@ def netbios(server):
     sock.sendto(nbns_query(0x1701, "RTTSCOPE", 0x20, 0x20), (server, 137))
     sock.recvfrom(2048)
     sock.sendto(nbns_query(0x1702, "*", 0x00, 0x21), (server, 137))
+    sock.recvfrom(2048)
+    sock.sendto(nbns_registration(0x1703, "RTTSCOPE", 0x20, CLIENT), (server, 137))
+    sock.recvfrom(2048)
+    sock.sendto(nbns_registration(0x1704, "RTTSCOPE-C", 0x00, CLIENT), (server, 137))
     sock.recvfrom(2048)
     dgm = client_socket(138)
     dgm.sendto(nbdgm_direct_group(CLIENT, b"rttscope netbios datagram\n"), (server, 138))

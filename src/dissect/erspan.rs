@@ -10,6 +10,10 @@
 //!           |                        Timestamp (32)                 |
 //!           |          SGT (16)         |P| FT(5) | Hw ID(6) |D|Gra(2)|O|
 //!           [ platform-specific subheader (8), when O is set ]
+//! section 4.3, the subheader: |Platf ID (6)| platform-specific (26) | platform-specific (32) |
+//!   ID 1: reserved(14) VSM ID(12) | port index        ID 3: reserved(12) port index(14) | timestamp
+//!   ID 4: reserved(26) | reserved                    ID 5: switch ID(10) port index(16) | timestamp
+//!   ID 7: reserved(6) source index(20) | timestamp  (as Wireshark reads them; others: the ID alone)
 //! ```
 //! As Wireshark tells them apart: a GRE header without a sequence number carries type I,
 //! otherwise the version nibble says II or III. The invariant: what follows the header is the
@@ -129,9 +133,8 @@ impl Header<'_> {
         out.at(name::DIRECTION, 10..12, Value::Bool(last & field::DIRECTION != 0));
         out.at(name::GRA, 10..12, masked(last, field::GRANULARITY));
         out.at(name::O, 10..12, masked(last, field::OPTIONAL));
-        if self.bytes.len() > TYPE_III_LEN {
-            let platform = be32(self.bytes, TYPE_III_LEN);
-            out.at(name::PLATID, TYPE_III_LEN..TYPE_III_LEN + 4, Value::Uint(u64::from(platform >> 26)));
+        if self.bytes.len() >= TYPE_III_LEN + PLATFORM_LEN {
+            platform_fields(out, &self.bytes[TYPE_III_LEN..TYPE_III_LEN + PLATFORM_LEN]);
         }
     }
 
@@ -142,6 +145,46 @@ impl Header<'_> {
             Kind::III => "III",
         };
         write!(out, "Encapsulated Remote Switch Packet ANalysis Type {kind}")
+    }
+}
+
+/// A platform-specific subheader's fields: its platform ID, then each part of its two words
+/// that ID defines, as (field, word, mask).
+fn platform_fields(out: &mut Emitter<'_>, subheader: &[u8]) {
+    let at = TYPE_III_LEN;
+    let words = [be32(subheader, 0), be32(subheader, 4)];
+    let platform = words[0] >> 26;
+    out.at(name::PLATID, at..at + 4, Value::Uint(platform.into()));
+    const WHOLE: u32 = u32::MAX;
+    let parts: &[(&'static str, usize, u32)] = match platform {
+        1 => &[
+            (name::PID1_RSVD1, 0, 0x03ff_f000),
+            (name::PID1_VSMID, 0, 0x0fff),
+            (name::PID1_PORT_INDEX, 1, WHOLE),
+        ],
+        3 => &[
+            (name::PID3_RSVD1, 0, 0x03ff_c000),
+            (name::PID3_PORT_INDEX, 0, 0x3fff),
+            (name::PID3_TIMESTAMP, 1, WHOLE),
+        ],
+        4 => {
+            &[(name::PID4_RSVD1, 0, 0x03ff_c000), (name::PID4_RSVD2, 0, 0x3fff), (name::PID4_RSVD3, 1, WHOLE)]
+        }
+        5 => &[
+            (name::PID5_SWITCHID, 0, 0x03ff_0000),
+            (name::PID5_PORT_INDEX, 0, 0xffff),
+            (name::PID5_TIMESTAMP, 1, WHOLE),
+        ],
+        7 => &[
+            (name::PID7_RSVD1, 0, 0x03f0_0000),
+            (name::PID7_SOURCE_INDEX, 0, 0x000f_ffff),
+            (name::PID7_TIMESTAMP, 1, WHOLE),
+        ],
+        _ => &[],
+    };
+    for &(field, word, mask) in parts {
+        let value = (words[word] & mask) >> mask.trailing_zeros();
+        out.at(field, at + 4 * word..at + 4 * word + 4, Value::Uint(value.into()));
     }
 }
 
@@ -187,6 +230,21 @@ pub mod name {
         GRA "erspan.gra" Uint "timestamp granularity (type III)";
         O "erspan.o" Uint "platform-specific subheader present (type III)";
         PLATID "erspan.platid" Uint "platform ID of the subheader (type III)";
+        PID1_RSVD1 "erspan.pid1.rsvd1" Uint "reserved (platform 1)";
+        PID1_VSMID "erspan.pid1.vsmid" Uint "VSM ID (platform 1)";
+        PID1_PORT_INDEX "erspan.pid1.port_index" Uint "port index (platform 1)";
+        PID3_RSVD1 "erspan.pid3.rsvd1" Uint "reserved (platform 3)";
+        PID3_PORT_INDEX "erspan.pid3.port_index" Uint "port ID or index (platform 3)";
+        PID3_TIMESTAMP "erspan.pid3.timestamp" Uint "timestamp, upper 32 bits (platform 3)";
+        PID4_RSVD1 "erspan.pid4.rsvd1" Uint "reserved (platform 4)";
+        PID4_RSVD2 "erspan.pid4.rsvd2" Uint "reserved (platform 4)";
+        PID4_RSVD3 "erspan.pid4.rsvd3" Uint "reserved (platform 4)";
+        PID5_SWITCHID "erspan.pid5.switchid" Uint "switch ID (platform 5)";
+        PID5_PORT_INDEX "erspan.pid5.port_index" Uint "port index (platform 5)";
+        PID5_TIMESTAMP "erspan.pid5.timestamp" Uint "timestamp, seconds (platform 5)";
+        PID7_RSVD1 "erspan.pid7.rsvd1" Uint "reserved (platform 7)";
+        PID7_SOURCE_INDEX "erspan.pid7.source_index" Uint "source index (platform 7)";
+        PID7_TIMESTAMP "erspan.pid7.timestamp" Uint "timestamp, seconds (platform 7)";
     }
 }
 
@@ -241,6 +299,31 @@ mod tests {
         let mut optional = TYPE_III;
         optional[11] |= 1;
         assert_eq!(parse(&optional, true), Err(Error::truncated(TYPE_III_LEN + PLATFORM_LEN - 14)));
+    }
+
+    #[test]
+    fn reads_the_platform_specific_subheader() {
+        // O set; platform 5: switch ID 42, port index 257 | timestamp 0x5e000003
+        let mut bytes = TYPE_III[..12].to_vec();
+        bytes[11] |= 1;
+        bytes.extend([0x14, 0x2a, 0x01, 0x01, 0x5e, 0x00, 0x00, 0x03, 0x02, 0x00]);
+        let (frame, header) = parse(&bytes, true).expect("a type III header and subheader");
+        assert_eq!(frame, [0x02, 0x00]);
+        let mut seen = Vec::new();
+        let mut sink =
+            |field: crate::dissect::field::Field<'_>| seen.push((field.name, field.value.to_string()));
+        header.fields(&mut Emitter::new(&mut sink, 0, Default::default()));
+        let value = |name: &str| seen.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone());
+        assert_eq!(value("erspan.platid").as_deref(), Some("5"));
+        assert_eq!(value("erspan.pid5.switchid").as_deref(), Some("42"));
+        assert_eq!(value("erspan.pid5.port_index").as_deref(), Some("257"));
+        assert_eq!(value("erspan.pid5.timestamp").as_deref(), Some("1577058307"));
+        for cut in 12..20 {
+            assert!(
+                matches!(parse(&bytes[..cut], true), Err(nom::Err::Error(Error::Truncated { .. }))),
+                "cut at {cut}"
+            );
+        }
     }
 
     #[test]

@@ -10,8 +10,12 @@
 //! RFC 2637 section 4.1 (PPTP's enhanced GRE, version 1): K is always set and the key is
 //! Payload Length (16) and Call ID (16); the A bit adds an Acknowledgment Number (32).
 //! ```
-//! RFC 1701's routing (the R bit, and its Source Route Entries) is not read: such a header is
-//! malformed here. The invariant: what follows the optional words is the payload the Protocol
+//! RFC 1701 section 2.1's routing: the R bit brings the checksum and offset word (whether C is
+//! set or not) and, after the sequence number, a list of Source Route Entries, each
+//! |  Address Family (16)  | SRE Offset (8) | SRE Length (8) | Routing Information ...
+//! ended by the null entry (address family 0, length 0); at most [`MAX_SRES`] are read, and a
+//! list that does not end within them, or within the packet, is malformed or truncated. The
+//! invariant: what follows the optional words and the routing is the payload the Protocol
 //! Type names, handed to the chain through the EtherType table.
 
 use std::fmt;
@@ -25,6 +29,10 @@ use crate::dispatch::Next;
 use crate::osi::Protocol;
 
 pub const FIXED_LEN: usize = 4;
+/// The most Source Route Entries read before the null one that ends them.
+pub const MAX_SRES: usize = 32;
+/// A Source Route Entry's address family, offset and length.
+const SRE_HEADER_LEN: usize = 4;
 
 mod field {
     use std::ops::Range;
@@ -53,24 +61,40 @@ pub struct Header<'a> {
 pub fn parse(input: &[u8]) -> IResult<'_, Header<'_>> {
     let (_, fixed) = take_bytes(FIXED_LEN)(input)?;
     let flags = be16(fixed, field::FLAGS_AND_VERSION.start);
-    if flags & field::ROUTING != 0 {
-        return Err(Error::malformed("GRE routing (RFC 1701 source routes) is not read"));
-    }
+    let routing = flags & field::ROUTING != 0;
     let version = flags & field::VERSION;
     if version > 1 {
         return Err(Error::malformed(format!("GRE version {version} is unknown (0 and 1 are defined)")));
     }
     let words = [
-        flags & field::CHECKSUM != 0,
+        flags & field::CHECKSUM != 0 || routing,
         flags & field::KEY != 0,
         flags & field::SEQUENCE != 0,
         version == 1 && flags & field::ACK != 0,
     ];
-    let len = FIXED_LEN + 4 * words.iter().filter(|present| **present).count();
+    let mut len = FIXED_LEN + 4 * words.iter().filter(|present| **present).count();
+    if routing {
+        take_bytes(len)(input)?;
+        len += routing_len(&input[len..])?;
+    }
     let (payload, bytes) = take_bytes(len)(input)?;
     // RFC 2784 section 2.5: the one's complement sum of the header and the payload.
     let checksum_good = flags & field::CHECKSUM != 0 && checksum::verifies(0, input);
     Ok((payload, Header { bytes, checksum_good }))
+}
+
+/// The length of the Source Route Entries at the start of `input`, the null one included.
+fn routing_len(input: &[u8]) -> Result<usize, nom::Err<Error>> {
+    let mut at = 0;
+    for _ in 0..=MAX_SRES {
+        let (_, sre) = take_bytes(at + SRE_HEADER_LEN)(input)?;
+        let (family, length) = (be16(sre, at), usize::from(sre[at + 3]));
+        at += SRE_HEADER_LEN + length;
+        if family == 0 && length == 0 {
+            return Ok(at);
+        }
+    }
+    Err(Error::malformed(format!("GRE routing of more than {MAX_SRES} source route entries")))
 }
 
 /// Reads a header as the stateless chain's entry for GRE: the payload its Protocol Type names
@@ -102,7 +126,8 @@ impl Header<'_> {
         self.has(field::SEQUENCE)
     }
 
-    /// The optional words in wire order, each with its offset.
+    /// The optional words in wire order, each with its offset (RFC 1701: routing brings the
+    /// checksum word too).
     fn optional(&self) -> (Option<usize>, Option<usize>, Option<usize>, Option<usize>) {
         let mut at = FIXED_LEN;
         let mut word = |present: bool| {
@@ -111,7 +136,7 @@ impl Header<'_> {
                 at - 4
             })
         };
-        let checksum = word(self.has(field::CHECKSUM));
+        let checksum = word(self.has(field::CHECKSUM) || self.has(field::ROUTING));
         let key = word(self.has(field::KEY));
         let sequence = word(self.has(field::SEQUENCE));
         let ack = word(self.version() == 1 && self.has(field::ACK));
@@ -142,8 +167,9 @@ impl Header<'_> {
         let (checksum, key, sequence, ack) = self.optional();
         if let Some(at) = checksum {
             out.at(name::CHECKSUM, at..at + 2, Value::hex16(be16(self.bytes, at)));
-            // Wireshark's checksum status: 0 bad, 1 good.
-            out.at(name::CHECKSUM_STATUS, at..at + 2, Value::Uint(self.checksum_good.into()));
+            // Wireshark's checksum status: 0 bad, 1 good, 2 unverified (there only for routing).
+            let status = if self.has(field::CHECKSUM) { u64::from(self.checksum_good) } else { 2 };
+            out.at(name::CHECKSUM_STATUS, at..at + 2, Value::Uint(status));
             out.at(name::OFFSET, at + 2..at + 4, Value::Uint(be16(self.bytes, at + 2).into()));
         }
         if let Some(at) = key {
@@ -159,6 +185,31 @@ impl Header<'_> {
         }
         if let Some(at) = ack {
             out.at(name::ACK_NUMBER, at..at + 4, Value::Uint(be32(self.bytes, at).into()));
+        }
+        if self.has(field::ROUTING) {
+            let at =
+                [checksum, key, sequence, ack].into_iter().flatten().max().map_or(FIXED_LEN, |at| at + 4);
+            self.routing_fields(out, at);
+        }
+    }
+
+    /// Each Source Route Entry (checked when the header was read), the null one included.
+    fn routing_fields(&self, out: &mut Emitter<'_>, mut at: usize) {
+        while let Some(sre) = self.bytes.get(at..at + SRE_HEADER_LEN) {
+            let (family, offset, length) = (be16(sre, 0), sre[2], usize::from(sre[3]));
+            let end = (at + SRE_HEADER_LEN + length).min(self.bytes.len());
+            out.at(name::ROUTING, at..end, Value::Present);
+            out.at(name::ROUTING_ADDRESS_FAMILY, at..at + 2, Value::Uint(family.into()));
+            out.at(name::ROUTING_SRE_OFFSET, at + 2..at + 3, Value::Uint(offset.into()));
+            out.at(name::ROUTING_SRC_LENGTH, at + 3..at + 4, Value::Uint(length as u64));
+            if length > 0 {
+                let information = &self.bytes[at + SRE_HEADER_LEN..end];
+                out.at(name::ROUTING_INFORMATION, at + SRE_HEADER_LEN..end, Value::Bytes(information));
+            }
+            if family == 0 && length == 0 {
+                return;
+            }
+            at = end;
         }
     }
 
@@ -228,6 +279,11 @@ pub mod name {
         KEY_CALL_ID "gre.key.call_id" Uint "call ID (version 1)";
         SEQUENCE_NUMBER "gre.sequence_number" Uint "sequence number";
         ACK_NUMBER "gre.ack_number" Uint "acknowledgment number (version 1)";
+        ROUTING "gre.routing" Present "a source route entry (RFC 1701 routing)";
+        ROUTING_ADDRESS_FAMILY "gre.routing.address_family" Uint "the entry's address family (0x0800 IP, 0xfffe AS)";
+        ROUTING_SRE_OFFSET "gre.routing.sre_offset" Uint "offset of the active entry in the routing information";
+        ROUTING_SRC_LENGTH "gre.routing.src_length" Uint "length of the routing information";
+        ROUTING_INFORMATION "gre.routing.information" Bytes "the route: addresses or AS numbers";
     }
 }
 
@@ -287,12 +343,53 @@ mod tests {
     }
 
     #[test]
-    fn routing_and_unknown_versions_are_malformed() {
-        for first in [[0x40, 0x00], [0x00, 0x02]] {
-            let mut bytes = packet();
-            bytes[..2].copy_from_slice(&first);
-            assert!(matches!(parse(&bytes), Err(nom::Err::Error(Error::Malformed(_)))), "{first:?}");
+    fn unknown_versions_are_malformed() {
+        let mut bytes = packet();
+        bytes[..2].copy_from_slice(&[0x00, 0x02]);
+        assert!(matches!(parse(&bytes), Err(nom::Err::Error(Error::Malformed(_)))));
+    }
+
+    /// RFC 1701 routing without a checksum: the offset word, an IP entry of two addresses,
+    /// the null entry, then 2 bytes of payload.
+    const ROUTED: [u8; 26] = [
+        0x40, 0x00, 0x08, 0x00, // R; protocol type: IPv4
+        0x00, 0x00, 0x00, 0x00, // checksum (not there: zero), offset
+        0x08, 0x00, 4, 8, 198, 51, 100, 7, 198, 51, 100, 1, // address family, offset, length, route
+        0x00, 0x00, 0, 0, // the null entry
+        0x45, 0x00,
+    ];
+
+    #[test]
+    fn reads_rfc_1701_routing() {
+        let (payload, header) = parse(&ROUTED).expect("a whole header");
+        assert_eq!(payload, [0x45, 0x00]);
+        assert_eq!(header.bytes.len(), 24);
+        let mut seen = Vec::new();
+        let mut sink =
+            |field: crate::dissect::field::Field<'_>| seen.push((field.name, field.value.to_string()));
+        header.fields(&mut Emitter::new(&mut sink, 0, Default::default()));
+        let values =
+            |name: &str| seen.iter().filter(|(n, _)| *n == name).map(|(_, v)| v.clone()).collect::<Vec<_>>();
+        assert_eq!(values("gre.routing.address_family"), ["2048", "0"]);
+        assert_eq!(values("gre.routing.src_length"), ["8", "0"]);
+        assert_eq!(values("gre.routing.information"), ["c6336407c6336401"]);
+        assert_eq!(values("gre.checksum.status"), ["2"], "a checksum word brought by routing is unverified");
+        for cut in FIXED_LEN..24 {
+            assert!(
+                matches!(parse(&ROUTED[..cut]), Err(nom::Err::Error(Error::Truncated { .. }))),
+                "cut at {cut}"
+            );
         }
+    }
+
+    #[test]
+    fn a_routing_list_that_never_ends_is_malformed() {
+        let mut bytes = ROUTED[..8].to_vec();
+        for _ in 0..=MAX_SRES {
+            bytes.extend([0xff, 0xfe, 0, 2, 0xfb, 0xf4]);
+        }
+        bytes.extend([0, 0, 0, 0]);
+        assert!(matches!(parse(&bytes), Err(nom::Err::Error(Error::Malformed(_)))));
     }
 
     #[test]

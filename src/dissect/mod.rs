@@ -48,6 +48,9 @@ pub mod udp;
 pub mod vlan;
 pub mod vxlan;
 pub mod websocket;
+// issue 17: the rest of the LAN's chatter
+pub mod nbns;
+pub mod ssdp;
 
 use std::fmt;
 use std::net::IpAddr;
@@ -200,6 +203,10 @@ contents! {
     Dns(dns::Message<'a>),
     /// A WebSocket frame (issue 18).
     WebSocket(websocket::Frame<'a>),
+    /// A NetBIOS name service message.
+    Nbns(nbns::Message<'a>),
+    /// An HTTP message over UDP (SSDP).
+    Ssdp(ssdp::Message<'a>),
 }
 
 /// What `track` learned about a layer from the frames before it.

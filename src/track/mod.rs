@@ -16,6 +16,7 @@ pub mod keylog;
 mod layers;
 pub mod over_tcp;
 pub mod quic;
+pub mod ssdp;
 pub mod stream;
 pub mod tcp;
 pub mod tls;
@@ -67,6 +68,8 @@ pub struct Tracker {
     quic: quic::QuicTable,
     /// DNS requests waiting for their responses (issue 17).
     dns: dns::DnsTable,
+    /// HTTP over UDP (SSDP) requests waiting for their responses (issue 17).
+    ssdp: ssdp::SsdpTable,
     keylog: KeyLog,
     /// What each UDP and TCP payload is handed to.
     dispatch: Dispatch,
@@ -115,7 +118,7 @@ impl Tracker {
     }
 
     /// Every table that grows with the input.
-    fn holders(&mut self) -> [&mut dyn Holder; 7] {
+    fn holders(&mut self) -> [&mut dyn Holder; 8] {
         [
             &mut self.defrag,
             &mut self.tcp,
@@ -124,6 +127,7 @@ impl Tracker {
             &mut self.over_tcp,
             &mut self.quic,
             &mut self.dns,
+            &mut self.ssdp,
         ]
     }
 
@@ -226,6 +230,7 @@ impl Tracker {
             }
         }
         self.dns.handle_packet(&mut packet, frame.number, frame.ts_ns);
+        self.ssdp.handle_packet(&mut packet, frame.number, frame.ts_ns);
         self.keep_within_budget(&mut packet);
         if self.keylog.is_followed() {
             for (protocol, _) in keylog::hellos_without_secrets(&packet, &self.keylog) {

@@ -255,6 +255,12 @@ impl<'a> Message<'a> {
         matches!(self.start, StartLine::Request { .. })
     }
 
+    /// Whether the request is what Wireshark calls a notification (a NOTIFY), which no
+    /// response is matched with.
+    pub fn is_notification(&self) -> bool {
+        self.method() == Some(b"NOTIFY")
+    }
+
     pub fn method(&self) -> Option<&'a [u8]> {
         match self.start {
             StartLine::Request { method, .. } => Some(method),
@@ -384,7 +390,12 @@ impl<'a> Message<'a> {
                 }
             }
         }
-        let line_field = if self.is_request() { name::REQUEST_LINE } else { name::RESPONSE_LINE };
+        // A notification's lines are neither a request's nor a response's to Wireshark.
+        let line_field = match (self.is_request(), self.is_notification()) {
+            (_, true) => None,
+            (true, false) => Some(name::REQUEST_LINE),
+            (false, _) => Some(name::RESPONSE_LINE),
+        };
         for header in &self.headers {
             let line = span(header.line);
             if let Some((field, special)) = names::header_field(header.name) {
@@ -399,7 +410,9 @@ impl<'a> Message<'a> {
                     names::Special::None => {}
                 }
             }
-            out.at(line_field, line, Value::Lazy(&AsciiText(header.line)));
+            if let Some(line_field) = line_field {
+                out.at(line_field, line, Value::Lazy(&AsciiText(header.line)));
+            }
         }
         self.conversation_fields(out, conversation);
         self.body_fields(out);
@@ -411,7 +424,9 @@ impl<'a> Message<'a> {
             if let Some(uri) = self.full_uri(conversation.tls) {
                 out.computed(name::REQUEST_FULL_URI, Value::Lazy(&uri));
             }
-            out.computed(name::REQUEST, Value::Bool(true));
+            // A NOTIFY (GENA, SSDP) is a notification to Wireshark, not a request.
+            let notification = self.is_notification();
+            out.computed(if notification { name::NOTIFICATION } else { name::REQUEST }, Value::Bool(true));
             if let Some(number) = number {
                 out.computed(name::REQUEST_NUMBER, number);
             }

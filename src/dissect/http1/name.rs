@@ -67,4 +67,5 @@ crate::registry::field_table! {
     X_FORWARDED_FOR "http.x_forwarded_for" Text "x-forwarded-for";
     PROXY_CONNECT_HOST "http.proxy_connect_host" Text "host an HTTP CONNECT tunnel goes to";
     PROXY_CONNECT_PORT "http.proxy_connect_port" Uint "port an HTTP CONNECT tunnel goes to";
+    NOTIFICATION "http.notification" Bool "a notification (NOTIFY), not a request";
 }

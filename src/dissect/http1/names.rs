@@ -53,6 +53,8 @@ const METHODS: &[&[u8]] = &[
     b"VERSION-CONTROL",
     b"BASELINE-CONTROL",
     b"SSTP_DUPLEX_POST",
+    // SSDP's search (UPnP Device Architecture section 1.3.2), as Wireshark takes it
+    b"M-SEARCH",
 ];
 
 /// The longest method, so a caller knows how many bytes settle the question.
