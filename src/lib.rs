@@ -10,6 +10,8 @@ pub mod cli;
 pub mod crypto;
 pub mod dispatch;
 pub mod dissect;
+#[cfg(feature = "parquet")]
+pub mod export;
 pub mod filter;
 pub mod generate;
 pub mod link;

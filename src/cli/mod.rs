@@ -6,6 +6,8 @@
 mod capture;
 mod demo;
 mod dissect;
+#[cfg(feature = "parquet")]
+mod export;
 mod flags;
 mod followed;
 mod generate;
@@ -83,6 +85,11 @@ pub enum Command {
     Timeline(TimelineArgs),
     /// Capture live traffic from an interface into a pcapng file.
     Capture(CaptureArgs),
+    /// Write captures as Parquet tables for DuckDB, Spark, Polars or pandas: a packets table
+    /// (a row per frame) and a connections table (a row per timeline connection), partitioned
+    /// by capture, several captures at once.
+    #[cfg(feature = "parquet")]
+    Export(ExportArgs),
     /// Run a built-in client and server, on loopback or at the two ends of an emulated link
     /// (--rtt): one HTTP, HTTPS, QUIC, ping or UDP exchange per variant, checked to be the
     /// variant it claims.
@@ -305,6 +312,48 @@ pub struct TimelineArgs {
     pub memory: MemoryArgs,
 }
 
+#[cfg(feature = "parquet")]
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The capture files (pcap or pcapng, plain or gzip); each becomes the partition
+    /// capture=NAME, NAME its file name without extensions.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// The directory to write DIR/packets/capture=NAME/part-0.parquet and
+    /// DIR/connections/capture=NAME/part-0.parquet into (made if missing; a capture's earlier
+    /// tables are replaced).
+    #[arg(short = 'o', long, value_name = "DIR")]
+    pub output: PathBuf,
+
+    /// The table format.
+    #[arg(long, value_enum, default_value = "parquet")]
+    pub format: ExportFormat,
+
+    /// An NSS key log with the TLS secrets, for every capture (secrets a pcapng embeds are
+    /// used without it).
+    #[arg(long, value_name = "FILE")]
+    pub keylog: Option<PathBuf>,
+
+    /// Captures exported at once (default: one per core). Each is read on one thread.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+
+    #[command(flatten)]
+    pub decode_as: DecodeAsArgs,
+
+    /// The memory limit applies to each capture being exported.
+    #[command(flatten)]
+    pub memory: MemoryArgs,
+}
+
+#[cfg(feature = "parquet")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// Apache Parquet, Snappy-compressed.
+    Parquet,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum OutputFormat {
     /// One line per packet, like tshark's default output.
@@ -482,6 +531,8 @@ pub fn run(cli: Cli, prepared: &Prepared) -> Result<Outcome, CliError> {
         (Some(Command::Fields), _) => dissect::list_fields(),
         (Some(Command::Timeline(args)), _) => timeline::run(&args),
         (Some(Command::Capture(args)), _) => capture::run(&args),
+        #[cfg(feature = "parquet")]
+        (Some(Command::Export(args)), _) => export::run(&args),
         (Some(Command::Gen(args)), _) => generate::run(&args, prepared),
         (Some(Command::Demo(args)), _) => demo::run(&args, prepared),
         (Some(Command::LinkProbe(args)), _) => link_probe::run(&args, prepared),

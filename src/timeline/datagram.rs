@@ -98,6 +98,7 @@ impl Builder {
                 }
                 _ => Side::Server,
             };
+            self.latest = Some((conversation.serial, side));
             if let Some(rtt) = rtt {
                 conversation.echo_rtt_ns.get_or_insert(rtt);
             }

@@ -106,6 +106,8 @@ pub(super) struct Ending {
     ready: VecDeque<Connection>,
     /// The id the next timeline let go gets.
     next_id: u32,
+    /// The serial number the next conversation begun gets.
+    next_serial: u64,
     /// Connections ended early because too many were open.
     pub(super) ended_early: u64,
 }
@@ -113,6 +115,9 @@ pub(super) struct Ending {
 impl Builder {
     /// Puts a connection just begun in order, and (streaming) its first deadline.
     pub(super) fn begun(&mut self, table: Table, key: usize) {
+        let serial = self.ending.next_serial;
+        self.ending.next_serial += 1;
+        self.pending_mut(table, key).serial = serial;
         let pending = self.pending(table, key);
         let (first_frame, deadline) = (pending.first_frame, pending.deadline());
         self.ending.order.insert((first_frame, table, key), ());

@@ -132,6 +132,10 @@ pub fn textbook(variant: Variant) -> Option<(u32, u32)> {
 #[derive(Clone, Debug, Serialize)]
 pub struct Connection {
     pub id: u32,
+    /// The number the conversation had while its packets went by ([`Timelines::latest`]): in
+    /// order of first packet, counting the conversations the timeline shows nothing of.
+    #[serde(skip)]
+    pub serial: u64,
     pub transport: Transport,
     pub client: String,
     pub server: String,
@@ -178,6 +182,8 @@ pub struct Connection {
 #[derive(Clone, Default)]
 struct Pending {
     stream: u32,
+    /// Its number in order of first packet, given when it begins.
+    serial: u64,
     transport: Transport,
     first_frame: u64,
     /// For pings: the time from each request to its reply, the first one kept.
@@ -255,6 +261,9 @@ pub struct Builder {
     far: vantage::FarSide,
     /// The order connections come out in, and (streaming) when each is over.
     ending: ending::Ending,
+    /// The serial number of the conversation the latest packet belonged to, and the side
+    /// that sent it.
+    latest: Option<(u64, Side)>,
 }
 
 impl Builder {
@@ -283,6 +292,7 @@ impl Builder {
 
     /// Takes one tracked packet.
     pub fn handle_packet(&mut self, frame: &Frame<'_>, packet: &Packet<'_>) {
+        self.latest = None;
         self.end_what_is_over(frame.ts_ns);
         self.far.seen_near(frame);
         let Some((src, dst)) = packet.addresses() else { return };
@@ -335,6 +345,7 @@ impl Builder {
                 Side::Client
             }
         };
+        self.latest = Some((connection.serial, side));
         let retransmission =
             tcp_analysis.flags & (analysis::RETRANSMISSION | analysis::FAST_RETRANSMISSION) != 0;
         let mut messages: Vec<Message> = Vec::new();
@@ -538,6 +549,7 @@ impl Pending {
         let (client, server) = self.endpoints.unwrap_or_default();
         Connection {
             id: self.stream,
+            serial: self.serial,
             transport: self.transport,
             client,
             server,

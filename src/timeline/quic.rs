@@ -99,6 +99,7 @@ impl Builder {
             Some((client, _)) if client == source => Side::Client,
             _ => Side::Server,
         };
+        self.latest = Some((connection.serial, side));
         let mut step = Step {
             side,
             syn: false,

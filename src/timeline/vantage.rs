@@ -331,6 +331,7 @@ impl Timelines {
 
     /// Takes one frame, and the packet a tracker of every frame made of it.
     pub fn handle(&mut self, frame: &Frame<'_>, packet: &Packet<'_>) {
+        self.builder.latest = None;
         let Some(near) = &mut self.near else {
             return self.builder.handle_packet(frame, packet);
         };
@@ -355,6 +356,14 @@ impl Timelines {
     /// The timelines of connections that have ended, in order, not given out before.
     pub fn take_ended(&mut self) -> impl Iterator<Item = Connection> + '_ {
         self.builder.take_ended()
+    }
+
+    /// The conversation the packet last handled belongs to, by its serial number (a
+    /// connection's [`Connection::serial`], known before its timeline is), and the side that
+    /// sent it; none for a packet of no conversation (or the far side's copy, in a capture of
+    /// both ends).
+    pub fn latest(&self) -> Option<(u64, Side)> {
+        self.builder.latest
     }
 
     /// How many connections were ended early because too many were open at once.
