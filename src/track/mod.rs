@@ -16,6 +16,7 @@ pub mod keylog;
 mod layers;
 pub mod over_tcp;
 pub mod quic;
+pub mod ssh;
 pub mod stream;
 pub mod tcp;
 pub mod tls;

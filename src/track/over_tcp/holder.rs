@@ -32,6 +32,7 @@ impl Application {
             Protocol::Tls(session) => session.cost(),
             Protocol::Http(http) => http.cost(),
             Protocol::Socks(socks) => socks.cost(),
+            Protocol::Ssh(ssh) => ssh.cost(),
             _ => 0,
         };
         let inner = match &self.inner {
@@ -49,6 +50,7 @@ impl Application {
             || match &self.protocol {
                 Protocol::Tls(session) => session.buffered() > 0,
                 Protocol::Http(http) => buffered(http),
+                Protocol::Ssh(ssh) => ssh.buffered() > 0,
                 _ => false,
             }
             || matches!(&self.inner, Inner::Http(http) if buffered(http))
@@ -60,6 +62,7 @@ impl Application {
         match &mut self.protocol {
             Protocol::Tls(session) => session.shed(),
             Protocol::Http(http) => http.shed(),
+            Protocol::Ssh(ssh) => ssh.shed(),
             _ => {}
         }
         if let Inner::Http(http) = &mut self.inner {
