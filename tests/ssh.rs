@@ -49,3 +49,49 @@ fn the_curve25519_capture_agrees_with_tshark_but_for_the_encrypted_packets_it_hi
     assert_eq!(tally.ssh_hidden, shown);
     assert!(tally.present_by_field.get("ssh.ecdh.q_c").is_some_and(|count| *count == 1));
 }
+
+/// The rounds of OpenSSH's login against the textbook's six: OpenSSH waits for the server's
+/// version line before its KEXINIT (+1), then authenticates with a "none" probe and a public
+/// key query before the signed request (+2), so its exec request goes in round 9 and the first
+/// shell byte comes back in round 10, with either key exchange (the DH group exchange's extra
+/// request and group take the round the server's early KEXINIT saves).
+#[test]
+fn the_interop_captures_count_the_textbook_rounds_plus_openssh_s_three() {
+    let (textbook_request, textbook_response) =
+        rttscope::timeline::textbook(rttscope::timeline::Variant::Ssh).expect("a textbook value");
+    assert_eq!((textbook_request, textbook_response), (6, 7));
+    for name in ["ssh-openssh.pcap", "ssh-dh-gex-openssh.pcap"] {
+        let counted = common::timeline_rounds(&capture(name), None);
+        let openssh_extra = 3;
+        assert_eq!(
+            counted,
+            [(
+                "ssh".to_owned(),
+                Some(u64::from(textbook_request + openssh_extra)),
+                Some(u64::from(textbook_response + openssh_extra))
+            )],
+            "{name}"
+        );
+    }
+}
+
+/// The timeline names the steps it reads in the clear and those it takes encrypted bytes for.
+#[test]
+fn the_timeline_shows_the_key_exchange_and_the_encrypted_steps() {
+    let path = capture("ssh-openssh.pcap");
+    let output = common::rttscope(&["timeline", path.to_str().expect("a UTF-8 path")]);
+    assert!(output.status.success(), "{}", common::stderr(&output));
+    let text = common::stdout(&output);
+    for expected in [
+        "SSH version",
+        "KEXINIT",
+        "KEX_ECDH_INIT",
+        "KEX_ECDH_REPLY · NEWKEYS",
+        "SERVICE_REQUEST (encrypted 44 bytes)",
+        "USERAUTH_SUCCESS (encrypted 28 bytes)",
+        "CHANNEL_REQUEST exec/shell",
+        "SSH login and command: request after 9 round trips, response after 10 round trips",
+    ] {
+        assert!(text.contains(expected), "{expected} not in\n{text}");
+    }
+}

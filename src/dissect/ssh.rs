@@ -129,6 +129,9 @@ pub struct Ssh<'a> {
     /// Some identification line was read before this layer's (tshark then says `SSHv2`).
     pub version_known: bool,
     pub items: SmallVec<[Item<'a>; 2]>,
+    /// The shortest encrypted packet the server's agreed cipher and MAC can make (a one-byte
+    /// message such as USERAUTH_SUCCESS), when the tracker knows the cipher.
+    pub shortest_encrypted: Option<usize>,
 }
 
 impl Ssh<'_> {

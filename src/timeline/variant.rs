@@ -65,10 +65,13 @@ pub enum Variant {
     /// A ping exchange.
     #[serde(rename = "icmp")]
     Icmp,
+    /// An SSH login and its first command (issue 18).
+    #[serde(rename = "ssh")]
+    Ssh,
 }
 
 impl Variant {
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::Http,
         Self::Tls12,
         Self::Tls12Resumed,
@@ -81,6 +84,7 @@ impl Variant {
         Self::Tcp,
         Self::Udp,
         Self::Icmp,
+        Self::Ssh,
     ];
 
     /// The name DESIGN section 3 gives it ("tls13-0rtt").
@@ -98,6 +102,7 @@ impl Variant {
             Self::Tcp => "tcp",
             Self::Udp => "udp",
             Self::Icmp => "icmp",
+            Self::Ssh => "ssh",
         }
     }
 
@@ -115,6 +120,10 @@ impl Variant {
             Self::Tls13 => (2, 3),
             Self::Tls13ZeroRtt | Self::TfoTls13 | Self::Quic => (1, 2),
             Self::TfoTls13ZeroRtt | Self::QuicZeroRtt => (0, 1),
+            // Version lines and KEXINITs crossing in round 1, the key exchange, NEWKEYS with
+            // the service request, one user authentication, the channel open, then the exec
+            // or shell request; its first output byte comes back in the round after.
+            Self::Ssh => (6, 7),
             Self::Tcp | Self::Udp | Self::Icmp => return None,
         })
     }
@@ -134,6 +143,7 @@ impl Variant {
             Self::Udp => "UDP",
             Self::Icmp => "ping",
             Self::Tcp => "TCP",
+            Self::Ssh => "SSH login and command",
         }
     }
 }
@@ -261,6 +271,7 @@ mod tests {
         assert_eq!(Variant::QuicZeroRtt.textbook(), Some((0, 1)));
         assert_eq!(Variant::Tcp.textbook(), None);
         let counted = Variant::ALL.iter().filter(|variant| variant.textbook().is_some()).count();
-        assert_eq!(counted, 9);
+        assert_eq!(counted, 10);
+        assert_eq!(Variant::Ssh.textbook(), Some((6, 7)));
     }
 }

@@ -35,8 +35,9 @@ struct Side {
     phase: Phase,
     /// The start of an item a later segment finishes.
     held: Vec<u8>,
-    /// Its KEXINIT's `kex_algorithms` name-list.
-    kex_algorithms: Option<Vec<u8>>,
+    /// Its KEXINIT's name-lists the reading needs: `kex_algorithms`, and the server to
+    /// client ciphers and MACs.
+    proposal: Option<[Vec<u8>; 3]>,
 }
 
 /// What an item completed in a segment is.
@@ -70,6 +71,8 @@ pub struct Output {
     pub malformed: Option<(String, Loc)>,
     /// Stretches of the stream the capture missed.
     pub problems: Vec<String>,
+    /// The shortest encrypted packet the server can send (see [`shortest_packet`]).
+    pub shortest: Option<usize>,
 }
 
 /// The SSH reading of one connection.
@@ -79,13 +82,15 @@ pub struct Reader {
     /// The direction (0 or 1, the conversation's) the client sends in.
     client: usize,
     kex: Kex,
+    /// The shortest packet the server's agreed cipher and MAC can make, on the wire.
+    shortest: Option<usize>,
     version_known: bool,
 }
 
 impl Reader {
     /// A connection whose client sends in direction `client`.
     pub fn new(client: usize) -> Self {
-        Self { sides: Default::default(), client, kex: Kex::Unknown, version_known: false }
+        Self { sides: Default::default(), client, kex: Kex::Unknown, shortest: None, version_known: false }
     }
 
     /// The key exchange method agreed, once both KEXINITs are read.
@@ -98,6 +103,7 @@ impl Reader {
     pub fn feed(&mut self, dir: usize, payload: &[u8], chunks: &[Chunk], arena: &mut Vec<u8>) -> Output {
         let mut output = Output {
             from_server: dir != self.client,
+            shortest: self.shortest,
             version_known: self.version_known,
             ..Output::default()
         };
@@ -212,7 +218,8 @@ impl Reader {
         match message {
             Some(code::KEXINIT) => {
                 if let Ok(ssh::Message::KexInit { lists, .. }) = ssh::parse_message(self.kex, payload) {
-                    self.sides[dir].kex_algorithms = Some(lists[0].to_vec());
+                    self.sides[dir].proposal =
+                        Some([lists[0].to_vec(), lists[3].to_vec(), lists[5].to_vec()]);
                     self.agree();
                 }
             }
@@ -226,13 +233,16 @@ impl Reader {
     fn agree(&mut self) {
         let server = 1 - self.client.min(1);
         let (Some(client), Some(server)) =
-            (&self.sides[self.client.min(1)].kex_algorithms, &self.sides[server].kex_algorithms)
+            (&self.sides[self.client.min(1)].proposal, &self.sides[server].proposal)
         else {
             return;
         };
-        let offered: Vec<&[u8]> = server.split(|&byte| byte == b',').collect();
-        let chosen = client.split(|&byte| byte == b',').find(|name| offered.contains(name));
-        self.kex = chosen.map(Kex::from_name).unwrap_or_default();
+        let chosen = |index: usize| -> Option<&[u8]> {
+            let offered: Vec<&[u8]> = server[index].split(|&byte| byte == b',').collect();
+            client[index].split(|&byte| byte == b',').find(|name| offered.contains(name))
+        };
+        self.kex = chosen(0).map(Kex::from_name).unwrap_or_default();
+        self.shortest = chosen(1).and_then(|cipher| shortest_packet(cipher, chosen(2).unwrap_or_default()));
     }
 
     fn stop(&mut self, dir: usize, reason: &str, loc: Loc, output: &mut Output) {
@@ -248,7 +258,11 @@ impl Reader {
             + self
                 .sides
                 .iter()
-                .map(|side| side.held.capacity() + side.kex_algorithms.as_ref().map_or(0, Vec::capacity))
+                .map(|side| {
+                    let proposal =
+                        side.proposal.as_ref().map_or(0, |lists| lists.iter().map(Vec::capacity).sum());
+                    side.held.capacity() + proposal
+                })
                 .sum::<usize>()
     }
 
@@ -266,6 +280,38 @@ impl Reader {
             }
         }
     }
+}
+
+/// The shortest packet `cipher` with `mac` puts on the wire: a one-byte message (such as
+/// USERAUTH_SUCCESS, RFC 4252 5.1) with the least padding RFC 4253 6 allows (4 bytes, up to
+/// the cipher's block; the length field counts in that block unless it travels apart: AEAD
+/// ciphers and encrypt-then-MAC), then the tag or MAC. `None` for a cipher not listed here.
+pub fn shortest_packet(cipher: &[u8], mac: &[u8]) -> Option<usize> {
+    let mac = std::str::from_utf8(mac).unwrap_or_default();
+    let etm = mac.ends_with("-etm@openssh.com");
+    // An AEAD cipher ignores the MAC agreed.
+    let mac_len = || match mac.trim_end_matches("-etm@openssh.com").trim_end_matches("@openssh.com") {
+        "hmac-sha2-256" => Some(32),
+        "hmac-sha2-512" => Some(64),
+        "hmac-sha1" => Some(20),
+        "hmac-md5" | "umac-128" => Some(16),
+        "umac-64" => Some(8),
+        _ => None,
+    };
+    let padded = |block: usize, length_apart: bool| {
+        let least: usize = if length_apart { 1 + 1 + 4 } else { 4 + 1 + 1 + 4 };
+        let body = least.div_ceil(block) * block;
+        if length_apart { 4 + body } else { body }
+    };
+    Some(match cipher {
+        b"chacha20-poly1305@openssh.com" => padded(8, true) + 16,
+        b"aes128-gcm@openssh.com" | b"aes256-gcm@openssh.com" => padded(16, true) + 16,
+        b"aes128-ctr" | b"aes192-ctr" | b"aes256-ctr" | b"aes128-cbc" | b"aes256-cbc" => {
+            padded(16, etm) + mac_len()?
+        }
+        b"3des-cbc" => padded(8, etm) + mac_len()?,
+        _ => return None,
+    })
 }
 
 /// How many bytes the item at the start of `input` takes, in a direction's `phase`.

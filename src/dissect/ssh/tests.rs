@@ -111,6 +111,7 @@ fn a_kexinit_gives_its_cookie_and_every_name_list_with_its_length() {
         from_server: false,
         version_known: true,
         items: smallvec::smallvec![Item::Packet { span, kex: Kex::Unknown }],
+        shortest_encrypted: None,
     };
     let fields = fields_of(&layer);
     for expected in [
@@ -160,6 +161,7 @@ fn an_ecdh_reply_gives_the_host_key_q_s_and_the_signature_type() {
             Item::Packet { span: newkeys, kex: Kex::Ecdh },
             Item::Encrypted(Span::new(&encrypted, Source::Frame, bytes.len())),
         ],
+        shortest_encrypted: Some(28),
     };
     let fields = fields_of(&layer);
     for expected in [

@@ -41,7 +41,12 @@ pub(in crate::track) fn push<'a>(packet: &mut Packet<'a>, tcp: &TcpPayload<'a>, 
         })
         .collect();
     if let Some(first) = items.first().map(Item::span) {
-        let ssh = Ssh { from_server: output.from_server, version_known: output.version_known, items };
+        let ssh = Ssh {
+            from_server: output.from_server,
+            version_known: output.version_known,
+            items,
+            shortest_encrypted: output.shortest,
+        };
         packet.layers.push(Layer {
             content: Content::Ssh(Box::new(ssh)),
             offset: first.offset,

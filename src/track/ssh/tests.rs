@@ -60,6 +60,8 @@ fn a_handshake_goes_from_version_lines_through_kexinit_to_encrypted_bytes() {
     feed(&mut reader, 1, &kexinit(b"diffie-hellman-group14-sha256,curve25519-sha256"), &mut arena);
     // The client's first choice the server also offers.
     assert_eq!(reader.kex(), Kex::Ecdh);
+    // aes128-ctr with hmac-sha2-256, length inside the first block: 16 bytes, then the MAC.
+    assert_eq!(reader.shortest, Some(48));
     // NEWKEYS, then what follows in the segment is encrypted.
     let mut server = packet(&[21]);
     server.extend([0xee; 30]);
@@ -120,4 +122,15 @@ fn a_gap_stops_a_direction_in_the_clear_but_not_an_encrypted_one() {
     reader.feed(0, &[], &[Chunk::Gap(100)], &mut arena);
     assert_eq!(reader.buffered(), 0);
     assert!(feed(&mut reader, 0, &packet(&[21]), &mut arena).items.is_empty());
+}
+
+#[test]
+fn the_shortest_packet_follows_the_cipher_and_mac_agreed() {
+    // chacha20-poly1305: 4 length bytes apart, 8 bytes of block, a 16-byte tag (28, as
+    // OpenSSH's USERAUTH_SUCCESS in the interop capture).
+    assert_eq!(shortest_packet(b"chacha20-poly1305@openssh.com", b"umac-64-etm@openssh.com"), Some(28));
+    assert_eq!(shortest_packet(b"aes256-gcm@openssh.com", b""), Some(36));
+    assert_eq!(shortest_packet(b"aes128-ctr", b"hmac-sha2-256-etm@openssh.com"), Some(52));
+    assert_eq!(shortest_packet(b"aes128-ctr", b"umac-64@openssh.com"), Some(24));
+    assert_eq!(shortest_packet(b"twofish-cbc", b"hmac-sha1"), None);
 }
