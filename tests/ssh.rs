@@ -95,3 +95,35 @@ fn the_timeline_shows_the_key_exchange_and_the_encrypted_steps() {
         assert!(text.contains(expected), "{expected} not in\n{text}");
     }
 }
+
+/// `demo ssh` runs OpenSSH's ssh against its sshd under a live capture: the capture holds the
+/// whole handshake (both version lines, both KEXINITs, the ECDH exchange, both NEWKEYS, then
+/// encrypted packets) and the timeline counts OpenSSH's rounds.
+#[test]
+#[ignore = "needs root (a raw socket to capture loopback) and OpenSSH's sshd and ssh"]
+fn the_ssh_generator_makes_a_real_handshake_and_its_rounds() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let path = dir.path().join("ssh.pcapng");
+    let written = path.to_str().expect("a UTF-8 path");
+    let output = common::rttscope(&["demo", "ssh", "--rtt", "0", "--headless", "-w", written]);
+    assert!(output.status.success(), "{}\n{}", common::stdout(&output), common::stderr(&output));
+    let count = |filter: &str| {
+        let output =
+            common::rttscope(&["dissect", written, "-Y", filter, "--format", "fields", "-e", "frame.number"]);
+        assert!(output.status.success(), "{}", common::stderr(&output));
+        common::stdout(&output).lines().filter(|line| !line.is_empty()).count()
+    };
+    assert_eq!(count("ssh.protocol"), 2, "both version lines");
+    assert_eq!(count("ssh.message_code == 20"), 2, "both KEXINITs");
+    assert_eq!(count("ssh.message_code == 30"), 1, "KEX_ECDH_INIT");
+    assert_eq!(count("ssh.message_code == 31"), 1, "KEX_ECDH_REPLY");
+    assert_eq!(count("ssh.message_code == 21"), 2, "both NEWKEYS");
+    assert!(count("ssh.encrypted_packet") >= 10, "the login and the command, encrypted");
+    let (request, response) =
+        rttscope::timeline::textbook(rttscope::timeline::Variant::Ssh).expect("a textbook value");
+    let extra = rttscope::generate::Variant::Ssh.peer_rounds().0;
+    assert_eq!(
+        common::timeline_rounds(&path, None),
+        [("ssh".to_owned(), Some(u64::from(request + extra)), Some(u64::from(response + extra)))]
+    );
+}

@@ -20,6 +20,7 @@ mod netns;
 mod over_link;
 mod quic;
 mod record;
+mod ssh;
 mod tcp;
 mod tfo;
 mod tls;
@@ -37,6 +38,7 @@ pub use netns::{NetnsError, in_private_netns};
 pub use over_link::{CLIENT_SIDE, SERVER_SIDE, describe as describe_link, record_over_link};
 pub use quic::write_qlog;
 pub use record::{Interface, Recording, Run, record};
+pub use ssh::openssh_installed;
 pub use tfo::{FastOpenSetting, host_fast_open};
 
 /// How long any one step (connect, read, handshake) may take before the generator gives up.
@@ -62,12 +64,14 @@ pub enum Variant {
     QuicZeroRtt,
     Ping,
     Udp,
+    /// An SSH login and one command, OpenSSH's peers (issue 18).
+    Ssh,
 }
 
 impl Variant {
     /// Every variant, in the order `all` runs them: from the most round trips to the fewest,
     /// then the two that are not HTTP.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::Tls12,
         Self::Tls13,
         Self::Http,
@@ -78,6 +82,7 @@ impl Variant {
         Self::QuicZeroRtt,
         Self::Ping,
         Self::Udp,
+        Self::Ssh,
     ];
 
     /// The variant's name, as the command line and the timeline's classification spell it.
@@ -93,12 +98,25 @@ impl Variant {
             Self::QuicZeroRtt => "quic-0rtt",
             Self::Ping => "ping",
             Self::Udp => "udp",
+            Self::Ssh => "ssh",
         }
     }
 
     /// Looks a variant up by its name.
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|variant| variant.name() == name)
+    }
+
+    /// Rounds the variant's peers take beyond the textbook's, and why: OpenSSH's client waits
+    /// for the server's version line before its KEXINIT, and authenticates with a "none"
+    /// probe and a public-key query before its signed request (three rounds in all).
+    pub const fn peer_rounds(self) -> (u32, &'static str) {
+        match self {
+            Self::Ssh => {
+                (3, "OpenSSH waits for the server's version line and probes \"none\" and the key first")
+            }
+            _ => (0, ""),
+        }
     }
 
     /// True for the variants that speak QUIC.
@@ -213,6 +231,7 @@ pub fn run(variant: Variant, hosts: &Hosts, keylog: &KeyLog) -> Result<Report, G
         Variant::QuicZeroRtt => quic::run(&mut report, hosts, true, keylog)?,
         Variant::Ping => echo::ping(&mut report, hosts)?,
         Variant::Udp => echo::udp(&mut report, hosts)?,
+        Variant::Ssh => ssh::run(&mut report, hosts)?,
     }
     Ok(report)
 }
