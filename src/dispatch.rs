@@ -93,6 +93,8 @@ pub const TCP_PORTS: &[(u16, Protocol)] = &[
     (1080, Protocol::Socks),
     // issue 17: DNS over TCP
     (53, Protocol::Dns),
+    // issue 18: SSH
+    (22, Protocol::Ssh),
 ];
 
 /// What TLS on a registered port carries, as Wireshark's `tls.port` table says (issue 17:

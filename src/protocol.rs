@@ -410,6 +410,15 @@ protocols! {
         fields: [],
         explanation: "HTTP over UDP: a device announces itself (NOTIFY) and answers a search (M-SEARCH)",
     }
+    Ssh {
+        filter: "ssh",
+        column: "SSH",
+        full: "SSH Protocol",
+        layer: Session,
+        roles: [Presentation => "SSH packet encryption and MAC after NEWKEYS"],
+        fields: [dissect::ssh::name::FIELDS],
+        explanation: "opens an encrypted remote shell: version lines, KEXINIT, a key exchange and NEWKEYS in the clear; every packet after NEWKEYS is encrypted and cannot be read without the session keys, which SSH never logs",
+    }
 }
 
 impl Protocol {

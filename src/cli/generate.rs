@@ -208,7 +208,13 @@ pub(super) fn check_drop(config: Option<&LinkConfig>, variants: &[Variant]) -> R
         }
         DropRule::ClientHello | DropRule::ServerHello => !matches!(
             variant,
-            Variant::Http | Variant::Quic | Variant::QuicZeroRtt | Variant::Ping | Variant::Udp | Variant::Ws
+            Variant::Http
+                | Variant::Quic
+                | Variant::QuicZeroRtt
+                | Variant::Ping
+                | Variant::Udp
+                | Variant::Ws
+                | Variant::Ssh
         ),
         DropRule::FirstInitial | DropRule::ServerInitial => {
             matches!(variant, Variant::Quic | Variant::QuicZeroRtt)

@@ -42,6 +42,7 @@ pub mod quic;
 pub mod quote;
 pub mod sll;
 pub mod socks;
+pub mod ssh;
 pub mod tcp;
 pub mod tls;
 pub mod udp;
@@ -207,6 +208,8 @@ contents! {
     Nbns(nbns::Message<'a>),
     /// An HTTP message over UDP (SSDP).
     Ssdp(ssdp::Message<'a>),
+    /// The SSH identification lines and binary packets a segment completed (issue 18).
+    Ssh(Box<ssh::Ssh<'a>>),
 }
 
 /// What `track` learned about a layer from the frames before it.

@@ -25,6 +25,7 @@ mod netns;
 mod over_link;
 mod quic;
 mod record;
+mod ssh;
 mod tcp;
 mod tfo;
 mod tls;
@@ -43,6 +44,7 @@ pub use netns::{NetnsError, in_private_netns};
 pub use over_link::{CLIENT_SIDE, SERVER_SIDE, describe as describe_link, record_over_link};
 pub use quic::write_qlog;
 pub use record::{Interface, Recording, Run, record};
+pub use ssh::openssh_installed;
 pub use tfo::{FastOpenSetting, host_fast_open};
 
 /// How long any one step (connect, read, handshake) may take before the generator gives up.
@@ -71,12 +73,14 @@ pub enum Variant {
     /// WebSocket over TCP, and over TLS 1.3 (issue 18).
     Ws,
     Wss,
+    /// An SSH login and one command, OpenSSH's peers (issue 18).
+    Ssh,
 }
 
 impl Variant {
     /// Every variant, in the order `all` runs them: from the most round trips to the fewest,
-    /// then the two that are not HTTP, then WebSocket.
-    pub const ALL: [Self; 12] = [
+    /// then the two that are not HTTP, then WebSocket and SSH.
+    pub const ALL: [Self; 13] = [
         Self::Tls12,
         Self::Tls13,
         Self::Http,
@@ -89,6 +93,7 @@ impl Variant {
         Self::Udp,
         Self::Ws,
         Self::Wss,
+        Self::Ssh,
     ];
 
     /// The variant's name, as the command line and the timeline's classification spell it.
@@ -106,12 +111,25 @@ impl Variant {
             Self::Udp => "udp",
             Self::Ws => "ws",
             Self::Wss => "wss",
+            Self::Ssh => "ssh",
         }
     }
 
     /// Looks a variant up by its name.
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|variant| variant.name() == name)
+    }
+
+    /// Rounds the variant's peers take beyond the textbook's, and why: OpenSSH's client waits
+    /// for the server's version line before its KEXINIT, and authenticates with a "none"
+    /// probe and a public-key query before its signed request (three rounds in all).
+    pub const fn peer_rounds(self) -> (u32, &'static str) {
+        match self {
+            Self::Ssh => {
+                (3, "OpenSSH waits for the server's version line and probes \"none\" and the key first")
+            }
+            _ => (0, ""),
+        }
     }
 
     /// True for the variants that speak QUIC.
@@ -265,6 +283,7 @@ pub fn run(variant: Variant, hosts: &Hosts, keylog: &KeyLog) -> Result<Report, G
         Variant::Udp => echo::udp(&mut report, hosts)?,
         Variant::Ws => websocket::run(&mut report, hosts, false, keylog)?,
         Variant::Wss => websocket::run(&mut report, hosts, true, keylog)?,
+        Variant::Ssh => ssh::run(&mut report, hosts)?,
     }
     Ok(report)
 }

@@ -63,6 +63,16 @@ pub enum Explanation {
     EchoRequest,
     EchoReply,
     Datagram,
+    SshVersion,
+    SshKexInit,
+    SshClientKeyExchange,
+    SshServerKeyExchange,
+    SshNewKeys,
+    SshClientEncrypted,
+    SshServerAnswer,
+    SshUnsolicited,
+    SshShellRequest,
+    SshShellData,
 }
 
 impl Explanation {
@@ -182,12 +192,48 @@ impl Explanation {
             Self::EchoRequest => "an echo request: does the host answer, and how long does it take?",
             Self::EchoReply => "the echo reply: one round trip, measured",
             Self::Datagram => "a datagram: no handshake, no connection, nothing to wait for",
+            Self::SshVersion => {
+                "an SSH identification line (protocol and software version); a client that waits for \
+                 the server's before its KEXINIT, as OpenSSH does, spends a round trip on it"
+            }
+            Self::SshKexInit => {
+                "KEXINIT: each side lists the key exchange, host key, cipher, MAC and compression \
+                 algorithms it takes; the key exchange cannot start before the client has the server's"
+            }
+            Self::SshClientKeyExchange => {
+                "the client's half of the key exchange (its ephemeral public key, or its group request): \
+                 it must wait for the server's answer, one round trip"
+            }
+            Self::SshServerKeyExchange => {
+                "the server's half of the key exchange, signed with its host key (or the group to \
+                 use): the client can now compute the session keys, or send its half"
+            }
+            Self::SshNewKeys => {
+                "NEWKEYS: from the next packet on, this direction is encrypted; without the session \
+                 keys, which SSH never writes to a key log, its packets cannot be read, only counted and sized"
+            }
+            Self::SshClientEncrypted => {
+                "an encrypted step of the client's (a service request, a user authentication, a channel \
+                 open), named by where it falls: each waits for the server's answer, one round trip"
+            }
+            Self::SshServerAnswer => {
+                "the server's encrypted answer (service accept, authentication reply or success, channel \
+                 confirmation): only now may the client take its next step"
+            }
+            Self::SshUnsolicited => {
+                "encrypted bytes the client does not wait for (such as OpenSSH's EXT_INFO): no round trip"
+            }
+            Self::SshShellRequest => {
+                "the client asks for its command or shell on the open channel: the first byte of the \
+                 session's own work"
+            }
+            Self::SshShellData => "the command's or shell's output comes back: the first shell byte",
         }
     }
 }
 
 /// Picks one of two explanations by who sent the message.
-fn by_side(side: Side, client: Explanation, server: Explanation) -> Explanation {
+pub(super) fn by_side(side: Side, client: Explanation, server: Explanation) -> Explanation {
     match side {
         Side::Client => client,
         Side::Server => server,
@@ -233,6 +279,7 @@ impl Message {
             Self::Datagram { .. } => Explanation::Datagram,
             Self::EchoRequest { .. } => Explanation::EchoRequest,
             Self::EchoReply { .. } => Explanation::EchoReply,
+            Self::Ssh(message) => return message.explained(side),
         })
     }
 }

@@ -82,6 +82,8 @@ pub enum Message {
     EchoReply {
         seq: u16,
     },
+    /// An SSH message, or encrypted SSH bytes taken for one by where they fall (issue 18).
+    Ssh(super::ssh::SshMessage),
 }
 
 /// The TCP Fast Open option of a SYN, as the timeline names it.
@@ -235,6 +237,7 @@ impl fmt::Display for Message {
             Self::Datagram { len } => write!(f, "UDP {len} bytes"),
             Self::EchoRequest { seq } => write!(f, "Echo request seq={seq}"),
             Self::EchoReply { seq } => write!(f, "Echo reply seq={seq}"),
+            Self::Ssh(message) => message.fmt(f),
         }
     }
 }

@@ -16,6 +16,7 @@ mod http;
 pub mod message;
 mod quic;
 pub mod rounds;
+pub mod ssh;
 mod tls;
 mod vantage;
 mod variant;
@@ -242,6 +243,8 @@ struct Pending {
     bytes: u64,
     events: Vec<Event>,
     omitted: Omitted,
+    /// Where its SSH session is, once an SSH layer was seen (issue 18).
+    ssh: Option<Box<ssh::State>>,
 }
 
 /// Collects connections from packets.
@@ -376,6 +379,7 @@ impl Builder {
         }
         let before_tls = messages.len();
         connection.tls_events(packet, &mut messages, &mut step, &mut osi);
+        connection.ssh_events(packet, &mut messages, &mut step, &mut osi);
         let mut http = connection.http_events(packet, &mut step, &mut osi);
         connection.websocket_events(packet, &mut step, &mut osi, &mut http);
         // A segment TCP calls a retransmission whose records are read here for the first time
@@ -530,6 +534,7 @@ impl Pending {
         let syn_data = tfo == Tfo::DataInSyn;
         let variant = match (self.transport, self.tls_version) {
             (Transport::Icmp, _) => Variant::Icmp,
+            (Transport::Tcp, _) if self.ssh.is_some() => Variant::Ssh,
             (Transport::Udp, _) => Variant::Udp,
             (Transport::Quic, _) if request_in_early_data => Variant::QuicZeroRtt,
             (Transport::Quic, _) => Variant::Quic,

@@ -71,10 +71,13 @@ pub enum Variant {
     /// WebSocket over TLS.
     #[serde(rename = "wss")]
     Wss,
+    /// An SSH login and its first command (issue 18).
+    #[serde(rename = "ssh")]
+    Ssh,
 }
 
 impl Variant {
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 15] = [
         Self::Http,
         Self::Tls12,
         Self::Tls12Resumed,
@@ -89,6 +92,7 @@ impl Variant {
         Self::Icmp,
         Self::Ws,
         Self::Wss,
+        Self::Ssh,
     ];
 
     /// The name DESIGN section 3 gives it ("tls13-0rtt").
@@ -108,6 +112,7 @@ impl Variant {
             Self::Icmp => "icmp",
             Self::Ws => "ws",
             Self::Wss => "wss",
+            Self::Ssh => "ssh",
         }
     }
 
@@ -128,6 +133,10 @@ impl Variant {
             // The Upgrade and its 101 cost one round trip after TCP's (ws) or TLS 1.3's (wss).
             Self::Ws => (2, 3),
             Self::Wss => (3, 4),
+            // Version lines and KEXINITs crossing in round 1, the key exchange, NEWKEYS with
+            // the service request, one user authentication, the channel open, then the exec
+            // or shell request; its first output byte comes back in the round after.
+            Self::Ssh => (6, 7),
             Self::Tcp | Self::Udp | Self::Icmp => return None,
         })
     }
@@ -149,6 +158,7 @@ impl Variant {
             Self::Tcp => "TCP",
             Self::Ws => "WebSocket over TCP",
             Self::Wss => "WebSocket over TLS",
+            Self::Ssh => "SSH login and command",
         }
     }
 }
@@ -279,5 +289,7 @@ mod tests {
         assert_eq!(counted, 11);
         assert_eq!(Variant::Ws.textbook(), Some((2, 3)));
         assert_eq!(Variant::Wss.textbook(), Some((3, 4)));
+        assert_eq!(counted, 10);
+        assert_eq!(Variant::Ssh.textbook(), Some((6, 7)));
     }
 }

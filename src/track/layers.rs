@@ -32,6 +32,9 @@ pub(super) fn application_layers<'a>(
         packet.layers.truncate(tcp.layer + 1);
     }
     proxy_layers(packet, tcp, &produced);
+    if let Some(ssh) = produced.ssh {
+        return super::ssh::layers::push(packet, tcp, *ssh);
+    }
     let produced_dns = produced.dns;
     if produced_dns && produced.tls.records.is_empty() && super::dns::push_framed(packet, tcp.payload) {
         return;

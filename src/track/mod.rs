@@ -17,6 +17,7 @@ mod layers;
 pub mod over_tcp;
 pub mod quic;
 pub mod ssdp;
+pub mod ssh;
 pub mod stream;
 pub mod tcp;
 pub mod tls;

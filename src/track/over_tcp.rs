@@ -78,6 +78,8 @@ pub struct Produced {
     pub dns: bool,
     /// WebSocket frames completed, and where their bytes are.
     pub websocket: Vec<(Source, super::websocket::Output)>,
+    /// The SSH lines and packets the segment completed (issue 18).
+    pub ssh: Option<Box<super::ssh::Output>>,
 }
 
 /// How many segments with data a connection may carry before rttscope stops looking for a
@@ -94,6 +96,8 @@ enum Protocol {
     Dns,
     /// WebSocket, after an HTTP/1.1 Upgrade.
     WebSocket(Box<super::websocket::Session>),
+    /// SSH on its TCP port (issue 18).
+    Ssh(Box<super::ssh::Reader>),
     Other,
 }
 
@@ -215,6 +219,13 @@ impl Applications {
                 Some(Handoff::Http2) => Protocol::Http(Box::new(http::Reader::new(false, true))),
                 Some(Handoff::Socks) => Protocol::Socks(Box::default()),
                 Some(Handoff::Dns) => Protocol::Dns,
+                Some(Handoff::Ssh) => {
+                    // The client is the side that sends to SSH's port.
+                    let to_server =
+                        dispatch.tcp_port((segment.ports.1, segment.ports.1)) == Some(Handoff::Ssh);
+                    let client = if to_server { segment.dir } else { 1 - segment.dir.min(1) };
+                    Protocol::Ssh(Box::new(super::ssh::Reader::new(client)))
+                }
                 _ => Protocol::Undecided,
             };
             let remembered = !segment.payload.is_empty() || segment.fin || segment.rst;
@@ -264,6 +275,23 @@ impl Applications {
         }
         if let Protocol::WebSocket(_) = connection.protocol {
             websocket::read(connection, segment, &mut arenas.stream, &mut produced);
+            return Some(produced);
+        }
+        if let Protocol::Ssh(reader) = &mut connection.protocol {
+            produced.consumed = !segment.payload.is_empty();
+            let accepted = connection.streams[segment.dir].accept(
+                segment.seq,
+                segment.syn,
+                segment.frame,
+                segment.payload,
+            );
+            produced.duplicate = accepted.duplicate;
+            if !accepted.chunks.is_empty() || accepted.overflowed {
+                let mut output =
+                    reader.feed(segment.dir, segment.payload, &accepted.chunks, &mut arenas.stream);
+                gap_notes(&accepted.chunks, accepted.overflowed, &mut output.problems);
+                produced.ssh = Some(Box::new(output));
+            }
             return Some(produced);
         }
         if let Protocol::Dns = connection.protocol {

@@ -245,7 +245,27 @@ pub struct Tally {
     pub misread_finished: usize,
     /// 0-RTT frames whose HTTP/3 tshark does not read.
     pub early_http3: usize,
+    /// SSH frames whose encrypted packets tshark hides after an ECDH key exchange.
+    pub ssh_hidden: usize,
 }
+
+/// Issue 18: after an ECDH or curve25519 key exchange, tshark 4.0 sets up SSH decryption even
+/// with no key log, "decrypts" with keys it does not have and shows nothing of the encrypted
+/// packets: no `ssh.encrypted_packet`, no `ssh.packet_length_encrypted`, and its Info column
+/// leaves their items out ("Client: "). rttscope shows them, sized, as tshark does after a
+/// Diffie-Hellman exchange. Whether tshark's Info is rttscope's without those items.
+fn hides_ssh_encrypted(theirs: &str, ours: &str) -> bool {
+    const ITEM: &str = "Encrypted packet (len=";
+    let Some((side, items)) = ours.split_once(": ") else { return false };
+    if !items.contains(ITEM) {
+        return false;
+    }
+    let kept: Vec<&str> = items.split(", ").filter(|item| !item.starts_with(ITEM)).collect();
+    theirs == format!("{side}: {}", kept.join(", "))
+}
+
+/// The fields tshark leaves out with the encrypted packets it hides.
+const SSH_HIDDEN_FIELDS: &[&str] = &["ssh.encrypted_packet", "ssh.packet_length_encrypted", "_ws.col.Info"];
 
 /// Whether tshark's Info column differs from rttscope's only by an encrypted Finished after a
 /// ChangeCipherSpec shown as the fragment of a plaintext message.
@@ -335,6 +355,9 @@ pub fn compare_decoded(capture: &Path, keylog: Option<&Path>, decode_as: &[&str]
         let second = two_pass.get(row).filter(|_| only_http3_added(theirs, ours));
         let early_http3 = second.is_some_and(|second| known_prefix(&second[protocols]).0 == ours[protocols]);
         tally.early_http3 += usize::from(early_http3);
+        let info = column("_ws.col.Info");
+        let ssh_hidden = keylog.is_none() && hides_ssh_encrypted(&theirs[info], &ours[info]);
+        tally.ssh_hidden += usize::from(ssh_hidden);
         let (prefix, has_application) = known_prefix(&theirs[protocols]);
         let in_application_stream =
             !theirs[stream].is_empty() && application_streams.contains(theirs[stream].as_str());
@@ -347,6 +370,8 @@ pub fn compare_decoded(capture: &Path, keylog: Option<&Path>, decode_as: &[&str]
             }
             let agrees = if cannot_follow && above_quic(field) {
                 true
+            } else if ssh_hidden && SSH_HIDDEN_FIELDS.contains(field) && expected != actual {
+                *field == "_ws.col.Info" || expected.is_empty()
             } else if let Some(second) = second.filter(|_| early_http3 && field.starts_with("http3.")) {
                 second[index] == *actual
             } else if early_http3 && matches!(*field, "frame.protocols" | "_ws.col.Protocol") {
@@ -413,6 +438,12 @@ pub fn compare_all_counting(captures: &[std::path::PathBuf]) -> (Vec<String>, Ha
             if tally.early_http3 > 0 {
                 notes +=
                     &format!(" ({} frames whose HTTP/3 tshark reads only in two passes)", tally.early_http3);
+            }
+            if tally.ssh_hidden > 0 {
+                notes += &format!(
+                    " ({} SSH frames whose encrypted packets tshark hides after an ECDH exchange)",
+                    tally.ssh_hidden
+                );
             }
             if TSHARK_CANNOT_FOLLOW.iter().any(|name| capture.ends_with(name)) {
                 notes += " (tshark cannot follow this QUIC connection: fields below QUIC only)";

@@ -33,6 +33,7 @@ impl Application {
             Protocol::Http(http) => http.cost(),
             Protocol::Socks(socks) => socks.cost(),
             Protocol::WebSocket(session) => session.cost(),
+            Protocol::Ssh(ssh) => ssh.cost(),
             _ => 0,
         };
         let inner = match &self.inner {
@@ -52,6 +53,7 @@ impl Application {
                 Protocol::Tls(session) => session.buffered() > 0,
                 Protocol::Http(http) => buffered(http),
                 Protocol::WebSocket(session) => session.buffered() > 0,
+                Protocol::Ssh(ssh) => ssh.buffered() > 0,
                 _ => false,
             }
             || matches!(&self.inner, Inner::Http(http) if buffered(http))
@@ -65,6 +67,7 @@ impl Application {
             Protocol::Tls(session) => session.shed(),
             Protocol::Http(http) => http.shed(),
             Protocol::WebSocket(session) => session.shed(),
+            Protocol::Ssh(ssh) => ssh.shed(),
             _ => {}
         }
         if let Inner::Http(http) = &mut self.inner {
