@@ -412,20 +412,52 @@ const NAMED_FIELDS: &[&str] = &[
     "Supported Version",
 ];
 
-/// Subtree titles rttscope writes as tshark does, compared whole with their indentation. Not
-/// compared: TLS record titles (tshark names the connection's version, `TLSv1.3 Record Layer`,
-/// where rttscope writes `TLS Record Layer`), and the fields under subtrees rttscope does not
-/// keep (an extension's own subtree such as `Server Name Indication extension` (its `Server Name
-/// Type`) or `Key Share Entry`, each signature algorithm's hash and signature, a certificate's X.509 parts, the
-/// TCP options and flags' bits): those sit a level shallower in rttscope's tree and are compared
-/// by label and value only, in TREE_FIELDS. QUIC frames and HTTP/2 frames are not nested yet.
+/// Subtree titles rttscope writes as tshark does, compared whole with their indentation: TLS
+/// record titles with the version tshark names (`TLSv1.3 Record Layer: Handshake Protocol:
+/// Multiple Handshake Messages`, the ClientHello's `TLSv1`), and the subtrees inside extensions
+/// and messages (`Server Name Indication extension`, `Key Share Entry: Group: x25519, Key
+/// Exchange length: 32`, `ALPN Protocol`, `TLS Session Ticket`). Not compared: the fields under
+/// subtrees rttscope does not keep (each signature algorithm's hash and signature, a
+/// certificate's X.509 parts, the TCP options and flags' bits): those sit a level shallower in
+/// rttscope's tree and are compared by label and value only, in TREE_FIELDS. QUIC frames and
+/// HTTP/2 frames are not nested yet.
 const NESTED_TITLES: &[&str] = &[
+    "TLSv1 Record Layer: ",
+    "TLSv1.1 Record Layer: ",
+    "TLSv1.2 Record Layer: ",
+    "TLSv1.3 Record Layer: ",
+    "TLS Record Layer: ",
     "Handshake Protocol: ",
     "Extension: ",
     "Cipher Suites (",
     "Compression Methods (",
     "Supported Groups (",
     "Elliptic curves point formats (",
+    "Server Name Indication extension",
+    "Key Share extension",
+    "Key Share Entry: ",
+    "ALPN Protocol",
+    "Signature Hash Algorithms (",
+];
+
+/// Labels of `-V` lines compared whole, indentation included, whatever their value: the fields
+/// inside the subtrees of an extension, so each sits at tshark's depth.
+const PLACED_FIELDS: &[&str] = &[
+    "Server Name list length",
+    "Server Name Type",
+    "Server Name length",
+    "Server Name",
+    "Client Key Share Length",
+    "Group",
+    "Key Exchange Length",
+    "Key Exchange",
+    "Selected Group",
+    "ALPN Extension Length",
+    "ALPN string length",
+    "ALPN Next Protocol",
+    "Signature Hash Algorithms Length",
+    "Signature Algorithm",
+    "Supported Versions length",
 ];
 
 #[test]
@@ -471,7 +503,10 @@ fn the_tree_titles_each_layer_and_labels_fields_as_tshark() {
                 let trimmed = line.trim_start();
                 let named = trimmed.ends_with(')')
                     && NAMED_FIELDS.iter().any(|label| trimmed.starts_with(&format!("{label}: ")));
-                if named || NESTED_TITLES.iter().any(|title| trimmed.starts_with(title)) {
+                let placed = PLACED_FIELDS.iter().any(|label| {
+                    [": ", " = "].iter().any(|then| trimmed.starts_with(&format!("{label}{then}")))
+                });
+                if named || placed || NESTED_TITLES.iter().any(|title| trimmed.starts_with(title)) {
                     nested += 1;
                     if !their.contains(line) {
                         differences

@@ -8,6 +8,8 @@ use std::fmt::Write as _;
 use std::io;
 use std::sync::OnceLock;
 
+mod record;
+
 use super::{Render, nest};
 use crate::capture::Frame;
 use crate::dissect::field::{Field, Value};
@@ -35,6 +37,9 @@ const HIDDEN: &[&str] = &[
     "_ws.col.Info",
 ];
 
+/// How many bytes of a value tshark's tree shows (`MAX_BYTE_STR_LEN`, 72 hex digits).
+const SHOWN_BYTES: usize = 36;
+
 /// Wireshark's label for a field name, if rttscope's table has one.
 pub fn label(name: &str) -> Option<&'static str> {
     static TABLE: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
@@ -61,12 +66,14 @@ pub struct Detail {
     hex: bool,
     /// pcapng interface names by id, for the frame line.
     interfaces: Vec<Option<String>>,
+    /// The TLS sessions of the packets shown, for their records' titles.
+    sessions: record::Sessions,
     text: String,
 }
 
 impl Detail {
     pub fn new(tree: bool, hex: bool, interfaces: Vec<Option<String>>) -> Self {
-        Self { tree, hex, interfaces, text: String::new() }
+        Self { tree, hex, interfaces, sessions: record::Sessions::default(), text: String::new() }
     }
 }
 
@@ -74,7 +81,7 @@ impl Render for Detail {
     fn packet(&mut self, out: &mut dyn io::Write, frame: &Frame<'_>, packet: &Packet<'_>) -> io::Result<()> {
         self.text.clear();
         if self.tree {
-            write_tree(&mut self.text, frame, packet, &self.interfaces);
+            write_tree(&mut self.text, frame, packet, &self.interfaces, &mut self.sessions);
             self.text.push('\n');
         }
         if self.hex {
@@ -86,7 +93,13 @@ impl Render for Detail {
 }
 
 /// Writes the frame's line and fields, then each layer's summary and fields.
-fn write_tree(text: &mut String, frame: &Frame<'_>, packet: &Packet<'_>, interfaces: &[Option<String>]) {
+fn write_tree(
+    text: &mut String,
+    frame: &Frame<'_>,
+    packet: &Packet<'_>,
+    interfaces: &[Option<String>],
+    sessions: &mut record::Sessions,
+) {
     let (wire, captured) = (u64::from(frame.orig_len), frame.data.len() as u64);
     // Writing into a String cannot fail.
     let _ = write!(
@@ -113,7 +126,8 @@ fn write_tree(text: &mut String, frame: &Frame<'_>, packet: &Packet<'_>, interfa
         }
     };
     packet.fields_with_prefixes(frame, &mut sink, &|prefix| prefix == "frame");
-    for layer in &packet.layers {
+    let mut place = record::Place { stream: None, ports: [None, None], carried: None };
+    for (index, layer) in packet.layers.iter().enumerate() {
         let mut lines = String::new();
         let mut fields: Vec<(&'static str, Option<u64>, std::ops::Range<usize>)> = Vec::new();
         let mut numbers: Vec<(&'static str, u64)> = Vec::new();
@@ -146,7 +160,24 @@ fn write_tree(text: &mut String, frame: &Frame<'_>, packet: &Packet<'_>, interfa
                 line: lines[range.clone()].trim(),
             })
             .collect();
-        nest::write(text, layer.protocol(), &items, indent);
+        let record_titles = match &layer.content {
+            Content::Tcp(_) => {
+                place.stream = number("tcp.stream");
+                place.ports = [number("tcp.srcport"), number("tcp.dstport")];
+                Vec::new()
+            }
+            Content::Tls(tls) => {
+                place.carried = packet.layers.get(index + 1).and_then(|next| match next.protocol() {
+                    Protocol::Http => Some(record::HTTP),
+                    Protocol::Http2 => Some(record::HTTP2),
+                    Protocol::Dns => Some(record::DNS),
+                    _ => None,
+                });
+                sessions.titles(tls, &place)
+            }
+            _ => Vec::new(),
+        };
+        nest::write(text, layer.protocol(), &items, indent, &record_titles);
     }
 }
 
@@ -232,6 +263,10 @@ fn write_field(text: &mut String, field: &Field<'_>, message_type: Option<u64>) 
             write!(text, "{}: {value} seconds", label(name).unwrap_or(name))
         }
         (name, Value::Present) => write!(text, "{}", label(name).unwrap_or(name)),
+        // tshark shows the first 36 bytes of a longer value, then an ellipsis.
+        (name, Value::Bytes(bytes)) if bytes.len() > SHOWN_BYTES => {
+            write!(text, "{}: {}…", label(name).unwrap_or(name), Value::Bytes(&bytes[..SHOWN_BYTES]))
+        }
         (name, value) => {
             let _ = write!(text, "{}: ", label(name).unwrap_or(name));
             if !write_value(text, name, value, message_type) {

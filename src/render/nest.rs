@@ -8,6 +8,8 @@
 //! The invariant: every field keeps its place in the order and is written once; nesting only
 //! adds title lines and indentation. Layers other than TLS and QUIC stay one level deep.
 
+mod tls;
+
 use crate::osi::Protocol;
 use crate::registry::values;
 
@@ -19,8 +21,16 @@ pub struct Item<'a> {
     pub line: &'a str,
 }
 
-/// Appends the layer's field lines to `text`, four spaces a level, with subtree titles.
-pub fn write(text: &mut String, protocol: Protocol, items: &[Item<'_>], indent: &str) {
+/// Appends the layer's field lines to `text`, four spaces a level, with subtree titles;
+/// `record_titles` titles a TLS layer's records in order (`TLS Record Layer: …` for any
+/// without one).
+pub fn write(
+    text: &mut String,
+    protocol: Protocol,
+    items: &[Item<'_>],
+    indent: &str,
+    record_titles: &[String],
+) {
     let mut push = |depth: usize, line: &str| {
         text.push_str(indent);
         for _ in 0..depth {
@@ -30,73 +40,15 @@ pub fn write(text: &mut String, protocol: Protocol, items: &[Item<'_>], indent: 
         text.push('\n');
     };
     match protocol {
-        Protocol::Tls => {}
-        Protocol::Quic => return quic(&mut push, items),
+        Protocol::Tls => tls::write(&mut push, items, record_titles),
+        Protocol::Quic => quic(&mut push, items),
         _ => {
             for item in items {
                 push(1, item.line);
             }
-            return;
         }
-    }
-    // The depth of the open record (1), handshake message (2) and extension (3).
-    let mut open = 0;
-    let mut index = 0;
-    while index < items.len() {
-        let item = &items[index];
-        // The first value of `name` before the next subtree that `stops` names opens.
-        let next_before = |name: &str, stops: &[&str]| {
-            items[index + 1..]
-                .iter()
-                .take_while(|later| !stops.contains(&later.name))
-                .find(|later| later.name == name)
-                .and_then(|later| later.number)
-        };
-        let next = |name: &str| next_before(name, &["tls.record", "tls.handshake"]);
-        match item.name {
-            "tls.record" => {
-                let handshake = handshake_name(
-                    next_before("tls.handshake.type", &["tls.record"]),
-                    next_before(SELECTED_GROUP, &["tls.record"]).is_some(),
-                );
-                push(1, &record_title(next("tls.record.content_type"), handshake));
-                open = 1;
-            }
-            "tls.handshake" => {
-                let name = handshake_name(next("tls.handshake.type"), next(SELECTED_GROUP).is_some());
-                push(2, &format!("Handshake Protocol: {}", name.unwrap_or("Unknown")));
-                open = 2;
-            }
-            "tls.handshake.extension.type" if open >= 2 => {
-                let kind = item.number.and_then(|kind| values::TLS_EXTENSION.name(kind));
-                let length = next("tls.handshake.extension.len").unwrap_or(0);
-                push(3, &format!("Extension: {} (len={length})", kind.unwrap_or("Unknown")));
-                push(4, item.line);
-                open = 3;
-            }
-            name => {
-                let depth = depth(name, open);
-                open = open.min(depth.saturating_sub(1));
-                // A list after its length gets tshark's title, its items a level deeper.
-                let previous = index.checked_sub(1).map(|previous| items[previous].name);
-                match list_title(name, previous) {
-                    Some(title) => {
-                        let count = items[index..].iter().take_while(|later| later.name == name).count();
-                        push(depth, &title(count));
-                        for later in &items[index..index + count] {
-                            push(depth + 1, later.line);
-                        }
-                        index += count;
-                        continue;
-                    }
-                    None => push(depth, item.line),
-                }
-            }
-        }
-        index += 1;
     }
 }
-
 /// A QUIC packet's fields, each frame a subtree titled by its type (tshark adds what some
 /// frames carry to the title, `STREAM id=0 fin=1 …`; rttscope writes the type alone).
 fn quic(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
@@ -153,108 +105,12 @@ const QUIC_PACKET_FIELDS: &[&str] = &[
     "quic.coalesced_padding_data",
 ];
 
-/// The field only a HelloRetryRequest carries.
-const SELECTED_GROUP: &str = "tls.handshake.extensions_key_share_selected_group";
-
-/// A handshake message's name as tshark titles it: a ServerHello that selects a key share
-/// group is a HelloRetryRequest.
-fn handshake_name(kind: Option<u64>, selects_group: bool) -> Option<&'static str> {
-    match kind.and_then(|kind| values::TLS_HANDSHAKE_TYPE.name(kind)) {
-        Some("Server Hello") if selects_group => Some("Hello Retry Request"),
-        name => name,
-    }
-}
-
-/// How deep a TLS field sits, given the subtree open before it.
-fn depth(name: &str, open: usize) -> usize {
-    let in_handshake = name.starts_with("tls.handshake.");
-    let handshake_level = matches!(name, "tls.handshake.type" | "tls.handshake.length")
-        || name.starts_with("tls.handshake.ja3");
-    match open {
-        3 if in_handshake && !handshake_level => 4,
-        2 | 3 if in_handshake => 3,
-        0 => 1,
-        _ => 2,
-    }
-}
-
-/// `TLS Record Layer: Handshake Protocol: Client Hello`, as tshark titles a record (tshark
-/// puts the connection's version first, `TLSv1.3 Record Layer`, which one record does not say).
-fn record_title(content_type: Option<u64>, handshake: Option<&str>) -> String {
-    let content = content_type.and_then(|kind| values::TLS_CONTENT_TYPE.name(kind)).unwrap_or("Unknown");
-    let mut title = format!("TLS Record Layer: {content} Protocol");
-    if content_type == Some(20) {
-        title.push_str(": Change Cipher Spec");
-    } else if let Some(name) = handshake {
-        title.push_str(": ");
-        title.push_str(name);
-    }
-    title
-}
-
-/// tshark's title of a ClientHello's list, when `name`'s items follow the list's length.
-fn list_title(name: &str, previous: Option<&str>) -> Option<fn(usize) -> String> {
-    let title: fn(usize) -> String = match (name, previous?) {
-        ("tls.handshake.ciphersuite", "tls.handshake.cipher_suites_length") => {
-            |count| format!("Cipher Suites ({count} suite{})", if count == 1 { "" } else { "s" })
-        }
-        ("tls.handshake.comp_method", "tls.handshake.comp_methods_length") => {
-            |count| format!("Compression Methods ({count} method{})", if count == 1 { "" } else { "s" })
-        }
-        ("tls.handshake.extensions_supported_group", "tls.handshake.extensions_supported_groups_length") => {
-            |count| format!("Supported Groups ({count} group{})", if count == 1 { "" } else { "s" })
-        }
-        ("tls.handshake.extensions_ec_point_format", "tls.handshake.extensions_ec_point_formats_length") => {
-            |count| format!("Elliptic curves point formats ({count})")
-        }
-        _ => return None,
-    };
-    Some(title)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn item(name: &'static str, number: Option<u64>, line: &'static str) -> Item<'static> {
         Item { name, number, line }
-    }
-
-    #[test]
-    fn a_client_hello_nests_as_tsharks() {
-        let items = [
-            item("tls.record", None, "tls.record"),
-            item("tls.record.content_type", Some(22), "Content Type: Handshake (22)"),
-            item("tls.handshake", None, "tls.handshake"),
-            item("tls.handshake.type", Some(1), "Handshake Type: Client Hello (1)"),
-            item("tls.handshake.cipher_suites_length", Some(4), "Cipher Suites Length: 4"),
-            item("tls.handshake.ciphersuite", Some(0x1301), "Cipher Suite: A"),
-            item("tls.handshake.ciphersuite", Some(0x00ff), "Cipher Suite: B"),
-            item("tls.handshake.extension.type", Some(43), "Type: supported_versions (43)"),
-            item("tls.handshake.extension.len", Some(3), "Length: 3"),
-            item("tls.handshake.extensions.supported_version", Some(0x304), "Supported Version: X"),
-            item("tls.record", None, "tls.record"),
-            item("tls.record.content_type", Some(23), "Content Type: Application Data (23)"),
-        ];
-        let mut text = String::new();
-        write(&mut text, Protocol::Tls, &items, "");
-        assert_eq!(
-            text,
-            "    TLS Record Layer: Handshake Protocol: Client Hello\n\
-             \x20       Content Type: Handshake (22)\n\
-             \x20       Handshake Protocol: Client Hello\n\
-             \x20           Handshake Type: Client Hello (1)\n\
-             \x20           Cipher Suites Length: 4\n\
-             \x20           Cipher Suites (2 suites)\n\
-             \x20               Cipher Suite: A\n\
-             \x20               Cipher Suite: B\n\
-             \x20           Extension: supported_versions (len=3)\n\
-             \x20               Type: supported_versions (43)\n\
-             \x20               Length: 3\n\
-             \x20               Supported Version: X\n\
-             \x20   TLS Record Layer: Application Data Protocol\n\
-             \x20       Content Type: Application Data (23)\n"
-        );
     }
 
     #[test]
@@ -269,7 +125,7 @@ mod tests {
             item("quic.coalesced_padding_data", None, "Coalesced Padding Data"),
         ];
         let mut text = String::new();
-        write(&mut text, Protocol::Quic, &items, "");
+        write(&mut text, Protocol::Quic, &items, "", &[]);
         assert_eq!(
             text,
             "    Packet Number: 0\n\
@@ -286,7 +142,7 @@ mod tests {
     fn other_layers_stay_flat() {
         let items = [item("ip.ttl", Some(64), "Time to Live: 64")];
         let mut text = String::new();
-        write(&mut text, Protocol::Ipv4, &items, "  ");
+        write(&mut text, Protocol::Ipv4, &items, "  ", &[]);
         assert_eq!(text, "      Time to Live: 64\n");
     }
 }
