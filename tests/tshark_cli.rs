@@ -416,11 +416,13 @@ const NAMED_FIELDS: &[&str] = &[
 /// record titles with the version tshark names (`TLSv1.3 Record Layer: Handshake Protocol:
 /// Multiple Handshake Messages`, the ClientHello's `TLSv1`), and the subtrees inside extensions
 /// and messages (`Server Name Indication extension`, `Key Share Entry: Group: x25519, Key
-/// Exchange length: 32`, `ALPN Protocol`, `TLS Session Ticket`). Not compared: the fields under
-/// subtrees rttscope does not keep (each signature algorithm's hash and signature, a
-/// certificate's X.509 parts, the TCP options and flags' bits): those sit a level shallower in
-/// rttscope's tree and are compared by label and value only, in TREE_FIELDS. QUIC frames and
-/// HTTP/2 frames are not nested yet.
+/// Exchange length: 32`, `ALPN Protocol`, `TLS Session Ticket`), TCP's options and analysis
+/// (`Options: (20 bytes), Maximum segment size, …`, `TCP Option - Timestamps: TSval 1, TSecr
+/// 0`, `[SEQ/ACK analysis]`, `[Timestamps]`) and IPv4's DS field. Every field drawn as bits
+/// (`.... ...1 .... = Acknowledgment: Set`) is compared whole too. Not compared: the fields
+/// under subtrees rttscope does not keep (each signature algorithm's hash and signature, a
+/// certificate's X.509 parts, the expert info under TCP's analysis flags, IPv6's extension
+/// headers). QUIC frames and HTTP/2 frames are not nested yet.
 const NESTED_TITLES: &[&str] = &[
     "TLSv1 Record Layer: ",
     "TLSv1.1 Record Layer: ",
@@ -438,6 +440,11 @@ const NESTED_TITLES: &[&str] = &[
     "Key Share Entry: ",
     "ALPN Protocol",
     "Signature Hash Algorithms (",
+    "Differentiated Services Field: ",
+    "Options: (",
+    "TCP Option - ",
+    "[SEQ/ACK analysis]",
+    "[Timestamps]",
 ];
 
 /// Labels of `-V` lines compared whole, indentation included, whatever their value: the fields
@@ -458,6 +465,26 @@ const PLACED_FIELDS: &[&str] = &[
     "Signature Hash Algorithms Length",
     "Signature Algorithm",
     "Supported Versions length",
+    "Address",
+    "Identification",
+    "Kind",
+    "MSS Value",
+    "Timestamp value",
+    "Timestamp echo reply",
+    "Shift count",
+    "[Multiplier",
+    "Fast Open Cookie",
+    "left edge",
+    "right edge",
+    "[TCP SACK Count",
+    "[TCP Flags",
+    "[This is an ACK to the segment in frame",
+    "[The RTT to ACK the segment was",
+    "[iRTT",
+    "[Bytes in flight",
+    "[Bytes sent since last PSH flag",
+    "[Time since first frame in this TCP stream",
+    "[Time since previous frame in this TCP stream",
 ];
 
 #[test]

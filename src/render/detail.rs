@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use std::io;
 use std::sync::OnceLock;
 
+mod bits;
 mod record;
 
 use super::{Render, nest};
@@ -129,16 +130,21 @@ fn write_tree(
     let mut place = record::Place { stream: None, ports: [None, None], carried: None };
     for (index, layer) in packet.layers.iter().enumerate() {
         let mut lines = String::new();
-        let mut fields: Vec<(&'static str, Option<u64>, std::ops::Range<usize>)> = Vec::new();
+        let mut fields: Vec<(&'static str, Option<u64>, usize, std::ops::Range<usize>)> = Vec::new();
         let mut numbers: Vec<(&'static str, u64)> = Vec::new();
+        let is_ipv6 = layer.protocol() == Protocol::Ipv6;
         layer.fields(&mut |field: Field<'_>| {
+            // tshark keeps IPv6's `ip.version` out of its tree.
+            if is_ipv6 && field.name == "ip.version" {
+                return;
+            }
             // An ICMP code is named by the message type before it.
             let message_type =
                 numbers.iter().rev().find(|(name, _)| matches!(*name, "icmp.type" | "icmpv6.type"));
             let start = lines.len();
             write_field(&mut lines, &field, message_type.map(|(_, kind)| *kind));
             if lines.len() > start {
-                fields.push((field.name, field.value.as_u64(), start..lines.len()));
+                fields.push((field.name, field.value.as_u64(), field.range.len(), start..lines.len()));
             }
             if let Some(number) = field.value.as_u64() {
                 numbers.push((field.name, number));
@@ -154,9 +160,10 @@ fn write_tree(
         text.push('\n');
         let items: Vec<nest::Item<'_>> = fields
             .iter()
-            .map(|(name, number, range)| nest::Item {
+            .map(|(name, number, size, range)| nest::Item {
                 name,
                 number: *number,
+                size: *size,
                 line: lines[range.clone()].trim(),
             })
             .collect();
@@ -249,6 +256,7 @@ fn write_field(text: &mut String, field: &Field<'_>, message_type: Option<u64>) 
     // The frame's own fields are all computed; tshark brackets only those that compare frames.
     let computed = match field.name {
         "frame.time_delta" | "frame.time_relative" | "frame.protocols" => true,
+        "tcp.flags.str" | "tcp.options.wscale.multiplier" => true,
         name if name.starts_with("frame.") => false,
         _ => field.range.is_empty(),
     };
@@ -257,6 +265,11 @@ fn write_field(text: &mut String, field: &Field<'_>, message_type: Option<u64>) 
         text.push('[');
     }
     let _ = match (field.name, &field.value) {
+        (name, value) if bits::write(text, name, label(name).unwrap_or(name), value) => Ok(()),
+        ("tcp.options.sack_le", value) => write!(text, "left edge = {value} (relative)"),
+        ("tcp.options.sack_re", value) => write!(text, "right edge = {value} (relative)"),
+        ("ip.id", value) => write!(text, "Identification: {value} ({})", value.as_u64().unwrap_or(0)),
+        (name, value) if bits::write_summary(text, name, label(name).unwrap_or(name), value) => Ok(()),
         ("frame.len", value) => write!(text, "Frame Length: {value} bytes ({} bits)", bits(value)),
         ("frame.cap_len", value) => write!(text, "Capture Length: {value} bytes ({} bits)", bits(value)),
         (name, value @ (Value::Seconds(_) | Value::Epoch(_))) => {

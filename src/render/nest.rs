@@ -9,6 +9,7 @@
 //! adds title lines and indentation. Layers other than TLS and QUIC stay one level deep.
 
 mod tls;
+mod transport;
 
 use crate::osi::Protocol;
 use crate::registry::values;
@@ -17,6 +18,8 @@ use crate::registry::values;
 pub struct Item<'a> {
     pub name: &'static str,
     pub number: Option<u64>,
+    /// How many bytes the field covers.
+    pub size: usize,
     /// The field's written line, without its indentation.
     pub line: &'a str,
 }
@@ -42,6 +45,9 @@ pub fn write(
     match protocol {
         Protocol::Tls => tls::write(&mut push, items, record_titles),
         Protocol::Quic => quic(&mut push, items),
+        Protocol::Ethernet | Protocol::Ipv4 | Protocol::Ipv6 | Protocol::Tcp => {
+            transport::write(&mut push, items)
+        }
         _ => {
             for item in items {
                 push(1, item.line);
@@ -110,7 +116,7 @@ mod tests {
     use super::*;
 
     fn item(name: &'static str, number: Option<u64>, line: &'static str) -> Item<'static> {
-        Item { name, number, line }
+        Item { name, number, size: 0, line }
     }
 
     #[test]

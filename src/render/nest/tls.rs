@@ -220,7 +220,7 @@ mod tests {
     use super::*;
 
     fn item(name: &'static str, number: Option<u64>, line: &'static str) -> Item<'static> {
-        Item { name, number, line }
+        Item { name, number, size: 0, line }
     }
 
     #[test]
