@@ -422,7 +422,7 @@ const NAMED_FIELDS: &[&str] = &[
 /// (`.... ...1 .... = Acknowledgment: Set`) is compared whole too. Not compared: the fields
 /// under subtrees rttscope does not keep (each signature algorithm's hash and signature, a
 /// certificate's X.509 parts, the expert info under TCP's analysis flags, IPv6's extension
-/// headers). QUIC frames and HTTP/2 frames are not nested yet.
+/// headers). QUIC frames are compared in their own test; HTTP/2 frames are not nested yet.
 const NESTED_TITLES: &[&str] = &[
     "TLSv1 Record Layer: ",
     "TLSv1.1 Record Layer: ",
@@ -445,6 +445,20 @@ const NESTED_TITLES: &[&str] = &[
     "TCP Option - ",
     "[SEQ/ACK analysis]",
     "[Timestamps]",
+    "STREAM id=",
+    "PADDING Length: ",
+    "CONNECTION_CLOSE (",
+    "ACK",
+    "CRYPTO",
+    "PING",
+    "NEW_CONNECTION_ID",
+    "NEW_TOKEN",
+    "HANDSHAKE_DONE",
+    "MAX_DATA",
+    "MAX_STREAM_DATA",
+    "MAX_STREAMS",
+    "RETIRE_CONNECTION_ID",
+    "DATAGRAM",
 ];
 
 /// Labels of `-V` lines compared whole, indentation included, whatever their value: the fields
@@ -533,7 +547,11 @@ fn the_tree_titles_each_layer_and_labels_fields_as_tshark() {
                 let placed = PLACED_FIELDS.iter().any(|label| {
                     [": ", " = "].iter().any(|then| trimmed.starts_with(&format!("{label}{then}")))
                 });
-                if named || placed || NESTED_TITLES.iter().any(|title| trimmed.starts_with(title)) {
+                // A field drawn as bits (`.... ...1 .... = Acknowledgment: Set`).
+                let bits = trimmed
+                    .split_once(" = ")
+                    .is_some_and(|(bits, _)| bits.chars().all(|c| matches!(c, '0' | '1' | '.' | ' ')));
+                if named || placed || bits || NESTED_TITLES.iter().any(|title| trimmed.starts_with(title)) {
                     nested += 1;
                     if !their.contains(line) {
                         differences
@@ -556,5 +574,78 @@ fn the_tree_titles_each_layer_and_labels_fields_as_tshark() {
     assert!(compared > 1000, "only {compared} field lines compared");
     eprintln!("-V: {compared} field lines and {nested} named or nested lines compared");
     assert!(nested > 500, "only {nested} named or nested lines compared");
+    assert!(differences.is_empty(), "{}", differences[..differences.len().min(40)].join("\n"));
+}
+
+/// The QUIC captures, whose frames the tree titles as tshark does.
+const QUIC: &[&str] = &[
+    "quic-h3-aioquic.pcap",
+    "quic-0rtt-aioquic.pcap",
+    "quic-chrome-aioquic.pcap",
+    "quic-loss-aioquic.pcap",
+    "quic-mtu-aioquic.pcap",
+    "quic-retry-aioquic.pcap",
+    "quic-v2-aioquic.pcap",
+    "quic-vn-aioquic.pcap",
+];
+
+/// How many packets of [`QUIC`] tshark 4.0 cannot decrypt where rttscope does (after a Retry
+/// or a Version Negotiation it finds no secrets and shows a `Remaining Payload`; a forced
+/// Version Negotiation's Initial fails its check): their frames are not compared.
+const QUIC_UNDECRYPTED_BY_TSHARK: usize = 23;
+
+#[test]
+#[ignore = "needs tshark"]
+fn quic_frames_are_titled_and_drawn_as_tsharks() {
+    let (mut compared, mut undecrypted) = (0, 0);
+    let mut differences = Vec::new();
+    for name in QUIC {
+        let (ours, theirs) = both(name, &["-V"]);
+        // Each packet's lines inside its QUIC layers.
+        let quic_lines = |text: &str| -> Vec<Vec<String>> {
+            let (mut packets, mut in_quic): (Vec<Vec<String>>, bool) = (Vec::new(), false);
+            for line in text.lines().filter(|line| !line.is_empty()) {
+                if line.starts_with("Frame ") {
+                    packets.push(Vec::new());
+                    in_quic = false;
+                } else if !line.starts_with(' ') {
+                    in_quic = line.starts_with("QUIC IETF");
+                } else if let (true, Some(packet)) = (in_quic, packets.last_mut()) {
+                    packet.push(line.to_owned());
+                }
+            }
+            packets
+        };
+        let (ours, theirs) = (quic_lines(&ours), quic_lines(&theirs));
+        assert_eq!(ours.len(), theirs.len(), "{name}: packets");
+        for (index, (our, their)) in ours.iter().zip(&theirs).enumerate() {
+            let undecrypted_line = |line: &String| {
+                line.contains("Decryption failed") || line.trim_start().starts_with("Remaining Payload:")
+            };
+            if their.iter().any(undecrypted_line) {
+                undecrypted += 1;
+                continue;
+            }
+            for line in our {
+                let trimmed = line.trim_start();
+                let title = NESTED_TITLES.iter().any(|title| trimmed.starts_with(title));
+                let bits = trimmed
+                    .split_once(" = ")
+                    .is_some_and(|(bits, _)| bits.chars().all(|c| matches!(c, '0' | '1' | '.' | ' ')));
+                if title || bits {
+                    compared += 1;
+                    if !their.contains(line) {
+                        differences
+                            .push(format!("{name} packet {}: {line:?} not in tshark's tree", index + 1));
+                    }
+                }
+            }
+        }
+    }
+    eprintln!(
+        "-V QUIC: {compared} frame titles and bit lines compared, {undecrypted} packets tshark cannot decrypt"
+    );
+    assert!(compared > 500, "only {compared} QUIC lines compared");
+    assert_eq!(undecrypted, QUIC_UNDECRYPTED_BY_TSHARK, "packets tshark cannot decrypt");
     assert!(differences.is_empty(), "{}", differences[..differences.len().min(40)].join("\n"));
 }

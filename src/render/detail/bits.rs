@@ -20,6 +20,8 @@ enum Show {
     Plain,
     /// A flag: the first text when set, the second when not.
     Flag(&'static str, &'static str),
+    /// One of two names, the value after it: `Server-initiated (1)`.
+    Choice(&'static str, &'static str),
     /// A header length in bytes, drawn and shown in 32-bit words too: `20 bytes (5)`.
     Words,
     /// A value named as tshark names it: `Default (0)`.
@@ -68,7 +70,14 @@ const FIELDS: &[(&str, u32, u64, Show)] = &[
     ("tcp.flags.reset", 12, 0x004, SET),
     ("tcp.flags.syn", 12, 0x002, SET),
     ("tcp.flags.fin", 12, 0x001, SET),
+    ("quic.stream.fin", 8, 0x01, TRUE),
+    ("quic.stream.len", 8, 0x02, TRUE),
+    ("quic.stream.off", 8, 0x04, TRUE),
+    ("quic.stream.initiator", 64, 0x1, Show::Choice("Server-initiated", "Client-initiated")),
+    ("quic.stream.direction", 64, 0x2, Show::Choice("Unidirectional", "Bidirectional")),
 ];
+
+const TRUE: Show = Show::Flag("True", "False");
 
 const LG: Show = Show::Flag(
     "Locally administered address (this is NOT the factory default)",
@@ -105,6 +114,7 @@ pub fn write(text: &mut String, name: &str, label: &str, value: &Value<'_>) -> b
     let _ = match show {
         Show::Plain => write!(text, "{value}"),
         Show::Flag(set, clear) => write!(text, "{}", if number != 0 { set } else { clear }),
+        Show::Choice(set, clear) => write!(text, "{} ({number})", if number != 0 { set } else { clear }),
         Show::Words => write!(text, "{number} bytes ({shifted})"),
         Show::Eights => write!(text, "{}", number.saturating_mul(8)),
         Show::Named(names) => write!(text, "{} ({number})", names.name(number).unwrap_or("Unknown")),
