@@ -422,7 +422,7 @@ const NAMED_FIELDS: &[&str] = &[
 /// (`.... ...1 .... = Acknowledgment: Set`) is compared whole too. Not compared: the fields
 /// under subtrees rttscope does not keep (each signature algorithm's hash and signature, a
 /// certificate's X.509 parts, the expert info under TCP's analysis flags, IPv6's extension
-/// headers). QUIC frames are compared in their own test; HTTP/2 frames are not nested yet.
+/// headers). QUIC and HTTP/2 frames are compared in tests of their own.
 const NESTED_TITLES: &[&str] = &[
     "TLSv1 Record Layer: ",
     "TLSv1.1 Record Layer: ",
@@ -594,41 +594,44 @@ const QUIC: &[&str] = &[
 /// Version Negotiation's Initial fails its check): their frames are not compared.
 const QUIC_UNDECRYPTED_BY_TSHARK: usize = 23;
 
-#[test]
-#[ignore = "needs tshark"]
-fn quic_frames_are_titled_and_drawn_as_tsharks() {
-    let (mut compared, mut undecrypted) = (0, 0);
-    let mut differences = Vec::new();
-    for name in QUIC {
+/// Compares, packet by packet, the lines inside the layers titled `layer` that are subtree
+/// titles (`titles`) or fields drawn as bits, whole and at tshark's depth; a packet whose
+/// tshark tree has a line `skip` accepts is counted and not compared. Returns the lines
+/// compared, the packets skipped and the differences.
+fn compare_layer_trees(
+    captures: &[&str],
+    layer: &str,
+    titles: &[&str],
+    skip: &dyn Fn(&str) -> bool,
+) -> (usize, usize, Vec<String>) {
+    let (mut compared, mut skipped, mut differences) = (0, 0, Vec::new());
+    for name in captures {
         let (ours, theirs) = both(name, &["-V"]);
-        // Each packet's lines inside its QUIC layers.
-        let quic_lines = |text: &str| -> Vec<Vec<String>> {
-            let (mut packets, mut in_quic): (Vec<Vec<String>>, bool) = (Vec::new(), false);
+        // Each packet's lines inside its layers titled `layer`.
+        let layer_lines = |text: &str| -> Vec<Vec<String>> {
+            let (mut packets, mut inside): (Vec<Vec<String>>, bool) = (Vec::new(), false);
             for line in text.lines().filter(|line| !line.is_empty()) {
                 if line.starts_with("Frame ") {
                     packets.push(Vec::new());
-                    in_quic = false;
+                    inside = false;
                 } else if !line.starts_with(' ') {
-                    in_quic = line.starts_with("QUIC IETF");
-                } else if let (true, Some(packet)) = (in_quic, packets.last_mut()) {
+                    inside = line.starts_with(layer);
+                } else if let (true, Some(packet)) = (inside, packets.last_mut()) {
                     packet.push(line.to_owned());
                 }
             }
             packets
         };
-        let (ours, theirs) = (quic_lines(&ours), quic_lines(&theirs));
+        let (ours, theirs) = (layer_lines(&ours), layer_lines(&theirs));
         assert_eq!(ours.len(), theirs.len(), "{name}: packets");
         for (index, (our, their)) in ours.iter().zip(&theirs).enumerate() {
-            let undecrypted_line = |line: &String| {
-                line.contains("Decryption failed") || line.trim_start().starts_with("Remaining Payload:")
-            };
-            if their.iter().any(undecrypted_line) {
-                undecrypted += 1;
+            if their.iter().any(|line| skip(line)) {
+                skipped += 1;
                 continue;
             }
             for line in our {
                 let trimmed = line.trim_start();
-                let title = NESTED_TITLES.iter().any(|title| trimmed.starts_with(title));
+                let title = titles.iter().any(|title| trimmed.starts_with(title));
                 let bits = trimmed
                     .split_once(" = ")
                     .is_some_and(|(bits, _)| bits.chars().all(|c| matches!(c, '0' | '1' | '.' | ' ')));
@@ -642,10 +645,34 @@ fn quic_frames_are_titled_and_drawn_as_tsharks() {
             }
         }
     }
+    (compared, skipped, differences)
+}
+
+#[test]
+#[ignore = "needs tshark"]
+fn quic_frames_are_titled_and_drawn_as_tsharks() {
+    let undecrypted = |line: &str| {
+        line.contains("Decryption failed") || line.trim_start().starts_with("Remaining Payload:")
+    };
+    let (compared, skipped, differences) =
+        compare_layer_trees(QUIC, "QUIC IETF", NESTED_TITLES, &undecrypted);
     eprintln!(
-        "-V QUIC: {compared} frame titles and bit lines compared, {undecrypted} packets tshark cannot decrypt"
+        "-V QUIC: {compared} frame titles and bit lines compared, {skipped} packets tshark cannot decrypt"
     );
     assert!(compared > 500, "only {compared} QUIC lines compared");
-    assert_eq!(undecrypted, QUIC_UNDECRYPTED_BY_TSHARK, "packets tshark cannot decrypt");
+    assert_eq!(skipped, QUIC_UNDECRYPTED_BY_TSHARK, "packets tshark cannot decrypt");
+    assert!(differences.is_empty(), "{}", differences[..differences.len().min(40)].join("\n"));
+}
+
+#[test]
+#[ignore = "needs tshark"]
+fn http2_frames_headers_and_settings_are_titled_and_drawn_as_tsharks() {
+    let titles = ["Stream: ", "Header: ", "Settings - ", "Magic: "];
+    let (compared, _, differences) =
+        compare_layer_trees(&["h2-tls.pcap", "h2c.pcap"], "HyperText Transfer Protocol 2", &titles, &|_| {
+            false
+        });
+    eprintln!("-V HTTP/2: {compared} frame, header and setting titles and bit lines compared");
+    assert!(compared > 300, "only {compared} HTTP/2 lines compared");
     assert!(differences.is_empty(), "{}", differences[..differences.len().min(40)].join("\n"));
 }

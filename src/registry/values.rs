@@ -68,6 +68,7 @@ pub const TLS_GROUP: Names = name_first("tls.handshake.extensions_supported_grou
 pub const TLS_EC_POINT_FORMAT: Names = name_first("tls.handshake.extensions_ec_point_format");
 pub const TLS_SIGNATURE_SCHEME: Names = name_first("tls.handshake.sig_hash_alg");
 pub const QUIC_FRAME_TYPE: Names = Names { table: "quic.frame_type", shape: Shape::Hex(16) };
+pub const HTTP2_SETTINGS: Names = name_first("http2.settings.id");
 pub const HTTP2_FRAME_TYPE: Names = name_first("http2.type");
 pub const HTTP3_FRAME_TYPE: Names = Names { table: "http3.frame_type", shape: Shape::Hex(16) };
 

@@ -256,7 +256,7 @@ fn write_field(text: &mut String, field: &Field<'_>, message_type: Option<u64>) 
     // The frame's own fields are all computed; tshark brackets only those that compare frames.
     let computed = match field.name {
         "frame.time_delta" | "frame.time_relative" | "frame.protocols" => true,
-        "tcp.flags.str" | "tcp.options.wscale.multiplier" => true,
+        "tcp.flags.str" | "tcp.options.wscale.multiplier" | "http2.header.unescaped" => true,
         name if name.starts_with("frame.") => false,
         _ => field.range.is_empty(),
     };
@@ -268,6 +268,11 @@ fn write_field(text: &mut String, field: &Field<'_>, message_type: Option<u64>) 
         (name, value) if bits::write(text, name, label(name).unwrap_or(name), value) => Ok(()),
         ("tcp.options.sack_le", value) => write!(text, "left edge = {value} (relative)"),
         ("tcp.options.sack_re", value) => write!(text, "right edge = {value} (relative)"),
+        // tshark escapes the preface's line ends.
+        ("http2.magic", value) => {
+            let magic = value.to_string().replace('\r', "\\r").replace('\n', "\\n");
+            write!(text, "{}: {magic}", label("http2.magic").unwrap_or("Magic"))
+        }
         ("ip.id", value) => write!(text, "Identification: {value} ({})", value.as_u64().unwrap_or(0)),
         (name, value) if bits::write_summary(text, name, label(name).unwrap_or(name), value) => Ok(()),
         ("frame.len", value) => write!(text, "Frame Length: {value} bytes ({} bits)", bits(value)),

@@ -8,6 +8,7 @@
 //! The invariant: every field keeps its place in the order and is written once; nesting only
 //! adds title lines and indentation. Layers other than TLS and QUIC stay one level deep.
 
+mod http2;
 mod quic;
 mod tls;
 mod transport;
@@ -45,6 +46,7 @@ pub fn write(
     match protocol {
         Protocol::Tls => tls::write(&mut push, items, record_titles),
         Protocol::Quic => quic::write(&mut push, items),
+        Protocol::Http2 => http2::write(&mut push, items),
         Protocol::Ethernet | Protocol::Ipv4 | Protocol::Ipv6 | Protocol::Tcp => {
             transport::write(&mut push, items)
         }

@@ -75,6 +75,23 @@ const FIELDS: &[(&str, u32, u64, Show)] = &[
     ("quic.stream.off", 8, 0x04, TRUE),
     ("quic.stream.initiator", 64, 0x1, Show::Choice("Server-initiated", "Client-initiated")),
     ("quic.stream.direction", 64, 0x2, Show::Choice("Unidirectional", "Bidirectional")),
+    ("http2.flags.unused", 8, 0xff, Show::Hex(2)),
+    ("http2.flags.unused_settings", 8, 0xfe, Show::Hex(2)),
+    ("http2.flags.unused_ping", 8, 0xfe, Show::Hex(2)),
+    ("http2.flags.unused_headers", 8, 0xd2, Show::Hex(2)),
+    ("http2.flags.unused_data", 8, 0xf6, Show::Hex(2)),
+    ("http2.flags.unused_continuation", 8, 0xfb, Show::Hex(2)),
+    ("http2.flags.unused_push_promise", 8, 0xf3, Show::Hex(2)),
+    ("http2.flags.ack.settings", 8, 0x01, TRUE),
+    ("http2.flags.ack.ping", 8, 0x01, TRUE),
+    ("http2.flags.priority", 8, 0x20, TRUE),
+    ("http2.flags.padded", 8, 0x08, TRUE),
+    ("http2.flags.eh", 8, 0x04, TRUE),
+    ("http2.flags.end_stream", 8, 0x01, TRUE),
+    ("http2.r", 32, 0x8000_0000, Show::Hex(1)),
+    ("http2.streamid", 32, 0x7fff_ffff, Show::Plain),
+    ("http2.window_update.r", 32, 0x8000_0000, Show::Hex(1)),
+    ("http2.window_update.window_size_increment", 32, 0x7fff_ffff, Show::Plain),
 ];
 
 const TRUE: Show = Show::Flag("True", "False");
