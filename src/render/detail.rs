@@ -1,7 +1,9 @@
 //! tshark's `-V` and `-x`: each packet's tree (a line per layer, then an indented
 //! `Label: value` line per field, with Wireshark's labels) and its bytes in hex and ASCII, in
 //! tshark's layout, a blank line after each. Fields rttscope does not read are not invented:
-//! the tree holds the fields rttscope registers, under the labels tshark gives them.
+//! the tree holds the fields rttscope registers, under the labels tshark gives them, drawn as
+//! bits where tshark draws them so (`bits`), nested as tshark nests them (`nest`), TLS records
+//! titled with the version tshark names (`record`).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;

@@ -1,12 +1,13 @@
-//! The subtrees of tshark's `-V` tree that rttscope's flat field list holds the structure for:
-//! in TLS, each record, each handshake message in it, each extension, and the lists a
-//! ClientHello offers (cipher suites, compression methods, groups, point formats); in QUIC,
-//! each frame. Given a layer's fields in
-//! order, it says how deep each sits and which subtree titles come before it, with tshark's
-//! titles where rttscope knows what they say.
+//! The subtrees of tshark's `-V` tree that rttscope's flat field list holds the structure for,
+//! one module a protocol family: TLS's records, messages, extensions and lists (`tls`), QUIC's
+//! frames (`quic`), HTTP/2's frames, headers and settings (`http2`), and the subtrees of
+//! Ethernet, IP and TCP (`transport`). Given a layer's fields in order, each says how deep each
+//! sits and which subtree titles come before it, with tshark's titles where rttscope knows what
+//! they say.
 //!
 //! The invariant: every field keeps its place in the order and is written once; nesting only
-//! adds title lines and indentation. Layers other than TLS and QUIC stay one level deep.
+//! adds title lines and indentation (and, for HTTP/2, a layer title before each frame after the
+//! first, as tshark makes a layer of every frame). Other layers stay one level deep.
 
 mod http2;
 mod quic;
