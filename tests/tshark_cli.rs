@@ -4,10 +4,12 @@
 //! (the same layers, and for every field rttscope writes the same name and values). The `-V`
 //! tree is compared in `tshark_tree.rs`.
 //!
-//! Not compared, and why: HTTP/2 and QUIC in json and ek (tshark makes a layer of every HTTP/2
-//! frame and of every coalesced QUIC packet, and nests the TLS of CRYPTO frames inside QUIC;
-//! rttscope writes one layer of each record or datagram); `-x` of decrypted or decompressed
-//! bytes (tshark shows every TLS record and HPACK block as a source).
+//! Not compared, and why: QUIC in json and ek (tshark makes a layer of every coalesced QUIC
+//! packet and nests the TLS of CRYPTO frames inside it; rttscope writes one layer of each
+//! datagram and the TLS beside it); h2c (rttscope writes an empty `http` layer before the
+//! HTTP/2 of an upgraded connection, which tshark does not); `-x` of decrypted or decompressed
+//! bytes (tshark shows every TLS record and HPACK block as a source). HTTP/2 over TLS is
+//! compared: a layer of every frame, the body a frame ends nested in it, as tshark writes them.
 
 mod common;
 mod tshark_line;

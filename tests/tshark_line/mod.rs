@@ -56,5 +56,6 @@ pub const STRUCTURED: &[&str] = &[
     "lo-http.pcap",
     "tls12-openssl.pcap",
     "tls13-openssl.pcap",
+    "h2-tls.pcap",
     "vxlan-tls13.pcap",
 ];
