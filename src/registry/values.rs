@@ -51,6 +51,9 @@ pub const ICMP_TYPE: Names = Names { table: "icmp.type", shape: Shape::ValueFirs
 pub const ICMP_CODE: Names = Names { table: "icmp.code", shape: Shape::ByType };
 pub const ICMPV6_TYPE: Names = name_first("icmpv6.type");
 pub const ICMPV6_CODE: Names = Names { table: "icmpv6.code", shape: Shape::ByType };
+pub const TCP_OPTION_KIND: Names = name_first("tcp.option_kind");
+pub const IP_DSCP: Names = name_first("ip.dsfield.dscp");
+pub const IP_ECN: Names = name_first("ip.dsfield.ecn");
 pub const TCP_FLAGS: Names = Names { table: "", shape: Shape::TcpFlags };
 pub const TLS_CONTENT_TYPE: Names = name_first("tls.record.content_type");
 pub const TLS_VERSION: Names = name_first("tls.record.version");
@@ -65,6 +68,7 @@ pub const TLS_GROUP: Names = name_first("tls.handshake.extensions_supported_grou
 pub const TLS_EC_POINT_FORMAT: Names = name_first("tls.handshake.extensions_ec_point_format");
 pub const TLS_SIGNATURE_SCHEME: Names = name_first("tls.handshake.sig_hash_alg");
 pub const QUIC_FRAME_TYPE: Names = Names { table: "quic.frame_type", shape: Shape::Hex(16) };
+pub const HTTP2_SETTINGS: Names = name_first("http2.settings.id");
 pub const HTTP2_FRAME_TYPE: Names = name_first("http2.type");
 pub const HTTP3_FRAME_TYPE: Names = Names { table: "http3.frame_type", shape: Shape::Hex(16) };
 

@@ -1,12 +1,17 @@
 //! tshark's `-V` and `-x`: each packet's tree (a line per layer, then an indented
 //! `Label: value` line per field, with Wireshark's labels) and its bytes in hex and ASCII, in
 //! tshark's layout, a blank line after each. Fields rttscope does not read are not invented:
-//! the tree holds the fields rttscope registers, under the labels tshark gives them.
+//! the tree holds the fields rttscope registers, under the labels tshark gives them, drawn as
+//! bits where tshark draws them so (`bits`), nested as tshark nests them (`nest`), TLS records
+//! titled with the version tshark names (`record`).
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io;
 use std::sync::OnceLock;
+
+mod bits;
+mod record;
 
 use super::{Render, nest};
 use crate::capture::Frame;
@@ -35,6 +40,9 @@ const HIDDEN: &[&str] = &[
     "_ws.col.Info",
 ];
 
+/// How many bytes of a value tshark's tree shows (`MAX_BYTE_STR_LEN`, 72 hex digits).
+const SHOWN_BYTES: usize = 36;
+
 /// Wireshark's label for a field name, if rttscope's table has one.
 pub fn label(name: &str) -> Option<&'static str> {
     static TABLE: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
@@ -61,12 +69,14 @@ pub struct Detail {
     hex: bool,
     /// pcapng interface names by id, for the frame line.
     interfaces: Vec<Option<String>>,
+    /// The TLS sessions of the packets shown, for their records' titles.
+    sessions: record::Sessions,
     text: String,
 }
 
 impl Detail {
     pub fn new(tree: bool, hex: bool, interfaces: Vec<Option<String>>) -> Self {
-        Self { tree, hex, interfaces, text: String::new() }
+        Self { tree, hex, interfaces, sessions: record::Sessions::default(), text: String::new() }
     }
 }
 
@@ -74,7 +84,7 @@ impl Render for Detail {
     fn packet(&mut self, out: &mut dyn io::Write, frame: &Frame<'_>, packet: &Packet<'_>) -> io::Result<()> {
         self.text.clear();
         if self.tree {
-            write_tree(&mut self.text, frame, packet, &self.interfaces);
+            write_tree(&mut self.text, frame, packet, &self.interfaces, &mut self.sessions);
             self.text.push('\n');
         }
         if self.hex {
@@ -86,7 +96,13 @@ impl Render for Detail {
 }
 
 /// Writes the frame's line and fields, then each layer's summary and fields.
-fn write_tree(text: &mut String, frame: &Frame<'_>, packet: &Packet<'_>, interfaces: &[Option<String>]) {
+fn write_tree(
+    text: &mut String,
+    frame: &Frame<'_>,
+    packet: &Packet<'_>,
+    interfaces: &[Option<String>],
+    sessions: &mut record::Sessions,
+) {
     let (wire, captured) = (u64::from(frame.orig_len), frame.data.len() as u64);
     // Writing into a String cannot fail.
     let _ = write!(
@@ -113,18 +129,24 @@ fn write_tree(text: &mut String, frame: &Frame<'_>, packet: &Packet<'_>, interfa
         }
     };
     packet.fields_with_prefixes(frame, &mut sink, &|prefix| prefix == "frame");
-    for layer in &packet.layers {
+    let mut place = record::Place { stream: None, ports: [None, None], carried: None };
+    for (index, layer) in packet.layers.iter().enumerate() {
         let mut lines = String::new();
-        let mut fields: Vec<(&'static str, Option<u64>, std::ops::Range<usize>)> = Vec::new();
+        let mut fields: Vec<(&'static str, Option<u64>, usize, std::ops::Range<usize>)> = Vec::new();
         let mut numbers: Vec<(&'static str, u64)> = Vec::new();
+        let is_ipv6 = layer.protocol() == Protocol::Ipv6;
         layer.fields(&mut |field: Field<'_>| {
+            // tshark keeps IPv6's `ip.version` out of its tree.
+            if is_ipv6 && field.name == "ip.version" {
+                return;
+            }
             // An ICMP code is named by the message type before it.
             let message_type =
                 numbers.iter().rev().find(|(name, _)| matches!(*name, "icmp.type" | "icmpv6.type"));
             let start = lines.len();
             write_field(&mut lines, &field, message_type.map(|(_, kind)| *kind));
             if lines.len() > start {
-                fields.push((field.name, field.value.as_u64(), start..lines.len()));
+                fields.push((field.name, field.value.as_u64(), field.range.len(), start..lines.len()));
             }
             if let Some(number) = field.value.as_u64() {
                 numbers.push((field.name, number));
@@ -140,13 +162,31 @@ fn write_tree(text: &mut String, frame: &Frame<'_>, packet: &Packet<'_>, interfa
         text.push('\n');
         let items: Vec<nest::Item<'_>> = fields
             .iter()
-            .map(|(name, number, range)| nest::Item {
+            .map(|(name, number, size, range)| nest::Item {
                 name,
                 number: *number,
+                size: *size,
                 line: lines[range.clone()].trim(),
             })
             .collect();
-        nest::write(text, layer.protocol(), &items, indent);
+        let record_titles = match &layer.content {
+            Content::Tcp(_) => {
+                place.stream = number("tcp.stream");
+                place.ports = [number("tcp.srcport"), number("tcp.dstport")];
+                Vec::new()
+            }
+            Content::Tls(tls) => {
+                place.carried = packet.layers.get(index + 1).and_then(|next| match next.protocol() {
+                    Protocol::Http => Some(record::HTTP),
+                    Protocol::Http2 => Some(record::HTTP2),
+                    Protocol::Dns => Some(record::DNS),
+                    _ => None,
+                });
+                sessions.titles(tls, &place)
+            }
+            _ => Vec::new(),
+        };
+        nest::write(text, layer.protocol(), &items, indent, &record_titles);
     }
 }
 
@@ -218,6 +258,7 @@ fn write_field(text: &mut String, field: &Field<'_>, message_type: Option<u64>) 
     // The frame's own fields are all computed; tshark brackets only those that compare frames.
     let computed = match field.name {
         "frame.time_delta" | "frame.time_relative" | "frame.protocols" => true,
+        "tcp.flags.str" | "tcp.options.wscale.multiplier" | "http2.header.unescaped" => true,
         name if name.starts_with("frame.") => false,
         _ => field.range.is_empty(),
     };
@@ -226,12 +267,26 @@ fn write_field(text: &mut String, field: &Field<'_>, message_type: Option<u64>) 
         text.push('[');
     }
     let _ = match (field.name, &field.value) {
+        (name, value) if bits::write(text, name, label(name).unwrap_or(name), value) => Ok(()),
+        ("tcp.options.sack_le", value) => write!(text, "left edge = {value} (relative)"),
+        ("tcp.options.sack_re", value) => write!(text, "right edge = {value} (relative)"),
+        // tshark escapes the preface's line ends.
+        ("http2.magic", value) => {
+            let magic = value.to_string().replace('\r', "\\r").replace('\n', "\\n");
+            write!(text, "{}: {magic}", label("http2.magic").unwrap_or("Magic"))
+        }
+        ("ip.id", value) => write!(text, "Identification: {value} ({})", value.as_u64().unwrap_or(0)),
+        (name, value) if bits::write_summary(text, name, label(name).unwrap_or(name), value) => Ok(()),
         ("frame.len", value) => write!(text, "Frame Length: {value} bytes ({} bits)", bits(value)),
         ("frame.cap_len", value) => write!(text, "Capture Length: {value} bytes ({} bits)", bits(value)),
         (name, value @ (Value::Seconds(_) | Value::Epoch(_))) => {
             write!(text, "{}: {value} seconds", label(name).unwrap_or(name))
         }
         (name, Value::Present) => write!(text, "{}", label(name).unwrap_or(name)),
+        // tshark shows the first 36 bytes of a longer value, then an ellipsis.
+        (name, Value::Bytes(bytes)) if bytes.len() > SHOWN_BYTES => {
+            write!(text, "{}: {}…", label(name).unwrap_or(name), Value::Bytes(&bytes[..SHOWN_BYTES]))
+        }
         (name, value) => {
             let _ = write!(text, "{}: ", label(name).unwrap_or(name));
             if !write_value(text, name, value, message_type) {

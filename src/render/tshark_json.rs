@@ -4,6 +4,9 @@
 //! index line and a one-line document per packet, keys `layer_field` with `.` written `_`,
 //! flags as booleans). Each layer holds the fields rttscope registers, flat: rttscope keeps no
 //! subtrees, so where tshark nests a field under `ip.flags_tree` it sits beside `ip.flags`.
+//! As tshark, every HTTP/2 frame is a layer of its own (`"http2"` met again, an array here as
+//! `--no-duplicate-keys` writes it) and the body a DATA frame ends sits inside that frame's
+//! layer (`"data-text-lines"`).
 
 use std::io;
 
@@ -76,8 +79,21 @@ fn collect(frame: &Frame<'_>, packet: &Packet<'_>) -> Vec<(&'static str, Fields)
     let mut quoting: Option<usize> = None;
     let mut previous: Option<Protocol> = None;
     for layer in &packet.layers {
-        let mut fields = Fields::new();
-        layer.fields(&mut |field: Field<'_>| push(&mut fields, &field));
+        // tshark makes a layer of every HTTP/2 frame: each frame after the first is a layer
+        // of its own after this one.
+        let mut frames = vec![Fields::new()];
+        let per_frame = layer.protocol() == Protocol::Http2;
+        layer.fields(&mut |field: Field<'_>| {
+            let has_stream = |frame: &Fields| frame.iter().any(|(name, _)| *name == "http2.stream");
+            if per_frame && field.name == "http2.stream" && frames.last().is_some_and(has_stream) {
+                frames.push(Fields::new());
+            }
+            if let Some(frame) = frames.last_mut() {
+                push(frame, &field);
+            }
+        });
+        let mut later_frames = frames.split_off(1);
+        let fields = frames.pop().unwrap_or_default();
         let name = layer.protocol().filter_name();
         // An echo's payload is part of the ICMP message in tshark's tree.
         let echo_data = matches!(layer.content, Content::Data(_))
@@ -85,6 +101,16 @@ fn collect(frame: &Frame<'_>, packet: &Packet<'_>) -> Vec<(&'static str, Fields)
         previous = (!layer.is_quoted()).then(|| layer.protocol());
         // A quoted datagram's payload is a layer of the frame in tshark's tree.
         let quoted = layer.is_quoted() && !matches!(layer.content, Content::Data(_));
+        // A body an HTTP/2 stream ends with is part of the frame that ends it in tshark's tree.
+        let body_of = (layer.protocol() == Protocol::TextLines)
+            .then(|| {
+                layers.iter().position(|(layer, frame)| *layer == "http2" && ends_stream_unfilled(frame))
+            })
+            .flatten();
+        if let Some(index) = body_of {
+            layers[index].1.push((name, vec![Scalar::Layer(fields)]));
+            continue;
+        }
         match (quoted || echo_data, quoting) {
             (true, Some(index)) => {
                 let parent: &mut Fields = &mut layers[index].1;
@@ -100,10 +126,26 @@ fn collect(frame: &Frame<'_>, packet: &Packet<'_>) -> Vec<(&'static str, Fields)
                 }
                 quoting = Some(layers.len());
                 layers.push((name, own));
+                layers.extend(later_frames.drain(..).map(|frame| (name, frame)));
             }
         }
     }
     layers
+}
+
+/// Whether an HTTP/2 frame's fields are a DATA frame that ends its stream and holds no body yet.
+fn ends_stream_unfilled(frame: &Fields) -> bool {
+    let text = |wanted: &str| {
+        frame.iter().find(|(name, _)| *name == wanted).and_then(|(_, values)| match values.first() {
+            Some(Scalar::Text(text)) => Some(text.as_str()),
+            _ => None,
+        })
+    };
+    let flags =
+        text("http2.flags").and_then(|flags| u8::from_str_radix(flags.trim_start_matches("0x"), 16).ok());
+    text("http2.type") == Some("0")
+        && flags.is_some_and(|flags| flags & 0x01 != 0)
+        && !frame.iter().any(|(name, _)| *name == "data-text-lines")
 }
 
 /// The layers grouped by name in order of first appearance, as `-T ek` writes them: a
@@ -353,5 +395,21 @@ mod tests {
             ek,
             r#"{"ip_ip_src":"127.0.0.1","ip_ip_addr":["a","b"],"ip_tcp_analysis_retransmission":null,"ip_ip_flags_df":true}"#
         );
+    }
+
+    #[test]
+    fn a_body_goes_into_the_data_frame_that_ends_its_stream() {
+        let frame = |kind: &str, flags: &str| -> Fields {
+            vec![
+                ("http2.type", vec![Scalar::Text(kind.to_owned())]),
+                ("http2.flags", vec![Scalar::Text(flags.to_owned())]),
+            ]
+        };
+        assert!(ends_stream_unfilled(&frame("0", "0x01")));
+        assert!(!ends_stream_unfilled(&frame("0", "0x00")));
+        assert!(!ends_stream_unfilled(&frame("1", "0x05")));
+        let mut filled = frame("0", "0x01");
+        filled.push(("data-text-lines", vec![Scalar::Layer(Fields::new())]));
+        assert!(!ends_stream_unfilled(&filled));
     }
 }

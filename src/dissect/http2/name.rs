@@ -59,7 +59,7 @@ crate::registry::field_table! {
     SETTINGS_ENABLE_PUSH "http2.settings.enable_push" Uint "enable push";
     SETTINGS_EXTENDED_CONNECT "http2.settings.extended_connect" Uint "extended connect";
     SETTINGS_HEADER_TABLE_SIZE "http2.settings.header_table_size" Uint "header table size";
-    SETTINGS_ID "http2.settings.id" Uint "settings identifier";
+    SETTINGS_ID "http2.settings.id" Uint "settings identifier" names HTTP2_SETTINGS;
     SETTINGS_INITIAL_WINDOW_SIZE "http2.settings.initial_window_size" Uint "initial windows size";
     SETTINGS_MAX_CONCURRENT_STREAMS "http2.settings.max_concurrent_streams" Uint "max concurrent streams";
     SETTINGS_MAX_FRAME_SIZE "http2.settings.max_frame_size" Uint "max frame size";

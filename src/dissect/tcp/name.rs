@@ -34,7 +34,7 @@ crate::registry::field_table! {
     CHECKSUM_STATUS "tcp.checksum.status" Uint "checksum status (2 unverified)";
     URGENT_POINTER "tcp.urgent_pointer" Uint "urgent pointer";
     OPTIONS "tcp.options" Bytes "options area";
-    OPTION_KIND "tcp.option_kind" Uint "option kind";
+    OPTION_KIND "tcp.option_kind" Uint "option kind" names TCP_OPTION_KIND;
     OPTION_LEN "tcp.option_len" Uint "option length";
     OPTIONS_EOL "tcp.options.eol" Protocol "end of option list";
     OPTIONS_NOP "tcp.options.nop" Protocol "no-operation";

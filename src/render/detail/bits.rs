@@ -1,0 +1,261 @@
+//! tshark's lines for fields that are some bits of a wider field: the bits drawn over the
+//! field's width, `.` for the bits not in the field, groups of four apart, then the label and
+//! the value (`.... ...1 .... = Acknowledgment: Set`, `010. .... = Flags: 0x2, Don't
+//! fragment`, `.... 0101 = Header Length: 20 bytes (5)`), as Wireshark's proto.c draws a
+//! field with a bitmask; and the IP headers' service fields as tshark sums them up
+//! (`Differentiated Services Field: 0x00 (DSCP: CS0, ECN: Not-ECT)`).
+//!
+//! The invariant: a field's bits are its value shifted to its mask; the value shown is the one
+//! rttscope holds (a header length in bytes is drawn as the header's count of 32-bit words).
+
+use std::fmt::Write as _;
+
+use crate::dissect::field::Value;
+use crate::registry::values;
+
+/// How a field's value reads after its bits.
+#[derive(Clone, Copy)]
+enum Show {
+    /// The value as rttscope prints it.
+    Plain,
+    /// A flag: the first text when set, the second when not.
+    Flag(&'static str, &'static str),
+    /// One of two names, the value after it: `Server-initiated (1)`.
+    Choice(&'static str, &'static str),
+    /// A header length in bytes, drawn and shown in 32-bit words too: `20 bytes (5)`.
+    Words,
+    /// A value named as tshark names it: `Default (0)`.
+    Named(values::Names),
+    /// In hex with this many digits.
+    Hex(usize),
+    /// A fragment offset in 8-byte units, shown in bytes.
+    Eights,
+    /// IPv4's flags: `0x2, Don't fragment`.
+    IpFlags,
+    /// A traffic class or DS field summed up: `0x00 (DSCP: CS0, ECN: Not-ECT)`.
+    Service,
+}
+
+const SET: Show = Show::Flag("Set", "Not set");
+
+/// Each field drawn as bits: its name, the width of the field it is part of, its mask, and
+/// how its value reads.
+const FIELDS: &[(&str, u32, u64, Show)] = &[
+    ("eth.dst.lg", 24, 0x02_0000, LG),
+    ("eth.dst.ig", 24, 0x01_0000, IG),
+    ("eth.src.lg", 24, 0x02_0000, LG),
+    ("eth.src.ig", 24, 0x01_0000, IG),
+    ("ip.version", 8, 0xf0, Show::Plain),
+    ("ip.hdr_len", 8, 0x0f, Show::Words),
+    ("ip.dsfield.dscp", 8, 0xfc, Show::Named(values::IP_DSCP)),
+    ("ip.dsfield.ecn", 8, 0x03, Show::Named(values::IP_ECN)),
+    ("ip.flags", 8, 0xe0, Show::IpFlags),
+    ("ip.flags.rb", 8, 0x80, SET),
+    ("ip.flags.df", 8, 0x40, SET),
+    ("ip.flags.mf", 8, 0x20, SET),
+    ("ip.frag_offset", 16, 0x1fff, Show::Eights),
+    ("ipv6.version", 8, 0xf0, Show::Plain),
+    ("ipv6.tclass", 32, 0x0ff0_0000, Show::Service),
+    ("ipv6.tclass.dscp", 32, 0x0fc0_0000, Show::Named(values::IP_DSCP)),
+    ("ipv6.tclass.ecn", 32, 0x0030_0000, Show::Named(values::IP_ECN)),
+    ("ipv6.flow", 24, 0x0f_ffff, Show::Hex(5)),
+    ("tcp.hdr_len", 8, 0xf0, Show::Words),
+    ("tcp.flags.res", 12, 0xe00, SET),
+    ("tcp.flags.ae", 12, 0x100, SET),
+    ("tcp.flags.cwr", 12, 0x080, SET),
+    ("tcp.flags.ece", 12, 0x040, SET),
+    ("tcp.flags.urg", 12, 0x020, SET),
+    ("tcp.flags.ack", 12, 0x010, SET),
+    ("tcp.flags.push", 12, 0x008, SET),
+    ("tcp.flags.reset", 12, 0x004, SET),
+    ("tcp.flags.syn", 12, 0x002, SET),
+    ("tcp.flags.fin", 12, 0x001, SET),
+    ("quic.stream.fin", 8, 0x01, TRUE),
+    ("quic.stream.len", 8, 0x02, TRUE),
+    ("quic.stream.off", 8, 0x04, TRUE),
+    ("quic.stream.initiator", 64, 0x1, Show::Choice("Server-initiated", "Client-initiated")),
+    ("quic.stream.direction", 64, 0x2, Show::Choice("Unidirectional", "Bidirectional")),
+    ("http2.flags.unused", 8, 0xff, Show::Hex(2)),
+    ("http2.flags.unused_settings", 8, 0xfe, Show::Hex(2)),
+    ("http2.flags.unused_ping", 8, 0xfe, Show::Hex(2)),
+    ("http2.flags.unused_headers", 8, 0xd2, Show::Hex(2)),
+    ("http2.flags.unused_data", 8, 0xf6, Show::Hex(2)),
+    ("http2.flags.unused_continuation", 8, 0xfb, Show::Hex(2)),
+    ("http2.flags.unused_push_promise", 8, 0xf3, Show::Hex(2)),
+    ("http2.flags.ack.settings", 8, 0x01, TRUE),
+    ("http2.flags.ack.ping", 8, 0x01, TRUE),
+    ("http2.flags.priority", 8, 0x20, TRUE),
+    ("http2.flags.padded", 8, 0x08, TRUE),
+    ("http2.flags.eh", 8, 0x04, TRUE),
+    ("http2.flags.end_stream", 8, 0x01, TRUE),
+    ("http2.r", 32, 0x8000_0000, Show::Hex(1)),
+    ("http2.streamid", 32, 0x7fff_ffff, Show::Plain),
+    ("http2.window_update.r", 32, 0x8000_0000, Show::Hex(1)),
+    ("http2.window_update.window_size_increment", 32, 0x7fff_ffff, Show::Plain),
+];
+
+const TRUE: Show = Show::Flag("True", "False");
+
+const LG: Show = Show::Flag(
+    "Locally administered address (this is NOT the factory default)",
+    "Globally unique address (factory default)",
+);
+const IG: Show = Show::Flag("Group address (multicast/broadcast)", "Individual address (unicast)");
+
+/// Writes `Label: value` when tshark sums the field's value up in a way of its own; false,
+/// having written nothing, when it does not.
+pub fn write_summary(text: &mut String, name: &str, label: &str, value: &Value<'_>) -> bool {
+    match (name, value.as_u64()) {
+        ("ip.dsfield", Some(field)) => {
+            let _ = write!(text, "{label}: ");
+            write_service(text, field);
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Writes `field` as tshark draws a field with a bitmask, `label` after the bits; false,
+/// having written nothing, for a field not drawn so.
+pub fn write(text: &mut String, name: &str, label: &str, value: &Value<'_>) -> bool {
+    let Some(&(_, width, mask, show)) = FIELDS.iter().find(|(field, ..)| *field == name) else {
+        return false;
+    };
+    let Some(number) = value.as_u64() else { return false };
+    let shifted = match show {
+        Show::Words => number / 4,
+        _ => number,
+    };
+    write_pattern(text, width, mask, shifted << mask.trailing_zeros());
+    let _ = write!(text, " = {label}: ");
+    let _ = match show {
+        Show::Plain => write!(text, "{value}"),
+        Show::Flag(set, clear) => write!(text, "{}", if number != 0 { set } else { clear }),
+        Show::Choice(set, clear) => write!(text, "{} ({number})", if number != 0 { set } else { clear }),
+        Show::Words => write!(text, "{number} bytes ({shifted})"),
+        Show::Eights => write!(text, "{}", number.saturating_mul(8)),
+        Show::Named(names) => write!(text, "{} ({number})", names.name(number).unwrap_or("Unknown")),
+        Show::Hex(digits) => write!(text, "0x{number:0digits$x}"),
+        Show::IpFlags => {
+            let _ = write!(text, "0x{number:x}");
+            for (bit, flag) in [(4, "Reserved bit"), (2, "Don't fragment"), (1, "More fragments")] {
+                if number & bit != 0 {
+                    let _ = write!(text, ", {flag}");
+                }
+            }
+            Ok(())
+        }
+        Show::Service => {
+            write_service(text, number);
+            Ok(())
+        }
+    };
+    true
+}
+
+/// The bits of `raw` under `mask`, over `width` bits, most significant first: `.... ..1.`.
+fn write_pattern(text: &mut String, width: u32, mask: u64, raw: u64) {
+    for index in 0..width {
+        if index > 0 && index % 4 == 0 {
+            text.push(' ');
+        }
+        let bit = 1u64 << (width - 1 - index);
+        text.push(match (mask & bit != 0, raw & bit != 0) {
+            (false, _) => '.',
+            (true, true) => '1',
+            (true, false) => '0',
+        });
+    }
+}
+
+/// `0x00 (DSCP: CS0, ECN: Not-ECT)`: a DS field or traffic class with its two parts' short
+/// names.
+fn write_service(text: &mut String, field: u64) {
+    let (dscp, ecn) = (field >> 2, field & 3);
+    let dscp_name = DSCP_SHORT.iter().find(|(code, _)| *code == dscp).map(|(_, name)| *name);
+    let ecn_name = ["Not-ECT", "ECT(1)", "ECT(0)", "CE"][(ecn & 3) as usize];
+    let _ = match dscp_name {
+        Some(name) => write!(text, "0x{field:02x} (DSCP: {name}, ECN: {ecn_name})"),
+        None => write!(text, "0x{field:02x} (DSCP: Unknown ({dscp}), ECN: {ecn_name})"),
+    };
+}
+
+/// tshark's short DSCP names (`dscp_short_vals`).
+const DSCP_SHORT: &[(u64, &str)] = &[
+    (0, "CS0"),
+    (1, "LE"),
+    (8, "CS1"),
+    (10, "AF11"),
+    (12, "AF12"),
+    (14, "AF13"),
+    (16, "CS2"),
+    (18, "AF21"),
+    (20, "AF22"),
+    (22, "AF23"),
+    (24, "CS3"),
+    (26, "AF31"),
+    (28, "AF32"),
+    (30, "AF33"),
+    (32, "CS4"),
+    (34, "AF41"),
+    (36, "AF42"),
+    (38, "AF43"),
+    (40, "CS5"),
+    (44, "VA"),
+    (46, "EF"),
+    (48, "CS6"),
+    (56, "CS7"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drawn(name: &str, label: &str, value: Value<'_>) -> String {
+        let mut text = String::new();
+        assert!(write(&mut text, name, label, &value));
+        text
+    }
+
+    #[test]
+    fn bits_are_drawn_as_tsharks() {
+        assert_eq!(
+            drawn("tcp.flags.ack", "Acknowledgment", Value::Bool(true)),
+            ".... ...1 .... = Acknowledgment: Set"
+        );
+        assert_eq!(drawn("tcp.flags.res", "Reserved", Value::Uint(0)), "000. .... .... = Reserved: Not set");
+        assert_eq!(
+            drawn("ip.hdr_len", "Header Length", Value::Uint(20)),
+            ".... 0101 = Header Length: 20 bytes (5)"
+        );
+        assert_eq!(
+            drawn("tcp.hdr_len", "Header Length", Value::Uint(40)),
+            "1010 .... = Header Length: 40 bytes (10)"
+        );
+        let flags = Value::Hex { value: 2, digits: 2 };
+        assert_eq!(drawn("ip.flags", "Flags", flags), "010. .... = Flags: 0x2, Don't fragment");
+        assert_eq!(
+            drawn("ip.frag_offset", "Fragment Offset", Value::Uint(0)),
+            "...0 0000 0000 0000 = Fragment Offset: 0"
+        );
+        let offset = drawn("ip.frag_offset", "Fragment Offset", Value::Uint(185));
+        assert_eq!(offset, "...0 0000 1011 1001 = Fragment Offset: 1480");
+        let flow = Value::Hex { value: 0x45839, digits: 6 };
+        assert_eq!(
+            drawn("ipv6.flow", "Flow Label", flow),
+            ".... 0100 0101 1000 0011 1001 = Flow Label: 0x45839"
+        );
+        assert_eq!(
+            drawn("ipv6.tclass.ecn", "Explicit Congestion Notification", Value::Uint(0)),
+            ".... .... ..00 .... .... .... .... .... = Explicit Congestion Notification: Not ECN-Capable Transport (0)"
+        );
+        assert!(!write(&mut String::new(), "ip.ttl", "Time to Live", &Value::Uint(64)));
+    }
+
+    #[test]
+    fn service_fields_name_their_dscp_and_ecn() {
+        let mut text = String::new();
+        write_service(&mut text, 0xb8 | 1);
+        assert_eq!(text, "0xb9 (DSCP: EF, ECN: ECT(1))");
+    }
+}

@@ -1,0 +1,369 @@
+//! TLS's subtrees in tshark's `-V` tree: each record, each handshake message in it, each
+//! extension, the lists a hello offers (cipher suites, compression methods, groups, point
+//! formats, signature algorithms, ALPN protocols) and the subtrees tshark opens inside an
+//! extension (`Server Name Indication extension`, `Key Share extension` and each `Key Share
+//! Entry`).
+//!
+//! The invariant: every field keeps its place in the order and is written once; nesting only
+//! adds title lines and indentation.
+
+use super::Item;
+use crate::registry::values;
+
+/// Writes a TLS layer's fields through `push(depth, line)`; `record_titles` titles its records
+/// in order.
+pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], record_titles: &[String]) {
+    // The depth of the open record (1), handshake message (2) and extension (3).
+    let mut open = 0;
+    let mut index = 0;
+    let mut records = record_titles.iter();
+    // How much deeper than the extension's own fields a subtree inside it puts them.
+    let mut inner = 0;
+    // The open handshake message's type, and whether its key exchange parameters' subtree
+    // (a ServerKeyExchange's) is open.
+    let (mut message_type, params) = (None, std::cell::Cell::new(false));
+    // A message's fields sit a level deeper under its parameters' subtree.
+    let mut push = |depth: usize, line: &str| push(depth + usize::from(params.get() && depth >= 3), line);
+    let push = &mut push;
+    while index < items.len() {
+        let item = &items[index];
+        // The first value of `name` before the next subtree that `stops` names opens.
+        let next_before = |name: &str, stops: &[&str]| {
+            items[index + 1..]
+                .iter()
+                .take_while(|later| !stops.contains(&later.name))
+                .find(|later| later.name == name)
+                .and_then(|later| later.number)
+        };
+        let next = |name: &str| next_before(name, &["tls.record", "tls.handshake"]);
+        match item.name {
+            "tls.record" => {
+                let handshake = handshake_name(
+                    next_before("tls.handshake.type", &["tls.record"]),
+                    next_before(SELECTED_GROUP, &["tls.record"]).is_some(),
+                );
+                match records.next() {
+                    Some(title) => push(1, title),
+                    None => push(1, &record_title(next("tls.record.content_type"), handshake)),
+                }
+                open = 1;
+            }
+            "tls.handshake" => {
+                message_type = next("tls.handshake.type");
+                params.set(false);
+                let name = match message_type {
+                    None => Some("Encrypted Handshake Message"),
+                    kind => handshake_name(kind, next(SELECTED_GROUP).is_some()),
+                };
+                push(2, &format!("Handshake Protocol: {}", name.unwrap_or("Unknown")));
+                open = 2;
+            }
+            "tls.handshake.extension.type" if open >= 2 => {
+                let kind = item.number.and_then(|kind| values::TLS_EXTENSION.name(kind));
+                let length = next("tls.handshake.extension.len").unwrap_or(0);
+                push(3, &format!("Extension: {} (len={length})", kind.unwrap_or("Unknown")));
+                push(4, item.line);
+                open = 3;
+                inner = 0;
+            }
+            name => {
+                let mut depth = depth(name, open);
+                open = open.min(depth.saturating_sub(1));
+                let previous = index.checked_sub(1).map(|previous| items[previous].name);
+                if depth == 4 {
+                    inner = open_inside_extension(push, item, previous, inner, &next);
+                    depth += inner;
+                } else {
+                    inner = 0;
+                }
+                // tshark gathers what a ServerKeyExchange says under its parameters (rttscope
+                // reads their signature algorithm).
+                let message_level = matches!(name, "tls.handshake.type" | "tls.handshake.length");
+                if depth == 3
+                    && !message_level
+                    && !params.get()
+                    && let Some(title) = message_type.and_then(params_title)
+                {
+                    push(3, title);
+                    params.set(true);
+                }
+                // A list after its length gets tshark's title, its items a level deeper.
+                match list_title(name, previous) {
+                    Some(title) => {
+                        let count = items[index..].iter().take_while(|later| later.name == name).count();
+                        push(depth, &title(count));
+                        for later in &items[index..index + count] {
+                            push(depth + 1, later.line);
+                        }
+                        index += count;
+                        continue;
+                    }
+                    None => push(depth, item.line),
+                }
+            }
+        }
+        index += 1;
+    }
+}
+
+/// Opens the subtree tshark starts inside an extension at `item`, if it starts one, and says
+/// how much deeper than the extension's fields `item` and those after it sit.
+fn open_inside_extension(
+    push: &mut impl FnMut(usize, &str),
+    item: &Item<'_>,
+    previous: Option<&str>,
+    inner: usize,
+    next: &dyn Fn(&str) -> Option<u64>,
+) -> usize {
+    match (item.name, previous) {
+        ("tls.handshake.extensions_server_name_list_len", _) => {
+            push(4, "Server Name Indication extension");
+            1
+        }
+        ("tls.handshake.extensions_key_share_client_length", _) | (SELECTED_GROUP, _) => {
+            push(4, "Key Share extension");
+            1
+        }
+        ("tls.handshake.extensions_key_share_group", _) => {
+            // A ServerHello's one share has no length before it.
+            if inner == 0 {
+                push(4, "Key Share extension");
+            }
+            let group = item.number.unwrap_or(0);
+            let group =
+                values::TLS_GROUP.name(group).map_or_else(|| format!("Unknown ({group})"), str::to_owned);
+            let length = next("tls.handshake.extensions_key_share_key_exchange_length").unwrap_or(0);
+            push(5, &format!("Key Share Entry: Group: {group}, Key Exchange length: {length}"));
+            2
+        }
+        ("tls.handshake.extensions_alpn_str_len", Some("tls.handshake.extensions_alpn_len")) => {
+            push(4, "ALPN Protocol");
+            1
+        }
+        _ => inner,
+    }
+}
+
+/// The subtree tshark gathers a message's own fields under, after its type and length.
+fn params_title(message_type: u64) -> Option<&'static str> {
+    match message_type {
+        4 => Some("TLS Session Ticket"),
+        12 => Some("EC Diffie-Hellman Server Params"),
+        _ => None,
+    }
+}
+
+/// The field only a HelloRetryRequest carries.
+const SELECTED_GROUP: &str = "tls.handshake.extensions_key_share_selected_group";
+
+/// A handshake message's name as tshark titles it: a ServerHello that selects a key share
+/// group is a HelloRetryRequest.
+fn handshake_name(kind: Option<u64>, selects_group: bool) -> Option<&'static str> {
+    match kind.and_then(|kind| values::TLS_HANDSHAKE_TYPE.name(kind)) {
+        Some("Server Hello") if selects_group => Some("Hello Retry Request"),
+        name => name,
+    }
+}
+
+/// How deep a TLS field sits, given the subtree open before it.
+fn depth(name: &str, open: usize) -> usize {
+    let in_handshake = name.starts_with("tls.handshake.");
+    let handshake_level = matches!(name, "tls.handshake.type" | "tls.handshake.length")
+        || name.starts_with("tls.handshake.ja3");
+    match open {
+        3 if in_handshake && !handshake_level => 4,
+        2 | 3 if in_handshake => 3,
+        0 => 1,
+        _ => 2,
+    }
+}
+
+/// `TLS Record Layer: Handshake Protocol: Client Hello`, as tshark titles a record (tshark
+/// puts the connection's version first, `TLSv1.3 Record Layer`, which one record does not say).
+fn record_title(content_type: Option<u64>, handshake: Option<&str>) -> String {
+    let content = content_type.and_then(|kind| values::TLS_CONTENT_TYPE.name(kind)).unwrap_or("Unknown");
+    let mut title = format!("TLS Record Layer: {content} Protocol");
+    if content_type == Some(20) {
+        title.push_str(": Change Cipher Spec");
+    } else if let Some(name) = handshake {
+        title.push_str(": ");
+        title.push_str(name);
+    }
+    title
+}
+
+/// tshark's title of a ClientHello's list, when `name`'s items follow the list's length.
+fn list_title(name: &str, previous: Option<&str>) -> Option<fn(usize) -> String> {
+    let title: fn(usize) -> String = match (name, previous?) {
+        ("tls.handshake.ciphersuite", "tls.handshake.cipher_suites_length") => {
+            |count| format!("Cipher Suites ({count} suite{})", if count == 1 { "" } else { "s" })
+        }
+        ("tls.handshake.comp_method", "tls.handshake.comp_methods_length") => {
+            |count| format!("Compression Methods ({count} method{})", if count == 1 { "" } else { "s" })
+        }
+        ("tls.handshake.extensions_supported_group", "tls.handshake.extensions_supported_groups_length") => {
+            |count| format!("Supported Groups ({count} group{})", if count == 1 { "" } else { "s" })
+        }
+        ("tls.handshake.extensions_ec_point_format", "tls.handshake.extensions_ec_point_formats_length") => {
+            |count| format!("Elliptic curves point formats ({count})")
+        }
+        ("tls.handshake.sig_hash_alg", "tls.handshake.sig_hash_alg_len") => |count| {
+            format!("Signature Hash Algorithms ({count} algorithm{})", if count == 1 { "" } else { "s" })
+        },
+        _ => return None,
+    };
+    Some(title)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(name: &'static str, number: Option<u64>, line: &'static str) -> Item<'static> {
+        Item { name, number, size: 0, line }
+    }
+
+    #[test]
+    fn a_client_hello_nests_as_tsharks() {
+        let items = [
+            item("tls.record", None, "tls.record"),
+            item("tls.record.content_type", Some(22), "Content Type: Handshake (22)"),
+            item("tls.handshake", None, "tls.handshake"),
+            item("tls.handshake.type", Some(1), "Handshake Type: Client Hello (1)"),
+            item("tls.handshake.cipher_suites_length", Some(4), "Cipher Suites Length: 4"),
+            item("tls.handshake.ciphersuite", Some(0x1301), "Cipher Suite: A"),
+            item("tls.handshake.ciphersuite", Some(0x00ff), "Cipher Suite: B"),
+            item("tls.handshake.extension.type", Some(43), "Type: supported_versions (43)"),
+            item("tls.handshake.extension.len", Some(3), "Length: 3"),
+            item("tls.handshake.extensions.supported_version", Some(0x304), "Supported Version: X"),
+            item("tls.record", None, "tls.record"),
+            item("tls.record.content_type", Some(23), "Content Type: Application Data (23)"),
+        ];
+        let mut text = String::new();
+        write(
+            &mut |depth, line| {
+                text.push_str(&"    ".repeat(depth));
+                text.push_str(line);
+                text.push('\n');
+            },
+            &items,
+            &[],
+        );
+        assert_eq!(
+            text,
+            "    TLS Record Layer: Handshake Protocol: Client Hello\n\
+             \x20       Content Type: Handshake (22)\n\
+             \x20       Handshake Protocol: Client Hello\n\
+             \x20           Handshake Type: Client Hello (1)\n\
+             \x20           Cipher Suites Length: 4\n\
+             \x20           Cipher Suites (2 suites)\n\
+             \x20               Cipher Suite: A\n\
+             \x20               Cipher Suite: B\n\
+             \x20           Extension: supported_versions (len=3)\n\
+             \x20               Type: supported_versions (43)\n\
+             \x20               Length: 3\n\
+             \x20               Supported Version: X\n\
+             \x20   TLS Record Layer: Application Data Protocol\n\
+             \x20       Content Type: Application Data (23)\n"
+        );
+    }
+
+    fn written(items: &[Item<'_>]) -> String {
+        let mut text = String::new();
+        let mut push = |depth: usize, line: &str| {
+            text.push_str(&"    ".repeat(depth));
+            text.push_str(line);
+            text.push('\n');
+        };
+        write(&mut push, items, &["TLSv1.3 Record Layer: Handshake Protocol: Client Hello".to_owned()]);
+        text
+    }
+
+    #[test]
+    fn key_shares_server_names_and_alpn_open_tsharks_subtrees() {
+        let items = [
+            item("tls.record", None, "tls.record"),
+            item("tls.handshake", None, "tls.handshake"),
+            item("tls.handshake.type", Some(1), "Handshake Type: Client Hello (1)"),
+            item("tls.handshake.extension.type", Some(0), "Type: server_name (0)"),
+            item("tls.handshake.extension.len", Some(16), "Length: 16"),
+            item("tls.handshake.extensions_server_name_list_len", Some(14), "Server Name list length: 14"),
+            item("tls.handshake.extensions_server_name", None, "Server Name: a.test"),
+            item(
+                "tls.handshake.extension.type",
+                Some(16),
+                "Type: application_layer_protocol_negotiation (16)",
+            ),
+            item("tls.handshake.extensions_alpn_len", Some(3), "ALPN Extension Length: 3"),
+            item("tls.handshake.extensions_alpn_str_len", Some(2), "ALPN string length: 2"),
+            item("tls.handshake.extensions_alpn_str", None, "ALPN Next Protocol: h2"),
+            item("tls.handshake.extension.type", Some(51), "Type: key_share (51)"),
+            item("tls.handshake.extensions_key_share_client_length", Some(36), "Client Key Share Length: 36"),
+            item("tls.handshake.extensions_key_share_group", Some(29), "Group: x25519 (29)"),
+            item(
+                "tls.handshake.extensions_key_share_key_exchange_length",
+                Some(32),
+                "Key Exchange Length: 32",
+            ),
+            item("tls.handshake.extensions_key_share_group", Some(23), "Group: secp256r1 (23)"),
+            item(
+                "tls.handshake.extensions_key_share_key_exchange_length",
+                Some(65),
+                "Key Exchange Length: 65",
+            ),
+        ];
+        assert_eq!(
+            written(&items),
+            "    TLSv1.3 Record Layer: Handshake Protocol: Client Hello\n\
+             \x20       Handshake Protocol: Client Hello\n\
+             \x20           Handshake Type: Client Hello (1)\n\
+             \x20           Extension: server_name (len=16)\n\
+             \x20               Type: server_name (0)\n\
+             \x20               Length: 16\n\
+             \x20               Server Name Indication extension\n\
+             \x20                   Server Name list length: 14\n\
+             \x20                   Server Name: a.test\n\
+             \x20           Extension: application_layer_protocol_negotiation (len=0)\n\
+             \x20               Type: application_layer_protocol_negotiation (16)\n\
+             \x20               ALPN Extension Length: 3\n\
+             \x20               ALPN Protocol\n\
+             \x20                   ALPN string length: 2\n\
+             \x20                   ALPN Next Protocol: h2\n\
+             \x20           Extension: key_share (len=0)\n\
+             \x20               Type: key_share (51)\n\
+             \x20               Key Share extension\n\
+             \x20                   Client Key Share Length: 36\n\
+             \x20                   Key Share Entry: Group: x25519, Key Exchange length: 32\n\
+             \x20                       Group: x25519 (29)\n\
+             \x20                       Key Exchange Length: 32\n\
+             \x20                   Key Share Entry: Group: secp256r1, Key Exchange length: 65\n\
+             \x20                       Group: secp256r1 (23)\n\
+             \x20                       Key Exchange Length: 65\n"
+        );
+    }
+
+    #[test]
+    fn a_session_tickets_fields_sit_under_its_subtree() {
+        let items = [
+            item("tls.record", None, "tls.record"),
+            item("tls.handshake", None, "tls.handshake"),
+            item("tls.handshake.type", Some(4), "Handshake Type: New Session Ticket (4)"),
+            item("tls.handshake.length", Some(61), "Length: 61"),
+            item(
+                "tls.handshake.session_ticket_lifetime_hint",
+                Some(7200),
+                "Session Ticket Lifetime Hint: 7200",
+            ),
+            item("tls.handshake.extension.type", Some(42), "Type: early_data (42)"),
+            item("tls.record", None, "tls.record"),
+        ];
+        let text = written(&items);
+        assert!(text.contains(
+            "\n            TLS Session Ticket\n                Session Ticket Lifetime Hint: 7200\n"
+        ));
+        assert!(text.contains(
+            "\n                Extension: early_data (len=0)\n                    Type: early_data (42)\n"
+        ));
+        assert!(text.ends_with("\n    TLS Record Layer: Unknown Protocol\n"), "{text}");
+    }
+}

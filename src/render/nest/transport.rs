@@ -1,0 +1,187 @@
+//! The subtrees of Ethernet, IP and TCP in tshark's `-V` tree: an address's bits under the
+//! address, the bits of IPv4's DS field and flags and of IPv6's traffic class under them, and
+//! in TCP the flags' bits, each option (`TCP Option - Timestamps: TSval 1, TSecr 0`) under
+//! `Options: (20 bytes), …`, the sequence analysis under `[SEQ/ACK analysis]` and the stream's
+//! times under `[Timestamps]`.
+//!
+//! The invariant: every field keeps its place in the order and is written once; nesting only
+//! adds title lines, rewrites the options' line as tshark sums it up, and indents.
+
+use super::Item;
+
+/// Writes an Ethernet, IPv4, IPv6 or TCP layer's fields through `push(depth, line)`.
+pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
+    // Whether the fields under an option, the analysis' flags or the times are open.
+    let (mut in_option, mut in_flags, mut in_times) = (false, false, false);
+    for (index, item) in items.iter().enumerate() {
+        let name = item.name;
+        if OPTIONS.iter().any(|(option, _)| *option == name) {
+            push(2, &option_title(item, &items[index + 1..]));
+            in_option = true;
+            continue;
+        }
+        in_option &= name.starts_with("tcp.option");
+        in_flags &= name.starts_with("tcp.analysis.");
+        match name {
+            "tcp.options" => {
+                let names: Vec<&str> = items[index + 1..]
+                    .iter()
+                    .filter_map(|later| OPTIONS.iter().find(|(option, _)| *option == later.name))
+                    .map(|(_, summary)| *summary)
+                    .collect();
+                push(1, &format!("Options: ({} bytes), {}", item.size, names.join(", ")));
+            }
+            "tcp.time_relative" | "tcp.time_delta" => {
+                if !in_times {
+                    push(1, "[Timestamps]");
+                    in_times = true;
+                }
+                push(2, item.line);
+            }
+            "tcp.analysis.flags" => {
+                push(2, item.line);
+                in_flags = true;
+            }
+            _ if in_option => push(3, item.line),
+            _ if in_flags => push(3, item.line),
+            _ if name.starts_with("tcp.analysis.") || UNDER_PARENT.contains(&name) => push(2, item.line),
+            _ => push(1, item.line),
+        }
+    }
+}
+
+/// Fields tshark puts under the field before them (an address, a DS field, the flags).
+const UNDER_PARENT: &[&str] = &[
+    "eth.addr",
+    "eth.dst.lg",
+    "eth.dst.ig",
+    "eth.src.lg",
+    "eth.src.ig",
+    "ip.dsfield.dscp",
+    "ip.dsfield.ecn",
+    "ip.flags.rb",
+    "ip.flags.df",
+    "ip.flags.mf",
+    "ipv6.tclass.dscp",
+    "ipv6.tclass.ecn",
+    "tcp.flags.res",
+    "tcp.flags.ae",
+    "tcp.flags.cwr",
+    "tcp.flags.ece",
+    "tcp.flags.urg",
+    "tcp.flags.ack",
+    "tcp.flags.push",
+    "tcp.flags.reset",
+    "tcp.flags.syn",
+    "tcp.flags.fin",
+    "tcp.flags.str",
+];
+
+/// Each TCP option's field and how tshark names it in the options' line.
+const OPTIONS: &[(&str, &str)] = &[
+    ("tcp.options.eol", "End of Option List (EOL)"),
+    ("tcp.options.nop", "No-Operation (NOP)"),
+    ("tcp.options.mss", "Maximum segment size"),
+    ("tcp.options.wscale", "Window scale"),
+    ("tcp.options.sack_perm", "SACK permitted"),
+    ("tcp.options.sack", "SACK"),
+    ("tcp.options.timestamp", "Timestamps"),
+    ("tcp.options.tfo", "TCP Fast Open"),
+    ("tcp.options.experimental", "Experimental"),
+    ("tcp.options.md5", "TCP MD5 signature"),
+    ("tcp.options.ao", "TCP Authentication Option"),
+    ("tcp.options.user_to", "User Timeout"),
+    ("tcp.options.unknown", "Unknown"),
+    ("mptcp", "Multipath TCP"),
+];
+
+/// `TCP Option - Timestamps: TSval 1, TSecr 0`: an option's title, from the fields under it.
+fn option_title(option: &Item<'_>, after: &[Item<'_>]) -> String {
+    let under: Vec<&Item<'_>> = after
+        .iter()
+        .take_while(|item| {
+            item.name.starts_with("tcp.option") && !OPTIONS.iter().any(|(o, _)| *o == item.name)
+        })
+        .collect();
+    let number = |name: &str| under.iter().find(|item| item.name == name).and_then(|item| item.number);
+    let value = |name: &str| number(name).unwrap_or(0);
+    let summary =
+        OPTIONS.iter().find(|(name, _)| *name == option.name).map_or("Unknown", |(_, summary)| summary);
+    match option.name {
+        "tcp.options.mss" => format!("TCP Option - {summary}: {} bytes", value("tcp.options.mss_val")),
+        "tcp.options.wscale" => format!(
+            "TCP Option - {summary}: {} (multiply by {})",
+            value("tcp.options.wscale.shift"),
+            value("tcp.options.wscale.multiplier")
+        ),
+        "tcp.options.timestamp" => format!(
+            "TCP Option - {summary}: TSval {}, TSecr {}",
+            value("tcp.options.timestamp.tsval"),
+            value("tcp.options.timestamp.tsecr")
+        ),
+        "tcp.options.sack" => {
+            let edges: Vec<String> = under
+                .iter()
+                .filter(|item| item.name == "tcp.options.sack_le")
+                .zip(under.iter().filter(|item| item.name == "tcp.options.sack_re"))
+                .map(|(left, right)| format!("{}-{}", left.number.unwrap_or(0), right.number.unwrap_or(0)))
+                .collect();
+            format!("TCP Option - {summary} {}", edges.join(" "))
+        }
+        _ => format!("TCP Option - {summary}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(name: &'static str, number: Option<u64>, size: usize, line: &'static str) -> Item<'static> {
+        Item { name, number, size, line }
+    }
+
+    #[test]
+    fn options_flags_and_analysis_nest_as_tsharks() {
+        let items = [
+            item("tcp.flags", Some(0x10), 2, "Flags: 0x010 (ACK)"),
+            item("tcp.flags.ack", Some(1), 2, ".... ...1 .... = Acknowledgment: Set"),
+            item("tcp.options", None, 12, "TCP Options: 0101080a"),
+            item("tcp.options.nop", None, 1, "tcp.options.nop: 01"),
+            item("tcp.option_kind", Some(1), 1, "Kind: No-Operation (1)"),
+            item("tcp.options.timestamp", None, 10, "tcp.options.timestamp: 080a"),
+            item("tcp.option_kind", Some(8), 1, "Kind: Time Stamp Option (8)"),
+            item("tcp.options.timestamp.tsval", Some(7), 4, "Timestamp value: 7"),
+            item("tcp.options.timestamp.tsecr", Some(9), 4, "Timestamp echo reply: 9"),
+            item("tcp.analysis", None, 0, "[SEQ/ACK analysis]"),
+            item("tcp.analysis.acks_frame", Some(3), 0, "[This is an ACK to the segment in frame: 3]"),
+            item("tcp.time_relative", None, 0, "[Time since first frame in this TCP stream: 0.1 seconds]"),
+            item("tcp.payload", None, 5, "TCP payload: 0102030405"),
+        ];
+        let mut text = String::new();
+        write(
+            &mut |depth: usize, line: &str| {
+                text.push_str(&"    ".repeat(depth));
+                text.push_str(line);
+                text.push('\n');
+            },
+            &items,
+        );
+        assert_eq!(
+            text,
+            "    Flags: 0x010 (ACK)\n\
+             \x20       .... ...1 .... = Acknowledgment: Set\n\
+             \x20   Options: (12 bytes), No-Operation (NOP), Timestamps\n\
+             \x20       TCP Option - No-Operation (NOP)\n\
+             \x20           Kind: No-Operation (1)\n\
+             \x20       TCP Option - Timestamps: TSval 7, TSecr 9\n\
+             \x20           Kind: Time Stamp Option (8)\n\
+             \x20           Timestamp value: 7\n\
+             \x20           Timestamp echo reply: 9\n\
+             \x20   [SEQ/ACK analysis]\n\
+             \x20       [This is an ACK to the segment in frame: 3]\n\
+             \x20   [Timestamps]\n\
+             \x20       [Time since first frame in this TCP stream: 0.1 seconds]\n\
+             \x20   TCP payload: 0102030405\n"
+        );
+    }
+}
