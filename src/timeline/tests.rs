@@ -32,3 +32,46 @@ fn an_event_serializes_as_documented() {
         )
     );
 }
+
+/// Every connection's timeline in a bundled capture (a path from the project's root).
+fn bundled(path: &str) -> Vec<Connection> {
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
+    let capture = crate::capture::CaptureFile::open(&file).expect("the bundled capture opens");
+    let keylog = crate::track::keylog::KeyLog::new();
+    let mut timelines = Timelines::new(&capture.interface_names(), &keylog);
+    let mut tracker = crate::track::Tracker::with_keylog(keylog);
+    let mut scratch = crate::track::Scratch::new();
+    let mut frames = capture.frames();
+    while let Some(Ok(frame)) = frames.next() {
+        for secrets in frames.take_secrets() {
+            timelines.add_key_log_text(secrets.data);
+            tracker.add_key_log_text(secrets.data);
+        }
+        let packet = tracker.handle_frame(&frame, &mut scratch);
+        timelines.handle(&frame, &packet);
+    }
+    timelines.finish()
+}
+
+#[test]
+fn openssh_rounds_read_as_the_textbook_plus_its_own_not_as_wrong() {
+    let connections = bundled("captures/ssh.pcapng");
+    let ssh: Vec<&Connection> = connections.iter().filter(|c| c.variant == Variant::Ssh).collect();
+    assert_eq!(ssh.len(), 1, "the course capture holds one SSH login");
+    let (extra, _) = Variant::Ssh.implementation_rounds().expect("OpenSSH adds its own rounds");
+    let (request, response) = textbook(Variant::Ssh).expect("a textbook count");
+    assert_eq!((ssh[0].request_rtts, ssh[0].response_rtts), (Some(request + extra), Some(response + extra)));
+    let mut table = Vec::new();
+    crate::render::timeline::write_table(&mut table, &connections, true, 80).expect("written");
+    let table = String::from_utf8(table).expect("UTF-8");
+    assert!(table.contains(&format!("{request} / {response} +{extra} ✓")), "{table}");
+    assert!(table.contains(&format!("+{extra}: OpenSSH")), "{table}");
+    assert!(!table.contains('✗'), "{table}");
+
+    // One round fewer than OpenSSH's is neither the textbook nor OpenSSH: marked wrong.
+    let mut short = ssh[0].clone();
+    short.request_rtts = short.request_rtts.map(|n| n - 1);
+    let mut table = Vec::new();
+    crate::render::timeline::write_table(&mut table, &[short], true, 80).expect("written");
+    assert!(String::from_utf8_lossy(&table).contains('✗'));
+}

@@ -121,6 +121,17 @@ impl Variant {
         Self::ALL.into_iter().find(|variant| variant.name() == name)
     }
 
+    /// Round trips the usual implementation adds to both textbook counts, and why, in a few
+    /// words: OpenSSH's client waits for the server's version line before its KEXINIT, then
+    /// asks which methods and which key the server accepts before it signs (`gen ssh` runs
+    /// OpenSSH). A table shows such a count as the textbook's plus these, not as wrong.
+    pub fn implementation_rounds(self) -> Option<(u32, &'static str)> {
+        match self {
+            Self::Ssh => Some((3, "OpenSSH waits for the server's version, then probes auth twice")),
+            _ => None,
+        }
+    }
+
     /// DESIGN section 3's textbook round trips: `(request_rtts, response_rtts)`.
     pub fn textbook(self) -> Option<(u32, u32)> {
         Some(match self {
