@@ -60,6 +60,8 @@ pub enum Explanation {
     EchoRequest,
     EchoReply,
     Datagram,
+    LookupQuery,
+    LookupAnswer,
 }
 
 impl Explanation {
@@ -166,6 +168,15 @@ impl Explanation {
             Self::EchoRequest => "an echo request: does the host answer, and how long does it take?",
             Self::EchoReply => "the echo reply: one round trip, measured",
             Self::Datagram => "a datagram: no handshake, no connection, nothing to wait for",
+            Self::LookupQuery => {
+                "before any connection, the client asks a DNS resolver for the server's address: \
+                 nothing can go to the server until the answer is back"
+            }
+            Self::LookupAnswer => {
+                "the resolver gives the server's address: only now may the client open the \
+                 connection, so the lookup's time adds to the time to the first byte (round 0, \
+                 before the connection's own round trips)"
+            }
         }
     }
 }
@@ -214,6 +225,8 @@ impl Message {
             Self::Datagram { .. } => Explanation::Datagram,
             Self::EchoRequest { .. } => Explanation::EchoRequest,
             Self::EchoReply { .. } => Explanation::EchoReply,
+            Self::LookupQuery { .. } => Explanation::LookupQuery,
+            Self::LookupAnswer { .. } => Explanation::LookupAnswer,
         })
     }
 }

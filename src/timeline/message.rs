@@ -71,6 +71,20 @@ pub enum Message {
     EchoReply {
         seq: u16,
     },
+    /// The DNS query that looked up the server's address, before the connection.
+    LookupQuery {
+        name: String,
+        /// The resolver asked, with its port.
+        resolver: String,
+    },
+    /// The DNS answer that gave the server's address, and how long after the query it came.
+    LookupAnswer {
+        name: String,
+        /// Where the name's CNAME chain ended, when it had one.
+        canonical: Option<String>,
+        address: std::net::IpAddr,
+        time_ns: i64,
+    },
 }
 
 /// The TCP Fast Open option of a SYN, as the timeline names it.
@@ -219,6 +233,14 @@ impl fmt::Display for Message {
             Self::Datagram { len } => write!(f, "UDP {len} bytes"),
             Self::EchoRequest { seq } => write!(f, "Echo request seq={seq}"),
             Self::EchoReply { seq } => write!(f, "Echo reply seq={seq}"),
+            Self::LookupQuery { name, resolver } => write!(f, "lookup {name}: DNS query to {resolver}"),
+            Self::LookupAnswer { name, canonical, address, time_ns } => {
+                write!(f, "lookup {name}: ")?;
+                if let Some(canonical) = canonical {
+                    write!(f, "CNAME {canonical}, ")?;
+                }
+                write!(f, "{address} in {:.3} ms", *time_ns as f64 / 1e6)
+            }
         }
     }
 }

@@ -15,6 +15,7 @@
 //! fields and summary are read from the bytes again with nothing left to fail; tshark's field
 //! names, values and Info column are reproduced.
 
+pub mod answer;
 pub mod domain;
 pub mod record;
 mod svcb;
