@@ -96,3 +96,37 @@ rec_dns() {
     cap_stop $p
     stop "$SRV_PID"
 }
+
+# 54: a lookup is part of the handshake: curl resolves a name through dnsmasq (in the server
+# namespace, 10.0.54.2, serving server.test A 10.0.54.3 and web.server.test as a CNAME of it;
+# dnsmasq puts the alias and the address in one answer, which unbound's local-data does not),
+# then fetches over HTTPS from openssl s_server and over plain HTTP from python3 http.server,
+# both on 10.0.54.3. curl's resolver reads a resolv.conf of the run's own, bind-mounted over
+# /etc/resolv.conf in a mount namespace of curl alone (the host's /etc is never written).
+rec_dns_lookup() {
+    local c=$NSP-c54 s=$NSP-s54 p pki=$WORK/pki2048 keys=$STAGE/dns-lookup-curl.keys dns http
+    local resolv=$WORK/resolv-c54.conf
+    make_pki "$pki" 2048
+    tls_pair "$c" "$s" 54
+    addr "$s" veth0 10.0.54.3/24
+    bg "$s" dnsmasq54 dnsmasq -d -k --conf-file=/dev/null --no-resolv --no-hosts --user=root \
+        --listen-address=10.0.54.2 --bind-interfaces --port=53 --pid-file="$WORK/dnsmasq54.pid" \
+        --host-record=server.test,10.0.54.3 --cname=web.server.test,server.test
+    dns=$BG_PID
+    wait_listen "$s" udp 53
+    ossl_server "$s" dns-lookup-https -HTTP -cert "$pki/leaf.pem" -key "$pki/leaf.key"
+    bg "$s" dns-lookup-http python3 -m http.server 80 --bind 10.0.54.3 --directory "$WORK/www"
+    http=$BG_PID
+    wait_listen "$s" tcp 80
+    printf 'nameserver 10.0.54.2\noptions timeout:2 attempts:1\n' >"$resolv"
+    : >"$keys"
+    log "dns-lookup-curl.pcap"
+    cap_start "$c" "$STAGE/dns-lookup-curl.pcap" -i veth0; p=$CAP_PID
+    local resolved=(unshare -m sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' "$resolv")
+    run ip netns exec "$c" env SSLKEYLOGFILE="$keys" "${resolved[@]}" "${CURL[@]}" --tlsv1.3 \
+        --cacert "$pki/ca.pem" https://server.test/hello.txt
+    run ip netns exec "$c" "${resolved[@]}" "${CURL[@]}" http://web.server.test/hello.txt
+    cap_stop $p
+    stop "$http" "$SRV_PID" "$dns"
+}
+
