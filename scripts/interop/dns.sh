@@ -130,3 +130,35 @@ rec_dns_lookup() {
     stop "$http" "$SRV_PID" "$dns"
 }
 
+# 55: DNS over TCP whose messages do not fall on segment boundaries: on a link of MTU 576,
+# kdig +tcp asks unbound for a TXT set of about 4 KB (the response spans several segments),
+# then scripts/interop/dns_tcp_client.py pipelines queries (three in one segment; one cut in
+# two, its second part carrying the start of the next query)
+rec_dns_tcp() {
+    local c=$NSP-c55 s=$NSP-s55 p conf=$WORK/unbound-55.conf i
+    tls_pair "$c" "$s" 55
+    ip -n "$c" link set veth0 mtu 576
+    ip -n "$s" link set veth0 mtu 576
+    {
+        printf 'server:\n    interface: 10.0.55.2\n    port: 53\n    do-daemonize: no\n'
+        printf '    username: ""\n    chroot: ""\n    directory: ""\n    pidfile: ""\n'
+        printf '    use-syslog: no\n    logfile: ""\n    access-control: 10.0.55.0/24 allow\n'
+        printf '    module-config: "iterator"\n    local-zone: "example.test." static\n'
+        printf '    local-data: "www.example.test. 300 IN A 10.0.55.2"\n'
+        printf '    local-data: '\''small.example.test. 300 IN TXT "a short answer"'\''\n'
+        for i in $(seq -w 1 24); do
+            printf '    local-data: '\''big.example.test. 300 IN TXT "record %s: %s"'\''\n' "$i" \
+                "$(printf 'rttscope interop, a TXT set larger than one segment. %.0s' 1 2 3)"
+        done
+    } >"$conf"
+    bg "$s" unbound55 unbound -d -c "$conf"
+    SRV_PID=$BG_PID
+    wait_listen "$s" tcp 53
+    log "dns-tcp-segments.pcap"
+    cap_start "$c" "$STAGE/dns-tcp-segments.pcap" -i veth0; p=$CAP_PID
+    run ip netns exec "$c" kdig +tcp @10.0.55.2 big.example.test TXT
+    run ip netns exec "$c" python3 "$INTEROP/dns_tcp_client.py" 10.0.55.2 \
+        small.example.test big.example.test www.example.test
+    cap_stop $p
+    stop "$SRV_PID"
+}

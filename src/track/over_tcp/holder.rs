@@ -32,6 +32,7 @@ impl Application {
             Protocol::Tls(session) => session.cost(),
             Protocol::Http(http) => http.cost(),
             Protocol::Socks(socks) => socks.cost(),
+            Protocol::Dns(dns) => dns.cost(),
             _ => 0,
         };
         let inner = match &self.inner {
@@ -49,6 +50,7 @@ impl Application {
             || match &self.protocol {
                 Protocol::Tls(session) => session.buffered() > 0,
                 Protocol::Http(http) => buffered(http),
+                Protocol::Dns(dns) => dns.buffered(),
                 _ => false,
             }
             || matches!(&self.inner, Inner::Http(http) if buffered(http))
@@ -60,6 +62,7 @@ impl Application {
         match &mut self.protocol {
             Protocol::Tls(session) => session.shed(),
             Protocol::Http(http) => http.shed(),
+            Protocol::Dns(dns) => dns.shed(),
             _ => {}
         }
         if let Inner::Http(http) = &mut self.inner {
@@ -117,6 +120,7 @@ impl Applications {
             let (protocol, name) = match connection.protocol {
                 Protocol::Tls(_) => (Handoff::Tls, "TLS"),
                 Protocol::Http(_) => (Handoff::Http, "HTTP"),
+                Protocol::Dns(_) => (Handoff::Dns, "DNS"),
                 _ => (Handoff::Tcp, "protocol detection"),
             };
             self.queued -= usize::from(connection.queued);
