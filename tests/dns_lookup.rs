@@ -173,6 +173,15 @@ fn every_field_of_the_lookup_capture_agrees_with_tshark() {
     let keys = common::tshark::key_log_of(&path);
     for keylog in [None, keys.as_deref()] {
         let tally = common::tshark::compare(&path, keylog, &fields);
+        eprintln!(
+            "{} (keys: {}): {} frames, {} values compared, {} present in tshark, {} differences",
+            path.display(),
+            keylog.is_some(),
+            tally.frames,
+            tally.values,
+            tally.present,
+            tally.mismatches.len()
+        );
         assert!(tally.frames > 0, "no frames");
         assert!(
             tally.mismatches.is_empty(),
