@@ -96,3 +96,69 @@ rec_dns() {
     cap_stop $p
     stop "$SRV_PID"
 }
+
+# 54: a lookup is part of the handshake: curl resolves a name through dnsmasq (in the server
+# namespace, 10.0.54.2, serving server.test A 10.0.54.3 and web.server.test as a CNAME of it;
+# dnsmasq puts the alias and the address in one answer, which unbound's local-data does not),
+# then fetches over HTTPS from openssl s_server and over plain HTTP from python3 http.server,
+# both on 10.0.54.3. curl's resolver reads a resolv.conf of the run's own, bind-mounted over
+# /etc/resolv.conf in a mount namespace of curl alone (the host's /etc is never written).
+rec_dns_lookup() {
+    local c=$NSP-c54 s=$NSP-s54 p pki=$WORK/pki2048 keys=$STAGE/dns-lookup-curl.keys dns http
+    local resolv=$WORK/resolv-c54.conf
+    make_pki "$pki" 2048
+    tls_pair "$c" "$s" 54
+    addr "$s" veth0 10.0.54.3/24
+    bg "$s" dnsmasq54 dnsmasq -d -k --conf-file=/dev/null --no-resolv --no-hosts --user=root \
+        --listen-address=10.0.54.2 --bind-interfaces --port=53 --pid-file="$WORK/dnsmasq54.pid" \
+        --host-record=server.test,10.0.54.3 --cname=web.server.test,server.test
+    dns=$BG_PID
+    wait_listen "$s" udp 53
+    ossl_server "$s" dns-lookup-https -HTTP -cert "$pki/leaf.pem" -key "$pki/leaf.key"
+    bg "$s" dns-lookup-http python3 -m http.server 80 --bind 10.0.54.3 --directory "$WORK/www"
+    http=$BG_PID
+    wait_listen "$s" tcp 80
+    printf 'nameserver 10.0.54.2\noptions timeout:2 attempts:1\n' >"$resolv"
+    : >"$keys"
+    log "dns-lookup-curl.pcap"
+    cap_start "$c" "$STAGE/dns-lookup-curl.pcap" -i veth0; p=$CAP_PID
+    local resolved=(unshare -m sh -c 'mount --bind "$0" /etc/resolv.conf && exec "$@"' "$resolv")
+    run ip netns exec "$c" env SSLKEYLOGFILE="$keys" "${resolved[@]}" "${CURL[@]}" --tlsv1.3 \
+        --cacert "$pki/ca.pem" https://server.test/hello.txt
+    run ip netns exec "$c" "${resolved[@]}" "${CURL[@]}" http://web.server.test/hello.txt
+    cap_stop $p
+    stop "$http" "$SRV_PID" "$dns"
+}
+
+# 55: DNS over TCP whose messages do not fall on segment boundaries: on a link of MTU 576,
+# kdig +tcp asks unbound for a TXT set of about 4 KB (the response spans several segments),
+# then scripts/interop/dns_tcp_client.py pipelines queries (three in one segment; one cut in
+# two, its second part carrying the start of the next query)
+rec_dns_tcp() {
+    local c=$NSP-c55 s=$NSP-s55 p conf=$WORK/unbound-55.conf i
+    tls_pair "$c" "$s" 55
+    ip -n "$c" link set veth0 mtu 576
+    ip -n "$s" link set veth0 mtu 576
+    {
+        printf 'server:\n    interface: 10.0.55.2\n    port: 53\n    do-daemonize: no\n'
+        printf '    username: ""\n    chroot: ""\n    directory: ""\n    pidfile: ""\n'
+        printf '    use-syslog: no\n    logfile: ""\n    access-control: 10.0.55.0/24 allow\n'
+        printf '    module-config: "iterator"\n    local-zone: "example.test." static\n'
+        printf '    local-data: "www.example.test. 300 IN A 10.0.55.2"\n'
+        printf '    local-data: '\''small.example.test. 300 IN TXT "a short answer"'\''\n'
+        for i in $(seq -w 1 24); do
+            printf '    local-data: '\''big.example.test. 300 IN TXT "record %s: %s"'\''\n' "$i" \
+                "$(printf 'rttscope interop, a TXT set larger than one segment. %.0s' 1 2 3)"
+        done
+    } >"$conf"
+    bg "$s" unbound55 unbound -d -c "$conf"
+    SRV_PID=$BG_PID
+    wait_listen "$s" tcp 53
+    log "dns-tcp-segments.pcap"
+    cap_start "$c" "$STAGE/dns-tcp-segments.pcap" -i veth0; p=$CAP_PID
+    run ip netns exec "$c" kdig +tcp @10.0.55.2 big.example.test TXT
+    run ip netns exec "$c" python3 "$INTEROP/dns_tcp_client.py" 10.0.55.2 \
+        small.example.test big.example.test www.example.test
+    cap_stop $p
+    stop "$SRV_PID"
+}

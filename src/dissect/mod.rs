@@ -336,7 +336,14 @@ impl<'a> Packet<'a> {
             first = false;
             out.write_str(name)
         };
+        let mut previous: Option<&Content<'_>> = None;
         for layer in &self.layers {
+            // Several DNS messages of one TCP segment are listed once, as Wireshark lists them.
+            let again = matches!((previous, &layer.content), (Some(Content::Dns(_)), Content::Dns(_)));
+            previous = Some(&layer.content);
+            if again {
+                continue;
+            }
             push(layer.protocol().filter_name())?;
             match &layer.content {
                 Content::Ethernet(header) if header.ethertype().is_some() => push("ethertype")?,

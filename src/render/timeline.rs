@@ -25,6 +25,12 @@ pub fn variant_words(variant: Variant) -> &'static str {
 /// The one-line verdict of a connection.
 pub fn verdict(connection: &Connection) -> String {
     let mut line = verdict_alone(connection);
+    if let Some(lookup) = &connection.lookup {
+        let _ = write!(line, "; looking up {} took {:.3} ms", lookup.name, lookup.time_ms);
+        if let Some(total) = lookup.to_response_ms {
+            let _ = write!(line, ", and the response came {total:.3} ms after the lookup began");
+        }
+    }
     let omitted = connection.omitted;
     if !omitted.is_none() {
         let _ = write!(
@@ -148,8 +154,10 @@ pub fn write_text_within(
         if let Some(alpn) = &connection.alpn {
             facts.push(format!("ALPN {alpn}"));
         }
-        if let Some(sni) = &connection.sni {
-            facts.push(format!("SNI {sni}"));
+        match (&connection.sni, &connection.lookup) {
+            (Some(sni), _) => facts.push(format!("SNI {sni}")),
+            (None, Some(lookup)) => facts.push(format!("name {}", lookup.shown_name())),
+            (None, None) => {}
         }
         if connection.resumed {
             facts.push("resumed".to_owned());

@@ -73,6 +73,8 @@ pub enum Explanation {
     SshUnsolicited,
     SshShellRequest,
     SshShellData,
+    LookupQuery,
+    LookupAnswer,
 }
 
 impl Explanation {
@@ -228,6 +230,15 @@ impl Explanation {
                  session's own work"
             }
             Self::SshShellData => "the command's or shell's output comes back: the first shell byte",
+            Self::LookupQuery => {
+                "before any connection, the client asks a DNS resolver for the server's address: \
+                 nothing can go to the server until the answer is back"
+            }
+            Self::LookupAnswer => {
+                "the resolver gives the server's address: only now may the client open the \
+                 connection, so the lookup's time adds to the time to the first byte (round 0, \
+                 before the connection's own round trips)"
+            }
         }
     }
 }
@@ -280,6 +291,8 @@ impl Message {
             Self::EchoRequest { .. } => Explanation::EchoRequest,
             Self::EchoReply { .. } => Explanation::EchoReply,
             Self::Ssh(message) => return message.explained(side),
+            Self::LookupQuery { .. } => Explanation::LookupQuery,
+            Self::LookupAnswer { .. } => Explanation::LookupAnswer,
         })
     }
 }

@@ -84,6 +84,20 @@ pub enum Message {
     },
     /// An SSH message, or encrypted SSH bytes taken for one by where they fall (issue 18).
     Ssh(super::ssh::SshMessage),
+    /// The DNS query that looked up the server's address, before the connection.
+    LookupQuery {
+        name: String,
+        /// The resolver asked, with its port.
+        resolver: String,
+    },
+    /// The DNS answer that gave the server's address, and how long after the query it came.
+    LookupAnswer {
+        name: String,
+        /// Where the name's CNAME chain ended, when it had one.
+        canonical: Option<String>,
+        address: std::net::IpAddr,
+        time_ns: i64,
+    },
 }
 
 /// The TCP Fast Open option of a SYN, as the timeline names it.
@@ -238,6 +252,14 @@ impl fmt::Display for Message {
             Self::EchoRequest { seq } => write!(f, "Echo request seq={seq}"),
             Self::EchoReply { seq } => write!(f, "Echo reply seq={seq}"),
             Self::Ssh(message) => message.fmt(f),
+            Self::LookupQuery { name, resolver } => write!(f, "lookup {name}: DNS query to {resolver}"),
+            Self::LookupAnswer { name, canonical, address, time_ns } => {
+                write!(f, "lookup {name}: ")?;
+                if let Some(canonical) = canonical {
+                    write!(f, "CNAME {canonical}, ")?;
+                }
+                write!(f, "{address} in {:.3} ms", *time_ns as f64 / 1e6)
+            }
         }
     }
 }

@@ -13,6 +13,7 @@ mod datagram;
 pub mod ending;
 pub mod explain;
 mod http;
+pub mod lookup;
 pub mod message;
 mod quic;
 pub mod rounds;
@@ -177,6 +178,10 @@ pub struct Connection {
     /// The events after them.
     #[serde(skip_serializing_if = "Omitted::is_none")]
     pub omitted: Omitted,
+    /// The DNS lookup that gave the server's address, whose query and answer the events
+    /// begin with (round 0).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lookup: Option<lookup::Lookup>,
 }
 
 /// What is learnt of a connection while its packets go by.
@@ -245,6 +250,10 @@ struct Pending {
     omitted: Omitted,
     /// Where its SSH session is, once an SSH layer was seen (issue 18).
     ssh: Option<Box<ssh::State>>,
+    /// The latest DNS answer that gave the client the server's address, at the connection's
+    /// first packet; not shown when the connection carries DNS itself.
+    lookup: Option<std::sync::Arc<lookup::Answer>>,
+    carries_dns: bool,
 }
 
 /// Collects connections from packets.
@@ -267,6 +276,8 @@ pub struct Builder {
     /// The serial number of the conversation the latest packet belonged to, and the side
     /// that sent it.
     latest: Option<(u64, Side)>,
+    /// The latest DNS answer for each address, for the lookups connections begin with.
+    answers: lookup::Answers,
 }
 
 impl Builder {
@@ -299,6 +310,7 @@ impl Builder {
         self.end_what_is_over(frame.ts_ns);
         self.far.seen_near(frame);
         let Some((src, dst)) = packet.addresses() else { return };
+        self.answers.handle_packet(frame, packet);
         self.datagram(frame, packet, src, dst);
         let Some((tcp, tcp_analysis)) =
             packet.layers.iter().find_map(|layer| match (&layer.content, &layer.annotation) {
@@ -318,6 +330,7 @@ impl Builder {
                 first_ns,
                 first_frame,
                 last_ns: first_ns,
+                lookup: self.answers.latest(src, dst),
                 ..Pending::default()
             };
             self.connections.insert(index, pending);
@@ -325,6 +338,7 @@ impl Builder {
         }
         let connection = &mut self.connections[index];
         connection.count(frame);
+        connection.carries_dns |= packet.layers.iter().any(|layer| matches!(layer.content, Content::Dns(_)));
         let flags = tcp.flags();
         let source = (src.to_string(), tcp.src_port());
         if flags & (flag::SYN | flag::ACK) == flag::SYN && connection.client.is_none() {
@@ -551,6 +565,10 @@ impl Pending {
             (Transport::Tcp, Some(_)) if self.resumed => Variant::Tls12Resumed,
             (Transport::Tcp, Some(_)) => Variant::Tls12,
         };
+        let (request_ms, response_ms) = (at(counted.request_step), at(counted.response_step));
+        let lookup = self.lookup.filter(|_| !self.carries_dns).map(|answer| {
+            lookup::prepend(&mut events, self.first_ns, &answer, response_ms.filter(|_| !joined))
+        });
         let (client, server) = self.endpoints.unwrap_or_default();
         Connection {
             id: self.stream,
@@ -580,12 +598,13 @@ impl Pending {
             },
             request_rtts: counted.request.filter(|_| !joined),
             response_rtts: counted.response.filter(|_| !joined),
-            request_ms: at(counted.request_step).filter(|_| !joined),
-            response_ms: at(counted.response_step).filter(|_| !joined),
+            request_ms: request_ms.filter(|_| !joined),
+            response_ms: response_ms.filter(|_| !joined),
             packets: self.packets,
             bytes: self.bytes,
             events,
             omitted: self.omitted,
+            lookup,
         }
     }
 }

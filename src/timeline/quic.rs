@@ -44,8 +44,10 @@ impl Builder {
             _ => None,
         });
         // A long header of a version rttscope does not read: the start of a Version Negotiation.
+        // A DNS message whose ID has its top bit set is not one.
+        let dns = packet.layers.iter().any(|layer| matches!(layer.content, Content::Dns(_)));
         let unknown_version = match payload {
-            [first, version @ ..] if first & 0x80 != 0 && version.len() >= 4 && quic.is_none() => {
+            [first, version @ ..] if first & 0x80 != 0 && version.len() >= 4 && quic.is_none() && !dns => {
                 let version = u32::from_be_bytes([version[0], version[1], version[2], version[3]]);
                 (version != 0 && !crate::crypto::quic::is_supported(version)).then_some(version)
             }
@@ -80,6 +82,7 @@ impl Builder {
                 endpoints: Some((source.to_owned(), destination.to_owned())),
                 client: Some((source.to_owned(), 0)),
                 saw_syn: started,
+                lookup: packet.addresses().and_then(|(src, dst)| self.answers.latest(src, dst)),
                 ..Pending::default()
             });
             self.begun(Table::Other, index);

@@ -8,6 +8,9 @@
 //! At most [`MAX_TRANSACTIONS`] transactions are remembered, the oldest forgotten first; the
 //! table is a [`Holder`] of the tracker's budget too.
 
+#[path = "dns_stream.rs"]
+pub mod stream;
+
 use std::collections::VecDeque;
 use std::mem::size_of;
 
@@ -16,7 +19,7 @@ use smallvec::SmallVec;
 
 use super::budget::{self, Holder, Shed};
 use crate::dissect::dns::{self, Matched, Message};
-use crate::dissect::field::Span;
+use crate::dissect::field::{Source, Span};
 use crate::dissect::{Annotation, Content, Layer, Packet};
 use crate::osi::Protocol;
 
@@ -104,7 +107,8 @@ impl DnsTable {
 }
 
 /// Where the whole length-prefixed DNS messages of `bytes` are, if it holds nothing else (RFC
-/// 7766 section 8). A message split across segments or records is not reassembled.
+/// 7766 section 8): the plaintext of a DNS-over-TLS record. A message split across records is
+/// not put together (over plain TCP, [`stream::DnsStream`] reads across segments).
 pub fn framed(bytes: &[u8]) -> Option<SmallVec<[(usize, Message<'_>); 2]>> {
     let mut messages = SmallVec::new();
     let mut rest = bytes;
@@ -129,6 +133,40 @@ pub(super) fn push_framed<'a>(packet: &mut Packet<'a>, span: Span<'a>) -> bool {
         });
     }
     true
+}
+
+/// Pushes the DNS messages a segment of DNS over TCP completed ([`stream::DnsStream`]): those
+/// whole in the segment from `payload`, those put together from the stream arena. A message
+/// that cannot be read is shown as data, with why.
+pub(super) fn push_stream<'a>(packet: &mut Packet<'a>, payload: Span<'a>, fed: stream::Fed) {
+    let stream_bytes = packet.stream;
+    for framed in fed.messages {
+        let span = match &framed.place {
+            stream::Place::Payload(range) => payload.slice(range.start, range.end),
+            stream::Place::Stream(range) => {
+                Span::new(stream_bytes.get(range.clone()).unwrap_or(&[]), Source::Stream, range.start)
+            }
+        };
+        let content = match dns::parse_framed(span.bytes) {
+            Ok((_, message)) => Content::Dns(message.with_segments(framed.segments)),
+            Err(error) => {
+                let reason = match error {
+                    nom::Err::Error(error) | nom::Err::Failure(error) => error.to_string(),
+                    nom::Err::Incomplete(_) => "cut short".to_owned(),
+                };
+                packet
+                    .problem(Protocol::Dns, format!("a DNS message over TCP that cannot be read: {reason}"));
+                Content::Data(span.bytes)
+            }
+        };
+        packet.layers.push(Layer {
+            content,
+            offset: span.offset,
+            source: span.source,
+            quoted_by: None,
+            annotation: Annotation::None,
+        });
+    }
 }
 
 impl Holder for DnsTable {

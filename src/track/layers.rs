@@ -22,14 +22,22 @@ pub(super) fn application_layers<'a>(
     }
     if let Some(Layer { annotation: Annotation::Tcp(analysis), .. }) = packet.layers.get_mut(tcp.layer) {
         let range = |r: &std::ops::Range<usize>| (clamp16(r.start), clamp16(r.end));
-        analysis.pdu_head = produced.tls.pdu_head.as_ref().map(range);
-        analysis.pdu_tail = produced.tls.pdu_tail.as_ref().map(range);
+        let (head, tail) = match &produced.dns_stream {
+            Some(fed) => (&fed.pdu_head, &fed.pdu_tail),
+            None => (&produced.tls.pdu_head, &produced.tls.pdu_tail),
+        };
+        analysis.pdu_head = head.as_ref().map(range);
+        analysis.pdu_tail = tail.as_ref().map(range);
     }
     if !produced.consumed {
         return;
     }
     if matches!(packet.layers.last().map(|layer| &layer.content), Some(Content::Data(_))) {
         packet.layers.truncate(tcp.layer + 1);
+    }
+    if let Some(fed) = produced.dns_stream {
+        super::dns::push_stream(packet, tcp.payload, *fed);
+        return;
     }
     proxy_layers(packet, tcp, &produced);
     if let Some(ssh) = produced.ssh {

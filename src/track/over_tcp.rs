@@ -80,6 +80,8 @@ pub struct Produced {
     pub websocket: Vec<(Source, super::websocket::Output)>,
     /// The SSH lines and packets the segment completed (issue 18).
     pub ssh: Option<Box<super::ssh::Output>>,
+    /// DNS over TCP: the messages the segment completed, wherever they began.
+    pub dns_stream: Option<Box<super::dns::stream::Fed>>,
 }
 
 /// How many segments with data a connection may carry before rttscope stops looking for a
@@ -92,12 +94,12 @@ enum Protocol {
     Http(Box<http::Reader>),
     /// A SOCKS handshake, until the proxy grants or refuses the tunnel.
     Socks(Box<proxy::Socks>),
-    /// DNS on its TCP port: each segment holding whole messages is read on its own.
-    Dns,
     /// WebSocket, after an HTTP/1.1 Upgrade.
     WebSocket(Box<super::websocket::Session>),
     /// SSH on its TCP port (issue 18).
     Ssh(Box<super::ssh::Reader>),
+    /// DNS on its TCP port: each direction's stream cut into messages by their lengths.
+    Dns(Box<super::dns::stream::DnsStream>),
     Other,
 }
 
@@ -218,7 +220,7 @@ impl Applications {
             let protocol = match by_port {
                 Some(Handoff::Http2) => Protocol::Http(Box::new(http::Reader::new(false, true))),
                 Some(Handoff::Socks) => Protocol::Socks(Box::default()),
-                Some(Handoff::Dns) => Protocol::Dns,
+                Some(Handoff::Dns) => Protocol::Dns(Box::default()),
                 Some(Handoff::Ssh) => {
                     // The client is the side that sends to SSH's port.
                     let to_server =
@@ -294,9 +296,20 @@ impl Applications {
             }
             return Some(produced);
         }
-        if let Protocol::Dns = connection.protocol {
+        if let Protocol::Dns(dns) = &mut connection.protocol {
             produced.dns = true;
-            produced.consumed = super::dns::framed(segment.payload).is_some();
+            produced.consumed = !segment.payload.is_empty();
+            let accepted = connection.streams[segment.dir].accept(
+                segment.seq,
+                segment.syn,
+                segment.frame,
+                segment.payload,
+            );
+            produced.duplicate = accepted.duplicate;
+            gap_notes(&accepted.chunks, accepted.overflowed, &mut produced.tls.problems);
+            let fed =
+                dns.feed(segment.dir, segment.frame, &accepted.chunks, segment.payload, &mut arenas.stream);
+            produced.dns_stream = Some(Box::new(fed));
             return Some(produced);
         }
         // Wireshark's HTTP dissector owns the HTTP ports: bytes there that are not (yet) HTTP

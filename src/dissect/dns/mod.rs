@@ -15,6 +15,7 @@
 //! fields and summary are read from the bytes again with nothing left to fail; tshark's field
 //! names, values and Info column are reproduced.
 
+pub mod answer;
 pub mod domain;
 pub mod record;
 mod svcb;
@@ -63,7 +64,7 @@ pub enum Kind {
 }
 
 /// One DNS message, checked whole.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Message<'a> {
     /// The layer's bytes: the length before the message over TCP, then the message.
     bytes: &'a [u8],
@@ -73,6 +74,9 @@ pub struct Message<'a> {
     /// The capture holds only the first bytes of the header (an ICMP error quotes 8 bytes of
     /// a datagram): the fields that fit are shown, as tshark shows them.
     cut: bool,
+    /// Over TCP, a message put together from several segments: each one's frame and the bytes
+    /// it gave (`tcp.segment`); empty for a message read from one segment.
+    segments: Vec<(u64, usize)>,
 }
 
 /// What tracking matched a message with (`track/dns.rs`).
@@ -108,10 +112,10 @@ fn dissect_kind(input: &[u8], kind: Kind) -> Result<(Content<'_>, Next<'_>), Err
 /// header, but its ID at least, is a message cut short.
 pub fn parse(input: &[u8], kind: Kind) -> IResult<'_, Message<'_>> {
     if (field::ID.end..HEADER_LEN).contains(&input.len()) {
-        return Ok((&[], Message { bytes: input, prefix: 0, kind, cut: true }));
+        return Ok((&[], Message { bytes: input, prefix: 0, kind, cut: true, segments: Vec::new() }));
     }
     let end = check(input).map_err(nom::Err::Error)?;
-    Ok((&input[end..], Message { bytes: &input[..end], prefix: 0, kind, cut: false }))
+    Ok((&input[end..], Message { bytes: &input[..end], prefix: 0, kind, cut: false, segments: Vec::new() }))
 }
 
 /// Parses a message behind its two-byte length, as over TCP and TLS (RFC 7766 section 8).
@@ -133,7 +137,10 @@ pub fn parse_framed(input: &[u8]) -> IResult<'_, Message<'_>> {
     if end != len {
         return Err(Error::malformed(format!("{} bytes after the message, inside its length", len - end)));
     }
-    Ok((&input[2 + len..], Message { bytes: framed, prefix: 2, kind: Kind::Dns, cut: false }))
+    Ok((
+        &input[2 + len..],
+        Message { bytes: framed, prefix: 2, kind: Kind::Dns, cut: false, segments: Vec::new() },
+    ))
 }
 
 /// Checks a message: where it ends.
@@ -153,6 +160,12 @@ impl<'a> Message<'a> {
     /// The message, past any length prefix.
     fn message(&self) -> &'a [u8] {
         &self.bytes[self.prefix..]
+    }
+
+    /// The same message, put together from the TCP `segments` given (frame, bytes).
+    pub fn with_segments(mut self, segments: Vec<(u64, usize)>) -> Self {
+        self.segments = segments;
+        self
     }
 
     pub fn kind(&self) -> Kind {
@@ -223,6 +236,7 @@ impl<'a> Message<'a> {
     }
 
     pub fn fields(&self, out: &mut Emitter<'_>, tracked: &Tracked<'_>) {
+        super::tcp::reassembly_fields(out, &self.segments);
         if self.prefix > 0 {
             out.at(name::LENGTH, 0..2, Value::Uint(be16(self.bytes, 0).into()));
         }
@@ -348,7 +362,8 @@ impl LayerHeader for Message<'_> {
 
     fn also_emits(&self) -> &'static [&'static str] {
         match self.kind {
-            Kind::Dns => &[],
+            // A message over TCP put together from segments lists them (`tcp.segment`).
+            Kind::Dns => &["tcp"],
             Kind::Mdns | Kind::Llmnr => &["dns"],
         }
     }

@@ -186,12 +186,12 @@ impl<'a> Question<'a> {
 }
 
 impl<'a> Record<'a> {
-    fn data(&self) -> &'a [u8] {
+    pub(super) fn data(&self) -> &'a [u8] {
         self.message.get(self.rdata.clone()).unwrap_or(&[])
     }
 
     /// A name inside the data, at `offset` from its start, checked by [`Self::check`].
-    fn name_at(&self, offset: usize) -> Option<(Name<'a>, usize)> {
+    pub(super) fn name_at(&self, offset: usize) -> Option<(Name<'a>, usize)> {
         domain::read(self.message, self.rdata.start + offset).ok()
     }
 

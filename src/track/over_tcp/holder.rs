@@ -34,6 +34,7 @@ impl Application {
             Protocol::Socks(socks) => socks.cost(),
             Protocol::WebSocket(session) => session.cost(),
             Protocol::Ssh(ssh) => ssh.cost(),
+            Protocol::Dns(dns) => dns.cost(),
             _ => 0,
         };
         let inner = match &self.inner {
@@ -54,6 +55,7 @@ impl Application {
                 Protocol::Http(http) => buffered(http),
                 Protocol::WebSocket(session) => session.buffered() > 0,
                 Protocol::Ssh(ssh) => ssh.buffered() > 0,
+                Protocol::Dns(dns) => dns.buffered(),
                 _ => false,
             }
             || matches!(&self.inner, Inner::Http(http) if buffered(http))
@@ -68,6 +70,7 @@ impl Application {
             Protocol::Http(http) => http.shed(),
             Protocol::WebSocket(session) => session.shed(),
             Protocol::Ssh(ssh) => ssh.shed(),
+            Protocol::Dns(dns) => dns.shed(),
             _ => {}
         }
         if let Inner::Http(http) = &mut self.inner {
@@ -129,6 +132,7 @@ impl Applications {
                 Protocol::Tls(_) => (Handoff::Tls, "TLS"),
                 Protocol::Http(_) => (Handoff::Http, "HTTP"),
                 Protocol::WebSocket(_) => (Handoff::WebSocket, "WebSocket"),
+                Protocol::Dns(_) => (Handoff::Dns, "DNS"),
                 _ => (Handoff::Tcp, "protocol detection"),
             };
             self.queued -= usize::from(connection.queued);

@@ -31,9 +31,13 @@ pub(super) fn millis(value: Option<f64>) -> String {
     value.map_or("-".to_owned(), |value| format!("{value:.3}"))
 }
 
-/// What the connection said of itself: its SNI and ALPN.
+/// What the connection said of itself: its SNI and ALPN; without an SNI, the name its server
+/// was looked up as, marked as coming from DNS.
 fn names(connection: &Connection) -> String {
-    match (&connection.sni, &connection.alpn) {
+    let looked_up =
+        connection.lookup.as_ref().filter(|_| connection.sni.is_none()).map(|lookup| lookup.shown_name());
+    let sni = connection.sni.as_ref().or(looked_up.as_ref());
+    match (sni, &connection.alpn) {
         (Some(sni), Some(alpn)) => format!("{sni} {alpn}"),
         (Some(name), None) | (None, Some(name)) => name.clone(),
         (None, None) => String::new(),
@@ -179,5 +183,24 @@ impl Widget for Connections<'_> {
             lines.push(Line::styled(text, theme::dim()));
         }
         render_lines(lines, area, buf);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::timeline::lookup::capture_tests::timelines;
+
+    #[test]
+    fn a_connection_without_sni_shows_the_name_it_was_looked_up_as() {
+        let connections = timelines(true);
+        assert_eq!(names(&connections[0]), "www.a.test (DNS)");
+        assert_eq!(names(&connections[1]), "", "nobody looked up its address");
+        let mut with_sni = connections[0].clone();
+        with_sni.sni = Some("server.test".to_owned());
+        assert_eq!(names(&with_sni), "server.test", "an SNI is what the connection said itself");
+        with_sni.alpn = Some("h2".to_owned());
+        with_sni.sni = None;
+        assert_eq!(names(&with_sni), "www.a.test (DNS) h2");
     }
 }
