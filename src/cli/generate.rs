@@ -232,9 +232,19 @@ pub(super) fn check_drop(config: Option<&LinkConfig>, variants: &[Variant]) -> R
     )))
 }
 
+/// The variants `choice` names. `all` leaves out SSH where OpenSSH (whose peers the ssh
+/// generator runs) is not installed, saying so in one line: the other variants need nothing
+/// installed, and a newcomer's first `demo` should not fail for want of it. Asked for by name,
+/// `ssh` runs and says what to install.
 pub(super) fn variants(choice: &str) -> Result<Vec<Variant>, CliError> {
     if choice == "all" {
-        return Ok(Variant::ALL.to_vec());
+        let openssh = crate::generate::openssh_installed();
+        if !openssh {
+            eprintln!(
+                "rttscope: note: leaving out ssh, whose peers are OpenSSH's: apt-get install openssh-server openssh-client"
+            );
+        }
+        return Ok(Variant::ALL.into_iter().filter(|&variant| openssh || variant != Variant::Ssh).collect());
     }
     Variant::from_name(choice).map(|variant| vec![variant]).ok_or_else(|| {
         let names: Vec<_> = Variant::ALL.iter().map(|v| v.name()).collect();
@@ -292,5 +302,21 @@ pub(super) fn print_result(outcome: Result<&Report, &GenError>, place: Place) ->
             println!("{:<15} FAILED  {}: {}", error.variant.name(), error.step, error.detail);
             false
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn all_is_every_variant_but_ssh_without_openssh_and_a_name_is_itself() {
+        let all = variants("all").expect("all is a choice");
+        let openssh = crate::generate::openssh_installed();
+        for variant in Variant::ALL {
+            assert_eq!(all.contains(&variant), openssh || variant != Variant::Ssh, "{variant:?}");
+        }
+        assert_eq!(variants("ssh").expect("a variant"), vec![Variant::Ssh]);
+        assert!(variants("telnet").is_err());
     }
 }

@@ -58,6 +58,19 @@ pub fn write(
         }
     }
 }
+/// What a subtree writer draws, each line indented four spaces per level: for the tests of
+/// the writers beside this module.
+#[cfg(test)]
+fn indented(draw: impl FnOnce(&mut dyn FnMut(usize, &str))) -> String {
+    let mut text = String::new();
+    draw(&mut |depth, line| {
+        text.push_str(&"    ".repeat(depth));
+        text.push_str(line);
+        text.push('\n');
+    });
+    text
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

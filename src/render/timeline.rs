@@ -412,8 +412,8 @@ impl Table {
                     Some((extra, why))
                         if !agrees && measured == (Some(request + extra), Some(response + extra)) =>
                     {
-                        writeln!(out, "  {request} / {response} +{extra} ✓")?;
-                        writeln!(out, "      +{extra}: {why}")
+                        writeln!(out, "  {request}/{response} +{extra}")?;
+                        writeln!(out, "    +{extra} as expected: {why}")
                     }
                     _ => writeln!(out, "  {request} / {response} {}", if agrees { "✓" } else { "✗" }),
                 }

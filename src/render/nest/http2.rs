@@ -162,15 +162,8 @@ mod tests {
             item("http2.header.name", None, "Name: :path"),
             item("http2.header.value", None, "Value: /"),
         ];
-        let mut text = String::new();
-        write(
-            &mut |depth: usize, line: &str| {
-                text.push_str(&"    ".repeat(depth));
-                text.push_str(line);
-                text.push('\n');
-            },
-            &items,
-        );
+        let text =
+            crate::render::nest::indented(|push| write(&mut |depth, line: &str| push(depth, line), &items));
         assert_eq!(
             text,
             "    Stream: SETTINGS, Stream ID: 0, Length 6\n\

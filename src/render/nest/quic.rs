@@ -114,15 +114,8 @@ mod tests {
             item("quic.frame_type", Some(1), "Frame Type: PING (0x0000000000000001)"),
             item("quic.coalesced_padding_data", None, "Coalesced Padding Data"),
         ];
-        let mut text = String::new();
-        write(
-            &mut |depth: usize, line: &str| {
-                text.push_str(&"    ".repeat(depth));
-                text.push_str(line);
-                text.push('\n');
-            },
-            &items,
-        );
+        let text =
+            crate::render::nest::indented(|push| write(&mut |depth, line: &str| push(depth, line), &items));
         assert_eq!(
             text,
             "    Packet Number: 0\n\

@@ -239,16 +239,9 @@ mod tests {
             item("tls.record", None, "tls.record"),
             item("tls.record.content_type", Some(23), "Content Type: Application Data (23)"),
         ];
-        let mut text = String::new();
-        write(
-            &mut |depth, line| {
-                text.push_str(&"    ".repeat(depth));
-                text.push_str(line);
-                text.push('\n');
-            },
-            &items,
-            &[],
-        );
+        let text = crate::render::nest::indented(|push| {
+            write(&mut |depth, line: &str| push(depth, line), &items, &[])
+        });
         assert_eq!(
             text,
             "    TLS Record Layer: Handshake Protocol: Client Hello\n\
@@ -269,14 +262,8 @@ mod tests {
     }
 
     fn written(items: &[Item<'_>]) -> String {
-        let mut text = String::new();
-        let mut push = |depth: usize, line: &str| {
-            text.push_str(&"    ".repeat(depth));
-            text.push_str(line);
-            text.push('\n');
-        };
-        write(&mut push, items, &["TLSv1.3 Record Layer: Handshake Protocol: Client Hello".to_owned()]);
-        text
+        let title = ["TLSv1.3 Record Layer: Handshake Protocol: Client Hello".to_owned()];
+        crate::render::nest::indented(|push| write(&mut |depth, line: &str| push(depth, line), items, &title))
     }
 
     #[test]

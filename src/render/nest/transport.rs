@@ -157,15 +157,8 @@ mod tests {
             item("tcp.time_relative", None, 0, "[Time since first frame in this TCP stream: 0.1 seconds]"),
             item("tcp.payload", None, 5, "TCP payload: 0102030405"),
         ];
-        let mut text = String::new();
-        write(
-            &mut |depth: usize, line: &str| {
-                text.push_str(&"    ".repeat(depth));
-                text.push_str(line);
-                text.push('\n');
-            },
-            &items,
-        );
+        let text =
+            crate::render::nest::indented(|push| write(&mut |depth, line: &str| push(depth, line), &items));
         assert_eq!(
             text,
             "    Flags: 0x010 (ACK)\n\

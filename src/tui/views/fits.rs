@@ -108,6 +108,9 @@ fn the_tables_fit_80_columns_and_stay_wide_where_they_can() {
         write_table(&mut wide, &app.connections.all, textbook, 200).expect("written");
         let wide = String::from_utf8(wide).expect("UTF-8");
         assert!(wide.lines().next().is_some_and(|heading| heading.contains("time to request")), "{wide}");
-        assert_eq!(wide.lines().count(), app.connections.all.len() + 1, "no legend under the wide table");
+        // A heading and a row per connection; under a row, at most the line that says why an
+        // implementation's count differs from the textbook's (OpenSSH's).
+        let rows = wide.lines().filter(|line| !line.trim_start().starts_with('+')).count();
+        assert_eq!(rows, app.connections.all.len() + 1, "no legend under the wide table");
     }
 }
