@@ -122,7 +122,8 @@ fn the_connections_own_rounds_do_not_change_with_the_lookup() {
 fn the_text_timeline_and_json_show_the_lookup_end_to_end() {
     let path = capture().to_string_lossy().into_owned();
     let keys = capture().with_extension("keys").to_string_lossy().into_owned();
-    let output = common::rttscope(&["timeline", path.as_str(), "--keylog", keys.as_str()]);
+    // Wide enough that no heading or verdict wraps.
+    let output = common::rttscope(&["timeline", path.as_str(), "--keylog", keys.as_str(), "--width", "200"]);
     assert!(output.status.success(), "{}", common::stderr(&output));
     let text = common::stdout(&output);
     assert!(text.contains("http · name web.server.test (DNS) ·"), "{text}");

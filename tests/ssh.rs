@@ -79,7 +79,8 @@ fn the_interop_captures_count_the_textbook_rounds_plus_openssh_s_three() {
 #[test]
 fn the_timeline_shows_the_key_exchange_and_the_encrypted_steps() {
     let path = capture("ssh-openssh.pcap");
-    let output = common::rttscope(&["timeline", path.to_str().expect("a UTF-8 path")]);
+    // Wide enough that no label or verdict wraps.
+    let output = common::rttscope(&["timeline", path.to_str().expect("a UTF-8 path"), "--width", "200"]);
     assert!(output.status.success(), "{}", common::stderr(&output));
     let text = common::stdout(&output);
     for expected in [

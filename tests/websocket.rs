@@ -70,7 +70,8 @@ fn the_upgrade_costs_one_round_trip_on_the_interop_captures() {
     assert_eq!(common::timeline_rounds(&tls, None), [textbook("tls13")]);
 
     // The text timeline labels the hand-off and the first message.
-    let output = common::rttscope(&["timeline", &plain.to_string_lossy(), "--connection", "0"]);
+    let output =
+        common::rttscope(&["timeline", &plain.to_string_lossy(), "--connection", "0", "--width", "200"]);
     let shown = common::stdout(&output);
     for label in ["WebSocket Upgrade (GET /echo)", "HTTP 101 Switching Protocols", "WebSocket Text"] {
         assert!(shown.contains(label), "{label} is not in\n{shown}");
