@@ -339,7 +339,10 @@ pub fn run_anywhere<T: Send + 'static>(
     keylog: &KeyLog,
     inside: impl FnOnce(Place) -> T + Send + 'static,
 ) -> Result<Ran<T>, GenError> {
-    if !variant.uses_fast_open() {
+    // SSH, too, runs in a namespace of its own where one can be made: there its server has
+    // port 22, which is where SSH is read, whatever the host runs or other runs hold.
+    let private = variant.uses_fast_open() || variant == Variant::Ssh;
+    if !private {
         let state = inside(Place::Host);
         return Ok(Ran { place: Place::Host, outcome: run(variant, &Hosts::loopback(), keylog), state });
     }
@@ -357,7 +360,7 @@ pub fn run_anywhere<T: Send + 'static>(
         Ok((None, _)) | Err(NetnsError::Panicked) => {
             Err(GenError::new(variant, "running the generator", "its thread panicked"))
         }
-        Err(_) if host_fast_open().both_enabled() => {
+        Err(_) if host_fast_open().both_enabled() || variant == Variant::Ssh => {
             let inside = inside.lock().ok().and_then(|mut inside| inside.take());
             let Some(inside) = inside else {
                 return Err(GenError::new(variant, "running the generator", "its thread panicked"));

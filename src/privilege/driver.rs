@@ -11,6 +11,10 @@
 //! - CAP_NET_RAW: the emulator's packet sockets, the loopback captures, and ping's raw ICMP
 //!   socket where `net.ipv4.ping_group_range` leaves no datagram one.
 //! - CAP_SYS_NICE: the emulator thread's real-time priority, set before that thread drops.
+//! - CAP_SYS_CHROOT: for `gen ssh`'s OpenSSH `sshd`, which the driver starts in the server's
+//!   namespace and which chroots its pre-authentication child (OpenSSH's own privilege
+//!   separation); without it that child fails and the login with it.
+//! - CAP_NET_BIND_SERVICE: for that `sshd` to listen on port 22, where SSH is read.
 //! - CAP_DAC_OVERRIDE and CAP_FOWNER: the capture, key log and qlog files the driver writes
 //!   for the user, under sudo in a directory of the invoking user that root does not own, and
 //!   an old capture or key log of that user's set to mode 0600 (as it always is).
@@ -33,7 +37,9 @@ const CAP_FOWNER: u32 = 3;
 const CAP_SETGID: u32 = 6;
 const CAP_SETUID: u32 = 7;
 const CAP_SETPCAP: u32 = 8;
+const CAP_NET_BIND_SERVICE: u32 = 10;
 const CAP_NET_ADMIN: u32 = 12;
+const CAP_SYS_CHROOT: u32 = 18;
 const CAP_NET_RAW: u32 = 13;
 const CAP_SYS_ADMIN: u32 = 21;
 const CAP_SYS_NICE: u32 = 23;
@@ -47,6 +53,8 @@ pub const DRIVER_CAPABILITIES: u64 = 1 << CAP_DAC_OVERRIDE
     | 1 << CAP_NET_ADMIN
     | 1 << CAP_NET_RAW
     | 1 << CAP_SYS_ADMIN
+    | 1 << CAP_SYS_CHROOT
+    | 1 << CAP_NET_BIND_SERVICE
     | 1 << CAP_SYS_NICE;
 
 /// Narrows the calling thread (the driver) to [`DRIVER_CAPABILITIES`]: its effective and
@@ -113,8 +121,8 @@ mod tests {
 
     #[test]
     fn the_driver_keeps_what_namespaces_links_and_captures_need_and_nothing_broader() {
-        assert_eq!(DRIVER_CAPABILITIES.count_ones(), 9);
-        for capability in [CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_NET_RAW, CAP_SETUID] {
+        assert_eq!(DRIVER_CAPABILITIES.count_ones(), 11);
+        for capability in [CAP_SYS_ADMIN, CAP_NET_ADMIN, CAP_NET_RAW, CAP_SETUID, CAP_SYS_CHROOT] {
             assert_ne!(DRIVER_CAPABILITIES & 1 << capability, 0, "{capability}");
         }
         // CAP_SYS_PTRACE (19), CAP_SYS_MODULE (16), CAP_DAC_READ_SEARCH (2), CAP_CHOWN (0),
