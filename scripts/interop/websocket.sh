@@ -29,7 +29,7 @@ ws_server() {
 # and a fragmented message echoed, a ping and its pong, a close with 1000 "bye"), then one with
 # permessage-deflate (the same messages compressed, a close with 1001)
 rec_websocket() {
-    local c=$NSP-c91 s=$NSP-s91 p srv2
+    local c=$NSP-w91 s=$NSP-w92 p srv2
     need_websockets
     tls_pair "$c" "$s" 91
     ws_server "$s" ws-plain 80
@@ -46,7 +46,7 @@ rec_websocket() {
 
 # 92: WebSocket over TLS 1.3 on port 443 (wss), with the client's key log
 rec_websocket_tls() {
-    local c=$NSP-c92 s=$NSP-s92 p pki=$WORK/pki2048 keys=$STAGE/websocket-tls.keys
+    local c=$NSP-w93 s=$NSP-w94 p pki=$WORK/pki2048 keys=$STAGE/websocket-tls.keys
     need_websockets
     make_pki "$pki" 2048 self
     tls_pair "$c" "$s" 92
