@@ -162,11 +162,12 @@ fn report(file: &Path, result: &Result<(Written, Outcome), Failure>) {
                 Outcome::Complete => "",
                 Outcome::CutShort => " (the capture was cut short; every packet read was written)",
             };
+            let plural = |n: u64, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
             format!(
-                "{}: {} packets, {} connections{cut}",
+                "{}: {}, {}{cut}",
                 file.display(),
-                written.packets,
-                written.connections
+                plural(written.packets, "packet", "packets"),
+                plural(written.connections, "connection", "connections")
             )
         }
         Err(Failure::Cli(error)) => format!("rttscope: {}: {error}", file.display()),
