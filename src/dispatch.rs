@@ -73,6 +73,13 @@ pub const UDP_PORTS: &[(u16, Protocol)] = &[
     // issue 17: the rest of the LAN's chatter
     (137, Protocol::Nbns),
     (1900, Protocol::Ssdp),
+    // issue 18: DTLS, on the ports Wireshark 4.0 registers it (DNS over DTLS, CoAP, Diameter,
+    // CIP), and 4433, OpenSSL's s_server default; elsewhere its heuristic finds it
+    (853, Protocol::Dtls),
+    (2221, Protocol::Dtls),
+    (4433, Protocol::Dtls),
+    (5684, Protocol::Dtls),
+    (5868, Protocol::Dtls),
 ];
 
 /// TCP ports registered to a protocol: the ports Wireshark gives its HTTP dissector. TLS is
@@ -111,7 +118,11 @@ pub fn over_tls_port(ports: (u16, u16)) -> Option<Protocol> {
 pub type Heuristic = (Protocol, fn(&[u8]) -> bool);
 
 /// Tried on a UDP datagram no conversation or port claims.
-pub const UDP_HEURISTICS: &[Heuristic] = &[(Protocol::Quic, quic::starts_like_quic)];
+pub const UDP_HEURISTICS: &[Heuristic] = &[
+    (Protocol::Quic, quic::starts_like_quic),
+    // issue 18
+    (Protocol::Dtls, crate::dissect::dtls::record::starts_like_dtls),
+];
 
 /// Tried on the first data of a TCP connection, in order, before its ports are looked up.
 pub const TCP_HEURISTICS: &[Heuristic] = &[
@@ -221,7 +232,7 @@ impl Table {
     fn accepts(self) -> &'static [(&'static str, Protocol)] {
         match self {
             Self::TcpPort => &[("tls", Protocol::Tls), ("http", Protocol::Http), ("http2", Protocol::Http2)],
-            Self::UdpPort => &[("quic", Protocol::Quic)],
+            Self::UdpPort => &[("quic", Protocol::Quic), ("dtls", Protocol::Dtls)],
         }
     }
 
@@ -261,7 +272,7 @@ impl std::str::FromStr for DecodeAs {
 
     /// Reads tshark's `-d` syntax, `TABLE==PORT,PROTOCOL`, also with `:` before the protocol.
     fn from_str(value: &str) -> Result<Self, DecodeAsError> {
-        const ACCEPTED: &str = "tcp.port==PORT,tls|http|http2 or udp.port==PORT,quic";
+        const ACCEPTED: &str = "tcp.port==PORT,tls|http|http2 or udp.port==PORT,quic|dtls";
         let refuse =
             |why: String| DecodeAsError(format!("--decode-as {value:?}: {why}; expected {ACCEPTED}"));
         let Some((table, rest)) = value.split_once("==") else {
@@ -329,7 +340,12 @@ impl Dispatch {
     /// What a UDP datagram between `ports` is handed to, when no conversation claims it: its
     /// ports, then the heuristics.
     pub fn udp(&self, ports: (u16, u16), payload: &[u8]) -> Option<Protocol> {
-        self.by_port(Table::UdpPort, ports).or_else(|| heuristic(UDP_HEURISTICS, payload))
+        // A DTLS port takes only what can be DTLS, RFC 7983's first bytes 20 to 63, so QUIC
+        // on the same port (4433 is both OpenSSL's and aioquic's default) is not taken for it.
+        let by_port = self.by_port(Table::UdpPort, ports);
+        let not_dtls = !matches!(payload.first(), Some(20..=63));
+        let by_port = by_port.filter(|protocol| *protocol != Protocol::Dtls || !not_dtls);
+        by_port.or_else(|| heuristic(UDP_HEURISTICS, payload))
     }
 
     /// What the ports of a TCP connection hand its stream to, before its data is seen.
@@ -394,6 +410,9 @@ mod tests {
         initial.resize(1200, 0);
         assert_eq!(Dispatch::new().udp((50000, 4433), &initial), Some(Protocol::Quic));
         assert_eq!(Dispatch::new().udp((50000, 4433), b"rttscope"), None);
+        // On DTLS's port, what starts as DTLS can (a DTLS 1.3 unified header, 0x2c)
+        assert_eq!(Dispatch::new().udp((50000, 4433), &[0x2c, 0, 1, 0, 0]), Some(Protocol::Dtls));
+        assert_eq!(Dispatch::new().udp((50000, 9999), &[0x2c, 0, 1, 0, 0]), None);
     }
 
     #[test]
@@ -424,7 +443,7 @@ mod tests {
             assert!(error.starts_with("--decode-as"), "{error}");
             assert!(error.contains(why), "{value}: {error}");
             assert!(
-                error.ends_with("expected tcp.port==PORT,tls|http|http2 or udp.port==PORT,quic"),
+                error.ends_with("expected tcp.port==PORT,tls|http|http2 or udp.port==PORT,quic|dtls"),
                 "{error}"
             );
             assert!(!error.contains('\n'));

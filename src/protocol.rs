@@ -419,6 +419,16 @@ protocols! {
         fields: [dissect::ssh::name::FIELDS],
         explanation: "opens an encrypted remote shell: version lines, KEXINIT, a key exchange and NEWKEYS in the clear; every packet after NEWKEYS is encrypted and cannot be read without the session keys, which SSH never logs",
     }
+    // ---- issue 18: DTLS
+    Dtls {
+        filter: "dtls",
+        column: "DTLS",
+        full: "Datagram Transport Layer Security",
+        layer: Presentation,
+        roles: [Session => "DTLS handshake"],
+        fields: [dissect::dtls::name::FIELDS],
+        explanation: "TLS over datagrams: records carry an epoch and a sequence number, handshake messages are cut into fragments that fit a datagram, and a server may first ask for a cookie (HelloVerifyRequest) to prove the client's address",
+    }
 }
 
 impl Protocol {

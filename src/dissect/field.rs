@@ -285,6 +285,37 @@ impl<'s> Emitter<'s> {
     }
 }
 
+/// A sink that renames each field on its way to another: how a protocol that shares another's
+/// fields under its own names (DTLS's `dtls.handshake.*`, TLS's `tls.handshake.*`) emits
+/// them from the same code. A field the rename does not know is dropped, so a name emitted is
+/// still a name registered.
+struct Renamed<'s> {
+    sink: &'s mut dyn FieldSink,
+    rename: fn(&'static str) -> Option<&'static str>,
+}
+
+impl FieldSink for Renamed<'_> {
+    fn field(&mut self, mut field: Field<'_>) {
+        if let Some(name) = (self.rename)(field.name) {
+            field.name = name;
+            self.sink.field(field);
+        }
+    }
+}
+
+impl Emitter<'_> {
+    /// Runs `body` with an emitter at the same place whose fields are renamed by `rename`.
+    pub fn with_names<R>(
+        &mut self,
+        rename: fn(&'static str) -> Option<&'static str>,
+        body: impl FnOnce(&mut Emitter<'_>) -> R,
+    ) -> R {
+        let mut renamed = Renamed { sink: &mut *self.sink, rename };
+        let mut out = Emitter { sink: &mut renamed, base: self.base, source: self.source };
+        body(&mut out)
+    }
+}
+
 /// Formats a value into a reusable string buffer.
 pub fn format_into(buffer: &mut String, value: &Value<'_>) {
     buffer.clear();

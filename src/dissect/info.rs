@@ -60,6 +60,16 @@ pub fn write_info(packet: &Packet<'_>, out: &mut dyn fmt::Write) -> fmt::Result 
         super::tcp::write_analysis_labels(out, analysis)?;
         labelled = true;
     }
+    // DTLS writes the line for its records, whatever they carried above them (decrypted
+    // data, a fragment that could not be placed).
+    if let Some(dtls) = packet.layers.iter().find_map(|layer| match &layer.content {
+        Content::Dtls(dtls) => Some(dtls),
+        _ => None,
+    }) && matches!(top.content, Content::Dtls(_) | Content::Data(_))
+    {
+        dtls.write_info(out)?;
+        return write_first_problem(packet, out);
+    }
     match &top.content {
         Content::Icmp(message) => return message.write_info(out, hops, request_in),
         Content::Quic(_) | Content::Http3(_) => {

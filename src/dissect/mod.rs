@@ -52,6 +52,8 @@ pub mod websocket;
 // issue 17: the rest of the LAN's chatter
 pub mod nbns;
 pub mod ssdp;
+// issue 18: DTLS
+pub mod dtls;
 
 use std::fmt;
 use std::net::IpAddr;
@@ -210,6 +212,8 @@ contents! {
     Ssdp(ssdp::Message<'a>),
     /// The SSH identification lines and binary packets a segment completed (issue 18).
     Ssh(Box<ssh::Ssh<'a>>),
+    /// The DTLS records of a datagram (issue 18).
+    Dtls(Box<dtls::Dtls<'a>>),
 }
 
 /// What `track` learned about a layer from the frames before it.
@@ -361,6 +365,15 @@ impl<'a> Packet<'a> {
                 }
                 Content::QuicTls(crypto) => {
                     certificate_protocols(crypto.messages.iter().map(|message| message.bytes), &mut push)?;
+                }
+                Content::Dtls(dtls) => {
+                    for (kind, body) in dtls.messages() {
+                        if kind == tls::handshake::kind::CERTIFICATE {
+                            for der in tls::handshake::certificates_of_body(body.bytes) {
+                                tls::cert::protocols(der, &mut push)?;
+                            }
+                        }
+                    }
                 }
                 _ => {}
             }

@@ -41,6 +41,9 @@ impl Builder {
                 if self.quic(frame, packet, conversation.stream, udp.payload, (&from, &to)) {
                     continue;
                 }
+                if self.dtls(frame, packet, conversation.stream, (&from, &to)) {
+                    continue;
+                }
             }
             let (key, message, reply, rtt) = match (&layer.content, &layer.annotation, echo) {
                 (Content::Udp(udp), Annotation::Udp(conversation), _) => {

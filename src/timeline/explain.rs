@@ -20,6 +20,7 @@ pub enum Explanation {
     UnreadVersion,
     ZeroRtt,
     HelloRetryRequest,
+    HelloVerifyRequest,
     Retry,
     SynAck,
     ProxyRequest,
@@ -100,6 +101,9 @@ impl Explanation {
             }
             Self::HelloRetryRequest => {
                 "the server wants a key share for another group: the client must send a second ClientHello, one more round trip"
+            }
+            Self::HelloVerifyRequest => {
+                "the DTLS server wants proof that the client owns its address: the client sends its ClientHello again with this cookie, one more round trip"
             }
             Self::Retry => {
                 "the server wants proof that the client owns its address: the client sends its Initial again with this token, one more round trip"
@@ -302,6 +306,7 @@ impl Handshake {
         Some(match self.kind {
             kind::CLIENT_HELLO => Explanation::ClientHello,
             kind::SERVER_HELLO if self.hello_retry => Explanation::HelloRetryRequest,
+            crate::dissect::tls::handshake::HELLO_VERIFY_REQUEST => Explanation::HelloVerifyRequest,
             // The ServerHelloDone has kept the ServerHello's sentence since the days when
             // labels were matched by substring ("ServerHelloDone" holds "ServerHello"); its own,
             // Explanation::ServerHelloDone, waits for a change that may alter explanations.

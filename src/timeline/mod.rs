@@ -19,6 +19,8 @@ mod pending;
 mod quic;
 pub mod rounds;
 pub mod ssh;
+// issue 18
+mod dtls;
 mod tls;
 mod vantage;
 mod variant;
@@ -255,6 +257,9 @@ struct Pending {
     /// first packet; not shown when the connection carries DNS itself.
     lookup: Option<std::sync::Arc<lookup::Answer>>,
     carries_dns: bool,
+    /// The conversation carries DTLS (issue 18), and its server asked for a cookie.
+    dtls: bool,
+    dtls_cookie: bool,
 }
 
 /// Collects connections from packets.

@@ -74,10 +74,19 @@ pub enum Variant {
     /// An SSH login and its first command (issue 18).
     #[serde(rename = "ssh")]
     Ssh,
+    /// DTLS 1.2, its server answering the first ClientHello (issue 18).
+    #[serde(rename = "dtls12")]
+    Dtls12,
+    /// DTLS 1.2 with the cookie exchange: a HelloVerifyRequest first.
+    #[serde(rename = "dtls12-cookie")]
+    Dtls12Cookie,
+    /// DTLS 1.3.
+    #[serde(rename = "dtls13")]
+    Dtls13,
 }
 
 impl Variant {
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 18] = [
         Self::Http,
         Self::Tls12,
         Self::Tls12Resumed,
@@ -93,6 +102,9 @@ impl Variant {
         Self::Ws,
         Self::Wss,
         Self::Ssh,
+        Self::Dtls12,
+        Self::Dtls12Cookie,
+        Self::Dtls13,
     ];
 
     /// The name DESIGN section 3 gives it ("tls13-0rtt").
@@ -113,6 +125,9 @@ impl Variant {
             Self::Ws => "ws",
             Self::Wss => "wss",
             Self::Ssh => "ssh",
+            Self::Dtls12 => "dtls12",
+            Self::Dtls12Cookie => "dtls12-cookie",
+            Self::Dtls13 => "dtls13",
         }
     }
 
@@ -148,6 +163,12 @@ impl Variant {
             // the service request, one user authentication, the channel open, then the exec
             // or shell request; its first output byte comes back in the round after.
             Self::Ssh => (6, 7),
+            // TLS 1.2's two rounds without TCP's (the ClientHello is the first datagram); the
+            // cookie exchange (HelloVerifyRequest, ClientHello again) adds one; DTLS 1.3 as
+            // TLS 1.3 without TCP, as QUIC.
+            Self::Dtls12 => (2, 3),
+            Self::Dtls12Cookie => (3, 4),
+            Self::Dtls13 => (1, 2),
             Self::Tcp | Self::Udp | Self::Icmp => return None,
         })
     }
@@ -170,6 +191,9 @@ impl Variant {
             Self::Ws => "WebSocket over TCP",
             Self::Wss => "WebSocket over TLS",
             Self::Ssh => "SSH login and command",
+            Self::Dtls12 => "DTLS 1.2 over UDP",
+            Self::Dtls12Cookie => "DTLS 1.2 with a cookie exchange",
+            Self::Dtls13 => "DTLS 1.3 over UDP",
         }
     }
 }
@@ -297,10 +321,14 @@ mod tests {
         assert_eq!(Variant::QuicZeroRtt.textbook(), Some((0, 1)));
         assert_eq!(Variant::Tcp.textbook(), None);
         let counted = Variant::ALL.iter().filter(|variant| variant.textbook().is_some()).count();
-        // The nine ways to HTTPS and plain HTTP, WebSocket over TCP and TLS, and SSH.
-        assert_eq!(counted, 12);
+        // The nine ways to HTTPS and plain HTTP, WebSocket over TCP and TLS, SSH, and DTLS
+        // 1.2 with and without the cookie exchange and DTLS 1.3.
+        assert_eq!(counted, 15);
         assert_eq!(Variant::Ws.textbook(), Some((2, 3)));
         assert_eq!(Variant::Wss.textbook(), Some((3, 4)));
         assert_eq!(Variant::Ssh.textbook(), Some((6, 7)));
+        assert_eq!(Variant::Dtls12.textbook(), Some((2, 3)));
+        assert_eq!(Variant::Dtls12Cookie.textbook(), Some((3, 4)));
+        assert_eq!(Variant::Dtls13.textbook(), Some((1, 2)));
     }
 }

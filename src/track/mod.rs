@@ -10,6 +10,7 @@ pub mod budget;
 pub mod conversation;
 pub mod defrag;
 pub mod dns;
+pub mod dtls;
 pub mod echo;
 pub mod http;
 pub mod keylog;
@@ -41,6 +42,7 @@ use crate::osi::Protocol;
 /// What the application side made of one transport layer's payload.
 enum Read {
     Quic(quic::Output),
+    Dtls(dtls::Output),
     Application(over_tcp::Produced),
 }
 
@@ -71,6 +73,8 @@ pub struct Tracker {
     dns: dns::DnsTable,
     /// HTTP over UDP (SSDP) requests waiting for their responses (issue 17).
     ssdp: ssdp::SsdpTable,
+    /// DTLS sessions (issue 18).
+    dtls: dtls::DtlsTable,
     keylog: KeyLog,
     /// What each UDP and TCP payload is handed to.
     dispatch: Dispatch,
@@ -119,7 +123,7 @@ impl Tracker {
     }
 
     /// Every table that grows with the input.
-    fn holders(&mut self) -> [&mut dyn Holder; 8] {
+    fn holders(&mut self) -> [&mut dyn Holder; 9] {
         [
             &mut self.defrag,
             &mut self.tcp,
@@ -129,6 +133,7 @@ impl Tracker {
             &mut self.quic,
             &mut self.dns,
             &mut self.ssdp,
+            &mut self.dtls,
         ]
     }
 
@@ -211,7 +216,7 @@ impl Tracker {
                 continue;
             }
             let output = match &transport {
-                Transport::Udp(udp) => self.udp_payload(udp, arenas).map(Read::Quic),
+                Transport::Udp(udp) => self.udp_payload(udp, frame.number, arenas),
                 Transport::Tcp(tcp) => self.tcp_payload(frame, tcp, arenas).map(Read::Application),
             };
             read.extend(output.map(|output| (transport, output)));
@@ -223,6 +228,9 @@ impl Tracker {
             match (transport, output) {
                 (Transport::Udp(udp), Read::Quic(output)) => {
                     layers::quic_layers(&mut packet, udp.layer, udp.payload, output)
+                }
+                (Transport::Udp(udp), Read::Dtls(output)) => {
+                    dtls::layers::push(&mut packet, udp.layer, udp.payload, output)
                 }
                 (Transport::Tcp(tcp), Read::Application(produced)) => {
                     layers::application_layers(&mut packet, &tcp, produced)
@@ -241,16 +249,39 @@ impl Tracker {
         packet
     }
 
-    /// Reads a UDP payload that a QUIC conversation, a port or a heuristic hands to QUIC.
-    fn udp_payload(&mut self, udp: &UdpPayload<'_>, arenas: &mut Arenas) -> Option<quic::Output> {
+    /// Reads a UDP payload that a QUIC or DTLS session, a port or a heuristic hands to QUIC or
+    /// DTLS.
+    fn udp_payload(&mut self, udp: &UdpPayload<'_>, frame: u64, arenas: &mut Arenas) -> Option<Read> {
         let bytes = udp.payload.bytes;
         let handed = if self.quic.knows_short(bytes, udp.src, udp.dst) {
             Some(Protocol::Quic)
+        } else if self.dtls.knows(udp.src, udp.dst) {
+            Some(Protocol::Dtls)
         } else {
             self.dispatch.udp((udp.src.port, udp.dst.port), bytes)
         };
-        (handed == Some(Protocol::Quic))
-            .then(|| self.quic.datagram(bytes, udp.src, udp.dst, &self.keylog, arenas))
+        match handed {
+            Some(Protocol::Quic) => {
+                Some(Read::Quic(self.quic.datagram(bytes, udp.src, udp.dst, &self.keylog, arenas)))
+            }
+            Some(Protocol::Dtls) => {
+                Some(Read::Dtls(self.dtls_datagram(bytes, udp.src, udp.dst, frame, arenas)))
+            }
+            _ => None,
+        }
+    }
+
+    /// Reads a UDP payload as DTLS: what the RFC 7983 demultiplexer calls for a datagram whose
+    /// first byte is 20 to 63.
+    pub(super) fn dtls_datagram(
+        &mut self,
+        bytes: &[u8],
+        src: conversation::Endpoint,
+        dst: conversation::Endpoint,
+        frame: u64,
+        arenas: &mut Arenas,
+    ) -> dtls::Output {
+        self.dtls.datagram(bytes, src, dst, frame, &self.keylog, arenas)
     }
 
     /// Gives a TCP segment to its connection's application side.

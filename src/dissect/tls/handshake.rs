@@ -105,7 +105,12 @@ pub fn info_name(kind: u8) -> &'static str {
 
 /// The DER certificates of a Certificate message (either version's layout), in order.
 pub fn certificates(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let body = bytes.get(HEADER_LEN..).unwrap_or(&[]);
+    certificates_of_body(bytes.get(HEADER_LEN..).unwrap_or(&[]))
+}
+
+/// The DER certificates of a Certificate message's body (either version's layout), in order:
+/// for DTLS, whose handshake header is not TLS's.
+pub fn certificates_of_body(body: &[u8]) -> impl Iterator<Item = &[u8]> {
     // TLS 1.3 puts a request context (usually empty) first and extensions after each
     // certificate; TLS 1.2 has neither. The list length tells which layout it is.
     let tls13 = body.first().is_some_and(|&context| {
@@ -161,6 +166,8 @@ pub struct Hello<'a> {
     pub legacy_version: u16,
     pub random: &'a [u8],
     pub session_id: &'a [u8],
+    /// A DTLS ClientHello's cookie (empty in TLS, and in the first DTLS ClientHello).
+    pub cookie: &'a [u8],
     /// The client's offered suites (pairs of bytes), or the server's one choice.
     pub cipher_suites: &'a [u8],
     pub compression_methods: &'a [u8],
@@ -170,15 +177,32 @@ pub struct Hello<'a> {
 
 impl<'a> Hello<'a> {
     pub fn parse(kind: u8, body: &'a [u8]) -> Result<Self, Error> {
+        Self::parse_with(kind, body, false)
+    }
+
+    /// Reads a hello of TLS or, if `dtls`, of DTLS, whose ClientHello has a cookie after the
+    /// session ID (RFC 6347 section 4.2.1).
+    pub fn parse_with(kind: u8, body: &'a [u8], dtls: bool) -> Result<Self, Error> {
         let (rest, (legacy_version, random, session_id)) =
             (be_u16, take_bytes(32), length_data(be_u8)).parse(body)?;
+        let (rest, cookie) =
+            if dtls && kind == kind::CLIENT_HELLO { length_data(be_u8)(rest)? } else { (rest, &[][..]) };
         let (rest, (cipher_suites, compression_methods)) = if kind == kind::CLIENT_HELLO {
             (length_data(be_u16), length_data(be_u8)).parse(rest)?
         } else {
             (take_bytes(2), take_bytes(1)).parse(rest)?
         };
         let extensions = if rest.is_empty() { None } else { Some(length_data(be_u16)(rest)?.1) };
-        Ok(Self { kind, legacy_version, random, session_id, cipher_suites, compression_methods, extensions })
+        Ok(Self {
+            kind,
+            legacy_version,
+            random,
+            session_id,
+            cookie,
+            cipher_suites,
+            compression_methods,
+            extensions,
+        })
     }
 
     pub fn extensions(&self) -> impl Iterator<Item = Extension<'a>> + 'a {
@@ -229,18 +253,39 @@ pub fn fields(out: &mut Emitter<'_>, span: &Span<'_>, tls13: bool) {
     let length = u32::from_be_bytes([0, bytes[1], bytes[2], bytes[3]]);
     out.at(super::name::HANDSHAKE_LENGTH, 1..4, Value::Uint(length.into()));
     let body = &bytes[HEADER_LEN..];
-    let mut body_out = out.nested(HEADER_LEN);
+    body_fields(&mut out.nested(HEADER_LEN), kind, body, Layout { tls13, dtls: false });
+}
+
+/// Which protocol's layout a handshake body has: TLS 1.3's or before (Certificate,
+/// NewSessionTicket), and DTLS's (a cookie in the ClientHello, HelloVerifyRequest).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Layout {
+    pub tls13: bool,
+    pub dtls: bool,
+}
+
+/// The DTLS handshake type that carries the server's cookie (RFC 6347 section 4.2.1).
+pub const HELLO_VERIFY_REQUEST: u8 = 3;
+
+/// Emits the fields of a message's body, `out` placed at the body's first byte; shared by TLS
+/// and DTLS, whose handshake headers differ (4 bytes, 12 bytes) but whose bodies do not, but
+/// for the ClientHello's cookie and the HelloVerifyRequest. DTLS's names are TLS's with a
+/// `d` in front: its layer emits through [`Emitter::with_names`](crate::dissect::field::Emitter::with_names).
+pub fn body_fields(body_out: &mut Emitter<'_>, kind: u8, body: &[u8], layout: Layout) {
+    let tls13 = layout.tls13;
     // A body that ends early still shows what it had; the rest is simply not there.
     let _ = match kind {
-        kind::CLIENT_HELLO | kind::SERVER_HELLO => hello_fields(&mut body_out, kind, body),
-        kind::CERTIFICATE => certificate_fields(&mut body_out, body, tls13),
-        kind::NEW_SESSION_TICKET => ticket_fields(&mut body_out, body, tls13),
-        kind::ENCRYPTED_EXTENSIONS => extensions_fields(&mut body_out, body, body, kind).map(|_| ()),
+        kind::CLIENT_HELLO | kind::SERVER_HELLO => hello_fields(body_out, kind, body, layout.dtls),
+        HELLO_VERIFY_REQUEST if layout.dtls => hello_verify_request_fields(body_out, body),
+        kind::CERTIFICATE => certificate_fields(body_out, body, tls13),
+        kind::NEW_SESSION_TICKET => ticket_fields(body_out, body, tls13),
+        kind::ENCRYPTED_EXTENSIONS => extensions_fields(body_out, body, body, kind).map(|_| ()),
         kind::FINISHED => {
             body_out.at(super::name::HANDSHAKE_VERIFY_DATA, 0..body.len(), Value::Present);
             Ok(())
         }
-        kind::SERVER_KEY_EXCHANGE => server_key_exchange_fields(&mut body_out, body),
+        kind::SERVER_KEY_EXCHANGE => server_key_exchange_fields(body_out, body),
+        kind::CERTIFICATE_REQUEST if !tls13 => certificate_request_fields(body_out, body),
         kind::CERTIFICATE_VERIFY => be_u16(body)
             .map(|(_, scheme)| body_out.at(super::name::HANDSHAKE_SIG_HASH_ALG, 0..2, Value::hex16(scheme)))
             .map_err(into_error),
@@ -248,7 +293,26 @@ pub fn fields(out: &mut Emitter<'_>, span: &Span<'_>, tls13: bool) {
     };
 }
 
-fn hello_fields(out: &mut Emitter<'_>, kind: u8, body: &[u8]) -> Result<(), Error> {
+/// A HelloVerifyRequest's body: the server's version and the cookie (RFC 6347 4.2.1).
+fn hello_verify_request_fields(out: &mut Emitter<'_>, body: &[u8]) -> Result<(), Error> {
+    let (rest, version) = be_u16(body)?;
+    out.at(super::name::HANDSHAKE_VERSION, 0..2, Value::hex16(version));
+    cookie_fields(out, body, rest).map(|_| ())
+}
+
+/// The cookie at the front of `input`, a tail of `body`; returns what follows it.
+fn cookie_fields<'a>(out: &mut Emitter<'_>, body: &[u8], input: &'a [u8]) -> Result<&'a [u8], Error> {
+    use crate::dissect::dtls::name as dtls;
+    let start = body.len() - input.len();
+    let (rest, cookie) = length_data(be_u8)(input)?;
+    out.at(dtls::HANDSHAKE_COOKIE_LENGTH, start..start + 1, Value::Uint(cookie.len() as u64));
+    if !cookie.is_empty() {
+        out.at(dtls::HANDSHAKE_COOKIE, start + 1..start + 1 + cookie.len(), Value::Bytes(cookie));
+    }
+    Ok(rest)
+}
+
+fn hello_fields(out: &mut Emitter<'_>, kind: u8, body: &[u8], dtls: bool) -> Result<(), Error> {
     let at = |rest: &[u8]| body.len() - rest.len();
     let (rest, version) = be_u16(body)?;
     out.at(super::name::HANDSHAKE_VERSION, 0..2, Value::hex16(version));
@@ -260,6 +324,7 @@ fn hello_fields(out: &mut Emitter<'_>, kind: u8, body: &[u8]) -> Result<(), Erro
     if !session_id.is_empty() {
         out.at(super::name::HANDSHAKE_SESSION_ID, start + 1..at(rest), Value::Bytes(session_id));
     }
+    let rest = if dtls && kind == kind::CLIENT_HELLO { cookie_fields(out, body, rest)? } else { rest };
     let rest = if kind == kind::CLIENT_HELLO {
         let start = at(rest);
         let (rest, suites) = length_data(be_u16)(rest)?;
@@ -370,6 +435,20 @@ fn server_key_exchange_fields(out: &mut Emitter<'_>, body: &[u8]) -> Result<(), 
     if !unprefixed {
         let (_, scheme) = be_u16(rest)?;
         out.at(super::name::HANDSHAKE_SIG_HASH_ALG, at..at + 2, Value::hex16(scheme));
+    }
+    Ok(())
+}
+
+/// A TLS 1.2 CertificateRequest (RFC 5246 section 7.4.4): the certificate types, then the
+/// signature algorithms the server accepts.
+fn certificate_request_fields(out: &mut Emitter<'_>, body: &[u8]) -> Result<(), Error> {
+    let (rest, _types) = length_data(be_u8)(body)?;
+    let start = body.len() - rest.len();
+    let (_, algorithms) = length_data(be_u16)(rest)?;
+    out.at(super::name::HANDSHAKE_SIG_HASH_ALG_LEN, start..start + 2, Value::Uint(algorithms.len() as u64));
+    for (index, algorithm) in be_u16_list(algorithms).enumerate() {
+        let from = start + 2 + index * 2;
+        out.at(super::name::HANDSHAKE_SIG_HASH_ALG, from..from + 2, Value::hex16(algorithm));
     }
     Ok(())
 }

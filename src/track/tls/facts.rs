@@ -18,10 +18,16 @@ pub fn of<'a>(messages: &[Span<'a>]) -> Facts<'a> {
 /// What one whole handshake message (header and body) tells, if it is a hello that can be read
 /// or an EncryptedExtensions.
 pub fn fact(bytes: &[u8]) -> Option<Fact<'_>> {
-    let message = handshake::Message { kind: *bytes.first()?, bytes };
-    match message.kind {
+    fact_of_body(*bytes.first()?, bytes.get(handshake::HEADER_LEN..).unwrap_or(&[]), false)
+}
+
+/// What a message of `message_kind` tells from its `body`; `dtls` says the body is DTLS's
+/// (a ClientHello with a cookie), whose handshake header is not TLS's.
+pub fn fact_of_body(message_kind: u8, body: &[u8], dtls: bool) -> Option<Fact<'_>> {
+    let hello = || handshake::Hello::parse_with(message_kind, body, dtls).ok();
+    match message_kind {
         kind::CLIENT_HELLO => {
-            let hello = message.hello()?;
+            let hello = hello()?;
             Some(Fact::ClientHello {
                 sni: hello.server_name(),
                 session_id: hello.session_id,
@@ -29,9 +35,11 @@ pub fn fact(bytes: &[u8]) -> Option<Fact<'_>> {
                 alpn: hello.alpn().collect(),
             })
         }
-        kind::SERVER_HELLO if message.is_hello_retry_request() => Some(Fact::HelloRetryRequest),
+        kind::SERVER_HELLO if body.get(2..34) == Some(&handshake::HELLO_RETRY_REQUEST_RANDOM[..]) => {
+            Some(Fact::HelloRetryRequest)
+        }
         kind::SERVER_HELLO => {
-            let hello = message.hello()?;
+            let hello = hello()?;
             Some(Fact::ServerHello {
                 version: hello.selected_version(),
                 psk: hello.extension(extension::kind::PRE_SHARED_KEY).is_some(),
@@ -41,7 +49,7 @@ pub fn fact(bytes: &[u8]) -> Option<Fact<'_>> {
         }
         kind::ENCRYPTED_EXTENSIONS => {
             // The block as the timeline always read it: everything after the length.
-            let block = message.body().get(2..).unwrap_or(&[]);
+            let block = body.get(2..).unwrap_or(&[]);
             let mut early_data = false;
             let mut alpn = None;
             for extension in extension::walk(block) {

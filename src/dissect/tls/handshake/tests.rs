@@ -121,6 +121,13 @@ fn every_message() -> Vec<(Vec<u8>, bool, &'static str, &'static str)> {
             "tls.handshake.sig_hash_alg",
             "0x0403",
         ),
+        // TLS 1.2 CertificateRequest: one type (rsa_sign), two algorithms, no names
+        (
+            message(kind::CERTIFICATE_REQUEST, &[1, 1, 0, 4, 0x04, 0x01, 0x08, 0x04, 0, 0]),
+            false,
+            "tls.handshake.sig_hash_alg_len",
+            "4",
+        ),
         (message(kind::FINISHED, &[0x55; 32]), true, "tls.handshake.verify_data", "1"),
         (message(kind::KEY_UPDATE, &[1]), true, "tls.handshake.type", "24"),
     ]

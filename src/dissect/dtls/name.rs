@@ -1,0 +1,107 @@
+//! The fields of DTLS records and handshake messages, by Wireshark's names (`dtls.*`): the
+//! registry's rows, and the names the emitter uses. DTLS shares TLS's handshake bodies, so most
+//! rows here are the twins of `tls::name`'s, the same field with `d` in front; [`twin`] maps
+//! one to the other for [`Emitter::with_names`](crate::dissect::field::Emitter::with_names).
+//! The DTLS 1.3 unified header's fields are named as Wireshark after 4.0 names them.
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+crate::registry::field_table! {
+    protocol Dtls;
+    RECORD "dtls.record" Present "a TLS record";
+    RECORD_CONTENT_TYPE "dtls.record.content_type" Uint "record content type (20 CCS, 21 alert, 22 handshake, 23 data)" names TLS_CONTENT_TYPE;
+    RECORD_VERSION "dtls.record.version" Hex "record layer version" names TLS_VERSION;
+    RECORD_EPOCH "dtls.record.epoch" Uint "record epoch (0 until the first ChangeCipherSpec)";
+    RECORD_SEQUENCE_NUMBER "dtls.record.sequence_number" Uint "record sequence number (48 bits; 8 or 16 in the DTLS 1.3 unified header)";
+    RECORD_CONNECTION_ID "dtls.record.connection_id" Bytes "connection ID (DTLS 1.3 unified header, RFC 9146)";
+    RECORD_LENGTH "dtls.record.length" Uint "record length";
+    UNIFIED_HEADER_BITMASK "dtls.unified_header.bitmask" Hex "DTLS 1.3 unified header first byte (001CSLEE)";
+    UNIFIED_HEADER_FIXED "dtls.unified_header.fixed" Uint "unified header fixed bits (001)";
+    UNIFIED_HEADER_CID_PRESENT "dtls.unified_header.cid_present" Bool "unified header: connection ID present";
+    UNIFIED_HEADER_SEQ_SIZE "dtls.unified_header.seq_size" Bool "unified header: 16-bit sequence number";
+    UNIFIED_HEADER_LENGTH "dtls.unified_header.length" Bool "unified header: length present";
+    UNIFIED_HEADER_EPOCH_BITS "dtls.unified_header.epoch_bits" Uint "unified header: the epoch's two low bits";
+    ENC_CONTENT "dtls.enc_content" Bytes "encrypted record content (DTLS 1.3 unified header)";
+    CHANGE_CIPHER_SPEC "dtls.change_cipher_spec" Present "ChangeCipherSpec message";
+    ALERT_MESSAGE_LEVEL "dtls.alert_message.level" Uint @Session "alert level (1 warning, 2 fatal)" names TLS_ALERT_LEVEL;
+    ALERT_MESSAGE_DESC "dtls.alert_message.desc" Uint @Session "alert description" names TLS_ALERT_DESCRIPTION;
+    APP_DATA "dtls.app_data" Bytes "encrypted application data";
+    HANDSHAKE "dtls.handshake" Present @Session "a handshake message (one still encrypted too)";
+    HANDSHAKE_TYPE "dtls.handshake.type" Uint @Session "handshake message type" names TLS_HANDSHAKE_TYPE;
+    HANDSHAKE_LENGTH "dtls.handshake.length" Uint @Session "handshake message length";
+    HANDSHAKE_MESSAGE_SEQ "dtls.handshake.message_seq" Uint @Session "handshake message sequence number";
+    HANDSHAKE_FRAGMENT_OFFSET "dtls.handshake.fragment_offset" Uint @Session "where this fragment starts in its message";
+    HANDSHAKE_FRAGMENT_LENGTH "dtls.handshake.fragment_length" Uint @Session "fragment length";
+    HANDSHAKE_VERSION "dtls.handshake.version" Hex @Session "hello version (legacy_version)" names TLS_VERSION;
+    HANDSHAKE_RANDOM "dtls.handshake.random" Bytes @Session "hello random";
+    HANDSHAKE_SESSION_ID_LENGTH "dtls.handshake.session_id_length" Uint @Session "session ID length";
+    HANDSHAKE_SESSION_ID "dtls.handshake.session_id" Bytes @Session "session ID";
+    HANDSHAKE_COOKIE_LENGTH "dtls.handshake.cookie_length" Uint @Session "cookie length (ClientHello, HelloVerifyRequest)";
+    HANDSHAKE_COOKIE "dtls.handshake.cookie" Bytes @Session "the server's cookie";
+    HANDSHAKE_CIPHER_SUITES_LENGTH "dtls.handshake.cipher_suites_length" Uint @Session "length of the offered cipher suites";
+    HANDSHAKE_CIPHERSUITE "dtls.handshake.ciphersuite" Hex @Session "cipher suite (offered or chosen)" names TLS_CIPHER_SUITE;
+    HANDSHAKE_COMP_METHODS_LENGTH "dtls.handshake.comp_methods_length" Uint @Session "length of the offered compression methods";
+    HANDSHAKE_COMP_METHOD "dtls.handshake.comp_method" Uint @Session "compression method" names TLS_COMPRESSION;
+    HANDSHAKE_EXTENSIONS_LENGTH "dtls.handshake.extensions_length" Uint @Session "length of the extensions";
+    HANDSHAKE_EXTENSION_TYPE "dtls.handshake.extension.type" Uint @Session "extension type" names TLS_EXTENSION;
+    HANDSHAKE_EXTENSION_LEN "dtls.handshake.extension.len" Uint @Session "extension length";
+    HANDSHAKE_EXTENSIONS_SERVER_NAME_LIST_LEN "dtls.handshake.extensions_server_name_list_len" Uint @Session "server name list length";
+    HANDSHAKE_EXTENSIONS_SERVER_NAME_TYPE "dtls.handshake.extensions_server_name_type" Uint @Session "server name type (0 host name)" names TLS_SERVER_NAME_TYPE;
+    HANDSHAKE_EXTENSIONS_SERVER_NAME_LEN "dtls.handshake.extensions_server_name_len" Uint @Session "server name length";
+    HANDSHAKE_EXTENSIONS_SERVER_NAME "dtls.handshake.extensions_server_name" Text @Session "server name (SNI)";
+    HANDSHAKE_EXTENSIONS_SUPPORTED_GROUPS_LENGTH "dtls.handshake.extensions_supported_groups_length" Uint @Session "supported groups length";
+    HANDSHAKE_EXTENSIONS_SUPPORTED_GROUP "dtls.handshake.extensions_supported_group" Hex @Session "supported group" names TLS_GROUP;
+    HANDSHAKE_EXTENSIONS_EC_POINT_FORMATS_LENGTH "dtls.handshake.extensions_ec_point_formats_length" Uint @Session "EC point formats length";
+    HANDSHAKE_EXTENSIONS_EC_POINT_FORMAT "dtls.handshake.extensions_ec_point_format" Uint @Session "EC point format" names TLS_EC_POINT_FORMAT;
+    HANDSHAKE_SIG_HASH_ALG_LEN "dtls.handshake.sig_hash_alg_len" Uint @Session "signature algorithms length";
+    HANDSHAKE_SIG_HASH_ALG "dtls.handshake.sig_hash_alg" Hex @Session "signature algorithm" names TLS_SIGNATURE_SCHEME;
+    HANDSHAKE_EXTENSIONS_ALPN_LEN "dtls.handshake.extensions_alpn_len" Uint @Session "ALPN extension length";
+    HANDSHAKE_EXTENSIONS_ALPN_STR_LEN "dtls.handshake.extensions_alpn_str_len" Uint @Session "ALPN protocol name length";
+    HANDSHAKE_EXTENSIONS_ALPN_STR "dtls.handshake.extensions_alpn_str" Text @Session "ALPN protocol";
+    HANDSHAKE_EXTENSIONS_SUPPORTED_VERSIONS_LEN "dtls.handshake.extensions.supported_versions_len" Uint @Session "supported versions length";
+    HANDSHAKE_EXTENSIONS_SUPPORTED_VERSION "dtls.handshake.extensions.supported_version" Hex @Session "supported (or selected) version" names TLS_VERSION;
+    HANDSHAKE_EXTENSIONS_KEY_SHARE_CLIENT_LENGTH "dtls.handshake.extensions_key_share_client_length" Uint @Session "client key shares length";
+    HANDSHAKE_EXTENSIONS_KEY_SHARE_GROUP "dtls.handshake.extensions_key_share_group" Uint @Session "key share group" names TLS_GROUP;
+    HANDSHAKE_EXTENSIONS_KEY_SHARE_KEY_EXCHANGE_LENGTH "dtls.handshake.extensions_key_share_key_exchange_length" Uint @Session "key share length";
+    HANDSHAKE_EXTENSIONS_KEY_SHARE_KEY_EXCHANGE "dtls.handshake.extensions_key_share_key_exchange" Bytes @Session "key share";
+    HANDSHAKE_EXTENSIONS_KEY_SHARE_SELECTED_GROUP "dtls.handshake.extensions_key_share_selected_group" Uint @Session "group a HelloRetryRequest asks for" names TLS_GROUP;
+    HANDSHAKE_CERTIFICATES_LENGTH "dtls.handshake.certificates_length" Uint @Session "certificate chain length";
+    HANDSHAKE_CERTIFICATE_LENGTH "dtls.handshake.certificate_length" Uint @Session "certificate length";
+    HANDSHAKE_CERTIFICATE "dtls.handshake.certificate" Bytes @Session "certificate (DER)";
+    HANDSHAKE_SESSION_TICKET_LIFETIME_HINT "dtls.handshake.session_ticket_lifetime_hint" Uint @Session "session ticket lifetime, seconds";
+    HANDSHAKE_VERIFY_DATA "dtls.handshake.verify_data" Present @Session "Finished verify data";
+    FRAGMENTS "dtls.fragments" Present @Session "the fragments a handshake message was reassembled from";
+    FRAGMENT "dtls.fragment" Uint @Session "a frame that held a fragment";
+    FRAGMENT_COUNT "dtls.fragment.count" Uint @Session "how many fragments";
+    REASSEMBLED_LENGTH "dtls.reassembled.length" Uint @Session "reassembled message length";
+}
+
+/// The DTLS twin of a TLS field name (`tls.handshake.type` → `dtls.handshake.type`); a
+/// `dtls.*` name is its own twin. `None` for a TLS field DTLS does not have.
+pub fn twin(name: &'static str) -> Option<&'static str> {
+    static TWINS: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
+    if name.starts_with("dtls.") {
+        return Some(name);
+    }
+    let twins = TWINS.get_or_init(|| {
+        FIELDS.iter().filter_map(|field| Some((field.name.strip_prefix('d')?, field.name))).collect()
+    });
+    twins.get(name).copied()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_tls_field_but_the_opaque_type_has_a_dtls_twin() {
+        for field in crate::dissect::tls::name::FIELDS {
+            let expected = (field.name != crate::dissect::tls::name::RECORD_OPAQUE_TYPE)
+                .then(|| format!("d{}", field.name));
+            assert_eq!(twin(field.name).map(str::to_owned), expected, "{}", field.name);
+        }
+        assert_eq!(twin(HANDSHAKE_COOKIE), Some(HANDSHAKE_COOKIE));
+        assert_eq!(twin("quic.frame"), None);
+    }
+}
