@@ -131,6 +131,9 @@ fn write_tree(
     packet.fields_with_prefixes(frame, &mut sink, &|prefix| prefix == "frame");
     let mut place = record::Place { stream: None, ports: [None, None], carried: None };
     for (index, layer) in packet.layers.iter().enumerate() {
+        if layer.is_protocols_only() {
+            continue;
+        }
         let mut lines = String::new();
         let mut fields: Vec<(&'static str, Option<u64>, usize, std::ops::Range<usize>)> = Vec::new();
         let mut numbers: Vec<(&'static str, u64)> = Vec::new();
