@@ -167,7 +167,6 @@ const DNS: &[&str] =
 /// over [`DNS`].
 const DNS_KNOWN: &[(&str, usize, &str)] = &[
     ("Time to live", 69, "tshark adds the time in words (`300 (5 minutes)`)"),
-    (".... .... ..0. ....", 26, "a response's AD bit: tshark's words for it are not yet rttscope's"),
     ("TXT", 48, "tshark 4.0 cuts a TXT string at its first 240 characters"),
     // tshark titles a reassembly as a layer of its own; rttscope writes its fields in DNS's.
     ("TCP Segment", 22, "in tshark's `[N Reassembled TCP Segments]` layer"),

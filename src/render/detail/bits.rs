@@ -119,7 +119,16 @@ const FIELDS: &[(&str, u32, u64, Show)] = &[
         Show::Flag("Server can do recursive queries", "Server can't do recursive queries"),
     ),
     ("dns.flags.z", 16, 0x40, Show::Flag("reserved - incorrect!", "reserved (0)")),
-    ("dns.flags.authenticated", 16, 0x20, Show::Flag("Set", "Not set")),
+    // A response's AD bit; a query's is drawn as `AD bit: Set` (`nest::dns`), as tshark does.
+    (
+        "dns.flags.authenticated",
+        16,
+        0x20,
+        Show::Flag(
+            "Answer/authority portion was authenticated by the server",
+            "Answer/authority portion was not authenticated by the server",
+        ),
+    ),
     ("dns.flags.checkdisable", 16, 0x10, Show::Flag("Acceptable", "Unacceptable")),
     ("dns.flags.rcode", 16, 0xf, Show::Named(values::name_first("dns.flags.rcode"))),
     (
