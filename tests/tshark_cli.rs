@@ -6,10 +6,11 @@
 //!
 //! Not compared, and why: QUIC in json and ek (tshark makes a layer of every coalesced QUIC
 //! packet and nests the TLS of CRYPTO frames inside it; rttscope writes one layer of each
-//! datagram and the TLS beside it); h2c (rttscope writes an empty `http` layer before the
-//! HTTP/2 of an upgraded connection, which tshark does not); `-x` of decrypted or decompressed
-//! bytes (tshark shows every TLS record and HPACK block as a source). HTTP/2 over TLS is
-//! compared: a layer of every frame, the body a frame ends nested in it, as tshark writes them.
+//! datagram and the TLS beside it); `-x` of decrypted or decompressed bytes (tshark shows
+//! every TLS record and HPACK block as a source). HTTP/2 over TLS and h2c are compared in json
+//! and ek: a layer of every frame, the body a frame ends nested in it, and no `http` layer
+//! before an upgraded connection's HTTP/2 (tshark lists `http` in `frame.protocols` only), as
+//! tshark writes them.
 
 mod common;
 mod tshark_line;
@@ -227,6 +228,10 @@ fn layers(layers: &Node) -> Vec<(String, Node)> {
     list
 }
 
+/// Captures compared in json and ek beside [`STRUCTURED`]: an HTTP/1.1 connection upgraded to
+/// HTTP/2, whose upgraded segments carry no `http` layer.
+const JSON_ALSO: &[&str] = &["h2c.pcap"];
+
 /// Compares one packet's layers: the same names in order, and for every field rttscope writes
 /// the same values tshark writes under the same layer (a presence-only field may be a
 /// subtree in tshark's). `name_of` turns a field's name into the key the format gives it.
@@ -267,7 +272,7 @@ fn compare_layers_as(ours: &Node, theirs: &Node, what: &str, differences: &mut V
 #[ignore = "needs tshark"]
 fn json_has_tsharks_layers_names_and_values() {
     let mut differences = Vec::new();
-    for name in STRUCTURED {
+    for name in STRUCTURED.iter().chain(JSON_ALSO) {
         let (ours, theirs) = both(name, &["-T", "json"]);
         let ours: Node = serde_json::from_str(&ours).expect("rttscope's -T json parses");
         let theirs: Node = serde_json::from_str(&theirs).expect("tshark's -T json parses");
@@ -289,7 +294,7 @@ fn json_has_tsharks_layers_names_and_values() {
 #[ignore = "needs tshark"]
 fn ek_has_tsharks_index_lines_layers_names_and_values() {
     let mut differences = Vec::new();
-    for name in STRUCTURED {
+    for name in STRUCTURED.iter().chain(JSON_ALSO) {
         let (ours, theirs) = both(name, &["-T", "ek"]);
         let (ours, theirs): (Vec<&str>, Vec<&str>) = (ours.lines().collect(), theirs.lines().collect());
         assert_eq!(ours.len(), theirs.len(), "{name}: lines");

@@ -270,7 +270,7 @@ pub mod name {
         FLAGS_ACK "gre.flags.ack" Bool "acknowledgment number present (version 1)";
         FLAGS_RESERVED "gre.flags.reserved" Uint "reserved flag bits";
         FLAGS_VERSION "gre.flags.version" Uint "version";
-        PROTO "gre.proto" Hex "protocol type (an EtherType)";
+        PROTO "gre.proto" Hex "protocol type (an EtherType)" names GRE_PROTO;
         CHECKSUM "gre.checksum" Hex "checksum";
         CHECKSUM_STATUS "gre.checksum.status" Uint "checksum status (0 bad, 1 good)";
         OFFSET "gre.offset" Uint "offset (reserved1)";

@@ -134,6 +134,14 @@ impl<'a> Layer<'a> {
         self.content.protocol()
     }
 
+    /// Whether the layer only names its protocol in `frame.protocols`: the HTTP that an
+    /// upgraded connection (h2c, WebSocket) was upgraded from, which tshark lists among the
+    /// protocols but writes no tree, `-T json` or `-T ek` layer for.
+    pub fn is_protocols_only(&self) -> bool {
+        matches!(&self.content, Content::Http(http)
+            if http.messages.is_empty() && http.segments.is_empty() && http.proxy_connect.is_none())
+    }
+
     /// Whether the layer is part of a datagram quoted inside an ICMP error.
     pub fn is_quoted(&self) -> bool {
         self.quoted_by.is_some()

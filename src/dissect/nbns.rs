@@ -509,8 +509,8 @@ pub mod name {
         COUNT_AUTH_RR "nbns.count.auth_rr" Uint "number of authority records";
         COUNT_ADD_RR "nbns.count.add_rr" Uint "number of additional records";
         NAME "nbns.name" Text "a question's or record's NetBIOS name (NAME<suffix>)";
-        TYPE "nbns.type" Uint "question or record type (32 NB, 33 NBSTAT)";
-        CLASS "nbns.class" Uint "class (1 IN)";
+        TYPE "nbns.type" Uint "question or record type (32 NB, 33 NBSTAT)" names NBNS_TYPE;
+        CLASS "nbns.class" Uint "class (1 IN)" names NBNS_CLASS;
         TTL "nbns.ttl" Uint "time to live, seconds";
         DATA_LENGTH "nbns.data_length" Uint "length of the record's data";
         NB_FLAGS "nbns.nb_flags" Hex "an NB entry's flags";

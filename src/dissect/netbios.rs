@@ -205,7 +205,7 @@ pub mod name {
 
     crate::registry::field_table! {
         protocol Nbdgm;
-        TYPE "nbdgm.type" Uint "message type (0x11 direct group)";
+        TYPE "nbdgm.type" Uint "message type (0x11 direct group)" names NBDGM_TYPE;
         FLAGS "nbdgm.flags" Hex "flags";
         NEXT "nbdgm.next" Bool "more fragments follow";
         FIRST "nbdgm.first" Bool "first fragment";

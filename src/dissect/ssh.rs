@@ -235,7 +235,7 @@ pub mod name {
         ENCRYPTED_PACKET "ssh.encrypted_packet" Bytes @Presentation "encrypted packet (undecryptable without the session keys)";
         PADDING_STRING "ssh.padding_string" Bytes "random padding";
         DIRECTION "ssh.direction" Bool "sent by the server";
-        MESSAGE_CODE "ssh.message_code" Uint "message number (RFC 4250 4.1)";
+        MESSAGE_CODE "ssh.message_code" Uint "message number (RFC 4250 4.1)" names SSH_MESSAGE_CODE;
         COOKIE "ssh.cookie" Bytes "KEXINIT cookie (16 random bytes)";
         KEX_ALGORITHMS "ssh.kex_algorithms" Text "key exchange algorithms";
         SERVER_HOST_KEY_ALGORITHMS "ssh.server_host_key_algorithms" Text "server host key algorithms";

@@ -347,7 +347,7 @@ pub mod name {
         CONTINUE "websocket.payload.continue" Bytes "a continuation fragment's bytes";
         TEXT "websocket.payload.text" Text "text";
         CLOSE "websocket.payload.close" Present "close";
-        CLOSE_STATUS_CODE "websocket.payload.close.status_code" Uint "close status code";
+        CLOSE_STATUS_CODE "websocket.payload.close.status_code" Uint "close status code" names WEBSOCKET_CLOSE_STATUS;
         CLOSE_REASON "websocket.payload.close.reason" Text "close reason";
         PING "websocket.payload.ping" Bytes "ping";
         PONG "websocket.payload.pong" Bytes "pong";

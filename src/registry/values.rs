@@ -41,7 +41,8 @@ enum Shape {
     TcpFlags,
 }
 
-const fn name_first(table: &'static str) -> Names {
+/// Names from `table`, written `NAME (value)`.
+pub const fn name_first(table: &'static str) -> Names {
     Names { table, shape: Shape::NameFirst }
 }
 
@@ -71,6 +72,15 @@ pub const QUIC_FRAME_TYPE: Names = Names { table: "quic.frame_type", shape: Shap
 pub const HTTP2_SETTINGS: Names = name_first("http2.settings.id");
 pub const HTTP2_FRAME_TYPE: Names = name_first("http2.type");
 pub const HTTP3_FRAME_TYPE: Names = Names { table: "http3.frame_type", shape: Shape::Hex(16) };
+pub const DNS_TYPE: Names = name_first("dns.qry.type");
+pub const DNS_CLASS: Names = name_first("dns.qry.class");
+pub const DNS_OPT_CODE: Names = name_first("dns.opt.code");
+pub const NBNS_TYPE: Names = name_first("nbns.type");
+pub const NBNS_CLASS: Names = name_first("nbns.class");
+pub const NBDGM_TYPE: Names = name_first("nbdgm.type");
+pub const GRE_PROTO: Names = name_first("gre.proto");
+pub const SSH_MESSAGE_CODE: Names = name_first("ssh.message_code");
+pub const WEBSOCKET_CLOSE_STATUS: Names = name_first("websocket.payload.close.status_code");
 
 impl Names {
     /// tshark's name of `value`, if its table has one.

@@ -131,6 +131,9 @@ fn write_tree(
     packet.fields_with_prefixes(frame, &mut sink, &|prefix| prefix == "frame");
     let mut place = record::Place { stream: None, ports: [None, None], carried: None };
     for (index, layer) in packet.layers.iter().enumerate() {
+        if layer.is_protocols_only() {
+            continue;
+        }
         let mut lines = String::new();
         let mut fields: Vec<(&'static str, Option<u64>, usize, std::ops::Range<usize>)> = Vec::new();
         let mut numbers: Vec<(&'static str, u64)> = Vec::new();
@@ -229,6 +232,14 @@ fn write_title(text: &mut String, layer: &Layer<'_>, number: &dyn Fn(&str) -> Op
         Protocol::Http2 => write!(text, "HyperText Transfer Protocol 2"),
         Protocol::Http3 => write!(text, "Hypertext Transfer Protocol Version 3"),
         Protocol::Vxlan => write!(text, "Virtual eXtensible Local Area Network"),
+        Protocol::Dns if number("dns.flags.response") == Some(1) => {
+            write!(text, "Domain Name System (response)")
+        }
+        Protocol::Dns => write!(text, "Domain Name System (query)"),
+        Protocol::Nbns => write!(text, "NetBIOS Name Service"),
+        Protocol::Nbdgm => write!(text, "NetBIOS Datagram Service"),
+        Protocol::Ssh => write!(text, "SSH Protocol"),
+        Protocol::WebSocket => write!(text, "WebSocket"),
         Protocol::Gre => {
             let summary = layer.summary_string();
             let carried = summary.strip_prefix("Encapsulated ").unwrap_or(&summary);
@@ -259,6 +270,7 @@ fn write_field(text: &mut String, field: &Field<'_>, message_type: Option<u64>) 
     let computed = match field.name {
         "frame.time_delta" | "frame.time_relative" | "frame.protocols" => true,
         "tcp.flags.str" | "tcp.options.wscale.multiplier" | "http2.header.unescaped" => true,
+        "dns.qry.name.len" | "dns.count.labels" => true,
         name if name.starts_with("frame.") => false,
         _ => field.range.is_empty(),
     };

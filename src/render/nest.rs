@@ -1,6 +1,7 @@
 //! The subtrees of tshark's `-V` tree that rttscope's flat field list holds the structure for,
 //! one module a protocol family: TLS's records, messages, extensions and lists (`tls`), QUIC's
-//! frames (`quic`), HTTP/2's frames, headers and settings (`http2`), and the subtrees of
+//! frames (`quic`), HTTP/2's frames, headers and settings (`http2`), DNS's sections and
+//! records (`dns`), and the subtrees of
 //! Ethernet, IP and TCP (`transport`). Given a layer's fields in order, each says how deep each
 //! sits and which subtree titles come before it, with tshark's titles where rttscope knows what
 //! they say.
@@ -9,6 +10,7 @@
 //! adds title lines and indentation (and, for HTTP/2, a layer title before each frame after the
 //! first, as tshark makes a layer of every frame). Other layers stay one level deep.
 
+mod dns;
 mod http2;
 mod quic;
 mod tls;
@@ -48,16 +50,34 @@ pub fn write(
         Protocol::Tls => tls::write(&mut push, items, record_titles),
         Protocol::Quic => quic::write(&mut push, items),
         Protocol::Http2 => http2::write(&mut push, items),
+        Protocol::Dns => dns::write(&mut push, items),
         Protocol::Ethernet | Protocol::Ipv4 | Protocol::Ipv6 | Protocol::Tcp => {
             transport::write(&mut push, items)
         }
         _ => {
+            // A flags word's bits sit one level under the word.
+            let mut word: Option<&str> = None;
             for item in items {
-                push(1, item.line);
+                let bit = word.is_some_and(|prefix| item.name.starts_with(prefix));
+                push(if bit { 2 } else { 1 }, item.line);
+                if !bit {
+                    word = FLAG_WORDS.iter().find(|(name, _)| *name == item.name).map(|(_, bits)| *bits);
+                }
             }
         }
     }
 }
+
+/// Flag words whose bits tshark draws in a subtree under the word: the word's field, and the
+/// prefix its bits' names share.
+const FLAG_WORDS: &[(&str, &str)] = &[
+    ("gre.flags_and_version", "gre.flags."),
+    ("nbns.flags", "nbns.flags."),
+    ("nbns.nb_flags", "nbns.nb_flags."),
+    ("nbns.name_flags", "nbns.name_flags."),
+    ("dns.flags", "dns.flags."),
+    ("dns.resp.z", "dns.resp.z."),
+];
 /// What a subtree writer draws, each line indented four spaces per level: for the tests of
 /// the writers beside this module.
 #[cfg(test)]

@@ -78,7 +78,7 @@ fn collect(frame: &Frame<'_>, packet: &Packet<'_>) -> Vec<(&'static str, Fields)
     // The layer a quoted one goes into: the last not quoted, as tshark nests them.
     let mut quoting: Option<usize> = None;
     let mut previous: Option<Protocol> = None;
-    for layer in &packet.layers {
+    for layer in packet.layers.iter().filter(|layer| !layer.is_protocols_only()) {
         // tshark makes a layer of every HTTP/2 frame: each frame after the first is a layer
         // of its own after this one.
         let mut frames = vec![Fields::new()];

@@ -4,9 +4,12 @@
 
 use std::process::Command;
 
-/// A capture of the interop set, with its key log when it has one.
+/// A capture of the interop set (or, if not there, of the crafted set), with its key log when
+/// it has one.
 pub fn capture(name: &str) -> (String, Option<String>) {
-    let path = crate::common::root().join("fixtures/interop").join(name);
+    let fixtures = crate::common::root().join("fixtures");
+    let interop = fixtures.join("interop").join(name);
+    let path = if interop.exists() { interop } else { fixtures.join("crafted").join(name) };
     let keys = path.with_extension("keys");
     (path.display().to_string(), keys.exists().then(|| keys.display().to_string()))
 }

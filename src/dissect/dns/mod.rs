@@ -399,12 +399,12 @@ pub mod name {
         QRY_NAME "dns.qry.name" Text "question name";
         QRY_NAME_LEN "dns.qry.name.len" Uint "question name length";
         COUNT_LABELS "dns.count.labels" Uint "question name label count";
-        QRY_TYPE "dns.qry.type" Uint "question type";
-        QRY_CLASS "dns.qry.class" Hex "question class";
+        QRY_TYPE "dns.qry.type" Uint "question type" names DNS_TYPE;
+        QRY_CLASS "dns.qry.class" Hex "question class" names DNS_CLASS;
         QRY_QU "dns.qry.qu" Bool "mDNS: unicast answer asked for (QU)";
         RESP_NAME "dns.resp.name" Text "record owner name";
-        RESP_TYPE "dns.resp.type" Uint "record type";
-        RESP_CLASS "dns.resp.class" Hex "record class";
+        RESP_TYPE "dns.resp.type" Uint "record type" names DNS_TYPE;
+        RESP_CLASS "dns.resp.class" Hex "record class" names DNS_CLASS;
         RESP_CACHE_FLUSH "dns.resp.cache_flush" Bool "mDNS: cache flush";
         RESP_TTL "dns.resp.ttl" Uint "time to live";
         RESP_LEN "dns.resp.len" Uint "record data length";
@@ -415,7 +415,7 @@ pub mod name {
         RESP_Z_DO "dns.resp.z.do" Bool "EDNS: DNSSEC OK";
         RESP_Z_RESERVED "dns.resp.z.reserved" Hex "EDNS: reserved flags";
         OPT "dns.opt" Present "EDNS option";
-        OPT_CODE "dns.opt.code" Uint "EDNS option code";
+        OPT_CODE "dns.opt.code" Uint "EDNS option code" names DNS_OPT_CODE;
         OPT_LEN "dns.opt.len" Uint "EDNS option length";
         OPT_DATA "dns.opt.data" Bytes "EDNS option data";
         OPT_PADDING "dns.opt.padding" Bytes "EDNS padding";

@@ -34,6 +34,8 @@ enum Show {
     IpFlags,
     /// A traffic class or DS field summed up: `0x00 (DSCP: CS0, ECN: Not-ECT)`.
     Service,
+    /// A WebSocket payload length, with the extended length that 126 and 127 announce.
+    PayloadLength,
 }
 
 const SET: Show = Show::Flag("Set", "Not set");
@@ -92,6 +94,124 @@ const FIELDS: &[(&str, u32, u64, Show)] = &[
     ("http2.streamid", 32, 0x7fff_ffff, Show::Plain),
     ("http2.window_update.r", 32, 0x8000_0000, Show::Hex(1)),
     ("http2.window_update.window_size_increment", 32, 0x7fff_ffff, Show::Plain),
+    // From tshark 4.0's `-G fields` (width, mask) and `-G values` (true and false texts, names).
+    ("dns.flags.response", 16, 0x8000, Show::Flag("Message is a response", "Message is a query")),
+    ("dns.flags.opcode", 16, 0x7800, Show::Named(values::name_first("dns.flags.opcode"))),
+    (
+        "dns.flags.authoritative",
+        16,
+        0x400,
+        Show::Flag("Server is an authority for domain", "Server is not an authority for domain"),
+    ),
+    (
+        "dns.flags.conflict",
+        16,
+        0x400,
+        Show::Flag("The name is not considered unique", "The name is considered unique"),
+    ),
+    ("dns.flags.truncated", 16, 0x200, Show::Flag("Message is truncated", "Message is not truncated")),
+    ("dns.flags.recdesired", 16, 0x100, Show::Flag("Do query recursively", "Don't do query recursively")),
+    ("dns.flags.tentative", 16, 0x100, Show::Flag("Tentative", "Not tentative")),
+    (
+        "dns.flags.recavail",
+        16,
+        0x80,
+        Show::Flag("Server can do recursive queries", "Server can't do recursive queries"),
+    ),
+    ("dns.flags.z", 16, 0x40, Show::Flag("reserved - incorrect!", "reserved (0)")),
+    // A response's AD bit; a query's is drawn as `AD bit: Set` (`nest::dns`), as tshark does.
+    (
+        "dns.flags.authenticated",
+        16,
+        0x20,
+        Show::Flag(
+            "Answer/authority portion was authenticated by the server",
+            "Answer/authority portion was not authenticated by the server",
+        ),
+    ),
+    ("dns.flags.checkdisable", 16, 0x10, Show::Flag("Acceptable", "Unacceptable")),
+    ("dns.flags.rcode", 16, 0xf, Show::Named(values::name_first("dns.flags.rcode"))),
+    (
+        "dns.resp.z.do",
+        16,
+        0x8000,
+        Show::Flag("Accepts DNSSEC security RRs", "Cannot handle DNSSEC security RRs"),
+    ),
+    ("dns.resp.z.reserved", 16, 0x7fff, Show::Hex(4)),
+    ("erspan.version", 16, 0xf000, Show::Named(values::name_first("erspan.version"))),
+    ("erspan.vlan", 16, 0xfff, Show::Plain),
+    ("erspan.cos", 16, 0xe000, Show::Plain),
+    ("erspan.encap", 16, 0x1800, Show::Named(values::name_first("erspan.encap"))),
+    ("erspan.bso", 16, 0x1800, Show::Named(values::name_first("erspan.bso"))),
+    ("erspan.truncated", 16, 0x400, Show::Named(values::name_first("erspan.truncated"))),
+    ("erspan.spanid", 16, 0x3ff, Show::Plain),
+    ("erspan.reserved", 32, 0xfff00000, Show::Plain),
+    ("erspan.index", 32, 0xfffff, Show::Plain),
+    ("erspan.timestamp", 32, 0xffffffff, Show::Plain),
+    ("erspan.sgt", 16, 0xffff, Show::Plain),
+    ("erspan.p", 16, 0x8000, Show::Plain),
+    ("erspan.ft", 16, 0x7c00, Show::Named(values::name_first("erspan.ft"))),
+    ("erspan.hw", 16, 0x3f0, Show::Plain),
+    ("erspan.gra", 16, 0x6, Show::Named(values::name_first("erspan.gra"))),
+    ("erspan.direction", 16, 0x8, Show::Flag("Egress", "Ingress")),
+    ("erspan.o", 16, 0x1, Show::Plain),
+    ("erspan.platid", 32, 0xfc000000, Show::Plain),
+    ("erspan.pid1.rsvd1", 32, 0x3fff000, Show::Plain),
+    ("erspan.pid1.vsmid", 32, 0xfff, Show::Plain),
+    ("erspan.pid1.port_index", 32, 0xffffffff, Show::Plain),
+    ("erspan.pid3.rsvd1", 32, 0x3ffc000, Show::Plain),
+    ("erspan.pid3.port_index", 32, 0x3fff, Show::Plain),
+    ("erspan.pid3.timestamp", 32, 0xffffffff, Show::Plain),
+    ("erspan.pid4.rsvd1", 32, 0x3ffc000, Show::Plain),
+    ("erspan.pid4.rsvd2", 32, 0x3fff, Show::Plain),
+    ("erspan.pid4.rsvd3", 32, 0xffffffff, Show::Plain),
+    ("erspan.pid5.switchid", 32, 0x3ff0000, Show::Plain),
+    ("erspan.pid5.port_index", 32, 0xffff, Show::Plain),
+    ("erspan.pid5.timestamp", 32, 0xffffffff, Show::Plain),
+    ("erspan.pid7.rsvd1", 32, 0x3f00000, Show::Plain),
+    ("erspan.pid7.source_index", 32, 0xfffff, Show::Plain),
+    ("erspan.pid7.timestamp", 32, 0xffffffff, Show::Plain),
+    ("gre.flags.checksum", 16, 0x8000, Show::Flag("Yes", "No")),
+    ("gre.flags.routing", 16, 0x4000, Show::Flag("Yes", "No")),
+    ("gre.flags.key", 16, 0x2000, Show::Flag("Yes", "No")),
+    ("gre.flags.sequence_number", 16, 0x1000, Show::Flag("Yes", "No")),
+    ("gre.flags.strict_source_route", 16, 0x800, Show::Flag("Yes", "No")),
+    ("gre.flags.recursion_control", 16, 0x700, Show::Plain),
+    ("gre.flags.ack", 16, 0x80, Show::Flag("Yes", "No")),
+    ("gre.flags.reserved", 16, 0xf8, Show::Plain),
+    ("gre.flags.version", 16, 0x7, Show::Named(values::name_first("gre.flags.version"))),
+    ("nbns.flags.response", 16, 0x8000, Show::Flag("Message is a response", "Message is a query")),
+    ("nbns.flags.opcode", 16, 0x7800, Show::Named(values::name_first("nbns.flags.opcode"))),
+    (
+        "nbns.flags.authoritative",
+        16,
+        0x400,
+        Show::Flag("Server is an authority for domain", "Server is not an authority for domain"),
+    ),
+    ("nbns.flags.truncated", 16, 0x200, Show::Flag("Message is truncated", "Message is not truncated")),
+    ("nbns.flags.recdesired", 16, 0x100, Show::Flag("Do query recursively", "Don't do query recursively")),
+    (
+        "nbns.flags.recavail",
+        16,
+        0x80,
+        Show::Flag("Server can do recursive queries", "Server can't do recursive queries"),
+    ),
+    ("nbns.flags.broadcast", 16, 0x10, Show::Flag("Broadcast packet", "Not a broadcast packet")),
+    ("nbns.flags.rcode", 16, 0xf, Show::Named(values::name_first("nbns.flags.rcode"))),
+    ("nbns.name_flags.group", 16, 0x8000, Show::Flag("Group name", "Unique name")),
+    ("nbns.name_flags.ont", 16, 0x6000, Show::Named(values::name_first("nbns.name_flags.ont"))),
+    ("nbns.name_flags.drg", 16, 0x1000, Show::Flag("Yes", "No")),
+    ("nbns.name_flags.cnf", 16, 0x800, Show::Flag("Yes", "No")),
+    ("nbns.name_flags.act", 16, 0x400, Show::Flag("Yes", "No")),
+    ("nbns.name_flags.prm", 16, 0x200, Show::Flag("Yes", "No")),
+    ("nbns.nb_flags.group", 16, 0x8000, Show::Flag("Group name", "Unique name")),
+    ("nbns.nb_flags.ont", 16, 0x6000, Show::Named(values::name_first("nbns.nb_flags.ont"))),
+    ("websocket.fin", 8, 0x80, TRUE),
+    ("websocket.rsv", 8, 0x70, Show::Hex(1)),
+    ("websocket.pmc", 8, 0x40, TRUE),
+    ("websocket.opcode", 8, 0xf, Show::Named(values::name_first("websocket.opcode"))),
+    ("websocket.mask", 8, 0x80, TRUE),
+    ("websocket.payload_length", 8, 0x7f, Show::PayloadLength),
 ];
 
 const TRUE: Show = Show::Flag("True", "False");
@@ -109,6 +229,17 @@ pub fn write_summary(text: &mut String, name: &str, label: &str, value: &Value<'
         ("ip.dsfield", Some(field)) => {
             let _ = write!(text, "{label}: ");
             write_service(text, field);
+            true
+        }
+        // `0x8180 Standard query response, No error`: the operation, and a response's code.
+        ("dns.flags", Some(flags)) => {
+            let name = |table: &'static str, number: u64| {
+                values::name_first(table).name(number).unwrap_or("Unknown")
+            };
+            let _ = write!(text, "{label}: 0x{flags:04x} {}", name("dns.flags.opcode", (flags >> 11) & 0xf));
+            if flags & 0x8000 != 0 {
+                let _ = write!(text, " response, {}", name("dns.flags.rcode", flags & 0xf));
+            }
             true
         }
         _ => false,
@@ -149,6 +280,11 @@ pub fn write(text: &mut String, name: &str, label: &str, value: &Value<'_>) -> b
             write_service(text, number);
             Ok(())
         }
+        Show::PayloadLength => match number {
+            126 => write!(text, "{number} Extended Payload Length (16 bits)"),
+            127 => write!(text, "{number} Extended Payload Length (64 bits)"),
+            _ => write!(text, "{number}"),
+        },
     };
     true
 }
@@ -250,6 +386,38 @@ mod tests {
             ".... .... ..00 .... .... .... .... .... = Explicit Congestion Notification: Not ECN-Capable Transport (0)"
         );
         assert!(!write(&mut String::new(), "ip.ttl", "Time to Live", &Value::Uint(64)));
+    }
+
+    #[test]
+    fn tunnel_dns_netbios_and_websocket_bits_are_drawn_as_tsharks() {
+        assert_eq!(
+            drawn("gre.flags.version", "Version", Value::Uint(0)),
+            ".... .... .... .000 = Version: GRE (0)"
+        );
+        assert_eq!(
+            drawn("gre.flags.key", "Key Bit", Value::Bool(true)),
+            "..1. .... .... .... = Key Bit: Yes"
+        );
+        assert_eq!(
+            drawn("erspan.gra", "Timestamp granularity", Value::Uint(1)),
+            ".... .... .... .01. = Timestamp granularity: 100 nanoseconds (1)"
+        );
+        assert_eq!(
+            drawn("dns.flags.opcode", "Opcode", Value::Uint(0)),
+            ".000 0... .... .... = Opcode: Standard query (0)"
+        );
+        assert_eq!(
+            drawn("nbns.flags.broadcast", "Broadcast", Value::Bool(false)),
+            ".... .... ...0 .... = Broadcast: Not a broadcast packet"
+        );
+        assert_eq!(
+            drawn("websocket.payload_length", "Payload length", Value::Uint(126)),
+            ".111 1110 = Payload length: 126 Extended Payload Length (16 bits)"
+        );
+        assert_eq!(
+            drawn("websocket.payload_length", "Payload length", Value::Uint(5)),
+            ".000 0101 = Payload length: 5"
+        );
     }
 
     #[test]
