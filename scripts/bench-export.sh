@@ -11,7 +11,8 @@ size=${1:-100}
 copies=${2:-4}
 big=bench-data/big-$size.pcap
 mkdir -p bench-data
-cargo build --release --quiet --bin rttscope --example make_big_capture
+# NO_BUILD=1 times the binary already built (when only the scripts changed).
+[ -n "${NO_BUILD:-}" ] || cargo build --release --quiet --bin rttscope --example make_big_capture
 [ -f "$big" ] || ./target/release/examples/make_big_capture "$big" "$size"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

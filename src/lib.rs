@@ -16,6 +16,7 @@ pub mod filter;
 pub mod generate;
 pub mod link;
 pub mod osi;
+pub mod pipeline;
 pub mod privilege;
 pub mod protocol;
 pub mod registry;

@@ -40,10 +40,10 @@ impl<'a> FileSource<'a> {
     pub fn new(capture: &'a CaptureFile) -> Self {
         Self { capture, frames: capture.frames(), secrets: VecDeque::new(), held: None }
     }
-}
 
-impl Source for FileSource<'_> {
-    fn next_item(&mut self) -> Option<Result<Item<'_>, ReadError>> {
+    /// The next item, as [`Source::next_item`], borrowing the capture rather than the walk, so
+    /// it can be handed to another thread (`crate::pipeline`).
+    pub fn next_owned(&mut self) -> Option<Result<Item<'a>, ReadError>> {
         if self.secrets.is_empty() && self.held.is_none() {
             self.held = Some(self.frames.next()?);
             self.secrets.extend(self.frames.take_secrets());
@@ -52,6 +52,12 @@ impl Source for FileSource<'_> {
             return Some(Ok(Item::Secrets(secrets)));
         }
         self.held.take().map(|frame| frame.map(Item::Frame))
+    }
+}
+
+impl Source for FileSource<'_> {
+    fn next_item(&mut self) -> Option<Result<Item<'_>, ReadError>> {
+        self.next_owned()
     }
 
     fn warning(&self) -> Option<&str> {

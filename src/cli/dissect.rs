@@ -9,10 +9,11 @@ use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 
 use super::{CliError, DissectArgs, Outcome, OutputFormat};
-use crate::capture::{CaptureFile, FileSource, Frame, Item, LinkType, SecretsKind, Source, Stream};
+use crate::capture::{CaptureFile, FileSource, Frame, LinkType, SecretsKind, Stream};
 use crate::dissect::Packet;
 use crate::filter::Filter;
 use crate::osi::Protocol;
+use crate::pipeline::{Step, Walk, with_frames_ahead};
 use crate::registry;
 use crate::render::Render;
 use crate::render::detail::{Detail, Quiet};
@@ -58,6 +59,7 @@ pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
     };
     let dispatch = args.decode_as.dispatch()?;
     let memory_limit = args.memory.limit()?;
+    let threads = threads(args.threads)?;
     let keylog = load_key_log(keylog_path.as_deref())?;
     let mut capture = Input::open(path)?;
 
@@ -84,20 +86,32 @@ pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
     let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock());
     let tracker =
         Tracker::with_keylog(keylog.clone()).with_dispatch(dispatch).with_memory_limit(memory_limit);
-    let result = dissect_all(
-        capture.source().as_mut(),
-        Tracking { tracker, user_keylog: &keylog },
-        Output { renderer: renderer.as_mut(), statistics: &mut statistics },
-        filter.as_ref(),
-        args.count,
-        &mut out,
-    )
+    let tracking = Tracking { tracker, user_keylog: &keylog };
+    let output = Output { renderer: renderer.as_mut(), statistics: &mut statistics };
+    let result = match &mut capture {
+        // A file's frames are read and taken apart on a second thread; a stream's borrow its
+        // reader's buffer, so standard input is walked on one.
+        Input::File(file) if threads > 1 => with_frames_ahead(file, |ahead| {
+            dissect_all(ahead, tracking, output, filter.as_ref(), args.count, &mut out)
+        }),
+        _ => dissect_all(capture.source().as_mut(), tracking, output, filter.as_ref(), args.count, &mut out),
+    }
     .and_then(|outcome| out.flush().map(|()| outcome));
     match result {
         Ok(outcome) => Ok(outcome),
         // A reader that stops early (`| head`) is not an error.
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(Outcome::Complete),
         Err(error) => Err(CliError::Output(error)),
+    }
+}
+
+/// The threads to dissect one capture with: `--threads`, or one per core up to the two a
+/// capture can use (one reading and taking frames apart, one tracking and writing them).
+pub(super) fn threads(given: Option<usize>) -> Result<usize, CliError> {
+    match given {
+        Some(0) => Err(CliError::Usage("--threads: give at least 1".into())),
+        Some(threads) => Ok(threads),
+        None => Ok(std::thread::available_parallelism().map_or(1, usize::from).min(2)),
     }
 }
 
@@ -224,8 +238,8 @@ impl Input {
         }
     }
 
-    /// The capture, to walk once.
-    pub(super) fn source(&mut self) -> Box<dyn Source + '_> {
+    /// The capture, to walk once on one thread.
+    pub(super) fn source(&mut self) -> Box<dyn Walk + '_> {
         match self {
             Self::File(capture) => Box::new(FileSource::new(capture)),
             Self::Stream(stream) => Box::new(stream),
@@ -241,7 +255,7 @@ struct Output<'r> {
 }
 
 fn dissect_all(
-    capture: &mut dyn Source,
+    capture: &mut dyn Walk,
     tracking: Tracking<'_>,
     Output { renderer, statistics }: Output<'_>,
     filter: Option<&Filter>,
@@ -314,7 +328,7 @@ pub(super) fn each<F: for<'a> FnMut(&mut dyn Write, &Frame<'a>, &Packet<'a>) -> 
 /// [`Outcome::CutShort`]; a user's key log that matched none of the ClientHellos gets a
 /// warning, as the terminal UI gives.
 pub(super) fn for_each_packet(
-    source: &mut dyn Source,
+    source: &mut dyn Walk,
     Tracking { tracker, user_keylog }: Tracking<'_>,
     out: &mut dyn Write,
     visit: &mut dyn Visit,
@@ -334,7 +348,7 @@ pub(super) fn for_each_packet(
 }
 
 fn walk(
-    source: &mut dyn Source,
+    source: &mut dyn Walk,
     mut tracker: Tracker,
     user_keylog: &KeyLog,
     (hellos, skipped): (&mut HelloMatches, &mut Skipped),
@@ -343,10 +357,14 @@ fn walk(
 ) -> io::Result<Outcome> {
     let mut unknown_linktypes = BTreeSet::new();
     let mut scratch = Scratch::new();
-    while let Some(item) = source.next_item() {
-        let frame = match item {
-            Ok(Item::Frame(frame)) => frame,
-            Ok(Item::Secrets(secrets)) => {
+    let mut cut = None;
+    loop {
+        // The step is taken apart in the statement that reads it, so the walk is free again
+        // (to ask whether it caught up) once the frame and its packet are done with.
+        let (frame, ahead) = match source.next_step() {
+            None => break,
+            Some(Ok(Step::Frame(frame, ahead))) => (frame, ahead),
+            Some(Ok(Step::Secrets(secrets))) => {
                 if secrets.kind == SecretsKind::TlsKeyLog {
                     // Counted over all the capture's blocks, and said once at the end.
                     skipped.merge(tracker.add_key_log_text(secrets.data));
@@ -354,19 +372,9 @@ fn walk(
                 }
                 continue;
             }
-            Err(error) => {
-                out.flush()?;
-                match source.warning() {
-                    // The damaged compression is the cause; the cut capture is its effect.
-                    Some(gzip) => eprintln!(
-                        "rttscope: warning: {gzip}, so {error} (counting decompressed bytes); every packet before it was shown"
-                    ),
-                    None if source.compressed() => eprintln!(
-                        "rttscope: warning: {error} (counting decompressed bytes); every packet before it was shown"
-                    ),
-                    None => eprintln!("rttscope: warning: {error}; every packet before it was shown"),
-                }
-                return Ok(Outcome::CutShort);
+            Some(Err(error)) => {
+                cut = Some(error);
+                break;
             }
         };
         if let LinkType::Unknown(number) = frame.linktype
@@ -377,7 +385,7 @@ fn walk(
             );
         }
         let go_on = {
-            let packet = tracker.handle_frame(&frame, &mut scratch);
+            let packet = track(&mut tracker, &frame, ahead, &mut scratch);
             hellos.check(&packet, user_keylog);
             visit.packet(out, &frame, &packet)?
         };
@@ -389,12 +397,39 @@ fn walk(
             out.flush()?;
         }
     }
+    if let Some(error) = cut {
+        out.flush()?;
+        match source.warning() {
+            // The damaged compression is the cause; the cut capture is its effect.
+            Some(gzip) => eprintln!(
+                "rttscope: warning: {gzip}, so {error} (counting decompressed bytes); every packet before it was shown"
+            ),
+            None if source.compressed() => eprintln!(
+                "rttscope: warning: {error} (counting decompressed bytes); every packet before it was shown"
+            ),
+            None => eprintln!("rttscope: warning: {error}; every packet before it was shown"),
+        }
+        return Ok(Outcome::CutShort);
+    }
     if let Some(gzip) = source.warning() {
         out.flush()?;
         eprintln!("rttscope: warning: {gzip}; every packet before it was shown");
         return Ok(Outcome::CutShort);
     }
     Ok(Outcome::Complete)
+}
+
+/// Tracks a frame, taken apart ahead or not yet.
+fn track<'a>(
+    tracker: &mut Tracker,
+    frame: &Frame<'a>,
+    ahead: Option<Packet<'a>>,
+    scratch: &'a mut Scratch,
+) -> Packet<'a> {
+    match ahead {
+        Some(packet) => tracker.handle_dissected(frame, packet, scratch),
+        None => tracker.handle_frame(frame, scratch),
+    }
 }
 
 /// `rttscope fields`: every protocol and field name, its type and what it means, each protocol

@@ -13,6 +13,7 @@ use crate::capture::{CaptureFile, FileSource, Frame};
 use crate::dispatch::Dispatch;
 use crate::dissect::Packet;
 use crate::export::{Export, ExportError, Written, partition_name};
+use crate::pipeline::with_frames_ahead;
 use crate::timeline::Timelines;
 use crate::track::Tracker;
 use crate::track::keylog::KeyLog;
@@ -26,11 +27,14 @@ pub fn run(args: &ExportArgs) -> Result<Outcome, CliError> {
         Some(0) => return Err(CliError::Usage("--threads: give at least 1".into())),
         Some(threads) => threads,
         None => std::thread::available_parallelism().map_or(1, usize::from),
-    }
-    .min(args.files.len());
+    };
+    // One capture per thread; a capture with a thread to spare has its frames read and taken
+    // apart on it, ahead of the one tracking and writing them.
+    let ahead = threads >= 2 * args.files.len();
+    let threads = threads.min(args.files.len());
     std::fs::create_dir_all(&args.output)
         .map_err(|error| CliError::Usage(format!("cannot make {}: {error}", args.output.display())))?;
-    let job = Job { args, names: &names, dispatch: &dispatch, keylog: &keylog, memory_limit };
+    let job = Job { args, names: &names, dispatch: &dispatch, keylog: &keylog, memory_limit, ahead };
     let next = AtomicUsize::new(0);
     let results = Mutex::new(vec![None; args.files.len()]);
     std::thread::scope(|scope| {
@@ -90,6 +94,8 @@ struct Job<'a> {
     dispatch: &'a Dispatch,
     keylog: &'a KeyLog,
     memory_limit: usize,
+    /// Whether each capture's frames are read and taken apart on a second thread.
+    ahead: bool,
 }
 
 /// Why one capture's export failed.
@@ -110,12 +116,12 @@ impl Job<'_> {
             .with_dispatch(self.dispatch.clone())
             .with_memory_limit(share);
         let mut visit = Exporting { export, timelines, failed: None };
-        let outcome = for_each_packet(
-            &mut FileSource::new(&capture),
-            Tracking { tracker, user_keylog: self.keylog },
-            &mut io::sink(),
-            &mut visit,
-        )
+        let tracking = Tracking { tracker, user_keylog: self.keylog };
+        let outcome = if self.ahead {
+            with_frames_ahead(&capture, |ahead| for_each_packet(ahead, tracking, &mut io::sink(), &mut visit))
+        } else {
+            for_each_packet(&mut FileSource::new(&capture), tracking, &mut io::sink(), &mut visit)
+        }
         .map_err(|error| Failure::Cli(CliError::Output(error)))?;
         let Exporting { mut export, timelines, failed } = visit;
         if let Some(error) = failed {

@@ -335,7 +335,9 @@ pub struct ExportArgs {
     #[arg(long, value_name = "FILE")]
     pub keylog: Option<PathBuf>,
 
-    /// Captures exported at once (default: one per core). Each is read on one thread.
+    /// Threads (default: one per core): captures are exported at once, one per thread, and
+    /// when there are at least twice as many threads as captures, each capture's frames are
+    /// read and taken apart on a second thread of its own. The tables are the same either way.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 
@@ -453,6 +455,12 @@ pub struct DissectArgs {
     #[arg(short = 'z', value_name = "STATISTIC")]
     pub statistics: Vec<String>,
 
+    /// Threads for the capture (default: one per core, at most 2): with 2, a file's frames are
+    /// read and taken apart on one while they are tracked, filtered and written on the other;
+    /// 1 does it all on one. The output is the same either way; standard input is read on one.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+
     #[command(flatten)]
     pub decode_as: DecodeAsArgs,
 
@@ -484,6 +492,7 @@ impl DissectArgs {
             || self.tree
             || self.hex
             || !self.statistics.is_empty()
+            || self.threads.is_some()
     }
 }
 

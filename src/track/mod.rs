@@ -181,11 +181,21 @@ impl Tracker {
     /// reassembled datagram, reassembled or decrypted stream bytes) are kept in `scratch`,
     /// which the returned packet borrows.
     pub fn handle_frame<'a>(&mut self, frame: &Frame<'a>, scratch: &'a mut Scratch) -> Packet<'a> {
+        self.handle_dissected(frame, dissect::dissect(frame), scratch)
+    }
+
+    /// Tracks one frame that `dissect::dissect` has already taken apart (on another thread,
+    /// ahead of the tracker: `crate::pipeline`); the same as [`Tracker::handle_frame`].
+    pub fn handle_dissected<'a>(
+        &mut self,
+        frame: &Frame<'a>,
+        mut packet: Packet<'a>,
+        scratch: &'a mut Scratch,
+    ) -> Packet<'a> {
         let Scratch { datagram: reassembled, arenas } = scratch;
         reassembled.take();
         arenas.stream.clear();
         arenas.decrypted.clear();
-        let mut packet = dissect::dissect(frame);
         let first = *self.first_ns.get_or_insert(frame.ts_ns);
         let previous = self.previous_ns.replace(frame.ts_ns).unwrap_or(frame.ts_ns);
         packet.times = Some(FrameTimes {
