@@ -74,10 +74,13 @@ pub enum Variant {
     /// An SSH login and its first command (issue 18).
     #[serde(rename = "ssh")]
     Ssh,
+    /// gRPC over HTTP/2 over TLS: the preface and SETTINGS, then a call (issue 18).
+    #[serde(rename = "grpc")]
+    Grpc,
 }
 
 impl Variant {
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 16] = [
         Self::Http,
         Self::Tls12,
         Self::Tls12Resumed,
@@ -93,6 +96,7 @@ impl Variant {
         Self::Ws,
         Self::Wss,
         Self::Ssh,
+        Self::Grpc,
     ];
 
     /// The name DESIGN section 3 gives it ("tls13-0rtt").
@@ -113,6 +117,7 @@ impl Variant {
             Self::Ws => "ws",
             Self::Wss => "wss",
             Self::Ssh => "ssh",
+            Self::Grpc => "grpc",
         }
     }
 
@@ -148,6 +153,10 @@ impl Variant {
             // the service request, one user authentication, the channel open, then the exec
             // or shell request; its first output byte comes back in the round after.
             Self::Ssh => (6, 7),
+            // TLS 1.3's: HTTP/2 lets the client send its call right after its preface, without
+            // the server's SETTINGS (RFC 9113 section 3.4). A client that waits for them (as
+            // grpcio does) spends one more round.
+            Self::Grpc => (2, 3),
             Self::Tcp | Self::Udp | Self::Icmp => return None,
         })
     }
@@ -170,6 +179,7 @@ impl Variant {
             Self::Ws => "WebSocket over TCP",
             Self::Wss => "WebSocket over TLS",
             Self::Ssh => "SSH login and command",
+            Self::Grpc => "gRPC over HTTP/2 over TLS",
         }
     }
 }
@@ -297,10 +307,11 @@ mod tests {
         assert_eq!(Variant::QuicZeroRtt.textbook(), Some((0, 1)));
         assert_eq!(Variant::Tcp.textbook(), None);
         let counted = Variant::ALL.iter().filter(|variant| variant.textbook().is_some()).count();
-        // The nine ways to HTTPS and plain HTTP, WebSocket over TCP and TLS, and SSH.
-        assert_eq!(counted, 12);
+        // The nine ways to HTTPS and plain HTTP, WebSocket over TCP and TLS, SSH and gRPC.
+        assert_eq!(counted, 13);
         assert_eq!(Variant::Ws.textbook(), Some((2, 3)));
         assert_eq!(Variant::Wss.textbook(), Some((3, 4)));
         assert_eq!(Variant::Ssh.textbook(), Some((6, 7)));
+        assert_eq!(Variant::Grpc.textbook(), Some((2, 3)));
     }
 }
