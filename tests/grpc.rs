@@ -11,7 +11,8 @@ use common::tshark::{compare, compared_fields};
 fn grpc_fields_agree_with_tshark_over_h2c_and_tls() {
     let fields = compared_fields();
     let mut present = std::collections::HashMap::new();
-    for name in ["fixtures/interop/grpc.pcap", "fixtures/interop/grpc-tls.pcap"] {
+    // The interop captures, and the course capture of rttscope's own generator (keys embedded).
+    for name in ["fixtures/interop/grpc.pcap", "fixtures/interop/grpc-tls.pcap", "captures/grpc.pcapng"] {
         let capture = common::root().join(name);
         let keys = common::tshark::key_log_of(&capture);
         for keylog in [None, keys.as_deref()] {
@@ -22,7 +23,7 @@ fn grpc_fields_agree_with_tshark_over_h2c_and_tls() {
                 tally.frames,
                 tally.present
             );
-            assert!(tally.frames > 30, "{name}: {} frames", tally.frames);
+            assert!(tally.frames > 20, "{name}: {} frames", tally.frames);
             assert!(tally.mismatches.is_empty(), "{name}:\n{}", tally.mismatches.join("\n"));
             for (field, count) in tally.present_by_field {
                 *present.entry(field).or_insert(0) += count;

@@ -171,6 +171,9 @@ async fn serve(listener: TcpListener, config: Arc<rustls::ServerConfig>) -> Resu
         .await
         .map_err(failed("accepting"))?
         .map_err(failed("accepting"))?;
+    // Each TLS record on its own segment as soon as it is written: Nagle's algorithm would
+    // hold the SETTINGS back for a delayed ACK and send them with the response.
+    stream.set_nodelay(true).map_err(failed("accepting"))?;
     let tls = timeout(STEP_TIMEOUT, TlsAcceptor::from(config).accept(stream))
         .await
         .map_err(failed("the server's TLS handshake"))?
