@@ -429,6 +429,23 @@ protocols! {
         fields: [dissect::dtls::name::FIELDS],
         explanation: "TLS over datagrams: records carry an epoch and a sequence number, handshake messages are cut into fragments that fit a datagram, and a server may first ask for a cookie (HelloVerifyRequest) to prove the client's address",
     }
+    // ---- issue 18: gRPC
+    Grpc {
+        filter: "grpc",
+        column: "GRPC",
+        full: "GRPC Message",
+        layer: Application,
+        fields: [dissect::grpc::name::FIELDS],
+        explanation: "remote procedure calls over HTTP/2: the request's :path names the method, each message is a compressed flag and a length before its bytes, and grpc-status ends the call",
+    }
+    Protobuf {
+        filter: "protobuf",
+        column: "ProtoBuf",
+        full: "Protocol Buffers",
+        layer: Presentation,
+        fields: [dissect::protobuf::name::FIELDS],
+        explanation: "the binary encoding of gRPC messages: numbered fields, each a varint, a fixed 32- or 64-bit number or length-delimited bytes (a string or a nested message)",
+    }
 }
 
 impl Protocol {

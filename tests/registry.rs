@@ -62,14 +62,14 @@ const NOT_IN_ANY_CAPTURE: &[&str] = &[
     "http.transfer_encoding", "http.www_authenticate", "http.x_forwarded_for",
     // HTTP/2 frames, flags and settings the recorded peers do not send
     "http2.continuation.header", "http2.continuation.padding", "http2.data.padding",
-    "http2.flags.ack.ping", "http2.flags.unused_continuation", "http2.flags.unused_ping",
+    "http2.flags.unused_continuation",
     "http2.flags.unused_push_promise", "http2.goaway.addata", "http2.header_table_size_update",
     "http2.header_table_size_update.header_table_size", "http2.headers.padding", "http2.padding",
-    "http2.ping", "http2.pong", "http2.push_promise.header", "http2.push_promise.padding",
+    "http2.push_promise.header", "http2.push_promise.padding",
     "http2.push_promise.promised_stream_id", "http2.push_promise.r", "http2.rst_stream.error",
     "http2.settings.extended_connect", "http2.settings.header_table_size",
-    "http2.settings.max_frame_size", "http2.settings.max_header_list_size",
-    "http2.settings.unknown", "http2.unknown",
+   
+    "http2.unknown",
     // HTTP/2 and HTTP/3 header fields of the header table (src/dissect/http1/names.rs) whose
     // headers no recorded peer sends: one table lookup emits them all, and the headers that are
     // sent are seen
@@ -134,6 +134,9 @@ fn kind_allows(kind: Kind, value: &Value<'_>) -> bool {
             | (Kind::Ipv4, Value::Ipv4(_))
             | (Kind::Ipv6, Value::Ipv6(_))
             | (Kind::Bytes, Value::Bytes(_) | Value::BytesColon(_))
+            // tshark's own text for an empty reassembled value (an empty DATA frame ending a
+            // gRPC stream's http2.data.data): the one placeholder a bytes field may carry.
+            | (Kind::Bytes, Value::Str("<MISSING>"))
             | (Kind::Text, Value::Str(_) | Value::Host(_) | Value::FlagString(_) | Value::Lazy(_))
             | (Kind::Time, Value::Epoch(_) | Value::Seconds(_) | Value::Date(_) | Value::Millis(_))
             | (Kind::Present, Value::Present)

@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use super::field::{Emitter, Span};
+use super::field::{Emitter, Span, Value};
 use super::http1::{self, Conversation};
 use super::http2::{self, HeaderBlock};
 use super::layer::{LayerHeader, Tracked};
@@ -91,6 +91,11 @@ pub struct Frame2<'a> {
     pub body: Option<Vec<u8>>,
     /// On a frame that ends a stream with a body: the body's media type, for the Info column.
     pub body_type: Option<Vec<u8>>,
+    /// On a DATA frame that completed gRPC messages: how many of them went on to Protocol
+    /// Buffers, each `(PROTOBUF)` in the Info column after its `(GRPC)`.
+    pub grpc: Option<u8>,
+    /// The frame's stream is a gRPC call in its direction.
+    pub grpc_stream: bool,
 }
 
 /// The HTTP/2 frames (and the client's preface) of one frame.
@@ -108,6 +113,16 @@ impl Http2<'_> {
         for frame in &self.frames {
             let Ok((_, parsed)) = http2::parse(frame.span.bytes) else { continue };
             parsed.fields(&mut out.within(&frame.span), frame.headers.as_ref(), frame.body.as_deref());
+            // tshark reassembles a gRPC stream's DATA as a stream: the empty DATA frame that
+            // ends it hands on an empty reassembled body, which `-T fields` prints so.
+            if frame.grpc_stream
+                && parsed.ends_stream()
+                && parsed.kind() == http2::FrameType::Data
+                && parsed.data().is_empty()
+            {
+                let end = frame.span.bytes.len();
+                out.within(&frame.span).at(http2::name::DATA_DATA, end..end, Value::Str("<MISSING>"));
+            }
         }
     }
 
@@ -127,8 +142,33 @@ impl Http2<'_> {
             if let Some(media_type) = &frame.body_type {
                 http1::write_body_suffix(out, media_type)?;
             }
+            if let Some(protobuf) = frame.grpc {
+                out.write_str(" (GRPC)")?;
+                for _ in 0..protobuf {
+                    out.write_str(" (PROTOBUF)")?;
+                }
+            }
         }
         Ok(())
+    }
+
+    /// The Protocol column as tshark 4.0 leaves it: gRPC names the frame and fences the
+    /// column, so each later HTTP/2 frame appends `HTTP2` after the fence and each later gRPC
+    /// DATA frame `GRPC`: `GRPC` when the gRPC frame is the last, `GRPCHTTP2` when others
+    /// follow it.
+    fn column(&self) -> &'static str {
+        const NAMES: [[&str; 2]; 4] = [
+            ["GRPC", "GRPCHTTP2"],
+            ["GRPCGRPC", "GRPCGRPCHTTP2"],
+            ["GRPCGRPCGRPC", "GRPCGRPCGRPCHTTP2"],
+            ["GRPCGRPCGRPCGRPC", "GRPCGRPCGRPCGRPCHTTP2"],
+        ];
+        let grpc = self.frames.iter().filter(|frame| frame.grpc.is_some()).count();
+        let Some(last) = self.frames.iter().rposition(|frame| frame.grpc.is_some()) else {
+            return Protocol::Http2.column_name();
+        };
+        let after = usize::from(last + 1 < self.frames.len());
+        NAMES[grpc.clamp(1, NAMES.len()) - 1][after]
     }
 
     pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
@@ -174,6 +214,10 @@ impl LayerHeader for Http2<'_> {
 
     fn summary(&self, out: &mut dyn fmt::Write, _: &Tracked<'_>) -> fmt::Result {
         Http2::summary(self, out)
+    }
+
+    fn column_name(&self) -> &'static str {
+        self.column()
     }
 
     /// HTTP/2 on an HTTP port names the request's parts in `http.*`, as tshark does.

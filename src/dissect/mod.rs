@@ -54,6 +54,9 @@ pub mod nbns;
 pub mod ssdp;
 // issue 18: DTLS
 pub mod dtls;
+// issue 18: gRPC
+pub mod grpc;
+pub mod protobuf;
 
 use std::fmt;
 use std::net::IpAddr;
@@ -214,6 +217,10 @@ contents! {
     Ssh(Box<ssh::Ssh<'a>>),
     /// The DTLS records of a datagram (issue 18).
     Dtls(Box<dtls::Dtls<'a>>),
+    /// The gRPC messages an HTTP/2 DATA frame completed (issue 18).
+    Grpc(Box<grpc::Messages<'a>>),
+    /// A gRPC message's body read as Protocol Buffers without a schema (issue 18).
+    Protobuf(protobuf::Message<'a>),
 }
 
 /// What `track` learned about a layer from the frames before it.
@@ -297,6 +304,8 @@ impl<'a> Packet<'a> {
             }
             match layer.content {
                 Content::Data(_) | Content::TextLines(_) if top.is_some() => {}
+                // gRPC names the frame in HTTP/2's Info column, which says where it rode.
+                Content::Grpc(_) | Content::Protobuf(_) if top.is_some() => {}
                 // TLS inside QUIC does not name the frame: Wireshark's QUIC dissector does.
                 Content::QuicTls(_) => {}
                 // An HTTP message names the frame even when TLS records follow it; the mark

@@ -30,6 +30,8 @@ mod tcp;
 mod tfo;
 mod tls;
 mod websocket;
+// issue 18: gRPC
+mod grpc;
 
 use std::fmt;
 use std::time::Duration;
@@ -75,12 +77,14 @@ pub enum Variant {
     Wss,
     /// An SSH login and one command, OpenSSH's peers (issue 18).
     Ssh,
+    /// gRPC calls over HTTP/2 over TLS 1.3 (issue 18).
+    Grpc,
 }
 
 impl Variant {
     /// Every variant, in the order `all` runs them: from the most round trips to the fewest,
     /// then the two that are not HTTP, then WebSocket and SSH.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 14] = [
         Self::Tls12,
         Self::Tls13,
         Self::Http,
@@ -94,6 +98,7 @@ impl Variant {
         Self::Ws,
         Self::Wss,
         Self::Ssh,
+        Self::Grpc,
     ];
 
     /// The variant's name, as the command line and the timeline's classification spell it.
@@ -112,6 +117,7 @@ impl Variant {
             Self::Ws => "ws",
             Self::Wss => "wss",
             Self::Ssh => "ssh",
+            Self::Grpc => "grpc",
         }
     }
 
@@ -284,6 +290,7 @@ pub fn run(variant: Variant, hosts: &Hosts, keylog: &KeyLog) -> Result<Report, G
         Variant::Ws => websocket::run(&mut report, hosts, false, keylog)?,
         Variant::Wss => websocket::run(&mut report, hosts, true, keylog)?,
         Variant::Ssh => ssh::run(&mut report, hosts)?,
+        Variant::Grpc => grpc::run(&mut report, hosts, keylog)?,
     }
     Ok(report)
 }

@@ -36,9 +36,11 @@ pub fn exchanges(event: &Event) -> Vec<String> {
     let mut found = Vec::new();
     for message in &event.messages {
         match message {
-            Message::Http1 { .. } | Message::Http2Request { .. } | Message::Http2Response { .. } => {
-                found.push(message.to_string())
-            }
+            Message::Http1 { .. }
+            | Message::Http2Request { .. }
+            | Message::Http2Response { .. }
+            | Message::GrpcCall { .. }
+            | Message::GrpcStatus { .. } => found.push(message.to_string()),
             Message::Quic(QuicPacket { frames: Some(frames), .. }) => {
                 for frame in frames {
                     if let QuicFrame::Stream { http3, .. } = frame {
@@ -84,9 +86,11 @@ fn frame_count(frame: &QuicFrame) -> u32 {
 
 fn weight(message: &Message) -> Weight {
     match message {
-        Message::Http1 { .. } | Message::Http2Request { .. } | Message::Http2Response { .. } => {
-            Weight::Exchange
-        }
+        Message::Http1 { .. }
+        | Message::Http2Request { .. }
+        | Message::Http2Response { .. }
+        | Message::GrpcCall { .. }
+        | Message::GrpcStatus { .. } => Weight::Exchange,
         Message::Quic(QuicPacket { frames: Some(frames), .. }) => {
             let carries_exchange = |frame: &QuicFrame| matches!(frame, QuicFrame::Stream { http3, .. } if http3.iter().any(is_exchange));
             if frames.iter().any(carries_exchange) {

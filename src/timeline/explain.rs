@@ -52,6 +52,11 @@ pub enum Explanation {
     QuicAck,
     Http2Request,
     Http2Response,
+    GrpcCall,
+    GrpcStatus,
+    GrpcMessage,
+    Http2Preface,
+    Http2Settings,
     HttpRequest,
     HttpResponse,
     WebSocketMessage,
@@ -170,6 +175,25 @@ impl Explanation {
             Self::QuicOneRtt => "QUIC application data, encrypted (no key log given)",
             Self::Stream => "QUIC stream data: HTTP/3 control and request streams",
             Self::QuicAck => "acknowledgements: they keep loss recovery going and start no round",
+            Self::GrpcCall => {
+                "the gRPC call: an HTTP/2 request whose :path names the service and method, its \
+                 content-type application/grpc"
+            }
+            Self::GrpcStatus => {
+                "grpc-status in the trailers ends the call: 0 is OK, anything else an error with \
+                 grpc-message saying why"
+            }
+            Self::GrpcMessage => {
+                "gRPC messages: each a compressed flag and a 4-byte length before its Protocol Buffers bytes"
+            }
+            Self::Http2Preface => {
+                "the client's HTTP/2 preface and SETTINGS: it may send its request right after \
+                 them, or wait for the server's SETTINGS first (a round trip, as grpcio does)"
+            }
+            Self::Http2Settings => {
+                "the server's HTTP/2 SETTINGS: it gates the client only if the client waits for \
+                 it before its first request"
+            }
             Self::Http2Request => "the HTTP/2 request: the application finally speaks",
             Self::Http2Response => "the HTTP/2 response: the first answer to the request",
             Self::WebSocketUpgrade => {
@@ -295,6 +319,11 @@ impl Message {
             Self::EchoRequest { .. } => Explanation::EchoRequest,
             Self::EchoReply { .. } => Explanation::EchoReply,
             Self::Ssh(message) => return message.explained(side),
+            Self::Http2Start { preface: true } => Explanation::Http2Preface,
+            Self::Http2Start { preface: false } => Explanation::Http2Settings,
+            Self::GrpcCall { .. } => Explanation::GrpcCall,
+            Self::GrpcMessages { .. } => Explanation::GrpcMessage,
+            Self::GrpcStatus { .. } => Explanation::GrpcStatus,
             Self::LookupQuery { .. } => Explanation::LookupQuery,
             Self::LookupAnswer { .. } => Explanation::LookupAnswer,
         })

@@ -84,6 +84,23 @@ pub enum Message {
     },
     /// An SSH message, or encrypted SSH bytes taken for one by where they fall (issue 18).
     Ssh(super::ssh::SshMessage),
+    /// HTTP/2's start: the client's preface and SETTINGS, or the server's first SETTINGS
+    /// (issue 18, shown on every HTTP/2 connection; a round only on a gRPC one).
+    Http2Start {
+        preface: bool,
+    },
+    /// A gRPC call's request: its method's path.
+    GrpcCall {
+        path: String,
+    },
+    /// The gRPC messages a packet completed.
+    GrpcMessages {
+        count: usize,
+    },
+    /// The `grpc-status` that ends a call.
+    GrpcStatus {
+        status: String,
+    },
     /// The DNS query that looked up the server's address, before the connection.
     LookupQuery {
         name: String,
@@ -252,6 +269,12 @@ impl fmt::Display for Message {
             Self::EchoRequest { seq } => write!(f, "Echo request seq={seq}"),
             Self::EchoReply { seq } => write!(f, "Echo reply seq={seq}"),
             Self::Ssh(message) => message.fmt(f),
+            Self::Http2Start { preface: true } => f.write_str("HTTP/2 preface + SETTINGS"),
+            Self::Http2Start { preface: false } => f.write_str("HTTP/2 SETTINGS"),
+            Self::GrpcCall { path } => write!(f, "gRPC {path}"),
+            Self::GrpcMessages { count: 1 } => f.write_str("gRPC message"),
+            Self::GrpcMessages { count } => write!(f, "gRPC {count} messages"),
+            Self::GrpcStatus { status } => write!(f, "grpc-status {status}"),
             Self::LookupQuery { name, resolver } => write!(f, "lookup {name}: DNS query to {resolver}"),
             Self::LookupAnswer { name, canonical, address, time_ns } => {
                 write!(f, "lookup {name}: ")?;

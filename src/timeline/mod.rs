@@ -12,6 +12,7 @@
 mod datagram;
 pub mod ending;
 pub mod explain;
+mod grpc;
 mod http;
 pub mod lookup;
 pub mod message;
@@ -230,6 +231,8 @@ struct Pending {
     proxy_refused: bool,
     /// The server switched the connection to WebSocket (a 101 to an Upgrade).
     websocket: bool,
+    /// HTTP/2's start and the gRPC calls seen (issue 18).
+    grpc: grpc::GrpcSteps,
     server_hello_seen: bool,
     client_opaque_after_hello: u32,
     quic_retry: bool,
@@ -402,6 +405,7 @@ impl Builder {
         connection.ssh_events(packet, &mut messages, &mut step, &mut osi);
         let mut http = connection.http_events(packet, &mut step, &mut osi);
         connection.websocket_events(packet, &mut step, &mut osi, &mut http);
+        connection.grpc_events(packet, &mut step, &mut osi, &mut http);
         // A segment TCP calls a retransmission whose records are read here for the first time
         // is the first copy to reach this point of the path (the earlier one was lost on the
         // way): it counts as the message, not as a copy of it.

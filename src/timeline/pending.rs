@@ -58,6 +58,9 @@ impl Pending {
     }
 
     pub(super) fn finish(mut self, far: &mut vantage::FarSide) -> Connection {
+        // Only now is it known whether the connection made a gRPC call, and so whether its
+        // HTTP/2 start cost a round.
+        self.grpc.mark(&mut self.events);
         let vantage = if far.is_two_sided() {
             far.time_events(self.first_ns, &mut self.events);
             if let Some((client, server)) = &self.endpoints {
@@ -114,6 +117,7 @@ impl Pending {
             (Transport::Quic, _) => Variant::Quic,
             (Transport::Tcp, None) if self.websocket => Variant::Ws,
             (Transport::Tcp, Some(_)) if self.websocket => Variant::Wss,
+            (Transport::Tcp, Some(_)) if self.grpc.called => Variant::Grpc,
             (Transport::Tcp, None) if events.iter().any(|e| e.osi == OsiLayer::Application) => Variant::Http,
             (Transport::Tcp, None) => Variant::Tcp,
             (Transport::Tcp, Some(_)) if tls13 && syn_data && request_in_early_data => {

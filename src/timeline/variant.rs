@@ -83,10 +83,13 @@ pub enum Variant {
     /// DTLS 1.3.
     #[serde(rename = "dtls13")]
     Dtls13,
+    /// gRPC over HTTP/2 over TLS: the preface and SETTINGS, then a call (issue 18).
+    #[serde(rename = "grpc")]
+    Grpc,
 }
 
 impl Variant {
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 19] = [
         Self::Http,
         Self::Tls12,
         Self::Tls12Resumed,
@@ -105,6 +108,7 @@ impl Variant {
         Self::Dtls12,
         Self::Dtls12Cookie,
         Self::Dtls13,
+        Self::Grpc,
     ];
 
     /// The name DESIGN section 3 gives it ("tls13-0rtt").
@@ -128,6 +132,7 @@ impl Variant {
             Self::Dtls12 => "dtls12",
             Self::Dtls12Cookie => "dtls12-cookie",
             Self::Dtls13 => "dtls13",
+            Self::Grpc => "grpc",
         }
     }
 
@@ -169,6 +174,10 @@ impl Variant {
             Self::Dtls12 => (2, 3),
             Self::Dtls12Cookie => (3, 4),
             Self::Dtls13 => (1, 2),
+            // TLS 1.3's: HTTP/2 lets the client send its call right after its preface, without
+            // the server's SETTINGS (RFC 9113 section 3.4). A client that waits for them (as
+            // grpcio does) spends one more round.
+            Self::Grpc => (2, 3),
             Self::Tcp | Self::Udp | Self::Icmp => return None,
         })
     }
@@ -194,6 +203,7 @@ impl Variant {
             Self::Dtls12 => "DTLS 1.2 over UDP",
             Self::Dtls12Cookie => "DTLS 1.2 with a cookie exchange",
             Self::Dtls13 => "DTLS 1.3 over UDP",
+            Self::Grpc => "gRPC over HTTP/2 over TLS",
         }
     }
 }
@@ -330,5 +340,11 @@ mod tests {
         assert_eq!(Variant::Dtls12.textbook(), Some((2, 3)));
         assert_eq!(Variant::Dtls12Cookie.textbook(), Some((3, 4)));
         assert_eq!(Variant::Dtls13.textbook(), Some((1, 2)));
+        // The nine ways to HTTPS and plain HTTP, WebSocket over TCP and TLS, SSH and gRPC.
+        assert_eq!(counted, 13);
+        assert_eq!(Variant::Ws.textbook(), Some((2, 3)));
+        assert_eq!(Variant::Wss.textbook(), Some((3, 4)));
+        assert_eq!(Variant::Ssh.textbook(), Some((6, 7)));
+        assert_eq!(Variant::Grpc.textbook(), Some((2, 3)));
     }
 }

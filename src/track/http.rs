@@ -12,6 +12,7 @@
 //! by [`streams::Streams`], bounded in number and in what each body keeps. [`Reader::cost`]
 //! says, in O(1), what the reader holds, for the tracker's memory budget.
 
+pub mod grpc;
 mod head;
 mod streams;
 
@@ -41,6 +42,10 @@ pub struct CompletedFrame {
     pub body: Option<Vec<u8>>,
     /// The body's media type, when the frame ends a stream that had a body.
     pub body_type: Option<Vec<u8>>,
+    /// The gRPC messages a DATA frame completed.
+    pub grpc: Option<grpc::GrpcOut>,
+    /// The frame's stream is a gRPC call in the frame's direction.
+    pub grpc_stream: bool,
 }
 
 /// What one direction's new bytes completed, with ranges into the arena they were copied to.
@@ -119,6 +124,7 @@ pub struct Reader {
     http2: bool,
     ledger: Ledger,
     streams: Streams,
+    calls: grpc::Calls,
 }
 
 /// The requests and responses of an HTTP/1.x connection so far.
@@ -410,7 +416,18 @@ impl Reader {
                 frame.header_block_fragment().map(|fragment| decoder.decode(fragment, frame.ends_headers()));
             let (body, body_type) = self.streams.frame(dir, &frame, headers.as_ref(), &mut output.problems);
             let range = copy(arena, &direction.buffer[at..at + len]);
-            output.frames.push(CompletedFrame { range, headers, body, body_type });
+            let (is_grpc, grpc) =
+                self.calls.frame(dir, &frame, headers.as_ref(), arena, &mut output.problems);
+            // A gRPC stream's body is its messages: HTTP/2 does not show it whole.
+            let (body, body_type) = if is_grpc { (None, None) } else { (body, body_type) };
+            output.frames.push(CompletedFrame {
+                range,
+                headers,
+                body,
+                body_type,
+                grpc,
+                grpc_stream: is_grpc,
+            });
             at += len;
         }
     }
@@ -431,6 +448,7 @@ impl Reader {
         size_of::<Self>()
             + directions
             + self.streams.cost()
+            + self.calls.cost()
             + self.ledger.requests.capacity() * size_of::<Request>()
             + self.ledger.text_bytes
     }
@@ -444,7 +462,7 @@ impl Reader {
                 direction.buffer.len() + direction.oversized.as_ref().map_or(0, |(head, _)| head.len())
             })
             .sum();
-        directions + self.streams.cost()
+        directions + self.streams.cost() + self.calls.cost()
     }
 
     /// Told that bytes of direction `dir` were not captured: the message in progress is given
@@ -476,6 +494,7 @@ impl Reader {
             }
         }
         self.streams = Streams::default();
+        self.calls = grpc::Calls::default();
     }
 }
 

@@ -294,6 +294,11 @@ fn http_layers<'a>(
                 headers: frame.headers.clone(),
                 body: frame.body.clone(),
                 body_type: frame.body_type.clone(),
+                grpc: frame.grpc.as_ref().map(|grpc| {
+                    grpc.messages.iter().filter(|message| message.protobuf).count().min(usize::from(u8::MAX))
+                        as u8
+                }),
+                grpc_stream: frame.grpc_stream,
             })
             .collect();
         let preface = output.preface.as_ref().map(span);
@@ -315,9 +320,51 @@ fn http_layers<'a>(
         }
         let layer = crate::dissect::http::Http2 { preface, frames };
         push(packet, Content::Http2(Box::new(layer)), first);
+        for grpc in output.frames.iter().filter_map(|frame| frame.grpc.as_ref()) {
+            grpc_layers(packet, grpc, &span);
+        }
         for text in texts {
             push(packet, Content::TextLines(text.bytes), text);
         }
+    }
+}
+
+/// The gRPC layer of the messages one DATA frame completed, then a Protocol Buffers layer for
+/// each message handed on to it, as tshark lists them (`http2:grpc:protobuf`).
+fn grpc_layers<'a>(
+    packet: &mut Packet<'a>,
+    grpc: &http::grpc::GrpcOut,
+    span: &dyn Fn(&std::ops::Range<usize>) -> Span<'a>,
+) {
+    use crate::dissect::grpc::{Message, Messages};
+    let messages: smallvec::SmallVec<[Message<'a>; 1]> = grpc
+        .messages
+        .iter()
+        .map(|message| Message {
+            prefix: span(&message.prefix),
+            flags: message.flags,
+            length: message.length,
+            data: span(&message.data),
+            compression: message.compression,
+            protobuf: message.protobuf,
+        })
+        .collect();
+    let Some(first) = messages.first().map(|message| message.prefix) else { return };
+    let bodies: smallvec::SmallVec<[Span<'a>; 1]> =
+        messages.iter().filter(|message| message.protobuf).map(|message| message.data).collect();
+    let layer = Messages { path: grpc.path.clone(), is_request: grpc.is_request, messages };
+    let push = |packet: &mut Packet<'a>, content: Content<'a>, at: Span<'a>| {
+        packet.layers.push(Layer {
+            content,
+            offset: at.offset,
+            source: at.source,
+            quoted_by: None,
+            annotation: Annotation::None,
+        });
+    };
+    push(packet, Content::Grpc(Box::new(layer)), first);
+    for body in bodies {
+        push(packet, Content::Protobuf(crate::dissect::protobuf::Message { span: body }), body);
     }
 }
 
