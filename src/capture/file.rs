@@ -249,6 +249,34 @@ impl CaptureFile {
         Frames { records: self.records(), number: 0, done: false, mapped, released: 0, secrets: Vec::new() }
     }
 
+    /// The frames after the place `mark` was taken, by a walk of this same capture: the walk
+    /// goes on from there, numbering as it did. A mark from another file reads garbage or
+    /// fails as damage would; it cannot read outside this file's bytes.
+    pub fn frames_from(&self, mark: &FramesMark) -> Frames<'_> {
+        let mut frames = self.frames();
+        frames.records = match (&mark.records, self.format) {
+            (RecordsMark::Pcap(offset), Format::Pcap { .. }) => {
+                match pcap::Reader::resume(&self.bytes, *offset) {
+                    Ok((reader, rest)) => Records::Pcap(reader, rest),
+                    Err(reason) => Records::Failed(Some(ReadError::Malformed { offset: *offset, reason })),
+                }
+            }
+            (RecordsMark::PcapNg(at), Format::PcapNg) => match pcapng::Reader::resume(&self.bytes, at) {
+                Ok((reader, rest)) => Records::PcapNg(reader, rest),
+                Err(reason) => Records::Failed(Some(ReadError::Malformed { offset: 0, reason })),
+            },
+            (RecordsMark::Failed, _) => Records::Failed(None),
+            _ => Records::Failed(Some(ReadError::Malformed {
+                offset: 0,
+                reason: "a place marked in a capture of another format".to_owned(),
+            })),
+        };
+        frames.number = mark.number;
+        // The pages before the mark are not this walk's to read again.
+        frames.released = usize::try_from(frames.records.offset()).unwrap_or(0) / RELEASE_STEP * RELEASE_STEP;
+        frames
+    }
+
     /// The names of the interfaces a pcapng capture describes before its first packet, by
     /// interface id (`None` where an interface has no name); empty for pcap.
     pub fn interface_names(&self) -> Vec<Option<String>> {
@@ -322,6 +350,30 @@ impl<'a> Records<'a> {
     }
 }
 
+/// Where a walk of a capture stands between two frames, to go on from there later with
+/// [`CaptureFile::frames_from`] (the UI's checkpoints). It owns what it needs and borrows
+/// nothing, so another thread can go on from it.
+#[derive(Clone, Debug)]
+pub struct FramesMark {
+    records: RecordsMark,
+    /// Frames walked before the mark.
+    number: u64,
+}
+
+#[derive(Clone, Debug)]
+enum RecordsMark {
+    Pcap(u64),
+    PcapNg(pcapng::Mark),
+    Failed,
+}
+
+impl FramesMark {
+    /// How many frames were walked before the mark.
+    pub fn frames_before(&self) -> u64 {
+        self.number
+    }
+}
+
 /// Iterator over the frames of a capture. After an error it yields nothing more.
 pub struct Frames<'a> {
     records: Records<'a>,
@@ -335,6 +387,17 @@ pub struct Frames<'a> {
 }
 
 impl<'a> Frames<'a> {
+    /// Where the walk stands now, after the frame last handed out. Decryption Secrets Blocks
+    /// read and not yet taken are not part of it: take them first.
+    pub fn mark(&self) -> FramesMark {
+        let records = match &self.records {
+            Records::Pcap(reader, _) => RecordsMark::Pcap(reader.offset()),
+            Records::PcapNg(reader, _) => RecordsMark::PcapNg(reader.mark()),
+            Records::Failed(_) => RecordsMark::Failed,
+        };
+        FramesMark { records, number: self.number }
+    }
+
     /// The TLS key logs of the Decryption Secrets Blocks read so far and not yet taken (other
     /// kinds of secrets, and empty ones, are not kept). A block precedes the packets it
     /// applies to, so taking them after each frame is enough; more than 65,536 of them before

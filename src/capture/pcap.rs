@@ -80,6 +80,14 @@ impl Reader {
         self.offset
     }
 
+    /// A reader of the whole file `bytes` that goes on from `offset`, a record's start where
+    /// an earlier reader of the same file stood; returns it and the bytes from there.
+    pub(super) fn resume(bytes: &[u8], offset: u64) -> Result<(Self, &[u8]), String> {
+        let (mut reader, _) = Self::new(bytes)?;
+        reader.offset = offset;
+        Ok((reader, usize::try_from(offset).ok().and_then(|at| bytes.get(at..)).unwrap_or(&[])))
+    }
+
     /// Whether timestamps count nanoseconds (else microseconds).
     pub(super) fn nanosecond(&self) -> bool {
         self.nanosecond

@@ -37,7 +37,8 @@ mod block_type {
 }
 
 /// What a packet block needs to know about the interface it was captured on.
-struct Interface {
+#[derive(Clone, Debug)]
+pub(super) struct Interface {
     /// `if_name`, when the interface block gives one.
     name: Option<String>,
     linktype: LinkType,
@@ -54,6 +55,16 @@ pub(super) struct Reader {
     /// How many bytes of the file have been read.
     offset: u64,
     interfaces: Vec<Interface>,
+    /// Where the current section's header block starts.
+    section_start: u64,
+}
+
+/// Where a walk of a pcapng file stands: enough to go on from there with [`Reader::resume`].
+#[derive(Clone, Debug)]
+pub(super) struct Mark {
+    offset: u64,
+    section_start: u64,
+    interfaces: Vec<Interface>,
 }
 
 /// The most bytes one block may take when read from a stream, which must hold a whole block
@@ -69,11 +80,30 @@ impl Reader {
             PcapError::IncompleteBuffer => "the pcapng section header is cut short".to_owned(),
             other => format!("unreadable pcapng section header: {other}"),
         })?;
-        Ok(Self { parser, offset: 0, interfaces: Vec::new() })
+        Ok(Self { parser, offset: 0, interfaces: Vec::new(), section_start: 0 })
     }
 
     pub(super) fn offset(&self) -> u64 {
         self.offset
+    }
+
+    /// Where this reader stands, to go on from there later.
+    pub(super) fn mark(&self) -> Mark {
+        Mark { offset: self.offset, section_start: self.section_start, interfaces: self.interfaces.clone() }
+    }
+
+    /// A reader of the whole file `bytes` that goes on where `mark` was taken by an earlier
+    /// reader of the same file, and the bytes from there.
+    pub(super) fn resume<'b>(bytes: &'b [u8], mark: &Mark) -> Result<(Self, &'b [u8]), String> {
+        let at = |offset: u64| usize::try_from(offset).ok().and_then(|at| bytes.get(at..)).unwrap_or(&[]);
+        let reader = Self::new(at(mark.section_start))?;
+        let resumed = Self {
+            offset: mark.offset,
+            interfaces: mark.interfaces.clone(),
+            section_start: mark.section_start,
+            ..reader
+        };
+        Ok((resumed, at(mark.offset)))
     }
 
     pub(super) fn big_endian(&self) -> bool {
@@ -138,6 +168,7 @@ impl Reader {
             let result = match raw.type_ {
                 block_type::SECTION_HEADER => {
                     self.interfaces.clear();
+                    self.section_start = offset;
                     continue;
                 }
                 block_type::INTERFACE_DESCRIPTION => {

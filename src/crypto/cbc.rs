@@ -33,6 +33,7 @@ use super::suite::{Cipher, Mac};
 const BLOCK_LEN: usize = 16;
 
 /// One direction's CBC keys.
+#[derive(Clone)]
 pub(super) struct CbcKeys {
     cipher: BlockCipher,
     mac_key: hmac::Key,
@@ -41,6 +42,7 @@ pub(super) struct CbcKeys {
 }
 
 /// The expanded AES decryption key; a fresh CBC decryptor is made from it for each record.
+#[derive(Clone)]
 enum BlockCipher {
     Aes128(aes::Aes128Dec),
     Aes256(aes::Aes256Dec),

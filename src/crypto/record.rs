@@ -40,6 +40,7 @@ const MASTER_SECRET_LEN: usize = 48;
 /// TLS 1.3 keys also keep their suite and traffic secret, so that [`RecordKeys::update`] can
 /// move to the next generation when a KeyUpdate arrives; the tracker does not need to keep the
 /// secret itself.
+#[derive(Clone)]
 pub struct RecordKeys {
     suite: Suite,
     protection: Protection,
@@ -47,6 +48,7 @@ pub struct RecordKeys {
     traffic_secret: Option<Vec<u8>>,
 }
 
+#[derive(Clone)]
 enum Protection {
     /// TLS 1.3: the AEAD and `write_iv`.
     Tls13 { key: aead::LessSafeKey, iv: [u8; NONCE_LEN] },

@@ -36,6 +36,7 @@ impl Key {
     }
 }
 
+#[derive(Clone)]
 struct UdpConversation {
     stream: u32,
     first_ns: i64,
@@ -48,7 +49,7 @@ struct UdpConversation {
 const UDP_COST: usize = 2 * (size_of::<Key>() + size_of::<UdpConversation>() + 1) + size_of::<(Key, u32)>();
 
 /// UDP conversations.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct UdpTable {
     conversations: FxHashMap<Key, UdpConversation>,
     /// The number the next new conversation gets.

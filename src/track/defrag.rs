@@ -48,6 +48,7 @@ pub enum Outcome {
 /// (offset, frame number, size) of one fragment used.
 type Used = (usize, u64, usize);
 
+#[derive(Clone)]
 struct Pending {
     started_ns: i64,
     /// Bumped on every restart, so stale entries in the age queue can be recognised.
@@ -135,7 +136,7 @@ impl Pending {
 }
 
 /// Reassembles fragmented datagrams.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Defragmenter {
     pending: FxHashMap<FragmentKey, Pending>,
     /// Keys in the order their datagrams started, for evicting the oldest.

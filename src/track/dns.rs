@@ -45,7 +45,7 @@ struct Transaction {
 
 const TRANSACTION_COST: usize = budget::entry_cost::<Key, Transaction>() + size_of::<Key>();
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct DnsTable {
     transactions: FxHashMap<Key, Transaction>,
     order: VecDeque<Key>,

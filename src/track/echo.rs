@@ -36,7 +36,7 @@ pub struct Answered {
 /// What one remembered request costs: its entry, and its place in the age queue.
 const REQUEST_COST: usize = budget::entry_cost::<Key, (u64, i64, bool)>() + size_of::<Key>();
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct EchoTable {
     /// The latest request of each key: its frame, its time, and whether a reply matched it.
     requests: FxHashMap<Key, (u64, i64, bool)>,

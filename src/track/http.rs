@@ -65,7 +65,7 @@ pub struct Output {
     pub problems: Vec<String>,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Direction {
     buffer: Vec<u8>,
     /// The frames the buffered bytes came from, and how many each gave, oldest first.
@@ -91,6 +91,7 @@ struct Direction {
 
 /// How far an HTTP/1.x message at the start of a direction's buffer has been read, so that
 /// the next bytes are read from there and not from the message's start.
+#[derive(Clone)]
 enum Progress {
     /// Its head has not ended yet; the scan says how far it was searched.
     Head(HeadScan),
@@ -105,6 +106,7 @@ impl Default for Progress {
     }
 }
 
+#[derive(Clone)]
 struct Request {
     frame: u64,
     ts_ns: i64,
@@ -117,7 +119,7 @@ struct Request {
 
 /// Reads the HTTP/1.x or HTTP/2 one TCP connection carries, both directions, keeping what
 /// spans segments (a message in progress, HPACK tables, each stream's body).
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Reader {
     directions: [Direction; 2],
     tls: bool,
@@ -128,7 +130,7 @@ pub struct Reader {
 }
 
 /// The requests and responses of an HTTP/1.x connection so far.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Ledger {
     requests: VecDeque<Request>,
     /// Requests, and responses that answer none, counted together.

@@ -17,6 +17,7 @@ pub mod keylog;
 mod layers;
 pub mod over_tcp;
 pub mod quic;
+pub mod snapshot;
 pub mod ssdp;
 pub mod ssh;
 pub mod stream;
@@ -61,7 +62,7 @@ impl Scratch {
 }
 
 /// Everything learned from the frames so far.
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct Tracker {
     defrag: Defragmenter,
     tcp: TcpTable,

@@ -88,6 +88,7 @@ pub struct Produced {
 /// protocol it reads (a server that speaks first sends what matches nothing).
 const DETECTION_SEGMENTS: u8 = 8;
 
+#[derive(Clone)]
 enum Protocol {
     Undecided,
     Tls(Box<Session>),
@@ -104,6 +105,7 @@ enum Protocol {
 }
 
 /// What the plaintext inside a TLS connection turned out to be.
+#[derive(Clone)]
 enum Inner {
     Undecided,
     Http(Box<http::Reader>),
@@ -115,7 +117,7 @@ enum Inner {
 }
 
 /// What a `tcp.stream` number's slot holds.
-#[derive(Default)]
+#[derive(Clone, Default)]
 enum Slot {
     /// No segment that needs remembering yet.
     #[default]
@@ -125,6 +127,7 @@ enum Slot {
     Open(Box<Application>),
 }
 
+#[derive(Clone)]
 struct Application {
     streams: [Reassembler; 2],
     protocol: Protocol,
@@ -146,7 +149,7 @@ struct Application {
 }
 
 /// What every TCP connection carries (its application side), by `tcp.stream`.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Applications {
     /// By `tcp.stream`, which numbers connections densely from 0.
     by_stream: Vec<Slot>,

@@ -95,7 +95,7 @@ impl Ledger {
     }
 }
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 pub struct SsdpTable {
     conversations: FxHashMap<u32, Ledger>,
     order: VecDeque<u32>,

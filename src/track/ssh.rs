@@ -30,7 +30,7 @@ enum Phase {
     Stopped,
 }
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct Side {
     phase: Phase,
     /// The start of an item a later segment finishes.
@@ -76,7 +76,7 @@ pub struct Output {
 }
 
 /// The SSH reading of one connection.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Reader {
     sides: [Side; 2],
     /// The direction (0 or 1, the conversation's) the client sends in.

@@ -50,14 +50,14 @@ pub struct Accepted {
 }
 
 /// Bytes held ahead of a gap: the frame they came in, and the bytes.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 struct Range {
     frame: u64,
     bytes: Vec<u8>,
 }
 
 /// One direction's reassembly state.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Reassembler {
     /// Sequence number of the next byte to deliver, once known.
     next_seq: Option<SeqNumber>,

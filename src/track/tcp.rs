@@ -112,6 +112,7 @@ impl Default for Direction {
     }
 }
 
+#[derive(Clone)]
 struct Conversation {
     key: Key,
     stream: u32,
@@ -172,7 +173,7 @@ pub struct Segment {
 }
 
 /// TCP conversations and their analysis state.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct TcpTable {
     /// The stream number of each conversation remembered, with its state or as a tombstone.
     by_key: FxHashMap<Key, u32>,

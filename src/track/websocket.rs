@@ -82,7 +82,7 @@ pub struct Deflate {
 }
 
 /// A fragmented message in progress.
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Assembly {
     opcode: u8,
     compressed: bool,
@@ -101,7 +101,21 @@ struct Direction {
     lost: bool,
 }
 
+/// flate2 cannot copy an inflater's window: a copy of a direction that has one starts a
+/// fresh inflater and says it is not exact (`track::snapshot`), so a tracker copied with it
+/// is not kept.
+impl Clone for Direction {
+    fn clone(&self) -> Self {
+        let inflater = self.inflater.as_ref().map(|_| {
+            crate::track::snapshot::note_inexact();
+            Decompress::new(false)
+        });
+        Self { buffer: self.buffer.clone(), assembly: self.assembly.clone(), inflater, lost: self.lost }
+    }
+}
+
 /// One WebSocket connection, both directions.
+#[derive(Clone)]
 pub struct Session {
     directions: [Direction; 2],
     deflate: Option<Deflate>,

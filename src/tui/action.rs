@@ -60,6 +60,8 @@ pub enum Action {
     Indexed(Box<Indexed>),
     /// A packet taken apart.
     Detail(Box<Detail>),
+    /// The Info of rows on screen, made on demand, by frame number.
+    Infos(Vec<(u64, Box<str>)>),
     Filtered(Filtered),
     /// Live capture's counters.
     Captured {
@@ -104,6 +106,8 @@ pub struct Filtered {
 pub enum Command {
     /// Take this frame apart.
     Detail(u64),
+    /// Make the Info of these frames (in order): rows on screen that have none.
+    Infos(Vec<u64>),
     /// Start filtering (and stop any older filter).
     Filter { generation: u64, filter: Filter },
     /// Stop any filter worker.

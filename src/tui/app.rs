@@ -194,6 +194,7 @@ impl App {
         if self.screen().filter.is_some() != filter_line {
             self.clamp_all();
         }
+        self.want_infos();
     }
 
     fn handle(&mut self, action: Action) {
@@ -207,6 +208,7 @@ impl App {
                 Action::Resize { .. }
                 | Action::Indexed(_)
                 | Action::Detail(_)
+                | Action::Infos(_)
                 | Action::Filtered(_)
                 | Action::Captured { .. }
                 | Action::Note(_) => self.apply(action),
@@ -277,6 +279,11 @@ impl App {
             }
             Action::Indexed(indexed) => self.indexed(*indexed),
             Action::Detail(detail) => self.detail_arrived(*detail),
+            Action::Infos(infos) => {
+                self.packets.infos_requested.clear();
+                let near = self.selected_frame().unwrap_or(1);
+                self.packets.rows.set_info(infos, near);
+            }
             Action::Filtered(filtered) => self.filtered(filtered),
             Action::Captured { captured, dropped, refused } => {
                 self.captured = Some((captured, dropped, refused))
@@ -341,6 +348,22 @@ impl App {
         }
         self.packets.requested = Some(frame);
         self.commands.push(Command::Detail(frame));
+    }
+
+    /// Asks for the Info of the rows on screen that have none, unless it is on its way.
+    fn want_infos(&mut self) {
+        let shown = self.shown();
+        let top = self.packets.list.top();
+        let rows = &self.packets.rows;
+        let missing: Vec<u64> = (top..top + self.list_rows())
+            .filter_map(|position| shown.frame(position))
+            .filter(|frame| !rows.has_info(*frame))
+            .collect();
+        if missing.is_empty() || missing == self.packets.infos_requested {
+            return;
+        }
+        self.packets.infos_requested.clone_from(&missing);
+        self.commands.push(Command::Infos(missing));
     }
 
     pub(super) fn select_connection(&mut self, index: usize) {

@@ -8,6 +8,7 @@
 
 pub mod action;
 pub mod app;
+pub mod checkpoint;
 mod cursor;
 pub mod detail;
 mod filtering;
@@ -81,10 +82,12 @@ pub struct Session {
 pub fn run(session: Session) -> io::Result<()> {
     let (events, reports) = mpsc::channel();
     let cancel = Arc::new(AtomicBool::new(false));
+    let checkpoints = checkpoint::Checkpoints::shared(checkpoint::EVERY, checkpoint::MEMORY_LIMIT);
     workers::index(
         session.source.clone(),
         session.keylog.clone(),
         session.dispatch.clone(),
+        Arc::clone(&checkpoints),
         events.clone(),
         Arc::clone(&cancel),
     );
@@ -93,6 +96,7 @@ pub fn run(session: Session) -> io::Result<()> {
         session.source.clone(),
         session.keylog.clone(),
         session.dispatch.clone(),
+        checkpoints,
         requests,
         events.clone(),
         Arc::clone(&cancel),
@@ -134,7 +138,10 @@ pub fn run(session: Session) -> io::Result<()> {
                 match command {
                     Command::Detail(frame) => {
                         // The worker is gone only if it failed to start, which it reported.
-                        let _ = detail_requests.send(frame);
+                        let _ = detail_requests.send(workers::Wanted::Detail(frame));
+                    }
+                    Command::Infos(frames) => {
+                        let _ = detail_requests.send(workers::Wanted::Infos(frames));
                     }
                     Command::Filter { generation, filter } => {
                         filter_cancel.store(true, Ordering::Relaxed);

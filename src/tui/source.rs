@@ -2,14 +2,16 @@
 //!
 //! A capture file is read in place (memory-mapped); live capture and replay append owned
 //! frames to a [`Store`] that grows while the UI runs. Every worker (the indexer, the packet
-//! detail, the display filter) walks a source from its first frame with a tracker of its own,
-//! so each sees exactly what `rttscope dissect` would see, and none shares mutable state.
+//! detail, the display filter) walks a source with a tracker of its own, from its first frame
+//! or from a checkpoint (`checkpoint.rs`) a walk from the first frame left, so each sees
+//! exactly what `rttscope dissect` would see, and none shares mutable state.
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::Duration;
 
-use crate::capture::{CaptureFile, Frame, LinkType, SecretsKind};
+use super::checkpoint::{self, Checkpoint, Place, Shared};
+use crate::capture::{CaptureFile, Frame, Frames, LinkType, SecretsKind};
 use crate::dispatch::Dispatch;
 use crate::dissect::Packet;
 use crate::track::keylog::KeyLog;
@@ -227,6 +229,12 @@ pub trait Visitor {
     /// Key log text the source carries, met before the frames it applies to (the walk's own
     /// tracker has already taken it).
     fn secrets(&mut self, _text: &[u8]) {}
+
+    /// The first frame the visitor needs, where a (re)started walk with checkpoints may
+    /// start: from the last checkpoint before it. Frames before it may still be handed over.
+    fn start_at(&self) -> u64 {
+        1
+    }
 }
 
 impl<F: for<'a> FnMut(&Frame<'a>, &Packet<'a>) -> Next> Visitor for F {
@@ -245,7 +253,8 @@ pub fn each<F: for<'a> FnMut(&Frame<'a>, &Packet<'a>) -> Next>(visit: F) -> F {
 pub enum Next {
     Continue,
     Stop,
-    /// Start again from the first frame with a fresh tracker.
+    /// Start again with a fresh tracker: from the first frame, or, for a walk with
+    /// checkpoints, from the last one before the visitor's [`Visitor::start_at`].
     Restart,
 }
 
@@ -275,13 +284,40 @@ pub fn walk_decoded(
     cancel: &AtomicBool,
     visit: &mut dyn Visitor,
 ) -> Ended {
+    walk_checkpointed(source, keylog, dispatch, None, cancel, visit)
+}
+
+/// [`walk_decoded`] leaving checkpoints in `checkpoints` as it passes frames no walk has
+/// left one after yet, and (re)starting from the last one before what the visitor needs.
+pub fn walk_checkpointed(
+    source: &Source,
+    keylog: &KeyLog,
+    dispatch: &Dispatch,
+    checkpoints: Option<&Shared>,
+    cancel: &AtomicBool,
+    visit: &mut dyn Visitor,
+) -> Ended {
     loop {
-        let tracker = Tracker::with_keylog(keylog.clone())
-            .with_dispatch(dispatch.clone())
-            .with_memory_limit(tracker_memory_limit());
-        let next = match source {
-            Source::File(capture) => walk_file(capture, tracker, cancel, visit),
-            Source::Store(store) => walk_store(store, tracker, cancel, visit),
+        let resumed = checkpoints.and_then(|shared| checkpoint::lock(shared).before(visit.start_at()));
+        let (tracker, place) = match resumed {
+            Some((_, place, tracker)) => (tracker, Some(place)),
+            None => (
+                Tracker::with_keylog(keylog.clone())
+                    .with_dispatch(dispatch.clone())
+                    .with_memory_limit(tracker_memory_limit()),
+                None,
+            ),
+        };
+        let walker = Walker { tracker, checkpoints, cancel };
+        let next = match (source, place) {
+            (Source::File(capture), Some(Place::File(mark))) => {
+                walker.file(capture, capture.frames_from(&mark), visit)
+            }
+            (Source::File(capture), _) => walker.file(capture, capture.frames(), visit),
+            (Source::Store(store), Some(Place::Store { index, secrets_taken })) => {
+                walker.store(store, index, secrets_taken, visit)
+            }
+            (Source::Store(store), _) => walker.store(store, 0, 0, visit),
         };
         match next {
             Walked::Restart => continue,
@@ -306,77 +342,105 @@ impl Walked {
     }
 }
 
-fn walk_file(
-    capture: &CaptureFile,
-    mut tracker: Tracker,
-    cancel: &AtomicBool,
-    visit: &mut dyn Visitor,
-) -> Walked {
-    let mut scratch = Scratch::new();
-    let mut frames = capture.frames();
-    while let Some(item) = frames.next() {
-        if cancel.load(Ordering::Relaxed) {
-            return Walked::Ended(Ended::Cancelled);
-        }
-        // Secrets the capture embeds apply from where they stand, as in `rttscope dissect`.
-        for secrets in frames.take_secrets() {
-            if secrets.kind == SecretsKind::TlsKeyLog {
-                tracker.add_key_log_text(secrets.data);
-                visit.secrets(secrets.data);
-            }
-        }
-        let frame = match item {
-            Ok(frame) => frame,
-            Err(error) => {
-                let reason = match capture.warning() {
-                    Some(gzip) => format!("{gzip}, so {error}"),
-                    None => error.to_string(),
-                };
-                return Walked::Ended(Ended::CutShort(reason));
-            }
-        };
-        let packet = tracker.handle_frame(&frame, &mut scratch);
-        if let Some(walked) = Walked::after(visit.packet(&frame, &packet)) {
-            return walked;
-        }
-    }
-    match capture.warning() {
-        Some(gzip) => Walked::Ended(Ended::CutShort(gzip.to_owned())),
-        None => Walked::Ended(Ended::Complete),
-    }
+/// One walk's tracker, and where it leaves checkpoints.
+struct Walker<'w> {
+    tracker: Tracker,
+    checkpoints: Option<&'w Shared>,
+    cancel: &'w AtomicBool,
 }
 
-fn walk_store(store: &Store, mut tracker: Tracker, cancel: &AtomicBool, visit: &mut dyn Visitor) -> Walked {
-    let mut scratch = Scratch::new();
-    let mut index = 0;
-    let mut secrets_taken = 0;
-    loop {
-        let owned = match store.poll(index, cancel) {
-            Poll::Frame(owned) => owned,
-            Poll::Waiting => {
-                // Secrets that came while no frame did (a followed key log) are taken now.
-                for text in store.secrets_for(index, secrets_taken) {
-                    tracker.add_key_log_text(&text);
-                    visit.secrets(&text);
-                    secrets_taken += 1;
-                }
-                match Walked::after(visit.idle()) {
-                    Some(walked) => return walked,
-                    None => continue,
+impl Walker<'_> {
+    /// Leaves a checkpoint after `walked` frames if one is due there.
+    fn checkpoint(&mut self, walked: u64, place: impl FnOnce() -> Place) {
+        let Some(shared) = self.checkpoints else { return };
+        if !checkpoint::lock(shared).due(walked) {
+            return;
+        }
+        // The copy is made outside the lock: the frames worker may want a checkpoint meanwhile.
+        if let Some(made) = Checkpoint::new(walked, place(), &mut self.tracker) {
+            checkpoint::lock(shared).add(made);
+        }
+    }
+
+    fn file<'c>(
+        mut self,
+        capture: &'c CaptureFile,
+        mut frames: Frames<'c>,
+        visit: &mut dyn Visitor,
+    ) -> Walked {
+        let mut scratch = Scratch::new();
+        while let Some(item) = frames.next() {
+            if self.cancel.load(Ordering::Relaxed) {
+                return Walked::Ended(Ended::Cancelled);
+            }
+            // Secrets the capture embeds apply from where they stand, as in `rttscope dissect`.
+            for secrets in frames.take_secrets() {
+                if secrets.kind == SecretsKind::TlsKeyLog {
+                    self.tracker.add_key_log_text(secrets.data);
+                    visit.secrets(secrets.data);
                 }
             }
-            Poll::Ended(ended) => return Walked::Ended(ended),
-        };
-        for text in store.secrets_for(index, secrets_taken) {
-            tracker.add_key_log_text(&text);
-            visit.secrets(&text);
-            secrets_taken += 1;
+            let frame = match item {
+                Ok(frame) => frame,
+                Err(error) => {
+                    let reason = match capture.warning() {
+                        Some(gzip) => format!("{gzip}, so {error}"),
+                        None => error.to_string(),
+                    };
+                    return Walked::Ended(Ended::CutShort(reason));
+                }
+            };
+            let packet = self.tracker.handle_frame(&frame, &mut scratch);
+            let next = visit.packet(&frame, &packet);
+            self.checkpoint(frame.number, || Place::File(frames.mark()));
+            if let Some(walked) = Walked::after(next) {
+                return walked;
+            }
         }
-        index += 1;
-        let frame = owned.frame(index as u64);
-        let packet = tracker.handle_frame(&frame, &mut scratch);
-        if let Some(walked) = Walked::after(visit.packet(&frame, &packet)) {
-            return walked;
+        match capture.warning() {
+            Some(gzip) => Walked::Ended(Ended::CutShort(gzip.to_owned())),
+            None => Walked::Ended(Ended::Complete),
+        }
+    }
+
+    fn store(
+        mut self,
+        store: &Store,
+        mut index: usize,
+        mut secrets_taken: usize,
+        visit: &mut dyn Visitor,
+    ) -> Walked {
+        let mut scratch = Scratch::new();
+        loop {
+            let owned = match store.poll(index, self.cancel) {
+                Poll::Frame(owned) => owned,
+                Poll::Waiting => {
+                    // Secrets that came while no frame did (a followed key log) are taken now.
+                    for text in store.secrets_for(index, secrets_taken) {
+                        self.tracker.add_key_log_text(&text);
+                        visit.secrets(&text);
+                        secrets_taken += 1;
+                    }
+                    match Walked::after(visit.idle()) {
+                        Some(walked) => return walked,
+                        None => continue,
+                    }
+                }
+                Poll::Ended(ended) => return Walked::Ended(ended),
+            };
+            for text in store.secrets_for(index, secrets_taken) {
+                self.tracker.add_key_log_text(&text);
+                visit.secrets(&text);
+                secrets_taken += 1;
+            }
+            index += 1;
+            let frame = owned.frame(index as u64);
+            let packet = self.tracker.handle_frame(&frame, &mut scratch);
+            let next = visit.packet(&frame, &packet);
+            self.checkpoint(frame.number, || Place::Store { index, secrets_taken });
+            if let Some(walked) = Walked::after(next) {
+                return walked;
+            }
         }
     }
 }

@@ -39,6 +39,8 @@ pub struct PacketsState {
     pub(in crate::tui) details: HashMap<u64, Detail>,
     /// The frame asked of the detail worker and not yet here.
     pub(in crate::tui) requested: Option<u64>,
+    /// The rows whose Info was asked of the frames worker last, until it arrives.
+    pub(in crate::tui) infos_requested: Vec<u64>,
     /// Live and replay: whether the list follows new packets.
     pub(in crate::tui) following: bool,
     /// The focused pane fills the view (`\`, as in termshark).

@@ -85,7 +85,7 @@ pub fn indexed(source: &Source, keylog: &KeyLog) -> Indexed {
     }
     impl Visitor for Gather {
         fn packet<'a>(&mut self, frame: &Frame<'a>, packet: &Packet<'a>) -> Next {
-            self.rows.push(frame, packet);
+            self.rows.push_with_info(frame, packet);
             self.timelines.handle(frame, packet);
             Next::Continue
         }

@@ -13,9 +13,10 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::app::{Action, Filtered, Indexed};
+use super::checkpoint::Shared;
 use super::detail::Detail;
-use super::rows::Rows;
-use super::source::{Ended, Next, Source, Visitor, each, tracker_memory_limit, walk_decoded};
+use super::rows::{Rows, info_text};
+use super::source::{Ended, Next, Source, Visitor, tracker_memory_limit, walk_checkpointed, walk_decoded};
 use crate::capture::Frame;
 use crate::dispatch::Dispatch;
 use crate::dissect::Packet;
@@ -34,6 +35,9 @@ const TIMELINES_WHEN_IDLE: Duration = Duration::from_millis(250);
 /// How many frames before the one asked for the detail worker also takes apart, so moving
 /// back up the list finds them ready.
 const DETAIL_BEHIND: u64 = 128;
+/// The first frames whose Info the indexer sends with their rows, so the first screen is
+/// whole without waiting for the frames worker.
+const FIRST_INFOS: u64 = 256;
 
 /// Starts a named worker thread; a thread that cannot start is reported on the loop.
 fn spawn(name: &str, events: &Sender<Action>, work: impl FnOnce() + Send + 'static) {
@@ -43,11 +47,12 @@ fn spawn(name: &str, events: &Sender<Action>, work: impl FnOnce() + Send + 'stat
 }
 
 /// Walks the whole source once: every frame's row, every connection's timeline, and whether
-/// the user's key log opened any TLS session.
+/// the user's key log opened any TLS session; it leaves `checkpoints` on the way.
 pub fn index(
     source: Source,
     user_keylog: KeyLog,
     dispatch: Dispatch,
+    checkpoints: Shared,
     events: Sender<Action>,
     cancel: Arc<AtomicBool>,
 ) {
@@ -73,7 +78,7 @@ pub fn index(
             secrets_changed: followed,
         };
         let keylog = indexer.user_keylog.clone();
-        let ended = walk_decoded(&source, &keylog, &dispatch, &cancel, &mut indexer);
+        let ended = walk_checkpointed(&source, &keylog, &dispatch, Some(&checkpoints), &cancel, &mut indexer);
         if !indexer.gone && ended != Ended::Cancelled {
             indexer.finish(ended);
         }
@@ -145,7 +150,11 @@ impl Indexer {
 
 impl Visitor for Indexer {
     fn packet<'a>(&mut self, frame: &Frame<'a>, packet: &Packet<'a>) -> Next {
-        self.rows.push(frame, packet);
+        if frame.number <= FIRST_INFOS {
+            self.rows.push_with_info(frame, packet);
+        } else {
+            self.rows.push(frame, packet);
+        }
         self.timelines.handle(frame, packet);
         self.timelines_changed = true;
         self.hellos.check(packet, &self.user_keylog);
@@ -178,74 +187,160 @@ impl Visitor for Indexer {
     }
 }
 
-/// Takes apart the frames the view asks for. Going forward continues the walk; going back
-/// answers from the frames it took apart lately, or starts the walk again from the first frame
-/// (the tracker's state cannot be rewound), taking apart the frames just before the one asked
-/// for on the way. Every request is answered: the view marks a frame as asked for until its
-/// detail arrives.
+/// What the view asks of the frames worker.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Wanted {
+    /// A packet taken apart (and the frames just before it, so moving up finds them ready).
+    Detail(u64),
+    /// The Info of these frames, in order: the rows on screen that have none.
+    Infos(Vec<u64>),
+}
+
+/// Takes apart the frames the view asks for, and makes the Info of the rows on screen. Going
+/// forward continues the walk; going back answers a detail from those it took apart lately,
+/// or walks again from the last checkpoint before the frames wanted (from the first frame
+/// when there is none). Every request is answered: the view marks a frame as asked for until
+/// its detail arrives.
 pub fn details(
     source: Source,
     keylog: KeyLog,
     dispatch: Dispatch,
-    requests: Receiver<u64>,
+    checkpoints: Shared,
+    requests: Receiver<Wanted>,
     events: Sender<Action>,
     cancel: Arc<AtomicBool>,
 ) {
     let sender = events.clone();
     spawn("detail", &events, move || {
-        let Some(mut target) = latest(&requests) else { return };
-        let mut recent = Recent::default();
+        let mut framer = Framer {
+            requests,
+            sender,
+            detail: None,
+            infos: Vec::new(),
+            made: Vec::new(),
+            recent: Recent::default(),
+            gone: false,
+        };
+        if !framer.wait() {
+            return;
+        }
         loop {
-            let mut gone = false;
-            let mut send = |detail: Detail| {
-                let sent = sender.send(Action::Detail(Box::new(detail))).is_ok();
-                gone |= !sent;
-                sent
-            };
-            walk_decoded(
-                &source,
-                &keylog,
-                &dispatch,
-                &cancel,
-                &mut each(|frame, packet| {
-                    if frame.number + DETAIL_BEHIND >= target && frame.number <= target {
-                        let detail = Detail::new(frame, packet);
-                        recent.keep(&detail);
-                        if !send(detail) {
-                            return Next::Stop;
-                        }
-                    }
-                    while frame.number >= target {
-                        match latest(&requests) {
-                            None => return Next::Stop,
-                            Some(next) if next > frame.number => target = next,
-                            Some(next) => match recent.get(next) {
-                                Some(detail) => {
-                                    if !send(detail) {
-                                        return Next::Stop;
-                                    }
-                                    target = frame.number;
-                                }
-                                None => {
-                                    target = next;
-                                    return Next::Restart;
-                                }
-                            },
-                        }
-                    }
-                    Next::Continue
-                }),
-            );
-            if gone || cancel.load(std::sync::atomic::Ordering::Relaxed) {
+            walk_checkpointed(&source, &keylog, &dispatch, Some(&checkpoints), &cancel, &mut framer);
+            if framer.gone || cancel.load(std::sync::atomic::Ordering::Relaxed) {
                 return;
             }
-            // The walk ended before the frame asked for: wait for another request.
-            match latest(&requests) {
-                Some(next) => target = next,
-                None => return,
+            // The walk ended before the frames asked for: what was made goes, and the worker
+            // waits for another request.
+            framer.detail = None;
+            framer.infos.clear();
+            if !framer.send_infos() || !framer.wait() {
+                return;
             }
         }
     });
+}
+
+/// The frames worker's state between frames.
+struct Framer {
+    requests: Receiver<Wanted>,
+    sender: Sender<Action>,
+    /// The frame to take apart, if one is asked for and not yet sent.
+    detail: Option<u64>,
+    /// Frames whose Info is asked for and not yet made, in order.
+    infos: Vec<u64>,
+    /// Info made and not yet sent.
+    made: Vec<(u64, Box<str>)>,
+    recent: Recent,
+    /// The event loop has gone.
+    gone: bool,
+}
+
+impl Framer {
+    /// Waits for a request, then takes every one queued (a held arrow key queues many): the
+    /// newest detail and the newest rows wanted. `false` once the loop has gone.
+    fn wait(&mut self) -> bool {
+        let Ok(first) = self.requests.recv() else { return false };
+        self.take(first);
+        while let Ok(request) = self.requests.try_recv() {
+            self.take(request);
+        }
+        true
+    }
+
+    fn take(&mut self, request: Wanted) {
+        match request {
+            Wanted::Detail(number) => self.detail = Some(number),
+            Wanted::Infos(numbers) => self.infos = numbers,
+        }
+    }
+
+    fn send(&mut self, action: Action) -> bool {
+        self.gone |= self.sender.send(action).is_err();
+        !self.gone
+    }
+
+    fn send_infos(&mut self) -> bool {
+        if self.made.is_empty() {
+            return true;
+        }
+        let made = std::mem::take(&mut self.made);
+        self.send(Action::Infos(made))
+    }
+
+    /// The last frame the walk must reach for what is wanted now.
+    fn last_wanted(&self) -> Option<u64> {
+        self.detail.into_iter().chain(self.infos.last().copied()).max()
+    }
+
+    /// Answers a detail asked for from the recent ones, when it is there.
+    fn answer_from_recent(&mut self) -> bool {
+        if let Some(detail) = self.detail.and_then(|number| self.recent.get(number)) {
+            self.detail = None;
+            return self.send(Action::Detail(Box::new(detail)));
+        }
+        true
+    }
+}
+
+impl Visitor for Framer {
+    fn start_at(&self) -> u64 {
+        let detail = self.detail.map(|number| number.saturating_sub(DETAIL_BEHIND).max(1));
+        detail.into_iter().chain(self.infos.first().copied()).min().unwrap_or(1)
+    }
+
+    fn packet<'a>(&mut self, frame: &Frame<'a>, packet: &Packet<'a>) -> Next {
+        let number = frame.number;
+        if self.infos.binary_search(&number).is_ok() {
+            self.made.push((number, info_text(packet)));
+        }
+        if let Some(target) = self.detail
+            && number + DETAIL_BEHIND >= target
+            && number <= target
+        {
+            let detail = Detail::new(frame, packet);
+            self.recent.keep(&detail);
+            if number == target {
+                self.detail = None;
+            }
+            if !self.send(Action::Detail(Box::new(detail))) {
+                return Next::Stop;
+            }
+        }
+        // Done with what was asked: send it, and wait for more.
+        while self.last_wanted().is_none_or(|last| number >= last) {
+            self.infos.clear();
+            if !self.send_infos() || !self.wait() || !self.answer_from_recent() {
+                return Next::Stop;
+            }
+            // Rows already passed are wanted again only when they are not on their way.
+            let Some(last) = self.last_wanted() else { continue };
+            if self.start_at() <= number && last >= self.start_at() {
+                // Something at or before this frame is wanted: walk again from a checkpoint.
+                return Next::Restart;
+            }
+        }
+        Next::Continue
+    }
 }
 
 /// The details the worker took apart lately, to answer a request for one again without a new
@@ -267,16 +362,6 @@ impl Recent {
     fn get(&self, number: u64) -> Option<Detail> {
         self.0.iter().find(|detail| detail.number == number).cloned()
     }
-}
-
-/// The newest request, waiting for one if none is queued (a held arrow key queues many);
-/// `None` once the loop has gone.
-fn latest(requests: &Receiver<u64>) -> Option<u64> {
-    let mut newest = requests.recv().ok()?;
-    while let Ok(request) = requests.try_recv() {
-        newest = request;
-    }
-    Some(newest)
 }
 
 /// Finds the frames `filter` keeps, reporting them in batches tagged with `generation` so a
@@ -352,171 +437,5 @@ impl Visitor for Finder {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::sync::mpsc::{self, Receiver};
-    use std::time::Duration;
-
-    use super::*;
-    use crate::tui::testing::{COURSE, TLS13, bundled};
-
-    const PATIENCE: Duration = Duration::from_secs(20);
-
-    fn next(reports: &Receiver<Action>) -> Action {
-        reports.recv_timeout(PATIENCE).expect("the worker reports")
-    }
-
-    /// Every report of an indexer run, merged: rows, the last timelines, the key log check.
-    fn index_all(source: Source, user_keylog: KeyLog) -> Indexed {
-        let (events, reports) = mpsc::channel();
-        index(source, user_keylog, Dispatch::new(), events, Arc::new(AtomicBool::new(false)));
-        let mut merged = Indexed::default();
-        loop {
-            let Action::Indexed(indexed) = next(&reports) else { panic!("only Indexed reports") };
-            merged.rows.append(indexed.rows);
-            merged.connections = indexed.connections.or(merged.connections);
-            merged.secrets = indexed.secrets.or(merged.secrets);
-            if indexed.ended.is_some() {
-                merged.ended = indexed.ended;
-                merged.key_log = indexed.key_log;
-                return merged;
-            }
-        }
-    }
-
-    #[test]
-    fn the_indexer_reports_every_row_and_timeline_and_an_unmatched_key_log() {
-        let (source, keys) = bundled(TLS13);
-        let indexed = index_all(source.clone(), KeyLog::new());
-        assert_eq!(indexed.rows.len(), 22);
-        assert_eq!(indexed.connections.as_ref().map(Vec::len), Some(1));
-        assert_eq!(indexed.ended, Some(Ended::Complete));
-        assert_eq!(indexed.key_log.and_then(|hellos| hellos.warning()), None);
-
-        let mut strangers = KeyLog::new();
-        strangers.add_text(format!("CLIENT_RANDOM {} {}\n", "11".repeat(32), "22".repeat(48)).as_bytes());
-        assert_eq!(
-            index_all(source.clone(), strangers).key_log,
-            Some(HelloMatches { client_hellos: 1, matched: 0 })
-        );
-
-        // The capture's own key log matches its ClientHello.
-        assert!(!keys.is_empty());
-        assert_eq!(index_all(source, keys).key_log, Some(HelloMatches { client_hellos: 1, matched: 1 }));
-    }
-
-    #[test]
-    fn a_followed_key_log_is_counted_and_its_secrets_match_the_hellos() {
-        // A followed key log's lines reach a live store before the frames captured after them.
-        let (Source::File(capture), _) = bundled(TLS13) else { unreachable!("bundled gives a file") };
-        let keys = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(TLS13).with_extension("keys");
-        let store = Arc::new(crate::tui::source::Store::new());
-        store.push_secrets(std::fs::read(keys).expect("the capture's key log"));
-        for frame in capture.frames() {
-            store.push(crate::tui::source::OwnedFrame::from(&frame.expect("the frame reads")));
-        }
-        store.close();
-        let indexed = index_all(Source::Store(Arc::clone(&store)), KeyLog::followed());
-        assert_eq!(indexed.secrets, Some(1), "secrets for one session");
-        assert_eq!(indexed.key_log, Some(HelloMatches { client_hellos: 1, matched: 1 }));
-        // Not followed: the secrets are the capture's, not the user's, and not counted.
-        let indexed = index_all(Source::Store(store), KeyLog::new());
-        assert_eq!(indexed.secrets, None);
-        assert_eq!(indexed.key_log, Some(HelloMatches::default()));
-    }
-
-    #[test]
-    fn a_live_store_is_shown_as_soon_as_the_indexer_catches_up() {
-        let store = crate::tui::testing::stored(TLS13, 3);
-        let (events, reports) = mpsc::channel();
-        let cancel = Arc::new(AtomicBool::new(false));
-        index(Source::Store(Arc::clone(&store)), KeyLog::new(), Dispatch::new(), events, Arc::clone(&cancel));
-        // The store stays open: the rows come because the indexer caught up, not because it ended.
-        let mut rows = 0;
-        let mut connections = None;
-        while rows < 3 || connections.is_none() {
-            let Action::Indexed(indexed) = next(&reports) else { panic!("only Indexed reports") };
-            assert!(indexed.ended.is_none());
-            rows += indexed.rows.len();
-            connections = indexed.connections.or(connections);
-        }
-        assert_eq!(rows, 3);
-        assert_eq!(connections.map(|connections| connections[0].packets), Some(3));
-        cancel.store(true, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    #[test]
-    fn the_detail_worker_goes_forward_and_back() {
-        let (source, keylog) = bundled(TLS13);
-        let (events, reports) = mpsc::channel();
-        let (requests, asked) = mpsc::channel();
-        let cancel = Arc::new(AtomicBool::new(false));
-        details(source, keylog, Dispatch::new(), asked, events, Arc::clone(&cancel));
-        let wait_for = |number: u64| loop {
-            if let Action::Detail(detail) = next(&reports)
-                && detail.number == number
-            {
-                return detail;
-            }
-        };
-        requests.send(11).expect("asked");
-        // The eleven-frame walk decrypted the client's data: frame 11 carries "ping".
-        assert!(wait_for(11).nodes.iter().any(|node| node.text.starts_with("data.data = 70696e67")));
-        requests.send(13).expect("asked");
-        assert_eq!(wait_for(13).number, 13);
-        requests.send(5).expect("asked");
-        assert!(wait_for(5).nodes.iter().any(|node| node.text == "tls.handshake.type = Client Hello (1)"));
-        cancel.store(true, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    #[test]
-    fn the_detail_worker_answers_every_request_even_for_a_frame_it_sent_already() {
-        // More frames than the worker sends behind the one asked for: the course capture.
-        let (source, keylog) = bundled(COURSE);
-        let (events, reports) = mpsc::channel();
-        let (requests, asked) = mpsc::channel();
-        let cancel = Arc::new(AtomicBool::new(false));
-        details(source, keylog, Dispatch::new(), asked, events, Arc::clone(&cancel));
-        // The frames that came until the one asked for.
-        let wait_for = |number: u64| {
-            let mut sent = Vec::new();
-            loop {
-                if let Action::Detail(detail) = next(&reports) {
-                    sent.push(detail.number);
-                    if detail.number == number {
-                        return sent;
-                    }
-                }
-            }
-        };
-        requests.send(172).expect("asked");
-        assert_eq!(wait_for(172).first(), Some(&(172 - DETAIL_BEHIND)), "the frames behind come first");
-        // Regression: a view that dropped the oldest of those and asked for it again waited
-        // for ever, as the worker skipped frames it had sent.
-        requests.send(172 - DETAIL_BEHIND).expect("asked");
-        wait_for(172 - DETAIL_BEHIND);
-        requests.send(3).expect("asked");
-        wait_for(3);
-        cancel.store(true, std::sync::atomic::Ordering::Relaxed);
-    }
-
-    #[test]
-    fn the_filter_worker_finds_what_dissect_y_finds() {
-        let (source, keylog) = bundled(TLS13);
-        let (events, reports) = mpsc::channel();
-        // The tickets (type 4) are read only once decrypted with the capture's key log.
-        let filter_text =
-            Filter::parse("tls.handshake.type == 1 || tls.handshake.type == 4").expect("a filter");
-        filter(source, keylog, Dispatch::new(), filter_text, 7, events, Arc::new(AtomicBool::new(false)));
-        let mut matches = Vec::new();
-        loop {
-            let Action::Filtered(filtered) = next(&reports) else { panic!("only Filtered reports") };
-            assert_eq!(filtered.generation, 7);
-            matches.extend(filtered.matches);
-            if filtered.done {
-                assert_eq!(filtered.scanned, 22);
-                break;
-            }
-        }
-        assert_eq!(matches, [5, 13, 15]);
-    }
-}
+#[path = "workers_tests.rs"]
+mod tests;

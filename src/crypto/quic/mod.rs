@@ -104,6 +104,7 @@ pub fn initial_secrets(version: u32, client_dcid: &[u8]) -> Option<(Vec<u8>, Vec
 
 /// One direction's keys at one encryption level: the header protection key, which stays for
 /// the connection's life, and the packet key of the current generation.
+#[derive(Clone)]
 pub struct Keys {
     pub header: HeaderKey,
     pub packet: PacketKey,
@@ -125,8 +126,9 @@ impl Keys {
     }
 }
 
-/// Removes header protection.
-pub struct HeaderKey(hp::HeaderProtectionKey);
+/// Removes header protection. The key never changes once made, so copies share it.
+#[derive(Clone)]
+pub struct HeaderKey(std::sync::Arc<hp::HeaderProtectionKey>);
 
 impl HeaderKey {
     fn new(suite: &Suite, version: u32, secret: &[u8]) -> Option<HeaderKey> {
@@ -138,7 +140,7 @@ impl HeaderKey {
             Cipher::Aes128Cbc(_) | Cipher::Aes256Cbc(_) => return None,
         };
         let bytes = hkdf_expand_label(suite.hash, secret, profile.hp, b"", suite.cipher.key_len())?;
-        hp::HeaderProtectionKey::new(algorithm, &bytes).ok().map(HeaderKey)
+        hp::HeaderProtectionKey::new(algorithm, &bytes).ok().map(|key| HeaderKey(std::sync::Arc::new(key)))
     }
 
     /// The five mask bytes for a 16-byte sample: the first for the header's first byte (its low
@@ -149,6 +151,7 @@ impl HeaderKey {
 }
 
 /// Decrypts packet payloads with one generation's key.
+#[derive(Clone)]
 pub struct PacketKey {
     suite: Suite,
     version: u32,

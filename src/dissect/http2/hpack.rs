@@ -282,6 +282,20 @@ impl Default for HeaderDecoder {
     }
 }
 
+/// The HPACK crate cannot copy its dynamic table: a copy starts with an empty one, and says
+/// it is not exact (`track::snapshot`), so a tracker copied with it is not kept.
+impl Clone for HeaderDecoder {
+    fn clone(&self) -> Self {
+        crate::track::snapshot::note_inexact();
+        Self {
+            pending: self.pending.clone(),
+            awaiting: self.awaiting,
+            table_size: self.table_size,
+            ..Self::new()
+        }
+    }
+}
+
 impl fmt::Debug for HeaderDecoder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HeaderDecoder").field("pending", &self.pending.len()).finish_non_exhaustive()

@@ -19,7 +19,7 @@ use crate::track::budget;
 pub const MAX_STREAMS: usize = 512;
 
 /// One stream's body so far, in one direction.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 struct StreamBody {
     data: Vec<u8>,
     data_frames: u32,
@@ -36,7 +36,7 @@ impl StreamBody {
 }
 
 /// A connection's open streams, by stream id and direction.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Streams {
     by_id: BTreeMap<(u32, usize), StreamBody>,
     /// What `by_id` holds, entries and bodies.

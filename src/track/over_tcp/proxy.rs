@@ -48,7 +48,7 @@ pub struct Completed {
 }
 
 /// A SOCKS handshake in progress.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Socks {
     /// The direction that spoke first.
     client: Option<usize>,

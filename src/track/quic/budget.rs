@@ -4,7 +4,7 @@
 use super::MAX_BUFFERED;
 
 /// The bytes the streams of all connections hold, and how many they may.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub(super) struct Budget {
     held: usize,
     limit: usize,

@@ -21,7 +21,7 @@ fn piece_cost(len: usize) -> usize {
     len + entry_cost::<u64, Vec<u8>>()
 }
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct CryptoStream {
     /// The offset of the next byte to deliver.
     next: u64,

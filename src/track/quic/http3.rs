@@ -32,7 +32,7 @@ pub struct Http3Out {
     pub frames: SmallVec<[Loc; 2]>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub(super) struct H3Stream {
     next: u64,
     typed: bool,

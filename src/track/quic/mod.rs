@@ -69,7 +69,7 @@ enum Space {
     Application = 2,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Connection {
     number: u32,
     /// A connection in the table (not the stand-in for an empty slot).
@@ -140,7 +140,7 @@ pub enum Carried {
 }
 
 /// The QUIC connections being followed.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct QuicTable {
     connections: Slots,
     /// The number the next connection gets (`quic.connection.number`).

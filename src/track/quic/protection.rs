@@ -15,6 +15,7 @@ use crate::track::keylog::KeyLog;
 use super::Connection;
 
 /// One side's 1-RTT keys: header protection, and the packet keys of the current key phase.
+#[derive(Clone)]
 pub(super) struct OneRtt {
     header: HeaderKey,
     phase: bool,

@@ -44,7 +44,7 @@ const ENDPOINTS_ENTRY_COST: usize = size_of::<((Endpoint, Endpoint), usize)>() +
 const H3_ENTRY_COST: usize = size_of::<((usize, u64), H3Stream)>() + ENTRY_OVERHEAD;
 
 /// The connections, by slot.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(super) struct Slots {
     slots: Vec<Option<Box<Connection>>>,
     free: Vec<usize>,
@@ -106,7 +106,7 @@ impl IndexMut<usize> for Slots {
 
 /// Slots in the order their connections began, with the number each held then: an entry
 /// whose slot now holds another connection (or none) is stale and skipped.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(super) struct Queue(VecDeque<(usize, u32)>);
 
 impl Queue {

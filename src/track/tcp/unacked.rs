@@ -45,7 +45,7 @@ pub struct Acked {
 }
 
 /// One direction's unacknowledged segments.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Unacked {
     ends: BTreeMap<i64, End>,
     starts: BTreeMap<i64, u32>,

@@ -23,7 +23,7 @@ pub enum Framed {
     Malformed(String),
 }
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Framer {
     partial: Vec<u8>,
     parts: SmallVec<[(u64, usize); 4]>,

@@ -93,6 +93,7 @@ pub struct Output {
 }
 
 /// One side's keys: the current ones first, then those it may move to.
+#[derive(Clone)]
 struct Candidate {
     keys: RecordKeys,
     epoch: Epoch,
@@ -105,7 +106,7 @@ enum Epoch {
     Application,
 }
 
-#[derive(Default)]
+#[derive(Clone, Default)]
 struct Direction {
     framer: Framer,
     /// The start of a handshake message that continues in the next record.
@@ -126,7 +127,7 @@ struct Direction {
 }
 
 /// One TLS connection.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Session {
     directions: [Direction; 2],
     /// Index of the client's direction, once a ClientHello was seen.

@@ -1,0 +1,257 @@
+//! The workers' tests: each worker run on a bundled capture, its reports gathered.
+
+use std::sync::mpsc::{self, Receiver};
+use std::time::Duration;
+
+use super::*;
+use crate::tui::checkpoint::{self, Checkpoints, EVERY, MEMORY_LIMIT};
+use crate::tui::testing::{COURSE, TLS13, bundled};
+
+const PATIENCE: Duration = Duration::from_secs(20);
+
+fn next(reports: &Receiver<Action>) -> Action {
+    reports.recv_timeout(PATIENCE).expect("the worker reports")
+}
+
+/// Every report of an indexer run, merged: rows, the last timelines, the key log check.
+fn index_all(source: Source, user_keylog: KeyLog) -> Indexed {
+    let (events, reports) = mpsc::channel();
+    let checkpoints = Checkpoints::shared(EVERY, MEMORY_LIMIT);
+    index(source, user_keylog, Dispatch::new(), checkpoints, events, Arc::new(AtomicBool::new(false)));
+    let mut merged = Indexed::default();
+    loop {
+        let Action::Indexed(indexed) = next(&reports) else { panic!("only Indexed reports") };
+        merged.rows.append(indexed.rows);
+        merged.connections = indexed.connections.or(merged.connections);
+        merged.secrets = indexed.secrets.or(merged.secrets);
+        if indexed.ended.is_some() {
+            merged.ended = indexed.ended;
+            merged.key_log = indexed.key_log;
+            return merged;
+        }
+    }
+}
+
+#[test]
+fn the_indexer_reports_every_row_and_timeline_and_an_unmatched_key_log() {
+    let (source, keys) = bundled(TLS13);
+    let indexed = index_all(source.clone(), KeyLog::new());
+    assert_eq!(indexed.rows.len(), 22);
+    assert_eq!(indexed.connections.as_ref().map(Vec::len), Some(1));
+    assert_eq!(indexed.ended, Some(Ended::Complete));
+    assert_eq!(indexed.key_log.and_then(|hellos| hellos.warning()), None);
+
+    let mut strangers = KeyLog::new();
+    strangers.add_text(format!("CLIENT_RANDOM {} {}\n", "11".repeat(32), "22".repeat(48)).as_bytes());
+    assert_eq!(
+        index_all(source.clone(), strangers).key_log,
+        Some(HelloMatches { client_hellos: 1, matched: 0 })
+    );
+
+    // The capture's own key log matches its ClientHello.
+    assert!(!keys.is_empty());
+    assert_eq!(index_all(source, keys).key_log, Some(HelloMatches { client_hellos: 1, matched: 1 }));
+}
+
+#[test]
+fn a_followed_key_log_is_counted_and_its_secrets_match_the_hellos() {
+    // A followed key log's lines reach a live store before the frames captured after them.
+    let (Source::File(capture), _) = bundled(TLS13) else { unreachable!("bundled gives a file") };
+    let keys = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(TLS13).with_extension("keys");
+    let store = Arc::new(crate::tui::source::Store::new());
+    store.push_secrets(std::fs::read(keys).expect("the capture's key log"));
+    for frame in capture.frames() {
+        store.push(crate::tui::source::OwnedFrame::from(&frame.expect("the frame reads")));
+    }
+    store.close();
+    let indexed = index_all(Source::Store(Arc::clone(&store)), KeyLog::followed());
+    assert_eq!(indexed.secrets, Some(1), "secrets for one session");
+    assert_eq!(indexed.key_log, Some(HelloMatches { client_hellos: 1, matched: 1 }));
+    // Not followed: the secrets are the capture's, not the user's, and not counted.
+    let indexed = index_all(Source::Store(store), KeyLog::new());
+    assert_eq!(indexed.secrets, None);
+    assert_eq!(indexed.key_log, Some(HelloMatches::default()));
+}
+
+#[test]
+fn a_live_store_is_shown_as_soon_as_the_indexer_catches_up() {
+    let store = crate::tui::testing::stored(TLS13, 3);
+    let (events, reports) = mpsc::channel();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let checkpoints = Checkpoints::shared(EVERY, MEMORY_LIMIT);
+    index(
+        Source::Store(Arc::clone(&store)),
+        KeyLog::new(),
+        Dispatch::new(),
+        checkpoints,
+        events,
+        Arc::clone(&cancel),
+    );
+    // The store stays open: the rows come because the indexer caught up, not because it ended.
+    let mut rows = 0;
+    let mut connections = None;
+    while rows < 3 || connections.is_none() {
+        let Action::Indexed(indexed) = next(&reports) else { panic!("only Indexed reports") };
+        assert!(indexed.ended.is_none());
+        rows += indexed.rows.len();
+        connections = indexed.connections.or(connections);
+    }
+    assert_eq!(rows, 3);
+    assert_eq!(connections.map(|connections| connections[0].packets), Some(3));
+    cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+#[test]
+fn the_detail_worker_goes_forward_and_back() {
+    let (source, keylog) = bundled(TLS13);
+    let (events, reports) = mpsc::channel();
+    let (requests, asked) = mpsc::channel();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let checkpoints = Checkpoints::shared(EVERY, MEMORY_LIMIT);
+    details(source, keylog, Dispatch::new(), checkpoints, asked, events, Arc::clone(&cancel));
+    let wait_for = |number: u64| loop {
+        if let Action::Detail(detail) = next(&reports)
+            && detail.number == number
+        {
+            return detail;
+        }
+    };
+    requests.send(Wanted::Detail(11)).expect("asked");
+    // The eleven-frame walk decrypted the client's data: frame 11 carries "ping".
+    assert!(wait_for(11).nodes.iter().any(|node| node.text.starts_with("data.data = 70696e67")));
+    requests.send(Wanted::Detail(13)).expect("asked");
+    assert_eq!(wait_for(13).number, 13);
+    requests.send(Wanted::Detail(5)).expect("asked");
+    assert!(wait_for(5).nodes.iter().any(|node| node.text == "tls.handshake.type = Client Hello (1)"));
+    cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+#[test]
+fn the_detail_worker_answers_every_request_even_for_a_frame_it_sent_already() {
+    // More frames than the worker sends behind the one asked for: the course capture.
+    let (source, keylog) = bundled(COURSE);
+    let (events, reports) = mpsc::channel();
+    let (requests, asked) = mpsc::channel();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let checkpoints = Checkpoints::shared(EVERY, MEMORY_LIMIT);
+    details(source, keylog, Dispatch::new(), checkpoints, asked, events, Arc::clone(&cancel));
+    // The frames that came until the one asked for.
+    let wait_for = |number: u64| {
+        let mut sent = Vec::new();
+        loop {
+            if let Action::Detail(detail) = next(&reports) {
+                sent.push(detail.number);
+                if detail.number == number {
+                    return sent;
+                }
+            }
+        }
+    };
+    requests.send(Wanted::Detail(172)).expect("asked");
+    assert_eq!(wait_for(172).first(), Some(&(172 - DETAIL_BEHIND)), "the frames behind come first");
+    // Regression: a view that dropped the oldest of those and asked for it again waited
+    // for ever, as the worker skipped frames it had sent.
+    requests.send(Wanted::Detail(172 - DETAIL_BEHIND)).expect("asked");
+    wait_for(172 - DETAIL_BEHIND);
+    requests.send(Wanted::Detail(3)).expect("asked");
+    wait_for(3);
+    cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// A visitor that needs frames from `at` on and notes the first it is handed.
+struct From {
+    at: u64,
+    first: Option<u64>,
+}
+
+impl Visitor for From {
+    fn packet<'a>(&mut self, frame: &Frame<'a>, _: &Packet<'a>) -> Next {
+        self.first = Some(frame.number);
+        Next::Stop
+    }
+
+    fn start_at(&self) -> u64 {
+        self.at
+    }
+}
+
+#[test]
+fn rows_made_after_a_jump_back_equal_those_of_a_walk_from_the_first_frame() {
+    // The course capture: TLS decrypted with its embedded keys, HTTP over it (Info that
+    // depends on the tracker's state), and one checkpoint every 16 frames.
+    let (source, keylog) = bundled(COURSE);
+    let whole = crate::tui::testing::indexed(&source, &keylog).rows;
+    let last = whole.len() as u64;
+    let checkpoints = Checkpoints::shared(16, MEMORY_LIMIT);
+    let (events, reports) = mpsc::channel();
+    index(
+        source.clone(),
+        keylog.clone(),
+        Dispatch::new(),
+        Arc::clone(&checkpoints),
+        events,
+        Arc::new(AtomicBool::new(false)),
+    );
+    while !matches!(next(&reports), Action::Indexed(indexed) if indexed.ended.is_some()) {}
+    let kept = checkpoint::lock(&checkpoints).len();
+    assert!(kept >= 4, "{kept} checkpoints over {last} frames");
+
+    // A walk that needs the middle starts after frame 1: from a checkpoint before it.
+    let mut middle = From { at: last / 2, first: None };
+    walk_checkpointed(
+        &source,
+        &keylog,
+        &Dispatch::new(),
+        Some(&checkpoints),
+        &AtomicBool::new(false),
+        &mut middle,
+    );
+    assert!(middle.first.is_some_and(|first| first > 1 && first <= last / 2), "{:?}", middle.first);
+
+    // Screens around every decrypted HTTP row, from the last to the first: each a jump back.
+    let http: Vec<u64> = (0..whole.len())
+        .filter_map(|index| whole.get(index))
+        .filter(|row| row.protocol == "HTTP" && row.number > 32)
+        .map(|row| row.number)
+        .collect();
+    assert!(http.len() >= 2, "decrypted HTTP rows in the course capture: {http:?}");
+    let (events, reports) = mpsc::channel();
+    let (requests, asked) = mpsc::channel();
+    let cancel = Arc::new(AtomicBool::new(false));
+    details(source, keylog, Dispatch::new(), checkpoints, asked, events, Arc::clone(&cancel));
+    for around in http.iter().rev() {
+        let screen: Vec<u64> = (around.saturating_sub(20).max(1)..=(around + 20).min(last)).collect();
+        requests.send(Wanted::Infos(screen.clone())).expect("asked");
+        let mut made = std::collections::HashMap::new();
+        while screen.iter().any(|number| !made.contains_key(number)) {
+            if let Action::Infos(infos) = next(&reports) {
+                made.extend(infos);
+            }
+        }
+        for number in screen {
+            let expected = whole.get(number as usize - 1).map(|row| row.info);
+            assert_eq!(made.get(&number).map(|info| &**info), expected, "frame {number}");
+        }
+    }
+    cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+#[test]
+fn the_filter_worker_finds_what_dissect_y_finds() {
+    let (source, keylog) = bundled(TLS13);
+    let (events, reports) = mpsc::channel();
+    // The tickets (type 4) are read only once decrypted with the capture's key log.
+    let filter_text = Filter::parse("tls.handshake.type == 1 || tls.handshake.type == 4").expect("a filter");
+    filter(source, keylog, Dispatch::new(), filter_text, 7, events, Arc::new(AtomicBool::new(false)));
+    let mut matches = Vec::new();
+    loop {
+        let Action::Filtered(filtered) = next(&reports) else { panic!("only Filtered reports") };
+        assert_eq!(filtered.generation, 7);
+        matches.extend(filtered.matches);
+        if filtered.done {
+            assert_eq!(filtered.scanned, 22);
+            break;
+        }
+    }
+    assert_eq!(matches, [5, 13, 15]);
+}
