@@ -100,7 +100,7 @@ pub struct Output {
 }
 
 /// One direction of a session.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Direction {
     reassembly: Reassembly,
     /// Keys for epoch 1, once the key log and both hellos gave them.
@@ -108,7 +108,7 @@ struct Direction {
 }
 
 /// One DTLS session.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Session {
     directions: [Direction; 2],
     /// Index of the client's direction (0: from the key's low side), once a ClientHello was seen.
@@ -130,7 +130,7 @@ impl Session {
 }
 
 /// Every DTLS session seen.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct DtlsTable {
     sessions: FxHashMap<Key, Session>,
     /// Sessions in the order they began, for shedding the oldest.

@@ -14,7 +14,7 @@ use crate::dissect::tls::handshake::MAX_MESSAGE_LEN;
 pub const MAX_PENDING: usize = 8;
 
 /// A message waiting for fragments.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Pending {
     message_seq: u16,
     kind: u8,
@@ -37,7 +37,7 @@ pub enum Added {
 }
 
 /// One direction's messages in reassembly.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Reassembly {
     pending: Vec<Pending>,
 }

@@ -47,7 +47,7 @@ pub struct GrpcOut {
 }
 
 /// One direction of a call.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Side {
     /// The direction's own headers said `application/grpc…`.
     grpc: bool,
@@ -61,7 +61,7 @@ struct Side {
     ended: bool,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 struct Call {
     path: String,
     /// The direction the request went in.
@@ -77,7 +77,7 @@ impl Call {
 }
 
 /// A connection's gRPC calls, by stream id.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Calls {
     by_stream: BTreeMap<u32, Call>,
     cost: usize,
