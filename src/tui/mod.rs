@@ -10,6 +10,8 @@ pub mod action;
 pub mod app;
 mod cursor;
 pub mod detail;
+mod export;
+mod filter_from;
 mod filtering;
 pub mod keys;
 pub mod layout;
@@ -17,8 +19,11 @@ mod mouse;
 pub mod rows;
 pub mod source;
 pub mod state;
+pub mod statistics;
+pub mod statistics_tables;
 pub mod theme;
 pub mod views;
+mod workbench;
 mod workers;
 
 #[cfg(test)]
@@ -150,6 +155,32 @@ pub fn run(session: Session) -> io::Result<()> {
                         );
                     }
                     Command::StopFilter => filter_cancel.store(true, Ordering::Relaxed),
+                    Command::Count => statistics::count(
+                        session.source.clone(),
+                        session.keylog.clone(),
+                        session.dispatch.clone(),
+                        events.clone(),
+                        Arc::clone(&cancel),
+                    ),
+                    Command::WritePackets { name, frames } => export::packets(
+                        session.source.clone(),
+                        session.keylog.clone(),
+                        session.dispatch.clone(),
+                        name,
+                        frames,
+                        events.clone(),
+                        Arc::clone(&cancel),
+                    ),
+                    Command::WriteText { name, text } => export::text(name, text, events.clone()),
+                    Command::WriteObjects => {
+                        app.update(Action::Note("HTTP objects: not exported yet".to_owned()));
+                    }
+                    Command::Clipboard(text) => {
+                        use std::io::Write as _;
+                        let mut stdout = io::stdout();
+                        let _ =
+                            stdout.write_all(export::osc52(&text).as_bytes()).and_then(|()| stdout.flush());
+                    }
                 }
             }
         }
