@@ -177,7 +177,10 @@ fn a_field_becomes_the_filter_and_the_shown_packets_export_to_pcapng_that_tshark
     tmux.press(&["w"]);
     let screen = tmux.wait_for("the export", |screen| status(screen).contains("wrote "));
     let written = dir.path().join("all-filtered.pcapng");
-    assert!(status(&screen).contains(&format!("wrote {count} packets to")), "{screen}");
+    assert!(
+        status(&screen).contains(&format!("wrote {count} packets to all-filtered.pcapng in")),
+        "{screen}"
+    );
     assert!(written.exists(), "{screen}");
     assert_eq!(tshark_count(&written, None), count, "tshark reads every packet exported");
     assert!(
@@ -187,7 +190,8 @@ fn a_field_becomes_the_filter_and_the_shown_packets_export_to_pcapng_that_tshark
 
     // A second export never overwrites the first.
     tmux.press(&["w"]);
-    tmux.wait_for("the second export", |screen| status(screen).contains("all-filtered-2.pcapng"));
+    tmux.wait_for("the second export", |screen| status(screen).contains("to all-filtered-2.pcapng in"));
+    assert_eq!(tshark_count(&dir.path().join("all-filtered-2.pcapng"), None), count);
 
     // Statistics: properties first, then the protocols.
     tmux.press(&["5"]);

@@ -98,7 +98,7 @@ pub enum Action {
     StatsNextPacket,
     /// The statistics worker's figures.
     Counted(Box<Counted>),
-    /// Write the shown packets (or the marked ones) to a file, or the timeline, or objects.
+    /// Write the shown packets (or the marked ones), or the timeline, to a new file.
     Export(Export),
     /// Copy the selected field's value to the clipboard (OSC 52).
     CopyValue,
@@ -113,8 +113,6 @@ pub enum Export {
     TimelineSvg,
     /// The selected connection's timeline as Mermaid.
     TimelineMermaid,
-    /// HTTP bodies, one file each.
-    HttpObjects,
 }
 
 /// A report from the indexer.
@@ -158,8 +156,6 @@ pub enum Command {
     WritePackets { name: String, frames: Option<Vec<u64>> },
     /// Write text the UI made (a timeline) to a new file named `name`.
     WriteText { name: String, text: String },
-    /// Write HTTP bodies to new files.
-    WriteObjects,
     /// Put text on the terminal's clipboard (OSC 52).
     Clipboard(String),
 }

@@ -47,10 +47,11 @@ pub fn create_new(name: &str) -> io::Result<(String, File)> {
     ))
 }
 
-/// Where files go, as the status line names them.
+/// Where files go, as the status line names them: the name first, so a narrow status line
+/// still shows it.
 fn shown_path(name: &str) -> String {
     match OutputDir::path() {
-        Some(directory) => directory.join(name).display().to_string(),
+        Some(directory) => format!("{name} in {}", directory.display()),
         None => name.to_owned(),
     }
 }

@@ -172,9 +172,6 @@ pub fn run(session: Session) -> io::Result<()> {
                         Arc::clone(&cancel),
                     ),
                     Command::WriteText { name, text } => export::text(name, text, events.clone()),
-                    Command::WriteObjects => {
-                        app.update(Action::Note("HTTP objects: not exported yet".to_owned()));
-                    }
                     Command::Clipboard(text) => {
                         use std::io::Write as _;
                         let mut stdout = io::stdout();

@@ -228,7 +228,6 @@ impl App {
                         .push(Command::WriteText { name, text: String::from_utf8_lossy(&text).into_owned() });
                 }
             }
-            Export::HttpObjects => self.commands.push(Command::WriteObjects),
         }
     }
 
