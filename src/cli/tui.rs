@@ -93,6 +93,9 @@ fn open_capture(path: &Path, keylog: Option<&Path>) -> Result<(CaptureFile, KeyL
 }
 
 fn run(session: Session) -> Result<Outcome, CliError> {
+    // Where exports from the UI create files: the current directory (`live` names it itself,
+    // before its privilege drop; naming it again is refused, harmlessly).
+    let _ = crate::privilege::OutputDir::open(Path::new("."));
     tui::run(session).map_err(|error| CliError::Usage(format!("the terminal UI failed: {error}")))?;
     Ok(Outcome::Complete)
 }

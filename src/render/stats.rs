@@ -43,16 +43,16 @@ pub trait Statistics {
 }
 
 /// One TCP conversation: `a` is the side that sent its first packet.
-#[derive(Debug)]
-struct Conversation {
-    stream: u64,
-    a: (IpAddr, u16),
-    b: (IpAddr, u16),
+#[derive(Clone, Debug)]
+pub struct Conversation {
+    pub stream: u64,
+    pub a: (IpAddr, u16),
+    pub b: (IpAddr, u16),
     /// Frames and bytes from `a` to `b`, and from `b` to `a`.
-    a_to_b: (u64, u64),
-    b_to_a: (u64, u64),
-    first_ns: i64,
-    last_ns: i64,
+    pub a_to_b: (u64, u64),
+    pub b_to_a: (u64, u64),
+    pub first_ns: i64,
+    pub last_ns: i64,
 }
 
 /// `-z conv,tcp`.
@@ -61,6 +61,14 @@ pub struct TcpConversations {
     first_ns: Option<i64>,
     /// In order of first packet (printed busiest first).
     conversations: Vec<Conversation>,
+}
+
+impl TcpConversations {
+    /// The conversations counted, in the order they began (the UI's Statistics view reads
+    /// them).
+    pub fn conversations(&self) -> &[Conversation] {
+        &self.conversations
+    }
 }
 
 impl Statistics for TcpConversations {
@@ -145,7 +153,7 @@ impl Statistics for TcpConversations {
 
 /// A byte count as Wireshark's `format_size` writes it: `318 bytes`, past 10,000 in whole kB,
 /// past ten million in MB, and so on (powers of 1000).
-fn size(bytes: u64) -> String {
+pub fn size(bytes: u64) -> String {
     const UNITS: [(u64, &str); 4] =
         [(1_000_000_000_000, "TB"), (1_000_000_000, "GB"), (1_000_000, "MB"), (1_000, "kB")];
     for (scale, unit) in UNITS {
@@ -157,12 +165,12 @@ fn size(bytes: u64) -> String {
 }
 
 /// A protocol under its parent, with the frames and bytes that reached it.
-#[derive(Debug)]
-struct Node {
-    name: &'static str,
-    frames: u64,
-    bytes: u64,
-    children: Vec<Node>,
+#[derive(Clone, Debug)]
+pub struct Node {
+    pub name: &'static str,
+    pub frames: u64,
+    pub bytes: u64,
+    pub children: Vec<Node>,
 }
 
 /// `-z io,phs`.
@@ -170,6 +178,14 @@ struct Node {
 pub struct Hierarchy {
     /// The outermost protocols, in order of first appearance.
     roots: Vec<Node>,
+}
+
+impl Hierarchy {
+    /// The outermost protocols, each with the protocols under it (the UI's Statistics view
+    /// reads them).
+    pub fn roots(&self) -> &[Node] {
+        &self.roots
+    }
 }
 
 impl Statistics for Hierarchy {

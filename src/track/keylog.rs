@@ -189,6 +189,32 @@ impl KeyLog {
     pub fn len(&self) -> usize {
         self.by_random.len()
     }
+
+    /// The secrets as NSS key log text, a line per secret, by client random: what an export
+    /// embeds in its Decryption Secrets Block.
+    pub fn to_text(&self) -> String {
+        let hex = |bytes: &[u8]| bytes.iter().map(|byte| format!("{byte:02x}")).collect::<String>();
+        let mut randoms: Vec<&[u8; 32]> = self.by_random.keys().collect();
+        randoms.sort();
+        let mut text = String::new();
+        for random in randoms {
+            let secrets = &self.by_random[random];
+            let labelled = [
+                ("CLIENT_RANDOM", &secrets.master_secret),
+                ("CLIENT_EARLY_TRAFFIC_SECRET", &secrets.client_early),
+                ("CLIENT_HANDSHAKE_TRAFFIC_SECRET", &secrets.client_handshake),
+                ("SERVER_HANDSHAKE_TRAFFIC_SECRET", &secrets.server_handshake),
+                ("CLIENT_TRAFFIC_SECRET_0", &secrets.client_traffic),
+                ("SERVER_TRAFFIC_SECRET_0", &secrets.server_traffic),
+            ];
+            for (label, secret) in labelled {
+                if let Some(secret) = secret {
+                    text.push_str(&format!("{label} {} {}\n", hex(random), hex(secret)));
+                }
+            }
+        }
+        text
+    }
 }
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {

@@ -4,8 +4,10 @@
 
 use super::app::View;
 use super::detail::Detail;
+use super::filter_from::Combine;
 use super::rows::Rows;
 use super::source::Ended;
+use super::statistics::Counted;
 use crate::filter::Filter;
 use crate::timeline::Connection;
 use crate::track::keylog::HelloMatches;
@@ -73,6 +75,46 @@ pub enum Action {
     Note(String),
     /// A key with no binding: it only closes help.
     Unbound,
+
+    // ---- filters from what you see, statistics, export (issue 19) ----
+    /// The selected field (Packets tree) or conversation made a filter, joined to the one in
+    /// force.
+    FilterFrom(Combine),
+    /// The filter line: complete the field name being typed.
+    FilterComplete,
+    /// Statistics: the next page, or the one before.
+    StatsPage {
+        next: bool,
+    },
+    /// Statistics: the next kind of conversation or endpoint (Ethernet, IPv4, …).
+    StatsKind,
+    /// Statistics: sort by the next column, or turn the order round.
+    StatsSort {
+        reverse: bool,
+    },
+    /// Statistics: a longer I/O interval, or a shorter one.
+    StatsInterval {
+        longer: bool,
+    },
+    /// Statistics: the next packet of the selected analysis note.
+    StatsNextPacket,
+    /// The statistics worker's figures.
+    Counted(Box<Counted>),
+    /// Write the shown packets (or the marked ones), or the timeline, to a new file.
+    Export(Export),
+    /// Copy the selected field's value to the clipboard (OSC 52).
+    CopyValue,
+}
+
+/// What an export writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Export {
+    /// The packets the list shows, to pcapng with the key log embedded.
+    ShownPackets,
+    /// The selected connection's timeline as SVG.
+    TimelineSvg,
+    /// The selected connection's timeline as Mermaid.
+    TimelineMermaid,
 }
 
 /// A report from the indexer.
@@ -112,4 +154,12 @@ pub enum Command {
     Filter { generation: u64, filter: Filter },
     /// Stop any filter worker.
     StopFilter,
+    /// Count the capture for the Statistics view.
+    Count,
+    /// Write the frames (every frame when `None`) to a new pcapng file named `name`.
+    WritePackets { name: String, frames: Option<Vec<u64>> },
+    /// Write text the UI made (a timeline) to a new file named `name`.
+    WriteText { name: String, text: String },
+    /// Put text on the terminal's clipboard (OSC 52).
+    Clipboard(String),
 }

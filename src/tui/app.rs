@@ -15,7 +15,7 @@ pub use super::filtering::{Applied, FilterLine};
 use super::layout::{self, Screen};
 use super::source::Ended;
 pub use super::state::Focus;
-use super::state::{CompareState, ConnectionsState, PacketsState, Shown, TimelineState};
+use super::state::{CompareState, ConnectionsState, PacketsState, Shown, StatsState, TimelineState};
 use crate::render::timeline::ROUND_LEGEND;
 use crate::timeline::{Connection, Vantage};
 
@@ -29,10 +29,12 @@ pub enum View {
     Connections,
     Timeline,
     Compare,
+    Statistics,
 }
 
 impl View {
-    pub const ALL: [Self; 4] = [Self::Packets, Self::Connections, Self::Timeline, Self::Compare];
+    pub const ALL: [Self; 5] =
+        [Self::Packets, Self::Connections, Self::Timeline, Self::Compare, Self::Statistics];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -40,6 +42,7 @@ impl View {
             Self::Connections => "Connections",
             Self::Timeline => "Timeline",
             Self::Compare => "Compare",
+            Self::Statistics => "Statistics",
         }
     }
 
@@ -87,6 +90,7 @@ pub struct App {
     pub(super) timeline: TimelineState,
     pub(super) compare: CompareState,
     pub(super) commands: Vec<Command>,
+    pub(super) stats: StatsState,
 }
 
 impl App {
@@ -111,6 +115,7 @@ impl App {
             timeline: TimelineState::default(),
             compare: CompareState::default(),
             commands: Vec::new(),
+            stats: StatsState::default(),
         }
     }
 
@@ -190,6 +195,7 @@ impl App {
     pub fn update(&mut self, action: Action) {
         let filter_line = self.screen().filter.is_some();
         self.handle(action);
+        self.want_statistics();
         // The filter line takes a row from the body: keep the selections on screen.
         if self.screen().filter.is_some() != filter_line {
             self.clamp_all();
@@ -211,6 +217,7 @@ impl App {
                 | Action::Infos(_)
                 | Action::Filtered(_)
                 | Action::Captured { .. }
+                | Action::Counted(_)
                 | Action::Note(_) => self.apply(action),
                 _ => self.help = false,
             }
@@ -267,6 +274,7 @@ impl App {
             }
             Action::FilterStart => {
                 let current = self.filter.applied.as_ref().map(|applied| applied.text.clone());
+                self.filter.checked = current.as_deref().and_then(super::filter_from::parses);
                 self.filter.input = Some(current.unwrap_or_default());
             }
             // Typing outside the filter line does nothing.
@@ -290,6 +298,16 @@ impl App {
             }
             Action::Note(note) => self.notes.push(note),
             Action::Unbound => {}
+            action @ (Action::FilterFrom(_)
+            | Action::FilterComplete
+            | Action::StatsPage { .. }
+            | Action::StatsKind
+            | Action::StatsSort { .. }
+            | Action::StatsInterval { .. }
+            | Action::StatsNextPacket
+            | Action::Counted(_)
+            | Action::Export(_)
+            | Action::CopyValue) => self.workbench(action),
         }
     }
 
@@ -327,6 +345,7 @@ impl App {
                 let (len, rows) = (self.event_count(), self.event_rows());
                 self.timeline.events.go(step, len, rows);
             }
+            (View::Statistics, _) => self.stats_go(step),
         }
     }
 
@@ -407,6 +426,7 @@ impl App {
                     self.jump_to_frame(frame);
                 }
             }
+            (View::Statistics, _) => self.stats_enter(),
         }
     }
 
@@ -516,6 +536,7 @@ impl App {
         self.connections.list.clamp(len, rows);
         self.clamp_tree();
         self.clamp_events();
+        self.clamp_stats();
     }
 }
 

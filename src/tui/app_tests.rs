@@ -99,11 +99,11 @@ fn help_opens_and_any_key_closes_it_but_quit_still_quits() {
 #[test]
 fn number_keys_show_views_and_tab_cycles_through_them() {
     let mut app = app();
-    app.update(Action::Show(View::Compare));
-    assert_eq!(app.view, View::Compare);
+    app.update(Action::Show(View::Statistics));
+    assert_eq!(app.view, View::Statistics);
     app.update(Action::NextView);
     assert_eq!(app.view, View::Packets);
-    for expected in [View::Connections, View::Timeline, View::Compare] {
+    for expected in [View::Connections, View::Timeline, View::Compare, View::Statistics] {
         app.update(Action::NextView);
         assert_eq!(app.view, expected);
     }

@@ -35,6 +35,18 @@ pub struct Node {
     pub text: String,
     /// Where the node's bytes are, if it was read from bytes.
     pub bytes: Option<(Source, Range<usize>)>,
+    /// A field's name and value, for a filter made from it or a copy of it.
+    pub field: Option<FieldValue>,
+}
+
+/// A field of the tree as filters and copies take it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldValue {
+    pub name: &'static str,
+    /// The value as `dissect -T fields` prints it (not the shown name of a coded value).
+    pub value: String,
+    /// The display filter that keeps packets with this value (tshark's "Apply as Filter").
+    pub expression: Option<String>,
 }
 
 /// Bytes a packet's nodes point into.
@@ -71,6 +83,7 @@ struct Collected {
     text: String,
     range: Range<usize>,
     source: Source,
+    field: FieldValue,
 }
 
 fn collect(walk: impl FnOnce(&mut dyn FnMut(Field<'_>))) -> Vec<Collected> {
@@ -86,6 +99,11 @@ fn collect(walk: impl FnOnce(&mut dyn FnMut(Field<'_>))) -> Vec<Collected> {
         if matches!(field.name, "icmp.type" | "icmpv6.type") {
             message_type = field.value.as_u64();
         }
+        let selected = FieldValue {
+            name: field.name,
+            value: field.value.to_string(),
+            expression: super::filter_from::field_expression(field.name, &field.value),
+        };
         let mut text = String::with_capacity(field.name.len() + 3 + value.len().min(VALUE_CHARS));
         text.push_str(field.name);
         // A field that is only there (a TLS record, a TCP analysis flag) has no value to show.
@@ -101,7 +119,13 @@ fn collect(walk: impl FnOnce(&mut dyn FnMut(Field<'_>))) -> Vec<Collected> {
             }
             None => text.push_str(&value),
         }
-        fields.push(Collected { name: field.name, text, range: field.range, source: field.source });
+        fields.push(Collected {
+            name: field.name,
+            text,
+            range: field.range,
+            source: field.source,
+            field: selected,
+        });
     });
     fields
 }
@@ -140,7 +164,7 @@ impl Detail {
                     text = format!("quoted by {}: {text}", by.column_name());
                 }
                 let bytes = primary.then(|| (layer.source, layer.offset..layer.offset + layer.len()));
-                nodes.push(Node { kind: NodeKind::Layer, osi, text, bytes });
+                nodes.push(Node { kind: NodeKind::Layer, osi, text, bytes, field: None });
                 nodes.extend(here.into_iter().map(|field| field_node(field, osi)));
             }
             if osi == OsiLayer::Physical {
@@ -155,12 +179,13 @@ impl Detail {
                     osi,
                     text,
                     bytes: Some((Source::Frame, 0..frame.data.len())),
+                    field: None,
                 });
                 nodes.extend(frame_fields.iter().map(|field| field_node(field, osi)));
             }
             if nodes.len() > heading {
                 let text = format!("{osi} · {}", osi.explanation());
-                nodes.insert(heading, Node { kind: NodeKind::Osi, osi, text, bytes: None });
+                nodes.insert(heading, Node { kind: NodeKind::Osi, osi, text, bytes: None, field: None });
             }
         }
 
@@ -187,7 +212,7 @@ impl Detail {
 
 fn field_node(field: &Collected, osi: OsiLayer) -> Node {
     let bytes = (!field.range.is_empty()).then(|| (field.source, field.range.clone()));
-    Node { kind: NodeKind::Field, osi, text: field.text.clone(), bytes }
+    Node { kind: NodeKind::Field, osi, text: field.text.clone(), bytes, field: Some(field.field.clone()) }
 }
 
 /// Tests look nodes up by their text.

@@ -26,6 +26,9 @@ pub struct FilterLine {
     pub error: Option<FilterError>,
     pub applied: Option<Applied>,
     pub(super) generation: u64,
+    /// Whether the text being typed parses (the line's colour), checked on each key; `None`
+    /// while it is empty or not yet checked.
+    pub checked: Option<bool>,
 }
 
 impl App {
@@ -43,8 +46,10 @@ impl App {
                 self.filter.input = None;
                 self.filter.error = None;
             }
+            Action::FilterComplete => {}
             _ => return false,
         }
+        self.edit_filter_more(action);
         true
     }
 

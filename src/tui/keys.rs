@@ -7,7 +7,9 @@
 
 use crossterm::event::{Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEventKind};
 
+use super::action::Export;
 use super::app::{Action, View};
+use super::filter_from::Combine;
 
 /// A key of the table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -227,6 +229,58 @@ pub const BINDINGS: &[Binding] = &[
         views: Views::Every,
         does: "quit",
     },
+    // ---- filters from what you see, statistics, export (issue 19) ----
+    Binding {
+        keys: Keys::Press(&[
+            &[letter('5', || Action::Show(View::Statistics))],
+            &[letter('w', || Action::Export(Export::ShownPackets))],
+            &[
+                letter('v', || Action::Export(Export::TimelineSvg)),
+                letter('V', || Action::Export(Export::TimelineMermaid)),
+            ],
+            &[letter('y', || Action::CopyValue)],
+        ]),
+        views: Views::Every,
+        does: "Statistics; export packets, SVG, Mermaid; y copies a value",
+    },
+    Binding {
+        keys: Keys::Press(&[&[
+            letter('a', || Action::FilterFrom(Combine::Selected)),
+            letter('!', || Action::FilterFrom(Combine::NotSelected)),
+            letter('&', || Action::FilterFrom(Combine::AndSelected)),
+            letter('|', || Action::FilterFrom(Combine::OrSelected)),
+            letter('-', || Action::FilterFrom(Combine::AndNotSelected)),
+            letter('~', || Action::FilterFrom(Combine::OrNotSelected)),
+        ]]),
+        views: Views::Every,
+        does: "as filter: field/connection; not, and, or, and not, or not",
+    },
+    Binding {
+        keys: Keys::Press(&[
+            &[
+                press(KeyCode::Left, || Action::StatsPage { next: false }),
+                press(KeyCode::Right, || Action::StatsPage { next: true }),
+            ],
+            &[
+                letter('h', || Action::StatsPage { next: false }),
+                letter('l', || Action::StatsPage { next: true }),
+            ],
+        ]),
+        views: Views::Only(View::Statistics),
+        does: "previous, next page",
+    },
+    Binding {
+        keys: Keys::Press(&[&[
+            letter('c', || Action::StatsKind),
+            letter('s', || Action::StatsSort { reverse: false }),
+            letter('S', || Action::StatsSort { reverse: true }),
+            letter('[', || Action::StatsInterval { longer: false }),
+            letter(']', || Action::StatsInterval { longer: true }),
+            letter('n', || Action::StatsNextPacket),
+        ]]),
+        views: Views::Only(View::Statistics),
+        does: "kind, sort, order, I/O interval, next packet",
+    },
 ];
 
 /// Help's lines: each row's keys as help writes them, and what they do.
@@ -272,6 +326,7 @@ fn key_action(key: &KeyEvent, editing: bool, view: View) -> Option<Action> {
             KeyCode::Char(_) if modified => None,
             KeyCode::Char(character) => Some(Action::FilterType(character)),
             KeyCode::Backspace => Some(Action::FilterBackspace),
+            KeyCode::Tab => Some(Action::FilterComplete),
             KeyCode::Enter => Some(Action::FilterApply),
             KeyCode::Esc => Some(Action::Back),
             _ => None,
@@ -309,7 +364,16 @@ mod tests {
                     Key::Ctrl(character) => chord(KeyCode::Char(*character), KeyModifiers::CONTROL),
                 };
                 for view in View::ALL {
-                    let expected = if binding.views.contain(view) { make() } else { Action::Unbound };
+                    // Elsewhere the key does what another row binds it to there, if one does.
+                    let elsewhere = || {
+                        BINDINGS
+                            .iter()
+                            .filter(|other| other.views.contain(view))
+                            .flat_map(Binding::presses)
+                            .find(|(other, _)| other == bound)
+                            .map_or(Action::Unbound, |(_, action)| action())
+                    };
+                    let expected = if binding.views.contain(view) { make() } else { elsewhere() };
                     assert_eq!(
                         said(action(&event, false, view)),
                         said(Some(expected)),
@@ -320,7 +384,7 @@ mod tests {
                 keys += 1;
             }
         }
-        assert_eq!(keys, 29, "every key of the table was pressed");
+        assert_eq!(keys, 50, "every key of the table was pressed");
     }
 
     #[test]

@@ -11,6 +11,8 @@ pub mod app;
 pub mod checkpoint;
 mod cursor;
 pub mod detail;
+mod export;
+mod filter_from;
 mod filtering;
 pub mod keys;
 pub mod layout;
@@ -18,8 +20,11 @@ mod mouse;
 pub mod rows;
 pub mod source;
 pub mod state;
+pub mod statistics;
+pub mod statistics_tables;
 pub mod theme;
 pub mod views;
+mod workbench;
 mod workers;
 
 #[cfg(test)]
@@ -157,6 +162,29 @@ pub fn run(session: Session) -> io::Result<()> {
                         );
                     }
                     Command::StopFilter => filter_cancel.store(true, Ordering::Relaxed),
+                    Command::Count => statistics::count(
+                        session.source.clone(),
+                        session.keylog.clone(),
+                        session.dispatch.clone(),
+                        events.clone(),
+                        Arc::clone(&cancel),
+                    ),
+                    Command::WritePackets { name, frames } => export::packets(
+                        session.source.clone(),
+                        session.keylog.clone(),
+                        session.dispatch.clone(),
+                        name,
+                        frames,
+                        events.clone(),
+                        Arc::clone(&cancel),
+                    ),
+                    Command::WriteText { name, text } => export::text(name, text, events.clone()),
+                    Command::Clipboard(text) => {
+                        use std::io::Write as _;
+                        let mut stdout = io::stdout();
+                        let _ =
+                            stdout.write_all(export::osc52(&text).as_bytes()).and_then(|()| stdout.flush());
+                    }
                 }
             }
         }

@@ -60,6 +60,13 @@ impl App {
                 }
             }
             View::Compare => {}
+            View::Statistics => {
+                let at = item_at(screen.body, super::workbench::STATS_HEADER, y);
+                let (len, rows) = (self.stats_len(), self.stats_rows());
+                if let Some(at) = at.map(|row| self.stats.list.top() + row).filter(|at| *at < len) {
+                    self.stats.list.select(at, len, rows);
+                }
+            }
         }
     }
 

@@ -174,3 +174,60 @@ const COMPARE_ORDER: [&str; 11] = [
     "icmp",
     "udp",
 ];
+
+/// The Statistics view's pages, in the order `→` walks them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum StatsPage {
+    #[default]
+    Properties,
+    Hierarchy,
+    Conversations,
+    Endpoints,
+    Io,
+    Notes,
+}
+
+impl StatsPage {
+    pub const ALL: [Self; 6] =
+        [Self::Properties, Self::Hierarchy, Self::Conversations, Self::Endpoints, Self::Io, Self::Notes];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Properties => "Properties",
+            Self::Hierarchy => "Protocols",
+            Self::Conversations => "Conversations",
+            Self::Endpoints => "Endpoints",
+            Self::Io => "I/O graph",
+            Self::Notes => "Notes",
+        }
+    }
+
+    /// The page after this one (`next`), or before it, round the end.
+    pub fn step(self, next: bool) -> Self {
+        let at = Self::ALL.iter().position(|page| *page == self).unwrap_or(0);
+        let len = Self::ALL.len();
+        Self::ALL[if next { (at + 1) % len } else { (at + len - 1) % len }]
+    }
+}
+
+/// The Statistics view: which page, the figures the worker counted, and each page's selection.
+#[derive(Debug, Default)]
+pub struct StatsState {
+    pub(in crate::tui) page: StatsPage,
+    pub(in crate::tui) counted: Option<Box<super::statistics::Counted>>,
+    /// The worker is counting.
+    pub(in crate::tui) counting: bool,
+    /// How many packets the figures count, to count again once more have come.
+    pub(in crate::tui) counted_packets: usize,
+    /// The kind of conversation and endpoint shown (an index of `Kind::ALL`).
+    pub(in crate::tui) kind: usize,
+    /// The heading of the column conversations and endpoints sort by (empty: the default,
+    /// see `StatsState::sort`), and whether smallest first.
+    pub(in crate::tui) sort: (&'static str, bool),
+    /// How many of the worker's I/O buckets make one interval; 0 until the view fits them.
+    pub(in crate::tui) io_factor: usize,
+    /// The selection of the page's list.
+    pub(in crate::tui) list: Cursor,
+    /// The analysis note's packet `n` went to last, as an index of its frames.
+    pub(in crate::tui) note_packet: usize,
+}

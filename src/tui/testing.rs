@@ -153,3 +153,47 @@ pub fn draw(app: &App) -> String {
     terminal.draw(|frame| frame.render_widget(crate::tui::views::Ui(app), frame.area())).expect("drawn");
     terminal.backend().to_string()
 }
+
+/// Answers every command the app queued as the event loop's workers would, on this thread:
+/// details, filters (to the end) and counts; exports and the clipboard are handed back.
+pub fn serve(app: &mut App, source: &Source, keylog: &KeyLog) -> Vec<super::app::Command> {
+    use super::app::{Command, Filtered};
+    let mut left = Vec::new();
+    loop {
+        let commands = app.take_commands();
+        if commands.is_empty() {
+            return left;
+        }
+        for command in commands {
+            match command {
+                Command::Detail(number) => {
+                    app.update(Action::Detail(Box::new(detail(source, keylog, number))))
+                }
+                Command::Filter { generation, filter } => {
+                    let mut matches = Vec::new();
+                    walk(
+                        source,
+                        keylog,
+                        &AtomicBool::new(false),
+                        &mut each(|frame, packet| {
+                            if filter.matches(packet, frame) {
+                                matches.push(frame.number);
+                            }
+                            Next::Continue
+                        }),
+                    );
+                    let scanned = matches.last().copied().unwrap_or(0);
+                    app.update(Action::Filtered(Filtered { generation, matches, scanned, done: true }));
+                }
+                Command::Count => {
+                    let dispatch = crate::dispatch::Dispatch::new();
+                    let counted =
+                        super::statistics::count_now(source, keylog, &dispatch, &AtomicBool::new(false))
+                            .expect("not cancelled");
+                    app.update(Action::Counted(Box::new(counted)));
+                }
+                other => left.push(other),
+            }
+        }
+    }
+}

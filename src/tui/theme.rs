@@ -77,3 +77,13 @@ pub fn request_bar() -> Style {
 pub fn response_bar() -> Style {
     Style::new().fg(Color::LightGreen)
 }
+
+/// The filter line's text while typed: it parses.
+pub fn valid() -> Style {
+    Style::new().fg(Color::Green)
+}
+
+/// The filter line's text while typed: it does not parse (yet).
+pub fn invalid() -> Style {
+    Style::new().fg(Color::Red)
+}

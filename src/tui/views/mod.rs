@@ -8,6 +8,9 @@ mod fits;
 mod packets;
 #[cfg(test)]
 mod snapshots;
+mod stats;
+#[cfg(test)]
+mod stats_snapshots;
 mod timeline;
 
 use ratatui::buffer::Buffer;
@@ -48,6 +51,9 @@ impl Widget for Ui<'_> {
             View::Compare => {
                 compare::Compare { state: &app.compare, connections: &app.connections, indexed: app.indexed }
                     .render(screen.body, buf)
+            }
+            View::Statistics => {
+                stats::Stats { state: &app.stats, indexed: app.indexed }.render(screen.body, buf)
             }
         }
         if let Some(area) = screen.filter {
@@ -123,7 +129,15 @@ fn filter_line(app: &App, area: Rect, buf: &mut Buffer) {
             spans.push(Span::styled(if marked.is_empty() { " ".to_owned() } else { marked }, theme::error()));
             spans.push(Span::raw(after));
         }
-        None => spans.push(Span::raw(text.to_owned())),
+        // While typing, the text is green when it parses and red when it does not.
+        None => spans.push(Span::styled(
+            text.to_owned(),
+            match (app.filter.input.is_some(), app.filter.checked) {
+                (true, Some(true)) => theme::valid(),
+                (true, Some(false)) => theme::invalid(),
+                _ => Style::new(),
+            },
+        )),
     }
     if app.filter.input.is_some() {
         spans.push(Span::styled("█", Style::new()));
