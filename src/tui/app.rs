@@ -15,7 +15,9 @@ pub use super::filtering::{Applied, FilterLine};
 use super::layout::{self, Screen};
 use super::source::Ended;
 pub use super::state::Focus;
-use super::state::{CompareState, ConnectionsState, PacketsState, Shown, TimelineState};
+use super::state::{
+    BenchState, CompareState, ConnectionsState, FollowState, PacketsState, Shown, TimelineState,
+};
 use crate::render::timeline::ROUND_LEGEND;
 use crate::timeline::{Connection, Vantage};
 
@@ -29,6 +31,8 @@ pub enum View {
     Connections,
     Timeline,
     Compare,
+    /// Follow stream: opened with `f`, not a tab; Esc returns.
+    Follow,
 }
 
 impl View {
@@ -40,6 +44,7 @@ impl View {
             Self::Connections => "Connections",
             Self::Timeline => "Timeline",
             Self::Compare => "Compare",
+            Self::Follow => "Follow",
         }
     }
 
@@ -87,6 +92,9 @@ pub struct App {
     pub(super) timeline: TimelineState,
     pub(super) compare: CompareState,
     pub(super) commands: Vec<Command>,
+    /// Issue 19: the Follow view, and the Packets view's find, marks and time column.
+    pub(super) follow: FollowState,
+    pub(super) bench: BenchState,
 }
 
 impl App {
@@ -111,6 +119,8 @@ impl App {
             timeline: TimelineState::default(),
             compare: CompareState::default(),
             commands: Vec::new(),
+            follow: FollowState::default(),
+            bench: BenchState::default(),
         }
     }
 
@@ -156,7 +166,8 @@ impl App {
 
     pub(super) fn screen(&self) -> Screen {
         let (width, height) = self.size;
-        let filter_line = self.filter.input.is_some() || self.filter.error.is_some();
+        let filter_line =
+            self.filter.input.is_some() || self.filter.error.is_some() || self.bench.prompt.is_some();
         layout::screen(Rect::new(0, 0, width, height), filter_line)
     }
 
@@ -197,6 +208,9 @@ impl App {
     }
 
     fn handle(&mut self, action: Action) {
+        if self.bench.prompt.is_some() && self.edit_prompt(&action) {
+            return;
+        }
         if self.filter.input.is_some() && self.edit_filter(&action) {
             return;
         }
@@ -208,6 +222,8 @@ impl App {
                 | Action::Indexed(_)
                 | Action::Detail(_)
                 | Action::Filtered(_)
+                | Action::Followed(_)
+                | Action::Found(_)
                 | Action::Captured { .. }
                 | Action::Note(_) => self.apply(action),
                 _ => self.help = false,
@@ -283,6 +299,8 @@ impl App {
             }
             Action::Note(note) => self.notes.push(note),
             Action::Unbound => {}
+            // Issue 19: follow, find and go, marks and time (bench.rs, search.rs).
+            action => self.bench(action),
         }
     }
 
@@ -320,6 +338,7 @@ impl App {
                 let (len, rows) = (self.event_count(), self.event_rows());
                 self.timeline.events.go(step, len, rows);
             }
+            (View::Follow, _) => self.follow_go(step),
         }
     }
 
@@ -384,6 +403,7 @@ impl App {
                     self.jump_to_frame(frame);
                 }
             }
+            (View::Follow, _) => self.follow_enter(),
         }
     }
 
@@ -422,6 +442,8 @@ impl App {
             self.packets.focus = Focus::List;
         } else if self.view == View::Timeline {
             self.view = View::Connections;
+        } else if self.view == View::Follow {
+            self.follow_back();
         }
     }
 

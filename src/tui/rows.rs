@@ -31,6 +31,8 @@ pub struct Rows {
     text: String,
     /// Reused for each row's addresses before they are split into source and destination.
     endpoints: String,
+    /// The first frame's capture time, since 1970, for the Time column's absolute formats.
+    first_ns: Option<i64>,
 }
 
 /// One row, borrowed from [`Rows`].
@@ -76,6 +78,8 @@ impl Rows {
             let _ = write!(self.text, " [{problem}]");
         }
         let info_end = self.text.len();
+        let relative_ns = packet.times.map_or(0, |times| times.relative_ns);
+        self.first_ns.get_or_insert(frame.ts_ns.saturating_sub(relative_ns));
         self.meta.push(Meta {
             relative_ns: packet.times.map_or(0, |times| times.relative_ns),
             orig_len: frame.orig_len,
@@ -89,6 +93,7 @@ impl Rows {
 
     /// Moves every row of `other` to the end of these.
     pub fn append(&mut self, other: Rows) {
+        self.first_ns = self.first_ns.or(other.first_ns);
         let base = self.text.len();
         self.text.push_str(&other.text);
         self.meta.extend(other.meta.into_iter().map(|meta| Meta {
@@ -97,6 +102,11 @@ impl Rows {
             info_end: meta.info_end + base,
             ..meta
         }));
+    }
+
+    /// The first frame's capture time in nanoseconds since 1970, once there is one.
+    pub fn first_ns(&self) -> Option<i64> {
+        self.first_ns
     }
 
     /// Row `index` (frame `index + 1`).

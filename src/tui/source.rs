@@ -275,10 +275,25 @@ pub fn walk_decoded(
     cancel: &AtomicBool,
     visit: &mut dyn Visitor,
 ) -> Ended {
+    walk_observed(source, keylog, dispatch, cancel, visit, &|tracker| tracker)
+}
+
+/// [`walk_decoded`], each tracker (a new one on every restart) first given to `observe`, which
+/// may attach an observer to it (the follow-stream worker's stream sink).
+pub fn walk_observed(
+    source: &Source,
+    keylog: &KeyLog,
+    dispatch: &Dispatch,
+    cancel: &AtomicBool,
+    visit: &mut dyn Visitor,
+    observe: &dyn Fn(Tracker) -> Tracker,
+) -> Ended {
     loop {
-        let tracker = Tracker::with_keylog(keylog.clone())
-            .with_dispatch(dispatch.clone())
-            .with_memory_limit(tracker_memory_limit());
+        let tracker = observe(
+            Tracker::with_keylog(keylog.clone())
+                .with_dispatch(dispatch.clone())
+                .with_memory_limit(tracker_memory_limit()),
+        );
         let next = match source {
             Source::File(capture) => walk_file(capture, tracker, cancel, visit),
             Source::Store(store) => walk_store(store, tracker, cancel, visit),

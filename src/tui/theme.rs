@@ -77,3 +77,8 @@ pub fn request_bar() -> Style {
 pub fn response_bar() -> Style {
     Style::new().fg(Color::LightGreen)
 }
+
+/// A marked packet's row (`m`), as Wireshark draws marked packets: reversed.
+pub fn marked() -> Style {
+    Style::new().fg(Color::Black).bg(Color::White)
+}

@@ -5,10 +5,13 @@ mod compare;
 mod connections;
 #[cfg(test)]
 mod fits;
-mod packets;
+mod follow;
+pub(crate) mod packets;
 #[cfg(test)]
 mod snapshots;
 mod timeline;
+
+pub use follow::FOLLOW_HEADER;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Rect};
@@ -34,9 +37,8 @@ impl Widget for Ui<'_> {
         let screen = app.screen();
         tabs(app, screen.tabs, buf);
         match app.view {
-            View::Packets => {
-                packets::Packets { shown: app.shown(), indexed: app.indexed }.render(screen.body, buf)
-            }
+            View::Packets => packets::Packets { shown: app.shown(), indexed: app.indexed, bench: &app.bench }
+                .render(screen.body, buf),
             View::Connections => connections::Connections { state: &app.connections, indexed: app.indexed }
                 .render(screen.body, buf),
             View::Timeline => timeline::Timeline {
@@ -49,9 +51,13 @@ impl Widget for Ui<'_> {
                 compare::Compare { state: &app.compare, connections: &app.connections, indexed: app.indexed }
                     .render(screen.body, buf)
             }
+            View::Follow => follow::Follow { state: &app.follow }.render(screen.body, buf),
         }
         if let Some(area) = screen.filter {
-            filter_line(app, area, buf);
+            match &app.bench.prompt {
+                Some(prompt) => prompt_line(prompt, area, buf),
+                None => filter_line(app, area, buf),
+            }
         }
         status(app, screen.status, buf);
         if app.help {
@@ -131,6 +137,16 @@ fn filter_line(app: &App, area: Rect, buf: &mut Buffer) {
     Line::from(spans).render(area, buf);
 }
 
+/// The search bar or the go-to prompt: what it asks, then the text being typed.
+fn prompt_line(prompt: &crate::tui::search::Prompt, area: Rect, buf: &mut Buffer) {
+    Line::from(vec![
+        Span::styled(prompt.label(), theme::title()),
+        Span::raw(prompt.text.clone()),
+        Span::styled("█", Style::new()),
+    ])
+    .render(area, buf);
+}
+
 fn status(app: &App, area: Rect, buf: &mut Buffer) {
     let mut left: Vec<Span<'_>> = Vec::new();
     let count = |n: usize| group_thousands(n as u64);
@@ -187,6 +203,11 @@ fn status(app: &App, area: Rect, buf: &mut Buffer) {
         left.push(Span::raw(format!(" {text}")));
         if let Some(banner) = &app.banner {
             left.push(Span::styled(format!(" · {banner}"), theme::warning()));
+        }
+        if app.view == View::Packets
+            && let Some(find) = app.find_summary()
+        {
+            left.push(Span::raw(format!(" · {find}")));
         }
         // The newest note; the others are counted, so the bar keeps room for the keys.
         if let Some(note) = app.notes.last() {
