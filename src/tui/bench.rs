@@ -282,3 +282,7 @@ impl App {
         self.filter.input.is_some() || self.bench.prompt.is_some()
     }
 }
+
+#[cfg(test)]
+#[path = "bench_tests.rs"]
+mod tests;
