@@ -64,10 +64,7 @@ impl Widget for Follow<'_> {
             Span::styled(format!(" client {client_bytes} B"), theme::client()),
             Span::raw(" · "),
             Span::styled(format!("server {server_bytes} B"), theme::server()),
-            Span::styled(
-                format!(" · {} · {format} · c sides v format / find Esc back", state.sides.name()),
-                theme::dim(),
-            ),
+            Span::styled(format!(" · {} · {format} · keys c v / Esc", state.sides.name()), theme::dim()),
         ];
         if followed.dropped > 0 {
             legend.push(Span::styled(format!(" · {} B not kept", followed.dropped), theme::warning()));
