@@ -12,6 +12,7 @@ pub mod defrag;
 pub mod dns;
 pub mod dtls;
 pub mod echo;
+pub mod follow;
 pub mod http;
 pub mod keylog;
 mod layers;
@@ -86,6 +87,8 @@ pub struct Tracker {
     memory_limit: Limit,
     /// Whether a frame was told that what cannot be given up is over the limit on its own.
     told_over_floor: bool,
+    /// What a follow-stream observer is handed: each payload's bytes as tracked.
+    follow: follow::Follower,
 }
 
 /// The tracker's memory limit, [`budget::DEFAULT_LIMIT`] unless set.
@@ -116,6 +119,12 @@ impl Tracker {
     /// The same tracker, keeping at most `bytes` of state (`--memory-limit`).
     pub fn with_memory_limit(self, bytes: usize) -> Self {
         Self { memory_limit: Limit(bytes), ..self }
+    }
+
+    /// The same tracker, handing every TCP payload, TLS application data it decrypts and QUIC
+    /// STREAM frame's data to `sink` as it tracks them (the UI's follow stream).
+    pub fn with_stream_sink(self, sink: Box<dyn follow::StreamSink>) -> Self {
+        Self { follow: follow::Follower::new(sink), ..self }
     }
 
     /// The bytes the tracker's tables hold now, as the budget counts them.
@@ -230,6 +239,14 @@ impl Tracker {
                 Transport::Udp(udp) => self.udp_payload(udp, frame.number, arenas),
                 Transport::Tcp(tcp) => self.tcp_payload(frame, tcp, arenas).map(Read::Application),
             };
+            if let Some(sink) = self.follow.sink() {
+                let (tcp, quic) = match &output {
+                    Some(Read::Application(produced)) => (Some(produced), None),
+                    Some(Read::Quic(output)) => (None, Some(output)),
+                    Some(Read::Dtls(_)) | None => (None, None),
+                };
+                follow::hand_on(sink, frame.number, &transport, tcp, quic, arenas);
+            }
             read.extend(output.map(|output| (transport, output)));
         }
         let arenas: &'a Arenas = arenas;

@@ -76,12 +76,41 @@ pub enum Action {
     /// A key with no binding: it only closes help.
     Unbound,
 
+    // ---- issue 19: follow stream, find and go, marks and time ----
+    /// Follow the conversation of the selected packet or connection (`f`).
+    Follow,
+    /// The follow worker's conversation.
+    Followed(Box<super::follow::Followed>),
+    /// Follow: show both sides, the client's only, the server's only.
+    FollowSides,
+    /// Follow: HTTP, ASCII, hex, raw.
+    FollowFormat,
+    /// Open the search bar (`Ctrl-F`; `/` in Follow searches the stream).
+    FindStart,
+    /// The next match of the search in force (`n`).
+    FindNext,
+    /// The previous match (`N`).
+    FindPrevious,
+    /// The find worker's matches.
+    Found(super::search::Found),
+    /// Ask for a packet number to go to (`:`, `Ctrl-G`).
+    GoToStart,
+    /// Tab in a line being typed: the search bar's mode, or the filter line's field name completed.
+    LineTab,
+    /// Mark or unmark the selected packet (`m`).
+    Mark,
+    /// The next marked packet (`'`).
+    NextMark,
+    /// The previous marked packet (`"`).
+    PreviousMark,
+    /// Set or clear a time reference on the selected packet (`Ctrl-T`).
+    TimeReference,
+    /// The Time column's next format (`t` in Packets).
+    TimeFormat,
     // ---- filters from what you see, statistics, export (issue 19) ----
     /// The selected field (Packets tree) or conversation made a filter, joined to the one in
     /// force.
     FilterFrom(Combine),
-    /// The filter line: complete the field name being typed.
-    FilterComplete,
     /// Statistics: the next page, or the one before.
     StatsPage {
         next: bool,
@@ -162,4 +191,8 @@ pub enum Command {
     WriteText { name: String, text: String },
     /// Put text on the terminal's clipboard (OSC 52).
     Clipboard(String),
+    /// Follow the conversation of this frame.
+    Follow(u64),
+    /// Find every frame the query matches (and stop any older find).
+    Find { generation: u64, query: super::search::Query },
 }

@@ -15,7 +15,9 @@ pub use super::filtering::{Applied, FilterLine};
 use super::layout::{self, Screen};
 use super::source::Ended;
 pub use super::state::Focus;
-use super::state::{CompareState, ConnectionsState, PacketsState, Shown, StatsState, TimelineState};
+use super::state::{
+    BenchState, CompareState, ConnectionsState, FollowState, PacketsState, Shown, StatsState, TimelineState,
+};
 use crate::render::timeline::ROUND_LEGEND;
 use crate::timeline::{Connection, Vantage};
 
@@ -30,6 +32,8 @@ pub enum View {
     Timeline,
     Compare,
     Statistics,
+    /// Follow stream: opened with `f`, not a tab; Esc returns.
+    Follow,
 }
 
 impl View {
@@ -43,6 +47,7 @@ impl View {
             Self::Timeline => "Timeline",
             Self::Compare => "Compare",
             Self::Statistics => "Statistics",
+            Self::Follow => "Follow",
         }
     }
 
@@ -69,6 +74,8 @@ pub struct App {
     pub(super) view: View,
     pub(super) size: (u16, u16),
     pub(super) help: bool,
+    /// The first row of the key table help shows, scrolled with ↑ ↓ when it does not fit.
+    pub(super) help_top: usize,
     pub(super) quit: bool,
     pub(super) filter: FilterLine,
     /// How far the indexer has read the file (0 to 1), while it reads.
@@ -91,6 +98,9 @@ pub struct App {
     pub(super) compare: CompareState,
     pub(super) commands: Vec<Command>,
     pub(super) stats: StatsState,
+    /// Issue 19: the Follow view, and the Packets view's find, marks and time column.
+    pub(super) follow: FollowState,
+    pub(super) bench: BenchState,
 }
 
 impl App {
@@ -102,6 +112,7 @@ impl App {
             view: View::Packets,
             size: (layout::MIN_WIDTH, layout::MIN_HEIGHT),
             help: false,
+            help_top: 0,
             quit: false,
             filter: FilterLine::default(),
             progress: None,
@@ -116,6 +127,8 @@ impl App {
             compare: CompareState::default(),
             commands: Vec::new(),
             stats: StatsState::default(),
+            follow: FollowState::default(),
+            bench: BenchState::default(),
         }
     }
 
@@ -161,7 +174,8 @@ impl App {
 
     pub(super) fn screen(&self) -> Screen {
         let (width, height) = self.size;
-        let filter_line = self.filter.input.is_some() || self.filter.error.is_some();
+        let filter_line =
+            self.filter.input.is_some() || self.filter.error.is_some() || self.bench.prompt.is_some();
         layout::screen(Rect::new(0, 0, width, height), filter_line)
     }
 
@@ -204,18 +218,29 @@ impl App {
     }
 
     fn handle(&mut self, action: Action) {
+        if self.bench.prompt.is_some() && self.edit_prompt(&action) {
+            return;
+        }
         if self.filter.input.is_some() && self.edit_filter(&action) {
             return;
         }
         if self.help {
-            // Help covers the screen: any key closes it, and only Quit passes through.
+            // Help covers the screen: ↑ ↓ scroll it where it does not fit, any other key
+            // closes it, and only Quit passes through.
             match action {
                 Action::Quit => self.quit = true,
+                Action::Up | Action::PageUp => self.help_top = self.help_top.saturating_sub(1),
+                Action::Down | Action::PageDown => {
+                    self.help_top =
+                        (self.help_top + 1).min(super::keys::help_lines().count().saturating_sub(1))
+                }
                 Action::Resize { .. }
                 | Action::Indexed(_)
                 | Action::Detail(_)
                 | Action::Infos(_)
                 | Action::Filtered(_)
+                | Action::Followed(_)
+                | Action::Found(_)
                 | Action::Captured { .. }
                 | Action::Counted(_)
                 | Action::Note(_) => self.apply(action),
@@ -229,7 +254,10 @@ impl App {
     fn apply(&mut self, action: Action) {
         match action {
             Action::Quit => self.quit = true,
-            Action::ToggleHelp => self.help = !self.help,
+            Action::ToggleHelp => {
+                self.help = !self.help;
+                self.help_top = 0;
+            }
             Action::Show(view) => self.view = view,
             Action::NextView => self.view = self.view.next(),
             Action::Up => self.go(Move::Up),
@@ -299,7 +327,6 @@ impl App {
             Action::Note(note) => self.notes.push(note),
             Action::Unbound => {}
             action @ (Action::FilterFrom(_)
-            | Action::FilterComplete
             | Action::StatsPage { .. }
             | Action::StatsKind
             | Action::StatsSort { .. }
@@ -308,6 +335,8 @@ impl App {
             | Action::Counted(_)
             | Action::Export(_)
             | Action::CopyValue) => self.workbench(action),
+            // Issue 19: follow, find and go, marks and time (bench.rs, search.rs).
+            action => self.bench(action),
         }
     }
 
@@ -346,6 +375,7 @@ impl App {
                 self.timeline.events.go(step, len, rows);
             }
             (View::Statistics, _) => self.stats_go(step),
+            (View::Follow, _) => self.follow_go(step),
         }
     }
 
@@ -427,6 +457,7 @@ impl App {
                 }
             }
             (View::Statistics, _) => self.stats_enter(),
+            (View::Follow, _) => self.follow_enter(),
         }
     }
 
@@ -465,6 +496,8 @@ impl App {
             self.packets.focus = Focus::List;
         } else if self.view == View::Timeline {
             self.view = View::Connections;
+        } else if self.view == View::Follow {
+            self.follow_back();
         }
     }
 

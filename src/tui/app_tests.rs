@@ -79,13 +79,21 @@ fn quit_ends_the_session() {
 }
 
 #[test]
-fn help_opens_and_any_key_closes_it_but_quit_still_quits() {
+fn help_opens_scrolls_and_any_other_key_closes_it_but_quit_still_quits() {
     let mut app = app();
     app.update(Action::ToggleHelp);
     assert!(app.help);
     app.update(Action::Down);
+    app.update(Action::Down);
+    app.update(Action::Up);
+    assert!(app.help, "arrows scroll help");
+    assert_eq!(app.help_top, 1);
+    assert_eq!(app.packets.list.selected(), 0, "and move nothing under it");
+    app.update(Action::Enter);
     assert!(!app.help);
-    assert_eq!(app.packets.list.selected(), 0, "the key that closed help did nothing else");
+    app.update(Action::ToggleHelp);
+    assert_eq!(app.help_top, 0, "help opens at its top again");
+    app.update(Action::Enter);
     app.update(Action::ToggleHelp);
     app.update(Action::Unbound);
     assert!(!app.help, "a key with no binding closes help too");

@@ -235,7 +235,7 @@ impl App {
     /// The filter line's keys of this module: Tab completes; any edit re-checks the text.
     pub(super) fn edit_filter_more(&mut self, action: &Action) {
         let Some(input) = &mut self.filter.input else { return };
-        if matches!(action, Action::FilterComplete)
+        if matches!(action, Action::LineTab)
             && let Some(completed) = complete(input)
         {
             *input = completed;

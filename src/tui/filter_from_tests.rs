@@ -205,7 +205,7 @@ fn the_filter_line_checks_each_key_and_completes_with_tab() {
         app.update(Action::FilterType(character));
     }
     assert_eq!(app.filter.checked, Some(false), "red: no field is called tcp.dstp");
-    app.update(Action::FilterComplete);
+    app.update(Action::LineTab);
     assert_eq!(app.filter.input.as_deref(), Some("tcp.dstport"));
     assert_eq!(app.filter.checked, Some(true), "green: the field alone keeps packets that have it");
     app.update(Action::FilterType(' '));

@@ -46,7 +46,7 @@ impl App {
                 self.filter.input = None;
                 self.filter.error = None;
             }
-            Action::FilterComplete => {}
+            Action::LineTab => {}
             _ => return false,
         }
         self.edit_filter_more(action);

@@ -281,6 +281,45 @@ pub const BINDINGS: &[Binding] = &[
         views: Views::Only(View::Statistics),
         does: "kind, sort, order, I/O interval, next packet",
     },
+    // ---- issue 19: follow stream, find and go, marks and time ----
+    Binding {
+        keys: Keys::Press(&[&[letter('f', || Action::Follow)]]),
+        views: Views::Every,
+        does: "follow the packet's or connection's stream, decrypted",
+    },
+    Binding {
+        keys: Keys::Press(&[&[
+            letter('c', || Action::FollowSides),
+            letter('v', || Action::FollowFormat),
+            letter('/', || Action::FindStart),
+        ]]),
+        views: Views::Only(View::Follow),
+        does: "sides; HTTP, ASCII, hex, raw; find; Enter: packet",
+    },
+    Binding {
+        keys: Keys::Press(&[
+            &[(Key::Ctrl('f'), || Action::FindStart)],
+            &[letter('n', || Action::FindNext), letter('N', || Action::FindPrevious)],
+        ]),
+        views: Views::Every,
+        does: "find string, hex or filter (Tab); next, previous",
+    },
+    Binding {
+        keys: Keys::Press(&[&[letter(':', || Action::GoToStart)], &[(Key::Ctrl('g'), || Action::GoToStart)]]),
+        views: Views::Every,
+        does: "go to a packet number",
+    },
+    Binding {
+        keys: Keys::Press(&[&[
+            letter('m', || Action::Mark),
+            letter('\'', || Action::NextMark),
+            letter('"', || Action::PreviousMark),
+            (Key::Ctrl('t'), || Action::TimeReference),
+            letter('t', || Action::TimeFormat),
+        ]]),
+        views: Views::Only(View::Packets),
+        does: "mark, next, previous; time reference, -t format",
+    },
 ];
 
 /// Help's lines: each row's keys as help writes them, and what they do.
@@ -305,9 +344,12 @@ pub fn action(event: &Event, editing: bool, view: View) -> Option<Action> {
 }
 
 /// The table's action for a key in `view`: a Ctrl chord first (it acts even in the filter
-/// line), then the key alone.
+/// line), then the key alone. A row for `view` alone wins over a row for every view (`t` is
+/// the Time column's format in Packets, the Timeline's scale elsewhere).
 fn bound(key: &KeyEvent, editing: bool, view: View) -> Option<Action> {
-    let presses = || BINDINGS.iter().filter(|binding| binding.views.contain(view)).flat_map(Binding::presses);
+    let only = BINDINGS.iter().filter(move |binding| binding.views == Views::Only(view));
+    let every = BINDINGS.iter().filter(|binding| binding.views == Views::Every);
+    let presses = || only.clone().chain(every.clone()).flat_map(Binding::presses);
     let chord = presses().find(|(bound, _)| matches!(bound, Key::Ctrl(_)) && bound.matches(key));
     let alone =
         || presses().find(|(bound, _)| !editing && matches!(bound, Key::Press(_)) && bound.matches(key));
@@ -326,9 +368,9 @@ fn key_action(key: &KeyEvent, editing: bool, view: View) -> Option<Action> {
             KeyCode::Char(_) if modified => None,
             KeyCode::Char(character) => Some(Action::FilterType(character)),
             KeyCode::Backspace => Some(Action::FilterBackspace),
-            KeyCode::Tab => Some(Action::FilterComplete),
             KeyCode::Enter => Some(Action::FilterApply),
             KeyCode::Esc => Some(Action::Back),
+            KeyCode::Tab => Some(Action::LineTab),
             _ => None,
         };
     }
@@ -363,17 +405,27 @@ mod tests {
                     Key::Press(code) => key(*code),
                     Key::Ctrl(character) => chord(KeyCode::Char(*character), KeyModifiers::CONTROL),
                 };
-                for view in View::ALL {
-                    // Elsewhere the key does what another row binds it to there, if one does.
-                    let elsewhere = || {
-                        BINDINGS
-                            .iter()
-                            .filter(|other| other.views.contain(view))
-                            .flat_map(Binding::presses)
-                            .find(|(other, _)| other == bound)
-                            .map_or(Action::Unbound, |(_, action)| action())
+                for view in View::ALL.into_iter().chain([View::Follow]) {
+                    // A row for one view wins over a row for every view: `t` in Packets.
+                    let overridden = binding.views == Views::Every
+                        && BINDINGS.iter().any(|other| {
+                            other.views == Views::Only(view) && other.presses().any(|(key, _)| key == bound)
+                        });
+                    // Elsewhere, the key may be another row's.
+                    // (A Ctrl chord unbound in a view is its letter there, as Ctrl-T is `t`.)
+                    let letter = match bound {
+                        Key::Ctrl(character) => Key::Press(KeyCode::Char(*character)),
+                        other => *other,
                     };
-                    let expected = if binding.views.contain(view) { make() } else { elsewhere() };
+                    let another = !binding.views.contain(view)
+                        && BINDINGS.iter().any(|other| {
+                            other.views.contain(view)
+                                && other.presses().any(|(key, _)| key == bound || *key == letter)
+                        });
+                    if overridden || another {
+                        continue;
+                    }
+                    let expected = if binding.views.contain(view) { make() } else { Action::Unbound };
                     assert_eq!(
                         said(action(&event, false, view)),
                         said(Some(expected)),
@@ -384,7 +436,7 @@ mod tests {
                 keys += 1;
             }
         }
-        assert_eq!(keys, 50, "every key of the table was pressed");
+        assert_eq!(keys, 29 + 21 + 14, "every key of the table was pressed");
     }
 
     #[test]
@@ -404,7 +456,27 @@ mod tests {
             said(action(&key(KeyCode::Char('e')), false, View::Timeline)),
             said(Some(Action::Explain))
         );
-        assert_eq!(in_packets(&key(KeyCode::Char('t'))), said(Some(Action::ToggleScale)));
+        assert_eq!(in_packets(&key(KeyCode::Char('t'))), said(Some(Action::TimeFormat)), "t in Packets");
+        assert_eq!(
+            said(action(&key(KeyCode::Char('t')), false, View::Connections)),
+            said(Some(Action::ToggleScale)),
+            "t elsewhere"
+        );
+        assert_eq!(in_packets(&key(KeyCode::Char('f'))), said(Some(Action::Follow)));
+        assert_eq!(
+            in_packets(&chord(KeyCode::Char('f'), KeyModifiers::CONTROL)),
+            said(Some(Action::FindStart))
+        );
+        assert_eq!(
+            said(action(&key(KeyCode::Char('/')), false, View::Follow)),
+            said(Some(Action::FindStart)),
+            "/ finds in the stream"
+        );
+        assert_eq!(in_packets(&key(KeyCode::Char('/'))), said(Some(Action::FilterStart)));
+        assert_eq!(
+            said(action(&key(KeyCode::Char('c')), false, View::Follow)),
+            said(Some(Action::FollowSides))
+        );
         assert_eq!(in_packets(&key(KeyCode::F(5))), said(Some(Action::Unbound)));
         assert_eq!(in_packets(&key(KeyCode::Char('x'))), said(Some(Action::Unbound)));
     }

@@ -8,16 +8,19 @@
 
 pub mod action;
 pub mod app;
+mod bench;
 pub mod checkpoint;
 mod cursor;
 pub mod detail;
 mod export;
 mod filter_from;
 mod filtering;
+pub mod follow;
 pub mod keys;
 pub mod layout;
 mod mouse;
 pub mod rows;
+pub mod search;
 pub mod source;
 pub mod state;
 pub mod statistics;
@@ -116,6 +119,8 @@ pub fn run(session: Session) -> io::Result<()> {
     app.update(Action::Resize { width: size.width, height: size.height });
 
     let mut filter_cancel = Arc::new(AtomicBool::new(false));
+    let mut follow_cancel = Arc::new(AtomicBool::new(false));
+    let mut find_cancel = Arc::new(AtomicBool::new(false));
     let result = (|| -> io::Result<()> {
         let mut dirty = true;
         while !app.quit {
@@ -185,6 +190,31 @@ pub fn run(session: Session) -> io::Result<()> {
                         let _ =
                             stdout.write_all(export::osc52(&text).as_bytes()).and_then(|()| stdout.flush());
                     }
+                    Command::Find { generation, query } => {
+                        find_cancel.store(true, Ordering::Relaxed);
+                        find_cancel = Arc::new(AtomicBool::new(false));
+                        search::spawn(
+                            session.source.clone(),
+                            session.keylog.clone(),
+                            session.dispatch.clone(),
+                            query,
+                            generation,
+                            events.clone(),
+                            Arc::clone(&find_cancel),
+                        );
+                    }
+                    Command::Follow(frame) => {
+                        follow_cancel.store(true, Ordering::Relaxed);
+                        follow_cancel = Arc::new(AtomicBool::new(false));
+                        follow::spawn(
+                            session.source.clone(),
+                            session.keylog.clone(),
+                            session.dispatch.clone(),
+                            frame,
+                            events.clone(),
+                            Arc::clone(&follow_cancel),
+                        );
+                    }
                 }
             }
         }
@@ -192,6 +222,8 @@ pub fn run(session: Session) -> io::Result<()> {
     })();
     cancel.store(true, Ordering::Relaxed);
     filter_cancel.store(true, Ordering::Relaxed);
+    follow_cancel.store(true, Ordering::Relaxed);
+    find_cancel.store(true, Ordering::Relaxed);
     drop(terminal);
     result
 }
@@ -202,7 +234,7 @@ fn read_input(app: &mut App) -> io::Result<bool> {
     let mut wait = INPUT_WAIT;
     while event::poll(wait)? {
         let event = event::read()?;
-        if let Some(action) = keys::action(&event, app.filter.input.is_some(), app.view) {
+        if let Some(action) = keys::action(&event, app.is_editing(), app.view) {
             app.update(action);
             changed = true;
         }

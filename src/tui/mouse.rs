@@ -67,6 +67,14 @@ impl App {
                     self.stats.list.select(at, len, rows);
                 }
             }
+            View::Follow => {
+                let header = super::views::FOLLOW_HEADER;
+                let at = item_at(screen.body, header, y).map(|row| self.follow.cursor.top() + row);
+                let (len, rows) = (self.follow.lines.len(), layout::rows(screen.body, header).max(1));
+                if let Some(at) = at.filter(|at| *at < len) {
+                    self.follow.cursor.select(at, len, rows);
+                }
+            }
         }
     }
 

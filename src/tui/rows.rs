@@ -57,6 +57,8 @@ pub struct Rows {
     infos: FxHashMap<u64, Box<str>>,
     /// Reused for each row's addresses before they are split into source and destination.
     endpoints: String,
+    /// The first frame's capture time, since 1970, for the Time column's absolute formats.
+    first_ns: Option<i64>,
 }
 
 /// One row, borrowed from [`Rows`].
@@ -105,6 +107,8 @@ impl Rows {
         endpoints.clear();
         write_endpoints(&mut endpoints, packet);
         let (source, destination) = endpoints.split_once(" → ").unwrap_or((endpoints.as_str(), ""));
+        let relative_ns = packet.times.map_or(0, |times| times.relative_ns);
+        self.first_ns.get_or_insert(frame.ts_ns.saturating_sub(relative_ns));
         let pair = (self.address(source.trim_start()), self.address(destination));
         let pair = self.pair(pair);
         self.endpoints = endpoints;
@@ -175,6 +179,7 @@ impl Rows {
 
     /// Moves every row of `other` (the frames after these) to the end of these.
     pub fn append(&mut self, other: Rows) {
+        self.first_ns = self.first_ns.or(other.first_ns);
         let protocols: Vec<u16> = other.protocols.iter().map(|name| self.protocol(name)).collect();
         let addresses: Vec<u32> = other.addresses.iter().map(|text| self.address(text)).collect();
         let pairs: Vec<u32> = other
@@ -198,6 +203,11 @@ impl Rows {
 
     fn entry(&self, index: usize) -> Option<&Entry> {
         self.chunks.get(index / CHUNK)?.get(index % CHUNK)
+    }
+
+    /// The first frame's capture time in nanoseconds since 1970, once there is one.
+    pub fn first_ns(&self) -> Option<i64> {
+        self.first_ns
     }
 
     /// Row `index` (frame `index + 1`).

@@ -297,6 +297,32 @@ pub fn walk_checkpointed(
     cancel: &AtomicBool,
     visit: &mut dyn Visitor,
 ) -> Ended {
+    walk_from(source, keylog, dispatch, checkpoints, cancel, visit, &|tracker| tracker)
+}
+
+/// [`walk_decoded`] from the first frame, each tracker (a new one on every restart) first
+/// given to `observe`, which may attach an observer to it (the follow-stream worker's stream
+/// sink).
+pub fn walk_observed(
+    source: &Source,
+    keylog: &KeyLog,
+    dispatch: &Dispatch,
+    cancel: &AtomicBool,
+    visit: &mut dyn Visitor,
+    observe: &dyn Fn(Tracker) -> Tracker,
+) -> Ended {
+    walk_from(source, keylog, dispatch, None, cancel, visit, observe)
+}
+
+fn walk_from(
+    source: &Source,
+    keylog: &KeyLog,
+    dispatch: &Dispatch,
+    checkpoints: Option<&Shared>,
+    cancel: &AtomicBool,
+    visit: &mut dyn Visitor,
+    observe: &dyn Fn(Tracker) -> Tracker,
+) -> Ended {
     loop {
         let resumed = checkpoints.and_then(|shared| checkpoint::lock(shared).before(visit.start_at()));
         let (tracker, place) = match resumed {
@@ -308,7 +334,7 @@ pub fn walk_checkpointed(
                 None,
             ),
         };
-        let walker = Walker { tracker, checkpoints, cancel };
+        let walker = Walker { tracker: observe(tracker), checkpoints, cancel };
         let next = match (source, place) {
             (Source::File(capture), Some(Place::File(mark))) => {
                 walker.file(capture, capture.frames_from(&mark), visit)

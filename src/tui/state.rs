@@ -231,3 +231,52 @@ pub struct StatsState {
     /// The analysis note's packet `n` went to last, as an index of its frames.
     pub(in crate::tui) note_packet: usize,
 }
+
+// ---- issue 19: follow stream, find and go, marks and time ----
+
+/// The Follow view: one conversation's bytes, as the follow worker gathered them.
+#[derive(Debug, Default)]
+pub struct FollowState {
+    /// The conversation, once the worker has gathered it.
+    pub(in crate::tui) followed: Option<super::follow::Followed>,
+    /// The frame whose conversation was asked for and has not come yet.
+    pub(in crate::tui) waiting: Option<u64>,
+    /// The lines shown, made again when the conversation, the sides or the format change.
+    pub(in crate::tui) lines: Vec<super::follow::Line>,
+    pub(in crate::tui) cursor: Cursor,
+    pub(in crate::tui) sides: super::follow::Sides,
+    pub(in crate::tui) format: super::follow::Format,
+    /// The view Esc returns to.
+    pub(in crate::tui) back_to: Option<super::app::View>,
+    /// The text searched for inside the stream (`/` there).
+    pub(in crate::tui) search: Option<String>,
+}
+
+impl FollowState {
+    /// Makes the lines again from the conversation, the sides and the format.
+    pub(in crate::tui) fn relay(&mut self) {
+        self.lines = self
+            .followed
+            .as_ref()
+            .map(|followed| followed.lines(self.format, self.sides))
+            .unwrap_or_default();
+    }
+}
+
+/// What the Packets view's find, marks and time column keep.
+#[derive(Debug, Default)]
+pub struct BenchState {
+    /// The search bar or the go-to prompt, while open.
+    pub(in crate::tui) prompt: Option<super::search::Prompt>,
+    /// The find in force, and its matches.
+    pub(in crate::tui) find: Option<super::search::Find>,
+    pub(in crate::tui) generation: u64,
+    /// The mode the last find used, to open the next one in.
+    pub(in crate::tui) last_mode: super::search::Mode,
+    /// Marked frames, in order.
+    pub(in crate::tui) marks: std::collections::BTreeSet<u64>,
+    /// Frames set as time references, in order.
+    pub(in crate::tui) references: std::collections::BTreeSet<u64>,
+    /// How the Time column is written (`t` in Packets).
+    pub(in crate::tui) time: crate::render::time::TimeFormat,
+}

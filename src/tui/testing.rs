@@ -136,12 +136,57 @@ pub fn app(name: &str, size: (u16, u16)) -> App {
     app
 }
 
-/// Answers the app's detail requests.
+/// Answers the app's detail requests, and (issue 19) its follow and find commands, as the
+/// workers would.
 pub fn deliver(app: &mut App, source: &Source, keylog: &KeyLog) {
     for command in app.take_commands() {
-        if let super::app::Command::Detail(number) = command {
-            app.update(Action::Detail(Box::new(detail(source, keylog, number))));
+        match command {
+            super::app::Command::Detail(number) => {
+                app.update(Action::Detail(Box::new(detail(source, keylog, number))))
+            }
+            super::app::Command::Follow(frame) => {
+                let dispatch = crate::dispatch::Dispatch::new();
+                let report =
+                    match super::follow::follow(source, keylog, &dispatch, frame, &AtomicBool::new(false)) {
+                        Ok(followed) => Action::Followed(Box::new(followed)),
+                        Err(reason) => Action::Note(reason),
+                    };
+                app.update(report);
+            }
+            super::app::Command::Find { generation, query } => {
+                let dispatch = crate::dispatch::Dispatch::new();
+                let mut batches = Vec::new();
+                super::search::matching(
+                    source,
+                    keylog,
+                    &dispatch,
+                    &query,
+                    &AtomicBool::new(false),
+                    &mut |matches, _| {
+                        batches.push(matches);
+                        true
+                    },
+                );
+                batches.push(Vec::new());
+                let last = batches.len() - 1;
+                for (at, matches) in batches.into_iter().enumerate() {
+                    app.update(Action::Found(super::search::Found { generation, matches, done: at == last }));
+                }
+            }
+            _ => {}
         }
+    }
+    // A find's jump asks for a packet's detail: answer it too.
+    let details: Vec<u64> = app
+        .take_commands()
+        .into_iter()
+        .filter_map(|command| match command {
+            super::app::Command::Detail(number) => Some(number),
+            _ => None,
+        })
+        .collect();
+    for number in details {
+        app.update(Action::Detail(Box::new(detail(source, keylog, number))));
     }
 }
 

@@ -87,3 +87,8 @@ pub fn valid() -> Style {
 pub fn invalid() -> Style {
     Style::new().fg(Color::Red)
 }
+
+/// A marked packet's row (`m`), as Wireshark draws marked packets: reversed.
+pub fn marked() -> Style {
+    Style::new().fg(Color::Black).bg(Color::White)
+}

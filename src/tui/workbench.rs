@@ -35,7 +35,6 @@ impl App {
         match action {
             Action::FilterFrom(combine) => self.filter_from_selection(combine),
             // The filter line's own keys, when it is closed, do nothing.
-            Action::FilterComplete => {}
             Action::StatsPage { next } => {
                 self.stats.page = self.stats.page.step(next);
                 self.stats.list = Default::default();

@@ -125,6 +125,19 @@ pub struct Output {
     /// What the CRYPTO and STREAM frames carried, in frame order.
     pub carried: Vec<Carried>,
     pub problems: Vec<String>,
+    /// Every STREAM frame's data, where it lies in the decrypted arena, for a follow-stream
+    /// observer ([`super::follow`]): HTTP/3 or not, in the order the frames came.
+    pub stream_data: Vec<StreamData>,
+}
+
+/// One STREAM frame's data as it came (not put in stream order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamData {
+    pub stream_id: u64,
+    /// 0 for the client, 1 for the server.
+    pub dir: usize,
+    /// The data's bytes in the frame's decrypted arena.
+    pub range: Range<usize>,
 }
 
 /// What one CRYPTO or STREAM frame carried up to the layers above QUIC.
@@ -490,6 +503,11 @@ impl QuicTable {
                 output.carried.push(Carried::Tls(index, locs, fragments));
             }
             if let Some((stream_id, offset, data, fin)) = &frame.stream {
+                output.stream_data.push(StreamData {
+                    stream_id: *stream_id,
+                    dir,
+                    range: base + data.start..base + data.end,
+                });
                 let state = &mut self.connections[connection];
                 let (stream, created) = match http3_stream(state, dir, *stream_id) {
                     H3Found::Stream(stream, created) => (stream, created),

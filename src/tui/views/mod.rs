@@ -5,13 +5,16 @@ mod compare;
 mod connections;
 #[cfg(test)]
 mod fits;
-mod packets;
+mod follow;
+pub(crate) mod packets;
 #[cfg(test)]
 mod snapshots;
 mod stats;
 #[cfg(test)]
 mod stats_snapshots;
 mod timeline;
+
+pub use follow::FOLLOW_HEADER;
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Alignment, Rect};
@@ -37,9 +40,8 @@ impl Widget for Ui<'_> {
         let screen = app.screen();
         tabs(app, screen.tabs, buf);
         match app.view {
-            View::Packets => {
-                packets::Packets { shown: app.shown(), indexed: app.indexed }.render(screen.body, buf)
-            }
+            View::Packets => packets::Packets { shown: app.shown(), indexed: app.indexed, bench: &app.bench }
+                .render(screen.body, buf),
             View::Connections => connections::Connections { state: &app.connections, indexed: app.indexed }
                 .render(screen.body, buf),
             View::Timeline => timeline::Timeline {
@@ -55,13 +57,17 @@ impl Widget for Ui<'_> {
             View::Statistics => {
                 stats::Stats { state: &app.stats, indexed: app.indexed }.render(screen.body, buf)
             }
+            View::Follow => follow::Follow { state: &app.follow }.render(screen.body, buf),
         }
         if let Some(area) = screen.filter {
-            filter_line(app, area, buf);
+            match &app.bench.prompt {
+                Some(prompt) => prompt_line(prompt, area, buf),
+                None => filter_line(app, area, buf),
+            }
         }
         status(app, screen.status, buf);
         if app.help {
-            help(area, buf);
+            help(area, buf, app.help_top);
         }
     }
 }
@@ -145,6 +151,16 @@ fn filter_line(app: &App, area: Rect, buf: &mut Buffer) {
     Line::from(spans).render(area, buf);
 }
 
+/// The search bar or the go-to prompt: what it asks, then the text being typed.
+fn prompt_line(prompt: &crate::tui::search::Prompt, area: Rect, buf: &mut Buffer) {
+    Line::from(vec![
+        Span::styled(prompt.label(), theme::title()),
+        Span::raw(prompt.text.clone()),
+        Span::styled("█", Style::new()),
+    ])
+    .render(area, buf);
+}
+
 fn status(app: &App, area: Rect, buf: &mut Buffer) {
     let mut left: Vec<Span<'_>> = Vec::new();
     let count = |n: usize| group_thousands(n as u64);
@@ -202,6 +218,11 @@ fn status(app: &App, area: Rect, buf: &mut Buffer) {
         if let Some(banner) = &app.banner {
             left.push(Span::styled(format!(" · {banner}"), theme::warning()));
         }
+        if app.view == View::Packets
+            && let Some(find) = app.find_summary()
+        {
+            left.push(Span::raw(format!(" · {find}")));
+        }
         // The newest note; the others are counted, so the bar keeps room for the keys.
         if let Some(note) = app.notes.last() {
             let more = match app.notes.len() - 1 {
@@ -220,7 +241,9 @@ fn status(app: &App, area: Rect, buf: &mut Buffer) {
     Line::from(left).style(Style::new().add_modifier(ratatui::style::Modifier::REVERSED)).render(area, buf);
 }
 
-fn help(area: Rect, buf: &mut Buffer) {
+/// The key table over the screen, from its row `top` on; where it does not fit, ↑ ↓ scroll
+/// it and its last line says so.
+fn help(area: Rect, buf: &mut Buffer, top: usize) {
     let rows: Vec<(String, String)> = keys::help_lines().collect();
     let width = area.width.min(96);
     let height = (rows.len() as u16 + 4).min(area.height);
@@ -228,13 +251,22 @@ fn help(area: Rect, buf: &mut Buffer) {
         Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height };
     Clear.render(popup, buf);
     let key_width = rows.iter().map(|(keys, _)| keys.chars().count()).max().unwrap_or(0);
+    // Inside the border: the rows, a blank line and the closing line.
+    let room = usize::from(height.saturating_sub(4));
+    let top = top.min(rows.len().saturating_sub(room));
+    let cut = rows.len() > room;
     let mut lines: Vec<Line<'_>> = rows
         .into_iter()
+        .skip(top)
+        .take(room)
         .map(|(keys, does)| {
             Line::from(vec![Span::styled(format!(" {keys:<key_width$}  "), theme::title()), Span::raw(does)])
         })
         .collect();
-    lines.push(Line::styled(" any key closes this help", theme::dim()));
+    lines.push(Line::raw(""));
+    let closing =
+        if cut { " ↑ ↓ scroll, any other key closes this help" } else { " any key closes this help" };
+    lines.push(Line::styled(closing, theme::dim()));
     Paragraph::new(lines)
         .block(Block::new().borders(Borders::ALL).title(" rttscope keys ").title_alignment(Alignment::Center))
         .render(popup, buf);
@@ -293,10 +325,15 @@ mod tests {
     #[test]
     fn help_shows_every_row_of_the_key_table_whole_on_the_smallest_screen() {
         let area = Rect::new(0, 0, layout::MIN_WIDTH, layout::MIN_HEIGHT);
-        let mut buf = Buffer::empty(area);
-        help(area, &mut buf);
-        let screen: Vec<String> = (0..area.height)
-            .map(|y| (0..area.width).map(|x| buf[(x, y)].symbol().to_owned()).collect())
+        // Every screen help scrolls through, one under the other.
+        let screen: Vec<String> = (0..keys::help_lines().count())
+            .flat_map(|top| {
+                let mut buf = Buffer::empty(area);
+                help(area, &mut buf, top);
+                (0..area.height)
+                    .map(|y| (0..area.width).map(|x| buf[(x, y)].symbol().to_owned()).collect::<String>())
+                    .collect::<Vec<_>>()
+            })
             .collect();
         for binding in keys::BINDINGS {
             let (label, does) = (binding.label(), binding.help());

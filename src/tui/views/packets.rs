@@ -10,9 +10,10 @@ use ratatui::widgets::Widget;
 use super::{fit, pane_title, render_lines};
 use crate::dissect::field::Source;
 use crate::tui::app::Focus;
+use crate::tui::bench::{time_heading, time_text, time_width};
 use crate::tui::detail::NodeKind;
 use crate::tui::layout;
-use crate::tui::state::Shown;
+use crate::tui::state::{BenchState, Shown};
 use crate::tui::theme;
 
 /// The list, tree and bytes, drawn from the view's own state and the filter's matches;
@@ -20,12 +21,14 @@ use crate::tui::theme;
 pub struct Packets<'a> {
     pub shown: Shown<'a>,
     pub indexed: bool,
+    /// Marks, time references and the Time column's format (issue 19).
+    pub bench: &'a BenchState,
 }
 
 impl Widget for Packets<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
         let panes = layout::packets(area, self.shown.state.maximised());
-        list(self.shown, self.indexed, panes.list, buf);
+        list(self.shown, self.indexed, self.bench, panes.list, buf);
         tree(self.shown, panes.tree, buf);
         hex(self.shown, panes.hex, buf);
     }
@@ -41,9 +44,9 @@ struct Columns {
 }
 
 impl Columns {
-    /// Widths for `width` columns and a capture whose last packet is `last_ns` in.
-    fn new(width: u16, last_ns: i64) -> Self {
-        Self { address: if width >= 120 { 24 } else { 15 }, time: seconds(last_ns).len().max(9) }
+    /// Widths for `width` columns and a time column `time` wide.
+    fn new(width: u16, time: usize) -> Self {
+        Self { address: if width >= 120 { 24 } else { 15 }, time: time.max(9) }
     }
 
     /// Number, time and addresses: what comes before the protocol.
@@ -55,13 +58,13 @@ impl Columns {
 
 /// Seconds with six decimals, cut rather than rounded, as `rttscope dissect` and tshark write
 /// the time column.
-fn seconds(nanos: i64) -> String {
+pub(crate) fn seconds(nanos: i64) -> String {
     let sign = if nanos < 0 { "-" } else { "" };
     let magnitude = nanos.unsigned_abs();
     format!("{sign}{}.{:06}", magnitude / 1_000_000_000, magnitude % 1_000_000_000 / 1000)
 }
 
-fn list(shown: Shown<'_>, indexed: bool, area: Rect, buf: &mut Buffer) {
+fn list(shown: Shown<'_>, indexed: bool, bench: &BenchState, area: Rect, buf: &mut Buffer) {
     let state = shown.state;
     let focused = state.focus == Focus::List;
     let count = shown.len();
@@ -79,11 +82,11 @@ fn list(shown: Shown<'_>, indexed: bool, area: Rect, buf: &mut Buffer) {
         .checked_sub(1)
         .and_then(|last| state.rows.get(last))
         .map_or(0, |row| row.relative_ns);
-    let columns = Columns::new(area.width, last_ns);
+    let columns = Columns::new(area.width, time_width(bench.time, seconds(last_ns).len()));
     lines.push(Line::styled(
         format!(
             "{}{:<8} {:>6} Info",
-            columns.before("No.", "Time", "Source", "Destination"),
+            columns.before("No.", time_heading(bench.time), "Source", "Destination"),
             "Protocol",
             "Length"
         ),
@@ -94,11 +97,17 @@ fn list(shown: Shown<'_>, indexed: bool, area: Rect, buf: &mut Buffer) {
         let Some(row) = shown.frame(position).and_then(|frame| state.rows.get(frame as usize - 1)) else {
             continue;
         };
-        let before =
-            columns.before(&row.number.to_string(), &seconds(row.relative_ns), row.source, row.destination);
+        let time = time_text(bench, shown, position, row);
+        let mut before = columns.before(&row.number.to_string(), &time, row.source, row.destination);
+        let marked = bench.marks.contains(&row.number);
+        if marked && before.starts_with(' ') {
+            // The mark takes the number column's first cell, as long as the number leaves it.
+            before.replace_range(..1, "●");
+        }
         let style = match (position == state.list.selected(), focused) {
             (true, true) => theme::selected(),
             (true, false) => theme::selected_elsewhere(),
+            _ if marked => theme::marked(),
             _ => Style::new(),
         };
         lines.push(

@@ -128,3 +128,29 @@ fn a_capture_of_both_ends_of_a_link() {
     testing::deliver(&mut app, &source, &keylog);
     insta::assert_snapshot!("link_timeline_80x24", draw(&app));
 }
+
+// Issue 19: follow stream on a decrypted TLS 1.3 HTTP/1.1 connection (the course capture's,
+// its GET being frame 24), an HTTP/2 one and a QUIC/HTTP/3 one; the search bar; a marked row.
+fn go_to(frame: &str) -> Vec<Action> {
+    std::iter::once(Action::GoToStart)
+        .chain(frame.chars().map(Action::FilterType))
+        .chain([Action::FilterApply])
+        .collect()
+}
+snapshot_both_sizes!(follow_tls13_http1, COURSE, go_to("24").into_iter().chain([Action::Follow]).collect());
+snapshot_both_sizes!(
+    follow_http2,
+    "fixtures/interop/h2-tls.pcap",
+    go_to("17").into_iter().chain([Action::Follow]).collect()
+);
+snapshot_both_sizes!(
+    follow_http3,
+    "fixtures/interop/quic-h3-aioquic.pcap",
+    go_to("10").into_iter().chain([Action::Follow]).collect()
+);
+snapshot_both_sizes!(
+    search_bar,
+    TLS13,
+    std::iter::once(Action::FindStart).chain("Finished".chars().map(Action::FilterType)).collect()
+);
+snapshot_both_sizes!(marked_row, TLS13, vec![Action::Down, Action::Mark, Action::Down, Action::Down]);
