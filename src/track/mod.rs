@@ -19,6 +19,7 @@ pub mod quic;
 pub mod ssdp;
 pub mod ssh;
 pub mod stream;
+pub mod stun;
 pub mod tcp;
 pub mod tls;
 mod transport;
@@ -71,6 +72,8 @@ pub struct Tracker {
     dns: dns::DnsTable,
     /// HTTP over UDP (SSDP) requests waiting for their responses (issue 17).
     ssdp: ssdp::SsdpTable,
+    /// STUN transactions and the RFC 7983 demultiplexed flows (issue 18).
+    stun: stun::StunTable,
     keylog: KeyLog,
     /// What each UDP and TCP payload is handed to.
     dispatch: Dispatch,
@@ -119,7 +122,7 @@ impl Tracker {
     }
 
     /// Every table that grows with the input.
-    fn holders(&mut self) -> [&mut dyn Holder; 8] {
+    fn holders(&mut self) -> [&mut dyn Holder; 9] {
         [
             &mut self.defrag,
             &mut self.tcp,
@@ -129,6 +132,7 @@ impl Tracker {
             &mut self.quic,
             &mut self.dns,
             &mut self.ssdp,
+            &mut self.stun,
         ]
     }
 
@@ -230,6 +234,7 @@ impl Tracker {
                 _ => {}
             }
         }
+        self.stun.handle_packet(&mut packet, frame.number, frame.ts_ns, &self.dispatch);
         self.dns.handle_packet(&mut packet, frame.number, frame.ts_ns);
         self.ssdp.handle_packet(&mut packet, frame.number, frame.ts_ns);
         self.keep_within_budget(&mut packet);
