@@ -26,6 +26,7 @@ mod over_link;
 mod quic;
 mod record;
 mod ssh;
+mod stun;
 mod tcp;
 mod tfo;
 mod tls;
@@ -75,12 +76,14 @@ pub enum Variant {
     Wss,
     /// An SSH login and one command, OpenSSH's peers (issue 18).
     Ssh,
+    /// A STUN Binding request and its response (issue 18).
+    Stun,
 }
 
 impl Variant {
     /// Every variant, in the order `all` runs them: from the most round trips to the fewest,
-    /// then the two that are not HTTP, then WebSocket and SSH.
-    pub const ALL: [Self; 13] = [
+    /// then the two that are not HTTP, then WebSocket, SSH and STUN.
+    pub const ALL: [Self; 14] = [
         Self::Tls12,
         Self::Tls13,
         Self::Http,
@@ -94,6 +97,7 @@ impl Variant {
         Self::Ws,
         Self::Wss,
         Self::Ssh,
+        Self::Stun,
     ];
 
     /// The variant's name, as the command line and the timeline's classification spell it.
@@ -112,6 +116,7 @@ impl Variant {
             Self::Ws => "ws",
             Self::Wss => "wss",
             Self::Ssh => "ssh",
+            Self::Stun => "stun",
         }
     }
 
@@ -139,7 +144,7 @@ impl Variant {
 
     /// True for the variants whose clients and servers log TLS secrets (TLS or QUIC).
     pub const fn logs_secrets(self) -> bool {
-        !matches!(self, Self::Http | Self::Ping | Self::Udp)
+        !matches!(self, Self::Http | Self::Ping | Self::Udp | Self::Stun)
     }
 
     /// True for the variants that need TCP Fast Open on the server side.
@@ -284,6 +289,7 @@ pub fn run(variant: Variant, hosts: &Hosts, keylog: &KeyLog) -> Result<Report, G
         Variant::Ws => websocket::run(&mut report, hosts, false, keylog)?,
         Variant::Wss => websocket::run(&mut report, hosts, true, keylog)?,
         Variant::Ssh => ssh::run(&mut report, hosts)?,
+        Variant::Stun => stun::run(&mut report, hosts)?,
     }
     Ok(report)
 }

@@ -84,6 +84,8 @@ pub enum Message {
     },
     /// An SSH message, or encrypted SSH bytes taken for one by where they fall (issue 18).
     Ssh(super::ssh::SshMessage),
+    /// A STUN message (issue 18).
+    Stun(super::stun::StunMessage),
     /// The DNS query that looked up the server's address, before the connection.
     LookupQuery {
         name: String,
@@ -252,6 +254,7 @@ impl fmt::Display for Message {
             Self::EchoRequest { seq } => write!(f, "Echo request seq={seq}"),
             Self::EchoReply { seq } => write!(f, "Echo reply seq={seq}"),
             Self::Ssh(message) => message.fmt(f),
+            Self::Stun(message) => message.fmt(f),
             Self::LookupQuery { name, resolver } => write!(f, "lookup {name}: DNS query to {resolver}"),
             Self::LookupAnswer { name, canonical, address, time_ns } => {
                 write!(f, "lookup {name}: ")?;

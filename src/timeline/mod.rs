@@ -19,6 +19,7 @@ mod pending;
 mod quic;
 pub mod rounds;
 pub mod ssh;
+mod stun;
 mod tls;
 mod vantage;
 mod variant;
@@ -255,6 +256,8 @@ struct Pending {
     /// first packet; not shown when the connection carries DNS itself.
     lookup: Option<std::sync::Arc<lookup::Answer>>,
     carries_dns: bool,
+    /// A UDP conversation that carried a STUN message (issue 18).
+    stun: bool,
 }
 
 /// Collects connections from packets.

@@ -106,6 +106,7 @@ impl Pending {
         let variant = match (self.transport, self.tls_version) {
             (Transport::Icmp, _) => Variant::Icmp,
             (Transport::Tcp, _) if self.ssh.is_some() => Variant::Ssh,
+            (Transport::Udp, _) if self.stun => Variant::Stun,
             (Transport::Udp, _) => Variant::Udp,
             (Transport::Quic, _) if request_in_early_data => Variant::QuicZeroRtt,
             (Transport::Quic, _) => Variant::Quic,

@@ -74,10 +74,13 @@ pub enum Variant {
     /// An SSH login and its first command (issue 18).
     #[serde(rename = "ssh")]
     Ssh,
+    /// A STUN Binding request and its response: one round trip (issue 18).
+    #[serde(rename = "stun")]
+    Stun,
 }
 
 impl Variant {
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 16] = [
         Self::Http,
         Self::Tls12,
         Self::Tls12Resumed,
@@ -93,6 +96,7 @@ impl Variant {
         Self::Ws,
         Self::Wss,
         Self::Ssh,
+        Self::Stun,
     ];
 
     /// The name DESIGN section 3 gives it ("tls13-0rtt").
@@ -113,6 +117,7 @@ impl Variant {
             Self::Ws => "ws",
             Self::Wss => "wss",
             Self::Ssh => "ssh",
+            Self::Stun => "stun",
         }
     }
 
@@ -148,6 +153,9 @@ impl Variant {
             // the service request, one user authentication, the channel open, then the exec
             // or shell request; its first output byte comes back in the round after.
             Self::Ssh => (6, 7),
+            // The Binding request is the first flight; its response, the server's mapped
+            // address, comes back one round trip later.
+            Self::Stun => (0, 1),
             Self::Tcp | Self::Udp | Self::Icmp => return None,
         })
     }
@@ -170,6 +178,7 @@ impl Variant {
             Self::Ws => "WebSocket over TCP",
             Self::Wss => "WebSocket over TLS",
             Self::Ssh => "SSH login and command",
+            Self::Stun => "STUN Binding over UDP",
         }
     }
 }
