@@ -380,6 +380,5 @@ pub mod name {
         ATT_TRANSPORT "stun.att.transp" Hex "TURN REQUESTED-TRANSPORT (0x11 UDP)";
         ATT_CHANNEL_NUMBER "stun.att.channelnum" Hex "TURN CHANNEL-NUMBER";
         ATT_PADDING "stun.att.padding" Uint "padding bytes after the value";
-        VALUE "stun.value" Bytes "an attribute's value not decoded further (DATA, unknown attributes)";
     }
 }

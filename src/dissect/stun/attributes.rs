@@ -266,7 +266,6 @@ impl Attribute<'_> {
                 out.at(name::ATT_CHANNEL_NUMBER, range(0, 2), Value::hex16(be16(v, 0)));
                 out.at(name::ATT_RESERVED, range(2, 4), Value::Bytes(&v[2..4]));
             }
-            kind::DATA if len > 0 => out.at(name::VALUE, range(0, len), Value::Bytes(v)),
             // RFC 5780's PADDING: tshark shows its length as `stun.att.padding`.
             0x0026 => out.at(name::ATT_PADDING, range(0, len), Value::Uint(len as u64)),
             // Named attributes tshark reads with fields rttscope does not register.
@@ -291,7 +290,8 @@ impl Attribute<'_> {
             | 0x0022
             | 0x8002
             | 0x8027 => {}
-            _ if len > 0 => out.at(name::VALUE, range(0, len), Value::Bytes(v)),
+            // An unknown attribute (and DATA) is kept with its type and length; tshark's
+            // `stun.value` is not registered until a capture here shows one.
             _ => {}
         }
         let padding = len.div_ceil(4) * 4 - len;
