@@ -306,8 +306,9 @@ mod tests {
         assert_eq!(Variant::QuicZeroRtt.textbook(), Some((0, 1)));
         assert_eq!(Variant::Tcp.textbook(), None);
         let counted = Variant::ALL.iter().filter(|variant| variant.textbook().is_some()).count();
-        // The nine ways to HTTPS and plain HTTP, WebSocket over TCP and TLS, and SSH.
-        assert_eq!(counted, 12);
+        // The nine ways to HTTPS and plain HTTP, WebSocket over TCP and TLS, SSH and STUN.
+        assert_eq!(counted, 13);
+        assert_eq!(Variant::Stun.textbook(), Some((0, 1)));
         assert_eq!(Variant::Ws.textbook(), Some((2, 3)));
         assert_eq!(Variant::Wss.textbook(), Some((3, 4)));
         assert_eq!(Variant::Ssh.textbook(), Some((6, 7)));
