@@ -39,9 +39,9 @@
 #     (by pid) before the namespace is deleted.
 set -euo pipefail
 
-DEPS="iproute2 iputils-ping traceroute socat nftables tcpdump tshark ethtool curl python3 python3-venv procps coreutils openssl nghttp2-server nghttp2-client dnsmasq-base busybox isc-dhcp-client chrony radvd ndisc6 tinyproxy microsocks dante-server unbound bind9-dnsutils knot-dnsutils openssh-server openssh-client gnutls-bin"
+DEPS="iproute2 iputils-ping traceroute socat nftables tcpdump tshark ethtool curl python3 python3-venv procps coreutils openssl nghttp2-server nghttp2-client dnsmasq-base busybox isc-dhcp-client chrony radvd ndisc6 tinyproxy microsocks dante-server unbound bind9-dnsutils knot-dnsutils openssh-server openssh-client gnutls-bin coturn"
 # the QUIC peer's and the WebSocket peers' libraries, exactly these versions (PyPI)
-PIP="aioquic==1.7.2 websockets==15.0.1 grpcio==1.85.3"
+PIP="aioquic==1.7.2 websockets==15.0.1 grpcio==1.85.3 aiortc==1.14.0"
 
 usage() {
     sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
@@ -64,7 +64,7 @@ OUTDIR=${1:-$REPO_ROOT/fixtures/interop}
 # checks.sh and readme.sh; the helper programs are scripts/interop/*.py.
 # Adding a capture is a recorder function and manifest rows.
 INTEROP=$REPO_ROOT/scripts/interop
-for part in lib link tcp pcapng tls quic tunnel lan proxy dns websocket ssh dtls grpc manifest checks readme; do
+for part in lib link tcp pcapng tls quic tunnel lan proxy dns websocket ssh dtls grpc webrtc manifest checks readme; do
     # shellcheck source=/dev/null
     source "$INTEROP/$part.sh"
 done

@@ -80,6 +80,8 @@ pub const UDP_PORTS: &[(u16, Protocol)] = &[
     (4433, Protocol::Dtls),
     (5684, Protocol::Dtls),
     (5868, Protocol::Dtls),
+    // issue 18: STUN and TURN (RFC 8489 section 18.6)
+    (3478, Protocol::Stun),
 ];
 
 /// TCP ports registered to a protocol: the ports Wireshark gives its HTTP dissector. TLS is
@@ -102,6 +104,8 @@ pub const TCP_PORTS: &[(u16, Protocol)] = &[
     (53, Protocol::Dns),
     // issue 18: SSH
     (22, Protocol::Ssh),
+    // issue 18: STUN and TURN over TCP, messages back to back (RFC 8489 section 6.2.2)
+    (3478, Protocol::Stun),
 ];
 
 /// What TLS on a registered port carries, as Wireshark's `tls.port` table says (issue 17:
@@ -204,7 +208,38 @@ pub const STATELESS: &[(Protocol, Parse)] = &[
     // issue 17: the rest of the LAN's chatter
     (Protocol::Nbns, crate::dissect::nbns::dissect),
     (Protocol::Ssdp, crate::dissect::ssdp::dissect),
+    // issue 18: STUN on its port (a message or TURN ChannelData; anything else is data)
+    (Protocol::Stun, crate::dissect::stun::dissect),
 ];
+
+/// A heuristic of the stateless chain: the protocol, its test, and its parser.
+pub type StatelessHeuristic = (Protocol, fn(&[u8]) -> bool, Parse);
+
+/// Tried by the stateless chain on a UDP payload no port claims, in order: tshark's STUN
+/// heuristic (a whole message with the magic cookie; never ChannelData).
+pub const STATELESS_UDP_HEURISTICS: &[StatelessHeuristic] =
+    &[(Protocol::Stun, crate::dissect::stun::starts_like_stun, crate::dissect::stun::dissect_message)];
+
+/// The stateless protocol a UDP payload no port claims is handed to by a heuristic, with its
+/// parser.
+pub fn stateless_by_udp_heuristic(payload: &[u8]) -> Option<(Protocol, Parse)> {
+    STATELESS_UDP_HEURISTICS
+        .iter()
+        .find(|(_, test, _)| test(payload))
+        .map(|&(protocol, _, parse)| (protocol, parse))
+}
+
+/// RFC 7983 section 7: on a flow that carries STUN or DTLS (WebRTC's one port), the first byte
+/// of a datagram says what it is. A range whose protocol rttscope does not read stays data;
+/// DTLS's row (20..=63) is the DTLS unit's to add. Read by `track::stun`.
+pub const DEMUX_7983: &[(std::ops::RangeInclusive<u8>, Protocol)] =
+    &[(0..=3, Protocol::Stun), (64..=79, Protocol::Stun), (128..=191, Protocol::Rtp)];
+
+/// What RFC 7983 hands a datagram on a demultiplexed flow to, by its first byte.
+pub fn demux_7983(payload: &[u8]) -> Option<Protocol> {
+    let first = *payload.first()?;
+    DEMUX_7983.iter().find(|(range, _)| range.contains(&first)).map(|(_, protocol)| *protocol)
+}
 
 /// The parser of a stateless protocol.
 pub fn stateless(protocol: Protocol) -> Option<Parse> {

@@ -446,6 +446,31 @@ protocols! {
         fields: [dissect::protobuf::name::FIELDS],
         explanation: "the binary encoding of gRPC messages: numbered fields, each a varint, a fixed 32- or 64-bit number or length-delimited bytes (a string or a nested message)",
     }
+    // ---- issue 18: STUN/TURN and what RFC 7983 demultiplexes beside it
+    Stun {
+        filter: "stun",
+        column: "STUN",
+        full: "Session Traversal Utilities for NAT",
+        layer: Application,
+        fields: [dissect::stun::name::FIELDS],
+        explanation: "asks a server which address and port a NAT gave the client (Binding), and TURN asks it to relay (Allocate, channels); WebRTC's ICE checks each candidate pair with it",
+    }
+    Rtp {
+        filter: "rtp",
+        column: "RTP",
+        full: "Real-Time Transport Protocol",
+        layer: Application,
+        fields: [dissect::rtp::name::FIELDS],
+        explanation: "carries audio and video: each packet's payload type, sequence number, timestamp and source; SRTP encrypts the payload",
+    }
+    Rtcp {
+        filter: "rtcp",
+        column: "RTCP",
+        full: "Real-time Transport Control Protocol",
+        layer: Application,
+        fields: [dissect::rtp::rtcp_name::FIELDS],
+        explanation: "RTP's reports: what each source sent and received, and goodbyes; SRTCP encrypts all but the first header",
+    }
 }
 
 impl Protocol {

@@ -15,6 +15,19 @@ fn namespaces_available() -> bool {
     generate::in_private_netns(|| ()).is_ok()
 }
 
+/// The STUN generator's binding happened: the client read back its own address from the
+/// server's XOR-MAPPED-ADDRESS, over IPv4 loopback.
+#[test]
+fn the_stun_binding_maps_the_clients_own_address() {
+    let ran = generate::run_anywhere(Variant::Stun, &KeyLog::new(), |place| place).expect("a place to run");
+    let report = ran.outcome.unwrap_or_else(|error| panic!("{error}"));
+    assert!(report.happened(), "{:?}", report.missed);
+    assert_eq!(report.connections, 1);
+    let evidence = report.evidence.join("; ");
+    assert!(evidence.contains("the server saw the client at 127.0.0.1:"), "{evidence}");
+    assert!(evidence.contains("(XOR-MAPPED-ADDRESS)"), "{evidence}");
+}
+
 #[test]
 fn every_generator_completes_its_exchange_and_its_variant_happens() {
     let host_setting = host_fast_open();
@@ -125,9 +138,9 @@ fn the_bundled_course_captures_show_the_textbook_round_trips() {
         let expected = expected_connections(variant);
         let capture = captures.join(format!("{}.pcapng", variant.name()));
         assert_eq!(counted(&capture), expected, "{}", capture.display());
-        // all.pcapng was recorded before the WebSocket and gRPC generators (issue 18), and the
+        // all.pcapng was recorded before the WebSocket, gRPC and STUN generators (issue 18), and the
         // TUI's snapshots are drawn from it: it holds the variants before them.
-        if !matches!(variant, Variant::Ws | Variant::Wss | Variant::Grpc) {
+        if !matches!(variant, Variant::Ws | Variant::Wss | Variant::Grpc | Variant::Stun) {
             all.extend(expected);
         }
     }

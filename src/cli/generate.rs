@@ -203,9 +203,10 @@ fn on_loopback(rounds: &[Variant], keylog: &KeyLog) -> usize {
 pub(super) fn check_drop(config: Option<&LinkConfig>, variants: &[Variant]) -> Result<(), CliError> {
     let Some(rule) = config.and_then(|config| config.drop) else { return Ok(()) };
     let sends = |variant: Variant| match rule {
-        DropRule::Syn | DropRule::SynAck => {
-            !matches!(variant, Variant::Quic | Variant::QuicZeroRtt | Variant::Ping | Variant::Udp)
-        }
+        DropRule::Syn | DropRule::SynAck => !matches!(
+            variant,
+            Variant::Quic | Variant::QuicZeroRtt | Variant::Ping | Variant::Udp | Variant::Stun
+        ),
         DropRule::ClientHello | DropRule::ServerHello => !matches!(
             variant,
             Variant::Http
@@ -215,6 +216,7 @@ pub(super) fn check_drop(config: Option<&LinkConfig>, variants: &[Variant]) -> R
                 | Variant::Udp
                 | Variant::Ws
                 | Variant::Ssh
+                | Variant::Stun
         ),
         DropRule::FirstInitial | DropRule::ServerInitial => {
             matches!(variant, Variant::Quic | Variant::QuicZeroRtt)

@@ -525,7 +525,10 @@ impl<'a> Chain<'_, 'a> {
                 {
                     self.packet.problem(Protocol::Udp, problem);
                 }
-                match dispatch::stateless_by_udp_ports((header.src_port(), header.dst_port())) {
+                let ports = (header.src_port(), header.dst_port());
+                let handed = dispatch::stateless_by_udp_ports(ports)
+                    .or_else(|| dispatch::stateless_by_udp_heuristic(header.payload));
+                match handed {
                     Some((protocol, parse)) if !header.payload.is_empty() => {
                         let rest = self.stateless(protocol, parse, header.payload);
                         self.data(rest);

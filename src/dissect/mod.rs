@@ -40,9 +40,11 @@ pub mod options;
 pub mod qpack;
 pub mod quic;
 pub mod quote;
+pub mod rtp;
 pub mod sll;
 pub mod socks;
 pub mod ssh;
+pub mod stun;
 pub mod tcp;
 pub mod tls;
 pub mod udp;
@@ -221,6 +223,12 @@ contents! {
     Grpc(Box<grpc::Messages<'a>>),
     /// A gRPC message's body read as Protocol Buffers without a schema (issue 18).
     Protobuf(protobuf::Message<'a>),
+    /// A STUN message or TURN ChannelData header (issue 18).
+    Stun(stun::Stun<'a>),
+    /// An RTP header, its payload encrypted when SRTP (issue 18).
+    Rtp(rtp::Rtp<'a>),
+    /// An RTCP header, the rest encrypted when SRTCP (issue 18).
+    Rtcp(rtp::Rtcp<'a>),
 }
 
 /// What `track` learned about a layer from the frames before it.
@@ -239,6 +247,8 @@ pub enum Annotation {
     },
     /// This DNS message's match with a request in its conversation (`track/dns.rs`).
     Dns(dns::Matched),
+    /// This STUN message's match with the rest of its transaction (`track/stun.rs`).
+    Stun(stun::Matched),
 }
 
 /// The fragments an IP datagram was reassembled from.
@@ -352,7 +362,10 @@ impl<'a> Packet<'a> {
         let mut previous: Option<&Content<'_>> = None;
         for layer in &self.layers {
             // Several DNS messages of one TCP segment are listed once, as Wireshark lists them.
-            let again = matches!((previous, &layer.content), (Some(Content::Dns(_)), Content::Dns(_)));
+            let again = matches!(
+                (previous, &layer.content),
+                (Some(Content::Dns(_)), Content::Dns(_)) | (Some(Content::Stun(_)), Content::Stun(_))
+            );
             previous = Some(&layer.content);
             if again {
                 continue;

@@ -26,6 +26,7 @@ mod over_link;
 mod quic;
 mod record;
 mod ssh;
+mod stun;
 mod tcp;
 mod tfo;
 mod tls;
@@ -79,12 +80,14 @@ pub enum Variant {
     Ssh,
     /// gRPC calls over HTTP/2 over TLS 1.3 (issue 18).
     Grpc,
+    /// A STUN Binding request and its response (issue 18).
+    Stun,
 }
 
 impl Variant {
     /// Every variant, in the order `all` runs them: from the most round trips to the fewest,
-    /// then the two that are not HTTP, then WebSocket and SSH.
-    pub const ALL: [Self; 14] = [
+    /// then the two that are not HTTP, then WebSocket, SSH, gRPC and STUN.
+    pub const ALL: [Self; 15] = [
         Self::Tls12,
         Self::Tls13,
         Self::Http,
@@ -99,6 +102,7 @@ impl Variant {
         Self::Wss,
         Self::Ssh,
         Self::Grpc,
+        Self::Stun,
     ];
 
     /// The variant's name, as the command line and the timeline's classification spell it.
@@ -118,6 +122,7 @@ impl Variant {
             Self::Wss => "wss",
             Self::Ssh => "ssh",
             Self::Grpc => "grpc",
+            Self::Stun => "stun",
         }
     }
 
@@ -145,7 +150,7 @@ impl Variant {
 
     /// True for the variants whose clients and servers log TLS secrets (TLS or QUIC).
     pub const fn logs_secrets(self) -> bool {
-        !matches!(self, Self::Http | Self::Ping | Self::Udp)
+        !matches!(self, Self::Http | Self::Ping | Self::Udp | Self::Stun)
     }
 
     /// True for the variants that need TCP Fast Open on the server side.
@@ -291,6 +296,7 @@ pub fn run(variant: Variant, hosts: &Hosts, keylog: &KeyLog) -> Result<Report, G
         Variant::Wss => websocket::run(&mut report, hosts, true, keylog)?,
         Variant::Ssh => ssh::run(&mut report, hosts)?,
         Variant::Grpc => grpc::run(&mut report, hosts, keylog)?,
+        Variant::Stun => stun::run(&mut report, hosts)?,
     }
     Ok(report)
 }

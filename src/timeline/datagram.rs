@@ -19,11 +19,11 @@ impl Builder {
             IpAddr::V4(_) => format!("{addr}:{port}"),
         };
         let layers = &packet.layers;
-        for (index, layer) in layers.iter().enumerate().filter(|(_, layer)| !layer.is_quoted()) {
+        for (layer_index, layer) in layers.iter().enumerate().filter(|(_, layer)| !layer.is_quoted()) {
             // A datagram that carries a tunnel (VXLAN, Geneve) is not a conversation of the
             // addresses inside it: the connections inside are the timeline's.
             let carries_tunnel = |next: &Content<'_>| matches!(next, Content::Vxlan(_) | Content::Geneve(_));
-            if layers.get(index + 1).is_some_and(|next| carries_tunnel(&next.content)) {
+            if layers.get(layer_index + 1).is_some_and(|next| carries_tunnel(&next.content)) {
                 continue;
             }
             // An echo's reply, identifier and sequence number, from either ICMP.
@@ -49,7 +49,13 @@ impl Builder {
                 (Content::Udp(udp), Annotation::Udp(conversation), _) => {
                     let len = udp.payload.len() + udp.missing;
                     let ports = (udp.src_port(), udp.dst_port());
-                    (Err((conversation.stream, ports)), Message::Datagram { len }, false, None)
+                    let message = match layers.get(layer_index + 1).map(|next| &next.content) {
+                        Some(Content::Stun(crate::dissect::stun::Stun::Message(stun))) => {
+                            Message::Stun(super::stun::StunMessage::of(stun))
+                        }
+                        _ => Message::Datagram { len },
+                    };
+                    (Err((conversation.stream, ports)), message, false, None)
                 }
                 (_, annotation, Some((reply, ident, seq))) => {
                     let (a, b) = if reply { (dst, src) } else { (src, dst) };
@@ -93,6 +99,10 @@ impl Builder {
             }
             let conversation = &mut self.others[index];
             conversation.count(frame);
+            // A Binding exchange's conversation is the `stun` variant (issue 18).
+            let carries_stun = |next: &crate::dissect::Layer<'_>| matches!(next.content, Content::Stun(_));
+            conversation.stun |=
+                transport == Transport::Udp && layers.get(layer_index + 1).is_some_and(carries_stun);
             let side = match (transport, reply) {
                 (Transport::Icmp, true) => Side::Server,
                 (Transport::Icmp, false) => Side::Client,

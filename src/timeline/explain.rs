@@ -69,6 +69,9 @@ pub enum Explanation {
     EchoRequest,
     EchoReply,
     Datagram,
+    /// A STUN request (issue 18).
+    StunRequest,
+    StunResponse,
     SshVersion,
     SshKexInit,
     SshClientKeyExchange,
@@ -222,6 +225,14 @@ impl Explanation {
             Self::EchoRequest => "an echo request: does the host answer, and how long does it take?",
             Self::EchoReply => "the echo reply: one round trip, measured",
             Self::Datagram => "a datagram: no handshake, no connection, nothing to wait for",
+            Self::StunRequest => {
+                "a STUN request: a Binding asks the server which address and port it sees the client \
+                 at (through any NAT); ICE checks a candidate pair with one"
+            }
+            Self::StunResponse => {
+                "the STUN response: XOR-MAPPED-ADDRESS is the client's address as the server saw it, \
+                 one round trip after the request"
+            }
             Self::SshVersion => {
                 "an SSH identification line (protocol and software version); a client that waits for \
                  the server's before its KEXINIT, as OpenSSH does, spends a round trip on it"
@@ -324,6 +335,7 @@ impl Message {
             Self::GrpcCall { .. } => Explanation::GrpcCall,
             Self::GrpcMessages { .. } => Explanation::GrpcMessage,
             Self::GrpcStatus { .. } => Explanation::GrpcStatus,
+            Self::Stun(message) => return message.explained(side),
             Self::LookupQuery { .. } => Explanation::LookupQuery,
             Self::LookupAnswer { .. } => Explanation::LookupAnswer,
         })

@@ -101,6 +101,8 @@ pub enum Message {
     GrpcStatus {
         status: String,
     },
+    /// A STUN message (issue 18).
+    Stun(super::stun::StunMessage),
     /// The DNS query that looked up the server's address, before the connection.
     LookupQuery {
         name: String,
@@ -275,6 +277,7 @@ impl fmt::Display for Message {
             Self::GrpcMessages { count: 1 } => f.write_str("gRPC message"),
             Self::GrpcMessages { count } => write!(f, "gRPC {count} messages"),
             Self::GrpcStatus { status } => write!(f, "grpc-status {status}"),
+            Self::Stun(message) => message.fmt(f),
             Self::LookupQuery { name, resolver } => write!(f, "lookup {name}: DNS query to {resolver}"),
             Self::LookupAnswer { name, canonical, address, time_ns } => {
                 write!(f, "lookup {name}: ")?;

@@ -22,6 +22,7 @@ pub mod rounds;
 pub mod ssh;
 // issue 18
 mod dtls;
+mod stun;
 mod tls;
 mod vantage;
 mod variant;
@@ -263,6 +264,8 @@ struct Pending {
     /// The conversation carries DTLS (issue 18), and its server asked for a cookie.
     dtls: bool,
     dtls_cookie: bool,
+    /// A UDP conversation that carried a STUN message (issue 18).
+    stun: bool,
 }
 
 /// Collects connections from packets.

@@ -86,10 +86,13 @@ pub enum Variant {
     /// gRPC over HTTP/2 over TLS: the preface and SETTINGS, then a call (issue 18).
     #[serde(rename = "grpc")]
     Grpc,
+    /// A STUN Binding request and its response: one round trip (issue 18).
+    #[serde(rename = "stun")]
+    Stun,
 }
 
 impl Variant {
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 20] = [
         Self::Http,
         Self::Tls12,
         Self::Tls12Resumed,
@@ -109,6 +112,7 @@ impl Variant {
         Self::Dtls12Cookie,
         Self::Dtls13,
         Self::Grpc,
+        Self::Stun,
     ];
 
     /// The name DESIGN section 3 gives it ("tls13-0rtt").
@@ -133,6 +137,7 @@ impl Variant {
             Self::Dtls12Cookie => "dtls12-cookie",
             Self::Dtls13 => "dtls13",
             Self::Grpc => "grpc",
+            Self::Stun => "stun",
         }
     }
 
@@ -178,6 +183,9 @@ impl Variant {
             // the server's SETTINGS (RFC 9113 section 3.4). A client that waits for them (as
             // grpcio does) spends one more round.
             Self::Grpc => (2, 3),
+            // The Binding request is the first flight; its response, the server's mapped
+            // address, comes back one round trip later.
+            Self::Stun => (0, 1),
             Self::Tcp | Self::Udp | Self::Icmp => return None,
         })
     }
@@ -204,6 +212,7 @@ impl Variant {
             Self::Dtls12Cookie => "DTLS 1.2 with a cookie exchange",
             Self::Dtls13 => "DTLS 1.3 over UDP",
             Self::Grpc => "gRPC over HTTP/2 over TLS",
+            Self::Stun => "STUN Binding over UDP",
         }
     }
 }
@@ -331,17 +340,17 @@ mod tests {
         assert_eq!(Variant::QuicZeroRtt.textbook(), Some((0, 1)));
         assert_eq!(Variant::Tcp.textbook(), None);
         let counted = Variant::ALL.iter().filter(|variant| variant.textbook().is_some()).count();
-        // The nine ways to HTTPS and plain HTTP, WebSocket over TCP and TLS, SSH, and DTLS
-        // 1.2 with and without the cookie exchange and DTLS 1.3.
-        assert_eq!(counted, 15);
+        // The nine ways to HTTPS and plain HTTP, WebSocket over TCP and TLS, SSH, DTLS 1.2
+        // with and without the cookie exchange and DTLS 1.3, gRPC and STUN.
+        assert_eq!(counted, 17);
+        assert_eq!(Variant::Stun.textbook(), Some((0, 1)));
+        assert_eq!(Variant::Stun.textbook(), Some((0, 1)));
         assert_eq!(Variant::Ws.textbook(), Some((2, 3)));
         assert_eq!(Variant::Wss.textbook(), Some((3, 4)));
         assert_eq!(Variant::Ssh.textbook(), Some((6, 7)));
         assert_eq!(Variant::Dtls12.textbook(), Some((2, 3)));
         assert_eq!(Variant::Dtls12Cookie.textbook(), Some((3, 4)));
         assert_eq!(Variant::Dtls13.textbook(), Some((1, 2)));
-        // The nine ways to HTTPS and plain HTTP, WebSocket over TCP and TLS, SSH and gRPC.
-        assert_eq!(counted, 13);
         assert_eq!(Variant::Ws.textbook(), Some((2, 3)));
         assert_eq!(Variant::Wss.textbook(), Some((3, 4)));
         assert_eq!(Variant::Ssh.textbook(), Some((6, 7)));

@@ -22,6 +22,7 @@ pub mod snapshot;
 pub mod ssdp;
 pub mod ssh;
 pub mod stream;
+pub mod stun;
 pub mod tcp;
 pub mod tls;
 mod transport;
@@ -77,6 +78,8 @@ pub struct Tracker {
     ssdp: ssdp::SsdpTable,
     /// DTLS sessions (issue 18).
     dtls: dtls::DtlsTable,
+    /// STUN transactions and the RFC 7983 demultiplexed flows (issue 18).
+    stun: stun::StunTable,
     keylog: KeyLog,
     /// What each UDP and TCP payload is handed to.
     dispatch: Dispatch,
@@ -133,7 +136,7 @@ impl Tracker {
     }
 
     /// Every table that grows with the input.
-    fn holders(&mut self) -> [&mut dyn Holder; 9] {
+    fn holders(&mut self) -> [&mut dyn Holder; 10] {
         [
             &mut self.defrag,
             &mut self.tcp,
@@ -144,6 +147,7 @@ impl Tracker {
             &mut self.dns,
             &mut self.ssdp,
             &mut self.dtls,
+            &mut self.stun,
         ]
     }
 
@@ -266,6 +270,7 @@ impl Tracker {
                 _ => {}
             }
         }
+        self.stun.handle_packet(&mut packet, frame.number, frame.ts_ns, &self.dispatch);
         self.dns.handle_packet(&mut packet, frame.number, frame.ts_ns);
         self.ssdp.handle_packet(&mut packet, frame.number, frame.ts_ns);
         self.keep_within_budget(&mut packet);

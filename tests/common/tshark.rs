@@ -250,6 +250,16 @@ pub struct Tally {
     pub early_http3: usize,
     /// SSH frames whose encrypted packets tshark hides after an ECDH key exchange.
     pub ssh_hidden: usize,
+    /// Issue 18: SRTP frames tshark reads only with its RTP heuristic on.
+    pub srtp_heuristic: usize,
+}
+
+/// Issue 18: tshark 4.0's RTP-over-UDP heuristic is off by default, so on a WebRTC flow it
+/// leaves SRTP as data where rttscope's RFC 7983 demultiplexer reads its header. Whether a
+/// frame is such: tshark's layers end `udp:data`, rttscope's `udp:rtp`, the same before. In such
+/// a frame every field is compared with tshark run with `--enable-heuristic rtp_udp`.
+fn only_rtp_added(theirs: &str, ours: &str) -> bool {
+    theirs.strip_suffix(":udp:data").is_some_and(|prefix| ours.strip_suffix(":udp:rtp") == Some(prefix))
 }
 
 /// Issue 18: after an ECDH or curve25519 key exchange, tshark 4.0 sets up SSH decryption even
@@ -354,7 +364,33 @@ pub fn compare_decoded(capture: &Path, keylog: Option<&Path>, decode_as: &[&str]
         } else {
             Vec::new()
         };
+    let rtp_pass: Vec<Vec<String>> = if tshark
+        .iter()
+        .zip(&ours)
+        .any(|(theirs, ours)| only_rtp_added(&theirs[protocols], &ours[protocols]))
+    {
+        let mut rtp_args = vec!["--enable-heuristic".to_owned(), "rtp_udp".to_owned()];
+        rtp_args.extend(tshark_args.iter().cloned());
+        run_fields("tshark", &["-n", "-r"], capture, &rtp_args, fields)
+    } else {
+        Vec::new()
+    };
     for (row, (theirs, ours)) in tshark.iter().zip(&ours).enumerate() {
+        let with_rtp = rtp_pass.get(row).filter(|_| only_rtp_added(&theirs[protocols], &ours[protocols]));
+        if let Some(with_rtp) = with_rtp {
+            tally.srtp_heuristic += 1;
+            for (index, field) in fields.iter().enumerate() {
+                tally.values += 1;
+                if with_rtp[index] != ours[index] {
+                    let (expected, actual) = (shorten(&with_rtp[index]), shorten(&ours[index]));
+                    tally.mismatches.push(format!(
+                        "{label} frame {} (tshark with rtp_udp): {field}: tshark {expected:?}, rttscope {actual:?}",
+                        theirs[column("frame.number")]
+                    ));
+                }
+            }
+            continue;
+        }
         let second = two_pass.get(row).filter(|_| only_http3_added(theirs, ours));
         let early_http3 = second.is_some_and(|second| known_prefix(&second[protocols]).0 == ours[protocols]);
         tally.early_http3 += usize::from(early_http3);
@@ -446,6 +482,12 @@ pub fn compare_all_counting(captures: &[std::path::PathBuf]) -> (Vec<String>, Ha
                 notes += &format!(
                     " ({} SSH frames whose encrypted packets tshark hides after an ECDH exchange)",
                     tally.ssh_hidden
+                );
+            }
+            if tally.srtp_heuristic > 0 {
+                notes += &format!(
+                    " ({} SRTP frames tshark reads only with its rtp_udp heuristic on)",
+                    tally.srtp_heuristic
                 );
             }
             if TSHARK_CANNOT_FOLLOW.iter().any(|name| capture.ends_with(name)) {

@@ -1,0 +1,357 @@
+//! RTP and RTCP headers (RFC 3550) as they cross a WebRTC flow: SRTP and SRTCP (RFC 3711)
+//! leave these headers in the clear and encrypt the rest, so only the headers are read and the
+//! layer says its payload is encrypted. Which datagram of a flow is RTP or RTCP is not decided
+//! here but by the RFC 7983 demultiplexer (`track::stun`), RTCP by its packet type 192..=223
+//! (RFC 5761 section 4).
+//!
+//! ```text
+//! RFC 3550 section 5.1, RTP: V=2 (2) P (1) X (1) CC (4) | M (1) PT (7) | sequence number (16)
+//!   timestamp (32) | SSRC (32) | CSRC list (CC x 32) | [profile (16) length (16, words) ...]
+//! section 6.4.1, RTCP: V=2 (2) P (1) RC (5) | PT (8) | length (16, words minus one) | SSRC (32)
+//! ```
+//! The invariant: nothing past the fixed header, its CSRC list and the extension's header is
+//! read; a header cut short is `Truncated`.
+
+use std::fmt;
+
+use super::error::{Error, IResult, be16, be32, take_bytes};
+use super::field::{Emitter, Value};
+use super::layer::{LayerHeader, Tracked};
+use crate::osi::Protocol;
+
+/// The fixed RTP header.
+pub const HEADER_LEN: usize = 12;
+/// The fixed RTCP header with its sender's SSRC.
+pub const RTCP_HEADER_LEN: usize = 8;
+
+/// An RTP header, and the whole packet it starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rtp<'a> {
+    packet: &'a [u8],
+    /// The fixed header, CSRCs and the extension's 4-byte header.
+    header_len: usize,
+    /// The flow carries DTLS-SRTP: the payload is encrypted (tshark's column says SRTP).
+    pub srtp: bool,
+}
+
+/// The first RTCP header of a compound packet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Rtcp<'a> {
+    packet: &'a [u8],
+    pub srtcp: bool,
+}
+
+/// Whether the second byte of a packet on a demultiplexed flow (first byte 128..=191) makes it
+/// RTCP rather than RTP (RFC 5761 section 4).
+pub fn is_rtcp(packet: &[u8]) -> bool {
+    packet.get(1).is_some_and(|pt| (192..=223).contains(pt))
+}
+
+/// Reads an RTP header at the start of `packet`; the layer spans the whole packet.
+pub fn parse(packet: &[u8], srtp: bool) -> IResult<'_, Rtp<'_>> {
+    let (_, fixed) = take_bytes(HEADER_LEN)(packet)?;
+    if fixed[0] >> 6 != 2 {
+        return Err(Error::malformed(format!("RTP version {} (only 2 exists)", fixed[0] >> 6)));
+    }
+    let csrcs = usize::from(fixed[0] & 0x0f) * 4;
+    let mut header_len = HEADER_LEN + csrcs;
+    take_bytes(header_len)(packet)?;
+    if fixed[0] & 0x10 != 0 {
+        take_bytes(header_len + 4)(packet)?;
+        header_len += 4;
+    }
+    Ok((&[], Rtp { packet, header_len, srtp }))
+}
+
+/// Reads the first RTCP header of `packet`; the layer spans the whole packet.
+pub fn parse_rtcp(packet: &[u8], srtcp: bool) -> IResult<'_, Rtcp<'_>> {
+    let (_, fixed) = take_bytes(RTCP_HEADER_LEN)(packet)?;
+    if fixed[0] >> 6 != 2 {
+        return Err(Error::malformed(format!("RTCP version {} (only 2 exists)", fixed[0] >> 6)));
+    }
+    Ok((&[], Rtcp { packet, srtcp }))
+}
+
+impl Rtp<'_> {
+    pub fn marker(&self) -> bool {
+        self.packet[1] & 0x80 != 0
+    }
+
+    pub fn payload_type(&self) -> u8 {
+        self.packet[1] & 0x7f
+    }
+
+    pub fn sequence(&self) -> u16 {
+        be16(self.packet, 2)
+    }
+
+    pub fn timestamp(&self) -> u32 {
+        be32(self.packet, 4)
+    }
+
+    pub fn ssrc(&self) -> u32 {
+        be32(self.packet, 8)
+    }
+
+    /// The bytes after the header: encrypted media and the authentication tag under SRTP.
+    pub fn payload_len(&self) -> usize {
+        self.packet.len().saturating_sub(self.header_len)
+    }
+}
+
+/// The name tshark gives a static payload type (RFC 3551 section 6), or its dynamic range.
+struct PayloadType(u8);
+
+impl fmt::Display for PayloadType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self.0 {
+            0 => "ITU-T G.711 PCMU",
+            3 => "GSM 06.10",
+            4 => "ITU-T G.723",
+            8 => "ITU-T G.711 PCMA",
+            9 => "ITU-T G.722",
+            13 => "Comfort noise (CN)",
+            18 => "ITU-T G.729",
+            26 => "JPEG compressed video",
+            31 => "ITU-T H.261",
+            32 => "MPEG-I/II Video",
+            34 => "ITU-T H.263",
+            96..=127 => return write!(f, "DynamicRTP-Type-{}", self.0),
+            other => return write!(f, "Unknown ({other})"),
+        };
+        f.write_str(name)
+    }
+}
+
+impl LayerHeader for Rtp<'_> {
+    fn protocol(&self) -> Protocol {
+        Protocol::Rtp
+    }
+
+    fn header_len(&self) -> usize {
+        self.packet.len()
+    }
+
+    fn column_name(&self) -> &'static str {
+        if self.srtp { "SRTP" } else { "RTP" }
+    }
+
+    fn fields(&self, out: &mut Emitter<'_>, _: &Tracked<'_>) {
+        let p = self.packet;
+        out.at(name::VERSION, 0..1, Value::Uint(u64::from(p[0] >> 6)));
+        out.at(name::PADDING, 0..1, Value::Bool(p[0] & 0x20 != 0));
+        out.at(name::EXT, 0..1, Value::Bool(p[0] & 0x10 != 0));
+        out.at(name::CC, 0..1, Value::Uint(u64::from(p[0] & 0x0f)));
+        out.at(name::MARKER, 1..2, Value::Bool(self.marker()));
+        out.at(name::P_TYPE, 1..2, Value::Uint(self.payload_type().into()));
+        out.at(name::SEQ, 2..4, Value::Uint(self.sequence().into()));
+        out.at(name::TIMESTAMP, 4..8, Value::Uint(self.timestamp().into()));
+        out.at(name::SSRC, 8..12, Value::hex32(self.ssrc()));
+        if p[0] & 0x10 != 0 {
+            let at = self.header_len - 4;
+            out.at(name::EXT_PROFILE, at..at + 2, Value::hex16(be16(p, at)));
+            out.at(name::EXT_LEN, at + 2..at + 4, Value::Uint(be16(p, at + 2).into()));
+        }
+    }
+
+    /// tshark's Info column: `PT=DynamicRTP-Type-96, SSRC=0x9DE99B38, Seq=20955, Time=3578544864, Mark`.
+    fn summary(&self, out: &mut dyn fmt::Write, _: &Tracked<'_>) -> fmt::Result {
+        write!(
+            out,
+            "PT={}, SSRC=0x{:X}, Seq={}, Time={}",
+            PayloadType(self.payload_type()),
+            self.ssrc(),
+            self.sequence(),
+            self.timestamp()
+        )?;
+        if self.marker() {
+            out.write_str(", Mark")?;
+        }
+        Ok(())
+    }
+}
+
+impl Rtcp<'_> {
+    pub fn packet_type(&self) -> u8 {
+        self.packet[1]
+    }
+
+    fn type_name(&self) -> &'static str {
+        match self.packet_type() {
+            200 => "Sender Report",
+            201 => "Receiver Report",
+            202 => "Source description",
+            203 => "Goodbye",
+            204 => "Application specific",
+            205 => "Generic RTP Feedback",
+            206 => "Payload-specific Feedback",
+            _ => "Unknown",
+        }
+    }
+}
+
+impl LayerHeader for Rtcp<'_> {
+    fn protocol(&self) -> Protocol {
+        Protocol::Rtcp
+    }
+
+    fn header_len(&self) -> usize {
+        self.packet.len()
+    }
+
+    fn column_name(&self) -> &'static str {
+        if self.srtcp { "SRTCP" } else { "RTCP" }
+    }
+
+    fn fields(&self, out: &mut Emitter<'_>, _: &Tracked<'_>) {
+        let p = self.packet;
+        out.at(rtcp_name::VERSION, 0..1, Value::Uint(u64::from(p[0] >> 6)));
+        out.at(rtcp_name::PADDING, 0..1, Value::Bool(p[0] & 0x20 != 0));
+        let count = Value::Uint(u64::from(p[0] & 0x1f));
+        let packet_type = self.packet_type();
+        match packet_type {
+            202 | 203 => out.at(rtcp_name::SC, 0..1, count),
+            _ => out.at(rtcp_name::RC, 0..1, count),
+        }
+        out.at(rtcp_name::PT, 1..2, Value::Uint(packet_type.into()));
+        out.at(rtcp_name::LENGTH, 2..4, Value::Uint(be16(p, 2).into()));
+        match packet_type {
+            200 | 201 | 205 | 206 => out.at(rtcp_name::SENDERSSRC, 4..8, Value::hex32(be32(p, 4))),
+            203 if p[0] & 0x1f > 0 => out.at(rtcp_name::SSRC_IDENTIFIER, 4..8, Value::hex32(be32(p, 4))),
+            _ => {}
+        }
+    }
+
+    /// tshark's Info column: the packet type's name and three spaces (`Sender Report   `).
+    fn summary(&self, out: &mut dyn fmt::Write, _: &Tracked<'_>) -> fmt::Result {
+        write!(out, "{}   ", self.type_name())
+    }
+}
+
+pub mod name {
+    //! The RTP header's fields, by Wireshark's names.
+
+    crate::registry::field_table! {
+        protocol Rtp;
+        VERSION "rtp.version" Uint "version (2)";
+        PADDING "rtp.padding" Bool "padding at the end";
+        EXT "rtp.ext" Bool "an extension header follows the fixed header";
+        CC "rtp.cc" Uint "number of contributing sources (CSRC)";
+        MARKER "rtp.marker" Bool "marker (the first packet of a talkspurt or the last of a frame)";
+        P_TYPE "rtp.p_type" Uint "payload type (96-127 dynamic, named in the SDP)";
+        SEQ "rtp.seq" Uint "sequence number";
+        TIMESTAMP "rtp.timestamp" Uint "media timestamp, in the payload's clock rate";
+        SSRC "rtp.ssrc" Hex "synchronization source: the stream";
+        EXT_PROFILE "rtp.ext.profile" Hex "extension profile (0xbede: RFC 8285 one-byte headers)";
+        EXT_LEN "rtp.ext.len" Uint "extension length, in 32-bit words";
+    }
+}
+
+pub mod rtcp_name {
+    //! The RTCP header's fields, by Wireshark's names.
+
+    crate::registry::field_table! {
+        protocol Rtcp;
+        VERSION "rtcp.version" Uint "version (2)";
+        PADDING "rtcp.padding" Bool "padding at the end";
+        RC "rtcp.rc" Uint "reception report count";
+        SC "rtcp.sc" Uint "source count (SDES, BYE)";
+        PT "rtcp.pt" Uint "packet type (200 SR, 201 RR, 202 SDES, 203 BYE)";
+        LENGTH "rtcp.length" Uint "length in 32-bit words, minus one";
+        SENDERSSRC "rtcp.senderssrc" Hex "the sender's SSRC";
+        SSRC_IDENTIFIER "rtcp.ssrc.identifier" Hex "the SSRC saying goodbye";
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dissect::Annotation;
+    use crate::dissect::field::Field;
+
+    fn fields(header: &dyn LayerHeader) -> Vec<(String, String)> {
+        let mut seen = Vec::new();
+        let mut sink = |field: Field<'_>| seen.push((field.name.to_owned(), field.value.to_string()));
+        let tracked = Tracked { annotation: &Annotation::None, quoted_by: None };
+        header.fields(&mut Emitter::new(&mut sink, 0, Default::default()), &tracked);
+        seen
+    }
+
+    fn summary(header: &dyn LayerHeader) -> String {
+        let mut line = String::new();
+        let tracked = Tracked { annotation: &Annotation::None, quoted_by: None };
+        header.summary(&mut line, &tracked).expect("formatting");
+        line
+    }
+
+    /// An SRTP packet of aiortc's (frame 9 of fixtures/interop/webrtc-aiortc.pcap).
+    const SRTP: [u8; 39] = [
+        0x90, // version 2, no padding, extension, no CSRC
+        0xe0, // marker, payload type 96
+        0x51, 0xdb, // sequence number 20955
+        0xd5, 0x4c, 0x42, 0xe0, // timestamp 3578544864
+        0x9d, 0xe9, 0x9b, 0x38, // SSRC
+        0xbe, 0xde, 0x00, 0x01, // one-byte extension headers, one word
+        0x10, 0x30, 0x20, 0x7f, // two elements
+        0xdd, 0x65, 0xf9, // encrypted Opus
+        0x1a, 0x8c, 0x98, 0x8e, 0xa2, 0x84, 0x14, 0x6a, 0x2a, 0x33, 0xe7, 0xa1, 0xcb, 0x9f, 0x5a,
+        0x9d, // authentication tag
+    ];
+
+    #[test]
+    fn reads_an_srtp_header_as_tshark_shows_it() {
+        let (_, rtp) = parse(&SRTP, true).expect("a whole header");
+        assert_eq!(rtp.header_len, 16);
+        assert_eq!(rtp.payload_len(), 23);
+        let fields = fields(&rtp);
+        let value = |name: &str| fields.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str());
+        assert_eq!(value("rtp.version"), Some("2"));
+        assert_eq!(value("rtp.ext"), Some("1"));
+        assert_eq!(value("rtp.marker"), Some("1"));
+        assert_eq!(value("rtp.seq"), Some("20955"));
+        assert_eq!(value("rtp.timestamp"), Some("3578544864"));
+        assert_eq!(value("rtp.ssrc"), Some("0x9de99b38"));
+        assert_eq!(value("rtp.ext.profile"), Some("0xbede"));
+        assert_eq!(value("rtp.ext.len"), Some("1"));
+        assert_eq!(summary(&rtp), "PT=DynamicRTP-Type-96, SSRC=0x9DE99B38, Seq=20955, Time=3578544864, Mark");
+        assert_eq!(rtp.column_name(), "SRTP");
+    }
+
+    #[test]
+    fn a_header_cut_before_its_csrcs_or_extension_is_truncated() {
+        for cut in [0, 11, 12, 15] {
+            assert!(
+                matches!(parse(&SRTP[..cut], true), Err(nom::Err::Error(Error::Truncated { .. }))),
+                "{cut}"
+            );
+        }
+        let mut csrcs = SRTP;
+        csrcs[0] = 0x8f; // fifteen CSRCs: 72 bytes of header in a 39-byte packet
+        assert!(matches!(parse(&csrcs, false), Err(nom::Err::Error(Error::Truncated { needed: 33 }))));
+        let mut version1 = SRTP;
+        version1[0] = 0x50;
+        assert!(matches!(parse(&version1, false), Err(nom::Err::Error(Error::Malformed(_)))));
+    }
+
+    #[test]
+    fn reads_srtcp_sender_reports_and_goodbyes() {
+        // A sender report's first header (length 6 words), then SRTCP's encrypted rest.
+        let report = [0x80, 200, 0x00, 0x06, 0x9d, 0xe9, 0x9b, 0x38, 0x5e, 0x92];
+        assert!(is_rtcp(&report));
+        let (_, rtcp) = parse_rtcp(&report, true).expect("a header");
+        let emitted = fields(&rtcp);
+        assert!(emitted.contains(&("rtcp.rc".into(), "0".into())));
+        assert!(emitted.contains(&("rtcp.senderssrc".into(), "0x9de99b38".into())));
+        assert_eq!(summary(&rtcp), "Sender Report   ");
+        assert_eq!(rtcp.column_name(), "SRTCP");
+        // A goodbye from one source.
+        let bye = [0x81, 203, 0x00, 0x01, 0x92, 0x2c, 0x33, 0xe4];
+        let (_, rtcp) = parse_rtcp(&bye, true).expect("a header");
+        let emitted = fields(&rtcp);
+        assert!(emitted.contains(&("rtcp.sc".into(), "1".into())));
+        assert!(emitted.contains(&("rtcp.ssrc.identifier".into(), "0x922c33e4".into())));
+        assert_eq!(summary(&rtcp), "Goodbye   ");
+        assert!(!is_rtcp(&SRTP));
+        assert!(matches!(parse_rtcp(&bye[..7], true), Err(nom::Err::Error(Error::Truncated { needed: 1 }))));
+    }
+}
