@@ -93,7 +93,9 @@ fn the_ui_answers_keys_in_a_terminal_and_gives_the_terminal_back() {
         !screen.contains(" rttscope keys ") && screen.contains("textbook 3 / 4")
     });
 
-    // Tab goes round from the last view to the first.
+    // Tab goes on to the last view, Statistics, and round from it to the first.
+    tmux.press(&["Tab"]);
+    tmux.wait_for("Tab to go on to the statistics", |screen| screen.contains("as capinfos gives them"));
     tmux.press(&["Tab"]);
     tmux.wait_for("Tab to wrap round to the packets", |screen| screen.contains("▶ Packets"));
 

@@ -288,7 +288,9 @@ impl Tracker {
         let bytes = udp.payload.bytes;
         let handed = if self.quic.knows_short(bytes, udp.src, udp.dst) {
             Some(Protocol::Quic)
-        } else if self.dtls.knows(udp.src, udp.dst) {
+        } else if self.dtls.knows(udp.src, udp.dst) && matches!(bytes.first(), Some(20..=63)) {
+            // A known session claims only what RFC 7983 says is DTLS: on a WebRTC port the
+            // same flow also carries STUN (0-3) and SRTP (128-191).
             Some(Protocol::Dtls)
         } else {
             self.dispatch.udp((udp.src.port, udp.dst.port), bytes)

@@ -166,6 +166,15 @@ impl StunTable {
 
     /// Reads the data after a UDP header on a demultiplexed flow, and STUN over TCP.
     fn read_payloads(&mut self, packet: &mut Packet<'_>, dispatch: &Dispatch) {
+        // DTLS read on a UDP flow: its SRTP and SRTCP come later on the same flow.
+        let dtls_on_udp =
+            packet.layers.windows(2).find_map(|pair| match (&pair[0].annotation, &pair[1].content) {
+                (Annotation::Udp(udp), Content::Dtls(_)) if pair[0].quoted_by.is_none() => Some(udp.stream),
+                _ => None,
+            });
+        if let Some(stream) = dtls_on_udp {
+            self.remember_flow(stream, true);
+        }
         let Some(data) = packet.layers.len().checked_sub(1) else { return };
         let (Some(transport), Content::Data(payload)) = (data.checked_sub(1), &packet.layers[data].content)
         else {

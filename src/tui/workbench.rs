@@ -184,8 +184,8 @@ impl App {
         self.jump_to_frame(frame);
     }
 
-    /// The frames an export of "marked" packets writes; the shown packets until marks exist.
-    /// Marks (`m`, another branch) plug in here: pass the marked frame numbers.
+    /// The frames an export writes: the marked ones (`m`) when there are any, else the shown
+    /// ones (`None`: every frame, no filter being in force).
     pub fn frames_to_export(&self, marked: Option<&[u64]>) -> Option<Vec<u64>> {
         if let Some(marked) = marked.filter(|marked| !marked.is_empty()) {
             let mut marked = marked.to_vec();
@@ -204,8 +204,14 @@ impl App {
                     self.notes.push("the filter is still running: export when it has finished".to_owned());
                     return;
                 }
-                let frames = self.frames_to_export(None);
-                let name = format!("{stem}-{}.pcapng", if frames.is_some() { "filtered" } else { "all" });
+                let marked: Vec<u64> = self.bench.marks.iter().copied().collect();
+                let frames = self.frames_to_export(Some(&marked));
+                let which = match (&frames, marked.is_empty()) {
+                    (_, false) => "marked",
+                    (Some(_), true) => "filtered",
+                    (None, true) => "all",
+                };
+                let name = format!("{stem}-{which}.pcapng");
                 self.commands.push(Command::WritePackets { name, frames });
             }
             Export::TimelineSvg | Export::TimelineMermaid => {

@@ -164,7 +164,7 @@ fn exports_queue_the_shown_packets_the_timeline_and_the_value() {
         matches!(commands.as_slice(), [Command::WritePackets { name, frames }] if name == "illustrated-tls13-filtered.pcapng" && *frames == shown),
         "{commands:?}"
     );
-    // Marks, when they come, take the place of the shown packets.
+    // Marked packets take the place of the shown ones.
     assert_eq!(app.frames_to_export(Some(&[9, 2, 9])), Some(vec![2, 9]));
 
     app.update(Action::Export(Export::TimelineSvg));
@@ -196,6 +196,23 @@ fn exports_queue_the_shown_packets_the_timeline_and_the_value() {
     let commands = app.take_commands();
     assert!(
         matches!(commands.as_slice(), [Command::Clipboard(value)] if value == "127.0.0.1"),
+        "{commands:?}"
+    );
+
+    // Marked packets (m) take the place of the shown ones.
+    app.update(Action::SwitchPane);
+    app.update(Action::Top);
+    app.update(Action::Mark);
+    app.update(Action::Down);
+    app.update(Action::Down);
+    app.update(Action::Mark);
+    let marked: Vec<u64> = app.bench.marks.iter().copied().collect();
+    assert_eq!(marked.len(), 2, "two packets marked");
+    app.take_commands();
+    app.update(Action::Export(Export::ShownPackets));
+    let commands = app.take_commands();
+    assert!(
+        matches!(commands.as_slice(), [Command::WritePackets { name, frames: Some(frames) }] if name == "illustrated-tls13-marked.pcapng" && *frames == marked),
         "{commands:?}"
     );
 }
