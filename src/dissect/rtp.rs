@@ -220,6 +220,21 @@ impl LayerHeader for Rtcp<'_> {
             203 if p[0] & 0x1f > 0 => out.at(rtcp_name::SSRC_IDENTIFIER, 4..8, Value::hex32(be32(p, 4))),
             _ => {}
         }
+        // Each reception report block (24 bytes, after the sender info in a Sender Report)
+        // starts with the SSRC it reports on; tshark reads them whether or not SRTCP encrypted
+        // them, and so does this, as far as the packet holds them.
+        let first_block = match packet_type {
+            200 => 28,
+            201 => 8,
+            _ => return,
+        };
+        for block in 0..usize::from(p[0] & 0x1f) {
+            let at = first_block + 24 * block;
+            if at + 4 > p.len() {
+                break;
+            }
+            out.at(rtcp_name::SSRC_IDENTIFIER, at..at + 4, Value::hex32(be32(p, at)));
+        }
     }
 
     /// tshark's Info column: the packet type's name and three spaces (`Sender Report   `).
@@ -353,5 +368,13 @@ mod tests {
         assert_eq!(summary(&rtcp), "Goodbye   ");
         assert!(!is_rtcp(&SRTP));
         assert!(matches!(parse_rtcp(&bye[..7], true), Err(nom::Err::Error(Error::Truncated { needed: 1 }))));
+        // A Receiver Report with one report block: the block's SSRC, as tshark reads it; a
+        // second block the packet does not hold is not made up.
+        let mut receiver = vec![0x82, 201, 0x00, 0x07, 0xc8, 0x51, 0x66, 0x31, 0xf4, 0x35, 0x55, 0xae];
+        receiver.extend([0; 20]);
+        let (_, rtcp) = parse_rtcp(&receiver, true).expect("a header");
+        let blocks: Vec<_> =
+            fields(&rtcp).into_iter().filter(|(name, _)| name == "rtcp.ssrc.identifier").collect();
+        assert_eq!(blocks, [("rtcp.ssrc.identifier".to_owned(), "0xf43555ae".to_owned())]);
     }
 }
