@@ -11,7 +11,7 @@
 
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use crate::capture::{CaptureFile, FileSource, Frame, Item, ReadError, Secrets, Source};
+use crate::capture::{CaptureFile, FileSource, Frame, Item, ReadError, Secrets, Source, WalkedPages};
 use crate::dissect::{self, Packet};
 
 /// Frames in one batch: enough that passing a batch costs little beside taking its frames
@@ -72,13 +72,23 @@ impl<S: Source + ?Sized> Walk for S {
     }
 }
 
-type Batch<'a> = Vec<Result<Step<'a>, ReadError>>;
+/// Steps read ahead, and where in the file the reader stood after the last of them.
+struct Batch<'a> {
+    steps: Vec<Result<Step<'a>, ReadError>>,
+    end: u64,
+}
 
 /// The thread behind's end of the queue: the steps the reader took apart, in order.
 pub struct Ahead<'a> {
     capture: &'a CaptureFile,
     queue: Receiver<Batch<'a>>,
     batch: std::vec::IntoIter<Result<Step<'a>, ReadError>>,
+    /// Where the batch being read ends in the file.
+    batch_end: u64,
+    /// The pages of the frames read here, released behind this thread rather than the reader:
+    /// a page released while a queued frame still had to be read would be read in again and
+    /// stay resident, and memory would grow with the capture.
+    pages: WalkedPages<'a>,
 }
 
 impl Walk for Ahead<'_> {
@@ -92,7 +102,10 @@ impl Walk for Ahead<'_> {
             }
             // The reader hung up: the capture has ended (or its thread panicked, which the
             // scope raises again once the walk returns).
-            self.batch = self.queue.recv().ok()?.into_iter();
+            self.pages.release_before(self.batch_end);
+            let batch = self.queue.recv().ok()?;
+            self.batch = batch.steps.into_iter();
+            self.batch_end = batch.end;
         }
     }
 
@@ -128,7 +141,13 @@ pub fn with_frames_ahead<R>(capture: &CaptureFile, walk: impl FnOnce(&mut Ahead<
     std::thread::scope(|scope| {
         let (sender, queue) = sync_channel(QUEUED);
         scope.spawn(move || read_ahead(capture, &sender));
-        let mut ahead = Ahead { capture, queue, batch: Vec::new().into_iter() };
+        let mut ahead = Ahead {
+            capture,
+            queue,
+            batch: Vec::new().into_iter(),
+            batch_end: 0,
+            pages: capture.walked_pages(),
+        };
         let result = walk(&mut ahead);
         // Hanging up stops the reader at its next batch.
         drop(ahead);
@@ -139,7 +158,7 @@ pub fn with_frames_ahead<R>(capture: &CaptureFile, walk: impl FnOnce(&mut Ahead<
 /// Reads and takes apart the capture's frames in batches until it ends, a read fails, or the
 /// thread behind hangs up.
 fn read_ahead<'a>(capture: &'a CaptureFile, sender: &SyncSender<Batch<'a>>) {
-    let mut source = FileSource::new(capture);
+    let mut source = FileSource::keeping_pages(capture);
     loop {
         let mut batch = Vec::with_capacity(BATCH);
         let mut ended = false;
@@ -161,6 +180,7 @@ fn read_ahead<'a>(capture: &'a CaptureFile, sender: &SyncSender<Batch<'a>>) {
                 }
             }
         }
+        let batch = Batch { steps: batch, end: source.offset() };
         if sender.send(batch).is_err() || ended {
             return;
         }

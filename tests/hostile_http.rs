@@ -106,6 +106,20 @@ fn http2_endless_data_keeps_at_most_the_message_cap() {
 }
 
 #[test]
+fn a_walk_on_either_number_of_threads_holds_a_window_of_the_file_not_the_file() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    // Large frames, so the file's own pages are most of what a walk touches.
+    let capture = generate(dir.path(), "http2-endless-data", 192);
+    for threads in ["1", "2"] {
+        let measured = dissect(&capture, &["--threads", threads]);
+        assert!(measured.stdout.lines().count() > 11_000, "every frame is read");
+        // The pages behind the thread that reads the frames last are released; released
+        // behind the one ahead instead, they were read in again and stayed (120 MB here).
+        assert!(measured.peak_bytes < 64 * MB, "{threads} threads: peak {} bytes", measured.peak_bytes);
+    }
+}
+
+#[test]
 fn http2_new_stream_ids_keep_a_bounded_number_of_streams() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     // About 370,000 streams.

@@ -242,11 +242,22 @@ impl CaptureFile {
 
     /// Every frame in file order; a [`ReadError`] ends the walk.
     pub fn frames(&self) -> Frames<'_> {
+        Frames {
+            records: self.records(),
+            number: 0,
+            done: false,
+            pages: Some(self.walked_pages()),
+            secrets: Vec::new(),
+        }
+    }
+
+    /// A releaser for the pages of this capture's mapping that a walk has left behind.
+    pub fn walked_pages(&self) -> WalkedPages<'_> {
         let mapped = match &self.bytes {
             Bytes::Mapped(map) => Some(map),
             Bytes::Owned(_) => None,
         };
-        Frames { records: self.records(), number: 0, done: false, mapped, released: 0, secrets: Vec::new() }
+        WalkedPages { mapped, released: 0 }
     }
 
     /// The frames after the place `mark` was taken, by a walk of this same capture: the walk
@@ -273,7 +284,10 @@ impl CaptureFile {
         };
         frames.number = mark.number;
         // The pages before the mark are not this walk's to read again.
-        frames.released = usize::try_from(frames.records.offset()).unwrap_or(0) / RELEASE_STEP * RELEASE_STEP;
+        let offset = frames.records.offset();
+        if let Some(pages) = &mut frames.pages {
+            pages.skip_before(offset);
+        }
         frames
     }
 
@@ -379,9 +393,9 @@ pub struct Frames<'a> {
     records: Records<'a>,
     number: u64,
     done: bool,
-    /// The mapping being walked, and how much of it has been handed back to the kernel.
-    mapped: Option<&'a Mmap>,
-    released: usize,
+    /// The pages walked past, handed back to the kernel as the walk goes on; `None` when the
+    /// caller releases them itself ([`Frames::keep_pages`]).
+    pages: Option<WalkedPages<'a>>,
     /// Decryption Secrets Blocks walked past since the caller last took them.
     secrets: Vec<Secrets<'a>>,
 }
@@ -413,15 +427,38 @@ impl<'a> Frames<'a> {
 const MAX_PENDING_SECRETS: usize = 1 << 16;
 
 /// How much of a mapped file is read before the pages behind are released.
-const RELEASE_STEP: usize = 32 << 20;
+const RELEASE_STEP: usize = 8 << 20;
 
 impl Frames<'_> {
-    /// Drops the pages already walked from this process's resident set, so one pass over a
-    /// large file holds only a window of it in memory. The pages stay in the page cache, and a
-    /// frame borrowed from them reads the same bytes again if it is used later.
-    fn release_walked_pages(&mut self) {
+    /// Where the walk stands in the file: the end of what it has read.
+    pub fn offset(&self) -> u64 {
+        self.records.offset()
+    }
+
+    /// Leaves the pages walked past resident: the caller releases them with
+    /// [`WalkedPages`] once it no longer reads the frames (another thread may still be
+    /// reading frames this walk has passed).
+    pub fn keep_pages(mut self) -> Self {
+        self.pages = None;
+        self
+    }
+}
+
+/// Hands the pages of a mapped capture that a walk has left behind back to the kernel, a
+/// [`RELEASE_STEP`] at a time, so one pass over a large file holds only a window of it in
+/// memory. The pages stay in the page cache, and a frame borrowed from them reads the same
+/// bytes again if it is used later; but a page read again after its release stays resident,
+/// so release only what will not be read again soon.
+pub struct WalkedPages<'a> {
+    mapped: Option<&'a Mmap>,
+    released: usize,
+}
+
+impl WalkedPages<'_> {
+    /// Releases the pages before `offset`, rounded down to a step, that are not yet released.
+    pub fn release_before(&mut self, offset: u64) {
         let Some(map) = self.mapped else { return };
-        let walked = self.records.offset() as usize;
+        let walked = usize::try_from(offset).unwrap_or(usize::MAX).min(map.len());
         if walked < self.released + RELEASE_STEP {
             return;
         }
@@ -434,6 +471,13 @@ impl Frames<'_> {
         // If the kernel refuses, the pages simply stay resident.
         let _ = result;
         self.released = end;
+    }
+
+    /// Counts the pages before `offset` as released without touching them: a walk resumed
+    /// there never read them.
+    fn skip_before(&mut self, offset: u64) {
+        let offset = usize::try_from(offset).unwrap_or(0);
+        self.released = self.released.max(offset - offset % RELEASE_STEP);
     }
 }
 
@@ -465,7 +509,10 @@ impl<'a> Iterator for Frames<'a> {
                 Some(Ok(Record::Frame(mut frame))) => {
                     self.number += 1;
                     frame.number = self.number;
-                    self.release_walked_pages();
+                    let offset = self.records.offset();
+                    if let Some(pages) = &mut self.pages {
+                        pages.release_before(offset);
+                    }
                     return Some(Ok(frame));
                 }
             }

@@ -18,7 +18,9 @@ mod spill;
 mod stream;
 mod write;
 
-pub use file::{CaptureFile, Format, Frames, FramesMark, OpenError, ReadError, Secrets, SecretsKind};
+pub use file::{
+    CaptureFile, Format, Frames, FramesMark, OpenError, ReadError, Secrets, SecretsKind, WalkedPages,
+};
 pub use filter::{BpfInstruction, BpfProgram, CaptureFilterError, compile as compile_filter};
 pub use keylog_follow::{KeyLogFollower, Polled};
 pub use linktype::LinkType;

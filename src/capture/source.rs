@@ -41,6 +41,17 @@ impl<'a> FileSource<'a> {
         Self { capture, frames: capture.frames(), secrets: VecDeque::new(), held: None }
     }
 
+    /// A walk that leaves the pages it passes resident, for a reader ahead of another thread:
+    /// that thread releases them ([`super::WalkedPages`]) once it has read the frames.
+    pub fn keeping_pages(capture: &'a CaptureFile) -> Self {
+        Self { capture, frames: capture.frames().keep_pages(), secrets: VecDeque::new(), held: None }
+    }
+
+    /// Where the walk stands in the file: the end of what it has read.
+    pub fn offset(&self) -> u64 {
+        self.frames.offset()
+    }
+
     /// The next item, as [`Source::next_item`], borrowing the capture rather than the walk, so
     /// it can be handed to another thread (`crate::pipeline`).
     pub fn next_owned(&mut self) -> Option<Result<Item<'a>, ReadError>> {
