@@ -149,3 +149,37 @@ fn crypto_data_sent_again_is_not_read_again() {
     assert_eq!(frames(name, true, "http3.frame_type == 1 && udp.dstport == 443").len(), 2);
     assert_eq!(frames(name, true, "http3.frame_type == 1 && udp.srcport == 443").len(), 1, "one answer");
 }
+
+#[test]
+fn json_makes_a_layer_of_each_coalesced_packet_with_its_crypto_frames_tls_inside() {
+    let path = capture("quic-h3-aioquic");
+    let keylog = path.with_extension("keys");
+    let (path, keylog) = (path.display().to_string(), keylog.display().to_string());
+    // ek, whose repeated layers are arrays (json repeats the key, which serde_json collapses).
+    let layers = |frame: u32| -> serde_json::Value {
+        let filter = format!("frame.number == {frame}");
+        let output = rttscope(&["dissect", &path, "--keylog", &keylog, "-Y", &filter, "-T", "ek"]);
+        assert!(output.status.success(), "{}", common::stderr(&output));
+        let text = stdout(&output);
+        let document = text.lines().nth(1).expect("an index line and a document");
+        let json: serde_json::Value = serde_json::from_str(document).expect("ek parses");
+        json["layers"].clone()
+    };
+    // Frame 4: the server's Initial (ACK, CRYPTO with the ServerHello) and Handshake
+    // (CRYPTO with EncryptedExtensions and the Certificate) packets in one datagram.
+    let four = layers(4);
+    let packets = four["quic"].as_array().expect("a layer of each QUIC packet");
+    let types: Vec<&serde_json::Value> =
+        packets.iter().map(|packet| &packet["quic_quic_long_packet_type"]).collect();
+    assert_eq!(types, ["0", "2"], "the Initial, then the Handshake packet");
+    assert_eq!(packets[0]["tls"]["tls_tls_handshake_type"], "2", "the ServerHello in the Initial");
+    assert_eq!(packets[1]["tls"]["tls_tls_handshake_type"], serde_json::json!(["8", "11"]));
+    assert!(four.get("tls").is_none(), "no TLS beside the QUIC packets");
+    // Frame 6: two ACK-only packets, then the datagram's padding as a layer of its own.
+    let six = layers(6);
+    let packets = six["quic"].as_array().cloned().unwrap_or_default();
+    assert_eq!(packets.len(), 3);
+    let padding: Vec<&String> =
+        packets[2].as_object().map(|padding| padding.keys().collect()).unwrap_or_default();
+    assert_eq!(padding, ["quic_quic_coalesced_padding_data"]);
+}

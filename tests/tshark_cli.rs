@@ -4,10 +4,12 @@
 //! (the same layers, and for every field rttscope writes the same name and values). The `-V`
 //! tree is compared in `tshark_tree.rs`.
 //!
-//! Not compared, and why: QUIC in json and ek (tshark makes a layer of every coalesced QUIC
-//! packet and nests the TLS of CRYPTO frames inside it; rttscope writes one layer of each
-//! datagram and the TLS beside it); `-x` of decrypted or decompressed bytes (tshark shows
-//! every TLS record and HPACK block as a source). HTTP/2 over TLS and h2c are compared in json
+//! QUIC is compared in json and ek as tshark writes it: a layer of every coalesced QUIC packet
+//! and of the padding after them, the TLS of a CRYPTO frame inside its packet's layer; not in
+//! the captures tshark 4.0 cannot follow (after a Retry or a Version Negotiation), and not the
+//! HTTP/3 of 0-RTT packets, which tshark 4.0 does not read (both named in
+//! `tests/common/tshark.rs`). Not compared, and why: `-x` of decrypted or decompressed bytes
+//! (tshark shows every TLS record and HPACK block as a source). HTTP/2 over TLS and h2c are compared in json
 //! and ek: a layer of every frame, the body a frame ends nested in it, and no `http` layer
 //! before an upgraded connection's HTTP/2 (tshark lists `http` in `frame.protocols` only), as
 //! tshark writes them.
@@ -230,7 +232,15 @@ fn layers(layers: &Node) -> Vec<(String, Node)> {
 
 /// Captures compared in json and ek beside [`STRUCTURED`]: an HTTP/1.1 connection upgraded to
 /// HTTP/2, whose upgraded segments carry no `http` layer.
-const JSON_ALSO: &[&str] = &["h2c.pcap"];
+const JSON_ALSO: &[&str] = &[
+    "h2c.pcap",
+    "quic-h3-aioquic.pcap",
+    "quic-0rtt-aioquic.pcap",
+    "quic-loss-aioquic.pcap",
+    "quic-mtu-aioquic.pcap",
+    "quic-v2-aioquic.pcap",
+    "quic-chrome-aioquic.pcap",
+];
 
 /// Compares one packet's layers: the same names in order, and for every field rttscope writes
 /// the same values tshark writes under the same layer (a presence-only field may be a
@@ -242,8 +252,25 @@ fn compare_layers(ours: &Node, theirs: &Node, what: &str, differences: &mut Vec<
 /// As [`compare_layers`]; `any_order` compares each field's values as a set (ek merges a key
 /// met in several subtrees in an order of its own).
 fn compare_layers_as(ours: &Node, theirs: &Node, what: &str, differences: &mut Vec<String>, any_order: bool) {
-    let (ours, theirs) = (layers(ours), layers(theirs));
+    let (mut ours, theirs) = (layers(ours), layers(theirs));
     let names = |list: &[(String, Node)]| list.iter().map(|(name, _)| name.clone()).collect::<Vec<_>>();
+    // tshark 4.0 does not hand 0-RTT STREAM data to HTTP/3 (tests/common/tshark.rs): in a
+    // datagram with a 0-RTT packet, rttscope's extra HTTP/3 layers are left out.
+    let zero_rtt = theirs.iter().any(|(name, layer)| {
+        let (mut values, mut subtrees) = (HashMap::new(), Vec::new());
+        layer.flatten(name, &mut values, &mut subtrees);
+        let key = if any_order { "quic_quic_long_packet_type" } else { "quic.long.packet_type" };
+        name == "quic" && values.get(key).is_some_and(|types| types.iter().any(|kind| kind == "1"))
+    });
+    if zero_rtt && names(&ours) != names(&theirs) {
+        let http3 = |list: &[(String, Node)]| list.iter().filter(|(name, _)| name == "http3").count();
+        let mut extra = http3(&ours).saturating_sub(http3(&theirs));
+        ours.retain(|(name, _)| {
+            let drop = name == "http3" && extra > 0;
+            extra -= usize::from(drop);
+            !drop
+        });
+    }
     if names(&ours) != names(&theirs) {
         differences.push(format!("{what}: layers {:?} against tshark's {:?}", names(&ours), names(&theirs)));
         return;
@@ -254,7 +281,14 @@ fn compare_layers_as(ours: &Node, theirs: &Node, what: &str, differences: &mut V
         our_layer.flatten(name, &mut our_values, &mut ignored);
         their_layer.flatten(name, &mut their_values, &mut their_subtrees);
         for (field, mut values) in our_values {
+            // Fields tshark 4.0 does not have: nothing to compare them with.
+            if newer_than_tshark(&field) {
+                continue;
+            }
             let mut theirs = their_values.get(&field).cloned().unwrap_or_default();
+            if zero_rtt && (field == "frame.protocols" || field == "frame_frame_protocols") {
+                values = values.iter().map(|protocols| protocols.replace(":http3", "")).collect();
+            }
             if any_order {
                 values.sort();
                 theirs.sort();
@@ -266,6 +300,16 @@ fn compare_layers_as(ours: &Node, theirs: &Node, what: &str, differences: &mut V
             differences.push(format!("{what}: {name} {field} {values:?} against tshark's {theirs:?}"));
         }
     }
+}
+
+/// Whether a json key or an ek key names a field tshark 4.0 does not have.
+fn newer_than_tshark(key: &str) -> bool {
+    let newer = common::tshark::newer_than_tshark_4_0;
+    newer(key)
+        || rttscope::registry::fields().any(|field| {
+            let layer = field.name.split('.').next().unwrap_or_default();
+            newer(field.name) && format!("{layer}_{}", field.name).replace('.', "_") == key
+        })
 }
 
 #[test]
@@ -287,7 +331,12 @@ fn json_has_tsharks_layers_names_and_values() {
             compare_layers(&our, &their, &format!("{name} packet {}", index + 1), &mut differences);
         }
     }
-    assert!(differences.is_empty(), "{}", differences[..differences.len().min(40)].join("\n"));
+    assert!(
+        differences.is_empty(),
+        "{} differences:\n{}",
+        differences.len(),
+        differences[..differences.len().min(40)].join("\n")
+    );
 }
 
 #[test]
@@ -318,5 +367,10 @@ fn ek_has_tsharks_index_lines_layers_names_and_values() {
             );
         }
     }
-    assert!(differences.is_empty(), "{}", differences[..differences.len().min(40)].join("\n"));
+    assert!(
+        differences.is_empty(),
+        "{} differences:\n{}",
+        differences.len(),
+        differences[..differences.len().min(40)].join("\n")
+    );
 }

@@ -6,7 +6,8 @@
 //! subtrees, so where tshark nests a field under `ip.flags_tree` it sits beside `ip.flags`.
 //! As tshark, every HTTP/2 frame is a layer of its own (`"http2"` met again, an array here as
 //! `--no-duplicate-keys` writes it) and the body a DATA frame ends sits inside that frame's
-//! layer (`"data-text-lines"`).
+//! layer (`"data-text-lines"`). So is every QUIC packet of a datagram (and the padding after
+//! them), with the TLS its CRYPTO frames complete inside it.
 
 use std::io;
 
@@ -78,14 +79,24 @@ fn collect(frame: &Frame<'_>, packet: &Packet<'_>) -> Vec<(&'static str, Fields)
     // The layer a quoted one goes into: the last not quoted, as tshark nests them.
     let mut quoting: Option<usize> = None;
     let mut previous: Option<Protocol> = None;
+    // Where the layers of the last datagram's QUIC packets begin.
+    let mut quic_packets: Option<usize> = None;
     for layer in packet.layers.iter().filter(|layer| !layer.is_protocols_only()) {
         // tshark makes a layer of every HTTP/2 frame: each frame after the first is a layer
         // of its own after this one.
         let mut frames = vec![Fields::new()];
-        let per_frame = layer.protocol() == Protocol::Http2;
+        // So does it of every QUIC packet of a datagram, and of the padding after them.
+        let starts_anew = |field: &str| match layer.protocol() {
+            Protocol::Http2 => (field == "http2.stream").then_some("http2.stream"),
+            Protocol::Quic if field == "quic.coalesced_padding_data" => Some(""),
+            Protocol::Quic => (field == "quic.packet_length").then_some("quic.packet_length"),
+            _ => None,
+        };
         layer.fields(&mut |field: Field<'_>| {
-            let has_stream = |frame: &Fields| frame.iter().any(|(name, _)| *name == "http2.stream");
-            if per_frame && field.name == "http2.stream" && frames.last().is_some_and(has_stream) {
+            let has = |frame: &Fields, wanted: &str| frame.iter().any(|(name, _)| *name == wanted);
+            if let Some(first) = starts_anew(field.name)
+                && frames.last().is_some_and(|frame| first.is_empty() || has(frame, first))
+            {
                 frames.push(Fields::new());
             }
             if let Some(frame) = frames.last_mut() {
@@ -111,6 +122,13 @@ fn collect(frame: &Frame<'_>, packet: &Packet<'_>) -> Vec<(&'static str, Fields)
             layers[index].1.push((name, vec![Scalar::Layer(fields)]));
             continue;
         }
+        // The TLS a CRYPTO frame completes is part of its QUIC packet in tshark's tree.
+        if let (Content::QuicTls(crypto), Some(first)) = (&layer.content, quic_packets)
+            && let Some((_, packet)) = layers.get_mut(first + crypto.packet)
+        {
+            packet.push((name, vec![Scalar::Layer(fields)]));
+            continue;
+        }
         match (quoted || echo_data, quoting) {
             (true, Some(index)) => {
                 let parent: &mut Fields = &mut layers[index].1;
@@ -125,6 +143,9 @@ fn collect(frame: &Frame<'_>, packet: &Packet<'_>) -> Vec<(&'static str, Fields)
                     layers.push(("tcp.segments", segments));
                 }
                 quoting = Some(layers.len());
+                if layer.protocol() == Protocol::Quic {
+                    quic_packets = Some(layers.len());
+                }
                 layers.push((name, own));
                 layers.extend(later_frames.drain(..).map(|frame| (name, frame)));
             }
@@ -326,7 +347,8 @@ fn write_ek_object(text: &mut String, layer: &str, fields: &Fields) {
     text.push('{');
     let mut first = true;
     for (name, values) in fields {
-        if is_option_subtree(name) {
+        let layer_inside = matches!(values.as_slice(), [Scalar::Layer(_)]);
+        if is_option_subtree(name) && !layer_inside {
             continue;
         }
         if !first {
