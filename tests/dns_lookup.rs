@@ -192,3 +192,53 @@ fn every_field_of_the_lookup_capture_agrees_with_tshark() {
         );
     }
 }
+
+#[test]
+fn a_lookup_over_udp_is_the_dns_variant_one_round_trip_labelled_as_its_info() {
+    let path = capture();
+    let file = CaptureFile::open(&path).expect("the capture");
+    let (mut tracker, mut scratch, mut builder) = (Tracker::new(), Scratch::new(), Builder::new());
+    for frame in file.frames() {
+        let frame = frame.expect("a frame");
+        let packet = tracker.handle_frame(&frame, &mut scratch);
+        builder.handle_packet(&frame, &packet);
+    }
+    let lookups: Vec<Connection> = builder
+        .finish()
+        .into_iter()
+        .filter(|connection| connection.transport == Transport::Udp && connection.server.ends_with(":53"))
+        .collect();
+    assert!(!lookups.is_empty(), "curl asked dnsmasq over UDP");
+    // Each message is labelled with the Info column `dissect` gives its frame.
+    let path = path.to_string_lossy().into_owned();
+    let output = common::rttscope(&[
+        "dissect",
+        path.as_str(),
+        "-Y",
+        "dns",
+        "-T",
+        "fields",
+        "-e",
+        "frame.number",
+        "-e",
+        "_ws.col.Info",
+    ]);
+    let info: Vec<(u64, String)> = common::stdout(&output)
+        .lines()
+        .filter_map(|line| {
+            let (frame, info) = line.split_once('\t')?;
+            Some((frame.parse().ok()?, info.to_owned()))
+        })
+        .collect();
+    for connection in &lookups {
+        assert_eq!(connection.variant.name(), "dns");
+        assert_eq!((connection.request_rtts, connection.response_rtts), (Some(0), Some(1)), "textbook 0/1");
+        for event in &connection.events {
+            let shown =
+                info.iter().find(|(frame, _)| *frame == event.frame).map(|(_, info)| format!("DNS {info}"));
+            assert_eq!(Some(event.label()), shown, "frame {}", event.frame);
+            let round = if event.dir == Side::Client { 0 } else { 1 };
+            assert_eq!(event.round, round, "a query in round 0, its answer in round 1");
+        }
+    }
+}

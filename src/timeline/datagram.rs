@@ -53,6 +53,7 @@ impl Builder {
                         Some(Content::Stun(crate::dissect::stun::Stun::Message(stun))) => {
                             Message::Stun(super::stun::StunMessage::of(stun))
                         }
+                        Some(Content::Dns(dns)) => Message::Dns(super::dns::DnsMessage::of(dns)),
                         _ => Message::Datagram { len },
                     };
                     (Err((conversation.stream, ports)), message, false, None)
@@ -103,6 +104,10 @@ impl Builder {
             let carries_stun = |next: &crate::dissect::Layer<'_>| matches!(next.content, Content::Stun(_));
             conversation.stun |=
                 transport == Transport::Udp && layers.get(layer_index + 1).is_some_and(carries_stun);
+            // So is a lookup's the `dns` variant (issue 17).
+            let carries_dns = |next: &crate::dissect::Layer<'_>| matches!(next.content, Content::Dns(_));
+            conversation.dns |=
+                transport == Transport::Udp && layers.get(layer_index + 1).is_some_and(carries_dns);
             let side = match (transport, reply) {
                 (Transport::Icmp, true) => Side::Server,
                 (Transport::Icmp, false) => Side::Client,
@@ -125,7 +130,12 @@ impl Builder {
                 gating: (ping && side == Side::Server).then_some(Answers::Syn),
                 retransmission: false,
             };
-            let osi = if ping { OsiLayer::Network } else { OsiLayer::Transport };
+            // What a datagram carries for an application (DNS, STUN) is at its layer.
+            let osi = match message {
+                _ if ping => OsiLayer::Network,
+                Message::Dns(_) | Message::Stun(_) => OsiLayer::Application,
+                _ => OsiLayer::Transport,
+            };
             conversation.push(frame, osi, vec![message], None, step, false);
         }
     }

@@ -72,6 +72,9 @@ pub enum Explanation {
     /// A STUN request (issue 18).
     StunRequest,
     StunResponse,
+    /// A DNS query over UDP and its response (issue 17).
+    DnsQuery,
+    DnsResponse,
     SshVersion,
     SshKexInit,
     SshClientKeyExchange,
@@ -229,6 +232,14 @@ impl Explanation {
                 "a STUN request: a Binding asks the server which address and port it sees the client \
                  at (through any NAT); ICE checks a candidate pair with one"
             }
+            Self::DnsQuery => {
+                "a DNS query: the client asks a resolver for a name's records (its address, for a \
+                 connection to follow), in one datagram with no handshake"
+            }
+            Self::DnsResponse => {
+                "the DNS response, one round trip after the query: the records asked for, or why \
+                 there are none (NXDOMAIN, SERVFAIL)"
+            }
             Self::StunResponse => {
                 "the STUN response: XOR-MAPPED-ADDRESS is the client's address as the server saw it, \
                  one round trip after the request"
@@ -336,6 +347,7 @@ impl Message {
             Self::GrpcMessages { .. } => Explanation::GrpcMessage,
             Self::GrpcStatus { .. } => Explanation::GrpcStatus,
             Self::Stun(message) => return message.explained(side),
+            Self::Dns(message) => return message.explained(side),
             Self::LookupQuery { .. } => Explanation::LookupQuery,
             Self::LookupAnswer { .. } => Explanation::LookupAnswer,
         })

@@ -103,6 +103,8 @@ pub enum Message {
     },
     /// A STUN message (issue 18).
     Stun(super::stun::StunMessage),
+    /// A DNS message over UDP (issue 17).
+    Dns(super::dns::DnsMessage),
     /// The DNS query that looked up the server's address, before the connection.
     LookupQuery {
         name: String,
@@ -278,6 +280,7 @@ impl fmt::Display for Message {
             Self::GrpcMessages { count } => write!(f, "gRPC {count} messages"),
             Self::GrpcStatus { status } => write!(f, "grpc-status {status}"),
             Self::Stun(message) => message.fmt(f),
+            Self::Dns(message) => message.fmt(f),
             Self::LookupQuery { name, resolver } => write!(f, "lookup {name}: DNS query to {resolver}"),
             Self::LookupAnswer { name, canonical, address, time_ns } => {
                 write!(f, "lookup {name}: ")?;

@@ -21,6 +21,7 @@ mod quic;
 pub mod rounds;
 pub mod ssh;
 // issue 18
+mod dns;
 mod dtls;
 mod stun;
 mod tls;
@@ -266,6 +267,8 @@ struct Pending {
     dtls_cookie: bool,
     /// A UDP conversation that carried a STUN message (issue 18).
     stun: bool,
+    /// A UDP conversation that carried a DNS message (issue 17).
+    dns: bool,
 }
 
 /// Collects connections from packets.

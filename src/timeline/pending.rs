@@ -113,6 +113,7 @@ impl Pending {
             (Transport::Udp, _) if self.dtls && self.dtls_cookie => Variant::Dtls12Cookie,
             (Transport::Udp, _) if self.dtls => Variant::Dtls12,
             (Transport::Udp, _) if self.stun => Variant::Stun,
+            (Transport::Udp, _) if self.dns => Variant::Dns,
             (Transport::Udp, _) => Variant::Udp,
             (Transport::Quic, _) if request_in_early_data => Variant::QuicZeroRtt,
             (Transport::Quic, _) => Variant::Quic,

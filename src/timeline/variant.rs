@@ -89,10 +89,13 @@ pub enum Variant {
     /// A STUN Binding request and its response: one round trip (issue 18).
     #[serde(rename = "stun")]
     Stun,
+    /// A DNS query over UDP and its response: one round trip (issue 17).
+    #[serde(rename = "dns")]
+    Dns,
 }
 
 impl Variant {
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 21] = [
         Self::Http,
         Self::Tls12,
         Self::Tls12Resumed,
@@ -113,6 +116,7 @@ impl Variant {
         Self::Dtls13,
         Self::Grpc,
         Self::Stun,
+        Self::Dns,
     ];
 
     /// The name DESIGN section 3 gives it ("tls13-0rtt").
@@ -138,6 +142,7 @@ impl Variant {
             Self::Dtls13 => "dtls13",
             Self::Grpc => "grpc",
             Self::Stun => "stun",
+            Self::Dns => "dns",
         }
     }
 
@@ -186,6 +191,8 @@ impl Variant {
             // The Binding request is the first flight; its response, the server's mapped
             // address, comes back one round trip later.
             Self::Stun => (0, 1),
+            // The query is the first datagram; its answer comes back one round trip later.
+            Self::Dns => (0, 1),
             Self::Tcp | Self::Udp | Self::Icmp => return None,
         })
     }
@@ -213,6 +220,7 @@ impl Variant {
             Self::Dtls13 => "DTLS 1.3 over UDP",
             Self::Grpc => "gRPC over HTTP/2 over TLS",
             Self::Stun => "STUN Binding over UDP",
+            Self::Dns => "DNS lookup over UDP",
         }
     }
 }
@@ -341,10 +349,10 @@ mod tests {
         assert_eq!(Variant::Tcp.textbook(), None);
         let counted = Variant::ALL.iter().filter(|variant| variant.textbook().is_some()).count();
         // The nine ways to HTTPS and plain HTTP, WebSocket over TCP and TLS, SSH, DTLS 1.2
-        // with and without the cookie exchange and DTLS 1.3, gRPC and STUN.
-        assert_eq!(counted, 17);
+        // with and without the cookie exchange and DTLS 1.3, gRPC, STUN and a DNS lookup.
+        assert_eq!(counted, 18);
         assert_eq!(Variant::Stun.textbook(), Some((0, 1)));
-        assert_eq!(Variant::Stun.textbook(), Some((0, 1)));
+        assert_eq!(Variant::Dns.textbook(), Some((0, 1)));
         assert_eq!(Variant::Ws.textbook(), Some((2, 3)));
         assert_eq!(Variant::Wss.textbook(), Some((3, 4)));
         assert_eq!(Variant::Ssh.textbook(), Some((6, 7)));
