@@ -55,3 +55,28 @@ fn each_dtls_generator_makes_its_variant_with_the_data_decrypted_and_the_textboo
         );
     }
 }
+
+/// The course captures the generators made (`captures/dtls12*.pcapng`, keys embedded) agree
+/// with tshark field by field: the handshake (with the cookie where there is one) and the
+/// application data tshark decrypts with the embedded keys.
+#[test]
+#[ignore = "needs tshark (installed by .ci/run)"]
+fn the_course_dtls_captures_agree_with_tshark_field_by_field() {
+    let fields = common::tshark::compared_fields();
+    for (name, cookies) in [("dtls12.pcapng", 0), ("dtls12-cookie.pcapng", 2)] {
+        let path = common::root().join("captures").join(name);
+        let tally = common::tshark::compare(&path, None, &fields);
+        assert!(tally.mismatches.is_empty(), "{name}:\n{}", tally.mismatches.join("\n"));
+        let seen = |field: &str| tally.present_by_field.get(field).copied().unwrap_or(0);
+        assert_eq!(
+            seen("dtls.handshake.cookie"),
+            cookies,
+            "{name}: the cookie, in the HelloVerifyRequest and the ClientHello again"
+        );
+        assert_eq!(seen("data.data"), 4, "{name}: each line both ways, decrypted");
+        eprintln!(
+            "{name}: {} frames, {} values compared ({} present), 0 differences",
+            tally.frames, tally.values, tally.present
+        );
+    }
+}
