@@ -40,6 +40,11 @@ fn every_generator_completes_its_exchange_and_its_variant_happens() {
             assert!(error.to_string().contains("apt-get install openssh-server openssh-client"), "{error}");
             continue;
         }
+        if generate::dtls_peers_missing(variant).is_some() {
+            let error = ran.ok().and_then(|ran| ran.outcome.err()).expect("DTLS without its peers must fail");
+            assert!(error.to_string().contains("apt-get install openssl gnutls-bin"), "{error}");
+            continue;
+        }
         if variant.uses_fast_open() && !fast_open_possible {
             let error = ran.expect_err("Fast Open without a namespace must say why it cannot run");
             assert!(error.to_string().contains("net.ipv4.tcp_fastopen"), "{error}");
@@ -50,9 +55,9 @@ fn every_generator_completes_its_exchange_and_its_variant_happens() {
         let report = ran.outcome.unwrap_or_else(|error| panic!("{error}"));
         assert!(report.happened(), "{variant}: {:?}", report.missed);
         assert!(!report.flows.is_empty(), "{variant} names its flows");
-        // Fast Open and SSH (whose server wants port 22) run in a namespace of their own
-        // whenever one can be made.
-        let private = variant.uses_fast_open() || variant == Variant::Ssh;
+        // Fast Open, SSH (whose server wants port 22) and DTLS (4433) run in a namespace of
+        // their own whenever one can be made.
+        let private = variant.uses_fast_open() || variant.runs_peer_programs();
         let expected_place =
             if private && namespaces_available() { Place::PrivateNamespace } else { Place::Host };
         assert_eq!(ran.place, expected_place, "{variant}");
@@ -138,9 +143,17 @@ fn the_bundled_course_captures_show_the_textbook_round_trips() {
         let expected = expected_connections(variant);
         let capture = captures.join(format!("{}.pcapng", variant.name()));
         assert_eq!(counted(&capture), expected, "{}", capture.display());
-        // all.pcapng was recorded before the WebSocket, gRPC and STUN generators (issue 18), and the
-        // TUI's snapshots are drawn from it: it holds the variants before them.
-        if !matches!(variant, Variant::Ws | Variant::Wss | Variant::Grpc | Variant::Stun) {
+        // all.pcapng was recorded before the WebSocket, gRPC, STUN and DTLS generators (issue 18),
+        // and the TUI's snapshots are drawn from it: it holds the variants before them.
+        if !matches!(
+            variant,
+            Variant::Ws
+                | Variant::Wss
+                | Variant::Grpc
+                | Variant::Stun
+                | Variant::Dtls12
+                | Variant::Dtls12Cookie
+        ) {
             all.extend(expected);
         }
     }

@@ -396,10 +396,10 @@ fn demo_threads_hold_nothing(extra: &[&str]) -> Vec<String> {
     let runs =
         format!("All {} generator run(s) happened as intended", rttscope::generate::Variant::ALL.len());
     assert!(out.contains(&runs), "{out}\n{err}");
-    // Every TLS, HTTP, QUIC, WebSocket, gRPC and STUN connection matches its textbook round
-    // trips; SSH its textbook's plus OpenSSH's own three.
+    // Every TLS, HTTP, QUIC, WebSocket, gRPC, STUN and DTLS connection matches its textbook
+    // round trips; SSH its textbook's plus OpenSSH's own three.
     let ticks = out.lines().filter(|line| line.trim_end().ends_with('✓')).count();
-    assert_eq!(ticks, 16, "every connection matches its textbook round trips:\n{out}");
+    assert_eq!(ticks, 18, "every connection matches its textbook round trips:\n{out}");
     assert!(out.lines().any(|line| line.trim_end().ends_with("6/7 +3")), "{out}");
     dropped.into_iter().collect()
 }

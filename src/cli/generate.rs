@@ -205,7 +205,13 @@ pub(super) fn check_drop(config: Option<&LinkConfig>, variants: &[Variant]) -> R
     let sends = |variant: Variant| match rule {
         DropRule::Syn | DropRule::SynAck => !matches!(
             variant,
-            Variant::Quic | Variant::QuicZeroRtt | Variant::Ping | Variant::Udp | Variant::Stun
+            Variant::Quic
+                | Variant::QuicZeroRtt
+                | Variant::Ping
+                | Variant::Udp
+                | Variant::Stun
+                | Variant::Dtls12
+                | Variant::Dtls12Cookie
         ),
         DropRule::ClientHello | DropRule::ServerHello => !matches!(
             variant,
@@ -217,6 +223,9 @@ pub(super) fn check_drop(config: Option<&LinkConfig>, variants: &[Variant]) -> R
                 | Variant::Ws
                 | Variant::Ssh
                 | Variant::Stun
+                // DTLS's ClientHello is in a datagram: the rule drops only TCP's.
+                | Variant::Dtls12
+                | Variant::Dtls12Cookie
         ),
         DropRule::FirstInitial | DropRule::ServerInitial => {
             matches!(variant, Variant::Quic | Variant::QuicZeroRtt)
@@ -237,7 +246,8 @@ pub(super) fn check_drop(config: Option<&LinkConfig>, variants: &[Variant]) -> R
 /// The variants `choice` names. `all` leaves out SSH where OpenSSH (whose peers the ssh
 /// generator runs) is not installed, saying so in one line: the other variants need nothing
 /// installed, and a newcomer's first `demo` should not fail for want of it. Asked for by name,
-/// `ssh` runs and says what to install.
+/// `ssh` runs and says what to install. The same for each DTLS variant without OpenSSL's or
+/// GnuTLS's programs.
 pub(super) fn variants(choice: &str) -> Result<Vec<Variant>, CliError> {
     if choice == "all" {
         let openssh = crate::generate::openssh_installed();
@@ -246,7 +256,17 @@ pub(super) fn variants(choice: &str) -> Result<Vec<Variant>, CliError> {
                 "rttscope: note: leaving out ssh, whose peers are OpenSSH's: apt-get install openssh-server openssh-client"
             );
         }
-        return Ok(Variant::ALL.into_iter().filter(|&variant| openssh || variant != Variant::Ssh).collect());
+        let dtls_missing = |variant| crate::generate::dtls_peers_missing(variant).map(|why| (variant, why));
+        let left_out: Vec<(Variant, String)> =
+            [Variant::Dtls12, Variant::Dtls12Cookie].into_iter().filter_map(dtls_missing).collect();
+        for (variant, why) in &left_out {
+            eprintln!("rttscope: note: leaving out {variant}: {why}");
+        }
+        return Ok(Variant::ALL
+            .into_iter()
+            .filter(|&variant| openssh || variant != Variant::Ssh)
+            .filter(|variant| left_out.iter().all(|(left, _)| left != variant))
+            .collect());
     }
     Variant::from_name(choice).map(|variant| vec![variant]).ok_or_else(|| {
         let names: Vec<_> = Variant::ALL.iter().map(|v| v.name()).collect();
@@ -316,7 +336,14 @@ mod tests {
         let all = variants("all").expect("all is a choice");
         let openssh = crate::generate::openssh_installed();
         for variant in Variant::ALL {
-            assert_eq!(all.contains(&variant), openssh || variant != Variant::Ssh, "{variant:?}");
+            let installed = match variant {
+                Variant::Ssh => openssh,
+                Variant::Dtls12 | Variant::Dtls12Cookie => {
+                    crate::generate::dtls_peers_missing(variant).is_none()
+                }
+                _ => true,
+            };
+            assert_eq!(all.contains(&variant), installed, "{variant:?}");
         }
         assert_eq!(variants("ssh").expect("a variant"), vec![Variant::Ssh]);
         assert!(variants("telnet").is_err());

@@ -33,6 +33,8 @@ mod tls;
 mod websocket;
 // issue 18: gRPC
 mod grpc;
+// issue 18: DTLS
+mod dtls;
 
 use std::fmt;
 use std::time::Duration;
@@ -48,6 +50,8 @@ pub use over_link::{CLIENT_SIDE, SERVER_SIDE, describe as describe_link, record_
 pub use quic::write_qlog;
 pub use record::{Interface, Recording, Run, record};
 pub use ssh::openssh_installed;
+// issue 18: DTLS
+pub use dtls::dtls_peers_missing;
 pub use tfo::{FastOpenSetting, host_fast_open};
 
 /// How long any one step (connect, read, handshake) may take before the generator gives up.
@@ -82,12 +86,16 @@ pub enum Variant {
     Grpc,
     /// A STUN Binding request and its response (issue 18).
     Stun,
+    /// DTLS 1.2 without and with the cookie exchange, GnuTLS's and OpenSSL's servers against
+    /// OpenSSL's client (issue 18).
+    Dtls12,
+    Dtls12Cookie,
 }
 
 impl Variant {
     /// Every variant, in the order `all` runs them: from the most round trips to the fewest,
-    /// then the two that are not HTTP, then WebSocket, SSH, gRPC and STUN.
-    pub const ALL: [Self; 15] = [
+    /// then the two that are not HTTP, then WebSocket, SSH, gRPC, STUN and DTLS.
+    pub const ALL: [Self; 17] = [
         Self::Tls12,
         Self::Tls13,
         Self::Http,
@@ -103,6 +111,8 @@ impl Variant {
         Self::Ssh,
         Self::Grpc,
         Self::Stun,
+        Self::Dtls12,
+        Self::Dtls12Cookie,
     ];
 
     /// The variant's name, as the command line and the timeline's classification spell it.
@@ -123,6 +133,8 @@ impl Variant {
             Self::Ssh => "ssh",
             Self::Grpc => "grpc",
             Self::Stun => "stun",
+            Self::Dtls12 => "dtls12",
+            Self::Dtls12Cookie => "dtls12-cookie",
         }
     }
 
@@ -141,6 +153,12 @@ impl Variant {
             }
             _ => (0, ""),
         }
+    }
+
+    /// True for the variants whose peers are programs of their own (OpenSSH, OpenSSL,
+    /// GnuTLS), which listen on their protocol's registered port.
+    pub const fn runs_peer_programs(self) -> bool {
+        matches!(self, Self::Ssh | Self::Dtls12 | Self::Dtls12Cookie)
     }
 
     /// True for the variants that speak QUIC.
@@ -297,6 +315,7 @@ pub fn run(variant: Variant, hosts: &Hosts, keylog: &KeyLog) -> Result<Report, G
         Variant::Ssh => ssh::run(&mut report, hosts)?,
         Variant::Grpc => grpc::run(&mut report, hosts, keylog)?,
         Variant::Stun => stun::run(&mut report, hosts)?,
+        Variant::Dtls12 | Variant::Dtls12Cookie => dtls::run(&mut report, hosts, keylog)?,
     }
     Ok(report)
 }
@@ -353,8 +372,9 @@ pub fn run_anywhere<T: Send + 'static>(
     inside: impl FnOnce(Place) -> T + Send + 'static,
 ) -> Result<Ran<T>, GenError> {
     // SSH, too, runs in a namespace of its own where one can be made: there its server has
-    // port 22, which is where SSH is read, whatever the host runs or other runs hold.
-    let private = variant.uses_fast_open() || variant == Variant::Ssh;
+    // port 22, which is where SSH is read, whatever the host runs or other runs hold; so does
+    // DTLS, for port 4433.
+    let private = variant.uses_fast_open() || variant.runs_peer_programs();
     if !private {
         let state = inside(Place::Host);
         return Ok(Ran { place: Place::Host, outcome: run(variant, &Hosts::loopback(), keylog), state });
@@ -373,7 +393,7 @@ pub fn run_anywhere<T: Send + 'static>(
         Ok((None, _)) | Err(NetnsError::Panicked) => {
             Err(GenError::new(variant, "running the generator", "its thread panicked"))
         }
-        Err(_) if host_fast_open().both_enabled() || variant == Variant::Ssh => {
+        Err(_) if host_fast_open().both_enabled() || variant.runs_peer_programs() => {
             let inside = inside.lock().ok().and_then(|mut inside| inside.take());
             let Some(inside) = inside else {
                 return Err(GenError::new(variant, "running the generator", "its thread panicked"));

@@ -39,7 +39,7 @@ impl OpenSsh {
 }
 
 /// `program` on `PATH`, or in `/usr/sbin` and `/usr/bin`.
-fn find(program: &str) -> Option<PathBuf> {
+pub(super) fn find(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH").unwrap_or_default();
     std::env::split_paths(&path)
         .chain([PathBuf::from("/usr/sbin"), PathBuf::from("/usr/bin")])
@@ -53,7 +53,7 @@ pub fn openssh_installed() -> bool {
 }
 
 /// A directory removed when dropped.
-struct RunDir(PathBuf);
+pub(super) struct RunDir(pub PathBuf);
 
 impl Drop for RunDir {
     fn drop(&mut self) {
@@ -62,7 +62,7 @@ impl Drop for RunDir {
 }
 
 /// A server process ended (by its pid) when dropped.
-struct Server(Child);
+pub(super) struct Server(pub Child);
 
 impl Drop for Server {
     fn drop(&mut self) {

@@ -1,0 +1,82 @@
+//! The DTLS 1.2 generators (issue 18) under a live capture: `demo dtls12` (GnuTLS's
+//! `gnutls-serv --nocookie`) and `demo dtls12-cookie` (OpenSSL's `s_server`), both against
+//! OpenSSL's `s_client`. Each capture must show its variant (a HelloVerifyRequest with the
+//! cookie, none without), the lines exchanged decrypted with the key log the generator
+//! appended from s_client's (embedded in the capture), and the textbook's rounds.
+
+mod common;
+
+/// The lines the client sends and reads back, as `data.data` shows them.
+const LINES: [&str; 2] = ["hello from rttscope's DTLS client\n", "and a second line\n"];
+
+fn hex(text: &str) -> String {
+    text.bytes().map(|byte| format!("{byte:02x}")).collect()
+}
+
+#[test]
+#[ignore = "needs root, openssl and gnutls-bin"]
+fn each_dtls_generator_makes_its_variant_with_the_data_decrypted_and_the_textbook_rounds() {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    for (variant, hello_verify_requests, client_hellos) in [("dtls12", 0, 1), ("dtls12-cookie", 1, 2)] {
+        let path = dir.path().join(format!("{variant}.pcapng"));
+        let written = path.to_str().expect("a UTF-8 path");
+        let output = common::rttscope(&["demo", variant, "--rtt", "0", "--headless", "-w", written]);
+        assert!(
+            output.status.success(),
+            "{variant}: {}\n{}",
+            common::stdout(&output),
+            common::stderr(&output)
+        );
+        let fields = |filter: &str, field: &str| -> Vec<String> {
+            let output = common::rttscope(&["dissect", written, "-Y", filter, "-T", "fields", "-e", field]);
+            assert!(output.status.success(), "{}", common::stderr(&output));
+            common::stdout(&output).lines().filter(|line| !line.is_empty()).map(str::to_owned).collect()
+        };
+        let count = |filter: &str| fields(filter, "frame.number").len();
+        assert_eq!(count("dtls.handshake.type == 3"), hello_verify_requests, "{variant}: HelloVerifyRequest");
+        assert_eq!(count("dtls.handshake.type == 1"), client_hellos, "{variant}: ClientHello");
+        assert_eq!(
+            count("dtls.handshake.cookie_length > 0"),
+            hello_verify_requests * 2,
+            "{variant}: cookies"
+        );
+        assert_eq!(count("dtls.handshake.type == 20"), 2, "{variant}: both Finished messages");
+        // Each line goes to the server and comes back, decrypted with the embedded key log.
+        let data = fields("data", "data.data");
+        let expected: Vec<String> = LINES.iter().flat_map(|line| [hex(line), hex(line)]).collect();
+        assert_eq!(data, expected, "{variant}: the application data, decrypted");
+        let (request, response) = rttscope::timeline::Variant::from_name(variant)
+            .and_then(rttscope::timeline::textbook)
+            .expect("a textbook value");
+        assert_eq!(
+            common::timeline_rounds(&path, None),
+            [(variant.to_owned(), Some(u64::from(request)), Some(u64::from(response)))],
+            "{variant}"
+        );
+    }
+}
+
+/// The course captures the generators made (`captures/dtls12*.pcapng`, keys embedded) agree
+/// with tshark field by field: the handshake (with the cookie where there is one) and the
+/// application data tshark decrypts with the embedded keys.
+#[test]
+#[ignore = "needs tshark (installed by .ci/run)"]
+fn the_course_dtls_captures_agree_with_tshark_field_by_field() {
+    let fields = common::tshark::compared_fields();
+    for (name, cookies) in [("dtls12.pcapng", 0), ("dtls12-cookie.pcapng", 2)] {
+        let path = common::root().join("captures").join(name);
+        let tally = common::tshark::compare(&path, None, &fields);
+        assert!(tally.mismatches.is_empty(), "{name}:\n{}", tally.mismatches.join("\n"));
+        let seen = |field: &str| tally.present_by_field.get(field).copied().unwrap_or(0);
+        assert_eq!(
+            seen("dtls.handshake.cookie"),
+            cookies,
+            "{name}: the cookie, in the HelloVerifyRequest and the ClientHello again"
+        );
+        assert_eq!(seen("data.data"), 4, "{name}: each line both ways, decrypted");
+        eprintln!(
+            "{name}: {} frames, {} values compared ({} present), 0 differences",
+            tally.frames, tally.values, tally.present
+        );
+    }
+}
