@@ -208,3 +208,25 @@ fn tunnelled_flows_agree_with_tshark() {
         assert!(common::stdout(&output).lines().any(|line| line == protocols), "{name}: no {protocols}");
     }
 }
+
+/// Issue 17: TLS on TCP 443 picked up in the middle of a record (a real capture with its first
+/// frames cut off by `scripts/make-tls-cut.py`): tshark's "Continuation Data" until a segment
+/// starts a record, a segment of text left as data, then every record with its fields.
+#[test]
+#[ignore = "needs tshark (installed by .ci/run)"]
+fn t8_tls_picked_up_mid_record_agrees_with_tshark() {
+    let capture = common::root().join("fixtures/crafted/tls-cut-midrecord.pcap");
+    let fields = compared_fields();
+    for field in ["frame.protocols", "tls.record.content_type", "tls.record.length", "_ws.col.Info"] {
+        assert!(fields.contains(&field), "{field} is compared");
+    }
+    let tally = compare_decoded(&capture, None, &[], &fields);
+    assert!(tally.frames > 40, "{} frames", tally.frames);
+    assert!(tally.mismatches.is_empty(), "differences from tshark:\n{}", tally.mismatches.join("\n"));
+    let path = capture.to_string_lossy().into_owned();
+    let output = common::rttscope(&["dissect", &path, "-T", "fields", "-e", "_ws.col.Info"]);
+    let info = common::stdout(&output);
+    let continuation = info.lines().filter(|line| *line == "Continuation Data").count();
+    assert_eq!(continuation, 20, "{info}");
+    assert!(info.lines().any(|line| line == "Application Data"), "{info}");
+}

@@ -90,6 +90,11 @@ pub struct Output {
     pub pdu_tail: Option<Range<usize>>,
     /// The segment begins a record that it does not finish, and holds nothing else.
     pub only_begins_record: bool,
+    /// Picked up mid-stream: the segment is the rest of a record begun before the capture
+    /// (Wireshark's "Continuation Data").
+    pub continuation: bool,
+    /// Picked up mid-stream: the segment starts with text, which is not TLS.
+    pub not_tls: bool,
 }
 
 /// One side's keys: the current ones first, then those it may move to.
@@ -159,6 +164,17 @@ impl Session {
         Self::default()
     }
 
+    /// A session on a port registered for TLS, whose stream may have been picked up in the
+    /// middle of a record: each direction looks for its first record boundary at the start of
+    /// a segment.
+    pub fn midstream() -> Self {
+        let mut session = Self::default();
+        for direction in &mut session.directions {
+            direction.framer = Framer::midstream();
+        }
+        session
+    }
+
     /// Takes one direction's newly delivered stream bytes for frame `frame`.
     pub fn feed(
         &mut self,
@@ -220,6 +236,14 @@ impl Session {
                         output.problems.push(format!(
                             "not a TLS record ({reason}); the stream is skipped up to the next record"
                         ));
+                        continue;
+                    }
+                    Framed::Continuation => {
+                        output.continuation = true;
+                        continue;
+                    }
+                    Framed::NotTls => {
+                        output.not_tls = true;
                         continue;
                     }
                 };
