@@ -160,6 +160,8 @@ pub const TCP_HEURISTICS: &[Heuristic] = &[
     (Protocol::Tls, tls::record::starts_like_tls),
     (Protocol::Http2, starts_http2),
     (Protocol::Http, http1::starts_like_http),
+    // issue 17: an SSL 2.0-compatible ClientHello, as Wireshark's TLS heuristic knows it
+    (Protocol::Tls, tls::sslv2::starts_like_tls),
 ];
 
 /// Tried on the first application data TLS decrypts.

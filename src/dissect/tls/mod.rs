@@ -13,6 +13,7 @@ pub mod handshake;
 pub mod name;
 pub mod names;
 pub mod record;
+pub mod sslv2;
 
 use std::fmt;
 
@@ -160,7 +161,15 @@ impl<'a> Record<'a> {
         }
     }
 
+    /// Whether the record is an SSL 2.0-compatible ClientHello.
+    pub fn is_sslv2(&self) -> bool {
+        self.header.version == sslv2::VERSION
+    }
+
     fn fields(&self, out: &mut Emitter<'_>, tls13: bool) {
+        if self.is_sslv2() {
+            return sslv2::fields(out, &self.span);
+        }
         let mut record_out = out.within(&self.span);
         let header = self.header;
         record_out.at(name::RECORD, 0..self.span.bytes.len(), Value::Present);
@@ -211,6 +220,9 @@ impl<'a> Record<'a> {
             *first = false;
             out.write_str(text)
         };
+        if self.is_sslv2() {
+            return name(out, "Client Hello");
+        }
         match self.content_type() {
             Some(content_type::HANDSHAKE) => {
                 if self.plaintext().is_none() {
@@ -274,6 +286,11 @@ impl<'a> Tls<'a> {
             self.write_info(out, &mut first)?;
         }
         for record in &self.records {
+            if record.is_sslv2() {
+                record.write_info(out, &mut first)?;
+                out.write_str(" (SSLv2 format)")?;
+                continue;
+            }
             if record.content_type() != Some(content_type::HANDSHAKE) || record.plaintext().is_none() {
                 record.write_info(out, &mut first)?;
                 continue;
@@ -355,6 +372,7 @@ fn describe_message(out: &mut dyn fmt::Write, bytes: &[u8]) -> fmt::Result {
 /// How the Protocol column names a TLS version.
 pub fn version_column_name(version: u16) -> &'static str {
     match version {
+        sslv2::VERSION => "SSLv2",
         0x0300 => "SSLv3",
         0x0301 => "TLSv1",
         0x0302 => "TLSv1.1",

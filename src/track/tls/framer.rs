@@ -12,11 +12,16 @@
 //! is "Continuation Data" as a whole ([`Framed::Continuation`]), one that starts with four
 //! printable characters is not TLS at all ([`Framed::NotTls`]), and the first that starts like
 //! a record puts the framer back on the record boundaries.
+//!
+//! Where a record starts, an SSL 2.0-compatible ClientHello held whole by the bytes fed is
+//! framed too, with [`sslv2::VERSION`] as its header's version and its two-byte header's
+//! length; one cut across segments is not (such hellos are a few hundred bytes at most).
 
 use smallvec::SmallVec;
 
 use crate::dissect::error::Error;
 use crate::dissect::tls::record::{self, RecordHeader};
+use crate::dissect::tls::sslv2;
 
 /// A record found in the stream.
 #[derive(Debug, PartialEq, Eq)]
@@ -68,8 +73,22 @@ fn classify_midstream(bytes: &[u8]) -> Option<Framed> {
     };
     match record::parse_header(bytes) {
         Ok(_) if looks_like_record => None,
+        _ if whole_sslv2_hello(bytes).is_some() => None,
         _ => Some(Framed::Continuation),
     }
+}
+
+/// The header and length of an SSL 2.0-compatible ClientHello at the start of `bytes`, if they
+/// hold it whole.
+fn whole_sslv2_hello(bytes: &[u8]) -> Option<(RecordHeader, usize)> {
+    let len = sslv2::record_len(bytes)?;
+    let hello = sslv2::parse(bytes.get(..len)?).ok()?;
+    let header = RecordHeader {
+        content_type: record::content_type::HANDSHAKE,
+        version: sslv2::VERSION,
+        length: hello.length,
+    };
+    Some((header, len))
 }
 
 impl Framer {
@@ -109,6 +128,11 @@ impl Framer {
         }
         while at < bytes.len() {
             let rest = &bytes[at..];
+            if let Some((header, len)) = whole_sslv2_hello(rest) {
+                out.push(Framed::Whole { header, start: at, len });
+                at += len;
+                continue;
+            }
             match record::parse_header(rest) {
                 Ok(header) if rest.len() >= header.total_len() => {
                     out.push(Framed::Whole { header, start: at, len: header.total_len() });
@@ -303,6 +327,27 @@ mod tests {
         // Four printable bytes and no more are not enough to say so.
         out.clear();
         framer.feed(b"GET ", 2, true, &mut out);
+        assert_eq!(out, [Framed::Continuation]);
+    }
+
+    #[test]
+    fn an_sslv2_format_client_hello_is_framed_where_a_record_starts() {
+        // RFC 5246 E.2: 2-byte header (top bit set, 47 bytes follow), client_hello, TLS 1.0,
+        // 6 bytes of cipher specs, a 16-byte session ID and a 16-byte challenge.
+        let mut hello = vec![0x80, 47, 1, 3, 1, 0, 6, 0, 16, 0, 16, 0, 0, 0x2f, 1, 0, 0x80];
+        hello.extend([0xab; 32]);
+        let mut stream = hello.clone();
+        stream.extend(record(22, b"next"));
+        for mut framer in [Framer::default(), Framer::midstream()] {
+            let mut out = Vec::new();
+            assert_eq!(framer.feed(&stream, 1, true, &mut out), 0);
+            let v2 = RecordHeader { content_type: 22, version: sslv2::VERSION, length: 47 };
+            assert_eq!(out[0], Framed::Whole { header: v2, start: 0, len: 49 });
+            assert!(matches!(out[1], Framed::Whole { start: 49, len: 9, .. }), "{out:?}");
+        }
+        // Cut short, it is not taken for a hello.
+        let mut out = Vec::new();
+        Framer::midstream().feed(&hello[..30], 1, true, &mut out);
         assert_eq!(out, [Framed::Continuation]);
     }
 }

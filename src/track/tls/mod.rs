@@ -31,7 +31,7 @@ use crate::crypto::{self, RecordKeys};
 use crate::dissect::tls::extension;
 use crate::dissect::tls::handshake::{self, Hello, kind};
 use crate::dissect::tls::record::{RecordHeader, content_type};
-use crate::dissect::tls::{Undecrypted, record};
+use crate::dissect::tls::{Undecrypted, record, sslv2};
 use framer::{Framed, Framer};
 
 /// How many sequence numbers past the expected one are tried after a gap in the stream.
@@ -267,6 +267,13 @@ impl Session {
         arenas: &mut Arenas,
         output: &mut Output,
     ) -> RecordOut {
+        // An SSL 2.0-compatible ClientHello: its sender is the client; nothing in it is read
+        // for the session (its challenge is no TLS client random).
+        if header.version == sslv2::VERSION {
+            self.client.get_or_insert(dir);
+            let (opaque, content, messages) = (false, ContentOut::Clear, SmallVec::new());
+            return RecordOut { header, loc, segments, opaque, content, messages };
+        }
         let body = &record_bytes[record::HEADER_LEN..];
         let direction = &self.directions[dir];
         let protected = header.content_type != content_type::CHANGE_CIPHER_SPEC
