@@ -51,9 +51,4 @@ crate::registry::field_table! {
     HANDSHAKE_CERTIFICATE "tls.handshake.certificate" Bytes @Session "certificate (DER)";
     HANDSHAKE_SESSION_TICKET_LIFETIME_HINT "tls.handshake.session_ticket_lifetime_hint" Uint @Session "session ticket lifetime, seconds";
     HANDSHAKE_VERIFY_DATA "tls.handshake.verify_data" Present @Session "Finished verify data";
-    // issue 17: the SSL 2.0-compatible ClientHello (RFC 5246 appendix E.2)
-    HANDSHAKE_CIPHER_SPEC_LEN "tls.handshake.cipher_spec_len" Uint @Session "length of an SSL 2.0 hello's cipher specs";
-    HANDSHAKE_CHALLENGE_LENGTH "tls.handshake.challenge_length" Uint @Session "length of an SSL 2.0 hello's challenge";
-    HANDSHAKE_CIPHERSPEC "tls.handshake.cipherspec" Hex @Session "an SSL 2.0 hello's cipher spec (3 bytes)";
-    HANDSHAKE_CHALLENGE "tls.handshake.challenge" Present @Session "an SSL 2.0 hello's challenge";
 }

@@ -25,6 +25,18 @@
 use crate::dissect::error::Error;
 use crate::dissect::field::{Emitter, Span, Value};
 
+/// The fields only an SSL 2.0-format hello has (DTLS has no twin of them); the others it
+/// shares with TLS's table.
+pub mod name {
+    crate::registry::field_table! {
+        protocol Tls;
+        HANDSHAKE_CIPHER_SPEC_LEN "tls.handshake.cipher_spec_len" Uint @Session "length of an SSL 2.0 hello's cipher specs";
+        HANDSHAKE_CHALLENGE_LENGTH "tls.handshake.challenge_length" Uint @Session "length of an SSL 2.0 hello's challenge";
+        HANDSHAKE_CIPHERSPEC "tls.handshake.cipherspec" Hex @Session "an SSL 2.0 hello's cipher spec (3 bytes)";
+        HANDSHAKE_CHALLENGE "tls.handshake.challenge" Present @Session "an SSL 2.0 hello's challenge";
+    }
+}
+
 /// The record version Wireshark gives an SSL 2.0 record (`tls.record.version` 0x0002).
 pub const VERSION: u16 = 0x0002;
 /// The two-byte record header.
@@ -124,13 +136,13 @@ pub fn fields(out: &mut Emitter<'_>, record: &Span<'_>) {
     out.at(super::name::RECORD_LENGTH, 0..2, Value::Uint(hello.length.into()));
     out.at(super::name::HANDSHAKE_TYPE, 2..3, Value::Uint(CLIENT_HELLO.into()));
     out.at(super::name::HANDSHAKE_VERSION, 3..5, Value::hex16(hello.version));
-    out.at(super::name::HANDSHAKE_CIPHER_SPEC_LEN, 5..7, Value::Uint(hello.cipher_specs.len() as u64));
+    out.at(name::HANDSHAKE_CIPHER_SPEC_LEN, 5..7, Value::Uint(hello.cipher_specs.len() as u64));
     out.at(super::name::HANDSHAKE_SESSION_ID_LENGTH, 7..9, Value::Uint(hello.session_id.len() as u64));
-    out.at(super::name::HANDSHAKE_CHALLENGE_LENGTH, 9..11, Value::Uint(hello.challenge.len() as u64));
+    out.at(name::HANDSHAKE_CHALLENGE_LENGTH, 9..11, Value::Uint(hello.challenge.len() as u64));
     let mut at = HEADER_LEN + FIXED_LEN;
     for spec in hello.cipher_specs.chunks_exact(3) {
         let value = u32::from_be_bytes([0, spec[0], spec[1], spec[2]]);
-        out.at(super::name::HANDSHAKE_CIPHERSPEC, at..at + 3, Value::Hex { value: value.into(), digits: 6 });
+        out.at(name::HANDSHAKE_CIPHERSPEC, at..at + 3, Value::Hex { value: value.into(), digits: 6 });
         at += 3;
     }
     if !hello.session_id.is_empty() {
@@ -141,7 +153,7 @@ pub fn fields(out: &mut Emitter<'_>, record: &Span<'_>) {
         );
         at += hello.session_id.len();
     }
-    out.at(super::name::HANDSHAKE_CHALLENGE, at..at + hello.challenge.len(), Value::Present);
+    out.at(name::HANDSHAKE_CHALLENGE, at..at + hello.challenge.len(), Value::Present);
 }
 
 #[cfg(test)]
