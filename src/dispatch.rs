@@ -310,8 +310,9 @@ impl Table {
 
 /// One `--decode-as` entry: traffic on `port` of `table` is read as `protocol`. As with
 /// tshark's `-d`, HTTP/2 and QUIC take every byte on the port; TLS takes a connection whose
-/// first data is a TLS record, and refuses one whose first data is not (the heuristics then
-/// read it, as on any port); HTTP holds what is not HTTP yet, as on its registered ports.
+/// first data is a TLS record, leaves one the heuristics name (HTTP) to them, and reads any
+/// other as TLS picked up mid-stream, as on its registered ports; HTTP holds what is not HTTP
+/// yet, as on its registered ports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DecodeAs {
     pub table: Table,

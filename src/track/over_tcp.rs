@@ -3,7 +3,8 @@
 //!
 //! A connection's protocol is decided by [`crate::dispatch`]: a `--decode-as` entry for its
 //! port, else the first data either side sends through the TCP heuristics (a plausible TLS
-//! record makes it TLS, as Wireshark's heuristic does, on any port), else its port. Until a
+//! record makes it TLS, as Wireshark's heuristic does, on any port), else its port (on a port
+//! registered for TLS, data no heuristic names is TLS picked up mid-stream). Until a
 //! connection is known to carry a protocol rttscope reads, nothing of it is copied or held; a
 //! connection that carries something else is never reassembled at all.
 //!
