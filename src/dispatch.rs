@@ -84,8 +84,9 @@ pub const UDP_PORTS: &[(u16, Protocol)] = &[
     (3478, Protocol::Stun),
 ];
 
-/// TCP ports registered to a protocol: the ports Wireshark gives its HTTP dissector. TLS is
-/// found by its heuristic on any port (and before HTTP on these).
+/// TCP ports registered to a protocol: the ports Wireshark gives its HTTP dissector, and the
+/// others below. TLS is found by its heuristic on any port (and before HTTP on these); its
+/// own ports only add what Wireshark does with a stream picked up in the middle of a record.
 pub const TCP_PORTS: &[(u16, Protocol)] = &[
     (80, Protocol::Http),
     (631, Protocol::Http),
@@ -106,6 +107,32 @@ pub const TCP_PORTS: &[(u16, Protocol)] = &[
     (22, Protocol::Ssh),
     // issue 18: STUN and TURN over TCP, messages back to back (RFC 8489 section 6.2.2)
     (3478, Protocol::Stun),
+    // issue 17: the ports Wireshark 4.0 registers TLS on (`tshark -G decodes`), where a
+    // connection whose first data is no TLS record is TLS picked up mid-stream
+    (443, Protocol::Tls),
+    (465, Protocol::Tls),
+    (636, Protocol::Tls),
+    (853, Protocol::Tls),
+    (993, Protocol::Tls),
+    (995, Protocol::Tls),
+    (324, Protocol::Tls),
+    (802, Protocol::Tls),
+    (1300, Protocol::Tls),
+    (2221, Protocol::Tls),
+    (2443, Protocol::Tls),
+    (3249, Protocol::Tls),
+    (3250, Protocol::Tls),
+    (3251, Protocol::Tls),
+    (3252, Protocol::Tls),
+    (3496, Protocol::Tls),
+    (5061, Protocol::Tls),
+    (5671, Protocol::Tls),
+    (5684, Protocol::Tls),
+    (5868, Protocol::Tls),
+    (8883, Protocol::Tls),
+    (11207, Protocol::Tls),
+    (19999, Protocol::Tls),
+    (27017, Protocol::Tls),
 ];
 
 /// What TLS on a registered port carries, as Wireshark's `tls.port` table says (issue 17:
@@ -133,6 +160,8 @@ pub const TCP_HEURISTICS: &[Heuristic] = &[
     (Protocol::Tls, tls::record::starts_like_tls),
     (Protocol::Http2, starts_http2),
     (Protocol::Http, http1::starts_like_http),
+    // issue 17: an SSL 2.0-compatible ClientHello, as Wireshark's TLS heuristic knows it
+    (Protocol::Tls, tls::sslv2::starts_like_tls),
 ];
 
 /// Tried on the first application data TLS decrypts.
@@ -281,8 +310,9 @@ impl Table {
 
 /// One `--decode-as` entry: traffic on `port` of `table` is read as `protocol`. As with
 /// tshark's `-d`, HTTP/2 and QUIC take every byte on the port; TLS takes a connection whose
-/// first data is a TLS record, and refuses one whose first data is not (the heuristics then
-/// read it, as on any port); HTTP holds what is not HTTP yet, as on its registered ports.
+/// first data is a TLS record, leaves one the heuristics name (HTTP) to them, and reads any
+/// other as TLS picked up mid-stream, as on its registered ports; HTTP holds what is not HTTP
+/// yet, as on its registered ports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DecodeAs {
     pub table: Table,
@@ -412,7 +442,9 @@ mod tests {
         assert!(stateless_by_udp_ports((50000, 443)).is_none(), "QUIC needs state");
         let dispatch = Dispatch::new();
         assert_eq!(dispatch.tcp_port((50000, 8080)), Some(Protocol::Http));
-        assert_eq!(dispatch.tcp_port((443, 50000)), None, "TLS is found by its heuristic");
+        assert_eq!(dispatch.tcp_port((443, 50000)), Some(Protocol::Tls), "Wireshark's TLS port");
+        assert_eq!(dispatch.tcp_port((50000, 27017)), Some(Protocol::Tls));
+        assert_eq!(dispatch.tcp_port((4433, 50000)), None, "elsewhere TLS is found by its heuristic");
         assert_eq!(dispatch.udp((50000, 443), b"\x40 short header"), Some(Protocol::Quic));
     }
 

@@ -236,7 +236,7 @@ protocols! {
         full: "Transport Layer Security",
         layer: Presentation,
         roles: [Session => "TLS handshake"],
-        fields: [dissect::tls::name::FIELDS],
+        fields: [dissect::tls::name::FIELDS, dissect::tls::sslv2::name::FIELDS],
         explanation: "encrypts and authenticates a stream; its handshake agrees on keys and proves the server's identity",
     }
     Http {

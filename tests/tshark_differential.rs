@@ -208,3 +208,49 @@ fn tunnelled_flows_agree_with_tshark() {
         assert!(common::stdout(&output).lines().any(|line| line == protocols), "{name}: no {protocols}");
     }
 }
+
+/// Issue 17: TLS on TCP 443 picked up in the middle of a record (a real capture with its first
+/// frames cut off by `scripts/make-tls-cut.py`): tshark's "Continuation Data" until a segment
+/// starts a record, a segment of text left as data, then every record with its fields.
+#[test]
+#[ignore = "needs tshark (installed by .ci/run)"]
+fn t8_tls_picked_up_mid_record_agrees_with_tshark() {
+    let capture = common::root().join("fixtures/crafted/tls-cut-midrecord.pcap");
+    let fields = compared_fields();
+    for field in ["frame.protocols", "tls.record.content_type", "tls.record.length", "_ws.col.Info"] {
+        assert!(fields.contains(&field), "{field} is compared");
+    }
+    let tally = compare_decoded(&capture, None, &[], &fields);
+    assert!(tally.frames > 40, "{} frames", tally.frames);
+    assert!(tally.mismatches.is_empty(), "differences from tshark:\n{}", tally.mismatches.join("\n"));
+    let path = capture.to_string_lossy().into_owned();
+    let output = common::rttscope(&["dissect", &path, "-T", "fields", "-e", "_ws.col.Info"]);
+    let info = common::stdout(&output);
+    let continuation = info.lines().filter(|line| *line == "Continuation Data").count();
+    assert_eq!(continuation, 20, "{info}");
+    assert!(info.lines().any(|line| line == "Application Data"), "{info}");
+}
+
+/// Issue 17: SSL 2.0-format ClientHellos (RFC 5246 appendix E.2, written by
+/// `scripts/make-sslv2-hello.py`, as no peer here sends one): one on TLS's port 443 that only
+/// the port finds, one on 4433 that TLS's heuristic finds; every field agrees with tshark,
+/// `tls.record.version` 0x0002 and the cipher specs included.
+#[test]
+#[ignore = "needs tshark (installed by .ci/run)"]
+fn t8_sslv2_format_client_hellos_agree_with_tshark() {
+    let capture = common::root().join("fixtures/crafted/tls-sslv2-hello.pcap");
+    let fields = compared_fields();
+    for field in
+        ["tls.record.version", "tls.handshake.cipherspec", "tls.handshake.challenge", "_ws.col.Protocol"]
+    {
+        assert!(fields.contains(&field), "{field} is compared");
+    }
+    let tally = compare_decoded(&capture, None, &[], &fields);
+    assert_eq!(tally.frames, 10);
+    assert!(tally.mismatches.is_empty(), "differences from tshark:\n{}", tally.mismatches.join("\n"));
+    let path = capture.to_string_lossy().into_owned();
+    let output = common::rttscope(&["dissect", &path, "-T", "fields", "-e", "tls.handshake.cipherspec"]);
+    let specs: Vec<String> =
+        common::stdout(&output).lines().filter(|l| !l.is_empty()).map(str::to_owned).collect();
+    assert_eq!(specs, ["0x00002f,0x00000a,0x010080,0x0700c0", "0x00002f,0x0000ff"]);
+}

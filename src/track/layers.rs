@@ -111,7 +111,12 @@ pub(super) fn application_layers<'a>(
             }
             _ => {
                 flush(packet, group.take(), &mut data);
-                let mut tls = Tls { records: Default::default(), version: produced.version, segments };
+                let mut tls = Tls {
+                    records: Default::default(),
+                    version: produced.version,
+                    segments,
+                    continuation: false,
+                };
                 tls.records.push(record);
                 group = Some((source, tls));
             }
@@ -122,9 +127,15 @@ pub(super) fn application_layers<'a>(
     // Wireshark lists the protocol and calls the frame a TCP segment of a reassembled PDU.
     if produced.tls.only_begins_record && group.is_none() {
         if let Some(tail) = &produced.tls.pdu_tail {
-            push_empty_tls(packet, tcp.payload.slice(tail.start, tail.end), produced.version);
+            push_empty_tls(packet, tcp.payload.slice(tail.start, tail.end), produced.version, false);
             packet.pending_info = Some(PendingInfo::Segment);
         }
+        return;
+    }
+    // A stream picked up mid-stream, before its first record boundary: the whole segment is
+    // continuation data of a record begun before the capture.
+    if produced.tls.continuation && group.is_none() {
+        push_empty_tls(packet, tcp.payload, produced.version, true);
         return;
     }
     let ends_reassembled = group.as_ref().is_some_and(|(source, _)| *source == Source::Stream);
@@ -152,7 +163,7 @@ pub(super) fn application_layers<'a>(
     // After a record reassembled from earlier segments, the rest of the segment is read as TLS
     // again even when it only begins a record: Wireshark lists that second, empty TLS layer.
     if let (true, Some(tail)) = (ends_reassembled, &produced.tls.pdu_tail) {
-        push_empty_tls(packet, tcp.payload.slice(tail.start, tail.end), produced.version);
+        push_empty_tls(packet, tcp.payload.slice(tail.start, tail.end), produced.version, false);
     }
 }
 
@@ -198,8 +209,8 @@ fn proxy_layers<'a>(packet: &mut Packet<'a>, tcp: &TcpPayload<'a>, produced: &ov
 }
 
 /// A TLS layer with no record yet: the start of one, at `span`, that a later segment finishes.
-fn push_empty_tls<'a>(packet: &mut Packet<'a>, span: Span<'a>, version: Option<u16>) {
-    let tls = Tls { records: Default::default(), version, segments: Default::default() };
+fn push_empty_tls<'a>(packet: &mut Packet<'a>, span: Span<'a>, version: Option<u16>, continuation: bool) {
+    let tls = Tls { records: Default::default(), version, segments: Default::default(), continuation };
     packet.layers.push(Layer {
         content: Content::Tls(Box::new(tls)),
         offset: span.offset,

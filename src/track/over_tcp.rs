@@ -3,7 +3,8 @@
 //!
 //! A connection's protocol is decided by [`crate::dispatch`]: a `--decode-as` entry for its
 //! port, else the first data either side sends through the TCP heuristics (a plausible TLS
-//! record makes it TLS, as Wireshark's heuristic does, on any port), else its port. Until a
+//! record makes it TLS, as Wireshark's heuristic does, on any port), else its port (on a port
+//! registered for TLS, data no heuristic names is TLS picked up mid-stream). Until a
 //! connection is known to carry a protocol rttscope reads, nothing of it is copied or held; a
 //! connection that carries something else is never reassembled at all.
 //!
@@ -137,6 +138,9 @@ struct Application {
     /// Which directions have sent their FIN.
     finished: [bool; 2],
     on_http_port: bool,
+    /// Its port is registered for TLS (or handed to it by `--decode-as`): first data that
+    /// no heuristic names is TLS picked up mid-stream.
+    on_tls_port: bool,
     /// The connection is in [`Applications`]' queue of those holding buffered state.
     queued: bool,
     /// An HTTP CONNECT waiting for the proxy's answer.
@@ -244,6 +248,7 @@ impl Applications {
                 looked_at: 0,
                 finished: [false; 2],
                 on_http_port: by_port == Some(Handoff::Http),
+                on_tls_port: by_port == Some(Handoff::Tls),
                 queued: false,
                 connect: proxy::Connect::default(),
                 tunnel: None,
@@ -264,6 +269,9 @@ impl Applications {
                 Some(Handoff::Tls) => Protocol::Tls(Box::default()),
                 Some(Handoff::Http2) => Protocol::Http(Box::new(http::Reader::new(false, true))),
                 Some(Handoff::Http) => Protocol::Http(Box::new(http::Reader::new(false, false))),
+                // On a TLS port, as in Wireshark, what no heuristic names is TLS whose start the
+                // capture missed: each segment is tried for a record boundary.
+                _ if connection.on_tls_port => Protocol::Tls(Box::new(tls::Session::midstream())),
                 _ if connection.looked_at >= DETECTION_SEGMENTS => Protocol::Other,
                 _ => Protocol::Undecided,
             };
@@ -405,6 +413,9 @@ impl Applications {
             produced.tls.pdu_head = output.pdu_head;
             produced.tls.pdu_tail = output.pdu_tail;
             produced.tls.only_begins_record = output.only_begins_record;
+            produced.tls.continuation = output.continuation;
+            // Text where a record boundary was looked for is left to show as data.
+            produced.consumed &= !output.not_tls;
         }
         produced.version = session.version;
         let dns_over_tls = dispatch::over_tls_port(segment.ports) == Some(Handoff::Dns);

@@ -13,6 +13,7 @@ pub mod handshake;
 pub mod name;
 pub mod names;
 pub mod record;
+pub mod sslv2;
 
 use std::fmt;
 
@@ -33,6 +34,10 @@ pub struct Tls<'a> {
     /// For a record reassembled from several TCP segments: each segment's frame and how many
     /// of its bytes the record holds.
     pub segments: SmallVec<[(u64, usize); 4]>,
+    /// A stream picked up mid-stream on a TLS port, before its first record boundary: the
+    /// segment is the rest of a record begun before the capture, which Wireshark calls
+    /// "Continuation Data" (and the layer has no records).
+    pub continuation: bool,
 }
 
 /// One record.
@@ -156,7 +161,15 @@ impl<'a> Record<'a> {
         }
     }
 
+    /// Whether the record is an SSL 2.0-compatible ClientHello.
+    pub fn is_sslv2(&self) -> bool {
+        self.header.version == sslv2::VERSION
+    }
+
     fn fields(&self, out: &mut Emitter<'_>, tls13: bool) {
+        if self.is_sslv2() {
+            return sslv2::fields(out, &self.span);
+        }
         let mut record_out = out.within(&self.span);
         let header = self.header;
         record_out.at(name::RECORD, 0..self.span.bytes.len(), Value::Present);
@@ -182,8 +195,10 @@ impl<'a> Record<'a> {
             Some(content_type::CHANGE_CIPHER_SPEC) => {
                 record_out.at(name::CHANGE_CIPHER_SPEC, 5..6, Value::Present);
             }
+            // An alert is two bytes: a longer one is still encrypted (its ChangeCipherSpec was
+            // before the capture), which tshark calls "Encrypted Alert" with no fields.
             Some(content_type::ALERT) => {
-                if let Some(plaintext) = self.plaintext().filter(|p| p.bytes.len() >= 2) {
+                if let Some(plaintext) = self.plaintext().filter(|p| p.bytes.len() == 2) {
                     let mut alert_out = out.within(&plaintext);
                     alert_out.at(name::ALERT_MESSAGE_LEVEL, 0..1, Value::Uint(plaintext.bytes[0].into()));
                     alert_out.at(name::ALERT_MESSAGE_DESC, 1..2, Value::Uint(plaintext.bytes[1].into()));
@@ -205,6 +220,9 @@ impl<'a> Record<'a> {
             *first = false;
             out.write_str(text)
         };
+        if self.is_sslv2() {
+            return name(out, "Client Hello");
+        }
         match self.content_type() {
             Some(content_type::HANDSHAKE) => {
                 if self.plaintext().is_none() {
@@ -218,7 +236,7 @@ impl<'a> Record<'a> {
                 Ok(())
             }
             Some(content_type::CHANGE_CIPHER_SPEC) => name(out, "Change Cipher Spec"),
-            Some(content_type::ALERT) => match self.plaintext().filter(|p| p.bytes.len() >= 2) {
+            Some(content_type::ALERT) => match self.plaintext().filter(|p| p.bytes.len() == 2) {
                 Some(alert) => {
                     let text = format!(
                         "Alert (Level: {}, Description: {})",
@@ -246,6 +264,13 @@ impl<'a> Tls<'a> {
 
     /// Writes the records' Info text, continuing a list that `first` says has begun or not.
     pub fn write_info(&self, out: &mut dyn fmt::Write, first: &mut bool) -> fmt::Result {
+        if self.continuation {
+            if !*first {
+                out.write_str(", ")?;
+            }
+            *first = false;
+            out.write_str("Continuation Data")?;
+        }
         for record in &self.records {
             record.write_info(out, first)?;
         }
@@ -257,7 +282,15 @@ impl<'a> Tls<'a> {
     pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
         write!(out, "{}: ", self.column_name())?;
         let mut first = true;
+        if self.continuation {
+            self.write_info(out, &mut first)?;
+        }
         for record in &self.records {
+            if record.is_sslv2() {
+                record.write_info(out, &mut first)?;
+                out.write_str(" (SSLv2 format)")?;
+                continue;
+            }
             if record.content_type() != Some(content_type::HANDSHAKE) || record.plaintext().is_none() {
                 record.write_info(out, &mut first)?;
                 continue;
@@ -285,9 +318,12 @@ impl<'a> Tls<'a> {
     }
 
     /// The Protocol column: the negotiated version, or before it is known, the version of the
-    /// first record.
+    /// first record; continuation data with neither is Wireshark's "SSL".
     pub fn column_name(&self) -> &'static str {
         let version = self.version.or_else(|| self.records.first().map(|record| record.header.version));
+        if self.continuation && version.is_none() {
+            return "SSL";
+        }
         version_column_name(version.unwrap_or(0x0303))
     }
 }
@@ -336,6 +372,7 @@ fn describe_message(out: &mut dyn fmt::Write, bytes: &[u8]) -> fmt::Result {
 /// How the Protocol column names a TLS version.
 pub fn version_column_name(version: u16) -> &'static str {
     match version {
+        sslv2::VERSION => "SSLv2",
         0x0300 => "SSLv3",
         0x0301 => "TLSv1",
         0x0302 => "TLSv1.1",

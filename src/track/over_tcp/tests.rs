@@ -151,3 +151,33 @@ fn nothing_after_a_refused_socks4_request_is_read() {
     let after = Segment { ports: (50000, 1080), ..segment(0, 10, None, 3, &hello) };
     assert!(connections.segment(&after, &keylog, &mut arenas).is_none());
 }
+
+#[test]
+fn on_a_tls_port_a_stream_picked_up_mid_record_is_continuation_data_until_a_record_starts() {
+    let keylog = KeyLog::new();
+    let mut arenas = Arenas::default();
+    // The tail of a record begun before the capture, then a segment that starts a record.
+    let tail = [0x9c, 0x41, 0x07, 0xee, 0x10, 0x00, 0x42];
+    let next = record(record::content_type::APPLICATION_DATA, b"after");
+    let mut connections = Applications::default();
+    let produced =
+        connections.segment(&segment(1, 1, None, 1, &tail), &keylog, &mut arenas).expect("TLS port");
+    assert!(produced.consumed && produced.tls.continuation && produced.tls.records.is_empty());
+    let at = 1 + tail.len() as u32;
+    let produced = connections.segment(&segment(1, at, None, 2, &next), &keylog, &mut arenas).expect("TLS");
+    assert!(!produced.tls.continuation);
+    assert_eq!(produced.tls.records.len(), 1, "read from the first record boundary");
+    // Elsewhere the same bytes match no heuristic and are left as they are.
+    let mut elsewhere = Applications::default();
+    let other_port = Segment { ports: (50000, 4433), ..segment(1, 1, None, 1, &tail) };
+    assert!(elsewhere.segment(&other_port, &keylog, &mut arenas).is_none());
+    // Text on the TLS port is not TLS: it stays data, as tshark leaves it.
+    let mut text = Applications::default();
+    let binary = b"\x01\x02 not a record";
+    let produced = text.segment(&segment(1, 1, None, 1, binary), &keylog, &mut arenas).expect("TLS port");
+    assert!(produced.tls.continuation);
+    let at = 1 + binary.len() as u32;
+    let produced =
+        text.segment(&segment(1, at, None, 2, b"plain text"), &keylog, &mut arenas).expect("TLS port");
+    assert!(!produced.consumed && !produced.tls.continuation, "{produced:?}");
+}

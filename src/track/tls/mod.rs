@@ -31,7 +31,7 @@ use crate::crypto::{self, RecordKeys};
 use crate::dissect::tls::extension;
 use crate::dissect::tls::handshake::{self, Hello, kind};
 use crate::dissect::tls::record::{RecordHeader, content_type};
-use crate::dissect::tls::{Undecrypted, record};
+use crate::dissect::tls::{Undecrypted, record, sslv2};
 use framer::{Framed, Framer};
 
 /// How many sequence numbers past the expected one are tried after a gap in the stream.
@@ -90,6 +90,11 @@ pub struct Output {
     pub pdu_tail: Option<Range<usize>>,
     /// The segment begins a record that it does not finish, and holds nothing else.
     pub only_begins_record: bool,
+    /// Picked up mid-stream: the segment is the rest of a record begun before the capture
+    /// (Wireshark's "Continuation Data").
+    pub continuation: bool,
+    /// Picked up mid-stream: the segment starts with text, which is not TLS.
+    pub not_tls: bool,
 }
 
 /// One side's keys: the current ones first, then those it may move to.
@@ -159,6 +164,17 @@ impl Session {
         Self::default()
     }
 
+    /// A session on a port registered for TLS, whose stream may have been picked up in the
+    /// middle of a record: each direction looks for its first record boundary at the start of
+    /// a segment.
+    pub fn midstream() -> Self {
+        let mut session = Self::default();
+        for direction in &mut session.directions {
+            direction.framer = Framer::midstream();
+        }
+        session
+    }
+
     /// Takes one direction's newly delivered stream bytes for frame `frame`.
     pub fn feed(
         &mut self,
@@ -222,6 +238,14 @@ impl Session {
                         ));
                         continue;
                     }
+                    Framed::Continuation => {
+                        output.continuation = true;
+                        continue;
+                    }
+                    Framed::NotTls => {
+                        output.not_tls = true;
+                        continue;
+                    }
                 };
                 let record =
                     self.record(dir, header, loc, segments, &record_bytes, keylog, arenas, &mut output);
@@ -243,6 +267,13 @@ impl Session {
         arenas: &mut Arenas,
         output: &mut Output,
     ) -> RecordOut {
+        // An SSL 2.0-compatible ClientHello: its sender is the client; nothing in it is read
+        // for the session (its challenge is no TLS client random).
+        if header.version == sslv2::VERSION {
+            self.client.get_or_insert(dir);
+            let (opaque, content, messages) = (false, ContentOut::Clear, SmallVec::new());
+            return RecordOut { header, loc, segments, opaque, content, messages };
+        }
         let body = &record_bytes[record::HEADER_LEN..];
         let direction = &self.directions[dir];
         let protected = header.content_type != content_type::CHANGE_CIPHER_SPEC

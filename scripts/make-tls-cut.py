@@ -1,0 +1,54 @@
+#!/usr/bin/env python3
+"""Writes fixtures/crafted/tls-cut-midrecord.pcap: TLS picked up in the middle of a record.
+
+A capture that starts in the middle of a TLS connection is what anyone gets who starts
+tcpdump while a browser is downloading; no peer can be made to send one. So this capture is
+cut from one of real peers, fixtures/interop/tls-midstream.pcap (curl against
+`openssl s_server -HTTP` on TCP 443, recorded by scripts/record-interop.sh), by dropping
+frames, byte for byte otherwise:
+
+- the TLS 1.2 connection loses its first four frames (the client's ClientKeyExchange,
+  ChangeCipherSpec and Finished, the server's, the client's request, and the first segment of
+  the server's 16 kB record): it starts with a segment in the middle of that record;
+- the TLS 1.3 connection loses the client's request and the first two segments of the server's
+  first record: it too starts in the middle of a record.
+
+Neither side's handshake is in the capture, so there are no keys to give. tshark (and
+rttscope) show each segment before the next record boundary as "Continuation Data" and read
+the records from the first segment that starts one.
+
+Regenerate with `python3 scripts/make-tls-cut.py`.
+"""
+
+import os
+import struct
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+SOURCE = os.path.join(ROOT, "fixtures", "interop", "tls-midstream.pcap")
+OUTPUT = os.path.join(ROOT, "fixtures", "crafted", "tls-cut-midrecord.pcap")
+# Frame numbers of the source (from 1) that are left out.
+DROPPED = {1, 2, 3, 4, 30, 31, 32}
+
+
+def frames(data):
+    """The pcap's global header, then each record (header and bytes) in order."""
+    yield data[:24]
+    at = 24
+    while at + 16 <= len(data):
+        (caplen,) = struct.unpack_from("<I", data, at + 8)
+        yield data[at : at + 16 + caplen]
+        at += 16 + caplen
+
+
+def main():
+    with open(SOURCE, "rb") as source:
+        data = source.read()
+    assert data[:4] == b"\xd4\xc3\xb2\xa1", "a little-endian microsecond pcap"
+    parts = list(frames(data))
+    kept = [parts[0]] + [frame for number, frame in enumerate(parts[1:], 1) if number not in DROPPED]
+    with open(OUTPUT, "wb") as output:
+        output.write(b"".join(kept))
+
+
+if __name__ == "__main__":
+    main()
