@@ -6,14 +6,18 @@
 //! - `Ctrl-F` with a string that only frame 136's Info holds (`tfo-tls13-0rtt/2`, its request)
 //!   moves the selection from frame 1 to frame 136.
 //! - `:` with a packet number selects that packet.
+//! - `o` writes the capture's HTTP objects to `all-objects/` in the working directory, the
+//!   same bodies `rttscope dissect --export-objects http,DIR` writes, and says so.
 //!
 //! Each is its own test from a fresh start, so one feature broken fails its own test only.
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::process::Command;
 
-use common::tmux::{Tmux, highlighted_row, listed, selected_frame};
+use common::tmux::{Tmux, highlighted_row, listed, selected_frame, status};
 
 const SIZE: (u16, u16) = (80, 24);
 const BINARY: &str = env!("CARGO_BIN_EXE_rttscope");
@@ -102,5 +106,53 @@ fn colon_and_a_packet_number_selects_that_packet() {
         assert!(listed(&screen).contains(&frame), "frame {frame}'s row is in sight\n{screen}");
         assert_eq!(highlighted_row(&tmux.capture_styled()), Some(frame), "the list highlights it\n{screen}");
     }
+    tmux.press(&["q"]);
+}
+
+/// Each file's bytes in `dir`, and how many files hold them.
+fn bodies(dir: &Path) -> BTreeMap<Vec<u8>, usize> {
+    let mut bodies = BTreeMap::new();
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|error| panic!("{}: {error}", dir.display())) {
+        let path = entry.expect("a directory entry").path();
+        *bodies.entry(std::fs::read(&path).expect("an object file")).or_default() += 1;
+    }
+    bodies
+}
+
+#[test]
+#[ignore = "needs tmux; .ci/run installs it"]
+fn o_writes_the_http_objects_the_command_line_writes() {
+    let dir = tempfile::tempdir().expect("a working directory");
+    let tmux = started(dir.path());
+    tmux.press(&["o"]);
+    let screen = tmux.wait_for("the export", |screen| status(screen).contains("wrote "));
+    let written = dir.path().join("all-objects");
+    let files = std::fs::read_dir(&written).map(Iterator::count).unwrap_or(0);
+    assert!(
+        status(&screen).contains(&format!("wrote {files} HTTP objects to all-objects/ in")),
+        "{files} files in {}\n{screen}",
+        written.display()
+    );
+    // Nine HTTP/1.1 responses and three HTTP/3 ones.
+    assert_eq!(files, 12, "{screen}");
+    let capture = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/all.pcapng");
+    let command_line = dir.path().join("command-line");
+    let output = Command::new(BINARY)
+        .arg("dissect")
+        .arg(&capture)
+        .arg("-q")
+        .arg("--export-objects")
+        .arg(format!("http,{}", command_line.display()))
+        .output()
+        .expect("rttscope runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(bodies(&written), bodies(&command_line));
+    assert!(
+        bodies(&written).keys().any(|body| String::from_utf8_lossy(body).contains("/tls12/1")),
+        "the TLS 1.2 response, decrypted"
+    );
+    // A second export takes a new directory.
+    tmux.press(&["o"]);
+    tmux.wait_for("the second export", |screen| status(screen).contains("to all-objects-2/ in"));
     tmux.press(&["q"]);
 }

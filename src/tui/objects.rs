@@ -1,11 +1,13 @@
 //! Export Objects → HTTP from the UI (`o`): every response body the tracker put together,
 //! gathered by a walk over the capture on a thread of its own and written to a new directory
-//! `NAME-objects/` in the output directory, one file per body (see [`crate::objects`]).
+//! `NAME-objects/` in the output directory, one file per body (see [`crate::objects`]); where
+//! no directory may be made (after `live`'s privilege drop), as `NAME-objects-*` files there.
 //!
 //! The invariant: nothing here runs on the UI thread but the queueing of the command; the
 //! export ends in one status-line note that says how many files were written and where, or why
 //! none were.
 
+use std::io::{self, Write as _};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::Sender;
@@ -15,7 +17,8 @@ use super::app::App;
 use super::source::{Ended, Next, Source, each, walk_decoded};
 use super::workbench::export_stem;
 use crate::dispatch::Dispatch;
-use crate::objects::{Collector, MAX_OBJECTS, Objects, new_directory, write_objects};
+use crate::objects::names::{Names, file_name};
+use crate::objects::{Collector, MAX_OBJECTS, Object, Objects, new_directory, write_objects};
 use crate::privilege::OutputDir;
 use crate::track::keylog::KeyLog;
 
@@ -86,19 +89,49 @@ fn write(objects: &Objects, directory: &str) -> String {
     let Some(parent) = OutputDir::path() else {
         return "cannot export HTTP objects: no output directory".to_owned();
     };
-    let written =
-        new_directory(parent, directory).and_then(|path| Ok((write_objects(&path, &objects.objects)?, path)));
-    match written {
-        Ok((written, path)) => {
-            let name = path.file_name().map_or_else(String::new, |name| name.to_string_lossy().into_owned());
-            let more = match objects.left_out {
-                0 => String::new(),
-                left_out => format!(" (the first {MAX_OBJECTS}; {left_out} more left out)"),
-            };
-            format!("wrote {} HTTP objects{more} to {name}/ in {}", written.files.len(), parent.display())
+    let more = match objects.left_out {
+        0 => String::new(),
+        left_out => format!(" (the first {MAX_OBJECTS}; {left_out} more left out)"),
+    };
+    let failed = |error: io::Error| format!("cannot export HTTP objects to {directory}/: {error}");
+    match new_directory(parent, directory) {
+        Ok(path) => match write_objects(&path, &objects.objects) {
+            Ok(written) => {
+                let name =
+                    path.file_name().map_or_else(String::new, |name| name.to_string_lossy().into_owned());
+                format!("wrote {} HTTP objects{more} to {name}/ in {}", written.files.len(), parent.display())
+            }
+            Err(error) => failed(error),
+        },
+        // After `live`'s privilege drop no directory can be made (its system-call filter and
+        // Landlock let it create files alone, through `OutputDir`): the files go beside the
+        // other exports instead, each name led by the directory's.
+        Err(error) if matches!(error.raw_os_error(), Some(libc::ENOSYS | libc::EPERM | libc::EACCES)) => {
+            match write_flat(&objects.objects, directory) {
+                Ok(count) => format!(
+                    "wrote {count} HTTP objects{more} as {directory}-* in {} (no directory after the privilege drop)",
+                    parent.display()
+                ),
+                Err(error) => failed(error),
+            }
         }
-        Err(error) => format!("cannot export HTTP objects to {directory}/: {error}"),
+        Err(error) => failed(error),
     }
+}
+
+/// Writes each object to a new file `prefix-NAME` in the output directory; returns how many.
+fn write_flat(objects: &[Object], prefix: &str) -> io::Result<usize> {
+    // The prefix is a capture's stem (ASCII): cut so that a name stays within a file system's
+    // 255 bytes.
+    let prefix = &prefix[..prefix.len().min(100)];
+    let mut names = Names::default();
+    for object in objects {
+        let name =
+            names.unique(&format!("{prefix}-{}", file_name(&object.path, object.content_type.as_deref())));
+        let (_, mut file) = super::export::create_new(&name)?;
+        file.write_all(&object.body)?;
+    }
+    Ok(objects.len())
 }
 
 #[cfg(test)]
