@@ -88,7 +88,10 @@ pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
         Tracker::with_keylog(keylog.clone()).with_dispatch(dispatch).with_memory_limit(memory_limit);
     let tracking = Tracking { tracker, user_keylog: &keylog };
     let objects_directory = args.export_objects.as_deref().map(objects_directory).transpose()?;
-    let mut objects = objects_directory.as_ref().map(|_| crate::objects::Collector::default());
+    let mut objects = match &objects_directory {
+        Some(directory) => Some(objects_exporter(directory)?),
+        None => None,
+    };
     let output =
         Output { renderer: renderer.as_mut(), statistics: &mut statistics, objects: objects.as_mut() };
     let result = match &mut capture {
@@ -101,7 +104,7 @@ pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
     }
     .and_then(|outcome| out.flush().map(|()| outcome));
     if let (Ok(_), Some(directory), Some(objects)) = (&result, &objects_directory, objects) {
-        write_objects(directory, objects)?;
+        finish_objects(directory, objects)?;
     }
     match result {
         Ok(outcome) => Ok(outcome),
@@ -121,22 +124,32 @@ fn objects_directory(text: &str) -> Result<PathBuf, CliError> {
     }
 }
 
-/// `--export-objects`: the objects gathered, written to `directory` (made if need be).
-fn write_objects(directory: &std::path::Path, objects: crate::objects::Collector) -> Result<(), CliError> {
-    let objects = objects.finish();
-    let failed = |error: io::Error| {
-        CliError::Usage(format!("--export-objects: cannot write to {}: {error}", directory.display()))
-    };
-    std::fs::create_dir_all(directory).map_err(failed)?;
-    crate::objects::write_objects(directory, &objects.objects).map_err(failed)?;
-    if objects.left_out > 0 {
+/// `--export-objects`: `directory` made if need be, each object written to it once finished.
+fn objects_exporter(
+    directory: &std::path::Path,
+) -> Result<crate::objects::Exporter<crate::objects::ObjectWriter>, CliError> {
+    std::fs::create_dir_all(directory).map_err(|error| objects_failed(directory, error))?;
+    Ok(crate::objects::Exporter::new(crate::objects::ObjectWriter::new(directory.to_owned())))
+}
+
+/// Writes the objects still open at the end; warns of any left out.
+fn finish_objects(
+    directory: &std::path::Path,
+    objects: crate::objects::Exporter<crate::objects::ObjectWriter>,
+) -> Result<(), CliError> {
+    let (_, left_out) = objects.finish().map_err(|error| objects_failed(directory, error))?;
+    if left_out > 0 {
         eprintln!(
-            "rttscope: warning: --export-objects wrote the first {} HTTP objects; {} more were left out",
+            "rttscope: warning: --export-objects left {left_out} HTTP objects out (at most {} files, {} MiB held at once)",
             crate::objects::MAX_OBJECTS,
-            objects.left_out
+            crate::objects::MAX_PENDING >> 20
         );
     }
     Ok(())
+}
+
+fn objects_failed(directory: &std::path::Path, error: io::Error) -> CliError {
+    CliError::Usage(format!("--export-objects: cannot write to {}: {error}", directory.display()))
 }
 
 /// The threads to dissect one capture with: `--threads`, or one per core up to the two a
@@ -287,7 +300,7 @@ struct Output<'r> {
     renderer: &'r mut dyn Render,
     statistics: &'r mut [Box<dyn Statistics>],
     /// `--export-objects http,DIR`: every packet's HTTP objects, filter or not.
-    objects: Option<&'r mut crate::objects::Collector>,
+    objects: Option<&'r mut crate::objects::Exporter<crate::objects::ObjectWriter>>,
 }
 
 fn dissect_all(
@@ -309,7 +322,7 @@ fn dissect_all(
                 statistic.packet(frame, packet);
             }
             if let Some(objects) = objects.as_deref_mut() {
-                objects.packet(frame.number, packet);
+                objects.packet(frame.number, packet)?;
             }
             if filter.is_none_or(|filter| filter.matches(packet, frame)) {
                 renderer.packet(out, frame, packet)?;

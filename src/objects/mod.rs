@@ -9,16 +9,18 @@
 //! stream, in order. Content-Encoding is not undone (the tracker does not undo it): a body is
 //! written as the server sent it. Request bodies and gRPC calls are not objects.
 //!
-//! The invariant: what is kept is bounded. At most [`MAX_OBJECTS`] objects are kept (the rest
-//! are counted), each body at most [`MAX_BODY`] bytes (the tracker's own cap on a message),
-//! and at most [`MAX_STREAMS`] HTTP/2 or HTTP/3 responses wait for the rest of their body.
+//! The invariant: what is held is bounded. Each body is at most [`MAX_BODY`] bytes (the
+//! tracker's own cap on a message); at most [`MAX_STREAMS`] HTTP/2 or HTTP/3 responses wait
+//! for the rest of their body, holding at most [`MAX_PENDING`] bytes between them (a response
+//! that would pass it is left out, and counted); finished objects wait only until the caller
+//! [`Collector::take`]s them, and at most [`MAX_OBJECTS`] are handed on (the rest are counted).
 
 pub mod names;
 mod write;
 
 use std::collections::HashMap;
 
-pub use write::{Written, new_directory, write_objects};
+pub use write::{Exporter, ObjectWriter, Sink, Written, new_directory, write_objects};
 
 use crate::dissect::http::{Http, Http2};
 use crate::dissect::http1;
@@ -34,6 +36,8 @@ pub const MAX_OBJECTS: usize = 1000;
 pub const MAX_BODY: usize = crate::track::http::MAX_MESSAGE;
 /// The most HTTP/2 and HTTP/3 responses waiting for their body's end at once.
 pub const MAX_STREAMS: usize = 4096;
+/// The most bytes those responses hold between them.
+pub const MAX_PENDING: usize = 64 << 20;
 
 /// The HTTP version an object came over.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -73,6 +77,8 @@ struct Stream {
     body: Vec<u8>,
     frame: u64,
     grpc: bool,
+    /// Some of the body did not fit in [`MAX_PENDING`]: the object is left out.
+    cut: bool,
 }
 
 /// Gathers the objects of a capture, one tracked packet after another.
@@ -80,7 +86,11 @@ struct Stream {
 pub struct Collector {
     objects: Vec<Object>,
     streams: HashMap<(Conversation, u64), Stream>,
-    /// Objects not kept: past [`MAX_OBJECTS`], or their stream past [`MAX_STREAMS`].
+    /// Bytes the open streams hold.
+    pending: usize,
+    /// Objects handed on so far.
+    kept: usize,
+    /// Objects not handed on: past [`MAX_OBJECTS`], [`MAX_STREAMS`] or [`MAX_PENDING`].
     left_out: usize,
 }
 
@@ -89,7 +99,7 @@ pub struct Collector {
 pub struct Objects {
     /// In the order their bodies ended.
     pub objects: Vec<Object>,
-    /// How many more there were than [`MAX_OBJECTS`] (or streams than [`MAX_STREAMS`]).
+    /// How many were left out, past [`MAX_OBJECTS`], [`MAX_STREAMS`] or [`MAX_PENDING`].
     pub left_out: usize,
 }
 
@@ -121,15 +131,19 @@ impl Collector {
         }
     }
 
-    /// The objects gathered; an HTTP/3 response still open at the end (its stream's end is
-    /// not something its layers say) is taken as it stands.
+    /// The objects finished since the last call, in the order their bodies ended.
+    pub fn take(&mut self) -> Vec<Object> {
+        std::mem::take(&mut self.objects)
+    }
+
+    /// The objects not taken yet, and how many were left out; an HTTP/3 response still open
+    /// at the end (its stream's end is not something its layers say) is taken as it stands.
     pub fn finish(mut self) -> Objects {
         let mut open: Vec<Stream> = self.streams.drain().map(|(_, stream)| stream).collect();
         open.sort_by_key(|stream| stream.frame);
         for stream in open {
             self.end(stream, Version::Http3);
         }
-        self.objects.sort_by_key(|object| object.frame);
         Objects { objects: self.objects, left_out: self.left_out }
     }
 
@@ -137,9 +151,10 @@ impl Collector {
         if object.body.is_empty() {
             return;
         }
-        if self.objects.len() >= MAX_OBJECTS {
+        if self.kept >= MAX_OBJECTS {
             self.left_out += 1;
         } else {
+            self.kept += 1;
             self.objects.push(object);
         }
     }
@@ -171,7 +186,10 @@ impl Collector {
             if id == 0 {
                 continue;
             }
-            let Some(stream) = self.stream(conversation, id, frame) else { continue };
+            let Some(stream) = stream_of(&mut self.streams, conversation, id, frame) else {
+                self.left_out += 1;
+                continue;
+            };
             stream.grpc |= frame2.grpc_stream;
             if let Some(headers) = &frame2.headers {
                 let text =
@@ -188,12 +206,16 @@ impl Collector {
                 continue;
             }
             if parsed.kind() == FrameType::Data {
-                append(&mut stream.body, parsed.data());
+                append(stream, parsed.data(), &mut self.pending);
             }
             if parsed.ends_stream() {
                 // The tracker's whole body, where it gathered one from several frames.
+                // It goes out at once, so it is no longer held against the budget.
                 if let Some(body) = &frame2.body {
+                    self.pending -= stream.body.len();
                     stream.body = body[..body.len().min(MAX_BODY)].to_vec();
+                    stream.cut = false;
+                    self.pending += stream.body.len();
                 }
                 if let Some(stream) = self.streams.remove(&(conversation, id)) {
                     self.end(stream, Version::Http2);
@@ -207,7 +229,10 @@ impl Collector {
         if !http3.stream_id.is_multiple_of(4) {
             return;
         }
-        let Some(stream) = self.stream(conversation, http3.stream_id, frame) else { return };
+        let Some(stream) = stream_of(&mut self.streams, conversation, http3.stream_id, frame) else {
+            self.left_out += 1;
+            return;
+        };
         for span in &http3.frames {
             let Ok((rest, kind)) = varint(span.bytes) else { continue };
             let Ok((rest, length)) = varint(rest) else { continue };
@@ -228,29 +253,37 @@ impl Collector {
                         stream.content_type = text("content-type");
                     }
                 }
-                0x00 if stream.responding => append(&mut stream.body, payload),
+                0x00 if stream.responding => append(stream, payload, &mut self.pending),
                 _ => {}
             }
         }
     }
 
-    /// The stream `id` of `conversation`, begun if new; `None` when too many are open.
-    fn stream(&mut self, conversation: Conversation, id: u64, frame: u64) -> Option<&mut Stream> {
-        let key = (conversation, id);
-        if !self.streams.contains_key(&key) && self.streams.len() >= MAX_STREAMS {
-            return None;
-        }
-        let stream = self.streams.entry(key).or_default();
-        stream.frame = frame;
-        Some(stream)
-    }
-
     fn end(&mut self, stream: Stream, version: Version) {
-        if stream.responding && !stream.grpc {
+        self.pending = self.pending.saturating_sub(stream.body.len());
+        if stream.cut {
+            self.left_out += 1;
+        } else if stream.responding && !stream.grpc {
             let Stream { path, content_type, body, frame, .. } = stream;
             self.keep(Object { frame, version, path, content_type, body });
         }
     }
+}
+
+/// The stream `id` of `conversation`, begun if new; `None` when too many are open.
+fn stream_of(
+    streams: &mut HashMap<(Conversation, u64), Stream>,
+    conversation: Conversation,
+    id: u64,
+    frame: u64,
+) -> Option<&mut Stream> {
+    let key = (conversation, id);
+    if !streams.contains_key(&key) && streams.len() >= MAX_STREAMS {
+        return None;
+    }
+    let stream = streams.entry(key).or_default();
+    stream.frame = frame;
+    Some(stream)
 }
 
 /// A status line's code is final (not 1xx).
@@ -258,10 +291,21 @@ fn is_final(status: &str) -> bool {
     status.trim().parse::<u16>().is_ok_and(|code| code >= 200)
 }
 
-/// Appends to a body up to [`MAX_BODY`].
-fn append(body: &mut Vec<u8>, data: &[u8]) {
-    let room = MAX_BODY.saturating_sub(body.len());
-    body.extend_from_slice(&data[..data.len().min(room)]);
+/// Appends to a stream's body up to [`MAX_BODY`], while the open streams hold less than
+/// [`MAX_PENDING`] between them (`pending`); past that the stream is cut, and let go.
+fn append(stream: &mut Stream, data: &[u8], pending: &mut usize) {
+    if stream.cut {
+        return;
+    }
+    let data = &data[..data.len().min(MAX_BODY.saturating_sub(stream.body.len()))];
+    if *pending + data.len() > MAX_PENDING {
+        stream.cut = true;
+        *pending -= stream.body.len();
+        stream.body = Vec::new();
+        return;
+    }
+    *pending += data.len();
+    stream.body.extend_from_slice(data);
 }
 
 /// The unsigned field `name` of a layer (`tcp.stream`, `quic.connection.number`).
@@ -276,4 +320,61 @@ fn number_of(layer: &crate::dissect::Layer<'_>, name: &str) -> Option<u64> {
         }
     });
     found
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_response_past_the_pending_budget_is_cut_let_go_and_counted() {
+        let mut pending = MAX_PENDING - 10;
+        let mut stream = Stream { responding: true, ..Default::default() };
+        append(&mut stream, &[1; 8], &mut pending);
+        assert_eq!((stream.body.len(), pending), (8, MAX_PENDING - 2));
+        append(&mut stream, &[1; 8], &mut pending);
+        assert!(stream.cut && stream.body.is_empty());
+        assert_eq!(pending, MAX_PENDING - 10, "its bytes are given back");
+        append(&mut stream, &[1], &mut pending);
+        assert!(stream.body.is_empty(), "a cut stream takes nothing more");
+        let mut collector = Collector { pending, ..Default::default() };
+        collector.end(stream, Version::Http2);
+        let objects = collector.finish();
+        assert!(objects.objects.is_empty());
+        assert_eq!(objects.left_out, 1);
+    }
+
+    #[test]
+    fn a_body_stops_at_the_trackers_cap() {
+        let mut pending = 0;
+        let mut stream = Stream::default();
+        append(&mut stream, &vec![0; MAX_BODY + 5], &mut pending);
+        append(&mut stream, &[0; 5], &mut pending);
+        assert_eq!((stream.body.len(), pending), (MAX_BODY, MAX_BODY));
+    }
+
+    #[test]
+    fn past_the_most_objects_the_rest_are_counted() {
+        let mut collector = Collector::default();
+        for frame in 0..(MAX_OBJECTS as u64 + 3) {
+            let body = vec![1];
+            collector.keep(Object {
+                frame,
+                version: Version::Http1,
+                path: String::new(),
+                content_type: None,
+                body,
+            });
+        }
+        assert_eq!(collector.take().len(), MAX_OBJECTS);
+        collector.keep(Object {
+            frame: 0,
+            version: Version::Http1,
+            path: String::new(),
+            content_type: None,
+            body: vec![1],
+        });
+        assert!(collector.take().is_empty(), "taking does not reset the count");
+        assert_eq!(collector.finish().left_out, 4);
+    }
 }

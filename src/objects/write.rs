@@ -38,17 +38,68 @@ pub fn new_directory(parent: &Path, name: &str) -> io::Result<PathBuf> {
     ))
 }
 
+/// Where objects go, one at a time, as they are finished.
+pub trait Sink {
+    fn object(&mut self, object: &Object) -> io::Result<()>;
+}
+
+/// Writes each object's body to a new file in a directory that exists.
+#[derive(Debug)]
+pub struct ObjectWriter {
+    directory: PathBuf,
+    names: Names,
+    /// The files' names, in the objects' order.
+    pub files: Vec<String>,
+}
+
+impl ObjectWriter {
+    pub fn new(directory: PathBuf) -> Self {
+        Self { directory, names: Names::default(), files: Vec::new() }
+    }
+}
+
+impl Sink for ObjectWriter {
+    fn object(&mut self, object: &Object) -> io::Result<()> {
+        let wanted = file_name(&object.path, object.content_type.as_deref());
+        let (name, mut file) = create(&self.directory, &wanted, &mut self.names)?;
+        file.write_all(&object.body)?;
+        self.files.push(name);
+        Ok(())
+    }
+}
+
+/// Gathers a capture's objects packet by packet and hands each to a sink as soon as it is
+/// finished, so that no more than the open responses is held.
+#[derive(Debug)]
+pub struct Exporter<S: Sink> {
+    collector: super::Collector,
+    pub sink: S,
+}
+
+impl<S: Sink> Exporter<S> {
+    pub fn new(sink: S) -> Self {
+        Self { collector: super::Collector::default(), sink }
+    }
+
+    /// Reads one tracked packet; writes what it finished.
+    pub fn packet(&mut self, frame: u64, packet: &crate::dissect::Packet<'_>) -> io::Result<()> {
+        self.collector.packet(frame, packet);
+        self.collector.take().iter().try_for_each(|object| self.sink.object(object))
+    }
+
+    /// Writes what is left; returns the sink and how many objects were left out.
+    pub fn finish(mut self) -> io::Result<(S, usize)> {
+        let rest = self.collector.finish();
+        rest.objects.iter().try_for_each(|object| self.sink.object(object))?;
+        Ok((self.sink, rest.left_out))
+    }
+}
+
 /// Writes each object's body to a new file in `directory`, which must exist.
 pub fn write_objects(directory: &Path, objects: &[Object]) -> io::Result<Written> {
-    let mut names = Names::default();
-    let mut files = Vec::with_capacity(objects.len());
-    for object in objects {
-        let wanted = file_name(&object.path, object.content_type.as_deref());
-        let (name, mut file) = create(directory, &wanted, &mut names)?;
-        file.write_all(&object.body)?;
-        files.push(name);
-    }
-    Ok(Written { files })
+    let mut writer = ObjectWriter::new(directory.to_owned());
+    objects.iter().try_for_each(|object| writer.object(object))?;
+    Ok(Written { files: writer.files })
 }
 
 /// A new file for `wanted` in `directory`: the first name [`Names`] gives that is not taken

@@ -1,24 +1,28 @@
 //! Export Objects → HTTP from the UI (`o`): every response body the tracker put together,
-//! gathered by a walk over the capture on a thread of its own and written to a new directory
-//! `NAME-objects/` in the output directory, one file per body (see [`crate::objects`]); where
-//! no directory may be made (after `live`'s privilege drop), as `NAME-objects-*` files there.
+//! gathered by a walk over the capture on a thread of its own and written, each as soon as it
+//! is finished, to a new directory `NAME-objects/` in the output directory, one file per body
+//! (see [`crate::objects`]); where no directory may be made (after `live`'s privilege drop),
+//! as `NAME-objects-*` files there.
 //!
 //! The invariant: nothing here runs on the UI thread but the queueing of the command; the
-//! export ends in one status-line note that says how many files were written and where, or why
-//! none were.
+//! directory is made only once there is a body to write; the export ends in one status-line
+//! note that says how many files were written and where, or why none were.
 
 use std::io::{self, Write as _};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::Sender;
 
 use super::action::{Action, Command};
 use super::app::App;
-use super::source::{Ended, Next, Source, each, walk_decoded};
+use super::source::{Ended, Next, Source, Visitor, walk_decoded};
 use super::workbench::export_stem;
+use crate::capture::Frame;
 use crate::dispatch::Dispatch;
+use crate::dissect::Packet;
 use crate::objects::names::{Names, file_name};
-use crate::objects::{Collector, MAX_OBJECTS, Object, Objects, new_directory, write_objects};
+use crate::objects::{Exporter, MAX_OBJECTS, Object, ObjectWriter, Sink, new_directory};
 use crate::privilege::OutputDir;
 use crate::track::keylog::KeyLog;
 
@@ -31,34 +35,26 @@ impl App {
     }
 }
 
-/// Gathers the HTTP objects of `source`; `None` when cancelled.
-pub fn collect(
+/// Walks `source` to its end (a live capture: to where it stands), handing each tracked packet
+/// to `visit` until it says stop; whether the walk was cancelled.
+fn walk(
     source: &Source,
     keylog: &KeyLog,
     dispatch: &Dispatch,
     cancel: &AtomicBool,
-) -> Option<Objects> {
-    let mut collector = Collector::default();
-    let mut visit = each(|frame, packet| {
-        collector.packet(frame.number, packet);
-        Next::Continue
-    });
-    struct UpToNow<'v, V>(&'v mut V);
-    impl<V: super::source::Visitor> super::source::Visitor for UpToNow<'_, V> {
-        fn packet<'a>(
-            &mut self,
-            frame: &crate::capture::Frame<'a>,
-            packet: &crate::dissect::Packet<'a>,
-        ) -> Next {
-            self.0.packet(frame, packet)
+    visit: impl FnMut(&Frame<'_>, &Packet<'_>) -> Next,
+) -> bool {
+    struct UpToNow<V>(V);
+    impl<V: FnMut(&Frame<'_>, &Packet<'_>) -> Next> Visitor for UpToNow<V> {
+        fn packet<'a>(&mut self, frame: &Frame<'a>, packet: &Packet<'a>) -> Next {
+            (self.0)(frame, packet)
         }
         /// A live capture is exported up to where it stands.
         fn idle(&mut self) -> Next {
             Next::Stop
         }
     }
-    let ended = walk_decoded(source, keylog, dispatch, cancel, &mut UpToNow(&mut visit));
-    (ended != Ended::Cancelled).then(|| collector.finish())
+    walk_decoded(source, keylog, dispatch, cancel, &mut UpToNow(visit)) == Ended::Cancelled
 }
 
 /// Gathers and writes the objects on a thread; says how it went in a note.
@@ -71,75 +67,139 @@ pub fn spawn(
     cancel: Arc<AtomicBool>,
 ) {
     let work = move || {
-        let note = match collect(&source, &keylog, &dispatch, &cancel) {
-            None => "the HTTP objects export was cancelled".to_owned(),
-            Some(objects) => write(&objects, &directory),
-        };
+        let note = export(&source, &keylog, &dispatch, &directory, &cancel);
         let _ = events.send(Action::Note(note));
     };
     let _ = std::thread::Builder::new().name("export objects".to_owned()).spawn(work);
 }
 
-/// Writes `objects` to a new directory named `directory` (or `directory-2`, …) in the output
-/// directory; the note that says so.
-fn write(objects: &Objects, directory: &str) -> String {
-    if objects.objects.is_empty() {
-        return "no HTTP response bodies to export (none decrypted, or none sent)".to_owned();
-    }
+/// The export itself; the note that says how it went.
+fn export(
+    source: &Source,
+    keylog: &KeyLog,
+    dispatch: &Dispatch,
+    directory: &str,
+    cancel: &AtomicBool,
+) -> String {
     let Some(parent) = OutputDir::path() else {
         return "cannot export HTTP objects: no output directory".to_owned();
     };
-    let more = match objects.left_out {
-        0 => String::new(),
-        left_out => format!(" (the first {MAX_OBJECTS}; {left_out} more left out)"),
+    let mut exporter =
+        Exporter::new(Lazy { parent: parent.to_owned(), directory: directory.to_owned(), made: None });
+    let mut failed = None;
+    let cancelled =
+        walk(source, keylog, dispatch, cancel, |frame, packet| match exporter.packet(frame.number, packet) {
+            Ok(()) => Next::Continue,
+            Err(error) => {
+                failed = Some(error);
+                Next::Stop
+            }
+        });
+    let finished = match failed {
+        Some(error) => Err(error),
+        None => exporter.finish(),
     };
-    let failed = |error: io::Error| format!("cannot export HTTP objects to {directory}/: {error}");
-    match new_directory(parent, directory) {
-        Ok(path) => match write_objects(&path, &objects.objects) {
-            Ok(written) => {
-                let name =
-                    path.file_name().map_or_else(String::new, |name| name.to_string_lossy().into_owned());
-                format!("wrote {} HTTP objects{more} to {name}/ in {}", written.files.len(), parent.display())
-            }
-            Err(error) => failed(error),
-        },
-        // After `live`'s privilege drop no directory can be made (its system-call filter and
-        // Landlock let it create files alone, through `OutputDir`): the files go beside the
-        // other exports instead, each name led by the directory's.
-        Err(error) if matches!(error.raw_os_error(), Some(libc::ENOSYS | libc::EPERM | libc::EACCES)) => {
-            match write_flat(&objects.objects, directory) {
-                Ok(count) => format!(
-                    "wrote {count} HTTP objects{more} as {directory}-* in {} (no directory after the privilege drop)",
-                    parent.display()
-                ),
-                Err(error) => failed(error),
-            }
+    let (sink, left_out) = match finished {
+        Ok(finished) => finished,
+        Err(error) => return format!("cannot export HTTP objects to {directory}/: {error}"),
+    };
+    let more = match left_out {
+        0 => String::new(),
+        left_out => format!(" ({left_out} left out: at most {MAX_OBJECTS}, and what fits in memory)"),
+    };
+    let stopped = if cancelled { " (cancelled)" } else { "" };
+    match sink.made {
+        None => "no HTTP response bodies to export (none decrypted, or none sent)".to_owned(),
+        Some(Made::Directory(writer, name)) => {
+            format!(
+                "wrote {} HTTP objects{more}{stopped} to {name}/ in {}",
+                writer.files.len(),
+                parent.display()
+            )
         }
-        Err(error) => failed(error),
+        Some(Made::Flat { written, .. }) => format!(
+            "wrote {written} HTTP objects{more}{stopped} as {directory}-* in {} (no directory after the privilege drop)",
+            parent.display()
+        ),
     }
 }
 
-/// Writes each object to a new file `prefix-NAME` in the output directory; returns how many.
-fn write_flat(objects: &[Object], prefix: &str) -> io::Result<usize> {
-    // The prefix is a capture's stem (ASCII): cut so that a name stays within a file system's
-    // 255 bytes.
-    let prefix = &prefix[..prefix.len().min(100)];
-    let mut names = Names::default();
-    for object in objects {
-        let name =
-            names.unique(&format!("{prefix}-{}", file_name(&object.path, object.content_type.as_deref())));
-        let (_, mut file) = super::export::create_new(&name)?;
-        file.write_all(&object.body)?;
+/// The objects' destination, made when the first one comes.
+struct Lazy {
+    parent: PathBuf,
+    directory: String,
+    made: Option<Made>,
+}
+
+enum Made {
+    /// A new directory (its name) and what was written to it.
+    Directory(ObjectWriter, String),
+    /// Files `directory-NAME` beside the other exports.
+    Flat { names: Names, written: usize },
+}
+
+impl Sink for Lazy {
+    fn object(&mut self, object: &Object) -> io::Result<()> {
+        if self.made.is_none() {
+            self.made = Some(match new_directory(&self.parent, &self.directory) {
+                Ok(path) => {
+                    let name =
+                        path.file_name().map_or_else(String::new, |name| name.to_string_lossy().into_owned());
+                    Made::Directory(ObjectWriter::new(path), name)
+                }
+                // After `live`'s privilege drop no directory can be made (its system-call
+                // filter and Landlock let it create files alone, through `OutputDir`).
+                Err(error)
+                    if matches!(error.raw_os_error(), Some(libc::ENOSYS | libc::EPERM | libc::EACCES)) =>
+                {
+                    Made::Flat { names: Names::default(), written: 0 }
+                }
+                Err(error) => return Err(error),
+            });
+        }
+        match &mut self.made {
+            Some(Made::Directory(writer, _)) => writer.object(object),
+            Some(Made::Flat { names, written }) => {
+                // The prefix is a capture's stem (ASCII): cut so that a name stays within a
+                // file system's 255 bytes.
+                let prefix = &self.directory[..self.directory.len().min(100)];
+                let wanted = format!("{prefix}-{}", file_name(&object.path, object.content_type.as_deref()));
+                let (_, mut file) = super::export::create_new(&names.unique(&wanted))?;
+                file.write_all(&object.body)?;
+                *written += 1;
+                Ok(())
+            }
+            None => Ok(()),
+        }
     }
-    Ok(objects.len())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::objects::Version;
+    use crate::objects::{Collector, Objects, Version, write_objects};
     use crate::tui::app::View;
     use crate::tui::testing::{self, bundled};
+
+    /// Gathers the HTTP objects of `source` all held; `None` when cancelled.
+    fn collect(
+        source: &Source,
+        keylog: &KeyLog,
+        dispatch: &Dispatch,
+        cancel: &AtomicBool,
+    ) -> Option<Objects> {
+        let mut collector = Collector::default();
+        let mut kept = Vec::new();
+        let cancelled = walk(source, keylog, dispatch, cancel, |frame, packet| {
+            collector.packet(frame.number, packet);
+            kept.extend(collector.take());
+            Next::Continue
+        });
+        let mut objects = collector.finish();
+        kept.append(&mut objects.objects);
+        objects.objects = kept;
+        (!cancelled).then_some(objects)
+    }
 
     fn objects(path: &str) -> Objects {
         let (source, keylog) = bundled(path);
