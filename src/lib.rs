@@ -15,6 +15,7 @@ pub mod export;
 pub mod filter;
 pub mod generate;
 pub mod link;
+pub mod objects;
 pub mod osi;
 pub mod pipeline;
 pub mod privilege;

@@ -3,92 +3,18 @@
 //! a connection's conversation the filter, exports the shown packets to pcapng that tshark
 //! reads (and decrypts with the keys the file embeds), and shows the Statistics view.
 
-use std::path::Path;
-use std::process::{Command, Output};
-use std::thread;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+mod common;
 
-const WIDTH: &str = "80";
-const HEIGHT: &str = "24";
-const TIMEOUT: Duration = Duration::from_secs(15);
-const SESSION: &str = "workbench";
+use std::path::Path;
+use std::process::Command;
+
+use common::tmux::{Tmux, listed, status};
+
+/// The pane: the standard terminal the workbench must fit.
+const SIZE: (u16, u16) = (80, 24);
 const BINARY: &str = env!("CARGO_BIN_EXE_rttscope");
 /// Frames in `captures/all.pcapng`.
 const PACKETS: usize = 223;
-
-/// A private tmux server running rttscope in a pane of 80x24, its working directory `dir`.
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(dir: &Path, capture: &Path) -> Self {
-        let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_nanos());
-        let tmux = Self { socket: format!("rttscope-workbench-{}-{nanos}", std::process::id()) };
-        let dir = dir.to_string_lossy();
-        let capture = capture.to_string_lossy();
-        tmux.run(&[
-            "new-session",
-            "-d",
-            "-s",
-            SESSION,
-            "-x",
-            WIDTH,
-            "-y",
-            HEIGHT,
-            "-c",
-            &dir,
-            "--",
-            BINARY,
-            &capture,
-        ]);
-        tmux
-    }
-
-    fn run(&self, arguments: &[&str]) -> Output {
-        let output = Command::new("tmux")
-            .args(["-u", "-f", "/dev/null", "-L", &self.socket])
-            .args(arguments)
-            .env_remove("TMUX")
-            .output()
-            .expect("tmux runs (apt-get install tmux)");
-        assert!(output.status.success(), "tmux {arguments:?}: {}", String::from_utf8_lossy(&output.stderr));
-        output
-    }
-
-    fn press(&self, keys: &[&str]) {
-        let mut arguments = vec!["send-keys", "-t", SESSION];
-        arguments.extend_from_slice(keys);
-        self.run(&arguments);
-    }
-
-    fn capture(&self) -> String {
-        String::from_utf8_lossy(&self.run(&["capture-pane", "-p", "-t", SESSION]).stdout).into_owned()
-    }
-
-    fn wait_for(&self, what: &str, mut ready: impl FnMut(&str) -> bool) -> String {
-        let started = Instant::now();
-        loop {
-            let screen = self.capture();
-            if ready(&screen) {
-                return screen;
-            }
-            assert!(started.elapsed() < TIMEOUT, "waited {TIMEOUT:?} for {what}; the pane shows:\n{screen}");
-            thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).output();
-    }
-}
-
-/// The status bar: the screen's last line.
-fn status(screen: &str) -> &str {
-    screen.lines().last().unwrap_or_default().trim()
-}
 
 /// The filter the status bar says was made (`filter: EXPR`), if it says one.
 fn made_filter(screen: &str) -> Option<String> {
@@ -96,17 +22,6 @@ fn made_filter(screen: &str) -> Option<String> {
     let text = text.split(" (+").next().unwrap_or(text);
     let text = text.split("  ? help").next().unwrap_or(text);
     Some(text.trim().to_owned())
-}
-
-/// The frame numbers of the packet list's rows on screen.
-fn listed(screen: &str) -> Vec<u64> {
-    screen
-        .lines()
-        .skip_while(|line| !(line.contains("No.") && line.contains("Info")))
-        .skip(1)
-        .take_while(|line| !line.trim_start().starts_with("Layers"))
-        .filter_map(|line| line.split_whitespace().next()?.parse().ok())
-        .collect()
 }
 
 /// `N of 223 packets match`, once the filter has finished.
@@ -145,7 +60,7 @@ fn tshark_count(file: &Path, filter: Option<&str>) -> usize {
 fn a_field_becomes_the_filter_and_the_shown_packets_export_to_pcapng_that_tshark_reads() {
     let capture = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/all.pcapng");
     let dir = tempfile::tempdir().expect("a directory for the export");
-    let tmux = Tmux::start(dir.path(), &capture);
+    let tmux = Tmux::start(BINARY, dir.path(), SIZE, &[&capture.to_string_lossy()]);
     tmux.wait_for("the packet list", |screen| {
         screen.contains(&format!(" {PACKETS} packets")) && !listed(screen).is_empty()
     });

@@ -87,7 +87,13 @@ pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
     let tracker =
         Tracker::with_keylog(keylog.clone()).with_dispatch(dispatch).with_memory_limit(memory_limit);
     let tracking = Tracking { tracker, user_keylog: &keylog };
-    let output = Output { renderer: renderer.as_mut(), statistics: &mut statistics };
+    let objects_directory = args.export_objects.as_deref().map(objects_directory).transpose()?;
+    let mut objects = match &objects_directory {
+        Some(directory) => Some(objects_exporter(directory)?),
+        None => None,
+    };
+    let output =
+        Output { renderer: renderer.as_mut(), statistics: &mut statistics, objects: objects.as_mut() };
     let result = match &mut capture {
         // A file's frames are read and taken apart on a second thread; a stream's borrow its
         // reader's buffer, so standard input is walked on one.
@@ -97,12 +103,53 @@ pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
         _ => dissect_all(capture.source().as_mut(), tracking, output, filter.as_ref(), args.count, &mut out),
     }
     .and_then(|outcome| out.flush().map(|()| outcome));
+    if let (Ok(_), Some(directory), Some(objects)) = (&result, &objects_directory, objects) {
+        finish_objects(directory, objects)?;
+    }
     match result {
         Ok(outcome) => Ok(outcome),
         // A reader that stops early (`| head`) is not an error.
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(Outcome::Complete),
         Err(error) => Err(CliError::Output(error)),
     }
+}
+
+/// The directory of `--export-objects http,DIR`; tshark's other protocols are refused.
+fn objects_directory(text: &str) -> Result<PathBuf, CliError> {
+    match text.split_once(',') {
+        Some(("http", directory)) if !directory.is_empty() => Ok(PathBuf::from(directory)),
+        _ => Err(CliError::Usage(format!(
+            "--export-objects {text}: rttscope exports HTTP objects only; write --export-objects http,DIR"
+        ))),
+    }
+}
+
+/// `--export-objects`: `directory` made if need be, each object written to it once finished.
+fn objects_exporter(
+    directory: &std::path::Path,
+) -> Result<crate::objects::Exporter<crate::objects::ObjectWriter>, CliError> {
+    std::fs::create_dir_all(directory).map_err(|error| objects_failed(directory, error))?;
+    Ok(crate::objects::Exporter::new(crate::objects::ObjectWriter::new(directory.to_owned())))
+}
+
+/// Writes the objects still open at the end; warns of any left out.
+fn finish_objects(
+    directory: &std::path::Path,
+    objects: crate::objects::Exporter<crate::objects::ObjectWriter>,
+) -> Result<(), CliError> {
+    let (_, left_out) = objects.finish().map_err(|error| objects_failed(directory, error))?;
+    if left_out > 0 {
+        eprintln!(
+            "rttscope: warning: --export-objects left {left_out} HTTP objects out (at most {} files, {} MiB held at once)",
+            crate::objects::MAX_OBJECTS,
+            crate::objects::MAX_PENDING >> 20
+        );
+    }
+    Ok(())
+}
+
+fn objects_failed(directory: &std::path::Path, error: io::Error) -> CliError {
+    CliError::Usage(format!("--export-objects: cannot write to {}: {error}", directory.display()))
 }
 
 /// The threads to dissect one capture with: `--threads`, or one per core up to the two a
@@ -252,12 +299,14 @@ impl Input {
 struct Output<'r> {
     renderer: &'r mut dyn Render,
     statistics: &'r mut [Box<dyn Statistics>],
+    /// `--export-objects http,DIR`: every packet's HTTP objects, filter or not.
+    objects: Option<&'r mut crate::objects::Exporter<crate::objects::ObjectWriter>>,
 }
 
 fn dissect_all(
     capture: &mut dyn Walk,
     tracking: Tracking<'_>,
-    Output { renderer, statistics }: Output<'_>,
+    Output { renderer, statistics, mut objects }: Output<'_>,
     filter: Option<&Filter>,
     count: Option<u64>,
     out: &mut dyn Write,
@@ -271,6 +320,9 @@ fn dissect_all(
         &mut each(|out, frame, packet| {
             for statistic in statistics.iter_mut() {
                 statistic.packet(frame, packet);
+            }
+            if let Some(objects) = objects.as_deref_mut() {
+                objects.packet(frame.number, packet)?;
             }
             if filter.is_none_or(|filter| filter.matches(packet, frame)) {
                 renderer.packet(out, frame, packet)?;
@@ -485,6 +537,16 @@ mod tests {
         assert_eq!(parse_preference("gui.foo:1"), Ok(Preference::Ignored("gui.foo".into())));
         for bad in ["tls.keylog_file", ":x", ""] {
             assert!(parse_preference(bad).is_err_and(|error| error.contains("write NAME:VALUE")), "{bad}");
+        }
+    }
+
+    #[test]
+    fn export_objects_takes_tsharks_http_and_a_directory_and_refuses_the_rest() {
+        assert_eq!(objects_directory("http,out").ok(), Some(PathBuf::from("out")));
+        assert_eq!(objects_directory("http,a,b").ok(), Some(PathBuf::from("a,b")), "a comma in the path");
+        for bad in ["smb,out", "http", "http,", "out"] {
+            let refused = objects_directory(bad).map_err(|error| error.to_string());
+            assert!(refused.is_err_and(|error| error.contains("write --export-objects http,DIR")), "{bad}");
         }
     }
 }

@@ -466,6 +466,13 @@ pub struct DissectArgs {
 
     #[command(flatten)]
     pub memory: MemoryArgs,
+
+    /// Write each HTTP response body (HTTP/1.x, HTTP/2 and HTTP/3, decrypted with the key
+    /// log; Content-Encoding kept) to a file in DIR, created if need be, as tshark's
+    /// --export-objects http,DIR: each named from the last segment of its request's path,
+    /// never replacing a file. At most 1000 files.
+    #[arg(long = "export-objects", value_name = "http,DIR")]
+    pub export_objects: Option<String>,
 }
 
 impl DissectArgs {
@@ -493,6 +500,7 @@ impl DissectArgs {
             || self.hex
             || !self.statistics.is_empty()
             || self.threads.is_some()
+            || self.export_objects.is_some()
     }
 }
 

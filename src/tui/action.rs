@@ -133,6 +133,9 @@ pub enum Action {
     Export(Export),
     /// Copy the selected field's value to the clipboard (OSC 52).
     CopyValue,
+    // ---- issue 19: HTTP objects ----
+    /// Write every HTTP response body to a new directory `NAME-objects/` (`o`).
+    ExportObjects,
 }
 
 /// What an export writes.
@@ -195,4 +198,7 @@ pub enum Command {
     Follow(u64),
     /// Find every frame the query matches (and stop any older find).
     Find { generation: u64, query: super::search::Query },
+    // ---- issue 19: HTTP objects ----
+    /// Gather the HTTP objects and write them to a new directory named `directory`.
+    WriteObjects { directory: String },
 }

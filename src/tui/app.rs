@@ -335,6 +335,8 @@ impl App {
             | Action::Counted(_)
             | Action::Export(_)
             | Action::CopyValue) => self.workbench(action),
+            // Issue 19: HTTP objects (objects.rs).
+            Action::ExportObjects => self.export_objects(),
             // Issue 19: follow, find and go, marks and time (bench.rs, search.rs).
             action => self.bench(action),
         }

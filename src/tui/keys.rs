@@ -320,6 +320,12 @@ pub const BINDINGS: &[Binding] = &[
         views: Views::Only(View::Packets),
         does: "mark, next, previous; time reference, -t format",
     },
+    // ---- issue 19: HTTP objects ----
+    Binding {
+        keys: Keys::Press(&[&[letter('o', || Action::ExportObjects)]]),
+        views: Views::Every,
+        does: "export HTTP objects: each response body to NAME-objects/",
+    },
 ];
 
 /// Help's lines: each row's keys as help writes them, and what they do.
@@ -436,7 +442,7 @@ mod tests {
                 keys += 1;
             }
         }
-        assert_eq!(keys, 29 + 21 + 14, "every key of the table was pressed");
+        assert_eq!(keys, 29 + 21 + 14 + 1, "every key of the table was pressed");
     }
 
     #[test]

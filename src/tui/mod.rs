@@ -29,6 +29,8 @@ pub mod theme;
 pub mod views;
 mod workbench;
 mod workers;
+// Issue 19: HTTP objects export.
+mod objects;
 
 #[cfg(test)]
 mod testing;
@@ -215,6 +217,15 @@ pub fn run(session: Session) -> io::Result<()> {
                             Arc::clone(&follow_cancel),
                         );
                     }
+                    // ---- issue 19: HTTP objects ----
+                    Command::WriteObjects { directory } => objects::spawn(
+                        session.source.clone(),
+                        session.keylog.clone(),
+                        session.dispatch.clone(),
+                        directory,
+                        events.clone(),
+                        Arc::clone(&cancel),
+                    ),
                 }
             }
         }

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub mod flow;
+pub mod tmux;
 pub mod tshark;
 
 /// The repository's root.
