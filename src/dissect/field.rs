@@ -249,6 +249,41 @@ impl<F: FnMut(Field<'_>)> FieldSink for F {
     }
 }
 
+/// A quick first test of whether a field's name may be one of a few wanted names, before a
+/// map is asked: a renderer that wants four fields is handed every field of the layers that
+/// hold them, and hashing each name cost more than everything else it did. A name is
+/// summarised by its length and last byte; a name whose summary no wanted name shares is
+/// not wanted (the test never turns away a wanted name, and lets few others through).
+#[derive(Clone, Debug)]
+pub struct NameFilter {
+    /// One bit per (length mod 64, last byte mod 64).
+    bits: Box<[u64; 64]>,
+}
+
+impl NameFilter {
+    pub fn new<'n>(names: impl IntoIterator<Item = &'n str>) -> Self {
+        let mut bits = Box::new([0u64; 64]);
+        for name in names {
+            let (word, bit) = Self::slot(name);
+            bits[word] |= 1 << bit;
+        }
+        Self { bits }
+    }
+
+    /// Whether `name` may be wanted: `false` only when it is not.
+    #[inline]
+    pub fn may_want(&self, name: &str) -> bool {
+        let (word, bit) = Self::slot(name);
+        self.bits[word] & (1 << bit) != 0
+    }
+
+    #[inline]
+    fn slot(name: &str) -> (usize, u32) {
+        let last = name.as_bytes().last().copied().unwrap_or(0);
+        (name.len() % 64, u32::from(last % 64))
+    }
+}
+
 /// Emits the fields of one layer, placing ranges relative to the layer's start.
 pub struct Emitter<'s> {
     sink: &'s mut dyn FieldSink,
@@ -325,6 +360,21 @@ pub fn format_into(buffer: &mut String, value: &Value<'_>) {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn a_name_filter_keeps_every_wanted_name_and_turns_most_others_away() {
+        let wanted = ["frame.number", "ip.src", "tcp.stream", "tcp.seq"];
+        let filter = NameFilter::new(wanted);
+        for name in wanted {
+            assert!(filter.may_want(name), "{name}");
+        }
+        let others: Vec<&str> =
+            crate::registry::fields().map(|field| field.name).filter(|name| !wanted.contains(name)).collect();
+        let through = others.iter().filter(|name| filter.may_want(name)).count();
+        assert!(others.len() > 1000, "{}", others.len());
+        assert!(through * 20 < others.len(), "{through} of {} names get through", others.len());
+        assert!(!NameFilter::new([]).may_want("tcp.seq"));
+    }
     use super::*;
 
     #[test]

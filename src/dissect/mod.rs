@@ -209,12 +209,12 @@ contents! {
     Socks(socks::Socks<'a>),
     /// A DNS, mDNS or LLMNR message.
     Dns(dns::Message<'a>),
-    /// A WebSocket frame (issue 18).
-    WebSocket(websocket::Frame<'a>),
+    /// A WebSocket frame (issue 18); boxed, as it is larger than most layers.
+    WebSocket(Box<websocket::Frame<'a>>),
     /// A NetBIOS name service message.
     Nbns(nbns::Message<'a>),
-    /// An HTTP message over UDP (SSDP).
-    Ssdp(ssdp::Message<'a>),
+    /// An HTTP message over UDP (SSDP); boxed, as it is larger than most layers.
+    Ssdp(Box<ssdp::Message<'a>>),
     /// The SSH identification lines and binary packets a segment completed (issue 18).
     Ssh(Box<ssh::Ssh<'a>>),
     /// The DTLS records of a datagram (issue 18).
@@ -236,7 +236,9 @@ contents! {
 pub enum Annotation {
     #[default]
     None,
-    Tcp(tcp::Analysis),
+    /// Boxed: the analysis is more than twice the size of any other annotation, and every layer
+    /// of every packet holds an annotation.
+    Tcp(Box<tcp::Analysis>),
     Udp(udp::Conversation),
     /// This IP layer completed a fragmented datagram.
     Reassembled(Box<Reassembly>),
@@ -475,4 +477,23 @@ fn certificate_protocols<'m>(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod size_tests {
+    use std::mem::size_of;
+
+    use super::*;
+
+    /// Every frame's packet is moved from the dissector to the tracker to the renderer (and
+    /// through the pipeline's batches), its six inline layers copied each time, so it must not
+    /// silently regrow: it was 2272 bytes (344 a layer) before its largest, rarely used parts
+    /// (a WebSocket frame, an SSDP message, the TCP analysis) were boxed.
+    #[test]
+    fn a_packet_stays_small_enough_to_move() {
+        let (packet, layer) = (size_of::<Packet<'_>>(), size_of::<Layer<'_>>());
+        eprintln!("Packet {packet} bytes, Layer {layer}, Content {}", size_of::<Content<'_>>());
+        assert!(layer <= 176, "a layer is {layer} bytes");
+        assert!(packet <= 1280, "a packet is {packet} bytes");
+    }
 }

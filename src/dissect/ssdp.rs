@@ -35,7 +35,7 @@ pub struct Message<'a> {
 /// Reads a datagram as the stateless chain's entry for SSDP: the message takes it all.
 pub fn dissect(input: &[u8]) -> Result<(Content<'_>, Next<'_>), Error> {
     let (rest, message) = parse(input).map_err(into_error)?;
-    Ok((Content::Ssdp(message), Next::End { trailer: rest }))
+    Ok((Content::Ssdp(Box::new(message)), Next::End { trailer: rest }))
 }
 
 pub fn parse(input: &[u8]) -> IResult<'_, Message<'_>> {

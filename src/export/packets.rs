@@ -25,7 +25,7 @@ use super::community_id::Flow;
 use super::connections::direction;
 use super::table::{BATCH_ROWS, Table, column, list_of};
 use crate::capture::Frame;
-use crate::dissect::field::{Field, Value};
+use crate::dissect::field::{Field, NameFilter, Value};
 use crate::dissect::{Packet, write_info};
 use crate::timeline::rounds::Side;
 
@@ -106,6 +106,8 @@ pub(super) struct Packets {
     table: Table,
     /// Column index by field name.
     index: FxHashMap<&'static str, usize>,
+    /// Turns away most other fields before `index` is asked.
+    filter: NameFilter,
     prefixes: Vec<&'static str>,
     cells: Vec<Cell>,
     builders: Vec<Builder>,
@@ -179,6 +181,7 @@ impl Packets {
         Ok(Self {
             table,
             index,
+            filter: NameFilter::new(FIELDS.iter().map(|&(field, _)| field)),
             prefixes,
             cells,
             builders,
@@ -229,11 +232,14 @@ impl Packets {
     }
 
     fn fields(&mut self, frame: &Frame<'_>, packet: &Packet<'_>) {
-        let Self { index, prefixes, cells, builders, .. } = self;
+        let Self { index, filter, prefixes, cells, builders, .. } = self;
         let wanted = |prefix: &str| prefixes.contains(&prefix);
         packet.fields_with_prefixes(
             frame,
             &mut |field: Field<'_>| {
+                if !filter.may_want(field.name) {
+                    return;
+                }
                 let Some(&at) = index.get(field.name) else { return };
                 match &mut cells[at] {
                     Cell::Text { value, occurred } => {

@@ -12,7 +12,7 @@ use smallvec::SmallVec;
 use super::Render;
 use crate::capture::Frame;
 use crate::dissect::Packet;
-use crate::dissect::field::Field;
+use crate::dissect::field::{Field, NameFilter};
 use crate::dissect::http1::escape_for_fields;
 use crate::registry;
 
@@ -107,6 +107,8 @@ pub struct Fields {
     names: Vec<String>,
     /// For each requested name, the columns that show it (a name may be asked for twice).
     columns_of: FxHashMap<String, SmallVec<[usize; 1]>>,
+    /// Turns away most other fields before `columns_of` is asked.
+    filter: NameFilter,
     columns: Vec<String>,
     /// How many occurrences each column holds: an empty value is an occurrence too, so a
     /// second one still follows a comma (tshark writes ",done" for an empty then "done").
@@ -147,6 +149,7 @@ impl Fields {
         prefixes.sort();
         prefixes.dedup();
         Ok(Self {
+            filter: NameFilter::new(names.iter().map(String::as_str)),
             prefixes,
             names: names.to_vec(),
             columns_of,
@@ -177,6 +180,7 @@ impl Render for Fields {
         }
         self.occurrences.fill(0);
         let columns_of = &self.columns_of;
+        let filter = &self.filter;
         let columns = &mut self.columns;
         let occurrences = &mut self.occurrences;
         let prefixes = &self.prefixes;
@@ -185,6 +189,9 @@ impl Render for Fields {
         packet.fields_with_prefixes(
             frame,
             &mut |field: Field<'_>| {
+                if !filter.may_want(field.name) {
+                    return;
+                }
                 let Some(indices) = columns_of.get(field.name) else { return };
                 for &index in indices {
                     let column = &mut columns[index];

@@ -91,13 +91,13 @@ impl Tracker {
                         dst: Endpoint { addr: dst, port: header.dst_port() },
                     };
                     if layer.is_quoted() {
-                        layer.annotation = Annotation::Tcp(self.tcp.quoted(&segment, header));
+                        layer.annotation = Annotation::Tcp(Box::new(self.tcp.quoted(&segment, header)));
                         continue;
                     }
                     let analysis = self.tcp.handle(&segment, header);
                     out_of_sequence =
                         analysis.flags & (tcp_analysis::RETRANSMISSION | tcp_analysis::OUT_OF_ORDER) != 0;
-                    layer.annotation = Annotation::Tcp(analysis);
+                    layer.annotation = Annotation::Tcp(Box::new(analysis));
                     let (_, from_low) = Key::of(segment.src, segment.dst);
                     let offset = layer.offset + header.header_len();
                     transports.push(Transport::Tcp(TcpPayload {

@@ -23,6 +23,8 @@
 //! grow beyond [`MAX_TABLE_SIZE`]. A decoding error is reported in the block and the decoder
 //! goes on with the next block: its dynamic table may then be out of step with the encoder's.
 
+mod raw;
+
 use std::fmt;
 use std::ops::Range;
 
@@ -392,7 +394,8 @@ impl HeaderDecoder {
         block
     }
 
-    /// Hands the whole representations to loona-hpack and stores what it decodes beside what
+    /// Hands the whole representations to loona-hpack (their Huffman-coded strings already
+    /// decoded, `raw`) and stores what it decodes beside what
     /// the walk found. `carried` bytes at the start came from earlier fragments.
     fn decode_found(&mut self, bytes: &[u8], found: &[Found], carried: usize, block: &mut HeaderBlock) {
         let in_fragment =
@@ -401,7 +404,9 @@ impl HeaderDecoder {
         let mut updates = found.iter().filter(|found| found.representation == Representation::SizeUpdate);
         let mut decoded_len = 0usize;
         let mut next_update = updates.next();
-        let result = self.decoder.decode_with_cb(bytes, |name, value| {
+        // Huffman-coded strings decoded here once, not by loona-hpack with a table each.
+        let rewritten = raw::without_huffman(bytes, found);
+        let result = self.decoder.decode_with_cb(&rewritten, |name, value| {
             let Some(field) = fields.next() else { return };
             // Size updates come first in a block; keep them in their place among the fields.
             while let Some(update) = next_update.filter(|update| update.bytes.start < field.bytes.start) {

@@ -182,7 +182,7 @@ mod tests {
         for frame in capture.frames() {
             let frame = frame.unwrap();
             let packet = tracker.handle_frame(&frame, &mut scratch);
-            let stream = packet.layers.iter().find_map(|layer| match layer.annotation {
+            let stream = packet.layers.iter().find_map(|layer| match &layer.annotation {
                 Annotation::Tcp(analysis) => Some(analysis.stream),
                 _ => None,
             });

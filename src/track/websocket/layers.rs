@@ -46,7 +46,7 @@ pub(in crate::track) fn push<'a>(packet: &mut Packet<'a>, outputs: &[(Source, Ou
             };
             let carried = frame.carried();
             let at = frame.span;
-            push(packet, Content::WebSocket(frame), at);
+            push(packet, Content::WebSocket(Box::new(frame)), at);
             any = true;
             match carried {
                 Some((true, text)) if !text.bytes.is_empty() => {
