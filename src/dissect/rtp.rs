@@ -39,6 +39,8 @@ pub struct Rtp<'a> {
 pub struct Rtcp<'a> {
     packet: &'a [u8],
     pub srtcp: bool,
+    /// SRTCP whose E flag says all after the first header's sender SSRC is encrypted.
+    pub encrypted: bool,
 }
 
 /// Whether the second byte of a packet on a demultiplexed flow (first byte 128..=191) makes it
@@ -69,7 +71,26 @@ pub fn parse_rtcp(packet: &[u8], srtcp: bool) -> IResult<'_, Rtcp<'_>> {
     if fixed[0] >> 6 != 2 {
         return Err(Error::malformed(format!("RTCP version {} (only 2 exists)", fixed[0] >> 6)));
     }
-    Ok((&[], Rtcp { packet, srtcp }))
+    Ok((&[], Rtcp { packet, srtcp, encrypted: false }))
+}
+
+/// Whether an SRTCP packet protected by DTLS-SRTP `profile` (RFC 5764 section 4.1.2) has its
+/// E flag set, read where tshark 4.0 reads it: the 4 bytes before the profile's
+/// authentication tag, the place RFC 3711 section 3.4 gives the E flag and SRTCP index. An AEAD
+/// profile (RFC 7714 section 9.1) puts them after its 16-byte tag instead, so there tshark
+/// reads the tag's or the ciphertext's bits; this reads the same bits, so that what is shown
+/// is what tshark shows. A profile without encryption never sets it.
+pub fn srtcp_e_flag(packet: &[u8], profile: u16) -> bool {
+    let tag_len = match profile {
+        // SRTP_AES128_CM_HMAC_SHA1_80 and _32.
+        0x0001 => 10,
+        0x0002 => 4,
+        // SRTP_AEAD_AES_128_GCM and _256_GCM.
+        0x0007 | 0x0008 => 16,
+        // The NULL ciphers, and profiles tshark 4.0 does not know.
+        _ => return false,
+    };
+    packet.len().checked_sub(tag_len + 4).and_then(|at| packet.get(at)).is_some_and(|byte| byte & 0x80 != 0)
 }
 
 impl Rtp<'_> {
@@ -221,8 +242,11 @@ impl LayerHeader for Rtcp<'_> {
             _ => {}
         }
         // Each reception report block (24 bytes, after the sender info in a Sender Report)
-        // starts with the SSRC it reports on; tshark reads them whether or not SRTCP encrypted
-        // them, and so does this, as far as the packet holds them.
+        // starts with the SSRC it reports on, as far as the packet holds them; SRTCP that says
+        // it is encrypted has none to read.
+        if self.encrypted {
+            return;
+        }
         let first_block = match packet_type {
             200 => 28,
             201 => 8,
@@ -376,5 +400,42 @@ mod tests {
         let blocks: Vec<_> =
             fields(&rtcp).into_iter().filter(|(name, _)| name == "rtcp.ssrc.identifier").collect();
         assert_eq!(blocks, [("rtcp.ssrc.identifier".to_owned(), "0xf43555ae".to_owned())]);
+    }
+
+    /// Two Receiver Reports of aiortc's under SRTP_AEAD_AES_128_GCM, each with one block: the
+    /// first header, 24 encrypted bytes, the 16-byte tag, then the E flag and SRTCP index
+    /// (0x80000001). tshark 4.0 reads the E flag 16 + 4 bytes from the end, in the tag.
+    #[test]
+    fn srtcp_is_encrypted_where_tshark_reads_its_e_flag() {
+        let hex = |text: &str| -> Vec<u8> {
+            (0..text.len()).step_by(2).map(|at| u8::from_str_radix(&text[at..at + 2], 16).unwrap()).collect()
+        };
+        // That byte is 0x85 here: tshark shows no block.
+        let encrypted = hex(
+            "81c900070ac83901ea0c5d701f0558794ea73f53fc92181ff51494f2738fa1f385b642749b54d652932ed6c8f211305480000001",
+        );
+        // And 0x46 here: tshark reads the encrypted block's first word as its SSRC.
+        let read = hex(
+            "81c900079bdd58d37544262b2a0a2878fc9de9f6783e0ffbda838b73f54aebdd6e1d466d46a1f2c62232d850ffd2c26080000001",
+        );
+        const GCM: u16 = 0x0007;
+        assert!(srtcp_e_flag(&encrypted, GCM));
+        assert!(!srtcp_e_flag(&read, GCM));
+        // Under SRTP_AES128_CM_HMAC_SHA1_80 the flag is 10 + 4 bytes from the end; the NULL
+        // cipher never encrypts, and a packet too short for the tag has no flag.
+        assert!(srtcp_e_flag(&[0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 0x0001));
+        assert!(!srtcp_e_flag(&encrypted, 0x0005));
+        assert!(!srtcp_e_flag(&[0x80; 19], GCM));
+        let identifiers = |packet: &[u8], encrypted: bool| -> Vec<String> {
+            let (_, mut rtcp) = parse_rtcp(packet, true).expect("a header");
+            rtcp.encrypted = encrypted;
+            fields(&rtcp)
+                .into_iter()
+                .filter(|(name, _)| name == "rtcp.ssrc.identifier")
+                .map(|(_, value)| value)
+                .collect()
+        };
+        assert_eq!(identifiers(&encrypted, true), Vec::<String>::new());
+        assert_eq!(identifiers(&read, false), ["0x7544262b"]);
     }
 }

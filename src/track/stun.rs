@@ -54,6 +54,8 @@ struct Transaction {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 struct Flow {
     dtls: bool,
+    /// The SRTP protection profile the DTLS ServerHello chose (use_srtp, RFC 5764).
+    srtp_profile: Option<u16>,
 }
 
 const TRANSACTION_COST: usize = budget::entry_cost::<Key, Transaction>() + size_of::<Key>();
@@ -94,7 +96,7 @@ impl StunTable {
                 (_, Content::Stun(Stun::Message(message))) => {
                     let Some(carrier) = carrier else { continue };
                     if !carrier.tcp && !carrier.quoted {
-                        self.remember_flow(carrier.stream, false);
+                        self.remember_flow(carrier.stream, false, None);
                     }
                     let key = Key { tcp: carrier.tcp, stream: carrier.stream, id: message.transaction_id() };
                     let matched = self.handle_message(key, message.class(), frame, ts_ns);
@@ -150,12 +152,13 @@ impl StunTable {
         matched
     }
 
-    fn remember_flow(&mut self, stream: u32, dtls: bool) -> Flow {
+    fn remember_flow(&mut self, stream: u32, dtls: bool, srtp_profile: Option<u16>) -> Flow {
         let flow = self.flows.entry(stream).or_insert_with(|| {
             self.flow_order.push_back(stream);
             Flow::default()
         });
         flow.dtls |= dtls;
+        flow.srtp_profile = srtp_profile.or(flow.srtp_profile);
         let flow = *flow;
         while self.flow_order.len() > MAX_FLOWS {
             let Some(oldest) = self.flow_order.pop_front() else { break };
@@ -169,11 +172,13 @@ impl StunTable {
         // DTLS read on a UDP flow: its SRTP and SRTCP come later on the same flow.
         let dtls_on_udp =
             packet.layers.windows(2).find_map(|pair| match (&pair[0].annotation, &pair[1].content) {
-                (Annotation::Udp(udp), Content::Dtls(_)) if pair[0].quoted_by.is_none() => Some(udp.stream),
+                (Annotation::Udp(udp), Content::Dtls(dtls)) if pair[0].quoted_by.is_none() => {
+                    Some((udp.stream, chosen_srtp_profile(dtls)))
+                }
                 _ => None,
             });
-        if let Some(stream) = dtls_on_udp {
-            self.remember_flow(stream, true);
+        if let Some((stream, srtp_profile)) = dtls_on_udp {
+            self.remember_flow(stream, true, srtp_profile);
         }
         let Some(data) = packet.layers.len().checked_sub(1) else { return };
         let (Some(transport), Content::Data(payload)) = (data.checked_sub(1), &packet.layers[data].content)
@@ -193,7 +198,7 @@ impl StunTable {
                     && payload[1] == 0xfe
                     && matches!(payload[2], 0xfd | 0xff);
                 if starts_dtls {
-                    self.remember_flow(stream, true);
+                    self.remember_flow(stream, true, None);
                 }
                 let Some(flow) = self.flows.get(&stream).copied() else { return };
                 demux(packet, data, payload, flow);
@@ -209,6 +214,21 @@ impl StunTable {
     }
 }
 
+/// The SRTP protection profile a DTLS ServerHello in this datagram chose (its use_srtp
+/// extension, RFC 5764 section 4.1.1), which says how SRTCP packets end.
+fn chosen_srtp_profile(dtls: &crate::dissect::dtls::Dtls<'_>) -> Option<u16> {
+    use crate::dissect::tls::handshake::{Hello, kind};
+    dtls.messages().filter(|(message, _)| *message == kind::SERVER_HELLO).find_map(|(_, body)| {
+        let hello = Hello::parse_with(kind::SERVER_HELLO, body.bytes, true).ok()?;
+        let data = hello.extension(USE_SRTP)?.data;
+        // A two-byte list length, then the one profile the server chose.
+        Some(u16::from_be_bytes([*data.get(2)?, *data.get(3)?]))
+    })
+}
+
+/// The use_srtp extension's type (RFC 5764 section 9).
+const USE_SRTP: u16 = 14;
+
 /// Replaces the data layer at `index` by what RFC 7983 says its first byte is.
 fn demux<'a>(packet: &mut Packet<'a>, index: usize, payload: &'a [u8], flow: Flow) {
     let content = match dispatch::demux_7983(payload) {
@@ -223,7 +243,10 @@ fn demux<'a>(packet: &mut Packet<'a>, index: usize, payload: &'a [u8], flow: Flo
             return;
         }
         Some(Protocol::Rtp) if rtp::is_rtcp(payload) => match rtp::parse_rtcp(payload, flow.dtls) {
-            Ok((_, rtcp)) => Content::Rtcp(rtcp),
+            Ok((_, mut rtcp)) => {
+                rtcp.encrypted = flow.srtp_profile.is_some_and(|profile| rtp::srtcp_e_flag(payload, profile));
+                Content::Rtcp(rtcp)
+            }
             Err(error) => undecoded(Protocol::Rtcp, payload, error),
         },
         Some(Protocol::Rtp) => match rtp::parse(payload, flow.dtls) {
@@ -357,7 +380,7 @@ mod tests {
         let forgotten = table.handle_message(key(0, 0), class::SUCCESS_RESPONSE, 1, 1);
         assert_eq!(forgotten.response_to, None, "the oldest was forgotten");
         for stream in 0..(MAX_FLOWS as u32 + 10) {
-            table.remember_flow(stream, false);
+            table.remember_flow(stream, false, None);
         }
         assert_eq!(table.flows.len(), MAX_FLOWS);
         let held = table.held();
