@@ -58,3 +58,24 @@ fn the_interop_captures_count_the_textbook_rounds() {
         assert_eq!(connection["response_rtts"], response, "{name}");
     }
 }
+
+/// A datagram holding only part of a handshake message is labelled with the message it is
+/// part of, as tshark's Info column says "Certificate (Fragment)", not as bare UDP bytes.
+#[test]
+fn a_datagram_of_fragments_names_the_message_it_is_part_of() {
+    for name in CAPTURES {
+        let path = capture(name);
+        let output =
+            common::rttscope(&["timeline", path.to_str().expect("a UTF-8 path"), "--format", "json"]);
+        assert!(output.status.success(), "{}", common::stderr(&output));
+        let timeline: serde_json::Value = serde_json::from_str(&common::stdout(&output)).expect("JSON");
+        let labels: Vec<String> = timeline["connections"][0]["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .filter_map(|event| event["label"].as_str().map(str::to_owned))
+            .collect();
+        assert!(labels.iter().any(|label| label.contains("Certificate (fragment)")), "{name}: {labels:?}");
+        assert!(!labels.iter().any(|label| label.starts_with("UDP ")), "{name}: {labels:?}");
+    }
+}

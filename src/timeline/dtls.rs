@@ -108,9 +108,13 @@ impl Pending {
                 Some(content_type::HANDSHAKE) if record.plaintext().is_some() => {
                     for fragment in &record.fragments {
                         let Some(body) = fragment.body() else {
-                            // A message begun here is shown when its last fragment comes; a
-                            // client's still is a handshake step, a server's still gates.
+                            // A message begun here is shown whole when its last fragment comes;
+                            // a client's part is still a handshake step, a server's still gates.
                             self.dtls_flight(step);
+                            let part = Message::HandshakeFragment(fragment.header.kind);
+                            if !messages.contains(&part) {
+                                messages.push(part);
+                            }
                             continue;
                         };
                         let kind = fragment.header.kind;

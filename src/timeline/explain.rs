@@ -72,6 +72,8 @@ pub enum Explanation {
     /// A STUN request (issue 18).
     StunRequest,
     StunResponse,
+    /// Part of a DTLS handshake message split across datagrams.
+    HandshakeFragment,
     /// A DNS query over UDP and its response (issue 17).
     DnsQuery,
     DnsResponse,
@@ -232,6 +234,10 @@ impl Explanation {
                 "a STUN request: a Binding asks the server which address and port it sees the client \
                  at (through any NAT); ICE checks a candidate pair with one"
             }
+            Self::HandshakeFragment => {
+                "part of a handshake message too long for one datagram: DTLS cuts it into fragments, \
+                 each saying where it goes, and the message is read when its last fragment arrives"
+            }
             Self::DnsQuery => {
                 "a DNS query: the client asks a resolver for a name's records (its address, for a \
                  connection to follow), in one datagram with no handshake"
@@ -338,6 +344,7 @@ impl Message {
             Self::Quic(packet) => return packet.explained(side),
             Self::UnreadVersion(_) => Explanation::UnreadVersion,
             Self::Datagram { .. } => Explanation::Datagram,
+            Self::HandshakeFragment(_) => Explanation::HandshakeFragment,
             Self::EchoRequest { .. } => Explanation::EchoRequest,
             Self::EchoReply { .. } => Explanation::EchoReply,
             Self::Ssh(message) => return message.explained(side),

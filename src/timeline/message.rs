@@ -72,6 +72,8 @@ pub enum Message {
     Quic(QuicPacket),
     /// A QUIC long header of a version rttscope does not read.
     UnreadVersion(u32),
+    /// Part of a DTLS handshake message that a later datagram completes (its type).
+    HandshakeFragment(u8),
     /// A UDP datagram that is not QUIC: its payload length.
     Datagram {
         len: usize,
@@ -268,6 +270,13 @@ impl fmt::Display for Message {
             Self::Quic(packet) => packet.fmt(f),
             Self::UnreadVersion(version) => {
                 write!(f, "long header of version {version:#010x}, which rttscope does not read")
+            }
+            Self::HandshakeFragment(kind) => {
+                write!(
+                    f,
+                    "{} (fragment)",
+                    crate::dissect::tls::names::handshake_type(*kind).unwrap_or("Handshake")
+                )
             }
             Self::Datagram { len } => write!(f, "UDP {len} bytes"),
             Self::EchoRequest { seq } => write!(f, "Echo request seq={seq}"),
