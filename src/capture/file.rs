@@ -14,9 +14,10 @@ use std::io;
 use std::ops::Deref;
 use std::path::Path;
 
-use memmap2::{Advice, Mmap, UncheckedAdvice};
+use memmap2::{Advice, Mmap};
 use thiserror::Error;
 
+use super::pages::WalkedPages;
 use super::spill::{GZIP_MAGIC, MAX_SPILLED, SpillError, Spilled, spill};
 use super::{Frame, pcap, pcapng};
 
@@ -257,7 +258,7 @@ impl CaptureFile {
             Bytes::Mapped(map) => Some(map),
             Bytes::Owned(_) => None,
         };
-        WalkedPages { mapped, released: 0 }
+        WalkedPages::new(mapped)
     }
 
     /// The frames after the place `mark` was taken, by a walk of this same capture: the walk
@@ -426,9 +427,6 @@ impl<'a> Frames<'a> {
 /// by more than its own size.
 const MAX_PENDING_SECRETS: usize = 1 << 16;
 
-/// How much of a mapped file is read before the pages behind are released.
-const RELEASE_STEP: usize = 8 << 20;
-
 impl Frames<'_> {
     /// Where the walk stands in the file: the end of what it has read.
     pub fn offset(&self) -> u64 {
@@ -441,43 +439,6 @@ impl Frames<'_> {
     pub fn keep_pages(mut self) -> Self {
         self.pages = None;
         self
-    }
-}
-
-/// Hands the pages of a mapped capture that a walk has left behind back to the kernel, a
-/// [`RELEASE_STEP`] at a time, so one pass over a large file holds only a window of it in
-/// memory. The pages stay in the page cache, and a frame borrowed from them reads the same
-/// bytes again if it is used later; but a page read again after its release stays resident,
-/// so release only what will not be read again soon.
-pub struct WalkedPages<'a> {
-    mapped: Option<&'a Mmap>,
-    released: usize,
-}
-
-impl WalkedPages<'_> {
-    /// Releases the pages before `offset`, rounded down to a step, that are not yet released.
-    pub fn release_before(&mut self, offset: u64) {
-        let Some(map) = self.mapped else { return };
-        let walked = usize::try_from(offset).unwrap_or(usize::MAX).min(map.len());
-        if walked < self.released + RELEASE_STEP {
-            return;
-        }
-        let end = walked - walked % RELEASE_STEP;
-        // SAFETY: the map is a read-only view of a file, never written through, so dropping
-        // its pages loses nothing: the kernel refills them from the file on the next access.
-        let result = unsafe {
-            map.unchecked_advise_range(UncheckedAdvice::DontNeed, self.released, end - self.released)
-        };
-        // If the kernel refuses, the pages simply stay resident.
-        let _ = result;
-        self.released = end;
-    }
-
-    /// Counts the pages before `offset` as released without touching them: a walk resumed
-    /// there never read them.
-    fn skip_before(&mut self, offset: u64) {
-        let offset = usize::try_from(offset).unwrap_or(0);
-        self.released = self.released.max(offset - offset % RELEASE_STEP);
     }
 }
 

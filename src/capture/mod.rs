@@ -11,6 +11,7 @@ mod filter;
 mod keylog_follow;
 mod linktype;
 mod live;
+mod pages;
 mod pcap;
 mod pcapng;
 mod source;
@@ -18,15 +19,14 @@ mod spill;
 mod stream;
 mod write;
 
-pub use file::{
-    CaptureFile, Format, Frames, FramesMark, OpenError, ReadError, Secrets, SecretsKind, WalkedPages,
-};
+pub use file::{CaptureFile, Format, Frames, FramesMark, OpenError, ReadError, Secrets, SecretsKind};
 pub use filter::{BpfInstruction, BpfProgram, CaptureFilterError, compile as compile_filter};
 pub use keylog_follow::{KeyLogFollower, Polled};
 pub use linktype::LinkType;
 pub use live::{
     ANY, CaptureHandle, CaptureStats, Captured, Limits, LiveCapture, LiveError, LivePacket, SNAPLEN,
 };
+pub use pages::WalkedPages;
 pub use source::{FileSource, Source};
 pub use stream::{Item, Stream};
 pub use write::{PcapngWriter, WriteError};
