@@ -32,6 +32,23 @@ const TREE_FIELDS: &[&str] = &[
     "Window",
     "Sequence Number (raw)",
     "Acknowledgment number (raw)",
+    // Values tshark words: relative numbers marked so, a checksum with what was checked, a
+    // conversation's stages named, data counted.
+    "Sequence Number",
+    "[Next Sequence Number",
+    "Acknowledgment Number",
+    "[Conversation completeness",
+    "Checksum",
+    "[Checksum Status",
+    "Header Checksum",
+    "[Header checksum status",
+    "TCP payload",
+    "TCP segment data",
+    "Retransmitted TCP segment data",
+    // An HTTP/1.x message's numbering and its body's size.
+    "[HTTP request",
+    "[HTTP response",
+    "File Data",
 ];
 
 /// Labels of `-V` lines compared whole, indentation included, when rttscope names the value
@@ -202,7 +219,16 @@ fn the_tree_titles_each_layer_and_labels_fields_as_tshark() {
             }
             let their_lines: Vec<&str> = their.iter().map(|line| line.trim()).collect();
             for line in our.iter().filter(|line| line.starts_with(' ')).map(|line| line.trim()) {
-                if TREE_FIELDS.iter().any(|label| line.starts_with(&format!("{label}:"))) {
+                // `Label: value`, or a count after the label (`TCP payload (87 bytes)`,
+                // `[HTTP request 1/1]`).
+                let labelled = |label: &&str| {
+                    line.strip_prefix(*label).is_some_and(|rest| {
+                        let count = rest.strip_prefix(" (").or_else(|| rest.strip_prefix(' '));
+                        rest.starts_with(':')
+                            || count.is_some_and(|count| count.starts_with(|c: char| c.is_ascii_digit()))
+                    })
+                };
+                if TREE_FIELDS.iter().any(labelled) {
                     compared += 1;
                     if !their_lines.contains(&line) {
                         differences
@@ -216,6 +242,55 @@ fn the_tree_titles_each_layer_and_labels_fields_as_tshark() {
     eprintln!("-V: {compared} field lines and {nested} named or nested lines compared");
     assert!(nested > 500, "only {nested} named or nested lines compared");
     assert!(differences.is_empty(), "{}", differences[..differences.len().min(40)].join("\n"));
+}
+
+/// The layers whose expert info rttscope writes as tshark does: TCP's (its SYN, FIN and RST,
+/// the side of a close, Fast Open, every sequence analysis flag) and an HTTP/1.x message's
+/// request or status line.
+const EXPERT_LAYERS: &[&str] = &["Transmission Control Protocol", "Hypertext Transfer Protocol"];
+
+#[test]
+#[ignore = "needs tshark"]
+fn tcp_and_http_expert_info_sits_where_tsharks_does() {
+    let mut differences = Vec::new();
+    let mut compared = 0;
+    for name in STRUCTURED.iter().chain(["tcp-rto.pcap", "proxy-connect.pcap", "proxy-refused.pcap"].iter()) {
+        let (ours, theirs) = both(name, &["-V"]);
+        // Each packet's expert items inside the layers above, each with the three lines under
+        // it and its indentation, in order.
+        let experts = |text: &str| -> Vec<Vec<String>> {
+            let (mut packets, mut inside, mut take): (Vec<Vec<String>>, bool, usize) = (Vec::new(), false, 0);
+            for line in text.lines().filter(|line| !line.is_empty()) {
+                if line.starts_with("Frame ") {
+                    packets.push(Vec::new());
+                    inside = false;
+                } else if !line.starts_with(' ') {
+                    inside = EXPERT_LAYERS.iter().any(|layer| line.starts_with(layer));
+                } else if let (true, Some(packet)) = (inside, packets.last_mut()) {
+                    if line.trim_start().starts_with("[Expert Info (") {
+                        take = 4;
+                    }
+                    if take > 0 {
+                        packet.push(line.to_owned());
+                        take -= 1;
+                    }
+                }
+            }
+            packets
+        };
+        let (ours, theirs) = (experts(&ours), experts(&theirs));
+        assert_eq!(ours.len(), theirs.len(), "{name}: packets");
+        for (index, (our, their)) in ours.iter().zip(&theirs).enumerate() {
+            compared += their.len() / 4;
+            if our != their {
+                differences
+                    .push(format!("{name} packet {}:\n ours {our:#?}\n tshark's {their:#?}", index + 1));
+            }
+        }
+    }
+    eprintln!("-V: {compared} TCP and HTTP expert items compared");
+    assert!(compared > 100, "only {compared} expert items compared");
+    assert!(differences.is_empty(), "{}", differences[..differences.len().min(10)].join("\n"));
 }
 
 /// The QUIC captures, whose frames the tree titles as tshark does.

@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 
 mod bits;
 mod record;
+mod status;
 
 use super::{Render, nest};
 use crate::capture::Frame;
@@ -71,12 +72,21 @@ pub struct Detail {
     interfaces: Vec<Option<String>>,
     /// The TLS sessions of the packets shown, for their records' titles.
     sessions: record::Sessions,
+    /// Which side of each TCP stream sent the first FIN.
+    closers: Closers,
     text: String,
 }
 
 impl Detail {
     pub fn new(tree: bool, hex: bool, interfaces: Vec<Option<String>>) -> Self {
-        Self { tree, hex, interfaces, sessions: record::Sessions::default(), text: String::new() }
+        Self {
+            tree,
+            hex,
+            interfaces,
+            sessions: record::Sessions::default(),
+            closers: Closers::default(),
+            text: String::new(),
+        }
     }
 }
 
@@ -84,7 +94,14 @@ impl Render for Detail {
     fn packet(&mut self, out: &mut dyn io::Write, frame: &Frame<'_>, packet: &Packet<'_>) -> io::Result<()> {
         self.text.clear();
         if self.tree {
-            write_tree(&mut self.text, frame, packet, &self.interfaces, &mut self.sessions);
+            write_tree(
+                &mut self.text,
+                frame,
+                packet,
+                &self.interfaces,
+                &mut self.sessions,
+                &mut self.closers,
+            );
             self.text.push('\n');
         }
         if self.hex {
@@ -102,6 +119,7 @@ fn write_tree(
     packet: &Packet<'_>,
     interfaces: &[Option<String>],
     sessions: &mut record::Sessions,
+    closers: &mut Closers,
 ) {
     let (wire, captured) = (u64::from(frame.orig_len), frame.data.len() as u64);
     // Writing into a String cannot fail.
@@ -138,6 +156,7 @@ fn write_tree(
         let mut fields: Vec<(&'static str, Option<u64>, usize, std::ops::Range<usize>)> = Vec::new();
         let mut numbers: Vec<(&'static str, u64)> = Vec::new();
         let is_ipv6 = layer.protocol() == Protocol::Ipv6;
+        let mut retransmitted = false;
         layer.fields(&mut |field: Field<'_>| {
             // tshark keeps IPv6's `ip.version` out of its tree.
             if is_ipv6 && field.name == "ip.version" {
@@ -146,8 +165,15 @@ fn write_tree(
             // An ICMP code is named by the message type before it.
             let message_type =
                 numbers.iter().rev().find(|(name, _)| matches!(*name, "icmp.type" | "icmpv6.type"));
+            retransmitted |= field.name == "tcp.analysis.retransmission";
             let start = lines.len();
-            write_field(&mut lines, &field, message_type.map(|(_, kind)| *kind));
+            // tshark names a retransmission's data for what it is.
+            if retransmitted && field.name == "tcp.segment_data" {
+                let _ =
+                    writeln!(lines, "    Retransmitted TCP segment data ({})", byte_count(field.range.len()));
+            } else {
+                write_field(&mut lines, &field, message_type.map(|(_, kind)| *kind));
+            }
             if lines.len() > start {
                 fields.push((field.name, field.value.as_u64(), field.range.len(), start..lines.len()));
             }
@@ -163,19 +189,35 @@ fn write_tree(
         text.push_str(indent);
         write_title(text, layer, &number);
         text.push('\n');
+        // Lines that the fields after them finish (a checksum's status, the ACK flag).
+        let later: Vec<(&str, Option<u64>)> =
+            fields.iter().map(|(name, number, ..)| (*name, *number)).collect();
+        let finished: Vec<Option<String>> = fields
+            .iter()
+            .enumerate()
+            .map(|(at, (name, _, _, range))| {
+                status::finish(name, &later[at + 1..])
+                    .map(|end| format!("{}{end}", lines[range.clone()].trim()))
+            })
+            .collect();
         let items: Vec<nest::Item<'_>> = fields
             .iter()
-            .map(|(name, number, size, range)| nest::Item {
+            .zip(&finished)
+            .map(|((name, number, size, range), finished)| nest::Item {
                 name,
                 number: *number,
                 size: *size,
-                line: lines[range.clone()].trim(),
+                line: finished.as_deref().unwrap_or_else(|| lines[range.clone()].trim()),
             })
             .collect();
+        let mut closing = None;
         let record_titles = match &layer.content {
             Content::Tcp(_) => {
                 place.stream = number("tcp.stream");
                 place.ports = [number("tcp.srcport"), number("tcp.dstport")];
+                if number("tcp.flags.fin") == Some(1) {
+                    closing = closers.closing(place.stream, place.ports);
+                }
                 Vec::new()
             }
             Content::Tls(tls) => {
@@ -189,7 +231,34 @@ fn write_tree(
             }
             _ => Vec::new(),
         };
-        nest::write(text, layer.protocol(), &items, indent, &record_titles);
+        nest::write(text, layer.protocol(), &items, indent, &record_titles, closing);
+    }
+}
+
+/// The side of each TCP stream that sent a FIN first (its source and destination ports), so
+/// that a FIN can be told to initiate or undergo the close, as tshark tells them. Bounded:
+/// past [`Closers::MOST`] streams the oldest knowledge is forgotten.
+#[derive(Default)]
+struct Closers {
+    initiators: HashMap<u64, [Option<u64>; 2]>,
+}
+
+impl Closers {
+    const MOST: usize = 1 << 20;
+
+    /// A FIN on `stream` from `ports` (source, destination): it undergoes the close if the
+    /// other side sent a FIN first, else it initiates it.
+    fn closing(&mut self, stream: Option<u64>, ports: [Option<u64>; 2]) -> Option<nest::Closing> {
+        let stream = stream?;
+        let [source, destination] = ports;
+        if self.initiators.get(&stream) == Some(&[destination, source]) && source != destination {
+            return Some(nest::Closing::Undergoes);
+        }
+        if self.initiators.len() >= Self::MOST {
+            self.initiators.clear();
+        }
+        self.initiators.insert(stream, ports);
+        Some(nest::Closing::Initiates)
     }
 }
 
@@ -271,6 +340,7 @@ fn write_field(text: &mut String, field: &Field<'_>, message_type: Option<u64>) 
         "frame.time_delta" | "frame.time_relative" | "frame.protocols" => true,
         "tcp.flags.str" | "tcp.options.wscale.multiplier" | "http2.header.unescaped" => true,
         "dns.qry.name.len" | "dns.count.labels" => true,
+        name if name.ends_with("checksum.status") => true,
         name if name.starts_with("frame.") => false,
         _ => field.range.is_empty(),
     };
@@ -280,6 +350,10 @@ fn write_field(text: &mut String, field: &Field<'_>, message_type: Option<u64>) 
     }
     let _ = match (field.name, &field.value) {
         (name, value) if bits::write(text, name, label(name).unwrap_or(name), value) => Ok(()),
+        (name, value) if status::write(text, name, label(name).unwrap_or(name), value) => Ok(()),
+        ("tcp.payload" | "tcp.segment_data", Value::Bytes(bytes)) => {
+            write!(text, "{} ({})", label(field.name).unwrap_or(field.name), byte_count(bytes.len()))
+        }
         ("tcp.options.sack_le", value) => write!(text, "left edge = {value} (relative)"),
         ("tcp.options.sack_re", value) => write!(text, "right edge = {value} (relative)"),
         // tshark escapes the preface's line ends.
@@ -319,6 +393,11 @@ pub fn write_value(text: &mut String, name: &str, value: &Value<'_>, message_typ
     registry::lookup(name)
         .and_then(|info| info.names)
         .is_some_and(|names| names.write(text, value, message_type))
+}
+
+/// `1 byte`, `87 bytes`.
+fn byte_count(count: usize) -> String {
+    if count == 1 { "1 byte".to_owned() } else { format!("{count} bytes") }
 }
 
 fn bits(value: &Value<'_>) -> u64 {

@@ -1,20 +1,24 @@
 //! The subtrees of tshark's `-V` tree that rttscope's flat field list holds the structure for,
 //! one module a protocol family: TLS's records, messages, extensions and lists (`tls`), QUIC's
-//! frames (`quic`), HTTP/2's frames, headers and settings (`http2`), DNS's sections and
-//! records (`dns`), and the subtrees of
-//! Ethernet, IP and TCP (`transport`). Given a layer's fields in order, each says how deep each
-//! sits and which subtree titles come before it, with tshark's titles where rttscope knows what
-//! they say.
+//! frames (`quic`), an HTTP/1.x message's lines (`http`), HTTP/2's frames, headers and
+//! settings (`http2`), DNS's sections and records (`dns`), and the subtrees of Ethernet, IP
+//! and TCP (`transport`), with tshark's expert info under the items it is about (`expert`).
+//! Given a layer's fields in order, each says how deep each sits and which subtree titles come
+//! before it, with tshark's titles where rttscope knows what they say.
 //!
 //! The invariant: every field keeps its place in the order and is written once; nesting only
 //! adds title lines and indentation (and, for HTTP/2, a layer title before each frame after the
 //! first, as tshark makes a layer of every frame). Other layers stay one level deep.
 
 mod dns;
+mod expert;
+mod http;
 mod http2;
 mod quic;
 mod tls;
 mod transport;
+
+pub use transport::Closing;
 
 use crate::osi::Protocol;
 
@@ -30,13 +34,14 @@ pub struct Item<'a> {
 
 /// Appends the layer's field lines to `text`, four spaces a level, with subtree titles;
 /// `record_titles` titles a TLS layer's records in order (`TLS Record Layer: …` for any
-/// without one).
+/// without one); `closing` says which side of a TCP close a FIN is.
 pub fn write(
     text: &mut String,
     protocol: Protocol,
     items: &[Item<'_>],
     indent: &str,
     record_titles: &[String],
+    closing: Option<Closing>,
 ) {
     let mut push = |depth: usize, line: &str| {
         text.push_str(indent);
@@ -49,10 +54,11 @@ pub fn write(
     match protocol {
         Protocol::Tls => tls::write(&mut push, items, record_titles),
         Protocol::Quic => quic::write(&mut push, items),
+        Protocol::Http => http::write(&mut push, items),
         Protocol::Http2 => http2::write(&mut push, items),
         Protocol::Dns => dns::write(&mut push, items),
         Protocol::Ethernet | Protocol::Ipv4 | Protocol::Ipv6 | Protocol::Tcp => {
-            transport::write(&mut push, items)
+            transport::write(&mut push, items, closing)
         }
         _ => {
             // A flags word's bits sit one level under the word.
@@ -103,7 +109,7 @@ mod tests {
     fn other_layers_stay_flat() {
         let items = [item("ip.ttl", Some(64), "Time to Live: 64")];
         let mut text = String::new();
-        write(&mut text, Protocol::Ipv4, &items, "  ", &[]);
+        write(&mut text, Protocol::Ipv4, &items, "  ", &[], None);
         assert_eq!(text, "      Time to Live: 64\n");
     }
 }

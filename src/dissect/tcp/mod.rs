@@ -275,10 +275,11 @@ impl<'a> Header<'a> {
                 option.fields(out, analysis.map(|a| a.ack_base));
             }
         }
+        // The stream's times come before the sequence analysis, as in tshark's tree.
         if let Some(analysis) = analysis {
-            analysis_fields(out, analysis);
             out.computed(name::TIME_RELATIVE, Value::Seconds(analysis.time_relative_ns));
             out.computed(name::TIME_DELTA, Value::Seconds(analysis.time_delta_ns));
+            analysis_fields(out, analysis);
         }
         if !self.payload.is_empty() && !quoted {
             let range = self.header_len()..self.header_len() + self.payload.len();

@@ -4,15 +4,32 @@
 //! `Options: (20 bytes), …`, the sequence analysis under `[SEQ/ACK analysis]` and the stream's
 //! times under `[Timestamps]`.
 //!
-//! The invariant: every field keeps its place in the order and is written once; nesting only
-//! adds title lines, rewrites the options' line as tshark sums it up, and indents.
+//! TCP's expert info sits under the item it is about (`expert`): a SYN, FIN or RST under its
+//! flag's bit, the closing under the flags' string, each analysis flag in place of its line.
+//!
+//! The invariant: every field keeps its place in the order and is written once (an analysis
+//! flag as its expert item, a duplicate ACK's second mention not at all, as tshark); nesting
+//! only adds title lines and expert items, rewrites the options' line as tshark sums it up,
+//! and indents.
 
 use super::Item;
+use super::expert::{self, Severity};
 
-/// Writes an Ethernet, IPv4, IPv6 or TCP layer's fields through `push(depth, line)`.
-pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
+/// Which side of a TCP connection's close a FIN is, as tshark tells them apart: the first
+/// side to send one initiates it, the other undergoes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Closing {
+    Initiates,
+    Undergoes,
+}
+
+/// Writes an Ethernet, IPv4, IPv6 or TCP layer's fields through `push(depth, line)`;
+/// `closing`: a FIN's side of the close.
+pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], closing: Option<Closing>) {
+    let number = |name: &str| items.iter().find(|item| item.name == name).and_then(|item| item.number);
     // Whether the fields under an option, the analysis' flags or the times are open.
     let (mut in_option, mut in_flags, mut in_times) = (false, false, false);
+    let mut duplicate_ack_seen = false;
     for (index, item) in items.iter().enumerate() {
         let name = item.name;
         if OPTIONS.iter().any(|(option, _)| *option == name) {
@@ -21,7 +38,69 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
             continue;
         }
         in_option &= name.starts_with("tcp.option");
-        in_flags &= name.starts_with("tcp.analysis.");
+        in_flags &= name.starts_with("tcp.analysis.") && !name.starts_with("tcp.analysis.duplicate_ack_");
+        let set = item.number == Some(1);
+        match name {
+            "tcp.flags.syn" | "tcp.flags.fin" | "tcp.flags.reset" if set => {
+                push(2, item.line);
+                let message = match name {
+                    "tcp.flags.syn" if number("tcp.flags.ack") == Some(1) => format!(
+                        "Connection establish acknowledge (SYN+ACK): server port {}",
+                        number("tcp.srcport").unwrap_or(0)
+                    ),
+                    "tcp.flags.syn" => format!(
+                        "Connection establish request (SYN): server port {}",
+                        number("tcp.dstport").unwrap_or(0)
+                    ),
+                    "tcp.flags.fin" => "Connection finish (FIN)".to_owned(),
+                    _ => "Connection reset (RST)".to_owned(),
+                };
+                let severity = if name == "tcp.flags.reset" { Severity::Warning } else { Severity::Chat };
+                expert::push(push, 3, severity, &message);
+                continue;
+            }
+            "tcp.flags.str" => {
+                push(2, item.line);
+                let message = match closing {
+                    Some(Closing::Initiates) => "This frame initiates the connection closing",
+                    Some(Closing::Undergoes) => "This frame undergoes the connection closing",
+                    None => continue,
+                };
+                expert::push(push, 3, Severity::Note, message);
+                continue;
+            }
+            // A SYN-ACK that acknowledges more than the SYN took the SYN's Fast Open data.
+            "tcp.ack" if number("tcp.flags.syn") == Some(1) && item.number.is_some_and(|ack| ack > 1) => {
+                push(1, item.line);
+                expert::push(push, 2, Severity::Note, "TCP SYN-ACK accepting TFO data");
+                continue;
+            }
+            "tcp.options.tfo.cookie" if number("tcp.flags.ack") == Some(0) => {
+                push(3, item.line);
+                expert::push(push, 4, Severity::Note, "TCP SYN with TFO Cookie");
+                continue;
+            }
+            "tcp.analysis.duplicate_ack" => {
+                if !duplicate_ack_seen {
+                    push(3, "[This is a TCP duplicate ack]");
+                }
+                duplicate_ack_seen = true;
+                continue;
+            }
+            "tcp.analysis.duplicate_ack_frame" => {
+                push(2, item.line);
+                let count = number("tcp.analysis.duplicate_ack_num").unwrap_or(0);
+                expert::push(push, 3, Severity::Note, &format!("Duplicate ACK (#{count})"));
+                continue;
+            }
+            _ if in_flags => {
+                if let Some((severity, message)) = expert::analysis(name) {
+                    expert::push(push, 3, severity, message);
+                    continue;
+                }
+            }
+            _ => {}
+        }
         match name {
             "tcp.options" => {
                 let names: Vec<&str> = items[index + 1..]
@@ -157,8 +236,9 @@ mod tests {
             item("tcp.time_relative", None, 0, "[Time since first frame in this TCP stream: 0.1 seconds]"),
             item("tcp.payload", None, 5, "TCP payload: 0102030405"),
         ];
-        let text =
-            crate::render::nest::indented(|push| write(&mut |depth, line: &str| push(depth, line), &items));
+        let text = crate::render::nest::indented(|push| {
+            write(&mut |depth, line: &str| push(depth, line), &items, None)
+        });
         assert_eq!(
             text,
             "    Flags: 0x010 (ACK)\n\

@@ -1,0 +1,145 @@
+//! Values tshark's tree writes in words rather than as the number a field holds: a checksum
+//! with what was checked (`Checksum: 0x1c46 [unverified]`, then `[Checksum Status:
+//! Unverified]`), TCP's conversation completeness (`Incomplete, DATA (15)`), and TCP's
+//! relative sequence and acknowledgment numbers, which tshark marks as relative. A line that
+//! needs a field after it (a checksum its status, an acknowledgment number the ACK flag) is
+//! finished by [`finish`] once the layer's fields are all written.
+//!
+//! The invariant: only the words change; the number shown is the field's.
+
+use std::fmt::Write as _;
+
+use crate::dissect::field::Value;
+
+/// Writes `Label: value` for a field tshark words; false, having written nothing, for any
+/// other.
+pub fn write(text: &mut String, name: &str, label: &str, value: &Value<'_>) -> bool {
+    let number = value.as_u64().unwrap_or(0);
+    match name {
+        _ if name.ends_with("checksum.status") => {
+            let _ = write!(text, "{label}: {}", checksum_status(number));
+        }
+        "tcp.completeness" => {
+            let _ = write!(text, "{label}: {} ({number})", completeness(number));
+        }
+        "tcp.seq" | "tcp.nxtseq" => {
+            let _ = write!(text, "{label}: {number}    (relative sequence number)");
+        }
+        _ => return false,
+    }
+    true
+}
+
+/// What a field's line gains from the fields after it in its layer (`later`: their names and
+/// numbers): a checksum what its status says, an acknowledgment number that it is relative
+/// when the ACK flag is set. None for a field that gains nothing.
+pub fn finish(name: &str, later: &[(&str, Option<u64>)]) -> Option<&'static str> {
+    let number =
+        |wanted: &str| later.iter().find(|(name, _)| *name == wanted).and_then(|(_, number)| *number);
+    match name {
+        "tcp.ack" => (number("tcp.flags.ack") == Some(1)).then_some("    (relative ack number)"),
+        _ if name.ends_with("checksum") => checksum_suffix(name, number(&format!("{name}.status"))?),
+        _ => None,
+    }
+}
+
+/// What tshark writes after a checksum's value, given its status and the protocol: an IPv4
+/// header's unverified checksum is `[validation disabled]`, a transport's `[unverified]`, a
+/// checked one `[correct]`; none for a bad one (tshark writes what it should have been,
+/// which rttscope does not keep) or a status it does not know.
+fn checksum_suffix(checksum: &str, status: u64) -> Option<&'static str> {
+    match (checksum, status) {
+        ("ip.checksum", 2) => Some(" [validation disabled]"),
+        (_, 2) => Some(" [unverified]"),
+        (_, 1) => Some(" [correct]"),
+        (_, 3) => Some(" [zero-value ignored]"),
+        _ => None,
+    }
+}
+
+/// Wireshark's names of a checksum's status (`proto_checksum_vals`).
+fn checksum_status(status: u64) -> &'static str {
+    match status {
+        0 => "Bad",
+        1 => "Good",
+        2 => "Unverified",
+        3 => "Not present",
+        4 => "Illegal",
+        _ => "Unknown",
+    }
+}
+
+/// How tshark names a TCP conversation's completeness: the stages seen (1 SYN, 2 SYN-ACK,
+/// 4 ACK, 8 data, 16 FIN, 32 RST), named only when they make a regular start.
+fn completeness(stages: u64) -> &'static str {
+    const OPENED: u64 = 1 | 2 | 4;
+    match stages {
+        1 => "Incomplete, SYN_SENT",
+        3 => "Incomplete, CLIENT_ESTABLISHED",
+        OPENED => "Incomplete, ESTABLISHED",
+        15 => "Incomplete, DATA",
+        // Opened, carried data, and closed by a FIN, a RST or both.
+        _ if (stages & !48) == (OPENED | 8) && stages & 48 != 0 => "Complete, WITH_DATA",
+        _ if (stages & !48) == OPENED && stages & 48 != 0 => "Complete, NO_DATA",
+        _ => "Incomplete",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn written(name: &str, label: &str, number: u64) -> Option<String> {
+        let mut text = String::new();
+        write(&mut text, name, label, &Value::Uint(number)).then_some(text)
+    }
+
+    #[test]
+    fn completeness_is_named_only_for_a_regular_start() {
+        let named = |stages| written("tcp.completeness", "C", stages).unwrap_or_default();
+        assert_eq!(named(0), "C: Incomplete (0)");
+        assert_eq!(named(1), "C: Incomplete, SYN_SENT (1)");
+        assert_eq!(named(3), "C: Incomplete, CLIENT_ESTABLISHED (3)");
+        assert_eq!(named(7), "C: Incomplete, ESTABLISHED (7)");
+        assert_eq!(named(15), "C: Incomplete, DATA (15)");
+        for stages in [31, 47, 63] {
+            assert_eq!(named(stages), format!("C: Complete, WITH_DATA ({stages})"));
+        }
+        for stages in [23, 39, 55] {
+            assert_eq!(named(stages), format!("C: Complete, NO_DATA ({stages})"));
+        }
+        // Data and a close without a handshake seen is no regular start.
+        assert_eq!(named(24), "C: Incomplete (24)");
+        assert_eq!(named(30), "C: Incomplete (30)");
+    }
+
+    #[test]
+    fn sequence_numbers_are_marked_relative_and_an_ack_only_when_acknowledging() {
+        assert_eq!(
+            written("tcp.seq", "Sequence Number", 1).as_deref(),
+            Some("Sequence Number: 1    (relative sequence number)")
+        );
+        assert_eq!(written("tcp.ack", "Acknowledgment Number", 88), None, "finished later");
+        let flags = |ack| [("tcp.hdr_len", Some(20)), ("tcp.flags.ack", Some(ack))];
+        assert_eq!(finish("tcp.ack", &flags(1)), Some("    (relative ack number)"));
+        assert_eq!(finish("tcp.ack", &flags(0)), None);
+    }
+
+    #[test]
+    fn a_checksum_says_what_was_checked() {
+        assert_eq!(
+            written("udp.checksum.status", "Checksum Status", 2).as_deref(),
+            Some("Checksum Status: Unverified")
+        );
+        assert_eq!(
+            written("icmp.checksum.status", "Checksum Status", 1).as_deref(),
+            Some("Checksum Status: Good")
+        );
+        let status = |name, status| [(name, Some(status))];
+        assert_eq!(finish("ip.checksum", &status("ip.checksum.status", 2)), Some(" [validation disabled]"));
+        assert_eq!(finish("tcp.checksum", &status("tcp.checksum.status", 2)), Some(" [unverified]"));
+        assert_eq!(finish("icmp.checksum", &status("icmp.checksum.status", 1)), Some(" [correct]"));
+        assert_eq!(finish("icmp.checksum", &status("icmp.checksum.status", 0)), None, "bad");
+        assert_eq!(finish("icmp.checksum", &[]), None, "no status");
+    }
+}

@@ -1,0 +1,153 @@
+//! An HTTP/1.x message's subtrees in tshark's `-V` tree: the request or status line as its
+//! own item (`GET /hello.txt HTTP/1.1\r\n`) with its expert info and its parts under it, each
+//! header as the line it was sent as (`Content-type: text/plain\r\n`, a content length's
+//! number under it), then the blank line that ends the headers, then what tshark works out
+//! about the message (`[Request in frame: 4]`).
+//!
+//! The invariant: every field keeps its place in the order; a header's own fields (`Host`,
+//! `Server`) are shown as the header's line, which tshark's tree shows in their stead.
+
+use std::borrow::Cow;
+
+use super::Item;
+use super::expert::{self, Severity};
+
+/// The fields of a request or status line, in the order they are sent.
+const REQUEST_LINE: &[&str] = &["http.request.method", "http.request.uri", "http.request.version"];
+const STATUS_LINE: &[&str] = &["http.response.version", "http.response.code", "http.response.phrase"];
+
+/// Writes an HTTP/1.x layer's fields through `push(depth, line)`.
+pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
+    // The fields since the last header line, by name and line: a header's own fields, or,
+    // after the last header, what tshark works out about the message.
+    let mut pending: Vec<(&str, Cow<'_, str>)> = Vec::new();
+    let mut in_message = false;
+    for (index, item) in items.iter().enumerate() {
+        let name = item.name;
+        if name == REQUEST_LINE[0] || name == STATUS_LINE[0] {
+            finish(push, &mut pending, in_message);
+            in_message = true;
+            let parts = if name == REQUEST_LINE[0] { REQUEST_LINE } else { STATUS_LINE };
+            let line = first_line(&items[index..], parts);
+            push(1, &line);
+            expert::push(push, 2, Severity::Chat, &line);
+        }
+        match name {
+            _ if !in_message => push(1, item.line),
+            "http.request.line" | "http.response.line" => {
+                let sent = item.line.split_once(": ").map_or(item.line, |(_, sent)| sent);
+                push(1, &format!("{sent}\\r\\n"));
+                for (own, line) in pending.drain(..) {
+                    if own == "http.content_length" {
+                        push(2, &format!("[{}]", line.trim_matches(['[', ']'])));
+                    }
+                }
+            }
+            _ if name.starts_with("http.request.uri.") => push(3, item.line),
+            _ if REQUEST_LINE.contains(&name) || STATUS_LINE.contains(&name) => push(2, item.line),
+            "http.response.code.desc" => push(2, &format!("[{}]", item.line.trim_matches(['[', ']']))),
+            // tshark hides that the message is a request or a response, and numbers it among
+            // the conversation's so far.
+            "http.request" | "http.response" => {}
+            "http.request_number" | "http.response_number" => {
+                let kind = if name == "http.request_number" { "request" } else { "response" };
+                let number = item.number.unwrap_or(0);
+                pending.push((name, format!("[HTTP {kind} {number}/{number}]").into()));
+            }
+            "http.file_data" => pending.push((name, format!("File Data: {} bytes", item.size).into())),
+            _ => pending.push((name, item.line.into())),
+        }
+    }
+    finish(push, &mut pending, in_message);
+}
+
+/// After a message's last header: the blank line that ends the headers, then the fields
+/// that came after it.
+fn finish(push: &mut impl FnMut(usize, &str), pending: &mut Vec<(&str, Cow<'_, str>)>, in_message: bool) {
+    if in_message {
+        push(1, "\\r\\n");
+    }
+    for (_, line) in pending.drain(..) {
+        push(1, &line);
+    }
+}
+
+/// `GET /hello.txt HTTP/1.1\r\n`: a request or status line from its parts' values, as
+/// written in their lines (`Request Method: GET`).
+fn first_line(items: &[Item<'_>], parts: &[&str]) -> String {
+    let values: Vec<&str> = parts
+        .iter()
+        .filter_map(|part| items.iter().find(|item| item.name == *part))
+        .map(|item| item.line.split_once(": ").map_or("", |(_, value)| value))
+        .collect();
+    format!("{}\\r\\n", values.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::nest::indented;
+
+    fn item(name: &'static str, line: &'static str) -> Item<'static> {
+        Item { name, number: None, size: 0, line }
+    }
+
+    #[test]
+    fn a_response_is_its_status_line_its_headers_as_sent_and_the_blank_line() {
+        let items = [
+            item("http.response.version", "Response Version: HTTP/1.0"),
+            item("http.response.code", "Status Code: 200"),
+            item("http.response.code.desc", "Status Code Description: OK"),
+            item("http.response.phrase", "Response Phrase: OK"),
+            item("http.server", "Server: SimpleHTTP/0.6"),
+            item("http.response.line", "Response line: Server: SimpleHTTP/0.6"),
+            item("http.content_length_header", "Content-Length: 42"),
+            item("http.content_length", "Content length: 42"),
+            item("http.response.line", "Response line: Content-Length: 42"),
+            item("http.request_in", "[Request in frame: 4]"),
+        ];
+        let text = indented(|draw| write(&mut |depth, line| draw(depth, line), &items));
+        assert_eq!(
+            text,
+            "    HTTP/1.0 200 OK\\r\\n\n\
+             \x20       [Expert Info (Chat/Sequence): HTTP/1.0 200 OK\\r\\n]\n\
+             \x20           [HTTP/1.0 200 OK\\r\\n]\n\
+             \x20           [Severity level: Chat]\n\
+             \x20           [Group: Sequence]\n\
+             \x20       Response Version: HTTP/1.0\n\
+             \x20       Status Code: 200\n\
+             \x20       [Status Code Description: OK]\n\
+             \x20       Response Phrase: OK\n\
+             \x20   Server: SimpleHTTP/0.6\\r\\n\n\
+             \x20   Content-Length: 42\\r\\n\n\
+             \x20       [Content length: 42]\n\
+             \x20   \\r\\n\n\
+             \x20   [Request in frame: 4]\n"
+        );
+    }
+
+    #[test]
+    fn a_request_is_numbered_among_the_conversations_and_its_body_counted() {
+        let items = [
+            item("http.request.method", "Request Method: GET"),
+            item("http.request.uri", "Request URI: /a?b=c"),
+            item("http.request.uri.path", "Request URI Path: /a"),
+            item("http.request.version", "Request Version: HTTP/1.1"),
+            item("http.request", "[Request: 1]"),
+            Item { name: "http.request_number", number: Some(2), size: 0, line: "[Request number: 2]" },
+            Item { name: "http.file_data", number: None, size: 5, line: "File Data: hello" },
+        ];
+        let text = indented(|draw| write(&mut |depth, line| draw(depth, line), &items));
+        let lines: Vec<&str> = text.lines().map(str::trim_start).collect();
+        assert_eq!(lines[0], "GET /a?b=c HTTP/1.1\\r\\n");
+        assert!(text.contains("\n            Request URI Path: /a\n"), "under the URI: {text}");
+        assert_eq!(lines[lines.len() - 3..], ["\\r\\n", "[HTTP request 2/2]", "File Data: 5 bytes"]);
+    }
+
+    #[test]
+    fn fields_before_a_message_stay_where_they_are() {
+        let items = [item("tcp.segment", "TCP Segment: 6"), item("http.file_data", "File Data: 4 bytes")];
+        let text = indented(|draw| write(&mut |depth, line| draw(depth, line), &items));
+        assert_eq!(text, "    TCP Segment: 6\n    File Data: 4 bytes\n");
+    }
+}
