@@ -12,29 +12,11 @@ Usage: dot_split_client.py SERVER CA HOSTNAME KEYLOG NAME...
 
 import socket
 import ssl
-import struct
 import sys
 import time
 
-
-def query(ident, name, qtype=16):
-    """A framed standard query (RD set) for NAME of type QTYPE (TXT by default)."""
-    header = struct.pack("!HHHHHH", ident, 0x0100, 1, 0, 0, 0)
-    qname = b"".join(bytes([len(label)]) + label.encode() for label in name.split(".")) + b"\0"
-    message = header + qname + struct.pack("!HH", qtype, 1)
-    return struct.pack("!H", len(message)) + message
-
-
-def read_responses(sock, count):
-    buffered = b""
-    for _ in range(count):
-        while len(buffered) < 2 or len(buffered) < 2 + struct.unpack("!H", buffered[:2])[0]:
-            chunk = sock.recv(65536)
-            if not chunk:
-                raise SystemExit("the server closed the connection early")
-            buffered += chunk
-        length = struct.unpack("!H", buffered[:2])[0]
-        buffered = buffered[2 + length:]
+# The framed queries and the reading of framed responses are DNS over TCP's.
+from dns_tcp_client import query, read_responses
 
 
 def write_apart(sock, pieces):
