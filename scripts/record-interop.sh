@@ -29,6 +29,8 @@
 # "tls12-openssl tls13-*"); a recorder that makes several captures makes and
 # installs them all. Captures not recorded are left in OUTDIR as they are, and
 # the README is regenerated from both. Unset or empty: record everything.
+# RECORD_INTEROP_NSP=PREFIX names the run's network namespaces PREFIX<pid>-...
+# (default "rti"), so runs side by side on one machine are told apart.
 #
 # Safety rules this script follows:
 #   * traffic only ever flows over loopback or over veth/tun devices inside

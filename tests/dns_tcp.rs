@@ -6,7 +6,8 @@
 
 mod common;
 
-const CAPTURES: [&str; 3] = ["dns-tcp-segments.pcap", "dns-unbound.pcap", "dns-tls-unbound.pcap"];
+const CAPTURES: [&str; 4] =
+    ["dns-tcp-segments.pcap", "dns-unbound.pcap", "dns-tls-unbound.pcap", "dns-tls-split.pcap"];
 
 #[test]
 #[ignore = "needs tshark (installed by .ci/run)"]
@@ -59,4 +60,42 @@ fn a_message_across_segments_is_read_once_on_the_last() {
     }
     let reassembled = rows.iter().filter(|(_, count)| !count.is_empty()).count();
     assert!(reassembled >= 3, "the big responses and the cut queries are put together: {rows:?}");
+}
+
+/// DNS over TLS whose messages do not fall on record boundaries (`dns-tls-split.pcap`, a
+/// Python ssl client against unbound): each query is read once, on the frame of the record that
+/// completes it, with the frames of the records that gave its bytes; a record that only begins
+/// one is a TLS segment of a reassembled PDU, as tshark calls it.
+#[test]
+fn a_message_across_tls_records_is_read_once_on_the_last() {
+    let path = common::root().join("fixtures/interop/dns-tls-split.pcap").to_string_lossy().into_owned();
+    let keys = common::root().join("fixtures/interop/dns-tls-split.keys").to_string_lossy().into_owned();
+    let keylog = format!("tls.keylog_file:{keys}");
+    let mut args = vec!["dissect", path.as_str(), "-o", keylog.as_str(), "-T", "fields"];
+    for field in ["frame.number", "dns.id", "tls.segment", "tls.reassembled.length", "_ws.col.Info"] {
+        args.extend(["-e", field]);
+    }
+    let output = common::rttscope(&args);
+    assert!(output.status.success(), "{}", common::stderr(&output));
+    let stdout = common::stdout(&output);
+    let rows: Vec<Vec<&str>> = stdout.lines().map(|line| line.split('\t').collect()).collect();
+    let queries: Vec<[&str; 4]> = rows
+        .iter()
+        .filter(|row| row[4].starts_with("Standard query 0x"))
+        .map(|row| [row[0], row[1], row[2], row[3]])
+        .collect();
+    assert_eq!(
+        queries,
+        [
+            ["16", "0x7100", "11,16", "32"],
+            ["21", "0x7200", "19,21", "43"],
+            ["25", "0x7201", "21,25", "32"],
+            ["28", "0x7300,0x7301", "", ""],
+        ]
+    );
+    let pending: Vec<&str> =
+        rows.iter().filter(|row| row[4] == "[TLS segment of a reassembled PDU]").map(|row| row[0]).collect();
+    assert_eq!(pending, ["11", "19"]);
+    let responses = rows.iter().filter(|row| row[4].starts_with("Standard query response")).count();
+    assert_eq!(responses, 5);
 }

@@ -162,3 +162,25 @@ rec_dns_tcp() {
     cap_stop $p
     stop "$SRV_PID"
 }
+
+# 56: DNS over TLS whose messages do not fall on record boundaries: unbound as in rec_dns (on
+# 10.0.56.2), scripts/interop/dot_split_client.py writing a query's length and its body in
+# two records, a query in three records whose middle one also begins the next query, and
+# two queries in one record, with Python's key log
+rec_dns_tls_split() {
+    local c=$NSP-c56 s=$NSP-s56 p pki=$WORK/pki2048 keys=$STAGE/dns-tls-split.keys conf=$WORK/unbound-56.conf
+    make_pki "$pki" 2048
+    tls_pair "$c" "$s" 56
+    dns_unbound_conf "$conf" "$pki"
+    sed -i -e 's/10\.0\.53\./10.0.56./g' -e 's/fd00:53::/fd00:56::/g' "$conf"
+    bg "$s" unbound56 unbound -d -c "$conf"
+    SRV_PID=$BG_PID
+    wait_listen "$s" tcp 853
+    : >"$keys"
+    log "dns-tls-split.pcap"
+    cap_start "$c" "$STAGE/dns-tls-split.pcap" -i veth0; p=$CAP_PID
+    run ip netns exec "$c" python3 "$INTEROP/dot_split_client.py" 10.0.56.2 "$pki/ca.pem" server.test \
+        "$keys" example.test www.example.test
+    cap_stop $p
+    stop "$SRV_PID"
+}

@@ -136,26 +136,57 @@ pub(super) fn push_framed<'a>(packet: &mut Packet<'a>, span: Span<'a>) -> bool {
 }
 
 /// Pushes the DNS messages a segment of DNS over TCP completed ([`stream::DnsStream`]): those
-/// whole in the segment from `payload`, those put together from the stream arena. A message
-/// that cannot be read is shown as data, with why.
+/// whole in the segment from `payload`, those put together from the stream arena.
 pub(super) fn push_stream<'a>(packet: &mut Packet<'a>, payload: Span<'a>, fed: stream::Fed) {
     let stream_bytes = packet.stream;
-    for framed in fed.messages {
-        let span = match &framed.place {
-            stream::Place::Payload(range) => payload.slice(range.start, range.end),
-            stream::Place::Stream(range) => {
-                Span::new(stream_bytes.get(range.clone()).unwrap_or(&[]), Source::Stream, range.start)
-            }
-        };
+    let messages: Vec<(Span<'a>, Vec<(u64, usize)>)> = fed
+        .messages
+        .into_iter()
+        .map(|framed| {
+            let span = match &framed.place {
+                stream::Place::Payload(range) => payload.slice(range.start, range.end),
+                stream::Place::Stream(range) => {
+                    Span::new(stream_bytes.get(range.clone()).unwrap_or(&[]), Source::Stream, range.start)
+                }
+            };
+            (span, framed.segments)
+        })
+        .collect();
+    push_messages(packet, messages, false);
+}
+
+/// Pushes the DNS messages that the plaintext of a TLS record completed
+/// ([`stream::DnsStream::feed_record`]): every place is in the decrypted arena.
+pub(super) fn push_over_tls(packet: &mut Packet<'_>, messages: Vec<stream::Framed>) {
+    let decrypted = packet.decrypted;
+    let messages: Vec<_> = messages
+        .into_iter()
+        .map(|framed| {
+            let (stream::Place::Payload(range) | stream::Place::Stream(range)) = framed.place;
+            let bytes = decrypted.get(range.clone()).unwrap_or(&[]);
+            (Span::new(bytes, Source::Decrypted, range.start), framed.segments)
+        })
+        .collect();
+    push_messages(packet, messages, true);
+}
+
+/// Pushes framed messages, each with the frames that gave its bytes (TCP segments, or TLS
+/// records when `over_tls`). A message that cannot be read is shown as data, with why.
+fn push_messages<'a>(packet: &mut Packet<'a>, messages: Vec<(Span<'a>, Vec<(u64, usize)>)>, over_tls: bool) {
+    for (span, segments) in messages {
         let content = match dns::parse_framed(span.bytes) {
-            Ok((_, message)) => Content::Dns(message.with_segments(framed.segments)),
+            Ok((_, message)) if over_tls => Content::Dns(message.with_tls_segments(segments)),
+            Ok((_, message)) => Content::Dns(message.with_segments(segments)),
             Err(error) => {
                 let reason = match error {
                     nom::Err::Error(error) | nom::Err::Failure(error) => error.to_string(),
                     nom::Err::Incomplete(_) => "cut short".to_owned(),
                 };
-                packet
-                    .problem(Protocol::Dns, format!("a DNS message over TCP that cannot be read: {reason}"));
+                let over = if over_tls { "TLS" } else { "TCP" };
+                packet.problem(
+                    Protocol::Dns,
+                    format!("a DNS message over {over} that cannot be read: {reason}"),
+                );
                 Content::Data(span.bytes)
             }
         };

@@ -4,6 +4,9 @@
 //! a message that spans segments is put together and reported on the segment that completes
 //! it, with the frames that gave its bytes (`tcp.segment`), as Wireshark reports it.
 //!
+//! DNS over TLS is read the same way from the plaintext of each record ([`DnsStream::feed_record`]):
+//! a message may span records, and a record may hold several.
+//!
 //! A message whole inside one segment is read in place; only a message that spans segments is
 //! copied, at most its two-byte length plus 65,535 bytes, into a buffer of its direction, so
 //! what a connection holds here is bounded by the largest message the protocol allows. Bytes
@@ -166,6 +169,45 @@ impl DnsStream {
         fed
     }
 
+    /// Reads the plaintext of one TLS record of direction `dir` (DNS over TLS, RFC 7858: the
+    /// same framing, across records as across segments), which sits at `at` in the decrypted
+    /// arena: messages whole in it are placed there, those put together are copied to
+    /// `arena`, the same decrypted arena, so every place is in it.
+    ///
+    /// A message put together lists each record that gave bytes, two records of one frame
+    /// apart, and, as Wireshark counts it, the record that completes it with all its plaintext
+    /// (what follows the message is read again, as the start of the next).
+    pub fn feed_record(
+        &mut self,
+        dir: usize,
+        frame: u64,
+        plaintext: &[u8],
+        at: usize,
+        arena: &mut Vec<u8>,
+    ) -> Fed {
+        let mut fed = Fed::default();
+        let Some(direction) = self.directions.get_mut(dir) else { return fed };
+        let continues = !direction.pending.is_empty() && !plaintext.is_empty();
+        if continues {
+            direction.segments.push((frame, 0));
+        }
+        direction.take(frame, plaintext, Some(at), arena, &mut fed);
+        if continues
+            && let Some(first) = fed.messages.first_mut()
+            && let Some((_, len)) = first.segments.last_mut()
+        {
+            *len = plaintext.len();
+        }
+        fed
+    }
+
+    /// Gives up the message in the making of direction `dir`: bytes of it were lost.
+    pub fn gap(&mut self, dir: usize) {
+        if let Some(direction) = self.directions.get_mut(dir) {
+            direction.give_up();
+        }
+    }
+
     /// What it holds: the messages in the making.
     pub fn cost(&self) -> usize {
         self.directions
@@ -271,6 +313,51 @@ mod tests {
         let fed = stream.feed(0, 2, &chunks, &next, &mut arena);
         assert_eq!(fed.messages, [Framed { place: Place::Payload(0..14), segments: Vec::new() }]);
         assert!(!stream.buffered());
+    }
+
+    #[test]
+    fn a_message_across_tls_records_lists_each_record_the_last_one_whole() {
+        let mut stream = DnsStream::default();
+        // The decrypted arena: two records' plaintext already in it, at 0 and at 100.
+        let mut arena = vec![0u8; 200];
+        let first = framed(34, 5);
+        let mut next = framed(30, 6);
+        // Record 1 (frame 19): one byte of the length, at 0.
+        let fed = stream.feed_record(0, 19, &first[..1], 0, &mut arena);
+        assert!(fed.messages.is_empty());
+        assert!(stream.buffered());
+        // Record 2 (frame 21): the rest of the message, then 7 bytes of the next, at 100.
+        let mut second = first[1..].to_vec();
+        second.extend(next.drain(..7));
+        let fed = stream.feed_record(0, 21, &second, 100, &mut arena);
+        assert_eq!(
+            fed.messages,
+            [Framed { place: Place::Stream(200..236), segments: vec![(19, 1), (21, 42)] }]
+        );
+        assert_eq!(arena[200..], first);
+        // Record 3 (frame 21 too): the rest of the next message, a record of its own.
+        let fed = stream.feed_record(0, 21, &next, 300, &mut arena);
+        assert_eq!(fed.messages[0].segments, [(21, 7), (21, 25)]);
+        assert!(!stream.buffered());
+        // Two messages in one record are read in place, where the record's plaintext is.
+        let mut both = framed(12, 1);
+        both.extend(framed(20, 2));
+        let fed = stream.feed_record(1, 28, &both, 400, &mut arena);
+        let places: Vec<Place> = fed.messages.iter().map(|message| message.place.clone()).collect();
+        assert_eq!(places, [Place::Payload(400..414), Place::Payload(414..436)]);
+    }
+
+    #[test]
+    fn a_lost_stretch_gives_up_the_message_of_its_direction_only() {
+        let mut stream = DnsStream::default();
+        let mut arena = Vec::new();
+        let message = framed(40, 1);
+        stream.feed_record(0, 1, &message[..10], 0, &mut arena);
+        stream.feed_record(1, 2, &message[..10], 10, &mut arena);
+        stream.gap(0);
+        assert!(stream.directions[0].pending.is_empty());
+        let fed = stream.feed_record(1, 3, &message[10..], 20, &mut arena);
+        assert_eq!(fed.messages[0].segments, [(2, 10), (3, 32)]);
     }
 
     #[test]

@@ -43,10 +43,19 @@ pub(super) fn application_layers<'a>(
     if let Some(ssh) = produced.ssh {
         return super::ssh::layers::push(packet, tcp, *ssh);
     }
-    let produced_dns = produced.dns;
-    if produced_dns && produced.tls.records.is_empty() && super::dns::push_framed(packet, tcp.payload) {
+    if produced.dns && produced.tls.records.is_empty() && super::dns::push_framed(packet, tcp.payload) {
         return;
     }
+    // DNS over TLS whose records fed messages but completed none: Wireshark calls the frame a
+    // TLS segment of a reassembled PDU.
+    if !produced.dns_over_tls.is_empty()
+        && produced.dns_over_tls.iter().all(|(_, messages)| messages.is_empty())
+    {
+        packet.pending_info = Some(PendingInfo::TlsSegment);
+    }
+    // The DNS messages each record completed, by where its plaintext starts.
+    let mut dns_by_record: rustc_hash::FxHashMap<usize, Vec<super::dns::stream::Framed>> =
+        produced.dns_over_tls.into_iter().collect();
     let (stream, decrypted) = (packet.stream, packet.decrypted);
     let span = |loc: &Loc| -> Span<'a> {
         match loc {
@@ -61,11 +70,15 @@ pub(super) fn application_layers<'a>(
     };
     let mut group: Option<(Source, Tls<'a>)> = None;
     let mut data: Vec<Span<'a>> = Vec::new();
+    let mut dns: Vec<super::dns::stream::Framed> = Vec::new();
     // Decrypted data that is not HTTP, by where its plaintext starts: each record finds its
     // own in O(1), however many records the segment completed.
     let plain_data: rustc_hash::FxHashMap<usize, Span<'a>> =
         produced.plain_data.iter().map(|range| (range.start, span(&Loc::Decrypted(range.clone())))).collect();
-    let flush = |packet: &mut Packet<'a>, group: Option<(Source, Tls<'a>)>, data: &mut Vec<Span<'a>>| {
+    let flush = |packet: &mut Packet<'a>,
+                 group: Option<(Source, Tls<'a>)>,
+                 data: &mut Vec<Span<'a>>,
+                 dns: &mut Vec<super::dns::stream::Framed>| {
         let Some((_, tls)) = group else { return };
         let first = tls.records.first().map(|record| record.span).unwrap_or_default();
         packet.layers.push(Layer {
@@ -76,9 +89,6 @@ pub(super) fn application_layers<'a>(
             annotation: Annotation::None,
         });
         for plaintext in data.drain(..) {
-            if produced_dns && super::dns::push_framed(packet, plaintext) {
-                continue;
-            }
             packet.layers.push(Layer {
                 content: Content::Data(plaintext.bytes),
                 offset: plaintext.offset,
@@ -87,16 +97,19 @@ pub(super) fn application_layers<'a>(
                 annotation: Annotation::None,
             });
         }
+        super::dns::push_over_tls(packet, std::mem::take(dns));
     };
     for record in produced.tls.records {
         let RecordOut { header, loc, segments, opaque, content, messages } = record;
         let record_span = span(&loc);
         let mut application_data = None;
+        let mut record_dns = Vec::new();
         let content = match content {
             ContentOut::Clear => RecordContent::Clear,
             ContentOut::Decrypted { content_type, plaintext } => {
                 let plaintext = span(&plaintext);
                 application_data = plain_data.get(&plaintext.offset).copied();
+                record_dns = dns_by_record.remove(&plaintext.offset).unwrap_or_default();
                 RecordContent::Decrypted { content_type, plaintext }
             }
             ContentOut::Encrypted(reason) => RecordContent::Encrypted(reason),
@@ -110,7 +123,7 @@ pub(super) fn application_layers<'a>(
                 tls.records.push(record)
             }
             _ => {
-                flush(packet, group.take(), &mut data);
+                flush(packet, group.take(), &mut data, &mut dns);
                 let mut tls = Tls {
                     records: Default::default(),
                     version: produced.version,
@@ -122,6 +135,7 @@ pub(super) fn application_layers<'a>(
             }
         }
         data.extend(application_data);
+        dns.extend(record_dns);
     }
     // A segment that only begins a record is read as TLS far enough to know it must wait:
     // Wireshark lists the protocol and calls the frame a TCP segment of a reassembled PDU.
@@ -139,7 +153,7 @@ pub(super) fn application_layers<'a>(
         return;
     }
     let ends_reassembled = group.as_ref().is_some_and(|(source, _)| *source == Source::Stream);
-    flush(packet, group, &mut data);
+    flush(packet, group, &mut data, &mut dns);
     // HTTP comes right after the TLS layer whose records carried it, before later records'.
     let after_application_data = packet
         .layers

@@ -14,6 +14,7 @@
 //! from its next message or record, as after a segment the capture missed. A connection
 //! that is over, or that carries nothing rttscope reads, costs only its slot.
 
+mod gaps;
 mod holder;
 pub mod proxy;
 mod websocket;
@@ -28,6 +29,7 @@ use crate::dispatch::{self, Dispatch};
 use crate::dissect::field::Source;
 use crate::dissect::tls::record;
 use crate::osi::Protocol as Handoff;
+use gaps::{acknowledged, gap_notes, inner_gap};
 
 /// One TCP segment, as the application layer needs it.
 pub struct Segment<'p> {
@@ -83,6 +85,9 @@ pub struct Produced {
     pub ssh: Option<Box<super::ssh::Output>>,
     /// DNS over TCP: the messages the segment completed, wherever they began.
     pub dns_stream: Option<Box<super::dns::stream::Fed>>,
+    /// DNS over TLS: for each decrypted record read as DNS, where its plaintext starts and the
+    /// messages it completed (none while it only carries part of one).
+    pub dns_over_tls: Vec<(usize, Vec<super::dns::stream::Framed>)>,
 }
 
 /// How many segments with data a connection may carry before rttscope stops looking for a
@@ -110,8 +115,9 @@ enum Protocol {
 enum Inner {
     Undecided,
     Http(Box<http::Reader>),
-    /// DNS over TLS (port 853): each record's plaintext holding whole messages is read.
-    Dns,
+    /// DNS over TLS (port 853): the records' plaintext of each direction, cut into messages
+    /// by their lengths, whatever the records' boundaries.
+    Dns(Box<super::dns::stream::DnsStream>),
     /// WebSocket over TLS (wss), after an HTTP/1.1 Upgrade.
     WebSocket(Box<super::websocket::Session>),
     Other,
@@ -382,11 +388,7 @@ impl Applications {
             let other = 1 - segment.dir;
             let chunks = acknowledged(&mut connection.streams[other], connection.finished[other], ack);
             gap_notes(&chunks, false, &mut produced.tls.problems);
-            if let Inner::Http(http) = &mut connection.inner
-                && chunks.iter().any(|chunk| matches!(chunk, Chunk::Gap(_)))
-            {
-                http.gap(other);
-            }
+            inner_gap(&mut connection.inner, other, &chunks);
             if !chunks.is_empty() {
                 let feeds = feeds(&chunks, segment.payload);
                 let output = session.feed(other, segment.frame, &feeds, keylog, arenas);
@@ -400,11 +402,7 @@ impl Applications {
             connection.streams[segment.dir].accept(segment.seq, segment.syn, segment.frame, segment.payload);
         produced.duplicate = accepted.duplicate;
         gap_notes(&accepted.chunks, accepted.overflowed, &mut produced.tls.problems);
-        if let Inner::Http(http) = &mut connection.inner
-            && accepted.chunks.iter().any(|chunk| matches!(chunk, Chunk::Gap(_)))
-        {
-            http.gap(segment.dir);
-        }
+        inner_gap(&mut connection.inner, segment.dir, &accepted.chunks);
         if !accepted.chunks.is_empty() {
             let feeds = feeds(&accepted.chunks, segment.payload);
             let output = session.feed(segment.dir, segment.frame, &feeds, keylog, arenas);
@@ -446,7 +444,7 @@ impl Applications {
                     Some(Handoff::Http2) => Inner::Http(Box::new(http::Reader::new(true, true))),
                     Some(Handoff::Http) => Inner::Http(Box::new(http::Reader::new(true, alpn_h2))),
                     _ if alpn_h2 => Inner::Http(Box::new(http::Reader::new(true, true))),
-                    _ if dns_over_tls => Inner::Dns,
+                    _ if dns_over_tls => Inner::Dns(Box::default()),
                     _ => Inner::Other,
                 };
             }
@@ -471,6 +469,11 @@ impl Applications {
                 Inner::WebSocket(session) => {
                     let frames = session.feed(dir, segment.frame, &plaintext, &mut arenas.decrypted);
                     produced.websocket.push((Source::Decrypted, frames));
+                }
+                Inner::Dns(dns) => {
+                    let fed =
+                        dns.feed_record(dir, segment.frame, &plaintext, range.start, &mut arenas.decrypted);
+                    produced.dns_over_tls.push((range.start, fed.messages));
                 }
                 _ => produced.plain_data.push(range),
             }
@@ -538,13 +541,6 @@ fn feed_http(
     }
 }
 
-/// Tells a direction's reassembly that the peer acknowledged `ack`. A FIN takes a sequence
-/// number of its own: once the direction has sent one (`finished`), the acknowledgment of it
-/// is not a byte the capture missed.
-fn acknowledged(stream: &mut Reassembler, finished: bool, ack: u32) -> Vec<Chunk> {
-    stream.acknowledged(if finished { ack.wrapping_sub(1) } else { ack })
-}
-
 /// Whether a record is a close_notify alert, in the clear or decrypted.
 fn is_close_notify(record: &tls::RecordOut, payload: &[u8], decrypted: &[u8]) -> bool {
     let alert = match (&record.content, &record.loc) {
@@ -577,22 +573,6 @@ fn merge(output: &mut http::Output, more: http::Output) {
     output.preface = output.preface.take().or(more.preface);
     output.frames.extend(more.frames);
     output.problems.extend(more.problems);
-}
-
-/// What a lost stretch of the stream, or a given-up gap, says in the packet's problems.
-fn gap_notes(chunks: &[Chunk], overflowed: bool, notes: &mut Vec<String>) {
-    if overflowed {
-        notes.push(format!(
-            "over {} bytes arrived out of order behind a gap; the gap is given up",
-            super::stream::MAX_HELD
-        ));
-    }
-    for chunk in chunks {
-        if let Chunk::Gap(missing) = chunk {
-            notes
-                .push(format!("{missing} bytes of the stream were not captured; reading resumes after them"));
-        }
-    }
 }
 
 fn feeds<'c>(chunks: &'c [Chunk], payload: &'c [u8]) -> Vec<Feed<'c>> {

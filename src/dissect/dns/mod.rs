@@ -77,6 +77,8 @@ pub struct Message<'a> {
     /// Over TCP, a message put together from several segments: each one's frame and the bytes
     /// it gave (`tcp.segment`); empty for a message read from one segment.
     segments: Vec<(u64, usize)>,
+    /// Over TLS, `segments` are the frames of the records that gave its bytes (`tls.segment`).
+    over_tls: bool,
 }
 
 /// What tracking matched a message with (`track/dns.rs`).
@@ -112,10 +114,10 @@ fn dissect_kind(input: &[u8], kind: Kind) -> Result<(Content<'_>, Next<'_>), Err
 /// header, but its ID at least, is a message cut short.
 pub fn parse(input: &[u8], kind: Kind) -> IResult<'_, Message<'_>> {
     if (field::ID.end..HEADER_LEN).contains(&input.len()) {
-        return Ok((&[], Message { bytes: input, prefix: 0, kind, cut: true, segments: Vec::new() }));
+        return Ok((&[], Message::new(input, 0, kind, true)));
     }
     let end = check(input).map_err(nom::Err::Error)?;
-    Ok((&input[end..], Message { bytes: &input[..end], prefix: 0, kind, cut: false, segments: Vec::new() }))
+    Ok((&input[end..], Message::new(&input[..end], 0, kind, false)))
 }
 
 /// Parses a message behind its two-byte length, as over TCP and TLS (RFC 7766 section 8).
@@ -137,10 +139,7 @@ pub fn parse_framed(input: &[u8]) -> IResult<'_, Message<'_>> {
     if end != len {
         return Err(Error::malformed(format!("{} bytes after the message, inside its length", len - end)));
     }
-    Ok((
-        &input[2 + len..],
-        Message { bytes: framed, prefix: 2, kind: Kind::Dns, cut: false, segments: Vec::new() },
-    ))
+    Ok((&input[2 + len..], Message::new(framed, 2, Kind::Dns, false)))
 }
 
 /// Checks a message: where it ends.
@@ -157,6 +156,11 @@ fn counts(message: &[u8]) -> [u16; 4] {
 }
 
 impl<'a> Message<'a> {
+    /// A message read from one piece of the capture.
+    fn new(bytes: &'a [u8], prefix: usize, kind: Kind, cut: bool) -> Self {
+        Self { bytes, prefix, kind, cut, segments: Vec::new(), over_tls: false }
+    }
+
     /// The message, past any length prefix.
     fn message(&self) -> &'a [u8] {
         &self.bytes[self.prefix..]
@@ -166,6 +170,12 @@ impl<'a> Message<'a> {
     pub fn with_segments(mut self, segments: Vec<(u64, usize)>) -> Self {
         self.segments = segments;
         self
+    }
+
+    /// The same message over TLS, put together from the plaintext of the records of the
+    /// `segments` given (frame, bytes), as Wireshark lists them (`tls.segment`).
+    pub fn with_tls_segments(self, segments: Vec<(u64, usize)>) -> Self {
+        Self { over_tls: true, ..self.with_segments(segments) }
     }
 
     pub fn kind(&self) -> Kind {
@@ -236,7 +246,13 @@ impl<'a> Message<'a> {
     }
 
     pub fn fields(&self, out: &mut Emitter<'_>, tracked: &Tracked<'_>) {
-        super::tcp::reassembly_fields(out, &self.segments);
+        if self.over_tls {
+            use super::tls::name as tls;
+            let names = [tls::SEGMENT, tls::SEGMENT_COUNT, tls::REASSEMBLED_LENGTH];
+            super::tcp::reassembly_fields_named(out, &self.segments, names);
+        } else {
+            super::tcp::reassembly_fields(out, &self.segments);
+        }
         if self.prefix > 0 {
             out.at(name::LENGTH, 0..2, Value::Uint(be16(self.bytes, 0).into()));
         }
@@ -362,8 +378,9 @@ impl LayerHeader for Message<'_> {
 
     fn also_emits(&self) -> &'static [&'static str] {
         match self.kind {
-            // A message over TCP put together from segments lists them (`tcp.segment`).
-            Kind::Dns => &["tcp"],
+            // A message over TCP put together from segments lists them (`tcp.segment`), one
+            // over TLS the records' frames (`tls.segment`).
+            Kind::Dns => &["tcp", "tls"],
             Kind::Mdns | Kind::Llmnr => &["dns"],
         }
     }

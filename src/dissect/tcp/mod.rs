@@ -399,16 +399,23 @@ impl<'a> Header<'a> {
 /// The fields of a PDU reassembled from several segments: each segment's frame over the bytes
 /// it gave, their count and the total length. Nothing for a PDU from one segment.
 pub fn reassembly_fields(out: &mut Emitter<'_>, segments: &[(u64, usize)]) {
+    reassembly_fields_named(out, segments, [name::SEGMENT, name::SEGMENT_COUNT, name::REASSEMBLED_LENGTH]);
+}
+
+/// The same fields under other names (segment, count, length): TLS's, for a PDU its
+/// application data put together from several records.
+pub fn reassembly_fields_named(out: &mut Emitter<'_>, segments: &[(u64, usize)], names: [&'static str; 3]) {
+    let [segment, count, length] = names;
     if segments.is_empty() {
         return;
     }
     let mut at = 0;
     for (frame, len) in segments {
-        out.at(name::SEGMENT, at..at + len, Value::Uint(*frame));
+        out.at(segment, at..at + len, Value::Uint(*frame));
         at += len;
     }
-    out.computed(name::SEGMENT_COUNT, Value::Uint(segments.len() as u64));
-    out.computed(name::REASSEMBLED_LENGTH, Value::Uint(at as u64));
+    out.computed(count, Value::Uint(segments.len() as u64));
+    out.computed(length, Value::Uint(at as u64));
 }
 
 fn analysis_fields(out: &mut Emitter<'_>, analysis: &Analysis) {

@@ -51,4 +51,7 @@ crate::registry::field_table! {
     HANDSHAKE_CERTIFICATE "tls.handshake.certificate" Bytes @Session "certificate (DER)";
     HANDSHAKE_SESSION_TICKET_LIFETIME_HINT "tls.handshake.session_ticket_lifetime_hint" Uint @Session "session ticket lifetime, seconds";
     HANDSHAKE_VERIFY_DATA "tls.handshake.verify_data" Present @Session "Finished verify data";
+    SEGMENT "tls.segment" Uint "frame of a record whose plaintext gave bytes to a PDU spanning records";
+    SEGMENT_COUNT "tls.segment.count" Uint "how many records the PDU was reassembled from";
+    REASSEMBLED_LENGTH "tls.reassembled.length" Uint "length of the PDU reassembled from records";
 }

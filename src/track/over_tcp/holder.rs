@@ -40,6 +40,7 @@ impl Application {
         let inner = match &self.inner {
             Inner::Http(http) => http.cost(),
             Inner::WebSocket(session) => session.cost(),
+            Inner::Dns(dns) => dns.cost(),
             _ => 0,
         };
         outer + inner
@@ -60,6 +61,7 @@ impl Application {
             }
             || matches!(&self.inner, Inner::Http(http) if buffered(http))
             || matches!(&self.inner, Inner::WebSocket(session) if session.buffered() > 0)
+            || matches!(&self.inner, Inner::Dns(dns) if dns.buffered())
     }
 
     /// Gives up its buffered state; it goes on as after a segment the capture missed.
@@ -78,6 +80,9 @@ impl Application {
         }
         if let Inner::WebSocket(session) = &mut self.inner {
             session.shed();
+        }
+        if let Inner::Dns(dns) = &mut self.inner {
+            dns.shed();
         }
     }
 }
