@@ -79,10 +79,7 @@ fn session(ctx: *mut w::WOLFSSL_CTX, sock: &UdpSocket, peer: SocketAddr) -> *mut
         }
         check(w::wolfSSL_set_fd(ssl, sock.as_raw_fd()), "wolfSSL_set_fd");
         let sa = socket2_addr(peer);
-        check(
-            w::wolfSSL_dtls_set_peer(ssl, sa.0.as_ptr() as *mut c_void, sa.1),
-            "wolfSSL_dtls_set_peer",
-        );
+        check(w::wolfSSL_dtls_set_peer(ssl, sa.0.as_ptr() as *mut c_void, sa.1), "wolfSSL_dtls_set_peer");
         check(w::wolfSSL_dtls_set_mtu(ssl, MTU), "wolfSSL_dtls_set_mtu");
         ssl
     }
@@ -147,11 +144,7 @@ fn server(port: &str, cert: &str, key: &str) {
 }
 
 fn client(addr: &str, keylog: &str, lines: &[String]) {
-    let peer = addr
-        .to_socket_addrs()
-        .ok()
-        .and_then(|mut a| a.next())
-        .unwrap_or_else(|| fail("bad address"));
+    let peer = addr.to_socket_addrs().ok().and_then(|mut a| a.next()).unwrap_or_else(|| fail("bad address"));
     let sock = UdpSocket::bind("0.0.0.0:0").unwrap_or_else(|e| fail(&format!("bind: {e}")));
     sock.connect(peer).unwrap_or_else(|e| fail(&format!("connect: {e}")));
     let mut file = File::create(keylog).unwrap_or_else(|e| fail(&format!("{keylog}: {e}")));
