@@ -33,12 +33,15 @@ fn the_dtls_captures_agree_with_tshark_field_by_field_with_and_without_keys() {
 
 /// Rounds of each interop capture's handshake, against the textbook: without a cookie the
 /// ClientHello is answered at once (2 rounds before the request, 3 to the response); with
-/// OpenSSL's HelloVerifyRequest the ClientHello goes again, one more round (3 and 4).
+/// OpenSSL's HelloVerifyRequest the ClientHello goes again, one more round (3 and 4); DTLS 1.3
+/// takes 1 and 2, and wolfSSL's HelloRetryRequest with a cookie adds one (2 and 3).
 #[test]
 fn the_interop_captures_count_the_textbook_rounds() {
-    for (name, variant, request, response) in
-        [("dtls12-gnutls", "dtls12", 2, 3), ("dtls12-openssl", "dtls12-cookie", 3, 4)]
-    {
+    for (name, variant, request, response) in [
+        ("dtls12-gnutls", "dtls12", 2, 3),
+        ("dtls12-openssl", "dtls12-cookie", 3, 4),
+        ("dtls13-wolfssl", "dtls13", 2, 3),
+    ] {
         let path = capture(&format!("{name}.pcap"));
         let keys = capture(&format!("{name}.keys"));
         let output = common::rttscope(&[
@@ -148,4 +151,32 @@ fn the_dtls13_records_open_with_the_key_log_and_only_with_it() {
 
     let rows = dtls13_rows(false, &["_ws.col.Info", "data.data"]);
     assert!(rows[4..].iter().all(|row| row[0] == "Encrypted Record" && row[1].is_empty()), "{rows:?}");
+}
+
+/// The timeline of the DTLS 1.3 capture names each decrypted message: the server's ACK of the
+/// client's Finished is a DTLS ACK, not an encrypted handshake.
+#[test]
+fn the_dtls13_timeline_names_the_ack_and_the_decrypted_messages() {
+    let path = capture(DTLS13);
+    let keys = capture("dtls13-wolfssl.keys");
+    let output = common::rttscope(&[
+        "timeline",
+        path.to_str().expect("a UTF-8 path"),
+        "--keylog",
+        keys.to_str().expect("a UTF-8 path"),
+        "--format",
+        "json",
+    ]);
+    assert!(output.status.success(), "{}", common::stderr(&output));
+    let timeline: serde_json::Value = serde_json::from_str(&common::stdout(&output)).expect("JSON");
+    let labels: Vec<String> = timeline["connections"][0]["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|event| event["label"].as_str().map(str::to_owned))
+        .collect();
+    for expected in ["HelloRetryRequest", "EncryptedExtensions", "CertificateVerify", "DTLS ACK"] {
+        assert!(labels.iter().any(|label| label == expected), "{expected} in {labels:?}");
+    }
+    assert!(!labels.iter().any(|label| label.starts_with("encrypted")), "{labels:?}");
 }
