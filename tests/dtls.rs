@@ -31,6 +31,32 @@ fn the_dtls_captures_agree_with_tshark_field_by_field_with_and_without_keys() {
     }
 }
 
+/// `rttscope timeline --format json` of the interop capture NAME.pcap with its key log.
+fn timeline_with_keys(name: &str) -> serde_json::Value {
+    let path = capture(&format!("{name}.pcap"));
+    let keys = capture(&format!("{name}.keys"));
+    let output = common::rttscope(&[
+        "timeline",
+        path.to_str().expect("a UTF-8 path"),
+        "--keylog",
+        keys.to_str().expect("a UTF-8 path"),
+        "--format",
+        "json",
+    ]);
+    assert!(output.status.success(), "{}", common::stderr(&output));
+    serde_json::from_str(&common::stdout(&output)).expect("JSON")
+}
+
+/// The labels of a timeline's first connection's events.
+fn event_labels(timeline: &serde_json::Value) -> Vec<String> {
+    timeline["connections"][0]["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter_map(|event| event["label"].as_str().map(str::to_owned))
+        .collect()
+}
+
 /// Rounds of each interop capture's handshake, against the textbook: without a cookie the
 /// ClientHello is answered at once (2 rounds before the request, 3 to the response); with
 /// OpenSSL's HelloVerifyRequest the ClientHello goes again, one more round (3 and 4); DTLS 1.3
@@ -42,21 +68,9 @@ fn the_interop_captures_count_the_textbook_rounds() {
         ("dtls12-openssl", "dtls12-cookie", 3, 4),
         ("dtls13-wolfssl", "dtls13", 2, 3),
     ] {
-        let path = capture(&format!("{name}.pcap"));
-        let keys = capture(&format!("{name}.keys"));
-        let output = common::rttscope(&[
-            "timeline",
-            path.to_str().expect("a UTF-8 path"),
-            "--keylog",
-            keys.to_str().expect("a UTF-8 path"),
-            "--format",
-            "json",
-        ]);
-        assert!(output.status.success(), "{}", common::stderr(&output));
-        let text = common::stdout(&output);
-        let timeline: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        let timeline = timeline_with_keys(name);
         let connection = &timeline["connections"][0];
-        assert_eq!(connection["variant"], variant, "{name}: {text}");
+        assert_eq!(connection["variant"], variant, "{name}: {timeline}");
         assert_eq!(connection["request_rtts"], request, "{name}");
         assert_eq!(connection["response_rtts"], response, "{name}");
     }
@@ -72,12 +86,7 @@ fn a_datagram_of_fragments_names_the_message_it_is_part_of() {
             common::rttscope(&["timeline", path.to_str().expect("a UTF-8 path"), "--format", "json"]);
         assert!(output.status.success(), "{}", common::stderr(&output));
         let timeline: serde_json::Value = serde_json::from_str(&common::stdout(&output)).expect("JSON");
-        let labels: Vec<String> = timeline["connections"][0]["events"]
-            .as_array()
-            .expect("events")
-            .iter()
-            .filter_map(|event| event["label"].as_str().map(str::to_owned))
-            .collect();
+        let labels = event_labels(&timeline);
         assert!(labels.iter().any(|label| label.contains("Certificate (fragment)")), "{name}: {labels:?}");
         assert!(!labels.iter().any(|label| label.starts_with("UDP ")), "{name}: {labels:?}");
     }
@@ -157,24 +166,8 @@ fn the_dtls13_records_open_with_the_key_log_and_only_with_it() {
 /// client's Finished is a DTLS ACK, not an encrypted handshake.
 #[test]
 fn the_dtls13_timeline_names_the_ack_and_the_decrypted_messages() {
-    let path = capture(DTLS13);
-    let keys = capture("dtls13-wolfssl.keys");
-    let output = common::rttscope(&[
-        "timeline",
-        path.to_str().expect("a UTF-8 path"),
-        "--keylog",
-        keys.to_str().expect("a UTF-8 path"),
-        "--format",
-        "json",
-    ]);
-    assert!(output.status.success(), "{}", common::stderr(&output));
-    let timeline: serde_json::Value = serde_json::from_str(&common::stdout(&output)).expect("JSON");
-    let labels: Vec<String> = timeline["connections"][0]["events"]
-        .as_array()
-        .expect("events")
-        .iter()
-        .filter_map(|event| event["label"].as_str().map(str::to_owned))
-        .collect();
+    let timeline = timeline_with_keys("dtls13-wolfssl");
+    let labels = event_labels(&timeline);
     for expected in ["HelloRetryRequest", "EncryptedExtensions", "CertificateVerify", "DTLS ACK"] {
         assert!(labels.iter().any(|label| label == expected), "{expected} in {labels:?}");
     }
