@@ -138,10 +138,14 @@ fn dtls13_rows(keylog: bool, fields: &[&str]) -> Vec<Vec<String>> {
 
 /// With the client's key log every unified-header record opens (record number encryption
 /// removed, the "dtls13" labels): the server's flight, the client's Finished, the server's
-/// ACK, both lines each way and both close_notify alerts; without it none does.
+/// ACK (one record number), both lines each way and both close_notify alerts; without it
+/// none does.
 #[test]
 fn the_dtls13_records_open_with_the_key_log_and_only_with_it() {
-    let rows = dtls13_rows(true, &["_ws.col.Protocol", "_ws.col.Info", "data.data"]);
+    let rows = dtls13_rows(
+        true,
+        &["_ws.col.Protocol", "_ws.col.Info", "data.data", "dtls.ack.record_numbers_length"],
+    );
     assert_eq!(rows.len(), 28);
     let info: Vec<&str> = rows.iter().map(|row| row[1].as_str()).collect();
     assert!(rows.iter().all(|row| row[0] == "DTLSv1.3" || row[1] == "Client Hello"), "{rows:?}");
@@ -157,9 +161,15 @@ fn the_dtls13_records_open_with_the_key_log_and_only_with_it() {
     let (first, second) = (hex("hello from wolfSSL\n"), hex("second line\n"));
     assert_eq!(data, [&first, &first, &second, &second]);
     assert!(info[26..].iter().all(|info| *info == "Alert (Level: Warning, Description: Close Notify)"));
+    let acked: Vec<&str> =
+        rows.iter().map(|row| row[3].as_str()).filter(|length| !length.is_empty()).collect();
+    assert_eq!(acked, ["16"], "the ACK acknowledges one record: the client's Finished");
 
-    let rows = dtls13_rows(false, &["_ws.col.Info", "data.data"]);
-    assert!(rows[4..].iter().all(|row| row[0] == "Encrypted Record" && row[1].is_empty()), "{rows:?}");
+    let rows = dtls13_rows(false, &["_ws.col.Info", "data.data", "dtls.ack.record_numbers_length"]);
+    assert!(
+        rows[4..].iter().all(|row| row[0] == "Encrypted Record" && row[1].is_empty() && row[2].is_empty()),
+        "{rows:?}"
+    );
 }
 
 /// The timeline of the DTLS 1.3 capture names each decrypted message: the server's ACK of the

@@ -171,8 +171,9 @@ pub fn newer_than_tshark_4_0(name: &str) -> bool {
         || name == "http3.request.full_uri"
         || name == "http3.header.header.name"
         || name.starts_with("http3.headers.")
-        // issue 18: DTLS 1.3's unified header, which tshark 4.0 does not read
+        // issue 18: DTLS 1.3's unified header and ACK, which tshark 4.0 does not read
         || name.starts_with("dtls.unified_header.")
+        || name.starts_with("dtls.ack")
 }
 
 pub fn compared_fields() -> Vec<&'static str> {
