@@ -41,7 +41,7 @@
 #     (by pid) before the namespace is deleted.
 set -euo pipefail
 
-DEPS="iproute2 iputils-ping traceroute socat nftables tcpdump tshark ethtool curl python3 python3-venv procps coreutils openssl nghttp2-server nghttp2-client dnsmasq-base busybox isc-dhcp-client chrony radvd ndisc6 tinyproxy microsocks dante-server unbound bind9-dnsutils knot-dnsutils openssh-server openssh-client gnutls-bin coturn"
+DEPS="iproute2 iputils-ping traceroute socat nftables tcpdump tshark ethtool curl python3 python3-venv procps coreutils openssl nghttp2-server nghttp2-client dnsmasq-base busybox isc-dhcp-client chrony radvd ndisc6 tinyproxy microsocks dante-server unbound bind9-dnsutils knot-dnsutils openssh-server openssh-client gnutls-bin coturn autoconf automake libtool libclang-dev"
 # the QUIC peer's and the WebSocket peers' libraries, exactly these versions (PyPI)
 PIP="aioquic==1.7.2 websockets==15.0.1 grpcio==1.85.3 aiortc==1.14.0"
 

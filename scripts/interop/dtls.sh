@@ -57,3 +57,33 @@ rec_dtls12_cookie() {
     dtls_client "$c" 93 dtls12-openssl.pcap
     stop "$SRV_PID"
 }
+
+# dtls13_peer: builds scripts/interop/dtls13-peer (wolfSSL with DTLS 1.3, from the C source
+# the wolfssl-sys crate carries; Debian's wolfSSL, OpenSSL 3.0 and GnuTLS have no DTLS 1.3)
+# into target/dtls13-peer, once; prints the binary's path. Needs autoconf, automake, libtool
+# and libclang-dev for wolfssl-sys's build.
+dtls13_peer() {
+    local dir=$INTEROP/dtls13-peer target=$INTEROP/../../target/dtls13-peer
+    cargo build --quiet --release --locked --manifest-path "$dir/Cargo.toml" --target-dir "$target" >&2 ||
+        die "building $dir failed (apt-get install autoconf automake libtool libclang-dev)"
+    echo "$target/release/dtls13-peer"
+}
+
+# 95: DTLS 1.3 between two wolfSSL 5.9 peers (scripts/interop/dtls13-peer): the server
+# answers the first ClientHello with a HelloRetryRequest and a cookie, its Certificate goes
+# in fragments (600-byte records), the client sends two lines that come back, then close_notify
+rec_dtls13() {
+    local c=$NSP-d95 s=$NSP-d96 pki=$WORK/pki2048 peer file=dtls13-wolfssl.pcap p
+    peer=$(dtls13_peer)
+    dtls_pair "$c" "$s" 95
+    bg "$s" dtls13-server-95 "$peer" server 4433 "$pki/self.pem" "$pki/self.key"
+    SRV_PID=$BG_PID
+    wait_listen "$s" udp 4433
+    log "$file"
+    cap_start "$c" "$STAGE/$file" -i veth0 udp port 4433; p=$CAP_PID
+    run ip netns exec "$c" "$peer" client 10.0.95.2:4433 "$STAGE/${file%.*}.keys" \
+        "hello from wolfSSL" "second line"
+    sleep 0.5
+    cap_stop $p
+    stop "$SRV_PID"
+}

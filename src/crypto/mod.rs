@@ -1,6 +1,6 @@
 //! Cryptography for reading protected TLS records from a key log: the TLS 1.2 PRF (RFC 5246
 //! section 5), the TLS 1.3 key schedule (RFC 8446 section 7), the cipher suites rttscope can
-//! decrypt, and record decryption for both versions.
+//! decrypt, and record decryption for both versions (and DTLS 1.3's, `dtls13.rs`).
 //!
 //! Everything here is a pure function of its inputs: no I/O, no clock, and no state beyond one
 //! direction's keys (sequence numbers are the caller's to count). Records are hostile input:
@@ -10,6 +10,7 @@
 //! from RustCrypto's `aes` and `cbc`, as ring has no CBC mode.
 
 mod cbc;
+pub mod dtls13;
 pub mod quic;
 mod record;
 #[cfg(test)]

@@ -200,12 +200,13 @@ impl fmt::Debug for RecordKeys {
 
 const TOO_SHORT_FOR_TAG: DecryptError = DecryptError::Malformed("shorter than the authentication tag");
 
-/// TLS 1.3: open, then strip the zero padding and take the inner content type.
-fn decrypt_tls13(
+/// TLS 1.3 (and DTLS 1.3, whose `header` is the unified header): open, then strip the zero
+/// padding and take the inner content type.
+pub(super) fn decrypt_tls13(
     key: &aead::LessSafeKey,
     iv: &[u8; NONCE_LEN],
     seq: u64,
-    header: &[u8; 5],
+    header: &[u8],
     body: &[u8],
     out: &mut Vec<u8>,
 ) -> Result<u8, DecryptError> {

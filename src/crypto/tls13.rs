@@ -46,10 +46,23 @@ pub fn hkdf_expand_label(
     context: &[u8],
     len: usize,
 ) -> Option<Vec<u8>> {
+    expand_label_with_prefix(LABEL_PREFIX, hash, secret, label, context, len)
+}
+
+/// `HKDF-Expand-Label` with another protocol's prefix in place of `"tls13 "`: DTLS 1.3's
+/// `"dtls13"` (RFC 9147 section 5.9).
+pub(super) fn expand_label_with_prefix(
+    prefix: &[u8],
+    hash: Hash,
+    secret: &[u8],
+    label: &[u8],
+    context: &[u8],
+    len: usize,
+) -> Option<Vec<u8>> {
     let length = u16::try_from(len).ok()?.to_be_bytes();
-    let label_len = [u8::try_from(LABEL_PREFIX.len() + label.len()).ok()?];
+    let label_len = [u8::try_from(prefix.len() + label.len()).ok()?];
     let context_len = [u8::try_from(context.len()).ok()?];
-    let hkdf_label = [&length[..], &label_len, LABEL_PREFIX, label, &context_len, context];
+    let hkdf_label = [&length[..], &label_len, prefix, label, &context_len, context];
 
     let prk = hkdf::Prk::new_less_safe(hash.hkdf_algorithm(), secret);
     let okm = prk.expand(&hkdf_label, OutputLen(len)).ok()?;

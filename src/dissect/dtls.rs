@@ -204,6 +204,11 @@ impl<'a> Record<'a> {
             Some(content_type::APPLICATION_DATA) => {
                 record_out.at(name::APP_DATA, body_range, Value::Bytes(body.bytes));
             }
+            Some(record::content_type::ACK) => {
+                if let Some(plaintext) = self.plaintext() {
+                    ack_fields(&mut out.within(&plaintext), plaintext.bytes);
+                }
+            }
             None => record_out.at(name::ENC_CONTENT, body_range, Value::Bytes(body.bytes)),
             Some(_) => {}
         }
@@ -263,6 +268,18 @@ impl<'a> Record<'a> {
             }
         }
     }
+}
+
+/// A DTLS 1.3 ACK's fields (RFC 9147 section 7): `struct { RecordNumber
+/// record_numbers<0..2^16-1>; } ACK`, each RecordNumber a 64-bit epoch and sequence number.
+/// The list is shown as far as the record holds it.
+fn ack_fields(out: &mut Emitter<'_>, ack: &[u8]) {
+    out.at(name::ACK_MESSAGE, 0..ack.len(), Value::Present);
+    let Some(&[high, low]) = ack.get(..2) else { return };
+    let length = u16::from_be_bytes([high, low]);
+    out.at(name::ACK_RECORD_NUMBERS_LENGTH, 0..2, Value::Uint(length.into()));
+    let end = (2 + usize::from(length)).min(ack.len());
+    out.at(name::ACK_RECORD_NUMBERS, 2..end, Value::Present);
 }
 
 impl Dtls<'_> {

@@ -14,7 +14,8 @@ use super::message::{Handshake, Message};
 use super::rounds::{Answers, Side, Step};
 use super::{Builder, Pending, Transport};
 use crate::capture::Frame;
-use crate::dissect::dtls::{Dtls, record::version};
+use crate::dissect::dtls::Dtls;
+use crate::dissect::dtls::record::{self, version};
 use crate::dissect::tls::handshake::HELLO_VERIFY_REQUEST;
 use crate::dissect::tls::record::content_type;
 use crate::dissect::{Content, Packet};
@@ -152,6 +153,7 @@ impl Pending {
                         messages.push(Message::ApplicationData);
                     }
                 }
+                Some(record::content_type::ACK) => messages.push(Message::DtlsAck),
                 // DTLS 1.3 without keys: the real type is hidden; after the handshake it is
                 // most likely data.
                 None if step.side == Side::Client && self.server_hello_seen => {

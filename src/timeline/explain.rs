@@ -50,6 +50,7 @@ pub enum Explanation {
     QuicOneRtt,
     Stream,
     QuicAck,
+    DtlsAck,
     Http2Request,
     Http2Response,
     GrpcCall,
@@ -183,6 +184,10 @@ impl Explanation {
             Self::QuicOneRtt => "QUIC application data, encrypted (no key log given)",
             Self::Stream => "QUIC stream data: HTTP/3 control and request streams",
             Self::QuicAck => "acknowledgements: they keep loss recovery going and start no round",
+            Self::DtlsAck => {
+                "DTLS 1.3's acknowledgement of the handshake records received, so the other side \
+                 stops sending them again; it starts no round"
+            }
             Self::GrpcCall => {
                 "the gRPC call: an HTTP/2 request whose :path names the service and method, its \
                  content-type application/grpc"
@@ -333,6 +338,7 @@ impl Message {
             Self::ChangeCipherSpec => Explanation::ChangeCipherSpec,
             Self::Alert(_) => Explanation::Alert,
             Self::ApplicationData => Explanation::ApplicationData,
+            Self::DtlsAck => Explanation::DtlsAck,
             Self::Http1 { .. } => by_side(side, Explanation::HttpRequest, Explanation::HttpResponse),
             Self::Proxy { .. } => by_side(side, Explanation::ProxyRequest, Explanation::ProxyAnswer),
             Self::WebSocketUpgrade { .. } => Explanation::WebSocketUpgrade,

@@ -36,6 +36,8 @@ pub enum Message {
     Alert(Option<&'static str>),
     /// A TLS application-data record (when no HTTP message was read from it).
     ApplicationData,
+    /// A DTLS 1.3 ACK record, decrypted (RFC 9147 section 7).
+    DtlsAck,
     /// TLS 1.3 records whose real type is hidden (no keys): `records` of them, taken for
     /// application data or for the handshake by where they fall.
     Protected {
@@ -253,6 +255,7 @@ impl fmt::Display for Message {
             Self::Alert(Some(description)) => write!(f, "Alert({description})"),
             Self::Alert(None) => f.write_str("encrypted Alert"),
             Self::ApplicationData => f.write_str("ApplicationData"),
+            Self::DtlsAck => f.write_str("DTLS ACK"),
             Self::Protected { application, records } => {
                 let what = if *application { "encrypted data" } else { "encrypted handshake" };
                 let plural = if *records == 1 { "" } else { "s" };

@@ -1,6 +1,7 @@
 //! DTLS sessions across datagrams: which side is the client, the session's version, its
 //! handshake messages reassembled from their fragments, and its records decrypted with the
-//! key log's master secret (DTLS 1.2).
+//! key log: DTLS 1.2's with the master secret, DTLS 1.3's with the traffic secrets
+//! (`epochs.rs`: its epochs and record numbers).
 //!
 //! A session is one UDP conversation, found by its endpoints; it starts at a ClientHello (or
 //! at the first record a port or the heuristic handed to DTLS). What it holds across frames is
@@ -8,9 +9,10 @@
 //! record keys; the table is a [`Holder`] under the memory budget. The output names ranges of
 //! the datagram and of the frame's arenas, from which `layers.rs` builds the [`Dtls`] layer.
 //!
-//! Left out: DTLS 1.3 decryption (its record number encryption and key schedule per epoch),
-//! renegotiation (keys beyond epoch 1), connection IDs negotiated for the unified header.
+//! Left out: DTLS 1.2 renegotiation (keys beyond epoch 1), connection IDs negotiated for the
+//! unified header.
 
+mod epochs;
 pub(super) mod layers;
 mod reassembly;
 
@@ -24,6 +26,7 @@ use super::budget::{ENTRY_OVERHEAD, Holder, Shed};
 use super::conversation::{Endpoint, Key};
 use super::keylog::KeyLog;
 use super::tls::Arenas;
+use crate::crypto::dtls13::Dtls13Keys;
 use crate::crypto::{self, RecordKeys};
 use crate::dissect::dtls::record::{self, FRAGMENT_HEADER_LEN, FragmentHeader, Header, version};
 use crate::dissect::tls::Undecrypted;
@@ -31,6 +34,7 @@ use crate::dissect::tls::extension;
 use crate::dissect::tls::handshake::{self, Hello};
 use crate::dissect::tls::record::content_type;
 use crate::osi::Protocol;
+use epochs::Epochs;
 use reassembly::{Added, Reassembly};
 
 /// How many sessions the table keeps before it forgets the oldest.
@@ -105,6 +109,8 @@ struct Direction {
     reassembly: Reassembly,
     /// Keys for epoch 1, once the key log and both hellos gave them.
     keys: Option<RecordKeys>,
+    /// DTLS 1.3's keys and record numbers.
+    epochs: Epochs,
 }
 
 /// One DTLS session.
@@ -226,7 +232,12 @@ impl Session {
             let range = at..at + parsed.total_len();
             let body_at = at + parsed.header_len;
             at = range.end;
-            let content = self.content(&parsed, dir, keylog, arenas);
+            let content = match parsed.header {
+                Header::Unified { .. } => {
+                    self.open_unified(&payload[range.clone()], &parsed, dir, keylog, arenas)
+                }
+                Header::Plain { .. } => self.content(&parsed, dir, keylog, arenas),
+            };
             let mut out =
                 RecordOut { range, header_len: parsed.header_len, content, fragments: SmallVec::new() };
             let readable = match &out.content {
@@ -275,11 +286,7 @@ impl Session {
             Header::Plain { content_type, version, epoch, sequence_number, length } => {
                 (content_type, version, epoch, sequence_number, length)
             }
-            Header::Unified { .. } => {
-                return ContentOut::Encrypted(Undecrypted::Failed(
-                    "DTLS 1.3 records are not decrypted yet".into(),
-                ));
-            }
+            Header::Unified { .. } => return ContentOut::Encrypted(Undecrypted::NoKey),
         };
         if epoch == 0 {
             return ContentOut::Clear;
@@ -304,6 +311,63 @@ impl Session {
             },
             Err(error) => ContentOut::Encrypted(Undecrypted::Failed(error.to_string())),
         }
+    }
+
+    /// Opens a DTLS 1.3 record with a unified header, once the key log gave the session's
+    /// traffic secrets.
+    fn open_unified(
+        &mut self,
+        bytes: &[u8],
+        parsed: &record::Parsed<'_>,
+        dir: usize,
+        keylog: &KeyLog,
+        arenas: &mut Arenas,
+    ) -> ContentOut {
+        let Header::Unified { flags, connection_id, .. } = parsed.header else { return ContentOut::Clear };
+        if !self.directions[dir].epochs.has_keys() {
+            self.set_up_tls13_keys(keylog);
+        }
+        if !self.directions[dir].epochs.has_keys() {
+            return ContentOut::Encrypted(Undecrypted::NoKey);
+        }
+        let (_, _, seq16, _, _) = Header::unified_flags(flags);
+        let sequence_at = 1 + connection_id.len();
+        let start = arenas.decrypted.len();
+        let opened = self.directions[dir].epochs.open(
+            bytes,
+            parsed.header_len,
+            sequence_at,
+            if seq16 { 2 } else { 1 },
+            &mut arenas.decrypted,
+        );
+        match opened {
+            Ok(content_type) => ContentOut::Decrypted {
+                content_type,
+                plaintext: Loc::Decrypted(start..arenas.decrypted.len()),
+            },
+            Err(reason) => ContentOut::Encrypted(Undecrypted::Failed(reason)),
+        }
+    }
+
+    /// Derives both directions' DTLS 1.3 keys from the key log's traffic secrets.
+    fn set_up_tls13_keys(&mut self, keylog: &KeyLog) {
+        let (Some(client_random), Some(id), Some(client)) =
+            (self.client_random, self.cipher_suite, self.client)
+        else {
+            return;
+        };
+        let (Some(secrets), Some(suite)) = (keylog.get(&client_random), crypto::suite(id)) else {
+            self.no_key = true;
+            return;
+        };
+        let keys = |secret: &Option<Vec<u8>>| secret.as_deref().and_then(|s| Dtls13Keys::new(&suite, s));
+        self.directions[client].epochs = Epochs::new(
+            keys(&secrets.client_early),
+            keys(&secrets.client_handshake),
+            keys(&secrets.client_traffic),
+        );
+        self.directions[1 - client].epochs =
+            Epochs::new(None, keys(&secrets.server_handshake), keys(&secrets.server_traffic));
     }
 
     /// Derives both directions' epoch-1 keys from the key log, once both hellos were seen.
@@ -395,6 +459,7 @@ impl Session {
                 // A new handshake (after a HelloVerifyRequest, the same randoms) takes new keys.
                 for direction in &mut self.directions {
                     direction.keys = None;
+                    direction.epochs = Epochs::default();
                 }
             }
             handshake::kind::SERVER_HELLO => {

@@ -23,6 +23,10 @@
 //! and its Info column then shows "[NAME Fragment]" (packet-tls.c leaves this as a TODO).
 //! rttscope says "Encrypted Handshake Message"; `fixtures/crafted/` holds such a record.
 //!
+//! tshark 4.0 does not read DTLS 1.3's unified header; such datagrams are compared below DTLS
+//! only, and counted ([`Tally::dtls13_unread`]); nor does it name a DTLS 1.3 hello's version
+//! or HelloRetryRequest in its columns ([`Tally::dtls13_hello`]).
+//!
 //! Two QUIC limitations of tshark 4.0.17 are handled the same way, named and counted:
 //! - it does not hand the STREAM data of 0-RTT packets to HTTP/3 (the ALPN that selects HTTP/3
 //!   comes later, in EncryptedExtensions); rttscope reads the early request. In such a frame
@@ -167,8 +171,9 @@ pub fn newer_than_tshark_4_0(name: &str) -> bool {
         || name == "http3.request.full_uri"
         || name == "http3.header.header.name"
         || name.starts_with("http3.headers.")
-        // issue 18: DTLS 1.3's unified header, which tshark 4.0 does not read
+        // issue 18: DTLS 1.3's unified header and ACK, which tshark 4.0 does not read
         || name.starts_with("dtls.unified_header.")
+        || name.starts_with("dtls.ack")
 }
 
 pub fn compared_fields() -> Vec<&'static str> {
@@ -252,6 +257,41 @@ pub struct Tally {
     pub ssh_hidden: usize,
     /// Issue 18: SRTP frames tshark reads only with its RTP heuristic on.
     pub srtp_heuristic: usize,
+    /// Issue 18: DTLS 1.3 datagrams of unified-header records, which tshark 4.0 shows as data.
+    pub dtls13_unread: usize,
+    /// Issue 18: DTLS 1.3 hellos whose version and HelloRetryRequest tshark 4.0 does not name.
+    pub dtls13_hello: usize,
+}
+
+/// Issue 18: tshark 4.0 does not take a DTLS session's version from the hellos'
+/// supported_versions, nor tell a DTLS HelloRetryRequest from a ServerHello: in the plaintext
+/// frames of a DTLS 1.3 handshake its Protocol column says DTLSv1.2 (the records' version) and
+/// its Info "Server Hello", where rttscope says DTLSv1.3 and "Hello Retry Request" as
+/// Wireshark 4.2 does. Whether a frame's columns differ in exactly that way.
+fn dtls13_hello_columns(theirs: (&str, &str), ours: (&str, &str)) -> bool {
+    theirs.0 == "DTLSv1.2"
+        && ours.0 == "DTLSv1.3"
+        && theirs.1 == ours.1.replace("Hello Retry Request", "Server Hello")
+}
+
+/// Issue 18: tshark 4.0 has no DTLS 1.3 unified header (Wireshark reads it from 4.2 on): it
+/// shows a datagram of such records as UDP data, where rttscope reads DTLSv1.3. Whether a frame
+/// is such: tshark's layers end `udp:data`, rttscope's Protocol column says DTLSv1.3 and its
+/// layers are tshark's with DTLS (and what it carries) in place of the data. In such a frame
+/// the layers below DTLS are compared as usual, and only they.
+fn dtls13_unread(theirs: &str, ours: &str, our_protocol: &str) -> bool {
+    our_protocol == "DTLSv1.3"
+        && theirs.strip_suffix(":data").is_some_and(|below| {
+            below.ends_with(":udp") && ours.strip_prefix(below).is_some_and(|rest| rest.starts_with(":dtls"))
+        })
+}
+
+/// In a [`dtls13_unread`] frame, whether a field is of a layer tshark read (below DTLS).
+fn below_dtls13(theirs_protocols: &str, field: &str) -> bool {
+    let protocol = field.split('.').next().unwrap_or(field);
+    theirs_protocols.split(':').any(|name| name == protocol && name != "data")
+        && !COLUMNS.contains(&field)
+        && field != "frame.protocols"
 }
 
 /// Issue 18: tshark 4.0's RTP-over-UDP heuristic is off by default, so on a WebRTC flow it
@@ -398,6 +438,14 @@ pub fn compare_decoded(capture: &Path, keylog: Option<&Path>, decode_as: &[&str]
         let ssh_hidden = keylog.is_none() && hides_ssh_encrypted(&theirs[info], &ours[info]);
         tally.ssh_hidden += usize::from(ssh_hidden);
         let (prefix, has_application) = known_prefix(&theirs[protocols]);
+        let dtls13 = dtls13_unread(&theirs[protocols], &ours[protocols], &ours[column("_ws.col.Protocol")]);
+        tally.dtls13_unread += usize::from(dtls13);
+        let (protocol_column, info_column) = (column("_ws.col.Protocol"), column("_ws.col.Info"));
+        let dtls13_hello = dtls13_hello_columns(
+            (&theirs[protocol_column], &theirs[info_column]),
+            (&ours[protocol_column], &ours[info_column]),
+        );
+        tally.dtls13_hello += usize::from(dtls13_hello);
         let in_application_stream =
             !theirs[stream].is_empty() && application_streams.contains(theirs[stream].as_str());
         for (index, field) in fields.iter().enumerate() {
@@ -407,8 +455,11 @@ pub fn compare_decoded(capture: &Path, keylog: Option<&Path>, decode_as: &[&str]
                 tally.present += 1;
                 *tally.present_by_field.entry((*field).to_owned()).or_default() += 1;
             }
-            let agrees = if cannot_follow && above_quic(field) {
+            let agrees = if (cannot_follow && above_quic(field)) || (dtls13_hello && COLUMNS.contains(field))
+            {
                 true
+            } else if dtls13 {
+                !below_dtls13(&theirs[protocols], field) || expected == actual
             } else if ssh_hidden && SSH_HIDDEN_FIELDS.contains(field) && expected != actual {
                 *field == "_ws.col.Info" || expected.is_empty()
             } else if let Some(second) = second.filter(|_| early_http3 && field.starts_with("http3.")) {
@@ -488,6 +539,18 @@ pub fn compare_all_counting(captures: &[std::path::PathBuf]) -> (Vec<String>, Ha
                 notes += &format!(
                     " ({} SRTP frames tshark reads only with its rtp_udp heuristic on)",
                     tally.srtp_heuristic
+                );
+            }
+            if tally.dtls13_unread > 0 {
+                notes += &format!(
+                    " ({} DTLS 1.3 datagrams tshark 4.0 shows as data: layers below DTLS only)",
+                    tally.dtls13_unread
+                );
+            }
+            if tally.dtls13_hello > 0 {
+                notes += &format!(
+                    " ({} DTLS 1.3 hellos tshark 4.0 calls DTLSv1.2, a HelloRetryRequest a Server Hello)",
+                    tally.dtls13_hello
                 );
             }
             if TSHARK_CANNOT_FOLLOW.iter().any(|name| capture.ends_with(name)) {

@@ -22,6 +22,9 @@ crate::registry::field_table! {
     UNIFIED_HEADER_SEQ_SIZE "dtls.unified_header.seq_size" Bool "unified header: 16-bit sequence number";
     UNIFIED_HEADER_LENGTH "dtls.unified_header.length" Bool "unified header: length present";
     UNIFIED_HEADER_EPOCH_BITS "dtls.unified_header.epoch_bits" Uint "unified header: the epoch's two low bits";
+    ACK_MESSAGE "dtls.ack_message" Present @Session "DTLS 1.3 ACK (RFC 9147 section 7), decrypted";
+    ACK_RECORD_NUMBERS_LENGTH "dtls.ack.record_numbers_length" Uint @Session "length of the ACK's record numbers (16 bytes each: epoch, sequence number)";
+    ACK_RECORD_NUMBERS "dtls.ack.record_numbers" Present @Session "the record numbers an ACK acknowledges";
     ENC_CONTENT "dtls.enc_content" Bytes "encrypted record content (DTLS 1.3 unified header)";
     CHANGE_CIPHER_SPEC "dtls.change_cipher_spec" Present "ChangeCipherSpec message";
     ALERT_MESSAGE_LEVEL "dtls.alert_message.level" Uint @Session "alert level (1 warning, 2 fatal)" names TLS_ALERT_LEVEL;

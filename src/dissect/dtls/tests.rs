@@ -57,3 +57,21 @@ fn a_hello_verify_request_shows_its_cookie_under_dtls_names() {
     assert_eq!(info, "Hello Verify Request");
     assert_eq!(dtls.column_name(), "DTLSv1.0");
 }
+
+#[test]
+fn an_ack_shows_its_record_numbers_and_a_cut_one_what_it_holds() {
+    // one RecordNumber: epoch 2, sequence number 1
+    let mut ack = vec![0, 16];
+    ack.extend(2u64.to_be_bytes());
+    ack.extend(1u64.to_be_bytes());
+    for cut in 0..=ack.len() {
+        let mut names = Vec::new();
+        let mut sink = |field: Field<'_>| names.push(format!("{}={}", field.name, field.value));
+        ack_fields(&mut Emitter::new(&mut sink, 0, Source::Decrypted), &ack[..cut]);
+        let expected: &[&str] = match cut {
+            0 | 1 => &["dtls.ack_message=1"],
+            _ => &["dtls.ack_message=1", "dtls.ack.record_numbers_length=16", "dtls.ack.record_numbers=1"],
+        };
+        assert_eq!(names, expected, "cut at {cut}");
+    }
+}
