@@ -28,7 +28,7 @@ work_init() {
     WORK=$(mktemp -d /tmp/rttscope-interop.XXXXXX)
     STAGE=$WORK/out            # captures are written here, then moved to OUTDIR
     mkdir -p "$STAGE" "$WORK/log"
-    NSP="rti$$"                # prefix of every namespace this run creates
+    NSP="${RECORD_INTEROP_NS_PREFIX:-rti}$$"   # prefix of every namespace this run creates
     NAMESPACES=()
     declare -gA CAP_ERR=()     # capture pid -> its stderr file
     trap cleanup EXIT
