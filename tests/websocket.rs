@@ -77,3 +77,36 @@ fn the_upgrade_costs_one_round_trip_on_the_interop_captures() {
         assert!(shown.contains(label), "{label} is not in\n{shown}");
     }
 }
+
+/// WebSocket over HTTP/2 (RFC 8441 extended CONNECT) on the interop captures of Hypercorn and
+/// a client of `h2` and `wsproto`, plain (h2c) and inside TLS with the key log. Every HTTP/2
+/// field equals tshark's; tshark 4.0 leaves the stream's DATA as tunneled data where rttscope
+/// also reads the WebSocket frames in it: those frames' WebSocket layers, their fields and
+/// the two columns are the one named difference, counted frame by frame.
+#[test]
+#[ignore = "needs tshark (installed by .ci/run)"]
+fn websocket_over_http2_agrees_with_tshark_and_adds_only_the_websocket_layers() {
+    let fields = compared_fields();
+    let mut present = std::collections::HashMap::new();
+    // Each capture: its key log or none, and the frames whose DATA holds WebSocket frames:
+    // the text, binary and fragmented messages and their echoes, ping, pong, both closes, in
+    // 11 frames (the second and third fragments share one).
+    let plain = common::root().join("fixtures/interop/websocket-h2.pcap");
+    let tls = common::root().join("fixtures/interop/websocket-h2-tls.pcap");
+    let keys = common::tshark::key_log_of(&tls).expect("the key log is beside the capture");
+    for (capture, keylog, added) in [(&plain, None, 11), (&tls, None, 0), (&tls, Some(keys.as_path()), 11)] {
+        let tally = compare(capture, keylog, &fields);
+        let name = capture.display();
+        assert!(tally.frames > 30, "{name}: {} frames", tally.frames);
+        assert!(tally.mismatches.is_empty(), "{name}:\n{}", tally.mismatches.join("\n"));
+        assert_eq!(tally.websocket_over_http2, added, "{name} with key log {keylog:?}");
+        for (field, count) in tally.present_by_field {
+            *present.entry(field).or_insert(0) += count;
+        }
+    }
+    for field in
+        ["http2.settings.extended_connect", "http2.headers.method", "http2.headers.status", "http2.data.data"]
+    {
+        assert!(present.get(field).is_some_and(|count| *count > 0), "tshark showed no {field}");
+    }
+}
