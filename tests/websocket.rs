@@ -110,3 +110,32 @@ fn websocket_over_http2_agrees_with_tshark_and_adds_only_the_websocket_layers() 
         assert!(present.get(field).is_some_and(|count| *count > 0), "tshark showed no {field}");
     }
 }
+
+/// WebSocket over HTTP/2: the server's SETTINGS, then the CONNECT's 200, gate the first
+/// message. In the clear that is the textbook 3 and 4 (`ws-h2`). Over TLS Hypercorn sends its
+/// SETTINGS only after the client's Finished, one round more than the textbook's 3 and 4
+/// (`wss-h2`); without the key log the connection is plain TLS 1.3.
+#[test]
+fn websocket_over_http2_waits_for_the_settings_and_the_200() {
+    let interop = common::root().join("fixtures/interop");
+    let named = |name: &str, request: u32, response: u32| -> common::Counted {
+        (name.to_owned(), Some(request.into()), Some(response.into()))
+    };
+    let textbook =
+        |name: &str| rttscope::timeline::Variant::from_name(name).and_then(rttscope::timeline::textbook);
+    assert_eq!(textbook("ws-h2"), Some((3, 4)));
+    assert_eq!(textbook("wss-h2"), Some((3, 4)));
+    let plain = interop.join("websocket-h2.pcap");
+    assert_eq!(common::timeline_rounds(&plain, None), [named("ws-h2", 3, 4)]);
+    let tls = interop.join("websocket-h2-tls.pcap");
+    let keys = common::tshark::key_log_of(&tls).expect("the key log is beside the capture");
+    assert_eq!(common::timeline_rounds(&tls, Some(&keys)), [named("wss-h2", 4, 5)]);
+    assert_eq!(common::timeline_rounds(&tls, None), [named("tls13", 2, 3)]);
+
+    let output =
+        common::rttscope(&["timeline", &plain.to_string_lossy(), "--connection", "0", "--width", "200"]);
+    let shown = common::stdout(&output);
+    for label in ["HTTP/2 CONNECT /echo", "HTTP/2 200", "WebSocket Text", "WebSocket Connection Close"] {
+        assert!(shown.contains(label), "{label} is not in\n{shown}");
+    }
+}

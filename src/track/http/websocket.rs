@@ -102,9 +102,7 @@ impl Tunnels {
     /// Notes what a header block says: an extended CONNECT for websocket opens a tunnel; the
     /// other side's `:status` accepts it (2xx) or ends it.
     fn headers(&mut self, dir: usize, id: u32, headers: &HeaderBlock, problems: &mut Vec<String>) {
-        let connect = headers.get(":method") == Some(b"CONNECT".as_slice())
-            && headers.get(":protocol").is_some_and(|protocol| protocol.eq_ignore_ascii_case(b"websocket"));
-        if connect && !self.by_stream.contains_key(&id) {
+        if asks_for_websocket(headers) && !self.by_stream.contains_key(&id) {
             self.make_room(problems);
             self.by_stream.insert(id, Tunnel { client: dir, session: None, ended: [false; 2] });
             self.cost += ENTRY;
@@ -148,6 +146,13 @@ impl Tunnels {
     pub fn cost(&self) -> usize {
         self.cost
     }
+}
+
+/// Whether a header block is an extended CONNECT for WebSocket: `:method` CONNECT and
+/// `:protocol` websocket (RFC 8441 section 5).
+pub fn asks_for_websocket(headers: &HeaderBlock) -> bool {
+    headers.get(":method") == Some(b"CONNECT".as_slice())
+        && headers.get(":protocol").is_some_and(|protocol| protocol.eq_ignore_ascii_case(b"websocket"))
 }
 
 #[cfg(test)]
