@@ -43,7 +43,7 @@ set -euo pipefail
 
 DEPS="iproute2 iputils-ping traceroute socat nftables tcpdump tshark ethtool curl python3 python3-venv procps coreutils openssl nghttp2-server nghttp2-client dnsmasq-base busybox isc-dhcp-client chrony radvd ndisc6 tinyproxy microsocks dante-server unbound bind9-dnsutils knot-dnsutils openssh-server openssh-client gnutls-bin coturn autoconf automake libtool libclang-dev"
 # the QUIC peer's and the WebSocket peers' libraries, exactly these versions (PyPI)
-PIP="aioquic==1.7.2 websockets==15.0.1 grpcio==1.85.3 aiortc==1.14.0"
+PIP="aioquic==1.7.2 websockets==15.0.1 grpcio==1.85.3 aiortc==1.14.0 hypercorn==0.18.0 h2==4.4.1 wsproto==1.3.2"
 
 usage() {
     sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'

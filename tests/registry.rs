@@ -67,8 +67,6 @@ const NOT_IN_ANY_CAPTURE: &[&str] = &[
     "http2.header_table_size_update.header_table_size", "http2.headers.padding", "http2.padding",
     "http2.push_promise.header", "http2.push_promise.padding",
     "http2.push_promise.promised_stream_id", "http2.push_promise.r", "http2.rst_stream.error",
-    "http2.settings.extended_connect", "http2.settings.header_table_size",
-   
     "http2.unknown",
     // HTTP/2 and HTTP/3 header fields of the header table (src/dissect/http1/names.rs) whose
     // headers no recorded peer sends: one table lookup emits them all, and the headers that are

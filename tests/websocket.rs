@@ -77,3 +77,65 @@ fn the_upgrade_costs_one_round_trip_on_the_interop_captures() {
         assert!(shown.contains(label), "{label} is not in\n{shown}");
     }
 }
+
+/// WebSocket over HTTP/2 (RFC 8441 extended CONNECT) on the interop captures of Hypercorn and
+/// a client of `h2` and `wsproto`, plain (h2c) and inside TLS with the key log. Every HTTP/2
+/// field equals tshark's; tshark 4.0 leaves the stream's DATA as tunneled data where rttscope
+/// also reads the WebSocket frames in it: those frames' WebSocket layers, their fields and
+/// the two columns are the one named difference, counted frame by frame.
+#[test]
+#[ignore = "needs tshark (installed by .ci/run)"]
+fn websocket_over_http2_agrees_with_tshark_and_adds_only_the_websocket_layers() {
+    let fields = compared_fields();
+    let mut present = std::collections::HashMap::new();
+    // Each capture: its key log or none, and the frames whose DATA holds WebSocket frames:
+    // the text, binary and fragmented messages and their echoes, ping, pong, both closes, in
+    // 11 frames (the second and third fragments share one).
+    let plain = common::root().join("fixtures/interop/websocket-h2.pcap");
+    let tls = common::root().join("fixtures/interop/websocket-h2-tls.pcap");
+    let keys = common::tshark::key_log_of(&tls).expect("the key log is beside the capture");
+    for (capture, keylog, added) in [(&plain, None, 11), (&tls, None, 0), (&tls, Some(keys.as_path()), 11)] {
+        let tally = compare(capture, keylog, &fields);
+        let name = capture.display();
+        assert!(tally.frames > 30, "{name}: {} frames", tally.frames);
+        assert!(tally.mismatches.is_empty(), "{name}:\n{}", tally.mismatches.join("\n"));
+        assert_eq!(tally.websocket_over_http2, added, "{name} with key log {keylog:?}");
+        for (field, count) in tally.present_by_field {
+            *present.entry(field).or_insert(0) += count;
+        }
+    }
+    for field in
+        ["http2.settings.extended_connect", "http2.headers.method", "http2.headers.status", "http2.data.data"]
+    {
+        assert!(present.get(field).is_some_and(|count| *count > 0), "tshark showed no {field}");
+    }
+}
+
+/// WebSocket over HTTP/2: the server's SETTINGS, then the CONNECT's 200, gate the first
+/// message. In the clear that is the textbook 3 and 4 (`ws-h2`). Over TLS Hypercorn sends its
+/// SETTINGS only after the client's Finished, one round more than the textbook's 3 and 4
+/// (`wss-h2`); without the key log the connection is plain TLS 1.3.
+#[test]
+fn websocket_over_http2_waits_for_the_settings_and_the_200() {
+    let interop = common::root().join("fixtures/interop");
+    let named = |name: &str, request: u32, response: u32| -> common::Counted {
+        (name.to_owned(), Some(request.into()), Some(response.into()))
+    };
+    let textbook =
+        |name: &str| rttscope::timeline::Variant::from_name(name).and_then(rttscope::timeline::textbook);
+    assert_eq!(textbook("ws-h2"), Some((3, 4)));
+    assert_eq!(textbook("wss-h2"), Some((3, 4)));
+    let plain = interop.join("websocket-h2.pcap");
+    assert_eq!(common::timeline_rounds(&plain, None), [named("ws-h2", 3, 4)]);
+    let tls = interop.join("websocket-h2-tls.pcap");
+    let keys = common::tshark::key_log_of(&tls).expect("the key log is beside the capture");
+    assert_eq!(common::timeline_rounds(&tls, Some(&keys)), [named("wss-h2", 4, 5)]);
+    assert_eq!(common::timeline_rounds(&tls, None), [named("tls13", 2, 3)]);
+
+    let output =
+        common::rttscope(&["timeline", &plain.to_string_lossy(), "--connection", "0", "--width", "200"]);
+    let shown = common::stdout(&output);
+    for label in ["HTTP/2 CONNECT /echo", "HTTP/2 200", "WebSocket Text", "WebSocket Connection Close"] {
+        assert!(shown.contains(label), "{label} is not in\n{shown}");
+    }
+}

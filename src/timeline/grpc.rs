@@ -23,20 +23,23 @@ use crate::osi::OsiLayer;
 pub(super) struct GrpcSteps {
     /// A gRPC request was seen.
     pub called: bool,
+    /// An extended CONNECT for WebSocket (RFC 8441) was seen: the client had to wait for the
+    /// server's SETTINGS before it, so they gate it as they gate a call the client held back.
+    pub extended_connect: bool,
     /// The event of the client's preface.
     preface: Option<usize>,
     /// The event of the server's first SETTINGS, while no gRPC request had gone yet.
     settings: Option<usize>,
     settings_seen: bool,
     /// The event of the first gRPC request.
-    first_call: Option<usize>,
+    pub(super) first_call: Option<usize>,
 }
 
 impl GrpcSteps {
     /// Marks the preface as the client's handshake step and, when the client waited for it,
     /// the server's SETTINGS as gating; only on a connection that made a gRPC call.
     pub(super) fn mark(&self, events: &mut [Event]) {
-        if !self.called {
+        if !(self.called || self.extended_connect) {
             return;
         }
         if let Some(event) = self.preface.and_then(|index| events.get_mut(index)) {
@@ -85,7 +88,7 @@ impl Pending {
                         if settings && step.side == Side::Server && !self.grpc.settings_seen {
                             self.grpc.settings_seen = true;
                             start.push(Message::Http2Start { preface: false });
-                            if !self.grpc.called {
+                            if !self.grpc.called && !self.grpc.extended_connect {
                                 self.grpc.settings = Some(self.events.len());
                             }
                         }

@@ -231,8 +231,11 @@ struct Pending {
     /// The proxy's answers seen.
     proxy_answers: u32,
     proxy_refused: bool,
-    /// The server switched the connection to WebSocket (a 101 to an Upgrade).
+    /// The server switched the connection to WebSocket (a 101 to an Upgrade, or a 2xx to an
+    /// HTTP/2 extended CONNECT).
     websocket: bool,
+    /// That WebSocket rides on an HTTP/2 stream (RFC 8441).
+    websocket_h2: bool,
     /// HTTP/2's start and the gRPC calls seen (issue 18).
     grpc: grpc::GrpcSteps,
     server_hello_seen: bool,

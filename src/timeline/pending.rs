@@ -117,6 +117,8 @@ impl Pending {
             (Transport::Udp, _) => Variant::Udp,
             (Transport::Quic, _) if request_in_early_data => Variant::QuicZeroRtt,
             (Transport::Quic, _) => Variant::Quic,
+            (Transport::Tcp, None) if self.websocket && self.websocket_h2 => Variant::WsH2,
+            (Transport::Tcp, Some(_)) if self.websocket && self.websocket_h2 => Variant::WssH2,
             (Transport::Tcp, None) if self.websocket => Variant::Ws,
             (Transport::Tcp, Some(_)) if self.websocket => Variant::Wss,
             (Transport::Tcp, Some(_)) if self.grpc.called => Variant::Grpc,

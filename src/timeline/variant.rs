@@ -71,6 +71,13 @@ pub enum Variant {
     /// WebSocket over TLS.
     #[serde(rename = "wss")]
     Wss,
+    /// WebSocket over an HTTP/2 stream's extended CONNECT (RFC 8441), HTTP/2 with prior
+    /// knowledge.
+    #[serde(rename = "ws-h2")]
+    WsH2,
+    /// The same over TLS.
+    #[serde(rename = "wss-h2")]
+    WssH2,
     /// An SSH login and its first command (issue 18).
     #[serde(rename = "ssh")]
     Ssh,
@@ -95,7 +102,7 @@ pub enum Variant {
 }
 
 impl Variant {
-    pub const ALL: [Self; 21] = [
+    pub const ALL: [Self; 23] = [
         Self::Http,
         Self::Tls12,
         Self::Tls12Resumed,
@@ -110,6 +117,8 @@ impl Variant {
         Self::Icmp,
         Self::Ws,
         Self::Wss,
+        Self::WsH2,
+        Self::WssH2,
         Self::Ssh,
         Self::Dtls12,
         Self::Dtls12Cookie,
@@ -136,6 +145,8 @@ impl Variant {
             Self::Icmp => "icmp",
             Self::Ws => "ws",
             Self::Wss => "wss",
+            Self::WsH2 => "ws-h2",
+            Self::WssH2 => "wss-h2",
             Self::Ssh => "ssh",
             Self::Dtls12 => "dtls12",
             Self::Dtls12Cookie => "dtls12-cookie",
@@ -174,6 +185,13 @@ impl Variant {
             // The Upgrade and its 101 cost one round trip after TCP's (ws) or TLS 1.3's (wss).
             Self::Ws => (2, 3),
             Self::Wss => (3, 4),
+            // RFC 8441: the client must have the server's SETTINGS (ENABLE_CONNECT_PROTOCOL)
+            // before its CONNECT, and its 2xx before the first frame. In the clear the server's
+            // SETTINGS come after TCP's round, so the CONNECT goes in round 2; over TLS 1.3 a
+            // server may send them with its Finished (0.5-RTT), so the CONNECT goes with the
+            // client's Finished, in round 2 as well. A server that sends them only after the
+            // client's Finished (Hypercorn) costs one more round over TLS.
+            Self::WsH2 | Self::WssH2 => (3, 4),
             // Version lines and KEXINITs crossing in round 1, the key exchange, NEWKEYS with
             // the service request, one user authentication, the channel open, then the exec
             // or shell request; its first output byte comes back in the round after.
@@ -214,6 +232,8 @@ impl Variant {
             Self::Tcp => "TCP",
             Self::Ws => "WebSocket over TCP",
             Self::Wss => "WebSocket over TLS",
+            Self::WsH2 => "WebSocket over HTTP/2 (extended CONNECT)",
+            Self::WssH2 => "WebSocket over HTTP/2 over TLS",
             Self::Ssh => "SSH login and command",
             Self::Dtls12 => "DTLS 1.2 over UDP",
             Self::Dtls12Cookie => "DTLS 1.2 with a cookie exchange",
@@ -348,9 +368,13 @@ mod tests {
         assert_eq!(Variant::QuicZeroRtt.textbook(), Some((0, 1)));
         assert_eq!(Variant::Tcp.textbook(), None);
         let counted = Variant::ALL.iter().filter(|variant| variant.textbook().is_some()).count();
-        // The nine ways to HTTPS and plain HTTP, WebSocket over TCP and TLS, SSH, DTLS 1.2
-        // with and without the cookie exchange and DTLS 1.3, gRPC, STUN and a DNS lookup.
-        assert_eq!(counted, 18);
+        // The nine ways to HTTPS and plain HTTP, WebSocket over TCP and TLS and over HTTP/2 in
+        // the clear and over TLS, SSH, DTLS 1.2 with and without the cookie exchange and DTLS
+        // 1.3, gRPC, STUN and a DNS lookup.
+        assert_eq!(counted, 20);
+        assert_eq!(Variant::WsH2.textbook(), Some((3, 4)));
+        assert_eq!(Variant::WssH2.textbook(), Some((3, 4)));
+        assert_eq!(Variant::from_name("wss-h2"), Some(Variant::WssH2));
         assert_eq!(Variant::Stun.textbook(), Some((0, 1)));
         assert_eq!(Variant::Dns.textbook(), Some((0, 1)));
         assert_eq!(Variant::Ws.textbook(), Some((2, 3)));

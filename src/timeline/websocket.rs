@@ -6,6 +6,12 @@
 //! so the Upgrade costs one round trip after TCP's (and TLS's, for wss), and the first
 //! WebSocket data frame is the request the round count measures. A connection whose server
 //! answered 101 to WebSocket is a `ws` or, over TLS, a `wss` connection.
+//!
+//! Over HTTP/2 (RFC 8441) the extended CONNECT with `:protocol websocket` is the client's
+//! handshake step and the server's 2xx to it the gating answer, as the Upgrade and the 101
+//! are; the client must also have the server's SETTINGS (SETTINGS_ENABLE_CONNECT_PROTOCOL)
+//! before it may send the CONNECT, so those gate it too (`grpc::GrpcSteps::mark`). Such a
+//! connection is a `ws-h2` or, over TLS, a `wss-h2` connection.
 
 use super::Pending;
 use super::message::Message;
@@ -13,6 +19,7 @@ use super::rounds::{Answers, Side, Step};
 use crate::dissect::websocket::opcode;
 use crate::dissect::{Content, Packet, http1};
 use crate::osi::OsiLayer;
+use crate::track::http;
 use crate::track::websocket::switches_to_websocket;
 
 impl Pending {
@@ -39,6 +46,25 @@ impl Pending {
                     }
                 }
                 Content::WebSocket(frame) => frames.push(frame.header.opcode),
+                Content::Http2(layer) => {
+                    for headers in layer.frames.iter().filter_map(|frame| frame.headers.as_ref()) {
+                        if step.side == Side::Client && http::websocket::asks_for_websocket(headers) {
+                            upgrade = true;
+                            self.grpc.extended_connect = true;
+                            self.grpc.first_call.get_or_insert(self.events.len());
+                        }
+                        let accepted =
+                            headers.get(":status").is_some_and(|status| status.first() == Some(&b'2'));
+                        if accepted
+                            && step.side == Side::Server
+                            && self.grpc.extended_connect
+                            && !self.websocket
+                        {
+                            switched = true;
+                            self.websocket_h2 = true;
+                        }
+                    }
+                }
                 _ => {}
             }
         }

@@ -15,6 +15,7 @@
 pub mod grpc;
 mod head;
 mod streams;
+pub mod websocket;
 
 use std::collections::VecDeque;
 use std::mem::size_of;
@@ -46,6 +47,8 @@ pub struct CompletedFrame {
     pub grpc: Option<grpc::GrpcOut>,
     /// The frame's stream is a gRPC call in the frame's direction.
     pub grpc_stream: bool,
+    /// The WebSocket frames a DATA frame of an extended CONNECT stream completed (RFC 8441).
+    pub websocket: Option<crate::track::websocket::Output>,
 }
 
 /// What one direction's new bytes completed, with ranges into the arena they were copied to.
@@ -127,6 +130,7 @@ pub struct Reader {
     ledger: Ledger,
     streams: Streams,
     calls: grpc::Calls,
+    tunnels: websocket::Tunnels,
 }
 
 /// The requests and responses of an HTTP/1.x connection so far.
@@ -150,6 +154,11 @@ const MAX_OUTSTANDING: usize = 1024;
 impl Reader {
     pub fn new(tls: bool, http2: bool) -> Self {
         Self { tls, http2, ..Self::default() }
+    }
+
+    /// Whether the connection is read as HTTP/2.
+    pub fn is_http2(&self) -> bool {
+        self.http2
     }
 
     /// Takes a direction's next stream bytes; `fin` says the direction has ended, which
@@ -192,7 +201,7 @@ impl Reader {
             }
         }
         let consumed = if self.http2 {
-            self.http2_units(dir, arena, &mut output)
+            self.http2_units(dir, frame, arena, &mut output)
         } else {
             self.http1_messages(dir, frame, ts_ns, fin, arena, &mut output)
         };
@@ -387,9 +396,9 @@ impl Reader {
         }
     }
 
-    /// Reads the HTTP/2 preface and frames the buffer completes; returns how many bytes they
-    /// took.
-    fn http2_units(&mut self, dir: usize, arena: &mut Vec<u8>, output: &mut Output) -> usize {
+    /// Reads the HTTP/2 preface and frames the buffer completes, the last bytes coming in frame
+    /// `number`; returns how many bytes they took.
+    fn http2_units(&mut self, dir: usize, number: u64, arena: &mut Vec<u8>, output: &mut Output) -> usize {
         let direction = &mut self.directions[dir];
         let mut at = 0;
         if !direction.preface_done
@@ -422,6 +431,8 @@ impl Reader {
                 self.calls.frame(dir, &frame, headers.as_ref(), arena, &mut output.problems);
             // A gRPC stream's body is its messages: HTTP/2 does not show it whole.
             let (body, body_type) = if is_grpc { (None, None) } else { (body, body_type) };
+            let websocket =
+                self.tunnels.frame(dir, &frame, headers.as_ref(), number, arena, &mut output.problems);
             output.frames.push(CompletedFrame {
                 range,
                 headers,
@@ -429,6 +440,7 @@ impl Reader {
                 body_type,
                 grpc,
                 grpc_stream: is_grpc,
+                websocket,
             });
             at += len;
         }
@@ -451,6 +463,7 @@ impl Reader {
             + directions
             + self.streams.cost()
             + self.calls.cost()
+            + self.tunnels.cost()
             + self.ledger.requests.capacity() * size_of::<Request>()
             + self.ledger.text_bytes
     }
@@ -464,7 +477,7 @@ impl Reader {
                 direction.buffer.len() + direction.oversized.as_ref().map_or(0, |(head, _)| head.len())
             })
             .sum();
-        directions + self.streams.cost() + self.calls.cost()
+        directions + self.streams.cost() + self.calls.cost() + self.tunnels.cost()
     }
 
     /// Told that bytes of direction `dir` were not captured: the message in progress is given
@@ -497,6 +510,7 @@ impl Reader {
         }
         self.streams = Streams::default();
         self.calls = grpc::Calls::default();
+        self.tunnels = websocket::Tunnels::default();
     }
 }
 

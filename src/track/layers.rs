@@ -348,6 +348,9 @@ fn http_layers<'a>(
         for grpc in output.frames.iter().filter_map(|frame| frame.grpc.as_ref()) {
             grpc_layers(packet, grpc, &span);
         }
+        // WebSocket over an extended CONNECT stream (RFC 8441), after the DATA frames.
+        let websocket = output.frames.iter().filter_map(|frame| frame.websocket.as_ref());
+        super::websocket::layers::push_frames(packet, websocket.map(|output| (source, output)), false);
         for text in texts {
             push(packet, Content::TextLines(text.bytes), text);
         }

@@ -433,6 +433,9 @@ impl Applications {
             })
             .collect();
         let mut output = http::Output::default();
+        // tshark hands each record's plaintext to HTTP/2 on its own: a record that completes
+        // frames is an http2 layer of its own, even when one segment carries several.
+        let mut per_record = Vec::new();
         let fed = !records.is_empty();
         for (dir, range) in records {
             if range.is_empty() {
@@ -461,6 +464,9 @@ impl Applications {
                     let switched =
                         websocket::switched(http, dir, segment.frame, &more, &mut arenas.decrypted);
                     merge(&mut output, more);
+                    if http.is_http2() && completes(&output) {
+                        per_record.push(std::mem::take(&mut output));
+                    }
                     if let Some((session, frames)) = switched {
                         connection.inner = Inner::WebSocket(session);
                         produced.websocket.push((Source::Decrypted, frames));
@@ -490,12 +496,13 @@ impl Applications {
             let more = http.feed(segment.dir, segment.frame, segment.ts_ns, &[], true, &mut arenas.decrypted);
             merge(&mut output, more);
         }
-        if !output.messages.is_empty()
-            || !output.frames.is_empty()
-            || output.preface.is_some()
-            || output.pending
-        {
+        let earlier = !per_record.is_empty();
+        produced.http.extend(per_record.into_iter().map(|done| (Source::Decrypted, done)));
+        if completes(&output) || (output.pending && !earlier) {
             produced.http.push((Source::Decrypted, output));
+        } else if let Some((_, last)) = produced.http.last_mut().filter(|_| earlier) {
+            // Bytes left waiting after records that completed frames: their problems still show.
+            last.problems.extend(output.problems);
         }
         Some(produced)
     }
@@ -562,6 +569,11 @@ fn is_close_notify(record: &tls::RecordOut, payload: &[u8], decrypted: &[u8]) ->
 }
 
 /// Adds what a later feed of the same frame completed.
+/// Whether an output completed a message, a frame or the preface.
+fn completes(output: &http::Output) -> bool {
+    !output.messages.is_empty() || !output.frames.is_empty() || output.preface.is_some()
+}
+
 fn merge(output: &mut http::Output, more: http::Output) {
     output.messages.extend(more.messages);
     if output.segments.is_empty() {

@@ -124,8 +124,16 @@ pub struct Session {
 impl Session {
     /// A session whose server answered from direction `server` with the 101 response `head`.
     pub fn new(server: usize, head: &[u8]) -> Self {
-        let deflate = http1::parse(head).ok().and_then(|(_, message)| {
-            let extensions = message.header("sec-websocket-extensions")?;
+        let parsed = http1::parse(head).ok();
+        let extensions = parsed.as_ref().and_then(|(_, message)| message.header("sec-websocket-extensions"));
+        Self::accepted(server, extensions)
+    }
+
+    /// A session whose server answered from direction `server`, accepting the extensions
+    /// `extensions` (its `sec-websocket-extensions` field): a 101 over HTTP/1.1 or a 2xx to an
+    /// extended CONNECT over HTTP/2 (RFC 8441).
+    pub fn accepted(server: usize, extensions: Option<&[u8]>) -> Self {
+        let deflate = extensions.and_then(|extensions| {
             let text = String::from_utf8_lossy(extensions).to_ascii_lowercase();
             text.contains("permessage-deflate").then(|| {
                 // What the server sends is inflated with its own setting, and the client's so.

@@ -27,6 +27,13 @@
 //! only, and counted ([`Tally::dtls13_unread`]); nor does it name a DTLS 1.3 hello's version
 //! or HelloRetryRequest in its columns ([`Tally::dtls13_hello`]).
 //!
+//! Issue 18: tshark 4.0.17 does not hand the DATA of an HTTP/2 stream opened by an extended
+//! CONNECT for websocket (RFC 8441) to its WebSocket dissector: it shows the DATA as tunneled
+//! data (`http2.data.data`) and stops; rttscope reads the WebSocket frames in it. In such a
+//! frame ([`websocket_over_http2_added`]) rttscope's extra layers, their fields (tshark has
+//! none: `websocket.*`, `data.*`, `text`) and the two columns are accepted, named and
+//! counted; every other field, `http2.*` included, is compared.
+//!
 //! Two QUIC limitations of tshark 4.0.17 are handled the same way, named and counted:
 //! - it does not hand the STREAM data of 0-RTT packets to HTTP/3 (the ALPN that selects HTTP/3
 //!   comes later, in EncryptedExtensions); rttscope reads the early request. In such a frame
@@ -261,6 +268,8 @@ pub struct Tally {
     pub dtls13_unread: usize,
     /// Issue 18: DTLS 1.3 hellos whose version and HelloRetryRequest tshark 4.0 does not name.
     pub dtls13_hello: usize,
+    /// Issue 18: frames whose WebSocket over HTTP/2 tshark does not read.
+    pub websocket_over_http2: usize,
 }
 
 /// Issue 18: tshark 4.0 does not take a DTLS session's version from the hellos'
@@ -292,6 +301,34 @@ fn below_dtls13(theirs_protocols: &str, field: &str) -> bool {
     theirs_protocols.split(':').any(|name| name == protocol && name != "data")
         && !COLUMNS.contains(&field)
         && field != "frame.protocols"
+}
+
+/// Issue 18: whether rttscope's layers are tshark's, ending in `http2`, with only WebSocket
+/// layers and what they carry (`data`, `data-text-lines`) added, each run of them right after
+/// an `http2` layer: the WebSocket frames of an extended CONNECT stream's DATA, which tshark
+/// 4.0 leaves as tunneled data.
+pub fn websocket_over_http2_added(theirs: &str, ours: &str) -> bool {
+    let mut kept = Vec::new();
+    let (mut any, mut dropped, mut previous) = (false, false, "");
+    for name in ours.split(':') {
+        dropped = match name {
+            "websocket" => previous == "http2" || dropped,
+            "data" | "data-text-lines" => dropped,
+            _ => false,
+        };
+        if dropped {
+            any = true;
+        } else {
+            kept.push(name);
+        }
+        previous = name;
+    }
+    any && theirs.ends_with(":http2") && kept.join(":") == theirs
+}
+
+/// The fields only rttscope's WebSocket-over-HTTP/2 layers give.
+fn websocket_layer_field(field: &str) -> bool {
+    field.starts_with("websocket.") || field.starts_with("data.") || field == "text"
 }
 
 /// Issue 18: tshark 4.0's RTP-over-UDP heuristic is off by default, so on a WebRTC flow it
@@ -437,6 +474,8 @@ pub fn compare_decoded(capture: &Path, keylog: Option<&Path>, decode_as: &[&str]
         let info = column("_ws.col.Info");
         let ssh_hidden = keylog.is_none() && hides_ssh_encrypted(&theirs[info], &ours[info]);
         tally.ssh_hidden += usize::from(ssh_hidden);
+        let websocket_over_http2 = websocket_over_http2_added(&theirs[protocols], &ours[protocols]);
+        tally.websocket_over_http2 += usize::from(websocket_over_http2);
         let (prefix, has_application) = known_prefix(&theirs[protocols]);
         let dtls13 = dtls13_unread(&theirs[protocols], &ours[protocols], &ours[column("_ws.col.Protocol")]);
         tally.dtls13_unread += usize::from(dtls13);
@@ -455,7 +494,14 @@ pub fn compare_decoded(capture: &Path, keylog: Option<&Path>, decode_as: &[&str]
                 tally.present += 1;
                 *tally.present_by_field.entry((*field).to_owned()).or_default() += 1;
             }
-            let agrees = if (cannot_follow && above_quic(field)) || (dtls13_hello && COLUMNS.contains(field))
+            // What only rttscope's WebSocket-over-HTTP/2 layers show (see the module notes).
+            let websocket_only = websocket_over_http2
+                && (COLUMNS.contains(field)
+                    || *field == "frame.protocols"
+                    || (websocket_layer_field(field) && expected.is_empty()));
+            let agrees = if (cannot_follow && above_quic(field))
+                || (dtls13_hello && COLUMNS.contains(field))
+                || websocket_only
             {
                 true
             } else if dtls13 {
@@ -551,6 +597,12 @@ pub fn compare_all_counting(captures: &[std::path::PathBuf]) -> (Vec<String>, Ha
                 notes += &format!(
                     " ({} DTLS 1.3 hellos tshark 4.0 calls DTLSv1.2, a HelloRetryRequest a Server Hello)",
                     tally.dtls13_hello
+                );
+            }
+            if tally.websocket_over_http2 > 0 {
+                notes += &format!(
+                    " ({} frames whose WebSocket over HTTP/2 tshark 4.0 leaves as tunneled data)",
+                    tally.websocket_over_http2
                 );
             }
             if TSHARK_CANNOT_FOLLOW.iter().any(|name| capture.ends_with(name)) {

@@ -240,11 +240,18 @@ fn decoded_fields(out: &mut Emitter<'_>, headers: Option<&HeaderBlock>, fragment
             }
         }
     }
-    if let (Some(scheme), Some(authority), Some(path)) =
-        (block.get(":scheme"), block.get(":authority"), block.get(":path"))
-    {
-        let uri = PseudoUri { scheme, authority, path };
-        out.computed(super::name::REQUEST_FULL_URI, Value::Lazy(&uri));
+    // A CONNECT's URI is its authority, extended CONNECT (RFC 8441) included, as tshark 4.0
+    // shows it (RFC 9113 8.5: its :scheme and :path are absent, or name the protocol's).
+    let connect = block.get(":method") == Some(b"CONNECT".as_slice());
+    match (block.get(":scheme"), block.get(":authority"), block.get(":path")) {
+        (_, Some(authority), _) if connect => {
+            out.computed(super::name::REQUEST_FULL_URI, Value::Lazy(&AsciiText(authority)));
+        }
+        (Some(scheme), Some(authority), Some(path)) => {
+            let uri = PseudoUri { scheme, authority, path };
+            out.computed(super::name::REQUEST_FULL_URI, Value::Lazy(&uri));
+        }
+        _ => {}
     }
 }
 

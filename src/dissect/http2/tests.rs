@@ -235,6 +235,30 @@ fn a_padded_headers_frame_matches_tshark() {
     assert_eq!(summary_of(&frame, Some(&block)), "HEADERS[1]: GET /");
 }
 
+/// An extended CONNECT (RFC 8441) as the `h2` library sends it: tshark 4.0's full URI of a
+/// CONNECT is its authority alone, whatever :scheme and :path say; its Info shows the path.
+#[test]
+fn an_extended_connects_full_uri_is_its_authority() {
+    let literal = |name: &str, value: &str| {
+        let mut bytes = vec![0x00, name.len() as u8];
+        bytes.extend_from_slice(name.as_bytes());
+        bytes.push(value.len() as u8);
+        bytes.extend_from_slice(value.as_bytes());
+        bytes
+    };
+    let fields =
+        [(":method", "CONNECT"), (":protocol", "websocket"), (":scheme", "https"), (":path", "/chat")];
+    let mut block: Vec<u8> = fields.iter().flat_map(|(name, value)| literal(name, value)).collect();
+    block.extend(literal(":authority", "server.test"));
+    let bytes = frame(0x1, 0x4, 1, &block);
+    let frame = parsed(&bytes);
+    let headers = HeaderDecoder::new().decode(frame.header_block_fragment().unwrap(), true);
+    let fields = fields_of(&frame, Some(&headers));
+    assert_eq!(joined(&fields, "http2.headers.method"), "CONNECT");
+    assert_eq!(joined(&fields, "http2.request.full_uri"), "server.test");
+    assert_eq!(summary_of(&frame, Some(&headers)), "HEADERS[1]: CONNECT /chat");
+}
+
 #[test]
 fn continuation_fields_sit_on_the_frame_that_completes_them() {
     let mut decoder = HeaderDecoder::new();

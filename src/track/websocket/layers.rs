@@ -11,7 +11,23 @@ use crate::osi::Protocol;
 
 /// Adds the layers of what a segment's WebSocket streams finished.
 pub(in crate::track) fn push<'a>(packet: &mut Packet<'a>, outputs: &[(Source, Output)]) {
-    let mut marked = false;
+    let any = push_frames(packet, outputs.iter().map(|(source, output)| (*source, output)), true);
+    // A segment that only began a frame is, as Wireshark says, a segment of a PDU to come.
+    let waiting = outputs.iter().any(|(source, output)| *source == Source::Stream && output.pending > 0);
+    if !any && waiting {
+        packet.pending_info = Some(PendingInfo::Segment);
+    }
+}
+
+/// Adds the layers of the WebSocket frames `outputs` completed, after the `http` mark when
+/// `mark` (an HTTP/1.1 Upgrade; not over HTTP/2, whose DATA frame is the layer before them);
+/// says whether any was added.
+pub(in crate::track) fn push_frames<'a, 'o>(
+    packet: &mut Packet<'a>,
+    outputs: impl Iterator<Item = (Source, &'o Output)>,
+    mark: bool,
+) -> bool {
+    let mut marked = !mark;
     let mut any = false;
     for (source, output) in outputs {
         for problem in &output.problems {
@@ -66,11 +82,7 @@ pub(in crate::track) fn push<'a>(packet: &mut Packet<'a>, outputs: &[(Source, Ou
             any = true;
         }
     }
-    // A segment that only began a frame is, as Wireshark says, a segment of a PDU to come.
-    let waiting = outputs.iter().any(|(source, output)| *source == Source::Stream && output.pending > 0);
-    if !any && waiting {
-        packet.pending_info = Some(PendingInfo::Segment);
-    }
+    any
 }
 
 fn layer<'a>(content: Content<'a>, at: Span<'a>) -> Layer<'a> {
