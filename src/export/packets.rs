@@ -234,7 +234,7 @@ impl Packets {
     fn fields(&mut self, frame: &Frame<'_>, packet: &Packet<'_>) {
         let Self { index, filter, prefixes, cells, builders, .. } = self;
         let wanted = |prefix: &str| prefixes.contains(&prefix);
-        packet.fields_with_prefixes(
+        packet.fields_filtered(
             frame,
             &mut |field: Field<'_>| {
                 if !filter.may_want(field.name) {
@@ -260,6 +260,7 @@ impl Packets {
                 }
             },
             &wanted,
+            filter,
         );
         for (cell, builder) in cells.iter_mut().zip(builders.iter_mut()) {
             match (cell, builder) {
