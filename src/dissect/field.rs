@@ -205,13 +205,31 @@ pub fn write_decimal(out: &mut (impl fmt::Write + ?Sized), value: u64) -> fmt::R
 
 /// Writes an IPv4 address in dotted decimal.
 pub fn write_ipv4(out: &mut (impl fmt::Write + ?Sized), address: Ipv4Addr) -> fmt::Result {
+    let mut text = [0u8; 15];
+    out.write_str(ipv4_text(&mut text, address))
+}
+
+/// An IPv4 address in dotted decimal, written into `text` (the longest takes 15 bytes).
+pub fn ipv4_text(text: &mut [u8; 15], address: Ipv4Addr) -> &str {
+    let mut len = 0;
     for (index, octet) in address.octets().into_iter().enumerate() {
         if index > 0 {
-            out.write_char('.')?;
+            text[len] = b'.';
+            len += 1;
         }
-        write_decimal(out, octet.into())?;
+        if octet >= 100 {
+            text[len] = b'0' + octet / 100;
+            len += 1;
+        }
+        if octet >= 10 {
+            text[len] = b'0' + octet / 10 % 10;
+            len += 1;
+        }
+        text[len] = b'0' + octet % 10;
+        len += 1;
     }
-    Ok(())
+    // Digits and dots are ASCII.
+    std::str::from_utf8(&text[..len]).unwrap_or_default()
 }
 
 /// Writes a MAC address as `aa:bb:cc:dd:ee:ff`.
@@ -467,7 +485,12 @@ mod tests {
                 assert_eq!(Value::Hex { value, digits }.to_string(), expected);
             }
         }
-        for address in [Ipv4Addr::new(0, 0, 0, 0), Ipv4Addr::new(192, 168, 10, 255), Ipv4Addr::BROADCAST] {
+        for address in [
+            Ipv4Addr::new(0, 0, 0, 0),
+            Ipv4Addr::new(192, 168, 10, 255),
+            Ipv4Addr::new(9, 10, 99, 100),
+            Ipv4Addr::BROADCAST,
+        ] {
             assert_eq!(Value::Ipv4(address).to_string(), address.to_string());
         }
         let mac = [0xff, 0x00, 0x1b, 0xa0, 0x0a, 0x09];
