@@ -250,9 +250,10 @@ const HEX_DIGITS: &[u8; 16] = b"0123456789abcdef";
 fn write_prefixed_hex(out: &mut (impl fmt::Write + ?Sized), value: u64, digits: u8) -> fmt::Result {
     let needed = (64 - value.leading_zeros()).div_ceil(4).max(1) as usize;
     let width = needed.max(usize::from(digits));
-    let mut text = [b'0'; 2 + 64];
+    // `digits` is at most 255; the digits past a u64's sixteen stay '0'.
+    let mut text = [b'0'; 2 + u8::MAX as usize];
     text[1] = b'x';
-    for index in 0..width.min(64) {
+    for index in 0..needed {
         let nibble = (value >> (4 * index)) & 0x0f;
         text[2 + width - 1 - index] = HEX_DIGITS[nibble as usize];
     }
@@ -480,7 +481,7 @@ mod tests {
             [0, 1, 9, 10, 0xff, 0x100, 0xffff, 0x1_0000, 0xdead_beef, u64::from(u32::MAX) + 1, u64::MAX]
         {
             assert_eq!(Value::Uint(value).to_string(), format!("{value}"));
-            for digits in [0u8, 1, 2, 4, 8, 16, 20] {
+            for digits in [0u8, 1, 2, 4, 8, 16, 20, u8::MAX] {
                 let expected = format!("0x{value:0width$x}", width = usize::from(digits));
                 assert_eq!(Value::Hex { value, digits }.to_string(), expected);
             }
