@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use super::field::{Emitter, FieldSink, Value};
+use super::field::{Emitter, FieldSink, NameFilter, Value};
 use super::{Annotation, Content, Layer, Reassembly};
 use crate::osi::{OsiLayer, Protocol};
 
@@ -185,13 +185,22 @@ impl<'a> Layer<'a> {
 
     /// Walks the layer's fields into `sink`, in Wireshark's tree order.
     pub fn fields(&self, sink: &mut dyn FieldSink) {
-        let mut out = Emitter::new(sink, self.offset, self.source);
+        self.emit(&mut Emitter::new(sink, self.offset, self.source));
+    }
+
+    /// Walks into `sink` the layer's fields whose names `filter` lets through (and perhaps a
+    /// few others), in Wireshark's tree order.
+    pub fn fields_filtered(&self, sink: &mut dyn FieldSink, filter: &NameFilter) {
+        self.emit(&mut Emitter::filtered(sink, self.offset, self.source, filter));
+    }
+
+    fn emit(&self, out: &mut Emitter<'_>) {
         match &self.content {
-            Content::Data(bytes) => super::data::fields(bytes, &mut out),
+            Content::Data(bytes) => super::data::fields(bytes, out),
             Content::Raw | Content::TextLines(_) | Content::Undecoded { .. } => {}
             content => {
                 if let Some(header) = content.decoded() {
-                    header.fields(&mut out, &self.tracked());
+                    header.fields(out, &self.tracked());
                 }
             }
         }

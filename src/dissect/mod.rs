@@ -66,7 +66,7 @@ use std::net::IpAddr;
 use smallvec::SmallVec;
 
 pub use chain::{continue_reassembled, dissect};
-use field::{FieldSink, Source};
+use field::{FieldSink, NameFilter, Source};
 pub use info::write_info;
 pub use layer::{LayerHeader, Tracked};
 
@@ -418,13 +418,38 @@ impl<'a> Packet<'a> {
         sink: &mut dyn FieldSink,
         wanted: &dyn Fn(&str) -> bool,
     ) {
+        self.walk_fields(frame, sink, wanted, None);
+    }
+
+    /// As [`Packet::fields_with_prefixes`], for a sink that wants only the names `filter`
+    /// lets through: the layers drop most other fields before they reach it.
+    pub fn fields_filtered(
+        &self,
+        frame: &Frame<'_>,
+        sink: &mut dyn FieldSink,
+        wanted: &dyn Fn(&str) -> bool,
+        filter: &NameFilter,
+    ) {
+        self.walk_fields(frame, sink, wanted, Some(filter));
+    }
+
+    fn walk_fields(
+        &self,
+        frame: &Frame<'_>,
+        sink: &mut dyn FieldSink,
+        wanted: &dyn Fn(&str) -> bool,
+        filter: Option<&NameFilter>,
+    ) {
         if wanted("frame") || wanted("_ws") {
             frame::fields(self, frame, sink);
         }
         for layer in &self.layers {
             let also = layer.content.decoded().map_or(&[][..], LayerHeader::also_emits);
             if wanted(layer.protocol().filter_name()) || also.iter().any(|prefix| wanted(prefix)) {
-                layer.fields(sink);
+                match filter {
+                    Some(filter) => layer.fields_filtered(sink, filter),
+                    None => layer.fields(sink),
+                }
             }
         }
     }

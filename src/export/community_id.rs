@@ -27,7 +27,7 @@ const SCTP: u8 = 132;
 
 /// A flow as Community ID sees it: two addresses, the IP protocol and, where the protocol has
 /// them, two ports (or ICMP's stand-ins).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Flow {
     pub src: IpAddr,
     pub dst: IpAddr,

@@ -124,7 +124,14 @@ pub(super) struct Packets {
     community_id: StringBuilder,
     rows: usize,
     text: String,
+    /// The Community IDs of flows seen lately: a flow's packets come in runs, and hashing
+    /// each packet's flow afresh was a tenth of an export's instructions. Emptied when it
+    /// holds [`FLOWS_KEPT`], so it stays small.
+    community_ids: FxHashMap<Flow, String>,
 }
+
+/// The most flows whose Community IDs are kept at once.
+const FLOWS_KEPT: usize = 4096;
 
 impl Packets {
     pub(super) fn schema() -> Schema {
@@ -198,6 +205,7 @@ impl Packets {
             community_id: StringBuilder::new(),
             rows: 0,
             text: String::new(),
+            community_ids: FxHashMap::default(),
         })
     }
 
@@ -222,7 +230,16 @@ impl Packets {
         self.info.append_value(&self.text);
         self.conn_id.append_option(connection.map(|(id, _)| id));
         self.direction.append_option(connection.map(|(_, side)| direction(side)));
-        self.community_id.append_option(Flow::of(packet).map(|flow| flow.community_id()));
+        match Flow::of(packet) {
+            Some(flow) => {
+                if self.community_ids.len() >= FLOWS_KEPT && !self.community_ids.contains_key(&flow) {
+                    self.community_ids.clear();
+                }
+                let id = self.community_ids.entry(flow).or_insert_with(|| flow.community_id());
+                self.community_id.append_value(id);
+            }
+            None => self.community_id.append_null(),
+        }
         self.fields(frame, packet);
         self.rows += 1;
         if self.rows == BATCH_ROWS {
@@ -234,7 +251,7 @@ impl Packets {
     fn fields(&mut self, frame: &Frame<'_>, packet: &Packet<'_>) {
         let Self { index, filter, prefixes, cells, builders, .. } = self;
         let wanted = |prefix: &str| prefixes.contains(&prefix);
-        packet.fields_with_prefixes(
+        packet.fields_filtered(
             frame,
             &mut |field: Field<'_>| {
                 if !filter.may_want(field.name) {
@@ -260,6 +277,7 @@ impl Packets {
                 }
             },
             &wanted,
+            filter,
         );
         for (cell, builder) in cells.iter_mut().zip(builders.iter_mut()) {
             match (cell, builder) {

@@ -186,7 +186,7 @@ impl Render for Fields {
         let prefixes = &self.prefixes;
         let (occurrence, aggregator) = (self.options.occurrence, self.options.aggregator);
         let wanted = |prefix: &str| prefixes.iter().any(|wanted| wanted == prefix);
-        packet.fields_with_prefixes(
+        packet.fields_filtered(
             frame,
             &mut |field: Field<'_>| {
                 if !filter.may_want(field.name) {
@@ -214,6 +214,7 @@ impl Render for Fields {
                 }
             },
             &wanted,
+            filter,
         );
         for &index in &self.protocol_columns {
             if self.columns[index].is_empty() {

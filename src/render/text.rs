@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use super::Render;
 use super::time::{TimeFormat, write_time};
 use crate::capture::Frame;
-use crate::dissect::field::{write_ipv4, write_mac};
+use crate::dissect::field::{ipv4_text, write_ipv4, write_mac};
 use crate::dissect::{Content, Packet, write_info};
 
 /// The text renderer.
@@ -101,9 +101,7 @@ fn push_right(line: &mut String, text: &str, width: usize) {
 pub(crate) fn write_endpoints(line: &mut String, packet: &Packet<'_>) {
     match packet.addresses() {
         Some((IpAddr::V4(src), IpAddr::V4(dst))) => {
-            let mut address = String::with_capacity(15);
-            let _ = write_ipv4(&mut address, src);
-            push_right(line, &address, 15);
+            push_right(line, ipv4_text(&mut [0; 15], src), 15);
             line.push_str(" → ");
             let _ = write_ipv4(line, dst);
             return;

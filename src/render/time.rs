@@ -90,8 +90,16 @@ fn write_fraction(line: &mut String, nanos: u64, digits: u8) {
     if digits == 0 {
         return;
     }
-    let value = nanos / 10u64.pow(9 - digits);
-    let _ = write!(line, ".{value:0width$}", width = digits as usize);
+    // Digit by digit rather than through `write!` with a width: the text output writes one
+    // per packet.
+    let mut value = nanos / 10u64.pow(9 - digits);
+    let mut text = [b'.'; 10];
+    for place in (1..=digits as usize).rev() {
+        text[place] = b'0' + (value % 10) as u8;
+        value /= 10;
+    }
+    // A dot and decimal digits are ASCII.
+    line.push_str(std::str::from_utf8(&text[..=digits as usize]).unwrap_or_default());
 }
 
 /// A broken-down date and time.
@@ -180,6 +188,9 @@ mod tests {
         assert_eq!(shown(TimeFormat::Relative, 18_215, 6), "0.000018");
         assert_eq!(shown(TimeFormat::Delta, -1_500_000_000, 6), "-1.500000");
         assert_eq!(shown(TimeFormat::Epoch, 1_795_336_085_938_858_000, 6), "1795336085.938858");
+        assert_eq!(shown(TimeFormat::Relative, 1_034_567_891, 3), "1.034");
+        assert_eq!(shown(TimeFormat::Relative, 1_034_567_891, 1), "1.0");
+        assert_eq!(shown(TimeFormat::Relative, 1_034_567_891, 0), "1");
     }
 
     #[test]
