@@ -138,12 +138,8 @@ fn finish_objects(
     objects: crate::objects::Exporter<crate::objects::ObjectWriter>,
 ) -> Result<(), CliError> {
     let (_, left_out) = objects.finish().map_err(|error| objects_failed(directory, error))?;
-    if left_out > 0 {
-        eprintln!(
-            "rttscope: warning: --export-objects left {left_out} HTTP objects out (at most {} files, {} MiB held at once)",
-            crate::objects::MAX_OBJECTS,
-            crate::objects::MAX_PENDING >> 20
-        );
+    if left_out.total() > 0 {
+        eprintln!("rttscope: warning: --export-objects: {}", left_out.describe());
     }
     Ok(())
 }

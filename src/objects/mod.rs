@@ -57,6 +57,7 @@ pub struct Object {
     pub path: String,
     /// The response's Content-Type, as sent.
     pub content_type: Option<String>,
+    /// The body with its Content-Encoding undone.
     pub body: Vec<u8>,
 }
 
@@ -74,6 +75,8 @@ struct Stream {
     /// A final status (2xx–5xx) was seen: DATA from now on is the response's.
     responding: bool,
     content_type: Option<String>,
+    /// The response's Content-Encoding, if it has one.
+    content_encoding: Option<Vec<u8>>,
     body: Vec<u8>,
     frame: u64,
     grpc: bool,
@@ -90,8 +93,8 @@ pub struct Collector {
     pending: usize,
     /// Objects handed on so far.
     kept: usize,
-    /// Objects not handed on: past [`MAX_OBJECTS`], [`MAX_STREAMS`] or [`MAX_PENDING`].
-    left_out: usize,
+    /// Objects not handed on, and why.
+    left_out: LeftOut,
 }
 
 /// What a capture held.
@@ -99,8 +102,45 @@ pub struct Collector {
 pub struct Objects {
     /// In the order their bodies ended.
     pub objects: Vec<Object>,
-    /// How many were left out, past [`MAX_OBJECTS`], [`MAX_STREAMS`] or [`MAX_PENDING`].
-    pub left_out: usize,
+    /// How many were left out, and why.
+    pub left_out: LeftOut,
+}
+
+/// The objects not handed on, by why.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LeftOut {
+    /// Past [`MAX_OBJECTS`], [`MAX_STREAMS`] or [`MAX_PENDING`].
+    pub over_limits: usize,
+    /// Bodies whose Content-Encoding cannot be undone: no decoder for it, or they do not
+    /// inflate (tshark exports none of them either).
+    pub undecoded: usize,
+}
+
+impl LeftOut {
+    /// How many, whatever the reason.
+    pub fn total(self) -> usize {
+        self.over_limits + self.undecoded
+    }
+
+    /// `2 left out: …` for a message, naming each reason; empty when none were.
+    pub fn describe(self) -> String {
+        let mut reasons = Vec::new();
+        if self.over_limits > 0 {
+            reasons.push(format!(
+                "{} past the limits (at most {MAX_OBJECTS} files, {} MiB held at once)",
+                self.over_limits,
+                MAX_PENDING >> 20
+            ));
+        }
+        if self.undecoded > 0 {
+            reasons.push(format!("{} whose Content-Encoding cannot be undone", self.undecoded));
+        }
+        if reasons.is_empty() {
+            String::new()
+        } else {
+            format!("{} left out: {}", self.total(), reasons.join(", "))
+        }
+    }
 }
 
 impl Collector {
@@ -152,7 +192,7 @@ impl Collector {
             return;
         }
         if self.kept >= MAX_OBJECTS {
-            self.left_out += 1;
+            self.left_out.over_limits += 1;
         } else {
             self.kept += 1;
             self.objects.push(object);
@@ -172,6 +212,10 @@ impl Collector {
             } else {
                 body[..body.len().min(MAX_BODY)].to_vec()
             };
+            let Some(body) = decoded(parsed.header("content-encoding"), body) else {
+                self.left_out.undecoded += 1;
+                continue;
+            };
             let content_type =
                 parsed.header("content-type").map(|value| String::from_utf8_lossy(value).into_owned());
             let path = message.context.request_uri.clone().unwrap_or_default();
@@ -187,7 +231,7 @@ impl Collector {
                 continue;
             }
             let Some(stream) = stream_of(&mut self.streams, conversation, id, frame) else {
-                self.left_out += 1;
+                self.left_out.over_limits += 1;
                 continue;
             };
             stream.grpc |= frame2.grpc_stream;
@@ -200,6 +244,7 @@ impl Collector {
                 if text(":status").is_some_and(|status| is_final(&status)) {
                     stream.responding = true;
                     stream.content_type = text("content-type");
+                    stream.content_encoding = headers.get("content-encoding").map(<[u8]>::to_vec);
                 }
             }
             if !stream.responding {
@@ -230,7 +275,7 @@ impl Collector {
             return;
         }
         let Some(stream) = stream_of(&mut self.streams, conversation, http3.stream_id, frame) else {
-            self.left_out += 1;
+            self.left_out.over_limits += 1;
             return;
         };
         for span in &http3.frames {
@@ -251,6 +296,7 @@ impl Collector {
                     if text(":status").is_some_and(|status| is_final(&status)) {
                         stream.responding = true;
                         stream.content_type = text("content-type");
+                        stream.content_encoding = section.get("content-encoding").map(<[u8]>::to_vec);
                     }
                 }
                 0x00 if stream.responding => append(stream, payload, &mut self.pending),
@@ -262,11 +308,22 @@ impl Collector {
     fn end(&mut self, stream: Stream, version: Version) {
         self.pending = self.pending.saturating_sub(stream.body.len());
         if stream.cut {
-            self.left_out += 1;
+            self.left_out.over_limits += 1;
         } else if stream.responding && !stream.grpc {
-            let Stream { path, content_type, body, frame, .. } = stream;
-            self.keep(Object { frame, version, path, content_type, body });
+            let Stream { path, content_type, content_encoding, body, frame, .. } = stream;
+            match decoded(content_encoding.as_deref(), body) {
+                Some(body) => self.keep(Object { frame, version, path, content_type, body }),
+                None => self.left_out.undecoded += 1,
+            }
         }
+    }
+}
+
+/// A body with its Content-Encoding (if any) undone; None when it cannot be.
+fn decoded(encoding: Option<&[u8]>, body: Vec<u8>) -> Option<Vec<u8>> {
+    match encoding {
+        None => Some(body),
+        Some(encoding) => crate::track::http::coding::decode_content(encoding, &body, MAX_BODY),
     }
 }
 
@@ -327,6 +384,26 @@ mod tests {
     use super::*;
 
     #[test]
+    fn what_was_left_out_says_why() {
+        assert_eq!(LeftOut::default().describe(), "");
+        let left = LeftOut { over_limits: 2, undecoded: 1 };
+        assert_eq!(
+            left.describe(),
+            format!(
+                "3 left out: 2 past the limits (at most {MAX_OBJECTS} files, {} MiB held at once), \
+                 1 whose Content-Encoding cannot be undone",
+                MAX_PENDING >> 20
+            )
+        );
+    }
+
+    #[test]
+    fn an_encoded_body_is_undone_or_left_out() {
+        assert_eq!(decoded(None, b"as sent".to_vec()).as_deref(), Some(&b"as sent"[..]));
+        assert_eq!(decoded(Some(b"br"), b"as sent".to_vec()), None);
+    }
+
+    #[test]
     fn a_response_past_the_pending_budget_is_cut_let_go_and_counted() {
         let mut pending = MAX_PENDING - 10;
         let mut stream = Stream { responding: true, ..Default::default() };
@@ -341,7 +418,7 @@ mod tests {
         collector.end(stream, Version::Http2);
         let objects = collector.finish();
         assert!(objects.objects.is_empty());
-        assert_eq!(objects.left_out, 1);
+        assert_eq!(objects.left_out.over_limits, 1);
     }
 
     #[test]
@@ -375,6 +452,6 @@ mod tests {
             body: vec![1],
         });
         assert!(collector.take().is_empty(), "taking does not reset the count");
-        assert_eq!(collector.finish().left_out, 4);
+        assert_eq!(collector.finish().left_out.over_limits, 4);
     }
 }

@@ -88,7 +88,7 @@ impl<S: Sink> Exporter<S> {
     }
 
     /// Writes what is left; returns the sink and how many objects were left out.
-    pub fn finish(mut self) -> io::Result<(S, usize)> {
+    pub fn finish(mut self) -> io::Result<(S, super::LeftOut)> {
         let rest = self.collector.finish();
         rest.objects.iter().try_for_each(|object| self.sink.object(object))?;
         Ok((self.sink, rest.left_out))

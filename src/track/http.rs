@@ -12,6 +12,7 @@
 //! by [`streams::Streams`], bounded in number and in what each body keeps. [`Reader::cost`]
 //! says, in O(1), what the reader holds, for the tracker's memory budget.
 
+pub mod coding;
 pub mod grpc;
 mod head;
 mod streams;

@@ -22,7 +22,7 @@ use crate::capture::Frame;
 use crate::dispatch::Dispatch;
 use crate::dissect::Packet;
 use crate::objects::names::{Names, file_name};
-use crate::objects::{Exporter, MAX_OBJECTS, Object, ObjectWriter, Sink, new_directory};
+use crate::objects::{Exporter, Object, ObjectWriter, Sink, new_directory};
 use crate::privilege::OutputDir;
 use crate::track::keylog::KeyLog;
 
@@ -103,9 +103,9 @@ fn export(
         Ok(finished) => finished,
         Err(error) => return format!("cannot export HTTP objects to {directory}/: {error}"),
     };
-    let more = match left_out {
-        0 => String::new(),
-        left_out => format!(" ({left_out} left out: at most {MAX_OBJECTS}, and what fits in memory)"),
+    let more = match left_out.describe() {
+        described if described.is_empty() => described,
+        described => format!(" ({described})"),
     };
     let stopped = if cancelled { " (cancelled)" } else { "" };
     match sink.made {

@@ -10,11 +10,9 @@
 //! it is shown compressed with the reason. [`Calls::cost`] is a running total.
 
 use std::collections::BTreeMap;
-use std::io::Read;
 use std::ops::Range;
 
-use flate2::read::{GzDecoder, ZlibDecoder};
-
+use super::coding::{self, Coding};
 use super::{MAX_MESSAGE, copy};
 use crate::dissect::grpc::{self, Compression, PREFIX_LEN};
 use crate::dissect::http2::{Frame, FrameType, HeaderBlock};
@@ -233,18 +231,12 @@ fn message_out(side: &Side, whole: &[u8], flags: u8, length: u32, arena: &mut Ve
 
 /// Inflates a body compressed with `encoding`, to at most [`MAX_MESSAGE`] bytes.
 fn inflate(encoding: &[u8], body: &[u8]) -> Result<Vec<u8>, &'static str> {
-    let mut inflated = Vec::new();
-    let limit = MAX_MESSAGE as u64 + 1;
-    let read = match encoding {
-        b"gzip" => GzDecoder::new(body).take(limit).read_to_end(&mut inflated),
-        b"deflate" => ZlibDecoder::new(body).take(limit).read_to_end(&mut inflated),
+    let coding = match encoding {
+        b"gzip" => Coding::Gzip,
+        b"deflate" => Coding::Zlib,
         _ => return Err("grpc-encoding is not gzip or deflate"),
     };
-    match read {
-        Err(_) => Err("inflating failed"),
-        Ok(len) if len > MAX_MESSAGE => Err("inflated, it would pass the size bound"),
-        Ok(_) => Ok(inflated),
-    }
+    coding::inflate(coding, body, MAX_MESSAGE)
 }
 
 /// tshark reads a body that starts with `{` and ends with `}` (or `}` and up to two more
