@@ -40,9 +40,6 @@ const LAYERS: &[&str] = &[
 /// over [`CAPTURES`]. Each is what tshark adds to a value rttscope keeps raw, or a field
 /// rttscope keeps that tshark 4.0 does not show.
 const KNOWN: &[(&str, usize, &str)] = &[
-    // GRE: tshark verifies the checksum (`0xe58c [correct]`, `[Checksum Status: Good]`).
-    ("Checksum", 88, "tshark appends its verdict on the checksum"),
-    ("Checksum Status", 88, "tshark brackets it and names it (Good)"),
     // WebSocket: tshark shows a continuation frame's payload as its reassembly subtree.
     ("Continue", 2, "tshark shows the payload under the reassembled message"),
     ("[Fragment count", 2, "the reassembly's fields sit in tshark's fragment subtree"),
