@@ -39,11 +39,12 @@ wait_for 'indexing' absent
 indexed=$(now)
 pid=$(tmux_ list-panes -F '#{pane_pid}')
 last=$(pane | sed -n 's/^ *\([0-9,]*\) packets .*/\1/p' | tr -d ,)
+# Frame 1's row as drawn before moving away, to know it when it is drawn again.
+first_info=$(pane | grep -m1 '^ *1  *0\.000000 ' | sed 's/  */ /g')
 tmux_ send-keys G
 moved=$(now)
 wait_for "Layers of frame $last "
 detail=$(now)
-first_info=$(pane | grep -m1 '^ *1  *0\.000000 ' | sed 's/  */ /g')
 tmux_ send-keys Home
 back=$(now)
 wait_for "Layers of frame 1 "
