@@ -34,7 +34,8 @@ pub fn inflate(coding: Coding, body: &[u8], limit: usize) -> Result<Vec<u8>, &'s
 /// A body as its `Content-Encoding` says it was before encoding, as Wireshark undoes it:
 /// gzip and deflate (and their `x-` names, any case; deflate as a zlib stream, else bare) are
 /// inflated, identity is the body itself. None when it cannot be undone: an encoding Wireshark
-/// has no decoder for, a body that does not inflate, or one that would pass `limit`.
+/// has no decoder for, a body that does not inflate, or one that would pass `limit`; and, for
+/// now, brotli (`br`), which Wireshark undoes where it is built with it.
 pub fn decode_content(encoding: &[u8], body: &[u8], limit: usize) -> Option<Vec<u8>> {
     let encoding = encoding.trim_ascii();
     let named = |name: &str| encoding.eq_ignore_ascii_case(name.as_bytes());
