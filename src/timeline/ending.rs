@@ -268,6 +268,28 @@ impl Builder {
         self.ending.ready.into_iter().collect()
     }
 
+    /// The timelines of the connections still open, as [`Builder::finish`] would end them
+    /// now, numbered after those given out before; the builder goes on taking packets. Only
+    /// the open connections are copied, so that a streaming builder's live views cost what
+    /// is open, not the whole capture.
+    pub fn open_snapshot(&self) -> Vec<Connection> {
+        // Only a capture of both ends has a far side to take lost frames from.
+        let mut far = if self.far.is_two_sided() { self.far.clone() } else { Default::default() };
+        let mut next_id = self.ending.next_id;
+        let mut open = Vec::new();
+        for &(_, table, key) in self.ending.order.keys() {
+            let pending = self.pending(table, key);
+            if pending.events.is_empty() {
+                continue;
+            }
+            let mut pending = pending.clone();
+            pending.stream = next_id;
+            next_id += 1;
+            open.push(pending.finish(&mut far));
+        }
+        open
+    }
+
     /// How many connections a streaming builder ended early, because more than [`MAX_OPEN`]
     /// were open at once.
     pub fn ended_early(&self) -> u64 {
@@ -312,22 +334,30 @@ mod tests {
         CaptureFile::from_vec(pcap.into_inner(), "ending").unwrap()
     }
 
-    /// The builder's timelines: those given out after each frame (with the frame's number),
-    /// then those at the end.
-    fn run(builder: Builder) -> (Vec<(u64, u32)>, Vec<Connection>) {
+    /// Hands each frame of [`capture`], tracked, to `handle`.
+    fn each_packet(mut handle: impl FnMut(&crate::capture::Frame<'_>, &crate::dissect::Packet<'_>)) {
         let capture = capture();
-        let (mut builder, mut tracker, mut scratch) = (builder, Tracker::new(), Scratch::new());
-        let mut given = Vec::new();
-        let mut all = Vec::new();
+        let (mut tracker, mut scratch) = (Tracker::new(), Scratch::new());
         for frame in capture.frames() {
             let frame = frame.unwrap();
             let packet = tracker.handle_frame(&frame, &mut scratch);
-            builder.handle_packet(&frame, &packet);
+            handle(&frame, &packet);
+        }
+    }
+
+    /// The builder's timelines: those given out after each frame (with the frame's number),
+    /// then those at the end.
+    fn run(builder: Builder) -> (Vec<(u64, u32)>, Vec<Connection>) {
+        let mut builder = builder;
+        let mut given = Vec::new();
+        let mut all = Vec::new();
+        each_packet(|frame, packet| {
+            builder.handle_packet(frame, packet);
             for connection in builder.take_ended() {
                 given.push((frame.number, connection.id));
                 all.push(connection);
             }
-        }
+        });
         all.extend(builder.finish());
         (given, all)
     }
@@ -342,6 +372,28 @@ mod tests {
         let json = |connections: &[Connection]| serde_json::to_string(connections).unwrap();
         assert_eq!(json(&streamed), json(&whole));
         assert_eq!(streamed.len(), 4);
+    }
+
+    #[test]
+    fn the_open_snapshot_with_those_given_out_is_the_whole_list_at_every_frame() {
+        let (mut streaming, mut whole) = (Builder::new().streaming(), Builder::new());
+        let json = |connections: &[Connection]| serde_json::to_string(connections).unwrap();
+        let mut given = Vec::new();
+        let mut open_counts = Vec::new();
+        each_packet(|frame, packet| {
+            streaming.handle_packet(frame, packet);
+            whole.handle_packet(frame, packet);
+            given.extend(streaming.take_ended());
+            let open = streaming.open_snapshot();
+            open_counts.push(open.len());
+            let so_far = [given.clone(), open].concat();
+            assert_eq!(json(&so_far), json(&whole.clone().finish()), "after frame {}", frame.number);
+        });
+        // Only what is open is copied: one connection at a time (each is let go by the frame
+        // that begins the next), of the four.
+        assert_eq!(given.len(), 3);
+        assert_eq!(open_counts.iter().max(), Some(&1));
+        assert_eq!(open_counts.last(), Some(&1));
     }
 
     #[test]

@@ -458,12 +458,6 @@ impl Builder {
         let early = side == Side::Client && step.application && !connection.server_hello_seen;
         connection.push(frame, osi, messages, note, step, early);
     }
-
-    /// The connections seen so far, as [`Builder::finish`] would return them now; the builder
-    /// goes on taking packets. Live views redraw from this.
-    pub fn snapshot(&self) -> Vec<Connection> {
-        self.clone().finish()
-    }
 }
 
 /// Milliseconds from `from_ns` to `to_ns`, without overflow whatever the capture's clock says.

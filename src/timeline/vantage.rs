@@ -371,9 +371,10 @@ impl Timelines {
         self.builder.ended_early()
     }
 
-    /// The connections so far; taking more frames goes on.
-    pub fn snapshot(&self) -> Vec<Connection> {
-        self.builder.snapshot()
+    /// The timelines of the connections still open, numbered after those given out; taking
+    /// more frames goes on.
+    pub fn open_snapshot(&self) -> Vec<Connection> {
+        self.builder.open_snapshot()
     }
 
     pub fn finish(self) -> Vec<Connection> {

@@ -149,12 +149,24 @@ pub enum Export {
     TimelineMermaid,
 }
 
+/// The timelines as the indexer reports them, a little at a time: each ended connection's once,
+/// and the open ones as they stand (copying only those keeps a long capture's reports cheap).
+#[derive(Debug, Default)]
+pub struct TimelineReport {
+    /// Connections that ended since the last report, in order: they follow those reported
+    /// before.
+    pub ended: Vec<Connection>,
+    /// Connections still open, in order after the ended ones: they replace those reported
+    /// open before.
+    pub open: Vec<Connection>,
+}
+
 /// A report from the indexer.
 #[derive(Debug, Default)]
 pub struct Indexed {
     pub rows: Rows,
-    /// The timelines so far, when they were redrawn.
-    pub connections: Option<Vec<Connection>>,
+    /// The timelines that changed, when they were redrawn.
+    pub timelines: Option<TimelineReport>,
     /// Bytes of the file read so far, and its size.
     pub position: Option<(usize, usize)>,
     /// Set on the last report.

@@ -8,7 +8,7 @@
 
 use ratatui::layout::Rect;
 
-pub use super::action::{Action, Command, Filtered, Indexed};
+pub use super::action::{Action, Command, Filtered, Indexed, TimelineReport};
 use super::cursor::Move;
 use super::detail::{Detail, Node, NodeKind};
 pub use super::filtering::{Applied, FilterLine};
@@ -506,15 +506,14 @@ impl App {
     fn indexed(&mut self, indexed: Indexed) {
         let first = self.packets.rows.is_empty();
         self.packets.rows.append(indexed.rows);
-        if let Some(connections) = indexed.connections {
+        if let Some(report) = indexed.timelines {
             // A capture of both ends of a link has real send and arrival times: its timelines
             // open to scale, once (the user's `t` is kept after that).
-            if self.connections.all.is_empty()
-                && connections.iter().any(|connection| connection.vantage == Vantage::Both)
-            {
+            let first = self.connections.all.is_empty();
+            self.connections.take(report);
+            if first && self.connections.all.iter().any(|connection| connection.vantage == Vantage::Both) {
                 self.timeline.to_scale = true;
             }
-            self.connections.all = connections;
             self.compare.sort(&self.connections.all);
             let (len, rows) = (self.connections.all.len(), self.connection_rows());
             self.connections.list.clamp(len, rows);

@@ -283,11 +283,15 @@ fn t_draws_the_timeline_to_scale_and_back_keeping_the_message() {
 fn timelines_of_both_ends_of_a_link_open_to_scale() {
     let mut app = App::new("t", Mode::File);
     let (source, keylog) = bundled(TLS13);
-    let mut connections = testing::indexed(&source, &keylog).connections.unwrap_or_default();
+    let mut connections =
+        testing::indexed(&source, &keylog).timelines.map(|report| report.ended).unwrap_or_default();
     for connection in &mut connections {
         connection.vantage = Vantage::Both;
     }
-    app.update(Action::Indexed(Box::new(Indexed { connections: Some(connections), ..Indexed::default() })));
+    app.update(Action::Indexed(Box::new(Indexed {
+        timelines: Some(TimelineReport { ended: connections, open: Vec::new() }),
+        ..Indexed::default()
+    })));
     assert!(app.timeline.to_scale);
 }
 

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use super::action::TimelineReport;
 use super::cursor::Cursor;
 use super::detail::{Detail, Node, NodeKind};
 use super::filtering::Applied;
@@ -114,10 +115,21 @@ impl<'a> Shown<'a> {
 pub struct ConnectionsState {
     /// The timelines so far, in the order of their ids.
     pub(in crate::tui) all: Vec<Connection>,
+    /// How many of `all`, from the first, have ended: the others are replaced by each report.
+    ended: usize,
     pub(in crate::tui) list: Cursor,
 }
 
 impl ConnectionsState {
+    /// Takes the indexer's report: the connections that ended since the last one after those
+    /// that ended before, then the open ones in place of those open before.
+    pub fn take(&mut self, report: TimelineReport) {
+        self.all.truncate(self.ended);
+        self.all.extend(report.ended);
+        self.ended = self.all.len();
+        self.all.extend(report.open);
+    }
+
     pub fn selected(&self) -> Option<&Connection> {
         self.all.get(self.list.selected())
     }

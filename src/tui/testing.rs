@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use super::app::{Action, App, Indexed, Mode};
+use super::app::{Action, App, Indexed, Mode, TimelineReport};
 use super::detail::Detail;
 use super::rows::Rows;
 use super::source::{Next, OwnedFrame, Source, Store, Visitor, each, walk};
@@ -99,7 +99,7 @@ pub fn indexed(source: &Source, keylog: &KeyLog) -> Indexed {
     let ended = walk(source, keylog, &AtomicBool::new(false), &mut gather);
     Indexed {
         rows: gather.rows,
-        connections: Some(gather.timelines.finish()),
+        timelines: Some(TimelineReport { ended: gather.timelines.finish(), open: Vec::new() }),
         position: None,
         ended: Some(ended),
         key_log: None,

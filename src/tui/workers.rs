@@ -12,7 +12,7 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use super::app::{Action, Filtered, Indexed};
+use super::app::{Action, Filtered, Indexed, TimelineReport};
 use super::checkpoint::Shared;
 use super::detail::Detail;
 use super::rows::{Rows, info_text};
@@ -58,7 +58,10 @@ pub fn index(
 ) {
     let sender = events.clone();
     spawn("indexer", &events, move || {
-        let mut timelines = Timelines::new(&source.interface_names(), &user_keylog).with_dispatch(&dispatch);
+        // Streaming: an ended connection's timeline is given out once, and only the open ones
+        // are copied for each redraw.
+        let mut timelines =
+            Timelines::new(&source.interface_names(), &user_keylog).with_dispatch(&dispatch).streaming();
         // The near side's tracker takes one share, as the indexer's own does.
         timelines.share_memory(2 * tracker_memory_limit());
         let followed = user_keylog.is_followed();
@@ -108,14 +111,17 @@ struct Indexer {
 impl Indexer {
     /// Sends the rows gathered, and the timelines when `timelines` and they changed.
     fn report(&mut self, timelines: bool) -> Next {
-        let connections = (timelines && self.timelines_changed).then(|| {
+        let timelines = (timelines && self.timelines_changed).then(|| {
             self.last_timelines = Instant::now();
             self.timelines_changed = false;
-            self.timelines.snapshot()
+            TimelineReport {
+                ended: self.timelines.take_ended().collect(),
+                open: self.timelines.open_snapshot(),
+            }
         });
         let batch = Indexed {
             rows: std::mem::take(&mut self.rows),
-            connections,
+            timelines,
             position: self.position,
             secrets: self.followed_secrets(),
             ..Indexed::default()
@@ -138,7 +144,7 @@ impl Indexer {
         let secrets = self.followed_secrets();
         let last = Indexed {
             rows: self.rows,
-            connections: Some(self.timelines.finish()),
+            timelines: Some(TimelineReport { ended: self.timelines.finish(), open: Vec::new() }),
             position: self.position.map(|(_, total)| (total, total)),
             ended: Some(ended),
             key_log: Some(self.hellos),

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::tui::checkpoint::{self, Checkpoints, EVERY, MEMORY_LIMIT};
+use crate::tui::state::ConnectionsState;
 use crate::tui::testing::{COURSE, TLS13, bundled};
 
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -19,14 +20,18 @@ fn index_all(source: Source, user_keylog: KeyLog) -> Indexed {
     let checkpoints = Checkpoints::shared(EVERY, MEMORY_LIMIT);
     index(source, user_keylog, Dispatch::new(), checkpoints, events, Arc::new(AtomicBool::new(false)));
     let mut merged = Indexed::default();
+    let mut connections = ConnectionsState::default();
     loop {
         let Action::Indexed(indexed) = next(&reports) else { panic!("only Indexed reports") };
         merged.rows.append(indexed.rows);
-        merged.connections = indexed.connections.or(merged.connections);
+        if let Some(report) = indexed.timelines {
+            connections.take(report);
+        }
         merged.secrets = indexed.secrets.or(merged.secrets);
         if indexed.ended.is_some() {
             merged.ended = indexed.ended;
             merged.key_log = indexed.key_log;
+            merged.timelines = Some(TimelineReport { ended: connections.all, open: Vec::new() });
             return merged;
         }
     }
@@ -37,7 +42,7 @@ fn the_indexer_reports_every_row_and_timeline_and_an_unmatched_key_log() {
     let (source, keys) = bundled(TLS13);
     let indexed = index_all(source.clone(), KeyLog::new());
     assert_eq!(indexed.rows.len(), 22);
-    assert_eq!(indexed.connections.as_ref().map(Vec::len), Some(1));
+    assert_eq!(indexed.timelines.as_ref().map(|report| report.ended.len()), Some(1));
     assert_eq!(indexed.ended, Some(Ended::Complete));
     assert_eq!(indexed.key_log.and_then(|hellos| hellos.warning()), None);
 
@@ -94,7 +99,7 @@ fn a_live_store_is_shown_as_soon_as_the_indexer_catches_up() {
         let Action::Indexed(indexed) = next(&reports) else { panic!("only Indexed reports") };
         assert!(indexed.ended.is_none());
         rows += indexed.rows.len();
-        connections = indexed.connections.or(connections);
+        connections = indexed.timelines.map(|report| [report.ended, report.open].concat()).or(connections);
     }
     assert_eq!(rows, 3);
     assert_eq!(connections.map(|connections| connections[0].packets), Some(3));
@@ -254,4 +259,15 @@ fn the_filter_worker_finds_what_dissect_y_finds() {
         }
     }
     assert_eq!(matches, [5, 13, 15]);
+}
+
+#[test]
+fn the_indexers_reports_add_up_to_the_timelines_of_the_whole_capture() {
+    let (source, keylog) = bundled(COURSE);
+    let reported = index_all(source.clone(), keylog.clone()).timelines.map(|report| report.ended);
+    let whole = crate::tui::testing::indexed(&source, &keylog).timelines.map(|report| report.ended);
+    let json = |connections: Option<Vec<crate::timeline::Connection>>| {
+        serde_json::to_string(&connections.expect("timelines reported")).expect("timelines serialize")
+    };
+    assert_eq!(json(reported), json(whole));
 }
