@@ -47,7 +47,6 @@ const KNOWN: &[(&str, usize, &str)] = &[
     ("[Reassembled websocket Payload length", 2, "in tshark's fragment subtree"),
     ("[Websocket Fragment", 6, "tshark adds the fragment's size and frame"),
     // NetBIOS: names, flags words and datagram headers tshark sums up.
-    ("Datagram length", 1, "tshark adds `bytes`"),
     ("Destination name", 1, "tshark adds the suffix's meaning"),
     ("Source name", 1, "tshark adds the suffix's meaning"),
     ("Name", 6, "tshark adds the suffix's meaning (`(Server service)`)"),
@@ -56,8 +55,6 @@ const KNOWN: &[(&str, usize, &str)] = &[
     ("More fragments follow", 1, "a datagram flag tshark draws as bits"),
     ("This is first fragment", 1, "a datagram flag tshark draws as bits"),
     ("Node Type", 1, "a datagram flag tshark draws as bits"),
-    ("Packet offset", 1, "tshark adds `bytes`"),
-    ("Time to live", 6, "tshark writes it in days, hours and minutes"),
     // SSH: tshark nests these under the key exchange and draws encrypted packets otherwise.
     ("Encrypted Packet", 19, "after New Keys in one segment, tshark titles the packet and shows none of it"),
     ("Packet Length (encrypted)", 19, "after New Keys in one segment, as for the packet"),
@@ -163,17 +160,12 @@ const DNS: &[&str] =
 /// DNS lines rttscope writes otherwise than tshark, by label, with how many times each occurs
 /// over [`DNS`].
 const DNS_KNOWN: &[(&str, usize, &str)] = &[
-    ("Time to live", 69, "tshark adds the time in words (`300 (5 minutes)`)"),
     ("TXT", 48, "tshark 4.0 cuts a TXT string at its first 240 characters"),
     // tshark titles a reassembly as a layer of its own; rttscope writes its fields in DNS's.
     ("TCP Segment", 22, "in tshark's `[N Reassembled TCP Segments]` layer"),
     ("[Segment count", 4, "in tshark's reassembly layer"),
     ("[Reassembled TCP length", 4, "in tshark's reassembly layer"),
-    // Subtrees rttscope does not draw: an SOA's, an HTTPS record's SvcParams, EDNS options.
-    ("Refresh Interval", 2, "tshark adds the time in words"),
-    ("Retry Interval", 2, "tshark adds the time in words"),
-    ("Expire limit", 2, "tshark adds the time in words"),
-    ("Minimum TTL", 2, "tshark adds the time in words"),
+    // Subtrees rttscope does not draw: an HTTPS record's SvcParams, EDNS options.
     ("SvcParam", 8, "tshark titles each SvcParam with its key and value"),
     ("SvcParamKey", 8, "tshark names the key (`alpn (1)`), one level deeper"),
     ("SvcParamValue length", 8, "one level deeper, in the SvcParam's subtree"),

@@ -1,7 +1,8 @@
 //! Values tshark's tree writes in words rather than as the number a field holds: a checksum
 //! with what was checked (`Checksum: 0x1c46 [unverified]`, then `[Checksum Status:
-//! Unverified]`), TCP's conversation completeness (`Incomplete, DATA (15)`), and TCP's
-//! relative sequence and acknowledgment numbers, which tshark marks as relative. A line that
+//! Unverified]`), TCP's conversation completeness (`Incomplete, DATA (15)`), TCP's relative
+//! sequence and acknowledgment numbers, which tshark marks as relative, times to live in days,
+//! hours and minutes, and lengths in bytes. A line that
 //! needs a field after it (a checksum its status, an acknowledgment number the ACK flag) is
 //! finished by [`finish`] once the layer's fields are all written.
 //!
@@ -24,6 +25,21 @@ pub fn write(text: &mut String, name: &str, label: &str, value: &Value<'_>) -> b
         }
         "tcp.seq" | "tcp.nxtseq" => {
             let _ = write!(text, "{label}: {number}    (relative sequence number)");
+        }
+        // A DNS time in seconds, then in words.
+        "dns.resp.ttl"
+        | "dns.soa.refresh_interval"
+        | "dns.soa.retry_interval"
+        | "dns.soa.expire_limit"
+        | "dns.soa.minimum_ttl" => {
+            let _ = write!(text, "{label}: {number} ({})", seconds_in_words(number));
+        }
+        // NetBIOS gives its time to live in words alone.
+        "nbns.ttl" => {
+            let _ = write!(text, "{label}: {}", seconds_in_words(number));
+        }
+        "nbdgm.dgram_len" | "nbdgm.pkt_offset" => {
+            let _ = write!(text, "{label}: {number} bytes");
         }
         _ => return false,
     }
@@ -85,6 +101,26 @@ fn completeness(stages: u64) -> &'static str {
     }
 }
 
+/// Seconds in days, hours, minutes and seconds, leaving out those that are 0, as tshark
+/// writes a time to live: `3 days, 11 hours, 20 minutes`, `1 hour`, `0 seconds`.
+fn seconds_in_words(seconds: u64) -> String {
+    if seconds == 0 {
+        return "0 seconds".to_owned();
+    }
+    let parts = [
+        (seconds / 86_400, "day"),
+        (seconds / 3600 % 24, "hour"),
+        (seconds / 60 % 60, "minute"),
+        (seconds % 60, "second"),
+    ];
+    let words: Vec<String> = parts
+        .iter()
+        .filter(|(count, _)| *count > 0)
+        .map(|(count, unit)| format!("{count} {unit}{}", if *count == 1 { "" } else { "s" }))
+        .collect();
+    words.join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +159,29 @@ mod tests {
         let flags = |ack| [("tcp.hdr_len", Some(20)), ("tcp.flags.ack", Some(ack))];
         assert_eq!(finish("tcp.ack", &flags(1)), Some("    (relative ack number)"));
         assert_eq!(finish("tcp.ack", &flags(0)), None);
+    }
+
+    #[test]
+    fn times_to_live_are_written_in_words_as_tshark_does() {
+        assert_eq!(
+            written("dns.resp.ttl", "Time to live", 300).as_deref(),
+            Some("Time to live: 300 (5 minutes)")
+        );
+        assert_eq!(
+            written("dns.soa.expire_limit", "Expire limit", 1_209_600).as_deref(),
+            Some("Expire limit: 1209600 (14 days)")
+        );
+        assert_eq!(
+            written("nbns.ttl", "Time to live", 300_000).as_deref(),
+            Some("Time to live: 3 days, 11 hours, 20 minutes")
+        );
+        assert_eq!(written("nbns.ttl", "Time to live", 0).as_deref(), Some("Time to live: 0 seconds"));
+        assert_eq!(seconds_in_words(3661), "1 hour, 1 minute, 1 second");
+        assert_eq!(seconds_in_words(u64::from(u32::MAX)), "49710 days, 6 hours, 28 minutes, 15 seconds");
+        assert_eq!(
+            written("nbdgm.dgram_len", "Datagram length", 94).as_deref(),
+            Some("Datagram length: 94 bytes")
+        );
     }
 
     #[test]
