@@ -2,7 +2,7 @@
 //! with what was checked (`Checksum: 0x1c46 [unverified]`, then `[Checksum Status:
 //! Unverified]`), TCP's conversation completeness (`Incomplete, DATA (15)`), TCP's relative
 //! sequence and acknowledgment numbers, which tshark marks as relative, times to live in days,
-//! hours and minutes, and lengths in bytes. A line that
+//! hours and minutes, lengths in bytes, and which way an SSH packet went. A line that
 //! needs a field after it (a checksum its status, an acknowledgment number the ACK flag) is
 //! finished by [`finish`] once the layer's fields are all written.
 //!
@@ -37,6 +37,13 @@ pub fn write(text: &mut String, name: &str, label: &str, value: &Value<'_>) -> b
         // NetBIOS gives its time to live in words alone.
         "nbns.ttl" => {
             let _ = write!(text, "{label}: {}", seconds_in_words(number));
+        }
+        "ssh.direction" => {
+            let _ = write!(
+                text,
+                "{label}: {}",
+                if number == 0 { "client-to-server" } else { "server-to-client" }
+            );
         }
         "nbdgm.dgram_len" | "nbdgm.pkt_offset" => {
             let _ = write!(text, "{label}: {number} bytes");
@@ -182,6 +189,7 @@ mod tests {
             written("nbdgm.dgram_len", "Datagram length", 94).as_deref(),
             Some("Datagram length: 94 bytes")
         );
+        assert_eq!(written("ssh.direction", "Direction", 1).as_deref(), Some("Direction: server-to-client"));
     }
 
     #[test]
