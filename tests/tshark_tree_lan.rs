@@ -47,8 +47,6 @@ const KNOWN: &[(&str, usize, &str)] = &[
     ("[Reassembled websocket Payload length", 2, "in tshark's fragment subtree"),
     ("[Websocket Fragment", 6, "tshark adds the fragment's size and frame"),
     // NetBIOS: names, flags words and datagram headers tshark sums up.
-    ("Destination name", 1, "tshark adds the suffix's meaning"),
-    ("Source name", 1, "tshark adds the suffix's meaning"),
     ("Name", 6, "tshark adds the suffix's meaning (`(Server service)`)"),
     ("Flags", 9, "tshark sums the flags word up (`0x0100, Opcode: Name query, …`)"),
     ("Name flags", 7, "tshark sums the name flags up (`0x0400, ONT: B-node, Name is active`)"),

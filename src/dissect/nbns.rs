@@ -158,7 +158,7 @@ fn type_name(rtype: u16) -> &'static str {
 }
 
 /// What a name's suffix byte says the name is for (Wireshark's `netbios_name_type_descr`).
-fn suffix_description(suffix: u8) -> &'static str {
+pub(crate) fn suffix_description(suffix: u8) -> &'static str {
     match suffix {
         0x00 | 0x02 => "Workstation/Redirector",
         0x01 => "Browser",

@@ -2,7 +2,7 @@
 //! with what was checked (`Checksum: 0x1c46 [unverified]`, then `[Checksum Status:
 //! Unverified]`), TCP's conversation completeness (`Incomplete, DATA (15)`), TCP's relative
 //! sequence and acknowledgment numbers, which tshark marks as relative, times to live in days,
-//! hours and minutes, lengths in bytes, and which way an SSH packet went. A line that
+//! hours and minutes, lengths in bytes, which way an SSH packet went, and what a NetBIOS datagram's names are for. A line that
 //! needs a field after it (a checksum its status, an acknowledgment number the ACK flag) is
 //! finished by [`finish`] once the layer's fields are all written.
 //!
@@ -11,6 +11,7 @@
 use std::fmt::Write as _;
 
 use crate::dissect::field::Value;
+use crate::dissect::nbns::suffix_description;
 
 /// Writes `Label: value` for a field tshark words; false, having written nothing, for any
 /// other.
@@ -44,6 +45,14 @@ pub fn write(text: &mut String, name: &str, label: &str, value: &Value<'_>) -> b
                 "{label}: {}",
                 if number == 0 { "client-to-server" } else { "server-to-client" }
             );
+        }
+        // A datagram's names with what their suffix says they are for.
+        "nbdgm.source_name" | "nbdgm.destination_name" => {
+            let name = value.to_string();
+            let _ = match netbios_suffix(&name) {
+                Some(suffix) => write!(text, "{label}: {name} ({})", suffix_description(suffix)),
+                None => write!(text, "{label}: {name}"),
+            };
         }
         "nbdgm.dgram_len" | "nbdgm.pkt_offset" => {
             let _ = write!(text, "{label}: {number} bytes");
@@ -106,6 +115,17 @@ fn completeness(stages: u64) -> &'static str {
         _ if (stages & !48) == OPENED && stages & 48 != 0 => "Complete, NO_DATA",
         _ => "Incomplete",
     }
+}
+
+/// The suffix byte of a NetBIOS name as rttscope writes it (`WORKGROUP<1d>`, and any scope
+/// after it: `HOST<20>.corp`).
+fn netbios_suffix(name: &str) -> Option<u8> {
+    let (_, after) = name.rsplit_once('<')?;
+    let (hex, _) = after.split_once('>')?;
+    if hex.len() != 2 {
+        return None;
+    }
+    u8::from_str_radix(hex, 16).ok()
 }
 
 /// Seconds in days, hours, minutes and seconds, leaving out those that are 0, as tshark
@@ -190,6 +210,11 @@ mod tests {
             Some("Datagram length: 94 bytes")
         );
         assert_eq!(written("ssh.direction", "Direction", 1).as_deref(), Some("Direction: server-to-client"));
+        let mut text = String::new();
+        write(&mut text, "nbdgm.destination_name", "Destination name", &Value::Str("WORKGROUP<1d>"));
+        assert_eq!(text, "Destination name: WORKGROUP<1d> (Local Master Browser)");
+        assert_eq!(netbios_suffix("HOST<20>.corp"), Some(0x20));
+        assert_eq!(netbios_suffix("<not a name"), None);
     }
 
     #[test]
