@@ -156,6 +156,7 @@ fn the_bundled_course_captures_show_the_textbook_round_trips() {
                 | Variant::Stun
                 | Variant::Dtls12
                 | Variant::Dtls12Cookie
+                | Variant::Dtls13
         ) {
             all.extend(expected);
         }

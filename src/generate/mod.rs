@@ -37,6 +37,8 @@ mod grpc;
 mod dtls;
 // issue 18: WebSocket over HTTP/2
 mod h2ws;
+// issue 18: DTLS 1.3
+mod dtls13;
 
 use std::fmt;
 use std::time::Duration;
@@ -95,12 +97,14 @@ pub enum Variant {
     /// OpenSSL's client (issue 18).
     Dtls12,
     Dtls12Cookie,
+    /// DTLS 1.3 without the cookie exchange, dimpl's client and server in-process (issue 18).
+    Dtls13,
 }
 
 impl Variant {
     /// Every variant, in the order `all` runs them: from the most round trips to the fewest,
     /// then the two that are not HTTP, then WebSocket, SSH, gRPC, STUN and DTLS.
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 20] = [
         Self::Tls12,
         Self::Tls13,
         Self::Http,
@@ -120,6 +124,7 @@ impl Variant {
         Self::Stun,
         Self::Dtls12,
         Self::Dtls12Cookie,
+        Self::Dtls13,
     ];
 
     /// The variant's name, as the command line and the timeline's classification spell it.
@@ -144,6 +149,7 @@ impl Variant {
             Self::Stun => "stun",
             Self::Dtls12 => "dtls12",
             Self::Dtls12Cookie => "dtls12-cookie",
+            Self::Dtls13 => "dtls13",
         }
     }
 
@@ -177,7 +183,7 @@ impl Variant {
     /// DTLS's 4433, HTTP's 80 for HTTP/2 in the clear, which tshark reads as HTTP/2 only
     /// there): they run in a private network namespace where one can be made.
     pub const fn wants_registered_port(self) -> bool {
-        self.runs_peer_programs() || matches!(self, Self::WsH2)
+        self.runs_peer_programs() || matches!(self, Self::WsH2 | Self::Dtls13)
     }
 
     /// True for the variants that speak QUIC.
@@ -337,6 +343,7 @@ pub fn run(variant: Variant, hosts: &Hosts, keylog: &KeyLog) -> Result<Report, G
         Variant::Grpc => grpc::run(&mut report, hosts, keylog)?,
         Variant::Stun => stun::run(&mut report, hosts)?,
         Variant::Dtls12 | Variant::Dtls12Cookie => dtls::run(&mut report, hosts, keylog)?,
+        Variant::Dtls13 => dtls13::run(&mut report, hosts, keylog)?,
     }
     Ok(report)
 }
