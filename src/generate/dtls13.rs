@@ -76,22 +76,7 @@ pub(super) fn run(report: &mut Report, hosts: &Hosts, keylog: &KeyLog) -> Result
     })
     .and_then(|called| called);
     let served = serving.join();
-    match (called, served) {
-        (Ok(()), Ok(Ok(()))) => {}
-        (Err((step, detail)), served) => {
-            let detail = match served {
-                Ok(Err((server_step, server_detail))) => {
-                    format!("{detail} (the server: {server_step} failed: {server_detail})")
-                }
-                _ => detail,
-            };
-            return Err(GenError::new(variant, step, detail));
-        }
-        (_, Ok(Err((step, detail)))) => {
-            return Err(GenError::new(variant, step, format!("the server: {detail}")));
-        }
-        (_, Err(_)) => return Err(GenError::new(variant, "serving", "the server thread panicked")),
-    }
+    super::websocket::both_ended(variant, called, served)?;
     report.connections += 1;
     report.evidence.push(format!(
         "DTLS 1.3 without a cookie exchange: the client's line ({} bytes) went with its Finished's \

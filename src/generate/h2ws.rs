@@ -25,6 +25,7 @@ use tokio::time::timeout;
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 
 use super::cert::{Identity, SERVER_NAME};
+use super::grpc::{accept_one, failed};
 use super::tcp::{Failure, client_socket, configure, connect};
 use super::tls::{self, Setup, Version};
 use super::websocket::{MESSAGE, close, send, take_frame};
@@ -39,10 +40,6 @@ const HTTP_PORT: u16 = 80;
 
 /// How often the client looks whether the server's SETTINGS have come.
 const SETTINGS_POLL: Duration = Duration::from_millis(1);
-
-fn failed<E: std::fmt::Display>(step: &'static str) -> impl Fn(E) -> Failure {
-    move |error| (step, error.to_string())
-}
 
 pub(super) fn run(
     report: &mut Report,
@@ -200,14 +197,7 @@ async fn next_frame(body: &mut h2::RecvStream, buffer: &mut Vec<u8>) -> Result<(
 
 /// The server's side: one connection, TLS if configured, then [`serve`].
 async fn accept(listener: TcpListener, config: Option<Arc<rustls::ServerConfig>>) -> Result<(), Failure> {
-    listener.set_nonblocking(true).map_err(failed("accepting"))?;
-    let listener = tokio::net::TcpListener::from_std(listener).map_err(failed("accepting"))?;
-    let (stream, _) = timeout(STEP_TIMEOUT, listener.accept())
-        .await
-        .map_err(failed("accepting"))?
-        .map_err(failed("accepting"))?;
-    // The SETTINGS on their own segment as soon as they are written (see gen grpc).
-    stream.set_nodelay(true).map_err(failed("accepting"))?;
+    let stream = accept_one(listener).await?;
     let Some(config) = config else { return serve(stream).await };
     let tls = timeout(STEP_TIMEOUT, TlsAcceptor::from(config).accept(stream))
         .await

@@ -78,22 +78,7 @@ pub(super) fn run(
         super::as_peer(format!("{variant} client"), || exchange(socket, addr, &path, client_config))
             .and_then(|exchanged| exchanged);
     let served = server.join();
-    let echo = match (exchanged, served) {
-        (Ok(echo), Ok(Ok(()))) => echo,
-        (Err((step, detail)), served) => {
-            let detail = match served {
-                Ok(Err((server_step, server_detail))) => {
-                    format!("{detail} (the server: {server_step} failed: {server_detail})")
-                }
-                _ => detail,
-            };
-            return Err(GenError::new(variant, step, detail));
-        }
-        (_, Ok(Err((step, detail)))) => {
-            return Err(GenError::new(variant, step, format!("the server: {detail}")));
-        }
-        (_, Err(_)) => return Err(GenError::new(variant, "serving", "the server thread panicked")),
-    };
+    let echo = both_ended(variant, exchanged, served)?;
     report.connections += 1;
     report.evidence.push(format!(
         "the server answered the Upgrade with 101 Switching Protocols and the right \
@@ -101,6 +86,30 @@ pub(super) fn run(
         echo.len()
     ));
     Ok(())
+}
+
+/// What a client on a peer thread and a server on a thread of its own came to: the client's
+/// result when both ended well, else the step that failed (the client's, with the server's
+/// failure beside it when there was one, as it is often why).
+pub(super) fn both_ended<T>(
+    variant: super::Variant,
+    called: Result<T, Failure>,
+    served: thread::Result<Result<(), Failure>>,
+) -> Result<T, GenError> {
+    match (called, served) {
+        (Ok(value), Ok(Ok(()))) => Ok(value),
+        (Err((step, detail)), served) => {
+            let detail = match served {
+                Ok(Err((server_step, server_detail))) => {
+                    format!("{detail} (the server: {server_step} failed: {server_detail})")
+                }
+                _ => detail,
+            };
+            Err(GenError::new(variant, step, detail))
+        }
+        (_, Ok(Err((step, detail)))) => Err(GenError::new(variant, step, format!("the server: {detail}"))),
+        (_, Err(_)) => Err(GenError::new(variant, "serving", "the server thread panicked")),
+    }
 }
 
 /// The client's side: connect, the Upgrade, one message and its echo, the close.
