@@ -12,7 +12,7 @@ cd "$(dirname "$0")/.."
 cargo build --release --quiet
 rttscope=target/release/rttscope
 mkdir -p captures
-for variant in http tls12 tls13 tls13-0rtt tfo-tls13 tfo-tls13-0rtt quic quic-0rtt ping udp ws wss ssh grpc stun dtls12 dtls12-cookie all; do
+for variant in http tls12 tls13 tls13-0rtt tfo-tls13 tfo-tls13-0rtt quic quic-0rtt ping udp ws wss ws-h2 wss-h2 ssh grpc stun dtls12 dtls12-cookie dtls13 all; do
     echo "== $variant"
     "$rttscope" demo "$variant" --rtt 0 --headless -w "captures/$variant.pcapng" | grep -Ev "^ |^$"
 done

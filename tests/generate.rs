@@ -55,9 +55,9 @@ fn every_generator_completes_its_exchange_and_its_variant_happens() {
         let report = ran.outcome.unwrap_or_else(|error| panic!("{error}"));
         assert!(report.happened(), "{variant}: {:?}", report.missed);
         assert!(!report.flows.is_empty(), "{variant} names its flows");
-        // Fast Open, SSH (whose server wants port 22) and DTLS (4433) run in a namespace of
-        // their own whenever one can be made.
-        let private = variant.uses_fast_open() || variant.runs_peer_programs();
+        // Fast Open, SSH (whose server wants port 22), DTLS (4433) and HTTP/2 in the clear (80)
+        // run in a namespace of their own whenever one can be made.
+        let private = variant.uses_fast_open() || variant.wants_registered_port();
         let expected_place =
             if private && namespaces_available() { Place::PrivateNamespace } else { Place::Host };
         assert_eq!(ran.place, expected_place, "{variant}");
@@ -125,13 +125,13 @@ fn expected_connections(variant: Variant) -> Vec<Counted> {
             vec![textbook("tls13"), textbook(variant.name())]
         }
         Variant::QuicZeroRtt => vec![textbook("quic"), textbook(variant.name())],
-        // OpenSSH's peers take rounds of their own beyond the textbook's.
-        Variant::Ssh => {
+        // OpenSSH's peers, and rustls's server under HTTP/2 (wss-h2), take rounds of their
+        // own beyond the textbook's.
+        _ => {
             let (name, request, response) = textbook(variant.name());
             let extra = u64::from(variant.peer_rounds().0);
             vec![(name, request.map(|r| r + extra), response.map(|r| r + extra))]
         }
-        _ => vec![textbook(variant.name())],
     }
 }
 
@@ -143,16 +143,20 @@ fn the_bundled_course_captures_show_the_textbook_round_trips() {
         let expected = expected_connections(variant);
         let capture = captures.join(format!("{}.pcapng", variant.name()));
         assert_eq!(counted(&capture), expected, "{}", capture.display());
-        // all.pcapng was recorded before the WebSocket, gRPC, STUN and DTLS generators (issue 18),
-        // and the TUI's snapshots are drawn from it: it holds the variants before them.
+        // all.pcapng was recorded before the WebSocket (over HTTP/1.1 and HTTP/2), gRPC, STUN
+        // and DTLS generators (issue 18), and the TUI's snapshots are drawn from it: it holds
+        // the variants before them.
         if !matches!(
             variant,
             Variant::Ws
                 | Variant::Wss
+                | Variant::WsH2
+                | Variant::WssH2
                 | Variant::Grpc
                 | Variant::Stun
                 | Variant::Dtls12
                 | Variant::Dtls12Cookie
+                | Variant::Dtls13
         ) {
             all.extend(expected);
         }

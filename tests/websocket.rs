@@ -94,10 +94,20 @@ fn websocket_over_http2_agrees_with_tshark_and_adds_only_the_websocket_layers() 
     let plain = common::root().join("fixtures/interop/websocket-h2.pcap");
     let tls = common::root().join("fixtures/interop/websocket-h2-tls.pcap");
     let keys = common::tshark::key_log_of(&tls).expect("the key log is beside the capture");
-    for (capture, keylog, added) in [(&plain, None, 11), (&tls, None, 0), (&tls, Some(keys.as_path()), 11)] {
+    // The course captures of `gen ws-h2` and `gen wss-h2` (keys embedded), 21 and 29 frames:
+    // a text message, its echo and both closes.
+    let ws_h2 = common::root().join("captures/ws-h2.pcapng");
+    let wss_h2 = common::root().join("captures/wss-h2.pcapng");
+    for (capture, keylog, added, frames) in [
+        (&plain, None, 11, 30),
+        (&tls, None, 0, 30),
+        (&tls, Some(keys.as_path()), 11, 30),
+        (&ws_h2, None, 4, 20),
+        (&wss_h2, None, 4, 28),
+    ] {
         let tally = compare(capture, keylog, &fields);
         let name = capture.display();
-        assert!(tally.frames > 30, "{name}: {} frames", tally.frames);
+        assert!(tally.frames > frames, "{name}: {} frames", tally.frames);
         assert!(tally.mismatches.is_empty(), "{name}:\n{}", tally.mismatches.join("\n"));
         assert_eq!(tally.websocket_over_http2, added, "{name} with key log {keylog:?}");
         for (field, count) in tally.present_by_field {
@@ -137,5 +147,34 @@ fn websocket_over_http2_waits_for_the_settings_and_the_200() {
     let shown = common::stdout(&output);
     for label in ["HTTP/2 CONNECT /echo", "HTTP/2 200", "WebSocket Text", "WebSocket Connection Close"] {
         assert!(shown.contains(label), "{label} is not in\n{shown}");
+    }
+}
+
+/// Every record of a WebSocket-over-HTTP/2 connection is named for what it carries, with or
+/// without TLS: HTTP/2's SETTINGS acknowledgements and GOAWAY as such, never as bare
+/// "ApplicationData" (Hypercorn's capture, and the course captures of `gen ws-h2` and
+/// `gen wss-h2`, whose rounds `tests/generate.rs` checks).
+#[test]
+fn websocket_over_http2_names_every_record() {
+    let interop = common::root().join("fixtures/interop/websocket-h2-tls.pcap");
+    let keys = common::tshark::key_log_of(&interop).expect("the key log is beside the capture");
+    let (interop, keys) = (interop.to_string_lossy(), keys.to_string_lossy());
+    let course = |name: &str| common::root().join(format!("captures/{name}.pcapng")).display().to_string();
+    for (args, path) in [
+        (vec![interop.to_string(), "--keylog".to_owned(), keys.to_string()], "/echo"),
+        (vec![course("ws-h2")], "/ws-h2"),
+        (vec![course("wss-h2")], "/wss-h2"),
+    ] {
+        let mut command = vec!["timeline"];
+        command.extend(args.iter().map(String::as_str));
+        command.extend(["--connection", "0", "--width", "200"]);
+        let shown = common::stdout(&common::rttscope(&command));
+        let connect = format!("HTTP/2 CONNECT {path}");
+        for label in
+            ["HTTP/2 SETTINGS ACK", &connect, "HTTP/2 200", "WebSocket Text", "WebSocket Connection Close"]
+        {
+            assert!(shown.contains(label), "{label} is not in\n{shown}");
+        }
+        assert!(!shown.contains("ApplicationData"), "{shown}");
     }
 }

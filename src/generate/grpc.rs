@@ -59,7 +59,7 @@ fn read_messages(body: &[u8]) -> Result<Vec<u64>, String> {
     Ok(seqs)
 }
 
-fn failed<E: std::fmt::Display>(step: &'static str) -> impl Fn(E) -> Failure {
+pub(super) fn failed<E: std::fmt::Display>(step: &'static str) -> impl Fn(E) -> Failure {
     move |error| (step, error.to_string())
 }
 
@@ -163,8 +163,8 @@ async fn one_call(client: &mut h2::client::SendRequest<Bytes>, path: &str) -> Re
     read_messages(&data).map_err(|detail| ("reading the messages", detail))
 }
 
-/// The server's side: one connection, each call answered, then the end of the connection.
-async fn serve(listener: TcpListener, config: Arc<rustls::ServerConfig>) -> Result<(), Failure> {
+/// Accepts one connection on `listener`, under tokio, within [`STEP_TIMEOUT`].
+pub(super) async fn accept_one(listener: TcpListener) -> Result<tokio::net::TcpStream, Failure> {
     listener.set_nonblocking(true).map_err(failed("accepting"))?;
     let listener = tokio::net::TcpListener::from_std(listener).map_err(failed("accepting"))?;
     let (stream, _) = timeout(STEP_TIMEOUT, listener.accept())
@@ -174,6 +174,12 @@ async fn serve(listener: TcpListener, config: Arc<rustls::ServerConfig>) -> Resu
     // Each TLS record on its own segment as soon as it is written: Nagle's algorithm would
     // hold the SETTINGS back for a delayed ACK and send them with the response.
     stream.set_nodelay(true).map_err(failed("accepting"))?;
+    Ok(stream)
+}
+
+/// The server's side: one connection, each call answered, then the end of the connection.
+async fn serve(listener: TcpListener, config: Arc<rustls::ServerConfig>) -> Result<(), Failure> {
+    let stream = accept_one(listener).await?;
     let tls = timeout(STEP_TIMEOUT, TlsAcceptor::from(config).accept(stream))
         .await
         .map_err(failed("the server's TLS handshake"))?

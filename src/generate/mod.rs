@@ -35,6 +35,10 @@ mod websocket;
 mod grpc;
 // issue 18: DTLS
 mod dtls;
+// issue 18: WebSocket over HTTP/2
+mod h2ws;
+// issue 18: DTLS 1.3
+mod dtls13;
 
 use std::fmt;
 use std::time::Duration;
@@ -80,6 +84,9 @@ pub enum Variant {
     /// WebSocket over TCP, and over TLS 1.3 (issue 18).
     Ws,
     Wss,
+    /// WebSocket over HTTP/2 (RFC 8441), in the clear and over TLS 1.3 (issue 18).
+    WsH2,
+    WssH2,
     /// An SSH login and one command, OpenSSH's peers (issue 18).
     Ssh,
     /// gRPC calls over HTTP/2 over TLS 1.3 (issue 18).
@@ -90,12 +97,14 @@ pub enum Variant {
     /// OpenSSL's client (issue 18).
     Dtls12,
     Dtls12Cookie,
+    /// DTLS 1.3 without the cookie exchange, dimpl's client and server in-process (issue 18).
+    Dtls13,
 }
 
 impl Variant {
     /// Every variant, in the order `all` runs them: from the most round trips to the fewest,
     /// then the two that are not HTTP, then WebSocket, SSH, gRPC, STUN and DTLS.
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 20] = [
         Self::Tls12,
         Self::Tls13,
         Self::Http,
@@ -108,11 +117,14 @@ impl Variant {
         Self::Udp,
         Self::Ws,
         Self::Wss,
+        Self::WsH2,
+        Self::WssH2,
         Self::Ssh,
         Self::Grpc,
         Self::Stun,
         Self::Dtls12,
         Self::Dtls12Cookie,
+        Self::Dtls13,
     ];
 
     /// The variant's name, as the command line and the timeline's classification spell it.
@@ -130,11 +142,14 @@ impl Variant {
             Self::Udp => "udp",
             Self::Ws => "ws",
             Self::Wss => "wss",
+            Self::WsH2 => "ws-h2",
+            Self::WssH2 => "wss-h2",
             Self::Ssh => "ssh",
             Self::Grpc => "grpc",
             Self::Stun => "stun",
             Self::Dtls12 => "dtls12",
             Self::Dtls12Cookie => "dtls12-cookie",
+            Self::Dtls13 => "dtls13",
         }
     }
 
@@ -146,8 +161,11 @@ impl Variant {
     /// Rounds the variant's peers take beyond the textbook's, and why: OpenSSH's client waits
     /// for the server's version line before its KEXINIT, and authenticates with a "none"
     /// probe and a public-key query before its signed request (three rounds in all).
+    /// rustls's server, through tokio-rustls, gives HTTP/2 the connection only once the
+    /// client's Finished is in, so `wss-h2`'s SETTINGS come a round after the textbook's.
     pub const fn peer_rounds(self) -> (u32, &'static str) {
         match self {
+            Self::WssH2 => (1, "the server sends its HTTP/2 SETTINGS only after the client's Finished"),
             Self::Ssh => {
                 (3, "OpenSSH waits for the server's version line and probes \"none\" and the key first")
             }
@@ -161,6 +179,13 @@ impl Variant {
         matches!(self, Self::Ssh | Self::Dtls12 | Self::Dtls12Cookie)
     }
 
+    /// True for the variants whose servers want their protocol's registered port (SSH's 22,
+    /// DTLS's 4433, HTTP's 80 for HTTP/2 in the clear, which tshark reads as HTTP/2 only
+    /// there): they run in a private network namespace where one can be made.
+    pub const fn wants_registered_port(self) -> bool {
+        self.runs_peer_programs() || matches!(self, Self::WsH2 | Self::Dtls13)
+    }
+
     /// True for the variants that speak QUIC.
     pub const fn uses_quic(self) -> bool {
         matches!(self, Self::Quic | Self::QuicZeroRtt)
@@ -168,7 +193,7 @@ impl Variant {
 
     /// True for the variants whose clients and servers log TLS secrets (TLS or QUIC).
     pub const fn logs_secrets(self) -> bool {
-        !matches!(self, Self::Http | Self::Ping | Self::Udp | Self::Stun)
+        !matches!(self, Self::Http | Self::Ping | Self::Udp | Self::Stun | Self::WsH2)
     }
 
     /// True for the variants that need TCP Fast Open on the server side.
@@ -312,10 +337,13 @@ pub fn run(variant: Variant, hosts: &Hosts, keylog: &KeyLog) -> Result<Report, G
         Variant::Udp => echo::udp(&mut report, hosts)?,
         Variant::Ws => websocket::run(&mut report, hosts, false, keylog)?,
         Variant::Wss => websocket::run(&mut report, hosts, true, keylog)?,
+        Variant::WsH2 => h2ws::run(&mut report, hosts, false, keylog)?,
+        Variant::WssH2 => h2ws::run(&mut report, hosts, true, keylog)?,
         Variant::Ssh => ssh::run(&mut report, hosts)?,
         Variant::Grpc => grpc::run(&mut report, hosts, keylog)?,
         Variant::Stun => stun::run(&mut report, hosts)?,
         Variant::Dtls12 | Variant::Dtls12Cookie => dtls::run(&mut report, hosts, keylog)?,
+        Variant::Dtls13 => dtls13::run(&mut report, hosts, keylog)?,
     }
     Ok(report)
 }
@@ -373,8 +401,8 @@ pub fn run_anywhere<T: Send + 'static>(
 ) -> Result<Ran<T>, GenError> {
     // SSH, too, runs in a namespace of its own where one can be made: there its server has
     // port 22, which is where SSH is read, whatever the host runs or other runs hold; so does
-    // DTLS, for port 4433.
-    let private = variant.uses_fast_open() || variant.runs_peer_programs();
+    // DTLS, for port 4433, and HTTP/2 in the clear, for port 80.
+    let private = variant.uses_fast_open() || variant.wants_registered_port();
     if !private {
         let state = inside(Place::Host);
         return Ok(Ran { place: Place::Host, outcome: run(variant, &Hosts::loopback(), keylog), state });
@@ -393,7 +421,7 @@ pub fn run_anywhere<T: Send + 'static>(
         Ok((None, _)) | Err(NetnsError::Panicked) => {
             Err(GenError::new(variant, "running the generator", "its thread panicked"))
         }
-        Err(_) if host_fast_open().both_enabled() || variant.runs_peer_programs() => {
+        Err(_) if host_fast_open().both_enabled() || variant.wants_registered_port() => {
             let inside = inside.lock().ok().and_then(|mut inside| inside.take());
             let Some(inside) = inside else {
                 return Err(GenError::new(variant, "running the generator", "its thread panicked"));

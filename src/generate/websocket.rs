@@ -31,7 +31,7 @@ use crate::dissect::websocket::{self, opcode};
 const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
 
 /// The message the client sends and the server echoes.
-const MESSAGE: &str = "hello from rttscope over WebSocket";
+pub(super) const MESSAGE: &str = "hello from rttscope over WebSocket";
 
 /// The longest head or frame either side reads.
 const MAX_READ: usize = 64 * 1024;
@@ -78,22 +78,7 @@ pub(super) fn run(
         super::as_peer(format!("{variant} client"), || exchange(socket, addr, &path, client_config))
             .and_then(|exchanged| exchanged);
     let served = server.join();
-    let echo = match (exchanged, served) {
-        (Ok(echo), Ok(Ok(()))) => echo,
-        (Err((step, detail)), served) => {
-            let detail = match served {
-                Ok(Err((server_step, server_detail))) => {
-                    format!("{detail} (the server: {server_step} failed: {server_detail})")
-                }
-                _ => detail,
-            };
-            return Err(GenError::new(variant, step, detail));
-        }
-        (_, Ok(Err((step, detail)))) => {
-            return Err(GenError::new(variant, step, format!("the server: {detail}")));
-        }
-        (_, Err(_)) => return Err(GenError::new(variant, "serving", "the server thread panicked")),
-    };
+    let echo = both_ended(variant, exchanged, served)?;
     report.connections += 1;
     report.evidence.push(format!(
         "the server answered the Upgrade with 101 Switching Protocols and the right \
@@ -101,6 +86,30 @@ pub(super) fn run(
         echo.len()
     ));
     Ok(())
+}
+
+/// What a client on a peer thread and a server on a thread of its own came to: the client's
+/// result when both ended well, else the step that failed (the client's, with the server's
+/// failure beside it when there was one, as it is often why).
+pub(super) fn both_ended<T>(
+    variant: super::Variant,
+    called: Result<T, Failure>,
+    served: thread::Result<Result<(), Failure>>,
+) -> Result<T, GenError> {
+    match (called, served) {
+        (Ok(value), Ok(Ok(()))) => Ok(value),
+        (Err((step, detail)), served) => {
+            let detail = match served {
+                Ok(Err((server_step, server_detail))) => {
+                    format!("{detail} (the server: {server_step} failed: {server_detail})")
+                }
+                _ => detail,
+            };
+            Err(GenError::new(variant, step, detail))
+        }
+        (_, Ok(Err((step, detail)))) => Err(GenError::new(variant, step, format!("the server: {detail}"))),
+        (_, Err(_)) => Err(GenError::new(variant, "serving", "the server thread panicked")),
+    }
 }
 
 /// The client's side: connect, the Upgrade, one message and its echo, the close.
@@ -235,12 +244,17 @@ fn accept_value(key: &str) -> String {
 }
 
 /// A close frame's payload: the status code, then the reason "bye".
-fn close(code: u16) -> Vec<u8> {
+pub(super) fn close(code: u16) -> Vec<u8> {
     [&code.to_be_bytes()[..], b"bye"].concat()
 }
 
 /// Writes one frame with FIN set: masked with `mask` (a client's), or not (a server's).
-fn send(stream: &mut impl Write, code: u8, payload: &[u8], mask: Option<[u8; 4]>) -> io::Result<()> {
+pub(super) fn send(
+    stream: &mut impl Write,
+    code: u8,
+    payload: &[u8],
+    mask: Option<[u8; 4]>,
+) -> io::Result<()> {
     let mut frame = vec![0x80 | code];
     let mask_bit = if mask.is_some() { 0x80 } else { 0 };
     match payload.len() {
@@ -269,26 +283,33 @@ fn send(stream: &mut impl Write, code: u8, payload: &[u8], mask: Option<[u8; 4]>
 /// Reads one whole frame (the dissector's parser says where it ends), unmasked.
 fn receive(stream: &mut impl Read, buffer: &mut Vec<u8>) -> io::Result<(u8, Vec<u8>)> {
     loop {
-        let parsed = websocket::parse_header(buffer);
-        if let Err(nom::Err::Error(crate::dissect::error::Error::Malformed(reason))) = &parsed {
-            return Err(io::Error::new(io::ErrorKind::InvalidData, reason.to_string()));
-        }
-        if let Ok((_, header)) = parsed {
-            let total = header.len.saturating_add(usize::try_from(header.payload_len).unwrap_or(usize::MAX));
-            if total > MAX_READ {
-                return Err(io::Error::new(io::ErrorKind::InvalidData, "a frame over 64 KiB"));
-            }
-            if buffer.len() >= total {
-                let mut payload = buffer[header.len..total].to_vec();
-                if let Some(key) = header.masking_key {
-                    websocket::unmask(&mut payload, key);
-                }
-                buffer.drain(..total);
-                return Ok((header.opcode, payload));
-            }
+        if let Some(frame) = take_frame(buffer)? {
+            return Ok(frame);
         }
         read_more(stream, buffer)?;
     }
+}
+
+/// Takes the first frame off `buffer` once it is whole, unmasked: its opcode and payload.
+pub(super) fn take_frame(buffer: &mut Vec<u8>) -> io::Result<Option<(u8, Vec<u8>)>> {
+    let parsed = websocket::parse_header(buffer);
+    if let Err(nom::Err::Error(crate::dissect::error::Error::Malformed(reason))) = &parsed {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, reason.to_string()));
+    }
+    let Ok((_, header)) = parsed else { return Ok(None) };
+    let total = header.len.saturating_add(usize::try_from(header.payload_len).unwrap_or(usize::MAX));
+    if total > MAX_READ {
+        return Err(io::Error::new(io::ErrorKind::InvalidData, "a frame over 64 KiB"));
+    }
+    if buffer.len() < total {
+        return Ok(None);
+    }
+    let mut payload = buffer[header.len..total].to_vec();
+    if let Some(key) = header.masking_key {
+        websocket::unmask(&mut payload, key);
+    }
+    buffer.drain(..total);
+    Ok(Some((header.opcode, payload)))
 }
 
 /// Reads until a head ends; returns it and leaves what follows in `buffer`.

@@ -58,6 +58,7 @@ pub enum Explanation {
     GrpcMessage,
     Http2Preface,
     Http2Settings,
+    Http2Control,
     HttpRequest,
     HttpResponse,
     WebSocketMessage,
@@ -206,6 +207,10 @@ impl Explanation {
             Self::Http2Settings => {
                 "the server's HTTP/2 SETTINGS: it gates the client only if the client waits for \
                  it before its first request"
+            }
+            Self::Http2Control => {
+                "HTTP/2's own bookkeeping (a SETTINGS acknowledgement, flow control, the end of the \
+                 connection): no request or response, and no round of its own"
             }
             Self::Http2Request => "the HTTP/2 request: the application finally speaks",
             Self::Http2Response => "the HTTP/2 response: the first answer to the request",
@@ -356,6 +361,7 @@ impl Message {
             Self::Ssh(message) => return message.explained(side),
             Self::Http2Start { preface: true } => Explanation::Http2Preface,
             Self::Http2Start { preface: false } => Explanation::Http2Settings,
+            Self::Http2Control(_) => Explanation::Http2Control,
             Self::GrpcCall { .. } => Explanation::GrpcCall,
             Self::GrpcMessages { .. } => Explanation::GrpcMessage,
             Self::GrpcStatus { .. } => Explanation::GrpcStatus,

@@ -73,6 +73,7 @@ impl Pending {
         let mut requests = Vec::new();
         let mut statuses = Vec::new();
         let mut messages = 0usize;
+        let mut control = Vec::new();
         for layer in &packet.layers {
             match &layer.content {
                 Content::Http2(http2) => {
@@ -91,6 +92,8 @@ impl Pending {
                             if !self.grpc.called && !self.grpc.extended_connect {
                                 self.grpc.settings = Some(self.events.len());
                             }
+                        } else if let Some(name) = control_name(parsed.kind(), frame.span.bytes) {
+                            control.push(name);
                         }
                         let Some(headers) = &frame.headers else { continue };
                         let is_grpc = headers.get("content-type").is_some_and(grpc::is_grpc_content_type);
@@ -107,6 +110,12 @@ impl Pending {
             }
         }
         if start.is_empty() && requests.is_empty() && statuses.is_empty() && messages == 0 {
+            // Only HTTP/2's bookkeeping: named for what it is, not left as application data.
+            if http.is_empty() && !control.is_empty() {
+                control.dedup();
+                *osi = OsiLayer::Application;
+                http.extend(control.into_iter().map(Message::Http2Control));
+            }
             return;
         }
         *osi = OsiLayer::Application;
@@ -131,5 +140,47 @@ impl Pending {
         step.application |=
             messages > 0 || http.iter().any(|message| matches!(message, Message::GrpcStatus { .. }));
         http.splice(0..0, start);
+    }
+}
+
+/// The name tshark's Info column gives an HTTP/2 control frame (RFC 9113 section 6), its ACK
+/// flag (0x1) said for SETTINGS and PING; None for the frames that carry a stream's headers
+/// or data, which are named by what they carry.
+fn control_name(kind: FrameType, bytes: &[u8]) -> Option<&'static str> {
+    let ack = bytes.get(4).is_some_and(|flags| flags & 1 != 0);
+    Some(match kind {
+        FrameType::Settings if ack => "SETTINGS ACK",
+        FrameType::Settings => "SETTINGS",
+        FrameType::Ping if ack => "PING ACK",
+        FrameType::Ping => "PING",
+        FrameType::Goaway => "GOAWAY",
+        FrameType::WindowUpdate => "WINDOW_UPDATE",
+        FrameType::RstStream => "RST_STREAM",
+        FrameType::Priority => "PRIORITY",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_frames_are_named_as_tshark_names_them() {
+        // A frame header: length (3), type, flags, stream (4).
+        let header = |kind: u8, flags: u8| [0, 0, 0, kind, flags, 0, 0, 0, 0];
+        let named = |kind: u8, flags: u8| control_name(FrameType::from(kind), &header(kind, flags));
+        assert_eq!(named(4, 1), Some("SETTINGS ACK"));
+        assert_eq!(named(4, 0), Some("SETTINGS"));
+        assert_eq!(named(6, 1), Some("PING ACK"));
+        assert_eq!(named(7, 0), Some("GOAWAY"));
+        assert_eq!(named(8, 0), Some("WINDOW_UPDATE"));
+        assert_eq!(named(3, 0), Some("RST_STREAM"));
+        // DATA, HEADERS and CONTINUATION are named by what they carry.
+        assert_eq!(named(0, 1), None);
+        assert_eq!(named(1, 4), None);
+        assert_eq!(named(9, 4), None);
+        // A header cut before its flags: no ACK read.
+        assert_eq!(control_name(FrameType::Settings, &[0, 0, 0, 4]), Some("SETTINGS"));
     }
 }

@@ -93,6 +93,9 @@ pub enum Message {
     Http2Start {
         preface: bool,
     },
+    /// An HTTP/2 control frame in a packet that carries nothing else HTTP/2 names ("SETTINGS
+    /// ACK", "WINDOW_UPDATE", "GOAWAY"), as tshark's Info column names it.
+    Http2Control(&'static str),
     /// A gRPC call's request: its method's path.
     GrpcCall {
         path: String,
@@ -287,6 +290,7 @@ impl fmt::Display for Message {
             Self::Ssh(message) => message.fmt(f),
             Self::Http2Start { preface: true } => f.write_str("HTTP/2 preface + SETTINGS"),
             Self::Http2Start { preface: false } => f.write_str("HTTP/2 SETTINGS"),
+            Self::Http2Control(name) => write!(f, "HTTP/2 {name}"),
             Self::GrpcCall { path } => write!(f, "gRPC {path}"),
             Self::GrpcMessages { count: 1 } => f.write_str("gRPC message"),
             Self::GrpcMessages { count } => write!(f, "gRPC {count} messages"),

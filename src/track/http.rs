@@ -430,8 +430,11 @@ impl Reader {
             let range = copy(arena, &direction.buffer[at..at + len]);
             let (is_grpc, grpc) =
                 self.calls.frame(dir, &frame, headers.as_ref(), arena, &mut output.problems);
-            // A gRPC stream's body is its messages: HTTP/2 does not show it whole.
-            let (body, body_type) = if is_grpc { (None, None) } else { (body, body_type) };
+            // A gRPC stream's body is its messages, and a WebSocket stream's (an extended
+            // CONNECT's) is tunneled data, frame by frame as tshark shows it: HTTP/2 shows
+            // neither whole.
+            let tunnelled = self.tunnels.holds(frame.stream_id());
+            let (body, body_type) = if is_grpc || tunnelled { (None, None) } else { (body, body_type) };
             let websocket =
                 self.tunnels.frame(dir, &frame, headers.as_ref(), number, arena, &mut output.problems);
             output.frames.push(CompletedFrame {

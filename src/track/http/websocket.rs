@@ -142,6 +142,11 @@ impl Tunnels {
         }
     }
 
+    /// Whether stream `id` is an extended CONNECT stream being followed.
+    pub fn holds(&self, id: u32) -> bool {
+        self.by_stream.contains_key(&id)
+    }
+
     /// What the tunnels hold, in bytes, entries included. O(1).
     pub fn cost(&self) -> usize {
         self.cost
