@@ -13,6 +13,7 @@
 //! says, in O(1), what the reader holds, for the tracker's memory budget.
 
 pub mod coding;
+pub mod entity;
 pub mod grpc;
 mod head;
 mod streams;
@@ -67,6 +68,8 @@ pub struct Output {
     pub preface: Option<Range<usize>>,
     pub frames: Vec<CompletedFrame>,
     pub problems: Vec<String>,
+    /// The HTTP/1.x messages above whose body has a Content-Encoding: what it shows undone.
+    pub entities: Vec<entity::EntityOut>,
 }
 
 #[derive(Clone, Default)]
@@ -100,8 +103,9 @@ enum Progress {
     /// Its head has not ended yet; the scan says how far it was searched.
     Head(HeadScan),
     /// Its head is `head_len` bytes and says the body is framed so; `reader` has read `read`
-    /// bytes of the body after it.
-    Body { head_len: usize, framing: http1::Framing, reader: BodyReader, read: usize },
+    /// bytes of the body after it. A chunked body's head is shown again (as Wireshark reads
+    /// the message again) once `read` reaches `reread_at`.
+    Body { head_len: usize, framing: http1::Framing, reader: BodyReader, read: usize, reread_at: usize },
 }
 
 impl Default for Progress {
@@ -326,6 +330,7 @@ impl Reader {
         output: &mut Output,
     ) -> usize {
         let mut at = 0;
+        let mut budget = entity::MAX_DECODED;
         loop {
             let direction = &mut self.directions[dir];
             let input = &direction.buffer[at..];
@@ -355,9 +360,10 @@ impl Reader {
                 let framing = message.framing(method.as_deref());
                 let reader = BodyReader::new(framing);
                 direction.progress =
-                    Progress::Body { head_len: message.head_len(), framing, reader, read: 0 };
+                    Progress::Body { head_len: message.head_len(), framing, reader, read: 0, reread_at: 0 };
             }
-            let Progress::Body { head_len, framing, reader, read } = &mut direction.progress else {
+            let Progress::Body { head_len, framing, reader, read, reread_at } = &mut direction.progress
+            else {
                 return at;
             };
             let head_len = *head_len;
@@ -372,9 +378,12 @@ impl Reader {
             *read += progress.consumed;
             let until_close = *framing == http1::Framing::UntilClose && fin;
             if !(progress.complete || until_close) {
-                if !direction.head_shown {
+                let reread = *framing == http1::Framing::Chunked && *read >= *reread_at;
+                if !direction.head_shown || reread {
                     output.pending_head = Some(copy(arena, &input[..head_len]));
                     direction.head_shown = true;
+                    let wanted = usize::try_from(reader.wanted_before_reread()).unwrap_or(usize::MAX);
+                    *reread_at = read.saturating_add(wanted);
                 }
                 return at;
             }
@@ -386,6 +395,10 @@ impl Reader {
             let context = self.ledger.context(&message, self.tls, frame, ts_ns);
             let switches = message.status() == Some(101);
             let range = copy(arena, &input[..total]);
+            let index = output.messages.len();
+            if let Some(entity) = entity::undo(&message, &input[head_len..total], index, &mut budget, arena) {
+                output.entities.push(entity);
+            }
             output.messages.push((range, head_len, context));
             drop(message);
             at += total;
