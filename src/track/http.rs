@@ -68,7 +68,7 @@ pub struct Output {
     pub preface: Option<Range<usize>>,
     pub frames: Vec<CompletedFrame>,
     pub problems: Vec<String>,
-    /// The HTTP/1.x messages above whose body has a Content-Encoding: what it shows undone.
+    /// What the bodies of the messages above with a Content-Encoding show, undone.
     pub entities: Vec<entity::EntityOut>,
 }
 
@@ -103,9 +103,9 @@ enum Progress {
     /// Its head has not ended yet; the scan says how far it was searched.
     Head(HeadScan),
     /// Its head is `head_len` bytes and says the body is framed so; `reader` has read `read`
-    /// bytes of the body after it. A chunked body's head is shown again (as Wireshark reads
-    /// the message again) once `read` reaches `reread_at`.
-    Body { head_len: usize, framing: http1::Framing, reader: BodyReader, read: usize, reread_at: usize },
+    /// bytes of the body after it; a chunked body's head is shown again (Wireshark reads it
+    /// again) once `read` reaches `again_at`.
+    Body { head_len: usize, framing: http1::Framing, reader: BodyReader, read: usize, again_at: usize },
 }
 
 impl Default for Progress {
@@ -360,10 +360,9 @@ impl Reader {
                 let framing = message.framing(method.as_deref());
                 let reader = BodyReader::new(framing);
                 direction.progress =
-                    Progress::Body { head_len: message.head_len(), framing, reader, read: 0, reread_at: 0 };
+                    Progress::Body { head_len: message.head_len(), framing, reader, read: 0, again_at: 0 };
             }
-            let Progress::Body { head_len, framing, reader, read, reread_at } = &mut direction.progress
-            else {
+            let Progress::Body { head_len, framing, reader, read, again_at } = &mut direction.progress else {
                 return at;
             };
             let head_len = *head_len;
@@ -378,12 +377,12 @@ impl Reader {
             *read += progress.consumed;
             let until_close = *framing == http1::Framing::UntilClose && fin;
             if !(progress.complete || until_close) {
-                let reread = *framing == http1::Framing::Chunked && *read >= *reread_at;
+                let reread = *framing == http1::Framing::Chunked && *read >= *again_at;
                 if !direction.head_shown || reread {
                     output.pending_head = Some(copy(arena, &input[..head_len]));
                     direction.head_shown = true;
                     let wanted = usize::try_from(reader.wanted_before_reread()).unwrap_or(usize::MAX);
-                    *reread_at = read.saturating_add(wanted);
+                    *again_at = read.saturating_add(wanted);
                 }
                 return at;
             }
@@ -395,10 +394,9 @@ impl Reader {
             let context = self.ledger.context(&message, self.tls, frame, ts_ns);
             let switches = message.status() == Some(101);
             let range = copy(arena, &input[..total]);
+            let body = &input[head_len..total];
             let index = output.messages.len();
-            if let Some(entity) = entity::undo(&message, &input[head_len..total], index, &mut budget, arena) {
-                output.entities.push(entity);
-            }
+            output.entities.extend(entity::undo(&message, body, index, &mut budget, arena));
             output.messages.push((range, head_len, context));
             drop(message);
             at += total;
