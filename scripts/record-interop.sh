@@ -42,8 +42,8 @@
 set -euo pipefail
 
 DEPS="iproute2 iputils-ping traceroute socat nftables tcpdump tshark ethtool curl python3 python3-venv procps coreutils openssl nghttp2-server nghttp2-client dnsmasq-base busybox isc-dhcp-client chrony radvd ndisc6 tinyproxy microsocks dante-server unbound bind9-dnsutils knot-dnsutils openssh-server openssh-client gnutls-bin coturn autoconf automake libtool libclang-dev"
-# the QUIC peer's and the WebSocket peers' libraries, exactly these versions (PyPI)
-PIP="aioquic==1.7.2 websockets==15.0.1 grpcio==1.85.3 aiortc==1.14.0 hypercorn==0.18.0 h2==4.4.1 wsproto==1.3.2"
+# the QUIC peer's, the WebSocket, gRPC, WebRTC and HTTP-encoding peers' libraries, exactly these versions (PyPI)
+PIP="aioquic==1.7.2 websockets==15.0.1 grpcio==1.85.3 aiortc==1.14.0 hypercorn==0.18.0 h2==4.4.1 wsproto==1.3.2 brotli==1.2.1"
 
 usage() {
     sed -n '2,/^set -euo/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
@@ -60,13 +60,13 @@ OUTDIR=${1:-$REPO_ROOT/fixtures/interop}
 
 # The recorders live in scripts/interop/, one file per family over a shared
 # library: lib.sh (work directory and cleanup, namespaces, veth and TUN links,
-# peers, captures), link.sh, tcp.sh, pcapng.sh, tls.sh and quic.sh (the rec_*
-# functions), manifest.sh (reads manifest.tsv: which captures there are, who
+# peers, captures), link.sh, tcp.sh, pcapng.sh, tls.sh, quic.sh, http.sh and the
+# others (the rec_* functions), manifest.sh (reads manifest.tsv: which captures there are, who
 # records them, what the README says of them and what each must show),
 # checks.sh and readme.sh; the helper programs are scripts/interop/*.py.
 # Adding a capture is a recorder function and manifest rows.
 INTEROP=$REPO_ROOT/scripts/interop
-for part in lib link tcp pcapng tls quic tunnel lan proxy dns websocket ssh dtls grpc webrtc manifest checks readme; do
+for part in lib link tcp pcapng tls quic tunnel lan proxy dns websocket ssh dtls grpc webrtc http manifest checks readme; do
     # shellcheck source=/dev/null
     source "$INTEROP/$part.sh"
 done

@@ -52,14 +52,13 @@ const NOT_IN_ANY_CAPTURE: &[&str] = &[
     "quic.af.sequence_number", "quic.af.ack_eliciting_threshold", "quic.af.request_max_ack_delay",
     // HTTP/1.1 headers, chunked bodies and URI parts curl and Python's http.server do not send in
     // the recorded flows
-    "http.accept_encoding", "http.accept_language", "http.authorization",
-    "http.chunk_boundary", "http.chunk_data", "http.chunk_size", "http.chunked_trailer_part",
-    "http.content_encoding", "http.cookie", "http.cookie_pair", "http.http2_settings",
+    "http.accept_language", "http.authorization", "http.chunked_trailer_part",
+    "http.cookie", "http.cookie_pair", "http.http2_settings",
     "http.leading_crlf", "http.path_segment", "http.path_sub_segment",
     "http.prev_response_in", "http.proxy_authenticate", "http.proxy_authorization", "http.referer",
     "http.request.uri.path", "http.request.uri.query", "http.request.uri.query.parameter",
     "http.sec_websocket_protocol", "http.set_cookie",
-    "http.transfer_encoding", "http.www_authenticate", "http.x_forwarded_for",
+    "http.www_authenticate", "http.x_forwarded_for",
     // HTTP/2 frames, flags and settings the recorded peers do not send
     "http2.continuation.header", "http2.continuation.padding", "http2.data.padding",
     "http2.flags.unused_continuation",

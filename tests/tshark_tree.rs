@@ -82,6 +82,7 @@ const NAMED_FIELDS: &[&str] = &[
 /// certificate's X.509 parts, the expert info under TCP's analysis flags, IPv6's extension
 /// headers). QUIC and HTTP/2 frames are compared in tests of their own.
 const NESTED_TITLES: &[&str] = &[
+    "Content-encoded entity body (",
     "TLSv1 Record Layer: ",
     "TLSv1.1 Record Layer: ",
     "TLSv1.2 Record Layer: ",

@@ -21,6 +21,16 @@ pub struct Message<'a> {
     pub head_len: usize,
     /// What the conversation knows: numbers, the request a response answers.
     pub context: Conversation,
+    /// When the body has a Content-Encoding (not identity): what tracking made of it.
+    pub entity: Option<EntityBody<'a>>,
+}
+
+/// A body whose Content-Encoding tracking undid, or tried to.
+#[derive(Clone, Copy, Debug)]
+pub struct EntityBody<'a> {
+    /// The decoded body, or, when it did not decode, the body as sent (de-chunked).
+    pub bytes: Span<'a>,
+    pub decoded: bool,
 }
 
 /// The HTTP/1.x messages of one frame.
@@ -38,7 +48,29 @@ pub struct Http<'a> {
 impl<'a> Message<'a> {
     fn parsed(&self) -> Option<http1::Message<'a>> {
         let (_, message) = http1::parse(self.span.bytes).ok()?;
-        Some(message.with_body(self.span.bytes.get(self.head_len..).unwrap_or(&[])))
+        let entity = match self.entity {
+            None => http1::Entity::AsSent,
+            Some(entity) if entity.decoded => http1::Entity::Decoded { empty: entity.bytes.bytes.is_empty() },
+            Some(_) => http1::Entity::Undecoded,
+        };
+        Some(message.with_body(self.span.bytes.get(self.head_len..).unwrap_or(&[])).with_entity(entity))
+    }
+
+    /// The body the layers after HTTP show, and whether as text: the decoded body by its media
+    /// type; a body that did not decode as data, whatever its type.
+    pub fn body_layer(&self) -> Option<(bool, Span<'a>)> {
+        match self.entity {
+            Some(entity) if !entity.decoded => Some((false, entity.bytes)),
+            Some(entity) if entity.bytes.bytes.is_empty() => None,
+            entity => {
+                let media = self.body_media_type()?;
+                let body = match entity {
+                    Some(entity) => entity.bytes,
+                    None => self.span.slice(self.head_len, self.span.bytes.len()),
+                };
+                Some((media.starts_with("text/"), body))
+            }
+        }
     }
 
     /// The media type of a non-empty body, lower case, without parameters.
@@ -63,6 +95,18 @@ impl Http<'_> {
         for message in &self.messages {
             let Some(parsed) = message.parsed() else { continue };
             parsed.fields(&mut out.within(&message.span), &message.context);
+            // A decoded body is its File Data; one that did not decode, an expert item over it.
+            match &message.entity {
+                Some(EntityBody { bytes, decoded: true }) => {
+                    let text = http1::AsciiText(bytes.bytes);
+                    out.within(bytes).at(http1::name::FILE_DATA, 0..bytes.bytes.len(), Value::Lazy(&text));
+                }
+                Some(EntityBody { bytes, decoded: false }) => {
+                    let range = 0..bytes.bytes.len();
+                    out.within(bytes).at(http1::name::DECOMPRESSION_FAILED, range, Value::Present);
+                }
+                None => {}
+            }
         }
     }
 

@@ -29,6 +29,7 @@ use crate::dissect::http3::Http3;
 use crate::dissect::quic::varint::varint;
 use crate::dissect::{Content, Packet, qpack};
 use crate::osi::Protocol;
+use crate::track::http::coding::{Decoded, decode_content};
 
 /// The most objects one export writes.
 pub const MAX_OBJECTS: usize = 1000;
@@ -109,10 +110,12 @@ pub struct Objects {
 /// The objects not handed on, by why.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct LeftOut {
-    /// Past [`MAX_OBJECTS`], [`MAX_STREAMS`] or [`MAX_PENDING`].
+    /// Past [`MAX_OBJECTS`], [`MAX_STREAMS`] or [`MAX_PENDING`], or a body that decodes to
+    /// more than [`MAX_BODY`].
     pub over_limits: usize,
-    /// Bodies whose Content-Encoding cannot be undone: no decoder for it, or they do not
-    /// inflate (tshark exports none of them either).
+    /// Bodies whose Content-Encoding cannot be undone: no decoder for it, or nothing of them
+    /// decodes (tshark exports none of them either; a gzip or deflate body cut short is
+    /// exported as far as it inflates, as tshark exports it).
     pub undecoded: usize,
 }
 
@@ -212,8 +215,7 @@ impl Collector {
             } else {
                 body[..body.len().min(MAX_BODY)].to_vec()
             };
-            let Some(body) = decoded(parsed.header("content-encoding"), body) else {
-                self.left_out.undecoded += 1;
+            let Some(body) = decoded(parsed.header("content-encoding"), body, &mut self.left_out) else {
                 continue;
             };
             let content_type =
@@ -311,19 +313,27 @@ impl Collector {
             self.left_out.over_limits += 1;
         } else if stream.responding && !stream.grpc {
             let Stream { path, content_type, content_encoding, body, frame, .. } = stream;
-            match decoded(content_encoding.as_deref(), body) {
-                Some(body) => self.keep(Object { frame, version, path, content_type, body }),
-                None => self.left_out.undecoded += 1,
+            if let Some(body) = decoded(content_encoding.as_deref(), body, &mut self.left_out) {
+                self.keep(Object { frame, version, path, content_type, body });
             }
         }
     }
 }
 
-/// A body with its Content-Encoding (if any) undone; None when it cannot be.
-fn decoded(encoding: Option<&[u8]>, body: Vec<u8>) -> Option<Vec<u8>> {
-    match encoding {
-        None => Some(body),
-        Some(encoding) => crate::track::http::coding::decode_content(encoding, &body, MAX_BODY),
+/// A body with its Content-Encoding (if any) undone; None, counted in `left_out`, when it
+/// cannot be or when it decodes past [`MAX_BODY`].
+fn decoded(encoding: Option<&[u8]>, body: Vec<u8>, left_out: &mut LeftOut) -> Option<Vec<u8>> {
+    let Some(encoding) = encoding else { return Some(body) };
+    match decode_content(encoding, &body, MAX_BODY) {
+        Some(Decoded { bytes, cut: false }) => Some(bytes),
+        Some(Decoded { cut: true, .. }) => {
+            left_out.over_limits += 1;
+            None
+        }
+        None => {
+            left_out.undecoded += 1;
+            None
+        }
     }
 }
 
@@ -399,8 +409,14 @@ mod tests {
 
     #[test]
     fn an_encoded_body_is_undone_or_left_out() {
-        assert_eq!(decoded(None, b"as sent".to_vec()).as_deref(), Some(&b"as sent"[..]));
-        assert_eq!(decoded(Some(b"br"), b"as sent".to_vec()), None);
+        let mut left_out = LeftOut::default();
+        assert_eq!(decoded(None, b"as sent".to_vec(), &mut left_out).as_deref(), Some(&b"as sent"[..]));
+        assert_eq!(decoded(Some(b"x-unknown"), b"as sent".to_vec(), &mut left_out), None);
+        assert_eq!(decoded(Some(b"br"), b"not brotli".to_vec(), &mut left_out), None);
+        assert_eq!(left_out, LeftOut { over_limits: 0, undecoded: 2 });
+        let big = vec![b'a'; MAX_BODY + 1];
+        assert_eq!(decoded(Some(b"identity"), big, &mut left_out), None);
+        assert_eq!(left_out, LeftOut { over_limits: 1, undecoded: 2 });
     }
 
     #[test]

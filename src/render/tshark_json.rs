@@ -122,6 +122,15 @@ fn collect(frame: &Frame<'_>, packet: &Packet<'_>) -> Vec<(&'static str, Fields)
             layers[index].1.push((name, vec![Scalar::Layer(fields)]));
             continue;
         }
+        // A body that did not decode is data inside the HTTP message in tshark's tree.
+        if matches!(layer.content, Content::Data(_))
+            && let Some((previous, http)) = layers.last_mut()
+            && *previous == "http"
+            && http.iter().any(|(field, _)| *field == "http.decompression_failed")
+        {
+            http.push((name, vec![Scalar::Layer(fields)]));
+            continue;
+        }
         // The TLS a CRYPTO frame completes is part of its QUIC packet in tshark's tree.
         if let (Content::QuicTls(crypto), Some(first)) = (&layer.content, quic_packets)
             && let Some((_, packet)) = layers.get_mut(first + crypto.packet)

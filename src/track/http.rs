@@ -13,6 +13,7 @@
 //! says, in O(1), what the reader holds, for the tracker's memory budget.
 
 pub mod coding;
+pub mod entity;
 pub mod grpc;
 mod head;
 mod streams;
@@ -67,6 +68,8 @@ pub struct Output {
     pub preface: Option<Range<usize>>,
     pub frames: Vec<CompletedFrame>,
     pub problems: Vec<String>,
+    /// What the bodies of the messages above with a Content-Encoding show, undone.
+    pub entities: Vec<entity::EntityOut>,
 }
 
 #[derive(Clone, Default)]
@@ -100,8 +103,9 @@ enum Progress {
     /// Its head has not ended yet; the scan says how far it was searched.
     Head(HeadScan),
     /// Its head is `head_len` bytes and says the body is framed so; `reader` has read `read`
-    /// bytes of the body after it.
-    Body { head_len: usize, framing: http1::Framing, reader: BodyReader, read: usize },
+    /// bytes of the body after it; a chunked body's head is shown again (Wireshark reads it
+    /// again) once `read` reaches `again_at`.
+    Body { head_len: usize, framing: http1::Framing, reader: BodyReader, read: usize, again_at: usize },
 }
 
 impl Default for Progress {
@@ -326,6 +330,7 @@ impl Reader {
         output: &mut Output,
     ) -> usize {
         let mut at = 0;
+        let mut budget = entity::MAX_DECODED;
         loop {
             let direction = &mut self.directions[dir];
             let input = &direction.buffer[at..];
@@ -355,9 +360,9 @@ impl Reader {
                 let framing = message.framing(method.as_deref());
                 let reader = BodyReader::new(framing);
                 direction.progress =
-                    Progress::Body { head_len: message.head_len(), framing, reader, read: 0 };
+                    Progress::Body { head_len: message.head_len(), framing, reader, read: 0, again_at: 0 };
             }
-            let Progress::Body { head_len, framing, reader, read } = &mut direction.progress else {
+            let Progress::Body { head_len, framing, reader, read, again_at } = &mut direction.progress else {
                 return at;
             };
             let head_len = *head_len;
@@ -372,9 +377,12 @@ impl Reader {
             *read += progress.consumed;
             let until_close = *framing == http1::Framing::UntilClose && fin;
             if !(progress.complete || until_close) {
-                if !direction.head_shown {
+                let reread = *framing == http1::Framing::Chunked && *read >= *again_at;
+                if !direction.head_shown || reread {
                     output.pending_head = Some(copy(arena, &input[..head_len]));
                     direction.head_shown = true;
+                    let wanted = usize::try_from(reader.wanted_before_reread()).unwrap_or(usize::MAX);
+                    *again_at = read.saturating_add(wanted);
                 }
                 return at;
             }
@@ -386,6 +394,9 @@ impl Reader {
             let context = self.ledger.context(&message, self.tls, frame, ts_ns);
             let switches = message.status() == Some(101);
             let range = copy(arena, &input[..total]);
+            let body = &input[head_len..total];
+            let index = output.messages.len();
+            output.entities.extend(entity::undo(&message, body, index, &mut budget, arena));
             output.messages.push((range, head_len, context));
             drop(message);
             at += total;

@@ -287,22 +287,27 @@ fn http_layers<'a>(
         let messages: Vec<crate::dissect::http::Message<'a>> = output
             .messages
             .iter()
-            .map(|(range, head_len, context)| crate::dissect::http::Message {
+            .enumerate()
+            .map(|(index, (range, head_len, context))| crate::dissect::http::Message {
                 span: span(range),
                 head_len: *head_len,
                 context: context.clone(),
+                entity: output.entities.iter().find(|entity| entity.message == index).map(|entity| {
+                    crate::dissect::http::EntityBody { bytes: span(&entity.bytes), decoded: entity.decoded }
+                }),
             })
             .collect();
+        if output.entities.iter().any(|entity| entity.cut) {
+            let bound = http::MAX_MESSAGE;
+            packet.problem(
+                Protocol::Http,
+                format!("a decoded body is cut at {bound} bytes (or the frame's bound)"),
+            );
+        }
         let first = messages[0].span;
         // Bodies as Wireshark hands them on: text line by line, other media as data.
-        let bodies: Vec<(bool, Span<'a>)> = messages
-            .iter()
-            .filter_map(|message| {
-                let media = message.body_media_type()?;
-                let body = message.span.slice(message.head_len, message.span.bytes.len());
-                Some((media.starts_with("text/"), body))
-            })
-            .collect();
+        let bodies: Vec<(bool, Span<'a>)> =
+            messages.iter().filter_map(crate::dissect::http::Message::body_layer).collect();
         let segments = if over_tcp { output.segments.clone() } else { Default::default() };
         let layer = crate::dissect::http::Http { messages, segments, proxy_connect: None };
         push(packet, Content::Http(Box::new(layer)), first);

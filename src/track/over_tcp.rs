@@ -575,6 +575,12 @@ fn completes(output: &http::Output) -> bool {
 }
 
 fn merge(output: &mut http::Output, more: http::Output) {
+    let before = output.messages.len();
+    output.entities.extend(
+        more.entities
+            .into_iter()
+            .map(|entity| http::entity::EntityOut { message: entity.message + before, ..entity }),
+    );
     output.messages.extend(more.messages);
     if output.segments.is_empty() {
         output.segments = more.segments;

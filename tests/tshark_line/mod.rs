@@ -61,4 +61,5 @@ pub const STRUCTURED: &[&str] = &[
     "tls13-openssl.pcap",
     "h2-tls.pcap",
     "vxlan-tls13.pcap",
+    "http-encoded.pcap",
 ];

@@ -23,6 +23,19 @@ pub const MAX_CHUNK_LINE: usize = 4096;
 /// A trailer section longer than this is malformed.
 pub const MAX_TRAILER: usize = 64 * 1024;
 
+/// What became of a body's Content-Encoding (other than identity), which tracking undoes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Entity {
+    /// No encoding to undo: the body's data is shown as sent.
+    #[default]
+    AsSent,
+    /// Undone: the decoded body is shown apart (`http.file_data` and what it is handed to).
+    Decoded { empty: bool },
+    /// It did not decode: Wireshark hands it to its data dissector, with no File Data and no
+    /// media type in the Info column.
+    Undecoded,
+}
+
 /// How a message's body is delimited (RFC 9112 section 6.3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Framing {
@@ -96,6 +109,18 @@ impl BodyReader {
     /// Whether the body has ended.
     pub fn is_complete(&self) -> bool {
         self.state == State::Done
+    }
+
+    /// How many more bytes Wireshark's HTTP reassembly asks TCP for before it reads the message
+    /// again, at this point in a chunked body: the rest of a chunk's data and the CR after it
+    /// while in the data, else one more segment (counted as one byte). Wireshark reads the
+    /// message again, and writes its start line in the Info column, on each segment that
+    /// brings what it asked for.
+    pub fn wanted_before_reread(&self) -> u64 {
+        match self.state {
+            State::Chunked(Chunked::Data(remaining)) => remaining.saturating_add(1),
+            _ => 1,
+        }
     }
 
     /// Reads the next bytes of the body. A malformed chunk syntax is an error; the reader then
@@ -382,6 +407,18 @@ mod tests {
                 ));
             }
         }
+    }
+
+    #[test]
+    fn a_chunked_body_is_reread_after_each_chunk_or_line_that_arrives() {
+        let mut reader = BodyReader::new(Framing::Chunked);
+        assert_eq!(reader.wanted_before_reread(), 1, "no size line yet");
+        reader.feed(b"5\r\nhe").expect("valid");
+        assert_eq!(reader.wanted_before_reread(), 4, "three bytes of data and the CR");
+        reader.feed(b"llo\r").expect("valid");
+        assert_eq!(reader.wanted_before_reread(), 1, "the LF");
+        reader.feed(b"\n").expect("valid");
+        assert_eq!(reader.wanted_before_reread(), 1, "the next size line");
     }
 
     #[test]

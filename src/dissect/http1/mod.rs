@@ -29,7 +29,7 @@ use smallvec::SmallVec;
 use super::error::{Error, IResult};
 use super::field::{Emitter, Value};
 use super::field_offset;
-pub use body::{BodyLen, BodyReader, ChunkPart, Framing, Progress, body_len, chunks, dechunked};
+pub use body::{BodyLen, BodyReader, ChunkPart, Entity, Framing, Progress, body_len, chunks, dechunked};
 pub use names::{
     AsciiText, StatusDescription, escape_for_fields, is_known_method, status_description, write_body_suffix,
 };
@@ -59,6 +59,8 @@ pub struct Message<'a> {
     end_line: &'a [u8],
     /// The body, once the caller has it (see [`Message::with_body`]).
     body: &'a [u8],
+    /// Whether its Content-Encoding was undone (see [`Message::with_entity`]).
+    entity: Entity,
 }
 
 /// A request line or a status line.
@@ -157,8 +159,16 @@ pub fn parse(input: &[u8]) -> IResult<'_, Message<'_>> {
     };
     let head_len = at;
     let head = &input[..head_len];
-    let message =
-        Message { head, leading: &input[..leading_len], start_line, start, headers, end_line, body: &[] };
+    let message = Message {
+        head,
+        leading: &input[..leading_len],
+        start_line,
+        start,
+        headers,
+        end_line,
+        body: &[],
+        entity: Entity::AsSent,
+    };
     Ok((&input[head_len..], message))
 }
 
@@ -243,6 +253,13 @@ impl<'a> Message<'a> {
     /// found), so that fields and Info can show it.
     pub fn with_body(mut self, body: &'a [u8]) -> Self {
         self.body = body;
+        self
+    }
+
+    /// The same message, its body's Content-Encoding undone (or not) as `entity` says: the
+    /// decoded body's File Data is then the caller's to show.
+    pub fn with_entity(mut self, entity: Entity) -> Self {
+        self.entity = entity;
         self
     }
 
@@ -462,7 +479,9 @@ impl<'a> Message<'a> {
             return;
         }
         let body_at = self.head.len();
+        let as_sent = self.entity == Entity::AsSent;
         match self.body_data() {
+            BodyData::Plain(_) if !as_sent => {}
             BodyData::Plain(body) => {
                 out.at(name::FILE_DATA, body_at..body_at + body.len(), Value::Lazy(&AsciiText(body)));
             }
@@ -499,7 +518,7 @@ impl<'a> Message<'a> {
                     }
                 }
                 let data = names::AsciiParts(dechunked(body));
-                if dechunked(body).any(|part| !part.is_empty()) {
+                if as_sent && dechunked(body).any(|part| !part.is_empty()) {
                     body_out.at(name::FILE_DATA, 0..body.len(), Value::Lazy(&data));
                 }
             }
@@ -510,9 +529,11 @@ impl<'a> Message<'a> {
     /// [`write_body_suffix`]). Several messages in one frame are written one after the other.
     pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
         write!(out, "{} ", InfoText(trim_line_end(self.start_line)))?;
-        let has_data = match self.body_data() {
-            BodyData::Plain(body) => !body.is_empty(),
-            BodyData::Chunked(body) => dechunked(body).any(|part| !part.is_empty()),
+        let has_data = match (self.entity, self.body_data()) {
+            (Entity::Decoded { empty }, _) => !empty,
+            (Entity::Undecoded, _) => false,
+            (Entity::AsSent, BodyData::Plain(body)) => !body.is_empty(),
+            (Entity::AsSent, BodyData::Chunked(body)) => dechunked(body).any(|part| !part.is_empty()),
         };
         match self.header("content-type") {
             Some(content_type) if has_data => write_body_suffix(out, content_type),

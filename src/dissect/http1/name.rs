@@ -20,6 +20,7 @@ crate::registry::field_table! {
     COOKIE "http.cookie" Text "cookie";
     COOKIE_PAIR "http.cookie_pair" Text "cookie pair";
     DATE "http.date" Text "date";
+    DECOMPRESSION_FAILED "http.decompression_failed" Present "decompression failed";
     FILE_DATA "http.file_data" Text "file data";
     HOST "http.host" Text "host";
     HTTP2_SETTINGS "http.http2_settings" Text "http2-settings";

@@ -30,11 +30,20 @@ impl Severity {
 
 /// Writes an expert item of the Sequence group at `depth`, its three lines under it.
 pub fn push(push: &mut impl FnMut(usize, &str), depth: usize, severity: Severity, message: &str) {
+    for (below, line) in lines(severity, "Sequence", message).iter().enumerate() {
+        push(depth + usize::from(below > 0), line);
+    }
+}
+
+/// An expert item's line and the three under it.
+pub fn lines(severity: Severity, group: &str, message: &str) -> [String; 4] {
     let severity = severity.name();
-    push(depth, &format!("[Expert Info ({severity}/Sequence): {message}]"));
-    push(depth + 1, &format!("[{message}]"));
-    push(depth + 1, &format!("[Severity level: {severity}]"));
-    push(depth + 1, "[Group: Sequence]");
+    [
+        format!("[Expert Info ({severity}/{group}): {message}]"),
+        format!("[{message}]"),
+        format!("[Severity level: {severity}]"),
+        format!("[Group: {group}]"),
+    ]
 }
 
 /// The expert item tshark shows for a TCP analysis flag, in place of the flag's own line.

@@ -2,7 +2,10 @@
 //! own item (`GET /hello.txt HTTP/1.1\r\n`) with its expert info and its parts under it, each
 //! header as the line it was sent as (`Content-type: text/plain\r\n`, a content length's
 //! number under it), then the blank line that ends the headers, then what tshark works out
-//! about the message (`[Request in frame: 4]`).
+//! about the message (`[Request in frame: 4]`). A body whose Content-Encoding tracking undid
+//! is titled `Content-encoded entity body (gzip): 74 bytes -> 385 bytes` before its File Data;
+//! one that did not decode, `Content-encoded entity body (x-foo): 385 bytes` with its expert
+//! item under it. The encoded size is the Content-Length, or the chunks' sizes added up.
 //!
 //! The invariant: every field keeps its place in the order; a header's own fields (`Host`,
 //! `Server`) are shown as the header's line, which tshark's tree shows in their stead.
@@ -20,13 +23,16 @@ const STATUS_LINE: &[&str] = &["http.response.version", "http.response.code", "h
 pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
     // The fields since the last header line, by name and line: a header's own fields, or,
     // after the last header, what tshark works out about the message.
-    let mut pending: Vec<(&str, Cow<'_, str>)> = Vec::new();
+    let mut pending: Vec<(&str, usize, Cow<'_, str>)> = Vec::new();
     let mut in_message = false;
+    // The message's Content-Encoding (not identity) and its encoded body's size so far.
+    let (mut encoding, mut encoded): (Option<&str>, u64) = (None, 0);
     for (index, item) in items.iter().enumerate() {
         let name = item.name;
         if name == REQUEST_LINE[0] || name == STATUS_LINE[0] {
             finish(push, &mut pending, in_message);
             in_message = true;
+            (encoding, encoded) = (None, 0);
             let parts = if name == REQUEST_LINE[0] { REQUEST_LINE } else { STATUS_LINE };
             let line = first_line(&items[index..], parts);
             push(1, &line);
@@ -37,7 +43,7 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
             "http.request.line" | "http.response.line" => {
                 let sent = item.line.split_once(": ").map_or(item.line, |(_, sent)| sent);
                 push(1, &format!("{sent}\\r\\n"));
-                for (own, line) in pending.drain(..) {
+                for (own, _, line) in pending.drain(..) {
                     if own == "http.content_length" {
                         push(2, &format!("[{}]", line.trim_matches(['[', ']'])));
                     }
@@ -52,10 +58,41 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
             "http.request_number" | "http.response_number" => {
                 let kind = if name == "http.request_number" { "request" } else { "response" };
                 let number = item.number.unwrap_or(0);
-                pending.push((name, format!("[HTTP {kind} {number}/{number}]").into()));
+                pending.push((name, 1, format!("[HTTP {kind} {number}/{number}]").into()));
             }
-            "http.file_data" => pending.push((name, format!("File Data: {} bytes", item.size).into())),
-            _ => pending.push((name, item.line.into())),
+            "http.file_data" => {
+                if let Some(encoding) = encoding {
+                    let title = format!(
+                        "Content-encoded entity body ({encoding}): {encoded} bytes -> {} bytes",
+                        item.size
+                    );
+                    pending.push((name, 1, title.into()));
+                }
+                pending.push((name, 1, format!("File Data: {} bytes", item.size).into()));
+            }
+            "http.decompression_failed" => {
+                let encoding = encoding.unwrap_or_default();
+                pending.push((
+                    name,
+                    1,
+                    format!("Content-encoded entity body ({encoding}): {} bytes", item.size).into(),
+                ));
+                let expert = expert::lines(Severity::Warning, "Undecoded", "Decompression failed");
+                for (below, line) in expert.into_iter().enumerate() {
+                    pending.push((name, 2 + usize::from(below > 0), line.into()));
+                }
+            }
+            _ => {
+                match name {
+                    "http.content_encoding" => {
+                        let value = item.line.split_once(": ").map_or("", |(_, value)| value);
+                        encoding = (!value.trim().eq_ignore_ascii_case("identity")).then_some(value);
+                    }
+                    "http.content_length" | "http.chunk_size" => encoded += item.number.unwrap_or(0),
+                    _ => {}
+                }
+                pending.push((name, 1, item.line.into()));
+            }
         }
     }
     finish(push, &mut pending, in_message);
@@ -63,12 +100,16 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
 
 /// After a message's last header: the blank line that ends the headers, then the fields
 /// that came after it.
-fn finish(push: &mut impl FnMut(usize, &str), pending: &mut Vec<(&str, Cow<'_, str>)>, in_message: bool) {
+fn finish(
+    push: &mut impl FnMut(usize, &str),
+    pending: &mut Vec<(&str, usize, Cow<'_, str>)>,
+    in_message: bool,
+) {
     if in_message {
         push(1, "\\r\\n");
     }
-    for (_, line) in pending.drain(..) {
-        push(1, &line);
+    for (_, depth, line) in pending.drain(..) {
+        push(depth, &line);
     }
 }
 
@@ -142,6 +183,42 @@ mod tests {
         assert_eq!(lines[0], "GET /a?b=c HTTP/1.1\\r\\n");
         assert!(text.contains("\n            Request URI Path: /a\n"), "under the URI: {text}");
         assert_eq!(lines[lines.len() - 3..], ["\\r\\n", "[HTTP request 2/2]", "File Data: 5 bytes"]);
+    }
+
+    #[test]
+    fn an_encoded_body_is_titled_before_its_file_data_or_its_failure() {
+        let message = |encoding: &'static str, last: Item<'static>| {
+            let items = [
+                item("http.response.version", "Response Version: HTTP/1.1"),
+                item("http.content_encoding", encoding),
+                item("http.response.line", "Response line: Content-Encoding: gzip"),
+                Item { name: "http.content_length", number: Some(74), size: 0, line: "Content length: 74" },
+                item("http.response.line", "Response line: Content-Length: 74"),
+                last,
+            ];
+            let text = indented(|draw| write(&mut |depth, line| draw(depth, line), &items));
+            // The lines after the one that ends the headers.
+            let lines: Vec<String> = text.lines().map(str::to_owned).collect();
+            let end = lines.iter().position(|line| line == "    \\r\\n").expect("the blank line");
+            lines[end + 1..].to_vec()
+        };
+        let file_data = || Item { name: "http.file_data", number: None, size: 385, line: "File Data: text" };
+        assert_eq!(
+            message("Content-Encoding: gzip", file_data()),
+            ["    Content-encoded entity body (gzip): 74 bytes -> 385 bytes", "    File Data: 385 bytes"]
+        );
+        assert_eq!(message("Content-Encoding: identity", file_data()), ["    File Data: 385 bytes"]);
+        let failed = Item { name: "http.decompression_failed", number: None, size: 74, line: "" };
+        assert_eq!(
+            message("Content-Encoding: x-foo", failed),
+            [
+                "    Content-encoded entity body (x-foo): 74 bytes",
+                "        [Expert Info (Warning/Undecoded): Decompression failed]",
+                "            [Decompression failed]",
+                "            [Severity level: Warning]",
+                "            [Group: Undecoded]",
+            ]
+        );
     }
 
     #[test]
