@@ -17,6 +17,12 @@ Neither side's handshake is in the capture, so there are no keys to give. tshark
 rttscope) show each segment before the next record boundary as "Continuation Data" and read
 the records from the first segment that starts one.
 
+It also writes fixtures/crafted/tls-gap-in-record.pcap: the same source with two segments
+lost inside records (frame 8, in the TLS 1.2 connection's first 16 kB record, and frame 32, in
+the TLS 1.3 one's), the way a capture that dropped packets has them. Wireshark keeps each
+record's end across the gap: the segments after it, up to that end, are segment data of a
+record that is never completed, and the segment that starts the next record is read as TLS.
+
 Regenerate with `python3 scripts/make-tls-cut.py`.
 """
 
@@ -25,9 +31,11 @@ import struct
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
 SOURCE = os.path.join(ROOT, "fixtures", "interop", "tls-midstream.pcap")
-OUTPUT = os.path.join(ROOT, "fixtures", "crafted", "tls-cut-midrecord.pcap")
-# Frame numbers of the source (from 1) that are left out.
-DROPPED = {1, 2, 3, 4, 30, 31, 32}
+# Each capture written, with the frame numbers of the source (from 1) that it leaves out.
+OUTPUTS = {
+    "tls-cut-midrecord.pcap": {1, 2, 3, 4, 30, 31, 32},
+    "tls-gap-in-record.pcap": {8, 32},
+}
 
 
 def frames(data):
@@ -45,9 +53,10 @@ def main():
         data = source.read()
     assert data[:4] == b"\xd4\xc3\xb2\xa1", "a little-endian microsecond pcap"
     parts = list(frames(data))
-    kept = [parts[0]] + [frame for number, frame in enumerate(parts[1:], 1) if number not in DROPPED]
-    with open(OUTPUT, "wb") as output:
-        output.write(b"".join(kept))
+    for name, dropped in OUTPUTS.items():
+        kept = [parts[0]] + [frame for number, frame in enumerate(parts[1:], 1) if number not in dropped]
+        with open(os.path.join(ROOT, "fixtures", "crafted", name), "wb") as output:
+            output.write(b"".join(kept))
 
 
 if __name__ == "__main__":

@@ -50,6 +50,9 @@ pub struct Framer {
     /// Picked up mid-stream and not yet on a record boundary: every segment that does not
     /// start one is reported as continuation data.
     midstream: bool,
+    /// Bytes still to come of a record that a gap in the stream cut: they are passed over,
+    /// and the record boundary after them is kept.
+    skip: usize,
 }
 
 /// The record versions Wireshark's `ssl_looks_like_sslv3` accepts: SSL 3.0, TLS 1.0 to 1.2
@@ -113,13 +116,21 @@ impl Framer {
             self.midstream = false;
             self.lost = false;
         }
+        let mut at = 0;
+        if self.skip > 0 {
+            at = self.skip.min(bytes.len());
+            self.skip -= at;
+            if self.skip > 0 || at == bytes.len() {
+                // The whole feed is the rest of the cut record, which nothing completes.
+                return bytes.len();
+            }
+        }
         if self.lost {
             if !(segment_start && record::parse_header(bytes).is_ok()) {
                 return 0;
             }
             self.lost = false;
         }
-        let mut at = 0;
         if !self.partial.is_empty() {
             at = self.continue_partial(bytes, frame, out);
             if !self.partial.is_empty() || self.lost {
@@ -209,7 +220,50 @@ impl Framer {
     /// Bytes of the stream are missing: whatever record was in progress is lost.
     pub fn gap(&mut self) {
         self.reset();
+        self.skip = 0;
         self.lost = true;
+    }
+
+    /// `missing` bytes of the stream are not in the capture. A record whose header was read
+    /// and whose end the gap does not pass is lost, but its end is still a record boundary, as
+    /// Wireshark's TCP keeps a PDU's end across missing segments: the bytes up to it are passed
+    /// over and reading goes on from there. Returns whether the boundary was kept; otherwise
+    /// it is lost, as after [`Framer::gap`].
+    pub fn gap_of(&mut self, missing: u64) -> bool {
+        let rest = self.record_rest();
+        self.reset();
+        match rest.and_then(|rest| rest.checked_sub(usize::try_from(missing).ok()?)) {
+            Some(skip) => {
+                self.skip = skip;
+                true
+            }
+            None => {
+                self.gap();
+                false
+            }
+        }
+    }
+
+    /// How many bytes of the stream, from where it was delivered up to, belong to the record
+    /// in progress, when its length is known.
+    fn record_rest(&self) -> Option<usize> {
+        if self.skip > 0 {
+            return Some(self.skip);
+        }
+        if self.lost {
+            return None;
+        }
+        let header = record::parse_header(&self.partial).ok()?;
+        Some(header.total_len() - self.partial.len().min(header.total_len()))
+    }
+
+    /// How many of `len` bytes that start `ahead` bytes past the delivered end of the stream
+    /// (a segment held behind a gap) belong to the record in progress: Wireshark shows them as
+    /// segment data of that record when they arrive.
+    pub fn inside_record(&self, ahead: u64, len: usize) -> usize {
+        let Some(rest) = self.record_rest() else { return 0 };
+        let ahead = usize::try_from(ahead).unwrap_or(usize::MAX);
+        rest.saturating_sub(ahead).min(len)
     }
 
     /// Whether no record boundary has been found yet on a stream picked up mid-stream.
@@ -231,7 +285,7 @@ impl Framer {
     /// or not yet enough to know its length (then, as in Wireshark, the record is read afresh
     /// with the next segment).
     pub fn at_record_start(&self) -> bool {
-        self.partial.len() < record::HEADER_LEN && (!self.lost || self.midstream)
+        self.partial.len() < record::HEADER_LEN && self.skip == 0
     }
 }
 
@@ -239,6 +293,10 @@ impl Framer {
 mod tests {
     use super::*;
     use crate::testing::tls_record as record;
+
+    fn next_header() -> RecordHeader {
+        RecordHeader { content_type: 21, version: 0x0303, length: 2 }
+    }
 
     #[test]
     fn whole_records_are_found_where_they_are() {
@@ -285,6 +343,66 @@ mod tests {
         assert!(out.is_empty());
         framer.feed(&record(23, b"b"), 3, true, &mut out);
         assert_eq!(out.len(), 1);
+    }
+
+    #[test]
+    fn a_gap_inside_a_record_whose_length_was_read_keeps_the_boundary_after_it() {
+        let first = record(23, &[0x5a; 40]);
+        let next = record(21, b"al");
+        for cut in 0..first.len() {
+            let rest = first.len() - cut;
+            for missing in 1..=rest + 1 {
+                let mut framer = Framer::default();
+                let mut out = Vec::new();
+                framer.feed(&first[..cut], 1, true, &mut out);
+                let kept = framer.gap_of(missing as u64);
+                // The length is known once the header is read, and the gap must end by the
+                // record's end.
+                assert_eq!(
+                    kept,
+                    cut >= record::HEADER_LEN && missing <= rest,
+                    "cut {cut}, missing {missing}"
+                );
+                if !kept {
+                    assert!(!framer.at_record_start() || framer.pending() == 0);
+                    continue;
+                }
+                // What is left of the record is passed over, and the next record read.
+                let after = &first[(cut + missing).min(first.len())..];
+                assert_eq!(framer.inside_record(0, after.len() + 9), after.len());
+                let mut stream = after.to_vec();
+                stream.extend(&next);
+                assert_eq!(framer.feed(&stream, 2, true, &mut out), 0, "cut {cut}, missing {missing}");
+                assert_eq!(
+                    out,
+                    [Framed::Whole { header: next_header(), start: after.len(), len: next.len() }],
+                    "cut {cut}, missing {missing}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_rest_of_a_record_cut_by_a_gap_is_passed_over_across_segments() {
+        let first = record(23, &[0x5a; 40]);
+        let mut framer = Framer::default();
+        let mut out = Vec::new();
+        framer.feed(&first[..10], 1, true, &mut out);
+        assert!(framer.gap_of(10));
+        // 25 bytes of the record are left: one held 5 bytes past the delivered end has 20 of
+        // them, and one past the record's end none.
+        assert_eq!(framer.inside_record(5, 100), 20);
+        assert_eq!(framer.inside_record(25, 100), 0);
+        assert!(!framer.at_record_start());
+        assert_eq!(framer.feed(&first[20..30], 2, true, &mut out), 10, "all of it is the cut record's");
+        assert_eq!(framer.inside_record(0, 100), 15);
+        assert_eq!(framer.feed(&first[30..], 3, true, &mut out), first.len() - 30);
+        assert!(out.is_empty());
+        assert!(framer.at_record_start(), "the next byte starts a record");
+        // A second gap past the record's end loses the boundary.
+        framer.feed(&record(23, b"abc")[..6], 4, true, &mut out);
+        assert!(!framer.gap_of(100));
+        assert_eq!(framer.inside_record(0, 10), 0);
     }
 
     #[test]

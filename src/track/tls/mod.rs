@@ -20,6 +20,7 @@ mod budget;
 pub mod facts;
 pub mod framer;
 mod late;
+mod loc;
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -33,6 +34,8 @@ use crate::dissect::tls::handshake::{self, Hello, kind};
 use crate::dissect::tls::record::{RecordHeader, content_type};
 use crate::dissect::tls::{Undecrypted, record, sslv2};
 use framer::{Framed, Framer};
+pub use loc::{Arenas, Loc};
+use loc::{copy_into, offset_loc, offset_range};
 
 /// How many sequence numbers past the expected one are tried after a gap in the stream.
 const RESYNC_WINDOW: u64 = 32;
@@ -40,24 +43,6 @@ const RESYNC_WINDOW: u64 = 32;
 /// number is: a gap then costs a bounded amount of work however many records follow it that
 /// no key opens.
 const RESYNC_ATTEMPTS: u32 = 8 * RESYNC_WINDOW as u32;
-
-/// Where bytes are, until the frame's layers are built from them.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Loc {
-    /// In the segment's payload.
-    Payload(Range<usize>),
-    /// In the frame's stream arena (reassembled from segments).
-    Stream(Range<usize>),
-    /// In the frame's decrypted arena.
-    Decrypted(Range<usize>),
-}
-
-/// The per-frame buffers that records and plaintext are copied into.
-#[derive(Debug, Default)]
-pub struct Arenas {
-    pub stream: Vec<u8>,
-    pub decrypted: Vec<u8>,
-}
 
 /// One record the frame completed.
 #[derive(Debug)]
@@ -95,6 +80,9 @@ pub struct Output {
     pub continuation: bool,
     /// Picked up mid-stream: the segment starts with text, which is not TLS.
     pub not_tls: bool,
+    /// A gap in the stream lost the record boundary (a gap inside a record whose length was
+    /// read keeps it).
+    pub lost_boundary: bool,
 }
 
 /// One side's keys: the current ones first, then those it may move to.
@@ -154,9 +142,13 @@ pub struct Session {
 /// The bytes fed for one frame: the payload of the segment, or a copy held from an earlier
 /// out-of-order one.
 pub enum Feed<'p> {
-    Payload { bytes: &'p [u8], start: usize },
+    Payload {
+        bytes: &'p [u8],
+        start: usize,
+    },
     Held(&'p [u8]),
-    Gap,
+    /// This many bytes of the stream are not in the capture.
+    Gap(u64),
 }
 
 impl Session {
@@ -188,9 +180,9 @@ impl Session {
         for feed in feeds {
             let mut framed = Vec::new();
             let (bytes, base) = match feed {
-                Feed::Gap => {
+                Feed::Gap(missing) => {
                     let direction = &mut self.directions[dir];
-                    direction.framer.gap();
+                    output.lost_boundary |= !direction.framer.gap_of(*missing);
                     direction.handshake.clear();
                     direction.unsynced = true;
                     direction.resync_attempts = RESYNC_ATTEMPTS;
@@ -600,6 +592,12 @@ impl Session {
         }
     }
 
+    /// How many of `len` bytes held `ahead` bytes past what direction `dir` delivered belong
+    /// to the record in progress (see [`Framer::inside_record`]).
+    pub fn inside_record(&self, dir: usize, ahead: u64, len: usize) -> usize {
+        self.directions[dir].framer.inside_record(ahead, len)
+    }
+
     /// The direction of the client, once known.
     pub fn client(&self) -> Option<usize> {
         self.client
@@ -615,29 +613,6 @@ impl Session {
 fn handshake_extensions(body: &[u8]) -> &[u8] {
     let Some(len) = body.get(..2).map(|b| usize::from(u16::from_be_bytes([b[0], b[1]]))) else { return &[] };
     body.get(2..2 + len).unwrap_or(&[])
-}
-
-fn copy_into(arena: &mut Vec<u8>, bytes: &[u8], make: fn(Range<usize>) -> Loc) -> Loc {
-    let start = arena.len();
-    arena.extend_from_slice(bytes);
-    make(start..arena.len())
-}
-
-/// The location `skip` bytes into `loc`.
-fn offset_loc(loc: &Loc, skip: usize) -> Loc {
-    let (start, end) = match loc {
-        Loc::Payload(range) | Loc::Stream(range) | Loc::Decrypted(range) => (range.start, range.end),
-    };
-    offset_range(loc, skip, end - (start + skip).min(end))
-}
-
-/// The location of `len` bytes `skip` bytes into `loc`.
-fn offset_range(loc: &Loc, skip: usize, len: usize) -> Loc {
-    match loc {
-        Loc::Payload(range) => Loc::Payload(range.start + skip..range.start + skip + len),
-        Loc::Stream(range) => Loc::Stream(range.start + skip..range.start + skip + len),
-        Loc::Decrypted(range) => Loc::Decrypted(range.start + skip..range.start + skip + len),
-    }
 }
 
 #[cfg(test)]
