@@ -426,6 +426,8 @@ impl Applications {
             produced.tls.pdu_tail = output.pdu_tail;
             produced.tls.only_begins_record = output.only_begins_record;
             produced.tls.continuation = output.continuation;
+            produced.tls.ignored = output.ignored;
+            produced.tls.joined = output.joined;
             // Text where a record boundary was looked for is left to show as data.
             produced.consumed &= !output.not_tls;
         }

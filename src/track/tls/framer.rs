@@ -39,6 +39,14 @@ pub enum Framed {
     /// Mid-stream, before the first record boundary: the segment starts with text, which TLS
     /// leaves to other protocols.
     NotTls,
+    /// Mid-stream, before the first record boundary, once the session's version is known as
+    /// TLS 1.0 to 1.2: the segment does not start with a record type, and Wireshark ignores it
+    /// whole ("Ignored Unknown Record").
+    Ignored,
+    /// Mid-stream, a segment too short to hold a record header was read with the next one, as
+    /// Wireshark reads it (one more segment), and the two are [`Framed::Continuation`] or
+    /// [`Framed::Ignored`] (`ignored`): the frames and byte counts they came from.
+    Joined { ignored: bool, parts: SmallVec<[(u64, usize); 4]> },
 }
 
 #[derive(Clone, Debug, Default)]
@@ -53,6 +61,15 @@ pub struct Framer {
     /// Bytes still to come of a record that a gap in the stream cut: they are passed over,
     /// and the record boundary after them is kept.
     skip: usize,
+    /// The session's version is known to be TLS 1.0 to 1.2 (or TLCP): Wireshark then ignores
+    /// a segment looked at for a record that does not start with a record type.
+    pub version_known: bool,
+}
+
+/// The record types Wireshark's `ssl_is_valid_content_type` accepts: ChangeCipherSpec, alert,
+/// handshake, application data, heartbeat and TLS 1.2's connection ID record (25).
+fn valid_content_type(byte: u8) -> bool {
+    (record::content_type::CHANGE_CIPHER_SPEC..=25).contains(&byte)
 }
 
 /// The record versions Wireshark's `ssl_looks_like_sslv3` accepts: SSL 3.0, TLS 1.0 to 1.2
@@ -95,6 +112,19 @@ fn whole_sslv2_hello(bytes: &[u8]) -> Option<(RecordHeader, usize)> {
 }
 
 impl Framer {
+    /// What a segment seen before the first record boundary is, or `None` if it starts one.
+    fn classify(&self, bytes: &[u8]) -> Option<Framed> {
+        let verdict = classify_midstream(bytes);
+        match bytes.first() {
+            Some(&first)
+                if self.version_known && verdict != Some(Framed::NotTls) && !valid_content_type(first) =>
+            {
+                Some(Framed::Ignored)
+            }
+            _ => verdict,
+        }
+    }
+
     /// A framer for a stream picked up at an unknown place: it looks for the first record
     /// boundary at the start of each segment, as Wireshark does on a TLS port.
     pub fn midstream() -> Self {
@@ -109,9 +139,37 @@ impl Framer {
             if !segment_start || bytes.is_empty() {
                 return 0;
             }
-            if let Some(skipped) = classify_midstream(bytes) {
-                out.push(skipped);
-                return 0;
+            let held = self.partial.len();
+            if held + bytes.len() < record::HEADER_LEN {
+                // Too short to tell: read with the next segment.
+                self.partial.extend_from_slice(bytes);
+                self.parts.push((frame, bytes.len()));
+                return bytes.len();
+            }
+            let verdict = if held == 0 {
+                self.classify(bytes)
+            } else {
+                let mut joined = self.partial.clone();
+                joined.extend_from_slice(bytes);
+                self.classify(&joined)
+            };
+            match verdict {
+                Some(skipped) if held > 0 => {
+                    let mut parts = std::mem::take(&mut self.parts);
+                    parts.push((frame, bytes.len()));
+                    self.partial.clear();
+                    out.push(match skipped {
+                        Framed::Continuation => Framed::Joined { ignored: false, parts },
+                        Framed::Ignored => Framed::Joined { ignored: true, parts },
+                        other => other,
+                    });
+                    return 0;
+                }
+                Some(skipped) => {
+                    out.push(skipped);
+                    return 0;
+                }
+                None => {}
             }
             self.midstream = false;
             self.lost = false;
@@ -417,11 +475,11 @@ mod tests {
         out.clear();
         framer.feed(&[23, 0x7f, 0x03, 0x00, 0x01, 0x00], 2, true, &mut out);
         assert_eq!(out, [Framed::Continuation]);
-        // ...one too short to hold a record header, and bytes that do not start a segment.
+        // ...and bytes that do not start a segment. (One too short to hold a record header is
+        // read with the next: see below.)
         out.clear();
-        framer.feed(&[23, 3, 3], 3, true, &mut out);
         framer.feed(&record(23, b"x"), 3, false, &mut out);
-        assert_eq!(out, [Framed::Continuation]);
+        assert!(out.is_empty());
         assert!(framer.is_midstream());
         // A segment that starts a record puts the framer on the boundaries: a record cut by
         // the segment's end is collected from the next, which starts mid-record.
@@ -437,15 +495,58 @@ mod tests {
     }
 
     #[test]
+    fn mid_stream_a_segment_too_short_for_a_header_is_read_with_the_next() {
+        let next = record(23, b"application bytes");
+        for short in 1..record::HEADER_LEN {
+            // The tail of a record begun before the capture, then a segment starting a record:
+            // read together, they start with no record type.
+            let tail = vec![0xf2; short];
+            for version_known in [false, true] {
+                let mut framer = Framer::midstream();
+                framer.version_known = version_known;
+                let mut out = Vec::new();
+                assert!(framer.at_record_start());
+                assert_eq!(framer.feed(&tail, 1, true, &mut out), short, "kept for the next segment");
+                assert!(out.is_empty());
+                assert_eq!(framer.feed(&next, 2, true, &mut out), 0);
+                let parts: SmallVec<[(u64, usize); 4]> = [(1, short), (2, next.len())].into_iter().collect();
+                assert_eq!(out, [Framed::Joined { ignored: version_known, parts }], "{short} bytes");
+                assert!(framer.is_midstream(), "the next segment is tried from its start");
+            }
+            // Bytes that start a record, cut short, are its header's start.
+            let mut framer = Framer::midstream();
+            let mut out = Vec::new();
+            assert_eq!(framer.feed(&next[..short], 1, true, &mut out), short);
+            framer.feed(&next[short..], 2, true, &mut out);
+            assert!(matches!(out.as_slice(), [Framed::Collected { bytes, .. }] if bytes == &next), "{out:?}");
+        }
+    }
+
+    #[test]
+    fn mid_stream_once_the_version_is_known_a_segment_with_no_record_type_is_ignored() {
+        let mut framer = Framer::midstream();
+        framer.version_known = true;
+        let mut out = Vec::new();
+        framer.feed(&[0x9c, 0x41, 0x07, 0xee, 0x10, 0x00], 1, true, &mut out);
+        // A record type with no TLS version is still continuation data, and text is not TLS.
+        framer.feed(&[23, 0x7f, 0x03, 0x00, 0x01, 0x00], 2, true, &mut out);
+        framer.feed(b"GET / HTTP/1.1", 3, true, &mut out);
+        assert_eq!(out, [Framed::Ignored, Framed::Continuation, Framed::NotTls]);
+    }
+
+    #[test]
     fn mid_stream_text_is_not_tls() {
         let mut framer = Framer::midstream();
         let mut out = Vec::new();
         framer.feed(b"GET / HTTP/1.1\r\n", 1, true, &mut out);
         assert_eq!(out, [Framed::NotTls]);
-        // Four printable bytes and no more are not enough to say so.
+        // Four printable bytes and no more are not enough to say so: they are read with the
+        // next segment.
         out.clear();
-        framer.feed(b"GET ", 2, true, &mut out);
-        assert_eq!(out, [Framed::Continuation]);
+        assert_eq!(framer.feed(b"GET ", 2, true, &mut out), 4);
+        assert!(out.is_empty());
+        framer.feed(b"/ HTTP/1.1\r\n", 3, true, &mut out);
+        assert_eq!(out, [Framed::NotTls]);
     }
 
     #[test]

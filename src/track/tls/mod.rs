@@ -83,6 +83,12 @@ pub struct Output {
     /// A gap in the stream lost the record boundary (a gap inside a record whose length was
     /// read keeps it).
     pub lost_boundary: bool,
+    /// Picked up mid-stream, once the version is known: the segment does not start with a
+    /// record type ("Ignored Unknown Record").
+    pub ignored: bool,
+    /// The continuation data or ignored bytes were read from these segments (a segment too
+    /// short for a record header, then the next): their frames and byte counts.
+    pub joined: Option<Box<Vec<(u64, usize)>>>,
 }
 
 /// One side's keys: the current ones first, then those it may move to.
@@ -137,6 +143,9 @@ pub struct Session {
     pub server_name: Option<String>,
     pub alpn: Option<Vec<u8>>,
     pub hello_retry: bool,
+    /// The version Wireshark settles the session on from the first record that says it (any
+    /// but a ClientHello's): what it reads a stream picked up mid-stream by.
+    record_version: Option<u16>,
 }
 
 /// The bytes fed for one frame: the payload of the segment, or a copy held from an earlier
@@ -189,6 +198,7 @@ impl Session {
                     continue;
                 }
                 Feed::Payload { bytes, start } => {
+                    self.directions[dir].framer.version_known = self.version_known();
                     let at_record_start = self.directions[dir].framer.at_record_start();
                     let kept = self.directions[dir].framer.feed(bytes, frame, *start == 0, &mut framed);
                     output.only_begins_record = at_record_start && framed.is_empty() && kept == bytes.len();
@@ -238,6 +248,19 @@ impl Session {
                         output.not_tls = true;
                         continue;
                     }
+                    Framed::Ignored => {
+                        output.ignored = true;
+                        continue;
+                    }
+                    Framed::Joined { ignored, parts } => {
+                        output.ignored = ignored;
+                        output.continuation = !ignored;
+                        if let (Some(offset), Some(&(_, len))) = (base, parts.last()) {
+                            output.pdu_head = Some(offset..offset + len);
+                        }
+                        output.joined = Some(Box::new(parts.into_vec()));
+                        continue;
+                    }
                 };
                 let record =
                     self.record(dir, header, loc, segments, &record_bytes, keylog, arenas, &mut output);
@@ -267,6 +290,12 @@ impl Session {
             return RecordOut { header, loc, segments, opaque, content, messages };
         }
         let body = &record_bytes[record::HEADER_LEN..];
+        if self.record_version.is_none()
+            && matches!(header.version, 0x0300..=0x0304 | 0x0101)
+            && authoritative(header.content_type, body.first().copied())
+        {
+            self.record_version = Some(header.version);
+        }
         let direction = &self.directions[dir];
         let protected = header.content_type != content_type::CHANGE_CIPHER_SPEC
             && (header.content_type == content_type::APPLICATION_DATA || direction.protected);
@@ -592,6 +621,12 @@ impl Session {
         }
     }
 
+    /// Whether the session's version, as Wireshark keeps it, is TLS 1.0 to 1.2 or TLCP: the
+    /// negotiated one, else the first record's that says one.
+    fn version_known(&self) -> bool {
+        matches!(self.version.or(self.record_version), Some(0x0301..=0x0303 | 0x0101))
+    }
+
     /// How many of `len` bytes held `ahead` bytes past what direction `dir` delivered belong
     /// to the record in progress (see [`Framer::inside_record`]).
     pub fn inside_record(&self, dir: usize, ahead: u64, len: usize) -> usize {
@@ -606,6 +641,19 @@ impl Session {
     /// Bytes buffered for records and messages in progress.
     pub fn buffered(&self) -> usize {
         self.directions.iter().map(|d| d.framer.pending() + d.handshake.len()).sum()
+    }
+}
+
+/// Whether a record's version is the session's for Wireshark (`ssl_try_set_version`): any
+/// record type it knows but handshake, and a handshake record whose first message is of a
+/// known type other than ClientHello.
+fn authoritative(content_type: u8, first_byte: Option<u8>) -> bool {
+    match content_type {
+        content_type::HANDSHAKE => {
+            matches!(first_byte, Some(0 | 2 | 4..=6 | 8 | 11..=16 | 20..=25 | 67))
+        }
+        20..=25 => true,
+        _ => false,
     }
 }
 
