@@ -17,17 +17,35 @@ Neither side's handshake is in the capture, so there are no keys to give. tshark
 rttscope) show each segment before the next record boundary as "Continuation Data" and read
 the records from the first segment that starts one.
 
+It also writes fixtures/crafted/tls-gap-in-record.pcap: the same source with two segments
+lost inside records (frame 8, in the TLS 1.2 connection's first 16 kB record, and frame 32, in
+the TLS 1.3 one's), the way a capture that dropped packets has them. Wireshark keeps each
+record's end across the gap: the segments after it, up to that end, are segment data of a
+record that is never completed, and the segment that starts the next record is read as TLS.
+
+And fixtures/crafted/tls-short-midstream.pcap, with its key log: fixtures/interop/tls13-openssl.pcap
+(curl against `openssl s_server`) from its frame 67 on, so that the last connection is picked
+up with a one-byte segment, the last byte of a server record. Wireshark reads a segment too
+short for a record header with the next one; by then the client's record has told the
+version, so the two are an "Ignored Unknown Record" (and the record that begins the second
+segment is never read).
+
 Regenerate with `python3 scripts/make-tls-cut.py`.
 """
 
 import os
+import shutil
 import struct
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-SOURCE = os.path.join(ROOT, "fixtures", "interop", "tls-midstream.pcap")
-OUTPUT = os.path.join(ROOT, "fixtures", "crafted", "tls-cut-midrecord.pcap")
-# Frame numbers of the source (from 1) that are left out.
-DROPPED = {1, 2, 3, 4, 30, 31, 32}
+MIDSTREAM = os.path.join(ROOT, "fixtures", "interop", "tls-midstream.pcap")
+TLS13 = os.path.join(ROOT, "fixtures", "interop", "tls13-openssl.pcap")
+# Each capture written: its source, and the frame numbers of the source (from 1) it leaves out.
+OUTPUTS = {
+    "tls-cut-midrecord.pcap": (MIDSTREAM, set([1, 2, 3, 4, 30, 31, 32])),
+    "tls-gap-in-record.pcap": (MIDSTREAM, set([8, 32])),
+    "tls-short-midstream.pcap": (TLS13, set(range(1, 67))),
+}
 
 
 def frames(data):
@@ -41,13 +59,18 @@ def frames(data):
 
 
 def main():
-    with open(SOURCE, "rb") as source:
-        data = source.read()
-    assert data[:4] == b"\xd4\xc3\xb2\xa1", "a little-endian microsecond pcap"
-    parts = list(frames(data))
-    kept = [parts[0]] + [frame for number, frame in enumerate(parts[1:], 1) if number not in DROPPED]
-    with open(OUTPUT, "wb") as output:
-        output.write(b"".join(kept))
+    for name, (source, dropped) in OUTPUTS.items():
+        with open(source, "rb") as capture:
+            data = capture.read()
+        assert data[:4] == b"\xd4\xc3\xb2\xa1", "a little-endian microsecond pcap"
+        parts = list(frames(data))
+        kept = [parts[0]] + [frame for number, frame in enumerate(parts[1:], 1) if number not in dropped]
+        output = os.path.join(ROOT, "fixtures", "crafted", name)
+        with open(output, "wb") as written:
+            written.write(b"".join(kept))
+        if source == TLS13:
+            keys = os.path.splitext(source)[0] + ".keys"
+            shutil.copyfile(keys, os.path.splitext(output)[0] + ".keys")
 
 
 if __name__ == "__main__":

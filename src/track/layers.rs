@@ -129,6 +129,7 @@ pub(super) fn application_layers<'a>(
                     version: produced.version,
                     segments,
                     continuation: false,
+                    ignored: false,
                 };
                 tls.records.push(record);
                 group = Some((source, tls));
@@ -148,8 +149,15 @@ pub(super) fn application_layers<'a>(
     }
     // A stream picked up mid-stream, before its first record boundary: the whole segment is
     // continuation data of a record begun before the capture.
-    if produced.tls.continuation && group.is_none() {
-        push_empty_tls(packet, tcp.payload, produced.version, true);
+    if (produced.tls.continuation || produced.tls.ignored) && group.is_none() {
+        let tls = Tls {
+            records: Default::default(),
+            version: produced.version,
+            segments: produced.tls.joined.map(|parts| parts.into_iter().collect()).unwrap_or_default(),
+            continuation: produced.tls.continuation,
+            ignored: produced.tls.ignored,
+        };
+        push_tls(packet, tcp.payload, tls);
         return;
     }
     let ends_reassembled = group.as_ref().is_some_and(|(source, _)| *source == Source::Stream);
@@ -224,7 +232,18 @@ fn proxy_layers<'a>(packet: &mut Packet<'a>, tcp: &TcpPayload<'a>, produced: &ov
 
 /// A TLS layer with no record yet: the start of one, at `span`, that a later segment finishes.
 fn push_empty_tls<'a>(packet: &mut Packet<'a>, span: Span<'a>, version: Option<u16>, continuation: bool) {
-    let tls = Tls { records: Default::default(), version, segments: Default::default(), continuation };
+    let tls = Tls {
+        records: Default::default(),
+        version,
+        segments: Default::default(),
+        continuation,
+        ignored: false,
+    };
+    push_tls(packet, span, tls);
+}
+
+/// A TLS layer at `span`.
+fn push_tls<'a>(packet: &mut Packet<'a>, span: Span<'a>, tls: Tls<'a>) {
     packet.layers.push(Layer {
         content: Content::Tls(Box::new(tls)),
         offset: span.offset,

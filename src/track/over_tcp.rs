@@ -387,11 +387,15 @@ impl Applications {
         if let Some(ack) = segment.ack {
             let other = 1 - segment.dir;
             let chunks = acknowledged(&mut connection.streams[other], connection.finished[other], ack);
-            gap_notes(&chunks, false, &mut produced.tls.problems);
             inner_gap(&mut connection.inner, other, &chunks);
             if !chunks.is_empty() {
                 let feeds = feeds(&chunks, segment.payload);
                 let output = session.feed(other, segment.frame, &feeds, keylog, arenas);
+                // A gap inside a record whose end is known costs only that record, as in
+                // Wireshark: nothing is said of it.
+                if output.lost_boundary {
+                    gap_notes(&chunks, false, &mut produced.tls.problems);
+                }
                 produced.tls.records.extend(output.records);
                 produced.tls.problems.extend(output.problems);
             }
@@ -401,17 +405,29 @@ impl Applications {
         let accepted =
             connection.streams[segment.dir].accept(segment.seq, segment.syn, segment.frame, segment.payload);
         produced.duplicate = accepted.duplicate;
-        gap_notes(&accepted.chunks, accepted.overflowed, &mut produced.tls.problems);
         inner_gap(&mut connection.inner, segment.dir, &accepted.chunks);
+        if accepted.held
+            && let Some(ahead) = connection.streams[segment.dir].ahead(segment.seq, segment.syn)
+        {
+            // Held behind a gap: the bytes that fall inside the record in progress are shown
+            // as its segment data when they arrive, as Wireshark shows them.
+            let inside = session.inside_record(segment.dir, ahead, segment.payload.len());
+            produced.tls.pdu_tail = (inside > 0).then_some(0..inside);
+        }
         if !accepted.chunks.is_empty() {
             let feeds = feeds(&accepted.chunks, segment.payload);
             let output = session.feed(segment.dir, segment.frame, &feeds, keylog, arenas);
+            if output.lost_boundary || accepted.overflowed {
+                gap_notes(&accepted.chunks, accepted.overflowed, &mut produced.tls.problems);
+            }
             produced.tls.records.extend(output.records);
             produced.tls.problems.extend(output.problems);
             produced.tls.pdu_head = output.pdu_head;
             produced.tls.pdu_tail = output.pdu_tail;
             produced.tls.only_begins_record = output.only_begins_record;
             produced.tls.continuation = output.continuation;
+            produced.tls.ignored = output.ignored;
+            produced.tls.joined = output.joined;
             // Text where a record boundary was looked for is left to show as data.
             produced.consumed &= !output.not_tls;
         }
@@ -601,7 +617,7 @@ fn feeds<'c>(chunks: &'c [Chunk], payload: &'c [u8]) -> Vec<Feed<'c>> {
                 Feed::Payload { bytes: &payload[*start..start + len], start: *start }
             }
             Chunk::Held { bytes, .. } => Feed::Held(bytes),
-            Chunk::Gap(_) => Feed::Gap,
+            Chunk::Gap(missing) => Feed::Gap(*missing),
         })
         .collect()
 }

@@ -149,6 +149,13 @@ impl Reassembler {
         chunks
     }
 
+    /// How many bytes past the delivered end of the stream a segment's data starts, when it
+    /// starts past it (as a segment held behind a gap does).
+    pub fn ahead(&self, seq: u32, syn: bool) -> Option<u64> {
+        let since = (SeqNumber(seq) + u32::from(syn)).since(self.next_seq?);
+        u64::try_from(since).ok().filter(|ahead| *ahead > 0)
+    }
+
     /// The sequence number of stream offset `at`, which lies ahead of `offset`.
     fn seq_at(&self, at: i64) -> SeqNumber {
         let next = self.next_seq.unwrap_or(SeqNumber(0));

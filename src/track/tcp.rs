@@ -75,6 +75,9 @@ struct Direction {
     last_ack: SeqNumber,
     last_ack_ns: i64,
     dup_acks: u32,
+    /// The other side acknowledged data this side's capture missed, past the highest byte
+    /// seen: until this side repeats an ACK, another such acknowledgment is not flagged.
+    acked_unseen: bool,
     last_non_dup_ack: u64,
     max_seq_to_be_acked: SeqNumber,
     last_flags: u16,
@@ -101,6 +104,7 @@ impl Default for Direction {
             last_ack: UNKNOWN,
             last_ack_ns: 0,
             dup_acks: 0,
+            acked_unseen: false,
             last_non_dup_ack: 0,
             max_seq_to_be_acked: UNKNOWN,
             last_flags: 0,

@@ -38,6 +38,10 @@ pub struct Tls<'a> {
     /// segment is the rest of a record begun before the capture, which Wireshark calls
     /// "Continuation Data" (and the layer has no records).
     pub continuation: bool,
+    /// A stream picked up mid-stream whose version is known, before its first record
+    /// boundary: the segment does not start with a record type, and Wireshark ignores it
+    /// ("Ignored Unknown Record"; the layer has no records).
+    pub ignored: bool,
 }
 
 /// One record.
@@ -271,6 +275,13 @@ impl<'a> Tls<'a> {
             *first = false;
             out.write_str("Continuation Data")?;
         }
+        if self.ignored {
+            if !*first {
+                out.write_str(", ")?;
+            }
+            *first = false;
+            out.write_str("Ignored Unknown Record")?;
+        }
         for record in &self.records {
             record.write_info(out, first)?;
         }
@@ -282,7 +293,7 @@ impl<'a> Tls<'a> {
     pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
         write!(out, "{}: ", self.column_name())?;
         let mut first = true;
-        if self.continuation {
+        if self.continuation || self.ignored {
             self.write_info(out, &mut first)?;
         }
         for record in &self.records {

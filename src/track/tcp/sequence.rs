@@ -71,7 +71,10 @@ pub(super) fn analyse(
         {
             result |= analysis::ZERO_WINDOW_PROBE_ACK;
         } else if repeats && s.window != 0 && same_window {
-            directions[fwd].dup_acks += 1;
+            // A repeat after an ACK of unseen data counts from one again.
+            let direction = &mut directions[fwd];
+            direction.dup_acks =
+                if std::mem::take(&mut direction.acked_unseen) { 1 } else { direction.dup_acks + 1 };
             result |= analysis::DUPLICATE_ACK;
             duplicate_of = Some((directions[fwd].dup_acks, f.last_non_dup_ack));
         }
@@ -80,11 +83,24 @@ pub(super) fn analyse(
     if result & (analysis::DUPLICATE_ACK | analysis::WINDOW_UPDATE) == 0 {
         directions[fwd].last_non_dup_ack = s.frame;
         directions[fwd].dup_acks = 0;
+        directions[fwd].acked_unseen = false;
     }
 
+    // An acknowledgment past the highest in-order byte the other side sent: that side's data
+    // was missed. The flag is raised once per stretch: once the highest byte seen is reached, a
+    // later one is flagged only while the other side has not repeated an ACK since (Wireshark's
+    // duplicate ACK count, which it sets to -1 for this: `acked_unseen`).
     if r.max_seq_to_be_acked != UNKNOWN && s.ack.is_after(r.max_seq_to_be_acked) && s.flags & flag::ACK != 0 {
-        result |= analysis::ACK_LOST_SEGMENT;
-        directions[rev].max_seq_to_be_acked = r.next_seq;
+        if r.max_seq_to_be_acked.is_before(r.next_seq) {
+            result |= analysis::ACK_LOST_SEGMENT;
+            directions[rev].max_seq_to_be_acked = r.next_seq;
+        } else {
+            if r.dup_acks == 0 && !r.acked_unseen {
+                result |= analysis::ACK_LOST_SEGMENT;
+            }
+            directions[rev].dup_acks = 0;
+            directions[rev].acked_unseen = true;
+        }
     }
 
     if (s.len > 0 || s.flags & (flag::SYN | flag::FIN) != 0) && result & analysis::KEEP_ALIVE == 0 {
@@ -118,8 +134,10 @@ pub(super) fn analyse(
         direction.next_seq = next_seq;
         direction.next_seq_ns = s.ts_ns;
     }
+    // The highest byte to be acknowledged moves on only with segments that continue from it:
+    // after a gap it stays where the gap began, so an ACK past the gap is flagged.
     if (s.len > 0 || s.flags & (flag::SYN | flag::FIN) != 0)
-        && (!s.seq.is_before(direction.max_seq_to_be_acked) || direction.max_seq_to_be_acked == UNKNOWN)
+        && (s.seq == direction.max_seq_to_be_acked || direction.max_seq_to_be_acked == UNKNOWN)
         && result & analysis::ZERO_WINDOW_PROBE == 0
     {
         direction.max_seq_to_be_acked = direction.next_seq;

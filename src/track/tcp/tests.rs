@@ -202,6 +202,26 @@ fn a_gap_is_a_lost_segment_and_its_late_arrival_is_out_of_order() {
 }
 
 #[test]
+fn an_ack_past_data_sent_after_a_gap_acknowledges_an_unseen_segment() {
+    let mut c = Conversation::new();
+    c.handshake();
+    let (client, server) = (CLIENT_ISN + 1, SERVER_ISN + 1);
+    c.send(false, server, client, ACK, 100, 1000);
+    // 100 bytes the capture missed, then two segments after them.
+    assert_eq!(c.send(false, server + 200, client, ACK, 100, 1000).flags, analysis::LOST_SEGMENT);
+    assert_eq!(c.send(false, server + 300, client, ACK, 100, 1000).flags, 0);
+    // The highest byte to be acknowledged stayed where the gap began: this ACK is past it.
+    let ack = c.send(true, client, server + 400, ACK, 0, 1000);
+    assert_eq!(ack.flags, analysis::ACK_LOST_SEGMENT);
+    // Data that follows in order moves it on again.
+    c.send(false, server + 400, client, ACK, 100, 1000);
+    assert_eq!(c.send(true, client, server + 500, ACK, 0, 1000).flags, 0);
+    // An ACK past everything sent is flagged once, not again while the side repeats nothing.
+    assert_eq!(c.send(true, client, server + 600, ACK, 0, 1000).flags, analysis::ACK_LOST_SEGMENT);
+    assert_eq!(c.send(true, client, server + 700, ACK, 0, 1000).flags & analysis::ACK_LOST_SEGMENT, 0);
+}
+
+#[test]
 fn a_changed_window_on_a_bare_ack_is_a_window_update() {
     let mut c = Conversation::new();
     c.handshake();

@@ -54,7 +54,7 @@ mod tests {
         let keylog = KeyLog::new();
         let mut arenas = Arenas::default();
         let junk = record(content_type::APPLICATION_DATA, &[0x55; 40]);
-        session.feed(0, 1, &[Feed::Gap], &keylog, &mut arenas);
+        session.feed(0, 1, &[Feed::Gap(1)], &keylog, &mut arenas);
         assert_eq!(session.directions[0].resync_attempts, RESYNC_ATTEMPTS);
         // Each record tries the window for each key until the gap's allowance is spent.
         let records_with_window = RESYNC_ATTEMPTS as u64 / (2 * (RESYNC_WINDOW - 1));
@@ -66,7 +66,7 @@ mod tests {
         assert_eq!(session.directions[0].resync_attempts, 0, "spent, so later records try one number each");
         assert!(session.directions[0].unsynced);
         // A new gap gives a new allowance.
-        session.feed(0, 100, &[Feed::Gap], &keylog, &mut arenas);
+        session.feed(0, 100, &[Feed::Gap(1)], &keylog, &mut arenas);
         assert_eq!(session.directions[0].resync_attempts, RESYNC_ATTEMPTS);
     }
 }

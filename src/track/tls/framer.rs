@@ -39,6 +39,14 @@ pub enum Framed {
     /// Mid-stream, before the first record boundary: the segment starts with text, which TLS
     /// leaves to other protocols.
     NotTls,
+    /// Mid-stream, before the first record boundary, once the session's version is known as
+    /// TLS 1.0 to 1.2: the segment does not start with a record type, and Wireshark ignores it
+    /// whole ("Ignored Unknown Record").
+    Ignored,
+    /// Mid-stream, a segment too short to hold a record header was read with the next one, as
+    /// Wireshark reads it (one more segment), and the two are [`Framed::Continuation`] or
+    /// [`Framed::Ignored`] (`ignored`): the frames and byte counts they came from.
+    Joined { ignored: bool, parts: SmallVec<[(u64, usize); 4]> },
 }
 
 #[derive(Clone, Debug, Default)]
@@ -50,6 +58,18 @@ pub struct Framer {
     /// Picked up mid-stream and not yet on a record boundary: every segment that does not
     /// start one is reported as continuation data.
     midstream: bool,
+    /// Bytes still to come of a record that a gap in the stream cut: they are passed over,
+    /// and the record boundary after them is kept.
+    skip: usize,
+    /// The session's version is known to be TLS 1.0 to 1.2 (or TLCP): Wireshark then ignores
+    /// a segment looked at for a record that does not start with a record type.
+    pub version_known: bool,
+}
+
+/// The record types Wireshark's `ssl_is_valid_content_type` accepts: ChangeCipherSpec, alert,
+/// handshake, application data, heartbeat and TLS 1.2's connection ID record (25).
+fn valid_content_type(byte: u8) -> bool {
+    (record::content_type::CHANGE_CIPHER_SPEC..=25).contains(&byte)
 }
 
 /// The record versions Wireshark's `ssl_looks_like_sslv3` accepts: SSL 3.0, TLS 1.0 to 1.2
@@ -92,6 +112,19 @@ fn whole_sslv2_hello(bytes: &[u8]) -> Option<(RecordHeader, usize)> {
 }
 
 impl Framer {
+    /// What a segment seen before the first record boundary is, or `None` if it starts one.
+    fn classify(&self, bytes: &[u8]) -> Option<Framed> {
+        let verdict = classify_midstream(bytes);
+        match bytes.first() {
+            Some(&first)
+                if self.version_known && verdict != Some(Framed::NotTls) && !valid_content_type(first) =>
+            {
+                Some(Framed::Ignored)
+            }
+            _ => verdict,
+        }
+    }
+
     /// A framer for a stream picked up at an unknown place: it looks for the first record
     /// boundary at the start of each segment, as Wireshark does on a TLS port.
     pub fn midstream() -> Self {
@@ -106,12 +139,49 @@ impl Framer {
             if !segment_start || bytes.is_empty() {
                 return 0;
             }
-            if let Some(skipped) = classify_midstream(bytes) {
-                out.push(skipped);
-                return 0;
+            let held = self.partial.len();
+            if held + bytes.len() < record::HEADER_LEN {
+                // Too short to tell: read with the next segment.
+                self.partial.extend_from_slice(bytes);
+                self.parts.push((frame, bytes.len()));
+                return bytes.len();
+            }
+            let verdict = if held == 0 {
+                self.classify(bytes)
+            } else {
+                let mut joined = self.partial.clone();
+                joined.extend_from_slice(bytes);
+                self.classify(&joined)
+            };
+            match verdict {
+                Some(skipped) if held > 0 => {
+                    let mut parts = std::mem::take(&mut self.parts);
+                    parts.push((frame, bytes.len()));
+                    self.partial.clear();
+                    out.push(match skipped {
+                        Framed::Continuation => Framed::Joined { ignored: false, parts },
+                        Framed::Ignored => Framed::Joined { ignored: true, parts },
+                        other => other,
+                    });
+                    return 0;
+                }
+                Some(skipped) => {
+                    out.push(skipped);
+                    return 0;
+                }
+                None => {}
             }
             self.midstream = false;
             self.lost = false;
+        }
+        let mut at = 0;
+        if self.skip > 0 {
+            at = self.skip.min(bytes.len());
+            self.skip -= at;
+            if self.skip > 0 || at == bytes.len() {
+                // The whole feed is the rest of the cut record, which nothing completes.
+                return bytes.len();
+            }
         }
         if self.lost {
             if !(segment_start && record::parse_header(bytes).is_ok()) {
@@ -119,7 +189,6 @@ impl Framer {
             }
             self.lost = false;
         }
-        let mut at = 0;
         if !self.partial.is_empty() {
             at = self.continue_partial(bytes, frame, out);
             if !self.partial.is_empty() || self.lost {
@@ -209,7 +278,50 @@ impl Framer {
     /// Bytes of the stream are missing: whatever record was in progress is lost.
     pub fn gap(&mut self) {
         self.reset();
+        self.skip = 0;
         self.lost = true;
+    }
+
+    /// `missing` bytes of the stream are not in the capture. A record whose header was read
+    /// and whose end the gap does not pass is lost, but its end is still a record boundary, as
+    /// Wireshark's TCP keeps a PDU's end across missing segments: the bytes up to it are passed
+    /// over and reading goes on from there. Returns whether the boundary was kept; otherwise
+    /// it is lost, as after [`Framer::gap`].
+    pub fn gap_of(&mut self, missing: u64) -> bool {
+        let rest = self.record_rest();
+        self.reset();
+        match rest.and_then(|rest| rest.checked_sub(usize::try_from(missing).ok()?)) {
+            Some(skip) => {
+                self.skip = skip;
+                true
+            }
+            None => {
+                self.gap();
+                false
+            }
+        }
+    }
+
+    /// How many bytes of the stream, from where it was delivered up to, belong to the record
+    /// in progress, when its length is known.
+    fn record_rest(&self) -> Option<usize> {
+        if self.skip > 0 {
+            return Some(self.skip);
+        }
+        if self.lost {
+            return None;
+        }
+        let header = record::parse_header(&self.partial).ok()?;
+        Some(header.total_len() - self.partial.len().min(header.total_len()))
+    }
+
+    /// How many of `len` bytes that start `ahead` bytes past the delivered end of the stream
+    /// (a segment held behind a gap) belong to the record in progress: Wireshark shows them as
+    /// segment data of that record when they arrive.
+    pub fn inside_record(&self, ahead: u64, len: usize) -> usize {
+        let Some(rest) = self.record_rest() else { return 0 };
+        let ahead = usize::try_from(ahead).unwrap_or(usize::MAX);
+        rest.saturating_sub(ahead).min(len)
     }
 
     /// Whether no record boundary has been found yet on a stream picked up mid-stream.
@@ -231,7 +343,7 @@ impl Framer {
     /// or not yet enough to know its length (then, as in Wireshark, the record is read afresh
     /// with the next segment).
     pub fn at_record_start(&self) -> bool {
-        self.partial.len() < record::HEADER_LEN && (!self.lost || self.midstream)
+        self.partial.len() < record::HEADER_LEN && self.skip == 0
     }
 }
 
@@ -239,6 +351,10 @@ impl Framer {
 mod tests {
     use super::*;
     use crate::testing::tls_record as record;
+
+    fn next_header() -> RecordHeader {
+        RecordHeader { content_type: 21, version: 0x0303, length: 2 }
+    }
 
     #[test]
     fn whole_records_are_found_where_they_are() {
@@ -288,6 +404,66 @@ mod tests {
     }
 
     #[test]
+    fn a_gap_inside_a_record_whose_length_was_read_keeps_the_boundary_after_it() {
+        let first = record(23, &[0x5a; 40]);
+        let next = record(21, b"al");
+        for cut in 0..first.len() {
+            let rest = first.len() - cut;
+            for missing in 1..=rest + 1 {
+                let mut framer = Framer::default();
+                let mut out = Vec::new();
+                framer.feed(&first[..cut], 1, true, &mut out);
+                let kept = framer.gap_of(missing as u64);
+                // The length is known once the header is read, and the gap must end by the
+                // record's end.
+                assert_eq!(
+                    kept,
+                    cut >= record::HEADER_LEN && missing <= rest,
+                    "cut {cut}, missing {missing}"
+                );
+                if !kept {
+                    assert!(!framer.at_record_start() || framer.pending() == 0);
+                    continue;
+                }
+                // What is left of the record is passed over, and the next record read.
+                let after = &first[(cut + missing).min(first.len())..];
+                assert_eq!(framer.inside_record(0, after.len() + 9), after.len());
+                let mut stream = after.to_vec();
+                stream.extend(&next);
+                assert_eq!(framer.feed(&stream, 2, true, &mut out), 0, "cut {cut}, missing {missing}");
+                assert_eq!(
+                    out,
+                    [Framed::Whole { header: next_header(), start: after.len(), len: next.len() }],
+                    "cut {cut}, missing {missing}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_rest_of_a_record_cut_by_a_gap_is_passed_over_across_segments() {
+        let first = record(23, &[0x5a; 40]);
+        let mut framer = Framer::default();
+        let mut out = Vec::new();
+        framer.feed(&first[..10], 1, true, &mut out);
+        assert!(framer.gap_of(10));
+        // 25 bytes of the record are left: one held 5 bytes past the delivered end has 20 of
+        // them, and one past the record's end none.
+        assert_eq!(framer.inside_record(5, 100), 20);
+        assert_eq!(framer.inside_record(25, 100), 0);
+        assert!(!framer.at_record_start());
+        assert_eq!(framer.feed(&first[20..30], 2, true, &mut out), 10, "all of it is the cut record's");
+        assert_eq!(framer.inside_record(0, 100), 15);
+        assert_eq!(framer.feed(&first[30..], 3, true, &mut out), first.len() - 30);
+        assert!(out.is_empty());
+        assert!(framer.at_record_start(), "the next byte starts a record");
+        // A second gap past the record's end loses the boundary.
+        framer.feed(&record(23, b"abc")[..6], 4, true, &mut out);
+        assert!(!framer.gap_of(100));
+        assert_eq!(framer.inside_record(0, 10), 0);
+    }
+
+    #[test]
     fn mid_stream_each_segment_is_continuation_data_until_one_starts_a_record() {
         let mut framer = Framer::midstream();
         let mut out = Vec::new();
@@ -299,11 +475,11 @@ mod tests {
         out.clear();
         framer.feed(&[23, 0x7f, 0x03, 0x00, 0x01, 0x00], 2, true, &mut out);
         assert_eq!(out, [Framed::Continuation]);
-        // ...one too short to hold a record header, and bytes that do not start a segment.
+        // ...and bytes that do not start a segment. (One too short to hold a record header is
+        // read with the next: see below.)
         out.clear();
-        framer.feed(&[23, 3, 3], 3, true, &mut out);
         framer.feed(&record(23, b"x"), 3, false, &mut out);
-        assert_eq!(out, [Framed::Continuation]);
+        assert!(out.is_empty());
         assert!(framer.is_midstream());
         // A segment that starts a record puts the framer on the boundaries: a record cut by
         // the segment's end is collected from the next, which starts mid-record.
@@ -319,15 +495,58 @@ mod tests {
     }
 
     #[test]
+    fn mid_stream_a_segment_too_short_for_a_header_is_read_with_the_next() {
+        let next = record(23, b"application bytes");
+        for short in 1..record::HEADER_LEN {
+            // The tail of a record begun before the capture, then a segment starting a record:
+            // read together, they start with no record type.
+            let tail = vec![0xf2; short];
+            for version_known in [false, true] {
+                let mut framer = Framer::midstream();
+                framer.version_known = version_known;
+                let mut out = Vec::new();
+                assert!(framer.at_record_start());
+                assert_eq!(framer.feed(&tail, 1, true, &mut out), short, "kept for the next segment");
+                assert!(out.is_empty());
+                assert_eq!(framer.feed(&next, 2, true, &mut out), 0);
+                let parts: SmallVec<[(u64, usize); 4]> = [(1, short), (2, next.len())].into_iter().collect();
+                assert_eq!(out, [Framed::Joined { ignored: version_known, parts }], "{short} bytes");
+                assert!(framer.is_midstream(), "the next segment is tried from its start");
+            }
+            // Bytes that start a record, cut short, are its header's start.
+            let mut framer = Framer::midstream();
+            let mut out = Vec::new();
+            assert_eq!(framer.feed(&next[..short], 1, true, &mut out), short);
+            framer.feed(&next[short..], 2, true, &mut out);
+            assert!(matches!(out.as_slice(), [Framed::Collected { bytes, .. }] if bytes == &next), "{out:?}");
+        }
+    }
+
+    #[test]
+    fn mid_stream_once_the_version_is_known_a_segment_with_no_record_type_is_ignored() {
+        let mut framer = Framer::midstream();
+        framer.version_known = true;
+        let mut out = Vec::new();
+        framer.feed(&[0x9c, 0x41, 0x07, 0xee, 0x10, 0x00], 1, true, &mut out);
+        // A record type with no TLS version is still continuation data, and text is not TLS.
+        framer.feed(&[23, 0x7f, 0x03, 0x00, 0x01, 0x00], 2, true, &mut out);
+        framer.feed(b"GET / HTTP/1.1", 3, true, &mut out);
+        assert_eq!(out, [Framed::Ignored, Framed::Continuation, Framed::NotTls]);
+    }
+
+    #[test]
     fn mid_stream_text_is_not_tls() {
         let mut framer = Framer::midstream();
         let mut out = Vec::new();
         framer.feed(b"GET / HTTP/1.1\r\n", 1, true, &mut out);
         assert_eq!(out, [Framed::NotTls]);
-        // Four printable bytes and no more are not enough to say so.
+        // Four printable bytes and no more are not enough to say so: they are read with the
+        // next segment.
         out.clear();
-        framer.feed(b"GET ", 2, true, &mut out);
-        assert_eq!(out, [Framed::Continuation]);
+        assert_eq!(framer.feed(b"GET ", 2, true, &mut out), 4);
+        assert!(out.is_empty());
+        framer.feed(b"/ HTTP/1.1\r\n", 3, true, &mut out);
+        assert_eq!(out, [Framed::NotTls]);
     }
 
     #[test]

@@ -19,7 +19,9 @@
 mod budget;
 pub mod facts;
 pub mod framer;
+mod keys;
 mod late;
+mod loc;
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -27,12 +29,14 @@ use std::ops::Range;
 use smallvec::SmallVec;
 
 use super::keylog::{KeyLog, Secrets};
-use crate::crypto::{self, RecordKeys};
+use crate::crypto::RecordKeys;
 use crate::dissect::tls::extension;
-use crate::dissect::tls::handshake::{self, Hello, kind};
+use crate::dissect::tls::handshake::{self, kind};
 use crate::dissect::tls::record::{RecordHeader, content_type};
 use crate::dissect::tls::{Undecrypted, record, sslv2};
 use framer::{Framed, Framer};
+pub use loc::{Arenas, Loc};
+use loc::{copy_into, offset_loc, offset_range};
 
 /// How many sequence numbers past the expected one are tried after a gap in the stream.
 const RESYNC_WINDOW: u64 = 32;
@@ -40,24 +44,6 @@ const RESYNC_WINDOW: u64 = 32;
 /// number is: a gap then costs a bounded amount of work however many records follow it that
 /// no key opens.
 const RESYNC_ATTEMPTS: u32 = 8 * RESYNC_WINDOW as u32;
-
-/// Where bytes are, until the frame's layers are built from them.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Loc {
-    /// In the segment's payload.
-    Payload(Range<usize>),
-    /// In the frame's stream arena (reassembled from segments).
-    Stream(Range<usize>),
-    /// In the frame's decrypted arena.
-    Decrypted(Range<usize>),
-}
-
-/// The per-frame buffers that records and plaintext are copied into.
-#[derive(Debug, Default)]
-pub struct Arenas {
-    pub stream: Vec<u8>,
-    pub decrypted: Vec<u8>,
-}
 
 /// One record the frame completed.
 #[derive(Debug)]
@@ -95,6 +81,15 @@ pub struct Output {
     pub continuation: bool,
     /// Picked up mid-stream: the segment starts with text, which is not TLS.
     pub not_tls: bool,
+    /// A gap in the stream lost the record boundary (a gap inside a record whose length was
+    /// read keeps it).
+    pub lost_boundary: bool,
+    /// Picked up mid-stream, once the version is known: the segment does not start with a
+    /// record type ("Ignored Unknown Record").
+    pub ignored: bool,
+    /// The continuation data or ignored bytes were read from these segments (a segment too
+    /// short for a record header, then the next): their frames and byte counts.
+    pub joined: Option<Box<Vec<(u64, usize)>>>,
 }
 
 /// One side's keys: the current ones first, then those it may move to.
@@ -149,14 +144,21 @@ pub struct Session {
     pub server_name: Option<String>,
     pub alpn: Option<Vec<u8>>,
     pub hello_retry: bool,
+    /// The version Wireshark settles the session on from the first record that says it (any
+    /// but a ClientHello's): what it reads a stream picked up mid-stream by.
+    record_version: Option<u16>,
 }
 
 /// The bytes fed for one frame: the payload of the segment, or a copy held from an earlier
 /// out-of-order one.
 pub enum Feed<'p> {
-    Payload { bytes: &'p [u8], start: usize },
+    Payload {
+        bytes: &'p [u8],
+        start: usize,
+    },
     Held(&'p [u8]),
-    Gap,
+    /// This many bytes of the stream are not in the capture.
+    Gap(u64),
 }
 
 impl Session {
@@ -188,15 +190,16 @@ impl Session {
         for feed in feeds {
             let mut framed = Vec::new();
             let (bytes, base) = match feed {
-                Feed::Gap => {
+                Feed::Gap(missing) => {
                     let direction = &mut self.directions[dir];
-                    direction.framer.gap();
+                    output.lost_boundary |= !direction.framer.gap_of(*missing);
                     direction.handshake.clear();
                     direction.unsynced = true;
                     direction.resync_attempts = RESYNC_ATTEMPTS;
                     continue;
                 }
                 Feed::Payload { bytes, start } => {
+                    self.directions[dir].framer.version_known = self.version_known();
                     let at_record_start = self.directions[dir].framer.at_record_start();
                     let kept = self.directions[dir].framer.feed(bytes, frame, *start == 0, &mut framed);
                     output.only_begins_record = at_record_start && framed.is_empty() && kept == bytes.len();
@@ -246,6 +249,19 @@ impl Session {
                         output.not_tls = true;
                         continue;
                     }
+                    Framed::Ignored => {
+                        output.ignored = true;
+                        continue;
+                    }
+                    Framed::Joined { ignored, parts } => {
+                        output.ignored = ignored;
+                        output.continuation = !ignored;
+                        if let (Some(offset), Some(&(_, len))) = (base, parts.last()) {
+                            output.pdu_head = Some(offset..offset + len);
+                        }
+                        output.joined = Some(Box::new(parts.into_vec()));
+                        continue;
+                    }
                 };
                 let record =
                     self.record(dir, header, loc, segments, &record_bytes, keylog, arenas, &mut output);
@@ -275,6 +291,12 @@ impl Session {
             return RecordOut { header, loc, segments, opaque, content, messages };
         }
         let body = &record_bytes[record::HEADER_LEN..];
+        if self.record_version.is_none()
+            && matches!(header.version, 0x0300..=0x0304 | 0x0101)
+            && authoritative(header.content_type, body.first().copied())
+        {
+            self.record_version = Some(header.version);
+        }
         let direction = &self.directions[dir];
         let protected = header.content_type != content_type::CHANGE_CIPHER_SPEC
             && (header.content_type == content_type::APPLICATION_DATA || direction.protected);
@@ -342,62 +364,6 @@ impl Session {
             _ => {}
         }
         RecordOut { header, loc, segments, opaque, content, messages }
-    }
-
-    /// Tries the side's keys on a protected record.
-    fn decrypt(
-        &mut self,
-        dir: usize,
-        header: &RecordHeader,
-        body: &[u8],
-        out: &mut Vec<u8>,
-    ) -> Result<(u8, Range<usize>), Undecrypted> {
-        let direction = &mut self.directions[dir];
-        // A NULL cipher: the record is its plaintext and a MAC, read without keys.
-        let null_mac = self.cipher_suite.and_then(crate::crypto::null_cipher_mac_len);
-        if let Some(mac_len) = null_mac.filter(|_| direction.protected && self.version < Some(0x0304)) {
-            let plaintext =
-                body.len().checked_sub(mac_len).and_then(|len| body.get(..len)).ok_or_else(|| {
-                    Undecrypted::Failed(format!(
-                        "a NULL-cipher record of {} bytes is shorter than its MAC",
-                        body.len()
-                    ))
-                })?;
-            out.extend_from_slice(plaintext);
-            return Ok((header.content_type, out.len() - plaintext.len()..out.len()));
-        }
-        if direction.candidates.is_empty() {
-            return Err(if self.client_random.is_none() && self.server_random.is_none() {
-                Undecrypted::Unsynchronised
-            } else {
-                Undecrypted::NoKey
-            });
-        }
-        let header_bytes = header.to_bytes();
-        let start = out.len();
-        let mut first_error = None;
-        for index in 0..direction.candidates.len() {
-            let base = if index == 0 { direction.seq } else { 0 };
-            let tries = if direction.unsynced && direction.resync_attempts > 0 { RESYNC_WINDOW } else { 1 };
-            for seq in base..base + tries {
-                if seq > base {
-                    direction.resync_attempts = direction.resync_attempts.saturating_sub(1);
-                }
-                match direction.candidates[index].keys.decrypt(seq, &header_bytes, body, out) {
-                    Ok(content_type) => {
-                        direction.candidates.drain(..index);
-                        direction.seq = seq + 1;
-                        direction.unsynced = false;
-                        return Ok((content_type, start..out.len()));
-                    }
-                    Err(error) => {
-                        first_error.get_or_insert(error);
-                    }
-                }
-            }
-        }
-        let reason = first_error.map_or_else(|| "decryption failed".to_owned(), |error| error.to_string());
-        Err(Undecrypted::Failed(reason))
     }
 
     /// Reassembles handshake messages from one record's content, follows the session through
@@ -547,57 +513,16 @@ impl Session {
         }
     }
 
-    /// The client's 0-RTT keys. The suite is the resumed session's, not known until the
-    /// ServerHello, so every TLS 1.3 suite whose hash fits the secret is a candidate.
-    fn early_keys(&mut self, client: usize) {
-        let Some(secret) = self.secrets.as_ref().and_then(|secrets| secrets.client_early.clone()) else {
-            return;
-        };
-        for id in [0x1301, 0x1302, 0x1303] {
-            if let Some(keys) = crypto::suite(id).and_then(|suite| RecordKeys::tls13(&suite, &secret)) {
-                self.directions[client].candidates.push(Candidate { keys, epoch: Epoch::Early });
-            }
-        }
+    /// Whether the session's version, as Wireshark keeps it, is TLS 1.0 to 1.2 or TLCP: the
+    /// negotiated one, else the first record's that says one.
+    fn version_known(&self) -> bool {
+        matches!(self.version.or(self.record_version), Some(0x0301..=0x0303 | 0x0101))
     }
 
-    fn tls13_keys(&self, secret: Option<&[u8]>) -> Option<RecordKeys> {
-        let suite = crypto::suite(self.cipher_suite?)?;
-        RecordKeys::tls13(&suite, secret?)
-    }
-
-    fn server_hello_keys(&mut self, server: usize, client: usize, hello: &Hello<'_>) {
-        let Some(secrets) = self.secrets.clone() else { return };
-        if self.version == Some(0x0304) {
-            let server_keys = self.tls13_keys(secrets.server_handshake.as_deref());
-            let client_keys = self.tls13_keys(secrets.client_handshake.as_deref());
-            let server_direction = &mut self.directions[server];
-            server_direction.protected = true;
-            server_direction.candidates.clear();
-            server_direction
-                .candidates
-                .extend(server_keys.map(|keys| Candidate { keys, epoch: Epoch::Handshake }));
-            server_direction.seq = 0;
-            let client_direction = &mut self.directions[client];
-            client_direction.candidates.retain(|candidate| candidate.epoch == Epoch::Early);
-            client_direction
-                .candidates
-                .extend(client_keys.map(|keys| Candidate { keys, epoch: Epoch::Handshake }));
-            return;
-        }
-        let (Some(master), Some(suite), Some(client_random), Some(server_random)) = (
-            secrets.master_secret.as_deref(),
-            self.cipher_suite.and_then(crypto::suite),
-            self.client_random,
-            hello.client_random(),
-        ) else {
-            return;
-        };
-        if let Some((client_keys, server_keys)) =
-            RecordKeys::tls12(&suite, master, &client_random, &server_random, self.encrypt_then_mac)
-        {
-            self.directions[client].pending = Some(client_keys);
-            self.directions[server].pending = Some(server_keys);
-        }
+    /// How many of `len` bytes held `ahead` bytes past what direction `dir` delivered belong
+    /// to the record in progress (see [`Framer::inside_record`]).
+    pub fn inside_record(&self, dir: usize, ahead: u64, len: usize) -> usize {
+        self.directions[dir].framer.inside_record(ahead, len)
     }
 
     /// The direction of the client, once known.
@@ -611,33 +536,23 @@ impl Session {
     }
 }
 
+/// Whether a record's version is the session's for Wireshark (`ssl_try_set_version`): any
+/// record type it knows but handshake, and a handshake record whose first message is of a
+/// known type other than ClientHello.
+fn authoritative(content_type: u8, first_byte: Option<u8>) -> bool {
+    match content_type {
+        content_type::HANDSHAKE => {
+            matches!(first_byte, Some(0 | 2 | 4..=6 | 8 | 11..=16 | 20..=25 | 67))
+        }
+        20..=25 => true,
+        _ => false,
+    }
+}
+
 /// The extensions block of an EncryptedExtensions body.
 fn handshake_extensions(body: &[u8]) -> &[u8] {
     let Some(len) = body.get(..2).map(|b| usize::from(u16::from_be_bytes([b[0], b[1]]))) else { return &[] };
     body.get(2..2 + len).unwrap_or(&[])
-}
-
-fn copy_into(arena: &mut Vec<u8>, bytes: &[u8], make: fn(Range<usize>) -> Loc) -> Loc {
-    let start = arena.len();
-    arena.extend_from_slice(bytes);
-    make(start..arena.len())
-}
-
-/// The location `skip` bytes into `loc`.
-fn offset_loc(loc: &Loc, skip: usize) -> Loc {
-    let (start, end) = match loc {
-        Loc::Payload(range) | Loc::Stream(range) | Loc::Decrypted(range) => (range.start, range.end),
-    };
-    offset_range(loc, skip, end - (start + skip).min(end))
-}
-
-/// The location of `len` bytes `skip` bytes into `loc`.
-fn offset_range(loc: &Loc, skip: usize, len: usize) -> Loc {
-    match loc {
-        Loc::Payload(range) => Loc::Payload(range.start + skip..range.start + skip + len),
-        Loc::Stream(range) => Loc::Stream(range.start + skip..range.start + skip + len),
-        Loc::Decrypted(range) => Loc::Decrypted(range.start + skip..range.start + skip + len),
-    }
 }
 
 #[cfg(test)]
