@@ -16,6 +16,7 @@ pub mod coding;
 pub mod entity;
 pub mod grpc;
 mod head;
+mod ledger;
 mod streams;
 pub mod websocket;
 
@@ -29,6 +30,7 @@ use crate::dissect::error::Error;
 use crate::dissect::http1::{self, BodyReader, Conversation};
 use crate::dissect::http2::{self, HeaderBlock, HeaderDecoder};
 use head::HeadScan;
+use ledger::Ledger;
 use streams::Streams;
 
 /// The most one direction buffers for one message or frame.
@@ -114,17 +116,6 @@ impl Default for Progress {
     }
 }
 
-#[derive(Clone)]
-struct Request {
-    frame: u64,
-    ts_ns: i64,
-    number: u32,
-    answered: bool,
-    method: Vec<u8>,
-    uri: Option<String>,
-    prev_request_in: Option<u64>,
-}
-
 /// Reads the HTTP/1.x or HTTP/2 one TCP connection carries, both directions, keeping what
 /// spans segments (a message in progress, HPACK tables, each stream's body).
 #[derive(Clone, Default)]
@@ -138,23 +129,8 @@ pub struct Reader {
     tunnels: websocket::Tunnels,
 }
 
-/// The requests and responses of an HTTP/1.x connection so far.
-#[derive(Clone, Default)]
-struct Ledger {
-    requests: VecDeque<Request>,
-    /// Requests, and responses that answer none, counted together.
-    count: u32,
-    last_request_frame: Option<u64>,
-    last_response_frame: Option<u64>,
-    /// Bytes the requests' methods and URIs hold.
-    text_bytes: usize,
-}
-
 /// Spare capacity a direction's buffer may keep beyond twice what it holds.
 const SPARE_CAPACITY: usize = 64 * 1024;
-
-/// How many requests may wait for their responses before the oldest is forgotten.
-const MAX_OUTSTANDING: usize = 1024;
 
 impl Reader {
     pub fn new(tls: bool, http2: bool) -> Self {
@@ -479,8 +455,7 @@ impl Reader {
             + self.streams.cost()
             + self.calls.cost()
             + self.tunnels.cost()
-            + self.ledger.requests.capacity() * size_of::<Request>()
-            + self.ledger.text_bytes
+            + self.ledger.cost()
     }
 
     /// What the reader buffers for messages and streams in progress, in bytes. O(1).
@@ -526,70 +501,6 @@ impl Reader {
         self.streams = Streams::default();
         self.calls = grpc::Calls::default();
         self.tunnels = websocket::Tunnels::default();
-    }
-}
-
-impl Request {
-    /// What its method and URI hold on the heap.
-    fn text_bytes(&self) -> usize {
-        self.method.capacity() + self.uri.as_ref().map_or(0, String::capacity)
-    }
-}
-
-impl Ledger {
-    /// The method of the request a response would answer, which decides whether the
-    /// response has a body (HEAD, CONNECT).
-    fn next_method(&self) -> Option<Vec<u8>> {
-        self.requests.back().filter(|request| !request.answered).map(|request| request.method.clone())
-    }
-
-    /// Numbers a message and ties a response to its request. As in Wireshark, a response
-    /// answers the latest request if that one has no response yet; requests and responses
-    /// that pair up share a number, counted across the connection.
-    fn context(&mut self, message: &http1::Message<'_>, tls: bool, frame: u64, ts_ns: i64) -> Conversation {
-        let mut context = Conversation { tls, ..Conversation::default() };
-        if let Some(method) = message.method() {
-            self.count += 1;
-            context.number = Some(self.count);
-            context.prev_request_in = self.last_request_frame;
-            if self.requests.len() == MAX_OUTSTANDING
-                && let Some(oldest) = self.requests.pop_front()
-            {
-                self.text_bytes -= oldest.text_bytes();
-            }
-            let request = Request {
-                frame,
-                ts_ns,
-                number: self.count,
-                method: method.to_vec(),
-                uri: message.full_uri(tls).map(|uri| uri.to_string()),
-                prev_request_in: self.last_request_frame,
-                answered: false,
-            };
-            self.text_bytes += request.text_bytes();
-            self.requests.push_back(request);
-            self.last_request_frame = Some(frame);
-        } else if let Some(status) = message.status() {
-            context.prev_response_in = self.last_response_frame;
-            self.last_response_frame = Some(frame);
-            let request = self.requests.back_mut().filter(|request| !request.answered && status >= 100);
-            match request {
-                Some(request) => {
-                    // An interim (1xx) response leaves the request waiting for its final one.
-                    request.answered = status >= 200;
-                    context.number = Some(request.number);
-                    context.request_in = Some(request.frame);
-                    context.time_since_request_ns = Some(ts_ns.saturating_sub(request.ts_ns));
-                    context.request_uri = request.uri.clone();
-                    context.prev_request_in = request.prev_request_in;
-                }
-                None => {
-                    self.count += 1;
-                    context.number = Some(self.count);
-                }
-            }
-        }
-        context
     }
 }
 
