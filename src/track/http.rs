@@ -16,7 +16,7 @@ pub mod coding;
 pub mod entity;
 pub mod grpc;
 mod head;
-mod ledger;
+pub(crate) mod ledger;
 mod streams;
 pub mod websocket;
 

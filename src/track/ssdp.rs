@@ -13,23 +13,13 @@ use std::mem::size_of;
 use rustc_hash::FxHashMap;
 
 use super::budget::{self, Holder, Shed};
+use super::http::ledger::{Request, answer};
 use crate::dissect::http1::Conversation;
 use crate::dissect::{Annotation, Content, Packet};
 use crate::osi::Protocol;
 
 /// How many UDP conversations are remembered.
 pub const MAX_CONVERSATIONS: usize = 4096;
-
-/// The latest request of a conversation.
-#[derive(Clone, Debug)]
-struct Request {
-    frame: u64,
-    ts_ns: i64,
-    number: u32,
-    uri: Option<String>,
-    prev_request_in: Option<u64>,
-    answered: bool,
-}
 
 /// What one UDP conversation has carried so far.
 #[derive(Clone, Debug, Default)]
@@ -45,8 +35,7 @@ const LEDGER_COST: usize = budget::entry_cost::<u32, Ledger>() + size_of::<u32>(
 
 impl Ledger {
     fn cost(&self) -> usize {
-        LEDGER_COST
-            + self.latest.as_ref().and_then(|request| request.uri.as_ref()).map_or(0, String::capacity)
+        LEDGER_COST + self.latest.as_ref().map_or(0, Request::text_bytes)
     }
 
     /// Numbers a message and ties a response to its request.
@@ -64,32 +53,14 @@ impl Ledger {
             self.count += 1;
             context.number = Some(self.count);
             context.prev_request_in = self.last_request_frame;
-            self.latest = Some(Request {
-                frame,
-                ts_ns,
-                number: self.count,
-                uri: message.full_uri(false).map(|uri| uri.to_string()),
-                prev_request_in: self.last_request_frame,
-                answered: false,
-            });
+            let uri = message.full_uri(false).map(|uri| uri.to_string());
+            self.latest =
+                Some(Request::new(frame, ts_ns, self.count, Vec::new(), uri, self.last_request_frame));
             self.last_request_frame = Some(frame);
         } else if let Some(status) = message.status() {
             context.prev_response_in = self.last_response_frame;
             self.last_response_frame = Some(frame);
-            match self.latest.as_mut().filter(|request| !request.answered && status >= 100) {
-                Some(request) => {
-                    request.answered = status >= 200;
-                    context.number = Some(request.number);
-                    context.request_in = Some(request.frame);
-                    context.time_since_request_ns = Some(ts_ns.saturating_sub(request.ts_ns));
-                    context.request_uri = request.uri.clone();
-                    context.prev_request_in = request.prev_request_in;
-                }
-                None => {
-                    self.count += 1;
-                    context.number = Some(self.count);
-                }
-            }
+            answer(&mut context, self.latest.as_mut(), status, ts_ns, &mut self.count);
         }
         context
     }

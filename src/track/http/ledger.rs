@@ -7,9 +7,9 @@ use super::*;
 /// How many requests may wait for their responses before the oldest is forgotten.
 const MAX_OUTSTANDING: usize = 1024;
 
-/// A request, kept until its response comes.
-#[derive(Clone)]
-struct Request {
+/// A request, kept until its response comes (SSDP keeps its latest one the same way).
+#[derive(Clone, Debug)]
+pub(crate) struct Request {
     frame: u64,
     ts_ns: i64,
     number: u32,
@@ -32,9 +32,48 @@ pub(super) struct Ledger {
 }
 
 impl Request {
+    /// Request `number`, in `frame`, for `uri`; the request before it was in `prev_request_in`.
+    pub(crate) fn new(
+        frame: u64,
+        ts_ns: i64,
+        number: u32,
+        method: Vec<u8>,
+        uri: Option<String>,
+        prev_request_in: Option<u64>,
+    ) -> Self {
+        Self { frame, ts_ns, number, answered: false, method, uri, prev_request_in }
+    }
+
     /// What its method and URI hold on the heap.
-    fn text_bytes(&self) -> usize {
+    pub(crate) fn text_bytes(&self) -> usize {
         self.method.capacity() + self.uri.as_ref().map_or(0, String::capacity)
+    }
+}
+
+/// Ties a response with `status` to `latest`, the latest request, if that one has no answer
+/// yet: the response takes its number, frame, time and URI, and an interim (1xx) response
+/// leaves it waiting for its final one. A response that answers none is numbered on its own,
+/// from `count`, which numbers requests and such responses together.
+pub(crate) fn answer(
+    context: &mut Conversation,
+    latest: Option<&mut Request>,
+    status: u16,
+    ts_ns: i64,
+    count: &mut u32,
+) {
+    match latest.filter(|request| !request.answered && status >= 100) {
+        Some(request) => {
+            request.answered = status >= 200;
+            context.number = Some(request.number);
+            context.request_in = Some(request.frame);
+            context.time_since_request_ns = Some(ts_ns.saturating_sub(request.ts_ns));
+            context.request_uri = request.uri.clone();
+            context.prev_request_in = request.prev_request_in;
+        }
+        None => {
+            *count += 1;
+            context.number = Some(*count);
+        }
     }
 }
 
@@ -70,37 +109,16 @@ impl Ledger {
             {
                 self.text_bytes -= oldest.text_bytes();
             }
-            let request = Request {
-                frame,
-                ts_ns,
-                number: self.count,
-                method: method.to_vec(),
-                uri: message.full_uri(tls).map(|uri| uri.to_string()),
-                prev_request_in: self.last_request_frame,
-                answered: false,
-            };
+            let uri = message.full_uri(tls).map(|uri| uri.to_string());
+            let request =
+                Request::new(frame, ts_ns, self.count, method.to_vec(), uri, self.last_request_frame);
             self.text_bytes += request.text_bytes();
             self.requests.push_back(request);
             self.last_request_frame = Some(frame);
         } else if let Some(status) = message.status() {
             context.prev_response_in = self.last_response_frame;
             self.last_response_frame = Some(frame);
-            let request = self.requests.back_mut().filter(|request| !request.answered && status >= 100);
-            match request {
-                Some(request) => {
-                    // An interim (1xx) response leaves the request waiting for its final one.
-                    request.answered = status >= 200;
-                    context.number = Some(request.number);
-                    context.request_in = Some(request.frame);
-                    context.time_since_request_ns = Some(ts_ns.saturating_sub(request.ts_ns));
-                    context.request_uri = request.uri.clone();
-                    context.prev_request_in = request.prev_request_in;
-                }
-                None => {
-                    self.count += 1;
-                    context.number = Some(self.count);
-                }
-            }
+            answer(&mut context, self.requests.back_mut(), status, ts_ns, &mut self.count);
         }
         context
     }
