@@ -19,9 +19,9 @@ use tokio::time::timeout;
 use tokio_rustls::{TlsAcceptor, TlsConnector};
 
 use super::cert::{Identity, SERVER_NAME};
-use super::tcp::{Failure, client_socket, configure, connect};
+use super::tcp::{Failure, configure, connect, server_and_client};
 use super::tls::{self, Setup, Version};
-use super::{Flow, GenError, Hosts, KeyLog, Report};
+use super::{GenError, Hosts, KeyLog, Report};
 use crate::dissect::{grpc, protobuf};
 
 /// The service and its two methods.
@@ -72,15 +72,7 @@ pub(super) fn run(report: &mut Report, hosts: &Hosts, keylog: &KeyLog) -> Result
         tls::server(&identity, setup, keylog).map_err(|e| fail("configuring the server")(e.to_string()))?;
     let client_config =
         tls::client(&identity, setup, keylog).map_err(|e| fail("configuring the client")(e.to_string()))?;
-    let listener = hosts
-        .server
-        .enter(|| TcpListener::bind(SocketAddr::new(hosts.server.addr, 0)))
-        .and_then(|bound| bound)
-        .map_err(|e| fail("binding the server")(e.to_string()))?;
-    let addr = listener.local_addr().map_err(|e| fail("binding the server")(e.to_string()))?;
-    report.flows.push(Flow::Tcp(addr.port()));
-    let socket =
-        client_socket(&hosts.client, addr).map_err(|(step, detail)| GenError::new(variant, step, detail))?;
+    let (listener, addr, socket) = server_and_client(report, hosts, &[0])?;
     let result = super::as_peer(format!("{variant} peers"), || {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()

@@ -26,10 +26,10 @@ use tokio_rustls::{TlsAcceptor, TlsConnector};
 
 use super::cert::{Identity, SERVER_NAME};
 use super::grpc::{accept_one, failed};
-use super::tcp::{Failure, client_socket, configure, connect};
+use super::tcp::{Failure, configure, connect, server_and_client};
 use super::tls::{self, Setup, Version};
 use super::websocket::{MESSAGE, close, send, take_frame};
-use super::{Flow, GenError, Hosts, KeyLog, Report};
+use super::{GenError, Hosts, KeyLog, Report};
 use crate::dissect::websocket::opcode;
 
 /// The longest either peer waits for the other.
@@ -62,17 +62,8 @@ pub(super) fn run(
     };
     // In the clear on HTTP's port 80 where it is free (a namespace of its own, or an emulated
     // link's), where tshark reads HTTP/2 without being told; else on a port the kernel picks.
-    let port = if over_tls { 0 } else { HTTP_PORT };
-    let bind = |port| TcpListener::bind(SocketAddr::new(hosts.server.addr, port));
-    let listener = hosts
-        .server
-        .enter(|| bind(port).or_else(|_| bind(0)))
-        .and_then(|bound| bound)
-        .map_err(|e| fail("binding the server")(e.to_string()))?;
-    let addr = listener.local_addr().map_err(|e| fail("binding the server")(e.to_string()))?;
-    report.flows.push(Flow::Tcp(addr.port()));
-    let socket =
-        client_socket(&hosts.client, addr).map_err(|(step, detail)| GenError::new(variant, step, detail))?;
+    let ports: &[u16] = if over_tls { &[0] } else { &[HTTP_PORT, 0] };
+    let (listener, addr, socket) = server_and_client(report, hosts, ports)?;
     let path = format!("/{}", variant.name());
     let result = super::as_peer(format!("{variant} peers"), || {
         let runtime = tokio::runtime::Builder::new_current_thread()

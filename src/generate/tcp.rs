@@ -211,6 +211,36 @@ fn request_complete(bytes: &[u8]) -> bool {
     bytes.windows(4).any(|w| w == b"\r\n\r\n")
 }
 
+/// A listener in the server's namespace, on the first of `ports` it can bind (0: one the
+/// kernel picks), its address, and a client socket made in the client's namespace for it; the
+/// flow goes in `report`. Both are made now: the peers that use them hold no privilege (they
+/// parse what the other side sends), so they cannot enter a namespace later.
+pub(super) fn server_and_client(
+    report: &mut Report,
+    hosts: &Hosts,
+    ports: &[u16],
+) -> Result<(TcpListener, SocketAddr, Socket), GenError> {
+    let variant = report.variant;
+    let binding = |e: io::Error| GenError::new(variant, "binding the server", e.to_string());
+    let bind = |port| TcpListener::bind(SocketAddr::new(hosts.server.addr, port));
+    let listener = hosts
+        .server
+        .enter(|| {
+            let mut bound = bind(ports.first().copied().unwrap_or(0));
+            for &port in ports.iter().skip(1) {
+                bound = bound.or_else(|_| bind(port));
+            }
+            bound
+        })
+        .and_then(|bound| bound)
+        .map_err(binding)?;
+    let addr = listener.local_addr().map_err(binding)?;
+    report.flows.push(Flow::Tcp(addr.port()));
+    let socket =
+        client_socket(&hosts.client, addr).map_err(|(step, detail)| GenError::new(variant, step, detail))?;
+    Ok((listener, addr, socket))
+}
+
 /// A client socket made in its host's namespace, to connect later from any thread.
 pub(super) fn client_socket(client: &Host, addr: SocketAddr) -> Result<Socket, Failure> {
     client

@@ -21,9 +21,9 @@ use rustls::pki_types::ServerName;
 use rustls::{ClientConfig, ClientConnection, ServerConfig, ServerConnection, StreamOwned};
 
 use super::cert::{Identity, SERVER_NAME};
-use super::tcp::{Failure, accept, client_socket, configure, connect, failed, tls_failed};
+use super::tcp::{Failure, accept, configure, connect, failed, server_and_client, tls_failed};
 use super::tls::{self, Setup, Version};
-use super::{Flow, GenError, Hosts, KeyLog, Report};
+use super::{GenError, Hosts, KeyLog, Report};
 use crate::dissect::http1;
 use crate::dissect::websocket::{self, opcode};
 
@@ -55,17 +55,7 @@ pub(super) fn run(
     } else {
         (None, None)
     };
-    let listener = hosts
-        .server
-        .enter(|| TcpListener::bind(SocketAddr::new(hosts.server.addr, 0)))
-        .and_then(|bound| bound)
-        .map_err(|e| fail("binding the server")(e.to_string()))?;
-    let addr = listener.local_addr().map_err(|e| fail("binding the server")(e.to_string()))?;
-    report.flows.push(Flow::Tcp(addr.port()));
-    // The client's socket now, in its namespace: the peers below hold no privilege (they parse
-    // what the other side sends), so they cannot enter a namespace later.
-    let socket =
-        client_socket(&hosts.client, addr).map_err(|(step, detail)| GenError::new(variant, step, detail))?;
+    let (listener, addr, socket) = server_and_client(report, hosts, &[0])?;
     let server = thread::Builder::new()
         .name(format!("{variant} server"))
         .spawn(move || {
