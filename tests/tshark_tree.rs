@@ -188,10 +188,7 @@ fn the_tree_titles_each_layer_and_labels_fields_as_tshark() {
             // Every title rttscope writes is one of tshark's (which may have more layers).
             let their_titles = titles(their);
             for title in titles(our) {
-                if !their_titles.contains(&title)
-                    && !title.starts_with("Line-based text data")
-                    && !title.starts_with("Data (")
-                {
+                if !their_titles.contains(&title) && !title.starts_with("Data (") {
                     differences.push(format!(
                         "{name} packet {}: title {title:?} not in {their_titles:?}",
                         index + 1
@@ -392,4 +389,47 @@ fn http2_frames_headers_and_settings_are_titled_and_drawn_as_tsharks() {
     eprintln!("-V HTTP/2: {compared} frame, header and setting titles and bit lines compared");
     assert!(compared > 300, "only {compared} HTTP/2 lines compared");
     assert!(differences.is_empty(), "{}", differences[..differences.len().min(40)].join("\n"));
+}
+
+/// Captures with text bodies: HTTP/1.x (plain, chunked, content-encoded, behind proxies), HTTP/2
+/// (whose body sits inside the frame that ends its stream), and WebSocket messages.
+const TEXT_BODIES: &[&str] = &[
+    "lo-http.pcap",
+    "http-encoded.pcap",
+    "h2-tls.pcap",
+    "h2c.pcap",
+    "tls12-openssl.pcap",
+    "tls-python.pcap",
+    "proxy-socks5.pcap",
+    "websocket.pcap",
+    "websocket-tls.pcap",
+];
+
+#[test]
+#[ignore = "needs tshark"]
+fn text_bodies_are_titled_and_split_into_lines_as_tshark() {
+    // Each `Line-based text data` subtree, its title and its lines, whole and at its depth.
+    let bodies = |text: &str| -> Vec<String> {
+        let mut lines = Vec::new();
+        let mut depth = None;
+        for line in text.lines() {
+            let indent = line.len() - line.trim_start().len();
+            if line.trim_start().starts_with("Line-based text data") {
+                depth = Some(indent);
+            } else if depth.is_none_or(|depth| indent <= depth) {
+                depth = None;
+                continue;
+            }
+            lines.push(line.to_owned());
+        }
+        lines
+    };
+    let mut titles = 0;
+    for name in TEXT_BODIES {
+        let (ours, theirs) = both(name, &["-V"]);
+        let (ours, theirs) = (bodies(&ours), bodies(&theirs));
+        assert_eq!(ours, theirs, "{name}");
+        titles += theirs.iter().filter(|line| line.contains("Line-based text data")).count();
+    }
+    assert!(titles >= 30, "only {titles} text bodies compared");
 }

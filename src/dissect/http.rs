@@ -58,9 +58,9 @@ impl<'a> Message<'a> {
 
     /// The body the layers after HTTP show, and whether as text: the decoded body by its media
     /// type; a body that did not decode as data, whatever its type.
-    pub fn body_layer(&self) -> Option<(bool, Span<'a>)> {
+    pub fn body_layer(&self) -> Option<(Option<String>, Span<'a>)> {
         match self.entity {
-            Some(entity) if !entity.decoded => Some((false, entity.bytes)),
+            Some(entity) if !entity.decoded => Some((None, entity.bytes)),
             Some(entity) if entity.bytes.bytes.is_empty() => None,
             entity => {
                 let media = self.body_media_type()?;
@@ -68,7 +68,7 @@ impl<'a> Message<'a> {
                     Some(entity) => entity.bytes,
                     None => self.span.slice(self.head_len, self.span.bytes.len()),
                 };
-                Some((media.starts_with("text/"), body))
+                Some((media.starts_with("text/").then_some(media), body))
             }
         }
     }

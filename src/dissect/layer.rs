@@ -121,7 +121,7 @@ impl Content<'_> {
     pub fn protocol(&self) -> Protocol {
         match self {
             Self::Raw => Protocol::Raw,
-            Self::TextLines(_) => Protocol::TextLines,
+            Self::TextLines { .. } => Protocol::TextLines,
             Self::Data(_) => Protocol::Data,
             Self::Undecoded { protocol, .. } => *protocol,
             content => content.decoded().map_or(Protocol::Data, LayerHeader::protocol),
@@ -160,7 +160,7 @@ impl<'a> Layer<'a> {
     pub fn len(&self) -> usize {
         match &self.content {
             Content::Raw => 0,
-            Content::TextLines(bytes) | Content::Data(bytes) | Content::Undecoded { bytes, .. } => {
+            Content::TextLines { bytes, .. } | Content::Data(bytes) | Content::Undecoded { bytes, .. } => {
                 bytes.len()
             }
             content => content.decoded().map_or(0, LayerHeader::header_len),
@@ -197,7 +197,7 @@ impl<'a> Layer<'a> {
     fn emit(&self, out: &mut Emitter<'_>) {
         match &self.content {
             Content::Data(bytes) => super::data::fields(bytes, out),
-            Content::Raw | Content::TextLines(_) | Content::Undecoded { .. } => {}
+            Content::Raw | Content::TextLines { .. } | Content::Undecoded { .. } => {}
             content => {
                 if let Some(header) = content.decoded() {
                     header.fields(out, &self.tracked());
@@ -210,7 +210,14 @@ impl<'a> Layer<'a> {
     pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
         match &self.content {
             Content::Raw => out.write_str("Raw packet data"),
-            Content::TextLines(bytes) => write!(out, "Line-based text data ({} bytes)", bytes.len()),
+            // As tshark titles it: the media type, then the lines.
+            Content::TextLines { bytes, media } => {
+                out.write_str("Line-based text data")?;
+                if let Some(media) = media {
+                    write!(out, ": {media}")?;
+                }
+                write!(out, " ({} lines)", text_lines(bytes))
+            }
             Content::Data(bytes) => write!(out, "Data ({} bytes)", bytes.len()),
             Content::Undecoded { protocol, bytes, reason } => {
                 write!(out, "{} ({} bytes) not decoded: {reason}", protocol.column_name(), bytes.len())
@@ -228,5 +235,48 @@ impl<'a> Layer<'a> {
         // Writing into a String cannot fail.
         let _ = self.summary(&mut text);
         text
+    }
+}
+
+/// How many lines Wireshark's line-based text dissector counts in `bytes`.
+fn text_lines(bytes: &[u8]) -> usize {
+    lines_of(bytes).count()
+}
+
+/// The lines of a text body as Wireshark's line-based text dissector splits it, each with its
+/// end: a line ends at a CR, an LF or a CR LF, and text after the last end is a line too.
+pub fn lines_of(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let mut rest = bytes;
+    std::iter::from_fn(move || {
+        if rest.is_empty() {
+            return None;
+        }
+        let end = match rest.iter().position(|&byte| matches!(byte, b'\r' | b'\n')) {
+            Some(end) => end + 1 + usize::from(rest[end] == b'\r' && rest.get(end + 1) == Some(&b'\n')),
+            None => rest.len(),
+        };
+        let (line, after) = rest.split_at(end);
+        rest = after;
+        Some(line)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::text_lines;
+
+    #[test]
+    fn text_lines_end_at_cr_lf_or_both_and_count_a_last_unended_line() {
+        for (text, lines) in [
+            (&b""[..], 0),
+            (b"one", 1),
+            (b"one\n", 1),
+            (b"one\r\ntwo", 2),
+            (b"one\r\rtwo\n", 3),
+            (b"\n\n", 2),
+            (b"a\n\rb", 3),
+        ] {
+            assert_eq!(text_lines(text), lines, "{:?}", String::from_utf8_lossy(text));
+        }
     }
 }

@@ -68,7 +68,7 @@ use smallvec::SmallVec;
 pub use chain::{continue_reassembled, dissect};
 use field::{FieldSink, NameFilter, Source};
 pub use info::write_info;
-pub use layer::{LayerHeader, Tracked};
+pub use layer::{LayerHeader, Tracked, lines_of};
 
 use crate::capture::Frame;
 use crate::osi::Protocol;
@@ -149,8 +149,9 @@ macro_rules! contents {
             $($(#[$doc])* $variant($type),)*
             /// A raw-IP link type: no header bytes, only a marker of where the capture began.
             Raw,
-            /// A text body, as Wireshark's line-based text dissector shows it.
-            TextLines(&'a [u8]),
+            /// A text body, as Wireshark's line-based text dissector shows it, with the media
+            /// type the message carrying it gave (lower case, without parameters).
+            TextLines { bytes: &'a [u8], media: Option<Box<str>> },
             /// Payload that is not decoded further.
             Data(&'a [u8]),
             /// A layer that could not be decoded, with its bytes and the reason.
@@ -163,7 +164,7 @@ macro_rules! contents {
             pub fn decoded(&self) -> Option<&dyn LayerHeader> {
                 match self {
                     $(Self::$variant(header) => Some(header),)*
-                    Self::Raw | Self::TextLines(_) | Self::Data(_) | Self::Undecoded { .. } => None,
+                    Self::Raw | Self::TextLines { .. } | Self::Data(_) | Self::Undecoded { .. } => None,
                 }
             }
         }
@@ -315,7 +316,7 @@ impl<'a> Packet<'a> {
                 continue;
             }
             match layer.content {
-                Content::Data(_) | Content::TextLines(_) if top.is_some() => {}
+                Content::Data(_) | Content::TextLines { .. } if top.is_some() => {}
                 // gRPC names the frame in HTTP/2's Info column, which says where it rode.
                 Content::Grpc(_) | Content::Protobuf(_) if top.is_some() => {}
                 // TLS inside QUIC does not name the frame: Wireshark's QUIC dissector does.

@@ -183,12 +183,24 @@ fn write_tree(
         });
         let number = |name: &str| numbers.iter().find(|(field, _)| *field == name).map(|(_, value)| *value);
         // A datagram an ICMP error quotes is a subtree of the ICMP message; its payload is
-        // the frame's again.
-        let indent =
-            if layer.is_quoted() && !matches!(layer.content, Content::Data(_)) { "    " } else { "" };
+        // the frame's again. A text body an HTTP/2 stream ends with is a subtree of HTTP/2.
+        let after_http2 = matches!(layer.content, Content::TextLines { .. })
+            && packet.layers[..index]
+                .iter()
+                .rev()
+                .find(|before| !matches!(before.content, Content::TextLines { .. }))
+                .is_some_and(|before| before.protocol() == Protocol::Http2);
+        let indent = if after_http2 || (layer.is_quoted() && !matches!(layer.content, Content::Data(_))) {
+            "    "
+        } else {
+            ""
+        };
         text.push_str(indent);
         write_title(text, layer, &number);
         text.push('\n');
+        if let Content::TextLines { bytes, .. } = &layer.content {
+            write_text_lines(text, bytes, indent);
+        }
         // Lines that the fields after them finish (a checksum's status, the ACK flag).
         let later: Vec<(&str, Option<u64>)> =
             fields.iter().map(|(name, number, ..)| (*name, *number)).collect();
@@ -326,6 +338,28 @@ fn write_title(text: &mut String, layer: &Layer<'_>, number: &dyn Fn(&str) -> Op
         ),
         _ => write!(text, "{}", layer.summary_string()),
     };
+}
+
+/// Writes a text body's lines as tshark's line-based text dissector shows them: each escaped
+/// as its Info column escapes text, and a line longer than a tree label can hold cut and
+/// marked, as tshark marks it.
+fn write_text_lines(text: &mut String, bytes: &[u8], indent: &str) {
+    /// The longest label tshark's tree holds (`ITEM_LABEL_LENGTH` less its NUL), and how much
+    /// of a longer line it keeps after its mark.
+    const LABEL: usize = 239;
+    const KEPT: usize = 226;
+    for line in crate::dissect::lines_of(bytes) {
+        let shown = crate::dissect::http1::InfoText(line).to_string();
+        text.push_str(indent);
+        if shown.chars().count() > LABEL {
+            text.push_str("     [truncated]");
+            text.extend(shown.chars().take(KEPT));
+        } else {
+            text.push_str("    ");
+            text.push_str(&shown);
+        }
+        text.push('\n');
+    }
 }
 
 /// Writes one field as tshark's tree shows it: `    Label: value`, in brackets when the

@@ -325,13 +325,16 @@ fn http_layers<'a>(
         }
         let first = messages[0].span;
         // Bodies as Wireshark hands them on: text line by line, other media as data.
-        let bodies: Vec<(bool, Span<'a>)> =
+        let bodies: Vec<(Option<String>, Span<'a>)> =
             messages.iter().filter_map(crate::dissect::http::Message::body_layer).collect();
         let segments = if over_tcp { output.segments.clone() } else { Default::default() };
         let layer = crate::dissect::http::Http { messages, segments, proxy_connect: None };
         push(packet, Content::Http(Box::new(layer)), first);
         for (text, body) in bodies {
-            let header = if text { Content::TextLines(body.bytes) } else { Content::Data(body.bytes) };
+            let header = match text {
+                Some(media) => Content::TextLines { bytes: body.bytes, media: Some(media.into()) },
+                None => Content::Data(body.bytes),
+            };
             push(packet, header, body);
         }
     } else {
@@ -352,16 +355,19 @@ fn http_layers<'a>(
             .collect();
         let preface = output.preface.as_ref().map(span);
         let first = preface.or_else(|| frames.first().map(|frame| frame.span)).unwrap_or_default();
-        let texts: Vec<Span<'a>> = frames
+        let texts: Vec<(String, Span<'a>)> = frames
             .iter()
-            .filter(|frame| {
-                frame.body_type.as_ref().is_some_and(|media| media.to_ascii_lowercase().starts_with(b"text/"))
-            })
             .filter_map(|frame| {
+                // The media type, lower case, without parameters, as tshark hands it on.
+                let media = String::from_utf8_lossy(frame.body_type.as_deref()?).to_ascii_lowercase();
+                let media = media.split(';').next().unwrap_or("").trim().to_owned();
+                if !media.starts_with("text/") {
+                    return None;
+                }
                 let (_, parsed) = crate::dissect::http2::parse(frame.span.bytes).ok()?;
                 let data = parsed.data();
                 let at = crate::dissect::field_offset(frame.span.bytes, data);
-                Some(frame.span.slice(at, at + data.len()))
+                Some((media, frame.span.slice(at, at + data.len())))
             })
             .collect();
         if over_tcp && http2_via_http {
@@ -375,8 +381,8 @@ fn http_layers<'a>(
         // WebSocket over an extended CONNECT stream (RFC 8441), after the DATA frames.
         let websocket = output.frames.iter().filter_map(|frame| frame.websocket.as_ref());
         super::websocket::layers::push_frames(packet, websocket.map(|output| (source, output)), false);
-        for text in texts {
-            push(packet, Content::TextLines(text.bytes), text);
+        for (media, text) in texts {
+            push(packet, Content::TextLines { bytes: text.bytes, media: Some(media.into()) }, text);
         }
     }
 }

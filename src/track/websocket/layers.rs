@@ -66,7 +66,7 @@ pub(in crate::track) fn push_frames<'a, 'o>(
             any = true;
             match carried {
                 Some((true, text)) if !text.bytes.is_empty() => {
-                    packet.layers.push(layer(Content::TextLines(text.bytes), text))
+                    packet.layers.push(layer(Content::TextLines { bytes: text.bytes, media: None }, text))
                 }
                 Some((false, data)) if !data.bytes.is_empty() => {
                     packet.layers.push(layer(Content::Data(data.bytes), data))
