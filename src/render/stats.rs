@@ -9,6 +9,7 @@ use std::net::IpAddr;
 use crate::capture::Frame;
 use crate::dissect::field::Field;
 use crate::dissect::{Content, Packet};
+use crate::protocol::Protocol;
 
 /// A statistic `-z` asks for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -191,12 +192,21 @@ impl Hierarchy {
 impl Statistics for Hierarchy {
     fn packet(&mut self, frame: &Frame<'_>, packet: &Packet<'_>) {
         let mut level = &mut self.roots;
-        // Each protocol of the frame sits under the one before it, as tshark's tree lists them.
-        // A quoted datagram sits inside the ICMP message; its payload is the frame's again.
-        let top_level = |layer: &&crate::dissect::Layer<'_>| {
-            !layer.is_quoted() || matches!(layer.content, Content::Data(_))
+        // Each protocol of the frame sits under the one before it, as tshark's tree lists them:
+        // an HTTP that only names its protocol (an upgraded connection's) has no item there.
+        // A quoted datagram sits inside the ICMP message; its payload is the frame's again. An
+        // echo's payload is part of the ICMP message, quoted or not.
+        let top_level = |(at, layer): &(usize, &crate::dissect::Layer<'_>)| {
+            let echo_data = matches!(layer.content, Content::Data(_))
+                && at
+                    .checked_sub(1)
+                    .and_then(|before| packet.layers.get(before))
+                    .is_some_and(|before| matches!(before.protocol(), Protocol::Icmp | Protocol::Icmpv6));
+            !echo_data
+                && !layer.is_protocols_only()
+                && (!layer.is_quoted() || matches!(layer.content, Content::Data(_)))
         };
-        for layer in packet.layers.iter().filter(top_level) {
+        for (_, layer) in packet.layers.iter().enumerate().filter(top_level) {
             let name = layer.protocol().filter_name();
             let index = match level.iter().position(|node| node.name == name) {
                 Some(index) => index,
