@@ -81,6 +81,9 @@ struct Stream {
     body: Vec<u8>,
     frame: u64,
     grpc: bool,
+    /// The request was a CONNECT (a WebSocket's, RFC 8441): what follows is a tunnel's bytes,
+    /// not a body.
+    tunnel: bool,
     /// Some of the body did not fit in [`MAX_PENDING`]: the object is left out.
     cut: bool,
 }
@@ -243,13 +246,14 @@ impl Collector {
                 if let Some(path) = text(":path") {
                     stream.path = path;
                 }
+                stream.tunnel |= text(":method").is_some_and(|method| method == "CONNECT");
                 if text(":status").is_some_and(|status| is_final(&status)) {
                     stream.responding = true;
                     stream.content_type = text("content-type");
                     stream.content_encoding = headers.get("content-encoding").map(<[u8]>::to_vec);
                 }
             }
-            if !stream.responding {
+            if !stream.responding || stream.tunnel {
                 continue;
             }
             if parsed.kind() == FrameType::Data {
@@ -311,7 +315,7 @@ impl Collector {
         self.pending = self.pending.saturating_sub(stream.body.len());
         if stream.cut {
             self.left_out.over_limits += 1;
-        } else if stream.responding && !stream.grpc {
+        } else if stream.responding && !stream.grpc && !stream.tunnel {
             let Stream { path, content_type, content_encoding, body, frame, .. } = stream;
             if let Some(body) = decoded(content_encoding.as_deref(), body, &mut self.left_out) {
                 self.keep(Object { frame, version, path, content_type, body });

@@ -256,6 +256,14 @@ mod tests {
     }
 
     #[test]
+    fn a_websocket_tunnel_or_a_grpc_call_over_http2_is_no_object() {
+        // The course capture's HTTP/2 streams are gRPC calls and WebSockets opened by an
+        // extended CONNECT (ws-h2, wss-h2), whose DATA carries WebSocket frames.
+        let found = summary(&objects("captures/all.pcapng"));
+        assert!(found.iter().all(|(version, ..)| *version != Version::Http2), "{found:#?}");
+    }
+
+    #[test]
     fn o_queues_the_export_to_a_directory_named_after_the_capture() {
         let mut app = testing::app(testing::TLS13, (80, 24));
         for view in [View::Packets, View::Connections, View::Statistics] {
