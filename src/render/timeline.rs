@@ -318,6 +318,7 @@ pub fn write_table(
 pub struct Table {
     textbook: bool,
     compact: bool,
+    width: usize,
 }
 
 /// Columns of the wide table, without and with the textbook's.
@@ -329,7 +330,7 @@ const COMPACT_SERVER: usize = 16;
 impl Table {
     pub fn new(textbook: bool, width: usize) -> Self {
         let wide = WIDE_TABLE + if textbook { TEXTBOOK_COLUMN } else { 0 };
-        Self { textbook, compact: width < wide }
+        Self { textbook, compact: width < wide, width }
     }
 
     /// The first line.
@@ -413,7 +414,8 @@ impl Table {
                         if !agrees && measured == (Some(request + extra), Some(response + extra)) =>
                     {
                         writeln!(out, "  {request}/{response} +{extra}")?;
-                        writeln!(out, "    +{extra} as expected: {why}")
+                        let why = format!("+{extra} as expected: {why}");
+                        write_wrapped(out, "    ", "      ", &why, self.width, label::wrap)
                     }
                     _ => writeln!(out, "  {request} / {response} {}", if agrees { "✓" } else { "✗" }),
                 }
