@@ -143,23 +143,7 @@ fn the_bundled_course_captures_show_the_textbook_round_trips() {
         let expected = expected_connections(variant);
         let capture = captures.join(format!("{}.pcapng", variant.name()));
         assert_eq!(counted(&capture), expected, "{}", capture.display());
-        // all.pcapng was recorded before the WebSocket (over HTTP/1.1 and HTTP/2), gRPC, STUN
-        // and DTLS generators (issue 18), and the TUI's snapshots are drawn from it: it holds
-        // the variants before them.
-        if !matches!(
-            variant,
-            Variant::Ws
-                | Variant::Wss
-                | Variant::WsH2
-                | Variant::WssH2
-                | Variant::Grpc
-                | Variant::Stun
-                | Variant::Dtls12
-                | Variant::Dtls12Cookie
-                | Variant::Dtls13
-        ) {
-            all.extend(expected);
-        }
+        all.extend(expected);
     }
     assert_eq!(counted(&captures.join("all.pcapng")), all, "all.pcapng");
 }

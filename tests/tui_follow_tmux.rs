@@ -22,7 +22,7 @@ use common::tmux::{Tmux, highlighted_row, listed, selected_frame, status};
 const SIZE: (u16, u16) = (80, 24);
 const BINARY: &str = env!("CARGO_BIN_EXE_rttscope");
 /// Frames in `captures/all.pcapng`.
-const PACKETS: usize = 223;
+const PACKETS: usize = 374;
 /// `GET /tls12/1 HTTP/1.1`, the TLS 1.2 connection's request (tshark shows it so once it
 /// decrypts the capture with the keys it embeds).
 const TLS12_REQUEST: u64 = 10;

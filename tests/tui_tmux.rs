@@ -34,7 +34,7 @@ const PANE_SCRIPT: &str = r#""$@"; echo "EXIT=$?"; stty -a; exec sleep 60"#;
 const SESSION: &str = "rttscope";
 const BINARY: &str = env!("CARGO_BIN_EXE_rttscope");
 /// Frames in `captures/all.pcapng` (`scripts/make-captures.sh` regenerates it).
-const PACKETS: usize = 223;
+const PACKETS: usize = 374;
 const GOOD_FILTER: &str = "tls.handshake.type == 1";
 const BAD_FILTER: &str = "tcp.port == x";
 
@@ -67,7 +67,7 @@ fn the_ui_answers_keys_in_a_terminal_and_gives_the_terminal_back() {
 
     tmux.press(&["2"]);
     tmux.wait_for("the connections", |screen| {
-        screen.contains("Connections · 15 · Enter opens the timeline") && screen.contains("quic-0rtt")
+        screen.contains("Connections · 24 · Enter opens the timeline") && screen.contains("quic-0rtt")
     });
 
     tmux.press(&["3"]);

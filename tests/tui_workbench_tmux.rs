@@ -14,7 +14,7 @@ use common::tmux::{Tmux, listed, status};
 const SIZE: (u16, u16) = (80, 24);
 const BINARY: &str = env!("CARGO_BIN_EXE_rttscope");
 /// Frames in `captures/all.pcapng`.
-const PACKETS: usize = 223;
+const PACKETS: usize = 374;
 
 /// The filter the status bar says was made (`filter: EXPR`), if it says one.
 fn made_filter(screen: &str) -> Option<String> {
@@ -24,7 +24,7 @@ fn made_filter(screen: &str) -> Option<String> {
     Some(text.trim().to_owned())
 }
 
-/// `N of 223 packets match`, once the filter has finished.
+/// `N of 374 packets match`, once the filter has finished.
 fn matched(screen: &str) -> Option<usize> {
     let status = status(screen);
     let (count, rest) = status.split_once(" of ")?;
@@ -111,7 +111,7 @@ fn a_field_becomes_the_filter_and_the_shown_packets_export_to_pcapng_that_tshark
     // Statistics: properties first, then the protocols.
     tmux.press(&["5"]);
     tmux.wait_for("the capture's properties", |screen| {
-        screen.contains("Number of packets") && screen.contains("223")
+        screen.contains("Number of packets") && screen.contains("374")
     });
     tmux.press(&["Right"]);
     tmux.wait_for("the protocol hierarchy", |screen| screen.contains("% pkts") && screen.contains("tcp"));

@@ -40,7 +40,7 @@ fn indexed_rows_and_timelines_arrive_and_the_first_packet_is_taken_apart() {
             .filter(Result::is_ok)
             .count();
     assert_eq!(app.packets.rows.len(), course_frames);
-    assert_eq!(app.connections.all.len(), 15);
+    assert_eq!(app.connections.all.len(), 24);
     let app = self::app();
     assert_eq!(app.packets.rows.len(), FRAMES as usize);
     assert_eq!(app.connections.all.len(), 1);
