@@ -46,13 +46,6 @@ const KNOWN: &[(&str, usize, &str)] = &[
     ("[Reassembled websocket Fragments]", 2, "rttscope's reassembly title has no counts"),
     ("[Reassembled websocket Payload length", 2, "in tshark's fragment subtree"),
     ("[Websocket Fragment", 6, "tshark adds the fragment's size and frame"),
-    // NetBIOS: names, flags words and datagram headers tshark sums up.
-    ("Name", 6, "tshark adds the suffix's meaning (`(Server service)`)"),
-    ("Flags", 9, "tshark sums the flags word up (`0x0100, Opcode: Name query, …`)"),
-    ("Name flags", 7, "tshark sums the name flags up (`0x0400, ONT: B-node, Name is active`)"),
-    ("More fragments follow", 1, "a datagram flag tshark draws as bits"),
-    ("This is first fragment", 1, "a datagram flag tshark draws as bits"),
-    ("Node Type", 1, "a datagram flag tshark draws as bits"),
     // SSH: tshark nests these under the key exchange and draws encrypted packets otherwise.
     ("Encrypted Packet", 19, "after New Keys in one segment, tshark titles the packet and shows none of it"),
     ("Packet Length (encrypted)", 19, "after New Keys in one segment, as for the packet"),
@@ -162,19 +155,6 @@ const DNS_KNOWN: &[(&str, usize, &str)] = &[
     ("TCP Segment", 22, "in tshark's `[N Reassembled TCP Segments]` layer"),
     ("[Segment count", 4, "in tshark's reassembly layer"),
     ("[Reassembled TCP length", 4, "in tshark's reassembly layer"),
-    // Subtrees rttscope does not draw: an HTTPS record's SvcParams, EDNS options.
-    ("SvcParam", 8, "tshark titles each SvcParam with its key and value"),
-    ("SvcParamKey", 8, "tshark names the key (`alpn (1)`), one level deeper"),
-    ("SvcParamValue length", 8, "one level deeper, in the SvcParam's subtree"),
-    ("ALPN", 4, "one level deeper, in the SvcParam's subtree"),
-    ("ALPN length", 4, "one level deeper, in the SvcParam's subtree"),
-    ("IP", 4, "one level deeper, in the SvcParam's subtree"),
-    ("Port", 2, "one level deeper, in the SvcParam's subtree"),
-    ("Option", 4, "tshark titles each EDNS option (`Option: PADDING`)"),
-    ("Option Code", 4, "one level deeper, in the option's subtree"),
-    ("Option Length", 4, "one level deeper, in the option's subtree"),
-    ("Option Data", 4, "one level deeper, in the option's subtree"),
-    ("Padding", 4, "one level deeper, in the option's subtree"),
 ];
 
 #[test]

@@ -62,9 +62,9 @@ pub fn write(
         }
         _ => {
             // A flags word's bits sit one level under the word.
-            let mut word: Option<&str> = None;
+            let mut word: Option<&[&str]> = None;
             for item in items {
-                let bit = word.is_some_and(|prefix| item.name.starts_with(prefix));
+                let bit = word.is_some_and(|bits| bits.iter().any(|prefix| item.name.starts_with(prefix)));
                 push(if bit { 2 } else { 1 }, item.line);
                 if !bit {
                     word = FLAG_WORDS.iter().find(|(name, _)| *name == item.name).map(|(_, bits)| *bits);
@@ -75,14 +75,15 @@ pub fn write(
 }
 
 /// Flag words whose bits tshark draws in a subtree under the word: the word's field, and the
-/// prefix its bits' names share.
-const FLAG_WORDS: &[(&str, &str)] = &[
-    ("gre.flags_and_version", "gre.flags."),
-    ("nbns.flags", "nbns.flags."),
-    ("nbns.nb_flags", "nbns.nb_flags."),
-    ("nbns.name_flags", "nbns.name_flags."),
-    ("dns.flags", "dns.flags."),
-    ("dns.resp.z", "dns.resp.z."),
+/// prefixes of its bits' names.
+const FLAG_WORDS: &[(&str, &[&str])] = &[
+    ("gre.flags_and_version", &["gre.flags."]),
+    ("nbns.flags", &["nbns.flags."]),
+    ("nbns.nb_flags", &["nbns.nb_flags."]),
+    ("nbns.name_flags", &["nbns.name_flags."]),
+    ("nbdgm.flags", &["nbdgm.next", "nbdgm.first", "nbdgm.node_type"]),
+    ("dns.flags", &["dns.flags."]),
+    ("dns.resp.z", &["dns.resp.z."]),
 ];
 /// What a subtree writer draws, each line indented four spaces per level: for the tests of
 /// the writers beside this module.
