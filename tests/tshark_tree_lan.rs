@@ -49,7 +49,6 @@ const KNOWN: &[(&str, usize, &str)] = &[
     // SSH: tshark nests these under the key exchange and draws encrypted packets otherwise.
     ("Encrypted Packet", 19, "after New Keys in one segment, tshark titles the packet and shows none of it"),
     ("Packet Length (encrypted)", 19, "after New Keys in one segment, as for the packet"),
-    ("Message Code", 1, "tshark 4.0 names 31 by the DH group exchange (`Group`)"),
     ("[languages_client_to_server string", 4, "tshark writes an empty string without the brackets"),
     ("[languages_server_to_client string", 4, "tshark writes an empty string without the brackets"),
     ("kex_algorithms string", 2, "tshark 4.0 marks the server's ext-info and strict-kex names"),

@@ -197,8 +197,9 @@ fn write_tree(
             .iter()
             .enumerate()
             .map(|(at, (name, number, _, range))| {
-                let line = lines[range.clone()].trim();
-                status::finish(name, line, *number, &later[at + 1..]).map(|end| format!("{line}{end}"))
+                let (line, later) = (lines[range.clone()].trim(), &later[at + 1..]);
+                status::rename(name, *number, later)
+                    .or_else(|| status::finish(name, line, *number, later).map(|end| format!("{line}{end}")))
             })
             .collect();
         let items: Vec<nest::Item<'_>> = fields

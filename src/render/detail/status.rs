@@ -5,7 +5,8 @@
 //! hours and minutes, lengths in bytes, which way an SSH packet went, and what a NetBIOS
 //! name's suffix says it is for. A line that
 //! needs a field after it (a checksum its status, an acknowledgment number the ACK flag) is
-//! finished by [`finish`] once the layer's fields are all written.
+//! finished by [`finish`] once the layer's fields are all written; one whose words depend on
+//! the fields after it (SSH's key exchange message codes) is written again by [`rename`].
 //!
 //! The invariant: only the words change; the number shown is the field's.
 
@@ -93,6 +94,35 @@ pub fn finish(name: &str, line: &str, value: Option<u64>, later: &[(&str, Option
         }
         _ => super::bits::summary_after(name, value, later),
     }
+}
+
+/// A line tshark writes otherwise than its field's own names say, given the fields after it
+/// in its layer (`later`: their names and numbers): SSH's message codes 30 and 31, which
+/// tshark names by the key exchange they belong to, seen here in the fields the message
+/// holds (a Diffie-Hellman group exchange's group or old request, a Diffie-Hellman value);
+/// an elliptic curve exchange's keep the table's names. None for any other line.
+pub fn rename(name: &str, value: Option<u64>, later: &[(&str, Option<u64>)]) -> Option<String> {
+    if name != "ssh.message_code" || !matches!(value, Some(30 | 31)) {
+        return None;
+    }
+    let message = later.iter().map(|(name, _)| *name).take_while(|name| {
+        !matches!(*name, "ssh.message_code" | "ssh.packet_length" | "ssh.packet_length_encrypted")
+    });
+    let mut family = None;
+    for field in message {
+        if field.starts_with("ssh.dh_gex.") {
+            family =
+                Some(["Diffie-Hellman Group Exchange Request (Old)", "Diffie-Hellman Group Exchange Group"]);
+            break;
+        }
+        if field.starts_with("ssh.dh.") {
+            family = Some(["Diffie-Hellman Key Exchange Init", "Diffie-Hellman Key Exchange Reply"]);
+            break;
+        }
+    }
+    let code = value?;
+    let named = family?[usize::from(code == 31)];
+    Some(format!("{}: {named} ({code})", super::label(name).unwrap_or(name)))
 }
 
 /// What tshark writes after a checksum's value, given its status and the protocol: an IPv4
@@ -251,6 +281,26 @@ mod tests {
         assert_eq!(finish("nbns.name", "Name: *<00>", None, &record), None, "an NBSTAT record's name");
         assert_eq!(netbios_suffix("HOST<20>.corp"), Some(0x20));
         assert_eq!(netbios_suffix("<not a name"), None);
+    }
+
+    #[test]
+    fn ssh_key_exchange_codes_are_named_by_their_exchange() {
+        let group = [("ssh.mpint_length", Some(1025)), ("ssh.dh_gex.p", None), ("ssh.dh_gex.g", None)];
+        assert_eq!(
+            rename("ssh.message_code", Some(31), &group).as_deref(),
+            Some("Message Code: Diffie-Hellman Group Exchange Group (31)")
+        );
+        let init = [("ssh.mpint_length", Some(257)), ("ssh.dh.e", None)];
+        assert_eq!(
+            rename("ssh.message_code", Some(30), &init).as_deref(),
+            Some("Message Code: Diffie-Hellman Key Exchange Init (30)")
+        );
+        let curve = [("ssh.ecdh.q_c_length", Some(32)), ("ssh.ecdh.q_c", None)];
+        assert_eq!(rename("ssh.message_code", Some(30), &curve), None, "the table's names");
+        // The next packet's fields say nothing of this one.
+        let next = [("ssh.padding_string", None), ("ssh.packet_length", Some(12)), ("ssh.dh_gex.p", None)];
+        assert_eq!(rename("ssh.message_code", Some(31), &next), None);
+        assert_eq!(rename("ssh.message_code", Some(32), &group), None);
     }
 
     #[test]
