@@ -40,12 +40,6 @@ const LAYERS: &[&str] = &[
 /// over [`CAPTURES`]. Each is what tshark adds to a value rttscope keeps raw, or a field
 /// rttscope keeps that tshark 4.0 does not show.
 const KNOWN: &[(&str, usize, &str)] = &[
-    // WebSocket: tshark shows a continuation frame's payload as its reassembly subtree.
-    ("Continue", 2, "tshark shows the payload under the reassembled message"),
-    ("[Fragment count", 2, "the reassembly's fields sit in tshark's fragment subtree"),
-    ("[Reassembled websocket Fragments]", 2, "rttscope's reassembly title has no counts"),
-    ("[Reassembled websocket Payload length", 2, "in tshark's fragment subtree"),
-    ("[Websocket Fragment", 6, "tshark adds the fragment's size and frame"),
     // SSH: tshark nests these under the key exchange and draws encrypted packets otherwise.
     ("Encrypted Packet", 19, "after New Keys in one segment, tshark titles the packet and shows none of it"),
     ("Packet Length (encrypted)", 19, "after New Keys in one segment, as for the packet"),

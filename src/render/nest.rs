@@ -1,14 +1,16 @@
 //! The subtrees of tshark's `-V` tree that rttscope's flat field list holds the structure for,
 //! one module a protocol family: TLS's records, messages, extensions and lists (`tls`), QUIC's
 //! frames (`quic`), an HTTP/1.x message's lines (`http`), HTTP/2's frames, headers and
-//! settings (`http2`), DNS's sections and records (`dns`), and the subtrees of Ethernet, IP
-//! and TCP (`transport`), with tshark's expert info under the items it is about (`expert`).
+//! settings (`http2`), DNS's sections and records (`dns`), WebSocket's payload and reassembly
+//! (`websocket`), and the subtrees of Ethernet, IP and TCP (`transport`), with tshark's expert info under the items it is about (`expert`).
 //! Given a layer's fields in order, each says how deep each sits and which subtree titles come
 //! before it, with tshark's titles where rttscope knows what they say.
 //!
 //! The invariant: every field keeps its place in the order and is written once; nesting only
 //! adds title lines and indentation (and, for HTTP/2, a layer title before each frame after the
-//! first, as tshark makes a layer of every frame). Other layers stay one level deep.
+//! first, as tshark makes a layer of every frame; for WebSocket, a reassembly's lines after the
+//! layer's others, as tshark makes the reassembly a layer of its own). Other layers stay one
+//! level deep.
 
 mod dns;
 mod expert;
@@ -17,6 +19,7 @@ mod http2;
 mod quic;
 mod tls;
 mod transport;
+mod websocket;
 
 pub use transport::Closing;
 
@@ -57,6 +60,7 @@ pub fn write(
         Protocol::Http => http::write(&mut push, items),
         Protocol::Http2 => http2::write(&mut push, items),
         Protocol::Dns => dns::write(&mut push, items),
+        Protocol::WebSocket => websocket::write(&mut push, items),
         Protocol::Ethernet | Protocol::Ipv4 | Protocol::Ipv6 | Protocol::Tcp => {
             transport::write(&mut push, items, closing)
         }
