@@ -399,7 +399,7 @@ pub fn write_value(text: &mut String, name: &str, value: &Value<'_>, message_typ
 }
 
 /// `1 byte`, `87 bytes`.
-fn byte_count(count: usize) -> String {
+pub(super) fn byte_count(count: usize) -> String {
     if count == 1 { "1 byte".to_owned() } else { format!("{count} bytes") }
 }
 

@@ -10,6 +10,7 @@
 //! covers.
 
 use super::Item;
+use crate::render::detail::byte_count as bytes;
 
 /// The fields of the reassembly subtree.
 const REASSEMBLY: &[&str] = &[
@@ -65,11 +66,6 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
     {
         push(1, item.line);
     }
-}
-
-/// `1 byte`, `23 bytes`.
-fn bytes(count: usize) -> String {
-    if count == 1 { "1 byte".to_owned() } else { format!("{count} bytes") }
 }
 
 #[cfg(test)]
