@@ -135,6 +135,17 @@ fn lan_ssh_websocket_and_tunnel_layers_are_labelled_as_tsharks() {
     compared.check("LAN, SSH, WebSocket, tunnels", KNOWN);
 }
 
+#[test]
+#[ignore = "needs tshark"]
+fn netbios_layers_nest_each_line_at_tsharks_depth() {
+    // Whole lines: each question and record in its section's subtree, each flag bit under its word.
+    let compared =
+        compare(&["lan-netbios.pcap"], &["NetBIOS Name Service", "NetBIOS Datagram Service"], true);
+    assert!(compared.layers >= 9, "only {} NetBIOS layers compared", compared.layers);
+    assert!(compared.lines > 200, "only {} NetBIOS lines compared", compared.lines);
+    compared.check("NetBIOS", &[]);
+}
+
 /// The DNS captures recorded from kdig, dig and curl against unbound: over UDP, over TCP
 /// across segments, and over TLS (decrypted with its key log).
 const DNS: &[&str] =

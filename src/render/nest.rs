@@ -1,7 +1,8 @@
 //! The subtrees of tshark's `-V` tree that rttscope's flat field list holds the structure for,
 //! one module a protocol family: TLS's records, messages, extensions and lists (`tls`), QUIC's
 //! frames (`quic`), an HTTP/1.x message's lines (`http`), HTTP/2's frames, headers and
-//! settings (`http2`), DNS's sections and records (`dns`), WebSocket's payload and reassembly
+//! settings (`http2`), DNS's sections and records (`dns`), the NetBIOS name service's
+//! (`nbns`), WebSocket's payload and reassembly
 //! (`websocket`), and the subtrees of Ethernet, IP and TCP (`transport`), with tshark's expert info under the items it is about (`expert`).
 //! Given a layer's fields in order, each says how deep each sits and which subtree titles come
 //! before it, with tshark's titles where rttscope knows what they say.
@@ -16,6 +17,7 @@ mod dns;
 mod expert;
 mod http;
 mod http2;
+mod nbns;
 mod quic;
 mod tls;
 mod transport;
@@ -61,6 +63,7 @@ pub fn write(
         Protocol::Http2 => http2::write(&mut push, items),
         Protocol::Dns => dns::write(&mut push, items),
         Protocol::WebSocket => websocket::write(&mut push, items),
+        Protocol::Nbns => nbns::write(&mut push, items),
         Protocol::Ethernet | Protocol::Ipv4 | Protocol::Ipv6 | Protocol::Tcp => {
             transport::write(&mut push, items, closing)
         }
@@ -82,9 +85,6 @@ pub fn write(
 /// prefixes of its bits' names.
 const FLAG_WORDS: &[(&str, &[&str])] = &[
     ("gre.flags_and_version", &["gre.flags."]),
-    ("nbns.flags", &["nbns.flags."]),
-    ("nbns.nb_flags", &["nbns.nb_flags."]),
-    ("nbns.name_flags", &["nbns.name_flags."]),
     ("nbdgm.flags", &["nbdgm.next", "nbdgm.first", "nbdgm.node_type"]),
     ("dns.flags", &["dns.flags."]),
     ("dns.resp.z", &["dns.resp.z."]),
