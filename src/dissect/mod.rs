@@ -459,13 +459,20 @@ impl<'a> Packet<'a> {
     /// searches when it says `tcp contains ...`.
     pub fn span(&self, index: usize, frame: &Frame<'a>) -> &'a [u8] {
         let Some(layer) = self.layers.get(index) else { return &[] };
-        let source = match layer.source {
+        self.source(layer.source, frame).get(layer.offset..).unwrap_or(&[])
+    }
+
+    /// The bytes of one of the packet's sources, whose offsets its fields' ranges are.
+    pub fn source<'s>(&self, source: Source, frame: &Frame<'s>) -> &'s [u8]
+    where
+        'a: 's,
+    {
+        match source {
             Source::Frame => frame.data,
             Source::Reassembled => self.reassembled.unwrap_or(&[]),
             Source::Stream => self.stream,
             Source::Decrypted => self.decrypted,
-        };
-        source.get(layer.offset..).unwrap_or(&[])
+        }
     }
 
     pub(crate) fn problem(&mut self, protocol: Protocol, message: impl Into<String>) {

@@ -171,10 +171,13 @@ pub struct Message<'a> {
     pub opcode: u8,
     /// The application data: unmasked, reassembled and inflated.
     pub data: Span<'a>,
-    /// The frames of its fragments and the bytes they carried in all, when it came in more
-    /// than one frame.
-    pub fragments: Option<(SmallVec<[u64; 4]>, usize)>,
+    /// The frames of its fragments, each with the bytes it carried, and those bytes in all,
+    /// when it came in more than one frame.
+    pub fragments: Option<(Fragments, usize)>,
 }
+
+/// The fragments of a message put back together: each one's frame and the bytes it carried.
+pub type Fragments = SmallVec<[(u64, usize); 4]>;
 
 /// One WebSocket frame, and what it completes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -264,12 +267,17 @@ impl Frame<'_> {
             return;
         }
         let Some(message) = &self.message else { return };
-        if let Some((frames, len)) = &message.fragments {
+        if let Some((fragments, len)) = &message.fragments {
             out.computed(name::FRAGMENTS, Value::Present);
-            for frame in frames {
-                out.computed(name::FRAGMENT, Value::Uint(*frame));
+            // Each fragment covers the bytes it carried, in order: where they sit in the message
+            // put back together (before inflating, for a compressed one, as tshark counts).
+            let mut within = out.within(&message.data);
+            let mut at = 0;
+            for (frame, size) in fragments {
+                within.at(name::FRAGMENT, at..at + size, Value::Uint(*frame));
+                at += size;
             }
-            out.computed(name::FRAGMENT_COUNT, Value::Uint(frames.len() as u64));
+            out.computed(name::FRAGMENT_COUNT, Value::Uint(fragments.len() as u64));
             out.computed(name::REASSEMBLED_LENGTH, Value::Uint(*len as u64));
         }
         let mut out = out.within(&message.data);

@@ -75,6 +75,7 @@ pub const HTTP3_FRAME_TYPE: Names = Names { table: "http3.frame_type", shape: Sh
 pub const DNS_TYPE: Names = name_first("dns.qry.type");
 pub const DNS_CLASS: Names = name_first("dns.qry.class");
 pub const DNS_OPT_CODE: Names = name_first("dns.opt.code");
+pub const DNS_SVCB_KEY: Names = name_first("dns.svcb.svcparam.key");
 pub const NBNS_TYPE: Names = name_first("nbns.type");
 pub const NBNS_CLASS: Names = name_first("nbns.class");
 pub const NBDGM_TYPE: Names = name_first("nbdgm.type");

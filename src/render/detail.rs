@@ -143,7 +143,7 @@ fn write_tree(
     text.push('\n');
     let mut sink = |field: Field<'_>| {
         if field.name.starts_with("frame.") {
-            write_field(text, &field, None);
+            write_field(text, &field, None, &[]);
         }
     };
     packet.fields_with_prefixes(frame, &mut sink, &|prefix| prefix == "frame");
@@ -172,7 +172,8 @@ fn write_tree(
                 let _ =
                     writeln!(lines, "    Retransmitted TCP segment data ({})", byte_count(field.range.len()));
             } else {
-                write_field(&mut lines, &field, message_type.map(|(_, kind)| *kind));
+                let raw = packet.source(field.source, frame).get(field.range.clone()).unwrap_or(&[]);
+                write_field(&mut lines, &field, message_type.map(|(_, kind)| *kind), raw);
             }
             if lines.len() > start {
                 fields.push((field.name, field.value.as_u64(), field.range.len(), start..lines.len()));
@@ -207,9 +208,10 @@ fn write_tree(
         let finished: Vec<Option<String>> = fields
             .iter()
             .enumerate()
-            .map(|(at, (name, _, _, range))| {
-                status::finish(name, &later[at + 1..])
-                    .map(|end| format!("{}{end}", lines[range.clone()].trim()))
+            .map(|(at, (name, number, _, range))| {
+                let (line, later) = (lines[range.clone()].trim(), &later[at + 1..]);
+                status::rename(name, *number, later)
+                    .or_else(|| status::finish(name, line, *number, later).map(|end| format!("{line}{end}")))
             })
             .collect();
         let items: Vec<nest::Item<'_>> = fields
@@ -364,8 +366,9 @@ fn write_text_lines(text: &mut String, bytes: &[u8], indent: &str) {
 
 /// Writes one field as tshark's tree shows it: `    Label: value`, in brackets when the
 /// dissector computed it rather than read it, a coded value with its name as tshark's
-/// showname gives it (`Protocol: UDP (17)`); `message_type` names an ICMP code.
-fn write_field(text: &mut String, field: &Field<'_>, message_type: Option<u64>) {
+/// showname gives it (`Protocol: UDP (17)`); `message_type` names an ICMP code, `raw` holds the
+/// bytes the field covers (empty where not known).
+fn write_field(text: &mut String, field: &Field<'_>, message_type: Option<u64>, raw: &[u8]) {
     if HIDDEN.contains(&field.name) {
         return;
     }
@@ -384,7 +387,7 @@ fn write_field(text: &mut String, field: &Field<'_>, message_type: Option<u64>) 
     }
     let _ = match (field.name, &field.value) {
         (name, value) if bits::write(text, name, label(name).unwrap_or(name), value) => Ok(()),
-        (name, value) if status::write(text, name, label(name).unwrap_or(name), value) => Ok(()),
+        (name, value) if status::write(text, name, label(name).unwrap_or(name), value, raw) => Ok(()),
         ("tcp.payload" | "tcp.segment_data", Value::Bytes(bytes)) => {
             write!(text, "{} ({})", label(field.name).unwrap_or(field.name), byte_count(bytes.len()))
         }
@@ -430,7 +433,7 @@ pub fn write_value(text: &mut String, name: &str, value: &Value<'_>, message_typ
 }
 
 /// `1 byte`, `87 bytes`.
-fn byte_count(count: usize) -> String {
+pub(super) fn byte_count(count: usize) -> String {
     if count == 1 { "1 byte".to_owned() } else { format!("{count} bytes") }
 }
 

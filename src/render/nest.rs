@@ -1,22 +1,27 @@
 //! The subtrees of tshark's `-V` tree that rttscope's flat field list holds the structure for,
 //! one module a protocol family: TLS's records, messages, extensions and lists (`tls`), QUIC's
 //! frames (`quic`), an HTTP/1.x message's lines (`http`), HTTP/2's frames, headers and
-//! settings (`http2`), DNS's sections and records (`dns`), and the subtrees of Ethernet, IP
-//! and TCP (`transport`), with tshark's expert info under the items it is about (`expert`).
+//! settings (`http2`), DNS's sections and records (`dns`), the NetBIOS name service's
+//! (`nbns`), WebSocket's payload and reassembly
+//! (`websocket`), and the subtrees of Ethernet, IP and TCP (`transport`), with tshark's expert info under the items it is about (`expert`).
 //! Given a layer's fields in order, each says how deep each sits and which subtree titles come
 //! before it, with tshark's titles where rttscope knows what they say.
 //!
 //! The invariant: every field keeps its place in the order and is written once; nesting only
 //! adds title lines and indentation (and, for HTTP/2, a layer title before each frame after the
-//! first, as tshark makes a layer of every frame). Other layers stay one level deep.
+//! first, as tshark makes a layer of every frame; for WebSocket, a reassembly's lines after the
+//! layer's others, as tshark makes the reassembly a layer of its own). Other layers stay one
+//! level deep.
 
 mod dns;
 mod expert;
 mod http;
 mod http2;
+mod nbns;
 mod quic;
 mod tls;
 mod transport;
+mod websocket;
 
 pub use transport::Closing;
 
@@ -57,14 +62,16 @@ pub fn write(
         Protocol::Http => http::write(&mut push, items),
         Protocol::Http2 => http2::write(&mut push, items),
         Protocol::Dns => dns::write(&mut push, items),
+        Protocol::WebSocket => websocket::write(&mut push, items),
+        Protocol::Nbns => nbns::write(&mut push, items),
         Protocol::Ethernet | Protocol::Ipv4 | Protocol::Ipv6 | Protocol::Tcp => {
             transport::write(&mut push, items, closing)
         }
         _ => {
             // A flags word's bits sit one level under the word.
-            let mut word: Option<&str> = None;
+            let mut word: Option<&[&str]> = None;
             for item in items {
-                let bit = word.is_some_and(|prefix| item.name.starts_with(prefix));
+                let bit = word.is_some_and(|bits| bits.iter().any(|prefix| item.name.starts_with(prefix)));
                 push(if bit { 2 } else { 1 }, item.line);
                 if !bit {
                     word = FLAG_WORDS.iter().find(|(name, _)| *name == item.name).map(|(_, bits)| *bits);
@@ -75,14 +82,12 @@ pub fn write(
 }
 
 /// Flag words whose bits tshark draws in a subtree under the word: the word's field, and the
-/// prefix its bits' names share.
-const FLAG_WORDS: &[(&str, &str)] = &[
-    ("gre.flags_and_version", "gre.flags."),
-    ("nbns.flags", "nbns.flags."),
-    ("nbns.nb_flags", "nbns.nb_flags."),
-    ("nbns.name_flags", "nbns.name_flags."),
-    ("dns.flags", "dns.flags."),
-    ("dns.resp.z", "dns.resp.z."),
+/// prefixes of its bits' names.
+const FLAG_WORDS: &[(&str, &[&str])] = &[
+    ("gre.flags_and_version", &["gre.flags."]),
+    ("nbdgm.flags", &["nbdgm.next", "nbdgm.first", "nbdgm.node_type"]),
+    ("dns.flags", &["dns.flags."]),
+    ("dns.resp.z", &["dns.resp.z."]),
 ];
 /// What a subtree writer draws, each line indented four spaces per level: for the tests of
 /// the writers beside this module.

@@ -20,7 +20,7 @@ use smallvec::SmallVec;
 
 use crate::dissect::error::Error;
 use crate::dissect::http1;
-use crate::dissect::websocket::{self, Header, opcode};
+use crate::dissect::websocket::{self, Fragments, Header, opcode};
 
 /// The longest frame a direction buffers, header included.
 pub const MAX_FRAME: usize = 4 << 20;
@@ -57,8 +57,9 @@ pub struct MessageOut {
     pub opcode: u8,
     /// Its application data in the arena: reassembled, inflated.
     pub data: Range<usize>,
-    /// The frames it came in and the bytes they carried, when more than one.
-    pub fragments: Option<(SmallVec<[u64; 4]>, usize)>,
+    /// The frames it came in, each with the bytes it carried, and those bytes in all, when
+    /// more than one.
+    pub fragments: Option<(Fragments, usize)>,
 }
 
 /// What one direction's new bytes completed.
@@ -87,7 +88,8 @@ struct Assembly {
     opcode: u8,
     compressed: bool,
     data: Vec<u8>,
-    frames: SmallVec<[u64; 4]>,
+    /// Each fragment's frame and the bytes it carried.
+    frames: Fragments,
     /// It grew past a bound: its fragments are shown, the message is not.
     given_up: bool,
 }
@@ -242,7 +244,7 @@ impl Session {
                 .map(|direction| {
                     direction.buffer.capacity()
                         + direction.assembly.as_ref().map_or(0, |assembly| {
-                            assembly.data.capacity() + assembly.frames.capacity() * size_of::<u64>()
+                            assembly.data.capacity() + assembly.frames.capacity() * size_of::<(u64, usize)>()
                         })
                         + if direction.inflater.is_some() { INFLATER_COST } else { 0 }
                 })
@@ -305,7 +307,7 @@ impl Direction {
                 assembly.frames = SmallVec::new();
             } else {
                 assembly.data.extend_from_slice(&bytes);
-                assembly.frames.push(frame);
+                assembly.frames.push((frame, bytes.len()));
             }
         }
         if !header.fin {

@@ -462,10 +462,10 @@ pub mod name {
         SVCB_SVCPRIORITY "dns.svcb.svcpriority" Uint "SVCB/HTTPS priority";
         SVCB_TARGETNAME "dns.svcb.targetname" Text "SVCB/HTTPS target name";
         SVCB_SVCPARAM "dns.svcb.svcparam" Present "SVCB/HTTPS SvcParam";
-        SVCB_SVCPARAM_KEY "dns.svcb.svcparam.key" Uint "SvcParam key";
+        SVCB_SVCPARAM_KEY "dns.svcb.svcparam.key" Uint "SvcParam key" names DNS_SVCB_KEY;
         SVCB_SVCPARAM_VALUE_LENGTH "dns.svcb.svcparam.value.length" Uint "SvcParam value length";
         SVCB_SVCPARAM_VALUE "dns.svcb.svcparam.value" Bytes "SvcParam value (unknown key)";
-        SVCB_MANDATORY_KEY "dns.svcb.svcparam.mandatory.key" Uint "SvcParam mandatory key";
+        SVCB_MANDATORY_KEY "dns.svcb.svcparam.mandatory.key" Uint "SvcParam mandatory key" names DNS_SVCB_KEY;
         SVCB_ALPN_LENGTH "dns.svcb.svcparam.alpn.length" Uint "SvcParam ALPN length";
         SVCB_ALPN "dns.svcb.svcparam.alpn" Text "SvcParam ALPN";
         SVCB_PORT "dns.svcb.svcparam.port" Uint "SvcParam port";

@@ -206,6 +206,9 @@ const FIELDS: &[(&str, u32, u64, Show)] = &[
     ("nbns.name_flags.prm", 16, 0x200, Show::Flag("Yes", "No")),
     ("nbns.nb_flags.group", 16, 0x8000, Show::Flag("Group name", "Unique name")),
     ("nbns.nb_flags.ont", 16, 0x6000, Show::Named(values::name_first("nbns.nb_flags.ont"))),
+    ("nbdgm.next", 8, 0x01, Show::Flag("Yes", "No")),
+    ("nbdgm.first", 8, 0x02, Show::Flag("Yes", "No")),
+    ("nbdgm.node_type", 8, 0x0c, Show::Named(values::name_first("nbdgm.node_type"))),
     ("websocket.fin", 8, 0x80, TRUE),
     ("websocket.rsv", 8, 0x70, Show::Hex(1)),
     ("websocket.pmc", 8, 0x40, TRUE),
@@ -244,6 +247,41 @@ pub fn write_summary(text: &mut String, name: &str, label: &str, value: &Value<'
         }
         _ => false,
     }
+}
+
+/// Flag words tshark sums up from the bits it draws under them (Wireshark's
+/// `proto_tree_add_bitmask`): after the word's value, each set flag's label and each named
+/// field's `label: name`, in the order drawn; the name of a bit not drawn is not written.
+const SUMMED: &[&str] = &["nbns.flags", "nbns.nb_flags", "nbns.name_flags", "nbdgm.flags"];
+
+/// What tshark adds after a summed-up flag word's value (`, Response, Opcode: Name query`),
+/// given the fields after the word in its layer (`later`: their names and numbers, the
+/// word's bits first); None for a word not summed up. An NB entry's flags also say what
+/// node owns the name (` (B-node, unique)`), its ONT named from the flags unshifted, as
+/// tshark names it.
+pub fn summary_after(word: &str, word_value: Option<u64>, later: &[(&str, Option<u64>)]) -> Option<String> {
+    if !SUMMED.contains(&word) {
+        return None;
+    }
+    let mut text = String::new();
+    for (name, number) in later {
+        let Some(&(_, _, _, show)) = FIELDS.iter().find(|(field, ..)| field == name) else { break };
+        let (label, number) = (super::label(name).unwrap_or(name), number.unwrap_or(0));
+        match show {
+            Show::Flag(..) if number != 0 => {
+                let _ = write!(text, ", {label}");
+            }
+            Show::Named(names) => {
+                let _ = write!(text, ", {label}: {}", names.name(number).unwrap_or("Unknown"));
+            }
+            _ => {}
+        }
+    }
+    if let ("nbns.nb_flags", Some(flags)) = (word, word_value) {
+        let owner = values::name_first("nbns.nb_flags.ont").name(flags & 0x6000).unwrap_or("Unknown");
+        let _ = write!(text, " ({owner}, {})", if flags & 0x8000 != 0 { "group" } else { "unique" });
+    }
+    Some(text)
 }
 
 /// Writes `field` as tshark draws a field with a bitmask, `label` after the bits; false,
@@ -418,6 +456,40 @@ mod tests {
             drawn("websocket.payload_length", "Payload length", Value::Uint(5)),
             ".000 0101 = Payload length: 5"
         );
+    }
+
+    #[test]
+    fn netbios_flag_words_are_summed_up_from_the_bits_drawn() {
+        let response = [
+            ("nbns.flags.response", Some(1)),
+            ("nbns.flags.opcode", Some(0)),
+            ("nbns.flags.authoritative", Some(1)),
+            ("nbns.flags.truncated", Some(0)),
+            ("nbns.flags.recdesired", Some(1)),
+            ("nbns.flags.recavail", Some(0)),
+            ("nbns.flags.broadcast", Some(0)),
+            ("nbns.flags.rcode", Some(0)),
+            ("nbns.count.queries", Some(0)),
+        ];
+        assert_eq!(
+            summary_after("nbns.flags", Some(0x8500), &response).as_deref(),
+            Some(", Response, Opcode: Name query, Authoritative, Recursion desired, Reply code: No error")
+        );
+        let entry = [("nbns.nb_flags.group", Some(0)), ("nbns.nb_flags.ont", Some(1))];
+        assert_eq!(
+            summary_after("nbns.nb_flags", Some(0x2000), &entry).as_deref(),
+            Some(", ONT: Unknown (P-node, unique)")
+        );
+        let datagram = [("nbdgm.next", Some(0)), ("nbdgm.first", Some(1)), ("nbdgm.node_type", Some(0))];
+        assert_eq!(
+            summary_after("nbdgm.flags", Some(2), &datagram).as_deref(),
+            Some(", This is first fragment, Node Type: B node")
+        );
+        assert_eq!(
+            drawn("nbdgm.node_type", "Node Type", Value::Uint(0)),
+            ".... 00.. = Node Type: B node (0)"
+        );
+        assert_eq!(summary_after("dns.flags", Some(0x8180), &[]), None);
     }
 
     #[test]

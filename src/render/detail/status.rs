@@ -2,9 +2,11 @@
 //! with what was checked (`Checksum: 0x1c46 [unverified]`, then `[Checksum Status:
 //! Unverified]`), TCP's conversation completeness (`Incomplete, DATA (15)`), TCP's relative
 //! sequence and acknowledgment numbers, which tshark marks as relative, times to live in days,
-//! hours and minutes, lengths in bytes, which way an SSH packet went, and what a NetBIOS datagram's names are for. A line that
+//! hours and minutes, lengths in bytes, which way an SSH packet went, and what a NetBIOS
+//! name's suffix says it is for. A line that
 //! needs a field after it (a checksum its status, an acknowledgment number the ACK flag) is
-//! finished by [`finish`] once the layer's fields are all written.
+//! finished by [`finish`] once the layer's fields are all written; one whose words depend on
+//! the fields after it (SSH's key exchange message codes) is written again by [`rename`].
 //!
 //! The invariant: only the words change; the number shown is the field's.
 
@@ -13,9 +15,9 @@ use std::fmt::Write as _;
 use crate::dissect::field::Value;
 use crate::dissect::nbns::suffix_description;
 
-/// Writes `Label: value` for a field tshark words; false, having written nothing, for any
-/// other.
-pub fn write(text: &mut String, name: &str, label: &str, value: &Value<'_>) -> bool {
+/// Writes `Label: value` for a field tshark words (`raw`: the bytes the field covers, empty if
+/// unknown); false, having written nothing, for any other.
+pub fn write(text: &mut String, name: &str, label: &str, value: &Value<'_>, raw: &[u8]) -> bool {
     let number = value.as_u64().unwrap_or(0);
     match name {
         _ if name.ends_with("checksum.status") => {
@@ -54,6 +56,16 @@ pub fn write(text: &mut String, name: &str, label: &str, value: &Value<'_>) -> b
                 None => write!(text, "{label}: {name}"),
             };
         }
+        // A node status name holds its suffix in its 16th byte, which tshark shows with its
+        // meaning: `RTTSCOPE<00> (Workstation/Redirector)`.
+        "nbns.netbios_name" => {
+            let _ = match raw.get(15) {
+                Some(&suffix) => {
+                    write!(text, "{label}: {value}<{suffix:02x}> ({})", suffix_description(suffix))
+                }
+                None => write!(text, "{label}: {value}"),
+            };
+        }
         "nbdgm.dgram_len" | "nbdgm.pkt_offset" => {
             let _ = write!(text, "{label}: {number} bytes");
         }
@@ -62,17 +74,55 @@ pub fn write(text: &mut String, name: &str, label: &str, value: &Value<'_>) -> b
     true
 }
 
-/// What a field's line gains from the fields after it in its layer (`later`: their names and
-/// numbers): a checksum what its status says, an acknowledgment number that it is relative
-/// when the ACK flag is set. None for a field that gains nothing.
-pub fn finish(name: &str, later: &[(&str, Option<u64>)]) -> Option<&'static str> {
+/// What a field's line (`line`, the field's `value` as a number if it is one) gains from the
+/// fields after it in its layer (`later`: their names and numbers): a checksum what its status
+/// says, an acknowledgment number that it is relative when the ACK flag is set, a flag word
+/// tshark sums up what its bits say (`bits::summary_after`), a NetBIOS question's name what
+/// its suffix is for. None for a field that gains nothing.
+pub fn finish(name: &str, line: &str, value: Option<u64>, later: &[(&str, Option<u64>)]) -> Option<String> {
     let number =
         |wanted: &str| later.iter().find(|(name, _)| *name == wanted).and_then(|(_, number)| *number);
     match name {
-        "tcp.ack" => (number("tcp.flags.ack") == Some(1)).then_some("    (relative ack number)"),
-        _ if name.ends_with("checksum") => checksum_suffix(name, number(&format!("{name}.status"))?),
-        _ => None,
+        "tcp.ack" => (number("tcp.flags.ack") == Some(1)).then(|| "    (relative ack number)".to_owned()),
+        _ if name.ends_with("checksum") => {
+            checksum_suffix(name, number(&format!("{name}.status"))?).map(str::to_owned)
+        }
+        // A question (its type and class, then no time to live) names its suffix's meaning, as
+        // an NB record's name already does; tshark leaves an NBSTAT record's name as it is.
+        "nbns.name" if later.get(2).map(|(name, _)| *name) != Some("nbns.ttl") => {
+            netbios_suffix(line).map(|suffix| format!(" ({})", suffix_description(suffix)))
+        }
+        _ => super::bits::summary_after(name, value, later),
     }
+}
+
+/// A line tshark writes otherwise than its field's own names say, given the fields after it
+/// in its layer (`later`: their names and numbers): SSH's message codes 30 and 31, which
+/// tshark names by the key exchange they belong to, seen here in the fields the message
+/// holds (a Diffie-Hellman group exchange's group or old request, a Diffie-Hellman value);
+/// an elliptic curve exchange's keep the table's names. None for any other line.
+pub fn rename(name: &str, value: Option<u64>, later: &[(&str, Option<u64>)]) -> Option<String> {
+    if name != "ssh.message_code" || !matches!(value, Some(30 | 31)) {
+        return None;
+    }
+    let message = later.iter().map(|(name, _)| *name).take_while(|name| {
+        !matches!(*name, "ssh.message_code" | "ssh.packet_length" | "ssh.packet_length_encrypted")
+    });
+    let mut family = None;
+    for field in message {
+        if field.starts_with("ssh.dh_gex.") {
+            family =
+                Some(["Diffie-Hellman Group Exchange Request (Old)", "Diffie-Hellman Group Exchange Group"]);
+            break;
+        }
+        if field.starts_with("ssh.dh.") {
+            family = Some(["Diffie-Hellman Key Exchange Init", "Diffie-Hellman Key Exchange Reply"]);
+            break;
+        }
+    }
+    let code = value?;
+    let named = family?[usize::from(code == 31)];
+    Some(format!("{}: {named} ({code})", super::label(name).unwrap_or(name)))
 }
 
 /// What tshark writes after a checksum's value, given its status and the protocol: an IPv4
@@ -154,7 +204,7 @@ mod tests {
 
     fn written(name: &str, label: &str, number: u64) -> Option<String> {
         let mut text = String::new();
-        write(&mut text, name, label, &Value::Uint(number)).then_some(text)
+        write(&mut text, name, label, &Value::Uint(number), &[]).then_some(text)
     }
 
     #[test]
@@ -184,8 +234,8 @@ mod tests {
         );
         assert_eq!(written("tcp.ack", "Acknowledgment Number", 88), None, "finished later");
         let flags = |ack| [("tcp.hdr_len", Some(20)), ("tcp.flags.ack", Some(ack))];
-        assert_eq!(finish("tcp.ack", &flags(1)), Some("    (relative ack number)"));
-        assert_eq!(finish("tcp.ack", &flags(0)), None);
+        assert_eq!(finish("tcp.ack", "", Some(88), &flags(1)).as_deref(), Some("    (relative ack number)"));
+        assert_eq!(finish("tcp.ack", "", Some(88), &flags(0)), None);
     }
 
     #[test]
@@ -211,10 +261,46 @@ mod tests {
         );
         assert_eq!(written("ssh.direction", "Direction", 1).as_deref(), Some("Direction: server-to-client"));
         let mut text = String::new();
-        write(&mut text, "nbdgm.destination_name", "Destination name", &Value::Str("WORKGROUP<1d>"));
+        write(&mut text, "nbdgm.destination_name", "Destination name", &Value::Str("WORKGROUP<1d>"), &[]);
         assert_eq!(text, "Destination name: WORKGROUP<1d> (Local Master Browser)");
+        text.clear();
+        write(
+            &mut text,
+            "nbns.netbios_name",
+            "Name",
+            &Value::Str("WORKGROUP"),
+            b"WORKGROUP      \x1d\x84\x00",
+        );
+        assert_eq!(text, "Name: WORKGROUP<1d> (Local Master Browser)");
+        let question = [("nbns.type", Some(32)), ("nbns.class", Some(1)), ("nbns.name", None)];
+        assert_eq!(
+            finish("nbns.name", "Name: RTTSCOPE<20>", None, &question).as_deref(),
+            Some(" (Server service)")
+        );
+        let record = [("nbns.type", Some(33)), ("nbns.class", Some(1)), ("nbns.ttl", Some(0))];
+        assert_eq!(finish("nbns.name", "Name: *<00>", None, &record), None, "an NBSTAT record's name");
         assert_eq!(netbios_suffix("HOST<20>.corp"), Some(0x20));
         assert_eq!(netbios_suffix("<not a name"), None);
+    }
+
+    #[test]
+    fn ssh_key_exchange_codes_are_named_by_their_exchange() {
+        let group = [("ssh.mpint_length", Some(1025)), ("ssh.dh_gex.p", None), ("ssh.dh_gex.g", None)];
+        assert_eq!(
+            rename("ssh.message_code", Some(31), &group).as_deref(),
+            Some("Message Code: Diffie-Hellman Group Exchange Group (31)")
+        );
+        let init = [("ssh.mpint_length", Some(257)), ("ssh.dh.e", None)];
+        assert_eq!(
+            rename("ssh.message_code", Some(30), &init).as_deref(),
+            Some("Message Code: Diffie-Hellman Key Exchange Init (30)")
+        );
+        let curve = [("ssh.ecdh.q_c_length", Some(32)), ("ssh.ecdh.q_c", None)];
+        assert_eq!(rename("ssh.message_code", Some(30), &curve), None, "the table's names");
+        // The next packet's fields say nothing of this one.
+        let next = [("ssh.padding_string", None), ("ssh.packet_length", Some(12)), ("ssh.dh_gex.p", None)];
+        assert_eq!(rename("ssh.message_code", Some(31), &next), None);
+        assert_eq!(rename("ssh.message_code", Some(32), &group), None);
     }
 
     #[test]
@@ -228,10 +314,20 @@ mod tests {
             Some("Checksum Status: Good")
         );
         let status = |name, status| [(name, Some(status))];
-        assert_eq!(finish("ip.checksum", &status("ip.checksum.status", 2)), Some(" [validation disabled]"));
-        assert_eq!(finish("tcp.checksum", &status("tcp.checksum.status", 2)), Some(" [unverified]"));
-        assert_eq!(finish("icmp.checksum", &status("icmp.checksum.status", 1)), Some(" [correct]"));
-        assert_eq!(finish("icmp.checksum", &status("icmp.checksum.status", 0)), None, "bad");
-        assert_eq!(finish("icmp.checksum", &[]), None, "no status");
+        let finished = |name, later: &[(&str, Option<u64>)]| finish(name, "", None, later);
+        assert_eq!(
+            finished("ip.checksum", &status("ip.checksum.status", 2)).as_deref(),
+            Some(" [validation disabled]")
+        );
+        assert_eq!(
+            finished("tcp.checksum", &status("tcp.checksum.status", 2)).as_deref(),
+            Some(" [unverified]")
+        );
+        assert_eq!(
+            finished("icmp.checksum", &status("icmp.checksum.status", 1)).as_deref(),
+            Some(" [correct]")
+        );
+        assert_eq!(finished("icmp.checksum", &status("icmp.checksum.status", 0)), None, "bad");
+        assert_eq!(finished("icmp.checksum", &[]), None, "no status");
     }
 }

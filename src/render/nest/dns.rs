@@ -1,8 +1,9 @@
 //! DNS's subtrees in tshark's `-V` tree: the flags word's bits under it, each section
 //! (`Queries`, `Answers`, `Authoritative nameservers`, `Additional records`) a subtree holding
 //! each question or record as a subtree of its own, titled as tshark titles it
-//! (`www.example.test: type A, class IN, addr 10.0.53.2`, `<Root>: type OPT`), and an OPT
-//! record's Z bits under its Z.
+//! (`www.example.test: type A, class IN, addr 10.0.53.2`, `<Root>: type OPT`), an OPT
+//! record's Z bits under its Z, and an HTTPS or SVCB record's SvcParams and an OPT record's
+//! options each a subtree titled by what it holds (`SvcParam: alpn=h2,h3`, `Option: PADDING`).
 //!
 //! The invariant: every field keeps its place in the order and is written once; nesting only
 //! adds title lines and indentation. A record's section comes from the header's counts, in
@@ -60,13 +61,69 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
             push(2, &format!("{bit} = AD bit: {set}"));
             continue;
         }
+        // An SvcParam or an EDNS option is a subtree titled by what it holds.
+        let parts = |prefix: &str| -> Vec<&Item<'_>> {
+            items[index + 1..].iter().take_while(|later| later.name.starts_with(prefix)).collect()
+        };
+        match item.name {
+            "dns.svcb.svcparam" => {
+                push(3, &svcparam_title(&parts("dns.svcb.svcparam.")));
+                continue;
+            }
+            "dns.opt" => {
+                push(3, &option_title(&parts("dns.opt.")));
+                continue;
+            }
+            _ => {}
+        }
         let depth = match item.name {
             name if name.starts_with("dns.flags.") => 2,
             name if name.starts_with("dns.resp.z.") => 4,
+            name if name.starts_with("dns.svcb.svcparam.") || name.starts_with("dns.opt.") => 4,
             name if in_entry && in_record(name) => 3,
             _ => 1,
         };
         push(depth, item.line);
+    }
+}
+
+/// `SvcParam: alpn=h2,h3`: an SvcParam's key by name (`key65000` for one without), then its
+/// value as tshark sums it up (the ALPN ids, the port, the address hints, the mandatory keys;
+/// nothing for other keys). `parts` are the SvcParam's fields after it.
+fn svcparam_title(parts: &[&Item<'_>]) -> String {
+    let key = parts.iter().find(|item| item.name == "dns.svcb.svcparam.key").and_then(|item| item.number);
+    let mut title = format!("SvcParam: {}", svcparam_key(key.unwrap_or(0)));
+    let shown: Vec<String> = parts
+        .iter()
+        .filter_map(|item| match item.name {
+            "dns.svcb.svcparam.mandatory.key" => Some(svcparam_key(item.number.unwrap_or(0))),
+            "dns.svcb.svcparam.alpn"
+            | "dns.svcb.svcparam.port"
+            | "dns.svcb.svcparam.ipv4hint.ip"
+            | "dns.svcb.svcparam.ipv6hint.ip" => Some(value(item).to_owned()),
+            _ => None,
+        })
+        .collect();
+    if !shown.is_empty() {
+        title.push('=');
+        title.push_str(&shown.join(","));
+    }
+    title
+}
+
+/// An SvcParamKey's name (`alpn`), or `key` and its number.
+fn svcparam_key(key: u64) -> String {
+    values::DNS_SVCB_KEY.name(key).map_or_else(|| format!("key{key}"), str::to_owned)
+}
+
+/// `Option: PADDING`: an EDNS option titled by its code's name. `parts` are the option's
+/// fields after it.
+fn option_title(parts: &[&Item<'_>]) -> String {
+    let code = parts.iter().find(|item| item.name == "dns.opt.code").and_then(|item| item.number);
+    match code.map(|code| (code, values::DNS_OPT_CODE.name(code))) {
+        Some((_, Some(name))) => format!("Option: {name}"),
+        Some((code, None)) => format!("Option: Unknown ({code})"),
+        None => "Option".to_owned(),
     }
 }
 
@@ -163,6 +220,29 @@ mod tests {
     }
 
     #[test]
+    fn svcparams_are_titled_by_key_and_value() {
+        let alpn = [
+            item("dns.svcb.svcparam.key", Some(1), "SvcParamKey: alpn (1)"),
+            item("dns.svcb.svcparam.value.length", Some(6), "SvcParamValue length: 6"),
+            item("dns.svcb.svcparam.alpn.length", Some(2), "ALPN length: 2"),
+            item("dns.svcb.svcparam.alpn", None, "ALPN: h2"),
+            item("dns.svcb.svcparam.alpn.length", Some(2), "ALPN length: 2"),
+            item("dns.svcb.svcparam.alpn", None, "ALPN: h3"),
+        ];
+        assert_eq!(svcparam_title(&alpn.iter().collect::<Vec<_>>()), "SvcParam: alpn=h2,h3");
+        let mandatory = [
+            item("dns.svcb.svcparam.key", Some(0), "SvcParamKey: mandatory (0)"),
+            item("dns.svcb.svcparam.mandatory.key", Some(1), "Mandatory key: alpn (1)"),
+            item("dns.svcb.svcparam.mandatory.key", Some(3), "Mandatory key: port (3)"),
+        ];
+        assert_eq!(svcparam_title(&mandatory.iter().collect::<Vec<_>>()), "SvcParam: mandatory=alpn,port");
+        let unknown = [item("dns.svcb.svcparam.key", Some(65000), "SvcParamKey: Unknown (65000)")];
+        assert_eq!(svcparam_title(&unknown.iter().collect::<Vec<_>>()), "SvcParam: key65000");
+        let option = [item("dns.opt.code", Some(65001), "Option Code: Unknown (65001)")];
+        assert_eq!(option_title(&option.iter().collect::<Vec<_>>()), "Option: Unknown (65001)");
+    }
+
+    #[test]
     fn questions_and_records_are_subtrees_of_their_sections() {
         let items = [
             item("dns.id", Some(0xb365), "Transaction ID: 0xb365"),
@@ -183,6 +263,9 @@ mod tests {
             item("dns.resp.type", Some(41), "Type: OPT (41)"),
             item("dns.resp.z", Some(0), "Z: 0x0000"),
             item("dns.resp.z.do", Some(0), "0... .... .... .... = DO bit: Cannot handle DNSSEC security RRs"),
+            item("dns.opt", None, "Option"),
+            item("dns.opt.code", Some(12), "Option Code: PADDING (12)"),
+            item("dns.opt.len", Some(2), "Option Length: 2"),
             item("dns.response_to", Some(3), "[Request In: 3]"),
         ];
         let text = indented(|push| write(&mut |depth, line| push(depth, line), &items));
@@ -212,6 +295,9 @@ mod tests {
             Type: OPT (41)
             Z: 0x0000
                 0... .... .... .... = DO bit: Cannot handle DNSSEC security RRs
+            Option: PADDING
+                Option Code: PADDING (12)
+                Option Length: 2
     [Request In: 3]
 "
         );

@@ -49,7 +49,7 @@ fn a_fragmented_message_is_put_back_together_on_its_last_fragment() {
     let message = last.frames[0].message.as_ref().expect("the message");
     assert_eq!(message.opcode, opcode::TEXT);
     assert_eq!(&arena[message.data.clone()], b"Hello");
-    assert_eq!(message.fragments, Some((SmallVec::from_slice(&[10, 12]), 5)));
+    assert_eq!(message.fragments, Some((SmallVec::from_slice(&[(10, 3), (12, 2)]), 5)));
     assert_eq!(session.buffered(), 0);
 }
 
