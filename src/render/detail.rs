@@ -229,6 +229,14 @@ fn write_tree(
                 });
                 sessions.titles(tls, &place)
             }
+            Content::Http2(http2) => {
+                let preface = http2.preface.map(|_| [String::new(), String::new()]);
+                let frames = http2.frames.iter().map(|frame| {
+                    let body = frame.entity.as_ref().map(crate::dissect::http::StreamEntity::title);
+                    [frame.partial_suffix().to_owned(), body.unwrap_or_default()]
+                });
+                preface.into_iter().chain(frames).flatten().collect()
+            }
             _ => Vec::new(),
         };
         nest::write(text, layer.protocol(), &items, indent, &record_titles, closing);

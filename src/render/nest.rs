@@ -34,7 +34,8 @@ pub struct Item<'a> {
 
 /// Appends the layer's field lines to `text`, four spaces a level, with subtree titles;
 /// `record_titles` titles a TLS layer's records in order (`TLS Record Layer: …` for any
-/// without one); `closing` says which side of a TCP close a FIN is.
+/// without one), or, two a frame, an HTTP/2 layer's `Stream:` title suffixes and undone
+/// bodies' titles (see [`http2::write`]); `closing` says which side of a TCP close a FIN is.
 pub fn write(
     text: &mut String,
     protocol: Protocol,
@@ -55,7 +56,7 @@ pub fn write(
         Protocol::Tls => tls::write(&mut push, items, record_titles),
         Protocol::Quic => quic::write(&mut push, items),
         Protocol::Http => http::write(&mut push, items),
-        Protocol::Http2 => http2::write(&mut push, items),
+        Protocol::Http2 => http2::write(&mut push, items, record_titles),
         Protocol::Dns => dns::write(&mut push, items),
         Protocol::Ethernet | Protocol::Ipv4 | Protocol::Ipv6 | Protocol::Tcp => {
             transport::write(&mut push, items, closing)
