@@ -31,14 +31,7 @@ BODIES = {
 
 
 async def app(scope, receive, send):
-    if scope["type"] == "lifespan":
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+    # Lifespan is declined by returning: Hypercorn then serves without it.
     if scope["type"] != "http":
         return
     found = BODIES.get(scope["path"])
