@@ -60,13 +60,13 @@ OUTDIR=${1:-$REPO_ROOT/fixtures/interop}
 
 # The recorders live in scripts/interop/, one file per family over a shared
 # library: lib.sh (work directory and cleanup, namespaces, veth and TUN links,
-# peers, captures), link.sh, tcp.sh, pcapng.sh, tls.sh, quic.sh, http.sh and the
+# peers, captures), link.sh, tcp.sh, pcapng.sh, tls.sh, quic.sh, http.sh, http2.sh and the
 # others (the rec_* functions), manifest.sh (reads manifest.tsv: which captures there are, who
 # records them, what the README says of them and what each must show),
 # checks.sh and readme.sh; the helper programs are scripts/interop/*.py.
 # Adding a capture is a recorder function and manifest rows.
 INTEROP=$REPO_ROOT/scripts/interop
-for part in lib link tcp pcapng tls quic tunnel lan proxy dns websocket ssh dtls grpc webrtc http manifest checks readme; do
+for part in lib link tcp pcapng tls quic tunnel lan proxy dns websocket ssh dtls grpc webrtc http http2 manifest checks readme; do
     # shellcheck source=/dev/null
     source "$INTEROP/$part.sh"
 done

@@ -62,10 +62,9 @@ const NOT_IN_ANY_CAPTURE: &[&str] = &[
     // HTTP/2 frames, flags and settings the recorded peers do not send
     "http2.continuation.header", "http2.continuation.padding", "http2.data.padding",
     "http2.flags.unused_continuation",
-    "http2.flags.unused_push_promise", "http2.goaway.addata", "http2.header_table_size_update",
-    "http2.header_table_size_update.header_table_size", "http2.headers.padding", "http2.padding",
+    "http2.flags.unused_push_promise", "http2.goaway.addata", "http2.headers.padding", "http2.padding",
     "http2.push_promise.header", "http2.push_promise.padding",
-    "http2.push_promise.promised_stream_id", "http2.push_promise.r", "http2.rst_stream.error",
+    "http2.push_promise.promised_stream_id", "http2.push_promise.r",
     "http2.unknown",
     // HTTP/2 and HTTP/3 header fields of the header table (src/dissect/http1/names.rs) whose
     // headers no recorded peer sends: one table lookup emits them all, and the headers that are
@@ -73,7 +72,7 @@ const NOT_IN_ANY_CAPTURE: &[&str] = &[
     "http2.headers.accept_charset", "http2.headers.accept_language", "http2.headers.accept_ranges",
     "http2.headers.access_control_allow_origin", "http2.headers.age", "http2.headers.allow",
     "http2.headers.authorization", "http2.headers.content_disposition",
-    "http2.headers.content_encoding", "http2.headers.content_language",
+    "http2.headers.content_language",
     "http2.headers.content_location", "http2.headers.content_range", "http2.headers.cookie",
     "http2.headers.etag", "http2.headers.expect", "http2.headers.expires", "http2.headers.from",
     "http2.headers.if_match", "http2.headers.if_modified_since", "http2.headers.if_none_match",

@@ -381,11 +381,10 @@ fn quic_frames_are_titled_and_drawn_as_tsharks() {
 #[test]
 #[ignore = "needs tshark"]
 fn http2_frames_headers_and_settings_are_titled_and_drawn_as_tsharks() {
-    let titles = ["Stream: ", "Header: ", "Settings - ", "Magic: "];
+    let titles = ["Stream: ", "Header: ", "Settings - ", "Magic: ", "Content-encoded entity body ("];
+    let captures = ["h2-tls.pcap", "h2c.pcap", "h2-encoded.pcap", "h2-encoded-tls.pcap"];
     let (compared, _, differences) =
-        compare_layer_trees(&["h2-tls.pcap", "h2c.pcap"], "HyperText Transfer Protocol 2", &titles, &|_| {
-            false
-        });
+        compare_layer_trees(&captures, "HyperText Transfer Protocol 2", &titles, &|_| false);
     eprintln!("-V HTTP/2: {compared} frame, header and setting titles and bit lines compared");
     assert!(compared > 300, "only {compared} HTTP/2 lines compared");
     assert!(differences.is_empty(), "{}", differences[..differences.len().min(40)].join("\n"));
@@ -398,6 +397,8 @@ const TEXT_BODIES: &[&str] = &[
     "http-encoded.pcap",
     "h2-tls.pcap",
     "h2c.pcap",
+    "h2-encoded.pcap",
+    "h2-encoded-tls.pcap",
     "tls12-openssl.pcap",
     "tls-python.pcap",
     "proxy-socks5.pcap",

@@ -132,7 +132,10 @@ pub struct Frame2<'a> {
     /// The header fields its fragment decoded to.
     pub headers: Option<HeaderBlock>,
     /// On a frame that ends a stream whose body came in several DATA frames: the whole body.
-    pub body: Option<Vec<u8>>,
+    pub body: Option<Span<'a>>,
+    /// On a frame that ends a stream whose body has a content-encoding Wireshark's HTTP/2
+    /// dissector tries to undo: what tracking made of it.
+    pub entity: Option<StreamEntity<'a>>,
     /// On a frame that ends a stream with a body: the body's media type, for the Info column.
     pub body_type: Option<Vec<u8>>,
     /// On a DATA frame that completed gRPC messages: how many of them went on to Protocol
@@ -140,6 +143,50 @@ pub struct Frame2<'a> {
     pub grpc: Option<u8>,
     /// The frame's stream is a gRPC call in its direction.
     pub grpc_stream: bool,
+    /// The frame's stream is a tunnel (an extended CONNECT).
+    pub tunnelled: bool,
+}
+
+/// An HTTP/2 stream's body whose content-encoding tracking undid, or tried to.
+#[derive(Clone, Debug)]
+pub struct StreamEntity<'a> {
+    /// The `content-encoding` as sent.
+    pub encoding: Vec<u8>,
+    /// The body's length as sent.
+    pub encoded_len: usize,
+    pub body: EntityBody<'a>,
+}
+
+impl Frame2<'_> {
+    /// What tshark appends to a DATA frame's `Stream:` title when the frame does not end its
+    /// stream: `(partial entity body)`, and `(tunneled data)` on a tunnel; a gRPC stream's
+    /// DATA, reassembled message by message, gets nothing.
+    pub fn partial_suffix(&self) -> &'static str {
+        let Ok((_, parsed)) = http2::parse(self.span.bytes) else { return "" };
+        if parsed.kind() != http2::FrameType::Data || parsed.ends_stream() || self.grpc_stream {
+            ""
+        } else if self.tunnelled {
+            " (partial entity body) (tunneled data)"
+        } else {
+            " (partial entity body)"
+        }
+    }
+}
+
+impl StreamEntity<'_> {
+    /// Its `-V` title: `Content-encoded entity body (gzip): 76 bytes -> 401 bytes`, without
+    /// the decoded length when it did not decode.
+    pub fn title(&self) -> String {
+        let mut title = format!(
+            "Content-encoded entity body ({}): {} bytes",
+            String::from_utf8_lossy(&self.encoding),
+            self.encoded_len
+        );
+        if self.body.decoded {
+            title.push_str(&format!(" -> {} bytes", self.body.bytes.bytes.len()));
+        }
+        title
+    }
 }
 
 /// The HTTP/2 frames (and the client's preface) of one frame.
@@ -156,7 +203,24 @@ impl Http2<'_> {
         }
         for frame in &self.frames {
             let Ok((_, parsed)) = http2::parse(frame.span.bytes) else { continue };
-            parsed.fields(&mut out.within(&frame.span), frame.headers.as_ref(), frame.body.as_deref());
+            // A DATA frame that ends a stream shows the stream's whole body, in the bytes it was
+            // put together in: undone when it has a content-encoding tshark undoes (whether it
+            // decoded or not, tshark titles it `Content-encoded entity body`), else joined.
+            let shown = frame.entity.as_ref().map(|entity| entity.body.bytes);
+            let shown = shown.or(frame.body.filter(|_| parsed.kind() == http2::FrameType::Data));
+            let body = match (shown, frame.body) {
+                (Some(_), _) => http2::Body::Elsewhere,
+                (None, Some(body)) => http2::Body::Whole(body.bytes),
+                (None, None) => http2::Body::Own,
+            };
+            parsed.fields(&mut out.within(&frame.span), frame.headers.as_ref(), body);
+            if let Some(bytes) = shown {
+                out.within(&bytes).at(
+                    http2::name::DATA_DATA,
+                    0..bytes.bytes.len(),
+                    Value::Bytes(bytes.bytes),
+                );
+            }
             // tshark reassembles a gRPC stream's DATA as a stream: the empty DATA frame that
             // ends it hands on an empty reassembled body, which `-T fields` prints so.
             if frame.grpc_stream

@@ -264,7 +264,7 @@ impl Collector {
                 // It goes out at once, so it is no longer held against the budget.
                 if let Some(body) = &frame2.body {
                     self.pending -= stream.body.len();
-                    stream.body = body[..body.len().min(MAX_BODY)].to_vec();
+                    stream.body = body.bytes[..body.bytes.len().min(MAX_BODY)].to_vec();
                     stream.cut = false;
                     self.pending += stream.body.len();
                 }

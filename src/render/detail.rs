@@ -185,13 +185,24 @@ fn write_tree(
         let number = |name: &str| numbers.iter().find(|(field, _)| *field == name).map(|(_, value)| *value);
         // A datagram an ICMP error quotes is a subtree of the ICMP message; its payload is
         // the frame's again. A text body an HTTP/2 stream ends with is a subtree of HTTP/2.
-        let after_http2 = matches!(layer.content, Content::TextLines { .. })
-            && packet.layers[..index]
+        // Inside the stream's subtree, beside the item that undid it, when it was encoded.
+        let http2 = match layer.content {
+            Content::TextLines { .. } => packet.layers[..index]
                 .iter()
                 .rev()
                 .find(|before| !matches!(before.content, Content::TextLines { .. }))
-                .is_some_and(|before| before.protocol() == Protocol::Http2);
-        let indent = if after_http2 || (layer.is_quoted() && !matches!(layer.content, Content::Data(_))) {
+                .and_then(|before| match &before.content {
+                    Content::Http2(http2) => Some(http2),
+                    _ => None,
+                }),
+            _ => None,
+        };
+        let undone = http2.is_some_and(|http2| {
+            http2.frames.iter().any(|frame| frame.entity.as_ref().is_some_and(|entity| entity.body.decoded))
+        });
+        let indent = if undone {
+            "        "
+        } else if http2.is_some() || (layer.is_quoted() && !matches!(layer.content, Content::Data(_))) {
             "    "
         } else {
             ""
@@ -242,6 +253,14 @@ fn write_tree(
                     _ => None,
                 });
                 sessions.titles(tls, &place)
+            }
+            Content::Http2(http2) => {
+                let preface = http2.preface.map(|_| [String::new(), String::new()]);
+                let frames = http2.frames.iter().map(|frame| {
+                    let body = frame.entity.as_ref().map(crate::dissect::http::StreamEntity::title);
+                    [frame.partial_suffix().to_owned(), body.unwrap_or_default()]
+                });
+                preface.into_iter().chain(frames).flatten().collect()
             }
             _ => Vec::new(),
         };

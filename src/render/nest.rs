@@ -39,7 +39,8 @@ pub struct Item<'a> {
 
 /// Appends the layer's field lines to `text`, four spaces a level, with subtree titles;
 /// `record_titles` titles a TLS layer's records in order (`TLS Record Layer: …` for any
-/// without one); `closing` says which side of a TCP close a FIN is.
+/// without one), or, two a frame, an HTTP/2 layer's `Stream:` title suffixes and undone
+/// bodies' titles (see [`http2::write`]); `closing` says which side of a TCP close a FIN is.
 pub fn write(
     text: &mut String,
     protocol: Protocol,
@@ -60,7 +61,7 @@ pub fn write(
         Protocol::Tls => tls::write(&mut push, items, record_titles),
         Protocol::Quic => quic::write(&mut push, items),
         Protocol::Http => http::write(&mut push, items),
-        Protocol::Http2 => http2::write(&mut push, items),
+        Protocol::Http2 => http2::write(&mut push, items, record_titles),
         Protocol::Dns => dns::write(&mut push, items),
         Protocol::WebSocket => websocket::write(&mut push, items),
         Protocol::Nbns => nbns::write(&mut push, items),

@@ -43,14 +43,20 @@ pub struct CompletedFrame {
     pub range: Range<usize>,
     /// The header fields its header block fragment completed.
     pub headers: Option<HeaderBlock>,
-    /// The stream's whole body, when the frame ends the stream after several DATA frames.
-    pub body: Option<Vec<u8>>,
+    /// Where the stream's whole body was copied to in the arena, when the frame ends the
+    /// stream after several DATA frames.
+    pub body: Option<Range<usize>>,
+    /// The stream's whole body with its `content-encoding` undone (or tried), on the frame
+    /// that ends the stream.
+    pub entity: Option<entity::StreamEntity>,
     /// The body's media type, when the frame ends a stream that had a body.
     pub body_type: Option<Vec<u8>>,
     /// The gRPC messages a DATA frame completed.
     pub grpc: Option<grpc::GrpcOut>,
     /// The frame's stream is a gRPC call in the frame's direction.
     pub grpc_stream: bool,
+    /// The frame's stream is a tunnel (an extended CONNECT).
+    pub tunnelled: bool,
     /// The WebSocket frames a DATA frame of an extended CONNECT stream completed (RFC 8441).
     pub websocket: Option<crate::track::websocket::Output>,
 }
@@ -400,6 +406,7 @@ impl Reader {
         }
         direction.preface_done = true;
         let decoder = direction.decoder.get_or_insert_with(HeaderDecoder::new);
+        let mut budget = entity::MAX_DECODED;
         loop {
             let frame = match http2::parse(&direction.buffer[at..]) {
                 Ok((_, frame)) => frame,
@@ -413,7 +420,7 @@ impl Reader {
             let len = frame.bytes().len();
             let headers =
                 frame.header_block_fragment().map(|fragment| decoder.decode(fragment, frame.ends_headers()));
-            let (body, body_type) = self.streams.frame(dir, &frame, headers.as_ref(), &mut output.problems);
+            let ended = self.streams.frame(dir, &frame, headers.as_ref(), &mut output.problems);
             let range = copy(arena, &direction.buffer[at..at + len]);
             let (is_grpc, grpc) =
                 self.calls.frame(dir, &frame, headers.as_ref(), arena, &mut output.problems);
@@ -421,16 +428,23 @@ impl Reader {
             // CONNECT's) is tunneled data, frame by frame as tshark shows it: HTTP/2 shows
             // neither whole.
             let tunnelled = self.tunnels.holds(frame.stream_id());
-            let (body, body_type) = if is_grpc || tunnelled { (None, None) } else { (body, body_type) };
+            let ended = if is_grpc || tunnelled { streams::Ended::default() } else { ended };
+            let whole = ended.body.as_deref().unwrap_or(frame.data());
+            let entity =
+                ended.encoding.and_then(|encoding| entity::undo_stream(&encoding, whole, &mut budget, arena));
+            let body = ended.body.map(|body| copy(arena, &body));
+            let body_type = ended.body_type;
             let websocket =
                 self.tunnels.frame(dir, &frame, headers.as_ref(), number, arena, &mut output.problems);
             output.frames.push(CompletedFrame {
                 range,
                 headers,
                 body,
+                entity,
                 body_type,
                 grpc,
                 grpc_stream: is_grpc,
+                tunnelled,
                 websocket,
             });
             at += len;

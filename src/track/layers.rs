@@ -344,15 +344,31 @@ fn http_layers<'a>(
             .map(|frame| crate::dissect::http::Frame2 {
                 span: span(&frame.range),
                 headers: frame.headers.clone(),
-                body: frame.body.clone(),
+                body: frame.body.as_ref().map(span),
+                entity: frame.entity.as_ref().map(|entity| crate::dissect::http::StreamEntity {
+                    encoding: entity.encoding.clone(),
+                    encoded_len: entity.encoded_len,
+                    body: crate::dissect::http::EntityBody {
+                        bytes: span(&entity.undone.bytes),
+                        decoded: entity.undone.decoded,
+                    },
+                }),
                 body_type: frame.body_type.clone(),
                 grpc: frame.grpc.as_ref().map(|grpc| {
                     grpc.messages.iter().filter(|message| message.protobuf).count().min(usize::from(u8::MAX))
                         as u8
                 }),
                 grpc_stream: frame.grpc_stream,
+                tunnelled: frame.tunnelled,
             })
             .collect();
+        if output.frames.iter().any(|frame| frame.entity.as_ref().is_some_and(|entity| entity.undone.cut)) {
+            let bound = http::MAX_MESSAGE;
+            packet.problem(
+                Protocol::Http2,
+                format!("a decoded body is cut at {bound} bytes (or the frame's bound)"),
+            );
+        }
         let preface = output.preface.as_ref().map(span);
         let first = preface.or_else(|| frames.first().map(|frame| frame.span)).unwrap_or_default();
         let texts: Vec<(String, Span<'a>)> = frames
@@ -363,6 +379,10 @@ fn http_layers<'a>(
                 let media = media.split(';').next().unwrap_or("").trim().to_owned();
                 if !media.starts_with("text/") {
                     return None;
+                }
+                // The body tshark hands to its media type: undone, else whole, else the frame's.
+                if let Some(body) = frame.entity.as_ref().map(|entity| entity.body.bytes).or(frame.body) {
+                    return Some((media, body));
                 }
                 let (_, parsed) = crate::dissect::http2::parse(frame.span.bytes).ok()?;
                 let data = parsed.data();

@@ -62,4 +62,6 @@ pub const STRUCTURED: &[&str] = &[
     "h2-tls.pcap",
     "vxlan-tls13.pcap",
     "http-encoded.pcap",
+    "h2-encoded.pcap",
+    "h2-encoded-tls.pcap",
 ];

@@ -18,7 +18,7 @@ use std::ops::Range;
 
 use super::hpack::{Entry, HeaderBlock};
 use super::payload::{Part, read};
-use super::{Frame, FrameType, field, flag};
+use super::{Body, Frame, FrameType, field, flag};
 use crate::dissect::field::{Emitter, Value};
 use crate::dissect::http1::{self, AsciiText, PercentDecoded, PseudoUri, http2_header_field, write_status};
 
@@ -58,7 +58,7 @@ pub(super) fn frame_fields(
     frame: &Frame<'_>,
     out: &mut Emitter<'_>,
     headers: Option<&HeaderBlock>,
-    body: Option<&[u8]>,
+    body: Body<'_>,
 ) -> bool {
     let header = frame.header;
     out.at(super::name::STREAM, 0..frame.bytes.len(), Value::Present);
@@ -73,7 +73,7 @@ pub(super) fn frame_fields(
     }
     out.at(super::name::R, field::STREAM_ID, Value::hex32(header.reserved.into()));
     out.at(super::name::STREAMID, field::STREAM_ID, Value::Uint(header.stream_id.into()));
-    if let (FrameType::Headers, true, Some(body)) = (header.kind, header.has(flag::END_STREAM), body) {
+    if let (FrameType::Headers, true, Body::Whole(body)) = (header.kind, header.has(flag::END_STREAM), body) {
         out.computed(super::name::DATA_DATA, Value::Bytes(body));
     }
     let mut emit = |range: Range<usize>, part: Part<'_>| part_fields(frame, out, headers, body, range, part);
@@ -90,7 +90,7 @@ fn part_fields(
     frame: &Frame<'_>,
     out: &mut Emitter<'_>,
     headers: Option<&HeaderBlock>,
-    body: Option<&[u8]>,
+    body: Body<'_>,
     range: Range<usize>,
     part: Part<'_>,
 ) {
@@ -112,9 +112,10 @@ fn part_fields(
         }
         Part::Data(data) => match (flags & flag::END_STREAM != 0, body) {
             // The stream's body, reassembled from several frames.
-            (true, Some(body)) => out.at(super::name::DATA_DATA, range, Value::Bytes(body)),
+            (true, Body::Whole(body)) => out.at(super::name::DATA_DATA, range, Value::Bytes(body)),
+            (true, Body::Elsewhere) => {}
             // A body in one frame: tshark shows the rest of the frame, padding included.
-            (true, None) => {
+            (true, Body::Own) => {
                 let rest = range.start..frame.bytes.len();
                 if !rest.is_empty() {
                     out.at(super::name::DATA_DATA, rest.clone(), Value::Bytes(&frame.bytes[rest]));

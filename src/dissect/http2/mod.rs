@@ -187,6 +187,18 @@ pub fn parse(input: &[u8]) -> IResult<'_, Frame<'_>> {
     Ok((rest, Frame { header, bytes }))
 }
 
+/// What a frame that ends its stream shows as the stream's body (`http2.data.data`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Body<'b> {
+    /// The frame's own data: a DATA frame that holds the whole body (tshark shows the rest of
+    /// the frame, padding included), or a stream with no body.
+    Own,
+    /// The data of the stream's DATA frames, joined, when there were several.
+    Whole(&'b [u8]),
+    /// The body with its content-encoding undone (or tried), which the caller emits.
+    Elsewhere,
+}
+
 /// One frame, borrowed from the stream's bytes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Frame<'a> {
@@ -315,11 +327,8 @@ impl<'a> Frame<'a> {
     /// Emits the frame's fields in tshark's tree order. `headers` is what the direction's
     /// decoder made of this frame's header block fragment. `body` matters only on a frame
     /// with END_STREAM: tshark shows the stream's whole body there as `http2.data.data` (on a
-    /// DATA frame, in place of the frame's own data). Pass the data of the stream's DATA
-    /// frames, joined, when there were several; pass `None` when this DATA frame holds the
-    /// whole body (tshark then shows the rest of the frame, padding included) or the stream
-    /// had no body.
-    pub fn fields(&self, out: &mut Emitter<'_>, headers: Option<&HeaderBlock>, body: Option<&[u8]>) {
+    /// DATA frame, in place of the frame's own data); see [`Body`].
+    pub fn fields(&self, out: &mut Emitter<'_>, headers: Option<&HeaderBlock>, body: Body<'_>) {
         fields::frame_fields(self, out, headers, body);
     }
 

@@ -65,7 +65,7 @@ fn frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
 fn fields_of(frame: &Frame<'_>, headers: Option<&HeaderBlock>) -> Vec<(&'static str, String)> {
     let mut fields = Vec::new();
     let mut sink = |field: Field<'_>| fields.push((field.name, escape_for_fields(&field.value.to_string())));
-    frame.fields(&mut Emitter::new(&mut sink, 0, Default::default()), headers, None);
+    frame.fields(&mut Emitter::new(&mut sink, 0, Default::default()), headers, super::Body::Own);
     fields
 }
 

@@ -3,7 +3,8 @@
 //! `HyperText Transfer Protocol 2` title. Each frame is titled as tshark's (`Stream: HEADERS,
 //! Stream ID: 1, Length 37, GET /hello.txt`), its flags' bits sit under its flags, and each
 //! header (`Header: :method: GET`) and setting (`Settings - Max concurrent streams : 100`) is a
-//! subtree of its own.
+//! subtree of its own. A stream's body whose content-encoding was undone sits under its
+//! `Content-encoded entity body (gzip): 76 bytes -> 401 bytes` title.
 //!
 //! The invariant: every field keeps its place in the order and is written once; nesting only
 //! adds title lines and indentation.
@@ -11,11 +12,23 @@
 use super::Item;
 use crate::registry::values;
 
-/// Writes an HTTP/2 layer's fields through `push(depth, line)`.
-pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
-    let (mut frames, mut in_entry) = (0, false);
+/// Writes an HTTP/2 layer's fields through `push(depth, line)`; `titles` holds two strings a
+/// frame, in frame order (the preface's `Stream: Magic` counted): what its `Stream:` title
+/// ends with (` (partial entity body)`) and its undone body's title, each empty where none.
+pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], titles: &[String]) {
+    let (mut frames, mut in_entry) = (0usize, false);
     for (index, item) in items.iter().enumerate() {
         let name = item.name;
+        let title = frames
+            .checked_sub(1)
+            .and_then(|frame| titles.get(2 * frame + 1))
+            .filter(|title| !title.is_empty());
+        if let (true, Some(title)) = (name == "http2.data.data", title) {
+            push(2, title);
+            push(3, item.line);
+            in_entry = false;
+            continue;
+        }
         match name {
             "http2.stream" => {
                 if frames > 0 {
@@ -24,7 +37,8 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
                 frames += 1;
                 let end = items[index + 1..].iter().position(|later| later.name == "http2.stream");
                 let frame = &items[index + 1..end.map_or(items.len(), |end| index + 1 + end)];
-                push(1, &stream_title(frame));
+                let suffix = titles.get(2 * (frames - 1)).map_or("", String::as_str);
+                push(1, &format!("{}{suffix}", stream_title(frame)));
                 in_entry = false;
             }
             "http2.header" | "http2.settings" => {
@@ -162,8 +176,9 @@ mod tests {
             item("http2.header.name", None, "Name: :path"),
             item("http2.header.value", None, "Value: /"),
         ];
-        let text =
-            crate::render::nest::indented(|push| write(&mut |depth, line: &str| push(depth, line), &items));
+        let text = crate::render::nest::indented(|push| {
+            write(&mut |depth, line: &str| push(depth, line), &items, &[])
+        });
         assert_eq!(
             text,
             "    Stream: SETTINGS, Stream ID: 0, Length 6\n\
@@ -185,6 +200,45 @@ mod tests {
              \x20       Header: :path: /\n\
              \x20           Name: :path\n\
              \x20           Value: /\n"
+        );
+    }
+
+    #[test]
+    fn a_partial_frame_and_an_undone_body_are_titled_as_tsharks() {
+        let items = [
+            item("http2.stream", None, "Stream"),
+            item("http2.length", Some(76), "Length: 76"),
+            item("http2.type", Some(0), "Type: DATA (0)"),
+            item("http2.streamid", Some(1), "Stream Identifier: 1"),
+            item("http2.data.data", None, "Data: 1f8b"),
+            item("http2.stream", None, "Stream"),
+            item("http2.length", Some(0), "Length: 0"),
+            item("http2.type", Some(0), "Type: DATA (0)"),
+            item("http2.streamid", Some(1), "Stream Identifier: 1"),
+            item("http2.pad_length", Some(0), "[Pad Length: 0]"),
+            item("http2.data.data", None, "Data: 7274"),
+        ];
+        let titles =
+            [" (partial entity body)", "", "", "Content-encoded entity body (gzip): 76 bytes -> 401 bytes"]
+                .map(str::to_owned);
+        let text = crate::render::nest::indented(|push| {
+            write(&mut |depth, line: &str| push(depth, line), &items, &titles)
+        });
+        assert_eq!(
+            text,
+            "    Stream: DATA, Stream ID: 1, Length 76 (partial entity body)\n\
+             \x20       Length: 76\n\
+             \x20       Type: DATA (0)\n\
+             \x20       Stream Identifier: 1\n\
+             \x20       Data: 1f8b\n\
+             HyperText Transfer Protocol 2\n\
+             \x20   Stream: DATA, Stream ID: 1, Length 0\n\
+             \x20       Length: 0\n\
+             \x20       Type: DATA (0)\n\
+             \x20       Stream Identifier: 1\n\
+             \x20       [Pad Length: 0]\n\
+             \x20       Content-encoded entity body (gzip): 76 bytes -> 401 bytes\n\
+             \x20           Data: 7274\n"
         );
     }
 }

@@ -42,27 +42,68 @@ pub struct Decoded {
     pub cut: bool,
 }
 
-/// A body as its `Content-Encoding` says it was before encoding, as Wireshark 4.0 undoes it:
-/// gzip and deflate (and their `x-` names, any case) are inflated, each as gzip when it starts
-/// with gzip's magic, else as a zlib stream, else as bare deflate; brotli (`br`) is decoded;
-/// identity is the body itself. Like Wireshark, a gzip or deflate body cut short (or damaged
-/// part way) gives what inflated before the damage, and fails only when nothing did; a brotli
-/// body must be one whole stream and nothing after it. Never more than `limit` bytes are made
-/// (a small body may claim to inflate to gigabytes): past it the output stops, marked `cut`.
-/// None when it cannot be undone: an encoding Wireshark has no decoder for, or a body that
-/// does not decode.
-pub fn decode_content(encoding: &[u8], body: &[u8], limit: usize) -> Option<Decoded> {
+/// How a body's `Content-Encoding` is undone, once its name is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scheme {
+    /// Nothing to undo.
+    Identity,
+    /// gzip or deflate: inflated as gzip when the body starts with gzip's magic, else as a
+    /// zlib stream, else as bare deflate (Wireshark's `tvb_uncompress`).
+    Inflate,
+    /// brotli (RFC 7932).
+    Brotli,
+}
+
+/// The scheme of an HTTP/1.x `Content-Encoding`, as Wireshark 4.0's HTTP dissector reads the
+/// name: gzip and deflate and their `x-` names, br and identity, any case, spaces around
+/// ignored. None for an encoding it has no decoder for.
+pub fn http1_scheme(encoding: &[u8]) -> Option<Scheme> {
     let encoding = encoding.trim_ascii();
     let named = |name: &str| encoding.eq_ignore_ascii_case(name.as_bytes());
     if named("identity") {
-        let cut = body.len() > limit;
-        Some(Decoded { bytes: body[..body.len().min(limit)].to_vec(), cut })
+        Some(Scheme::Identity)
     } else if named("gzip") || named("x-gzip") || named("deflate") || named("x-deflate") {
-        inflate_content(body, limit)
+        Some(Scheme::Inflate)
     } else if named("br") {
-        brotli(body, limit)
+        Some(Scheme::Brotli)
     } else {
         None
+    }
+}
+
+/// The scheme of an HTTP/2 (or HTTP/3) `content-encoding`, as Wireshark 4.0's HTTP/2 dissector
+/// reads the name: by how it starts, case and all (`gzip`, `deflate` and `br` and anything
+/// longer that starts so; `x-gzip` or `GZIP` is not decoded). None for any other name.
+pub fn http2_scheme(encoding: &[u8]) -> Option<Scheme> {
+    if encoding.starts_with(b"gzip") || encoding.starts_with(b"deflate") {
+        Some(Scheme::Inflate)
+    } else if encoding.starts_with(b"br") {
+        Some(Scheme::Brotli)
+    } else {
+        None
+    }
+}
+
+/// A body as its `Content-Encoding` says it was before encoding, as Wireshark 4.0's HTTP
+/// dissector undoes it ([`http1_scheme`] reads the name; [`decode`] undoes the body).
+pub fn decode_content(encoding: &[u8], body: &[u8], limit: usize) -> Option<Decoded> {
+    decode(http1_scheme(encoding)?, body, limit)
+}
+
+/// A body undone by `scheme`, as Wireshark 4.0 undoes it for every HTTP version: a gzip or
+/// deflate body cut short (or damaged part way) gives what inflated before the damage, and
+/// fails only when nothing did; a brotli body must be one whole stream and nothing after it;
+/// identity is the body itself. Never more than `limit` bytes are made (a small body may claim
+/// to inflate to gigabytes): past it the output stops, marked `cut`. None when the body does
+/// not decode.
+pub fn decode(scheme: Scheme, body: &[u8], limit: usize) -> Option<Decoded> {
+    match scheme {
+        Scheme::Identity => {
+            let cut = body.len() > limit;
+            Some(Decoded { bytes: body[..body.len().min(limit)].to_vec(), cut })
+        }
+        Scheme::Inflate => inflate_content(body, limit),
+        Scheme::Brotli => brotli(body, limit),
     }
 }
 
@@ -225,6 +266,21 @@ mod tests {
         assert_eq!(decode_content(b"gzip", &gzip(), TEXT.len()), whole(TEXT), "at the bound");
         let over = decode_content(b"gzip", &gzip(), TEXT.len() - 1).expect("decodes");
         assert!(over.cut && over.bytes == TEXT[..TEXT.len() - 1], "past the bound");
+    }
+
+    #[test]
+    fn http2_names_are_read_by_their_start_and_case_as_wiresharks_http2_dissector_reads_them() {
+        assert_eq!(http2_scheme(b"gzip"), Some(Scheme::Inflate));
+        assert_eq!(http2_scheme(b"deflate"), Some(Scheme::Inflate));
+        assert_eq!(http2_scheme(b"br"), Some(Scheme::Brotli));
+        assert_eq!(http2_scheme(b"gzip, br"), Some(Scheme::Inflate), "the first name's start");
+        for other in [&b"x-gzip"[..], b"GZIP", b"Br", b" gzip", b"identity", b"x-rttscope", b""] {
+            assert_eq!(http2_scheme(other), None, "{other:?}");
+        }
+        // The HTTP/1.x names, by contrast, are whole names in any case.
+        assert_eq!(http1_scheme(b" X-GZIP "), Some(Scheme::Inflate));
+        assert_eq!(http1_scheme(b"gzip, br"), None);
+        assert_eq!(decode(Scheme::Inflate, &gzip(), 1000), whole(TEXT));
     }
 
     #[test]

@@ -1,7 +1,9 @@
-//! An HTTP/1.x body's `Content-Encoding` undone, as Wireshark's HTTP dissector undoes it before
-//! handing the body on: the body de-chunked, then decoded (gzip, deflate, brotli), the output
-//! copied to the arena for the frame's layers to show. A body that does not decode is copied
-//! as sent (de-chunked), which Wireshark hands to its data dissector.
+//! A body's `Content-Encoding` undone, as Wireshark undoes it before handing the body on, the
+//! output copied to the arena for the frame's layers to show: an HTTP/1.x body de-chunked then
+//! decoded (gzip, deflate, brotli) as its HTTP dissector does ([`undo`]); an HTTP/2 stream's
+//! whole body as its HTTP/2 dissector does ([`undo_stream`]), through the same decoder
+//! ([`decode_into`]). A body that does not decode is copied as sent (de-chunked), which
+//! Wireshark hands on undecoded.
 //!
 //! Bounds: each body decodes to at most [`MAX_MESSAGE`] bytes, and the bodies one call of
 //! [`super::Reader::feed`] completes to at most [`MAX_DECODED`] between them; past either the
@@ -10,7 +12,7 @@
 use std::ops::Range;
 
 use super::MAX_MESSAGE;
-use super::coding::decode_content;
+use super::coding::{self, Scheme};
 use crate::dissect::http1::{self, dechunked};
 
 /// The most output the bodies of one feed decode to, between them.
@@ -49,19 +51,63 @@ pub fn undo(
     } else {
         body
     };
+    let undone = decode_into(coding::http1_scheme(encoding), entity, budget, arena);
+    Some(EntityOut { message: index, bytes: undone.bytes, decoded: undone.decoded, cut: undone.cut })
+}
+
+/// A body undone, in the arena.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Undone {
+    /// In the arena: the decoded body, or, when it did not decode, the body as sent.
+    pub bytes: Range<usize>,
+    /// Whether it decoded.
+    pub decoded: bool,
+    /// It decoded to more than its bound: `bytes` are the first of it.
+    pub cut: bool,
+}
+
+/// Decodes `body` by `scheme` (None: no decoder) into the arena, to at most [`MAX_MESSAGE`]
+/// bytes and what is left of `budget`, which it spends; a body that does not decode is copied
+/// as sent. The one decoder of every HTTP version.
+pub fn decode_into(scheme: Option<Scheme>, body: &[u8], budget: &mut usize, arena: &mut Vec<u8>) -> Undone {
     let start = arena.len();
-    let (decoded, cut) = match decode_content(encoding, entity, MAX_MESSAGE.min(*budget)) {
-        Some(decoded) => {
-            *budget -= decoded.bytes.len();
-            arena.extend_from_slice(&decoded.bytes);
-            (true, decoded.cut)
-        }
-        None => {
-            arena.extend_from_slice(entity);
-            (false, false)
-        }
-    };
-    Some(EntityOut { message: index, bytes: start..arena.len(), decoded, cut })
+    let (decoded, cut) =
+        match scheme.and_then(|scheme| coding::decode(scheme, body, MAX_MESSAGE.min(*budget))) {
+            Some(decoded) => {
+                *budget -= decoded.bytes.len();
+                arena.extend_from_slice(&decoded.bytes);
+                (true, decoded.cut)
+            }
+            None => {
+                arena.extend_from_slice(body);
+                (false, false)
+            }
+        };
+    Undone { bytes: start..arena.len(), decoded, cut }
+}
+
+/// An HTTP/2 stream's body with its `content-encoding` undone, or tried.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StreamEntity {
+    /// The `content-encoding` as sent.
+    pub encoding: Vec<u8>,
+    /// The body's length as sent.
+    pub encoded_len: usize,
+    pub undone: Undone,
+}
+
+/// Undoes the `content-encoding` of an HTTP/2 (or HTTP/3) stream's whole `body`, spending
+/// `budget`; None when Wireshark's HTTP/2 dissector would not try ([`coding::http2_scheme`]):
+/// the body is then shown as sent.
+pub fn undo_stream(
+    encoding: &[u8],
+    body: &[u8],
+    budget: &mut usize,
+    arena: &mut Vec<u8>,
+) -> Option<StreamEntity> {
+    let scheme = coding::http2_scheme(encoding)?;
+    let undone = decode_into(Some(scheme), body, budget, arena);
+    Some(StreamEntity { encoding: encoding.to_vec(), encoded_len: body.len(), undone })
 }
 
 #[cfg(test)]
@@ -133,6 +179,48 @@ mod tests {
             assert_eq!(out.bytes.len(), expected, "bomb {index}");
         }
         assert_eq!((budget, arena.len()), (0, MAX_DECODED));
+    }
+
+    #[test]
+    fn a_stream_bomb_stops_at_each_bodys_bound_and_at_the_feeds() {
+        let bomb = gzip(&vec![0; MAX_MESSAGE + 1]);
+        let (mut budget, mut arena) = (MAX_DECODED, Vec::new());
+        for index in 0..5 {
+            let out = undo_stream(b"gzip", &bomb, &mut budget, &mut arena).expect("gzip is tried");
+            assert!(out.undone.decoded && out.undone.cut, "bomb {index}");
+            assert_eq!(out.encoded_len, bomb.len());
+            let expected = if index < 4 { MAX_MESSAGE } else { 0 };
+            assert_eq!(out.undone.bytes.len(), expected, "bomb {index}");
+        }
+        assert_eq!((budget, arena.len()), (0, MAX_DECODED));
+    }
+
+    #[test]
+    fn a_cut_stream_body_shows_what_inflated_and_a_name_http2_does_not_decode_is_left_alone() {
+        // Text that compresses little, so that half the stream inflates to part of it.
+        let mut state = 1u32;
+        let text: Vec<u8> = (0..4000)
+            .map(|_| {
+                state = state.wrapping_mul(1_103_515_245).wrapping_add(12_345);
+                b'a' + (state >> 16) as u8 % 26
+            })
+            .collect();
+        let gzip = gzip(&text);
+        let (mut budget, mut arena) = (MAX_DECODED, Vec::new());
+        let out = undo_stream(b"gzip", &gzip[..gzip.len() / 2], &mut budget, &mut arena).expect("tried");
+        assert!(out.undone.decoded && !out.undone.cut);
+        let inflated = &arena[out.undone.bytes];
+        assert!(!inflated.is_empty() && inflated.len() < text.len() && text.starts_with(inflated));
+        // Cut inside the header: nothing inflated, the body is kept as sent.
+        let out = undo_stream(b"deflate", &gzip[..5], &mut budget, &mut arena).expect("tried");
+        assert!(!out.undone.decoded);
+        assert_eq!(&arena[out.undone.bytes], &gzip[..5]);
+        // Bytes that are no brotli stream do not decode.
+        let out = undo_stream(b"br", &gzip, &mut budget, &mut arena).expect("tried");
+        assert!(!out.undone.decoded);
+        for name in [&b"x-gzip"[..], b"GZIP", b"x-rttscope", b"identity"] {
+            assert_eq!(undo_stream(name, &gzip, &mut budget, &mut arena), None, "{name:?}");
+        }
     }
 
     #[test]

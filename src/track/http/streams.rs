@@ -1,5 +1,6 @@
 //! The HTTP/2 streams one connection's reader keeps between frames: each open stream's body
-//! so far (to show it whole on the frame that ends the stream) and its media type.
+//! so far (to show it whole on the frame that ends the stream), its media type and its
+//! `content-encoding` (to undo it on that frame, as Wireshark's HTTP/2 dissector does).
 //!
 //! Invariants: at most [`MAX_STREAMS`] streams are kept, as a peer's
 //! SETTINGS_MAX_CONCURRENT_STREAMS would bound them; a stream beyond that makes the oldest
@@ -24,6 +25,10 @@ struct StreamBody {
     data: Vec<u8>,
     data_frames: u32,
     content_type: Vec<u8>,
+    /// The first `content-encoding` of the stream's headers in this direction.
+    encoding: Option<Vec<u8>>,
+    /// A `:status` of 206: a part of a body, which Wireshark does not try to decode.
+    partial: bool,
     has_data: bool,
     /// Bytes of the body past [`MAX_MESSAGE`], counted and not kept.
     passed_over: u64,
@@ -31,8 +36,20 @@ struct StreamBody {
 
 impl StreamBody {
     fn heap(&self) -> usize {
-        self.data.capacity() + self.content_type.capacity()
+        self.data.capacity() + self.content_type.capacity() + self.encoding.as_ref().map_or(0, Vec::capacity)
     }
+}
+
+/// What the frame that ends a stream shows of its body.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Ended {
+    /// The stream's whole body, when it came in several DATA frames.
+    pub body: Option<Vec<u8>>,
+    /// The body's media type, when the stream had a body.
+    pub body_type: Option<Vec<u8>>,
+    /// The `content-encoding` to undo the body by, when the stream had a whole body (not a
+    /// 206's part) that was kept.
+    pub encoding: Option<Vec<u8>>,
 }
 
 /// A connection's open streams, by stream id and direction.
@@ -47,20 +64,26 @@ const ENTRY: usize = budget::entry_cost::<(u32, usize), StreamBody>();
 
 impl Streams {
     /// Takes a frame of direction `dir` and the header fields its fragment completed; returns
-    /// the stream's whole body when the frame ends a stream that had several DATA frames, and
-    /// the body's media type when it ends a stream that had a body.
+    /// what the frame shows of the body when it ends its stream.
     pub fn frame(
         &mut self,
         dir: usize,
         frame: &Frame<'_>,
         headers: Option<&HeaderBlock>,
         problems: &mut Vec<String>,
-    ) -> (Option<Vec<u8>>, Option<Vec<u8>>) {
+    ) -> Ended {
         let key = (frame.stream_id(), dir);
         let content_type = headers.and_then(|block| block.get("content-type"));
+        let encoding = headers.and_then(|block| block.get("content-encoding"));
+        let partial = headers.and_then(|block| block.get(":status")) == Some(b"206");
         let is_data = frame.kind() == FrameType::Data;
-        if !(is_data || content_type.is_some() || self.by_id.contains_key(&key)) {
-            return (None, None);
+        if !(is_data
+            || content_type.is_some()
+            || encoding.is_some()
+            || partial
+            || self.by_id.contains_key(&key))
+        {
+            return Ended::default();
         }
         if !self.by_id.contains_key(&key) {
             self.make_room(problems);
@@ -93,14 +116,18 @@ impl Streams {
         if let Some(content_type) = content_type {
             stream.content_type = content_type.to_vec();
         }
+        if stream.encoding.is_none() {
+            stream.encoding = encoding.map(<[u8]>::to_vec);
+        }
+        stream.partial |= partial;
         self.cost = self.cost + stream.heap() - before;
         if !(frame.ends_stream() || frame.kind() == FrameType::RstStream) {
-            return (None, None);
+            return Ended::default();
         }
-        let Some(stream) = self.by_id.remove(&key) else { return (None, None) };
+        let Some(stream) = self.by_id.remove(&key) else { return Ended::default() };
         self.cost -= ENTRY + stream.heap();
         if !frame.ends_stream() {
-            return (None, None);
+            return Ended::default();
         }
         if stream.passed_over > 0 {
             problems.push(format!(
@@ -109,9 +136,11 @@ impl Streams {
             ));
         }
         let single_data = is_data && stream.data_frames == 1;
+        let encoding =
+            stream.encoding.filter(|_| stream.has_data && !stream.partial && stream.passed_over == 0);
         let body = (!single_data && !stream.data.is_empty()).then_some(stream.data);
         let body_type = stream.has_data.then_some(stream.content_type);
-        (body, body_type)
+        Ended { body, body_type, encoding }
     }
 
     /// Forgets the oldest stream when [`MAX_STREAMS`] are kept.
@@ -152,7 +181,7 @@ mod tests {
 
     fn feed(streams: &mut Streams, bytes: &[u8], problems: &mut Vec<String>) -> Option<Vec<u8>> {
         let (_, frame) = http2::parse(bytes).expect("a whole frame");
-        streams.frame(0, &frame, None, problems).0
+        streams.frame(0, &frame, None, problems).body
     }
 
     #[test]

@@ -116,3 +116,60 @@ fn what_the_reader_holds_follows_its_buffers() {
     assert!(connection.cost() < empty + 64 * 1024 + 1024, "given back once read: {}", connection.cost());
     assert_eq!(connection.buffered(), 0);
 }
+
+/// An HTTP/2 frame's bytes: 24-bit length, type, flags, stream id, payload.
+fn h2_frame(kind: u8, flags: u8, stream: u32, payload: &[u8]) -> Vec<u8> {
+    let len = (payload.len() as u32).to_be_bytes();
+    [&len[1..], &[kind, flags], &stream.to_be_bytes(), payload].concat()
+}
+
+/// A HEADERS frame (END_HEADERS) whose fields are HPACK literals without indexing.
+fn h2_headers(stream: u32, fields: &[(&str, &str)]) -> Vec<u8> {
+    let mut block = Vec::new();
+    for (name, value) in fields {
+        block.push(0);
+        block.push(name.len() as u8);
+        block.extend_from_slice(name.as_bytes());
+        block.push(value.len() as u8);
+        block.extend_from_slice(value.as_bytes());
+    }
+    h2_frame(1, 0x4, stream, &block)
+}
+
+#[test]
+fn an_http2_body_is_undone_on_the_frame_that_ends_its_stream_as_wiresharks_http2_dissector_does() {
+    use std::io::Write;
+    let text = b"an HTTP/2 body, an HTTP/2 body, an HTTP/2 body";
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(text).expect("in memory");
+    let gzip = encoder.finish().expect("in memory");
+    let mut connection = Reader::new(false, true);
+    // What the frame that ends the stream undid, and the bytes it undid them to.
+    let mut ended = |stream: u32, status: &str, encoding: &str, halves: bool| {
+        let mut arena = Vec::new();
+        let headers = [(":status", status), ("content-type", "text/plain"), ("content-encoding", encoding)];
+        let mut bytes = h2_headers(stream, &headers);
+        if halves {
+            let (first, second) = gzip.split_at(gzip.len() / 2);
+            bytes.extend(h2_frame(0, 0, stream, first));
+            bytes.extend(h2_frame(0, 1, stream, second));
+        } else {
+            bytes.extend(h2_frame(0, 1, stream, &gzip));
+        }
+        let output = connection.feed(1, u64::from(stream), 0, &bytes, false, &mut arena);
+        assert!(output.problems.is_empty(), "{:?}", output.problems);
+        let entity = output.frames.last().and_then(|frame| frame.entity.clone())?;
+        let undone = arena[entity.undone.bytes.clone()].to_vec();
+        Some((entity, undone))
+    };
+    // In two DATA frames, and in one.
+    for (stream, halves) in [(1, true), (3, false)] {
+        let (entity, undone) = ended(stream, "200", "gzip", halves).expect("undone");
+        assert_eq!((entity.encoding.as_slice(), entity.encoded_len), (&b"gzip"[..], gzip.len()));
+        assert!(entity.undone.decoded && !entity.undone.cut, "stream {stream}");
+        assert_eq!(undone, text, "stream {stream}");
+    }
+    // A 206's part is not decoded, nor a name Wireshark's HTTP/2 dissector does not read.
+    assert_eq!(ended(5, "206", "gzip", false), None);
+    assert_eq!(ended(7, "200", "x-gzip", true), None);
+}
