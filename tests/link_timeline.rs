@@ -4,7 +4,7 @@
 //! bigger than the MTU. Each test records real traffic between two network namespaces, so
 //! each needs root.
 
-use crate::common;
+mod common;
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
