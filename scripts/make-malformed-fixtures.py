@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Writes the hand-made capture files under fixtures/.
 
-fixtures/malformed/: each file is damaged in one deliberate way; tests/malformed.rs runs
+fixtures/malformed/: each file is damaged in one deliberate way; tests/it/malformed.rs runs
 `rttscope dissect` on it and compares the output with its insta snapshot,
-tests/snapshots/malformed__NAME.snap.
+tests/it/snapshots/it__malformed__NAME.snap.
 
 fixtures/crafted/: well-formed packets that real peers here do not send, such as ICMP errors
 quoting only the first 8 bytes of a TCP header, as RFC 792 routers do, or TCP segments lost,
@@ -11,9 +11,9 @@ resent, acknowledged in part, SACKed and timestamped out of order on a link with
 that they send only by chance, such as an encrypted Finished whose first bytes read like a
 handshake header. The tshark differential test covers them like the interop captures.
 
-Regenerate with `python3 scripts/make-malformed-fixtures.py`, then refresh the snapshots
-with `cargo insta test --test malformed` (or `INSTA_UPDATE=always cargo test --test malformed`)
-and read the diff (`cargo insta review`) before committing it.
+Regenerate with `python3 scripts/make-malformed-fixtures.py`, then refresh the snapshots with
+`cargo insta test --test it -- malformed::` (or `INSTA_UPDATE=always cargo test --test it
+malformed::`) and read the diff (`cargo insta review`) before committing it.
 """
 
 import gzip

@@ -5,7 +5,7 @@ public teaching captures beside it), each read with its key log when it has one.
 
 Usage: python3 scripts/protocol-stacks.py [RTTSCOPE]   (default: target/release/rttscope)
 
-A measure, not a test: `tests/tshark_differential.rs` asserts the fields themselves. The lines
+A measure, not a test: `tests/it/tshark_differential.rs` asserts the fields themselves. The lines
 that differ are listed under their capture (at most five each), so the next protocol to add
 shows up here first.
 """

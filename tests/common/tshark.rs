@@ -43,7 +43,7 @@
 //!   retransmission, so it never finds the key log's secrets; and after a Version Negotiation
 //!   it decrypts neither the reserved-version Initial nor the client's next one.
 //!   [`TSHARK_CANNOT_FOLLOW`] lists those captures: only the fields below QUIC are compared
-//!   there, and `tests/quic.rs` checks what rttscope reads in them.
+//!   there, and `tests/it/quic.rs` checks what rttscope reads in them.
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -171,7 +171,7 @@ const NOT_COMPARED: &[&str] = &["mptcp"];
 /// Fields rttscope names as Wireshark versions after 4.0 do: the HTTP/3 DATA payload and the
 /// header lines read through QPACK, and DTLS 1.3's unified header, which tshark 4.0.17 does not
 /// read. tshark has no such
-/// field to compare with; `tests/quic.rs` and the QPACK unit tests check them instead, and
+/// field to compare with; `tests/it/quic.rs` and the QPACK unit tests check them instead, and
 /// [`newer_fields_unknown_to_tshark`] keeps this list honest.
 pub fn newer_than_tshark_4_0(name: &str) -> bool {
     name == "http3.data"

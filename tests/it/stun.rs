@@ -1,0 +1,84 @@
+//! STUN/TURN and the RFC 7983 demultiplexer (issue 18) on the interop captures of coturn and
+//! aiortc: every field agrees with tshark's; SRTP, which tshark 4.0 leaves as data unless its
+//! RTP heuristic is on, is compared with tshark run with that heuristic, and counted.
+
+use crate::common;
+
+use common::tshark::{compare, compared_fields};
+
+#[test]
+#[ignore = "needs tshark (installed by .ci/run)"]
+fn stun_turn_and_srtp_fields_agree_with_tshark() {
+    let fields = compared_fields();
+    let mut present = std::collections::HashMap::new();
+    let mut srtp = 0;
+    for name in ["fixtures/interop/stun-coturn.pcap", "fixtures/interop/webrtc-aiortc.pcap"] {
+        let capture = common::root().join(name);
+        let tally = compare(&capture, None, &fields);
+        assert!(tally.frames > 50, "{name}: {} frames", tally.frames);
+        assert!(tally.mismatches.is_empty(), "{name}:\n{}", tally.mismatches.join("\n"));
+        println!(
+            "{name}: {} frames, {} values present, {} SRTP frames read with tshark's rtp_udp heuristic",
+            tally.frames, tally.present, tally.srtp_heuristic
+        );
+        srtp += tally.srtp_heuristic;
+        for (field, count) in tally.present_by_field {
+            *present.entry(field).or_insert(0) += count;
+        }
+    }
+    assert!(srtp >= 50, "only {srtp} SRTP frames compared");
+    // What tshark showed was compared.
+    for field in [
+        "stun.type",
+        "stun.id",
+        "stun.attribute",
+        "stun.response-to",
+        "stun.time",
+        "stun.att.ipv4",
+        "stun.att.ipv6",
+        "stun.att.port-xord",
+        "stun.att.username",
+        "stun.att.hmac",
+        "stun.att.crc32.status",
+        "stun.att.error",
+        "stun.att.realm",
+        "stun.att.nonce",
+        "stun.att.priority",
+        "stun.att.tie-breaker",
+        "stun.att.lifetime",
+        "stun.att.channelnum",
+        "stun.channel",
+        "rtcp.pt",
+        "rtcp.senderssrc",
+    ] {
+        assert!(present.get(field).is_some_and(|count| *count > 0), "tshark showed no {field}");
+    }
+}
+
+/// The demultiplexer hands aiortc's SRTP to RTP, its SRTCP to RTCP, and matches each ICE
+/// check's response to its request.
+#[test]
+fn webrtc_flows_are_demultiplexed_and_checks_matched() {
+    let capture = common::root().join("fixtures/interop/webrtc-aiortc.pcap");
+    let output = common::rttscope(&[
+        "dissect",
+        capture.to_str().expect("a UTF-8 path"),
+        "--format",
+        "fields",
+        "-e",
+        "frame.protocols",
+        "-e",
+        "_ws.col.Protocol",
+        "-e",
+        "stun.response-to",
+    ]);
+    let text = String::from_utf8_lossy(&output.stdout);
+    let rows: Vec<Vec<&str>> = text.lines().map(|line| line.split('\t').collect()).collect();
+    let count = |protocols: &str, column: &str| {
+        rows.iter().filter(|row| row[0].ends_with(protocols) && row.get(1) == Some(&column)).count()
+    };
+    assert!(count(":udp:rtp", "SRTP") >= 50, "{text}");
+    assert!(count(":udp:rtcp", "SRTCP") >= 2, "{text}");
+    let responses = rows.iter().filter(|row| row.get(2).is_some_and(|frame| !frame.is_empty())).count();
+    assert!(responses >= 2, "{text}");
+}

@@ -1,0 +1,168 @@
+//! tshark's `-V` tree and rttscope's compared inside the layers of the protocols added after
+//! the tree was first compared (NetBIOS name and datagram services, SSH, WebSocket, GRE with
+//! routing, ERSPAN III's platform subheader): each such layer is titled as tshark titles it,
+//! and each of its `Label: value` lines is one of the lines tshark writes in the same layer of
+//! the same packet (whatever its depth: tshark nests SSH's and NetBIOS's fields in subtrees
+//! rttscope does not draw), or a difference named and counted below.
+
+use std::collections::BTreeMap;
+
+use crate::tshark_line::both;
+
+/// The captures holding these protocols: recorded from real peers (`fixtures/interop/`) and the
+/// crafted GRE and ERSPAN ones (`fixtures/crafted/`: this kernel has no GRE module).
+const CAPTURES: &[&str] = &[
+    "lan-netbios.pcap",
+    "ssh-openssh.pcap",
+    "ssh-dh-gex-openssh.pcap",
+    "websocket.pcap",
+    "websocket-tls.pcap",
+    "gre-routing-tls13-openssl.pcap",
+    "erspan3-platform-tls13-openssl.pcap",
+    "erspan-tls13-openssl.pcap",
+];
+
+/// Layer titles whose lines are compared: the whole title, or its start.
+const LAYERS: &[&str] = &[
+    "NetBIOS Name Service",
+    "NetBIOS Datagram Service",
+    "SSH Protocol",
+    "WebSocket",
+    "Generic Routing Encapsulation (",
+    "Encapsulated Remote Switch Packet ANalysis Type ",
+];
+
+/// Lines rttscope writes otherwise than tshark, by label, with how many times each occurs
+/// over [`CAPTURES`]. Each is what tshark adds to a value rttscope keeps raw, or a field
+/// rttscope keeps that tshark 4.0 does not show.
+const KNOWN: &[(&str, usize, &str)] = &[
+    // SSH: tshark nests these under the key exchange and draws encrypted packets otherwise.
+    ("Encrypted Packet", 19, "after New Keys in one segment, tshark titles the packet and shows none of it"),
+    ("Packet Length (encrypted)", 19, "after New Keys in one segment, as for the packet"),
+    ("[languages_client_to_server string", 4, "tshark writes an empty string without the brackets"),
+    ("[languages_server_to_client string", 4, "tshark writes an empty string without the brackets"),
+    ("kex_algorithms string", 2, "tshark 4.0 marks the server's ext-info and strict-kex names"),
+    ("mac_algorithms_client_to_server string", 4, "tshark 4.0 cuts a long list at 240 characters"),
+    ("mac_algorithms_server_to_client string", 4, "tshark 4.0 cuts a long list at 240 characters"),
+];
+
+/// Each packet's layers: its title and its lines, in order.
+fn layers(text: &str) -> Vec<Vec<(String, Vec<String>)>> {
+    let mut packets: Vec<Vec<(String, Vec<String>)>> = Vec::new();
+    for line in text.lines().filter(|line| !line.is_empty()) {
+        if line.starts_with("Frame ") {
+            packets.push(Vec::new());
+        } else if let Some(packet) = packets.last_mut() {
+            match (line.starts_with(' '), packet.last_mut()) {
+                (true, Some((_, lines))) => lines.push(line.to_owned()),
+                _ => packet.push((line.to_owned(), Vec::new())),
+            }
+        }
+    }
+    packets
+}
+
+/// What a comparison found: layers compared, lines compared, and the lines not in tshark's
+/// layer by label, with how many and a first example.
+struct Compared {
+    layers: usize,
+    lines: usize,
+    differences: BTreeMap<String, (usize, String)>,
+}
+
+impl Compared {
+    /// Reports the figures and checks the differences are exactly `known`.
+    fn check(&self, what: &str, known: &[(&str, usize, &str)]) {
+        eprintln!("-V {what}: {} layers, {} lines compared", self.layers, self.lines);
+        for (label, (count, example)) in &self.differences {
+            eprintln!("  {label}: {count} ({example})");
+        }
+        let found: Vec<(&str, usize)> =
+            self.differences.iter().map(|(label, (count, _))| (label.as_str(), *count)).collect();
+        let mut known: Vec<(&str, usize)> = known.iter().map(|(label, count, _)| (*label, *count)).collect();
+        known.sort();
+        assert_eq!(found, known, "{what}: differences by label");
+    }
+}
+
+/// Runs `-V` through both on `captures` and compares the layers titled by one of `titles`:
+/// the same such layers in each packet, and each of rttscope's lines in them one of tshark's
+/// lines in the same layer, whole (indentation too) if `whole`, else trimmed.
+fn compare(captures: &[&str], titles: &[&str], whole: bool) -> Compared {
+    let mut compared = Compared { layers: 0, lines: 0, differences: BTreeMap::new() };
+    for name in captures {
+        let (ours, theirs) = both(name, &["-V"]);
+        let (ours, theirs) = (layers(&ours), layers(&theirs));
+        assert_eq!(ours.len(), theirs.len(), "{name}: packets");
+        for (index, (our, their)) in ours.iter().zip(&theirs).enumerate() {
+            let chosen = |title: &str| titles.iter().any(|layer| title.starts_with(layer));
+            let our: Vec<_> = our.iter().filter(|(title, _)| chosen(title)).collect();
+            let their: Vec<_> = their.iter().filter(|(title, _)| chosen(title)).collect();
+            let our_titles: Vec<&String> = our.iter().map(|(title, _)| title).collect();
+            let their_titles: Vec<&String> = their.iter().map(|(title, _)| title).collect();
+            assert_eq!(our_titles, their_titles, "{name} packet {}: layer titles", index + 1);
+            compared.layers += our.len();
+            for ((_, our_lines), (_, their_lines)) in our.iter().zip(&their) {
+                let shown = |line: &String| if whole { line.clone() } else { line.trim().to_owned() };
+                let their_lines: Vec<String> = their_lines.iter().map(shown).collect();
+                for line in our_lines.iter().map(shown) {
+                    compared.lines += 1;
+                    if !their_lines.contains(&line) {
+                        let label = line.split([':', '=']).next().unwrap_or(&line).trim().to_owned();
+                        let entry = compared.differences.entry(label).or_insert((0, String::new()));
+                        entry.0 += 1;
+                        if entry.1.is_empty() {
+                            entry.1 = format!("{name} packet {}: {line:?}", index + 1);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    compared
+}
+
+#[test]
+#[ignore = "needs tshark"]
+fn lan_ssh_websocket_and_tunnel_layers_are_labelled_as_tsharks() {
+    let compared = compare(CAPTURES, LAYERS, false);
+    assert!(compared.layers > 300, "only {} layers compared", compared.layers);
+    assert!(compared.lines > 1500, "only {} lines compared", compared.lines);
+    compared.check("LAN, SSH, WebSocket, tunnels", KNOWN);
+}
+
+#[test]
+#[ignore = "needs tshark"]
+fn netbios_layers_nest_each_line_at_tsharks_depth() {
+    // Whole lines: each question and record in its section's subtree, each flag bit under its word.
+    let compared =
+        compare(&["lan-netbios.pcap"], &["NetBIOS Name Service", "NetBIOS Datagram Service"], true);
+    assert!(compared.layers >= 9, "only {} NetBIOS layers compared", compared.layers);
+    assert!(compared.lines > 200, "only {} NetBIOS lines compared", compared.lines);
+    compared.check("NetBIOS", &[]);
+}
+
+/// The DNS captures recorded from kdig, dig and curl against unbound: over UDP, over TCP
+/// across segments, and over TLS (decrypted with its key log).
+const DNS: &[&str] =
+    &["dns-unbound.pcap", "dns-tcp-segments.pcap", "dns-lookup-curl.pcap", "dns-tls-unbound.pcap"];
+
+/// DNS lines rttscope writes otherwise than tshark, by label, with how many times each occurs
+/// over [`DNS`].
+const DNS_KNOWN: &[(&str, usize, &str)] = &[
+    ("TXT", 48, "tshark 4.0 cuts a TXT string at its first 240 characters"),
+    // tshark titles a reassembly as a layer of its own; rttscope writes its fields in DNS's.
+    ("TCP Segment", 22, "in tshark's `[N Reassembled TCP Segments]` layer"),
+    ("[Segment count", 4, "in tshark's reassembly layer"),
+    ("[Reassembled TCP length", 4, "in tshark's reassembly layer"),
+];
+
+#[test]
+#[ignore = "needs tshark"]
+fn dns_names_types_and_classes_and_nests_each_record_as_tshark() {
+    // Whole lines: each question and record must sit in its section's subtree, at tshark's depth.
+    let compared = compare(DNS, &["Domain Name System ("], true);
+    assert!(compared.layers > 20, "only {} DNS layers compared", compared.layers);
+    assert!(compared.lines > 300, "only {} DNS lines compared", compared.lines);
+    compared.check("DNS", DNS_KNOWN);
+}
