@@ -223,11 +223,11 @@ impl Frame<'_> {
             return;
         }
         let payload = self.payload.bytes;
-        let mut within = out.within(&self.payload);
-        within.at(name::PAYLOAD, 0..payload.len(), Value::Present);
+        // The masked bytes first, then what they unmask to, as tshark lists them.
         if header.masking_key.is_some() {
             out.at(name::MASKED_PAYLOAD, header.len..self.span.bytes.len(), Value::Present);
         }
+        out.within(&self.payload).at(name::PAYLOAD, 0..payload.len(), Value::Present);
         let mut out = out.within(&self.payload);
         let whole = 0..payload.len();
         match header.opcode {

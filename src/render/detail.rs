@@ -220,7 +220,7 @@ fn write_tree(
             .iter()
             .enumerate()
             .map(|(at, (name, number, _, range))| {
-                let (line, later) = (lines[range.clone()].trim(), &later[at + 1..]);
+                let (line, later) = (unindented(&lines[range.clone()]), &later[at + 1..]);
                 status::rename(name, *number, later)
                     .or_else(|| status::finish(name, line, *number, later).map(|end| format!("{line}{end}")))
             })
@@ -232,7 +232,7 @@ fn write_tree(
                 name,
                 number: *number,
                 size: *size,
-                line: finished.as_deref().unwrap_or_else(|| lines[range.clone()].trim()),
+                line: finished.as_deref().unwrap_or_else(|| unindented(&lines[range.clone()])),
             })
             .collect();
         let mut closing = None;
@@ -359,6 +359,12 @@ fn write_title(text: &mut String, layer: &Layer<'_>, number: &dyn Fn(&str) -> Op
         ),
         _ => write!(text, "{}", layer.summary_string()),
     };
+}
+
+/// A field's line without its indentation and its line end; a value's own trailing spaces
+/// stay, as tshark prints them.
+fn unindented(line: &str) -> &str {
+    line.trim_start_matches(' ').trim_end_matches('\n')
 }
 
 /// Writes a text body's lines as tshark's line-based text dissector shows them: each escaped

@@ -431,3 +431,31 @@ fn text_bodies_are_titled_and_split_into_lines_as_tshark() {
     }
     assert!(titles >= 30, "only {titles} text bodies compared");
 }
+
+#[test]
+#[ignore = "needs tshark"]
+fn websocket_layers_are_tsharks_line_for_line() {
+    // Each WebSocket layer, its title and every line under it, whole: field order, depth and
+    // values (a text payload's trailing space included).
+    let layers = |text: &str| -> Vec<String> {
+        let mut lines = Vec::new();
+        let mut inside = false;
+        for line in text.lines() {
+            if !line.starts_with(' ') {
+                inside = line == "WebSocket";
+            }
+            if inside {
+                lines.push(line.to_owned());
+            }
+        }
+        lines
+    };
+    let mut compared = 0;
+    for name in ["websocket.pcap", "websocket-tls.pcap"] {
+        let (ours, theirs) = both(name, &["-V"]);
+        let (ours, theirs) = (layers(&ours), layers(&theirs));
+        assert_eq!(ours, theirs, "{name}");
+        compared += theirs.len();
+    }
+    assert!(compared > 200, "only {compared} WebSocket lines compared");
+}

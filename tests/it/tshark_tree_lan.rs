@@ -150,7 +150,6 @@ const DNS: &[&str] =
 /// DNS lines rttscope writes otherwise than tshark, by label, with how many times each occurs
 /// over [`DNS`].
 const DNS_KNOWN: &[(&str, usize, &str)] = &[
-    ("TXT", 48, "tshark 4.0 cuts a TXT string at its first 240 characters"),
     // tshark titles a reassembly as a layer of its own; rttscope writes its fields in DNS's.
     ("TCP Segment", 22, "in tshark's `[N Reassembled TCP Segments]` layer"),
     ("[Segment count", 4, "in tshark's reassembly layer"),

@@ -25,7 +25,8 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
     for item in items.iter().filter(|item| !REASSEMBLY.contains(&item.name)) {
         let depth = match item.name {
             "websocket.payload.continue" => 0,
-            "websocket.payload.text" => 2,
+            "websocket.payload.close.status_code" | "websocket.payload.close.reason" => 3,
+            name if name.starts_with("websocket.payload.") => 2,
             _ => 1,
         };
         push(depth, item.line);
