@@ -294,6 +294,17 @@ fn ms_cell(ms: Option<f64>) -> String {
     ms.map_or("-".to_owned(), |ms| format!("{ms:.1} ms"))
 }
 
+/// A time in the compact table's eight columns: tenths of a millisecond below a second, whole
+/// milliseconds below 100 s, whole seconds beyond.
+fn compact_ms_cell(ms: Option<f64>) -> String {
+    match ms {
+        None => "-".to_owned(),
+        Some(ms) if ms < 999.95 => format!("{ms:.1} ms"),
+        Some(ms) if ms < 99_999.5 => format!("{ms:.0} ms"),
+        Some(ms) => format!("{:.0} s", ms / 1000.0),
+    }
+}
+
 /// The table of every connection: server, variant, the round trips before the request and the
 /// response and the time each took, the measured round-trip time, and with `textbook` the
 /// round trips DESIGN section 3's table gives for the variant, with a mark where they agree;
@@ -380,8 +391,8 @@ impl Table {
                 connection.variant.to_string(),
                 count(connection.request_rtts),
                 count(connection.response_rtts),
-                ms_cell(connection.request_ms),
-                ms_cell(connection.response_ms),
+                compact_ms_cell(connection.request_ms),
+                compact_ms_cell(connection.response_ms),
                 connection.rtt_ms.map_or("-".to_owned(), |rtt| format!("{rtt:.3}")),
             )?;
         } else {

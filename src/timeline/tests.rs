@@ -68,6 +68,17 @@ fn openssh_rounds_read_as_the_textbook_plus_its_own_not_as_wrong() {
     assert!(table.contains(&format!("+{extra} as expected: OpenSSH")), "{table}");
     assert!(!table.contains('✗'), "{table}");
 
+    // Over a 100 ms link the login takes over a second, and its row still fits 80 columns.
+    for (request_ms, response_ms) in [(1259.04, 1359.6), (99_999.4, 100_000.0), (3_600_000.0, 3_600_100.0)] {
+        let slow =
+            Connection { request_ms: Some(request_ms), response_ms: Some(response_ms), ..ssh[0].clone() };
+        let mut table = Vec::new();
+        crate::render::timeline::write_table(&mut table, &[slow], true, 80).expect("written");
+        let table = String::from_utf8(table).expect("UTF-8");
+        assert!(table.lines().all(|line| line.chars().count() <= 80), "{table}");
+        assert!(table.contains(&format!(" {request_ms:.0} ms ")) || table.contains(" 3600 s "), "{table}");
+    }
+
     // One round fewer than OpenSSH's is neither the textbook nor OpenSSH: marked wrong.
     let mut short = ssh[0].clone();
     short.request_rtts = short.request_rtts.map(|n| n - 1);
