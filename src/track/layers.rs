@@ -375,8 +375,8 @@ fn http_layers<'a>(
             .iter()
             .filter_map(|frame| {
                 // The media type, lower case, without parameters, as tshark hands it on.
-                let media = String::from_utf8_lossy(frame.body_type.as_deref()?).to_ascii_lowercase();
-                let media = media.split(';').next().unwrap_or("").trim().to_owned();
+                let media = crate::dissect::http1::names::media_type(frame.body_type.as_deref()?);
+                let media = String::from_utf8_lossy(media).to_ascii_lowercase();
                 if !media.starts_with("text/") {
                     return None;
                 }
