@@ -82,3 +82,25 @@ fn webrtc_flows_are_demultiplexed_and_checks_matched() {
     let responses = rows.iter().filter(|row| row.get(2).is_some_and(|frame| !frame.is_empty())).count();
     assert!(responses >= 2, "{text}");
 }
+
+/// Where tshark takes an AEAD SRTCP packet for unencrypted (it reads the E flag inside the
+/// tag) and reads its ciphertext as more RTCP packets, rttscope shows the first packet as
+/// tshark does and stops: the comparison accepts tshark's extra values after rttscope's, and
+/// counts those frames. `scripts/make-srtcp-ciphertext.py` makes two such frames.
+#[test]
+#[ignore = "needs tshark (installed by .ci/run)"]
+fn srtcp_ciphertext_tshark_reads_as_rtcp_is_accepted_and_counted() {
+    let capture = common::root().join("fixtures/crafted/srtcp-ciphertext-as-rtcp.pcap");
+    let fields = compared_fields();
+    let tally = compare(&capture, None, &fields);
+    assert!(tally.mismatches.is_empty(), "{}", tally.mismatches.join("\n"));
+    assert_eq!(tally.srtcp_ciphertext, 2, "frames 69 and 110");
+    // tshark read a second packet in each; rttscope one.
+    let path = capture.to_string_lossy().into_owned();
+    let args =
+        ["-r", &path, "-Y", "frame.number == 69 || frame.number == 110", "-T", "fields", "-e", "rtcp.pt"];
+    let tshark = std::process::Command::new("tshark").args(args).output().expect("tshark runs");
+    assert_eq!(common::stdout(&tshark), "200,203\n203,201\n");
+    let ours = common::rttscope(&[&["dissect", &path], &args[2..]].concat());
+    assert_eq!(common::stdout(&ours), "200\n203\n");
+}
