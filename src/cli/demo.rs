@@ -20,7 +20,7 @@ use crate::dispatch::Dispatch;
 use crate::generate::{Flow, KeyLog, Recording, Run, describe_link, record};
 use crate::privilege;
 use crate::render::label::wrap;
-use crate::render::timeline::write_table;
+use crate::render::timeline::{Scale, write_table, write_text_within};
 use crate::timeline::{Connection, Transport, Variant, textbook};
 use crate::track::budget::DEFAULT_LIMIT;
 use crate::tui::app::View;
@@ -81,8 +81,20 @@ pub fn run(args: &DemoArgs, prepared: &Prepared) -> Result<Outcome, CliError> {
     let mut out = io::stdout().lock();
     write_comparison(&mut out, &connections, output_width(None)).map_err(CliError::Output)?;
     let problems = check_runs(&recording.runs, &connections);
+    // Each connection that did not show its textbook round trips, drawn, so that what it
+    // did show is on the screen (and in a failed test's log) without another command.
+    let shown_wrong: Vec<Connection> = problems
+        .iter()
+        .filter_map(|problem| problem.connection)
+        .filter_map(|id| connections.iter().find(|connection| connection.id == id).cloned())
+        .collect();
+    if !shown_wrong.is_empty() {
+        writeln!(out).map_err(CliError::Output)?;
+        write_text_within(&mut out, &shown_wrong, Scale::Compact, output_width(None))
+            .map_err(CliError::Output)?;
+    }
     for problem in &problems {
-        writeln!(out, "{problem}").map_err(CliError::Output)?;
+        writeln!(out, "{}", problem.text).map_err(CliError::Output)?;
     }
     if problems.is_empty() {
         let all = recording.runs.len();
@@ -157,10 +169,23 @@ fn write_comparison(out: &mut dyn Write, connections: &[Connection], width: usiz
     write_table(out, connections, true, width)
 }
 
+/// A run that did not show what it should: what went wrong, and the connection that showed it,
+/// if there is one.
+struct Problem {
+    text: String,
+    connection: Option<u32>,
+}
+
+impl Problem {
+    fn of_run(text: String) -> Self {
+        Self { text, connection: None }
+    }
+}
+
 /// What went wrong with each run: a generator that failed or missed its variant (already
 /// printed as it ran), or a capture whose timeline does not show the variant with its
 /// textbook round trips.
-fn check_runs(runs: &[Run], connections: &[Connection]) -> Vec<String> {
+fn check_runs(runs: &[Run], connections: &[Connection]) -> Vec<Problem> {
     let mut problems = Vec::new();
     // Runs happen one after another and connections are numbered by first packet, so each
     // run's connections follow the previous run's: match in order, by transport and server
@@ -170,7 +195,10 @@ fn check_runs(runs: &[Run], connections: &[Connection]) -> Vec<String> {
         let report = match &run.outcome {
             Ok(report) if report.happened() => report,
             _ => {
-                problems.push(format!("{}: did not happen as intended (see above)", run.variant));
+                problems.push(Problem::of_run(format!(
+                    "{}: did not happen as intended (see above)",
+                    run.variant
+                )));
                 continue;
             }
         };
@@ -186,7 +214,7 @@ fn check_runs(runs: &[Run], connections: &[Connection]) -> Vec<String> {
             })
         };
         let Some(first) = rest.iter().position(ours) else {
-            problems.push(format!("{}: no connection of it in the capture", run.variant));
+            problems.push(Problem::of_run(format!("{}: no connection of it in the capture", run.variant)));
             continue;
         };
         // No more than the run made: two runs in a row may share a server port (both DTLS
@@ -201,10 +229,13 @@ fn check_runs(runs: &[Run], connections: &[Connection]) -> Vec<String> {
         rest = &rest[first + count..];
         let expected = run.variant.timeline_variant();
         if shown.variant.name() != expected {
-            problems.push(format!(
-                "{}: the capture shows connection {} as {}, not {expected}",
-                run.variant, shown.id, shown.variant
-            ));
+            problems.push(Problem {
+                text: format!(
+                    "{}: the capture shows connection {} as {}, not {expected}",
+                    run.variant, shown.id, shown.variant
+                ),
+                connection: Some(shown.id),
+            });
             continue;
         }
         let counted = shown.request_rtts.zip(shown.response_rtts);
@@ -215,10 +246,22 @@ fn check_runs(runs: &[Run], connections: &[Connection]) -> Vec<String> {
             .map(|(request, response)| (request + extra, response + extra))
             .filter(|&textbook| Some(textbook) != counted)
         {
-            problems.push(format!(
-                "{}: connection {} counts {counted:?} round trips, the textbook {textbook:?}",
-                run.variant, shown.id
-            ));
+            let rounds = |rounds: Option<u32>, what: &str| match rounds {
+                Some(rounds) => format!("{what} after {rounds} round trips"),
+                None => format!("no {what} seen"),
+            };
+            problems.push(Problem {
+                text: format!(
+                    "{}: connection {} shows {}, {}; the textbook, request after {} and response after {} round trips",
+                    run.variant,
+                    shown.id,
+                    rounds(shown.request_rtts, "request"),
+                    rounds(shown.response_rtts, "response"),
+                    textbook.0,
+                    textbook.1,
+                ),
+                connection: Some(shown.id),
+            });
         }
     }
     problems
@@ -297,4 +340,45 @@ fn holds_net_raw() -> bool {
         .find_map(|line| line.strip_prefix("CapEff:"))
         .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
         .is_none_or(|mask| mask & (1 << CAP_NET_RAW) != 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::generate::{Report, Variant as Generator};
+
+    /// A run that did not show its textbook round trips is named with what its connection
+    /// showed, and that connection is the one drawn.
+    #[test]
+    fn a_run_short_of_its_textbook_names_what_its_connection_showed() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("captures/tfo-tls13-0rtt.pcapng");
+        let capture = CaptureFile::open(&path).expect("the bundled capture");
+        let (mut connections, _) =
+            connections_in(&capture, None, &Dispatch::new(), DEFAULT_LIMIT).expect("its connections");
+        let port = |connection: &Connection| {
+            connection.server.rsplit(':').next().and_then(|port| port.parse().ok()).expect("a server port")
+        };
+        let report = Report {
+            variant: Generator::TfoTls13ZeroRtt,
+            flows: vec![Flow::Tcp(port(&connections[0]))],
+            connections: connections.len(),
+            evidence: Vec::new(),
+            missed: None,
+        };
+        let runs = [Run::over_link(Generator::TfoTls13ZeroRtt, Ok(report))];
+        assert!(check_runs(&runs, &connections).is_empty(), "the bundled capture shows its textbook");
+        let last = connections.last_mut().expect("a connection");
+        last.response_rtts = None;
+        let id = last.id;
+        let problems = check_runs(&runs, &connections);
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].connection, Some(id));
+        assert_eq!(
+            problems[0].text,
+            format!(
+                "tfo-tls13-0rtt: connection {id} shows request after 0 round trips, no response seen; \
+                 the textbook, request after 0 and response after 1 round trips"
+            )
+        );
+    }
 }

@@ -170,7 +170,7 @@ pub fn describe(stats: &LinkStats) -> String {
 
 impl Run {
     /// A run over a link of its own: everything on that link in its time is its own.
-    fn over_link(variant: Variant, outcome: Result<Report, GenError>) -> Self {
+    pub(crate) fn over_link(variant: Variant, outcome: Result<Report, GenError>) -> Self {
         Self { variant, place: Place::Link, outcome, interface: 0, window: None }
     }
 }
