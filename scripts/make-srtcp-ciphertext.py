@@ -18,7 +18,7 @@ recorded by scripts/record-interop.sh) with two bytes changed in each of two SRT
   first, here) loses its top bit, and the tag's second byte becomes 201 (Receiver Report).
 
 Only authenticated ciphertext changes: no peer would accept these packets, but nothing below
-RTCP differs. UDP checksums are recomputed.
+RTCP differs but the UDP checksum, which these two datagrams go without (zero, RFC 768).
 
 Regenerate with `python3 scripts/make-srtcp-ciphertext.py`.
 """
@@ -34,15 +34,6 @@ ETHERNET, IPV4, UDP = 14, 20, 8
 TAG_AND_INDEX = 16 + 4
 # Per frame number: where in the SRTCP packet tshark reads the next packet type, and that type.
 CHANGES = {69: (29, 203), 110: (9, 201)}
-
-
-def checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
 
 
 def srtcp_of(frame):
@@ -74,10 +65,8 @@ def main():
             srtcp[e_flag_at] &= 0x7F
             srtcp[next_type_at] = next_type
             frame[start:] = srtcp
-            udp = ETHERNET + IPV4
-            frame[udp + 6 : udp + 8] = b"\0\0"
-            pseudo = bytes(frame[ETHERNET + 12 : ETHERNET + 20]) + struct.pack("!BBH", 0, 17, len(frame) - udp)
-            frame[udp + 6 : udp + 8] = struct.pack("!H", checksum(pseudo + bytes(frame[udp:])) or 0xFFFF)
+            # No UDP checksum (zero, RFC 768) rather than one the change made wrong.
+            frame[ETHERNET + IPV4 + 6 : ETHERNET + IPV4 + 8] = b"\0\0"
         out += header + bytes(frame)
     with open(OUTPUT, "wb") as f:
         f.write(out)
