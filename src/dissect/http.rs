@@ -79,9 +79,7 @@ impl<'a> Message<'a> {
         if self.span.bytes.len() <= self.head_len {
             return None;
         }
-        let value = message.header("content-type")?;
-        let text = String::from_utf8_lossy(value);
-        Some(text.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        Some(http1::names::lower_media_type(message.header("content-type")?))
     }
 }
 

@@ -374,9 +374,7 @@ fn http_layers<'a>(
         let texts: Vec<(String, Span<'a>)> = frames
             .iter()
             .filter_map(|frame| {
-                // The media type, lower case, without parameters, as tshark hands it on.
-                let media = crate::dissect::http1::names::media_type(frame.body_type.as_deref()?);
-                let media = String::from_utf8_lossy(media).to_ascii_lowercase();
+                let media = crate::dissect::http1::names::lower_media_type(frame.body_type.as_deref()?);
                 if !media.starts_with("text/") {
                     return None;
                 }

@@ -416,10 +416,15 @@ pub fn escape_for_fields(text: &str) -> String {
 }
 
 /// A media type as HTTP dissectors hand it to the body's dissector: the part before any `;` or
-/// white space, lower-cased.
+/// white space, in the case it was sent in.
 pub(crate) fn media_type(content_type: &[u8]) -> &[u8] {
     let end = content_type.iter().position(|&byte| byte == b';' || byte.is_ascii_whitespace());
     &content_type[..end.unwrap_or(content_type.len())]
+}
+
+/// [`media_type`] in lower case, the key a body's dissector is found by (`text/html`).
+pub(crate) fn lower_media_type(content_type: &[u8]) -> String {
+    String::from_utf8_lossy(media_type(content_type)).to_ascii_lowercase()
 }
 
 /// Media types that tshark 4.0 hands to its JSON dissector, which writes
