@@ -309,6 +309,7 @@ fn dissect_all(
 ) -> io::Result<Outcome> {
     renderer.begin(out)?;
     let mut printed = 0u64;
+    let mut last_shown_ns = None;
     let outcome = for_each_packet(
         capture,
         tracking,
@@ -320,7 +321,9 @@ fn dissect_all(
             if let Some(objects) = objects.as_deref_mut() {
                 objects.packet(frame.number, packet)?;
             }
+            packet.shown_after(frame, last_shown_ns);
             if filter.is_none_or(|filter| filter.matches(packet, frame)) {
+                last_shown_ns = Some(frame.ts_ns);
                 renderer.packet(out, frame, packet)?;
                 printed += 1;
             }

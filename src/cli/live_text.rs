@@ -106,6 +106,7 @@ pub(super) fn run(capture: LiveCapture, setup: TextCapture<'_>) -> Result<Outcom
         scratch: Scratch::new(),
         linktype,
         number: 0,
+        last_shown_ns: None,
         out: BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock()),
         file: file.as_mut().map(|(writer, interface, _)| (writer, *interface)),
         file_error: None,
@@ -153,6 +154,8 @@ struct Printer<'w> {
     scratch: Scratch,
     linktype: LinkType,
     number: u64,
+    /// When the packet printed last was captured.
+    last_shown_ns: Option<i64>,
     out: BufWriter<io::StdoutLock<'static>>,
     file: Option<(&'w mut Writer, u32)>,
     /// The first failure to write the `-w` file; printing goes on, and it is reported at the end.
@@ -219,7 +222,9 @@ impl Printer<'_> {
         }
         let frame = packet.frame(self.number, self.linktype);
         let dissected = self.tracker.handle_frame(&frame, &mut self.scratch);
+        dissected.shown_after(&frame, self.last_shown_ns);
         if filter.is_none_or(|filter| filter.matches(&dissected, &frame)) {
+            self.last_shown_ns = Some(frame.ts_ns);
             renderer.packet(&mut self.out, &frame, &dissected)?;
         }
         Ok(())

@@ -188,11 +188,11 @@ pub mod name {
 
     crate::registry::field_table! {
         protocol Arp;
-        HW_TYPE "arp.hw.type" Uint "hardware type";
-        PROTO_TYPE "arp.proto.type" Hex "protocol type";
+        HW_TYPE "arp.hw.type" Uint "hardware type" names ARP_HARDWARE;
+        PROTO_TYPE "arp.proto.type" Hex "protocol type" names ETHERTYPE;
         HW_SIZE "arp.hw.size" Uint "hardware address size";
         PROTO_SIZE "arp.proto.size" Uint "protocol address size";
-        OPCODE "arp.opcode" Uint "operation (1 request, 2 reply)";
+        OPCODE "arp.opcode" Uint "operation (1 request, 2 reply)" names ARP_OPCODE;
         SRC_HW_MAC "arp.src.hw_mac" Mac "sender MAC address";
         SRC_PROTO_IPV4 "arp.src.proto_ipv4" Ipv4 "sender IPv4 address";
         DST_HW_MAC "arp.dst.hw_mac" Mac "target MAC address";

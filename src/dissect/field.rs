@@ -164,10 +164,12 @@ impl fmt::Display for Value<'_> {
     }
 }
 
+/// The months as tshark's dates name them.
+pub(crate) const MONTHS: [&str; 12] =
+    ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
 /// Writes a UTC date and time, to the nanosecond.
 fn write_date(out: &mut fmt::Formatter<'_>, nanos: i64) -> fmt::Result {
-    const MONTHS: [&str; 12] =
-        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
     let secs = nanos.div_euclid(1_000_000_000);
     let fraction = nanos.rem_euclid(1_000_000_000);
     let (days, of_day) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
@@ -180,6 +182,17 @@ fn write_date(out: &mut fmt::Formatter<'_>, nanos: i64) -> fmt::Result {
         of_day % 3600 / 60,
         of_day % 60
     )
+}
+
+/// The day count from 1970-01-01 of a proleptic Gregorian date, the inverse of
+/// [`civil_from_days`].
+pub(crate) fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = year - i64::from(month <= 2);
+    let era = year.div_euclid(400);
+    let year_of_era = year.rem_euclid(400);
+    let day_of_year = (153 * (if month > 2 { month - 3 } else { month + 9 }) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
 }
 
 /// The proleptic Gregorian date of a day count from 1970-01-01 (the "civil from days"

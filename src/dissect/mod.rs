@@ -90,6 +90,10 @@ pub struct Packet<'a> {
     pub times: Option<FrameTimes>,
     /// The frame only carries part of a message finished in a later frame.
     pub pending_info: Option<PendingInfo>,
+    /// Since the frame shown before this one (`frame.time_delta_displayed`), set by what
+    /// decides which frames are shown, just before it asks whether this one is; unset, every
+    /// frame is taken as shown and it is [`FrameTimes::delta_ns`].
+    pub displayed_delta_ns: std::cell::Cell<Option<i64>>,
 }
 
 /// What the Info column says of a frame that only carries part of an application message.
@@ -101,6 +105,15 @@ pub enum PendingInfo {
     Segment,
     /// A TLS record in the middle of a message.
     TlsSegment,
+}
+
+impl Packet<'_> {
+    /// Notes when the frame shown before this one was captured (`None`: none was), for
+    /// `frame.time_delta_displayed`, before the display filter looks at this one.
+    pub fn shown_after(&self, frame: &Frame<'_>, last_shown_ns: Option<i64>) {
+        let delta = last_shown_ns.map_or(0, |last| frame.ts_ns.saturating_sub(last));
+        self.displayed_delta_ns.set(Some(delta));
+    }
 }
 
 /// A frame's time relative to the capture, which only the frames before it can tell.

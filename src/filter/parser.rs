@@ -205,6 +205,15 @@ fn read_literal(field: &FieldInfo, op: Op, text: &str, quoted: bool) -> Result<L
         Kind::Present => "nothing",
     };
     let bad = || format!("'{text}' is not {kind_name}, as '{}' needs", field.name);
+    if quoted && field.kind == Kind::Time {
+        return date(text).map(Literal::Nanos).ok_or_else(|| {
+            format!(
+                "'{text}' is not a date, as '{}' needs: write it as tshark does (\"Nov 22, 2026 12:52:09.5 UTC\" \
+                 or \"2026-11-22 12:52:09.5\", read as UTC), or as seconds since 1970, unquoted",
+                field.name
+            )
+        });
+    }
     if quoted && !matches!(field.kind, Kind::Bytes | Kind::Protocol | Kind::Text) {
         return Err(bad());
     }
@@ -271,6 +280,43 @@ fn seconds(text: &str) -> Option<i128> {
     Some(if negative { -nanos } else { nanos })
 }
 
+/// Reads an absolute time in the forms tshark takes, as nanoseconds since 1970:
+/// `Nov 22, 2026 12:52:09.670446154 UTC` (its own way of writing one),
+/// `2026-11-22 12:52:09.5` and `2026-11-22T12:52:09.5Z`. tshark reads a time without a zone
+/// as local time; rttscope writes and reads every date in UTC.
+fn date(text: &str) -> Option<i128> {
+    let text = text.trim();
+    let text = text.strip_suffix(" UTC").or_else(|| text.strip_suffix('Z')).unwrap_or(text);
+    let (year, month, day, time) = match text.split_once(' ') {
+        Some((month, rest)) if month.len() == 3 => {
+            let month =
+                crate::dissect::field::MONTHS.iter().position(|name| name.eq_ignore_ascii_case(month))?;
+            let (day, rest) = rest.trim_start().split_once(", ")?;
+            let (year, time) = rest.split_once(' ')?;
+            (year.parse().ok()?, month as i64 + 1, day.parse().ok()?, time)
+        }
+        _ => {
+            let (date, time) = text.split_once([' ', 'T'])?;
+            let mut parts = date.splitn(3, '-').map(|part| part.parse::<i64>().ok());
+            (parts.next()??, parts.next()??, parts.next()??, time)
+        }
+    };
+    let mut clock = time.splitn(3, ':');
+    let (hour, minute) = (clock.next()?.parse::<i64>().ok()?, clock.next()?.parse::<i64>().ok()?);
+    let second = seconds(clock.next()?)?;
+    let in_range = (1..=9999).contains(&year)
+        && (1..=12).contains(&month)
+        && (1..=31).contains(&day)
+        && (0..24).contains(&hour)
+        && (0..60).contains(&minute)
+        && (0..61_000_000_000).contains(&second);
+    if !in_range {
+        return None;
+    }
+    let days = crate::dissect::field::days_from_civil(year, month, day);
+    Some(i128::from(days * 86_400 + hour * 3600 + minute * 60) * 1_000_000_000 + second)
+}
+
 fn split_prefix(text: &str, max: u8) -> Option<(&str, u8)> {
     match text.split_once('/') {
         Some((address, prefix)) => {
@@ -324,6 +370,27 @@ mod tests {
         assert!(read("ip.addr", "10.0.0.300", false).is_err());
         assert!(read("tcp.port", "http", false).is_err());
         assert!(read("ip.addr", "10.0.0.0/33", false).is_err());
+    }
+
+    /// A quoted time is a date, in tshark's forms, read as UTC; a date that is no date is an
+    /// error that says how to write one.
+    #[test]
+    fn a_quoted_time_is_a_date() {
+        let field = registry::lookup("frame.time").expect("known field");
+        let read = |text| read_literal(&field, Op::Eq, text, true);
+        // 2026-11-22 12:52:09 UTC is 1795351929 seconds since 1970.
+        let at = Literal::Nanos(1_795_351_929_670_446_154);
+        assert_eq!(read("Nov 22, 2026 12:52:09.670446154 UTC"), Ok(at.clone()));
+        assert_eq!(read("Nov 22, 2026 12:52:09.670446154"), Ok(at.clone()));
+        assert_eq!(read("2026-11-22 12:52:09.670446154"), Ok(at.clone()));
+        assert_eq!(read("2026-11-22T12:52:09.670446154Z"), Ok(at));
+        assert_eq!(read("Dec  6, 2026 00:00:00"), Ok(Literal::Nanos(1_796_515_200_000_000_000)));
+        assert_eq!(read("Mar 1, 2024 00:00:00"), Ok(Literal::Nanos(1_709_251_200_000_000_000)));
+        for wrong in ["Nov 31st", "Foo 1, 2026 00:00:00", "2026-13-01 00:00:00", "2026-11-22 24:00:00", ""] {
+            let error = read(wrong).expect_err(wrong);
+            assert!(error.contains("is not a date"), "{error}");
+        }
+        assert!(read("99999999999999-01-01 00:00:00").is_err(), "a year past 9999");
     }
 
     #[test]

@@ -48,6 +48,9 @@ pub const fn name_first(table: &'static str) -> Names {
 
 pub const IP_PROTOCOL: Names = name_first("ip.proto");
 pub const ETHERTYPE: Names = name_first("eth.type");
+pub const ENCAPSULATION: Names = name_first("frame.encap_type");
+pub const ARP_HARDWARE: Names = name_first("arp.hw.type");
+pub const ARP_OPCODE: Names = name_first("arp.opcode");
 pub const ICMP_TYPE: Names = Names { table: "icmp.type", shape: Shape::ValueFirst };
 pub const ICMP_CODE: Names = Names { table: "icmp.code", shape: Shape::ByType };
 pub const ICMPV6_TYPE: Names = name_first("icmpv6.type");

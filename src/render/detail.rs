@@ -142,7 +142,22 @@ fn write_tree(
     }
     text.push('\n');
     let mut sink = |field: Field<'_>| {
-        if field.name.starts_with("frame.") {
+        if field.name == "frame.interface_id"
+            && let Some(id) = frame.interface
+        {
+            // A pcapng frame: its section and its interface, named as the interface block
+            // names it. Frames do not carry their section's number: a file of several
+            // sections (rare: mergecap writes one) shows 1 where tshark counts on.
+            text.push_str("    Section number: 1\n");
+            match interfaces.get(id as usize) {
+                Some(Some(name)) => {
+                    let _ = writeln!(text, "    Interface id: {id} ({name})\n        Interface name: {name}");
+                }
+                _ => {
+                    let _ = writeln!(text, "    Interface id: {id}");
+                }
+            }
+        } else if field.name.starts_with("frame.") {
             write_field(text, &field, None, &[]);
         }
     };
@@ -399,7 +414,8 @@ fn write_field(text: &mut String, field: &Field<'_>, message_type: Option<u64>, 
     }
     // The frame's own fields are all computed; tshark brackets only those that compare frames.
     let computed = match field.name {
-        "frame.time_delta" | "frame.time_relative" | "frame.protocols" => true,
+        "frame.time_delta" | "frame.time_delta_displayed" | "frame.time_relative" | "frame.protocols" => true,
+        "frame.offset_shift" | "frame.marked" | "frame.ignored" => true,
         "tcp.flags.str" | "tcp.options.wscale.multiplier" | "http2.header.unescaped" => true,
         "dns.qry.name.len" | "dns.count.labels" => true,
         name if name.ends_with("checksum.status") => true,
@@ -426,6 +442,14 @@ fn write_field(text: &mut String, field: &Field<'_>, message_type: Option<u64>, 
         ("ip.id", value) => write!(text, "Identification: {value} ({})", value.as_u64().unwrap_or(0)),
         (name, value) if bits::write_summary(text, name, label(name).unwrap_or(name), value) => Ok(()),
         ("frame.len", value) => write!(text, "Frame Length: {value} bytes ({} bits)", bits(value)),
+        ("frame.marked" | "frame.ignored", Value::Bool(set)) => {
+            write!(
+                text,
+                "{}: {}",
+                label(field.name).unwrap_or(field.name),
+                if *set { "True" } else { "False" }
+            )
+        }
         ("frame.cap_len", value) => write!(text, "Capture Length: {value} bytes ({} bits)", bits(value)),
         (name, value @ (Value::Seconds(_) | Value::Epoch(_))) => {
             write!(text, "{}: {value} seconds", label(name).unwrap_or(name))
