@@ -158,17 +158,15 @@ impl Variant {
         Self::ALL.into_iter().find(|variant| variant.name() == name)
     }
 
-    /// Rounds the variant's peers take beyond the textbook's, and why: OpenSSH's client waits
-    /// for the server's version line before its KEXINIT, and authenticates with a "none"
-    /// probe and a public-key query before its signed request (three rounds in all).
+    /// Rounds the variant's peers take beyond the textbook's, and why: OpenSSH's client
+    /// authenticates with a "none" probe and a public-key query before its signed request
+    /// (two rounds).
     /// rustls's server, through tokio-rustls, gives HTTP/2 the connection only once the
     /// client's Finished is in, so `wss-h2`'s SETTINGS come a round after the textbook's.
     pub const fn peer_rounds(self) -> (u32, &'static str) {
         match self {
             Self::WssH2 => (1, "the server sends its HTTP/2 SETTINGS only after the client's Finished"),
-            Self::Ssh => {
-                (3, "OpenSSH waits for the server's version line and probes \"none\" and the key first")
-            }
+            Self::Ssh => (2, "OpenSSH probes \"none\" and the key before its signed request"),
             _ => (0, ""),
         }
     }

@@ -409,13 +409,13 @@ impl Table {
                 connection.rtt_ms.map_or("-".to_owned(), |rtt| format!("{rtt:.3} ms")),
             )?;
         }
-        // A proxy's handshake adds its own round trips to the textbook's.
-        let proxy = connection.proxy_rtts.unwrap_or(0);
+        // A proxy's handshake, or an SSH group exchange, adds its own round trips.
+        let chosen = connection.chosen_rounds();
         let expected = self
             .textbook
             .then(|| crate::timeline::textbook(connection.variant))
             .flatten()
-            .map(|(request, response)| (request + proxy, response + proxy));
+            .map(|(request, response)| (request + chosen, response + chosen));
         match expected {
             Some((request, response)) => {
                 let measured = (connection.request_rtts, connection.response_rtts);

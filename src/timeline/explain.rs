@@ -261,8 +261,8 @@ impl Explanation {
                  one round trip after the request"
             }
             Self::SshVersion => {
-                "an SSH identification line (protocol and software version); a client that waits for \
-                 the server's before its KEXINIT, as OpenSSH does, spends a round trip on it"
+                "an SSH identification line (protocol and software version); each side sends its own \
+                 without waiting for the other's, so the two cross in one round trip"
             }
             Self::SshKexInit => {
                 "KEXINIT: each side lists the key exchange, host key, cipher, MAC and compression \

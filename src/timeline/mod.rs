@@ -136,6 +136,16 @@ pub fn textbook(variant: Variant) -> Option<(u32, u32)> {
     variant.textbook()
 }
 
+impl Connection {
+    /// Round trips this connection's own choices add to its variant's textbook count: a
+    /// proxy's handshake, and an SSH key exchange by DH group exchange (RFC 4419), whose
+    /// request and group take one before the exchange the textbook counts.
+    pub fn chosen_rounds(&self) -> u32 {
+        self.proxy_rtts.unwrap_or(0)
+            + u32::from(self.events.iter().any(|event| ssh::is_group_request(&event.messages)))
+    }
+}
+
 /// A connection's timeline and what it was.
 #[derive(Clone, Debug, Serialize)]
 pub struct Connection {

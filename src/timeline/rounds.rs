@@ -25,6 +25,10 @@ pub enum Answers {
     Syn,
     /// The client's latest handshake flight (a ServerHello, a TLS 1.2 server Finished).
     Handshake,
+    /// The client's first handshake message, whatever the client has sent since: an SSH
+    /// server's version line and KEXINIT, which it sends once it has the client's version
+    /// line, not in answer to the client's KEXINIT, however the two cross.
+    Opening,
 }
 
 /// One message, as far as the accounting needs it.
@@ -65,6 +69,7 @@ pub fn count(steps: &[Step]) -> Rounds {
     let mut current = 0u32;
     let mut syn_round = None;
     let mut handshake_round = None;
+    let mut opening_round = None;
     let mut last_client_round = None;
     for (index, step) in steps.iter().enumerate() {
         match step.side {
@@ -79,6 +84,7 @@ pub fn count(steps: &[Step]) -> Rounds {
                 }
                 if step.handshake {
                     handshake_round = Some(current);
+                    opening_round.get_or_insert(current);
                 }
                 if step.application && rounds.request.is_none() {
                     rounds.request = Some(current);
@@ -89,6 +95,7 @@ pub fn count(steps: &[Step]) -> Rounds {
                 let answered = match step.gating {
                     Some(Answers::Syn) => syn_round,
                     Some(Answers::Handshake) => handshake_round.or(syn_round),
+                    Some(Answers::Opening) => opening_round.or(syn_round),
                     None => None,
                 };
                 // The response arrives in the round after the request, as `response_rtts` counts
@@ -129,6 +136,25 @@ mod tests {
 
     const SYN: Option<Answers> = Some(Answers::Syn);
     const FLIGHT: Option<Answers> = Some(Answers::Handshake);
+
+    /// An SSH server's version line and KEXINIT answer the client's version line however the
+    /// KEXINITs cross: the client's key exchange message goes in round 2 either way, where
+    /// counting them as answers to the client's latest flight made it round 3 when the client's
+    /// KEXINIT happened to leave first.
+    #[test]
+    fn kexinits_crossing_either_way_cost_the_same() {
+        const OPENING: Option<Answers> = Some(Answers::Opening);
+        let (version, kexinit, ecdh) =
+            (client(false, true, false), client(false, true, false), client(false, true, false));
+        let (server_version, server_kexinit) = (server(OPENING, false), server(OPENING, false));
+        let client_first = count(&tcp_then(&[version, server_version, kexinit, server_kexinit, ecdh]));
+        let server_first = count(&tcp_then(&[version, server_version, server_kexinit, kexinit, ecdh]));
+        assert_eq!(client_first.per_step[6], 2);
+        assert_eq!(server_first.per_step[6], 2);
+        let as_latest =
+            count(&tcp_then(&[version, server(FLIGHT, false), kexinit, server(FLIGHT, false), ecdh]));
+        assert_eq!(as_latest.per_step[6], 3);
+    }
 
     /// SYN, SYN-ACK, then the client's steps and the server's answers.
     fn tcp_then(rest: &[Step]) -> Vec<Step> {

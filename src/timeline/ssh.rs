@@ -11,7 +11,10 @@
 //! application step; the server's next packet brings the first shell byte. A server packet
 //! that answers a client flight (one the client sent since the server's previous one) gates
 //! the client, as DESIGN section 3 says; one the client did not ask for (OpenSSH's EXT_INFO
-//! after NEWKEYS, a host-key announcement) does not. The state kept is a few counters.
+//! after NEWKEYS, a host-key announcement) does not. The server's version line and KEXINIT
+//! answer the client's version line, whichever way the KEXINITs cross, so that a client that
+//! sends its KEXINIT a moment before the server's arrives is not counted a round more than one
+//! that sends it a moment after. The state kept is a few counters.
 
 use std::fmt;
 
@@ -119,12 +122,29 @@ impl Pending {
                     (_, SshMessage::Encrypted { stage: Stage::ShellData, .. }) => step.application = true,
                     (_, SshMessage::Encrypted { stage: Stage::Other, .. }) | (_, SshMessage::Other(_)) => {}
                     (true, _) => step.handshake = true,
+                    // The server sends its version line and KEXINIT once it has the client's
+                    // version line: they answer that, even when the client's KEXINIT went out
+                    // before they arrived (the two KEXINITs cross, RFC 4253 section 7.1).
+                    (false, SshMessage::Version | SshMessage::KexInit) => {
+                        step.gating.get_or_insert(Answers::Opening);
+                    }
                     (false, _) => step.gating = Some(Answers::Handshake),
                 }
                 messages.push(Message::Ssh(message));
             }
         }
     }
+}
+
+/// Whether `messages` hold a DH group exchange request (RFC 4419), the client's first step of
+/// the key exchange that takes a round trip more than ECDH or a fixed group.
+pub fn is_group_request(messages: &[Message]) -> bool {
+    messages.iter().any(|message| {
+        matches!(
+            message,
+            Message::Ssh(SshMessage::KeyExchange { code: code::KEX_DH_GEX_REQUEST, kex: Kex::DhGex })
+        )
+    })
 }
 
 impl State {

@@ -68,6 +68,17 @@ fn openssh_rounds_read_as_the_textbook_plus_its_own_not_as_wrong() {
     assert!(table.contains(&format!("+{extra} as expected: OpenSSH")), "{table}");
     assert!(!table.contains('✗'), "{table}");
 
+    // A DH group exchange's round is the connection's own choice, added to the textbook's as a
+    // proxy's are: the table reads its login as the textbook's plus OpenSSH's, not as wrong.
+    let group_exchange = bundled("fixtures/interop/ssh-dh-gex-openssh.pcap");
+    assert_eq!(group_exchange[0].chosen_rounds(), 1);
+    assert_eq!(connections.iter().map(Connection::chosen_rounds).sum::<u32>(), 0);
+    let mut table = Vec::new();
+    crate::render::timeline::write_table(&mut table, &group_exchange, true, 80).expect("written");
+    let table = String::from_utf8(table).expect("UTF-8");
+    assert!(table.contains(&format!("+{extra} as expected: OpenSSH")), "{table}");
+    assert!(!table.contains('✗'), "{table}");
+
     // Over a 100 ms link the login takes over a second, and its row still fits 80 columns.
     for (request_ms, response_ms) in [(1259.04, 1359.6), (99_999.4, 100_000.0), (3_600_000.0, 3_600_100.0)] {
         let slow =

@@ -163,13 +163,12 @@ impl Variant {
     }
 
     /// Round trips the usual implementation adds to both textbook counts, and why, in a few
-    /// words: OpenSSH's client waits for the server's version line before its KEXINIT, then
-    /// asks which methods and which key the server accepts before it signs (`gen ssh` runs
-    /// OpenSSH); a server that holds HTTP/2's SETTINGS until the client's Finished costs
+    /// words: OpenSSH's client asks which methods and which key the server accepts before it
+    /// signs (`gen ssh` runs OpenSSH); a server that holds HTTP/2's SETTINGS until the client's Finished costs
     /// `wss-h2` one. A table shows such a count as the textbook's plus these, not as wrong.
     pub fn implementation_rounds(self) -> Option<(u32, &'static str)> {
         match self {
-            Self::Ssh => Some((3, "OpenSSH awaits the server's version, then probes auth twice")),
+            Self::Ssh => Some((2, "OpenSSH probes \"none\" and the key before its signed request")),
             // Hypercorn's, and rustls's through tokio-rustls (`gen wss-h2`).
             Self::WssH2 => Some((1, "the server sends its HTTP/2 SETTINGS after the client's Finished")),
             _ => None,
