@@ -17,6 +17,7 @@ mod status;
 use super::{Render, nest};
 use crate::capture::Frame;
 use crate::dissect::field::{Field, Value};
+use crate::dissect::grpc::Compression;
 use crate::dissect::{Content, Layer, Packet};
 use crate::osi::Protocol;
 use crate::registry;
@@ -208,7 +209,19 @@ fn write_tree(
             ""
         };
         text.push_str(indent);
-        write_title(text, layer, &number);
+        match &layer.content {
+            // The call the message belongs to, from the gRPC layer before it.
+            Content::Protobuf(_) => {
+                let grpc = packet.layers[..index].iter().rev().find_map(|before| match &before.content {
+                    Content::Grpc(grpc) => Some(grpc),
+                    _ => None,
+                });
+                let (path, is_request) =
+                    grpc.map_or(("", false), |grpc| (grpc.path.as_str(), grpc.is_request));
+                text.push_str(&nest::protobuf_title(path, is_request));
+            }
+            _ => write_title(text, layer, &number),
+        }
         text.push('\n');
         if let Content::TextLines { bytes, .. } = &layer.content {
             write_text_lines(text, bytes, indent);
@@ -262,6 +275,16 @@ fn write_tree(
                 });
                 preface.into_iter().chain(frames).flatten().collect()
             }
+            Content::Grpc(grpc) => grpc
+                .messages
+                .iter()
+                .map(|message| match message.compression {
+                    Compression::Inflated(encoding) => {
+                        nest::grpc_entity_title(encoding, message.length, message.data.bytes.len())
+                    }
+                    _ => String::new(),
+                })
+                .collect(),
             _ => Vec::new(),
         };
         nest::write(text, layer.protocol(), &items, indent, &record_titles, closing);
@@ -342,6 +365,16 @@ fn write_title(text: &mut String, layer: &Layer<'_>, number: &dyn Fn(&str) -> Op
         Protocol::Nbdgm => write!(text, "NetBIOS Datagram Service"),
         Protocol::Ssh => write!(text, "SSH Protocol"),
         Protocol::WebSocket => write!(text, "WebSocket"),
+        // tshark titles each message with its call, a gRPC-Web trailer marked so.
+        Protocol::Grpc => match &layer.content {
+            Content::Grpc(grpc) => {
+                let direction = if grpc.is_request { "Request" } else { "Response" };
+                let _ = write!(text, "GRPC Message: {}, {direction}", grpc.path);
+                let trailer = grpc.messages.iter().any(|message| message.flags & 0x80 != 0);
+                if trailer { write!(text, " (Trailer)") } else { Ok(()) }
+            }
+            _ => write!(text, "{}", layer.summary_string()),
+        },
         Protocol::Gre => {
             let summary = layer.summary_string();
             let carried = summary.strip_prefix("Encapsulated ").unwrap_or(&summary);
@@ -415,6 +448,19 @@ fn write_field(text: &mut String, field: &Field<'_>, message_type: Option<u64>, 
         (name, value) if status::write(text, name, label(name).unwrap_or(name), value, raw) => Ok(()),
         ("tcp.payload" | "tcp.segment_data", Value::Bytes(bytes)) => {
             write!(text, "{} ({})", label(field.name).unwrap_or(field.name), byte_count(bytes.len()))
+        }
+        // tshark counts a gRPC message's bytes (in the plural, whatever their number).
+        ("grpc.message_data", Value::Bytes(bytes)) => {
+            write!(text, "{}: {} bytes", label(field.name).unwrap_or(field.name), bytes.len())
+        }
+        ("protobuf.field.number", value) => {
+            bits::write_field_number(
+                text,
+                label(field.name).unwrap_or(field.name),
+                value.as_u64().unwrap_or(0),
+                raw.len(),
+            );
+            Ok(())
         }
         ("tcp.options.sack_le", value) => write!(text, "left edge = {value} (relative)"),
         ("tcp.options.sack_re", value) => write!(text, "right edge = {value} (relative)"),

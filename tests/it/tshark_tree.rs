@@ -3,7 +3,8 @@
 //! print alike, and, whole and at tshark's depth in the tree, named values, subtree titles
 //! (TLS records, messages, extensions and their inner subtrees, TCP options and analysis),
 //! fields placed inside those subtrees, and every field drawn as bits; QUIC frames and HTTP/2
-//! frames, headers and settings, each in a test of its own.
+//! frames, headers and settings, each in a test of its own; gRPC and Protocol Buffers layers
+//! whole, in tshark's order among HTTP/2's frames.
 
 use crate::tshark_line::{STRUCTURED, both};
 
@@ -458,4 +459,41 @@ fn websocket_layers_are_tsharks_line_for_line() {
         compared += theirs.len();
     }
     assert!(compared > 200, "only {compared} WebSocket lines compared");
+}
+
+#[test]
+#[ignore = "needs tshark"]
+fn grpc_and_protobuf_layers_are_tsharks_line_for_line() {
+    // Each gRPC and Protocol Buffers layer, its title and every line under it, whole; and
+    // each packet's layer titles from HTTP/2 on, so each message sits right after the HTTP/2
+    // frame that carried it (http2, grpc, protobuf, http2, grpc, protobuf, ...).
+    let layers = |text: &str| -> Vec<String> {
+        let mut lines = Vec::new();
+        let mut inside = false;
+        for line in text.lines() {
+            if !line.starts_with(' ') {
+                inside = line.starts_with("GRPC Message") || line.starts_with("Protocol Buffers");
+                if line.starts_with("Frame ") || line == "HyperText Transfer Protocol 2" {
+                    lines.push(line.to_owned());
+                }
+            }
+            if inside {
+                lines.push(line.to_owned());
+            }
+        }
+        lines
+    };
+    let (mut messages, mut fields, mut inflated) = (0, 0, 0);
+    for name in ["grpc.pcap", "grpc-tls.pcap", "grpc.pcapng"] {
+        let (ours, theirs) = both(name, &["-V"]);
+        let (ours, theirs) = (layers(&ours), layers(&theirs));
+        assert_eq!(ours, theirs, "{name}");
+        messages += theirs.iter().filter(|line| line.starts_with("GRPC Message")).count();
+        fields += theirs.iter().filter(|line| line.trim_start().starts_with("Field(")).count();
+        inflated += theirs.iter().filter(|line| line.contains("Message-encoded entity body (gzip)")).count();
+    }
+    // grpcio's two captures (13 and 11 messages) and the course's 6; a gzip-compressed one.
+    assert_eq!(messages, 30, "gRPC messages compared");
+    assert!(fields > 100, "only {fields} Protocol Buffers fields compared");
+    assert!(inflated >= 1, "no inflated message compared");
 }

@@ -215,6 +215,9 @@ const FIELDS: &[(&str, u32, u64, Show)] = &[
     ("websocket.opcode", 8, 0xf, Show::Named(values::name_first("websocket.opcode"))),
     ("websocket.mask", 8, 0x80, TRUE),
     ("websocket.payload_length", 8, 0x7f, Show::PayloadLength),
+    ("grpc.frame_type", 8, 0x80, Show::Named(values::name_first("grpc.frame_type"))),
+    ("grpc.compressed_flag", 8, 0x01, Show::Named(values::name_first("grpc.compressed_flag"))),
+    ("protobuf.field.wiretype", 8, 0x07, Show::Named(values::name_first("protobuf.field.wiretype"))),
 ];
 
 const TRUE: Show = Show::Flag("True", "False");
@@ -325,6 +328,27 @@ pub fn write(text: &mut String, name: &str, label: &str, value: &Value<'_>) -> b
         },
     };
     true
+}
+
+/// Writes a Protocol Buffers field number as tshark draws it from its tag, a varint of
+/// `tag_len` bytes (proto.c's varint bitfield): the decoded tag's bits over the tag's width,
+/// `.` for each byte's top bit (a varint's continuation bit) and for the three wire type
+/// bits, then `= label: number`. Only one-byte tags are checked against tshark's captures.
+pub fn write_field_number(text: &mut String, label: &str, number: u64, tag_len: usize) {
+    let width = (tag_len.clamp(1, 8) * 8) as u32;
+    let tag = number << 3;
+    for index in 0..width {
+        if index > 0 && index % 4 == 0 {
+            text.push(' ');
+        }
+        let bit = width - 1 - index;
+        text.push(match (index % 8 == 0 || bit < 3, tag >> bit & 1) {
+            (true, _) => '.',
+            (false, 1) => '1',
+            (false, _) => '0',
+        });
+    }
+    let _ = write!(text, " = {label}: {number}");
 }
 
 /// The bits of `raw` under `mask`, over `width` bits, most significant first: `.... ..1.`.

@@ -218,7 +218,7 @@ fn message_out(side: &Side, whole: &[u8], flags: u8, length: u32, arena: &mut Ve
         (copy(arena, body), Compression::None)
     } else {
         match inflate(&side.encoding, body) {
-            Ok(inflated) => (copy(arena, &inflated), Compression::Inflated),
+            Ok((inflated, encoding)) => (copy(arena, &inflated), Compression::Inflated(encoding)),
             Err(reason) => (copy(arena, body), Compression::Kept(reason)),
         }
     };
@@ -229,14 +229,15 @@ fn message_out(side: &Side, whole: &[u8], flags: u8, length: u32, arena: &mut Ve
     MessageOut { prefix, flags, length, data, compression, protobuf }
 }
 
-/// Inflates a body compressed with `encoding`, to at most [`MAX_MESSAGE`] bytes.
-fn inflate(encoding: &[u8], body: &[u8]) -> Result<Vec<u8>, &'static str> {
-    let coding = match encoding {
-        b"gzip" => Coding::Gzip,
-        b"deflate" => Coding::Zlib,
+/// Inflates a body compressed with `encoding`, to at most [`MAX_MESSAGE`] bytes; with the
+/// encoding's name.
+fn inflate(encoding: &[u8], body: &[u8]) -> Result<(Vec<u8>, &'static str), &'static str> {
+    let (coding, name) = match encoding {
+        b"gzip" => (Coding::Gzip, "gzip"),
+        b"deflate" => (Coding::Zlib, "deflate"),
         _ => return Err("grpc-encoding is not gzip or deflate"),
     };
-    coding::inflate(coding, body, MAX_MESSAGE)
+    coding::inflate(coding, body, MAX_MESSAGE).map(|inflated| (inflated, name))
 }
 
 /// tshark reads a body that starts with `{` and ends with `}` (or `}` and up to two more
@@ -324,7 +325,7 @@ mod tests {
         let (_, out, _) = feed(&mut calls, 0, &frame_bytes(0, 1, 3, &payload), None, &mut arena);
         let out = out.expect("two messages");
         assert_eq!(out.messages.len(), 2);
-        assert_eq!(out.messages[1].compression, Compression::Inflated);
+        assert_eq!(out.messages[1].compression, Compression::Inflated("gzip"));
         assert_eq!(&arena[out.messages[1].data.clone()], b"\x08\x01");
         assert_eq!(out.messages[1].length as usize, gzipped.len());
     }
