@@ -92,8 +92,8 @@ impl Message<'_> {
 /// it belongs to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Messages<'a> {
-    /// The request's `:path`: `/service/method`.
-    pub path: String,
+    /// The request's `:path`: `/service/method`, shared by the messages of a DATA frame.
+    pub path: std::sync::Arc<str>,
     pub is_request: bool,
     pub messages: SmallVec<[Message<'a>; 1]>,
 }

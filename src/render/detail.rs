@@ -216,8 +216,7 @@ fn write_tree(
                     Content::Grpc(grpc) => Some(grpc),
                     _ => None,
                 });
-                let (path, is_request) =
-                    grpc.map_or(("", false), |grpc| (grpc.path.as_str(), grpc.is_request));
+                let (path, is_request) = grpc.map_or(("", false), |grpc| (&*grpc.path, grpc.is_request));
                 text.push_str(&nest::protobuf_title(path, is_request));
             }
             _ => write_title(text, layer, &number),
@@ -268,10 +267,11 @@ fn write_tree(
                 sessions.titles(tls, &place)
             }
             Content::Http2(http2) => {
-                let preface = http2.preface.map(|_| [String::new(), String::new()]);
+                let preface = http2.preface.map(|_| [String::new(), String::new(), String::new()]);
                 let frames = http2.frames.iter().map(|frame| {
                     let body = frame.entity.as_ref().map(crate::dissect::http::StreamEntity::title);
-                    [frame.partial_suffix().to_owned(), body.unwrap_or_default()]
+                    let streamed = if frame.grpc_stream { "gRPC" } else { "" };
+                    [frame.partial_suffix().to_owned(), body.unwrap_or_default(), streamed.to_owned()]
                 });
                 preface.into_iter().chain(frames).flatten().collect()
             }

@@ -463,17 +463,20 @@ fn websocket_layers_are_tsharks_line_for_line() {
 
 #[test]
 #[ignore = "needs tshark"]
-fn grpc_and_protobuf_layers_are_tsharks_line_for_line() {
-    // Each gRPC and Protocol Buffers layer, its title and every line under it, whole; and
-    // each packet's layer titles from HTTP/2 on, so each message sits right after the HTTP/2
-    // frame that carried it (http2, grpc, protobuf, http2, grpc, protobuf, ...).
+fn grpc_protobuf_and_their_http2_layers_are_tsharks_line_for_line() {
+    // Each HTTP/2, gRPC and Protocol Buffers layer of the gRPC captures, its title and every
+    // line under it, whole (a gRPC stream's data is `DATA payload (40 bytes)`); and each
+    // packet's order of them, so each message sits right after the HTTP/2 frame that carried
+    // it (http2, grpc, protobuf, http2, grpc, protobuf, ...).
     let layers = |text: &str| -> Vec<String> {
         let mut lines = Vec::new();
         let mut inside = false;
         for line in text.lines() {
             if !line.starts_with(' ') {
-                inside = line.starts_with("GRPC Message") || line.starts_with("Protocol Buffers");
-                if line.starts_with("Frame ") || line == "HyperText Transfer Protocol 2" {
+                inside = ["GRPC Message", "Protocol Buffers", "HyperText Transfer Protocol 2"]
+                    .iter()
+                    .any(|title| line.starts_with(title));
+                if line.starts_with("Frame ") {
                     lines.push(line.to_owned());
                 }
             }
@@ -483,7 +486,7 @@ fn grpc_and_protobuf_layers_are_tsharks_line_for_line() {
         }
         lines
     };
-    let (mut messages, mut fields, mut inflated) = (0, 0, 0);
+    let (mut messages, mut fields, mut inflated, mut payloads) = (0, 0, 0, 0);
     for name in ["grpc.pcap", "grpc-tls.pcap", "grpc.pcapng"] {
         let (ours, theirs) = both(name, &["-V"]);
         let (ours, theirs) = (layers(&ours), layers(&theirs));
@@ -491,9 +494,11 @@ fn grpc_and_protobuf_layers_are_tsharks_line_for_line() {
         messages += theirs.iter().filter(|line| line.starts_with("GRPC Message")).count();
         fields += theirs.iter().filter(|line| line.trim_start().starts_with("Field(")).count();
         inflated += theirs.iter().filter(|line| line.contains("Message-encoded entity body (gzip)")).count();
+        payloads += theirs.iter().filter(|line| line.trim_start().starts_with("DATA payload (")).count();
     }
     // grpcio's two captures (13 and 11 messages) and the course's 6; a gzip-compressed one.
     assert_eq!(messages, 30, "gRPC messages compared");
     assert!(fields > 100, "only {fields} Protocol Buffers fields compared");
     assert!(inflated >= 1, "no inflated message compared");
+    assert!(payloads >= messages, "only {payloads} gRPC DATA frames compared");
 }

@@ -3,13 +3,15 @@
 //! -> 271 bytes` line before the inflated data. A Protocol Buffers layer holds its message's
 //! subtree (`Message: <UNKNOWN> Message Type`) and, under it, a subtree per field titled
 //! `Field(1): 7 (uint32)` (a length-delimited one just `Field(2):`), its number, wire type,
-//! length and bytes under the title, and the number read from the bytes under those.
+//! length and bytes under the title, and the number read from the bytes under those; a
+//! field of a wire type that cannot be read carries tshark's warning under its wire type.
 //!
 //! The invariant: every field keeps its place in the order and is written once; nesting only
 //! adds title lines and indentation (the message's name becomes its subtree's title, as tshark
 //! shows it).
 
 use super::Item;
+use super::expert::Severity;
 
 /// Writes a gRPC layer's fields through `push(depth, line)`; `titles` holds its message's
 /// encoded-entity line, empty when the body was not inflated.
@@ -45,6 +47,15 @@ pub fn write_protobuf(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
                 push(3, item.line);
             }
             "protobuf.field.value.uint32" | "protobuf.field.value.uint64" => push(4, item.line),
+            // A wire type tshark cannot read ends the message with a warning under it.
+            "protobuf.field.wiretype" if !matches!(item.number, Some(0 | 1 | 2 | 5)) => {
+                push(3, item.line);
+                let lines =
+                    super::expert::lines(Severity::Warning, "Protocol", "Unknown or unsupported wiretype");
+                for (below, line) in lines.iter().enumerate() {
+                    push(4 + usize::from(below > 0), line);
+                }
+            }
             _ => push(3, item.line),
         }
     }
@@ -95,6 +106,9 @@ mod tests {
             item("protobuf.field.wiretype", Some(2), ".... .010 = Wire Type: Length-delimited (2)"),
             item("protobuf.field.value.length", Some(1), "Value Length: 1"),
             item("protobuf.field.value", None, "Value: 68"),
+            item("protobuf.field.name", None, "[Field Name: <UNKNOWN>]"),
+            item("protobuf.field.number", Some(13), ".110 1... = Field Number: 13"),
+            item("protobuf.field.wiretype", Some(7), ".... .111 = Wire Type: Unknown (7)"),
         ];
         let text = indented(|push| write_protobuf(&mut |depth, line| push(depth, line), &items));
         assert_eq!(
@@ -112,6 +126,14 @@ mod tests {
             .... .010 = Wire Type: Length-delimited (2)
             Value Length: 1
             Value: 68
+        Field(13):
+            [Field Name: <UNKNOWN>]
+            .110 1... = Field Number: 13
+            .... .111 = Wire Type: Unknown (7)
+                [Expert Info (Warning/Protocol): Unknown or unsupported wiretype]
+                    [Unknown or unsupported wiretype]
+                    [Severity level: Warning]
+                    [Group: Protocol]
 "
         );
     }
