@@ -438,19 +438,7 @@ fn text_bodies_are_titled_and_split_into_lines_as_tshark() {
 fn websocket_layers_are_tsharks_line_for_line() {
     // Each WebSocket layer, its title and every line under it, whole: field order, depth and
     // values (a text payload's trailing space included).
-    let layers = |text: &str| -> Vec<String> {
-        let mut lines = Vec::new();
-        let mut inside = false;
-        for line in text.lines() {
-            if !line.starts_with(' ') {
-                inside = line == "WebSocket";
-            }
-            if inside {
-                lines.push(line.to_owned());
-            }
-        }
-        lines
-    };
+    let layers = |text: &str| layer_lines(text, &|title| title == "WebSocket", false);
     let mut compared = 0;
     for name in ["websocket.pcap", "websocket-tls.pcap"] {
         let (ours, theirs) = both(name, &["-V"]);
@@ -468,24 +456,12 @@ fn grpc_protobuf_and_their_http2_layers_are_tsharks_line_for_line() {
     // line under it, whole (a gRPC stream's data is `DATA payload (40 bytes)`); and each
     // packet's order of them, so each message sits right after the HTTP/2 frame that carried
     // it (http2, grpc, protobuf, http2, grpc, protobuf, ...).
-    let layers = |text: &str| -> Vec<String> {
-        let mut lines = Vec::new();
-        let mut inside = false;
-        for line in text.lines() {
-            if !line.starts_with(' ') {
-                inside = ["GRPC Message", "Protocol Buffers", "HyperText Transfer Protocol 2"]
-                    .iter()
-                    .any(|title| line.starts_with(title));
-                if line.starts_with("Frame ") {
-                    lines.push(line.to_owned());
-                }
-            }
-            if inside {
-                lines.push(line.to_owned());
-            }
-        }
-        lines
+    let titled = |title: &str| {
+        ["GRPC Message", "Protocol Buffers", "HyperText Transfer Protocol 2"]
+            .iter()
+            .any(|layer| title.starts_with(layer))
     };
+    let layers = |text: &str| layer_lines(text, &titled, true);
     let (mut messages, mut fields, mut inflated, mut payloads) = (0, 0, 0, 0);
     for name in ["grpc.pcap", "grpc-tls.pcap", "grpc.pcapng"] {
         let (ours, theirs) = both(name, &["-V"]);
@@ -501,4 +477,24 @@ fn grpc_protobuf_and_their_http2_layers_are_tsharks_line_for_line() {
     assert!(fields > 100, "only {fields} Protocol Buffers fields compared");
     assert!(inflated >= 1, "no inflated message compared");
     assert!(payloads >= messages, "only {payloads} gRPC DATA frames compared");
+}
+
+/// The lines of `-V` output inside the layers whose title `titled` accepts, each layer's title
+/// included; with `frames`, each packet's `Frame` line too, so the layers' order within and
+/// across packets is compared.
+fn layer_lines(text: &str, titled: &dyn Fn(&str) -> bool, frames: bool) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut inside = false;
+    for line in text.lines() {
+        if !line.starts_with(' ') {
+            inside = titled(line);
+            if frames && line.starts_with("Frame ") {
+                lines.push(line.to_owned());
+            }
+        }
+        if inside {
+            lines.push(line.to_owned());
+        }
+    }
+    lines
 }
