@@ -96,6 +96,9 @@ pub struct Messages<'a> {
     pub path: std::sync::Arc<str>,
     pub is_request: bool,
     pub messages: SmallVec<[Message<'a>; 1]>,
+    /// A later message of the DATA frame that completed the one before: tshark's gRPC
+    /// dissector ran once for the frame, so `frame.protocols` lists gRPC once.
+    pub continued: bool,
 }
 
 impl Messages<'_> {

@@ -385,7 +385,7 @@ impl<'a> Packet<'a> {
                     | (Some(Content::Stun(_)), Content::Stun(_))
                     // HTTP/2 frames after a gRPC message are the same HTTP/2 to tshark's list.
                     | (Some(Content::Grpc(_) | Content::Protobuf(_)), Content::Http2(_))
-            );
+            ) || matches!(&layer.content, Content::Grpc(grpc) if grpc.continued);
             previous = Some(&layer.content);
             if again {
                 continue;

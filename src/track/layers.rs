@@ -437,7 +437,7 @@ fn grpc_layers<'a>(
     };
     // One copy of the path for all the frame's messages, however many it packs.
     let path: std::sync::Arc<str> = grpc.path.as_str().into();
-    for message in &grpc.messages {
+    for (index, message) in grpc.messages.iter().enumerate() {
         let message = Message {
             prefix: span(&message.prefix),
             flags: message.flags,
@@ -448,7 +448,8 @@ fn grpc_layers<'a>(
         };
         let (prefix, body, protobuf) = (message.prefix, message.data, message.protobuf);
         let messages = std::iter::once(message).collect();
-        let layer = Messages { path: path.clone(), is_request: grpc.is_request, messages };
+        let layer =
+            Messages { path: path.clone(), is_request: grpc.is_request, messages, continued: index > 0 };
         push(packet, Content::Grpc(Box::new(layer)), prefix);
         if protobuf {
             push(packet, Content::Protobuf(crate::dissect::protobuf::Message { span: body }), body);

@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""Writes fixtures/crafted/grpc-packed.pcap: gRPC messages grpcio does not send.
+
+It is fixtures/interop/grpc.pcap (grpcio over cleartext HTTP/2, recorded by
+scripts/record-interop.sh) with two gRPC messages rewritten in place, each to the same length,
+so that no HTTP/2 frame, TCP sequence number or length changes:
+
+- the first request (a 35-byte message, 40 bytes with its prefix) becomes two 15-byte
+  messages in the one DATA frame (field 1 a varint, field 2 "hello world"): tshark makes a gRPC
+  item and a Protocol Buffers item of each, in turn, and lists gRPC once in frame.protocols;
+- the first response's first field's tag (08: field 1, varint) becomes the two-byte tag 80 01
+  (field 16, varint), which takes the next byte as its value and leaves the byte after it (0b:
+  field 1, wire type 3, a deprecated start-group) as the next tag: tshark stops there with
+  its "Unknown or unsupported wiretype" warning.
+
+The rewritten segments get their TCP checksums recomputed.
+
+Regenerate with `python3 scripts/make-grpc-packed.py`.
+"""
+
+import os
+import struct
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+SOURCE = os.path.join(ROOT, "fixtures", "interop", "grpc.pcap")
+OUTPUT = os.path.join(ROOT, "fixtures", "crafted", "grpc-packed.pcap")
+# Ethernet (14) and IPv4 without options (20) headers before the TCP header.
+ETHERNET, IPV4 = 14, 20
+
+
+def message(number):
+    """A 20-byte gRPC message: its prefix, then field 1 = number and field 2 = "hello world"."""
+    body = bytes([0x08, number, 0x12, 11]) + b"hello world"
+    return bytes([0]) + struct.pack(">I", len(body)) + body
+
+
+# What to find in a frame, and what replaces it (of the same length).
+REQUEST = bytes.fromhex("00000000230807120568656c6c6f")
+RESPONSE = bytes.fromhex("00000000290801120b")
+CHANGES = [
+    (REQUEST, message(1) + message(2), 40),
+    (RESPONSE, bytes.fromhex("0000000029") + bytes.fromhex("8001") + RESPONSE[7:], len(RESPONSE)),
+]
+
+
+def checksum(data):
+    """The Internet checksum (RFC 1071) of data."""
+    if len(data) % 2:
+        data += b"\0"
+    total = sum(struct.unpack(f">{len(data) // 2}H", data))
+    while total >> 16:
+        total = (total & 0xFFFF) + (total >> 16)
+    return ~total & 0xFFFF
+
+
+def fix_tcp_checksum(frame):
+    """Recomputes the TCP checksum of an Ethernet/IPv4/TCP frame (a bytearray) in place."""
+    ip = frame[ETHERNET:]
+    total_length = struct.unpack(">H", ip[2:4])[0]
+    segment = bytearray(ip[IPV4:total_length])
+    segment[16:18] = b"\0\0"
+    pseudo = ip[12:20] + struct.pack(">BBH", 0, 6, len(segment))
+    start = ETHERNET + IPV4 + 16
+    frame[start : start + 2] = struct.pack(">H", checksum(bytes(pseudo) + bytes(segment)))
+
+
+def main():
+    with open(SOURCE, "rb") as f:
+        data = f.read()
+    out = bytearray(data[:24])
+    at, done = 24, 0
+    while at + 16 <= len(data):
+        captured = struct.unpack("<I", data[at + 8 : at + 12])[0]
+        frame = bytearray(data[at + 16 : at + 16 + captured])
+        for index, (find, replacement, length) in enumerate(CHANGES):
+            place = frame.find(find)
+            if place >= 0 and not done & (1 << index):
+                assert len(replacement) == length
+                frame[place : place + length] = replacement
+                fix_tcp_checksum(frame)
+                done |= 1 << index
+        out += data[at : at + 16] + frame
+        at += 16 + captured
+    assert done == (1 << len(CHANGES)) - 1, "a message to rewrite was not found"
+    with open(OUTPUT, "wb") as f:
+        f.write(out)
+
+
+if __name__ == "__main__":
+    main()
