@@ -18,10 +18,17 @@ The rewritten segments get their TCP checksums recomputed.
 Regenerate with `python3 scripts/make-grpc-packed.py`.
 """
 
+import importlib.util
 import os
 import struct
 
-ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
+HERE = os.path.dirname(os.path.abspath(__file__))
+# The Internet checksum (RFC 1071) and the pcap reader of the tunnel captures' script.
+spec = importlib.util.spec_from_file_location("tunnelled", os.path.join(HERE, "make-tunnelled.py"))
+tunnelled = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(tunnelled)
+
+ROOT = os.path.join(HERE, "..")
 SOURCE = os.path.join(ROOT, "fixtures", "interop", "grpc.pcap")
 OUTPUT = os.path.join(ROOT, "fixtures", "crafted", "grpc-packed.pcap")
 # Ethernet (14) and IPv4 without options (20) headers before the TCP header.
@@ -43,16 +50,6 @@ CHANGES = [
 ]
 
 
-def checksum(data):
-    """The Internet checksum (RFC 1071) of data."""
-    if len(data) % 2:
-        data += b"\0"
-    total = sum(struct.unpack(f">{len(data) // 2}H", data))
-    while total >> 16:
-        total = (total & 0xFFFF) + (total >> 16)
-    return ~total & 0xFFFF
-
-
 def fix_tcp_checksum(frame):
     """Recomputes the TCP checksum of an Ethernet/IPv4/TCP frame (a bytearray) in place."""
     ip = frame[ETHERNET:]
@@ -61,17 +58,14 @@ def fix_tcp_checksum(frame):
     segment[16:18] = b"\0\0"
     pseudo = ip[12:20] + struct.pack(">BBH", 0, 6, len(segment))
     start = ETHERNET + IPV4 + 16
-    frame[start : start + 2] = struct.pack(">H", checksum(bytes(pseudo) + bytes(segment)))
+    frame[start : start + 2] = struct.pack(">H", tunnelled.checksum(bytes(pseudo) + bytes(segment)))
 
 
 def main():
-    with open(SOURCE, "rb") as f:
-        data = f.read()
-    out = bytearray(data[:24])
-    at, done = 24, 0
-    while at + 16 <= len(data):
-        captured = struct.unpack("<I", data[at + 8 : at + 12])[0]
-        frame = bytearray(data[at + 16 : at + 16 + captured])
+    header, records = tunnelled.read_pcap(SOURCE)
+    out, done = bytearray(header), 0
+    for (sec, usec, orig), data in records:
+        frame = bytearray(data)
         for index, (find, replacement, length) in enumerate(CHANGES):
             place = frame.find(find)
             if place >= 0 and not done & (1 << index):
@@ -79,8 +73,7 @@ def main():
                 frame[place : place + length] = replacement
                 fix_tcp_checksum(frame)
                 done |= 1 << index
-        out += data[at : at + 16] + frame
-        at += 16 + captured
+        out += struct.pack("<IIII", sec, usec, len(frame), orig) + frame
     assert done == (1 << len(CHANGES)) - 1, "a message to rewrite was not found"
     with open(OUTPUT, "wb") as f:
         f.write(out)
