@@ -11,7 +11,10 @@ so that no HTTP/2 frame, TCP sequence number or length changes:
 - the first response's first field's tag (08: field 1, varint) becomes the two-byte tag 80 01
   (field 16, varint), which takes the next byte as its value and leaves the byte after it (0b:
   field 1, wire type 3, a deprecated start-group) as the next tag: tshark stops there with
-  its "Unknown or unsupported wiretype" warning.
+  its "Unknown or unsupported wiretype" warning;
+- the gzip-compressed request's first byte after its gzip header becomes ff (a deflate block
+  of the reserved type 3), so that it does not inflate: tshark says "Body decompression
+  failed" under its "Message-encoded entity body (gzip): 56 bytes" and hands nothing on.
 
 The rewritten segments get their TCP checksums recomputed.
 
@@ -44,9 +47,12 @@ def message(number):
 # What to find in a frame, and what replaces it (of the same length).
 REQUEST = bytes.fromhex("00000000230807120568656c6c6f")
 RESPONSE = bytes.fromhex("00000000290801120b")
+# A compressed 56-byte message and its gzip header (RFC 1952: magic, deflate, no flags).
+GZIPPED = bytes.fromhex("01000000381f8b0800000000000003")
 CHANGES = [
     (REQUEST, message(1) + message(2), 40),
     (RESPONSE, bytes.fromhex("0000000029") + bytes.fromhex("8001") + RESPONSE[7:], len(RESPONSE)),
+    (GZIPPED, GZIPPED + b"\xff", len(GZIPPED) + 1),
 ]
 
 

@@ -64,8 +64,9 @@ pub enum Compression {
     /// Inflated with the stream's `grpc-encoding`, named (`gzip` or `deflate`).
     Inflated(&'static str),
     /// Compressed, but not inflated: the encoding is not known, inflating failed, or the
-    /// inflated body would pass the bound; says why.
-    Kept(&'static str),
+    /// inflated body would pass the bound; says why, and names the encoding when it is one
+    /// inflating was tried with (tshark then says its decompression failed).
+    Kept { encoding: Option<&'static str>, reason: &'static str },
 }
 
 /// One length-prefixed message.
@@ -121,7 +122,7 @@ impl Messages<'_> {
         let direction = if self.is_request { "Request" } else { "Response" };
         write!(out, "GRPC Message: {}, {direction}", self.path)?;
         for message in &self.messages {
-            if let Compression::Kept(reason) = message.compression {
+            if let Compression::Kept { reason, .. } = message.compression {
                 write!(out, " (compressed, not inflated: {reason})")?;
             }
         }

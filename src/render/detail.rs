@@ -275,14 +275,19 @@ fn write_tree(
                 });
                 preface.into_iter().chain(frames).flatten().collect()
             }
+            // The message's inflated body's title, and whether inflating failed.
             Content::Grpc(grpc) => grpc
                 .messages
                 .iter()
-                .map(|message| match message.compression {
+                .flat_map(|message| match message.compression {
                     Compression::Inflated(encoding) => {
-                        nest::grpc_entity_title(encoding, message.length, message.data.bytes.len())
+                        let inflated = Some(message.data.bytes.len());
+                        [nest::grpc_entity_title(encoding, message.length, inflated), String::new()]
                     }
-                    _ => String::new(),
+                    Compression::Kept { encoding: Some(encoding), .. } => {
+                        [nest::grpc_entity_title(encoding, message.length, None), "failed".to_owned()]
+                    }
+                    _ => [String::new(), String::new()],
                 })
                 .collect(),
             _ => Vec::new(),

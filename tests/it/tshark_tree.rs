@@ -462,7 +462,7 @@ fn grpc_protobuf_and_their_http2_layers_are_tsharks_line_for_line() {
             .any(|layer| title.starts_with(layer))
     };
     let layers = |text: &str| layer_lines(text, &titled, true);
-    let (mut messages, mut fields, mut inflated, mut payloads, mut unread) = (0, 0, 0, 0, 0);
+    let (mut messages, mut fields, mut inflated, mut payloads, mut unread, mut failed) = (0, 0, 0, 0, 0, 0);
     for name in ["grpc.pcap", "grpc-tls.pcap", "grpc.pcapng", "grpc-packed.pcap"] {
         let (ours, theirs) = both(name, &["-V"]);
         let (ours, theirs) = (layers(&ours), layers(&theirs));
@@ -472,11 +472,14 @@ fn grpc_protobuf_and_their_http2_layers_are_tsharks_line_for_line() {
         inflated += theirs.iter().filter(|line| line.contains("Message-encoded entity body (gzip)")).count();
         payloads += theirs.iter().filter(|line| line.trim_start().starts_with("DATA payload (")).count();
         unread += theirs.iter().filter(|line| line.contains("[Unknown or unsupported wiretype]")).count();
+        failed += theirs.iter().filter(|line| line.contains("[Body decompression failed]")).count();
     }
     // grpcio's two captures (13 and 11 messages), the course's 6, and the crafted one's 14
-    // (two in one DATA frame, one with a two-byte tag and a start-group); a gzip-compressed one.
+    // (two in one DATA frame, one with a two-byte tag and a start-group, a gzip body that does
+    // not inflate); a gzip-compressed one inflated.
     assert_eq!(messages, 44, "gRPC messages compared");
     assert_eq!(unread, 1, "fields of a wire type tshark does not read");
+    assert_eq!(failed, 1, "gzip bodies that do not inflate");
     assert!(fields > 100, "only {fields} Protocol Buffers fields compared");
     assert!(inflated >= 1, "no inflated message compared");
     assert!(payloads >= messages, "only {payloads} gRPC DATA frames compared");

@@ -14,22 +14,33 @@ use super::Item;
 use super::expert::Severity;
 
 /// Writes a gRPC layer's fields through `push(depth, line)`; `titles` holds its message's
-/// encoded-entity line, empty when the body was not inflated.
+/// encoded-entity line (empty when its body was not compressed with gzip or deflate), then
+/// anything when inflating failed, which tshark says under that line.
 pub fn write_grpc(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], titles: &[String]) {
     for item in items {
         if item.name == "grpc.message_data"
             && let Some(title) = titles.first().filter(|title| !title.is_empty())
         {
             push(1, title);
+            if titles.get(1).is_some_and(|failed| !failed.is_empty()) {
+                const FAILED: &str = "Body decompression failed";
+                push(2, FAILED);
+                for (below, line) in
+                    super::expert::lines(Severity::Warning, "Undecoded", FAILED).iter().enumerate()
+                {
+                    push(3 + usize::from(below > 0), line);
+                }
+            }
         }
         push(1, item.line);
     }
 }
 
-/// The line tshark writes for a gRPC message's inflated body: `Message-encoded entity body
-/// (gzip): 56 bytes -> 271 bytes`.
-pub fn entity_title(encoding: &str, sent: u32, inflated: usize) -> String {
-    format!("Message-encoded entity body ({encoding}): {sent} bytes -> {inflated} bytes")
+/// The line tshark writes for a gRPC message's compressed body: `Message-encoded entity body
+/// (gzip): 56 bytes -> 271 bytes`, without the arrow when it did not inflate.
+pub fn entity_title(encoding: &str, sent: u32, inflated: Option<usize>) -> String {
+    let inflated = inflated.map_or(String::new(), |inflated| format!(" -> {inflated} bytes"));
+    format!("Message-encoded entity body ({encoding}): {sent} bytes{inflated}")
 }
 
 /// Writes a Protocol Buffers layer's fields through `push(depth, line)`.
@@ -145,7 +156,7 @@ mod tests {
             item("grpc.message_length", Some(56), "Message Length: 56"),
             item("grpc.message_data", None, "Message Data: 271 bytes"),
         ];
-        let titles = [entity_title("gzip", 56, 271)];
+        let titles = [entity_title("gzip", 56, Some(271)), String::new()];
         let text = indented(|push| write_grpc(&mut |depth, line| push(depth, line), &items, &titles));
         assert_eq!(
             text,
@@ -156,5 +167,19 @@ mod tests {
 "
         );
         assert_eq!(protobuf_title("/a.B/C", false), "Protocol Buffers: /a.B/C,response");
+        let titles = [entity_title("gzip", 56, None), "failed".to_owned()];
+        let text = indented(|push| write_grpc(&mut |depth, line| push(depth, line), &items[1..], &titles));
+        assert_eq!(
+            text,
+            "    Message Length: 56
+    Message-encoded entity body (gzip): 56 bytes
+        Body decompression failed
+            [Expert Info (Warning/Undecoded): Body decompression failed]
+                [Body decompression failed]
+                [Severity level: Warning]
+                [Group: Undecoded]
+    Message Data: 271 bytes
+"
+        );
     }
 }

@@ -219,25 +219,30 @@ fn message_out(side: &Side, whole: &[u8], flags: u8, length: u32, arena: &mut Ve
     } else {
         match inflate(&side.encoding, body) {
             Ok((inflated, encoding)) => (copy(arena, &inflated), Compression::Inflated(encoding)),
-            Err(reason) => (copy(arena, body), Compression::Kept(reason)),
+            Err((encoding, reason)) => (copy(arena, body), Compression::Kept { encoding, reason }),
         }
     };
     let protobuf = side.protobuf
         && !body.is_empty()
-        && !matches!(compression, Compression::Kept(_))
+        && !matches!(compression, Compression::Kept { .. })
         && !looks_like_json(&arena[data.clone()]);
     MessageOut { prefix, flags, length, data, compression, protobuf }
 }
 
 /// Inflates a body compressed with `encoding`, to at most [`MAX_MESSAGE`] bytes; with the
-/// encoding's name.
-fn inflate(encoding: &[u8], body: &[u8]) -> Result<(Vec<u8>, &'static str), &'static str> {
+/// encoding's name, which a failure also gives when it is one inflating was tried with.
+type Inflated = Result<(Vec<u8>, &'static str), (Option<&'static str>, &'static str)>;
+
+fn inflate(encoding: &[u8], body: &[u8]) -> Inflated {
     let (coding, name) = match encoding {
         b"gzip" => (Coding::Gzip, "gzip"),
         b"deflate" => (Coding::Zlib, "deflate"),
-        _ => return Err("grpc-encoding is not gzip or deflate"),
+        _ => return Err((None, "grpc-encoding is not gzip or deflate")),
     };
-    coding::inflate(coding, body, MAX_MESSAGE).map(|inflated| (inflated, name))
+    match coding::inflate(coding, body, MAX_MESSAGE) {
+        Ok(inflated) => Ok((inflated, name)),
+        Err(reason) => Err((Some(name), reason)),
+    }
 }
 
 /// tshark reads a body that starts with `{` and ends with `}` (or `}` and up to two more
@@ -352,7 +357,8 @@ mod tests {
         let (_, out, _) =
             feed(&mut calls, 0, &frame_bytes(0, 0, 1, &message(1, b"not gzip")), None, &mut arena);
         let out = out.expect("a message");
-        assert_eq!(out.messages[0].compression, Compression::Kept("inflating failed"));
+        let failed = Compression::Kept { encoding: Some("gzip"), reason: "inflating failed" };
+        assert_eq!(out.messages[0].compression, failed);
         assert!(!out.messages[0].protobuf);
     }
 
