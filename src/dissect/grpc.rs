@@ -5,7 +5,8 @@
 //!
 //! What spans frames (a message cut across DATA frames, a gzip-compressed message inflated) is
 //! put together by `track::http::grpc`; a [`Messages`] here only borrows it, so the layer is a
-//! view. Like tshark, one layer holds the messages one DATA frame completed.
+//! view. Like tshark's tree, each message is a layer of its own, right after the HTTP/2 frame
+//! that completed it and before the next (its Protocol Buffers layer between).
 
 use std::fmt;
 
@@ -60,11 +61,12 @@ pub fn is_protobuf_content_type(content_type: &[u8]) -> bool {
 pub enum Compression {
     /// The flag is 0.
     None,
-    /// Inflated with the stream's `grpc-encoding` (gzip or deflate).
-    Inflated,
+    /// Inflated with the stream's `grpc-encoding`, named (`gzip` or `deflate`).
+    Inflated(&'static str),
     /// Compressed, but not inflated: the encoding is not known, inflating failed, or the
-    /// inflated body would pass the bound; says why.
-    Kept(&'static str),
+    /// inflated body would pass the bound; says why, and names the encoding when it is one
+    /// inflating was tried with (tshark then says its decompression failed).
+    Kept { encoding: Option<&'static str>, reason: &'static str },
 }
 
 /// One length-prefixed message.
@@ -87,13 +89,17 @@ impl Message<'_> {
     }
 }
 
-/// The messages one DATA frame completed, with the call they belong to.
+/// A message a DATA frame completed (one a layer, as tshark's tree has them), with the call
+/// it belongs to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Messages<'a> {
-    /// The request's `:path`: `/service/method`.
-    pub path: String,
+    /// The request's `:path`: `/service/method`, shared by the messages of a DATA frame.
+    pub path: std::sync::Arc<str>,
     pub is_request: bool,
     pub messages: SmallVec<[Message<'a>; 1]>,
+    /// A later message of the DATA frame that completed the one before: tshark's gRPC
+    /// dissector ran once for the frame, so `frame.protocols` lists gRPC once.
+    pub continued: bool,
 }
 
 impl Messages<'_> {
@@ -116,7 +122,7 @@ impl Messages<'_> {
         let direction = if self.is_request { "Request" } else { "Response" };
         write!(out, "GRPC Message: {}, {direction}", self.path)?;
         for message in &self.messages {
-            if let Compression::Kept(reason) = message.compression {
+            if let Compression::Kept { reason, .. } = message.compression {
                 write!(out, " (compressed, not inflated: {reason})")?;
             }
         }

@@ -233,17 +233,23 @@ impl Http2<'_> {
     }
 
     pub fn write_info(&self, out: &mut dyn fmt::Write) -> fmt::Result {
-        let mut first = true;
+        self.write_info_after(out, &mut true)
+    }
+
+    /// Writes the Info column's part for these frames, after the parts of the HTTP/2 layers
+    /// before it in the packet unless `first` (gRPC messages split a packet's frames into
+    /// several layers); clears `first` once something is written.
+    pub fn write_info_after(&self, out: &mut dyn fmt::Write, first: &mut bool) -> fmt::Result {
         if self.preface.is_some() {
             out.write_str(http2::PREFACE_SUMMARY)?;
-            first = false;
+            *first = false;
         }
         for frame in &self.frames {
             let Ok((_, parsed)) = http2::parse(frame.span.bytes) else { continue };
-            if !first {
+            if !*first {
                 out.write_str(", ")?;
             }
-            first = false;
+            *first = false;
             parsed.summary(out, frame.headers.as_ref())?;
             if let Some(media_type) = &frame.body_type {
                 http1::write_body_suffix(out, media_type)?;
@@ -263,23 +269,32 @@ impl Http2<'_> {
     /// DATA frame `GRPC`: `GRPC` when the gRPC frame is the last, `GRPCHTTP2` when others
     /// follow it.
     fn column(&self) -> &'static str {
-        const NAMES: [[&str; 2]; 4] = [
-            ["GRPC", "GRPCHTTP2"],
-            ["GRPCGRPC", "GRPCGRPCHTTP2"],
-            ["GRPCGRPCGRPC", "GRPCGRPCGRPCHTTP2"],
-            ["GRPCGRPCGRPCGRPC", "GRPCGRPCGRPCGRPCHTTP2"],
-        ];
-        let grpc = self.frames.iter().filter(|frame| frame.grpc.is_some()).count();
-        let Some(last) = self.frames.iter().rposition(|frame| frame.grpc.is_some()) else {
-            return Protocol::Http2.column_name();
-        };
-        let after = usize::from(last + 1 < self.frames.len());
-        NAMES[grpc.clamp(1, NAMES.len()) - 1][after]
+        column_of(self.frames.iter().map(|frame| frame.grpc.is_some()))
     }
 
     pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
         self.write_info(out)
     }
+}
+
+/// The Protocol column for a packet's HTTP/2 frames, given whether each completed gRPC
+/// messages (see [`Http2::column`]).
+pub fn column_of(grpc: impl Iterator<Item = bool>) -> &'static str {
+    const NAMES: [[&str; 2]; 4] = [
+        ["GRPC", "GRPCHTTP2"],
+        ["GRPCGRPC", "GRPCGRPCHTTP2"],
+        ["GRPCGRPCGRPC", "GRPCGRPCGRPCHTTP2"],
+        ["GRPCGRPCGRPCGRPC", "GRPCGRPCGRPCGRPCHTTP2"],
+    ];
+    let (mut count, mut after) = (0, false);
+    for grpc in grpc {
+        count += usize::from(grpc);
+        after = !grpc && count > 0;
+    }
+    if count == 0 {
+        return Protocol::Http2.column_name();
+    }
+    NAMES[count.clamp(1, NAMES.len()) - 1][usize::from(after)]
 }
 
 impl LayerHeader for Http<'_> {

@@ -94,8 +94,11 @@ pub fn write_info(packet: &Packet<'_>, out: &mut dyn fmt::Write) -> fmt::Result 
             http.write_info(out)?;
             return write_records_after_application_data(packet, out);
         }
-        Content::Http2(http2) => {
-            http2.write_info(out)?;
+        Content::Http2(_) => {
+            let mut first = true;
+            for http2 in packet.http2_parts() {
+                http2.write_info_after(out, &mut first)?;
+            }
             return write_records_after_application_data(packet, out);
         }
         // Every TLS layer of the frame adds its records to one list.

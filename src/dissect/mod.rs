@@ -354,7 +354,21 @@ impl<'a> Packet<'a> {
         if self.pending_info == Some(PendingInfo::Segment) {
             return Protocol::Tcp.column_name();
         }
-        self.top_layer().map_or("", Layer::column_name)
+        match self.top_layer() {
+            Some(Layer { content: Content::Http2(_), .. }) => http::column_of(
+                self.http2_parts().flat_map(|http2| http2.frames.iter().map(|frame| frame.grpc.is_some())),
+            ),
+            top => top.map_or("", Layer::column_name),
+        }
+    }
+
+    /// The packet's HTTP/2 layers outside any quoted datagram: one, or several when gRPC
+    /// messages sit between its frames, as they do in tshark's tree.
+    pub fn http2_parts(&self) -> impl Iterator<Item = &http::Http2<'a>> {
+        self.layers.iter().filter(|layer| !layer.is_quoted()).filter_map(|layer| match &layer.content {
+            Content::Http2(http2) => Some(&**http2),
+            _ => None,
+        })
     }
 
     /// The layer stack as Wireshark's `frame.protocols` lists it: `eth:ethertype:ip:tcp`.
@@ -380,8 +394,11 @@ impl<'a> Packet<'a> {
             // Several DNS messages of one TCP segment are listed once, as Wireshark lists them.
             let again = matches!(
                 (previous, &layer.content),
-                (Some(Content::Dns(_)), Content::Dns(_)) | (Some(Content::Stun(_)), Content::Stun(_))
-            );
+                (Some(Content::Dns(_)), Content::Dns(_))
+                    | (Some(Content::Stun(_)), Content::Stun(_))
+                    // HTTP/2 frames after a gRPC message are the same HTTP/2 to tshark's list.
+                    | (Some(Content::Grpc(_) | Content::Protobuf(_)), Content::Http2(_))
+            ) || matches!(&layer.content, Content::Grpc(grpc) if grpc.continued);
             previous = Some(&layer.content);
             if again {
                 continue;

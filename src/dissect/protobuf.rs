@@ -172,12 +172,25 @@ const UNKNOWN_FIELD: &str = "<UNKNOWN>";
 impl Message<'_> {
     /// Its fields, by tshark 4.0's names and in its tree's order: a field's name, number, wire
     /// type, a length-delimited value's length, the value's bytes, and a number as `uint32`
-    /// (up to 2^32-1) or `uint64`. Fields stop at the first that cannot be read.
+    /// (up to 2^32-1) or `uint64`. Fields stop at the first that cannot be read, a field of a
+    /// wire type not read given by its number and wire type only.
     pub fn fields(&self, out: &mut Emitter<'_>) {
         let bytes = self.span.bytes;
         out.at(name::MESSAGE_NAME, 0..bytes.len(), Value::Str(UNKNOWN_MESSAGE));
+        let mut next = 0;
         for field in fields(bytes) {
-            let Ok(field) = field else { break };
+            let field = match field {
+                Ok(field) => field,
+                // tshark shows a field of a wire type it cannot read by its tag, then stops.
+                Err(Stop::WireType { number, wire_type, tag_len }) => {
+                    out.computed(name::FIELD_NAME, Value::Str(UNKNOWN_FIELD));
+                    out.at(name::FIELD_NUMBER, next..next + tag_len, Value::Uint(number));
+                    out.at(name::WIRE_TYPE, next..next + 1, Value::Uint(wire_type.into()));
+                    break;
+                }
+                Err(_) => break,
+            };
+            next = field.value_offset() + field.value.len();
             let start = field.offset;
             let tag = start..start + field.tag_len;
             out.computed(name::FIELD_NAME, Value::Str(UNKNOWN_FIELD));

@@ -74,6 +74,8 @@ pub const TLS_SIGNATURE_SCHEME: Names = name_first("tls.handshake.sig_hash_alg")
 pub const QUIC_FRAME_TYPE: Names = Names { table: "quic.frame_type", shape: Shape::Hex(16) };
 pub const HTTP2_SETTINGS: Names = name_first("http2.settings.id");
 pub const HTTP2_FRAME_TYPE: Names = name_first("http2.type");
+/// RST_STREAM's and GOAWAY's error codes (tshark names both from one table).
+pub const HTTP2_ERROR: Names = name_first("http2.rst_stream.error");
 pub const HTTP3_FRAME_TYPE: Names = Names { table: "http3.frame_type", shape: Shape::Hex(16) };
 pub const DNS_TYPE: Names = name_first("dns.qry.type");
 pub const DNS_CLASS: Names = name_first("dns.qry.class");

@@ -17,6 +17,7 @@ mod status;
 use super::{Render, nest};
 use crate::capture::Frame;
 use crate::dissect::field::{Field, Value};
+use crate::dissect::grpc::Compression;
 use crate::dissect::{Content, Layer, Packet};
 use crate::osi::Protocol;
 use crate::registry;
@@ -223,7 +224,18 @@ fn write_tree(
             ""
         };
         text.push_str(indent);
-        write_title(text, layer, &number);
+        match &layer.content {
+            // The call the message belongs to, from the gRPC layer before it.
+            Content::Protobuf(_) => {
+                let grpc = packet.layers[..index].iter().rev().find_map(|before| match &before.content {
+                    Content::Grpc(grpc) => Some(grpc),
+                    _ => None,
+                });
+                let (path, is_request) = grpc.map_or(("", false), |grpc| (&*grpc.path, grpc.is_request));
+                text.push_str(&nest::protobuf_title(path, is_request));
+            }
+            _ => write_title(text, layer, &number),
+        }
         text.push('\n');
         if let Content::TextLines { bytes, .. } = &layer.content {
             write_text_lines(text, bytes, indent);
@@ -270,13 +282,29 @@ fn write_tree(
                 sessions.titles(tls, &place)
             }
             Content::Http2(http2) => {
-                let preface = http2.preface.map(|_| [String::new(), String::new()]);
+                let preface = http2.preface.map(|_| [String::new(), String::new(), String::new()]);
                 let frames = http2.frames.iter().map(|frame| {
                     let body = frame.entity.as_ref().map(crate::dissect::http::StreamEntity::title);
-                    [frame.partial_suffix().to_owned(), body.unwrap_or_default()]
+                    let streamed = if frame.grpc_stream { "gRPC" } else { "" };
+                    [frame.partial_suffix().to_owned(), body.unwrap_or_default(), streamed.to_owned()]
                 });
                 preface.into_iter().chain(frames).flatten().collect()
             }
+            // The message's inflated body's title, and whether inflating failed.
+            Content::Grpc(grpc) => grpc
+                .messages
+                .iter()
+                .flat_map(|message| match message.compression {
+                    Compression::Inflated(encoding) => {
+                        let inflated = Some(message.data.bytes.len());
+                        [nest::grpc_entity_title(encoding, message.length, inflated), String::new()]
+                    }
+                    Compression::Kept { encoding: Some(encoding), .. } => {
+                        [nest::grpc_entity_title(encoding, message.length, None), "failed".to_owned()]
+                    }
+                    _ => [String::new(), String::new()],
+                })
+                .collect(),
             _ => Vec::new(),
         };
         nest::write(text, layer.protocol(), &items, indent, &record_titles, closing);
@@ -357,6 +385,16 @@ fn write_title(text: &mut String, layer: &Layer<'_>, number: &dyn Fn(&str) -> Op
         Protocol::Nbdgm => write!(text, "NetBIOS Datagram Service"),
         Protocol::Ssh => write!(text, "SSH Protocol"),
         Protocol::WebSocket => write!(text, "WebSocket"),
+        // tshark titles each message with its call, a gRPC-Web trailer marked so.
+        Protocol::Grpc => match &layer.content {
+            Content::Grpc(grpc) => {
+                let direction = if grpc.is_request { "Request" } else { "Response" };
+                let _ = write!(text, "GRPC Message: {}, {direction}", grpc.path);
+                let trailer = grpc.messages.iter().any(|message| message.flags & 0x80 != 0);
+                if trailer { write!(text, " (Trailer)") } else { Ok(()) }
+            }
+            _ => write!(text, "{}", layer.summary_string()),
+        },
         Protocol::Gre => {
             let summary = layer.summary_string();
             let carried = summary.strip_prefix("Encapsulated ").unwrap_or(&summary);
@@ -431,6 +469,19 @@ fn write_field(text: &mut String, field: &Field<'_>, message_type: Option<u64>, 
         (name, value) if status::write(text, name, label(name).unwrap_or(name), value, raw) => Ok(()),
         ("tcp.payload" | "tcp.segment_data", Value::Bytes(bytes)) => {
             write!(text, "{} ({})", label(field.name).unwrap_or(field.name), byte_count(bytes.len()))
+        }
+        // tshark counts a gRPC message's bytes (in the plural, whatever their number).
+        ("grpc.message_data", Value::Bytes(bytes)) => {
+            write!(text, "{}: {} bytes", label(field.name).unwrap_or(field.name), bytes.len())
+        }
+        ("protobuf.field.number", value) => {
+            bits::write_field_number(
+                text,
+                label(field.name).unwrap_or(field.name),
+                value.as_u64().unwrap_or(0),
+                raw.len(),
+            );
+            Ok(())
         }
         ("tcp.options.sack_le", value) => write!(text, "left edge = {value} (relative)"),
         ("tcp.options.sack_re", value) => write!(text, "right edge = {value} (relative)"),

@@ -3,7 +3,7 @@
 //! frames (`quic`), an HTTP/1.x message's lines (`http`), HTTP/2's frames, headers and
 //! settings (`http2`), DNS's sections and records (`dns`), the NetBIOS name service's
 //! (`nbns`), WebSocket's payload and reassembly
-//! (`websocket`), and the subtrees of Ethernet, IP and TCP (`transport`), with tshark's expert info under the items it is about (`expert`).
+//! (`websocket`), gRPC's messages and Protocol Buffers' fields (`grpc`), and the subtrees of Ethernet, IP and TCP (`transport`), with tshark's expert info under the items it is about (`expert`).
 //! Given a layer's fields in order, each says how deep each sits and which subtree titles come
 //! before it, with tshark's titles where rttscope knows what they say.
 //!
@@ -15,6 +15,7 @@
 
 mod dns;
 mod expert;
+mod grpc;
 mod http;
 mod http2;
 mod nbns;
@@ -23,6 +24,7 @@ mod tls;
 mod transport;
 mod websocket;
 
+pub use grpc::{entity_title as grpc_entity_title, protobuf_title};
 pub use transport::Closing;
 
 use crate::osi::Protocol;
@@ -40,7 +42,7 @@ pub struct Item<'a> {
 /// Appends the layer's field lines to `text`, four spaces a level, with subtree titles;
 /// `record_titles` titles a TLS layer's records in order (`TLS Record Layer: …` for any
 /// without one), or, two a frame, an HTTP/2 layer's `Stream:` title suffixes and undone
-/// bodies' titles (see [`http2::write`]); `closing` says which side of a TCP close a FIN is.
+/// bodies' titles (see [`http2::write`]), or a gRPC message's inflated body's; `closing` says which side of a TCP close a FIN is.
 pub fn write(
     text: &mut String,
     protocol: Protocol,
@@ -64,6 +66,8 @@ pub fn write(
         Protocol::Http2 => http2::write(&mut push, items, record_titles),
         Protocol::Dns => dns::write(&mut push, items),
         Protocol::WebSocket => websocket::write(&mut push, items),
+        Protocol::Grpc => grpc::write_grpc(&mut push, items, record_titles),
+        Protocol::Protobuf => grpc::write_protobuf(&mut push, items),
         Protocol::Nbns => nbns::write(&mut push, items),
         Protocol::Ethernet | Protocol::Ipv4 | Protocol::Ipv6 | Protocol::Tcp => {
             transport::write(&mut push, items, closing)

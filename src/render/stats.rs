@@ -208,24 +208,33 @@ impl Statistics for Hierarchy {
         };
         for (_, layer) in packet.layers.iter().enumerate().filter(top_level) {
             let name = layer.protocol().filter_name();
-            let index = match level.iter().position(|node| node.name == name) {
-                Some(index) => index,
-                None => {
-                    level.push(Node { name, frames: 0, bytes: 0, children: Vec::new() });
-                    level.len() - 1
-                }
+            // tshark's tree has an HTTP/2 item for each frame (the preface too).
+            let items = match &layer.content {
+                Content::Http2(http2) => (usize::from(http2.preface.is_some()) + http2.frames.len()).max(1),
+                _ => 1,
             };
-            let node = &mut level[index];
-            node.frames += 1;
-            node.bytes += u64::from(frame.orig_len);
-            level = &mut node.children;
+            for _ in 0..items {
+                let index = match level.iter().position(|node| node.name == name) {
+                    Some(index) => index,
+                    None => {
+                        level.push(Node { name, frames: 0, bytes: 0, children: Vec::new() });
+                        level.len() - 1
+                    }
+                };
+                let node = &mut level[index];
+                node.frames += 1;
+                node.bytes += u64::from(frame.orig_len);
+                level = &mut node.children;
+            }
         }
     }
 
     fn write(&self, out: &mut dyn io::Write) -> io::Result<()> {
         fn walk(text: &mut String, nodes: &[Node], depth: usize) {
             for node in nodes {
-                let name = format!("{}{}", " ".repeat((depth * 2).min(16)), node.name);
+                // Two spaces a level, sixteen levels at most, then `...` (tshark's phs_draw).
+                let indent = " ".repeat(depth.min(16) * 2) + if depth > 16 { "..." } else { "" };
+                let name = format!("{indent}{}", node.name);
                 let _ = writeln!(text, "{name:<40} frames:{} bytes:{}", node.frames, node.bytes);
                 walk(text, &node.children, depth + 1);
             }

@@ -391,10 +391,23 @@ fn http_layers<'a>(
         if over_tcp && http2_via_http {
             push(packet, Content::Http(Box::default()), first);
         }
-        let layer = crate::dissect::http::Http2 { preface, frames };
-        push(packet, Content::Http2(Box::new(layer)), first);
-        for grpc in output.frames.iter().filter_map(|frame| frame.grpc.as_ref()) {
-            grpc_layers(packet, grpc, &span);
+        // As tshark's tree has them: the HTTP/2 frames up to a DATA frame that completed gRPC
+        // messages, then those messages, then the frames after it, and so on.
+        use crate::dissect::http::Http2;
+        let push_http2 = |packet: &mut Packet<'a>, part: Http2<'a>| {
+            let at = part.preface.or_else(|| part.frames.first().map(|frame| frame.span));
+            push(packet, Content::Http2(Box::new(part)), at.unwrap_or(first));
+        };
+        let mut part = Http2 { preface, frames: Vec::new() };
+        for (frame, tracked) in frames.into_iter().zip(&output.frames) {
+            part.frames.push(frame);
+            if let Some(grpc) = &tracked.grpc {
+                push_http2(packet, std::mem::replace(&mut part, Http2 { preface: None, frames: Vec::new() }));
+                grpc_layers(packet, grpc, &span);
+            }
+        }
+        if part.preface.is_some() || !part.frames.is_empty() {
+            push_http2(packet, part);
         }
         // WebSocket over an extended CONNECT stream (RFC 8441), after the DATA frames.
         let websocket = output.frames.iter().filter_map(|frame| frame.websocket.as_ref());
@@ -405,30 +418,14 @@ fn http_layers<'a>(
     }
 }
 
-/// The gRPC layer of the messages one DATA frame completed, then a Protocol Buffers layer for
-/// each message handed on to it, as tshark lists them (`http2:grpc:protobuf`).
+/// A gRPC layer for each message one DATA frame completed, each followed by its Protocol
+/// Buffers layer when it was handed on, as tshark's tree has them (`grpc`, `protobuf`, `grpc`, ...).
 fn grpc_layers<'a>(
     packet: &mut Packet<'a>,
     grpc: &http::grpc::GrpcOut,
     span: &dyn Fn(&std::ops::Range<usize>) -> Span<'a>,
 ) {
     use crate::dissect::grpc::{Message, Messages};
-    let messages: smallvec::SmallVec<[Message<'a>; 1]> = grpc
-        .messages
-        .iter()
-        .map(|message| Message {
-            prefix: span(&message.prefix),
-            flags: message.flags,
-            length: message.length,
-            data: span(&message.data),
-            compression: message.compression,
-            protobuf: message.protobuf,
-        })
-        .collect();
-    let Some(first) = messages.first().map(|message| message.prefix) else { return };
-    let bodies: smallvec::SmallVec<[Span<'a>; 1]> =
-        messages.iter().filter(|message| message.protobuf).map(|message| message.data).collect();
-    let layer = Messages { path: grpc.path.clone(), is_request: grpc.is_request, messages };
     let push = |packet: &mut Packet<'a>, content: Content<'a>, at: Span<'a>| {
         packet.layers.push(Layer {
             content,
@@ -438,9 +435,25 @@ fn grpc_layers<'a>(
             annotation: Annotation::None,
         });
     };
-    push(packet, Content::Grpc(Box::new(layer)), first);
-    for body in bodies {
-        push(packet, Content::Protobuf(crate::dissect::protobuf::Message { span: body }), body);
+    // One copy of the path for all the frame's messages, however many it packs.
+    let path: std::sync::Arc<str> = grpc.path.as_str().into();
+    for (index, message) in grpc.messages.iter().enumerate() {
+        let message = Message {
+            prefix: span(&message.prefix),
+            flags: message.flags,
+            length: message.length,
+            data: span(&message.data),
+            compression: message.compression,
+            protobuf: message.protobuf,
+        };
+        let (prefix, body, protobuf) = (message.prefix, message.data, message.protobuf);
+        let messages = std::iter::once(message).collect();
+        let layer =
+            Messages { path: path.clone(), is_request: grpc.is_request, messages, continued: index > 0 };
+        push(packet, Content::Grpc(Box::new(layer)), prefix);
+        if protobuf {
+            push(packet, Content::Protobuf(crate::dissect::protobuf::Message { span: body }), body);
+        }
     }
 }
 

@@ -88,6 +88,11 @@ const IDENTICAL: &[(&str, &[&str])] = &[
     ("routed-icmp.pcap", &["-q", "-z", "io,phs"]),
     ("tls12-openssl.pcap", &["-q", "-z", "io,phs", "-z", "conv,tcp"]),
     ("tls13-openssl.pcap", &["-q", "-z", "conv,tcp"]),
+    // tshark's tree has an HTTP/2 item a frame, and each gRPC message (and its Protocol
+    // Buffers) right after the DATA frame that carried it; the hierarchy nests them so.
+    // (grpc-tls.pcap's also lists tshark's `tcp.segments`, which rttscope's does not.)
+    ("grpc.pcap", &["-q", "-z", "io,phs"]),
+    ("grpc.pcapng", &["-q", "-z", "io,phs"]),
     // Statistics count every packet read, whatever -Y shows, and follow the packets.
     ("lo-tcp-socat.pcap", &["-Y", "tcp.len > 0", "-T", "fields", "-e", "frame.number", "-z", "conv,tcp"]),
 ];

@@ -23,7 +23,7 @@ crate::registry::field_table! {
     FLAGS_UNUSED_PUSH_PROMISE "http2.flags.unused_push_promise" Hex "unused";
     FLAGS_UNUSED_SETTINGS "http2.flags.unused_settings" Hex "unused";
     GOAWAY_ADDATA "http2.goaway.addata" Bytes "additional debug data";
-    GOAWAY_ERROR "http2.goaway.error" Uint "error";
+    GOAWAY_ERROR "http2.goaway.error" Uint "error" names HTTP2_ERROR;
     GOAWAY_LAST_STREAM_ID "http2.goaway.last_stream_id" Uint "last-stream-id";
     GOWAY_R "http2.goway.r" Hex "reserved";
     HEADER "http2.header" Present "header";
@@ -54,7 +54,7 @@ crate::registry::field_table! {
     PUSH_PROMISE_R "http2.push_promise.r" Hex "reserved";
     R "http2.r" Hex "reserved";
     REQUEST_FULL_URI "http2.request.full_uri" Text "full request uri";
-    RST_STREAM_ERROR "http2.rst_stream.error" Uint "error";
+    RST_STREAM_ERROR "http2.rst_stream.error" Uint "error" names HTTP2_ERROR;
     SETTINGS "http2.settings" Present "settings";
     SETTINGS_ENABLE_PUSH "http2.settings.enable_push" Uint "enable push";
     SETTINGS_EXTENDED_CONNECT "http2.settings.extended_connect" Uint "extended connect";

@@ -93,6 +93,8 @@ const FIELDS: &[(&str, u32, u64, Show)] = &[
     ("http2.r", 32, 0x8000_0000, Show::Hex(1)),
     ("http2.streamid", 32, 0x7fff_ffff, Show::Plain),
     ("http2.window_update.r", 32, 0x8000_0000, Show::Hex(1)),
+    ("http2.goway.r", 32, 0x8000_0000, Show::Hex(1)),
+    ("http2.goaway.last_stream_id", 32, 0x7fff_ffff, Show::Plain),
     ("http2.window_update.window_size_increment", 32, 0x7fff_ffff, Show::Plain),
     // From tshark 4.0's `-G fields` (width, mask) and `-G values` (true and false texts, names).
     ("dns.flags.response", 16, 0x8000, Show::Flag("Message is a response", "Message is a query")),
@@ -215,6 +217,9 @@ const FIELDS: &[(&str, u32, u64, Show)] = &[
     ("websocket.opcode", 8, 0xf, Show::Named(values::name_first("websocket.opcode"))),
     ("websocket.mask", 8, 0x80, TRUE),
     ("websocket.payload_length", 8, 0x7f, Show::PayloadLength),
+    ("grpc.frame_type", 8, 0x80, Show::Named(values::name_first("grpc.frame_type"))),
+    ("grpc.compressed_flag", 8, 0x01, Show::Named(values::name_first("grpc.compressed_flag"))),
+    ("protobuf.field.wiretype", 8, 0x07, Show::Named(values::name_first("protobuf.field.wiretype"))),
 ];
 
 const TRUE: Show = Show::Flag("True", "False");
@@ -252,7 +257,7 @@ pub fn write_summary(text: &mut String, name: &str, label: &str, value: &Value<'
 /// Flag words tshark sums up from the bits it draws under them (Wireshark's
 /// `proto_tree_add_bitmask`): after the word's value, each set flag's label and each named
 /// field's `label: name`, in the order drawn; the name of a bit not drawn is not written.
-const SUMMED: &[&str] = &["nbns.flags", "nbns.nb_flags", "nbns.name_flags", "nbdgm.flags"];
+const SUMMED: &[&str] = &["nbns.flags", "nbns.nb_flags", "nbns.name_flags", "nbdgm.flags", "http2.flags"];
 
 /// What tshark adds after a summed-up flag word's value (`, Response, Opcode: Name query`),
 /// given the fields after the word in its layer (`later`: their names and numbers, the
@@ -325,6 +330,27 @@ pub fn write(text: &mut String, name: &str, label: &str, value: &Value<'_>) -> b
         },
     };
     true
+}
+
+/// Writes a Protocol Buffers field number as tshark draws it from its tag, a varint of
+/// `tag_len` bytes (proto.c's varint bitfield): the decoded tag's bits over the tag's width,
+/// `.` for each byte's top bit (a varint's continuation bit) and for the three wire type
+/// bits, then `= label: number` (a two-byte tag checked against tshark on a crafted capture).
+pub fn write_field_number(text: &mut String, label: &str, number: u64, tag_len: usize) {
+    let width = (tag_len.clamp(1, 8) * 8) as u32;
+    let tag = number << 3;
+    for index in 0..width {
+        if index > 0 && index % 4 == 0 {
+            text.push(' ');
+        }
+        let bit = width - 1 - index;
+        text.push(match (index % 8 == 0 || bit < 3, tag >> bit & 1) {
+            (true, _) => '.',
+            (false, 1) => '1',
+            (false, _) => '0',
+        });
+    }
+    let _ = write!(text, " = {label}: {number}");
 }
 
 /// The bits of `raw` under `mask`, over `width` bits, most significant first: `.... ..1.`.
@@ -490,6 +516,43 @@ mod tests {
             ".... 00.. = Node Type: B node (0)"
         );
         assert_eq!(summary_after("dns.flags", Some(0x8180), &[]), None);
+    }
+
+    #[test]
+    fn grpc_and_protobuf_bits_and_http2_flags_are_drawn_as_tsharks() {
+        assert_eq!(
+            drawn("grpc.frame_type", "Frame Type", Value::Uint(0)),
+            "0... .... = Frame Type: Data (0)"
+        );
+        assert_eq!(
+            drawn("grpc.compressed_flag", "Compressed Flag", Value::Uint(1)),
+            ".... ...1 = Compressed Flag: Compressed (1)"
+        );
+        assert_eq!(
+            drawn("protobuf.field.wiretype", "Wire Type", Value::Uint(2)),
+            ".... .010 = Wire Type: Length-delimited (2)"
+        );
+        let mut text = String::new();
+        write_field_number(&mut text, "Field Number", 5, 1);
+        assert_eq!(text, ".010 1... = Field Number: 5");
+        // A two-byte tag (field 16): each byte's top bit is a continuation bit, not drawn.
+        text.clear();
+        write_field_number(&mut text, "Field Number", 16, 2);
+        assert_eq!(text, ".000 0000 .000 0... = Field Number: 16");
+        // A HEADERS frame's flags: the bits set, in the order drawn.
+        let headers = [
+            ("http2.flags.unused_headers", Some(0)),
+            ("http2.flags.priority", Some(0)),
+            ("http2.flags.padded", Some(0)),
+            ("http2.flags.eh", Some(1)),
+            ("http2.flags.end_stream", Some(1)),
+            ("http2.r", Some(0)),
+            ("http2.streamid", Some(3)),
+        ];
+        assert_eq!(
+            summary_after("http2.flags", Some(5), &headers).as_deref(),
+            Some(", End Headers, End Stream")
+        );
     }
 
     #[test]

@@ -12,20 +12,32 @@
 use super::Item;
 use crate::registry::values;
 
-/// Writes an HTTP/2 layer's fields through `push(depth, line)`; `titles` holds two strings a
-/// frame, in frame order (the preface's `Stream: Magic` counted): what its `Stream:` title
-/// ends with (` (partial entity body)`) and its undone body's title, each empty where none.
+/// How many strings [`write`]'s `titles` hold a frame.
+pub const TITLES_PER_FRAME: usize = 3;
+
+/// Writes an HTTP/2 layer's fields through `push(depth, line)`; `titles` holds
+/// [`TITLES_PER_FRAME`] strings a frame, in frame order (the preface's `Stream: Magic`
+/// counted): what its `Stream:` title ends with (` (partial entity body)`), its undone body's
+/// title, and, when a streaming dissector (gRPC) takes its data, anything (its data is then
+/// `DATA payload (30 bytes)`, as tshark writes it); each empty where none.
 pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], titles: &[String]) {
     let (mut frames, mut in_entry) = (0usize, false);
     for (index, item) in items.iter().enumerate() {
         let name = item.name;
-        let title = frames
-            .checked_sub(1)
-            .and_then(|frame| titles.get(2 * frame + 1))
-            .filter(|title| !title.is_empty());
-        if let (true, Some(title)) = (name == "http2.data.data", title) {
+        let title = |slot: usize| {
+            frames
+                .checked_sub(1)
+                .and_then(|frame| titles.get(TITLES_PER_FRAME * frame + slot))
+                .filter(|title| !title.is_empty())
+        };
+        if let (true, Some(title)) = (name == "http2.data.data", title(1)) {
             push(2, title);
             push(3, item.line);
+            in_entry = false;
+            continue;
+        }
+        if name == "http2.data.data" && title(2).is_some() {
+            push(2, &format!("DATA payload ({})", crate::render::detail::byte_count(item.size)));
             in_entry = false;
             continue;
         }
@@ -37,7 +49,7 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], titles: &[S
                 frames += 1;
                 let end = items[index + 1..].iter().position(|later| later.name == "http2.stream");
                 let frame = &items[index + 1..end.map_or(items.len(), |end| index + 1 + end)];
-                let suffix = titles.get(2 * (frames - 1)).map_or("", String::as_str);
+                let suffix = titles.get(TITLES_PER_FRAME * (frames - 1)).map_or("", String::as_str);
                 push(1, &format!("{}{suffix}", stream_title(frame)));
                 in_entry = false;
             }
@@ -113,7 +125,10 @@ fn entry_title(name: &str, entry: &[Item<'_>]) -> String {
         return format!("Header: {}: {}{reason}", header.unwrap_or(""), value.unwrap_or(""));
     }
     let id = entry.iter().find(|item| item.name == "http2.settings.id").and_then(|item| item.number);
-    let setting = id.and_then(|id| values::HTTP2_SETTINGS.name(id)).unwrap_or("Unknown");
+    let setting = match id.and_then(|id| values::HTTP2_SETTINGS.name(id)) {
+        Some(name) => name.to_owned(),
+        None => format!("Unknown ({})", id.unwrap_or(0)),
+    };
     let value = entry.iter().find(|item| item.name != "http2.settings.id").and_then(|item| item.number);
     format!("Settings - {setting} : {}", value.unwrap_or(0))
 }
@@ -218,9 +233,15 @@ mod tests {
             item("http2.pad_length", Some(0), "[Pad Length: 0]"),
             item("http2.data.data", None, "Data: 7274"),
         ];
-        let titles =
-            [" (partial entity body)", "", "", "Content-encoded entity body (gzip): 76 bytes -> 401 bytes"]
-                .map(str::to_owned);
+        let titles = [
+            " (partial entity body)",
+            "",
+            "",
+            "",
+            "Content-encoded entity body (gzip): 76 bytes -> 401 bytes",
+            "",
+        ]
+        .map(str::to_owned);
         let text = crate::render::nest::indented(|push| {
             write(&mut |depth, line: &str| push(depth, line), &items, &titles)
         });

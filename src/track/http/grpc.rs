@@ -218,25 +218,31 @@ fn message_out(side: &Side, whole: &[u8], flags: u8, length: u32, arena: &mut Ve
         (copy(arena, body), Compression::None)
     } else {
         match inflate(&side.encoding, body) {
-            Ok(inflated) => (copy(arena, &inflated), Compression::Inflated),
-            Err(reason) => (copy(arena, body), Compression::Kept(reason)),
+            Ok((inflated, encoding)) => (copy(arena, &inflated), Compression::Inflated(encoding)),
+            Err((encoding, reason)) => (copy(arena, body), Compression::Kept { encoding, reason }),
         }
     };
     let protobuf = side.protobuf
         && !body.is_empty()
-        && !matches!(compression, Compression::Kept(_))
+        && !matches!(compression, Compression::Kept { .. })
         && !looks_like_json(&arena[data.clone()]);
     MessageOut { prefix, flags, length, data, compression, protobuf }
 }
 
-/// Inflates a body compressed with `encoding`, to at most [`MAX_MESSAGE`] bytes.
-fn inflate(encoding: &[u8], body: &[u8]) -> Result<Vec<u8>, &'static str> {
-    let coding = match encoding {
-        b"gzip" => Coding::Gzip,
-        b"deflate" => Coding::Zlib,
-        _ => return Err("grpc-encoding is not gzip or deflate"),
+/// Inflates a body compressed with `encoding`, to at most [`MAX_MESSAGE`] bytes; with the
+/// encoding's name, which a failure also gives when it is one inflating was tried with.
+type Inflated = Result<(Vec<u8>, &'static str), (Option<&'static str>, &'static str)>;
+
+fn inflate(encoding: &[u8], body: &[u8]) -> Inflated {
+    let (coding, name) = match encoding {
+        b"gzip" => (Coding::Gzip, "gzip"),
+        b"deflate" => (Coding::Zlib, "deflate"),
+        _ => return Err((None, "grpc-encoding is not gzip or deflate")),
     };
-    coding::inflate(coding, body, MAX_MESSAGE)
+    match coding::inflate(coding, body, MAX_MESSAGE) {
+        Ok(inflated) => Ok((inflated, name)),
+        Err(reason) => Err((Some(name), reason)),
+    }
 }
 
 /// tshark reads a body that starts with `{` and ends with `}` (or `}` and up to two more
@@ -324,7 +330,7 @@ mod tests {
         let (_, out, _) = feed(&mut calls, 0, &frame_bytes(0, 1, 3, &payload), None, &mut arena);
         let out = out.expect("two messages");
         assert_eq!(out.messages.len(), 2);
-        assert_eq!(out.messages[1].compression, Compression::Inflated);
+        assert_eq!(out.messages[1].compression, Compression::Inflated("gzip"));
         assert_eq!(&arena[out.messages[1].data.clone()], b"\x08\x01");
         assert_eq!(out.messages[1].length as usize, gzipped.len());
     }
@@ -351,7 +357,8 @@ mod tests {
         let (_, out, _) =
             feed(&mut calls, 0, &frame_bytes(0, 0, 1, &message(1, b"not gzip")), None, &mut arena);
         let out = out.expect("a message");
-        assert_eq!(out.messages[0].compression, Compression::Kept("inflating failed"));
+        let failed = Compression::Kept { encoding: Some("gzip"), reason: "inflating failed" };
+        assert_eq!(out.messages[0].compression, failed);
         assert!(!out.messages[0].protobuf);
     }
 

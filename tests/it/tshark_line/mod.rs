@@ -4,12 +4,16 @@
 
 use std::process::Command;
 
-/// A capture of the interop set (or, if not there, of the crafted set), with its key log when
-/// it has one.
+/// A capture of the interop set (or, if not there, of the crafted set, or of the course's
+/// `captures/`, whose keys are embedded), with its key log when it has one.
 pub fn capture(name: &str) -> (String, Option<String>) {
-    let fixtures = crate::common::root().join("fixtures");
-    let interop = fixtures.join("interop").join(name);
-    let path = if interop.exists() { interop } else { fixtures.join("crafted").join(name) };
+    let root = crate::common::root();
+    let fixtures = root.join("fixtures");
+    let path = [fixtures.join("interop"), fixtures.join("crafted"), root.join("captures")]
+        .into_iter()
+        .map(|dir| dir.join(name))
+        .find(|path| path.exists())
+        .unwrap_or_else(|| fixtures.join("crafted").join(name));
     let keys = path.with_extension("keys");
     (path.display().to_string(), keys.exists().then(|| keys.display().to_string()))
 }
