@@ -130,12 +130,18 @@ fn collect(walk: impl FnOnce(&mut dyn FnMut(Field<'_>))) -> Vec<Collected> {
     fields
 }
 
+/// Frame fields tshark writes that say nothing true in the UI: its marks are the UI's own (the
+/// packet list shows them), its display filter changes what was shown before, and nothing
+/// shifts time.
+const NOT_IN_THE_UI: &[&str] =
+    &["frame.marked", "frame.ignored", "frame.time_delta_displayed", "frame.offset_shift"];
+
 impl Detail {
     /// Takes apart a tracked packet.
     pub fn new(frame: &Frame<'_>, packet: &Packet<'_>) -> Self {
         let frame_fields = collect(|sink| {
             let mut sink = |field: Field<'_>| {
-                if field.name.starts_with("frame.") {
+                if field.name.starts_with("frame.") && !NOT_IN_THE_UI.contains(&field.name) {
                     sink(field);
                 }
             };
@@ -263,6 +269,9 @@ mod tests {
         let frame_node = detail.find("Frame 7: 54 bytes").expect("the frame");
         assert_eq!(frame_node.osi, OsiLayer::Physical);
         assert!(detail.find("frame.len = 54").is_some());
+        assert!(detail.find("frame.time = Jan  1, 1970 00:00:00.000000000 UTC").is_some());
+        // tshark's marks and display deltas are not the UI's.
+        assert!(detail.find("frame.marked").is_none() && detail.find("frame.time_delta_displayed").is_none());
         // Coded values carry their names, as tshark's shownames do.
         assert!(detail.find("ip.proto = TCP (6)").is_some());
         assert!(detail.find("tcp.flags = 0x002 (SYN)").is_some());
