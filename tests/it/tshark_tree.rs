@@ -71,6 +71,7 @@ const NAMED_FIELDS: &[&str] = &[
     "Next Header",
     "Flags",
     "Content Type",
+    "Opaque Type",
     "Version",
     "Handshake Type",
     "Cipher Suite",

@@ -5,7 +5,7 @@ crate::registry::field_table! {
     protocol Tls;
     RECORD "tls.record" Present "a TLS record";
     RECORD_CONTENT_TYPE "tls.record.content_type" Uint "record content type (20 CCS, 21 alert, 22 handshake, 23 data)" names TLS_CONTENT_TYPE;
-    RECORD_OPAQUE_TYPE "tls.record.opaque_type" Uint "outer content type of a TLS 1.3 protected record";
+    RECORD_OPAQUE_TYPE "tls.record.opaque_type" Uint "outer content type of a TLS 1.3 protected record" names TLS_CONTENT_TYPE;
     RECORD_VERSION "tls.record.version" Hex "record layer version" names TLS_VERSION;
     RECORD_LENGTH "tls.record.length" Uint "record length";
     CHANGE_CIPHER_SPEC "tls.change_cipher_spec" Present "ChangeCipherSpec message";
