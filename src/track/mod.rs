@@ -17,6 +17,7 @@ pub mod http;
 pub mod keylog;
 mod layers;
 pub mod over_tcp;
+mod pdu;
 pub mod quic;
 pub mod snapshot;
 pub mod ssdp;
@@ -271,6 +272,7 @@ impl Tracker {
             }
         }
         self.stun.handle_packet(&mut packet, frame.number, frame.ts_ns, &self.dispatch);
+        pdu::note_sizes(&mut packet);
         self.dns.handle_packet(&mut packet, frame.number, frame.ts_ns);
         self.ssdp.handle_packet(&mut packet, frame.number, frame.ts_ns);
         self.keep_within_budget(&mut packet);

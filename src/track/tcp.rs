@@ -334,6 +334,7 @@ impl TcpTable {
             in_flight: round_trips.in_flight,
             pdu_head: None,
             pdu_tail: None,
+            pdu_sizes: Vec::new(),
         };
         conversation.last_ns = segment.ts_ns;
         self.states_cost = self.states_cost - cost_before + conversation.unacked_cost();

@@ -97,12 +97,13 @@ impl Tracker {
                     let analysis = self.tcp.handle(&segment, header);
                     out_of_sequence =
                         analysis.flags & (tcp_analysis::RETRANSMISSION | tcp_analysis::OUT_OF_ORDER) != 0;
+                    let stream = analysis.stream;
                     layer.annotation = Annotation::Tcp(Box::new(analysis));
                     let (_, from_low) = Key::of(segment.src, segment.dst);
                     let offset = layer.offset + header.header_len();
                     transports.push(Transport::Tcp(TcpPayload {
                         layer: index,
-                        stream: analysis.stream,
+                        stream,
                         dir: usize::from(!from_low),
                         seq: header.seq(),
                         syn: header.has(flag::SYN),

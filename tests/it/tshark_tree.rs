@@ -21,6 +21,7 @@ const TREE_FIELDS: &[&str] = &[
     "[Time delta from previous displayed frame",
     "[Frame is marked",
     "[Frame is ignored",
+    "[PDU Size",
     "Hardware type",
     "Protocol type",
     "Opcode",

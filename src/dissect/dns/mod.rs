@@ -161,6 +161,11 @@ impl<'a> Message<'a> {
         Self { bytes, prefix, kind, cut, segments: Vec::new(), over_tls: false }
     }
 
+    /// Whether the message came with the two-byte length that frames it over TCP or TLS.
+    pub fn is_length_framed(&self) -> bool {
+        self.prefix > 0
+    }
+
     /// The message, past any length prefix.
     fn message(&self) -> &'a [u8] {
         &self.bytes[self.prefix..]

@@ -76,7 +76,7 @@ pub fn parse(input: &[u8], missing: usize) -> IResult<'_, Header<'_>> {
 }
 
 /// What stream tracking learned about a segment, filled in by `track`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Analysis {
     /// The conversation's number, from 0 in order of first appearance (`tcp.stream`).
     pub stream: u32,
@@ -112,6 +112,11 @@ pub struct Analysis {
     pub pdu_head: Option<(u16, u16)>,
     /// Payload bytes that begin or continue a protocol data unit finished later.
     pub pdu_tail: Option<(u16, u16)>,
+    /// The size of each message the segment completes that its protocol frames by a length of
+    /// its own (an HTTP/2 frame or the connection preface, a WebSocket frame, a DNS message
+    /// over TCP), in order: Wireshark's `tcp.pdu.size`, which its `tcp_dissect_pdus` adds for
+    /// each such message it finds whole, however many segments gave it.
+    pub pdu_sizes: Vec<u32>,
 }
 
 /// What is known of the window scale that applies to a segment's window field.
@@ -284,6 +289,9 @@ impl<'a> Header<'a> {
         if !self.payload.is_empty() && !quoted {
             let range = self.header_len()..self.header_len() + self.payload.len();
             out.at(name::PAYLOAD, range.clone(), Value::Bytes(self.payload));
+            for size in analysis.iter().flat_map(|analysis| &analysis.pdu_sizes) {
+                out.computed(name::PDU_SIZE, Value::Uint((*size).into()));
+            }
             // Wireshark shows a retransmission's data as segment data rather than decoding it,
             // and so the parts of a segment that belong to a PDU spanning segments.
             if analysis.is_some_and(|a| a.flags & analysis::RETRANSMISSION != 0) {

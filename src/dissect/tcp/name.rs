@@ -89,6 +89,7 @@ crate::registry::field_table! {
     TIME_DELTA "tcp.time_delta" Time @Session "seconds since the conversation's previous segment";
     PAYLOAD "tcp.payload" Bytes "segment data";
     SEGMENT_DATA "tcp.segment_data" Bytes "data of a retransmitted segment, or of a PDU spanning segments";
+    PDU_SIZE "tcp.pdu.size" Uint "size of each message the segment completes that is framed by its own length (HTTP/2 frames, WebSocket frames, DNS messages)";
     SEGMENT "tcp.segment" Uint "frame of a segment the PDU was reassembled from";
     SEGMENT_COUNT "tcp.segment.count" Uint "how many segments the PDU was reassembled from";
     REASSEMBLED_LENGTH "tcp.reassembled.length" Uint "length of the reassembled PDU";
