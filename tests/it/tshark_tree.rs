@@ -73,6 +73,8 @@ const NAMED_FIELDS: &[&str] = &[
     "Flags",
     "Content Type",
     "Opaque Type",
+    "Signature Hash Algorithm Hash",
+    "Signature Hash Algorithm Signature",
     "Version",
     "Handshake Type",
     "Cipher Suite",

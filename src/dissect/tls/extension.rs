@@ -169,8 +169,7 @@ impl<'a> Extension<'a> {
                 let (_, list) = length_data(be_u16)(data)?;
                 out.at(super::name::HANDSHAKE_SIG_HASH_ALG_LEN, 0..2, Value::Uint(list.len() as u64));
                 for (index, scheme) in be_u16_list(list).enumerate() {
-                    let from = 2 + index * 2;
-                    out.at(super::name::HANDSHAKE_SIG_HASH_ALG, from..from + 2, Value::hex16(scheme));
+                    signature_algorithm(out, 2 + index * 2, scheme);
                 }
             }
             kind::ALPN => {
@@ -259,6 +258,14 @@ impl<'a> Extension<'a> {
         }
         Ok(())
     }
+}
+
+/// A signature algorithm at `at` (RFC 8446 section 4.2.3's SignatureScheme), then its two bytes
+/// as TLS 1.2's hash and signature (RFC 5246 section 7.4.1.4.1), as tshark shows each one.
+pub(super) fn signature_algorithm(out: &mut Emitter<'_>, at: usize, scheme: u16) {
+    out.at(super::name::HANDSHAKE_SIG_HASH_ALG, at..at + 2, Value::hex16(scheme));
+    out.at(super::name::HANDSHAKE_SIG_HASH_HASH, at..at + 1, Value::Uint((scheme >> 8).into()));
+    out.at(super::name::HANDSHAKE_SIG_HASH_SIG, at + 1..at + 2, Value::Uint((scheme & 0xff).into()));
 }
 
 #[cfg(test)]

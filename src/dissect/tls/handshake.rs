@@ -287,7 +287,7 @@ pub fn body_fields(body_out: &mut Emitter<'_>, kind: u8, body: &[u8], layout: La
         kind::SERVER_KEY_EXCHANGE => server_key_exchange_fields(body_out, body),
         kind::CERTIFICATE_REQUEST if !tls13 => certificate_request_fields(body_out, body),
         kind::CERTIFICATE_VERIFY => be_u16(body)
-            .map(|(_, scheme)| body_out.at(super::name::HANDSHAKE_SIG_HASH_ALG, 0..2, Value::hex16(scheme)))
+            .map(|(_, scheme)| extension::signature_algorithm(body_out, 0, scheme))
             .map_err(into_error),
         _ => Ok(()),
     };
@@ -434,7 +434,7 @@ fn server_key_exchange_fields(out: &mut Emitter<'_>, body: &[u8]) -> Result<(), 
     let unprefixed = rest.len() >= 2 && usize::from(u16::from_be_bytes([rest[0], rest[1]])) + 2 == rest.len();
     if !unprefixed {
         let (_, scheme) = be_u16(rest)?;
-        out.at(super::name::HANDSHAKE_SIG_HASH_ALG, at..at + 2, Value::hex16(scheme));
+        extension::signature_algorithm(out, at, scheme);
     }
     Ok(())
 }
@@ -447,8 +447,7 @@ fn certificate_request_fields(out: &mut Emitter<'_>, body: &[u8]) -> Result<(), 
     let (_, algorithms) = length_data(be_u16)(rest)?;
     out.at(super::name::HANDSHAKE_SIG_HASH_ALG_LEN, start..start + 2, Value::Uint(algorithms.len() as u64));
     for (index, algorithm) in be_u16_list(algorithms).enumerate() {
-        let from = start + 2 + index * 2;
-        out.at(super::name::HANDSHAKE_SIG_HASH_ALG, from..from + 2, Value::hex16(algorithm));
+        extension::signature_algorithm(out, start + 2 + index * 2, algorithm);
     }
     Ok(())
 }

@@ -69,6 +69,8 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], record_titl
             name => {
                 let mut depth = depth(name, open);
                 open = open.min(depth.saturating_sub(1));
+                // A signature algorithm's hash and signature sit under it.
+                depth += usize::from(SIGNATURE_PARTS.contains(&name));
                 let previous = index.checked_sub(1).map(|previous| items[previous].name);
                 if depth == 4 {
                     inner = open_inside_extension(push, item, previous, inner, &next);
@@ -90,10 +92,13 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], record_titl
                 // A list after its length gets tshark's title, its items a level deeper.
                 match list_title(name, previous) {
                     Some(title) => {
-                        let count = items[index..].iter().take_while(|later| later.name == name).count();
-                        push(depth, &title(count));
-                        for later in &items[index..index + count] {
-                            push(depth + 1, later.line);
+                        let in_list =
+                            |later: &&Item<'_>| later.name == name || SIGNATURE_PARTS.contains(&later.name);
+                        let count = items[index..].iter().take_while(in_list).count();
+                        let listed = &items[index..index + count];
+                        push(depth, &title(listed.iter().filter(|later| later.name == name).count()));
+                        for later in listed {
+                            push(depth + 1 + usize::from(later.name != name), later.line);
                         }
                         index += count;
                         continue;
@@ -177,6 +182,10 @@ fn depth(name: &str, open: usize) -> usize {
         _ => 2,
     }
 }
+
+/// The fields tshark draws under each signature algorithm: its bytes as TLS 1.2's hash and
+/// signature.
+const SIGNATURE_PARTS: &[&str] = &["tls.handshake.sig_hash_hash", "tls.handshake.sig_hash_sig"];
 
 /// `TLS Record Layer: Handshake Protocol: Client Hello`, as tshark titles a record (tshark
 /// puts the connection's version first, `TLSv1.3 Record Layer`, which one record does not say).
