@@ -48,7 +48,10 @@ const SHOWN_BYTES: usize = 36;
 /// Wireshark's label for a field name, if rttscope's table has one.
 pub fn label(name: &str) -> Option<&'static str> {
     static TABLE: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
-    TABLE.get_or_init(|| LABELS.lines().filter_map(|line| line.split_once('\t')).collect()).get(name).copied()
+    let table = TABLE.get_or_init(|| LABELS.lines().filter_map(|line| line.split_once('\t')).collect());
+    // A DTLS field is labelled as its TLS twin (`dtls.record.length`, `tls.record.length`).
+    let twin = || name.strip_prefix('d').filter(|tls| tls.starts_with("tls.")).and_then(|tls| table.get(tls));
+    table.get(name).or_else(twin).copied()
 }
 
 /// Prints no packets: tshark's `-q` with text output, when only statistics are wanted.
@@ -372,6 +375,7 @@ fn write_title(text: &mut String, layer: &Layer<'_>, number: &dyn Fn(&str) -> Op
         Protocol::Icmp => write!(text, "Internet Control Message Protocol"),
         Protocol::Icmpv6 => write!(text, "Internet Control Message Protocol v6"),
         Protocol::Tls => write!(text, "Transport Layer Security"),
+        Protocol::Dtls => write!(text, "Datagram Transport Layer Security"),
         Protocol::Quic => write!(text, "QUIC IETF"),
         Protocol::Http => write!(text, "Hypertext Transfer Protocol"),
         Protocol::Http2 => write!(text, "HyperText Transfer Protocol 2"),

@@ -60,7 +60,25 @@ pub fn write(
         text.push('\n');
     };
     match protocol {
-        Protocol::Tls => tls::write(&mut push, items, record_titles),
+        Protocol::Tls => tls::write(&mut push, items, record_titles, "TLS"),
+        // DTLS's tree is TLS's with its own record header fields: nested by the TLS twins'
+        // names.
+        Protocol::Dtls => {
+            let as_tls: Vec<Item<'_>> = items
+                .iter()
+                .map(|item| Item {
+                    name: item
+                        .name
+                        .strip_prefix('d')
+                        .filter(|tls| tls.starts_with("tls."))
+                        .unwrap_or(item.name),
+                    number: item.number,
+                    size: item.size,
+                    line: item.line,
+                })
+                .collect();
+            tls::write(&mut push, &as_tls, record_titles, "DTLS")
+        }
         Protocol::Quic => quic::write(&mut push, items),
         Protocol::Http => http::write(&mut push, items),
         Protocol::Http2 => http2::write(&mut push, items, record_titles),

@@ -75,6 +75,13 @@ const NAMED_FIELDS: &[&str] = &[
     "Opaque Type",
     "Signature Hash Algorithm Hash",
     "Signature Hash Algorithm Signature",
+    // DTLS's own record and handshake header fields.
+    "Epoch",
+    "Message Sequence",
+    "Fragment Offset",
+    "Fragment Length",
+    "Cookie Length",
+    "Cookie",
     "Version",
     "Handshake Type",
     "Cipher Suite",

@@ -12,7 +12,7 @@ use crate::registry::values;
 
 /// Writes a TLS layer's fields through `push(depth, line)`; `record_titles` titles its records
 /// in order.
-pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], record_titles: &[String]) {
+pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], record_titles: &[String], family: &str) {
     // The depth of the open record (1), handshake message (2) and extension (3).
     let mut open = 0;
     let mut index = 0;
@@ -41,10 +41,16 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], record_titl
                 let handshake = handshake_name(
                     next_before("tls.handshake.type", &["tls.record"]),
                     next_before(SELECTED_GROUP, &["tls.record"]).is_some(),
-                );
+                )
+                .map(|name| {
+                    let fragment = |field: &str| next_before(field, &["tls.record"]);
+                    format!("{name}{}", fragment_suffix(&fragment))
+                });
                 match records.next() {
                     Some(title) => push(1, title),
-                    None => push(1, &record_title(next("tls.record.content_type"), handshake)),
+                    None => {
+                        push(1, &record_title(family, next("tls.record.content_type"), handshake.as_deref()))
+                    }
                 }
                 open = 1;
             }
@@ -55,7 +61,8 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], record_titl
                     None => Some("Encrypted Handshake Message"),
                     kind => handshake_name(kind, next(SELECTED_GROUP).is_some()),
                 };
-                push(2, &format!("Handshake Protocol: {}", name.unwrap_or("Unknown")));
+                let suffix = if message_type.is_some() { fragment_suffix(&next) } else { "" };
+                push(2, &format!("Handshake Protocol: {}{suffix}", name.unwrap_or("Unknown")));
                 open = 2;
             }
             "tls.handshake.extension.type" if open >= 2 => {
@@ -183,15 +190,34 @@ fn depth(name: &str, open: usize) -> usize {
     }
 }
 
+/// What tshark adds to the name of a DTLS handshake message that came in fragments: ` (Fragment)`
+/// for one that does not end the message, ` (Reassembled)` for the one that does, given the
+/// message's `next` field values; nothing for a whole message (or a TLS one, which has no
+/// fragment fields).
+fn fragment_suffix(next: &dyn Fn(&str) -> Option<u64>) -> &'static str {
+    let (Some(length), Some(offset), Some(fragment)) = (
+        next("tls.handshake.length"),
+        next("tls.handshake.fragment_offset"),
+        next("tls.handshake.fragment_length"),
+    ) else {
+        return "";
+    };
+    match (fragment < length, offset + fragment >= length) {
+        (false, _) => "",
+        (true, true) => " (Reassembled)",
+        (true, false) => " (Fragment)",
+    }
+}
+
 /// The fields tshark draws under each signature algorithm: its bytes as TLS 1.2's hash and
 /// signature.
 const SIGNATURE_PARTS: &[&str] = &["tls.handshake.sig_hash_hash", "tls.handshake.sig_hash_sig"];
 
 /// `TLS Record Layer: Handshake Protocol: Client Hello`, as tshark titles a record (tshark
 /// puts the connection's version first, `TLSv1.3 Record Layer`, which one record does not say).
-fn record_title(content_type: Option<u64>, handshake: Option<&str>) -> String {
+fn record_title(family: &str, content_type: Option<u64>, handshake: Option<&str>) -> String {
     let content = content_type.and_then(|kind| values::TLS_CONTENT_TYPE.name(kind)).unwrap_or("Unknown");
-    let mut title = format!("TLS Record Layer: {content} Protocol");
+    let mut title = format!("{family} Record Layer: {content} Protocol");
     if content_type == Some(20) {
         title.push_str(": Change Cipher Spec");
     } else if let Some(name) = handshake {
@@ -249,7 +275,7 @@ mod tests {
             item("tls.record.content_type", Some(23), "Content Type: Application Data (23)"),
         ];
         let text = crate::render::nest::indented(|push| {
-            write(&mut |depth, line: &str| push(depth, line), &items, &[])
+            write(&mut |depth, line: &str| push(depth, line), &items, &[], "TLS")
         });
         assert_eq!(
             text,
@@ -272,7 +298,9 @@ mod tests {
 
     fn written(items: &[Item<'_>]) -> String {
         let title = ["TLSv1.3 Record Layer: Handshake Protocol: Client Hello".to_owned()];
-        crate::render::nest::indented(|push| write(&mut |depth, line: &str| push(depth, line), items, &title))
+        crate::render::nest::indented(|push| {
+            write(&mut |depth, line: &str| push(depth, line), items, &title, "TLS")
+        })
     }
 
     #[test]

@@ -68,4 +68,6 @@ pub const STRUCTURED: &[&str] = &[
     "http-encoded.pcap",
     "h2-encoded.pcap",
     "h2-encoded-tls.pcap",
+    "dtls12-openssl.pcap",
+    "dtls12-gnutls.pcap",
 ];
