@@ -283,6 +283,24 @@ pub struct Tally {
     pub srtcp_ciphertext: usize,
 }
 
+impl Tally {
+    /// How many values tshark reported for `field`.
+    pub fn seen(&self, field: &str) -> usize {
+        self.present_by_field.get(field).copied().unwrap_or(0)
+    }
+
+    /// Asserts that rttscope agreed with tshark on every value compared; `what` says which
+    /// comparison failed, and the first 40 differences follow.
+    pub fn assert_agrees(&self, what: impl std::fmt::Display) {
+        assert!(
+            self.mismatches.is_empty(),
+            "{what}: {} differences from tshark:\n{}",
+            self.mismatches.len(),
+            self.mismatches[..self.mismatches.len().min(40)].join("\n")
+        );
+    }
+}
+
 /// Issue 18: tshark 4.0 does not take a DTLS session's version from the hellos'
 /// supported_versions, nor tell a DTLS HelloRetryRequest from a ServerHello: in the plaintext
 /// frames of a DTLS 1.3 handshake its Protocol column says DTLSv1.2 (the records' version) and

@@ -29,12 +29,7 @@ fn browser_captures_agree_with_tshark() {
         for keylog in [None, keys.as_deref()] {
             let tally = compare(&path, keylog, &fields);
             assert!(tally.frames > 0, "{name}: no frames");
-            assert!(
-                tally.mismatches.is_empty(),
-                "{name} (keys: {}): differences from tshark:\n{}",
-                keylog.is_some(),
-                tally.mismatches[..tally.mismatches.len().min(40)].join("\n")
-            );
+            tally.assert_agrees(format_args!("{name} (keys: {})", keylog.is_some()));
         }
     }
 }

@@ -184,12 +184,7 @@ fn every_field_of_the_lookup_capture_agrees_with_tshark() {
             tally.mismatches.len()
         );
         assert!(tally.frames > 0, "no frames");
-        assert!(
-            tally.mismatches.is_empty(),
-            "(keys: {}) differences from tshark:\n{}",
-            keylog.is_some(),
-            tally.mismatches[..tally.mismatches.len().min(40)].join("\n")
-        );
+        tally.assert_agrees(format_args!("{} (keys: {})", path.display(), keylog.is_some()));
     }
 }
 

@@ -20,12 +20,11 @@ fn the_dtls_captures_agree_with_tshark_field_by_field_with_and_without_keys() {
         let keys = common::tshark::key_log_of(&path).expect("the key log is beside the capture");
         for keylog in [None, Some(keys.as_path())] {
             let tally = compare(&path, keylog, &fields);
-            assert!(tally.mismatches.is_empty(), "{name} {keylog:?}:\n{}", tally.mismatches.join("\n"));
-            let seen = |field: &str| tally.present_by_field.get(field).copied().unwrap_or(0);
-            assert!(seen("dtls.handshake.fragment_offset") > 0, "{name}: no fragment compared");
-            assert!(seen("dtls.fragment.count") > 0, "{name}: no reassembled message compared");
+            tally.assert_agrees(format_args!("{name} {keylog:?}"));
+            assert!(tally.seen("dtls.handshake.fragment_offset") > 0, "{name}: no fragment compared");
+            assert!(tally.seen("dtls.fragment.count") > 0, "{name}: no reassembled message compared");
             if keylog.is_some() {
-                assert!(seen("data.data") >= 2, "{name}: the application data is decrypted");
+                assert!(tally.seen("data.data") >= 2, "{name}: the application data is decrypted");
             }
         }
     }
@@ -106,17 +105,16 @@ fn the_dtls13_capture_agrees_with_tshark_where_tshark_reads_it() {
     let keys = common::tshark::key_log_of(&path).expect("the key log is beside the capture");
     for keylog in [None, Some(keys.as_path())] {
         let tally = compare(&path, keylog, &fields);
-        assert!(tally.mismatches.is_empty(), "{keylog:?}:\n{}", tally.mismatches.join("\n"));
+        tally.assert_agrees(format_args!("{keylog:?}"));
         assert_eq!(tally.frames, 28);
         assert_eq!(tally.dtls13_unread, 24, "every datagram after the ServerHello is a unified header's");
         assert_eq!(tally.dtls13_hello, 3, "the HelloRetryRequest, the second ClientHello, the ServerHello");
-        let seen = |field: &str| tally.present_by_field.get(field).copied().unwrap_or(0);
         assert_eq!(
-            seen("dtls.handshake.type"),
+            tally.seen("dtls.handshake.type"),
             4,
             "two ClientHellos, the HelloRetryRequest, the ServerHello"
         );
-        assert!(seen("dtls.handshake.extension.type") > 0, "the hellos' extensions compared");
+        assert!(tally.seen("dtls.handshake.extension.type") > 0, "the hellos' extensions compared");
     }
 }
 

@@ -67,14 +67,13 @@ fn the_course_dtls_captures_agree_with_tshark_field_by_field() {
     for (name, cookies) in [("dtls12.pcapng", 0), ("dtls12-cookie.pcapng", 2)] {
         let path = common::root().join("captures").join(name);
         let tally = common::tshark::compare(&path, None, &fields);
-        assert!(tally.mismatches.is_empty(), "{name}:\n{}", tally.mismatches.join("\n"));
-        let seen = |field: &str| tally.present_by_field.get(field).copied().unwrap_or(0);
+        tally.assert_agrees(name);
         assert_eq!(
-            seen("dtls.handshake.cookie"),
+            tally.seen("dtls.handshake.cookie"),
             cookies,
             "{name}: the cookie, in the HelloVerifyRequest and the ClientHello again"
         );
-        assert_eq!(seen("data.data"), 4, "{name}: each line both ways, decrypted");
+        assert_eq!(tally.seen("data.data"), 4, "{name}: each line both ways, decrypted");
         eprintln!(
             "{name}: {} frames, {} values compared ({} present), 0 differences",
             tally.frames, tally.values, tally.present
@@ -93,12 +92,11 @@ fn the_course_dtls13_capture_agrees_with_tshark_where_tshark_reads_it() {
     let fields = common::tshark::compared_fields();
     let path = common::root().join("captures/dtls13.pcapng");
     let tally = common::tshark::compare(&path, None, &fields);
-    assert!(tally.mismatches.is_empty(), "{}", tally.mismatches.join("\n"));
+    tally.assert_agrees(path.display());
     assert_eq!(tally.frames, 8);
     assert_eq!(tally.dtls13_unread, 7, "every datagram after the ClientHello");
-    let seen = |field: &str| tally.present_by_field.get(field).copied().unwrap_or(0);
-    assert_eq!(seen("dtls.handshake.type"), 1, "the ClientHello");
-    assert!(seen("dtls.handshake.extension.type") > 0, "the ClientHello's extensions compared");
+    assert_eq!(tally.seen("dtls.handshake.type"), 1, "the ClientHello");
+    assert!(tally.seen("dtls.handshake.extension.type") > 0, "the ClientHello's extensions compared");
     eprintln!(
         "dtls13.pcapng: {} frames, {} values compared ({} present), 0 differences",
         tally.frames, tally.values, tally.present

@@ -24,7 +24,7 @@ fn grpc_fields_agree_with_tshark_over_h2c_and_tls() {
                 tally.present
             );
             assert!(tally.frames > 20, "{name}: {} frames", tally.frames);
-            assert!(tally.mismatches.is_empty(), "{name}:\n{}", tally.mismatches.join("\n"));
+            tally.assert_agrees(name);
             for (field, count) in tally.present_by_field {
                 *present.entry(field).or_insert(0) += count;
             }

@@ -30,7 +30,7 @@ fn encrypted_frames(name: &str) -> usize {
 #[ignore = "needs tshark (installed by .ci/run)"]
 fn the_dh_group_exchange_capture_agrees_with_tshark_field_by_field() {
     let tally = compare(&capture("ssh-dh-gex-openssh.pcap"), None, &compared_fields());
-    assert!(tally.mismatches.is_empty(), "{}", tally.mismatches.join("\n"));
+    tally.assert_agrees("ssh-dh-gex-openssh.pcap");
     assert_eq!(tally.ssh_hidden, 0, "after a DH group exchange tshark shows the encrypted packets");
     assert!(tally.present_by_field.get("ssh.dh_gex.p").is_some_and(|count| *count == 1));
     assert!(tally.present_by_field.get("ssh.encrypted_packet").is_some_and(|count| *count >= 10));
@@ -43,7 +43,7 @@ fn the_dh_group_exchange_capture_agrees_with_tshark_field_by_field() {
 fn the_curve25519_capture_agrees_with_tshark_but_for_the_encrypted_packets_it_hides() {
     let name = "ssh-openssh.pcap";
     let tally = compare(&capture(name), None, &compared_fields());
-    assert!(tally.mismatches.is_empty(), "{}", tally.mismatches.join("\n"));
+    tally.assert_agrees(name);
     let shown = encrypted_frames(name);
     assert!(shown >= 10, "rttscope shows {shown} frames with encrypted packets");
     assert_eq!(tally.ssh_hidden, shown);

@@ -16,7 +16,7 @@ fn stun_turn_and_srtp_fields_agree_with_tshark() {
         let capture = common::root().join(name);
         let tally = compare(&capture, None, &fields);
         assert!(tally.frames > 50, "{name}: {} frames", tally.frames);
-        assert!(tally.mismatches.is_empty(), "{name}:\n{}", tally.mismatches.join("\n"));
+        tally.assert_agrees(name);
         println!(
             "{name}: {} frames, {} values present, {} SRTP frames read with tshark's rtp_udp heuristic",
             tally.frames, tally.present, tally.srtp_heuristic
@@ -93,7 +93,7 @@ fn srtcp_ciphertext_tshark_reads_as_rtcp_is_accepted_and_counted() {
     let capture = common::root().join("fixtures/crafted/srtcp-ciphertext-as-rtcp.pcap");
     let fields = compared_fields();
     let tally = compare(&capture, None, &fields);
-    assert!(tally.mismatches.is_empty(), "{}", tally.mismatches.join("\n"));
+    tally.assert_agrees(capture.display());
     assert_eq!(tally.srtcp_ciphertext, 2, "frames 69 and 110");
     // tshark read a second packet in each; rttscope one.
     let path = capture.to_string_lossy().into_owned();

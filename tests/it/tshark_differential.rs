@@ -37,7 +37,7 @@ fn every_field_agrees_with_tshark() {
 fn an_encrypted_finished_that_tshark_misreads_is_the_only_difference_accepted() {
     let capture = common::root().join("fixtures/crafted/tls12-finished-like-plaintext.pcap");
     let tally = common::tshark::compare(&capture, None, &compared_fields());
-    assert!(tally.mismatches.is_empty(), "{}", tally.mismatches.join("\n"));
+    tally.assert_agrees(capture.display());
     assert_eq!(tally.misread_finished, 1);
 }
 
@@ -57,11 +57,7 @@ fn only_fields_tshark_does_not_know_are_left_out() {
 fn a_capture_of_both_ends_of_a_link_agrees_with_tshark() {
     let capture = common::root().join("fixtures/link/all-40ms.pcapng");
     let tally = common::tshark::compare(&capture, None, &compared_fields());
-    assert!(
-        tally.mismatches.is_empty(),
-        "differences from tshark:\n{}",
-        tally.mismatches[..tally.mismatches.len().min(40)].join("\n")
-    );
+    tally.assert_agrees(capture.display());
 }
 
 /// `--decode-as` against tshark's `-d` on captures whose traffic is read differently only with
@@ -86,11 +82,7 @@ fn decode_as_agrees_with_tsharks_d() {
         let tshark_entry = entry.replace(':', ",");
         let tally = compare_decoded(&capture, None, &[&tshark_entry], &fields);
         assert!(tally.frames > 0, "{name}: no frames");
-        assert!(
-            tally.mismatches.is_empty(),
-            "{name} with {entry}: differences from tshark:\n{}",
-            tally.mismatches[..tally.mismatches.len().min(40)].join("\n")
-        );
+        tally.assert_agrees(format_args!("{name} with {entry}"));
         let protocols_of = |decode_as: &[&str]| {
             let path = capture.to_string_lossy().into_owned();
             let mut args = vec!["dissect", path.as_str(), "-e", "frame.protocols"];
@@ -129,15 +121,13 @@ fn encapsulated_flows_agree_with_tshark() {
         let keys = common::tshark::key_log_of(&capture).expect("the key log is beside the capture");
         for keylog in [None, Some(keys.as_path())] {
             let tally = common::tshark::compare(&capture, keylog, &fields);
+            tally.assert_agrees(name);
             assert!(
-                tally.mismatches.is_empty(),
-                "{name}: differences from tshark:\n{}",
-                tally.mismatches[..tally.mismatches.len().min(40)].join("\n")
+                tally.seen("tcp.analysis.ack_rtt") > 0 && tally.seen("tls.record.content_type") > 0,
+                "{name}"
             );
-            let seen = |field: &str| tally.present_by_field.get(field).copied().unwrap_or(0);
-            assert!(seen("tcp.analysis.ack_rtt") > 0 && seen("tls.record.content_type") > 0, "{name}");
             if keylog.is_some() {
-                assert!(seen("http.request.method") > 0, "{name}: the HTTP inside was decrypted");
+                assert!(tally.seen("http.request.method") > 0, "{name}: the HTTP inside was decrypted");
             }
         }
         // Both IP layers are listed, the outer first, as tshark lists them.
@@ -191,16 +181,14 @@ fn tunnelled_flows_agree_with_tshark() {
         let keys = common::tshark::key_log_of(&capture).expect("the key log is beside the capture");
         for keylog in [None, Some(keys.as_path())] {
             let tally = common::tshark::compare(&capture, keylog, &fields);
+            tally.assert_agrees(name);
+            assert!(tally.seen(tunnel_field) > 0, "{name}: no {tunnel_field}");
             assert!(
-                tally.mismatches.is_empty(),
-                "{name}: differences from tshark:\n{}",
-                tally.mismatches[..tally.mismatches.len().min(40)].join("\n")
+                tally.seen("tcp.analysis.ack_rtt") > 0 && tally.seen("tls.record.content_type") > 0,
+                "{name}"
             );
-            let seen = |field: &str| tally.present_by_field.get(field).copied().unwrap_or(0);
-            assert!(seen(tunnel_field) > 0, "{name}: no {tunnel_field}");
-            assert!(seen("tcp.analysis.ack_rtt") > 0 && seen("tls.record.content_type") > 0, "{name}");
             if keylog.is_some() {
-                assert!(seen("http.request.method") > 0, "{name}: the HTTP inside was decrypted");
+                assert!(tally.seen("http.request.method") > 0, "{name}: the HTTP inside was decrypted");
             }
         }
         let path = capture.to_string_lossy().into_owned();
@@ -222,7 +210,7 @@ fn t8_tls_picked_up_mid_record_agrees_with_tshark() {
     }
     let tally = compare_decoded(&capture, None, &[], &fields);
     assert!(tally.frames > 40, "{} frames", tally.frames);
-    assert!(tally.mismatches.is_empty(), "differences from tshark:\n{}", tally.mismatches.join("\n"));
+    tally.assert_agrees(capture.display());
     let path = capture.to_string_lossy().into_owned();
     let output = common::rttscope(&["dissect", &path, "-T", "fields", "-e", "_ws.col.Info"]);
     let info = common::stdout(&output);
@@ -247,7 +235,7 @@ fn t8_sslv2_format_client_hellos_agree_with_tshark() {
     }
     let tally = compare_decoded(&capture, None, &[], &fields);
     assert_eq!(tally.frames, 10);
-    assert!(tally.mismatches.is_empty(), "differences from tshark:\n{}", tally.mismatches.join("\n"));
+    tally.assert_agrees(capture.display());
     let path = capture.to_string_lossy().into_owned();
     let output = common::rttscope(&["dissect", &path, "-T", "fields", "-e", "tls.handshake.cipherspec"]);
     let specs: Vec<String> =

@@ -22,7 +22,7 @@ fn websocket_fields_agree_with_tshark_over_tcp_and_tls() {
         for keylog in [None, keys.as_deref()] {
             let tally = compare(&capture, keylog, &fields);
             assert!(tally.frames > 10, "{name}: {} frames", tally.frames);
-            assert!(tally.mismatches.is_empty(), "{name}:\n{}", tally.mismatches.join("\n"));
+            tally.assert_agrees(name);
             for (field, count) in tally.present_by_field {
                 *present.entry(field).or_insert(0) += count;
             }
@@ -108,7 +108,7 @@ fn websocket_over_http2_agrees_with_tshark_and_adds_only_the_websocket_layers() 
         let tally = compare(capture, keylog, &fields);
         let name = capture.display();
         assert!(tally.frames > frames, "{name}: {} frames", tally.frames);
-        assert!(tally.mismatches.is_empty(), "{name}:\n{}", tally.mismatches.join("\n"));
+        tally.assert_agrees(&name);
         assert_eq!(tally.websocket_over_http2, added, "{name} with key log {keylog:?}");
         for (field, count) in tally.present_by_field {
             *present.entry(field).or_insert(0) += count;
