@@ -11,14 +11,16 @@ use std::io;
 use std::sync::OnceLock;
 
 mod bits;
+mod hex;
 mod record;
 mod status;
+mod title;
 
 use super::{Render, nest};
 use crate::capture::Frame;
 use crate::dissect::field::{Field, Value};
 use crate::dissect::grpc::Compression;
-use crate::dissect::{Content, Layer, Packet};
+use crate::dissect::{Content, Packet};
 use crate::osi::Protocol;
 use crate::registry;
 
@@ -109,7 +111,7 @@ impl Render for Detail {
             self.text.push('\n');
         }
         if self.hex {
-            write_sources(&mut self.text, frame, packet);
+            hex::write_sources(&mut self.text, frame, packet);
             self.text.push('\n');
         }
         out.write_all(self.text.as_bytes())
@@ -237,7 +239,7 @@ fn write_tree(
                 let (path, is_request) = grpc.map_or(("", false), |grpc| (&*grpc.path, grpc.is_request));
                 text.push_str(&nest::protobuf_title(path, is_request));
             }
-            _ => write_title(text, layer, &number),
+            _ => title::write(text, layer, &number),
         }
         text.push('\n');
         if let Content::TextLines { bytes, .. } = &layer.content {
@@ -339,83 +341,6 @@ impl Closers {
         self.initiators.insert(stream, ports);
         Some(nest::Closing::Initiates)
     }
-}
-
-/// Writes a layer's first line as tshark's tree titles it; rttscope's own summary where
-/// tshark's title needs what rttscope does not keep.
-fn write_title(text: &mut String, layer: &Layer<'_>, number: &dyn Fn(&str) -> Option<u64>) {
-    let ports = |protocol: &str| {
-        let (source, destination) =
-            (number(&format!("{protocol}.srcport")), number(&format!("{protocol}.dstport")));
-        format!("Src Port: {}, Dst Port: {}", source.unwrap_or(0), destination.unwrap_or(0))
-    };
-    let _ = match layer.protocol() {
-        Protocol::Udp => write!(text, "User Datagram Protocol, {}", ports("udp")),
-        Protocol::Tcp => {
-            let _ = write!(
-                text,
-                "Transmission Control Protocol, {}, Seq: {}",
-                ports("tcp"),
-                number("tcp.seq").unwrap_or(0)
-            );
-            if number("tcp.flags.ack") == Some(1) {
-                let _ = write!(text, ", Ack: {}", number("tcp.ack").unwrap_or(0));
-            }
-            write!(text, ", Len: {}", number("tcp.len").unwrap_or(0))
-        }
-        Protocol::Arp => match number("arp.opcode") {
-            Some(1) => write!(text, "Address Resolution Protocol (request)"),
-            Some(2) => write!(text, "Address Resolution Protocol (reply)"),
-            _ => write!(text, "Address Resolution Protocol"),
-        },
-        Protocol::Sll if layer.summary_string().starts_with("Linux cooked capture v2") => {
-            write!(text, "Linux cooked capture v2")
-        }
-        Protocol::Sll => write!(text, "Linux cooked capture v1"),
-        Protocol::Icmp => write!(text, "Internet Control Message Protocol"),
-        Protocol::Icmpv6 => write!(text, "Internet Control Message Protocol v6"),
-        Protocol::Tls => write!(text, "Transport Layer Security"),
-        Protocol::Dtls => write!(text, "Datagram Transport Layer Security"),
-        Protocol::Quic => write!(text, "QUIC IETF"),
-        Protocol::Http => write!(text, "Hypertext Transfer Protocol"),
-        Protocol::Http2 => write!(text, "HyperText Transfer Protocol 2"),
-        Protocol::Http3 => write!(text, "Hypertext Transfer Protocol Version 3"),
-        Protocol::Vxlan => write!(text, "Virtual eXtensible Local Area Network"),
-        Protocol::Dns if number("dns.flags.response") == Some(1) => {
-            write!(text, "Domain Name System (response)")
-        }
-        Protocol::Dns => write!(text, "Domain Name System (query)"),
-        Protocol::Nbns => write!(text, "NetBIOS Name Service"),
-        Protocol::Nbdgm => write!(text, "NetBIOS Datagram Service"),
-        Protocol::Ssh => write!(text, "SSH Protocol"),
-        Protocol::WebSocket => write!(text, "WebSocket"),
-        // tshark titles each message with its call, a gRPC-Web trailer marked so.
-        Protocol::Grpc => match &layer.content {
-            Content::Grpc(grpc) => {
-                let direction = if grpc.is_request { "Request" } else { "Response" };
-                let _ = write!(text, "GRPC Message: {}, {direction}", grpc.path);
-                let trailer = grpc.messages.iter().any(|message| message.flags & 0x80 != 0);
-                if trailer { write!(text, " (Trailer)") } else { Ok(()) }
-            }
-            _ => write!(text, "{}", layer.summary_string()),
-        },
-        Protocol::Gre => {
-            let summary = layer.summary_string();
-            let carried = summary.strip_prefix("Encapsulated ").unwrap_or(&summary);
-            write!(text, "Generic Routing Encapsulation ({carried})")
-        }
-        // tshark titles each label stack entry; rttscope's one layer holds the stack, titled by
-        // its top entry.
-        Protocol::Mpls => write!(
-            text,
-            "MultiProtocol Label Switching Header, Label: {}, Exp: {}, S: {}, TTL: {}",
-            number("mpls.label").unwrap_or(0),
-            number("mpls.exp").unwrap_or(0),
-            number("mpls.bottom").unwrap_or(0),
-            number("mpls.ttl").unwrap_or(0)
-        ),
-        _ => write!(text, "{}", layer.summary_string()),
-    };
 }
 
 /// A field's line without its indentation and its line end; a value's own trailing spaces
@@ -545,71 +470,9 @@ fn bits(value: &Value<'_>) -> u64 {
     value.as_u64().unwrap_or(0).saturating_mul(8)
 }
 
-/// Writes the frame's bytes; when the packet also carries reassembled or decrypted bytes, each
-/// source under a heading with its size, as tshark does.
-fn write_sources(text: &mut String, frame: &Frame<'_>, packet: &Packet<'_>) {
-    let others = [
-        ("Reassembled IP", packet.reassembled.unwrap_or(&[])),
-        ("Reassembled TCP", packet.stream),
-        ("Decrypted TLS", packet.decrypted),
-    ];
-    // Bytes a single segment carried whole are the frame's own: tshark shows no second source.
-    let others: Vec<_> =
-        others.into_iter().filter(|(_, bytes)| !bytes.is_empty() && !frame.data.ends_with(bytes)).collect();
-    if others.is_empty() {
-        write_hex(text, frame.data);
-        return;
-    }
-    let _ = writeln!(text, "Frame ({} bytes):", frame.data.len());
-    write_hex(text, frame.data);
-    for (name, bytes) in others {
-        let _ = writeln!(text, "{name} ({} bytes):", bytes.len());
-        write_hex(text, bytes);
-    }
-}
-
-/// Writes bytes as tshark's `-x` does: a hex offset, sixteen bytes in hex, then the same
-/// bytes as ASCII with `.` for what does not print.
-pub fn write_hex(text: &mut String, bytes: &[u8]) {
-    // tshark widens the offset past four digits only when the bytes need it.
-    let width = if bytes.len() > 0xffff { 8 } else { 4 };
-    for (row, chunk) in bytes.chunks(16).enumerate() {
-        let _ = write!(text, "{:0width$x}  ", row * 16);
-        for (index, byte) in chunk.iter().enumerate() {
-            if index > 0 {
-                text.push(' ');
-            }
-            let _ = write!(text, "{byte:02x}");
-        }
-        for _ in chunk.len()..16 {
-            text.push_str("   ");
-        }
-        text.push_str("   ");
-        for &byte in chunk {
-            text.push(if (0x20..0x7f).contains(&byte) { char::from(byte) } else { '.' });
-        }
-        text.push('\n');
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn hex_rows_pad_a_short_last_row_to_the_ascii_column() {
-        let mut text = String::new();
-        let bytes: Vec<u8> = (0x40..0x54).collect();
-        write_hex(&mut text, &bytes);
-        assert_eq!(
-            text,
-            "0000  40 41 42 43 44 45 46 47 48 49 4a 4b 4c 4d 4e 4f   @ABCDEFGHIJKLMNO\n\
-             0010  50 51 52 53                                       PQRS\n"
-        );
-        text.clear();
-        write_hex(&mut text, &[0x00, 0x7f, 0x20]);
-        assert_eq!(text, format!("0000  00 7f 20{}   .. \n", " ".repeat(39)));
-    }
 
     #[test]
     fn labels_are_wiresharks() {

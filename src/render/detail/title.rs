@@ -1,0 +1,84 @@
+//! The first line of each layer in tshark's `-V` tree: `Internet Protocol Version 4, Src: …,
+//! Dst: …`, `Transmission Control Protocol, Src Port: …`, and the like.
+
+use std::fmt::Write as _;
+
+use crate::dissect::{Content, Layer};
+use crate::osi::Protocol;
+
+/// Writes a layer's first line as tshark's tree titles it; rttscope's own summary where
+/// tshark's title needs what rttscope does not keep.
+pub(super) fn write(text: &mut String, layer: &Layer<'_>, number: &dyn Fn(&str) -> Option<u64>) {
+    let ports = |protocol: &str| {
+        let (source, destination) =
+            (number(&format!("{protocol}.srcport")), number(&format!("{protocol}.dstport")));
+        format!("Src Port: {}, Dst Port: {}", source.unwrap_or(0), destination.unwrap_or(0))
+    };
+    let _ = match layer.protocol() {
+        Protocol::Udp => write!(text, "User Datagram Protocol, {}", ports("udp")),
+        Protocol::Tcp => {
+            let _ = write!(
+                text,
+                "Transmission Control Protocol, {}, Seq: {}",
+                ports("tcp"),
+                number("tcp.seq").unwrap_or(0)
+            );
+            if number("tcp.flags.ack") == Some(1) {
+                let _ = write!(text, ", Ack: {}", number("tcp.ack").unwrap_or(0));
+            }
+            write!(text, ", Len: {}", number("tcp.len").unwrap_or(0))
+        }
+        Protocol::Arp => match number("arp.opcode") {
+            Some(1) => write!(text, "Address Resolution Protocol (request)"),
+            Some(2) => write!(text, "Address Resolution Protocol (reply)"),
+            _ => write!(text, "Address Resolution Protocol"),
+        },
+        Protocol::Sll if layer.summary_string().starts_with("Linux cooked capture v2") => {
+            write!(text, "Linux cooked capture v2")
+        }
+        Protocol::Sll => write!(text, "Linux cooked capture v1"),
+        Protocol::Icmp => write!(text, "Internet Control Message Protocol"),
+        Protocol::Icmpv6 => write!(text, "Internet Control Message Protocol v6"),
+        Protocol::Tls => write!(text, "Transport Layer Security"),
+        Protocol::Dtls => write!(text, "Datagram Transport Layer Security"),
+        Protocol::Quic => write!(text, "QUIC IETF"),
+        Protocol::Http => write!(text, "Hypertext Transfer Protocol"),
+        Protocol::Http2 => write!(text, "HyperText Transfer Protocol 2"),
+        Protocol::Http3 => write!(text, "Hypertext Transfer Protocol Version 3"),
+        Protocol::Vxlan => write!(text, "Virtual eXtensible Local Area Network"),
+        Protocol::Dns if number("dns.flags.response") == Some(1) => {
+            write!(text, "Domain Name System (response)")
+        }
+        Protocol::Dns => write!(text, "Domain Name System (query)"),
+        Protocol::Nbns => write!(text, "NetBIOS Name Service"),
+        Protocol::Nbdgm => write!(text, "NetBIOS Datagram Service"),
+        Protocol::Ssh => write!(text, "SSH Protocol"),
+        Protocol::WebSocket => write!(text, "WebSocket"),
+        // tshark titles each message with its call, a gRPC-Web trailer marked so.
+        Protocol::Grpc => match &layer.content {
+            Content::Grpc(grpc) => {
+                let direction = if grpc.is_request { "Request" } else { "Response" };
+                let _ = write!(text, "GRPC Message: {}, {direction}", grpc.path);
+                let trailer = grpc.messages.iter().any(|message| message.flags & 0x80 != 0);
+                if trailer { write!(text, " (Trailer)") } else { Ok(()) }
+            }
+            _ => write!(text, "{}", layer.summary_string()),
+        },
+        Protocol::Gre => {
+            let summary = layer.summary_string();
+            let carried = summary.strip_prefix("Encapsulated ").unwrap_or(&summary);
+            write!(text, "Generic Routing Encapsulation ({carried})")
+        }
+        // tshark titles each label stack entry; rttscope's one layer holds the stack, titled by
+        // its top entry.
+        Protocol::Mpls => write!(
+            text,
+            "MultiProtocol Label Switching Header, Label: {}, Exp: {}, S: {}, TTL: {}",
+            number("mpls.label").unwrap_or(0),
+            number("mpls.exp").unwrap_or(0),
+            number("mpls.bottom").unwrap_or(0),
+            number("mpls.ttl").unwrap_or(0)
+        ),
+        _ => write!(text, "{}", layer.summary_string()),
+    };
+}
