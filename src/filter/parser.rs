@@ -313,7 +313,11 @@ fn date(text: &str) -> Option<i128> {
     if !in_range {
         return None;
     }
+    // A day past its month's end (`Nov 31`) does not come back as the same date.
     let days = crate::dissect::field::days_from_civil(year, month, day);
+    if crate::dissect::field::civil_from_days(days) != (year, month, day) {
+        return None;
+    }
     Some(i128::from(days * 86_400 + hour * 3600 + minute * 60) * 1_000_000_000 + second)
 }
 
@@ -386,7 +390,16 @@ mod tests {
         assert_eq!(read("2026-11-22T12:52:09.670446154Z"), Ok(at));
         assert_eq!(read("Dec  6, 2026 00:00:00"), Ok(Literal::Nanos(1_796_515_200_000_000_000)));
         assert_eq!(read("Mar 1, 2024 00:00:00"), Ok(Literal::Nanos(1_709_251_200_000_000_000)));
-        for wrong in ["Nov 31st", "Foo 1, 2026 00:00:00", "2026-13-01 00:00:00", "2026-11-22 24:00:00", ""] {
+        assert_eq!(read("2024-02-29 00:00:00"), Ok(Literal::Nanos(1_709_164_800_000_000_000)));
+        for wrong in [
+            "Nov 31st",
+            "Nov 31, 2026 00:00:00",
+            "2026-02-29 00:00:00",
+            "Foo 1, 2026 00:00:00",
+            "2026-13-01 00:00:00",
+            "2026-11-22 24:00:00",
+            "",
+        ] {
             let error = read(wrong).expect_err(wrong);
             assert!(error.contains("is not a date"), "{error}");
         }
