@@ -43,6 +43,9 @@ pub struct Record<'a> {
     pub content: Content<'a>,
     /// The handshake fragments of a handshake record whose content can be read.
     pub fragments: SmallVec<[Fragment<'a>; 2]>,
+    /// The session's version when the record was read (before a ServerHello in it), as
+    /// Wireshark follows it: the version its title names.
+    pub session_version: Option<u16>,
 }
 
 /// One handshake fragment, and what it did to its message.
@@ -78,18 +81,28 @@ impl<'a> Fragment<'a> {
         }
     }
 
-    /// The message's name as the Info column writes it, with `(Fragment)` or `(Reassembled)`.
-    fn write_info(&self, out: &mut dyn fmt::Write) -> fmt::Result {
+    /// The message's name as the Info column and the record's title write it.
+    pub fn name(&self) -> &'static str {
         let kind = self.header.kind;
         let hello_retry = kind == handshake::kind::SERVER_HELLO
             && self.body().and_then(|body| body.bytes.get(2..34))
                 == Some(&handshake::HELLO_RETRY_REQUEST_RANDOM[..]);
-        out.write_str(if hello_retry { "Hello Retry Request" } else { handshake::info_name(kind) })?;
+        if hello_retry { "Hello Retry Request" } else { handshake::info_name(kind) }
+    }
+
+    /// What follows the name: ` (Fragment)` for part of a message, ` (Reassembled)` for the
+    /// fragment that completed one.
+    pub fn suffix(&self) -> &'static str {
         match self.assembly {
-            Assembly::Part | Assembly::Outside(_) => out.write_str(" (Fragment)"),
-            Assembly::Reassembled { .. } => out.write_str(" (Reassembled)"),
-            Assembly::Whole => Ok(()),
+            Assembly::Part | Assembly::Outside(_) => " (Fragment)",
+            Assembly::Reassembled { .. } => " (Reassembled)",
+            Assembly::Whole => "",
         }
+    }
+
+    fn write_info(&self, out: &mut dyn fmt::Write) -> fmt::Result {
+        out.write_str(self.name())?;
+        out.write_str(self.suffix())
     }
 
     fn fields(&self, out: &mut Emitter<'_>, tls13: bool) {
@@ -114,6 +127,17 @@ impl<'a> Fragment<'a> {
             body_out.computed(name::FRAGMENT_COUNT, Value::Uint(pieces.len() as u64));
             body_out.computed(name::REASSEMBLED_LENGTH, Value::Uint(body.bytes.len() as u64));
         }
+    }
+}
+
+/// A session's version as the Protocol column and the records' titles name it, or `DTLS`
+/// before it is known.
+pub fn version_name(version: Option<u16>) -> &'static str {
+    match version {
+        Some(record::version::DTLS_1_0 | record::version::DTLS_1_0_OPENSSL) => "DTLSv1.0",
+        Some(record::version::DTLS_1_2) => "DTLSv1.2",
+        Some(record::version::DTLS_1_3) => "DTLSv1.3",
+        _ => "DTLS",
     }
 }
 
@@ -294,12 +318,7 @@ impl Dtls<'_> {
 
     /// The Protocol column: the session's version, or `DTLS` before it is known.
     pub fn column_name(&self) -> &'static str {
-        match self.version {
-            Some(record::version::DTLS_1_0 | record::version::DTLS_1_0_OPENSSL) => "DTLSv1.0",
-            Some(record::version::DTLS_1_2) => "DTLSv1.2",
-            Some(record::version::DTLS_1_3) => "DTLSv1.3",
-            _ => "DTLS",
-        }
+        version_name(self.version)
     }
 
     /// The handshake messages whose bodies this datagram completed: each kind and body.

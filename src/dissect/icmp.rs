@@ -135,6 +135,15 @@ impl<'a> Message<'a> {
         )
     }
 
+    /// The time a ping wrote at the front of its data, after what the header says and, in a
+    /// reply, after its request's frame and the response time, as tshark orders them.
+    pub fn data_time_fields(&self, out: &mut Emitter<'_>) {
+        if let (kind::ECHO_REQUEST | kind::ECHO_REPLY, Some((sent, age))) = (self.kind(), self.timestamp) {
+            out.at(name::DATA_TIME, HEADER_LEN..HEADER_LEN + 8, Value::Date(sent));
+            out.at(name::DATA_TIME_RELATIVE, HEADER_LEN..HEADER_LEN + 8, Value::Seconds(age));
+        }
+    }
+
     pub fn fields(&self, out: &mut Emitter<'_>) {
         out.at(name::TYPE, field::TYPE, Value::Uint(self.kind().into()));
         out.at(name::CODE, field::CODE, Value::Uint(self.code().into()));
@@ -152,10 +161,6 @@ impl<'a> Message<'a> {
                 out.at(name::IDENT_LE, field::IDENT, Value::Uint(ident.swap_bytes().into()));
                 out.at(name::SEQ, field::SEQ, Value::Uint(seq.into()));
                 out.at(name::SEQ_LE, field::SEQ, Value::Uint(seq.swap_bytes().into()));
-                if let Some((sent, age)) = self.timestamp {
-                    out.at(name::DATA_TIME, HEADER_LEN..HEADER_LEN + 8, Value::Date(sent));
-                    out.at(name::DATA_TIME_RELATIVE, HEADER_LEN..HEADER_LEN + 8, Value::Seconds(age));
-                }
             }
             kind::UNREACHABLE if self.code() == 4 => {
                 out.at(name::UNUSED, 4..6, Value::Bytes(&self.bytes[4..6]));
@@ -243,6 +248,7 @@ impl LayerHeader for Message<'_> {
     fn fields(&self, out: &mut Emitter<'_>, tracked: &Tracked<'_>) {
         Message::fields(self, out);
         tracked.echo_fields(out, name::RESP_TO, name::RESPTIME);
+        self.data_time_fields(out);
     }
 
     fn summary(&self, out: &mut dyn fmt::Write, _: &Tracked<'_>) -> fmt::Result {

@@ -74,6 +74,10 @@ pub const TLS_SIGNATURE_SCHEME: Names = name_first("tls.handshake.sig_hash_alg")
 pub const TLS_SIG_HASH: Names = name_first("tls.handshake.sig_hash_hash");
 pub const TLS_SIG_SIGNATURE: Names = name_first("tls.handshake.sig_hash_sig");
 pub const QUIC_FRAME_TYPE: Names = Names { table: "quic.frame_type", shape: Shape::Hex(16) };
+pub const QUIC_HEADER_FORM: Names = name_first("quic.header_form");
+pub const QUIC_LONG_PACKET_TYPE: Names = name_first("quic.long.packet_type");
+pub const QUIC_LONG_PACKET_TYPE_V2: Names = name_first("quic.long.packet_type_v2");
+pub const QUIC_PACKET_NUMBER_LENGTH: Names = name_first("quic.packet_number_length");
 pub const HTTP2_SETTINGS: Names = name_first("http2.settings.id");
 pub const HTTP2_FRAME_TYPE: Names = name_first("http2.type");
 /// RST_STREAM's and GOAWAY's error codes (tshark names both from one table).

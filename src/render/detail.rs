@@ -20,6 +20,7 @@ use super::{Render, nest};
 use crate::capture::Frame;
 use crate::dissect::field::{Field, Value};
 use crate::dissect::grpc::Compression;
+use crate::dissect::quic;
 use crate::dissect::{Content, Packet};
 use crate::osi::Protocol;
 use crate::registry;
@@ -107,6 +108,7 @@ impl Render for Detail {
                 &self.interfaces,
                 &mut self.sessions,
                 &mut self.closers,
+                !self.hex,
             );
             self.text.push('\n');
         }
@@ -118,7 +120,9 @@ impl Render for Detail {
     }
 }
 
-/// Writes the frame's line and fields, then each layer's summary and fields.
+/// Writes the frame's line and fields, then each layer's summary and fields; `data_hex` says
+/// to dump undecoded data's bytes under its title, as tshark does when no `-x` dump of the
+/// whole frame follows.
 fn write_tree(
     text: &mut String,
     frame: &Frame<'_>,
@@ -126,6 +130,7 @@ fn write_tree(
     interfaces: &[Option<String>],
     sessions: &mut record::Sessions,
     closers: &mut Closers,
+    data_hex: bool,
 ) {
     let (wire, captured) = (u64::from(frame.orig_len), frame.data.len() as u64);
     // Writing into a String cannot fail.
@@ -221,9 +226,24 @@ fn write_tree(
         let undone = http2.is_some_and(|http2| {
             http2.frames.iter().any(|frame| frame.entity.as_ref().is_some_and(|entity| entity.body.decoded))
         });
-        let indent = if undone {
+        // An echo's data is a subtree of its ICMP or ICMPv6 message.
+        let echoed = matches!(layer.content, Content::Data(_))
+            && index
+                .checked_sub(1)
+                .and_then(|before| packet.layers.get(before))
+                .is_some_and(|before| matches!(before.content, Content::Icmp(_) | Content::Icmpv6(_)));
+        // A body that did not decode is data inside the HTTP message's encoded-body item.
+        let undecoded_body = matches!(layer.content, Content::Data(_))
+            && index.checked_sub(1).and_then(|before| packet.layers.get(before)).is_some_and(|before| {
+                matches!(&before.content, Content::Http(http)
+                    if http.messages.iter().any(|message| message.entity.as_ref().is_some_and(|body| !body.decoded)))
+            });
+        let indent = if undone || undecoded_body {
             "        "
-        } else if http2.is_some() || (layer.is_quoted() && !matches!(layer.content, Content::Data(_))) {
+        } else if http2.is_some()
+            || echoed
+            || (layer.is_quoted() && !matches!(layer.content, Content::Data(_)))
+        {
             "    "
         } else {
             ""
@@ -242,8 +262,13 @@ fn write_tree(
             _ => title::write(text, layer, &number),
         }
         text.push('\n');
-        if let Content::TextLines { bytes, .. } = &layer.content {
-            write_text_lines(text, bytes, indent);
+        match &layer.content {
+            Content::TextLines { bytes, .. } => write_text_lines(text, bytes, indent),
+            Content::Data(bytes) if data_hex => {
+                text.push('\n');
+                hex::write_hex(text, bytes);
+            }
+            _ => {}
         }
         // Lines that the fields after them finish (a checksum's status, the ACK flag).
         let later: Vec<(&str, Option<u64>)> =
@@ -286,6 +311,7 @@ fn write_tree(
                 });
                 sessions.titles(tls, &place)
             }
+            Content::Dtls(dtls) => record::dtls_titles(dtls),
             Content::Http2(http2) => {
                 let preface = http2.preface.map(|_| [String::new(), String::new(), String::new()]);
                 let frames = http2.frames.iter().map(|frame| {
@@ -384,7 +410,7 @@ fn write_field(text: &mut String, field: &Field<'_>, message_type: Option<u64>, 
         "frame.time_delta" | "frame.time_delta_displayed" | "frame.time_relative" | "frame.protocols" => true,
         "frame.offset_shift" | "frame.marked" | "frame.ignored" => true,
         "tcp.flags.str" | "tcp.options.wscale.multiplier" | "http2.header.unescaped" => true,
-        "dns.qry.name.len" | "dns.count.labels" => true,
+        "dns.qry.name.len" | "dns.count.labels" | "icmp.data_time_relative" => true,
         name if name.ends_with("checksum.status") => true,
         name if name.starts_with("frame.") => false,
         _ => field.range.is_empty(),
@@ -396,7 +422,7 @@ fn write_field(text: &mut String, field: &Field<'_>, message_type: Option<u64>, 
     let _ = match (field.name, &field.value) {
         (name, value) if bits::write(text, name, label(name).unwrap_or(name), value) => Ok(()),
         (name, value) if status::write(text, name, label(name).unwrap_or(name), value, raw) => Ok(()),
-        ("tcp.payload" | "tcp.segment_data", Value::Bytes(bytes)) => {
+        ("tcp.payload" | "tcp.segment_data" | "udp.payload", Value::Bytes(bytes)) => {
             write!(text, "{} ({})", label(field.name).unwrap_or(field.name), byte_count(bytes.len()))
         }
         // tshark counts a gRPC message's bytes (in the plural, whatever their number).
@@ -420,6 +446,33 @@ fn write_field(text: &mut String, field: &Field<'_>, message_type: Option<u64>, 
             write!(text, "{}: {magic}", label("http2.magic").unwrap_or("Magic"))
         }
         ("ip.id", value) => write!(text, "Identification: {value} ({})", value.as_u64().unwrap_or(0)),
+        // A ticket's lifetime in seconds, and from a minute up in words too.
+        (
+            "tls.handshake.session_ticket_lifetime_hint" | "dtls.handshake.session_ticket_lifetime_hint",
+            value,
+        ) => {
+            let seconds = value.as_u64().unwrap_or(0);
+            let _ =
+                write!(text, "{}: {}", label(field.name).unwrap_or(field.name), plural(seconds, "second"));
+            if seconds >= 60 {
+                let _ = write!(text, " ({})", duration_words(seconds));
+            }
+            Ok(())
+        }
+        ("quic.version" | "quic.supported_version", value) => {
+            let version = u32::try_from(value.as_u64().unwrap_or(0)).unwrap_or(u32::MAX);
+            write!(
+                text,
+                "{}: {}",
+                label(field.name).unwrap_or(field.name),
+                quic::header::version_name(version)
+            )
+        }
+        // An echo's numbers, read either way round, in decimal and in hex.
+        ("icmp.ident" | "icmp.ident_le" | "icmp.seq" | "icmp.seq_le", value) => {
+            let number = value.as_u64().unwrap_or(0);
+            write!(text, "{}: {number} (0x{number:04x})", label(field.name).unwrap_or(field.name))
+        }
         (name, value) if bits::write_summary(text, name, label(name).unwrap_or(name), value) => Ok(()),
         ("frame.len", value) => write!(text, "Frame Length: {value} bytes ({} bits)", bits(value)),
         ("frame.marked" | "frame.ignored", Value::Bool(set)) => {
@@ -433,6 +486,10 @@ fn write_field(text: &mut String, field: &Field<'_>, message_type: Option<u64>, 
         ("frame.cap_len", value) => write!(text, "Capture Length: {value} bytes ({} bits)", bits(value)),
         (name, value @ (Value::Seconds(_) | Value::Epoch(_))) => {
             write!(text, "{}: {value} seconds", label(name).unwrap_or(name))
+        }
+        // A response time: tshark's tree rounds it to microseconds.
+        (name, Value::Millis(nanos)) => {
+            write!(text, "{}: {:.3} ms", label(name).unwrap_or(name), *nanos as f64 / 1e6)
         }
         (name, Value::Present) => write!(text, "{}", label(name).unwrap_or(name)),
         // tshark shows the first 36 bytes of a longer value, then an ellipsis.
@@ -463,7 +520,26 @@ pub fn write_value(text: &mut String, name: &str, value: &Value<'_>, message_typ
 
 /// `1 byte`, `87 bytes`.
 pub(super) fn byte_count(count: usize) -> String {
-    if count == 1 { "1 byte".to_owned() } else { format!("{count} bytes") }
+    plural(count as u64, "byte")
+}
+
+/// `1 second`, `2 seconds`.
+fn plural(count: u64, unit: &str) -> String {
+    if count == 1 { format!("1 {unit}") } else { format!("{count} {unit}s") }
+}
+
+/// A number of seconds in days, hours, minutes and seconds, leaving out the parts that are
+/// nought: `2 hours`, `1 day, 30 seconds`, as Wireshark words a time.
+fn duration_words(seconds: u64) -> String {
+    let parts = [
+        (seconds / 86_400, "day"),
+        (seconds / 3600 % 24, "hour"),
+        (seconds / 60 % 60, "minute"),
+        (seconds % 60, "second"),
+    ];
+    let words: Vec<String> =
+        parts.iter().filter(|(count, _)| *count > 0).map(|(count, unit)| plural(*count, unit)).collect();
+    if words.is_empty() { plural(0, "second") } else { words.join(", ") }
 }
 
 fn bits(value: &Value<'_>) -> u64 {
@@ -479,5 +555,14 @@ mod tests {
         assert_eq!(label("ip.ttl"), Some("Time to Live"));
         assert_eq!(label("tcp.srcport"), Some("Source Port"));
         assert_eq!(label("no.such.field"), None);
+    }
+
+    #[test]
+    fn durations_are_worded_by_their_parts_that_are_not_nought() {
+        assert_eq!(duration_words(7200), "2 hours");
+        assert_eq!(duration_words(86_400), "1 day");
+        assert_eq!(duration_words(90_061), "1 day, 1 hour, 1 minute, 1 second");
+        assert_eq!(duration_words(172_830), "2 days, 30 seconds");
+        assert_eq!(duration_words(0), "0 seconds");
     }
 }

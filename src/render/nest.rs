@@ -87,7 +87,7 @@ pub fn write(
         Protocol::Grpc => grpc::write_grpc(&mut push, items, record_titles),
         Protocol::Protobuf => grpc::write_protobuf(&mut push, items),
         Protocol::Nbns => nbns::write(&mut push, items),
-        Protocol::Ethernet | Protocol::Ipv4 | Protocol::Ipv6 | Protocol::Tcp => {
+        Protocol::Ethernet | Protocol::Ipv4 | Protocol::Ipv6 | Protocol::Tcp | Protocol::Udp => {
             transport::write(&mut push, items, closing)
         }
         _ => {

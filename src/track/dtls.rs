@@ -85,6 +85,9 @@ pub struct RecordOut {
     pub header_len: usize,
     pub content: ContentOut,
     pub fragments: SmallVec<[FragmentOut; 2]>,
+    /// The session's version as it stood when the record was read, before any ServerHello
+    /// in it: the version tshark names the record by.
+    pub session_version: Option<u16>,
 }
 
 /// What one datagram produced.
@@ -238,8 +241,21 @@ impl Session {
                 }
                 Header::Plain { .. } => self.content(&parsed, dir, keylog, arenas),
             };
-            let mut out =
-                RecordOut { range, header_len: parsed.header_len, content, fragments: SmallVec::new() };
+            // Wireshark takes the session's version from the first record that is not a
+            // ClientHello, until a ServerHello says.
+            if let (None, Header::Plain { content_type, version, .. }) = (self.version, parsed.header)
+                && takes_version(content_type, parsed.body.first().copied())
+                && matches!(version, version::DTLS_1_0 | version::DTLS_1_2 | version::DTLS_1_0_OPENSSL)
+            {
+                self.version = Some(version);
+            }
+            let mut out = RecordOut {
+                range,
+                header_len: parsed.header_len,
+                content,
+                fragments: SmallVec::new(),
+                session_version: self.version,
+            };
             let readable = match &out.content {
                 ContentOut::Clear => parsed
                     .header
@@ -256,16 +272,6 @@ impl Session {
                     output.application_data.push(loc)
                 }
                 _ => {}
-            }
-            // Wireshark takes the session's version from the first record that is not a
-            // ClientHello, until a ServerHello says.
-            let first_is_client_hello =
-                out.fragments.first().is_some_and(|f| f.header.kind == handshake::kind::CLIENT_HELLO);
-            if let (None, Header::Plain { version, .. }) = (self.version, parsed.header)
-                && !first_is_client_hello
-                && matches!(version, version::DTLS_1_0 | version::DTLS_1_2 | version::DTLS_1_0_OPENSSL)
-            {
-                self.version = Some(version);
             }
             output.version = self.version;
             output.records.push(out);
@@ -471,5 +477,39 @@ impl Session {
             }
             _ => {}
         }
+    }
+}
+
+/// Whether Wireshark takes the session's version from a record of `content_type` whose body
+/// begins with `first`: a handshake record of a known message type other than a ClientHello,
+/// or a record of any other known type (`ssl_is_authoritative_version_message`).
+fn takes_version(content_type: u8, first: Option<u8>) -> bool {
+    match content_type {
+        content_type::HANDSHAKE => first.is_some_and(|kind| {
+            kind != handshake::kind::CLIENT_HELLO && matches!(kind, 0..=6 | 8 | 11..=16 | 20..=25 | 67)
+        }),
+        content_type::CHANGE_CIPHER_SPEC
+        | content_type::ALERT
+        | content_type::APPLICATION_DATA
+        | content_type::HEARTBEAT
+        | record::content_type::TLS12_CID => true,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_record_but_a_client_hello_or_an_unknown_kind_gives_the_session_its_version() {
+        assert!(!takes_version(content_type::HANDSHAKE, Some(handshake::kind::CLIENT_HELLO)));
+        assert!(takes_version(content_type::HANDSHAKE, Some(handshake::kind::SERVER_HELLO)));
+        assert!(takes_version(content_type::HANDSHAKE, Some(handshake::HELLO_VERIFY_REQUEST)));
+        // An encrypted Finished whose first byte names no message, and an empty record.
+        assert!(!takes_version(content_type::HANDSHAKE, Some(0x77)));
+        assert!(!takes_version(content_type::HANDSHAKE, None));
+        assert!(takes_version(content_type::ALERT, None));
+        assert!(!takes_version(30, Some(2)));
     }
 }

@@ -54,6 +54,7 @@ const TREE_FIELDS: &[&str] = &[
     "Header Checksum",
     "[Header checksum status",
     "TCP payload",
+    "UDP payload",
     "TCP segment data",
     "Retransmitted TCP segment data",
     // An HTTP/1.x message's numbering and its body's size.
@@ -109,6 +110,10 @@ const NESTED_TITLES: &[&str] = &[
     "TLSv1.2 Record Layer: ",
     "TLSv1.3 Record Layer: ",
     "TLS Record Layer: ",
+    "DTLSv1.0 Record Layer: ",
+    "DTLSv1.2 Record Layer: ",
+    "DTLS Record Layer: ",
+    "[Application Data Protocol: ",
     "Handshake Protocol: ",
     "Extension: ",
     "Cipher Suites (",
@@ -159,6 +164,10 @@ const PLACED_FIELDS: &[&str] = &[
     "Signature Hash Algorithms Length",
     "Signature Algorithm",
     "Supported Versions length",
+    "GMT Unix Time",
+    "Random Bytes",
+    "[Time since first frame",
+    "[Time since previous frame",
     "Address",
     "Identification",
     "Kind",
@@ -508,14 +517,55 @@ fn grpc_protobuf_and_their_http2_layers_are_tsharks_line_for_line() {
     assert!(payloads >= messages, "only {payloads} gRPC DATA frames compared");
 }
 
+#[test]
+#[ignore = "needs tshark"]
+fn udp_and_undecoded_data_are_tsharks_line_for_line() {
+    // Each UDP and ICMP layer (UDP's `[Timestamps]` subtree and `UDP payload (N bytes)`, an
+    // echo's numbers in decimal and hex) and each layer of undecoded data, whole: with the hex
+    // dump tshark writes under its title when no `-x` dump follows, and an echo's data inside
+    // its ICMP message.
+    let titled = |title: &str| {
+        title.starts_with("User Datagram Protocol")
+            || title.starts_with("Data (")
+            || title == "Internet Control Message Protocol"
+    };
+    let (mut udp, mut dumps, mut echoes) = (0, 0, 0);
+    for name in STRUCTURED.iter().chain(&["lan-netbios.pcap", "websocket.pcap"]) {
+        let (ours, theirs) = both(name, &["-V"]);
+        let (ours, theirs) = (layer_lines(&ours, &titled, true), layer_lines(&theirs, &titled, true));
+        assert_eq!(ours, theirs, "{name}");
+        udp += theirs.iter().filter(|line| line.starts_with("User Datagram Protocol")).count();
+        dumps += theirs.iter().filter(|line| line.starts_with("0000  ")).count();
+        echoes += theirs.iter().filter(|line| line.starts_with("    Data (")).count();
+    }
+    // And with `-x`, no dump inside the tree.
+    let (ours, theirs) = both("lo-udp-icmp.pcap", &["-V", "-x"]);
+    assert_eq!(
+        layer_lines(&ours, &titled, true),
+        layer_lines(&theirs, &titled, true),
+        "lo-udp-icmp.pcap -V -x"
+    );
+    assert!(udp > 50, "only {udp} UDP layers compared");
+    assert!(dumps > 100, "only {dumps} hex dumps of data compared");
+    assert!(echoes > 10, "only {echoes} echoes' data compared");
+}
+
 /// The lines of `-V` output inside the layers whose title `titled` accepts, each layer's title
 /// included; with `frames`, each packet's `Frame` line too, so the layers' order within and
 /// across packets is compared.
 fn layer_lines(text: &str, titled: &dyn Fn(&str) -> bool, frames: bool) -> Vec<String> {
     let mut lines = Vec::new();
     let mut inside = false;
+    // A row of the hex dump tshark writes under undecoded data (`0010  e8 f5 …`), or the blank
+    // line before it, belongs to the layer it is in.
+    let dumped = |line: &str| {
+        line.is_empty()
+            || line.get(..6).is_some_and(|offset| {
+                offset.ends_with("  ") && offset[..4].bytes().all(|b| b.is_ascii_hexdigit())
+            })
+    };
     for line in text.lines() {
-        if !line.starts_with(' ') {
+        if !line.starts_with(' ') && !dumped(line) {
             inside = titled(line);
             if frames && line.starts_with("Frame ") {
                 lines.push(line.to_owned());

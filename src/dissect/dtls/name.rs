@@ -38,6 +38,8 @@ crate::registry::field_table! {
     HANDSHAKE_FRAGMENT_LENGTH "dtls.handshake.fragment_length" Uint @Session "fragment length";
     HANDSHAKE_VERSION "dtls.handshake.version" Hex @Session "hello version (legacy_version)" names TLS_VERSION;
     HANDSHAKE_RANDOM "dtls.handshake.random" Bytes @Session "hello random";
+    HANDSHAKE_RANDOM_TIME "dtls.handshake.random_time" Time @Session "a hello random's first four bytes read as a time (before TLS 1.3)";
+    HANDSHAKE_RANDOM_BYTES "dtls.handshake.random_bytes" Bytes @Session "a hello random's last 28 bytes (before TLS 1.3)";
     HANDSHAKE_SESSION_ID_LENGTH "dtls.handshake.session_id_length" Uint @Session "session ID length";
     HANDSHAKE_SESSION_ID "dtls.handshake.session_id" Bytes @Session "session ID";
     HANDSHAKE_COOKIE_LENGTH "dtls.handshake.cookie_length" Uint @Session "cookie length (ClientHello, HelloVerifyRequest)";
@@ -75,6 +77,11 @@ crate::registry::field_table! {
     HANDSHAKE_CERTIFICATE_LENGTH "dtls.handshake.certificate_length" Uint @Session "certificate length";
     HANDSHAKE_CERTIFICATE "dtls.handshake.certificate" Bytes @Session "certificate (DER)";
     HANDSHAKE_SESSION_TICKET_LIFETIME_HINT "dtls.handshake.session_ticket_lifetime_hint" Uint @Session "session ticket lifetime, seconds";
+    HANDSHAKE_SESSION_TICKET_AGE_ADD "dtls.handshake.session_ticket_age_add" Uint @Session "TLS 1.3 ticket's obfuscation of its age";
+    HANDSHAKE_SESSION_TICKET_NONCE_LENGTH "dtls.handshake.session_ticket_nonce_length" Uint @Session "TLS 1.3 ticket nonce length";
+    HANDSHAKE_SESSION_TICKET_NONCE "dtls.handshake.session_ticket_nonce" Bytes @Session "TLS 1.3 ticket nonce";
+    HANDSHAKE_SESSION_TICKET_LENGTH "dtls.handshake.session_ticket_length" Uint @Session "session ticket length";
+    HANDSHAKE_SESSION_TICKET "dtls.handshake.session_ticket" Bytes @Session "session ticket (opaque to the client)";
     HANDSHAKE_VERIFY_DATA "dtls.handshake.verify_data" Present @Session "Finished verify data";
     FRAGMENTS "dtls.fragments" Present @Session "the fragments a handshake message was reassembled from";
     FRAGMENT "dtls.fragment" Uint @Session "a frame that held a fragment";

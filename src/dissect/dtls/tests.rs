@@ -32,6 +32,7 @@ fn a_hello_verify_request_shows_its_cookie_under_dtls_names() {
         header_len: 13,
         content: Content::Clear,
         fragments: SmallVec::new(),
+        session_version: None,
     };
     record.fragments.push(fragment);
     let mut dtls = Dtls { records: SmallVec::new(), version: Some(0xfeff) };

@@ -100,6 +100,53 @@ impl Header {
     }
 }
 
+/// Who uses a version, as Wireshark names the ranges of version numbers it knows
+/// (`quic_version_vals`); the draft versions, `0xff0000NN`, are named by [`version_name`].
+const VERSIONS: &[(u32, u32, &str)] = &[
+    (0x0000_0000, 0x0000_0000, "Version Negotiation"),
+    (0x0000_0001, 0x0000_0001, "1"),
+    (0x4547_4700, 0x4547_47ff, "Quant"),
+    (0x5043_5130, 0x5043_5131, "Picoquic internal"),
+    (0x5052_4f58, 0x5052_4f58, "Proxied QUIC (PROX)"),
+    (0x5130_3433, 0x5130_3433, "Google Q043"),
+    (0x5130_3434, 0x5130_3434, "Google Q044"),
+    (0x5130_3436, 0x5130_3436, "Google Q046"),
+    (0x5130_3530, 0x5130_3530, "Google Q050"),
+    (0x5147_4f00, 0x5147_4fff, "QGO (QUIC GO)"),
+    (0x5430_3530, 0x5430_3530, "Google T050"),
+    (0x5430_3531, 0x5430_3531, "Google T051"),
+    (0x91c1_7000, 0x91c1_70ff, "Quicly"),
+    (0xabcd_0000, 0xabcd_000f, "MsQuic"),
+    (0xf0f0_f0f0, 0xf0f0_f0ff, "ETH Zürich (Measurability experiments)"),
+    (0xf0f0_f1f0, 0xf0f0_f1ff, "Telecom Italia (Measurability experiments)"),
+    (0xf123_f0c0, 0xf123_f0cf, "MozQuic"),
+    (0xface_b001, 0xface_b001, "Facebook mvfst (draft-22)"),
+    (0xface_b002, 0xface_b002, "Facebook mvfst (draft-27)"),
+    (0xface_b003, 0xface_b00d, "Facebook mvfst"),
+    (0xface_b00e, 0xface_b00e, "Facebook mvfst (Experimental)"),
+    (0xface_b00f, 0xface_b00f, "Facebook mvfst"),
+    (0xff02_0000, 0xff02_0000, "v2-draft-00"),
+    (0x709a_50c4, 0x709a_50c4, "v2-draft-01"),
+    (0x6b33_43cf, 0x6b33_43cf, "2"),
+];
+
+/// A version as tshark shows it: its name, the number in hex, and whether it is one of the
+/// reserved versions (RFC 9000 section 15) a client sends to force a Version Negotiation:
+/// `1 (0x00000001)`, `draft-29 (0xff00001d)`, `Unknown (0x1a2a3a4a) (Forcing Version
+/// Negotiation)`.
+pub fn version_name(version: u32) -> String {
+    let name = match version {
+        0xff00_0004..=0xff00_0022 => format!("draft-{:02}", version - 0xff00_0000),
+        _ => VERSIONS
+            .iter()
+            .find(|(low, high, _)| (*low..=*high).contains(&version))
+            .map_or("Unknown", |(_, _, name)| name)
+            .to_owned(),
+    };
+    let forcing = if version & 0x0f0f_0f0f == 0x0a0a_0a0a { " (Forcing Version Negotiation)" } else { "" };
+    format!("{name} (0x{version:08x}){forcing}")
+}
+
 /// Reads the header of the packet at the start of `bytes` (the rest of a datagram).
 /// `short_dcid_len` is the length of the connection ID a short header carries, which only the
 /// connection's handshake tells. A long header whose lengths run past the datagram takes the
@@ -209,5 +256,15 @@ mod tests {
         assert_eq!(Kind::of_long(0xc0, 1), Kind::Initial);
         assert_eq!(Kind::of_long(0xf0, 1), Kind::Retry);
         assert_eq!(Kind::of_long(0x80, 0), Kind::VersionNegotiation);
+    }
+
+    #[test]
+    fn versions_are_named_as_tshark_names_them() {
+        assert_eq!(version_name(1), "1 (0x00000001)");
+        assert_eq!(version_name(0x6b33_43cf), "2 (0x6b3343cf)");
+        assert_eq!(version_name(0), "Version Negotiation (0x00000000)");
+        assert_eq!(version_name(0xff00_001d), "draft-29 (0xff00001d)");
+        assert_eq!(version_name(0x5147_4f42), "QGO (QUIC GO) (0x51474f42)");
+        assert_eq!(version_name(0x1a2a_3a4a), "Unknown (0x1a2a3a4a) (Forcing Version Negotiation)");
     }
 }

@@ -275,7 +275,7 @@ pub fn body_fields(body_out: &mut Emitter<'_>, kind: u8, body: &[u8], layout: La
     let tls13 = layout.tls13;
     // A body that ends early still shows what it had; the rest is simply not there.
     let _ = match kind {
-        kind::CLIENT_HELLO | kind::SERVER_HELLO => hello_fields(body_out, kind, body, layout.dtls),
+        kind::CLIENT_HELLO | kind::SERVER_HELLO => hello_fields(body_out, kind, body, layout),
         HELLO_VERIFY_REQUEST if layout.dtls => hello_verify_request_fields(body_out, body),
         kind::CERTIFICATE => certificate_fields(body_out, body, tls13),
         kind::NEW_SESSION_TICKET => ticket_fields(body_out, body, tls13),
@@ -312,12 +312,22 @@ fn cookie_fields<'a>(out: &mut Emitter<'_>, body: &[u8], input: &'a [u8]) -> Res
     Ok(rest)
 }
 
-fn hello_fields(out: &mut Emitter<'_>, kind: u8, body: &[u8], dtls: bool) -> Result<(), Error> {
+/// A hello's fields. Its random is also read as a time and 28 bytes, as TLS 1.2 laid it out,
+/// unless the session is already TLS 1.3's (a ServerHello that chose it, or a ClientHello
+/// after a HelloRetryRequest), as tshark reads it; DTLS's always is, for tshark 4.0 never
+/// takes a DTLS session for TLS 1.3.
+fn hello_fields(out: &mut Emitter<'_>, kind: u8, body: &[u8], layout: Layout) -> Result<(), Error> {
+    let dtls = layout.dtls;
     let at = |rest: &[u8]| body.len() - rest.len();
     let (rest, version) = be_u16(body)?;
     out.at(super::name::HANDSHAKE_VERSION, 0..2, Value::hex16(version));
     let (rest, random) = take_bytes(32)(rest)?;
     out.at(super::name::HANDSHAKE_RANDOM, 2..34, Value::Bytes(random));
+    if dtls || !layout.tls13 {
+        let seconds = u32::from_be_bytes([random[0], random[1], random[2], random[3]]);
+        out.at(super::name::HANDSHAKE_RANDOM_TIME, 2..6, Value::Date(i64::from(seconds) * 1_000_000_000));
+        out.at(super::name::HANDSHAKE_RANDOM_BYTES, 6..34, Value::Bytes(&random[4..]));
+    }
     let start = at(rest);
     let (rest, session_id) = length_data(be_u8)(rest)?;
     out.at(super::name::HANDSHAKE_SESSION_ID_LENGTH, start..start + 1, Value::Uint(session_id.len() as u64));
@@ -452,12 +462,30 @@ fn certificate_request_fields(out: &mut Emitter<'_>, body: &[u8]) -> Result<(), 
     Ok(())
 }
 
+/// Bytes as tshark shows them, which for none is `<MISSING>`.
+fn bytes_or_missing(bytes: &[u8]) -> Value<'_> {
+    if bytes.is_empty() { Value::Str("<MISSING>") } else { Value::Bytes(bytes) }
+}
+
+/// A NewSessionTicket's body: the lifetime hint; in TLS 1.3 the age obfuscator and the nonce;
+/// the ticket; in TLS 1.3 its extensions.
 fn ticket_fields(out: &mut Emitter<'_>, body: &[u8], tls13: bool) -> Result<(), Error> {
-    let (rest, lifetime) = be_u32(body)?;
+    let at = |rest: &[u8]| body.len() - rest.len();
+    let (mut rest, lifetime) = be_u32(body)?;
     out.at(super::name::HANDSHAKE_SESSION_TICKET_LIFETIME_HINT, 0..4, Value::Uint(lifetime.into()));
     if tls13 {
-        // ticket_age_add, ticket_nonce, ticket, then the extensions.
-        let (rest, _) = (be_u32, length_data(be_u8), length_data(be_u16)).parse(rest)?;
+        let (after, age_add) = be_u32(rest)?;
+        out.at(super::name::HANDSHAKE_SESSION_TICKET_AGE_ADD, 4..8, Value::Uint(age_add.into()));
+        let (after, nonce) = length_data(be_u8)(after)?;
+        out.at(super::name::HANDSHAKE_SESSION_TICKET_NONCE_LENGTH, 8..9, Value::Uint(nonce.len() as u64));
+        out.at(super::name::HANDSHAKE_SESSION_TICKET_NONCE, 9..at(after), bytes_or_missing(nonce));
+        rest = after;
+    }
+    let start = at(rest);
+    let (rest, ticket) = length_data(be_u16)(rest)?;
+    out.at(super::name::HANDSHAKE_SESSION_TICKET_LENGTH, start..start + 2, Value::Uint(ticket.len() as u64));
+    out.at(super::name::HANDSHAKE_SESSION_TICKET, start + 2..at(rest), bytes_or_missing(ticket));
+    if tls13 {
         extensions_fields(out, body, rest, kind::NEW_SESSION_TICKET)?;
     }
     Ok(())

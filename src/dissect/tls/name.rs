@@ -17,6 +17,8 @@ crate::registry::field_table! {
     HANDSHAKE_LENGTH "tls.handshake.length" Uint @Session "handshake message length";
     HANDSHAKE_VERSION "tls.handshake.version" Hex @Session "hello version (legacy_version)" names TLS_VERSION;
     HANDSHAKE_RANDOM "tls.handshake.random" Bytes @Session "hello random";
+    HANDSHAKE_RANDOM_TIME "tls.handshake.random_time" Time @Session "a hello random's first four bytes read as a time (before TLS 1.3)";
+    HANDSHAKE_RANDOM_BYTES "tls.handshake.random_bytes" Bytes @Session "a hello random's last 28 bytes (before TLS 1.3)";
     HANDSHAKE_SESSION_ID_LENGTH "tls.handshake.session_id_length" Uint @Session "session ID length";
     HANDSHAKE_SESSION_ID "tls.handshake.session_id" Bytes @Session "session ID";
     HANDSHAKE_CIPHER_SUITES_LENGTH "tls.handshake.cipher_suites_length" Uint @Session "length of the offered cipher suites";
@@ -52,6 +54,11 @@ crate::registry::field_table! {
     HANDSHAKE_CERTIFICATE_LENGTH "tls.handshake.certificate_length" Uint @Session "certificate length";
     HANDSHAKE_CERTIFICATE "tls.handshake.certificate" Bytes @Session "certificate (DER)";
     HANDSHAKE_SESSION_TICKET_LIFETIME_HINT "tls.handshake.session_ticket_lifetime_hint" Uint @Session "session ticket lifetime, seconds";
+    HANDSHAKE_SESSION_TICKET_AGE_ADD "tls.handshake.session_ticket_age_add" Uint @Session "TLS 1.3 ticket's obfuscation of its age";
+    HANDSHAKE_SESSION_TICKET_NONCE_LENGTH "tls.handshake.session_ticket_nonce_length" Uint @Session "TLS 1.3 ticket nonce length";
+    HANDSHAKE_SESSION_TICKET_NONCE "tls.handshake.session_ticket_nonce" Bytes @Session "TLS 1.3 ticket nonce";
+    HANDSHAKE_SESSION_TICKET_LENGTH "tls.handshake.session_ticket_length" Uint @Session "session ticket length";
+    HANDSHAKE_SESSION_TICKET "tls.handshake.session_ticket" Bytes @Session "session ticket (opaque to the client)";
     HANDSHAKE_VERIFY_DATA "tls.handshake.verify_data" Present @Session "Finished verify data";
     SEGMENT "tls.segment" Uint "frame of a record whose plaintext gave bytes to a PDU spanning records";
     SEGMENT_COUNT "tls.segment.count" Uint "how many records the PDU was reassembled from";

@@ -31,9 +31,10 @@ pub(super) fn write_sources(text: &mut String, frame: &Frame<'_>, packet: &Packe
 
 /// Writes bytes as tshark's `-x` does: a hex offset, sixteen bytes in hex, then the same
 /// bytes as ASCII with `.` for what does not print.
-fn write_hex(text: &mut String, bytes: &[u8]) {
-    // tshark widens the offset past four digits only when the bytes need it.
-    let width = if bytes.len() > 0xffff { 8 } else { 4 };
+pub(super) fn write_hex(text: &mut String, bytes: &[u8]) {
+    // tshark widens the offset past four digits only as far as the last offset needs.
+    let last = bytes.len().saturating_sub(1);
+    let width = (4..8).find(|digits| last >> (4 * digits) == 0).unwrap_or(8);
     for (row, chunk) in bytes.chunks(16).enumerate() {
         let _ = write!(text, "{:0width$x}  ", row * 16);
         for (index, byte) in chunk.iter().enumerate() {
@@ -70,5 +71,17 @@ mod tests {
         text.clear();
         write_hex(&mut text, &[0x00, 0x7f, 0x20]);
         assert_eq!(text, format!("0000  00 7f 20{}   .. \n", " ".repeat(39)));
+    }
+
+    #[test]
+    fn the_offset_widens_a_digit_at_a_time_as_the_last_offset_needs() {
+        let last_row = |len: usize| {
+            let mut text = String::new();
+            write_hex(&mut text, &vec![0; len]);
+            text.lines().last().map(|row| row.split(' ').next().unwrap_or("").to_owned())
+        };
+        assert_eq!(last_row(0x1_0000).as_deref(), Some("fff0"));
+        assert_eq!(last_row(0x1_0001).as_deref(), Some("10000"));
+        assert_eq!(last_row(0x10_0001).as_deref(), Some("100000"));
     }
 }

@@ -13,6 +13,7 @@
 
 use std::collections::HashMap;
 
+use crate::dissect::dtls::{self, Dtls};
 use crate::dissect::tls::handshake::{self, Message};
 use crate::dissect::tls::record::content_type;
 use crate::dissect::tls::{Fact, Record, Tls};
@@ -88,6 +89,61 @@ impl Sessions {
     }
 }
 
+/// Each DTLS record's title, by the version its session had when the record was read:
+/// `DTLSv1.2 Record Layer: Handshake Protocol: Certificate (Fragment)`. Empty when a record
+/// has DTLS 1.3's unified header, which tshark 4.0 does not read as DTLS: those keep the
+/// titles the tree gives from their fields.
+pub fn dtls_titles(dtls: &Dtls<'_>) -> Vec<String> {
+    if dtls.records.iter().any(|record| record.header.is_unified()) {
+        return Vec::new();
+    }
+    dtls.records.iter().map(dtls_title).collect()
+}
+
+fn dtls_title(record: &dtls::Record<'_>) -> String {
+    let prefix = format!("{} Record Layer", dtls::version_name(record.session_version));
+    match record.content_type() {
+        // tshark leaves an encrypted message's record untitled, and names a HelloRetryRequest
+        // by its type, a ServerHello.
+        Some(content_type::HANDSHAKE) => match record.fragments.as_slice() {
+            [] => "Record Layer".to_owned(),
+            [only] => {
+                format!(
+                    "{prefix}: Handshake Protocol: {}{}",
+                    handshake::info_name(only.header.kind),
+                    only.suffix()
+                )
+            }
+            [.., last] => {
+                format!("{prefix}: Handshake Protocol: Multiple Handshake Messages{}", last.suffix())
+            }
+        },
+        Some(content_type::CHANGE_CIPHER_SPEC) => {
+            format!("{prefix}: Change Cipher Spec Protocol: Change Cipher Spec")
+        }
+        Some(content_type::ALERT) => alert_title(&prefix, record.plaintext().map(|alert| alert.bytes)),
+        Some(content_type::APPLICATION_DATA) => {
+            format!("{prefix}: Application Data Protocol: Application Data")
+        }
+        kind => {
+            let name = kind.and_then(|kind| values::TLS_CONTENT_TYPE.name(kind.into())).unwrap_or("unknown");
+            format!("{prefix}: {name} Protocol")
+        }
+    }
+}
+
+/// An alert record's title: its level and description when they can be read.
+fn alert_title(prefix: &str, plaintext: Option<&[u8]>) -> String {
+    match plaintext {
+        Some([level, description, ..]) => format!(
+            "{prefix}: Alert (Level: {}, Description: {})",
+            values::TLS_ALERT_LEVEL.name((*level).into()).unwrap_or("Unknown"),
+            values::TLS_ALERT_DESCRIPTION.name((*description).into()).unwrap_or("Unknown")
+        ),
+        _ => format!("{prefix}: Encrypted Alert"),
+    }
+}
+
 fn server_hello(bytes: &[u8]) -> bool {
     bytes.first() == Some(&handshake::kind::SERVER_HELLO)
 }
@@ -120,14 +176,7 @@ fn title(record: &Record<'_>, version: u16, application: &str) -> String {
         Some(content_type::CHANGE_CIPHER_SPEC) => {
             format!("{prefix}: Change Cipher Spec Protocol: Change Cipher Spec")
         }
-        Some(content_type::ALERT) => match record.plaintext().filter(|alert| alert.bytes.len() >= 2) {
-            Some(alert) => format!(
-                "{prefix}: Alert (Level: {}, Description: {})",
-                values::TLS_ALERT_LEVEL.name(alert.bytes[0].into()).unwrap_or("Unknown"),
-                values::TLS_ALERT_DESCRIPTION.name(alert.bytes[1].into()).unwrap_or("Unknown")
-            ),
-            None => format!("{prefix}: Encrypted Alert"),
-        },
+        Some(content_type::ALERT) => alert_title(&prefix, record.plaintext().map(|alert| alert.bytes)),
         Some(content_type::APPLICATION_DATA) | None => {
             format!("{prefix}: Application Data Protocol: {application}")
         }

@@ -13,7 +13,28 @@ use crate::registry::values;
 /// next frame or a packet's own field.
 pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
     let mut in_frame = false;
+    // Inside a short header's subtree: its fields sit a level deeper.
+    let mut in_short = false;
     for (index, item) in items.iter().enumerate() {
+        match item.name {
+            "quic.connection.number" => {
+                push(1, "QUIC Connection information");
+                push(2, item.line);
+                in_frame = false;
+                continue;
+            }
+            "quic.short" => {
+                let header = items[index + 1..].iter().take_while(|later| SHORT_HEADER.contains(&later.name));
+                push(1, &short_header_title(header));
+                (in_frame, in_short) = (false, true);
+                continue;
+            }
+            name if in_short && SHORT_HEADER.contains(&name) => {
+                push(2, item.line);
+                continue;
+            }
+            _ => in_short = false,
+        }
         if item.name == "quic.frame" {
             let frame: Vec<&Item<'_>> = items[index + 1..]
                 .iter()
@@ -38,6 +59,36 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
         push(usize::from(in_frame) + usize::from(under_parent) + 1, item.line);
     }
 }
+
+/// `QUIC Short Header DCID=8ea5c52c9edc0597 PKN=3`: the connection ID and the packet number,
+/// each when the header shows it.
+fn short_header_title<'a>(header: impl Iterator<Item = &'a Item<'a>>) -> String {
+    let mut title = "QUIC Short Header".to_owned();
+    for item in header {
+        match item.name {
+            "quic.dcid" => {
+                let id = item.line.split_once(": ").map_or("", |(_, id)| id);
+                title.push_str(&format!(" DCID={id}"));
+            }
+            "quic.packet_number" => title.push_str(&format!(" PKN={}", item.number.unwrap_or(0))),
+            _ => {}
+        }
+    }
+    title
+}
+
+/// The fields of a short header, in its subtree.
+const SHORT_HEADER: &[&str] = &[
+    "quic.header_form",
+    "quic.fixed_bit",
+    "quic.spin_bit",
+    "quic.short.reserved",
+    "quic.key_phase",
+    "quic.packet_number_length",
+    "quic.dcid",
+    "quic.packet_number",
+    "quic.protected_payload",
+];
 
 /// A frame's title from its fields: its type's name and, for some, what it carries.
 fn frame_title(frame: &[&Item<'_>]) -> String {

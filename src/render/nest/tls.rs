@@ -17,6 +17,8 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], record_titl
     let mut open = 0;
     let mut index = 0;
     let mut records = record_titles.iter();
+    // The protocol the open record's title names its application data as, when it names one.
+    let mut application: Option<&str> = None;
     // How much deeper than the extension's own fields a subtree inside it puts them.
     let mut inner = 0;
     // The open handshake message's type, and whether its key exchange parameters' subtree
@@ -46,8 +48,15 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], record_titl
                     let fragment = |field: &str| next_before(field, &["tls.record"]);
                     format!("{name}{}", fragment_suffix(&fragment))
                 });
+                application = None;
                 match records.next() {
-                    Some(title) => push(1, title),
+                    Some(title) => {
+                        push(1, title);
+                        application = title
+                            .split_once(APPLICATION_TITLE)
+                            .map(|(_, protocol)| protocol)
+                            .filter(|protocol| *protocol != "Application Data");
+                    }
                     None => {
                         push(1, &record_title(family, next("tls.record.content_type"), handshake.as_deref()))
                     }
@@ -58,11 +67,16 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], record_titl
                 message_type = next("tls.handshake.type");
                 params.set(false);
                 let name = match message_type {
+                    // DTLS's encrypted message is only `Handshake Protocol`.
+                    None if family == "DTLS" => None,
                     None => Some("Encrypted Handshake Message"),
-                    kind => handshake_name(kind, next(SELECTED_GROUP).is_some()),
+                    kind => Some(handshake_name(kind, next(SELECTED_GROUP).is_some()).unwrap_or("Unknown")),
                 };
                 let suffix = if message_type.is_some() { fragment_suffix(&next) } else { "" };
-                push(2, &format!("Handshake Protocol: {}{suffix}", name.unwrap_or("Unknown")));
+                match name {
+                    Some(name) => push(2, &format!("Handshake Protocol: {name}{suffix}")),
+                    None => push(2, "Handshake Protocol"),
+                }
                 open = 2;
             }
             "tls.handshake.extension.type" if open >= 2 => {
@@ -77,7 +91,12 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], record_titl
                 let mut depth = depth(name, open);
                 open = open.min(depth.saturating_sub(1));
                 // A signature algorithm's hash and signature sit under it.
-                depth += usize::from(SIGNATURE_PARTS.contains(&name));
+                depth += usize::from(SIGNATURE_PARTS.contains(&name) || RANDOM_PARTS.contains(&name));
+                // An alert's level and description sit under `Alert Message`.
+                if name == "tls.alert_message.level" {
+                    push(depth, "Alert Message");
+                }
+                depth += usize::from(matches!(name, "tls.alert_message.level" | "tls.alert_message.desc"));
                 let previous = index.checked_sub(1).map(|previous| items[previous].name);
                 if depth == 4 {
                     inner = open_inside_extension(push, item, previous, inner, &next);
@@ -111,6 +130,10 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], record_titl
                         continue;
                     }
                     None => push(depth, item.line),
+                }
+                // tshark repeats the protocol it hands the data to under the record.
+                if let (APP_DATA, Some(protocol)) = (name, application) {
+                    push(depth, &format!("[Application Data Protocol: {protocol}]"));
                 }
             }
         }
@@ -212,6 +235,12 @@ fn fragment_suffix(next: &dyn Fn(&str) -> Option<u64>) -> &'static str {
 /// The fields tshark draws under each signature algorithm: its bytes as TLS 1.2's hash and
 /// signature.
 const SIGNATURE_PARTS: &[&str] = &["tls.handshake.sig_hash_hash", "tls.handshake.sig_hash_sig"];
+/// How a record's title names the protocol of its application data.
+const APPLICATION_TITLE: &str = ": Application Data Protocol: ";
+const APP_DATA: &str = "tls.app_data";
+
+/// A hello random's time and bytes, under the random.
+const RANDOM_PARTS: &[&str] = &["tls.handshake.random_time", "tls.handshake.random_bytes"];
 
 /// `TLS Record Layer: Handshake Protocol: Client Hello`, as tshark titles a record (tshark
 /// puts the connection's version first, `TLSv1.3 Record Layer`, which one record does not say).

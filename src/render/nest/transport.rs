@@ -110,7 +110,7 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], closing: Op
                     .collect();
                 push(1, &format!("Options: ({} bytes), {}", item.size, names.join(", ")));
             }
-            "tcp.time_relative" | "tcp.time_delta" => {
+            "tcp.time_relative" | "tcp.time_delta" | "udp.time_relative" | "udp.time_delta" => {
                 if !in_times {
                     push(1, "[Timestamps]");
                     in_times = true;

@@ -68,6 +68,7 @@ pub(in crate::track) fn push<'a>(
             header_len: out.header_len,
             content,
             fragments,
+            session_version: out.session_version,
         });
     }
     if let Some(first) = records.first().map(|record| record.span) {
