@@ -12,6 +12,7 @@ use std::sync::OnceLock;
 
 mod bits;
 mod hex;
+mod quic_tree;
 mod record;
 mod status;
 mod title;
@@ -174,10 +175,16 @@ fn write_tree(
     };
     packet.fields_with_prefixes(frame, &mut sink, &|prefix| prefix == "frame");
     let mut place = record::Place { stream: None, ports: [None, None], carried: None };
+    // Each layer's lines, to be put together once the TLS a QUIC CRYPTO frame completed has
+    // moved inside its QUIC packet.
+    let mut texts: Vec<(usize, String)> = Vec::with_capacity(packet.layers.len());
+    let outer = text;
     for (index, layer) in packet.layers.iter().enumerate() {
         if layer.is_protocols_only() {
             continue;
         }
+        texts.push((index, String::new()));
+        let Some((_, text)) = texts.last_mut() else { continue };
         let mut lines = String::new();
         let mut fields: Vec<(&'static str, Option<u64>, usize, std::ops::Range<usize>)> = Vec::new();
         let mut numbers: Vec<(&'static str, u64)> = Vec::new();
@@ -339,6 +346,10 @@ fn write_tree(
             _ => Vec::new(),
         };
         nest::write(text, layer.protocol(), &items, indent, &record_titles, closing);
+    }
+    quic_tree::nest_crypto(&packet.layers, &mut texts);
+    for (_, text) in texts {
+        outer.push_str(&text);
     }
 }
 

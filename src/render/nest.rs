@@ -19,7 +19,7 @@ mod grpc;
 mod http;
 mod http2;
 mod nbns;
-mod quic;
+pub(crate) mod quic;
 mod tls;
 mod transport;
 mod websocket;

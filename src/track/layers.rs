@@ -508,11 +508,14 @@ pub(super) fn quic_layers<'a>(
     let mut carried = Vec::with_capacity(output.carried.len());
     for item in output.carried {
         let (content, first) = match item {
-            Carried::Tls(packet, messages, fragments) => {
+            Carried::Tls(packet, messages, fragments, unfinished) => {
                 let messages: smallvec::SmallVec<[Span<'a>; 2]> = messages.iter().map(span).collect();
                 let first = messages.first().copied().unwrap_or(payload);
                 let facts = super::tls::facts::of(&messages);
-                (Content::QuicTls(Box::new(CryptoTls { packet, messages, fragments, facts })), first)
+                (
+                    Content::QuicTls(Box::new(CryptoTls { packet, messages, fragments, unfinished, facts })),
+                    first,
+                )
             }
             Carried::Http3(out) => {
                 let stream_type = out.stream_type.map(|(kind, loc)| (kind, span(&loc)));

@@ -358,6 +358,8 @@ pub struct CryptoTls<'a> {
     /// How many pieces of messages the frame held that it did not hold whole (see
     /// `track::quic::crypto_stream::Delivered::fragments`).
     pub fragments: usize,
+    /// One of those pieces starts a message the frame does not finish.
+    pub unfinished: bool,
     /// What the tracker read in those messages (see [`super::tls::Fact`]).
     pub facts: super::tls::Facts<'a>,
 }

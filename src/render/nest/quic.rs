@@ -7,6 +7,7 @@
 //! adds title lines and indentation.
 
 use super::Item;
+use super::expert::Severity;
 use crate::registry::values;
 
 /// Writes a QUIC layer's fields through `push(depth, line)`, each frame a subtree until the
@@ -15,8 +16,26 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
     let mut in_frame = false;
     // Inside a short header's subtree: its fields sit a level deeper.
     let mut in_short = false;
+    let mut packets = 0;
     for (index, item) in items.iter().enumerate() {
         match item.name {
+            // Each packet after the first, and padding after the last, is a `QUIC IETF` of
+            // its own in tshark's tree.
+            "quic.packet_length" => {
+                if packets > 0 {
+                    push(0, TITLE);
+                }
+                packets += 1;
+            }
+            "quic.coalesced_padding_data" => {
+                push(0, TITLE);
+                let lines = super::expert::lines(Severity::Note, "Protocol", PADDING);
+                for (below, line) in lines.iter().enumerate() {
+                    push(1 + usize::from(below > 0), line);
+                }
+                in_frame = false;
+                continue;
+            }
             "quic.connection.number" => {
                 push(1, "QUIC Connection information");
                 push(2, item.line);
@@ -76,6 +95,12 @@ fn short_header_title<'a>(header: impl Iterator<Item = &'a Item<'a>>) -> String 
     }
     title
 }
+
+/// A QUIC layer's title, which each packet of a datagram has.
+pub const TITLE: &str = "QUIC IETF";
+
+/// What tshark says of bytes after a datagram's packets.
+const PADDING: &str = "(Random) padding data appended to the datagram";
 
 /// The fields of a short header, in its subtree.
 const SHORT_HEADER: &[&str] = &[
@@ -155,7 +180,7 @@ mod tests {
     }
 
     #[test]
-    fn each_quic_frame_is_a_subtree_until_the_next_packet() {
+    fn each_quic_frame_is_a_subtree_until_the_next_packet_and_padding_is_an_item_of_its_own() {
         let items = [
             item("quic.packet_number", Some(0), "Packet Number: 0"),
             item("quic.frame", None, "Frame"),
@@ -175,7 +200,11 @@ mod tests {
              \x20       Offset: 0\n\
              \x20   PING\n\
              \x20       Frame Type: PING (0x0000000000000001)\n\
-             \x20   Coalesced Padding Data\n"
+             QUIC IETF\n\
+             \x20   [Expert Info (Note/Protocol): (Random) padding data appended to the datagram]\n\
+             \x20       [(Random) padding data appended to the datagram]\n\
+             \x20       [Severity level: Note]\n\
+             \x20       [Group: Protocol]\n"
         );
     }
 }

@@ -47,6 +47,8 @@ pub struct Delivered {
     /// its own: the end of a message begun before it, the start of one it does not finish
     /// (tshark shows each as a handshake "fragment").
     pub fragments: usize,
+    /// One of those pieces starts a message the frame does not finish.
+    pub unfinished: bool,
     /// The frame starts past the next expected offset (out of order, as Chrome's "chaos
     /// protection" sends its ClientHello): it is held, and delivered with the frame that
     /// fills the gap.
@@ -107,6 +109,7 @@ impl CryptoStream {
         let started_unfinished = !self.partial.is_empty() && (!continued || !delivered.messages.is_empty());
         if started_unfinished {
             delivered.fragments += 1;
+            delivered.unfinished = true;
         }
         delivered
     }
@@ -165,15 +168,15 @@ mod tests {
         let mut stream = CryptoStream::default();
         // The start of the first message: one fragment.
         let start = stream.feed(0, &bytes[..10]);
-        assert_eq!((start.messages.len(), start.fragments), (0, 1));
+        assert_eq!((start.messages.len(), start.fragments, start.unfinished), (0, 1, true));
         // More of it, still unfinished: one.
         assert_eq!(stream.feed(10, &bytes[10..15]).fragments, 1);
         // Its end and the start of the second: two.
         let end = stream.feed(15, &bytes[15..first.len() + 3]);
-        assert_eq!((end.messages, end.fragments), (vec![first.clone()], 2));
-        // The second's end: one.
+        assert_eq!((end.messages, end.fragments, end.unfinished), (vec![first.clone()], 2, true));
+        // The second's end: one, and nothing left unfinished.
         let last = stream.feed((first.len() + 3) as u64, &bytes[first.len() + 3..]);
-        assert_eq!((last.messages, last.fragments), (vec![second.clone()], 1));
+        assert_eq!((last.messages, last.fragments, last.unfinished), (vec![second.clone()], 1, false));
         // A message's start held out of order, then its first bytes: one run, one fragment.
         let mut reordered = CryptoStream::default();
         assert_eq!(reordered.feed(10, &bytes[10..20]).fragments, 0, "held");

@@ -145,9 +145,9 @@ pub struct StreamData {
 pub enum Carried {
     /// The TLS handshake messages a CRYPTO frame completed, and the frame's packet (its index
     /// in the datagram).
-    /// The packet's index, the messages completed, and how many fragments of messages the
-    /// CRYPTO frame held.
-    Tls(usize, SmallVec<[Loc; 2]>, usize),
+    /// The packet's index, the messages completed, how many fragments of messages the
+    /// CRYPTO frame held, and whether one starts a message it does not finish.
+    Tls(usize, SmallVec<[Loc; 2]>, usize, bool),
     /// The HTTP/3 content of a STREAM frame.
     Http3(Http3Out),
 }
@@ -493,14 +493,14 @@ impl QuicTable {
                     continue;
                 }
                 let mut locs = SmallVec::new();
-                let fragments = delivered.fragments;
+                let (fragments, unfinished) = (delivered.fragments, delivered.unfinished);
                 for message in delivered.messages {
                     self.handshake_message(connection, dir, &message, keylog);
                     let start = stream_arena.len();
                     stream_arena.extend_from_slice(&message);
                     locs.push(Loc::Stream(start..stream_arena.len()));
                 }
-                output.carried.push(Carried::Tls(index, locs, fragments));
+                output.carried.push(Carried::Tls(index, locs, fragments, unfinished));
             }
             if let Some((stream_id, offset, data, fin)) = &frame.stream {
                 output.stream_data.push(StreamData {

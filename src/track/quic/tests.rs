@@ -93,7 +93,7 @@ fn crypto_frames_out_of_order_in_one_packet_give_the_message_once_on_the_frame_f
         .carried
         .iter()
         .map(|carried| match carried {
-            Carried::Tls(_, messages, _) => messages.len(),
+            Carried::Tls(_, messages, ..) => messages.len(),
             Carried::Http3(_) => usize::MAX,
         })
         .collect();
