@@ -147,7 +147,14 @@ impl<'a> Message<'a> {
             }
             kind::ROUTER_ADVERTISEMENT if b.len() >= 16 => {
                 out.at(name::ND_RA_CUR_HOP_LIMIT, 4..5, Value::Uint(b[4].into()));
-                out.at(name::ND_RA_FLAG, 5..6, Value::hex8(b[5]));
+                let flags = b[5];
+                out.at(name::ND_RA_FLAG, 5..6, Value::hex8(flags));
+                out.at(name::ND_RA_FLAG_M, 5..6, Value::Bool(flags & 0x80 != 0));
+                out.at(name::ND_RA_FLAG_O, 5..6, Value::Bool(flags & 0x40 != 0));
+                out.at(name::ND_RA_FLAG_H, 5..6, Value::Bool(flags & 0x20 != 0));
+                out.at(name::ND_RA_FLAG_PRF, 5..6, Value::Uint(((flags >> 3) & 3).into()));
+                out.at(name::ND_RA_FLAG_P, 5..6, Value::Bool(flags & 0x04 != 0));
+                out.at(name::ND_RA_FLAG_RSV, 5..6, Value::Uint((flags & 3).into()));
                 out.at(name::ND_RA_ROUTER_LIFETIME, 6..8, Value::Uint(be16(b, 6).into()));
                 out.at(name::ND_RA_REACHABLE_TIME, 8..12, Value::Uint(be32(b, 8).into()));
                 out.at(name::ND_RA_RETRANS_TIMER, 12..16, Value::Uint(be32(b, 12).into()));
@@ -166,6 +173,7 @@ impl<'a> Message<'a> {
                 out.at(name::ND_NA_FLAG_R, 4..8, Value::Bool(flags & 0x8000_0000 != 0));
                 out.at(name::ND_NA_FLAG_S, 4..8, Value::Bool(flags & 0x4000_0000 != 0));
                 out.at(name::ND_NA_FLAG_O, 4..8, Value::Bool(flags & 0x2000_0000 != 0));
+                out.at(name::ND_NA_FLAG_RSV, 4..8, Value::Uint((flags & 0x1fff_ffff).into()));
                 if let Some(target) = self.address_at(8) {
                     out.at(name::ND_NA_TARGET_ADDRESS, 8..24, Value::Ipv6(target));
                     options_fields(out, b, 24);
@@ -306,6 +314,7 @@ fn options_fields(out: &mut Emitter<'_>, message: &[u8], start: usize) {
         if len == 0 || at + len > message.len() {
             return;
         }
+        out.at(name::OPT, at..at + len, Value::Present);
         out.at(name::OPT_TYPE, at..at + 1, Value::Uint(kind.into()));
         out.at(name::OPT_LENGTH, at + 1..at + 2, Value::Uint(units.into()));
         let data = at + 2..at + len;
@@ -318,22 +327,37 @@ fn options_fields(out: &mut Emitter<'_>, message: &[u8], start: usize) {
             }
             3 if len == 32 => {
                 out.at(name::OPT_PREFIX_LENGTH, at + 2..at + 3, Value::Uint(message[at + 2].into()));
-                out.at(name::OPT_PREFIX_FLAG, at + 3..at + 4, Value::hex8(message[at + 3]));
+                let flags = message[at + 3];
+                out.at(name::OPT_PREFIX_FLAG, at + 3..at + 4, Value::hex8(flags));
+                out.at(name::OPT_PREFIX_FLAG_L, at + 3..at + 4, Value::Bool(flags & 0x80 != 0));
+                out.at(name::OPT_PREFIX_FLAG_A, at + 3..at + 4, Value::Bool(flags & 0x40 != 0));
+                out.at(name::OPT_PREFIX_FLAG_R, at + 3..at + 4, Value::Bool(flags & 0x20 != 0));
+                out.at(name::OPT_PREFIX_FLAG_RESERVED, at + 3..at + 4, Value::Uint((flags & 0x1f).into()));
                 let valid = be32(message, at + 4);
                 out.at(name::OPT_PREFIX_VALID_LIFETIME, at + 4..at + 8, Value::Uint(valid.into()));
                 let preferred = be32(message, at + 8);
                 out.at(name::OPT_PREFIX_PREFERRED_LIFETIME, at + 8..at + 12, Value::Uint(preferred.into()));
+                out.at(name::OPT_RESERVED, at + 12..at + 16, Value::Present);
                 let prefix: [u8; 16] = message[at + 16..at + 32].try_into().unwrap_or([0; 16]);
                 out.at(name::OPT_PREFIX, at + 16..at + 32, Value::Ipv6(Ipv6Addr::from(prefix)));
             }
             5 if len == 8 => {
+                out.at(name::OPT_RESERVED, at + 2..at + 4, Value::Present);
                 out.at(name::OPT_MTU, at + 4..at + 8, Value::Uint(be32(message, at + 4).into()));
             }
             // RFC 4191 section 2.3, route information: prefix length(1) flags(1) lifetime(4)
             // and 0, 8 or 16 bytes of the prefix.
             24 if (8..=24).contains(&len) => {
                 out.at(name::OPT_PREFIX_LENGTH, at + 2..at + 3, Value::Uint(message[at + 2].into()));
-                out.at(name::OPT_ROUTE_INFO_FLAG, at + 3..at + 4, Value::hex8(message[at + 3]));
+                let flags = message[at + 3];
+                out.at(name::OPT_ROUTE_INFO_FLAG, at + 3..at + 4, Value::hex8(flags));
+                let preference = Value::Uint(((flags >> 3) & 3).into());
+                out.at(name::OPT_ROUTE_INFO_FLAG_ROUTE_PREFERENCE, at + 3..at + 4, preference);
+                out.at(
+                    name::OPT_ROUTE_INFO_FLAG_RESERVED,
+                    at + 3..at + 4,
+                    Value::Uint((flags & 0xe7).into()),
+                );
                 out.at(name::OPT_ROUTE_LIFETIME, at + 4..at + 8, Value::Uint(be32(message, at + 4).into()));
                 let mut prefix = [0; 16];
                 prefix[..len - 8].copy_from_slice(&message[at + 8..at + len]);
@@ -341,6 +365,7 @@ fn options_fields(out: &mut Emitter<'_>, message: &[u8], start: usize) {
             }
             // RFC 8106 section 5.1, recursive DNS servers: reserved(2) lifetime(4) addresses.
             25 if len >= 8 => {
+                out.at(name::OPT_RESERVED, at + 2..at + 4, Value::Present);
                 out.at(name::OPT_RDNSS_LIFETIME, at + 4..at + 8, Value::Uint(be32(message, at + 4).into()));
                 for (index, octets) in message[at + 8..at + len].chunks_exact(16).enumerate() {
                     let address: [u8; 16] = octets.try_into().unwrap_or([0; 16]);
@@ -350,9 +375,12 @@ fn options_fields(out: &mut Emitter<'_>, message: &[u8], start: usize) {
             }
             // RFC 8106 section 5.2, DNS search list: reserved(2) lifetime(4) names, padded.
             31 if len >= 8 => {
+                out.at(name::OPT_RESERVED, at + 2..at + 4, Value::Present);
                 out.at(name::OPT_DNSSL_LIFETIME, at + 4..at + 8, Value::Uint(be32(message, at + 4).into()));
                 search_list_fields(out, message, at + 8, at + len);
             }
+            // RFC 3971 section 5.3.2, a nonce.
+            14 => out.at(name::OPT_NONCE, data.clone(), Value::Bytes(&message[data])),
             _ => {}
         }
         at += len;
@@ -465,6 +493,12 @@ pub mod name {
         MLDR_MAR_MULTICAST_ADDRESS "icmpv6.mldr.mar.multicast_address" Ipv6 "multicast address";
         ND_RA_CUR_HOP_LIMIT "icmpv6.nd.ra.cur_hop_limit" Uint "hop limit to use";
         ND_RA_FLAG "icmpv6.nd.ra.flag" Hex "router advertisement flags";
+        ND_RA_FLAG_M "icmpv6.nd.ra.flag.m" Bool "addresses come from DHCPv6 (managed)";
+        ND_RA_FLAG_O "icmpv6.nd.ra.flag.o" Bool "other configuration comes from DHCPv6";
+        ND_RA_FLAG_H "icmpv6.nd.ra.flag.h" Bool "the router is a Mobile IPv6 home agent";
+        ND_RA_FLAG_PRF "icmpv6.nd.ra.flag.prf" Uint "default router preference (0 medium, 1 high, 3 low)";
+        ND_RA_FLAG_P "icmpv6.nd.ra.flag.p" Bool "proxied advertisement";
+        ND_RA_FLAG_RSV "icmpv6.nd.ra.flag.rsv" Uint "reserved flag bits";
         ND_RA_ROUTER_LIFETIME "icmpv6.nd.ra.router_lifetime" Uint "router lifetime";
         ND_RA_REACHABLE_TIME "icmpv6.nd.ra.reachable_time" Uint "reachable time";
         ND_RA_RETRANS_TIMER "icmpv6.nd.ra.retrans_timer" Uint "retransmission timer";
@@ -473,9 +507,13 @@ pub mod name {
         ND_NA_FLAG_R "icmpv6.nd.na.flag.r" Bool "sender is a router";
         ND_NA_FLAG_S "icmpv6.nd.na.flag.s" Bool "answers a solicitation";
         ND_NA_FLAG_O "icmpv6.nd.na.flag.o" Bool "overrides cached address";
+        ND_NA_FLAG_RSV "icmpv6.nd.na.flag.rsv" Uint "reserved flag bits";
         ND_NA_TARGET_ADDRESS "icmpv6.nd.na.target_address" Ipv6 "address advertised";
         ND_RD_TARGET_ADDRESS "icmpv6.nd.rd.target_address" Ipv6 "better first hop";
-        OPT_TYPE "icmpv6.opt.type" Uint "option type";
+        OPT "icmpv6.opt" Present "a neighbour discovery option";
+        OPT_TYPE "icmpv6.opt.type" Uint "option type" names ICMPV6_OPTION;
+        OPT_RESERVED "icmpv6.opt.reserved" Present "an option's reserved bytes";
+        OPT_NONCE "icmpv6.opt.nonce" Bytes "nonce of a solicitation (RFC 3971)";
         OPT_LENGTH "icmpv6.opt.length" Uint "option length in 8-byte units";
         OPT_LINKADDR "icmpv6.opt.linkaddr" Bytes "link-layer address";
         OPT_SRC_LINKADDR "icmpv6.opt.src_linkaddr" Bytes "source link-layer address";
@@ -484,9 +522,15 @@ pub mod name {
         OPT_PREFIX "icmpv6.opt.prefix" Ipv6 "prefix";
         OPT_MTU "icmpv6.opt.mtu" Uint "link MTU";
         OPT_PREFIX_FLAG "icmpv6.opt.prefix.flag" Hex "prefix flags (on-link, autonomous)";
+        OPT_PREFIX_FLAG_L "icmpv6.opt.prefix.flag.l" Bool "the prefix is on-link";
+        OPT_PREFIX_FLAG_A "icmpv6.opt.prefix.flag.a" Bool "the prefix serves address autoconfiguration";
+        OPT_PREFIX_FLAG_R "icmpv6.opt.prefix.flag.r" Bool "the prefix is the router's address";
+        OPT_PREFIX_FLAG_RESERVED "icmpv6.opt.prefix.flag.reserved" Uint "reserved prefix flag bits";
         OPT_PREFIX_VALID_LIFETIME "icmpv6.opt.prefix.valid_lifetime" Uint "prefix valid lifetime";
         OPT_PREFIX_PREFERRED_LIFETIME "icmpv6.opt.prefix.preferred_lifetime" Uint "prefix preferred lifetime";
         OPT_ROUTE_INFO_FLAG "icmpv6.opt.route_info.flag" Hex "route preference flags";
+        OPT_ROUTE_INFO_FLAG_ROUTE_PREFERENCE "icmpv6.opt.route_info.flag.route_preference" Uint "route preference (0 medium, 1 high, 3 low)";
+        OPT_ROUTE_INFO_FLAG_RESERVED "icmpv6.opt.route_info.flag.reserved" Uint "reserved route flag bits";
         OPT_ROUTE_LIFETIME "icmpv6.opt.route_lifetime" Uint "route lifetime";
         OPT_RDNSS_LIFETIME "icmpv6.opt.rdnss.lifetime" Uint "DNS servers' lifetime";
         OPT_RDNSS "icmpv6.opt.rdnss" Ipv6 "recursive DNS server";

@@ -32,6 +32,9 @@ const LABELS: &str = include_str!("labels.tsv");
 
 /// Fields tshark keeps out of its tree (filter helpers such as `ip.addr`) and the columns.
 const HIDDEN: &[&str] = &[
+    // tshark's hidden copies of a link-layer address option's address.
+    "icmpv6.opt.src_linkaddr",
+    "icmpv6.opt.target_linkaddr",
     "ip.addr",
     "ip.host",
     "ip.src_host",
@@ -478,6 +481,10 @@ fn write_field(text: &mut String, field: &Field<'_>, message_type: Option<u64>, 
                 label(field.name).unwrap_or(field.name),
                 quic::header::version_name(version)
             )
+        }
+        ("icmpv6.opt.length", value) => {
+            let units = value.as_u64().unwrap_or(0);
+            write!(text, "{}: {units} ({} bytes)", label(field.name).unwrap_or(field.name), units * 8)
         }
         // An echo's numbers, read either way round, in decimal and in hex.
         ("icmp.ident" | "icmp.ident_le" | "icmp.seq" | "icmp.seq_le", value) => {

@@ -18,6 +18,7 @@ mod expert;
 mod grpc;
 mod http;
 mod http2;
+mod icmpv6;
 mod nbns;
 pub(crate) mod quic;
 mod tls;
@@ -87,6 +88,7 @@ pub fn write(
         Protocol::Grpc => grpc::write_grpc(&mut push, items, record_titles),
         Protocol::Protobuf => grpc::write_protobuf(&mut push, items),
         Protocol::Nbns => nbns::write(&mut push, items),
+        Protocol::Icmpv6 => icmpv6::write(&mut push, items),
         Protocol::Ethernet | Protocol::Ipv4 | Protocol::Ipv6 | Protocol::Tcp | Protocol::Udp => {
             transport::write(&mut push, items, closing)
         }

@@ -35,13 +35,18 @@ enum Scalar {
     Layer(Fields),
 }
 
+/// How tshark's text shows a byte field with no bytes.
+const MISSING: &str = "<MISSING>";
+
 impl Scalar {
     fn of(value: &Value<'_>) -> Self {
         match value {
             Value::Present => Self::Present,
             Value::Bool(flag) => Self::Bool(*flag),
-            // tshark's JSON writes bytes with colons, where -T fields writes none.
+            // tshark's JSON writes bytes with colons, where -T fields writes none; and no bytes
+            // as nothing, where its text writes `<MISSING>`.
             Value::Bytes(bytes) => Self::Text(Value::BytesColon(bytes).to_string()),
+            Value::Str(MISSING) => Self::Text(String::new()),
             Value::Date(nanos) => {
                 let mut iso = String::new();
                 write_time(&mut iso, TimeFormat::Date { utc: true }, *nanos, 9);

@@ -113,6 +113,9 @@ const NOT_IN_ANY_CAPTURE: &[&str] = &[
     "dtls.handshake.extensions_server_name_len", "dtls.handshake.extensions_server_name",
     "dtls.handshake.extensions_alpn_len", "dtls.handshake.extensions_alpn_str_len",
     "dtls.handshake.extensions_alpn_str", "dtls.handshake.extensions_key_share_selected_group",
+    // DTLS 1.3's NewSessionTicket fields: the recorded DTLS 1.3 sessions send no ticket
+    "dtls.handshake.session_ticket_age_add", "dtls.handshake.session_ticket_nonce_length",
+    "dtls.handshake.session_ticket_nonce",
 ];
 
 fn kind_allows(kind: Kind, value: &Value<'_>) -> bool {

@@ -547,23 +547,25 @@ fn grpc_protobuf_and_their_http2_layers_are_tsharks_line_for_line() {
 #[test]
 #[ignore = "needs tshark"]
 fn udp_and_undecoded_data_are_tsharks_line_for_line() {
-    // Each UDP and ICMP layer (UDP's `[Timestamps]` subtree and `UDP payload (N bytes)`, an
-    // echo's numbers in decimal and hex) and each layer of undecoded data, whole: with the hex
+    // Each UDP, ICMP and ICMPv6 layer (UDP's `[Timestamps]` subtree and `UDP payload (N
+    // bytes)`, an echo's numbers in decimal and hex, neighbour discovery's flags and options) and each layer of undecoded data, whole: with the hex
     // dump tshark writes under its title when no `-x` dump follows, and an echo's data inside
     // its ICMP message.
     let titled = |title: &str| {
         title.starts_with("User Datagram Protocol")
             || title.starts_with("Data (")
             || title == "Internet Control Message Protocol"
+            || title == "Internet Control Message Protocol v6"
     };
-    let (mut udp, mut dumps, mut echoes) = (0, 0, 0);
-    for name in STRUCTURED.iter().chain(&["lan-netbios.pcap", "websocket.pcap"]) {
+    let (mut udp, mut dumps, mut echoes, mut options) = (0, 0, 0, 0);
+    for name in STRUCTURED.iter().chain(&["lan-netbios.pcap", "websocket.pcap", "lan-ra.pcap"]) {
         let (ours, theirs) = both(name, &["-V"]);
         let (ours, theirs) = (layer_lines(&ours, &titled, true), layer_lines(&theirs, &titled, true));
         assert_eq!(ours, theirs, "{name}");
         udp += theirs.iter().filter(|line| line.starts_with("User Datagram Protocol")).count();
         dumps += theirs.iter().filter(|line| line.starts_with("0000  ")).count();
         echoes += theirs.iter().filter(|line| line.starts_with("    Data (")).count();
+        options += theirs.iter().filter(|line| line.starts_with("    ICMPv6 Option (")).count();
     }
     // And with `-x`, no dump inside the tree.
     let (ours, theirs) = both("lo-udp-icmp.pcap", &["-V", "-x"]);
@@ -575,6 +577,7 @@ fn udp_and_undecoded_data_are_tsharks_line_for_line() {
     assert!(udp > 50, "only {udp} UDP layers compared");
     assert!(dumps > 100, "only {dumps} hex dumps of data compared");
     assert!(echoes > 10, "only {echoes} echoes' data compared");
+    assert!(options >= 20, "only {options} neighbour discovery options compared");
 }
 
 /// The lines of `-V` output inside the layers whose title `titled` accepts, each layer's title

@@ -72,6 +72,22 @@ const FIELDS: &[(&str, u32, u64, Show)] = &[
     ("tcp.flags.reset", 12, 0x004, SET),
     ("tcp.flags.syn", 12, 0x002, SET),
     ("tcp.flags.fin", 12, 0x001, SET),
+    ("icmpv6.nd.ra.flag.m", 8, 0x80, SET),
+    ("icmpv6.nd.ra.flag.o", 8, 0x40, SET),
+    ("icmpv6.nd.ra.flag.h", 8, 0x20, SET),
+    ("icmpv6.nd.ra.flag.prf", 8, 0x18, Show::Named(values::ICMPV6_ROUTER_PREFERENCE)),
+    ("icmpv6.nd.ra.flag.p", 8, 0x04, SET),
+    ("icmpv6.nd.ra.flag.rsv", 8, 0x03, Show::Plain),
+    ("icmpv6.nd.na.flag.r", 32, 0x8000_0000, SET),
+    ("icmpv6.nd.na.flag.s", 32, 0x4000_0000, SET),
+    ("icmpv6.nd.na.flag.o", 32, 0x2000_0000, SET),
+    ("icmpv6.nd.na.flag.rsv", 32, 0x1fff_ffff, Show::Plain),
+    ("icmpv6.opt.prefix.flag.l", 8, 0x80, SET),
+    ("icmpv6.opt.prefix.flag.a", 8, 0x40, SET),
+    ("icmpv6.opt.prefix.flag.r", 8, 0x20, SET),
+    ("icmpv6.opt.prefix.flag.reserved", 8, 0x1f, Show::Plain),
+    ("icmpv6.opt.route_info.flag.route_preference", 8, 0x18, Show::Named(values::ICMPV6_ROUTE_PREFERENCE)),
+    ("icmpv6.opt.route_info.flag.reserved", 8, 0xe7, Show::Plain),
     ("quic.header_form", 8, 0x80, Show::Named(values::QUIC_HEADER_FORM)),
     ("quic.fixed_bit", 8, 0x40, TRUE),
     ("quic.long.packet_type", 8, 0x30, Show::Named(values::QUIC_LONG_PACKET_TYPE)),
@@ -266,7 +282,17 @@ pub fn write_summary(text: &mut String, name: &str, label: &str, value: &Value<'
 /// Flag words tshark sums up from the bits it draws under them (Wireshark's
 /// `proto_tree_add_bitmask`): after the word's value, each set flag's label and each named
 /// field's `label: name`, in the order drawn; the name of a bit not drawn is not written.
-const SUMMED: &[&str] = &["nbns.flags", "nbns.nb_flags", "nbns.name_flags", "nbdgm.flags", "http2.flags"];
+const SUMMED: &[&str] = &[
+    "nbns.flags",
+    "nbns.nb_flags",
+    "nbns.name_flags",
+    "nbdgm.flags",
+    "http2.flags",
+    "icmpv6.nd.ra.flag",
+    "icmpv6.nd.na.flag",
+    "icmpv6.opt.prefix.flag",
+    "icmpv6.opt.route_info.flag",
+];
 
 /// What tshark adds after a summed-up flag word's value (`, Response, Opcode: Name query`),
 /// given the fields after the word in its layer (`later`: their names and numbers, the
@@ -385,7 +411,7 @@ fn write_service(text: &mut String, field: u64) {
     let ecn_name = ["Not-ECT", "ECT(1)", "ECT(0)", "CE"][(ecn & 3) as usize];
     let _ = match dscp_name {
         Some(name) => write!(text, "0x{field:02x} (DSCP: {name}, ECN: {ecn_name})"),
-        None => write!(text, "0x{field:02x} (DSCP: Unknown ({dscp}), ECN: {ecn_name})"),
+        None => write!(text, "0x{field:02x} (DSCP: Unknown, ECN: {ecn_name})"),
     };
 }
 
@@ -569,5 +595,9 @@ mod tests {
         let mut text = String::new();
         write_service(&mut text, 0xb8 | 1);
         assert_eq!(text, "0xb9 (DSCP: EF, ECN: ECT(1))");
+        // A codepoint without a short name (OpenSSH's 4, for its session) is only `Unknown`.
+        text.clear();
+        write_service(&mut text, 0x10);
+        assert_eq!(text, "0x10 (DSCP: Unknown, ECN: Not-ECT)");
     }
 }
