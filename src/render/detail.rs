@@ -313,10 +313,15 @@ fn write_tree(
                 sessions.titles(tls, &place)
             }
             Content::Dtls(dtls) => record::dtls_titles(dtls),
-            // Each named attribute's subtree title.
-            Content::Stun(Stun::Message(message)) => {
-                message.attributes().filter_map(|attribute| attribute.title(message.bytes())).collect()
-            }
+            // Each attribute's subtree title; an unnamed one's is tshark's expert item.
+            Content::Stun(Stun::Message(message)) => message
+                .attributes()
+                .map(|attribute| {
+                    attribute
+                        .title(message.bytes())
+                        .unwrap_or_else(|| format!("Unknown attribute 0x{:04x}", attribute.kind))
+                })
+                .collect(),
             Content::Http2(http2) => {
                 let preface = http2.preface.map(|_| [String::new(), String::new(), String::new()]);
                 let frames = http2.frames.iter().map(|frame| {

@@ -4,15 +4,19 @@
 //! `Attribute Type` (named, its two bits under it), its length and its own fields; an address
 //! tshark computes from an XOR-d one is in brackets, as tshark marks what it computed.
 //!
+//! An attribute tshark does not name is an expert item (`Unknown attribute 0x7f00`, Warning,
+//! Undecoded) with its length under it.
+//!
 //! The invariant: every field is written once, in its order; only the attribute's item line
 //! becomes its title, the type's line names the attribute, and a computed address is
-//! bracketed.
+//! bracketed; titles are taken one an attribute, in order.
 
 use super::Item;
+use super::expert::{self, Severity};
 use crate::dissect::stun::attribute_name;
 
 /// Writes a STUN layer's fields through `push(depth, line)`; `titles` are the subtree titles
-/// of the message's named attributes, in order.
+/// of the message's attributes, in order (an unnamed one's `Unknown attribute 0x7f00`).
 pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], titles: &[String]) {
     let mut titles = titles.iter();
     let mut before = "";
@@ -24,6 +28,14 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], titles: &[S
             name if name.starts_with("stun.att.") => 3,
             _ => 1,
         };
+        // An attribute tshark does not name: its subtree is an expert item, length under it.
+        if item.name == "stun.att.length" && before != "stun.att.type.assignment" {
+            let title = titles.next().map_or("Unknown attribute", String::as_str);
+            push(2, title);
+            for (below, line) in expert::lines(Severity::Warning, "Undecoded", title).iter().enumerate() {
+                push(3 + usize::from(below > 0), line);
+            }
+        }
         let line = match item.name {
             "stun.attribute" => titles.next().map_or_else(|| item.line.to_owned(), String::clone),
             "stun.att.type" => {
@@ -71,6 +83,11 @@ mod tests {
                 Some(0),
                 "0... .... .... .... = Attribute Type Comprehension: Required (0x0)",
             ),
+            item(
+                "stun.att.type.assignment",
+                Some(0),
+                ".0.. .... .... .... = Attribute Type Assignment: IETF Review (0x0)",
+            ),
             item("stun.att.length", Some(8), "Attribute Length: 8"),
             item("stun.att.port-xord", None, "Port (XOR-d): f264"),
             item("stun.att.port", Some(54134), "Port: 54134"),
@@ -88,11 +105,35 @@ mod tests {
         XOR-MAPPED-ADDRESS: 10.0.96.1:54134
             Attribute Type: XOR-MAPPED-ADDRESS
                 0... .... .... .... = Attribute Type Comprehension: Required (0x0)
+                .0.. .... .... .... = Attribute Type Assignment: IETF Review (0x0)
             Attribute Length: 8
             Port (XOR-d): f264
             [Port: 54134]
             IP (XOR-d): 2b12c443
             [IP: 10.0.96.1]
+"
+        );
+    }
+
+    #[test]
+    fn an_unnamed_attribute_is_an_expert_item() {
+        let items = [
+            item("stun.attributes", None, "Attributes"),
+            item("stun.att.length", Some(3), "Attribute Length: 3"),
+            item("stun.att.padding", Some(1), "Padding: 1"),
+        ];
+        let titles = ["Unknown attribute 0x7f00".to_owned()];
+        let text = indented(|push| write(&mut |depth, line| push(depth, line), &items, &titles));
+        assert_eq!(
+            text,
+            "    Attributes
+        Unknown attribute 0x7f00
+            [Expert Info (Warning/Undecoded): Unknown attribute 0x7f00]
+                [Unknown attribute 0x7f00]
+                [Severity level: Warning]
+                [Group: Undecoded]
+            Attribute Length: 3
+            Padding: 1
 "
         );
     }
