@@ -282,6 +282,7 @@ pub fn method_name(method: u16) -> Option<&'static str> {
         0x00a => "Connect",
         0x00b => "ConnectionBind",
         0x00c => "ConnectionAttempt",
+        0x080 => "GooglePing",
         _ => return None,
     })
 }
@@ -294,6 +295,26 @@ pub fn class_name(class: u8) -> &'static str {
         class::SUCCESS_RESPONSE => "Success Response",
         _ => "Error Response",
     }
+}
+
+/// tshark's words for a message type's class bits (the type's 0x0110 shifted down):
+/// `0x10 Success Response (2)`.
+pub fn class_words(bits: u64) -> String {
+    let class = ((bits & 0x01) | (bits >> 3 & 0x02)) as u8;
+    format!("0x{bits:02x} {} ({class})", class_name(class))
+}
+
+/// tshark's words for a message type's method bits (the type's 0x3eef): `0x0001 Binding
+/// (0x001)`.
+pub fn method_words(bits: u64) -> String {
+    let method = method_of(bits as u16);
+    format!("0x{bits:04x} {} (0x{method:03x})", method_name(method).unwrap_or("Unknown"))
+}
+
+/// tshark's words for a message type: `0x0101 (Binding Success Response)`.
+pub fn type_words(message_type: u16) -> String {
+    let method = method_name(method_of(message_type)).unwrap_or("Unknown");
+    format!("0x{message_type:04x} ({method} {})", class_name(class_of(message_type)))
 }
 
 impl LayerHeader for Stun<'_> {
@@ -349,7 +370,7 @@ pub mod name {
         LENGTH "stun.length" Uint "length of the attributes, or of ChannelData's data";
         COOKIE "stun.cookie" Bytes "magic cookie 2112a442";
         ID "stun.id" Bytes "transaction ID (96 bits)";
-        NETWORK_VERSION "stun.network_version" Uint "STUN flavour (3: RFC 5389/8489)";
+        NETWORK_VERSION "stun.network_version" Uint "STUN flavour (3: RFC 5389/8489)" names STUN_NETWORK_VERSION;
         ATTRIBUTES "stun.attributes" Present "the attributes";
         ATTRIBUTE "stun.attribute" Hex "an attribute's type";
         ATT_TYPE "stun.att.type" Hex "attribute type";
@@ -357,7 +378,7 @@ pub mod name {
         ATT_TYPE_ASSIGNMENT "stun.att.type.assignment" Hex "attribute assignment (0 IETF Review, 1 Designated Expert)";
         ATT_LENGTH "stun.att.length" Uint "attribute length, before padding";
         ATT_RESERVED "stun.att.reserved" Bytes "reserved bytes";
-        ATT_FAMILY "stun.att.family" Hex "address family (1 IPv4, 2 IPv6)";
+        ATT_FAMILY "stun.att.family" Hex "address family (1 IPv4, 2 IPv6)" names STUN_FAMILY;
         ATT_PORT "stun.att.port" Uint "port (for XOR-d addresses, in the clear)";
         ATT_IPV4 "stun.att.ipv4" Ipv4 "IPv4 address (for XOR-d addresses, in the clear)";
         ATT_IPV6 "stun.att.ipv6" Ipv6 "IPv6 address (for XOR-d addresses, in the clear)";
@@ -377,8 +398,11 @@ pub mod name {
         ATT_PRIORITY "stun.att.priority" Uint "ICE PRIORITY";
         ATT_TIE_BREAKER "stun.att.tie-breaker" Bytes "ICE-CONTROLLING/ICE-CONTROLLED tie breaker";
         ATT_LIFETIME "stun.att.lifetime" Uint "TURN LIFETIME, seconds";
-        ATT_TRANSPORT "stun.att.transp" Hex "TURN REQUESTED-TRANSPORT (0x11 UDP)";
+        ATT_TRANSPORT "stun.att.transp" Hex "TURN REQUESTED-TRANSPORT (0x11 UDP)" names STUN_TRANSPORT;
         ATT_CHANNEL_NUMBER "stun.att.channelnum" Hex "TURN CHANNEL-NUMBER";
+        ATT_CHANGE_IP "stun.att.change-ip" Bool "CHANGE-REQUEST: the answer is to come from another address";
+        ATT_CHANGE_PORT "stun.att.change-port" Bool "CHANGE-REQUEST: the answer is to come from another port";
+        ATT_RESERVE_NEXT "stun.att.even-port.reserve-next" Uint "TURN EVEN-PORT: reserve the next port too (1)";
         ATT_PADDING "stun.att.padding" Uint "padding bytes after the value";
     }
 }

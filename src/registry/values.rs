@@ -96,6 +96,9 @@ pub const NBDGM_TYPE: Names = name_first("nbdgm.type");
 pub const GRE_PROTO: Names = name_first("gre.proto");
 pub const SSH_MESSAGE_CODE: Names = name_first("ssh.message_code");
 pub const WEBSOCKET_CLOSE_STATUS: Names = name_first("websocket.payload.close.status_code");
+pub const STUN_FAMILY: Names = name_first("stun.att.family");
+pub const STUN_TRANSPORT: Names = name_first("stun.att.transp");
+pub const STUN_NETWORK_VERSION: Names = name_first("stun.network_version");
 
 impl Names {
     /// tshark's name of `value`, if its table has one.

@@ -22,6 +22,7 @@ use crate::capture::Frame;
 use crate::dissect::field::{Field, Value};
 use crate::dissect::grpc::Compression;
 use crate::dissect::quic;
+use crate::dissect::stun::Stun;
 use crate::dissect::{Content, Packet};
 use crate::osi::Protocol;
 use crate::registry;
@@ -220,7 +221,7 @@ fn write_tree(
         });
         let number = |name: &str| numbers.iter().find(|(field, _)| *field == name).map(|(_, value)| *value);
         // A datagram an ICMP error quotes is a subtree of the ICMP message; its payload is
-        // the frame's again. A text body an HTTP/2 stream ends with is a subtree of HTTP/2.
+        // the frame's again, and so is a STUN message in it, as tshark draws it. A text body an HTTP/2 stream ends with is a subtree of HTTP/2.
         // Inside the stream's subtree, beside the item that undid it, when it was encoded.
         let http2 = match layer.content {
             Content::TextLines { .. } => packet.layers[..index]
@@ -252,7 +253,7 @@ fn write_tree(
             "        "
         } else if http2.is_some()
             || echoed
-            || (layer.is_quoted() && !matches!(layer.content, Content::Data(_)))
+            || (layer.is_quoted() && !matches!(layer.content, Content::Data(_) | Content::Stun(_)))
         {
             "    "
         } else {
@@ -322,6 +323,15 @@ fn write_tree(
                 sessions.titles(tls, &place)
             }
             Content::Dtls(dtls) => record::dtls_titles(dtls),
+            // Each attribute's subtree title; an unnamed one's is tshark's expert item.
+            Content::Stun(Stun::Message(message)) => message
+                .attributes()
+                .map(|attribute| {
+                    attribute
+                        .title(message.bytes())
+                        .unwrap_or_else(|| format!("Unknown attribute 0x{:04x}", attribute.kind))
+                })
+                .collect(),
             Content::Http2(http2) => {
                 let preface = http2.preface.map(|_| [String::new(), String::new(), String::new()]);
                 let frames = http2.frames.iter().map(|frame| {
@@ -426,6 +436,7 @@ fn write_field(text: &mut String, field: &Field<'_>, message_type: Option<u64>, 
         "tcp.flags.str" | "tcp.options.wscale.multiplier" | "http2.header.unescaped" => true,
         "dns.qry.name.len" | "dns.count.labels" | "icmp.data_time_relative" => true,
         name if name.ends_with("checksum.status") => true,
+        "stun.att.crc32.status" => true,
         name if name.starts_with("frame.") => false,
         _ => field.range.is_empty(),
     };

@@ -3,7 +3,8 @@
 //! frames (`quic`), an HTTP/1.x message's lines (`http`), HTTP/2's frames, headers and
 //! settings (`http2`), DNS's sections and records (`dns`), the NetBIOS name service's
 //! (`nbns`), WebSocket's payload and reassembly
-//! (`websocket`), gRPC's messages and Protocol Buffers' fields (`grpc`), and the subtrees of Ethernet, IP and TCP (`transport`), with tshark's expert info under the items it is about (`expert`).
+//! (`websocket`), gRPC's messages and Protocol Buffers' fields (`grpc`), STUN's and TURN's
+//! message types and attributes (`stun`), and the subtrees of Ethernet, IP and TCP (`transport`), with tshark's expert info under the items it is about (`expert`).
 //! Given a layer's fields in order, each says how deep each sits and which subtree titles come
 //! before it, with tshark's titles where rttscope knows what they say.
 //!
@@ -21,6 +22,7 @@ mod http2;
 mod icmpv6;
 mod nbns;
 pub(crate) mod quic;
+mod stun;
 mod tls;
 mod transport;
 mod websocket;
@@ -43,7 +45,8 @@ pub struct Item<'a> {
 /// Appends the layer's field lines to `text`, four spaces a level, with subtree titles;
 /// `record_titles` titles a TLS layer's records in order (`TLS Record Layer: …` for any
 /// without one), or, two a frame, an HTTP/2 layer's `Stream:` title suffixes and undone
-/// bodies' titles (see [`http2::write`]), or a gRPC message's inflated body's; `closing` says which side of a TCP close a FIN is.
+/// bodies' titles (see [`http2::write`]), or a gRPC message's inflated body's, or a STUN
+/// message's attributes' titles; `closing` says which side of a TCP close a FIN is.
 pub fn write(
     text: &mut String,
     protocol: Protocol,
@@ -89,6 +92,7 @@ pub fn write(
         Protocol::Protobuf => grpc::write_protobuf(&mut push, items),
         Protocol::Nbns => nbns::write(&mut push, items),
         Protocol::Icmpv6 => icmpv6::write(&mut push, items),
+        Protocol::Stun => stun::write(&mut push, items, record_titles),
         Protocol::Ethernet | Protocol::Ipv4 | Protocol::Ipv6 | Protocol::Tcp | Protocol::Udp => {
             transport::write(&mut push, items, closing)
         }

@@ -4,7 +4,7 @@
 //! (TLS records, messages, extensions and their inner subtrees, TCP options and analysis),
 //! fields placed inside those subtrees, and every field drawn as bits; QUIC frames and HTTP/2
 //! frames, headers and settings, each in a test of its own; gRPC and Protocol Buffers layers
-//! whole, in tshark's order among HTTP/2's frames.
+//! whole, in tshark's order among HTTP/2's frames; STUN and TURN layers whole.
 
 use crate::tshark_line::{STRUCTURED, both};
 
@@ -510,6 +510,31 @@ fn websocket_layers_are_tsharks_line_for_line() {
 
 #[test]
 #[ignore = "needs tshark"]
+fn stun_and_turn_layers_are_tsharks_line_for_line() {
+    // Each STUN layer (a message, or TURN's ChannelData header), its title and every line
+    // under it, whole: the type's class and method bits, each attribute's subtree as tshark
+    // titles it, an XOR-d address's computed port and address; and a message an ICMP error
+    // quotes, which tshark draws as a layer of the frame's own.
+    let titled = |title: &str| title.starts_with("Session Traversal Utilities for NAT");
+    let layers = |text: &str| layer_lines(text, &titled, true);
+    let (mut messages, mut channel_data, mut attributes) = (0, 0, 0);
+    for name in ["stun-coturn.pcap", "webrtc-aiortc.pcap", "stun.pcapng"] {
+        let (ours, theirs) = both(name, &["-V"]);
+        let (ours, theirs) = (layers(&ours), layers(&theirs));
+        assert_eq!(ours, theirs, "{name}");
+        messages += theirs.iter().filter(|line| *line == "Session Traversal Utilities for NAT").count();
+        channel_data += theirs.iter().filter(|line| line.ends_with(", TURN ChannelData Message")).count();
+        attributes += theirs.iter().filter(|line| line.trim_start().starts_with("Attribute Type: ")).count();
+    }
+    // coturn's Binding, Allocate (the 401 and the retry), Refresh, CreatePermission and
+    // ChannelBind over UDP, TCP and IPv6, aiortc's ICE checks, and the course's Binding.
+    assert!(messages >= 90, "only {messages} STUN messages compared");
+    assert!(channel_data >= 16, "only {channel_data} ChannelData headers compared");
+    assert!(attributes >= 400, "only {attributes} attributes compared");
+}
+
+#[test]
+#[ignore = "needs tshark"]
 fn grpc_protobuf_and_their_http2_layers_are_tsharks_line_for_line() {
     // Each HTTP/2, gRPC and Protocol Buffers layer of the gRPC captures, its title and every
     // line under it, whole (a gRPC stream's data is `DATA payload (40 bytes)`); and each
@@ -558,7 +583,8 @@ fn udp_and_undecoded_data_are_tsharks_line_for_line() {
             || title == "Internet Control Message Protocol v6"
     };
     let (mut udp, mut dumps, mut echoes, mut options) = (0, 0, 0, 0);
-    for name in STRUCTURED.iter().chain(&["lan-netbios.pcap", "websocket.pcap", "lan-ra.pcap"]) {
+    let more = ["lan-netbios.pcap", "websocket.pcap", "lan-ra.pcap", "stun-coturn.pcap"];
+    for name in STRUCTURED.iter().chain(&more) {
         let (ours, theirs) = both(name, &["-V"]);
         let (ours, theirs) = (layer_lines(&ours, &titled, true), layer_lines(&theirs, &titled, true));
         assert_eq!(ours, theirs, "{name}");

@@ -13,7 +13,7 @@
 //! each length are kept: a MAPPED-ADDRESS of 4 bytes shows its port and no address); the
 //! message parser has already checked every attribute ends inside the message.
 
-use std::fmt;
+use std::fmt::{self, Write as _};
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::name;
@@ -60,10 +60,11 @@ mod kind {
 pub fn attribute_name(kind: u16) -> Option<&'static str> {
     Some(match kind {
         0x0001 => "MAPPED-ADDRESS",
-        0x0002 => "RESPONSE-ADDRESS",
-        0x0003 => "CHANGE-REQUEST",
-        0x0004 => "SOURCE-ADDRESS",
-        0x0005 => "CHANGED-ADDRESS",
+        // tshark 4.0 spells four of RFC 3489's with underscores.
+        0x0002 => "RESPONSE_ADDRESS",
+        0x0003 => "CHANGE_REQUEST",
+        0x0004 => "SOURCE_ADDRESS",
+        0x0005 => "CHANGED_ADDRESS",
         0x0006 => "USERNAME",
         0x0007 => "PASSWORD",
         0x0008 => "MESSAGE-INTEGRITY",
@@ -266,6 +267,16 @@ impl Attribute<'_> {
                 out.at(name::ATT_CHANNEL_NUMBER, range(0, 2), Value::hex16(be16(v, 0)));
                 out.at(name::ATT_RESERVED, range(2, 4), Value::Bytes(&v[2..4]));
             }
+            // RFC 5780's CHANGE-REQUEST: two flags of a 32-bit word.
+            0x0003 if len >= 4 => {
+                let word = be32(v, 0);
+                out.at(name::ATT_CHANGE_IP, range(0, 4), Value::Bool(word & 0x4 != 0));
+                out.at(name::ATT_CHANGE_PORT, range(0, 4), Value::Bool(word & 0x2 != 0));
+            }
+            // RFC 8656's EVEN-PORT: its first bit asks for the next port to be kept.
+            0x0018 if len >= 1 => {
+                out.at(name::ATT_RESERVE_NEXT, range(0, 1), Value::Uint(u64::from(v[0] >> 7)))
+            }
             // RFC 5780's PADDING: tshark shows its length as `stun.att.padding`.
             0x0026 => out.at(name::ATT_PADDING, range(0, len), Value::Uint(len as u64)),
             // Named attributes tshark reads with fields rttscope does not register.
@@ -371,6 +382,41 @@ impl Attribute<'_> {
             0x0010 if len >= 4 => write!(out, " bandwidth: {}", be32(v, 0) as i32),
             _ => Ok(()),
         }
+    }
+
+    /// The attribute's subtree title in tshark's tree: its name, then what it holds for the
+    /// attributes tshark sums up (`XOR-MAPPED-ADDRESS: 10.0.0.1:5000`, `LIFETIME 600`,
+    /// `ERROR-CODE 401 (Unauthenticated): Unauthorized`); None for one tshark does not name.
+    pub fn title(&self, message: &[u8]) -> Option<String> {
+        let name = attribute_name(self.kind)?;
+        let (v, len) = (self.value, self.value.len());
+        let mut title = name.to_owned();
+        if let Some((port, address)) = self.address(message) {
+            let _ = write!(title, ": {address}:{port}");
+            return Some(title);
+        }
+        let _ = match self.kind {
+            // RFC 3489's RESPONSE-ADDRESS, SOURCE-ADDRESS, CHANGED-ADDRESS and REFLECTED-FROM:
+            // an IPv4 one is marked deprecated.
+            0x0002 | 0x0004 | 0x0005 | 0x000b if len >= 8 && v[1] == 1 => {
+                write!(title, " (Deprecated): {}:{}", Ipv4Addr::from(be32(v, 4)), be16(v, 2))
+            }
+            kind::USERNAME | kind::REALM | kind::NONCE => write!(title, ": {}", Text(v)),
+            kind::ERROR_CODE if len >= 4 => {
+                let code = u16::from(v[2]) * 100 + u16::from(v[3]);
+                let _ = write!(title, " {code} ({})", error_name(code));
+                if len >= 5 { write!(title, ": {}", Text(&v[4..])) } else { Ok(()) }
+            }
+            kind::REQUESTED_TRANSPORT if len >= 4 => match v[0] {
+                17 => write!(title, ": UDP"),
+                6 => write!(title, ": TCP"),
+                other => write!(title, ": Unknown (0x{other:8x})"),
+            },
+            kind::CHANNEL_NUMBER if len >= 4 => write!(title, ": 0x{:x}", be16(v, 0)),
+            kind::LIFETIME | 0x0010 if len >= 4 => write!(title, " {}", be32(v, 0) as i32),
+            _ => Ok(()),
+        };
+        Some(title)
     }
 
     /// Whether this is a FINGERPRINT whose CRC is not the message's.

@@ -177,3 +177,47 @@ fn channel_data_is_taken_on_the_port_and_not_by_the_heuristic() {
     let (content, _) = dissect(b"\x80\x60\x00\x00 not STUN").expect("data");
     assert!(matches!(content, Content::Data(_)));
 }
+
+#[test]
+fn types_and_attributes_are_worded_and_titled_as_tsharks_tree() {
+    assert_eq!(type_words(0x0101), "0x0101 (Binding Success Response)");
+    assert_eq!(type_words(0x0113), "0x0113 (Allocate Error Response)");
+    assert_eq!(class_words(0x10), "0x10 Success Response (2)");
+    assert_eq!(class_words(0x11), "0x11 Error Response (3)");
+    assert_eq!(class_words(0x01), "0x01 Indication (1)");
+    assert_eq!(method_words(0x0009), "0x0009 Channel-Bind (0x009)");
+    assert_eq!(method_words(0x3eef), "0x3eef Unknown (0xfff)");
+    let bytes = binding_response();
+    let (_, message) = parse(&bytes).expect("a whole message");
+    let titles: Vec<Option<String>> =
+        message.attributes().map(|attribute| attribute.title(message.bytes())).collect();
+    assert_eq!(
+        titles,
+        [
+            Some("XOR-MAPPED-ADDRESS: 10.0.96.1:53937".to_owned()),
+            Some("MAPPED-ADDRESS: 10.0.96.1:53937".to_owned()),
+            Some("RESPONSE-ORIGIN: 10.0.96.2:3478".to_owned()),
+            Some("SOFTWARE".to_owned()),
+            Some("FINGERPRINT".to_owned()),
+        ]
+    );
+    // TURN's attributes, and RFC 3489's CHANGE-REQUEST with its two flags; an unnamed type has
+    // no title.
+    let attribute = |kind: u16, value: &'static [u8]| Attribute { kind, value, offset: HEADER_LEN };
+    let title = |kind, value| attribute(kind, value).title(&bytes);
+    assert_eq!(title(0x000d, &[0, 0, 2, 0x58]).as_deref(), Some("LIFETIME 600"));
+    assert_eq!(title(0x0019, &[17, 0, 0, 0]).as_deref(), Some("REQUESTED-TRANSPORT: UDP"));
+    assert_eq!(title(0x000c, &[0x40, 0x01, 0, 0]).as_deref(), Some("CHANNEL-NUMBER: 0x4001"));
+    assert_eq!(
+        title(0x0009, b"\0\0\x04\x01Unauthorized").as_deref(),
+        Some("ERROR-CODE 401 (Unauthenticated): Unauthorized")
+    );
+    assert_eq!(title(0x0014, b"rttscope.test").as_deref(), Some("REALM: rttscope.test"));
+    assert_eq!(title(0x0003, &[0, 0, 0, 6]).as_deref(), Some("CHANGE_REQUEST"));
+    assert_eq!(title(0x7f00, &[]), None);
+    let mut seen = Vec::new();
+    let mut sink = |field: Field<'_>| seen.push((field.name.to_owned(), field.value.to_string()));
+    attribute(0x0003, &[0, 0, 0, 4]).fields(&mut Emitter::new(&mut sink, 0, Default::default()), &bytes);
+    assert_eq!(values(&seen, "stun.att.change-ip"), ["1"]);
+    assert_eq!(values(&seen, "stun.att.change-port"), ["0"]);
+}

@@ -11,6 +11,7 @@
 use std::fmt::Write as _;
 
 use crate::dissect::field::Value;
+use crate::dissect::stun;
 use crate::registry::values;
 
 /// How a field's value reads after its bits.
@@ -36,6 +37,10 @@ enum Show {
     Service,
     /// A WebSocket payload length, with the extended length that 126 and 127 announce.
     PayloadLength,
+    /// A value named as tshark names it, in hex after the name: `Required (0x0)`.
+    NamedHex(values::Names),
+    /// A value worded by a protocol's own function (a STUN message's class and method).
+    Worded(fn(u64) -> String),
 }
 
 const SET: Show = Show::Flag("Set", "Not set");
@@ -245,9 +250,23 @@ const FIELDS: &[(&str, u32, u64, Show)] = &[
     ("grpc.frame_type", 8, 0x80, Show::Named(values::name_first("grpc.frame_type"))),
     ("grpc.compressed_flag", 8, 0x01, Show::Named(values::name_first("grpc.compressed_flag"))),
     ("protobuf.field.wiretype", 8, 0x07, Show::Named(values::name_first("protobuf.field.wiretype"))),
+    ("stun.type.class", 16, 0x0110, Show::Worded(stun::class_words)),
+    ("stun.type.method", 16, 0x3eef, Show::Worded(stun::method_words)),
+    ("stun.type.method-assignment", 16, 0x2000, ASSIGNMENT),
+    ("stun.att.type.comprehension", 16, 0x8000, COMPREHENSION),
+    ("stun.att.type.assignment", 16, 0x4000, ASSIGNMENT),
+    ("stun.att.change-ip", 16, 0x4, SET),
+    ("stun.att.change-port", 16, 0x2, SET),
+    ("stun.att.even-port.reserve-next", 8, 0x80, RESERVE_NEXT),
+    ("stun.att.error.class", 8, 0x07, Show::Plain),
 ];
 
 const TRUE: Show = Show::Flag("True", "False");
+
+/// Who assigned a STUN method or attribute type (IETF Review, Designated Expert).
+const ASSIGNMENT: Show = Show::NamedHex(values::name_first("stun.att.type.assignment"));
+const COMPREHENSION: Show = Show::NamedHex(values::name_first("stun.att.type.comprehension"));
+const RESERVE_NEXT: Show = Show::Named(values::name_first("stun.att.even-port.reserve-next"));
 
 const LG: Show = Show::Flag(
     "Locally administered address (this is NOT the factory default)",
@@ -344,6 +363,8 @@ pub fn write(text: &mut String, name: &str, label: &str, value: &Value<'_>) -> b
         Show::Words => write!(text, "{number} bytes ({shifted})"),
         Show::Eights => write!(text, "{}", number.saturating_mul(8)),
         Show::Named(names) => write!(text, "{} ({number})", names.name(number).unwrap_or("Unknown")),
+        Show::NamedHex(names) => write!(text, "{} (0x{number:x})", names.name(number).unwrap_or("Unknown")),
+        Show::Worded(words) => write!(text, "{}", words(number)),
         Show::Hex(digits) => write!(text, "0x{number:0digits$x}"),
         Show::IpFlags => {
             let _ = write!(text, "0x{number:x}");

@@ -20,8 +20,11 @@ use crate::dissect::nbns::suffix_description;
 pub fn write(text: &mut String, name: &str, label: &str, value: &Value<'_>, raw: &[u8]) -> bool {
     let number = value.as_u64().unwrap_or(0);
     match name {
-        _ if name.ends_with("checksum.status") => {
+        _ if name.ends_with("checksum.status") || name == "stun.att.crc32.status" => {
             let _ = write!(text, "{label}: {}", checksum_status(number));
+        }
+        "stun.type" => {
+            let _ = write!(text, "{label}: {}", crate::dissect::stun::type_words(number as u16));
         }
         "tcp.completeness" => {
             let _ = write!(text, "{label}: {} ({number})", completeness(number));
@@ -84,7 +87,7 @@ pub fn finish(name: &str, line: &str, value: Option<u64>, later: &[(&str, Option
         |wanted: &str| later.iter().find(|(name, _)| *name == wanted).and_then(|(_, number)| *number);
     match name {
         "tcp.ack" => (number("tcp.flags.ack") == Some(1)).then(|| "    (relative ack number)".to_owned()),
-        _ if name.ends_with("checksum") => {
+        _ if name.ends_with("checksum") || name == "stun.att.crc32" => {
             checksum_suffix(name, number(&format!("{name}.status"))?).map(str::to_owned)
         }
         // A question (its type and class, then no time to live) names its suffix's meaning, as

@@ -3,6 +3,7 @@
 
 use std::fmt::Write as _;
 
+use crate::dissect::stun::Stun;
 use crate::dissect::{Content, Layer};
 use crate::osi::Protocol;
 
@@ -54,6 +55,12 @@ pub(super) fn write(text: &mut String, layer: &Layer<'_>, number: &dyn Fn(&str) 
         Protocol::Nbdgm => write!(text, "NetBIOS Datagram Service"),
         Protocol::Ssh => write!(text, "SSH Protocol"),
         Protocol::WebSocket => write!(text, "WebSocket"),
+        Protocol::Stun => match &layer.content {
+            Content::Stun(Stun::ChannelData(_)) => {
+                write!(text, "Session Traversal Utilities for NAT, TURN ChannelData Message")
+            }
+            _ => write!(text, "Session Traversal Utilities for NAT"),
+        },
         // tshark titles each message with its call, a gRPC-Web trailer marked so.
         Protocol::Grpc => match &layer.content {
             Content::Grpc(grpc) => {
