@@ -2,12 +2,13 @@
 //! extension, the lists a hello offers (cipher suites, compression methods, groups, point
 //! formats, signature algorithms, ALPN protocols) and the subtrees tshark opens inside an
 //! extension (`Server Name Indication extension`, `Key Share extension` and each `Key Share
-//! Entry`).
+//! Entry`, each QUIC transport `Parameter`).
 //!
 //! The invariant: every field keeps its place in the order and is written once; nesting only
 //! adds title lines and indentation.
 
 use super::Item;
+use crate::dissect::tls::quic_parameters;
 use crate::registry::values;
 
 /// Writes a TLS layer's fields through `push(depth, line)`; `record_titles` titles its records
@@ -99,7 +100,11 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], record_titl
                 depth += usize::from(matches!(name, "tls.alert_message.level" | "tls.alert_message.desc"));
                 let previous = index.checked_sub(1).map(|previous| items[previous].name);
                 if depth == 4 {
-                    inner = open_inside_extension(push, item, previous, inner, &next);
+                    // What follows `item` inside its extension, up to the next parameter.
+                    let within = |name: &str| {
+                        next_before(name, &["tls.record", "tls.handshake", EXTENSION, PARAMETER])
+                    };
+                    inner = open_inside_extension(push, item, previous, inner, &within);
                     depth += inner;
                 } else {
                     inner = 0;
@@ -171,6 +176,13 @@ fn open_inside_extension(
             push(5, &format!("Key Share Entry: Group: {group}, Key Exchange length: {length}"));
             2
         }
+        (PARAMETER, _) => {
+            let id = item.number.unwrap_or(0);
+            let length = next("tls.quic.parameter.length").unwrap_or(0);
+            let value = quic_parameters::integer_field(id).and_then(next);
+            push(4, &quic_parameters::title(id, length, value));
+            1
+        }
         ("tls.handshake.extensions_alpn_str_len", Some("tls.handshake.extensions_alpn_len")) => {
             push(4, "ALPN Protocol");
             1
@@ -188,6 +200,11 @@ fn params_title(message_type: u64) -> Option<&'static str> {
     }
 }
 
+/// The field that starts an extension, and the one that starts a QUIC transport parameter
+/// inside one.
+const EXTENSION: &str = "tls.handshake.extension.type";
+const PARAMETER: &str = "tls.quic.parameter.type";
+
 /// The field only a HelloRetryRequest carries.
 const SELECTED_GROUP: &str = "tls.handshake.extensions_key_share_selected_group";
 
@@ -202,7 +219,7 @@ fn handshake_name(kind: Option<u64>, selects_group: bool) -> Option<&'static str
 
 /// How deep a TLS field sits, given the subtree open before it.
 fn depth(name: &str, open: usize) -> usize {
-    let in_handshake = name.starts_with("tls.handshake.");
+    let in_handshake = name.starts_with("tls.handshake.") || name.starts_with("tls.quic.");
     let handshake_level = matches!(name, "tls.handshake.type" | "tls.handshake.length")
         || name.starts_with("tls.handshake.ja3");
     match open {
