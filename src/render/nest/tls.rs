@@ -413,6 +413,45 @@ mod tests {
     }
 
     #[test]
+    fn each_quic_transport_parameter_opens_a_subtree_titled_by_its_fields() {
+        let items = [
+            item("tls.record", None, "tls.record"),
+            item("tls.handshake", None, "tls.handshake"),
+            item("tls.handshake.type", Some(1), "Handshake Type: Client Hello (1)"),
+            item("tls.handshake.extension.type", Some(57), "Type: quic_transport_parameters (57)"),
+            item("tls.handshake.extension.len", Some(9), "Length: 9"),
+            item("tls.quic.parameter.type", Some(0x01), "Type: max_idle_timeout (0x01)"),
+            item("tls.quic.parameter.length", Some(2), "Length: 2"),
+            item("tls.quic.parameter.value", None, "Value: 4064"),
+            item("tls.quic.parameter.max_idle_timeout", Some(100), "max_idle_timeout: 100"),
+            item("tls.quic.parameter.type", Some(182), "Type: GREASE (0xb6)"),
+            item("tls.quic.parameter.length", Some(1), "Length: 1"),
+            item("tls.quic.parameter.value", None, "Value: 07"),
+            item("tls.handshake.extension.type", Some(42), "Type: early_data (42)"),
+        ];
+        assert_eq!(
+            written(&items),
+            "    TLSv1.3 Record Layer: Handshake Protocol: Client Hello\n\
+             \x20       Handshake Protocol: Client Hello\n\
+             \x20           Handshake Type: Client Hello (1)\n\
+             \x20           Extension: quic_transport_parameters (len=9)\n\
+             \x20               Type: quic_transport_parameters (57)\n\
+             \x20               Length: 9\n\
+             \x20               Parameter: max_idle_timeout (len=2) 100 ms\n\
+             \x20                   Type: max_idle_timeout (0x01)\n\
+             \x20                   Length: 2\n\
+             \x20                   Value: 4064\n\
+             \x20                   max_idle_timeout: 100\n\
+             \x20               Parameter: GREASE (len=1)\n\
+             \x20                   Type: GREASE (0xb6)\n\
+             \x20                   Length: 1\n\
+             \x20                   Value: 07\n\
+             \x20           Extension: early_data (len=0)\n\
+             \x20               Type: early_data (42)\n"
+        );
+    }
+
+    #[test]
     fn a_session_tickets_fields_sit_under_its_subtree() {
         let items = [
             item("tls.record", None, "tls.record"),
