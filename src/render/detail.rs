@@ -21,9 +21,9 @@ use super::{Render, nest};
 use crate::capture::Frame;
 use crate::dissect::field::{Field, Value};
 use crate::dissect::grpc::Compression;
-use crate::dissect::quic;
 use crate::dissect::stun::Stun;
 use crate::dissect::{Content, Packet};
+use crate::dissect::{quic, tls};
 use crate::osi::Protocol;
 use crate::registry;
 
@@ -484,7 +484,7 @@ fn write_field(text: &mut String, field: &Field<'_>, message_type: Option<u64>, 
             }
             Ok(())
         }
-        ("quic.version" | "quic.supported_version", value) => {
+        ("quic.version", value) => {
             let version = u32::try_from(value.as_u64().unwrap_or(0)).unwrap_or(u32::MAX);
             write!(
                 text,
@@ -496,6 +496,22 @@ fn write_field(text: &mut String, field: &Field<'_>, message_type: Option<u64>, 
         ("icmpv6.opt.length", value) => {
             let units = value.as_u64().unwrap_or(0);
             write!(text, "{}: {units} ({} bytes)", label(field.name).unwrap_or(field.name), units * 8)
+        }
+        // A transport parameter's ID, named as tshark names it, and a version it lists.
+        ("tls.quic.parameter.type", value) => {
+            let id = value.as_u64().unwrap_or(0);
+            write!(text, "Type: {} (0x{id:02x})", tls::quic_parameters::type_name(id))
+        }
+        (
+            "quic.supported_version"
+            | "tls.quic.parameter.vi.chosen_version"
+            | "tls.quic.parameter.vi.other_version",
+            value,
+        ) => {
+            let version = u32::try_from(value.as_u64().unwrap_or(0)).unwrap_or(u32::MAX);
+            let grease = if quic::header::is_grease_version(version) { " (GREASE)" } else { "" };
+            let label = label(field.name).unwrap_or(field.name);
+            write!(text, "{label}: {}{grease}", quic::header::version_label(version))
         }
         // An echo's numbers, read either way round, in decimal and in hex.
         ("icmp.ident" | "icmp.ident_le" | "icmp.seq" | "icmp.seq_le", value) => {

@@ -135,6 +135,17 @@ const VERSIONS: &[(u32, u32, &str)] = &[
 /// `1 (0x00000001)`, `draft-29 (0xff00001d)`, `Unknown (0x1a2a3a4a) (Forcing Version
 /// Negotiation)`.
 pub fn version_name(version: u32) -> String {
+    let forcing = if is_grease_version(version) { " (Forcing Version Negotiation)" } else { "" };
+    format!("{}{forcing}", version_label(version))
+}
+
+/// A version reserved to exercise version negotiation (RFC 9000 section 15).
+pub fn is_grease_version(version: u32) -> bool {
+    version & 0x0f0f_0f0f == 0x0a0a_0a0a
+}
+
+/// A version's name and number, as a field naming versions shows one: `1 (0x00000001)`.
+pub fn version_label(version: u32) -> String {
     let name = match version {
         0xff00_0004..=0xff00_0022 => format!("draft-{:02}", version - 0xff00_0000),
         _ => VERSIONS
@@ -143,8 +154,7 @@ pub fn version_name(version: u32) -> String {
             .map_or("Unknown", |(_, _, name)| name)
             .to_owned(),
     };
-    let forcing = if version & 0x0f0f_0f0f == 0x0a0a_0a0a { " (Forcing Version Negotiation)" } else { "" };
-    format!("{name} (0x{version:08x}){forcing}")
+    format!("{name} (0x{version:08x})")
 }
 
 /// Reads the header of the packet at the start of `bytes` (the rest of a datagram).

@@ -254,6 +254,7 @@ impl<'a> Extension<'a> {
                     );
                 }
             }
+            kind::QUIC_TRANSPORT_PARAMETERS => super::quic_parameters::fields(out, data),
             _ => {}
         }
         Ok(())

@@ -12,6 +12,7 @@ pub mod extension;
 pub mod handshake;
 pub mod name;
 pub mod names;
+pub mod quic_parameters;
 pub mod record;
 pub mod sslv2;
 

@@ -2,12 +2,13 @@
 //! extension, the lists a hello offers (cipher suites, compression methods, groups, point
 //! formats, signature algorithms, ALPN protocols) and the subtrees tshark opens inside an
 //! extension (`Server Name Indication extension`, `Key Share extension` and each `Key Share
-//! Entry`).
+//! Entry`, each QUIC transport `Parameter`).
 //!
 //! The invariant: every field keeps its place in the order and is written once; nesting only
 //! adds title lines and indentation.
 
 use super::Item;
+use crate::dissect::tls::quic_parameters;
 use crate::registry::values;
 
 /// Writes a TLS layer's fields through `push(depth, line)`; `record_titles` titles its records
@@ -99,7 +100,11 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], record_titl
                 depth += usize::from(matches!(name, "tls.alert_message.level" | "tls.alert_message.desc"));
                 let previous = index.checked_sub(1).map(|previous| items[previous].name);
                 if depth == 4 {
-                    inner = open_inside_extension(push, item, previous, inner, &next);
+                    // What follows `item` inside its extension, up to the next parameter.
+                    let within = |name: &str| {
+                        next_before(name, &["tls.record", "tls.handshake", EXTENSION, PARAMETER])
+                    };
+                    inner = open_inside_extension(push, item, previous, inner, &within);
                     depth += inner;
                 } else {
                     inner = 0;
@@ -171,6 +176,13 @@ fn open_inside_extension(
             push(5, &format!("Key Share Entry: Group: {group}, Key Exchange length: {length}"));
             2
         }
+        (PARAMETER, _) => {
+            let id = item.number.unwrap_or(0);
+            let length = next("tls.quic.parameter.length").unwrap_or(0);
+            let value = quic_parameters::integer_field(id).and_then(next);
+            push(4, &quic_parameters::title(id, length, value));
+            1
+        }
         ("tls.handshake.extensions_alpn_str_len", Some("tls.handshake.extensions_alpn_len")) => {
             push(4, "ALPN Protocol");
             1
@@ -188,6 +200,11 @@ fn params_title(message_type: u64) -> Option<&'static str> {
     }
 }
 
+/// The field that starts an extension, and the one that starts a QUIC transport parameter
+/// inside one.
+const EXTENSION: &str = "tls.handshake.extension.type";
+const PARAMETER: &str = "tls.quic.parameter.type";
+
 /// The field only a HelloRetryRequest carries.
 const SELECTED_GROUP: &str = "tls.handshake.extensions_key_share_selected_group";
 
@@ -202,7 +219,7 @@ fn handshake_name(kind: Option<u64>, selects_group: bool) -> Option<&'static str
 
 /// How deep a TLS field sits, given the subtree open before it.
 fn depth(name: &str, open: usize) -> usize {
-    let in_handshake = name.starts_with("tls.handshake.");
+    let in_handshake = name.starts_with("tls.handshake.") || name.starts_with("tls.quic.");
     let handshake_level = matches!(name, "tls.handshake.type" | "tls.handshake.length")
         || name.starts_with("tls.handshake.ja3");
     match open {
@@ -392,6 +409,45 @@ mod tests {
              \x20                   Key Share Entry: Group: secp256r1, Key Exchange length: 65\n\
              \x20                       Group: secp256r1 (23)\n\
              \x20                       Key Exchange Length: 65\n"
+        );
+    }
+
+    #[test]
+    fn each_quic_transport_parameter_opens_a_subtree_titled_by_its_fields() {
+        let items = [
+            item("tls.record", None, "tls.record"),
+            item("tls.handshake", None, "tls.handshake"),
+            item("tls.handshake.type", Some(1), "Handshake Type: Client Hello (1)"),
+            item("tls.handshake.extension.type", Some(57), "Type: quic_transport_parameters (57)"),
+            item("tls.handshake.extension.len", Some(9), "Length: 9"),
+            item("tls.quic.parameter.type", Some(0x01), "Type: max_idle_timeout (0x01)"),
+            item("tls.quic.parameter.length", Some(2), "Length: 2"),
+            item("tls.quic.parameter.value", None, "Value: 4064"),
+            item("tls.quic.parameter.max_idle_timeout", Some(100), "max_idle_timeout: 100"),
+            item("tls.quic.parameter.type", Some(182), "Type: GREASE (0xb6)"),
+            item("tls.quic.parameter.length", Some(1), "Length: 1"),
+            item("tls.quic.parameter.value", None, "Value: 07"),
+            item("tls.handshake.extension.type", Some(42), "Type: early_data (42)"),
+        ];
+        assert_eq!(
+            written(&items),
+            "    TLSv1.3 Record Layer: Handshake Protocol: Client Hello\n\
+             \x20       Handshake Protocol: Client Hello\n\
+             \x20           Handshake Type: Client Hello (1)\n\
+             \x20           Extension: quic_transport_parameters (len=9)\n\
+             \x20               Type: quic_transport_parameters (57)\n\
+             \x20               Length: 9\n\
+             \x20               Parameter: max_idle_timeout (len=2) 100 ms\n\
+             \x20                   Type: max_idle_timeout (0x01)\n\
+             \x20                   Length: 2\n\
+             \x20                   Value: 4064\n\
+             \x20                   max_idle_timeout: 100\n\
+             \x20               Parameter: GREASE (len=1)\n\
+             \x20                   Type: GREASE (0xb6)\n\
+             \x20                   Length: 1\n\
+             \x20                   Value: 07\n\
+             \x20           Extension: early_data (len=0)\n\
+             \x20               Type: early_data (42)\n"
         );
     }
 

@@ -18,6 +18,7 @@ use super::write::hex;
 use crate::dissect::quic::varint;
 use crate::dissect::tls::extension::{self, kind as extension_kind};
 use crate::dissect::tls::handshake::{Hello, kind};
+use crate::dissect::tls::quic_parameters;
 
 /// One side's transport parameters, in the order they were sent.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -79,17 +80,10 @@ pub(super) fn of_message(message: &[u8]) -> Option<Parameters> {
 }
 
 /// Reads a transport parameters block.
-pub fn parse(mut block: &[u8]) -> Parameters {
+pub fn parse(block: &[u8]) -> Parameters {
     let mut parameters = Parameters::default();
-    while !block.is_empty() {
-        let Some((id, id_len)) = varint::read(block) else { break };
-        let Some((length, length_len)) = block.get(id_len..).and_then(varint::read) else { break };
-        let start = id_len + length_len;
-        let Some(value) = usize::try_from(length).ok().and_then(|length| block.get(start..start + length))
-        else {
-            break;
-        };
-        block = &block[start + value.len()..];
+    for parameter in quic_parameters::walk(block) {
+        let (id, Some(value)) = (parameter.id, parameter.value) else { break };
         let known = match name(id) {
             Some((name, Form::Integer)) => match varint::read(value) {
                 Some((number, used)) if used == value.len() => Some((name, json!(number))),
