@@ -41,8 +41,9 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
         match name {
             _ if !in_message => push(1, item.line),
             "http.request.line" | "http.response.line" => {
+                // The line as sent, its own line end shown escaped as tshark shows it.
                 let sent = item.line.split_once(": ").map_or(item.line, |(_, sent)| sent);
-                push(1, &format!("{sent}\\r\\n"));
+                push(1, &format!("{}\\r\\n", sent.trim_end_matches(['\r', '\n'])));
                 for (own, _, line) in pending.drain(..) {
                     if own == "http.content_length" {
                         push(2, &format!("[{}]", line.trim_matches(['[', ']'])));
