@@ -348,8 +348,8 @@ pub mod name {
     crate::registry::field_table! {
         protocol Socks;
         VERSION "socks.version" Uint "version";
-        COMMAND "socks.command" Uint "command (1 connect)";
-        RESULTS "socks.results" Uint "reply code (SOCKS4 90 granted; SOCKS5 0 succeeded)";
+        COMMAND "socks.command" Uint "command (1 connect)" names SOCKS_COMMAND;
+        RESULTS "socks.results" Uint "reply code (SOCKS4 90 granted; SOCKS5 0 succeeded)" names SOCKS_RESULTS;
         AUTH_METHOD_COUNT "socks.auth_method_count" Uint "authentication method count";
         AUTH_METHOD "socks.auth_method" Uint "authentication method offered";
         AUTH_ACCEPTED_METHOD "socks.auth_accepted_method" Uint "authentication method chosen";
@@ -358,7 +358,7 @@ pub mod name {
         PASSWORD "socks.password" Text "password";
         AUTH_STATUS "socks.auth_status" Uint "authentication status (0 success)";
         RESERVED "socks.reserved" Uint "reserved";
-        ADDRESS_TYPE "socks.address_type" Uint "address type (1 IPv4, 3 name, 4 IPv6)";
+        ADDRESS_TYPE "socks.address_type" Uint "address type (1 IPv4, 3 name, 4 IPv6)" names SOCKS_ADDRESS_TYPE;
         DST "socks.dst" Ipv4 "remote address";
         DST_V6 "socks.dstV6" Ipv6 "remote address (IPv6)";
         REMOTE_NAME "socks.remote_name" Text "remote name";

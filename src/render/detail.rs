@@ -438,6 +438,8 @@ fn write_field(text: &mut String, field: &Field<'_>, message_type: Option<u64>, 
         name if name.ends_with("checksum.status") => true,
         "stun.att.crc32.status" => true,
         name if name.starts_with("frame.") => false,
+        // An empty user ID is still read from the request (its NUL ends it).
+        "socks.username" => false,
         _ => field.range.is_empty(),
     };
     text.push_str("    ");

@@ -22,6 +22,7 @@ mod http2;
 mod icmpv6;
 mod nbns;
 pub(crate) mod quic;
+mod socks;
 mod stun;
 mod tls;
 mod transport;
@@ -92,6 +93,7 @@ pub fn write(
         Protocol::Protobuf => grpc::write_protobuf(&mut push, items),
         Protocol::Nbns => nbns::write(&mut push, items),
         Protocol::Icmpv6 => icmpv6::write(&mut push, items),
+        Protocol::Socks => socks::write(&mut push, items),
         Protocol::Stun => stun::write(&mut push, items, record_titles),
         Protocol::Ethernet | Protocol::Ipv4 | Protocol::Ipv6 | Protocol::Tcp | Protocol::Udp => {
             transport::write(&mut push, items, closing)

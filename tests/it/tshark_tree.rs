@@ -627,6 +627,29 @@ fn udp_and_undecoded_data_are_tsharks_line_for_line() {
     assert!(options >= 20, "only {options} neighbour discovery options compared");
 }
 
+#[test]
+#[ignore = "needs tshark"]
+fn socks_layers_are_tsharks_line_for_line() {
+    // Each SOCKS layer whole: a greeting's numbered and named methods under their subtree,
+    // the accepted method, commands, address types and results named, an empty user ID, and
+    // the mark on each segment the tunnel relays. tshark also draws a relayed segment that a
+    // record spans as `TCP segment data` inside the SOCKS layer, which rttscope does not: those
+    // lines are counted and left out.
+    let layers = |text: &str| layer_lines(text, &|title| title == "Socks Protocol", true);
+    let (mut compared, mut spans) = (0, 0);
+    for name in ["proxy-socks4.pcap", "proxy-socks4a.pcap", "proxy-socks5.pcap"] {
+        let (ours, theirs) = both(name, &["-V"]);
+        let segment = |line: &String| line.starts_with("    TCP segment data (");
+        spans += layers(&theirs).iter().filter(|line| segment(line)).count();
+        let theirs: Vec<String> = layers(&theirs).into_iter().filter(|line| !segment(line)).collect();
+        let ours = layers(&ours);
+        assert_eq!(ours, theirs, "{name}");
+        compared += theirs.iter().filter(|line| *line == "Socks Protocol").count();
+    }
+    assert!(compared > 20, "only {compared} SOCKS layers compared");
+    assert_eq!(spans, 8, "relayed segments a record spans");
+}
+
 /// The lines of `-V` output inside the layers whose title `titled` accepts, each layer's title
 /// included; with `frames`, each packet's `Frame` line too, so the layers' order within and
 /// across packets is compared.

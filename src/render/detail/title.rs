@@ -54,6 +54,7 @@ pub(super) fn write(text: &mut String, layer: &Layer<'_>, number: &dyn Fn(&str) 
         Protocol::Nbns => write!(text, "NetBIOS Name Service"),
         Protocol::Nbdgm => write!(text, "NetBIOS Datagram Service"),
         Protocol::Ssh => write!(text, "SSH Protocol"),
+        Protocol::Socks => write!(text, "Socks Protocol"),
         Protocol::WebSocket => write!(text, "WebSocket"),
         Protocol::Stun => match &layer.content {
             Content::Stun(Stun::ChannelData(_)) => {
