@@ -8,10 +8,10 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::io;
-use std::sync::OnceLock;
 
 mod bits;
 mod hex;
+mod line;
 mod quic_tree;
 mod record;
 mod status;
@@ -19,48 +19,14 @@ mod title;
 
 use super::{Render, nest};
 use crate::capture::Frame;
-use crate::dissect::field::{Field, Value};
+use crate::dissect::field::Field;
 use crate::dissect::grpc::Compression;
 use crate::dissect::stun::Stun;
 use crate::dissect::{Content, Packet};
-use crate::dissect::{quic, tls};
 use crate::osi::Protocol;
-use crate::registry;
-
-/// Wireshark's label of every field rttscope registers, `name<TAB>label` a line (from
-/// `tshark -G fields`).
-const LABELS: &str = include_str!("labels.tsv");
-
-/// Fields tshark keeps out of its tree (filter helpers such as `ip.addr`) and the columns.
-const HIDDEN: &[&str] = &[
-    // tshark's hidden copies of a link-layer address option's address.
-    "icmpv6.opt.src_linkaddr",
-    "icmpv6.opt.target_linkaddr",
-    "ip.addr",
-    "ip.host",
-    "ip.src_host",
-    "ip.dst_host",
-    "ipv6.addr",
-    "ipv6.host",
-    "ipv6.src_host",
-    "ipv6.dst_host",
-    "tcp.port",
-    "udp.port",
-    "_ws.col.Protocol",
-    "_ws.col.Info",
-];
-
-/// How many bytes of a value tshark's tree shows (`MAX_BYTE_STR_LEN`, 72 hex digits).
-const SHOWN_BYTES: usize = 36;
-
-/// Wireshark's label for a field name, if rttscope's table has one.
-pub fn label(name: &str) -> Option<&'static str> {
-    static TABLE: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
-    let table = TABLE.get_or_init(|| LABELS.lines().filter_map(|line| line.split_once('\t')).collect());
-    // A DTLS field is labelled as its TLS twin (`dtls.record.length`, `tls.record.length`).
-    let twin = || name.strip_prefix('d').filter(|tls| tls.starts_with("tls.")).and_then(|tls| table.get(tls));
-    table.get(name).or_else(twin).copied()
-}
+pub(crate) use line::byte_count;
+use line::write_field;
+pub use line::{label, write_value};
 
 /// Prints no packets: tshark's `-q` with text output, when only statistics are wanted.
 pub struct Quiet;
@@ -418,198 +384,5 @@ fn write_text_lines(text: &mut String, bytes: &[u8], indent: &str) {
             text.push_str(&shown);
         }
         text.push('\n');
-    }
-}
-
-/// Writes one field as tshark's tree shows it: `    Label: value`, in brackets when the
-/// dissector computed it rather than read it, a coded value with its name as tshark's
-/// showname gives it (`Protocol: UDP (17)`); `message_type` names an ICMP code, `raw` holds the
-/// bytes the field covers (empty where not known).
-fn write_field(text: &mut String, field: &Field<'_>, message_type: Option<u64>, raw: &[u8]) {
-    if HIDDEN.contains(&field.name) {
-        return;
-    }
-    // The frame's own fields are all computed; tshark brackets only those that compare frames.
-    let computed = match field.name {
-        "frame.time_delta" | "frame.time_delta_displayed" | "frame.time_relative" | "frame.protocols" => true,
-        "frame.offset_shift" | "frame.marked" | "frame.ignored" => true,
-        "tcp.flags.str" | "tcp.options.wscale.multiplier" | "http2.header.unescaped" => true,
-        "dns.qry.name.len" | "dns.count.labels" | "icmp.data_time_relative" => true,
-        name if name.ends_with("checksum.status") => true,
-        "stun.att.crc32.status" => true,
-        name if name.starts_with("frame.") => false,
-        // An empty user ID is still read from the request (its NUL ends it).
-        "socks.username" => false,
-        _ => field.range.is_empty(),
-    };
-    text.push_str("    ");
-    if computed {
-        text.push('[');
-    }
-    let _ = match (field.name, &field.value) {
-        (name, value) if bits::write(text, name, label(name).unwrap_or(name), value) => Ok(()),
-        (name, value) if status::write(text, name, label(name).unwrap_or(name), value, raw) => Ok(()),
-        ("tcp.payload" | "tcp.segment_data" | "udp.payload", Value::Bytes(bytes)) => {
-            write!(text, "{} ({})", label(field.name).unwrap_or(field.name), byte_count(bytes.len()))
-        }
-        // tshark counts a gRPC message's bytes (in the plural, whatever their number).
-        ("grpc.message_data", Value::Bytes(bytes)) => {
-            write!(text, "{}: {} bytes", label(field.name).unwrap_or(field.name), bytes.len())
-        }
-        ("protobuf.field.number", value) => {
-            bits::write_field_number(
-                text,
-                label(field.name).unwrap_or(field.name),
-                value.as_u64().unwrap_or(0),
-                raw.len(),
-            );
-            Ok(())
-        }
-        ("tcp.options.sack_le", value) => write!(text, "left edge = {value} (relative)"),
-        ("tcp.options.sack_re", value) => write!(text, "right edge = {value} (relative)"),
-        // tshark escapes the preface's line ends.
-        ("http2.magic", value) => {
-            let magic = value.to_string().replace('\r', "\\r").replace('\n', "\\n");
-            write!(text, "{}: {magic}", label("http2.magic").unwrap_or("Magic"))
-        }
-        ("ip.id", value) => write!(text, "Identification: {value} ({})", value.as_u64().unwrap_or(0)),
-        // A ticket's lifetime in seconds, and from a minute up in words too.
-        (
-            "tls.handshake.session_ticket_lifetime_hint" | "dtls.handshake.session_ticket_lifetime_hint",
-            value,
-        ) => {
-            let seconds = value.as_u64().unwrap_or(0);
-            let _ =
-                write!(text, "{}: {}", label(field.name).unwrap_or(field.name), plural(seconds, "second"));
-            if seconds >= 60 {
-                let _ = write!(text, " ({})", duration_words(seconds));
-            }
-            Ok(())
-        }
-        ("quic.version", value) => {
-            let version = u32::try_from(value.as_u64().unwrap_or(0)).unwrap_or(u32::MAX);
-            write!(
-                text,
-                "{}: {}",
-                label(field.name).unwrap_or(field.name),
-                quic::header::version_name(version)
-            )
-        }
-        ("icmpv6.opt.length", value) => {
-            let units = value.as_u64().unwrap_or(0);
-            write!(text, "{}: {units} ({} bytes)", label(field.name).unwrap_or(field.name), units * 8)
-        }
-        // A transport parameter's ID, named as tshark names it, and a version it lists.
-        ("tls.quic.parameter.type", value) => {
-            let id = value.as_u64().unwrap_or(0);
-            write!(text, "Type: {} (0x{id:02x})", tls::quic_parameters::type_name(id))
-        }
-        (
-            "quic.supported_version"
-            | "tls.quic.parameter.vi.chosen_version"
-            | "tls.quic.parameter.vi.other_version",
-            value,
-        ) => {
-            let version = u32::try_from(value.as_u64().unwrap_or(0)).unwrap_or(u32::MAX);
-            let grease = if quic::header::is_grease_version(version) { " (GREASE)" } else { "" };
-            let label = label(field.name).unwrap_or(field.name);
-            write!(text, "{label}: {}{grease}", quic::header::version_label(version))
-        }
-        // An echo's numbers, read either way round, in decimal and in hex.
-        ("icmp.ident" | "icmp.ident_le" | "icmp.seq" | "icmp.seq_le", value) => {
-            let number = value.as_u64().unwrap_or(0);
-            write!(text, "{}: {number} (0x{number:04x})", label(field.name).unwrap_or(field.name))
-        }
-        (name, value) if bits::write_summary(text, name, label(name).unwrap_or(name), value) => Ok(()),
-        ("frame.len", value) => write!(text, "Frame Length: {value} bytes ({} bits)", bits(value)),
-        ("frame.marked" | "frame.ignored", Value::Bool(set)) => {
-            write!(
-                text,
-                "{}: {}",
-                label(field.name).unwrap_or(field.name),
-                if *set { "True" } else { "False" }
-            )
-        }
-        ("frame.cap_len", value) => write!(text, "Capture Length: {value} bytes ({} bits)", bits(value)),
-        (name, value @ (Value::Seconds(_) | Value::Epoch(_))) => {
-            write!(text, "{}: {value} seconds", label(name).unwrap_or(name))
-        }
-        // A response time: tshark's tree rounds it to microseconds.
-        (name, Value::Millis(nanos)) => {
-            write!(text, "{}: {:.3} ms", label(name).unwrap_or(name), *nanos as f64 / 1e6)
-        }
-        (name, Value::Present) => write!(text, "{}", label(name).unwrap_or(name)),
-        // tshark shows the first 36 bytes of a longer value, then an ellipsis.
-        (name, Value::Bytes(bytes)) if bytes.len() > SHOWN_BYTES => {
-            write!(text, "{}: {}…", label(name).unwrap_or(name), Value::Bytes(&bytes[..SHOWN_BYTES]))
-        }
-        (name, value) => {
-            let _ = write!(text, "{}: ", label(name).unwrap_or(name));
-            if !write_value(text, name, value, message_type) {
-                let _ = write!(text, "{value}");
-            }
-            Ok(())
-        }
-    };
-    if computed {
-        text.push(']');
-    }
-    text.push('\n');
-}
-
-/// Writes a coded value with its name (`UDP (17)`) if its field names its values; false, having
-/// written nothing, if it does not.
-pub fn write_value(text: &mut String, name: &str, value: &Value<'_>, message_type: Option<u64>) -> bool {
-    registry::lookup(name)
-        .and_then(|info| info.names)
-        .is_some_and(|names| names.write(text, value, message_type))
-}
-
-/// `1 byte`, `87 bytes`.
-pub(super) fn byte_count(count: usize) -> String {
-    plural(count as u64, "byte")
-}
-
-/// `1 second`, `2 seconds`.
-fn plural(count: u64, unit: &str) -> String {
-    if count == 1 { format!("1 {unit}") } else { format!("{count} {unit}s") }
-}
-
-/// A number of seconds in days, hours, minutes and seconds, leaving out the parts that are
-/// nought: `2 hours`, `1 day, 30 seconds`, as Wireshark words a time.
-fn duration_words(seconds: u64) -> String {
-    let parts = [
-        (seconds / 86_400, "day"),
-        (seconds / 3600 % 24, "hour"),
-        (seconds / 60 % 60, "minute"),
-        (seconds % 60, "second"),
-    ];
-    let words: Vec<String> =
-        parts.iter().filter(|(count, _)| *count > 0).map(|(count, unit)| plural(*count, unit)).collect();
-    if words.is_empty() { plural(0, "second") } else { words.join(", ") }
-}
-
-fn bits(value: &Value<'_>) -> u64 {
-    value.as_u64().unwrap_or(0).saturating_mul(8)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn labels_are_wiresharks() {
-        assert_eq!(label("ip.ttl"), Some("Time to Live"));
-        assert_eq!(label("tcp.srcport"), Some("Source Port"));
-        assert_eq!(label("no.such.field"), None);
-    }
-
-    #[test]
-    fn durations_are_worded_by_their_parts_that_are_not_nought() {
-        assert_eq!(duration_words(7200), "2 hours");
-        assert_eq!(duration_words(86_400), "1 day");
-        assert_eq!(duration_words(90_061), "1 day, 1 hour, 1 minute, 1 second");
-        assert_eq!(duration_words(172_830), "2 days, 30 seconds");
-        assert_eq!(duration_words(0), "0 seconds");
     }
 }
