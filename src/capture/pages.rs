@@ -41,6 +41,16 @@ impl<'a> WalkedPages<'a> {
         self.released = end;
     }
 
+    /// Releases the pages before `data`, a frame's bytes, when they lie in the mapped file:
+    /// for a thread that has the frames but not their places in the file.
+    pub fn release_before_frame(&mut self, data: &[u8]) {
+        let Some(map) = self.mapped else { return };
+        let offset = (data.as_ptr() as usize).wrapping_sub(map.as_ptr() as usize);
+        if offset < map.len() {
+            self.release_before(offset as u64);
+        }
+    }
+
     /// Counts the pages before `offset` as released without touching them: a walk resumed
     /// there never read them.
     pub(super) fn skip_before(&mut self, offset: u64) {

@@ -3,17 +3,17 @@
 //! -t, -V, -x, -z, -q, -n, -2) are read here with tshark's meaning, and every value is
 //! checked before the capture is opened, so bad input gets one line and no output.
 
-use std::collections::BTreeSet;
 use std::io::{self, BufWriter, Write};
 
 use std::path::PathBuf;
 
 use super::{CliError, DissectArgs, Outcome, OutputFormat};
-use crate::capture::{CaptureFile, FileSource, Frame, LinkType, SecretsKind, Stream};
-use crate::dissect::Packet;
+use crate::capture::{CaptureFile, FileSource, Stream};
 use crate::filter::Filter;
 use crate::osi::Protocol;
-use crate::pipeline::{Step, Walk, with_frames_ahead};
+use crate::pipeline::{
+    Tracking, Walk, each, for_each_packet, for_each_packet_behind, report_key_log_warnings,
+};
 use crate::registry;
 use crate::render::Render;
 use crate::render::detail::{Detail, Quiet};
@@ -23,8 +23,8 @@ use crate::render::stats::{Statistic, Statistics};
 use crate::render::text::{Text, TimeColumn};
 use crate::render::time::TimeFormat;
 use crate::render::tshark_json::{Ek, TsharkJson};
-use crate::track::keylog::{HelloMatches, KeyLog, Skipped};
-use crate::track::{Scratch, Tracker};
+use crate::track::Tracker;
+use crate::track::keylog::KeyLog;
 
 const OUTPUT_BUFFER: usize = 1 << 16;
 
@@ -64,7 +64,7 @@ pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
     let mut capture = Input::open(path)?;
 
     let header = args.header || field_options.header;
-    let mut renderer: Box<dyn Render> = match format {
+    let mut renderer: Box<dyn Render + Send> = match format {
         // tshark's -q quiets the packet lines, not the formats a script asked for.
         OutputFormat::Text if args.quiet => Box::new(Quiet),
         OutputFormat::Text if args.tree || args.hex => {
@@ -80,10 +80,12 @@ pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
                 .map_err(CliError::UnknownFields)?,
         ),
     };
-    let mut statistics: Vec<Box<dyn Statistics>> =
+    let mut statistics: Vec<Box<dyn Statistics + Send>> =
         statistics.iter().map(|statistic| statistic.collector()).collect();
 
-    let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout().lock());
+    // Unlocked, so it can be written from the thread behind the tracker; it is locked once a
+    // buffer's worth.
+    let mut out = BufWriter::with_capacity(OUTPUT_BUFFER, io::stdout());
     let tracker =
         Tracker::with_keylog(keylog.clone()).with_dispatch(dispatch).with_memory_limit(memory_limit);
     let tracking = Tracking { tracker, user_keylog: &keylog };
@@ -94,15 +96,9 @@ pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
     };
     let output =
         Output { renderer: renderer.as_mut(), statistics: &mut statistics, objects: objects.as_mut() };
-    let result = match &mut capture {
-        // A file's frames are read and taken apart on a second thread; a stream's borrow its
-        // reader's buffer, so standard input is walked on one.
-        Input::File(file) if threads > 1 => with_frames_ahead(file, |ahead| {
-            dissect_all(ahead, tracking, output, filter.as_ref(), args.count, &mut out)
-        }),
-        _ => dissect_all(capture.source().as_mut(), tracking, output, filter.as_ref(), args.count, &mut out),
-    }
-    .and_then(|outcome| out.flush().map(|()| outcome));
+    let result =
+        dissect_all((&mut capture, threads), tracking, output, (filter.as_ref(), args.count), &mut out)
+            .and_then(|outcome| out.flush().map(|()| outcome));
     if let (Ok(_), Some(directory), Some(objects)) = (&result, &objects_directory, objects) {
         finish_objects(directory, objects)?;
     }
@@ -239,13 +235,6 @@ pub(super) fn load_key_log(path: Option<&std::path::Path>) -> Result<KeyLog, Cli
     Ok(keylog)
 }
 
-/// Says on one line how many key log lines were skipped, and shows the first few.
-pub(super) fn report_key_log_warnings(source: &str, skipped: &Skipped) {
-    if !skipped.is_empty() {
-        eprintln!("rttscope: warning: key log {source}: {skipped}; the rest of it is used");
-    }
-}
-
 /// A capture to walk: a file, mapped, or standard input (`-`), read as it arrives so each
 /// packet is printed as soon as it has come (`rttscope capture -w - | rttscope dissect -`).
 pub(super) enum Input {
@@ -293,194 +282,50 @@ impl Input {
 /// Where the packets go: the renderer (the packets shown) and the statistics (every packet
 /// read, as tshark's taps see them whatever -Y says).
 struct Output<'r> {
-    renderer: &'r mut dyn Render,
-    statistics: &'r mut [Box<dyn Statistics>],
+    renderer: &'r mut (dyn Render + Send),
+    statistics: &'r mut [Box<dyn Statistics + Send>],
     /// `--export-objects http,DIR`: every packet's HTTP objects, filter or not.
     objects: Option<&'r mut crate::objects::Exporter<crate::objects::ObjectWriter>>,
 }
 
+/// Walks `capture` and writes what is shown, then the statistics. A file's frames are read and
+/// taken apart on one thread, tracked on another and written on a third when `threads` allows;
+/// a stream's borrow its reader's buffer, so standard input is walked on one.
 fn dissect_all(
-    capture: &mut dyn Walk,
+    (capture, threads): (&mut Input, usize),
     tracking: Tracking<'_>,
     Output { renderer, statistics, mut objects }: Output<'_>,
-    filter: Option<&Filter>,
-    count: Option<u64>,
-    out: &mut dyn Write,
+    (filter, count): (Option<&Filter>, Option<u64>),
+    out: &mut (dyn Write + Send),
 ) -> io::Result<Outcome> {
     renderer.begin(out)?;
     let mut printed = 0u64;
     let mut last_shown_ns = None;
-    let outcome = for_each_packet(
-        capture,
-        tracking,
-        out,
-        &mut each(|out, frame, packet| {
-            for statistic in statistics.iter_mut() {
-                statistic.packet(frame, packet);
-            }
-            if let Some(objects) = objects.as_deref_mut() {
-                objects.packet(frame.number, packet)?;
-            }
-            packet.shown_after(frame, last_shown_ns);
-            if filter.is_none_or(|filter| filter.matches(packet, frame)) {
-                last_shown_ns = Some(frame.ts_ns);
-                renderer.packet(out, frame, packet)?;
-                printed += 1;
-            }
-            Ok(count.is_none_or(|count| printed < count))
-        }),
-    )?;
+    let mut visit = each(|out, frame, packet| {
+        for statistic in statistics.iter_mut() {
+            statistic.packet(frame, packet);
+        }
+        if let Some(objects) = objects.as_deref_mut() {
+            objects.packet(frame.number, packet)?;
+        }
+        packet.shown_after(frame, last_shown_ns);
+        if filter.is_none_or(|filter| filter.matches(packet, frame)) {
+            last_shown_ns = Some(frame.ts_ns);
+            renderer.packet(out, frame, packet)?;
+            printed += 1;
+        }
+        Ok(count.is_none_or(|count| printed < count))
+    });
+    let outcome = match capture {
+        Input::File(file) if threads > 1 => for_each_packet_behind(file, tracking, out, &mut visit),
+        _ => for_each_packet(capture.source().as_mut(), tracking, out, &mut visit),
+    }?;
     renderer.end(out)?;
     // tshark prints its statistics last asked first.
     for statistic in statistics.iter().rev() {
         statistic.write(out)?;
     }
     Ok(outcome)
-}
-
-/// A tracker, and the key log the user gave (without what the capture embeds), whose matches
-/// with the capture's ClientHellos are checked.
-pub(super) struct Tracking<'k> {
-    pub tracker: Tracker,
-    pub user_keylog: &'k KeyLog,
-}
-
-/// What a walk over a capture hands its packets to.
-pub(super) trait Visit {
-    /// Takes one tracked packet; says whether to go on.
-    fn packet<'a>(&mut self, out: &mut dyn Write, frame: &Frame<'a>, packet: &Packet<'a>)
-    -> io::Result<bool>;
-
-    /// Key log text the capture embeds, met before the packets it applies to.
-    fn secrets(&mut self, _text: &[u8]) {}
-}
-
-impl<F: for<'a> FnMut(&mut dyn Write, &Frame<'a>, &Packet<'a>) -> io::Result<bool>> Visit for F {
-    fn packet<'a>(
-        &mut self,
-        out: &mut dyn Write,
-        frame: &Frame<'a>,
-        packet: &Packet<'a>,
-    ) -> io::Result<bool> {
-        self(out, frame, packet)
-    }
-}
-
-/// A visitor from a closure, with the signature spelled out for the compiler.
-pub(super) fn each<F: for<'a> FnMut(&mut dyn Write, &Frame<'a>, &Packet<'a>) -> io::Result<bool>>(
-    visit: F,
-) -> F {
-    visit
-}
-
-/// Tracks every packet of `capture` in order with `tracker` and hands each to `visit`, which
-/// says whether to go on. Key material embedded in the capture is given to the tracker as it
-/// comes; a capture cut short ends with a warning (after `out` is flushed) and
-/// [`Outcome::CutShort`]; a user's key log that matched none of the ClientHellos gets a
-/// warning, as the terminal UI gives.
-pub(super) fn for_each_packet(
-    source: &mut dyn Walk,
-    Tracking { tracker, user_keylog }: Tracking<'_>,
-    out: &mut dyn Write,
-    visit: &mut dyn Visit,
-) -> io::Result<Outcome> {
-    let mut hellos = HelloMatches::default();
-    let mut skipped = Skipped::default();
-    let outcome = walk(source, tracker, user_keylog, (&mut hellos, &mut skipped), out, visit);
-    if !skipped.is_empty() {
-        out.flush()?;
-        report_key_log_warnings("in the capture", &skipped);
-    }
-    if let Some(warning) = hellos.warning() {
-        out.flush()?;
-        eprintln!("rttscope: warning: {warning}");
-    }
-    outcome
-}
-
-fn walk(
-    source: &mut dyn Walk,
-    mut tracker: Tracker,
-    user_keylog: &KeyLog,
-    (hellos, skipped): (&mut HelloMatches, &mut Skipped),
-    out: &mut dyn Write,
-    visit: &mut dyn Visit,
-) -> io::Result<Outcome> {
-    let mut unknown_linktypes = BTreeSet::new();
-    let mut scratch = Scratch::new();
-    let mut cut = None;
-    loop {
-        // The step is taken apart in the statement that reads it, so the walk is free again
-        // (to ask whether it caught up) once the frame and its packet are done with.
-        let (frame, ahead) = match source.next_step() {
-            None => break,
-            Some(Ok(Step::Frame(frame, ahead))) => (frame, ahead),
-            Some(Ok(Step::Secrets(secrets))) => {
-                if secrets.kind == SecretsKind::TlsKeyLog {
-                    // Counted over all the capture's blocks, and said once at the end.
-                    skipped.merge(tracker.add_key_log_text(secrets.data));
-                    visit.secrets(secrets.data);
-                }
-                continue;
-            }
-            Some(Err(error)) => {
-                cut = Some(error);
-                break;
-            }
-        };
-        if let LinkType::Unknown(number) = frame.linktype
-            && unknown_linktypes.insert(number)
-        {
-            eprintln!(
-                "rttscope: note: link type {number} is not decoded; its packets are shown as raw bytes"
-            );
-        }
-        let go_on = {
-            let packet = track(&mut tracker, &frame, ahead, &mut scratch);
-            hellos.check(&packet, user_keylog);
-            visit.packet(out, &frame, &packet)?
-        };
-        if !go_on {
-            break;
-        }
-        // A stream's reader sees each packet as soon as nothing more has arrived after it.
-        if source.caught_up() {
-            out.flush()?;
-        }
-    }
-    if let Some(error) = cut {
-        out.flush()?;
-        match source.warning() {
-            // The damaged compression is the cause; the cut capture is its effect.
-            Some(gzip) => eprintln!(
-                "rttscope: warning: {gzip}, so {error} (counting decompressed bytes); every packet before it was shown"
-            ),
-            None if source.compressed() => eprintln!(
-                "rttscope: warning: {error} (counting decompressed bytes); every packet before it was shown"
-            ),
-            None => eprintln!("rttscope: warning: {error}; every packet before it was shown"),
-        }
-        return Ok(Outcome::CutShort);
-    }
-    if let Some(gzip) = source.warning() {
-        out.flush()?;
-        eprintln!("rttscope: warning: {gzip}; every packet before it was shown");
-        return Ok(Outcome::CutShort);
-    }
-    Ok(Outcome::Complete)
-}
-
-/// Tracks a frame, taken apart ahead or not yet.
-fn track<'a>(
-    tracker: &mut Tracker,
-    frame: &Frame<'a>,
-    ahead: Option<Packet<'a>>,
-    scratch: &'a mut Scratch,
-) -> Packet<'a> {
-    match ahead {
-        Some(packet) => tracker.handle_dissected(frame, packet, scratch),
-        None => tracker.handle_frame(frame, scratch),
-    }
 }
 
 /// `rttscope fields`: every protocol and field name, its type and what it means, each protocol

@@ -7,13 +7,13 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::dissect::{Tracking, Visit, for_each_packet, load_key_log};
+use super::dissect::load_key_log;
 use super::{CliError, ExportArgs, Outcome};
 use crate::capture::{CaptureFile, FileSource, Frame};
 use crate::dispatch::Dispatch;
 use crate::dissect::Packet;
 use crate::export::{Export, ExportError, Written, partition_name};
-use crate::pipeline::with_frames_ahead;
+use crate::pipeline::{Tracking, Visit, for_each_packet, for_each_packet_behind};
 use crate::timeline::Timelines;
 use crate::track::Tracker;
 use crate::track::keylog::KeyLog;
@@ -118,7 +118,7 @@ impl Job<'_> {
         let mut visit = Exporting { export, timelines, failed: None };
         let tracking = Tracking { tracker, user_keylog: self.keylog };
         let outcome = if self.ahead {
-            with_frames_ahead(&capture, |ahead| for_each_packet(ahead, tracking, &mut io::sink(), &mut visit))
+            for_each_packet_behind(&capture, tracking, &mut io::sink(), &mut visit)
         } else {
             for_each_packet(&mut FileSource::new(&capture), tracking, &mut io::sink(), &mut visit)
         }

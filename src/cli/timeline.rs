@@ -12,11 +12,12 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, BufWriter, Seek, SeekFrom, Write};
 use std::path::Path;
 
-use super::dissect::{Input, Tracking, Visit, for_each_packet, load_key_log};
+use super::dissect::{Input, load_key_log};
 use super::{CliError, Outcome, TimelineArgs, TimelineFormat};
 use crate::capture::{CaptureFile, FileSource, Frame};
 use crate::dispatch::Dispatch;
 use crate::dissect::Packet;
+use crate::pipeline::{Tracking, Visit, for_each_packet};
 use crate::render::diagram::{write_mermaid, write_svg};
 use crate::render::qlog::{self, Shape};
 use crate::render::timeline::{JsonStream, Scale, Table, write_text_within};

@@ -26,9 +26,14 @@ const MAX_VLAN_TAGS: usize = 8;
 /// shown as data, with a note.
 const MAX_TUNNEL_DEPTH: usize = 8;
 
+/// The layers a packet has room for from the start.
+const LAYERS: usize = 6;
+
 /// Dissects one frame.
 pub fn dissect<'a>(frame: &Frame<'a>) -> Packet<'a> {
-    let mut packet = Packet::default();
+    // Room for what nearly every frame holds (link, network, transport, and what rides on
+    // them), so the layers are allocated once.
+    let mut packet = Packet { layers: Vec::with_capacity(LAYERS), ..Packet::default() };
     let mut chain = Chain {
         packet: &mut packet,
         base: frame.data,

@@ -29,7 +29,7 @@ impl Statistic {
     }
 
     /// A fresh counter for this statistic.
-    pub fn collector(self) -> Box<dyn Statistics> {
+    pub fn collector(self) -> Box<dyn Statistics + Send> {
         match self {
             Self::TcpConversations => Box::new(TcpConversations::default()),
             Self::ProtocolHierarchy => Box::new(Hierarchy::default()),

@@ -62,6 +62,12 @@ impl Scratch {
     pub fn new() -> Self {
         Self::default()
     }
+
+    /// The bytes its buffers have room for.
+    pub fn capacity(&self) -> usize {
+        let datagram = self.datagram.as_ref().map_or(0, Vec::capacity);
+        datagram + self.arenas.stream.capacity() + self.arenas.decrypted.capacity()
+    }
 }
 
 /// Everything learned from the frames so far.

@@ -1,6 +1,5 @@
-//! Every core for one capture: a mapped capture's frames are read and taken apart
-//! (`dissect::dissect`, which keeps no state) on a thread of their own, ahead of the thread
-//! that tracks, filters, formats and writes them.
+//! Frames read and taken apart (`dissect::dissect`, which keeps no state) on a thread of their
+//! own, ahead of the thread that tracks them.
 //!
 //! The invariant is that the thread behind sees exactly what a walk on one thread sees, in the
 //! same order: every frame, every key log block before the frames it applies to, and a read
@@ -11,66 +10,20 @@
 
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use crate::capture::{CaptureFile, FileSource, Frame, Item, ReadError, Secrets, Source, WalkedPages};
+use super::{Step, Walk};
+use crate::capture::{CaptureFile, FileSource, Item, ReadError, WalkedPages};
 use crate::dissect::{self, Packet};
 
-/// Frames in one batch: enough that passing a batch costs little beside taking its frames
-/// apart, few enough that the first packets are printed at once.
+/// Frames in one batch at most: enough that passing a batch costs little beside taking its
+/// frames apart, few enough that the first packets are printed at once.
 pub const BATCH: usize = 256;
 
-/// Batches waiting between the two threads at most.
+/// Captured bytes in one batch at most: a batch of large frames is passed on sooner, so the
+/// file's pages between the first thread and the last stay a small window.
+pub const BATCH_BYTES: usize = 1 << 20;
+
+/// Batches waiting between two threads at most.
 pub const QUEUED: usize = 4;
-
-/// One step of a walk over a capture, in capture order.
-#[allow(
-    clippy::large_enum_variant,
-    reason = "nearly every step is a frame; boxing its packet would allocate once per frame"
-)]
-pub enum Step<'a> {
-    /// A frame, with its packet when it was taken apart ahead of the tracker.
-    Frame(Frame<'a>, Option<Packet<'a>>),
-    /// Key material embedded in the capture, before the frames it applies to.
-    Secrets(Secrets<'a>),
-}
-
-/// A capture walked step by step, on one thread ([`Source`]) or with the frames taken apart
-/// ahead on another ([`Ahead`]).
-pub trait Walk {
-    /// The next step; `None` at the end. After an error nothing more is yielded.
-    fn next_step(&mut self) -> Option<Result<Step<'_>, ReadError>>;
-
-    /// A problem met while reading that did not stop it (see [`Source::warning`]).
-    fn warning(&self) -> Option<&str>;
-
-    /// Whether the capture was gzip-compressed.
-    fn compressed(&self) -> bool;
-
-    /// Whether everything that has arrived has been read (see [`Source::caught_up`]).
-    fn caught_up(&self) -> bool;
-}
-
-impl<S: Source + ?Sized> Walk for S {
-    fn next_step(&mut self) -> Option<Result<Step<'_>, ReadError>> {
-        self.next_item().map(|item| {
-            item.map(|item| match item {
-                Item::Frame(frame) => Step::Frame(frame, None),
-                Item::Secrets(secrets) => Step::Secrets(secrets),
-            })
-        })
-    }
-
-    fn warning(&self) -> Option<&str> {
-        Source::warning(self)
-    }
-
-    fn compressed(&self) -> bool {
-        Source::compressed(self)
-    }
-
-    fn caught_up(&self) -> bool {
-        Source::caught_up(self)
-    }
-}
 
 /// Steps read ahead, and where in the file the reader stood after the last of them.
 struct Batch<'a> {
@@ -87,8 +40,9 @@ pub struct Ahead<'a> {
     batch_end: u64,
     /// The pages of the frames read here, released behind this thread rather than the reader:
     /// a page released while a queued frame still had to be read would be read in again and
-    /// stay resident, and memory would grow with the capture.
-    pages: WalkedPages<'a>,
+    /// stay resident, and memory would grow with the capture. `None` when a thread further
+    /// behind still reads the frames and releases their pages itself.
+    pages: Option<WalkedPages<'a>>,
 }
 
 impl Walk for Ahead<'_> {
@@ -102,7 +56,9 @@ impl Walk for Ahead<'_> {
             }
             // The reader hung up: the capture has ended (or its thread panicked, which the
             // scope raises again once the walk returns).
-            self.pages.release_before(self.batch_end);
+            if let Some(pages) = &mut self.pages {
+                pages.release_before(self.batch_end);
+            }
             let batch = self.queue.recv().ok()?;
             self.batch = batch.steps.into_iter();
             self.batch_end = batch.end;
@@ -124,13 +80,13 @@ impl Walk for Ahead<'_> {
 
 /// The same packet, borrowing its bytes for a shorter time: the thread behind tracks it with
 /// a scratch buffer that lives for one frame, not for the whole capture.
-fn within<'s, 'm: 's>(packet: Packet<'m>) -> Packet<'s> {
+pub(super) fn within<'s, 'm: 's>(packet: Packet<'m>) -> Packet<'s> {
     // SAFETY: a `Packet<'m>` is a `Packet<'s>` whose borrowed bytes live longer, and the
     // packet is moved, so nothing keeps a view of it as `'m`. Its lifetime only ever marks
     // shared borrows of bytes (the frame, reassembled and decrypted data), never a `&mut`, a
     // cell or a function argument, so reading them for less time is always sound; the compiler
-    // only cannot see it because `SmallVec<[Layer<'a>; N]>` names `'a` through the
-    // associated type `Array::Item`, which makes every packet invariant in it.
+    // only cannot see it because some layers keep a `SmallVec<[T<'a>; N]>`, which names `'a`
+    // through the associated type `Array::Item` and so makes every packet invariant in it.
     unsafe { std::mem::transmute::<Packet<'m>, Packet<'s>>(packet) }
 }
 
@@ -138,16 +94,26 @@ fn within<'s, 'm: 's>(packet: Packet<'m>) -> Packet<'s> {
 /// the calling one, which `walk` runs on; returns what `walk` returns once the reader has
 /// stopped.
 pub fn with_frames_ahead<R>(capture: &CaptureFile, walk: impl FnOnce(&mut Ahead<'_>) -> R) -> R {
+    walk_ahead(capture, Some(capture.walked_pages()), walk)
+}
+
+/// As [`with_frames_ahead`], leaving the frames' pages to a thread further behind.
+pub(super) fn with_frames_ahead_kept<'c, R>(
+    capture: &'c CaptureFile,
+    walk: impl FnOnce(&mut Ahead<'c>) -> R,
+) -> R {
+    walk_ahead(capture, None, walk)
+}
+
+fn walk_ahead<'c, R>(
+    capture: &'c CaptureFile,
+    pages: Option<WalkedPages<'c>>,
+    walk: impl FnOnce(&mut Ahead<'c>) -> R,
+) -> R {
     std::thread::scope(|scope| {
         let (sender, queue) = sync_channel(QUEUED);
         scope.spawn(move || read_ahead(capture, &sender));
-        let mut ahead = Ahead {
-            capture,
-            queue,
-            batch: Vec::new().into_iter(),
-            batch_end: 0,
-            pages: capture.walked_pages(),
-        };
+        let mut ahead = Ahead { capture, queue, batch: Vec::new().into_iter(), batch_end: 0, pages };
         let result = walk(&mut ahead);
         // Hanging up stops the reader at its next batch.
         drop(ahead);
@@ -161,14 +127,16 @@ fn read_ahead<'a>(capture: &'a CaptureFile, sender: &SyncSender<Batch<'a>>) {
     let mut source = FileSource::keeping_pages(capture);
     loop {
         let mut batch = Vec::with_capacity(BATCH);
+        let mut bytes = 0;
         let mut ended = false;
-        while batch.len() < BATCH {
+        while batch.len() < BATCH && bytes < BATCH_BYTES {
             match source.next_owned() {
                 None => {
                     ended = true;
                     break;
                 }
                 Some(Ok(Item::Frame(frame))) => {
+                    bytes += frame.data.len();
                     let packet = dissect::dissect(&frame);
                     batch.push(Ok(Step::Frame(frame, Some(packet))));
                 }
@@ -230,14 +198,19 @@ mod tests {
         assert!(checked > 0);
     }
 
-    #[test]
-    fn a_capture_cut_short_ends_with_the_same_error_after_the_same_frames() {
+    /// The first pcap (not pcapng) of the interop captures.
+    fn first_pcap() -> std::path::PathBuf {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/interop");
-        let file = std::fs::read_dir(path)
+        std::fs::read_dir(path)
             .unwrap()
             .map(|entry| entry.unwrap().path())
             .find(|path| path.extension().is_some_and(|extension| extension == "pcap"))
-            .unwrap();
+            .unwrap()
+    }
+
+    #[test]
+    fn a_capture_cut_short_ends_with_the_same_error_after_the_same_frames() {
+        let file = first_pcap();
         let bytes = std::fs::read(file).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let cut = dir.path().join("cut.pcap");
@@ -249,12 +222,7 @@ mod tests {
 
     #[test]
     fn a_walk_that_stops_early_stops_the_reader() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/interop");
-        let file = std::fs::read_dir(path)
-            .unwrap()
-            .map(|entry| entry.unwrap().path())
-            .find(|path| path.extension().is_some_and(|extension| extension == "pcap"))
-            .unwrap();
+        let file = first_pcap();
         let capture = CaptureFile::open(&file).unwrap();
         // Returns at all only if the reader, blocked on a full queue, is released.
         let first = with_frames_ahead(&capture, |ahead| match ahead.next_step() {
