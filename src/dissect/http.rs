@@ -192,6 +192,10 @@ impl StreamEntity<'_> {
 pub struct Http2<'a> {
     pub preface: Option<Span<'a>>,
     pub frames: Vec<Frame2<'a>>,
+    /// The first part of what one TLS record (or, in the clear, one TCP segment) completed:
+    /// tshark hands each to HTTP/2 separately, and HTTP/2 clears the Info column each time,
+    /// so the Info column shows only the frames of the last of them.
+    pub clears_info: bool,
 }
 
 impl Http2<'_> {

@@ -96,7 +96,10 @@ pub fn write_info(packet: &Packet<'_>, out: &mut dyn fmt::Write) -> fmt::Result 
         }
         Content::Http2(_) => {
             let mut first = true;
-            for http2 in packet.http2_parts() {
+            // What HTTP/2 was handed last, from where it last cleared the column.
+            let parts: SmallVec<[&super::http::Http2<'_>; 4]> = packet.http2_parts().collect();
+            let last = parts.iter().rposition(|http2| http2.clears_info).unwrap_or(0);
+            for http2 in &parts[last..] {
                 http2.write_info_after(out, &mut first)?;
             }
             return write_records_after_application_data(packet, out);

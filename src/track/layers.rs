@@ -398,11 +398,12 @@ fn http_layers<'a>(
             let at = part.preface.or_else(|| part.frames.first().map(|frame| frame.span));
             push(packet, Content::Http2(Box::new(part)), at.unwrap_or(first));
         };
-        let mut part = Http2 { preface, frames: Vec::new() };
+        let mut part = Http2 { preface, frames: Vec::new(), clears_info: true };
         for (frame, tracked) in frames.into_iter().zip(&output.frames) {
             part.frames.push(frame);
             if let Some(grpc) = &tracked.grpc {
-                push_http2(packet, std::mem::replace(&mut part, Http2 { preface: None, frames: Vec::new() }));
+                let next = Http2 { preface: None, frames: Vec::new(), clears_info: false };
+                push_http2(packet, std::mem::replace(&mut part, next));
                 grpc_layers(packet, grpc, &span);
             }
         }
