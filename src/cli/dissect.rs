@@ -145,7 +145,7 @@ fn objects_failed(directory: &std::path::Path, error: io::Error) -> CliError {
 }
 
 /// The threads to dissect one capture with: `--threads`, or one per core up to the two a
-/// capture can use (one reading and taking frames apart, one tracking and writing them).
+/// capture's three stages share (reading and taking frames apart, tracking, writing).
 pub(super) fn threads(given: Option<usize>) -> Result<usize, CliError> {
     match given {
         Some(0) => Err(CliError::Usage("--threads: give at least 1".into())),

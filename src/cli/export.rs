@@ -29,7 +29,7 @@ pub fn run(args: &ExportArgs) -> Result<Outcome, CliError> {
         None => std::thread::available_parallelism().map_or(1, usize::from),
     };
     // One capture per thread; a capture with a thread to spare has its frames read and taken
-    // apart on it, ahead of the one tracking and writing them.
+    // apart ahead of the thread tracking them, and its rows written behind it.
     let ahead = threads >= 2 * args.files.len();
     let threads = threads.min(args.files.len());
     std::fs::create_dir_all(&args.output)
@@ -94,7 +94,7 @@ struct Job<'a> {
     dispatch: &'a Dispatch,
     keylog: &'a KeyLog,
     memory_limit: usize,
-    /// Whether each capture's frames are read and taken apart on a second thread.
+    /// Whether each capture's frames are read ahead and its rows written behind its tracker.
     ahead: bool,
 }
 

@@ -337,7 +337,8 @@ pub struct ExportArgs {
 
     /// Threads (default: one per core): captures are exported at once, one per thread, and
     /// when there are at least twice as many threads as captures, each capture's frames are
-    /// read and taken apart on a second thread of its own. The tables are the same either way.
+    /// read and taken apart ahead of its tracker, and its rows written behind it, on threads of
+    /// its own. The tables are the same either way.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 
@@ -455,9 +456,10 @@ pub struct DissectArgs {
     #[arg(short = 'z', value_name = "STATISTIC")]
     pub statistics: Vec<String>,
 
-    /// Threads for the capture (default: one per core, at most 2): with 2, a file's frames are
-    /// read and taken apart on one while they are tracked, filtered and written on the other;
-    /// 1 does it all on one. The output is the same either way; standard input is read on one.
+    /// Threads for the capture (default: 2 with two cores or more): with 2, a file's frames are
+    /// read and taken apart on one thread, tracked on another, and filtered and written on a
+    /// third, the first and the last sharing a core; 1 does it all on one. The output is the
+    /// same either way; standard input is read on one.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
 
