@@ -4,9 +4,10 @@
 //! A tracked packet borrows its frame (in the mapped capture, which outlives every thread
 //! here) and the scratch it was tracked into (stream bytes reassembled or decrypted). So each
 //! frame in flight is tracked into a scratch of its own, which travels behind with its packet
-//! and comes back, emptied, once the packet has been visited and dropped. The queue between
-//! the tracker and the thread behind is bounded like the one ahead, so the scratches in flight
-//! are bounded too, and a scratch that grew large is not kept.
+//! and comes back once the packet has been visited and dropped, to be cleared and used again.
+//! The queue between the tracker and the thread behind is bounded, by frames and by bytes,
+//! like the one ahead, so the scratches in flight are bounded too, and a scratch that grew
+//! large is not kept.
 //!
 //! Output is the same byte for byte as on one thread: the thread behind visits every tracked
 //! packet and every embedded key log block in capture order, checks each ClientHello against
@@ -113,7 +114,7 @@ struct Behind<'m, 's> {
     /// The bytes the batch's packets borrow: their frames and what was tracked into scratches.
     bytes: usize,
     sender: Option<SyncSender<Vec<Handed<'m>>>>,
-    /// Scratches coming back from behind, emptied, a batch at a time.
+    /// Scratches coming back from behind, their packets dropped, a batch at a time.
     returned: Receiver<Vec<ScratchBox>>,
     pool: Vec<ScratchBox>,
     behind: Option<std::thread::ScopedJoinHandle<'s, io::Result<Visited>>>,
