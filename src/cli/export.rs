@@ -108,7 +108,8 @@ impl Job<'_> {
     fn one(&self, index: usize) -> Result<(Written, Outcome), Failure> {
         let capture =
             CaptureFile::open(&self.args.files[index]).map_err(|error| Failure::Cli(error.into()))?;
-        let export = Export::create(&self.args.output, &self.names[index]).map_err(Failure::Export)?;
+        let export =
+            Export::create(&self.args.output, &self.names[index], self.ahead).map_err(Failure::Export)?;
         let mut timelines =
             Timelines::new(&capture.interface_names(), self.keylog).with_dispatch(self.dispatch).streaming();
         let share = timelines.share_memory(self.memory_limit);

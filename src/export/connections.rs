@@ -201,7 +201,7 @@ impl Connections {
     pub(super) fn create(path: &Path) -> Result<Self, ExportError> {
         let time = || TimestampMicrosecondBuilder::new().with_timezone("UTC");
         Ok(Self {
-            table: Table::create(path, Arc::new(Self::schema()))?,
+            table: Table::create(path, Arc::new(Self::schema()), false)?,
             conn_id: UInt64Builder::new(),
             timeline_id: UInt32Builder::new(),
             transport: StringBuilder::new(),

@@ -80,15 +80,16 @@ pub struct Export {
 }
 
 impl Export {
-    /// Tables for the capture whose partition is `name`, under `dir` (made if missing).
-    pub fn create(dir: &Path, name: &str) -> Result<Self, ExportError> {
+    /// Tables for the capture whose partition is `name`, under `dir` (made if missing); the
+    /// packets table is encoded and written on a thread of its own when `behind`.
+    pub fn create(dir: &Path, name: &str, behind: bool) -> Result<Self, ExportError> {
         let partition = |table: &str| -> Result<PathBuf, ExportError> {
             let at = dir.join(table).join(format!("capture={name}"));
             std::fs::create_dir_all(&at).map_err(|error| ExportError::io(&at, error))?;
             Ok(at.join("part-0.parquet"))
         };
         Ok(Self {
-            packets: Packets::create(&partition("packets")?)?,
+            packets: Packets::create(&partition("packets")?, behind)?,
             connections: Connections::create(&partition("connections")?)?,
             seen: SeenById::default(),
         })

@@ -164,8 +164,8 @@ impl Packets {
         Schema::new(columns)
     }
 
-    pub(super) fn create(path: &Path) -> Result<Self, ExportError> {
-        let table = Table::create(path, Arc::new(Self::schema()))?;
+    pub(super) fn create(path: &Path, behind: bool) -> Result<Self, ExportError> {
+        let table = Table::create(path, Arc::new(Self::schema()), behind)?;
         let index = FIELDS.iter().enumerate().map(|(index, &(field, _))| (field, index)).collect();
         let mut prefixes: Vec<&'static str> =
             FIELDS.iter().map(|(field, _)| field.split('.').next().unwrap_or(field)).collect();

@@ -5,6 +5,8 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::mpsc::{SyncSender, sync_channel};
+use std::thread::JoinHandle;
 
 use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_writer::ArrowWriterOptions;
@@ -22,8 +24,11 @@ pub(super) const BATCH_ROWS: usize = 8192;
 /// encoded and compressed in memory first).
 const ROW_GROUP_ROWS: usize = 64 * 1024;
 
+/// Batches waiting for a writer on a thread of its own, at most.
+const BATCHES_QUEUED: usize = 2;
+
 pub(super) struct Table {
-    writer: ArrowWriter<File>,
+    writer: Writer,
     schema: SchemaRef,
     partial: PathBuf,
     path: PathBuf,
@@ -31,8 +36,9 @@ pub(super) struct Table {
 }
 
 impl Table {
-    /// A table to be written at `path` (its directory must exist).
-    pub(super) fn create(path: &Path, schema: SchemaRef) -> Result<Self, ExportError> {
+    /// A table to be written at `path` (its directory must exist), its batches encoded and
+    /// written on a thread of its own when `behind`.
+    pub(super) fn create(path: &Path, schema: SchemaRef, behind: bool) -> Result<Self, ExportError> {
         let partial = path.with_extension("parquet.partial");
         let file = File::create(&partial).map_err(|error| ExportError::io(&partial, error))?;
         let properties = WriterProperties::builder()
@@ -42,6 +48,7 @@ impl Table {
             .build();
         let options = ArrowWriterOptions::new().with_properties(properties);
         let writer = ArrowWriter::try_new_with_options(file, schema.clone(), options)?;
+        let writer = if behind { Writer::behind(writer) } else { Writer::Here(Box::new(writer)) };
         Ok(Self { writer, schema, partial, path: path.to_owned(), rows: 0 })
     }
 
@@ -49,15 +56,67 @@ impl Table {
     pub(super) fn write(&mut self, columns: Vec<ArrayRef>) -> Result<(), ExportError> {
         let batch = RecordBatch::try_new(self.schema.clone(), columns)?;
         self.rows += batch.num_rows() as u64;
-        self.writer.write(&batch)?;
+        match &mut self.writer {
+            Writer::Here(writer) => writer.write(&batch)?,
+            Writer::Behind { batches, thread } => {
+                if batches.as_ref().is_none_or(|batches| batches.send(batch).is_err()) {
+                    // The writer stopped: its error says why.
+                    batches.take();
+                    return Writer::join(thread.take());
+                }
+            }
+        }
         Ok(())
     }
 
     /// Writes the footer and gives the file its name; returns the rows written.
     pub(super) fn close(self) -> Result<u64, ExportError> {
-        self.writer.close()?;
+        match self.writer {
+            Writer::Here(writer) => {
+                writer.close()?;
+            }
+            Writer::Behind { batches, thread } => {
+                // Hanging up lets the writer finish the batches sent and write the footer.
+                drop(batches);
+                Writer::join(thread)?;
+            }
+        }
         std::fs::rename(&self.partial, &self.path).map_err(|error| ExportError::io(&self.path, error))?;
         Ok(self.rows)
+    }
+}
+
+/// Where a table's batches are encoded, compressed and written.
+enum Writer {
+    Here(Box<ArrowWriter<File>>),
+    /// On a thread of its own, while the calling thread gathers the next batch's rows; the
+    /// thread writes the footer once the sender hangs up.
+    Behind {
+        batches: Option<SyncSender<RecordBatch>>,
+        thread: Option<JoinHandle<Result<(), ExportError>>>,
+    },
+}
+
+impl Writer {
+    fn behind(mut writer: ArrowWriter<File>) -> Self {
+        let (batches, queue) = sync_channel::<RecordBatch>(BATCHES_QUEUED);
+        let thread = std::thread::spawn(move || {
+            for batch in queue {
+                writer.write(&batch)?;
+            }
+            writer.close()?;
+            Ok(())
+        });
+        Self::Behind { batches: Some(batches), thread: Some(thread) }
+    }
+
+    /// Waits for the writer thread to end; what it ended with.
+    fn join(thread: Option<JoinHandle<Result<(), ExportError>>>) -> Result<(), ExportError> {
+        match thread.map(JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(panic)) => std::panic::resume_unwind(panic),
+            None => Ok(()),
+        }
     }
 }
 
