@@ -47,6 +47,7 @@ mod tshark_cli;
 mod tshark_differential;
 mod tshark_tree;
 mod tshark_tree_lan;
+mod tshark_tree_x509;
 mod tui_follow_tmux;
 mod tui_tmux;
 mod tui_workbench_tmux;
