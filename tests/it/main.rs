@@ -46,6 +46,7 @@ mod tls;
 mod tshark_cli;
 mod tshark_differential;
 mod tshark_tree;
+mod tshark_tree_ja3;
 mod tshark_tree_lan;
 mod tshark_tree_x509;
 mod tui_follow_tmux;

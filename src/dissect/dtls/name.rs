@@ -73,6 +73,10 @@ crate::registry::field_table! {
     HANDSHAKE_EXTENSIONS_KEY_SHARE_KEY_EXCHANGE_LENGTH "dtls.handshake.extensions_key_share_key_exchange_length" Uint @Session "key share length";
     HANDSHAKE_EXTENSIONS_KEY_SHARE_KEY_EXCHANGE "dtls.handshake.extensions_key_share_key_exchange" Bytes @Session "key share";
     HANDSHAKE_EXTENSIONS_KEY_SHARE_SELECTED_GROUP "dtls.handshake.extensions_key_share_selected_group" Uint @Session "group a HelloRetryRequest asks for" names TLS_GROUP;
+    HANDSHAKE_JA3_FULL "dtls.handshake.ja3_full" Text @Session "a ClientHello's JA3 fingerprint string";
+    HANDSHAKE_JA3 "dtls.handshake.ja3" Text @Session "the MD5 of the JA3 string";
+    HANDSHAKE_JA3S_FULL "dtls.handshake.ja3s_full" Text @Session "a ServerHello's JA3S fingerprint string";
+    HANDSHAKE_JA3S "dtls.handshake.ja3s" Text @Session "the MD5 of the JA3S string";
     HANDSHAKE_CERTIFICATES_LENGTH "dtls.handshake.certificates_length" Uint @Session "certificate chain length";
     HANDSHAKE_CERTIFICATE_LENGTH "dtls.handshake.certificate_length" Uint @Session "certificate length";
     HANDSHAKE_CERTIFICATE "dtls.handshake.certificate" Bytes @Session "certificate (DER)";

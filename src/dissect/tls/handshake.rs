@@ -275,7 +275,11 @@ pub fn body_fields(body_out: &mut Emitter<'_>, kind: u8, body: &[u8], layout: La
     let tls13 = layout.tls13;
     // A body that ends early still shows what it had; the rest is simply not there.
     let _ = match kind {
-        kind::CLIENT_HELLO | kind::SERVER_HELLO => hello_fields(body_out, kind, body, layout),
+        kind::CLIENT_HELLO | kind::SERVER_HELLO => {
+            let read = hello_fields(body_out, kind, body, layout);
+            super::ja3::fields(body_out, kind, body, layout.dtls);
+            read
+        }
         HELLO_VERIFY_REQUEST if layout.dtls => hello_verify_request_fields(body_out, body),
         kind::CERTIFICATE => certificate_fields(body_out, body, tls13),
         kind::NEW_SESSION_TICKET => ticket_fields(body_out, body, tls13),

@@ -71,6 +71,10 @@ crate::registry::field_table! {
     QUIC_PARAMETER_MAX_DATAGRAM_FRAME_SIZE "tls.quic.parameter.max_datagram_frame_size" Uint @Session "largest DATAGRAM frame the sender takes (RFC 9221)";
     QUIC_PARAMETER_CHOSEN_VERSION "tls.quic.parameter.vi.chosen_version" Hex @Session "version_information: the version in use (RFC 9368)";
     QUIC_PARAMETER_OTHER_VERSION "tls.quic.parameter.vi.other_version" Hex @Session "version_information: another version the sender supports";
+    HANDSHAKE_JA3_FULL "tls.handshake.ja3_full" Text @Session "a ClientHello's JA3 fingerprint string";
+    HANDSHAKE_JA3 "tls.handshake.ja3" Text @Session "the MD5 of the JA3 string";
+    HANDSHAKE_JA3S_FULL "tls.handshake.ja3s_full" Text @Session "a ServerHello's JA3S fingerprint string";
+    HANDSHAKE_JA3S "tls.handshake.ja3s" Text @Session "the MD5 of the JA3S string";
     HANDSHAKE_CERTIFICATES_LENGTH "tls.handshake.certificates_length" Uint @Session "certificate chain length";
     HANDSHAKE_CERTIFICATE_LENGTH "tls.handshake.certificate_length" Uint @Session "certificate length";
     HANDSHAKE_CERTIFICATE "tls.handshake.certificate" Bytes @Session "certificate (DER)";
