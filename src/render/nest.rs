@@ -1,5 +1,6 @@
 //! The subtrees of tshark's `-V` tree that rttscope's flat field list holds the structure for,
-//! one module a protocol family: TLS's records, messages, extensions and lists (`tls`), QUIC's
+//! one module a protocol family: TLS's records, messages, extensions and lists (`tls`), with the
+//! X.509 subtree of each certificate a Certificate message carries (`x509`), QUIC's
 //! frames (`quic`), an HTTP/1.x message's lines (`http`), HTTP/2's frames, headers and
 //! settings (`http2`), DNS's sections and records (`dns`), the NetBIOS name service's
 //! (`nbns`), WebSocket's payload and reassembly

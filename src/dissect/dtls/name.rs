@@ -77,6 +77,7 @@ crate::registry::field_table! {
     HANDSHAKE_JA3 "dtls.handshake.ja3" Text @Session "the MD5 of the JA3 string";
     HANDSHAKE_JA3S_FULL "dtls.handshake.ja3s_full" Text @Session "a ServerHello's JA3S fingerprint string";
     HANDSHAKE_JA3S "dtls.handshake.ja3s" Text @Session "the MD5 of the JA3S string";
+    HANDSHAKE_CERTIFICATE_REQUEST_CONTEXT_LENGTH "dtls.handshake.certificate_request_context_length" Uint @Session "TLS 1.3 Certificate: length of the request context it answers";
     HANDSHAKE_CERTIFICATES_LENGTH "dtls.handshake.certificates_length" Uint @Session "certificate chain length";
     HANDSHAKE_CERTIFICATE_LENGTH "dtls.handshake.certificate_length" Uint @Session "certificate length";
     HANDSHAKE_CERTIFICATE "dtls.handshake.certificate" Bytes @Session "certificate (DER)";

@@ -401,7 +401,18 @@ fn extensions_fields<'a>(
 }
 
 fn certificate_fields(out: &mut Emitter<'_>, body: &[u8], tls13: bool) -> Result<(), Error> {
-    let rest = if tls13 { length_data(be_u8)(body)?.0 } else { body };
+    // TLS 1.3 (RFC 8446 section 4.4.2): the request context comes first.
+    let rest = if tls13 {
+        let (rest, context) = length_data(be_u8)(body)?;
+        out.at(
+            super::name::HANDSHAKE_CERTIFICATE_REQUEST_CONTEXT_LENGTH,
+            0..1,
+            Value::Uint(context.len() as u64),
+        );
+        rest
+    } else {
+        body
+    };
     let start = body.len() - rest.len();
     let (_, list) = length_data(be_u24)(rest)?;
     out.at(super::name::HANDSHAKE_CERTIFICATES_LENGTH, start..start + 3, Value::Uint(list.len() as u64));

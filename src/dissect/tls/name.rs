@@ -75,6 +75,7 @@ crate::registry::field_table! {
     HANDSHAKE_JA3 "tls.handshake.ja3" Text @Session "the MD5 of the JA3 string";
     HANDSHAKE_JA3S_FULL "tls.handshake.ja3s_full" Text @Session "a ServerHello's JA3S fingerprint string";
     HANDSHAKE_JA3S "tls.handshake.ja3s" Text @Session "the MD5 of the JA3S string";
+    HANDSHAKE_CERTIFICATE_REQUEST_CONTEXT_LENGTH "tls.handshake.certificate_request_context_length" Uint @Session "TLS 1.3 Certificate: length of the request context it answers";
     HANDSHAKE_CERTIFICATES_LENGTH "tls.handshake.certificates_length" Uint @Session "certificate chain length";
     HANDSHAKE_CERTIFICATE_LENGTH "tls.handshake.certificate_length" Uint @Session "certificate length";
     HANDSHAKE_CERTIFICATE "tls.handshake.certificate" Bytes @Session "certificate (DER)";
