@@ -24,8 +24,8 @@ use crate::dissect::grpc::Compression;
 use crate::dissect::stun::Stun;
 use crate::dissect::{Content, Packet};
 use crate::osi::Protocol;
-pub(crate) use line::byte_count;
 use line::write_field;
+pub(crate) use line::{byte_count, mark_truncated};
 pub use line::{label, write_value};
 
 /// A field written into a layer's lines: its name, its number, how many bytes it covers,

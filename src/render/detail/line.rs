@@ -191,7 +191,7 @@ const ITEM_LABEL_LENGTH: usize = 240;
 /// Cuts the label `text[begin..]` as tshark cuts one that does not fit its buffer: ` [truncated]`
 /// after the field's name (`name_len` bytes), and the whole kept to the characters that end
 /// before the buffer's last two bytes.
-fn mark_truncated(text: &mut String, begin: usize, name_len: usize) {
+pub(crate) fn mark_truncated(text: &mut String, begin: usize, name_len: usize) {
     const MARK: &str = " [truncated]";
     if text.len() - begin < ITEM_LABEL_LENGTH || name_len >= ITEM_LABEL_LENGTH - MARK.len() {
         return;

@@ -96,10 +96,36 @@ pub fn subject(der: &[u8]) -> Option<String> {
 /// certificate's subtree under it.
 pub fn write_certificate(push: &mut dyn FnMut(usize, &str), depth: usize, item: &super::Item<'_>) {
     match subject(item.raw) {
-        Some(subject) => push(depth, &format!("{} ({subject})", item.line)),
+        Some(subject) => push(depth, &appended(item.line, &subject)),
         None => push(depth, item.line),
     }
-    write(push, depth + 1, item.raw);
+    // A `Name: value` line too long for tshark's label buffer is cut as tshark cuts it.
+    let mut fitted = |depth: usize, line: &str| match line.find(": ") {
+        Some(name_len) if line.len() >= LABEL_BYTES => {
+            let mut line = line.to_owned();
+            crate::render::detail::mark_truncated(&mut line, 0, name_len);
+            push(depth, &line);
+        }
+        _ => push(depth, line),
+    };
+    write(&mut fitted, depth + 1, item.raw);
+}
+
+/// The most bytes of a label tshark's tree holds (`ITEM_LABEL_LENGTH` less its NUL).
+const LABEL_BYTES: usize = 239;
+
+/// `title (text)`, as tshark appends text to an item's label: cut, unmarked, at the last
+/// character that fits its buffer.
+fn appended(title: &str, text: &str) -> String {
+    let mut line = format!("{title} ({text})");
+    if line.len() > LABEL_BYTES {
+        let mut end = LABEL_BYTES;
+        while !line.is_char_boundary(end) {
+            end -= 1;
+        }
+        line.truncate(end);
+    }
+    line
 }
 
 /// Draws the subtree of the certificate `der` through `push(depth, line)`, its top lines at
@@ -186,11 +212,12 @@ fn write_algorithm(push: &mut dyn FnMut(usize, &str), depth: usize, label: &str,
 /// A Name: its RDNs, each attribute's type and value.
 fn write_name(push: &mut dyn FnMut(usize, &str), depth: usize, label: &str, content: &[u8]) {
     push(depth, &format!("{label}: rdnSequence (0)"));
-    push(depth + 1, &format!("rdnSequence: {} ({})", items(elements(content).count()), name_text(content)));
+    let count = items(elements(content).count());
+    push(depth + 1, &appended(&format!("rdnSequence: {count}"), &name_text(content)));
     for rdn in elements(content) {
         let attributes = || elements(rdn.content).filter_map(|attribute| attribute_text(attribute.content));
         let text: Vec<String> = attributes().collect();
-        push(depth + 2, &format!("RDNSequence item: {} ({})", items(text.len()), text.join("+")));
+        push(depth + 2, &appended(&format!("RDNSequence item: {}", items(text.len())), &text.join("+")));
         for attribute in elements(rdn.content) {
             write_attribute(push, depth + 3, attribute.content);
         }
@@ -201,7 +228,8 @@ fn write_name(push: &mut dyn FnMut(usize, &str), depth: usize, label: &str, cont
 fn write_attribute(push: &mut dyn FnMut(usize, &str), depth: usize, content: &[u8]) {
     let mut parts = elements(content);
     let Some(kind) = parts.next() else { return };
-    push(depth, &format!("RelativeDistinguishedName item ({})", attribute_text(content).unwrap_or_default()));
+    let text = attribute_text(content).unwrap_or_default();
+    push(depth, &appended("RelativeDistinguishedName item", &text));
     let dotted = dotted(kind.content);
     push(depth + 1, &format!("Object Id: {dotted} ({})", oid_name(&dotted, attribute_name)));
     let Some(value) = parts.next() else { return };

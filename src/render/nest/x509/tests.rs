@@ -6,7 +6,8 @@ const RSA_SAN: &[u8] = include_bytes!("../../../../fixtures/certs/rsa2048-san.de
 const CA_P384: &[u8] = include_bytes!("../../../../fixtures/certs/ca-p384.der");
 const ED25519: &[u8] = include_bytes!("../../../../fixtures/certs/ed25519.der");
 const LEAF: &[u8] = include_bytes!("../../../../fixtures/certs/leaf-signed-by-ca.der");
-const ALL: [&[u8]; 5] = [EC_P256, RSA_SAN, CA_P384, ED25519, LEAF];
+const LONG_NAMES: &[u8] = include_bytes!("../../../../fixtures/certs/long-names.der");
+const ALL: [&[u8]; 6] = [EC_P256, RSA_SAN, CA_P384, ED25519, LEAF, LONG_NAMES];
 
 /// The subtree as `(depth, line)` pairs.
 fn tree(der: &[u8]) -> Vec<(usize, String)> {
@@ -172,4 +173,37 @@ fn object_identifiers_are_dotted_and_overlong_arcs_are_marked() {
     // A last arc cut short, and an arc longer than 64 bits.
     assert_eq!(dotted(&[0x55, 0x86]), "2.5…");
     assert!(dotted(&[0xff; 20]).ends_with('…'));
+}
+
+/// Lines too long for tshark's label buffer are cut as tshark 4.0.17 cuts them: a `Name: value`
+/// field marked `[truncated]` and cut to 238 bytes, a title with a name appended cut to 239
+/// bytes unmarked.
+#[test]
+fn lines_too_long_for_tsharks_labels_are_cut_as_tshark_cuts_them() {
+    let certificate = crate::render::nest::Item {
+        name: "tls.handshake.certificate",
+        number: None,
+        size: 0,
+        raw: LONG_NAMES,
+        line: "Certificate: 30",
+    };
+    let mut lines = Vec::new();
+    write_certificate(&mut |_, line| lines.push(line.to_owned()), 0, &certificate);
+    let a60 = "a".repeat(60);
+    let dns = format!("dNSName [truncated]: {a60}.{a60}.{a60}.{}", "a".repeat(34));
+    assert!(lines.contains(&dns), "{lines:#?}");
+    let name = format!(
+        "rdnSequence: 4 items (id-at-localityName={},id-at-commonName={},id-at-organizationalUnitName={}",
+        "l".repeat(60),
+        "c".repeat(60),
+        "u".repeat(30)
+    );
+    assert_eq!(name.len(), 239);
+    assert!(lines.contains(&name), "{lines:#?}");
+    assert!(
+        lines[0].starts_with("Certificate: 30 (id-at-localityName=ll") && lines[0].len() == 239,
+        "{}",
+        lines[0]
+    );
+    assert!(lines.iter().all(|line| line.len() <= 239));
 }
