@@ -81,6 +81,10 @@ crate::registry::field_table! {
     HANDSHAKE_CERTIFICATES_LENGTH "dtls.handshake.certificates_length" Uint @Session "certificate chain length";
     HANDSHAKE_CERTIFICATE_LENGTH "dtls.handshake.certificate_length" Uint @Session "certificate length";
     HANDSHAKE_CERTIFICATE "dtls.handshake.certificate" Bytes @Session "certificate (DER)";
+    HANDSHAKE_SIG_LEN "dtls.handshake.sig_len" Uint @Session "ServerKeyExchange signature length";
+    HANDSHAKE_SIG "dtls.handshake.sig" Bytes @Session "ServerKeyExchange signature";
+    HANDSHAKE_CLIENT_CERT_VRFY_SIG_LEN "dtls.handshake.client_cert_vrfy.sig_len" Uint @Session "CertificateVerify signature length";
+    HANDSHAKE_CLIENT_CERT_VRFY_SIG "dtls.handshake.client_cert_vrfy.sig" Bytes @Session "CertificateVerify signature";
     HANDSHAKE_SESSION_TICKET_LIFETIME_HINT "dtls.handshake.session_ticket_lifetime_hint" Uint @Session "session ticket lifetime, seconds";
     HANDSHAKE_SESSION_TICKET_AGE_ADD "dtls.handshake.session_ticket_age_add" Uint @Session "TLS 1.3 ticket's obfuscation of its age";
     HANDSHAKE_SESSION_TICKET_NONCE_LENGTH "dtls.handshake.session_ticket_nonce_length" Uint @Session "TLS 1.3 ticket nonce length";
