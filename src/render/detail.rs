@@ -24,9 +24,13 @@ use crate::dissect::grpc::Compression;
 use crate::dissect::stun::Stun;
 use crate::dissect::{Content, Packet};
 use crate::osi::Protocol;
-pub(crate) use line::byte_count;
 use line::write_field;
+pub(crate) use line::{byte_count, mark_truncated};
 pub use line::{label, write_value};
+
+/// A field written into a layer's lines: its name, its number, how many bytes it covers,
+/// those bytes (empty where they are not the field's own) and where its line is.
+type Written<'a> = (&'static str, Option<u64>, usize, &'a [u8], std::ops::Range<usize>);
 
 /// Prints no packets: tshark's `-q` with text output, when only statistics are wanted.
 pub struct Quiet;
@@ -156,7 +160,7 @@ fn write_tree(
         texts.push((index, String::new()));
         let Some((_, text)) = texts.last_mut() else { continue };
         let mut lines = String::new();
-        let mut fields: Vec<(&'static str, Option<u64>, usize, std::ops::Range<usize>)> = Vec::new();
+        let mut fields: Vec<Written<'_>> = Vec::new();
         let mut numbers: Vec<(&'static str, u64)> = Vec::new();
         let is_ipv6 = layer.protocol() == Protocol::Ipv6;
         let mut retransmitted = false;
@@ -170,16 +174,18 @@ fn write_tree(
                 numbers.iter().rev().find(|(name, _)| matches!(*name, "icmp.type" | "icmpv6.type"));
             retransmitted |= field.name == "tcp.analysis.retransmission";
             let start = lines.len();
+            let raw = packet.source(field.source, frame).get(field.range.clone()).unwrap_or(&[]);
             // tshark names a retransmission's data for what it is.
             if retransmitted && field.name == "tcp.segment_data" {
                 let _ =
                     writeln!(lines, "    Retransmitted TCP segment data ({})", byte_count(field.range.len()));
             } else {
-                let raw = packet.source(field.source, frame).get(field.range.clone()).unwrap_or(&[]);
                 write_field(&mut lines, &field, message_type.map(|(_, kind)| *kind), raw);
             }
             if lines.len() > start {
-                fields.push((field.name, field.value.as_u64(), field.range.len(), start..lines.len()));
+                // The bytes go with a field only where the range is the field's own.
+                let raw = if raw.len() == field.range.len() { raw } else { &[] };
+                fields.push((field.name, field.value.as_u64(), field.range.len(), raw, start..lines.len()));
             }
             if let Some(number) = field.value.as_u64() {
                 numbers.push((field.name, number));
@@ -253,7 +259,7 @@ fn write_tree(
         let finished: Vec<Option<String>> = fields
             .iter()
             .enumerate()
-            .map(|(at, (name, number, _, range))| {
+            .map(|(at, (name, number, _, _, range))| {
                 let (line, later) = (unindented(&lines[range.clone()]), &later[at + 1..]);
                 status::rename(name, *number, later)
                     .or_else(|| status::finish(name, line, *number, later).map(|end| format!("{line}{end}")))
@@ -262,10 +268,11 @@ fn write_tree(
         let items: Vec<nest::Item<'_>> = fields
             .iter()
             .zip(&finished)
-            .map(|((name, number, size, range), finished)| nest::Item {
+            .map(|((name, number, size, raw, range), finished)| nest::Item {
                 name,
                 number: *number,
                 size: *size,
+                raw,
                 line: finished.as_deref().unwrap_or_else(|| unindented(&lines[range.clone()])),
             })
             .collect();

@@ -1,5 +1,6 @@
 //! The subtrees of tshark's `-V` tree that rttscope's flat field list holds the structure for,
-//! one module a protocol family: TLS's records, messages, extensions and lists (`tls`), QUIC's
+//! one module a protocol family: TLS's records, messages, extensions and lists (`tls`), with the
+//! X.509 subtree of each certificate a Certificate message carries (`x509`), QUIC's
 //! frames (`quic`), an HTTP/1.x message's lines (`http`), HTTP/2's frames, headers and
 //! settings (`http2`), DNS's sections and records (`dns`), the NetBIOS name service's
 //! (`nbns`), WebSocket's payload and reassembly
@@ -27,6 +28,7 @@ mod stun;
 mod tls;
 mod transport;
 mod websocket;
+mod x509;
 
 pub use grpc::{entity_title as grpc_entity_title, protobuf_title};
 pub use transport::Closing;
@@ -39,6 +41,9 @@ pub struct Item<'a> {
     pub number: Option<u64>,
     /// How many bytes the field covers.
     pub size: usize,
+    /// The bytes the field covers, where the tree needs them (a certificate's DER); may be
+    /// empty.
+    pub raw: &'a [u8],
     /// The field's written line, without its indentation.
     pub line: &'a str,
 }
@@ -79,6 +84,7 @@ pub fn write(
                         .unwrap_or(item.name),
                     number: item.number,
                     size: item.size,
+                    raw: item.raw,
                     line: item.line,
                 })
                 .collect();
@@ -138,7 +144,7 @@ mod tests {
     use super::*;
 
     fn item(name: &'static str, number: Option<u64>, line: &'static str) -> Item<'static> {
-        Item { name, number, size: 0, line }
+        Item { name, number, size: 0, raw: &[], line }
     }
 
     #[test]

@@ -41,9 +41,6 @@ const KNOWN: &[(&str, usize, &str)] = &[
     ("Packet Length (encrypted)", 19, "after New Keys in one segment, as for the packet"),
     ("[languages_client_to_server string", 4, "tshark writes an empty string without the brackets"),
     ("[languages_server_to_client string", 4, "tshark writes an empty string without the brackets"),
-    ("kex_algorithms string", 2, "tshark 4.0 marks the server's ext-info and strict-kex names"),
-    ("mac_algorithms_client_to_server string", 4, "tshark 4.0 cuts a long list at 240 characters"),
-    ("mac_algorithms_server_to_client string", 4, "tshark 4.0 cuts a long list at 240 characters"),
 ];
 
 /// Each packet's layers: its title and its lines, in order.

@@ -73,9 +73,18 @@ crate::registry::field_table! {
     HANDSHAKE_EXTENSIONS_KEY_SHARE_KEY_EXCHANGE_LENGTH "dtls.handshake.extensions_key_share_key_exchange_length" Uint @Session "key share length";
     HANDSHAKE_EXTENSIONS_KEY_SHARE_KEY_EXCHANGE "dtls.handshake.extensions_key_share_key_exchange" Bytes @Session "key share";
     HANDSHAKE_EXTENSIONS_KEY_SHARE_SELECTED_GROUP "dtls.handshake.extensions_key_share_selected_group" Uint @Session "group a HelloRetryRequest asks for" names TLS_GROUP;
+    HANDSHAKE_JA3_FULL "dtls.handshake.ja3_full" Text @Session "a ClientHello's JA3 fingerprint string";
+    HANDSHAKE_JA3 "dtls.handshake.ja3" Text @Session "the MD5 of the JA3 string";
+    HANDSHAKE_JA3S_FULL "dtls.handshake.ja3s_full" Text @Session "a ServerHello's JA3S fingerprint string";
+    HANDSHAKE_JA3S "dtls.handshake.ja3s" Text @Session "the MD5 of the JA3S string";
+    HANDSHAKE_CERTIFICATE_REQUEST_CONTEXT_LENGTH "dtls.handshake.certificate_request_context_length" Uint @Session "TLS 1.3 Certificate: length of the request context it answers";
     HANDSHAKE_CERTIFICATES_LENGTH "dtls.handshake.certificates_length" Uint @Session "certificate chain length";
     HANDSHAKE_CERTIFICATE_LENGTH "dtls.handshake.certificate_length" Uint @Session "certificate length";
     HANDSHAKE_CERTIFICATE "dtls.handshake.certificate" Bytes @Session "certificate (DER)";
+    HANDSHAKE_SIG_LEN "dtls.handshake.sig_len" Uint @Session "ServerKeyExchange signature length";
+    HANDSHAKE_SIG "dtls.handshake.sig" Bytes @Session "ServerKeyExchange signature";
+    HANDSHAKE_CLIENT_CERT_VRFY_SIG_LEN "dtls.handshake.client_cert_vrfy.sig_len" Uint @Session "CertificateVerify signature length";
+    HANDSHAKE_CLIENT_CERT_VRFY_SIG "dtls.handshake.client_cert_vrfy.sig" Bytes @Session "CertificateVerify signature";
     HANDSHAKE_SESSION_TICKET_LIFETIME_HINT "dtls.handshake.session_ticket_lifetime_hint" Uint @Session "session ticket lifetime, seconds";
     HANDSHAKE_SESSION_TICKET_AGE_ADD "dtls.handshake.session_ticket_age_add" Uint @Session "TLS 1.3 ticket's obfuscation of its age";
     HANDSHAKE_SESSION_TICKET_NONCE_LENGTH "dtls.handshake.session_ticket_nonce_length" Uint @Session "TLS 1.3 ticket nonce length";

@@ -419,7 +419,7 @@ fn oid_name(oid: &Oid<'_>, table: fn(&str) -> Option<&'static str>) -> String {
 }
 
 /// Attribute types of names, by the ASN.1 names Wireshark shows (X.520, PKCS #9, RFC 4519).
-fn attribute_name(dotted: &str) -> Option<&'static str> {
+pub(crate) fn attribute_name(dotted: &str) -> Option<&'static str> {
     Some(match dotted {
         "2.5.4.3" => "id-at-commonName",
         "2.5.4.4" => "id-at-surname",
@@ -452,7 +452,7 @@ fn attribute_name(dotted: &str) -> Option<&'static str> {
 }
 
 /// Certificate signature algorithms (RFC 3279, 4055, 5758, 8410, 9881), by ASN.1 name.
-fn signature_name(dotted: &str) -> Option<&'static str> {
+pub(crate) fn signature_name(dotted: &str) -> Option<&'static str> {
     Some(match dotted {
         "1.2.840.113549.1.1.4" => "md5WithRSAEncryption",
         "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",

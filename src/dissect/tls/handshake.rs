@@ -275,7 +275,11 @@ pub fn body_fields(body_out: &mut Emitter<'_>, kind: u8, body: &[u8], layout: La
     let tls13 = layout.tls13;
     // A body that ends early still shows what it had; the rest is simply not there.
     let _ = match kind {
-        kind::CLIENT_HELLO | kind::SERVER_HELLO => hello_fields(body_out, kind, body, layout),
+        kind::CLIENT_HELLO | kind::SERVER_HELLO => {
+            let read = hello_fields(body_out, kind, body, layout);
+            super::ja3::fields(body_out, kind, body, layout.dtls);
+            read
+        }
         HELLO_VERIFY_REQUEST if layout.dtls => hello_verify_request_fields(body_out, body),
         kind::CERTIFICATE => certificate_fields(body_out, body, tls13),
         kind::NEW_SESSION_TICKET => ticket_fields(body_out, body, tls13),
@@ -288,7 +292,14 @@ pub fn body_fields(body_out: &mut Emitter<'_>, kind: u8, body: &[u8], layout: La
         kind::CERTIFICATE_REQUEST if !tls13 => certificate_request_fields(body_out, body),
         kind::CERTIFICATE_VERIFY => be_u16(body)
             .map(|(_, scheme)| extension::signature_algorithm(body_out, 0, scheme))
-            .map_err(into_error),
+            .map_err(into_error)
+            .and_then(|()| {
+                let names = (
+                    super::name::HANDSHAKE_CLIENT_CERT_VRFY_SIG_LEN,
+                    super::name::HANDSHAKE_CLIENT_CERT_VRFY_SIG,
+                );
+                signature_fields(body_out, body, 2, names)
+            }),
         _ => Ok(()),
     };
 }
@@ -397,7 +408,18 @@ fn extensions_fields<'a>(
 }
 
 fn certificate_fields(out: &mut Emitter<'_>, body: &[u8], tls13: bool) -> Result<(), Error> {
-    let rest = if tls13 { length_data(be_u8)(body)?.0 } else { body };
+    // TLS 1.3 (RFC 8446 section 4.4.2): the request context comes first.
+    let rest = if tls13 {
+        let (rest, context) = length_data(be_u8)(body)?;
+        out.at(
+            super::name::HANDSHAKE_CERTIFICATE_REQUEST_CONTEXT_LENGTH,
+            0..1,
+            Value::Uint(context.len() as u64),
+        );
+        rest
+    } else {
+        body
+    };
     let start = body.len() - rest.len();
     let (_, list) = length_data(be_u24)(rest)?;
     out.at(super::name::HANDSHAKE_CERTIFICATES_LENGTH, start..start + 3, Value::Uint(list.len() as u64));
@@ -442,10 +464,28 @@ fn server_key_exchange_fields(out: &mut Emitter<'_>, body: &[u8]) -> Result<(), 
     // Before TLS 1.2 the signature has no algorithm in front of it: then what is left is the
     // signature's length and the signature, exactly.
     let unprefixed = rest.len() >= 2 && usize::from(u16::from_be_bytes([rest[0], rest[1]])) + 2 == rest.len();
-    if !unprefixed {
+    let at = if unprefixed {
+        at
+    } else {
         let (_, scheme) = be_u16(rest)?;
         extension::signature_algorithm(out, at, scheme);
-    }
+        at + 2
+    };
+    let names = (super::name::HANDSHAKE_SIG_LEN, super::name::HANDSHAKE_SIG);
+    signature_fields(out, body, at, names)
+}
+
+/// The signature's length and bytes at `at` in `body` (after its algorithm, if it has one),
+/// under the `names` of the message's fields for them.
+fn signature_fields(
+    out: &mut Emitter<'_>,
+    body: &[u8],
+    at: usize,
+    (length_name, signature_name): (&'static str, &'static str),
+) -> Result<(), Error> {
+    let (_, signature) = length_data(be_u16)(body.get(at..).unwrap_or(&[]))?;
+    out.at(length_name, at..at + 2, Value::Uint(signature.len() as u64));
+    out.at(signature_name, at + 2..at + 2 + signature.len(), Value::Bytes(signature));
     Ok(())
 }
 

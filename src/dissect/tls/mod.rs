@@ -10,6 +10,7 @@
 pub mod cert;
 pub mod extension;
 pub mod handshake;
+pub mod ja3;
 pub mod name;
 pub mod names;
 pub mod quic_parameters;

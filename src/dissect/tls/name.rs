@@ -71,9 +71,18 @@ crate::registry::field_table! {
     QUIC_PARAMETER_MAX_DATAGRAM_FRAME_SIZE "tls.quic.parameter.max_datagram_frame_size" Uint @Session "largest DATAGRAM frame the sender takes (RFC 9221)";
     QUIC_PARAMETER_CHOSEN_VERSION "tls.quic.parameter.vi.chosen_version" Hex @Session "version_information: the version in use (RFC 9368)";
     QUIC_PARAMETER_OTHER_VERSION "tls.quic.parameter.vi.other_version" Hex @Session "version_information: another version the sender supports";
+    HANDSHAKE_JA3_FULL "tls.handshake.ja3_full" Text @Session "a ClientHello's JA3 fingerprint string";
+    HANDSHAKE_JA3 "tls.handshake.ja3" Text @Session "the MD5 of the JA3 string";
+    HANDSHAKE_JA3S_FULL "tls.handshake.ja3s_full" Text @Session "a ServerHello's JA3S fingerprint string";
+    HANDSHAKE_JA3S "tls.handshake.ja3s" Text @Session "the MD5 of the JA3S string";
+    HANDSHAKE_CERTIFICATE_REQUEST_CONTEXT_LENGTH "tls.handshake.certificate_request_context_length" Uint @Session "TLS 1.3 Certificate: length of the request context it answers";
     HANDSHAKE_CERTIFICATES_LENGTH "tls.handshake.certificates_length" Uint @Session "certificate chain length";
     HANDSHAKE_CERTIFICATE_LENGTH "tls.handshake.certificate_length" Uint @Session "certificate length";
     HANDSHAKE_CERTIFICATE "tls.handshake.certificate" Bytes @Session "certificate (DER)";
+    HANDSHAKE_SIG_LEN "tls.handshake.sig_len" Uint @Session "ServerKeyExchange signature length";
+    HANDSHAKE_SIG "tls.handshake.sig" Bytes @Session "ServerKeyExchange signature";
+    HANDSHAKE_CLIENT_CERT_VRFY_SIG_LEN "tls.handshake.client_cert_vrfy.sig_len" Uint @Session "CertificateVerify signature length";
+    HANDSHAKE_CLIENT_CERT_VRFY_SIG "tls.handshake.client_cert_vrfy.sig" Bytes @Session "CertificateVerify signature";
     HANDSHAKE_SESSION_TICKET_LIFETIME_HINT "tls.handshake.session_ticket_lifetime_hint" Uint @Session "session ticket lifetime, seconds";
     HANDSHAKE_SESSION_TICKET_AGE_ADD "tls.handshake.session_ticket_age_add" Uint @Session "TLS 1.3 ticket's obfuscation of its age";
     HANDSHAKE_SESSION_TICKET_NONCE_LENGTH "tls.handshake.session_ticket_nonce_length" Uint @Session "TLS 1.3 ticket nonce length";

@@ -170,10 +170,12 @@ pub(super) fn write_field(text: &mut String, field: &Field<'_>, message_type: Op
             write!(text, "{}: {}…", label(name).unwrap_or(name), Value::Bytes(&bytes[..SHOWN_BYTES]))
         }
         (name, value) => {
-            let _ = write!(text, "{}: ", label(name).unwrap_or(name));
+            let (begin, label) = (text.len(), label(name).unwrap_or(name));
+            let _ = write!(text, "{label}: ");
             if !write_value(text, name, value, message_type) {
                 let _ = write!(text, "{value}");
             }
+            mark_truncated(text, begin, label.len());
             Ok(())
         }
     };
@@ -181,6 +183,25 @@ pub(super) fn write_field(text: &mut String, field: &Field<'_>, message_type: Op
         text.push(']');
     }
     text.push('\n');
+}
+
+/// The longest label tshark's tree holds, its NUL included (`ITEM_LABEL_LENGTH`).
+const ITEM_LABEL_LENGTH: usize = 240;
+
+/// Cuts the label `text[begin..]` as tshark cuts one that does not fit its buffer: ` [truncated]`
+/// after the field's name (`name_len` bytes), and the whole kept to the characters that end
+/// before the buffer's last two bytes.
+pub(crate) fn mark_truncated(text: &mut String, begin: usize, name_len: usize) {
+    const MARK: &str = " [truncated]";
+    if text.len() - begin < ITEM_LABEL_LENGTH || name_len >= ITEM_LABEL_LENGTH - MARK.len() {
+        return;
+    }
+    text.insert_str(begin + name_len, MARK);
+    let mut end = begin + ITEM_LABEL_LENGTH - 2;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
 }
 
 /// Writes a coded value with its name (`UDP (17)`) if its field names its values; false, having
@@ -228,6 +249,24 @@ mod tests {
         assert_eq!(label("ip.ttl"), Some("Time to Live"));
         assert_eq!(label("tcp.srcport"), Some("Source Port"));
         assert_eq!(label("no.such.field"), None);
+    }
+
+    /// tshark's label buffer holds 239 bytes; a longer `Name: value` is marked after the
+    /// name and cut to 238 bytes, at a character's start.
+    #[test]
+    fn a_label_too_long_for_tsharks_buffer_is_marked_and_cut() {
+        let mut text = format!("    JA3 Fullstring: {}", "1-".repeat(150));
+        mark_truncated(&mut text, 4, "JA3 Fullstring".len());
+        assert_eq!(text.len(), 4 + 238);
+        assert!(text.starts_with("    JA3 Fullstring [truncated]: 1-1-"), "{text}");
+        let mut short = format!("    JA3: {}", "a".repeat(230));
+        mark_truncated(&mut short, 4, 3);
+        assert_eq!(short.len(), 4 + 5 + 230);
+        // A two-byte character across the cut is left out whole.
+        let mut wide = format!("    N: {}", "é".repeat(130));
+        mark_truncated(&mut wide, 4, 1);
+        assert_eq!(wide.len() - 4, 237);
+        assert!(wide.starts_with("    N [truncated]: é"));
     }
 
     #[test]

@@ -131,7 +131,7 @@ mod tests {
     use crate::render::nest::indented;
 
     fn item(name: &'static str, line: &'static str) -> Item<'static> {
-        Item { name, number: None, size: 0, line }
+        Item { name, number: None, size: 0, raw: &[], line }
     }
 
     #[test]
@@ -176,8 +176,14 @@ mod tests {
             item("http.request.uri.path", "Request URI Path: /a"),
             item("http.request.version", "Request Version: HTTP/1.1"),
             item("http.request", "[Request: 1]"),
-            Item { name: "http.request_number", number: Some(2), size: 0, line: "[Request number: 2]" },
-            Item { name: "http.file_data", number: None, size: 5, line: "File Data: hello" },
+            Item {
+                name: "http.request_number",
+                number: Some(2),
+                size: 0,
+                raw: &[],
+                line: "[Request number: 2]",
+            },
+            Item { name: "http.file_data", number: None, size: 5, raw: &[], line: "File Data: hello" },
         ];
         let text = indented(|draw| write(&mut |depth, line| draw(depth, line), &items));
         let lines: Vec<&str> = text.lines().map(str::trim_start).collect();
@@ -193,7 +199,13 @@ mod tests {
                 item("http.response.version", "Response Version: HTTP/1.1"),
                 item("http.content_encoding", encoding),
                 item("http.response.line", "Response line: Content-Encoding: gzip"),
-                Item { name: "http.content_length", number: Some(74), size: 0, line: "Content length: 74" },
+                Item {
+                    name: "http.content_length",
+                    number: Some(74),
+                    size: 0,
+                    raw: &[],
+                    line: "Content length: 74",
+                },
                 item("http.response.line", "Response line: Content-Length: 74"),
                 last,
             ];
@@ -203,13 +215,14 @@ mod tests {
             let end = lines.iter().position(|line| line == "    \\r\\n").expect("the blank line");
             lines[end + 1..].to_vec()
         };
-        let file_data = || Item { name: "http.file_data", number: None, size: 385, line: "File Data: text" };
+        let file_data =
+            || Item { name: "http.file_data", number: None, size: 385, raw: &[], line: "File Data: text" };
         assert_eq!(
             message("Content-Encoding: gzip", file_data()),
             ["    Content-encoded entity body (gzip): 74 bytes -> 385 bytes", "    File Data: 385 bytes"]
         );
         assert_eq!(message("Content-Encoding: identity", file_data()), ["    File Data: 385 bytes"]);
-        let failed = Item { name: "http.decompression_failed", number: None, size: 74, line: "" };
+        let failed = Item { name: "http.decompression_failed", number: None, size: 74, raw: &[], line: "" };
         assert_eq!(
             message("Content-Encoding: x-foo", failed),
             [

@@ -69,7 +69,7 @@ mod tests {
     use super::*;
 
     fn item(name: &'static str, number: Option<u64>, line: &'static str) -> Item<'static> {
-        Item { name, number, size: 0, line }
+        Item { name, number, size: 0, raw: &[], line }
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! The invariant: every field keeps its place in the order and is written once; nesting only
 //! adds title lines and indentation.
 
-use super::Item;
+use super::{Item, x509};
 use crate::dissect::tls::quic_parameters;
 use crate::registry::values;
 
@@ -25,6 +25,8 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], record_titl
     // The open handshake message's type, and whether its key exchange parameters' subtree
     // (a ServerKeyExchange's) is open.
     let (mut message_type, params) = (None, std::cell::Cell::new(false));
+    // Whether a Certificate message's list is open: its entries sit a level deeper.
+    let mut certificates = false;
     // A message's fields sit a level deeper under its parameters' subtree.
     let mut push = |depth: usize, line: &str| push(depth + usize::from(params.get() && depth >= 3), line);
     let push = &mut push;
@@ -50,6 +52,7 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], record_titl
                     format!("{name}{}", fragment_suffix(&fragment))
                 });
                 application = None;
+                certificates = false;
                 match records.next() {
                     Some(title) => {
                         push(1, title);
@@ -67,6 +70,7 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], record_titl
             "tls.handshake" => {
                 message_type = next("tls.handshake.type");
                 params.set(false);
+                certificates = false;
                 let name = match message_type {
                     // DTLS's encrypted message is only `Handshake Protocol`.
                     None if family == "DTLS" => None,
@@ -91,6 +95,7 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], record_titl
             name => {
                 let mut depth = depth(name, open);
                 open = open.min(depth.saturating_sub(1));
+                depth += usize::from(certificates && depth == 3);
                 // A signature algorithm's hash and signature sit under it.
                 depth += usize::from(SIGNATURE_PARTS.contains(&name) || RANDOM_PARTS.contains(&name));
                 // An alert's level and description sit under `Alert Message`.
@@ -134,7 +139,14 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], record_titl
                         index += count;
                         continue;
                     }
+                    None if name == CERTIFICATE => x509::write_certificate(push, depth, item),
                     None => push(depth, item.line),
+                }
+                // tshark gathers a Certificate message's entries under the list's length,
+                // when there are any.
+                if let ("tls.handshake.certificates_length", Some(length @ 1..)) = (name, item.number) {
+                    push(depth, &format!("Certificates ({length} bytes)"));
+                    certificates = true;
                 }
                 // tshark repeats the protocol it hands the data to under the record.
                 if let (APP_DATA, Some(protocol)) = (name, application) {
@@ -204,6 +216,9 @@ fn params_title(message_type: u64) -> Option<&'static str> {
 /// inside one.
 const EXTENSION: &str = "tls.handshake.extension.type";
 const PARAMETER: &str = "tls.quic.parameter.type";
+
+/// One certificate of a Certificate message, the DER tshark draws the X.509 subtree of.
+const CERTIFICATE: &str = "tls.handshake.certificate";
 
 /// The field only a HelloRetryRequest carries.
 const SELECTED_GROUP: &str = "tls.handshake.extensions_key_share_selected_group";
@@ -301,7 +316,7 @@ mod tests {
     use super::*;
 
     fn item(name: &'static str, number: Option<u64>, line: &'static str) -> Item<'static> {
-        Item { name, number, size: 0, line }
+        Item { name, number, size: 0, raw: &[], line }
     }
 
     #[test]
@@ -474,5 +489,40 @@ mod tests {
             "\n                Extension: early_data (len=0)\n                    Type: early_data (42)\n"
         ));
         assert!(text.ends_with("\n    TLS Record Layer: Unknown Protocol\n"), "{text}");
+    }
+
+    /// A Certificate message's entries sit under `Certificates (N bytes)`, each certificate
+    /// with its subject and its X.509 subtree; an empty list has no such title.
+    #[test]
+    fn certificates_sit_under_their_list_with_their_x509_subtree() {
+        const DER: &[u8] = include_bytes!("../../../fixtures/certs/ec-p256.der");
+        let certificate =
+            Item { name: CERTIFICATE, number: None, size: DER.len(), raw: DER, line: "Certificate: 30" };
+        let items = [
+            item("tls.record", None, "tls.record"),
+            item("tls.handshake", None, "tls.handshake"),
+            item("tls.handshake.type", Some(11), "Handshake Type: Certificate (11)"),
+            item("tls.handshake.certificates_length", Some(431), "Certificates Length: 431"),
+            item("tls.handshake.certificate_length", Some(428), "Certificate Length: 428"),
+            certificate,
+            item("tls.handshake.extensions_length", Some(0), "Extensions Length: 0"),
+            item("tls.handshake", None, "tls.handshake"),
+            item("tls.handshake.type", Some(11), "Handshake Type: Certificate (11)"),
+            item("tls.handshake.certificates_length", Some(0), "Certificates Length: 0"),
+        ];
+        let text = written(&items);
+        assert!(
+            text.contains(
+                "\n            Certificates Length: 431\n            Certificates (431 bytes)\n\
+                 \x20               Certificate Length: 428\n\
+                 \x20               Certificate: 30 (id-at-commonName=ec.rttscope.test)\n\
+                 \x20                   signedCertificate\n\
+                 \x20                       version: v3 (2)\n"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("\n                    encrypted: 3045"), "{text}");
+        assert!(text.contains("\n                Extensions Length: 0\n"), "{text}");
+        assert!(text.ends_with("\n            Certificates Length: 0\n"), "{text}");
     }
 }

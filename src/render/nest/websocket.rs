@@ -75,7 +75,7 @@ mod tests {
     use super::*;
 
     fn item(name: &'static str, number: Option<u64>, size: usize, line: &'static str) -> Item<'static> {
-        Item { name, number, size, line }
+        Item { name, number, size, raw: &[], line }
     }
 
     #[test]
