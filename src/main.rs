@@ -21,9 +21,11 @@ unsafe extern "C" {
     fn mi_option_set(option: std::ffi::c_int, value: std::ffi::c_long);
 }
 
-/// Tells mimalloc to commit memory as it is used and to hand freed pages back at once: by
-/// default it holds them a while, and the UI on the 300 MB bench capture peaked at 450 MB
-/// instead of 356 (scripts/bench-tui.sh). The numbers are `mi_option_arena_eager_commit` and
+/// Tells mimalloc to commit memory as it is used, and to hand freed pages back after 50 ms
+/// rather than its default second: the UI on the 300 MB bench capture peaked at 450 MB with
+/// the defaults and 414 MB with these (scripts/bench-tui.sh). At once (0 ms) it peaked at
+/// 393 MB, but the threads of `dissect` then fought over the purging (134,000 context
+/// switches, 1.5 s instead of 0.85). The numbers are `mi_option_arena_eager_commit` and
 /// `mi_option_purge_delay` in mimalloc v3's `mi_option_e` (mimalloc.h), as libmimalloc-sys
 /// =0.1.49 builds it; re-check them when that version changes.
 fn tune_allocator() {
@@ -33,7 +35,7 @@ fn tune_allocator() {
     // time; the process has one thread here.
     unsafe {
         mi_option_set(ARENA_EAGER_COMMIT, 0);
-        mi_option_set(PURGE_DELAY, 0);
+        mi_option_set(PURGE_DELAY, 50);
     }
 }
 
