@@ -428,11 +428,6 @@ impl<'a> Frames<'a> {
 const MAX_PENDING_SECRETS: usize = 1 << 16;
 
 impl Frames<'_> {
-    /// Where the walk stands in the file: the end of what it has read.
-    pub fn offset(&self) -> u64 {
-        self.records.offset()
-    }
-
     /// Leaves the pages walked past resident: the caller releases them with
     /// [`WalkedPages`] once it no longer reads the frames (another thread may still be
     /// reading frames this walk has passed).

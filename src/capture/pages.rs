@@ -1,6 +1,6 @@
 //! The pages of a mapped capture that a walk has left behind, handed back to the kernel as it
 //! goes, so that memory holds a window of the file, not the file. The invariant: a page is
-//! released once, and only when the walk (or, on two threads, the thread that reads the frames
+//! released once, and only when the walk (or, on several threads, the thread that reads the frames
 //! last) has passed it by a whole step.
 
 use memmap2::{Mmap, UncheckedAdvice};

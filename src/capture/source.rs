@@ -47,11 +47,6 @@ impl<'a> FileSource<'a> {
         Self { capture, frames: capture.frames().keep_pages(), secrets: VecDeque::new(), held: None }
     }
 
-    /// Where the walk stands in the file: the end of what it has read.
-    pub fn offset(&self) -> u64 {
-        self.frames.offset()
-    }
-
     /// The next item, as [`Source::next_item`], borrowing the capture rather than the walk, so
     /// it can be handed to another thread (`crate::pipeline`).
     pub fn next_owned(&mut self) -> Option<Result<Item<'a>, ReadError>> {

@@ -11,7 +11,7 @@
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 use super::{Step, Walk};
-use crate::capture::{CaptureFile, FileSource, Item, ReadError, WalkedPages};
+use crate::capture::{CaptureFile, FileSource, Item, ReadError};
 use crate::dissect::{self, Packet};
 
 /// Frames in one batch at most: enough that passing a batch costs little beside taking its
@@ -25,24 +25,17 @@ pub const BATCH_BYTES: usize = 1 << 20;
 /// Batches waiting between two threads at most.
 pub const QUEUED: usize = 4;
 
-/// Steps read ahead, and where in the file the reader stood after the last of them.
-struct Batch<'a> {
-    steps: Vec<Result<Step<'a>, ReadError>>,
-    end: u64,
-}
+/// Steps read ahead.
+type Batch<'a> = Vec<Result<Step<'a>, ReadError>>;
 
-/// The thread behind's end of the queue: the steps the reader took apart, in order.
+/// The thread behind's end of the queue: the steps the reader took apart, in order. The
+/// reader leaves the file's pages resident: the thread that reads the frames last releases
+/// them (a page released while a queued frame still had to be read would be read in again and
+/// stay resident, and memory would grow with the capture).
 pub struct Ahead<'a> {
     capture: &'a CaptureFile,
     queue: Receiver<Batch<'a>>,
     batch: std::vec::IntoIter<Result<Step<'a>, ReadError>>,
-    /// Where the batch being read ends in the file.
-    batch_end: u64,
-    /// The pages of the frames read here, released behind this thread rather than the reader:
-    /// a page released while a queued frame still had to be read would be read in again and
-    /// stay resident, and memory would grow with the capture. `None` when a thread further
-    /// behind still reads the frames and releases their pages itself.
-    pages: Option<WalkedPages<'a>>,
 }
 
 impl Walk for Ahead<'_> {
@@ -56,12 +49,7 @@ impl Walk for Ahead<'_> {
             }
             // The reader hung up: the capture has ended (or its thread panicked, which the
             // scope raises again once the walk returns).
-            if let Some(pages) = &mut self.pages {
-                pages.release_before(self.batch_end);
-            }
-            let batch = self.queue.recv().ok()?;
-            self.batch = batch.steps.into_iter();
-            self.batch_end = batch.end;
+            self.batch = self.queue.recv().ok()?.into_iter();
         }
     }
 
@@ -92,28 +80,15 @@ pub(super) fn within<'s, 'm: 's>(packet: Packet<'m>) -> Packet<'s> {
 
 /// Walks `capture` with `walk`, its frames read and taken apart on a second thread ahead of
 /// the calling one, which `walk` runs on; returns what `walk` returns once the reader has
-/// stopped.
-pub fn with_frames_ahead<R>(capture: &CaptureFile, walk: impl FnOnce(&mut Ahead<'_>) -> R) -> R {
-    walk_ahead(capture, Some(capture.walked_pages()), walk)
-}
-
-/// As [`with_frames_ahead`], leaving the frames' pages to a thread further behind.
-pub(super) fn with_frames_ahead_kept<'c, R>(
+/// stopped. The file's pages are left to whoever reads the frames last.
+pub(super) fn with_frames_ahead<'c, R>(
     capture: &'c CaptureFile,
-    walk: impl FnOnce(&mut Ahead<'c>) -> R,
-) -> R {
-    walk_ahead(capture, None, walk)
-}
-
-fn walk_ahead<'c, R>(
-    capture: &'c CaptureFile,
-    pages: Option<WalkedPages<'c>>,
     walk: impl FnOnce(&mut Ahead<'c>) -> R,
 ) -> R {
     std::thread::scope(|scope| {
         let (sender, queue) = sync_channel(QUEUED);
         scope.spawn(move || read_ahead(capture, &sender));
-        let mut ahead = Ahead { capture, queue, batch: Vec::new().into_iter(), batch_end: 0, pages };
+        let mut ahead = Ahead { capture, queue, batch: Vec::new().into_iter() };
         let result = walk(&mut ahead);
         // Hanging up stops the reader at its next batch.
         drop(ahead);
@@ -148,7 +123,6 @@ fn read_ahead<'a>(capture: &'a CaptureFile, sender: &SyncSender<Batch<'a>>) {
                 }
             }
         }
-        let batch = Batch { steps: batch, end: source.offset() };
         if sender.send(batch).is_err() || ended {
             return;
         }

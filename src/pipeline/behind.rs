@@ -39,7 +39,7 @@ pub fn for_each_packet_behind(
     out: &mut (dyn Write + Send),
     visit: &mut (dyn Visit + Send),
 ) -> io::Result<Outcome> {
-    super::ahead::with_frames_ahead_kept(capture, |ahead| {
+    super::ahead::with_frames_ahead(capture, |ahead| {
         std::thread::scope(|scope| {
             let (sender, queue) = sync_channel(QUEUED);
             let (give_back, returned) = sync_channel(QUEUED + 2);

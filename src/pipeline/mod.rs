@@ -10,7 +10,7 @@ mod ahead;
 mod behind;
 mod walk;
 
-pub use ahead::{Ahead, BATCH, BATCH_BYTES, QUEUED, with_frames_ahead};
+pub use ahead::{Ahead, BATCH, BATCH_BYTES, QUEUED};
 pub use behind::for_each_packet_behind;
 pub use walk::{Tracking, Visit, each, for_each_packet, report_key_log_warnings};
 
