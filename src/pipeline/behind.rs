@@ -23,7 +23,7 @@ use super::{BATCH, BATCH_BYTES, QUEUED};
 use crate::capture::{CaptureFile, Frame};
 use crate::cli::Outcome;
 use crate::dissect::Packet;
-use crate::track::keylog::KeyLog;
+use crate::track::keylog::{KeyLog, Skipped};
 use crate::track::{Scratch, Tracker};
 
 /// A scratch kept for another frame holds at most this much; a larger one is let go, so the
@@ -105,7 +105,8 @@ struct Tracked<'m> {
 )]
 enum Handed<'m> {
     Frame(Tracked<'m>),
-    Secrets(Vec<u8>),
+    Secrets(Vec<u8>, Skipped),
+    Note(String),
 }
 
 /// The tracker's end: frames tracked into scratches of their own, batched and sent behind.
@@ -162,8 +163,12 @@ impl<'m> Sink for Behind<'m, '_> {
         Ok((self.batch.len() < BATCH && self.bytes < BATCH_BYTES) || self.send())
     }
 
-    fn secrets(&mut self, text: &[u8]) {
-        self.batch.push(Handed::Secrets(text.to_vec()));
+    fn secrets(&mut self, text: &[u8], skipped: Skipped) {
+        self.batch.push(Handed::Secrets(text.to_vec(), skipped));
+    }
+
+    fn note(&mut self, text: String) {
+        self.batch.push(Handed::Note(text));
     }
 
     /// A walk of a file never catches up with anything arriving.
@@ -238,7 +243,11 @@ impl VisitBehind<'_, '_> {
                             return self.out.flush();
                         }
                     }
-                    Handed::Secrets(text) => self.visit.secrets(&text),
+                    Handed::Secrets(text, skipped) => {
+                        self.visit.secrets(&text);
+                        self.visited.skipped.merge(skipped);
+                    }
+                    Handed::Note(text) => eprintln!("{text}"),
                 }
             }
             // The tracker may have stopped taking scratches back; then they are dropped here.

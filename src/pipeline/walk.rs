@@ -56,8 +56,13 @@ pub(super) trait Sink {
         ahead: Option<Packet<'a>>,
     ) -> io::Result<bool>;
 
-    /// Key log text the capture embeds, in its place between the frames.
-    fn secrets(&mut self, text: &[u8]);
+    /// Key log text the capture embeds, in its place between the frames, with the lines of
+    /// it the tracker skipped (said at the end, if the visits reach it).
+    fn secrets(&mut self, text: &[u8], skipped: Skipped);
+
+    /// A note for standard error, given once the visits reach this place (a visit that
+    /// stops before it, `-c`, never gives it).
+    fn note(&mut self, text: String);
 
     /// Everything has arrived that there is to read for now: write out what was visited.
     fn caught_up(&mut self) -> io::Result<()>;
@@ -73,6 +78,8 @@ pub(super) struct Visited {
     pub hellos: HelloMatches,
     /// A visit said to stop (`-c`, a closed pipe) before the capture ended.
     pub stopped: bool,
+    /// The key log lines skipped in the blocks embedded before where the visits stopped.
+    pub skipped: Skipped,
 }
 
 /// Tracks every packet of `capture` in order with `tracker` and hands each to `visit`, which
@@ -113,8 +120,13 @@ impl Sink for Here<'_> {
         Ok(go_on)
     }
 
-    fn secrets(&mut self, text: &[u8]) {
+    fn secrets(&mut self, text: &[u8], skipped: Skipped) {
         self.visit.secrets(text);
+        self.visited.skipped.merge(skipped);
+    }
+
+    fn note(&mut self, text: String) {
+        eprintln!("{text}");
     }
 
     fn caught_up(&mut self) -> io::Result<()> {
@@ -144,7 +156,6 @@ pub(super) fn track<'a>(
 /// met, once everything before them is written.
 pub(super) fn walk(source: &mut dyn Walk, mut tracker: Tracker, sink: &mut dyn Sink) -> io::Result<Outcome> {
     let mut unknown_linktypes = BTreeSet::new();
-    let mut skipped = Skipped::default();
     let mut cut = None;
     loop {
         // The step is taken apart in the statement that reads it, so the walk is free again
@@ -155,8 +166,8 @@ pub(super) fn walk(source: &mut dyn Walk, mut tracker: Tracker, sink: &mut dyn S
             Some(Ok(Step::Secrets(secrets))) => {
                 if secrets.kind == SecretsKind::TlsKeyLog {
                     // Counted over all the capture's blocks, and said once at the end.
-                    skipped.merge(tracker.add_key_log_text(secrets.data));
-                    sink.secrets(secrets.data);
+                    let skipped = tracker.add_key_log_text(secrets.data);
+                    sink.secrets(secrets.data, skipped);
                 }
                 continue;
             }
@@ -168,9 +179,9 @@ pub(super) fn walk(source: &mut dyn Walk, mut tracker: Tracker, sink: &mut dyn S
         if let LinkType::Unknown(number) = frame.linktype
             && unknown_linktypes.insert(number)
         {
-            eprintln!(
+            sink.note(format!(
                 "rttscope: note: link type {number} is not decoded; its packets are shown as raw bytes"
-            );
+            ));
         }
         if !sink.frame(&mut tracker, frame, ahead)? {
             break;
@@ -202,9 +213,7 @@ pub(super) fn walk(source: &mut dyn Walk, mut tracker: Tracker, sink: &mut dyn S
     } else {
         Outcome::Complete
     };
-    if !skipped.is_empty() {
-        report_key_log_warnings("in the capture", &skipped);
-    }
+    report_key_log_warnings("in the capture", &visited.skipped);
     if let Some(warning) = visited.hellos.warning() {
         eprintln!("rttscope: warning: {warning}");
     }

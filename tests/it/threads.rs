@@ -171,6 +171,46 @@ fn a_capture_of_many_batches_cut_short_or_read_from_standard_input_is_the_same()
     assert!(piped.status.success());
 }
 
+/// Notes and warnings about what lies past `-c`'s count are not given, on any number of
+/// threads, though the tracker on two threads reads on past the count: an interface of a link
+/// type rttscope does not decode and an embedded key log with a line it cannot use, both
+/// after the first frame.
+#[test]
+fn what_lies_past_the_count_is_not_warned_of() {
+    use common::write::PcapNg;
+    use rttscope::capture::{Frame, LinkType};
+    let dir = tempfile::tempdir().unwrap();
+    let ethernet = [[0xff; 6].as_slice(), &[2, 0, 0, 0, 0, 1], &[0x88, 0xb5], b"local experiment"].concat();
+    fn frame(number: u64, data: &[u8]) -> Frame<'_> {
+        Frame {
+            number,
+            ts_ns: 1_000_000 * number as i64,
+            linktype: LinkType::Ethernet,
+            interface: None,
+            orig_len: data.len() as u32,
+            data,
+        }
+    }
+    let mut writer = PcapNg::new(false);
+    writer.interface(1, 0, None);
+    writer.interface(4321, 0, None);
+    writer.enhanced(0, &frame(1, &ethernet), 1_000);
+    writer.secrets(b"CLIENT_RANDOM not-hex-at-all 00\n");
+    writer.enhanced(1, &frame(2, &ethernet), 2_000);
+    let path = dir.path().join("later.pcapng");
+    std::fs::write(&path, &writer.out).unwrap();
+    let path = path.to_str().unwrap();
+    for threads in ["1", "2"] {
+        let whole = run(&["dissect", path, "--threads", threads], None);
+        let said = String::from_utf8_lossy(&whole.stderr);
+        assert!(said.contains("link type 4321 is not decoded"), "{threads} threads: {said}");
+        assert!(said.contains("key log in the capture: 1 line skipped"), "{threads} threads: {said}");
+        let counted = run(&["dissect", path, "-c", "1", "--threads", threads], None);
+        assert_eq!(String::from_utf8_lossy(&counted.stdout).lines().count(), 1, "{counted:?}");
+        assert_eq!(String::from_utf8_lossy(&counted.stderr), "", "{threads} threads");
+    }
+}
+
 #[cfg(feature = "parquet")]
 #[test]
 fn export_on_two_threads_writes_the_tables_one_writes() {
