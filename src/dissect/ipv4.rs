@@ -22,7 +22,7 @@
 use std::fmt;
 use std::net::Ipv4Addr;
 
-use super::error::{Error, IResult, be16, take_bytes};
+use super::error::{Error, IResult, be16, be32, take_bytes};
 use super::field::{Emitter, Value};
 use super::ip_protocol::IpProtocol;
 use super::layer::{LayerHeader, Tracked};
@@ -207,6 +207,11 @@ impl<'a> Header<'a> {
         }
         for option in self.options() {
             match option {
+                // tshark reads no option after the end of the list.
+                Ok(option) if option.kind == option::END => {
+                    option.fields(out);
+                    break;
+                }
                 Ok(option) => option.fields(out),
                 Err(_) => break,
             }
@@ -260,7 +265,20 @@ impl IpOption<'_> {
             option::TIMESTAMP if self.bytes.len() >= 4 => {
                 out.at(name::OPT_PTR, 2..3, Value::Uint(self.bytes[2].into()));
                 out.at(name::OPT_OVERFLOW, 3..4, Value::Uint((self.bytes[3] >> 4).into()));
-                out.at(name::OPT_FLAG, 3..4, Value::hex8(self.bytes[3] & 0x0f));
+                let flag = self.bytes[3] & 0x0f;
+                out.at(name::OPT_FLAG, 3..4, Value::hex8(flag));
+                // Time stamps alone, or each after the address that stamped it (flags 1 and 3).
+                let with_address = matches!(flag, 1 | 3);
+                let entry = if with_address { 8 } else { 4 };
+                for (index, slot) in self.bytes[4..].chunks_exact(entry).enumerate() {
+                    let at = 4 + index * entry;
+                    if with_address {
+                        let address = Ipv4Addr::new(slot[0], slot[1], slot[2], slot[3]);
+                        out.at(name::OPT_TIME_STAMP_ADDR, at..at + 4, Value::Ipv4(address));
+                    }
+                    let stamp = be32(slot, entry - 4);
+                    out.at(name::OPT_TIME_STAMP, at + entry - 4..at + entry, Value::Uint(stamp.into()));
+                }
             }
             option::ROUTER_ALERT if self.bytes.len() == 4 => {
                 out.at(name::OPT_RA, 2..4, Value::Uint(be16(self.bytes, 2).into()));
@@ -319,13 +337,15 @@ pub mod name {
         HOST "ip.host" Text "either host";
         OPT_TYPE "ip.opt.type" Uint "option type";
         OPT_TYPE_COPY "ip.opt.type.copy" Bool "option copied into fragments";
-        OPT_TYPE_CLASS "ip.opt.type.class" Uint "option class";
-        OPT_TYPE_NUMBER "ip.opt.type.number" Uint "option number";
+        OPT_TYPE_CLASS "ip.opt.type.class" Uint "option class" names IPV4_OPTION_CLASS;
+        OPT_TYPE_NUMBER "ip.opt.type.number" Uint "option number" names IPV4_OPTION_NUMBER;
         OPT_LEN "ip.opt.len" Uint "option length";
         OPT_PTR "ip.opt.ptr" Uint "option pointer";
         OPT_OVERFLOW "ip.opt.overflow" Uint "timestamp overflow count";
-        OPT_FLAG "ip.opt.flag" Hex "timestamp flag";
-        OPT_RA "ip.opt.ra" Uint "router alert value";
+        OPT_FLAG "ip.opt.flag" Hex "timestamp flag" names IPV4_TIMESTAMP_FLAG;
+        OPT_TIME_STAMP "ip.opt.time_stamp" Uint "a time stamp, in milliseconds since midnight UTC";
+        OPT_TIME_STAMP_ADDR "ip.opt.time_stamp_addr" Ipv4 "the address that wrote the time stamp after it";
+        OPT_RA "ip.opt.ra" Uint "router alert value" names IPV4_ROUTER_ALERT;
         REC_RT "ip.rec_rt" Ipv4 "recorded route address";
         EMPTY_RT "ip.empty_rt" Ipv4 "empty route slot";
         FRAGMENT "ip.fragment" Uint "frame holding a fragment";

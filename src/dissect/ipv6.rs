@@ -213,7 +213,9 @@ impl Extension<'_> {
     }
 }
 
-/// Hop-by-hop and destination options: `type(1)` for Pad1, else `type(1) len(1) data(len)`.
+/// Hop-by-hop and destination options: `type(1)` for Pad1, else `type(1) len(1) data(len)`;
+/// each option's type with its three parts (what to do with an unknown one, whether it may
+/// change on the way, the rest), as tshark draws them.
 fn options_fields(out: &mut Emitter<'_>, mut options: &[u8]) {
     let mut at = 2;
     while let Some(&kind) = options.first() {
@@ -225,12 +227,23 @@ fn options_fields(out: &mut Emitter<'_>, mut options: &[u8]) {
                 _ => return,
             }
         };
+        out.at(name::OPT, at..at + len, Value::Present);
         out.at(name::OPT_TYPE, at..at + 1, Value::hex8(kind));
-        if kind != 0 {
+        if kind == 0 {
+            // Pad1 is the type byte alone, its parts not drawn.
+            out.at(name::OPT_PAD1, at..at + 1, Value::Present);
+        } else {
+            out.at(name::OPT_TYPE_ACTION, at..at + 1, Value::Uint((kind >> 6).into()));
+            out.at(name::OPT_TYPE_CHANGE, at..at + 1, Value::Bool(kind & 0x20 != 0));
+            out.at(name::OPT_TYPE_REST, at..at + 1, Value::hex8(kind & 0x1f));
             out.at(name::OPT_LENGTH, at + 1..at + 2, Value::Uint((len - 2) as u64));
         }
-        if kind == 5 && len == 4 {
-            out.at(name::OPT_ROUTER_ALERT, at + 2..at + 4, Value::Uint(be16(options, 2).into()));
+        match (kind, len) {
+            // No padding beyond the option's own two bytes is `<none>` to tshark.
+            (1, 2) => out.at(name::OPT_PADN, at + 2..at + 2, Value::Str("<none>")),
+            (1, _) => out.at(name::OPT_PADN, at + 2..at + len, Value::Bytes(&options[2..len])),
+            (5, 4) => out.at(name::OPT_ROUTER_ALERT, at + 2..at + 4, Value::Uint(be16(options, 2).into())),
+            _ => {}
         }
         options = &options[len..];
         at += len;
@@ -401,24 +414,31 @@ pub mod name {
         DST_HOST "ipv6.dst_host" Text "destination host";
         HOST "ipv6.host" Text "either host";
         HOPOPTS "ipv6.hopopts" Protocol "hop-by-hop options header";
-        HOPOPTS_NXT "ipv6.hopopts.nxt" Uint "next header";
+        HOPOPTS_NXT "ipv6.hopopts.nxt" Uint "next header" names IP_PROTOCOL;
         HOPOPTS_LEN "ipv6.hopopts.len" Uint "length in 8-byte units after the first";
         HOPOPTS_LEN_OCT "ipv6.hopopts.len_oct" Uint "length in bytes";
         DSTOPTS "ipv6.dstopts" Protocol "destination options header";
-        DSTOPTS_NXT "ipv6.dstopts.nxt" Uint "next header";
+        DSTOPTS_NXT "ipv6.dstopts.nxt" Uint "next header" names IP_PROTOCOL;
         DSTOPTS_LEN "ipv6.dstopts.len" Uint "length in 8-byte units after the first";
         DSTOPTS_LEN_OCT "ipv6.dstopts.len_oct" Uint "length in bytes";
         ROUTING "ipv6.routing" Protocol "routing header";
-        ROUTING_NXT "ipv6.routing.nxt" Uint "next header";
+        ROUTING_NXT "ipv6.routing.nxt" Uint "next header" names IP_PROTOCOL;
         ROUTING_LEN "ipv6.routing.len" Uint "length in 8-byte units after the first";
         ROUTING_LEN_OCT "ipv6.routing.len_oct" Uint "length in bytes";
         ROUTING_TYPE "ipv6.routing.type" Uint "routing type";
         ROUTING_SEGLEFT "ipv6.routing.segleft" Uint "segments left";
-        OPT_TYPE "ipv6.opt.type" Hex "option type";
+        OPT "ipv6.opt" Present "one option";
+        OPT_TYPE "ipv6.opt.type" Hex "option type" names IPV6_OPTION;
+        OPT_TYPE_ACTION "ipv6.opt.type.action" Uint "what a node that does not know the option does"
+            names IPV6_OPTION_ACTION;
+        OPT_TYPE_CHANGE "ipv6.opt.type.change" Bool "whether the option's data may change on the way";
+        OPT_TYPE_REST "ipv6.opt.type.rest" Hex "the type's low-order five bits";
         OPT_LENGTH "ipv6.opt.length" Uint "option length";
-        OPT_ROUTER_ALERT "ipv6.opt.router_alert" Uint "router alert value";
+        OPT_PAD1 "ipv6.opt.pad1" Present "a Pad1 option";
+        OPT_PADN "ipv6.opt.padn" Bytes "a PadN option's padding";
+        OPT_ROUTER_ALERT "ipv6.opt.router_alert" Uint "router alert value" names IPV6_ROUTER_ALERT;
         FRAGHDR "ipv6.fraghdr" Protocol "fragment header";
-        FRAGHDR_NXT "ipv6.fraghdr.nxt" Uint "next header";
+        FRAGHDR_NXT "ipv6.fraghdr.nxt" Uint "next header" names IP_PROTOCOL;
         FRAGHDR_RESERVED_OCTET "ipv6.fraghdr.reserved_octet" Hex "reserved byte";
         FRAGHDR_OFFSET "ipv6.fraghdr.offset" Uint "fragment offset in 8-byte units";
         FRAGHDR_RESERVED_BITS "ipv6.fraghdr.reserved_bits" Uint "reserved bits";

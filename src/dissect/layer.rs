@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use super::field::{Emitter, FieldSink, NameFilter, Value};
+use super::field::{Emitter, FieldSink, NameFilter, Source, Span, Value};
 use super::{Annotation, Content, Layer, Reassembly};
 use crate::osi::{OsiLayer, Protocol};
 
@@ -106,11 +106,14 @@ impl<'l> Tracked<'l> {
     }
 
     /// The fragments of a reassembled IP datagram, in the IP version's `fragment`, `count` and
-    /// `length` fields.
+    /// `length` fields; each fragment covers its bytes of the reassembled datagram.
     pub fn reassembly_fields(&self, out: &mut Emitter<'_>, [fragment, count, length]: [&'static str; 3]) {
         let Some(reassembly) = self.reassembly() else { return };
-        for frame in &reassembly.frames {
-            out.computed(fragment, Value::Uint(*frame));
+        let mut within = out.within(&Span::new(&[], Source::Reassembled, 0));
+        let mut at = 0;
+        for (frame, size) in reassembly.frames.iter().zip(&reassembly.sizes) {
+            within.at(fragment, at..at + size, Value::Uint(*frame));
+            at += size;
         }
         out.computed(count, Value::Uint(reassembly.frames.len() as u64));
         out.computed(length, Value::Uint(reassembly.len as u64));

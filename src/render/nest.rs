@@ -21,6 +21,7 @@ mod grpc;
 mod http;
 mod http2;
 mod icmpv6;
+mod ip;
 mod nbns;
 pub(crate) mod quic;
 mod socks;
@@ -101,9 +102,8 @@ pub fn write(
         Protocol::Icmpv6 => icmpv6::write(&mut push, items),
         Protocol::Socks => socks::write(&mut push, items),
         Protocol::Stun => stun::write(&mut push, items, record_titles),
-        Protocol::Ethernet | Protocol::Ipv4 | Protocol::Ipv6 | Protocol::Tcp | Protocol::Udp => {
-            transport::write(&mut push, items, closing)
-        }
+        Protocol::Ipv4 | Protocol::Ipv6 => ip::write(&mut push, items),
+        Protocol::Ethernet | Protocol::Tcp | Protocol::Udp => transport::write(&mut push, items, closing),
         _ => {
             // A flags word's bits sit one level under the word.
             let mut word: Option<&[&str]> = None;
@@ -115,6 +115,40 @@ pub fn write(
                 }
             }
         }
+    }
+}
+
+/// A reassembly's subtree title at `depth`, `[3 Reassembled websocket Fragments (23 bytes):
+/// #14(11), #15(5), #17(7)]` (`what` names the pieces), and under it each piece as `[Frame: 14,
+/// payload: 0-10 (11 bytes)]`; a piece's size is the bytes its field covers.
+fn fragments(
+    push: &mut impl FnMut(usize, &str),
+    depth: usize,
+    what: &str,
+    total: usize,
+    pieces: &[&Item<'_>],
+) {
+    use std::fmt::Write as _;
+    let bytes = crate::render::detail::byte_count;
+    let mut summary = format!("[{} {what} ({})", pieces.len(), bytes(total));
+    for (index, piece) in pieces.iter().enumerate() {
+        let _ = write!(
+            summary,
+            "{}#{}({})",
+            if index == 0 { ": " } else { ", " },
+            piece.number.unwrap_or(0),
+            piece.size
+        );
+    }
+    summary.push(']');
+    push(depth, &summary);
+    let mut at = 0;
+    for piece in pieces {
+        let end = (at + piece.size).saturating_sub(1);
+        let line =
+            format!("[Frame: {}, payload: {at}-{end} ({})]", piece.number.unwrap_or(0), bytes(piece.size));
+        push(depth + 1, &line);
+        at += piece.size;
     }
 }
 

@@ -24,9 +24,9 @@ const NOT_IN_ANY_CAPTURE: &[&str] = &[
     // cooked captures of non-Ethernet devices, and ARP for other hardware or protocols: none on the
     // recording hosts
     "sll.src.other", "sll.ltype", "arp.src.hw", "arp.src.proto", "arp.dst.hw", "arp.dst.proto",
-    // IPv4 router alert and IPv6 routing, destination-options and AH headers: no recorded peer
-    // sends them
-    "ip.opt.ra", "ipv6.dstopts", "ipv6.dstopts.nxt", "ipv6.dstopts.len", "ipv6.dstopts.len_oct",
+    // IPv4 router alert, IPv6's Pad1 option (Linux pads with PadN) and IPv6 routing,
+    // destination-options and AH headers: no recorded peer sends them
+    "ip.opt.ra", "ipv6.opt.pad1", "ipv6.dstopts", "ipv6.dstopts.nxt", "ipv6.dstopts.len", "ipv6.dstopts.len_oct",
     "ipv6.routing", "ipv6.routing.nxt", "ipv6.routing.len", "ipv6.routing.len_oct",
     "ipv6.routing.type", "ipv6.routing.segleft", "ah.next_header", "ah.length",
     // ICMP and ICMPv6 messages no recorded exchange provokes (redirect, parameter problem, packet
@@ -130,8 +130,9 @@ fn kind_allows(kind: Kind, value: &Value<'_>) -> bool {
             | (Kind::Ipv6, Value::Ipv6(_))
             | (Kind::Bytes, Value::Bytes(_) | Value::BytesColon(_))
             // tshark's own text for an empty reassembled value (an empty DATA frame ending a
-            // gRPC stream's http2.data.data): the one placeholder a bytes field may carry.
-            | (Kind::Bytes, Value::Str("<MISSING>"))
+            // gRPC stream's http2.data.data), and for a field allowed to be empty (a PadN
+            // option's padding): the placeholders a bytes field may carry.
+            | (Kind::Bytes, Value::Str("<MISSING>" | "<none>"))
             | (Kind::Text, Value::Str(_) | Value::Host(_) | Value::FlagString(_) | Value::Lazy(_))
             | (Kind::Time, Value::Epoch(_) | Value::Seconds(_) | Value::Date(_) | Value::Millis(_))
             | (Kind::Present, Value::Present)

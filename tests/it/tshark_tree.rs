@@ -629,6 +629,37 @@ fn udp_and_undecoded_data_are_tsharks_line_for_line() {
 
 #[test]
 #[ignore = "needs tshark"]
+fn ip_layers_are_tsharks_line_for_line() {
+    // Each IPv4 and IPv6 layer whole: IPv4's options (NOP, EOL, Record Route with its next
+    // slot marked, Time Stamp) under their titles, IPv6's fragment and hop-by-hop headers with
+    // their options' type bits, the fragments of a reassembled datagram with its first bytes,
+    // and a low TTL's expert info (inside the datagrams ICMP errors quote too).
+    let titled = |title: &str| title.starts_with("Internet Protocol Version ");
+    let count = |lines: &[String], start: &str| {
+        lines.iter().filter(|line| line.trim_start().starts_with(start)).count()
+    };
+    let (mut layers, mut options, mut headers, mut reassembled, mut ttl) = (0, 0, 0, 0, 0);
+    let more = ["veth-basic.pcap", "veth-linkup.pcap", "stun-coturn.pcap", "routed-icmp.pcap"];
+    for name in STRUCTURED.iter().chain(&more) {
+        let (ours, theirs) = both(name, &["-V"]);
+        let (ours, theirs) = (layer_lines(&ours, &titled, true), layer_lines(&theirs, &titled, true));
+        assert_eq!(ours, theirs, "{name}");
+        layers += count(&theirs, "Internet Protocol Version ");
+        options += count(&theirs, "IP Option - ");
+        headers += count(&theirs, "Fragment Header for IPv6") + count(&theirs, "IPv6 Hop-by-Hop Option");
+        reassembled +=
+            count(&theirs, "[Reassembled IPv4 data: ") + count(&theirs, "[Reassembled IPv6 data: ");
+        ttl += count(&theirs, "[Expert Info (Note/Sequence): \"Time To Live\" only ");
+    }
+    assert!(layers > 500, "only {layers} IP layers compared");
+    assert!(options >= 8, "only {options} IPv4 options compared");
+    assert!(headers >= 20, "only {headers} IPv6 extension headers compared");
+    assert!(reassembled >= 8, "only {reassembled} reassembled datagrams compared");
+    assert!(ttl >= 5, "only {ttl} low TTLs compared");
+}
+
+#[test]
+#[ignore = "needs tshark"]
 fn socks_layers_are_tsharks_line_for_line() {
     // Each SOCKS layer whole: a greeting's numbered and named methods under their subtree,
     // the accepted method, commands, address types and results named, an empty user ID, and

@@ -63,9 +63,11 @@ pub(super) fn write_field(text: &mut String, field: &Field<'_>, message_type: Op
         "dns.qry.name.len" | "dns.count.labels" | "icmp.data_time_relative" => true,
         name if name.ends_with("checksum.status") => true,
         "stun.att.crc32.status" => true,
+        "ipv6.hopopts.len_oct" | "ipv6.dstopts.len_oct" | "ipv6.routing.len_oct" => true,
         name if name.starts_with("frame.") => false,
-        // An empty user ID is still read from the request (its NUL ends it).
-        "socks.username" => false,
+        // An empty user ID is still read from the request (its NUL ends it), and empty padding
+        // from its option.
+        "socks.username" | "ipv6.opt.padn" => false,
         _ => field.range.is_empty(),
     };
     text.push_str("    ");
@@ -97,6 +99,13 @@ pub(super) fn write_field(text: &mut String, field: &Field<'_>, message_type: Op
         ("http2.magic", value) => {
             let magic = value.to_string().replace('\r', "\\r").replace('\n', "\\n");
             write!(text, "{}: {magic}", label("http2.magic").unwrap_or("Magic"))
+        }
+        ("ipv6.hopopts.len_oct" | "ipv6.dstopts.len_oct" | "ipv6.routing.len_oct", value) => {
+            write!(text, "{}: {value} bytes", label(field.name).unwrap_or(field.name))
+        }
+        // A time stamp's slot not yet written to.
+        ("ip.opt.time_stamp_addr", Value::Ipv4(address)) if address.is_unspecified() => {
+            write!(text, "{}: -", label(field.name).unwrap_or(field.name))
         }
         ("ip.id", value) => write!(text, "Identification: {value} ({})", value.as_u64().unwrap_or(0)),
         // A ticket's lifetime in seconds, and from a minute up in words too.

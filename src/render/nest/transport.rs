@@ -130,7 +130,7 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], closing: Op
 }
 
 /// Fields tshark puts under the field before them (an address, a DS field, the flags).
-const UNDER_PARENT: &[&str] = &[
+pub(super) const UNDER_PARENT: &[&str] = &[
     "eth.addr",
     "eth.dst.lg",
     "eth.dst.ig",

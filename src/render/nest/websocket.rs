@@ -10,7 +10,6 @@
 //! covers.
 
 use super::Item;
-use crate::render::detail::byte_count as bytes;
 
 /// The fields of the reassembly subtree.
 const REASSEMBLY: &[&str] = &[
@@ -34,33 +33,8 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
     let fragments: Vec<&Item<'_>> = items.iter().filter(|item| item.name == "websocket.fragment").collect();
     let Some(title) = items.iter().find(|item| item.name == "websocket.fragments") else { return };
     let length = items.iter().find(|item| item.name == "websocket.reassembled.length");
-    let mut summary = format!(
-        "[{} {} ({})",
-        fragments.len(),
-        title.line.trim_matches(['[', ']']),
-        bytes(length.and_then(|item| item.number).unwrap_or(0) as usize)
-    );
-    for (index, fragment) in fragments.iter().enumerate() {
-        summary.push_str(&format!(
-            "{}#{}({})",
-            if index == 0 { ": " } else { ", " },
-            fragment.number.unwrap_or(0),
-            fragment.size
-        ));
-    }
-    summary.push(']');
-    push(0, &summary);
-    let mut at = 0;
-    for fragment in &fragments {
-        let end = (at + fragment.size).saturating_sub(1);
-        let line = format!(
-            "[Frame: {}, payload: {at}-{end} ({})]",
-            fragment.number.unwrap_or(0),
-            bytes(fragment.size)
-        );
-        push(1, &line);
-        at += fragment.size;
-    }
+    let total = length.and_then(|item| item.number).unwrap_or(0) as usize;
+    super::fragments(push, 0, title.line.trim_matches(['[', ']']), total, &fragments);
     for item in items
         .iter()
         .filter(|item| matches!(item.name, "websocket.fragment.count" | "websocket.reassembled.length"))
