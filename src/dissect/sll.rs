@@ -153,6 +153,11 @@ impl Header<'_> {
             let used = range.start..range.start + address_len;
             out.at(name::SRC_OTHER, used.clone(), Value::Bytes(&self.bytes[used]));
         }
+        // The rest of the eight address bytes.
+        let unused = range.start + address_len.min(8)..range.end;
+        if !unused.is_empty() {
+            out.at(name::UNUSED, unused.clone(), Value::Bytes(&self.bytes[unused]));
+        }
     }
 
     fn protocol_field(&self, out: &mut Emitter<'_>, range: Range<usize>) {
@@ -208,11 +213,12 @@ pub mod name {
 
     crate::registry::field_table! {
         protocol Sll;
-        PKTTYPE "sll.pkttype" Uint "who the packet was for (0 us, 4 sent by us)";
-        HATYPE "sll.hatype" Uint "ARPHRD hardware type";
+        PKTTYPE "sll.pkttype" Uint "who the packet was for (0 us, 4 sent by us)" names SLL_PACKET_TYPE;
+        HATYPE "sll.hatype" Uint "ARPHRD hardware type" names SLL_HARDWARE_TYPE;
         HALEN "sll.halen" Uint "link-layer address length";
         SRC_ETH "sll.src.eth" Mac "source MAC address";
         SRC_OTHER "sll.src.other" Bytes "source link-layer address";
+        UNUSED "sll.unused" Bytes "the address bytes beyond its length";
         ETYPE "sll.etype" Hex "EtherType of the payload" names ETHERTYPE;
         LTYPE "sll.ltype" Hex "Linux protocol of the payload";
         IFINDEX "sll.ifindex" Uint "interface index";

@@ -74,6 +74,8 @@ impl Tag<'_> {
             out.at(service_name::PRIORITY, field::TCI, Value::Uint(self.priority().into()));
             out.at(service_name::DEI, field::TCI, Value::Uint(self.drop_eligible().into()));
             out.at(service_name::ID, field::TCI, Value::Uint(self.id().into()));
+            // Wireshark's 802.1ad hands its type to the 802.1ah dissector's field.
+            out.at(service_name::ETYPE, field::TYPE, Value::hex16(self.type_field()));
             return;
         }
         out.at(name::PRIORITY, field::TCI, Value::Uint(self.priority().into()));
@@ -113,6 +115,11 @@ impl LayerHeader for Tag<'_> {
         Tag::fields(self, out);
     }
 
+    /// A service tag's type is `ieee8021ah.etype`, as Wireshark files it.
+    fn also_emits(&self) -> &'static [&'static str] {
+        if self.service { &["ieee8021ah"] } else { &[] }
+    }
+
     fn summary(&self, out: &mut dyn fmt::Write, _: &Tracked<'_>) -> fmt::Result {
         Tag::summary(self, out)
     }
@@ -124,7 +131,7 @@ pub mod name {
 
     crate::registry::field_table! {
         protocol Vlan;
-        PRIORITY "vlan.priority" Uint "802.1p priority";
+        PRIORITY "vlan.priority" Uint "802.1p priority" names VLAN_PRIORITY;
         DEI "vlan.dei" Bool "drop eligible";
         ID "vlan.id" Uint "VLAN identifier";
         ETYPE "vlan.etype" Hex "EtherType after the tag" names ETHERTYPE;
@@ -141,6 +148,7 @@ pub mod service_name {
         PRIORITY "ieee8021ad.priority" Uint "802.1p priority of the service tag";
         DEI "ieee8021ad.dei" Uint "drop eligible (service tag)";
         ID "ieee8021ad.id" Uint "service VLAN identifier";
+        ETYPE "ieee8021ah.etype" Hex "EtherType after the service tag" names ETHERTYPE;
     }
 }
 

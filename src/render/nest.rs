@@ -156,6 +156,7 @@ fn fragments(
 /// prefixes of its bits' names.
 const FLAG_WORDS: &[(&str, &[&str])] = &[
     ("gre.flags_and_version", &["gre.flags."]),
+    ("vxlan.flags", &["vxlan.flag_", "vxlan.flags_reserved"]),
     ("nbdgm.flags", &["nbdgm.next", "nbdgm.first", "nbdgm.node_type"]),
     ("dns.flags", &["dns.flags."]),
     ("dns.resp.z", &["dns.resp.z."]),

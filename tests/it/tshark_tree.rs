@@ -660,6 +660,31 @@ fn ip_layers_are_tsharks_line_for_line() {
 
 #[test]
 #[ignore = "needs tshark"]
+fn tag_tunnel_and_cooked_layers_are_tsharks_line_for_line() {
+    // Each 802.1Q and 802.1ad tag (priority, DEI and ID drawn as bits, the service tag's type),
+    // each VXLAN header (its flags summed up and drawn under the word) and each Linux cooked
+    // capture header (v1 and v2: packet and address types named, the unused address bytes).
+    let titles = [
+        "802.1Q Virtual LAN",
+        "IEEE 802.1ad",
+        "Virtual eXtensible Local Area Network",
+        "Linux cooked capture",
+    ];
+    let titled = |title: &str| titles.iter().any(|start| title.starts_with(start));
+    let mut seen = [0; 4];
+    for name in ["vlan-qinq.pcap", "vxlan-tls13.pcap", "cooked-sll.pcap", "cooked-sll2.pcap"] {
+        let (ours, theirs) = both(name, &["-V"]);
+        let (ours, theirs) = (layer_lines(&ours, &titled, true), layer_lines(&theirs, &titled, true));
+        assert_eq!(ours, theirs, "{name}");
+        for (count, start) in seen.iter_mut().zip(titles) {
+            *count += theirs.iter().filter(|line| line.starts_with(start)).count();
+        }
+    }
+    assert!(seen.iter().all(|&count| count >= 10), "layers compared, by title: {seen:?}");
+}
+
+#[test]
+#[ignore = "needs tshark"]
 fn socks_layers_are_tsharks_line_for_line() {
     // Each SOCKS layer whole: a greeting's numbered and named methods under their subtree,
     // the accepted method, commands, address types and results named, an empty user ID, and

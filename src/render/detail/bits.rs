@@ -82,6 +82,7 @@ const SUMMED: &[&str] = &[
     "icmpv6.nd.na.flag",
     "icmpv6.opt.prefix.flag",
     "icmpv6.opt.route_info.flag",
+    "vxlan.flags",
 ];
 
 /// What tshark adds after a summed-up flag word's value (`, Response, Opcode: Name query`),
