@@ -231,6 +231,20 @@ fn write_tree(
         } else {
             ""
         };
+        // A PDU put together from several TCP segments: tshark draws the segments as a subtree
+        // of its own before the layer.
+        let reassembly: Vec<nest::Item<'_>> = fields
+            .iter()
+            .filter(|(name, ..)| nest::TCP_REASSEMBLY.contains(name))
+            .map(|(name, number, size, raw, range)| nest::Item {
+                name,
+                number: *number,
+                size: *size,
+                raw,
+                line: unindented(&lines[range.clone()]),
+            })
+            .collect();
+        nest::write_tcp_reassembly(text, indent, &reassembly);
         text.push_str(indent);
         match &layer.content {
             // The call the message belongs to, from the gRPC layer before it.
@@ -268,6 +282,7 @@ fn write_tree(
         let items: Vec<nest::Item<'_>> = fields
             .iter()
             .zip(&finished)
+            .filter(|((name, ..), _)| !nest::TCP_REASSEMBLY.contains(name))
             .map(|((name, number, size, raw, range), finished)| nest::Item {
                 name,
                 number: *number,

@@ -118,6 +118,48 @@ pub fn write(
     }
 }
 
+/// The fields of a PDU's reassembly from TCP segments, which tshark draws as a subtree of the
+/// frame's own before the PDU's layer.
+pub const TCP_REASSEMBLY: &[&str] = &["tcp.segment", "tcp.segment.count", "tcp.reassembled.length"];
+
+/// Writes the TCP segments a layer's PDU was put together from, `items` being the layer's
+/// [`TCP_REASSEMBLY`] fields (nothing when there are none): `[2 Reassembled TCP Segments (228
+/// bytes): #6(186), #8(42)]` at the layer's own depth, each segment, the count and length, and
+/// the PDU's first bytes under it.
+pub fn write_tcp_reassembly(text: &mut String, indent: &str, items: &[Item<'_>]) {
+    let segments: Vec<&Item<'_>> = items.iter().filter(|item| item.name == "tcp.segment").collect();
+    if segments.is_empty() {
+        return;
+    }
+    let mut push = |depth: usize, line: &str| {
+        text.push_str(indent);
+        text.push_str(&"    ".repeat(depth));
+        text.push_str(line);
+        text.push('\n');
+    };
+    let total: usize = segments.iter().map(|segment| segment.size).sum();
+    fragments(&mut push, 0, "Reassembled TCP Segments", total, &segments);
+    for item in items.iter().filter(|item| item.name != "tcp.segment") {
+        push(1, item.line);
+    }
+    push(1, &format!("[Reassembled TCP Data: {}]", first_bytes(&segments, total)));
+}
+
+/// The first bytes of what `pieces` (of `total` bytes) were put together into, in hex, as
+/// tshark shows a reassembled value: 36 bytes at most, then an ellipsis.
+fn first_bytes(pieces: &[&Item<'_>], total: usize) -> String {
+    use std::fmt::Write as _;
+    const SHOWN_BYTES: usize = 36;
+    let mut data = String::new();
+    for byte in pieces.iter().flat_map(|piece| piece.raw).take(SHOWN_BYTES) {
+        let _ = write!(data, "{byte:02x}");
+    }
+    if total > SHOWN_BYTES {
+        data.push('…');
+    }
+    data
+}
+
 /// A reassembly's subtree title at `depth`, `[3 Reassembled websocket Fragments (23 bytes):
 /// #14(11), #15(5), #17(7)]` (`what` names the pieces), and under it each piece as `[Frame: 14,
 /// payload: 0-10 (11 bytes)]`; a piece's size is the bytes its field covers.

@@ -685,6 +685,38 @@ fn tag_tunnel_and_cooked_layers_are_tsharks_line_for_line() {
 
 #[test]
 #[ignore = "needs tshark"]
+fn tcp_reassemblies_are_tsharks_line_for_line() {
+    // A PDU put together from TCP segments gets tshark's subtree before its layer: the
+    // segments with their frames and byte ranges, the count, the length and the first bytes,
+    // for HTTP, DNS and TLS alike.
+    let titled = |title: &str| title.contains(" Reassembled TCP Segments (");
+    let mut compared = 0;
+    // Not http-encoded.pcap or proxy-refused.pcap: tshark counts the FIN that ends a
+    // close-delimited body as a segment of no data, which rttscope's tracker does not.
+    let names = [
+        "lo-http.pcap",
+        "dns-lookup-curl.pcap",
+        "dns-tcp-segments.pcap",
+        "dns-tls-unbound.pcap",
+        "grpc-tls.pcap",
+        "proxy-socks5.pcap",
+        "tcp-rto.pcap",
+        "tls-midstream.pcap",
+        "tls-rsa4096.pcap",
+        "tls13-openssl.pcap",
+        "vxlan-tls13.pcap",
+    ];
+    for name in names {
+        let (ours, theirs) = both(name, &["-V"]);
+        let (ours, theirs) = (layer_lines(&ours, &titled, true), layer_lines(&theirs, &titled, true));
+        assert_eq!(ours, theirs, "{name}");
+        compared += theirs.iter().filter(|line| titled(line)).count();
+    }
+    assert!(compared >= 20, "only {compared} reassemblies compared");
+}
+
+#[test]
+#[ignore = "needs tshark"]
 fn socks_layers_are_tsharks_line_for_line() {
     // Each SOCKS layer whole: a greeting's numbered and named methods under their subtree,
     // the accepted method, commands, address types and results named, an empty user ID, and

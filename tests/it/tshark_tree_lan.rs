@@ -146,13 +146,6 @@ const DNS: &[&str] =
 
 /// DNS lines rttscope writes otherwise than tshark, by label, with how many times each occurs
 /// over [`DNS`].
-const DNS_KNOWN: &[(&str, usize, &str)] = &[
-    // tshark titles a reassembly as a layer of its own; rttscope writes its fields in DNS's.
-    ("TCP Segment", 22, "in tshark's `[N Reassembled TCP Segments]` layer"),
-    ("[Segment count", 4, "in tshark's reassembly layer"),
-    ("[Reassembled TCP length", 4, "in tshark's reassembly layer"),
-];
-
 #[test]
 #[ignore = "needs tshark"]
 fn dns_names_types_and_classes_and_nests_each_record_as_tshark() {
@@ -160,5 +153,5 @@ fn dns_names_types_and_classes_and_nests_each_record_as_tshark() {
     let compared = compare(DNS, &["Domain Name System ("], true);
     assert!(compared.layers > 20, "only {} DNS layers compared", compared.layers);
     assert!(compared.lines > 300, "only {} DNS lines compared", compared.lines);
-    compared.check("DNS", DNS_KNOWN);
+    compared.check("DNS", &[]);
 }

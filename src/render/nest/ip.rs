@@ -15,9 +15,6 @@ use super::expert::{self, Severity};
 use super::transport::UNDER_PARENT;
 use crate::registry::values;
 
-/// How many bytes of a reassembled datagram tshark's tree shows.
-const SHOWN_BYTES: usize = 36;
-
 /// Writes an IPv4 or IPv6 layer's fields through `push(depth, line)`.
 pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
     let number = |name: &str| items.iter().find(|item| item.name == name).and_then(|item| item.number);
@@ -199,12 +196,7 @@ fn fragments(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], name: &str)
             push(2, item.line);
         }
     }
-    let mut data = String::new();
-    for byte in pieces.iter().flat_map(|piece| piece.raw).take(SHOWN_BYTES) {
-        let _ = write!(data, "{byte:02x}");
-    }
-    let more = if total > SHOWN_BYTES { "…" } else { "" };
-    push(2, &format!("[Reassembled {version} data: {data}{more}]"));
+    push(2, &format!("[Reassembled {version} data: {}]", super::first_bytes(&pieces, total)));
 }
 
 /// tshark's note on an IPv4 TTL too low for the packet to get far: below 5 for a packet to a
