@@ -23,6 +23,7 @@ mod http2;
 mod icmpv6;
 mod ip;
 mod nbns;
+mod ntp;
 pub(crate) mod quic;
 mod socks;
 mod stun;
@@ -99,6 +100,7 @@ pub fn write(
         Protocol::Grpc => grpc::write_grpc(&mut push, items, record_titles),
         Protocol::Protobuf => grpc::write_protobuf(&mut push, items),
         Protocol::Nbns => nbns::write(&mut push, items),
+        Protocol::Ntp => ntp::write(&mut push, items),
         Protocol::Icmpv6 => icmpv6::write(&mut push, items),
         Protocol::Socks => socks::write(&mut push, items),
         Protocol::Stun => stun::write(&mut push, items, record_titles),

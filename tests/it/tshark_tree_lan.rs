@@ -139,6 +139,17 @@ fn netbios_layers_nest_each_line_at_tsharks_depth() {
     compared.check("NetBIOS", &[]);
 }
 
+#[test]
+#[ignore = "needs tshark"]
+fn ntp_layers_are_tsharks_line_for_line() {
+    // Whole lines: the flags summed up and drawn under the word, the stratum named, the poll
+    // interval, precision, delay and dispersion in seconds, the reference ID as the stratum says.
+    let compared = compare(&["lan-ntp.pcap"], &["Network Time Protocol ("], true);
+    assert!(compared.layers >= 8, "only {} NTP layers compared", compared.layers);
+    assert!(compared.lines >= 100, "only {} NTP lines compared", compared.lines);
+    compared.check("NTP", &[]);
+}
+
 /// The DNS captures recorded from kdig, dig and curl against unbound: over UDP, over TCP
 /// across segments, and over TLS (decrypted with its key log).
 const DNS: &[&str] =

@@ -83,6 +83,7 @@ const SUMMED: &[&str] = &[
     "icmpv6.opt.prefix.flag",
     "icmpv6.opt.route_info.flag",
     "vxlan.flags",
+    "ntp.flags",
 ];
 
 /// What tshark adds after a summed-up flag word's value (`, Response, Opcode: Name query`),

@@ -107,6 +107,36 @@ pub(super) fn write_field(text: &mut String, field: &Field<'_>, message_type: Op
         ("ip.opt.time_stamp_addr", Value::Ipv4(address)) if address.is_unspecified() => {
             write!(text, "{}: -", label(field.name).unwrap_or(field.name))
         }
+        // NTP's stratum by its range, the poll interval and precision as powers of two, and the
+        // root delay and dispersion as 16.16 fixed-point seconds.
+        ("ntp.stratum", value) => {
+            let stratum = value.as_u64().unwrap_or(0);
+            let name = match stratum {
+                0 => "unspecified or invalid",
+                1 => "primary reference",
+                2..=15 => "secondary reference",
+                16 => "unsynchronized",
+                _ => "reserved",
+            };
+            write!(text, "{}: {name} ({stratum})", label(field.name).unwrap_or(field.name))
+        }
+        ("ntp.ppoll", value) => {
+            let label = label(field.name).unwrap_or(field.name);
+            match value.as_u64().unwrap_or(0) {
+                poll @ 4..=17 => write!(text, "{label}: {poll} ({} seconds)", 1u64 << poll),
+                poll => write!(text, "{label}: invalid ({poll})"),
+            }
+        }
+        ("ntp.precision", value) => {
+            let exponent = value.as_u64().and_then(|byte| u8::try_from(byte).ok()).unwrap_or(0) as i8;
+            let seconds = 2f64.powi(exponent.into());
+            write!(text, "{}: {seconds:8.6} seconds", label(field.name).unwrap_or(field.name))
+        }
+        ("ntp.rootdelay" | "ntp.rootdispersion", value) => {
+            let fixed = value.as_u64().unwrap_or(0);
+            let seconds = (fixed >> 16) as f64 + (fixed & 0xffff) as f64 / 65536.0;
+            write!(text, "{}: {seconds:8.6} seconds", label(field.name).unwrap_or(field.name))
+        }
         ("ip.id", value) => write!(text, "Identification: {value} ({})", value.as_u64().unwrap_or(0)),
         // A ticket's lifetime in seconds, and from a minute up in words too.
         (

@@ -52,6 +52,7 @@ pub(super) fn write(text: &mut String, layer: &Layer<'_>, number: &dyn Fn(&str) 
         }
         Protocol::Dns => write!(text, "Domain Name System (query)"),
         Protocol::Nbns => write!(text, "NetBIOS Name Service"),
+        Protocol::Ntp => write!(text, "Network Time Protocol ({})", layer.summary_string()),
         Protocol::Nbdgm => write!(text, "NetBIOS Datagram Service"),
         Protocol::Ssh => write!(text, "SSH Protocol"),
         Protocol::Socks => write!(text, "Socks Protocol"),
