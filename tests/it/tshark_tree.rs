@@ -41,6 +41,7 @@ const TREE_FIELDS: &[&str] = &[
     "Hop Limit",
     "Payload Length",
     "Window",
+    "[Window size scaling factor",
     "Sequence Number (raw)",
     "Acknowledgment number (raw)",
     // Values tshark words: relative numbers marked so, a checksum with what was checked, a
@@ -713,6 +714,25 @@ fn tcp_reassemblies_are_tsharks_line_for_line() {
         compared += theirs.iter().filter(|line| titled(line)).count();
     }
     assert!(compared >= 20, "only {compared} reassemblies compared");
+}
+
+#[test]
+#[ignore = "needs tshark"]
+fn a_window_of_unknown_scale_is_worded_as_tsharks() {
+    // Captures joined after the handshake: the window scale was never seen.
+    let scale = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|line| line.starts_with("    [Window size scaling factor: "))
+            .map(str::to_owned)
+            .collect()
+    };
+    let mut unknown = 0;
+    for name in ["tls-midstream.pcap", "routed-icmp.pcap", "lo-http.pcap"] {
+        let (ours, theirs) = both(name, &["-V"]);
+        assert_eq!(scale(&ours), scale(&theirs), "{name}");
+        unknown += scale(&theirs).iter().filter(|line| line.ends_with(" (unknown)]")).count();
+    }
+    assert!(unknown >= 50, "only {unknown} unknown scales compared");
 }
 
 #[test]

@@ -137,6 +137,11 @@ pub(super) fn write_field(text: &mut String, field: &Field<'_>, message_type: Op
             let seconds = (fixed >> 16) as f64 + (fixed & 0xffff) as f64 / 65536.0;
             write!(text, "{}: {seconds:8.6} seconds", label(field.name).unwrap_or(field.name))
         }
+        // A window whose scale the capture did not see, or that is not scaled at all.
+        ("tcp.window_size_scalefactor", Value::Int(factor @ (-1 | -2))) => {
+            let why = if *factor == -1 { "unknown" } else { "no window scaling used" };
+            write!(text, "{}: {factor} ({why})", label(field.name).unwrap_or(field.name))
+        }
         ("ip.id", value) => write!(text, "Identification: {value} ({})", value.as_u64().unwrap_or(0)),
         // A ticket's lifetime in seconds, and from a minute up in words too.
         (
