@@ -5,7 +5,11 @@
 //! settings (`http2`), DNS's sections and records (`dns`), the NetBIOS name service's
 //! (`nbns`), WebSocket's payload and reassembly
 //! (`websocket`), gRPC's messages and Protocol Buffers' fields (`grpc`), STUN's and TURN's
-//! message types and attributes (`stun`), and the subtrees of Ethernet, IP and TCP (`transport`), with tshark's expert info under the items it is about (`expert`).
+//! message types and attributes (`stun`), NTP's flags and reference ID (`ntp`), IPv4's options,
+//! IPv6's extension headers and a reassembled datagram's fragments (`ip`), and the subtrees of
+//! Ethernet and TCP (`transport`), with tshark's expert info under the items it is about
+//! (`expert`); a PDU reassembled from TCP segments gets its segments' subtree before its layer
+//! ([`write_tcp_reassembly`]).
 //! Given a layer's fields in order, each says how deep each sits and which subtree titles come
 //! before it, with tshark's titles where rttscope knows what they say.
 //!
