@@ -72,6 +72,8 @@ struct Direction {
     window_from_syn: bool,
     next_seq: SeqNumber,
     next_seq_ns: i64,
+    /// The frame that sent the highest sequence number so far.
+    next_seq_frame: u64,
     last_ack: SeqNumber,
     last_ack_ns: i64,
     dup_acks: u32,
@@ -101,6 +103,7 @@ impl Default for Direction {
             window_from_syn: false,
             next_seq: UNKNOWN,
             next_seq_ns: 0,
+            next_seq_frame: 0,
             last_ack: UNKNOWN,
             last_ack_ns: 0,
             dup_acks: 0,
@@ -330,6 +333,7 @@ impl TcpTable {
             duplicate_of,
             analysed,
             acks: round_trips.acks,
+            rto: round_trips.rto,
             initial_rtt_ns,
             in_flight: round_trips.in_flight,
             pdu_head: None,
@@ -391,6 +395,8 @@ impl TcpTable {
 struct RoundTrips {
     /// The segment acknowledged exactly, and the time since it was sent.
     acks: Option<(u64, i64)>,
+    /// For a retransmission, the frame its timeout is counted from, and the timeout.
+    rto: Option<(u64, i64)>,
     /// Bytes in flight and bytes sent since the last PSH, when Wireshark shows them.
     in_flight: Option<(u32, u32)>,
     /// Whether the segment acknowledged one or had its bytes in flight counted: either makes
@@ -419,6 +425,19 @@ impl Conversation {
         if found & analysis::LOST_SEGMENT != 0 {
             self.directions[fwd].valid_in_flight = false;
         }
+        // A retransmission's timeout, from the eldest segment still unacknowledged (likely the
+        // one sent again), or else from the segment that sent the highest sequence number.
+        let rto = (found & analysis::RETRANSMISSION != 0)
+            .then(|| {
+                let direction = &self.directions[fwd];
+                let (frame, sent_ns) = self.unacked[fwd]
+                    .eldest()
+                    .map_or((direction.next_seq_frame, direction.next_seq_ns), |eldest| {
+                        (eldest.frame, eldest.ts_ns)
+                    });
+                (frame, segment.ts_ns.saturating_sub(sent_ns))
+            })
+            .filter(|&(_, rto_ns)| rto_ns != 0);
         if len > 0 || syn_or_fin > 0 {
             self.unacked[fwd].sent(seq, len.wrapping_add(syn_or_fin), segment.frame, segment.ts_ns);
         }
@@ -443,7 +462,7 @@ impl Conversation {
             }
         }
         direction.sack_delivered = sack_delivered(header);
-        RoundTrips { acks, in_flight, recorded }
+        RoundTrips { acks, in_flight, recorded, rto }
     }
 }
 

@@ -102,6 +102,10 @@ pub struct Analysis {
     /// number), and the nanoseconds since it was sent: `tcp.analysis.acks_frame` and
     /// `tcp.analysis.ack_rtt`. Wireshark leaves out an RTT of zero.
     pub acks: Option<(u64, i64)>,
+    /// For a retransmission, the frame its timeout is counted from (the eldest segment not yet
+    /// acknowledged) and the nanoseconds since: `tcp.analysis.rto_frame` and
+    /// `tcp.analysis.rto`. Wireshark leaves out a timeout of zero.
+    pub rto: Option<(u64, i64)>,
     /// From the conversation's last SYN to its first ACK without SYN (`tcp.analysis.initial_rtt`).
     pub initial_rtt_ns: Option<i64>,
     /// Bytes sent and not yet acknowledged once this segment left, and bytes sent since the
@@ -467,6 +471,12 @@ fn analysis_fields(out: &mut Emitter<'_>, analysis: &Analysis) {
     for (bit, name) in names {
         if flags & bit != 0 {
             out.computed(name, Value::Present);
+            if bit == analysis::RETRANSMISSION
+                && let Some((frame, rto_ns)) = analysis.rto
+            {
+                out.computed(name::ANALYSIS_RTO, Value::Seconds(rto_ns));
+                out.computed(name::ANALYSIS_RTO_FRAME, Value::Uint(frame));
+            }
         }
         // Wireshark marks a fast retransmission as a retransmission too, and lists a
         // duplicate ACK twice: among the flags and again beside its count.

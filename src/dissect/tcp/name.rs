@@ -64,6 +64,8 @@ crate::registry::field_table! {
     ANALYSIS "tcp.analysis" Present @Session "sequence analysis kept for this segment";
     ANALYSIS_ACKS_FRAME "tcp.analysis.acks_frame" Uint @Session "frame of the segment this one acknowledges";
     ANALYSIS_ACK_RTT "tcp.analysis.ack_rtt" Time @Session "seconds from that segment to this acknowledgment";
+    ANALYSIS_RTO "tcp.analysis.rto" Time @Session "a retransmission's timeout: seconds since the eldest unacknowledged segment";
+    ANALYSIS_RTO_FRAME "tcp.analysis.rto_frame" Uint @Session "the frame a retransmission's timeout is counted from";
     ANALYSIS_INITIAL_RTT "tcp.analysis.initial_rtt" Time @Session "seconds from the SYN to the handshake's last ACK";
     ANALYSIS_BYTES_IN_FLIGHT "tcp.analysis.bytes_in_flight" Uint @Session "bytes sent and not yet acknowledged";
     ANALYSIS_PUSH_BYTES_SENT "tcp.analysis.push_bytes_sent" Uint @Session "bytes sent since the last PSH flag";

@@ -133,6 +133,7 @@ pub(super) fn analyse(
     if next_seq.is_after(direction.next_seq) || direction.next_seq == UNKNOWN {
         direction.next_seq = next_seq;
         direction.next_seq_ns = s.ts_ns;
+        direction.next_seq_frame = s.frame;
     }
     // The highest byte to be acknowledged moves on only with segments that continue from it:
     // after a gap it stays where the gap began, so an ACK past the gap is flagged.

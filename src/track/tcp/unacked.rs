@@ -49,6 +49,9 @@ pub struct Acked {
 pub struct Unacked {
     ends: BTreeMap<i64, End>,
     starts: BTreeMap<i64, u32>,
+    /// The frame and send time of each end's oldest segment, by frame: the first is the
+    /// eldest segment remembered.
+    eldest: BTreeMap<u64, i64>,
     len: usize,
     /// The highest end remembered so far, around which sequence numbers are unwrapped.
     highest_end: i64,
@@ -66,7 +69,9 @@ impl Unacked {
 
     /// What the remembered segments cost in memory: the nodes of both maps, O(1).
     pub fn cost(&self) -> usize {
-        btree_cost::<i64, End>(self.ends.len()) + btree_cost::<i64, u32>(self.starts.len())
+        btree_cost::<i64, End>(self.ends.len())
+            + btree_cost::<i64, u32>(self.starts.len())
+            + btree_cost::<u64, i64>(self.eldest.len())
     }
 
     /// Remembers a segment starting at relative sequence number `seq` and using `len` numbers
@@ -77,7 +82,11 @@ impl Unacked {
         }
         let start = self.unwrap(seq);
         let end = start.wrapping_add(i64::from(len));
-        self.ends.entry(end).or_insert(End { frame, ts_ns, count: 0 }).count += 1;
+        let oldest = self.ends.entry(end).or_insert_with(|| {
+            self.eldest.insert(frame, ts_ns);
+            End { frame, ts_ns, count: 0 }
+        });
+        oldest.count += 1;
         *self.starts.entry(start).or_insert(0) += 1;
         self.len += 1;
         self.highest_end = self.highest_end.max(end);
@@ -104,6 +113,7 @@ impl Unacked {
             && *entry.key() <= ack
         {
             let (end, segments) = entry.remove_entry();
+            self.eldest.remove(&segments.frame);
             if end == ack {
                 acked = Some(Acked { frame: segments.frame, ts_ns: segments.ts_ns });
             }
@@ -121,6 +131,11 @@ impl Unacked {
             *self = Self { highest_end: self.highest_end, ..Self::default() };
         }
         acked
+    }
+
+    /// The eldest segment remembered: the one Wireshark times a retransmission from.
+    pub fn eldest(&self) -> Option<Acked> {
+        self.eldest.first_key_value().map(|(&frame, &ts_ns)| Acked { frame, ts_ns })
     }
 
     /// Wireshark's span of the remembered segments: the highest end less the lowest start, as
@@ -254,11 +269,26 @@ mod tests {
     }
 
     #[test]
+    fn the_eldest_segment_is_the_earliest_sent_of_those_not_yet_acknowledged() {
+        let mut unacked = Unacked::default();
+        assert_eq!(unacked.eldest(), None);
+        unacked.sent(1, 100, 4, 1_000);
+        unacked.sent(101, 100, 5, 2_000);
+        // A copy of the first segment: the first stays the eldest.
+        unacked.sent(1, 100, 6, 3_000);
+        assert_eq!(unacked.eldest(), Some(Acked { frame: 4, ts_ns: 1_000 }));
+        unacked.acknowledge(101);
+        assert_eq!(unacked.eldest(), Some(Acked { frame: 5, ts_ns: 2_000 }));
+        unacked.acknowledge(201);
+        assert_eq!(unacked.eldest(), None);
+    }
+
+    #[test]
     fn a_single_segment_costs_a_whole_node_in_each_map() {
         let mut unacked = Unacked::default();
         assert_eq!(unacked.cost(), 0);
         unacked.sent(1, 1, 1, 0);
-        assert_eq!(unacked.cost(), 11 * (8 + 24) + 16 + 11 * (8 + 4) + 16);
+        assert_eq!(unacked.cost(), 11 * (8 + 24) + 16 + 11 * (8 + 4) + 16 + 11 * (8 + 8) + 16);
         unacked.acknowledge(2);
         assert_eq!(unacked.cost(), 0);
     }
