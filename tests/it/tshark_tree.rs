@@ -738,21 +738,25 @@ fn a_window_of_unknown_scale_is_worded_as_tsharks() {
 #[test]
 #[ignore = "needs tshark"]
 fn tcp_layers_are_tsharks_line_for_line() {
-    // Each TCP layer whole: flags, options, the sequence analysis with its expert items, a
-    // retransmission's timeout and the frame it counts from, a window of unknown scale.
+    // Each TCP layer whole: flags, options (a D-SACK block with its warning), the sequence
+    // analysis with its expert items, a retransmission's timeout and the frame it counts from,
+    // a window of unknown scale.
     let titled = |title: &str| title.starts_with("Transmission Control Protocol");
     let (mut layers, mut timeouts) = (0, 0);
-    let more = ["tcp-rto.pcap", "tls-midstream.pcap", "routed-icmp.pcap"];
+    let more = ["tcp-rto.pcap", "tls-midstream.pcap", "routed-icmp.pcap", "dns-lookup-curl.pcap"];
+    let mut duplicates = 0;
     for name in STRUCTURED.iter().chain(&more) {
         let (ours, theirs) = both(name, &["-V"]);
         let (ours, theirs) = (layer_lines(&ours, &titled, true), layer_lines(&theirs, &titled, true));
         assert_eq!(ours, theirs, "{name}");
         layers += theirs.iter().filter(|line| titled(line)).count();
+        duplicates += theirs.iter().filter(|line| line.trim_start().starts_with("[D-SACK Left Edge")).count();
         timeouts +=
             theirs.iter().filter(|line| line.trim_start().starts_with("[The RTO for this segment")).count();
     }
     assert!(layers > 800, "only {layers} TCP layers compared");
     assert!(timeouts >= 8, "only {timeouts} retransmission timeouts compared");
+    assert!(duplicates >= 1, "no D-SACK block compared");
 }
 
 #[test]

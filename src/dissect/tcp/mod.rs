@@ -280,8 +280,11 @@ impl<'a> Header<'a> {
         if self.header_len() > MIN_HEADER_LEN {
             let options = &self.bytes[MIN_HEADER_LEN..];
             out.at(name::OPTIONS, MIN_HEADER_LEN..self.header_len(), Value::Bytes(options));
+            // SACK edges are relative to the receiver's base, as the acknowledgment is.
+            let ack_base = analysis.map(|a| a.ack_base);
+            let ack = self.ack().wrapping_sub(ack_base.unwrap_or(0));
             for option in self.options().map_while(Result::ok) {
-                option.fields(out, analysis.map(|a| a.ack_base));
+                option.fields(out, ack_base, ack);
             }
         }
         // The stream's times come before the sequence analysis, as in tshark's tree.

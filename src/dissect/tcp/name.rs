@@ -48,6 +48,8 @@ crate::registry::field_table! {
     OPTIONS_SACK_LE "tcp.options.sack_le" Uint "SACK left edge, relative";
     OPTIONS_SACK_RE "tcp.options.sack_re" Uint "SACK right edge, relative";
     OPTIONS_SACK_COUNT "tcp.options.sack.count" Uint "number of SACK blocks";
+    OPTIONS_SACK_DSACK_LE "tcp.options.sack.dsack_le" Uint "left edge of a block reporting data received twice";
+    OPTIONS_SACK_DSACK_RE "tcp.options.sack.dsack_re" Uint "right edge of a block reporting data received twice";
     OPTIONS_TIMESTAMP "tcp.options.timestamp" Protocol "timestamps option";
     OPTIONS_TIMESTAMP_TSVAL "tcp.options.timestamp.tsval" Uint "timestamp value";
     OPTIONS_TIMESTAMP_TSECR "tcp.options.timestamp.tsecr" Uint "timestamp echo reply";

@@ -116,8 +116,25 @@ impl<'a> TcpOption<'a> {
         }
     }
 
-    /// Emits this option's fields; `sack_base` makes SACK edges relative, as `tcp.seq` is.
-    pub fn fields(&self, out: &mut Emitter<'_>, sack_base: Option<u32>) {
+    /// The first SACK block, relative to `base`, when it reports data received twice (RFC 2883
+    /// section 4, as tshark tells it): it ends at or before the acknowledgment number `ack`,
+    /// or lies inside the second block.
+    fn duplicate_sack(&self, ack: u32, base: u32) -> Option<(u32, u32)> {
+        let mut blocks =
+            self.sack_blocks().map(|(left, right)| (left.wrapping_sub(base), right.wrapping_sub(base)));
+        let (left, right) = blocks.next()?;
+        // Sequence-space order: `a` before `b` when `a - b` is negative as a 32-bit number.
+        let before = |a: u32, b: u32| (a.wrapping_sub(b) as i32) < 0;
+        let acknowledged = !before(ack, right);
+        let inside_second = blocks.next().is_some_and(|(second_left, second_right)| {
+            before(second_left, right) && !before(second_right, right)
+        });
+        (acknowledged || inside_second).then_some((left, right))
+    }
+
+    /// Emits this option's fields; `sack_base` makes SACK edges relative, as `tcp.seq` is, and
+    /// `ack` is the segment's acknowledgment number, relative to the same base.
+    pub fn fields(&self, out: &mut Emitter<'_>, sack_base: Option<u32>, ack: u32) {
         let mut out = out.nested(self.offset);
         let len = self.bytes.len();
         out.at(self.protocol_name(), 0..len, Value::Bytes(self.bytes));
@@ -149,6 +166,10 @@ impl<'a> TcpOption<'a> {
                 count += 1;
             }
             out.computed(super::name::OPTIONS_SACK_COUNT, Value::Uint(count));
+            if let Some((left, right)) = self.duplicate_sack(ack, sack_base.unwrap_or(0)) {
+                out.computed(super::name::OPTIONS_SACK_DSACK_LE, Value::Uint(left.into()));
+                out.computed(super::name::OPTIONS_SACK_DSACK_RE, Value::Uint(right.into()));
+            }
         }
         if matches!(self.kind, kind::EXPERIMENTAL_1 | kind::EXPERIMENTAL_2) && len >= 4 {
             out.at(super::name::OPTIONS_EXPERIMENTAL_EXID, 2..4, Value::hex16(be16(self.bytes, 2)));

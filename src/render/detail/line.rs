@@ -95,6 +95,8 @@ pub(super) fn write_field(text: &mut String, field: &Field<'_>, message_type: Op
         }
         ("tcp.options.sack_le", value) => write!(text, "left edge = {value} (relative)"),
         ("tcp.options.sack_re", value) => write!(text, "right edge = {value} (relative)"),
+        ("tcp.options.sack.dsack_le", value) => write!(text, "D-SACK Left Edge = {value} (relative)"),
+        ("tcp.options.sack.dsack_re", value) => write!(text, "D-SACK Right Edge = {value} (relative)"),
         // tshark escapes the preface's line ends.
         ("http2.magic", value) => {
             let magic = value.to_string().replace('\r', "\\r").replace('\n', "\\n");

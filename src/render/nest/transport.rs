@@ -75,6 +75,13 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], closing: Op
                 expert::push(push, 2, Severity::Note, "TCP SYN-ACK accepting TFO data");
                 continue;
             }
+            // A block reporting data received twice: tshark's warning after its edges.
+            "tcp.options.sack.dsack_re" => {
+                push(3, item.line);
+                push(3, "D-SACK Sequence");
+                expert::push(push, 4, Severity::Warning, "D-SACK Sequence");
+                continue;
+            }
             "tcp.options.tfo.cookie" if number("tcp.flags.ack") == Some(0) => {
                 push(3, item.line);
                 expert::push(push, 4, Severity::Note, "TCP SYN with TFO Cookie");
