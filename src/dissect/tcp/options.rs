@@ -193,6 +193,28 @@ mod tests {
     }
 
     #[test]
+    fn a_first_sack_block_already_acknowledged_or_inside_the_second_is_a_duplicate() {
+        let sack = |blocks: &[(u32, u32)]| {
+            let mut bytes = vec![kind::SACK, (2 + 8 * blocks.len()) as u8];
+            for (left, right) in blocks {
+                bytes.extend(left.to_be_bytes());
+                bytes.extend(right.to_be_bytes());
+            }
+            bytes
+        };
+        let option =
+            |bytes: &[u8]| TcpOption { kind: kind::SACK, bytes, offset: 20 }.duplicate_sack(1_000, 100);
+        // Relative to base 100: 598-704 lies below the acknowledgment 1000.
+        assert_eq!(option(&sack(&[(698, 804)])), Some((598, 704)));
+        // Above it, alone: an ordinary block.
+        assert_eq!(option(&sack(&[(1_200, 1_300)])), None);
+        // Above it, inside the second block: a duplicate.
+        assert_eq!(option(&sack(&[(1_250, 1_300), (1_200, 1_400)])), Some((1_150, 1_200)));
+        // Above it, beside the second block: not.
+        assert_eq!(option(&sack(&[(1_500, 1_600), (1_200, 1_400)])), None);
+    }
+
+    #[test]
     fn reads_a_linux_syn_option_list() {
         let options = [
             2, 4, 0xff, 0xd7, // MSS 65495
