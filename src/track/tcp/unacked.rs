@@ -1,6 +1,7 @@
 //! The segments one direction of a TCP conversation has sent and the other has not yet
 //! acknowledged, kept as Wireshark's sequence analysis keeps them, for
-//! `tcp.analysis.acks_frame`, `tcp.analysis.ack_rtt` and `tcp.analysis.bytes_in_flight`.
+//! `tcp.analysis.acks_frame`, `tcp.analysis.ack_rtt` and `tcp.analysis.bytes_in_flight`, and
+//! the eldest of them, which a retransmission's timeout (`tcp.analysis.rto`) counts from.
 //!
 //! Wireshark remembers, newest first, every segment that uses sequence space (data, SYN or
 //! FIN), at most [`MAX_UNACKED`] per direction; past that, new segments are not remembered, so
@@ -18,13 +19,15 @@
 //! in amortised O(log n): the segment ends, each with the oldest segment ending there and how
 //! many do, and the segment starts with their counts. An acknowledgment first moves every start
 //! below it up to it (each start is merged once), then removes the ends at or below it, whose
-//! segments' starts all stood below their ends and so now stand at `ack`.
+//! segments' starts all stood below their ends and so now stand at `ack`. The eldest segment
+//! (the end of Wireshark's list) is the front of a queue of each end's oldest segment in the
+//! order sent, from which acknowledged ones leave.
 //!
 //! Sequence numbers are relative and unwrapped to 64 bits around the highest end remembered, so
 //! the maps' order is the sequence-space order Wireshark compares in while the remembered
 //! segments span less than 2 GiB, which a TCP window (at most 1 GiB, RFC 7323) keeps them to.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 
 /// The most segments remembered per direction, as Wireshark's `TCP_MAX_UNACKED_SEGMENTS`.
 pub const MAX_UNACKED: usize = 10_000;
@@ -49,9 +52,10 @@ pub struct Acked {
 pub struct Unacked {
     ends: BTreeMap<i64, End>,
     starts: BTreeMap<i64, u32>,
-    /// The frame and send time of each end's oldest segment, by frame: the first is the
-    /// eldest segment remembered.
-    eldest: BTreeMap<u64, i64>,
+    /// Each end's oldest segment in the order sent (frame, send time, end): the first is the
+    /// eldest segment remembered. An entry whose end was acknowledged leaves from the front as
+    /// acknowledgments come, and from anywhere once such entries are as many as the rest.
+    order: VecDeque<(u64, i64, i64)>,
     len: usize,
     /// The highest end remembered so far, around which sequence numbers are unwrapped.
     highest_end: i64,
@@ -71,7 +75,7 @@ impl Unacked {
     pub fn cost(&self) -> usize {
         btree_cost::<i64, End>(self.ends.len())
             + btree_cost::<i64, u32>(self.starts.len())
-            + btree_cost::<u64, i64>(self.eldest.len())
+            + self.order.capacity() * std::mem::size_of::<(u64, i64, i64)>()
     }
 
     /// Remembers a segment starting at relative sequence number `seq` and using `len` numbers
@@ -83,7 +87,7 @@ impl Unacked {
         let start = self.unwrap(seq);
         let end = start.wrapping_add(i64::from(len));
         let oldest = self.ends.entry(end).or_insert_with(|| {
-            self.eldest.insert(frame, ts_ns);
+            self.order.push_back((frame, ts_ns, end));
             End { frame, ts_ns, count: 0 }
         });
         oldest.count += 1;
@@ -109,11 +113,12 @@ impl Unacked {
             *self.starts.entry(ack).or_insert(0) += moved;
         }
         let mut acked = None;
+        let mut forgot = false;
         while let Some(entry) = self.ends.first_entry()
             && *entry.key() <= ack
         {
             let (end, segments) = entry.remove_entry();
-            self.eldest.remove(&segments.frame);
+            forgot = true;
             if end == ack {
                 acked = Some(Acked { frame: segments.frame, ts_ns: segments.ts_ns });
             }
@@ -129,13 +134,31 @@ impl Unacked {
             // An emptied map keeps its last node; a conversation whose data is all
             // acknowledged, as most end, should keep nothing.
             *self = Self { highest_end: self.highest_end, ..Self::default() };
+        } else if forgot {
+            self.forget_acknowledged(ack);
         }
         acked
     }
 
+    /// Drops the send-order entries of segments no longer remembered: from the front, and
+    /// all of them once they are as many as the entries still standing, so the queue stays
+    /// within twice the remembered ends and its front is the eldest.
+    fn forget_acknowledged(&mut self, ack: i64) {
+        let ends = &self.ends;
+        let standing =
+            |&(frame, _, end): &(u64, i64, i64)| ends.get(&end).is_some_and(|oldest| oldest.frame == frame);
+        // Every end up to `ack` has just gone; only a later one needs looking up.
+        while self.order.front().is_some_and(|entry| entry.2 <= ack || !standing(entry)) {
+            self.order.pop_front();
+        }
+        if self.order.len() > 2 * ends.len() + 16 {
+            self.order.retain(standing);
+        }
+    }
+
     /// The eldest segment remembered: the one Wireshark times a retransmission from.
     pub fn eldest(&self) -> Option<Acked> {
-        self.eldest.first_key_value().map(|(&frame, &ts_ns)| Acked { frame, ts_ns })
+        self.order.front().map(|&(frame, ts_ns, _)| Acked { frame, ts_ns })
     }
 
     /// Wireshark's span of the remembered segments: the highest end less the lowest start, as
@@ -284,11 +307,26 @@ mod tests {
     }
 
     #[test]
+    fn acknowledged_segments_behind_a_standing_eldest_are_not_kept() {
+        let mut unacked = Unacked::default();
+        // Sent first, far ahead: no acknowledgment below it reaches its end.
+        unacked.sent(1_000_000, 10, 1, 0);
+        for index in 0..10_000u32 {
+            unacked.sent(1 + index * 10, 10, u64::from(index) + 2, 0);
+            unacked.acknowledge(11 + index * 10);
+            assert!(unacked.order.len() <= 2 * unacked.ends.len() + 17, "{} queued", unacked.order.len());
+        }
+        assert_eq!(unacked.eldest(), Some(Acked { frame: 1, ts_ns: 0 }));
+    }
+
+    #[test]
     fn a_single_segment_costs_a_whole_node_in_each_map() {
         let mut unacked = Unacked::default();
         assert_eq!(unacked.cost(), 0);
         unacked.sent(1, 1, 1, 0);
-        assert_eq!(unacked.cost(), 11 * (8 + 24) + 16 + 11 * (8 + 4) + 16 + 11 * (8 + 8) + 16);
+        let queued = unacked.order.capacity() * 24;
+        assert!(queued >= 24);
+        assert_eq!(unacked.cost(), 11 * (8 + 24) + 16 + 11 * (8 + 4) + 16 + queued);
         unacked.acknowledge(2);
         assert_eq!(unacked.cost(), 0);
     }
