@@ -20,6 +20,7 @@ use super::field::{Emitter, Value};
 use super::layer::{LayerHeader, Tracked};
 use crate::dispatch::Next;
 use crate::osi::Protocol;
+use crate::registry::values;
 
 /// The fixed BOOTP header.
 pub const HEADER_LEN: usize = 236;
@@ -39,6 +40,8 @@ mod field {
     pub const SIADDR: Range<usize> = 20..24;
     pub const GIADDR: Range<usize> = 24..28;
     pub const CHADDR: Range<usize> = 28..44;
+    pub const SNAME: Range<usize> = 44..108;
+    pub const FILE: Range<usize> = 108..236;
     pub const COOKIE: Range<usize> = 236..240;
 }
 
@@ -185,19 +188,25 @@ impl<'a> Message<'a> {
                 out.at(name, range, Value::Ipv4(address));
             }
         }
-        // An Ethernet client's address; other hardware's, and the server and file names
-        // (rare outside network boot), are not shown yet.
+        // An Ethernet (or IEEE 802) client's address; other hardware's is not shown yet.
         let chaddr = field::CHADDR.start;
-        if htype == 1 && hlen == 6 {
+        if is_ethernet(htype) && hlen == 6 {
             out.at(name::HW_MAC_ADDR, chaddr..chaddr + 6, Value::Mac(mac(&b[chaddr..chaddr + 6])));
             let padding = chaddr + 6..field::CHADDR.end;
             out.at(name::HW_ADDR_PADDING, padding.clone(), Value::Bytes(&b[padding]));
         }
-        let Some(cookie) = b.get(field::COOKIE).and_then(ipv4) else { return };
-        out.at(name::COOKIE, field::COOKIE, Value::Ipv4(cookie));
+        // The server's and boot file's names, NUL-terminated in their fixed fields (empty when
+        // not given).
+        for (name, range) in [(name::SERVER, field::SNAME), (name::FILE, field::FILE)] {
+            if let Ok(name_text) = std::str::from_utf8(text(&b[range.clone()])) {
+                out.at(name, range, Value::Str(name_text));
+            }
+        }
+        // Without the magic cookie, what follows is BOOTP's vendor area, not options.
         if !self.has_cookie() {
             return;
         }
+        out.at(name::COOKIE, field::COOKIE, Value::Ipv4(Ipv4Addr::from(COOKIE)));
         let mut end = None;
         for item in options(b, field::COOKIE.end) {
             match item {
@@ -290,33 +299,26 @@ fn option_fields(out: &mut Emitter<'_>, at: usize, code: u8, value: &[u8]) {
             out.at(name::OPTION_DHCP_MAX_MESSAGE_SIZE, start..start + 2, Value::Uint(size.into()));
         }
         option::VENDOR_CLASS_ID => string(out, name::OPTION_VENDOR_CLASS_ID),
-        // RFC 2132 section 9.14: a hardware type, then (for Ethernet) its MAC address.
-        option::CLIENT_ID if value.len() == 7 && value[0] == 1 => {
+        // RFC 2132 section 9.14: seven bytes from a hardware type tshark knows (1 to 47) are
+        // read as that type and an address, a MAC address for Ethernet and IEEE 802.
+        option::CLIENT_ID if value.len() == 7 && (1..48).contains(&value[0]) => {
             out.at(name::HW_TYPE, start..start + 1, Value::hex8(value[0]));
-            out.at(name::HW_MAC_ADDR, start + 1..start + 7, Value::Mac(mac(&value[1..])));
+            if is_ethernet(value[0]) {
+                out.at(name::HW_MAC_ADDR, start + 1..start + 7, Value::Mac(mac(&value[1..])));
+            }
         }
         _ => {}
     }
 }
 
-/// The names tshark gives DHCP message types (RFC 2132 section 9.6, RFC 4388, RFC 6926).
-pub fn message_type_name(kind: u8) -> &'static str {
-    match kind {
-        1 => "Discover",
-        2 => "Offer",
-        3 => "Request",
-        4 => "Decline",
-        5 => "ACK",
-        6 => "NAK",
-        7 => "Release",
-        8 => "Inform",
-        9 => "Force Renew",
-        10 => "Lease query",
-        11 => "Lease Unassigned",
-        12 => "Lease Unknown",
-        13 => "Lease Active",
-        _ => "Unknown Message Type",
-    }
+/// The name tshark gives a DHCP message type (RFC 2132 section 9.6 and later).
+fn message_type_name(kind: u8) -> &'static str {
+    values::DHCP_MESSAGE_TYPE.name(kind.into()).unwrap_or("Unknown Message Type")
+}
+
+/// Hardware types whose addresses are MAC addresses: Ethernet (1) and IEEE 802 (6).
+fn is_ethernet(htype: u8) -> bool {
+    matches!(htype, 1 | 6)
 }
 
 impl LayerHeader for Message<'_> {
@@ -343,8 +345,8 @@ pub mod name {
 
     crate::registry::field_table! {
         protocol Dhcp;
-        TYPE "dhcp.type" Uint "message op (1 request, 2 reply)";
-        HW_TYPE "dhcp.hw.type" Hex "hardware type";
+        TYPE "dhcp.type" Uint "message op (1 request, 2 reply)" names DHCP_OP;
+        HW_TYPE "dhcp.hw.type" Hex "hardware type" names DHCP_HARDWARE;
         HW_LEN "dhcp.hw.len" Uint "hardware address length";
         HOPS "dhcp.hops" Uint "relay hops";
         ID "dhcp.id" Hex "transaction ID";
@@ -358,8 +360,10 @@ pub mod name {
         IP_RELAY "dhcp.ip.relay" Ipv4 "relay agent's address";
         HW_MAC_ADDR "dhcp.hw.mac_addr" Mac "client MAC address";
         HW_ADDR_PADDING "dhcp.hw.addr_padding" Bytes "padding after the hardware address";
+        SERVER "dhcp.server" Text "server host name (empty: not given)";
+        FILE "dhcp.file" Text "boot file name (empty: not given)";
         COOKIE "dhcp.cookie" Ipv4 "magic cookie (99.130.83.99: options follow)";
-        OPTION_TYPE "dhcp.option.type" Uint "option code";
+        OPTION_TYPE "dhcp.option.type" Uint "option code (0 for the pad and end options)" names DHCP_OPTION;
         OPTION_LENGTH "dhcp.option.length" Uint "option length";
         OPTION_VALUE "dhcp.option.value" Bytes "option value";
         OPTION_PADDING "dhcp.option.padding" Bytes "pad bytes";
@@ -371,9 +375,9 @@ pub mod name {
         OPTION_BROADCAST_ADDRESS "dhcp.option.broadcast_address" Ipv4 "broadcast address";
         OPTION_REQUESTED_IP_ADDRESS "dhcp.option.requested_ip_address" Ipv4 "address the client asks for";
         OPTION_IP_ADDRESS_LEASE_TIME "dhcp.option.ip_address_lease_time" Uint "lease time, seconds";
-        OPTION_DHCP "dhcp.option.dhcp" Uint "DHCP message type";
+        OPTION_DHCP "dhcp.option.dhcp" Uint "DHCP message type" names DHCP_MESSAGE_TYPE;
         OPTION_DHCP_SERVER_ID "dhcp.option.dhcp_server_id" Ipv4 "server identifier";
-        OPTION_REQUEST_LIST_ITEM "dhcp.option.request_list_item" Uint "option the client asks for";
+        OPTION_REQUEST_LIST_ITEM "dhcp.option.request_list_item" Uint "option the client asks for" names DHCP_OPTION;
         OPTION_DHCP_MAX_MESSAGE_SIZE "dhcp.option.dhcp_max_message_size" Uint "largest message the client takes";
         OPTION_RENEWAL_TIME_VALUE "dhcp.option.renewal_time_value" Uint "renewal time (T1), seconds";
         OPTION_REBINDING_TIME_VALUE "dhcp.option.rebinding_time_value" Uint "rebinding time (T2), seconds";

@@ -39,6 +39,8 @@ enum Shape {
     ByType,
     /// TCP's flags: `0x012 (SYN, ACK)`.
     TcpFlags,
+    /// `(value) NAME`, as tshark writes a DHCP option's code.
+    CodeFirst,
 }
 
 /// Names from `table`, written `NAME (value)`.
@@ -115,6 +117,11 @@ pub const WEBSOCKET_CLOSE_STATUS: Names = name_first("websocket.payload.close.st
 pub const STUN_FAMILY: Names = name_first("stun.att.family");
 pub const STUN_TRANSPORT: Names = name_first("stun.att.transp");
 pub const STUN_NETWORK_VERSION: Names = name_first("stun.network_version");
+pub const DHCP_OP: Names = name_first("dhcp.type");
+/// DHCP names hardware types from ARP's table, in hex.
+pub const DHCP_HARDWARE: Names = Names { table: "arp.hw.type", shape: Shape::Hex(2) };
+pub const DHCP_MESSAGE_TYPE: Names = name_first("dhcp.option.dhcp");
+pub const DHCP_OPTION: Names = Names { table: "dhcp.option.type", shape: Shape::CodeFirst };
 
 impl Names {
     /// tshark's name of `value`, if its table has one.
@@ -161,6 +168,7 @@ impl Names {
                 }
             }
             Shape::TcpFlags => write_tcp_flags(text, number),
+            Shape::CodeFirst => write!(text, "({value}) {}", self.name(number).unwrap_or("Unknown")),
         };
         true
     }

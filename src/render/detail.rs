@@ -25,7 +25,7 @@ use crate::dissect::stun::Stun;
 use crate::dissect::{Content, Packet};
 use crate::osi::Protocol;
 use line::write_field;
-pub(crate) use line::{byte_count, mark_truncated};
+pub(crate) use line::{byte_count, duration_words, mark_truncated};
 pub use line::{label, write_value};
 
 /// A field written into a layer's lines: its name, its number, how many bytes it covers,

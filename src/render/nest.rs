@@ -5,7 +5,8 @@
 //! settings (`http2`), DNS's sections and records (`dns`), the NetBIOS name service's
 //! (`nbns`), WebSocket's payload and reassembly
 //! (`websocket`), gRPC's messages and Protocol Buffers' fields (`grpc`), STUN's and TURN's
-//! message types and attributes (`stun`), NTP's flags and reference ID (`ntp`), IPv4's options,
+//! message types and attributes (`stun`), NTP's flags and reference ID (`ntp`), DHCP's options
+//! (`dhcp`), IPv4's options,
 //! IPv6's extension headers and a reassembled datagram's fragments (`ip`), and the subtrees of
 //! Ethernet and TCP (`transport`), with tshark's expert info under the items it is about
 //! (`expert`); a PDU reassembled from TCP segments gets its segments' subtree before its layer
@@ -19,6 +20,7 @@
 //! layer's others, as tshark makes the reassembly a layer of its own). Other layers stay one
 //! level deep.
 
+mod dhcp;
 mod dns;
 mod expert;
 mod grpc;
@@ -105,6 +107,7 @@ pub fn write(
         Protocol::Protobuf => grpc::write_protobuf(&mut push, items),
         Protocol::Nbns => nbns::write(&mut push, items),
         Protocol::Ntp => ntp::write(&mut push, items),
+        Protocol::Dhcp => dhcp::write(&mut push, items),
         Protocol::Icmpv6 => icmpv6::write(&mut push, items),
         Protocol::Socks => socks::write(&mut push, items),
         Protocol::Stun => stun::write(&mut push, items, record_titles),

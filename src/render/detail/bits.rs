@@ -65,6 +65,12 @@ pub fn write_summary(text: &mut String, name: &str, label: &str, value: &Value<'
             }
             true
         }
+        // BOOTP's flags by their one defined bit.
+        ("dhcp.flags", Some(flags)) => {
+            let how = if flags & 0x8000 != 0 { "Broadcast" } else { "Unicast" };
+            let _ = write!(text, "{label}: 0x{flags:04x} ({how})");
+            true
+        }
         _ => false,
     }
 }

@@ -270,7 +270,7 @@ fn plural(count: u64, unit: &str) -> String {
 
 /// A number of seconds in days, hours, minutes and seconds, leaving out the parts that are
 /// nought: `2 hours`, `1 day, 30 seconds`, as Wireshark words a time.
-fn duration_words(seconds: u64) -> String {
+pub(crate) fn duration_words(seconds: u64) -> String {
     let parts = [
         (seconds / 86_400, "day"),
         (seconds / 3600 % 24, "hour"),

@@ -53,6 +53,14 @@ pub(super) fn write(text: &mut String, layer: &Layer<'_>, number: &dyn Fn(&str) 
         Protocol::Dns => write!(text, "Domain Name System (query)"),
         Protocol::Nbns => write!(text, "NetBIOS Name Service"),
         Protocol::Ntp => write!(text, "Network Time Protocol ({})", layer.summary_string()),
+        // A DHCP message is titled with its type (option 53); BOOTP's is not.
+        Protocol::Dhcp => match layer.summary_string().strip_prefix("DHCP ") {
+            Some(summary) => {
+                let kind = summary.split(" - ").next().unwrap_or_default().trim_end();
+                write!(text, "Dynamic Host Configuration Protocol ({kind})")
+            }
+            None => write!(text, "Dynamic Host Configuration Protocol"),
+        },
         Protocol::Nbdgm => write!(text, "NetBIOS Datagram Service"),
         Protocol::Ssh => write!(text, "SSH Protocol"),
         Protocol::Socks => write!(text, "Socks Protocol"),

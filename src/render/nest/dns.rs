@@ -28,7 +28,7 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
     for (index, item) in items.iter().enumerate() {
         let entry: Vec<&Item<'_>> = items[index + 1..]
             .iter()
-            .take_while(|later| later.name != "dns.qry.name" && later.name != "dns.resp.name")
+            .take_while(|later| later.name != "dns.qry.name" && !opens_record(later.name))
             .filter(|later| in_record(later.name))
             .collect();
         if item.name == "dns.qry.name" {
@@ -38,7 +38,7 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
             questions += 1;
             push(2, &question_title(item, &entry));
             in_entry = true;
-        } else if item.name == "dns.resp.name" {
+        } else if opens_record(item.name) {
             // The section this record opens, if it is the first of its section.
             let mut start = 0;
             for (size, title) in &sizes {
@@ -179,12 +179,29 @@ fn question_title(name: &Item<'_>, fields: &[&Item<'_>]) -> String {
     )
 }
 
+/// Whether a field opens a resource record: its owner name, or for an SRV record whose owner
+/// tshark splits (`_https._tcp.example.test`), the service label it starts with.
+fn opens_record(name: &str) -> bool {
+    name == "dns.resp.name" || name == "dns.srv.service"
+}
+
 /// `www.example.test: type A, class IN, addr 10.0.53.2`, with what the record's data says
-/// as tshark sums it up; an OPT record has no class.
+/// as tshark sums it up; an OPT record has no class. `name` is the field that opens the
+/// record (see [`opens_record`]).
 fn record_title(name: &Item<'_>, fields: &[&Item<'_>]) -> String {
     let find = |field: &str| fields.iter().find(|item| item.name == field);
     let kind = find("dns.resp.type").and_then(|item| item.number);
-    let mut title = format!("{}: type {}", value(name), type_name(kind));
+    let owner = match name.name {
+        "dns.srv.service" => {
+            let parts = [find("dns.srv.proto"), find("dns.srv.name")];
+            std::iter::once(value(name))
+                .chain(parts.into_iter().flatten().map(|item| value(item)))
+                .collect::<Vec<_>>()
+                .join(".")
+        }
+        _ => value(name).to_owned(),
+    };
+    let mut title = format!("{owner}: type {}", type_name(kind));
     if kind == Some(41) {
         return title;
     }
@@ -201,6 +218,14 @@ fn record_title(name: &Item<'_>, fields: &[&Item<'_>]) -> String {
             _ => None,
         },
         Some(6) => data("dns.soa.mname").map(|mname| format!("mname {mname}")),
+        Some(33) => {
+            match ["dns.srv.priority", "dns.srv.weight", "dns.srv.port", "dns.srv.target"].map(data) {
+                [Some(priority), Some(weight), Some(port), Some(target)] => {
+                    Some(format!("priority {priority}, weight {weight}, port {port}, target {target}"))
+                }
+                _ => None,
+            }
+        }
         _ => None,
     };
     if let Some(summary) = summary {

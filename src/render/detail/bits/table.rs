@@ -28,6 +28,8 @@ pub(super) const FIELDS: &[(&str, u32, u64, Show)] = &[
     ("vxlan.flag_a", 16, 0x0008, TRUE),
     ("vxlan.flags_reserved", 16, 0x77b7, Show::Hex(4)),
     ("ntp.flags.li", 8, 0xc0, Show::Named(values::NTP_LEAP)),
+    ("dhcp.flags.bc", 16, 0x8000, Show::Flag("Broadcast", "Unicast")),
+    ("dhcp.flags.reserved", 16, 0x7fff, Show::Hex(4)),
     ("ntp.flags.vn", 8, 0x38, Show::Named(values::NTP_VERSION)),
     ("ntp.flags.mode", 8, 0x07, Show::Named(values::NTP_MODE)),
     ("ip.version", 8, 0xf0, Show::Plain),
