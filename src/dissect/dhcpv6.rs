@@ -12,7 +12,8 @@
 //!   IA_NA (3): IAID(4) T1(4) T2(4) options;  IA address (5): address(16) preferred(4)
 //!     valid(4) options;  option request (6): codes(2 each);  preference (7): value(1)
 //!   elapsed time (8): hundredths of a second(2);  status code (13): code(2) message
-//!   DNS servers (23, RFC 3646): addresses(16 each)
+//!   DNS servers (23, RFC 3646): addresses(16 each);  domain search list (24): DNS names,
+//!     uncompressed, each ending in the root label
 //! ```
 //! The invariant: each option is read inside its parent's bytes and its own length; options
 //! nest at most [`MAX_DEPTH`] deep; an option that overruns its parent ends that level's walk.
@@ -26,6 +27,7 @@ use super::field::{Emitter, Value};
 use super::layer::{LayerHeader, Tracked};
 use crate::dispatch::Next;
 use crate::osi::Protocol;
+use crate::registry::values;
 
 /// A client or server message's header: type and transaction ID.
 pub const HEADER_LEN: usize = 4;
@@ -44,6 +46,7 @@ mod option {
     pub const ELAPSED_TIME: u16 = 8;
     pub const STATUS_CODE: u16 = 13;
     pub const DNS_SERVERS: u16 = 23;
+    pub const DOMAIN_LIST: u16 = 24;
 }
 
 /// A DHCPv6 message: its whole datagram.
@@ -140,6 +143,16 @@ impl<'a> Message<'a> {
     }
 }
 
+/// Where the options an option encloses begin in its data, for the options rttscope reads
+/// inside: after an IA_NA's IAID, T1 and T2, and after an IA address's address and lifetimes.
+pub fn enclosed_after(code: u16) -> Option<usize> {
+    match code {
+        option::IA_NA => Some(12),
+        option::IA_ADDRESS => Some(24),
+        _ => None,
+    }
+}
+
 /// The fields of the options in `b[start..end]`, nested ones depth first.
 fn option_fields(out: &mut Emitter<'_>, b: &[u8], start: usize, end: usize, depth: usize) {
     for Item { at, code, data } in options(b, start, end) {
@@ -154,7 +167,7 @@ fn option_fields(out: &mut Emitter<'_>, b: &[u8], start: usize, end: usize, dept
                 out.at(name::IAID_T1, from + 4..from + 8, Value::Uint(be32(data, 4).into()));
                 out.at(name::IAID_T2, from + 8..from + 12, Value::Uint(be32(data, 8).into()));
                 if depth < MAX_DEPTH {
-                    option_fields(out, b, from + 12, to, depth + 1);
+                    option_fields(out, b, from + enclosed_after(code).unwrap_or(data.len()), to, depth + 1);
                 }
             }
             option::IA_ADDRESS if data.len() >= 24 => {
@@ -164,7 +177,7 @@ fn option_fields(out: &mut Emitter<'_>, b: &[u8], start: usize, end: usize, dept
                 out.at(name::IAADDR_PREF_LIFETIME, from + 16..from + 20, Value::Uint(be32(data, 16).into()));
                 out.at(name::IAADDR_VALID_LIFETIME, from + 20..from + 24, Value::Uint(be32(data, 20).into()));
                 if depth < MAX_DEPTH {
-                    option_fields(out, b, from + 24, to, depth + 1);
+                    option_fields(out, b, from + enclosed_after(code).unwrap_or(data.len()), to, depth + 1);
                 }
             }
             option::OPTION_REQUEST => {
@@ -177,8 +190,9 @@ fn option_fields(out: &mut Emitter<'_>, b: &[u8], start: usize, end: usize, dept
             option::PREFERENCE if data.len() == 1 => {
                 out.at(name::OPTION_PREFERENCE, from..to, Value::Uint(data[0].into()));
             }
+            // Sent in hundredths of a second; tshark's value is in milliseconds.
             option::ELAPSED_TIME if data.len() == 2 => {
-                out.at(name::ELAPSED_TIME, from..to, Value::Uint(be16(data, 0).into()));
+                out.at(name::ELAPSED_TIME, from..to, Value::Uint(u64::from(be16(data, 0)) * 10));
             }
             option::STATUS_CODE if data.len() >= 2 => {
                 out.at(name::STATUS_CODE, from..from + 2, Value::Uint(be16(data, 0).into()));
@@ -194,9 +208,53 @@ fn option_fields(out: &mut Emitter<'_>, b: &[u8], start: usize, end: usize, dept
                     }
                 }
             }
+            option::DOMAIN_LIST => {
+                for (range, entry) in domain_names(data) {
+                    out.at(
+                        name::SEARCH_LIST_ENTRY,
+                        from + range.start..from + range.end,
+                        Value::Lazy(&entry),
+                    );
+                }
+            }
             _ => {}
         }
     }
+}
+
+/// The names of a domain search list (RFC 8415 section 10), each with its bytes' range and
+/// written with the root's dot (`lan.test.`), as tshark lists them: names of two labels or
+/// more, until a label overruns the list, is longer than 63 bytes or a name is left
+/// unfinished (tshark reports those otherwise, and so a lone top-level name).
+fn domain_names(data: &[u8]) -> Vec<(std::ops::Range<usize>, String)> {
+    let mut names = Vec::new();
+    let (mut start, mut at, mut name) = (0, 0, String::new());
+    let mut labels = 0;
+    while let Some(&len) = data.get(at) {
+        let len = usize::from(len);
+        if len > 63 {
+            break;
+        }
+        if len == 0 {
+            at += 1;
+            if labels >= 2 {
+                name.push('.');
+                names.push((start..at, std::mem::take(&mut name)));
+            } else if labels == 0 {
+                break;
+            }
+            (start, labels) = (at, 0);
+            name.clear();
+            continue;
+        }
+        let Some(label) = data.get(at + 1..at + 1 + len) else { break };
+        if labels > 0 {
+            name.push('.');
+        }
+        name.push_str(&String::from_utf8_lossy(label));
+        (at, labels) = (at + 1 + len, labels + 1);
+    }
+    names
 }
 
 /// A DUID (RFC 8415 section 11): its bytes, its type, and for DUID-LLT (what dnsmasq and
@@ -220,24 +278,9 @@ fn duid_fields(out: &mut Emitter<'_>, from: usize, duid: &[u8]) {
     }
 }
 
-/// The names tshark gives DHCPv6 message types (RFC 8415 section 7.3).
+/// The name tshark gives a DHCPv6 message type (RFC 8415 section 7.3 and later).
 pub fn message_type_name(kind: u8) -> &'static str {
-    match kind {
-        1 => "Solicit",
-        2 => "Advertise",
-        3 => "Request",
-        4 => "Confirm",
-        5 => "Renew",
-        6 => "Rebind",
-        7 => "Reply",
-        8 => "Release",
-        9 => "Decline",
-        10 => "Reconfigure",
-        11 => "Information-request",
-        12 => "Relay-forw",
-        13 => "Relay-reply",
-        _ => "Unknown",
-    }
+    values::DHCPV6_MESSAGE_TYPE.name(kind.into()).unwrap_or("Unknown")
 }
 
 impl LayerHeader for Message<'_> {
@@ -264,13 +307,13 @@ pub mod name {
 
     crate::registry::field_table! {
         protocol Dhcpv6;
-        MSGTYPE "dhcpv6.msgtype" Uint "message type";
+        MSGTYPE "dhcpv6.msgtype" Uint "message type" names DHCPV6_MESSAGE_TYPE;
         XID "dhcpv6.xid" Hex "transaction ID";
-        OPTION_TYPE "dhcpv6.option.type" Uint "option code";
+        OPTION_TYPE "dhcpv6.option.type" Uint "option code" names DHCPV6_OPTION;
         OPTION_LENGTH "dhcpv6.option.length" Uint "option length";
         DUID_BYTES "dhcpv6.duid.bytes" Bytes "DUID";
-        DUID_TYPE "dhcpv6.duid.type" Uint "DUID type (1 link-layer and time, 3 link-layer)";
-        DUIDLLT_HWTYPE "dhcpv6.duidllt.hwtype" Uint "hardware type";
+        DUID_TYPE "dhcpv6.duid.type" Uint "DUID type (1 link-layer and time, 3 link-layer)" names DHCPV6_DUID_TYPE;
+        DUIDLLT_HWTYPE "dhcpv6.duidllt.hwtype" Uint "hardware type" names ARP_HARDWARE;
         DUIDLLT_TIME "dhcpv6.duidllt.time" Time "when the DUID was made";
         DUIDLLT_LINK_LAYER_ADDR "dhcpv6.duidllt.link_layer_addr" Bytes "link-layer address";
         IAID "dhcpv6.iaid" Bytes "identity association ID";
@@ -279,12 +322,13 @@ pub mod name {
         IAADDR_IP "dhcpv6.iaaddr.ip" Ipv6 "address";
         IAADDR_PREF_LIFETIME "dhcpv6.iaaddr.pref_lifetime" Uint "preferred lifetime, seconds";
         IAADDR_VALID_LIFETIME "dhcpv6.iaaddr.valid_lifetime" Uint "valid lifetime, seconds";
-        REQUESTED_OPTION_CODE "dhcpv6.requested_option_code" Uint "option the client asks for";
+        REQUESTED_OPTION_CODE "dhcpv6.requested_option_code" Uint "option the client asks for" names DHCPV6_OPTION;
         OPTION_PREFERENCE "dhcpv6.option_preference" Uint "server preference";
-        ELAPSED_TIME "dhcpv6.elapsed_time" Uint "time since the client began, hundredths of a second";
-        STATUS_CODE "dhcpv6.status_code" Uint "status code (0 success)";
+        ELAPSED_TIME "dhcpv6.elapsed_time" Uint "time since the client began, milliseconds";
+        STATUS_CODE "dhcpv6.status_code" Uint "status code (0 success)" names DHCPV6_STATUS;
         STATUS_MSG "dhcpv6.status_msg" Text "status message";
         DNS_SERVER "dhcpv6.dns_server" Ipv6 "DNS server";
+        SEARCH_LIST_ENTRY "dhcpv6.search_list_entry" Text "domain search list entry";
     }
 }
 
@@ -319,6 +363,25 @@ mod tests {
 
     fn all(fields: &[(&'static str, String)], name: &str) -> Vec<String> {
         fields.iter().filter(|(n, _)| *n == name).map(|(_, v)| v.clone()).collect()
+    }
+
+    #[test]
+    fn elapsed_time_is_in_milliseconds_as_tshark_gives_it() {
+        let bytes = [1, 0x19, 0x57, 0x72, 0, 8, 0, 2, 0, 12]; // solicit, elapsed time 0.12 s
+        let (_, message) = parse(&bytes).expect("a whole message");
+        assert_eq!(all(&fields(&message), "dhcpv6.elapsed_time"), ["120"]);
+    }
+
+    #[test]
+    fn a_search_list_holds_its_whole_names() {
+        let list = b"\x03lan\x04test\x00\x01a\x02bc\x00";
+        let names = domain_names(list);
+        assert_eq!(names, [(0..10, "lan.test.".to_owned()), (10..16, "a.bc.".to_owned())]);
+        // A lone top-level name, an unfinished name and an overrunning label are not entries.
+        assert!(domain_names(b"\x03com\x00").is_empty());
+        assert_eq!(domain_names(b"\x03lan\x04test\x00\x03lan").len(), 1);
+        assert!(domain_names(b"\x03lan\x09test\x00").is_empty());
+        assert!(domain_names(b"\x00").is_empty());
     }
 
     #[test]

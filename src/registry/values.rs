@@ -122,6 +122,10 @@ pub const DHCP_OP: Names = name_first("dhcp.type");
 pub const DHCP_HARDWARE: Names = Names { table: "arp.hw.type", shape: Shape::Hex(2) };
 pub const DHCP_MESSAGE_TYPE: Names = name_first("dhcp.option.dhcp");
 pub const DHCP_OPTION: Names = Names { table: "dhcp.option.type", shape: Shape::CodeFirst };
+pub const DHCPV6_MESSAGE_TYPE: Names = name_first("dhcpv6.msgtype");
+pub const DHCPV6_OPTION: Names = name_first("dhcpv6.option.type");
+pub const DHCPV6_DUID_TYPE: Names = name_first("dhcpv6.duid.type");
+pub const DHCPV6_STATUS: Names = name_first("dhcpv6.status_code");
 
 impl Names {
     /// tshark's name of `value`, if its table has one.

@@ -5,8 +5,8 @@
 //! settings (`http2`), DNS's sections and records (`dns`), the NetBIOS name service's
 //! (`nbns`), WebSocket's payload and reassembly
 //! (`websocket`), gRPC's messages and Protocol Buffers' fields (`grpc`), STUN's and TURN's
-//! message types and attributes (`stun`), NTP's flags and reference ID (`ntp`), DHCP's options
-//! (`dhcp`), IPv4's options,
+//! message types and attributes (`stun`), NTP's flags and reference ID (`ntp`), DHCP's and DHCPv6's
+//! options (`dhcp`, `dhcpv6`), IPv4's options,
 //! IPv6's extension headers and a reassembled datagram's fragments (`ip`), and the subtrees of
 //! Ethernet and TCP (`transport`), with tshark's expert info under the items it is about
 //! (`expert`); a PDU reassembled from TCP segments gets its segments' subtree before its layer
@@ -21,6 +21,7 @@
 //! level deep.
 
 mod dhcp;
+mod dhcpv6;
 mod dns;
 mod expert;
 mod grpc;
@@ -108,6 +109,7 @@ pub fn write(
         Protocol::Nbns => nbns::write(&mut push, items),
         Protocol::Ntp => ntp::write(&mut push, items),
         Protocol::Dhcp => dhcp::write(&mut push, items),
+        Protocol::Dhcpv6 => dhcpv6::write(&mut push, items),
         Protocol::Icmpv6 => icmpv6::write(&mut push, items),
         Protocol::Socks => socks::write(&mut push, items),
         Protocol::Stun => stun::write(&mut push, items, record_titles),

@@ -172,6 +172,18 @@ fn dhcp_layers_are_tsharks_line_for_line() {
     compared.check("DHCP", &[]);
 }
 
+#[test]
+#[ignore = "needs tshark"]
+fn dhcpv6_layers_are_tsharks_line_for_line() {
+    // Whole lines: each option a subtree titled by name, the options an IA_NA and an IA
+    // address enclose a level deeper, types, DUIDs and status codes named, DNS servers
+    // numbered, the search list's names in a subtree, the elapsed time in milliseconds.
+    let compared = compare(&["lan-dhcpv6.pcap"], &["DHCPv6"], true);
+    assert!(compared.layers >= 6, "only {} DHCPv6 layers compared", compared.layers);
+    assert!(compared.lines >= 200, "only {} DHCPv6 lines compared", compared.lines);
+    compared.check("DHCPv6", &[]);
+}
+
 /// The DNS captures recorded from kdig, dig and curl against unbound: over UDP, over TCP
 /// across segments, and over TLS (decrypted with its key log).
 const DNS: &[&str] =

@@ -53,6 +53,7 @@ pub(super) fn write(text: &mut String, layer: &Layer<'_>, number: &dyn Fn(&str) 
         Protocol::Dns => write!(text, "Domain Name System (query)"),
         Protocol::Nbns => write!(text, "NetBIOS Name Service"),
         Protocol::Ntp => write!(text, "Network Time Protocol ({})", layer.summary_string()),
+        Protocol::Dhcpv6 => write!(text, "DHCPv6"),
         // A DHCP message is titled with its type (option 53); BOOTP's is not.
         Protocol::Dhcp => match layer.summary_string().strip_prefix("DHCP ") {
             Some(summary) => {
