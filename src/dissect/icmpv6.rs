@@ -487,7 +487,7 @@ pub mod name {
         MLD_MAXIMUM_RESPONSE_DELAY "icmpv6.mld.maximum_response_delay" Uint "maximum response delay";
         MLD_MULTICAST_ADDRESS "icmpv6.mld.multicast_address" Ipv6 "multicast address";
         MLDR_NB_MCAST_RECORDS "icmpv6.mldr.nb_mcast_records" Uint "number of multicast address records";
-        MLDR_MAR_RECORD_TYPE "icmpv6.mldr.mar.record_type" Uint "record type";
+        MLDR_MAR_RECORD_TYPE "icmpv6.mldr.mar.record_type" Uint "record type" names MLD_RECORD_TYPE;
         MLDR_MAR_AUX_DATA_LEN "icmpv6.mldr.mar.aux_data_len" Uint "auxiliary data length";
         MLDR_MAR_NB_SOURCES "icmpv6.mldr.mar.nb_sources" Uint "number of sources";
         MLDR_MAR_MULTICAST_ADDRESS "icmpv6.mldr.mar.multicast_address" Ipv6 "multicast address";

@@ -90,6 +90,7 @@ pub const IPV6_OPTION: Names = name_first("ipv6.opt.type");
 pub const IPV6_OPTION_ACTION: Names = name_first("ipv6.opt.type.action");
 pub const IPV6_ROUTER_ALERT: Names = name_first("ipv6.opt.router_alert");
 pub const ICMPV6_OPTION: Names = name_first("icmpv6.opt.type");
+pub const MLD_RECORD_TYPE: Names = name_first("icmpv6.mldr.mar.record_type");
 pub const ICMPV6_ROUTER_PREFERENCE: Names = name_first("icmpv6.nd.ra.flag.prf");
 pub const ICMPV6_ROUTE_PREFERENCE: Names = name_first("icmpv6.opt.route_info.flag.route_preference");
 pub const SOCKS_COMMAND: Names = name_first("socks.command");

@@ -167,7 +167,8 @@ fn stun_and_turn_layers_are_tsharks_line_for_line() {
 #[ignore = "needs tshark"]
 fn udp_and_undecoded_data_are_tsharks_line_for_line() {
     // Each UDP, ICMP and ICMPv6 layer (UDP's `[Timestamps]` subtree and `UDP payload (N
-    // bytes)`, an echo's numbers in decimal and hex, neighbour discovery's flags and options) and each layer of undecoded data, whole: with the hex
+    // bytes)`, an echo's numbers in decimal and hex, neighbour discovery's flags and options, MLDv2's
+    // records) and each layer of undecoded data, whole: with the hex
     // dump tshark writes under its title when no `-x` dump follows, and an echo's data inside
     // its ICMP message.
     let titled = |title: &str| {
@@ -176,8 +177,8 @@ fn udp_and_undecoded_data_are_tsharks_line_for_line() {
             || title == "Internet Control Message Protocol"
             || title == "Internet Control Message Protocol v6"
     };
-    let (mut udp, mut dumps, mut echoes, mut options) = (0, 0, 0, 0);
-    let more = ["lan-netbios.pcap", "websocket.pcap", "lan-ra.pcap", "stun-coturn.pcap"];
+    let (mut udp, mut dumps, mut echoes, mut options, mut records) = (0, 0, 0, 0, 0);
+    let more = ["lan-netbios.pcap", "websocket.pcap", "lan-ra.pcap", "stun-coturn.pcap", "veth-linkup.pcap"];
     for name in STRUCTURED.iter().chain(&more) {
         let (ours, theirs) = both(name, &["-V"]);
         let (ours, theirs) = (layer_lines(&ours, &titled, true), layer_lines(&theirs, &titled, true));
@@ -186,6 +187,7 @@ fn udp_and_undecoded_data_are_tsharks_line_for_line() {
         dumps += theirs.iter().filter(|line| line.starts_with("0000  ")).count();
         echoes += theirs.iter().filter(|line| line.starts_with("    Data (")).count();
         options += theirs.iter().filter(|line| line.starts_with("    ICMPv6 Option (")).count();
+        records += theirs.iter().filter(|line| line.starts_with("    Multicast Address Record ")).count();
     }
     // And with `-x`, no dump inside the tree.
     let (ours, theirs) = both("lo-udp-icmp.pcap", &["-V", "-x"]);
@@ -198,6 +200,7 @@ fn udp_and_undecoded_data_are_tsharks_line_for_line() {
     assert!(dumps > 100, "only {dumps} hex dumps of data compared");
     assert!(echoes > 10, "only {echoes} echoes' data compared");
     assert!(options >= 20, "only {options} neighbour discovery options compared");
+    assert!(records >= 16, "only {records} MLDv2 multicast address records compared");
 }
 
 #[test]

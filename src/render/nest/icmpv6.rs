@@ -1,7 +1,9 @@
 //! ICMPv6's subtrees in tshark's `-V` tree: a flags word's bits under it (a router or
 //! neighbour advertisement's, a prefix's, a route's), and each neighbour-discovery option a
 //! subtree titled with its type and what it holds (`ICMPv6 Option (Prefix information :
-//! fd00:17::/64)`, `ICMPv6 Option (Recursive DNS Server fd00:17::1 fd00:17::53)`).
+//! fd00:17::/64)`, `ICMPv6 Option (Recursive DNS Server fd00:17::1 fd00:17::53)`), and each of
+//! an MLDv2 report's records one titled with its type and address (`Multicast Address Record
+//! Changed to exclude: ff02::1:ff00:2`).
 //!
 //! The invariant: every field keeps its place in the order and is written once; nesting only
 //! adds title lines and indentation.
@@ -11,7 +13,7 @@ use crate::registry::values;
 
 /// Writes an ICMPv6 layer's fields through `push(depth, line)`.
 pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
-    // Inside an option's subtree, and under a flags word.
+    // Inside an option's or a multicast address record's subtree, and under a flags word.
     let (mut option, mut word) = (false, None::<&str>);
     for (index, item) in items.iter().enumerate() {
         if item.name == "icmpv6.opt" {
@@ -19,6 +21,17 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
             push(1, &option_title(fields));
             (option, word) = (true, None);
             continue;
+        }
+        if item.name == "icmpv6.mldr.mar.record_type" {
+            let address = items[index + 1..]
+                .iter()
+                .take_while(|later| later.name != item.name)
+                .find(|later| later.name == "icmpv6.mldr.mar.multicast_address");
+            let kind = values::MLD_RECORD_TYPE.name(item.number.unwrap_or(0)).unwrap_or("Unknown");
+            let address =
+                address.map_or("", |address| address.line.split_once(": ").map_or("", |(_, value)| value));
+            push(1, &format!("Multicast Address Record {kind}: {address}"));
+            (option, word) = (true, None);
         }
         let bit =
             word.is_some_and(|word| item.name.strip_prefix(word).is_some_and(|rest| rest.starts_with('.')));
@@ -70,6 +83,31 @@ mod tests {
 
     fn item(name: &'static str, number: Option<u64>, line: &'static str) -> Item<'static> {
         Item { name, number, size: 0, raw: &[], line }
+    }
+
+    #[test]
+    fn each_multicast_address_record_is_a_subtree_titled_by_its_type_and_address() {
+        let items = [
+            item("icmpv6.mldr.nb_mcast_records", Some(2), "Number of Multicast Address Records: 2"),
+            item("icmpv6.mldr.mar.record_type", Some(4), "Record Type: Changed to exclude (4)"),
+            item("icmpv6.mldr.mar.nb_sources", Some(0), "Number of Sources: 0"),
+            item("icmpv6.mldr.mar.multicast_address", None, "Multicast Address: ff02::1:ff00:2"),
+            item("icmpv6.mldr.mar.record_type", Some(1), "Record Type: Include (1)"),
+            item("icmpv6.mldr.mar.multicast_address", None, "Multicast Address: ff02::fb"),
+        ];
+        let text =
+            crate::render::nest::indented(|push| write(&mut |depth, line: &str| push(depth, line), &items));
+        assert_eq!(
+            text,
+            "    Number of Multicast Address Records: 2\n\
+             \x20   Multicast Address Record Changed to exclude: ff02::1:ff00:2\n\
+             \x20       Record Type: Changed to exclude (4)\n\
+             \x20       Number of Sources: 0\n\
+             \x20       Multicast Address: ff02::1:ff00:2\n\
+             \x20   Multicast Address Record Include: ff02::fb\n\
+             \x20       Record Type: Include (1)\n\
+             \x20       Multicast Address: ff02::fb\n"
+        );
     }
 
     #[test]
