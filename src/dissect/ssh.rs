@@ -14,6 +14,7 @@
 pub mod kex;
 
 use std::fmt;
+use std::sync::Arc;
 
 use smallvec::SmallVec;
 
@@ -121,6 +122,16 @@ impl<'a> Item<'a> {
     }
 }
 
+/// What the reading knew of the key exchange when an item began, for the item's titles: the
+/// method both KEXINITs agreed (`curve25519-sha256`), and the cipher, MAC and compression agreed for the item's
+/// direction (`encryption:chacha20-poly1305@openssh.com compression:none`), once the
+/// server's key exchange reply was read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Known {
+    pub method: Option<Arc<str>>,
+    pub cipher: Option<Arc<str>>,
+}
+
 /// An SSH layer: the items a segment completed, and which side sent them.
 #[derive(Clone, Debug)]
 pub struct Ssh<'a> {
@@ -129,6 +140,8 @@ pub struct Ssh<'a> {
     /// Some identification line was read before this layer's (tshark then says `SSHv2`).
     pub version_known: bool,
     pub items: SmallVec<[Item<'a>; 2]>,
+    /// What was known of the key exchange when each item began, item by item.
+    pub known: SmallVec<[Known; 2]>,
     /// The shortest encrypted packet the server's agreed cipher and MAC can make (a one-byte
     /// message such as USERAUTH_SUCCESS), when the tracker knows the cipher.
     pub shortest_encrypted: Option<usize>,
@@ -152,6 +165,9 @@ impl Ssh<'_> {
                         out.at(name::MESSAGE_CODE, 5..6, Value::Uint(code.into()));
                         if let Ok(message) = parse_message(*kex, packet.payload) {
                             kex::message_fields(&message, bytes, &mut out);
+                            if let Message::KexInit { lists, .. } = message {
+                                hassh_fields(&lists, self.from_server, &mut out);
+                            }
                         }
                     }
                     let at = field_offset(bytes, packet.padding);
@@ -199,6 +215,30 @@ impl Ssh<'_> {
             .map(|item| if let Item::Encrypted(span) = item { span.bytes.len() } else { 0 })
             .sum()
     }
+}
+
+/// A KEXINIT's HASSH (or, from the server, HASSHServer): its key exchange, cipher, MAC and
+/// compression lists for the sender's direction joined by `;`, and their MD5 in hex, as
+/// Salesforce's HASSH fingerprints SSH clients and servers and tshark shows them.
+fn hassh_fields(lists: &[&[u8]; 10], from_server: bool, out: &mut Emitter<'_>) {
+    use md5::{Digest, Md5};
+    use std::fmt::Write as _;
+    // The lists' order (RFC 4253 7.1): kex, host key, then each kind client to server and
+    // server to client.
+    let sent = usize::from(from_server);
+    let parts = [lists[0], lists[2 + sent], lists[4 + sent], lists[6 + sent]];
+    let algorithms = parts.map(String::from_utf8_lossy).join(";");
+    let mut hash = String::with_capacity(32);
+    for byte in Md5::digest(algorithms.as_bytes()) {
+        let _ = write!(hash, "{byte:02x}");
+    }
+    let (algorithms_name, hash_name) = if from_server {
+        (name::HASSHSERVER_ALGORITHMS, name::HASSHSERVER)
+    } else {
+        (name::HASSH_ALGORITHMS, name::HASSH)
+    };
+    out.computed(algorithms_name, Value::Str(&algorithms));
+    out.computed(hash_name, Value::Str(&hash));
 }
 
 impl LayerHeader for Ssh<'_> {
@@ -259,6 +299,10 @@ pub mod name {
         LANGUAGES_S2C_LENGTH "ssh.languages_server_to_client_length" Uint "length of the languages, server to client";
         FIRST_KEX_PACKET_FOLLOWS "ssh.first_kex_packet_follows" Uint "a guessed key exchange packet follows";
         KEX_RESERVED "ssh.kex.reserved" Bytes "reserved (0)";
+        HASSH_ALGORITHMS "ssh.kex.hassh_algorithms" Text "the client's HASSH algorithms (kex;cipher;MAC;compression)";
+        HASSH "ssh.kex.hassh" Text "the client's HASSH fingerprint (MD5 of its algorithms)";
+        HASSHSERVER_ALGORITHMS "ssh.kex.hasshserver_algorithms" Text "the server's HASSH algorithms";
+        HASSHSERVER "ssh.kex.hasshserver" Text "the server's HASSH fingerprint (MD5 of its algorithms)";
         HOST_KEY_LENGTH "ssh.host_key.length" Uint "host key length";
         HOST_KEY_TYPE_LENGTH "ssh.host_key.type_length" Uint "host key type length";
         HOST_KEY_TYPE "ssh.host_key.type" Text "host key type";

@@ -311,6 +311,14 @@ fn write_tree(
                 sessions.titles(tls, &place)
             }
             Content::Dtls(dtls) => record::dtls_titles(dtls),
+            // Two an item: its packet's title and its key exchange's (see `nest::ssh`).
+            Content::Ssh(ssh) => ssh
+                .items
+                .iter()
+                .zip(&ssh.known)
+                .filter(|(item, _)| !matches!(item, crate::dissect::ssh::Item::Version { .. }))
+                .flat_map(|(_, known)| nest::ssh_titles(known))
+                .collect(),
             // Each attribute's subtree title; an unnamed one's is tshark's expert item.
             Content::Stun(Stun::Message(message)) => message
                 .attributes()

@@ -6,7 +6,7 @@
 //! (`nbns`), WebSocket's payload and reassembly
 //! (`websocket`), gRPC's messages and Protocol Buffers' fields (`grpc`), STUN's and TURN's
 //! message types and attributes (`stun`), NTP's flags and reference ID (`ntp`), DHCP's and DHCPv6's
-//! options (`dhcp`, `dhcpv6`), IPv4's options,
+//! options (`dhcp`, `dhcpv6`), SSH's packets and key exchange (`ssh`), IPv4's options,
 //! IPv6's extension headers and a reassembled datagram's fragments (`ip`), and the subtrees of
 //! Ethernet and TCP (`transport`), with tshark's expert info under the items it is about
 //! (`expert`); a PDU reassembled from TCP segments gets its segments' subtree before its layer
@@ -33,6 +33,7 @@ mod nbns;
 mod ntp;
 pub(crate) mod quic;
 mod socks;
+mod ssh;
 mod stun;
 mod tls;
 mod transport;
@@ -40,6 +41,7 @@ mod websocket;
 mod x509;
 
 pub use grpc::{entity_title as grpc_entity_title, protobuf_title};
+pub use ssh::titles as ssh_titles;
 pub use transport::Closing;
 
 use crate::osi::Protocol;
@@ -112,6 +114,7 @@ pub fn write(
         Protocol::Dhcpv6 => dhcpv6::write(&mut push, items),
         Protocol::Icmpv6 => icmpv6::write(&mut push, items),
         Protocol::Socks => socks::write(&mut push, items),
+        Protocol::Ssh => ssh::write(&mut push, items, record_titles),
         Protocol::Stun => stun::write(&mut push, items, record_titles),
         Protocol::Ipv4 | Protocol::Ipv6 => ip::write(&mut push, items),
         Protocol::Ethernet | Protocol::Tcp | Protocol::Udp => transport::write(&mut push, items, closing),

@@ -15,9 +15,11 @@
 
 pub(super) mod layers;
 
+use std::sync::Arc;
+
 use super::stream::Chunk;
 use super::tls::Loc;
-use crate::dissect::ssh::{self, Failure, Kex, kex::code};
+use crate::dissect::ssh::{self, Failure, Kex, Known, kex::code};
 
 /// What one direction of the connection is reading.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -35,9 +37,13 @@ struct Side {
     phase: Phase,
     /// The start of an item a later segment finishes.
     held: Vec<u8>,
-    /// Its KEXINIT's name-lists the reading needs: `kex_algorithms`, and the server to
-    /// client ciphers and MACs.
-    proposal: Option<[Vec<u8>; 3]>,
+    /// Its KEXINIT's name-lists the reading needs: `kex_algorithms`, then the ciphers, MACs
+    /// and compressions, each client to server and server to client.
+    proposal: Option<[Vec<u8>; 7]>,
+    /// What this direction was agreed to encrypt and compress with, as tshark words it in a
+    /// packet's title (`encryption:chacha20-poly1305@openssh.com compression:none`), once the
+    /// server's key exchange reply is read.
+    cipher: Option<Arc<str>>,
 }
 
 /// What an item completed in a segment is.
@@ -55,6 +61,8 @@ pub struct Completed {
     pub loc: Loc,
     /// The message number, for a packet in the clear.
     pub message: Option<u8>,
+    /// What was known when the item began: see [`Known`].
+    pub known: Known,
 }
 
 /// What a segment produced.
@@ -82,6 +90,8 @@ pub struct Reader {
     /// The direction (0 or 1, the conversation's) the client sends in.
     client: usize,
     kex: Kex,
+    /// The key exchange algorithm agreed, by name.
+    method: Option<Arc<str>>,
     /// The shortest packet the server's agreed cipher and MAC can make, on the wire.
     shortest: Option<usize>,
     version_known: bool,
@@ -90,7 +100,14 @@ pub struct Reader {
 impl Reader {
     /// A connection whose client sends in direction `client`.
     pub fn new(client: usize) -> Self {
-        Self { sides: Default::default(), client, kex: Kex::Unknown, shortest: None, version_known: false }
+        Self {
+            sides: Default::default(),
+            client,
+            kex: Kex::Unknown,
+            method: None,
+            shortest: None,
+            version_known: false,
+        }
     }
 
     /// The key exchange method agreed, once both KEXINITs are read.
@@ -147,7 +164,8 @@ impl Reader {
             }
             if phase == Phase::Encrypted {
                 let loc = place(&bytes[pos..], at.map(|at| at + pos), arena);
-                output.items.push(Completed { kind: Kind::Encrypted, loc, message: None });
+                let known = self.known(dir);
+                output.items.push(Completed { kind: Kind::Encrypted, loc, message: None, known });
                 return;
             }
             let side = &mut self.sides[dir];
@@ -209,23 +227,72 @@ impl Reader {
         if phase == Phase::Version {
             self.sides[dir].phase = Phase::Clear;
             self.version_known = true;
-            output.items.push(Completed { kind: Kind::Version, loc, message: None });
+            output.items.push(Completed { kind: Kind::Version, loc, message: None, known: Known::default() });
             return;
         }
         let payload = ssh::parse_packet(bytes).map(|(_, packet)| packet.payload).unwrap_or(&[]);
         let message = payload.first().copied();
-        output.items.push(Completed { kind: Kind::Packet(self.kex), loc, message });
+        let known = self.known(dir);
+        output.items.push(Completed { kind: Kind::Packet(self.kex), loc, message, known });
+        let reply = match self.kex {
+            Kex::DhGex => code::KEX_DH_GEX_REPLY,
+            _ => code::KEX_31,
+        };
         match message {
             Some(code::KEXINIT) => {
                 if let Ok(ssh::Message::KexInit { lists, .. }) = ssh::parse_message(self.kex, payload) {
-                    self.sides[dir].proposal =
-                        Some([lists[0].to_vec(), lists[3].to_vec(), lists[5].to_vec()]);
+                    self.sides[dir].proposal = Some([0, 2, 3, 4, 5, 6, 7].map(|list| lists[list].to_vec()));
                     self.agree();
                 }
             }
             Some(code::NEWKEYS) => self.sides[dir].phase = Phase::Encrypted,
+            // The server's reply settles the keys; from the next packet on, each direction's
+            // packets are titled with its cipher.
+            Some(code) if code == reply && dir != self.client.min(1) => self.name_ciphers(),
             _ => {}
         }
+    }
+
+    fn known(&self, dir: usize) -> Known {
+        Known { method: self.method.clone(), cipher: self.sides[dir.min(1)].cipher.clone() }
+    }
+
+    /// Each direction's agreed cipher, MAC and compression, in words: `encryption:…`, then
+    /// `mac:…` unless the cipher is an AEAD one that brings its own tag (tshark names no MAC
+    /// for chacha20-poly1305), then `compression:…`.
+    fn name_ciphers(&mut self) {
+        let client = self.client.min(1);
+        let (Some(offered), Some(accepted)) =
+            (&self.sides[client].proposal, &self.sides[1 - client].proposal)
+        else {
+            return;
+        };
+        // RFC 4253 7.1: the client's first that the server also offers.
+        let chosen = |index: usize| -> Option<String> {
+            let server: Vec<&[u8]> = accepted[index].split(|&byte| byte == b',').collect();
+            let name = offered[index].split(|&byte| byte == b',').find(|name| server.contains(name))?;
+            Some(String::from_utf8_lossy(name).into_owned())
+        };
+        // Lists 1 to 6: ciphers, MACs, compressions, each client to server then server to
+        // client.
+        let words = |to_server: bool| -> Option<Arc<str>> {
+            let way = usize::from(!to_server);
+            let mut words = Vec::new();
+            let cipher = chosen(1 + way);
+            if let Some(cipher) = &cipher {
+                words.push(format!("encryption:{cipher}"));
+            }
+            let aead = cipher.as_deref().is_some_and(|cipher| AEAD.contains(&cipher));
+            if let Some(mac) = chosen(3 + way).filter(|_| !aead) {
+                words.push(format!("mac:{mac}"));
+            }
+            if let Some(compression) = chosen(5 + way) {
+                words.push(format!("compression:{compression}"));
+            }
+            (!words.is_empty()).then(|| Arc::from(words.join(" ")))
+        };
+        self.sides[client].cipher = words(true);
+        self.sides[1 - client].cipher = words(false);
     }
 
     /// RFC 4253 7.1: "the chosen key exchange algorithm MUST be the first algorithm on the
@@ -242,7 +309,8 @@ impl Reader {
             client[index].split(|&byte| byte == b',').find(|name| offered.contains(name))
         };
         self.kex = chosen(0).map(Kex::from_name).unwrap_or_default();
-        self.shortest = chosen(1).and_then(|cipher| shortest_packet(cipher, chosen(2).unwrap_or_default()));
+        self.method = chosen(0).map(|name| Arc::from(String::from_utf8_lossy(name)));
+        self.shortest = chosen(2).and_then(|cipher| shortest_packet(cipher, chosen(4).unwrap_or_default()));
     }
 
     fn stop(&mut self, dir: usize, reason: &str, loc: Loc, output: &mut Output) {
@@ -261,7 +329,8 @@ impl Reader {
                 .map(|side| {
                     let proposal =
                         side.proposal.as_ref().map_or(0, |lists| lists.iter().map(Vec::capacity).sum());
-                    side.held.capacity() + proposal
+                    let cipher = side.cipher.as_ref().map_or(0, |cipher| cipher.len());
+                    side.held.capacity() + proposal + cipher
                 })
                 .sum::<usize>()
     }
@@ -281,6 +350,9 @@ impl Reader {
         }
     }
 }
+
+/// Ciphers that authenticate what they encrypt, so that no MAC is agreed for them.
+const AEAD: &[&str] = &["chacha20-poly1305@openssh.com", "aes128-gcm@openssh.com", "aes256-gcm@openssh.com"];
 
 /// The shortest packet `cipher` with `mac` puts on the wire: a one-byte message (such as
 /// USERAUTH_SUCCESS, RFC 4252 5.1) with the least padding RFC 4253 6 allows (4 bytes, up to

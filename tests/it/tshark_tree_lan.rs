@@ -39,8 +39,27 @@ const KNOWN: &[(&str, usize, &str)] = &[
     // SSH: tshark nests these under the key exchange and draws encrypted packets otherwise.
     ("Encrypted Packet", 19, "after New Keys in one segment, tshark titles the packet and shows none of it"),
     ("Packet Length (encrypted)", 19, "after New Keys in one segment, as for the packet"),
-    ("[languages_client_to_server string", 4, "tshark writes an empty string without the brackets"),
-    ("[languages_server_to_client string", 4, "tshark writes an empty string without the brackets"),
+    ("SSH Version 2 (encryption", 21, GEX_CIPHER),
+];
+
+/// Why the packets after a Diffie-Hellman group exchange are titled otherwise: tshark 4.0 names
+/// the agreed cipher after a group exchange's reply only when built with SSH decryption (as
+/// Debian's is not), after the other methods' always; rttscope names it after every method.
+const GEX_CIPHER: &str = "tshark names no cipher after a group exchange";
+
+/// SSH lines rttscope writes otherwise than tshark, compared whole, by label (`missing: ` for
+/// tshark's that rttscope does not write), with how many times each occurs in the two SSH
+/// captures.
+const SSH_KNOWN: &[(&str, usize, &str)] = &[
+    ("Encrypted Packet", 19, "tshark shows nothing of a packet after New Keys in its segment"),
+    ("Packet Length (encrypted)", 19, "as for the packet"),
+    ("SSH Version 2 (encryption", 21, GEX_CIPHER),
+    ("missing: SSH Version 2", 19, GEX_CIPHER),
+    ("missing: Sequence number", 14, "not shown: tshark miscounts it in a group exchange"),
+    ("missing: [Expert Info (Warning/Protocol)", 2, "tshark misreads an Ed25519 signature's length"),
+    ("missing: [Decoded 19 bytes, but packet legnth is 83 bytes]", 2, "the same"),
+    ("missing: [Severity level", 2, "the same"),
+    ("missing: [Group", 2, "the same"),
 ];
 
 /// Each packet's layers: its title and its lines, in order.
@@ -158,6 +177,18 @@ fn ntp_layers_are_tsharks_line_for_line() {
     assert!(compared.layers >= 8, "only {} NTP layers compared", compared.layers);
     assert!(compared.lines >= 100, "only {} NTP lines compared", compared.lines);
     compared.check("NTP", &[]);
+}
+
+#[test]
+#[ignore = "needs tshark"]
+fn ssh_layers_nest_each_packet_and_exchange_as_tshark() {
+    // Whole lines: each binary packet a subtree titled with its direction's cipher once agreed,
+    // its message in a key exchange subtree titled with the method, a KEXINIT's lists under
+    // Algorithms with the HASSH of its sender, a reply's host key and signature subtrees.
+    let compared = compare(&["ssh-openssh.pcap", "ssh-dh-gex-openssh.pcap"], &["SSH Protocol"], true);
+    assert!(compared.layers >= 40, "only {} SSH layers compared", compared.layers);
+    assert!(compared.lines >= 250, "only {} SSH lines compared", compared.lines);
+    compared.check("SSH", SSH_KNOWN);
 }
 
 #[test]

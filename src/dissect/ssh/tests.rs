@@ -111,6 +111,7 @@ fn a_kexinit_gives_its_cookie_and_every_name_list_with_its_length() {
         from_server: false,
         version_known: true,
         items: smallvec::smallvec![Item::Packet { span, kex: Kex::Unknown }],
+        known: Default::default(),
         shortest_encrypted: None,
     };
     let fields = fields_of(&layer);
@@ -126,6 +127,9 @@ fn a_kexinit_gives_its_cookie_and_every_name_list_with_its_length() {
         "ssh.languages_server_to_client_length=0",
         "ssh.first_kex_packet_follows=0",
         "ssh.kex.reserved=00000000",
+        // The client's HASSH: its kex, client-to-server cipher, MAC and compression lists.
+        "ssh.kex.hassh_algorithms=curve25519-sha256,ext-info-c;chacha20-poly1305@openssh.com;hmac-sha2-256-etm@openssh.com;none",
+        "ssh.kex.hassh=d7d15e7ac5c363213b97c1696432de33",
         "ssh.padding_string=00000000",
         "ssh.direction=0",
     ] {
@@ -161,6 +165,7 @@ fn an_ecdh_reply_gives_the_host_key_q_s_and_the_signature_type() {
             Item::Packet { span: newkeys, kex: Kex::Ecdh },
             Item::Encrypted(Span::new(&encrypted, Source::Frame, bytes.len())),
         ],
+        known: Default::default(),
         shortest_encrypted: Some(28),
     };
     let fields = fields_of(&layer);

@@ -68,6 +68,14 @@ pub(super) fn write_field(text: &mut String, field: &Field<'_>, message_type: Op
         // An empty user ID is still read from the request (its NUL ends it), and empty padding
         // from its option.
         "socks.username" | "ipv6.opt.padn" => false,
+        // And an empty name-list from a KEXINIT (its languages, mostly).
+        name if name.starts_with("ssh.")
+            && !name.starts_with("ssh.kex.")
+            && (name.ends_with("_algorithms") || name.contains("_to_"))
+            && !name.ends_with("_length") =>
+        {
+            false
+        }
         _ => field.range.is_empty(),
     };
     text.push_str("    ");

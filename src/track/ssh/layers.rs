@@ -41,10 +41,12 @@ pub(in crate::track) fn push<'a>(packet: &mut Packet<'a>, tcp: &TcpPayload<'a>, 
         })
         .collect();
     if let Some(first) = items.first().map(Item::span) {
+        let known = output.items.into_iter().map(|completed| completed.known).collect();
         let ssh = Ssh {
             from_server: output.from_server,
             version_known: output.version_known,
             items,
+            known,
             shortest_encrypted: output.shortest,
         };
         packet.layers.push(Layer {
