@@ -270,12 +270,12 @@ pub mod name {
 
     crate::registry::field_table! {
         protocol Http3;
-        STREAM_TYPE "http3.stream_type" Uint "HTTP/3 unidirectional stream type";
+        STREAM_TYPE "http3.stream_type" Uint "HTTP/3 unidirectional stream type" names HTTP3_STREAM_TYPE;
         FRAME_TYPE "http3.frame_type" Uint "HTTP/3 frame type" names HTTP3_FRAME_TYPE;
         FRAME_LENGTH "http3.frame_length" Uint "HTTP/3 frame length";
         FRAME_PAYLOAD "http3.frame_payload" Bytes "HTTP/3 frame payload";
         SETTINGS "http3.settings" Present "an HTTP/3 setting";
-        SETTINGS_ID "http3.settings.id" Uint "HTTP/3 setting identifier";
+        SETTINGS_ID "http3.settings.id" Uint "HTTP/3 setting identifier" names HTTP3_SETTING;
         SETTINGS_VALUE "http3.settings.value" Uint "HTTP/3 setting value";
         SETTINGS_QPACK_MAX_TABLE_CAPACITY "http3.settings.qpack.max_table_capacity" Uint "QPACK maximum dynamic table capacity";
         SETTINGS_MAX_FIELD_SECTION_SIZE "http3.settings.max_field_section_size" Uint "maximum field section size";

@@ -105,6 +105,10 @@ pub const HTTP2_FRAME_TYPE: Names = name_first("http2.type");
 /// RST_STREAM's and GOAWAY's error codes (tshark names both from one table).
 pub const HTTP2_ERROR: Names = name_first("http2.rst_stream.error");
 pub const HTTP3_FRAME_TYPE: Names = Names { table: "http3.frame_type", shape: Shape::Hex(16) };
+pub const HTTP3_STREAM_TYPE: Names = Names { table: "http3.stream_type", shape: Shape::Hex(16) };
+/// HTTP/3's settings; tshark 4.0's table lists 7 twice and 8 not at all, so 8 (extended
+/// CONNECT) is `Unknown` and 7 is named by its first entry.
+pub const HTTP3_SETTING: Names = Names { table: "http3.settings.id", shape: Shape::Hex(16) };
 pub const DNS_TYPE: Names = name_first("dns.qry.type");
 pub const DNS_CLASS: Names = name_first("dns.qry.class");
 pub const DNS_OPT_CODE: Names = name_first("dns.opt.code");

@@ -2,7 +2,7 @@
 //! one module a protocol family: TLS's records, messages, extensions and lists (`tls`), with the
 //! X.509 subtree of each certificate a Certificate message carries (`x509`), QUIC's
 //! frames (`quic`), an HTTP/1.x message's lines (`http`), HTTP/2's frames, headers and
-//! settings (`http2`), DNS's sections and records (`dns`), the NetBIOS name service's
+//! settings (`http2`), HTTP/3's settings (`http3`), DNS's sections and records (`dns`), the NetBIOS name service's
 //! (`nbns`), WebSocket's payload and reassembly
 //! (`websocket`), gRPC's messages and Protocol Buffers' fields (`grpc`), STUN's and TURN's
 //! message types and attributes (`stun`), NTP's flags and reference ID (`ntp`), DHCP's and DHCPv6's
@@ -27,6 +27,7 @@ mod expert;
 mod grpc;
 mod http;
 mod http2;
+mod http3;
 mod icmpv6;
 mod ip;
 mod nbns;
@@ -104,6 +105,7 @@ pub fn write(
         Protocol::Quic => quic::write(&mut push, items),
         Protocol::Http => http::write(&mut push, items),
         Protocol::Http2 => http2::write(&mut push, items, record_titles),
+        Protocol::Http3 => http3::write(&mut push, items),
         Protocol::Dns => dns::write(&mut push, items),
         Protocol::WebSocket => websocket::write(&mut push, items),
         Protocol::Grpc => grpc::write_grpc(&mut push, items, record_titles),

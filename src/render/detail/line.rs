@@ -42,8 +42,13 @@ const SHOWN_BYTES: usize = 36;
 pub fn label(name: &str) -> Option<&'static str> {
     static TABLE: OnceLock<HashMap<&'static str, &'static str>> = OnceLock::new();
     let table = TABLE.get_or_init(|| LABELS.lines().filter_map(|line| line.split_once('\t')).collect());
-    // A DTLS field is labelled as its TLS twin (`dtls.record.length`, `tls.record.length`).
-    let twin = || name.strip_prefix('d').filter(|tls| tls.starts_with("tls.")).and_then(|tls| table.get(tls));
+    // A DTLS field is labelled as its TLS twin (`dtls.record.length`, `tls.record.length`),
+    // and an HTTP/3 header's field as its HTTP/2 twin, by the header's name (`:method`), as
+    // later Wireshark labels both.
+    let twin = || match name.strip_prefix("http3.headers.") {
+        Some(header) => table.get(format!("http2.headers.{header}").as_str()),
+        None => name.strip_prefix('d').filter(|tls| tls.starts_with("tls.")).and_then(|tls| table.get(tls)),
+    };
     table.get(name).or_else(twin).copied()
 }
 
@@ -303,6 +308,9 @@ mod tests {
         assert_eq!(label("ip.ttl"), Some("Time to Live"));
         assert_eq!(label("tcp.srcport"), Some("Source Port"));
         assert_eq!(label("no.such.field"), None);
+        assert_eq!(label("dtls.record.length"), label("tls.record.length"));
+        assert_eq!(label("http3.headers.method"), Some(":method"));
+        assert_eq!(label("http3.headers.user_agent"), Some("user-agent"));
     }
 
     /// tshark's label buffer holds 239 bytes; a longer `Name: value` is marked after the
