@@ -232,13 +232,15 @@ fn indented(draw: impl FnOnce(&mut dyn FnMut(usize, &str))) -> String {
     text
 }
 
+/// A field as the subtree writers' tests give it: no bytes, only its name, number and line.
+#[cfg(test)]
+fn item(name: &'static str, number: Option<u64>, line: &'static str) -> Item<'static> {
+    Item { name, number, size: 0, raw: &[], line }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn item(name: &'static str, number: Option<u64>, line: &'static str) -> Item<'static> {
-        Item { name, number, size: 0, raw: &[], line }
-    }
 
     #[test]
     fn other_layers_stay_flat() {

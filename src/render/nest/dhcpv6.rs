@@ -69,11 +69,8 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
 
 #[cfg(test)]
 mod tests {
+    use super::super::item;
     use super::*;
-
-    fn item<'a>(name: &'static str, number: Option<u64>, line: &'a str) -> Item<'a> {
-        Item { name, number, size: 0, raw: &[], line }
-    }
 
     #[test]
     fn options_nest_as_their_lengths_say() {

@@ -238,11 +238,8 @@ fn record_title(name: &Item<'_>, fields: &[&Item<'_>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::super::indented;
+    use super::super::item;
     use super::*;
-
-    fn item(name: &'static str, number: Option<u64>, line: &'static str) -> Item<'static> {
-        Item { name, number, size: 0, raw: &[], line }
-    }
 
     #[test]
     fn svcparams_are_titled_by_key_and_value() {

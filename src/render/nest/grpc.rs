@@ -97,11 +97,8 @@ pub fn protobuf_title(path: &str, is_request: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::super::indented;
+    use super::super::item;
     use super::*;
-
-    fn item(name: &'static str, number: Option<u64>, line: &'static str) -> Item<'static> {
-        Item { name, number, size: 0, raw: &[], line }
-    }
 
     #[test]
     fn each_field_is_a_subtree_titled_with_its_number_and_value() {

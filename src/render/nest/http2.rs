@@ -163,11 +163,8 @@ fn reason_phrase(status: u16) -> Option<&'static str> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::item;
     use super::*;
-
-    fn item(name: &'static str, number: Option<u64>, line: &'static str) -> Item<'static> {
-        Item { name, number, size: 0, raw: &[], line }
-    }
 
     #[test]
     fn each_frame_is_a_layer_titled_as_tsharks() {

@@ -83,11 +83,8 @@ fn setting_title<'a>(fields: impl Iterator<Item = &'a Item<'a>>) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::item;
     use super::*;
-
-    fn item(name: &'static str, number: Option<u64>, line: &'static str) -> Item<'static> {
-        Item { name, number, size: 0, raw: &[], line }
-    }
 
     #[test]
     fn each_setting_is_a_subtree_titled_with_its_name_and_value() {

@@ -79,11 +79,8 @@ fn option_title<'a>(fields: impl Iterator<Item = &'a Item<'a>>) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::item;
     use super::*;
-
-    fn item(name: &'static str, number: Option<u64>, line: &'static str) -> Item<'static> {
-        Item { name, number, size: 0, raw: &[], line }
-    }
 
     #[test]
     fn each_multicast_address_record_is_a_subtree_titled_by_its_type_and_address() {

@@ -80,11 +80,8 @@ fn title(name: &Item<'_>, entry: &[&Item<'_>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::super::indented;
+    use super::super::item;
     use super::*;
-
-    fn item(name: &'static str, number: Option<u64>, line: &'static str) -> Item<'static> {
-        Item { name, number, size: 0, raw: &[], line }
-    }
 
     #[test]
     fn questions_and_records_are_subtrees_of_their_sections() {

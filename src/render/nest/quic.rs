@@ -173,11 +173,8 @@ const PACKET_FIELDS: &[&str] = &[
 
 #[cfg(test)]
 mod tests {
+    use super::super::item;
     use super::*;
-
-    fn item(name: &'static str, number: Option<u64>, line: &'static str) -> Item<'static> {
-        Item { name, number, size: 0, raw: &[], line }
-    }
 
     #[test]
     fn each_quic_frame_is_a_subtree_until_the_next_packet_and_padding_is_an_item_of_its_own() {

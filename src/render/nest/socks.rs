@@ -54,11 +54,8 @@ fn method_name(method: u64) -> &'static str {
 
 #[cfg(test)]
 mod tests {
+    use super::super::item;
     use super::*;
-
-    fn item(name: &'static str, number: Option<u64>, line: &'static str) -> Item<'static> {
-        Item { name, number, size: 0, raw: &[], line }
-    }
 
     #[test]
     fn a_greeting_lists_its_methods_and_a_reply_says_its_version() {

@@ -59,11 +59,8 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], titles: &[S
 #[cfg(test)]
 mod tests {
     use super::super::indented;
+    use super::super::item;
     use super::*;
-
-    fn item(name: &'static str, number: Option<u64>, line: &'static str) -> Item<'static> {
-        Item { name, number, size: 0, raw: &[], line }
-    }
 
     #[test]
     fn attributes_are_subtrees_titled_as_tsharks() {

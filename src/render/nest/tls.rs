@@ -313,11 +313,8 @@ fn list_title(name: &str, previous: Option<&str>) -> Option<fn(usize) -> String>
 
 #[cfg(test)]
 mod tests {
+    use super::super::item;
     use super::*;
-
-    fn item(name: &'static str, number: Option<u64>, line: &'static str) -> Item<'static> {
-        Item { name, number, size: 0, raw: &[], line }
-    }
 
     #[test]
     fn a_client_hello_nests_as_tsharks() {
