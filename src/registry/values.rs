@@ -71,6 +71,7 @@ pub const TLS_COMPRESSION: Names = name_first("tls.handshake.comp_method");
 pub const TLS_EXTENSION: Names = name_first("tls.handshake.extension.type");
 pub const TLS_SERVER_NAME_TYPE: Names = name_first("tls.handshake.extensions_server_name_type");
 pub const TLS_GROUP: Names = name_first("tls.handshake.extensions_supported_group");
+pub const TLS_PSK_KE_MODE: Names = name_first("tls.extension.psk_ke_mode");
 pub const TLS_EC_POINT_FORMAT: Names = name_first("tls.handshake.extensions_ec_point_format");
 pub const TLS_SIGNATURE_SCHEME: Names = name_first("tls.handshake.sig_hash_alg");
 pub const TLS_SIG_HASH: Names = name_first("tls.handshake.sig_hash_hash");

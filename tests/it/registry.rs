@@ -113,9 +113,11 @@ const NOT_IN_ANY_CAPTURE: &[&str] = &[
     "dtls.handshake.extensions_server_name_len", "dtls.handshake.extensions_server_name",
     "dtls.handshake.extensions_alpn_len", "dtls.handshake.extensions_alpn_str_len",
     "dtls.handshake.extensions_alpn_str", "dtls.handshake.extensions_key_share_selected_group",
-    // DTLS 1.3's NewSessionTicket fields: the recorded DTLS 1.3 sessions send no ticket
+    // DTLS 1.3's NewSessionTicket fields: the recorded DTLS 1.3 sessions send no ticket; nor
+    // does any recorded DTLS client offer to resume (psk_key_exchange_modes)
     "dtls.handshake.session_ticket_age_add", "dtls.handshake.session_ticket_nonce_length",
-    "dtls.handshake.session_ticket_nonce",
+    "dtls.handshake.session_ticket_nonce", "dtls.extension.psk_ke_modes_length",
+    "dtls.extension.psk_ke_mode",
 ];
 
 fn kind_allows(kind: Kind, value: &Value<'_>) -> bool {

@@ -73,6 +73,10 @@ crate::registry::field_table! {
     HANDSHAKE_EXTENSIONS_KEY_SHARE_KEY_EXCHANGE_LENGTH "dtls.handshake.extensions_key_share_key_exchange_length" Uint @Session "key share length";
     HANDSHAKE_EXTENSIONS_KEY_SHARE_KEY_EXCHANGE "dtls.handshake.extensions_key_share_key_exchange" Bytes @Session "key share";
     HANDSHAKE_EXTENSIONS_KEY_SHARE_SELECTED_GROUP "dtls.handshake.extensions_key_share_selected_group" Uint @Session "group a HelloRetryRequest asks for" names TLS_GROUP;
+    HANDSHAKE_EXTENSIONS_PADDING_DATA "dtls.handshake.extensions_padding_data" Bytes @Session "padding extension's bytes";
+    HANDSHAKE_EXTENSIONS_RENEG_INFO_LEN "dtls.handshake.extensions_reneg_info_len" Uint @Session "renegotiated connection's verify data length (0 on a first handshake)";
+    EXTENSION_PSK_KE_MODES_LENGTH "dtls.extension.psk_ke_modes_length" Uint @Session "PSK key exchange modes length";
+    EXTENSION_PSK_KE_MODE "dtls.extension.psk_ke_mode" Uint @Session "PSK key exchange mode (1: with (EC)DHE)" names TLS_PSK_KE_MODE;
     HANDSHAKE_JA3_FULL "dtls.handshake.ja3_full" Text @Session "a ClientHello's JA3 fingerprint string";
     HANDSHAKE_JA3 "dtls.handshake.ja3" Text @Session "the MD5 of the JA3 string";
     HANDSHAKE_JA3S_FULL "dtls.handshake.ja3s_full" Text @Session "a ServerHello's JA3S fingerprint string";

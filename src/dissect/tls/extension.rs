@@ -26,6 +26,7 @@ pub mod kind {
     pub const EC_POINT_FORMATS: u16 = 11;
     pub const SIGNATURE_ALGORITHMS: u16 = 13;
     pub const ALPN: u16 = 16;
+    pub const PADDING: u16 = 21;
     pub const ENCRYPT_THEN_MAC: u16 = 22;
     pub const EXTENDED_MASTER_SECRET: u16 = 23;
     pub const SESSION_TICKET: u16 = 35;
@@ -255,6 +256,30 @@ impl<'a> Extension<'a> {
                 }
             }
             kind::QUIC_TRANSPORT_PARAMETERS => super::quic_parameters::fields(out, data),
+            // RFC 8446 section 4.2.9: a one-byte list of one-byte modes.
+            kind::PSK_KEY_EXCHANGE_MODES => {
+                let (_, modes) = length_data(be_u8)(data)?;
+                let len = Value::Uint(modes.len() as u64);
+                out.at(super::name::EXTENSION_PSK_KE_MODES_LENGTH, 0..1, len);
+                for (index, mode) in modes.iter().enumerate() {
+                    out.at(
+                        super::name::EXTENSION_PSK_KE_MODE,
+                        1 + index..2 + index,
+                        Value::Uint((*mode).into()),
+                    );
+                }
+            }
+            // RFC 7685: bytes (zeros) to make the ClientHello a size.
+            kind::PADDING if !data.is_empty() => {
+                out.at(super::name::HANDSHAKE_EXTENSIONS_PADDING_DATA, 0..data.len(), Value::Bytes(data));
+            }
+            // RFC 5746 section 3.2: the verify data of the connection renegotiated, with its
+            // one-byte length (0 on a first handshake).
+            kind::RENEGOTIATION_INFO => {
+                let (_, verify) = length_data(be_u8)(data)?;
+                let len = Value::Uint(verify.len() as u64);
+                out.at(super::name::HANDSHAKE_EXTENSIONS_RENEG_INFO_LEN, 0..1, len);
+            }
             _ => {}
         }
         Ok(())
@@ -293,5 +318,33 @@ mod tests {
                 let _ = extension.alpn().count();
             }
         }
+    }
+
+    #[test]
+    fn reads_psk_modes_padding_and_renegotiation_info() {
+        use crate::dissect::field::Field;
+        let block = [
+            0x00, 0x2d, 0x00, 0x02, 0x01, 0x01, // psk_key_exchange_modes: psk_dhe_ke
+            0x00, 0x15, 0x00, 0x03, 0x00, 0x00, 0x00, // padding, 3 bytes
+            0xff, 0x01, 0x00, 0x01, 0x00, // renegotiation_info, empty verify data
+            0xff, 0x01, 0x00, 0x01, 0x05, // renegotiation_info overrunning its own length
+        ];
+        let mut seen = Vec::new();
+        let mut sink = |field: Field<'_>| seen.push(format!("{}={}", field.name, field.value));
+        let mut out = Emitter::new(&mut sink, 0, Default::default());
+        for extension in walk(&block) {
+            extension.fields(&mut out, &block, super::super::handshake::kind::CLIENT_HELLO);
+        }
+        let values: Vec<&String> = seen.iter().filter(|field| !field.contains(".extension.type=")).collect();
+        let wanted = [
+            "tls.extension.psk_ke_modes_length=1",
+            "tls.extension.psk_ke_mode=1",
+            "tls.handshake.extensions_padding_data=000000",
+            "tls.handshake.extensions_reneg_info_len=0",
+        ];
+        for field in wanted {
+            assert!(values.iter().any(|value| *value == field), "{field} not in {values:?}");
+        }
+        assert_eq!(values.iter().filter(|value| value.contains("reneg_info_len")).count(), 1);
     }
 }

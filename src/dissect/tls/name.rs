@@ -50,6 +50,10 @@ crate::registry::field_table! {
     HANDSHAKE_EXTENSIONS_KEY_SHARE_KEY_EXCHANGE_LENGTH "tls.handshake.extensions_key_share_key_exchange_length" Uint @Session "key share length";
     HANDSHAKE_EXTENSIONS_KEY_SHARE_KEY_EXCHANGE "tls.handshake.extensions_key_share_key_exchange" Bytes @Session "key share";
     HANDSHAKE_EXTENSIONS_KEY_SHARE_SELECTED_GROUP "tls.handshake.extensions_key_share_selected_group" Uint @Session "group a HelloRetryRequest asks for" names TLS_GROUP;
+    HANDSHAKE_EXTENSIONS_PADDING_DATA "tls.handshake.extensions_padding_data" Bytes @Session "padding extension's bytes";
+    HANDSHAKE_EXTENSIONS_RENEG_INFO_LEN "tls.handshake.extensions_reneg_info_len" Uint @Session "renegotiated connection's verify data length (0 on a first handshake)";
+    EXTENSION_PSK_KE_MODES_LENGTH "tls.extension.psk_ke_modes_length" Uint @Session "PSK key exchange modes length";
+    EXTENSION_PSK_KE_MODE "tls.extension.psk_ke_mode" Uint @Session "PSK key exchange mode (1: with (EC)DHE)" names TLS_PSK_KE_MODE;
     QUIC_PARAMETER_TYPE "tls.quic.parameter.type" Uint @Session "QUIC transport parameter ID";
     QUIC_PARAMETER_LENGTH "tls.quic.parameter.length" Uint @Session "QUIC transport parameter length";
     QUIC_PARAMETER_VALUE "tls.quic.parameter.value" Bytes @Session "QUIC transport parameter value";

@@ -172,6 +172,10 @@ fn open_inside_extension(
             push(4, "Server Name Indication extension");
             1
         }
+        ("tls.handshake.extensions_reneg_info_len", _) => {
+            push(4, "Renegotiation Info extension");
+            1
+        }
         ("tls.handshake.extensions_key_share_client_length", _) | (SELECTED_GROUP, _) => {
             push(4, "Key Share extension");
             1
@@ -234,7 +238,9 @@ fn handshake_name(kind: Option<u64>, selects_group: bool) -> Option<&'static str
 
 /// How deep a TLS field sits, given the subtree open before it.
 fn depth(name: &str, open: usize) -> usize {
-    let in_handshake = name.starts_with("tls.handshake.") || name.starts_with("tls.quic.");
+    let in_handshake = name.starts_with("tls.handshake.")
+        || name.starts_with("tls.quic.")
+        || name.starts_with("tls.extension.");
     let handshake_level = matches!(name, "tls.handshake.type" | "tls.handshake.length")
         || name.starts_with("tls.handshake.ja3");
     match open {
