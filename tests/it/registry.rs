@@ -117,7 +117,7 @@ const NOT_IN_ANY_CAPTURE: &[&str] = &[
     // does any recorded DTLS client offer to resume (psk_key_exchange_modes)
     "dtls.handshake.session_ticket_age_add", "dtls.handshake.session_ticket_nonce_length",
     "dtls.handshake.session_ticket_nonce", "dtls.extension.psk_ke_modes_length",
-    "dtls.extension.psk_ke_mode",
+    "dtls.extension.psk_ke_mode", "dtls.early_data.max_early_data_size",
 ];
 
 fn kind_allows(kind: Kind, value: &Value<'_>) -> bool {

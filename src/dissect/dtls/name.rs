@@ -77,6 +77,7 @@ crate::registry::field_table! {
     HANDSHAKE_EXTENSIONS_RENEG_INFO_LEN "dtls.handshake.extensions_reneg_info_len" Uint @Session "renegotiated connection's verify data length (0 on a first handshake)";
     EXTENSION_PSK_KE_MODES_LENGTH "dtls.extension.psk_ke_modes_length" Uint @Session "PSK key exchange modes length";
     EXTENSION_PSK_KE_MODE "dtls.extension.psk_ke_mode" Uint @Session "PSK key exchange mode (1: with (EC)DHE)" names TLS_PSK_KE_MODE;
+    EARLY_DATA_MAX_EARLY_DATA_SIZE "dtls.early_data.max_early_data_size" Uint @Session "most early data a ticket lets the client send, bytes";
     HANDSHAKE_JA3_FULL "dtls.handshake.ja3_full" Text @Session "a ClientHello's JA3 fingerprint string";
     HANDSHAKE_JA3 "dtls.handshake.ja3" Text @Session "the MD5 of the JA3 string";
     HANDSHAKE_JA3S_FULL "dtls.handshake.ja3s_full" Text @Session "a ServerHello's JA3S fingerprint string";

@@ -13,7 +13,7 @@
 
 use nom::Parser;
 
-use crate::dissect::error::{Error, be_u8, be_u16, be_u16_list, length_data};
+use crate::dissect::error::{Error, be_u8, be_u16, be_u16_list, be_u32, length_data};
 use crate::dissect::field::{Emitter, Value};
 
 /// A pseudo message kind for the extensions of a HelloRetryRequest, whose key_share differs.
@@ -269,6 +269,12 @@ impl<'a> Extension<'a> {
                     );
                 }
             }
+            // RFC 8446 section 4.2.10: in a NewSessionTicket, how much early data the ticket
+            // lets the client send (empty in a ClientHello or EncryptedExtensions).
+            kind::EARLY_DATA if message == super::handshake::kind::NEW_SESSION_TICKET => {
+                let (_, size) = be_u32(data)?;
+                out.at(super::name::EARLY_DATA_MAX_EARLY_DATA_SIZE, 0..4, Value::Uint(size.into()));
+            }
             // RFC 7685: bytes (zeros) to make the ClientHello a size.
             kind::PADDING if !data.is_empty() => {
                 out.at(super::name::HANDSHAKE_EXTENSIONS_PADDING_DATA, 0..data.len(), Value::Bytes(data));
@@ -346,5 +352,17 @@ mod tests {
             assert!(values.iter().any(|value| *value == field), "{field} not in {values:?}");
         }
         assert_eq!(values.iter().filter(|value| value.contains("reneg_info_len")).count(), 1);
+        // A ticket's early data limit, and none from the empty extension of a ClientHello.
+        let block = [0x00, 0x2a, 0x00, 0x04, 0xff, 0xff, 0xff, 0xff];
+        let mut seen = Vec::new();
+        let mut sink = |field: Field<'_>| seen.push(format!("{}={}", field.name, field.value));
+        let mut out = Emitter::new(&mut sink, 0, Default::default());
+        let ticket = super::super::handshake::kind::NEW_SESSION_TICKET;
+        walk(&block).for_each(|extension| extension.fields(&mut out, &block, ticket));
+        let empty = [0x00, 0x2a, 0x00, 0x00];
+        walk(&empty).for_each(|extension| extension.fields(&mut out, &empty, 1));
+        let limits: Vec<&String> =
+            seen.iter().filter(|field| field.contains("max_early_data_size")).collect();
+        assert_eq!(limits, ["tls.early_data.max_early_data_size=4294967295"]);
     }
 }

@@ -54,6 +54,7 @@ crate::registry::field_table! {
     HANDSHAKE_EXTENSIONS_RENEG_INFO_LEN "tls.handshake.extensions_reneg_info_len" Uint @Session "renegotiated connection's verify data length (0 on a first handshake)";
     EXTENSION_PSK_KE_MODES_LENGTH "tls.extension.psk_ke_modes_length" Uint @Session "PSK key exchange modes length";
     EXTENSION_PSK_KE_MODE "tls.extension.psk_ke_mode" Uint @Session "PSK key exchange mode (1: with (EC)DHE)" names TLS_PSK_KE_MODE;
+    EARLY_DATA_MAX_EARLY_DATA_SIZE "tls.early_data.max_early_data_size" Uint @Session "most early data a ticket lets the client send, bytes";
     QUIC_PARAMETER_TYPE "tls.quic.parameter.type" Uint @Session "QUIC transport parameter ID";
     QUIC_PARAMETER_LENGTH "tls.quic.parameter.length" Uint @Session "QUIC transport parameter length";
     QUIC_PARAMETER_VALUE "tls.quic.parameter.value" Bytes @Session "QUIC transport parameter value";

@@ -238,9 +238,9 @@ fn handshake_name(kind: Option<u64>, selects_group: bool) -> Option<&'static str
 
 /// How deep a TLS field sits, given the subtree open before it.
 fn depth(name: &str, open: usize) -> usize {
-    let in_handshake = name.starts_with("tls.handshake.")
-        || name.starts_with("tls.quic.")
-        || name.starts_with("tls.extension.");
+    let in_handshake = ["tls.handshake.", "tls.quic.", "tls.extension.", "tls.early_data."]
+        .iter()
+        .any(|prefix| name.starts_with(prefix));
     let handshake_level = matches!(name, "tls.handshake.type" | "tls.handshake.length")
         || name.starts_with("tls.handshake.ja3");
     match open {
