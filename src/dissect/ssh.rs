@@ -123,9 +123,9 @@ impl<'a> Item<'a> {
 }
 
 /// What the reading knew of the key exchange when an item began, for the item's titles: the
-/// method both KEXINITs agreed (`curve25519-sha256`), and the cipher, MAC and compression agreed for the item's
-/// direction (`encryption:chacha20-poly1305@openssh.com compression:none`), once the
-/// server's key exchange reply was read.
+/// method both KEXINITs agreed (`curve25519-sha256`), and the cipher, MAC and compression
+/// agreed for the item's direction (`encryption:chacha20-poly1305@openssh.com
+/// compression:none`), once the server's key exchange reply was read.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Known {
     pub method: Option<Arc<str>>,

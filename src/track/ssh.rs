@@ -257,57 +257,19 @@ impl Reader {
         Known { method: self.method.clone(), cipher: self.sides[dir.min(1)].cipher.clone() }
     }
 
-    /// Each direction's agreed cipher, MAC and compression, in words: `encryption:…`, then
-    /// `mac:…` unless the cipher is an AEAD one that brings its own tag (tshark names no MAC
-    /// for chacha20-poly1305), then `compression:…`.
+    /// Each direction's agreed cipher, MAC and compression, in words (see [`cipher_words`]).
     fn name_ciphers(&mut self) {
         let client = self.client.min(1);
-        let (Some(offered), Some(accepted)) =
-            (&self.sides[client].proposal, &self.sides[1 - client].proposal)
-        else {
-            return;
-        };
-        // RFC 4253 7.1: the client's first that the server also offers.
-        let chosen = |index: usize| -> Option<String> {
-            let server: Vec<&[u8]> = accepted[index].split(|&byte| byte == b',').collect();
-            let name = offered[index].split(|&byte| byte == b',').find(|name| server.contains(name))?;
-            Some(String::from_utf8_lossy(name).into_owned())
-        };
-        // Lists 1 to 6: ciphers, MACs, compressions, each client to server then server to
-        // client.
-        let words = |to_server: bool| -> Option<Arc<str>> {
-            let way = usize::from(!to_server);
-            let mut words = Vec::new();
-            let cipher = chosen(1 + way);
-            if let Some(cipher) = &cipher {
-                words.push(format!("encryption:{cipher}"));
-            }
-            let aead = cipher.as_deref().is_some_and(|cipher| AEAD.contains(&cipher));
-            if let Some(mac) = chosen(3 + way).filter(|_| !aead) {
-                words.push(format!("mac:{mac}"));
-            }
-            if let Some(compression) = chosen(5 + way) {
-                words.push(format!("compression:{compression}"));
-            }
-            (!words.is_empty()).then(|| Arc::from(words.join(" ")))
-        };
-        self.sides[client].cipher = words(true);
-        self.sides[1 - client].cipher = words(false);
+        let to_server = cipher_words(&self.sides, client, true);
+        let to_client = cipher_words(&self.sides, client, false);
+        self.sides[client].cipher = to_server;
+        self.sides[1 - client].cipher = to_client;
     }
 
     /// RFC 4253 7.1: "the chosen key exchange algorithm MUST be the first algorithm on the
     /// client's name-list that is also supported by the server".
     fn agree(&mut self) {
-        let server = 1 - self.client.min(1);
-        let (Some(client), Some(server)) =
-            (&self.sides[self.client.min(1)].proposal, &self.sides[server].proposal)
-        else {
-            return;
-        };
-        let chosen = |index: usize| -> Option<&[u8]> {
-            let offered: Vec<&[u8]> = server[index].split(|&byte| byte == b',').collect();
-            client[index].split(|&byte| byte == b',').find(|name| offered.contains(name))
-        };
+        let Some(chosen) = chooser(&self.sides, self.client) else { return };
         self.kex = chosen(0).map(Kex::from_name).unwrap_or_default();
         self.method = chosen(0).map(|name| Arc::from(String::from_utf8_lossy(name)));
         self.shortest = chosen(2).and_then(|cipher| shortest_packet(cipher, chosen(4).unwrap_or_default()));
@@ -349,6 +311,43 @@ impl Reader {
             }
         }
     }
+}
+
+/// What both KEXINITs agree on, list by list (the index into `Side::proposal`), once both are
+/// read (`client` is the client's side): RFC 4253 7.1, the first name on the client's list
+/// that the server also offers.
+fn chooser<'a>(sides: &'a [Side; 2], client: usize) -> Option<impl Fn(usize) -> Option<&'a [u8]> + 'a> {
+    let client = client.min(1);
+    let (Some(offered), Some(accepted)) = (&sides[client].proposal, &sides[1 - client].proposal) else {
+        return None;
+    };
+    Some(move |index: usize| {
+        let server: Vec<&[u8]> = accepted[index].split(|&byte| byte == b',').collect();
+        offered[index].split(|&byte| byte == b',').find(|name| server.contains(name))
+    })
+}
+
+/// A direction's agreed cipher, MAC and compression, in words: `encryption:…`, then `mac:…`
+/// unless the cipher is an AEAD one that brings its own tag (tshark names no MAC for
+/// chacha20-poly1305), then `compression:…`; `client` is the client's side.
+fn cipher_words(sides: &[Side; 2], client: usize, to_server: bool) -> Option<Arc<str>> {
+    let choose = chooser(sides, client)?;
+    let chosen = |index: usize| choose(index).map(|name| String::from_utf8_lossy(name).into_owned());
+    // Lists 1 to 6: ciphers, MACs, compressions, each client to server then server to client.
+    let way = usize::from(!to_server);
+    let mut words = Vec::new();
+    let cipher = chosen(1 + way);
+    if let Some(cipher) = &cipher {
+        words.push(format!("encryption:{cipher}"));
+    }
+    let aead = cipher.as_deref().is_some_and(|cipher| AEAD.contains(&cipher));
+    if let Some(mac) = chosen(3 + way).filter(|_| !aead) {
+        words.push(format!("mac:{mac}"));
+    }
+    if let Some(compression) = chosen(5 + way) {
+        words.push(format!("compression:{compression}"));
+    }
+    (!words.is_empty()).then(|| Arc::from(words.join(" ")))
 }
 
 /// Ciphers that authenticate what they encrypt, so that no MAC is agreed for them.

@@ -134,3 +134,24 @@ fn the_shortest_packet_follows_the_cipher_and_mac_agreed() {
     assert_eq!(shortest_packet(b"aes128-ctr", b"umac-64@openssh.com"), Some(24));
     assert_eq!(shortest_packet(b"twofish-cbc", b"hmac-sha1"), None);
 }
+
+/// A side whose KEXINIT offered `ciphers`, `macs` and `compressions` both ways.
+fn offering(ciphers: &[u8], macs: &[u8], compressions: &[u8]) -> Side {
+    let lists = [b"curve25519-sha256" as &[u8], ciphers, ciphers, macs, macs, compressions, compressions];
+    Side { proposal: Some(lists.map(<[u8]>::to_vec)), ..Side::default() }
+}
+
+#[test]
+fn a_directions_cipher_is_the_clients_first_the_server_offers_and_an_aead_one_names_no_mac() {
+    let client = offering(b"chacha20-poly1305@openssh.com,aes128-ctr", b"hmac-sha2-256", b"none");
+    let server = offering(b"aes128-ctr,chacha20-poly1305@openssh.com", b"hmac-sha2-256", b"zlib,none");
+    let sides = [client, server];
+    let words = cipher_words(&sides, 0, true);
+    assert_eq!(words.as_deref(), Some("encryption:chacha20-poly1305@openssh.com compression:none"));
+    let client = offering(b"aes128-ctr", b"umac-64@openssh.com,hmac-sha2-256", b"none");
+    let sides = [sides[1].clone(), client];
+    let words = cipher_words(&sides, 1, false);
+    assert_eq!(words.as_deref(), Some("encryption:aes128-ctr mac:hmac-sha2-256 compression:none"));
+    // Nothing is agreed before both KEXINITs.
+    assert_eq!(cipher_words(&[sides[0].clone(), Side::default()], 0, true), None);
+}
