@@ -103,7 +103,8 @@ pub fn write(
             tls::write(&mut push, &as_tls, record_titles, "DTLS")
         }
         Protocol::Quic => quic::write(&mut push, items),
-        Protocol::Http => http::write(&mut push, items),
+        // SSDP is HTTP over UDP, drawn as HTTP is.
+        Protocol::Http | Protocol::Ssdp => http::write(&mut push, items),
         Protocol::Http2 => http2::write(&mut push, items, record_titles),
         Protocol::Http3 => http3::write(&mut push, items),
         Protocol::Dns => dns::write(&mut push, items),

@@ -44,6 +44,7 @@ pub(super) fn write(text: &mut String, layer: &Layer<'_>, number: &dyn Fn(&str) 
         Protocol::Dtls => write!(text, "Datagram Transport Layer Security"),
         Protocol::Quic => write!(text, "QUIC IETF"),
         Protocol::Http => write!(text, "Hypertext Transfer Protocol"),
+        Protocol::Ssdp => write!(text, "Simple Service Discovery Protocol"),
         Protocol::Http2 => write!(text, "HyperText Transfer Protocol 2"),
         Protocol::Http3 => write!(text, "Hypertext Transfer Protocol Version 3"),
         Protocol::Vxlan => write!(text, "Virtual eXtensible Local Area Network"),
