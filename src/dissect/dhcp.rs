@@ -316,6 +316,15 @@ fn message_type_name(kind: u8) -> &'static str {
     values::DHCP_MESSAGE_TYPE.name(kind.into()).unwrap_or("Unknown Message Type")
 }
 
+/// A message type as tshark's tree words it in the message's title and option 53's:
+/// `Discover`, or `Unknown Message Type (0x2a)`.
+pub fn message_type_title(kind: u64) -> String {
+    match values::DHCP_MESSAGE_TYPE.name(kind) {
+        Some(name) => name.to_owned(),
+        None => format!("Unknown Message Type (0x{kind:02x})"),
+    }
+}
+
 /// Hardware types whose addresses are MAC addresses: Ethernet (1) and IEEE 802 (6).
 fn is_ethernet(htype: u8) -> bool {
     matches!(htype, 1 | 6)
@@ -440,6 +449,8 @@ mod tests {
         let mut summary = String::new();
         message.summary(&mut summary).expect("formatting");
         assert_eq!(summary, "DHCP Discover - Transaction ID 0xc2955f66");
+        assert_eq!(message_type_title(5), "ACK");
+        assert_eq!(message_type_title(42), "Unknown Message Type (0x2a)");
     }
 
     #[test]

@@ -56,12 +56,12 @@ pub(super) fn write(text: &mut String, layer: &Layer<'_>, number: &dyn Fn(&str) 
         Protocol::Ntp => write!(text, "Network Time Protocol ({})", layer.summary_string()),
         Protocol::Dhcpv6 => write!(text, "DHCPv6"),
         // A DHCP message is titled with its type (option 53); BOOTP's is not.
-        Protocol::Dhcp => match layer.summary_string().strip_prefix("DHCP ") {
-            Some(summary) => {
-                let kind = summary.split(" - ").next().unwrap_or_default().trim_end();
+        Protocol::Dhcp => match &layer.content {
+            Content::Dhcp(message) if let Some(kind) = message.message_type() => {
+                let kind = crate::dissect::dhcp::message_type_title(kind.into());
                 write!(text, "Dynamic Host Configuration Protocol ({kind})")
             }
-            None => write!(text, "Dynamic Host Configuration Protocol"),
+            _ => write!(text, "Dynamic Host Configuration Protocol"),
         },
         Protocol::Nbdgm => write!(text, "NetBIOS Datagram Service"),
         Protocol::Ssh => write!(text, "SSH Protocol"),

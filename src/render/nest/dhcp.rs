@@ -11,6 +11,7 @@
 //! pad and end options' titles.
 
 use super::Item;
+use crate::dissect::dhcp::message_type_title;
 use crate::render::detail::duration_words;
 
 /// Writes a DHCP layer's fields through `push(depth, line)`.
@@ -68,11 +69,9 @@ fn option_title<'a>(item: &Item<'_>, mut fields: impl Iterator<Item = &'a Item<'
     let shown = |field: &Item<'_>| field.line.split_once(": ").map_or("", |(_, value)| value).to_owned();
     if let Some(field) = first {
         match field.name {
-            // `Discover (1)`: the name without the number.
             "dhcp.option.dhcp" => {
-                let value = shown(field);
-                let name = value.rsplit_once(" (").map_or(value.as_str(), |(name, _)| name);
-                title.push_str(&format!(" ({name})"));
+                let kind = message_type_title(field.number.unwrap_or(0));
+                title.push_str(&format!(" ({kind})"));
             }
             "dhcp.option.subnet_mask"
             | "dhcp.option.broadcast_address"
