@@ -1,12 +1,13 @@
 //! Copies of a tracker (`Tracker: Clone`), for the UI's checkpoints, and how faithful a copy
 //! is.
 //!
-//! Almost all of a tracker's state copies exactly. Two parts come from crates that cannot
-//! copy them: an HTTP/2 direction's HPACK dynamic table and a WebSocket direction's
-//! permessage-deflate window. Their `Clone` gives a fresh decoder instead and says so here,
-//! so whoever copies a tracker can tell an exact copy from one that would decode those
-//! connections differently, and keep only exact ones. The count is per thread: a copy is
-//! made on one thread, from start to end.
+//! A tracker's state copies exactly, with one exception: loona-hpack cannot copy an HTTP/2
+//! direction's HPACK dynamic table, so the decoder keeps the table a second time and a copy is
+//! rebuilt from that (`dissect/http2/hpack/table.rs`); after a header block that did not
+//! decode, that second table is no longer known to match. Such a `Clone` gives a fresh decoder
+//! instead and says so here, so whoever copies a tracker can tell an exact copy from one that
+//! would decode that connection differently, and keep only exact ones. The count is per
+//! thread: a copy is made on one thread, from start to end.
 
 use std::cell::Cell;
 

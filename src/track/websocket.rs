@@ -12,10 +12,12 @@
 
 pub(super) mod layers;
 
+use std::cell::RefCell;
 use std::mem::size_of;
 use std::ops::Range;
 
-use flate2::{Decompress, FlushDecompress, Status};
+use miniz_oxide::inflate::stream::{InflateState, inflate};
+use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
 use smallvec::SmallVec;
 
 use crate::dissect::error::Error;
@@ -37,8 +39,13 @@ pub const MAX_INFLATED: usize = 4 << 20;
 /// How much is inflated at a time.
 const INFLATE_CHUNK: usize = 64 << 10;
 
-/// What an inflater holds: its 32 KiB window and zlib's state.
+/// What an inflater holds: its 32 KiB window and its decoding tables.
 const INFLATER_COST: usize = 48 << 10;
+
+thread_local! {
+    /// Where a message is inflated, a chunk at a time, before it is copied to the arena.
+    static INFLATED: RefCell<Vec<u8>> = RefCell::new(vec![0; INFLATE_CHUNK]);
+}
 
 /// A frame a direction's new bytes completed, with ranges into the arena they were copied to.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -94,26 +101,15 @@ struct Assembly {
     given_up: bool,
 }
 
-#[derive(Default)]
+/// One direction's frames. miniz_oxide's inflater copies with its window, so a copy of a
+/// direction (for a checkpoint of the tracker) inflates the next message as the original does.
+#[derive(Clone, Default)]
 struct Direction {
     buffer: Vec<u8>,
     assembly: Option<Assembly>,
-    inflater: Option<Decompress>,
+    inflater: Option<Box<InflateState>>,
     /// The stream stopped being readable as frames.
     lost: bool,
-}
-
-/// flate2 cannot copy an inflater's window: a copy of a direction that has one starts a
-/// fresh inflater and says it is not exact (`track::snapshot`), so a tracker copied with it
-/// is not kept.
-impl Clone for Direction {
-    fn clone(&self) -> Self {
-        let inflater = self.inflater.as_ref().map(|_| {
-            crate::track::snapshot::note_inexact();
-            Decompress::new(false)
-        });
-        Self { buffer: self.buffer.clone(), assembly: self.assembly.clone(), inflater, lost: self.lost }
-    }
 }
 
 /// One WebSocket connection, both directions.
@@ -341,38 +337,36 @@ impl Direction {
         }
         let fresh = no_context_takeover == Some(true);
         if fresh || self.inflater.is_none() {
-            self.inflater = Some(Decompress::new(false));
+            self.inflater = Some(InflateState::new_boxed(DataFormat::Raw));
         }
         let inflater = self.inflater.as_mut()?;
         let start = arena.len();
         let input = [bytes, &[0, 0, 0xff, 0xff][..]].concat();
-        let mut consumed = 0;
-        let mut chunk = Vec::new();
-        let mut ok = true;
-        loop {
-            let room = (MAX_INFLATED - (arena.len() - start)).min(INFLATE_CHUNK);
-            if room == 0 {
-                break;
-            }
-            chunk.clear();
-            chunk.reserve_exact(room);
-            let before_in = inflater.total_in();
-            let status = inflater.decompress_vec(&input[consumed..], &mut chunk, FlushDecompress::Sync);
-            consumed += usize::try_from(inflater.total_in() - before_in).unwrap_or(usize::MAX);
-            consumed = consumed.min(input.len());
-            arena.extend_from_slice(&chunk);
-            match status {
-                Err(_) => {
-                    ok = false;
-                    break;
+        let ok = INFLATED.with_borrow_mut(|chunk| {
+            let mut consumed = 0;
+            loop {
+                let room = (MAX_INFLATED - (arena.len() - start)).min(chunk.len());
+                if room == 0 {
+                    return true;
                 }
-                Ok(Status::StreamEnd) => break,
+                let result = inflate(inflater, &input[consumed..], &mut chunk[..room], MZFlush::Sync);
+                consumed = (consumed + result.bytes_consumed).min(input.len());
+                arena.extend_from_slice(&chunk[..result.bytes_written]);
+                match result.status {
+                    // Out of input or of room is not an error: the checks below say which.
+                    Ok(MZStatus::Ok) | Err(MZError::Buf) => {}
+                    Ok(MZStatus::StreamEnd) => return true,
+                    Ok(MZStatus::NeedDict) | Err(_) => return false,
+                }
                 // All read and the output had room to spare: nothing more is coming.
-                Ok(_) if consumed == input.len() && chunk.len() < room => break,
-                Ok(_) if chunk.is_empty() && inflater.total_in() == before_in => break,
-                Ok(_) => {}
+                if consumed == input.len() && result.bytes_written < room {
+                    return true;
+                }
+                if result.bytes_written == 0 && result.bytes_consumed == 0 {
+                    return true;
+                }
             }
-        }
+        });
         if !ok {
             output.problems.push("a compressed message does not inflate (permessage-deflate)".to_owned());
             self.inflater = None;

@@ -188,16 +188,7 @@ fn rows_made_after_a_jump_back_equal_those_of_a_walk_from_the_first_frame() {
     let whole = crate::tui::testing::indexed(&source, &keylog).rows;
     let last = whole.len() as u64;
     let checkpoints = Checkpoints::shared(16, MEMORY_LIMIT);
-    let (events, reports) = mpsc::channel();
-    index(
-        source.clone(),
-        keylog.clone(),
-        Dispatch::new(),
-        Arc::clone(&checkpoints),
-        events,
-        Arc::new(AtomicBool::new(false)),
-    );
-    while !matches!(next(&reports), Action::Indexed(indexed) if indexed.ended.is_some()) {}
+    checkpointed(&source, &keylog, &checkpoints);
     let kept = checkpoint::lock(&checkpoints).len();
     assert!(kept >= 4, "{kept} checkpoints over {last} frames");
 
@@ -220,12 +211,41 @@ fn rows_made_after_a_jump_back_equal_those_of_a_walk_from_the_first_frame() {
         .map(|row| row.number)
         .collect();
     assert!(http.len() >= 2, "decrypted HTTP rows in the course capture: {http:?}");
+    let screens = http
+        .iter()
+        .rev()
+        .map(|around| (around.saturating_sub(20).max(1)..=(around + 20).min(last)).collect());
+    assert_infos_after_jumps_back(source, keylog, checkpoints, &whole, screens);
+}
+
+/// Indexes `source` with `checkpoints`, which it fills.
+fn checkpointed(source: &Source, keylog: &KeyLog, checkpoints: &checkpoint::Shared) {
+    let (events, reports) = mpsc::channel();
+    index(
+        source.clone(),
+        keylog.clone(),
+        Dispatch::new(),
+        Arc::clone(checkpoints),
+        events,
+        Arc::new(AtomicBool::new(false)),
+    );
+    while !matches!(next(&reports), Action::Indexed(indexed) if indexed.ended.is_some()) {}
+}
+
+/// Asks the frames worker for each screen's Info in turn and checks each row is the one a walk
+/// from the first frame made (`whole`).
+fn assert_infos_after_jumps_back(
+    source: Source,
+    keylog: KeyLog,
+    checkpoints: checkpoint::Shared,
+    whole: &Rows,
+    screens: impl Iterator<Item = Vec<u64>>,
+) {
     let (events, reports) = mpsc::channel();
     let (requests, asked) = mpsc::channel();
     let cancel = Arc::new(AtomicBool::new(false));
     details(source, keylog, Dispatch::new(), checkpoints, asked, events, Arc::clone(&cancel));
-    for around in http.iter().rev() {
-        let screen: Vec<u64> = (around.saturating_sub(20).max(1)..=(around + 20).min(last)).collect();
+    for screen in screens {
         requests.send(Wanted::Infos(screen.clone())).expect("asked");
         let mut made = std::collections::HashMap::new();
         while screen.iter().any(|number| !made.contains_key(number)) {
@@ -239,6 +259,23 @@ fn rows_made_after_a_jump_back_equal_those_of_a_walk_from_the_first_frame() {
         }
     }
     cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+}
+
+#[test]
+fn http2_and_compressed_websocket_state_is_checkpointed_and_walked_on_from_exactly() {
+    // HTTP/2 over TLS whose second request refers to the first's dynamic-table entries, and
+    // WebSocket messages inflated with the window the earlier ones left.
+    for capture in ["fixtures/interop/h2-tls.pcap", "fixtures/interop/websocket.pcap"] {
+        let (source, keylog) = bundled(capture);
+        let whole = crate::tui::testing::indexed(&source, &keylog).rows;
+        let last = whole.len() as u64;
+        let checkpoints = Checkpoints::shared(1, MEMORY_LIMIT);
+        checkpointed(&source, &keylog, &checkpoints);
+        // Every frame left one: each copy of the tracker was exact.
+        assert_eq!(checkpoint::lock(&checkpoints).len() as u64, last, "{capture}");
+        let screens = (1..=last).rev().map(|number| vec![number]);
+        assert_infos_after_jumps_back(source, keylog, checkpoints, &whole, screens);
+    }
 }
 
 #[test]

@@ -24,6 +24,7 @@
 //! goes on with the next block: its dynamic table may then be out of step with the encoder's.
 
 mod raw;
+mod table;
 
 use std::fmt;
 use std::ops::Range;
@@ -31,6 +32,7 @@ use std::ops::Range;
 use loona_hpack::decoder::{Decoder, DecoderError};
 
 use crate::dissect::error::{Error, IResult, be_u8, into_error, length_data};
+use table::Table;
 
 /// Encoded bytes of an unfinished field carried from one fragment to the next, at most.
 pub const MAX_PENDING: usize = 256 * 1024;
@@ -267,6 +269,8 @@ impl HeaderBlock {
 /// The HPACK state of one direction of a connection.
 pub struct HeaderDecoder {
     decoder: Decoder<'static>,
+    /// Its dynamic table again, so that the decoder can be copied.
+    table: Table,
     /// The start of a field whose end is in a fragment still to come.
     pending: Vec<u8>,
     /// How long `pending` must grow before walking it again can get further: until then a
@@ -284,16 +288,22 @@ impl Default for HeaderDecoder {
     }
 }
 
-/// The HPACK crate cannot copy its dynamic table: a copy starts with an empty one, and says
-/// it is not exact (`track::snapshot`), so a tracker copied with it is not kept.
+/// The HPACK crate cannot copy its dynamic table: a copy is a new decoder given the entries
+/// kept beside it (`table.rs`). Once those are out of step (a block that did not decode), a
+/// copy starts with an empty table and says it is not exact (`track::snapshot`), so a tracker
+/// copied with it is not kept.
 impl Clone for HeaderDecoder {
     fn clone(&self) -> Self {
-        crate::track::snapshot::note_inexact();
+        let decoder = self.table.decoder().unwrap_or_else(|| {
+            crate::track::snapshot::note_inexact();
+            Self::new().decoder
+        });
         Self {
+            decoder,
+            table: self.table.clone(),
             pending: self.pending.clone(),
             awaiting: self.awaiting,
             table_size: self.table_size,
-            ..Self::new()
         }
     }
 }
@@ -308,7 +318,13 @@ impl HeaderDecoder {
     pub fn new() -> Self {
         let mut decoder = Decoder::new();
         decoder.set_max_allowed_table_size(MAX_TABLE_SIZE);
-        Self { decoder, pending: Vec::new(), awaiting: 0, table_size: DEFAULT_TABLE_SIZE }
+        Self {
+            decoder,
+            table: Table::new(DEFAULT_TABLE_SIZE),
+            pending: Vec::new(),
+            awaiting: 0,
+            table_size: DEFAULT_TABLE_SIZE,
+        }
     }
 
     /// Decodes the header block fragment a frame carries, if it carries one. A HEADERS or
@@ -335,9 +351,10 @@ impl HeaderDecoder {
     }
 
     /// The bytes the decoder holds, as the tracker's memory budget counts them: itself, the
-    /// carried-over tail, and its dynamic table at the most its size limit lets it hold.
+    /// carried-over tail, and its dynamic table (held twice, see `table.rs`) at the most its
+    /// size limit lets it hold.
     pub fn cost(&self) -> usize {
-        std::mem::size_of::<Self>() + self.pending.capacity() + self.table_size
+        std::mem::size_of::<Self>() + self.pending.capacity() + 2 * self.table_size
     }
 
     /// Decodes the fields that `fragment` completes; `end_headers` says whether it is the
@@ -406,14 +423,25 @@ impl HeaderDecoder {
         let mut next_update = updates.next();
         // Huffman-coded strings decoded here once, not by loona-hpack with a table each.
         let rewritten = raw::without_huffman(bytes, found);
+        let table = &mut self.table;
         let result = self.decoder.decode_with_cb(&rewritten, |name, value| {
-            let Some(field) = fields.next() else { return };
+            let Some(field) = fields.next() else {
+                table.lose_step();
+                return;
+            };
             // Size updates come first in a block; keep them in their place among the fields.
             while let Some(update) = next_update.filter(|update| update.bytes.start < field.bytes.start) {
+                table.resize(table_limit(update.number));
                 block
                     .entries
                     .push(Stored::TableSizeUpdate { size: update.number, bytes: in_fragment(&update.bytes) });
                 next_update = updates.next();
+            }
+            if matches!(
+                field.representation,
+                Representation::IncrementalIndexedName | Representation::IncrementalNewName
+            ) {
+                table.add(&name, &value);
             }
             decoded_len += name.len() + value.len() + 8;
             if decoded_len > MAX_DECODED_LEN || block.entries.len() >= MAX_FIELDS {
@@ -438,6 +466,7 @@ impl HeaderDecoder {
         let decoded_all = !matches!(result, Err(ref error) if *error != DecoderError::SizeUpdateAtEnd);
         if decoded_all {
             for update in next_update.into_iter().chain(updates) {
+                self.table.resize(table_limit(update.number));
                 block
                     .entries
                     .push(Stored::TableSizeUpdate { size: update.number, bytes: in_fragment(&update.bytes) });
@@ -447,10 +476,17 @@ impl HeaderDecoder {
             Ok(()) | Err(DecoderError::SizeUpdateAtEnd) => {}
             Err(error) => {
                 self.pending.clear();
+                self.table.lose_step();
                 block.error.get_or_insert(DecodeError::Hpack(error.to_string()));
             }
         }
     }
+}
+
+/// A size update's number as a table limit: one over [`MAX_TABLE_SIZE`] stops loona-hpack, so
+/// what it becomes here does not matter then.
+fn table_limit(number: u64) -> usize {
+    usize::try_from(number).unwrap_or(usize::MAX)
 }
 
 #[cfg(test)]

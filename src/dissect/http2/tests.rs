@@ -188,6 +188,32 @@ fn rfc_7541_c3_requests_decode_with_the_dynamic_table() {
     assert_eq!(huffman.get(":authority"), Some(&b"www.example.com"[..]));
 }
 
+/// RFC 7541 C.3.3, the third request: `:authority` from the dynamic table (index 63), then a
+/// new entry.
+const BLOCK_C33: [u8; 29] = [
+    0x82, 0x87, 0x85, 0xbf, // indexed 2, 7, 5, 63
+    0x40, 0x0a, b'c', b'u', b's', b't', b'o', b'm', b'-', b'k', b'e', b'y', // new name
+    0x0c, b'c', b'u', b's', b't', b'o', b'm', b'-', b'v', b'a', b'l', b'u', b'e',
+];
+
+#[test]
+fn a_copied_decoder_goes_on_with_the_same_dynamic_table() {
+    use crate::track::snapshot::exact_copy;
+    let mut decoder = HeaderDecoder::new();
+    decoder.decode_block(&BLOCK_C31);
+    decoder.decode_block(&BLOCK_C32);
+    let mut copy = exact_copy(&decoder).expect("a decoder in step copies exactly");
+    let ours = decoder.decode_block(&BLOCK_C33);
+    let theirs = copy.decode_block(&BLOCK_C33);
+    assert_eq!(theirs.error, None);
+    assert_eq!(theirs.get(":authority"), Some(&b"www.example.com"[..]));
+    assert_eq!(ours.fields().collect::<Vec<_>>(), theirs.fields().collect::<Vec<_>>());
+    // A block that does not decode leaves the table unknown: a copy is no longer exact.
+    let bad = decoder.decode_block(&[0xff, 0x7f]);
+    assert!(bad.error.is_some());
+    assert!(exact_copy(&decoder).is_none());
+}
+
 #[test]
 fn a_padded_headers_frame_matches_tshark() {
     let bytes = padded_headers();

@@ -53,13 +53,12 @@ fn a_fragmented_message_is_put_back_together_on_its_last_fragment() {
     assert_eq!(session.buffered(), 0);
 }
 
-#[test]
-fn a_permessage_deflate_message_is_inflated_with_the_window_kept_between_messages() {
+/// "Hello, WebSocket!" compressed twice by one compressor, as a server's frames (FIN, RSV1,
+/// text): the second refers back to the first through the window.
+fn deflated_hellos() -> [Vec<u8>; 2] {
     use flate2::{Compress, Compression, FlushCompress};
     let mut compress = Compress::new(Compression::default(), false);
-    let mut session = Session::new(1, SWITCH_DEFLATE);
-    let mut arena = Vec::new();
-    for round in 0..2 {
+    [(); 2].map(|()| {
         let mut compressed = Vec::with_capacity(256);
         compress
             .compress_vec(b"Hello, WebSocket!", &mut compressed, FlushCompress::Sync)
@@ -67,13 +66,46 @@ fn a_permessage_deflate_message_is_inflated_with_the_window_kept_between_message
         // RFC 7692 section 7.2.1: the trailing 00 00 ff ff is taken off.
         assert!(compressed.ends_with(&[0, 0, 0xff, 0xff]));
         compressed.truncate(compressed.len() - 4);
-        let mut frame = vec![0xc1, compressed.len() as u8]; // FIN, RSV1, text
+        let mut frame = vec![0xc1, compressed.len() as u8];
         frame.extend(&compressed);
-        let output = session.feed(1, 20 + round, &frame, &mut arena);
-        assert!(output.deflate && output.problems.is_empty(), "{output:?}");
-        let message = output.frames[0].message.as_ref().expect("a message");
-        assert_eq!(&arena[message.data.clone()], b"Hello, WebSocket!", "message {round}");
+        frame
+    })
+}
+
+fn inflated(session: &mut Session, frame: u64, bytes: &[u8]) -> Result<Vec<u8>, Vec<String>> {
+    let mut arena = Vec::new();
+    let output = session.feed(1, frame, bytes, &mut arena);
+    match output.frames[0].message.as_ref() {
+        Some(message) if output.deflate && output.problems.is_empty() => {
+            Ok(arena[message.data.clone()].to_vec())
+        }
+        _ => Err(output.problems),
     }
+}
+
+#[test]
+fn a_permessage_deflate_message_is_inflated_with_the_window_kept_between_messages() {
+    let frames = deflated_hellos();
+    let mut session = Session::new(1, SWITCH_DEFLATE);
+    for (round, frame) in frames.iter().enumerate() {
+        assert_eq!(
+            inflated(&mut session, 20 + round as u64, frame).as_deref(),
+            Ok(&b"Hello, WebSocket!"[..])
+        );
+    }
+    // Without the first message's window, the second does not inflate to the text.
+    let alone = inflated(&mut Session::new(1, SWITCH_DEFLATE), 21, &frames[1]);
+    assert_ne!(alone.as_deref(), Ok(&b"Hello, WebSocket!"[..]));
+}
+
+#[test]
+fn a_copied_session_inflates_the_next_message_with_the_same_window() {
+    let frames = deflated_hellos();
+    let mut session = Session::new(1, SWITCH_DEFLATE);
+    inflated(&mut session, 20, &frames[0]).expect("the first inflates");
+    let mut copy = crate::track::snapshot::exact_copy(&session).expect("an inflater copies exactly");
+    assert_eq!(inflated(&mut copy, 21, &frames[1]).as_deref(), Ok(&b"Hello, WebSocket!"[..]));
+    assert_eq!(inflated(&mut session, 21, &frames[1]).as_deref(), Ok(&b"Hello, WebSocket!"[..]));
 }
 
 #[test]

@@ -133,7 +133,7 @@ fn huffman_string(bytes: &[u8], start: usize) -> Option<Result<Option<(usize, Ve
 }
 
 /// A raw string's length: H bit clear, 7-bit prefix (RFC 7541 section 5.1).
-fn push_length(out: &mut Vec<u8>, len: usize) {
+pub(super) fn push_length(out: &mut Vec<u8>, len: usize) {
     if len < 0x7f {
         out.push(len as u8);
         return;
