@@ -514,7 +514,7 @@ impl App {
             if first && self.connections.all.iter().any(|connection| connection.vantage == Vantage::Both) {
                 self.timeline.to_scale = true;
             }
-            self.compare.sort(&self.connections.all);
+            self.compare.sort(&self.connections);
             let (len, rows) = (self.connections.all.len(), self.connection_rows());
             self.connections.list.clamp(len, rows);
             self.clamp_events();

@@ -483,6 +483,32 @@ fn live_counters_and_notes_reach_the_status() {
 }
 
 #[test]
+fn the_race_order_kept_across_reports_is_the_order_of_a_whole_sort() {
+    use crate::tui::state::{COMPARE_ORDER, CompareState, ConnectionsState};
+    let all = course().connections.all;
+    assert!(all.len() >= 8, "{} connections", all.len());
+    // Reports as the indexer sends them: more ended each time, the rest still open.
+    let mut connections = ConnectionsState::default();
+    let mut compare = CompareState::default();
+    let mut before = 0;
+    for ended in [0, 2, 3, all.len() / 2, all.len()] {
+        connections.take(TimelineReport { ended: all[before..ended].to_vec(), open: all[ended..].to_vec() });
+        before = ended;
+        compare.sort(&connections);
+        let mut expected: Vec<usize> = (0..all.len()).collect();
+        expected.sort_by_key(|at| {
+            let name = all[*at].variant.name();
+            (
+                COMPARE_ORDER.iter().position(|known| *known == name).unwrap_or(COMPARE_ORDER.len()),
+                name,
+                all[*at].id,
+            )
+        });
+        assert_eq!(compare.order(), expected, "after {ended} ended");
+    }
+}
+
+#[test]
 fn compare_moves_in_the_order_it_draws_grouped_by_variant() {
     let mut app = course();
     app.update(Action::Show(View::Compare));

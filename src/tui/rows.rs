@@ -106,7 +106,15 @@ impl Rows {
         let mut endpoints = endpoints;
         endpoints.clear();
         write_endpoints(&mut endpoints, packet);
-        let (source, destination) = endpoints.split_once(" → ").unwrap_or((endpoints.as_str(), ""));
+        // The arrow is in no address: a search for the one character, not for " → " (whose
+        // searcher, set up for every row, cost more than the split).
+        let (source, destination) =
+            endpoints.split_once('→').map_or((endpoints.as_str(), ""), |(source, destination)| {
+                (
+                    source.strip_suffix(' ').unwrap_or(source),
+                    destination.strip_prefix(' ').unwrap_or(destination),
+                )
+            });
         let relative_ns = packet.times.map_or(0, |times| times.relative_ns);
         self.first_ns.get_or_insert(frame.ts_ns.saturating_sub(relative_ns));
         let pair = (self.address(source.trim_start()), self.address(destination));

@@ -5,7 +5,7 @@
 //! The invariant: a selection is kept by a [`Cursor`], so it is always an item of its list
 //! and on screen.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::action::TimelineReport;
 use super::cursor::Cursor;
@@ -150,6 +150,12 @@ pub struct TimelineState {
 pub struct CompareState {
     /// Indexes into the connections, in the order the race draws them.
     order: Vec<usize>,
+    /// The ended connections' indexes by variant (its place in the race, its name), each group
+    /// in id order. An ended connection never changes, so each is placed once: a report costs
+    /// what is open and a pass over the indexes, not a sort of every connection.
+    ended: BTreeMap<(usize, &'static str), Vec<usize>>,
+    /// How many connections, from the first, are in `ended`.
+    placed: usize,
 }
 
 impl CompareState {
@@ -159,21 +165,39 @@ impl CompareState {
         &self.order
     }
 
-    /// Sorts the connections for the race, once each time they change.
-    pub(in crate::tui) fn sort(&mut self, connections: &[Connection]) {
-        let rank = |variant: &str| {
-            COMPARE_ORDER.iter().position(|known| *known == variant).unwrap_or(COMPARE_ORDER.len())
+    /// Puts the connections in the race's order, each time they change. The ended ones come
+    /// first in `connections.all` and in id order, and the open ones after them have larger
+    /// ids, so within a variant the ended go before the open.
+    pub(in crate::tui) fn sort(&mut self, connections: &ConnectionsState) {
+        let group = |connection: &Connection| {
+            let variant = connection.variant.name();
+            (COMPARE_ORDER.iter().position(|known| *known == variant).unwrap_or(COMPARE_ORDER.len()), variant)
         };
-        self.order = (0..connections.len()).collect();
-        self.order.sort_by_key(|at| {
-            (rank(connections[*at].variant.name()), connections[*at].variant.name(), connections[*at].id)
-        });
+        if connections.ended < self.placed {
+            self.ended.clear();
+            self.placed = 0;
+        }
+        for (at, connection) in connections.all.iter().enumerate().take(connections.ended).skip(self.placed) {
+            self.ended.entry(group(connection)).or_default().push(at);
+        }
+        self.placed = connections.ended;
+        let mut open: BTreeMap<(usize, &'static str), Vec<usize>> = BTreeMap::new();
+        for (at, connection) in connections.all.iter().enumerate().skip(connections.ended) {
+            open.entry(group(connection)).or_default().push(at);
+        }
+        let mut groups: Vec<_> = self.ended.keys().chain(open.keys()).copied().collect();
+        groups.sort_unstable();
+        groups.dedup();
+        self.order.clear();
+        for key in groups {
+            self.order.extend(self.ended.get(&key).into_iter().chain(open.get(&key)).flatten());
+        }
     }
 }
 
 /// Variants from the most round trips to the fewest, as a teacher would walk through them:
 /// the Compare view's order.
-const COMPARE_ORDER: [&str; 11] = [
+pub(in crate::tui) const COMPARE_ORDER: [&str; 11] = [
     "tls12",
     "tls12-resumed",
     "tls13",
