@@ -1,5 +1,6 @@
 //! The workers' tests: each worker run on a bundled capture, its reports gathered.
 
+use std::path::Path;
 use std::sync::mpsc::{self, Receiver};
 use std::time::Duration;
 
@@ -262,10 +263,20 @@ fn assert_infos_after_jumps_back(
 }
 
 #[test]
-fn http2_and_compressed_websocket_state_is_checkpointed_and_walked_on_from_exactly() {
-    // HTTP/2 over TLS whose second request refers to the first's dynamic-table entries, and
-    // WebSocket messages inflated with the window the earlier ones left.
-    for capture in ["fixtures/interop/h2-tls.pcap", "fixtures/interop/websocket.pcap"] {
+fn every_interop_capture_is_checkpointed_at_every_frame_and_walked_on_from_exactly() {
+    // Among them: HTTP/2 over TLS whose second request refers to the first's dynamic-table
+    // entries, WebSocket messages inflated with the window the earlier ones left, QPACK,
+    // QUIC and DTLS decrypted, TCP reassembly across segments.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/interop");
+    let mut captures: Vec<String> = std::fs::read_dir(&dir)
+        .expect("the interop captures")
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".pcap") || name.ends_with(".pcapng"))
+        .map(|name| format!("fixtures/interop/{name}"))
+        .collect();
+    captures.sort();
+    assert!(captures.len() >= 60, "{} interop captures", captures.len());
+    for capture in &captures {
         let (source, keylog) = bundled(capture);
         let whole = crate::tui::testing::indexed(&source, &keylog).rows;
         let last = whole.len() as u64;
