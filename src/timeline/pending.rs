@@ -138,8 +138,14 @@ impl Pending {
             lookup::prepend(&mut events, self.first_ns, &answer, response_ms.filter(|_| !joined))
         });
         // A finished timeline is kept (by the UI, for every connection of a capture): without
-        // the room its vector grew for it, a quarter less on average.
-        events.shrink_to_fit();
+        // the room its vector grew for it, a quarter less on average. Moved to a new vector of
+        // its length, not shrunk: mimalloc shrinks a block in place unless it halves, so the
+        // room would stay held.
+        if events.capacity() > events.len() {
+            let mut exact = Vec::with_capacity(events.len());
+            exact.append(&mut events);
+            events = exact;
+        }
         let (client, server) = self.endpoints.unwrap_or_default();
         Connection {
             id: self.stream,
