@@ -68,7 +68,7 @@ fn nice(ms: f64) -> f64 {
 /// the capture saw otherwise.
 fn times(connection: &Connection, index: usize) -> (f64, Option<f64>) {
     let event = &connection.events[index];
-    match (event.sent_ms, event.arrived_ms) {
+    match (event.sent_ms(), event.arrived_ms()) {
         (None, None) => (event.t_ms, Some(event.t_ms)),
         (Some(sent), arrived) => (sent, arrived),
         // A server message whose send the far side did not record: level at its arrival.

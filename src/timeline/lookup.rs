@@ -169,8 +169,7 @@ pub(super) fn prepend(
     let event = |side: Side, frame: u64, at_ns: i64, message: Message| Event {
         frame,
         t_ms: millis_between(first_ns, at_ns),
-        sent_ms: None,
-        arrived_ms: None,
+        link: None,
         dir: side,
         round: 0,
         osi: OsiLayer::Application,

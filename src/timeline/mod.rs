@@ -66,10 +66,9 @@ pub struct Event {
     /// When the capture saw it (with two vantage points: at the client's side), in
     /// milliseconds since the connection's first packet.
     pub t_ms: f64,
-    /// With two vantage points: when the sender sent it and when the receiver got it, on the
-    /// same clock as `t_ms`; their difference is the one-way delay, measured.
-    pub sent_ms: Option<f64>,
-    pub arrived_ms: Option<f64>,
+    /// With two vantage points: when it was sent and when it arrived (see [`Event::sent_ms`]).
+    /// Boxed, as few captures have two vantage points and every connection's events are kept.
+    link: Option<Box<Link>>,
     pub dir: Side,
     pub round: u32,
     /// The highest OSI layer the packet's messages play on.
@@ -87,7 +86,30 @@ pub struct Event {
     copy: u64,
 }
 
+/// When a message was sent and when it arrived, seen from both ends of a link.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+struct Link {
+    sent_ms: Option<f64>,
+    arrived_ms: Option<f64>,
+}
+
 impl Event {
+    /// With two vantage points: when the sender sent it, on the same clock as `t_ms`.
+    pub fn sent_ms(&self) -> Option<f64> {
+        self.link.as_ref().and_then(|link| link.sent_ms)
+    }
+
+    /// With two vantage points: when the receiver got it; less [`Event::sent_ms`], the
+    /// one-way delay, measured.
+    pub fn arrived_ms(&self) -> Option<f64> {
+        self.link.as_ref().and_then(|link| link.arrived_ms)
+    }
+
+    fn set_link(&mut self, sent_ms: Option<f64>, arrived_ms: Option<f64>) {
+        self.link =
+            (sent_ms.is_some() || arrived_ms.is_some()).then(|| Box::new(Link { sent_ms, arrived_ms }));
+    }
+
     /// Its messages' labels joined with " · ", then its notes.
     pub fn label(&self) -> String {
         message::label(&self.messages, &self.notes)
@@ -119,8 +141,8 @@ impl Serialize for Event {
         Shown {
             frame: self.frame,
             t_ms: self.t_ms,
-            sent_ms: self.sent_ms,
-            arrived_ms: self.arrived_ms,
+            sent_ms: self.sent_ms(),
+            arrived_ms: self.arrived_ms(),
             dir: self.dir,
             round: self.round,
             osi: self.osi.number(),

@@ -43,8 +43,7 @@ impl Pending {
         self.events.push(Event {
             frame: frame.number,
             t_ms: millis_between(self.first_ns, frame.ts_ns),
-            sent_ms: None,
-            arrived_ms: None,
+            link: None,
             dir: step.side,
             round: 0,
             osi,

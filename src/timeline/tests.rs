@@ -5,8 +5,7 @@ fn an_event_serializes_as_documented() {
     let event = Event {
         frame: 4,
         t_ms: 0.5,
-        sent_ms: None,
-        arrived_ms: None,
+        link: None,
         dir: Side::Server,
         round: 2,
         osi: OsiLayer::Application,

@@ -17,7 +17,7 @@ use smallvec::SmallVec;
 
 use super::message::{Message, Note};
 use super::rounds::{Side, Step};
-use super::{Builder, Connection, Event, millis_between};
+use super::{Builder, Connection, Event, Link, millis_between};
 use crate::capture::Frame;
 use crate::dispatch::Dispatch;
 use crate::dissect::{Content, Packet, dissect};
@@ -210,8 +210,7 @@ impl FarSide {
             lost.push(Event {
                 frame: far.number,
                 t_ms: sent,
-                sent_ms: Some(sent),
-                arrived_ms: None,
+                link: Some(Box::new(Link { sent_ms: Some(sent), arrived_ms: None })),
                 dir: Side::Server,
                 round: 0,
                 osi: OsiLayer::Transport,
@@ -253,8 +252,10 @@ impl FarSide {
                 Side::Client => (Some(here), there),
                 Side::Server => (there, Some(here)),
             };
-            event.sent_ms = sent.map(|at| millis_between(first_ns, at));
-            event.arrived_ms = arrived.map(|at| millis_between(first_ns, at));
+            event.set_link(
+                sent.map(|at| millis_between(first_ns, at)),
+                arrived.map(|at| millis_between(first_ns, at)),
+            );
             if arrived.is_none() {
                 event.notes.push(Note::LostOnLink);
             }
