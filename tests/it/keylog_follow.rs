@@ -268,7 +268,7 @@ struct LivePane {
 impl LivePane {
     fn start(arguments: &[&str]) -> Self {
         let pane = Self { socket: format!("rttscope-keylog-{}", std::process::id()) };
-        let mut command = vec!["new-session", "-d", "-s", "live", "-x", "240", "-y", "30", "--"];
+        let mut command = vec!["new-session", "-d", "-s", "live", "-x", "240", "-y", "80", "--"];
         command.push(env!("CARGO_BIN_EXE_rttscope"));
         command.extend_from_slice(arguments);
         assert!(pane.tmux(&command).status.success(), "tmux starts");
@@ -312,7 +312,9 @@ fn live_decrypts_with_a_key_log_that_appears_while_it_runs() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let (file, keys) = (dir.path().join("live.pcapng"), dir.path().join("live.keys"));
     let (file_arg, keys_arg) = (file.to_string_lossy(), keys.to_string_lossy());
-    let pane = LivePane::start(&["live", "-i", "lo", "-w", &file_arg, "--keylog", &keys_arg]);
+    // Other tests use loopback at the same time (QUIC ones above all): TCP only, and a pane
+    // tall enough that their rows do not push the request off the screen.
+    let pane = LivePane::start(&["live", "-i", "lo", "-f", "tcp", "-w", &file_arg, "--keylog", &keys_arg]);
     pane.wait_for("note that the key log is waited for", |screen| {
         screen.contains("(it did not exist at the start)") && screen.contains("keys for 0 sessions")
     });
