@@ -368,7 +368,7 @@ impl Message {
             Self::Stun(message) => return message.explained(side),
             Self::Dns(message) => return message.explained(side),
             Self::LookupQuery { .. } => Explanation::LookupQuery,
-            Self::LookupAnswer { .. } => Explanation::LookupAnswer,
+            Self::LookupAnswer(_) => Explanation::LookupAnswer,
         })
     }
 }

@@ -20,7 +20,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 use serde::Serialize;
 
-use super::message::Message;
+use super::message::{Message, Resolved};
 use super::rounds::{Side, Step};
 use super::{Event, millis_between};
 use crate::capture::Frame;
@@ -197,12 +197,12 @@ pub(super) fn prepend(
         Side::Server,
         answer.answer_frame,
         answer.answer_ns,
-        Message::LookupAnswer {
+        Message::LookupAnswer(Box::new(Resolved {
             name: name.clone(),
             canonical: answer.canonical.clone(),
             address: answer.address,
             time_ns,
-        },
+        })),
     );
     events.splice(0..0, [query, answered]);
     let t_ms = millis_between(first_ns, answer.query_ns);

@@ -118,14 +118,19 @@ pub enum Message {
         /// The resolver asked, with its port.
         resolver: String,
     },
-    /// The DNS answer that gave the server's address, and how long after the query it came.
-    LookupAnswer {
-        name: String,
-        /// Where the name's CNAME chain ended, when it had one.
-        canonical: Option<String>,
-        address: std::net::IpAddr,
-        time_ns: i64,
-    },
+    /// The DNS answer that gave the server's address, and how long after the query it came;
+    /// boxed, as the largest variant would make every message of every timeline larger.
+    LookupAnswer(Box<Resolved>),
+}
+
+/// What a DNS lookup before a connection found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Resolved {
+    pub name: String,
+    /// Where the name's CNAME chain ended, when it had one.
+    pub canonical: Option<String>,
+    pub address: std::net::IpAddr,
+    pub time_ns: i64,
 }
 
 /// The TCP Fast Open option of a SYN, as the timeline names it.
@@ -298,7 +303,8 @@ impl fmt::Display for Message {
             Self::Stun(message) => message.fmt(f),
             Self::Dns(message) => message.fmt(f),
             Self::LookupQuery { name, resolver } => write!(f, "lookup {name}: DNS query to {resolver}"),
-            Self::LookupAnswer { name, canonical, address, time_ns } => {
+            Self::LookupAnswer(resolved) => {
+                let Resolved { name, canonical, address, time_ns } = &**resolved;
                 write!(f, "lookup {name}: ")?;
                 if let Some(canonical) = canonical {
                     write!(f, "CNAME {canonical}, ")?;
