@@ -25,21 +25,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         inputs.sort();
     }
+    // The inputs were recorded days apart: each is moved to begin a second after the one
+    // before it ends, so a round lasts as long as its captures do (about a minute) rather than
+    // the fortnight between the first recording and the last. With that fortnight a 3 GB file
+    // ran 135 years past its start, and pcap's 32-bit seconds wrapped to 1970 part way.
     let mut frames: Vec<(i64, u32, Vec<u8>)> = Vec::new();
+    let mut clock: i64 = 0;
     for path in &inputs {
         let capture = CaptureFile::open(path)?;
+        let mut file: Vec<(i64, u32, Vec<u8>)> = Vec::new();
         for frame in capture.frames() {
             let frame = frame?;
             if frame.linktype == LinkType::Ethernet {
-                frames.push((frame.ts_ns, frame.orig_len, frame.data.to_vec()));
+                file.push((frame.ts_ns, frame.orig_len, frame.data.to_vec()));
             }
         }
+        let (Some(first), Some(last)) = (file.iter().map(|f| f.0).min(), file.iter().map(|f| f.0).max())
+        else {
+            continue;
+        };
+        frames.extend(file.into_iter().map(|(ts, len, data)| (ts - first + clock, len, data)));
+        clock += last - first + GAP_NS;
     }
     if frames.is_empty() {
         return Err("no Ethernet frames in the inputs".into());
     }
-    let start = frames.iter().map(|f| f.0).min().unwrap_or(0);
-    let span = frames.iter().map(|f| f.0).max().unwrap_or(0) - start + 1_000_000;
+    // The first round begins at a fixed date, so the file is the same on every machine.
+    let start = START_NS;
+    let span = clock;
     let mut writer = BufWriter::with_capacity(1 << 20, File::create(&out)?);
     writer
         .write_all(&[0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 4, 0, 1, 0, 0, 0])?;
@@ -49,7 +62,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for (ts, orig_len, data) in &frames {
             let mut data = data.clone();
             shift_endpoints(&mut data, round);
-            let ts = start + i64::from(round) * span + (ts - start);
+            let ts = start + i64::from(round) * span + ts;
             let (secs, micros) = (ts.div_euclid(1_000_000_000), ts.rem_euclid(1_000_000_000) / 1000);
             writer.write_all(&(secs as u32).to_le_bytes())?;
             writer.write_all(&(micros as u32).to_le_bytes())?;
@@ -65,6 +78,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     println!("{}: {packets} packets, {} MB", out.display(), written >> 20);
     Ok(())
 }
+
+/// Quiet between one input's last frame and the next one's first.
+const GAP_NS: i64 = 1_000_000_000;
+/// When the big capture begins: 2026-12-01 00:00:00 UTC.
+const START_NS: i64 = 1_796_083_200 * 1_000_000_000;
 
 /// Moves an IPv4 packet's client to another address and its ports up by `round`.
 fn shift_endpoints(data: &mut [u8], round: u32) {
