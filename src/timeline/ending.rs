@@ -17,6 +17,7 @@
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::ops::{Index, IndexMut};
+use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
 
@@ -88,7 +89,11 @@ impl IndexMut<usize> for Pendings {
     fn index_mut(&mut self, key: usize) -> &mut Pending {
         let vacant = &mut self.vacant;
         match self.map.get_mut(&key) {
-            Some(pending) => pending,
+            Some(pending) => {
+                // Whatever takes it to change it may change it: its last snapshot is stale.
+                pending.changes += 1;
+                pending
+            }
             None => vacant,
         }
     }
@@ -110,6 +115,16 @@ pub(super) struct Ending {
     next_serial: u64,
     /// Connections ended early because too many were open.
     pub(super) ended_early: u64,
+    /// Each pending connection's timeline as the last [`Builder::open_snapshot`] gave it, and
+    /// its `changes` then: one that has not changed since is shared, not made again.
+    shown: FxHashMap<(Table, usize), Shown>,
+}
+
+/// A pending connection's timeline as a snapshot gave it.
+#[derive(Clone)]
+struct Shown {
+    changes: u64,
+    connection: Arc<Connection>,
 }
 
 impl Builder {
@@ -225,6 +240,7 @@ impl Builder {
             Table::Tcp => self.connections.map.remove(&key),
             Table::Other => self.others.map.remove(&key),
         };
+        self.ending.shown.remove(&(table, key));
         let Some(mut pending) = pending.map(|pending| *pending) else { return };
         if table == Table::Other {
             if let Some(stream) = pending.udp_stream
@@ -270,22 +286,40 @@ impl Builder {
 
     /// The timelines of the connections still open, as [`Builder::finish`] would end them
     /// now, numbered after those given out before; the builder goes on taking packets. Only
-    /// the open connections are copied, so that a streaming builder's live views cost what
-    /// is open, not the whole capture.
-    pub fn open_snapshot(&self) -> Vec<Connection> {
-        // Only a capture of both ends has a far side to take lost frames from.
-        let mut far = if self.far.is_two_sided() { self.far.clone() } else { Default::default() };
+    /// the open connections are made, so that a streaming builder's live views cost what is
+    /// open, not the whole capture; and only those that changed since the last snapshot, the
+    /// others shared with it, so that a capture with a long-lived connection (which holds back
+    /// every later one, up to [`MAX_OPEN`]) is not copied whole on every redraw.
+    pub fn open_snapshot(&mut self) -> Vec<Arc<Connection>> {
+        // Only a capture of both ends has a far side to take lost frames from; the far side
+        // changes without the connection, so nothing is shared then.
+        let two_sided = self.far.is_two_sided();
+        let mut far = if two_sided { self.far.clone() } else { Default::default() };
         let mut next_id = self.ending.next_id;
         let mut open = Vec::new();
-        for &(_, table, key) in self.ending.order.keys() {
+        let keys: Vec<(Table, usize)> =
+            self.ending.order.keys().map(|&(_, table, key)| (table, key)).collect();
+        for (table, key) in keys {
             let pending = self.pending(table, key);
             if pending.events.is_empty() {
                 continue;
             }
-            let mut pending = pending.clone();
-            pending.stream = next_id;
+            let (id, changes) = (next_id, pending.changes);
             next_id += 1;
-            open.push(pending.finish(&mut far));
+            let unchanged = |shown: &&Shown| shown.changes == changes && shown.connection.id == id;
+            if !two_sided && let Some(shown) = self.ending.shown.get(&(table, key)).filter(unchanged) {
+                open.push(Arc::clone(&shown.connection));
+                continue;
+            }
+            let mut pending = pending.clone();
+            pending.stream = id;
+            let connection = Arc::new(pending.finish(&mut far));
+            if !two_sided {
+                self.ending
+                    .shown
+                    .insert((table, key), Shown { changes, connection: Arc::clone(&connection) });
+            }
+            open.push(connection);
         }
         open
     }
@@ -386,7 +420,8 @@ mod tests {
             given.extend(streaming.take_ended());
             let open = streaming.open_snapshot();
             open_counts.push(open.len());
-            let so_far = [given.clone(), open].concat();
+            let so_far: Vec<Connection> =
+                given.iter().cloned().chain(open.iter().map(|open| (**open).clone())).collect();
             assert_eq!(json(&so_far), json(&whole.clone().finish()), "after frame {}", frame.number);
         });
         // Only what is open is copied: one connection at a time (each is let go by the frame
@@ -394,6 +429,41 @@ mod tests {
         assert_eq!(given.len(), 3);
         assert_eq!(open_counts.iter().max(), Some(&1));
         assert_eq!(open_counts.last(), Some(&1));
+    }
+
+    #[test]
+    fn a_snapshot_shares_each_timeline_that_did_not_change_since_the_last_and_makes_the_others() {
+        let mut builder = Builder::new().streaming();
+        let mut last: Vec<Arc<Connection>> = Vec::new();
+        let (mut shared, mut made) = (0, 0);
+        each_packet(|frame, packet| {
+            builder.handle_packet(frame, packet);
+            builder.take_ended().for_each(drop);
+            let open = builder.open_snapshot();
+            for connection in &open {
+                let before = last.iter().find(|before| before.id == connection.id);
+                // Every frame of this capture is one of the open connection's.
+                assert!(
+                    before.is_none_or(|before| !Arc::ptr_eq(before, connection)),
+                    "frame {} changed connection {}, which was shared",
+                    frame.number,
+                    connection.id
+                );
+                made += usize::from(before.is_some());
+            }
+            let again = builder.open_snapshot();
+            assert_eq!(again.len(), open.len());
+            for (connection, again) in open.iter().zip(&again) {
+                assert!(
+                    Arc::ptr_eq(connection, again),
+                    "nothing came between: connection {} shared",
+                    again.id
+                );
+                shared += 1;
+            }
+            last = open;
+        });
+        assert!(shared >= 20 && made >= 16, "{shared} shared, {made} made again");
     }
 
     #[test]

@@ -304,6 +304,8 @@ struct Pending {
     stun: bool,
     /// A UDP conversation that carried a DNS message (issue 17).
     dns: bool,
+    /// How many times it was taken to be changed (`Pendings`' `IndexMut`).
+    changes: u64,
 }
 
 /// Collects connections from packets.

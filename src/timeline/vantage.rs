@@ -374,7 +374,7 @@ impl Timelines {
 
     /// The timelines of the connections still open, numbered after those given out; taking
     /// more frames goes on.
-    pub fn open_snapshot(&self) -> Vec<Connection> {
+    pub fn open_snapshot(&mut self) -> Vec<std::sync::Arc<Connection>> {
         self.builder.open_snapshot()
     }
 

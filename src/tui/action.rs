@@ -2,6 +2,8 @@
 //! Elm-style loop. Keys, mouse and workers produce [`Action`]s; `App::update` produces
 //! [`Command`]s.
 
+use std::sync::Arc;
+
 use super::app::View;
 use super::detail::Detail;
 use super::filter_from::Combine;
@@ -157,8 +159,8 @@ pub struct TimelineReport {
     /// before.
     pub ended: Vec<Connection>,
     /// Connections still open, in order after the ended ones: they replace those reported
-    /// open before.
-    pub open: Vec<Connection>,
+    /// open before. Shared with the indexer, which makes again only those that changed.
+    pub open: Vec<Arc<Connection>>,
 }
 
 /// A report from the indexer.

@@ -492,7 +492,8 @@ fn the_race_order_kept_across_reports_is_the_order_of_a_whole_sort() {
     let mut compare = CompareState::default();
     let mut before = 0;
     for ended in [0, 2, 3, all.len() / 2, all.len()] {
-        connections.take(TimelineReport { ended: all[before..ended].to_vec(), open: all[ended..].to_vec() });
+        let given = all[before..ended].iter().map(|connection| (**connection).clone()).collect();
+        connections.take(TimelineReport { ended: given, open: all[ended..].to_vec() });
         before = ended;
         compare.sort(&connections);
         let mut expected: Vec<usize> = (0..all.len()).collect();

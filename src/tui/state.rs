@@ -6,6 +6,7 @@
 //! and on screen.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use super::action::TimelineReport;
 use super::cursor::Cursor;
@@ -113,8 +114,9 @@ impl<'a> Shown<'a> {
 /// connection selected here.
 #[derive(Debug, Default)]
 pub struct ConnectionsState {
-    /// The timelines so far, in the order of their ids.
-    pub(in crate::tui) all: Vec<Connection>,
+    /// The timelines so far, in the order of their ids (the open ones shared with the
+    /// indexer's last report).
+    pub(in crate::tui) all: Vec<Arc<Connection>>,
     /// How many of `all`, from the first, have ended: the others are replaced by each report.
     ended: usize,
     pub(in crate::tui) list: Cursor,
@@ -125,13 +127,13 @@ impl ConnectionsState {
     /// that ended before, then the open ones in place of those open before.
     pub fn take(&mut self, report: TimelineReport) {
         self.all.truncate(self.ended);
-        self.all.extend(report.ended);
+        self.all.extend(report.ended.into_iter().map(Arc::new));
         self.ended = self.all.len();
         self.all.extend(report.open);
     }
 
     pub fn selected(&self) -> Option<&Connection> {
-        self.all.get(self.list.selected())
+        self.all.get(self.list.selected()).map(|connection| &**connection)
     }
 }
 

@@ -127,6 +127,11 @@ pub fn detail(source: &Source, keylog: &KeyLog, number: u64) -> Detail {
 
 /// An app of `size` over a bundled capture, indexed, with the detail of every frame it asks
 /// for delivered, as the event loop would deliver them.
+/// The connections an app shows, copied out of the `Arc`s it shares them in.
+pub fn connections(app: &App) -> Vec<crate::timeline::Connection> {
+    app.connections.all.iter().map(|connection| (**connection).clone()).collect()
+}
+
 pub fn app(name: &str, size: (u16, u16)) -> App {
     let (source, keylog) = bundled(name);
     let mut app = App::new(title(name), Mode::File);

@@ -32,7 +32,8 @@ fn index_all(source: Source, user_keylog: KeyLog) -> Indexed {
         if indexed.ended.is_some() {
             merged.ended = indexed.ended;
             merged.key_log = indexed.key_log;
-            merged.timelines = Some(TimelineReport { ended: connections.all, open: Vec::new() });
+            let ended = connections.all.iter().map(|connection| (**connection).clone()).collect();
+            merged.timelines = Some(TimelineReport { ended, open: Vec::new() });
             return merged;
         }
     }
@@ -95,12 +96,17 @@ fn a_live_store_is_shown_as_soon_as_the_indexer_catches_up() {
     );
     // The store stays open: the rows come because the indexer caught up, not because it ended.
     let mut rows = 0;
-    let mut connections = None;
+    let mut connections: Option<Vec<crate::timeline::Connection>> = None;
     while rows < 3 || connections.is_none() {
         let Action::Indexed(indexed) = next(&reports) else { panic!("only Indexed reports") };
         assert!(indexed.ended.is_none());
         rows += indexed.rows.len();
-        connections = indexed.timelines.map(|report| [report.ended, report.open].concat()).or(connections);
+        connections = indexed
+            .timelines
+            .map(|report| {
+                report.ended.into_iter().chain(report.open.iter().map(|open| (**open).clone())).collect()
+            })
+            .or(connections);
     }
     assert_eq!(rows, 3);
     assert_eq!(connections.map(|connections| connections[0].packets), Some(3));

@@ -137,7 +137,7 @@ fn nice_step(ms: f64) -> f64 {
 }
 
 /// The race's finish line: the latest response (or request) of all, so every bar fits.
-fn full_ms(connections: &[Connection]) -> f64 {
+fn full_ms(connections: &[std::sync::Arc<Connection>]) -> f64 {
     connections
         .iter()
         .filter_map(|connection| connection.response_ms.or(connection.request_ms))

@@ -63,7 +63,7 @@ fn the_text_timeline_at_80_columns_shows_every_request_and_response_whole() {
         let app = testing::app(capture, (80, 24));
         for scale in [Scale::Compact, Scale::ToScale] {
             let mut text = Vec::new();
-            write_text_within(&mut text, &app.connections.all, scale, 80).expect("written");
+            write_text_within(&mut text, &testing::connections(&app), scale, 80).expect("written");
             let text = String::from_utf8(text).expect("UTF-8");
             for line in text.lines() {
                 assert!(line.chars().count() <= 80, "{capture}: wider than 80 columns: {line:?}");
@@ -90,7 +90,7 @@ fn the_tables_fit_80_columns_and_stay_wide_where_they_can() {
     let app = testing::app(COURSE, (80, 24));
     for textbook in [false, true] {
         let mut narrow = Vec::new();
-        write_table(&mut narrow, &app.connections.all, textbook, 80).expect("written");
+        write_table(&mut narrow, &testing::connections(&app), textbook, 80).expect("written");
         let narrow = String::from_utf8(narrow).expect("UTF-8");
         for line in narrow.lines() {
             assert!(line.chars().count() <= 80, "wider than 80 columns: {line:?}");
@@ -105,7 +105,7 @@ fn the_tables_fit_80_columns_and_stay_wide_where_they_can() {
         }
         assert_eq!(narrow.contains('✓'), textbook);
         let mut wide = Vec::new();
-        write_table(&mut wide, &app.connections.all, textbook, 200).expect("written");
+        write_table(&mut wide, &testing::connections(&app), textbook, 200).expect("written");
         let wide = String::from_utf8(wide).expect("UTF-8");
         assert!(wide.lines().next().is_some_and(|heading| heading.contains("time to request")), "{wide}");
         // A heading and a row per connection; under a row, at most the line that says why an
