@@ -35,7 +35,7 @@ const NONCE_LEN: usize = 12;
 #[derive(Clone)]
 pub struct Dtls13Keys {
     suite: Suite,
-    key: aead::LessSafeKey,
+    key: Box<aead::LessSafeKey>,
     iv: [u8; NONCE_LEN],
     sn: Arc<hp::HeaderProtectionKey>,
     secret: Vec<u8>,

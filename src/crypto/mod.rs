@@ -21,7 +21,7 @@ mod tls13;
 
 use ring::{digest, hkdf, hmac};
 
-pub use record::RecordKeys;
+pub use record::{KEY_BYTES, RecordKeys};
 pub use suite::{Cipher, Mac, Suite, null_cipher_mac_len, suite};
 pub use tls12::tls12_prf;
 pub use tls13::{derive_secret, hkdf_expand_label, hkdf_extract, next_traffic_secret};

@@ -51,13 +51,13 @@ pub struct RecordKeys {
 #[derive(Clone)]
 enum Protection {
     /// TLS 1.3: the AEAD and `write_iv`.
-    Tls13 { key: aead::LessSafeKey, iv: [u8; NONCE_LEN] },
+    Tls13 { key: Box<aead::LessSafeKey>, iv: [u8; NONCE_LEN] },
     /// TLS 1.2 AES-GCM: the AEAD and the 4-byte implicit salt.
-    Tls12Gcm { key: aead::LessSafeKey, salt: [u8; 4] },
+    Tls12Gcm { key: Box<aead::LessSafeKey>, salt: [u8; 4] },
     /// TLS 1.2 ChaCha20-Poly1305: the AEAD and the 12-byte IV.
-    Tls12ChaCha { key: aead::LessSafeKey, iv: [u8; NONCE_LEN] },
+    Tls12ChaCha { key: Box<aead::LessSafeKey>, iv: [u8; NONCE_LEN] },
     /// TLS 1.2 AES-CBC with an HMAC.
-    Tls12Cbc(CbcKeys),
+    Tls12Cbc(Box<CbcKeys>),
 }
 
 impl RecordKeys {
@@ -112,13 +112,9 @@ impl RecordKeys {
                     key: aead_key(suite.cipher, keys.key)?,
                     iv: keys.iv.try_into().ok()?,
                 },
-                Cipher::Aes128Cbc(mac) | Cipher::Aes256Cbc(mac) => Protection::Tls12Cbc(CbcKeys::new(
-                    suite.cipher,
-                    mac,
-                    keys.key,
-                    keys.mac_key,
-                    encrypt_then_mac,
-                )?),
+                Cipher::Aes128Cbc(mac) | Cipher::Aes256Cbc(mac) => Protection::Tls12Cbc(Box::new(
+                    CbcKeys::new(suite.cipher, mac, keys.key, keys.mac_key, encrypt_then_mac)?,
+                )),
             })
         };
         let keys = |protection| RecordKeys { suite: *suite, protection, traffic_secret: None };
@@ -254,15 +250,21 @@ fn open(
     }
 }
 
-/// ring's AEAD key for an AEAD cipher; `None` for CBC or a key of the wrong length.
-pub(super) fn aead_key(cipher: Cipher, key: &[u8]) -> Option<aead::LessSafeKey> {
+/// What one key's schedule takes on the heap: [`aead_key`] boxes it. Holders of keys count it
+/// for each key they hold, for the tracker's memory budget.
+pub const KEY_BYTES: usize = size_of::<aead::LessSafeKey>();
+
+/// ring's AEAD key for an AEAD cipher; `None` for CBC or a key of the wrong length. Boxed: a
+/// key schedule is over 500 bytes, and a table of sessions, most of them without keys, would
+/// otherwise hold that inline for every session and every spare slot.
+pub(super) fn aead_key(cipher: Cipher, key: &[u8]) -> Option<Box<aead::LessSafeKey>> {
     let algorithm = match cipher {
         Cipher::Aes128Gcm => &aead::AES_128_GCM,
         Cipher::Aes256Gcm => &aead::AES_256_GCM,
         Cipher::ChaCha20Poly1305 => &aead::CHACHA20_POLY1305,
         Cipher::Aes128Cbc(_) | Cipher::Aes256Cbc(_) => return None,
     };
-    aead::UnboundKey::new(algorithm, key).ok().map(aead::LessSafeKey::new)
+    aead::UnboundKey::new(algorithm, key).ok().map(|key| Box::new(aead::LessSafeKey::new(key)))
 }
 
 /// The per-record nonce of TLS 1.3 and RFC 7905: the IV with the sequence number, big-endian

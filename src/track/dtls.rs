@@ -133,8 +133,13 @@ struct Session {
 }
 
 impl Session {
+    /// Its bytes: itself, its handshake messages in reassembly, and its key schedules (boxed).
     fn held(&self) -> usize {
-        size_of::<Self>() + self.directions.iter().map(|direction| direction.reassembly.held()).sum::<usize>()
+        let held = |direction: &Direction| {
+            let keys = usize::from(direction.keys.is_some()) + direction.epochs.keys();
+            direction.reassembly.held() + keys * crate::crypto::KEY_BYTES
+        };
+        size_of::<Self>() + self.directions.iter().map(held).sum::<usize>()
     }
 }
 
@@ -511,5 +516,37 @@ mod tests {
         assert!(!takes_version(content_type::HANDSHAKE, None));
         assert!(takes_version(content_type::ALERT, None));
         assert!(!takes_version(30, Some(2)));
+    }
+
+    /// Key schedules are boxed (half a kilobyte each, and most sessions have none), so the
+    /// budget counts each one a session holds, on top of the session itself.
+    #[test]
+    fn a_session_with_keys_counts_each_key_schedule_it_holds() {
+        use crate::capture::CaptureFile;
+        use crate::track::{KeyLog, Scratch, Tracker};
+        let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/interop");
+        for name in ["dtls12-openssl", "dtls13-wolfssl"] {
+            let capture = CaptureFile::open(&fixtures.join(format!("{name}.pcap"))).expect("the capture");
+            let mut keylog = KeyLog::new();
+            keylog.add_text(&std::fs::read(fixtures.join(format!("{name}.keys"))).expect("its key log"));
+            let mut tracker = Tracker::with_keylog(keylog);
+            for frame in capture.frames() {
+                tracker.handle_frame(&frame.expect("a frame"), &mut Scratch::new());
+            }
+            let table = &tracker.dtls;
+            let keys: usize = table
+                .sessions
+                .values()
+                .flat_map(|session| &session.directions)
+                .map(|direction| usize::from(direction.keys.is_some()) + direction.epochs.keys())
+                .sum();
+            assert!(keys >= 2, "{name}: both sides' keys: {keys}");
+            let sessions = table.sessions.len() * size_of::<Session>();
+            assert!(
+                table.held() >= sessions + keys * crate::crypto::KEY_BYTES,
+                "{name}: {} bytes",
+                table.held()
+            );
+        }
     }
 }

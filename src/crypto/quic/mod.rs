@@ -155,7 +155,7 @@ impl HeaderKey {
 pub struct PacketKey {
     suite: Suite,
     version: u32,
-    key: aead::LessSafeKey,
+    key: Box<aead::LessSafeKey>,
     iv: [u8; NONCE_LEN],
     secret: Vec<u8>,
 }

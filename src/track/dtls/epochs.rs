@@ -59,7 +59,14 @@ impl Epochs {
     }
 
     pub(super) fn has_keys(&self) -> bool {
-        self.handshake.is_some() || self.application.is_some() || self.early.is_some()
+        self.keys() > 0
+    }
+
+    /// How many epochs' keys it holds.
+    pub(super) fn keys(&self) -> usize {
+        usize::from(self.early.is_some())
+            + usize::from(self.handshake.is_some())
+            + usize::from(self.application.is_some())
     }
 
     /// The epoch a header's two bits name.

@@ -101,6 +101,13 @@ struct Connection {
     pub alpn: Option<Vec<u8>>,
 }
 
+impl Connection {
+    /// What a connection costs the memory budget: itself and room for every key schedule it
+    /// may hold (each boxed): Initial, Handshake and 1-RTT each way, 0-RTT, and a 1-RTT key
+    /// update each way.
+    const COST: usize = size_of::<Connection>() + 9 * crate::crypto::KEY_BYTES;
+}
+
 /// A packet of a datagram, as the tracker read it.
 #[derive(Debug)]
 pub struct PacketOut {

@@ -157,7 +157,7 @@ impl QuicTable {
         let slot = self.connections.put(connection);
         self.live += 1;
         self.unconfirmed_live += 1;
-        self.held += size_of::<Connection>();
+        self.held += Connection::COST;
         let slots = &self.connections;
         self.created.push(slot, number, self.live, |slot, number| slots.holds(slot, number));
         self.unconfirmed.push(slot, number, self.unconfirmed_live, |slot, number| {
@@ -241,7 +241,7 @@ impl QuicTable {
         }
         self.buffered.moved(state.streams_held(), 0);
         self.h3_streams -= state.h3.len();
-        self.held = self.held.saturating_sub(size_of::<Connection>());
+        self.held = self.held.saturating_sub(Connection::COST);
         self.live -= 1;
         if !state.confirmed {
             self.unconfirmed_live -= 1;

@@ -12,7 +12,8 @@ impl Session {
     /// What the session holds, as the memory budget counts it: itself, what it buffers, and
     /// its keys and names at their usual sizes. O(1).
     pub fn cost(&self) -> usize {
-        const KEYS: usize = 256;
+        // A candidate, its boxed key schedule and a traffic secret's usual length.
+        const KEYS: usize = size_of::<super::Candidate>() + crate::crypto::KEY_BYTES + 48;
         let keys: usize = self.directions.iter().map(|direction| direction.candidates.len() * KEYS).sum();
         std::mem::size_of::<Self>()
             + self.buffer_cost()
