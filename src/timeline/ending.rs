@@ -75,6 +75,12 @@ impl Pendings {
     pub(super) fn open(&self) -> usize {
         self.map.len()
     }
+
+    /// The pending connection, to mark it closed or ended: marks a timeline does not show, so
+    /// its last snapshot stays good (unlike [`IndexMut`]).
+    fn marks_mut(&mut self, key: usize) -> &mut Pending {
+        self.map.get_mut(&key).map_or(&mut self.vacant, |pending| pending)
+    }
 }
 
 impl Index<usize> for Pendings {
@@ -108,7 +114,7 @@ pub(super) struct Ending {
     /// When each pending connection may be over, soonest first.
     deadlines: BinaryHeap<Reverse<(i64, Table, usize)>>,
     /// Timelines let go, in output order, not yet taken.
-    ready: VecDeque<Connection>,
+    ready: VecDeque<Arc<Connection>>,
     /// The id the next timeline let go gets.
     next_id: u32,
     /// The serial number the next conversation begun gets.
@@ -157,7 +163,7 @@ impl Builder {
 
     /// Marks a connection closed: it ends after [`LINGER_NS`] of quiet.
     pub(super) fn closed(&mut self, table: Table, key: usize) {
-        let pending = self.pending_mut(table, key);
+        let pending = self.marks_mut(table, key);
         if pending.closed {
             return;
         }
@@ -172,6 +178,14 @@ impl Builder {
         match table {
             Table::Tcp => &self.connections[key],
             Table::Other => &self.others[key],
+        }
+    }
+
+    /// The pending connection, to set its `closed` and `ended` marks only.
+    fn marks_mut(&mut self, table: Table, key: usize) -> &mut Pending {
+        match table {
+            Table::Tcp => self.connections.marks_mut(key),
+            Table::Other => self.others.marks_mut(key),
         }
     }
 
@@ -203,7 +217,7 @@ impl Builder {
             if !self.is_pending(table, key) {
                 continue;
             }
-            let pending = self.pending_mut(table, key);
+            let pending = self.marks_mut(table, key);
             let due = pending.deadline();
             if due < now_ns {
                 pending.ended = true;
@@ -214,7 +228,7 @@ impl Builder {
         self.let_go();
         while self.connections.open() + self.others.open() > MAX_OPEN {
             let Some((&(_, table, key), _)) = self.ending.order.first_key_value() else { break };
-            let pending = self.pending_mut(table, key);
+            let pending = self.marks_mut(table, key);
             pending.ended = true;
             let early = !pending.events.is_empty();
             self.ending.ended_early += u64::from(early);
@@ -240,7 +254,7 @@ impl Builder {
             Table::Tcp => self.connections.map.remove(&key),
             Table::Other => self.others.map.remove(&key),
         };
-        self.ending.shown.remove(&(table, key));
+        let shown = self.ending.shown.remove(&(table, key));
         let Some(mut pending) = pending.map(|pending| *pending) else { return };
         if table == Table::Other {
             if let Some(stream) = pending.udp_stream
@@ -262,23 +276,42 @@ impl Builder {
         if pending.events.is_empty() {
             return;
         }
-        pending.stream = self.ending.next_id;
+        let id = self.ending.next_id;
         self.ending.next_id += 1;
-        let connection = pending.finish(&mut self.far);
+        // The timeline the last snapshot gave, when nothing changed since: the UI holds it
+        // already, and now holds it once.
+        let connection = match shown {
+            Some(shown) if shown.changes == pending.changes && shown.connection.id == id => shown.connection,
+            _ => {
+                pending.stream = id;
+                Arc::new(pending.finish(&mut self.far))
+            }
+        };
         self.ending.ready.push_back(connection);
     }
 
     /// The timelines let go so far, in order; a streaming builder gives each connection once
     /// it has ended and every earlier one has been given.
     pub fn take_ended(&mut self) -> impl Iterator<Item = Connection> + '_ {
+        self.ending.ready.drain(..).map(Arc::unwrap_or_clone)
+    }
+
+    /// [`Builder::take_ended`], each timeline shared with the open snapshot that gave it
+    /// before it ended, if one did and it has not changed since.
+    pub fn take_ended_shared(&mut self) -> impl Iterator<Item = Arc<Connection>> + '_ {
         self.ending.ready.drain(..)
     }
 
     /// Every timeline not yet given, in order: the connections still open end here.
-    pub fn finish(mut self) -> Vec<Connection> {
+    pub fn finish(self) -> Vec<Connection> {
+        self.finish_shared().into_iter().map(Arc::unwrap_or_clone).collect()
+    }
+
+    /// [`Builder::finish`], each timeline shared as [`Builder::take_ended_shared`] shares it.
+    pub fn finish_shared(mut self) -> Vec<Arc<Connection>> {
         let keys: Vec<OrderKey> = self.ending.order.keys().copied().collect();
         for (_, table, key) in keys {
-            self.pending_mut(table, key).ended = true;
+            self.marks_mut(table, key).ended = true;
         }
         self.let_go();
         self.ending.ready.into_iter().collect()
@@ -432,13 +465,18 @@ mod tests {
     }
 
     #[test]
-    fn a_snapshot_shares_each_timeline_that_did_not_change_since_the_last_and_makes_the_others() {
+    fn a_snapshot_and_the_timelines_given_share_each_timeline_that_did_not_change_and_make_the_others() {
         let mut builder = Builder::new().streaming();
         let mut last: Vec<Arc<Connection>> = Vec::new();
-        let (mut shared, mut made) = (0, 0);
+        let (mut shared, mut made, mut given) = (0, 0, 0);
         each_packet(|frame, packet| {
             builder.handle_packet(frame, packet);
-            builder.take_ended().for_each(drop);
+            for ended in builder.take_ended_shared() {
+                // Ended by the quiet before this frame, of another connection: unchanged since.
+                let before = last.iter().find(|before| before.id == ended.id);
+                assert!(before.is_some_and(|before| Arc::ptr_eq(before, &ended)), "connection {}", ended.id);
+                given += 1;
+            }
             let open = builder.open_snapshot();
             for connection in &open {
                 let before = last.iter().find(|before| before.id == connection.id);
@@ -464,6 +502,7 @@ mod tests {
             last = open;
         });
         assert!(shared >= 20 && made >= 16, "{shared} shared, {made} made again");
+        assert_eq!(given, 3, "the three closed connections were given as the snapshot had them");
     }
 
     #[test]

@@ -10,6 +10,7 @@
 
 use std::collections::VecDeque;
 use std::hash::{Hash, Hasher};
+use std::sync::Arc;
 
 use rustc_hash::{FxHashMap, FxHashSet, FxHasher};
 use serde::Serialize;
@@ -359,6 +360,12 @@ impl Timelines {
         self.builder.take_ended()
     }
 
+    /// [`Timelines::take_ended`], sharing each timeline with the open snapshot that gave it
+    /// last, when it has not changed since (the UI holds that one already).
+    pub fn take_ended_shared(&mut self) -> impl Iterator<Item = Arc<Connection>> + '_ {
+        self.builder.take_ended_shared()
+    }
+
     /// The conversation the packet last handled belongs to, by its serial number (a
     /// connection's [`Connection::serial`], known before its timeline is), and the side that
     /// sent it; none for a packet of no conversation (or the far side's copy, in a capture of
@@ -374,12 +381,17 @@ impl Timelines {
 
     /// The timelines of the connections still open, numbered after those given out; taking
     /// more frames goes on.
-    pub fn open_snapshot(&mut self) -> Vec<std::sync::Arc<Connection>> {
+    pub fn open_snapshot(&mut self) -> Vec<Arc<Connection>> {
         self.builder.open_snapshot()
     }
 
     pub fn finish(self) -> Vec<Connection> {
         self.builder.finish()
+    }
+
+    /// [`Timelines::finish`], shared as [`Timelines::take_ended_shared`] shares.
+    pub fn finish_shared(self) -> Vec<Arc<Connection>> {
+        self.builder.finish_shared()
     }
 }
 

@@ -156,8 +156,8 @@ pub enum Export {
 #[derive(Debug, Default)]
 pub struct TimelineReport {
     /// Connections that ended since the last report, in order: they follow those reported
-    /// before.
-    pub ended: Vec<Connection>,
+    /// before. Each is the one reported open before when it has not changed since.
+    pub ended: Vec<Arc<Connection>>,
     /// Connections still open, in order after the ended ones: they replace those reported
     /// open before. Shared with the indexer, which makes again only those that changed.
     pub open: Vec<Arc<Connection>>,

@@ -127,7 +127,7 @@ impl ConnectionsState {
     /// that ended before, then the open ones in place of those open before.
     pub fn take(&mut self, report: TimelineReport) {
         self.all.truncate(self.ended);
-        self.all.extend(report.ended.into_iter().map(Arc::new));
+        self.all.extend(report.ended);
         self.ended = self.all.len();
         self.all.extend(report.open);
     }

@@ -99,7 +99,7 @@ pub fn indexed(source: &Source, keylog: &KeyLog) -> Indexed {
     let ended = walk(source, keylog, &AtomicBool::new(false), &mut gather);
     Indexed {
         rows: gather.rows,
-        timelines: Some(TimelineReport { ended: gather.timelines.finish(), open: Vec::new() }),
+        timelines: Some(TimelineReport { ended: gather.timelines.finish_shared(), open: Vec::new() }),
         position: None,
         ended: Some(ended),
         key_log: None,

@@ -115,7 +115,7 @@ impl Indexer {
             self.last_timelines = Instant::now();
             self.timelines_changed = false;
             TimelineReport {
-                ended: self.timelines.take_ended().collect(),
+                ended: self.timelines.take_ended_shared().collect(),
                 open: self.timelines.open_snapshot(),
             }
         });
@@ -144,7 +144,7 @@ impl Indexer {
         let secrets = self.followed_secrets();
         let last = Indexed {
             rows: self.rows,
-            timelines: Some(TimelineReport { ended: self.timelines.finish(), open: Vec::new() }),
+            timelines: Some(TimelineReport { ended: self.timelines.finish_shared(), open: Vec::new() }),
             position: self.position.map(|(_, total)| (total, total)),
             ended: Some(ended),
             key_log: Some(self.hellos),

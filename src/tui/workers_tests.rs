@@ -32,8 +32,7 @@ fn index_all(source: Source, user_keylog: KeyLog) -> Indexed {
         if indexed.ended.is_some() {
             merged.ended = indexed.ended;
             merged.key_log = indexed.key_log;
-            let ended = connections.all.iter().map(|connection| (**connection).clone()).collect();
-            merged.timelines = Some(TimelineReport { ended, open: Vec::new() });
+            merged.timelines = Some(TimelineReport { ended: connections.all, open: Vec::new() });
             return merged;
         }
     }
@@ -96,17 +95,12 @@ fn a_live_store_is_shown_as_soon_as_the_indexer_catches_up() {
     );
     // The store stays open: the rows come because the indexer caught up, not because it ended.
     let mut rows = 0;
-    let mut connections: Option<Vec<crate::timeline::Connection>> = None;
+    let mut connections: Option<Vec<std::sync::Arc<crate::timeline::Connection>>> = None;
     while rows < 3 || connections.is_none() {
         let Action::Indexed(indexed) = next(&reports) else { panic!("only Indexed reports") };
         assert!(indexed.ended.is_none());
         rows += indexed.rows.len();
-        connections = indexed
-            .timelines
-            .map(|report| {
-                report.ended.into_iter().chain(report.open.iter().map(|open| (**open).clone())).collect()
-            })
-            .or(connections);
+        connections = indexed.timelines.map(|report| [report.ended, report.open].concat()).or(connections);
     }
     assert_eq!(rows, 3);
     assert_eq!(connections.map(|connections| connections[0].packets), Some(3));
@@ -320,8 +314,11 @@ fn the_indexers_reports_add_up_to_the_timelines_of_the_whole_capture() {
     let (source, keylog) = bundled(COURSE);
     let reported = index_all(source.clone(), keylog.clone()).timelines.map(|report| report.ended);
     let whole = crate::tui::testing::indexed(&source, &keylog).timelines.map(|report| report.ended);
-    let json = |connections: Option<Vec<crate::timeline::Connection>>| {
-        serde_json::to_string(&connections.expect("timelines reported")).expect("timelines serialize")
+    let json = |connections: Option<Vec<std::sync::Arc<crate::timeline::Connection>>>| {
+        let connections = connections.expect("timelines reported");
+        let connections: Vec<&crate::timeline::Connection> =
+            connections.iter().map(|connection| &**connection).collect();
+        serde_json::to_string(&connections).expect("timelines serialize")
     };
     assert_eq!(json(reported), json(whole));
 }
