@@ -7,8 +7,9 @@
 # screen is up when the first packet row is drawn; indexing is done when the status bar no
 # longer says "indexing". Then it moves to the last packet (G) and times its layers appearing,
 # then back to the first (Home) and times frame 1's layers and its Info (made on demand from
-# the nearest checkpoint), and reads the process's peak memory (VmHWM, with the resident
-# anonymous and file-backed parts). RTTSCOPE=path runs another build (to compare two).
+# the nearest checkpoint), then the middle packet's after going to it by number (:), and
+# reads the process's peak memory (VmHWM, with the resident anonymous and file-backed parts).
+# RTTSCOPE=path runs another build (to compare two).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -50,6 +51,12 @@ back=$(now)
 wait_for "Layers of frame 1 "
 while [ "$(pane | grep -m1 '^ *1  *0\.000000 ' | sed 's/  */ /g')" != "$first_info" ]; do sleep 0.01; done
 start_again=$(now)
+# A jump to the middle (`:` and a number): the walk starts from the last checkpoint before it.
+middle=$((last / 2))
+tmux_ send-keys : "$middle" Enter
+jumped=$(now)
+wait_for "Layers of frame $middle "
+middle_done=$(now)
 peak=$(awk '/VmHWM|RssAnon|RssFile/ {printf "%s %.0f MB  ", $1, $2 / 1024}' "/proc/$pid/status")
 tmux_ send-keys q
 size=$(du -m "$capture" | cut -f1)
@@ -58,5 +65,6 @@ printf 'first screen      %6.3f s\n' "$(echo "$first - $start" | bc)"
 printf 'indexed           %6.3f s\n' "$(echo "$indexed - $start" | bc)"
 printf 'last packet layers %5.3f s after G\n' "$(echo "$detail - $moved" | bc)"
 printf 'first packet again %5.3f s after Home (layers and Info)\n' "$(echo "$start_again - $back" | bc)"
+printf 'middle packet      %5.3f s after :%s\n' "$(echo "$middle_done - $jumped" | bc)" "$middle"
 printf 'load average      %s\n' "$(cut -d' ' -f1-3 /proc/loadavg)"
 printf 'memory            %s\n' "$peak"

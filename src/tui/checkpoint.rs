@@ -7,7 +7,9 @@
 //! taken apart after a jump back is the one a walk from frame 1 gives. The invariant: the
 //! checkpoints' memory, counted as the trackers' budgets count it, stays within their limit;
 //! when it would not, every other checkpoint goes and the spacing doubles, so they stay spread
-//! evenly over what was walked.
+//! evenly over what was walked. Besides them, the newest checkpoint is kept, one left every
+//! [`NEWEST_EVERY`] frames at most, outside the limit: once the spacing has grown past that,
+//! the end of what was walked (where `G` and a live capture go) is never far from one.
 
 use std::mem::size_of;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -17,8 +19,12 @@ use crate::track::{Tracker, snapshot};
 
 /// Frames between two checkpoints at first: walking this many again takes a few milliseconds.
 pub const EVERY: u64 = 8192;
-/// The most memory the checkpoints of a session hold.
+/// The most memory the checkpoints of a session hold, the newest aside.
 pub const MEMORY_LIMIT: usize = 48 << 20;
+/// Frames between two newest checkpoints, however far apart the others are: walking this many
+/// again takes about a quarter of a second, and copying the tracker this often costs a walk a
+/// few percent of its time.
+pub const NEWEST_EVERY: u64 = 1 << 18;
 
 /// Where a walk stood.
 #[derive(Clone, Debug)]
@@ -54,6 +60,9 @@ pub struct Checkpoints {
     kept: Vec<Checkpoint>,
     bytes: usize,
     limit: usize,
+    /// The newest checkpoint, when it is after every one kept.
+    newest: Option<Checkpoint>,
+    newest_every: u64,
 }
 
 /// Checkpoints the UI's walkers share: the indexer leaves them, the frames worker uses them.
@@ -62,7 +71,19 @@ pub type Shared = Arc<Mutex<Checkpoints>>;
 impl Checkpoints {
     /// Checkpoints every `every` frames (at first), holding at most `limit` bytes.
     pub fn new(every: u64, limit: usize) -> Self {
-        Self { every: every.max(1), kept: Vec::new(), bytes: 0, limit }
+        Self {
+            every: every.max(1),
+            kept: Vec::new(),
+            bytes: 0,
+            limit,
+            newest: None,
+            newest_every: NEWEST_EVERY,
+        }
+    }
+
+    /// The same, leaving the newest checkpoint every `frames` frames.
+    pub fn with_newest_every(self, frames: u64) -> Self {
+        Self { newest_every: frames.max(1), ..self }
     }
 
     pub fn shared(every: u64, limit: usize) -> Shared {
@@ -71,19 +92,32 @@ impl Checkpoints {
 
     /// Whether a walk that has walked `walked` frames should leave a checkpoint.
     pub fn due(&self, walked: u64) -> bool {
-        walked.is_multiple_of(self.every) && self.kept.last().is_none_or(|last| walked > last.walked)
+        let last = self.newest.as_ref().or(self.kept.last()).map(|last| last.walked);
+        (walked.is_multiple_of(self.every) || walked.is_multiple_of(self.newest_every))
+            && last.is_none_or(|last| walked > last)
     }
 
-    /// Keeps `checkpoint` (after those kept), thinning them while over the limit.
+    /// Keeps `checkpoint` (after those kept): among the evenly spaced ones when it falls on
+    /// their spacing, thinning them while over the limit; as the newest otherwise.
     pub fn add(&mut self, checkpoint: Checkpoint) {
-        if self.kept.last().is_some_and(|last| checkpoint.walked <= last.walked) {
+        let last = self.newest.as_ref().or(self.kept.last()).map(|last| last.walked);
+        if last.is_some_and(|last| checkpoint.walked <= last) {
             return;
         }
+        if !checkpoint.walked.is_multiple_of(self.every) {
+            self.newest = Some(checkpoint);
+            return;
+        }
+        self.newest = None;
         self.bytes += checkpoint.bytes;
         self.kept.push(checkpoint);
         while self.bytes > self.limit && self.kept.len() > 1 {
             self.every *= 2;
             let every = self.every;
+            // The one just added stays, as the newest, if it is off the new spacing.
+            if let Some(last) = self.kept.pop_if(|last| !last.walked.is_multiple_of(every)) {
+                self.newest = Some(last);
+            }
             self.kept.retain(|checkpoint| checkpoint.walked.is_multiple_of(every));
             self.bytes = self.kept.iter().map(|checkpoint| checkpoint.bytes).sum();
         }
@@ -92,12 +126,24 @@ impl Checkpoints {
     /// The tracker and place of the last checkpoint from which frame `number` is still to
     /// come, copied; `None` when the walk must start from the first frame.
     pub fn before(&self, number: u64) -> Option<(u64, Place, Tracker)> {
-        let at = self.kept.partition_point(|checkpoint| checkpoint.walked < number);
-        let checkpoint = self.kept.get(at.checked_sub(1)?)?;
+        let checkpoint = self.last_before(number)?;
         Some((checkpoint.walked, checkpoint.place.clone(), checkpoint.tracker.clone()))
     }
 
-    /// The bytes the checkpoints hold, as the trackers' budgets count them.
+    /// The last checkpoint from which frame `number` is still to come.
+    fn last_before(&self, number: u64) -> Option<&Checkpoint> {
+        let at = self.kept.partition_point(|checkpoint| checkpoint.walked < number);
+        let kept = at.checked_sub(1).and_then(|at| self.kept.get(at));
+        self.newest.as_ref().filter(|newest| newest.walked < number).or(kept)
+    }
+
+    /// How many frames the checkpoint [`Checkpoints::before`] would give had walked, without
+    /// copying its tracker.
+    pub fn walked_before(&self, number: u64) -> Option<u64> {
+        self.last_before(number).map(|checkpoint| checkpoint.walked)
+    }
+
+    /// The bytes the evenly spaced checkpoints hold, as the trackers' budgets count them.
     pub fn bytes(&self) -> usize {
         self.bytes
     }
@@ -150,5 +196,39 @@ mod tests {
         assert_eq!(checkpoints.before(81).map(|(walked, ..)| walked), Some(80));
         assert_eq!(checkpoints.before(80).map(|(walked, ..)| walked), Some(40));
         assert!(checkpoints.before(40).is_none(), "frame 40 comes before the first checkpoint");
+    }
+
+    #[test]
+    fn the_newest_checkpoint_is_kept_besides_the_evenly_spaced_ones() {
+        let one = at(0).bytes;
+        let mut checkpoints = Checkpoints::new(10, 2 * one).with_newest_every(30);
+        let mut left = Vec::new();
+        for walked in (10..=400).step_by(10) {
+            if checkpoints.due(walked) {
+                left.push(walked);
+                checkpoints.add(at(walked));
+            }
+            assert!(checkpoints.bytes() <= 2 * one, "{} bytes after {walked}", checkpoints.bytes());
+        }
+        let kept: Vec<u64> = checkpoints.kept.iter().map(|checkpoint| checkpoint.walked).collect();
+        assert_eq!(kept, [160, 320], "the evenly spaced ones, every 160 frames now");
+        assert_eq!(checkpoints.newest.as_ref().map(|newest| newest.walked), Some(390));
+        // Once the spacing passed 30, a checkpoint was left every 30 frames as well.
+        assert!(left.ends_with(&[330, 360, 390]), "{left:?}");
+        assert_eq!(checkpoints.before(391).map(|(walked, ..)| walked), Some(390), "the newest");
+        assert_eq!(checkpoints.walked_before(391), Some(390));
+        assert_eq!(checkpoints.before(390).map(|(walked, ..)| walked), Some(320));
+        assert_eq!(checkpoints.before(200).map(|(walked, ..)| walked), Some(160));
+        // One that falls on the spacing goes among the kept; when thinning them leaves it off
+        // the new spacing, it stays as the newest.
+        checkpoints.add(at(480));
+        let kept: Vec<u64> = checkpoints.kept.iter().map(|checkpoint| checkpoint.walked).collect();
+        assert_eq!(kept, [320]);
+        assert_eq!(checkpoints.newest.as_ref().map(|newest| newest.walked), Some(480));
+        assert_eq!(checkpoints.before(500).map(|(walked, ..)| walked), Some(480));
+        checkpoints.add(at(640));
+        let kept: Vec<u64> = checkpoints.kept.iter().map(|checkpoint| checkpoint.walked).collect();
+        assert_eq!(kept, [320, 640]);
+        assert!(checkpoints.newest.is_none(), "the newest is among the kept");
     }
 }

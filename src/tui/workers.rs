@@ -13,7 +13,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::app::{Action, Filtered, Indexed, TimelineReport};
-use super::checkpoint::Shared;
+use super::checkpoint::{self, Shared};
 use super::detail::Detail;
 use super::rows::{Rows, info_text};
 use super::source::{Ended, Next, Source, Visitor, tracker_memory_limit, walk_checkpointed, walk_decoded};
@@ -35,6 +35,9 @@ const TIMELINES_WHEN_IDLE: Duration = Duration::from_millis(250);
 /// How many frames before the one asked for the detail worker also takes apart, so moving
 /// back up the list finds them ready.
 const DETAIL_BEHIND: u64 = 128;
+/// How far ahead of the frames worker's walk a checkpoint must be for the walk to start again
+/// from it: further than copying a tracker costs in frames walked.
+const JUMP_AHEAD: u64 = 8 * super::checkpoint::EVERY;
 /// The first frames whose Info the indexer sends with their rows, so the first screen is
 /// whole without waiting for the frames worker.
 const FIRST_INFOS: u64 = 256;
@@ -221,6 +224,7 @@ pub fn details(
         let mut framer = Framer {
             requests,
             sender,
+            checkpoints: checkpoints.clone(),
             detail: None,
             infos: Vec::new(),
             made: Vec::new(),
@@ -250,6 +254,8 @@ pub fn details(
 struct Framer {
     requests: Receiver<Wanted>,
     sender: Sender<Action>,
+    /// The checkpoints the walks start from, to know when one ahead is worth jumping to.
+    checkpoints: Shared,
     /// The frame to take apart, if one is asked for and not yet sent.
     detail: Option<u64>,
     /// Frames whose Info is asked for and not yet made, in order.
@@ -298,6 +304,14 @@ impl Framer {
         self.detail.into_iter().chain(self.infos.last().copied()).max()
     }
 
+    /// Whether a walk at frame `number` should start again from a checkpoint rather than go
+    /// on to what is wanted far ahead (`G`): when the last checkpoint before it is far enough
+    /// ahead to pay for copying its tracker.
+    fn jumps_ahead(&self, number: u64) -> bool {
+        let ahead = checkpoint::lock(&self.checkpoints).walked_before(self.start_at());
+        ahead.is_some_and(|walked| walked > number + JUMP_AHEAD)
+    }
+
     /// Answers a detail asked for from the recent ones, when it is there.
     fn answer_from_recent(&mut self) -> bool {
         if let Some(detail) = self.detail.and_then(|number| self.recent.get(number)) {
@@ -342,6 +356,9 @@ impl Visitor for Framer {
             let Some(last) = self.last_wanted() else { continue };
             if self.start_at() <= number && last >= self.start_at() {
                 // Something at or before this frame is wanted: walk again from a checkpoint.
+                return Next::Restart;
+            }
+            if self.jumps_ahead(number) {
                 return Next::Restart;
             }
         }

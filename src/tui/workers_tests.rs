@@ -322,3 +322,27 @@ fn the_indexers_reports_add_up_to_the_timelines_of_the_whole_capture() {
     };
     assert_eq!(json(reported), json(whole));
 }
+
+#[test]
+fn the_frames_worker_jumps_to_a_checkpoint_far_ahead_and_walks_on_to_one_near() {
+    let checkpoints = Checkpoints::shared(50_000, MEMORY_LIMIT);
+    let place = checkpoint::Place::Store { index: 100_000, secrets_taken: 0 };
+    let made = checkpoint::Checkpoint::new(100_000, place, &mut crate::track::Tracker::new());
+    checkpoint::lock(&checkpoints).add(made.expect("a new tracker copies exactly"));
+    let (sender, _reports) = mpsc::channel();
+    let (_requests, requests) = mpsc::channel();
+    let mut framer = Framer {
+        requests,
+        sender,
+        checkpoints,
+        detail: Some(200_000),
+        infos: Vec::new(),
+        made: Vec::new(),
+        recent: Recent::default(),
+        gone: false,
+    };
+    assert!(framer.jumps_ahead(10), "from frame 10, the checkpoint at 100,000 is far ahead");
+    assert!(!framer.jumps_ahead(100_000 - JUMP_AHEAD), "walking on is as cheap");
+    framer.detail = Some(90_000);
+    assert!(!framer.jumps_ahead(10), "no checkpoint before frame 90,000");
+}
