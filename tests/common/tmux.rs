@@ -3,7 +3,7 @@
 //! choosing (where exports land), pressed keys by tmux's names and read back with
 //! `capture-pane`. The server is killed when the value is dropped, whatever the test did.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -15,19 +15,24 @@ const SESSION: &str = "rttscope";
 /// A private tmux server running rttscope in one pane.
 pub struct Tmux {
     socket: String,
+    /// The socket's file, which `kill-server` leaves behind.
+    socket_path: Option<PathBuf>,
 }
 
 impl Tmux {
     /// Starts `binary arguments…` in a pane `width` x `height`, its working directory `dir`.
     pub fn start(binary: &str, dir: &Path, (width, height): (u16, u16), arguments: &[&str]) -> Self {
         let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |since| since.as_nanos());
-        let tmux = Self { socket: format!("rttscope-test-{}-{nanos}", std::process::id()) };
+        let mut tmux =
+            Self { socket: format!("rttscope-test-{}-{nanos}", std::process::id()), socket_path: None };
         let (width, height) = (width.to_string(), height.to_string());
         let dir = dir.to_string_lossy();
         let mut command =
             vec!["new-session", "-d", "-s", SESSION, "-x", &width, "-y", &height, "-c", &dir, "--", binary];
         command.extend_from_slice(arguments);
         tmux.run(&command);
+        let path = tmux.run(&["display-message", "-p", "#{socket_path}"]).stdout;
+        tmux.socket_path = Some(PathBuf::from(String::from_utf8_lossy(&path).trim()));
         tmux
     }
 
@@ -85,6 +90,9 @@ impl Tmux {
 impl Drop for Tmux {
     fn drop(&mut self) {
         let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).output();
+        if let Some(path) = &self.socket_path {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 

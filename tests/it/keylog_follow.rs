@@ -263,15 +263,22 @@ fn live_into_a_pipe_decrypts_with_a_key_log_that_appears_while_it_runs() {
 /// A private tmux server whose one pane runs `rttscope live`; killed when dropped.
 struct LivePane {
     socket: String,
+    /// The socket's file, which `kill-server` leaves behind.
+    socket_path: String,
 }
 
 impl LivePane {
     fn start(arguments: &[&str]) -> Self {
-        let pane = Self { socket: format!("rttscope-keylog-{}", std::process::id()) };
+        let mut pane =
+            Self { socket: format!("rttscope-keylog-{}", std::process::id()), socket_path: String::new() };
         let mut command = vec!["new-session", "-d", "-s", "live", "-x", "240", "-y", "80", "--"];
         command.push(env!("CARGO_BIN_EXE_rttscope"));
         command.extend_from_slice(arguments);
         assert!(pane.tmux(&command).status.success(), "tmux starts");
+        pane.socket_path =
+            String::from_utf8_lossy(&pane.tmux(&["display-message", "-p", "#{socket_path}"]).stdout)
+                .trim()
+                .to_owned();
         pane
     }
 
@@ -302,6 +309,9 @@ impl LivePane {
 impl Drop for LivePane {
     fn drop(&mut self) {
         let _ = self.tmux(&["kill-server"]);
+        if !self.socket_path.is_empty() {
+            let _ = std::fs::remove_file(&self.socket_path);
+        }
     }
 }
 
