@@ -50,6 +50,15 @@ impl Tmux {
         output
     }
 
+    /// Whether the pane's program still runs (its session ends with it).
+    pub fn is_running(&self) -> bool {
+        Command::new("tmux")
+            .args(["-L", &self.socket, "has-session", "-t", SESSION])
+            .env_remove("TMUX")
+            .output()
+            .is_ok_and(|output| output.status.success())
+    }
+
     /// Sends keys by tmux's names: `q`, `Enter`, `Escape`, `C-f`, `Tab`.
     pub fn press(&self, keys: &[&str]) {
         let mut arguments = vec!["send-keys", "-t", SESSION];

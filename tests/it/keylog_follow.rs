@@ -10,6 +10,7 @@ use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use common::tmux::Tmux;
 use common::{rttscope, stderr, stdout};
 use rttscope::capture::CaptureFile;
 use rttscope::filter::Filter;
@@ -260,61 +261,6 @@ fn live_into_a_pipe_decrypts_with_a_key_log_that_appears_while_it_runs() {
     assert!(stdout(&dissected).contains("GET /tls13/1 HTTP/1.1"), "{}", stdout(&dissected));
 }
 
-/// A private tmux server whose one pane runs `rttscope live`; killed when dropped.
-struct LivePane {
-    socket: String,
-    /// The socket's file, which `kill-server` leaves behind.
-    socket_path: String,
-}
-
-impl LivePane {
-    fn start(arguments: &[&str]) -> Self {
-        let mut pane =
-            Self { socket: format!("rttscope-keylog-{}", std::process::id()), socket_path: String::new() };
-        let mut command = vec!["new-session", "-d", "-s", "live", "-x", "240", "-y", "80", "--"];
-        command.push(env!("CARGO_BIN_EXE_rttscope"));
-        command.extend_from_slice(arguments);
-        assert!(pane.tmux(&command).status.success(), "tmux starts");
-        pane.socket_path =
-            String::from_utf8_lossy(&pane.tmux(&["display-message", "-p", "#{socket_path}"]).stdout)
-                .trim()
-                .to_owned();
-        pane
-    }
-
-    fn tmux(&self, arguments: &[&str]) -> std::process::Output {
-        Command::new("tmux")
-            .args(["-u", "-f", "/dev/null", "-L", &self.socket])
-            .args(arguments)
-            .env_remove("TMUX")
-            .output()
-            .expect("tmux runs")
-    }
-
-    /// The screen once `ready` holds of it, or a panic naming `what` after ten seconds.
-    fn wait_for(&self, what: &str, ready: impl Fn(&str) -> bool) -> String {
-        let started = Instant::now();
-        loop {
-            let screen = String::from_utf8_lossy(&self.tmux(&["capture-pane", "-p", "-t", "live"]).stdout)
-                .into_owned();
-            if ready(&screen) {
-                return screen;
-            }
-            assert!(started.elapsed() < Duration::from_secs(10), "no {what} on screen:\n{screen}");
-            thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for LivePane {
-    fn drop(&mut self) {
-        let _ = self.tmux(&["kill-server"]);
-        if !self.socket_path.is_empty() {
-            let _ = std::fs::remove_file(&self.socket_path);
-        }
-    }
-}
-
 #[test]
 #[ignore = "needs root (CAP_NET_RAW) and tmux"]
 fn live_decrypts_with_a_key_log_that_appears_while_it_runs() {
@@ -324,7 +270,8 @@ fn live_decrypts_with_a_key_log_that_appears_while_it_runs() {
     let (file_arg, keys_arg) = (file.to_string_lossy(), keys.to_string_lossy());
     // Other tests use loopback at the same time (QUIC ones above all): TCP only, and a pane
     // tall enough that their rows do not push the request off the screen.
-    let pane = LivePane::start(&["live", "-i", "lo", "-f", "tcp", "-w", &file_arg, "--keylog", &keys_arg]);
+    let arguments = ["live", "-i", "lo", "-f", "tcp", "-w", &file_arg, "--keylog", &keys_arg];
+    let pane = Tmux::start(env!("CARGO_BIN_EXE_rttscope"), dir.path(), (240, 80), &arguments);
     pane.wait_for("note that the key log is waited for", |screen| {
         screen.contains("(it did not exist at the start)") && screen.contains("keys for 0 sessions")
     });
@@ -341,11 +288,9 @@ fn live_decrypts_with_a_key_log_that_appears_while_it_runs() {
     pane.wait_for("the note that the key log was rewritten", |screen| {
         screen.contains("live.keys truncated or replaced: read again from its start")
     });
-    pane.tmux(&["send-keys", "-t", "live", "q"]);
+    pane.press(&["q"]);
     let started = Instant::now();
-    while pane.tmux(&["has-session", "-t", "live"]).status.success()
-        && started.elapsed() < Duration::from_secs(5)
-    {
+    while pane.is_running() && started.elapsed() < Duration::from_secs(5) {
         thread::sleep(Duration::from_millis(100));
     }
     let output = rttscope(&["dissect", &file_arg, "-Y", "http"]);
