@@ -93,6 +93,13 @@ struct Link {
     arrived_ms: Option<f64>,
 }
 
+impl Link {
+    /// An event's link times, boxed; none when neither is known.
+    fn boxed(sent_ms: Option<f64>, arrived_ms: Option<f64>) -> Option<Box<Link>> {
+        (sent_ms.is_some() || arrived_ms.is_some()).then(|| Box::new(Link { sent_ms, arrived_ms }))
+    }
+}
+
 impl Event {
     /// With two vantage points: when the sender sent it, on the same clock as `t_ms`.
     pub fn sent_ms(&self) -> Option<f64> {
@@ -106,8 +113,7 @@ impl Event {
     }
 
     fn set_link(&mut self, sent_ms: Option<f64>, arrived_ms: Option<f64>) {
-        self.link =
-            (sent_ms.is_some() || arrived_ms.is_some()).then(|| Box::new(Link { sent_ms, arrived_ms }));
+        self.link = Link::boxed(sent_ms, arrived_ms);
     }
 
     /// Its messages' labels joined with " · ", then its notes.

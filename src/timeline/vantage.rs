@@ -211,7 +211,7 @@ impl FarSide {
             lost.push(Event {
                 frame: far.number,
                 t_ms: sent,
-                link: Some(Box::new(Link { sent_ms: Some(sent), arrived_ms: None })),
+                link: Link::boxed(Some(sent), None),
                 dir: Side::Server,
                 round: 0,
                 osi: OsiLayer::Transport,

@@ -92,16 +92,19 @@ impl Checkpoints {
 
     /// Whether a walk that has walked `walked` frames should leave a checkpoint.
     pub fn due(&self, walked: u64) -> bool {
-        let last = self.newest.as_ref().or(self.kept.last()).map(|last| last.walked);
         (walked.is_multiple_of(self.every) || walked.is_multiple_of(self.newest_every))
-            && last.is_none_or(|last| walked > last)
+            && self.last_walked().is_none_or(|last| walked > last)
+    }
+
+    /// Frames the last checkpoint had walked: the newest's, or the last kept's.
+    fn last_walked(&self) -> Option<u64> {
+        self.newest.as_ref().or(self.kept.last()).map(|last| last.walked)
     }
 
     /// Keeps `checkpoint` (after those kept): among the evenly spaced ones when it falls on
     /// their spacing, thinning them while over the limit; as the newest otherwise.
     pub fn add(&mut self, checkpoint: Checkpoint) {
-        let last = self.newest.as_ref().or(self.kept.last()).map(|last| last.walked);
-        if last.is_some_and(|last| checkpoint.walked <= last) {
+        if self.last_walked().is_some_and(|last| checkpoint.walked <= last) {
             return;
         }
         if !checkpoint.walked.is_multiple_of(self.every) {
