@@ -19,7 +19,8 @@ rttscope=${RTTSCOPE:-./target/release/rttscope}
 [ -n "${RTTSCOPE:-}" ] || cargo build --release --quiet --bin rttscope
 socket=rttscope-bench-$$
 tmux_() { tmux -L "$socket" "$@"; }
-trap 'tmux_ kill-server 2>/dev/null || true' EXIT
+# kill-server leaves the socket file behind: remove it too.
+trap 'tmux_ kill-server 2>/dev/null || true; rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$socket"' EXIT
 
 now() { date +%s.%N; }
 pane() { tmux_ capture-pane -p; }

@@ -8,7 +8,7 @@
 use std::fmt;
 
 /// The seven OSI layers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum OsiLayer {
     Physical = 1,
     DataLink = 2,

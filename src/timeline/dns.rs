@@ -12,7 +12,7 @@ use super::rounds::Side;
 use crate::dissect::dns::Message;
 
 /// A DNS message as the timeline shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DnsMessage {
     /// tshark's Info column for the message.
     label: String,

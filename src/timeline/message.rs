@@ -10,8 +10,10 @@ use std::fmt::{self, Write as _};
 use crate::dissect::quic::header::Kind;
 use crate::dissect::tls::handshake::{self, kind};
 
+use super::stored::Name;
+
 /// One message of an event.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Message {
     /// A TCP SYN, or with `ack` a SYN-ACK, and the Fast Open option shown with it.
     Syn {
@@ -33,7 +35,7 @@ pub enum Message {
     EncryptedHandshake,
     ChangeCipherSpec,
     /// A TLS alert and its description; None when it stays encrypted.
-    Alert(Option<&'static str>),
+    Alert(#[serde(with = "super::stored::interned_option")] Option<Name>),
     /// A TLS application-data record (when no HTTP message was read from it).
     ApplicationData,
     /// A DTLS 1.3 ACK record, decrypted (RFC 9147 section 7).
@@ -95,7 +97,7 @@ pub enum Message {
     },
     /// An HTTP/2 control frame in a packet that carries nothing else HTTP/2 names ("SETTINGS
     /// ACK", "WINDOW_UPDATE", "GOAWAY"), as tshark's Info column names it.
-    Http2Control(&'static str),
+    Http2Control(#[serde(with = "super::stored::interned")] Name),
     /// A gRPC call's request: its method's path.
     GrpcCall {
         path: String,
@@ -124,7 +126,7 @@ pub enum Message {
 }
 
 /// What a DNS lookup before a connection found.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Resolved {
     pub name: String,
     /// Where the name's CNAME chain ended, when it had one.
@@ -134,7 +136,7 @@ pub struct Resolved {
 }
 
 /// The TCP Fast Open option of a SYN, as the timeline names it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum FastOpen {
     /// A client's empty option: asking for a cookie.
     CookieRequest,
@@ -142,14 +144,14 @@ pub enum FastOpen {
 }
 
 /// A TLS handshake message: its type, and for a ServerHello whether it is a HelloRetryRequest.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Handshake {
     pub kind: u8,
     pub hello_retry: bool,
 }
 
 /// A QUIC packet: its type and, once decrypted, the frames the timeline shows.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct QuicPacket {
     pub kind: Kind,
     /// None while it stays encrypted (and for Retry and Version Negotiation, which have no
@@ -158,7 +160,7 @@ pub struct QuicPacket {
 }
 
 /// A QUIC frame worth showing.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum QuicFrame {
     /// CRYPTO data and the TLS handshake messages it completed (none when sent again).
     Crypto(Vec<Handshake>),
@@ -181,7 +183,7 @@ pub enum QuicFrame {
 }
 
 /// An HTTP/3 frame of a stream.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Http3Frame {
     Request {
         method: String,
@@ -193,11 +195,11 @@ pub enum Http3Frame {
     /// A HEADERS frame with neither a method nor a status.
     Headers,
     /// Another frame, by its name ("SETTINGS", "DATA").
-    Other(&'static str),
+    Other(#[serde(with = "super::stored::interned")] Name),
 }
 
 /// What befell an event's packet, written after its messages.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Note {
     /// A copy of a message already sent.
     Retransmission,

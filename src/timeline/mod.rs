@@ -23,6 +23,7 @@ pub mod ssh;
 // issue 18
 mod dns;
 mod dtls;
+pub mod stored;
 mod stun;
 mod tls;
 mod vantage;
@@ -87,7 +88,7 @@ pub struct Event {
 }
 
 /// When a message was sent and when it arrived, seen from both ends of a link.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 struct Link {
     sent_ms: Option<f64>,
     arrived_ms: Option<f64>,

@@ -10,7 +10,7 @@
 //! byte has arrived.
 
 /// Which side sent a message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Side {
     #[serde(rename = "c2s")]
     Client,
@@ -19,7 +19,7 @@ pub enum Side {
 }
 
 /// What a gating server message answers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Answers {
     /// The client's SYN (a SYN-ACK).
     Syn,
@@ -32,7 +32,7 @@ pub enum Answers {
 }
 
 /// One message, as far as the accounting needs it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Step {
     pub side: Side,
     /// A SYN from the client.

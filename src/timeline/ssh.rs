@@ -28,7 +28,7 @@ use crate::dissect::{Content, Packet};
 use crate::osi::OsiLayer;
 
 /// An SSH message of the timeline.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum SshMessage {
     Version,
     KexInit,
@@ -48,7 +48,7 @@ pub enum SshMessage {
 }
 
 /// What encrypted bytes are taken for, by where they fall.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Stage {
     ServiceRequest,
     ServiceAccept,

@@ -11,7 +11,7 @@ use super::rounds::Side;
 use crate::dissect::stun::{self, Message};
 
 /// A STUN message as the timeline shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StunMessage {
     /// `Binding Success Response`, and the XOR-MAPPED-ADDRESS words if it maps one.
     label: String,

@@ -33,7 +33,7 @@ fn an_event_serializes_as_documented() {
 }
 
 /// Every connection's timeline in a bundled capture (a path from the project's root).
-fn bundled(path: &str) -> Vec<Connection> {
+pub(super) fn bundled(path: &str) -> Vec<Connection> {
     let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path);
     let capture = crate::capture::CaptureFile::open(&file).expect("the bundled capture opens");
     let keylog = crate::track::keylog::KeyLog::new();

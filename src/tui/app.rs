@@ -168,7 +168,7 @@ impl App {
         self.shown().selected_node()
     }
 
-    pub(super) fn selected_connection(&self) -> Option<&Connection> {
+    pub(super) fn selected_connection(&self) -> Option<std::sync::Arc<Connection>> {
         self.connections.selected()
     }
 
@@ -453,8 +453,10 @@ impl App {
             }
             (View::Timeline, _) => {
                 let selected = self.timeline.events.selected();
-                let event = self.selected_connection().and_then(|connection| connection.events.get(selected));
-                if let Some(frame) = event.map(|event| event.frame) {
+                let event = self
+                    .selected_connection()
+                    .and_then(|connection| connection.events.get(selected).map(|event| event.frame));
+                if let Some(frame) = event {
                     self.jump_to_frame(frame);
                 }
             }

@@ -105,8 +105,7 @@ impl App {
             View::Packets => self.selected_frame(),
             View::Connections | View::Timeline | View::Compare => self
                 .selected_connection()
-                .and_then(|connection| connection.events.first())
-                .map(|event| event.frame),
+                .and_then(|connection| connection.events.first().map(|event| event.frame)),
             View::Follow | View::Statistics => None,
         };
         let Some(frame) = frame else {

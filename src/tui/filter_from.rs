@@ -205,7 +205,7 @@ impl App {
             }
             (View::Connections | View::Compare | View::Timeline, _) => {
                 let Some(connection) = self.selected_connection() else { return };
-                match conversation_expression(connection) {
+                match conversation_expression(&connection) {
                     Some(expression) => expression,
                     None => return,
                 }

@@ -22,6 +22,7 @@ mod mouse;
 pub mod rows;
 pub mod search;
 pub mod source;
+mod spill;
 pub mod state;
 pub mod statistics;
 pub mod statistics_tables;

@@ -6,7 +6,7 @@
 //! and on screen.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use super::action::TimelineReport;
 use super::cursor::Cursor;
@@ -14,6 +14,7 @@ use super::detail::{Detail, Node, NodeKind};
 use super::filtering::Applied;
 use super::layout::Maximised;
 use super::rows::Rows;
+use super::spill::{Place, Spill};
 use crate::osi::OsiLayer;
 use crate::timeline::Connection;
 
@@ -112,28 +113,66 @@ impl<'a> Shown<'a> {
 
 /// The Connections view: one row per conversation. The Timeline and Compare views show the
 /// connection selected here.
+///
+/// The events of the connections that have ended are kept in a file ([`Spill`]), not in
+/// `all`: each is read back when it is selected, the last one read kept at hand.
 #[derive(Debug, Default)]
 pub struct ConnectionsState {
     /// The timelines so far, in the order of their ids (the open ones shared with the
-    /// indexer's last report).
+    /// indexer's last report); an ended one's events are where `places` says.
     pub(in crate::tui) all: Vec<Arc<Connection>>,
     /// How many of `all`, from the first, have ended: the others are replaced by each report.
     ended: usize,
     pub(in crate::tui) list: Cursor,
+    /// Where each ended connection's events went; None for those kept in `all`.
+    places: Vec<Option<Place>>,
+    spill: Spill,
+    /// The last connection read back whole, by its index.
+    read: Mutex<Option<(usize, Arc<Connection>)>>,
 }
 
 impl ConnectionsState {
     /// Takes the indexer's report: the connections that ended since the last one after those
-    /// that ended before, then the open ones in place of those open before.
+    /// that ended before (their events written out), then the open ones in place of those open
+    /// before.
     pub fn take(&mut self, report: TimelineReport) {
         self.all.truncate(self.ended);
-        self.all.extend(report.ended);
+        let places = self.spill.put(report.ended.iter().map(|connection| connection.events.as_slice()));
+        for (connection, place) in report.ended.into_iter().zip(places) {
+            self.all.push(match place {
+                Some(_) => {
+                    let mut summary = Arc::unwrap_or_clone(connection);
+                    summary.events = Vec::new();
+                    Arc::new(summary)
+                }
+                None => connection,
+            });
+            self.places.push(place);
+        }
         self.ended = self.all.len();
         self.all.extend(report.open);
     }
 
-    pub fn selected(&self) -> Option<&Connection> {
-        self.all.get(self.list.selected()).map(|connection| &**connection)
+    /// The selected connection, events and all.
+    pub fn selected(&self) -> Option<Arc<Connection>> {
+        self.get(self.list.selected())
+    }
+
+    /// The connection at `at` in `all`, events and all. An ended one's events come back from
+    /// the file; should that fail, it comes without them.
+    pub fn get(&self, at: usize) -> Option<Arc<Connection>> {
+        let connection = self.all.get(at)?;
+        let Some(Some(place)) = self.places.get(at) else { return Some(Arc::clone(connection)) };
+        let mut read = self.read.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((kept, whole)) = &*read
+            && *kept == at
+        {
+            return Some(Arc::clone(whole));
+        }
+        let Ok(events) = self.spill.get(*place) else { return Some(Arc::clone(connection)) };
+        let whole = Arc::new(Connection { events, ..(**connection).clone() });
+        *read = Some((at, Arc::clone(&whole)));
+        Some(whole)
     }
 }
 

@@ -125,13 +125,17 @@ pub fn detail(source: &Source, keylog: &KeyLog, number: u64) -> Detail {
     found.expect("the frame is in the capture")
 }
 
-/// An app of `size` over a bundled capture, indexed, with the detail of every frame it asks
-/// for delivered, as the event loop would deliver them.
-/// The connections an app shows, copied out of the `Arc`s it shares them in.
+/// The connections an app shows, events and all (an ended one's read back from where the
+/// app keeps them), copied out of the `Arc`s it shares them in.
 pub fn connections(app: &App) -> Vec<crate::timeline::Connection> {
-    app.connections.all.iter().map(|connection| (**connection).clone()).collect()
+    (0..app.connections.all.len())
+        .filter_map(|at| app.connections.get(at))
+        .map(Arc::unwrap_or_clone)
+        .collect()
 }
 
+/// An app of `size` over a bundled capture, indexed, with the detail of every frame it asks
+/// for delivered, as the event loop would deliver them.
 pub fn app(name: &str, size: (u16, u16)) -> App {
     let (source, keylog) = bundled(name);
     let mut app = App::new(title(name), Mode::File);

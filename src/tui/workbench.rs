@@ -220,7 +220,7 @@ impl App {
                     return;
                 };
                 let mut text = Vec::new();
-                let connections = std::slice::from_ref(connection);
+                let connections = std::slice::from_ref(&*connection);
                 let (written, extension) = if export == Export::TimelineSvg {
                     let scale = if self.timeline.to_scale { Scale::ToScale } else { Scale::Compact };
                     (crate::render::diagram::write_svg(&mut text, connections, scale), "svg")

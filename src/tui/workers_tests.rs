@@ -32,7 +32,9 @@ fn index_all(source: Source, user_keylog: KeyLog) -> Indexed {
         if indexed.ended.is_some() {
             merged.ended = indexed.ended;
             merged.key_log = indexed.key_log;
-            merged.timelines = Some(TimelineReport { ended: connections.all, open: Vec::new() });
+            // Events and all: an ended connection's are read back from where they were kept.
+            let whole = (0..connections.all.len()).filter_map(|at| connections.get(at)).collect();
+            merged.timelines = Some(TimelineReport { ended: whole, open: Vec::new() });
             return merged;
         }
     }

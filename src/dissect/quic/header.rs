@@ -31,7 +31,7 @@ use crate::dissect::error::{be_u8, be_u32, take_bytes};
 pub const MAX_CID_LEN: usize = 20;
 
 /// What kind of packet a header starts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Kind {
     Initial,
     ZeroRtt,

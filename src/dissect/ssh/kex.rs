@@ -24,7 +24,7 @@ pub mod code {
 }
 
 /// The key exchange method, which says what messages 30 to 34 are.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Kex {
     /// Not yet agreed (both KEXINITs not yet seen), or one rttscope does not know: read as
     /// Diffie-Hellman, as tshark does.

@@ -157,7 +157,7 @@ impl Widget for Compare<'_> {
         let mut body: Vec<Line<'static>> = Vec::new();
         let mut selected_line = 0;
         let mut group = None;
-        for connection in state.order().iter().filter_map(|at| connections.all.get(*at)) {
+        for (at, connection) in state.order().iter().filter_map(|at| Some((*at, connections.all.get(*at)?))) {
             if group != Some(connection.variant) {
                 group = Some(connection.variant);
                 let book = textbook(connection.variant).map_or(String::new(), |(request, response)| {
@@ -168,7 +168,7 @@ impl Widget for Compare<'_> {
                     Style::new().add_modifier(Modifier::BOLD),
                 ));
             }
-            let selected = connections.selected().is_some_and(|chosen| chosen.id == connection.id);
+            let selected = at == connections.list.selected();
             if selected {
                 selected_line = body.len();
             }

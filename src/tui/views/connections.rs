@@ -160,7 +160,7 @@ impl Widget for Connections<'_> {
         let Self { state, indexed } = self;
         let (area, below) = layout::connections(area);
         if let Some(connection) = state.selected() {
-            exchange(connection, below, buf);
+            exchange(&connection, below, buf);
         }
         let columns = columns(area.width);
         let mut lines =

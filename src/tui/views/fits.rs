@@ -38,7 +38,7 @@ fn the_80x24_timeline_shows_every_request_and_response_whole() {
     for capture in CAPTURES {
         let mut checked = 0;
         let mut app = testing::app(capture, (80, 24));
-        let connections = app.connections.all.clone();
+        let connections = testing::connections(&app);
         for (index, connection) in connections.iter().enumerate() {
             let screens = timeline_screens(&mut app, index);
             for label in labels(connection) {
@@ -68,7 +68,7 @@ fn the_text_timeline_at_80_columns_shows_every_request_and_response_whole() {
             for line in text.lines() {
                 assert!(line.chars().count() <= 80, "{capture}: wider than 80 columns: {line:?}");
             }
-            for connection in &app.connections.all {
+            for connection in &testing::connections(&app) {
                 for label in labels(connection) {
                     assert!(
                         text.lines().any(|line| line.contains(&label)),

@@ -44,12 +44,15 @@ impl Widget for Ui<'_> {
                 .render(screen.body, buf),
             View::Connections => connections::Connections { state: &app.connections, indexed: app.indexed }
                 .render(screen.body, buf),
-            View::Timeline => timeline::Timeline {
-                state: &app.timeline,
-                connection: app.selected_connection(),
-                indexed: app.indexed,
+            View::Timeline => {
+                let connection = app.selected_connection();
+                timeline::Timeline {
+                    state: &app.timeline,
+                    connection: connection.as_deref(),
+                    indexed: app.indexed,
+                }
+                .render(screen.body, buf)
             }
-            .render(screen.body, buf),
             View::Compare => {
                 compare::Compare { state: &app.compare, connections: &app.connections, indexed: app.indexed }
                     .render(screen.body, buf)
