@@ -133,6 +133,13 @@ struct Shown {
     connection: Arc<Connection>,
 }
 
+impl Shown {
+    /// Still what the connection would give: nothing changed and no id went before it.
+    fn holds(&self, changes: u64, id: u32) -> bool {
+        self.changes == changes && self.connection.id == id
+    }
+}
+
 impl Builder {
     /// Puts a connection just begun in order, and (streaming) its first deadline.
     pub(super) fn begun(&mut self, table: Table, key: usize) {
@@ -281,7 +288,7 @@ impl Builder {
         // The timeline the last snapshot gave, when nothing changed since: the UI holds it
         // already, and now holds it once.
         let connection = match shown {
-            Some(shown) if shown.changes == pending.changes && shown.connection.id == id => shown.connection,
+            Some(shown) if shown.holds(pending.changes, id) && !shown.connection.withheld => shown.connection,
             _ => {
                 pending.stream = id;
                 Arc::new(pending.finish(&mut self.far))
@@ -323,7 +330,11 @@ impl Builder {
     /// open, not the whole capture; and only those that changed since the last snapshot, the
     /// others shared with it, so that a capture with a long-lived connection (which holds back
     /// every later one, up to [`MAX_OPEN`]) is not copied whole on every redraw.
-    pub fn open_snapshot(&mut self) -> Vec<Arc<Connection>> {
+    ///
+    /// Only the connections whose id `whole` picks come with their events; the others are
+    /// `withheld` (a UI shows one connection's events, and keeping every open one's twice,
+    /// here and in the snapshot, was the most memory a big capture's indexing held).
+    pub fn open_snapshot(&mut self, whole: impl Fn(u32) -> bool) -> Vec<Arc<Connection>> {
         // Only a capture of both ends has a far side to take lost frames from; the far side
         // changes without the connection, so nothing is shared then.
         let two_sided = self.far.is_two_sided();
@@ -339,14 +350,20 @@ impl Builder {
             }
             let (id, changes) = (next_id, pending.changes);
             next_id += 1;
-            let unchanged = |shown: &&Shown| shown.changes == changes && shown.connection.id == id;
-            if !two_sided && let Some(shown) = self.ending.shown.get(&(table, key)).filter(unchanged) {
+            let whole = whole(id);
+            let shared = |shown: &&Shown| shown.holds(changes, id) && (!whole || !shown.connection.withheld);
+            if !two_sided && let Some(shown) = self.ending.shown.get(&(table, key)).filter(shared) {
                 open.push(Arc::clone(&shown.connection));
                 continue;
             }
             let mut pending = pending.clone();
             pending.stream = id;
-            let connection = Arc::new(pending.finish(&mut far));
+            let mut connection = pending.finish(&mut far);
+            if !whole {
+                connection.events = Vec::new();
+                connection.withheld = true;
+            }
+            let connection = Arc::new(connection);
             if !two_sided {
                 self.ending
                     .shown
@@ -451,7 +468,7 @@ mod tests {
             streaming.handle_packet(frame, packet);
             whole.handle_packet(frame, packet);
             given.extend(streaming.take_ended());
-            let open = streaming.open_snapshot();
+            let open = streaming.open_snapshot(|_| true);
             open_counts.push(open.len());
             let so_far: Vec<Connection> =
                 given.iter().cloned().chain(open.iter().map(|open| (**open).clone())).collect();
@@ -477,7 +494,7 @@ mod tests {
                 assert!(before.is_some_and(|before| Arc::ptr_eq(before, &ended)), "connection {}", ended.id);
                 given += 1;
             }
-            let open = builder.open_snapshot();
+            let open = builder.open_snapshot(|_| true);
             for connection in &open {
                 let before = last.iter().find(|before| before.id == connection.id);
                 // Every frame of this capture is one of the open connection's.
@@ -489,7 +506,7 @@ mod tests {
                 );
                 made += usize::from(before.is_some());
             }
-            let again = builder.open_snapshot();
+            let again = builder.open_snapshot(|_| true);
             assert_eq!(again.len(), open.len());
             for (connection, again) in open.iter().zip(&again) {
                 assert!(
@@ -503,6 +520,34 @@ mod tests {
         });
         assert!(shared >= 20 && made >= 16, "{shared} shared, {made} made again");
         assert_eq!(given, 3, "the three closed connections were given as the snapshot had them");
+    }
+
+    #[test]
+    fn a_snapshot_withholds_the_events_of_the_connections_not_asked_for_and_what_ends_comes_whole() {
+        let (mut builder, mut whole) = (Builder::new().streaming(), Builder::new().streaming());
+        let (mut withheld, mut asked) = (0, 0);
+        each_packet(|frame, packet| {
+            builder.handle_packet(frame, packet);
+            whole.handle_packet(frame, packet);
+            for (ended, expected) in builder.take_ended_shared().zip(whole.take_ended_shared()) {
+                assert!(!ended.withheld);
+                assert_eq!(format!("{ended:?}"), format!("{expected:?}"), "connection {}", ended.id);
+            }
+            // Connection 1 is asked for whole, the others not.
+            let open = builder.open_snapshot(|id| id == 1);
+            for (connection, expected) in open.iter().zip(whole.open_snapshot(|_| true)) {
+                if connection.id == 1 {
+                    assert_eq!(format!("{connection:?}"), format!("{expected:?}"));
+                    asked += 1;
+                    continue;
+                }
+                assert!(connection.withheld && connection.events.is_empty() && !expected.events.is_empty());
+                let summary = Connection { events: Vec::new(), withheld: true, ..(*expected).clone() };
+                assert_eq!(format!("{connection:?}"), format!("{summary:?}"));
+                withheld += 1;
+            }
+        });
+        assert!(withheld > 10 && asked > 3, "{withheld} withheld, {asked} asked for");
     }
 
     #[test]

@@ -224,9 +224,13 @@ pub struct Connection {
     #[serde(skip_serializing_if = "Omitted::is_none")]
     pub omitted: Omitted,
     /// The DNS lookup that gave the server's address, whose query and answer the events
-    /// begin with (round 0).
+    /// begin with (round 0). Boxed: most connections have none, and the UI keeps every one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub lookup: Option<lookup::Lookup>,
+    pub lookup: Option<Box<lookup::Lookup>>,
+    /// An open connection's snapshot given without its events, though it has some
+    /// ([`Builder::open_snapshot`]): `events` is empty until a snapshot gives it whole.
+    #[serde(skip)]
+    pub withheld: bool,
 }
 
 /// What is learnt of a connection while its packets go by.

@@ -134,7 +134,7 @@ impl Pending {
         };
         let (request_ms, response_ms) = (at(counted.request_step), at(counted.response_step));
         let lookup = self.lookup.filter(|_| !self.carries_dns).map(|answer| {
-            lookup::prepend(&mut events, self.first_ns, &answer, response_ms.filter(|_| !joined))
+            Box::new(lookup::prepend(&mut events, self.first_ns, &answer, response_ms.filter(|_| !joined)))
         });
         // A finished timeline is kept (by the UI, for every connection of a capture): without
         // the room its vector grew for it, a quarter less on average. Moved to a new vector of
@@ -181,6 +181,7 @@ impl Pending {
             events,
             omitted: self.omitted,
             lookup,
+            withheld: false,
         }
     }
 }

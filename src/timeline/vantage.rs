@@ -381,8 +381,8 @@ impl Timelines {
 
     /// The timelines of the connections still open, numbered after those given out; taking
     /// more frames goes on.
-    pub fn open_snapshot(&mut self) -> Vec<Arc<Connection>> {
-        self.builder.open_snapshot()
+    pub fn open_snapshot(&mut self, whole: impl Fn(u32) -> bool) -> Vec<Arc<Connection>> {
+        self.builder.open_snapshot(whole)
     }
 
     pub fn finish(self) -> Vec<Connection> {

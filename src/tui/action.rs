@@ -3,6 +3,7 @@
 //! [`Command`]s.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use super::app::View;
 use super::detail::Detail;
@@ -159,8 +160,25 @@ pub struct TimelineReport {
     /// before. Each is the one reported open before when it has not changed since.
     pub ended: Vec<Arc<Connection>>,
     /// Connections still open, in order after the ended ones: they replace those reported
-    /// open before. Shared with the indexer, which makes again only those that changed.
+    /// open before. Shared with the indexer, which makes again only those that changed. Only
+    /// the one the UI asked for ([`Asked`]) comes with its events; the others are `withheld`.
     pub open: Vec<Arc<Connection>>,
+}
+
+/// The open connection whose events the UI wants (the one it shows), told to the indexer,
+/// whose reports give only that one of the open connections whole.
+#[derive(Debug, Default)]
+pub struct Asked(AtomicU32);
+
+impl Asked {
+    pub fn ask(&self, id: u32) {
+        self.0.store(id.saturating_add(1), Ordering::Relaxed);
+    }
+
+    /// The connection asked for, if any.
+    pub fn asked(&self) -> Option<u32> {
+        self.0.load(Ordering::Relaxed).checked_sub(1)
+    }
 }
 
 /// A report from the indexer.

@@ -94,6 +94,7 @@ pub fn run(session: Session) -> io::Result<()> {
     let (events, reports) = mpsc::channel();
     let cancel = Arc::new(AtomicBool::new(false));
     let checkpoints = checkpoint::Checkpoints::shared(checkpoint::EVERY, checkpoint::MEMORY_LIMIT);
+    let asked = Arc::new(action::Asked::default());
     workers::index(
         session.source.clone(),
         session.keylog.clone(),
@@ -101,6 +102,7 @@ pub fn run(session: Session) -> io::Result<()> {
         Arc::clone(&checkpoints),
         events.clone(),
         Arc::clone(&cancel),
+        Arc::clone(&asked),
     );
     let (detail_requests, requests) = mpsc::channel();
     workers::details(
@@ -114,6 +116,7 @@ pub fn run(session: Session) -> io::Result<()> {
     );
 
     let mut app = App::new(session.title.clone(), session.mode.clone());
+    app.connections.asked = asked;
     app.notes.extend(session.notes.iter().cloned());
     app.banner.clone_from(&session.banner);
     app.view = session.view;

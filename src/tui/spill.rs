@@ -164,4 +164,23 @@ mod tests {
             assert_eq!(format!("{whole:?}"), format!("{connection:?}"));
         }
     }
+
+    /// An open connection reported without its events is asked for when it is read.
+    #[test]
+    fn reading_a_withheld_connection_asks_the_indexer_for_it() {
+        use crate::tui::action::TimelineReport;
+        use crate::tui::state::ConnectionsState;
+        let mut connections = course_timelines();
+        let open = Arc::make_mut(&mut connections[3]);
+        open.events.clear();
+        open.withheld = true;
+        let id = open.id;
+        let mut state = ConnectionsState::default();
+        state.take(TimelineReport { ended: connections[..3].to_vec(), open: connections[3..].to_vec() });
+        assert_eq!(state.asked.asked(), None);
+        assert!(state.get(2).is_some_and(|connection| !connection.events.is_empty()));
+        assert_eq!(state.asked.asked(), None, "an ended connection is read back, not asked for");
+        assert!(state.get(3).is_some_and(|connection| connection.withheld));
+        assert_eq!(state.asked.asked(), Some(id));
+    }
 }

@@ -8,7 +8,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, PoisonError};
 
-use super::action::TimelineReport;
+use super::action::{Asked, TimelineReport};
 use super::cursor::Cursor;
 use super::detail::{Detail, Node, NodeKind};
 use super::filtering::Applied;
@@ -129,6 +129,8 @@ pub struct ConnectionsState {
     spill: Spill,
     /// The last connection read back whole, by its index.
     read: Mutex<Option<(usize, Arc<Connection>)>>,
+    /// Where the indexer learns which open connection to report whole.
+    pub(in crate::tui) asked: Arc<Asked>,
 }
 
 impl ConnectionsState {
@@ -159,9 +161,13 @@ impl ConnectionsState {
     }
 
     /// The connection at `at` in `all`, events and all. An ended one's events come back from
-    /// the file; should that fail, it comes without them.
+    /// the file; should that fail, it comes without them. An open one's come with the
+    /// indexer's next report, asked for here: until then it is `withheld`.
     pub fn get(&self, at: usize) -> Option<Arc<Connection>> {
         let connection = self.all.get(at)?;
+        if connection.withheld {
+            self.asked.ask(connection.id);
+        }
         let Some(Some(place)) = self.places.get(at) else { return Some(Arc::clone(connection)) };
         let mut read = self.read.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some((kept, whole)) = &*read

@@ -12,6 +12,7 @@ use std::sync::mpsc::{Receiver, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use super::action::Asked;
 use super::app::{Action, Filtered, Indexed, TimelineReport};
 use super::checkpoint::{self, Shared};
 use super::detail::Detail;
@@ -58,6 +59,7 @@ pub fn index(
     checkpoints: Shared,
     events: Sender<Action>,
     cancel: Arc<AtomicBool>,
+    asked: Arc<Asked>,
 ) {
     let sender = events.clone();
     spawn("indexer", &events, move || {
@@ -82,6 +84,8 @@ pub fn index(
             gone: false,
             // A followed key log's count is shown from the start, at 0 while it is empty.
             secrets_changed: followed,
+            asked,
+            asked_given: None,
         };
         let keylog = indexer.user_keylog.clone();
         let ended = walk_checkpointed(&source, &keylog, &dispatch, Some(&checkpoints), &cancel, &mut indexer);
@@ -109,17 +113,24 @@ struct Indexer {
     gone: bool,
     /// A followed key log gained secrets since the last report.
     secrets_changed: bool,
+    /// The open connection the UI wants whole, and the one the last report gave whole.
+    asked: Arc<Asked>,
+    asked_given: Option<u32>,
 }
 
 impl Indexer {
     /// Sends the rows gathered, and the timelines when `timelines` and they changed.
+    /// A connection the UI asked for since the last report comes at once.
     fn report(&mut self, timelines: bool) -> Next {
-        let timelines = (timelines && self.timelines_changed).then(|| {
+        let asked = self.asked.asked();
+        let newly_asked = asked != self.asked_given;
+        let timelines = (timelines && self.timelines_changed || newly_asked).then(|| {
             self.last_timelines = Instant::now();
             self.timelines_changed = false;
+            self.asked_given = asked;
             TimelineReport {
                 ended: self.timelines.take_ended_shared().collect(),
-                open: self.timelines.open_snapshot(),
+                open: self.timelines.open_snapshot(|id| Some(id) == asked),
             }
         });
         let batch = Indexed {
@@ -180,7 +191,8 @@ impl Visitor for Indexer {
     /// were not redrawn lately (a copy of every timeline per packet would cost more and more).
     fn idle(&mut self) -> Next {
         let timelines = self.timelines_changed && self.last_timelines.elapsed() >= TIMELINES_WHEN_IDLE;
-        if self.rows.is_empty() && !timelines && !self.secrets_changed {
+        let newly_asked = self.asked.asked() != self.asked_given;
+        if self.rows.is_empty() && !timelines && !self.secrets_changed && !newly_asked {
             return Next::Continue;
         }
         self.report(timelines)

@@ -19,7 +19,15 @@ fn next(reports: &Receiver<Action>) -> Action {
 fn index_all(source: Source, user_keylog: KeyLog) -> Indexed {
     let (events, reports) = mpsc::channel();
     let checkpoints = Checkpoints::shared(EVERY, MEMORY_LIMIT);
-    index(source, user_keylog, Dispatch::new(), checkpoints, events, Arc::new(AtomicBool::new(false)));
+    index(
+        source,
+        user_keylog,
+        Dispatch::new(),
+        checkpoints,
+        events,
+        Arc::new(AtomicBool::new(false)),
+        Arc::default(),
+    );
     let mut merged = Indexed::default();
     let mut connections = ConnectionsState::default();
     loop {
@@ -87,6 +95,7 @@ fn a_live_store_is_shown_as_soon_as_the_indexer_catches_up() {
     let (events, reports) = mpsc::channel();
     let cancel = Arc::new(AtomicBool::new(false));
     let checkpoints = Checkpoints::shared(EVERY, MEMORY_LIMIT);
+    let asked = Arc::new(crate::tui::action::Asked::default());
     index(
         Source::Store(Arc::clone(&store)),
         KeyLog::new(),
@@ -94,6 +103,7 @@ fn a_live_store_is_shown_as_soon_as_the_indexer_catches_up() {
         checkpoints,
         events,
         Arc::clone(&cancel),
+        Arc::clone(&asked),
     );
     // The store stays open: the rows come because the indexer caught up, not because it ended.
     let mut rows = 0;
@@ -105,7 +115,20 @@ fn a_live_store_is_shown_as_soon_as_the_indexer_catches_up() {
         connections = indexed.timelines.map(|report| [report.ended, report.open].concat()).or(connections);
     }
     assert_eq!(rows, 3);
-    assert_eq!(connections.map(|connections| connections[0].packets), Some(3));
+    let open = connections.expect("reported").remove(0);
+    assert_eq!(open.packets, 3);
+    // Open, and not asked for: its events are withheld. Asked for, they come with the next
+    // report, though no packet came since.
+    assert!(open.withheld && open.events.is_empty());
+    asked.ask(open.id);
+    let whole = loop {
+        let Action::Indexed(indexed) = next(&reports) else { panic!("only Indexed reports") };
+        if let Some(report) = indexed.timelines {
+            break report.open;
+        }
+    };
+    assert!(!whole[0].withheld);
+    assert_eq!(whole[0].events.len(), 3, "{:?}", whole[0].events);
     cancel.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
@@ -231,6 +254,7 @@ fn checkpointed(source: &Source, keylog: &KeyLog, checkpoints: &checkpoint::Shar
         Arc::clone(checkpoints),
         events,
         Arc::new(AtomicBool::new(false)),
+        Arc::default(),
     );
     while !matches!(next(&reports), Action::Indexed(indexed) if indexed.ended.is_some()) {}
 }

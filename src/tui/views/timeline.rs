@@ -58,6 +58,12 @@ impl Widget for Timeline<'_> {
             .into_iter()
             .map(|line| Line::styled(line, theme::dim()));
         render_lines(legend_lines.collect(), legend, buf);
+        if connection.withheld {
+            // Open, and its events asked of the indexer: they come with its next report.
+            lines.push(Line::styled("  reading its messages…", theme::dim()));
+            render_lines(lines, diagram, buf);
+            return;
+        }
         if state.to_scale {
             ladder_lines(state, connection, diagram, &mut lines);
             render_lines(lines, diagram, buf);
