@@ -65,10 +65,12 @@ pub fn write_summary(text: &mut String, name: &str, label: &str, value: &Value<'
             }
             true
         }
-        // BOOTP's flags by their one defined bit.
+        // BOOTP's flags by their one defined bit: named after the value when set, as
+        // `proto_tree_add_bitmask` names a set flag, then worded as the DHCP dissector adds.
         ("dhcp.flags", Some(flags)) => {
-            let how = if flags & 0x8000 != 0 { "Broadcast" } else { "Unicast" };
-            let _ = write!(text, "{label}: 0x{flags:04x} ({how})");
+            let (set, how) =
+                if flags & 0x8000 != 0 { (", Broadcast flag", "Broadcast") } else { ("", "Unicast") };
+            let _ = write!(text, "{label}: 0x{flags:04x}{set} ({how})");
             true
         }
         _ => false,
@@ -285,6 +287,24 @@ mod tests {
             ".... .... ..00 .... .... .... .... .... = Explicit Congestion Notification: Not ECN-Capable Transport (0)"
         );
         assert!(!write(&mut String::new(), "ip.ttl", "Time to Live", &Value::Uint(64)));
+    }
+
+    /// tshark 4's words for BOOTP's flags, checked on a Discover whose broadcast bit is set
+    /// (a crafted frame: the recorded DHCP clients here leave it clear).
+    #[test]
+    fn bootp_flags_name_the_broadcast_bit_when_it_is_set() {
+        let summed = |flags: u64| {
+            let mut text = String::new();
+            assert!(write_summary(
+                &mut text,
+                "dhcp.flags",
+                "Bootp flags",
+                &Value::Hex { value: flags, digits: 4 }
+            ));
+            text
+        };
+        assert_eq!(summed(0x8000), "Bootp flags: 0x8000, Broadcast flag (Broadcast)");
+        assert_eq!(summed(0), "Bootp flags: 0x0000 (Unicast)");
     }
 
     #[test]
