@@ -172,6 +172,20 @@ impl App {
         self.connections.selected()
     }
 
+    /// The selected connection with its events, for what needs them now (following it,
+    /// exporting it); none, said in the status bar, while an open one's are still on their way.
+    pub(super) fn selected_whole(&mut self) -> Option<std::sync::Arc<Connection>> {
+        let connection = self.selected_connection()?;
+        if connection.withheld {
+            self.notes.push(format!(
+                "connection {}'s messages are on their way: try again in a moment",
+                connection.id
+            ));
+            return None;
+        }
+        Some(connection)
+    }
+
     pub(super) fn screen(&self) -> Screen {
         let (width, height) = self.size;
         let filter_line =

@@ -584,3 +584,24 @@ fn a_click_lands_on_the_maximised_tree() {
     app.update(Action::Click { x: 5, y: tree.y + 1 + 3 });
     assert_eq!((app.packets.focus, app.packets.tree.selected()), (Focus::Tree, 3));
 }
+
+#[test]
+fn an_open_connection_reported_without_its_events_is_asked_for_and_not_followed_empty() {
+    let mut app = App::new("t", Mode::File);
+    let (source, keylog) = bundled(TLS13);
+    let mut open = testing::indexed(&source, &keylog).timelines.map(|report| report.ended).unwrap_or_default();
+    let withheld = std::sync::Arc::make_mut(&mut open[0]);
+    withheld.events.clear();
+    withheld.withheld = true;
+    let id = withheld.id;
+    app.update(Action::Indexed(Box::new(Indexed {
+        timelines: Some(TimelineReport { ended: Vec::new(), open }),
+        ..Indexed::default()
+    })));
+    app.update(Action::Show(View::Timeline));
+    assert!(testing::draw(&app).contains("reading its messages…"));
+    assert_eq!(app.connections.asked.asked(), Some(id), "drawing it asked the indexer for it");
+    app.update(Action::Follow);
+    assert_eq!(app.view, View::Timeline, "nothing to follow yet");
+    assert!(app.notes.last().is_some_and(|note| note.contains("on their way")), "{:?}", app.notes);
+}

@@ -103,9 +103,10 @@ impl App {
     fn follow_selected(&mut self) {
         let frame = match self.view {
             View::Packets => self.selected_frame(),
-            View::Connections | View::Timeline | View::Compare => self
-                .selected_connection()
-                .and_then(|connection| connection.events.first().map(|event| event.frame)),
+            View::Connections | View::Timeline | View::Compare => {
+                let Some(connection) = self.selected_whole() else { return };
+                connection.events.first().map(|event| event.frame)
+            }
             View::Follow | View::Statistics => None,
         };
         let Some(frame) = frame else {

@@ -215,10 +215,11 @@ impl App {
                 self.commands.push(Command::WritePackets { name, frames });
             }
             Export::TimelineSvg | Export::TimelineMermaid => {
-                let Some(connection) = self.selected_connection() else {
+                if self.selected_connection().is_none() {
                     self.notes.push("no connection is selected to export".to_owned());
                     return;
-                };
+                }
+                let Some(connection) = self.selected_whole() else { return };
                 let mut text = Vec::new();
                 let connections = std::slice::from_ref(&*connection);
                 let (written, extension) = if export == Export::TimelineSvg {

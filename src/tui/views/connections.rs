@@ -136,7 +136,9 @@ fn exchange(connection: &Connection, area: Rect, buf: &mut Buffer) {
             }
         }
     }
-    if shown.is_empty() {
+    if connection.withheld {
+        shown.push(Line::styled("  reading its messages…", theme::dim()));
+    } else if shown.is_empty() {
         shown.push(Line::styled(
             "  no HTTP request or response read: none sent, another protocol, or no keys",
             theme::dim(),
