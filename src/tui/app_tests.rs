@@ -589,7 +589,8 @@ fn a_click_lands_on_the_maximised_tree() {
 fn an_open_connection_reported_without_its_events_is_asked_for_and_not_followed_empty() {
     let mut app = App::new("t", Mode::File);
     let (source, keylog) = bundled(TLS13);
-    let mut open = testing::indexed(&source, &keylog).timelines.map(|report| report.ended).unwrap_or_default();
+    let mut open =
+        testing::indexed(&source, &keylog).timelines.map(|report| report.ended).unwrap_or_default();
     let withheld = std::sync::Arc::make_mut(&mut open[0]);
     withheld.events.clear();
     withheld.withheld = true;
