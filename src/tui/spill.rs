@@ -30,7 +30,7 @@ pub struct Place {
 #[derive(Debug, Default)]
 pub struct Spill {
     file: Option<File>,
-    /// No file could be made: events stay in memory from now on.
+    /// No file could be made, or it took no more: events stay in memory from now on.
     refused: bool,
     /// Where the next events go.
     end: u64,
@@ -58,8 +58,8 @@ impl Spill {
         }
         let written = self.file.as_ref().map(|file| file.write_all_at(&self.buffer, self.end));
         if !matches!(written, Some(Ok(()))) {
-            // The file is unusable (the disk is full): these and all later events stay in memory.
-            self.file = None;
+            // The file takes no more (the disk is full): these and all later events stay in
+            // memory, and those written before are still read from it.
             self.refused = true;
             return places.iter().map(|_| None).collect();
         }
@@ -82,7 +82,10 @@ impl Spill {
     }
 
     fn ready(&mut self) -> bool {
-        if self.file.is_none() && !self.refused {
+        if self.refused {
+            return false;
+        }
+        if self.file.is_none() {
             match tempfile::tempfile() {
                 Ok(file) => self.file = Some(file),
                 Err(_) => self.refused = true,
@@ -141,6 +144,23 @@ mod tests {
         let places = spill.put(connections.iter().map(|connection| connection.events.as_slice()));
         assert!(places.iter().all(Option::is_none));
         assert_eq!(spill.len(), 0);
+    }
+
+    #[test]
+    fn once_the_file_takes_no_more_events_stay_in_memory_and_those_written_still_read() {
+        let connections = course_timelines();
+        let named = tempfile::NamedTempFile::new().expect("a temporary file");
+        let mut spill = Spill { file: Some(named.reopen().expect("reopens")), ..Spill::default() };
+        let first = spill.put(connections.iter().take(2).map(|connection| connection.events.as_slice()));
+        // The same file, read-only from now on: the next write fails, as on a full disk.
+        spill.file = Some(std::fs::File::open(named.path()).expect("opens"));
+        let second = spill.put(connections.iter().skip(2).map(|connection| connection.events.as_slice()));
+        assert!(second.iter().all(Option::is_none));
+        assert!(
+            spill.put(connections.iter().take(1).map(|connection| connection.events.as_slice()))[0].is_none()
+        );
+        let place = first[1].expect("written before");
+        assert_eq!(spill.get(place).expect("still read").len(), connections[1].events.len());
     }
 
     #[test]
