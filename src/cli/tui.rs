@@ -81,6 +81,7 @@ pub fn show_on(
         banner: banner.map(|(_, text)| text),
         view,
         counters: None,
+        spill: None,
     };
     run(session)
 }
@@ -131,6 +132,7 @@ pub fn replay(args: &ReplayArgs) -> Result<Outcome, CliError> {
         banner: None,
         view: View::Packets,
         counters: None,
+        spill: None,
     };
     run(session)
 }
@@ -271,6 +273,9 @@ pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
     // Where an export from the UI may create files after the drop (Landlock confines writing
     // to it): the current directory. Best effort: without it, an export says it cannot write.
     let _ = crate::privilege::OutputDir::open(Path::new("."));
+    // Where the UI keeps ended connections' events, made now: after the drop no file can be
+    // made outside the output directory. Best effort: without it they stay in memory.
+    let spill = tempfile::tempfile().ok();
     // The socket and the file are open: the UI and its workers start without privileges.
     drop_privileges(followed.as_mut())?;
     let title = format!("live on {}", capture.interface());
@@ -302,6 +307,7 @@ pub fn live(args: &LiveArgs) -> Result<Outcome, CliError> {
         banner: None,
         view: View::Packets,
         counters: Some(Box::new(Arc::clone(&counters))),
+        spill,
     };
     let drawn = tui::run(session);
     // Stop the capture, then let the forwarder write what is still on its way.

@@ -87,6 +87,9 @@ pub struct Session {
     /// The view shown first.
     pub view: View,
     pub counters: Option<Box<dyn Counters>>,
+    /// An unnamed temporary file for the ended connections' events ([`spill`]), made before
+    /// a privilege drop; None makes one when the first connection ends.
+    pub spill: Option<std::fs::File>,
 }
 
 /// Runs the UI until the user quits.
@@ -117,6 +120,9 @@ pub fn run(session: Session) -> io::Result<()> {
 
     let mut app = App::new(session.title.clone(), session.mode.clone());
     app.connections.asked = asked;
+    if let Some(file) = session.spill {
+        app.connections.spill = spill::Spill::in_file(file);
+    }
     app.notes.extend(session.notes.iter().cloned());
     app.banner.clone_from(&session.banner);
     app.view = session.view;

@@ -8,9 +8,9 @@
 //!   place handed out stays good for the life of the store.
 //! - The file has no name (`O_TMPFILE` where the system has it), so it goes when the process
 //!   does, however it ends.
-//! - Where no temporary file can be made (a full disk, or a `live` UI that dropped its
-//!   privileges before it could make one), the events stay in memory: slower to grow, never
-//!   lost.
+//! - Where no temporary file can be made or it takes no more (a full disk), the events stay
+//!   in memory: never lost. `live` makes the file before it drops its privileges, after which
+//!   it could make none ([`Spill::in_file`]).
 
 use std::fs::File;
 use std::io;
@@ -39,6 +39,11 @@ pub struct Spill {
 }
 
 impl Spill {
+    /// A store writing to `file`, an empty one made already (as before a privilege drop).
+    pub fn in_file(file: File) -> Self {
+        Self { file: Some(file), ..Self::default() }
+    }
+
     /// Writes each list of events and gives where it went; None for a list kept in memory (an
     /// empty one, or all of them where there is no file).
     pub fn put<'e>(&mut self, lists: impl Iterator<Item = &'e [Event]>) -> Vec<Option<Place>> {

@@ -126,7 +126,7 @@ pub struct ConnectionsState {
     pub(in crate::tui) list: Cursor,
     /// Where each ended connection's events went; None for those kept in `all`.
     places: Vec<Option<Place>>,
-    spill: Spill,
+    pub(in crate::tui) spill: Spill,
     /// The last connection read back whole, by its index.
     read: Mutex<Option<(usize, Arc<Connection>)>>,
     /// Where the indexer learns which open connection to report whole.
