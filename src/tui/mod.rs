@@ -87,7 +87,7 @@ pub struct Session {
     /// The view shown first.
     pub view: View,
     pub counters: Option<Box<dyn Counters>>,
-    /// An unnamed temporary file for the ended connections' events ([`spill`]), made before
+    /// An unnamed temporary file for the ended connections' events (`tui/spill.rs`), made before
     /// a privilege drop; None makes one when the first connection ends.
     pub spill: Option<std::fs::File>,
 }
