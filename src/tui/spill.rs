@@ -34,9 +34,13 @@ pub struct Spill {
     refused: bool,
     /// Where the next events go.
     end: u64,
-    /// The batch being encoded, kept between batches so its allocation is reused.
+    /// The batch being encoded, kept between batches so its allocation is reused (up to
+    /// [`KEEP`]: a batch larger than that gives its room back).
     buffer: Vec<u8>,
 }
+
+/// The most room the batch buffer keeps between batches.
+const KEEP: usize = 1 << 20;
 
 impl Spill {
     /// A store writing to `file`, an empty one made already (as before a privilege drop).
@@ -69,6 +73,9 @@ impl Spill {
             return places.iter().map(|_| None).collect();
         }
         self.end += self.buffer.len() as u64;
+        if self.buffer.capacity() > KEEP {
+            self.buffer = Vec::new();
+        }
         places
     }
 
@@ -166,6 +173,19 @@ mod tests {
         );
         let place = first[1].expect("written before");
         assert_eq!(spill.get(place).expect("still read").len(), connections[1].events.len());
+    }
+
+    #[test]
+    fn a_batch_larger_than_the_room_kept_gives_its_room_back() {
+        let connections = course_timelines();
+        let mut spill = Spill::default();
+        let lists = || connections.iter().map(|connection| connection.events.as_slice());
+        spill.put(lists());
+        let small = spill.buffer.capacity();
+        assert!(small > 0 && small <= KEEP, "{small}");
+        let many = spill.put(std::iter::repeat_with(lists).take(KEEP / small + 2).flatten());
+        assert!(many.iter().all(Option::is_some));
+        assert_eq!(spill.buffer.capacity(), 0);
     }
 
     #[test]
