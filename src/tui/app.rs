@@ -596,3 +596,7 @@ pub const TIMELINE_HEADER: u16 = 2;
 #[cfg(test)]
 #[path = "app_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "app_timeline_tests.rs"]
+mod timeline_tests;

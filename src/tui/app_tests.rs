@@ -7,20 +7,20 @@ use crate::track::keylog::HelloMatches;
 use crate::tui::testing::{self, COURSE, TLS13, bundled};
 use crate::tui::views;
 
-const SIZE: (u16, u16) = (100, 30);
+pub(super) const SIZE: (u16, u16) = (100, 30);
 /// The frames of the public TLS 1.3 capture.
 const FRAMES: u64 = 22;
 
-fn app() -> App {
+pub(super) fn app() -> App {
     testing::app(TLS13, SIZE)
 }
 
 /// The app on the capture of every variant: 223 frames, 15 connections.
-fn course() -> App {
+pub(super) fn course() -> App {
     testing::app(COURSE, SIZE)
 }
 
-fn frame_details_requested(app: &mut App) -> Vec<u64> {
+pub(super) fn frame_details_requested(app: &mut App) -> Vec<u64> {
     app.take_commands()
         .into_iter()
         .filter_map(|command| match command {
@@ -202,23 +202,6 @@ fn switching_panes_only_happens_in_the_packets_view() {
 }
 
 #[test]
-fn enter_on_a_connection_opens_its_timeline_and_on_a_message_its_packet() {
-    let mut app = course();
-    app.update(Action::Show(View::Connections));
-    app.update(Action::Down);
-    assert_eq!(app.connections.list.selected(), 1);
-    app.update(Action::Enter);
-    assert_eq!(app.view, View::Timeline);
-    app.update(Action::Down);
-    app.update(Action::Down);
-    let frame = app.selected_connection().expect("connection 1").events[2].frame;
-    app.update(Action::Enter);
-    assert_eq!((app.view, app.packets.focus), (View::Packets, Focus::List));
-    assert_eq!(app.selected_frame(), Some(frame));
-    assert_eq!(frame_details_requested(&mut app).last(), Some(&frame));
-}
-
-#[test]
 fn a_message_hidden_by_the_filter_clears_it_to_show_its_packet() {
     let mut app = app();
     app.update(Action::FilterStart);
@@ -248,51 +231,6 @@ fn back_closes_one_thing_at_a_time() {
     app.update(Action::Enter);
     app.update(Action::Back);
     assert_eq!(app.packets.focus, Focus::List);
-}
-
-#[test]
-fn explain_only_opens_in_the_timeline() {
-    let mut app = app();
-    app.update(Action::Explain);
-    assert!(!app.timeline.explaining);
-    app.update(Action::Show(View::Timeline));
-    app.update(Action::Explain);
-    assert!(app.timeline.explaining);
-    app.update(Action::Explain);
-    assert!(!app.timeline.explaining);
-}
-
-#[test]
-fn t_draws_the_timeline_to_scale_and_back_keeping_the_message() {
-    let mut app = app();
-    assert!(!app.timeline.to_scale, "a loopback capture opens compact");
-    app.update(Action::Show(View::Timeline));
-    app.update(Action::Down);
-    app.update(Action::Down);
-    app.update(Action::ToggleScale);
-    assert!(app.timeline.to_scale);
-    assert_eq!(app.timeline.events.selected(), 2);
-    let screen = testing::draw(&app);
-    assert!(screen.contains("to scale: one row ="), "{screen}");
-    app.update(Action::ToggleScale);
-    assert!(!app.timeline.to_scale);
-    assert_eq!(app.timeline.events.selected(), 2);
-}
-
-#[test]
-fn timelines_of_both_ends_of_a_link_open_to_scale() {
-    let mut app = App::new("t", Mode::File);
-    let (source, keylog) = bundled(TLS13);
-    let mut connections =
-        testing::indexed(&source, &keylog).timelines.map(|report| report.ended).unwrap_or_default();
-    for connection in &mut connections {
-        std::sync::Arc::make_mut(connection).vantage = Vantage::Both;
-    }
-    app.update(Action::Indexed(Box::new(Indexed {
-        timelines: Some(TimelineReport { ended: connections, open: Vec::new() }),
-        ..Indexed::default()
-    })));
-    assert!(app.timeline.to_scale);
 }
 
 #[test]
@@ -483,48 +421,6 @@ fn live_counters_and_notes_reach_the_status() {
 }
 
 #[test]
-fn the_race_order_kept_across_reports_is_the_order_of_a_whole_sort() {
-    use crate::tui::state::{COMPARE_ORDER, CompareState, ConnectionsState};
-    let all = course().connections.all;
-    assert!(all.len() >= 8, "{} connections", all.len());
-    // Reports as the indexer sends them: more ended each time, the rest still open.
-    let mut connections = ConnectionsState::default();
-    let mut compare = CompareState::default();
-    let mut before = 0;
-    for ended in [0, 2, 3, all.len() / 2, all.len()] {
-        connections.take(TimelineReport { ended: all[before..ended].to_vec(), open: all[ended..].to_vec() });
-        before = ended;
-        compare.sort(&connections);
-        let mut expected: Vec<usize> = (0..all.len()).collect();
-        expected.sort_by_key(|at| {
-            let name = all[*at].variant.name();
-            (
-                COMPARE_ORDER.iter().position(|known| *known == name).unwrap_or(COMPARE_ORDER.len()),
-                name,
-                all[*at].id,
-            )
-        });
-        assert_eq!(compare.order(), expected, "after {ended} ended");
-    }
-}
-
-#[test]
-fn compare_moves_in_the_order_it_draws_grouped_by_variant() {
-    let mut app = course();
-    app.update(Action::Show(View::Compare));
-    let order = app.compare.order().to_vec();
-    let variants: Vec<&str> = order.iter().map(|at| app.connections.all[*at].variant.name()).collect();
-    assert_eq!(variants.first(), Some(&"tls12"));
-    let tls13 = variants.iter().filter(|variant| **variant == "tls13").count();
-    assert_eq!(&variants[1..1 + tls13], vec!["tls13"; tls13].as_slice(), "one group per variant");
-    app.update(Action::Down);
-    assert_eq!(app.connections.list.selected(), order[1]);
-    app.update(Action::Enter);
-    assert_eq!(app.view, View::Timeline);
-    assert_eq!(app.selected_connection().map(|connection| connection.variant.name()), Some("tls13"));
-}
-
-#[test]
 fn opening_the_filter_line_keeps_the_selected_packet_on_screen() {
     let mut app = testing::app(TLS13, (80, 30));
     let rows = layout::rows(layout::packets(app.screen().body, None).list, 1);
@@ -583,26 +479,4 @@ fn a_click_lands_on_the_maximised_tree() {
     let tree = app.packets_panes().tree;
     app.update(Action::Click { x: 5, y: tree.y + 1 + 3 });
     assert_eq!((app.packets.focus, app.packets.tree.selected()), (Focus::Tree, 3));
-}
-
-#[test]
-fn an_open_connection_reported_without_its_events_is_asked_for_and_not_followed_empty() {
-    let mut app = App::new("t", Mode::File);
-    let (source, keylog) = bundled(TLS13);
-    let mut open =
-        testing::indexed(&source, &keylog).timelines.map(|report| report.ended).unwrap_or_default();
-    let withheld = std::sync::Arc::make_mut(&mut open[0]);
-    withheld.events.clear();
-    withheld.withheld = true;
-    let id = withheld.id;
-    app.update(Action::Indexed(Box::new(Indexed {
-        timelines: Some(TimelineReport { ended: Vec::new(), open }),
-        ..Indexed::default()
-    })));
-    app.update(Action::Show(View::Timeline));
-    assert!(testing::draw(&app).contains("reading its messages…"));
-    assert_eq!(app.connections.asked.asked(), Some(id), "drawing it asked the indexer for it");
-    app.update(Action::Follow);
-    assert_eq!(app.view, View::Timeline, "nothing to follow yet");
-    assert!(app.notes.last().is_some_and(|note| note.contains("on their way")), "{:?}", app.notes);
 }

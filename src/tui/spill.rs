@@ -123,8 +123,7 @@ mod tests {
 
     /// The course's timelines, as the indexer reports them.
     fn course_timelines() -> Vec<Arc<Connection>> {
-        let (source, keylog) = testing::bundled("captures/all.pcapng");
-        testing::indexed(&source, &keylog).timelines.map(|report| report.ended).unwrap_or_default()
+        testing::timelines(testing::COURSE)
     }
 
     #[test]

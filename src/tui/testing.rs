@@ -125,6 +125,17 @@ pub fn detail(source: &Source, keylog: &KeyLog, number: u64) -> Detail {
     found.expect("the frame is in the capture")
 }
 
+/// The timelines of a bundled capture, as the indexer gives them at its end.
+pub fn timelines(name: &str) -> Vec<Arc<crate::timeline::Connection>> {
+    let (source, keylog) = bundled(name);
+    indexed(&source, &keylog).timelines.map(|report| report.ended).unwrap_or_default()
+}
+
+/// Hands `app` a report of timelines, as the indexer would.
+pub fn report(app: &mut App, timelines: TimelineReport) {
+    app.update(Action::Indexed(Box::new(Indexed { timelines: Some(timelines), ..Indexed::default() })));
+}
+
 /// The connections an app shows, events and all (an ended one's read back from where the
 /// app keeps them), copied out of the `Arc`s it shares them in.
 pub fn connections(app: &App) -> Vec<crate::timeline::Connection> {
