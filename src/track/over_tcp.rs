@@ -26,6 +26,7 @@ use std::ops::Range;
 
 use super::http;
 use super::keylog::KeyLog;
+use super::snapshot::Shared;
 use super::stream::{Chunk, Reassembler};
 use super::tls::{self, Arenas, ContentOut, Feed, Loc, Session};
 use crate::dispatch::{self, Dispatch};
@@ -134,7 +135,8 @@ enum Slot {
     Empty,
     /// Over, or carrying nothing rttscope reads: its segments are passed through untouched.
     Passed,
-    Open(Box<Application>),
+    /// Shared with the tracker's copies until one of them changes it.
+    Open(Shared<Application>),
 }
 
 #[derive(Clone)]
@@ -206,6 +208,7 @@ impl Applications {
         if let Some(slot) = self.by_stream.get_mut(index)
             && let Slot::Open(connection) = slot
         {
+            let connection = connection.make_mut();
             connection.finished[segment.dir] |= segment.fin;
             let other = matches!(connection.protocol, Protocol::Other);
             if other || segment.rst || connection.finished == [true, true] {
@@ -250,7 +253,7 @@ impl Applications {
             if !remembered && matches!(protocol, Protocol::Undecided) {
                 return None;
             }
-            *slot = Slot::Open(Box::new(Application {
+            *slot = Slot::Open(Shared::new(Application {
                 streams: Default::default(),
                 protocol,
                 inner: Inner::Undecided,
@@ -267,6 +270,7 @@ impl Applications {
             self.open += 1;
         }
         let Slot::Open(connection) = slot else { return None };
+        let connection = connection.make_mut();
         if connection.takes_stream_number && !segment.payload.is_empty() {
             connection.takes_stream_number = false;
             self.stream_numbers_taken += 1;

@@ -41,6 +41,7 @@ mod table;
 pub mod unacked;
 
 use super::conversation::{Endpoint, Key};
+use super::snapshot::Shared;
 use crate::dissect::tcp::options::kind;
 use crate::dissect::tcp::seq::SeqNumber;
 use crate::dissect::tcp::{self, Analysis, WindowScaling, analysis, flag};
@@ -166,8 +167,9 @@ const fn hash_entry_cost<K, V>() -> usize {
 }
 
 /// What a conversation's entry in the table costs, its unacknowledged segments aside. The
-/// state is boxed: a map's spare capacity then costs a pointer, not a whole state.
-const STATE_COST: usize = hash_entry_cost::<u32, Box<Conversation>>() + size_of::<Conversation>();
+/// state is behind a pointer ([`Shared`] with the tracker's copies): a map's spare capacity
+/// then costs a pointer, not a whole state.
+const STATE_COST: usize = hash_entry_cost::<u32, Shared<Conversation>>() + size_of::<Conversation>();
 /// What a key's entry costs: the stream number it is remembered by.
 const KEY_COST: usize = hash_entry_cost::<Key, u32>();
 
@@ -185,7 +187,7 @@ pub struct TcpTable {
     /// The stream number of each conversation remembered, with its state or as a tombstone.
     by_key: FxHashMap<Key, u32>,
     /// The state of each conversation not given up, by stream number.
-    states: FxHashMap<u32, Box<Conversation>>,
+    states: FxHashMap<u32, Shared<Conversation>>,
     /// The number the next new conversation gets.
     next_stream: u32,
     /// Stream numbers in the order their state was made, for giving up the oldest first; a
@@ -219,7 +221,7 @@ impl TcpTable {
                     let stream = self.start(key, self.next_stream, segment.ts_ns);
                     // Wireshark starts a reused conversation as having seen its SYN.
                     if let Some(conversation) = self.states.get_mut(&stream) {
-                        conversation.completeness = 1;
+                        conversation.make_mut().completeness = 1;
                     }
                     stream
                 } else {
@@ -237,7 +239,7 @@ impl TcpTable {
                 self.start(key, self.next_stream, segment.ts_ns)
             }
         };
-        let Some(conversation) = self.states.get_mut(&stream) else {
+        let Some(conversation) = self.states.get_mut(&stream).map(Shared::make_mut) else {
             return Analysis::default();
         };
         let cost_before = conversation.unacked_cost();
@@ -360,7 +362,7 @@ impl TcpTable {
             Some((stream, false)) => (self.start(key, stream, segment.ts_ns), true),
             None => (self.start(key, self.next_stream, segment.ts_ns), true),
         };
-        let Some(conversation) = self.states.get_mut(&stream) else {
+        let Some(conversation) = self.states.get_mut(&stream).map(Shared::make_mut) else {
             return Analysis::default();
         };
         let syn_only = header.flags() & (flag::SYN | flag::ACK) == flag::SYN;

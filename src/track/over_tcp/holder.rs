@@ -105,7 +105,7 @@ impl Applications {
             && !connection.queued
             && connection.holds_buffered()
         {
-            connection.queued = true;
+            connection.make_mut().queued = true;
             self.queued += 1;
             self.holding.push_back(index as u32);
         }
@@ -165,6 +165,7 @@ impl Holder for Applications {
             let index = stream as usize;
             let before = self.cost_of(index);
             let Some(Slot::Open(connection)) = self.by_stream.get_mut(index) else { continue };
+            let connection = connection.make_mut();
             connection.queued = false;
             self.queued -= 1;
             if !connection.holds_buffered() {

@@ -8,6 +8,7 @@ use super::{Conversation, KEY_COST, STATE_COST, TcpTable};
 use crate::osi::Protocol;
 use crate::track::budget::{Holder, Shed};
 use crate::track::conversation::Key;
+use crate::track::snapshot::Shared;
 
 impl TcpTable {
     /// Starts the state of the conversation of `key` as `stream`: the next new number, or the
@@ -16,7 +17,7 @@ impl TcpTable {
         if stream == self.next_stream {
             self.next_stream += 1;
         }
-        self.states.insert(stream, Box::new(Conversation::new(key, stream, ts_ns)));
+        self.states.insert(stream, Shared::new(Conversation::new(key, stream, ts_ns)));
         self.states_cost += STATE_COST;
         self.order.push_back(stream);
         self.by_key.insert(key, stream);
@@ -30,7 +31,7 @@ impl TcpTable {
     }
 
     /// Lets go of a conversation's state.
-    pub(super) fn forget(&mut self, stream: u32) -> Option<Box<Conversation>> {
+    pub(super) fn forget(&mut self, stream: u32) -> Option<Shared<Conversation>> {
         let conversation = self.states.remove(&stream)?;
         self.states_cost -= STATE_COST + conversation.unacked_cost();
         Some(conversation)

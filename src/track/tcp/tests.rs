@@ -465,3 +465,23 @@ fn a_reused_conversation_lets_go_of_its_old_state() {
     assert_eq!(c.table.len(), 1);
     assert_eq!(c.table.held(), cost_from_scratch(&c.table));
 }
+
+/// A copy of the table (a checkpoint's) shares each conversation's state until one of them
+/// changes it; then only the one that changed has the new state, and the other goes on from
+/// the old one exactly.
+#[test]
+fn a_copy_shares_each_state_until_one_side_changes_it() {
+    let mut c = Conversation::new();
+    c.handshake();
+    let sent = c.send(true, CLIENT_ISN + 1, SERVER_ISN + 1, ACK | PSH, 100, 1000);
+    let copy = c.table.clone();
+    assert!(copy.states[&0].is_same(&c.table.states[&0]), "shared, not copied");
+    let ack = |c: &mut Conversation| c.send(false, SERVER_ISN + 1, CLIENT_ISN + 101, ACK, 0, 1000);
+    let original = ack(&mut c);
+    assert!(!copy.states[&0].is_same(&c.table.states[&0]), "the one that changed has its own");
+    assert_eq!(original.acks.map(|(frame, _)| frame), Some(c.frame - 1), "it acknowledges the data");
+    // The copy goes on from where it was: the same ACK, the same analysis.
+    let mut again = Conversation { table: copy, frame: c.frame - 1, now_ns: c.now_ns - 1000 };
+    assert_eq!(ack(&mut again), original);
+    assert_eq!(sent.stream, 0);
+}
