@@ -6,7 +6,8 @@
 //! soon as it has ended (FIN both ways or a reset for TCP, CONNECTION_CLOSE for QUIC, then
 //! [`LINGER_NS`] of quiet in capture time for what still trails; or [`IDLE_NS`] of quiet) and
 //! every connection that began before it has gone too: an ordering buffer by first frame. So
-//! a capture of many connections holds only those open at once. Past [`MAX_OPEN`] of them
+//! a capture of many connections holds only those open at once, and, with their events
+//! encoded (`frozen.rs`), those that ended behind one still open. Past [`MAX_OPEN`] of them
 //! (a flood of SYNs never answered), the one that began first is ended early and counted, and
 //! a packet of it that comes later starts a new timeline.
 //!
@@ -96,8 +97,10 @@ impl IndexMut<usize> for Pendings {
         let vacant = &mut self.vacant;
         match self.map.get_mut(&key) {
             Some(pending) => {
-                // Whatever takes it to change it may change it: its last snapshot is stale.
+                // Whatever takes it to change it may change it: its last snapshot is stale,
+                // and its events must be at hand.
                 pending.changes += 1;
+                pending.thaw();
                 pending
             }
             None => vacant,
@@ -216,6 +219,7 @@ impl Builder {
         if !self.ending.streaming {
             return;
         }
+        let mut ended = Vec::new();
         while let Some(&Reverse((deadline, table, key))) = self.ending.deadlines.peek() {
             if deadline >= now_ns {
                 break;
@@ -228,16 +232,21 @@ impl Builder {
             let due = pending.deadline();
             if due < now_ns {
                 pending.ended = true;
+                ended.push((table, key));
             } else if due > deadline {
                 self.push_deadline(due, table, key);
             }
         }
         self.let_go();
+        // Those that wait for an earlier connection wait small.
+        for (table, key) in ended {
+            self.marks_mut(table, key).freeze();
+        }
         while self.connections.open() + self.others.open() > MAX_OPEN {
             let Some((&(_, table, key), _)) = self.ending.order.first_key_value() else { break };
             let pending = self.marks_mut(table, key);
             pending.ended = true;
-            let early = !pending.events.is_empty();
+            let early = pending.has_events();
             self.ending.ended_early += u64::from(early);
             self.let_go();
         }
@@ -263,6 +272,7 @@ impl Builder {
         };
         let shown = self.ending.shown.remove(&(table, key));
         let Some(mut pending) = pending.map(|pending| *pending) else { return };
+        pending.thaw();
         if table == Table::Other {
             if let Some(stream) = pending.udp_stream
                 && self.udp.get(&stream) == Some(&key)
@@ -345,7 +355,7 @@ impl Builder {
             self.ending.order.keys().map(|&(_, table, key)| (table, key)).collect();
         for (table, key) in keys {
             let pending = self.pending(table, key);
-            if pending.events.is_empty() {
+            if !pending.has_events() {
                 continue;
             }
             let (id, changes) = (next_id, pending.changes);
@@ -357,6 +367,7 @@ impl Builder {
                 continue;
             }
             let mut pending = pending.clone();
+            pending.thaw();
             pending.stream = id;
             let mut connection = pending.finish(&mut far);
             if !whole {
@@ -389,191 +400,5 @@ impl Pending {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::capture::CaptureFile;
-    use crate::dissect::tcp::flag;
-    use crate::testing::hostile::{Pcap, Side, TcpConnection};
-    use crate::track::{Scratch, Tracker};
-
-    /// Three HTTP connections, each closed both ways and followed by two minutes of quiet,
-    /// and a fourth left open.
-    fn capture() -> CaptureFile {
-        let mut pcap = Pcap::new(Vec::new()).unwrap();
-        for index in 0..4u8 {
-            let mut connection =
-                TcpConnection::new(([10, 0, 0, 1], 40_000 + u16::from(index)), ([10, 0, 0, 2], 80));
-            connection.handshake(&mut pcap).unwrap();
-            connection.send(&mut pcap, Side::Client, b"GET / HTTP/1.1\r\n\r\n").unwrap();
-            connection.send(&mut pcap, Side::Server, b"HTTP/1.1 204 No Content\r\n\r\n").unwrap();
-            if index < 3 {
-                for side in [Side::Client, Side::Server] {
-                    let seq = connection.next[side as usize];
-                    connection.segment_at(&mut pcap, side, seq, flag::FIN | flag::ACK, &[]).unwrap();
-                    connection.next[side as usize] += 1;
-                }
-            }
-            pcap.ts_us += 120_000_000;
-        }
-        CaptureFile::from_vec(pcap.into_inner(), "ending").unwrap()
-    }
-
-    /// Hands each frame of [`capture`], tracked, to `handle`.
-    fn each_packet(mut handle: impl FnMut(&crate::capture::Frame<'_>, &crate::dissect::Packet<'_>)) {
-        let capture = capture();
-        let (mut tracker, mut scratch) = (Tracker::new(), Scratch::new());
-        for frame in capture.frames() {
-            let frame = frame.unwrap();
-            let packet = tracker.handle_frame(&frame, &mut scratch);
-            handle(&frame, &packet);
-        }
-    }
-
-    /// The builder's timelines: those given out after each frame (with the frame's number),
-    /// then those at the end.
-    fn run(builder: Builder) -> (Vec<(u64, u32)>, Vec<Connection>) {
-        let mut builder = builder;
-        let mut given = Vec::new();
-        let mut all = Vec::new();
-        each_packet(|frame, packet| {
-            builder.handle_packet(frame, packet);
-            for connection in builder.take_ended() {
-                given.push((frame.number, connection.id));
-                all.push(connection);
-            }
-        });
-        all.extend(builder.finish());
-        (given, all)
-    }
-
-    #[test]
-    fn a_closed_connection_is_given_out_after_its_quiet_and_the_whole_list_is_unchanged() {
-        let (given, streamed) = run(Builder::new().streaming());
-        // Each connection is 7 frames; the first frame after a quiet gives the one before.
-        assert_eq!(given, [(8, 0), (15, 1), (22, 2)]);
-        let (none, whole) = run(Builder::new());
-        assert!(none.is_empty(), "a builder that does not stream gives nothing before the end");
-        let json = |connections: &[Connection]| serde_json::to_string(connections).unwrap();
-        assert_eq!(json(&streamed), json(&whole));
-        assert_eq!(streamed.len(), 4);
-    }
-
-    #[test]
-    fn the_open_snapshot_with_those_given_out_is_the_whole_list_at_every_frame() {
-        let (mut streaming, mut whole) = (Builder::new().streaming(), Builder::new());
-        let json = |connections: &[Connection]| serde_json::to_string(connections).unwrap();
-        let mut given = Vec::new();
-        let mut open_counts = Vec::new();
-        each_packet(|frame, packet| {
-            streaming.handle_packet(frame, packet);
-            whole.handle_packet(frame, packet);
-            given.extend(streaming.take_ended());
-            let open = streaming.open_snapshot(|_| true);
-            open_counts.push(open.len());
-            let so_far: Vec<Connection> =
-                given.iter().cloned().chain(open.iter().map(|open| (**open).clone())).collect();
-            assert_eq!(json(&so_far), json(&whole.clone().finish()), "after frame {}", frame.number);
-        });
-        // Only what is open is copied: one connection at a time (each is let go by the frame
-        // that begins the next), of the four.
-        assert_eq!(given.len(), 3);
-        assert_eq!(open_counts.iter().max(), Some(&1));
-        assert_eq!(open_counts.last(), Some(&1));
-    }
-
-    #[test]
-    fn a_snapshot_and_the_timelines_given_share_each_timeline_that_did_not_change_and_make_the_others() {
-        let mut builder = Builder::new().streaming();
-        let mut last: Vec<Arc<Connection>> = Vec::new();
-        let (mut shared, mut made, mut given) = (0, 0, 0);
-        each_packet(|frame, packet| {
-            builder.handle_packet(frame, packet);
-            for ended in builder.take_ended_shared() {
-                // Ended by the quiet before this frame, of another connection: unchanged since.
-                let before = last.iter().find(|before| before.id == ended.id);
-                assert!(before.is_some_and(|before| Arc::ptr_eq(before, &ended)), "connection {}", ended.id);
-                given += 1;
-            }
-            let open = builder.open_snapshot(|_| true);
-            for connection in &open {
-                let before = last.iter().find(|before| before.id == connection.id);
-                // Every frame of this capture is one of the open connection's.
-                assert!(
-                    before.is_none_or(|before| !Arc::ptr_eq(before, connection)),
-                    "frame {} changed connection {}, which was shared",
-                    frame.number,
-                    connection.id
-                );
-                made += usize::from(before.is_some());
-            }
-            let again = builder.open_snapshot(|_| true);
-            assert_eq!(again.len(), open.len());
-            for (connection, again) in open.iter().zip(&again) {
-                assert!(
-                    Arc::ptr_eq(connection, again),
-                    "nothing came between: connection {} shared",
-                    again.id
-                );
-                shared += 1;
-            }
-            last = open;
-        });
-        assert!(shared >= 20 && made >= 16, "{shared} shared, {made} made again");
-        assert_eq!(given, 3, "the three closed connections were given as the snapshot had them");
-    }
-
-    #[test]
-    fn a_snapshot_withholds_the_events_of_the_connections_not_asked_for_and_what_ends_comes_whole() {
-        let (mut builder, mut whole) = (Builder::new().streaming(), Builder::new().streaming());
-        let (mut withheld, mut asked) = (0, 0);
-        each_packet(|frame, packet| {
-            builder.handle_packet(frame, packet);
-            whole.handle_packet(frame, packet);
-            for (ended, expected) in builder.take_ended_shared().zip(whole.take_ended_shared()) {
-                assert!(!ended.withheld);
-                assert_eq!(format!("{ended:?}"), format!("{expected:?}"), "connection {}", ended.id);
-            }
-            // Connection 1 is asked for whole, the others not.
-            let open = builder.open_snapshot(|id| id == 1);
-            for (connection, expected) in open.iter().zip(whole.open_snapshot(|_| true)) {
-                if connection.id == 1 {
-                    assert_eq!(format!("{connection:?}"), format!("{expected:?}"));
-                    asked += 1;
-                    continue;
-                }
-                assert!(connection.withheld && connection.events.is_empty() && !expected.events.is_empty());
-                let summary = Connection { events: Vec::new(), withheld: true, ..(*expected).clone() };
-                assert_eq!(format!("{connection:?}"), format!("{summary:?}"));
-                withheld += 1;
-            }
-        });
-        assert!(withheld > 10 && asked > 3, "{withheld} withheld, {asked} asked for");
-    }
-
-    #[test]
-    fn past_the_open_limit_the_connection_that_began_first_is_given_out_as_it_stands() {
-        let mut builder = Builder::new().streaming();
-        let mut pcap = Pcap::new(Vec::new()).unwrap();
-        let count = MAX_OPEN as u32 + 10;
-        for index in 0..count {
-            let [_, a, b, c] = index.to_be_bytes();
-            let connection = TcpConnection::new(([10, a, b, c], 1024), ([10, 255, 255, 254], 443));
-            connection.segment_at(&mut pcap, Side::Client, 1_000, flag::SYN, &[]).unwrap();
-        }
-        let capture = CaptureFile::from_vec(pcap.into_inner(), "syns").unwrap();
-        let (mut tracker, mut scratch) = (Tracker::new(), Scratch::new());
-        let mut ids = Vec::new();
-        for frame in capture.frames() {
-            let frame = frame.unwrap();
-            let packet = tracker.handle_frame(&frame, &mut scratch);
-            builder.handle_packet(&frame, &packet);
-            ids.extend(builder.take_ended().map(|connection| connection.id));
-            assert!(builder.connections.open() <= MAX_OPEN + 1, "the limit, and the frame's own");
-        }
-        assert_eq!(ids, (0..9).collect::<Vec<_>>(), "given out first, in order");
-        assert_eq!(builder.ended_early(), 9);
-        let rest = builder.finish();
-        assert_eq!(rest.len(), MAX_OPEN + 1);
-        assert_eq!(rest.first().map(|connection| connection.id), Some(9));
-    }
-}
+#[path = "ending_tests.rs"]
+mod tests;

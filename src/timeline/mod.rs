@@ -12,6 +12,7 @@
 mod datagram;
 pub mod ending;
 pub mod explain;
+mod frozen;
 mod grpc;
 mod http;
 pub mod lookup;
@@ -301,6 +302,9 @@ struct Pending {
     packets: u64,
     bytes: u64,
     events: Vec<Event>,
+    /// Its events encoded, `events` empty, while it waits, ended, for an earlier connection
+    /// (`frozen.rs`).
+    frozen: Option<Box<[u8]>>,
     omitted: Omitted,
     /// Where its SSH session is, once an SSH layer was seen (issue 18).
     ssh: Option<Box<ssh::State>>,
