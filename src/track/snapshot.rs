@@ -43,25 +43,18 @@ impl<T> Shared<T> {
     pub fn new(value: T) -> Self {
         Self(Arc::new(value))
     }
+
+    /// Whether `self` and `other` are one state, not two equal ones.
+    #[cfg(test)]
+    pub fn is_same(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
 }
 
 impl<T: Clone> Shared<T> {
     /// The state, to change it: copied first if a copy of the tracker shares it.
     pub fn make_mut(&mut self) -> &mut T {
         Arc::make_mut(&mut self.0)
-    }
-
-    /// The state, taken out of the table: copied if a copy of the tracker shares it.
-    pub fn into_inner(self) -> T {
-        Arc::unwrap_or_clone(self.0)
-    }
-}
-
-impl<T> Shared<T> {
-    /// Whether `self` and `other` are one state, not two equal ones.
-    #[cfg(test)]
-    pub fn is_same(&self, other: &Self) -> bool {
-        Arc::ptr_eq(&self.0, &other.0)
     }
 }
 
