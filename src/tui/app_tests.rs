@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::track::keylog::HelloMatches;
+use crate::tui::detail::NodeKind;
 use crate::tui::testing::{self, COURSE, TLS13, bundled};
 use crate::tui::views;
 
