@@ -10,6 +10,7 @@
 
 use std::mem::size_of;
 
+use super::cow::Census;
 use crate::osi::Protocol;
 
 /// The default limit: what `--memory-limit` says when it is not given.
@@ -24,6 +25,15 @@ pub trait Holder {
     /// Gives up the state it has held longest, to bring memory back under the budget, and says
     /// what was given up; `None` when it holds nothing it can give up.
     fn shed(&mut self) -> Option<Shed>;
+
+    /// Makes what it holds shareable by a copy made next (see [`super::cow`]).
+    fn freeze(&mut self) {}
+
+    /// Counts what it holds into `census`, each shared part once: all of it as its own,
+    /// unless its tables share ([`super::cow`]).
+    fn census(&self, census: &mut Census) {
+        census.own(self.held());
+    }
 }
 
 /// State given up to stay within the budget, for the note on the frame where it happened.

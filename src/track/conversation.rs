@@ -5,13 +5,11 @@
 //! oldest first when the budget is reached, and one seen again after that gets a new number.
 //! A UDP conversation's state is its number and two times, so a tombstone would cost as much.
 
-use std::collections::VecDeque;
 use std::mem::size_of;
 use std::net::IpAddr;
 
-use rustc_hash::FxHashMap;
-
 use super::budget::{Holder, Shed};
+use super::cow::{Census, CowMap, CowQueue};
 use crate::dissect::udp;
 use crate::osi::Protocol;
 
@@ -51,11 +49,11 @@ const UDP_COST: usize = 2 * (size_of::<Key>() + size_of::<UdpConversation>() + 1
 /// UDP conversations.
 #[derive(Clone, Default)]
 pub struct UdpTable {
-    conversations: FxHashMap<Key, UdpConversation>,
+    conversations: CowMap<Key, UdpConversation>,
     /// The number the next new conversation gets.
     next_stream: u32,
     /// Keys in the order their conversations started, with their numbers.
-    order: VecDeque<(Key, u32)>,
+    order: CowQueue<(Key, u32)>,
 }
 
 impl UdpTable {
@@ -63,7 +61,7 @@ impl UdpTable {
     /// ICMP error finds its conversation but does not count as one of its datagrams.
     pub fn handle(&mut self, src: Endpoint, dst: Endpoint, ts_ns: i64, quoted: bool) -> udp::Conversation {
         let (key, _) = Key::of(src, dst);
-        let conversation = self.conversations.entry(key).or_insert_with(|| {
+        let conversation = self.conversations.get_or_insert_with(key, || {
             let stream = self.next_stream;
             self.next_stream += 1;
             self.order.push_back((key, stream));
@@ -89,6 +87,15 @@ impl UdpTable {
 impl Holder for UdpTable {
     fn held(&self) -> usize {
         self.order.len() * UDP_COST
+    }
+
+    fn freeze(&mut self) {
+        self.conversations.freeze();
+    }
+
+    fn census(&self, census: &mut Census) {
+        self.conversations.census(census, |_, _| {});
+        self.order.census(census);
     }
 
     fn shed(&mut self) -> Option<Shed> {

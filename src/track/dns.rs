@@ -11,13 +11,12 @@
 #[path = "dns_stream.rs"]
 pub mod stream;
 
-use std::collections::VecDeque;
 use std::mem::size_of;
 
-use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
 use super::budget::{self, Holder, Shed};
+use super::cow::{Census, CowMap, CowQueue};
 use crate::dissect::dns::{self, Matched, Message};
 use crate::dissect::field::{Source, Span};
 use crate::dissect::{Annotation, Content, Layer, Packet};
@@ -47,8 +46,8 @@ const TRANSACTION_COST: usize = budget::entry_cost::<Key, Transaction>() + size_
 
 #[derive(Default, Clone)]
 pub struct DnsTable {
-    transactions: FxHashMap<Key, Transaction>,
-    order: VecDeque<Key>,
+    transactions: CowMap<Key, Transaction>,
+    order: CowQueue<Key>,
 }
 
 impl DnsTable {
@@ -203,6 +202,15 @@ fn push_messages<'a>(packet: &mut Packet<'a>, messages: Vec<(Span<'a>, Vec<(u64,
 impl Holder for DnsTable {
     fn held(&self) -> usize {
         self.order.len() * TRANSACTION_COST
+    }
+
+    fn freeze(&mut self) {
+        self.transactions.freeze();
+    }
+
+    fn census(&self, census: &mut Census) {
+        self.transactions.census(census, |_, _| {});
+        self.order.census(census);
     }
 
     fn shed(&mut self) -> Option<Shed> {

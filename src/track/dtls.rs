@@ -16,14 +16,13 @@ mod epochs;
 pub(super) mod layers;
 mod reassembly;
 
-use std::collections::VecDeque;
 use std::ops::Range;
 
-use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
 use super::budget::{ENTRY_OVERHEAD, Holder, Shed};
 use super::conversation::{Endpoint, Key};
+use super::cow::{Census, CowMap, CowQueue};
 use super::keylog::KeyLog;
 use super::tls::Arenas;
 use crate::crypto::dtls13::Dtls13Keys;
@@ -146,9 +145,9 @@ impl Session {
 /// Every DTLS session seen.
 #[derive(Debug, Default, Clone)]
 pub struct DtlsTable {
-    sessions: FxHashMap<Key, Session>,
+    sessions: CowMap<Key, Session>,
     /// Sessions in the order they began, for shedding the oldest.
-    order: VecDeque<Key>,
+    order: CowQueue<Key>,
     held: usize,
 }
 
@@ -201,17 +200,26 @@ impl Holder for DtlsTable {
         self.held
     }
 
+    fn freeze(&mut self) {
+        self.sessions.freeze();
+    }
+
+    fn census(&self, census: &mut Census) {
+        // A session's own size is in its entry; what it holds besides is its own.
+        self.sessions.census(census, |session, census| census.own(session.held() - size_of::<Session>()));
+        self.order.census(census);
+    }
+
     /// Gives up the handshake messages in reassembly first, then the oldest session.
     fn shed(&mut self) -> Option<Shed> {
-        for key in &self.order {
-            if let Some(session) = self.sessions.get_mut(key) {
-                let before = session.held();
-                let cleared = session.directions.iter_mut().fold(false, |any, d| d.reassembly.clear() | any);
-                if cleared {
-                    self.held = self.held + session.held() - before;
-                    return Some(Shed { protocol: Protocol::Dtls, what: "DTLS handshake reassembly".into() });
-                }
-            }
+        // Looked at before it is changed: changing a session a copy shares copies it.
+        let reassembling = |session: &Session| session.directions.iter().any(|d| d.reassembly.held() > 0);
+        let key = self.order.iter().find(|key| self.sessions.get(key).is_some_and(reassembling)).copied();
+        if let Some(session) = key.and_then(|key| self.sessions.get_mut(&key)) {
+            let before = session.held();
+            session.directions.iter_mut().for_each(|direction| _ = direction.reassembly.clear());
+            self.held = self.held + session.held() - before;
+            return Some(Shed { protocol: Protocol::Dtls, what: "DTLS handshake reassembly".into() });
         }
         self.forget_oldest()
             .map(|_| Shed { protocol: Protocol::Dtls, what: "the oldest DTLS session".into() })
@@ -537,6 +545,7 @@ mod tests {
             let keys: usize = table
                 .sessions
                 .values()
+                .into_iter()
                 .flat_map(|session| &session.directions)
                 .map(|direction| usize::from(direction.keys.is_some()) + direction.epochs.keys())
                 .sum();

@@ -8,6 +8,7 @@
 
 pub mod budget;
 pub mod conversation;
+pub mod cow;
 pub mod defrag;
 pub mod dns;
 pub mod dtls;
@@ -140,6 +141,18 @@ impl Tracker {
     /// The bytes the tracker's tables hold now, as the budget counts them.
     pub fn memory_held(&mut self) -> usize {
         self.holders().iter().map(|holder| holder.held()).sum()
+    }
+
+    /// Makes every table shareable by a copy made next (see [`cow`]): a copy made just after
+    /// shares all of their entries.
+    pub fn freeze(&mut self) {
+        self.holders().into_iter().for_each(Holder::freeze);
+    }
+
+    /// Counts what the tracker's tables hold into `census`, each part a copy shares once (it
+    /// takes `&mut` only to list them as the budget does).
+    pub fn census(&mut self, census: &mut cow::Census) {
+        self.holders().into_iter().for_each(|holder| holder.census(census));
     }
 
     /// Every table that grows with the input.

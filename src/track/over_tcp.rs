@@ -24,6 +24,7 @@ use feed::{completes, feed_http, feeds, is_close_notify, merge};
 
 use std::ops::Range;
 
+use super::cow::{CowQueue, CowVec};
 use super::http;
 use super::keylog::KeyLog;
 use super::snapshot::Shared;
@@ -167,19 +168,19 @@ struct Application {
 #[derive(Clone, Default)]
 pub struct Applications {
     /// By `tcp.stream`, which numbers connections densely from 0.
-    by_stream: Vec<Slot>,
+    by_stream: CowVec<Slot>,
     /// What decides a connection's protocol.
     dispatch: Dispatch,
     /// What the open connections hold, kept as a running total.
     held: usize,
     /// Open connections holding buffered state, in the order they began to: the first is
     /// given up first. An entry whose connection no longer holds any is skipped.
-    holding: std::collections::VecDeque<u32>,
+    holding: CowQueue<u32>,
     /// How many open connections are queued in `holding`.
     queued: usize,
     /// Every connection in the order it opened: when none holds buffered state, the first still
     /// open is given up whole. An entry whose connection is over is skipped.
-    opened: std::collections::VecDeque<u32>,
+    opened: CowQueue<u32>,
     /// How many connections are open.
     open: usize,
     /// Stream numbers SOCKS tunnels took since the tracker last asked.
@@ -205,7 +206,9 @@ impl Applications {
         let index = segment.stream as usize;
         let before = self.cost_of(index);
         let produced = self.read(segment, keylog, arenas);
-        if let Some(slot) = self.by_stream.get_mut(index)
+        // Looked at first: changing a slot copies its chunk if a copy of the tracker shares it.
+        if matches!(self.by_stream.get(index), Some(Slot::Open(_)))
+            && let Some(slot) = self.by_stream.get_mut(index)
             && let Slot::Open(connection) = slot
         {
             let connection = connection.make_mut();
@@ -226,8 +229,12 @@ impl Applications {
         if self.by_stream.len() <= index {
             self.by_stream.resize_with(index + 1, Slot::default);
         }
+        // A connection passed through is not changed: its slot's chunk stays shared.
+        if matches!(self.by_stream.get(index), Some(Slot::Passed)) {
+            return None;
+        }
         let dispatch = &self.dispatch;
-        let slot = &mut self.by_stream[index];
+        let slot = self.by_stream.get_mut(index)?;
         if let Slot::Empty = slot {
             // A port handed to HTTP/2 (by --decode-as) is read so from its first byte. One
             // handed to TLS is read as TLS if its first data is a TLS record, which the TLS

@@ -9,11 +9,12 @@
 //! would decode that connection differently, and keep only exact ones. The count is per
 //! thread: a copy is made on one thread, from start to end.
 //!
-//! A copy costs what its tables' indexes cost, not what they index: each conversation's state
-//! is [`Shared`] between a tracker and its copies until one of them changes it, and only then
-//! copied, by the one that changes it. Most of a long capture's conversations are over and
-//! never change again, so the UI's walk, its checkpoints and the frames worker's copy hold one
-//! state for each of them between them.
+//! A copy costs what changed since the last one: each conversation's state is [`Shared`]
+//! between a tracker and its copies until one of them changes it, and only then copied, by
+//! the one that changes it; the tables that find them share their entries the same way
+//! ([`super::cow`]). Most of a long capture's conversations are over and never change again,
+//! so the UI's walk, its checkpoints and the frames worker's copy hold one state for each of
+//! them between them.
 
 use std::cell::Cell;
 use std::ops::Deref;
@@ -42,6 +43,11 @@ pub struct Shared<T>(Arc<T>);
 impl<T> Shared<T> {
     pub fn new(value: T) -> Self {
         Self(Arc::new(value))
+    }
+
+    /// Counts the state, of `bytes`, into `census` (see [`super::cow::Census`]).
+    pub fn census(&self, census: &mut super::cow::Census, bytes: usize) {
+        census.part(Arc::as_ptr(&self.0).cast(), bytes);
     }
 
     /// Whether `self` and `other` are one state, not two equal ones.

@@ -16,12 +16,10 @@
 //! Over TCP (port 3478), a segment whose payload is whole messages back to back (ChannelData
 //! padded to four bytes) is read as them; a message split across segments stays data.
 
-use std::collections::VecDeque;
 use std::mem::size_of;
 
-use rustc_hash::FxHashMap;
-
 use super::budget::{self, Holder, Shed};
+use super::cow::{Census, CowMap, CowQueue};
 use crate::dispatch::{self, Dispatch};
 use crate::dissect::stun::{self, Matched, Stun, class};
 use crate::dissect::{Annotation, Content, Layer, Packet, rtp};
@@ -63,10 +61,10 @@ const FLOW_COST: usize = budget::entry_cost::<u32, Flow>() + size_of::<u32>();
 
 #[derive(Clone, Default)]
 pub struct StunTable {
-    transactions: FxHashMap<Key, Transaction>,
-    order: VecDeque<Key>,
-    flows: FxHashMap<u32, Flow>,
-    flow_order: VecDeque<u32>,
+    transactions: CowMap<Key, Transaction>,
+    order: CowQueue<Key>,
+    flows: CowMap<u32, Flow>,
+    flow_order: CowQueue<u32>,
 }
 
 /// The conversation a layer rides in, and its ports.
@@ -131,8 +129,7 @@ impl StunTable {
                     self.transactions.remove(&oldest);
                 }
                 self.transactions
-                    .entry(key)
-                    .or_insert(Transaction { first_ns: ts_ns, ..Transaction::default() })
+                    .get_or_insert_with(key, || Transaction { first_ns: ts_ns, ..Transaction::default() })
             }
         };
         let mut matched = Matched::default();
@@ -153,7 +150,7 @@ impl StunTable {
     }
 
     fn remember_flow(&mut self, stream: u32, dtls: bool, srtp_profile: Option<u16>) -> Flow {
-        let flow = self.flows.entry(stream).or_insert_with(|| {
+        let flow = self.flows.get_or_insert_with(stream, || {
             self.flow_order.push_back(stream);
             Flow::default()
         });
@@ -324,6 +321,18 @@ fn read_tcp<'a>(packet: &mut Packet<'a>, index: usize, payload: &'a [u8]) {
 impl Holder for StunTable {
     fn held(&self) -> usize {
         self.order.len() * TRANSACTION_COST + self.flow_order.len() * FLOW_COST
+    }
+
+    fn freeze(&mut self) {
+        self.transactions.freeze();
+        self.flows.freeze();
+    }
+
+    fn census(&self, census: &mut Census) {
+        self.transactions.census(census, |_, _| {});
+        self.order.census(census);
+        self.flows.census(census, |_, _| {});
+        self.flow_order.census(census);
     }
 
     fn shed(&mut self) -> Option<Shed> {

@@ -31,16 +31,14 @@
 //! conversation closes (FIN or RST both ways): the last ACK and any retransmission after it
 //! are still analysed from it, as tshark does.
 
-use std::collections::VecDeque;
 use std::mem::size_of;
-
-use rustc_hash::FxHashMap;
 
 mod sequence;
 mod table;
 pub mod unacked;
 
 use super::conversation::{Endpoint, Key};
+use super::cow::{CowMap, CowQueue};
 use super::snapshot::Shared;
 use crate::dissect::tcp::options::kind;
 use crate::dissect::tcp::seq::SeqNumber;
@@ -185,16 +183,16 @@ pub struct Segment {
 #[derive(Clone, Default)]
 pub struct TcpTable {
     /// The stream number of each conversation remembered, with its state or as a tombstone.
-    by_key: FxHashMap<Key, u32>,
+    by_key: CowMap<Key, u32>,
     /// The state of each conversation not given up, by stream number.
-    states: FxHashMap<u32, Shared<Conversation>>,
+    states: CowMap<u32, Shared<Conversation>>,
     /// The number the next new conversation gets.
     next_stream: u32,
     /// Stream numbers in the order their state was made, for giving up the oldest first; a
     /// number whose state is gone already is skipped.
-    order: VecDeque<u32>,
+    order: CowQueue<u32>,
     /// Keys whose state was given up, in that order, with their stream numbers.
-    tombstones: VecDeque<(Key, u32)>,
+    tombstones: CowQueue<(Key, u32)>,
     /// What `states` costs, unacknowledged segments included.
     states_cost: usize,
 }

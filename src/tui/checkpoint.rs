@@ -5,9 +5,12 @@
 //! A checkpoint holds everything a walk needs to go on exactly as the first walk went (the
 //! tracker's whole state, secrets included, and the reader's place), so a row or a packet
 //! taken apart after a jump back is the one a walk from frame 1 gives. The invariant: the
-//! checkpoints' memory, counted as the trackers' budgets count it, stays within their limit;
-//! when it would not, every other checkpoint goes and the spacing doubles, so they stay spread
-//! evenly over what was walked. Besides them, the newest checkpoint is kept, one left every
+//! checkpoints' memory stays within their limit; when it would not, every other checkpoint
+//! goes and the spacing doubles, so they stay spread evenly over what was walked. A copy of
+//! the tracker shares with the walk, and so with the checkpoints before it, every table entry
+//! and conversation state the walk has not changed since (`track::cow`), so each checkpoint
+//! is charged what it holds that the one before does not ([`Census`]), which is what changed
+//! between them, not the whole tracker. Besides them, the newest checkpoint is kept, one left every
 //! [`NEWEST_EVERY`] frames at most, outside the limit: once the spacing has grown past that,
 //! the end of what was walked (where `G` and a live capture go) is never far from one.
 
@@ -15,6 +18,7 @@ use std::mem::size_of;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::capture::FramesMark;
+use crate::track::cow::Census;
 use crate::track::{Tracker, snapshot};
 
 /// Frames between two checkpoints at first: walking this many again takes a few milliseconds.
@@ -42,15 +46,23 @@ pub struct Checkpoint {
     pub walked: u64,
     pub place: Place,
     tracker: Tracker,
+    /// What it holds that the checkpoint kept before it does not, once it is kept.
     bytes: usize,
 }
 
 impl Checkpoint {
     /// A copy of `tracker` after `walked` frames, the walk standing at `place`; `None` when
-    /// the tracker holds state that cannot be copied exactly (see `track::snapshot`).
+    /// the tracker holds state that cannot be copied exactly (see `track::snapshot`). The
+    /// tracker's tables are frozen first, so the copy shares all their entries.
     pub fn new(walked: u64, place: Place, tracker: &mut Tracker) -> Option<Self> {
-        let bytes = tracker.memory_held() + size_of::<Tracker>();
-        Some(Self { walked, place, tracker: snapshot::exact_copy(tracker)?, bytes })
+        tracker.freeze();
+        Some(Self { walked, place, tracker: snapshot::exact_copy(tracker)?, bytes: 0 })
+    }
+
+    /// Counts what it holds into `census`, and is charged what the one before did not hold.
+    fn charge(&mut self, census: &mut Census) {
+        self.tracker.census(census);
+        self.bytes = census.next_copy() + size_of::<Tracker>();
     }
 }
 
@@ -63,6 +75,8 @@ pub struct Checkpoints {
     /// The newest checkpoint, when it is after every one kept.
     newest: Option<Checkpoint>,
     newest_every: u64,
+    /// What the kept checkpoints hold, the last one's parts to count the next against.
+    census: Census,
 }
 
 /// Checkpoints the UI's walkers share: the indexer leaves them, the frames worker uses them.
@@ -78,6 +92,7 @@ impl Checkpoints {
             limit,
             newest: None,
             newest_every: NEWEST_EVERY,
+            census: Census::default(),
         }
     }
 
@@ -103,7 +118,7 @@ impl Checkpoints {
 
     /// Keeps `checkpoint` (after those kept): among the evenly spaced ones when it falls on
     /// their spacing, thinning them while over the limit; as the newest otherwise.
-    pub fn add(&mut self, checkpoint: Checkpoint) {
+    pub fn add(&mut self, mut checkpoint: Checkpoint) {
         if self.last_walked().is_some_and(|last| checkpoint.walked <= last) {
             return;
         }
@@ -112,6 +127,7 @@ impl Checkpoints {
             return;
         }
         self.newest = None;
+        checkpoint.charge(&mut self.census);
         self.bytes += checkpoint.bytes;
         self.kept.push(checkpoint);
         while self.bytes > self.limit && self.kept.len() > 1 {
@@ -122,6 +138,11 @@ impl Checkpoints {
                 self.newest = Some(last);
             }
             self.kept.retain(|checkpoint| checkpoint.walked.is_multiple_of(every));
+            // Each is charged again, against the one now before it.
+            self.census = Census::default();
+            for checkpoint in &mut self.kept {
+                checkpoint.charge(&mut self.census);
+            }
             self.bytes = self.kept.iter().map(|checkpoint| checkpoint.bytes).sum();
         }
     }
@@ -183,9 +204,49 @@ mod tests {
         .expect("a new tracker copies exactly")
     }
 
+    /// What one checkpoint of a new tracker is charged.
+    fn one() -> usize {
+        let mut checkpoints = Checkpoints::new(10, usize::MAX);
+        checkpoints.add(at(10));
+        checkpoints.bytes()
+    }
+
+    /// Walks frames `numbers` through `tracker`: each starts a UDP conversation and a TCP one
+    /// of its own.
+    fn walk(tracker: &mut Tracker, numbers: std::ops::Range<u16>) {
+        use crate::testing::{ethernet, frame, ipv4, tcp, udp};
+        for number in numbers {
+            let port = 1024 + number;
+            for data in [
+                ethernet(0x0800, &ipv4(17, [10, 0, 0, 1], [10, 0, 0, 2], &udp(port, 53, b"query"))),
+                ethernet(0x0800, &ipv4(6, [10, 0, 0, 1], [10, 0, 0, 2], &tcp(port, 443, 7, 0, 0x002, &[]))),
+            ] {
+                let frame =
+                    frame(u64::from(number), i64::from(number), crate::capture::LinkType::Ethernet, &data);
+                tracker.handle_frame(&frame, &mut crate::track::Scratch::new());
+            }
+        }
+    }
+
+    #[test]
+    fn a_checkpoint_is_charged_what_changed_since_the_one_before_not_the_whole_tracker() {
+        let mut tracker = Tracker::new();
+        let mut checkpoints = Checkpoints::new(1, usize::MAX);
+        let place = |walked| Place::Store { index: walked, secrets_taken: 0 };
+        walk(&mut tracker, 0..4_000);
+        checkpoints.add(Checkpoint::new(4_000, place(4_000), &mut tracker).expect("an exact copy"));
+        let first = checkpoints.bytes();
+        walk(&mut tracker, 4_000..4_010);
+        checkpoints.add(Checkpoint::new(4_010, place(4_010), &mut tracker).expect("an exact copy"));
+        let second = checkpoints.bytes() - first;
+        // The first holds 8,000 conversations; the second shares them, and adds ten of each.
+        assert!(first > 8_000 * 64, "{first} bytes for the first");
+        assert!(second * 20 < first, "{second} bytes for 20 conversations, {first} for 8,000");
+    }
+
     #[test]
     fn checkpoints_thin_evenly_to_stay_within_their_limit() {
-        let one = at(0).bytes;
+        let one = one();
         let mut checkpoints = Checkpoints::new(10, 4 * one);
         for walked in (10..=100).step_by(10) {
             if checkpoints.due(walked) {
@@ -203,7 +264,7 @@ mod tests {
 
     #[test]
     fn the_newest_checkpoint_is_kept_besides_the_evenly_spaced_ones() {
-        let one = at(0).bytes;
+        let one = one();
         let mut checkpoints = Checkpoints::new(10, 2 * one).with_newest_every(30);
         let mut left = Vec::new();
         for walked in (10..=400).step_by(10) {

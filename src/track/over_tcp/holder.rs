@@ -13,6 +13,7 @@ use std::mem::size_of;
 use super::{Application, Applications, Inner, Protocol, Slot};
 use crate::osi::Protocol as Handoff;
 use crate::track::budget::{Holder, Shed};
+use crate::track::cow::Census;
 
 /// The queue is not compacted below this many entries.
 const COMPACT_AT: usize = 1024;
@@ -117,12 +118,10 @@ impl Applications {
             self.holding.retain(|&stream| {
                 matches!(by_stream.get(stream as usize), Some(Slot::Open(connection)) if connection.queued)
             });
-            self.holding.shrink_to(2 * self.holding.len());
         }
         if self.opened.len() >= COMPACT_AT + 2 * self.open {
             let by_stream = &self.by_stream;
             self.opened.retain(|&stream| matches!(by_stream.get(stream as usize), Some(Slot::Open(_))));
-            self.opened.shrink_to(2 * self.opened.len());
         }
     }
 
@@ -158,6 +157,16 @@ impl Holder for Applications {
         self.held
             + self.by_stream.capacity() * size_of::<Slot>()
             + (self.holding.capacity() + self.opened.capacity()) * size_of::<u32>()
+    }
+
+    fn census(&self, census: &mut Census) {
+        self.by_stream.census(census, |slot, census| {
+            if let Slot::Open(connection) = slot {
+                connection.census(census, connection.cost());
+            }
+        });
+        self.holding.census(census);
+        self.opened.census(census);
     }
 
     fn shed(&mut self) -> Option<Shed> {

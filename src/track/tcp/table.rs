@@ -8,6 +8,7 @@ use super::{Conversation, KEY_COST, STATE_COST, TcpTable};
 use crate::osi::Protocol;
 use crate::track::budget::{Holder, Shed};
 use crate::track::conversation::Key;
+use crate::track::cow::Census;
 use crate::track::snapshot::Shared;
 
 impl TcpTable {
@@ -53,6 +54,20 @@ impl Holder for TcpTable {
             + self.by_key.len() * KEY_COST
             + self.order.len() * size_of::<u32>()
             + self.tombstones.len() * size_of::<(Key, u32)>()
+    }
+
+    fn freeze(&mut self) {
+        self.by_key.freeze();
+        self.states.freeze();
+    }
+
+    fn census(&self, census: &mut Census) {
+        self.by_key.census(census, |_, _| {});
+        self.states.census(census, |state, census| {
+            state.census(census, size_of::<Conversation>() + state.unacked_cost());
+        });
+        self.order.census(census);
+        self.tombstones.census(census);
     }
 
     /// Gives up the oldest conversation's state, keeping its number; once no state is left,

@@ -409,7 +409,7 @@ fn syn_from(table: &mut TcpTable, port: u16, frame: u64) -> Analysis {
 
 /// What the table's parts cost, added up from scratch.
 fn cost_from_scratch(table: &TcpTable) -> usize {
-    let states: usize = table.states.values().map(|c| STATE_COST + c.unacked_cost()).sum();
+    let states: usize = table.states.values().into_iter().map(|c| STATE_COST + c.unacked_cost()).sum();
     states
         + table.by_key.len() * KEY_COST
         + table.order.len() * std::mem::size_of::<u32>()
