@@ -1,6 +1,6 @@
-//! A hash map, a queue and a vector whose copies share what none of them has changed since, so that a
-//! copy of the tracker for the UI's checkpoints (`tui/checkpoint.rs`) costs what changed since
-//! the last copy rather than every conversation the capture has had.
+//! A hash map, a queue and a vector whose copies share what none of them has changed since,
+//! so that a copy of the tracker for the UI's checkpoints (`tui/checkpoint.rs`) costs what
+//! changed since the last copy rather than every conversation the capture has had.
 //!
 //! A [`CowMap`] keeps the entries written since it was last frozen in a map of its own (the
 //! young map), and the rest in layers behind `Arc`s, oldest first. A key's entry is the one in

@@ -10,9 +10,9 @@
 //! the tracker shares with the walk, and so with the checkpoints before it, every table entry
 //! and conversation state the walk has not changed since (`track::cow`), so each checkpoint
 //! is charged what it holds that the one before does not ([`Census`]), which is what changed
-//! between them, not the whole tracker. Besides them, the newest checkpoint is kept, one left every
-//! [`NEWEST_EVERY`] frames at most, outside the limit: once the spacing has grown past that,
-//! the end of what was walked (where `G` and a live capture go) is never far from one.
+//! between them, not the whole tracker. Besides them, the newest checkpoint is kept, one left
+//! every [`NEWEST_EVERY`] frames at most, outside the limit: once the spacing has grown past
+//! that, the end of what was walked (where `G` and a live capture go) is never far from one.
 
 use std::mem::size_of;
 use std::sync::{Arc, Mutex, MutexGuard};
