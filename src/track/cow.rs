@@ -10,9 +10,9 @@
 //! one in a shared layer is first copied into the young map. The invariants: `live` counts
 //! the keys whose newest entry is a value; a layer is never changed while another map shares
 //! it. Layers are merged while the newer is about as large as the older (up to
-//! [`MAX_MERGED`] entries, so the old ones stay shared), and all are rebuilt into one when
+//! `MAX_MERGED` entries, so the old ones stay shared), and all are rebuilt into one when
 //! stale entries (shadowed ones and markers) pass a quarter of the live ones or there are
-//! more than [`MAX_LAYERS`] layers, so lookups and memory stay bounded. A map that is never
+//! more than `MAX_LAYERS` layers, so lookups and memory stay bounded. A map that is never
 //! frozen is a plain hash map: `rttscope dissect` pays nothing.
 //!
 //! A [`CowQueue`] and a [`CowVec`] keep their items in chunks behind `Arc`s: a copy shares
