@@ -23,8 +23,9 @@
 //! and its Info column then shows "[NAME Fragment]" (packet-tls.c leaves this as a TODO).
 //! rttscope says "Encrypted Handshake Message"; `fixtures/crafted/` holds such a record.
 //!
-//! tshark 4.0 does not read DTLS 1.3's unified header; such datagrams are compared below DTLS
-//! only, and counted ([`Tally::dtls13_unread`]); nor does it name a DTLS 1.3 hello's version
+//! tshark 4.0 does not read DTLS 1.3's unified header; such datagrams (shown as data, or now
+//! and then taken by one of its UDP heuristics) are compared below DTLS only, and counted
+//! ([`Tally::dtls13_unread`], [`Tally::dtls13_heuristic`]); nor does it name a DTLS 1.3 hello's version
 //! or HelloRetryRequest in its columns ([`Tally::dtls13_hello`]).
 //!
 //! Issue 18: tshark 4.0.17 does not hand the DATA of an HTTP/2 stream opened by an extended
@@ -275,6 +276,8 @@ pub struct Tally {
     pub srtp_heuristic: usize,
     /// Issue 18: DTLS 1.3 datagrams of unified-header records, which tshark 4.0 shows as data.
     pub dtls13_unread: usize,
+    /// Of those, the layers tshark showed where one of its heuristics read the ciphertext.
+    pub dtls13_heuristic: Vec<String>,
     /// Issue 18: DTLS 1.3 hellos whose version and HelloRetryRequest tshark 4.0 does not name.
     pub dtls13_hello: usize,
     /// Issue 18: frames whose WebSocket over HTTP/2 tshark does not read.
@@ -313,15 +316,21 @@ fn dtls13_hello_columns(theirs: (&str, &str), ours: (&str, &str)) -> bool {
 }
 
 /// Issue 18: tshark 4.0 has no DTLS 1.3 unified header (Wireshark reads it from 4.2 on): it
-/// shows a datagram of such records as UDP data, where rttscope reads DTLSv1.3. Whether a frame
-/// is such: tshark's layers end `udp:data`, rttscope's Protocol column says DTLSv1.3 and its
-/// layers are tshark's with DTLS (and what it carries) in place of the data. In such a frame
-/// the layers below DTLS are compared as usual, and only they.
-fn dtls13_unread(theirs: &str, ours: &str, our_protocol: &str) -> bool {
-    our_protocol == "DTLSv1.3"
-        && theirs.strip_suffix(":data").is_some_and(|below| {
-            below.ends_with(":udp") && ours.strip_prefix(below).is_some_and(|rest| rest.starts_with(":dtls"))
-        })
+/// shows a datagram of such records as UDP data, where rttscope reads DTLSv1.3; now and then
+/// (a few in ten thousand datagrams) one of its UDP heuristics takes the ciphertext for its
+/// own protocol instead (R-GOOSE's, seen in a fresh recording). Whether a frame is such:
+/// rttscope's Protocol column says DTLSv1.3, tshark's layers are rttscope's below DTLS, ending
+/// `udp`, followed by anything but DTLS; and what tshark read there instead ("data", or a
+/// heuristic's layers). In such a frame the layers below DTLS are compared as usual, and only
+/// they.
+fn dtls13_unread<'a>(theirs: &'a str, ours: &str, our_protocol: &str) -> Option<&'a str> {
+    if our_protocol != "DTLSv1.3" {
+        return None;
+    }
+    let at = theirs.rmatch_indices(":udp:").next().map(|(at, _)| at + ":udp".len())?;
+    let (below, instead) = (&theirs[..at], &theirs[at + 1..]);
+    let dtls = ours.strip_prefix(below).is_some_and(|rest| rest.starts_with(":dtls"));
+    (dtls && !instead.starts_with("dtls")).then_some(instead)
 }
 
 /// Whether tshark read more RTCP packets in an SRTCP frame than rttscope's one, and rttscope's
@@ -341,12 +350,11 @@ fn values_extended(shorter: &str, longer: &str) -> bool {
         || longer.strip_prefix(shorter).is_some_and(|rest| rest.starts_with(','))
 }
 
-/// In a [`dtls13_unread`] frame, whether a field is of a layer tshark read (below DTLS).
-fn below_dtls13(theirs_protocols: &str, field: &str) -> bool {
+/// In a [`dtls13_unread`] frame, whether a field is of a layer tshark read below DTLS.
+fn below_dtls13(theirs_protocols: &str, instead: &str, field: &str) -> bool {
     let protocol = field.split('.').next().unwrap_or(field);
-    theirs_protocols.split(':').any(|name| name == protocol && name != "data")
-        && !COLUMNS.contains(&field)
-        && field != "frame.protocols"
+    let below = theirs_protocols.strip_suffix(instead).unwrap_or(theirs_protocols);
+    below.split(':').any(|name| name == protocol) && !COLUMNS.contains(&field) && field != "frame.protocols"
 }
 
 /// Issue 18: whether rttscope's layers are tshark's, ending in `http2`, with only WebSocket
@@ -524,7 +532,10 @@ pub fn compare_decoded(capture: &Path, keylog: Option<&Path>, decode_as: &[&str]
         tally.websocket_over_http2 += usize::from(websocket_over_http2);
         let (prefix, has_application) = known_prefix(&theirs[protocols]);
         let dtls13 = dtls13_unread(&theirs[protocols], &ours[protocols], &ours[column("_ws.col.Protocol")]);
-        tally.dtls13_unread += usize::from(dtls13);
+        tally.dtls13_unread += usize::from(dtls13.is_some());
+        if let Some(heuristic) = dtls13.filter(|instead| *instead != "data") {
+            tally.dtls13_heuristic.push(heuristic.to_owned());
+        }
         let (protocol_column, info_column) = (column("_ws.col.Protocol"), column("_ws.col.Info"));
         let dtls13_hello = dtls13_hello_columns(
             (&theirs[protocol_column], &theirs[info_column]),
@@ -558,8 +569,8 @@ pub fn compare_decoded(capture: &Path, keylog: Option<&Path>, decode_as: &[&str]
                 values_extended(actual, expected)
             } else if srtcp_ciphertext && *field == "_ws.col.Info" {
                 expected.starts_with(actual.as_str())
-            } else if dtls13 {
-                !below_dtls13(&theirs[protocols], field) || expected == actual
+            } else if let Some(instead) = dtls13 {
+                !below_dtls13(&theirs[protocols], instead, field) || expected == actual
             } else if ssh_hidden && SSH_HIDDEN_FIELDS.contains(field) && expected != actual {
                 *field == "_ws.col.Info" || expected.is_empty()
             } else if let Some(second) = second.filter(|_| early_http3 && field.starts_with("http3.")) {
@@ -645,6 +656,12 @@ pub fn compare_all_counting(captures: &[std::path::PathBuf]) -> (Vec<String>, Ha
                 notes += &format!(
                     " ({} DTLS 1.3 datagrams tshark 4.0 shows as data: layers below DTLS only)",
                     tally.dtls13_unread
+                );
+            }
+            if !tally.dtls13_heuristic.is_empty() {
+                notes += &format!(
+                    " (of them, tshark's heuristics read as other protocols: {})",
+                    tally.dtls13_heuristic.join(", ")
                 );
             }
             if tally.dtls13_hello > 0 {
