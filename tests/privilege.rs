@@ -12,7 +12,6 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -316,21 +315,23 @@ fn a_file_capability_is_dropped_once_the_socket_is_open() {
 /// ones it starts to make a namespace, set one up, or make a socket inside one.
 const DRIVER_THREADS: [&str; 4] = ["link-netns", "link-setup", "rttscope-host", "rttscope-netns"];
 
-/// What one thread of a running demo was seen holding.
-#[derive(Default)]
-struct Seen {
-    /// When it was first and last seen privileged or not yet sandboxed, if it was.
-    privileged: Option<(Instant, Instant)>,
+/// How much CPU time thread `tid` of `pid` has had since it started (the first field of its
+/// `schedstat`, in nanoseconds), or `None` once it has ended.
+fn cpu_time(pid: u32, tid: u32) -> Option<Duration> {
+    let schedstat = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/schedstat")).ok()?;
+    let nanoseconds = schedstat.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(nanoseconds))
 }
 
 /// Runs `rttscope demo --headless` with `extra` arguments, reading every thread's status from
 /// outside until it ends; asserts that only the driver ever holds privilege (a peer is allowed
-/// the instant between its start and its own drop, never longer than `GRACE`), that the driver
+/// the work of its own drop: while not yet sandboxed it has had less than `GRACE` of CPU time,
+/// measured on the CPU so that a loaded machine's waits do not count), that the driver
 /// holds only the capabilities it keeps, and that the demo shows every textbook round trip.
 /// Returns the names of the dropped threads seen.
 fn demo_threads_hold_nothing(extra: &[&str]) -> Vec<String> {
-    /// Longer than a drop takes on a busy machine (a debug build compiles its filter), far
-    /// shorter than a peer over the demo's 100 ms link lives (a TLS 1.2 server: 400 ms).
+    /// More CPU time than a drop takes (a debug build compiles its filter), far less than a
+    /// peer would spend if it went on to its handshakes unsandboxed.
     const GRACE: Duration = Duration::from_millis(60);
     let dir = tempfile::tempdir().expect("temporary directory");
     let output = dir.path().join("demo.pcapng");
@@ -338,7 +339,6 @@ fn demo_threads_hold_nothing(extra: &[&str]) -> Vec<String> {
     args.extend_from_slice(extra);
     let mut demo = rttscope_command(&args).stderr(Stdio::piped()).spawn().expect("demo runs");
     let pid = demo.id();
-    let mut seen: BTreeMap<u32, Seen> = BTreeMap::new();
     let mut dropped = std::collections::BTreeSet::new();
     let mut peers_started = false;
     let deadline = Instant::now() + Duration::from_secs(120);
@@ -347,7 +347,6 @@ fn demo_threads_hold_nothing(extra: &[&str]) -> Vec<String> {
         // A thread that ends while its status is read can fail the whole read (ESRCH): the
         // next sample sees the rest; the loop ends when demo does.
         let Ok(threads) = threads_of(&pid.to_string()) else { continue };
-        let now = Instant::now();
         for (tid, status) in threads {
             let name = std::fs::read_to_string(format!("/proc/{pid}/task/{tid}/comm")).unwrap_or_default();
             let name = name.trim().to_owned();
@@ -355,7 +354,6 @@ fn demo_threads_hold_nothing(extra: &[&str]) -> Vec<String> {
                 continue; // ended between the two reads
             }
             let driver = tid == pid || DRIVER_THREADS.contains(&name.as_str());
-            let entry = seen.entry(tid).or_default();
             if driver {
                 // Once a peer has started, the driver has narrowed what it holds (or, at the
                 // end, dropped it all).
@@ -375,12 +373,11 @@ fn demo_threads_hold_nothing(extra: &[&str]) -> Vec<String> {
                 // Just started and dropping: it inherited the driver's narrowed set.
                 let held = status.cap_effective | status.cap_permitted;
                 assert_eq!(held & !DRIVER_CAPABILITIES, 0, "thread {tid} ({name}) holds {held:#x}");
-                let (first, _) = *entry.privileged.get_or_insert((now, now));
-                entry.privileged = Some((first, now));
+                // Ended since its status was read: nothing left to hold.
+                let Some(spent) = cpu_time(pid, tid) else { continue };
                 assert!(
-                    now.duration_since(first) < GRACE,
-                    "thread {tid} ({name}) still privileged after {:?}: {status:?}",
-                    now.duration_since(first)
+                    spent < GRACE,
+                    "thread {tid} ({name}) still privileged after {spent:?} on the CPU: {status:?}"
                 );
             } else {
                 assert_dropped(&format!("thread {tid} ({name})"), &status);
