@@ -109,6 +109,12 @@ def healthy_frames():
     ]
 
 
+def dhcp_discover(options):
+    """A DHCP request from MAC_A (the BOOTP header, the magic cookie), then `options`."""
+    header = bytes([1, 1, 6, 0]) + bytes.fromhex("12345678") + bytes([0, 0, 0x80, 0]) + bytes(16)
+    return header + MAC_A + bytes(10) + bytes(64 + 128) + bytes([99, 130, 83, 99]) + options
+
+
 def broken_layers():
     """One frame per way a layer can be wrong; the outer layers must survive each."""
     return whole(
@@ -125,6 +131,8 @@ def broken_layers():
         ethernet(0x0800, ipv4(6, b"", total=60)[:20]),                         # IPv4 promises 40 bytes it lacks
         MAC_B + MAC_A[:3],                                                     # Ethernet header cut short
         ethernet(0x0800, bytes.fromhex("6500")),                               # IPv6 version in an IPv4 frame
+        ethernet(0x0800, ipv4(17, udp(68, 67, dhcp_discover(bytes([53, 1, 1, 55, 10, 1, 3, 6]))))),  # option past the end
+        ethernet(0x0800, ipv4(17, udp(68, 67, dhcp_discover(bytes([53, 0, 55, 2, 1, 3, 255]))))),  # empty message type
     )
 
 

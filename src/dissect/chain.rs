@@ -10,6 +10,7 @@ use std::net::IpAddr;
 use super::error::{Error, into_error};
 use super::field::Source;
 use super::ip_protocol::IpProtocol;
+use super::layer::LayerHeader;
 use super::{
     Annotation, Content, Fragment, FragmentKey, Layer, Packet, erspan, ethernet, icmp, icmpv6, ipv4, ipv6,
     null, quote, sll, tcp, udp, vlan,
@@ -210,6 +211,9 @@ impl<'a> Chain<'_, 'a> {
     fn stateless(&mut self, protocol: Protocol, parse: dispatch::Parse, bytes: &'a [u8]) -> &'a [u8] {
         match parse(bytes) {
             Ok((header, next)) => {
+                if let Some(problem) = header.decoded().and_then(LayerHeader::problem) {
+                    self.packet.problem(protocol, problem);
+                }
                 self.push(header, bytes);
                 self.follow(protocol, next)
             }

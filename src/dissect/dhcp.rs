@@ -8,8 +8,10 @@
 //!   except pad (0) and end (255), which are one byte
 //! ```
 //! The invariant: every option is read inside the bytes its length gives and inside the
-//! datagram; an option that overruns it ends the walk, and the header before it stays. Options
-//! not decoded keep their bytes (`dhcp.option.value`).
+//! datagram; an option that overruns it ends the walk, and the header before it stays (with its
+//! type and claimed length, as tshark shows them). Such an option, or a message type (option
+//! 53) with no byte, is a problem of the packet, as tshark calls either a malformed packet.
+//! Options not decoded keep their bytes (`dhcp.option.value`).
 
 use std::fmt;
 use std::net::Ipv4Addr;
@@ -93,6 +95,9 @@ enum Item<'a> {
     Option { at: usize, code: u8, value: &'a [u8] },
     /// The end option at `at`.
     End { at: usize },
+    /// An option at `at` whose value (or length byte, when `claimed` is `None`) runs past the
+    /// datagram's end: the last item of the walk.
+    Overrun { at: usize, code: u8, claimed: Option<u8> },
 }
 
 /// Walks the options from `start` until the end option, the datagram's end, or an option
@@ -117,11 +122,13 @@ fn options(bytes: &[u8], start: usize) -> impl Iterator<Item = Item<'_>> {
                 Some(Item::End { at })
             }
             _ => {
-                let len = usize::from(*bytes.get(at + 1)?);
-                let Some(value) = bytes.get(at + 2..at + 2 + len) else {
+                let claimed = bytes.get(at + 1).copied();
+                let value = claimed.and_then(|len| bytes.get(at + 2..at + 2 + usize::from(len)));
+                let Some(value) = value else {
                     done = true;
-                    return None;
+                    return Some(Item::Overrun { at, code, claimed });
                 };
+                let len = value.len();
                 let item = Item::Option { at, code, value };
                 at += 2 + len;
                 Some(item)
@@ -221,11 +228,39 @@ impl<'a> Message<'a> {
                     end = Some(at + 1);
                 }
                 Item::Option { at, code, value } => option_fields(out, at, code, value),
+                Item::Overrun { at, code, claimed } => {
+                    out.at(name::OPTION_TYPE, at..at + 1, Value::Uint(code.into()));
+                    if let Some(claimed) = claimed {
+                        out.at(name::OPTION_LENGTH, at + 1..at + 2, Value::Uint(claimed.into()));
+                    }
+                }
             }
         }
         if let Some(end) = end.filter(|&end| end < b.len()) {
             out.at(name::OPTION_PADDING, end..b.len(), Value::Bytes(&b[end..]));
         }
+    }
+
+    /// What tshark calls malformed in the options: one that runs past the datagram's end, or
+    /// a message type (option 53) without its byte; `None` when there is neither (or no
+    /// options: BOOTP's vendor area is not read).
+    pub fn problem(&self) -> Option<String> {
+        if !self.has_cookie() {
+            return None;
+        }
+        options(self.bytes, field::COOKIE.end).find_map(|item| match item {
+            Item::Overrun { code, claimed: Some(claimed), at } => Some(format!(
+                "malformed: option {code} claims {claimed} bytes, only {} follow its length",
+                self.bytes.len() - (at + 2)
+            )),
+            Item::Overrun { code, claimed: None, .. } => {
+                Some(format!("malformed: option {code} has no length byte before the datagram ends"))
+            }
+            Item::Option { code: option::MESSAGE_TYPE, value: [], .. } => Some(
+                "malformed: option 53 (DHCP Message Type) is empty; it must hold the type's byte".to_owned(),
+            ),
+            _ => None,
+        })
     }
 
     /// tshark's Info column: `DHCP Discover - Transaction ID 0x…`, or the BOOTP operation.
@@ -346,6 +381,10 @@ impl LayerHeader for Message<'_> {
     fn summary(&self, out: &mut dyn fmt::Write, _: &Tracked<'_>) -> fmt::Result {
         Message::summary(self, out)
     }
+
+    fn problem(&self) -> Option<String> {
+        Message::problem(self)
+    }
 }
 
 pub mod name {
@@ -453,17 +492,68 @@ mod tests {
         assert_eq!(message_type_title(42), "Unknown Message Type (0x2a)");
     }
 
-    #[test]
-    fn an_option_that_overruns_the_datagram_ends_the_walk() {
+    /// The discover with its end option replaced by `tail`.
+    fn discover_ending(tail: &[u8]) -> Vec<u8> {
         let mut bytes = discover();
-        let end = bytes.len() - 3;
-        bytes.truncate(end);
-        bytes.extend([50, 4, 10, 0]); // requested address, two bytes short
+        bytes.truncate(bytes.len() - 3);
+        bytes.extend(tail);
+        bytes
+    }
+
+    #[test]
+    fn an_option_that_overruns_the_datagram_ends_the_walk_and_is_the_packets_problem() {
+        let bytes = discover_ending(&[50, 4, 10, 0]); // requested address, two bytes short
         let (_, message) = parse(&bytes).expect("the header is whole");
-        let fields = fields(&message);
-        assert_eq!(all(&fields, "dhcp.option.type"), ["53", "55", "12", "0", "61"]);
-        assert!(all(&fields, "dhcp.option.requested_ip_address").is_empty());
-        assert!(all(&fields, "dhcp.option.end").is_empty());
+        let seen = fields(&message);
+        // Its type and the length it claims, as tshark shows them, and nothing after.
+        assert_eq!(all(&seen, "dhcp.option.type"), ["53", "55", "12", "0", "61", "50"]);
+        assert_eq!(all(&seen, "dhcp.option.length"), ["1", "3", "2", "7", "4"]);
+        assert!(all(&seen, "dhcp.option.requested_ip_address").is_empty());
+        assert!(all(&seen, "dhcp.option.end").is_empty());
+        assert_eq!(
+            message.problem().as_deref(),
+            Some("malformed: option 50 claims 4 bytes, only 2 follow its length")
+        );
+        // A code with no length byte after it.
+        let bytes = discover_ending(&[50]);
+        let (_, message) = parse(&bytes).expect("the header is whole");
+        assert_eq!(all(&fields(&message), "dhcp.option.type").last().map(String::as_str), Some("50"));
+        assert_eq!(
+            message.problem().as_deref(),
+            Some("malformed: option 50 has no length byte before the datagram ends")
+        );
+    }
+
+    #[test]
+    fn an_empty_message_type_is_the_packets_problem_and_a_whole_message_has_none() {
+        let whole_bytes = discover();
+        let (_, whole) = parse(&whole_bytes).expect("whole");
+        assert_eq!(whole.problem(), None);
+        let mut bytes = discover();
+        // Option 53 with no byte: the parameter request list follows at once.
+        let at = HEADER_LEN + COOKIE.len();
+        bytes.splice(at..at + 3, [53, 0]);
+        let (_, message) = parse(&bytes).expect("the header is whole");
+        assert_eq!(message.message_type(), None);
+        assert_eq!(
+            message.problem().as_deref(),
+            Some("malformed: option 53 (DHCP Message Type) is empty; it must hold the type's byte")
+        );
+        // Everything after it is still read, and the stateless chain puts the problem on the
+        // packet while keeping the layer.
+        assert_eq!(all(&fields(&message), "dhcp.option.request_list_item"), ["1", "3", "6"]);
+        let frame = crate::testing::ethernet(
+            0x0800,
+            &crate::testing::ipv4(17, [0; 4], [255; 4], &crate::testing::udp(68, 67, &bytes)),
+        );
+        let packet =
+            crate::dissect::dissect(&crate::testing::frame(1, 0, crate::capture::LinkType::Ethernet, &frame));
+        assert_eq!(packet.column_protocol(), "DHCP");
+        let problems: Vec<String> = packet.problems.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            problems,
+            ["DHCP: malformed: option 53 (DHCP Message Type) is empty; it must hold the type's byte"]
+        );
     }
 
     #[test]

@@ -36,6 +36,13 @@ pub trait LayerHeader {
     fn also_emits(&self) -> &'static [&'static str] {
         &[]
     }
+
+    /// What is wrong in a header that was still read (a part that breaks its specification
+    /// while the rest stands), as one line for the packet's problems; `None` when nothing is.
+    /// The stateless chain asks each layer its parser read (`dispatch::STATELESS`).
+    fn problem(&self) -> Option<String> {
+        None
+    }
 }
 
 impl<T: LayerHeader + ?Sized> LayerHeader for Box<T> {
@@ -53,6 +60,10 @@ impl<T: LayerHeader + ?Sized> LayerHeader for Box<T> {
 
     fn summary(&self, out: &mut dyn fmt::Write, tracked: &Tracked<'_>) -> fmt::Result {
         (**self).summary(out, tracked)
+    }
+
+    fn problem(&self) -> Option<String> {
+        (**self).problem()
     }
 
     fn column_name(&self) -> &'static str {
