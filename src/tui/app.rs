@@ -173,7 +173,8 @@ impl App {
     }
 
     /// The selected connection with its events, for what needs them now (following it,
-    /// exporting it); none, said in the status bar, while an open one's are still on their way.
+    /// exporting it); none, said in the status bar, while an open one's are still on their way
+    /// or when they could not be read back.
     pub(super) fn selected_whole(&mut self) -> Option<std::sync::Arc<Connection>> {
         let connection = self.selected_connection()?;
         if connection.withheld {
@@ -181,6 +182,10 @@ impl App {
                 "connection {}'s messages are on their way: try again in a moment",
                 connection.id
             ));
+            return None;
+        }
+        if let Some(why) = self.connections.selected_unreadable() {
+            self.notes.push(format!("connection {}'s messages could not be read back: {why}", connection.id));
             return None;
         }
         Some(connection)

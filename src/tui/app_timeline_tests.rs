@@ -120,3 +120,31 @@ fn an_open_connection_reported_without_its_events_is_asked_for_and_not_followed_
     assert_eq!(app.view, View::Timeline, "nothing to follow yet");
     assert!(app.notes.last().is_some_and(|note| note.contains("on their way")), "{:?}", app.notes);
 }
+
+/// A connection whose messages cannot be read back from the temporary file is still listed,
+/// and its Timeline and its request and response say why in one line, at 80x24.
+#[test]
+fn messages_that_cannot_be_read_back_are_said_so_in_place_of_them() {
+    let mut app = testing::app(testing::COURSE, (80, 24));
+    app.update(Action::Show(View::Connections));
+    app.update(Action::Down);
+    assert!(app.selected_connection().is_some_and(|connection| !connection.events.is_empty()));
+    assert_eq!(app.connections.selected_unreadable(), None);
+    app.connections.spill.lose_contents();
+    // The connection read last is kept whole: the one after it must come from the file.
+    app.update(Action::Down);
+    let connection = app.selected_connection().expect("still listed");
+    assert!(connection.events.is_empty());
+    let why = app.connections.selected_unreadable().expect("the failure is kept");
+    let said = format!("its messages could not be read back: {why}");
+    assert!(testing::draw(&app).contains(&said), "{}", testing::draw(&app));
+    app.update(Action::Enter);
+    assert_eq!(app.view, View::Timeline);
+    let screen = testing::draw(&app);
+    assert!(screen.contains(&said), "{screen}");
+    // Following it has nothing to follow: the status bar says why.
+    app.update(Action::Follow);
+    let id = connection.id;
+    let note = format!("connection {id}'s messages could not be read back: {why}");
+    assert_eq!(app.notes.last(), Some(&note));
+}

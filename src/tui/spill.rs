@@ -11,6 +11,8 @@
 //! - Where no temporary file can be made or it takes no more (a full disk), the events stay
 //!   in memory: never lost. `live` makes the file before it drops its privileges, after which
 //!   it could make none ([`Spill::in_file`]).
+//! - Events the file cannot give back (an I/O error) are not shown as none: the connection
+//!   comes without them, and the views and the status bar say why in their place.
 
 use std::fs::File;
 use std::io;
@@ -104,6 +106,14 @@ impl Spill {
             }
         }
         self.file.is_some()
+    }
+
+    /// Empties the file, as a disk that lost it would: what was written cannot be read back.
+    #[cfg(test)]
+    pub fn lose_contents(&self) {
+        if let Some(file) = &self.file {
+            file.set_len(0).expect("the temporary file shrinks");
+        }
     }
 
     /// A store that never makes a file, as when the system refuses one.

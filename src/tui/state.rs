@@ -129,6 +129,8 @@ pub struct ConnectionsState {
     pub(in crate::tui) spill: Spill,
     /// The last connection read back whole, by its index.
     read: Mutex<Option<(usize, Arc<Connection>)>>,
+    /// The last connection whose events could not be read back, by its index, and why.
+    unreadable: Mutex<Option<(usize, String)>>,
     /// Where the indexer learns which open connection to report whole.
     pub(in crate::tui) asked: Arc<Asked>,
 }
@@ -161,8 +163,9 @@ impl ConnectionsState {
     }
 
     /// The connection at `at` in `all`, events and all. An ended one's events come back from
-    /// the file; should that fail, it comes without them. An open one's come with the
-    /// indexer's next report, asked for here: until then it is `withheld`.
+    /// the file; should that fail, it comes without them, and [`Self::unreadable`] says why.
+    /// An open one's come with the indexer's next report, asked for here: until then it is
+    /// `withheld`.
     pub fn get(&self, at: usize) -> Option<Arc<Connection>> {
         let connection = self.all.get(at)?;
         if connection.withheld {
@@ -175,10 +178,29 @@ impl ConnectionsState {
         {
             return Some(Arc::clone(whole));
         }
-        let Ok(events) = self.spill.get(*place) else { return Some(Arc::clone(connection)) };
+        let events = match self.spill.get(*place) {
+            Ok(events) => events,
+            Err(error) => {
+                *self.unreadable.lock().unwrap_or_else(PoisonError::into_inner) =
+                    Some((at, error.to_string()));
+                return Some(Arc::clone(connection));
+            }
+        };
         let whole = Arc::new(Connection { events, ..(**connection).clone() });
         *read = Some((at, Arc::clone(&whole)));
         Some(whole)
+    }
+
+    /// Why the events of the connection at `at` could not be read back, if they could not
+    /// when it was last read.
+    pub fn unreadable(&self, at: usize) -> Option<String> {
+        let unreadable = self.unreadable.lock().unwrap_or_else(PoisonError::into_inner);
+        unreadable.as_ref().filter(|(failed, _)| *failed == at).map(|(_, why)| why.clone())
+    }
+
+    /// [`Self::unreadable`] for the selected connection.
+    pub fn selected_unreadable(&self) -> Option<String> {
+        self.unreadable(self.list.selected())
     }
 }
 

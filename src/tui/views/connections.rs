@@ -116,8 +116,9 @@ fn row<'c>(cells: impl Iterator<Item = (&'c Column, String)>) -> String {
 }
 
 /// The selected connection's requests and responses, each label whole, in `area`: a title
-/// line, then one line each (wrapped if a label is wider than the view), as many as fit.
-fn exchange(connection: &Connection, area: Rect, buf: &mut Buffer) {
+/// line, then one line each (wrapped if a label is wider than the view), as many as fit; or
+/// why its messages could not be read back (`unreadable`).
+fn exchange(connection: &Connection, unreadable: Option<&str>, area: Rect, buf: &mut Buffer) {
     let mut lines =
         vec![pane_title(format!("Connection {}: its request and response", connection.id), false)];
     let room = usize::from(area.width).saturating_sub(EXCHANGE_LEAD).max(10);
@@ -138,6 +139,8 @@ fn exchange(connection: &Connection, area: Rect, buf: &mut Buffer) {
     }
     if connection.withheld {
         shown.push(Line::styled("  reading its messages…", theme::dim()));
+    } else if let Some(why) = unreadable {
+        shown.push(Line::styled(unreadable_line(why), theme::error()));
     } else if shown.is_empty() {
         shown.push(Line::styled(
             "  no HTTP request or response read: none sent, another protocol, or no keys",
@@ -154,6 +157,12 @@ fn exchange(connection: &Connection, area: Rect, buf: &mut Buffer) {
     render_lines(lines, area, buf);
 }
 
+/// What a view says in place of a connection's messages that could not be read back from the
+/// temporary file they were kept in.
+pub fn unreadable_line(why: &str) -> String {
+    format!("  its messages could not be read back: {why}")
+}
+
 /// Columns before a request's or response's label: "  response  ".
 const EXCHANGE_LEAD: usize = 12;
 
@@ -162,7 +171,7 @@ impl Widget for Connections<'_> {
         let Self { state, indexed } = self;
         let (area, below) = layout::connections(area);
         if let Some(connection) = state.selected() {
-            exchange(&connection, below, buf);
+            exchange(&connection, state.selected_unreadable().as_deref(), below, buf);
         }
         let columns = columns(area.width);
         let mut lines =

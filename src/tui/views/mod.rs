@@ -46,9 +46,11 @@ impl Widget for Ui<'_> {
                 .render(screen.body, buf),
             View::Timeline => {
                 let connection = app.selected_connection();
+                let unreadable = app.connections.selected_unreadable();
                 timeline::Timeline {
                     state: &app.timeline,
                     connection: connection.as_deref(),
+                    unreadable: unreadable.as_deref(),
                     indexed: app.indexed,
                 }
                 .render(screen.body, buf)

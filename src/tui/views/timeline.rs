@@ -25,6 +25,8 @@ use crate::tui::theme;
 pub struct Timeline<'a> {
     pub state: &'a TimelineState,
     pub connection: Option<&'a Connection>,
+    /// Why the connection's messages could not be read back, if they could not.
+    pub unreadable: Option<&'a str>,
     pub indexed: bool,
 }
 
@@ -61,6 +63,11 @@ impl Widget for Timeline<'_> {
         if connection.withheld {
             // Open, and its events asked of the indexer: they come with its next report.
             lines.push(Line::styled("  reading its messages…", theme::dim()));
+            render_lines(lines, diagram, buf);
+            return;
+        }
+        if let Some(why) = self.unreadable {
+            lines.push(Line::styled(super::connections::unreadable_line(why), theme::error()));
             render_lines(lines, diagram, buf);
             return;
         }
