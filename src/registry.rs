@@ -5,7 +5,7 @@
 //! validates a field name before any packet is read, what tells the display filter how to read
 //! a literal (`10.0.0.0/8` for an address, `0x12` for a number), and what `rttscope fields`
 //! prints. It keeps no list of its own: each protocol's module declares its fields with
-//! [`field_table!`], beside the emitter that uses the same constants, and the protocol table
+//! `field_table!`, beside the emitter that uses the same constants, and the protocol table
 //! (`crate::protocol`) names each protocol's tables; the registry is their concatenation.
 
 use std::collections::HashMap;

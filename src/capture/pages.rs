@@ -9,7 +9,7 @@ use memmap2::{Mmap, UncheckedAdvice};
 const RELEASE_STEP: usize = 8 << 20;
 
 /// Hands the pages of a mapped capture that a walk has left behind back to the kernel, a
-/// [`RELEASE_STEP`] at a time, so one pass over a large file holds only a window of it in
+/// `RELEASE_STEP` at a time, so one pass over a large file holds only a window of it in
 /// memory. The pages stay in the page cache, and a frame borrowed from them reads the same
 /// bytes again if it is used later; but a page read again after its release stays resident,
 /// so release only what will not be read again soon.

@@ -250,7 +250,7 @@ fn open(
     }
 }
 
-/// What one key's schedule takes on the heap: [`aead_key`] boxes it. Holders of keys count it
+/// What one key's schedule takes on the heap: `aead_key` boxes it. Holders of keys count it
 /// for each key they hold, for the tracker's memory budget.
 pub const KEY_BYTES: usize = size_of::<aead::LessSafeKey>();
 

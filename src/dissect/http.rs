@@ -282,7 +282,7 @@ impl Http2<'_> {
 }
 
 /// The Protocol column for a packet's HTTP/2 frames, given whether each completed gRPC
-/// messages (see [`Http2::column`]).
+/// messages (see `Http2::column`).
 pub fn column_of(grpc: impl Iterator<Item = bool>) -> &'static str {
     const NAMES: [[&str; 2]; 4] = [
         ["GRPC", "GRPCHTTP2"],

@@ -13,7 +13,7 @@
 //! the step that failed. Each socket is made inside its host's network namespace and stays
 //! there, whichever thread then uses it.
 //!
-//! Invariant: every client and server runs on a thread that holds no privilege ([`as_peer`]):
+//! Invariant: every client and server runs on a thread that holds no privilege (`as_peer`):
 //! its sockets are made first, by the calling thread (which may enter the namespaces), then
 //! the peer drops its ids and capabilities and talks under the peer's seccomp filter, so the
 //! TLS, QUIC and HTTP it parses from the other side never meet root. `--no-drop` keeps them.

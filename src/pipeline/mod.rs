@@ -1,6 +1,6 @@
 //! Walking a capture with every core: its frames read and taken apart on one thread
-//! ([`ahead`]), tracked in order on another ([`walk`]), and the tracked packets filtered,
-//! formatted and written on a third ([`behind`]); or all of it on one thread.
+//! (`ahead`), tracked in order on another (`walk`), and the tracked packets filtered,
+//! formatted and written on a third (`behind`); or all of it on one thread.
 //!
 //! Whatever the threads, what is written is the same byte for byte: each stage sees what a
 //! walk on one thread sees, in the same order, and the queues between stages are bounded, so

@@ -63,7 +63,7 @@ pub struct Item<'a> {
 /// Appends the layer's field lines to `text`, four spaces a level, with subtree titles;
 /// `record_titles` titles a TLS layer's records in order (`TLS Record Layer: …` for any
 /// without one), or, two a frame, an HTTP/2 layer's `Stream:` title suffixes and undone
-/// bodies' titles (see [`http2::write`]), or a gRPC message's inflated body's, or a STUN
+/// bodies' titles (see `http2::write`), or a gRPC message's inflated body's, or a STUN
 /// message's attributes' titles; `closing` says which side of a TCP close a FIN is.
 pub fn write(
     text: &mut String,

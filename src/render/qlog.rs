@@ -8,7 +8,7 @@
 //! read off the layers (the plaintext's frames are read again with the dissector's frame
 //! parser; nothing is decrypted here), and the transport parameters each side's TLS hello
 //! carried. The timeline's connection, when it ends, gives its trace the handshake's round
-//! trip ([`Trace::set_rtt`]); [`write`] then serialises traces in one of two shapes: the
+//! trip ([`Trace::set_rtt`]); [`write`](mod@write) then serialises traces in one of two shapes: the
 //! JSON-SEQ `qlog_version` 0.3 that qvis and quinn read, or the contained JSON of
 //! draft-ietf-quic-qlog-main-schema-14 with the `quic` events of
 //! draft-ietf-quic-qlog-quic-events-13. A trace holds at most [`MAX_PACKETS`] events (about

@@ -2,7 +2,7 @@
 //! server's address, shown before the connection as round 0 of the page load, so that the time
 //! to the first byte reads end to end (lookup, TCP, TLS, request).
 //!
-//! [`Answers`] keeps, for each host that asked and each address it was given, the latest
+//! `Answers` keeps, for each host that asked and each address it was given, the latest
 //! successful answer seen (the query's frame and time, the answer's, and the name asked for,
 //! through its CNAME chain), read off the DNS layers and the match the tracker recorded on them
 //! (`dns.time`): nothing is parsed here. A connection takes the answer its client was given for

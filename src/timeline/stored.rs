@@ -14,7 +14,7 @@ use super::{Event, Link};
 use crate::osi::OsiLayer;
 
 /// A name from one of rttscope's own tables, as messages hold it. Named, so that serde's
-/// derive reads it through [`interned`] rather than borrowing it from the bytes (which would
+/// derive reads it through `interned` rather than borrowing it from the bytes (which would
 /// ask them to live for ever).
 pub type Name = &'static str;
 

@@ -7,7 +7,7 @@
 //! at the first record a port or the heuristic handed to DTLS). What it holds across frames is
 //! bounded: a few incomplete messages a direction (`reassembly.rs`), the hello randoms and the
 //! record keys; the table is a [`Holder`] under the memory budget. The output names ranges of
-//! the datagram and of the frame's arenas, from which `layers.rs` builds the [`Dtls`] layer.
+//! the datagram and of the frame's arenas, from which `layers.rs` builds the `Dtls` layer.
 //!
 //! Left out: DTLS 1.2 renegotiation (keys beyond epoch 1), connection IDs negotiated for the
 //! unified header.

@@ -9,7 +9,7 @@
 //! Reading keeps its place: a head is searched for its end only in the bytes that are new, and
 //! a body is read by a [`BodyReader`] that is fed each byte once, so a message that arrives a
 //! byte at a time costs the same per byte as one that arrives whole. HTTP/2 streams are kept
-//! by [`streams::Streams`], bounded in number and in what each body keeps. [`Reader::cost`]
+//! by `streams::Streams`, bounded in number and in what each body keeps. [`Reader::cost`]
 //! says, in O(1), what the reader holds, for the tracker's memory budget.
 
 pub mod coding;

@@ -4,7 +4,7 @@
 //! state and queues [`Command`]s for the event loop (take a packet apart, run a filter); views
 //! then draw from the state alone. The state is what every view shares (the source, the
 //! filter, the status bar) and one struct per view ([`super::state`]), whose selections are
-//! [`Cursor`]s. Nothing here does I/O, so every action is tested without a terminal.
+//! `Cursor`s. Nothing here does I/O, so every action is tested without a terminal.
 
 use ratatui::layout::Rect;
 

@@ -64,7 +64,7 @@ pub trait Visitor {
     fn packet<'a>(&mut self, frame: &Frame<'a>, packet: &Packet<'a>) -> Next;
 
     /// The walk has caught up with a store that is still open and waits for more frames: the
-    /// moment to report what was gathered. Called again every [`WAIT_SLICE`] while it waits.
+    /// moment to report what was gathered. Called again every `WAIT_SLICE` while it waits.
     fn idle(&mut self) -> Next {
         Next::Continue
     }

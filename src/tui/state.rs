@@ -2,7 +2,7 @@
 //! holds one of each beside the state all views share (the source, the filter, the status
 //! bar); only `App::update` changes them, and each view draws from its own.
 //!
-//! The invariant: a selection is kept by a [`Cursor`], so it is always an item of its list
+//! The invariant: a selection is kept by a `Cursor`, so it is always an item of its list
 //! and on screen.
 
 use std::collections::{BTreeMap, HashMap};
@@ -114,7 +114,7 @@ impl<'a> Shown<'a> {
 /// The Connections view: one row per conversation. The Timeline and Compare views show the
 /// connection selected here.
 ///
-/// The events of the connections that have ended are kept in a file ([`Spill`]), not in
+/// The events of the connections that have ended are kept in a file (`Spill`), not in
 /// `all`: each is read back when it is selected, the last one read kept at hand.
 #[derive(Debug, Default)]
 pub struct ConnectionsState {

@@ -72,7 +72,7 @@ impl Properties {
 }
 
 /// Packets and bytes per interval, kept at the finest interval that holds the capture in
-/// [`IO_MOST_BUCKETS`].
+/// `IO_MOST_BUCKETS`.
 #[derive(Clone, Debug, Default)]
 pub struct Io {
     /// The width of one bucket.

@@ -19,7 +19,7 @@ use crate::testing::{IPV4, UDP, ethernet, ipv4, udp};
 
 /// The recorded HTTP/3 connection, and the key log that decrypts it.
 const REAL_QUIC: &[u8] = include_bytes!("../../../fixtures/interop/quic-h3-aioquic.pcap");
-/// Where the key log of [`REAL_QUIC`] is, from the repository's root.
+/// Where the key log of `REAL_QUIC` is, from the repository's root.
 pub const REAL_QUIC_KEYS: &str = "fixtures/interop/quic-h3-aioquic.keys";
 
 const CLIENT: [u8; 4] = [10, 0, 27, 1];

@@ -18,7 +18,7 @@ use crate::dissect::grpc::{self, Compression, PREFIX_LEN};
 use crate::dissect::http2::{Frame, FrameType, HeaderBlock};
 use crate::track::budget;
 
-/// The most calls kept per connection, as [`super::streams::MAX_STREAMS`] bounds streams.
+/// The most calls kept per connection, as `MAX_STREAMS` bounds streams.
 pub const MAX_CALLS: usize = 512;
 
 /// The longest `:path` kept; a longer one is cut.
