@@ -133,6 +133,7 @@ def broken_layers():
         ethernet(0x0800, bytes.fromhex("6500")),                               # IPv6 version in an IPv4 frame
         ethernet(0x0800, ipv4(17, udp(68, 67, dhcp_discover(bytes([53, 1, 1, 55, 10, 1, 3, 6]))))),  # option past the end
         ethernet(0x0800, ipv4(17, udp(68, 67, dhcp_discover(bytes([53, 0, 55, 2, 1, 3, 255]))))),  # empty message type
+        ethernet(0x0800, ipv4(17, udp(68, 67, dhcp_discover(bytes([53, 1, 1, 50]))))),  # a code with no length
     )
 
 

@@ -8,10 +8,10 @@
 //!   except pad (0) and end (255), which are one byte
 //! ```
 //! The invariant: every option is read inside the bytes its length gives and inside the
-//! datagram; an option that overruns it ends the walk, and the header before it stays (with its
-//! type and claimed length, as tshark shows them). Such an option, or a message type (option
-//! 53) with no byte, is a problem of the packet, as tshark calls either a malformed packet.
-//! Options not decoded keep their bytes (`dhcp.option.value`).
+//! datagram; an option that overruns it ends the walk, and the header before it stays (with
+//! its type and claimed length, as tshark shows them, when the length byte is there). Such an
+//! option, or a message type (option 53) with no byte, is a problem of the packet, as tshark
+//! calls either a malformed packet. Options not decoded keep their bytes (`dhcp.option.value`).
 
 use std::fmt;
 use std::net::Ipv4Addr;
@@ -228,12 +228,13 @@ impl<'a> Message<'a> {
                     end = Some(at + 1);
                 }
                 Item::Option { at, code, value } => option_fields(out, at, code, value),
-                Item::Overrun { at, code, claimed } => {
+                // tshark reads a code and its length together: a code with no length after it
+                // shows nothing.
+                Item::Overrun { at, code, claimed: Some(claimed) } => {
                     out.at(name::OPTION_TYPE, at..at + 1, Value::Uint(code.into()));
-                    if let Some(claimed) = claimed {
-                        out.at(name::OPTION_LENGTH, at + 1..at + 2, Value::Uint(claimed.into()));
-                    }
+                    out.at(name::OPTION_LENGTH, at + 1..at + 2, Value::Uint(claimed.into()));
                 }
+                Item::Overrun { claimed: None, .. } => {}
             }
         }
         if let Some(end) = end.filter(|&end| end < b.len()) {
@@ -514,10 +515,10 @@ mod tests {
             message.problem().as_deref(),
             Some("malformed: option 50 claims 4 bytes, only 2 follow its length")
         );
-        // A code with no length byte after it.
+        // A code with no length byte after it: not shown (as tshark), but still the problem.
         let bytes = discover_ending(&[50]);
         let (_, message) = parse(&bytes).expect("the header is whole");
-        assert_eq!(all(&fields(&message), "dhcp.option.type").last().map(String::as_str), Some("50"));
+        assert_eq!(all(&fields(&message), "dhcp.option.type"), ["53", "55", "12", "0", "61"]);
         assert_eq!(
             message.problem().as_deref(),
             Some("malformed: option 50 has no length byte before the datagram ends")

@@ -68,7 +68,7 @@ fn outcomes_keep_their_promises() {
     let broken = run("broken-layers.pcap");
     assert_eq!(broken.status.code(), Some(0));
     let lines: Vec<String> = common::stdout(&broken).lines().map(str::to_owned).collect();
-    assert_eq!(lines.len(), 15, "every frame is shown");
+    assert_eq!(lines.len(), 16, "every frame is shown");
     // A DHCP message that is read but breaks its format (tshark: Malformed Packet) keeps its
     // layer and says what is wrong on its line.
     for line in &lines[13..] {
@@ -80,7 +80,7 @@ fn outcomes_keep_their_promises() {
     assert!(common::stdout(&unknown).contains("Data (9 bytes)"));
 }
 
-/// The DHCP frames of `broken-layers.pcap` (14 and 15): rttscope shows the options tshark
+/// The DHCP frames of `broken-layers.pcap` (14 to 16): rttscope shows the options tshark
 /// shows, and reports a problem exactly where tshark calls the packet malformed. tshark stops
 /// at an empty message type; rttscope reads on to the options after it, so there tshark's
 /// values of each field are the first of rttscope's.
@@ -101,7 +101,7 @@ fn dhcp_options_read_past_their_format_are_shown_and_malformed_as_in_tshark() {
     let ours = run(env!("CARGO_BIN_EXE_rttscope"), &["dissect"], &[]);
     let theirs: Vec<&str> = theirs.lines().collect();
     let ours: Vec<&str> = ours.lines().collect();
-    assert_eq!(theirs.len(), 2, "{theirs:?}");
+    assert_eq!((theirs.len(), ours.len()), (3, 3), "{theirs:?}");
     let (overrun, overrun_malformed) = theirs[0].rsplit_once('\t').expect("five columns");
     assert_eq!(overrun, ours[0], "the option past the end: its type and claimed length");
     let (empty, empty_malformed) = theirs[1].rsplit_once('\t').expect("five columns");
@@ -112,7 +112,11 @@ fn dhcp_options_read_past_their_format_are_shown_and_malformed_as_in_tshark() {
     }
     // The end option's type item is 0 in tshark's fields, as in a whole message.
     assert_eq!(ours[1], "15\t53,55,0\t0,2\t1,3", "rttscope reads on after the empty type");
-    assert!(!overrun_malformed.is_empty() && !empty_malformed.is_empty(), "tshark: Malformed Packet");
+    let (no_length, no_length_malformed) = theirs[2].rsplit_once('\t').expect("five columns");
+    assert_eq!(no_length, ours[2], "a code with no length byte: not shown");
+    for malformed in [overrun_malformed, empty_malformed, no_length_malformed] {
+        assert!(!malformed.is_empty(), "tshark: Malformed Packet");
+    }
     let problems = common::stdout(
         &Command::new(env!("CARGO_BIN_EXE_rttscope"))
             .arg("dissect")
