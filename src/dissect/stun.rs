@@ -12,7 +12,7 @@
 //! [`parse`] reads exactly one message and every attribute header in it; an attribute that
 //! runs past its message is `Malformed` with its type and the bytes it lacks, so the layer is
 //! undecoded with that reason and the UDP or TCP layer before it stays. Values are read where
-//! fields and the summary are written ([`attributes`](fn@attributes)), each under its own length, so nothing
+//! fields and the summary are written ([`attributes()`]), each under its own length, so nothing
 //! is read past an attribute. FINGERPRINT is checked (CRC-32 of the message before it, XOR
 //! 0x5354554e); a wrong one says so. Which datagram is STUN is decided as tshark's STUN
 //! dissector decides it: on port 3478 a message of exactly the datagram's length or a

@@ -8,11 +8,12 @@
 //! connection is known to carry a protocol rttscope reads, nothing of it is copied or held; a
 //! connection that carries something else is never reassembled at all.
 //!
-//! [`Applications`] is a [`Holder`](crate::track::budget::Holder) of the memory budget: it keeps a running total of what its
-//! open connections hold (reassembly, TLS and HTTP state) and, asked to shed, gives up the
-//! buffered state of the connection that has held some longest; that connection then goes on
-//! from its next message or record, as after a segment the capture missed. A connection
-//! that is over, or that carries nothing rttscope reads, costs only its slot.
+//! [`Applications`] is a [`Holder`](super::budget::Holder) of the memory budget: it keeps a
+//! running total of what its open connections hold (reassembly, TLS and HTTP state) and,
+//! asked to shed, gives up the buffered state of the connection that has held some longest;
+//! that connection then goes on from its next message or record, as after a segment the
+//! capture missed. A connection that is over, or that carries nothing rttscope reads, costs
+//! only its slot.
 
 mod feed;
 mod gaps;

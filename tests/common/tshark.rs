@@ -25,8 +25,8 @@
 //!
 //! tshark 4.0 does not read DTLS 1.3's unified header; such datagrams (shown as data, or now
 //! and then taken by one of its UDP heuristics) are compared below DTLS only, and counted
-//! ([`Tally::dtls13_unread`], [`Tally::dtls13_heuristic`]); nor does it name a DTLS 1.3 hello's version
-//! or HelloRetryRequest in its columns ([`Tally::dtls13_hello`]).
+//! ([`Tally::dtls13_unread`], [`Tally::dtls13_heuristic`]); nor does it name a DTLS 1.3
+//! hello's version or HelloRetryRequest in its columns ([`Tally::dtls13_hello`]).
 //!
 //! Issue 18: tshark 4.0.17 does not hand the DATA of an HTTP/2 stream opened by an extended
 //! CONNECT for websocket (RFC 8441) to its WebSocket dissector: it shows the DATA as tunneled
