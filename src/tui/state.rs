@@ -127,13 +127,14 @@ pub struct ConnectionsState {
     /// Where each ended connection's events went; None for those kept in `all`.
     places: Vec<Option<Place>>,
     pub(in crate::tui) spill: Spill,
-    /// The last connection read back whole, by its index.
-    read: Mutex<Option<(usize, Arc<Connection>)>>,
-    /// The last connection whose events could not be read back, by its index, and why.
-    unreadable: Mutex<Option<(usize, String)>>,
+    /// The last connection read back, by its index: whole, or why its events could not be.
+    read: Mutex<Option<(usize, ReadBack)>>,
     /// Where the indexer learns which open connection to report whole.
     pub(in crate::tui) asked: Arc<Asked>,
 }
+
+/// A connection read back with its events, or why they could not be read.
+type ReadBack = Result<Arc<Connection>, String>;
 
 impl ConnectionsState {
     /// Takes the indexer's report: the connections that ended since the last one after those
@@ -173,29 +174,23 @@ impl ConnectionsState {
         }
         let Some(Some(place)) = self.places.get(at) else { return Some(Arc::clone(connection)) };
         let mut read = self.read.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((kept, whole)) = &*read
-            && *kept == at
-        {
-            return Some(Arc::clone(whole));
+        if !matches!(&*read, Some((kept, _)) if *kept == at) {
+            let whole = self.spill.get(*place).map_err(|error| error.to_string());
+            *read = Some((at, whole.map(|events| Arc::new(Connection { events, ..(**connection).clone() }))));
         }
-        let events = match self.spill.get(*place) {
-            Ok(events) => events,
-            Err(error) => {
-                *self.unreadable.lock().unwrap_or_else(PoisonError::into_inner) =
-                    Some((at, error.to_string()));
-                return Some(Arc::clone(connection));
-            }
-        };
-        let whole = Arc::new(Connection { events, ..(**connection).clone() });
-        *read = Some((at, Arc::clone(&whole)));
-        Some(whole)
+        match &*read {
+            Some((_, Ok(whole))) => Some(Arc::clone(whole)),
+            _ => Some(Arc::clone(connection)),
+        }
     }
 
     /// Why the events of the connection at `at` could not be read back, if they could not
     /// when it was last read.
     pub fn unreadable(&self, at: usize) -> Option<String> {
-        let unreadable = self.unreadable.lock().unwrap_or_else(PoisonError::into_inner);
-        unreadable.as_ref().filter(|(failed, _)| *failed == at).map(|(_, why)| why.clone())
+        match &*self.read.lock().unwrap_or_else(PoisonError::into_inner) {
+            Some((read, Err(why))) if *read == at => Some(why.clone()),
+            _ => None,
+        }
     }
 
     /// [`Self::unreadable`] for the selected connection.
