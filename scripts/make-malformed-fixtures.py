@@ -137,6 +137,22 @@ def broken_layers():
     )
 
 
+def dhcp_option_lengths():
+    """DHCP options whose lengths their formats do not allow, which tshark's expert names
+    (`length isn't 4`, `Option length isn't a multiple of 8`, `Mask width (33) > 32`) without
+    calling the packet malformed; and a domain search list whose last name has no root label."""
+    fixed = [1, 5, 255, 255, 255, 0, 9, 51, 3, 0, 0, 1, 57, 3, 2, 64, 0, 54, 2, 10, 0,
+             28, 3, 1, 2, 3, 50, 5, 1, 2, 3, 4, 5, 58, 2, 0, 1, 59, 4, 0, 0, 0, 9, 26, 3, 5, 0x78, 0]
+    lists = [3, 6, 10, 0, 0, 1, 10, 0, 6, 5, 1, 1, 1, 1, 2, 42, 6, 10, 0, 17, 1, 10, 0,
+             33, 12, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 119, 4, 3] + list(b"lan")
+    routes = [121, 11, 0, 10, 0, 0, 1, 33, 1, 2, 3, 4, 5]
+    return whole(
+        ethernet(0x0800, ipv4(17, udp(68, 67, dhcp_discover(bytes([53, 1, 1] + fixed + [255]))))),
+        ethernet(0x0800, ipv4(17, udp(68, 67, dhcp_discover(bytes([53, 1, 1] + lists + [255]))))),
+        ethernet(0x0800, ipv4(17, udp(68, 67, dhcp_discover(bytes([53, 1, 1] + routes + [255]))))),
+    )
+
+
 def write(name, data, directory=OUT):
     with open(os.path.join(directory, name), "wb") as file:
         file.write(data)
@@ -306,6 +322,7 @@ def main():
     write("quoted-transport.pcap", pcap(quoted_transport()), CRAFTED)
     write("tls12-finished-like-plaintext.pcap", finished_like_plaintext(), CRAFTED)
     write("tcp-round-trips.pcap", timed_pcap(tcp_round_trips()), CRAFTED)
+    write("dhcp-option-lengths.pcap", pcap(dhcp_option_lengths()), CRAFTED)
     good = pcap(whole(*healthy_frames()))
 
     write("not-a-capture.txt", b"GET / HTTP/1.1\r\nHost: example\r\n\r\n")

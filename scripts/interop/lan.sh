@@ -52,6 +52,36 @@ rec_lan_dhcp() {
     stop "$srv"
 }
 
+# 40b: DHCP options a LAN's server hands out beyond the basics: udhcpc asks (-O) for the interface
+# MTU (26), NTP servers (42), static routes (33), the domain search list (119) and classless
+# static routes (121), and dnsmasq answers each from its configuration
+rec_lan_dhcp_options() {
+    local s=$NSP-s40b c=$NSP-c40b p srv
+    lan_pair "$s" "$c"
+    bg "$s" dnsmasq4o dnsmasq -d -k --conf-file=/dev/null --port=0 --user=root \
+        --interface=veth0 --bind-interfaces --dhcp-authoritative --no-ping \
+        --dhcp-range=10.0.17.100,10.0.17.150,255.255.255.0,1h \
+        --dhcp-option=option:router,10.0.17.1 --dhcp-option=option:mtu,1400 \
+        --dhcp-option=option:ntp-server,10.0.17.1,10.0.17.123 \
+        --dhcp-option=option:static-route,192.168.60.0,10.0.17.1,192.168.61.0,10.0.17.254 \
+        --dhcp-option=option:domain-search,lan.test,corp.lan.test,example.test \
+        --dhcp-option=option:classless-static-route,0.0.0.0/0,10.0.17.1,192.168.50.0/24,10.0.17.254,10.64.0.0/10,10.0.17.253,172.16.5.128/25,10.0.17.252 \
+        --dhcp-leasefile="$WORK/dnsmasq4o.leases" --pid-file="$WORK/dnsmasq4o.pid"
+    srv=$BG_PID
+    wait_listen "$s" udp 67
+    log "lan-dhcp-options.pcap"
+    cap_start "$s" "$STAGE/lan-dhcp-options.pcap" -i veth0 udp port 67 or udp port 68; p=$CAP_PID
+    printf '#!/bin/sh\n[ "$1" = bound ] && ip addr add "$ip/$mask" dev "$interface"\nexit 0\n' \
+        >"$WORK/udhcpc-o.script"
+    chmod +x "$WORK/udhcpc-o.script"
+    bg "$c" udhcpco busybox udhcpc -i veth0 -f -n -q -t 4 -T 2 \
+        -O mtu -O ntpsrv -O routes -O search -O staticroutes -s "$WORK/udhcpc-o.script"
+    wait_file "$WORK/log/udhcpco.err" "lease of"
+    stop "$BG_PID"
+    cap_stop $p
+    stop "$srv"
+}
+
 # 41: DHCPv6 and router advertisements with dnsmasq (enable-ra, a stateful range) serving and
 # ISC dhclient -6 asking: SOLICIT, ADVERTISE, REQUEST, REPLY, RELEASE, with the RAs between
 rec_lan_dhcpv6() {

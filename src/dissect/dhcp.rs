@@ -11,7 +11,9 @@
 //! datagram; an option that overruns it ends the walk, and the header before it stays (with
 //! its type and claimed length, as tshark shows them, when the length byte is there). Such an
 //! option, or a message type (option 53) with no byte, is a problem of the packet, as tshark
-//! calls either a malformed packet. Options not decoded keep their bytes (`dhcp.option.value`).
+//! calls either a malformed packet. Options not decoded keep their bytes (`dhcp.option.value`);
+//! a decoded option keeps them too, and `-V` hides them as tshark does. A length its format
+//! does not allow is not malformed: tshark's expert names it, and `option_expert` says what.
 
 use std::fmt;
 use std::net::Ipv4Addr;
@@ -54,7 +56,10 @@ mod option {
     pub const DOMAIN_NAME_SERVER: u8 = 6;
     pub const HOST_NAME: u8 = 12;
     pub const DOMAIN_NAME: u8 = 15;
+    pub const INTERFACE_MTU: u8 = 26;
     pub const BROADCAST_ADDRESS: u8 = 28;
+    pub const STATIC_ROUTE: u8 = 33;
+    pub const NTP_SERVERS: u8 = 42;
     pub const REQUESTED_IP_ADDRESS: u8 = 50;
     pub const LEASE_TIME: u8 = 51;
     pub const MESSAGE_TYPE: u8 = 53;
@@ -65,6 +70,8 @@ mod option {
     pub const REBINDING_TIME: u8 = 59;
     pub const VENDOR_CLASS_ID: u8 = 60;
     pub const CLIENT_ID: u8 = 61;
+    pub const DOMAIN_SEARCH: u8 = 119;
+    pub const CLASSLESS_STATIC_ROUTE: u8 = 121;
     pub const END: u8 = 255;
 }
 
@@ -242,9 +249,9 @@ impl<'a> Message<'a> {
         }
     }
 
-    /// What tshark calls malformed in the options: one that runs past the datagram's end, or
-    /// a message type (option 53) without its byte; `None` when there is neither (or no
-    /// options: BOOTP's vendor area is not read).
+    /// What tshark calls malformed in the options: one that runs past the datagram's end, a
+    /// message type (option 53) without its byte, or a classless static route cut short;
+    /// `None` when there is none of these (or no options: BOOTP's vendor area is not read).
     pub fn problem(&self) -> Option<String> {
         if !self.has_cookie() {
             return None;
@@ -260,6 +267,19 @@ impl<'a> Message<'a> {
             Item::Option { code: option::MESSAGE_TYPE, value: [], .. } => Some(
                 "malformed: option 53 (DHCP Message Type) is empty; it must hold the type's byte".to_owned(),
             ),
+            Item::Option { code: option::CLASSLESS_STATIC_ROUTE, value, .. } => {
+                let read: usize = classless_routes(value).map(|route| route.len()).sum();
+                // A width over 32 ends the list too, and tshark says so without calling it
+                // malformed; a route cut short by the option's end is an exception to it.
+                let cut = value.get(read).is_some_and(|&width| width <= 32);
+                cut.then(|| {
+                    format!(
+                        "malformed: option 121 (Classless Static Route): the route at byte {read} \
+                         runs past the option's {} bytes",
+                        value.len()
+                    )
+                })
+            }
             _ => None,
         })
     }
@@ -335,6 +355,39 @@ fn option_fields(out: &mut Emitter<'_>, at: usize, code: u8, value: &[u8]) {
             out.at(name::OPTION_DHCP_MAX_MESSAGE_SIZE, start..start + 2, Value::Uint(size.into()));
         }
         option::VENDOR_CLASS_ID => string(out, name::OPTION_VENDOR_CLASS_ID),
+        option::INTERFACE_MTU if value.len() == 2 => {
+            let mtu = u16::from_be_bytes([value[0], value[1]]);
+            out.at(name::OPTION_INTERFACE_MTU, start..start + 2, Value::Uint(mtu.into()));
+        }
+        option::NTP_SERVERS => addresses(out, name::OPTION_NTP_SERVER),
+        // RFC 2132 section 5.8: destination and router, four bytes each, pair after pair.
+        option::STATIC_ROUTE => {
+            for (index, pair) in value.chunks_exact(8).enumerate() {
+                let from = start + index * 8;
+                for (half, name) in [(0, name::OPTION_STATIC_ROUTE_IP), (4, name::OPTION_STATIC_ROUTE_ROUTER)]
+                {
+                    if let Some(address) = ipv4(&pair[half..]) {
+                        out.at(name, from + half..from + half + 4, Value::Ipv4(address));
+                    }
+                }
+            }
+        }
+        option::DOMAIN_SEARCH => {
+            for (range, found) in search_list(value) {
+                let range = start + range.start..start + range.end;
+                out.at(name::OPTION_DOMAIN_SEARCH_FQDN, range, Value::Str(&found));
+            }
+        }
+        option::CLASSLESS_STATIC_ROUTE => {
+            for range in classless_routes(value) {
+                let bytes = &value[range.clone()];
+                out.at(
+                    name::OPTION_CLASSLESS_STATIC_ROUTE,
+                    start + range.start..start + range.end,
+                    Value::Bytes(bytes),
+                );
+            }
+        }
         // RFC 2132 section 9.14: seven bytes from a hardware type tshark knows (1 to 47) are
         // read as that type and an address, a MAC address for Ethernet and IEEE 802.
         option::CLIENT_ID if value.len() == 7 && (1..48).contains(&value[0]) => {
@@ -345,6 +398,105 @@ fn option_fields(out: &mut Emitter<'_>, at: usize, code: u8, value: &[u8]) {
         }
         _ => {}
     }
+}
+
+/// What tshark's expert says of an option's value that its format does not allow (an error,
+/// not a malformed packet: the value is shown raw, or its whole items decoded): `length isn't
+/// 4` for a fixed-size one, `Option length isn't a multiple of 4` for a list, `Mask width (33) >
+/// 32` where a classless static route's list stops.
+pub fn option_expert(code: u8, value: &[u8]) -> Option<String> {
+    use option::*;
+    let fixed = match code {
+        SUBNET_MASK | BROADCAST_ADDRESS | REQUESTED_IP_ADDRESS | SERVER_ID => 4,
+        LEASE_TIME | RENEWAL_TIME | REBINDING_TIME => 4,
+        MAX_MESSAGE_SIZE | INTERFACE_MTU => 2,
+        _ => 0,
+    };
+    let multiple = match code {
+        ROUTER | DOMAIN_NAME_SERVER | NTP_SERVERS => 4,
+        STATIC_ROUTE => 8,
+        _ => 0,
+    };
+    if fixed > 0 && value.len() != fixed {
+        Some(format!("length isn't {fixed}"))
+    } else if multiple > 0 && !value.len().is_multiple_of(multiple) {
+        Some(format!("Option length isn't a multiple of {multiple}"))
+    } else if code == CLASSLESS_STATIC_ROUTE {
+        let read: usize = classless_routes(value).map(|route| route.len()).sum();
+        value.get(read).filter(|&&width| width > 32).map(|width| format!("Mask width ({width}) > 32"))
+    } else {
+        None
+    }
+}
+
+/// The names of a domain search list (RFC 3397): DNS names one after another, compressed
+/// with pointers into the option's own bytes, each with its bytes' range. A last name whose
+/// whole labels run to the option's end without the root label is read as ended there, as
+/// tshark reads it; otherwise the list ends where a name cannot be read (a label past the
+/// option, or a pointer that does not point backwards).
+fn search_list(value: &[u8]) -> Vec<(std::ops::Range<usize>, String)> {
+    let mut names = Vec::new();
+    let mut at = 0;
+    while at < value.len() {
+        match super::dns::domain::read(value, at) {
+            Ok((found, end)) => {
+                names.push((at..end, found.to_string()));
+                at = end;
+            }
+            Err(_) => {
+                names.extend(unterminated_name(&value[at..]).map(|name| (at..value.len(), name)));
+                break;
+            }
+        }
+    }
+    names
+}
+
+/// Labels that fill `bytes` exactly, with no root label after them, joined by dots.
+fn unterminated_name(mut bytes: &[u8]) -> Option<String> {
+    let mut labels = Vec::new();
+    while let Some((&len, rest)) = bytes.split_first() {
+        let label = rest.get(..usize::from(len)).filter(|_| (1..64).contains(&len))?;
+        labels.push(String::from_utf8_lossy(label));
+        bytes = &rest[label.len()..];
+    }
+    (!labels.is_empty()).then(|| labels.join("."))
+}
+
+/// The routes of a classless static route option (RFC 3442): each a mask width (0 to 32), the
+/// destination's significant bytes (the width in bytes, rounded up) and the router's four
+/// bytes, as ranges of the option's value. The list ends at a width over 32 or a route that
+/// runs past the option.
+fn classless_routes(value: &[u8]) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        let width = *value.get(at)?;
+        if width > 32 {
+            return None;
+        }
+        let end = at + 1 + usize::from(width).div_ceil(8) + 4;
+        if end > value.len() {
+            return None;
+        }
+        let route = at..end;
+        at = end;
+        Some(route)
+    })
+}
+
+/// A classless static route as tshark's tree writes it: `192.168.50.0/24-10.0.17.254`, or
+/// `default-10.0.17.1` for width 0; `None` for bytes that are not one route.
+pub fn classless_route_words(route: &[u8]) -> Option<String> {
+    let (&width, rest) = route.split_first()?;
+    let significant = usize::from(width).div_ceil(8);
+    let (destination, router) = rest.split_at_checked(significant)?;
+    let router = ipv4(router).filter(|_| router.len() == 4 && width <= 32)?;
+    if width == 0 {
+        return Some(format!("default-{router}"));
+    }
+    let mut octets = [0; 4];
+    octets[..significant].copy_from_slice(destination);
+    Some(format!("{}/{width}-{router}", Ipv4Addr::from(octets)))
 }
 
 /// The name tshark gives a DHCP message type (RFC 2132 section 9.6 and later).
@@ -431,145 +583,15 @@ pub mod name {
         OPTION_RENEWAL_TIME_VALUE "dhcp.option.renewal_time_value" Uint "renewal time (T1), seconds";
         OPTION_REBINDING_TIME_VALUE "dhcp.option.rebinding_time_value" Uint "rebinding time (T2), seconds";
         OPTION_VENDOR_CLASS_ID "dhcp.option.vendor_class_id" Text "vendor class identifier";
+        OPTION_INTERFACE_MTU "dhcp.option.interface_mtu" Uint "MTU of the client's interface";
+        OPTION_STATIC_ROUTE_IP "dhcp.option.static_route.ip" Ipv4 "static route's destination";
+        OPTION_STATIC_ROUTE_ROUTER "dhcp.option.static_route.router" Ipv4 "static route's router";
+        OPTION_NTP_SERVER "dhcp.option.ntp_server" Ipv4 "NTP server";
+        OPTION_DOMAIN_SEARCH_FQDN "dhcp.option.dhcp_dns_domain_search_list_fqdn" Text "domain search list entry";
+        OPTION_CLASSLESS_STATIC_ROUTE "dhcp.option.classless_static_route" Bytes "classless static route (width, destination, router)";
         OPTION_END "dhcp.option.end" Uint "end of the options";
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::dissect::field::Field;
-
-    /// A DHCPDISCOVER from busybox udhcpc, its options cut down.
-    fn discover() -> Vec<u8> {
-        let mut bytes = vec![
-            1, 1, 6, 0, // op request, Ethernet, 6-byte address, no hops
-            0xc2, 0x95, 0x5f, 0x66, // transaction id
-            0, 0, 0x80, 0, // seconds, flags: broadcast
-        ];
-        bytes.extend([0; 16]); // ciaddr yiaddr siaddr giaddr
-        bytes.extend([2, 0, 0, 0, 0x17, 2]); // chaddr
-        bytes.extend([0; 10]); // chaddr padding
-        bytes.extend([0; 64 + 128]); // sname, file
-        bytes.extend(COOKIE);
-        bytes.extend([53, 1, 1]); // message type: discover
-        bytes.extend([55, 3, 1, 3, 6]); // parameter request list
-        bytes.extend([12, 2, b'p', b'c']); // host name
-        bytes.extend([0, 0]); // pad
-        bytes.extend([61, 7, 1, 2, 0, 0, 0, 0x17, 2]); // client id: Ethernet, MAC
-        bytes.extend([255, 0, 0]); // end, padding
-        bytes
-    }
-
-    fn fields(message: &Message<'_>) -> Vec<(&'static str, String)> {
-        let mut seen = Vec::new();
-        let mut sink = |field: Field<'_>| seen.push((field.name, field.value.to_string()));
-        message.fields(&mut Emitter::new(&mut sink, 0, Default::default()));
-        seen
-    }
-
-    fn all(fields: &[(&'static str, String)], name: &str) -> Vec<String> {
-        fields.iter().filter(|(n, _)| *n == name).map(|(_, v)| v.clone()).collect()
-    }
-
-    #[test]
-    fn reads_a_discover_as_tshark_shows_it() {
-        let bytes = discover();
-        let (_, message) = parse(&bytes).expect("a whole message");
-        assert_eq!(message.message_type(), Some(1));
-        let fields = fields(&message);
-        assert_eq!(all(&fields, "dhcp.flags.bc"), ["1"]);
-        assert_eq!(all(&fields, "dhcp.option.type"), ["53", "55", "12", "0", "61", "0"]);
-        assert_eq!(all(&fields, "dhcp.option.length"), ["1", "3", "2", "7"]);
-        assert_eq!(all(&fields, "dhcp.option.request_list_item"), ["1", "3", "6"]);
-        assert_eq!(all(&fields, "dhcp.option.hostname"), ["pc"]);
-        assert_eq!(all(&fields, "dhcp.option.padding"), ["0000", "0000"]);
-        assert_eq!(all(&fields, "dhcp.hw.mac_addr"), ["02:00:00:00:17:02", "02:00:00:00:17:02"]);
-        assert_eq!(all(&fields, "dhcp.option.end"), ["255"]);
-        let mut summary = String::new();
-        message.summary(&mut summary).expect("formatting");
-        assert_eq!(summary, "DHCP Discover - Transaction ID 0xc2955f66");
-        assert_eq!(message_type_title(5), "ACK");
-        assert_eq!(message_type_title(42), "Unknown Message Type (0x2a)");
-    }
-
-    /// The discover with its end option replaced by `tail`.
-    fn discover_ending(tail: &[u8]) -> Vec<u8> {
-        let mut bytes = discover();
-        bytes.truncate(bytes.len() - 3);
-        bytes.extend(tail);
-        bytes
-    }
-
-    #[test]
-    fn an_option_that_overruns_the_datagram_ends_the_walk_and_is_the_packets_problem() {
-        let bytes = discover_ending(&[50, 4, 10, 0]); // requested address, two bytes short
-        let (_, message) = parse(&bytes).expect("the header is whole");
-        let seen = fields(&message);
-        // Its type and the length it claims, as tshark shows them, and nothing after.
-        assert_eq!(all(&seen, "dhcp.option.type"), ["53", "55", "12", "0", "61", "50"]);
-        assert_eq!(all(&seen, "dhcp.option.length"), ["1", "3", "2", "7", "4"]);
-        assert!(all(&seen, "dhcp.option.requested_ip_address").is_empty());
-        assert!(all(&seen, "dhcp.option.end").is_empty());
-        assert_eq!(
-            message.problem().as_deref(),
-            Some("malformed: option 50 claims 4 bytes, only 2 follow its length")
-        );
-        // A code with no length byte after it: not shown (as tshark), but still the problem.
-        let bytes = discover_ending(&[50]);
-        let (_, message) = parse(&bytes).expect("the header is whole");
-        assert_eq!(all(&fields(&message), "dhcp.option.type"), ["53", "55", "12", "0", "61"]);
-        assert_eq!(
-            message.problem().as_deref(),
-            Some("malformed: option 50 has no length byte before the datagram ends")
-        );
-    }
-
-    #[test]
-    fn an_empty_message_type_is_the_packets_problem_and_a_whole_message_has_none() {
-        let whole_bytes = discover();
-        let (_, whole) = parse(&whole_bytes).expect("whole");
-        assert_eq!(whole.problem(), None);
-        let mut bytes = discover();
-        // Option 53 with no byte: the parameter request list follows at once.
-        let at = HEADER_LEN + COOKIE.len();
-        bytes.splice(at..at + 3, [53, 0]);
-        let (_, message) = parse(&bytes).expect("the header is whole");
-        assert_eq!(message.message_type(), None);
-        assert_eq!(
-            message.problem().as_deref(),
-            Some("malformed: option 53 (DHCP Message Type) is empty; it must hold the type's byte")
-        );
-        // Everything after it is still read, and the stateless chain puts the problem on the
-        // packet while keeping the layer.
-        assert_eq!(all(&fields(&message), "dhcp.option.request_list_item"), ["1", "3", "6"]);
-        let frame = crate::testing::ethernet(
-            0x0800,
-            &crate::testing::ipv4(17, [0; 4], [255; 4], &crate::testing::udp(68, 67, &bytes)),
-        );
-        let packet =
-            crate::dissect::dissect(&crate::testing::frame(1, 0, crate::capture::LinkType::Ethernet, &frame));
-        assert_eq!(packet.column_protocol(), "DHCP");
-        let problems: Vec<String> = packet.problems.iter().map(ToString::to_string).collect();
-        assert_eq!(
-            problems,
-            ["DHCP: malformed: option 53 (DHCP Message Type) is empty; it must hold the type's byte"]
-        );
-    }
-
-    #[test]
-    fn every_truncation_parses_or_reports_the_shortfall() {
-        let bytes = discover();
-        for cut in 0..bytes.len() {
-            match parse(&bytes[..cut]) {
-                Ok((_, message)) => {
-                    assert!(cut >= HEADER_LEN);
-                    assert!(fields(&message).len() >= 15);
-                    let mut summary = String::new();
-                    message.summary(&mut summary).expect("formatting");
-                }
-                Err(error) => assert_eq!(error, Error::truncated(HEADER_LEN - cut), "cut at {cut}"),
-            }
-        }
-    }
-}
+mod tests;

@@ -4,22 +4,31 @@
 //! decoded from its value; the option's raw value is shown only when nothing was decoded from
 //! it, as tshark hides it then. The header's words tshark puts for what is empty or known are
 //! written here too: `Server host name not given`, `Magic cookie: DHCP`, a lease time as
-//! `(3600s) 1 hour`.
+//! `(3600s) 1 hour`, a classless static route as ` 192.168.50.0/24-10.0.17.254`.
 //!
 //! The invariant: every field keeps its place in the order and is written once, except an
 //! option's raw value where a decoded field follows it; nesting only adds indentation, and the
 //! pad and end options' titles.
 
 use super::Item;
-use crate::dissect::dhcp::message_type_title;
+use super::expert::{self, Severity};
+use crate::dissect::dhcp::{classless_route_words, message_type_title, option_expert};
 use crate::render::detail::duration_words;
 
 /// Writes a DHCP layer's fields through `push(depth, line)`.
 pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
     // Inside an option's subtree; past the end option, padding is the message's own again.
     let (mut option, mut ended) = (false, false);
+    // What tshark's expert says of the open option's length, written as its subtree closes.
+    let mut expert: Option<String> = None;
     for (index, item) in items.iter().enumerate() {
         let depth = 1 + usize::from(option);
+        if item.name == "dhcp.option.type" {
+            close_option(push, expert.take());
+            let mut option = items[index + 1..].iter().take_while(|later| later.name != "dhcp.option.type");
+            let value = option.find(|later| later.name == "dhcp.option.value");
+            expert = value.and_then(|value| option_expert(u8::try_from(item.number?).ok()?, value.raw));
+        }
         match item.name {
             "dhcp.flags.bc" | "dhcp.flags.reserved" => push(2, item.line),
             "dhcp.server" if item.raw.first().is_none_or(|&byte| byte == 0) => {
@@ -47,8 +56,22 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
                 let label = item.line.split_once(": ").map_or(item.line, |(label, _)| label);
                 push(depth, &format!("{label}: {}", lease_time(item.number.unwrap_or(0))));
             }
+            // tshark writes each route alone, after a space, in place of label and value.
+            "dhcp.option.classless_static_route" => match classless_route_words(item.raw) {
+                Some(words) => push(depth, &format!(" {words}")),
+                None => push(depth, item.line),
+            },
             _ => push(depth, item.line),
         }
+    }
+    close_option(push, expert.take());
+}
+
+/// Closes an option's subtree: the expert item tshark writes last in it, if any.
+fn close_option(push: &mut impl FnMut(usize, &str), expert: Option<String>) {
+    let Some(message) = expert else { return };
+    for (below, line) in expert::lines(Severity::Error, "Protocol", &message).iter().enumerate() {
+        push(2 + usize::from(below > 0), line);
     }
 }
 

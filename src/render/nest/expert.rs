@@ -16,6 +16,7 @@ pub enum Severity {
     Chat,
     Note,
     Warning,
+    Error,
 }
 
 impl Severity {
@@ -24,6 +25,7 @@ impl Severity {
             Self::Chat => "Chat",
             Self::Note => "Note",
             Self::Warning => "Warning",
+            Self::Error => "Error",
         }
     }
 }
