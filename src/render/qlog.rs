@@ -215,7 +215,7 @@ impl Builder {
                 length: header.length.as_ref().map(|(length, _)| *length),
                 size: bytes.len(),
                 frames: frames.map(frames::merge_padding),
-                supported_versions: Vec::new(),
+                supported_versions: supported_versions(quic_packet),
             }));
             if trace.frames.last() != Some(&frame.number) {
                 trace.frames.push(frame.number);
@@ -247,8 +247,6 @@ impl Builder {
         {
             let header = &quic_packet.header;
             let bytes = quic_packet.span.bytes;
-            let after_ids = header.scid.as_ref().map_or(bytes.len(), |scid| scid.end);
-            let versions = bytes.get(after_ids..).unwrap_or_default().chunks_exact(4);
             let packet = PacketEvent {
                 at_ns: frame.ts_ns,
                 frame: frame.number,
@@ -261,7 +259,7 @@ impl Builder {
                 length: None,
                 size: bytes.len(),
                 frames: None,
-                supported_versions: versions.map(|v| u32::from_be_bytes([v[0], v[1], v[2], v[3]])).collect(),
+                supported_versions: supported_versions(quic_packet),
             };
             let key = (client.clone(), server.clone());
             if self.negotiations.len() >= MAX_NEGOTIATIONS && !self.negotiations.contains_key(&key) {
@@ -290,6 +288,17 @@ impl Builder {
         traces.sort_by_key(|trace| (trace.first_ns, trace.number));
         traces
     }
+}
+
+/// The versions a Version Negotiation offers (none for any other packet).
+fn supported_versions(quic_packet: &crate::dissect::quic::Packet<'_>) -> Vec<u32> {
+    if quic_packet.header.kind != Kind::VersionNegotiation {
+        return Vec::new();
+    }
+    let bytes = quic_packet.span.bytes;
+    let after_ids = quic_packet.header.scid.as_ref().map_or(bytes.len(), |scid| scid.end);
+    let versions = bytes.get(after_ids..).unwrap_or_default().chunks_exact(4);
+    versions.map(|v| u32::from_be_bytes([v[0], v[1], v[2], v[3]])).collect()
 }
 
 /// A packet's UDP source and destination, written as the timeline writes them.

@@ -43,11 +43,13 @@ impl Builder {
             Content::Quic(quic) if !layer.is_quoted() => Some(quic.as_ref()),
             _ => None,
         });
-        // A long header of a version rttscope does not read: the start of a Version Negotiation.
-        // A DNS message whose ID has its top bit set is not one.
+        // A long header of a version rttscope does not read: the start of a Version Negotiation,
+        // whether the datagram was shown as QUIC (a version reserved to force one, as tshark's
+        // heuristic takes it, or on QUIC's port) or not. A DNS message whose ID has its top bit
+        // set is not one.
         let dns = packet.layers.iter().any(|layer| matches!(layer.content, Content::Dns(_)));
         let unknown_version = match payload {
-            [first, version @ ..] if first & 0x80 != 0 && version.len() >= 4 && quic.is_none() && !dns => {
+            [first, version @ ..] if first & 0x80 != 0 && version.len() >= 4 && !dns => {
                 let version = u32::from_be_bytes([version[0], version[1], version[2], version[3]]);
                 (version != 0 && !crate::crypto::quic::is_supported(version)).then_some(version)
             }
@@ -122,7 +124,9 @@ impl Builder {
                 connection.syn_ns.get_or_insert(frame.ts_ns);
             }
         }
-        let packets = quic.map(|quic| quic.packets.as_slice()).unwrap_or_default();
+        // The packets of a version rttscope does not read say nothing it could count.
+        let packets = quic.filter(|_| unknown_version.is_none()).map(|quic| quic.packets.as_slice());
+        let packets = packets.unwrap_or_default();
         let mut only_acks = !packets.is_empty();
         for (at, quic_packet) in packets.iter().enumerate() {
             let kind = quic_packet.header.kind;

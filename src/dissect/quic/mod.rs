@@ -24,15 +24,17 @@ use crate::osi::Protocol;
 use header::{Header, Kind};
 
 /// Whether a datagram starts like a QUIC packet rttscope reads without knowing the
-/// connection (UDP's heuristic): a long header of a version it can decrypt, or Version
-/// Negotiation.
+/// connection (UDP's heuristic): a long header of a version it can decrypt, Version
+/// Negotiation, or a version reserved to force one (RFC 9000 section 15), whose header is
+/// shown as tshark's heuristic shows it and whose payload stays unread.
 pub fn starts_like_quic(payload: &[u8]) -> bool {
     let Some(&first) = payload.first() else { return false };
     if first & 0x80 == 0 || payload.len() < 7 {
         return false;
     }
     let version = u32::from_be_bytes([payload[1], payload[2], payload[3], payload[4]]);
-    (version == 0 || crate::crypto::quic::is_supported(version)) && header::parse(payload, 0).is_ok()
+    (version == 0 || crate::crypto::quic::is_supported(version) || header::is_grease_version(version))
+        && header::parse(payload, 0).is_ok()
 }
 
 /// The QUIC packets of one UDP datagram.

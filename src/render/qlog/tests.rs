@@ -203,12 +203,18 @@ fn an_empty_document_is_still_whole() {
 }
 
 #[test]
-fn a_version_negotiation_opens_the_trace_of_the_connection_it_led_to() {
+fn the_initial_that_forced_a_version_negotiation_opens_the_trace_of_the_connection_it_led_to() {
     let (traces, _) = traces_of("quic-vn-aioquic", true);
     assert_eq!(traces.len(), 1);
     let mut packets = packets(&traces[0]);
-    let negotiation = packets.next().expect("a packet");
+    // The client's first Initial, in a version reserved to force the negotiation: its header
+    // only, no packet number and no frames.
+    let forcing = packets.next().expect("a packet");
+    assert!(forcing.from_client && forcing.version == 0x1a2a_3a4a, "{forcing:?}");
+    assert_eq!((forcing.packet_number, forcing.frames.as_ref()), (None, None));
+    let negotiation = packets.next().expect("the negotiation");
     assert_eq!(negotiation.kind, Kind::VersionNegotiation);
+    assert_eq!(negotiation.scid.as_ref(), Some(&forcing.dcid), "it answers the forcing Initial");
     assert!(!negotiation.from_client);
     assert!(negotiation.supported_versions.contains(&1), "{:x?}", negotiation.supported_versions);
     let initial = packets.next().expect("the Initial after it");
