@@ -263,12 +263,28 @@ pub(crate) fn mark_truncated(text: &mut String, begin: usize, name_len: usize) {
     text.truncate(end);
 }
 
-/// Writes a coded value with its name (`UDP (17)`) if its field names its values; false, having
-/// written nothing, if it does not.
+/// Writes a coded value with its name (`UDP (17)`) if its field names its values, or a value
+/// tshark's tree words its own way rather than as `-T fields` prints it; false, having written
+/// nothing, if neither.
 pub fn write_value(text: &mut String, name: &str, value: &Value<'_>, message_type: Option<u64>) -> bool {
+    if let Some(words) = worded(name, value) {
+        text.push_str(&words);
+        return true;
+    }
     registry::lookup(name)
         .and_then(|info| info.names)
         .is_some_and(|names| names.write(text, value, message_type))
+}
+
+/// A value whose bytes tshark's tree turns into words: a classless static route,
+/// `192.168.50.0/24-10.0.17.254`.
+fn worded(name: &str, value: &Value<'_>) -> Option<String> {
+    match (name, value) {
+        ("dhcp.option.classless_static_route", Value::Bytes(route)) => {
+            crate::dissect::dhcp::classless_route_words(route)
+        }
+        _ => None,
+    }
 }
 
 /// `1 byte`, `87 bytes`.
@@ -302,6 +318,19 @@ fn bits(value: &Value<'_>) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_value_tshark_words_its_own_way_is_written_in_its_words() {
+        let mut text = String::new();
+        let route = Value::Bytes(&[24, 192, 168, 50, 10, 0, 17, 254]);
+        assert!(write_value(&mut text, "dhcp.option.classless_static_route", &route, None));
+        assert_eq!(text, "192.168.50.0/24-10.0.17.254");
+        // Bytes that are not one route stay bytes.
+        let mut text = String::new();
+        let cut = Value::Bytes(&[24, 192, 168]);
+        assert!(!write_value(&mut text, "dhcp.option.classless_static_route", &cut, None));
+        assert!(text.is_empty());
+    }
 
     #[test]
     fn labels_are_wiresharks() {
