@@ -19,7 +19,7 @@ use crate::render::detail::duration_words;
 pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
     // Inside an option's subtree; past the end option, padding is the message's own again.
     let (mut option, mut ended) = (false, false);
-    // What tshark's expert says of the open option's length, written as its subtree closes.
+    // What tshark's expert says of the open option's value, written as its subtree closes.
     let mut expert: Option<String> = None;
     for (index, item) in items.iter().enumerate() {
         let depth = 1 + usize::from(option);
