@@ -131,6 +131,9 @@ pub struct Frame2<'a> {
     pub headers: Option<HeaderBlock>,
     /// On a frame that ends a stream whose body came in several DATA frames: the whole body.
     pub body: Option<Span<'a>>,
+    /// With `body`: the capture frames the stream's DATA frames ended in and the bytes each
+    /// brought, which tshark lists as the body's fragments.
+    pub fragments: Vec<(u64, usize)>,
     /// On a frame that ends a stream whose body has a content-encoding Wireshark's HTTP/2
     /// dissector tries to undo: what tracking made of it.
     pub entity: Option<StreamEntity<'a>>,
@@ -187,6 +190,26 @@ impl StreamEntity<'_> {
     }
 }
 
+/// The fragments a stream's `body` was put together from, as tshark lists them on the DATA
+/// frame that ends the stream: each fragment covers the bytes it brought, in order, then the
+/// count, the length and the whole body.
+fn body_fragments(out: &mut Emitter<'_>, body: Span<'_>, fragments: &[(u64, usize)]) {
+    if fragments.is_empty() {
+        return;
+    }
+    out.computed(http2::name::BODY_FRAGMENTS, Value::Present);
+    let mut within = out.within(&body);
+    let mut at = 0;
+    for &(frame, size) in fragments {
+        let end = (at + size).min(body.bytes.len());
+        within.at(http2::name::BODY_FRAGMENT, at..end, Value::Uint(frame));
+        at = end;
+    }
+    out.computed(http2::name::BODY_FRAGMENT_COUNT, Value::Uint(fragments.len() as u64));
+    out.computed(http2::name::BODY_REASSEMBLED_LENGTH, Value::Uint(body.bytes.len() as u64));
+    out.within(&body).at(http2::name::BODY_REASSEMBLED_DATA, 0..body.bytes.len(), Value::Bytes(body.bytes));
+}
+
 /// The HTTP/2 frames (and the client's preface) of one frame.
 #[derive(Clone, Debug, Default)]
 pub struct Http2<'a> {
@@ -216,6 +239,9 @@ impl Http2<'_> {
                 (None, None) => http2::Body::Own,
             };
             parsed.fields(&mut out.within(&frame.span), frame.headers.as_ref(), body);
+            if let (Some(body), true) = (frame.body, parsed.kind() == http2::FrameType::Data) {
+                body_fragments(out, body, &frame.fragments);
+            }
             if let Some(bytes) = shown {
                 out.within(&bytes).at(
                     http2::name::DATA_DATA,

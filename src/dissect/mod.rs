@@ -396,7 +396,10 @@ impl<'a> Packet<'a> {
                     | (Some(Content::Stun(_)), Content::Stun(_))
                     // HTTP/2 frames after a gRPC message are the same HTTP/2 to tshark's list.
                     | (Some(Content::Grpc(_) | Content::Protobuf(_)), Content::Http2(_))
-            ) || matches!(&layer.content, Content::Grpc(grpc) if grpc.continued);
+            ) || matches!(&layer.content, Content::Grpc(grpc) if grpc.continued)
+                // And the frames after a text body, when they go on the same packet's HTTP/2.
+                || (matches!(previous, Some(Content::TextLines { .. }))
+                    && matches!(&layer.content, Content::Http2(http2) if !http2.clears_info));
             previous = Some(&layer.content);
             if again {
                 continue;

@@ -46,6 +46,9 @@ pub struct CompletedFrame {
     /// Where the stream's whole body was copied to in the arena, when the frame ends the
     /// stream after several DATA frames.
     pub body: Option<Range<usize>>,
+    /// With `body`: the capture frames the stream's DATA frames ended in and the bytes each
+    /// brought.
+    pub fragments: Vec<(u64, usize)>,
     /// The stream's whole body with its `content-encoding` undone (or tried), on the frame
     /// that ends the stream.
     pub entity: Option<entity::StreamEntity>,
@@ -420,7 +423,7 @@ impl Reader {
             let len = frame.bytes().len();
             let headers =
                 frame.header_block_fragment().map(|fragment| decoder.decode(fragment, frame.ends_headers()));
-            let ended = self.streams.frame(dir, &frame, headers.as_ref(), &mut output.problems);
+            let ended = self.streams.frame(dir, number, &frame, headers.as_ref(), &mut output.problems);
             let range = copy(arena, &direction.buffer[at..at + len]);
             let (is_grpc, grpc) =
                 self.calls.frame(dir, &frame, headers.as_ref(), arena, &mut output.problems);
@@ -433,6 +436,7 @@ impl Reader {
             let entity =
                 ended.encoding.and_then(|encoding| entity::undo_stream(&encoding, whole, &mut budget, arena));
             let body = ended.body.map(|body| copy(arena, &body));
+            let fragments = ended.fragments;
             let body_type = ended.body_type;
             let websocket =
                 self.tunnels.frame(dir, &frame, headers.as_ref(), number, arena, &mut output.problems);
@@ -440,6 +444,7 @@ impl Reader {
                 range,
                 headers,
                 body,
+                fragments,
                 entity,
                 body_type,
                 grpc,

@@ -345,6 +345,7 @@ fn http_layers<'a>(
                 span: span(&frame.range),
                 headers: frame.headers.clone(),
                 body: frame.body.as_ref().map(span),
+                fragments: frame.fragments.clone(),
                 entity: frame.entity.as_ref().map(|entity| crate::dissect::http::StreamEntity {
                     encoding: entity.encoding.clone(),
                     encoded_len: entity.encoded_len,
@@ -371,9 +372,10 @@ fn http_layers<'a>(
         }
         let preface = output.preface.as_ref().map(span);
         let first = preface.or_else(|| frames.first().map(|frame| frame.span)).unwrap_or_default();
-        let texts: Vec<(String, Span<'a>)> = frames
+        // Each frame's text body, if it ends a stream that had one.
+        let texts: Vec<Option<(String, Span<'a>)>> = frames
             .iter()
-            .filter_map(|frame| {
+            .map(|frame| {
                 let media = crate::dissect::http1::names::lower_media_type(frame.body_type.as_deref()?);
                 if !media.starts_with("text/") {
                     return None;
@@ -392,19 +394,26 @@ fn http_layers<'a>(
             push(packet, Content::Http(Box::default()), first);
         }
         // As tshark's tree has them: the HTTP/2 frames up to a DATA frame that completed gRPC
-        // messages, then those messages, then the frames after it, and so on.
+        // messages or a text body, then those messages or that text, then the frames after it,
+        // and so on.
         use crate::dissect::http::Http2;
         let push_http2 = |packet: &mut Packet<'a>, part: Http2<'a>| {
             let at = part.preface.or_else(|| part.frames.first().map(|frame| frame.span));
             push(packet, Content::Http2(Box::new(part)), at.unwrap_or(first));
         };
         let mut part = Http2 { preface, frames: Vec::new(), clears_info: true };
-        for (frame, tracked) in frames.into_iter().zip(&output.frames) {
+        for ((frame, tracked), text) in frames.into_iter().zip(&output.frames).zip(texts) {
             part.frames.push(frame);
+            if tracked.grpc.is_none() && text.is_none() {
+                continue;
+            }
+            let next = Http2 { preface: None, frames: Vec::new(), clears_info: false };
+            push_http2(packet, std::mem::replace(&mut part, next));
             if let Some(grpc) = &tracked.grpc {
-                let next = Http2 { preface: None, frames: Vec::new(), clears_info: false };
-                push_http2(packet, std::mem::replace(&mut part, next));
                 grpc_layers(packet, grpc, &span);
+            }
+            if let Some((media, text)) = text {
+                push(packet, Content::TextLines { bytes: text.bytes, media: Some(media.into()) }, text);
             }
         }
         if part.preface.is_some() || !part.frames.is_empty() {
@@ -413,9 +422,6 @@ fn http_layers<'a>(
         // WebSocket over an extended CONNECT stream (RFC 8441), after the DATA frames.
         let websocket = output.frames.iter().filter_map(|frame| frame.websocket.as_ref());
         super::websocket::layers::push_frames(packet, websocket.map(|output| (source, output)), false);
-        for (media, text) in texts {
-            push(packet, Content::TextLines { bytes: text.bytes, media: Some(media.into()) }, text);
-        }
     }
 }
 

@@ -3,6 +3,11 @@
 
 crate::registry::field_table! {
     protocol Http2;
+    BODY_FRAGMENTS "http2.body.fragments" Present "a body's fragments";
+    BODY_FRAGMENT "http2.body.fragment" Uint "frame of a body's fragment";
+    BODY_FRAGMENT_COUNT "http2.body.fragment.count" Uint "body fragment count";
+    BODY_REASSEMBLED_LENGTH "http2.body.reassembled.length" Uint "reassembled body length";
+    BODY_REASSEMBLED_DATA "http2.body.reassembled.data" Bytes "reassembled body";
     CONTINUATION_HEADER "http2.continuation.header" Text "continuation header";
     CONTINUATION_PADDING "http2.continuation.padding" Bytes "padding";
     DATA_DATA "http2.data.data" Bytes "data";

@@ -65,6 +65,7 @@ pub(super) fn write_field(text: &mut String, field: &Field<'_>, message_type: Op
         "frame.time_delta" | "frame.time_delta_displayed" | "frame.time_relative" | "frame.protocols" => true,
         "frame.offset_shift" | "frame.marked" | "frame.ignored" => true,
         "tcp.flags.str" | "tcp.options.wscale.multiplier" | "http2.header.unescaped" => true,
+        "http2.headers.weight_real" | "http2.body.reassembled.data" => true,
         "dns.qry.name.len" | "dns.count.labels" | "icmp.data_time_relative" => true,
         name if name.ends_with("checksum.status") => true,
         "stun.att.crc32.status" => true,

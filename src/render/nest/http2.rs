@@ -61,9 +61,30 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], titles: &[S
                 push(2, &entry_title(name, &rest[..end.unwrap_or(rest.len())]));
                 in_entry = true;
             }
+            // The fragments a body was put together from, as tshark's reassembly subtree.
+            "http2.body.fragments" => {
+                let pieces: Vec<&Item<'_>> = items[index + 1..]
+                    .iter()
+                    .take_while(|later| later.name == "http2.body.fragment")
+                    .collect();
+                let what = if pieces.len() == 1 { "Body fragment" } else { "Body fragments" };
+                let total = pieces.iter().map(|piece| piece.size).sum();
+                super::fragments(push, 2, what, total, &pieces);
+                in_entry = false;
+            }
+            "http2.body.fragment" => {}
+            "http2.body.fragment.count" | "http2.body.reassembled.length" | "http2.body.reassembled.data" => {
+                push(3, item.line)
+            }
+            // tshark's own subtree, titled with the field's line, as a header's is.
+            "http2.header_table_size_update" => {
+                push(2, item.line);
+                in_entry = true;
+            }
             _ if name.starts_with("http2.flags.") => push(3, item.line),
             _ if in_entry
                 && (name.starts_with("http2.header.")
+                    || name.starts_with("http2.header_table_size_update.")
                     || name.starts_with("http2.headers.")
                     || name.starts_with("http2.settings.")
                     || !name.starts_with("http2.")) =>

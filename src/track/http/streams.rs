@@ -24,6 +24,9 @@ pub const MAX_STREAMS: usize = 512;
 struct StreamBody {
     data: Vec<u8>,
     data_frames: u32,
+    /// Each DATA frame that brought some of `data`: the capture frame it ended in, and how
+    /// many bytes it brought.
+    fragments: Vec<(u64, usize)>,
     content_type: Vec<u8>,
     /// The first `content-encoding` of the stream's headers in this direction.
     encoding: Option<Vec<u8>>,
@@ -36,7 +39,10 @@ struct StreamBody {
 
 impl StreamBody {
     fn heap(&self) -> usize {
-        self.data.capacity() + self.content_type.capacity() + self.encoding.as_ref().map_or(0, Vec::capacity)
+        self.data.capacity()
+            + self.fragments.capacity() * std::mem::size_of::<(u64, usize)>()
+            + self.content_type.capacity()
+            + self.encoding.as_ref().map_or(0, Vec::capacity)
     }
 }
 
@@ -45,6 +51,9 @@ impl StreamBody {
 pub struct Ended {
     /// The stream's whole body, when it came in several DATA frames.
     pub body: Option<Vec<u8>>,
+    /// With `body`: the capture frames its DATA frames ended in, in order, and the bytes each
+    /// brought (those that brought none left out), as tshark lists a body's fragments.
+    pub fragments: Vec<(u64, usize)>,
     /// The body's media type, when the stream had a body.
     pub body_type: Option<Vec<u8>>,
     /// The `content-encoding` to undo the body by, when the stream had a whole body (not a
@@ -63,11 +72,12 @@ pub struct Streams {
 const ENTRY: usize = budget::entry_cost::<(u32, usize), StreamBody>();
 
 impl Streams {
-    /// Takes a frame of direction `dir` and the header fields its fragment completed; returns
-    /// what the frame shows of the body when it ends its stream.
+    /// Takes a frame of direction `dir`, ended in capture frame `number`, and the header fields
+    /// its fragment completed; returns what the frame shows of the body when it ends its stream.
     pub fn frame(
         &mut self,
         dir: usize,
+        number: u64,
         frame: &Frame<'_>,
         headers: Option<&HeaderBlock>,
         problems: &mut Vec<String>,
@@ -95,6 +105,9 @@ impl Streams {
             let data = frame.data();
             if stream.passed_over == 0 && stream.data.len() + data.len() <= MAX_MESSAGE {
                 stream.data.extend_from_slice(data);
+                if !data.is_empty() {
+                    stream.fragments.push((number, data.len()));
+                }
             } else {
                 if stream.passed_over == 0 {
                     problems.push(format!(
@@ -103,6 +116,7 @@ impl Streams {
                     ));
                     stream.passed_over = stream.data.len() as u64;
                     stream.data = Vec::new();
+                    stream.fragments = Vec::new();
                 }
                 stream.passed_over += data.len() as u64;
             }
@@ -139,8 +153,9 @@ impl Streams {
         let encoding =
             stream.encoding.filter(|_| stream.has_data && !stream.partial && stream.passed_over == 0);
         let body = (!single_data && !stream.data.is_empty()).then_some(stream.data);
+        let fragments = if body.is_some() { stream.fragments } else { Vec::new() };
         let body_type = stream.has_data.then_some(stream.content_type);
-        Ended { body, body_type, encoding }
+        Ended { body, fragments, body_type, encoding }
     }
 
     /// Forgets the oldest stream when [`MAX_STREAMS`] are kept.
@@ -181,7 +196,7 @@ mod tests {
 
     fn feed(streams: &mut Streams, bytes: &[u8], problems: &mut Vec<String>) -> Option<Vec<u8>> {
         let (_, frame) = http2::parse(bytes).expect("a whole frame");
-        streams.frame(0, &frame, None, problems).body
+        streams.frame(0, 1, &frame, None, problems).body
     }
 
     #[test]
@@ -218,6 +233,26 @@ mod tests {
             feed(&mut streams, &frame_bytes(0, 1, last, b"def"), &mut problems),
             Some(b"abcdef".to_vec())
         );
+    }
+
+    #[test]
+    fn a_body_in_several_data_frames_lists_the_frames_that_brought_its_bytes() {
+        let mut streams = Streams::default();
+        let mut problems = Vec::new();
+        let mut at = |number: u64, bytes: &[u8]| {
+            let (_, frame) = http2::parse(bytes).expect("a whole frame");
+            streams.frame(0, number, &frame, None, &mut problems)
+        };
+        assert_eq!(at(16, &frame_bytes(0, 0, 1, b"abc")), Ended::default());
+        // An empty DATA frame brings nothing: it is not a fragment.
+        at(17, &frame_bytes(0, 0, 1, b""));
+        at(20, &frame_bytes(0, 0, 1, b"de"));
+        let ended = at(22, &frame_bytes(0, 1, 1, b""));
+        assert_eq!(ended.body.as_deref(), Some(&b"abcde"[..]));
+        assert_eq!(ended.fragments, [(16, 3), (20, 2)]);
+        // A body in the one frame that ends its stream is not put together: no fragments.
+        let ended = at(30, &frame_bytes(0, 1, 3, b"whole"));
+        assert_eq!((ended.body, ended.fragments), (None, Vec::new()));
     }
 
     #[test]

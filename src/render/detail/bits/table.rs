@@ -114,6 +114,8 @@ pub(super) const FIELDS: &[(&str, u32, u64, Show)] = &[
     ("http2.r", 32, 0x8000_0000, Show::Hex(1)),
     ("http2.streamid", 32, 0x7fff_ffff, Show::Plain),
     ("http2.window_update.r", 32, 0x8000_0000, Show::Hex(1)),
+    ("http2.exclusive", 32, 0x8000_0000, TRUE),
+    ("http2.stream_dependency", 32, 0x7fff_ffff, Show::Plain),
     ("http2.goway.r", 32, 0x8000_0000, Show::Hex(1)),
     ("http2.goaway.last_stream_id", 32, 0x7fff_ffff, Show::Plain),
     ("http2.window_update.window_size_increment", 32, 0x7fff_ffff, Show::Plain),
