@@ -72,13 +72,19 @@ pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
         }
         OutputFormat::Text => Box::new(Text::with_time(TimeColumn::new(time_format, capture.time_digits()))),
         OutputFormat::Jsonl => Box::new(Json::new()),
+        OutputFormat::Json | OutputFormat::Ek | OutputFormat::Fields if !args.fields.is_empty() => {
+            let fields = Fields::with_options(&args.fields, FieldsOptions { header, ..field_options })
+                .map_err(CliError::UnknownFields)?;
+            match format {
+                // With -e, tshark's JSON shapes hold only the fields named.
+                OutputFormat::Json => Box::new(TsharkJson::with_fields(fields)),
+                OutputFormat::Ek => Box::new(Ek::with_fields(fields)),
+                _ => Box::new(fields),
+            }
+        }
         OutputFormat::Json => Box::new(TsharkJson::new()),
         OutputFormat::Ek => Box::new(Ek::new()),
-        OutputFormat::Fields if args.fields.is_empty() => return Err(CliError::NoFields),
-        OutputFormat::Fields => Box::new(
-            Fields::with_options(&args.fields, FieldsOptions { header, ..field_options })
-                .map_err(CliError::UnknownFields)?,
-        ),
+        OutputFormat::Fields => return Err(CliError::NoFields),
     };
     let mut statistics: Vec<Box<dyn Statistics + Send>> =
         statistics.iter().map(|statistic| statistic.collector()).collect();

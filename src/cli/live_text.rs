@@ -53,12 +53,17 @@ impl TextOutput {
         let renderer: Box<dyn Render> = match format {
             OutputFormat::Text => Box::new(Text::new()),
             OutputFormat::Jsonl => Box::new(Json::new()),
+            OutputFormat::Json | OutputFormat::Ek | OutputFormat::Fields if !args.fields.is_empty() => {
+                let fields = Fields::new(&args.fields, false).map_err(CliError::UnknownFields)?;
+                match format {
+                    OutputFormat::Json => Box::new(TsharkJson::with_fields(fields)),
+                    OutputFormat::Ek => Box::new(Ek::with_fields(fields)),
+                    _ => Box::new(fields),
+                }
+            }
             OutputFormat::Json => Box::new(TsharkJson::new()),
             OutputFormat::Ek => Box::new(Ek::new()),
-            OutputFormat::Fields if args.fields.is_empty() => return Err(CliError::NoFields),
-            OutputFormat::Fields => {
-                Box::new(Fields::new(&args.fields, false).map_err(CliError::UnknownFields)?)
-            }
+            OutputFormat::Fields => return Err(CliError::NoFields),
         };
         let filter = match &args.filter {
             Some(text) => Some(

@@ -158,7 +158,8 @@ pub struct LiveArgs {
     #[arg(short = 'T', long, value_enum)]
     pub format: Option<OutputFormat>,
 
-    /// Text output only: a field to print with -T fields; repeat for more columns.
+    /// Text output only: a field to print with -T fields (a column), or json or ek (only the fields
+    /// named); repeat for more.
     #[arg(short = 'e', long = "field", value_name = "FIELD")]
     pub fields: Vec<String>,
 
@@ -392,7 +393,8 @@ pub struct DissectArgs {
     #[arg(short = 'T', long, value_enum)]
     pub format: Option<OutputFormat>,
 
-    /// A field to print with --format fields; repeat for more columns.
+    /// A field to print with --format fields (a column), or json or ek (only the fields named, each
+    /// an array of its values, as tshark writes them); repeat for more.
     #[arg(short = 'e', long = "field", value_name = "FIELD")]
     pub fields: Vec<String>,
 

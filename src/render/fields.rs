@@ -11,9 +11,9 @@ use smallvec::SmallVec;
 
 use super::Render;
 use crate::capture::Frame;
-use crate::dissect::Packet;
 use crate::dissect::field::{Field, NameFilter};
 use crate::dissect::http1::escape_for_fields;
+use crate::dissect::{Content, Packet};
 use crate::registry;
 
 /// Which occurrences of a field a column keeps (`-E occurrence=`).
@@ -110,9 +110,10 @@ pub struct Fields {
     /// Turns away most other fields before `columns_of` is asked.
     filter: NameFilter,
     columns: Vec<String>,
-    /// How many occurrences each column holds: an empty value is an occurrence too, so a
-    /// second one still follows a comma (tshark writes ",done" for an empty then "done").
-    occurrences: Vec<usize>,
+    /// Where each occurrence a column holds starts in it: an empty value is an occurrence
+    /// too, so a second one still follows a comma (tshark writes ",done" for an empty then
+    /// "done"), and `-T json -e` writes each apart.
+    starts: Vec<SmallVec<[usize; 2]>>,
     /// Columns that name a whole protocol rather than a field.
     protocol_columns: Vec<usize>,
     /// The protocol prefixes of the requested names, so only layers that can show one are
@@ -155,10 +156,82 @@ impl Fields {
             columns_of,
             protocol_columns,
             columns: vec![String::new(); names.len()],
-            occurrences: vec![0; names.len()],
+            starts: vec![SmallVec::new(); names.len()],
             line: String::new(),
             options,
         })
+    }
+}
+
+impl Fields {
+    /// The names asked for, in their order.
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// Each occurrence [`Fields::gather`] found of the `index`th name, as `-T fields` writes
+    /// it, in the packet's order (as `-E occurrence=` keeps them).
+    pub fn values(&self, index: usize) -> impl Iterator<Item = &str> {
+        let (column, starts) = (&self.columns[index], &self.starts[index]);
+        let gap = self.options.aggregator.len_utf8();
+        starts.iter().enumerate().map(move |(at, &start)| {
+            let end = starts.get(at + 1).map_or(column.len(), |next| next - gap);
+            &column[start..end]
+        })
+    }
+
+    /// Gathers the packet's occurrences of every name asked for.
+    pub fn gather(&mut self, frame: &Frame<'_>, packet: &Packet<'_>) {
+        for column in &mut self.columns {
+            column.clear();
+        }
+        self.starts.iter_mut().for_each(SmallVec::clear);
+        let columns_of = &self.columns_of;
+        let filter = &self.filter;
+        let columns = &mut self.columns;
+        let starts = &mut self.starts;
+        let prefixes = &self.prefixes;
+        let (occurrence, aggregator) = (self.options.occurrence, self.options.aggregator);
+        let wanted = |prefix: &str| prefixes.iter().any(|wanted| wanted == prefix);
+        packet.fields_filtered(
+            frame,
+            &mut |field: Field<'_>| {
+                if !filter.may_want(field.name) {
+                    return;
+                }
+                let Some(indices) = columns_of.get(field.name) else { return };
+                for &index in indices {
+                    let (column, starts) = (&mut columns[index], &mut starts[index]);
+                    match occurrence {
+                        Occurrence::First if !starts.is_empty() => continue,
+                        Occurrence::Last => {
+                            column.clear();
+                            starts.clear();
+                        }
+                        Occurrence::All if !starts.is_empty() => column.push(aggregator),
+                        _ => {}
+                    }
+                    let start = column.len();
+                    starts.push(start);
+                    // Writing into a String cannot fail.
+                    let _ = write!(column, "{}", field.value);
+                    // Like tshark, keep each row on one line: line ends and tabs become escapes.
+                    if column[start..].contains(['\r', '\n', '\t']) {
+                        let escaped = escape_for_fields(&column[start..]);
+                        column.truncate(start);
+                        column.push_str(&escaped);
+                    }
+                }
+            },
+            &wanted,
+            filter,
+        );
+        for &index in &self.protocol_columns {
+            if self.starts[index].is_empty() {
+                let (column, starts) = (&mut self.columns[index], &mut self.starts[index]);
+                protocol_column(column, starts, &self.names[index], packet, &self.options);
+            }
+        }
     }
 }
 
@@ -175,52 +248,7 @@ impl Render for Fields {
     }
 
     fn packet(&mut self, out: &mut dyn io::Write, frame: &Frame<'_>, packet: &Packet<'_>) -> io::Result<()> {
-        for column in &mut self.columns {
-            column.clear();
-        }
-        self.occurrences.fill(0);
-        let columns_of = &self.columns_of;
-        let filter = &self.filter;
-        let columns = &mut self.columns;
-        let occurrences = &mut self.occurrences;
-        let prefixes = &self.prefixes;
-        let (occurrence, aggregator) = (self.options.occurrence, self.options.aggregator);
-        let wanted = |prefix: &str| prefixes.iter().any(|wanted| wanted == prefix);
-        packet.fields_filtered(
-            frame,
-            &mut |field: Field<'_>| {
-                if !filter.may_want(field.name) {
-                    return;
-                }
-                let Some(indices) = columns_of.get(field.name) else { return };
-                for &index in indices {
-                    let column = &mut columns[index];
-                    match occurrence {
-                        Occurrence::First if occurrences[index] > 0 => continue,
-                        Occurrence::Last => column.clear(),
-                        Occurrence::All if occurrences[index] > 0 => column.push(aggregator),
-                        _ => {}
-                    }
-                    occurrences[index] += 1;
-                    let start = column.len();
-                    // Writing into a String cannot fail.
-                    let _ = write!(column, "{}", field.value);
-                    // Like tshark, keep each row on one line: line ends and tabs become escapes.
-                    if column[start..].contains(['\r', '\n', '\t']) {
-                        let escaped = escape_for_fields(&column[start..]);
-                        column.truncate(start);
-                        column.push_str(&escaped);
-                    }
-                }
-            },
-            &wanted,
-            filter,
-        );
-        for &index in &self.protocol_columns {
-            if self.columns[index].is_empty() {
-                protocol_column(&mut self.columns[index], &self.names[index], packet, &self.options);
-            }
-        }
+        self.gather(frame, packet);
         self.line.clear();
         for (index, column) in self.columns.iter().enumerate() {
             if index > 0 {
@@ -241,8 +269,20 @@ impl Render for Fields {
 }
 
 /// A protocol named with `-e` shows the protocol's name where the protocol is present.
-fn protocol_column(column: &mut String, name: &str, packet: &Packet<'_>, options: &FieldsOptions) {
-    let count = packet.layers.iter().filter(|layer| layer.protocol().filter_name() == name).count();
+fn protocol_column(
+    column: &mut String,
+    starts: &mut SmallVec<[usize; 2]>,
+    name: &str,
+    packet: &Packet<'_>,
+    options: &FieldsOptions,
+) {
+    // tshark's tree has a protocol item for each HTTP/2 frame (the preface its own).
+    let items = |layer: &crate::dissect::Layer<'_>| match &layer.content {
+        Content::Http2(http2) => usize::from(http2.preface.is_some()) + http2.frames.len(),
+        _ => 1,
+    };
+    let count: usize =
+        packet.layers.iter().filter(|layer| layer.protocol().filter_name() == name).map(items).sum();
     let shown = match options.occurrence {
         Occurrence::All => count,
         _ => count.min(1),
@@ -251,6 +291,7 @@ fn protocol_column(column: &mut String, name: &str, packet: &Packet<'_>, options
         if index > 0 {
             column.push(options.aggregator);
         }
+        starts.push(column.len());
         column.push_str(name);
     }
 }

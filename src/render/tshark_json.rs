@@ -18,6 +18,7 @@ use crate::dissect::field::{Field, Value};
 use crate::dissect::{Content, Packet};
 use crate::osi::Protocol;
 use crate::registry;
+use crate::render::fields::Fields as Selection;
 
 /// One value as tshark's JSON writes it.
 #[derive(Clone, Debug, PartialEq)]
@@ -214,11 +215,60 @@ fn quoted(text: &str) -> String {
 pub struct TsharkJson {
     any: bool,
     text: String,
+    /// With `-e`: only these fields, each an array of its occurrences.
+    fields: Option<Selection>,
 }
 
 impl TsharkJson {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Only the fields `-e` named: `"layers": {"ip.src": ["10.0.0.1"], ...}`, a field the
+    /// packet lacks left out, as tshark writes them.
+    pub fn with_fields(fields: Selection) -> Self {
+        Self { fields: Some(fields), ..Self::default() }
+    }
+}
+
+/// The values `fields` gathered, as `-T json -e` (`.` kept, `indent` spaces in) or `-T ek -e`
+/// (`.` written `_`, on one line) writes them: each field met an array of its values as
+/// `-T fields` writes each, in `-e` order.
+fn write_selected(text: &mut String, fields: &Selection, indent: Option<usize>) {
+    let mut any = false;
+    for (index, name) in fields.names().iter().enumerate() {
+        let mut values = fields.values(index).peekable();
+        if values.peek().is_none() {
+            continue;
+        }
+        if any {
+            text.push(',');
+        }
+        any = true;
+        match indent {
+            Some(indent) => {
+                let pad = " ".repeat(indent + 2);
+                text.push_str(&format!("\n{pad}{}: [", quoted(name)));
+                for (at, value) in values.enumerate() {
+                    text.push_str(if at > 0 { ",\n" } else { "\n" });
+                    text.push_str(&format!("{pad}  {}", quoted(value)));
+                }
+                text.push_str(&format!("\n{pad}]"));
+            }
+            None => {
+                text.push_str(&format!("{}:[", quoted(&name.replace('.', "_"))));
+                for (at, value) in values.enumerate() {
+                    if at > 0 {
+                        text.push(',');
+                    }
+                    text.push_str(&quoted(value));
+                }
+                text.push(']');
+            }
+        }
+    }
+    if let (true, Some(indent)) = (any, indent) {
+        text.push_str(&format!("\n{}", " ".repeat(indent)));
     }
 }
 
@@ -237,6 +287,12 @@ impl Render for TsharkJson {
         text.push_str(
             "    \"_type\": \"doc\",\n    \"_score\": null,\n    \"_source\": {\n      \"layers\": {",
         );
+        if let Some(fields) = &mut self.fields {
+            fields.gather(frame, packet);
+            write_selected(text, fields, Some(6));
+            text.push_str("}\n    }\n  }");
+            return out.write_all(text.as_bytes());
+        }
         // A protocol met twice (a tunnel's inner Ethernet and IP, several HTTP/2 layers) is
         // its key again, in order, as tshark writes it without `--no-duplicate-keys`.
         for (index, (name, fields)) in collect(frame, packet).iter().enumerate() {
@@ -293,11 +349,19 @@ fn write_object(text: &mut String, fields: &Fields, indent: usize) {
 #[derive(Default)]
 pub struct Ek {
     text: String,
+    /// With `-e`: only these fields, each an array of its occurrences.
+    fields: Option<Selection>,
 }
 
 impl Ek {
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Only the fields `-e` named: `"layers":{"ip_src":["10.0.0.1"],...}`, as tshark writes
+    /// them.
+    pub fn with_fields(fields: Selection) -> Self {
+        Self { fields: Some(fields), ..Self::default() }
     }
 }
 
@@ -311,6 +375,12 @@ impl Render for Ek {
         ));
         let millis = frame.ts_ns.div_euclid(1_000_000);
         text.push_str(&format!("{{\"timestamp\":\"{millis}\",\"layers\":{{"));
+        if let Some(fields) = &mut self.fields {
+            fields.gather(frame, packet);
+            write_selected(text, fields, None);
+            text.push_str("}}\n");
+            return out.write_all(text.as_bytes());
+        }
         for (index, (name, objects)) in grouped(collect(frame, packet)).iter().enumerate() {
             if index > 0 {
                 text.push(',');

@@ -95,6 +95,20 @@ const IDENTICAL: &[(&str, &[&str])] = &[
     ("grpc.pcapng", &["-q", "-z", "io,phs"]),
     // Statistics count every packet read, whatever -Y shows, and follow the packets.
     ("lo-tcp-socat.pcap", &["-Y", "tcp.len > 0", "-T", "fields", "-e", "frame.number", "-z", "conv,tcp"]),
+    // With -e, json and ek hold only the fields named, each an array of its occurrences, a
+    // field the packet lacks left out (a packet with none is `"layers": {}`); a protocol is
+    // one occurrence a tree item (an HTTP/2 frame each).
+    (
+        "h2c.pcap",
+        &["-T", "json", "-e", "frame.number", "-e", "http2.header.name", "-e", "http2", "-e", "tcp.flags"],
+    ),
+    ("h2c.pcap", &["-T", "ek", "-e", "ip.src", "-e", "http2.header.name", "-e", "tcp.flags.syn"]),
+    ("h2c.pcap", &["-T", "json", "-E", "occurrence=l", "-e", "http2.header.name"]),
+    (
+        "h2-encoded-tls.pcap",
+        &["-T", "json", "-e", "http2.body.fragment", "-e", "http2.body.reassembled.length"],
+    ),
+    ("h2c.pcap", &["-T", "fields", "-e", "http2", "-e", "frame.number"]),
 ];
 
 #[test]
