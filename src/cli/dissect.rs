@@ -75,12 +75,7 @@ pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
         OutputFormat::Json | OutputFormat::Ek | OutputFormat::Fields if !args.fields.is_empty() => {
             let fields = Fields::with_options(&args.fields, FieldsOptions { header, ..field_options })
                 .map_err(CliError::UnknownFields)?;
-            match format {
-                // With -e, tshark's JSON shapes hold only the fields named.
-                OutputFormat::Json => Box::new(TsharkJson::with_fields(fields)),
-                OutputFormat::Ek => Box::new(Ek::with_fields(fields)),
-                _ => Box::new(fields),
-            }
+            format.with_fields(fields).ok_or(CliError::NoFields)?
         }
         OutputFormat::Json => Box::new(TsharkJson::new()),
         OutputFormat::Ek => Box::new(Ek::new()),

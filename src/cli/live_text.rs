@@ -55,11 +55,7 @@ impl TextOutput {
             OutputFormat::Jsonl => Box::new(Json::new()),
             OutputFormat::Json | OutputFormat::Ek | OutputFormat::Fields if !args.fields.is_empty() => {
                 let fields = Fields::new(&args.fields, false).map_err(CliError::UnknownFields)?;
-                match format {
-                    OutputFormat::Json => Box::new(TsharkJson::with_fields(fields)),
-                    OutputFormat::Ek => Box::new(Ek::with_fields(fields)),
-                    _ => Box::new(fields),
-                }
+                format.with_fields(fields).ok_or(CliError::NoFields)?
             }
             OutputFormat::Json => Box::new(TsharkJson::new()),
             OutputFormat::Ek => Box::new(Ek::new()),

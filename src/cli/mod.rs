@@ -374,6 +374,24 @@ pub enum OutputFormat {
     Jsonl,
 }
 
+impl OutputFormat {
+    /// The renderer of `fields` (the `-e` names, checked) in this format: a column each for
+    /// `fields`; for json and ek, tshark's shapes holding only those fields. `None` for a format
+    /// that does not take `-e`.
+    fn with_fields(
+        self,
+        fields: crate::render::fields::Fields,
+    ) -> Option<Box<dyn crate::render::Render + Send>> {
+        use crate::render::tshark_json::{Ek, TsharkJson};
+        Some(match self {
+            Self::Fields => Box::new(fields),
+            Self::Json => Box::new(TsharkJson::with_fields(fields)),
+            Self::Ek => Box::new(Ek::with_fields(fields)),
+            Self::Text | Self::Jsonl => return None,
+        })
+    }
+}
+
 #[derive(Debug, Default, Args)]
 pub struct DissectArgs {
     /// The capture file (pcap or pcapng, plain or gzip); `-` reads standard input as it
