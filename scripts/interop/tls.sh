@@ -308,24 +308,40 @@ rec_tfo_tls13() {
     (( n == 2 )) || log "tfo-tls13.pcap: WARNING: want 2; server says: $(tr '\n' ';' <"$srv_out")"
 }
 
-# 13 (issue 17): TLS 1.2 with a NULL cipher suite (TLS_RSA_WITH_NULL_SHA256,
-# allowed only at security level 0) between openssl s_client and s_server:
-# after ChangeCipherSpec the records are MACed but not encrypted, so the
-# Finished messages and the HTTP request and response are plaintext on the wire
-rec_tls_null() {
-    local c=$NSP-c82 s=$NSP-s82 p keys=$STAGE/tls12-null-openssl.keys pki=$WORK/pki2048
+# ossl_tls12_get CAPTURE N CIPHER: one GET of /hello.txt over TLS 1.2 with the
+# suite CIPHER (an OpenSSL cipher string) from openssl s_client to s_server -HTTP,
+# on a pair of namespaces of their own (10.0.N.0/24), the client's key log beside
+# the capture
+ossl_tls12_get() {
+    local name=$1 n=$2 cipher=$3 c=$NSP-c$(($2 + 10)) s=$NSP-s$(($2 + 10)) p pki=$WORK/pki2048
+    local keys=$STAGE/${name%.pcap}.keys
     make_pki "$pki" 2048 self
-    tls_pair "$c" "$s" 72
-    ossl_server "$s" tls-null -tls1_2 -HTTP -cipher 'NULL-SHA256:@SECLEVEL=0' \
+    tls_pair "$c" "$s" "$n"
+    ossl_server "$s" "${name%.pcap}" -tls1_2 -HTTP -cipher "$cipher" \
         -cert "$pki/leaf.pem" -key "$pki/leaf.key"
     : >"$keys"
-    log "tls12-null-openssl.pcap"
-    cap_start "$c" "$STAGE/tls12-null-openssl.pcap" -i veth0; p=$CAP_PID
-    run ip netns exec "$c" openssl s_client -connect 10.0.72.2:443 -servername server.test \
-        -tls1_2 -cipher 'NULL-SHA256:@SECLEVEL=0' -CAfile "$pki/ca.pem" -verify_return_error \
+    log "$name"
+    cap_start "$c" "$STAGE/$name" -i veth0; p=$CAP_PID
+    run ip netns exec "$c" openssl s_client -connect "10.0.$n.2:443" -servername server.test \
+        -tls1_2 -cipher "$cipher" -CAfile "$pki/ca.pem" -verify_return_error \
         -keylogfile "$keys" -ign_eof <"$WORK/req-hello.txt"
     cap_stop $p
     stop "$SRV_PID"
+}
+
+# 13 (issue 17): TLS 1.2 with a NULL cipher suite (TLS_RSA_WITH_NULL_SHA256,
+# allowed only at security level 0): after ChangeCipherSpec the records are
+# MACed but not encrypted, so the Finished messages and the HTTP request and
+# response are plaintext on the wire
+rec_tls_null() {
+    ossl_tls12_get tls12-null-openssl.pcap 72 'NULL-SHA256:@SECLEVEL=0'
+}
+
+# 13b (issue 16): TLS 1.2 with a finite-field Diffie-Hellman suite
+# (TLS_DHE_RSA_WITH_AES_128_GCM_SHA256): the ServerKeyExchange carries the
+# group's p and g and the server's public value, the ClientKeyExchange the client's
+rec_tls_dhe() {
+    ossl_tls12_get tls12-dhe-openssl.pcap 74 'DHE-RSA-AES128-GCM-SHA256'
 }
 
 # 14 (issue 17): TLS picked up mid-stream, as a capture started late sees it:

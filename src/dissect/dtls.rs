@@ -30,6 +30,8 @@ pub struct Dtls<'a> {
     /// The session's version as Wireshark follows it (the first record that is not a
     /// ClientHello, then the ServerHello's), which names the Protocol column.
     pub version: Option<u16>,
+    /// The key exchange of the suite the session chose, which a ClientKeyExchange is read by.
+    pub key_exchange: handshake::KeyExchange,
 }
 
 /// One record.
@@ -105,7 +107,7 @@ impl<'a> Fragment<'a> {
         out.write_str(self.suffix())
     }
 
-    fn fields(&self, out: &mut Emitter<'_>, tls13: bool) {
+    fn fields(&self, out: &mut Emitter<'_>, layout: Layout) {
         let header = self.header;
         let mut fragment_out = out.within(&self.span);
         fragment_out.at(name::HANDSHAKE, 0..self.span.bytes.len(), Value::Present);
@@ -117,12 +119,16 @@ impl<'a> Fragment<'a> {
         let Some(body) = self.body() else { return };
         let mut body_out = out.within(&body);
         body_out.with_names(name::twin, |body_out| {
-            handshake::body_fields(body_out, header.kind, body.bytes, Layout { tls13, dtls: true })
+            handshake::body_fields(body_out, header.kind, body.bytes, layout)
         });
         if let Assembly::Reassembled { pieces, .. } = &self.assembly {
             body_out.computed(name::FRAGMENTS, Value::Present);
-            for (frame, _) in pieces {
-                body_out.computed(name::FRAGMENT, Value::Uint(*frame));
+            // Each fragment covers the bytes of the message it brought.
+            let mut at = 0;
+            for &(frame, size) in pieces {
+                let end = (at + size).min(body.bytes.len());
+                body_out.at(name::FRAGMENT, at..end, Value::Uint(frame));
+                at = end;
             }
             body_out.computed(name::FRAGMENT_COUNT, Value::Uint(pieces.len() as u64));
             body_out.computed(name::REASSEMBLED_LENGTH, Value::Uint(body.bytes.len() as u64));
@@ -201,7 +207,7 @@ impl<'a> Record<'a> {
         }
     }
 
-    fn fields(&self, out: &mut Emitter<'_>, tls13: bool) {
+    fn fields(&self, out: &mut Emitter<'_>, layout: Layout) {
         let mut record_out = out.within(&self.span);
         self.header_fields(&mut record_out);
         let body = self.body();
@@ -212,7 +218,7 @@ impl<'a> Record<'a> {
             }
             Some(content_type::HANDSHAKE) => {
                 for fragment in &self.fragments {
-                    fragment.fields(out, tls13);
+                    fragment.fields(out, layout);
                 }
             }
             Some(content_type::CHANGE_CIPHER_SPEC) => {
@@ -221,8 +227,11 @@ impl<'a> Record<'a> {
             Some(content_type::ALERT) => {
                 if let Some(plaintext) = self.plaintext().filter(|p| p.bytes.len() >= 2) {
                     let mut alert_out = out.within(&plaintext);
+                    alert_out.at(name::ALERT_MESSAGE, 0..2, Value::Present);
                     alert_out.at(name::ALERT_MESSAGE_LEVEL, 0..1, Value::Uint(plaintext.bytes[0].into()));
                     alert_out.at(name::ALERT_MESSAGE_DESC, 1..2, Value::Uint(plaintext.bytes[1].into()));
+                } else {
+                    record_out.at(name::ALERT_MESSAGE, body_range, Value::Present);
                 }
             }
             Some(content_type::APPLICATION_DATA) => {
@@ -340,9 +349,13 @@ impl LayerHeader for Dtls<'_> {
     }
 
     fn fields(&self, out: &mut Emitter<'_>, _: &Tracked<'_>) {
-        let tls13 = self.version == Some(record::version::DTLS_1_3);
+        let layout = Layout {
+            tls13: self.version == Some(record::version::DTLS_1_3),
+            dtls: true,
+            key_exchange: self.key_exchange,
+        };
         for record in &self.records {
-            record.fields(out, tls13);
+            record.fields(out, layout);
         }
     }
 

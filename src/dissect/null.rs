@@ -108,7 +108,7 @@ pub mod name {
 
     crate::registry::field_table! {
         protocol Null;
-        FAMILY "null.family" Uint "address family of the payload";
+        FAMILY "null.family" Uint "address family of the payload" names NULL_FAMILY;
     }
 }
 

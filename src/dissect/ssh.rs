@@ -125,11 +125,13 @@ impl<'a> Item<'a> {
 /// What the reading knew of the key exchange when an item began, for the item's titles: the
 /// method both KEXINITs agreed (`curve25519-sha256`), and the cipher, MAC and compression
 /// agreed for the item's direction (`encryption:chacha20-poly1305@openssh.com
-/// compression:none`), once the server's key exchange reply was read.
+/// compression:none`), once the server's key exchange reply was read; and, for a packet in
+/// the clear, its sequence number in its direction (RFC 4253 6.4).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Known {
     pub method: Option<Arc<str>>,
     pub cipher: Option<Arc<str>>,
+    pub sequence: Option<u32>,
 }
 
 /// An SSH layer: the items a segment completed, and which side sent them.
@@ -149,7 +151,7 @@ pub struct Ssh<'a> {
 
 impl Ssh<'_> {
     pub fn fields(&self, out: &mut Emitter<'_>) {
-        for item in &self.items {
+        for (index, item) in self.items.iter().enumerate() {
             let span = item.span();
             let mut out = out.within(&span);
             let bytes = span.bytes;
@@ -172,6 +174,9 @@ impl Ssh<'_> {
                     }
                     let at = field_offset(bytes, packet.padding);
                     out.at(name::PADDING_STRING, at..at + packet.padding.len(), Value::Bytes(packet.padding));
+                    if let Some(sequence) = self.known.get(index).and_then(|known| known.sequence) {
+                        out.computed(name::SEQ_NUM, Value::Uint(sequence.into()));
+                    }
                 }
                 Item::Encrypted(_) => {
                     if let Some(length) = bytes.get(..4) {
@@ -275,6 +280,7 @@ pub mod name {
         ENCRYPTED_PACKET "ssh.encrypted_packet" Bytes @Presentation "encrypted packet (undecryptable without the session keys)";
         PADDING_STRING "ssh.padding_string" Bytes "random padding";
         DIRECTION "ssh.direction" Bool "sent by the server";
+        SEQ_NUM "ssh.seq_num" Uint "a packet's sequence number in its direction (RFC 4253 6.4), in the clear";
         MESSAGE_CODE "ssh.message_code" Uint "message number (RFC 4250 4.1)" names SSH_MESSAGE_CODE;
         COOKIE "ssh.cookie" Bytes "KEXINIT cookie (16 random bytes)";
         KEX_ALGORITHMS "ssh.kex_algorithms" Text "key exchange algorithms";

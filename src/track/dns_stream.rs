@@ -197,6 +197,10 @@ impl DnsStream {
             && let Some((_, len)) = first.segments.last_mut()
         {
             *len = plaintext.len();
+            // And the piece it shows for the record ending the message is the whole record.
+            if let Some(head) = &mut fed.pdu_head {
+                head.end = at + plaintext.len();
+            }
         }
         fed
     }

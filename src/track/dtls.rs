@@ -30,7 +30,7 @@ use crate::crypto::{self, RecordKeys};
 use crate::dissect::dtls::record::{self, FRAGMENT_HEADER_LEN, FragmentHeader, Header, version};
 use crate::dissect::tls::Undecrypted;
 use crate::dissect::tls::extension;
-use crate::dissect::tls::handshake::{self, Hello};
+use crate::dissect::tls::handshake::{self, Hello, KeyExchange};
 use crate::dissect::tls::record::content_type;
 use crate::osi::Protocol;
 use epochs::Epochs;
@@ -95,6 +95,8 @@ pub struct Output {
     pub records: Vec<RecordOut>,
     /// The session's version after each record, as the Protocol column follows it.
     pub version: Option<u16>,
+    /// The key exchange of the suite the session chose, for reading a ClientKeyExchange.
+    pub key_exchange: KeyExchange,
     /// The connection ID length the unified headers were read with.
     pub connection_id_len: usize,
     /// Bytes after the last record that could be read, and why they could not.
@@ -290,6 +292,7 @@ impl Session {
             output.records.push(out);
         }
         output.version = self.version;
+        output.key_exchange = KeyExchange::of_suite(self.cipher_suite);
         output
     }
 

@@ -49,13 +49,15 @@ pub(super) fn application_layers<'a>(
     // DNS over TLS whose records fed messages but completed none: Wireshark calls the frame a
     // TLS segment of a reassembled PDU.
     if !produced.dns_over_tls.is_empty()
-        && produced.dns_over_tls.iter().all(|(_, messages)| messages.is_empty())
+        && produced.dns_over_tls.iter().all(|(_, messages, _)| messages.is_empty())
     {
         packet.pending_info = Some(PendingInfo::TlsSegment);
     }
-    // The DNS messages each record completed, by where its plaintext starts.
-    let mut dns_by_record: rustc_hash::FxHashMap<usize, Vec<super::dns::stream::Framed>> =
-        produced.dns_over_tls.into_iter().collect();
+    // The DNS messages each record completed, and its pieces of messages spanning records, by
+    // where its plaintext starts.
+    let mut dns_by_record: rustc_hash::FxHashMap<usize, _> = (produced.dns_over_tls.into_iter())
+        .map(|(offset, messages, pieces)| (offset, (messages, pieces)))
+        .collect();
     let (stream, decrypted) = (packet.stream, packet.decrypted);
     let span = |loc: &Loc| -> Span<'a> {
         match loc {
@@ -100,23 +102,28 @@ pub(super) fn application_layers<'a>(
         super::dns::push_over_tls(packet, std::mem::take(dns));
     };
     for record in produced.tls.records {
-        let RecordOut { header, loc, segments, opaque, content, messages } = record;
+        let RecordOut { header, loc, segments, opaque, content, messages, resumed } = record;
         let record_span = span(&loc);
         let mut application_data = None;
         let mut record_dns = Vec::new();
+        let mut segment_data = smallvec::SmallVec::new();
         let content = match content {
             ContentOut::Clear => RecordContent::Clear,
             ContentOut::Decrypted { content_type, plaintext } => {
                 let plaintext = span(&plaintext);
                 application_data = plain_data.get(&plaintext.offset).copied();
-                record_dns = dns_by_record.remove(&plaintext.offset).unwrap_or_default();
+                let (dns, pieces) = dns_by_record.remove(&plaintext.offset).unwrap_or_default();
+                record_dns = dns;
+                segment_data =
+                    pieces.into_iter().flatten().map(|piece| span(&Loc::Decrypted(piece))).collect();
                 RecordContent::Decrypted { content_type, plaintext }
             }
             ContentOut::Encrypted(reason) => RecordContent::Encrypted(reason),
         };
         let messages: smallvec::SmallVec<[Span<'a>; 2]> = messages.iter().map(span).collect();
         let facts = super::tls::facts::of(&messages);
-        let record = Record { header, span: record_span, opaque, content, messages, facts };
+        let record =
+            Record { header, span: record_span, opaque, content, messages, facts, segment_data, resumed };
         let source = record_span.source;
         match &mut group {
             Some((group_source, tls)) if *group_source == source && segments.is_empty() => {
@@ -127,6 +134,7 @@ pub(super) fn application_layers<'a>(
                 let mut tls = Tls {
                     records: Default::default(),
                     version: produced.version,
+                    key_exchange: produced.key_exchange,
                     segments,
                     continuation: false,
                     ignored: false,
@@ -153,6 +161,7 @@ pub(super) fn application_layers<'a>(
         let tls = Tls {
             records: Default::default(),
             version: produced.version,
+            key_exchange: produced.key_exchange,
             segments: produced.tls.joined.map(|parts| parts.into_iter().collect()).unwrap_or_default(),
             continuation: produced.tls.continuation,
             ignored: produced.tls.ignored,
@@ -235,6 +244,7 @@ fn push_empty_tls<'a>(packet: &mut Packet<'a>, span: Span<'a>, version: Option<u
     let tls = Tls {
         records: Default::default(),
         version,
+        key_exchange: Default::default(),
         segments: Default::default(),
         continuation,
         ignored: false,

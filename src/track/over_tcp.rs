@@ -33,6 +33,7 @@ use super::stream::{Chunk, Reassembler};
 use super::tls::{self, Arenas, ContentOut, Feed, Loc, Session};
 use crate::dispatch::{self, Dispatch};
 use crate::dissect::field::Source;
+use crate::dissect::tls::handshake::KeyExchange;
 use crate::dissect::tls::record;
 use crate::osi::Protocol as Handoff;
 use gaps::{acknowledged, gap_notes, inner_gap};
@@ -57,12 +58,19 @@ pub struct Segment<'p> {
     pub payload: &'p [u8],
 }
 
+/// One decrypted record read as DNS: where its plaintext starts (in the decrypted arena), the
+/// messages it completed, and the bytes of it (in the decrypted arena) that are a piece of a
+/// message spanning records: the end of one begun before, the start of one a later record ends.
+pub type DnsRecord = (usize, Vec<super::dns::stream::Framed>, [Option<Range<usize>>; 2]);
+
 /// What a segment produced.
 #[derive(Debug, Default)]
 pub struct Produced {
     pub tls: tls::Output,
     /// The session's negotiated version, for naming its records.
     pub version: Option<u16>,
+    /// The key exchange of the suite the session chose, for reading a ClientKeyExchange.
+    pub key_exchange: KeyExchange,
     /// The segment's data belongs to a stream rttscope reads: do not show it as plain data.
     pub consumed: bool,
     /// The segment repeats data already delivered.
@@ -91,9 +99,10 @@ pub struct Produced {
     pub ssh: Option<Box<super::ssh::Output>>,
     /// DNS over TCP: the messages the segment completed, wherever they began.
     pub dns_stream: Option<Box<super::dns::stream::Fed>>,
-    /// DNS over TLS: for each decrypted record read as DNS, where its plaintext starts and the
-    /// messages it completed (none while it only carries part of one).
-    pub dns_over_tls: Vec<(usize, Vec<super::dns::stream::Framed>)>,
+    /// DNS over TLS: for each decrypted record read as DNS, where its plaintext starts, the
+    /// messages it completed (none while it only carries part of one), and its pieces of
+    /// messages that span records (see [`DnsRecord`]).
+    pub dns_over_tls: Vec<DnsRecord>,
 }
 
 /// How many segments with data a connection may carry before rttscope stops looking for a
@@ -447,6 +456,7 @@ impl Applications {
             produced.consumed &= !output.not_tls;
         }
         produced.version = session.version;
+        produced.key_exchange = KeyExchange::of_suite(session.cipher_suite);
         let dns_over_tls = dispatch::over_tls_port(segment.ports) == Some(Handoff::Dns);
         produced.dns = dns_over_tls;
         let alpn_h2 = session.alpn.as_deref() == Some(b"h2".as_slice());
@@ -510,7 +520,8 @@ impl Applications {
                 Inner::Dns(dns) => {
                     let fed =
                         dns.feed_record(dir, segment.frame, &plaintext, range.start, &mut arenas.decrypted);
-                    produced.dns_over_tls.push((range.start, fed.messages));
+                    let pieces = [fed.pdu_head, fed.pdu_tail];
+                    produced.dns_over_tls.push((range.start, fed.messages, pieces));
                 }
                 _ => produced.plain_data.push(range),
             }

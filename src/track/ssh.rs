@@ -44,6 +44,11 @@ struct Side {
     /// packet's title (`encryption:chacha20-poly1305@openssh.com compression:none`), once the
     /// server's key exchange reply is read.
     cipher: Option<Arc<str>>,
+    /// Packets this direction sent in the clear: the next one's sequence number (RFC 4253
+    /// 6.4: the first packet is 0, each packet adds one). tshark 4.0 numbers them alike after
+    /// a curve25519 or ECDH exchange, and miscounts a group exchange's (it adds one before
+    /// numbering some of its messages).
+    sent: u32,
 }
 
 /// What an item completed in a segment is.
@@ -232,7 +237,10 @@ impl Reader {
         }
         let payload = ssh::parse_packet(bytes).map(|(_, packet)| packet.payload).unwrap_or(&[]);
         let message = payload.first().copied();
-        let known = self.known(dir);
+        let mut known = self.known(dir);
+        let side = &mut self.sides[dir];
+        known.sequence = Some(side.sent);
+        side.sent = side.sent.wrapping_add(1);
         output.items.push(Completed { kind: Kind::Packet(self.kex), loc, message, known });
         let reply = match self.kex {
             Kex::DhGex => code::KEX_DH_GEX_REPLY,
@@ -254,7 +262,7 @@ impl Reader {
     }
 
     fn known(&self, dir: usize) -> Known {
-        Known { method: self.method.clone(), cipher: self.sides[dir.min(1)].cipher.clone() }
+        Known { method: self.method.clone(), cipher: self.sides[dir.min(1)].cipher.clone(), sequence: None }
     }
 
     /// Each direction's agreed cipher, MAC and compression, in words (see [`cipher_words`]).

@@ -272,6 +272,8 @@ pub struct Tally {
     pub early_http3: usize,
     /// SSH frames whose encrypted packets tshark hides after an ECDH key exchange.
     pub ssh_hidden: usize,
+    /// Issue 16: SSH frames whose group exchange messages tshark 4.0 numbers one higher.
+    pub ssh_gex_sequence: usize,
     /// Issue 18: SRTP frames tshark reads only with its RTP heuristic on.
     pub srtp_heuristic: usize,
     /// Issue 18: DTLS 1.3 datagrams of unified-header records, which tshark 4.0 shows as data.
@@ -406,6 +408,24 @@ fn hides_ssh_encrypted(theirs: &str, ours: &str) -> bool {
     }
     let kept: Vec<&str> = items.split(", ").filter(|item| !item.starts_with(ITEM)).collect();
     theirs == format!("{side}: {}", kept.join(", "))
+}
+
+/// Issue 16: tshark 4.0 adds one to a direction's count before it numbers a Diffie-Hellman
+/// group exchange message (codes 31 to 34), so its `ssh.seq_num` of each is rttscope's (RFC
+/// 4253 6.4's) plus one; it numbers the other messages alike. Whether tshark's `expected`
+/// values are rttscope's `actual` so miscounted, message by message (`codes`: the frame's
+/// `ssh.message_code` values, one a packet).
+fn gex_miscounted(expected: &str, actual: &str, codes: &str) -> bool {
+    let numbers =
+        |text: &str| -> Vec<u64> { text.split(',').filter_map(|value| value.parse().ok()).collect() };
+    let (theirs, ours, codes) = (numbers(expected), numbers(actual), numbers(codes));
+    theirs.len() == ours.len()
+        && theirs.len() == codes.len()
+        && theirs
+            .iter()
+            .zip(&ours)
+            .zip(&codes)
+            .all(|((their, our), code)| their == our || ((31..=34).contains(code) && *their == our + 1))
 }
 
 /// The fields tshark leaves out with the encrypted packets it hides.
@@ -571,6 +591,10 @@ pub fn compare_decoded(capture: &Path, keylog: Option<&Path>, decode_as: &[&str]
                 expected.starts_with(actual.as_str())
             } else if let Some(instead) = dtls13 {
                 !below_dtls13(&theirs[protocols], instead, field) || expected == actual
+            } else if *field == "ssh.seq_num" && expected != actual {
+                let miscounted = gex_miscounted(expected, actual, &theirs[column("ssh.message_code")]);
+                tally.ssh_gex_sequence += usize::from(miscounted);
+                miscounted
             } else if ssh_hidden && SSH_HIDDEN_FIELDS.contains(field) && expected != actual {
                 *field == "_ws.col.Info" || expected.is_empty()
             } else if let Some(second) = second.filter(|_| early_http3 && field.starts_with("http3.")) {
@@ -639,6 +663,12 @@ pub fn compare_all_counting(captures: &[std::path::PathBuf]) -> (Vec<String>, Ha
             if tally.early_http3 > 0 {
                 notes +=
                     &format!(" ({} frames whose HTTP/3 tshark reads only in two passes)", tally.early_http3);
+            }
+            if tally.ssh_gex_sequence > 0 {
+                notes += &format!(
+                    " ({} SSH frames whose group exchange messages tshark numbers one higher)",
+                    tally.ssh_gex_sequence
+                );
             }
             if tally.ssh_hidden > 0 {
                 notes += &format!(

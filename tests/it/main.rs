@@ -49,6 +49,7 @@ mod tshark_tree;
 mod tshark_tree_ja3;
 mod tshark_tree_lan;
 mod tshark_tree_layers;
+mod tshark_tree_tls;
 mod tshark_tree_x509;
 mod tui_follow_tmux;
 mod tui_tmux;

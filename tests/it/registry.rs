@@ -118,6 +118,21 @@ const NOT_IN_ANY_CAPTURE: &[&str] = &[
     "dtls.handshake.session_ticket_age_add", "dtls.handshake.session_ticket_nonce_length",
     "dtls.handshake.session_ticket_nonce", "dtls.extension.psk_ke_modes_length",
     "dtls.extension.psk_ke_mode", "dtls.early_data.max_early_data_size",
+    // issue 16, DTLS twins of TLS's key exchange and extension fields: the recorded DTLS peers
+    // agree on ECDHE (no finite-field DHE, no RSA key transport), ask for no OCSP status, set
+    // no record size limit and resume no session (no pre_shared_key)
+    "dtls.handshake.p_len", "dtls.handshake.p", "dtls.handshake.g_len", "dtls.handshake.g",
+    "dtls.handshake.ys_len", "dtls.handshake.ys", "dtls.handshake.yc_len", "dtls.handshake.yc",
+    "dtls.handshake.epms_len", "dtls.handshake.epms",
+    "dtls.handshake.extensions_status_request_type",
+    "dtls.handshake.extensions_status_request_responder_ids_len",
+    "dtls.handshake.extensions_status_request_exts_len", "dtls.record_size_limit",
+    "dtls.handshake.extensions.psk.identities.length",
+    "dtls.handshake.extensions.psk.identity.identity_length",
+    "dtls.handshake.extensions.psk.identity.identity",
+    "dtls.handshake.extensions.psk.identity.obfuscated_ticket_age",
+    "dtls.handshake.extensions.psk.binders_len", "dtls.handshake.extensions.psk.binders",
+    "dtls.handshake.extensions.psk.identity.selected",
 ];
 
 fn kind_allows(kind: Kind, value: &Value<'_>) -> bool {

@@ -32,6 +32,8 @@ fn the_dh_group_exchange_capture_agrees_with_tshark_field_by_field() {
     let tally = compare(&capture("ssh-dh-gex-openssh.pcap"), None, &compared_fields());
     tally.assert_agrees("ssh-dh-gex-openssh.pcap");
     assert_eq!(tally.ssh_hidden, 0, "after a DH group exchange tshark shows the encrypted packets");
+    // The group exchange's request, group, init and reply (frames 12, 14, 16 and 18).
+    assert_eq!(tally.ssh_gex_sequence, 4, "frames whose group exchange tshark numbers one higher");
     assert!(tally.present_by_field.get("ssh.dh_gex.p").is_some_and(|count| *count == 1));
     assert!(tally.present_by_field.get("ssh.encrypted_packet").is_some_and(|count| *count >= 10));
 }

@@ -1,10 +1,10 @@
 //! tshark's `-V` tree and rttscope's compared whole, layer by layer, for the layers below the
 //! application: IPv4 and IPv6 (options, extension headers, reassembled fragments), TCP (options,
 //! sequence analysis, retransmission timeouts), 802.1Q and 802.1ad tags, VXLAN, Linux cooked
-//! captures, the subtree of a PDU reassembled from TCP segments, and UDP, ICMP, STUN, TURN and
-//! SOCKS layers.
+//! captures, BSD loopback headers, the subtree of a PDU reassembled from TCP segments, and UDP,
+//! ICMP, STUN, TURN and SOCKS layers.
 
-use crate::tshark_line::{STRUCTURED, both};
+use crate::tshark_line::{STRUCTURED, both, run};
 use crate::tshark_tree::layer_lines;
 
 #[test]
@@ -224,4 +224,18 @@ fn socks_layers_are_tsharks_line_for_line() {
     }
     assert!(compared > 20, "only {compared} SOCKS layers compared");
     assert_eq!(spans, 8, "relayed segments a record spans");
+}
+
+#[test]
+#[ignore = "needs tshark"]
+fn null_loopback_layers_are_tsharks_line_for_line() {
+    // A BSD loopback header (the public QUIC capture's): titled alone, its family named.
+    let path = crate::common::root().join("../shared/captures-public/illustrated-quic.pcap");
+    let line = vec!["-r".to_owned(), path.display().to_string(), "-V".to_owned()];
+    let titled = |title: &str| title.starts_with("Null/Loopback");
+    let ours = layer_lines(&run(env!("CARGO_BIN_EXE_rttscope"), &line), &titled, true);
+    let theirs = layer_lines(&run("tshark", &line), &titled, true);
+    assert_eq!(ours, theirs);
+    let families = theirs.iter().filter(|line| line.trim() == "Family: IP (2)").count();
+    assert!(families >= 8, "only {families} loopback headers compared");
 }

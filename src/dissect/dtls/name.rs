@@ -29,6 +29,7 @@ crate::registry::field_table! {
     CHANGE_CIPHER_SPEC "dtls.change_cipher_spec" Present "ChangeCipherSpec message";
     ALERT_MESSAGE_LEVEL "dtls.alert_message.level" Uint @Session "alert level (1 warning, 2 fatal)" names TLS_ALERT_LEVEL;
     ALERT_MESSAGE_DESC "dtls.alert_message.desc" Uint @Session "alert description" names TLS_ALERT_DESCRIPTION;
+    ALERT_MESSAGE "dtls.alert_message" Present @Session "an alert (still encrypted when its record is longer than two bytes)";
     APP_DATA "dtls.app_data" Bytes "encrypted application data";
     HANDSHAKE "dtls.handshake" Present @Session "a handshake message (one still encrypted too)";
     HANDSHAKE_TYPE "dtls.handshake.type" Uint @Session "handshake message type" names TLS_HANDSHAKE_TYPE;
@@ -86,6 +87,34 @@ crate::registry::field_table! {
     HANDSHAKE_CERTIFICATES_LENGTH "dtls.handshake.certificates_length" Uint @Session "certificate chain length";
     HANDSHAKE_CERTIFICATE_LENGTH "dtls.handshake.certificate_length" Uint @Session "certificate length";
     HANDSHAKE_CERTIFICATE "dtls.handshake.certificate" Bytes @Session "certificate (DER)";
+    HANDSHAKE_SERVER_CURVE_TYPE "dtls.handshake.server_curve_type" Hex @Session "ServerKeyExchange: how the curve is given (3 named)" names TLS_CURVE_TYPE;
+    HANDSHAKE_SERVER_NAMED_CURVE "dtls.handshake.server_named_curve" Hex @Session "ServerKeyExchange: the named curve (group)" names TLS_GROUP;
+    HANDSHAKE_SERVER_POINT_LEN "dtls.handshake.server_point_len" Uint @Session "ServerKeyExchange: the server's ECDH public key length";
+    HANDSHAKE_SERVER_POINT "dtls.handshake.server_point" Bytes @Session "ServerKeyExchange: the server's ECDH public key";
+    HANDSHAKE_P_LEN "dtls.handshake.p_len" Uint @Session "ServerKeyExchange: DH prime length";
+    HANDSHAKE_P "dtls.handshake.p" Bytes @Session "ServerKeyExchange: DH prime";
+    HANDSHAKE_G_LEN "dtls.handshake.g_len" Uint @Session "ServerKeyExchange: DH generator length";
+    HANDSHAKE_G "dtls.handshake.g" Bytes @Session "ServerKeyExchange: DH generator";
+    HANDSHAKE_YS_LEN "dtls.handshake.ys_len" Uint @Session "ServerKeyExchange: the server's DH public value length";
+    HANDSHAKE_YS "dtls.handshake.ys" Bytes @Session "ServerKeyExchange: the server's DH public value";
+    HANDSHAKE_CLIENT_POINT_LEN "dtls.handshake.client_point_len" Uint @Session "ClientKeyExchange: the client's ECDH public key length";
+    HANDSHAKE_CLIENT_POINT "dtls.handshake.client_point" Bytes @Session "ClientKeyExchange: the client's ECDH public key";
+    HANDSHAKE_YC_LEN "dtls.handshake.yc_len" Uint @Session "ClientKeyExchange: the client's DH public value length";
+    HANDSHAKE_YC "dtls.handshake.yc" Bytes @Session "ClientKeyExchange: the client's DH public value";
+    HANDSHAKE_EPMS_LEN "dtls.handshake.epms_len" Uint @Session "ClientKeyExchange: RSA-encrypted premaster secret length";
+    HANDSHAKE_EPMS "dtls.handshake.epms" Bytes @Session "ClientKeyExchange: RSA-encrypted premaster secret";
+    HANDSHAKE_EXTENSION_DATA "dtls.handshake.extension.data" Bytes @Session "an extension's bytes, where tshark shows them as data (session_ticket)";
+    HANDSHAKE_EXTENSIONS_STATUS_REQUEST_TYPE "dtls.handshake.extensions_status_request_type" Uint @Session "certificate status type a ClientHello asks for (1 OCSP)" names TLS_CERT_STATUS_TYPE;
+    HANDSHAKE_EXTENSIONS_STATUS_REQUEST_RESPONDER_IDS_LEN "dtls.handshake.extensions_status_request_responder_ids_len" Uint @Session "OCSP responder ID list length";
+    HANDSHAKE_EXTENSIONS_STATUS_REQUEST_EXTS_LEN "dtls.handshake.extensions_status_request_exts_len" Uint @Session "OCSP request extensions length";
+    RECORD_SIZE_LIMIT "dtls.record_size_limit" Uint @Session "largest record plaintext the sender takes (RFC 8449)";
+    PSK_IDENTITIES_LENGTH "dtls.handshake.extensions.psk.identities.length" Uint @Session "pre_shared_key: identities length";
+    PSK_IDENTITY_LENGTH "dtls.handshake.extensions.psk.identity.identity_length" Uint @Session "pre_shared_key: one identity's length";
+    PSK_IDENTITY "dtls.handshake.extensions.psk.identity.identity" Bytes @Session "pre_shared_key: one identity (a ticket)";
+    PSK_OBFUSCATED_TICKET_AGE "dtls.handshake.extensions.psk.identity.obfuscated_ticket_age" Uint @Session "pre_shared_key: the ticket's age, obfuscated";
+    PSK_BINDERS_LEN "dtls.handshake.extensions.psk.binders_len" Uint @Session "pre_shared_key: binders length";
+    PSK_BINDERS "dtls.handshake.extensions.psk.binders" Present @Session "pre_shared_key: the binders";
+    PSK_SELECTED "dtls.handshake.extensions.psk.identity.selected" Uint @Session "pre_shared_key: the identity the server chose";
     HANDSHAKE_SIG_LEN "dtls.handshake.sig_len" Uint @Session "ServerKeyExchange signature length";
     HANDSHAKE_SIG "dtls.handshake.sig" Bytes @Session "ServerKeyExchange signature";
     HANDSHAKE_CLIENT_CERT_VRFY_SIG_LEN "dtls.handshake.client_cert_vrfy.sig_len" Uint @Session "CertificateVerify signature length";
@@ -125,7 +154,8 @@ mod tests {
         use crate::dissect::tls::name as tls;
         // DTLS lists no records a PDU spans (its reassembled length is a handshake message's).
         // Nor does it carry QUIC's transport parameters.
-        let alone = [tls::RECORD_OPAQUE_TYPE, tls::SEGMENT, tls::SEGMENT_COUNT];
+        let alone =
+            [tls::RECORD_OPAQUE_TYPE, tls::SEGMENT, tls::SEGMENT_COUNT, tls::SEGMENT_DATA, tls::RESUMED];
         for field in tls::FIELDS {
             let twinned = !alone.contains(&field.name) && !field.name.starts_with("tls.quic.");
             let expected = twinned.then(|| format!("d{}", field.name));

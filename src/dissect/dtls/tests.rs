@@ -35,7 +35,7 @@ fn a_hello_verify_request_shows_its_cookie_under_dtls_names() {
         session_version: None,
     };
     record.fragments.push(fragment);
-    let mut dtls = Dtls { records: SmallVec::new(), version: Some(0xfeff) };
+    let mut dtls = Dtls { records: SmallVec::new(), version: Some(0xfeff), key_exchange: Default::default() };
     dtls.records.push(record);
     let fields = fields_of(&dtls);
     for expected in [

@@ -372,7 +372,8 @@ impl CryptoTls<'_> {
             out.computed(super::tls::name::HANDSHAKE, Value::Present);
         }
         for message in &self.messages {
-            super::tls::handshake::fields(out, message, true);
+            let layout = super::tls::handshake::Layout { tls13: true, ..Default::default() };
+            super::tls::handshake::fields(out, message, layout);
         }
     }
 

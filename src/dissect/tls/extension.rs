@@ -29,6 +29,7 @@ pub mod kind {
     pub const PADDING: u16 = 21;
     pub const ENCRYPT_THEN_MAC: u16 = 22;
     pub const EXTENDED_MASTER_SECRET: u16 = 23;
+    pub const RECORD_SIZE_LIMIT: u16 = 28;
     pub const SESSION_TICKET: u16 = 35;
     pub const PRE_SHARED_KEY: u16 = 41;
     pub const EARLY_DATA: u16 = 42;
@@ -279,6 +280,50 @@ impl<'a> Extension<'a> {
             kind::PADDING if !data.is_empty() => {
                 out.at(super::name::HANDSHAKE_EXTENSIONS_PADDING_DATA, 0..data.len(), Value::Bytes(data));
             }
+            // RFC 5077: a ticket (or none) offered; tshark shows its bytes as data, whatever
+            // the message, and so it shows a GREASE extension's (RFC 8701).
+            kind::SESSION_TICKET => {
+                out.at(super::name::HANDSHAKE_EXTENSION_DATA, 0..data.len(), bytes_or_missing(data));
+            }
+            grease if super::ja3::is_grease(grease) => {
+                out.at(super::name::HANDSHAKE_EXTENSION_DATA, 0..data.len(), bytes_or_missing(data));
+            }
+            // RFC 6066 section 8: the status a ClientHello asks for; an OCSP request's two
+            // lists, which tshark reads no further than their lengths.
+            kind::STATUS_REQUEST if message == super::handshake::kind::CLIENT_HELLO => {
+                let (rest, status_type) = be_u8(data)?;
+                out.at(
+                    super::name::HANDSHAKE_EXTENSIONS_STATUS_REQUEST_TYPE,
+                    0..1,
+                    Value::Uint(status_type.into()),
+                );
+                const OCSP: u8 = 1;
+                const OCSP_MULTI: u8 = 2;
+                if matches!(status_type, OCSP | OCSP_MULTI) {
+                    let (rest, responders) = be_u16(rest)?;
+                    let len = Value::Uint(responders.into());
+                    out.at(super::name::HANDSHAKE_EXTENSIONS_STATUS_REQUEST_RESPONDER_IDS_LEN, 1..3, len);
+                    // tshark stops at a responder list it does not read.
+                    if responders == 0 {
+                        let (_, extensions) = be_u16(rest)?;
+                        let len = Value::Uint(extensions.into());
+                        out.at(super::name::HANDSHAKE_EXTENSIONS_STATUS_REQUEST_EXTS_LEN, 3..5, len);
+                    }
+                }
+            }
+            // RFC 8449: the largest record plaintext the sender takes.
+            kind::RECORD_SIZE_LIMIT => {
+                let (_, limit) = be_u16(data)?;
+                out.at(super::name::RECORD_SIZE_LIMIT, 0..2, Value::Uint(limit.into()));
+            }
+            kind::PRE_SHARED_KEY if message == super::handshake::kind::CLIENT_HELLO => {
+                pre_shared_key_offer(out, data)?;
+            }
+            // RFC 8446 section 4.2.11: the identity the server chose.
+            kind::PRE_SHARED_KEY if message == super::handshake::kind::SERVER_HELLO => {
+                let (_, selected) = be_u16(data)?;
+                out.at(super::name::PSK_SELECTED, 0..2, Value::Uint(selected.into()));
+            }
             // RFC 5746 section 3.2: the verify data of the connection renegotiated, with its
             // one-byte length (0 on a first handshake).
             kind::RENEGOTIATION_INFO => {
@@ -290,6 +335,35 @@ impl<'a> Extension<'a> {
         }
         Ok(())
     }
+}
+
+/// Bytes as tshark shows them, which for none is `<MISSING>`.
+pub(super) fn bytes_or_missing(bytes: &[u8]) -> Value<'_> {
+    if bytes.is_empty() { Value::Str("<MISSING>") } else { Value::Bytes(bytes) }
+}
+
+/// A ClientHello's pre_shared_key (RFC 8446 section 4.2.11): its identities, each a ticket and
+/// its obfuscated age, then the binders, which tshark shows as one item.
+fn pre_shared_key_offer(out: &mut Emitter<'_>, data: &[u8]) -> Result<(), Error> {
+    let (after, identities) = length_data(be_u16)(data)?;
+    out.at(super::name::PSK_IDENTITIES_LENGTH, 0..2, Value::Uint(identities.len() as u64));
+    let mut rest = identities;
+    while !rest.is_empty() {
+        let from = 2 + identities.len() - rest.len();
+        let (after_identity, identity) = length_data(be_u16)(rest)?;
+        let len = Value::Uint(identity.len() as u64);
+        out.at(super::name::PSK_IDENTITY_LENGTH, from..from + 2, len);
+        let end = from + 2 + identity.len();
+        out.at(super::name::PSK_IDENTITY, from + 2..end, Value::Bytes(identity));
+        let (after_age, age) = be_u32(after_identity)?;
+        out.at(super::name::PSK_OBFUSCATED_TICKET_AGE, end..end + 4, Value::Uint(age.into()));
+        rest = after_age;
+    }
+    let from = 2 + identities.len();
+    let (_, binders) = length_data(be_u16)(after)?;
+    out.at(super::name::PSK_BINDERS_LEN, from..from + 2, Value::Uint(binders.len() as u64));
+    out.at(super::name::PSK_BINDERS, from + 2..from + 2 + binders.len(), Value::Present);
+    Ok(())
 }
 
 /// A signature algorithm at `at` (RFC 8446 section 4.2.3's SignatureScheme), then its two bytes
@@ -364,5 +438,54 @@ mod tests {
         let limits: Vec<&String> =
             seen.iter().filter(|field| field.contains("max_early_data_size")).collect();
         assert_eq!(limits, ["tls.early_data.max_early_data_size=4294967295"]);
+    }
+
+    /// Every field `block`'s extensions emit in a message of `message` kind, `name=value`.
+    fn emitted(block: &[u8], message: u8) -> Vec<String> {
+        use crate::dissect::field::Field;
+        let mut seen = Vec::new();
+        let mut sink = |field: Field<'_>| seen.push(format!("{}={}", field.name, field.value));
+        let mut out = Emitter::new(&mut sink, 0, Default::default());
+        walk(block).for_each(|extension| extension.fields(&mut out, block, message));
+        seen.retain(|field| !field.contains(".extension.type=") && !field.contains(".extension.len="));
+        seen
+    }
+
+    #[test]
+    fn reads_a_ticket_an_ocsp_request_a_record_size_limit_and_a_psk_offer() {
+        use super::super::handshake::kind::{CLIENT_HELLO, SERVER_HELLO};
+        let block = [
+            0x00, 0x23, 0x00, 0x00, // session_ticket, empty
+            0x00, 0x05, 0x00, 0x05, 0x01, 0x00, 0x00, 0x00, 0x00, // status_request: OCSP
+            0x00, 0x1c, 0x00, 0x02, 0x40, 0x01, // record_size_limit: 16385
+            0x00, 0x29, 0x00, 0x0f, // pre_shared_key, 15 bytes
+            0x00, 0x08, 0x00, 0x02, 0xaa, 0xbb, 0x00, 0x00, 0x00, 0x07, // one identity, age 7
+            0x00, 0x03, 0x02, 0x11, 0x22, // binders
+        ];
+        let wanted = [
+            "tls.handshake.extension.data=<MISSING>",
+            "tls.handshake.extensions_status_request_type=1",
+            "tls.handshake.extensions_status_request_responder_ids_len=0",
+            "tls.handshake.extensions_status_request_exts_len=0",
+            "tls.record_size_limit=16385",
+            "tls.handshake.extensions.psk.identities.length=8",
+            "tls.handshake.extensions.psk.identity.identity_length=2",
+            "tls.handshake.extensions.psk.identity.identity=aabb",
+            "tls.handshake.extensions.psk.identity.obfuscated_ticket_age=7",
+            "tls.handshake.extensions.psk.binders_len=3",
+            "tls.handshake.extensions.psk.binders=1",
+        ];
+        assert_eq!(emitted(&block, CLIENT_HELLO), wanted);
+        // The server's pre_shared_key is the identity it chose.
+        let chosen = [0x00, 0x29, 0x00, 0x02, 0x00, 0x00];
+        assert_eq!(emitted(&chosen, SERVER_HELLO), ["tls.handshake.extensions.psk.identity.selected=0"]);
+        // Every cut of the offer shows what it had up to the cut, and never panics.
+        for cut in 0..block.len() {
+            let _ = emitted(&block[..cut], CLIENT_HELLO);
+        }
+        // An identity that claims more than the list holds shows its length only.
+        let overrun = [0x00, 0x29, 0x00, 0x06, 0x00, 0x04, 0x00, 0x09, 0xaa, 0xbb];
+        let fields = emitted(&overrun, CLIENT_HELLO);
+        assert_eq!(fields, ["tls.handshake.extensions.psk.identities.length=4"]);
     }
 }

@@ -26,7 +26,8 @@
 //! Messages may be cut across records and records across segments; the tracker reassembles
 //! them, and what reaches this module is always one whole message.
 
-use super::extension::{self, Extension};
+use super::extension::{self, Extension, bytes_or_missing};
+pub use key_exchange::KeyExchange;
 use nom::Parser;
 
 use crate::dissect::error::{
@@ -239,9 +240,9 @@ impl<'a> Hello<'a> {
     }
 }
 
-/// Emits a message's fields; `span` holds the message's bytes, `tls13` says which version's
-/// layout the ambiguous messages (Certificate, NewSessionTicket) have.
-pub fn fields(out: &mut Emitter<'_>, span: &Span<'_>, tls13: bool) {
+/// Emits a message's fields; `span` holds the message's bytes, `layout` says which version's
+/// layout the ambiguous messages (Certificate, NewSessionTicket, ClientKeyExchange) have.
+pub fn fields(out: &mut Emitter<'_>, span: &Span<'_>, layout: Layout) {
     let mut out = out.within(span);
     let bytes = span.bytes;
     let Some(&kind) = bytes.first() else { return };
@@ -253,7 +254,7 @@ pub fn fields(out: &mut Emitter<'_>, span: &Span<'_>, tls13: bool) {
     let length = u32::from_be_bytes([0, bytes[1], bytes[2], bytes[3]]);
     out.at(super::name::HANDSHAKE_LENGTH, 1..4, Value::Uint(length.into()));
     let body = &bytes[HEADER_LEN..];
-    body_fields(&mut out.nested(HEADER_LEN), kind, body, Layout { tls13, dtls: false });
+    body_fields(&mut out.nested(HEADER_LEN), kind, body, layout);
 }
 
 /// Which protocol's layout a handshake body has: TLS 1.3's or before (Certificate,
@@ -262,6 +263,8 @@ pub fn fields(out: &mut Emitter<'_>, span: &Span<'_>, tls13: bool) {
 pub struct Layout {
     pub tls13: bool,
     pub dtls: bool,
+    /// The session's key exchange, which a ClientKeyExchange's layout depends on.
+    pub key_exchange: KeyExchange,
 }
 
 /// The DTLS handshake type that carries the server's cookie (RFC 6347 section 4.2.1).
@@ -288,7 +291,8 @@ pub fn body_fields(body_out: &mut Emitter<'_>, kind: u8, body: &[u8], layout: La
             body_out.at(super::name::HANDSHAKE_VERIFY_DATA, 0..body.len(), Value::Present);
             Ok(())
         }
-        kind::SERVER_KEY_EXCHANGE => server_key_exchange_fields(body_out, body),
+        kind::SERVER_KEY_EXCHANGE => key_exchange::server_fields(body_out, body),
+        kind::CLIENT_KEY_EXCHANGE => key_exchange::client_fields(body_out, body, layout.key_exchange),
         kind::CERTIFICATE_REQUEST if !tls13 => certificate_request_fields(body_out, body),
         kind::CERTIFICATE_VERIFY => be_u16(body)
             .map(|(_, scheme)| extension::signature_algorithm(body_out, 0, scheme))
@@ -447,34 +451,6 @@ fn certificate_fields(out: &mut Emitter<'_>, body: &[u8], tls13: bool) -> Result
     Ok(())
 }
 
-/// An ECDHE or DHE ServerKeyExchange (RFC 8422 section 5.4, RFC 5246 section 7.4.3): the
-/// parameters, then the signature's algorithm (TLS 1.2) and the signature.
-fn server_key_exchange_fields(out: &mut Emitter<'_>, body: &[u8]) -> Result<(), Error> {
-    const NAMED_CURVE: u8 = 3;
-    let (rest, _params) = if body.first() == Some(&NAMED_CURVE) {
-        // curve_type, named curve, the server's public point.
-        (be_u8, be_u16, length_data(be_u8)).parse(body).map(|(rest, (_, _, point))| (rest, point))?
-    } else {
-        // DHE: p, g and the server's public value.
-        (length_data(be_u16), length_data(be_u16), length_data(be_u16))
-            .parse(body)
-            .map(|(rest, (_, _, public))| (rest, public))?
-    };
-    let at = body.len() - rest.len();
-    // Before TLS 1.2 the signature has no algorithm in front of it: then what is left is the
-    // signature's length and the signature, exactly.
-    let unprefixed = rest.len() >= 2 && usize::from(u16::from_be_bytes([rest[0], rest[1]])) + 2 == rest.len();
-    let at = if unprefixed {
-        at
-    } else {
-        let (_, scheme) = be_u16(rest)?;
-        extension::signature_algorithm(out, at, scheme);
-        at + 2
-    };
-    let names = (super::name::HANDSHAKE_SIG_LEN, super::name::HANDSHAKE_SIG);
-    signature_fields(out, body, at, names)
-}
-
 /// The signature's length and bytes at `at` in `body` (after its algorithm, if it has one),
 /// under the `names` of the message's fields for them.
 fn signature_fields(
@@ -502,11 +478,6 @@ fn certificate_request_fields(out: &mut Emitter<'_>, body: &[u8]) -> Result<(), 
     Ok(())
 }
 
-/// Bytes as tshark shows them, which for none is `<MISSING>`.
-fn bytes_or_missing(bytes: &[u8]) -> Value<'_> {
-    if bytes.is_empty() { Value::Str("<MISSING>") } else { Value::Bytes(bytes) }
-}
-
 /// A NewSessionTicket's body: the lifetime hint; in TLS 1.3 the age obfuscator and the nonce;
 /// the ticket; in TLS 1.3 its extensions.
 fn ticket_fields(out: &mut Emitter<'_>, body: &[u8], tls13: bool) -> Result<(), Error> {
@@ -531,5 +502,6 @@ fn ticket_fields(out: &mut Emitter<'_>, body: &[u8], tls13: bool) -> Result<(), 
     Ok(())
 }
 
+mod key_exchange;
 #[cfg(test)]
 mod tests;

@@ -33,6 +33,8 @@ pub struct Tls<'a> {
     /// The version the session negotiated, once the ServerHello said; it names the protocol
     /// in the Protocol column.
     pub version: Option<u16>,
+    /// The key exchange of the suite the session chose, which a ClientKeyExchange is read by.
+    pub key_exchange: handshake::KeyExchange,
     /// For a record reassembled from several TCP segments: each segment's frame and how many
     /// of its bytes the record holds.
     pub segments: SmallVec<[(u64, usize); 4]>,
@@ -62,6 +64,11 @@ pub struct Record<'a> {
     /// What the tracker read in those messages, for the hellos and EncryptedExtensions:
     /// which message (its index in `messages`) and the fact.
     pub facts: Facts<'a>,
+    /// Pieces of the plaintext that belong to a message spanning records (DNS over TLS's):
+    /// the end of one begun in an earlier record, the start of one a later record ends.
+    pub segment_data: SmallVec<[Span<'a>; 2]>,
+    /// A server's ChangeCipherSpec in a session Wireshark calls resumed.
+    pub resumed: bool,
 }
 
 /// The facts of a layer's handshake messages, each with the index of its message; most
@@ -172,7 +179,7 @@ impl<'a> Record<'a> {
         self.header.version == sslv2::VERSION
     }
 
-    fn fields(&self, out: &mut Emitter<'_>, tls13: bool) {
+    fn fields(&self, out: &mut Emitter<'_>, layout: handshake::Layout) {
         if self.is_sslv2() {
             return sslv2::fields(out, &self.span);
         }
@@ -195,25 +202,34 @@ impl<'a> Record<'a> {
             }
             Some(content_type::HANDSHAKE) => {
                 for message in &self.messages {
-                    handshake::fields(out, message, tls13);
+                    handshake::fields(out, message, layout);
                 }
             }
             Some(content_type::CHANGE_CIPHER_SPEC) => {
                 record_out.at(name::CHANGE_CIPHER_SPEC, 5..6, Value::Present);
+                if self.resumed {
+                    record_out.computed(name::RESUMED, Value::Present);
+                }
             }
             // An alert is two bytes: a longer one is still encrypted (its ChangeCipherSpec was
-            // before the capture), which tshark calls "Encrypted Alert" with no fields.
+            // before the capture), which tshark shows as an "Encrypted Alert" message alone.
             Some(content_type::ALERT) => {
                 if let Some(plaintext) = self.plaintext().filter(|p| p.bytes.len() == 2) {
                     let mut alert_out = out.within(&plaintext);
+                    alert_out.at(name::ALERT_MESSAGE, 0..2, Value::Present);
                     alert_out.at(name::ALERT_MESSAGE_LEVEL, 0..1, Value::Uint(plaintext.bytes[0].into()));
                     alert_out.at(name::ALERT_MESSAGE_DESC, 1..2, Value::Uint(plaintext.bytes[1].into()));
+                } else {
+                    record_out.at(name::ALERT_MESSAGE, 5..5 + body.bytes.len(), Value::Present);
                 }
             }
             Some(content_type::APPLICATION_DATA) | None => {
                 record_out.at(name::APP_DATA, 5..5 + body.bytes.len(), Value::Bytes(body.bytes));
             }
             Some(_) => {}
+        }
+        for piece in &self.segment_data {
+            out.within(piece).at(name::SEGMENT_DATA, 0..piece.bytes.len(), Value::Bytes(piece.bytes));
         }
     }
 
@@ -262,9 +278,13 @@ impl<'a> Record<'a> {
 impl<'a> Tls<'a> {
     pub fn fields(&self, out: &mut Emitter<'_>) {
         super::tcp::reassembly_fields(out, &self.segments);
-        let tls13 = self.version == Some(0x0304);
+        let layout = handshake::Layout {
+            tls13: self.version == Some(0x0304),
+            dtls: false,
+            key_exchange: self.key_exchange,
+        };
         for record in &self.records {
-            record.fields(out, tls13);
+            record.fields(out, layout);
         }
     }
 

@@ -11,6 +11,8 @@ crate::registry::field_table! {
     CHANGE_CIPHER_SPEC "tls.change_cipher_spec" Present "ChangeCipherSpec message";
     ALERT_MESSAGE_LEVEL "tls.alert_message.level" Uint @Session "alert level (1 warning, 2 fatal)" names TLS_ALERT_LEVEL;
     ALERT_MESSAGE_DESC "tls.alert_message.desc" Uint @Session "alert description" names TLS_ALERT_DESCRIPTION;
+    ALERT_MESSAGE "tls.alert_message" Present @Session "an alert (still encrypted when its record is longer than two bytes)";
+    RESUMED "tls.resumed" Present "expert: a server's ChangeCipherSpec in a resumed session (before TLS 1.3)";
     APP_DATA "tls.app_data" Bytes "encrypted application data";
     HANDSHAKE "tls.handshake" Present @Session "a handshake message (one still encrypted too)";
     HANDSHAKE_TYPE "tls.handshake.type" Uint @Session "handshake message type" names TLS_HANDSHAKE_TYPE;
@@ -52,6 +54,18 @@ crate::registry::field_table! {
     HANDSHAKE_EXTENSIONS_KEY_SHARE_SELECTED_GROUP "tls.handshake.extensions_key_share_selected_group" Uint @Session "group a HelloRetryRequest asks for" names TLS_GROUP;
     HANDSHAKE_EXTENSIONS_PADDING_DATA "tls.handshake.extensions_padding_data" Bytes @Session "padding extension's bytes";
     HANDSHAKE_EXTENSIONS_RENEG_INFO_LEN "tls.handshake.extensions_reneg_info_len" Uint @Session "renegotiated connection's verify data length (0 on a first handshake)";
+    HANDSHAKE_EXTENSION_DATA "tls.handshake.extension.data" Bytes @Session "an extension's bytes, where tshark shows them as data (session_ticket)";
+    HANDSHAKE_EXTENSIONS_STATUS_REQUEST_TYPE "tls.handshake.extensions_status_request_type" Uint @Session "certificate status type a ClientHello asks for (1 OCSP)" names TLS_CERT_STATUS_TYPE;
+    HANDSHAKE_EXTENSIONS_STATUS_REQUEST_RESPONDER_IDS_LEN "tls.handshake.extensions_status_request_responder_ids_len" Uint @Session "OCSP responder ID list length";
+    HANDSHAKE_EXTENSIONS_STATUS_REQUEST_EXTS_LEN "tls.handshake.extensions_status_request_exts_len" Uint @Session "OCSP request extensions length";
+    RECORD_SIZE_LIMIT "tls.record_size_limit" Uint @Session "largest record plaintext the sender takes (RFC 8449)";
+    PSK_IDENTITIES_LENGTH "tls.handshake.extensions.psk.identities.length" Uint @Session "pre_shared_key: identities length";
+    PSK_IDENTITY_LENGTH "tls.handshake.extensions.psk.identity.identity_length" Uint @Session "pre_shared_key: one identity's length";
+    PSK_IDENTITY "tls.handshake.extensions.psk.identity.identity" Bytes @Session "pre_shared_key: one identity (a ticket)";
+    PSK_OBFUSCATED_TICKET_AGE "tls.handshake.extensions.psk.identity.obfuscated_ticket_age" Uint @Session "pre_shared_key: the ticket's age, obfuscated";
+    PSK_BINDERS_LEN "tls.handshake.extensions.psk.binders_len" Uint @Session "pre_shared_key: binders length";
+    PSK_BINDERS "tls.handshake.extensions.psk.binders" Present @Session "pre_shared_key: the binders";
+    PSK_SELECTED "tls.handshake.extensions.psk.identity.selected" Uint @Session "pre_shared_key: the identity the server chose";
     EXTENSION_PSK_KE_MODES_LENGTH "tls.extension.psk_ke_modes_length" Uint @Session "PSK key exchange modes length";
     EXTENSION_PSK_KE_MODE "tls.extension.psk_ke_mode" Uint @Session "PSK key exchange mode (1: with (EC)DHE)" names TLS_PSK_KE_MODE;
     EARLY_DATA_MAX_EARLY_DATA_SIZE "tls.early_data.max_early_data_size" Uint @Session "most early data a ticket lets the client send, bytes";
@@ -84,6 +98,22 @@ crate::registry::field_table! {
     HANDSHAKE_CERTIFICATES_LENGTH "tls.handshake.certificates_length" Uint @Session "certificate chain length";
     HANDSHAKE_CERTIFICATE_LENGTH "tls.handshake.certificate_length" Uint @Session "certificate length";
     HANDSHAKE_CERTIFICATE "tls.handshake.certificate" Bytes @Session "certificate (DER)";
+    HANDSHAKE_SERVER_CURVE_TYPE "tls.handshake.server_curve_type" Hex @Session "ServerKeyExchange: how the curve is given (3 named)" names TLS_CURVE_TYPE;
+    HANDSHAKE_SERVER_NAMED_CURVE "tls.handshake.server_named_curve" Hex @Session "ServerKeyExchange: the named curve (group)" names TLS_GROUP;
+    HANDSHAKE_SERVER_POINT_LEN "tls.handshake.server_point_len" Uint @Session "ServerKeyExchange: the server's ECDH public key length";
+    HANDSHAKE_SERVER_POINT "tls.handshake.server_point" Bytes @Session "ServerKeyExchange: the server's ECDH public key";
+    HANDSHAKE_P_LEN "tls.handshake.p_len" Uint @Session "ServerKeyExchange: DH prime length";
+    HANDSHAKE_P "tls.handshake.p" Bytes @Session "ServerKeyExchange: DH prime";
+    HANDSHAKE_G_LEN "tls.handshake.g_len" Uint @Session "ServerKeyExchange: DH generator length";
+    HANDSHAKE_G "tls.handshake.g" Bytes @Session "ServerKeyExchange: DH generator";
+    HANDSHAKE_YS_LEN "tls.handshake.ys_len" Uint @Session "ServerKeyExchange: the server's DH public value length";
+    HANDSHAKE_YS "tls.handshake.ys" Bytes @Session "ServerKeyExchange: the server's DH public value";
+    HANDSHAKE_CLIENT_POINT_LEN "tls.handshake.client_point_len" Uint @Session "ClientKeyExchange: the client's ECDH public key length";
+    HANDSHAKE_CLIENT_POINT "tls.handshake.client_point" Bytes @Session "ClientKeyExchange: the client's ECDH public key";
+    HANDSHAKE_YC_LEN "tls.handshake.yc_len" Uint @Session "ClientKeyExchange: the client's DH public value length";
+    HANDSHAKE_YC "tls.handshake.yc" Bytes @Session "ClientKeyExchange: the client's DH public value";
+    HANDSHAKE_EPMS_LEN "tls.handshake.epms_len" Uint @Session "ClientKeyExchange: RSA-encrypted premaster secret length";
+    HANDSHAKE_EPMS "tls.handshake.epms" Bytes @Session "ClientKeyExchange: RSA-encrypted premaster secret";
     HANDSHAKE_SIG_LEN "tls.handshake.sig_len" Uint @Session "ServerKeyExchange signature length";
     HANDSHAKE_SIG "tls.handshake.sig" Bytes @Session "ServerKeyExchange signature";
     HANDSHAKE_CLIENT_CERT_VRFY_SIG_LEN "tls.handshake.client_cert_vrfy.sig_len" Uint @Session "CertificateVerify signature length";
@@ -96,6 +126,7 @@ crate::registry::field_table! {
     HANDSHAKE_SESSION_TICKET "tls.handshake.session_ticket" Bytes @Session "session ticket (opaque to the client)";
     HANDSHAKE_VERIFY_DATA "tls.handshake.verify_data" Present @Session "Finished verify data";
     SEGMENT "tls.segment" Uint "frame of a record whose plaintext gave bytes to a PDU spanning records";
+    SEGMENT_DATA "tls.segment.data" Bytes "the bytes of a segment that begin a record a later segment ends";
     SEGMENT_COUNT "tls.segment.count" Uint "how many records the PDU was reassembled from";
     REASSEMBLED_LENGTH "tls.reassembled.length" Uint "length of the PDU reassembled from records";
 }

@@ -74,6 +74,10 @@ pub(super) fn write_field(text: &mut String, field: &Field<'_>, message_type: Op
         // An empty user ID is still read from the request (its NUL ends it), and empty padding
         // from its option.
         "socks.username" | "ipv6.opt.padn" => false,
+        // And an SSH packet's sequence number, which tshark 4.0 does not mark.
+        "ssh.seq_num" => false,
+        // And an extension's data, when it has none.
+        "tls.handshake.extension.data" | "dtls.handshake.extension.data" => false,
         // And an empty name-list from a KEXINIT (its languages, mostly).
         name if name.starts_with("ssh.")
             && !name.starts_with("ssh.kex.")
@@ -91,7 +95,7 @@ pub(super) fn write_field(text: &mut String, field: &Field<'_>, message_type: Op
     let _ = match (field.name, &field.value) {
         (name, value) if bits::write(text, name, label(name).unwrap_or(name), value) => Ok(()),
         (name, value) if status::write(text, name, label(name).unwrap_or(name), value, raw) => Ok(()),
-        ("tcp.payload" | "tcp.segment_data" | "udp.payload", Value::Bytes(bytes)) => {
+        ("tcp.payload" | "tcp.segment_data" | "udp.payload" | "tls.segment.data", Value::Bytes(bytes)) => {
             write!(text, "{} ({})", label(field.name).unwrap_or(field.name), byte_count(bytes.len()))
         }
         // tshark counts a gRPC message's bytes (in the plural, whatever their number).
@@ -106,6 +110,17 @@ pub(super) fn write_field(text: &mut String, field: &Field<'_>, message_type: Op
                 raw.len(),
             );
             Ok(())
+        }
+        // A ServerHello whose random marks it a HelloRetryRequest.
+        ("tls.handshake.random", Value::Bytes(random))
+            if *random == tls::handshake::HELLO_RETRY_REQUEST_RANDOM =>
+        {
+            write!(
+                text,
+                "{}: {} (HelloRetryRequest magic)",
+                label(field.name).unwrap_or(field.name),
+                field.value
+            )
         }
         ("tcp.options.sack_le", value) => write!(text, "left edge = {value} (relative)"),
         ("tcp.options.sack_re", value) => write!(text, "right edge = {value} (relative)"),

@@ -38,6 +38,7 @@ pub(super) fn write(text: &mut String, layer: &Layer<'_>, number: &dyn Fn(&str) 
             write!(text, "Linux cooked capture v2")
         }
         Protocol::Sll => write!(text, "Linux cooked capture v1"),
+        Protocol::Null => write!(text, "Null/Loopback"),
         Protocol::Icmp => write!(text, "Internet Control Message Protocol"),
         Protocol::Icmpv6 => write!(text, "Internet Control Message Protocol v6"),
         Protocol::Tls => write!(text, "Transport Layer Security"),

@@ -129,6 +129,7 @@ mod tests {
             titles(&Known {
                 method: Some("curve25519-sha256".into()),
                 cipher: Some("encryption:chacha20-poly1305@openssh.com compression:none".into()),
+                sequence: None,
             }),
         ]
         .concat();

@@ -7,9 +7,11 @@
 //! The invariant: every field keeps its place in the order and is written once; nesting only
 //! adds title lines and indentation.
 
+use super::expert::{self, Severity};
 use super::{Item, x509};
 use crate::dissect::tls::quic_parameters;
 use crate::registry::values;
+use crate::render::detail::byte_count;
 
 /// Writes a TLS layer's fields through `push(depth, line)`; `record_titles` titles its records
 /// in order.
@@ -27,6 +29,8 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], record_titl
     let (mut message_type, params) = (None, std::cell::Cell::new(false));
     // Whether a Certificate message's list is open: its entries sit a level deeper.
     let mut certificates = false;
+    // The type of the open extension.
+    let mut extension = None;
     // A message's fields sit a level deeper under its parameters' subtree.
     let mut push = |depth: usize, line: &str| push(depth + usize::from(params.get() && depth >= 3), line);
     let push = &mut push;
@@ -53,6 +57,8 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], record_titl
                 });
                 application = None;
                 certificates = false;
+                (message_type, inner) = (None, 0);
+                params.set(false);
                 match records.next() {
                     Some(title) => {
                         push(1, title);
@@ -85,6 +91,7 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], record_titl
                 open = 2;
             }
             "tls.handshake.extension.type" if open >= 2 => {
+                extension = item.number;
                 let kind = item.number.and_then(|kind| values::TLS_EXTENSION.name(kind));
                 let length = next("tls.handshake.extension.len").unwrap_or(0);
                 push(3, &format!("Extension: {} (len={length})", kind.unwrap_or("Unknown")));
@@ -98,9 +105,37 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], record_titl
                 depth += usize::from(certificates && depth == 3);
                 // A signature algorithm's hash and signature sit under it.
                 depth += usize::from(SIGNATURE_PARTS.contains(&name) || RANDOM_PARTS.contains(&name));
-                // An alert's level and description sit under `Alert Message`.
-                if name == "tls.alert_message.level" {
-                    push(depth, "Alert Message");
+                // An alert's level and description sit under `Alert Message`; an alert still
+                // encrypted has nothing under it.
+                // The fragments a DTLS message was put together from, as tshark's reassembly
+                // subtree, beside the message.
+                if name == "tls.fragments" {
+                    let pieces: Vec<&Item<'_>> =
+                        items[index + 1..].iter().take_while(|later| later.name == "tls.fragment").collect();
+                    let what = if pieces.len() == 1 { "Message fragment" } else { "Message fragments" };
+                    let total = pieces.iter().map(|piece| piece.size).sum();
+                    params.set(false);
+                    super::fragments(push, 2, what, total, &pieces);
+                    index += 1 + pieces.len();
+                    continue;
+                }
+                if matches!(name, "tls.fragment.count" | "tls.reassembled.length") && family == "DTLS" {
+                    push(3, item.line);
+                    index += 1;
+                    continue;
+                }
+                if name == "tls.resumed" {
+                    let message = "This session reuses previously negotiated keys (Session resumption)";
+                    expert::push(push, 3, Severity::Note, message);
+                    index += 1;
+                    continue;
+                }
+                if name == "tls.alert_message" {
+                    let encrypted =
+                        items.get(index + 1).is_none_or(|next| next.name != "tls.alert_message.level");
+                    push(depth, if encrypted { "Alert Message: Encrypted Alert" } else { "Alert Message" });
+                    index += 1;
+                    continue;
                 }
                 depth += usize::from(matches!(name, "tls.alert_message.level" | "tls.alert_message.desc"));
                 let previous = index.checked_sub(1).map(|previous| items[previous].name);
@@ -116,11 +151,18 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], record_titl
                 }
                 // tshark gathers what a ServerKeyExchange says under its parameters (rttscope
                 // reads their signature algorithm).
-                let message_level = matches!(name, "tls.handshake.type" | "tls.handshake.length");
+                let message_level = matches!(
+                    name,
+                    "tls.handshake.type"
+                        | "tls.handshake.length"
+                        | "tls.handshake.message_seq"
+                        | "tls.handshake.fragment_offset"
+                        | "tls.handshake.fragment_length"
+                );
                 if depth == 3
                     && !message_level
                     && !params.get()
-                    && let Some(title) = message_type.and_then(params_title)
+                    && let Some(title) = message_type.and_then(|kind| params_title(kind, name))
                 {
                     push(3, title);
                     params.set(true);
@@ -140,6 +182,10 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], record_titl
                         continue;
                     }
                     None if name == CERTIFICATE => x509::write_certificate(push, depth, item),
+                    // A session ticket extension's bytes are counted, not shown.
+                    None if name == "tls.handshake.extension.data" && extension == Some(SESSION_TICKET) => {
+                        push(depth, &format!("Data ({})", byte_count(item.size)))
+                    }
                     None => push(depth, item.line),
                 }
                 // tshark gathers a Certificate message's entries under the list's length,
@@ -199,6 +245,19 @@ fn open_inside_extension(
             push(4, &quic_parameters::title(id, length, value));
             1
         }
+        (
+            "tls.handshake.extensions.psk.identities.length"
+            | "tls.handshake.extensions.psk.identity.selected",
+            _,
+        ) => {
+            push(4, "Pre-Shared Key extension");
+            1
+        }
+        ("tls.handshake.extensions.psk.identity.identity_length", _) => {
+            push(5, &format!("PSK Identity (length: {})", item.number.unwrap_or(0)));
+            2
+        }
+        ("tls.handshake.extensions.psk.binders_len", _) => 1,
         ("tls.handshake.extensions_alpn_str_len", Some("tls.handshake.extensions_alpn_len")) => {
             push(4, "ALPN Protocol");
             1
@@ -208,10 +267,14 @@ fn open_inside_extension(
 }
 
 /// The subtree tshark gathers a message's own fields under, after its type and length.
-fn params_title(message_type: u64) -> Option<&'static str> {
-    match message_type {
-        4 => Some("TLS Session Ticket"),
-        12 => Some("EC Diffie-Hellman Server Params"),
+fn params_title(message_type: u64, first: &str) -> Option<&'static str> {
+    match (message_type, first) {
+        (4, _) => Some("TLS Session Ticket"),
+        (12, "tls.handshake.p_len") => Some("Diffie-Hellman Server Params"),
+        (12, _) => Some("EC Diffie-Hellman Server Params"),
+        (16, "tls.handshake.client_point_len") => Some("EC Diffie-Hellman Client Params"),
+        (16, "tls.handshake.yc_len") => Some("Diffie-Hellman Client Params"),
+        (16, "tls.handshake.epms_len") => Some("RSA Encrypted PreMaster Secret"),
         _ => None,
     }
 }
@@ -223,6 +286,9 @@ const PARAMETER: &str = "tls.quic.parameter.type";
 
 /// One certificate of a Certificate message, the DER tshark draws the X.509 subtree of.
 const CERTIFICATE: &str = "tls.handshake.certificate";
+
+/// The session_ticket extension's type.
+const SESSION_TICKET: u64 = 35;
 
 /// The field only a HelloRetryRequest carries.
 const SELECTED_GROUP: &str = "tls.handshake.extensions_key_share_selected_group";
@@ -238,12 +304,15 @@ fn handshake_name(kind: Option<u64>, selects_group: bool) -> Option<&'static str
 
 /// How deep a TLS field sits, given the subtree open before it.
 fn depth(name: &str, open: usize) -> usize {
-    let in_handshake = ["tls.handshake.", "tls.quic.", "tls.extension.", "tls.early_data."]
-        .iter()
-        .any(|prefix| name.starts_with(prefix));
+    let in_handshake =
+        ["tls.handshake.", "tls.quic.", "tls.extension.", "tls.early_data.", "tls.record_size_limit"]
+            .iter()
+            .any(|prefix| name.starts_with(prefix));
     let handshake_level = matches!(name, "tls.handshake.type" | "tls.handshake.length")
         || name.starts_with("tls.handshake.ja3");
     match open {
+        // A record's plaintext given to a message spanning records sits beside the records.
+        _ if name == "tls.segment.data" => 1,
         3 if in_handshake && !handshake_level => 4,
         2 | 3 if in_handshake => 3,
         0 => 1,

@@ -72,7 +72,7 @@ pub(in crate::track) fn push<'a>(
         });
     }
     if let Some(first) = records.first().map(|record| record.span) {
-        let dtls = Dtls { records, version: output.version };
+        let dtls = Dtls { records, version: output.version, key_exchange: output.key_exchange };
         packet.layers.push(layer(Content::Dtls(Box::new(dtls)), first));
     }
     for plaintext in output.application_data.iter().map(span) {

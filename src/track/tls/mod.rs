@@ -55,6 +55,8 @@ pub struct RecordOut {
     pub opaque: bool,
     pub content: ContentOut,
     pub messages: SmallVec<[Loc; 2]>,
+    /// A server's ChangeCipherSpec in a session Wireshark calls resumed.
+    pub resumed: bool,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -144,9 +146,22 @@ pub struct Session {
     pub server_name: Option<String>,
     pub alpn: Option<Vec<u8>>,
     pub hello_retry: bool,
+    resumption: Resumption,
     /// The version Wireshark settles the session on from the first record that says it (any
     /// but a ClientHello's): what it reads a stream picked up mid-stream by.
     record_version: Option<u16>,
+}
+
+/// What Wireshark calls a resumed session by (before TLS 1.3): the server changes cipher
+/// spec before its ServerHelloDone, in a session that has a ticket or a session ID.
+#[derive(Clone, Copy, Debug, Default)]
+struct Resumption {
+    /// The client offered a ticket, or the server sent one.
+    ticket: bool,
+    /// The server's hello has a session ID.
+    session_id: bool,
+    server_hello_done: bool,
+    resumed: bool,
 }
 
 /// The bytes fed for one frame: the payload of the segment, or a copy held from an earlier
@@ -288,7 +303,7 @@ impl Session {
         if header.version == sslv2::VERSION {
             self.client.get_or_insert(dir);
             let (opaque, content, messages) = (false, ContentOut::Clear, SmallVec::new());
-            return RecordOut { header, loc, segments, opaque, content, messages };
+            return RecordOut { header, loc, segments, opaque, content, messages, resumed: false };
         }
         let body = &record_bytes[record::HEADER_LEN..];
         if self.record_version.is_none()
@@ -340,6 +355,7 @@ impl Session {
             ContentOut::Encrypted(_) => None,
         };
         let mut messages = SmallVec::new();
+        let mut resumed = false;
         match (real_type, content_loc) {
             (Some(content_type::HANDSHAKE), Some(content_loc)) => {
                 let decrypted = plaintext.is_some();
@@ -353,6 +369,12 @@ impl Session {
                 // it does in a session picked up mid-stream, whose hellos were never seen.
                 let mid_stream = self.client_random.is_none() && self.server_random.is_none();
                 if self.version.map_or(mid_stream, |version| version < 0x0304) {
+                    let resumption = &mut self.resumption;
+                    if Some(dir) != self.client {
+                        resumption.resumed |=
+                            !resumption.server_hello_done && (resumption.ticket || resumption.session_id);
+                        resumed = resumption.resumed;
+                    }
                     direction.protected = true;
                     direction.candidates.clear();
                     if let Some(keys) = direction.pending.take() {
@@ -363,7 +385,7 @@ impl Session {
             }
             _ => {}
         }
-        RecordOut { header, loc, segments, opaque, content, messages }
+        RecordOut { header, loc, segments, opaque, content, messages, resumed }
     }
 
     /// Reassembles handshake messages from one record's content, follows the session through
@@ -447,6 +469,10 @@ impl Session {
                     .and_then(|versions| versions.data.get(1..))
                     .is_some_and(|list| list.chunks_exact(2).any(|pair| pair == [0x03, 0x04]));
                 self.server_name = hello.server_name().map(str::to_owned);
+                self.resumption.ticket = hello
+                    .extension(extension::kind::SESSION_TICKET)
+                    .is_some_and(|ticket| !ticket.data.is_empty());
+                self.resumption.server_hello_done = false;
                 self.refresh_secrets(keylog);
                 if self.early_data_offered && self.directions[dir].candidates.is_empty() {
                     self.early_keys(dir);
@@ -463,6 +489,7 @@ impl Session {
                 let client = self.client.unwrap_or(1 - dir);
                 self.client = Some(client);
                 self.server_random = hello.client_random();
+                self.resumption.session_id = !hello.session_id.is_empty();
                 self.cipher_suite = hello.cipher_suite();
                 self.encrypt_then_mac =
                     self.client_offered_etm && hello.extension(extension::kind::ENCRYPT_THEN_MAC).is_some();
@@ -478,6 +505,10 @@ impl Session {
                 if let Some(alpn) = extension::walk(block).find(|e| e.kind == extension::kind::ALPN) {
                     self.alpn = alpn.alpn().next().map(<[u8]>::to_vec);
                 }
+            }
+            kind::SERVER_HELLO_DONE => self.resumption.server_hello_done = true,
+            kind::NEW_SESSION_TICKET if self.version.is_some_and(|version| version < 0x0304) => {
+                self.resumption.ticket = true;
             }
             kind::END_OF_EARLY_DATA => {
                 let direction = &mut self.directions[dir];

@@ -31,7 +31,7 @@ fn field_values(bytes: &[u8], name: &str) -> Vec<String> {
         }
     };
     let mut out = Emitter::new(&mut sink, 0, Source::Frame);
-    fields(&mut out, &Span::new(bytes, Source::Decrypted, 0), false);
+    fields(&mut out, &Span::new(bytes, Source::Decrypted, 0), Layout::default());
     values
 }
 
@@ -134,6 +134,10 @@ fn every_message() -> Vec<(Vec<u8>, bool, &'static str, &'static str)> {
 }
 
 fn message_fields(bytes: &[u8], tls13: bool, name: &str) -> Vec<String> {
+    laid_out_fields(bytes, Layout { tls13, ..Layout::default() }, name)
+}
+
+fn laid_out_fields(bytes: &[u8], layout: Layout, name: &str) -> Vec<String> {
     let mut values = Vec::new();
     let mut sink = |field: Field<'_>| {
         if field.name == name {
@@ -141,8 +145,46 @@ fn message_fields(bytes: &[u8], tls13: bool, name: &str) -> Vec<String> {
         }
     };
     let mut out = Emitter::new(&mut sink, 0, Source::Frame);
-    fields(&mut out, &Span::new(bytes, Source::Decrypted, 0), tls13);
+    fields(&mut out, &Span::new(bytes, Source::Decrypted, 0), layout);
     values
+}
+
+#[test]
+fn a_server_key_exchange_shows_its_curve_and_point_or_its_dh_parameters() {
+    let ecdhe = message(kind::SERVER_KEY_EXCHANGE, &[3, 0, 29, 2, 1, 2, 0x08, 0x04, 0, 1, 0xee]);
+    assert_eq!(message_fields(&ecdhe, false, "tls.handshake.server_curve_type"), ["0x03"]);
+    assert_eq!(message_fields(&ecdhe, false, "tls.handshake.server_named_curve"), ["0x001d"]);
+    assert_eq!(message_fields(&ecdhe, false, "tls.handshake.server_point"), ["0102"]);
+    assert_eq!(message_fields(&ecdhe, false, "tls.handshake.sig"), ["ee"]);
+    // DHE before TLS 1.2: p, g, Ys, then the signature with no algorithm before it.
+    let dhe = message(kind::SERVER_KEY_EXCHANGE, &[0, 1, 0x17, 0, 1, 2, 0, 2, 9, 8, 0, 1, 0xee]);
+    assert_eq!(message_fields(&dhe, false, "tls.handshake.p"), ["17"]);
+    assert_eq!(message_fields(&dhe, false, "tls.handshake.g"), ["02"]);
+    assert_eq!(message_fields(&dhe, false, "tls.handshake.ys"), ["0908"]);
+    assert_eq!(message_fields(&dhe, false, "tls.handshake.sig"), ["ee"]);
+    assert!(message_fields(&dhe, false, "tls.handshake.server_curve_type").is_empty());
+}
+
+#[test]
+fn a_client_key_exchange_is_read_by_the_sessions_key_exchange_and_not_without_it() {
+    let layout = |key_exchange| Layout { key_exchange, ..Layout::default() };
+    let point = message(kind::CLIENT_KEY_EXCHANGE, &[2, 0xab, 0xcd]);
+    let ecdhe = layout(KeyExchange::Ecdhe);
+    assert_eq!(laid_out_fields(&point, ecdhe, "tls.handshake.client_point_len"), ["2"]);
+    assert_eq!(laid_out_fields(&point, ecdhe, "tls.handshake.client_point"), ["abcd"]);
+    // The same two-byte vector is an encrypted premaster secret or a DH public value.
+    let vector = message(kind::CLIENT_KEY_EXCHANGE, &[0, 2, 0xab, 0xcd]);
+    assert_eq!(laid_out_fields(&vector, layout(KeyExchange::Rsa), "tls.handshake.epms"), ["abcd"]);
+    assert_eq!(laid_out_fields(&vector, layout(KeyExchange::Dhe), "tls.handshake.yc"), ["abcd"]);
+    assert!(laid_out_fields(&vector, layout(KeyExchange::Dhe), "tls.handshake.epms").is_empty());
+    // Unknown: only the header, as tshark before it knows the suite.
+    assert_eq!(laid_out_fields(&vector, Layout::default(), "tls.handshake.type"), ["16"]);
+    for name in ["tls.handshake.epms_len", "tls.handshake.yc_len", "tls.handshake.client_point_len"] {
+        assert!(laid_out_fields(&vector, Layout::default(), name).is_empty(), "{name}");
+    }
+    // Cut short: what was there is shown, nothing past the end.
+    let cut = message(kind::CLIENT_KEY_EXCHANGE, &[0, 9, 0xab]);
+    assert!(laid_out_fields(&cut, layout(KeyExchange::Rsa), "tls.handshake.epms").is_empty());
 }
 
 #[test]
