@@ -126,6 +126,8 @@ struct Session {
     client_random: Option<[u8; 32]>,
     server_random: Option<[u8; 32]>,
     cipher_suite: Option<u16>,
+    /// The chosen suite's key exchange, which a ClientKeyExchange is read by.
+    key_exchange: KeyExchange,
     client_offered_etm: bool,
     encrypt_then_mac: bool,
     version: Option<u16>,
@@ -292,7 +294,7 @@ impl Session {
             output.records.push(out);
         }
         output.version = self.version;
-        output.key_exchange = KeyExchange::of_suite(self.cipher_suite);
+        output.key_exchange = self.key_exchange;
         output
     }
 
@@ -487,6 +489,7 @@ impl Session {
             handshake::kind::SERVER_HELLO => {
                 self.server_random = hello.client_random();
                 self.cipher_suite = hello.cipher_suite();
+                self.key_exchange = KeyExchange::of_suite(self.cipher_suite);
                 self.encrypt_then_mac =
                     self.client_offered_etm && hello.extension(extension::kind::ENCRYPT_THEN_MAC).is_some();
                 self.version = Some(hello.selected_version());

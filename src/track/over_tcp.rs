@@ -456,7 +456,7 @@ impl Applications {
             produced.consumed &= !output.not_tls;
         }
         produced.version = session.version;
-        produced.key_exchange = KeyExchange::of_suite(session.cipher_suite);
+        produced.key_exchange = session.key_exchange;
         let dns_over_tls = dispatch::over_tls_port(segment.ports) == Some(Handoff::Dns);
         produced.dns = dns_over_tls;
         let alpn_h2 = session.alpn.as_deref() == Some(b"h2".as_slice());

@@ -1,17 +1,18 @@
 //! TLS's subtrees in tshark's `-V` tree: each record, each handshake message in it, each
 //! extension, the lists a hello offers (cipher suites, compression methods, groups, point
-//! formats, signature algorithms, ALPN protocols) and the subtrees tshark opens inside an
-//! extension (`Server Name Indication extension`, `Key Share extension` and each `Key Share
-//! Entry`, each QUIC transport `Parameter`).
+//! formats, signature algorithms, ALPN protocols), a message's parameters, a DTLS message's
+//! fragments, and (in [`extension`]) the subtrees tshark opens inside an extension.
 //!
 //! The invariant: every field keeps its place in the order and is written once; nesting only
 //! adds title lines and indentation.
 
 use super::expert::{self, Severity};
 use super::{Item, x509};
-use crate::dissect::tls::quic_parameters;
 use crate::registry::values;
 use crate::render::detail::byte_count;
+use extension::open_inside_extension;
+
+mod extension;
 
 /// Writes a TLS layer's fields through `push(depth, line)`; `record_titles` titles its records
 /// in order.
@@ -105,8 +106,6 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], record_titl
                 depth += usize::from(certificates && depth == 3);
                 // A signature algorithm's hash and signature sit under it.
                 depth += usize::from(SIGNATURE_PARTS.contains(&name) || RANDOM_PARTS.contains(&name));
-                // An alert's level and description sit under `Alert Message`; an alert still
-                // encrypted has nothing under it.
                 // The fragments a DTLS message was put together from, as tshark's reassembly
                 // subtree, beside the message.
                 if name == "tls.fragments" {
@@ -119,6 +118,7 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], record_titl
                     index += 1 + pieces.len();
                     continue;
                 }
+                // Their count and length under it (TLS's own reassembled length is a PDU's).
                 if matches!(name, "tls.fragment.count" | "tls.reassembled.length") && family == "DTLS" {
                     push(3, item.line);
                     index += 1;
@@ -130,6 +130,8 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], record_titl
                     index += 1;
                     continue;
                 }
+                // An alert's level and description sit under `Alert Message`; an alert still
+                // encrypted has nothing under it.
                 if name == "tls.alert_message" {
                     let encrypted =
                         items.get(index + 1).is_none_or(|next| next.name != "tls.alert_message.level");
@@ -201,68 +203,6 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], record_titl
             }
         }
         index += 1;
-    }
-}
-
-/// Opens the subtree tshark starts inside an extension at `item`, if it starts one, and says
-/// how much deeper than the extension's fields `item` and those after it sit.
-fn open_inside_extension(
-    push: &mut impl FnMut(usize, &str),
-    item: &Item<'_>,
-    previous: Option<&str>,
-    inner: usize,
-    next: &dyn Fn(&str) -> Option<u64>,
-) -> usize {
-    match (item.name, previous) {
-        ("tls.handshake.extensions_server_name_list_len", _) => {
-            push(4, "Server Name Indication extension");
-            1
-        }
-        ("tls.handshake.extensions_reneg_info_len", _) => {
-            push(4, "Renegotiation Info extension");
-            1
-        }
-        ("tls.handshake.extensions_key_share_client_length", _) | (SELECTED_GROUP, _) => {
-            push(4, "Key Share extension");
-            1
-        }
-        ("tls.handshake.extensions_key_share_group", _) => {
-            // A ServerHello's one share has no length before it.
-            if inner == 0 {
-                push(4, "Key Share extension");
-            }
-            let group = item.number.unwrap_or(0);
-            let group =
-                values::TLS_GROUP.name(group).map_or_else(|| format!("Unknown ({group})"), str::to_owned);
-            let length = next("tls.handshake.extensions_key_share_key_exchange_length").unwrap_or(0);
-            push(5, &format!("Key Share Entry: Group: {group}, Key Exchange length: {length}"));
-            2
-        }
-        (PARAMETER, _) => {
-            let id = item.number.unwrap_or(0);
-            let length = next("tls.quic.parameter.length").unwrap_or(0);
-            let value = quic_parameters::integer_field(id).and_then(next);
-            push(4, &quic_parameters::title(id, length, value));
-            1
-        }
-        (
-            "tls.handshake.extensions.psk.identities.length"
-            | "tls.handshake.extensions.psk.identity.selected",
-            _,
-        ) => {
-            push(4, "Pre-Shared Key extension");
-            1
-        }
-        ("tls.handshake.extensions.psk.identity.identity_length", _) => {
-            push(5, &format!("PSK Identity (length: {})", item.number.unwrap_or(0)));
-            2
-        }
-        ("tls.handshake.extensions.psk.binders_len", _) => 1,
-        ("tls.handshake.extensions_alpn_str_len", Some("tls.handshake.extensions_alpn_len")) => {
-            push(4, "ALPN Protocol");
-            1
-        }
-        _ => inner,
     }
 }
 

@@ -31,7 +31,7 @@ use smallvec::SmallVec;
 use super::keylog::{KeyLog, Secrets};
 use crate::crypto::RecordKeys;
 use crate::dissect::tls::extension;
-use crate::dissect::tls::handshake::{self, kind};
+use crate::dissect::tls::handshake::{self, KeyExchange, kind};
 use crate::dissect::tls::record::{RecordHeader, content_type};
 use crate::dissect::tls::{Undecrypted, record, sslv2};
 use framer::{Framed, Framer};
@@ -138,6 +138,8 @@ pub struct Session {
     server_random: Option<[u8; 32]>,
     pub version: Option<u16>,
     pub cipher_suite: Option<u16>,
+    /// The chosen suite's key exchange, which a ClientKeyExchange is read by.
+    pub key_exchange: KeyExchange,
     client_offered_etm: bool,
     client_offered_tls13: bool,
     encrypt_then_mac: bool,
@@ -491,6 +493,7 @@ impl Session {
                 self.server_random = hello.client_random();
                 self.resumption.session_id = !hello.session_id.is_empty();
                 self.cipher_suite = hello.cipher_suite();
+                self.key_exchange = KeyExchange::of_suite(self.cipher_suite);
                 self.encrypt_then_mac =
                     self.client_offered_etm && hello.extension(extension::kind::ENCRYPT_THEN_MAC).is_some();
                 if let Some(protocol) = hello.alpn().next() {
