@@ -74,7 +74,8 @@ pub fn run(args: &DissectArgs) -> Result<Outcome, CliError> {
         OutputFormat::Jsonl => Box::new(Json::new()),
         OutputFormat::Json | OutputFormat::Ek | OutputFormat::Fields if !args.fields.is_empty() => {
             let fields = Fields::with_options(&args.fields, FieldsOptions { header, ..field_options })
-                .map_err(CliError::UnknownFields)?;
+                .map_err(CliError::UnknownFields)?
+                .with_interfaces(capture.interface_names());
             format.with_fields(fields).ok_or(CliError::NoFields)?
         }
         OutputFormat::Json => Box::new(TsharkJson::new()),

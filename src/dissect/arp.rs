@@ -124,6 +124,16 @@ impl Packet<'_> {
         out.at(name::HW_SIZE, field::HARDWARE_SIZE, Value::Uint(self.hardware_size() as u64));
         out.at(name::PROTO_SIZE, field::PROTOCOL_SIZE, Value::Uint(self.protocol_size() as u64));
         out.at(name::OPCODE, field::OPCODE, Value::Uint(self.opcode().into()));
+        // What tshark works out from the addresses, marked as its tree marks them.
+        let kind = self.kind();
+        if matches!(kind, Kind::Gratuitous | Kind::Announcement) {
+            out.at(name::IS_GRATUITOUS, 0..0, Value::Bool(true));
+        }
+        match kind {
+            Kind::Probe => out.at(name::IS_PROBE, 0..0, Value::Bool(true)),
+            Kind::Announcement => out.at(name::IS_ANNOUNCEMENT, 0..0, Value::Bool(true)),
+            Kind::Plain | Kind::Gratuitous => {}
+        }
         let names = [
             (Address::SenderHardware, name::SRC_HW_MAC, name::SRC_HW),
             (Address::SenderProtocol, name::SRC_PROTO_IPV4, name::SRC_PROTO),
@@ -142,26 +152,57 @@ impl Packet<'_> {
         }
     }
 
+    /// What the request or reply is, read from its addresses as tshark reads them.
+    fn kind(&self) -> Kind {
+        let (sender, target) = (self.range(Address::SenderProtocol), self.range(Address::TargetProtocol));
+        let unknown_target = self
+            .bytes
+            .get(self.range(Address::TargetHardware))
+            .is_some_and(|mac| mac.len() == 6 && mac.iter().all(|&byte| byte == 0));
+        let opcode = self.opcode();
+        if matches!(opcode, 1 | 2) && self.bytes.get(sender.clone()) == self.bytes.get(target) {
+            // RFC 5227 section 2.3: an announcement asks for its own address, knowing no one.
+            if opcode == 1 && unknown_target { Kind::Announcement } else { Kind::Gratuitous }
+        } else if opcode == 1
+            && unknown_target
+            && self.bytes.get(sender).is_some_and(|address| address.iter().all(|&byte| byte == 0))
+        {
+            Kind::Probe
+        } else {
+            Kind::Plain
+        }
+    }
+
     pub fn summary(&self, out: &mut dyn fmt::Write) -> fmt::Result {
         if !self.is_ethernet_ipv4() {
             return write!(out, "ARP opcode {}", self.opcode());
         }
         let (sender, target) = (self.ipv4(Address::SenderProtocol), self.ipv4(Address::TargetProtocol));
-        let unknown_target = self.mac(Address::TargetHardware) == [0; 6];
-        match self.opcode() {
-            // RFC 5227 section 2.3: an announcement asks for its own address, knowing no one.
-            1 if sender == target && unknown_target => write!(out, "ARP Announcement for {sender}"),
-            1 if sender == target => write!(out, "Gratuitous ARP for {sender} (Request)"),
-            2 if sender == target => write!(out, "Gratuitous ARP for {sender} (Reply)"),
-            1 if sender.is_unspecified() => write!(out, "Who has {target}? (ARP Probe)"),
-            1 => write!(out, "Who has {target}? Tell {sender}"),
-            2 => {
+        match (self.opcode(), self.kind()) {
+            (1, Kind::Announcement) => write!(out, "ARP Announcement for {sender}"),
+            (1, Kind::Gratuitous) => write!(out, "Gratuitous ARP for {sender} (Request)"),
+            (2, Kind::Gratuitous) => write!(out, "Gratuitous ARP for {sender} (Reply)"),
+            (1, Kind::Probe) => write!(out, "Who has {target}? (ARP Probe)"),
+            (1, _) => write!(out, "Who has {target}? Tell {sender}"),
+            (2, _) => {
                 write!(out, "{sender} is at ")?;
                 write_mac(out, &self.mac(Address::SenderHardware))
             }
-            other => write!(out, "ARP opcode {other}"),
+            (other, _) => write!(out, "ARP opcode {other}"),
         }
     }
+}
+
+/// Requests and replies tshark names apart from their opcode (RFC 5227).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Plain,
+    /// The sender's address is also the target's.
+    Gratuitous,
+    /// A gratuitous request to no known hardware address.
+    Announcement,
+    /// A request from the unspecified address to no known hardware address.
+    Probe,
 }
 
 impl LayerHeader for Packet<'_> {
@@ -193,6 +234,9 @@ pub mod name {
         HW_SIZE "arp.hw.size" Uint "hardware address size";
         PROTO_SIZE "arp.proto.size" Uint "protocol address size";
         OPCODE "arp.opcode" Uint "operation (1 request, 2 reply)" names ARP_OPCODE;
+        IS_GRATUITOUS "arp.isgratuitous" Bool "the sender asks for or announces its own address";
+        IS_PROBE "arp.isprobe" Bool "a request from 0.0.0.0 checking an address is free (RFC 5227)";
+        IS_ANNOUNCEMENT "arp.isannouncement" Bool "a gratuitous request to no one (RFC 5227)";
         SRC_HW_MAC "arp.src.hw_mac" Mac "sender MAC address";
         SRC_PROTO_IPV4 "arp.src.proto_ipv4" Ipv4 "sender IPv4 address";
         DST_HW_MAC "arp.dst.hw_mac" Mac "target MAC address";
@@ -228,6 +272,42 @@ mod tests {
         let mut summary = String::new();
         arp.summary(&mut summary).expect("formatting");
         assert_eq!(summary, "Who has 10.0.0.2? Tell 10.0.0.1");
+    }
+
+    /// The request with its sender's address, target MAC and target address replaced.
+    fn request(sender: [u8; 4], target_mac: [u8; 6], target: [u8; 4]) -> [u8; 28] {
+        let mut bytes = REQUEST;
+        bytes[14..18].copy_from_slice(&sender);
+        bytes[18..24].copy_from_slice(&target_mac);
+        bytes[24..28].copy_from_slice(&target);
+        bytes
+    }
+
+    #[test]
+    fn probes_announcements_and_gratuitous_requests_are_told_apart_as_tshark_does() {
+        let cases = [
+            (request([10, 0, 0, 1], [0; 6], [10, 0, 0, 2]), Kind::Plain, "Who has 10.0.0.2? Tell 10.0.0.1"),
+            (request([0; 4], [0; 6], [10, 0, 0, 2]), Kind::Probe, "Who has 10.0.0.2? (ARP Probe)"),
+            (
+                request([10, 0, 0, 2], [0; 6], [10, 0, 0, 2]),
+                Kind::Announcement,
+                "ARP Announcement for 10.0.0.2",
+            ),
+            (
+                request([10, 0, 0, 2], [2; 6], [10, 0, 0, 2]),
+                Kind::Gratuitous,
+                "Gratuitous ARP for 10.0.0.2 (Request)",
+            ),
+            // A probe asks no one in particular.
+            (request([0; 4], [2; 6], [10, 0, 0, 2]), Kind::Plain, "Who has 10.0.0.2? Tell 0.0.0.0"),
+        ];
+        for (bytes, kind, info) in cases {
+            let (_, arp) = parse(&bytes).expect("valid ARP");
+            assert_eq!(arp.kind(), kind, "{info}");
+            let mut summary = String::new();
+            arp.summary(&mut summary).expect("formatting");
+            assert_eq!(summary, info);
+        }
     }
 
     #[test]

@@ -22,7 +22,7 @@ use crate::capture::Frame;
 use crate::dissect::field::Field;
 use crate::dissect::grpc::Compression;
 use crate::dissect::stun::Stun;
-use crate::dissect::{Content, Packet};
+use crate::dissect::{Content, Layer, Packet};
 use crate::osi::Protocol;
 use line::write_field;
 pub(crate) use line::{byte_count, duration_words, mark_truncated};
@@ -107,25 +107,7 @@ fn write_tree(
     closers: &mut Closers,
     data_hex: bool,
 ) {
-    let (wire, captured) = (u64::from(frame.orig_len), frame.data.len() as u64);
-    // Writing into a String cannot fail.
-    let _ = write!(
-        text,
-        "Frame {}: {wire} bytes on wire ({} bits), {captured} bytes captured ({} bits)",
-        frame.number,
-        wire * 8,
-        captured * 8
-    );
-    if let Some(id) = frame.interface {
-        match interfaces.get(id as usize) {
-            Some(Some(name)) => {
-                let _ = write!(text, " on interface {name}, id {id}");
-            }
-            _ => {
-                let _ = write!(text, " on interface {id}");
-            }
-        }
-    }
+    write_frame_title(text, frame, interfaces);
     text.push('\n');
     let mut sink = |field: Field<'_>| {
         if field.name == "frame.interface_id"
@@ -221,7 +203,7 @@ fn write_tree(
                 matches!(&before.content, Content::Http(http)
                     if http.messages.iter().any(|message| message.entity.as_ref().is_some_and(|body| !body.decoded)))
             });
-        let indent = if undone || undecoded_body {
+        let indent = if undone || undecoded_body || (echoed && layer.is_quoted()) {
             "        "
         } else if http2.is_some()
             || echoed
@@ -246,18 +228,7 @@ fn write_tree(
             .collect();
         nest::write_tcp_reassembly(text, indent, &reassembly);
         text.push_str(indent);
-        match &layer.content {
-            // The call the message belongs to, from the gRPC layer before it.
-            Content::Protobuf(_) => {
-                let grpc = packet.layers[..index].iter().rev().find_map(|before| match &before.content {
-                    Content::Grpc(grpc) => Some(grpc),
-                    _ => None,
-                });
-                let (path, is_request) = grpc.map_or(("", false), |grpc| (&*grpc.path, grpc.is_request));
-                text.push_str(&nest::protobuf_title(path, is_request));
-            }
-            _ => title::write(text, layer, &number),
-        }
+        write_title(text, packet, index, &number);
         text.push('\n');
         match &layer.content {
             Content::TextLines { bytes, .. } => write_text_lines(text, bytes, indent),
@@ -270,13 +241,19 @@ fn write_tree(
         // Lines that the fields after them finish (a checksum's status, the ACK flag).
         let later: Vec<(&str, Option<u64>)> =
             fields.iter().map(|(name, number, ..)| (*name, *number)).collect();
+        let quoted_icmp = layer.is_quoted() && matches!(layer.content, Content::Icmp(_) | Content::Icmpv6(_));
         let finished: Vec<Option<String>> = fields
             .iter()
             .enumerate()
             .map(|(at, (name, number, _, _, range))| {
                 let (line, later) = (unindented(&lines[range.clone()]), &later[at + 1..]);
-                status::rename(name, *number, later)
-                    .or_else(|| status::finish(name, line, *number, later).map(|end| format!("{line}{end}")))
+                let finished = status::rename(name, *number, later)
+                    .or_else(|| status::finish(name, line, *number, later).map(|end| format!("{line}{end}")));
+                // tshark does not check the checksum of an ICMP message an ICMP error quotes.
+                if quoted_icmp && matches!(*name, "icmp.checksum" | "icmpv6.checksum") {
+                    return Some(format!("{} [in ICMP error packet]", finished.as_deref().unwrap_or(line)));
+                }
+                finished
             })
             .collect();
         let items: Vec<nest::Item<'_>> = fields
@@ -386,6 +363,98 @@ impl Closers {
         }
         self.initiators.insert(stream, ports);
         Some(nest::Closing::Initiates)
+    }
+}
+
+/// The frame's first line: `Frame 1: 76 bytes on wire (608 bits), …`, with its interface
+/// where the capture names one.
+pub fn write_frame_title(text: &mut String, frame: &Frame<'_>, interfaces: &[Option<String>]) {
+    let (wire, captured) = (u64::from(frame.orig_len), frame.data.len() as u64);
+    // Writing into a String cannot fail.
+    let _ = write!(
+        text,
+        "Frame {}: {wire} bytes on wire ({} bits), {captured} bytes captured ({} bits)",
+        frame.number,
+        wire * 8,
+        captured * 8
+    );
+    if let Some(id) = frame.interface {
+        match interfaces.get(id as usize) {
+            Some(Some(name)) => {
+                let _ = write!(text, " on interface {name}, id {id}");
+            }
+            _ => {
+                let _ = write!(text, " on interface {id}");
+            }
+        }
+    }
+}
+
+/// The first line of the packet's `index`th layer, as the tree writes it.
+pub fn write_layer_title(text: &mut String, packet: &Packet<'_>, index: usize) {
+    let Some(layer) = packet.layers.get(index) else { return };
+    let mut numbers: Vec<(&'static str, u64)> = Vec::new();
+    layer.fields(&mut |field: Field<'_>| {
+        if let Some(number) = field.value.as_u64() {
+            numbers.push((field.name, number));
+        }
+    });
+    let number = |name: &str| numbers.iter().find(|(field, _)| *field == name).map(|(_, value)| *value);
+    write_title(text, packet, index, &number);
+}
+
+/// How many items tshark's tree draws for a layer, each of which `-e PROTO` prints: one for
+/// each HTTP/2 frame (the preface its own) and each packet of a QUIC datagram (and its
+/// padding); one for the TLS
+/// a QUIC CRYPTO frame completes, none for a piece of a message; none for the HTTP a connection
+/// was upgraded from, which tshark lists but does not draw.
+pub fn protocol_items(layer: &Layer<'_>) -> usize {
+    match &layer.content {
+        _ if layer.is_protocols_only() => 0,
+        Content::Http2(http2) => usize::from(http2.preface.is_some()) + http2.frames.len(),
+        Content::Quic(quic) => quic.packets.len() + usize::from(quic.padding.is_some()),
+        Content::QuicTls(crypto) => usize::from(quic_tree::record_title(crypto).is_some()),
+        _ => 1,
+    }
+}
+
+/// What `-e PROTO` prints for an item of the packet's `index`th layer, as tshark prints its
+/// tree item: the layer's first line where tshark gives the item text of its own, the
+/// protocol's filter name where the line is only the protocol's name, and undecoded data's
+/// bytes in hex.
+pub fn write_protocol_value(text: &mut String, packet: &Packet<'_>, index: usize) {
+    let Some(layer) = packet.layers.get(index) else { return };
+    let start = text.len();
+    match &layer.content {
+        Content::Data(bytes) => {
+            for byte in *bytes {
+                let _ = write!(text, "{byte:02x}");
+            }
+            return;
+        }
+        Content::QuicTls(crypto) => text.push_str(&quic_tree::record_title(crypto).unwrap_or_default()),
+        _ => write_layer_title(text, packet, index),
+    }
+    if title::PLAIN.contains(&&text[start..]) {
+        text.truncate(start);
+        text.push_str(layer.protocol().filter_name());
+    }
+}
+
+/// A layer's first line, read from its fields' numbers.
+fn write_title(text: &mut String, packet: &Packet<'_>, index: usize, number: &dyn Fn(&str) -> Option<u64>) {
+    let Some(layer) = packet.layers.get(index) else { return };
+    match &layer.content {
+        // The call the message belongs to, from the gRPC layer before it.
+        Content::Protobuf(_) => {
+            let grpc = packet.layers[..index].iter().rev().find_map(|before| match &before.content {
+                Content::Grpc(grpc) => Some(grpc),
+                _ => None,
+            });
+            let (path, is_request) = grpc.map_or(("", false), |grpc| (&*grpc.path, grpc.is_request));
+            text.push_str(&nest::protobuf_title(path, is_request));
+        }
+        _ => title::write(text, layer, number),
     }
 }
 

@@ -9,11 +9,11 @@ use std::io;
 use rustc_hash::FxHashMap;
 use smallvec::SmallVec;
 
-use super::Render;
+use super::{Render, detail};
 use crate::capture::Frame;
+use crate::dissect::Packet;
 use crate::dissect::field::{Field, NameFilter};
 use crate::dissect::http1::escape_for_fields;
-use crate::dissect::{Content, Packet};
 use crate::registry;
 
 /// Which occurrences of a field a column keeps (`-E occurrence=`).
@@ -121,6 +121,8 @@ pub struct Fields {
     prefixes: Vec<String>,
     line: String,
     options: FieldsOptions,
+    /// pcapng interface names by id, for the frame's line.
+    interfaces: Vec<Option<String>>,
 }
 
 impl Fields {
@@ -159,7 +161,14 @@ impl Fields {
             starts: vec![SmallVec::new(); names.len()],
             line: String::new(),
             options,
+            interfaces: Vec::new(),
         })
+    }
+
+    /// Names the capture's interfaces, by id, for `-e frame`'s line.
+    #[must_use]
+    pub fn with_interfaces(self, interfaces: Vec<Option<String>>) -> Self {
+        Self { interfaces, ..self }
     }
 }
 
@@ -191,7 +200,7 @@ impl Fields {
         let columns = &mut self.columns;
         let starts = &mut self.starts;
         let prefixes = &self.prefixes;
-        let (occurrence, aggregator) = (self.options.occurrence, self.options.aggregator);
+        let FieldsOptions { occurrence, aggregator, .. } = self.options;
         let wanted = |prefix: &str| prefixes.iter().any(|wanted| wanted == prefix);
         packet.fields_filtered(
             frame,
@@ -202,17 +211,9 @@ impl Fields {
                 let Some(indices) = columns_of.get(field.name) else { return };
                 for &index in indices {
                     let (column, starts) = (&mut columns[index], &mut starts[index]);
-                    match occurrence {
-                        Occurrence::First if !starts.is_empty() => continue,
-                        Occurrence::Last => {
-                            column.clear();
-                            starts.clear();
-                        }
-                        Occurrence::All if !starts.is_empty() => column.push(aggregator),
-                        _ => {}
-                    }
-                    let start = column.len();
-                    starts.push(start);
+                    let Some(start) = begin_occurrence(column, starts, occurrence, aggregator) else {
+                        continue;
+                    };
                     // Writing into a String cannot fail.
                     let _ = write!(column, "{}", field.value);
                     // Like tshark, keep each row on one line: line ends and tabs become escapes.
@@ -226,10 +227,10 @@ impl Fields {
             &wanted,
             filter,
         );
-        for &index in &self.protocol_columns {
+        for at in 0..self.protocol_columns.len() {
+            let index = self.protocol_columns[at];
             if self.starts[index].is_empty() {
-                let (column, starts) = (&mut self.columns[index], &mut self.starts[index]);
-                protocol_column(column, starts, &self.names[index], packet, &self.options);
+                protocol_column(self, index, frame, packet);
             }
         }
     }
@@ -268,31 +269,48 @@ impl Render for Fields {
     }
 }
 
-/// A protocol named with `-e` shows the protocol's name where the protocol is present.
-fn protocol_column(
+/// Starts the column's next occurrence as `-E occurrence=` says, returning where it starts, or
+/// `None` where the column keeps only the first and has it.
+fn begin_occurrence(
     column: &mut String,
     starts: &mut SmallVec<[usize; 2]>,
-    name: &str,
-    packet: &Packet<'_>,
-    options: &FieldsOptions,
-) {
-    // tshark's tree has a protocol item for each HTTP/2 frame (the preface its own).
-    let items = |layer: &crate::dissect::Layer<'_>| match &layer.content {
-        Content::Http2(http2) => usize::from(http2.preface.is_some()) + http2.frames.len(),
-        _ => 1,
-    };
-    let count: usize =
-        packet.layers.iter().filter(|layer| layer.protocol().filter_name() == name).map(items).sum();
-    let shown = match options.occurrence {
-        Occurrence::All => count,
-        _ => count.min(1),
-    };
-    for index in 0..shown {
-        if index > 0 {
-            column.push(options.aggregator);
+    occurrence: Occurrence,
+    aggregator: char,
+) -> Option<usize> {
+    match occurrence {
+        Occurrence::First if !starts.is_empty() => return None,
+        Occurrence::Last => {
+            column.clear();
+            starts.clear();
         }
-        starts.push(column.len());
-        column.push_str(name);
+        Occurrence::All if !starts.is_empty() => column.push(aggregator),
+        _ => {}
+    }
+    starts.push(column.len());
+    Some(column.len())
+}
+
+/// A protocol named with `-e` shows what tshark prints for its tree item (see
+/// [`detail::write_protocol_value`]) where the protocol is present.
+fn protocol_column(fields: &mut Fields, index: usize, frame: &Frame<'_>, packet: &Packet<'_>) {
+    let FieldsOptions { occurrence, aggregator, .. } = fields.options;
+    let (column, starts) = (&mut fields.columns[index], &mut fields.starts[index]);
+    let name = fields.names[index].as_str();
+    if name == "frame" {
+        if begin_occurrence(column, starts, occurrence, aggregator).is_some() {
+            detail::write_frame_title(column, frame, &fields.interfaces);
+        }
+        return;
+    }
+    for (at, layer) in packet.layers.iter().enumerate() {
+        if layer.protocol().filter_name() != name {
+            continue;
+        }
+        for _ in 0..detail::protocol_items(layer) {
+            if begin_occurrence(column, starts, occurrence, aggregator).is_some() {
+                detail::write_protocol_value(column, packet, at);
+            }
+        }
     }
 }
 

@@ -24,6 +24,8 @@ const NOT_IN_ANY_CAPTURE: &[&str] = &[
     // cooked captures of non-Ethernet devices, and ARP for other hardware or protocols: none on the
     // recording hosts
     "sll.src.other", "sll.ltype", "arp.src.hw", "arp.src.proto", "arp.dst.hw", "arp.dst.proto",
+    // an ARP probe (RFC 5227): the recording hosts' kernels announce an address without probing
+    "arp.isprobe",
     // IPv4 router alert, IPv6's Pad1 option (Linux pads with PadN) and IPv6 routing,
     // destination-options and AH headers: no recorded peer sends them
     "ip.opt.ra", "ipv6.opt.pad1", "ipv6.dstopts", "ipv6.dstopts.nxt", "ipv6.dstopts.len", "ipv6.dstopts.len_oct",

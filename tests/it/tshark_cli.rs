@@ -394,3 +394,77 @@ fn ek_has_tsharks_index_lines_layers_names_and_values() {
         differences[..differences.len().min(40)].join("\n")
     );
 }
+
+/// Where `-e PROTO` differs from tshark's, and why: rttscope decodes what tshark 4.0 does not,
+/// or tshark's item is another protocol's.
+const PROTOCOL_COLUMN_DIFFERENCES: &[(&str, &str)] = &[
+    // tshark 4.0 does not decode DTLS 1.3: its records are `data` there.
+    ("dtls13-wolfssl.pcap", "dtls"),
+    ("dtls13-wolfssl.pcap", "data"),
+    ("dtls13.pcapng", "dtls"),
+    ("dtls13.pcapng", "data"),
+    // Nor HTTP/3 in 0-RTT packets.
+    ("quic-0rtt-aioquic.pcap", "http3"),
+    ("quic-0rtt.pcapng", "http3"),
+    // A CRYPTO frame holding only a piece of a message: tshark draws a record for the piece
+    // (`Certificate (fragment)`), rttscope shows the message once, complete.
+    ("quic-chrome-aioquic.pcap", "tls"),
+    ("quic-mtu-aioquic.pcap", "tls"),
+    // tshark 4.0 loses the connection after a Retry or a Version Negotiation, and with it the
+    // handshake.
+    ("quic-retry-aioquic.pcap", "tls"),
+    ("quic-vn-aioquic.pcap", "tls"),
+    // tshark's item is SRTCP's (`-e srtcp`), and it leaves SRTP as data; rttscope decodes the
+    // RTP header (RFC 7983).
+    ("webrtc-aiortc.pcap", "rtcp"),
+    ("webrtc-aiortc.pcap", "data"),
+    // An HTML body tshark hands to its XML dissector.
+    ("proxy-refused.pcap", "data-text-lines"),
+];
+
+#[test]
+#[ignore = "needs tshark"]
+fn every_protocol_column_prints_what_tshark_prints() {
+    let root = crate::common::root();
+    let mut names: Vec<String> = std::fs::read_dir(root.join("fixtures/interop"))
+        .expect("interop captures")
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".pcap") || name.ends_with(".pcapng"))
+        .collect();
+    names.sort();
+    // The course's captures but the one holding them all, whose differences are theirs.
+    names.extend(
+        ["tls13-0rtt.pcapng", "quic-0rtt.pcapng", "dtls13.pcapng", "ws.pcapng", "grpc.pcapng"]
+            .map(String::from),
+    );
+    let (mut differences, mut compared) = (Vec::new(), 0);
+    for name in &names {
+        let line = crate::tshark_line::command_line(name, &["-T", "fields", "-e", "frame.protocols"]);
+        let listed = crate::tshark_line::run("tshark", &line);
+        let mut protocols: Vec<&str> = listed.lines().flat_map(|line| line.split(':')).collect();
+        protocols.sort_unstable();
+        protocols.dedup();
+        protocols.retain(|protocol| {
+            rttscope::registry::lookup(protocol).is_some()
+                && !PROTOCOL_COLUMN_DIFFERENCES.contains(&(name.as_str(), *protocol))
+        });
+        let mut args = vec!["-T", "fields", "-e", "frame"];
+        for protocol in &protocols {
+            args.extend(["-e", protocol]);
+        }
+        let (ours, theirs) = crate::tshark_line::both(name, &args);
+        assert_eq!(ours.lines().count(), theirs.lines().count(), "{name}: packets");
+        for (row, (ours, theirs)) in ours.lines().zip(theirs.lines()).enumerate() {
+            let columns = ["frame"].iter().chain(&protocols);
+            for (protocol, (ours, theirs)) in columns.zip(ours.split('\t').zip(theirs.split('\t'))) {
+                compared += usize::from(!theirs.is_empty());
+                if ours != theirs {
+                    differences
+                        .push(format!("{name} frame {} -e {protocol}:\n  {ours}\n  {theirs}", row + 1));
+                }
+            }
+        }
+    }
+    assert!(compared > 5_000, "only {compared} protocol values compared");
+    assert!(differences.is_empty(), "{} differences:\n{}", differences.len(), differences.join("\n"));
+}

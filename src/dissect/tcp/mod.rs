@@ -246,13 +246,17 @@ impl<'a> Header<'a> {
         out.at(name::DSTPORT, field::DST_PORT, Value::Uint(dst.into()));
         out.at(name::PORT, field::SRC_PORT, Value::Uint(src.into()));
         out.at(name::PORT, field::DST_PORT, Value::Uint(dst.into()));
+        // Quoted by ICMP, the number comes before the stream's fields; by ICMPv6, after them.
+        if quoted_by == Some(Protocol::Icmp) {
+            out.at(name::SEQ, field::SEQ, Value::Uint(self.seq().into()));
+        }
         if let Some(analysis) = analysis {
             out.computed(name::STREAM, Value::Uint(analysis.stream.into()));
             out.computed(name::COMPLETENESS, Value::Uint(analysis.completeness.into()));
         }
-        if quoted {
+        if quoted && quoted_by != Some(Protocol::Icmp) {
             out.at(name::SEQ, field::SEQ, Value::Uint(self.seq().into()));
-        } else {
+        } else if !quoted {
             out.computed(name::LEN, Value::Uint(self.segment_len() as u64));
         }
         let (seq_base, ack_base) = analysis.map_or((0, 0), |a| (a.seq_base, a.ack_base));

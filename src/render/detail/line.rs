@@ -223,7 +223,10 @@ pub(super) fn write_field(text: &mut String, field: &Field<'_>, message_type: Op
         }
         (name, value) if bits::write_summary(text, name, label(name).unwrap_or(name), value) => Ok(()),
         ("frame.len", value) => write!(text, "Frame Length: {value} bytes ({} bits)", bits(value)),
-        ("frame.marked" | "frame.ignored", Value::Bool(set)) => {
+        (
+            "frame.marked" | "frame.ignored" | "arp.isgratuitous" | "arp.isprobe" | "arp.isannouncement",
+            Value::Bool(set),
+        ) => {
             write!(
                 text,
                 "{}: {}",

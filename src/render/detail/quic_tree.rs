@@ -9,6 +9,7 @@
 //! stays where it was, whole.
 
 use super::record::handshake_name;
+use crate::dissect::quic::CryptoTls;
 use crate::dissect::{Content, Layer};
 use crate::render::nest::quic::TITLE;
 
@@ -25,12 +26,7 @@ pub(super) fn nest_crypto(layers: &[Layer<'_>], texts: &mut Vec<(usize, String)>
             at += 1;
             continue;
         };
-        // tshark counts the start of a message the frame does not finish as a message.
-        let title = match (crypto.messages.as_slice(), crypto.unfinished) {
-            ([], _) => None,
-            ([only], false) => Some(handshake_name(only.bytes)),
-            _ => Some("Multiple Handshake Messages"),
-        };
+        let title = record_title(crypto);
         let quic = texts[..at].iter().rposition(|(before, _)| {
             layers.get(*before).is_some_and(|layer| matches!(layer.content, Content::Quic(_)))
         });
@@ -43,7 +39,7 @@ pub(super) fn nest_crypto(layers: &[Layer<'_>], texts: &mut Vec<(usize, String)>
             continue;
         };
         let (_, tls) = texts.remove(at);
-        let mut moved = format!("        TLSv1.3 Record Layer: Handshake Protocol: {title}\n");
+        let mut moved = format!("        {title}\n");
         // The layer's title goes; its lines move one level in. A piece of a message the frame
         // did not finish is left out: tshark shows the piece that finishes it, as a `(last
         // fragment)` with its reassembly, which rttscope does not draw.
@@ -54,6 +50,18 @@ pub(super) fn nest_crypto(layers: &[Layer<'_>], texts: &mut Vec<(usize, String)>
         }
         texts[quic].1.insert_str(end, &moved);
     }
+}
+
+/// The record title tshark gives the handshake messages a CRYPTO frame completed: `TLSv1.3
+/// Record Layer: Handshake Protocol: Client Hello`; none where the frame completed none.
+pub(super) fn record_title(crypto: &CryptoTls<'_>) -> Option<String> {
+    // tshark counts the start of a message the frame does not finish as a message.
+    let messages = match (crypto.messages.as_slice(), crypto.unfinished) {
+        ([], _) => return None,
+        ([only], false) => handshake_name(only.bytes),
+        _ => "Multiple Handshake Messages",
+    };
+    Some(format!("TLSv1.3 Record Layer: Handshake Protocol: {messages}"))
 }
 
 /// Where the last CRYPTO frame of the `packet`-th packet in a QUIC layer's `text` ends: the

@@ -29,7 +29,7 @@ pub fn write(text: &mut String, name: &str, label: &str, value: &Value<'_>, raw:
         "tcp.completeness" => {
             let _ = write!(text, "{label}: {} ({number})", completeness(number));
         }
-        "tcp.seq" | "tcp.nxtseq" => {
+        "tcp.nxtseq" => {
             let _ = write!(text, "{label}: {number}    (relative sequence number)");
         }
         // A DNS time in seconds, then in words.
@@ -87,6 +87,9 @@ pub fn finish(name: &str, line: &str, value: Option<u64>, later: &[(&str, Option
         |wanted: &str| later.iter().find(|(name, _)| *name == wanted).and_then(|(_, number)| *number);
     match name {
         "tcp.ack" => (number("tcp.flags.ack") == Some(1)).then(|| "    (relative ack number)".to_owned()),
+        // Relative where the raw number follows it; tshark leaves a header an ICMP error quotes
+        // as it is, with no raw number.
+        "tcp.seq" => number("tcp.seq_raw").map(|_| "    (relative sequence number)".to_owned()),
         _ if name.ends_with("checksum") || name == "stun.att.crc32" => {
             checksum_suffix(name, number(&format!("{name}.status"))?).map(str::to_owned)
         }
@@ -231,10 +234,10 @@ mod tests {
 
     #[test]
     fn sequence_numbers_are_marked_relative_and_an_ack_only_when_acknowledging() {
-        assert_eq!(
-            written("tcp.seq", "Sequence Number", 1).as_deref(),
-            Some("Sequence Number: 1    (relative sequence number)")
-        );
+        assert_eq!(written("tcp.seq", "Sequence Number", 1), None, "finished later");
+        let raw = [("tcp.seq_raw", Some(7))];
+        assert_eq!(finish("tcp.seq", "", Some(1), &raw).as_deref(), Some("    (relative sequence number)"));
+        assert_eq!(finish("tcp.seq", "", Some(7), &[("tcp.ack", Some(0))]), None, "quoted by ICMP");
         assert_eq!(written("tcp.ack", "Acknowledgment Number", 88), None, "finished later");
         let flags = |ack| [("tcp.hdr_len", Some(20)), ("tcp.flags.ack", Some(ack))];
         assert_eq!(finish("tcp.ack", "", Some(88), &flags(1)).as_deref(), Some("    (relative ack number)"));

@@ -6,6 +6,32 @@ use std::fmt::Write as _;
 use crate::dissect::stun::Stun;
 use crate::dissect::{Content, Layer};
 use crate::osi::Protocol;
+use crate::registry::values::ARP_OPCODE;
+
+/// Titles that are the protocol's name and nothing more: tshark's tree item for these has no
+/// text of its own, so `-e PROTO` prints the protocol's filter name for it instead.
+pub(super) const PLAIN: &[&str] = &[
+    "Null/Loopback",
+    "Raw packet data",
+    "Internet Control Message Protocol",
+    "Internet Control Message Protocol v6",
+    "Transport Layer Security",
+    "Datagram Transport Layer Security",
+    "QUIC IETF",
+    "Hypertext Transfer Protocol",
+    "Simple Service Discovery Protocol",
+    "HyperText Transfer Protocol 2",
+    "Hypertext Transfer Protocol Version 3",
+    "Virtual eXtensible Local Area Network",
+    "NetBIOS Name Service",
+    "DHCPv6",
+    "NetBIOS Datagram Service",
+    "SSH Protocol",
+    "Socks Protocol",
+    "WebSocket",
+    "Session Traversal Utilities for NAT",
+    "Dynamic Host Configuration Protocol",
+];
 
 /// Writes a layer's first line as tshark's tree titles it; rttscope's own summary where
 /// tshark's title needs what rttscope does not keep.
@@ -27,13 +53,28 @@ pub(super) fn write(text: &mut String, layer: &Layer<'_>, number: &dyn Fn(&str) 
             if number("tcp.flags.ack") == Some(1) {
                 let _ = write!(text, ", Ack: {}", number("tcp.ack").unwrap_or(0));
             }
-            write!(text, ", Len: {}", number("tcp.len").unwrap_or(0))
+            // A header an ICMP error quotes has no segment length.
+            match number("tcp.len") {
+                Some(len) => write!(text, ", Len: {len}"),
+                None => Ok(()),
+            }
         }
-        Protocol::Arp => match number("arp.opcode") {
-            Some(1) => write!(text, "Address Resolution Protocol (request)"),
-            Some(2) => write!(text, "Address Resolution Protocol (reply)"),
-            _ => write!(text, "Address Resolution Protocol"),
-        },
+        Protocol::Arp => {
+            let gratuitous = number("arp.isgratuitous") == Some(1);
+            let opcode = number("arp.opcode").unwrap_or(0);
+            let kind = match opcode {
+                _ if number("arp.isannouncement") == Some(1) => "ARP Announcement",
+                _ if number("arp.isprobe") == Some(1) => "ARP Probe",
+                1 if gratuitous => "request/gratuitous ARP",
+                2 if gratuitous => "reply/gratuitous ARP",
+                _ => ARP_OPCODE.name(opcode).unwrap_or(""),
+            };
+            if kind.is_empty() {
+                write!(text, "Address Resolution Protocol (opcode 0x{opcode:04x})")
+            } else {
+                write!(text, "Address Resolution Protocol ({kind})")
+            }
+        }
         Protocol::Sll if layer.summary_string().starts_with("Linux cooked capture v2") => {
             write!(text, "Linux cooked capture v2")
         }

@@ -82,6 +82,14 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], closing: Op
                 expert::push(push, 4, Severity::Warning, "D-SACK Sequence");
                 continue;
             }
+            // Ports from LBL traceroute's first, three tries to a hop.
+            "udp.srcport" | "udp.dstport" if let Some(port @ 33435..=33464) = item.number => {
+                push(1, item.line);
+                let (hop, attempt) = ((port - 33435) / 3 + 1, (port - 33435) % 3 + 1);
+                let message = format!("Possible traceroute: hop #{hop}, attempt #{attempt}");
+                expert::push(push, 2, Severity::Chat, &message);
+                continue;
+            }
             "tcp.options.tfo.cookie" if number("tcp.flags.ack") == Some(0) => {
                 push(3, item.line);
                 expert::push(push, 4, Severity::Note, "TCP SYN with TFO Cookie");
