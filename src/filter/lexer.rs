@@ -9,6 +9,13 @@ pub enum Token {
     And,
     Or,
     Not,
+    /// `in`, before a set of values.
+    In,
+    /// `{` and `}`, around a set of values.
+    SetOpen,
+    SetClose,
+    /// `,` between a set's values.
+    Comma,
     Op(Op),
     /// A field name or an unquoted literal: a number, address, byte string or word.
     Word(String),
@@ -68,6 +75,9 @@ pub fn tokenize(text: &str) -> Result<Vec<Spanned>, FilterError> {
             }
             ('(', _) => (Token::Open, 1),
             (')', _) => (Token::Close, 1),
+            ('{', _) => (Token::SetOpen, 1),
+            ('}', _) => (Token::SetClose, 1),
+            (',', _) => (Token::Comma, 1),
             ('&', Some('&')) => (Token::And, 2),
             ('|', Some('|')) => (Token::Or, 2),
             ('=', Some('=')) => (Token::Op(Op::Eq), 2),
@@ -88,6 +98,7 @@ pub fn tokenize(text: &str) -> Result<Vec<Spanned>, FilterError> {
                     "and" => Token::And,
                     "or" => Token::Or,
                     "not" => Token::Not,
+                    "in" => Token::In,
                     "eq" => Token::Op(Op::Eq),
                     "ne" => Token::Op(Op::Ne),
                     "gt" => Token::Op(Op::Gt),

@@ -146,6 +146,9 @@ fn is_layer_test(test: &Test) -> bool {
 /// Compares one field occurrence with a literal.
 fn compare(value: &Value<'_>, op: Op, literal: &Literal) -> bool {
     use std::cmp::Ordering;
+    if let Literal::Range(low, high) = literal {
+        return compare(value, Op::Ge, low) && compare(value, Op::Le, high);
+    }
     let ordering = match (value, literal) {
         (Value::Uint(v) | Value::Hex { value: v, .. }, Literal::Number(n)) => i128::from(*v).cmp(n),
         (Value::Bool(flag), Literal::Number(n)) => i128::from(*flag).cmp(n),

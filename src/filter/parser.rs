@@ -50,6 +50,8 @@ pub enum Literal {
     },
     Bytes(Vec<u8>),
     Text(String),
+    /// A set's range of values, both ends in it (`443..450`).
+    Range(Box<Literal>, Box<Literal>),
 }
 
 pub struct Parser<'t> {
@@ -146,6 +148,10 @@ impl<'t> Parser<'t> {
                 format!("'{name}' is not a field or protocol rttscope knows (`rttscope fields` lists them)"),
             )
         })?;
+        if let Some(Spanned { token: Token::In, column: in_column }) = self.peek() {
+            self.at += 1;
+            return self.set(field, *in_column);
+        }
         let comparison = match self.peek() {
             Some(Spanned { token: Token::Op(op), column: op_column }) => {
                 let (op, op_column) = (*op, *op_column);
@@ -170,6 +176,54 @@ impl<'t> Parser<'t> {
         };
         self.tests.push(Test { field, comparison });
         Ok(Node::Test(self.tests.len() - 1))
+    }
+}
+
+impl Parser<'_> {
+    /// `field in {a b c..d}`, after the `in`: any occurrence equal to a value or within a range,
+    /// as tests on the field joined with `||`. Values may be separated by commas.
+    fn set(&mut self, field: FieldInfo, in_column: usize) -> Result<Node, FilterError> {
+        match self.peek() {
+            Some(Spanned { token: Token::SetOpen, .. }) => self.at += 1,
+            _ => return Err(FilterError::new(self.column(), "expected '{' and a set of values after 'in'")),
+        }
+        check_operator(&field, Op::Eq).map_err(|message| FilterError::new(in_column, message))?;
+        let mut node: Option<Node> = None;
+        loop {
+            let column = self.column();
+            let literal = match self.peek().map(|spanned| &spanned.token) {
+                Some(Token::SetClose) if node.is_some() => {
+                    self.at += 1;
+                    break;
+                }
+                Some(Token::Comma) if node.is_some() => {
+                    self.at += 1;
+                    continue;
+                }
+                Some(Token::Word(word)) => match word.split_once("..") {
+                    Some((low, high)) => {
+                        check_operator(&field, Op::Ge)
+                            .map_err(|message| FilterError::new(column, message))?;
+                        let low = read_literal(&field, Op::Ge, low, false);
+                        let high = read_literal(&field, Op::Le, high, false);
+                        low.and_then(|low| Ok(Literal::Range(Box::new(low), Box::new(high?))))
+                    }
+                    None => read_literal(&field, Op::Eq, word, false),
+                },
+                Some(Token::Quoted(text)) => read_literal(&field, Op::Eq, text, true),
+                Some(Token::SetClose) => return Err(FilterError::new(column, "the set is empty")),
+                _ => return Err(FilterError::new(column, "expected a value or '}' to close the set")),
+            }
+            .map_err(|message| FilterError::new(column, message))?;
+            self.at += 1;
+            self.tests.push(Test { field, comparison: Some((Op::Eq, literal)) });
+            let test = Node::Test(self.tests.len() - 1);
+            node = Some(match node {
+                Some(before) => Node::Or(Box::new(before), Box::new(test)),
+                None => test,
+            });
+        }
+        node.ok_or_else(|| FilterError::new(in_column, "the set is empty"))
     }
 }
 

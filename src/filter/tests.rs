@@ -75,3 +75,30 @@ fn mistakes_point_at_their_column() {
         "the caret sits under the column"
     );
 }
+
+#[test]
+fn a_set_matches_any_occurrence_equal_to_a_value_or_within_a_range() {
+    let (tcp, udp) = (tcp_frame(), udp_frame());
+    assert!(matches("tcp.port in {80, 443}", &tcp));
+    assert!(matches("tcp.port in {80 443}", &tcp), "Wireshark 3's spaces as well as commas");
+    assert!(!matches("tcp.port in {80, 8080}", &tcp));
+    assert!(matches("tcp.port in {440..450}", &tcp));
+    assert!(matches("tcp.port in {1..2, 51234}", &tcp));
+    // Both ends of a range hold for one occurrence: ports 443 and 51234 do not make 500..600.
+    assert!(!matches("tcp.port in {500..600}", &tcp));
+    assert!(matches("ip.src in {10.0.0.0/8, 192.168.1.1..192.168.1.9}", &udp));
+    assert!(!matches("ip.src in {192.168.1.6..192.168.1.9}", &udp));
+    assert!(matches("udp.port in {53} && !(tcp.port in {443})", &udp));
+    assert!(!matches("udp.port in {53}", &tcp), "a field the packet lacks");
+}
+
+#[test]
+fn a_bad_set_points_at_its_column() {
+    let error = |text: &str| Filter::parse(text).err().map(|e| (e.column, e.message));
+    assert_eq!(error("tcp.port in {}"), Some((14, "the set is empty".into())));
+    assert_eq!(error("tcp.port in 80"), Some((13, "expected '{' and a set of values after 'in'".into())));
+    assert_eq!(error("tcp.port in {80 x}").map(|e| e.0), Some(17));
+    assert_eq!(error("tcp.port in {80").map(|e| e.0), Some(16));
+    assert_eq!(error("tcp.port in {1..x}").map(|e| e.0), Some(14));
+    assert_eq!(error("eth.src in {1..2}").map(|e| e.0), Some(13), "a MAC address cannot be ordered");
+}
