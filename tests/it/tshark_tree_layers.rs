@@ -171,18 +171,32 @@ fn udp_and_undecoded_data_are_tsharks_line_for_line() {
     // records) and each layer of undecoded data, whole: with the hex
     // dump tshark writes under its title when no `-x` dump follows, and an echo's data inside
     // its ICMP message.
+    // And ARP, an announcement titled so; and ICMP errors, with the TCP header, the echo
+    // and the traceroute probe they quote.
     let titled = |title: &str| {
         title.starts_with("User Datagram Protocol")
             || title.starts_with("Data (")
             || title == "Internet Control Message Protocol"
             || title == "Internet Control Message Protocol v6"
+            || title.starts_with("Address Resolution Protocol")
     };
     let (mut udp, mut dumps, mut echoes, mut options, mut records) = (0, 0, 0, 0, 0);
-    let more = ["lan-netbios.pcap", "websocket.pcap", "lan-ra.pcap", "stun-coturn.pcap", "veth-linkup.pcap"];
+    let (mut announcements, mut traceroutes, mut quoted) = (0, 0, 0);
+    let more = [
+        "lan-netbios.pcap",
+        "websocket.pcap",
+        "lan-ra.pcap",
+        "stun-coturn.pcap",
+        "veth-linkup.pcap",
+        "routed-icmp.pcap",
+    ];
     for name in STRUCTURED.iter().chain(&more) {
         let (ours, theirs) = both(name, &["-V"]);
         let (ours, theirs) = (layer_lines(&ours, &titled, true), layer_lines(&theirs, &titled, true));
         assert_eq!(ours, theirs, "{name}");
+        announcements += theirs.iter().filter(|line| line.ends_with("(ARP Announcement)")).count();
+        traceroutes += theirs.iter().filter(|line| line.contains("[Possible traceroute: hop #")).count();
+        quoted += theirs.iter().filter(|line| line.ends_with("[in ICMP error packet]")).count();
         udp += theirs.iter().filter(|line| line.starts_with("User Datagram Protocol")).count();
         dumps += theirs.iter().filter(|line| line.starts_with("0000  ")).count();
         echoes += theirs.iter().filter(|line| line.starts_with("    Data (")).count();
@@ -201,6 +215,9 @@ fn udp_and_undecoded_data_are_tsharks_line_for_line() {
     assert!(echoes > 10, "only {echoes} echoes' data compared");
     assert!(options >= 20, "only {options} neighbour discovery options compared");
     assert!(records >= 16, "only {records} MLDv2 multicast address records compared");
+    assert!(announcements >= 1, "no ARP announcement compared");
+    assert!(traceroutes >= 4, "only {traceroutes} traceroute ports compared");
+    assert!(quoted >= 2, "only {quoted} quoted ICMP checksums compared");
 }
 
 #[test]

@@ -76,8 +76,9 @@ pub(super) fn write_field(text: &mut String, field: &Field<'_>, message_type: Op
         "socks.username" | "ipv6.opt.padn" => false,
         // And an SSH packet's sequence number, which tshark 4.0 does not mark.
         "ssh.seq_num" => false,
-        // And an extension's data, when it has none.
+        // And an extension's data, a ticket's nonce and a close's reason, when they are empty.
         "tls.handshake.extension.data" | "dtls.handshake.extension.data" => false,
+        "tls.handshake.session_ticket_nonce" | "quic.cc.reason_phrase" => false,
         // And an empty name-list from a KEXINIT (its languages, mostly).
         name if name.starts_with("ssh.")
             && !name.starts_with("ssh.kex.")
