@@ -405,9 +405,8 @@ pub fn write_layer_title(text: &mut String, packet: &Packet<'_>, index: usize) {
 
 /// How many items tshark's tree draws for a layer, each of which `-e PROTO` prints: one for
 /// each HTTP/2 frame (the preface its own) and each packet of a QUIC datagram (and its
-/// padding); one for the TLS
-/// a QUIC CRYPTO frame completes, none for a piece of a message; none for the HTTP a connection
-/// was upgraded from, which tshark lists but does not draw.
+/// padding); one for the TLS a QUIC CRYPTO frame completes, none for a piece of a message;
+/// none for the HTTP a connection was upgraded from, which tshark lists but does not draw.
 pub fn protocol_items(layer: &Layer<'_>) -> usize {
     match &layer.content {
         _ if layer.is_protocols_only() => 0,
