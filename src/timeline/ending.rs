@@ -254,8 +254,13 @@ impl Builder {
 
     /// Lets go, in order, of the ended connections that every earlier one has gone before.
     fn let_go(&mut self) {
+        self.let_go_until(usize::MAX);
+    }
+
+    /// [`Builder::let_go`], stopping once `ready` holds `most` timelines.
+    fn let_go_until(&mut self, most: usize) {
         while let Some((&(first_frame, table, key), _)) = self.ending.order.first_key_value() {
-            if !self.pending(table, key).ended {
+            if !self.pending(table, key).ended || self.ending.ready.len() >= most {
                 break;
             }
             self.ending.order.remove(&(first_frame, table, key));
@@ -326,12 +331,26 @@ impl Builder {
 
     /// [`Builder::finish`], each timeline shared as [`Builder::take_ended_shared`] shares it.
     pub fn finish_shared(mut self) -> Vec<Arc<Connection>> {
+        self.end_all();
+        self.let_go();
+        self.ending.ready.into_iter().collect()
+    }
+
+    /// Ends every connection still open, to be given out by [`Builder::take_ended_at_most`].
+    pub fn end_all(&mut self) {
         let keys: Vec<OrderKey> = self.ending.order.keys().copied().collect();
         for (_, table, key) in keys {
             self.marks_mut(table, key).ended = true;
         }
-        self.let_go();
-        self.ending.ready.into_iter().collect()
+    }
+
+    /// At most `most` of the timelines let go so far, in order (more are let go as these are
+    /// taken): after [`Builder::end_all`], the connections that waited come out a batch at a
+    /// time, rather than all of them decoded at once as [`Builder::finish_shared`] gives them.
+    pub fn take_ended_at_most(&mut self, most: usize) -> Vec<Arc<Connection>> {
+        self.let_go_until(most);
+        let taken = most.min(self.ending.ready.len());
+        self.ending.ready.drain(..taken).collect()
     }
 
     /// The timelines of the connections still open, as [`Builder::finish`] would end them

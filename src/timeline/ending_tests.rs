@@ -185,6 +185,37 @@ fn connections_that_end_behind_an_open_one_wait_frozen_and_nothing_shown_changes
     assert_eq!(json(&streaming.finish()), json(&whole.finish()));
 }
 
+/// Ended at the end, the connections that waited come out a batch at a time, each batch and
+/// the snapshot of those still to come together the whole list, so that a UI showing them
+/// between two batches shows every connection.
+#[test]
+fn what_waited_comes_out_at_the_end_a_batch_at_a_time_and_nothing_shown_changes() {
+    let (mut streaming, mut whole) = (Builder::new().streaming(), Builder::new());
+    let json = |connections: &[Connection]| serde_json::to_string(connections).unwrap();
+    each_packet_of(capture(0), |frame, packet| {
+        streaming.handle_packet(frame, packet);
+        whole.handle_packet(frame, packet);
+    });
+    let whole = whole.finish();
+    assert_eq!(whole.len(), 4);
+    streaming.end_all();
+    let mut given: Vec<Connection> = Vec::new();
+    let mut batches = Vec::new();
+    loop {
+        let batch = streaming.take_ended_at_most(3);
+        batches.push(batch.len());
+        given.extend(batch.iter().map(|connection| (**connection).clone()));
+        let rest: Vec<Connection> =
+            streaming.open_snapshot(|_| true).iter().map(|open| (**open).clone()).collect();
+        let shown: Vec<Connection> = given.iter().cloned().chain(rest).collect();
+        assert_eq!(json(&shown), json(&whole), "after batches {batches:?}");
+        if batch.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(batches, [3, 1, 0]);
+}
+
 /// A packet of a connection that ended and waits frozen joins it, as it would had nothing
 /// been frozen: the timelines are those of a builder that keeps all.
 #[test]

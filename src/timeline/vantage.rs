@@ -393,6 +393,18 @@ impl Timelines {
     pub fn finish_shared(self) -> Vec<Arc<Connection>> {
         self.builder.finish_shared()
     }
+
+    /// Ends every connection still open; [`Timelines::take_ended_at_most`] gives them out.
+    pub fn end_all(&mut self) {
+        self.builder.end_all();
+    }
+
+    /// At most `most` of the timelines that ended, in order, shared as
+    /// [`Timelines::take_ended_shared`] shares; after [`Timelines::end_all`], a batch of
+    /// those that were open.
+    pub fn take_ended_at_most(&mut self, most: usize) -> Vec<Arc<Connection>> {
+        self.builder.take_ended_at_most(most)
+    }
 }
 
 #[cfg(test)]

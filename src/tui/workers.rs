@@ -39,6 +39,8 @@ const DETAIL_BEHIND: u64 = 128;
 /// How far ahead of the frames worker's walk a checkpoint must be for the walk to start again
 /// from it: further than copying a tracker costs in frames walked.
 const JUMP_AHEAD: u64 = 8 * super::checkpoint::EVERY;
+/// How many timelines of the connections still open at the end the indexer reports at once.
+const ENDED_PER_BATCH: usize = 4096;
 /// The first frames whose Info the indexer sends with their rows, so the first screen is
 /// whole without waiting for the frames worker.
 const FIRST_INFOS: u64 = 256;
@@ -154,11 +156,33 @@ impl Indexer {
         self.user_keylog.is_followed().then(|| self.user_keylog.len())
     }
 
-    fn finish(self, ended: Ended) {
+    /// Sends the rows still held and every timeline not given yet: the connections still open
+    /// end here. Those that waited for an earlier one come a batch at a time, the others in
+    /// each report still open, so that they are never all decoded at once (that was 140 MB at
+    /// once at the end of the 3 GB bench capture).
+    fn finish(mut self, ended: Ended) {
+        self.timelines.end_all();
+        let mut batch = self.timelines.take_ended_at_most(ENDED_PER_BATCH);
+        while batch.len() == ENDED_PER_BATCH {
+            let asked = self.asked.asked();
+            let report = Indexed {
+                rows: std::mem::take(&mut self.rows),
+                timelines: Some(TimelineReport {
+                    ended: batch,
+                    open: self.timelines.open_snapshot(|id| Some(id) == asked),
+                }),
+                position: self.position,
+                ..Indexed::default()
+            };
+            if self.sender.send(Action::Indexed(Box::new(report))).is_err() {
+                return;
+            }
+            batch = self.timelines.take_ended_at_most(ENDED_PER_BATCH);
+        }
         let secrets = self.followed_secrets();
         let last = Indexed {
             rows: self.rows,
-            timelines: Some(TimelineReport { ended: self.timelines.finish_shared(), open: Vec::new() }),
+            timelines: Some(TimelineReport { ended: batch, open: Vec::new() }),
             position: self.position.map(|(_, total)| (total, total)),
             ended: Some(ended),
             key_log: Some(self.hellos),
