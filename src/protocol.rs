@@ -85,7 +85,9 @@ macro_rules! protocols {
             }
 
             /// Names besides [`Self::filter_name`] that Wireshark lists in `frame.protocols`
-            /// for parts of this protocol's header (`ethertype`, `ipv6.hopopts`).
+            /// for parts of this protocol's header or payload (`ethertype`, `ipv6.hopopts`,
+            /// `x509sat` for a certificate's names). Those no field table declares are
+            /// known to `-e` and `-Y` all the same ([`crate::registry::lookup`]).
             pub const fn also_lists(self) -> &'static [&'static str] {
                 match self {
                     $(Self::$variant => &[$($($also),*)?],)*
@@ -124,7 +126,7 @@ protocols! {
         column: "Ethernet",
         full: "Ethernet II",
         layer: DataLink,
-        also_lists: ["ethertype"],
+        also_lists: ["ethertype", "llc"],
         fields: [dissect::ethernet::name::FIELDS],
         explanation: "carries a frame between two network cards on the same link",
     }
@@ -236,6 +238,7 @@ protocols! {
         full: "Transport Layer Security",
         layer: Presentation,
         roles: [Session => "TLS handshake"],
+        also_lists: ["x509sat", "x509ce", "pkcs-1"],
         fields: [dissect::tls::name::FIELDS, dissect::tls::sslv2::name::FIELDS],
         explanation: "encrypts and authenticates a stream; its handshake agrees on keys and proves the server's identity",
     }

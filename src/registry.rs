@@ -117,9 +117,23 @@ pub fn lookup(name: &str) -> Option<FieldInfo> {
     static BY_NAME: OnceLock<HashMap<&'static str, FieldInfo>> = OnceLock::new();
     let by_name = BY_NAME.get_or_init(|| {
         let protocols = Protocol::ALL.into_iter().map(protocol_info);
-        protocols.chain(fields().copied()).map(|info| (info.name, info)).collect()
+        let mut by_name: HashMap<_, _> =
+            protocols.chain(fields().copied()).map(|info| (info.name, info)).collect();
+        for (protocol, name) in listed() {
+            by_name.entry(name).or_insert(FieldInfo { name, ..protocol_info(protocol) });
+        }
+        by_name
     });
     by_name.get(name).copied()
+}
+
+/// Each name a protocol also lists in `frame.protocols`, with the protocol. Those no table
+/// declares have no item in the tree, in Wireshark as here: `-e` takes them and prints
+/// nothing, and `-Y` takes them and matches no packet, as tshark does.
+fn listed() -> impl Iterator<Item = (Protocol, &'static str)> {
+    Protocol::ALL
+        .into_iter()
+        .flat_map(|protocol| protocol.also_lists().iter().map(move |name| (protocol, *name)))
 }
 
 #[cfg(test)]
@@ -136,5 +150,10 @@ mod tests {
         }
         assert_eq!(lookup("tcp").map(|f| f.kind), Some(Kind::Protocol));
         assert_eq!(lookup("tcp.prot"), None);
+        // Listed in frame.protocols only, or declared as a field of its own too.
+        assert_eq!(lookup("x509sat").map(|f| (f.kind, f.protocol)), Some((Kind::Protocol, Protocol::Tls)));
+        assert_eq!(lookup("ethertype").map(|f| f.kind), Some(Kind::Protocol));
+        // A name listed that a table declares too is the table's.
+        assert_eq!(lookup("ipv6.hopopts"), fields().find(|field| field.name == "ipv6.hopopts").copied());
     }
 }
