@@ -272,7 +272,7 @@ pub mod name {
 
     crate::registry::field_table! {
         protocol Rtp;
-        VERSION "rtp.version" Uint "version (2)";
+        VERSION "rtp.version" Uint "version (2)" names RTP_VERSION;
         PADDING "rtp.padding" Bool "padding at the end";
         EXT "rtp.ext" Bool "an extension header follows the fixed header";
         CC "rtp.cc" Uint "number of contributing sources (CSRC)";
@@ -291,11 +291,11 @@ pub mod rtcp_name {
 
     crate::registry::field_table! {
         protocol Rtcp;
-        VERSION "rtcp.version" Uint "version (2)";
+        VERSION "rtcp.version" Uint "version (2)" names RTP_VERSION;
         PADDING "rtcp.padding" Bool "padding at the end";
         RC "rtcp.rc" Uint "reception report count";
         SC "rtcp.sc" Uint "source count (SDES, BYE)";
-        PT "rtcp.pt" Uint "packet type (200 SR, 201 RR, 202 SDES, 203 BYE)";
+        PT "rtcp.pt" Uint "packet type (200 SR, 201 RR, 202 SDES, 203 BYE)" names RTCP_PACKET_TYPE;
         LENGTH "rtcp.length" Uint "length in 32-bit words, minus one";
         SENDERSSRC "rtcp.senderssrc" Hex "the sender's SSRC";
         SSRC_IDENTIFIER "rtcp.ssrc.identifier" Hex "the SSRC saying goodbye";

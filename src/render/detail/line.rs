@@ -174,6 +174,30 @@ pub(super) fn write_field(text: &mut String, field: &Field<'_>, message_type: Op
             let why = if *factor == -1 { "unknown" } else { "no window scaling used" };
             write!(text, "{}: {factor} ({why})", label(field.name).unwrap_or(field.name))
         }
+        // RTP's dynamic payload types, named by the number the SDP gave them.
+        ("rtp.p_type", value) => match value.as_u64().unwrap_or(0) {
+            kind @ 96..=127 => {
+                write!(text, "{}: DynamicRTP-Type-{kind} ({kind})", label(field.name).unwrap_or(field.name))
+            }
+            kind => write!(text, "{}: {kind}", label(field.name).unwrap_or(field.name)),
+        },
+        ("rtp.ssrc" | "rtcp.senderssrc" | "rtcp.ssrc.identifier", value) => {
+            let ssrc = value.as_u64().unwrap_or(0);
+            write!(text, "{}: 0x{ssrc:08x} ({ssrc})", label(field.name).unwrap_or(field.name))
+        }
+        // tshark 4.0 names two profiles (ED-137's), neither of them a WebRTC one.
+        ("rtp.ext.profile", value) => {
+            write!(
+                text,
+                "{}: Unknown (0x{:04x})",
+                label(field.name).unwrap_or(field.name),
+                value.as_u64().unwrap_or(0)
+            )
+        }
+        ("rtcp.length", value) => {
+            let words = value.as_u64().unwrap_or(0);
+            write!(text, "{}: {words} ({} bytes)", label(field.name).unwrap_or(field.name), (words + 1) * 4)
+        }
         ("ip.id", value) => write!(text, "Identification: {value} ({})", value.as_u64().unwrap_or(0)),
         // A ticket's lifetime in seconds, and from a minute up in words too.
         (

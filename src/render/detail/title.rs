@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use crate::dissect::stun::Stun;
 use crate::dissect::{Content, Layer};
 use crate::osi::Protocol;
-use crate::registry::values::ARP_OPCODE;
+use crate::registry::values::{ARP_OPCODE, RTCP_PACKET_TYPE};
 
 /// Titles that are the protocol's name and nothing more: tshark's tree item for these has no
 /// text of its own, so `-e PROTO` prints the protocol's filter name for it instead.
@@ -109,6 +109,13 @@ pub(super) fn write(text: &mut String, layer: &Layer<'_>, number: &dyn Fn(&str) 
         Protocol::Ssh => write!(text, "SSH Protocol"),
         Protocol::Socks => write!(text, "Socks Protocol"),
         Protocol::WebSocket => write!(text, "WebSocket"),
+        Protocol::Rtp => write!(text, "Real-Time Transport Protocol"),
+        Protocol::Rtcp => {
+            let secure =
+                if matches!(&layer.content, Content::Rtcp(rtcp) if rtcp.srtcp) { "Secure " } else { "" };
+            let kind = number("rtcp.pt").and_then(|kind| RTCP_PACKET_TYPE.name(kind));
+            write!(text, "{secure}Real-time Transport Control Protocol ({})", kind.unwrap_or("Unknown"))
+        }
         Protocol::Stun => match &layer.content {
             Content::Stun(Stun::ChannelData(_)) => {
                 write!(text, "Session Traversal Utilities for NAT, TURN ChannelData Message")
