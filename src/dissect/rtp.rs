@@ -32,6 +32,9 @@ pub struct Rtp<'a> {
     header_len: usize,
     /// The flow carries DTLS-SRTP: the payload is encrypted (tshark's column says SRTP).
     pub srtp: bool,
+    /// The length of the authentication tag the flow's SRTP profile appends; 0 when the
+    /// handshake named no profile rttscope knows.
+    pub tag_len: usize,
 }
 
 /// The first RTCP header of a compound packet.
@@ -41,6 +44,8 @@ pub struct Rtcp<'a> {
     pub srtcp: bool,
     /// SRTCP whose E flag says all after the first header's sender SSRC is encrypted.
     pub encrypted: bool,
+    /// As [`Rtp::tag_len`].
+    pub tag_len: usize,
 }
 
 /// Whether the second byte of a packet on a demultiplexed flow (first byte 128..=191) makes it
@@ -62,7 +67,7 @@ pub fn parse(packet: &[u8], srtp: bool) -> IResult<'_, Rtp<'_>> {
         take_bytes(header_len + 4)(packet)?;
         header_len += 4;
     }
-    Ok((&[], Rtp { packet, header_len, srtp }))
+    Ok((&[], Rtp { packet, header_len, srtp, tag_len: 0 }))
 }
 
 /// Reads the first RTCP header of `packet`; the layer spans the whole packet.
@@ -71,7 +76,7 @@ pub fn parse_rtcp(packet: &[u8], srtcp: bool) -> IResult<'_, Rtcp<'_>> {
     if fixed[0] >> 6 != 2 {
         return Err(Error::malformed(format!("RTCP version {} (only 2 exists)", fixed[0] >> 6)));
     }
-    Ok((&[], Rtcp { packet, srtcp, encrypted: false }))
+    Ok((&[], Rtcp { packet, srtcp, encrypted: false, tag_len: 0 }))
 }
 
 /// Whether an SRTCP packet protected by DTLS-SRTP `profile` (RFC 5764 section 4.1.2) has its
@@ -81,16 +86,22 @@ pub fn parse_rtcp(packet: &[u8], srtcp: bool) -> IResult<'_, Rtcp<'_>> {
 /// reads the tag's or the ciphertext's bits; this reads the same bits, so that what is shown
 /// is what tshark shows. A profile without encryption never sets it.
 pub fn srtcp_e_flag(packet: &[u8], profile: u16) -> bool {
-    let tag_len = match profile {
-        // SRTP_AES128_CM_HMAC_SHA1_80 and _32.
-        0x0001 => 10,
-        0x0002 => 4,
-        // SRTP_AEAD_AES_128_GCM and _256_GCM.
-        0x0007 | 0x0008 => 16,
-        // The NULL ciphers, and profiles tshark 4.0 does not know.
-        _ => return false,
-    };
+    let Some(tag_len) = srtp_tag_len(profile) else { return false };
     packet.len().checked_sub(tag_len + 4).and_then(|at| packet.get(at)).is_some_and(|byte| byte & 0x80 != 0)
+}
+
+/// The authentication tag's length under DTLS-SRTP `profile`, as tshark 4.0 takes it (for
+/// an AEAD profile, its 16-byte tag at the end, where RFC 7714 puts it); none for the NULL
+/// ciphers and the profiles tshark does not know.
+pub fn srtp_tag_len(profile: u16) -> Option<usize> {
+    match profile {
+        // SRTP_AES128_CM_HMAC_SHA1_80 and _32.
+        0x0001 => Some(10),
+        0x0002 => Some(4),
+        // SRTP_AEAD_AES_128_GCM and _256_GCM.
+        0x0007 | 0x0008 => Some(16),
+        _ => None,
+    }
 }
 
 impl Rtp<'_> {
@@ -114,6 +125,17 @@ impl Rtp<'_> {
         be32(self.packet, 8)
     }
 
+    /// Where the payload starts: after the header and the extension's words, as far as the
+    /// packet goes.
+    fn payload_start(&self) -> usize {
+        let extension = if self.packet[0] & 0x10 != 0 {
+            usize::from(be16(self.packet, self.header_len - 2)) * 4
+        } else {
+            0
+        };
+        (self.header_len + extension).min(self.packet.len())
+    }
+
     /// The bytes after the header: encrypted media and the authentication tag under SRTP.
     pub fn payload_len(&self) -> usize {
         self.packet.len().saturating_sub(self.header_len)
@@ -121,7 +143,7 @@ impl Rtp<'_> {
 }
 
 /// The name tshark gives a static payload type (RFC 3551 section 6), or its dynamic range.
-struct PayloadType(u8);
+pub struct PayloadType(pub u8);
 
 impl fmt::Display for PayloadType {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -149,6 +171,10 @@ impl LayerHeader for Rtp<'_> {
         Protocol::Rtp
     }
 
+    fn also_emits(&self) -> &'static [&'static str] {
+        &["srtp"]
+    }
+
     fn header_len(&self) -> usize {
         self.packet.len()
     }
@@ -172,6 +198,16 @@ impl LayerHeader for Rtp<'_> {
             let at = self.header_len - 4;
             out.at(name::EXT_PROFILE, at..at + 2, Value::hex16(be16(p, at)));
             out.at(name::EXT_LEN, at + 2..at + 4, Value::Uint(be16(p, at + 2).into()));
+        }
+        // Under SRTP, the encrypted payload (after any header extension) and the tag.
+        let tag_at = p.len().checked_sub(self.tag_len).filter(|_| self.tag_len > 0);
+        if let Some(tag_at) = tag_at.filter(|tag_at| *tag_at >= self.payload_start()) {
+            out.at(
+                name::ENC_PAYLOAD,
+                self.payload_start()..tag_at,
+                Value::Bytes(&p[self.payload_start()..tag_at]),
+            );
+            out.at(name::AUTH_TAG, tag_at..p.len(), Value::Bytes(&p[tag_at..]));
         }
     }
 
@@ -216,6 +252,10 @@ impl LayerHeader for Rtcp<'_> {
         Protocol::Rtcp
     }
 
+    fn also_emits(&self) -> &'static [&'static str] {
+        &["srtcp"]
+    }
+
     fn header_len(&self) -> usize {
         self.packet.len()
     }
@@ -245,6 +285,7 @@ impl LayerHeader for Rtcp<'_> {
         // starts with the SSRC it reports on, as far as the packet holds them; SRTCP that says
         // it is encrypted has none to read.
         if self.encrypted {
+            self.srtcp_trailer(out);
             return;
         }
         let first_block = match packet_type {
@@ -267,6 +308,24 @@ impl LayerHeader for Rtcp<'_> {
     }
 }
 
+impl Rtcp<'_> {
+    /// Encrypted SRTCP's rest, not taken apart, then its E flag and index and the
+    /// authentication tag after them (RFC 3711 section 3.4), where the flow's profile puts
+    /// them. SRTCP whose E flag is clear tshark reads on as RTCP, and shows none of these:
+    /// neither does this.
+    fn srtcp_trailer(&self, out: &mut Emitter<'_>) {
+        let p = self.packet;
+        if !self.srtcp || !self.encrypted || self.tag_len == 0 {
+            return;
+        }
+        let Some(at) = p.len().checked_sub(self.tag_len + 4).filter(|at| *at >= 8) else { return };
+        out.at(rtcp_name::ENCRYPTED_PAYLOAD, 8..at, Value::Present);
+        out.at(rtcp_name::E, at..at + 4, Value::Bool(p[at] & 0x80 != 0));
+        out.at(rtcp_name::INDEX, at..at + 4, Value::Uint((be32(p, at) & 0x7fff_ffff).into()));
+        out.at(rtcp_name::AUTH_TAG, at + 4..p.len(), Value::Bytes(&p[at + 4..]));
+    }
+}
+
 pub mod name {
     //! The RTP header's fields, by Wireshark's names.
 
@@ -283,6 +342,8 @@ pub mod name {
         SSRC "rtp.ssrc" Hex "synchronization source: the stream";
         EXT_PROFILE "rtp.ext.profile" Hex "extension profile (0xbede: RFC 8285 one-byte headers)";
         EXT_LEN "rtp.ext.len" Uint "extension length, in 32-bit words";
+        ENC_PAYLOAD "srtp.enc_payload" Bytes "SRTP's encrypted payload";
+        AUTH_TAG "srtp.auth_tag" Bytes "SRTP's authentication tag";
     }
 }
 
@@ -299,6 +360,10 @@ pub mod rtcp_name {
         LENGTH "rtcp.length" Uint "length in 32-bit words, minus one";
         SENDERSSRC "rtcp.senderssrc" Hex "the sender's SSRC";
         SSRC_IDENTIFIER "rtcp.ssrc.identifier" Hex "the SSRC saying goodbye";
+        ENCRYPTED_PAYLOAD "srtcp.encrypted_payload" Present "SRTCP's encrypted rest, not taken apart";
+        E "srtcp.e" Bool "SRTCP's E flag: the rest is encrypted";
+        INDEX "srtcp.index" Uint "SRTCP's index, counting the packets";
+        AUTH_TAG "srtcp.auth_tag" Bytes "SRTCP's authentication tag";
     }
 }
 

@@ -120,6 +120,18 @@ pub fn write(
         Protocol::Ssh => ssh::write(&mut push, items, record_titles),
         Protocol::Stun => stun::write(&mut push, items, record_titles),
         Protocol::Ipv4 | Protocol::Ipv6 => ip::write(&mut push, items),
+        // SRTCP's encrypted rest carries tshark's note that it is not taken apart.
+        Protocol::Rtcp => {
+            for item in items {
+                push(1, item.line);
+                if item.name == "srtcp.encrypted_payload" {
+                    let lines = expert::lines(expert::Severity::Warning, "Undecoded", item.line.trim_start());
+                    for (below, line) in lines.iter().enumerate() {
+                        push(2 + usize::from(below > 0), line);
+                    }
+                }
+            }
+        }
         Protocol::Ethernet | Protocol::Tcp | Protocol::Udp => transport::write(&mut push, items, closing),
         _ => {
             // A flags word's bits sit one level under the word.

@@ -242,12 +242,16 @@ fn demux<'a>(packet: &mut Packet<'a>, index: usize, payload: &'a [u8], flow: Flo
         Some(Protocol::Rtp) if rtp::is_rtcp(payload) => match rtp::parse_rtcp(payload, flow.dtls) {
             Ok((_, mut rtcp)) => {
                 rtcp.encrypted = flow.srtp_profile.is_some_and(|profile| rtp::srtcp_e_flag(payload, profile));
+                rtcp.tag_len = flow.srtp_profile.and_then(rtp::srtp_tag_len).unwrap_or(0);
                 Content::Rtcp(rtcp)
             }
             Err(error) => undecoded(Protocol::Rtcp, payload, error),
         },
         Some(Protocol::Rtp) => match rtp::parse(payload, flow.dtls) {
-            Ok((_, header)) => Content::Rtp(header),
+            Ok((_, mut header)) => {
+                header.tag_len = flow.srtp_profile.and_then(rtp::srtp_tag_len).unwrap_or(0);
+                Content::Rtp(header)
+            }
             Err(error) => undecoded(Protocol::Rtp, payload, error),
         },
         _ => return,

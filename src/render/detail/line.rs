@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use super::{bits, status};
 use crate::dissect::field::{Field, Value};
-use crate::dissect::{quic, tls};
+use crate::dissect::{quic, rtp, tls};
 use crate::registry;
 
 /// Wireshark's label of every field rttscope registers, `name<TAB>label` a line (from
@@ -79,6 +79,8 @@ pub(super) fn write_field(text: &mut String, field: &Field<'_>, message_type: Op
         // And an extension's data, a ticket's nonce and a close's reason, when they are empty.
         "tls.handshake.extension.data" | "dtls.handshake.extension.data" => false,
         "tls.handshake.session_ticket_nonce" | "quic.cc.reason_phrase" => false,
+        // And SRTCP's encrypted rest, however short.
+        "srtcp.encrypted_payload" => false,
         // And an empty name-list from a KEXINIT (its languages, mostly).
         name if name.starts_with("ssh.")
             && !name.starts_with("ssh.kex.")
@@ -174,13 +176,16 @@ pub(super) fn write_field(text: &mut String, field: &Field<'_>, message_type: Op
             let why = if *factor == -1 { "unknown" } else { "no window scaling used" };
             write!(text, "{}: {factor} ({why})", label(field.name).unwrap_or(field.name))
         }
-        // RTP's dynamic payload types, named by the number the SDP gave them.
-        ("rtp.p_type", value) => match value.as_u64().unwrap_or(0) {
-            kind @ 96..=127 => {
-                write!(text, "{}: DynamicRTP-Type-{kind} ({kind})", label(field.name).unwrap_or(field.name))
+        // RTP's payload types, a dynamic one named by its number.
+        ("rtp.p_type", value) => {
+            let kind = u8::try_from(value.as_u64().unwrap_or(0)).unwrap_or(u8::MAX);
+            // An unknown one is `Unknown (N)` already.
+            let name = rtp::PayloadType(kind).to_string();
+            match name.starts_with("Unknown") {
+                true => write!(text, "{}: {name}", label(field.name).unwrap_or(field.name)),
+                false => write!(text, "{}: {name} ({kind})", label(field.name).unwrap_or(field.name)),
             }
-            kind => write!(text, "{}: {kind}", label(field.name).unwrap_or(field.name)),
-        },
+        }
         ("rtp.ssrc" | "rtcp.senderssrc" | "rtcp.ssrc.identifier", value) => {
             let ssrc = value.as_u64().unwrap_or(0);
             write!(text, "{}: 0x{ssrc:08x} ({ssrc})", label(field.name).unwrap_or(field.name))

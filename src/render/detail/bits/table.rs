@@ -36,6 +36,8 @@ pub(super) const FIELDS: &[(&str, u32, u64, Show)] = &[
     ("rtcp.padding", 8, 0x20, TRUE),
     ("rtcp.rc", 8, 0x1f, Show::Plain),
     ("rtcp.sc", 8, 0x1f, Show::Plain),
+    ("srtcp.e", 32, 0x8000_0000, TRUE),
+    ("srtcp.index", 32, 0x7fff_ffff, Show::Worded(|index| format!("{index} (0x{index:08x})"))),
     ("ntp.flags.li", 8, 0xc0, Show::Named(values::NTP_LEAP)),
     ("dhcp.flags.bc", 16, 0x8000, Show::Flag("Broadcast", "Unicast")),
     ("dhcp.flags.reserved", 16, 0x7fff, Show::Hex(4)),
