@@ -29,8 +29,8 @@ impl<'a> WalkedPages<'a> {
         Self { mapped, released: 0 }
     }
 
-    /// Releases the pages before `offset`, less [`RELEASE_LAG`] and rounded down to a step,
-    /// that are not yet released.
+    /// Releases the pages before `offset`, less the lag (`RELEASE_LAG`) and rounded down to a
+    /// step, that are not yet released.
     pub fn release_before(&mut self, offset: u64) {
         let Some(map) = self.mapped else { return };
         let walked = usize::try_from(offset).unwrap_or(usize::MAX).min(map.len()).saturating_sub(RELEASE_LAG);
