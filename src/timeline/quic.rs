@@ -25,7 +25,7 @@ use crate::dissect::quic::header::Kind;
 use crate::dissect::quic::{CryptoTls, Http3Fact};
 use crate::dissect::tls::Fact;
 use crate::dissect::{Content, Packet};
-use crate::osi::OsiLayer;
+use crate::osi::{OsiLayer, Protocol};
 
 impl Builder {
     /// A datagram of a QUIC connection, found by its UDP conversation (the first Initial, a
@@ -45,11 +45,17 @@ impl Builder {
         });
         // A long header of a version rttscope does not read: the start of a Version Negotiation,
         // whether the datagram was shown as QUIC (a version reserved to force one, as tshark's
-        // heuristic takes it, or on QUIC's port) or not. A DNS message whose ID has its top bit
-        // set is not one.
-        let dns = packet.layers.iter().any(|layer| matches!(layer.content, Content::Dns(_)));
+        // heuristic takes it, or on QUIC's port) or not. A datagram another protocol took is
+        // not one: a DNS message whose ID has its top bit set, RTP or RTCP (whose first byte
+        // RFC 7983 puts in 128..=191).
+        let udp = packet.layers.iter().rposition(|layer| layer.protocol() == Protocol::Udp);
+        let other = udp.is_some_and(|at| {
+            packet.layers[at + 1..]
+                .iter()
+                .any(|layer| !matches!(layer.protocol(), Protocol::Quic | Protocol::Data))
+        });
         let unknown_version = match payload {
-            [first, version @ ..] if first & 0x80 != 0 && version.len() >= 4 && !dns => {
+            [first, version @ ..] if first & 0x80 != 0 && version.len() >= 4 && !other => {
                 let version = u32::from_be_bytes([version[0], version[1], version[2], version[3]]);
                 (version != 0 && !crate::crypto::quic::is_supported(version)).then_some(version)
             }

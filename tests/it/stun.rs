@@ -104,3 +104,24 @@ fn srtcp_ciphertext_tshark_reads_as_rtcp_is_accepted_and_counted() {
     let ours = common::rttscope(&[&["dissect", &path], &args[2..]].concat());
     assert_eq!(common::stdout(&ours), "200\n203\n");
 }
+
+/// SRTP and SRTCP, whose first byte has its top bit set as a QUIC long header's does, leave
+/// aiortc's flow the DTLS 1.2 connection it is: the timeline reads none of them as a QUIC
+/// packet of a version it does not know.
+#[test]
+fn a_webrtc_flow_is_dtls_in_the_timeline_not_quic() {
+    let capture = common::root().join("fixtures/interop/webrtc-aiortc.pcap");
+    let output = common::rttscope(&["timeline", capture.to_str().expect("a UTF-8 path"), "-T", "json"]);
+    let connections: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let connections = connections["connections"].as_array().expect("a list of connections");
+    assert_eq!(connections.len(), 1, "one flow");
+    let flow = &connections[0];
+    assert_eq!((flow["variant"].as_str(), flow["transport"].as_str()), (Some("dtls12"), Some("udp")));
+    assert_eq!(flow["tls_version"].as_str(), Some("1.2"));
+    let events = flow["events"].as_array().expect("events");
+    assert!(events.len() > 20, "{} events", events.len());
+    for event in events {
+        let label = event["label"].as_str().unwrap_or_default();
+        assert!(!label.contains("long header"), "frame {}: {label}", event["frame"]);
+    }
+}
