@@ -18,6 +18,7 @@ use super::error::{Error, IResult, be16, be32, take_bytes};
 use super::field::{Emitter, Value};
 use super::layer::{LayerHeader, Tracked};
 use crate::osi::Protocol;
+use crate::registry::values;
 
 /// The fixed RTP header.
 pub const HEADER_LEN: usize = 12;
@@ -200,13 +201,9 @@ impl LayerHeader for Rtp<'_> {
             out.at(name::EXT_LEN, at + 2..at + 4, Value::Uint(be16(p, at + 2).into()));
         }
         // Under SRTP, the encrypted payload (after any header extension) and the tag.
-        let tag_at = p.len().checked_sub(self.tag_len).filter(|_| self.tag_len > 0);
-        if let Some(tag_at) = tag_at.filter(|tag_at| *tag_at >= self.payload_start()) {
-            out.at(
-                name::ENC_PAYLOAD,
-                self.payload_start()..tag_at,
-                Value::Bytes(&p[self.payload_start()..tag_at]),
-            );
+        let (start, tag_at) = (self.payload_start(), p.len().checked_sub(self.tag_len));
+        if let Some(tag_at) = tag_at.filter(|tag_at| self.tag_len > 0 && *tag_at >= start) {
+            out.at(name::ENC_PAYLOAD, start..tag_at, Value::Bytes(&p[start..tag_at]));
             out.at(name::AUTH_TAG, tag_at..p.len(), Value::Bytes(&p[tag_at..]));
         }
     }
@@ -233,17 +230,9 @@ impl Rtcp<'_> {
         self.packet[1]
     }
 
+    /// The packet type's name from tshark's table, or `Unknown` as its Info column says.
     fn type_name(&self) -> &'static str {
-        match self.packet_type() {
-            200 => "Sender Report",
-            201 => "Receiver Report",
-            202 => "Source description",
-            203 => "Goodbye",
-            204 => "Application specific",
-            205 => "Generic RTP Feedback",
-            206 => "Payload-specific Feedback",
-            _ => "Unknown",
-        }
+        values::RTCP_PACKET_TYPE.name(self.packet_type().into()).unwrap_or("Unknown")
     }
 }
 
@@ -455,6 +444,10 @@ mod tests {
         assert!(emitted.contains(&("rtcp.sc".into(), "1".into())));
         assert!(emitted.contains(&("rtcp.ssrc.identifier".into(), "0x922c33e4".into())));
         assert_eq!(summary(&rtcp), "Goodbye   ");
+        // The types past the six a WebRTC peer sends are named from the same table as tshark's.
+        let extended = [0x80, 207, 0x00, 0x01, 0x92, 0x2c, 0x33, 0xe4];
+        let (_, rtcp) = parse_rtcp(&extended, true).expect("a header");
+        assert_eq!(summary(&rtcp), "Extended report (RFC 3611)   ");
         assert!(!is_rtcp(&SRTP));
         assert!(matches!(parse_rtcp(&bye[..7], true), Err(nom::Err::Error(Error::Truncated { needed: 1 }))));
         // A Receiver Report with one report block: the block's SSRC, as tshark reads it; a
