@@ -35,6 +35,10 @@ const HIDDEN: &[&str] = &[
     "_ws.col.Info",
 ];
 
+/// Fields tshark's tree shows in hex, then in decimal (`BASE_HEX_DEC`): `0x1c46 (7238)`; their
+/// values print in hex already, as `-T fields` prints them.
+const HEX_THEN_DECIMAL: &[&str] = &["ip.id", "rtp.ssrc", "rtcp.senderssrc", "rtcp.ssrc.identifier"];
+
 /// How many bytes of a value tshark's tree shows (`MAX_BYTE_STR_LEN`, 72 hex digits).
 const SHOWN_BYTES: usize = 36;
 
@@ -186,9 +190,8 @@ pub(super) fn write_field(text: &mut String, field: &Field<'_>, message_type: Op
                 false => write!(text, "{}: {name} ({kind})", label(field.name).unwrap_or(field.name)),
             }
         }
-        ("rtp.ssrc" | "rtcp.senderssrc" | "rtcp.ssrc.identifier", value) => {
-            let ssrc = value.as_u64().unwrap_or(0);
-            write!(text, "{}: 0x{ssrc:08x} ({ssrc})", label(field.name).unwrap_or(field.name))
+        (name, value) if HEX_THEN_DECIMAL.contains(&name) => {
+            write!(text, "{}: {value} ({})", label(name).unwrap_or(name), value.as_u64().unwrap_or(0))
         }
         // tshark 4.0 names two profiles (ED-137's), neither of them a WebRTC one.
         ("rtp.ext.profile", value) => {
@@ -203,7 +206,6 @@ pub(super) fn write_field(text: &mut String, field: &Field<'_>, message_type: Op
             let words = value.as_u64().unwrap_or(0);
             write!(text, "{}: {words} ({} bytes)", label(field.name).unwrap_or(field.name), (words + 1) * 4)
         }
-        ("ip.id", value) => write!(text, "Identification: {value} ({})", value.as_u64().unwrap_or(0)),
         // A ticket's lifetime in seconds, and from a minute up in words too.
         (
             "tls.handshake.session_ticket_lifetime_hint" | "dtls.handshake.session_ticket_lifetime_hint",
