@@ -125,10 +125,8 @@ pub fn write(
             for item in items {
                 push(1, item.line);
                 if item.name == "srtcp.encrypted_payload" {
-                    let lines = expert::lines(expert::Severity::Warning, "Undecoded", item.line.trim_start());
-                    for (below, line) in lines.iter().enumerate() {
-                        push(2 + usize::from(below > 0), line);
-                    }
+                    let (severity, group) = (expert::Severity::Warning, expert::Group::Undecoded);
+                    expert::push(&mut push, 2, severity, group, item.line.trim_start());
                 }
             }
         }

@@ -11,7 +11,7 @@
 //! pad and end options' titles.
 
 use super::Item;
-use super::expert::{self, Severity};
+use super::expert::{self, Group, Severity};
 use crate::dissect::dhcp::{classless_route_words, message_type_title, option_expert};
 use crate::render::detail::duration_words;
 
@@ -70,9 +70,7 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
 /// Closes an option's subtree: the expert item tshark writes last in it, if any.
 fn close_option(push: &mut impl FnMut(usize, &str), expert: Option<String>) {
     let Some(message) = expert else { return };
-    for (below, line) in expert::lines(Severity::Error, "Protocol", &message).iter().enumerate() {
-        push(2 + usize::from(below > 0), line);
-    }
+    expert::push(push, 2, Severity::Error, Group::Protocol, &message);
 }
 
 /// Whether a field decoded from an option's value follows it, before the next option.

@@ -30,16 +30,43 @@ impl Severity {
     }
 }
 
-/// Writes an expert item of the Sequence group at `depth`, its three lines under it.
-pub fn push(push: &mut impl FnMut(usize, &str), depth: usize, severity: Severity, message: &str) {
-    for (below, line) in lines(severity, "Sequence", message).iter().enumerate() {
+/// The kind of problem an expert item reports, as Wireshark groups them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    /// Sequence analysis: retransmissions, a connection's open and close, a continuation.
+    Sequence,
+    /// A field that breaks its protocol's rules.
+    Protocol,
+    /// Bytes the dissector did not take apart.
+    Undecoded,
+}
+
+impl Group {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Sequence => "Sequence",
+            Self::Protocol => "Protocol",
+            Self::Undecoded => "Undecoded",
+        }
+    }
+}
+
+/// Writes an expert item at `depth`, its three lines under it.
+pub fn push(
+    push: &mut impl FnMut(usize, &str),
+    depth: usize,
+    severity: Severity,
+    group: Group,
+    message: &str,
+) {
+    for (below, line) in lines(severity, group, message).iter().enumerate() {
         push(depth + usize::from(below > 0), line);
     }
 }
 
 /// An expert item's line and the three under it.
-pub fn lines(severity: Severity, group: &str, message: &str) -> [String; 4] {
-    let severity = severity.name();
+fn lines(severity: Severity, group: Group, message: &str) -> [String; 4] {
+    let (severity, group) = (severity.name(), group.name());
     [
         format!("[Expert Info ({severity}/{group}): {message}]"),
         format!("[{message}]"),
@@ -88,7 +115,13 @@ mod tests {
     #[test]
     fn an_expert_item_holds_its_message_severity_and_group() {
         let text = indented(|draw| {
-            push(&mut |depth, line| draw(depth, line), 3, Severity::Chat, "Connection finish (FIN)")
+            push(
+                &mut |depth, line| draw(depth, line),
+                3,
+                Severity::Chat,
+                Group::Sequence,
+                "Connection finish (FIN)",
+            )
         });
         assert_eq!(
             text,

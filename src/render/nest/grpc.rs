@@ -11,7 +11,7 @@
 //! shows it).
 
 use super::Item;
-use super::expert::Severity;
+use super::expert::{self, Group, Severity};
 
 /// Writes a gRPC layer's fields through `push(depth, line)`; `titles` holds its message's
 /// encoded-entity line (empty when its body was not compressed with gzip or deflate), then
@@ -25,11 +25,7 @@ pub fn write_grpc(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], titles
             if titles.get(1).is_some_and(|failed| !failed.is_empty()) {
                 const FAILED: &str = "Body decompression failed";
                 push(2, FAILED);
-                for (below, line) in
-                    super::expert::lines(Severity::Warning, "Undecoded", FAILED).iter().enumerate()
-                {
-                    push(3 + usize::from(below > 0), line);
-                }
+                expert::push(push, 3, Severity::Warning, Group::Undecoded, FAILED);
             }
         }
         push(1, item.line);
@@ -61,11 +57,8 @@ pub fn write_protobuf(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
             // A wire type tshark cannot read ends the message with a warning under it.
             "protobuf.field.wiretype" if !matches!(item.number, Some(0 | 1 | 2 | 5)) => {
                 push(3, item.line);
-                let lines =
-                    super::expert::lines(Severity::Warning, "Protocol", "Unknown or unsupported wiretype");
-                for (below, line) in lines.iter().enumerate() {
-                    push(4 + usize::from(below > 0), line);
-                }
+                let message = "Unknown or unsupported wiretype";
+                expert::push(push, 4, Severity::Warning, Group::Protocol, message);
             }
             _ => push(3, item.line),
         }

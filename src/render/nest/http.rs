@@ -13,7 +13,7 @@
 use std::borrow::Cow;
 
 use super::Item;
-use super::expert::{self, Severity};
+use super::expert::{self, Group, Severity};
 
 /// The fields of a request or status line, in the order they are sent.
 const REQUEST_LINE: &[&str] = &["http.request.method", "http.request.uri", "http.request.version"];
@@ -36,7 +36,7 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
             let parts = if name == REQUEST_LINE[0] { REQUEST_LINE } else { STATUS_LINE };
             let line = first_line(&items[index..], parts);
             push(1, &line);
-            expert::push(push, 2, Severity::Chat, &line);
+            expert::push(push, 2, Severity::Chat, Group::Sequence, &line);
         }
         match name {
             _ if !in_message => push(1, item.line),
@@ -78,10 +78,8 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
                     1,
                     format!("Content-encoded entity body ({encoding}): {} bytes", item.size).into(),
                 ));
-                let expert = expert::lines(Severity::Warning, "Undecoded", "Decompression failed");
-                for (below, line) in expert.into_iter().enumerate() {
-                    pending.push((name, 2 + usize::from(below > 0), line.into()));
-                }
+                let mut hold = |depth, line: &str| pending.push((name, depth, line.to_owned().into()));
+                expert::push(&mut hold, 2, Severity::Warning, Group::Undecoded, "Decompression failed");
             }
             _ => {
                 match name {

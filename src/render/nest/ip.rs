@@ -11,7 +11,7 @@
 use std::fmt::Write as _;
 
 use super::Item;
-use super::expert::{self, Severity};
+use super::expert::{self, Group, Severity};
 use super::transport::UNDER_PARENT;
 use crate::registry::values;
 
@@ -86,7 +86,7 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
         if name == "ip.ttl"
             && let Some(message) = low_ttl(item.number, items)
         {
-            expert::push(push, 2, Severity::Note, &message);
+            expert::push(push, 2, Severity::Note, Group::Sequence, &message);
         }
     }
 }

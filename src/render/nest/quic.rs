@@ -7,7 +7,7 @@
 //! adds title lines and indentation.
 
 use super::Item;
-use super::expert::Severity;
+use super::expert::{self, Group, Severity};
 use crate::registry::values;
 
 /// Writes a QUIC layer's fields through `push(depth, line)`, each frame a subtree until the
@@ -29,10 +29,7 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>]) {
             }
             "quic.coalesced_padding_data" => {
                 push(0, TITLE);
-                let lines = super::expert::lines(Severity::Note, "Protocol", PADDING);
-                for (below, line) in lines.iter().enumerate() {
-                    push(1 + usize::from(below > 0), line);
-                }
+                expert::push(push, 1, Severity::Note, Group::Protocol, PADDING);
                 in_frame = false;
                 continue;
             }

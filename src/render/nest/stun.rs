@@ -12,7 +12,7 @@
 //! bracketed; titles are taken one an attribute, in order.
 
 use super::Item;
-use super::expert::{self, Severity};
+use super::expert::{self, Group, Severity};
 use crate::dissect::stun::attribute_name;
 
 /// Writes a STUN layer's fields through `push(depth, line)`; `titles` are the subtree titles
@@ -32,9 +32,7 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], titles: &[S
         if item.name == "stun.att.length" && before != "stun.att.type.assignment" {
             let title = titles.next().map_or("Unknown attribute", String::as_str);
             push(2, title);
-            for (below, line) in expert::lines(Severity::Warning, "Undecoded", title).iter().enumerate() {
-                push(3 + usize::from(below > 0), line);
-            }
+            expert::push(push, 3, Severity::Warning, Group::Undecoded, title);
         }
         let line = match item.name {
             "stun.attribute" => titles.next().map_or_else(|| item.line.to_owned(), String::clone),

@@ -6,7 +6,7 @@
 //! The invariant: every field keeps its place in the order and is written once; nesting only
 //! adds title lines and indentation.
 
-use super::expert::{self, Severity};
+use super::expert::{self, Group, Severity};
 use super::{Item, x509};
 use crate::registry::values;
 use crate::render::detail::byte_count;
@@ -126,7 +126,7 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], record_titl
                 }
                 if name == "tls.resumed" {
                     let message = "This session reuses previously negotiated keys (Session resumption)";
-                    expert::push(push, 3, Severity::Note, message);
+                    expert::push(push, 3, Severity::Note, Group::Sequence, message);
                     index += 1;
                     continue;
                 }

@@ -13,7 +13,7 @@
 //! and indents.
 
 use super::Item;
-use super::expert::{self, Severity};
+use super::expert::{self, Group, Severity};
 
 /// Which side of a TCP connection's close a FIN is, as tshark tells them apart: the first
 /// side to send one initiates it, the other undergoes it.
@@ -56,7 +56,7 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], closing: Op
                     _ => "Connection reset (RST)".to_owned(),
                 };
                 let severity = if name == "tcp.flags.reset" { Severity::Warning } else { Severity::Chat };
-                expert::push(push, 3, severity, &message);
+                expert::push(push, 3, severity, Group::Sequence, &message);
                 continue;
             }
             "tcp.flags.str" => {
@@ -66,20 +66,20 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], closing: Op
                     Some(Closing::Undergoes) => "This frame undergoes the connection closing",
                     None => continue,
                 };
-                expert::push(push, 3, Severity::Note, message);
+                expert::push(push, 3, Severity::Note, Group::Sequence, message);
                 continue;
             }
             // A SYN-ACK that acknowledges more than the SYN took the SYN's Fast Open data.
             "tcp.ack" if number("tcp.flags.syn") == Some(1) && item.number.is_some_and(|ack| ack > 1) => {
                 push(1, item.line);
-                expert::push(push, 2, Severity::Note, "TCP SYN-ACK accepting TFO data");
+                expert::push(push, 2, Severity::Note, Group::Sequence, "TCP SYN-ACK accepting TFO data");
                 continue;
             }
             // A block reporting data received twice: tshark's warning after its edges.
             "tcp.options.sack.dsack_re" => {
                 push(3, item.line);
                 push(3, "D-SACK Sequence");
-                expert::push(push, 4, Severity::Warning, "D-SACK Sequence");
+                expert::push(push, 4, Severity::Warning, Group::Sequence, "D-SACK Sequence");
                 continue;
             }
             // Ports from LBL traceroute's first, three tries to a hop.
@@ -87,12 +87,12 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], closing: Op
                 push(1, item.line);
                 let (hop, attempt) = ((port - 33435) / 3 + 1, (port - 33435) % 3 + 1);
                 let message = format!("Possible traceroute: hop #{hop}, attempt #{attempt}");
-                expert::push(push, 2, Severity::Chat, &message);
+                expert::push(push, 2, Severity::Chat, Group::Sequence, &message);
                 continue;
             }
             "tcp.options.tfo.cookie" if number("tcp.flags.ack") == Some(0) => {
                 push(3, item.line);
-                expert::push(push, 4, Severity::Note, "TCP SYN with TFO Cookie");
+                expert::push(push, 4, Severity::Note, Group::Sequence, "TCP SYN with TFO Cookie");
                 continue;
             }
             "tcp.analysis.duplicate_ack" => {
@@ -105,12 +105,12 @@ pub fn write(push: &mut impl FnMut(usize, &str), items: &[Item<'_>], closing: Op
             "tcp.analysis.duplicate_ack_frame" => {
                 push(2, item.line);
                 let count = number("tcp.analysis.duplicate_ack_num").unwrap_or(0);
-                expert::push(push, 3, Severity::Note, &format!("Duplicate ACK (#{count})"));
+                expert::push(push, 3, Severity::Note, Group::Sequence, &format!("Duplicate ACK (#{count})"));
                 continue;
             }
             _ if in_flags => {
                 if let Some((severity, message)) = expert::analysis(name) {
-                    expert::push(push, 3, severity, message);
+                    expert::push(push, 3, severity, Group::Sequence, message);
                     continue;
                 }
             }
