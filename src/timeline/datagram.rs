@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 
 use super::ending::Table;
-use super::message::Message;
+use super::message::{Carried, Message};
 use super::rounds::{Answers, Side, Step};
 use super::{Builder, Pending, Transport};
 use crate::capture::Frame;
@@ -54,7 +54,16 @@ impl Builder {
                             Message::Stun(super::stun::StunMessage::of(stun))
                         }
                         Some(Content::Dns(dns)) => Message::Dns(super::dns::DnsMessage::of(dns)),
-                        _ => Message::Datagram { len },
+                        // Media: SRTP and SRTCP beside a DTLS handshake, RTP on its own.
+                        Some(Content::Rtp(rtp)) => Message::Datagram {
+                            carries: if rtp.srtp { Carried::Srtp } else { Carried::Rtp },
+                            len,
+                        },
+                        Some(Content::Rtcp(rtcp)) => {
+                            let carries = if rtcp.srtcp { Carried::Srtcp } else { Carried::Rtcp };
+                            Message::Datagram { carries, len }
+                        }
+                        _ => Message::Datagram { carries: Carried::Udp, len },
                     };
                     (Err((conversation.stream, ports)), message, false, None)
                 }

@@ -10,7 +10,7 @@
 //! ([`fact_of_body`](crate::track::tls::facts::fact_of_body)): nothing is parsed here.
 
 use super::ending::Table;
-use super::message::{Handshake, Message};
+use super::message::{Carried, Handshake, Message};
 use super::rounds::{Answers, Side, Step};
 use super::{Builder, Pending, Transport};
 use crate::capture::Frame;
@@ -88,7 +88,8 @@ impl Builder {
             connection.syn_ack_ns.get_or_insert(frame.ts_ns);
         }
         let messages = if messages.is_empty() {
-            vec![Message::Datagram { len: dtls.records.iter().map(|record| record.span.bytes.len()).sum() }]
+            let len = dtls.records.iter().map(|record| record.span.bytes.len()).sum();
+            vec![Message::Datagram { carries: Carried::Dtls, len }]
         } else {
             messages
         };

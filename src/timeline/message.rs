@@ -78,8 +78,9 @@ pub enum Message {
     UnreadVersion(u32),
     /// Part of a DTLS handshake message that a later datagram completes (its type).
     HandshakeFragment(u8),
-    /// A UDP datagram that is not QUIC: its payload length.
+    /// A UDP datagram that is not QUIC: what it carries, and its payload length.
     Datagram {
+        carries: Carried,
         len: usize,
     },
     EchoRequest {
@@ -126,6 +127,31 @@ pub enum Message {
 }
 
 /// What a DNS lookup before a connection found.
+/// What a datagram with no message of its own carries, named as the Protocol column names it:
+/// media beside a WebRTC handshake, DTLS records after it, or nothing rttscope reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Carried {
+    Udp,
+    Dtls,
+    Rtp,
+    Srtp,
+    Rtcp,
+    Srtcp,
+}
+
+impl Carried {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Udp => "UDP",
+            Self::Dtls => "DTLS",
+            Self::Rtp => "RTP",
+            Self::Srtp => "SRTP",
+            Self::Rtcp => "RTCP",
+            Self::Srtcp => "SRTCP",
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Resolved {
     pub name: String,
@@ -291,7 +317,7 @@ impl fmt::Display for Message {
                     crate::dissect::tls::names::handshake_type(*kind).unwrap_or("Handshake")
                 )
             }
-            Self::Datagram { len } => write!(f, "UDP {len} bytes"),
+            Self::Datagram { carries, len } => write!(f, "{} {len} bytes", carries.name()),
             Self::EchoRequest { seq } => write!(f, "Echo request seq={seq}"),
             Self::EchoReply { seq } => write!(f, "Echo reply seq={seq}"),
             Self::Ssh(message) => message.fmt(f),

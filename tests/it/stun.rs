@@ -124,4 +124,16 @@ fn a_webrtc_flow_is_dtls_in_the_timeline_not_quic() {
         let label = event["label"].as_str().unwrap_or_default();
         assert!(!label.contains("long header"), "frame {}: {label}", event["frame"]);
     }
+    // The media beside the handshake is named as the Protocol column names it, not bare UDP:
+    // frame 9 is an SRTP packet of 39 bytes.
+    let label = |frame: u64| {
+        let event = events.iter().find(|event| event["frame"].as_u64() == Some(frame));
+        event.and_then(|event| event["label"].as_str()).unwrap_or_default()
+    };
+    assert_eq!(label(9), "SRTP 39 bytes");
+    let named = |prefix: &str| {
+        events.iter().filter(|e| e["label"].as_str().unwrap_or_default().starts_with(prefix)).count()
+    };
+    assert!(named("SRTCP ") > 0, "some SRTCP");
+    assert_eq!(named("UDP "), 0, "every datagram named");
 }
