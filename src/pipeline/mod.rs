@@ -1,6 +1,7 @@
 //! Walking a capture with every core: its frames read and taken apart on one thread
 //! (`ahead`), tracked in order on another (`walk`), and the tracked packets filtered,
-//! formatted and written on a third (`behind`); or all of it on one thread.
+//! formatted and written on a third (`behind`, the packets carried there by `handoff`, which
+//! the UI's indexer uses as well); or all of it on one thread.
 //!
 //! Whatever the threads, what is written is the same byte for byte: each stage sees what a
 //! walk on one thread sees, in the same order, and the queues between stages are bounded, so
@@ -8,10 +9,12 @@
 
 mod ahead;
 mod behind;
+mod handoff;
 mod walk;
 
 pub use ahead::{Ahead, BATCH, BATCH_BYTES, QUEUED};
 pub use behind::for_each_packet_behind;
+pub use handoff::{Given, Receiving, Sending, handoff};
 pub use walk::{Tracking, Visit, each, for_each_packet, report_key_log_warnings};
 
 use crate::capture::{Frame, Item, ReadError, Secrets, Source};

@@ -13,9 +13,10 @@ use std::time::Duration;
 mod store;
 
 use super::checkpoint::{self, Checkpoint, Place, Shared};
-use crate::capture::{CaptureFile, Frame, Frames, LinkType, SecretsKind};
+use crate::capture::{CaptureFile, Frame, Frames, LinkType, ReadError, SecretsKind};
 use crate::dispatch::Dispatch;
 use crate::dissect::Packet;
+use crate::pipeline::{Given, handoff};
 use crate::track::keylog::KeyLog;
 use crate::track::{Scratch, Tracker, budget};
 use store::Poll;
@@ -140,7 +141,38 @@ pub fn walk_checkpointed(
     cancel: &AtomicBool,
     visit: &mut dyn Visitor,
 ) -> Ended {
-    walk_from(source, keylog, dispatch, checkpoints, cancel, visit, &|tracker| tracker)
+    walk_from(source, keylog, dispatch, checkpoints, cancel, Visiting::Here(visit), &|tracker| tracker)
+}
+
+/// [`walk_checkpointed`] for a visitor that can run on a thread of its own (the indexer's): a
+/// file's packets are visited on a second thread behind the one that tracks them, as
+/// `rttscope dissect` visits them, so gathering rows and timelines no longer waits for the
+/// tracker, nor the tracker for them. The visitor sees the same packets in the same order; a
+/// store's are visited on one thread, as they arrive.
+pub fn walk_checkpointed_behind(
+    source: &Source,
+    keylog: &KeyLog,
+    dispatch: &Dispatch,
+    checkpoints: Option<&Shared>,
+    cancel: &AtomicBool,
+    visit: &mut (dyn Visitor + Send),
+) -> Ended {
+    walk_from(source, keylog, dispatch, checkpoints, cancel, Visiting::Behind(visit), &|tracker| tracker)
+}
+
+/// Where a walk's visitor runs: on the walk's own thread, or on one behind it.
+enum Visiting<'v> {
+    Here(&'v mut dyn Visitor),
+    Behind(&'v mut (dyn Visitor + Send)),
+}
+
+impl Visiting<'_> {
+    fn visitor(&mut self) -> &mut dyn Visitor {
+        match self {
+            Self::Here(visit) => &mut **visit,
+            Self::Behind(visit) => &mut **visit,
+        }
+    }
 }
 
 /// [`walk_decoded`] from the first frame, each tracker (a new one on every restart) first
@@ -154,7 +186,7 @@ pub fn walk_observed(
     visit: &mut dyn Visitor,
     observe: &dyn Fn(Tracker) -> Tracker,
 ) -> Ended {
-    walk_from(source, keylog, dispatch, None, cancel, visit, observe)
+    walk_from(source, keylog, dispatch, None, cancel, Visiting::Here(visit), observe)
 }
 
 fn walk_from(
@@ -163,11 +195,12 @@ fn walk_from(
     dispatch: &Dispatch,
     checkpoints: Option<&Shared>,
     cancel: &AtomicBool,
-    visit: &mut dyn Visitor,
+    mut visiting: Visiting<'_>,
     observe: &dyn Fn(Tracker) -> Tracker,
 ) -> Ended {
     loop {
-        let resumed = checkpoints.and_then(|shared| checkpoint::lock(shared).before(visit.start_at()));
+        let start_at = visiting.visitor().start_at();
+        let resumed = checkpoints.and_then(|shared| checkpoint::lock(shared).before(start_at));
         let (tracker, place) = match resumed {
             Some((_, place, tracker)) => (tracker, Some(place)),
             None => (
@@ -179,14 +212,20 @@ fn walk_from(
         };
         let walker = Walker { tracker: observe(tracker), checkpoints, cancel };
         let next = match (source, place) {
-            (Source::File(capture), Some(Place::File(mark))) => {
-                walker.file(capture, capture.frames_from(&mark), visit)
+            (Source::File(capture), place) => {
+                let frames = match place {
+                    Some(Place::File(mark)) => capture.frames_from(&mark),
+                    _ => capture.frames(),
+                };
+                match &mut visiting {
+                    Visiting::Here(visit) => walker.file(capture, frames, *visit),
+                    Visiting::Behind(visit) => walker.file_behind(capture, frames, *visit),
+                }
             }
-            (Source::File(capture), _) => walker.file(capture, capture.frames(), visit),
             (Source::Store(store), Some(Place::Store { index, secrets_taken })) => {
-                walker.store(store, index, secrets_taken, visit)
+                walker.store(store, index, secrets_taken, visiting.visitor())
             }
-            (Source::Store(store), _) => walker.store(store, 0, 0, visit),
+            (Source::Store(store), _) => walker.store(store, 0, 0, visiting.visitor()),
         };
         match next {
             Walked::Restart => continue,
@@ -208,6 +247,14 @@ impl Walked {
             Next::Stop => Some(Self::Ended(Ended::Complete)),
             Next::Restart => Some(Self::Restart),
         }
+    }
+}
+
+/// Why a walk of `capture` stopped at `error`: the damaged compression first, if that is why.
+fn cut_short(capture: &CaptureFile, error: &ReadError) -> String {
+    match capture.warning() {
+        Some(gzip) => format!("{gzip}, so {error}"),
+        None => error.to_string(),
     }
 }
 
@@ -251,13 +298,7 @@ impl Walker<'_> {
             }
             let frame = match item {
                 Ok(frame) => frame,
-                Err(error) => {
-                    let reason = match capture.warning() {
-                        Some(gzip) => format!("{gzip}, so {error}"),
-                        None => error.to_string(),
-                    };
-                    return Walked::Ended(Ended::CutShort(reason));
-                }
+                Err(error) => return Walked::Ended(Ended::CutShort(cut_short(capture, &error))),
             };
             let packet = self.tracker.handle_frame(&frame, &mut scratch);
             let next = visit.packet(&frame, &packet);
@@ -270,6 +311,71 @@ impl Walker<'_> {
             Some(gzip) => Walked::Ended(Ended::CutShort(gzip.to_owned())),
             None => Walked::Ended(Ended::Complete),
         }
+    }
+
+    /// [`Self::file`] with the packets visited on a second thread behind this one, which
+    /// tracks them (and leaves the checkpoints); the thread behind reads the frames last, so
+    /// it releases the file's pages.
+    fn file_behind<'c>(
+        mut self,
+        capture: &'c CaptureFile,
+        frames: Frames<'c>,
+        visit: &mut (dyn Visitor + Send),
+    ) -> Walked {
+        let mut frames = frames.keep_pages();
+        std::thread::scope(|scope| {
+            let (mut sending, receiving) = handoff(32);
+            let mut pages = capture.walked_pages();
+            let behind = scope.spawn(move || {
+                let mut next = Next::Continue;
+                receiving.each(&mut pages, |item| match item {
+                    Given::Packet(frame, packet) => {
+                        next = visit.packet(frame, packet);
+                        next == Next::Continue
+                    }
+                    Given::Secrets(text, _) => {
+                        visit.secrets(&text);
+                        true
+                    }
+                    Given::Note(_) => true,
+                });
+                next
+            });
+            let walked = loop {
+                if self.cancel.load(Ordering::Relaxed) {
+                    break Some(Walked::Ended(Ended::Cancelled));
+                }
+                let Some(item) = frames.next() else { break None };
+                for secrets in frames.take_secrets() {
+                    if secrets.kind == SecretsKind::TlsKeyLog {
+                        let skipped = self.tracker.add_key_log_text(secrets.data);
+                        sending.secrets(secrets.data, skipped);
+                    }
+                }
+                let frame = match item {
+                    Ok(frame) => frame,
+                    Err(error) => break Some(Walked::Ended(Ended::CutShort(cut_short(capture, &error)))),
+                };
+                let number = frame.number;
+                // SAFETY: the frame lies in the capture, which outlives both threads (they end
+                // with this scope), as does everything it is taken apart from.
+                if !unsafe { sending.track(&mut self.tracker, frame, None) } {
+                    break None;
+                }
+                self.checkpoint(number, || Place::File(frames.mark()));
+            };
+            // Everything tracked is visited before the walk ends, as on one thread.
+            sending.finish();
+            let next = match behind.join() {
+                Ok(next) => next,
+                Err(panic) => std::panic::resume_unwind(panic),
+            };
+            let ended_here = || match capture.warning() {
+                Some(gzip) => Walked::Ended(Ended::CutShort(gzip.to_owned())),
+                None => Walked::Ended(Ended::Complete),
+            };
+            Walked::after(next).or(walked).unwrap_or_else(ended_here)
+        })
     }
 
     fn store(

@@ -17,7 +17,10 @@ use super::app::{Action, Filtered, Indexed, TimelineReport};
 use super::checkpoint::{self, Shared};
 use super::detail::Detail;
 use super::rows::{Rows, info_text};
-use super::source::{Ended, Next, Source, Visitor, tracker_memory_limit, walk_checkpointed, walk_decoded};
+use super::source::{
+    Ended, Next, Source, Visitor, tracker_memory_limit, walk_checkpointed, walk_checkpointed_behind,
+    walk_decoded,
+};
 use crate::capture::Frame;
 use crate::dispatch::Dispatch;
 use crate::dissect::Packet;
@@ -90,7 +93,8 @@ pub fn index(
             asked_given: None,
         };
         let keylog = indexer.user_keylog.clone();
-        let ended = walk_checkpointed(&source, &keylog, &dispatch, Some(&checkpoints), &cancel, &mut indexer);
+        let ended =
+            walk_checkpointed_behind(&source, &keylog, &dispatch, Some(&checkpoints), &cancel, &mut indexer);
         if !indexer.gone && ended != Ended::Cancelled {
             indexer.finish(ended);
         }

@@ -288,11 +288,8 @@ fn assert_infos_after_jumps_back(
     cancel.store(true, std::sync::atomic::Ordering::Relaxed);
 }
 
-#[test]
-fn every_interop_capture_is_checkpointed_at_every_frame_and_walked_on_from_exactly() {
-    // Among them: HTTP/2 over TLS whose second request refers to the first's dynamic-table
-    // entries, WebSocket messages inflated with the window the earlier ones left, QPACK,
-    // QUIC and DTLS decrypted, TCP reassembly across segments.
+/// The interop captures' paths from the project's root, in order.
+fn interop_captures() -> Vec<String> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/interop");
     let mut captures: Vec<String> = std::fs::read_dir(&dir)
         .expect("the interop captures")
@@ -302,6 +299,15 @@ fn every_interop_capture_is_checkpointed_at_every_frame_and_walked_on_from_exact
         .collect();
     captures.sort();
     assert!(captures.len() >= 60, "{} interop captures", captures.len());
+    captures
+}
+
+#[test]
+fn every_interop_capture_is_checkpointed_at_every_frame_and_walked_on_from_exactly() {
+    // Among them: HTTP/2 over TLS whose second request refers to the first's dynamic-table
+    // entries, WebSocket messages inflated with the window the earlier ones left, QPACK,
+    // QUIC and DTLS decrypted, TCP reassembly across segments.
+    let captures = interop_captures();
     for capture in &captures {
         let (source, keylog) = bundled(capture);
         let whole = crate::tui::testing::indexed(&source, &keylog).rows;
@@ -335,18 +341,56 @@ fn the_filter_worker_finds_what_dissect_y_finds() {
     assert_eq!(matches, [5, 13, 15]);
 }
 
+/// An indexer's rows without their Info (made on demand, and only for the first rows here),
+/// and its timelines as JSON.
+fn gathered(indexed: Indexed) -> (Vec<String>, String) {
+    let rows = (0..indexed.rows.len())
+        .filter_map(|at| indexed.rows.get(at))
+        .map(|row| format!("{:?}", crate::tui::rows::Row { info: "", ..row }))
+        .collect();
+    let connections = indexed.timelines.expect("timelines reported").ended;
+    let connections: Vec<&crate::timeline::Connection> =
+        connections.iter().map(|connection| &**connection).collect();
+    (rows, serde_json::to_string(&connections).expect("timelines serialize"))
+}
+
 #[test]
 fn the_indexers_reports_add_up_to_the_timelines_of_the_whole_capture() {
     let (source, keylog) = bundled(COURSE);
-    let reported = index_all(source.clone(), keylog.clone()).timelines.map(|report| report.ended);
-    let whole = crate::tui::testing::indexed(&source, &keylog).timelines.map(|report| report.ended);
-    let json = |connections: Option<Vec<std::sync::Arc<crate::timeline::Connection>>>| {
-        let connections = connections.expect("timelines reported");
-        let connections: Vec<&crate::timeline::Connection> =
-            connections.iter().map(|connection| &**connection).collect();
-        serde_json::to_string(&connections).expect("timelines serialize")
-    };
-    assert_eq!(json(reported), json(whole));
+    let reported = gathered(index_all(source.clone(), keylog.clone()));
+    let whole = gathered(crate::tui::testing::indexed(&source, &keylog));
+    assert_eq!(reported.1, whole.1);
+}
+
+/// The indexer tracks a file's frames on one thread and gathers rows and timelines on another:
+/// what it gathers is what a walk on one thread gathers, on every capture the project
+/// records (pcap and pcapng, key logs beside them or embedded, captures cut short).
+#[test]
+fn the_indexer_on_two_threads_gathers_what_one_thread_gathers() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut paths = interop_captures();
+    paths.extend([COURSE, crate::tui::testing::LINK].map(str::to_owned));
+    // And the course capture cut in its last frame.
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let cut = dir.path().join("cut.pcapng");
+    let whole = std::fs::read(root.join(COURSE)).expect("the course capture");
+    std::fs::write(&cut, &whole[..whole.len() - 7]).expect("the cut capture is written");
+    paths.push(cut.display().to_string());
+    for path in &paths {
+        let (source, keylog) = bundled(path);
+        let indexed = index_all(source.clone(), keylog.clone());
+        let alone = crate::tui::testing::indexed(&source, &keylog);
+        assert_eq!(indexed.ended, alone.ended, "{path}");
+        let (rows, timelines) = gathered(indexed);
+        let (alone_rows, alone_timelines) = gathered(alone);
+        assert!(!rows.is_empty(), "{path}");
+        assert_eq!(rows, alone_rows, "{path}");
+        assert_eq!(timelines, alone_timelines, "{path}");
+    }
+    assert!(matches!(
+        index_all(bundled(&paths[paths.len() - 1]).0, KeyLog::new()).ended,
+        Some(Ended::CutShort(_))
+    ));
 }
 
 #[test]
