@@ -217,14 +217,11 @@ fn chosen_srtp_profile(dtls: &crate::dissect::dtls::Dtls<'_>) -> Option<u16> {
     use crate::dissect::tls::handshake::{Hello, kind};
     dtls.messages().filter(|(message, _)| *message == kind::SERVER_HELLO).find_map(|(_, body)| {
         let hello = Hello::parse_with(kind::SERVER_HELLO, body.bytes, true).ok()?;
-        let data = hello.extension(USE_SRTP)?.data;
+        let data = hello.extension(crate::dissect::tls::extension::kind::USE_SRTP)?.data;
         // A two-byte list length, then the one profile the server chose.
         Some(u16::from_be_bytes([*data.get(2)?, *data.get(3)?]))
     })
 }
-
-/// The use_srtp extension's type (RFC 5764 section 9).
-const USE_SRTP: u16 = 14;
 
 /// Replaces the data layer at `index` by what RFC 7983 says its first byte is.
 fn demux<'a>(packet: &mut Packet<'a>, index: usize, payload: &'a [u8], flow: Flow) {

@@ -93,17 +93,28 @@ fn tls_layers_are_tsharks_line_for_line() {
 fn dtls12_layers_are_tsharks_line_for_line() {
     // OpenSSL's DTLS 1.2 with a cookie exchange: each message's sequence and fragment fields
     // beside its type and length, the key exchange parameters under their subtree, and a
-    // certificate sent in two fragments under tshark's reassembly subtree.
+    // certificate sent in two fragments under tshark's reassembly subtree. GnuTLS's server
+    // asks for a client certificate (a CertificateRequest); aiortc's WebRTC peers agree on an
+    // SRTP profile (use_srtp).
     let titled = |title: &str| title.starts_with("Datagram Transport Layer Security");
-    let (ours, theirs) = both("dtls12-openssl.pcap", &["-V"]);
     let layers = |text: &str| -> Vec<String> {
         layer_lines(text, &titled, true).into_iter().filter(|line| !line.is_empty()).collect()
     };
-    let (ours, theirs) = (layers(&ours), layers(&theirs));
-    assert_eq!(ours, theirs);
-    let count = |wanted: &str| theirs.iter().filter(|line| line.contains(wanted)).count();
-    assert!(theirs.len() > 400, "only {} DTLS lines compared", theirs.len());
+    let mut all = Vec::new();
+    for name in ["dtls12-openssl.pcap", "dtls12-gnutls.pcap", "webrtc-aiortc.pcap"] {
+        let (ours, theirs) = both(name, &["-V"]);
+        let (ours, theirs) = (layers(&ours), layers(&theirs));
+        assert_eq!(ours, theirs, "{name}");
+        assert!(theirs.len() > 100, "{name}: only {} DTLS lines compared", theirs.len());
+        all.extend(theirs);
+    }
+    let count = |wanted: &str| all.iter().filter(|line| line.contains(wanted)).count();
+    assert!(all.len() > 1_000, "only {} DTLS lines compared", all.len());
     assert!(count("Message fragments (") >= 1, "no reassembled message compared");
     assert!(count("EC Diffie-Hellman Client Params") >= 1, "no ClientKeyExchange compared");
     assert!(count("Message Sequence: ") >= 8, "too few messages compared");
+    assert!(count("Certificate type: ECDSA Sign (64)") >= 1, "no CertificateRequest compared");
+    assert!(count("Distinguished Names Length: ") >= 1, "no CertificateRequest compared");
+    assert!(count("SRTP Protection Profile: ") >= 4, "no use_srtp compared");
+    assert!(count("MKI Length: ") >= 2, "no use_srtp compared");
 }

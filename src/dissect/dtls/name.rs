@@ -60,10 +60,13 @@ crate::registry::field_table! {
     HANDSHAKE_EXTENSIONS_SUPPORTED_GROUP "dtls.handshake.extensions_supported_group" Hex @Session "supported group" names TLS_GROUP;
     HANDSHAKE_EXTENSIONS_EC_POINT_FORMATS_LENGTH "dtls.handshake.extensions_ec_point_formats_length" Uint @Session "EC point formats length";
     HANDSHAKE_EXTENSIONS_EC_POINT_FORMAT "dtls.handshake.extensions_ec_point_format" Uint @Session "EC point format" names TLS_EC_POINT_FORMAT;
+    HANDSHAKE_CERT_TYPES_COUNT "dtls.handshake.cert_types_count" Uint @Session "CertificateRequest: how many certificate types it accepts (before DTLS 1.3)";
+    HANDSHAKE_CERT_TYPE "dtls.handshake.cert_type" Uint @Session "CertificateRequest: a certificate type it accepts" names TLS_CERT_TYPE;
     HANDSHAKE_SIG_HASH_ALG_LEN "dtls.handshake.sig_hash_alg_len" Uint @Session "signature algorithms length";
     HANDSHAKE_SIG_HASH_ALG "dtls.handshake.sig_hash_alg" Hex @Session "signature algorithm" names TLS_SIGNATURE_SCHEME;
     HANDSHAKE_SIG_HASH_HASH "dtls.handshake.sig_hash_hash" Uint @Session "a signature algorithm's first byte, its hash as TLS 1.2 numbered them" names TLS_SIG_HASH;
     HANDSHAKE_SIG_HASH_SIG "dtls.handshake.sig_hash_sig" Uint @Session "a signature algorithm's second byte, its signature as TLS 1.2 numbered them" names TLS_SIG_SIGNATURE;
+    HANDSHAKE_DNAMES_LEN "dtls.handshake.dnames_len" Uint @Session "CertificateRequest: length of the certificate authorities' names it accepts";
     HANDSHAKE_EXTENSIONS_ALPN_LEN "dtls.handshake.extensions_alpn_len" Uint @Session "ALPN extension length";
     HANDSHAKE_EXTENSIONS_ALPN_STR_LEN "dtls.handshake.extensions_alpn_str_len" Uint @Session "ALPN protocol name length";
     HANDSHAKE_EXTENSIONS_ALPN_STR "dtls.handshake.extensions_alpn_str" Text @Session "ALPN protocol";
@@ -76,6 +79,10 @@ crate::registry::field_table! {
     HANDSHAKE_EXTENSIONS_KEY_SHARE_SELECTED_GROUP "dtls.handshake.extensions_key_share_selected_group" Uint @Session "group a HelloRetryRequest asks for" names TLS_GROUP;
     HANDSHAKE_EXTENSIONS_PADDING_DATA "dtls.handshake.extensions_padding_data" Bytes @Session "padding extension's bytes";
     HANDSHAKE_EXTENSIONS_RENEG_INFO_LEN "dtls.handshake.extensions_reneg_info_len" Uint @Session "renegotiated connection's verify data length (0 on a first handshake)";
+    USE_SRTP_PROTECTION_PROFILES_LENGTH "dtls.use_srtp.protection_profiles_length" Uint @Session "use_srtp (RFC 5764): length of the SRTP protection profiles";
+    USE_SRTP_PROTECTION_PROFILE "dtls.use_srtp.protection_profile" Hex @Session "use_srtp: an SRTP protection profile, offered or chosen" names SRTP_PROTECTION_PROFILE;
+    USE_SRTP_MKI_LENGTH "dtls.use_srtp.mki_length" Uint @Session "use_srtp: length of the SRTP master key identifier";
+    USE_SRTP_MKI "dtls.use_srtp.mki" Bytes @Session "use_srtp: the SRTP master key identifier";
     EXTENSION_PSK_KE_MODES_LENGTH "dtls.extension.psk_ke_modes_length" Uint @Session "PSK key exchange modes length";
     EXTENSION_PSK_KE_MODE "dtls.extension.psk_ke_mode" Uint @Session "PSK key exchange mode (1: with (EC)DHE)" names TLS_PSK_KE_MODE;
     EARLY_DATA_MAX_EARLY_DATA_SIZE "dtls.early_data.max_early_data_size" Uint @Session "most early data a ticket lets the client send, bytes";

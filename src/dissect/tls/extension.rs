@@ -25,6 +25,7 @@ pub mod kind {
     pub const SUPPORTED_GROUPS: u16 = 10;
     pub const EC_POINT_FORMATS: u16 = 11;
     pub const SIGNATURE_ALGORITHMS: u16 = 13;
+    pub const USE_SRTP: u16 = 14;
     pub const ALPN: u16 = 16;
     pub const PADDING: u16 = 21;
     pub const ENCRYPT_THEN_MAC: u16 = 22;
@@ -96,8 +97,9 @@ impl<'a> Extension<'a> {
     }
 
     /// Emits the extension's fields; `block` is the extensions block it sits in, which the
-    /// emitter's offsets are relative to, and `message` the handshake type that carries it.
-    pub fn fields(&self, out: &mut Emitter<'_>, block: &[u8], message: u8) {
+    /// emitter's offsets are relative to, `message` the handshake type that carries it, and
+    /// `dtls` whether the handshake is DTLS's (which alone reads use_srtp).
+    pub fn fields(&self, out: &mut Emitter<'_>, block: &[u8], message: u8, dtls: bool) {
         let start = crate::dissect::field_offset(block, self.bytes);
         out.at(super::name::HANDSHAKE_EXTENSION_TYPE, start..start + 2, Value::Uint(self.kind.into()));
         out.at(
@@ -107,10 +109,10 @@ impl<'a> Extension<'a> {
         );
         let mut data_out = out.nested(start + 4);
         // Data that does not parse shows what it had up to the fault.
-        let _ = self.data_fields(&mut data_out, message);
+        let _ = self.data_fields(&mut data_out, message, dtls);
     }
 
-    fn data_fields(&self, out: &mut Emitter<'_>, message: u8) -> Result<(), Error> {
+    fn data_fields(&self, out: &mut Emitter<'_>, message: u8, dtls: bool) -> Result<(), Error> {
         let data = self.data;
         match self.kind {
             kind::SERVER_NAME if !data.is_empty() => {
@@ -331,10 +333,30 @@ impl<'a> Extension<'a> {
                 let len = Value::Uint(verify.len() as u64);
                 out.at(super::name::HANDSHAKE_EXTENSIONS_RENEG_INFO_LEN, 0..1, len);
             }
+            // RFC 5764 section 4.1.1: the SRTP protection profiles offered (or the one chosen)
+            // and the master key identifier, which tshark reads in DTLS only.
+            kind::USE_SRTP if dtls => use_srtp(out, data)?,
             _ => {}
         }
         Ok(())
     }
+}
+
+/// use_srtp's data: the profiles' length and each profile, then the MKI's length and the MKI.
+fn use_srtp(out: &mut Emitter<'_>, data: &[u8]) -> Result<(), Error> {
+    use crate::dissect::dtls::name as dtls;
+    let (rest, profiles) = length_data(be_u16)(data)?;
+    out.at(dtls::USE_SRTP_PROTECTION_PROFILES_LENGTH, 0..2, Value::Uint(profiles.len() as u64));
+    for (index, profile) in be_u16_list(profiles).enumerate() {
+        out.at(dtls::USE_SRTP_PROTECTION_PROFILE, 2 + 2 * index..4 + 2 * index, Value::hex16(profile));
+    }
+    let at = 2 + profiles.len();
+    let (_, mki) = length_data(be_u8)(rest)?;
+    out.at(dtls::USE_SRTP_MKI_LENGTH, at..at + 1, Value::Uint(mki.len() as u64));
+    if !mki.is_empty() {
+        out.at(dtls::USE_SRTP_MKI, at + 1..at + 1 + mki.len(), Value::Bytes(mki));
+    }
+    Ok(())
 }
 
 /// Bytes as tshark shows them, which for none is `<MISSING>`.
@@ -413,7 +435,7 @@ mod tests {
         let mut sink = |field: Field<'_>| seen.push(format!("{}={}", field.name, field.value));
         let mut out = Emitter::new(&mut sink, 0, Default::default());
         for extension in walk(&block) {
-            extension.fields(&mut out, &block, super::super::handshake::kind::CLIENT_HELLO);
+            extension.fields(&mut out, &block, super::super::handshake::kind::CLIENT_HELLO, false);
         }
         let values: Vec<&String> = seen.iter().filter(|field| !field.contains(".extension.type=")).collect();
         let wanted = [
@@ -432,9 +454,9 @@ mod tests {
         let mut sink = |field: Field<'_>| seen.push(format!("{}={}", field.name, field.value));
         let mut out = Emitter::new(&mut sink, 0, Default::default());
         let ticket = super::super::handshake::kind::NEW_SESSION_TICKET;
-        walk(&block).for_each(|extension| extension.fields(&mut out, &block, ticket));
+        walk(&block).for_each(|extension| extension.fields(&mut out, &block, ticket, false));
         let empty = [0x00, 0x2a, 0x00, 0x00];
-        walk(&empty).for_each(|extension| extension.fields(&mut out, &empty, 1));
+        walk(&empty).for_each(|extension| extension.fields(&mut out, &empty, 1, false));
         let limits: Vec<&String> =
             seen.iter().filter(|field| field.contains("max_early_data_size")).collect();
         assert_eq!(limits, ["tls.early_data.max_early_data_size=4294967295"]);
@@ -446,7 +468,7 @@ mod tests {
         let mut seen = Vec::new();
         let mut sink = |field: Field<'_>| seen.push(format!("{}={}", field.name, field.value));
         let mut out = Emitter::new(&mut sink, 0, Default::default());
-        walk(block).for_each(|extension| extension.fields(&mut out, block, message));
+        walk(block).for_each(|extension| extension.fields(&mut out, block, message, false));
         seen.retain(|field| !field.contains(".extension.type=") && !field.contains(".extension.len="));
         seen
     }

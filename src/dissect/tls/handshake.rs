@@ -284,9 +284,9 @@ pub fn body_fields(body_out: &mut Emitter<'_>, kind: u8, body: &[u8], layout: La
             read
         }
         HELLO_VERIFY_REQUEST if layout.dtls => hello_verify_request_fields(body_out, body),
-        kind::CERTIFICATE => certificate_fields(body_out, body, tls13),
-        kind::NEW_SESSION_TICKET => ticket_fields(body_out, body, tls13),
-        kind::ENCRYPTED_EXTENSIONS => extensions_fields(body_out, body, body, kind).map(|_| ()),
+        kind::CERTIFICATE => certificate_fields(body_out, body, layout),
+        kind::NEW_SESSION_TICKET => ticket_fields(body_out, body, layout),
+        kind::ENCRYPTED_EXTENSIONS => extensions_fields(body_out, body, body, kind, layout.dtls).map(|_| ()),
         kind::FINISHED => {
             body_out.at(super::name::HANDSHAKE_VERIFY_DATA, 0..body.len(), Value::Present);
             Ok(())
@@ -390,7 +390,7 @@ fn hello_fields(out: &mut Emitter<'_>, kind: u8, body: &[u8], layout: Layout) ->
     } else {
         kind
     };
-    extensions_fields(out, body, rest, message_kind).map(|_| ())
+    extensions_fields(out, body, rest, message_kind, layout.dtls).map(|_| ())
 }
 
 /// The fields of the extensions block at the front of `input`, a tail of `body` that the
@@ -400,18 +400,20 @@ fn extensions_fields<'a>(
     body: &[u8],
     input: &'a [u8],
     kind: u8,
+    dtls: bool,
 ) -> Result<&'a [u8], Error> {
     let start = body.len() - input.len();
     let (rest, block) = length_data(be_u16)(input)?;
     out.at(super::name::HANDSHAKE_EXTENSIONS_LENGTH, start..start + 2, Value::Uint(block.len() as u64));
     let mut block_out = out.nested(start + 2);
     for extension in extension::walk(block) {
-        extension.fields(&mut block_out, block, kind);
+        extension.fields(&mut block_out, block, kind, dtls);
     }
     Ok(rest)
 }
 
-fn certificate_fields(out: &mut Emitter<'_>, body: &[u8], tls13: bool) -> Result<(), Error> {
+fn certificate_fields(out: &mut Emitter<'_>, body: &[u8], layout: Layout) -> Result<(), Error> {
+    let tls13 = layout.tls13;
     // TLS 1.3 (RFC 8446 section 4.4.2): the request context comes first.
     let rest = if tls13 {
         let (rest, context) = length_data(be_u8)(body)?;
@@ -445,7 +447,7 @@ fn certificate_fields(out: &mut Emitter<'_>, body: &[u8], tls13: bool) -> Result
         );
         if tls13 {
             let mut entry_out = out.nested(list_start);
-            entries = extensions_fields(&mut entry_out, list, entries, kind::CERTIFICATE)?;
+            entries = extensions_fields(&mut entry_out, list, entries, kind::CERTIFICATE, layout.dtls)?;
         }
     }
     Ok(())
@@ -468,19 +470,30 @@ fn signature_fields(
 /// A TLS 1.2 CertificateRequest (RFC 5246 section 7.4.4): the certificate types, then the
 /// signature algorithms the server accepts.
 fn certificate_request_fields(out: &mut Emitter<'_>, body: &[u8]) -> Result<(), Error> {
-    let (rest, _types) = length_data(be_u8)(body)?;
+    let (rest, types) = length_data(be_u8)(body)?;
+    out.at(super::name::HANDSHAKE_CERT_TYPES_COUNT, 0..1, Value::Uint(types.len() as u64));
+    for (index, kind) in types.iter().enumerate() {
+        out.at(super::name::HANDSHAKE_CERT_TYPE, 1 + index..2 + index, Value::Uint((*kind).into()));
+    }
     let start = body.len() - rest.len();
-    let (_, algorithms) = length_data(be_u16)(rest)?;
+    let (rest, algorithms) = length_data(be_u16)(rest)?;
     out.at(super::name::HANDSHAKE_SIG_HASH_ALG_LEN, start..start + 2, Value::Uint(algorithms.len() as u64));
     for (index, algorithm) in be_u16_list(algorithms).enumerate() {
         extension::signature_algorithm(out, start + 2 + index * 2, algorithm);
     }
+    // The certificate authorities the server accepts; tshark takes each name apart as X.509's
+    // DistinguishedName, which rttscope does not draw here (none of the captures it is
+    // compared on names one).
+    let start = body.len() - rest.len();
+    let (_, names) = length_data(be_u16)(rest)?;
+    out.at(super::name::HANDSHAKE_DNAMES_LEN, start..start + 2, Value::Uint(names.len() as u64));
     Ok(())
 }
 
 /// A NewSessionTicket's body: the lifetime hint; in TLS 1.3 the age obfuscator and the nonce;
 /// the ticket; in TLS 1.3 its extensions.
-fn ticket_fields(out: &mut Emitter<'_>, body: &[u8], tls13: bool) -> Result<(), Error> {
+fn ticket_fields(out: &mut Emitter<'_>, body: &[u8], layout: Layout) -> Result<(), Error> {
+    let tls13 = layout.tls13;
     let at = |rest: &[u8]| body.len() - rest.len();
     let (mut rest, lifetime) = be_u32(body)?;
     out.at(super::name::HANDSHAKE_SESSION_TICKET_LIFETIME_HINT, 0..4, Value::Uint(lifetime.into()));
@@ -497,7 +510,7 @@ fn ticket_fields(out: &mut Emitter<'_>, body: &[u8], tls13: bool) -> Result<(), 
     out.at(super::name::HANDSHAKE_SESSION_TICKET_LENGTH, start..start + 2, Value::Uint(ticket.len() as u64));
     out.at(super::name::HANDSHAKE_SESSION_TICKET, start + 2..at(rest), bytes_or_missing(ticket));
     if tls13 {
-        extensions_fields(out, body, rest, kind::NEW_SESSION_TICKET)?;
+        extensions_fields(out, body, rest, kind::NEW_SESSION_TICKET, layout.dtls)?;
     }
     Ok(())
 }

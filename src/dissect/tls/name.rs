@@ -38,10 +38,13 @@ crate::registry::field_table! {
     HANDSHAKE_EXTENSIONS_SUPPORTED_GROUP "tls.handshake.extensions_supported_group" Hex @Session "supported group" names TLS_GROUP;
     HANDSHAKE_EXTENSIONS_EC_POINT_FORMATS_LENGTH "tls.handshake.extensions_ec_point_formats_length" Uint @Session "EC point formats length";
     HANDSHAKE_EXTENSIONS_EC_POINT_FORMAT "tls.handshake.extensions_ec_point_format" Uint @Session "EC point format" names TLS_EC_POINT_FORMAT;
+    HANDSHAKE_CERT_TYPES_COUNT "tls.handshake.cert_types_count" Uint @Session "CertificateRequest: how many certificate types it accepts (before TLS 1.3)";
+    HANDSHAKE_CERT_TYPE "tls.handshake.cert_type" Uint @Session "CertificateRequest: a certificate type it accepts" names TLS_CERT_TYPE;
     HANDSHAKE_SIG_HASH_ALG_LEN "tls.handshake.sig_hash_alg_len" Uint @Session "signature algorithms length";
     HANDSHAKE_SIG_HASH_ALG "tls.handshake.sig_hash_alg" Hex @Session "signature algorithm" names TLS_SIGNATURE_SCHEME;
     HANDSHAKE_SIG_HASH_HASH "tls.handshake.sig_hash_hash" Uint @Session "a signature algorithm's first byte, its hash as TLS 1.2 numbered them" names TLS_SIG_HASH;
     HANDSHAKE_SIG_HASH_SIG "tls.handshake.sig_hash_sig" Uint @Session "a signature algorithm's second byte, its signature as TLS 1.2 numbered them" names TLS_SIG_SIGNATURE;
+    HANDSHAKE_DNAMES_LEN "tls.handshake.dnames_len" Uint @Session "CertificateRequest: length of the certificate authorities' names it accepts";
     HANDSHAKE_EXTENSIONS_ALPN_LEN "tls.handshake.extensions_alpn_len" Uint @Session "ALPN extension length";
     HANDSHAKE_EXTENSIONS_ALPN_STR_LEN "tls.handshake.extensions_alpn_str_len" Uint @Session "ALPN protocol name length";
     HANDSHAKE_EXTENSIONS_ALPN_STR "tls.handshake.extensions_alpn_str" Text @Session "ALPN protocol";

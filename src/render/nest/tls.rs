@@ -244,10 +244,16 @@ fn handshake_name(kind: Option<u64>, selects_group: bool) -> Option<&'static str
 
 /// How deep a TLS field sits, given the subtree open before it.
 fn depth(name: &str, open: usize) -> usize {
-    let in_handshake =
-        ["tls.handshake.", "tls.quic.", "tls.extension.", "tls.early_data.", "tls.record_size_limit"]
-            .iter()
-            .any(|prefix| name.starts_with(prefix));
+    let in_handshake = [
+        "tls.handshake.",
+        "tls.quic.",
+        "tls.extension.",
+        "tls.early_data.",
+        "tls.record_size_limit",
+        "tls.use_srtp.",
+    ]
+    .iter()
+    .any(|prefix| name.starts_with(prefix));
     let handshake_level = matches!(name, "tls.handshake.type" | "tls.handshake.length")
         || name.starts_with("tls.handshake.ja3");
     match open {
@@ -317,6 +323,9 @@ fn list_title(name: &str, previous: Option<&str>) -> Option<fn(usize) -> String>
         }
         ("tls.handshake.extensions_ec_point_format", "tls.handshake.extensions_ec_point_formats_length") => {
             |count| format!("Elliptic curves point formats ({count})")
+        }
+        ("tls.handshake.cert_type", "tls.handshake.cert_types_count") => {
+            |count| format!("Certificate types ({count} type{})", if count == 1 { "" } else { "s" })
         }
         ("tls.handshake.sig_hash_alg", "tls.handshake.sig_hash_alg_len") => |count| {
             format!("Signature Hash Algorithms ({count} algorithm{})", if count == 1 { "" } else { "s" })

@@ -166,6 +166,21 @@ fn a_server_key_exchange_shows_its_curve_and_point_or_its_dh_parameters() {
 }
 
 #[test]
+fn a_certificate_request_shows_its_types_algorithms_and_names_length() {
+    // GnuTLS's over DTLS 1.2: rsa_sign and ecdsa_sign, one algorithm, one 3-byte name.
+    let request =
+        message(kind::CERTIFICATE_REQUEST, &[2, 1, 64, 0, 2, 0x04, 0x03, 0, 5, 0, 3, 0x30, 0x01, 0x00]);
+    assert_eq!(message_fields(&request, false, "tls.handshake.cert_types_count"), ["2"]);
+    assert_eq!(message_fields(&request, false, "tls.handshake.cert_type"), ["1", "64"]);
+    assert_eq!(message_fields(&request, false, "tls.handshake.sig_hash_alg"), ["0x0403"]);
+    assert_eq!(message_fields(&request, false, "tls.handshake.dnames_len"), ["5"]);
+    // Cut in the names' length: what came before is still shown.
+    let cut = message(kind::CERTIFICATE_REQUEST, &[1, 1, 0, 2, 0x04, 0x03, 0]);
+    assert_eq!(message_fields(&cut, false, "tls.handshake.cert_type"), ["1"]);
+    assert!(message_fields(&cut, false, "tls.handshake.dnames_len").is_empty());
+}
+
+#[test]
 fn a_client_key_exchange_is_read_by_the_sessions_key_exchange_and_not_without_it() {
     let layout = |key_exchange| Layout { key_exchange, ..Layout::default() };
     let point = message(kind::CLIENT_KEY_EXCHANGE, &[2, 0xab, 0xcd]);
