@@ -139,10 +139,12 @@ impl Builder {
                 gating: (ping && side == Side::Server).then_some(Answers::Syn),
                 retransmission: false,
             };
-            // What a datagram carries for an application (DNS, STUN) is at its layer.
+            // What a datagram carries for an application (DNS, STUN, media) is at its layer.
             let osi = match message {
                 _ if ping => OsiLayer::Network,
                 Message::Dns(_) | Message::Stun(_) => OsiLayer::Application,
+                Message::Datagram { carries: Carried::Udp, .. } => OsiLayer::Transport,
+                Message::Datagram { .. } => OsiLayer::Application,
                 _ => OsiLayer::Transport,
             };
             conversation.push(frame, osi, vec![message], None, step, false);

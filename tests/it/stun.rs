@@ -131,6 +131,9 @@ fn a_webrtc_flow_is_dtls_in_the_timeline_not_quic() {
         event.and_then(|event| event["label"].as_str()).unwrap_or_default()
     };
     assert_eq!(label(9), "SRTP 39 bytes");
+    // At the application layer, as the packet list puts RTP.
+    let osi = events.iter().find(|event| event["frame"].as_u64() == Some(9)).map(|event| &event["osi"]);
+    assert_eq!(osi.and_then(serde_json::Value::as_u64), Some(7));
     let named = |prefix: &str| {
         events.iter().filter(|e| e["label"].as_str().unwrap_or_default().starts_with(prefix)).count()
     };
