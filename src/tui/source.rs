@@ -40,6 +40,12 @@ pub fn tracker_memory_limit() -> usize {
     (MEMORY_LIMIT.load(Ordering::Relaxed) / TRACKERS_AT_ONCE).max(1)
 }
 
+/// Batches of tracked frames that may wait for the indexer's thread behind the tracker: deeper
+/// than `dissect`'s queue, since gathering rows and timelines comes in bursts (a report, a
+/// batch of ended connections) that the tracker should not wait out. Indexing the 3 GB bench
+/// capture took 28.1 s with 4, 25.4 s with 32 (`scripts/bench-tui.sh`).
+const QUEUED_BEHIND: usize = 32;
+
 /// How often a walker waiting for live frames looks whether it was cancelled.
 const WAIT_SLICE: Duration = Duration::from_millis(100);
 
@@ -324,7 +330,7 @@ impl Walker<'_> {
     ) -> Walked {
         let mut frames = frames.keep_pages();
         std::thread::scope(|scope| {
-            let (mut sending, receiving) = handoff(32);
+            let (mut sending, receiving) = handoff(QUEUED_BEHIND);
             let mut pages = capture.walked_pages();
             let behind = scope.spawn(move || {
                 let mut next = Next::Continue;
