@@ -48,6 +48,9 @@ const NOT_IN_ANY_CAPTURE: &[&str] = &[
     // client certificate) and an SRTP master key identifier (aiortc sends none)
     "tls.handshake.cert_types_count", "tls.handshake.cert_type", "tls.handshake.dnames_len",
     "dtls.use_srtp.mki",
+    // A cookie in a TLS (not DTLS) HelloRetryRequest: the recorded TLS 1.3 servers ask again for
+    // a key share only
+    "tls.handshake.extensions.cookie_len", "tls.handshake.extensions.cookie",
     // QUIC frames neither quinn nor aioquic send in the recorded flows
     "quic.rsts.stream_id", "quic.rsts.application_error_code", "quic.rsts.final_size",
     "quic.ss.stream_id", "quic.ss.application_error_code", "quic.nt.length", "quic.nt.token",

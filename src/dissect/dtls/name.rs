@@ -79,6 +79,8 @@ crate::registry::field_table! {
     HANDSHAKE_EXTENSIONS_KEY_SHARE_SELECTED_GROUP "dtls.handshake.extensions_key_share_selected_group" Uint @Session "group a HelloRetryRequest asks for" names TLS_GROUP;
     HANDSHAKE_EXTENSIONS_PADDING_DATA "dtls.handshake.extensions_padding_data" Bytes @Session "padding extension's bytes";
     HANDSHAKE_EXTENSIONS_RENEG_INFO_LEN "dtls.handshake.extensions_reneg_info_len" Uint @Session "renegotiated connection's verify data length (0 on a first handshake)";
+    HANDSHAKE_EXTENSIONS_COOKIE_LEN "dtls.handshake.extensions.cookie_len" Uint @Session "cookie extension (RFC 8446 section 4.2.2): the cookie's length";
+    HANDSHAKE_EXTENSIONS_COOKIE "dtls.handshake.extensions.cookie" Bytes @Session "cookie extension: the cookie a HelloRetryRequest gave, sent back in the second ClientHello";
     USE_SRTP_PROTECTION_PROFILES_LENGTH "dtls.use_srtp.protection_profiles_length" Uint @Session "use_srtp (RFC 5764): length of the SRTP protection profiles";
     USE_SRTP_PROTECTION_PROFILE "dtls.use_srtp.protection_profile" Hex @Session "use_srtp: an SRTP protection profile, offered or chosen" names SRTP_PROTECTION_PROFILE;
     USE_SRTP_MKI_LENGTH "dtls.use_srtp.mki_length" Uint @Session "use_srtp: length of the SRTP master key identifier";

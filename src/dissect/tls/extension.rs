@@ -35,6 +35,7 @@ pub mod kind {
     pub const PRE_SHARED_KEY: u16 = 41;
     pub const EARLY_DATA: u16 = 42;
     pub const SUPPORTED_VERSIONS: u16 = 43;
+    pub const COOKIE: u16 = 44;
     pub const PSK_KEY_EXCHANGE_MODES: u16 = 45;
     pub const KEY_SHARE: u16 = 51;
     pub const QUIC_TRANSPORT_PARAMETERS: u16 = 57;
@@ -333,6 +334,15 @@ impl<'a> Extension<'a> {
                 let len = Value::Uint(verify.len() as u64);
                 out.at(super::name::HANDSHAKE_EXTENSIONS_RENEG_INFO_LEN, 0..1, len);
             }
+            // RFC 8446 section 4.2.2: the cookie a HelloRetryRequest gives (DTLS 1.3's way to
+            // check the client's address) and the second ClientHello sends back.
+            kind::COOKIE => {
+                let (_, len) = be_u16(data)?;
+                out.at(super::name::HANDSHAKE_EXTENSIONS_COOKIE_LEN, 0..2, Value::Uint(len.into()));
+                let (_, cookie) = length_data(be_u16)(data)?;
+                let cookie_at = 2..2 + cookie.len();
+                out.at(super::name::HANDSHAKE_EXTENSIONS_COOKIE, cookie_at, bytes_or_missing(cookie));
+            }
             // RFC 5764 section 4.1.1: the SRTP protection profiles offered (or the one chosen)
             // and the master key identifier, which tshark reads in DTLS only.
             kind::USE_SRTP if dtls => use_srtp(out, data)?,
@@ -464,13 +474,57 @@ mod tests {
 
     /// Every field `block`'s extensions emit in a message of `message` kind, `name=value`.
     fn emitted(block: &[u8], message: u8) -> Vec<String> {
+        emitted_in(block, message, false)
+    }
+
+    /// [`emitted`] in a TLS handshake, or a DTLS one when `dtls`.
+    fn emitted_in(block: &[u8], message: u8, dtls: bool) -> Vec<String> {
         use crate::dissect::field::Field;
         let mut seen = Vec::new();
         let mut sink = |field: Field<'_>| seen.push(format!("{}={}", field.name, field.value));
         let mut out = Emitter::new(&mut sink, 0, Default::default());
-        walk(block).for_each(|extension| extension.fields(&mut out, block, message, false));
+        walk(block).for_each(|extension| extension.fields(&mut out, block, message, dtls));
         seen.retain(|field| !field.contains(".extension.type=") && !field.contains(".extension.len="));
         seen
+    }
+
+    #[test]
+    fn a_cookie_is_read_with_its_length() {
+        use super::super::handshake::kind::SERVER_HELLO;
+        // A HelloRetryRequest's cookie of three bytes.
+        let block = [0x00, 0x2c, 0x00, 0x05, 0x00, 0x03, 0x30, 0x46, 0xa2];
+        let wanted = ["tls.handshake.extensions.cookie_len=3", "tls.handshake.extensions.cookie=3046a2"];
+        assert_eq!(emitted(&block, SERVER_HELLO), wanted);
+        // A cookie longer than its extension: its length only.
+        let overrun = [0x00, 0x2c, 0x00, 0x03, 0x00, 0x09, 0x30];
+        assert_eq!(emitted(&overrun, SERVER_HELLO), ["tls.handshake.extensions.cookie_len=9"]);
+        for cut in 0..block.len() {
+            let _ = emitted(&block[..cut], SERVER_HELLO);
+        }
+    }
+
+    #[test]
+    fn use_srtp_is_read_in_dtls_only() {
+        use super::super::handshake::kind::CLIENT_HELLO;
+        // aiortc's offer: two profiles, then an MKI of one byte.
+        let block = [0x00, 0x0e, 0x00, 0x08, 0x00, 0x04, 0x00, 0x08, 0x00, 0x07, 0x01, 0x5a];
+        let wanted = [
+            "dtls.use_srtp.protection_profiles_length=4",
+            "dtls.use_srtp.protection_profile=0x0008",
+            "dtls.use_srtp.protection_profile=0x0007",
+            "dtls.use_srtp.mki_length=1",
+            "dtls.use_srtp.mki=5a",
+        ];
+        assert_eq!(emitted_in(&block, CLIENT_HELLO, true), wanted);
+        // tshark reads the extension in DTLS only: in TLS it is not taken apart.
+        assert!(emitted_in(&block, CLIENT_HELLO, false).is_empty());
+        // Cut before the MKI's length: the profiles are still shown.
+        let mut cut = block[..10].to_vec();
+        cut[3] = 6;
+        assert_eq!(emitted_in(&cut, CLIENT_HELLO, true), wanted[..3]);
+        for cut in 0..block.len() {
+            let _ = emitted_in(&block[..cut], CLIENT_HELLO, true);
+        }
     }
 
     #[test]

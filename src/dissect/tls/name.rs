@@ -57,6 +57,8 @@ crate::registry::field_table! {
     HANDSHAKE_EXTENSIONS_KEY_SHARE_SELECTED_GROUP "tls.handshake.extensions_key_share_selected_group" Uint @Session "group a HelloRetryRequest asks for" names TLS_GROUP;
     HANDSHAKE_EXTENSIONS_PADDING_DATA "tls.handshake.extensions_padding_data" Bytes @Session "padding extension's bytes";
     HANDSHAKE_EXTENSIONS_RENEG_INFO_LEN "tls.handshake.extensions_reneg_info_len" Uint @Session "renegotiated connection's verify data length (0 on a first handshake)";
+    HANDSHAKE_EXTENSIONS_COOKIE_LEN "tls.handshake.extensions.cookie_len" Uint @Session "cookie extension (RFC 8446 section 4.2.2): the cookie's length";
+    HANDSHAKE_EXTENSIONS_COOKIE "tls.handshake.extensions.cookie" Bytes @Session "cookie extension: the cookie a HelloRetryRequest gave, sent back in the second ClientHello";
     HANDSHAKE_EXTENSION_DATA "tls.handshake.extension.data" Bytes @Session "an extension's bytes, where tshark shows them as data (session_ticket)";
     HANDSHAKE_EXTENSIONS_STATUS_REQUEST_TYPE "tls.handshake.extensions_status_request_type" Uint @Session "certificate status type a ClientHello asks for (1 OCSP)" names TLS_CERT_STATUS_TYPE;
     HANDSHAKE_EXTENSIONS_STATUS_REQUEST_RESPONDER_IDS_LEN "tls.handshake.extensions_status_request_responder_ids_len" Uint @Session "OCSP responder ID list length";
