@@ -1,6 +1,6 @@
 //! Tracked packets visited (filtered, formatted, written) on a thread behind the tracker, while
 //! a third reads and takes frames apart ahead of it: every core for one capture. The tracked
-//! packets travel behind as [`super::handoff`] carries them.
+//! packets travel behind as [`handoff`](mod@super::handoff) carries them.
 //!
 //! Output is the same byte for byte as on one thread: the thread behind visits every tracked
 //! packet and every embedded key log block in capture order, checks each ClientHello against

@@ -6,9 +6,9 @@
 //! the scratch it was tracked into (stream bytes reassembled or decrypted). So each frame in
 //! flight is tracked into a scratch of its own, which travels behind with its packet and comes
 //! back once the packet has been visited and dropped, to be cleared and used again. The queue
-//! between the threads is bounded by frames ([`BATCH`] a batch, [`QUEUED`] batches) and by
-//! bytes ([`BATCH_BYTES`] a batch), so the scratches in flight are bounded too, and a scratch
-//! that grew large is not kept.
+//! between the threads is bounded by frames ([`BATCH`] a batch, as many batches as its maker
+//! says: [`QUEUED`](super::QUEUED) for `dissect`) and by bytes ([`BATCH_BYTES`] a batch), so the
+//! scratches in flight are bounded too, and a scratch that grew large is not kept.
 
 use std::ptr::NonNull;
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
